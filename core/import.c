@@ -1,0 +1,389 @@
+/*
+ * Import of flagged allegations (SPEC section 8).
+ *
+ * One pass over the file inside one transaction: every row is checked, and
+ * every valid row is written, so that conflicts with what is already stored
+ * (or with earlier rows of the same file) are found in the same pass.  If
+ * anything at all is wrong, the transaction is rolled back and nothing is
+ * imported.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Column kinds, and the longest value each accepts. */
+enum col_kind { COL_REF, COL_TEXT, COL_FREE, COL_ENUM, COL_DATE };
+
+static const struct column_rule {
+    enum col_kind kind;
+    bool optional;
+    size_t max;
+    int (*parse)(const char *);
+    const char *(*name)(int);
+} rules[CR_COL_COUNT] = {
+    [CR_COL_SUBJECT_REF] = {COL_REF, false, 64, NULL, NULL},
+    [CR_COL_SURNAME] = {COL_TEXT, false, 256, NULL, NULL},
+    [CR_COL_FORENAMES] = {COL_TEXT, false, 256, NULL, NULL},
+    [CR_COL_EMPLOYMENT] = {COL_ENUM, false, 0, cr_employment_parse, cr_employment_name},
+    [CR_COL_RANK] = {COL_TEXT, false, 256, NULL, NULL},
+    [CR_COL_UNIT] = {COL_TEXT, false, 256, NULL, NULL},
+    [CR_COL_DUTY_STATUS] = {COL_ENUM, false, 0, cr_duty_parse, cr_duty_name},
+    [CR_COL_VETTING_STATUS] = {COL_ENUM, true, 0, cr_vetting_parse, cr_vetting_name},
+    [CR_COL_ALLEGATION_REF] = {COL_REF, false, 64, NULL, NULL},
+    [CR_COL_CATEGORY] = {COL_ENUM, false, 0, cr_category_parse, cr_category_name},
+    [CR_COL_ALLEGATION_DATE] = {COL_DATE, false, 10, NULL, NULL},
+    [CR_COL_SOURCE] = {COL_ENUM, false, 0, cr_source_parse, cr_source_name},
+    [CR_COL_ORIGINAL_OUTCOME] = {COL_TEXT, false, 1024, NULL, NULL},
+    [CR_COL_SUMMARY] = {COL_FREE, false, CR_CSV_MAX_FIELD, NULL, NULL},
+};
+
+/* Earliest allegation date accepted. */
+#define CR_MIN_YEAR "1900-01-01"
+
+struct importer {
+    cr_db *db;
+    const char *label;
+    cr_diags *diags;
+    struct cr_csv csv;
+    int col_of[CR_COL_COUNT]; /* field index of each column, or -1 */
+    size_t ncols;             /* fields in the header */
+    int64_t today;            /* days since the epoch */
+    bool nomem;
+};
+
+static void
+problem(struct importer *im, long line, const char *column, const char *fmt, ...)
+    CR_PRINTF(4, 5);
+
+static void
+problem(struct importer *im, long line, const char *column, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    char *reason = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (reason)
+        vsnprintf(reason, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    if (!reason || cr_diags_addf(im->diags, "%s:%ld: %s: %s", im->label, line, column, reason) < 0)
+        im->nomem = true;
+    free(reason);
+}
+
+/*
+ * A value as it may appear in a message: quoted, at most 40 characters,
+ * with control characters and bad bytes shown as escapes.
+ */
+static void
+show_value(struct cr_buf *b, const char *s, size_t n)
+{
+    cr_buf_addc(b, '\'');
+    size_t shown = 0;
+    for (size_t i = 0; i < n; i++, shown++) {
+        unsigned char c = (unsigned char)s[i];
+        if (shown == 40) {
+            cr_buf_add(b, "...", 3);
+            break;
+        }
+        if (c < 0x20 || c == 0x7f)
+            cr_buf_addf(b, "\\x%02x", c);
+        else
+            cr_buf_addc(b, (char)c);
+    }
+    cr_buf_addc(b, '\'');
+}
+
+static void
+list_names(struct cr_buf *b, const char *(*name)(int))
+{
+    for (int i = 0; name(i); i++)
+        cr_buf_addf(b, "%s%s", i ? ", " : "", name(i));
+}
+
+static bool
+has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return true;
+    return false;
+}
+
+/* Check one field; on success store its value in *row.  Returns false on a problem. */
+static bool
+check_field(struct importer *im, int col, const char *s, size_t n, long line,
+            struct cr_import_row *row)
+{
+    const struct column_rule *rule = &rules[col];
+    const char *cname = cr_column_names[col];
+    size_t bad;
+
+    if (memchr(s, '\0', n)) {
+        problem(im, line, cname, "contains a NUL byte");
+        return false;
+    }
+    if (!cr_utf8_valid(s, n, &bad)) {
+        problem(im, line, cname, "invalid UTF-8 at byte %zu of the value", bad + 1);
+        return false;
+    }
+    if (n == 0) {
+        if (rule->optional) {
+            if (col == CR_COL_VETTING_STATUS)
+                row->vetting = -1;
+            return true;
+        }
+        problem(im, line, cname, "required value is empty");
+        return false;
+    }
+    if (n > rule->max && rule->kind != COL_ENUM && rule->kind != COL_DATE) {
+        problem(im, line, cname, "value is longer than %zu bytes", rule->max);
+        return false;
+    }
+
+    struct cr_buf v = {0};
+    show_value(&v, s, n);
+    bool ok = true;
+    switch (rule->kind) {
+    case COL_REF:
+        if (has_control(s, n)) {
+            problem(im, line, cname, "%s contains a control character", v.p);
+            ok = false;
+        } else if (s[0] == ' ' || s[n - 1] == ' ') {
+            problem(im, line, cname, "%s has leading or trailing spaces", v.p);
+            ok = false;
+        }
+        break;
+    case COL_TEXT:
+    case COL_FREE:
+        break;
+    case COL_ENUM: {
+        int e = rule->parse(s);
+        if (e < 0) {
+            struct cr_buf names = {0};
+            list_names(&names, rule->name);
+            problem(im, line, cname, "%s is not one of %s", v.p, names.p);
+            cr_buf_free(&names);
+            ok = false;
+        } else if (col == CR_COL_EMPLOYMENT) {
+            row->employment = e;
+        } else if (col == CR_COL_DUTY_STATUS) {
+            row->duty = e;
+        } else if (col == CR_COL_VETTING_STATUS) {
+            row->vetting = e;
+        } else if (col == CR_COL_CATEGORY) {
+            row->category = e;
+        } else if (col == CR_COL_SOURCE) {
+            row->source = e;
+        }
+        break;
+    }
+    case COL_DATE: {
+        int64_t days, min;
+        cr_date_parse(CR_MIN_YEAR, 10, &min);
+        if (cr_date_parse(s, n, &days) < 0) {
+            problem(im, line, cname, "%s is not a date (expected YYYY-MM-DD)", v.p);
+            ok = false;
+        } else if (days > im->today) {
+            problem(im, line, cname, "%s is in the future", v.p);
+            ok = false;
+        } else if (days < min) {
+            problem(im, line, cname, "%s is before %s", v.p, CR_MIN_YEAR);
+            ok = false;
+        }
+        break;
+    }
+    }
+    cr_buf_free(&v);
+    return ok;
+}
+
+/* Map the header's names to columns. */
+static bool
+read_header(struct importer *im)
+{
+    struct cr_csv *r = &im->csv;
+    enum cr_csv_next rc = cr_csv_next(r);
+    if (rc == CR_CSV_EOF) {
+        problem(im, 1, "header", "the file is empty (expected a header row)");
+        return false;
+    }
+    if (rc == CR_CSV_NOMEM) {
+        im->nomem = true;
+        return false;
+    }
+    if (rc != CR_CSV_RECORD) {
+        problem(im, r->err_line, "header", "%s", r->err_reason);
+        return false;
+    }
+    for (int c = 0; c < CR_COL_COUNT; c++)
+        im->col_of[c] = -1;
+    im->ncols = r->nfields;
+    bool ok = true;
+    for (size_t i = 0; i < r->nfields; i++) {
+        const char *name = cr_csv_field(r, i);
+        size_t n = r->fields[i].len;
+        while (n && (*name == ' ' || *name == '\t'))
+            name++, n--;
+        while (n && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+            n--;
+        int col = -1;
+        for (int c = 0; c < CR_COL_COUNT; c++)
+            if (strlen(cr_column_names[c]) == n && strncasecmp(cr_column_names[c], name, n) == 0)
+                col = c;
+        struct cr_buf v = {0};
+        show_value(&v, name, n);
+        if (col < 0) {
+            struct cr_buf names = {0};
+            for (int c = 0; c < CR_COL_COUNT; c++)
+                cr_buf_addf(&names, "%s%s", c ? ", " : "", cr_column_names[c]);
+            problem(im, r->fields[i].line, v.p, "unknown column (the columns are %s)", names.p);
+            cr_buf_free(&names);
+            ok = false;
+        } else if (im->col_of[col] >= 0) {
+            problem(im, r->fields[i].line, cr_column_names[col], "column appears twice");
+            ok = false;
+        } else {
+            im->col_of[col] = (int)i;
+        }
+        cr_buf_free(&v);
+    }
+    for (int c = 0; c < CR_COL_COUNT; c++) {
+        if (im->col_of[c] < 0 && !rules[c].optional) {
+            problem(im, r->record_line, cr_column_names[c], "required column is missing");
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+static void
+report_conflict(struct importer *im, const struct cr_import_row *row, long line,
+                const struct cr_conflict *cf, bool subject)
+{
+    const char *cname = cr_column_names[cf->column];
+    const char *what = subject ? "subject" : "allegation";
+    const char *ref = subject ? row->subject_ref : row->allegation_ref;
+    if (cf->other_line)
+        problem(im, line, cname, "%s '%s' appears at line %ld with a different %s", what, ref,
+                cf->other_line, cname);
+    else
+        problem(im, line, cname,
+                "allegation '%s' was imported before (case %lld) with a different %s; an "
+                "imported allegation is never overwritten",
+                ref, (long long)cf->other_case, cname);
+}
+
+/* Check and store one data record. */
+static enum cr_status
+import_record(struct importer *im, struct cr_import_result *res)
+{
+    struct cr_csv *r = &im->csv;
+    long line = r->record_line;
+    res->rows++;
+    if (r->nfields != im->ncols) {
+        problem(im, line, "row", "has %zu fields but the header has %zu", r->nfields, im->ncols);
+        return CR_OK;
+    }
+    struct cr_import_row row = {.vetting = -1};
+    const char **text[CR_COL_COUNT] = {
+        [CR_COL_SUBJECT_REF] = &row.subject_ref,
+        [CR_COL_SURNAME] = &row.surname,
+        [CR_COL_FORENAMES] = &row.forenames,
+        [CR_COL_RANK] = &row.rank,
+        [CR_COL_UNIT] = &row.unit,
+        [CR_COL_ALLEGATION_REF] = &row.allegation_ref,
+        [CR_COL_ALLEGATION_DATE] = &row.date,
+        [CR_COL_ORIGINAL_OUTCOME] = &row.original_outcome,
+        [CR_COL_SUMMARY] = &row.summary,
+    };
+    bool ok = true;
+    for (int c = 0; c < CR_COL_COUNT; c++) {
+        int f = im->col_of[c];
+        if (f < 0)
+            continue;
+        const char *s = cr_csv_field(r, (size_t)f);
+        if (!check_field(im, c, s, r->fields[f].len, r->fields[f].line, &row))
+            ok = false;
+        else if (text[c])
+            *text[c] = s;
+    }
+    if (!ok)
+        return CR_OK;
+
+    enum cr_row_outcome outcome;
+    struct cr_conflict cf;
+    enum cr_status st = st_import_row(im->db, &row, line, res, &outcome, &cf);
+    if (st == CR_OK && outcome == CR_ROW_CONFLICT) {
+        bool subject = cf.column != CR_COL_SUBJECT_REF &&
+                       (cf.column == CR_COL_SURNAME || cf.column == CR_COL_FORENAMES ||
+                        cf.column == CR_COL_EMPLOYMENT || cf.column == CR_COL_RANK ||
+                        cf.column == CR_COL_UNIT || cf.column == CR_COL_DUTY_STATUS ||
+                        cf.column == CR_COL_VETTING_STATUS);
+        report_conflict(im, &row, line, &cf, subject);
+    }
+    return st;
+}
+
+enum cr_status
+cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags,
+              struct cr_import_result *res, cr_diags **diags)
+{
+    memset(res, 0, sizeof *res);
+    struct importer im = {.db = db, .label = label};
+    im.diags = *diags = cr_diags_new(CR_IMPORT_MAX_ERRORS);
+    if (!im.diags)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    int64_t now = cr_db_now(db);
+    im.today = now >= 0 ? now / 86400 : (now - 86399) / 86400;
+    cr_csv_init(&im.csv, in);
+
+    enum cr_status st = CR_OK;
+    if (!read_header(&im))
+        goto done;
+    if ((st = st_import_begin(db)) != CR_OK)
+        goto done;
+    while (st == CR_OK && !im.nomem) {
+        enum cr_csv_next rc = cr_csv_next(&im.csv);
+        if (rc == CR_CSV_EOF)
+            break;
+        if (rc == CR_CSV_NOMEM) {
+            im.nomem = true;
+            break;
+        }
+        if (rc == CR_CSV_ERROR || rc == CR_CSV_FATAL) {
+            size_t f = im.csv.err_field;
+            const char *cname = "row";
+            for (int c = 0; c < CR_COL_COUNT; c++)
+                if (im.col_of[c] >= 0 && (size_t)im.col_of[c] == f)
+                    cname = cr_column_names[c];
+            problem(&im, im.csv.err_line, cname, "%s", im.csv.err_reason);
+            res->rows++;
+            if (rc == CR_CSV_FATAL)
+                break;
+            continue;
+        }
+        st = import_record(&im, res);
+        if (cr_diags_full(im.diags)) {
+            /* Past the cap: stop reading, the rest would not be shown. */
+            break;
+        }
+    }
+    bool commit = st == CR_OK && !im.nomem && cr_diags_total(im.diags) == 0 &&
+                  !(flags & CR_IMPORT_DRY_RUN);
+    enum cr_status end = st_import_end(db, commit);
+    if (st == CR_OK)
+        st = end;
+done:
+    cr_csv_free(&im.csv);
+    if (st == CR_OK && im.nomem)
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+    if (st == CR_OK && cr_diags_total(im.diags) > 0)
+        st = cr_fail(db, CR_INVALID, "%s: %zu problem%s; nothing imported", label,
+                     cr_diags_total(im.diags), cr_diags_total(im.diags) == 1 ? "" : "s");
+    return st;
+}

@@ -1,0 +1,348 @@
+/*
+ * casereview: the core library.
+ *
+ * Storage, import and queries for a professional-standards case review.
+ * Every function that can fail returns an enum cr_status; the message that
+ * goes with a failure is read from the handle with cr_db_errmsg().  Nothing
+ * here prints, exits or reads the clock: the caller injects the clock.
+ */
+#ifndef CASEREVIEW_CASEREVIEW_H
+#define CASEREVIEW_CASEREVIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Status codes: name, process exit status (SPEC section 7), description.
+ */
+#define CR_STATUS_LIST(_)                                                      \
+    _(OK, 0, "ok")                                                             \
+    _(REFUSED, 1, "the workflow refused the action")                           \
+    _(USAGE, 2, "usage error")                                                 \
+    _(INVALID, 3, "bad input data or configuration")                           \
+    _(NOT_FOUND, 3, "no such case")                                            \
+    _(DB, 4, "the database could not be opened or used")                       \
+    _(BUSY, 4, "the database is busy")                                         \
+    _(NOMEM, 4, "out of memory")
+
+#define CR_STATUS_ENUM(name, exit, text) CR_##name,
+enum cr_status { CR_STATUS_LIST(CR_STATUS_ENUM) CR_STATUS_COUNT };
+#undef CR_STATUS_ENUM
+
+/* The exit status SPEC section 7 gives a status. */
+int cr_status_exit(enum cr_status status);
+
+/* A short description of a status; static storage. */
+const char *cr_status_text(enum cr_status status);
+
+/*
+ * The enumerations of the domain model: identifier, stored name, label.
+ * The stored name is what the database, the CSV import and the command line
+ * use; the label is for people.
+ */
+#define CR_STATE_LIST(_)                                                       \
+    _(FLAGGED, "flagged", "Flagged")                                           \
+    _(IN_REVIEW, "in_review", "In review")                                     \
+    _(AWAITING_APPROVAL, "awaiting_approval", "Awaiting approval")             \
+    _(PANEL_REVIEW, "panel_review", "Panel review")                            \
+    _(RETURNED, "returned", "Returned")                                        \
+    _(CLOSED, "closed", "Closed")
+
+#define CR_OUTCOME_LIST(_)                                                     \
+    _(NFA, "nfa", "No further action")                                         \
+    _(REASSESS, "reassess", "Reassess")                                        \
+    _(REFER, "refer", "Refer to risk management")
+
+#define CR_CATEGORY_LIST(_)                                                    \
+    _(DOMESTIC_VIOLENCE, "domestic_violence", "Domestic violence")             \
+    _(SEXUAL_OFFENCE, "sexual_offence", "Sexual offence")
+
+#define CR_EMPLOYMENT_LIST(_)                                                  \
+    _(OFFICER, "officer", "Officer")                                           \
+    _(STAFF, "staff", "Staff")                                                 \
+    _(SPECIAL, "special", "Special constable")
+
+#define CR_DUTY_LIST(_)                                                        \
+    _(FULL, "full", "Full duties")                                             \
+    _(RESTRICTED, "restricted", "Restricted duties")                           \
+    _(SUSPENDED, "suspended", "Suspended")
+
+#define CR_VETTING_LIST(_)                                                     \
+    _(CLEARED, "cleared", "Cleared")                                           \
+    _(UNDER_REVIEW, "under_review", "Under review")                            \
+    _(WITHDRAWN, "withdrawn", "Withdrawn")
+
+#define CR_SOURCE_LIST(_)                                                      \
+    _(COMPLAINT, "complaint", "Complaint")                                     \
+    _(HOTLINE, "hotline", "Hotline")                                           \
+    _(COLLEAGUE, "colleague", "Colleague")                                     \
+    _(PND, "pnd", "Police National Database")                                  \
+    _(OTHER, "other", "Other")
+
+/* Each enumeration: lower-case name, upper-case prefix, list. */
+#define CR_ENUMS(_)                                                            \
+    _(state, STATE, CR_STATE_LIST)                                             \
+    _(outcome, OUTCOME, CR_OUTCOME_LIST)                                       \
+    _(category, CATEGORY, CR_CATEGORY_LIST)                                    \
+    _(employment, EMPLOYMENT, CR_EMPLOYMENT_LIST)                              \
+    _(duty, DUTY, CR_DUTY_LIST)                                                \
+    _(vetting, VETTING, CR_VETTING_LIST)                                       \
+    _(source, SOURCE, CR_SOURCE_LIST)
+
+#define CR_X(id, name, label) CR_STATE_##id,
+enum cr_state { CR_STATE_LIST(CR_X) CR_STATE_COUNT };
+#undef CR_X
+#define CR_X(id, name, label) CR_OUTCOME_##id,
+enum cr_outcome { CR_OUTCOME_LIST(CR_X) CR_OUTCOME_COUNT };
+#undef CR_X
+#define CR_X(id, name, label) CR_CATEGORY_##id,
+enum cr_category { CR_CATEGORY_LIST(CR_X) CR_CATEGORY_COUNT };
+#undef CR_X
+#define CR_X(id, name, label) CR_EMPLOYMENT_##id,
+enum cr_employment { CR_EMPLOYMENT_LIST(CR_X) CR_EMPLOYMENT_COUNT };
+#undef CR_X
+#define CR_X(id, name, label) CR_DUTY_##id,
+enum cr_duty { CR_DUTY_LIST(CR_X) CR_DUTY_COUNT };
+#undef CR_X
+#define CR_X(id, name, label) CR_VETTING_##id,
+enum cr_vetting { CR_VETTING_LIST(CR_X) CR_VETTING_COUNT };
+#undef CR_X
+#define CR_X(id, name, label) CR_SOURCE_##id,
+enum cr_source { CR_SOURCE_LIST(CR_X) CR_SOURCE_COUNT };
+#undef CR_X
+
+/*
+ * For each enumeration E: cr_E_name(v) is the stored name of v and
+ * cr_E_label(v) its label for people (static storage; NULL when v is out of
+ * range); cr_E_parse(s) is the value whose stored name is exactly s, or -1.
+ */
+#define CR_ENUM_FUNCTIONS(lower, upper, list)                                  \
+    const char *cr_##lower##_name(int value);                                  \
+    const char *cr_##lower##_label(int value);                                 \
+    int cr_##lower##_parse(const char *s);
+CR_ENUMS(CR_ENUM_FUNCTIONS)
+#undef CR_ENUM_FUNCTIONS
+
+/* Category bits of a case: which categories its allegations fall in. */
+#define CR_CATMASK_DV (1u << CR_CATEGORY_DOMESTIC_VIOLENCE)
+#define CR_CATMASK_SO (1u << CR_CATEGORY_SEXUAL_OFFENCE)
+
+/*
+ * The clock: seconds since the Unix epoch, UTC.  Core never reads the
+ * system clock; the program passes one in and tests pass a fixed one.
+ */
+typedef int64_t (*cr_clock_fn)(void *ctx);
+
+/* An open database.  Opaque. */
+typedef struct cr_db cr_db;
+
+enum cr_open_flags {
+    CR_OPEN_CREATE = 1 << 0, /* create the file when it does not exist */
+    CR_OPEN_GROUP = 1 << 1,  /* when creating: group may read and write */
+};
+
+/*
+ * Open (and, with CR_OPEN_CREATE, create) the database at path, check that
+ * it is a casereview database that only its owner (or, when it was created
+ * for a group, its group) can read, and bring its schema up to date.
+ * *out always receives a handle, even on failure, so that the caller can
+ * read cr_db_errmsg(); the caller closes it with cr_db_close().
+ * Returns CR_OK, CR_DB (not found, not ours, unsafe permissions, newer
+ * schema), CR_BUSY or CR_NOMEM (then *out may be NULL).
+ */
+enum cr_status cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
+                          cr_db **out);
+
+/* Close the handle.  NULL is allowed. */
+void cr_db_close(cr_db *db);
+
+/*
+ * Close the handle and, if this handle created the database file, remove
+ * the file again: used when the first thing done to a new database failed.
+ */
+void cr_db_discard(cr_db *db);
+
+/* Whether this handle created the file it opened. */
+int cr_db_created(const cr_db *db);
+
+/* The message of the last failure on this handle; owned by the handle. */
+const char *cr_db_errmsg(const cr_db *db);
+
+/* The schema version of the open database. */
+int cr_db_schema_version(const cr_db *db);
+
+/* The time the injected clock gives now. */
+int64_t cr_db_now(const cr_db *db);
+
+/*
+ * Diagnostics: a list of messages, each `FILE:LINE: column: reason` (or
+ * with a column number, for configuration files).  Capped: past the cap
+ * further messages are counted but not kept.
+ */
+typedef struct cr_diags cr_diags;
+
+/* Number of messages kept. */
+size_t cr_diags_count(const cr_diags *d);
+/* Number of problems seen, including those past the cap. */
+size_t cr_diags_total(const cr_diags *d);
+/* Message i; owned by the list. */
+const char *cr_diags_get(const cr_diags *d, size_t i);
+/* Free the list.  NULL is allowed. */
+void cr_diags_free(cr_diags *d);
+
+/* Most problems an import reports before it stops reading. */
+#define CR_IMPORT_MAX_ERRORS 100
+
+enum cr_import_flags {
+    CR_IMPORT_DRY_RUN = 1 << 0, /* check everything, write nothing */
+};
+
+struct cr_import_result {
+    int64_t rows;              /* allegation rows read */
+    int64_t new_allegations;   /* rows that added an allegation */
+    int64_t known_allegations; /* rows already in the database, unchanged */
+    int64_t new_cases;         /* cases created */
+    int64_t added_to_open;     /* new allegations added to a case that was already open */
+    int64_t reopened_cases;    /* of which: new cases for subjects whose case was closed */
+    int64_t returned_cases;    /* open cases sent back to returned by a new allegation */
+    int64_t new_subjects;      /* subjects created */
+    int64_t updated_subjects;  /* subjects whose details changed */
+};
+
+/*
+ * Import the CSV of SPEC section 8 read from in; label names the input in
+ * messages (`label:LINE: column: reason`).  Everything is checked and
+ * written in one transaction: on any problem nothing is written, the
+ * problems are in *diags (allocated; the caller frees it with
+ * cr_diags_free) and CR_INVALID is returned.  With CR_IMPORT_DRY_RUN the
+ * transaction is always rolled back.  *res tells what was (or would be)
+ * done.  Returns CR_OK, CR_INVALID, CR_BUSY, CR_DB or CR_NOMEM.
+ */
+enum cr_status cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags,
+                             struct cr_import_result *res, cr_diags **diags);
+
+/*
+ * The queue.  Rows come a page at a time in priority order (riskiest first,
+ * ties to the oldest case), with a keyset cursor: pass the last row's
+ * sortkey as `after` to get the next page, 0 for the first.
+ */
+struct cr_filter {
+    int state;   /* enum cr_state, or -1 for any */
+    int outcome; /* enum cr_outcome, or -1 for any; CR_OUTCOME_COUNT: none yet */
+};
+
+struct cr_case_row {
+    int64_t id;
+    int64_t sortkey;
+    int64_t priority;
+    int64_t created_at; /* seconds since the epoch */
+    int64_t state_since;
+    int state;   /* enum cr_state */
+    int outcome; /* enum cr_outcome, or -1 */
+    unsigned categories; /* CR_CATMASK_* */
+    int n_allegations;
+    int duty; /* enum cr_duty */
+    const char *subject_ref;
+    const char *surname;
+    const char *forenames;
+    const char *rank;
+    const char *unit;
+    const char *assignee; /* NULL when nobody */
+};
+
+/* A page of rows; the strings belong to the page. */
+struct cr_page {
+    size_t n;
+    struct cr_case_row *rows;
+    int more; /* another page follows */
+    void *priv;
+};
+
+/*
+ * Fill page with up to limit rows of the filtered queue after the cursor.
+ * A page can be refilled; cr_page_free releases it.  Returns CR_OK, CR_DB,
+ * CR_BUSY or CR_NOMEM.
+ */
+enum cr_status cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after,
+                            size_t limit, struct cr_page *page);
+void cr_page_free(struct cr_page *page);
+
+/* One allegation of a case. */
+struct cr_allegation {
+    const char *ref;
+    int category; /* enum cr_category */
+    const char *date; /* YYYY-MM-DD */
+    int source;       /* enum cr_source */
+    const char *original_outcome;
+    const char *summary;
+};
+
+/* A case with its subject and every allegation, in date order. */
+struct cr_case {
+    struct cr_case_row row;
+    int64_t previous_case; /* the closed case this one follows, or 0 */
+    int employment;        /* enum cr_employment */
+    int vetting;           /* enum cr_vetting, or -1 when not recorded */
+    int vetting_review;
+    const char *rationale; /* NULL until decided */
+    size_t n_allegations;
+    struct cr_allegation *allegations;
+    void *priv;
+};
+
+/*
+ * Find a case by its number or its subject_ref (the open case of that
+ * subject, or its latest).  `#N` names case N only.  Fills *out; free with
+ * cr_case_free().  Returns CR_OK, CR_NOT_FOUND (with a message), CR_DB,
+ * CR_BUSY or CR_NOMEM.
+ */
+enum cr_status cr_case_get(cr_db *db, const char *key, struct cr_case *out);
+void cr_case_free(struct cr_case *c);
+
+/* Counts for the dashboard and `stats`, from maintained counters. */
+struct cr_stats {
+    int64_t cases;
+    int64_t by_state[CR_STATE_COUNT];
+    int64_t by_outcome[CR_OUTCOME_COUNT + 1]; /* last: not decided yet */
+    int64_t by_category[CR_CATEGORY_COUNT];   /* cases with an allegation of it */
+    int64_t both_categories;                  /* cases with both */
+    int64_t allegations;
+    int64_t allegations_by_category[CR_CATEGORY_COUNT];
+    int64_t subjects;
+};
+
+/* Fill *out.  Returns CR_OK, CR_DB or CR_BUSY. */
+enum cr_status cr_stats_get(cr_db *db, struct cr_stats *out);
+
+/*
+ * Write one CSV field to f, quoted when it holds a comma, a quote, a line
+ * break or leading or trailing white space (quotes doubled).  Returns 0, or
+ * -1 when the stream failed.
+ */
+int cr_csv_write_field(FILE *f, const char *s);
+
+/*
+ * Write s to f as a JSON string, with its quotes; control characters are
+ * escaped.  Returns 0, or -1 when the stream failed.
+ */
+int cr_json_write_string(FILE *f, const char *s);
+
+/* Days since 1970-01-01 as YYYY-MM-DD (proleptic Gregorian calendar). */
+void cr_date_format(int64_t days, char out[11]);
+
+/* Seconds since the epoch as YYYY-MM-DDTHH:MM:SSZ. */
+void cr_time_format(int64_t t, char out[21]);
+
+/* The priority of SPEC section 2 (documented in README). */
+int64_t cr_priority(int duty, int n_allegations, int n_sexual, const char *latest_date);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

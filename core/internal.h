@@ -1,0 +1,156 @@
+/*
+ * Internal interfaces of the core library: shared helpers, the CSV reader
+ * and the storage module.  Not installed; tests may include it.
+ */
+#ifndef CASEREVIEW_INTERNAL_H
+#define CASEREVIEW_INTERNAL_H
+
+#include "casereview/casereview.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#if defined(__GNUC__)
+#define CR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CR_PRINTF(f, a)
+#endif
+
+#define CR_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A growable byte string, always NUL-terminated once anything was added. */
+struct cr_buf {
+    char *p;
+    size_t len;
+    size_t cap;
+};
+
+int cr_buf_add(struct cr_buf *b, const char *s, size_t n);
+int cr_buf_addc(struct cr_buf *b, char c);
+int cr_buf_addf(struct cr_buf *b, const char *fmt, ...) CR_PRINTF(2, 3);
+void cr_buf_reset(struct cr_buf *b);
+void cr_buf_free(struct cr_buf *b);
+
+/* Diagnostics (see casereview.h). */
+cr_diags *cr_diags_new(size_t max);
+int cr_diags_addf(cr_diags *d, const char *fmt, ...) CR_PRINTF(2, 3);
+/* Whether the cap has been reached. */
+bool cr_diags_full(const cr_diags *d);
+
+/*
+ * Whether s[0..n) is well-formed UTF-8 (no overlong forms, surrogates or
+ * code points past U+10FFFF).  On failure *bad is the offset of the first
+ * bad byte.
+ */
+bool cr_utf8_valid(const char *s, size_t n, size_t *bad);
+
+/*
+ * Parse a calendar date YYYY-MM-DD (exactly ten characters) into days since
+ * 1970-01-01.  Returns 0, or -1 when it is not a real date.
+ */
+int cr_date_parse(const char *s, size_t n, int64_t *days);
+
+/* RFC 4180 reader. */
+struct cr_csv_field {
+    size_t off;  /* into the record buffer */
+    size_t len;
+    long line;   /* physical line the field starts on */
+};
+
+enum cr_csv_next {
+    CR_CSV_RECORD,
+    CR_CSV_EOF,
+    CR_CSV_ERROR, /* a syntax error; reading can go on from the next line */
+    CR_CSV_FATAL, /* cannot go on: read error, or unterminated quote at the end */
+    CR_CSV_NOMEM,
+};
+
+/* Longest field accepted, in bytes. */
+#define CR_CSV_MAX_FIELD (1u << 20)
+
+struct cr_csv {
+    FILE *in;
+    char ibuf[1 << 16];
+    size_t ipos, ilen;
+    bool eof;
+    bool started;
+    long line;            /* current physical line, from 1 */
+    struct cr_buf rec;    /* field bytes of the current record, NUL-separated */
+    struct cr_csv_field *fields;
+    size_t nfields, cap;
+    long record_line;     /* line the current record starts on */
+    /* After CR_CSV_ERROR or CR_CSV_FATAL: */
+    long err_line;
+    size_t err_field;     /* index of the field at fault */
+    const char *err_reason;
+};
+
+void cr_csv_init(struct cr_csv *r, FILE *in);
+enum cr_csv_next cr_csv_next(struct cr_csv *r);
+/* Field i of the current record, NUL-terminated (fields may hold NUL bytes: use len). */
+static inline const char *
+cr_csv_field(const struct cr_csv *r, size_t i)
+{
+    return r->rec.p + r->fields[i].off;
+}
+void cr_csv_free(struct cr_csv *r);
+
+/*
+ * One validated import row.  Strings point into the reader's record.
+ */
+#define CR_COLUMN_LIST(_)                                                      \
+    _(SUBJECT_REF, "subject_ref")                                              \
+    _(SURNAME, "surname")                                                      \
+    _(FORENAMES, "forenames")                                                  \
+    _(EMPLOYMENT, "employment")                                                \
+    _(RANK, "rank")                                                            \
+    _(UNIT, "unit")                                                            \
+    _(DUTY_STATUS, "duty_status")                                              \
+    _(VETTING_STATUS, "vetting_status")                                        \
+    _(ALLEGATION_REF, "allegation_ref")                                        \
+    _(CATEGORY, "category")                                                    \
+    _(ALLEGATION_DATE, "allegation_date")                                      \
+    _(SOURCE, "source")                                                        \
+    _(ORIGINAL_OUTCOME, "original_outcome")                                    \
+    _(SUMMARY, "summary")
+
+#define CR_X(id, name) CR_COL_##id,
+enum cr_column { CR_COLUMN_LIST(CR_X) CR_COL_COUNT };
+#undef CR_X
+
+extern const char *const cr_column_names[CR_COL_COUNT];
+
+struct cr_import_row {
+    const char *subject_ref, *surname, *forenames, *rank, *unit;
+    const char *allegation_ref, *date, *original_outcome, *summary;
+    int employment, duty, vetting, category, source;
+};
+
+/* What storage found when a row disagrees with what is already there. */
+struct cr_conflict {
+    int column;       /* enum cr_column at fault */
+    long other_line;  /* line of this import it disagrees with, or 0: an earlier import */
+    int64_t other_case;
+};
+
+enum cr_row_outcome {
+    CR_ROW_ADDED,
+    CR_ROW_KNOWN,
+    CR_ROW_CONFLICT,
+};
+
+/*
+ * The storage module: every SQL statement lives behind these.
+ */
+/* Set the handle's message; returns status. */
+enum cr_status cr_fail(cr_db *db, enum cr_status status, const char *fmt, ...) CR_PRINTF(3, 4);
+/* Set the message from SQLite's last error on the handle; returns CR_DB, CR_BUSY or CR_NOMEM. */
+enum cr_status cr_fail_sql(cr_db *db, int rc, const char *what);
+
+enum cr_status st_import_begin(cr_db *db);
+enum cr_status st_import_row(cr_db *db, const struct cr_import_row *row, long line,
+                             struct cr_import_result *res, enum cr_row_outcome *outcome,
+                             struct cr_conflict *conflict);
+enum cr_status st_import_end(cr_db *db, bool commit);
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * Schema migrations (see schema.h).  Enumerated columns store the names of
+ * casereview.h's enumerations, so that the file reads well in the sqlite3
+ * shell; CHECK constraints keep them honest.
+ */
+#include "schema.h"
+
+const struct cr_migration_step cr_schema[] = {
+    /* Version 1: the domain model of SPEC section 2. */
+    {1,
+        "CREATE TABLE settings ("
+        "  key TEXT PRIMARY KEY,"
+        "  value TEXT NOT NULL"
+        ") STRICT;"},
+    {1,
+        "CREATE TABLE subjects ("
+        "  id INTEGER PRIMARY KEY,"
+        "  ref TEXT NOT NULL UNIQUE,"
+        "  surname TEXT NOT NULL,"
+        "  forenames TEXT NOT NULL,"
+        "  employment TEXT NOT NULL CHECK (employment IN ('officer', 'staff', 'special')),"
+        "  rank TEXT NOT NULL,"
+        "  unit TEXT NOT NULL,"
+        "  duty_status TEXT NOT NULL CHECK (duty_status IN ('full', 'restricted', 'suspended')),"
+        "  vetting_status TEXT CHECK (vetting_status IN ('cleared', 'under_review', 'withdrawn'))"
+        ") STRICT;"},
+    /*
+     * A case: one per subject, or a new one when an allegation arrives after
+     * the last was closed.  sortkey orders the queue: highest priority
+     * first, ties to the oldest case (lowest id); keyset paging seeks on it.
+     */
+    {1,
+        "CREATE TABLE cases ("
+        "  id INTEGER PRIMARY KEY,"
+        "  subject_id INTEGER NOT NULL REFERENCES subjects(id),"
+        "  previous_case_id INTEGER REFERENCES cases(id),"
+        "  state TEXT NOT NULL DEFAULT 'flagged' CHECK (state IN ('flagged', 'in_review',"
+        "    'awaiting_approval', 'panel_review', 'returned', 'closed')),"
+        "  state_since INTEGER NOT NULL,"
+        "  created_at INTEGER NOT NULL,"
+        "  assignee TEXT,"
+        "  outcome TEXT CHECK (outcome IN ('nfa', 'reassess', 'refer')),"
+        "  vetting_review INTEGER NOT NULL DEFAULT 0 CHECK (vetting_review IN (0, 1)),"
+        "  rationale TEXT,"
+        "  decided_by TEXT,"
+        "  decided_at INTEGER,"
+        "  round INTEGER NOT NULL DEFAULT 0,"
+        "  version INTEGER NOT NULL DEFAULT 1,"
+        "  updated_by TEXT,"
+        "  updated_at INTEGER,"
+        "  n_allegations INTEGER NOT NULL DEFAULT 0,"
+        "  n_sexual INTEGER NOT NULL DEFAULT 0,"
+        "  latest_allegation TEXT,"
+        "  priority INTEGER NOT NULL DEFAULT 0,"
+        "  categories INTEGER GENERATED ALWAYS AS"
+        "    ((n_allegations > n_sexual) | ((n_sexual > 0) << 1)) VIRTUAL,"
+        "  sortkey INTEGER GENERATED ALWAYS AS ((1048576 - priority) * 4294967296 + id) VIRTUAL"
+        ") STRICT;"
+        "CREATE INDEX cases_queue ON cases(sortkey);"
+        "CREATE INDEX cases_state_queue ON cases(state, sortkey);"
+        "CREATE INDEX cases_outcome_queue ON cases(outcome, sortkey);"
+        "CREATE INDEX cases_subject ON cases(subject_id);"
+        "CREATE INDEX cases_assignee ON cases(assignee, state) WHERE assignee IS NOT NULL;"},
+    {1,
+        "CREATE TABLE allegations ("
+        "  id INTEGER PRIMARY KEY,"
+        "  ref TEXT NOT NULL UNIQUE,"
+        "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+        "  category TEXT NOT NULL CHECK (category IN ('domestic_violence', 'sexual_offence')),"
+        "  date TEXT NOT NULL,"
+        "  source TEXT NOT NULL CHECK (source IN ('complaint', 'hotline', 'colleague', 'pnd',"
+        "    'other')),"
+        "  original_outcome TEXT NOT NULL,"
+        "  summary TEXT NOT NULL,"
+        "  imported_at INTEGER NOT NULL"
+        ") STRICT;"
+        "CREATE INDEX allegations_case ON allegations(case_id, date);"},
+    {1,
+        "CREATE TABLE notes ("
+        "  id INTEGER PRIMARY KEY,"
+        "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+        "  author TEXT NOT NULL,"
+        "  created_at INTEGER NOT NULL,"
+        "  kind TEXT NOT NULL CHECK (kind IN ('note', 'system', 'return', 'dissent', 'recuse')),"
+        "  body TEXT NOT NULL"
+        ") STRICT;"
+        "CREATE INDEX notes_case ON notes(case_id, id);"},
+    {1,
+        "CREATE TABLE votes ("
+        "  id INTEGER PRIMARY KEY,"
+        "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+        "  round INTEGER NOT NULL,"
+        "  member TEXT NOT NULL,"
+        "  member_kind TEXT NOT NULL,"
+        "  vote TEXT NOT NULL CHECK (vote IN ('concur', 'dissent', 'recuse')),"
+        "  reason TEXT,"
+        "  created_at INTEGER NOT NULL,"
+        "  UNIQUE (case_id, round, member)"
+        ") STRICT;"},
+    {1,
+        "CREATE TABLE audit_events ("
+        "  id INTEGER PRIMARY KEY,"
+        "  at INTEGER NOT NULL,"
+        "  actor TEXT NOT NULL,"
+        "  case_id INTEGER,"
+        "  action TEXT NOT NULL,"
+        "  state_before TEXT,"
+        "  state_after TEXT,"
+        "  details TEXT NOT NULL,"
+        "  config_digest TEXT NOT NULL,"
+        "  prev_hash BLOB NOT NULL,"
+        "  hash BLOB NOT NULL"
+        ") STRICT;"
+        "CREATE INDEX audit_case ON audit_events(case_id, id) WHERE case_id IS NOT NULL;"},
+    /* Counters kept by the same transaction as the rows they count. */
+    {1,
+        "CREATE TABLE case_counts ("
+        "  state TEXT NOT NULL,"
+        "  outcome TEXT NOT NULL,"
+        "  categories INTEGER NOT NULL,"
+        "  n INTEGER NOT NULL,"
+        "  PRIMARY KEY (state, outcome, categories)"
+        ") STRICT, WITHOUT ROWID;"
+        "CREATE TABLE counters ("
+        "  name TEXT PRIMARY KEY,"
+        "  n INTEGER NOT NULL"
+        ") STRICT, WITHOUT ROWID;"},
+    {1,
+        "CREATE TRIGGER cases_count_insert AFTER INSERT ON cases BEGIN"
+        "  INSERT INTO case_counts VALUES (new.state, coalesce(new.outcome, ''), new.categories, 1)"
+        "    ON CONFLICT (state, outcome, categories) DO UPDATE SET n = n + 1;"
+        "END;"
+        "CREATE TRIGGER cases_count_update AFTER UPDATE OF state, outcome, n_allegations, n_sexual"
+        "  ON cases WHEN old.state IS NOT new.state OR old.outcome IS NOT new.outcome"
+        "    OR old.categories IS NOT new.categories BEGIN"
+        "  UPDATE case_counts SET n = n - 1 WHERE state = old.state"
+        "    AND outcome = coalesce(old.outcome, '') AND categories = old.categories;"
+        "  INSERT INTO case_counts VALUES (new.state, coalesce(new.outcome, ''), new.categories, 1)"
+        "    ON CONFLICT (state, outcome, categories) DO UPDATE SET n = n + 1;"
+        "END;"
+        "CREATE TRIGGER cases_count_delete AFTER DELETE ON cases BEGIN"
+        "  UPDATE case_counts SET n = n - 1 WHERE state = old.state"
+        "    AND outcome = coalesce(old.outcome, '') AND categories = old.categories;"
+        "END;"
+        "CREATE TRIGGER subjects_count AFTER INSERT ON subjects BEGIN"
+        "  INSERT INTO counters VALUES ('subjects', 1)"
+        "    ON CONFLICT (name) DO UPDATE SET n = n + 1;"
+        "END;"
+        "CREATE TRIGGER allegations_count AFTER INSERT ON allegations BEGIN"
+        "  INSERT INTO counters VALUES ('allegations:' || new.category, 1)"
+        "    ON CONFLICT (name) DO UPDATE SET n = n + 1;"
+        "END;"},
+};
+
+const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

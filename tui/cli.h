@@ -1,0 +1,64 @@
+/*
+ * The command line: option parsing, the command table and the commands.
+ */
+#ifndef CASEREVIEW_CLI_H
+#define CASEREVIEW_CLI_H
+
+#include "casereview/casereview.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit statuses of SPEC section 7. */
+enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_DB = 4 };
+
+/* What every command gets: the global options and its own arguments. */
+struct cli {
+    const char *db_path;
+    const char *command;
+    int argc;
+    char **argv;
+};
+
+/* An option of a command: long name, argument name (NULL for a flag), help. */
+struct cli_option {
+    const char *name;
+    const char *arg;
+    const char *help;
+};
+
+#define CLI_MAX_OPTIONS 16
+#define CLI_MAX_OPERANDS 4
+
+/* Parsed options: values[i] for option i (flags get "1"), and operands. */
+struct cli_args {
+    const char *values[CLI_MAX_OPTIONS];
+    const char *operands[CLI_MAX_OPERANDS];
+    int noperands;
+};
+
+struct cli_command {
+    const char *name;
+    const char *operands; /* synopsis of the operands, "" for none */
+    const char *summary;
+    int min_operands, max_operands;
+    const struct cli_option *options; /* NULL-terminated, or NULL */
+    int (*run)(struct cli *cli, const struct cli_args *args);
+};
+
+extern const struct cli_command cli_commands[];
+
+/* Print `casereview: ` and the message to stderr; returns status. */
+int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Write s for a terminal: control characters become visible (^[ and the like). */
+void out_safe(FILE *f, const char *s);
+/* Write s in exactly width display columns: cut with an ellipsis, or padded. */
+void out_cell(FILE *f, const char *s, int width);
+/* Write s wrapped at width columns, each line after an indent. */
+void out_wrapped(FILE *f, const char *s, int indent, int width);
+
+/* The clock the program injects into core: $CASEREVIEW_NOW or the system clock. */
+int64_t cli_clock(void *ctx);
+
+#endif

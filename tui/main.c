@@ -1,0 +1,162 @@
+/*
+ * casereview: entry point.  Global options, then the command table.
+ */
+#include "cli.h"
+
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CR_VERSION "0.1.0"
+
+static void
+usage(FILE *f)
+{
+    fprintf(f, "usage: casereview [--db PATH] COMMAND [ARGS...]\n"
+               "\n"
+               "A workstation for re-examining professional-standards cases.\n"
+               "\n"
+               "Global options:\n"
+               "  --db PATH      the database (default $CASEREVIEW_DB, else ./casereview.db)\n"
+               "  --help         this help; 'casereview COMMAND --help' for a command\n"
+               "  --version      print the version\n"
+               "\n"
+               "Commands:\n");
+    for (const struct cli_command *c = cli_commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "\n"
+               "Exit status: 0 done; 1 the workflow refused; 2 usage error; 3 bad input\n"
+               "data or configuration; 4 the database could not be opened or is busy.\n");
+}
+
+static void
+command_help(FILE *f, const struct cli_command *c)
+{
+    fprintf(f, "usage: casereview %s%s%s%s\n\n%s\n", c->name, c->options ? " [OPTIONS]" : "",
+            *c->operands ? " " : "", c->operands, c->summary);
+    if (c->options) {
+        fprintf(f, "\nOptions:\n");
+        for (const struct cli_option *o = c->options; o->name; o++) {
+            char left[64];
+            snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+            fprintf(f, "  %-22s %s\n", left, o->help);
+        }
+    }
+    fprintf(f, "  %-22s %s\n", "--help", "this help");
+}
+
+/* Parse a command's own options and operands. */
+static int
+parse_args(const struct cli_command *c, int argc, char **argv, struct cli_args *a)
+{
+    memset(a, 0, sizeof *a);
+    bool only_operands = false;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!only_operands && strcmp(arg, "--") == 0) {
+            only_operands = true;
+            continue;
+        }
+        if (only_operands || arg[0] != '-' || strcmp(arg, "-") == 0) {
+            if (a->noperands == CLI_MAX_OPERANDS || a->noperands == c->max_operands)
+                return cli_error(EXIT_USAGE, "%s: unexpected argument '%s' (see 'casereview "
+                                             "%s --help')",
+                                 c->name, arg, c->name);
+            a->operands[a->noperands++] = arg;
+            continue;
+        }
+        const char *name = arg + (arg[1] == '-' ? 2 : 1);
+        size_t len = strcspn(name, "=");
+        const struct cli_option *o = NULL;
+        int k = 0;
+        for (const struct cli_option *p = c->options; p && p->name; p++, k++) {
+            if (strlen(p->name) == len && strncmp(p->name, name, len) == 0) {
+                o = p;
+                break;
+            }
+        }
+        if (!o || arg[1] != '-')
+            return cli_error(EXIT_USAGE, "%s: unknown option '%s' (see 'casereview %s --help')",
+                             c->name, arg, c->name);
+        if (!o->arg) {
+            if (name[len] == '=')
+                return cli_error(EXIT_USAGE, "%s: option '--%s' takes no value", c->name,
+                                 o->name);
+            a->values[k] = "1";
+        } else if (name[len] == '=') {
+            a->values[k] = name + len + 1;
+        } else if (i + 1 < argc) {
+            a->values[k] = argv[++i];
+        } else {
+            return cli_error(EXIT_USAGE, "%s: option '--%s' needs a value (%s)", c->name,
+                             o->name, o->arg);
+        }
+    }
+    if (a->noperands < c->min_operands)
+        return cli_error(EXIT_USAGE, "%s: missing %s (see 'casereview %s --help')", c->name,
+                         c->operands, c->name);
+    return EXIT_DONE;
+}
+
+int
+main(int argc, char **argv)
+{
+    /* Display widths of names need a UTF-8 locale; fall back to C.UTF-8. */
+    if (!setlocale(LC_ALL, "") || !strstr(setlocale(LC_CTYPE, NULL), "UTF-8"))
+        setlocale(LC_CTYPE, "C.UTF-8");
+
+    struct cli cli = {0};
+    cli.db_path = getenv("CASEREVIEW_DB");
+    if (!cli.db_path || !*cli.db_path)
+        cli.db_path = "casereview.db";
+
+    /* Global options come before the command; the rest is the command's. */
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            usage(stdout);
+            return EXIT_DONE;
+        }
+        if (strcmp(arg, "--version") == 0) {
+            printf("casereview %s\n", CR_VERSION);
+            return EXIT_DONE;
+        }
+        if (strcmp(arg, "--db") == 0) {
+            if (i + 1 == argc)
+                return cli_error(EXIT_USAGE, "option '--db' needs a value (PATH)");
+            cli.db_path = argv[++i];
+        } else if (strncmp(arg, "--db=", 5) == 0) {
+            cli.db_path = arg + 5;
+        } else {
+            return cli_error(EXIT_USAGE, "unknown option '%s' (see 'casereview --help')", arg);
+        }
+        if (!*cli.db_path)
+            return cli_error(EXIT_USAGE, "option '--db' needs a non-empty PATH");
+    }
+    if (i == argc) {
+        usage(stderr);
+        return cli_error(EXIT_USAGE, "no command given (the terminal interface is not built yet)");
+    }
+    cli.command = argv[i];
+    const struct cli_command *c = cli_commands;
+    while (c->name && strcmp(c->name, cli.command) != 0)
+        c++;
+    if (!c->name)
+        return cli_error(EXIT_USAGE, "unknown command '%s' (see 'casereview --help')",
+                         cli.command);
+    for (int k = i + 1; k < argc && strcmp(argv[k], "--") != 0; k++) {
+        if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+            command_help(stdout, c);
+            return EXIT_DONE;
+        }
+    }
+    struct cli_args args;
+    int rc = parse_args(c, argc - i - 1, argv + i + 1, &args);
+    if (rc != EXIT_DONE)
+        return rc;
+    cli.argc = argc - i - 1;
+    cli.argv = argv + i + 1;
+    return c->run(&cli, &args);
+}
