@@ -252,9 +252,12 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
     if (!db->path)
         return cr_fail(db, CR_NOMEM, "out of memory");
 
-    struct stat sb;
+    struct stat sb = {0};
     enum cr_status st;
-    if (stat(path, &sb) < 0) {
+    bool memory = strcmp(path, ":memory:") == 0; /* for tests and fuzzing */
+    if (memory) {
+        db->created = false;
+    } else if (stat(path, &sb) < 0) {
         if (errno != ENOENT)
             return cr_fail(db, CR_DB, "%s: %s", path, strerror(errno));
         if (!(flags & CR_OPEN_CREATE))

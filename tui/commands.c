@@ -160,14 +160,17 @@ cmd_import(struct cli *cli, const struct cli_args *a)
         printf("%s: nothing to import: all %lld allegations are already in the database\n",
                label, (long long)r.known_allegations);
     } else {
-        printf("%s: imported %lld allegations: %lld new cases\n", label,
-               (long long)r.new_allegations, (long long)r.new_cases);
+        printf("%s: imported %lld allegation%s: %lld new case%s\n", label,
+               (long long)r.new_allegations, r.new_allegations == 1 ? "" : "s",
+               (long long)r.new_cases, r.new_cases == 1 ? "" : "s");
         if (r.added_to_open)
-            printf("  %lld allegations added to cases already open\n", (long long)r.added_to_open);
+            printf("  %lld allegation%s added to cases already open\n",
+                   (long long)r.added_to_open, r.added_to_open == 1 ? "" : "s");
         if (r.known_allegations)
             printf("  %lld allegations were already imported\n", (long long)r.known_allegations);
         if (r.updated_subjects)
-            printf("  %lld subjects' details updated\n", (long long)r.updated_subjects);
+            printf("  %lld subject%s details updated\n", (long long)r.updated_subjects,
+                   r.updated_subjects == 1 ? "'s" : "s'");
         if (r.reopened_cases)
             printf("  %lld new cases follow a closed case of the same subject\n",
                    (long long)r.reopened_cases);

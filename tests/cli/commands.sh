@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# The command line: usage errors, help, the database's safety checks.
+. "$(dirname "$0")/lib.sh"
+cp "$FIXTURES"/import/good.csv .
+
+begin "no command"
+cr
+expect_rc 2
+grep -qx "casereview: no command given (the terminal interface is not built yet)" "$T/err" || fail "$(cat "$T/err")"
+
+begin "unknown command"
+cr frobnicate
+expect_rc 2
+expect_err "casereview: unknown command 'frobnicate' (see 'casereview --help')"
+
+begin "unknown global option"
+cr --bogus list
+expect_rc 2
+expect_err "casereview: unknown option '--bogus' (see 'casereview --help')"
+
+begin "unknown command option"
+cr list --colour
+expect_rc 2
+expect_err "casereview: list: unknown option '--colour' (see 'casereview list --help')"
+
+begin "missing operand"
+cr import
+expect_rc 2
+expect_err "casereview: import: missing FILE.csv|- (see 'casereview import --help')"
+
+begin "extra operand"
+cr show 1 2
+expect_rc 2
+expect_err "casereview: show: unexpected argument '2' (see 'casereview show --help')"
+
+begin "option without its value"
+cr generate --cases
+expect_rc 2
+expect_err "casereview: generate: option '--cases' needs a value (N)"
+
+begin "bad numbers"
+cr generate --cases 4x
+expect_rc 2
+expect_err "casereview: generate: --cases must be a whole number from 1 to 10000000, not '4x'"
+cr generate --cases 0
+expect_rc 2
+cr list --limit -1
+expect_rc 2
+expect_err "casereview: list: --limit must be a whole number from 1 to 9223372036854775807, not '-1'"
+
+begin "bad enumerations"
+cr list --outcome maybe
+expect_rc 2
+expect_err "casereview: list: --outcome must be one of nfa, reassess, refer, none, not 'maybe'"
+cr stats --format csv
+expect_rc 2
+expect_err "casereview: stats: --format must be one of table, json, not 'csv'"
+
+begin "help lists every command and option"
+cr --help
+expect_rc 0
+for c in init import generate list show stats; do expect_out_has "  $c "; done
+cr list --help
+expect_rc 0
+for o in --state --outcome --format --limit --help; do expect_out_has "  $o"; done
+cr import --help
+expect_out_has "usage: casereview import [OPTIONS] FILE.csv|-"
+expect_out_has "--dry-run"
+
+begin "no database"
+cr --db none.db list
+expect_rc 4
+expect_err "casereview: none.db: no such database; create it with 'casereview init' or 'casereview import'"
+expect_eq "$(db_state none.db)" absent "list created a database"
+
+begin "init creates an owner-only file, once"
+cr --db i.db init
+expect_rc 0
+expect_out "created i.db (schema version 1)"
+expect_eq "$(stat -c %a i.db)" 600 "mode"
+expect_eq "$(sql i.db "pragma application_id")" 1129469489 "application id"
+cr --db i.db init
+expect_rc 0
+expect_out "i.db already exists (schema version 1); nothing to do"
+
+begin "CASEREVIEW_DB"
+CASEREVIEW_DB=i.db cr stats --format json
+expect_rc 0
+expect_out_has '"cases": 0'
+
+begin "a database others can read is refused"
+cr --db w.db import good.csv
+chmod 644 w.db
+before=$(db_state w.db)
+cr --db w.db list
+expect_rc 4
+expect_err "casereview: w.db: other users can read or write this database, which holds special-category personal data; run 'chmod o-rwx w.db' and try again"
+expect_eq "$(db_state w.db)" "$before" "refused database"
+chmod 606 w.db
+cr --db w.db import good.csv
+expect_rc 4
+
+begin "a group-readable database not made for a group is refused"
+chmod 640 w.db
+cr --db w.db show 1
+expect_rc 4
+expect_err "casereview: w.db: its group can read or write this database, but it was not created for group use (casereview init --group); run 'chmod 600 w.db' and try again"
+chmod 600 w.db
+cr --db w.db show 1
+expect_rc 0
+
+begin "init --group"
+cr --db grp.db init --group
+expect_rc 0
+expect_eq "$(stat -c %a grp.db)" 660 "mode"
+cr --db grp.db import good.csv
+expect_rc 0
+chmod 664 grp.db
+cr --db grp.db list
+expect_rc 4
+
+begin "a file that is not a casereview database"
+printf 'hello, this is not a database at all, just some text for the test\n%.0s' $(seq 1 100) >text.db
+chmod 600 text.db
+before=$(db_state text.db)
+cr --db text.db list
+expect_rc 4
+expect_err "casereview: text.db: not a casereview database (not an SQLite file)"
+expect_eq "$(db_state text.db)" "$before" "foreign file"
+sqlite3 other.db "create table t(x); insert into t values (1);"
+chmod 600 other.db
+cr --db other.db list
+expect_rc 4
+expect_err "casereview: other.db: not a casereview database"
+
+begin "a database from a newer casereview"
+cp i.db newer.db
+sqlite3 newer.db "pragma user_version = 99"
+cr --db newer.db list
+expect_rc 4
+expect_err "casereview: newer.db: schema version 99 is newer than this casereview knows (1); use a newer casereview"
+
+begin "unknown case"
+cr --db w.db show 999
+expect_rc 3
+expect_err "casereview: no case '999' (give a case number or a subject_ref)"
+
+begin "case numbers and references that look alike"
+cat >amb.csv <<'CSV'
+subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,allegation_date,source,original_outcome,summary
+2,Ashgrove,Tom,officer,PC,Unit,full,X1,domestic_violence,2019-01-01,complaint,NFA,First
+77,Ashgrove,Ann,officer,PC,Unit,full,X2,domestic_violence,2019-01-01,complaint,NFA,Second
+CSV
+cr --db amb.db import amb.csv
+expect_rc 0
+cr --db amb.db show 2
+expect_rc 2
+expect_err "casereview: '2' is both case 2 and the subject_ref of case 1; write '#2' for the case number or 'ref:2' for the subject"
+cr --db amb.db show '#2'
+expect_rc 0
+expect_out_has "Reference    77"
+cr --db amb.db show ref:2
+expect_rc 0
+expect_out_has "Reference    2"
+cr --db amb.db show 77
+expect_rc 0
+expect_out_has "Reference    77"
+
+begin "escape sequences from the data never reach the terminal"
+cr --db w.db show S2
+expect_rc 0
+expect_out_has "an ESC ^[[31m here"
+if grep -q $'\x1b' "$T/out"; then fail "raw escape in output"; fi
+
+finish

@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Import: every class of bad input is refused with FILE:LINE: column:
+# reason lines and exit 3, and the database is left byte-for-byte as it was
+# (or absent); good input imports exactly once.
+. "$(dirname "$0")/lib.sh"
+cp "$FIXTURES"/import/*.csv .
+
+# Refused into a database that does not exist (it must stay absent) and into
+# one that holds data (it must not change by a byte).
+refused() {
+    local file=$1
+    shift
+    begin "$file into no database"
+    rm -f new.db*
+    cr --db new.db import "$file"
+    expect_rc 3
+    expect_err "$@"
+    expect_eq "$(db_state new.db)" absent "database after a refused import"
+
+    begin "$file into a database"
+    rm -f held.db*
+    "$CASEREVIEW" generate --cases 20 --seed 3 >held.csv
+    cr --db held.db import held.csv
+    local before
+    before=$(db_state held.db)
+    cr --db held.db import "$file"
+    expect_rc 3
+    expect_err "$@"
+    expect_eq "$(db_state held.db)" "$before" "database after a refused import"
+
+    begin "$file from stdin"
+    rm -f new.db*
+    cr_in "$file" --db new.db import -
+    expect_rc 3
+    expect_eq "$(db_state new.db)" absent "database after a refused import"
+    [ "$(wc -l <"$T/err")" = "$#" ] || fail "stdin: $(cat "$T/err")"
+    grep -q '^<stdin>:' "$T/err" || fail "stdin label missing: $(cat "$T/err")"
+
+    begin "$file --dry-run"
+    cr --db held.db import --dry-run "$file"
+    expect_rc 3
+    expect_err "$@"
+    expect_eq "$(db_state held.db)" "$before" "database after a dry run"
+}
+
+refused bad_enum.csv \
+    "bad_enum.csv:3: category: 'dv' is not one of domestic_violence, sexual_offence" \
+    "bad_enum.csv:4: employment: 'Officer' is not one of officer, staff, special" \
+    "bad_enum.csv:4: duty_status: 'on leave' is not one of full, restricted, suspended" \
+    "casereview: bad_enum.csv: 3 problems; nothing imported"
+
+refused bad_date.csv \
+    "bad_date.csv:2: allegation_date: '2023-02-30' is not a date (expected YYYY-MM-DD)" \
+    "bad_date.csv:3: allegation_date: '12/03/2020' is not a date (expected YYYY-MM-DD)" \
+    "bad_date.csv:4: allegation_date: '2031-01-01' is in the future" \
+    "bad_date.csv:5: allegation_date: '1899-12-31' is before 1900-01-01" \
+    "casereview: bad_date.csv: 4 problems; nothing imported"
+
+refused missing_value.csv \
+    "missing_value.csv:2: surname: required value is empty" \
+    "missing_value.csv:3: allegation_ref: required value is empty" \
+    "missing_value.csv:4: row: has 12 fields but the header has 14" \
+    "casereview: missing_value.csv: 3 problems; nothing imported"
+
+refused missing_column.csv \
+    "missing_column.csv:1: surname: required column is missing" \
+    "missing_column.csv:1: summary: required column is missing" \
+    "casereview: missing_column.csv: 2 problems; nothing imported"
+
+refused unknown_column.csv \
+    "unknown_column.csv:1: 'notes': unknown column (the columns are subject_ref, surname, forenames, employment, rank, unit, duty_status, vetting_status, allegation_ref, category, allegation_date, source, original_outcome, summary)" \
+    "unknown_column.csv:1: category: column appears twice" \
+    "casereview: unknown_column.csv: 2 problems; nothing imported"
+
+refused invalid_utf8.csv \
+    "invalid_utf8.csv:3: summary: invalid UTF-8 at byte 5 of the value" \
+    "invalid_utf8.csv:4: summary: invalid UTF-8 at byte 10 of the value" \
+    "casereview: invalid_utf8.csv: 2 problems; nothing imported"
+
+refused nul_byte.csv \
+    "nul_byte.csv:2: summary: contains a NUL byte" \
+    "casereview: nul_byte.csv: 1 problem; nothing imported"
+
+refused duplicate_ref.csv \
+    "duplicate_ref.csv:5: summary: allegation 'A2' appears at line 3 with a different summary" \
+    "casereview: duplicate_ref.csv: 1 problem; nothing imported"
+
+refused subject_conflict.csv \
+    "subject_conflict.csv:4: unit: subject 'S1' appears at line 2 with a different unit" \
+    "casereview: subject_conflict.csv: 1 problem; nothing imported"
+
+refused unterminated.csv \
+    "unterminated.csv:3: summary: quoted field is never closed" \
+    "casereview: unterminated.csv: 1 problem; nothing imported"
+
+refused stray_quote.csv \
+    "stray_quote.csv:2: summary: quote inside an unquoted field (quote the whole field and double the quote)" \
+    "stray_quote.csv:3: summary: unexpected character after a closing quote (a quote inside a quoted field must be doubled)" \
+    "casereview: stray_quote.csv: 2 problems; nothing imported"
+
+refused wrong_field_count.csv \
+    "wrong_field_count.csv:2: row: has 15 fields but the header has 14" \
+    "casereview: wrong_field_count.csv: 1 problem; nothing imported"
+
+refused empty.csv \
+    "empty.csv:1: header: the file is empty (expected a header row)" \
+    "casereview: empty.csv: 1 problem; nothing imported"
+
+# An allegation already imported, now with different content: never overwritten.
+begin "changed allegation"
+rm -f c.db*
+cr --db c.db import good.csv
+before=$(db_state c.db)
+cr --db c.db import changed.csv
+expect_rc 3
+expect_err \
+    "changed.csv:2: summary: allegation 'A1' was imported before (case 1) with a different summary; an imported allegation is never overwritten" \
+    "casereview: changed.csv: 1 problem; nothing imported"
+expect_eq "$(db_state c.db)" "$before" "database after a refused import"
+
+# A file that cannot be read.
+begin "missing file"
+cr --db c.db import no-such.csv
+expect_rc 3
+expect_err "casereview: import: no-such.csv: No such file or directory"
+
+# Many problems: all reported up to the cap, then a note that reading stopped.
+begin "error cap"
+{
+    head -1 good.csv | tr -d '\r' | sed 's/^\xef\xbb\xbf//'
+    for i in $(seq 1 150); do
+        echo "bad$i,A$i,S$i,X,Y,officer,PC,Unit,full,nope,2019-01-01,complaint,NFA,"
+    done
+} >many.csv
+rm -f m.db*
+cr --db m.db import many.csv
+expect_rc 3
+[ "$(grep -c '^many.csv:' "$T/err")" = 100 ] || fail "expected 100 problem lines, got $(grep -c '^many.csv:' "$T/err")"
+grep -qx "many.csv:2: category: 'nope' is not one of domestic_violence, sexual_offence" "$T/err" || fail "first problem missing"
+tail -2 "$T/err" | diff -u - <(printf '%s\n' \
+    "casereview: many.csv: stopped reading after the first 100 problems" \
+    "casereview: many.csv: 100 problems; nothing imported") || fail "cap lines differ"
+expect_eq "$(db_state m.db)" absent "database after a refused import"
+
+# The good file: BOM, CRLF, header in another order and case, quoted commas,
+# doubled quotes and line breaks, a blank line, non-contiguous rows of one subject.
+begin "good file"
+rm -f g.db*
+cr --db g.db import good.csv
+expect_rc 0
+expect_out "good.csv: imported 4 allegations: 2 new cases"
+expect_empty_err
+expect_eq "$(sql g.db "select count(*) from cases")" 2 "cases"
+expect_eq "$(sql g.db "select group_concat(a.ref, ' ') from (select a.ref from allegations a join cases c on c.id = a.case_id join subjects s on s.id = c.subject_id where s.ref = 'S1' order by a.ref) a")" "A1 A2 A4" "allegations of S1"
+expect_eq "$(sql g.db "select summary from allegations where ref = 'A1'")" "$(printf 'She said "stop", twice.\nThen she left.')" "quoted summary"
+expect_eq "$(sql g.db "select unit from subjects where ref = 'S1'")" "Response Team 4, North Area" "quoted unit"
+expect_eq "$(sql g.db "select surname || '/' || forenames || '/' || coalesce(vetting_status, 'NULL') from subjects where ref = 'S2'")" "山之内/健太/NULL" "UTF-8 names, optional vetting"
+expect_eq "$(sql g.db "select hex(summary) from allegations where ref = 'A3'" | grep -c 1B5B33316D)" 1 "escape kept as data"
+
+begin "re-import changes nothing"
+before=$(db_state g.db)
+cr --db g.db import good.csv
+expect_rc 0
+expect_out "good.csv: nothing to import: all 4 allegations are already in the database"
+expect_eq "$(db_state g.db)" "$before" "database after a re-import"
+
+begin "dry run of new data"
+cr --db g.db import --dry-run updated_subject.csv
+expect_rc 0
+expect_out "updated_subject.csv: ok (dry run, nothing written): 1 rows; would add 0 cases and 1 allegations; 0 allegations already imported"
+expect_eq "$(db_state g.db)" "$before" "database after a dry run"
+
+begin "dry run creates nothing"
+rm -f d.db*
+cr --db d.db import --dry-run good.csv
+expect_rc 0
+expect_eq "$(db_state d.db)" absent "database after a dry run"
+
+begin "a later file adds allegations and updates the subject"
+cr --db g.db import updated_subject.csv
+expect_rc 0
+expect_out "updated_subject.csv: imported 1 allegation: 0 new cases" \
+    "  1 allegation added to cases already open" \
+    "  1 subject's details updated"
+expect_eq "$(sql g.db "select duty_status from subjects where ref = 'S1'")" suspended "duty status"
+expect_eq "$(sql g.db "select n_allegations from cases where id = 1")" 4 "allegations of case 1"
+
+begin "5,000 allegations for one subject"
+{
+    head -1 good.csv | tr -d '\r' | sed 's/^\xef\xbb\xbf//'
+    for i in $(seq 1 5000); do
+        echo "\"Summary $i, with a comma\",BIG$i,BIGSUBJ,Quillfeather,Zoë,officer,PC,Unit,full,sexual_offence,2019-01-01,complaint,NFA,"
+    done
+} >big.csv
+rm -f b.db*
+cr --db b.db import big.csv
+expect_rc 0
+expect_out "big.csv: imported 5000 allegations: 1 new case"
+expect_eq "$(sql b.db "select count(*) || ' ' || max(n_allegations) from cases")" "1 5000" "one case of 5000"
+cr --db b.db show BIGSUBJ
+expect_rc 0
+expect_out_has "Allegations (5000)"
+
+finish

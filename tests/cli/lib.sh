@@ -1,0 +1,98 @@
+# Shared helpers of the CLI tests: run the real binary, assert on what a
+# user sees (exit status, exact messages, rows in the database).
+# Usage: . lib.sh, with $CASEREVIEW the binary and $FIXTURES the fixtures.
+set -u
+
+: "${CASEREVIEW:?set CASEREVIEW to the casereview binary}"
+: "${FIXTURES:?set FIXTURES to tests/fixtures}"
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 99
+
+export CASEREVIEW_NOW=1767225600 # 2026-01-01T00:00:00Z
+export TZ=UTC LC_ALL=C.UTF-8
+unset CASEREVIEW_DB CASEREVIEW_CONFIG
+umask 022
+
+checks=0
+failures=0
+TEST=
+
+# Start a named check.
+begin() {
+    TEST=$1
+    checks=$((checks + 1))
+}
+
+fail() {
+    printf 'FAIL [%s]: %s\n' "$TEST" "$*"
+    failures=$((failures + 1))
+}
+
+# Run casereview with the given arguments; keep stdout, stderr and status.
+cr() {
+    "$CASEREVIEW" "$@" >"$T/out" 2>"$T/err"
+    echo $? >"$T/rc"
+}
+
+# Run it with stdin from a file.
+cr_in() {
+    local input=$1
+    shift
+    "$CASEREVIEW" "$@" <"$input" >"$T/out" 2>"$T/err"
+    echo $? >"$T/rc"
+}
+
+expect_rc() {
+    local got
+    got=$(cat "$T/rc")
+    [ "$got" = "$1" ] || fail "exit status $got, expected $1 (stderr: $(head -c 400 "$T/err"))"
+}
+
+# The whole of stderr (or stdout) is exactly the given lines.
+expect_err() {
+    printf '%s\n' "$@" | diff -u - "$T/err" >"$T/diff" ||
+        fail "stderr is not as expected:
+$(cat "$T/diff")"
+}
+
+expect_out() {
+    printf '%s\n' "$@" | diff -u - "$T/out" >"$T/diff" ||
+        fail "stdout is not as expected:
+$(cat "$T/diff")"
+}
+
+expect_out_has() {
+    grep -qF -- "$1" "$T/out" || fail "stdout lacks '$1':
+$(head -c 2000 "$T/out")"
+}
+
+expect_empty_err() {
+    [ ! -s "$T/err" ] || fail "unexpected stderr: $(head -c 400 "$T/err")"
+}
+
+# A digest of a database file and its side files, or 'absent'.
+db_state() {
+    local f
+    for f in "$1" "$1-wal" "$1-shm" "$1-journal"; do
+        if [ -e "$f" ]; then
+            printf '%s %s\n' "${f##*/}" "$(sha256sum <"$f" | cut -c1-64)"
+        fi
+    done
+    [ -e "$1" ] || echo absent
+}
+
+# One value from the database, through the sqlite3 shell.
+sql() {
+    sqlite3 -batch -noheader "$1" "$2"
+}
+
+expect_eq() {
+    [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
+}
+
+finish() {
+    echo "$checks checks, $failures failed"
+    [ "$failures" -eq 0 ]
+}

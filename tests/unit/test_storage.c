@@ -1,0 +1,367 @@
+/* Storage and import through the public API, on real database files. */
+#include "internal.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+static int64_t now_value = 1767225600; /* 2026-01-01T00:00:00Z */
+
+static int64_t
+fixed_clock(void *ctx)
+{
+    (void)ctx;
+    return now_value;
+}
+
+struct fixture {
+    char dir[64];
+    char path[128];
+    cr_db *db;
+};
+
+static int
+setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    strcpy(f->dir, "/tmp/cr-storage-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
+    if (cr_db_open(f->path, CR_OPEN_CREATE, fixed_clock, NULL, &f->db) != CR_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+    cr_db_close(f->db);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+#define HEADER                                                                                 \
+    "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,"  \
+    "allegation_date,source,original_outcome,summary\n"
+
+static enum cr_status
+import_text(cr_db *db, const char *text, unsigned flags, struct cr_import_result *res,
+            cr_diags **diags)
+{
+    FILE *in = fmemopen((void *)text, strlen(text), "rb");
+    enum cr_status st = cr_import_csv(db, in, "t.csv", flags, res, diags);
+    fclose(in);
+    return st;
+}
+
+static void
+import_ok(cr_db *db, const char *text, struct cr_import_result *res)
+{
+    cr_diags *d = NULL;
+    enum cr_status st = import_text(db, text, 0, res, &d);
+    if (st != CR_OK && cr_diags_count(d))
+        fail_msg("%s", cr_diags_get(d, 0));
+    assert_int_equal(st, CR_OK);
+    cr_diags_free(d);
+}
+
+/* Run SQL on the file from outside, as another program would. */
+static int64_t
+outside(const struct fixture *f, const char *sql)
+{
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+    return v;
+}
+
+static void
+test_open_and_schema(void **state)
+{
+    struct fixture *f = *state;
+    assert_true(cr_db_created(f->db));
+    assert_int_equal(cr_db_schema_version(f->db), 1);
+    struct stat sb;
+    assert_int_equal(stat(f->path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    cr_db_close(f->db);
+    assert_int_equal(cr_db_open(f->path, 0, fixed_clock, NULL, &f->db), CR_OK);
+    assert_false(cr_db_created(f->db));
+    assert_int_equal(outside(f, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+}
+
+static void
+test_refuses_open_permissions(void **state)
+{
+    struct fixture *f = *state;
+    chmod(f->path, 0604);
+    cr_db *db;
+    assert_int_equal(cr_db_open(f->path, 0, fixed_clock, NULL, &db), CR_DB);
+    assert_non_null(strstr(cr_db_errmsg(db), "other users can read or write this database"));
+    cr_db_close(db);
+    chmod(f->path, 0600);
+}
+
+static void
+test_missing_without_create(void **state)
+{
+    struct fixture *f = *state;
+    char path[160];
+    snprintf(path, sizeof path, "%s/none.db", f->dir);
+    cr_db *db;
+    assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_DB);
+    assert_int_equal(access(path, F_OK), -1);
+    cr_db_close(db);
+}
+
+static void
+test_import_groups_rows(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,one\n"
+                     "S2,C,D,staff,Band C,U2,suspended,A2,sexual_offence,2020-01-01,pnd,x,two\n"
+                     "S1,A,B,officer,PC,U1,full,A3,sexual_offence,2021-06-01,hotline,x,three\n",
+              &r);
+    assert_int_equal(r.rows, 3);
+    assert_int_equal(r.new_cases, 2);
+    assert_int_equal(r.new_subjects, 2);
+    assert_int_equal(r.new_allegations, 3);
+    assert_int_equal(outside(f, "SELECT n_allegations FROM cases WHERE id = 1"), 2);
+    assert_int_equal(outside(f, "SELECT categories FROM cases WHERE id = 1"), 3);
+    assert_int_equal(outside(f, "SELECT created_at FROM cases WHERE id = 2"), now_value);
+    assert_int_equal(outside(f, "SELECT priority FROM cases WHERE id = 1"),
+                     cr_priority(CR_DUTY_FULL, 2, 1, "2021-06-01"));
+
+    /* The same rows again: nothing new. */
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,one\n",
+              &r);
+    assert_int_equal(r.known_allegations, 1);
+    assert_int_equal(r.new_allegations, 0);
+}
+
+static void
+test_import_refused_writes_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    cr_diags *d = NULL;
+    /* Valid rows first, then a bad one: the valid ones must not stay either. */
+    enum cr_status st = import_text(
+        f->db,
+        HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,one\n"
+               "S2,C,D,staff,Band C,U2,full,A2,other,2020-01-01,pnd,x,two\n",
+        0, &r, &d);
+    assert_int_equal(st, CR_INVALID);
+    assert_int_equal(cr_diags_count(d), 1);
+    assert_string_equal(cr_diags_get(d, 0),
+                        "t.csv:3: category: 'other' is not one of domestic_violence, "
+                        "sexual_offence");
+    assert_string_equal(cr_db_errmsg(f->db), "t.csv: 1 problem; nothing imported");
+    cr_diags_free(d);
+    assert_int_equal(outside(f, "SELECT count(*) FROM subjects"), 0);
+    assert_int_equal(outside(f, "SELECT count(*) FROM cases"), 0);
+    assert_int_equal(outside(f, "SELECT count(*) FROM case_counts WHERE n <> 0"), 0);
+}
+
+static void
+test_dry_run(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    cr_diags *d = NULL;
+    assert_int_equal(
+        import_text(f->db,
+                    HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,1\n",
+                    CR_IMPORT_DRY_RUN, &r, &d),
+        CR_OK);
+    cr_diags_free(d);
+    assert_int_equal(r.new_cases, 1);
+    assert_int_equal(outside(f, "SELECT count(*) FROM allegations"), 0);
+}
+
+static void
+test_new_allegation_after_decision_and_close(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,1\n"
+                     "S2,C,D,officer,PC,U1,full,A2,domestic_violence,2019-01-01,complaint,x,2\n",
+              &r);
+    cr_db_close(f->db);
+    outside(f, "UPDATE cases SET state = 'awaiting_approval', outcome = 'nfa' WHERE id = 1");
+    outside(f, "UPDATE cases SET state = 'closed', outcome = 'refer' WHERE id = 2");
+    assert_int_equal(cr_db_open(f->path, 0, fixed_clock, NULL, &f->db), CR_OK);
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A3,sexual_offence,2020-01-01,complaint,x,3\n"
+                     "S2,C,D,officer,PC,U1,full,A4,sexual_offence,2020-01-01,complaint,x,4\n",
+              &r);
+    assert_int_equal(r.returned_cases, 1);
+    assert_int_equal(r.reopened_cases, 1);
+    assert_int_equal(r.new_cases, 1);
+    assert_int_equal(outside(f, "SELECT count(*) FROM cases WHERE id = 1 AND state = 'returned'"), 1);
+    assert_int_equal(outside(f, "SELECT count(*) FROM notes WHERE case_id = 1 AND kind = 'system' "
+                                "AND body LIKE 'New allegation A3 imported%'"),
+                     1);
+    assert_int_equal(outside(f, "SELECT previous_case_id FROM cases WHERE id = 3"), 2);
+    assert_int_equal(outside(f, "SELECT case_id FROM allegations WHERE ref = 'A4'"), 3);
+    struct cr_case c;
+    assert_int_equal(cr_case_get(f->db, "S2", &c), CR_OK);
+    assert_int_equal(c.row.id, 3);
+    assert_int_equal(c.previous_case, 2);
+    cr_case_free(&c);
+}
+
+/* The counters kept by triggers agree with counting the rows. */
+static void
+test_counters(void **state)
+{
+    struct fixture *f = *state;
+    FILE *gen = tmpfile();
+    fputs(HEADER, gen);
+    for (int i = 0; i < 300; i++)
+        fprintf(gen, "S%d,A,B,officer,PC,U,%s,A%d,%s,2019-01-%02d,complaint,x,y\n", i % 120,
+                "full", i, i % 3 ? "domestic_violence" : "sexual_offence", 1 + i % 28);
+    rewind(gen);
+    struct cr_import_result r;
+    cr_diags *d = NULL;
+    assert_int_equal(cr_import_csv(f->db, gen, "gen", 0, &r, &d), CR_OK);
+    cr_diags_free(d);
+    fclose(gen);
+    cr_db_close(f->db);
+    outside(f, "UPDATE cases SET state = 'in_review' WHERE id % 5 = 0");
+    outside(f, "UPDATE cases SET state = 'closed', outcome = 'reassess' WHERE id % 7 = 0");
+    assert_int_equal(cr_db_open(f->path, 0, fixed_clock, NULL, &f->db), CR_OK);
+    struct cr_stats s;
+    assert_int_equal(cr_stats_get(f->db, &s), CR_OK);
+    assert_int_equal(s.cases, 120);
+    assert_int_equal(s.subjects, 120);
+    assert_int_equal(s.allegations, 300);
+    assert_int_equal(s.by_state[CR_STATE_IN_REVIEW],
+                     outside(f, "SELECT count(*) FROM cases WHERE state = 'in_review'"));
+    assert_int_equal(s.by_state[CR_STATE_CLOSED],
+                     outside(f, "SELECT count(*) FROM cases WHERE state = 'closed'"));
+    assert_int_equal(s.by_outcome[CR_OUTCOME_REASSESS],
+                     outside(f, "SELECT count(*) FROM cases WHERE outcome = 'reassess'"));
+    assert_int_equal(s.by_outcome[CR_OUTCOME_COUNT],
+                     outside(f, "SELECT count(*) FROM cases WHERE outcome IS NULL"));
+    assert_int_equal(s.by_category[CR_CATEGORY_SEXUAL_OFFENCE],
+                     outside(f, "SELECT count(*) FROM cases WHERE n_sexual > 0"));
+    assert_int_equal(s.allegations_by_category[CR_CATEGORY_SEXUAL_OFFENCE], 100);
+}
+
+/* Pages joined end to end are the whole queue in order, with no repeats. */
+static void
+test_paging(void **state)
+{
+    struct fixture *f = *state;
+    FILE *gen = tmpfile();
+    fputs(HEADER, gen);
+    static const char *const duty[] = {"full", "restricted", "suspended"};
+    for (int i = 0; i < 200; i++)
+        fprintf(gen, "S%d,A,B,officer,PC,U,%s,A%d,domestic_violence,20%02d-01-01,complaint,x,y\n",
+                i, duty[i % 3], i, 15 + i % 3);
+    rewind(gen);
+    struct cr_import_result r;
+    cr_diags *d = NULL;
+    assert_int_equal(cr_import_csv(f->db, gen, "gen", 0, &r, &d), CR_OK);
+    cr_diags_free(d);
+    fclose(gen);
+
+    struct cr_filter all = {-1, -1};
+    struct cr_page page = {0};
+    int64_t after = 0, prev_pri = INT64_MAX, prev_id = 0;
+    size_t seen = 0, pages = 0;
+    do {
+        assert_int_equal(cr_list_page(f->db, &all, after, 7, &page), CR_OK);
+        for (size_t i = 0; i < page.n; i++) {
+            const struct cr_case_row *row = &page.rows[i];
+            assert_true(row->priority < prev_pri ||
+                        (row->priority == prev_pri && row->id > prev_id));
+            prev_pri = row->priority;
+            prev_id = row->id;
+            assert_non_null(row->subject_ref);
+            assert_null(row->assignee);
+        }
+        seen += page.n;
+        pages++;
+        if (page.n)
+            after = page.rows[page.n - 1].sortkey;
+    } while (page.more);
+    assert_int_equal(seen, 200);
+    assert_int_equal(pages, 29);
+
+    struct cr_filter flagged = {CR_STATE_FLAGGED, CR_OUTCOME_COUNT};
+    assert_int_equal(cr_list_page(f->db, &flagged, 0, 500, &page), CR_OK);
+    assert_int_equal(page.n, 200);
+    assert_false(page.more);
+    struct cr_filter closed = {CR_STATE_CLOSED, -1};
+    assert_int_equal(cr_list_page(f->db, &closed, 0, 500, &page), CR_OK);
+    assert_int_equal(page.n, 0);
+    cr_page_free(&page);
+}
+
+static void
+test_case_keys(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "2,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,1\n"
+                     "X9,C,D,officer,PC,U1,full,A2,domestic_violence,2019-01-01,complaint,x,2\n",
+              &r);
+    struct cr_case c;
+    assert_int_equal(cr_case_get(f->db, "2", &c), CR_USAGE);
+    assert_int_equal(cr_case_get(f->db, "#2", &c), CR_OK);
+    assert_string_equal(c.row.subject_ref, "X9");
+    assert_int_equal(c.n_allegations, 1);
+    assert_string_equal(c.allegations[0].summary, "2");
+    cr_case_free(&c);
+    assert_int_equal(cr_case_get(f->db, "ref:2", &c), CR_OK);
+    assert_int_equal(c.row.id, 1);
+    cr_case_free(&c);
+    assert_int_equal(cr_case_get(f->db, "1", &c), CR_OK);
+    cr_case_free(&c);
+    assert_int_equal(cr_case_get(f->db, "#X9", &c), CR_NOT_FOUND);
+    assert_int_equal(cr_case_get(f->db, "nobody", &c), CR_NOT_FOUND);
+    assert_string_equal(cr_db_errmsg(f->db), "no case 'nobody' (give a case number or a subject_ref)");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_and_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_open_permissions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_without_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_groups_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_refused_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_allegation_after_decision_and_close, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_case_keys, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
