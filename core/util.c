@@ -108,6 +108,8 @@ cr_buf_addc(struct cr_buf *b, char c)
     return cr_buf_add(b, &c, 1);
 }
 
+static int buf_vaddf(struct cr_buf *b, const char *fmt, va_list ap) CR_PRINTF(2, 0);
+
 static int
 buf_vaddf(struct cr_buf *b, const char *fmt, va_list ap)
 {
