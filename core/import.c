@@ -345,7 +345,7 @@ cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags,
     enum cr_status st = CR_OK;
     if (!read_header(&im))
         goto done;
-    if ((st = st_import_begin(db)) != CR_OK)
+    if ((st = st_import_begin(db, label)) != CR_OK)
         goto done;
     while (st == CR_OK && !im.nomem) {
         enum cr_csv_next rc = cr_csv_next(&im.csv);
@@ -373,9 +373,11 @@ cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags,
             break;
         }
     }
+    /* A file that brings nothing new leaves the database exactly as it was. */
+    bool changed = res->new_allegations > 0 || res->updated_subjects > 0;
     bool commit = st == CR_OK && !im.nomem && cr_diags_total(im.diags) == 0 &&
-                  !(flags & CR_IMPORT_DRY_RUN);
-    enum cr_status end = st_import_end(db, commit);
+                  !(flags & CR_IMPORT_DRY_RUN) && changed;
+    enum cr_status end = st_import_end(db, res, commit);
     if (st == CR_OK)
         st = end;
 done:

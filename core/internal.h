@@ -147,10 +147,10 @@ enum cr_status cr_fail(cr_db *db, enum cr_status status, const char *fmt, ...) C
 /* Set the message from SQLite's last error on the handle; returns CR_DB, CR_BUSY or CR_NOMEM. */
 enum cr_status cr_fail_sql(cr_db *db, int rc, const char *what);
 
-enum cr_status st_import_begin(cr_db *db);
+enum cr_status st_import_begin(cr_db *db, const char *label);
 enum cr_status st_import_row(cr_db *db, const struct cr_import_row *row, long line,
                              struct cr_import_result *res, enum cr_row_outcome *outcome,
                              struct cr_conflict *conflict);
-enum cr_status st_import_end(cr_db *db, bool commit);
+enum cr_status st_import_end(cr_db *db, const struct cr_import_result *res, bool commit);
 
 #endif

@@ -12,6 +12,17 @@ const struct cr_migration_step cr_schema[] = {
         "  key TEXT PRIMARY KEY,"
         "  value TEXT NOT NULL"
         ") STRICT;"},
+    /* Each import run, so that every row can say where it came from. */
+    {1,
+        "CREATE TABLE imports ("
+        "  id INTEGER PRIMARY KEY,"
+        "  at INTEGER NOT NULL,"
+        "  label TEXT NOT NULL,"
+        "  rows INTEGER NOT NULL DEFAULT 0,"
+        "  new_allegations INTEGER NOT NULL DEFAULT 0,"
+        "  new_cases INTEGER NOT NULL DEFAULT 0"
+        ") STRICT;"},
+
     {1,
         "CREATE TABLE subjects ("
         "  id INTEGER PRIMARY KEY,"
@@ -22,7 +33,9 @@ const struct cr_migration_step cr_schema[] = {
         "  rank TEXT NOT NULL,"
         "  unit TEXT NOT NULL,"
         "  duty_status TEXT NOT NULL CHECK (duty_status IN ('full', 'restricted', 'suspended')),"
-        "  vetting_status TEXT CHECK (vetting_status IN ('cleared', 'under_review', 'withdrawn'))"
+        "  vetting_status TEXT CHECK (vetting_status IN ('cleared', 'under_review', 'withdrawn')),"
+        "  import_id INTEGER NOT NULL REFERENCES imports(id),"  /* the import that last set these */
+        "  import_line INTEGER NOT NULL"
         ") STRICT;"},
     /*
      * A case: one per subject, or a new one when an allegation arrives after
@@ -72,7 +85,8 @@ const struct cr_migration_step cr_schema[] = {
         "    'other')),"
         "  original_outcome TEXT NOT NULL,"
         "  summary TEXT NOT NULL,"
-        "  imported_at INTEGER NOT NULL"
+        "  import_id INTEGER NOT NULL REFERENCES imports(id),"
+        "  import_line INTEGER NOT NULL"
         ") STRICT;"
         "CREATE INDEX allegations_case ON allegations(case_id, date);"},
     {1,

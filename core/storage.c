@@ -284,7 +284,8 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
     /* WAL lets readers go on while one user writes; FULL sync never loses a commit. */
     if ((st = exec(db,
                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                   "PRAGMA foreign_keys = ON; PRAGMA temp_store = FILE",
+                   "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
+                   "PRAGMA cache_size = -65536",
                    "configure")) != CR_OK)
         return st;
 
@@ -375,10 +376,11 @@ cr_db_now(const cr_db *db)
 /* Import */
 
 struct cr_import_stmts {
-    sqlite3_stmt *subj_get, *subj_ins, *subj_upd, *subj_seen_get, *subj_seen_ins;
-    sqlite3_stmt *subj_touch;
-    sqlite3_stmt *all_get, *all_seen_get, *all_seen_ins, *all_ins;
-    sqlite3_stmt *case_latest, *case_seen_get, *case_ins, *case_add, *case_touch, *case_return, *note_ins;
+    int64_t import_id;
+    sqlite3_stmt *subj_get, *subj_ins, *subj_upd, *subj_touch;
+    sqlite3_stmt *all_get, *all_ins;
+    sqlite3_stmt *case_latest, *case_seen_get, *case_ins, *case_add, *case_touch, *case_return;
+    sqlite3_stmt *note_ins;
 };
 
 static const struct {
@@ -387,23 +389,22 @@ static const struct {
 } import_sql[] = {
 #define S(field, text) {offsetof(struct cr_import_stmts, field), text}
     S(subj_get, "SELECT id, surname, forenames, employment, rank, unit, duty_status, "
-                "vetting_status FROM subjects WHERE ref = ?1"),
+                "vetting_status, import_id, import_line FROM subjects WHERE ref = ?1"),
     S(subj_ins, "INSERT INTO subjects(ref, surname, forenames, employment, rank, unit, "
-                "duty_status, vetting_status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+                "duty_status, vetting_status, import_id, import_line) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
     S(subj_upd, "UPDATE subjects SET surname = ?2, forenames = ?3, employment = ?4, rank = ?5, "
-                "unit = ?6, duty_status = ?7, vetting_status = ?8 WHERE id = ?1"),
-    S(subj_seen_get, "SELECT line FROM temp.import_subjects WHERE id = ?1"),
-    S(subj_seen_ins, "INSERT INTO temp.import_subjects(id, line) VALUES (?1, ?2)"),
+                "unit = ?6, duty_status = ?7, vetting_status = ?8, import_id = ?9, "
+                "import_line = ?10 WHERE id = ?1"),
     S(subj_touch, "INSERT OR IGNORE INTO temp.import_cases(id, line) "
                   "SELECT id, 0 FROM cases WHERE subject_id = ?1 AND state <> 'closed'"),
     S(all_get, "SELECT a.id, s.ref, a.category, a.date, a.source, a.original_outcome, "
-               "a.summary, a.case_id FROM allegations a JOIN cases c ON c.id = a.case_id "
-               "JOIN subjects s ON s.id = c.subject_id WHERE a.ref = ?1"),
-    S(all_seen_get, "SELECT line FROM temp.import_allegations WHERE id = ?1"),
-    S(all_seen_ins, "INSERT INTO temp.import_allegations(id, line) VALUES (?1, ?2)"),
+               "a.summary, a.case_id, a.import_id, a.import_line FROM allegations a "
+               "JOIN cases c ON c.id = a.case_id JOIN subjects s ON s.id = c.subject_id "
+               "WHERE a.ref = ?1"),
     S(all_ins, "INSERT INTO allegations(ref, case_id, category, date, source, "
-               "original_outcome, summary, imported_at) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+               "original_outcome, summary, import_id, import_line) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
     S(case_latest, "SELECT id, state FROM cases WHERE subject_id = ?1 ORDER BY id DESC LIMIT 1"),
     S(case_seen_get, "SELECT line FROM temp.import_cases WHERE id = ?1"),
     S(case_ins, "INSERT INTO cases(subject_id, previous_case_id, state, state_since, created_at) "
@@ -432,16 +433,21 @@ import_finalize(cr_db *db)
     db->imp = NULL;
 }
 
+/* Step a statement that returns no row; reset it. */
+static enum cr_status
+run(cr_db *db, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, what);
+}
+
 enum cr_status
-st_import_begin(cr_db *db)
+st_import_begin(cr_db *db, const char *label)
 {
     enum cr_status st = exec(db,
-                             "CREATE TEMP TABLE IF NOT EXISTS import_subjects("
-                             "  id INTEGER PRIMARY KEY, line INTEGER NOT NULL);"
-                             "CREATE TEMP TABLE IF NOT EXISTS import_allegations("
-                             "  id INTEGER PRIMARY KEY, line INTEGER NOT NULL);"
                              "CREATE TEMP TABLE IF NOT EXISTS import_cases("
-                             "  id INTEGER PRIMARY KEY, line INTEGER NOT NULL);",
+                             "  id INTEGER PRIMARY KEY, line INTEGER NOT NULL)",
                              "prepare import");
     if (st != CR_OK)
         return st;
@@ -462,24 +468,23 @@ st_import_begin(cr_db *db)
         import_finalize(db);
         return st;
     }
-    st = exec(db,
-              "DELETE FROM temp.import_subjects; DELETE FROM temp.import_allegations;"
-              "DELETE FROM temp.import_cases;",
-              "prepare import");
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db->sql, "INSERT INTO imports(at, label) VALUES (?1, ?2)", -1, &s,
+                                NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, cr_db_now(db));
+        sqlite3_bind_text(s, 2, label, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db->sql);
+    }
+    sqlite3_finalize(s);
+    db->imp->import_id = sqlite3_last_insert_rowid(db->sql);
+    st = rc == SQLITE_OK ? exec(db, "DELETE FROM temp.import_cases", "prepare import")
+                         : cr_fail_sql(db, rc, "begin import");
     if (st != CR_OK) {
         sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
         import_finalize(db);
     }
     return st;
-}
-
-/* Step a statement that returns no row; reset it. */
-static enum cr_status
-run(cr_db *db, sqlite3_stmt *s, const char *what)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, what);
 }
 
 static void
@@ -491,8 +496,9 @@ bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
         sqlite3_bind_null(s, i);
 }
 
+/* Bind a subject's details and provenance as ?2..?10. */
 static void
-bind_subject(sqlite3_stmt *s, const struct cr_import_row *r)
+bind_subject(cr_db *db, sqlite3_stmt *s, const struct cr_import_row *r, long line)
 {
     sqlite3_bind_text(s, 2, r->surname, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, r->forenames, -1, SQLITE_STATIC);
@@ -501,6 +507,8 @@ bind_subject(sqlite3_stmt *s, const struct cr_import_row *r)
     sqlite3_bind_text(s, 6, r->unit, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, cr_duty_name(r->duty), -1, SQLITE_STATIC);
     bind_text_or_null(s, 8, cr_vetting_name(r->vetting));
+    sqlite3_bind_int64(s, 9, db->imp->import_id);
+    sqlite3_bind_int64(s, 10, line);
 }
 
 static bool
@@ -512,22 +520,13 @@ column_is(sqlite3_stmt *s, int i, const char *v)
     return c && strcmp(c, v) == 0;
 }
 
-/* The line of this import that first named a row, or 0. */
+/* The line of this import a row came from, or 0 when an earlier import brought it. */
 static long
-seen_line(sqlite3_stmt *s, int64_t id)
+line_in_this_import(cr_db *db, sqlite3_stmt *s, int col)
 {
-    sqlite3_bind_int64(s, 1, id);
-    long line = sqlite3_step(s) == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    return line;
-}
-
-static enum cr_status
-mark_seen(cr_db *db, sqlite3_stmt *s, int64_t id, long line)
-{
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, line);
-    return run(db, s, "import");
+    if (sqlite3_column_int64(s, col) != db->imp->import_id)
+        return 0;
+    return (long)sqlite3_column_int64(s, col + 1);
 }
 
 static enum cr_status
@@ -541,12 +540,12 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
     if (rc == SQLITE_DONE) {
         sqlite3_reset(q->subj_get);
         sqlite3_bind_text(q->subj_ins, 1, r->subject_ref, -1, SQLITE_STATIC);
-        bind_subject(q->subj_ins, r);
+        bind_subject(db, q->subj_ins, r, line);
         if ((st = run(db, q->subj_ins, "import subject")) != CR_OK)
             return st;
         *subject_id = sqlite3_last_insert_rowid(db->sql);
         res->new_subjects++;
-        return mark_seen(db, q->subj_seen_ins, *subject_id, line);
+        return CR_OK;
     }
     if (rc != SQLITE_ROW) {
         sqlite3_reset(q->subj_get);
@@ -561,14 +560,11 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
     for (size_t i = 0; i < CR_ARRAY_LEN(cols) && differs < 0; i++)
         if (!column_is(q->subj_get, (int)i + 1, want[i]))
             differs = cols[i];
+    long first = line_in_this_import(db, q->subj_get, 8);
     sqlite3_reset(q->subj_get);
 
-    long first = seen_line(q->subj_seen_get, *subject_id);
-    if (differs < 0) {
-        if (first)
-            return CR_OK;
-        return mark_seen(db, q->subj_seen_ins, *subject_id, line);
-    }
+    if (differs < 0)
+        return CR_OK;
     if (first) {
         /* Two rows of this file disagree about the subject. */
         conflict->column = differs;
@@ -577,14 +573,12 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
     }
     /* A later import brings the subject's details up to date. */
     sqlite3_bind_int64(q->subj_upd, 1, *subject_id);
-    bind_subject(q->subj_upd, r);
+    bind_subject(db, q->subj_upd, r, line);
     if ((st = run(db, q->subj_upd, "update subject")) != CR_OK)
         return st;
     res->updated_subjects++;
     sqlite3_bind_int64(q->subj_touch, 1, *subject_id);
-    if ((st = run(db, q->subj_touch, "update subject")) != CR_OK)
-        return st;
-    return mark_seen(db, q->subj_seen_ins, *subject_id, line);
+    return run(db, q->subj_touch, "update subject");
 }
 
 /* Compare a row with the stored allegation of the same reference. */
@@ -599,6 +593,16 @@ allegation_differs(sqlite3_stmt *s, const struct cr_import_row *r)
         if (!column_is(s, (int)i + 1, want[i]))
             return cols[i];
     return -1;
+}
+
+/* The line of this import that first touched a case, or 0. */
+static long
+case_seen(sqlite3_stmt *s, int64_t id)
+{
+    sqlite3_bind_int64(s, 1, id);
+    long line = sqlite3_step(s) == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return line;
 }
 
 /* The case a new allegation of this subject belongs to, created when needed. */
@@ -624,7 +628,7 @@ case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
     if (latest && state != CR_STATE_CLOSED) {
         *case_id = latest;
         /* Open before this import, or created by an earlier row of it? */
-        if (seen_line(q->case_seen_get, latest) == 0)
+        if (case_seen(q->case_seen_get, latest) == 0)
             res->added_to_open++;
         if (state == CR_STATE_AWAITING_APPROVAL || state == CR_STATE_PANEL_REVIEW) {
             /* The decision was taken without this allegation: it must be taken again. */
@@ -682,9 +686,9 @@ st_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
     sqlite3_bind_text(q->all_get, 1, r->allegation_ref, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q->all_get);
     if (rc == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(q->all_get, 0);
         int differs = allegation_differs(q->all_get, r);
         conflict->other_case = sqlite3_column_int64(q->all_get, 7);
+        conflict->other_line = line_in_this_import(db, q->all_get, 8);
         sqlite3_reset(q->all_get);
         if (differs < 0) {
             *outcome = CR_ROW_KNOWN;
@@ -692,7 +696,6 @@ st_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
             return CR_OK;
         }
         conflict->column = differs;
-        conflict->other_line = seen_line(q->all_seen_get, id);
         *outcome = CR_ROW_CONFLICT;
         return CR_OK;
     }
@@ -711,10 +714,9 @@ st_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
     sqlite3_bind_text(s, 5, cr_source_name(r->source), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, r->original_outcome, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, r->summary, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 8, cr_db_now(db));
+    sqlite3_bind_int64(s, 8, q->import_id);
+    sqlite3_bind_int64(s, 9, line);
     if ((st = run(db, s, "import allegation")) != CR_OK)
-        return st;
-    if ((st = mark_seen(db, q->all_seen_ins, sqlite3_last_insert_rowid(db->sql), line)) != CR_OK)
         return st;
 
     sqlite3_bind_int64(q->case_add, 1, case_id);
@@ -732,9 +734,10 @@ st_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
 }
 
 enum cr_status
-st_import_end(cr_db *db, bool commit)
+st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
 {
     enum cr_status st = CR_OK;
+    int64_t import_id = db->imp ? db->imp->import_id : 0;
     import_finalize(db);
     if (commit) {
         st = exec(db,
@@ -743,6 +746,23 @@ st_import_end(cr_db *db, bool commit)
                   "FROM subjects s WHERE s.id = cases.subject_id "
                   "AND cases.id IN (SELECT id FROM temp.import_cases)",
                   "update priorities");
+        if (st == CR_OK) {
+            sqlite3_stmt *s = NULL;
+            int rc = sqlite3_prepare_v2(db->sql,
+                                        "UPDATE imports SET rows = ?2, new_allegations = ?3, "
+                                        "new_cases = ?4 WHERE id = ?1",
+                                        -1, &s, NULL);
+            if (rc == SQLITE_OK) {
+                sqlite3_bind_int64(s, 1, import_id);
+                sqlite3_bind_int64(s, 2, res->rows);
+                sqlite3_bind_int64(s, 3, res->new_allegations);
+                sqlite3_bind_int64(s, 4, res->new_cases);
+                rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db->sql);
+            }
+            sqlite3_finalize(s);
+            if (rc != SQLITE_OK)
+                st = cr_fail_sql(db, rc, "record import");
+        }
         if (st == CR_OK)
             st = exec(db, "COMMIT", "commit import");
         if (st == CR_OK)

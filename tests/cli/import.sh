@@ -156,6 +156,8 @@ expect_eq "$(sql g.db "select summary from allegations where ref = 'A1'")" "$(pr
 expect_eq "$(sql g.db "select unit from subjects where ref = 'S1'")" "Response Team 4, North Area" "quoted unit"
 expect_eq "$(sql g.db "select surname || '/' || forenames || '/' || coalesce(vetting_status, 'NULL') from subjects where ref = 'S2'")" "山之内/健太/NULL" "UTF-8 names, optional vetting"
 expect_eq "$(sql g.db "select hex(summary) from allegations where ref = 'A3'" | grep -c 1B5B33316D)" 1 "escape kept as data"
+expect_eq "$(sql g.db "select label || ' ' || rows || ' ' || new_allegations || ' ' || new_cases from imports")" "good.csv 4 4 2" "import recorded"
+expect_eq "$(sql g.db "select group_concat(ref || '@' || import_line, ' ') from (select ref, import_line from allegations order by ref)")" "A1@2 A2@4 A3@6 A4@7" "lines recorded"
 
 begin "re-import changes nothing"
 before=$(db_state g.db)
