@@ -193,12 +193,34 @@ migrate(cr_db *db, unsigned flags)
     if (app != CR_APPLICATION_ID && !(app == 0 && pages == 0))
         return cr_fail(db, CR_DB, "%s: not a casereview database", db->path);
 
-    if ((st = exec(db, "BEGIN IMMEDIATE", "begin")) != CR_OK)
+    /* WAL lets readers go on while one user writes; FULL sync never loses a commit. */
+    if ((st = exec(db,
+                   "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                   "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
+                   "PRAGMA cache_size = -65536",
+                   "configure")) != CR_OK)
         return st;
+
+    /* Reading the version takes no lock: a reader never waits for a writer. */
+    int latest = cr_schema[cr_schema_count - 1].version;
     int64_t version = query_int(db, "PRAGMA user_version", &st);
     if (st != CR_OK)
+        return st;
+    if (version == latest) {
+        db->version = latest;
+        return CR_OK;
+    }
+    if (version > latest)
+        return cr_fail(db, CR_DB,
+                       "%s: schema version %lld is newer than this casereview knows (%d); "
+                       "use a newer casereview",
+                       db->path, (long long)version, latest);
+    if ((st = exec(db, "BEGIN IMMEDIATE", "begin")) != CR_OK)
+        return st;
+    /* Another process may have migrated it meanwhile. */
+    version = query_int(db, "PRAGMA user_version", &st);
+    if (st != CR_OK)
         goto rollback;
-    int latest = cr_schema[cr_schema_count - 1].version;
     if (version > latest) {
         st = cr_fail(db, CR_DB,
                      "%s: schema version %lld is newer than this casereview knows (%d); "
@@ -280,13 +302,6 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
                             sql_priority, NULL, NULL);
 
     if ((st = migrate(db, flags)) != CR_OK)
-        return st;
-    /* WAL lets readers go on while one user writes; FULL sync never loses a commit. */
-    if ((st = exec(db,
-                   "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                   "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
-                   "PRAGMA cache_size = -65536",
-                   "configure")) != CR_OK)
         return st;
 
     if (!db->created && (sb.st_mode & 0070)) {

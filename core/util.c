@@ -378,9 +378,11 @@ cr_json_write_string(FILE *f, const char *s)
         case '\r': rc = fputs("\\r", f); break;
         case '\t': rc = fputs("\\t", f); break;
         default:
-            if (*p < 0x20 || *p == 0x7f)
-                rc = fprintf(f, "\\u%04x", *p);
-            else
+            if (*p < 0x20 || *p == 0x7f) {
+                char esc[8];
+                snprintf(esc, sizeof esc, "\\u%04x", *p);
+                rc = fputs(esc, f);
+            } else
                 rc = putc(*p, f);
         }
         if (rc < 0)

@@ -140,6 +140,27 @@ cr --db newer.db list
 expect_rc 4
 expect_err "casereview: newer.db: schema version 99 is newer than this casereview knows (1); use a newer casereview"
 
+begin "readers go on while another process writes; a writer is told it is busy"
+rm -f lock.db*
+cr --db lock.db import good.csv
+printf 'BEGIN IMMEDIATE;\nUPDATE cases SET version = version + 1;\n.shell touch locked; sleep 8\nCOMMIT;\n' |
+    sqlite3 lock.db &
+holder=$!
+for _ in $(seq 1 100); do [ -e locked ] && break; sleep 0.1; done
+cr --db lock.db list --format csv
+expect_rc 0
+expect_eq "$(wc -l <"$T/out")" 3 "rows listed during a write"
+cr --db lock.db show S1
+expect_rc 0
+cp good.csv more.csv
+sed -i 's/A4,S1/A5,S1/' more.csv
+cr --db lock.db import more.csv
+expect_rc 4
+expect_err "casereview: lock.db: the database is busy (another user holds it); try again"
+wait "$holder"
+cr --db lock.db import more.csv
+expect_rc 0
+
 begin "unknown case"
 cr --db w.db show 999
 expect_rc 3
