@@ -748,6 +748,44 @@ st_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
     return CR_OK;
 }
 
+/*
+ * Recompute the priority of every case the import touched, a slice at a
+ * time, so that no one statement's rollback journal (kept in memory: case
+ * data never goes to temporary files) grows with the size of the import.
+ */
+static enum cr_status
+update_priorities(cr_db *db)
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = prepare(db,
+                              "WITH slice AS (SELECT id FROM temp.import_cases WHERE id > ?1 "
+                              "  ORDER BY id LIMIT 4096) "
+                              "UPDATE cases SET priority = cr_priority(s.duty_status, "
+                              "  cases.n_allegations, cases.n_sexual, cases.latest_allegation) "
+                              "FROM subjects s WHERE s.id = cases.subject_id "
+                              "AND cases.id IN slice RETURNING cases.id",
+                              &st);
+    if (!s)
+        return st;
+    int64_t after = 0;
+    for (;;) {
+        sqlite3_bind_int64(s, 1, after);
+        int64_t last = after;
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            int64_t id = sqlite3_column_int64(s, 0);
+            if (id > last)
+                last = id;
+        }
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE)
+            return cr_fail_sql(db, rc, "update priorities");
+        if (last == after)
+            return CR_OK;
+        after = last;
+    }
+}
+
 enum cr_status
 st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
 {
@@ -755,12 +793,7 @@ st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
     int64_t import_id = db->imp ? db->imp->import_id : 0;
     import_finalize(db);
     if (commit) {
-        st = exec(db,
-                  "UPDATE cases SET priority = cr_priority(s.duty_status, cases.n_allegations, "
-                  "  cases.n_sexual, cases.latest_allegation) "
-                  "FROM subjects s WHERE s.id = cases.subject_id "
-                  "AND cases.id IN (SELECT id FROM temp.import_cases)",
-                  "update priorities");
+        st = update_priorities(db);
         if (st == CR_OK) {
             sqlite3_stmt *s = NULL;
             int rc = sqlite3_prepare_v2(db->sql,
