@@ -5,6 +5,11 @@
 . "$(dirname "$0")/lib.sh"
 cp "$FIXTURES"/import/*.csv .
 
+# The column names, as the first line of a file.
+header() {
+    echo "subject_ref,surname,forenames,employment,rank,unit,duty_status,vetting_status,allegation_ref,category,allegation_date,source,original_outcome,summary"
+}
+
 # Refused into a database that does not exist (it must stay absent) and into
 # one that holds data (it must not change by a byte).
 refused() {
@@ -127,9 +132,9 @@ expect_err "casereview: import: no-such.csv: No such file or directory"
 # Many problems: all reported up to the cap, then a note that reading stopped.
 begin "error cap"
 {
-    head -1 good.csv | tr -d '\r' | sed 's/^\xef\xbb\xbf//'
+    header
     for i in $(seq 1 150); do
-        echo "bad$i,A$i,S$i,X,Y,officer,PC,Unit,full,nope,2019-01-01,complaint,NFA,"
+        echo "S$i,X,Y,officer,PC,Unit,full,,A$i,nope,2019-01-01,complaint,NFA,bad$i"
     done
 } >many.csv
 rm -f m.db*
@@ -189,9 +194,9 @@ expect_eq "$(sql g.db "select n_allegations from cases where id = 1")" 4 "allega
 
 begin "5,000 allegations for one subject"
 {
-    head -1 good.csv | tr -d '\r' | sed 's/^\xef\xbb\xbf//'
+    header
     for i in $(seq 1 5000); do
-        echo "\"Summary $i, with a comma\",BIG$i,BIGSUBJ,Quillfeather,Zoë,officer,PC,Unit,full,sexual_offence,2019-01-01,complaint,NFA,"
+        echo "BIGSUBJ,Quillfeather,Zoë,officer,PC,Unit,full,,BIG$i,sexual_offence,2019-01-01,complaint,NFA,\"Summary $i, with a comma\""
     done
 } >big.csv
 rm -f b.db*

@@ -78,6 +78,18 @@ import_ok(cr_db *db, const char *text, struct cr_import_result *res)
     cr_diags_free(d);
 }
 
+/* Import a temporary file written by the test, then close it. */
+static void
+import_stream(cr_db *db, FILE *gen)
+{
+    rewind(gen);
+    struct cr_import_result r;
+    cr_diags *d = NULL;
+    assert_int_equal(cr_import_csv(db, gen, "gen", 0, &r, &d), CR_OK);
+    cr_diags_free(d);
+    fclose(gen);
+}
+
 /* Run SQL on the file from outside, as another program would. */
 static int64_t
 outside(const struct fixture *f, const char *sql)
@@ -242,12 +254,7 @@ test_counters(void **state)
     for (int i = 0; i < 300; i++)
         fprintf(gen, "S%d,A,B,officer,PC,U,%s,A%d,%s,2019-01-%02d,complaint,x,y\n", i % 120,
                 "full", i, i % 3 ? "domestic_violence" : "sexual_offence", 1 + i % 28);
-    rewind(gen);
-    struct cr_import_result r;
-    cr_diags *d = NULL;
-    assert_int_equal(cr_import_csv(f->db, gen, "gen", 0, &r, &d), CR_OK);
-    cr_diags_free(d);
-    fclose(gen);
+    import_stream(f->db, gen);
     cr_db_close(f->db);
     outside(f, "UPDATE cases SET state = 'in_review' WHERE id % 5 = 0");
     outside(f, "UPDATE cases SET state = 'closed', outcome = 'reassess' WHERE id % 7 = 0");
@@ -281,12 +288,7 @@ test_paging(void **state)
     for (int i = 0; i < 200; i++)
         fprintf(gen, "S%d,A,B,officer,PC,U,%s,A%d,domestic_violence,20%02d-01-01,complaint,x,y\n",
                 i, duty[i % 3], i, 15 + i % 3);
-    rewind(gen);
-    struct cr_import_result r;
-    cr_diags *d = NULL;
-    assert_int_equal(cr_import_csv(f->db, gen, "gen", 0, &r, &d), CR_OK);
-    cr_diags_free(d);
-    fclose(gen);
+    import_stream(f->db, gen);
 
     struct cr_filter all = {-1, -1};
     struct cr_page page = {0};
