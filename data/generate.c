@@ -219,11 +219,14 @@ summary(struct rng *r, char *out, size_t cap)
     n += (size_t)snprintf(out + n, cap - n, "%s %s.", PICK(r, openings), PICK(r, acts));
     unsigned extra = 1 + below(r, 3);
     for (unsigned i = 0; i < extra && n < cap; i++) {
+        const char *middle = PICK(r, middles);
         if (below(r, 6) == 0 && n + 1 < cap) {
+            /* A paragraph break instead of the sentence's leading space. */
             out[n++] = '\n';
             out[n] = '\0';
+            middle++;
         }
-        n += (size_t)snprintf(out + n, cap - n, "%s", PICK(r, middles));
+        n += (size_t)snprintf(out + n, cap - n, "%s", middle);
     }
     if (n < cap)
         snprintf(out + n, cap - n, "%s", PICK(r, endings));
@@ -270,9 +273,12 @@ crgen_write(FILE *out, long n, uint64_t seed)
                            : strcmp(emp, "staff") == 0 ? WEIGHTED(&r, staff_grades)
                                                        : WEIGHTED(&r, special_ranks);
         snprintf(rankbuf, sizeof rankbuf, "%s", rank);
-        if (below(&r, 5) == 0)
-            snprintf(forename, sizeof forename, "%s %s", PICK(&r, forenames), PICK(&r, forenames));
-        else
+        if (below(&r, 5) == 0) {
+            /* A middle name, never the first name again. */
+            unsigned nf = sizeof forenames / sizeof forenames[0];
+            unsigned a = below(&r, nf), b = (a + 1 + below(&r, nf - 1)) % nf;
+            snprintf(forename, sizeof forename, "%s %s", forenames[a], forenames[b]);
+        } else
             snprintf(forename, sizeof forename, "%s", PICK(&r, forenames));
         const char *surname = PICK(&r, surnames);
         const char *unit = units[below(&r, sizeof units / sizeof units[0])];

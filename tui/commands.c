@@ -251,7 +251,7 @@ print_row_table(const struct cr_case_row *r, int64_t now)
     putchar(' ');
     out_cell(stdout, r->unit, 22);
     printf(" %-5s %3d  ", cats, r->n_allegations);
-    out_cell(stdout, r->assignee ? r->assignee : "-", 10);
+    out_safe(stdout, r->assignee ? r->assignee : "-");
     putchar('\n');
 }
 
