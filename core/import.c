@@ -334,6 +334,10 @@ cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags,
               struct cr_import_result *res, cr_diags **diags)
 {
     memset(res, 0, sizeof *res);
+    *diags = NULL;
+    enum cr_status allowed = cr_require_role(db, CR_ROLE_ADMIN, "import");
+    if (allowed != CR_OK)
+        return allowed;
     struct importer im = {.db = db, .label = label};
     im.diags = *diags = cr_diags_new(CR_IMPORT_MAX_ERRORS);
     if (!im.diags)

@@ -147,6 +147,77 @@ enum cr_status cr_fail(cr_db *db, enum cr_status status, const char *fmt, ...) C
 /* Set the message from SQLite's last error on the handle; returns CR_DB, CR_BUSY or CR_NOMEM. */
 enum cr_status cr_fail_sql(cr_db *db, int rc, const char *what);
 
+/* JSON text for audit details: append a quoted, escaped string. */
+int cr_buf_add_json(struct cr_buf *b, const char *s);
+
+/* The user a handle acts for (cr_db_set_user), or NULL. */
+const struct cr_config *st_config(const cr_db *db);
+const struct cr_person *st_user(const cr_db *db);
+
+/* Refuse unless the handle's user holds the role; names what needs it. */
+enum cr_status cr_require_role(cr_db *db, int role, const char *what);
+
+/* A case as the workflow's rules see it. */
+struct cr_case_state {
+    int64_t id, version, updated_at;
+    int state, outcome, round, vetting_review;
+    const char *assignee, *decided_by, *updated_by, *approved_by;
+    const char *subject_unit, *subject_ref;
+    size_t n_votes;
+    struct cr_vote_row *votes; /* on the current round */
+    struct cr_buf pool;
+    size_t *offs;
+};
+void cr_case_state_free(struct cr_case_state *cs);
+
+/* A change to a case, as the workflow decided it. */
+struct cr_change {
+    int state;            /* new state, or -1 */
+    bool set_assignee;
+    const char *assignee; /* NULL clears */
+    bool decide;          /* record a decision: a new round */
+    int outcome, vetting_review;
+    const char *rationale;
+    bool approve;
+    bool vote;
+    int vote_value, member_kind;
+    const char *reason;
+    const char *note_kind, *note_body, *note_author;
+    int quorum_blocked;   /* 0 or 1, or -1 to leave */
+    bool bump_version;
+};
+
+enum cr_status st_begin(cr_db *db);
+enum cr_status st_commit(cr_db *db);
+void st_rollback(cr_db *db);
+enum cr_status st_resolve_case(cr_db *db, const char *key, int64_t *id);
+enum cr_status st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs);
+enum cr_status st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch);
+
+/*
+ * Append an audit event for the handle's user (its hash chained to the one
+ * before); case_id 0 for none, states NULL for none, details a JSON object.
+ * Must run inside a write transaction.
+ */
+enum cr_status st_audit_append(cr_db *db, int64_t case_id, const char *action,
+                               const char *before, const char *after, const char *details);
+
+/* Open a case for a view (audited as `what`), votes withheld when hide_votes. */
+enum cr_status st_case_view(cr_db *db, int64_t id, bool hide_votes, const char *what,
+                            struct cr_case *out);
+/* Every audit event of a case, as stored. */
+enum cr_status st_history(cr_db *db, int64_t id, struct cr_history *out);
+/* What waits for the handle's user in the given roles (bits of enum cr_role). */
+enum cr_status st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit,
+                            struct cr_page *page);
+/* Export in one transaction; the audit details are details_prefix plus the row count. */
+enum cr_status st_export(cr_db *db, const char *details_prefix,
+                         int (*row)(void *ctx, const struct cr_case_row *r), void *ctx,
+                         int64_t *rows);
+
+/* The canonical bytes of an event and its hash (audit.c). */
+void cr_audit_hash(const unsigned char prev[32], const struct cr_event *e, unsigned char out[32]);
+
 enum cr_status st_import_begin(cr_db *db, const char *label);
 enum cr_status st_import_row(cr_db *db, const struct cr_import_row *row, long line,
                              struct cr_import_result *res, enum cr_row_outcome *outcome,

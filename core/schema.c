@@ -164,6 +164,41 @@ const struct cr_migration_step cr_schema[] = {
         "  INSERT INTO counters VALUES ('allegations:' || new.category, 1)"
         "    ON CONFLICT (name) DO UPDATE SET n = n + 1;"
         "END;"},
+
+    /*
+     * Version 2: the review workflow.  Every decision is kept (the case holds
+     * the current one); approvals and votes belong to the round (the
+     * decision) they were cast on, so a new decision makes them stale.
+     */
+    {2,
+        "CREATE TABLE decisions ("
+        "  id INTEGER PRIMARY KEY,"
+        "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+        "  round INTEGER NOT NULL,"
+        "  reviewer TEXT NOT NULL,"
+        "  outcome TEXT NOT NULL CHECK (outcome IN ('nfa', 'reassess', 'refer')),"
+        "  vetting_review INTEGER NOT NULL CHECK (vetting_review IN (0, 1)),"
+        "  rationale TEXT NOT NULL,"
+        "  decided_at INTEGER NOT NULL,"
+        "  UNIQUE (case_id, round)"
+        ") STRICT;"
+        "CREATE INDEX decisions_reviewer ON decisions(reviewer, decided_at);"
+        "CREATE INDEX decisions_time ON decisions(decided_at);"},
+    {2,
+        "CREATE TABLE approvals ("
+        "  id INTEGER PRIMARY KEY,"
+        "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+        "  round INTEGER NOT NULL,"
+        "  supervisor TEXT NOT NULL,"
+        "  approved_at INTEGER NOT NULL,"
+        "  UNIQUE (case_id, round)"
+        ") STRICT;"},
+    {2, "CREATE INDEX votes_member ON votes(member, case_id, round);"},
+    /* Set when recusals leave too few members able to vote to reach the quorum. */
+    {2, "ALTER TABLE cases ADD COLUMN quorum_blocked INTEGER NOT NULL DEFAULT 0 "
+        "CHECK (quorum_blocked IN (0, 1));"},
+    {2, "CREATE INDEX cases_blocked ON cases(quorum_blocked, sortkey) WHERE quorum_blocked = 1;"},
+    {2, "INSERT INTO settings(key, value) VALUES ('audit_head', '0:' || hex(zeroblob(32)));"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

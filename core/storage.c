@@ -26,6 +26,9 @@ struct cr_db {
     void *clock_ctx;
     struct cr_buf err;
     struct cr_import_stmts *imp; /* while an import runs */
+    const struct cr_config *cfg;   /* the rules in force, and who acts */
+    const struct cr_person *user;
+    char *import_label; /* the file of the running import, for its audit event */
     struct {
         char *sql;
         sqlite3_stmt *stmt;
@@ -339,6 +342,7 @@ cr_db_close(cr_db *db)
     if (!db)
         return;
     close_sql(db);
+    free(db->import_label);
     free(db->path);
     cr_buf_free(&db->err);
     free(db);
@@ -430,8 +434,8 @@ static const struct {
     S(case_touch, "INSERT INTO temp.import_cases(id, line) VALUES (?1, ?2) "
                   "ON CONFLICT (id) DO UPDATE SET line = max(line, excluded.line)"),
     S(case_return, "UPDATE cases SET state = 'returned', state_since = ?2, "
-                   "version = version + 1, updated_by = 'system', updated_at = ?2 "
-                   "WHERE id = ?1"),
+                   "version = version + 1, updated_by = ?3, updated_at = ?2, "
+                   "quorum_blocked = 0 WHERE id = ?1"),
     S(note_ins, "INSERT INTO notes(case_id, author, created_at, kind, body) "
                 "VALUES (?1, 'system', ?2, 'system', ?3)"),
 #undef S
@@ -493,6 +497,8 @@ st_import_begin(cr_db *db, const char *label)
     }
     sqlite3_finalize(s);
     db->imp->import_id = sqlite3_last_insert_rowid(db->sql);
+    free(db->import_label);
+    db->import_label = strdup(label);
     st = rc == SQLITE_OK ? exec(db, "DELETE FROM temp.import_cases", "prepare import")
                          : cr_fail_sql(db, rc, "begin import");
     if (st != CR_OK) {
@@ -649,6 +655,8 @@ case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
             /* The decision was taken without this allegation: it must be taken again. */
             sqlite3_bind_int64(q->case_return, 1, latest);
             sqlite3_bind_int64(q->case_return, 2, now);
+            sqlite3_bind_text(q->case_return, 3, db->user ? db->user->login : "system", -1,
+                              SQLITE_STATIC);
             if ((st = run(db, q->case_return, "return case")) != CR_OK)
                 return st;
             struct cr_buf note = {0};
@@ -659,8 +667,19 @@ case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
             sqlite3_bind_int64(q->note_ins, 1, latest);
             sqlite3_bind_int64(q->note_ins, 2, now);
             sqlite3_bind_text(q->note_ins, 3, note.p, -1, SQLITE_TRANSIENT);
+            cr_buf_reset(&note);
+            if ((st = run(db, q->note_ins, "return case")) != CR_OK) {
+                cr_buf_free(&note);
+                return st;
+            }
+            cr_buf_add(&note, "{\"new_allegation\": ", 19);
+            cr_buf_add_json(&note, r->allegation_ref);
+            cr_buf_addc(&note, '}');
+            st = note.p ? st_audit_append(db, latest, "import", cr_state_name(state),
+                                          "returned", note.p)
+                        : cr_fail(db, CR_NOMEM, "out of memory");
             cr_buf_free(&note);
-            if ((st = run(db, q->note_ins, "return case")) != CR_OK)
+            if (st != CR_OK)
                 return st;
             res->returned_cases++;
         }
@@ -811,6 +830,20 @@ st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
             if (rc != SQLITE_OK)
                 st = cr_fail_sql(db, rc, "record import");
         }
+        if (st == CR_OK) {
+            struct cr_buf d = {0};
+            cr_buf_addf(&d, "{\"import\": %lld, \"file\": ", (long long)import_id);
+            cr_buf_add_json(&d, db->import_label ? db->import_label : "");
+            cr_buf_addf(&d,
+                        ", \"rows\": %lld, \"new_allegations\": %lld, \"new_cases\": %lld, "
+                        "\"updated_subjects\": %lld, \"returned_cases\": %lld}",
+                        (long long)res->rows, (long long)res->new_allegations,
+                        (long long)res->new_cases, (long long)res->updated_subjects,
+                        (long long)res->returned_cases);
+            st = d.p ? st_audit_append(db, 0, "import", NULL, NULL, d.p)
+                     : cr_fail(db, CR_NOMEM, "out of memory");
+            cr_buf_free(&d);
+        }
         if (st == CR_OK)
             st = exec(db, "COMMIT", "commit import");
         if (st == CR_OK)
@@ -825,8 +858,9 @@ st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
 #define CASE_ROW_COLUMNS                                                       \
     "c.id, c.sortkey, c.priority, c.created_at, c.state_since, c.state, c.outcome, "        \
     "c.categories, c.n_allegations, s.duty_status, s.ref, s.surname, s.forenames, s.rank, " \
-    "s.unit, c.assignee"
-#define CASE_ROW_STRINGS 6
+    "s.unit, c.assignee, c.decided_by, c.decided_at, c.vetting_review, c.quorum_blocked"
+#define CASE_ROW_NCOLS 20
+#define CASE_ROW_STRINGS 7
 
 /* Page memory: rows, and one pool for their strings. */
 struct page_priv {
@@ -861,6 +895,9 @@ read_case_row(sqlite3_stmt *s, struct cr_case_row *r, struct cr_buf *pool,
     r->categories = (unsigned)sqlite3_column_int(s, 7);
     r->n_allegations = sqlite3_column_int(s, 8);
     r->duty = cr_duty_parse((const char *)sqlite3_column_text(s, 9));
+    r->decided_at = sqlite3_column_int64(s, 17);
+    r->vetting_review = sqlite3_column_int(s, 18);
+    r->quorum_blocked = sqlite3_column_int(s, 19);
     for (int i = 0; i < CASE_ROW_STRINGS; i++)
         if (pool_add(pool, sqlite3_column_text(s, 10 + i), &offs[i]) < 0)
             return -1;
@@ -870,15 +907,20 @@ read_case_row(sqlite3_stmt *s, struct cr_case_row *r, struct cr_buf *pool,
 static void
 fix_case_row(struct cr_case_row *r, const char *base, const size_t offs[CASE_ROW_STRINGS])
 {
-    const char **dst[CASE_ROW_STRINGS] = {&r->subject_ref, &r->surname, &r->forenames,
-                                          &r->rank,        &r->unit,    &r->assignee};
+    const char **dst[CASE_ROW_STRINGS] = {&r->subject_ref, &r->surname,  &r->forenames,
+                                          &r->rank,        &r->unit,     &r->assignee,
+                                          &r->decided_by};
     for (int i = 0; i < CASE_ROW_STRINGS; i++)
         *dst[i] = offs[i] == SIZE_MAX ? NULL : base + offs[i];
 }
 
-enum cr_status
-cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t limit,
-             struct cr_page *page)
+/*
+ * Fill a page from a query of CASE_ROW_COLUMNS whose parameters are
+ * ?1 the cursor, ?2 and ?3 texts (bound when not NULL), ?4 the limit.
+ */
+static enum cr_status
+page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char *p3,
+           size_t limit, struct cr_page *page)
 {
     struct page_priv *pp = page->priv;
     if (!pp) {
@@ -900,31 +942,18 @@ cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t li
     size_t *offs = malloc((limit ? limit : 1) * CASE_ROW_STRINGS * sizeof *offs);
     if (!offs)
         return cr_fail(db, CR_NOMEM, "out of memory");
-
-    /* One statement per filter shape, so that each uses its index. */
-    struct cr_buf sql = {0};
-    cr_buf_addf(&sql, "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = "
-                      "c.subject_id WHERE c.sortkey > ?1");
-    if (filter && filter->state >= 0)
-        cr_buf_addf(&sql, " AND c.state = ?2");
-    if (filter && filter->outcome >= 0)
-        cr_buf_addf(&sql, filter->outcome == CR_OUTCOME_COUNT ? " AND c.outcome IS NULL"
-                                                               : " AND c.outcome = ?3");
-    cr_buf_addf(&sql, " ORDER BY c.sortkey LIMIT ?4");
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = sql.p ? prepare(db, sql.p, &st) : NULL;
-    cr_buf_free(&sql);
+    sqlite3_stmt *s = prepare(db, sql, &st);
     if (!s) {
         free(offs);
-        return st == CR_OK ? cr_fail(db, CR_NOMEM, "out of memory") : st;
+        return st;
     }
     sqlite3_bind_int64(s, 1, after);
-    if (filter && filter->state >= 0)
-        sqlite3_bind_text(s, 2, cr_state_name(filter->state), -1, SQLITE_STATIC);
-    if (filter && filter->outcome >= 0 && filter->outcome < CR_OUTCOME_COUNT)
-        sqlite3_bind_text(s, 3, cr_outcome_name(filter->outcome), -1, SQLITE_STATIC);
+    if (p2)
+        sqlite3_bind_text(s, 2, p2, -1, SQLITE_STATIC);
+    if (p3)
+        sqlite3_bind_text(s, 3, p3, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, (int64_t)limit + 1);
-
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (page->n == limit) {
@@ -946,6 +975,31 @@ cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t li
     free(offs);
     if (st != CR_OK)
         page->n = 0;
+    return st;
+}
+
+enum cr_status
+cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t limit,
+             struct cr_page *page)
+{
+    /* One statement per filter shape, so that each uses its index. */
+    struct cr_buf sql = {0};
+    cr_buf_addf(&sql, "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = "
+                      "c.subject_id WHERE c.sortkey > ?1");
+    if (filter && filter->state >= 0)
+        cr_buf_addf(&sql, " AND c.state = ?2");
+    if (filter && filter->outcome >= 0)
+        cr_buf_addf(&sql, filter->outcome == CR_OUTCOME_COUNT ? " AND c.outcome IS NULL"
+                                                               : " AND c.outcome = ?3");
+    cr_buf_addf(&sql, " ORDER BY c.sortkey LIMIT ?4");
+    if (!sql.p)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    const char *state = filter && filter->state >= 0 ? cr_state_name(filter->state) : NULL;
+    const char *outcome = filter && filter->outcome >= 0 && filter->outcome < CR_OUTCOME_COUNT
+                              ? cr_outcome_name(filter->outcome)
+                              : NULL;
+    enum cr_status st = page_query(db, sql.p, after, state, outcome, limit, page);
+    cr_buf_free(&sql);
     return st;
 }
 
@@ -975,8 +1029,8 @@ all_digits(const char *s)
 }
 
 /* The case a key names: `#N`, `ref:X`, a number, or a subject_ref. */
-static enum cr_status
-resolve_case(cr_db *db, const char *key, int64_t *id)
+enum cr_status
+st_resolve_case(cr_db *db, const char *key, int64_t *id)
 {
     enum cr_status st = CR_OK;
     int64_t by_number = 0, by_ref = 0;
@@ -1021,126 +1075,815 @@ resolve_case(cr_db *db, const char *key, int64_t *id)
     return CR_OK;
 }
 
-struct case_priv {
-    struct cr_buf pool;
+/* Strings owned by a case, a history or a case state: each its own allocation. */
+struct strlist {
+    char **v;
+    size_t n, cap;
+    bool nomem;
 };
 
-enum cr_status
-cr_case_get(cr_db *db, const char *key, struct cr_case *out)
+static const char *
+keep_text(struct strlist *l, const unsigned char *s)
+{
+    if (!s)
+        return NULL;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            l->nomem = true;
+            return "";
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    char *copy = strdup((const char *)s);
+    if (!copy) {
+        l->nomem = true;
+        return "";
+    }
+    return l->v[l->n++] = copy;
+}
+
+static void
+strlist_free(struct strlist *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    free(l);
+}
+
+/* Grow an array of items by one; NULL when out of memory. */
+static void *
+grow(void **items, size_t *n, size_t size)
+{
+    if ((*n & (*n - 1)) == 0) {
+        size_t cap = *n ? *n * 2 : 4;
+        void *p = realloc(*items, cap * size);
+        if (!p)
+            return NULL;
+        *items = p;
+    }
+    return (char *)*items + (*n)++ * size;
+}
+
+/* Read a case row's columns (CASE_ROW_COLUMNS) into r, strings kept in l. */
+static void
+read_case_row_kept(sqlite3_stmt *s, struct cr_case_row *r, struct strlist *l)
+{
+    struct cr_buf pool = {0};
+    size_t offs[CASE_ROW_STRINGS];
+    read_case_row(s, r, &pool, offs);
+    cr_buf_free(&pool);
+    const char **dst[CASE_ROW_STRINGS] = {&r->subject_ref, &r->surname,  &r->forenames,
+                                          &r->rank,        &r->unit,     &r->assignee,
+                                          &r->decided_by};
+    for (int i = 0; i < CASE_ROW_STRINGS; i++)
+        *dst[i] = keep_text(l, sqlite3_column_text(s, 10 + i));
+}
+
+/* Load a case's row, subject, allegations and current decision. */
+static enum cr_status
+load_case(cr_db *db, int64_t id, struct cr_case *out)
 {
     memset(out, 0, sizeof *out);
-    int64_t id;
-    enum cr_status st = resolve_case(db, key, &id);
-    if (st != CR_OK)
-        return st;
-    struct case_priv *cp = calloc(1, sizeof *cp);
-    if (!cp)
+    struct strlist *l = calloc(1, sizeof *l);
+    if (!l)
         return cr_fail(db, CR_NOMEM, "out of memory");
-    out->priv = cp;
-
+    out->priv = l;
+    enum cr_status st = CR_OK;
     sqlite3_stmt *s = prepare(db,
                               "SELECT " CASE_ROW_COLUMNS ", c.previous_case_id, s.employment, "
-                              "s.vetting_status, c.vetting_review, c.rationale "
+                              "s.vetting_status, c.rationale, c.version, c.round, "
+                              "a.supervisor, a.approved_at "
                               "FROM cases c JOIN subjects s ON s.id = c.subject_id "
+                              "LEFT JOIN approvals a ON a.case_id = c.id AND a.round = c.round "
                               "WHERE c.id = ?1",
                               &st);
     if (!s)
-        goto fail;
+        return st;
     sqlite3_bind_int64(s, 1, id);
     int rc = sqlite3_step(s);
-    size_t offs[CASE_ROW_STRINGS], rationale = SIZE_MAX;
     if (rc == SQLITE_ROW) {
-        if (read_case_row(s, &out->row, &cp->pool, offs) < 0 ||
-            pool_add(&cp->pool, sqlite3_column_text(s, 20), &rationale) < 0) {
-            sqlite3_reset(s);
-            st = cr_fail(db, CR_NOMEM, "out of memory");
-            goto fail;
-        }
-        out->previous_case = sqlite3_column_int64(s, 16);
-        out->employment = cr_employment_parse((const char *)sqlite3_column_text(s, 17));
-        out->vetting = cr_vetting_parse((const char *)sqlite3_column_text(s, 18));
-        out->vetting_review = sqlite3_column_int(s, 19);
+        int c = CASE_ROW_NCOLS;
+        read_case_row_kept(s, &out->row, l);
+        out->previous_case = sqlite3_column_int64(s, c);
+        out->employment = cr_employment_parse((const char *)sqlite3_column_text(s, c + 1));
+        out->vetting = cr_vetting_parse((const char *)sqlite3_column_text(s, c + 2));
+        out->rationale = keep_text(l, sqlite3_column_text(s, c + 3));
+        out->version = sqlite3_column_int64(s, c + 4);
+        out->round = sqlite3_column_int(s, c + 5);
+        out->approved_by = keep_text(l, sqlite3_column_text(s, c + 6));
+        out->approved_at = sqlite3_column_int64(s, c + 7);
     }
     sqlite3_reset(s);
-    if (rc != SQLITE_ROW) {
-        st = rc == SQLITE_DONE ? cr_fail(db, CR_NOT_FOUND, "no case '%s'", key)
-                               : cr_fail_sql(db, rc, "show");
-        goto fail;
-    }
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? cr_fail(db, CR_NOT_FOUND, "no case %lld", (long long)id)
+                                 : cr_fail_sql(db, rc, "show");
 
     s = prepare(db,
                 "SELECT ref, category, date, source, original_outcome, summary "
                 "FROM allegations WHERE case_id = ?1 ORDER BY date, id",
                 &st);
     if (!s)
-        goto fail;
+        return st;
     sqlite3_bind_int64(s, 1, id);
-    size_t cap = 0;
-    size_t *aoffs = NULL;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (out->n_allegations == cap) {
-            cap = cap ? cap * 2 : 8;
-            void *a = realloc(out->allegations, cap * sizeof *out->allegations);
-            void *o = a ? realloc(aoffs, cap * 4 * sizeof *aoffs) : NULL;
-            if (a)
-                out->allegations = a;
-            if (!o) {
-                sqlite3_reset(s);
-                free(aoffs);
-                st = cr_fail(db, CR_NOMEM, "out of memory");
-                goto fail;
-            }
-            aoffs = o;
+        struct cr_allegation *a =
+            grow((void **)&out->allegations, &out->n_allegations, sizeof *a);
+        if (!a) {
+            l->nomem = true;
+            break;
         }
-        struct cr_allegation *a = &out->allegations[out->n_allegations];
-        size_t *o = aoffs + out->n_allegations * 4;
+        a->ref = keep_text(l, sqlite3_column_text(s, 0));
         a->category = cr_category_parse((const char *)sqlite3_column_text(s, 1));
+        a->date = keep_text(l, sqlite3_column_text(s, 2));
         a->source = cr_source_parse((const char *)sqlite3_column_text(s, 3));
-        if (pool_add(&cp->pool, sqlite3_column_text(s, 0), &o[0]) < 0 ||
-            pool_add(&cp->pool, sqlite3_column_text(s, 2), &o[1]) < 0 ||
-            pool_add(&cp->pool, sqlite3_column_text(s, 4), &o[2]) < 0 ||
-            pool_add(&cp->pool, sqlite3_column_text(s, 5), &o[3]) < 0) {
-            sqlite3_reset(s);
-            free(aoffs);
-            st = cr_fail(db, CR_NOMEM, "out of memory");
-            goto fail;
-        }
-        out->n_allegations++;
+        a->original_outcome = keep_text(l, sqlite3_column_text(s, 4));
+        a->summary = keep_text(l, sqlite3_column_text(s, 5));
     }
     sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        free(aoffs);
-        st = cr_fail_sql(db, rc, "show");
-        goto fail;
-    }
-    const char *base = cp->pool.p;
-    fix_case_row(&out->row, base, offs);
-    out->rationale = rationale == SIZE_MAX ? NULL : base + rationale;
-    for (size_t i = 0; i < out->n_allegations; i++) {
-        struct cr_allegation *a = &out->allegations[i];
-        size_t *o = aoffs + i * 4;
-        a->ref = base + o[0];
-        a->date = base + o[1];
-        a->original_outcome = base + o[2];
-        a->summary = base + o[3];
-    }
-    free(aoffs);
-    return CR_OK;
-fail:
-    cr_case_free(out);
+    if (l->nomem)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "show");
+}
+
+enum cr_status
+cr_case_get(cr_db *db, const char *key, struct cr_case *out)
+{
+    memset(out, 0, sizeof *out);
+    int64_t id;
+    enum cr_status st = st_resolve_case(db, key, &id);
+    if (st == CR_OK)
+        st = load_case(db, id, out);
+    if (st != CR_OK)
+        cr_case_free(out);
     return st;
 }
 
 void
 cr_case_free(struct cr_case *c)
 {
-    struct case_priv *cp = c->priv;
-    if (cp) {
-        cr_buf_free(&cp->pool);
-        free(cp);
-    }
+    strlist_free(c->priv);
     free(c->allegations);
+    free(c->votes);
+    free(c->notes);
     memset(c, 0, sizeof *c);
+}
+
+/* The acting user */
+
+void
+cr_db_set_user(cr_db *db, const struct cr_config *cfg, const struct cr_person *who)
+{
+    db->cfg = cfg;
+    db->user = who;
+}
+
+const struct cr_config *
+st_config(const cr_db *db)
+{
+    return db->cfg;
+}
+
+const struct cr_person *
+st_user(const cr_db *db)
+{
+    return db->user;
+}
+
+/* Transactions */
+
+enum cr_status
+st_begin(cr_db *db)
+{
+    return exec(db, "BEGIN IMMEDIATE", "begin");
+}
+
+enum cr_status
+st_commit(cr_db *db)
+{
+    enum cr_status st = exec(db, "COMMIT", "commit");
+    if (st != CR_OK)
+        st_rollback(db);
+    return st;
+}
+
+void
+st_rollback(cr_db *db)
+{
+    if (!sqlite3_get_autocommit(db->sql))
+        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* The workflow's view of a case */
+
+enum cr_status
+st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
+{
+    memset(cs, 0, sizeof *cs);
+    struct strlist *l = calloc(1, sizeof *l);
+    if (!l)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    cs->offs = (size_t *)l; /* owns the strings; see cr_case_state_free */
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = prepare(db,
+                              "SELECT c.id, c.version, c.updated_at, c.state, c.outcome, c.round, "
+                              "c.vetting_review, c.assignee, c.decided_by, c.updated_by, "
+                              "a.supervisor, s.unit, s.ref "
+                              "FROM cases c JOIN subjects s ON s.id = c.subject_id "
+                              "LEFT JOIN approvals a ON a.case_id = c.id AND a.round = c.round "
+                              "WHERE c.id = ?1",
+                              &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        cs->id = sqlite3_column_int64(s, 0);
+        cs->version = sqlite3_column_int64(s, 1);
+        cs->updated_at = sqlite3_column_int64(s, 2);
+        cs->state = cr_state_parse((const char *)sqlite3_column_text(s, 3));
+        cs->outcome = cr_outcome_parse((const char *)sqlite3_column_text(s, 4));
+        cs->round = sqlite3_column_int(s, 5);
+        cs->vetting_review = sqlite3_column_int(s, 6);
+        cs->assignee = keep_text(l, sqlite3_column_text(s, 7));
+        cs->decided_by = keep_text(l, sqlite3_column_text(s, 8));
+        cs->updated_by = keep_text(l, sqlite3_column_text(s, 9));
+        cs->approved_by = keep_text(l, sqlite3_column_text(s, 10));
+        cs->subject_unit = keep_text(l, sqlite3_column_text(s, 11));
+        cs->subject_ref = keep_text(l, sqlite3_column_text(s, 12));
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? cr_fail(db, CR_NOT_FOUND, "no case %lld", (long long)id)
+                                 : cr_fail_sql(db, rc, "read case");
+    s = prepare(db,
+                "SELECT member, member_kind, vote, reason, created_at FROM votes "
+                "WHERE case_id = ?1 AND round = ?2 ORDER BY id",
+                &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, cs->round);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct cr_vote_row *v = grow((void **)&cs->votes, &cs->n_votes, sizeof *v);
+        if (!v) {
+            l->nomem = true;
+            break;
+        }
+        v->member = keep_text(l, sqlite3_column_text(s, 0));
+        v->kind = cr_kind_parse((const char *)sqlite3_column_text(s, 1));
+        v->vote = cr_vote_parse((const char *)sqlite3_column_text(s, 2));
+        v->reason = keep_text(l, sqlite3_column_text(s, 3));
+        v->at = sqlite3_column_int64(s, 4);
+    }
+    sqlite3_reset(s);
+    if (l->nomem)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "read votes");
+}
+
+void
+cr_case_state_free(struct cr_case_state *cs)
+{
+    strlist_free((struct strlist *)cs->offs);
+    free(cs->votes);
+    cr_buf_free(&cs->pool);
+    memset(cs, 0, sizeof *cs);
+}
+
+static enum cr_status
+step_done(cr_db *db, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, what);
+}
+
+enum cr_status
+st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
+{
+    enum cr_status st = CR_OK;
+    int64_t now = cr_db_now(db);
+    const char *actor = db->user->login;
+    sqlite3_stmt *s;
+    int round = cs->round + (ch->decide ? 1 : 0);
+
+    if (ch->decide) {
+        s = prepare(db,
+                    "INSERT INTO decisions(case_id, round, reviewer, outcome, vetting_review, "
+                    "rationale, decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    &st);
+        if (!s)
+            return st;
+        sqlite3_bind_int64(s, 1, cs->id);
+        sqlite3_bind_int(s, 2, round);
+        sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, cr_outcome_name(ch->outcome), -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 5, ch->vetting_review);
+        sqlite3_bind_text(s, 6, ch->rationale, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 7, now);
+        if ((st = step_done(db, s, "record decision")) != CR_OK)
+            return st;
+    }
+    if (ch->approve) {
+        s = prepare(db,
+                    "INSERT INTO approvals(case_id, round, supervisor, approved_at) "
+                    "VALUES (?1, ?2, ?3, ?4)",
+                    &st);
+        if (!s)
+            return st;
+        sqlite3_bind_int64(s, 1, cs->id);
+        sqlite3_bind_int(s, 2, round);
+        sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 4, now);
+        if ((st = step_done(db, s, "record approval")) != CR_OK)
+            return st;
+    }
+    if (ch->vote) {
+        s = prepare(db,
+                    "INSERT INTO votes(case_id, round, member, member_kind, vote, reason, "
+                    "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    &st);
+        if (!s)
+            return st;
+        sqlite3_bind_int64(s, 1, cs->id);
+        sqlite3_bind_int(s, 2, round);
+        sqlite3_bind_text(s, 3, actor, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, cr_kind_name(ch->member_kind), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, cr_vote_name(ch->vote_value), -1, SQLITE_STATIC);
+        if (ch->reason)
+            sqlite3_bind_text(s, 6, ch->reason, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(s, 6);
+        sqlite3_bind_int64(s, 7, now);
+        if ((st = step_done(db, s, "record vote")) != CR_OK)
+            return st;
+    }
+    if (ch->note_body) {
+        s = prepare(db,
+                    "INSERT INTO notes(case_id, author, created_at, kind, body) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5)",
+                    &st);
+        if (!s)
+            return st;
+        sqlite3_bind_int64(s, 1, cs->id);
+        sqlite3_bind_text(s, 2, ch->note_author ? ch->note_author : actor, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, now);
+        sqlite3_bind_text(s, 4, ch->note_kind ? ch->note_kind : "note", -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 5, ch->note_body, -1, SQLITE_STATIC);
+        if ((st = step_done(db, s, "record note")) != CR_OK)
+            return st;
+    }
+    if (!ch->bump_version)
+        return CR_OK;
+    s = prepare(db,
+                "UPDATE cases SET version = version + 1, updated_by = ?2, updated_at = ?3, "
+                "state = coalesce(?4, state), "
+                "state_since = CASE WHEN ?4 IS NOT NULL AND ?4 <> state THEN ?3 "
+                "  ELSE state_since END, "
+                "assignee = CASE WHEN ?5 THEN ?6 ELSE assignee END, "
+                "round = ?7, "
+                "outcome = CASE WHEN ?8 THEN ?9 ELSE outcome END, "
+                "vetting_review = CASE WHEN ?8 THEN ?10 ELSE vetting_review END, "
+                "rationale = CASE WHEN ?8 THEN ?11 ELSE rationale END, "
+                "decided_by = CASE WHEN ?8 THEN ?2 ELSE decided_by END, "
+                "decided_at = CASE WHEN ?8 THEN ?3 ELSE decided_at END, "
+                "quorum_blocked = coalesce(?12, CASE WHEN ?8 THEN 0 ELSE quorum_blocked END) "
+                "WHERE id = ?1",
+                &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, cs->id);
+    sqlite3_bind_text(s, 2, actor, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now);
+    if (ch->state >= 0)
+        sqlite3_bind_text(s, 4, cr_state_name(ch->state), -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 4);
+    sqlite3_bind_int(s, 5, ch->set_assignee);
+    if (ch->assignee)
+        sqlite3_bind_text(s, 6, ch->assignee, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 6);
+    sqlite3_bind_int(s, 7, round);
+    sqlite3_bind_int(s, 8, ch->decide);
+    if (ch->decide) {
+        sqlite3_bind_text(s, 9, cr_outcome_name(ch->outcome), -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 10, ch->vetting_review);
+        sqlite3_bind_text(s, 11, ch->rationale, -1, SQLITE_STATIC);
+    }
+    if (ch->quorum_blocked >= 0)
+        sqlite3_bind_int(s, 12, ch->quorum_blocked);
+    else
+        sqlite3_bind_null(s, 12);
+    return step_done(db, s, "update case");
+}
+
+/* The audit trail */
+
+static const unsigned char zero_hash[32];
+
+/* The chain's head: the last event's id and hash, kept beside the events. */
+static enum cr_status
+audit_head(cr_db *db, int64_t *id, unsigned char hash[32])
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = prepare(db, "SELECT value FROM settings WHERE key = 'audit_head'", &st);
+    if (!s)
+        return st;
+    int rc = sqlite3_step(s);
+    const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+    const char *colon = v ? strchr(v, ':') : NULL;
+    bool ok = colon && strlen(colon + 1) == 64;
+    if (ok) {
+        *id = strtoll(v, NULL, 10);
+        for (int i = 0; i < 32; i++) {
+            unsigned x;
+            if (sscanf(colon + 1 + 2 * i, "%2x", &x) != 1)
+                ok = false;
+            hash[i] = (unsigned char)x;
+        }
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return cr_fail_sql(db, rc, "read audit head");
+    if (!ok)
+        return cr_fail(db, CR_INVALID, "%s: the audit trail's head record is missing or damaged",
+                       db->path);
+    return CR_OK;
+}
+
+enum cr_status
+st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *before,
+                const char *after, const char *details)
+{
+    int64_t head_id;
+    unsigned char prev[32], hash[32];
+    enum cr_status st = audit_head(db, &head_id, prev);
+    if (st != CR_OK)
+        return st;
+    const struct cr_event e = {
+        .id = head_id + 1,
+        .at = cr_db_now(db),
+        .actor = db->user ? db->user->login : "system",
+        .case_id = case_id,
+        .action = action,
+        .state_before = before,
+        .state_after = after,
+        .details = details ? details : "{}",
+        .config_digest = db->cfg ? db->cfg->digest : "",
+    };
+    cr_audit_hash(prev, &e, hash);
+    sqlite3_stmt *s = prepare(db,
+                              "INSERT INTO audit_events(id, at, actor, case_id, action, "
+                              "state_before, state_after, details, config_digest, prev_hash, "
+                              "hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                              &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, e.id);
+    sqlite3_bind_int64(s, 2, e.at);
+    sqlite3_bind_text(s, 3, e.actor, -1, SQLITE_STATIC);
+    if (case_id)
+        sqlite3_bind_int64(s, 4, case_id);
+    else
+        sqlite3_bind_null(s, 4);
+    sqlite3_bind_text(s, 5, action, -1, SQLITE_STATIC);
+    if (before)
+        sqlite3_bind_text(s, 6, before, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 6);
+    if (after)
+        sqlite3_bind_text(s, 7, after, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 7);
+    sqlite3_bind_text(s, 8, e.details, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 9, e.config_digest, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 10, prev, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 11, hash, 32, SQLITE_STATIC);
+    if ((st = step_done(db, s, "append audit event")) != CR_OK)
+        return st;
+    char head[128], hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+    snprintf(head, sizeof head, "%lld:%s", (long long)e.id, hex);
+    s = prepare(db, "UPDATE settings SET value = ?1 WHERE key = 'audit_head'", &st);
+    if (!s)
+        return st;
+    sqlite3_bind_text(s, 1, head, -1, SQLITE_TRANSIENT);
+    return step_done(db, s, "append audit event");
+}
+
+/* Read one event row (columns as selected by the queries below) into e. */
+static void
+read_event(sqlite3_stmt *s, struct cr_event *e, struct strlist *l)
+{
+    e->id = sqlite3_column_int64(s, 0);
+    e->at = sqlite3_column_int64(s, 1);
+    e->actor = keep_text(l, sqlite3_column_text(s, 2));
+    e->case_id = sqlite3_column_int64(s, 3);
+    e->action = keep_text(l, sqlite3_column_text(s, 4));
+    e->state_before = keep_text(l, sqlite3_column_text(s, 5));
+    e->state_after = keep_text(l, sqlite3_column_text(s, 6));
+    e->details = keep_text(l, sqlite3_column_text(s, 7));
+    e->config_digest = keep_text(l, sqlite3_column_text(s, 8));
+}
+
+#define EVENT_COLUMNS                                                          \
+    "id, at, actor, case_id, action, state_before, state_after, details, config_digest"
+
+enum cr_status
+cr_audit_verify(cr_db *db, int64_t *events)
+{
+    *events = 0;
+    enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "audit verify");
+    if (st != CR_OK)
+        return st;
+    if ((st = exec(db, "BEGIN", "verify")) != CR_OK)
+        return st;
+    sqlite3_stmt *s = prepare(db,
+                              "SELECT " EVENT_COLUMNS ", prev_hash, hash FROM audit_events "
+                              "ORDER BY id",
+                              &st);
+    if (!s) {
+        st_rollback(db);
+        return st;
+    }
+    unsigned char prev[32];
+    memcpy(prev, zero_hash, 32);
+    int64_t expect_id = 1;
+    int rc;
+    while (st == CR_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct strlist *l = calloc(1, sizeof *l);
+        if (!l) {
+            st = cr_fail(db, CR_NOMEM, "out of memory");
+            break;
+        }
+        struct cr_event e;
+        read_event(s, &e, l);
+        const void *stored_prev = sqlite3_column_blob(s, 9);
+        const void *stored = sqlite3_column_blob(s, 10);
+        int prev_len = sqlite3_column_bytes(s, 9), len = sqlite3_column_bytes(s, 10);
+        unsigned char hash[32];
+        cr_audit_hash(prev, &e, hash);
+        if (l->nomem)
+            st = cr_fail(db, CR_NOMEM, "out of memory");
+        else if (e.id != expect_id)
+            st = cr_fail(db, CR_INVALID,
+                         "audit event %lld: expected event %lld here; an event was removed or "
+                         "renumbered",
+                         (long long)e.id, (long long)expect_id);
+        else if (prev_len != 32 || memcmp(stored_prev, prev, 32) != 0)
+            st = cr_fail(db, CR_INVALID,
+                         "audit event %lld: it does not follow event %lld (its previous-hash "
+                         "differs); events were removed, inserted or reordered",
+                         (long long)e.id, (long long)e.id - 1);
+        else if (len != 32 || memcmp(stored, hash, 32) != 0)
+            st = cr_fail(db, CR_INVALID,
+                         "audit event %lld: its contents do not match its hash; it was altered",
+                         (long long)e.id);
+        memcpy(prev, hash, 32);
+        strlist_free(l);
+        expect_id++;
+        (*events)++;
+    }
+    sqlite3_reset(s);
+    if (st == CR_OK && rc != SQLITE_DONE)
+        st = cr_fail_sql(db, rc, "verify");
+    if (st == CR_OK) {
+        int64_t head_id;
+        unsigned char head[32];
+        st = audit_head(db, &head_id, head);
+        if (st == CR_OK && head_id != *events)
+            st = cr_fail(db, CR_INVALID,
+                         "audit event %lld: missing; the chain's head names event %lld but the "
+                         "trail ends at event %lld",
+                         (long long)(*events + 1), (long long)head_id, (long long)*events);
+        else if (st == CR_OK && memcmp(head, prev, 32) != 0)
+            st = cr_fail(db, CR_INVALID,
+                         "audit event %lld: it does not match the chain's head; the last event "
+                         "was altered or replaced",
+                         (long long)*events);
+    }
+    st_rollback(db);
+    if (st != CR_OK)
+        *events = 0;
+    return st;
+}
+
+/* Votes and notes of a case, for a view. */
+static enum cr_status
+load_votes_notes(cr_db *db, struct cr_case *c, bool hide_votes)
+{
+    struct strlist *l = c->priv;
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = prepare(db,
+                              "SELECT member, member_kind, vote, reason, created_at FROM votes "
+                              "WHERE case_id = ?1 AND round = ?2 ORDER BY id",
+                              &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, c->row.id);
+    sqlite3_bind_int(s, 2, c->round);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (hide_votes) {
+            c->votes_hidden++;
+            continue;
+        }
+        struct cr_vote_row *v = grow((void **)&c->votes, &c->n_votes, sizeof *v);
+        if (!v) {
+            l->nomem = true;
+            break;
+        }
+        v->member = keep_text(l, sqlite3_column_text(s, 0));
+        v->kind = cr_kind_parse((const char *)sqlite3_column_text(s, 1));
+        v->vote = cr_vote_parse((const char *)sqlite3_column_text(s, 2));
+        v->reason = keep_text(l, sqlite3_column_text(s, 3));
+        v->at = sqlite3_column_int64(s, 4);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return cr_fail_sql(db, rc, "read votes");
+    s = prepare(db, "SELECT author, kind, body, created_at FROM notes WHERE case_id = ?1 ORDER BY id",
+                &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, c->row.id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct cr_note *n = grow((void **)&c->notes, &c->n_notes, sizeof *n);
+        if (!n) {
+            l->nomem = true;
+            break;
+        }
+        n->author = keep_text(l, sqlite3_column_text(s, 0));
+        n->kind = keep_text(l, sqlite3_column_text(s, 1));
+        n->body = keep_text(l, sqlite3_column_text(s, 2));
+        n->at = sqlite3_column_int64(s, 3);
+    }
+    sqlite3_reset(s);
+    if (l->nomem)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "read notes");
+}
+
+enum cr_status
+st_case_view(cr_db *db, int64_t id, bool hide_votes, const char *what, struct cr_case *out)
+{
+    enum cr_status st = st_begin(db);
+    if (st != CR_OK)
+        return st;
+    st = load_case(db, id, out);
+    if (st == CR_OK)
+        st = load_votes_notes(db, out, hide_votes);
+    if (st == CR_OK) {
+        struct cr_buf d = {0};
+        cr_buf_addf(&d, "{\"view\": \"%s\"}", what);
+        st = d.p ? st_audit_append(db, id, "view", NULL, NULL, d.p)
+                 : cr_fail(db, CR_NOMEM, "out of memory");
+        cr_buf_free(&d);
+    }
+    if (st == CR_OK)
+        st = st_commit(db);
+    else
+        st_rollback(db);
+    return st;
+}
+
+enum cr_status
+st_history(cr_db *db, int64_t id, struct cr_history *out)
+{
+    memset(out, 0, sizeof *out);
+    struct strlist *l = calloc(1, sizeof *l);
+    if (!l)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    out->priv = l;
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = prepare(db,
+                              "SELECT " EVENT_COLUMNS " FROM audit_events WHERE case_id = ?1 "
+                              "ORDER BY id",
+                              &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, id);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct cr_event *e = grow((void **)&out->events, &out->n, sizeof *e);
+        if (!e) {
+            l->nomem = true;
+            break;
+        }
+        read_event(s, e, l);
+    }
+    sqlite3_reset(s);
+    if (l->nomem)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "history");
+}
+
+void
+cr_history_free(struct cr_history *h)
+{
+    strlist_free(h->priv);
+    free(h->events);
+    memset(h, 0, sizeof *h);
+}
+
+/* What waits for a user */
+
+enum cr_status
+st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit, struct cr_page *page)
+{
+    const struct cr_person *me = db->user;
+    struct cr_buf where = {0};
+    const char *or = "";
+    if (roles & (1u << CR_ROLE_REVIEWER)) {
+        cr_buf_addf(&where, "%s(c.assignee = ?2 AND c.state IN ('in_review', 'returned'))", or);
+        or = " OR ";
+    }
+    if (roles & (1u << CR_ROLE_SUPERVISOR)) {
+        cr_buf_addf(&where,
+                    "%s(c.state = 'awaiting_approval' AND c.decided_by IS NOT ?2)"
+                    " OR (c.state = 'panel_review' AND c.quorum_blocked = 1)",
+                    or);
+        or = " OR ";
+    }
+    if (roles & (1u << CR_ROLE_PANEL)) {
+        cr_buf_addf(&where,
+                    "%s(c.state = 'panel_review' AND c.decided_by IS NOT ?2 AND NOT EXISTS "
+                    "(SELECT 1 FROM approvals a WHERE a.case_id = c.id AND a.round = c.round "
+                    "AND a.supervisor = ?2) AND NOT EXISTS (SELECT 1 FROM votes v WHERE "
+                    "v.case_id = c.id AND v.round = c.round AND v.member = ?2))",
+                    or);
+        or = " OR ";
+    }
+    if (roles & (1u << CR_ROLE_ADMIN)) {
+        cr_buf_addf(&where, "%s(c.state = 'panel_review' AND c.quorum_blocked = 1)", or);
+        or = " OR ";
+    }
+    if (!*or) {
+        cr_buf_free(&where);
+        page->n = 0;
+        page->more = 0;
+        return CR_OK;
+    }
+    struct cr_buf sql = {0};
+    cr_buf_addf(&sql,
+                "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = c.subject_id "
+                "WHERE c.sortkey > ?1 AND (%s)%s ORDER BY c.sortkey LIMIT ?4",
+                where.p, db->cfg->same_unit && me->unit ? " AND s.unit IS NOT ?3" : "");
+    cr_buf_free(&where);
+    enum cr_status st = page_query(db, sql.p, after, me->login, me->unit, limit, page);
+    cr_buf_free(&sql);
+    return st;
+}
+
+/* Export */
+
+enum cr_status
+st_export(cr_db *db, const char *details_prefix,
+          int (*row)(void *ctx, const struct cr_case_row *r), void *ctx, int64_t *rows)
+{
+    enum cr_status st = st_begin(db);
+    if (st != CR_OK)
+        return st;
+    /* The count comes from the counters, in the same transaction as the rows. */
+    int64_t total = query_int(db, "SELECT coalesce(sum(n), 0) FROM case_counts", &st);
+    struct cr_buf d = {0};
+    if (st == CR_OK) {
+        cr_buf_addf(&d, "%s, \"rows\": %lld}", details_prefix, (long long)total);
+        st = d.p ? st_audit_append(db, 0, "export", NULL, NULL, d.p)
+                 : cr_fail(db, CR_NOMEM, "out of memory");
+    }
+    cr_buf_free(&d);
+    struct cr_filter all = {-1, -1};
+    struct cr_page page = {0};
+    int64_t after = 0, n = 0;
+    while (st == CR_OK) {
+        if ((st = cr_list_page(db, &all, after, 500, &page)) != CR_OK)
+            break;
+        for (size_t i = 0; i < page.n && st == CR_OK; i++, n++)
+            if (row(ctx, &page.rows[i]) != 0)
+                st = cr_fail(db, CR_DB, "export: writing the rows failed");
+        if (!page.more)
+            break;
+        after = page.rows[page.n - 1].sortkey;
+    }
+    cr_page_free(&page);
+    if (st == CR_OK && n != total)
+        st = cr_fail(db, CR_DB, "export: %lld rows read but the counters say %lld",
+                     (long long)n, (long long)total);
+    if (st == CR_OK)
+        st = st_commit(db);
+    else
+        st_rollback(db);
+    *rows = st == CR_OK ? n : 0;
+    return st;
 }
 
 /* Counts */

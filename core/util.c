@@ -365,30 +365,35 @@ cr_csv_write_field(FILE *f, const char *s)
 }
 
 int
+cr_buf_add_json(struct cr_buf *b, const char *s)
+{
+    int rc = cr_buf_addc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p && rc == 0; p++) {
+        switch (*p) {
+        case '"': rc = cr_buf_add(b, "\\\"", 2); break;
+        case '\\': rc = cr_buf_add(b, "\\\\", 2); break;
+        case '\n': rc = cr_buf_add(b, "\\n", 2); break;
+        case '\r': rc = cr_buf_add(b, "\\r", 2); break;
+        case '\t': rc = cr_buf_add(b, "\\t", 2); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                rc = cr_buf_addf(b, "\\u%04x", *p);
+            else
+                rc = cr_buf_addc(b, (char)*p);
+        }
+    }
+    return rc == 0 ? cr_buf_addc(b, '"') : -1;
+}
+
+int
 cr_json_write_string(FILE *f, const char *s)
 {
-    if (putc('"', f) == EOF)
-        return -1;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        int rc;
-        switch (*p) {
-        case '"': rc = fputs("\\\"", f); break;
-        case '\\': rc = fputs("\\\\", f); break;
-        case '\n': rc = fputs("\\n", f); break;
-        case '\r': rc = fputs("\\r", f); break;
-        case '\t': rc = fputs("\\t", f); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f) {
-                char esc[8];
-                snprintf(esc, sizeof esc, "\\u%04x", *p);
-                rc = fputs(esc, f);
-            } else
-                rc = putc(*p, f);
-        }
-        if (rc < 0)
-            return -1;
-    }
-    return putc('"', f) == EOF ? -1 : 0;
+    struct cr_buf b = {0};
+    int rc = cr_buf_add_json(&b, s);
+    if (rc == 0 && fwrite(b.p, 1, b.len, f) != b.len)
+        rc = -1;
+    cr_buf_free(&b);
+    return rc;
 }
 
 /*

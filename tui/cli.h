@@ -15,10 +15,23 @@ enum { EXIT_DONE = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_DB 
 /* What every command gets: the global options and its own arguments. */
 struct cli {
     const char *db_path;
+    const char *config_path; /* --config, $CASEREVIEW_CONFIG, or ./casereview.yaml */
+    const char *as_login;    /* --as */
     const char *command;
-    int argc;
-    char **argv;
+    struct cr_config *cfg;   /* loaded by cli_session */
 };
+
+/*
+ * What every command that touches the database does first: load and check
+ * the configuration, work out who is acting, open the database and sign
+ * that person in.  Prints the problem and returns its exit status, or
+ * EXIT_DONE with *db open.
+ */
+int cli_session(struct cli *cli, unsigned open_flags, cr_db **db);
+/* Close what cli_session opened. */
+void cli_end(struct cli *cli, cr_db *db);
+/* Load and check the configuration only (printing every problem). */
+int cli_config(struct cli *cli, const char *path, struct cr_config **cfg);
 
 /* An option of a command: long name, argument name (NULL for a flag), help. */
 struct cli_option {

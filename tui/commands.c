@@ -8,20 +8,73 @@
 #include "generate.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-/* Open the database; on failure print core's message and return the exit status. */
-static int
-open_db(const struct cli *cli, unsigned flags, cr_db **db)
+int
+cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
 {
-    enum cr_status st = cr_db_open(cli->db_path, flags, cli_clock, NULL, db);
-    if (st == CR_OK)
-        return EXIT_DONE;
-    int rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
-    cr_db_discard(*db);
+    cr_diags *diags = NULL;
+    enum cr_status st = cr_config_load(path, cfg, &diags);
+    for (size_t i = 0; i < cr_diags_count(diags); i++) {
+        out_safe(stderr, cr_diags_get(diags, i));
+        fputc('\n', stderr);
+    }
+    cr_diags_free(diags);
+    if (st == CR_INVALID)
+        return cli_error(EXIT_INPUT, "%s: the configuration has problems; nothing was done",
+                         path);
+    if (st != CR_OK)
+        return cli_error(cr_status_exit(st), "%s: %s", path, cr_status_text(st));
+    (void)cli;
+    return EXIT_DONE;
+}
+
+/* The operating system's name for the user running the program. */
+static const char *
+os_login(void)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    return pw ? pw->pw_name : NULL;
+}
+
+int
+cli_session(struct cli *cli, unsigned open_flags, cr_db **db)
+{
     *db = NULL;
-    return rc;
+    int rc = cli_config(cli, cli->config_path, &cli->cfg);
+    if (rc != EXIT_DONE)
+        return rc;
+    const struct cr_person *who;
+    char msg[512];
+    enum cr_status st = cr_config_identify(cli->cfg, os_login(), cli->as_login, &who, msg,
+                                           sizeof msg);
+    if (st != CR_OK) {
+        cr_config_free(cli->cfg);
+        cli->cfg = NULL;
+        return cli_error(cr_status_exit(st), "%s", msg);
+    }
+    st = cr_db_open(cli->db_path, open_flags, cli_clock, NULL, db);
+    if (st != CR_OK) {
+        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
+        cr_db_discard(*db);
+        *db = NULL;
+        cr_config_free(cli->cfg);
+        cli->cfg = NULL;
+        return rc;
+    }
+    cr_db_set_user(*db, cli->cfg, who);
+    return EXIT_DONE;
+}
+
+void
+cli_end(struct cli *cli, cr_db *db)
+{
+    cr_db_close(db);
+    cr_config_free(cli->cfg);
+    cli->cfg = NULL;
 }
 
 static int
@@ -89,7 +142,7 @@ static int
 cmd_init(struct cli *cli, const struct cli_args *a)
 {
     cr_db *db;
-    int rc = open_db(cli, CR_OPEN_CREATE | (a->values[0] ? CR_OPEN_GROUP : 0), &db);
+    int rc = cli_session(cli, CR_OPEN_CREATE | (a->values[0] ? CR_OPEN_GROUP : 0), &db);
     if (rc != EXIT_DONE)
         return rc;
     if (cr_db_created(db))
@@ -97,7 +150,7 @@ cmd_init(struct cli *cli, const struct cli_args *a)
     else
         printf("%s already exists (schema version %d); nothing to do\n", cli->db_path,
                cr_db_schema_version(db));
-    cr_db_close(db);
+    cli_end(cli, db);
     return EXIT_DONE;
 }
 
@@ -107,6 +160,12 @@ static const struct cli_option import_options[] = {
     {"dry-run", NULL, "check the file and report what would change; write nothing"},
     {NULL, NULL, NULL},
 };
+
+static const char *
+plural(int64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
 
 static int
 cmd_import(struct cli *cli, const struct cli_args *a)
@@ -120,7 +179,7 @@ cmd_import(struct cli *cli, const struct cli_args *a)
         return cli_error(EXIT_INPUT, "import: %s: %s", path, strerror(errno));
 
     cr_db *db;
-    int rc = open_db(cli, CR_OPEN_CREATE, &db);
+    int rc = cli_session(cli, CR_OPEN_CREATE, &db);
     if (rc != EXIT_DONE) {
         if (!is_stdin)
             fclose(in);
@@ -137,47 +196,54 @@ cmd_import(struct cli *cli, const struct cli_args *a)
     }
     if (st != CR_OK) {
         if (cr_diags_count(diags) >= CR_IMPORT_MAX_ERRORS)
-            cli_error(EXIT_INPUT, "%s: stopped reading after the first %d problems",
-                      label, CR_IMPORT_MAX_ERRORS);
+            cli_error(EXIT_INPUT, "%s: stopped reading after the first %d problems", label,
+                      CR_IMPORT_MAX_ERRORS);
         rc = fail(db, st);
         cr_diags_free(diags);
-        if (cr_db_created(db) || dry)
+        if (cr_db_created(db) || dry) {
             cr_db_discard(db);
-        else
-            cr_db_close(db);
+            db = NULL;
+        }
+        cli_end(cli, db);
         return rc;
     }
     cr_diags_free(diags);
     if (dry) {
-        printf("%s: ok (dry run, nothing written): %lld rows; would add %lld cases and %lld "
-               "allegations; %lld allegations already imported\n",
-               label, (long long)r.rows, (long long)r.new_cases, (long long)r.new_allegations,
+        printf("%s: ok (dry run, nothing written): %lld %s; would add %lld %s and %lld %s; "
+               "%lld already imported\n",
+               label, (long long)r.rows, plural(r.rows, "row", "rows"), (long long)r.new_cases,
+               plural(r.new_cases, "case", "cases"), (long long)r.new_allegations,
+               plural(r.new_allegations, "allegation", "allegations"),
                (long long)r.known_allegations);
         cr_db_discard(db);
+        cli_end(cli, NULL);
         return EXIT_DONE;
     }
     if (r.new_allegations == 0 && r.updated_subjects == 0) {
         printf("%s: nothing to import: all %lld allegations are already in the database\n",
                label, (long long)r.known_allegations);
     } else {
-        printf("%s: imported %lld allegation%s: %lld new case%s\n", label,
-               (long long)r.new_allegations, r.new_allegations == 1 ? "" : "s",
-               (long long)r.new_cases, r.new_cases == 1 ? "" : "s");
+        printf("%s: imported %lld %s: %lld new %s\n", label, (long long)r.new_allegations,
+               plural(r.new_allegations, "allegation", "allegations"), (long long)r.new_cases,
+               plural(r.new_cases, "case", "cases"));
         if (r.added_to_open)
-            printf("  %lld allegation%s added to cases already open\n",
-                   (long long)r.added_to_open, r.added_to_open == 1 ? "" : "s");
+            printf("  %lld %s added to cases already open\n", (long long)r.added_to_open,
+                   plural(r.added_to_open, "allegation", "allegations"));
         if (r.known_allegations)
-            printf("  %lld allegations were already imported\n", (long long)r.known_allegations);
+            printf("  %lld %s already imported\n", (long long)r.known_allegations,
+                   plural(r.known_allegations, "allegation was", "allegations were"));
         if (r.updated_subjects)
-            printf("  %lld subject%s details updated\n", (long long)r.updated_subjects,
-                   r.updated_subjects == 1 ? "'s" : "s'");
+            printf("  %lld %s details updated\n", (long long)r.updated_subjects,
+                   plural(r.updated_subjects, "subject's", "subjects'"));
         if (r.reopened_cases)
-            printf("  %lld new cases follow a closed case of the same subject\n",
-                   (long long)r.reopened_cases);
+            printf("  %lld new %s a closed case of the same subject\n",
+                   (long long)r.reopened_cases, plural(r.reopened_cases, "case follows",
+                                                       "cases follow"));
         if (r.returned_cases)
-            printf("  %lld cases returned for a new decision\n", (long long)r.returned_cases);
+            printf("  %lld %s returned for a new decision\n", (long long)r.returned_cases,
+                   plural(r.returned_cases, "case", "cases"));
     }
-    cr_db_close(db);
+    cli_end(cli, db);
     return EXIT_DONE;
 }
 
@@ -194,6 +260,7 @@ cmd_generate(struct cli *cli, const struct cli_args *a)
 {
     long long n = 1131, seed = 1;
     int rc;
+    (void)cli;
     if (a->values[0] &&
         (rc = parse_number("generate", "cases", a->values[0], 1, 10000000, &n)) != EXIT_DONE)
         return rc;
@@ -205,17 +272,7 @@ cmd_generate(struct cli *cli, const struct cli_args *a)
     return EXIT_DONE;
 }
 
-/* list */
-
-static const struct cli_option list_options[] = {
-    {"state", "S",
-     "only cases in state S (flagged, in_review, awaiting_approval, panel_review, returned, "
-     "closed)"},
-    {"outcome", "O", "only cases with outcome O (nfa, reassess, refer, or none)"},
-    {"format", "F", "table (default), csv or json"},
-    {"limit", "N", "at most N cases"},
-    {NULL, NULL, NULL},
-};
+/* list and export rows */
 
 static void
 format_categories(unsigned cats, char *out, size_t n, bool short_form)
@@ -227,9 +284,8 @@ format_categories(unsigned cats, char *out, size_t n, bool short_form)
             continue;
         const char *name = short_form ? (c == CR_CATEGORY_DOMESTIC_VIOLENCE ? "DV" : "SO")
                                       : cr_category_name(c);
-        used += (size_t)snprintf(out + used, n - used, "%s%s", used ? (short_form ? "+" : ";")
-                                                                    : "",
-                                 name);
+        used += (size_t)snprintf(out + used, n - used, "%s%s",
+                                 used ? (short_form ? "+" : ";") : "", name);
     }
 }
 
@@ -252,79 +308,170 @@ print_row_table(const struct cr_case_row *r, int64_t now)
     out_cell(stdout, r->unit, 22);
     printf(" %-5s %3d  ", cats, r->n_allegations);
     out_safe(stdout, r->assignee ? r->assignee : "-");
+    if (r->quorum_blocked)
+        fputs("  [cannot reach quorum]", stdout);
+    putchar('\n');
+}
+
+/* The columns of CSV and JSON rows: one table, so both formats stay in step. */
+enum col_type { COL_INT, COL_TEXT, COL_BOOL, COL_LIST };
+
+struct row_col {
+    const char *name;
+    enum col_type type;
+};
+
+static const struct row_col list_cols[] = {
+    {"case", COL_INT},        {"state", COL_TEXT},        {"outcome", COL_TEXT},
+    {"priority", COL_INT},    {"created_at", COL_TEXT},   {"subject_ref", COL_TEXT},
+    {"surname", COL_TEXT},    {"forenames", COL_TEXT},    {"rank", COL_TEXT},
+    {"unit", COL_TEXT},       {"duty_status", COL_TEXT},  {"categories", COL_LIST},
+    {"allegations", COL_INT}, {"assignee", COL_TEXT},     {"vetting_review", COL_BOOL},
+    {"decided_by", COL_TEXT}, {"decided_at", COL_TEXT},   {"quorum_blocked", COL_BOOL},
+};
+#define N_LIST_COLS (sizeof list_cols / sizeof list_cols[0])
+
+/* The values of a row as text (NULL: none), in list_cols order. */
+static void
+row_values(const struct cr_case_row *r, char bufs[][32], const char *v[N_LIST_COLS])
+{
+    snprintf(bufs[0], 32, "%lld", (long long)r->id);
+    snprintf(bufs[1], 32, "%lld", (long long)r->priority);
+    cr_time_format(r->created_at, bufs[2]);
+    snprintf(bufs[3], 32, "%d", r->n_allegations);
+    if (r->decided_at)
+        cr_time_format(r->decided_at, bufs[4]);
+    format_categories(r->categories, bufs[5], 32, false);
+    const char *vals[N_LIST_COLS] = {
+        bufs[0], cr_state_name(r->state), r->outcome >= 0 ? cr_outcome_name(r->outcome) : NULL,
+        bufs[1], bufs[2], r->subject_ref, r->surname, r->forenames, r->rank, r->unit,
+        cr_duty_name(r->duty), bufs[5], bufs[3], r->assignee,
+        r->outcome == CR_OUTCOME_REFER ? (r->vetting_review ? "true" : "false") : NULL,
+        r->decided_by, r->decided_at ? bufs[4] : NULL, r->quorum_blocked ? "true" : "false",
+    };
+    memcpy(v, vals, sizeof vals);
+}
+
+static void
+print_header_csv(void)
+{
+    for (size_t i = 0; i < N_LIST_COLS; i++)
+        printf("%s%s", i ? "," : "", list_cols[i].name);
     putchar('\n');
 }
 
 static void
 print_row_csv(const struct cr_case_row *r)
 {
-    char created[21], cats[64], num[32];
-    const char *outcome = r->outcome >= 0 ? cr_outcome_name(r->outcome) : "";
-    cr_time_format(r->created_at, created);
-    format_categories(r->categories, cats, sizeof cats, false);
-    snprintf(num, sizeof num, "%lld", (long long)r->id);
-    const char *f[] = {num, cr_state_name(r->state), outcome, NULL, created, r->subject_ref,
-                       r->surname, r->forenames, r->rank, r->unit, cr_duty_name(r->duty), cats,
-                       NULL, r->assignee ? r->assignee : ""};
-    char pri[32], n[16];
-    snprintf(pri, sizeof pri, "%lld", (long long)r->priority);
-    snprintf(n, sizeof n, "%d", r->n_allegations);
-    f[3] = pri;
-    f[12] = n;
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+    char bufs[6][32];
+    const char *v[N_LIST_COLS];
+    row_values(r, bufs, v);
+    for (size_t i = 0; i < N_LIST_COLS; i++) {
         if (i)
             putchar(',');
-        cr_csv_write_field(stdout, f[i]);
+        cr_csv_write_field(stdout, v[i] ? v[i] : "");
     }
     putchar('\n');
 }
 
 static void
-json_field(const char *key, const char *value, bool last)
+print_row_json(const struct cr_case_row *r)
 {
-    printf("\"%s\": ", key);
-    if (value)
-        cr_json_write_string(stdout, value);
+    char bufs[6][32];
+    const char *v[N_LIST_COLS];
+    row_values(r, bufs, v);
+    putchar('{');
+    for (size_t i = 0; i < N_LIST_COLS; i++) {
+        printf("%s\"%s\": ", i ? ", " : "", list_cols[i].name);
+        if (!v[i]) {
+            fputs("null", stdout);
+        } else if (list_cols[i].type == COL_INT || list_cols[i].type == COL_BOOL) {
+            fputs(v[i], stdout);
+        } else if (list_cols[i].type == COL_LIST) {
+            putchar('[');
+            bool first = true;
+            for (int c = 0; c < CR_CATEGORY_COUNT; c++) {
+                if (r->categories & (1u << c)) {
+                    printf("%s\"%s\"", first ? "" : ", ", cr_category_name(c));
+                    first = false;
+                }
+            }
+            putchar(']');
+        } else {
+            cr_json_write_string(stdout, v[i]);
+        }
+    }
+    putchar('}');
+}
+
+/* Rows to stdout in one format; shared by list and export. */
+struct row_printer {
+    enum format fmt;
+    int64_t now;
+    long long shown;
+    bool begun; /* the header is out */
+};
+
+static void
+rows_begin(struct row_printer *p)
+{
+    if (p->begun)
+        return;
+    p->begun = true;
+    if (p->fmt == FORMAT_TABLE)
+        printf("%6s  %-17s %6s  %-10s %-24s %-18s %-22s %-5s %3s  %s\n", "CASE", "STATE", "AGE",
+               "SUBJECT", "NAME", "RANK", "UNIT", "CAT", "N", "ASSIGNEE");
+    else if (p->fmt == FORMAT_CSV)
+        print_header_csv();
     else
-        fputs("null", stdout);
-    fputs(last ? "" : ", ", stdout);
+        putchar('[');
+}
+
+static int
+rows_one(void *ctx, const struct cr_case_row *r)
+{
+    struct row_printer *p = ctx;
+    rows_begin(p);
+    if (p->fmt == FORMAT_TABLE) {
+        print_row_table(r, p->now);
+    } else if (p->fmt == FORMAT_CSV) {
+        print_row_csv(r);
+    } else {
+        fputs(p->shown ? ",\n " : "\n ", stdout);
+        print_row_json(r);
+    }
+    p->shown++;
+    return ferror(stdout) ? -1 : 0;
 }
 
 static void
-print_row_json(const struct cr_case_row *r)
+rows_end(struct row_printer *p)
 {
-    char created[21];
-    cr_time_format(r->created_at, created);
-    printf("{\"case\": %lld, ", (long long)r->id);
-    json_field("state", cr_state_name(r->state), false);
-    json_field("outcome", r->outcome >= 0 ? cr_outcome_name(r->outcome) : NULL, false);
-    printf("\"priority\": %lld, ", (long long)r->priority);
-    json_field("created_at", created, false);
-    json_field("subject_ref", r->subject_ref, false);
-    json_field("surname", r->surname, false);
-    json_field("forenames", r->forenames, false);
-    json_field("rank", r->rank, false);
-    json_field("unit", r->unit, false);
-    json_field("duty_status", cr_duty_name(r->duty), false);
-    fputs("\"categories\": [", stdout);
-    bool first = true;
-    for (int c = 0; c < CR_CATEGORY_COUNT; c++) {
-        if (r->categories & (1u << c)) {
-            printf("%s\"%s\"", first ? "" : ", ", cr_category_name(c));
-            first = false;
-        }
-    }
-    printf("], \"allegations\": %d, ", r->n_allegations);
-    json_field("assignee", r->assignee, true);
-    putchar('}');
+    rows_begin(p);
+    if (p->fmt == FORMAT_JSON)
+        printf("%s]\n", p->shown ? "\n" : "");
 }
+
+/* list */
+
+static const struct cli_option list_options[] = {
+    {"state", "S",
+     "only cases in state S (flagged, in_review, awaiting_approval, panel_review, returned, "
+     "closed)"},
+    {"outcome", "O", "only cases with outcome O (nfa, reassess, refer, or none)"},
+    {"mine", NULL, "only what waits for me in my roles"},
+    {"format", "F", "table (default), csv or json"},
+    {"limit", "N", "at most N cases"},
+    {NULL, NULL, NULL},
+};
 
 static int
 cmd_list(struct cli *cli, const struct cli_args *a)
 {
     struct cr_filter filter = {-1, -1};
-    enum format fmt;
+    struct row_printer p = {0};
     long long limit = INT64_MAX;
+    bool mine = a->values[2] != NULL;
     int rc;
     if (a->values[0] && (rc = parse_enum("list", "state", a->values[0], cr_state_parse,
                                          cr_state_name, NULL, &filter.state)) != EXIT_DONE)
@@ -336,59 +483,39 @@ cmd_list(struct cli *cli, const struct cli_args *a)
                                   cr_outcome_name, "none", &filter.outcome)) != EXIT_DONE)
             return rc;
     }
-    if ((rc = parse_format("list", a->values[2], true, &fmt)) != EXIT_DONE)
+    if (mine && (a->values[0] || a->values[1]))
+        return cli_error(EXIT_USAGE, "list: --mine goes alone, without --state or --outcome");
+    if ((rc = parse_format("list", a->values[3], true, &p.fmt)) != EXIT_DONE)
         return rc;
-    if (a->values[3] &&
-        (rc = parse_number("list", "limit", a->values[3], 1, INT64_MAX, &limit)) != EXIT_DONE)
+    if (a->values[4] &&
+        (rc = parse_number("list", "limit", a->values[4], 1, INT64_MAX, &limit)) != EXIT_DONE)
         return rc;
 
     cr_db *db;
-    if ((rc = open_db(cli, 0, &db)) != EXIT_DONE)
+    if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
         return rc;
-    int64_t now = cr_db_now(db);
-    if (fmt == FORMAT_TABLE)
-        printf("%6s  %-17s %6s  %-10s %-24s %-18s %-22s %-5s %3s  %s\n", "CASE", "STATE", "AGE",
-               "SUBJECT", "NAME", "RANK", "UNIT", "CAT", "N", "ASSIGNEE");
-    else if (fmt == FORMAT_CSV)
-        printf("case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,"
-               "duty_status,categories,allegations,assignee\n");
-    else
-        printf("[");
-
+    p.now = cr_db_now(db);
     struct cr_page page = {0};
     int64_t after = 0;
-    long long shown = 0;
     enum cr_status st = CR_OK;
     do {
-        size_t want = limit - shown < 500 ? (size_t)(limit - shown) : 500;
-        if ((st = cr_list_page(db, &filter, after, want, &page)) != CR_OK)
+        size_t want = limit - p.shown < 500 ? (size_t)(limit - p.shown) : 500;
+        st = mine ? cr_list_mine_page(db, after, want, &page)
+                  : cr_list_page(db, &filter, after, want, &page);
+        if (st != CR_OK)
             break;
-        for (size_t i = 0; i < page.n; i++, shown++) {
-            const struct cr_case_row *r = &page.rows[i];
-            if (fmt == FORMAT_TABLE) {
-                print_row_table(r, now);
-            } else if (fmt == FORMAT_CSV) {
-                print_row_csv(r);
-            } else {
-                fputs(shown ? ",\n " : "\n ", stdout);
-                print_row_json(r);
-            }
-        }
+        for (size_t i = 0; i < page.n; i++)
+            rows_one(&p, &page.rows[i]);
         if (page.n)
             after = page.rows[page.n - 1].sortkey;
-    } while (page.more && shown < limit);
+    } while (page.more && p.shown < limit);
     cr_page_free(&page);
-    if (fmt == FORMAT_JSON)
-        printf("%s]\n", shown ? "\n" : "");
-    if (st != CR_OK) {
-        rc = fail(db, st);
-        cr_db_close(db);
-        return rc;
-    }
-    cr_db_close(db);
-    if (fflush(stdout) == EOF)
+    rows_end(&p);
+    rc = st == CR_OK ? EXIT_DONE : fail(db, st);
+    cli_end(cli, db);
+    if (rc == EXIT_DONE && fflush(stdout) == EOF)
         return cli_error(EXIT_INPUT, "list: write failed: %s", strerror(errno));
-    return EXIT_DONE;
+    return rc;
 }
 
 /* show */
@@ -396,7 +523,7 @@ cmd_list(struct cli *cli, const struct cli_args *a)
 static void
 show_line(const char *label, const char *value)
 {
-    printf("%-12s ", label);
+    printf("%-14s ", label);
     out_safe(stdout, value ? value : "-");
     putchar('\n');
 }
@@ -405,23 +532,25 @@ static int
 cmd_show(struct cli *cli, const struct cli_args *a)
 {
     cr_db *db;
-    int rc = open_db(cli, 0, &db);
+    int rc = cli_session(cli, 0, &db);
     if (rc != EXIT_DONE)
         return rc;
     struct cr_case c;
-    enum cr_status st = cr_case_get(db, a->operands[0], &c);
+    enum cr_status st = cr_case_view(db, a->operands[0], &c);
     if (st != CR_OK) {
         rc = fail(db, st);
-        cr_db_close(db);
+        cli_end(cli, db);
         return rc;
     }
     const struct cr_case_row *r = &c.row;
-    char buf[700], created[21];
-    cr_time_format(r->created_at, created);
-    printf("Case %lld: %s (priority %lld, flagged %s)\n", (long long)r->id,
-           cr_state_label(r->state), (long long)r->priority, created);
+    char buf[700], when[21];
+    cr_time_format(r->created_at, when);
+    printf("Case %lld: %s (version %lld, priority %lld, flagged %s)\n", (long long)r->id,
+           cr_state_label(r->state), (long long)c.version, (long long)r->priority, when);
     if (c.previous_case)
-        printf("%-12s follows closed case %lld\n", "", (long long)c.previous_case);
+        printf("%-14s follows closed case %lld\n", "", (long long)c.previous_case);
+    if (r->quorum_blocked)
+        printf("%-14s cannot reach quorum: too few panel members are left to vote\n", "");
     snprintf(buf, sizeof buf, "%s, %s", r->surname, r->forenames);
     show_line("Subject", buf);
     show_line("Reference", r->subject_ref);
@@ -431,12 +560,50 @@ cmd_show(struct cli *cli, const struct cli_args *a)
     show_line("Duty", cr_duty_label(r->duty));
     show_line("Vetting", c.vetting >= 0 ? cr_vetting_label(c.vetting) : "not recorded");
     show_line("Assigned to", r->assignee);
-    show_line("Outcome", r->outcome >= 0 ? cr_outcome_label(r->outcome) : "not decided");
-    if (r->outcome == CR_OUTCOME_REFER)
-        show_line("Vetting review", c.vetting_review ? "yes" : "no");
-    if (c.rationale) {
-        printf("Rationale\n");
-        out_wrapped(stdout, c.rationale, 4, 72);
+
+    printf("\nDecision\n");
+    if (r->outcome < 0) {
+        printf("  not decided\n");
+    } else {
+        cr_time_format(r->decided_at, when);
+        printf("  %s%s, by ", cr_outcome_label(r->outcome),
+               r->outcome == CR_OUTCOME_REFER && r->vetting_review ? ", with a vetting review"
+                                                                   : "");
+        out_safe(stdout, r->decided_by ? r->decided_by : "-");
+        printf(" at %s (decision %d)\n", when, c.round);
+        if (c.approved_by) {
+            cr_time_format(c.approved_at, when);
+            printf("  approved by ");
+            out_safe(stdout, c.approved_by);
+            printf(" at %s\n", when);
+        }
+        printf("  Rationale:\n");
+        out_wrapped(stdout, c.rationale ? c.rationale : "", 4, 72);
+    }
+    if (c.n_votes || c.votes_hidden) {
+        printf("\nPanel votes on decision %d\n", c.round);
+        for (size_t i = 0; i < c.n_votes; i++) {
+            const struct cr_vote_row *v = &c.votes[i];
+            cr_time_format(v->at, when);
+            printf("  %-8s ", cr_vote_name(v->vote));
+            out_safe(stdout, v->member);
+            printf(" (%s) at %s\n", cr_kind_name(v->kind), when);
+            if (v->reason)
+                out_wrapped(stdout, v->reason, 4, 72);
+        }
+        if (c.votes_hidden)
+            printf("  %zu %s withheld until you cast yours (blind voting)\n", c.votes_hidden,
+                   c.votes_hidden == 1 ? "vote" : "votes");
+    }
+    if (c.n_notes) {
+        printf("\nNotes\n");
+        for (size_t i = 0; i < c.n_notes; i++) {
+            cr_time_format(c.notes[i].at, when);
+            printf("  %s  ", when);
+            out_safe(stdout, c.notes[i].author);
+            printf(" (%s)\n", c.notes[i].kind);
+            out_wrapped(stdout, c.notes[i].body, 4, 72);
+        }
     }
     printf("\nAllegations (%zu)\n", c.n_allegations);
     for (size_t i = 0; i < c.n_allegations; i++) {
@@ -451,7 +618,298 @@ cmd_show(struct cli *cli, const struct cli_args *a)
         out_wrapped(stdout, al->summary, 5, 72);
     }
     cr_case_free(&c);
-    cr_db_close(db);
+    cli_end(cli, db);
+    return EXIT_DONE;
+}
+
+/* The workflow's actions */
+
+/* Carry out one action and report it; every rule is core's. */
+static int
+act(struct cli *cli, const char *key, const char *expect, struct cr_request *req)
+{
+    long long version = 0;
+    int rc;
+    const char *name = cr_action_name(req->action);
+    if (expect && (rc = parse_number(name, "expect-version", expect, 1, INT64_MAX, &version)) !=
+                      EXIT_DONE)
+        return rc;
+    req->expect_version = version;
+    cr_db *db;
+    if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
+        return rc;
+    struct cr_act_result res;
+    enum cr_status st = cr_act(db, key, req, &res);
+    if (st != CR_OK) {
+        rc = fail(db, st);
+        cli_end(cli, db);
+        return rc;
+    }
+    if (res.state_before != res.state_after)
+        printf("case %lld: %s: %s -> %s (version %lld)\n", (long long)res.case_id, name,
+               cr_state_name(res.state_before), cr_state_name(res.state_after),
+               (long long)res.version);
+    else
+        printf("case %lld: %s: still %s (version %lld)\n", (long long)res.case_id, name,
+               cr_state_name(res.state_after), (long long)res.version);
+    cli_end(cli, db);
+    return EXIT_DONE;
+}
+
+#define EXPECT_OPTION                                                          \
+    {"expect-version", "N", "refuse unless the case is still at version N (as last seen)"}
+
+static const struct cli_option plain_action_options[] = {EXPECT_OPTION, {NULL, NULL, NULL}};
+
+static int
+cmd_claim(struct cli *cli, const struct cli_args *a)
+{
+    struct cr_request req = {.action = CR_ACTION_CLAIM};
+    return act(cli, a->operands[0], a->values[0], &req);
+}
+
+static int
+cmd_release(struct cli *cli, const struct cli_args *a)
+{
+    struct cr_request req = {.action = CR_ACTION_RELEASE};
+    return act(cli, a->operands[0], a->values[0], &req);
+}
+
+static int
+cmd_assign(struct cli *cli, const struct cli_args *a)
+{
+    struct cr_request req = {.action = CR_ACTION_ASSIGN, .target = a->operands[1]};
+    return act(cli, a->operands[0], a->values[0], &req);
+}
+
+static int
+cmd_approve(struct cli *cli, const struct cli_args *a)
+{
+    struct cr_request req = {.action = CR_ACTION_APPROVE};
+    return act(cli, a->operands[0], a->values[0], &req);
+}
+
+static const struct cli_option decide_options[] = {
+    {"outcome", "O", "nfa, reassess or refer (required)"},
+    {"vetting-review", NULL, "also review the subject's vetting (only with refer)"},
+    {"rationale", "TEXT", "the rationale (this or --rationale-file is required)"},
+    {"rationale-file", "F", "read the rationale from file F (- for stdin)"},
+    EXPECT_OPTION,
+    {NULL, NULL, NULL},
+};
+
+/* Read a whole text file (or stdin) for a rationale. */
+static char *
+read_text(const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *text = malloc(cap);
+    size_t got;
+    while (text && (got = fread(text + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            char *bigger = cap < (1u << 24) ? realloc(text, cap * 2) : NULL;
+            if (!bigger) {
+                free(text);
+                text = NULL;
+                errno = EFBIG;
+                break;
+            }
+            text = bigger;
+            cap *= 2;
+        }
+    }
+    if (text)
+        text[n] = '\0';
+    if (f != stdin)
+        fclose(f);
+    return text;
+}
+
+static int
+cmd_decide(struct cli *cli, const struct cli_args *a)
+{
+    struct cr_request req = {.action = CR_ACTION_DECIDE, .vetting_review = a->values[1] != NULL};
+    int rc;
+    if (!a->values[0])
+        return cli_error(EXIT_USAGE, "decide: --outcome is required (nfa, reassess or refer)");
+    if ((rc = parse_enum("decide", "outcome", a->values[0], cr_outcome_parse, cr_outcome_name,
+                         NULL, &req.outcome)) != EXIT_DONE)
+        return rc;
+    if (!a->values[2] == !a->values[3])
+        return cli_error(EXIT_USAGE, "decide: give the rationale with --rationale TEXT or "
+                                     "--rationale-file F (one of them)");
+    char *text = NULL;
+    if (a->values[3]) {
+        text = read_text(a->values[3]);
+        if (!text)
+            return cli_error(EXIT_INPUT, "decide: %s: %s", a->values[3], strerror(errno));
+    }
+    req.rationale = text ? text : a->values[2];
+    rc = act(cli, a->operands[0], a->values[4], &req);
+    free(text);
+    return rc;
+}
+
+static const struct cli_option return_options[] = {
+    {"reason", "TEXT", "why the decision goes back to the reviewer (required)"},
+    EXPECT_OPTION,
+    {NULL, NULL, NULL},
+};
+
+static int
+cmd_return(struct cli *cli, const struct cli_args *a)
+{
+    if (!a->values[0])
+        return cli_error(EXIT_USAGE, "return: --reason TEXT is required");
+    struct cr_request req = {.action = CR_ACTION_RETURN, .reason = a->values[0]};
+    return act(cli, a->operands[0], a->values[1], &req);
+}
+
+static const struct cli_option vote_options[] = {
+    {"concur", NULL, "agree with the approved decision"},
+    {"dissent", NULL, "disagree (needs --reason)"},
+    {"recuse", NULL, "stand aside for a conflict of interest (needs --reason)"},
+    {"reason", "TEXT", "the reasons for a dissent or a recusal"},
+    EXPECT_OPTION,
+    {NULL, NULL, NULL},
+};
+
+static int
+cmd_vote(struct cli *cli, const struct cli_args *a)
+{
+    int given = !!a->values[0] + !!a->values[1] + !!a->values[2];
+    if (given != 1)
+        return cli_error(EXIT_USAGE, "vote: give exactly one of --concur, --dissent or --recuse");
+    struct cr_request req = {.action = CR_ACTION_VOTE, .reason = a->values[3]};
+    req.vote = a->values[0] ? CR_VOTE_CONCUR : a->values[1] ? CR_VOTE_DISSENT : CR_VOTE_RECUSE;
+    if (req.vote != CR_VOTE_CONCUR && !a->values[3])
+        return cli_error(EXIT_USAGE, "vote: --%s needs --reason TEXT", cr_vote_name(req.vote));
+    if (req.vote == CR_VOTE_CONCUR && a->values[3])
+        return cli_error(EXIT_USAGE, "vote: --reason goes with --dissent or --recuse");
+    return act(cli, a->operands[0], a->values[4], &req);
+}
+
+static int
+cmd_note(struct cli *cli, const struct cli_args *a)
+{
+    struct cr_request req = {.action = CR_ACTION_NOTE, .text = a->operands[1]};
+    return act(cli, a->operands[0], NULL, &req);
+}
+
+/* history */
+
+static int
+cmd_history(struct cli *cli, const struct cli_args *a)
+{
+    cr_db *db;
+    int rc = cli_session(cli, 0, &db);
+    if (rc != EXIT_DONE)
+        return rc;
+    struct cr_history h;
+    enum cr_status st = cr_history_get(db, a->operands[0], &h);
+    if (st != CR_OK) {
+        rc = fail(db, st);
+        cli_end(cli, db);
+        return rc;
+    }
+    for (size_t i = 0; i < h.n; i++) {
+        const struct cr_event *e = &h.events[i];
+        char when[21];
+        cr_time_format(e->at, when);
+        printf("%s  #%-6lld ", when, (long long)e->id);
+        out_cell(stdout, e->actor, 10);
+        printf(" %-8s ", e->action);
+        if (e->state_before && e->state_after && strcmp(e->state_before, e->state_after) != 0)
+            printf("%s -> %s  ", e->state_before, e->state_after);
+        out_safe(stdout, e->details);
+        putchar('\n');
+    }
+    cr_history_free(&h);
+    cli_end(cli, db);
+    return EXIT_DONE;
+}
+
+/* export */
+
+static const struct cli_option export_options[] = {
+    {"reason", "TEXT", "why the data is disclosed (required; recorded in the audit trail)"},
+    {"recipient", "TEXT", "who receives it (required; recorded in the audit trail)"},
+    {"format", "F", "csv (default) or json"},
+    {NULL, NULL, NULL},
+};
+
+static int
+cmd_export(struct cli *cli, const struct cli_args *a)
+{
+    if (!a->values[0] || !a->values[1])
+        return cli_error(EXIT_USAGE, "export: --reason TEXT and --recipient TEXT are required");
+    struct row_printer p = {.fmt = FORMAT_CSV};
+    if (a->values[2] && strcmp(a->values[2], "json") == 0)
+        p.fmt = FORMAT_JSON;
+    else if (a->values[2] && strcmp(a->values[2], "csv") != 0)
+        return cli_error(EXIT_USAGE, "export: --format must be one of csv, json, not '%s'",
+                         a->values[2]);
+    cr_db *db;
+    int rc = cli_session(cli, 0, &db);
+    if (rc != EXIT_DONE)
+        return rc;
+    int64_t rows = 0;
+    /* The header comes with the first row, so a refusal prints nothing on stdout. */
+    enum cr_status st = cr_export(db, a->values[0], a->values[1],
+                                  p.fmt == FORMAT_JSON ? "json" : "csv", rows_one, &p, &rows);
+    if (st == CR_OK)
+        rows_end(&p);
+    if (st != CR_OK) {
+        rc = fail(db, st);
+        cli_end(cli, db);
+        return rc;
+    }
+    cli_end(cli, db);
+    if (fflush(stdout) == EOF)
+        return cli_error(EXIT_INPUT, "export: write failed: %s", strerror(errno));
+    fprintf(stderr, "casereview: exported %lld %s for %s; recorded in the audit trail\n",
+            (long long)rows, plural(rows, "case", "cases"), a->values[1]);
+    return EXIT_DONE;
+}
+
+/* audit */
+
+static int
+cmd_audit(struct cli *cli, const struct cli_args *a)
+{
+    if (strcmp(a->operands[0], "verify") != 0)
+        return cli_error(EXIT_USAGE, "audit: unknown subcommand '%s' (the one there is: verify)",
+                         a->operands[0]);
+    cr_db *db;
+    int rc = cli_session(cli, 0, &db);
+    if (rc != EXIT_DONE)
+        return rc;
+    int64_t events;
+    enum cr_status st = cr_audit_verify(db, &events);
+    if (st == CR_OK)
+        printf("ok: %lld events\n", (long long)events);
+    else
+        rc = fail(db, st);
+    cli_end(cli, db);
+    return rc;
+}
+
+/* check-config */
+
+static int
+cmd_check_config(struct cli *cli, const struct cli_args *a)
+{
+    const char *path = a->noperands ? a->operands[0] : cli->config_path;
+    struct cr_config *cfg;
+    int rc = cli_config(cli, path, &cfg);
+    if (rc != EXIT_DONE)
+        return rc;
+    cr_config_free(cfg);
+    printf("ok\n");
     return EXIT_DONE;
 }
 
@@ -470,16 +928,16 @@ cmd_stats(struct cli *cli, const struct cli_args *a)
     if (rc != EXIT_DONE)
         return rc;
     cr_db *db;
-    if ((rc = open_db(cli, 0, &db)) != EXIT_DONE)
+    if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
         return rc;
     struct cr_stats s;
     enum cr_status st = cr_stats_get(db, &s);
     if (st != CR_OK) {
         rc = fail(db, st);
-        cr_db_close(db);
+        cli_end(cli, db);
         return rc;
     }
-    cr_db_close(db);
+    cli_end(cli, db);
     if (fmt == FORMAT_JSON) {
         printf("{\"cases\": %lld, \"subjects\": %lld,\n \"by_state\": {", (long long)s.cases,
                (long long)s.subjects);
@@ -519,13 +977,34 @@ cmd_stats(struct cli *cli, const struct cli_args *a)
 
 const struct cli_command cli_commands[] = {
     {"init", "", "create an empty database, owner-only", 0, 0, init_options, cmd_init},
-    {"import", "FILE.csv|-", "import flagged allegations (see README, 'Import format')", 1, 1,
-     import_options, cmd_import},
+    {"import", "FILE.csv|-", "import flagged allegations (admin; see README, 'Import format')",
+     1, 1, import_options, cmd_import},
     {"generate", "", "write synthetic subjects' allegations as import CSV to stdout", 0, 0,
      generate_options, cmd_generate},
     {"list", "", "list cases, riskiest first", 0, 0, list_options, cmd_list},
-    {"show", "CASE", "show a case: its subject, every allegation and its state", 1, 1, NULL,
-     cmd_show},
+    {"show", "CASE", "show a case: subject, allegations, decision, votes, notes (audited)", 1, 1,
+     NULL, cmd_show},
+    {"claim", "CASE", "take a flagged case for review (reviewer)", 1, 1, plain_action_options,
+     cmd_claim},
+    {"release", "CASE", "give a case back to the queue (its reviewer or a supervisor)", 1, 1,
+     plain_action_options, cmd_release},
+    {"assign", "CASE LOGIN", "assign a case to a reviewer (supervisor)", 2, 2,
+     plain_action_options, cmd_assign},
+    {"decide", "CASE", "record an outcome and its rationale (the assigned reviewer)", 1, 1,
+     decide_options, cmd_decide},
+    {"approve", "CASE", "approve a decision (a supervisor who did not make it)", 1, 1,
+     plain_action_options, cmd_approve},
+    {"return", "CASE", "return a decision to its reviewer with a reason (supervisor)", 1, 1,
+     return_options, cmd_return},
+    {"vote", "CASE", "the panel's vote on an approved decision (panel member)", 1, 1,
+     vote_options, cmd_vote},
+    {"note", "CASE TEXT", "add a note to an open case", 2, 2, NULL, cmd_note},
+    {"history", "CASE", "the audit trail of a case (audited)", 1, 1, NULL, cmd_history},
     {"stats", "", "counts by state, outcome and category", 0, 0, stats_options, cmd_stats},
+    {"export", "", "export cases and outcomes, recording the disclosure (admin)", 0, 0,
+     export_options, cmd_export},
+    {"audit", "verify", "check the audit trail's hash chain (admin)", 1, 1, NULL, cmd_audit},
+    {"check-config", "[FILE]", "check a configuration file and print ok or its problems", 0, 1,
+     NULL, cmd_check_config},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };

@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <locale.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,12 +13,15 @@
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: casereview [--db PATH] COMMAND [ARGS...]\n"
+    fprintf(f, "usage: casereview [--db PATH] [--config PATH] [--as LOGIN] COMMAND [ARGS...]\n"
                "\n"
                "A workstation for re-examining professional-standards cases.\n"
                "\n"
                "Global options:\n"
                "  --db PATH      the database (default $CASEREVIEW_DB, else ./casereview.db)\n"
+               "  --config PATH  the configuration (default $CASEREVIEW_CONFIG, else\n"
+               "                 ./casereview.yaml)\n"
+               "  --as LOGIN     act as LOGIN (only with allow_impersonation: true)\n"
                "  --help         this help; 'casereview COMMAND --help' for a command\n"
                "  --version      print the version\n"
                "\n"
@@ -110,6 +114,9 @@ main(int argc, char **argv)
     cli.db_path = getenv("CASEREVIEW_DB");
     if (!cli.db_path || !*cli.db_path)
         cli.db_path = "casereview.db";
+    cli.config_path = getenv("CASEREVIEW_CONFIG");
+    if (!cli.config_path || !*cli.config_path)
+        cli.config_path = "casereview.yaml";
 
     /* Global options come before the command; the rest is the command's. */
     int i = 1;
@@ -123,17 +130,38 @@ main(int argc, char **argv)
             printf("casereview %s\n", CR_VERSION);
             return EXIT_DONE;
         }
-        if (strcmp(arg, "--db") == 0) {
-            if (i + 1 == argc)
-                return cli_error(EXIT_USAGE, "option '--db' needs a value (PATH)");
-            cli.db_path = argv[++i];
-        } else if (strncmp(arg, "--db=", 5) == 0) {
-            cli.db_path = arg + 5;
-        } else {
-            return cli_error(EXIT_USAGE, "unknown option '%s' (see 'casereview --help')", arg);
+        static const struct {
+            const char *name, *arg;
+            size_t offset;
+        } globals[] = {
+            {"db", "PATH", offsetof(struct cli, db_path)},
+            {"config", "PATH", offsetof(struct cli, config_path)},
+            {"as", "LOGIN", offsetof(struct cli, as_login)},
+        };
+        size_t g = 0;
+        const char *value = NULL;
+        for (; g < sizeof globals / sizeof globals[0]; g++) {
+            size_t n = strlen(globals[g].name);
+            if (strncmp(arg, "--", 2) != 0 || strncmp(arg + 2, globals[g].name, n) != 0)
+                continue;
+            if (arg[2 + n] == '=') {
+                value = arg + 3 + n;
+                break;
+            }
+            if (arg[2 + n] == '\0') {
+                if (i + 1 == argc)
+                    return cli_error(EXIT_USAGE, "option '--%s' needs a value (%s)",
+                                     globals[g].name, globals[g].arg);
+                value = argv[++i];
+                break;
+            }
         }
-        if (!*cli.db_path)
-            return cli_error(EXIT_USAGE, "option '--db' needs a non-empty PATH");
+        if (g == sizeof globals / sizeof globals[0])
+            return cli_error(EXIT_USAGE, "unknown option '%s' (see 'casereview --help')", arg);
+        if (!*value)
+            return cli_error(EXIT_USAGE, "option '--%s' needs a non-empty %s", globals[g].name,
+                             globals[g].arg);
+        *(const char **)((char *)&cli + globals[g].offset) = value;
     }
     if (i == argc) {
         usage(stderr);
@@ -156,7 +184,5 @@ main(int argc, char **argv)
     int rc = parse_args(c, argc - i - 1, argv + i + 1, &args);
     if (rc != EXIT_DONE)
         return rc;
-    cli.argc = argc - i - 1;
-    cli.argv = argv + i + 1;
     return c->run(&cli, &args);
 }

@@ -84,6 +84,38 @@ const char *cr_status_text(enum cr_status status);
     _(PND, "pnd", "Police National Database")                                  \
     _(OTHER, "other", "Other")
 
+#define CR_ROLE_LIST(_)                                                        \
+    _(REVIEWER, "reviewer", "Reviewer")                                        \
+    _(SUPERVISOR, "supervisor", "Supervisor")                                  \
+    _(ADMIN, "admin", "Admin")                                                 \
+    _(PANEL, "panel", "Panel member")
+
+#define CR_KIND_LIST(_)                                                        \
+    _(INDEPENDENT, "independent", "Independent member")                        \
+    _(LEGAL, "legal", "Legal member")                                          \
+    _(POLICE, "police", "Police member")
+
+#define CR_SLA_LIST(_)                                                         \
+    _(REVIEW, "review", "Review")                                              \
+    _(APPROVAL, "approval", "Approval")                                        \
+    _(PANEL, "panel", "Panel")
+
+#define CR_VOTE_LIST(_)                                                        \
+    _(CONCUR, "concur", "Concur")                                              \
+    _(DISSENT, "dissent", "Dissent")                                           \
+    _(RECUSE, "recuse", "Recuse")
+
+/* The workflow's actions (SPEC section 3). */
+#define CR_ACTION_LIST(_)                                                      \
+    _(CLAIM, "claim", "Claim")                                                 \
+    _(RELEASE, "release", "Release")                                           \
+    _(ASSIGN, "assign", "Assign")                                              \
+    _(DECIDE, "decide", "Decide")                                              \
+    _(APPROVE, "approve", "Approve")                                           \
+    _(RETURN, "return", "Return")                                              \
+    _(VOTE, "vote", "Vote")                                                    \
+    _(NOTE, "note", "Note")
+
 /* Each enumeration: lower-case name, upper-case prefix, list. */
 #define CR_ENUMS(_)                                                            \
     _(state, STATE, CR_STATE_LIST)                                             \
@@ -92,7 +124,12 @@ const char *cr_status_text(enum cr_status status);
     _(employment, EMPLOYMENT, CR_EMPLOYMENT_LIST)                              \
     _(duty, DUTY, CR_DUTY_LIST)                                                \
     _(vetting, VETTING, CR_VETTING_LIST)                                       \
-    _(source, SOURCE, CR_SOURCE_LIST)
+    _(source, SOURCE, CR_SOURCE_LIST)                                          \
+    _(role, ROLE, CR_ROLE_LIST)                                                \
+    _(kind, KIND, CR_KIND_LIST)                                                \
+    _(sla, SLA, CR_SLA_LIST)                                                   \
+    _(vote, VOTE, CR_VOTE_LIST)                                                \
+    _(action, ACTION, CR_ACTION_LIST)
 
 #define CR_X(id, name, label) CR_STATE_##id,
 enum cr_state { CR_STATE_LIST(CR_X) CR_STATE_COUNT };
@@ -115,6 +152,21 @@ enum cr_vetting { CR_VETTING_LIST(CR_X) CR_VETTING_COUNT };
 #define CR_X(id, name, label) CR_SOURCE_##id,
 enum cr_source { CR_SOURCE_LIST(CR_X) CR_SOURCE_COUNT };
 #undef CR_X
+#define CR_X(id, name, label) CR_ROLE_##id,
+enum cr_role { CR_ROLE_LIST(CR_X) CR_ROLE_COUNT };
+#undef CR_X
+#define CR_X(id, name, label) CR_KIND_##id,
+enum cr_kind { CR_KIND_LIST(CR_X) CR_KIND_COUNT };
+#undef CR_X
+#define CR_X(id, name, label) CR_SLA_##id,
+enum cr_sla { CR_SLA_LIST(CR_X) CR_SLA_COUNT };
+#undef CR_X
+#define CR_X(id, name, label) CR_VOTE_##id,
+enum cr_vote { CR_VOTE_LIST(CR_X) CR_VOTE_COUNT };
+#undef CR_X
+#define CR_X(id, name, label) CR_ACTION_##id,
+enum cr_action { CR_ACTION_LIST(CR_X) CR_ACTION_COUNT };
+#undef CR_X
 
 /*
  * For each enumeration E: cr_E_name(v) is the stored name of v and
@@ -131,6 +183,92 @@ CR_ENUMS(CR_ENUM_FUNCTIONS)
 /* Category bits of a case: which categories its allegations fall in. */
 #define CR_CATMASK_DV (1u << CR_CATEGORY_DOMESTIC_VIOLENCE)
 #define CR_CATMASK_SO (1u << CR_CATEGORY_SEXUAL_OFFENCE)
+
+/*
+ * Diagnostics: a list of messages, each `FILE:LINE: column: reason` (or
+ * with a column number, for configuration files).  Capped: past the cap
+ * further messages are counted but not kept.
+ */
+typedef struct cr_diags cr_diags;
+
+/* Number of messages kept. */
+size_t cr_diags_count(const cr_diags *d);
+/* Number of problems seen, including those past the cap. */
+size_t cr_diags_total(const cr_diags *d);
+/* Message i; owned by the list. */
+const char *cr_diags_get(const cr_diags *d, size_t i);
+/* Free the list.  NULL is allowed. */
+void cr_diags_free(cr_diags *d);
+
+/*
+ * Configuration (SPEC section 6): the roster, the panel's sign-off rules,
+ * service levels and the interface's preferences, read from a YAML file.
+ */
+
+/* A person on the roster: a user, a panel member, or both. */
+struct cr_person {
+    const char *login;
+    const char *name; /* the login when the file gives none */
+    const char *unit; /* NULL when none */
+    unsigned roles;   /* bits (1u << enum cr_role) */
+    int kind;         /* enum cr_kind for a panel member, else -1 */
+};
+
+/* What the panel needs to close a case with a given outcome. */
+struct cr_signoff {
+    int panel;  /* 0: approval closes the case, no panel review */
+    int concur; /* concurring votes that close the case */
+    int dissent; /* dissenting votes that return it */
+    int require_kinds[CR_KIND_COUNT]; /* of the concurring votes, at least this many of a kind */
+    int blind;  /* a member sees others' votes only after casting their own */
+};
+
+/* A key binding from the `keys:` map, kept for the interface to check and apply. */
+struct cr_key_binding {
+    const char *action;
+    const char *key;
+    int line, column; /* where it was written, for messages */
+};
+
+struct cr_config {
+    const char *path;
+    const char *theme; /* NULL: the default */
+    int allow_impersonation;
+    int same_unit; /* conflicts.same_unit */
+    int sla_days[CR_SLA_COUNT];
+    size_t n_people;
+    struct cr_person *people;
+    struct cr_signoff signoff[CR_OUTCOME_COUNT]; /* resolved per outcome */
+    size_t n_keys;
+    struct cr_key_binding *keys;
+    char digest[65]; /* BLAKE2b-256 of the file's bytes, hex */
+    void *priv;
+};
+
+/*
+ * Read and check the configuration file at path.  On success *out is the
+ * configuration (free it with cr_config_free).  On any problem every one
+ * found is in *diags as `FILE:LINE:COLUMN: what is wrong` and CR_INVALID is
+ * returned; *diags is allocated either way (free it with cr_diags_free).
+ */
+enum cr_status cr_config_load(const char *path, struct cr_config **out, cr_diags **diags);
+void cr_config_free(struct cr_config *cfg);
+
+/* The person with this login, or NULL. */
+const struct cr_person *cr_config_person(const struct cr_config *cfg, const char *login);
+
+/* Whether the person holds the role. */
+int cr_person_has(const struct cr_person *p, int role);
+
+/*
+ * Who is acting: the operating-system login, or as_login (--as) when the
+ * configuration allows impersonation.  On success *who is that person on
+ * the roster.  Otherwise msg (of size n) says why: CR_USAGE when --as is
+ * not allowed, CR_REFUSED when the login is not on the roster.
+ */
+enum cr_status cr_config_identify(const struct cr_config *cfg, const char *os_login,
+                                  const char *as_login, const struct cr_person **who, char *msg,
+                                  size_t n);
 
 /*
  * The clock: seconds since the Unix epoch, UTC.  Core never reads the
@@ -178,22 +316,6 @@ int cr_db_schema_version(const cr_db *db);
 
 /* The time the injected clock gives now. */
 int64_t cr_db_now(const cr_db *db);
-
-/*
- * Diagnostics: a list of messages, each `FILE:LINE: column: reason` (or
- * with a column number, for configuration files).  Capped: past the cap
- * further messages are counted but not kept.
- */
-typedef struct cr_diags cr_diags;
-
-/* Number of messages kept. */
-size_t cr_diags_count(const cr_diags *d);
-/* Number of problems seen, including those past the cap. */
-size_t cr_diags_total(const cr_diags *d);
-/* Message i; owned by the list. */
-const char *cr_diags_get(const cr_diags *d, size_t i);
-/* Free the list.  NULL is allowed. */
-void cr_diags_free(cr_diags *d);
 
 /* Most problems an import reports before it stops reading. */
 #define CR_IMPORT_MAX_ERRORS 100
@@ -253,6 +375,10 @@ struct cr_case_row {
     const char *rank;
     const char *unit;
     const char *assignee; /* NULL when nobody */
+    const char *decided_by; /* the current decision's reviewer, or NULL */
+    int64_t decided_at;
+    int vetting_review;
+    int quorum_blocked; /* recusals left too few members to reach the quorum */
 };
 
 /* A page of rows; the strings belong to the page. */
@@ -283,15 +409,40 @@ struct cr_allegation {
 };
 
 /* A case with its subject and every allegation, in date order. */
+/* A panel vote on the current decision. */
+struct cr_vote_row {
+    const char *member;
+    int kind; /* enum cr_kind */
+    int vote; /* enum cr_vote */
+    const char *reason; /* NULL for a concurrence */
+    int64_t at;
+};
+
+/* A note on a case: a person's, or the system's, a return's or the panel's reasons. */
+struct cr_note {
+    const char *author;
+    const char *kind; /* note, system, return, dissent, recuse */
+    const char *body;
+    int64_t at;
+};
+
 struct cr_case {
     struct cr_case_row row;
     int64_t previous_case; /* the closed case this one follows, or 0 */
+    int64_t version;
     int employment;        /* enum cr_employment */
     int vetting;           /* enum cr_vetting, or -1 when not recorded */
-    int vetting_review;
+    int round;             /* decisions taken so far */
     const char *rationale; /* NULL until decided */
+    const char *approved_by; /* approval of the current decision, or NULL */
+    int64_t approved_at;
     size_t n_allegations;
     struct cr_allegation *allegations;
+    size_t n_votes;        /* votes on the current decision that this viewer may see */
+    struct cr_vote_row *votes;
+    size_t votes_hidden;   /* votes withheld: blind voting, the viewer has not voted yet */
+    size_t n_notes;
+    struct cr_note *notes;
     void *priv;
 };
 
@@ -303,6 +454,108 @@ struct cr_case {
  */
 enum cr_status cr_case_get(cr_db *db, const char *key, struct cr_case *out);
 void cr_case_free(struct cr_case *c);
+
+/*
+ * Acting on cases.  A handle acts for one person under one configuration;
+ * both must outlive the handle's use.  Every rule of SPEC sections 3 and 4
+ * is checked here, for the command line and the terminal interface alike.
+ */
+void cr_db_set_user(cr_db *db, const struct cr_config *cfg, const struct cr_person *who);
+
+/* What an action needs beyond the case: only the fields its action reads. */
+struct cr_request {
+    int action;             /* enum cr_action */
+    int64_t expect_version; /* the version the user saw; 0: the current one */
+    const char *target;     /* assign: the reviewer's login */
+    int outcome;            /* decide: enum cr_outcome */
+    int vetting_review;     /* decide: only with refer */
+    const char *rationale;  /* decide */
+    int vote;               /* vote: enum cr_vote */
+    const char *reason;     /* return, and a dissent or recusal */
+    const char *text;       /* note */
+};
+
+struct cr_act_result {
+    int64_t case_id;
+    int state_before, state_after; /* enum cr_state */
+    int64_t version;               /* the case's version afterwards */
+};
+
+/*
+ * Carry out one action on the case named by key (as cr_case_get) as the
+ * handle's user, in one transaction with its audit event.  A refusal
+ * writes nothing and returns CR_REFUSED; cr_db_errmsg() says which rule
+ * refused and what the user may do instead.  Returns CR_OK, CR_REFUSED,
+ * CR_NOT_FOUND, CR_USAGE (an ambiguous key), CR_BUSY, CR_DB or CR_NOMEM.
+ */
+enum cr_status cr_act(cr_db *db, const char *key, const struct cr_request *req,
+                      struct cr_act_result *res);
+
+/*
+ * The actions the handle's user may take on a case now, as bits
+ * (1u << enum cr_action).  For menus and help; cr_act decides.
+ */
+enum cr_status cr_allowed_actions(cr_db *db, const char *key, unsigned *actions);
+
+/*
+ * Open a case for the handle's user: like cr_case_get, with the current
+ * decision, its approval, the votes this user may see and the notes, and
+ * an audit event recording the view.  Returns as cr_case_get, or
+ * CR_REFUSED (a conflict of interest).
+ */
+enum cr_status cr_case_view(cr_db *db, const char *key, struct cr_case *out);
+
+/* One event of the audit trail. */
+struct cr_event {
+    int64_t id;
+    int64_t at;
+    const char *actor;
+    int64_t case_id; /* 0 for none */
+    const char *action;
+    const char *state_before, *state_after; /* NULL when no state */
+    const char *details; /* JSON object; a withheld vote shows as {"vote": "hidden"} */
+    const char *config_digest;
+};
+
+struct cr_history {
+    size_t n;
+    struct cr_event *events;
+    void *priv;
+};
+
+/*
+ * The audit events of a case, oldest first, as the handle's user may see
+ * them (blind voting withholds others' votes); viewing the history is
+ * itself audited.  Free with cr_history_free.
+ */
+enum cr_status cr_history_get(cr_db *db, const char *key, struct cr_history *out);
+void cr_history_free(struct cr_history *h);
+
+/*
+ * What waits for the handle's user in their roles, riskiest first, paged
+ * like cr_list_page: a reviewer's assigned cases in review or returned; for
+ * a supervisor, decisions awaiting approval that are not their own and cases
+ * unable to reach quorum; for a panel member, cases with the panel that they
+ * may still vote on; for an admin, cases unable to reach quorum.
+ */
+enum cr_status cr_list_mine_page(cr_db *db, int64_t after, size_t limit, struct cr_page *page);
+
+/*
+ * Export every case and its outcome (a disclosure: admin only), calling
+ * row() for each, riskiest first, inside one transaction whose audit event
+ * records the reason, the recipient, the format and the number of rows.
+ * row() returns 0 to go on.  *rows is the count.
+ */
+enum cr_status cr_export(cr_db *db, const char *reason, const char *recipient,
+                         const char *format, int (*row)(void *ctx, const struct cr_case_row *r),
+                         void *ctx, int64_t *rows);
+
+/*
+ * Recompute the audit trail's hash chain (admin only).  CR_OK with *events
+ * the number checked, or CR_INVALID with cr_db_errmsg() naming the first
+ * event that does not match and why.
+ */
+enum cr_status cr_audit_verify(cr_db *db, int64_t *events);
 
 /* Counts for the dashboard and `stats`, from maintained counters. */
 struct cr_stats {

@@ -1,0 +1,705 @@
+/*
+ * The review workflow (SPEC sections 3 and 4): one table of rules, one
+ * check, one place that turns an allowed action into a change and an audit
+ * event.  The command line and the terminal interface both come here, so
+ * both get the same refusal with the same words.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ROLE(r) (1u << CR_ROLE_##r)
+#define STATE(s) (1u << CR_STATE_##s)
+#define ANY_ROLE (ROLE(REVIEWER) | ROLE(SUPERVISOR) | ROLE(ADMIN) | ROLE(PANEL))
+#define OPEN_STATES                                                            \
+    (STATE(FLAGGED) | STATE(IN_REVIEW) | STATE(AWAITING_APPROVAL) | STATE(PANEL_REVIEW) |     \
+     STATE(RETURNED))
+
+/* One check in progress: who, on what, asking for what. */
+struct wf {
+    const struct cr_config *cfg;
+    const struct cr_person *me;
+    const struct cr_case_state *cs;
+    const struct cr_request *req; /* NULL: only "could this user do it now?" */
+    struct cr_buf *why;
+};
+
+typedef bool guard_fn(const struct wf *w);
+
+static guard_fn guard_release, guard_assign, guard_decide, guard_approve, guard_return,
+    guard_vote, guard_note;
+
+/* The workflow: for each action, the states it starts from, who may take it, where it goes. */
+static const struct rule {
+    unsigned from;
+    unsigned roles;
+    int to; /* -1: the action decides (approve, vote) or the state stays (note) */
+    guard_fn *guard;
+} rules[CR_ACTION_COUNT] = {
+    [CR_ACTION_CLAIM] = {STATE(FLAGGED), ROLE(REVIEWER), CR_STATE_IN_REVIEW, NULL},
+    [CR_ACTION_RELEASE] = {STATE(IN_REVIEW), ROLE(REVIEWER) | ROLE(SUPERVISOR), CR_STATE_FLAGGED,
+                           guard_release},
+    [CR_ACTION_ASSIGN] = {STATE(FLAGGED) | STATE(IN_REVIEW) | STATE(RETURNED), ROLE(SUPERVISOR),
+                          CR_STATE_IN_REVIEW, guard_assign},
+    [CR_ACTION_DECIDE] = {STATE(IN_REVIEW) | STATE(RETURNED), ROLE(REVIEWER),
+                          CR_STATE_AWAITING_APPROVAL, guard_decide},
+    [CR_ACTION_APPROVE] = {STATE(AWAITING_APPROVAL), ROLE(SUPERVISOR), -1, guard_approve},
+    [CR_ACTION_RETURN] = {STATE(AWAITING_APPROVAL), ROLE(SUPERVISOR), CR_STATE_RETURNED,
+                          guard_return},
+    [CR_ACTION_VOTE] = {STATE(PANEL_REVIEW), ROLE(PANEL), -1, guard_vote},
+    [CR_ACTION_NOTE] = {OPEN_STATES, ANY_ROLE, -1, guard_note},
+};
+
+static bool
+refuse(const struct wf *w, const char *fmt, ...) CR_PRINTF(2, 3);
+
+static bool
+refuse(const struct wf *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cr_buf_reset(w->why);
+    cr_buf_add(w->why, msg, strlen(msg));
+    return false;
+}
+
+static bool
+blank(const char *s)
+{
+    if (!s)
+        return true;
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return false;
+    return true;
+}
+
+static bool
+same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* Whether a person is barred from the case by conflicts.same_unit. */
+static bool
+conflicted(const struct cr_config *cfg, const struct cr_person *p, const char *subject_unit)
+{
+    return cfg->same_unit && p->unit && same(p->unit, subject_unit);
+}
+
+/* "reviewer and supervisor", for messages. */
+static void
+roles_text(unsigned roles, char *out, size_t n)
+{
+    size_t used = 0, count = 0, total = 0;
+    for (int r = 0; r < CR_ROLE_COUNT; r++)
+        total += (roles >> r) & 1u;
+    out[0] = '\0';
+    for (int r = 0; r < CR_ROLE_COUNT && used < n; r++) {
+        if (!(roles & (1u << r)))
+            continue;
+        count++;
+        const char *sep = count == 1 ? "" : count == total ? (total == 2 ? " or " : ", or ") : ", ";
+        used += (size_t)snprintf(out + used, n - used, "%s%s", sep, cr_role_name(r));
+    }
+}
+
+static void
+states_text(unsigned states, char *out, size_t n)
+{
+    size_t used = 0, count = 0, total = 0;
+    for (int s = 0; s < CR_STATE_COUNT; s++)
+        total += (states >> s) & 1u;
+    out[0] = '\0';
+    for (int s = 0; s < CR_STATE_COUNT && used < n; s++) {
+        if (!(states & (1u << s)))
+            continue;
+        count++;
+        const char *sep = count == 1 ? "" : count == total ? (total == 2 ? " or " : ", or ") : ", ";
+        used += (size_t)snprintf(out + used, n - used, "%s%s", sep, cr_state_name(s));
+    }
+}
+
+/* The one check: state, conflicts, role, the action's own guard. */
+static bool
+check(const struct wf *w, int action)
+{
+    const struct rule *r = &rules[action];
+    const struct cr_case_state *cs = w->cs;
+    const char *name = cr_action_name(action);
+    if (cs->state == CR_STATE_CLOSED)
+        return refuse(w, "case %lld is closed, and nothing changes a closed case",
+                      (long long)cs->id);
+    if (conflicted(w->cfg, w->me, cs->subject_unit))
+        return refuse(w,
+                      "you (%s) are in the subject's unit (%s), and with conflicts.same_unit "
+                      "nobody acts on a case from their own unit",
+                      w->me->login, cs->subject_unit);
+    if (!(w->me->roles & r->roles)) {
+        char need[128], have[128];
+        roles_text(r->roles, need, sizeof need);
+        roles_text(w->me->roles, have, sizeof have);
+        return refuse(w, "%s needs the %s role; you (%s) are %s", name, need, w->me->login,
+                      *have ? have : "on the roster without a role");
+    }
+    if (!((1u << cs->state) & r->from)) {
+        char need[160];
+        states_text(r->from, need, sizeof need);
+        return refuse(w, "%s needs a case that is %s; case %lld is %s", name, need,
+                      (long long)cs->id, cr_state_name(cs->state));
+    }
+    return r->guard ? r->guard(w) : true;
+}
+
+static bool
+guard_release(const struct wf *w)
+{
+    if (cr_person_has(w->me, CR_ROLE_SUPERVISOR) || same(w->cs->assignee, w->me->login))
+        return true;
+    return refuse(w, "release is for the case's reviewer (%s) or a supervisor",
+                  w->cs->assignee ? w->cs->assignee : "nobody");
+}
+
+static bool
+guard_assign(const struct wf *w)
+{
+    if (!w->req)
+        return true;
+    const char *target = w->req->target;
+    if (blank(target))
+        return refuse(w, "assign needs the login of a reviewer");
+    const struct cr_person *p = cr_config_person(w->cfg, target);
+    if (!p)
+        return refuse(w, "'%s' is not on the roster", target);
+    if (!cr_person_has(p, CR_ROLE_REVIEWER))
+        return refuse(w, "%s is not a reviewer, so cannot be assigned a case", target);
+    if (conflicted(w->cfg, p, w->cs->subject_unit))
+        return refuse(w,
+                      "%s is in the subject's unit (%s), and with conflicts.same_unit they cannot "
+                      "review this case",
+                      target, w->cs->subject_unit);
+    if (w->cs->state == CR_STATE_IN_REVIEW && same(w->cs->assignee, target))
+        return refuse(w, "case %lld is already assigned to %s", (long long)w->cs->id, target);
+    return true;
+}
+
+static bool
+guard_decide(const struct wf *w)
+{
+    const struct cr_case_state *cs = w->cs;
+    if (!cs->assignee)
+        return refuse(w, "nobody is assigned case %lld; claim it first", (long long)cs->id);
+    if (!same(cs->assignee, w->me->login))
+        return refuse(w, "decide is for the case's assigned reviewer (%s)", cs->assignee);
+    if (!w->req)
+        return true;
+    if (w->req->outcome < 0 || w->req->outcome >= CR_OUTCOME_COUNT)
+        return refuse(w, "decide needs an outcome: nfa, reassess or refer");
+    if (blank(w->req->rationale))
+        return refuse(w, "decide needs a rationale: the information considered, the assessment "
+                         "of threat and risk, the powers and policy, the options considered and "
+                         "the reasons for the option chosen");
+    if (w->req->vetting_review && w->req->outcome != CR_OUTCOME_REFER)
+        return refuse(w, "a vetting review goes only with the outcome refer, not %s",
+                      cr_outcome_name(w->req->outcome));
+    return true;
+}
+
+/* Separation of duties: whoever decided does not approve or return their own decision. */
+static bool
+not_the_decider(const struct wf *w, const char *what)
+{
+    if (same(w->cs->decided_by, w->me->login))
+        return refuse(w,
+                      "you (%s) decided case %lld, so you cannot %s it (separation of duties); "
+                      "another supervisor must",
+                      w->me->login, (long long)w->cs->id, what);
+    return true;
+}
+
+static bool
+guard_approve(const struct wf *w)
+{
+    return not_the_decider(w, "approve");
+}
+
+static bool
+guard_return(const struct wf *w)
+{
+    if (!not_the_decider(w, "return"))
+        return false;
+    if (w->req && blank(w->req->reason))
+        return refuse(w, "return needs a reason for the reviewer");
+    return true;
+}
+
+static bool
+guard_vote(const struct wf *w)
+{
+    const struct cr_case_state *cs = w->cs;
+    const char *me = w->me->login;
+    if (same(cs->decided_by, me))
+        return refuse(w, "you (%s) decided case %lld, so you cannot vote on it (separation of "
+                         "duties)",
+                      me, (long long)cs->id);
+    if (same(cs->approved_by, me))
+        return refuse(w, "you (%s) approved this decision, so you cannot vote on it (separation "
+                         "of duties)",
+                      me);
+    for (size_t i = 0; i < cs->n_votes; i++)
+        if (same(cs->votes[i].member, me))
+            return refuse(w, "you (%s) have already voted on this decision (%s); one vote per "
+                             "member per decision",
+                          me, cr_vote_name(cs->votes[i].vote));
+    if (!w->req)
+        return true;
+    int v = w->req->vote;
+    if (v < 0 || v >= CR_VOTE_COUNT)
+        return refuse(w, "vote needs concur, dissent or recuse");
+    if (v == CR_VOTE_DISSENT && blank(w->req->reason))
+        return refuse(w, "a dissent needs your reasons");
+    if (v == CR_VOTE_RECUSE && blank(w->req->reason))
+        return refuse(w, "a recusal needs a reason (the conflict of interest)");
+    return true;
+}
+
+static bool
+guard_note(const struct wf *w)
+{
+    if (w->req && blank(w->req->text))
+        return refuse(w, "a note needs text");
+    return true;
+}
+
+/* Every action the user could take now, as bits. */
+static unsigned
+allowed(const struct wf *w0)
+{
+    struct cr_buf scratch = {0};
+    struct wf w = *w0;
+    w.req = NULL;
+    w.why = &scratch;
+    unsigned mask = 0;
+    for (int a = 0; a < CR_ACTION_COUNT; a++)
+        if (check(&w, a))
+            mask |= 1u << a;
+    cr_buf_free(&scratch);
+    return mask;
+}
+
+/* Append " You may: a, b." (or that nothing may be done) to the refusal. */
+static void
+add_alternatives(const struct wf *w)
+{
+    unsigned mask = allowed(w);
+    if (!mask) {
+        cr_buf_addf(w->why, ". There is nothing you may do on case %lld now",
+                    (long long)w->cs->id);
+        return;
+    }
+    cr_buf_addf(w->why, ". You may: ");
+    bool first = true;
+    for (int a = 0; a < CR_ACTION_COUNT; a++) {
+        if (mask & (1u << a)) {
+            cr_buf_addf(w->why, "%s%s", first ? "" : ", ", cr_action_name(a));
+            first = false;
+        }
+    }
+}
+
+/* The panel */
+
+struct tally {
+    int concur, dissent, concur_kind[CR_KIND_COUNT];
+};
+
+/*
+ * Whether the quorum can still be reached: the concurrences so far plus
+ * every member who could still vote (not the case's reviewer or approver,
+ * not conflicted, not yet voted) against what the sign-off needs.
+ */
+static bool
+quorum_reachable(const struct wf *w, const struct cr_signoff *so, const struct tally *t,
+                 const char *approver, const char *new_voter)
+{
+    const struct cr_case_state *cs = w->cs;
+    int remaining = 0, remaining_kind[CR_KIND_COUNT] = {0};
+    for (size_t i = 0; i < w->cfg->n_people; i++) {
+        const struct cr_person *p = &w->cfg->people[i];
+        if (!cr_person_has(p, CR_ROLE_PANEL) || same(p->login, cs->decided_by) ||
+            same(p->login, approver) || same(p->login, new_voter) ||
+            conflicted(w->cfg, p, cs->subject_unit))
+            continue;
+        bool voted = false;
+        for (size_t v = 0; v < cs->n_votes; v++)
+            voted |= same(cs->votes[v].member, p->login);
+        if (voted)
+            continue;
+        remaining++;
+        if (p->kind >= 0)
+            remaining_kind[p->kind]++;
+    }
+    if (t->concur + remaining < so->concur)
+        return false;
+    for (int k = 0; k < CR_KIND_COUNT; k++)
+        if (t->concur_kind[k] + remaining_kind[k] < so->require_kinds[k])
+            return false;
+    return true;
+}
+
+static void
+count_vote(struct tally *t, int vote, int kind)
+{
+    if (vote == CR_VOTE_CONCUR) {
+        t->concur++;
+        if (kind >= 0)
+            t->concur_kind[kind]++;
+    } else if (vote == CR_VOTE_DISSENT) {
+        t->dissent++;
+    }
+}
+
+/* Turn an allowed request into a change and the details of its audit event. */
+static enum cr_status
+plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_buf *d,
+     struct cr_buf *note)
+{
+    const struct cr_case_state *cs = w->cs;
+    const struct cr_request *req = w->req;
+    const char *me = w->me->login;
+    memset(ch, 0, sizeof *ch);
+    ch->state = rules[action].to;
+    ch->quorum_blocked = -1;
+    ch->bump_version = true;
+    cr_buf_addc(d, '{');
+    switch (action) {
+    case CR_ACTION_CLAIM:
+        ch->set_assignee = true;
+        ch->assignee = me;
+        break;
+    case CR_ACTION_RELEASE:
+        ch->set_assignee = true;
+        ch->assignee = NULL;
+        cr_buf_addf(d, "\"assignee\": ");
+        cr_buf_add_json(d, cs->assignee ? cs->assignee : "");
+        break;
+    case CR_ACTION_ASSIGN:
+        ch->set_assignee = true;
+        ch->assignee = req->target;
+        cr_buf_addf(d, "\"assignee\": ");
+        cr_buf_add_json(d, req->target);
+        if (cs->assignee) {
+            cr_buf_addf(d, ", \"previous\": ");
+            cr_buf_add_json(d, cs->assignee);
+        }
+        break;
+    case CR_ACTION_DECIDE:
+        ch->decide = true;
+        ch->outcome = req->outcome;
+        ch->vetting_review = req->vetting_review ? 1 : 0;
+        ch->rationale = req->rationale;
+        cr_buf_addf(d, "\"round\": %d, \"outcome\": \"%s\", \"vetting_review\": %s, \"rationale\": ",
+                    cs->round + 1, cr_outcome_name(req->outcome),
+                    req->vetting_review ? "true" : "false");
+        cr_buf_add_json(d, req->rationale);
+        break;
+    case CR_ACTION_APPROVE: {
+        const struct cr_signoff *so = &w->cfg->signoff[cs->outcome >= 0 ? cs->outcome : 0];
+        ch->approve = true;
+        ch->state = so->panel ? CR_STATE_PANEL_REVIEW : CR_STATE_CLOSED;
+        struct tally t = {0};
+        ch->quorum_blocked = so->panel && !quorum_reachable(w, so, &t, me, NULL);
+        cr_buf_addf(d, "\"round\": %d, \"outcome\": \"%s\", \"panel\": %s", cs->round,
+                    cr_outcome_name(cs->outcome), so->panel ? "true" : "false");
+        break;
+    }
+    case CR_ACTION_RETURN:
+        ch->note_kind = "return";
+        ch->note_body = req->reason;
+        cr_buf_addf(d, "\"round\": %d, \"reason\": ", cs->round);
+        cr_buf_add_json(d, req->reason);
+        break;
+    case CR_ACTION_VOTE: {
+        const struct cr_signoff *so = &w->cfg->signoff[cs->outcome >= 0 ? cs->outcome : 0];
+        ch->vote = true;
+        ch->vote_value = req->vote;
+        ch->member_kind = w->me->kind;
+        ch->reason = req->vote == CR_VOTE_CONCUR || blank(req->reason) ? NULL : req->reason;
+        struct tally t = {0};
+        for (size_t i = 0; i < cs->n_votes; i++)
+            count_vote(&t, cs->votes[i].vote, cs->votes[i].kind);
+        count_vote(&t, req->vote, w->me->kind);
+        bool kinds = true;
+        for (int k = 0; k < CR_KIND_COUNT; k++)
+            kinds &= t.concur_kind[k] >= so->require_kinds[k];
+        const char *result = "open";
+        if (t.dissent >= so->dissent) {
+            /* Back to the reviewer, with every dissent's reasons. */
+            ch->state = CR_STATE_RETURNED;
+            ch->quorum_blocked = 0;
+            cr_buf_addf(note, "The panel returned decision %d:", cs->round);
+            for (size_t i = 0; i < cs->n_votes; i++)
+                if (cs->votes[i].vote == CR_VOTE_DISSENT)
+                    cr_buf_addf(note, "\n- %s (%s): %s", cs->votes[i].member,
+                                cr_kind_name(cs->votes[i].kind), cs->votes[i].reason);
+            cr_buf_addf(note, "\n- %s (%s): %s", me, cr_kind_name(w->me->kind), req->reason);
+            ch->note_kind = "dissent";
+            ch->note_author = "panel";
+            ch->note_body = note->p;
+            result = "returned";
+        } else if (t.concur >= so->concur && kinds) {
+            ch->state = CR_STATE_CLOSED;
+            ch->quorum_blocked = 0;
+            result = "closed";
+        } else {
+            ch->quorum_blocked = !quorum_reachable(w, so, &t, cs->approved_by, me);
+            if (ch->quorum_blocked)
+                result = "cannot reach quorum";
+        }
+        cr_buf_addf(d, "\"round\": %d, \"vote\": \"%s\", \"kind\": \"%s\"", cs->round,
+                    cr_vote_name(req->vote), cr_kind_name(w->me->kind));
+        if (ch->reason) {
+            cr_buf_addf(d, ", \"reason\": ");
+            cr_buf_add_json(d, ch->reason);
+        }
+        cr_buf_addf(d, ", \"result\": \"%s\"", result);
+        break;
+    }
+    case CR_ACTION_NOTE:
+        ch->bump_version = false;
+        ch->note_body = req->text;
+        cr_buf_addf(d, "\"note\": ");
+        cr_buf_add_json(d, req->text);
+        break;
+    }
+    cr_buf_addc(d, '}');
+    if (!d->p || (ch->note_kind && !ch->note_body))
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    return CR_OK;
+}
+
+/* The acting user, or a refusal when the handle has none. */
+static enum cr_status
+need_user(cr_db *db)
+{
+    if (!st_config(db) || !st_user(db))
+        return cr_fail(db, CR_REFUSED, "nobody is signed in on this handle");
+    return CR_OK;
+}
+
+enum cr_status
+cr_require_role(cr_db *db, int role, const char *what)
+{
+    enum cr_status st = need_user(db);
+    if (st != CR_OK)
+        return st;
+    const struct cr_person *me = st_user(db);
+    if (cr_person_has(me, role))
+        return CR_OK;
+    char have[128];
+    roles_text(me->roles, have, sizeof have);
+    return cr_fail(db, CR_REFUSED, "%s needs the %s role; you (%s) are %s", what,
+                   cr_role_name(role), me->login, *have ? have : "on the roster without a role");
+}
+
+enum cr_status
+cr_act(cr_db *db, const char *key, const struct cr_request *req, struct cr_act_result *res)
+{
+    memset(res, 0, sizeof *res);
+    enum cr_status st = need_user(db);
+    if (st != CR_OK)
+        return st;
+    if (req->action < 0 || req->action >= CR_ACTION_COUNT)
+        return cr_fail(db, CR_USAGE, "no such action");
+    if ((st = st_begin(db)) != CR_OK)
+        return st;
+    int64_t id;
+    struct cr_case_state cs;
+    memset(&cs, 0, sizeof cs);
+    struct cr_buf why = {0}, details = {0}, note = {0};
+    if ((st = st_resolve_case(db, key, &id)) != CR_OK || (st = st_case_state(db, id, &cs)) != CR_OK)
+        goto out;
+
+    if (req->expect_version && req->expect_version != cs.version) {
+        char when[21];
+        cr_time_format(cs.updated_at, when);
+        st = cr_fail(db, CR_REFUSED,
+                     "case %lld was changed by %s at %s (it is now version %lld; you saw version "
+                     "%lld); look at it again before you act",
+                     (long long)cs.id, cs.updated_by ? cs.updated_by : "someone", when,
+                     (long long)cs.version, (long long)req->expect_version);
+        goto out;
+    }
+    struct wf w = {st_config(db), st_user(db), &cs, req, &why};
+    if (!check(&w, req->action)) {
+        add_alternatives(&w);
+        st = cr_fail(db, CR_REFUSED, "%s", why.p ? why.p : "refused");
+        goto out;
+    }
+    struct cr_change ch;
+    if ((st = plan(db, &w, req->action, &ch, &details, &note)) != CR_OK)
+        goto out;
+    int after = ch.state >= 0 ? ch.state : cs.state;
+    if ((st = st_apply(db, &cs, &ch)) != CR_OK)
+        goto out;
+    st = st_audit_append(db, cs.id, cr_action_name(req->action), cr_state_name(cs.state),
+                         cr_state_name(after), details.p);
+    if (st == CR_OK)
+        st = st_commit(db);
+    if (st == CR_OK) {
+        res->case_id = cs.id;
+        res->state_before = cs.state;
+        res->state_after = after;
+        res->version = cs.version + (ch.bump_version ? 1 : 0);
+    }
+out:
+    if (st != CR_OK)
+        st_rollback(db);
+    cr_case_state_free(&cs);
+    cr_buf_free(&why);
+    cr_buf_free(&details);
+    cr_buf_free(&note);
+    return st;
+}
+
+enum cr_status
+cr_allowed_actions(cr_db *db, const char *key, unsigned *actions)
+{
+    *actions = 0;
+    enum cr_status st = need_user(db);
+    int64_t id;
+    if (st != CR_OK || (st = st_resolve_case(db, key, &id)) != CR_OK)
+        return st;
+    struct cr_case_state cs;
+    if ((st = st_case_state(db, id, &cs)) == CR_OK) {
+        struct cr_buf why = {0};
+        struct wf w = {st_config(db), st_user(db), &cs, NULL, &why};
+        *actions = allowed(&w);
+        cr_buf_free(&why);
+    }
+    cr_case_state_free(&cs);
+    return st;
+}
+
+/* Views */
+
+/*
+ * May the user see the case at all, and must the current decision's votes
+ * be withheld (blind voting: a member who could still vote sees no vote
+ * until casting their own)?
+ */
+static enum cr_status
+view_rules(cr_db *db, int64_t id, bool *hide)
+{
+    const struct cr_config *cfg = st_config(db);
+    const struct cr_person *me = st_user(db);
+    struct cr_case_state cs;
+    enum cr_status st = st_case_state(db, id, &cs);
+    if (st != CR_OK) {
+        cr_case_state_free(&cs);
+        return st;
+    }
+    *hide = false;
+    if (conflicted(cfg, me, cs.subject_unit)) {
+        st = cr_fail(db, CR_REFUSED,
+                     "you (%s) are in the subject's unit (%s), and with conflicts.same_unit "
+                     "nobody sees a case from their own unit",
+                     me->login, cs.subject_unit);
+    } else if (cs.state == CR_STATE_PANEL_REVIEW && cr_person_has(me, CR_ROLE_PANEL) &&
+               cs.outcome >= 0 && cfg->signoff[cs.outcome].blind) {
+        struct cr_buf why = {0};
+        struct wf w = {cfg, me, &cs, NULL, &why};
+        *hide = guard_vote(&w); /* could still vote: has not voted, not reviewer or approver */
+        cr_buf_free(&why);
+    }
+    cr_case_state_free(&cs);
+    return st;
+}
+
+enum cr_status
+cr_case_view(cr_db *db, const char *key, struct cr_case *out)
+{
+    memset(out, 0, sizeof *out);
+    enum cr_status st = need_user(db);
+    int64_t id;
+    bool hide;
+    if (st == CR_OK && (st = st_resolve_case(db, key, &id)) == CR_OK &&
+        (st = view_rules(db, id, &hide)) == CR_OK)
+        st = st_case_view(db, id, hide, "case", out);
+    if (st != CR_OK)
+        cr_case_free(out);
+    return st;
+}
+
+enum cr_status
+cr_history_get(cr_db *db, const char *key, struct cr_history *out)
+{
+    memset(out, 0, sizeof *out);
+    enum cr_status st = need_user(db);
+    int64_t id;
+    bool hide;
+    if (st != CR_OK || (st = st_resolve_case(db, key, &id)) != CR_OK ||
+        (st = view_rules(db, id, &hide)) != CR_OK)
+        return st;
+    /* Viewing the history is a consultation like any other. */
+    if ((st = st_begin(db)) != CR_OK)
+        return st;
+    st = st_audit_append(db, id, "view", NULL, NULL, "{\"view\": \"history\"}");
+    st = st == CR_OK ? st_commit(db) : (st_rollback(db), st);
+    if (st == CR_OK)
+        st = st_history(db, id, out);
+    if (st != CR_OK) {
+        cr_history_free(out);
+        return st;
+    }
+    if (hide) {
+        /* Votes after the latest decision belong to the current round: withhold them. */
+        size_t from = 0;
+        for (size_t i = 0; i < out->n; i++)
+            if (strcmp(out->events[i].action, "decide") == 0)
+                from = i;
+        for (size_t i = from; i < out->n; i++) {
+            if (strcmp(out->events[i].action, "vote") == 0) {
+                out->events[i].actor = "(a panel member)";
+                out->events[i].details = "{\"vote\": \"hidden\"}";
+            }
+        }
+    }
+    return CR_OK;
+}
+
+enum cr_status
+cr_list_mine_page(cr_db *db, int64_t after, size_t limit, struct cr_page *page)
+{
+    enum cr_status st = need_user(db);
+    if (st != CR_OK)
+        return st;
+    return st_list_mine(db, st_user(db)->roles, after, limit, page);
+}
+
+enum cr_status
+cr_export(cr_db *db, const char *reason, const char *recipient, const char *format,
+          int (*row)(void *ctx, const struct cr_case_row *r), void *ctx, int64_t *rows)
+{
+    *rows = 0;
+    enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "export");
+    if (st != CR_OK)
+        return st;
+    if (blank(reason) || blank(recipient))
+        return cr_fail(db, CR_REFUSED,
+                       "an export is a disclosure and needs a reason and a recipient");
+    struct cr_buf d = {0};
+    cr_buf_addf(&d, "{\"reason\": ");
+    cr_buf_add_json(&d, reason);
+    cr_buf_addf(&d, ", \"recipient\": ");
+    cr_buf_add_json(&d, recipient);
+    cr_buf_addf(&d, ", \"format\": ");
+    cr_buf_add_json(&d, format ? format : "");
+    st = d.p ? st_export(db, d.p, row, ctx, rows) : cr_fail(db, CR_NOMEM, "out of memory");
+    cr_buf_free(&d);
+    return st;
+}
