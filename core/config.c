@@ -973,7 +973,8 @@ static const struct cr_signoff spec_default = {
     .panel = 1, .concur = 2, .dissent = 1, .require_kinds = {0}, .blind = 1};
 
 enum cr_status
-cr_config_load(const char *path, struct cr_config **out, cr_diags **diags)
+cr_config_parse(const char *path, const unsigned char *text, size_t len, struct cr_config **out,
+                cr_diags **diags)
 {
     *out = NULL;
     struct loader L = {.path = path, .signoff_default = spec_default};
@@ -994,9 +995,9 @@ cr_config_load(const char *path, struct cr_config **out, cr_diags **diags)
     for (int o = 0; o < CR_OUTCOME_COUNT; o++)
         cfg->signoff[o] = spec_default;
 
-    size_t len = 0;
-    unsigned char *text = read_file(&L, &len);
-    if (text) {
+    if (len > CR_CONFIG_MAX_BYTES) {
+        problem(&L, 1, 1, "the file is larger than %u bytes", CR_CONFIG_MAX_BYTES);
+    } else {
         unsigned char hash[32];
         crypto_generichash(hash, sizeof hash, text, len, NULL, 0);
         sodium_bin2hex(cfg->digest, sizeof cfg->digest, hash, sizeof hash);
@@ -1007,6 +1008,8 @@ cr_config_load(const char *path, struct cr_config **out, cr_diags **diags)
                 if (text[i] == '\n')
                     line++, col = 0;
             problem(&L, line, col, "the file is not valid UTF-8");
+        } else if (memchr(text, '\0', len)) {
+            problem(&L, 1, 1, "the file contains a NUL byte");
         } else {
             struct ynode *root = parse_document(&L, text, len);
             if (root) {
@@ -1019,7 +1022,6 @@ cr_config_load(const char *path, struct cr_config **out, cr_diags **diags)
                 problem(&L, 1, 1, "the file is empty (it needs at least 'users:')");
             }
         }
-        free(text);
     }
     free(L.person_line);
     free(L.person_col);
@@ -1034,6 +1036,28 @@ cr_config_load(const char *path, struct cr_config **out, cr_diags **diags)
     }
     *out = cfg;
     return CR_OK;
+}
+
+enum cr_status
+cr_config_load(const char *path, struct cr_config **out, cr_diags **diags)
+{
+    cr_diags *read_problems = cr_diags_new(1);
+    if (!read_problems)
+        return CR_NOMEM;
+    struct loader R = {.path = path, .diags = read_problems};
+    size_t len = 0;
+    unsigned char *text = read_file(&R, &len);
+    enum cr_status st;
+    if (!text) {
+        /* Unreadable or too large: report that alone. */
+        *out = NULL;
+        *diags = read_problems;
+        return R.nomem ? CR_NOMEM : CR_INVALID;
+    }
+    cr_diags_free(read_problems);
+    st = cr_config_parse(path, text, len, out, diags);
+    free(text);
+    return st;
 }
 
 void

@@ -147,6 +147,10 @@ enum cr_status cr_fail(cr_db *db, enum cr_status status, const char *fmt, ...) C
 /* Set the message from SQLite's last error on the handle; returns CR_DB, CR_BUSY or CR_NOMEM. */
 enum cr_status cr_fail_sql(cr_db *db, int rc, const char *what);
 
+/* The configuration loader on bytes in memory; path names them in messages. */
+enum cr_status cr_config_parse(const char *path, const unsigned char *text, size_t len,
+                               struct cr_config **out, cr_diags **diags);
+
 /* JSON text for audit details: append a quoted, escaped string. */
 int cr_buf_add_json(struct cr_buf *b, const char *s);
 

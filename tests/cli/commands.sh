@@ -76,12 +76,12 @@ expect_eq "$(db_state none.db)" absent "list created a database"
 begin "init creates an owner-only file, once"
 cr --db i.db init
 expect_rc 0
-expect_out "created i.db (schema version 1)"
+expect_out "created i.db (schema version 2)"
 expect_eq "$(stat -c %a i.db)" 600 "mode"
 expect_eq "$(sql i.db "pragma application_id")" 1129469489 "application id"
 cr --db i.db init
 expect_rc 0
-expect_out "i.db already exists (schema version 1); nothing to do"
+expect_out "i.db already exists (schema version 2); nothing to do"
 
 begin "CASEREVIEW_DB"
 CASEREVIEW_DB=i.db cr stats --format json
@@ -138,9 +138,10 @@ cp i.db newer.db
 sqlite3 newer.db "pragma user_version = 99"
 cr --db newer.db list
 expect_rc 4
-expect_err "casereview: newer.db: schema version 99 is newer than this casereview knows (1); use a newer casereview"
+expect_err "casereview: newer.db: schema version 99 is newer than this casereview knows (2); use a newer casereview"
 
 begin "readers go on while another process writes; a writer is told it is busy"
+# (show and history are writers too: every view is an audit event.)
 rm -f lock.db*
 cr --db lock.db import good.csv
 printf 'BEGIN IMMEDIATE;\nUPDATE cases SET version = version + 1;\n.shell touch locked; sleep 8\nCOMMIT;\n' |
@@ -150,7 +151,7 @@ for _ in $(seq 1 100); do [ -e locked ] && break; sleep 0.1; done
 cr --db lock.db list --format csv
 expect_rc 0
 expect_eq "$(wc -l <"$T/out")" 3 "rows listed during a write"
-cr --db lock.db show S1
+cr --db lock.db stats --format json
 expect_rc 0
 cp good.csv more.csv
 sed -i 's/A4,S1/A5,S1/' more.csv
@@ -179,13 +180,13 @@ expect_rc 2
 expect_err "casereview: '2' is both case 2 and the subject_ref of case 1; write '#2' for the case number or 'ref:2' for the subject"
 cr --db amb.db show '#2'
 expect_rc 0
-expect_out_has "Reference    77"
+expect_out_has "Reference      77"
 cr --db amb.db show ref:2
 expect_rc 0
-expect_out_has "Reference    2"
+expect_out_has "Reference      2"
 cr --db amb.db show 77
 expect_rc 0
-expect_out_has "Reference    77"
+expect_out_has "Reference      77"
 
 begin "escape sequences from the data never reach the terminal"
 cr --db w.db show S2

@@ -174,7 +174,7 @@ expect_eq "$(db_state g.db)" "$before" "database after a re-import"
 begin "dry run of new data"
 cr --db g.db import --dry-run updated_subject.csv
 expect_rc 0
-expect_out "updated_subject.csv: ok (dry run, nothing written): 1 rows; would add 0 cases and 1 allegations; 0 allegations already imported"
+expect_out "updated_subject.csv: ok (dry run, nothing written): 1 row; would add 0 cases and 1 allegation; 0 already imported"
 expect_eq "$(db_state g.db)" "$before" "database after a dry run"
 
 begin "dry run creates nothing"

@@ -12,8 +12,13 @@ cd "$T" || exit 99
 
 export CASEREVIEW_NOW=1767225600 # 2026-01-01T00:00:00Z
 export TZ=UTC LC_ALL=C.UTF-8
-unset CASEREVIEW_DB CASEREVIEW_CONFIG
+unset CASEREVIEW_DB
 umask 022
+
+# The roster of tests/fixtures/config/good.yaml; commands run as $AS (default: the admin).
+cp "$FIXTURES/config/good.yaml" "$T/casereview.yaml"
+export CASEREVIEW_CONFIG="$T/casereview.yaml"
+AS=cadmin
 
 checks=0
 failures=0
@@ -30,8 +35,14 @@ fail() {
     failures=$((failures + 1))
 }
 
-# Run casereview with the given arguments; keep stdout, stderr and status.
+# Run casereview as $AS with the given arguments; keep stdout, stderr and status.
 cr() {
+    "$CASEREVIEW" --as "$AS" "$@" >"$T/out" 2>"$T/err"
+    echo $? >"$T/rc"
+}
+
+# The same with exactly the arguments given (no --as).
+cr_plain() {
     "$CASEREVIEW" "$@" >"$T/out" 2>"$T/err"
     echo $? >"$T/rc"
 }
@@ -40,7 +51,7 @@ cr() {
 cr_in() {
     local input=$1
     shift
-    "$CASEREVIEW" "$@" <"$input" >"$T/out" 2>"$T/err"
+    "$CASEREVIEW" --as "$AS" "$@" <"$input" >"$T/out" 2>"$T/err"
     echo $? >"$T/rc"
 }
 

@@ -22,8 +22,16 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static cr_db *db;
-    if (!db && cr_db_open(":memory:", CR_OPEN_CREATE, clock_fixed, NULL, &db) != CR_OK)
-        abort();
+    static struct cr_config *cfg;
+    if (!db) {
+        cr_diags *d = NULL;
+        if (cr_config_load(FIXTURES "/config/good.yaml", &cfg, &d) != CR_OK)
+            abort();
+        cr_diags_free(d);
+        if (cr_db_open(":memory:", CR_OPEN_CREATE, clock_fixed, NULL, &db) != CR_OK)
+            abort();
+        cr_db_set_user(db, cfg, cr_config_person(cfg, "cadmin"));
+    }
     FILE *in = fmemopen((void *)data, size, "rb");
     if (!in)
         return 0;

@@ -25,7 +25,17 @@ struct fixture {
     char dir[64];
     char path[128];
     cr_db *db;
+    struct cr_config *cfg;
 };
+
+/* Sign the handle in as a person of tests/fixtures/config/good.yaml. */
+static void
+sign_in(struct fixture *f, const char *login)
+{
+    const struct cr_person *p = cr_config_person(f->cfg, login);
+    assert_non_null(p);
+    cr_db_set_user(f->db, f->cfg, p);
+}
 
 static int
 setup(void **state)
@@ -37,8 +47,22 @@ setup(void **state)
     snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
     if (cr_db_open(f->path, CR_OPEN_CREATE, fixed_clock, NULL, &f->db) != CR_OK)
         return -1;
+    cr_diags *d = NULL;
+    if (cr_config_load(FIXTURES "/config/good.yaml", &f->cfg, &d) != CR_OK)
+        return -1;
+    cr_diags_free(d);
+    sign_in(f, "cadmin");
     *state = f;
     return 0;
+}
+
+/* Close and open the database again, signed in as the admin. */
+static void
+reopen(struct fixture *f)
+{
+    cr_db_close(f->db);
+    assert_int_equal(cr_db_open(f->path, 0, fixed_clock, NULL, &f->db), CR_OK);
+    sign_in(f, "cadmin");
 }
 
 static int
@@ -46,6 +70,7 @@ teardown(void **state)
 {
     struct fixture *f = *state;
     cr_db_close(f->db);
+    cr_config_free(f->cfg);
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
     int rc = system(cmd);
@@ -109,12 +134,11 @@ test_open_and_schema(void **state)
 {
     struct fixture *f = *state;
     assert_true(cr_db_created(f->db));
-    assert_int_equal(cr_db_schema_version(f->db), 1);
+    assert_int_equal(cr_db_schema_version(f->db), 2);
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
-    cr_db_close(f->db);
-    assert_int_equal(cr_db_open(f->path, 0, fixed_clock, NULL, &f->db), CR_OK);
+    reopen(f);
     assert_false(cr_db_created(f->db));
     assert_int_equal(outside(f, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
 }
@@ -220,10 +244,9 @@ test_new_allegation_after_decision_and_close(void **state)
               HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,1\n"
                      "S2,C,D,officer,PC,U1,full,A2,domestic_violence,2019-01-01,complaint,x,2\n",
               &r);
-    cr_db_close(f->db);
     outside(f, "UPDATE cases SET state = 'awaiting_approval', outcome = 'nfa' WHERE id = 1");
     outside(f, "UPDATE cases SET state = 'closed', outcome = 'refer' WHERE id = 2");
-    assert_int_equal(cr_db_open(f->path, 0, fixed_clock, NULL, &f->db), CR_OK);
+    reopen(f);
     import_ok(f->db,
               HEADER "S1,A,B,officer,PC,U1,full,A3,sexual_offence,2020-01-01,complaint,x,3\n"
                      "S2,C,D,officer,PC,U1,full,A4,sexual_offence,2020-01-01,complaint,x,4\n",
@@ -255,10 +278,9 @@ test_counters(void **state)
         fprintf(gen, "S%d,A,B,officer,PC,U,%s,A%d,%s,2019-01-%02d,complaint,x,y\n", i % 120,
                 "full", i, i % 3 ? "domestic_violence" : "sexual_offence", 1 + i % 28);
     import_stream(f->db, gen);
-    cr_db_close(f->db);
     outside(f, "UPDATE cases SET state = 'in_review' WHERE id % 5 = 0");
     outside(f, "UPDATE cases SET state = 'closed', outcome = 'reassess' WHERE id % 7 = 0");
-    assert_int_equal(cr_db_open(f->path, 0, fixed_clock, NULL, &f->db), CR_OK);
+    reopen(f);
     struct cr_stats s;
     assert_int_equal(cr_stats_get(f->db, &s), CR_OK);
     assert_int_equal(s.cases, 120);
