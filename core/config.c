@@ -364,10 +364,6 @@ walk_map(struct loader *L, const struct ykey *fields, const struct ynode *node, 
         walk(L, &fields[f], key, val, sub.p ? sub.p : key->value, target);
         cr_buf_free(&sub);
     }
-    for (size_t f = 0; fields[f].name; f++)
-        if (fields[f].required && !seen[f])
-            problem(L, node->line, node->col, "%s: missing required key '%s'", path,
-                    fields[f].name);
 }
 
 static void
@@ -383,6 +379,16 @@ walk(struct loader *L, const struct ykey *k, const struct ynode *key, const stru
         return;
     }
     if (k->type == YT_MAP) {
+        /* Missing keys first: the entry's enter may need one of them (a login). */
+        for (size_t f = 0; k->fields[f].name; f++) {
+            bool present = false;
+            for (size_t i = 0; i + 1 < node->n; i += 2)
+                present |= node->items[i]->kind == Y_SCALAR &&
+                           strcmp(node->items[i]->value, k->fields[f].name) == 0;
+            if (k->fields[f].required && !present)
+                problem(L, node->line, node->col, "%s: missing required key '%s'", path,
+                        k->fields[f].name);
+        }
         void *t = k->enter ? k->enter(L, key, node, target) : target;
         if (t)
             walk_map(L, k->fields, node, path, t);
@@ -515,8 +521,13 @@ enter_person(struct loader *L, const struct ynode *node, bool panel)
     for (size_t i = 0; i + 1 < node->n; i += 2)
         if (node->items[i]->kind == Y_SCALAR && strcmp(node->items[i]->value, "login") == 0)
             login = node->items[i + 1];
-    if (!login || login->kind != Y_SCALAR)
-        return NULL; /* the walk reports the missing or malformed login */
+    if (!login)
+        return NULL; /* reported as a missing required key */
+    if (login->kind != Y_SCALAR) {
+        problem(L, login->line, login->col, "login: expected a string, not %s",
+                node_kind_name[login->kind]);
+        return NULL;
+    }
     if (!*login->value || strspn(login->value, "abcdefghijklmnopqrstuvwxyz"
                                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
                               strlen(login->value)) {
@@ -848,60 +859,70 @@ worst_case_voters(const struct cr_config *cfg, int kind, int *excluded)
     return members - out;
 }
 
+/*
+ * Check one set of sign-off rules against the panel: the default rules
+ * (o == CR_OUTCOME_COUNT) in full, an outcome's override only in what it
+ * changes, so that each problem is reported once, where it was written.
+ */
 static void
 check_signoff(struct loader *L, int o)
 {
     const struct cr_config *cfg = L->cfg;
-    const struct cr_signoff *so = &cfg->signoff[o];
+    bool is_default = o == CR_OUTCOME_COUNT;
+    const struct cr_signoff *so = is_default ? &L->signoff_default : &cfg->signoff[o];
+    const bool *given = is_default ? NULL : L->signoff_given[o];
     if (!so->panel)
         return;
-    /* Report at the override when the outcome has one, else at the default rules. */
-    int which = L->signoff_given[o][SO_CONCUR] || L->signoff_given[o][SO_KINDS] ? o
-                                                                                 : CR_OUTCOME_COUNT;
-    int line = L->mark_signoff[which][0], col = L->mark_signoff[which][1];
+    bool concur = is_default || given[SO_CONCUR], dissent = is_default || given[SO_DISSENT];
+    bool kinds = is_default || given[SO_KINDS];
+    if (!concur && !dissent && !kinds)
+        return;
+    int line = L->mark_signoff[o][0], col = L->mark_signoff[o][1];
     if (!line) {
         line = L->mark_members[0] ? L->mark_members[0] : 1;
         col = L->mark_members[0] ? L->mark_members[1] : 1;
     }
-    const char *what = cr_outcome_name(o);
+    char path[64];
+    snprintf(path, sizeof path, is_default ? "panel.sign_off" : "panel.outcomes.%s",
+             cr_outcome_name(o));
     int excluded;
     int voters = worst_case_voters(cfg, -1, &excluded);
-    if (so->concur > voters) {
+    if (concur && so->concur > voters) {
         if (excluded)
             problem(L, line, col,
-                    "%s needs %d concurring votes but at most %d panel members could vote on a "
-                    "case (%d of them also review or supervise and may be the case's own "
-                    "reviewer or approver)",
-                    what, so->concur, voters, excluded);
+                    "%s: %d concurring votes are needed but at most %d panel member%s could "
+                    "vote on a case (%d of the members also review or supervise, and may be the "
+                    "case's own reviewer or approver)",
+                    path, so->concur, voters, voters == 1 ? "" : "s", excluded);
         else
             problem(L, line, col,
-                    "%s needs %d concurring votes but the panel has only %d member%s", what,
-                    so->concur, voters, voters == 1 ? "" : "s");
+                    "%s: %d concurring votes are needed but the panel has only %d member%s",
+                    path, so->concur, voters, voters == 1 ? "" : "s");
     }
-    if (so->dissent > voters)
+    if (dissent && so->dissent > voters)
         problem(L, line, col,
-                "%s: %d dissenting votes to return a case, but at most %d panel members could vote",
-                what, so->dissent, voters);
+                "%s: %d dissenting votes return a case but at most %d panel member%s could vote",
+                path, so->dissent, voters, voters == 1 ? "" : "s");
     int sum = 0;
     for (int k = 0; k < CR_KIND_COUNT; k++) {
         int need = so->require_kinds[k];
-        if (!need)
-            continue;
         sum += need;
-        int kl = L->mark_kind[which][k][0] ? L->mark_kind[which][k][0] : line;
-        int kc = L->mark_kind[which][k][0] ? L->mark_kind[which][k][1] : col;
+        if (!need || !kinds)
+            continue;
+        int kl = L->mark_kind[o][k][0] ? L->mark_kind[o][k][0] : line;
+        int kc = L->mark_kind[o][k][0] ? L->mark_kind[o][k][1] : col;
         int ex, of_kind = worst_case_voters(cfg, k, &ex);
         if (need > of_kind)
             problem(L, kl, kc,
-                    "%s requires %d concurring %s member%s but at most %d of that kind could "
-                    "vote",
-                    what, need, cr_kind_name(k), need == 1 ? "" : "s", of_kind);
+                    "%s: require_kinds asks for %d concurring %s member%s but at most %d of "
+                    "that kind could vote",
+                    path, need, cr_kind_name(k), need == 1 ? "" : "s", of_kind);
     }
-    if (sum > so->concur)
+    if ((concur || kinds) && sum > so->concur)
         problem(L, line, col,
                 "%s: require_kinds asks for %d votes of given kinds, more than the %d concurring "
                 "votes needed",
-                what, sum, so->concur);
+                path, sum, so->concur);
 }
 
 static void
@@ -936,6 +957,7 @@ check_whole(struct loader *L)
                               "approved");
     if (!reviewer)
         problem(L, line, col, "users: nobody has the reviewer role, so no case could be decided");
+    check_signoff(L, CR_OUTCOME_COUNT);
     for (int o = 0; o < CR_OUTCOME_COUNT; o++)
         check_signoff(L, o);
 }
