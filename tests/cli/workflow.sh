@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# The workflow from the command line: a case from flagged to closed through
+# every kind of step, panel: false, a race between two processes, exports,
+# what waits for whom, and an audit trail that notices tampering.
+. "$(dirname "$0")/lib.sh"
+cp "$FIXTURES"/import/good.csv .
+# good.yaml: nfa needs 3 concurring votes (an override); every outcome needs an independent one.
+cr --db w.db import good.csv
+expect_rc 0
+
+step() {
+    local who=$1
+    shift
+    AS=$who cr --db w.db "$@"
+}
+
+begin "flagged to closed, the long way"
+step asmith claim S1
+expect_rc 0
+expect_out "case 1: claim: flagged -> in_review (version 2)"
+step asmith decide S1 --outcome nfa --rationale "Information: two reports. Risk: low."
+expect_out "case 1: decide: in_review -> awaiting_approval (version 3)"
+step bjones return S1 --reason "The 2021 report is not addressed."
+expect_out "case 1: return: awaiting_approval -> returned (version 4)"
+printf 'Information considered: all three reports.\nAssessment: low risk.\n' >rationale.txt
+step asmith decide S1 --outcome nfa --rationale-file rationale.txt
+expect_out "case 1: decide: returned -> awaiting_approval (version 5)"
+step bjones approve S1
+expect_out "case 1: approve: awaiting_approval -> panel_review (version 6)"
+step lpark vote S1 --dissent --reason "Not enough weight on the hotline call."
+expect_out "case 1: vote: panel_review -> returned (version 7)"
+step asmith decide S1 --outcome refer --vetting-review --rationale "Refer: pattern across reports."
+expect_out "case 1: decide: returned -> awaiting_approval (version 8)"
+step fkaur approve S1
+expect_out "case 1: approve: awaiting_approval -> panel_review (version 9)"
+step lpark vote S1 --concur
+expect_out "case 1: vote: still panel_review (version 10)"
+step rdoe vote S1 --concur
+# Two concurring votes, but refer requires an independent member among them.
+expect_out "case 1: vote: still panel_review (version 11)"
+step tnash vote S1 --concur
+expect_out "case 1: vote: panel_review -> closed (version 12)"
+step asmith note S1 "Too late"
+expect_rc 1
+expect_err "casereview: case 1 is closed, and nothing changes a closed case. There is nothing you may do on case 1 now"
+
+begin "the history of that case"
+step cadmin history S1
+expect_rc 0
+sed 's/^2026-01-01T00:00:00Z  #[0-9 ]*//' "$T/out" >history.txt
+cat >want.txt <<'HIST'
+asmith     claim    flagged -> in_review  {}
+asmith     decide   in_review -> awaiting_approval  {"round": 1, "outcome": "nfa", "vetting_review": false, "rationale": "Information: two reports. Risk: low."}
+bjones     return   awaiting_approval -> returned  {"round": 1, "reason": "The 2021 report is not addressed."}
+asmith     decide   returned -> awaiting_approval  {"round": 2, "outcome": "nfa", "vetting_review": false, "rationale": "Information considered: all three reports.\nAssessment: low risk.\n"}
+bjones     approve  awaiting_approval -> panel_review  {"round": 2, "outcome": "nfa", "panel": true}
+lpark      vote     panel_review -> returned  {"round": 2, "vote": "dissent", "kind": "legal", "reason": "Not enough weight on the hotline call.", "result": "returned"}
+asmith     decide   returned -> awaiting_approval  {"round": 3, "outcome": "refer", "vetting_review": true, "rationale": "Refer: pattern across reports."}
+fkaur      approve  awaiting_approval -> panel_review  {"round": 3, "outcome": "refer", "panel": true}
+lpark      vote     {"round": 3, "vote": "concur", "kind": "legal", "result": "open"}
+rdoe       vote     {"round": 3, "vote": "concur", "kind": "police", "result": "open"}
+tnash      vote     panel_review -> closed  {"round": 3, "vote": "concur", "kind": "independent", "result": "closed"}
+cadmin     view     {"view": "history"}
+HIST
+diff -u want.txt history.txt >"$T/diff" || fail "history:
+$(cat "$T/diff")"
+step cadmin show S1
+expect_out_has "  Refer to risk management, with a vetting review, by asmith at 2026-01-01T00:00:00Z (decision 3)"
+expect_out_has "  approved by fkaur at 2026-01-01T00:00:00Z"
+expect_out_has "The panel returned decision 2:"
+expect_out_has "  concur   tnash (independent) at 2026-01-01T00:00:00Z"
+
+begin "panel: false closes on approval"
+step ejones claim S2
+step ejones decide S2 --outcome reassess --rationale "Reassess with the new record."
+step bjones approve S2
+expect_rc 0
+expect_out "case 2: approve: awaiting_approval -> closed (version 4)"
+
+begin "usage errors of the workflow commands"
+step asmith decide 1 --rationale x
+expect_rc 2
+expect_err "casereview: decide: --outcome is required (nfa, reassess or refer)"
+step asmith decide 1 --outcome maybe --rationale x
+expect_rc 2
+expect_err "casereview: decide: --outcome must be one of nfa, reassess, refer, not 'maybe'"
+step asmith decide 1 --outcome nfa
+expect_rc 2
+expect_err "casereview: decide: give the rationale with --rationale TEXT or --rationale-file F (one of them)"
+step lpark vote 1 --concur --dissent --reason x
+expect_rc 2
+expect_err "casereview: vote: give exactly one of --concur, --dissent or --recuse"
+step lpark vote 1 --recuse
+expect_rc 2
+expect_err "casereview: vote: --recuse needs --reason TEXT"
+step bjones return 1
+expect_rc 2
+expect_err "casereview: return: --reason TEXT is required"
+step asmith claim 1 --expect-version x
+expect_rc 2
+expect_err "casereview: claim: --expect-version must be a whole number from 1 to 9223372036854775807, not 'x'"
+
+begin "a version conflict names who changed the case"
+cp "$FIXTURES"/import/changed.csv .
+"$CASEREVIEW" generate --cases 5 --seed 9 >five.csv
+cr --db v.db import five.csv
+AS=asmith cr --db v.db claim 1 --expect-version 1
+expect_rc 0
+AS=bjones cr --db v.db assign 1 ejones --expect-version 1
+expect_rc 1
+expect_err "casereview: case 1 was changed by asmith at 2026-01-01T00:00:00Z (it is now version 2; you saw version 1); look at it again before you act"
+
+begin "two processes on one case: exactly one wins, every time"
+{
+    echo "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,allegation_date,source,original_outcome,summary"
+    for i in $(seq 1 30); do
+        echo "R$i,Ashgrove,Tom,officer,PC,Marine Policing Unit,full,RA$i,domestic_violence,2019-01-01,complaint,NFA,Race $i"
+    done
+} >race.csv
+cr --db race.db import race.csv
+for i in $(seq 1 30); do
+    "$CASEREVIEW" --as asmith --db race.db claim "$i" --expect-version 1 >"$T/a.out" 2>"$T/a.err" &
+    pa=$!
+    "$CASEREVIEW" --as ejones --db race.db claim "$i" --expect-version 1 >"$T/b.out" 2>"$T/b.err" &
+    pb=$!
+    wait $pa
+    ra=$?
+    wait $pb
+    rb=$?
+    if [ "$ra$rb" = "01" ]; then loser=b winner=asmith
+    elif [ "$ra$rb" = "10" ]; then loser=a winner=ejones
+    else fail "case $i: exit statuses $ra and $rb"; continue; fi
+    grep -qx "casereview: case $i was changed by $winner at 2026-01-01T00:00:00Z (it is now version 2; you saw version 1); look at it again before you act" "$T/$loser.err" ||
+        fail "case $i: the loser said: $(cat "$T/$loser.err")"
+    [ "$(sql race.db "select assignee || ' ' || version from cases where id = $i")" = "$winner 2" ] ||
+        fail "case $i: $(sql race.db "select assignee || ' ' || version from cases where id = $i")"
+done
+expect_eq "$(sql race.db "select count(*) from audit_events where action = 'claim'")" 30 "claims audited"
+cr --db race.db audit verify
+expect_rc 0
+expect_out "ok: 31 events"
+
+begin "what waits for whom"
+AS=asmith cr --db w.db list --mine --format csv
+expect_rc 0
+expect_eq "$(wc -l <"$T/out")" 1 "asmith has nothing open"
+AS=asmith cr --db race.db list --mine --format csv
+expect_eq "$(tail -n +2 "$T/out" | cut -d, -f1 | sort -n | tr '\n' ' ')" "$(sql race.db "select group_concat(id, ' ') || ' ' from (select id from cases where assignee = 'asmith' order by id)")" "asmith's cases"
+AS=ejones cr --db race.db decide 2 --outcome reassess --rationale x 2>/dev/null
+AS=asmith cr --db race.db decide 1 --outcome nfa --rationale "No further action." 2>/dev/null
+AS=ejones cr --db race.db decide 1 --outcome nfa --rationale "No further action." 2>/dev/null
+AS=bjones cr --db race.db list --mine --format csv
+expect_eq "$(tail -n +2 "$T/out" | cut -d, -f2 | sort -u)" "awaiting_approval" "the supervisor's queue"
+AS=mkhan cr --db race.db list --mine --format csv
+expect_eq "$(wc -l <"$T/out")" 1 "nothing with the panel yet"
+
+begin "export: admin only, a recorded disclosure"
+AS=asmith cr --db w.db export --reason "Review" --recipient "IOPC"
+expect_rc 1
+expect_err "casereview: export needs the admin role; you (asmith) are reviewer"
+expect_eq "$(cat "$T/out")" "" "nothing exported"
+cr --db w.db export --recipient "IOPC"
+expect_rc 2
+expect_err "casereview: export: --reason TEXT and --recipient TEXT are required"
+cr --db w.db export --reason "Quarterly report" --recipient "Independent Office for Police Conduct"
+expect_rc 0
+expect_err "casereview: exported 2 cases for Independent Office for Police Conduct; recorded in the audit trail"
+expect_eq "$(head -1 "$T/out")" "case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,duty_status,categories,allegations,assignee,vetting_review,decided_by,decided_at,quorum_blocked" "header"
+expect_eq "$(grep -c '^1,closed,refer,' "$T/out")" 1 "the referred case"
+expect_eq "$(sql w.db "select details from audit_events where action = 'export'")" '{"reason": "Quarterly report", "recipient": "Independent Office for Police Conduct", "format": "csv", "rows": 2}' "the disclosure's record"
+cr --db w.db export --reason "x" --recipient "y" --format json
+expect_rc 0
+expect_eq "$(grep -c '"case": ' "$T/out")" 2 "json rows"
+
+begin "import, export and audit verify need the admin role"
+AS=bjones cr --db w.db import good.csv
+expect_rc 1
+expect_err "casereview: import needs the admin role; you (bjones) are supervisor"
+AS=bjones cr --db w.db audit verify
+expect_rc 1
+expect_err "casereview: audit verify needs the admin role; you (bjones) are supervisor"
+
+begin "the audit trail notices tampering"
+cr --db w.db audit verify
+expect_rc 0
+n=$(sql w.db "select count(*) from audit_events")
+expect_out "ok: $n events"
+tamper() {
+    cp w.db t.db
+    sqlite3 t.db "$1"
+    cr --db t.db audit verify
+    expect_rc 3
+    expect_err "casereview: $2"
+}
+tamper "update audit_events set details = replace(details, 'low', 'high') where id = 3" \
+    "audit event 3: its contents do not match its hash; it was altered"
+tamper "update audit_events set actor = 'bjones' where id = 2" \
+    "audit event 2: its contents do not match its hash; it was altered"
+tamper "delete from audit_events where id = 5" \
+    "audit event 6: expected event 5 here; an event was removed or renumbered"
+tamper "delete from audit_events where id = (select max(id) from audit_events)" \
+    "audit event $n: missing; the chain's head names event $n but the trail ends at event $((n - 1))"
+tamper "update audit_events set id = -id where id in (4, 5); update audit_events set id = 5 where id = -4; update audit_events set id = 4 where id = -5" \
+    "audit event 4: it does not follow event 3 (its previous-hash differs); events were removed, inserted or reordered"
+tamper "update audit_events set at = at + 1 where id = $n" \
+    "audit event $n: its contents do not match its hash; it was altered"
+
+begin "a new allegation sends a decided case back"
+step ejones claim 2 2>/dev/null
+cr --db w.db import updated_subject.csv 2>/dev/null || true
+cp "$FIXTURES"/import/updated_subject.csv .
+"$CASEREVIEW" generate --cases 3 --seed 21 >three.csv
+cr --db n.db import three.csv
+AS=asmith cr --db n.db claim 1
+AS=asmith cr --db n.db decide 1 --outcome nfa --rationale "Nothing more."
+ref=$(sql n.db "select s.ref from cases c join subjects s on s.id = c.subject_id where c.id = 1")
+{ head -1 three.csv; grep "^$ref," three.csv | head -1 | sed 's/,AL\([0-9]*\)-\([0-9]*\),/,NEW\1-\2,/'; } >more.csv
+cr --db n.db import more.csv
+expect_rc 0
+expect_out_has "1 case returned for a new decision"
+expect_eq "$(sql n.db "select state from cases where id = 1")" returned "state"
+expect_eq "$(sql n.db "select action || ' ' || state_before || ' ' || state_after from audit_events where case_id = 1 order by id desc limit 1")" "import awaiting_approval returned" "audited"
+cr --db n.db audit verify
+expect_rc 0
+
+finish

@@ -1,0 +1,656 @@
+/*
+ * The workflow table, walked whole: every (state, action, role) with the
+ * outcome expected -- done, or the exact refusal -- and proof that a
+ * refusal writes nothing.  Then the rules that need more than one actor:
+ * separation of duties, same-unit conflicts, blind voting, stale votes,
+ * quorum with require_kinds, per-outcome overrides, versions.
+ */
+#include "internal.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+static int64_t
+fixed_clock(void *ctx)
+{
+    (void)ctx;
+    return 1767225600;
+}
+
+static struct cr_config *cfg;
+static char dir[64], template_path[160], work_path[160];
+
+/* Run SQL on a file from outside, as the sqlite3 shell would. */
+static int64_t
+sql_int(const char *path, const char *sql)
+{
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(s));
+    int rc = sqlite3_step(st);
+    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+    return v;
+}
+
+static cr_db *
+open_as(const char *path, const char *login)
+{
+    cr_db *db;
+    assert_int_equal(cr_db_open(path, CR_OPEN_CREATE, fixed_clock, NULL, &db), CR_OK);
+    const struct cr_person *p = cr_config_person(cfg, login);
+    assert_non_null(p);
+    cr_db_set_user(db, cfg, p);
+    return db;
+}
+
+/* A database with one flagged case (subject unit Central West BCU), and a second in East Area BCU. */
+static void
+remove_db(const char *path)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        char p[200];
+        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+        unlink(p);
+    }
+}
+
+static void
+make_template(const char *path)
+{
+    remove_db(path);
+    cr_db *db = open_as(path, "cadmin");
+    static const char csv[] =
+        "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,"
+        "allegation_date,source,original_outcome,summary\n"
+        "S1,Ashgrove,Tom,officer,PC,Central West BCU,full,A1,domestic_violence,2019-01-01,"
+        "complaint,NFA,one\n"
+        "S2,Brackenridge,Ann,officer,PC,East Area BCU,full,A2,sexual_offence,2020-01-01,"
+        "hotline,NFA,two\n";
+    FILE *in = fmemopen((void *)csv, sizeof csv - 1, "rb");
+    struct cr_import_result r;
+    cr_diags *d = NULL;
+    assert_int_equal(cr_import_csv(db, in, "t.csv", 0, &r, &d), CR_OK);
+    cr_diags_free(d);
+    fclose(in);
+    cr_db_close(db);
+}
+
+/* Act as login; returns the status, the message in msg. */
+static enum cr_status
+act(const char *path, const char *login, const char *key, struct cr_request req, char *msg,
+    size_t n)
+{
+    cr_db *db = open_as(path, login);
+    struct cr_act_result res;
+    enum cr_status st = cr_act(db, key, &req, &res);
+    snprintf(msg, n, "%s", st == CR_OK ? "ok" : cr_db_errmsg(db));
+    cr_db_close(db);
+    return st;
+}
+
+static void
+act_ok(const char *path, const char *login, const char *key, struct cr_request req)
+{
+    char msg[2048];
+    if (act(path, login, key, req, msg, sizeof msg) != CR_OK)
+        fail_msg("%s %s as %s: %s", cr_action_name(req.action), key, login, msg);
+}
+
+static void
+act_refused(const char *path, const char *login, const char *key, struct cr_request req,
+            const char *want)
+{
+    char msg[2048];
+    int64_t events = sql_int(path, "SELECT count(*) FROM audit_events");
+    int64_t version = sql_int(path, "SELECT sum(version) FROM cases");
+    assert_int_equal(act(path, login, key, req, msg, sizeof msg), CR_REFUSED);
+    assert_string_equal(msg, want);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM audit_events"), events);
+    assert_int_equal(sql_int(path, "SELECT sum(version) FROM cases"), version);
+}
+
+/* A request with every field an action may need, all valid. */
+static struct cr_request
+valid_request(int action)
+{
+    return (struct cr_request){
+        .action = action,
+        .target = "ejones",
+        .outcome = CR_OUTCOME_REFER,
+        .vetting_review = 1,
+        .rationale = "Information considered: the reports. Reasons: risk remains.",
+        .vote = CR_VOTE_CONCUR,
+        .reason = "A reason.",
+        .text = "A note.",
+    };
+}
+
+#define RATIONALE(act)                                                         \
+    (struct cr_request)                                                        \
+    {                                                                          \
+        .action = act, .outcome = CR_OUTCOME_REFER,                         \
+        .rationale = "Information considered: the reports. Reasons: risk remains."        \
+    }
+
+/* Bring case 1 of the file at path into a state, through the workflow itself. */
+static void
+reach(const char *path, int state)
+{
+    struct cr_request claim = {.action = CR_ACTION_CLAIM};
+    struct cr_request decide = RATIONALE(CR_ACTION_DECIDE);
+    struct cr_request approve = {.action = CR_ACTION_APPROVE};
+    struct cr_request ret = {.action = CR_ACTION_RETURN, .reason = "Look again."};
+    struct cr_request concur = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR};
+    if (state == CR_STATE_FLAGGED)
+        return;
+    act_ok(path, "asmith", "1", claim);
+    if (state == CR_STATE_IN_REVIEW)
+        return;
+    act_ok(path, "asmith", "1", decide);
+    if (state == CR_STATE_AWAITING_APPROVAL)
+        return;
+    if (state == CR_STATE_RETURNED) {
+        act_ok(path, "bjones", "1", ret);
+        return;
+    }
+    act_ok(path, "bjones", "1", approve);
+    if (state == CR_STATE_PANEL_REVIEW)
+        return;
+    act_ok(path, "mkhan", "1", concur); /* independent */
+    act_ok(path, "lpark", "1", concur); /* refer needs 2, one independent */
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM cases WHERE id = 1 AND state = 'closed'"),
+                     1);
+}
+
+static void
+copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+    chmod(to, 0600);
+    char wal[200];
+    snprintf(wal, sizeof wal, "%s-wal", to);
+    unlink(wal);
+    snprintf(wal, sizeof wal, "%s-shm", to);
+    unlink(wal);
+}
+
+/* The roles as actors: each holds exactly one role. */
+static const struct {
+    const char *login;
+    const char *role;
+} actors[] = {
+    {"asmith", "reviewer"}, /* the case's reviewer once claimed */
+    {"bjones", "supervisor"},
+    {"cadmin", "admin"},
+    {"mkhan", "panel"},
+};
+
+/*
+ * What each (state, action, actor) must give: 'o' done, 'r' refused for the
+ * role, 's' refused for the state, 'c' refused: closed.  Actors in the order
+ * above; actions in enum order: claim release assign decide approve return
+ * vote note.
+ */
+static const char *const expect[CR_STATE_COUNT][CR_ACTION_COUNT] = {
+    /*                   claim   release assign  decide  approve return  vote    note */
+    [CR_STATE_FLAGGED] = {"orrr", "ssrr", "rorr", "srrr", "rsrr", "rsrr", "rrrs", "oooo"},
+    [CR_STATE_IN_REVIEW] = {"srrr", "oorr", "rorr", "orrr", "rsrr", "rsrr", "rrrs", "oooo"},
+    [CR_STATE_AWAITING_APPROVAL] = {"srrr", "ssrr", "rsrr", "srrr", "rorr", "rorr", "rrrs",
+                                    "oooo"},
+    [CR_STATE_PANEL_REVIEW] = {"srrr", "ssrr", "rsrr", "srrr", "rsrr", "rsrr", "rrro", "oooo"},
+    [CR_STATE_RETURNED] = {"srrr", "ssrr", "rorr", "orrr", "rsrr", "rsrr", "rrrs", "oooo"},
+    [CR_STATE_CLOSED] = {"cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc"},
+};
+
+/* The actions each actor may take in each state, for the "You may:" part. */
+static const char *const may[CR_STATE_COUNT][4] = {
+    [CR_STATE_FLAGGED] = {"claim, note", "assign, note", "note", "note"},
+    [CR_STATE_IN_REVIEW] = {"release, decide, note", "release, assign, note", "note", "note"},
+    [CR_STATE_AWAITING_APPROVAL] = {"note", "approve, return, note", "note", "note"},
+    [CR_STATE_PANEL_REVIEW] = {"note", "note", "note", "vote, note"},
+    [CR_STATE_RETURNED] = {"decide, note", "assign, note", "note", "note"},
+    [CR_STATE_CLOSED] = {"", "", "", ""},
+};
+
+/* Who may take each action, and from which states, as the messages name them. */
+static const char *const need_role[CR_ACTION_COUNT] = {
+    "reviewer", "reviewer or supervisor", "supervisor", "reviewer",
+    "supervisor", "supervisor", "panel", NULL,
+};
+static const char *const need_state[CR_ACTION_COUNT] = {
+    "flagged", "in_review", "flagged, in_review, or returned", "in_review or returned",
+    "awaiting_approval", "awaiting_approval", "panel_review", NULL,
+};
+
+static void
+test_every_state_action_role(void **state)
+{
+    (void)state;
+    for (int s = 0; s < CR_STATE_COUNT; s++) {
+        make_template(template_path);
+        reach(template_path, s);
+        for (int a = 0; a < CR_ACTION_COUNT; a++) {
+            for (size_t who = 0; who < 4; who++) {
+                copy_file(template_path, work_path);
+                char want[1024];
+                char code = expect[s][a][who];
+                const char *login = actors[who].login;
+                if (code == 'r')
+                    snprintf(want, sizeof want, "%s needs the %s role; you (%s) are %s. You may: %s",
+                             cr_action_name(a), need_role[a], login, actors[who].role,
+                             may[s][who]);
+                else if (code == 's')
+                    snprintf(want, sizeof want, "%s needs a case that is %s; case 1 is %s. You may: %s",
+                             cr_action_name(a), need_state[a], cr_state_name(s), may[s][who]);
+                else if (code == 'c')
+                    snprintf(want, sizeof want,
+                             "case 1 is closed, and nothing changes a closed case. There is "
+                             "nothing you may do on case 1 now");
+                if (code == 'o')
+                    act_ok(work_path, login, "1", valid_request(a));
+                else
+                    act_refused(work_path, login, "1", valid_request(a), want);
+            }
+        }
+    }
+}
+
+/* Each allowed action moves the case where the table says and audits it. */
+static void
+test_transitions(void **state)
+{
+    (void)state;
+    make_template(work_path);
+    char msg[1024];
+    struct cr_request claim = {.action = CR_ACTION_CLAIM};
+    act_ok(work_path, "asmith", "1", claim);
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                        "'in_review' AND assignee = 'asmith' AND version = 2"),
+                     1);
+    struct cr_request release = {.action = CR_ACTION_RELEASE};
+    act_ok(work_path, "asmith", "1", release);
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                        "'flagged' AND assignee IS NULL"),
+                     1);
+    struct cr_request assign = {.action = CR_ACTION_ASSIGN, .target = "ejones"};
+    act_ok(work_path, "bjones", "1", assign);
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                        "'in_review' AND assignee = 'ejones'"),
+                     1);
+    /* Only the assigned reviewer decides. */
+    act_refused(work_path, "asmith", "1", RATIONALE(CR_ACTION_DECIDE),
+                "decide is for the case's assigned reviewer (ejones). You may: note");
+    /* The checks on what a decision needs. */
+    struct cr_request d = {.action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_NFA, .rationale = " \n"};
+    act_refused(work_path, "ejones", "1", d,
+                "decide needs a rationale: the information considered, the assessment of threat "
+                "and risk, the powers and policy, the options considered and the reasons for the "
+                "option chosen. You may: release, decide, note");
+    d.rationale = "Because.";
+    d.vetting_review = 1;
+    act_refused(work_path, "ejones", "1", d,
+                "a vetting review goes only with the outcome refer, not nfa. You may: release, "
+                "decide, note");
+    d.vetting_review = 0;
+    act_ok(work_path, "ejones", "1", d);
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM decisions WHERE case_id = 1 AND "
+                                        "round = 1 AND outcome = 'nfa' AND reviewer = 'ejones'"),
+                     1);
+    /* A return needs a reason, and sends the case back with it as a note. */
+    struct cr_request ret = {.action = CR_ACTION_RETURN, .reason = ""};
+    act_refused(work_path, "bjones", "1", ret,
+                "return needs a reason for the reviewer. You may: approve, return, note");
+    ret.reason = "Say more about the 2019 report.";
+    act_ok(work_path, "bjones", "1", ret);
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM notes WHERE case_id = 1 AND kind = "
+                                        "'return' AND body = 'Say more about the 2019 report.'"),
+                     1);
+    /* Notes: text needed; they do not change the version. */
+    int64_t v = sql_int(work_path, "SELECT version FROM cases WHERE id = 1");
+    struct cr_request note = {.action = CR_ACTION_NOTE, .text = "  "};
+    act_refused(work_path, "cadmin", "1", note, "a note needs text. You may: note");
+    note.text = "Checked with vetting.";
+    act_ok(work_path, "cadmin", "1", note);
+    assert_int_equal(sql_int(work_path, "SELECT version FROM cases WHERE id = 1"), v);
+    /* Every change is an audit event. */
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM audit_events WHERE case_id = 1"), 6);
+    (void)msg;
+}
+
+/* The same person never decides and approves, nor decides, approves and votes. */
+static void
+test_separation_of_duties(void **state)
+{
+    (void)state;
+    make_template(work_path);
+    /* fkaur holds reviewer and supervisor. */
+    act_ok(work_path, "fkaur", "1", (struct cr_request){.action = CR_ACTION_CLAIM});
+    act_ok(work_path, "fkaur", "1", RATIONALE(CR_ACTION_DECIDE));
+    act_refused(work_path, "fkaur", "1", (struct cr_request){.action = CR_ACTION_APPROVE},
+                "you (fkaur) decided case 1, so you cannot approve it (separation of duties); "
+                "another supervisor must. You may: note");
+    act_refused(work_path, "fkaur", "1",
+                (struct cr_request){.action = CR_ACTION_RETURN, .reason = "x"},
+                "you (fkaur) decided case 1, so you cannot return it (separation of duties); "
+                "another supervisor must. You may: note");
+    act_ok(work_path, "bjones", "1", (struct cr_request){.action = CR_ACTION_APPROVE});
+    /* One vote per member per decision. */
+    struct cr_request concur = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR};
+    act_ok(work_path, "rdoe", "1", concur);
+    act_refused(work_path, "rdoe", "1", concur,
+                "you (rdoe) have already voted on this decision (concur); one vote per member "
+                "per decision. You may: note");
+}
+
+/* A panel member who also reviews or supervises may not vote on a case they decided or approved. */
+static void
+test_panel_member_who_decided(void **state)
+{
+    (void)state;
+    /* A roster where a panel member is also reviewer and supervisor. */
+    char path[200];
+    snprintf(path, sizeof path, "%s/dual.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fputs("users:\n"
+          "  - { login: rev, roles: [reviewer] }\n"
+          "  - { login: sup, roles: [supervisor] }\n"
+          "  - { login: dual, roles: [reviewer, supervisor] }\n"
+          "  - { login: cadmin, roles: [admin] }\n"
+          "panel:\n"
+          "  members:\n"
+          "    - { login: dual, kind: police }\n"
+          "    - { login: ind1, kind: independent }\n"
+          "    - { login: ind2, kind: independent }\n"
+          "    - { login: leg, kind: legal }\n"
+          "  sign_off: { concur: 2, dissent: 1, blind: true }\n",
+          f);
+    fclose(f);
+    struct cr_config *saved = cfg;
+    cr_diags *d = NULL;
+    assert_int_equal(cr_config_load(path, &cfg, &d), CR_OK);
+    cr_diags_free(d);
+    make_template(work_path);
+    act_ok(work_path, "dual", "1", (struct cr_request){.action = CR_ACTION_CLAIM});
+    act_ok(work_path, "dual", "1", RATIONALE(CR_ACTION_DECIDE));
+    act_ok(work_path, "sup", "1", (struct cr_request){.action = CR_ACTION_APPROVE});
+    act_refused(work_path, "dual", "1",
+                (struct cr_request){.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR},
+                "you (dual) decided case 1, so you cannot vote on it (separation of duties). "
+                "You may: note");
+    /* And the approver, on another case. */
+    act_ok(work_path, "rev", "2", (struct cr_request){.action = CR_ACTION_CLAIM});
+    act_ok(work_path, "rev", "2", RATIONALE(CR_ACTION_DECIDE));
+    act_ok(work_path, "dual", "2", (struct cr_request){.action = CR_ACTION_APPROVE});
+    act_refused(work_path, "dual", "2",
+                (struct cr_request){.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR},
+                "you (dual) approved this decision, so you cannot vote on it (separation of "
+                "duties). You may: note");
+    cr_config_free(cfg);
+    cfg = saved;
+}
+
+/* conflicts.same_unit: asmith is in East Area BCU, as is the subject of case 2. */
+static void
+test_same_unit_conflict(void **state)
+{
+    (void)state;
+    make_template(work_path);
+    act_refused(work_path, "asmith", "2", (struct cr_request){.action = CR_ACTION_CLAIM},
+                "you (asmith) are in the subject's unit (East Area BCU), and with "
+                "conflicts.same_unit nobody acts on a case from their own unit. There is "
+                "nothing you may do on case 2 now");
+    act_refused(work_path, "bjones", "2",
+                (struct cr_request){.action = CR_ACTION_ASSIGN, .target = "asmith"},
+                "asmith is in the subject's unit (East Area BCU), and with conflicts.same_unit "
+                "they cannot review this case. You may: assign, note");
+    cr_db *db = open_as(work_path, "asmith");
+    struct cr_case c;
+    assert_int_equal(cr_case_view(db, "2", &c), CR_REFUSED);
+    assert_string_equal(cr_db_errmsg(db),
+                        "you (asmith) are in the subject's unit (East Area BCU), and with "
+                        "conflicts.same_unit nobody sees a case from their own unit");
+    cr_db_close(db);
+    /* Nothing was recorded for the refused view. */
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM audit_events WHERE case_id = 2"), 0);
+}
+
+/* Blind voting: no vote of the current decision is visible to a member who may still vote. */
+static void
+test_blind_voting(void **state)
+{
+    (void)state;
+    make_template(work_path);
+    reach(work_path, CR_STATE_PANEL_REVIEW);
+    act_ok(work_path, "rdoe", "1",
+           (struct cr_request){.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR});
+    cr_db *db = open_as(work_path, "mkhan");
+    struct cr_case c;
+    assert_int_equal(cr_case_view(db, "1", &c), CR_OK);
+    assert_int_equal(c.n_votes, 0);
+    assert_int_equal(c.votes_hidden, 1);
+    cr_case_free(&c);
+    struct cr_history h;
+    assert_int_equal(cr_history_get(db, "1", &h), CR_OK);
+    bool saw_vote = false;
+    for (size_t i = 0; i < h.n; i++) {
+        if (strcmp(h.events[i].action, "vote") == 0) {
+            saw_vote = true;
+            assert_string_equal(h.events[i].details, "{\"vote\": \"hidden\"}");
+            assert_string_equal(h.events[i].actor, "(a panel member)");
+        }
+    }
+    assert_true(saw_vote);
+    cr_history_free(&h);
+    cr_db_close(db);
+    /* The supervisor sees the vote; so does the member once they have voted. */
+    db = open_as(work_path, "bjones");
+    assert_int_equal(cr_case_view(db, "1", &c), CR_OK);
+    assert_int_equal(c.n_votes, 1);
+    assert_string_equal(c.votes[0].member, "rdoe");
+    cr_case_free(&c);
+    cr_db_close(db);
+    act_ok(work_path, "tnash", "1",
+           (struct cr_request){.action = CR_ACTION_VOTE, .vote = CR_VOTE_RECUSE, .reason = "Knows him."});
+    db = open_as(work_path, "tnash");
+    assert_int_equal(cr_case_view(db, "1", &c), CR_OK);
+    assert_int_equal(c.n_votes, 2);
+    assert_int_equal(c.votes_hidden, 0);
+    cr_case_free(&c);
+    cr_db_close(db);
+}
+
+/* Quorum with require_kinds: two concurrences without an independent member do not close. */
+static void
+test_quorum_and_kinds(void **state)
+{
+    (void)state;
+    make_template(work_path);
+    reach(work_path, CR_STATE_PANEL_REVIEW);
+    struct cr_request concur = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR};
+    act_ok(work_path, "lpark", "1", concur); /* legal */
+    act_ok(work_path, "rdoe", "1", concur);  /* police: 2 concur, no independent */
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                        "'panel_review'"),
+                     1);
+    act_ok(work_path, "mkhan", "1", concur); /* independent */
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                        "'closed'"),
+                     1);
+}
+
+/* Recusals that leave the quorum out of reach mark the case, rather than leave it waiting. */
+static void
+test_quorum_unreachable(void **state)
+{
+    (void)state;
+    make_template(work_path);
+    reach(work_path, CR_STATE_PANEL_REVIEW);
+    struct cr_request recuse = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_RECUSE, .reason = "Conflict."};
+    act_ok(work_path, "mkhan", "1", recuse);
+    assert_int_equal(sql_int(work_path, "SELECT quorum_blocked FROM cases WHERE id = 1"), 0);
+    act_ok(work_path, "tnash", "1", recuse); /* no independent member left */
+    assert_int_equal(sql_int(work_path, "SELECT quorum_blocked FROM cases WHERE id = 1"), 1);
+    /* It waits for supervisors and the admin. */
+    cr_db *db = open_as(work_path, "cadmin");
+    struct cr_page page = {0};
+    assert_int_equal(cr_list_mine_page(db, 0, 10, &page), CR_OK);
+    assert_int_equal(page.n, 1);
+    assert_int_equal(page.rows[0].id, 1);
+    assert_int_equal(page.rows[0].quorum_blocked, 1);
+    cr_page_free(&page);
+    cr_db_close(db);
+}
+
+/* Dissent returns the case with the reasons; the next decision starts a new round. */
+static void
+test_dissent_and_stale_votes(void **state)
+{
+    (void)state;
+    make_template(work_path);
+    reach(work_path, CR_STATE_PANEL_REVIEW);
+    struct cr_request concur = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR};
+    act_ok(work_path, "mkhan", "1", concur);
+    act_ok(work_path, "lpark", "1",
+           (struct cr_request){.action = CR_ACTION_VOTE, .vote = CR_VOTE_DISSENT,
+                               .reason = "The 2019 report was not weighed."});
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                        "'returned'"),
+                     1);
+    assert_int_equal(sql_int(work_path,
+                             "SELECT count(*) FROM notes WHERE case_id = 1 AND kind = 'dissent' "
+                             "AND body = 'The panel returned decision 1:\n- lpark (legal): The "
+                             "2019 report was not weighed.'"),
+                     1);
+    /* A new decision: earlier votes and approvals are stale and count for nothing. */
+    act_ok(work_path, "asmith", "1", RATIONALE(CR_ACTION_DECIDE));
+    act_ok(work_path, "bjones", "1", (struct cr_request){.action = CR_ACTION_APPROVE});
+    /* mkhan concurred on decision 1 and may vote again on decision 2. */
+    act_ok(work_path, "mkhan", "1", concur);
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                        "'panel_review' AND round = 2"),
+                     1);
+    act_ok(work_path, "rdoe", "1", concur);
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                        "'closed'"),
+                     1);
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM votes WHERE case_id = 1"), 4);
+}
+
+/* Per-outcome overrides: nfa needs 3; reassess skips the panel. */
+static void
+test_outcome_overrides(void **state)
+{
+    (void)state;
+    make_template(work_path);
+    act_ok(work_path, "asmith", "1", (struct cr_request){.action = CR_ACTION_CLAIM});
+    act_ok(work_path, "asmith", "1",
+           (struct cr_request){.action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_REASSESS,
+                               .rationale = "Reassess."});
+    act_ok(work_path, "bjones", "1", (struct cr_request){.action = CR_ACTION_APPROVE});
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                        "'closed'"),
+                     1);
+    act_ok(work_path, "ejones", "2", (struct cr_request){.action = CR_ACTION_CLAIM});
+    act_ok(work_path, "ejones", "2",
+           (struct cr_request){.action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_NFA,
+                               .rationale = "No further action."});
+    act_ok(work_path, "bjones", "2", (struct cr_request){.action = CR_ACTION_APPROVE});
+    struct cr_request concur = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR};
+    act_ok(work_path, "mkhan", "2", concur);
+    act_ok(work_path, "lpark", "2", concur);
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 2 AND state = "
+                                        "'panel_review'"),
+                     1);
+    act_ok(work_path, "rdoe", "2", concur);
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 2 AND state = "
+                                        "'closed'"),
+                     1);
+}
+
+/* A stale version is refused with who changed the case and when. */
+static void
+test_versions(void **state)
+{
+    (void)state;
+    make_template(work_path);
+    act_ok(work_path, "asmith", "1", (struct cr_request){.action = CR_ACTION_CLAIM, .expect_version = 1});
+    act_refused(work_path, "bjones", "1",
+                (struct cr_request){.action = CR_ACTION_ASSIGN, .target = "ejones", .expect_version = 1},
+                "case 1 was changed by asmith at 2026-01-01T00:00:00Z (it is now version 2; you "
+                "saw version 1); look at it again before you act");
+}
+
+static int
+setup(void **state)
+{
+    (void)state;
+    strcpy(dir, "/tmp/cr-workflow-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(template_path, sizeof template_path, "%s/template.db", dir);
+    snprintf(work_path, sizeof work_path, "%s/work.db", dir);
+    cr_diags *d = NULL;
+    if (cr_config_load(FIXTURES "/config/good.yaml", &cfg, &d) != CR_OK)
+        return -1;
+    cr_diags_free(d);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    cr_config_free(cfg);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Each test starts from a new work file. */
+static int
+fresh(void **state)
+{
+    (void)state;
+    remove_db(work_path);
+    return 0;
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_every_state_action_role, fresh),
+        cmocka_unit_test_setup(test_transitions, fresh),
+        cmocka_unit_test_setup(test_separation_of_duties, fresh),
+        cmocka_unit_test_setup(test_panel_member_who_decided, fresh),
+        cmocka_unit_test_setup(test_same_unit_conflict, fresh),
+        cmocka_unit_test_setup(test_blind_voting, fresh),
+        cmocka_unit_test_setup(test_quorum_and_kinds, fresh),
+        cmocka_unit_test_setup(test_quorum_unreachable, fresh),
+        cmocka_unit_test_setup(test_dissent_and_stale_votes, fresh),
+        cmocka_unit_test_setup(test_outcome_overrides, fresh),
+        cmocka_unit_test_setup(test_versions, fresh),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
