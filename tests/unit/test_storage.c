@@ -1,5 +1,6 @@
 /* Storage and import through the public API, on real database files. */
 #include "internal.h"
+#include "schema.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -371,6 +372,45 @@ test_case_keys(void **state)
     assert_string_equal(cr_db_errmsg(f->db), "no case 'nobody' (give a case number or a subject_ref)");
 }
 
+/* A database made by schema version 1 is brought up to date with its data. */
+static void
+test_migration_keeps_data(void **state)
+{
+    struct fixture *f = *state;
+    char path[160];
+    snprintf(path, sizeof path, "%s/v1.db", f->dir);
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, "PRAGMA application_id = 1129469489", NULL, NULL, NULL),
+                     SQLITE_OK);
+    for (size_t i = 0; i < cr_schema_count; i++)
+        if (cr_schema[i].version == 1)
+            assert_int_equal(sqlite3_exec(s, cr_schema[i].sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s,
+                                  "PRAGMA user_version = 1;"
+                                  "INSERT INTO imports(id, at, label) VALUES (1, 0, 'old.csv');"
+                                  "INSERT INTO subjects VALUES (1, 'S1', 'A', 'B', 'officer', "
+                                  "'PC', 'U', 'full', NULL, 1, 2);"
+                                  "INSERT INTO cases(id, subject_id, state_since, created_at, "
+                                  "n_allegations) VALUES (1, 1, 0, 0, 1);"
+                                  "INSERT INTO allegations VALUES (1, 'A1', 1, "
+                                  "'domestic_violence', '2019-01-01', 'pnd', 'x', 'kept', 1, 2);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    chmod(path, 0600);
+    cr_db *db;
+    assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
+    assert_int_equal(cr_db_schema_version(db), 2);
+    struct cr_case c;
+    assert_int_equal(cr_case_get(db, "S1", &c), CR_OK);
+    assert_int_equal(c.n_allegations, 1);
+    assert_string_equal(c.allegations[0].summary, "kept");
+    assert_int_equal(c.row.quorum_blocked, 0);
+    cr_case_free(&c);
+    cr_db_close(db);
+}
+
 int
 main(void)
 {
@@ -386,6 +426,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_case_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_keeps_data, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

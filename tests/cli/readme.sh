@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# README.md's first command (after install and build) and its worked example,
+# run as written, against the built binary: a new user can paste them.
+. "$(dirname "$0")/lib.sh"
+: "${SRC:?set SRC to the source tree}"
+unset CASEREVIEW_CONFIG CASEREVIEW_NOW
+readme=$SRC/README.md
+
+# The first ```sh block after a heading, with ./build/tui/casereview and data/ pointed here.
+block() {
+    awk -v h="$1" '$0 == h {on = 1; next} on && /^```sh/ {inb = 1; next} inb && /^```/ {exit} inb {print}' "$readme" |
+        sed -e "s#\./build/tui/casereview#$CASEREVIEW#g" -e "s# data/# $SRC/data/#g"
+}
+
+begin "the first command, after install and build"
+first=$(block "## Try it (Debian 12)")
+demo=${first#*meson compile -C build && }
+[ "$demo" != "$first" ] || fail "cannot find the demo part of: $first"
+bash -c "$demo" >"$T/out" 2>"$T/err"
+expect_eq "$?" 0 "exit status"
+expect_out_has "demo.csv: imported 1987 allegations: 1131 new cases"
+expect_out_has "$(printf '%-24s %9s' cases 1131)"
+expect_out_has "   501  flagged"
+
+begin "the worked example"
+block "## A worked example" >example.sh
+[ -s example.sh ] || fail "no worked example found"
+bash -e example.sh >"$T/out" 2>"$T/err"
+expect_eq "$?" 0 "exit status (stderr: $(cat "$T/err"))"
+expect_out_has "case 501: claim: flagged -> in_review (version 2)"
+expect_out_has "  1 vote withheld until you cast yours (blind voting)"
+expect_out_has "case 501: vote: panel_review -> closed (version 6)"
+expect_out_has "ok: 8 events"
+
+finish
