@@ -414,7 +414,8 @@ walk(struct loader *L, const struct ykey *k, const struct ynode *key, const stru
                 continue;
             }
             for (size_t j = 0; j < i; j += 2) {
-                if (strcmp(node->items[j]->value, dk->value) == 0) {
+                if (node->items[j]->kind == Y_SCALAR &&
+                    strcmp(node->items[j]->value, dk->value) == 0) {
                     problem(L, dk->line, dk->col, "%s: key '%s' appears twice", path, dk->value);
                     goto next;
                 }

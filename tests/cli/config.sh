@@ -56,6 +56,12 @@ refused no_supervisor.yaml \
     "no_supervisor.yaml:7:1: users: nobody has the supervisor role, so no decision could be approved"
 refused empty.yaml "empty.yaml:1:1: the file is empty (it needs at least 'users:')"
 
+# Found by the fuzzer: a key that is itself a sequence, before a repeated key.
+refused fuzz_nonscalar_key.yaml \
+    "fuzz_nonscalar_key.yaml:1:1: the file: missing required key 'users'" \
+    "fuzz_nonscalar_key.yaml:2:78: keys: a key must be a plain name" \
+    "fuzz_nonscalar_key.yaml:2:96: keys: key 'name' appears twice"
+
 begin "aliases are refused quickly, whatever they would expand to"
 refused aliases.yaml "aliases.yaml:2:8: aliases (*a) are not allowed in a casereview configuration"
 
