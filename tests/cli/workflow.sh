@@ -70,6 +70,22 @@ expect_out_has "  approved by fkaur at 2026-01-01T00:00:00Z"
 expect_out_has "The panel returned decision 2:"
 expect_out_has "  concur   tnash (independent) at 2026-01-01T00:00:00Z"
 
+begin "a per-outcome override: nfa needs three concurring votes, not two"
+cat >s3.csv <<'CSV'
+subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,allegation_date,source,original_outcome,summary
+S3,Umberfield,Kai,staff,Band C,Marine Policing Unit,restricted,A30,domestic_violence,2018-05-05,pnd,NFA,Third subject
+CSV
+cr --db w.db import s3.csv
+step ejones claim S3
+step ejones decide S3 --outcome nfa --rationale "No further action: the account was withdrawn and nothing followed."
+step bjones approve S3
+step mkhan vote S3 --concur
+step tnash vote S3 --concur
+# Two concurrences, both independent: enough under the default rules, not for nfa.
+expect_out "case 3: vote: still panel_review (version 6)"
+step lpark vote S3 --concur
+expect_out "case 3: vote: panel_review -> closed (version 7)"
+
 begin "panel: false closes on approval"
 step ejones claim S2
 step ejones decide S2 --outcome reassess --rationale "Reassess with the new record."
@@ -164,13 +180,13 @@ expect_rc 2
 expect_err "casereview: export: --reason TEXT and --recipient TEXT are required"
 cr --db w.db export --reason "Quarterly report" --recipient "Independent Office for Police Conduct"
 expect_rc 0
-expect_err "casereview: exported 2 cases for Independent Office for Police Conduct; recorded in the audit trail"
+expect_err "casereview: exported 3 cases for Independent Office for Police Conduct; recorded in the audit trail"
 expect_eq "$(head -1 "$T/out")" "case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,duty_status,categories,allegations,assignee,vetting_review,decided_by,decided_at,quorum_blocked" "header"
 expect_eq "$(grep -c '^1,closed,refer,' "$T/out")" 1 "the referred case"
-expect_eq "$(sql w.db "select details from audit_events where action = 'export'")" '{"reason": "Quarterly report", "recipient": "Independent Office for Police Conduct", "format": "csv", "rows": 2}' "the disclosure's record"
+expect_eq "$(sql w.db "select details from audit_events where action = 'export'")" '{"reason": "Quarterly report", "recipient": "Independent Office for Police Conduct", "format": "csv", "rows": 3}' "the disclosure's record"
 cr --db w.db export --reason "x" --recipient "y" --format json
 expect_rc 0
-expect_eq "$(grep -c '"case": ' "$T/out")" 2 "json rows"
+expect_eq "$(grep -c '"case": ' "$T/out")" 3 "json rows"
 
 begin "import, export and audit verify need the admin role"
 AS=bjones cr --db w.db import good.csv
