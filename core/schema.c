@@ -199,6 +199,37 @@ const struct cr_migration_step cr_schema[] = {
         "CHECK (quorum_blocked IN (0, 1));"},
     {2, "CREATE INDEX cases_blocked ON cases(quorum_blocked, sortkey) WHERE quorum_blocked = 1;"},
     {2, "INSERT INTO settings(key, value) VALUES ('audit_head', '0:' || hex(zeroblob(32)));"},
+
+    /*
+     * Version 3: the terminal interface.  Full-text search over allegations
+     * (reference, summary) and subjects (reference, names), kept by triggers;
+     * indexes for the dashboard's overdue counts and reviewers' outcome mix,
+     * and for the queue sorted by age within a state or an outcome.
+     */
+    {3, "CREATE VIRTUAL TABLE allegation_search USING fts5(ref, summary, "
+        "content='allegations', content_rowid='id', tokenize='unicode61 remove_diacritics 2');"},
+    {3, "CREATE VIRTUAL TABLE subject_search USING fts5(ref, surname, forenames, "
+        "content='subjects', content_rowid='id', tokenize='unicode61 remove_diacritics 2');"},
+    {3, "CREATE TRIGGER allegations_search_insert AFTER INSERT ON allegations BEGIN"
+        "  INSERT INTO allegation_search(rowid, ref, summary) VALUES (new.id, new.ref, new.summary);"
+        "END;"
+        "CREATE TRIGGER subjects_search_insert AFTER INSERT ON subjects BEGIN"
+        "  INSERT INTO subject_search(rowid, ref, surname, forenames)"
+        "    VALUES (new.id, new.ref, new.surname, new.forenames);"
+        "END;"
+        "CREATE TRIGGER subjects_search_update AFTER UPDATE OF ref, surname, forenames ON subjects BEGIN"
+        "  INSERT INTO subject_search(subject_search, rowid, ref, surname, forenames)"
+        "    VALUES ('delete', old.id, old.ref, old.surname, old.forenames);"
+        "  INSERT INTO subject_search(rowid, ref, surname, forenames)"
+        "    VALUES (new.id, new.ref, new.surname, new.forenames);"
+        "END;"},
+    {3, "INSERT INTO allegation_search(allegation_search) VALUES ('rebuild');"
+        "INSERT INTO subject_search(subject_search) VALUES ('rebuild');"},
+    {3, "CREATE INDEX cases_state_since ON cases(state, state_since);"
+        "CREATE INDEX cases_state ON cases(state);"
+        "CREATE INDEX cases_outcome ON cases(outcome);"
+        "CREATE INDEX cases_categories_queue ON cases(categories, sortkey);"
+        "CREATE INDEX cases_decided_by ON cases(decided_by, outcome) WHERE decided_by IS NOT NULL;"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

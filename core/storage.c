@@ -29,6 +29,7 @@ struct cr_db {
     const struct cr_config *cfg;   /* the rules in force, and who acts */
     const struct cr_person *user;
     char *import_label; /* the file of the running import, for its audit event */
+    const char *search; /* the FTS5 query of the page being read, bound as ?5 */
     struct {
         char *sql;
         sqlite3_stmt *stmt;
@@ -954,6 +955,8 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
     if (p3)
         sqlite3_bind_text(s, 3, p3, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, (int64_t)limit + 1);
+    if (db->search)
+        sqlite3_bind_text(s, 5, db->search, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (page->n == limit) {
@@ -978,28 +981,102 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
     return st;
 }
 
+/*
+ * The words a user typed as an FTS5 query: each word quoted (so that no
+ * character is FTS5 syntax), all required, the last as a prefix.
+ */
+static int
+search_query(const char *text, struct cr_buf *q)
+{
+    const char *p = text;
+    bool any = false;
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        const char *start = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if (any)
+            cr_buf_addc(q, ' ');
+        cr_buf_addc(q, '"');
+        for (const char *c = start; c < p; c++) {
+            if (*c == '"')
+                cr_buf_addc(q, '"');
+            cr_buf_addc(q, *c);
+        }
+        cr_buf_addc(q, '"');
+        any = true;
+    }
+    if (any)
+        cr_buf_addc(q, '*');
+    return any ? 0 : -1;
+}
+
+int64_t
+cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *row)
+{
+    bool by_id = filter && (filter->sort == CR_SORT_AGE || (filter->search && *filter->search));
+    return by_id ? row->id : row->sortkey;
+}
+
 enum cr_status
 cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t limit,
              struct cr_page *page)
 {
+    static const struct cr_filter all = CR_FILTER_ALL;
+    if (!filter)
+        filter = &all;
+    bool searching = filter->search && *filter->search;
+    const char *key = filter->sort == CR_SORT_AGE || searching ? "c.id" : "c.sortkey";
+    struct cr_buf q = {0};
+    if (searching && search_query(filter->search, &q) < 0) {
+        cr_buf_free(&q);
+        searching = false;
+    }
     /* One statement per filter shape, so that each uses its index. */
     struct cr_buf sql = {0};
-    cr_buf_addf(&sql, "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = "
-                      "c.subject_id WHERE c.sortkey > ?1");
-    if (filter && filter->state >= 0)
+    cr_buf_addf(&sql,
+                "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = "
+                "c.subject_id WHERE %s > ?1",
+                key);
+    if (filter->state >= 0)
         cr_buf_addf(&sql, " AND c.state = ?2");
-    if (filter && filter->outcome >= 0)
+    if (filter->outcome >= 0)
         cr_buf_addf(&sql, filter->outcome == CR_OUTCOME_COUNT ? " AND c.outcome IS NULL"
                                                                : " AND c.outcome = ?3");
-    cr_buf_addf(&sql, " ORDER BY c.sortkey LIMIT ?4");
-    if (!sql.p)
+    if (filter->category >= 0 && filter->category < CR_CATEGORY_COUNT)
+        cr_buf_addf(&sql, " AND c.categories IN (%u, %u)", 1u << filter->category,
+                    CR_CATMASK_DV | CR_CATMASK_SO);
+    if (searching)
+        cr_buf_addf(&sql,
+                    " AND c.id IN (SELECT a.case_id FROM allegations a WHERE a.id IN "
+                    "(SELECT rowid FROM allegation_search WHERE allegation_search MATCH ?5) "
+                    "UNION SELECT c2.id FROM cases c2 WHERE c2.subject_id IN "
+                    "(SELECT rowid FROM subject_search WHERE subject_search MATCH ?5))");
+    cr_buf_addf(&sql, " ORDER BY %s LIMIT ?4", key);
+    if (!sql.p) {
+        cr_buf_free(&q);
         return cr_fail(db, CR_NOMEM, "out of memory");
-    const char *state = filter && filter->state >= 0 ? cr_state_name(filter->state) : NULL;
-    const char *outcome = filter && filter->outcome >= 0 && filter->outcome < CR_OUTCOME_COUNT
+    }
+    const char *state = filter->state >= 0 ? cr_state_name(filter->state) : NULL;
+    const char *outcome = filter->outcome >= 0 && filter->outcome < CR_OUTCOME_COUNT
                               ? cr_outcome_name(filter->outcome)
                               : NULL;
+    db->search = searching ? q.p : NULL;
     enum cr_status st = page_query(db, sql.p, after, state, outcome, limit, page);
+    db->search = NULL;
     cr_buf_free(&sql);
+    cr_buf_free(&q);
+    return st;
+}
+
+enum cr_status
+cr_db_data_version(cr_db *db, int64_t *version)
+{
+    enum cr_status st = CR_OK;
+    *version = query_int(db, "PRAGMA data_version", &st);
     return st;
 }
 
@@ -1861,7 +1938,7 @@ st_export(cr_db *db, const char *details_prefix,
                  : cr_fail(db, CR_NOMEM, "out of memory");
     }
     cr_buf_free(&d);
-    struct cr_filter all = {-1, -1};
+    struct cr_filter all = CR_FILTER_ALL;
     struct cr_page page = {0};
     int64_t after = 0, n = 0;
     while (st == CR_OK) {
@@ -1933,4 +2010,128 @@ cr_stats_get(cr_db *db, struct cr_stats *out)
     }
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "stats");
+}
+
+/* The dashboard */
+
+struct dash_priv {
+    struct strlist *strings;
+};
+
+enum cr_status
+cr_dashboard_get(cr_db *db, struct cr_dashboard *out)
+{
+    memset(out, 0, sizeof *out);
+    const struct cr_config *cfg = db->cfg;
+    enum cr_status st = cr_stats_get(db, &out->stats);
+    if (st != CR_OK)
+        return st;
+    struct strlist *l = calloc(1, sizeof *l);
+    if (!l)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    out->priv = l;
+    int64_t now = cr_db_now(db);
+
+    /* Overdue: in a state longer than its service level allows. */
+    static const int sla_of[CR_STATE_COUNT] = {
+        [CR_STATE_FLAGGED] = CR_SLA_REVIEW,   [CR_STATE_IN_REVIEW] = CR_SLA_REVIEW,
+        [CR_STATE_RETURNED] = CR_SLA_REVIEW,  [CR_STATE_AWAITING_APPROVAL] = CR_SLA_APPROVAL,
+        [CR_STATE_PANEL_REVIEW] = CR_SLA_PANEL, [CR_STATE_CLOSED] = -1,
+    };
+    sqlite3_stmt *s = prepare(db, "SELECT count(*) FROM cases WHERE state = ?1 AND state_since < ?2",
+                              &st);
+    if (!s)
+        return st;
+    for (int state = 0; state < CR_STATE_COUNT; state++) {
+        if (sla_of[state] < 0)
+            continue;
+        int days = cfg ? cfg->sla_days[sla_of[state]] : 10;
+        sqlite3_bind_text(s, 1, cr_state_name(state), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, now - (int64_t)days * 86400);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            out->overdue[state] = sqlite3_column_int64(s, 0);
+        sqlite3_reset(s);
+    }
+
+    /* First decisions a week, the current week last. */
+    int64_t week = 7 * 86400;
+    out->week_start = now - (now % week) - (CR_DASHBOARD_WEEKS - 1) * week;
+    s = prepare(db,
+                "SELECT (decided_at - ?1) / 604800, count(*) FROM decisions "
+                "WHERE round = 1 AND decided_at >= ?1 GROUP BY 1",
+                &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, out->week_start);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t w = sqlite3_column_int64(s, 0);
+        if (w >= 0 && w < CR_DASHBOARD_WEEKS)
+            out->decisions_per_week[w] = sqlite3_column_int64(s, 1);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return cr_fail_sql(db, rc, "dashboard");
+    int64_t recent = 0;
+    for (int w = CR_DASHBOARD_WEEKS - 4; w < CR_DASHBOARD_WEEKS; w++)
+        recent += out->decisions_per_week[w];
+    out->rate = recent / 4.0;
+    out->undecided = out->stats.by_outcome[CR_OUTCOME_COUNT];
+    if (out->rate > 0)
+        out->backlog_clears = now + (int64_t)((double)out->undecided / out->rate * (double)week);
+
+    /* Each reviewer's outcome mix, and how often the panel dissented from them. */
+    s = prepare(db,
+                "SELECT decided_by, outcome, count(*) FROM cases WHERE decided_by IS NOT NULL "
+                "GROUP BY decided_by, outcome ORDER BY decided_by",
+                &st);
+    if (!s)
+        return st;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *login = (const char *)sqlite3_column_text(s, 0);
+        if (!out->n_reviewers || strcmp(out->reviewers[out->n_reviewers - 1].login, login) != 0) {
+            struct cr_reviewer_mix *m =
+                grow((void **)&out->reviewers, &out->n_reviewers, sizeof *m);
+            if (!m) {
+                l->nomem = true;
+                break;
+            }
+            memset(m, 0, sizeof *m);
+            m->login = keep_text(l, (const unsigned char *)login);
+        }
+        struct cr_reviewer_mix *m = &out->reviewers[out->n_reviewers - 1];
+        int o = cr_outcome_parse((const char *)sqlite3_column_text(s, 1));
+        if (o >= 0)
+            m->by_outcome[o] += sqlite3_column_int64(s, 2);
+        m->decided += sqlite3_column_int64(s, 2);
+    }
+    sqlite3_reset(s);
+    if (l->nomem)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    s = prepare(db,
+                "SELECT d.reviewer, count(*), sum(v.vote = 'dissent') FROM votes v "
+                "JOIN decisions d ON d.case_id = v.case_id AND d.round = v.round "
+                "WHERE v.vote <> 'recuse' GROUP BY d.reviewer",
+                &st);
+    if (!s)
+        return st;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *login = (const char *)sqlite3_column_text(s, 0);
+        for (size_t i = 0; i < out->n_reviewers; i++) {
+            if (strcmp(out->reviewers[i].login, login) == 0) {
+                out->reviewers[i].panel_votes = sqlite3_column_int64(s, 1);
+                out->reviewers[i].panel_dissents = sqlite3_column_int64(s, 2);
+            }
+        }
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "dashboard");
+}
+
+void
+cr_dashboard_free(struct cr_dashboard *d)
+{
+    strlist_free(d->priv);
+    free(d->reviewers);
+    memset(d, 0, sizeof *d);
 }

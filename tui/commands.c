@@ -462,13 +462,16 @@ static const struct cli_option list_options[] = {
     {"mine", NULL, "only what waits for me in my roles"},
     {"format", "F", "table (default), csv or json"},
     {"limit", "N", "at most N cases"},
+    {"category", "C", "only cases with an allegation of C (domestic_violence, sexual_offence)"},
+    {"sort", "S", "priority (default: riskiest first) or age (oldest first)"},
+    {"search", "TEXT", "only cases whose subject, references or summaries hold every word"},
     {NULL, NULL, NULL},
 };
 
 static int
 cmd_list(struct cli *cli, const struct cli_args *a)
 {
-    struct cr_filter filter = {-1, -1};
+    struct cr_filter filter = CR_FILTER_ALL;
     struct row_printer p = {0};
     long long limit = INT64_MAX;
     bool mine = a->values[2] != NULL;
@@ -483,8 +486,17 @@ cmd_list(struct cli *cli, const struct cli_args *a)
                                   cr_outcome_name, "none", &filter.outcome)) != EXIT_DONE)
             return rc;
     }
-    if (mine && (a->values[0] || a->values[1]))
-        return cli_error(EXIT_USAGE, "list: --mine goes alone, without --state or --outcome");
+    if (a->values[5] && (rc = parse_enum("list", "category", a->values[5], cr_category_parse,
+                                         cr_category_name, NULL, &filter.category)) != EXIT_DONE)
+        return rc;
+    if (a->values[6] && strcmp(a->values[6], "age") == 0)
+        filter.sort = CR_SORT_AGE;
+    else if (a->values[6] && strcmp(a->values[6], "priority") != 0)
+        return cli_error(EXIT_USAGE, "list: --sort must be one of priority, age, not '%s'",
+                         a->values[6]);
+    filter.search = a->values[7];
+    if (mine && (a->values[0] || a->values[1] || a->values[5] || a->values[6] || a->values[7]))
+        return cli_error(EXIT_USAGE, "list: --mine goes alone, without other filters");
     if ((rc = parse_format("list", a->values[3], true, &p.fmt)) != EXIT_DONE)
         return rc;
     if (a->values[4] &&
@@ -507,7 +519,8 @@ cmd_list(struct cli *cli, const struct cli_args *a)
         for (size_t i = 0; i < page.n; i++)
             rows_one(&p, &page.rows[i]);
         if (page.n)
-            after = page.rows[page.n - 1].sortkey;
+            after = mine ? page.rows[page.n - 1].sortkey
+                         : cr_row_cursor(&filter, &page.rows[page.n - 1]);
     } while (page.more && p.shown < limit);
     cr_page_free(&page);
     rows_end(&p);

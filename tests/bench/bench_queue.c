@@ -47,7 +47,7 @@ main(int argc, char **argv)
     printf("stats (%lld cases):   %8.3f ms\n", (long long)s.cases, now_ms() - t0);
 
     /* Walk the whole queue a page at a time, timing pages at chosen depths. */
-    struct cr_filter all = {-1, -1};
+    struct cr_filter all = CR_FILTER_ALL;
     struct cr_page page = {0};
     int64_t after = 0, seen = 0, mark = 0;
     const int64_t marks[] = {0, 1000, 100000, 500000, 900000, -1};
@@ -73,7 +73,7 @@ main(int argc, char **argv)
     printf("whole queue (%lld rows):  %8.0f ms, slowest page %.3f ms\n", (long long)seen,
            now_ms() - walk, worst);
 
-    struct cr_filter flagged = {CR_STATE_FLAGGED, -1};
+    struct cr_filter flagged = {CR_STATE_FLAGGED, -1, -1, CR_SORT_PRIORITY, NULL};
     t0 = now_ms();
     cr_list_page(db, &flagged, 0, 50, &page);
     printf("first flagged page:       %8.3f ms\n", now_ms() - t0);

@@ -90,6 +90,22 @@ expect_eq "$(grep -c '"state": "flagged"' "$T/out")" 2 "json rows"
 cr --db t.db list --outcome refer --format csv
 expect_out "case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,duty_status,categories,allegations,assignee,vetting_review,decided_by,decided_at,quorum_blocked"
 
+begin "list by category, by age, and by search"
+cr --db t.db list --category sexual_offence --format csv
+expect_eq "$(($(wc -l <"$T/out") - 1))" "$(ref "select count(distinct subject_ref) from g where category = 'sexual_offence'")" "cases with a sexual offence"
+cr --db t.db list --sort age --format csv --limit 600
+expect_eq "$(tail -n +2 "$T/out" | cut -d, -f1 | head -600 | tr '\n' ' ')" "$(seq 1 600 | tr '\n' ' ')" "oldest first"
+cr --db t.db list --search Quillfeather --format csv
+expect_eq "$(($(wc -l <"$T/out") - 1))" "$(ref "select count(distinct subject_ref) from g where surname = 'Quillfeather'")" "cases found by surname"
+first_ref=$(ref "select allegation_ref from g limit 1 offset 100")
+cr --db t.db list --search "$first_ref" --format csv
+expect_eq "$(tail -n +2 "$T/out" | cut -d, -f6)" "$(ref "select subject_ref from g where allegation_ref = '$first_ref'")" "case found by allegation reference"
+cr --db t.db list --search 'train platform "quoted' --format csv
+expect_rc 0
+expect_eq "$(($(wc -l <"$T/out") - 1))" 0 "a quote in the words is only a character"
+cr --db t.db list --search 'train platform' --format csv
+expect_eq "$(($(wc -l <"$T/out") - 1))" "$(ref "select count(distinct subject_ref) from g where summary like '%train platform%'")" "cases found by words of a summary"
+
 begin "show by number and by subject_ref"
 first=$(sql t.db "select s.ref from cases c join subjects s on s.id = c.subject_id where c.id = 1")
 cr --db t.db show 1

@@ -135,7 +135,7 @@ test_open_and_schema(void **state)
 {
     struct fixture *f = *state;
     assert_true(cr_db_created(f->db));
-    assert_int_equal(cr_db_schema_version(f->db), 2);
+    assert_int_equal(cr_db_schema_version(f->db), 3);
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
@@ -313,7 +313,7 @@ test_paging(void **state)
                 i, duty[i % 3], i, 15 + i % 3);
     import_stream(f->db, gen);
 
-    struct cr_filter all = {-1, -1};
+    struct cr_filter all = CR_FILTER_ALL;
     struct cr_page page = {0};
     int64_t after = 0, prev_pri = INT64_MAX, prev_id = 0;
     size_t seen = 0, pages = 0;
@@ -336,11 +336,11 @@ test_paging(void **state)
     assert_int_equal(seen, 200);
     assert_int_equal(pages, 29);
 
-    struct cr_filter flagged = {CR_STATE_FLAGGED, CR_OUTCOME_COUNT};
+    struct cr_filter flagged = {CR_STATE_FLAGGED, CR_OUTCOME_COUNT, -1, CR_SORT_PRIORITY, NULL};
     assert_int_equal(cr_list_page(f->db, &flagged, 0, 500, &page), CR_OK);
     assert_int_equal(page.n, 200);
     assert_false(page.more);
-    struct cr_filter closed = {CR_STATE_CLOSED, -1};
+    struct cr_filter closed = {CR_STATE_CLOSED, -1, -1, CR_SORT_PRIORITY, NULL};
     assert_int_equal(cr_list_page(f->db, &closed, 0, 500, &page), CR_OK);
     assert_int_equal(page.n, 0);
     cr_page_free(&page);
@@ -401,7 +401,7 @@ test_migration_keeps_data(void **state)
     chmod(path, 0600);
     cr_db *db;
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 2);
+    assert_int_equal(cr_db_schema_version(db), 3);
     struct cr_case c;
     assert_int_equal(cr_case_get(db, "S1", &c), CR_OK);
     assert_int_equal(c.n_allegations, 1);

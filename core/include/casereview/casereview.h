@@ -349,14 +349,23 @@ enum cr_status cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned fl
                              struct cr_import_result *res, cr_diags **diags);
 
 /*
- * The queue.  Rows come a page at a time in priority order (riskiest first,
- * ties to the oldest case), with a keyset cursor: pass the last row's
- * sortkey as `after` to get the next page, 0 for the first.
+ * The queue.  Rows come a page at a time, with a keyset cursor: pass
+ * cr_row_cursor() of the last row as `after` for the next page, 0 for the
+ * first.  By priority: riskiest first, ties to the oldest case.  By age:
+ * oldest case first.  A search lists matching cases by case number.
  */
+enum cr_sort { CR_SORT_PRIORITY, CR_SORT_AGE };
+
 struct cr_filter {
-    int state;   /* enum cr_state, or -1 for any */
-    int outcome; /* enum cr_outcome, or -1 for any; CR_OUTCOME_COUNT: none yet */
+    int state;          /* enum cr_state, or -1 for any */
+    int outcome;        /* enum cr_outcome, or -1 for any; CR_OUTCOME_COUNT: none yet */
+    int category;       /* enum cr_category, or -1 for any */
+    int sort;           /* enum cr_sort */
+    const char *search; /* words to find in subjects, references and summaries, or NULL */
 };
+
+/* A filter that lets every case through, by priority. */
+#define CR_FILTER_ALL {-1, -1, -1, CR_SORT_PRIORITY, NULL}
 
 struct cr_case_row {
     int64_t id;
@@ -397,6 +406,16 @@ struct cr_page {
 enum cr_status cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after,
                             size_t limit, struct cr_page *page);
 void cr_page_free(struct cr_page *page);
+
+struct cr_case_row;
+/* The cursor value of a row under a filter (see cr_list_page). */
+int64_t cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *row);
+
+/*
+ * A number that changes whenever another connection commits to the
+ * database: poll it to refresh what is on screen.
+ */
+enum cr_status cr_db_data_version(cr_db *db, int64_t *version);
 
 /* One allegation of a case. */
 struct cr_allegation {
@@ -571,6 +590,34 @@ struct cr_stats {
 
 /* Fill *out.  Returns CR_OK, CR_DB or CR_BUSY. */
 enum cr_status cr_stats_get(cr_db *db, struct cr_stats *out);
+
+/* The dashboard: what a supervisor asks at a glance (SPEC section 9). */
+#define CR_DASHBOARD_WEEKS 12
+
+struct cr_reviewer_mix {
+    const char *login;
+    int64_t by_outcome[CR_OUTCOME_COUNT]; /* current decisions of their cases */
+    int64_t decided;
+    int64_t panel_votes;    /* votes cast on their decisions (recusals aside) */
+    int64_t panel_dissents; /* of which dissents */
+};
+
+struct cr_dashboard {
+    struct cr_stats stats;
+    int64_t overdue[CR_STATE_COUNT]; /* past sla_days in that state (none for closed) */
+    int64_t decisions_per_week[CR_DASHBOARD_WEEKS]; /* first decisions, oldest week first */
+    int64_t week_start;       /* start of the oldest week shown */
+    int64_t undecided;        /* cases with no decision yet */
+    double rate;              /* first decisions a week over the last four weeks */
+    int64_t backlog_clears;   /* when the undecided cases are done at that rate, or 0 */
+    size_t n_reviewers;
+    struct cr_reviewer_mix *reviewers;
+    void *priv;
+};
+
+/* Fill *out for the handle's configuration (sla_days) and now.  Free with cr_dashboard_free. */
+enum cr_status cr_dashboard_get(cr_db *db, struct cr_dashboard *out);
+void cr_dashboard_free(struct cr_dashboard *d);
 
 /*
  * Write one CSV field to f, quoted when it holds a comma, a quote, a line
