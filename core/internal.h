@@ -206,14 +206,14 @@ enum cr_status st_apply(cr_db *db, const struct cr_case_state *cs, const struct 
 enum cr_status st_audit_append(cr_db *db, int64_t case_id, const char *action,
                                const char *before, const char *after, const char *details);
 
-/* Open a case for a view (audited as `what`), votes withheld when hide_votes. */
+/* Open a case for a view (audited as `what`, unless NULL), votes withheld when hide_votes. */
 enum cr_status st_case_view(cr_db *db, int64_t id, bool hide_votes, const char *what,
                             struct cr_case *out);
 /* Every audit event of a case, as stored. */
 enum cr_status st_history(cr_db *db, int64_t id, struct cr_history *out);
 /* What waits for the handle's user in the given roles (bits of enum cr_role). */
 enum cr_status st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit,
-                            struct cr_page *page);
+                            struct cr_page *page, bool reverse);
 /* Export in one transaction; the audit details are details_prefix plus the row count. */
 enum cr_status st_export(cr_db *db, const char *details_prefix,
                          int (*row)(void *ctx, const struct cr_case_row *r), void *ctx,

@@ -859,8 +859,9 @@ st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
 #define CASE_ROW_COLUMNS                                                       \
     "c.id, c.sortkey, c.priority, c.created_at, c.state_since, c.state, c.outcome, "        \
     "c.categories, c.n_allegations, s.duty_status, s.ref, s.surname, s.forenames, s.rank, " \
-    "s.unit, c.assignee, c.decided_by, c.decided_at, c.vetting_review, c.quorum_blocked"
-#define CASE_ROW_NCOLS 20
+    "s.unit, c.assignee, c.decided_by, c.decided_at, c.vetting_review, c.quorum_blocked, "     \
+    "c.version"
+#define CASE_ROW_NCOLS 21
 #define CASE_ROW_STRINGS 7
 
 /* Page memory: rows, and one pool for their strings. */
@@ -899,6 +900,7 @@ read_case_row(sqlite3_stmt *s, struct cr_case_row *r, struct cr_buf *pool,
     r->decided_at = sqlite3_column_int64(s, 17);
     r->vetting_review = sqlite3_column_int(s, 18);
     r->quorum_blocked = sqlite3_column_int(s, 19);
+    r->version = sqlite3_column_int64(s, 20);
     for (int i = 0; i < CASE_ROW_STRINGS; i++)
         if (pool_add(pool, sqlite3_column_text(s, 10 + i), &offs[i]) < 0)
             return -1;
@@ -921,7 +923,7 @@ fix_case_row(struct cr_case_row *r, const char *base, const size_t offs[CASE_ROW
  */
 static enum cr_status
 page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char *p3,
-           size_t limit, struct cr_page *page)
+           size_t limit, struct cr_page *page, bool reverse)
 {
     struct page_priv *pp = page->priv;
     if (!pp) {
@@ -978,6 +980,14 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
     free(offs);
     if (st != CR_OK)
         page->n = 0;
+    if (reverse) {
+        /* Read backwards, shown forwards. */
+        for (size_t i = 0; i < page->n / 2; i++) {
+            struct cr_case_row t = page->rows[i];
+            page->rows[i] = page->rows[page->n - 1 - i];
+            page->rows[page->n - 1 - i] = t;
+        }
+    }
     return st;
 }
 
@@ -1021,9 +1031,9 @@ cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *row)
     return by_id ? row->id : row->sortkey;
 }
 
-enum cr_status
-cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t limit,
-             struct cr_page *page)
+static enum cr_status
+list_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, size_t limit,
+          struct cr_page *page, bool reverse)
 {
     static const struct cr_filter all = CR_FILTER_ALL;
     if (!filter)
@@ -1039,8 +1049,8 @@ cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t li
     struct cr_buf sql = {0};
     cr_buf_addf(&sql,
                 "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = "
-                "c.subject_id WHERE %s > ?1",
-                key);
+                "c.subject_id WHERE %s %s ?1",
+                key, reverse ? "<" : ">");
     if (filter->state >= 0)
         cr_buf_addf(&sql, " AND c.state = ?2");
     if (filter->outcome >= 0)
@@ -1055,7 +1065,7 @@ cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t li
                     "(SELECT rowid FROM allegation_search WHERE allegation_search MATCH ?5) "
                     "UNION SELECT c2.id FROM cases c2 WHERE c2.subject_id IN "
                     "(SELECT rowid FROM subject_search WHERE subject_search MATCH ?5))");
-    cr_buf_addf(&sql, " ORDER BY %s LIMIT ?4", key);
+    cr_buf_addf(&sql, " ORDER BY %s%s LIMIT ?4", key, reverse ? " DESC" : "");
     if (!sql.p) {
         cr_buf_free(&q);
         return cr_fail(db, CR_NOMEM, "out of memory");
@@ -1065,11 +1075,25 @@ cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t li
                               ? cr_outcome_name(filter->outcome)
                               : NULL;
     db->search = searching ? q.p : NULL;
-    enum cr_status st = page_query(db, sql.p, after, state, outcome, limit, page);
+    enum cr_status st = page_query(db, sql.p, cursor, state, outcome, limit, page, reverse);
     db->search = NULL;
     cr_buf_free(&sql);
     cr_buf_free(&q);
     return st;
+}
+
+enum cr_status
+cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t limit,
+             struct cr_page *page)
+{
+    return list_page(db, filter, after, limit, page, false);
+}
+
+enum cr_status
+cr_list_page_before(cr_db *db, const struct cr_filter *filter, int64_t before, size_t limit,
+                    struct cr_page *page)
+{
+    return list_page(db, filter, before, limit, page, true);
 }
 
 enum cr_status
@@ -1818,7 +1842,7 @@ st_case_view(cr_db *db, int64_t id, bool hide_votes, const char *what, struct cr
     st = load_case(db, id, out);
     if (st == CR_OK)
         st = load_votes_notes(db, out, hide_votes);
-    if (st == CR_OK) {
+    if (st == CR_OK && what) {
         struct cr_buf d = {0};
         cr_buf_addf(&d, "{\"view\": \"%s\"}", what);
         st = d.p ? st_audit_append(db, id, "view", NULL, NULL, d.p)
@@ -1874,7 +1898,8 @@ cr_history_free(struct cr_history *h)
 /* What waits for a user */
 
 enum cr_status
-st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit, struct cr_page *page)
+st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit, struct cr_page *page,
+             bool reverse)
 {
     const struct cr_person *me = db->user;
     struct cr_buf where = {0};
@@ -1912,10 +1937,12 @@ st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit, struct cr_p
     struct cr_buf sql = {0};
     cr_buf_addf(&sql,
                 "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = c.subject_id "
-                "WHERE c.sortkey > ?1 AND (%s)%s ORDER BY c.sortkey LIMIT ?4",
-                where.p, db->cfg->same_unit && me->unit ? " AND s.unit IS NOT ?3" : "");
+                "WHERE c.sortkey %s ?1 AND (%s)%s ORDER BY c.sortkey%s LIMIT ?4",
+                reverse ? "<" : ">", where.p,
+                db->cfg->same_unit && me->unit ? " AND s.unit IS NOT ?3" : "",
+                reverse ? " DESC" : "");
     cr_buf_free(&where);
-    enum cr_status st = page_query(db, sql.p, after, me->login, me->unit, limit, page);
+    enum cr_status st = page_query(db, sql.p, after, me->login, me->unit, limit, page, reverse);
     cr_buf_free(&sql);
     return st;
 }

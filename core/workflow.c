@@ -620,8 +620,8 @@ view_rules(cr_db *db, int64_t id, bool *hide)
     return st;
 }
 
-enum cr_status
-cr_case_view(cr_db *db, const char *key, struct cr_case *out)
+static enum cr_status
+view(cr_db *db, const char *key, const char *what, struct cr_case *out)
 {
     memset(out, 0, sizeof *out);
     enum cr_status st = need_user(db);
@@ -629,14 +629,26 @@ cr_case_view(cr_db *db, const char *key, struct cr_case *out)
     bool hide;
     if (st == CR_OK && (st = st_resolve_case(db, key, &id)) == CR_OK &&
         (st = view_rules(db, id, &hide)) == CR_OK)
-        st = st_case_view(db, id, hide, "case", out);
+        st = st_case_view(db, id, hide, what, out);
     if (st != CR_OK)
         cr_case_free(out);
     return st;
 }
 
 enum cr_status
-cr_history_get(cr_db *db, const char *key, struct cr_history *out)
+cr_case_view(cr_db *db, const char *key, struct cr_case *out)
+{
+    return view(db, key, "case", out);
+}
+
+enum cr_status
+cr_case_reload(cr_db *db, const char *key, struct cr_case *out)
+{
+    return view(db, key, NULL, out);
+}
+
+static enum cr_status
+history(cr_db *db, const char *key, bool audited, struct cr_history *out)
 {
     memset(out, 0, sizeof *out);
     enum cr_status st = need_user(db);
@@ -645,11 +657,13 @@ cr_history_get(cr_db *db, const char *key, struct cr_history *out)
     if (st != CR_OK || (st = st_resolve_case(db, key, &id)) != CR_OK ||
         (st = view_rules(db, id, &hide)) != CR_OK)
         return st;
-    /* Viewing the history is a consultation like any other. */
-    if ((st = st_begin(db)) != CR_OK)
-        return st;
-    st = st_audit_append(db, id, "view", NULL, NULL, "{\"view\": \"history\"}");
-    st = st == CR_OK ? st_commit(db) : (st_rollback(db), st);
+    if (audited) {
+        /* Viewing the history is a consultation like any other. */
+        if ((st = st_begin(db)) != CR_OK)
+            return st;
+        st = st_audit_append(db, id, "view", NULL, NULL, "{\"view\": \"history\"}");
+        st = st == CR_OK ? st_commit(db) : (st_rollback(db), st);
+    }
     if (st == CR_OK)
         st = st_history(db, id, out);
     if (st != CR_OK) {
@@ -673,12 +687,33 @@ cr_history_get(cr_db *db, const char *key, struct cr_history *out)
 }
 
 enum cr_status
+cr_history_get(cr_db *db, const char *key, struct cr_history *out)
+{
+    return history(db, key, true, out);
+}
+
+enum cr_status
+cr_history_of_view(cr_db *db, const char *key, struct cr_history *out)
+{
+    return history(db, key, false, out);
+}
+
+enum cr_status
 cr_list_mine_page(cr_db *db, int64_t after, size_t limit, struct cr_page *page)
 {
     enum cr_status st = need_user(db);
     if (st != CR_OK)
         return st;
-    return st_list_mine(db, st_user(db)->roles, after, limit, page);
+    return st_list_mine(db, st_user(db)->roles, after, limit, page, false);
+}
+
+enum cr_status
+cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit, struct cr_page *page)
+{
+    enum cr_status st = need_user(db);
+    if (st != CR_OK)
+        return st;
+    return st_list_mine(db, st_user(db)->roles, before, limit, page, true);
 }
 
 enum cr_status

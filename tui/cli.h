@@ -17,6 +17,9 @@ struct cli {
     const char *db_path;
     const char *config_path; /* --config, $CASEREVIEW_CONFIG, or ./casereview.yaml */
     const char *as_login;    /* --as */
+    const char *theme;       /* --theme */
+    const char *script;      /* --script: keys from a file (tests) */
+    const char *size;        /* --size COLSxROWS with --script */
     const char *command;
     struct cr_config *cfg;   /* loaded by cli_session */
 };
@@ -30,6 +33,8 @@ struct cli {
 int cli_session(struct cli *cli, unsigned open_flags, cr_db **db);
 /* Close what cli_session opened. */
 void cli_end(struct cli *cli, cr_db *db);
+/* The terminal interface: the session, then tui_run. */
+int cli_interface(struct cli *cli);
 /* Load and check the configuration only (printing every problem). */
 int cli_config(struct cli *cli, const char *path, struct cr_config **cfg);
 

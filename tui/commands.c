@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "generate.h"
+#include "tui.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -67,6 +68,21 @@ cli_session(struct cli *cli, unsigned open_flags, cr_db **db)
     }
     cr_db_set_user(*db, cli->cfg, who);
     return EXIT_DONE;
+}
+
+int
+cli_interface(struct cli *cli)
+{
+    cr_db *db;
+    int rc = cli_session(cli, 0, &db);
+    if (rc != EXIT_DONE)
+        return rc;
+    const struct cr_person *who = NULL;
+    char msg[16];
+    cr_config_identify(cli->cfg, os_login(), cli->as_login, &who, msg, sizeof msg);
+    rc = tui_run(db, cli->cfg, who, cli->db_path, cli->theme, cli->script, cli->size);
+    cli_end(cli, db);
+    return rc;
 }
 
 void

@@ -13,15 +13,19 @@
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: casereview [--db PATH] [--config PATH] [--as LOGIN] COMMAND [ARGS...]\n"
+    fprintf(f, "usage: casereview [--db PATH] [--config PATH] [--as LOGIN] [COMMAND [ARGS...]]\n"
                "\n"
-               "A workstation for re-examining professional-standards cases.\n"
+               "A workstation for re-examining professional-standards cases. With no\n"
+               "command, the terminal interface starts.\n"
                "\n"
                "Global options:\n"
                "  --db PATH      the database (default $CASEREVIEW_DB, else ./casereview.db)\n"
                "  --config PATH  the configuration (default $CASEREVIEW_CONFIG, else\n"
                "                 ./casereview.yaml)\n"
                "  --as LOGIN     act as LOGIN (only with allow_impersonation: true)\n"
+               "  --theme NAME   the terminal interface's colours (themes/NAME.yaml)\n"
+               "  --script FILE  run the interface on keys from FILE, without a terminal\n"
+               "                 (for tests; see README), at --size COLSxROWS (80x24)\n"
                "  --help         this help; 'casereview COMMAND --help' for a command\n"
                "  --version      print the version\n"
                "\n"
@@ -137,6 +141,9 @@ main(int argc, char **argv)
             {"db", "PATH", offsetof(struct cli, db_path)},
             {"config", "PATH", offsetof(struct cli, config_path)},
             {"as", "LOGIN", offsetof(struct cli, as_login)},
+            {"theme", "NAME", offsetof(struct cli, theme)},
+            {"script", "FILE", offsetof(struct cli, script)},
+            {"size", "COLSxROWS", offsetof(struct cli, size)},
         };
         size_t g = 0;
         const char *value = NULL;
@@ -163,10 +170,8 @@ main(int argc, char **argv)
                              globals[g].arg);
         *(const char **)((char *)&cli + globals[g].offset) = value;
     }
-    if (i == argc) {
-        usage(stderr);
-        return cli_error(EXIT_USAGE, "no command given (the terminal interface is not built yet)");
-    }
+    if (i == argc)
+        return cli_interface(&cli);
     cli.command = argv[i];
     const struct cli_command *c = cli_commands;
     while (c->name && strcmp(c->name, cli.command) != 0)

@@ -3,6 +3,7 @@
  * control character, and columns are measured in display cells, not bytes.
  */
 #include "cli.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -36,58 +37,15 @@ cli_clock(void *ctx)
     return (int64_t)time(NULL);
 }
 
-/*
- * Decode one character at s (n bytes left): its length, display width and
- * whether it is a control character.  Bad bytes count as one cell.
- */
-struct glyph {
-    size_t len;
-    int width;
-    bool control;
-    unsigned cp; /* for a C1 control */
-};
-
-static struct glyph
-glyph_at(const char *s, size_t n)
-{
-    struct glyph g = {1, 1, false, 0};
-    unsigned char c = (unsigned char)s[0];
-    if (c < 0x20 || c == 0x7f) {
-        g.control = true;
-        g.width = 2;
-        return g;
-    }
-    if (c < 0x80)
-        return g;
-    mbstate_t ps;
-    memset(&ps, 0, sizeof ps);
-    wchar_t wc;
-    size_t len = mbrtowc(&wc, s, n, &ps);
-    if (len == (size_t)-1 || len == (size_t)-2 || len == 0)
-        return g; /* shown as one replacement cell */
-    g.len = len;
-    if (wc >= 0x80 && wc < 0xa0) {
-        g.control = true;
-        g.width = 4;
-        g.cp = (unsigned)wc;
-        return g;
-    }
-    int w = wcwidth(wc);
-    g.width = w < 0 ? 1 : w;
-    return g;
-}
-
 static void
 put_glyph(FILE *f, const char *s, struct glyph g)
 {
-    unsigned char c = (unsigned char)s[0];
     if (g.control) {
-        if (c < 0x80)
-            fprintf(f, "^%c", c == 0x7f ? '?' : c + '@');
-        else
-            fprintf(f, "<%02x>", g.cp);
-    } else if (g.len == 1 && c >= 0x80) {
-        fputs("\xEF\xBF\xBD", f); /* U+FFFD for a byte that is not UTF-8 */
+        char mark[8];
+        glyph_mark(&g, mark);
+        fputs(mark, f);
+    } else if (g.bad) {
+        fputs("\xEF\xBF\xBD", f); /* U+FFFD for what is not UTF-8 */
     } else {
         fwrite(s, 1, g.len, f);
     }

@@ -271,6 +271,58 @@ enum cr_status cr_config_identify(const struct cr_config *cfg, const char *os_lo
                                   size_t n);
 
 /*
+ * Colour themes: YAML files mapping named slots to colours and attributes
+ * (the terminal interface turns them into curses attributes).
+ */
+#define CR_SLOT_LIST(_)                                                        \
+    _(TITLE, "title")                                                          \
+    _(STATUS, "status")                                                        \
+    _(MESSAGE, "message")                                                      \
+    _(ERROR, "error")                                                          \
+    _(HEADER, "header")                                                        \
+    _(TEXT, "text")                                                            \
+    _(DIM, "dim")                                                              \
+    _(SELECTED, "selected")                                                    \
+    _(OVERDUE, "overdue")                                                      \
+    _(BAR, "bar")                                                              \
+    _(STATE_FLAGGED, "state_flagged")                                          \
+    _(STATE_IN_REVIEW, "state_in_review")                                      \
+    _(STATE_AWAITING_APPROVAL, "state_awaiting_approval")                      \
+    _(STATE_PANEL_REVIEW, "state_panel_review")                                \
+    _(STATE_RETURNED, "state_returned")                                        \
+    _(STATE_CLOSED, "state_closed")
+
+#define CR_X(id, name) CR_SLOT_##id,
+enum cr_slot { CR_SLOT_LIST(CR_X) CR_SLOT_COUNT };
+#undef CR_X
+
+enum cr_text_attr {
+    CR_ATTR_BOLD = 1 << 0,
+    CR_ATTR_DIM = 1 << 1,
+    CR_ATTR_REVERSE = 1 << 2,
+    CR_ATTR_UNDERLINE = 1 << 3,
+};
+
+struct cr_color {
+    int fg, bg;     /* -1: the terminal's default; 0-7 colours, 8-15 bright, up to 255 */
+    unsigned attrs; /* enum cr_text_attr bits */
+};
+
+struct cr_theme {
+    struct cr_color slots[CR_SLOT_COUNT];
+};
+
+/* The name of a slot as themes write it. */
+const char *cr_slot_name(int slot);
+
+/*
+ * Read a theme file with the configuration's loader: every problem in
+ * *diags as FILE:LINE:COLUMN: and CR_INVALID.  Slots the file leaves out
+ * keep the terminal's default.  *diags is allocated either way.
+ */
+enum cr_status cr_theme_load(const char *path, struct cr_theme *out, cr_diags **diags);
+
+/*
  * The clock: seconds since the Unix epoch, UTC.  Core never reads the
  * system clock; the program passes one in and tests pass a fixed one.
  */
@@ -388,6 +440,7 @@ struct cr_case_row {
     int64_t decided_at;
     int vetting_review;
     int quorum_blocked; /* recusals left too few members to reach the quorum */
+    int64_t version;    /* for cr_request.expect_version */
 };
 
 /* A page of rows; the strings belong to the page. */
@@ -407,7 +460,9 @@ enum cr_status cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t a
                             size_t limit, struct cr_page *page);
 void cr_page_free(struct cr_page *page);
 
-struct cr_case_row;
+/* The page of up to limit rows just before the cursor (INT64_MAX: the last page). */
+enum cr_status cr_list_page_before(cr_db *db, const struct cr_filter *filter, int64_t before,
+                                   size_t limit, struct cr_page *page);
 /* The cursor value of a row under a filter (see cr_list_page). */
 int64_t cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *row);
 
@@ -524,6 +579,12 @@ enum cr_status cr_allowed_actions(cr_db *db, const char *key, unsigned *actions)
  */
 enum cr_status cr_case_view(cr_db *db, const char *key, struct cr_case *out);
 
+/*
+ * Read the case again for a view already open (after a change), with the
+ * same rules and no new audit event: the open view was recorded.
+ */
+enum cr_status cr_case_reload(cr_db *db, const char *key, struct cr_case *out);
+
 /* One event of the audit trail. */
 struct cr_event {
     int64_t id;
@@ -550,6 +611,9 @@ struct cr_history {
 enum cr_status cr_history_get(cr_db *db, const char *key, struct cr_history *out);
 void cr_history_free(struct cr_history *h);
 
+/* The same for a case already open in a view (cr_case_view): no new audit event. */
+enum cr_status cr_history_of_view(cr_db *db, const char *key, struct cr_history *out);
+
 /*
  * What waits for the handle's user in their roles, riskiest first, paged
  * like cr_list_page: a reviewer's assigned cases in review or returned; for
@@ -558,6 +622,8 @@ void cr_history_free(struct cr_history *h);
  * may still vote on; for an admin, cases unable to reach quorum.
  */
 enum cr_status cr_list_mine_page(cr_db *db, int64_t after, size_t limit, struct cr_page *page);
+enum cr_status cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit,
+                                        struct cr_page *page);
 
 /*
  * Export every case and its outcome (a disclosure: admin only), calling

@@ -1,0 +1,343 @@
+/*
+ * The case: subject, duty and vetting status, every allegation in date
+ * order with its summary wrapped, the decision and its rationale, the
+ * approval, the votes this user may see, notes and the history.  Opening it
+ * is an audited view; n and p step through the queue without going back.
+ */
+#include "tui.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct line {
+    char *text;
+    int slot; /* colour slot, or -1 */
+    int indent;
+};
+
+struct case_view {
+    int64_t id;
+    struct cr_case c;
+    struct cr_history h;
+    bool loaded;
+    struct line *lines;
+    size_t n, cap;
+    int width; /* what the lines were wrapped for */
+    int top;   /* first line shown */
+};
+
+static void
+add(struct case_view *v, int slot, int indent, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+add(struct case_view *v, int slot, int indent, const char *fmt, ...)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 64;
+        struct line *l = realloc(v->lines, cap * sizeof *l);
+        if (!l)
+            return;
+        v->lines = l;
+        v->cap = cap;
+    }
+    va_list ap, aq;
+    va_start(ap, fmt);
+    va_copy(aq, ap);
+    int len = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    char *text = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (text)
+        vsnprintf(text, (size_t)len + 1, fmt, ap);
+    va_end(ap);
+    if (text)
+        v->lines[v->n++] = (struct line){text, slot, indent};
+}
+
+struct wrap_ctx {
+    struct case_view *v;
+    int indent;
+};
+
+static void
+wrap_line(void *ctx, const char *p, size_t n)
+{
+    struct wrap_ctx *w = ctx;
+    add(w->v, -1, w->indent, "%.*s", (int)n, p);
+}
+
+static void
+add_wrapped(struct case_view *v, int indent, const char *text)
+{
+    struct wrap_ctx w = {v, indent};
+    tui_wrap(text, v->width - indent - 1, wrap_line, &w);
+}
+
+static void
+clear_lines(struct case_view *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        free(v->lines[i].text);
+    v->n = 0;
+}
+
+static void
+build(struct app *app, struct case_view *v)
+{
+    clear_lines(v);
+    v->width = COLS;
+    const struct cr_case *c = &v->c;
+    const struct cr_case_row *r = &c->row;
+    char when[21], since[21];
+    cr_time_format(r->created_at, when);
+    add(v, CR_SLOT_HEADER, 1, "Subject");
+    add(v, -1, 3, "%s, %s  (%s)", r->surname, r->forenames, r->subject_ref);
+    add(v, -1, 3, "%s, %s, %s", cr_employment_label(c->employment), r->rank, r->unit);
+    add(v, -1, 3, "%s; vetting %s", cr_duty_label(r->duty),
+        c->vetting >= 0 ? cr_vetting_label(c->vetting) : "not recorded");
+    cr_time_format(r->state_since, since);
+    add(v, -1, 3, "Flagged %.10s; %s since %.10s; assigned to %s", when, cr_state_label(r->state),
+        since, r->assignee ? r->assignee : "nobody");
+    if (c->previous_case)
+        add(v, -1, 3, "Follows closed case %lld", (long long)c->previous_case);
+    if (r->quorum_blocked)
+        add(v, CR_SLOT_OVERDUE, 3, "Cannot reach quorum: too few panel members are left to vote");
+
+    add(v, -1, 0, "%s", "");
+    add(v, CR_SLOT_HEADER, 1, "Decision");
+    if (r->outcome < 0) {
+        add(v, CR_SLOT_DIM, 3, "Not decided yet");
+    } else {
+        cr_time_format(r->decided_at, when);
+        add(v, -1, 3, "%s%s (decision %d), by %s at %s", cr_outcome_label(r->outcome),
+            r->outcome == CR_OUTCOME_REFER && r->vetting_review ? ", with a vetting review" : "",
+            c->round, r->decided_by ? r->decided_by : "-", when);
+        if (c->approved_by) {
+            cr_time_format(c->approved_at, when);
+            add(v, -1, 3, "Approved by %s at %s", c->approved_by, when);
+        }
+        add(v, CR_SLOT_DIM, 3, "Rationale");
+        add_wrapped(v, 5, c->rationale ? c->rationale : "");
+    }
+    if (c->n_votes || c->votes_hidden) {
+        add(v, -1, 0, "%s", "");
+        add(v, CR_SLOT_HEADER, 1, "Panel votes on decision %d", c->round);
+        for (size_t i = 0; i < c->n_votes; i++) {
+            cr_time_format(c->votes[i].at, when);
+            add(v, -1, 3, "%-8s %s (%s) at %s", cr_vote_name(c->votes[i].vote), c->votes[i].member,
+                cr_kind_name(c->votes[i].kind), when);
+            if (c->votes[i].reason)
+                add_wrapped(v, 5, c->votes[i].reason);
+        }
+        if (c->votes_hidden)
+            add(v, CR_SLOT_DIM, 3, "%zu %s withheld until you cast yours (blind voting)",
+                c->votes_hidden, c->votes_hidden == 1 ? "vote" : "votes");
+    }
+    if (c->n_notes) {
+        add(v, -1, 0, "%s", "");
+        add(v, CR_SLOT_HEADER, 1, "Notes");
+        for (size_t i = 0; i < c->n_notes; i++) {
+            cr_time_format(c->notes[i].at, when);
+            add(v, CR_SLOT_DIM, 3, "%s  %s (%s)", when, c->notes[i].author, c->notes[i].kind);
+            add_wrapped(v, 5, c->notes[i].body);
+        }
+    }
+    add(v, -1, 0, "%s", "");
+    add(v, CR_SLOT_HEADER, 1, "Allegations (%zu)", c->n_allegations);
+    for (size_t i = 0; i < c->n_allegations; i++) {
+        const struct cr_allegation *a = &c->allegations[i];
+        add(v, -1, 2, "%zu. %s  %s  %s, reported by %s", i + 1, a->date, a->ref,
+            cr_category_label(a->category), cr_source_label(a->source));
+        add(v, CR_SLOT_DIM, 5, "Original outcome: %s", a->original_outcome);
+        add_wrapped(v, 5, a->summary);
+    }
+    add(v, -1, 0, "%s", "");
+    add(v, CR_SLOT_HEADER, 1, "History");
+    for (size_t i = 0; i < v->h.n; i++) {
+        const struct cr_event *e = &v->h.events[i];
+        cr_time_format(e->at, when);
+        if (e->state_before && e->state_after && strcmp(e->state_before, e->state_after) != 0)
+            add(v, -1, 3, "%.16s %s %s: %s -> %s", when, e->actor, e->action, e->state_before,
+                e->state_after);
+        else
+            add(v, -1, 3, "%.16s %s %s", when, e->actor, e->action);
+    }
+}
+
+static int
+body_rows(void)
+{
+    return LINES - 2; /* title, status */
+}
+
+/* Read the case (audited when first opened) and lay it out. */
+static bool
+load(struct app *app, struct case_view *v, bool first)
+{
+    char key[32];
+    snprintf(key, sizeof key, "#%lld", (long long)v->id);
+    struct cr_case c;
+    enum cr_status st = first ? cr_case_view(app->db, key, &c) : cr_case_reload(app->db, key, &c);
+    if (st != CR_OK) {
+        tui_message(app, true, "%s", cr_db_errmsg(app->db));
+        return false;
+    }
+    struct cr_history h;
+    if (cr_history_of_view(app->db, key, &h) != CR_OK)
+        memset(&h, 0, sizeof h);
+    if (v->loaded) {
+        cr_case_free(&v->c);
+        cr_history_free(&v->h);
+    }
+    v->c = c;
+    v->h = h;
+    v->loaded = true;
+    build(app, v);
+    cr_db_data_version(app->db, &app->data_version);
+    return true;
+}
+
+static void
+case_draw(struct app *app, void *state)
+{
+    struct case_view *v = state;
+    if (v->width != COLS)
+        build(app, v);
+    const struct cr_case_row *r = &v->c.row;
+    char title[256];
+    snprintf(title, sizeof title, " Case %lld: %s  (version %lld, priority %lld)", (long long)r->id,
+             cr_state_label(r->state), (long long)v->c.version, (long long)r->priority);
+    attron(tui_attr(app, CR_SLOT_TITLE));
+    mvhline(0, 0, ' ', COLS);
+    tui_put(stdscr, 0, 0, title, COLS, tui_attr(app, CR_SLOT_TITLE));
+    attroff(tui_attr(app, CR_SLOT_TITLE));
+    int max_top = (int)v->n - body_rows();
+    if (v->top > max_top)
+        v->top = max_top > 0 ? max_top : 0;
+    for (int i = 0; i < body_rows() && v->top + i < (int)v->n; i++) {
+        const struct line *l = &v->lines[v->top + i];
+        tui_put(stdscr, 1 + i, l->indent, l->text, COLS - l->indent,
+                l->slot >= 0 ? tui_attr(app, l->slot) : 0);
+    }
+}
+
+static void
+case_reload(struct app *app, void *state)
+{
+    load(app, state, false);
+}
+
+static void
+step(struct app *app, struct case_view *v, int direction)
+{
+    int64_t next = tui_queue_step(app, v->id, direction);
+    if (!next) {
+        tui_message(app, false, "no %s case in the queue", direction > 0 ? "next" : "previous");
+        return;
+    }
+    int64_t old = v->id;
+    v->id = next;
+    v->top = 0;
+    if (!load(app, v, true))
+        v->id = old;
+}
+
+static bool
+case_key(struct app *app, void *state, int action, wint_t ch)
+{
+    struct case_view *v = state;
+    int page = body_rows() - 1;
+    switch (action) {
+    case TA_DOWN:
+        v->top++;
+        return true;
+    case TA_UP:
+        if (v->top > 0)
+            v->top--;
+        return true;
+    case TA_PAGE_DOWN:
+        v->top += page;
+        return true;
+    case TA_PAGE_UP:
+        v->top = v->top > page ? v->top - page : 0;
+        return true;
+    case TA_FIRST:
+        v->top = 0;
+        return true;
+    case TA_LAST:
+        v->top = (int)v->n;
+        return true;
+    case TA_NEXT_CASE:
+        step(app, v, 1);
+        return true;
+    case TA_PREV_CASE:
+        step(app, v, -1);
+        return true;
+    case TA_CLAIM:
+    case TA_RELEASE: {
+        char key[32];
+        snprintf(key, sizeof key, "#%lld", (long long)v->id);
+        struct cr_request req = {.action = action == TA_CLAIM ? CR_ACTION_CLAIM : CR_ACTION_RELEASE,
+                                 .expect_version = v->c.version};
+        struct cr_act_result res;
+        if (cr_act(app->db, key, &req, &res) != CR_OK)
+            tui_message(app, true, "%s", cr_db_errmsg(app->db));
+        else
+            tui_message(app, false, "case %lld: %s: %s -> %s", (long long)res.case_id,
+                        cr_action_name(req.action), cr_state_name(res.state_before),
+                        cr_state_name(res.state_after));
+        load(app, v, false);
+        return true;
+    }
+    case TA_DECIDE:
+    case TA_APPROVE:
+    case TA_RETURN:
+    case TA_VOTE:
+    case TA_ASSIGN:
+    case TA_NOTE:
+        tui_form_open(app, action, v->id, v->c.version);
+        return true;
+    default:
+        (void)ch;
+        return false;
+    }
+}
+
+static void
+case_close(struct app *app, void *state)
+{
+    struct case_view *v = state;
+    (void)app;
+    clear_lines(v);
+    free(v->lines);
+    if (v->loaded) {
+        cr_case_free(&v->c);
+        cr_history_free(&v->h);
+    }
+    free(v);
+}
+
+void
+tui_open_case(struct app *app, int64_t case_id)
+{
+    struct case_view *v = calloc(1, sizeof *v);
+    if (!v)
+        return;
+    v->id = case_id;
+    if (!load(app, v, true)) {
+        case_close(app, v);
+        return;
+    }
+    tui_push(app, &case_screen, v);
+}
+
+static const int case_actions[] = {
+    TA_DOWN,  TA_UP,   TA_PAGE_DOWN, TA_PAGE_UP, TA_FIRST, TA_LAST,      TA_NEXT_CASE,
+    TA_PREV_CASE, TA_CLAIM, TA_RELEASE, TA_ASSIGN, TA_DECIDE, TA_APPROVE, TA_RETURN,
+    TA_VOTE,  TA_NOTE, TA_DASHBOARD, TA_REFRESH, TA_HELP,  TA_QUIT,      TA_NONE,
+};
+
+const struct screen_ops case_screen = {
+    "case", case_actions, case_draw, case_key, case_reload, case_close, NULL,
+};

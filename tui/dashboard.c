@@ -1,0 +1,166 @@
+/*
+ * The dashboard: counts by state and by outcome with bars, what is overdue
+ * against sla_days, first decisions a week and when the backlog clears at
+ * that rate, and each reviewer's outcome mix and panel-dissent rate.
+ */
+#include "tui.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dashboard {
+    struct cr_dashboard d;
+    bool loaded;
+};
+
+static void
+load(struct app *app, struct dashboard *db)
+{
+    if (db->loaded)
+        cr_dashboard_free(&db->d);
+    db->loaded = cr_dashboard_get(app->db, &db->d) == CR_OK;
+    if (!db->loaded)
+        tui_message(app, true, "%s", cr_db_errmsg(app->db));
+}
+
+/* A labelled bar: value against max in width cells. */
+static void
+bar(struct app *app, int y, int x, const char *label, int64_t value, int64_t max, int width,
+    const char *extra)
+{
+    char text[128];
+    snprintf(text, sizeof text, "%-18s %8lld ", label, (long long)value);
+    int used = tui_put(stdscr, y, x, text, COLS - x, 0);
+    int cells = max > 0 ? (int)((value * width + max - 1) / max) : 0;
+    if (value > 0 && cells == 0)
+        cells = 1;
+    for (int i = 0; i < cells && x + used + i < COLS; i++)
+        tui_put(stdscr, y, x + used + i, "\u2588", 1, tui_attr(app, CR_SLOT_BAR));
+    if (extra)
+        tui_put(stdscr, y, x + used + width + 1, extra, COLS - (x + used + width + 1),
+                tui_attr(app, CR_SLOT_OVERDUE));
+}
+
+static void
+dashboard_draw(struct app *app, void *state)
+{
+    struct dashboard *db = state;
+    attron(tui_attr(app, CR_SLOT_TITLE));
+    mvhline(0, 0, ' ', COLS);
+    tui_put(stdscr, 0, 0, " Dashboard", COLS, tui_attr(app, CR_SLOT_TITLE));
+    attroff(tui_attr(app, CR_SLOT_TITLE));
+    if (!db->loaded)
+        return;
+    const struct cr_dashboard *d = &db->d;
+    int bw = COLS >= 100 ? 30 : 16;
+    int y = 2;
+    char line[256];
+    snprintf(line, sizeof line, "Cases by state (%lld in all)", (long long)d->stats.cases);
+    tui_put(stdscr, y++, 1, line, COLS - 1, tui_attr(app, CR_SLOT_HEADER));
+    int64_t max = 1;
+    for (int s = 0; s < CR_STATE_COUNT; s++)
+        if (d->stats.by_state[s] > max)
+            max = d->stats.by_state[s];
+    for (int s = 0; s < CR_STATE_COUNT; s++) {
+        char late[64] = "";
+        if (d->overdue[s])
+            snprintf(late, sizeof late, "%lld overdue", (long long)d->overdue[s]);
+        bar(app, y++, 2, cr_state_name(s), d->stats.by_state[s], max, bw, late[0] ? late : NULL);
+    }
+    y++;
+    tui_put(stdscr, y++, 1, "Outcomes", COLS - 1, tui_attr(app, CR_SLOT_HEADER));
+    max = 1;
+    for (int o = 0; o <= CR_OUTCOME_COUNT; o++)
+        if (d->stats.by_outcome[o] > max)
+            max = d->stats.by_outcome[o];
+    for (int o = 0; o <= CR_OUTCOME_COUNT; o++)
+        bar(app, y++, 2, o < CR_OUTCOME_COUNT ? cr_outcome_name(o) : "not decided",
+            d->stats.by_outcome[o], max, bw, NULL);
+    y++;
+    /* Decisions a week: a row of bars, the latest week last. */
+    tui_put(stdscr, y++, 1, "First decisions a week, last 12 weeks", COLS - 1,
+            tui_attr(app, CR_SLOT_HEADER));
+    max = 1;
+    for (int w = 0; w < CR_DASHBOARD_WEEKS; w++)
+        if (d->decisions_per_week[w] > max)
+            max = d->decisions_per_week[w];
+    static const char *const blocks[] = {" ", "\u2581", "\u2582", "\u2583", "\u2584",
+                                         "\u2585", "\u2586", "\u2587", "\u2588"};
+    int x = 2;
+    for (int w = 0; w < CR_DASHBOARD_WEEKS; w++) {
+        int level = (int)((d->decisions_per_week[w] * 8 + max - 1) / max);
+        tui_put(stdscr, y, x, blocks[level], 2, tui_attr(app, CR_SLOT_BAR));
+        tui_put(stdscr, y, x + 1, blocks[level], 2, tui_attr(app, CR_SLOT_BAR));
+        x += 3;
+    }
+    char clears[32] = "never at this rate";
+    if (d->backlog_clears) {
+        char t[21];
+        cr_time_format(d->backlog_clears, t);
+        snprintf(clears, sizeof clears, "%.10s", t);
+    }
+    snprintf(line, sizeof line, "  %.1f a week; %lld undecided; clears %s", d->rate,
+             (long long)d->undecided, clears);
+    tui_put(stdscr, y++, x, line, COLS - x, 0);
+    y++;
+    if (y < LINES - 2) {
+        snprintf(line, sizeof line, "%-12s %7s %7s %7s %7s %9s", "Reviewer", "nfa", "reassess",
+                 "refer", "total", "dissent");
+        tui_put(stdscr, y++, 1, line, COLS - 1, tui_attr(app, CR_SLOT_HEADER));
+    }
+    for (size_t i = 0; i < d->n_reviewers && y < LINES - 1; i++) {
+        const struct cr_reviewer_mix *m = &d->reviewers[i];
+        char rate[16] = "-";
+        if (m->panel_votes)
+            snprintf(rate, sizeof rate, "%.0f%%", 100.0 * (double)m->panel_dissents /
+                                                      (double)m->panel_votes);
+        snprintf(line, sizeof line, "%-12.12s %7lld %7lld %7lld %7lld %9s", m->login,
+                 (long long)m->by_outcome[CR_OUTCOME_NFA], (long long)m->by_outcome[CR_OUTCOME_REASSESS],
+                 (long long)m->by_outcome[CR_OUTCOME_REFER], (long long)m->decided, rate);
+        tui_put(stdscr, y++, 1, line, COLS - 1, 0);
+    }
+}
+
+static bool
+dashboard_key(struct app *app, void *state, int action, wint_t ch)
+{
+    (void)ch;
+    if (action == TA_REFRESH) {
+        load(app, state);
+        return true;
+    }
+    return false;
+}
+
+static void
+dashboard_reload(struct app *app, void *state)
+{
+    load(app, state);
+}
+
+static void
+dashboard_close(struct app *app, void *state)
+{
+    struct dashboard *db = state;
+    (void)app;
+    if (db->loaded)
+        cr_dashboard_free(&db->d);
+    free(db);
+}
+
+void *
+tui_dashboard_new(struct app *app)
+{
+    struct dashboard *db = calloc(1, sizeof *db);
+    if (db)
+        load(app, db);
+    return db;
+}
+
+static const int dashboard_actions[] = {TA_REFRESH, TA_HELP, TA_QUIT, TA_NONE};
+
+const struct screen_ops dashboard_screen = {
+    "dashboard", dashboard_actions, dashboard_draw, dashboard_key, dashboard_reload,
+    dashboard_close, NULL,
+};

@@ -1,0 +1,123 @@
+/*
+ * Themes on the terminal: a theme file (themes/NAME.yaml) read by core's
+ * loader, turned into curses colour pairs and attributes.  With NO_COLOR
+ * set, or on a terminal without colours, the monochrome theme is used;
+ * on 8 colours a bright colour is the colour in bold.
+ */
+#include "tui.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef CR_THEMES_DIRS
+#define CR_THEMES_DIRS "themes"
+#endif
+
+/* Find themes/NAME.yaml: $CASEREVIEW_THEMES, then the installed and source folders. */
+static bool
+theme_path(const char *name, char *out, size_t n)
+{
+    const char *env = getenv("CASEREVIEW_THEMES");
+    char dirs[2048];
+    snprintf(dirs, sizeof dirs, "%s%s%s", env ? env : "", env ? ":" : "", CR_THEMES_DIRS);
+    char *save = NULL;
+    for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        snprintf(out, n, "%s/%s.yaml", d, name);
+        if (access(out, R_OK) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int
+load_one(const char *name, struct cr_theme *theme, char *msg, size_t n)
+{
+    char path[PATH_MAX];
+    if (!theme_path(name, path, sizeof path)) {
+        snprintf(msg, n, "casereview: theme '%s' not found (looked in %s%s%s)", name,
+                 getenv("CASEREVIEW_THEMES") ? getenv("CASEREVIEW_THEMES") : "",
+                 getenv("CASEREVIEW_THEMES") ? ":" : "", CR_THEMES_DIRS);
+        return -1;
+    }
+    cr_diags *d = NULL;
+    enum cr_status st = cr_theme_load(path, theme, &d);
+    if (st != CR_OK) {
+        size_t used = 0;
+        msg[0] = '\0';
+        for (size_t i = 0; i < cr_diags_count(d) && used < n; i++)
+            used += (size_t)snprintf(msg + used, n - used, "%s\n", cr_diags_get(d, i));
+        if (used < n)
+            snprintf(msg + used, n - used, "casereview: %s: the theme has problems", path);
+    }
+    cr_diags_free(d);
+    return st == CR_OK ? 0 : -1;
+}
+
+int
+tui_theme_load(struct app *app, const char *name, char *msg, size_t n)
+{
+    if (!name)
+        name = app->cfg->theme ? app->cfg->theme : "default";
+    if (load_one(name, &app->theme, msg, n) < 0)
+        return -1;
+    if (load_one("monochrome", &app->mono, msg, n) < 0)
+        app->mono = app->theme;
+    return 0;
+}
+
+static int
+attrs_of(unsigned bits)
+{
+    int a = 0;
+    if (bits & CR_ATTR_BOLD)
+        a |= A_BOLD;
+    if (bits & CR_ATTR_DIM)
+        a |= A_DIM;
+    if (bits & CR_ATTR_REVERSE)
+        a |= A_REVERSE;
+    if (bits & CR_ATTR_UNDERLINE)
+        a |= A_UNDERLINE;
+    return a;
+}
+
+/* A theme colour on this terminal: bright ones need 16 colours, or bold. */
+static short
+colour_on_terminal(int c, int *extra)
+{
+    if (c < 0)
+        return -1;
+    if (c < COLORS)
+        return (short)c;
+    if (c >= 8 && c < 16) {
+        *extra |= A_BOLD;
+        return (short)(c - 8);
+    }
+    return -1;
+}
+
+void
+tui_theme_apply(struct app *app)
+{
+    const char *no_color = getenv("NO_COLOR");
+    bool colour = has_colors() && !(no_color && *no_color);
+    if (colour) {
+        start_color();
+        use_default_colors();
+    }
+    const struct cr_theme *t = colour ? &app->theme : &app->mono;
+    for (int i = 0; i < CR_SLOT_COUNT; i++) {
+        const struct cr_color *c = &t->slots[i];
+        int a = attrs_of(c->attrs);
+        if (colour && (c->fg >= 0 || c->bg >= 0) && i + 1 < COLOR_PAIRS) {
+            short fg = colour_on_terminal(c->fg, &a);
+            int unused = 0;
+            short bg = colour_on_terminal(c->bg, &unused);
+            init_pair((short)(i + 1), fg, bg);
+            a |= COLOR_PAIR(i + 1);
+        }
+        app->slot_attr[i] = a;
+    }
+}

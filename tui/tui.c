@@ -1,0 +1,477 @@
+/*
+ * The terminal interface's main loop: curses set-up, the screen stack, the
+ * status line, resizing, live updates and the scripted mode used by tests.
+ *
+ * Scripted mode (--script FILE) reads keys from FILE instead of the
+ * terminal, taking the next only when the screen is idle, and draws into
+ * curses' own screen without a terminal; `dump FILE` writes that screen
+ * out.  Script lines:
+ *     keys j j <Enter>      keys, by name, as the key table writes them
+ *     type Some text        characters typed as they are
+ *     dump FILE             the screen as text, trailing spaces trimmed
+ *     resize 100x30         the terminal changes size
+ *     tick                  a second passes (live updates are checked)
+ *     # a comment
+ */
+#include "tui.h"
+
+#include "text.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Drawing text safely */
+
+int
+tui_put(WINDOW *w, int y, int x, const char *s, int width, int attr)
+{
+    int used = 0;
+    size_t n = s ? strlen(s) : 0;
+    wmove(w, y, x);
+    for (size_t i = 0; i < n && used < width;) {
+        struct glyph g = glyph_at(s + i, n - i);
+        if (s[i] == '\n' || s[i] == '\t') {
+            /* Line breaks and tabs in a single-line field show as a space. */
+            g.control = false;
+            g.wc = ' ';
+            g.width = 1;
+        }
+        if (used + g.width > width)
+            break;
+        if (g.control) {
+            char mark[8];
+            glyph_mark(&g, mark);
+            wattron(w, A_REVERSE);
+            waddstr(w, mark);
+            wattroff(w, A_REVERSE);
+            wattron(w, attr);
+        } else {
+            wchar_t wc[2] = {g.wc, 0};
+            wattron(w, attr);
+            waddnwstr(w, wc, 1);
+        }
+        used += g.width;
+        i += g.len;
+    }
+    wattroff(w, attr);
+    return used;
+}
+
+int
+tui_width(const char *s)
+{
+    int used = 0;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        struct glyph g = glyph_at(s + i, n - i);
+        used += g.width;
+        i += g.len;
+    }
+    return used;
+}
+
+void
+tui_wrap(const char *s, int width, void (*line)(void *ctx, const char *p, size_t n), void *ctx)
+{
+    size_t n = strlen(s), i = 0;
+    if (width < 1)
+        width = 1;
+    if (n == 0)
+        line(ctx, s, 0);
+    while (i < n) {
+        size_t start = i, brk = 0;
+        int used = 0;
+        while (i < n && s[i] != '\n') {
+            struct glyph g = glyph_at(s + i, n - i);
+            if (used + g.width > width && used > 0)
+                break;
+            if (s[i] == ' ')
+                brk = i;
+            used += g.width;
+            i += g.len;
+        }
+        size_t end = i;
+        if (i < n && s[i] != '\n' && brk > start) {
+            end = brk;
+            i = brk + 1;
+        } else if (i < n && s[i] == '\n') {
+            i++;
+        }
+        line(ctx, s + start, end - start);
+    }
+}
+
+int
+tui_attr(const struct app *app, int slot)
+{
+    return slot >= 0 && slot < CR_SLOT_COUNT ? app->slot_attr[slot] : 0;
+}
+
+/* The screen stack */
+
+void
+tui_push(struct app *app, const struct screen_ops *ops, void *state)
+{
+    if (app->depth == TUI_MAX_SCREENS) {
+        ops->close(app, state);
+        return;
+    }
+    app->stack[app->depth].ops = ops;
+    app->stack[app->depth].state = state;
+    app->depth++;
+    app->dirty = true;
+}
+
+void
+tui_pop(struct app *app)
+{
+    if (!app->depth)
+        return;
+    app->depth--;
+    app->stack[app->depth].ops->close(app, app->stack[app->depth].state);
+    if (!app->depth)
+        app->quit = true;
+    app->dirty = true;
+}
+
+void
+tui_message(struct app *app, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(app->status, sizeof app->status, fmt, ap);
+    va_end(ap);
+    app->status_error = error;
+    app->dirty = true;
+}
+
+/* The status line: a message, or who you are, your roles and the database. */
+static void
+draw_status(struct app *app)
+{
+    int row = LINES - 1;
+    move(row, 0);
+    clrtoeol();
+    if (app->status[0]) {
+        tui_put(stdscr, row, 0, app->status, COLS,
+                tui_attr(app, app->status_error ? CR_SLOT_ERROR : CR_SLOT_MESSAGE));
+        return;
+    }
+    char roles[128] = "";
+    size_t used = 0;
+    for (int r = 0; r < CR_ROLE_COUNT; r++)
+        if (cr_person_has(app->me, r))
+            used += (size_t)snprintf(roles + used, sizeof roles - used, "%s%s", used ? "," : "",
+                                     cr_role_name(r));
+    char line[512];
+    snprintf(line, sizeof line, " %s (%s)  %s  %s   ? help  q back", app->me->login, roles,
+             app->me->name, app->db_path);
+    attron(tui_attr(app, CR_SLOT_STATUS));
+    for (int x = 0; x < COLS; x++)
+        mvaddch(row, x, ' ');
+    tui_put(stdscr, row, 0, line, COLS, tui_attr(app, CR_SLOT_STATUS));
+    attroff(tui_attr(app, CR_SLOT_STATUS));
+}
+
+static void
+draw(struct app *app)
+{
+    erase();
+    if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "casereview needs a terminal of at least %dx%d; this one is %dx%d.",
+                 TUI_MIN_COLS, TUI_MIN_ROWS, COLS, LINES);
+        tui_put(stdscr, 0, 0, msg, COLS, 0);
+        tui_put(stdscr, 1, 0, "Make it larger, or press q to quit.", COLS, 0);
+    } else if (app->depth) {
+        app->stack[app->depth - 1].ops->draw(app, app->stack[app->depth - 1].state);
+        draw_status(app);
+    }
+    wnoutrefresh(stdscr);
+    if (app->depth && COLS >= TUI_MIN_COLS && LINES >= TUI_MIN_ROWS &&
+        app->stack[app->depth - 1].ops->overlay)
+        app->stack[app->depth - 1].ops->overlay(app, app->stack[app->depth - 1].state);
+    doupdate();
+    app->dirty = false;
+}
+
+void
+tui_reload_all(struct app *app)
+{
+    for (int i = 0; i < app->depth; i++)
+        if (app->stack[i].ops->reload)
+            app->stack[i].ops->reload(app, app->stack[i].state);
+    app->refiltered = false;
+    cr_db_data_version(app->db, &app->data_version);
+    app->dirty = true;
+}
+
+/* Live updates: reload the screens when another connection committed. */
+static void
+check_changes(struct app *app)
+{
+    int64_t v;
+    if (cr_db_data_version(app->db, &v) != CR_OK || v == app->data_version)
+        return;
+    tui_reload_all(app);
+}
+
+/* Write the screen as text, one line per row, trailing spaces trimmed. */
+static void
+dump_screen(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    wchar_t *line = calloc((size_t)COLS + 1, sizeof *line);
+    for (int y = 0; line && y < LINES; y++) {
+        int got = mvwinnwstr(curscr, y, 0, line, COLS);
+        if (got < 0)
+            got = 0;
+        line[got] = 0;
+        int end = got;
+        while (end > 0 && line[end - 1] == L' ')
+            end--;
+        for (int x = 0; x < end; x++) {
+            char mb[MB_LEN_MAX];
+            mbstate_t ps;
+            memset(&ps, 0, sizeof ps);
+            size_t len = wcrtomb(mb, line[x], &ps);
+            if (len != (size_t)-1)
+                fwrite(mb, 1, len, f);
+        }
+        fputc('\n', f);
+    }
+    free(line);
+    fclose(f);
+}
+
+/* Script input: the next key, or ERR at the end; other commands are done here. */
+struct pending {
+    wint_t keys[256];
+    bool fn[256];
+    int n, next;
+};
+
+static bool
+parse_size(const char *s, int *cols, int *rows)
+{
+    return s && sscanf(s, "%dx%d", cols, rows) == 2 && *cols > 0 && *rows > 0 && *cols < 1000 &&
+           *rows < 1000;
+}
+
+static int
+script_key(struct app *app, struct pending *p, wint_t *ch, bool *fn)
+{
+    char buf[1024];
+    while (p->next == p->n) {
+        p->n = p->next = 0;
+        if (app->dirty)
+            draw(app);
+        if (!fgets(buf, sizeof buf, app->script))
+            return ERR;
+        app->script_line++;
+        buf[strcspn(buf, "\n")] = '\0';
+        if (!buf[0] || buf[0] == '#')
+            continue;
+        if (strncmp(buf, "dump ", 5) == 0) {
+            draw(app);
+            dump_screen(buf + 5);
+        } else if (strncmp(buf, "resize ", 7) == 0) {
+            int cols, rows;
+            if (parse_size(buf + 7, &cols, &rows)) {
+                resize_term(rows, cols);
+                app->dirty = true;
+            }
+        } else if (strcmp(buf, "tick") == 0) {
+            check_changes(app);
+        } else if (strncmp(buf, "type ", 5) == 0) {
+            const char *s = buf + 5;
+            size_t n = strlen(s);
+            mbstate_t ps;
+            memset(&ps, 0, sizeof ps);
+            while (n && p->n < 256) {
+                wchar_t wc;
+                size_t len = mbrtowc(&wc, s, n, &ps);
+                if (len == (size_t)-1 || len == (size_t)-2 || len == 0)
+                    break;
+                p->keys[p->n] = (wint_t)wc;
+                p->fn[p->n++] = false;
+                s += len;
+                n -= len;
+            }
+        } else if (strncmp(buf, "keys ", 5) == 0) {
+            char *save = NULL;
+            for (char *t = strtok_r(buf + 5, " ", &save); t && p->n < 256;
+                 t = strtok_r(NULL, " ", &save)) {
+                wint_t code;
+                bool isfn;
+                if (tui_parse_key_name(t, &code, &isfn)) {
+                    p->keys[p->n] = code;
+                    p->fn[p->n++] = isfn;
+                } else {
+                    fprintf(stderr, "casereview: script line %d: '%s' is not a key\n",
+                            app->script_line, t);
+                }
+            }
+        } else {
+            fprintf(stderr, "casereview: script line %d: unknown command '%s'\n",
+                    app->script_line, buf);
+        }
+    }
+    *ch = p->keys[p->next];
+    *fn = p->fn[p->next++];
+    return *fn ? KEY_CODE_YES : OK;
+}
+
+/* Route a key: the status message goes, then the screen, then the global actions. */
+static void
+handle_key(struct app *app, wint_t ch, bool fn)
+{
+    app->status[0] = '\0';
+    app->dirty = true;
+    if (fn && ch == KEY_RESIZE)
+        return;
+    if (fn && tui_form_edit_key(app, (int)ch))
+        return;
+    if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS) {
+        if (!fn && ch == 'q')
+            app->quit = true;
+        return;
+    }
+    int action = tui_key_action(app, ch, fn);
+    const struct screen_ops *ops = app->stack[app->depth - 1].ops;
+    void *state = app->stack[app->depth - 1].state;
+    if (ops->key(app, state, action, fn ? 0 : ch))
+        return;
+    switch (action) {
+    case TA_QUIT:
+    case TA_CANCEL:
+        tui_pop(app);
+        break;
+    case TA_HELP:
+        tui_push(app, &help_screen, (void *)ops);
+        break;
+    case TA_DASHBOARD:
+        if (ops != &dashboard_screen) {
+            void *d = tui_dashboard_new(app);
+            if (d)
+                tui_push(app, &dashboard_screen, d);
+        }
+        break;
+    case TA_REFRESH:
+        tui_reload_all(app);
+        clearok(curscr, TRUE);
+        break;
+    default:
+        break;
+    }
+}
+
+int
+tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me, const char *db_path,
+        const char *theme, const char *script, const char *size)
+{
+    struct app *app = calloc(1, sizeof *app);
+    if (!app)
+        return 4;
+    app->db = db;
+    app->cfg = cfg;
+    app->me = me;
+    app->db_path = db_path;
+    app->filter = (struct cr_filter)CR_FILTER_ALL;
+    char msg[512];
+    if (!tui_keys_load(&app->keys, cfg, msg, sizeof msg)) {
+        fprintf(stderr, "%s\ncasereview: %s: the configuration has problems; nothing was done\n",
+                msg, cfg->path);
+        free(app);
+        return 3;
+    }
+    if (tui_theme_load(app, theme, msg, sizeof msg) != 0) {
+        fprintf(stderr, "%s\n", msg);
+        free(app);
+        return 3;
+    }
+
+    SCREEN *scr;
+    FILE *devnull = NULL;
+    if (script) {
+        int cols = 80, rows = 24;
+        if (size && !parse_size(size, &cols, &rows)) {
+            fprintf(stderr, "casereview: --size must be COLSxROWS, not '%s'\n", size);
+            free(app);
+            return 2;
+        }
+        app->script = strcmp(script, "-") == 0 ? stdin : fopen(script, "r");
+        if (!app->script) {
+            fprintf(stderr, "casereview: %s: %s\n", script, strerror(errno));
+            free(app);
+            return 3;
+        }
+        devnull = fopen("/dev/null", "w+");
+        scr = newterm(getenv("TERM") ? NULL : "xterm-256color", devnull, devnull);
+        if (scr) {
+            set_term(scr);
+            resize_term(rows, cols);
+        }
+    } else {
+        scr = newterm(NULL, stdout, stdin);
+    }
+    if (!scr) {
+        fprintf(stderr, "casereview: cannot start the terminal interface (TERM=%s)\n",
+                getenv("TERM") ? getenv("TERM") : "");
+        if (devnull)
+            fclose(devnull);
+        free(app);
+        return 4;
+    }
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    curs_set(0);
+    set_escdelay(50);
+    tui_theme_apply(app);
+    cr_db_data_version(db, &app->data_version);
+
+    void *queue = tui_queue_new(app);
+    if (queue)
+        tui_push(app, &queue_screen, queue);
+    struct pending pending = {.n = 0};
+    while (!app->quit && app->depth) {
+        if (app->dirty)
+            draw(app);
+        wint_t ch;
+        bool fn;
+        int rc;
+        if (app->script) {
+            rc = script_key(app, &pending, &ch, &fn);
+            if (rc == ERR)
+                break;
+        } else {
+            timeout(1000);
+            rc = get_wch(&ch);
+            if (rc == ERR) {
+                check_changes(app);
+                continue;
+            }
+            fn = rc == KEY_CODE_YES;
+        }
+        handle_key(app, ch, fn);
+    }
+    while (app->depth)
+        tui_pop(app);
+    endwin();
+    delscreen(scr);
+    if (devnull)
+        fclose(devnull);
+    if (app->script && app->script != stdin)
+        fclose(app->script);
+    free(app);
+    return 0;
+}

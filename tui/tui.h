@@ -1,0 +1,177 @@
+/*
+ * The terminal interface: the application, its screens and its keys.
+ *
+ * The main loop (tui.c) knows no screen by name: each screen is a table of
+ * operations, pushed on a stack.  Keys go through one table of named
+ * actions (keys.c), overridable from the configuration.  Every rule is
+ * core's: a screen calls the same function as the command line and shows
+ * its message in the status line.
+ */
+#ifndef CASEREVIEW_TUI_H
+#define CASEREVIEW_TUI_H
+
+#include "casereview/casereview.h"
+
+#include <curses.h>
+#include <stdbool.h>
+#include <wchar.h>
+
+/* Key actions: name (as in the config's keys:), default keys, help text. */
+#define TUI_ACTION_LIST(_)                                                     \
+    _(QUIT, "quit", "q", "go back; quit from the queue")                       \
+    _(HELP, "help", "?", "this help")                                          \
+    _(DOWN, "down", "j <Down>", "next line")                                   \
+    _(UP, "up", "k <Up>", "previous line")                                     \
+    _(PAGE_DOWN, "page_down", "<PgDn> <Space>", "next page")                   \
+    _(PAGE_UP, "page_up", "<PgUp> b", "previous page")                         \
+    _(FIRST, "first", "g <Home>", "first line")                                \
+    _(LAST, "last", "G <End>", "last line")                                    \
+    _(OPEN, "open", "<Enter>", "open the case")                                \
+    _(NEXT_CASE, "next_case", "n", "next case of the queue")                   \
+    _(PREV_CASE, "prev_case", "p", "previous case of the queue")               \
+    _(SEARCH, "search", "/", "search subjects, references and summaries")      \
+    _(FILTER_MINE, "filter_mine", "m", "what waits for me")                    \
+    _(FILTER_STATE, "filter_state", "s", "next state filter")                  \
+    _(FILTER_OUTCOME, "filter_outcome", "o", "next outcome filter")            \
+    _(FILTER_CATEGORY, "filter_category", "c", "next category filter")         \
+    _(FILTER_CLEAR, "filter_clear", "x", "clear filters and search")           \
+    _(SORT, "sort", "S", "sort by priority or by age")                         \
+    _(DASHBOARD, "dashboard", "D", "the dashboard")                            \
+    _(CLAIM, "claim", "C", "claim the case")                                   \
+    _(RELEASE, "release", "R", "release the case")                             \
+    _(ASSIGN, "assign", "A", "assign the case to a reviewer")                  \
+    _(DECIDE, "decide", "d", "decide: outcome and rationale")                  \
+    _(APPROVE, "approve", "a", "approve the decision")                         \
+    _(RETURN, "return", "r", "return the decision with a reason")              \
+    _(VOTE, "vote", "v", "vote: concur, dissent or recuse")                    \
+    _(NOTE, "note", "N", "add a note")                                         \
+    _(EDITOR, "editor", "e", "write the rationale in $EDITOR")                 \
+    _(SUBMIT, "submit", "<F2> C-s", "submit the form")                         \
+    _(NEXT_FIELD, "next_field", "<Tab>", "next field")                         \
+    _(PREV_FIELD, "prev_field", "<BTab>", "previous field")                    \
+    _(CANCEL, "cancel", "<Esc> C-g", "cancel a form; go back")                  \
+    _(REFRESH, "refresh", "C-l", "redraw and reload")
+
+#define TUI_X(id, name, keys, help) TA_##id,
+enum tui_action { TUI_ACTION_LIST(TUI_X) TA_COUNT, TA_NONE = -1 };
+#undef TUI_X
+
+const char *tui_action_name(int action);
+const char *tui_action_help(int action);
+
+struct app;
+
+/* A screen: what the main loop calls. */
+struct screen_ops {
+    const char *name;
+    /* Actions offered on this screen, for its help (TA_NONE-terminated). */
+    const int *actions;
+    void (*draw)(struct app *app, void *state);
+    /* Handle an action (or, with action TA_NONE, a typed character); false: not handled. */
+    bool (*key)(struct app *app, void *state, int action, wint_t ch);
+    /* Reload from the database (another user changed it). */
+    void (*reload)(struct app *app, void *state);
+    void (*close)(struct app *app, void *state);
+    /* Windows of the screen's own to lay over stdscr (wnoutrefresh them), or NULL. */
+    void (*overlay)(struct app *app, void *state);
+};
+
+#define TUI_MAX_SCREENS 8
+#define TUI_MIN_COLS 80
+#define TUI_MIN_ROWS 24
+
+/* The key map: for each action its keys (curses key codes or characters). */
+#define TUI_MAX_KEYS 4
+struct keymap {
+    wint_t keys[TA_COUNT][TUI_MAX_KEYS];
+    bool is_fn[TA_COUNT][TUI_MAX_KEYS]; /* a KEY_* code, not a character */
+};
+
+/* Colour slots, in theme order: see core's CR_SLOT_LIST. */
+struct app {
+    cr_db *db;
+    const struct cr_config *cfg;
+    const struct cr_person *me;
+    const char *db_path;
+    struct keymap keys;
+    int slot_attr[64]; /* curses attributes for each colour slot */
+    struct {
+        const struct screen_ops *ops;
+        void *state;
+    } stack[TUI_MAX_SCREENS];
+    int depth;
+    char status[512];
+    bool status_error;
+    bool quit;
+    bool dirty;
+    int64_t data_version;
+    /* The queue's filter, shared with the case screen for next and previous. */
+    struct cr_filter filter;
+    bool mine;
+    bool refiltered; /* the filter changed: the queue starts again from the top */
+    char search[128];
+    /* Scripted mode */
+    FILE *script;
+    int script_line;
+    struct cr_theme theme, mono;
+};
+
+/* Themes (theme.c): load by name (NULL: the configuration's, else default), then apply. */
+int tui_theme_load(struct app *app, const char *name, char *msg, size_t n);
+void tui_theme_apply(struct app *app);
+/* Parse a key name ("j", "<Enter>", "C-s") as scripts and the config write them. */
+bool tui_parse_key_name(const char *s, wint_t *code, bool *fn);
+
+/* Screens */
+extern const struct screen_ops queue_screen, case_screen, help_screen, dashboard_screen,
+    form_screen;
+
+void tui_push(struct app *app, const struct screen_ops *ops, void *state);
+void tui_pop(struct app *app);
+
+/* The status line: a message (or a refusal, shown as an error) until the next key. */
+void tui_message(struct app *app, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The action a key means on the screen, or TA_NONE. */
+int tui_key_action(const struct app *app, wint_t ch, bool fn);
+/* A key's name for the help screen ("j", "<Down>", "C-s"). */
+void tui_key_name(wint_t ch, bool fn, char *out, size_t n);
+/* Apply the configuration's keys: overrides; a problem goes to msg as FILE:LINE:COLUMN:. */
+bool tui_keys_load(struct keymap *km, const struct cr_config *cfg, char *msg, size_t n);
+
+/* Drawing text from the database safely: control characters shown as marks. */
+int tui_put(WINDOW *w, int y, int x, const char *s, int width, int attr);
+/* Display width of s as tui_put would draw it. */
+int tui_width(const char *s);
+/* Lines of s wrapped at width; calls line(ctx, start, len) for each. */
+void tui_wrap(const char *s, int width, void (*line)(void *ctx, const char *p, size_t n),
+              void *ctx);
+
+/* The attribute of a colour slot, by name index (see theme loading in tui.c). */
+int tui_attr(const struct app *app, int slot);
+
+/* The queue's state, for tui_push(app, &queue_screen, ...). */
+void *tui_queue_new(struct app *app);
+/* The case after (direction 1) or before (-1) a case in the queue's order, or 0. */
+int64_t tui_queue_step(struct app *app, int64_t case_id, int direction);
+
+/* The dashboard's state, for tui_push(app, &dashboard_screen, ...). */
+void *tui_dashboard_new(struct app *app);
+
+/* Open the case screen on a case (an audited view). */
+void tui_open_case(struct app *app, int64_t case_id);
+
+/* Reload every screen from the database (after a change made here). */
+void tui_reload_all(struct app *app);
+/* Editing keys (arrows, Backspace, Delete...) for a form on top; false when none is. */
+bool tui_form_edit_key(struct app *app, int code);
+
+/* Start a form for an action on a case (decide, approve, return, vote, assign, note). */
+void tui_form_open(struct app *app, int action, int64_t case_id, int64_t version);
+
+/* Run the interface.  Returns the exit status. */
+int tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
+            const char *db_path, const char *theme, const char *script, const char *size);
+
+#endif
