@@ -97,8 +97,8 @@ build(struct app *app, struct case_view *v)
     add(v, -1, 3, "%s; vetting %s", cr_duty_label(r->duty),
         c->vetting >= 0 ? cr_vetting_label(c->vetting) : "not recorded");
     cr_time_format(r->state_since, since);
-    add(v, -1, 3, "Flagged %.10s; %s since %.10s; assigned to %s", when, cr_state_label(r->state),
-        since, r->assignee ? r->assignee : "nobody");
+    add(v, -1, 3, "Flagged on %.10s; %s since %.10s; assigned to %s", when,
+        cr_state_label(r->state), since, r->assignee ? r->assignee : "nobody");
     if (c->previous_case)
         add(v, -1, 3, "Follows closed case %lld", (long long)c->previous_case);
     if (r->quorum_blocked)

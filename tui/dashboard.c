@@ -94,21 +94,24 @@ dashboard_draw(struct app *app, void *state)
         tui_put(stdscr, y, x + 1, blocks[level], 2, tui_attr(app, CR_SLOT_BAR));
         x += 3;
     }
-    char clears[32] = "never at this rate";
+    char clears[32] = "never";
     if (d->backlog_clears) {
         char t[21];
         cr_time_format(d->backlog_clears, t);
         snprintf(clears, sizeof clears, "%.10s", t);
     }
-    snprintf(line, sizeof line, "  %.1f a week; %lld undecided; clears %s", d->rate,
-             (long long)d->undecided, clears);
-    tui_put(stdscr, y++, x, line, COLS - x, 0);
+    y++;
+    snprintf(line, sizeof line, "%.1f a week (last 4 weeks); %lld undecided; clears %s",
+             d->rate, (long long)d->undecided, clears);
+    tui_put(stdscr, y++, 2, line, COLS - 2, 0);
     y++;
     if (y < LINES - 2) {
         snprintf(line, sizeof line, "%-12s %7s %7s %7s %7s %9s", "Reviewer", "nfa", "reassess",
                  "refer", "total", "dissent");
         tui_put(stdscr, y++, 1, line, COLS - 1, tui_attr(app, CR_SLOT_HEADER));
     }
+    if (!d->n_reviewers && y < LINES - 1)
+        tui_put(stdscr, y++, 2, "No decisions yet.", COLS - 2, tui_attr(app, CR_SLOT_DIM));
     for (size_t i = 0; i < d->n_reviewers && y < LINES - 1; i++) {
         const struct cr_reviewer_mix *m = &d->reviewers[i];
         char rate[16] = "-";

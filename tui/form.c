@@ -20,10 +20,10 @@
 #define MAX_FIELDS 4
 
 /* The National Decision Model's headings, laid out for the rationale. */
-static const char ndm_template[] = "Information considered:\n\n"
-                                   "Assessment of threat and risk:\n\n"
-                                   "Powers and policy:\n\n"
-                                   "Options considered (and rejected):\n\n"
+static const char ndm_template[] = "Information considered:\n\n\n"
+                                   "Assessment of threat and risk:\n\n\n"
+                                   "Powers and policy:\n\n\n"
+                                   "Options considered (and rejected):\n\n\n"
                                    "Reasons for the option chosen:\n";
 
 struct form_state {
@@ -40,6 +40,7 @@ struct form_state {
     WINDOW *win; /* the form's own window, laid over stdscr */
     int built_cols, built_rows;
     const char **reviewers; /* assign's choices */
+    char about[3][512];     /* what the action is about: the decision, its rationale */
 };
 
 static const char *outcome_choices[] = {"nfa", "reassess", "refer", NULL};
@@ -65,13 +66,18 @@ field_text(FIELD *f, bool multiline)
         memcpy(out, buf, len);
         o = len;
     } else {
-        /* The buffer is rows of `cols` cells; in a UTF-8 buffer, walk characters. */
+        /*
+         * The buffer is rows of `cols` cells.  A row the form filled up to
+         * where the next word would not fit was wrapped, not ended: join it
+         * to the next with a space; any other row ended with a line break.
+         */
         const char *p = buf, *end = buf + len;
         mbstate_t ps;
         memset(&ps, 0, sizeof ps);
+        int prev_cells = -1;
         while (p < end) {
             const char *row = p;
-            int cells = 0;
+            int cells = 0, used = 0;
             while (p < end && cells < cols) {
                 wchar_t wc;
                 size_t n = mbrtowc(&wc, p, (size_t)(end - p), &ps);
@@ -79,14 +85,23 @@ field_text(FIELD *f, bool multiline)
                     n = 1, wc = ' ';
                 int w = wcwidth(wc);
                 cells += w > 0 ? w : 1;
+                if (wc != ' ')
+                    used = cells;
                 p += n;
             }
             size_t rl = (size_t)(p - row);
             while (rl && row[rl - 1] == ' ')
                 rl--;
+            size_t word = strcspn(row, " ");
+            if (word > rl)
+                word = rl;
+            if (prev_cells >= 0 && rl && prev_cells + 1 + (int)word > cols && o &&
+                out[o - 1] == '\n')
+                out[o - 1] = ' '; /* the previous row was wrapped */
             memcpy(out + o, row, rl);
             o += rl;
             out[o++] = '\n';
+            prev_cells = used;
         }
     }
     while (o && (out[o - 1] == ' ' || out[o - 1] == '\n'))
@@ -137,7 +152,8 @@ build(struct form_state *fs)
         if (!f)
             continue;
         set_field_back(f, A_UNDERLINE);
-        field_opts_off(f, O_AUTOSKIP);
+        /* Typing at the start must not wipe the field (the rationale's headings). */
+        field_opts_off(f, O_AUTOSKIP | O_BLANK);
         if (fs->multiline[i]) {
             field_opts_off(f, O_STATIC);
             set_max_field(f, 0);
@@ -214,7 +230,7 @@ static void
 form_draw(struct app *app, void *state)
 {
     struct form_state *fs = state;
-    if (!fs->form || fs->built_cols != COLS || fs->built_rows != LINES)
+    if (fs->nfields && (!fs->form || fs->built_cols != COLS || fs->built_rows != LINES))
         build(fs);
     char title[128];
     attron(tui_attr(app, CR_SLOT_TITLE));
@@ -223,11 +239,14 @@ form_draw(struct app *app, void *state)
     attroff(tui_attr(app, CR_SLOT_TITLE));
     tui_put(stdscr, 1, 1,
             fs->action == TA_APPROVE
-                ? "F2 or C-s approves; Esc cancels."
-                : "Type in the fields. Tab: next field; Up/Down: choices; F2 or C-s: submit; "
-                  "C-e: $EDITOR; Esc: cancel.",
+                ? "Approve this decision? F2, C-s or Enter approves; Esc cancels."
+                : "Tab next field, Up/Down choices, F2 submit, C-e $EDITOR, Esc cancel",
             COLS - 2, tui_attr(app, CR_SLOT_DIM));
     int y = 3;
+    if (!fs->nfields) {
+        for (int i = 0; i < 3; i++)
+            tui_put(stdscr, 3 + i, 2, fs->about[i], COLS - 3, i ? 0 : tui_attr(app, CR_SLOT_HEADER));
+    }
     for (int i = 0; i < fs->nfields && fs->fields[i]; i++) {
         int frow, fcol, rows, cols, nrow, nbuf;
         field_info(fs->fields[i], &rows, &cols, &frow, &fcol, &nrow, &nbuf);
@@ -385,8 +404,18 @@ static bool
 form_key(struct app *app, void *state, int action, wint_t ch)
 {
     struct form_state *fs = state;
-    if (!fs->form)
+    if (!fs->form && fs->nfields)
         build(fs);
+    if (!fs->nfields) {
+        /* A confirmation: no fields, submit or cancel. */
+        if (action == TA_SUBMIT || action == TA_OPEN)
+            submit(app, fs);
+        else if (action == TA_CANCEL || action == TA_QUIT) {
+            tui_pop(app);
+            tui_message(app, false, "cancelled; nothing was changed");
+        }
+        return true;
+    }
     if (!fs->form)
         return false;
     FIELD *cur = current_field(fs->form);
@@ -505,8 +534,29 @@ tui_form_open(struct app *app, int action, int64_t case_id, int64_t version)
         FIELD_("Vetting review", false, yes_no, "no");
         FIELD_("Rationale", true, NULL, ndm_template);
         break;
-    case TA_APPROVE:
+    case TA_APPROVE: {
+        /* What is being approved, read as the form opens. */
+        struct cr_case c;
+        char key[32];
+        snprintf(key, sizeof key, "#%lld", (long long)case_id);
+        if (cr_case_get(app->db, key, &c) == CR_OK) {
+            if (c.row.outcome >= 0) {
+                snprintf(fs->about[0], sizeof fs->about[0], "Decision %d: %s%s, by %s", c.round,
+                         cr_outcome_label(c.row.outcome),
+                         c.row.vetting_review ? ", with a vetting review" : "",
+                         c.row.decided_by ? c.row.decided_by : "-");
+                snprintf(fs->about[1], sizeof fs->about[1], "Subject: %s, %s (%s)",
+                         c.row.surname, c.row.forenames, c.row.subject_ref);
+                snprintf(fs->about[2], sizeof fs->about[2], "Rationale: %s",
+                         c.rationale ? c.rationale : "");
+            } else {
+                snprintf(fs->about[0], sizeof fs->about[0], "Case %lld has no decision to approve",
+                         (long long)case_id);
+            }
+            cr_case_free(&c);
+        }
         break;
+    }
     case TA_RETURN:
         FIELD_("Reason", true, NULL, NULL);
         break;

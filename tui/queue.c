@@ -189,7 +189,8 @@ queue_draw(struct app *app, void *state)
         }
         int x = 0;
         char cell[64];
-        snprintf(cell, sizeof cell, "%*lld", l.id, (long long)r->id);
+        /* The selection shows without colour too. */
+        snprintf(cell, sizeof cell, "%c%*lld", sel ? '>' : ' ', l.id - 1, (long long)r->id);
         x += tui_put(stdscr, y, x, cell, l.id, base) + 1;
         tui_put(stdscr, y, x, short_state[r->state], l.state,
                 base | (sel ? 0 : tui_attr(app, CR_SLOT_STATE_FLAGGED + r->state)));

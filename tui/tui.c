@@ -30,35 +30,42 @@
 int
 tui_put(WINDOW *w, int y, int x, const char *s, int width, int attr)
 {
-    int used = 0;
     size_t n = s ? strlen(s) : 0;
+    /* Too wide: one cell less, and an ellipsis to show there is more. */
+    bool cut = n && tui_width(s) > width && width > 1;
+    int room = cut ? width - 1 : width, used = 0;
     wmove(w, y, x);
-    for (size_t i = 0; i < n && used < width;) {
+    for (size_t i = 0; i < n;) {
         struct glyph g = glyph_at(s + i, n - i);
         if (s[i] == '\n' || s[i] == '\t') {
-            /* Line breaks and tabs in a single-line field show as a space. */
+            /* Line breaks and tabs in a one-line field show as a space. */
             g.control = false;
             g.wc = ' ';
             g.width = 1;
         }
-        if (used + g.width > width)
+        if (used + g.width > room)
             break;
         if (g.control) {
             char mark[8];
             glyph_mark(&g, mark);
-            wattron(w, A_REVERSE);
+            wattron(w, attr | A_REVERSE);
             waddstr(w, mark);
-            wattroff(w, A_REVERSE);
-            wattron(w, attr);
+            wattroff(w, attr | A_REVERSE);
         } else {
             wchar_t wc[2] = {g.wc, 0};
             wattron(w, attr);
             waddnwstr(w, wc, 1);
+            wattroff(w, attr);
         }
         used += g.width;
         i += g.len;
     }
-    wattroff(w, attr);
+    if (cut) {
+        wattron(w, attr);
+        waddnwstr(w, L"\u2026", 1);
+        wattroff(w, attr);
+        used++;
+    }
     return used;
 }
 
@@ -69,7 +76,7 @@ tui_width(const char *s)
     size_t n = strlen(s);
     for (size_t i = 0; i < n;) {
         struct glyph g = glyph_at(s + i, n - i);
-        used += g.width;
+        used += s[i] == '\n' || s[i] == '\t' ? 1 : g.width;
         i += g.len;
     }
     return used;
@@ -150,6 +157,22 @@ tui_message(struct app *app, bool error, const char *fmt, ...)
     app->dirty = true;
 }
 
+struct status_lines {
+    const char *start[16];
+    size_t len[16];
+    int n;
+};
+
+static void
+status_line(void *ctx, const char *p, size_t n)
+{
+    struct status_lines *sl = ctx;
+    if (sl->n < 16) {
+        sl->start[sl->n] = p;
+        sl->len[sl->n++] = n;
+    }
+}
+
 /* The status line: a message, or who you are, your roles and the database. */
 static void
 draw_status(struct app *app)
@@ -158,8 +181,18 @@ draw_status(struct app *app)
     move(row, 0);
     clrtoeol();
     if (app->status[0]) {
-        tui_put(stdscr, row, 0, app->status, COLS,
-                tui_attr(app, app->status_error ? CR_SLOT_ERROR : CR_SLOT_MESSAGE));
+        /* A long message (a refusal with what you may do instead) takes up to three lines. */
+        struct status_lines sl = {.n = 0};
+        tui_wrap(app->status, COLS - 1, status_line, &sl);
+        int first = sl.n > 3 ? sl.n - 3 : 0, rows = sl.n - first;
+        for (int i = 0; i < rows; i++) {
+            move(LINES - rows + i, 0);
+            clrtoeol();
+            char text[512];
+            snprintf(text, sizeof text, "%.*s", (int)sl.len[first + i], sl.start[first + i]);
+            tui_put(stdscr, LINES - rows + i, 0, text, COLS,
+                    tui_attr(app, app->status_error ? CR_SLOT_ERROR : CR_SLOT_MESSAGE));
+        }
         return;
     }
     char roles[128] = "";
@@ -184,10 +217,11 @@ draw(struct app *app)
     erase();
     if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS) {
         char msg[128];
-        snprintf(msg, sizeof msg, "casereview needs a terminal of at least %dx%d; this one is %dx%d.",
-                 TUI_MIN_COLS, TUI_MIN_ROWS, COLS, LINES);
+        snprintf(msg, sizeof msg, "Too small: %dx%d.", COLS, LINES);
         tui_put(stdscr, 0, 0, msg, COLS, 0);
-        tui_put(stdscr, 1, 0, "Make it larger, or press q to quit.", COLS, 0);
+        snprintf(msg, sizeof msg, "casereview needs %dx%d.", TUI_MIN_COLS, TUI_MIN_ROWS);
+        tui_put(stdscr, 1, 0, msg, COLS, 0);
+        tui_put(stdscr, 2, 0, "Enlarge, or q to quit.", COLS, 0);
     } else if (app->depth) {
         app->stack[app->depth - 1].ops->draw(app, app->stack[app->depth - 1].state);
         draw_status(app);
