@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Drawing text safely */
 
@@ -453,6 +454,11 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me, cons
             set_term(scr);
             resize_term(rows, cols);
         }
+    } else if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "casereview: the terminal interface needs a terminal on stdin and "
+                        "stdout; give a command (see 'casereview --help') or --script FILE\n");
+        free(app);
+        return 2;
     } else {
         scr = newterm(NULL, stdout, stdin);
     }

@@ -3,10 +3,14 @@
 . "$(dirname "$0")/lib.sh"
 cp "$FIXTURES"/import/good.csv .
 
-begin "no command"
+begin "no command: the terminal interface, which needs a database and a terminal"
 cr
+expect_rc 4
+expect_err "casereview: casereview.db: no such database; create it with 'casereview init' or 'casereview import'"
+cr --db ui.db init
+cr --db ui.db </dev/null
 expect_rc 2
-grep -qx "casereview: no command given (the terminal interface is not built yet)" "$T/err" || fail "$(cat "$T/err")"
+expect_err "casereview: the terminal interface needs a terminal on stdin and stdout; give a command (see 'casereview --help') or --script FILE"
 
 begin "unknown command"
 cr frobnicate
