@@ -321,7 +321,7 @@ script_key(struct app *app, struct pending *p, wint_t *ch, bool *fn)
             int cols, rows;
             if (parse_size(buf + 7, &cols, &rows)) {
                 resize_term(rows, cols);
-                app->dirty = true;
+                tui_reload_all(app);
             }
         } else if (strcmp(buf, "tick") == 0) {
             check_changes(app);
@@ -370,8 +370,11 @@ handle_key(struct app *app, wint_t ch, bool fn)
 {
     app->status[0] = '\0';
     app->dirty = true;
-    if (fn && ch == KEY_RESIZE)
+    if (fn && ch == KEY_RESIZE) {
+        /* Pages are a screenful: read them again for the new size. */
+        tui_reload_all(app);
         return;
+    }
     if (fn && tui_form_edit_key(app, (int)ch))
         return;
     if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS) {
