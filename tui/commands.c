@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 
+#include "demo.h"
 #include "generate.h"
 #include "tui.h"
 
@@ -12,6 +13,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int
@@ -1004,7 +1006,99 @@ cmd_stats(struct cli *cli, const struct cli_args *a)
     return EXIT_DONE;
 }
 
+/* demo */
+
+static const struct cli_option demo_options[] = {
+    {"dir", "DIR", "where the demo lives (default ./demo); run again to reuse it"},
+    {"cases", "N", "synthetic cases in a new demo (default 1131)"},
+    {NULL, NULL, NULL},
+};
+
+static int64_t
+demo_clock(void *ctx)
+{
+    return *(int64_t *)ctx;
+}
+
+/* Make DIR: its configuration, its database of synthetic cases in a realistic mix. */
+static int
+demo_create(struct cli *cli, const char *dir, long long cases)
+{
+    const char *login = cli->as_login ? cli->as_login : os_login();
+    if (!login)
+        return cli_error(EXIT_REFUSED, "demo: cannot tell who you are (no login name)");
+    FILE *f = fopen(cli->config_path, "w");
+    if (!f || crgen_demo_config(f, login) < 0 || fclose(f) != 0)
+        return cli_error(EXIT_INPUT, "demo: %s: %s", cli->config_path, strerror(errno));
+    struct cr_config *cfg;
+    int rc = cli_config(cli, cli->config_path, &cfg);
+    if (rc != EXIT_DONE)
+        return rc;
+    /* The cases were flagged thirteen weeks ago; the work on them fills the last twelve. */
+    int64_t end = cli_clock(NULL), now = end - 13 * 7 * 86400;
+    cr_db *db;
+    enum cr_status st = cr_db_open(cli->db_path, CR_OPEN_CREATE, demo_clock, &now, &db);
+    if (st != CR_OK) {
+        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(db));
+        cr_db_discard(db);
+        cr_config_free(cfg);
+        return rc;
+    }
+    /* The synthetic cases go through an anonymous temporary file, gone when closed. */
+    FILE *csv = tmpfile();
+    struct cr_import_result r;
+    cr_diags *diags = NULL;
+    const struct cr_person *admin = cr_config_person(cfg, "cadmin");
+    cr_db_set_user(db, cfg, admin);
+    fprintf(stderr, "casereview: demo: making %lld synthetic cases in %s ...\n", cases, dir);
+    if (!csv || crgen_write(csv, (long)cases, 7) < 0 || fseek(csv, 0, SEEK_SET) != 0)
+        st = CR_DB;
+    else
+        st = cr_import_csv(db, csv, "demo", 0, &r, &diags);
+    if (csv)
+        fclose(csv);
+    cr_diags_free(diags);
+    char msg[256] = "";
+    if (st != CR_OK || crgen_demo_states(db, cfg, &now, end, 7, msg, sizeof msg) < 0) {
+        rc = cli_error(EXIT_DB, "demo: %s", st != CR_OK ? cr_db_errmsg(db) : msg);
+        cr_db_discard(db);
+        cr_config_free(cfg);
+        return rc;
+    }
+    fprintf(stderr, "casereview: demo: %s\n", msg);
+    cr_db_close(db);
+    cr_config_free(cfg);
+    return EXIT_DONE;
+}
+
+static int
+cmd_demo(struct cli *cli, const struct cli_args *a)
+{
+    const char *dir = a->values[0] ? a->values[0] : "demo";
+    long long cases = 1131;
+    int rc;
+    if (a->values[1] &&
+        (rc = parse_number("demo", "cases", a->values[1], 1, 1000000, &cases)) != EXIT_DONE)
+        return rc;
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return cli_error(EXIT_DB, "demo: %s: %s", dir, strerror(errno));
+    static char db_path[4096], config_path[4096];
+    snprintf(db_path, sizeof db_path, "%s/casereview.db", dir);
+    snprintf(config_path, sizeof config_path, "%s/casereview.yaml", dir);
+    cli->db_path = db_path;
+    cli->config_path = config_path;
+    if (access(db_path, F_OK) != 0) {
+        if ((rc = demo_create(cli, dir, cases)) != EXIT_DONE)
+            return rc;
+    } else {
+        fprintf(stderr, "casereview: demo: using %s (remove it for a new demo)\n", dir);
+    }
+    return cli_interface(cli);
+}
+
 const struct cli_command cli_commands[] = {
+    {"demo", "", "make a demo (fictional cases and people) and start the interface in it", 0,
+     0, demo_options, cmd_demo},
     {"init", "", "create an empty database, owner-only", 0, 0, init_options, cmd_init},
     {"import", "FILE.csv|-", "import flagged allegations (admin; see README, 'Import format')",
      1, 1, import_options, cmd_import},

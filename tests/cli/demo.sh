@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# casereview demo: a directory with a demo configuration and a database of
+# synthetic cases in a realistic mix of states, reused when run again.
+. "$(dirname "$0")/lib.sh"
+unset CASEREVIEW_CONFIG CASEREVIEW_NOW
+export TERM=xterm-256color
+printf 'dump first.txt\nkeys q\n' >keys.txt
+
+begin "a new demo"
+cr_plain --script keys.txt demo --dir d --cases 300
+expect_rc 0
+grep -q "^casereview: demo: making 300 synthetic cases in d" "$T/err" || fail "$(cat "$T/err")"
+expect_eq "$(stat -c %a d)" 700 "directory mode"
+expect_eq "$(stat -c %a d/casereview.db)" 600 "database mode"
+me=$(id -un)
+grep -q "login: $me" d/casereview.yaml || [ "$me" = cadmin ] || fail "the current login is not on the demo roster"
+cr_plain --config d/casereview.yaml check-config
+expect_out "ok"
+grep -q "Queue: all cases" first.txt || fail "the interface did not start: $(cat first.txt)"
+
+begin "a realistic mix of states, made by the workflow itself"
+for state in flagged in_review awaiting_approval panel_review returned closed; do
+    n=$(sql d/casereview.db "select count(*) from cases where state = '$state'")
+    [ "$n" -gt 0 ] || fail "no $state case"
+done
+expect_eq "$(sql d/casereview.db "select count(*) from cases where state <> 'flagged' and id not in (select case_id from audit_events where case_id is not null)")" 0 "every change audited"
+cr_plain --config d/casereview.yaml --db d/casereview.db --as cadmin audit verify
+expect_rc 0
+expect_eq "$(sql d/casereview.db "select count(distinct (decided_at / 604800)) >= 10 from decisions")" 1 "decisions spread over the weeks"
+
+begin "run again: the same demo"
+before=$(sql d/casereview.db "select count(*) from cases")
+cr_plain --script keys.txt demo --dir d
+expect_rc 0
+expect_err "casereview: demo: using d (remove it for a new demo)"
+expect_eq "$(sql d/casereview.db "select count(*) from cases")" "$before" "cases"
+
+finish
