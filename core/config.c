@@ -508,7 +508,7 @@ store_key(struct loader *L, const struct ynode *key, const struct ynode *node,
     }
     cfg->keys = kb;
     kb[cfg->n_keys++] = (struct cr_key_binding){keep(L, key->value), keep(L, v->s), node->line,
-                                                node->col};
+                                                node->col, key->line, key->col};
 }
 
 /*

@@ -150,7 +150,7 @@ tui_keys_load(struct keymap *km, const struct cr_config *cfg, char *msg, size_t 
             a++;
         if (a == TA_COUNT) {
             snprintf(msg, n, "%s:%d:%d: keys: '%s' is not an action (see the help screen, '?')",
-                     cfg->path, kb->line, kb->column, kb->action);
+                     cfg->path, kb->action_line, kb->action_column, kb->action);
             return false;
         }
         if (!set_keys(km, a, kb->key, bad, sizeof bad)) {

@@ -11,6 +11,7 @@
  *     dump FILE             the screen as text, trailing spaces trimmed
  *     resize 100x30         the terminal changes size
  *     tick                  a second passes (live updates are checked)
+ *     run COMMAND           another program runs meanwhile (another user's action)
  *     # a comment
  */
 #include "tui.h"
@@ -325,6 +326,11 @@ script_key(struct app *app, struct pending *p, wint_t *ch, bool *fn)
             }
         } else if (strcmp(buf, "tick") == 0) {
             check_changes(app);
+        } else if (strncmp(buf, "run ", 4) == 0) {
+            /* Another program acts meanwhile (another user, in tests). */
+            if (system(buf + 4) != 0)
+                fprintf(stderr, "casereview: script line %d: '%s' failed\n", app->script_line,
+                        buf + 4);
         } else if (strncmp(buf, "type ", 5) == 0) {
             const char *s = buf + 5;
             size_t n = strlen(s);
@@ -430,11 +436,14 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me, cons
         free(app);
         return 3;
     }
-    if (tui_theme_load(app, theme, msg, sizeof msg) != 0) {
-        fprintf(stderr, "%s\n", msg);
+    char *problems = malloc(1 << 16);
+    if (!problems || tui_theme_load(app, theme, problems, 1 << 16) != 0) {
+        fprintf(stderr, "%s\n", problems ? problems : "casereview: out of memory");
+        free(problems);
         free(app);
         return 3;
     }
+    free(problems);
 
     SCREEN *scr;
     FILE *devnull = NULL;

@@ -35,7 +35,7 @@ for script in "$here"/*.keys; do
         . "$here/$name.setup"
     fi
     mkdir -p "dumps/$name"
-    (cd "dumps/$name" && "$CASEREVIEW" --as "$login" --db ../../t.db --script "$script" --size "$size") \
+    (cd "dumps/$name" && CASEREVIEW="$CASEREVIEW" "$CASEREVIEW" --as "$login" --db ../../t.db --script "$script" --size "$size") \
         >"$T/out" 2>"$T/err"
     echo $? >"$T/rc"
     expect_rc 0

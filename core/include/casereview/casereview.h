@@ -227,7 +227,8 @@ struct cr_signoff {
 struct cr_key_binding {
     const char *action;
     const char *key;
-    int line, column; /* where it was written, for messages */
+    int line, column;               /* where the key was written, for messages */
+    int action_line, action_column; /* where the action's name was written */
 };
 
 struct cr_config {

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Key overrides from keys:, themes from themes/ (and their errors), NO_COLOR.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../cli/lib.sh"
+export TERM=xterm-256color
+"$CASEREVIEW" generate --cases 10 --seed 5 >c.csv
+cr --db t.db import c.csv
+
+begin "keys: an override works, the old key no longer does"
+sed 's/^keys: .*/keys: { next_case: "]", dashboard: "C-d" }/' "$CASEREVIEW_CONFIG" >k.yaml
+printf 'keys <Enter> ]\ndump next.txt\nkeys C-d\ndump dash.txt\nkeys q n\ndump n.txt\nkeys q q\n' >k.keys
+cr_plain --config k.yaml --as ejones --db t.db --script k.keys
+expect_rc 0
+grep -q "^ Case 1:" next.txt || fail "] did not step to the next case: $(head -1 next.txt)"
+grep -q "^ Dashboard" dash.txt || fail "C-d did not open the dashboard"
+grep -q "^ Case 1:" n.txt || fail "n still stepped: $(head -1 n.txt)"
+
+begin "keys: unknown actions and keys are refused with FILE:LINE:COLUMN"
+sed 's/^keys: .*/keys: { next_cse: n }/' "$CASEREVIEW_CONFIG" >bad1.yaml
+cr_plain --config bad1.yaml --as ejones --db t.db --script k.keys
+expect_rc 3
+expect_err "bad1.yaml:2:9: keys: 'next_cse' is not an action (see the help screen, '?')" \
+    "casereview: bad1.yaml: the configuration has problems; nothing was done"
+sed 's/^keys: .*/keys: { next_case: "<Nope>" }/' "$CASEREVIEW_CONFIG" >bad2.yaml
+cr_plain --config bad2.yaml --as ejones --db t.db --script k.keys
+expect_rc 3
+expect_err "bad2.yaml:2:20: keys.next_case: '<Nope>' is not a key (a character, C-a to C-z, or one of <Enter>, <Down>, <Up>, <PgDn>, <PgUp>, <Home>, <End>, <Tab>, <Space>, <F2>)" \
+    "casereview: bad2.yaml: the configuration has problems; nothing was done"
+
+begin "themes: every shipped theme loads; --theme and theme: choose"
+printf 'dump q.txt\nkeys q\n' >q.keys
+for theme in default high-contrast monochrome; do
+    cr --db t.db --theme "$theme" --script q.keys
+    expect_rc 0
+    grep -q "Queue: all cases" q.txt || fail "$theme: $(head -1 q.txt)"
+done
+cr --db t.db --theme nosuch --script q.keys
+expect_rc 3
+grep -q "^casereview: theme 'nosuch' not found" "$T/err" || fail "$(cat "$T/err")"
+
+begin "themes: problems as FILE:LINE:COLUMN"
+mkdir -p mythemes
+printf 'colors:\n  title: { fg: purple, attrs: [bold, blink] }\n  titel: { fg: red }\n  status: { bg: 300 }\n' >mythemes/broken.yaml
+CASEREVIEW_THEMES=$T/mythemes cr --db t.db --theme broken --script q.keys
+expect_rc 3
+expect_err "$T/mythemes/broken.yaml:2:16: fg: 'purple' is not a colour (default, black, red, green, yellow, blue, magenta, cyan, white, bright-black ... bright-white, or 0 to 255)" \
+    "$T/mythemes/broken.yaml:2:38: 'blink' is not an attribute (bold, dim, reverse, underline)" \
+    "$T/mythemes/broken.yaml:3:3: unknown colour slot 'titel' (slots: title, status, message, error, header, text, dim, selected, overdue, bar, state_flagged, state_in_review, state_awaiting_approval, state_panel_review, state_returned, state_closed)" \
+    "$T/mythemes/broken.yaml:4:17: bg: '300' is not a colour (default, black, red, green, yellow, blue, magenta, cyan, white, bright-black ... bright-white, or 0 to 255)" \
+    "casereview: $T/mythemes/broken.yaml: the theme has problems"
+
+begin "NO_COLOR and terminals without colour still work"
+NO_COLOR=1 cr --db t.db --script q.keys
+expect_rc 0
+grep -q "Queue: all cases" q.txt || fail "NO_COLOR: $(head -1 q.txt)"
+TERM=vt100 cr --db t.db --script q.keys
+expect_rc 0
+grep -q "Queue: all cases" q.txt || fail "vt100: $(head -1 q.txt)"
+
+finish
