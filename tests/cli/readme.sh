@@ -12,21 +12,24 @@ block() {
         sed -e "s#\./build/tui/casereview#$CASEREVIEW#g" -e "s# data/# $SRC/data/#g"
 }
 
-begin "the first command, after install and build"
+begin "the first command, after install and build: the demo"
 first=$(block "## Try it (Debian 12)")
 demo=${first#*meson compile -C build && }
 [ "$demo" != "$first" ] || fail "cannot find the demo part of: $first"
-bash -c "$demo" >"$T/out" 2>"$T/err"
-expect_eq "$?" 0 "exit status"
-expect_out_has "demo.csv: imported 1987 allegations: 1131 new cases"
-expect_out_has "$(printf '%-24s %9s' cases 1131)"
-expect_out_has "   501  flagged"
+printf 'dump screen.txt\nkeys ?\ndump help.txt\nkeys q q\n' >keys.txt
+export TERM=xterm-256color
+bash -c "${demo/ demo/ --script keys.txt demo}" >"$T/out" 2>"$T/err"
+expect_eq "$?" 0 "exit status (stderr: $(cat "$T/err"))"
+grep -q "Queue: all cases, riskiest first" screen.txt || fail "no queue: $(cat screen.txt)"
+grep -q "Help: keys of the queue screen" help.txt || fail "help is not one key away"
+expect_eq "$(sql demo/casereview.db "select count(*) from cases")" 1131 "demo cases"
 
 begin "the worked example"
 block "## A worked example" >example.sh
 [ -s example.sh ] || fail "no worked example found"
 bash -e example.sh >"$T/out" 2>"$T/err"
 expect_eq "$?" 0 "exit status (stderr: $(cat "$T/err"))"
+expect_out_has "demo.csv: imported 1987 allegations: 1131 new cases"
 expect_out_has "case 501: claim: flagged -> in_review (version 2)"
 expect_out_has "  1 vote withheld until you cast yours (blind voting)"
 expect_out_has "case 501: vote: panel_review -> closed (version 6)"
