@@ -75,13 +75,7 @@ problem(struct loader *L, int line, int col, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    va_list aq;
-    va_copy(aq, ap);
-    int n = vsnprintf(NULL, 0, fmt, aq);
-    va_end(aq);
-    char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (msg)
-        vsnprintf(msg, (size_t)n + 1, fmt, ap);
+    char *msg = cr_vformat(fmt, ap);
     va_end(ap);
     if (!msg || cr_diags_addf(L->diags, "%s:%d:%d: %s", L->path, line, col, msg) < 0)
         L->nomem = true;

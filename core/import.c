@@ -62,13 +62,7 @@ problem(struct importer *im, long line, const char *column, const char *fmt, ...
 {
     va_list ap;
     va_start(ap, fmt);
-    va_list aq;
-    va_copy(aq, ap);
-    int n = vsnprintf(NULL, 0, fmt, aq);
-    va_end(aq);
-    char *reason = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (reason)
-        vsnprintf(reason, (size_t)n + 1, fmt, ap);
+    char *reason = cr_vformat(fmt, ap);
     va_end(ap);
     if (!reason || cr_diags_addf(im->diags, "%s:%ld: %s: %s", im->label, line, column, reason) < 0)
         im->nomem = true;

@@ -29,6 +29,8 @@ int cr_buf_add(struct cr_buf *b, const char *s, size_t n);
 int cr_buf_addc(struct cr_buf *b, char c);
 int cr_buf_addf(struct cr_buf *b, const char *fmt, ...) CR_PRINTF(2, 3);
 void cr_buf_reset(struct cr_buf *b);
+/* A new string formatted from fmt and ap (the caller frees it), or NULL. */
+char *cr_vformat(const char *fmt, va_list ap) CR_PRINTF(1, 0);
 void cr_buf_free(struct cr_buf *b);
 
 /* Diagnostics (see casereview.h). */

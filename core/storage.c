@@ -45,17 +45,11 @@ cr_fail(cr_db *db, enum cr_status status, const char *fmt, ...)
     cr_buf_reset(&db->err);
     va_list ap;
     va_start(ap, fmt);
-    struct cr_buf b = {0};
-    va_list aq;
-    va_copy(aq, ap);
-    int n = vsnprintf(NULL, 0, fmt, aq);
-    va_end(aq);
-    if (n >= 0 && (b.p = malloc((size_t)n + 1)) != NULL) {
-        vsnprintf(b.p, (size_t)n + 1, fmt, ap);
-        cr_buf_add(&db->err, b.p, (size_t)n);
-        free(b.p);
-    }
+    char *msg = cr_vformat(fmt, ap);
     va_end(ap);
+    if (msg)
+        cr_buf_add(&db->err, msg, strlen(msg));
+    free(msg);
     return status;
 }
 

@@ -134,6 +134,17 @@ cr_buf_addf(struct cr_buf *b, const char *fmt, ...)
     return rc;
 }
 
+char *
+cr_vformat(const char *fmt, va_list ap)
+{
+    struct cr_buf b = {0};
+    if (buf_vaddf(&b, fmt, ap) < 0) {
+        cr_buf_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
 void
 cr_buf_reset(struct cr_buf *b)
 {

@@ -93,37 +93,28 @@ out_cell(FILE *f, const char *s, int width)
         putc(' ', f);
 }
 
+struct wrap_out {
+    FILE *f;
+    int indent;
+};
+
+static void
+wrapped_line(void *ctx, const char *s, size_t n)
+{
+    struct wrap_out *w = ctx;
+    fprintf(w->f, "%*s", w->indent, "");
+    for (size_t k = 0; k < n;) {
+        struct glyph g = glyph_at(s + k, n - k);
+        put_glyph(w->f, s + k, g);
+        k += g.len;
+    }
+    putc('\n', w->f);
+}
+
 void
 out_wrapped(FILE *f, const char *s, int indent, int width)
 {
-    size_t n = strlen(s);
-    size_t i = 0;
-    while (i < n) {
-        /* One output line: up to width cells, broken at the last space. */
-        size_t start = i, brk = 0;
-        int used = 0;
-        while (i < n && s[i] != '\n') {
-            struct glyph g = glyph_at(s + i, n - i);
-            if (used + g.width > width && used > 0)
-                break;
-            if (s[i] == ' ')
-                brk = i;
-            used += g.width;
-            i += g.len;
-        }
-        size_t end = i;
-        if (i < n && s[i] != '\n' && brk > start) {
-            end = brk;
-            i = brk + 1;
-        } else if (i < n && s[i] == '\n') {
-            i++;
-        }
-        fprintf(f, "%*s", indent, "");
-        for (size_t k = start; k < end;) {
-            struct glyph g = glyph_at(s + k, end - k);
-            put_glyph(f, s + k, g);
-            k += g.len;
-        }
-        putc('\n', f);
-    }
+    struct wrap_out w = {f, indent};
+    if (*s)
+        text_wrap(s, width, wrapped_line, &w);
 }

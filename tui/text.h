@@ -21,6 +21,13 @@ struct glyph {
 /* The character at s (n bytes left). */
 struct glyph glyph_at(const char *s, size_t n);
 
+/*
+ * Cut s into lines of at most width cells, at the last space where one
+ * fits, and at every line break; calls line(ctx, start, bytes) for each.
+ */
+void text_wrap(const char *s, int width, void (*line)(void *ctx, const char *p, size_t n),
+               void *ctx);
+
 /* The visible mark for a control character: "^[" or "<9b>". */
 void glyph_mark(const struct glyph *g, char out[8]);
 

@@ -87,32 +87,7 @@ tui_width(const char *s)
 void
 tui_wrap(const char *s, int width, void (*line)(void *ctx, const char *p, size_t n), void *ctx)
 {
-    size_t n = strlen(s), i = 0;
-    if (width < 1)
-        width = 1;
-    if (n == 0)
-        line(ctx, s, 0);
-    while (i < n) {
-        size_t start = i, brk = 0;
-        int used = 0;
-        while (i < n && s[i] != '\n') {
-            struct glyph g = glyph_at(s + i, n - i);
-            if (used + g.width > width && used > 0)
-                break;
-            if (s[i] == ' ')
-                brk = i;
-            used += g.width;
-            i += g.len;
-        }
-        size_t end = i;
-        if (i < n && s[i] != '\n' && brk > start) {
-            end = brk;
-            i = brk + 1;
-        } else if (i < n && s[i] == '\n') {
-            i++;
-        }
-        line(ctx, s + start, end - start);
-    }
+    text_wrap(s, width, line, ctx);
 }
 
 int
