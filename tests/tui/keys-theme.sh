@@ -53,8 +53,10 @@ begin "NO_COLOR and terminals without colour still work"
 NO_COLOR=1 cr --db t.db --script q.keys
 expect_rc 0
 grep -q "Queue: all cases" q.txt || fail "NO_COLOR: $(head -1 q.txt)"
-TERM=vt100 cr --db t.db --script q.keys
-expect_rc 0
-grep -q "Queue: all cases" q.txt || fail "vt100: $(head -1 q.txt)"
+for term in vt100 xterm xterm-16color xterm-256color; do
+    TERM=$term cr --db t.db --theme high-contrast --script q.keys
+    expect_rc 0
+    grep -q "Queue: all cases" q.txt || fail "$term: $(head -1 q.txt)"
+done
 
 finish
