@@ -143,9 +143,14 @@ struct layout {
 };
 
 static struct layout
-layout_for(int cols)
+layout_for(int cols, int64_t max_id)
 {
     struct layout l = {5, 8, 5, 17, 11, 12, 5, 2, 7};
+    /* Room for the largest case number on screen and the selection mark. */
+    for (int64_t v = max_id / 10000; v > 0; v /= 10) {
+        l.id++;
+        l.subject--;
+    }
     int fixed = l.id + l.state + l.age + l.subject + l.rank + l.unit + l.cat + l.n + l.who + 8;
     int extra = cols - fixed;
     if (extra > 0) {
@@ -167,7 +172,11 @@ queue_draw(struct app *app, void *state)
     tui_put(stdscr, 0, 0, line, COLS, tui_attr(app, CR_SLOT_TITLE));
     attroff(tui_attr(app, CR_SLOT_TITLE));
 
-    struct layout l = layout_for(COLS);
+    int64_t max_id = 0;
+    for (size_t i = 0; i < q->page.n; i++)
+        if (q->page.rows[i].id > max_id)
+            max_id = q->page.rows[i].id;
+    struct layout l = layout_for(COLS, max_id);
     snprintf(line, sizeof line, "%*s %-*s %*s %-*s %-*s %-*s %-*s %*s %s", l.id, "CASE", l.state,
              "STATE", l.age, "AGE", l.subject, "SUBJECT", l.rank, "RANK", l.unit, "UNIT", l.cat,
              "CAT", l.n, "N", "WHO");

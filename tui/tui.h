@@ -45,7 +45,7 @@
     _(RETURN, "return", "r", "return the decision with a reason")              \
     _(VOTE, "vote", "v", "vote: concur, dissent or recuse")                    \
     _(NOTE, "note", "N", "add a note")                                         \
-    _(EDITOR, "editor", "e", "write the rationale in $EDITOR")                 \
+    _(EDITOR, "editor", "C-e", "write the text in $EDITOR (in a form)")                 \
     _(SUBMIT, "submit", "<F2> C-s", "submit the form")                         \
     _(NEXT_FIELD, "next_field", "<Tab>", "next field")                         \
     _(PREV_FIELD, "prev_field", "<BTab>", "previous field")                    \

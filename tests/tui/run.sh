@@ -6,7 +6,8 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../cli/lib.sh"
 export TERM=xterm-256color
-unset NO_COLOR
+unset NO_COLOR VISUAL
+export EDITOR="$here/fake-editor.sh"
 
 # The database: 40 synthetic cases, a subject whose name is 100 cells wide,
 # and a summary full of escape sequences and other controls.
