@@ -2054,19 +2054,15 @@ cr_dashboard_get(cr_db *db, struct cr_dashboard *out)
     int64_t now = cr_db_now(db);
 
     /* Overdue: in a state longer than its service level allows. */
-    static const int sla_of[CR_STATE_COUNT] = {
-        [CR_STATE_FLAGGED] = CR_SLA_REVIEW,   [CR_STATE_IN_REVIEW] = CR_SLA_REVIEW,
-        [CR_STATE_RETURNED] = CR_SLA_REVIEW,  [CR_STATE_AWAITING_APPROVAL] = CR_SLA_APPROVAL,
-        [CR_STATE_PANEL_REVIEW] = CR_SLA_PANEL, [CR_STATE_CLOSED] = -1,
-    };
     sqlite3_stmt *s = prepare(db, "SELECT count(*) FROM cases WHERE state = ?1 AND state_since < ?2",
                               &st);
     if (!s)
         return st;
     for (int state = 0; state < CR_STATE_COUNT; state++) {
-        if (sla_of[state] < 0)
+        int sla = cr_state_sla(state);
+        if (sla < 0)
             continue;
-        int days = cfg ? cfg->sla_days[sla_of[state]] : 10;
+        int days = cfg ? cfg->sla_days[sla] : 10;
         sqlite3_bind_text(s, 1, cr_state_name(state), -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 2, now - (int64_t)days * 86400);
         if (sqlite3_step(s) == SQLITE_ROW)

@@ -738,3 +738,23 @@ cr_export(cr_db *db, const char *reason, const char *recipient, const char *form
     cr_buf_free(&d);
     return st;
 }
+
+/* Service levels */
+
+int
+cr_state_sla(int state)
+{
+    static const int sla_of[CR_STATE_COUNT] = {
+        [CR_STATE_FLAGGED] = CR_SLA_REVIEW,     [CR_STATE_IN_REVIEW] = CR_SLA_REVIEW,
+        [CR_STATE_RETURNED] = CR_SLA_REVIEW,    [CR_STATE_AWAITING_APPROVAL] = CR_SLA_APPROVAL,
+        [CR_STATE_PANEL_REVIEW] = CR_SLA_PANEL, [CR_STATE_CLOSED] = -1,
+    };
+    return state >= 0 && state < CR_STATE_COUNT ? sla_of[state] : -1;
+}
+
+int
+cr_case_overdue(const struct cr_config *cfg, const struct cr_case_row *row, int64_t now)
+{
+    int sla = cr_state_sla(row->state);
+    return sla >= 0 && now - row->state_since > (int64_t)cfg->sla_days[sla] * 86400;
+}

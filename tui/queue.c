@@ -106,16 +106,6 @@ go_prev_page(struct app *app, struct queue *q, bool select_last)
 static const char *const short_state[CR_STATE_COUNT] = {
     "flagged", "review", "approval", "panel", "returned", "closed"};
 
-/* Whether a case has been in its state longer than its service level allows. */
-static bool
-overdue(const struct app *app, const struct cr_case_row *r, int64_t now)
-{
-    static const int sla_of[CR_STATE_COUNT] = {
-        CR_SLA_REVIEW, CR_SLA_REVIEW, CR_SLA_APPROVAL, CR_SLA_PANEL, CR_SLA_REVIEW, -1};
-    int sla = sla_of[r->state];
-    return sla >= 0 && now - r->state_since > (int64_t)app->cfg->sla_days[sla] * 86400;
-}
-
 static void
 filter_title(const struct app *app, char *out, size_t n)
 {
@@ -204,7 +194,7 @@ queue_draw(struct app *app, void *state)
         tui_put(stdscr, y, x, short_state[r->state], l.state,
                 base | (sel ? 0 : tui_attr(app, CR_SLOT_STATE_FLAGGED + r->state)));
         x += l.state + 1;
-        bool late = overdue(app, r, now);
+        bool late = cr_case_overdue(app->cfg, r, now);
         int64_t age = now > r->created_at ? (now - r->created_at) / 86400 : 0;
         snprintf(cell, sizeof cell, "%lldd%s", (long long)age, late ? "!" : "");
         int w = tui_width(cell);

@@ -461,6 +461,16 @@ enum cr_status cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t a
                             size_t limit, struct cr_page *page);
 void cr_page_free(struct cr_page *page);
 
+/*
+ * The service level (enum cr_sla) that applies to a case in a state, or -1
+ * (closed).  A case is overdue when it has been in its state longer than
+ * that many days (sla_days).
+ */
+int cr_state_sla(int state);
+
+/* Whether the case is overdue now under the configuration's sla_days. */
+int cr_case_overdue(const struct cr_config *cfg, const struct cr_case_row *row, int64_t now);
+
 /* The page of up to limit rows just before the cursor (INT64_MAX: the last page). */
 enum cr_status cr_list_page_before(cr_db *db, const struct cr_filter *filter, int64_t before,
                                    size_t limit, struct cr_page *page);
