@@ -31,6 +31,16 @@ cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
                          path);
     if (st != CR_OK)
         return cli_error(cr_status_exit(st), "%s: %s", path, cr_status_text(st));
+    /* keys: names the workstation's actions; they are checked with the rest. */
+    struct keymap km;
+    char msg[512];
+    if (!tui_keys_load(&km, *cfg, msg, sizeof msg)) {
+        fprintf(stderr, "%s\n", msg);
+        cr_config_free(*cfg);
+        *cfg = NULL;
+        return cli_error(EXIT_INPUT, "%s: the configuration has problems; nothing was done",
+                         path);
+    }
     (void)cli;
     return EXIT_DONE;
 }

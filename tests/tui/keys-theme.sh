@@ -21,6 +21,10 @@ cr_plain --config bad1.yaml --as ejones --db t.db --script k.keys
 expect_rc 3
 expect_err "bad1.yaml:2:9: keys: 'next_cse' is not an action (see the help screen, '?')" \
     "casereview: bad1.yaml: the configuration has problems; nothing was done"
+cr_plain check-config bad1.yaml
+expect_rc 3
+expect_err "bad1.yaml:2:9: keys: 'next_cse' is not an action (see the help screen, '?')" \
+    "casereview: bad1.yaml: the configuration has problems; nothing was done"
 sed 's/^keys: .*/keys: { next_case: "<Nope>" }/' "$CASEREVIEW_CONFIG" >bad2.yaml
 cr_plain --config bad2.yaml --as ejones --db t.db --script k.keys
 expect_rc 3
