@@ -91,37 +91,36 @@ conflicted(const struct cr_config *cfg, const struct cr_person *p, const char *s
     return cfg->same_unit && p->unit && same(p->unit, subject_unit);
 }
 
-/* "reviewer and supervisor", for messages. */
+/* The names of the bits set, for messages: "a", "a or b", "a, b, or c". */
+static void
+names_text(unsigned bits, int count, const char *(*name)(int), char *out, size_t n)
+{
+    int used_names = 0, total = 0;
+    size_t used = 0;
+    for (int i = 0; i < count; i++)
+        total += (bits >> i) & 1u;
+    out[0] = '\0';
+    for (int i = 0; i < count && used < n; i++) {
+        if (!(bits & (1u << i)))
+            continue;
+        used_names++;
+        const char *sep = used_names == 1       ? ""
+                          : used_names == total ? (total == 2 ? " or " : ", or ")
+                                                : ", ";
+        used += (size_t)snprintf(out + used, n - used, "%s%s", sep, name(i));
+    }
+}
+
 static void
 roles_text(unsigned roles, char *out, size_t n)
 {
-    size_t used = 0, count = 0, total = 0;
-    for (int r = 0; r < CR_ROLE_COUNT; r++)
-        total += (roles >> r) & 1u;
-    out[0] = '\0';
-    for (int r = 0; r < CR_ROLE_COUNT && used < n; r++) {
-        if (!(roles & (1u << r)))
-            continue;
-        count++;
-        const char *sep = count == 1 ? "" : count == total ? (total == 2 ? " or " : ", or ") : ", ";
-        used += (size_t)snprintf(out + used, n - used, "%s%s", sep, cr_role_name(r));
-    }
+    names_text(roles, CR_ROLE_COUNT, cr_role_name, out, n);
 }
 
 static void
 states_text(unsigned states, char *out, size_t n)
 {
-    size_t used = 0, count = 0, total = 0;
-    for (int s = 0; s < CR_STATE_COUNT; s++)
-        total += (states >> s) & 1u;
-    out[0] = '\0';
-    for (int s = 0; s < CR_STATE_COUNT && used < n; s++) {
-        if (!(states & (1u << s)))
-            continue;
-        count++;
-        const char *sep = count == 1 ? "" : count == total ? (total == 2 ? " or " : ", or ") : ", ";
-        used += (size_t)snprintf(out + used, n - used, "%s%s", sep, cr_state_name(s));
-    }
+    names_text(states, CR_STATE_COUNT, cr_state_name, out, n);
 }
 
 /* The one check: state, conflicts, role, the action's own guard. */

@@ -276,18 +276,10 @@ case_key(struct app *app, void *state, int action, wint_t ch)
         return true;
     case TA_CLAIM:
     case TA_RELEASE: {
-        char key[32];
-        snprintf(key, sizeof key, "#%lld", (long long)v->id);
         struct cr_request req = {.action = action == TA_CLAIM ? CR_ACTION_CLAIM : CR_ACTION_RELEASE,
                                  .expect_version = v->c.version};
-        struct cr_act_result res;
-        if (cr_act(app->db, key, &req, &res) != CR_OK)
-            tui_message(app, true, "%s", cr_db_errmsg(app->db));
-        else
-            tui_message(app, false, "case %lld: %s: %s -> %s", (long long)res.case_id,
-                        cr_action_name(req.action), cr_state_name(res.state_before),
-                        cr_state_name(res.state_after));
-        load(app, v, false);
+        tui_act(app, v->id, &req);
+        tui_reload_all(app);
         return true;
     }
     case TA_DECIDE:

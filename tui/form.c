@@ -379,22 +379,11 @@ submit(struct app *app, struct form_state *fs)
         req.text = v0;
         break;
     }
-    char key[32];
-    snprintf(key, sizeof key, "#%lld", (long long)fs->case_id);
-    struct cr_act_result res;
-    if (cr_act(app->db, key, &req, &res) != CR_OK) {
-        /* Stay, so the user can correct it. */
-        tui_message(app, true, "%s", cr_db_errmsg(app->db));
+    /* Refused: stay, so the user can correct it. */
+    if (!tui_act(app, fs->case_id, &req))
         return;
-    }
-    char done[256];
-    if (res.state_before != res.state_after)
-        snprintf(done, sizeof done, "case %lld: %s: %s -> %s", (long long)res.case_id,
-                 cr_action_name(req.action), cr_state_name(res.state_before),
-                 cr_state_name(res.state_after));
-    else
-        snprintf(done, sizeof done, "case %lld: %s: done", (long long)res.case_id,
-                 cr_action_name(req.action));
+    char done[sizeof app->status];
+    snprintf(done, sizeof done, "%s", app->status);
     tui_pop(app);
     tui_reload_all(app);
     tui_message(app, false, "%s", done);

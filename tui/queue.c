@@ -234,18 +234,9 @@ act_now(struct app *app, struct queue *q, int action)
     const struct cr_case_row *r = selected(q);
     if (!r)
         return;
-    char key[32];
-    snprintf(key, sizeof key, "#%lld", (long long)r->id);
     struct cr_request req = {.action = action, .expect_version = r->version};
-    struct cr_act_result res;
-    if (cr_act(app->db, key, &req, &res) != CR_OK)
-        tui_message(app, true, "%s", cr_db_errmsg(app->db));
-    else
-        tui_message(app, false, "case %lld: %s: %s -> %s", (long long)res.case_id,
-                    cr_action_name(action), cr_state_name(res.state_before),
-                    cr_state_name(res.state_after));
-    cr_db_data_version(app->db, &app->data_version);
-    queue_reload(app, q);
+    tui_act(app, r->id, &req);
+    tui_reload_all(app);
 }
 
 static void

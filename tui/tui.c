@@ -211,6 +211,26 @@ draw(struct app *app)
     app->dirty = false;
 }
 
+bool
+tui_act(struct app *app, int64_t case_id, const struct cr_request *req)
+{
+    char key[32];
+    snprintf(key, sizeof key, "#%lld", (long long)case_id);
+    struct cr_act_result res;
+    if (cr_act(app->db, key, req, &res) != CR_OK) {
+        tui_message(app, true, "%s", cr_db_errmsg(app->db));
+        return false;
+    }
+    if (res.state_before != res.state_after)
+        tui_message(app, false, "case %lld: %s: %s -> %s", (long long)res.case_id,
+                    cr_action_name(req->action), cr_state_name(res.state_before),
+                    cr_state_name(res.state_after));
+    else
+        tui_message(app, false, "case %lld: %s: done", (long long)res.case_id,
+                    cr_action_name(req->action));
+    return true;
+}
+
 void
 tui_reload_all(struct app *app)
 {

@@ -162,6 +162,12 @@ void *tui_dashboard_new(struct app *app);
 /* Open the case screen on a case (an audited view). */
 void tui_open_case(struct app *app, int64_t case_id);
 
+/*
+ * Carry out a request on a case through core; the status line says what
+ * happened or why core refused.  Returns whether it was done.
+ */
+bool tui_act(struct app *app, int64_t case_id, const struct cr_request *req);
+
 /* Reload every screen from the database (after a change made here). */
 void tui_reload_all(struct app *app);
 /* Editing keys (arrows, Backspace, Delete...) for a form on top; false when none is. */
