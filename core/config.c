@@ -13,7 +13,6 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>

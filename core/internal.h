@@ -171,8 +171,7 @@ struct cr_case_state {
     const char *subject_unit, *subject_ref;
     size_t n_votes;
     struct cr_vote_row *votes; /* on the current round */
-    struct cr_buf pool;
-    size_t *offs;
+    void *priv;                /* owns the strings */
 };
 void cr_case_state_free(struct cr_case_state *cs);
 

@@ -29,7 +29,6 @@ struct cr_db {
     const struct cr_config *cfg;   /* the rules in force, and who acts */
     const struct cr_person *user;
     char *import_label; /* the file of the running import, for its audit event */
-    const char *search; /* the FTS5 query of the page being read, bound as ?5 */
     struct {
         char *sql;
         sqlite3_stmt *stmt;
@@ -875,10 +874,9 @@ pool_add(struct cr_buf *pool, const unsigned char *s, size_t *off)
     return cr_buf_add(pool, (const char *)s, strlen((const char *)s) + 1);
 }
 
-/* Read one case row into r; string offsets go in offs until the pool settles. */
-static int
-read_case_row(sqlite3_stmt *s, struct cr_case_row *r, struct cr_buf *pool,
-              size_t offs[CASE_ROW_STRINGS])
+/* The columns of a case row that are not strings. */
+static void
+read_case_numbers(sqlite3_stmt *s, struct cr_case_row *r)
 {
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(s, 0);
@@ -895,6 +893,14 @@ read_case_row(sqlite3_stmt *s, struct cr_case_row *r, struct cr_buf *pool,
     r->vetting_review = sqlite3_column_int(s, 18);
     r->quorum_blocked = sqlite3_column_int(s, 19);
     r->version = sqlite3_column_int64(s, 20);
+}
+
+/* Read one case row into r; string offsets go in offs until the pool settles. */
+static int
+read_case_row(sqlite3_stmt *s, struct cr_case_row *r, struct cr_buf *pool,
+              size_t offs[CASE_ROW_STRINGS])
+{
+    read_case_numbers(s, r);
     for (int i = 0; i < CASE_ROW_STRINGS; i++)
         if (pool_add(pool, sqlite3_column_text(s, 10 + i), &offs[i]) < 0)
             return -1;
@@ -913,11 +919,11 @@ fix_case_row(struct cr_case_row *r, const char *base, const size_t offs[CASE_ROW
 
 /*
  * Fill a page from a query of CASE_ROW_COLUMNS whose parameters are
- * ?1 the cursor, ?2 and ?3 texts (bound when not NULL), ?4 the limit.
+ * ?1 the cursor, ?2, ?3 and ?5 texts (bound when not NULL), ?4 the limit.
  */
 static enum cr_status
 page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char *p3,
-           size_t limit, struct cr_page *page, bool reverse)
+           const char *p5, size_t limit, struct cr_page *page, bool reverse)
 {
     struct page_priv *pp = page->priv;
     if (!pp) {
@@ -951,8 +957,8 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
     if (p3)
         sqlite3_bind_text(s, 3, p3, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, (int64_t)limit + 1);
-    if (db->search)
-        sqlite3_bind_text(s, 5, db->search, -1, SQLITE_STATIC);
+    if (p5)
+        sqlite3_bind_text(s, 5, p5, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (page->n == limit) {
@@ -1068,9 +1074,8 @@ list_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, size_t limi
     const char *outcome = filter->outcome >= 0 && filter->outcome < CR_OUTCOME_COUNT
                               ? cr_outcome_name(filter->outcome)
                               : NULL;
-    db->search = searching ? q.p : NULL;
-    enum cr_status st = page_query(db, sql.p, cursor, state, outcome, limit, page, reverse);
-    db->search = NULL;
+    enum cr_status st = page_query(db, sql.p, cursor, state, outcome, searching ? q.p : NULL,
+                                   limit, page, reverse);
     cr_buf_free(&sql);
     cr_buf_free(&q);
     return st;
@@ -1229,10 +1234,7 @@ grow(void **items, size_t *n, size_t size)
 static void
 read_case_row_kept(sqlite3_stmt *s, struct cr_case_row *r, struct strlist *l)
 {
-    struct cr_buf pool = {0};
-    size_t offs[CASE_ROW_STRINGS];
-    read_case_row(s, r, &pool, offs);
-    cr_buf_free(&pool);
+    read_case_numbers(s, r);
     const char **dst[CASE_ROW_STRINGS] = {&r->subject_ref, &r->surname,  &r->forenames,
                                           &r->rank,        &r->unit,     &r->assignee,
                                           &r->decided_by};
@@ -1383,7 +1385,7 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
     struct strlist *l = calloc(1, sizeof *l);
     if (!l)
         return cr_fail(db, CR_NOMEM, "out of memory");
-    cs->offs = (size_t *)l; /* owns the strings; see cr_case_state_free */
+    cs->priv = l;
     enum cr_status st = CR_OK;
     sqlite3_stmt *s = prepare(db,
                               "SELECT c.id, c.version, c.updated_at, c.state, c.outcome, c.round, "
@@ -1445,9 +1447,8 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
 void
 cr_case_state_free(struct cr_case_state *cs)
 {
-    strlist_free((struct strlist *)cs->offs);
+    strlist_free(cs->priv);
     free(cs->votes);
-    cr_buf_free(&cs->pool);
     memset(cs, 0, sizeof *cs);
 }
 
@@ -1936,7 +1937,8 @@ st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit, struct cr_p
                 db->cfg->same_unit && me->unit ? " AND s.unit IS NOT ?3" : "",
                 reverse ? " DESC" : "");
     cr_buf_free(&where);
-    enum cr_status st = page_query(db, sql.p, after, me->login, me->unit, limit, page, reverse);
+    enum cr_status st =
+        page_query(db, sql.p, after, me->login, me->unit, NULL, limit, page, reverse);
     cr_buf_free(&sql);
     return st;
 }

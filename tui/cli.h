@@ -5,6 +5,7 @@
 #define CASEREVIEW_CLI_H
 
 #include "casereview/casereview.h"
+#include "tui.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,6 +23,8 @@ struct cli {
     const char *size;        /* --size COLSxROWS with --script */
     const char *command;
     struct cr_config *cfg;   /* loaded by cli_session */
+    const struct cr_person *who; /* who acts, found by cli_session */
+    struct keymap keys;      /* the workstation's keys, checked with the configuration */
 };
 
 /*

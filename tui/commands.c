@@ -32,9 +32,8 @@ cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
     if (st != CR_OK)
         return cli_error(cr_status_exit(st), "%s: %s", path, cr_status_text(st));
     /* keys: names the workstation's actions; they are checked with the rest. */
-    struct keymap km;
     char msg[512];
-    if (!tui_keys_load(&km, *cfg, msg, sizeof msg)) {
+    if (!tui_keys_load(&cli->keys, *cfg, msg, sizeof msg)) {
         fprintf(stderr, "%s\n", msg);
         cr_config_free(*cfg);
         *cfg = NULL;
@@ -79,6 +78,7 @@ cli_session(struct cli *cli, unsigned open_flags, cr_db **db)
         return rc;
     }
     cr_db_set_user(*db, cli->cfg, who);
+    cli->who = who;
     return EXIT_DONE;
 }
 
@@ -89,10 +89,8 @@ cli_interface(struct cli *cli)
     int rc = cli_session(cli, 0, &db);
     if (rc != EXIT_DONE)
         return rc;
-    const struct cr_person *who = NULL;
-    char msg[16];
-    cr_config_identify(cli->cfg, os_login(), cli->as_login, &who, msg, sizeof msg);
-    rc = tui_run(db, cli->cfg, who, cli->db_path, cli->theme, cli->script, cli->size);
+    rc = tui_run(db, cli->cfg, cli->who, &cli->keys, cli->db_path, cli->theme, cli->script,
+                 cli->size);
     cli_end(cli, db);
     return rc;
 }

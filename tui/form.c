@@ -51,11 +51,8 @@ static const char *vote_choices[] = {"concur", "dissent", "recuse", NULL};
 static char *
 field_text(FIELD *f, bool multiline)
 {
-    int rows, cols, frow, fcol, nrow, nbuf;
-    dynamic_field_info(f, &rows, &cols, &nrow);
-    field_info(f, &frow, &fcol, &nrow, &nbuf, &nbuf, &nbuf);
-    (void)frow;
-    (void)fcol;
+    int rows, cols, max;
+    dynamic_field_info(f, &rows, &cols, &max);
     const char *buf = field_buffer(f, 0);
     size_t len = strlen(buf);
     char *out = malloc(len + (size_t)rows + 2);
@@ -455,11 +452,9 @@ form_key(struct app *app, void *state, int action, wint_t ch)
     default:
         break;
     }
-    /* Editing keys by their codes. */
-    if (ch == 127 || ch == 8 || action == TA_NONE) {
-        if (ch == 127 || ch == 8)
-            form_driver(fs->form, REQ_DEL_PREV);
-    }
+    /* Backspace, as a character code (KEY_BACKSPACE comes by tui_form_edit_key). */
+    if (ch == 127 || ch == 8)
+        form_driver(fs->form, REQ_DEL_PREV);
     return true;
 }
 

@@ -413,8 +413,9 @@ handle_key(struct app *app, wint_t ch, bool fn)
 }
 
 int
-tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me, const char *db_path,
-        const char *theme, const char *script, const char *size)
+tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
+        const struct keymap *keys, const char *db_path, const char *theme, const char *script,
+        const char *size)
 {
     struct app *app = calloc(1, sizeof *app);
     if (!app)
@@ -424,13 +425,7 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me, cons
     app->me = me;
     app->db_path = db_path;
     app->filter = (struct cr_filter)CR_FILTER_ALL;
-    char msg[512];
-    if (!tui_keys_load(&app->keys, cfg, msg, sizeof msg)) {
-        fprintf(stderr, "%s\ncasereview: %s: the configuration has problems; nothing was done\n",
-                msg, cfg->path);
-        free(app);
-        return 3;
-    }
+    app->keys = *keys;
     char *problems = malloc(1 << 16);
     if (!problems || tui_theme_load(app, theme, problems, 1 << 16) != 0) {
         fprintf(stderr, "%s\n", problems ? problems : "casereview: out of memory");

@@ -178,6 +178,7 @@ void tui_form_open(struct app *app, int action, int64_t case_id, int64_t version
 
 /* Run the interface.  Returns the exit status. */
 int tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
-            const char *db_path, const char *theme, const char *script, const char *size);
+            const struct keymap *keys, const char *db_path, const char *theme, const char *script,
+            const char *size);
 
 #endif

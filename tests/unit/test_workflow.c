@@ -282,7 +282,6 @@ test_transitions(void **state)
 {
     (void)state;
     make_template(work_path);
-    char msg[1024];
     struct cr_request claim = {.action = CR_ACTION_CLAIM};
     act_ok(work_path, "asmith", "1", claim);
     assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
@@ -335,7 +334,6 @@ test_transitions(void **state)
     assert_int_equal(sql_int(work_path, "SELECT version FROM cases WHERE id = 1"), v);
     /* Every change is an audit event. */
     assert_int_equal(sql_int(work_path, "SELECT count(*) FROM audit_events WHERE case_id = 1"), 6);
-    (void)msg;
 }
 
 /* The same person never decides and approves, nor decides, approves and votes. */
