@@ -207,6 +207,17 @@ enum cr_status st_apply(cr_db *db, const struct cr_case_state *cs, const struct 
 enum cr_status st_audit_append(cr_db *db, int64_t case_id, const char *action,
                                const char *before, const char *after, const char *details);
 
+/*
+ * Drafts of the handle's user (never anyone else's).  st_draft_put stores
+ * the fields of d as given (outcome and vote -1 for none; text byte for
+ * byte), saved now, replacing that user's draft for the case and action.
+ * st_draft_get fills *out as cr_draft_get does, or returns CR_NOT_FOUND
+ * with a message.  st_draft_delete removes the draft, if there is one.
+ */
+enum cr_status st_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d);
+enum cr_status st_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out);
+enum cr_status st_draft_delete(cr_db *db, int64_t case_id, int action);
+
 /* Open a case for a view (audited as `what`, unless NULL), votes withheld when hide_votes. */
 enum cr_status st_case_view(cr_db *db, int64_t id, bool hide_votes, const char *what,
                             struct cr_case *out);

@@ -230,6 +230,27 @@ const struct cr_migration_step cr_schema[] = {
         "CREATE INDEX cases_outcome ON cases(outcome);"
         "CREATE INDEX cases_categories_queue ON cases(categories, sortkey);"
         "CREATE INDEX cases_decided_by ON cases(decided_by, outcome) WHERE decided_by IS NOT NULL;"},
+
+    /*
+     * Version 4: drafts.  What a person was writing in a form (a decision, a
+     * return, a vote, a note, an assignment) when the program was stopped,
+     * kept for that person alone until they submit or discard it.  The text
+     * is a BLOB: kept byte for byte as typed, never interpreted; it is not a
+     * record of the case and never enters the audit trail.
+     */
+    {4, "CREATE TABLE drafts ("
+        "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+        "  login TEXT NOT NULL,"
+        "  action TEXT NOT NULL CHECK (action IN ('assign', 'decide', 'return', 'vote', 'note')),"
+        "  outcome TEXT CHECK (outcome IN ('nfa', 'reassess', 'refer')),"
+        "  vetting_review INTEGER NOT NULL DEFAULT 0 CHECK (vetting_review IN (0, 1)),"
+        "  vote TEXT CHECK (vote IN ('concur', 'dissent', 'recuse')),"
+        "  target TEXT,"
+        "  text BLOB NOT NULL,"
+        "  case_version INTEGER NOT NULL,"
+        "  saved_at INTEGER NOT NULL,"
+        "  PRIMARY KEY (case_id, login, action)"
+        ") STRICT;"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

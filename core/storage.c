@@ -1580,6 +1580,109 @@ st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
     return step_done(db, s, "update case");
 }
 
+/* Drafts: always the handle's user's own, by (case, login, action). */
+
+enum cr_status
+st_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d)
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = prepare(db,
+                              "INSERT OR REPLACE INTO drafts(case_id, login, action, outcome, "
+                              "vetting_review, vote, target, text, case_version, saved_at) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                              &st);
+    if (!s)
+        return st;
+    const char *text = d->text ? d->text : "";
+    sqlite3_bind_int64(s, 1, case_id);
+    sqlite3_bind_text(s, 2, db->user->login, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, cr_action_name(d->action), -1, SQLITE_STATIC);
+    if (d->outcome >= 0)
+        sqlite3_bind_text(s, 4, cr_outcome_name(d->outcome), -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 4);
+    sqlite3_bind_int(s, 5, d->vetting_review ? 1 : 0);
+    if (d->vote >= 0)
+        sqlite3_bind_text(s, 6, cr_vote_name(d->vote), -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 6);
+    bind_text_or_null(s, 7, d->target);
+    /* A zero-length blob, not NULL, for "": the pointer is never NULL. */
+    sqlite3_bind_blob64(s, 8, text, strlen(text), SQLITE_STATIC);
+    sqlite3_bind_int64(s, 9, d->case_version);
+    sqlite3_bind_int64(s, 10, cr_db_now(db));
+    return step_done(db, s, "save draft");
+}
+
+enum cr_status
+st_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
+{
+    memset(out, 0, sizeof *out);
+    out->action = action;
+    out->outcome = out->vote = -1;
+    out->text = "";
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = prepare(db,
+                              "SELECT outcome, vetting_review, vote, target, text, case_version, "
+                              "saved_at FROM drafts WHERE case_id = ?1 AND login = ?2 AND "
+                              "action = ?3",
+                              &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, case_id);
+    sqlite3_bind_text(s, 2, db->user->login, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, cr_action_name(action), -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *target = (const char *)sqlite3_column_text(s, 3);
+        size_t target_len = target ? strlen(target) + 1 : 0;
+        const void *text = sqlite3_column_blob(s, 4);
+        size_t text_len = (size_t)sqlite3_column_bytes(s, 4);
+        /* One allocation holds the text and the target. */
+        char *mem = malloc(text_len + 1 + target_len);
+        if (!mem) {
+            st = cr_fail(db, CR_NOMEM, "out of memory");
+        } else {
+            if (text_len)
+                memcpy(mem, text, text_len);
+            mem[text_len] = '\0';
+            if (target)
+                memcpy(mem + text_len + 1, target, target_len);
+            out->priv = mem;
+            out->text = mem;
+            out->target = target ? mem + text_len + 1 : NULL;
+            out->outcome = cr_outcome_parse((const char *)sqlite3_column_text(s, 0));
+            out->vetting_review = sqlite3_column_int(s, 1);
+            out->vote = cr_vote_parse((const char *)sqlite3_column_text(s, 2));
+            out->case_version = sqlite3_column_int64(s, 5);
+            out->saved_at = sqlite3_column_int64(s, 6);
+        }
+    } else if (rc == SQLITE_DONE) {
+        st = cr_fail(db, CR_NOT_FOUND, "you (%s) have no saved draft of %s on case %lld",
+                     db->user->login, cr_action_name(action), (long long)case_id);
+    } else {
+        st = cr_fail_sql(db, rc, "read draft");
+    }
+    sqlite3_reset(s);
+    return st;
+}
+
+enum cr_status
+st_draft_delete(cr_db *db, int64_t case_id, int action)
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = prepare(db,
+                              "DELETE FROM drafts WHERE case_id = ?1 AND login = ?2 AND "
+                              "action = ?3",
+                              &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, case_id);
+    sqlite3_bind_text(s, 2, db->user->login, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, cr_action_name(action), -1, SQLITE_STATIC);
+    return step_done(db, s, "delete draft");
+}
+
 /* The audit trail */
 
 static const unsigned char zero_hash[32];

@@ -6,6 +6,7 @@
  */
 #include "internal.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,25 +31,30 @@ typedef bool guard_fn(const struct wf *w);
 static guard_fn guard_release, guard_assign, guard_decide, guard_approve, guard_return,
     guard_vote, guard_note;
 
-/* The workflow: for each action, the states it starts from, who may take it, where it goes. */
+/*
+ * The workflow: for each action, the states it starts from, who may take
+ * it, where it goes, and whether what a person types for it is kept as a
+ * draft until they submit it.
+ */
 static const struct rule {
     unsigned from;
     unsigned roles;
     int to; /* -1: the action decides (approve, vote) or the state stays (note) */
     guard_fn *guard;
+    bool draft;
 } rules[CR_ACTION_COUNT] = {
-    [CR_ACTION_CLAIM] = {STATE(FLAGGED), ROLE(REVIEWER), CR_STATE_IN_REVIEW, NULL},
+    [CR_ACTION_CLAIM] = {STATE(FLAGGED), ROLE(REVIEWER), CR_STATE_IN_REVIEW, NULL, false},
     [CR_ACTION_RELEASE] = {STATE(IN_REVIEW), ROLE(REVIEWER) | ROLE(SUPERVISOR), CR_STATE_FLAGGED,
-                           guard_release},
+                           guard_release, false},
     [CR_ACTION_ASSIGN] = {STATE(FLAGGED) | STATE(IN_REVIEW) | STATE(RETURNED), ROLE(SUPERVISOR),
-                          CR_STATE_IN_REVIEW, guard_assign},
+                          CR_STATE_IN_REVIEW, guard_assign, true},
     [CR_ACTION_DECIDE] = {STATE(IN_REVIEW) | STATE(RETURNED), ROLE(REVIEWER),
-                          CR_STATE_AWAITING_APPROVAL, guard_decide},
-    [CR_ACTION_APPROVE] = {STATE(AWAITING_APPROVAL), ROLE(SUPERVISOR), -1, guard_approve},
+                          CR_STATE_AWAITING_APPROVAL, guard_decide, true},
+    [CR_ACTION_APPROVE] = {STATE(AWAITING_APPROVAL), ROLE(SUPERVISOR), -1, guard_approve, false},
     [CR_ACTION_RETURN] = {STATE(AWAITING_APPROVAL), ROLE(SUPERVISOR), CR_STATE_RETURNED,
-                          guard_return},
-    [CR_ACTION_VOTE] = {STATE(PANEL_REVIEW), ROLE(PANEL), -1, guard_vote},
-    [CR_ACTION_NOTE] = {OPEN_STATES, ANY_ROLE, -1, guard_note},
+                          guard_return, true},
+    [CR_ACTION_VOTE] = {STATE(PANEL_REVIEW), ROLE(PANEL), -1, guard_vote, true},
+    [CR_ACTION_NOTE] = {OPEN_STATES, ANY_ROLE, -1, guard_note, true},
 };
 
 static bool
@@ -310,6 +316,16 @@ add_alternatives(const struct wf *w)
     }
 }
 
+/* The one verdict: CR_OK, or CR_REFUSED with the rule's words and what the user may do. */
+static enum cr_status
+judge(cr_db *db, const struct wf *w, int action)
+{
+    if (check(w, action))
+        return CR_OK;
+    add_alternatives(w);
+    return cr_fail(db, CR_REFUSED, "%s", w->why->p ? w->why->p : "refused");
+}
+
 /* The panel */
 
 struct tally {
@@ -534,16 +550,16 @@ cr_act(cr_db *db, const char *key, const struct cr_request *req, struct cr_act_r
         goto out;
     }
     struct wf w = {st_config(db), st_user(db), &cs, req, &why};
-    if (!check(&w, req->action)) {
-        add_alternatives(&w);
-        st = cr_fail(db, CR_REFUSED, "%s", why.p ? why.p : "refused");
+    if ((st = judge(db, &w, req->action)) != CR_OK)
         goto out;
-    }
     struct cr_change ch;
     if ((st = plan(db, &w, req->action, &ch, &details, &note)) != CR_OK)
         goto out;
     int after = ch.state >= 0 ? ch.state : cs.state;
     if ((st = st_apply(db, &cs, &ch)) != CR_OK)
+        goto out;
+    /* What the user was writing for this action is submitted now: the draft goes. */
+    if (rules[req->action].draft && (st = st_draft_delete(db, cs.id, req->action)) != CR_OK)
         goto out;
     st = st_audit_append(db, cs.id, cr_action_name(req->action), cr_state_name(cs.state),
                          cr_state_name(after), details.p);
@@ -584,7 +600,42 @@ cr_allowed_actions(cr_db *db, const char *key, unsigned *actions)
     return st;
 }
 
+enum cr_status
+cr_may(cr_db *db, const char *key, int action)
+{
+    enum cr_status st = need_user(db);
+    if (st != CR_OK)
+        return st;
+    if (action < 0 || action >= CR_ACTION_COUNT)
+        return cr_fail(db, CR_USAGE, "no such action");
+    int64_t id;
+    if ((st = st_resolve_case(db, key, &id)) != CR_OK)
+        return st;
+    struct cr_case_state cs;
+    if ((st = st_case_state(db, id, &cs)) == CR_OK) {
+        struct cr_buf why = {0};
+        struct wf w = {st_config(db), st_user(db), &cs, NULL, &why};
+        st = judge(db, &w, action);
+        cr_buf_free(&why);
+    }
+    cr_case_state_free(&cs);
+    return st;
+}
+
 /* Views */
+
+/* Refuse the user a case from their own unit (conflicts.same_unit). */
+static enum cr_status
+may_see(cr_db *db, const struct cr_case_state *cs)
+{
+    const struct cr_person *me = st_user(db);
+    if (!conflicted(st_config(db), me, cs->subject_unit))
+        return CR_OK;
+    return cr_fail(db, CR_REFUSED,
+                   "you (%s) are in the subject's unit (%s), and with conflicts.same_unit "
+                   "nobody sees a case from their own unit",
+                   me->login, cs->subject_unit);
+}
 
 /*
  * May the user see the case at all, and must the current decision's votes
@@ -603,13 +654,9 @@ view_rules(cr_db *db, int64_t id, bool *hide)
         return st;
     }
     *hide = false;
-    if (conflicted(cfg, me, cs.subject_unit)) {
-        st = cr_fail(db, CR_REFUSED,
-                     "you (%s) are in the subject's unit (%s), and with conflicts.same_unit "
-                     "nobody sees a case from their own unit",
-                     me->login, cs.subject_unit);
-    } else if (cs.state == CR_STATE_PANEL_REVIEW && cr_person_has(me, CR_ROLE_PANEL) &&
-               cs.outcome >= 0 && cfg->signoff[cs.outcome].blind) {
+    st = may_see(db, &cs);
+    if (st == CR_OK && cs.state == CR_STATE_PANEL_REVIEW && cr_person_has(me, CR_ROLE_PANEL) &&
+        cs.outcome >= 0 && cfg->signoff[cs.outcome].blind) {
         struct cr_buf why = {0};
         struct wf w = {cfg, me, &cs, NULL, &why};
         *hide = guard_vote(&w); /* could still vote: has not voted, not reviewer or approver */
@@ -736,6 +783,152 @@ cr_export(cr_db *db, const char *reason, const char *recipient, const char *form
     st = d.p ? st_export(db, d.p, row, ctx, rows) : cr_fail(db, CR_NOMEM, "out of memory");
     cr_buf_free(&d);
     return st;
+}
+
+/* Drafts */
+
+/* The signed-in user, and an action whose form keeps a draft. */
+static enum cr_status
+draft_request(cr_db *db, int action)
+{
+    enum cr_status st = need_user(db);
+    if (st != CR_OK)
+        return st;
+    if (action < 0 || action >= CR_ACTION_COUNT)
+        return cr_fail(db, CR_USAGE, "no such action");
+    if (rules[action].draft)
+        return CR_OK;
+    unsigned kept = 0;
+    for (int a = 0; a < CR_ACTION_COUNT; a++)
+        kept |= rules[a].draft ? 1u << a : 0;
+    char names[128];
+    names_text(kept, CR_ACTION_COUNT, cr_action_name, names, sizeof names);
+    return cr_fail(db, CR_USAGE, "no draft is kept for %s, only for %s", cr_action_name(action),
+                   names);
+}
+
+/* The case a key names, as the rules see it; cs is freed by the caller either way. */
+static enum cr_status
+draft_case(cr_db *db, const char *key, struct cr_case_state *cs)
+{
+    memset(cs, 0, sizeof *cs);
+    int64_t id;
+    enum cr_status st = st_resolve_case(db, key, &id);
+    return st == CR_OK ? st_case_state(db, id, cs) : st;
+}
+
+/* The audit details of a draft: its action, its length and digest, never its text. */
+static enum cr_status
+draft_details(cr_db *db, int action, const char *text, struct cr_buf *d)
+{
+    size_t n = strlen(text);
+    unsigned char hash[crypto_generichash_BYTES];
+    char hex[2 * crypto_generichash_BYTES + 1];
+    crypto_generichash(hash, sizeof hash, (const unsigned char *)text, n, NULL, 0);
+    sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+    cr_buf_addf(d, "{\"action\": \"%s\", \"bytes\": %zu, \"digest\": \"%s\"}",
+                cr_action_name(action), n, hex);
+    return d->p ? CR_OK : cr_fail(db, CR_NOMEM, "out of memory");
+}
+
+enum cr_status
+cr_draft_save(cr_db *db, const char *key, const struct cr_draft *d)
+{
+    enum cr_status st = draft_request(db, d->action);
+    if (st != CR_OK)
+        return st;
+    /* Only the fields the action's form has. */
+    struct cr_draft keep = {.action = d->action, .outcome = -1, .vote = -1,
+                            .text = d->text ? d->text : "", .case_version = d->case_version};
+    if (d->action == CR_ACTION_DECIDE) {
+        if (d->outcome < -1 || d->outcome >= CR_OUTCOME_COUNT)
+            return cr_fail(db, CR_USAGE, "a draft's outcome is nfa, reassess, refer or not "
+                                         "chosen (-1), not %d",
+                           d->outcome);
+        keep.outcome = d->outcome;
+        keep.vetting_review = d->vetting_review ? 1 : 0;
+    } else if (d->action == CR_ACTION_VOTE) {
+        if (d->vote < -1 || d->vote >= CR_VOTE_COUNT)
+            return cr_fail(db, CR_USAGE, "a draft's vote is concur, dissent, recuse or not "
+                                         "chosen (-1), not %d",
+                           d->vote);
+        keep.vote = d->vote;
+    } else if (d->action == CR_ACTION_ASSIGN) {
+        keep.target = d->target;
+    }
+    if ((st = st_begin(db)) != CR_OK)
+        return st;
+    struct cr_case_state cs;
+    struct cr_buf details = {0};
+    if ((st = draft_case(db, key, &cs)) == CR_OK && (st = may_see(db, &cs)) == CR_OK) {
+        if (keep.case_version <= 0)
+            keep.case_version = cs.version;
+        const char *state = cr_state_name(cs.state);
+        if ((st = st_draft_put(db, cs.id, &keep)) == CR_OK &&
+            (st = draft_details(db, keep.action, keep.text, &details)) == CR_OK &&
+            (st = st_audit_append(db, cs.id, "draft_save", state, state, details.p)) == CR_OK)
+            st = st_commit(db);
+    }
+    if (st != CR_OK)
+        st_rollback(db);
+    cr_case_state_free(&cs);
+    cr_buf_free(&details);
+    return st;
+}
+
+enum cr_status
+cr_draft_get(cr_db *db, const char *key, int action, struct cr_draft *out)
+{
+    memset(out, 0, sizeof *out);
+    out->action = action;
+    out->outcome = out->vote = -1;
+    out->text = "";
+    enum cr_status st = draft_request(db, action);
+    if (st != CR_OK)
+        return st;
+    struct cr_case_state cs;
+    if ((st = draft_case(db, key, &cs)) == CR_OK && (st = may_see(db, &cs)) == CR_OK)
+        st = st_draft_get(db, cs.id, action, out);
+    cr_case_state_free(&cs);
+    return st;
+}
+
+enum cr_status
+cr_draft_discard(cr_db *db, const char *key, int action)
+{
+    enum cr_status st = draft_request(db, action);
+    if (st != CR_OK || (st = st_begin(db)) != CR_OK)
+        return st;
+    struct cr_case_state cs;
+    struct cr_draft old = {0};
+    struct cr_buf details = {0};
+    bool none = false;
+    if ((st = draft_case(db, key, &cs)) == CR_OK) {
+        st = st_draft_get(db, cs.id, action, &old);
+        none = st == CR_NOT_FOUND;
+    }
+    if (st == CR_OK) {
+        const char *state = cr_state_name(cs.state);
+        if ((st = st_draft_delete(db, cs.id, action)) == CR_OK &&
+            (st = draft_details(db, action, old.text, &details)) == CR_OK &&
+            (st = st_audit_append(db, cs.id, "draft_discard", state, state, details.p)) == CR_OK)
+            st = st_commit(db);
+    }
+    if (st != CR_OK)
+        st_rollback(db);
+    cr_case_state_free(&cs);
+    cr_draft_free(&old);
+    cr_buf_free(&details);
+    return none ? CR_OK : st;
+}
+
+void
+cr_draft_free(struct cr_draft *d)
+{
+    if (!d)
+        return;
+    free(d->priv);
+    memset(d, 0, sizeof *d);
 }
 
 /* Service levels */

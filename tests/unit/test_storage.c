@@ -135,7 +135,7 @@ test_open_and_schema(void **state)
 {
     struct fixture *f = *state;
     assert_true(cr_db_created(f->db));
-    assert_int_equal(cr_db_schema_version(f->db), 3);
+    assert_int_equal(cr_db_schema_version(f->db), 4);
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
@@ -401,13 +401,64 @@ test_migration_keeps_data(void **state)
     chmod(path, 0600);
     cr_db *db;
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 3);
+    assert_int_equal(cr_db_schema_version(db), 4);
     struct cr_case c;
     assert_int_equal(cr_case_get(db, "S1", &c), CR_OK);
     assert_int_equal(c.n_allegations, 1);
     assert_string_equal(c.allegations[0].summary, "kept");
     assert_int_equal(c.row.quorum_blocked, 0);
     cr_case_free(&c);
+    cr_db_close(db);
+}
+
+/*
+ * A database of schema version 3 gains the drafts table (version 4) and
+ * keeps its cases and its audit trail, which still verifies; drafts can be
+ * kept on its cases at once.
+ */
+static void
+test_migration_from_3_adds_drafts(void **state)
+{
+    struct fixture *f = *state;
+    char path[160];
+    snprintf(path, sizeof path, "%s/v3.db", f->dir);
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, "PRAGMA application_id = 1129469489", NULL, NULL, NULL),
+                     SQLITE_OK);
+    for (size_t i = 0; i < cr_schema_count; i++)
+        if (cr_schema[i].version <= 3)
+            assert_int_equal(sqlite3_exec(s, cr_schema[i].sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(s);
+    chmod(path, 0600);
+    cr_db *db;
+    assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
+    cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
+    struct cr_import_result r;
+    import_ok(db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
+              &r);
+    cr_db_close(db);
+
+    /* Back to version 3, as an older casereview left it, with its case. */
+    assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, "DROP TABLE drafts; PRAGMA user_version = 3", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
+    assert_int_equal(cr_db_schema_version(db), 4);
+    cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
+    struct cr_case c;
+    assert_int_equal(cr_case_get(db, "S1", &c), CR_OK);
+    assert_string_equal(c.allegations[0].summary, "kept");
+    cr_case_free(&c);
+    struct cr_draft d = {.action = CR_ACTION_NOTE, .outcome = -1, .vote = -1, .text = "kept"};
+    assert_int_equal(cr_draft_save(db, "S1", &d), CR_OK);
+    int64_t events;
+    assert_int_equal(cr_audit_verify(db, &events), CR_OK);
+    assert_int_equal(events, 2); /* the import, the draft */
     cr_db_close(db);
 }
 
@@ -427,6 +478,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_case_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_keeps_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_3_adds_drafts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -599,6 +599,123 @@ test_versions(void **state)
                 "saw version 1); look at it again before you act");
 }
 
+/* Ask cr_may as login; returns the status, the message in msg ("ok" when allowed). */
+static enum cr_status
+ask_may(const char *path, const char *login, const char *key, int action, char *msg, size_t n)
+{
+    cr_db *db = open_as(path, login);
+    enum cr_status st = cr_may(db, key, action);
+    snprintf(msg, n, "%s", st == CR_OK ? "ok" : cr_db_errmsg(db));
+    cr_db_close(db);
+    return st;
+}
+
+/* The actions login may take on the case, by cr_allowed_actions. */
+static unsigned
+allowed_bits(const char *path, const char *login, const char *key)
+{
+    cr_db *db = open_as(path, login);
+    unsigned bits;
+    assert_int_equal(cr_allowed_actions(db, key, &bits), CR_OK);
+    cr_db_close(db);
+    return bits;
+}
+
+/* That cr_may and cr_act agree: CR_OK or the same refusal, word for word; nothing written. */
+static enum cr_status
+may_agrees(const char *path, const char *login, const char *key, int action, unsigned bits)
+{
+    char may_msg[2048], act_msg[2048];
+    int64_t events = sql_int(path, "SELECT count(*) FROM audit_events");
+    enum cr_status st = ask_may(path, login, key, action, may_msg, sizeof may_msg);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM audit_events"), events);
+    if (st != CR_OK && st != CR_REFUSED)
+        fail_msg("cr_may %s %s as %s: %s", cr_action_name(action), key, login, may_msg);
+    if ((st == CR_OK) != ((bits >> action) & 1u))
+        fail_msg("cr_may %s %s as %s: %s, but cr_allowed_actions says %s", cr_action_name(action),
+                 key, login, may_msg, (bits >> action) & 1u ? "allowed" : "not allowed");
+    if (st == CR_REFUSED) {
+        assert_int_equal(act(path, login, key, valid_request(action), act_msg, sizeof act_msg),
+                         CR_REFUSED);
+        assert_string_equal(may_msg, act_msg);
+        assert_int_equal(sql_int(path, "SELECT count(*) FROM audit_events"), events);
+    }
+    return st;
+}
+
+/*
+ * cr_may, for every (state, action, actor) of the table: CR_OK exactly where
+ * cr_allowed_actions has the bit (and the table says done), otherwise the
+ * refusal cr_act gives for a request with every input filled.
+ */
+static void
+test_may_matches_act(void **state)
+{
+    (void)state;
+    for (int s = 0; s < CR_STATE_COUNT; s++) {
+        make_template(work_path);
+        reach(work_path, s);
+        for (size_t who = 0; who < 4; who++) {
+            const char *login = actors[who].login;
+            unsigned bits = allowed_bits(work_path, login, "1");
+            for (int a = 0; a < CR_ACTION_COUNT; a++)
+                assert_int_equal(may_agrees(work_path, login, "1", a, bits) == CR_OK,
+                                 expect[s][a][who] == 'o');
+        }
+    }
+}
+
+/* cr_may's refusals from the actions' own guards and from conflicts, as cr_act words them. */
+static void
+test_may_guards_and_keys(void **state)
+{
+    (void)state;
+    make_template(work_path);
+    act_ok(work_path, "asmith", "1", (struct cr_request){.action = CR_ACTION_CLAIM});
+    /* ejones is a reviewer, but not the case's. */
+    char msg[2048];
+    assert_int_equal(ask_may(work_path, "ejones", "1", CR_ACTION_DECIDE, msg, sizeof msg),
+                     CR_REFUSED);
+    assert_string_equal(msg, "decide is for the case's assigned reviewer (asmith). You may: note");
+    may_agrees(work_path, "ejones", "1", CR_ACTION_DECIDE, allowed_bits(work_path, "ejones", "1"));
+    may_agrees(work_path, "fkaur", "1", CR_ACTION_RELEASE, allowed_bits(work_path, "fkaur", "1"));
+    /* Separation of duties: fkaur decides case 2, then may not approve it. */
+    act_ok(work_path, "fkaur", "2", (struct cr_request){.action = CR_ACTION_CLAIM});
+    act_ok(work_path, "fkaur", "2", RATIONALE(CR_ACTION_DECIDE));
+    assert_int_equal(ask_may(work_path, "fkaur", "2", CR_ACTION_APPROVE, msg, sizeof msg),
+                     CR_REFUSED);
+    assert_string_equal(msg, "you (fkaur) decided case 2, so you cannot approve it (separation of "
+                             "duties); another supervisor must. You may: note");
+    may_agrees(work_path, "fkaur", "2", CR_ACTION_APPROVE, allowed_bits(work_path, "fkaur", "2"));
+    may_agrees(work_path, "fkaur", "2", CR_ACTION_RETURN, allowed_bits(work_path, "fkaur", "2"));
+    assert_int_equal(ask_may(work_path, "bjones", "2", CR_ACTION_APPROVE, msg, sizeof msg), CR_OK);
+    /* conflicts.same_unit: asmith and the subject of case 2 are both in East Area BCU. */
+    assert_int_equal(ask_may(work_path, "asmith", "2", CR_ACTION_NOTE, msg, sizeof msg),
+                     CR_REFUSED);
+    assert_string_equal(msg, "you (asmith) are in the subject's unit (East Area BCU), and with "
+                             "conflicts.same_unit nobody acts on a case from their own unit. "
+                             "There is nothing you may do on case 2 now");
+    may_agrees(work_path, "asmith", "2", CR_ACTION_NOTE, allowed_bits(work_path, "asmith", "2"));
+    /* A bad key or action: what cr_act says. */
+    char act_msg[2048];
+    assert_int_equal(ask_may(work_path, "asmith", "nobody", CR_ACTION_NOTE, msg, sizeof msg),
+                     CR_NOT_FOUND);
+    assert_int_equal(act(work_path, "asmith", "nobody", valid_request(CR_ACTION_NOTE), act_msg,
+                         sizeof act_msg),
+                     CR_NOT_FOUND);
+    assert_string_equal(msg, act_msg);
+    assert_string_equal(msg, "no case 'nobody' (give a case number or a subject_ref)");
+    assert_int_equal(ask_may(work_path, "asmith", "1", CR_ACTION_COUNT, msg, sizeof msg), CR_USAGE);
+    assert_string_equal(msg, "no such action");
+    assert_int_equal(ask_may(work_path, "asmith", "1", -1, msg, sizeof msg), CR_USAGE);
+    /* Nobody signed in. */
+    cr_db *db;
+    assert_int_equal(cr_db_open(work_path, 0, fixed_clock, NULL, &db), CR_OK);
+    assert_int_equal(cr_may(db, "1", CR_ACTION_NOTE), CR_REFUSED);
+    assert_string_equal(cr_db_errmsg(db), "nobody is signed in on this handle");
+    cr_db_close(db);
+}
+
 static int
 setup(void **state)
 {
@@ -649,6 +766,8 @@ main(void)
         cmocka_unit_test_setup(test_dissent_and_stale_votes, fresh),
         cmocka_unit_test_setup(test_outcome_overrides, fresh),
         cmocka_unit_test_setup(test_versions, fresh),
+        cmocka_unit_test_setup(test_may_matches_act, fresh),
+        cmocka_unit_test_setup(test_may_guards_and_keys, fresh),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

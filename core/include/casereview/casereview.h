@@ -583,6 +583,75 @@ enum cr_status cr_act(cr_db *db, const char *key, const struct cr_request *req,
 enum cr_status cr_allowed_actions(cr_db *db, const char *key, unsigned *actions);
 
 /*
+ * Whether the handle's user could take the action on the case now, given
+ * suitable inputs: the question a menu or a form asks before it opens.  The
+ * same check as cr_act, without a request; it writes nothing.  Returns
+ * CR_OK, or CR_REFUSED with cr_db_errmsg() the very words cr_act would give
+ * for that refusal (the rule, then what the user may do instead); a bad key
+ * gives what cr_act gives (CR_NOT_FOUND, CR_USAGE), an action out of range
+ * CR_USAGE, and CR_DB, CR_BUSY or CR_NOMEM when the database fails.
+ */
+enum cr_status cr_may(cr_db *db, const char *key, int action);
+
+/*
+ * Drafts: what a person was writing in a form (assign, decide, return,
+ * vote, note) when the program was stopped, kept in the database for that
+ * person alone and offered back when they open the same form on the same
+ * case.  A draft is not a record of the case: its text never enters the
+ * audit trail, only its length and digest.
+ */
+struct cr_draft {
+    int action;           /* enum cr_action: assign, decide, return, vote or note */
+    int outcome;          /* decide: enum cr_outcome, or -1 not chosen */
+    int vetting_review;   /* decide */
+    int vote;             /* vote: enum cr_vote, or -1 not chosen */
+    const char *target;   /* assign: a login, or NULL */
+    const char *text;     /* the rationale, reason or note; never NULL after cr_draft_get */
+    int64_t case_version; /* the case version the form was opened on (0 on save: the current) */
+    int64_t saved_at;     /* filled by cr_draft_get */
+    void *priv;
+};
+
+/*
+ * Save the handle's user's draft of d->action on the case named by key,
+ * replacing their earlier draft of that action on that case.  Only the
+ * fields the action reads are kept (outcome and vetting_review for decide,
+ * vote for vote, target for assign; the others read back as -1, 0 or
+ * NULL); the text is kept byte for byte (NULL: "").  One transaction with
+ * a "draft_save" audit event whose details are the action, the text's
+ * length in bytes and its BLAKE2b-256 digest, not the text.  The case's
+ * version does not change.  Returns CR_OK; CR_REFUSED when nobody is signed
+ * in or the user may not see the case (conflicts.same_unit, as
+ * cr_case_view); CR_USAGE for an action that keeps no draft or an outcome
+ * or vote out of range; as cr_case_get for a bad key; CR_DB, CR_BUSY or
+ * CR_NOMEM.  A refusal writes nothing.
+ */
+enum cr_status cr_draft_save(cr_db *db, const char *key, const struct cr_draft *d);
+
+/*
+ * The handle's user's own draft of the action on the case, in *out (free
+ * it with cr_draft_free; its strings belong to it).  Nobody reads another
+ * person's draft.  Returns CR_OK, CR_NOT_FOUND with a message when the user
+ * has none, or as cr_draft_save for the rest (no audit event: nothing is
+ * written).  On failure *out is empty and may still be freed.
+ */
+enum cr_status cr_draft_get(cr_db *db, const char *key, int action, struct cr_draft *out);
+
+/*
+ * Remove the handle's user's draft of the action on the case, in one
+ * transaction with a "draft_discard" audit event (details as for
+ * draft_save, of the text removed).  CR_OK also when there was none, and
+ * then nothing is written.  A successful cr_act of the same action by the
+ * same user removes the draft too, in the action's own transaction.
+ * Returns as cr_draft_save, except that a same-unit conflict does not stop
+ * a person removing their own draft.
+ */
+enum cr_status cr_draft_discard(cr_db *db, const char *key, int action);
+
+/* Free what cr_draft_get filled.  NULL is allowed. */
+void cr_draft_free(struct cr_draft *d);
+
+/*
  * Open a case for the handle's user: like cr_case_get, with the current
  * decision, its approval, the votes this user may see and the notes, and
  * an audit event recording the view.  Returns as cr_case_get, or
