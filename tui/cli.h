@@ -69,15 +69,38 @@ struct cli_command {
 
 extern const struct cli_command cli_commands[];
 
-/* Print `casereview: ` and the message to stderr; returns status. */
-int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Everything the command line writes for a person goes through the writers
+ * below, which show every control character and every invisible character
+ * that could reverse or disguise a name as a visible mark (text.h): "^[",
+ * "<9b>", "<U+202E>".  A message can carry what a user typed or what a file
+ * held, so messages are marked too, whole.
+ */
 
-/* Write s for a terminal: control characters become visible (^[ and the like). */
+/* Print `casereview: ` and the message, marked, as one line on stderr; returns status. */
+int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for a message that reports success or progress. */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The formatted text, marked, and a newline. */
+void out_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* printf into a new string of the size it needs (the caller frees it); NULL if out of memory. */
+char *cli_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Write s for a terminal: control and invisible characters become visible marks. */
 void out_safe(FILE *f, const char *s);
-/* Write s in exactly width display columns: cut with an ellipsis, or padded. */
+/* s as out_safe would write it, in a new string (the caller frees it); NULL if out of memory. */
+char *out_marked(const char *s);
+/* Write s in exactly width display columns, marked: cut with an ellipsis, or padded. */
 void out_cell(FILE *f, const char *s, int width);
-/* Write s wrapped at width columns, each line after an indent. */
+/* Write s wrapped at width columns, each line after an indent, marked. */
 void out_wrapped(FILE *f, const char *s, int indent, int width);
+/*
+ * Write s as a JSON string: lossless, and with every character a terminal
+ * would be shown as a mark written as a \uXXXX escape (so "\u202e", never the
+ * raw character); a byte that is not UTF-8 becomes \ufffd.  0 or -1 on a
+ * write error.
+ */
+int out_json_string(FILE *f, const char *s);
 
 /* The clock the program injects into core: $CASEREVIEW_NOW or the system clock. */
 int64_t cli_clock(void *ctx);

@@ -34,7 +34,7 @@ cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
     /* keys: names the workstation's actions; they are checked with the rest. */
     char msg[512];
     if (!tui_keys_load(&cli->keys, *cfg, msg, sizeof msg)) {
-        fprintf(stderr, "%s\n", msg);
+        out_line(stderr, "%s", msg);
         cr_config_free(*cfg);
         *cfg = NULL;
         return cli_error(EXIT_INPUT, "%s: the configuration has problems; nothing was done",
@@ -172,10 +172,10 @@ cmd_init(struct cli *cli, const struct cli_args *a)
     if (rc != EXIT_DONE)
         return rc;
     if (cr_db_created(db))
-        printf("created %s (schema version %d)\n", cli->db_path, cr_db_schema_version(db));
+        out_line(stdout, "created %s (schema version %d)", cli->db_path, cr_db_schema_version(db));
     else
-        printf("%s already exists (schema version %d); nothing to do\n", cli->db_path,
-               cr_db_schema_version(db));
+        out_line(stdout, "%s already exists (schema version %d); nothing to do", cli->db_path,
+                 cr_db_schema_version(db));
     cli_end(cli, db);
     return EXIT_DONE;
 }
@@ -235,23 +235,24 @@ cmd_import(struct cli *cli, const struct cli_args *a)
     }
     cr_diags_free(diags);
     if (dry) {
-        printf("%s: ok (dry run, nothing written): %lld %s; would add %lld %s and %lld %s; "
-               "%lld already imported\n",
-               label, (long long)r.rows, plural(r.rows, "row", "rows"), (long long)r.new_cases,
-               plural(r.new_cases, "case", "cases"), (long long)r.new_allegations,
-               plural(r.new_allegations, "allegation", "allegations"),
-               (long long)r.known_allegations);
+        out_line(stdout,
+                 "%s: ok (dry run, nothing written): %lld %s; would add %lld %s and %lld %s; "
+                 "%lld already imported",
+                 label, (long long)r.rows, plural(r.rows, "row", "rows"), (long long)r.new_cases,
+                 plural(r.new_cases, "case", "cases"), (long long)r.new_allegations,
+                 plural(r.new_allegations, "allegation", "allegations"),
+                 (long long)r.known_allegations);
         cr_db_discard(db);
         cli_end(cli, NULL);
         return EXIT_DONE;
     }
     if (r.new_allegations == 0 && r.updated_subjects == 0) {
-        printf("%s: nothing to import: all %lld allegations are already in the database\n",
-               label, (long long)r.known_allegations);
+        out_line(stdout, "%s: nothing to import: all %lld allegations are already in the database",
+                 label, (long long)r.known_allegations);
     } else {
-        printf("%s: imported %lld %s: %lld new %s\n", label, (long long)r.new_allegations,
-               plural(r.new_allegations, "allegation", "allegations"), (long long)r.new_cases,
-               plural(r.new_cases, "case", "cases"));
+        out_line(stdout, "%s: imported %lld %s: %lld new %s", label, (long long)r.new_allegations,
+                 plural(r.new_allegations, "allegation", "allegations"), (long long)r.new_cases,
+                 plural(r.new_cases, "case", "cases"));
         if (r.added_to_open)
             printf("  %lld %s added to cases already open\n", (long long)r.added_to_open,
                    plural(r.added_to_open, "allegation", "allegations"));
@@ -318,8 +319,8 @@ format_categories(unsigned cats, char *out, size_t n, bool short_form)
 static void
 print_row_table(const struct cr_case_row *r, int64_t now)
 {
-    char name[600], cats[64], age[32];
-    snprintf(name, sizeof name, "%s, %s", r->surname, r->forenames);
+    char cats[64], age[32];
+    char *name = cli_format("%s, %s", r->surname, r->forenames);
     format_categories(r->categories, cats, sizeof cats, true);
     snprintf(age, sizeof age, "%lldd", (long long)((now - r->created_at) / 86400));
     printf("%6lld  ", (long long)r->id);
@@ -328,6 +329,7 @@ print_row_table(const struct cr_case_row *r, int64_t now)
     out_cell(stdout, r->subject_ref, 10);
     putchar(' ');
     out_cell(stdout, name, 24);
+    free(name);
     putchar(' ');
     out_cell(stdout, r->rank, 18);
     putchar(' ');
@@ -386,8 +388,15 @@ print_header_csv(void)
     putchar('\n');
 }
 
+/*
+ * CSV is a data format: the export is the disclosure document and a list
+ * can be imported again, so into a file or a pipe the fields go exactly as
+ * stored, byte for byte.  To a terminal (marked), where a person reads it and
+ * the terminal would obey what it holds, each field is marked as a table
+ * is, then quoted.
+ */
 static void
-print_row_csv(const struct cr_case_row *r)
+print_row_csv(const struct cr_case_row *r, bool marked)
 {
     char bufs[6][32];
     const char *v[N_LIST_COLS];
@@ -395,7 +404,10 @@ print_row_csv(const struct cr_case_row *r)
     for (size_t i = 0; i < N_LIST_COLS; i++) {
         if (i)
             putchar(',');
-        cr_csv_write_field(stdout, v[i] ? v[i] : "");
+        const char *text = v[i] ? v[i] : "";
+        char *shown = marked ? out_marked(text) : NULL;
+        cr_csv_write_field(stdout, !marked ? text : shown ? shown : "");
+        free(shown);
     }
     putchar('\n');
 }
@@ -424,7 +436,7 @@ print_row_json(const struct cr_case_row *r)
             }
             putchar(']');
         } else {
-            cr_json_write_string(stdout, v[i]);
+            out_json_string(stdout, v[i]);
         }
     }
     putchar('}');
@@ -435,7 +447,8 @@ struct row_printer {
     enum format fmt;
     int64_t now;
     long long shown;
-    bool begun; /* the header is out */
+    bool begun;  /* the header is out */
+    bool marked; /* stdout is a terminal: CSV fields are marked too */
 };
 
 static void
@@ -461,7 +474,7 @@ rows_one(void *ctx, const struct cr_case_row *r)
     if (p->fmt == FORMAT_TABLE) {
         print_row_table(r, p->now);
     } else if (p->fmt == FORMAT_CSV) {
-        print_row_csv(r);
+        print_row_csv(r, p->marked);
     } else {
         fputs(p->shown ? ",\n " : "\n ", stdout);
         print_row_json(r);
@@ -498,7 +511,7 @@ static int
 cmd_list(struct cli *cli, const struct cli_args *a)
 {
     struct cr_filter filter = CR_FILTER_ALL;
-    struct row_printer p = {0};
+    struct row_printer p = {.marked = isatty(STDOUT_FILENO)};
     long long limit = INT64_MAX;
     bool mine = a->values[2] != NULL;
     int rc;
@@ -582,7 +595,7 @@ cmd_show(struct cli *cli, const struct cli_args *a)
         return rc;
     }
     const struct cr_case_row *r = &c.row;
-    char buf[700], when[21];
+    char *buf, when[21];
     cr_time_format(r->created_at, when);
     printf("Case %lld: %s (version %lld, priority %lld, flagged %s)\n", (long long)r->id,
            cr_state_label(r->state), (long long)c.version, (long long)r->priority, when);
@@ -590,11 +603,13 @@ cmd_show(struct cli *cli, const struct cli_args *a)
         printf("%-14s follows closed case %lld\n", "", (long long)c.previous_case);
     if (r->quorum_blocked)
         printf("%-14s cannot reach quorum: too few panel members are left to vote\n", "");
-    snprintf(buf, sizeof buf, "%s, %s", r->surname, r->forenames);
-    show_line("Subject", buf);
+    buf = cli_format("%s, %s", r->surname, r->forenames);
+    show_line("Subject", buf ? buf : "");
+    free(buf);
     show_line("Reference", r->subject_ref);
-    snprintf(buf, sizeof buf, "%s, %s", cr_employment_label(c.employment), r->rank);
-    show_line("Employment", buf);
+    buf = cli_format("%s, %s", cr_employment_label(c.employment), r->rank);
+    show_line("Employment", buf ? buf : "");
+    free(buf);
     show_line("Unit", r->unit);
     show_line("Duty", cr_duty_label(r->duty));
     show_line("Vetting", c.vetting >= 0 ? cr_vetting_label(c.vetting) : "not recorded");
@@ -640,14 +655,16 @@ cmd_show(struct cli *cli, const struct cli_args *a)
             cr_time_format(c.notes[i].at, when);
             printf("  %s  ", when);
             out_safe(stdout, c.notes[i].author);
-            printf(" (%s)\n", c.notes[i].kind);
+            out_line(stdout, " (%s)", c.notes[i].kind);
             out_wrapped(stdout, c.notes[i].body, 4, 72);
         }
     }
     printf("\nAllegations (%zu)\n", c.n_allegations);
     for (size_t i = 0; i < c.n_allegations; i++) {
         const struct cr_allegation *al = &c.allegations[i];
-        printf("\n%3zu. %s  ", i + 1, al->date);
+        printf("\n%3zu. ", i + 1);
+        out_safe(stdout, al->date);
+        fputs("  ", stdout);
         out_safe(stdout, al->ref);
         printf("  %s, reported by %s\n", cr_category_label(al->category),
                cr_source_label(al->source));
@@ -841,6 +858,15 @@ cmd_note(struct cli *cli, const struct cli_args *a)
 
 /* history */
 
+/* Text from the database, marked, then spaces to width columns (never cut). */
+static void
+put_padded(const char *s, int width)
+{
+    char *shown = out_marked(s);
+    printf("%-*s", width, shown ? shown : "");
+    free(shown);
+}
+
 static int
 cmd_history(struct cli *cli, const struct cli_args *a)
 {
@@ -861,11 +887,14 @@ cmd_history(struct cli *cli, const struct cli_args *a)
         cr_time_format(e->at, when);
         printf("%s  #%-6lld ", when, (long long)e->id);
         out_cell(stdout, e->actor, 10);
-        printf(" %-8s ", e->action);
+        putchar(' ');
+        put_padded(e->action, 8);
+        putchar(' ');
         if (e->state_before && e->state_after && strcmp(e->state_before, e->state_after) != 0)
-            printf("%s -> %s  ", e->state_before, e->state_after);
-        out_safe(stdout, e->details);
-        putchar('\n');
+            out_line(stdout, "%s -> %s  %s", e->state_before, e->state_after,
+                     e->details ? e->details : "");
+        else
+            out_line(stdout, "%s", e->details ? e->details : "");
     }
     cr_history_free(&h);
     cli_end(cli, db);
@@ -886,7 +915,7 @@ cmd_export(struct cli *cli, const struct cli_args *a)
 {
     if (!a->values[0] || !a->values[1])
         return cli_error(EXIT_USAGE, "export: --reason TEXT and --recipient TEXT are required");
-    struct row_printer p = {.fmt = FORMAT_CSV};
+    struct row_printer p = {.fmt = FORMAT_CSV, .marked = isatty(STDOUT_FILENO)};
     if (a->values[2] && strcmp(a->values[2], "json") == 0)
         p.fmt = FORMAT_JSON;
     else if (a->values[2] && strcmp(a->values[2], "csv") != 0)
@@ -910,8 +939,8 @@ cmd_export(struct cli *cli, const struct cli_args *a)
     cli_end(cli, db);
     if (fflush(stdout) == EOF)
         return cli_error(EXIT_INPUT, "export: write failed: %s", strerror(errno));
-    fprintf(stderr, "casereview: exported %lld %s for %s; recorded in the audit trail\n",
-            (long long)rows, plural(rows, "case", "cases"), a->values[1]);
+    cli_note("exported %lld %s for %s; recorded in the audit trail", (long long)rows,
+             plural(rows, "case", "cases"), a->values[1]);
     return EXIT_DONE;
 }
 
@@ -1058,7 +1087,7 @@ demo_create(struct cli *cli, const char *dir, long long cases)
     cr_diags *diags = NULL;
     const struct cr_person *admin = cr_config_person(cfg, "cadmin");
     cr_db_set_user(db, cfg, admin);
-    fprintf(stderr, "casereview: demo: making %lld synthetic cases in %s ...\n", cases, dir);
+    cli_note("demo: making %lld synthetic cases in %s ...", cases, dir);
     if (!csv || crgen_write(csv, (long)cases, 7) < 0 || fseek(csv, 0, SEEK_SET) != 0)
         st = CR_DB;
     else
@@ -1073,7 +1102,7 @@ demo_create(struct cli *cli, const char *dir, long long cases)
         cr_config_free(cfg);
         return rc;
     }
-    fprintf(stderr, "casereview: demo: %s\n", msg);
+    cli_note("demo: %s", msg);
     cr_db_close(db);
     cr_config_free(cfg);
     return EXIT_DONE;
@@ -1099,7 +1128,7 @@ cmd_demo(struct cli *cli, const struct cli_args *a)
         if ((rc = demo_create(cli, dir, cases)) != EXIT_DONE)
             return rc;
     } else {
-        fprintf(stderr, "casereview: demo: using %s (remove it for a new demo)\n", dir);
+        cli_note("demo: using %s (remove it for a new demo)", dir);
     }
     return cli_interface(cli);
 }

@@ -11,14 +11,65 @@
 #include <time.h>
 #include <wchar.h>
 
+/* printf into a new string of the size it needs; NULL if out of memory. */
+static char *
+vformat(const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *s = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (s)
+        vsnprintf(s, (size_t)n + 1, fmt, again);
+    va_end(again);
+    return s;
+}
+
+char *
+cli_format(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* prefix, then the formatted line with its characters marked, then a newline. */
+static void
+vput_line(FILE *f, const char *prefix, const char *fmt, va_list ap)
+{
+    char *s = vformat(fmt, ap);
+    fputs(prefix, f);
+    out_safe(f, s ? s : "out of memory while writing a message");
+    putc('\n', f);
+    free(s);
+}
+
+void
+out_line(FILE *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vput_line(f, "", fmt, ap);
+    va_end(ap);
+}
+
+void
+cli_note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vput_line(stderr, "casereview: ", fmt, ap);
+    va_end(ap);
+}
+
 int
 cli_error(int status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("casereview: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vput_line(stderr, "casereview: ", fmt, ap);
     va_end(ap);
     return status;
 }
@@ -37,18 +88,96 @@ cli_clock(void *ctx)
     return (int64_t)time(NULL);
 }
 
+/* What stands for the character g at s: its own bytes, its mark, or U+FFFD. */
+static const char *
+shown(const char *s, const struct glyph *g, char mark[GLYPH_MARK_MAX], size_t *len)
+{
+    if (g->control) {
+        glyph_mark_text(g, mark);
+        *len = strlen(mark);
+        return mark;
+    }
+    if (g->bad) {
+        *len = 3;
+        return "\xEF\xBF\xBD"; /* U+FFFD for what is not UTF-8 */
+    }
+    *len = g->len;
+    return s;
+}
+
 static void
 put_glyph(FILE *f, const char *s, struct glyph g)
 {
-    if (g.control) {
-        char mark[8];
-        glyph_mark(&g, mark);
-        fputs(mark, f);
-    } else if (g.bad) {
-        fputs("\xEF\xBF\xBD", f); /* U+FFFD for what is not UTF-8 */
-    } else {
-        fwrite(s, 1, g.len, f);
+    char mark[GLYPH_MARK_MAX];
+    size_t len;
+    const char *p = shown(s, &g, mark, &len);
+    fwrite(p, 1, len, f);
+}
+
+char *
+out_marked(const char *s)
+{
+    size_t n = strlen(s), size = 1;
+    char mark[GLYPH_MARK_MAX];
+    for (size_t i = 0; i < n;) {
+        struct glyph g = glyph_at(s + i, n - i);
+        size_t len;
+        shown(s + i, &g, mark, &len);
+        size += len;
+        i += g.len;
     }
+    char *out = malloc(size), *o = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n;) {
+        struct glyph g = glyph_at(s + i, n - i);
+        size_t len;
+        const char *p = shown(s + i, &g, mark, &len);
+        memcpy(o, p, len);
+        o += len;
+        i += g.len;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* \uXXXX for one character, as a surrogate pair above U+FFFF. */
+static void
+json_escape(FILE *f, unsigned long c)
+{
+    if (c > 0xFFFF) {
+        c -= 0x10000;
+        fprintf(f, "\\u%04lx\\u%04lx", 0xD800 + (c >> 10), 0xDC00 + (c & 0x3FF));
+    } else {
+        fprintf(f, "\\u%04lx", c);
+    }
+}
+
+int
+out_json_string(FILE *f, const char *s)
+{
+    size_t n = strlen(s);
+    putc('"', f);
+    for (size_t i = 0; i < n;) {
+        const char *esc = s[i] == '"'    ? "\\\""
+                          : s[i] == '\\' ? "\\\\"
+                          : s[i] == '\n' ? "\\n"
+                          : s[i] == '\r' ? "\\r"
+                          : s[i] == '\t' ? "\\t"
+                                         : NULL;
+        struct glyph g = glyph_at(s + i, n - i);
+        if (esc)
+            fputs(esc, f);
+        else if (g.control)
+            json_escape(f, (unsigned long)g.wc);
+        else if (g.bad && g.len == 1)
+            fputs("\\ufffd", f); /* a byte that is not UTF-8: JSON cannot carry it */
+        else
+            fwrite(s + i, 1, g.len, f);
+        i += g.len;
+    }
+    putc('"', f);
+    return ferror(f) ? -1 : 0;
 }
 
 void

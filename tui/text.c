@@ -4,6 +4,43 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * Characters that show nothing, or change the direction or the joining of
+ * the text around them, so that a name could be reversed or disguised: each
+ * is shown as a mark, <U+XXXX>.  (Combining marks, also zero cells wide, are
+ * not here: they show, on the character before them.)
+ */
+static const struct {
+    wchar_t first, last;
+} invisible[] = {
+    {0x00AD, 0x00AD}, /* soft hyphen */
+    {0x061C, 0x061C}, /* Arabic letter mark */
+    {0x180E, 0x180E}, /* Mongolian vowel separator */
+    {0x200B, 0x200F}, /* zero width space, non-joiner, joiner; left-to-right, right-to-left marks */
+    {0x202A, 0x202E}, /* bidirectional embeddings, pop, overrides */
+    {0x2060, 0x2064}, /* word joiner, invisible function application, times, separator, plus */
+    {0x2066, 0x2069}, /* bidirectional isolates and pop */
+    {0x206A, 0x206F}, /* deprecated format characters (symmetric swapping, shaping, digits) */
+    {0xFEFF, 0xFEFF}, /* zero width no-break space (byte-order mark) */
+    {0xFFF9, 0xFFFB}, /* interlinear annotation anchor, separator, terminator */
+};
+
+static bool
+is_invisible(wchar_t wc)
+{
+    for (size_t i = 0; i < sizeof invisible / sizeof invisible[0]; i++)
+        if (wc >= invisible[i].first && wc <= invisible[i].last)
+            return true;
+    return false;
+}
+
+/* The length of the mark "<U+XXXX>": four hex digits at least. */
+static int
+code_mark_width(wchar_t wc)
+{
+    return wc > 0xFFFFF ? 10 : wc > 0xFFFF ? 9 : 8;
+}
+
 struct glyph
 glyph_at(const char *s, size_t n)
 {
@@ -32,6 +69,11 @@ glyph_at(const char *s, size_t n)
         g.width = 4;
         return g;
     }
+    if (is_invisible(wc)) {
+        g.control = true;
+        g.width = code_mark_width(wc);
+        return g;
+    }
     int w = wcwidth(wc);
     g.width = w < 0 ? 1 : w;
     if (w < 0) {
@@ -42,12 +84,26 @@ glyph_at(const char *s, size_t n)
 }
 
 void
-glyph_mark(const struct glyph *g, char out[8])
+glyph_mark_text(const struct glyph *g, char out[GLYPH_MARK_MAX])
 {
     if (g->wc < 0x80)
-        snprintf(out, 8, "^%c", g->wc == 0x7f ? '?' : (char)(g->wc + '@'));
+        snprintf(out, GLYPH_MARK_MAX, "^%c", g->wc == 0x7f ? '?' : (char)(g->wc + '@'));
+    else if (g->wc < 0xa0)
+        snprintf(out, GLYPH_MARK_MAX, "<%02x>", (unsigned)g->wc);
     else
-        snprintf(out, 8, "<%02x>", (unsigned)g->wc & 0xff);
+        snprintf(out, GLYPH_MARK_MAX, "<U+%04X>", (unsigned)g->wc);
+}
+
+void
+glyph_mark(const struct glyph *g, char out[8])
+{
+    char mark[GLYPH_MARK_MAX];
+    glyph_mark_text(g, mark);
+    size_t n = strlen(mark);
+    if (n > 7)
+        n = 7; /* cut, so that nothing is written past out[7] */
+    memcpy(out, mark, n);
+    out[n] = '\0';
 }
 
 void

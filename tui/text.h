@@ -1,7 +1,12 @@
 /*
  * Reading text from the database one character at a time, for display:
- * its length in bytes, its width in cells, and whether it is a control
- * character (which is never sent to the terminal, only a visible mark).
+ * its length in bytes, its width in cells, and whether it is shown as a
+ * visible mark instead of itself.  Marked are the control characters (C0,
+ * DEL, C1), which a terminal would obey, and the invisible characters that
+ * can reverse or disguise a name: bidirectional embeddings, overrides,
+ * isolates and marks, zero-width spaces and joiners, the soft hyphen and
+ * the like (the table in text.c).  Combining marks are not marked: they
+ * belong to the character before them.
  */
 #ifndef CASEREVIEW_TEXT_H
 #define CASEREVIEW_TEXT_H
@@ -12,9 +17,9 @@
 
 struct glyph {
     size_t len;   /* bytes */
-    int width;    /* cells as displayed (a control's mark included) */
-    bool control; /* C0, DEL or C1: shown as a mark */
-    bool bad;     /* a byte that is not UTF-8: shown as U+FFFD */
+    int width;    /* cells as displayed (a mark's length, for a marked character) */
+    bool control; /* shown as a mark (glyph_mark_text): a control or invisible character */
+    bool bad;     /* a byte that is not UTF-8, or a character with no width: shown as U+FFFD */
     wchar_t wc;
 };
 
@@ -28,7 +33,24 @@ struct glyph glyph_at(const char *s, size_t n);
 void text_wrap(const char *s, int width, void (*line)(void *ctx, const char *p, size_t n),
                void *ctx);
 
-/* The visible mark for a control character: "^[" or "<9b>". */
+/* Room for any mark with its terminating NUL ("<U+10FFFF>" is the longest). */
+#define GLYPH_MARK_MAX 16
+
+/*
+ * The visible mark for a character that glyph_at says is shown as one
+ * (g->control): "^[" for C0 and "^?" for DEL, "<9b>" for C1, and "<U+202E>"
+ * (U+, upper-case hex, at least four digits, in angle brackets) for the
+ * invisible characters.  Exactly g->width characters, all ASCII.
+ */
+void glyph_mark_text(const struct glyph *g, char out[GLYPH_MARK_MAX]);
+
+/*
+ * The same mark for a caller that still passes the old 8-byte buffer: a mark
+ * longer than 7 characters is cut to 7 ("<U+202E" without its '>'), so
+ * nothing is written past out[7], but the mark is then one cell narrower than
+ * g->width.  Only for tui_put until it calls glyph_mark_text with a
+ * GLYPH_MARK_MAX buffer; then remove this.
+ */
 void glyph_mark(const struct glyph *g, char out[8]);
 
 #endif
