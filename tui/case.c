@@ -26,6 +26,7 @@ struct case_view {
     size_t n, cap;
     int width; /* what the lines were wrapped for */
     int top;   /* first line shown */
+    bool peek; /* shown over a form on this case (F3): reading only */
 };
 
 static void
@@ -206,8 +207,13 @@ case_draw(struct app *app, void *state)
         build(app, v);
     const struct cr_case_row *r = &v->c.row;
     char title[256];
-    snprintf(title, sizeof title, " Case %lld: %s  (version %lld, priority %lld)", (long long)r->id,
-             cr_state_label(r->state), (long long)v->c.version, (long long)r->priority);
+    if (v->peek)
+        snprintf(title, sizeof title, " Case %lld: %s  (F3 or q: back to your form)",
+                 (long long)r->id, cr_state_label(r->state));
+    else
+        snprintf(title, sizeof title, " Case %lld: %s  (version %lld, priority %lld)",
+                 (long long)r->id, cr_state_label(r->state), (long long)v->c.version,
+                 (long long)r->priority);
     attron(tui_attr(app, CR_SLOT_TITLE));
     mvhline(0, 0, ' ', COLS);
     tui_put(stdscr, 0, 0, title, COLS, tui_attr(app, CR_SLOT_TITLE));
@@ -248,6 +254,31 @@ case_key(struct app *app, void *state, int action, wint_t ch)
 {
     struct case_view *v = state;
     int page = body_rows() - 1;
+    if (v->peek) {
+        switch (action) {
+        case TA_SHOW_CASE:
+        case TA_QUIT:
+        case TA_CANCEL:
+            tui_pop(app);
+            return true;
+        case TA_NEXT_CASE:
+        case TA_PREV_CASE:
+        case TA_CLAIM:
+        case TA_RELEASE:
+        case TA_DECIDE:
+        case TA_APPROVE:
+        case TA_RETURN:
+        case TA_VOTE:
+        case TA_ASSIGN:
+        case TA_NOTE:
+        case TA_DASHBOARD:
+            tui_message(app, false, "your form on case %lld is still open: F3 or q goes back to it",
+                        (long long)v->id);
+            return true;
+        default:
+            break;
+        }
+    }
     switch (action) {
     case TA_DOWN:
         v->top++;
@@ -288,7 +319,7 @@ case_key(struct app *app, void *state, int action, wint_t ch)
     case TA_VOTE:
     case TA_ASSIGN:
     case TA_NOTE:
-        tui_form_open(app, action, v->id, v->c.version);
+        tui_form_open(app, action, v->id, true);
         return true;
     default:
         (void)ch;
@@ -310,26 +341,41 @@ case_close(struct app *app, void *state)
     free(v);
 }
 
-void
-tui_open_case(struct app *app, int64_t case_id)
+static void
+open_case(struct app *app, int64_t case_id, bool audited, bool peek)
 {
     struct case_view *v = calloc(1, sizeof *v);
     if (!v)
         return;
     v->id = case_id;
-    if (!load(app, v, true)) {
+    v->peek = peek;
+    if (!load(app, v, audited)) {
         case_close(app, v);
         return;
     }
     tui_push(app, &case_screen, v);
 }
 
+void
+tui_open_case(struct app *app, int64_t case_id)
+{
+    open_case(app, case_id, true, false);
+}
+
+void
+tui_open_case_peek(struct app *app, int64_t case_id, bool viewed)
+{
+    open_case(app, case_id, !viewed, true);
+}
+
 static const int case_actions[] = {
     TA_DOWN,  TA_UP,   TA_PAGE_DOWN, TA_PAGE_UP, TA_FIRST, TA_LAST,      TA_NEXT_CASE,
     TA_PREV_CASE, TA_CLAIM, TA_RELEASE, TA_ASSIGN, TA_DECIDE, TA_APPROVE, TA_RETURN,
-    TA_VOTE,  TA_NOTE, TA_DASHBOARD, TA_REFRESH, TA_HELP,  TA_QUIT,      TA_NONE,
+    TA_VOTE,  TA_NOTE, TA_DASHBOARD, TA_REFRESH, TA_SUSPEND, TA_HELP,  TA_QUIT, TA_QUIT_ALL,
+    TA_NONE,
 };
 
 const struct screen_ops case_screen = {
     "case", case_actions, case_draw, case_key, case_reload, case_close, NULL,
+    tui_form_help,
 };

@@ -1,23 +1,42 @@
 /*
- * Short forms over ncurses' form library: decide, approve, return, vote,
- * assign, note, and the search prompt.  A form gathers what the action
- * needs and hands it to cr_act(); the refusal or the result is core's
- * message in the status line.  A refused form stays open to be corrected.
+ * Forms: decide, approve, return, vote, assign, note, and the search
+ * prompt.  A form gathers what an action needs and hands it to cr_act();
+ * core's refusal is shown in full inside the form, which stays open with
+ * everything typed kept.
  *
- * In a form, printable keys type; the actions are on other keys: submit
- * (F2, C-s), next and previous field (Tab, BTab), $EDITOR (C-e), cancel (Esc).
+ * Text is held in text areas (textarea.h): the real bytes, wrapped only
+ * for display, so resizing never changes what was written.  The ncurses
+ * form library was dropped for this: its multi-line fields store rows of
+ * cells, re-flow text on resize and miscount double-width characters.
+ *
+ * Nothing typed is lost silently: leaving a form with text asks first; a
+ * version conflict shows what changed and C-r takes the new version with
+ * the text kept; when the program is stopped by SIGHUP or SIGTERM the
+ * text is kept as a draft in the database (tui_form_keep_draft) and the
+ * next opening of the same form offers it back.
  */
 #include "tui.h"
 
+#include "text.h"
+#include "textarea.h"
+
 #include <errno.h>
-#include <form.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
-#define MAX_FIELDS 4
+#define MAX_FIELDS 3
+#define LABEL_X 1
+#define VALUE_X 20
 
 /* The National Decision Model's headings, laid out for the rationale. */
 static const char ndm_template[] = "Information considered:\n\n\n"
@@ -26,230 +45,421 @@ static const char ndm_template[] = "Information considered:\n\n\n"
                                    "Options considered (and rejected):\n\n\n"
                                    "Reasons for the option chosen:\n";
 
+enum field_kind { FIELD_CHOICE, FIELD_LINE, FIELD_AREA };
+
+struct field {
+    const char *label;
+    enum field_kind kind;
+    const char **choices; /* FIELD_CHOICE: stored names, NULL-terminated */
+    const char **labels;  /* FIELD_CHOICE: what each means, or NULL */
+    int choice;           /* -1: not chosen yet */
+    int initial_choice;
+    struct textarea ta; /* FIELD_LINE, FIELD_AREA */
+    char *initial;      /* the text the field opened with */
+};
+
 struct form_state {
-    int action;      /* TA_DECIDE ... or TA_SEARCH */
+    int action; /* TA_DECIDE ... or TA_SEARCH */
     int64_t case_id;
-    int64_t version;
-    int nfields;
-    const char *labels[MAX_FIELDS];
-    bool multiline[MAX_FIELDS];
-    const char **choices[MAX_FIELDS]; /* an enumerated field's values, NULL-terminated */
-    char *values[MAX_FIELDS];         /* kept across a rebuild (resize) */
-    FIELD *fields[MAX_FIELDS + 1];
-    FORM *form;
-    WINDOW *win; /* the form's own window, laid over stdscr */
-    int built_cols, built_rows;
-    const char **reviewers; /* assign's choices */
-    char about[3][512];     /* what the action is about: the decision, its rationale */
+    int64_t version;    /* the case version the form is based on */
+    int64_t seen_event; /* the last history event of the case when it was read */
+    bool viewed;        /* the case's view was audited before the form opened */
+    char *title;
+    char *about;        /* read-only: the decision, or the reasons it was returned */
+    const char *about_label;
+    int about_top;
+    int nfields, cur;
+    struct field f[MAX_FIELDS];
+    char *msg; /* a refusal or a notice, shown in full in the form */
+    bool msg_error;
+    bool confirm;        /* the next key answers "discard what you wrote?" */
+    bool quoted;         /* C-v: the next key goes into the text as it is */
+    bool from_draft;     /* the values came from a draft kept in the database */
+    const char **reviewers, **reviewer_names;
+    /* Laid out by the last draw, for the keys that move by rows. */
+    int area_width, area_height, about_height, about_rows;
+    int cursor_y, cursor_x;
 };
 
 static const char *outcome_choices[] = {"nfa", "reassess", "refer", NULL};
+static const char *outcome_labels[] = {"no further action", "case to be reassessed",
+                                       "referred into risk management", NULL};
 static const char *yes_no[] = {"no", "yes", NULL};
 static const char *vote_choices[] = {"concur", "dissent", "recuse", NULL};
+static const char *vote_labels[] = {"agree with the decision", "disagree: reasons needed",
+                                    "conflict of interest: reason needed", NULL};
 
-/* A field's text: rows joined with line breaks, trailing spaces and blank lines trimmed. */
-static char *
-field_text(FIELD *f, bool multiline)
+static int
+cr_action_of(int action)
 {
-    int rows, cols, max;
-    dynamic_field_info(f, &rows, &cols, &max);
-    const char *buf = field_buffer(f, 0);
-    size_t len = strlen(buf);
-    char *out = malloc(len + (size_t)rows + 2);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    if (!multiline) {
-        memcpy(out, buf, len);
-        o = len;
-    } else {
-        /*
-         * The buffer is rows of `cols` cells.  A row the form filled up to
-         * where the next word would not fit was wrapped, not ended: join it
-         * to the next with a space; any other row ended with a line break.
-         */
-        const char *p = buf, *end = buf + len;
-        mbstate_t ps;
-        memset(&ps, 0, sizeof ps);
-        int prev_cells = -1;
-        while (p < end) {
-            const char *row = p;
-            int cells = 0, used = 0;
-            while (p < end && cells < cols) {
-                wchar_t wc;
-                size_t n = mbrtowc(&wc, p, (size_t)(end - p), &ps);
-                if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
-                    n = 1, wc = ' ';
-                int w = wcwidth(wc);
-                cells += w > 0 ? w : 1;
-                if (wc != ' ')
-                    used = cells;
-                p += n;
-            }
-            size_t rl = (size_t)(p - row);
-            while (rl && row[rl - 1] == ' ')
-                rl--;
-            size_t word = strcspn(row, " ");
-            if (word > rl)
-                word = rl;
-            if (prev_cells >= 0 && rl && prev_cells + 1 + (int)word > cols && o &&
-                out[o - 1] == '\n')
-                out[o - 1] = ' '; /* the previous row was wrapped */
-            memcpy(out + o, row, rl);
-            o += rl;
-            out[o++] = '\n';
-            prev_cells = used;
-        }
+    switch (action) {
+    case TA_DECIDE: return CR_ACTION_DECIDE;
+    case TA_APPROVE: return CR_ACTION_APPROVE;
+    case TA_RETURN: return CR_ACTION_RETURN;
+    case TA_VOTE: return CR_ACTION_VOTE;
+    case TA_ASSIGN: return CR_ACTION_ASSIGN;
+    case TA_NOTE: return CR_ACTION_NOTE;
+    default: return -1;
     }
-    while (o && (out[o - 1] == ' ' || out[o - 1] == '\n'))
-        o--;
-    out[o] = '\0';
-    return out;
 }
 
-/* Keep what was typed, free the form. */
+int
+tui_form_cr_action(int action)
+{
+    return cr_action_of(action);
+}
+
 static void
-save_and_free(struct form_state *fs)
+set_msg(struct form_state *fs, bool error, const char *text)
 {
-    if (!fs->form)
-        return;
-    form_driver(fs->form, REQ_VALIDATION);
-    for (int i = 0; i < fs->nfields; i++) {
-        free(fs->values[i]);
-        fs->values[i] = field_text(fs->fields[i], fs->multiline[i]);
-    }
-    unpost_form(fs->form);
-    free_form(fs->form);
-    fs->form = NULL;
-    for (int i = 0; i < fs->nfields; i++) {
-        free_field(fs->fields[i]);
-        fs->fields[i] = NULL;
-    }
-    if (fs->win)
-        delwin(fs->win);
-    fs->win = NULL;
+    free(fs->msg);
+    fs->msg = text && *text ? strdup(text) : NULL;
+    fs->msg_error = error;
 }
 
-/* Lay the form out for the terminal's size, with the values kept. */
-static void
-build(struct form_state *fs)
+static struct field *
+cur_field(struct form_state *fs)
 {
-    save_and_free(fs);
-    int x = 20, width = COLS - x - 2, y = 0;
-    int avail = LINES - 6;
+    return fs->nfields ? &fs->f[fs->cur] : NULL;
+}
+
+static bool
+is_text(const struct field *f)
+{
+    return f && f->kind != FIELD_CHOICE;
+}
+
+/* Whether anything typed or chosen differs from what the form opened with. */
+static bool
+changed(const struct form_state *fs)
+{
+    if (fs->from_draft)
+        return true;
     for (int i = 0; i < fs->nfields; i++) {
-        int h = 1;
-        if (fs->multiline[i]) {
-            int others = fs->nfields - 1 - i;
-            h = avail - y - others * 2;
-            if (h < 3)
-                h = 3;
-        }
-        FIELD *f = new_field(h, width, y, 0, 0, 0);
-        if (!f)
-            continue;
-        set_field_back(f, A_UNDERLINE);
-        /* Typing at the start must not wipe the field (the rationale's headings). */
-        field_opts_off(f, O_AUTOSKIP | O_BLANK);
-        if (fs->multiline[i]) {
-            field_opts_off(f, O_STATIC);
-            set_max_field(f, 0);
-        } else if (!fs->choices[i]) {
-            field_opts_off(f, O_STATIC);
-            set_max_field(f, 1024);
-        }
-        if (fs->choices[i])
-            set_field_type(f, TYPE_ENUM, (char **)fs->choices[i], 0, 1);
-        if (fs->values[i]) {
-            /* Multi-line: each line padded to the field's width, as the form stores rows. */
-            if (fs->multiline[i]) {
-                size_t cap = strlen(fs->values[i]) * 2 + (size_t)(width + 1) * 64 + 1;
-                char *padded = malloc(cap);
-                size_t o = 0;
-                const char *p = fs->values[i];
-                while (padded && *p && o + (size_t)width + 8 < cap) {
-                    const char *nl = strchr(p, '\n');
-                    size_t n = nl ? (size_t)(nl - p) : strlen(p);
-                    memcpy(padded + o, p, n);
-                    o += n;
-                    int cells = 0;
-                    for (size_t k = 0; k < n; k++)
-                        cells += ((unsigned char)p[k] & 0xC0) != 0x80;
-                    for (int pad = cells % width ? width - cells % width : (n ? 0 : width); pad > 0;
-                         pad--)
-                        padded[o++] = ' ';
-                    p += n + (nl ? 1 : 0);
-                }
-                if (padded) {
-                    padded[o] = '\0';
-                    set_field_buffer(f, 0, padded);
-                    free(padded);
-                }
-            } else {
-                set_field_buffer(f, 0, fs->values[i]);
+        const struct field *f = &fs->f[i];
+        if (f->kind == FIELD_CHOICE ? f->choice != f->initial_choice
+                                    : strcmp(f->ta.text, f->initial ? f->initial : "") != 0)
+            return true;
+    }
+    return false;
+}
+
+/* Layout */
+
+struct layout {
+    int about_y, about_h;   /* the read-only pane */
+    int field_y[MAX_FIELDS];
+    int area_h;             /* rows of the text area */
+    int msg_y, msg_h;
+    int width;              /* of a field's value */
+};
+
+struct rows {
+    const char **start;
+    size_t *len;
+    int n, cap;
+};
+
+static void
+keep_row(void *ctx, const char *p, size_t n)
+{
+    struct rows *r = ctx;
+    if (r->n == r->cap) {
+        int cap = r->cap ? r->cap * 2 : 16;
+        const char **s = realloc(r->start, (size_t)cap * sizeof *s);
+        size_t *l = s ? realloc(r->len, (size_t)cap * sizeof *l) : NULL;
+        if (s)
+            r->start = s;
+        if (!l)
+            return;
+        r->len = l;
+        r->cap = cap;
+    }
+    r->start[r->n] = p;
+    r->len[r->n++] = n;
+}
+
+static void
+rows_free(struct rows *r)
+{
+    free(r->start);
+    free(r->len);
+    memset(r, 0, sizeof *r);
+}
+
+static int
+count_rows(const char *s, int width)
+{
+    struct rows r = {0};
+    if (s)
+        tui_wrap(s, width, keep_row, &r);
+    int n = r.n;
+    rows_free(&r);
+    return n;
+}
+
+static bool
+has_area(const struct form_state *fs)
+{
+    for (int i = 0; i < fs->nfields; i++)
+        if (fs->f[i].kind == FIELD_AREA)
+            return true;
+    return false;
+}
+
+/*
+ * Rows, top to bottom: title, the keys, a blank; the about pane; the fields
+ * (one row each and a blank, the text area what is left); the message,
+ * whole; the status line.  The message is never cut: the about pane gives
+ * way first, then the text area down to one row.
+ */
+static void
+lay_out(struct form_state *fs, struct layout *L)
+{
+    memset(L, 0, sizeof *L);
+    L->width = COLS - VALUE_X - 1;
+    int top = 3, bottom = LINES - 1; /* the status line */
+    L->msg_h = fs->msg ? count_rows(fs->msg, COLS - 2) : 0;
+    if (L->msg_h)
+        bottom -= L->msg_h + 1;
+    L->msg_y = bottom + 1;
+    int fixed = 0;
+    for (int i = 0; i < fs->nfields; i++)
+        fixed += fs->f[i].kind == FIELD_AREA ? 1 : 2;
+    int room = bottom - top - fixed;
+    fs->about_rows = fs->about ? count_rows(fs->about, COLS - 4) : 0;
+    int want_about = fs->about ? fs->about_rows + 2 : 0; /* its label, and a blank after */
+    int area_min = has_area(fs) ? 3 : 0;
+    if (has_area(fs) && want_about > (room - area_min) / 2 + 1)
+        want_about = (room - area_min) / 2 + 1;
+    if (!has_area(fs))
+        want_about = room > 0 ? room : 0;
+    if (want_about > room - area_min)
+        want_about = room - area_min;
+    if (want_about < 3)
+        want_about = fs->about && room - area_min >= 3 ? 3 : 0;
+    L->about_y = top;
+    L->about_h = want_about;
+    int y = top + want_about;
+    L->area_h = room - want_about;
+    if (L->area_h < 1)
+        L->area_h = 1;
+    for (int i = 0; i < fs->nfields; i++) {
+        L->field_y[i] = y;
+        y += fs->f[i].kind == FIELD_AREA ? L->area_h : 2;
+    }
+    fs->area_width = L->width;
+    fs->area_height = L->area_h;
+    fs->about_height = L->about_h > 2 ? L->about_h - 2 : 0;
+}
+
+/* Drawing */
+
+/* One row of a text area: tabs as blanks to the next stop, controls as marks. */
+static void
+draw_row(const struct textarea *t, struct ta_row r, int y, int x, int width, int attr)
+{
+    int col = 0;
+    move(y, x);
+    for (size_t i = r.start; i < r.end;) {
+        size_t len;
+        int w = ta_cells(t->text + i, t->len - i, col, &len);
+        if (col + w > width)
+            break;
+        struct glyph g = glyph_at(t->text + i, t->len - i);
+        attron(attr);
+        if (t->text[i] == '\t') {
+            for (int k = 0; k < w; k++)
+                addch(' ');
+        } else if (g.control) {
+            char mark[8];
+            glyph_mark(&g, mark);
+            attron(A_REVERSE);
+            addstr(mark);
+            attroff(A_REVERSE);
+        } else {
+            wchar_t wc[2] = {g.bad ? 0xFFFD : g.wc, 0};
+            if (g.width == 0)
+                wc[0] = 0x25CC; /* a mark with nothing before it: on a dotted circle */
+            addnwstr(wc, 1);
+            if (g.width == 0) {
+                wc[0] = g.wc;
+                addnwstr(wc, 1);
             }
         }
-        fs->fields[i] = f;
-        y += h + 1;
+        i += len;
+        /* Combining marks join the character before them. */
+        while (i < r.end) {
+            struct glyph m = glyph_at(t->text + i, t->len - i);
+            if (m.width != 0 || m.control || m.bad || t->text[i] == '\t' || t->text[i] == '\n')
+                break;
+            wchar_t wc[2] = {m.wc, 0};
+            addnwstr(wc, 1);
+            i += m.len;
+        }
+        attroff(attr);
+        col += w;
     }
-    fs->fields[fs->nfields] = NULL;
-    fs->form = new_form(fs->fields);
-    if (!fs->form)
-        return;
-    fs->win = newwin(LINES - 4, COLS - x - 1, 3, x);
-    if (fs->win) {
-        keypad(fs->win, TRUE);
-        set_form_win(fs->form, fs->win);
-        set_form_sub(fs->form, fs->win);
-        post_form(fs->form);
-    }
-    fs->built_cols = COLS;
-    fs->built_rows = LINES;
 }
 
-static const char *
-title_of(const struct form_state *fs, char *buf, size_t n)
+struct area_draw {
+    const struct textarea *t;
+    int y, x, width, top, height, attr;
+};
+
+static void
+area_row(void *ctx, int index, struct ta_row r)
 {
-    static const char *const what[TA_COUNT] = {
-        [TA_DECIDE] = "Decide", [TA_APPROVE] = "Approve the decision on",
-        [TA_RETURN] = "Return the decision on", [TA_VOTE] = "Vote on",
-        [TA_ASSIGN] = "Assign", [TA_NOTE] = "Add a note to",
+    struct area_draw *d = ctx;
+    if (index < d->top || index >= d->top + d->height)
+        return;
+    draw_row(d->t, r, d->y + index - d->top, d->x, d->width, d->attr);
+}
+
+static void
+draw_choice(struct app *app, const struct field *f, int y, int width, bool focus)
+{
+    int x = VALUE_X;
+    for (int c = 0; f->choices[c]; c++) {
+        bool on = c == f->choice;
+        int w = tui_width(f->choices[c]) + 2;
+        if (x + w > VALUE_X + width)
+            break;
+        int attr = on ? tui_attr(app, CR_SLOT_SELECTED) | (int)A_REVERSE : 0;
+        mvaddch(y, x, on ? '[' : ' ');
+        tui_put(stdscr, y, x + 1, f->choices[c], w - 2, attr);
+        mvaddch(y, x + w - 1, on ? ']' : ' ');
+        x += w + 1;
+    }
+    const char *hint = f->choice >= 0 && f->labels ? f->labels[f->choice]
+                       : f->choice < 0 ? (focus ? "choose: Left/Right or a letter"
+                                                : "not chosen yet")
+                                       : NULL;
+    if (hint && x + 2 < VALUE_X + width)
+        tui_put(stdscr, y, x + 1, hint, VALUE_X + width - x - 1,
+                tui_attr(app, f->choice < 0 ? CR_SLOT_OVERDUE : CR_SLOT_DIM));
+}
+
+/* The keys of the form, from the key table (so remapped keys show as they are). */
+static void
+hint_line(struct app *app, const struct form_state *fs, char *out, size_t n)
+{
+    static const struct {
+        int action;
+        const char *what;
+    } hints[] = {
+        {TA_SUBMIT, "submit"},  {TA_NEXT_FIELD, "next field"}, {TA_EDITOR, "$EDITOR"},
+        {TA_SHOW_CASE, "case"}, {TA_CANCEL, "cancel"},         {TA_HELP, "keys"},
     };
-    if (fs->action == TA_SEARCH)
-        snprintf(buf, n, " Search subjects, references and summaries");
-    else
-        snprintf(buf, n, " %s case %lld (version %lld)", what[fs->action], (long long)fs->case_id,
-                 (long long)fs->version);
-    return buf;
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++) {
+        int a = hints[i].action;
+        if ((a == TA_EDITOR && !has_area(fs)) || (a == TA_SHOW_CASE && !fs->case_id) ||
+            (a == TA_NEXT_FIELD && fs->nfields < 2))
+            continue;
+        char key[32] = "";
+        /* The first key that is not a plain character (in a form those type). */
+        for (int k = 0; k < TUI_MAX_KEYS && app->keys.keys[a][k]; k++) {
+            wint_t ch = app->keys.keys[a][k];
+            if (app->keys.is_fn[a][k] || ch < ' ' || ch == 127) {
+                tui_key_name(ch, app->keys.is_fn[a][k], key, sizeof key);
+                /* <F2> reads as F2 here. */
+                size_t kl = strlen(key);
+                if (kl > 2 && key[0] == '<' && key[kl - 1] == '>') {
+                    memmove(key, key + 1, kl - 2);
+                    key[kl - 2] = '\0';
+                }
+                break;
+            }
+        }
+        if (!key[0])
+            continue;
+        used += (size_t)snprintf(out + used, used < n ? n - used : 0, "%s%s %s",
+                                 used ? "  " : "", key, hints[i].what);
+    }
+}
+
+static void
+draw_wrapped(const char *text, int y, int x, int width, int first, int height, int attr)
+{
+    struct rows r = {0};
+    tui_wrap(text, width, keep_row, &r);
+    for (int i = 0; i < height && first + i < r.n; i++) {
+        char *line = strndup(r.start[first + i], r.len[first + i]);
+        if (line)
+            tui_put(stdscr, y + i, x, line, width, attr);
+        free(line);
+    }
+    rows_free(&r);
 }
 
 static void
 form_draw(struct app *app, void *state)
 {
     struct form_state *fs = state;
-    if (fs->nfields && (!fs->form || fs->built_cols != COLS || fs->built_rows != LINES))
-        build(fs);
-    char title[128];
+    struct layout L;
+    lay_out(fs, &L);
     attron(tui_attr(app, CR_SLOT_TITLE));
     mvhline(0, 0, ' ', COLS);
-    tui_put(stdscr, 0, 0, title_of(fs, title, sizeof title), COLS, tui_attr(app, CR_SLOT_TITLE));
+    tui_put(stdscr, 0, 0, fs->title, COLS, tui_attr(app, CR_SLOT_TITLE));
     attroff(tui_attr(app, CR_SLOT_TITLE));
-    tui_put(stdscr, 1, 1,
-            fs->action == TA_APPROVE
-                ? "Approve this decision? F2, C-s or Enter approves; Esc cancels."
-                : "Tab next field, Up/Down choices, F2 submit, C-e $EDITOR, Esc cancel",
-            COLS - 2, tui_attr(app, CR_SLOT_DIM));
-    int y = 3;
-    if (!fs->nfields) {
-        for (int i = 0; i < 3; i++)
-            tui_put(stdscr, 3 + i, 2, fs->about[i], COLS - 3, i ? 0 : tui_attr(app, CR_SLOT_HEADER));
+    char hints[256];
+    hint_line(app, fs, hints, sizeof hints);
+    tui_put(stdscr, 1, 1, hints, COLS - 2, tui_attr(app, CR_SLOT_DIM));
+
+    if (L.about_h) {
+        int max_top = fs->about_rows - (L.about_h - 2);
+        if (fs->about_top > max_top)
+            fs->about_top = max_top > 0 ? max_top : 0;
+        char label[160];
+        int last = fs->about_top + L.about_h - 2;
+        if (fs->about_rows > L.about_h - 2)
+            snprintf(label, sizeof label, "%s (lines %d-%d of %d; PgUp/PgDn)", fs->about_label,
+                     fs->about_top + 1, last < fs->about_rows ? last : fs->about_rows,
+                     fs->about_rows);
+        else
+            snprintf(label, sizeof label, "%s", fs->about_label);
+        tui_put(stdscr, L.about_y, LABEL_X, label, COLS - 2, tui_attr(app, CR_SLOT_HEADER));
+        draw_wrapped(fs->about, L.about_y + 1, 3, COLS - 4, fs->about_top, L.about_h - 2, 0);
     }
-    for (int i = 0; i < fs->nfields && fs->fields[i]; i++) {
-        int frow, fcol, rows, cols, nrow, nbuf;
-        field_info(fs->fields[i], &rows, &cols, &frow, &fcol, &nrow, &nbuf);
-        tui_put(stdscr, y + frow, 1, fs->labels[i], 18, tui_attr(app, CR_SLOT_HEADER));
+    fs->cursor_y = fs->cursor_x = -1;
+    for (int i = 0; i < fs->nfields; i++) {
+        struct field *f = &fs->f[i];
+        bool focus = i == fs->cur;
+        int y = L.field_y[i];
+        tui_put(stdscr, y, LABEL_X, f->label, VALUE_X - LABEL_X - 1,
+                focus ? tui_attr(app, CR_SLOT_SELECTED) | (int)A_BOLD : tui_attr(app, CR_SLOT_HEADER));
+        if (f->kind == FIELD_CHOICE) {
+            draw_choice(app, f, y, L.width, focus);
+            if (focus) {
+                fs->cursor_y = y;
+                fs->cursor_x = VALUE_X;
+            }
+            continue;
+        }
+        int height = f->kind == FIELD_AREA ? L.area_h : 1;
+        if (f->kind == FIELD_LINE)
+            mvhline(y, VALUE_X, ' ', L.width);
+        ta_scroll(&f->ta, L.width, height);
+        struct area_draw d = {&f->ta, y, VALUE_X, L.width, f->ta.top, height,
+                              f->kind == FIELD_LINE ? A_UNDERLINE : 0};
+        ta_layout(&f->ta, L.width, area_row, &d);
+        if (f->kind == FIELD_AREA && !f->ta.len && !focus)
+            tui_put(stdscr, y, VALUE_X, "(empty)", L.width, tui_attr(app, CR_SLOT_DIM));
+        if (focus) {
+            int row, col;
+            ta_cursor_at(&f->ta, L.width, &row, &col);
+            if (col >= L.width)
+                col = L.width - 1;
+            fs->cursor_y = y + row - f->ta.top;
+            fs->cursor_x = VALUE_X + col;
+        }
     }
-    curs_set(fs->nfields ? 1 : 0);
+    if (fs->msg)
+        draw_wrapped(fs->msg, L.msg_y, 1, COLS - 2, 0, L.msg_h,
+                     tui_attr(app, fs->msg_error ? CR_SLOT_ERROR : CR_SLOT_MESSAGE));
+    curs_set(fs->cursor_y >= 0 && !fs->confirm ? 1 : 0);
 }
 
 static void
@@ -257,320 +467,986 @@ form_overlay(struct app *app, void *state)
 {
     struct form_state *fs = state;
     (void)app;
-    if (!fs->win)
-        return;
-    touchwin(fs->win);
-    pos_form_cursor(fs->form);
-    wnoutrefresh(fs->win);
+    if (fs->cursor_y >= 0) {
+        move(fs->cursor_y, fs->cursor_x);
+        wnoutrefresh(stdscr);
+    }
 }
 
-/* Write the current field's text in $EDITOR: an owner-only file, removed after. */
+/* The case: what the form shows of it */
+
 static void
-edit_in_editor(struct app *app, struct form_state *fs)
+key_of(int64_t id, char key[32])
 {
-    FIELD *cur = current_field(fs->form);
-    int i = 0;
-    while (i < fs->nfields && fs->fields[i] != cur)
-        i++;
-    if (i == fs->nfields || !fs->multiline[i]) {
-        tui_message(app, true, "the editor is for a text field; move to it with Tab");
-        return;
+    snprintf(key, 32, "#%lld", (long long)id);
+}
+
+static char *
+dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+dup_printf(const char *fmt, ...)
+{
+    va_list ap, aq;
+    va_start(ap, fmt);
+    va_copy(aq, ap);
+    int n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (s)
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* The last event of the case's history this user may see (for "what changed"). */
+static int64_t
+last_event(struct app *app, int64_t id)
+{
+    char key[32];
+    key_of(id, key);
+    struct cr_history h;
+    if (cr_history_of_view(app->db, key, &h) != CR_OK)
+        return 0;
+    int64_t last = h.n ? h.events[h.n - 1].id : 0;
+    cr_history_free(&h);
+    return last;
+}
+
+/* The events after seen, one a line, for a version conflict. */
+static char *
+events_since(struct app *app, int64_t id, int64_t seen)
+{
+    char key[32];
+    key_of(id, key);
+    struct cr_history h;
+    if (cr_history_of_view(app->db, key, &h) != CR_OK)
+        return NULL;
+    size_t cap = 256, used = 0;
+    char *out = malloc(cap);
+    for (size_t i = 0; out && i < h.n; i++) {
+        const struct cr_event *e = &h.events[i];
+        if (e->id <= seen || strcmp(e->action, "view") == 0)
+            continue;
+        char when[21];
+        cr_time_format(e->at, when);
+        char *line =
+            e->state_before && e->state_after && strcmp(e->state_before, e->state_after) != 0
+                ? dup_printf("\n  %.16s %s %s: %s -> %s", when, e->actor, e->action,
+                             e->state_before, e->state_after)
+                : dup_printf("\n  %.16s %s %s", when, e->actor, e->action);
+        if (!line)
+            continue;
+        size_t n = strlen(line);
+        if (used + n + 1 > cap) {
+            while (used + n + 1 > cap)
+                cap *= 2;
+            char *p = realloc(out, cap);
+            if (!p) {
+                free(line);
+                break;
+            }
+            out = p;
+        }
+        memcpy(out + used, line, n + 1);
+        used += n;
+        free(line);
     }
-    save_and_free(fs);
-    const char *tmp = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/casereview-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    int fd = mkstemp(path); /* created 0600 */
-    if (fd < 0) {
-        tui_message(app, true, "cannot make a file for the editor: %s", strerror(errno));
-        return;
+    cr_history_free(&h);
+    if (out && !used) {
+        free(out);
+        return NULL;
     }
-    const char *text = fs->values[i] ? fs->values[i] : "";
-    bool ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text) && write(fd, "\n", 1) == 1;
-    close(fd);
-    const char *editor = getenv("VISUAL") && *getenv("VISUAL") ? getenv("VISUAL") : getenv("EDITOR");
-    if (!editor || !*editor)
-        editor = "vi";
-    def_prog_mode();
-    endwin();
-    pid_t pid = ok ? fork() : -1;
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", editor, path, (char *)NULL);
-        _exit(127);
+    return out;
+}
+
+/* The decision as the approve, return and vote forms show it. */
+static char *
+decision_text(const struct cr_case *c)
+{
+    char when[21];
+    cr_time_format(c->row.decided_at, when);
+    return dup_printf("%s%s (decision %d), by %s at %s\n\n%s", cr_outcome_label(c->row.outcome),
+                      c->row.vetting_review ? ", with a vetting review" : "", c->round,
+                      c->row.decided_by ? c->row.decided_by : "-", when,
+                      c->rationale ? c->rationale : "");
+}
+
+/* After a return: the reasons given since the last decision (the supervisor's, the panel's). */
+static char *
+return_reasons(const struct cr_case *c)
+{
+    char *out = NULL;
+    for (size_t i = 0; i < c->n_notes; i++) {
+        const struct cr_note *n = &c->notes[i];
+        if (n->at < c->row.decided_at ||
+            (strcmp(n->kind, "return") != 0 && strcmp(n->kind, "dissent") != 0))
+            continue;
+        char when[21];
+        cr_time_format(n->at, when);
+        char *more = dup_printf("%s%s%s %s at %.16s:\n%s", out ? out : "", out ? "\n\n" : "",
+                                strcmp(n->kind, "return") == 0 ? "Returned by" : "Returned by the",
+                                n->author, when, n->body);
+        free(out);
+        out = more;
     }
-    int status = 0;
-    if (pid > 0)
-        waitpid(pid, &status, 0);
-    reset_prog_mode();
-    refresh();
-    FILE *f = fopen(path, "r");
-    char *buf = NULL;
-    if (f && pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        size_t cap = 1 << 20, n = 0;
-        buf = malloc(cap + 1);
-        if (buf) {
-            n = fread(buf, 1, cap, f);
-            buf[n] = '\0';
-            while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-                buf[--n] = '\0';
+    return out;
+}
+
+/* Read the case for the form: its title, what it shows, the values to start from. */
+static bool
+read_case(struct app *app, struct form_state *fs, struct cr_case *c)
+{
+    char key[32];
+    key_of(fs->case_id, key);
+    enum cr_status st = fs->viewed ? cr_case_reload(app->db, key, c) : cr_case_view(app->db, key, c);
+    if (st != CR_OK) {
+        tui_message(app, true, "%s", cr_db_errmsg(app->db));
+        return false;
+    }
+    fs->viewed = true;
+    fs->version = c->version;
+    fs->seen_event = last_event(app, fs->case_id);
+    return true;
+}
+
+/* Fields */
+
+static void
+add_field(struct form_state *fs, const char *label, enum field_kind kind, const char **choices,
+          const char **labels, int choice, const char *text)
+{
+    struct field *f = &fs->f[fs->nfields++];
+    f->label = label;
+    f->kind = kind;
+    f->choices = choices;
+    f->labels = labels;
+    f->choice = f->initial_choice = choice;
+    if (kind != FIELD_CHOICE) {
+        ta_init(&f->ta, text, kind == FIELD_LINE);
+        f->initial = strdup(text ? text : "");
+    }
+}
+
+static struct field *
+text_field(struct form_state *fs)
+{
+    for (int i = 0; i < fs->nfields; i++)
+        if (fs->f[i].kind != FIELD_CHOICE)
+            return &fs->f[i];
+    return NULL;
+}
+
+static int
+choice_index(const char **choices, const char *name)
+{
+    for (int i = 0; name && choices && choices[i]; i++)
+        if (strcmp(choices[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* Focus: the first field still to fill in. */
+static void
+focus_first_empty(struct form_state *fs)
+{
+    for (int i = 0; i < fs->nfields; i++) {
+        if (fs->f[i].kind == FIELD_CHOICE ? fs->f[i].choice < 0 : true) {
+            fs->cur = i;
+            return;
         }
     }
-    if (f)
-        fclose(f);
-    unlink(path);
-    if (buf) {
-        free(fs->values[i]);
-        fs->values[i] = buf;
-        tui_message(app, false, "text read back from the editor");
-    } else {
-        tui_message(app, true, "the editor (%s) failed; the text is as it was", editor);
+}
+
+/* Submitting */
+
+static bool
+is_template(const char *s)
+{
+    /* The headings alone (or a part of them) are no rationale. */
+    return strncmp(s, ndm_template, strlen(s)) == 0;
+}
+
+static void
+fill_request(struct form_state *fs, struct cr_request *req)
+{
+    memset(req, 0, sizeof *req);
+    req->action = cr_action_of(fs->action);
+    req->expect_version = fs->version;
+    req->outcome = req->vote = -1;
+    switch (fs->action) {
+    case TA_DECIDE:
+        req->outcome = fs->f[0].choice;
+        req->vetting_review = fs->f[1].choice == 1;
+        req->rationale = is_template(fs->f[2].ta.text) ? "" : fs->f[2].ta.text;
+        break;
+    case TA_RETURN:
+        req->reason = fs->f[0].ta.text;
+        break;
+    case TA_VOTE:
+        req->vote = fs->f[0].choice;
+        req->reason = fs->f[1].ta.text[0] ? fs->f[1].ta.text : NULL;
+        break;
+    case TA_ASSIGN:
+        req->target = fs->f[0].choice >= 0 ? fs->reviewers[fs->f[0].choice] : NULL;
+        break;
+    case TA_NOTE:
+        req->text = fs->f[0].ta.text;
+        break;
     }
-    app->dirty = true;
+}
+
+/* The case changed under the form: say what changed and how to go on. */
+static void
+show_conflict(struct app *app, struct form_state *fs, const char *refusal)
+{
+    char *changes = events_since(app, fs->case_id, fs->seen_event);
+    char *text = dup_printf("%s%s%s\nC-r takes the case as it is now and keeps your text; then "
+                            "submit again, or Esc to leave.",
+                            refusal, changes ? "\nWhat changed since you opened the form:" : "",
+                            changes ? changes : "");
+    set_msg(fs, true, text ? text : refusal);
+    free(text);
+    free(changes);
 }
 
 static void
 submit(struct app *app, struct form_state *fs)
 {
-    save_and_free(fs);
-    const char *v0 = fs->values[0] ? fs->values[0] : "";
-    const char *v1 = fs->nfields > 1 && fs->values[1] ? fs->values[1] : "";
-    const char *v2 = fs->nfields > 2 && fs->values[2] ? fs->values[2] : "";
     if (fs->action == TA_SEARCH) {
-        snprintf(app->search, sizeof app->search, "%s", v0);
+        free(app->search);
+        app->search = fs->f[0].ta.len ? strdup(fs->f[0].ta.text) : NULL;
         app->mine = false;
-        app->filter.search = app->search[0] ? app->search : NULL;
+        app->filter.search = app->search;
         app->refiltered = true;
         tui_pop(app);
         tui_reload_all(app);
         return;
     }
-    struct cr_request req = {.expect_version = fs->version};
-    switch (fs->action) {
-    case TA_DECIDE:
-        req.action = CR_ACTION_DECIDE;
-        req.outcome = cr_outcome_parse(v0);
-        req.vetting_review = strcmp(v1, "yes") == 0;
-        /* The headings alone are no rationale. */
-        req.rationale = strcmp(v2, ndm_template) == 0 || strncmp(v2, ndm_template, strlen(v2)) == 0
-                            ? ""
-                            : v2;
-        break;
-    case TA_APPROVE:
-        req.action = CR_ACTION_APPROVE;
-        break;
-    case TA_RETURN:
-        req.action = CR_ACTION_RETURN;
-        req.reason = v0;
-        break;
-    case TA_VOTE:
-        req.action = CR_ACTION_VOTE;
-        req.vote = cr_vote_parse(v0);
-        req.reason = *v1 ? v1 : NULL;
-        break;
-    case TA_ASSIGN:
-        req.action = CR_ACTION_ASSIGN;
-        req.target = v0;
-        break;
-    case TA_NOTE:
-        req.action = CR_ACTION_NOTE;
-        req.text = v0;
-        break;
-    }
-    /* Refused: stay, so the user can correct it. */
-    if (!tui_act(app, fs->case_id, &req))
+    struct cr_request req;
+    fill_request(fs, &req);
+    if (tui_act(app, fs->case_id, &req)) {
+        char *done = app->status ? strdup(app->status) : NULL;
+        tui_pop(app);
+        tui_reload_all(app);
+        tui_message(app, false, "%s", done ? done : "done");
+        free(done);
         return;
-    char done[sizeof app->status];
-    snprintf(done, sizeof done, "%s", app->status);
+    }
+    /* Refused: the form stays, with the refusal in it and the text kept. */
+    char *refusal = app->status ? strdup(app->status) : strdup("refused");
+    tui_message(app, false, "%s", "");
+    struct cr_case c;
+    char key[32];
+    key_of(fs->case_id, key);
+    bool conflict = false;
+    if (cr_case_reload(app->db, key, &c) == CR_OK) {
+        conflict = c.version != fs->version;
+        cr_case_free(&c);
+    }
+    if (conflict)
+        show_conflict(app, fs, refusal ? refusal : "refused");
+    else
+        set_msg(fs, true, refusal);
+    free(refusal);
+}
+
+/* C-r: take the case as it is now, keeping what was typed. */
+static void
+reload_case(struct app *app, struct form_state *fs)
+{
+    if (!fs->case_id)
+        return;
+    struct cr_case c;
+    if (!read_case(app, fs, &c))
+        return;
+    if (fs->action == TA_APPROVE || fs->action == TA_RETURN || fs->action == TA_VOTE) {
+        free(fs->about);
+        fs->about = c.row.outcome >= 0 ? decision_text(&c) : NULL;
+    }
+    char *text = dup_printf("Now based on version %lld of case %lld (%s); your text is as you "
+                            "left it.",
+                            (long long)fs->version, (long long)fs->case_id,
+                            cr_state_label(c.row.state));
+    set_msg(fs, false, text);
+    free(text);
+    cr_case_free(&c);
+}
+
+/* $EDITOR */
+
+static volatile pid_t editor_pid;
+
+/* Read a whole file; NULL on failure. */
+static char *
+read_all(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            char *p = realloc(buf, cap * 2);
+            if (!p) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = p;
+            cap *= 2;
+        }
+    }
+    if (buf && ferror(f)) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+/* End the editor and everything it started (its own process group). */
+static void
+end_editor(pid_t pid, int *status)
+{
+    kill(-pid, SIGTERM);
+    kill(-pid, SIGCONT);
+    for (int i = 0; i < 40; i++) {
+        if (waitpid(pid, status, WNOHANG) == pid) {
+            kill(-pid, SIGKILL); /* anything it left behind */
+            return;
+        }
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    kill(-pid, SIGKILL);
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+        ;
+}
+
+/* Give the terminal to a process group (the editor's, or ours back). */
+static void
+give_terminal(pid_t pgrp)
+{
+    if (!isatty(STDIN_FILENO))
+        return;
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGTTOU, &ign, &old);
+    tcsetpgrp(STDIN_FILENO, pgrp);
+    sigaction(SIGTTOU, &old, NULL);
+}
+
+/*
+ * Write the current text field's text in $EDITOR ($VISUAL first): an
+ * owner-only file, removed when the editor returns or the program is
+ * stopped.  The file ends with a line break, as editors keep text files;
+ * one is taken off again when it is read back, so the text is unchanged
+ * when nothing was edited.
+ */
+static void
+edit_in_editor(struct app *app, struct form_state *fs)
+{
+    struct field *f = cur_field(fs);
+    if (!f || f->kind != FIELD_AREA) {
+        f = NULL;
+        for (int i = 0; i < fs->nfields; i++)
+            if (fs->f[i].kind == FIELD_AREA) {
+                fs->cur = i;
+                f = &fs->f[i];
+            }
+        if (!f) {
+            set_msg(fs, true, "This form has no text to write in an editor.");
+            return;
+        }
+    }
+    const char *tmp = getenv("TMPDIR");
+    char *path = dup_printf("%s/casereview-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = path ? mkstemp(path) : -1; /* created 0600 */
+    if (fd < 0) {
+        char *m = dup_printf("Cannot make a file for the editor: %s", strerror(errno));
+        set_msg(fs, true, m);
+        free(m);
+        free(path);
+        return;
+    }
+    bool ok = write(fd, f->ta.text, f->ta.len) == (ssize_t)f->ta.len && write(fd, "\n", 1) == 1;
+    ok = close(fd) == 0 && ok;
+    const char *editor = getenv("VISUAL") && *getenv("VISUAL") ? getenv("VISUAL") : getenv("EDITOR");
+    if (!editor || !*editor)
+        editor = "vi";
+    tui_terminal_pause(app);
+    pid_t pid = ok ? fork() : -1;
+    if (pid == 0) {
+        /* Its own process group, in the foreground: ended whole if we are stopped. */
+        setpgid(0, 0);
+        give_terminal(getpid());
+        signal(SIGHUP, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", editor, path, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    bool stopped = false;
+    if (pid > 0) {
+        setpgid(pid, pid);
+        editor_pid = pid;
+        while (waitpid(pid, &status, 0) < 0) {
+            if (errno != EINTR)
+                break;
+            if (tui_stop_signal()) {
+                end_editor(pid, &status);
+                stopped = true;
+                break;
+            }
+        }
+        editor_pid = 0;
+        give_terminal(getpgrp());
+    }
+    tui_terminal_resume(app);
+    char *buf = pid > 0 ? read_all(path) : NULL;
+    unlink(path);
+    /* One line break, which editors add at the end of a file, is not part of the text. */
+    if (buf && *buf && buf[strlen(buf) - 1] == '\n')
+        buf[strlen(buf) - 1] = '\0';
+    if (buf && (stopped || (WIFEXITED(status) && WEXITSTATUS(status) == 0))) {
+        /* Stopped meanwhile: what the editor had saved is kept as the draft. */
+        ta_set(&f->ta, "");
+        ta_insert(&f->ta, buf, strlen(buf));
+        set_msg(fs, false, "The text is read back from the editor.");
+    } else {
+        char *m = dup_printf("The editor (%s) %s; the text is as it was.", editor,
+                             pid < 0 ? "could not be started"
+                             : WIFEXITED(status) && WEXITSTATUS(status) == 127
+                                 ? "was not found"
+                                 : "did not finish cleanly");
+        set_msg(fs, true, m);
+        free(m);
+    }
+    free(buf);
+    free(path);
+    app->dirty = true;
+}
+
+/* Keys */
+
+static void
+cancel(struct app *app, struct form_state *fs)
+{
+    if (changed(fs)) {
+        fs->confirm = true;
+        set_msg(fs, true,
+                fs->from_draft
+                    ? "Discard this draft? y discards it for good; any other key goes back to the "
+                      "form."
+                    : "Discard what you wrote? y discards it; any other key goes back to the form.");
+        return;
+    }
     tui_pop(app);
-    tui_reload_all(app);
-    tui_message(app, false, "%s", done);
+    tui_message(app, false, "cancelled; nothing was changed");
+}
+
+static void
+answer_confirm(struct app *app, struct form_state *fs, wint_t ch, bool fn)
+{
+    fs->confirm = false;
+    if (!fn && (ch == 'y' || ch == 'Y')) {
+        bool draft = fs->from_draft;
+        if (draft) {
+            char key[32];
+            key_of(fs->case_id, key);
+            if (cr_draft_discard(app->db, key, cr_action_of(fs->action)) != CR_OK) {
+                set_msg(fs, true, cr_db_errmsg(app->db));
+                return;
+            }
+        }
+        tui_pop(app);
+        tui_message(app, false, "%s", draft ? "the draft was discarded; nothing was changed"
+                                            : "discarded; nothing was changed");
+        return;
+    }
+    set_msg(fs, false, "Back to the form; nothing was discarded.");
+}
+
+static void
+move_field(struct form_state *fs, int by)
+{
+    if (!fs->nfields)
+        return;
+    fs->cur = (fs->cur + by + fs->nfields) % fs->nfields;
+}
+
+static void
+cycle_choice(struct field *f, int by)
+{
+    int n = 0;
+    while (f->choices[n])
+        n++;
+    if (!n)
+        return;
+    f->choice = f->choice < 0 ? (by > 0 ? 0 : n - 1) : (f->choice + by + n) % n;
+}
+
+/* A letter picks the next choice that starts with it. */
+static void
+choose_by_letter(struct field *f, wint_t ch)
+{
+    int n = 0;
+    while (f->choices[n])
+        n++;
+    for (int k = 1; k <= n; k++) {
+        int c = ((f->choice < 0 ? -1 : f->choice) + k + n) % n;
+        if ((wint_t)(unsigned char)f->choices[c][0] == ch) {
+            f->choice = c;
+            return;
+        }
+    }
+}
+
+/* Editing keys of a text field; false when the key is not one. */
+static bool
+edit_key(struct app *app, struct form_state *fs, struct field *f, wint_t ch, bool fn)
+{
+    struct textarea *t = &f->ta;
+    int w = fs->area_width, h = f->kind == FIELD_AREA ? fs->area_height : 1;
+    if (fn) {
+        switch (ch) {
+        case KEY_LEFT: ta_left(t); return true;
+        case KEY_RIGHT: ta_right(t); return true;
+        case KEY_HOME: ta_line_start(t); return true;
+        case KEY_END: ta_line_end(t); return true;
+        case KEY_BACKSPACE: ta_delete_prev(t); return true;
+        case KEY_DC: ta_delete_next(t); return true;
+        case KEY_UP:
+        case KEY_DOWN: {
+            int row, col, by = ch == KEY_UP ? -1 : 1;
+            ta_cursor_at(t, w, &row, &col);
+            struct textarea probe = *t;
+            ta_move_rows(&probe, w, by);
+            if (f->kind == FIELD_LINE || probe.cursor == t->cursor ||
+                (by > 0 && row == ta_layout(t, w, NULL, NULL) - 1))
+                move_field(fs, by);
+            else
+                *t = probe;
+            return true;
+        }
+        case KEY_NPAGE: ta_move_rows(t, w, h - 1 > 0 ? h - 1 : 1); return true;
+        case KEY_PPAGE: ta_move_rows(t, w, -(h - 1 > 0 ? h - 1 : 1)); return true;
+        case KEY_ENTER: ch = '\r'; break;
+        default: return false;
+        }
+    }
+    switch (ch) {
+    case 1: ta_line_start(t); return true;   /* C-a */
+    case 5: ta_line_end(t); return true;     /* C-e */
+    case 2: ta_left(t); return true;         /* C-b */
+    case 6: ta_right(t); return true;        /* C-f */
+    case 4: ta_delete_next(t); return true;  /* C-d */
+    case 21: ta_kill_line_start(t); return true; /* C-u */
+    case 11: ta_kill_line_end(t); return true;   /* C-k */
+    case 23: ta_kill_word(t); return true;   /* C-w */
+    case 25: ta_yank(t); return true;        /* C-y */
+    case 22: fs->quoted = true; return true; /* C-v */
+    case 8:
+    case 127: ta_delete_prev(t); return true;
+    case '\r':
+    case '\n':
+        if (f->kind == FIELD_AREA)
+            ta_insert(t, "\n", 1);
+        else if (fs->nfields == 1)
+            submit(app, fs);
+        else
+            move_field(fs, 1);
+        return true;
+    default: return false;
+    }
+}
+
+static void
+scroll_about(struct form_state *fs, int by)
+{
+    fs->about_top += by;
+    if (fs->about_top < 0)
+        fs->about_top = 0;
+    /* The draw keeps it within the text. */
 }
 
 static bool
 form_key(struct app *app, void *state, int action, wint_t ch)
 {
     struct form_state *fs = state;
-    if (!fs->form && fs->nfields)
-        build(fs);
-    if (!fs->nfields) {
-        /* A confirmation: no fields, submit or cancel. */
-        if (action == TA_SUBMIT || action == TA_OPEN)
-            submit(app, fs);
-        else if (action == TA_CANCEL || action == TA_QUIT) {
-            tui_pop(app);
-            tui_message(app, false, "cancelled; nothing was changed");
+    bool fn = app->key_fn;
+    wint_t code = app->key;
+    struct field *f = cur_field(fs);
+    if (fs->confirm) {
+        answer_confirm(app, fs, code, fn);
+        return true;
+    }
+    if (fs->quoted) {
+        fs->quoted = false;
+        if (is_text(f) && !fn) {
+            if (code == '\r' && f->kind == FIELD_AREA)
+                code = '\n';
+            ta_insert_wc(&f->ta, (wchar_t)code);
         }
         return true;
     }
-    if (!fs->form)
-        return false;
-    FIELD *cur = current_field(fs->form);
-    int i = 0;
-    while (i < fs->nfields && fs->fields[i] != cur)
-        i++;
-    bool multi = i < fs->nfields && fs->multiline[i];
-    bool choice = i < fs->nfields && fs->choices[i];
-    /* Printable characters type; the rest are actions or editing keys. */
-    if (ch >= ' ' && ch != 127 && action != TA_SUBMIT) {
-        if (!choice)
-            form_driver_w(fs->form, OK, (wchar_t)ch);
+    /* A notice goes with the next key; a refusal stays until the form changes. */
+    if (fs->msg && !fs->msg_error)
+        set_msg(fs, false, NULL);
+    bool printable = !fn && code >= ' ' && code != 127;
+    if (printable && is_text(f)) {
+        ta_insert_wc(&f->ta, (wchar_t)code);
+        return true;
+    }
+    if (printable && f && f->kind == FIELD_CHOICE) {
+        if (code == ' ')
+            cycle_choice(f, 1);
+        else
+            choose_by_letter(f, code);
         return true;
     }
     switch (action) {
     case TA_SUBMIT:
         submit(app, fs);
         return true;
+    case TA_CANCEL:
+    case TA_QUIT_ALL:
+        cancel(app, fs);
+        return true;
+    case TA_QUIT:
+        /* q types in a text field; in a form without one it leaves. */
+        cancel(app, fs);
+        return true;
     case TA_NEXT_FIELD:
-        form_driver(fs->form, REQ_VALIDATION);
-        form_driver(fs->form, REQ_NEXT_FIELD);
+        move_field(fs, 1);
         return true;
     case TA_PREV_FIELD:
-        form_driver(fs->form, REQ_VALIDATION);
-        form_driver(fs->form, REQ_PREV_FIELD);
+        move_field(fs, -1);
         return true;
     case TA_EDITOR:
         edit_in_editor(app, fs);
         return true;
-    case TA_DOWN:
-        form_driver(fs->form, choice ? REQ_NEXT_CHOICE : multi ? REQ_NEXT_LINE : REQ_NEXT_FIELD);
+    case TA_SHOW_CASE:
+        if (fs->case_id)
+            tui_open_case_peek(app, fs->case_id, fs->viewed);
         return true;
-    case TA_UP:
-        form_driver(fs->form, choice ? REQ_PREV_CHOICE : multi ? REQ_PREV_LINE : REQ_PREV_FIELD);
-        return true;
-    case TA_OPEN:
-        if (multi)
-            form_driver(fs->form, REQ_NEW_LINE);
-        else if (fs->nfields == 1 || fs->action == TA_SEARCH)
-            submit(app, fs);
-        else
-            form_driver(fs->form, REQ_NEXT_FIELD);
-        return true;
-    case TA_CANCEL:
-        tui_pop(app);
-        tui_message(app, false, "cancelled; nothing was changed");
+    case TA_RELOAD:
+        reload_case(app, fs);
         return true;
     default:
         break;
     }
-    /* Backspace, as a character code (KEY_BACKSPACE comes by tui_form_edit_key). */
-    if (ch == 127 || ch == 8)
-        form_driver(fs->form, REQ_DEL_PREV);
-    return true;
+    if (is_text(f) && edit_key(app, fs, f, code, fn))
+        return true;
+    if (f && f->kind == FIELD_CHOICE && fn) {
+        switch (code) {
+        case KEY_LEFT: cycle_choice(f, -1); return true;
+        case KEY_RIGHT: cycle_choice(f, 1); return true;
+        case KEY_UP: move_field(fs, -1); return true;
+        case KEY_DOWN: move_field(fs, 1); return true;
+        default: break;
+        }
+    }
+    if (f && f->kind == FIELD_CHOICE && !fn && (code == '\r' || code == '\n')) {
+        move_field(fs, 1);
+        return true;
+    }
+    /* The read-only pane scrolls on the keys a text field does not take. */
+    switch (action) {
+    case TA_DOWN: scroll_about(fs, 1); return true;
+    case TA_UP: scroll_about(fs, -1); return true;
+    case TA_PAGE_DOWN: scroll_about(fs, fs->about_height > 1 ? fs->about_height - 1 : 1); return true;
+    case TA_PAGE_UP: scroll_about(fs, -(fs->about_height > 1 ? fs->about_height - 1 : 1)); return true;
+    case TA_FIRST: fs->about_top = 0; return true;
+    case TA_LAST: fs->about_top = 1 << 30; return true;
+    default: break;
+    }
+    if (fn && (code == KEY_NPAGE || code == KEY_PPAGE)) {
+        scroll_about(fs, (code == KEY_NPAGE ? 1 : -1) *
+                             (fs->about_height > 1 ? fs->about_height - 1 : 1));
+        return true;
+    }
+    /* Help and redraw are the main loop's; every other key does nothing in a form. */
+    return !(action == TA_HELP || action == TA_REFRESH);
 }
 
-/* Keys that are curses codes, not actions: editing within the field. */
-bool
-tui_form_edit_key(struct app *app, int code)
+void
+tui_form_paste(struct app *app, const char *text, size_t n)
 {
-    if (!app->depth || app->stack[app->depth - 1].ops != &form_screen)
-        return false;
-    struct form_state *fs = app->stack[app->depth - 1].state;
-    if (!fs->form)
-        return false;
-    switch (code) {
-    case KEY_LEFT: form_driver(fs->form, REQ_PREV_CHAR); return true;
-    case KEY_RIGHT: form_driver(fs->form, REQ_NEXT_CHAR); return true;
-    case KEY_BACKSPACE: form_driver(fs->form, REQ_DEL_PREV); return true;
-    case KEY_DC: form_driver(fs->form, REQ_DEL_CHAR); return true;
-    case KEY_HOME: form_driver(fs->form, REQ_BEG_LINE); return true;
-    case KEY_END: form_driver(fs->form, REQ_END_LINE); return true;
-    default: return false;
+    if (!app->depth || app->stack[app->depth - 1].ops != &form_screen) {
+        tui_message(app, true, "A paste goes into a form's text; nothing was done with it.");
+        return;
     }
+    struct form_state *fs = app->stack[app->depth - 1].state;
+    if (fs->confirm)
+        return;
+    struct field *f = cur_field(fs);
+    if (!is_text(f)) {
+        f = text_field(fs);
+        if (!f) {
+            set_msg(fs, true, "This form has no text field; the paste was not used.");
+            return;
+        }
+        fs->cur = (int)(f - fs->f);
+    }
+    if (!ta_insert(&f->ta, text, n))
+        set_msg(fs, true, "Out of memory: the paste was not inserted.");
 }
+
+/* Drafts */
+
+bool
+tui_form_keep_draft(struct app *app)
+{
+    if (!app->depth)
+        return false;
+    /* The form may be under the case it shows (F3). */
+    for (int i = app->depth - 1; i >= 0; i--) {
+        if (app->stack[i].ops != &form_screen)
+            continue;
+        struct form_state *fs = app->stack[i].state;
+        if (!fs->case_id || !fs->nfields || !changed(fs))
+            return false;
+        struct cr_draft d = {.action = cr_action_of(fs->action), .outcome = -1, .vote = -1,
+                             .case_version = fs->version};
+        struct cr_request req;
+        fill_request(fs, &req);
+        d.outcome = req.outcome;
+        d.vetting_review = req.vetting_review;
+        d.vote = req.vote;
+        d.target = req.target;
+        struct field *t = text_field(fs);
+        d.text = t ? t->ta.text : "";
+        char key[32];
+        key_of(fs->case_id, key);
+        return cr_draft_save(app->db, key, &d) == CR_OK;
+    }
+    return false;
+}
+
+/* Offer back a draft kept when the program was stopped. */
+static void
+restore_draft(struct app *app, struct form_state *fs)
+{
+    char key[32];
+    key_of(fs->case_id, key);
+    struct cr_draft d;
+    if (cr_draft_get(app->db, key, cr_action_of(fs->action), &d) != CR_OK)
+        return;
+    for (int i = 0; i < fs->nfields; i++) {
+        struct field *f = &fs->f[i];
+        if (f->kind != FIELD_CHOICE) {
+            ta_set(&f->ta, d.text);
+            f->ta.cursor = f->ta.len;
+        } else if (f->choices == outcome_choices) {
+            f->choice = d.outcome;
+        } else if (f->choices == yes_no) {
+            f->choice = d.vetting_review ? 1 : 0;
+        } else if (f->choices == vote_choices) {
+            f->choice = d.vote;
+        } else if (d.target) {
+            f->choice = choice_index(f->choices, d.target);
+        }
+    }
+    fs->from_draft = true;
+    char when[21];
+    cr_time_format(d.saved_at, when);
+    char *m = dup_printf("Your draft of %.16s is back: it was kept when casereview was stopped "
+                         "before you submitted it. Submit it, change it, or Esc and y to discard "
+                         "it.",
+                         when);
+    set_msg(fs, false, m);
+    free(m);
+    if (d.case_version != fs->version) {
+        char *c = dup_printf("%s The case has changed since (version %lld then, %lld now): "
+                             "read it again (F3) before you submit.",
+                             fs->msg ? fs->msg : "", (long long)d.case_version,
+                             (long long)fs->version);
+        set_msg(fs, false, c);
+        free(c);
+    }
+    cr_draft_free(&d);
+}
+
+/* Opening */
 
 static void
 form_close(struct app *app, void *state)
 {
     struct form_state *fs = state;
     (void)app;
-    save_and_free(fs);
-    for (int i = 0; i < fs->nfields; i++)
-        free(fs->values[i]);
+    for (int i = 0; i < fs->nfields; i++) {
+        if (fs->f[i].kind != FIELD_CHOICE)
+            ta_free(&fs->f[i].ta);
+        free(fs->f[i].initial);
+    }
+    free(fs->title);
+    free(fs->about);
+    free(fs->msg);
     free(fs->reviewers);
+    free(fs->reviewer_names);
     free(fs);
     curs_set(0);
 }
 
+/* Live updates: the case changed while the form is open. */
+static void
+form_reload(struct app *app, void *state)
+{
+    struct form_state *fs = state;
+    if (!fs->case_id || fs->confirm)
+        return;
+    char key[32];
+    key_of(fs->case_id, key);
+    struct cr_case c;
+    if (cr_case_reload(app->db, key, &c) != CR_OK)
+        return;
+    if (c.version != fs->version && !(fs->msg && fs->msg_error)) {
+        char when[21];
+        cr_time_format(c.row.state_since, when);
+        char *text = dup_printf("Case %lld was changed while you were writing (it is now %s, "
+                                "version %lld). Your text is kept: C-r takes the new version, "
+                                "F3 shows the case.",
+                                (long long)fs->case_id, cr_state_label(c.row.state),
+                                (long long)c.version);
+        set_msg(fs, true, text);
+        free(text);
+    }
+    cr_case_free(&c);
+}
+
+static bool
+setup_case_form(struct app *app, struct form_state *fs, int action)
+{
+    struct cr_case c;
+    if (!read_case(app, fs, &c))
+        return false;
+    static const char *const what[TA_COUNT] = {
+        [TA_DECIDE] = "Decide", [TA_APPROVE] = "Approve the decision on",
+        [TA_RETURN] = "Return the decision on", [TA_VOTE] = "Vote on",
+        [TA_ASSIGN] = "Assign", [TA_NOTE] = "Add a note to",
+    };
+    fs->title = dup_printf(" %s case %lld: %s, %s (%s)", what[action], (long long)fs->case_id,
+                           c.row.surname, c.row.forenames, c.row.subject_ref);
+    switch (action) {
+    case TA_DECIDE: {
+        /* After a return: start from the last decision, with the reasons it came back. */
+        bool again = c.row.state == CR_STATE_RETURNED && c.row.outcome >= 0;
+        add_field(fs, "Outcome", FIELD_CHOICE, outcome_choices, outcome_labels,
+                  again ? c.row.outcome : -1, NULL);
+        add_field(fs, "Vetting review", FIELD_CHOICE, yes_no, NULL,
+                  again && c.row.vetting_review ? 1 : 0, NULL);
+        add_field(fs, "Rationale", FIELD_AREA, NULL, NULL, -1,
+                  again && c.rationale ? c.rationale : ndm_template);
+        if (again) {
+            fs->about = return_reasons(&c);
+            fs->about_label = "Why it came back";
+        }
+        break;
+    }
+    case TA_APPROVE:
+    case TA_RETURN:
+    case TA_VOTE:
+        fs->about = c.row.outcome >= 0 ? decision_text(&c) : NULL;
+        fs->about_label = "The decision";
+        if (action == TA_RETURN)
+            add_field(fs, "Reason", FIELD_AREA, NULL, NULL, -1, NULL);
+        if (action == TA_VOTE) {
+            add_field(fs, "Vote", FIELD_CHOICE, vote_choices, vote_labels, -1, NULL);
+            add_field(fs, "Reasons", FIELD_AREA, NULL, NULL, -1, NULL);
+        }
+        break;
+    case TA_ASSIGN: {
+        size_t n = 0;
+        fs->reviewers = calloc(app->cfg->n_people + 1, sizeof *fs->reviewers);
+        fs->reviewer_names = calloc(app->cfg->n_people + 1, sizeof *fs->reviewer_names);
+        for (size_t i = 0; fs->reviewers && fs->reviewer_names && i < app->cfg->n_people; i++) {
+            const struct cr_person *p = &app->cfg->people[i];
+            if (cr_person_has(p, CR_ROLE_REVIEWER)) {
+                fs->reviewer_names[n] = p->name;
+                fs->reviewers[n++] = p->login;
+            }
+        }
+        add_field(fs, "Reviewer", FIELD_CHOICE, fs->reviewers, fs->reviewer_names, -1, NULL);
+        break;
+    }
+    case TA_NOTE:
+        add_field(fs, "Note", FIELD_AREA, NULL, NULL, -1, NULL);
+        break;
+    }
+    cr_case_free(&c);
+    return true;
+}
+
 void
-tui_form_open(struct app *app, int action, int64_t case_id, int64_t version)
+tui_form_open(struct app *app, int action, int64_t case_id, bool viewed)
 {
     struct form_state *fs = calloc(1, sizeof *fs);
     if (!fs)
         return;
     fs->action = action;
     fs->case_id = case_id;
-    fs->version = version;
-#define FIELD_(label, multi, list, value)                                      \
-    do {                                                                       \
-        fs->labels[fs->nfields] = label;                                       \
-        fs->multiline[fs->nfields] = multi;                                    \
-        fs->choices[fs->nfields] = list;                                       \
-        const char *value_ = (value);                                          \
-        fs->values[fs->nfields] = value_ ? strdup(value_) : NULL;              \
-        fs->nfields++;                                                         \
-    } while (0)
-    switch (action) {
-    case TA_SEARCH:
-        FIELD_("Words", false, NULL, app->search);
-        break;
-    case TA_DECIDE:
-        FIELD_("Outcome", false, outcome_choices, "nfa");
-        FIELD_("Vetting review", false, yes_no, "no");
-        FIELD_("Rationale", true, NULL, ndm_template);
-        break;
-    case TA_APPROVE: {
-        /* What is being approved, read as the form opens. */
-        struct cr_case c;
+    fs->viewed = viewed;
+    if (action == TA_SEARCH) {
+        fs->title = strdup(" Search subjects, references and summaries");
+        add_field(fs, "Words", FIELD_LINE, NULL, NULL, -1, app->search);
+        fs->f[0].ta.cursor = fs->f[0].ta.len;
+    } else {
+        /* Only what the rules allow: a refused action says why at once, with no form. */
         char key[32];
-        snprintf(key, sizeof key, "#%lld", (long long)case_id);
-        if (cr_case_get(app->db, key, &c) == CR_OK) {
-            if (c.row.outcome >= 0) {
-                snprintf(fs->about[0], sizeof fs->about[0], "Decision %d: %s%s, by %s", c.round,
-                         cr_outcome_label(c.row.outcome),
-                         c.row.vetting_review ? ", with a vetting review" : "",
-                         c.row.decided_by ? c.row.decided_by : "-");
-                snprintf(fs->about[1], sizeof fs->about[1], "Subject: %s, %s (%s)",
-                         c.row.surname, c.row.forenames, c.row.subject_ref);
-                snprintf(fs->about[2], sizeof fs->about[2], "Rationale: %s",
-                         c.rationale ? c.rationale : "");
-            } else {
-                snprintf(fs->about[0], sizeof fs->about[0], "Case %lld has no decision to approve",
-                         (long long)case_id);
-            }
-            cr_case_free(&c);
+        key_of(case_id, key);
+        int cra = cr_action_of(action);
+        if (cra < 0 || cr_may(app->db, key, cra) != CR_OK) {
+            tui_message(app, true, "%s", cra < 0 ? "not an action" : cr_db_errmsg(app->db));
+            form_close(app, fs);
+            return;
         }
-        break;
+        if (!setup_case_form(app, fs, action)) {
+            form_close(app, fs);
+            return;
+        }
+        if (fs->nfields)
+            restore_draft(app, fs);
+        focus_first_empty(fs);
     }
-    case TA_RETURN:
-        FIELD_("Reason", true, NULL, NULL);
-        break;
-    case TA_VOTE:
-        FIELD_("Vote", false, vote_choices, "concur");
-        FIELD_("Reasons", true, NULL, NULL);
-        break;
-    case TA_ASSIGN: {
-        size_t n = 0;
-        fs->reviewers = calloc(app->cfg->n_people + 1, sizeof *fs->reviewers);
-        for (size_t i = 0; fs->reviewers && i < app->cfg->n_people; i++)
-            if (cr_person_has(&app->cfg->people[i], CR_ROLE_REVIEWER))
-                fs->reviewers[n++] = app->cfg->people[i].login;
-        FIELD_("Reviewer", false, fs->reviewers, n ? fs->reviewers[0] : "");
-        break;
-    }
-    case TA_NOTE:
-        FIELD_("Note", true, NULL, NULL);
-        break;
-    default:
-        free(fs);
-        return;
-    }
-#undef FIELD_
     tui_push(app, &form_screen, fs);
 }
 
 static const int form_actions[] = {TA_SUBMIT, TA_NEXT_FIELD, TA_PREV_FIELD, TA_EDITOR,
-                                   TA_CANCEL, TA_NONE};
+                                   TA_SHOW_CASE, TA_RELOAD, TA_CANCEL, TA_QUIT_ALL, TA_HELP,
+                                   TA_NONE};
+
+const char *const tui_form_help[] = {
+    "In a form:",
+    "<F2> C-s       submit; <Tab> <BTab> fields; C-o $EDITOR",
+    "<F3>           the case, and back; <Esc> cancel; <F1> all keys",
+    NULL,
+};
+
+/* Keys of a text field, fixed (readline's), for the help screen. */
+static const char *const form_notes[] = {
+    "In a text field:",
+    "C-a <Home>     start of the line",
+    "C-e <End>      end of the line",
+    "C-u            cut to the start of the line",
+    "C-k            cut to the end (at the end: the line break)",
+    "C-w            cut the word before the cursor",
+    "C-y            put back what was cut",
+    "C-v KEY        the next key as text (C-v <Tab>: a tab)",
+    "<Enter>        a new line (in one-line fields: next field)",
+    "arrows <PgUp> <PgDn> <Backspace> <Delete> C-b C-f C-d",
+    "In a choice: <Left> <Right> <Space> or a first letter",
+    "A paste goes in as it is (line breaks and tabs kept)",
+    NULL,
+};
 
 const struct screen_ops form_screen = {
-    "form", form_actions, form_draw, form_key, NULL, form_close, form_overlay,
+    "form", form_actions, form_draw, form_key, form_reload, form_close, form_overlay, form_notes,
 };

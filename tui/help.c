@@ -22,6 +22,8 @@ help_draw(struct app *app, void *state)
     int count = 0;
     for (const int *a = of->actions; *a != TA_NONE; a++)
         count++;
+    for (const char *const *n = of->notes; n && *n; n++)
+        count++;
     bool two = count > rows - 1 && COLS >= 80;
     for (const int *a = of->actions; *a != TA_NONE; a++) {
         char keys[64] = "";
@@ -39,6 +41,17 @@ help_draw(struct app *app, void *state)
             y = 2;
         }
         tui_put(stdscr, y++, col + 1, line, (two ? colw : COLS) - 2, 0);
+    }
+    /* Fixed keys the screen documents (a form's editing keys). */
+    for (const char *const *n = of->notes; n && *n; n++) {
+        if (y >= LINES - 1) {
+            if (!two || col)
+                break;
+            col = colw;
+            y = 2;
+        }
+        tui_put(stdscr, y++, col + 1, *n, (two ? colw : COLS) - 2,
+                n == of->notes ? tui_attr(app, CR_SLOT_HEADER) : 0);
     }
 }
 
@@ -64,5 +77,5 @@ help_close(struct app *app, void *state)
 static const int help_actions[] = {TA_QUIT, TA_NONE};
 
 const struct screen_ops help_screen = {
-    "help", help_actions, help_draw, help_key, NULL, help_close, NULL,
+    "help", help_actions, help_draw, help_key, NULL, help_close, NULL, NULL,
 };

@@ -41,7 +41,8 @@ static const struct {
     {"<Home>", KEY_HOME, true},   {"<End>", KEY_END, true},     {"<Tab>", '\t', false},
     {"<BTab>", KEY_BTAB, true},   {"<Space>", ' ', false},      {"<Esc>", 27, false},
     {"<Backspace>", KEY_BACKSPACE, true}, {"<Backspace>", 127, false},
-    {"<Backspace>", 8, false},    {"<Delete>", KEY_DC, true},   {"<F2>", KEY_F(2), true},
+    {"<Backspace>", 8, false},    {"<Delete>", KEY_DC, true},   {"<F1>", KEY_F(1), true},
+    {"<F2>", KEY_F(2), true},     {"<F3>", KEY_F(3), true},     {"<F4>", KEY_F(4), true},
 };
 
 /* Parse one key name ("j", "<Down>", "C-s"); false when it is not a key. */
@@ -157,7 +158,7 @@ tui_keys_load(struct keymap *km, const struct cr_config *cfg, char *msg, size_t 
             snprintf(msg, n,
                      "%s:%d:%d: keys.%s: '%s' is not a key (a character, C-a to C-z, or one of "
                      "<Enter>, <Down>, <Up>, <PgDn>, <PgUp>, <Home>, <End>, <Tab>, <Space>, "
-                     "<F2>)",
+                     "<F1> to <F4>)",
                      cfg->path, kb->line, kb->column, kb->action, bad);
             return false;
         }

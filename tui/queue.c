@@ -334,7 +334,8 @@ queue_key(struct app *app, void *state, int action, wint_t ch)
     case TA_FILTER_CLEAR:
         app->mine = false;
         app->filter = (struct cr_filter)CR_FILTER_ALL;
-        app->search[0] = '\0';
+        free(app->search);
+        app->search = NULL;
         refilter(app, q);
         return true;
     case TA_SORT:
@@ -342,7 +343,7 @@ queue_key(struct app *app, void *state, int action, wint_t ch)
         refilter(app, q);
         return true;
     case TA_SEARCH:
-        tui_form_open(app, TA_SEARCH, 0, 0);
+        tui_form_open(app, TA_SEARCH, 0, false);
         return true;
     case TA_CLAIM:
     case TA_RELEASE:
@@ -355,7 +356,7 @@ queue_key(struct app *app, void *state, int action, wint_t ch)
     case TA_ASSIGN:
     case TA_NOTE:
         if (r)
-            tui_form_open(app, action, r->id, r->version);
+            tui_form_open(app, action, r->id, false);
         return true;
     default:
         return false;
@@ -376,7 +377,7 @@ static const int queue_actions[] = {
     TA_OPEN,   TA_SEARCH,      TA_FILTER_MINE,  TA_FILTER_STATE, TA_FILTER_OUTCOME,
     TA_FILTER_CATEGORY, TA_FILTER_CLEAR, TA_SORT, TA_CLAIM, TA_RELEASE, TA_ASSIGN, TA_DECIDE,
     TA_APPROVE, TA_RETURN,     TA_VOTE,         TA_NOTE,         TA_DASHBOARD,    TA_REFRESH,
-    TA_HELP,   TA_QUIT,        TA_NONE,
+    TA_SUSPEND, TA_HELP, TA_QUIT, TA_QUIT_ALL, TA_NONE,
 };
 
 void *
@@ -426,4 +427,5 @@ tui_queue_step(struct app *app, int64_t case_id, int direction)
 
 const struct screen_ops queue_screen = {
     "queue", queue_actions, queue_draw, queue_key, queue_reload, queue_close, NULL,
+    tui_form_help,
 };

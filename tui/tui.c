@@ -8,6 +8,9 @@
  * out.  Script lines:
  *     keys j j <Enter>      keys, by name, as the key table writes them
  *     type Some text        characters typed as they are
+ *     typefile FILE         a file typed key by key: a line break is Enter, a tab
+ *                           or another control character comes after C-v
+ *     paste FILE            a file pasted (a bracketed paste)
  *     dump FILE             the screen as text, trailing spaces trimmed
  *     resize 100x30         the terminal changes size
  *     tick                  a second passes (live updates are checked)
@@ -21,6 +24,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <locale.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,17 +131,24 @@ tui_pop(struct app *app)
 void
 tui_message(struct app *app, bool error, const char *fmt, ...)
 {
-    va_list ap;
+    va_list ap, aq;
     va_start(ap, fmt);
-    vsnprintf(app->status, sizeof app->status, fmt, ap);
+    va_copy(aq, ap);
+    int n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    char *text = n > 0 ? malloc((size_t)n + 1) : NULL;
+    if (text)
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
     va_end(ap);
+    free(app->status);
+    app->status = text;
     app->status_error = error;
     app->dirty = true;
 }
 
 struct status_lines {
-    const char *start[16];
-    size_t len[16];
+    const char *start[64];
+    size_t len[64];
     int n;
 };
 
@@ -144,7 +156,7 @@ static void
 status_line(void *ctx, const char *p, size_t n)
 {
     struct status_lines *sl = ctx;
-    if (sl->n < 16) {
+    if (sl->n < 64) {
         sl->start[sl->n] = p;
         sl->len[sl->n++] = n;
     }
@@ -157,18 +169,20 @@ draw_status(struct app *app)
     int row = LINES - 1;
     move(row, 0);
     clrtoeol();
-    if (app->status[0]) {
-        /* A long message (a refusal with what you may do instead) takes up to three lines. */
+    if (app->status) {
+        /* A long message (a refusal with what you may do instead) takes the lines it needs. */
         struct status_lines sl = {.n = 0};
         tui_wrap(app->status, COLS - 1, status_line, &sl);
-        int first = sl.n > 3 ? sl.n - 3 : 0, rows = sl.n - first;
+        int most = LINES / 3 > 3 ? LINES / 3 : 3;
+        int first = sl.n > most ? sl.n - most : 0, rows = sl.n - first;
         for (int i = 0; i < rows; i++) {
             move(LINES - rows + i, 0);
             clrtoeol();
-            char text[512];
-            snprintf(text, sizeof text, "%.*s", (int)sl.len[first + i], sl.start[first + i]);
-            tui_put(stdscr, LINES - rows + i, 0, text, COLS,
-                    tui_attr(app, app->status_error ? CR_SLOT_ERROR : CR_SLOT_MESSAGE));
+            char *text = strndup(sl.start[first + i], sl.len[first + i]);
+            if (text)
+                tui_put(stdscr, LINES - rows + i, 0, text, COLS,
+                        tui_attr(app, app->status_error ? CR_SLOT_ERROR : CR_SLOT_MESSAGE));
+            free(text);
         }
         return;
     }
@@ -282,12 +296,102 @@ dump_screen(const char *path)
     fclose(f);
 }
 
+/* Stopping: SIGHUP (the connection dropped), SIGTERM, SIGINT */
+
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_stop(int sig)
+{
+    if (!stop_signal)
+        stop_signal = sig;
+}
+
+int
+tui_stop_signal(void)
+{
+    return stop_signal;
+}
+
+static const int stop_signals[] = {SIGHUP, SIGTERM, SIGINT};
+
+/*
+ * Catch the stop signals before curses starts, so that curses leaves them
+ * to us: the main loop then keeps the form's text as a draft, ends an
+ * editor, restores the terminal and exits with 128 + the signal.  No
+ * SA_RESTART: a wait for a key or for the editor is cut short.
+ */
+static void
+catch_stops(bool on)
+{
+    struct sigaction sa = {.sa_handler = on ? on_stop : SIG_DFL};
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof stop_signals / sizeof stop_signals[0]; i++)
+        sigaction(stop_signals[i], &sa, NULL);
+    if (on)
+        stop_signal = 0;
+}
+
+/* Whether the terminal went away (a dropped connection that sent no SIGHUP). */
+static bool
+terminal_gone(void)
+{
+    struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
+/* Bracketed paste: the terminal marks pasted text, so it is never taken for keys. */
+static void
+bracketed_paste(struct app *app, bool on)
+{
+    if (app->script)
+        return;
+    fputs(on ? "\033[?2004h" : "\033[?2004l", stdout);
+    fflush(stdout);
+}
+
+void
+tui_terminal_pause(struct app *app)
+{
+    bracketed_paste(app, false);
+    def_prog_mode();
+    endwin();
+}
+
+void
+tui_terminal_resume(struct app *app)
+{
+    reset_prog_mode();
+    bracketed_paste(app, true);
+    clearok(curscr, TRUE);
+    app->dirty = true;
+}
+
 /* Script input: the next key, or ERR at the end; other commands are done here. */
 struct pending {
-    wint_t keys[256];
-    bool fn[256];
-    int n, next;
+    wint_t *keys;
+    bool *fn;
+    size_t n, next, cap;
 };
+
+static bool
+push_key(struct pending *p, wint_t key, bool fn)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        wint_t *k = realloc(p->keys, cap * sizeof *k);
+        if (k)
+            p->keys = k;
+        bool *f = k ? realloc(p->fn, cap * sizeof *f) : NULL;
+        if (!f)
+            return false;
+        p->fn = f;
+        p->cap = cap;
+    }
+    p->keys[p->n] = key;
+    p->fn[p->n++] = fn;
+    return true;
+}
 
 static bool
 parse_size(const char *s, int *cols, int *rows)
@@ -296,12 +400,68 @@ parse_size(const char *s, int *cols, int *rows)
            *rows < 1000;
 }
 
+/* Characters of s as keys: as typed (controls after C-v) or as pasted. */
+static void
+push_text(struct pending *p, const char *s, size_t n, bool typed)
+{
+    mbstate_t ps;
+    memset(&ps, 0, sizeof ps);
+    while (n) {
+        wchar_t wc;
+        size_t len = mbrtowc(&wc, s, n, &ps);
+        if (len == (size_t)-1 || len == (size_t)-2 || len == 0) {
+            memset(&ps, 0, sizeof ps);
+            len = 1;
+            wc = 0xFFFD;
+        }
+        if (typed && (wc == '\r' || wc == '\n')) {
+            if (wc == '\r' && n > 1 && s[1] == '\n')
+                len = 2;
+            push_key(p, '\r', false); /* Enter, as a terminal in raw mode sends it */
+        } else {
+            if (typed && (wc < ' ' || wc == 127))
+                push_key(p, 22, false); /* C-v: the next key as text */
+            push_key(p, (wint_t)wc, false);
+        }
+        s += len;
+        n -= len;
+    }
+}
+
+static char *
+slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, used = 0, got;
+    char *buf = malloc(cap);
+    while (buf && (got = fread(buf + used, 1, cap - used, f)) > 0) {
+        used += got;
+        if (used == cap) {
+            char *b = realloc(buf, cap * 2);
+            if (!b) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = b;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    *n = used;
+    return buf;
+}
+
 static int
 script_key(struct app *app, struct pending *p, wint_t *ch, bool *fn)
 {
-    char buf[1024];
+    char buf[4096];
     while (p->next == p->n) {
         p->n = p->next = 0;
+        if (stop_signal)
+            return ERR;
         if (app->dirty)
             draw(app);
         if (!fgets(buf, sizeof buf, app->script))
@@ -323,37 +483,37 @@ script_key(struct app *app, struct pending *p, wint_t *ch, bool *fn)
             check_changes(app);
         } else if (strncmp(buf, "run ", 4) == 0) {
             /* Another program acts meanwhile (another user, in tests). */
-            if (system(buf + 4) != 0)
+            if (system(buf + 4) != 0 && !stop_signal)
                 fprintf(stderr, "casereview: script line %d: '%s' failed\n", app->script_line,
                         buf + 4);
         } else if (strncmp(buf, "type ", 5) == 0) {
-            const char *s = buf + 5;
-            size_t n = strlen(s);
-            mbstate_t ps;
-            memset(&ps, 0, sizeof ps);
-            while (n && p->n < 256) {
-                wchar_t wc;
-                size_t len = mbrtowc(&wc, s, n, &ps);
-                if (len == (size_t)-1 || len == (size_t)-2 || len == 0)
-                    break;
-                p->keys[p->n] = (wint_t)wc;
-                p->fn[p->n++] = false;
-                s += len;
-                n -= len;
+            push_text(p, buf + 5, strlen(buf + 5), true);
+        } else if (strncmp(buf, "typefile ", 9) == 0 || strncmp(buf, "paste ", 6) == 0) {
+            bool typed = buf[0] == 't';
+            const char *path = buf + (typed ? 9 : 6);
+            size_t n;
+            char *text = slurp(path, &n);
+            if (!text) {
+                fprintf(stderr, "casereview: script line %d: %s: %s\n", app->script_line, path,
+                        strerror(errno));
+                continue;
             }
+            if (!typed)
+                push_key(p, TUI_KEY_PASTE_START, true);
+            push_text(p, text, n, typed);
+            if (!typed)
+                push_key(p, TUI_KEY_PASTE_END, true);
+            free(text);
         } else if (strncmp(buf, "keys ", 5) == 0) {
             char *save = NULL;
-            for (char *t = strtok_r(buf + 5, " ", &save); t && p->n < 256;
-                 t = strtok_r(NULL, " ", &save)) {
+            for (char *t = strtok_r(buf + 5, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
                 wint_t code;
                 bool isfn;
-                if (tui_parse_key_name(t, &code, &isfn)) {
-                    p->keys[p->n] = code;
-                    p->fn[p->n++] = isfn;
-                } else {
+                if (tui_parse_key_name(t, &code, &isfn))
+                    push_key(p, code, isfn);
+                else
                     fprintf(stderr, "casereview: script line %d: '%s' is not a key\n",
                             app->script_line, t);
-                }
             }
         } else {
             fprintf(stderr, "casereview: script line %d: unknown command '%s'\n",
@@ -365,33 +525,89 @@ script_key(struct app *app, struct pending *p, wint_t *ch, bool *fn)
     return *fn ? KEY_CODE_YES : OK;
 }
 
+/* A key inside a bracketed paste: gathered, then handed to the form at its end. */
+static void
+paste_key(struct app *app, wint_t ch, bool fn)
+{
+    if (fn && ch == TUI_KEY_PASTE_END) {
+        app->pasting = false;
+        tui_form_paste(app, app->paste ? app->paste : "", app->paste_len);
+        app->paste_len = 0;
+        return;
+    }
+    char mb[MB_LEN_MAX];
+    size_t n = 0;
+    if (fn && ch == KEY_ENTER) {
+        mb[0] = '\n';
+        n = 1;
+    } else if (!fn) {
+        mbstate_t ps;
+        memset(&ps, 0, sizeof ps);
+        n = wcrtomb(mb, (wchar_t)ch, &ps);
+        if (n == (size_t)-1)
+            n = 0;
+    }
+    if (app->paste_len + n + 1 > app->paste_cap) {
+        size_t cap = app->paste_cap ? app->paste_cap * 2 : 4096;
+        char *p = realloc(app->paste, cap);
+        if (!p)
+            return;
+        app->paste = p;
+        app->paste_cap = cap;
+    }
+    memcpy(app->paste + app->paste_len, mb, n);
+    app->paste_len += n;
+    app->paste[app->paste_len] = '\0';
+}
+
 /* Route a key: the status message goes, then the screen, then the global actions. */
 static void
 handle_key(struct app *app, wint_t ch, bool fn)
 {
-    app->status[0] = '\0';
+    if (app->pasting) {
+        paste_key(app, ch, fn);
+        return;
+    }
+    if (fn && ch == TUI_KEY_PASTE_START) {
+        app->pasting = true;
+        app->paste_len = 0;
+        return;
+    }
+    if (fn && ch == TUI_KEY_PASTE_END)
+        return;
+    free(app->status);
+    app->status = NULL;
     app->dirty = true;
     if (fn && ch == KEY_RESIZE) {
         /* Pages are a screenful: read them again for the new size. */
         tui_reload_all(app);
         return;
     }
-    if (fn && tui_form_edit_key(app, (int)ch))
-        return;
     if (COLS < TUI_MIN_COLS || LINES < TUI_MIN_ROWS) {
-        if (!fn && ch == 'q')
+        if (!fn && (ch == 'q' || ch == 3))
             app->quit = true;
         return;
     }
     int action = tui_key_action(app, ch, fn);
+    if (action == TA_SUSPEND) {
+        tui_terminal_pause(app);
+        raise(SIGTSTP);
+        tui_terminal_resume(app);
+        return;
+    }
     const struct screen_ops *ops = app->stack[app->depth - 1].ops;
     void *state = app->stack[app->depth - 1].state;
+    app->key = ch;
+    app->key_fn = fn;
     if (ops->key(app, state, action, fn ? 0 : ch))
         return;
     switch (action) {
     case TA_QUIT:
     case TA_CANCEL:
         tui_pop(app);
+        break;
+    case TA_QUIT_ALL:
+        app->quit = true;
         break;
     case TA_HELP:
         tui_push(app, &help_screen, (void *)ops);
@@ -408,8 +624,22 @@ handle_key(struct app *app, wint_t ch, bool fn)
         clearok(curscr, TRUE);
         break;
     default:
+        if (action == TA_NONE && !(fn && ch == KEY_MOUSE)) {
+            char name[32];
+            tui_key_name(ch, fn, name, sizeof name);
+            tui_message(app, false, "%s does nothing here; ? lists the keys", name);
+        }
         break;
     }
+}
+
+static void
+app_free(struct app *app)
+{
+    free(app->status);
+    free(app->search);
+    free(app->paste);
+    free(app);
 }
 
 int
@@ -417,6 +647,13 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
         const struct keymap *keys, const char *db_path, const char *theme, const char *script,
         const char *size)
 {
+    char why[512];
+    if (tui_check_locale(why, sizeof why) != 0 ||
+        (!script && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
+         tui_check_terminal(why, sizeof why) != 0)) {
+        fprintf(stderr, "%s\n", why);
+        return 2;
+    }
     struct app *app = calloc(1, sizeof *app);
     if (!app)
         return 4;
@@ -430,7 +667,7 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
     if (!problems || tui_theme_load(app, theme, problems, 1 << 16) != 0) {
         fprintf(stderr, "%s\n", problems ? problems : "casereview: out of memory");
         free(problems);
-        free(app);
+        app_free(app);
         return 3;
     }
     free(problems);
@@ -441,16 +678,17 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
         int cols = 80, rows = 24;
         if (size && !parse_size(size, &cols, &rows)) {
             fprintf(stderr, "casereview: --size must be COLSxROWS, not '%s'\n", size);
-            free(app);
+            app_free(app);
             return 2;
         }
         app->script = strcmp(script, "-") == 0 ? stdin : fopen(script, "r");
         if (!app->script) {
             fprintf(stderr, "casereview: %s: %s\n", script, strerror(errno));
-            free(app);
+            app_free(app);
             return 3;
         }
         devnull = fopen("/dev/null", "w+");
+        catch_stops(true);
         scr = newterm(getenv("TERM") ? NULL : "xterm-256color", devnull, devnull);
         if (scr) {
             set_term(scr);
@@ -459,33 +697,39 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
     } else if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fprintf(stderr, "casereview: the terminal interface needs a terminal on stdin and "
                         "stdout; give a command (see 'casereview --help') or --script FILE\n");
-        free(app);
+        app_free(app);
         return 2;
     } else {
+        catch_stops(true);
         scr = newterm(NULL, stdout, stdin);
     }
     if (!scr) {
+        catch_stops(false);
         fprintf(stderr, "casereview: cannot start the terminal interface (TERM=%s)\n",
                 getenv("TERM") ? getenv("TERM") : "");
         if (devnull)
             fclose(devnull);
-        free(app);
+        app_free(app);
         return 4;
     }
-    cbreak();
+    /* Raw: C-s, C-q, C-c and C-z come as keys (no flow control, no signals from keys). */
+    raw();
     noecho();
     nonl();
     keypad(stdscr, TRUE);
     curs_set(0);
     set_escdelay(50);
+    define_key("\033[200~", TUI_KEY_PASTE_START);
+    define_key("\033[201~", TUI_KEY_PASTE_END);
+    bracketed_paste(app, true);
     tui_theme_apply(app);
     cr_db_data_version(db, &app->data_version);
 
     void *queue = tui_queue_new(app);
     if (queue)
         tui_push(app, &queue_screen, queue);
-    struct pending pending = {.n = 0};
-    while (!app->quit && app->depth) {
+    struct pending pending = {0};
+    while (!app->quit && app->depth && !stop_signal) {
         if (app->dirty)
             draw(app);
         wint_t ch;
@@ -499,21 +743,37 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
             timeout(1000);
             rc = get_wch(&ch);
             if (rc == ERR) {
-                check_changes(app);
+                if (!stop_signal && terminal_gone())
+                    stop_signal = SIGHUP;
+                if (!stop_signal)
+                    check_changes(app);
                 continue;
             }
             fn = rc == KEY_CODE_YES;
         }
         handle_key(app, ch, fn);
     }
+    int sig = stop_signal;
+    bool kept = sig && tui_form_keep_draft(app);
     while (app->depth)
         tui_pop(app);
+    bracketed_paste(app, false);
     endwin();
     delscreen(scr);
+    catch_stops(false);
     if (devnull)
         fclose(devnull);
     if (app->script && app->script != stdin)
         fclose(app->script);
-    free(app);
+    free(pending.keys);
+    free(pending.fn);
+    app_free(app);
+    if (sig) {
+        fprintf(stderr, "casereview: stopped by %s%s\n", sig == SIGHUP ? "SIGHUP" : sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                kept ? "; the text you had not submitted is kept as a draft, offered back when "
+                       "you open that form again"
+                     : "");
+        return 128 + sig;
+    }
     return 0;
 }

@@ -19,7 +19,7 @@
 /* Key actions: name (as in the config's keys:), default keys, help text. */
 #define TUI_ACTION_LIST(_)                                                     \
     _(QUIT, "quit", "q", "go back; quit from the queue")                       \
-    _(HELP, "help", "?", "this help")                                          \
+    _(HELP, "help", "? <F1>", "this help (in a form: F1)")                                          \
     _(DOWN, "down", "j <Down>", "next line")                                   \
     _(UP, "up", "k <Up>", "previous line")                                     \
     _(PAGE_DOWN, "page_down", "<PgDn> <Space>", "next page")                   \
@@ -45,11 +45,15 @@
     _(RETURN, "return", "r", "return the decision with a reason")              \
     _(VOTE, "vote", "v", "vote: concur, dissent or recuse")                    \
     _(NOTE, "note", "N", "add a note")                                         \
-    _(EDITOR, "editor", "C-e", "write the text in $EDITOR (in a form)")                 \
+    _(EDITOR, "editor", "C-o <F4>", "write the text in $EDITOR (in a form)")   \
+    _(SHOW_CASE, "show_case", "<F3>", "in a form: the case, and back")          \
+    _(RELOAD, "reload", "C-r", "in a form: take the case as it is now")        \
     _(SUBMIT, "submit", "<F2> C-s", "submit the form")                         \
     _(NEXT_FIELD, "next_field", "<Tab>", "next field")                         \
     _(PREV_FIELD, "prev_field", "<BTab>", "previous field")                    \
-    _(CANCEL, "cancel", "<Esc> C-g", "cancel a form; go back")                  \
+    _(CANCEL, "cancel", "<Esc> C-g", "cancel a form (asks first if you wrote); go back") \
+    _(QUIT_ALL, "quit_all", "C-c", "leave casereview (a form with text asks first)") \
+    _(SUSPEND, "suspend", "C-z", "suspend to the shell (fg comes back)")       \
     _(REFRESH, "refresh", "C-l", "redraw and reload")
 
 #define TUI_X(id, name, keys, help) TA_##id,
@@ -74,6 +78,8 @@ struct screen_ops {
     void (*close)(struct app *app, void *state);
     /* Windows of the screen's own to lay over stdscr (wnoutrefresh them), or NULL. */
     void (*overlay)(struct app *app, void *state);
+    /* More lines for the help screen (fixed keys), NULL-terminated, or NULL. */
+    const char *const *notes;
 };
 
 #define TUI_MAX_SCREENS 8
@@ -100,8 +106,15 @@ struct app {
         void *state;
     } stack[TUI_MAX_SCREENS];
     int depth;
-    char status[512];
+    char *status; /* the status line's message, or NULL */
     bool status_error;
+    /* The key being handled: its code, and whether it is a KEY_* code. */
+    wint_t key;
+    bool key_fn;
+    /* A bracketed paste being gathered. */
+    bool pasting;
+    char *paste;
+    size_t paste_len, paste_cap;
     bool quit;
     bool dirty;
     int64_t data_version;
@@ -109,7 +122,7 @@ struct app {
     struct cr_filter filter;
     bool mine;
     bool refiltered; /* the filter changed: the queue starts again from the top */
-    char search[128];
+    char *search; /* the search words, or NULL */
     /* Scripted mode */
     FILE *script;
     int script_line;
@@ -170,11 +183,39 @@ bool tui_act(struct app *app, int64_t case_id, const struct cr_request *req);
 
 /* Reload every screen from the database (after a change made here). */
 void tui_reload_all(struct app *app);
-/* Editing keys (arrows, Backspace, Delete...) for a form on top; false when none is. */
-bool tui_form_edit_key(struct app *app, int code);
+/*
+ * Start a form for an action on a case (decide, approve, return, vote,
+ * assign, note) or the search prompt (TA_SEARCH, case 0).  A form opens only
+ * when core allows the action; otherwise its refusal is in the status line.
+ * viewed: the case's view was already audited (the case screen is open).
+ */
+void tui_form_open(struct app *app, int action, int64_t case_id, bool viewed);
+/* The text of a bracketed paste, for the form on top. */
+void tui_form_paste(struct app *app, const char *text, size_t n);
+/* Keep the open form's unsaved text as a draft in the database (on SIGHUP, SIGTERM). */
+bool tui_form_keep_draft(struct app *app);
+/* The core action (enum cr_action) of a form's key action, or -1. */
+int tui_form_cr_action(int action);
 
-/* Start a form for an action on a case (decide, approve, return, vote, assign, note). */
-void tui_form_open(struct app *app, int action, int64_t case_id, int64_t version);
+/* A line on the forms for the help of the screens that open them. */
+extern const char *const tui_form_help[];
+
+/* The case screen over a form (F3): the case being written about; F3 or q goes back. */
+void tui_open_case_peek(struct app *app, int64_t case_id, bool viewed);
+
+/* The signal that asks the program to stop (SIGHUP, SIGTERM, SIGINT), or 0. */
+int tui_stop_signal(void);
+/* Leave curses for another program on the terminal ($EDITOR), and come back. */
+void tui_terminal_pause(struct app *app);
+void tui_terminal_resume(struct app *app);
+
+/* Before curses starts: 0, or 2 with msg saying why this terminal or locale cannot be used. */
+int tui_check_terminal(char *msg, size_t n);
+int tui_check_locale(char *msg, size_t n);
+
+/* Key codes of a bracketed paste's start and end. */
+#define TUI_KEY_PASTE_START (KEY_MAX + 1)
+#define TUI_KEY_PASTE_END (KEY_MAX + 2)
 
 /* Run the interface.  Returns the exit status. */
 int tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
