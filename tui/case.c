@@ -377,5 +377,5 @@ static const int case_actions[] = {
 
 const struct screen_ops case_screen = {
     "case", case_actions, case_draw, case_key, case_reload, case_close, NULL,
-    tui_form_help,
+    NULL, &form_screen,
 };

@@ -165,5 +165,5 @@ static const int dashboard_actions[] = {TA_REFRESH, TA_HELP, TA_QUIT, TA_NONE};
 
 const struct screen_ops dashboard_screen = {
     "dashboard", dashboard_actions, dashboard_draw, dashboard_key, dashboard_reload,
-    dashboard_close, NULL, NULL,
+    dashboard_close, NULL, NULL, NULL,
 };

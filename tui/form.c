@@ -230,14 +230,17 @@ lay_out(struct form_state *fs, struct layout *L)
     fs->about_rows = fs->about ? count_rows(fs->about, COLS - 4) : 0;
     int want_about = fs->about ? fs->about_rows + 2 : 0; /* its label, and a blank after */
     int area_min = has_area(fs) ? 3 : 0;
-    if (has_area(fs) && want_about > (room - area_min) / 2 + 1)
-        want_about = (room - area_min) / 2 + 1;
-    if (!has_area(fs))
-        want_about = room > 0 ? room : 0;
-    if (want_about > room - area_min)
-        want_about = room - area_min;
-    if (want_about < 3)
-        want_about = fs->about && room - area_min >= 3 ? 3 : 0;
+    if (fs->about) {
+        /* Beside a text area the pane takes at most about half; alone, all there is. */
+        if (has_area(fs) && want_about > (room - area_min) / 2 + 1)
+            want_about = (room - area_min) / 2 + 1;
+        if (!has_area(fs))
+            want_about = room;
+        if (want_about > room - area_min)
+            want_about = room - area_min;
+        if (want_about < 3)
+            want_about = 0;
+    }
     L->about_y = top;
     L->about_h = want_about;
     int y = top + want_about;
@@ -272,8 +275,8 @@ draw_row(const struct textarea *t, struct ta_row r, int y, int x, int width, int
             for (int k = 0; k < w; k++)
                 addch(' ');
         } else if (g.control) {
-            char mark[8];
-            glyph_mark(&g, mark);
+            char mark[GLYPH_MARK_MAX];
+            glyph_mark_text(&g, mark);
             attron(A_REVERSE);
             addstr(mark);
             attroff(A_REVERSE);
@@ -584,9 +587,10 @@ return_reasons(const struct cr_case *c)
             continue;
         char when[21];
         cr_time_format(n->at, when);
-        char *more = dup_printf("%s%s%s %s at %.16s:\n%s", out ? out : "", out ? "\n\n" : "",
+        char *more = dup_printf("%s%s%s %s on %.10s at %.5s UTC:\n%s", out ? out : "",
+                                out ? "\n\n" : "",
                                 strcmp(n->kind, "return") == 0 ? "Returned by" : "Returned by the",
-                                n->author, when, n->body);
+                                n->author, when, when + 11, n->body);
         free(out);
         out = more;
     }
@@ -1423,16 +1427,9 @@ static const int form_actions[] = {TA_SUBMIT, TA_NEXT_FIELD, TA_PREV_FIELD, TA_E
                                    TA_SHOW_CASE, TA_RELOAD, TA_CANCEL, TA_QUIT_ALL, TA_HELP,
                                    TA_NONE};
 
-const char *const tui_form_help[] = {
-    "In a form:",
-    "<F2> C-s       submit; <Tab> <BTab> fields; C-o $EDITOR",
-    "<F3>           the case, and back; <Esc> cancel; <F1> all keys",
-    NULL,
-};
-
 /* Keys of a text field, fixed (readline's), for the help screen. */
 static const char *const form_notes[] = {
-    "In a text field:",
+    "In a text field (fixed keys):",
     "C-a <Home>     start of the line",
     "C-e <End>      end of the line",
     "C-u            cut to the start of the line",
@@ -1449,4 +1446,5 @@ static const char *const form_notes[] = {
 
 const struct screen_ops form_screen = {
     "form", form_actions, form_draw, form_key, form_reload, form_close, form_overlay, form_notes,
+    NULL,
 };

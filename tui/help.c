@@ -7,6 +7,29 @@
 #include <stdio.h>
 #include <string.h>
 
+/* One line of the help: an action with its keys, or a fixed line (a header is bold). */
+struct help_line {
+    int action; /* TA_NONE: text */
+    const char *text;
+};
+
+static size_t
+gather(const struct screen_ops *of, struct help_line *out, size_t max)
+{
+    size_t n = 0;
+    for (const int *a = of->actions; *a != TA_NONE && n < max; a++)
+        out[n++] = (struct help_line){*a, NULL};
+    for (const char *const *t = of->notes; t && *t && n < max; t++)
+        out[n++] = (struct help_line){TA_NONE, *t};
+    if (of->also && n < max) {
+        out[n++] = (struct help_line){TA_NONE, "In a form (F1 there lists its editing keys):"};
+        for (const int *a = of->also->actions; *a != TA_NONE && n < max; a++)
+            if (*a != TA_HELP && *a != TA_QUIT_ALL)
+                out[n++] = (struct help_line){*a, NULL};
+    }
+    return n;
+}
+
 static void
 help_draw(struct app *app, void *state)
 {
@@ -17,41 +40,36 @@ help_draw(struct app *app, void *state)
     mvhline(0, 0, ' ', COLS);
     tui_put(stdscr, 0, 0, line, COLS, tui_attr(app, CR_SLOT_TITLE));
     attroff(tui_attr(app, CR_SLOT_TITLE));
+    struct help_line lines[TA_COUNT * 2 + 32];
+    size_t count = gather(of, lines, sizeof lines / sizeof lines[0]);
     int y = 2, col = 0, colw = COLS / 2;
     int rows = LINES - 3;
-    int count = 0;
-    for (const int *a = of->actions; *a != TA_NONE; a++)
-        count++;
-    for (const char *const *n = of->notes; n && *n; n++)
-        count++;
-    bool two = count > rows - 1 && COLS >= 80;
-    for (const int *a = of->actions; *a != TA_NONE; a++) {
-        char keys[64] = "";
-        size_t used = 0;
-        for (int k = 0; k < TUI_MAX_KEYS && app->keys.keys[*a][k]; k++) {
-            char name[32];
-            tui_key_name(app->keys.keys[*a][k], app->keys.is_fn[*a][k], name, sizeof name);
-            used += (size_t)snprintf(keys + used, sizeof keys - used, "%s%s", k ? " " : "", name);
+    bool two = (int)count > rows && COLS >= 80;
+    for (size_t i = 0; i < count; i++) {
+        const struct help_line *h = &lines[i];
+        int attr = 0;
+        if (h->action == TA_NONE) {
+            snprintf(line, sizeof line, "%s", h->text);
+            attr = h->text[strlen(h->text) - 1] == ':' ? tui_attr(app, CR_SLOT_HEADER) : 0;
+        } else {
+            char keys[64] = "";
+            size_t used = 0;
+            for (int k = 0; k < TUI_MAX_KEYS && app->keys.keys[h->action][k]; k++) {
+                char name[32];
+                tui_key_name(app->keys.keys[h->action][k], app->keys.is_fn[h->action][k], name,
+                             sizeof name);
+                used += (size_t)snprintf(keys + used, sizeof keys - used, "%s%s", k ? " " : "",
+                                         name);
+            }
+            snprintf(line, sizeof line, "%-14s %s", keys, tui_action_help(h->action));
         }
-        snprintf(line, sizeof line, "%-14s %s", keys, tui_action_help(*a));
         if (y >= LINES - 1) {
             if (!two || col)
                 break;
             col = colw;
             y = 2;
         }
-        tui_put(stdscr, y++, col + 1, line, (two ? colw : COLS) - 2, 0);
-    }
-    /* Fixed keys the screen documents (a form's editing keys). */
-    for (const char *const *n = of->notes; n && *n; n++) {
-        if (y >= LINES - 1) {
-            if (!two || col)
-                break;
-            col = colw;
-            y = 2;
-        }
-        tui_put(stdscr, y++, col + 1, *n, (two ? colw : COLS) - 2,
-                n == of->notes ? tui_attr(app, CR_SLOT_HEADER) : 0);
+        tui_put(stdscr, y++, col + 1, line, (two ? colw : COLS) - 2, attr);
     }
 }
 
@@ -77,5 +95,5 @@ help_close(struct app *app, void *state)
 static const int help_actions[] = {TA_QUIT, TA_NONE};
 
 const struct screen_ops help_screen = {
-    "help", help_actions, help_draw, help_key, NULL, help_close, NULL, NULL,
+    "help", help_actions, help_draw, help_key, NULL, help_close, NULL, NULL, NULL,
 };

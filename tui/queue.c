@@ -427,5 +427,5 @@ tui_queue_step(struct app *app, int64_t case_id, int direction)
 
 const struct screen_ops queue_screen = {
     "queue", queue_actions, queue_draw, queue_key, queue_reload, queue_close, NULL,
-    tui_form_help,
+    NULL, &form_screen,
 };

@@ -95,18 +95,6 @@ glyph_mark_text(const struct glyph *g, char out[GLYPH_MARK_MAX])
 }
 
 void
-glyph_mark(const struct glyph *g, char out[8])
-{
-    char mark[GLYPH_MARK_MAX];
-    glyph_mark_text(g, mark);
-    size_t n = strlen(mark);
-    if (n > 7)
-        n = 7; /* cut, so that nothing is written past out[7] */
-    memcpy(out, mark, n);
-    out[n] = '\0';
-}
-
-void
 text_wrap(const char *s, int width, void (*line)(void *ctx, const char *p, size_t n), void *ctx)
 {
     size_t n = strlen(s), i = 0;

@@ -44,13 +44,4 @@ void text_wrap(const char *s, int width, void (*line)(void *ctx, const char *p, 
  */
 void glyph_mark_text(const struct glyph *g, char out[GLYPH_MARK_MAX]);
 
-/*
- * The same mark for a caller that still passes the old 8-byte buffer: a mark
- * longer than 7 characters is cut to 7 ("<U+202E" without its '>'), so
- * nothing is written past out[7], but the mark is then one cell narrower than
- * g->width.  Only for tui_put until it calls glyph_mark_text with a
- * GLYPH_MARK_MAX buffer; then remove this.
- */
-void glyph_mark(const struct glyph *g, char out[8]);
-
 #endif

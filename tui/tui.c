@@ -53,8 +53,8 @@ tui_put(WINDOW *w, int y, int x, const char *s, int width, int attr)
         if (used + g.width > room)
             break;
         if (g.control) {
-            char mark[8];
-            glyph_mark(&g, mark);
+            char mark[GLYPH_MARK_MAX];
+            glyph_mark_text(&g, mark);
             wattron(w, attr | A_REVERSE);
             waddstr(w, mark);
             wattroff(w, attr | A_REVERSE);

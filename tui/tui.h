@@ -19,7 +19,7 @@
 /* Key actions: name (as in the config's keys:), default keys, help text. */
 #define TUI_ACTION_LIST(_)                                                     \
     _(QUIT, "quit", "q", "go back; quit from the queue")                       \
-    _(HELP, "help", "? <F1>", "this help (in a form: F1)")                                          \
+    _(HELP, "help", "? <F1>", "this help")                                          \
     _(DOWN, "down", "j <Down>", "next line")                                   \
     _(UP, "up", "k <Up>", "previous line")                                     \
     _(PAGE_DOWN, "page_down", "<PgDn> <Space>", "next page")                   \
@@ -45,14 +45,14 @@
     _(RETURN, "return", "r", "return the decision with a reason")              \
     _(VOTE, "vote", "v", "vote: concur, dissent or recuse")                    \
     _(NOTE, "note", "N", "add a note")                                         \
-    _(EDITOR, "editor", "C-o <F4>", "write the text in $EDITOR (in a form)")   \
-    _(SHOW_CASE, "show_case", "<F3>", "in a form: the case, and back")          \
-    _(RELOAD, "reload", "C-r", "in a form: take the case as it is now")        \
+    _(EDITOR, "editor", "C-o <F4>", "write the text in $EDITOR")   \
+    _(SHOW_CASE, "show_case", "<F3>", "the case, and back to the form")          \
+    _(RELOAD, "reload", "C-r", "take the case as it is now; keep the text") \
     _(SUBMIT, "submit", "<F2> C-s", "submit the form")                         \
     _(NEXT_FIELD, "next_field", "<Tab>", "next field")                         \
     _(PREV_FIELD, "prev_field", "<BTab>", "previous field")                    \
-    _(CANCEL, "cancel", "<Esc> C-g", "cancel a form (asks first if you wrote); go back") \
-    _(QUIT_ALL, "quit_all", "C-c", "leave casereview (a form with text asks first)") \
+    _(CANCEL, "cancel", "<Esc> C-g", "cancel (asks first if you wrote); go back") \
+    _(QUIT_ALL, "quit_all", "C-c", "leave casereview (asks first if you wrote)") \
     _(SUSPEND, "suspend", "C-z", "suspend to the shell (fg comes back)")       \
     _(REFRESH, "refresh", "C-l", "redraw and reload")
 
@@ -80,6 +80,8 @@ struct screen_ops {
     void (*overlay)(struct app *app, void *state);
     /* More lines for the help screen (fixed keys), NULL-terminated, or NULL. */
     const char *const *notes;
+    /* A screen this one opens whose keys its help lists too (the forms), or NULL. */
+    const struct screen_ops *also;
 };
 
 #define TUI_MAX_SCREENS 8
@@ -196,9 +198,6 @@ void tui_form_paste(struct app *app, const char *text, size_t n);
 bool tui_form_keep_draft(struct app *app);
 /* The core action (enum cr_action) of a form's key action, or -1. */
 int tui_form_cr_action(int action);
-
-/* A line on the forms for the help of the screens that open them. */
-extern const char *const tui_form_help[];
 
 /* The case screen over a form (F3): the case being written about; F3 or q goes back. */
 void tui_open_case_peek(struct app *app, int64_t case_id, bool viewed);

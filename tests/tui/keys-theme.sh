@@ -28,7 +28,7 @@ expect_err "bad1.yaml:2:9: keys: 'next_cse' is not an action (see the help scree
 sed 's/^keys: .*/keys: { next_case: "<Nope>" }/' "$CASEREVIEW_CONFIG" >bad2.yaml
 cr_plain --config bad2.yaml --as ejones --db t.db --script k.keys
 expect_rc 3
-expect_err "bad2.yaml:2:20: keys.next_case: '<Nope>' is not a key (a character, C-a to C-z, or one of <Enter>, <Down>, <Up>, <PgDn>, <PgUp>, <Home>, <End>, <Tab>, <Space>, <F2>)" \
+expect_err "bad2.yaml:2:20: keys.next_case: '<Nope>' is not a key (a character, C-a to C-z, or one of <Enter>, <Down>, <Up>, <PgDn>, <PgUp>, <Home>, <End>, <Tab>, <Space>, <F1> to <F4>)" \
     "casereview: bad2.yaml: the configuration has problems; nothing was done"
 
 begin "themes: every shipped theme loads; --theme and theme: choose"
