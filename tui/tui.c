@@ -533,6 +533,7 @@ paste_key(struct app *app, wint_t ch, bool fn)
         app->pasting = false;
         tui_form_paste(app, app->paste ? app->paste : "", app->paste_len);
         app->paste_len = 0;
+        app->dirty = true;
         return;
     }
     char mb[MB_LEN_MAX];

@@ -61,5 +61,123 @@ tm send-keys -t cr q q
 wait_for "[exit=0]"
 grep -qF "Queue:" "$T/screen" && fail "the interface's screen is still there:
 $(cat "$T/screen")"
+tm kill-session -t cr
+
+# Start the interface in a fresh session: start LOGIN [ENV=VALUE...]
+mkdir -p "$T/tmp"
+start() {
+    local login=$1
+    shift
+    tm kill-session -t cr 2>/dev/null
+    tm new-session -d -s cr -x 100 -y 30 \
+        "cd '$T' && env TERM=tmux-256color LC_ALL=C.UTF-8 TMPDIR='$T/tmp' CASEREVIEW_CONFIG='$CASEREVIEW_CONFIG' CASEREVIEW_NOW=$CASEREVIEW_NOW $* sh -c '\"$CASEREVIEW\" --as $login --db t.db; echo \"[exit=\$?]\"; sleep 60'"
+    tm set-option -t cr window-size manual >/dev/null 2>&1
+}
+# The interface's process, a child of the pane's shell.
+app_pid() {
+    pgrep -P "$(tm display-message -p -t cr '#{pane_pid}')" -x casereview
+}
+# The terminal's modes as stty prints them.
+tty_modes() {
+    stty -a -F "$(tm display-message -p -t cr '#{pane_tty}')"
+}
+# After the interface stopped: no file in TMPDIR, the terminal back in its usual modes.
+expect_clean_stop() {
+    expect_eq "$(ls -A "$T/tmp")" "" "files left in TMPDIR"
+    tty_modes >"$T/modes"
+    grep -qw -- -icanon "$T/modes" && fail "the terminal was left without icanon: $(cat "$T/modes")"
+    grep -qw -- -echo "$T/modes" && fail "the terminal was left without echo: $(cat "$T/modes")"
+    grep -qF "Case " "$T/screen" && fail "the interface's screen is still there:
+$(cat "$T/screen")"
+}
+
+begin "raw mode: no flow control, C-s submits"
+start ejones
+wait_for "Queue: all cases"
+tty_modes >"$T/modes"
+grep -qw -- -ixon "$T/modes" || fail "flow control (ixon) is still on: $(cat "$T/modes")"
+tm send-keys -t cr C-c
+wait_for "[exit=0]"
+start ejones
+wait_for "Queue: all cases"
+tm send-keys -t cr N && wait_for "Add a note to case"
+tm send-keys -t cr -l "note via C-s"
+tm send-keys -t cr C-s
+wait_for "note: done"
+expect_eq "$(sql t.db "select count(*) from notes where body = 'note via C-s'")" 1 "the note"
+
+begin "a bracketed paste goes into the text as it is"
+printf 'Pasted: 山之内 明美\n\n\tindented line\nq d a (these are not keys)' >paste.txt
+tm send-keys -t cr N && wait_for "Add a note to case"
+tm load-buffer -b p paste.txt
+tm paste-buffer -p -b p -t cr
+wait_for "(these are not keys)"
+tm send-keys -t cr F2
+wait_for "note: done"
+sql t.db "select writefile('got.txt', body) from notes where body like 'Pasted:%'" >/dev/null
+cmp paste.txt got.txt || fail "the pasted note differs: $(od -c got.txt | head -5)"
+
+# The top case, claimed by ejones for the decide form.
+top=$(sql t.db "select id from cases order by sortkey limit 1")
+cr --db t.db --as ejones claim "#$top" 2>/dev/null
+AS=ejones cr --db t.db claim "#$top"
+
+for sig in HUP TERM; do
+    begin "SIG$sig with text in a form: a draft, the terminal restored"
+    sql t.db "delete from drafts" 2>/dev/null
+    start ejones
+    wait_for "Queue: all cases"
+    tm send-keys -t cr d && wait_for "Decide case $top"
+    tm send-keys -t cr r Tab Tab End
+    tm send-keys -t cr -l " Unsaved words after SIG$sig: 明美."
+    wait_for "after SIG$sig"
+    kill -$sig "$(app_pid)"
+    want=$([ $sig = HUP ] && echo 129 || echo 143)
+    wait_for "[exit=$want]"
+    expect_clean_stop
+    expect_eq "$(sql t.db "select action || ' ' || outcome from drafts")" "decide reassess" "the draft"
+    start ejones
+    wait_for "Queue: all cases"
+    tm send-keys -t cr d && wait_for "Your draft of"
+    wait_for "Information considered: Unsaved words after SIG$sig: 明美."
+    tm send-keys -t cr Escape && wait_for "Discard this draft?"
+    tm send-keys -t cr y && wait_for "the draft was discarded"
+    expect_eq "$(sql t.db "select count(*) from drafts")" 0 "drafts after discarding"
+    tm send-keys -t cr q
+
+    begin "SIG$sig with \$EDITOR open: the editor ended, its file removed, a draft kept"
+    cat >"$T/slow-editor.sh" <<'ED'
+#!/bin/sh
+printf 'Written in the editor before the stop.\nSecond line.' >"$1"
+sleep 61
+ED
+    chmod +x "$T/slow-editor.sh"
+    start ejones "EDITOR='$T/slow-editor.sh'"
+    wait_for "Queue: all cases"
+    tm send-keys -t cr d && wait_for "Decide case $top"
+    tm send-keys -t cr r Tab Tab C-o
+    for _ in $(seq 1 50); do pgrep -fx "sleep 61" >/dev/null && break; sleep 0.1; done
+    pgrep -fx "sleep 61" >/dev/null || fail "the editor did not start"
+    ls "$T/tmp" | grep -q casereview- || fail "no file for the editor"
+    kill -$sig "$(app_pid)"
+    wait_for "[exit=$want]"
+    expect_clean_stop
+    pgrep -f "^/bin/sh $T/slow-editor.sh" >/dev/null && fail "the editor is still running"
+    pgrep -fx "sleep 61" >/dev/null && fail "the editor's child is still running"
+    expect_eq "$(sql t.db "select text from drafts")" "$(printf 'Written in the editor before the stop.\nSecond line.')" "the draft from the editor"
+    sql t.db "delete from drafts"
+done
+
+begin "a terminal that cannot move the cursor, or a locale that is not UTF-8, is refused"
+start ejones TERM=dumb
+wait_for "[exit=2]"
+grep -qF "casereview: the terminal 'dumb' cannot move the cursor" "$T/screen" || fail "$(cat "$T/screen")"
+start ejones TERM=nosuchterm
+wait_for "[exit=2]"
+grep -qF "casereview: the terminal type 'nosuchterm' (TERM) is not known here" "$T/screen" || fail "$(cat "$T/screen")"
+start ejones LC_ALL=C
+wait_for "[exit=2]"
+grep -qF "not UTF-8, so the workstation" "$T/screen" || fail "$(cat "$T/screen")"
+grep -qF "LC_ALL=C.UTF-8" "$T/screen" || fail "$(cat "$T/screen")"
 
 finish
