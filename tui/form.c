@@ -103,12 +103,6 @@ cr_action_of(int action)
     }
 }
 
-int
-tui_form_cr_action(int action)
-{
-    return cr_action_of(action);
-}
-
 static void
 set_msg(struct form_state *fs, bool error, const char *text)
 {
@@ -133,6 +127,8 @@ is_text(const struct field *f)
 static bool
 changed(const struct form_state *fs)
 {
+    if (fs->action == TA_SEARCH)
+        return false; /* search words are no record: leave at once */
     if (fs->from_draft)
         return true;
     for (int i = 0; i < fs->nfields; i++) {
@@ -779,8 +775,6 @@ reload_case(struct app *app, struct form_state *fs)
 
 /* $EDITOR */
 
-static volatile pid_t editor_pid;
-
 /* Read a whole file; NULL on failure. */
 static char *
 read_all(const char *path)
@@ -900,7 +894,6 @@ edit_in_editor(struct app *app, struct form_state *fs)
     bool stopped = false;
     if (pid > 0) {
         setpgid(pid, pid);
-        editor_pid = pid;
         while (waitpid(pid, &status, 0) < 0) {
             if (errno != EINTR)
                 break;
@@ -910,7 +903,6 @@ edit_in_editor(struct app *app, struct form_state *fs)
                 break;
             }
         }
-        editor_pid = 0;
         give_terminal(getpgrp());
     }
     tui_terminal_resume(app);

@@ -196,8 +196,6 @@ void tui_form_open(struct app *app, int action, int64_t case_id, bool viewed);
 void tui_form_paste(struct app *app, const char *text, size_t n);
 /* Keep the open form's unsaved text as a draft in the database (on SIGHUP, SIGTERM). */
 bool tui_form_keep_draft(struct app *app);
-/* The core action (enum cr_action) of a form's key action, or -1. */
-int tui_form_cr_action(int action);
 
 /* The case screen over a form (F3): the case being written about; F3 or q goes back. */
 void tui_open_case_peek(struct app *app, int64_t case_id, bool viewed);
