@@ -43,14 +43,9 @@ add(struct case_view *v, int slot, int indent, const char *fmt, ...)
         v->lines = l;
         v->cap = cap;
     }
-    va_list ap, aq;
+    va_list ap;
     va_start(ap, fmt);
-    va_copy(aq, ap);
-    int len = vsnprintf(NULL, 0, fmt, aq);
-    va_end(aq);
-    char *text = len >= 0 ? malloc((size_t)len + 1) : NULL;
-    if (text)
-        vsnprintf(text, (size_t)len + 1, fmt, ap);
+    char *text = tui_vprintf(fmt, ap);
     va_end(ap);
     if (text)
         v->lines[v->n++] = (struct line){text, slot, indent};

@@ -7,6 +7,7 @@
 
 #include "demo.h"
 #include "generate.h"
+#include "text.h"
 #include "tui.h"
 
 #include <errno.h>
@@ -761,25 +762,7 @@ read_text(const char *path)
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f)
         return NULL;
-    size_t cap = 4096, n = 0;
-    char *text = malloc(cap);
-    size_t got;
-    while (text && (got = fread(text + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (cap - n - 1 == 0) {
-            char *bigger = cap < (1u << 24) ? realloc(text, cap * 2) : NULL;
-            if (!bigger) {
-                free(text);
-                text = NULL;
-                errno = EFBIG;
-                break;
-            }
-            text = bigger;
-            cap *= 2;
-        }
-    }
-    if (text)
-        text[n] = '\0';
+    char *text = read_whole(f, 1u << 24, NULL);
     if (f != stdin)
         fclose(f);
     return text;

@@ -480,24 +480,6 @@ key_of(int64_t id, char key[32])
     snprintf(key, 32, "#%lld", (long long)id);
 }
 
-static char *
-dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-dup_printf(const char *fmt, ...)
-{
-    va_list ap, aq;
-    va_start(ap, fmt);
-    va_copy(aq, ap);
-    int n = vsnprintf(NULL, 0, fmt, aq);
-    va_end(aq);
-    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (s)
-        vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 /* The last event of the case's history this user may see (for "what changed"). */
 static int64_t
 last_event(struct app *app, int64_t id)
@@ -531,9 +513,9 @@ events_since(struct app *app, int64_t id, int64_t seen)
         cr_time_format(e->at, when);
         char *line =
             e->state_before && e->state_after && strcmp(e->state_before, e->state_after) != 0
-                ? dup_printf("\n  %.16s %s %s: %s -> %s", when, e->actor, e->action,
+                ? tui_printf("\n  %.16s %s %s: %s -> %s", when, e->actor, e->action,
                              e->state_before, e->state_after)
-                : dup_printf("\n  %.16s %s %s", when, e->actor, e->action);
+                : tui_printf("\n  %.16s %s %s", when, e->actor, e->action);
         if (!line)
             continue;
         size_t n = strlen(line);
@@ -565,7 +547,7 @@ decision_text(const struct cr_case *c)
 {
     char when[21];
     cr_time_format(c->row.decided_at, when);
-    return dup_printf("%s%s (decision %d), by %s at %s\n\n%s", cr_outcome_label(c->row.outcome),
+    return tui_printf("%s%s (decision %d), by %s at %s\n\n%s", cr_outcome_label(c->row.outcome),
                       c->row.vetting_review ? ", with a vetting review" : "", c->round,
                       c->row.decided_by ? c->row.decided_by : "-", when,
                       c->rationale ? c->rationale : "");
@@ -583,7 +565,7 @@ return_reasons(const struct cr_case *c)
             continue;
         char when[21];
         cr_time_format(n->at, when);
-        char *more = dup_printf("%s%s%s %s on %.10s at %.5s UTC:\n%s", out ? out : "",
+        char *more = tui_printf("%s%s%s %s on %.10s at %.5s UTC:\n%s", out ? out : "",
                                 out ? "\n\n" : "",
                                 strcmp(n->kind, "return") == 0 ? "Returned by" : "Returned by the",
                                 n->author, when, when + 11, n->body);
@@ -701,7 +683,7 @@ static void
 show_conflict(struct app *app, struct form_state *fs, const char *refusal)
 {
     char *changes = events_since(app, fs->case_id, fs->seen_event);
-    char *text = dup_printf("%s%s%s\nC-r takes the case as it is now and keeps your text; then "
+    char *text = tui_printf("%s%s%s\nC-r takes the case as it is now and keeps your text; then "
                             "submit again, or Esc to leave.",
                             refusal, changes ? "\nWhat changed since you opened the form:" : "",
                             changes ? changes : "");
@@ -764,7 +746,7 @@ reload_case(struct app *app, struct form_state *fs)
         free(fs->about);
         fs->about = c.row.outcome >= 0 ? decision_text(&c) : NULL;
     }
-    char *text = dup_printf("Now based on version %lld of case %lld (%s); your text is as you "
+    char *text = tui_printf("Now based on version %lld of case %lld (%s); your text is as you "
                             "left it.",
                             (long long)fs->version, (long long)fs->case_id,
                             cr_state_label(c.row.state));
@@ -779,32 +761,11 @@ reload_case(struct app *app, struct form_state *fs)
 static char *
 read_all(const char *path)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (cap - n - 1 == 0) {
-            char *p = realloc(buf, cap * 2);
-            if (!p) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = p;
-            cap *= 2;
-        }
-    }
-    if (buf && ferror(f)) {
-        free(buf);
-        buf = NULL;
-    }
+    char *buf = read_whole(f, (size_t)1 << 30, NULL);
     fclose(f);
-    if (buf)
-        buf[n] = '\0';
     return buf;
 }
 
@@ -864,10 +825,10 @@ edit_in_editor(struct app *app, struct form_state *fs)
         }
     }
     const char *tmp = getenv("TMPDIR");
-    char *path = dup_printf("%s/casereview-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    char *path = tui_printf("%s/casereview-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     int fd = path ? mkstemp(path) : -1; /* created 0600 */
     if (fd < 0) {
-        char *m = dup_printf("Cannot make a file for the editor: %s", strerror(errno));
+        char *m = tui_printf("Cannot make a file for the editor: %s", strerror(errno));
         set_msg(fs, true, m);
         free(m);
         free(path);
@@ -917,7 +878,7 @@ edit_in_editor(struct app *app, struct form_state *fs)
         ta_insert(&f->ta, buf, strlen(buf));
         set_msg(fs, false, "The text is read back from the editor.");
     } else {
-        char *m = dup_printf("The editor (%s) %s; the text is as it was.", editor,
+        char *m = tui_printf("The editor (%s) %s; the text is as it was.", editor,
                              pid < 0 ? "could not be started"
                              : WIFEXITED(status) && WEXITSTATUS(status) == 127
                                  ? "was not found"
@@ -1254,14 +1215,14 @@ restore_draft(struct app *app, struct form_state *fs)
     fs->from_draft = true;
     char when[21];
     cr_time_format(d.saved_at, when);
-    char *m = dup_printf("Your draft of %.16s is back: it was kept when casereview was stopped "
+    char *m = tui_printf("Your draft of %.16s is back: it was kept when casereview was stopped "
                          "before you submitted it. Submit it, change it, or Esc and y to discard "
                          "it.",
                          when);
     set_msg(fs, false, m);
     free(m);
     if (d.case_version != fs->version) {
-        char *c = dup_printf("%s The case has changed since (version %lld then, %lld now): "
+        char *c = tui_printf("%s The case has changed since (version %lld then, %lld now): "
                              "read it again (F3) before you submit.",
                              fs->msg ? fs->msg : "", (long long)d.case_version,
                              (long long)fs->version);
@@ -1307,7 +1268,7 @@ form_reload(struct app *app, void *state)
     if (c.version != fs->version && !(fs->msg && fs->msg_error)) {
         char when[21];
         cr_time_format(c.row.state_since, when);
-        char *text = dup_printf("Case %lld was changed while you were writing (it is now %s, "
+        char *text = tui_printf("Case %lld was changed while you were writing (it is now %s, "
                                 "version %lld). Your text is kept: C-r takes the new version, "
                                 "F3 shows the case.",
                                 (long long)fs->case_id, cr_state_label(c.row.state),
@@ -1329,7 +1290,7 @@ setup_case_form(struct app *app, struct form_state *fs, int action)
         [TA_RETURN] = "Return the decision on", [TA_VOTE] = "Vote on",
         [TA_ASSIGN] = "Assign", [TA_NOTE] = "Add a note to",
     };
-    fs->title = dup_printf(" %s case %lld: %s, %s (%s)", what[action], (long long)fs->case_id,
+    fs->title = tui_printf(" %s case %lld: %s, %s (%s)", what[action], (long long)fs->case_id,
                            c.row.surname, c.row.forenames, c.row.subject_ref);
     switch (action) {
     case TA_DECIDE: {

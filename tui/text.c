@@ -1,7 +1,9 @@
 /* Characters for display: see text.h. */
 #include "text.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -123,4 +125,34 @@ text_wrap(const char *s, int width, void (*line)(void *ctx, const char *p, size_
         }
         line(ctx, s + start, end - start);
     }
+}
+
+char *
+read_whole(FILE *f, size_t max, size_t *len)
+{
+    size_t cap = 4096, n = 0, got;
+    char *buf = malloc(cap);
+    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            char *bigger = cap <= max ? realloc(buf, cap * 2) : NULL;
+            if (!bigger) {
+                if (cap > max)
+                    errno = EFBIG;
+                free(buf);
+                return NULL;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    if (buf && ferror(f)) {
+        free(buf);
+        return NULL;
+    }
+    if (buf)
+        buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
 }

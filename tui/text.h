@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <wchar.h>
 
 struct glyph {
@@ -43,5 +44,12 @@ void text_wrap(const char *s, int width, void (*line)(void *ctx, const char *p, 
  * invisible characters.  Exactly g->width characters, all ASCII.
  */
 void glyph_mark_text(const struct glyph *g, char out[GLYPH_MARK_MAX]);
+
+/*
+ * Read all of f (up to max bytes) into a NUL-terminated buffer the caller
+ * frees; *len (may be NULL) is its length.  NULL with errno set on a read
+ * error, when out of memory, or (EFBIG) past max.
+ */
+char *read_whole(FILE *f, size_t max, size_t *len);
 
 #endif

@@ -128,20 +128,40 @@ tui_pop(struct app *app)
     app->dirty = true;
 }
 
-void
-tui_message(struct app *app, bool error, const char *fmt, ...)
+char *
+tui_vprintf(const char *fmt, va_list ap)
 {
-    va_list ap, aq;
-    va_start(ap, fmt);
+    va_list aq;
     va_copy(aq, ap);
     int n = vsnprintf(NULL, 0, fmt, aq);
     va_end(aq);
-    char *text = n > 0 ? malloc((size_t)n + 1) : NULL;
+    char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
     if (text)
         vsnprintf(text, (size_t)n + 1, fmt, ap);
+    return text;
+}
+
+char *
+tui_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = tui_vprintf(fmt, ap);
+    va_end(ap);
+    return text;
+}
+
+void
+tui_message(struct app *app, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = tui_vprintf(fmt, ap);
     va_end(ap);
     free(app->status);
-    app->status = text;
+    app->status = text && *text ? text : NULL;
+    if (!app->status)
+        free(text);
     app->status_error = error;
     app->dirty = true;
 }
@@ -434,23 +454,8 @@ slurp(const char *path, size_t *n)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    size_t cap = 4096, used = 0, got;
-    char *buf = malloc(cap);
-    while (buf && (got = fread(buf + used, 1, cap - used, f)) > 0) {
-        used += got;
-        if (used == cap) {
-            char *b = realloc(buf, cap * 2);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = b;
-            cap *= 2;
-        }
-    }
+    char *buf = read_whole(f, (size_t)1 << 30, n);
     fclose(f);
-    *n = used;
     return buf;
 }
 

@@ -13,6 +13,7 @@
 #include "casereview/casereview.h"
 
 #include <curses.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <wchar.h>
 
@@ -143,6 +144,10 @@ extern const struct screen_ops queue_screen, case_screen, help_screen, dashboard
 
 void tui_push(struct app *app, const struct screen_ops *ops, void *state);
 void tui_pop(struct app *app);
+
+/* A string formatted into memory of its own (the caller frees it), or NULL. */
+char *tui_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *tui_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* The status line: a message (or a refusal, shown as an error) until the next key. */
 void tui_message(struct app *app, bool error, const char *fmt, ...)
