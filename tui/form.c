@@ -1041,6 +1041,8 @@ form_key(struct app *app, void *state, int action, wint_t ch)
     bool fn = app->key_fn;
     wint_t code = app->key;
     struct field *f = cur_field(fs);
+    struct layout L;
+    lay_out(fs, &L); /* the rows and widths the keys move by, as the screen is now */
     if (fs->confirm) {
         answer_confirm(app, fs, code, fn);
         return true;

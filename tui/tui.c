@@ -736,7 +736,8 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
         tui_push(app, &queue_screen, queue);
     struct pending pending = {0};
     while (!app->quit && app->depth && !stop_signal) {
-        if (app->dirty)
+        /* A script's keys go in as typeahead: the screen is drawn when they are all in. */
+        if (app->dirty && !(app->script && pending.next < pending.n))
             draw(app);
         wint_t ch;
         bool fn;

@@ -14,6 +14,8 @@ cr --db t.db import esc.csv
 sock=cr$$
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
 trap 'tm kill-server 2>/dev/null; rm -rf "$T"' EXIT
+# A session that stays keeps the server up while the others come and go.
+tm new-session -d -s keep -x 80 -y 24 "sleep 600"
 
 # Wait (up to 10 s) for text on the screen.
 wait_for() {
@@ -63,7 +65,8 @@ grep -qF "Queue:" "$T/screen" && fail "the interface's screen is still there:
 $(cat "$T/screen")"
 tm kill-session -t cr
 
-# Start the interface in a fresh session: start LOGIN [ENV=VALUE...]
+# Start the interface in a fresh session: start LOGIN [ENV=VALUE...].  A session
+# that stays keeps the server up while the interface's sessions come and go.
 mkdir -p "$T/tmp"
 start() {
     local login=$1
