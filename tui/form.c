@@ -1132,8 +1132,8 @@ form_key(struct app *app, void *state, int action, wint_t ch)
                              (fs->about_height > 1 ? fs->about_height - 1 : 1));
         return true;
     }
-    /* Help and redraw are the main loop's; every other key does nothing in a form. */
-    return !(action == TA_HELP || action == TA_REFRESH);
+    /* Help, redraw and suspend are the main loop's; every other key does nothing in a form. */
+    return !(action == TA_HELP || action == TA_REFRESH || action == TA_SUSPEND);
 }
 
 void

@@ -595,12 +595,6 @@ handle_key(struct app *app, wint_t ch, bool fn)
         return;
     }
     int action = tui_key_action(app, ch, fn);
-    if (action == TA_SUSPEND) {
-        tui_terminal_pause(app);
-        raise(SIGTSTP);
-        tui_terminal_resume(app);
-        return;
-    }
     const struct screen_ops *ops = app->stack[app->depth - 1].ops;
     void *state = app->stack[app->depth - 1].state;
     app->key = ch;
@@ -614,6 +608,11 @@ handle_key(struct app *app, wint_t ch, bool fn)
         break;
     case TA_QUIT_ALL:
         app->quit = true;
+        break;
+    case TA_SUSPEND:
+        tui_terminal_pause(app);
+        raise(SIGTSTP);
+        tui_terminal_resume(app);
         break;
     case TA_HELP:
         tui_push(app, &help_screen, (void *)ops);
