@@ -83,8 +83,6 @@ int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2,
 void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The formatted text, marked, and a newline. */
 void out_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* printf into a new string of the size it needs (the caller frees it); NULL if out of memory. */
-char *cli_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Write s for a terminal: control and invisible characters become visible marks. */
 void out_safe(FILE *f, const char *s);

@@ -321,7 +321,7 @@ static void
 print_row_table(const struct cr_case_row *r, int64_t now)
 {
     char cats[64], age[32];
-    char *name = cli_format("%s, %s", r->surname, r->forenames);
+    char *name = tui_printf("%s, %s", r->surname, r->forenames);
     format_categories(r->categories, cats, sizeof cats, true);
     snprintf(age, sizeof age, "%lldd", (long long)((now - r->created_at) / 86400));
     printf("%6lld  ", (long long)r->id);
@@ -604,11 +604,11 @@ cmd_show(struct cli *cli, const struct cli_args *a)
         printf("%-14s follows closed case %lld\n", "", (long long)c.previous_case);
     if (r->quorum_blocked)
         printf("%-14s cannot reach quorum: too few panel members are left to vote\n", "");
-    buf = cli_format("%s, %s", r->surname, r->forenames);
+    buf = tui_printf("%s, %s", r->surname, r->forenames);
     show_line("Subject", buf ? buf : "");
     free(buf);
     show_line("Reference", r->subject_ref);
-    buf = cli_format("%s, %s", cr_employment_label(c.employment), r->rank);
+    buf = tui_printf("%s, %s", cr_employment_label(c.employment), r->rank);
     show_line("Employment", buf ? buf : "");
     free(buf);
     show_line("Unit", r->unit);

@@ -12,34 +12,11 @@
 #include <wchar.h>
 
 /* printf into a new string of the size it needs; NULL if out of memory. */
-static char *
-vformat(const char *fmt, va_list ap)
-{
-    va_list again;
-    va_copy(again, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    char *s = n < 0 ? NULL : malloc((size_t)n + 1);
-    if (s)
-        vsnprintf(s, (size_t)n + 1, fmt, again);
-    va_end(again);
-    return s;
-}
-
-char *
-cli_format(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = vformat(fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 /* prefix, then the formatted line with its characters marked, then a newline. */
 static void
 vput_line(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
-    char *s = vformat(fmt, ap);
+    char *s = tui_vprintf(fmt, ap);
     fputs(prefix, f);
     out_safe(f, s ? s : "out of memory while writing a message");
     putc('\n', f);
