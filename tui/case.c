@@ -250,28 +250,28 @@ case_key(struct app *app, void *state, int action, wint_t ch)
     struct case_view *v = state;
     int page = body_rows() - 1;
     if (v->peek) {
+        /* Over a form: reading only; F3 or q goes back to it. */
         switch (action) {
         case TA_SHOW_CASE:
         case TA_QUIT:
         case TA_CANCEL:
             tui_pop(app);
             return true;
-        case TA_NEXT_CASE:
-        case TA_PREV_CASE:
-        case TA_CLAIM:
-        case TA_RELEASE:
-        case TA_DECIDE:
-        case TA_APPROVE:
-        case TA_RETURN:
-        case TA_VOTE:
-        case TA_ASSIGN:
-        case TA_NOTE:
-        case TA_DASHBOARD:
+        case TA_DOWN:
+        case TA_UP:
+        case TA_PAGE_DOWN:
+        case TA_PAGE_UP:
+        case TA_FIRST:
+        case TA_LAST:
+        case TA_HELP:
+        case TA_REFRESH:
+        case TA_SUSPEND:
+        case TA_QUIT_ALL:
+            break;
+        default:
             tui_message(app, false, "your form on case %lld is still open: F3 or q goes back to it",
                         (long long)v->id);
             return true;
-        default:
-            break;
         }
     }
     switch (action) {

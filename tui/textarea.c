@@ -325,14 +325,11 @@ ta_layout(const struct textarea *t, int width, void (*row)(void *ctx, int index,
 
 struct find {
     const struct textarea *t;
-    int width;
-    size_t want;       /* cursor offset to place */
-    int want_row;      /* or: the row whose offset for want_col we want */
+    size_t want;  /* ta_cursor_at: the offset to place */
+    int want_row; /* ta_move_rows: the row, and the column in it, to find an offset for */
     int want_col;
-    int row, col;      /* results */
+    int row, col; /* results */
     size_t offset;
-    int last_index;
-    struct ta_row last;
 };
 
 /* Cells from the row's start to offset. */
@@ -352,19 +349,17 @@ static void
 find_cursor(void *ctx, int index, struct ta_row r)
 {
     struct find *f = ctx;
-    /* The cursor's row is the last one starting at or before it. */
-    if (r.start <= f->want && (index == 0 || r.start > f->last.start || f->row < 0)) {
+    /* Rows start further on each time: the cursor's is the last starting at or before it. */
+    if (r.start <= f->want) {
         f->row = index;
         f->col = col_of(f->t, r, f->want);
     }
-    f->last = r;
-    f->last_index = index;
 }
 
 void
 ta_cursor_at(const struct textarea *t, int width, int *row, int *col)
 {
-    struct find f = {.t = t, .width = width, .want = t->cursor, .row = -1};
+    struct find f = {.t = t, .want = t->cursor, .row = -1};
     ta_layout(t, width, find_cursor, &f);
     *row = f.row < 0 ? 0 : f.row;
     *col = f.col;
@@ -396,7 +391,7 @@ ta_move_rows(struct textarea *t, int width, int rows)
     int row, col;
     ta_cursor_at(t, width, &row, &col);
     int goal = t->goal >= 0 ? t->goal : col;
-    struct find f = {.t = t, .width = width, .want_row = row + rows, .want_col = goal, .row = -1};
+    struct find f = {.t = t, .want_row = row + rows, .want_col = goal, .row = -1};
     if (f.want_row < 0)
         f.want_row = 0;
     ta_layout(t, width, find_offset, &f);
