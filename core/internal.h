@@ -207,6 +207,9 @@ enum cr_status st_apply(cr_db *db, const struct cr_case_state *cs, const struct 
 enum cr_status st_audit_append(cr_db *db, int64_t case_id, const char *action,
                                const char *before, const char *after, const char *details);
 
+/* The id of the last audit event (inside the transaction that appended it: that event). */
+enum cr_status st_audit_last(cr_db *db, int64_t *id);
+
 /*
  * Drafts of the handle's user (never anyone else's).  st_draft_put stores
  * the fields of d as given (outcome and vote -1 for none; text byte for

@@ -128,6 +128,14 @@ query_int(cr_db *db, const char *sql, enum cr_status *st)
     return v;
 }
 
+enum cr_status
+st_audit_last(cr_db *db, int64_t *id)
+{
+    enum cr_status st = CR_OK;
+    *id = query_int(db, "SELECT coalesce(max(id), 0) FROM audit_events", &st);
+    return st;
+}
+
 /* The priority of a case, as an SQL function for recomputing in bulk. */
 static void
 sql_priority(sqlite3_context *ctx, int argc, sqlite3_value **argv)

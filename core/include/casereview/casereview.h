@@ -716,6 +716,52 @@ enum cr_status cr_export(cr_db *db, const char *reason, const char *recipient,
                          void *ctx, int64_t *rows);
 
 /*
+ * Disclosures: personal data, or figures drawn from it, leaving casereview
+ * (an export, a report).  Two audit events bracket the bytes, so that
+ * nothing leaves unrecorded: cr_disclosure_begin commits a "disclosure"
+ * event (stage "begin": kind, reason, recipient, format, destination)
+ * before the first byte is written, and cr_disclosure_end commits the
+ * matching event (stage "end") saying whether every byte went, how many
+ * rows and bytes, their BLAKE2b-256 digest and which cases.  A writer that
+ * fails or is cut off still ends the disclosure, with complete = false and
+ * the reason; one killed outright leaves the begin event alone, which says
+ * that the disclosure started and never finished.  A file destination is
+ * written under a temporary name and renamed into place only after the end
+ * event commits, so the file exists only when its disclosure is recorded.
+ */
+struct cr_disclosure {
+    const char *kind;        /* "export" or "report" */
+    const char *reason;      /* why the data is disclosed (required) */
+    const char *recipient;   /* who receives it (required) */
+    const char *format;      /* csv, json or table */
+    const char *destination; /* the file written, or NULL for standard output */
+};
+
+/*
+ * Record the start of a disclosure (admin only; a reason and a recipient
+ * are required), in its own transaction.  *id receives the begin event's
+ * id, for cr_disclosure_end.  Returns CR_OK, CR_REFUSED (with the rule),
+ * CR_BUSY, CR_DB or CR_NOMEM; on failure nothing may be written out.
+ */
+enum cr_status cr_disclosure_begin(cr_db *db, const struct cr_disclosure *d, int64_t *id);
+
+struct cr_disclosure_end {
+    int complete;           /* nonzero: every byte was written (and, for a file, synced) */
+    const char *error;      /* when not complete: what went wrong, for the record */
+    int64_t rows;           /* rows (cases, or report lines) written */
+    int64_t bytes;          /* bytes written */
+    unsigned char digest[32]; /* BLAKE2b-256 of the bytes written */
+    const char *cases;      /* the case numbers disclosed, as ranges ("1-40,42"), or NULL */
+};
+
+/*
+ * Record the end of the disclosure begun as event begin_id, in its own
+ * transaction; the event names begin_id.  Returns CR_OK, CR_USAGE (no begin
+ * id), CR_REFUSED (nobody signed in), CR_BUSY, CR_DB or CR_NOMEM.
+ */
+enum cr_status cr_disclosure_end(cr_db *db, int64_t begin_id, const struct cr_disclosure_end *e);
+
+/*
  * Recompute the audit trail's hash chain (admin only).  CR_OK with *events
  * the number checked, or CR_INVALID with cr_db_errmsg() naming the first
  * event that does not match and why.
