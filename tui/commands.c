@@ -33,9 +33,10 @@ cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
     if (st != CR_OK)
         return cli_error(cr_status_exit(st), "%s: %s", path, cr_status_text(st));
     /* keys: names the workstation's actions; they are checked with the rest. */
-    char msg[512];
-    if (!tui_keys_load(&cli->keys, *cfg, msg, sizeof msg)) {
-        out_line(stderr, "%s", msg);
+    char *msg;
+    if (!tui_keys_load(&cli->keys, *cfg, &msg)) {
+        out_line(stderr, "%s", msg ? msg : "out of memory");
+        free(msg);
         cr_config_free(*cfg);
         *cfg = NULL;
         return cli_error(EXIT_INPUT, "%s: the configuration has problems; nothing was done",
