@@ -126,6 +126,7 @@ struct cr_import_row {
     const char *subject_ref, *surname, *forenames, *rank, *unit;
     const char *allegation_ref, *date, *original_outcome, *summary;
     int employment, duty, vetting, category, source;
+    bool has_vetting; /* the file has the optional vetting_status column */
 };
 
 /* What storage found when a row disagrees with what is already there. */

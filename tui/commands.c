@@ -194,6 +194,27 @@ plural(int64_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
+/* The first subjects an import updated, and how many more: "S1 rank 'PC' -> 'DS'; ...". */
+static char *
+import_updates(cr_db *db, int64_t updated)
+{
+    char *text = NULL;
+    size_t i = 0;
+    for (const char *u; (u = cr_import_update(db, i)) != NULL; i++) {
+        char *next = tui_printf("%s%s%s", text ? text : "", text ? "; " : "", u);
+        free(text);
+        if (!(text = next))
+            return NULL;
+    }
+    if ((int64_t)i < updated) {
+        char *next = tui_printf("%s; and %lld more (each in the audit trail)", text ? text : "",
+                                (long long)(updated - (int64_t)i));
+        free(text);
+        text = next;
+    }
+    return text;
+}
+
 static int
 cmd_import(struct cli *cli, const struct cli_args *a)
 {
@@ -243,6 +264,12 @@ cmd_import(struct cli *cli, const struct cli_args *a)
                  plural(r.new_cases, "case", "cases"), (long long)r.new_allegations,
                  plural(r.new_allegations, "allegation", "allegations"),
                  (long long)r.known_allegations);
+        if (r.updated_subjects) {
+            char *which = import_updates(db, r.updated_subjects);
+            out_line(stdout, "  would update %lld %s details: %s", (long long)r.updated_subjects,
+                     plural(r.updated_subjects, "subject's", "subjects'"), which ? which : "");
+            free(which);
+        }
         cr_db_discard(db);
         cli_end(cli, NULL);
         return EXIT_DONE;
@@ -260,9 +287,12 @@ cmd_import(struct cli *cli, const struct cli_args *a)
         if (r.known_allegations)
             printf("  %lld %s already imported\n", (long long)r.known_allegations,
                    plural(r.known_allegations, "allegation was", "allegations were"));
-        if (r.updated_subjects)
-            printf("  %lld %s details updated\n", (long long)r.updated_subjects,
-                   plural(r.updated_subjects, "subject's", "subjects'"));
+        if (r.updated_subjects) {
+            char *which = import_updates(db, r.updated_subjects);
+            out_line(stdout, "  %lld %s details updated: %s", (long long)r.updated_subjects,
+                     plural(r.updated_subjects, "subject's", "subjects'"), which ? which : "");
+            free(which);
+        }
         if (r.reopened_cases)
             printf("  %lld new %s a closed case of the same subject\n",
                    (long long)r.reopened_cases, plural(r.reopened_cases, "case follows",

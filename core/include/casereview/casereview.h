@@ -389,6 +389,18 @@ struct cr_import_result {
     int64_t updated_subjects;  /* subjects whose details changed */
 };
 
+/* How many of the subjects an import updates cr_import_update describes. */
+#define CR_IMPORT_SHOWN_UPDATES 3
+
+/*
+ * After cr_import_csv (a dry run too): the i-th of the first
+ * CR_IMPORT_SHOWN_UPDATES subjects whose details it changed, as
+ * "REF field old -> new[, field old -> new]" (free text quoted, an empty
+ * value "(not recorded)"), or NULL past the last.  Owned by the handle
+ * until its next import.  Each change is also a "subject_update" audit event.
+ */
+const char *cr_import_update(const cr_db *db, size_t i);
+
 /*
  * Import the CSV of SPEC section 8 read from in; label names the input in
  * messages (`label:LINE: column: reason`).  Everything is checked and
