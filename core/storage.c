@@ -1514,7 +1514,7 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
     sqlite3_stmt *s = prepare(db,
                               "SELECT c.id, c.version, c.updated_at, c.state, c.outcome, c.round, "
                               "c.vetting_review, c.assignee, c.decided_by, c.updated_by, "
-                              "a.supervisor, s.unit, s.ref "
+                              "a.supervisor, s.unit, s.ref, c.quorum_blocked "
                               "FROM cases c JOIN subjects s ON s.id = c.subject_id "
                               "LEFT JOIN approvals a ON a.case_id = c.id AND a.round = c.round "
                               "WHERE c.id = ?1",
@@ -1537,6 +1537,7 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
         cs->approved_by = keep_text(l, sqlite3_column_text(s, 10));
         cs->subject_unit = keep_text(l, sqlite3_column_text(s, 11));
         cs->subject_ref = keep_text(l, sqlite3_column_text(s, 12));
+        cs->quorum_blocked = sqlite3_column_int(s, 13);
     }
     sqlite3_reset(s);
     if (rc != SQLITE_ROW)
@@ -1644,6 +1645,30 @@ st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
         if ((st = step_done(db, s, "record vote")) != CR_OK)
             return st;
     }
+    if (ch->supersede_votes) {
+        /* Kept, with who set them aside and when, but no longer counted. */
+        s = prepare(db,
+                    "INSERT INTO superseded_votes(vote_id, case_id, round, member, member_kind, "
+                    "vote, reason, created_at, superseded_at, superseded_by) "
+                    "SELECT id, case_id, round, member, member_kind, vote, reason, created_at, "
+                    "?3, ?4 FROM votes WHERE case_id = ?1 AND round = ?2 ORDER BY id",
+                    &st);
+        if (!s)
+            return st;
+        sqlite3_bind_int64(s, 1, cs->id);
+        sqlite3_bind_int(s, 2, round);
+        sqlite3_bind_int64(s, 3, now);
+        sqlite3_bind_text(s, 4, actor, -1, SQLITE_STATIC);
+        if ((st = step_done(db, s, "set votes aside")) != CR_OK)
+            return st;
+        s = prepare(db, "DELETE FROM votes WHERE case_id = ?1 AND round = ?2", &st);
+        if (!s)
+            return st;
+        sqlite3_bind_int64(s, 1, cs->id);
+        sqlite3_bind_int(s, 2, round);
+        if ((st = step_done(db, s, "set votes aside")) != CR_OK)
+            return st;
+    }
     if (ch->note_body) {
         s = prepare(db,
                     "INSERT INTO notes(case_id, author, created_at, kind, body) "
@@ -1702,6 +1727,62 @@ st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
     else
         sqlite3_bind_null(s, 12);
     return step_done(db, s, "update case");
+}
+
+/* Ids from a one-column query with ?1 bound to case_id (0: none bound). */
+static enum cr_status
+query_ids(cr_db *db, const char *sql, int64_t case_id, int64_t **ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = prepare(db, sql, &st);
+    if (!s)
+        return st;
+    if (case_id)
+        sqlite3_bind_int64(s, 1, case_id);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t *id = grow((void **)ids, n, sizeof *id);
+        if (!id) {
+            sqlite3_reset(s);
+            return cr_fail(db, CR_NOMEM, "out of memory");
+        }
+        *id = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "read cases");
+}
+
+enum cr_status
+st_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n)
+{
+    return query_ids(db,
+                     "SELECT id FROM audit_events WHERE case_id = ?1 AND action = 'vote' "
+                     "AND id > coalesce((SELECT max(id) FROM audit_events WHERE case_id = ?1 "
+                     "  AND action IN ('decide', 'reconvene')), 0) ORDER BY id",
+                     case_id, ids, n);
+}
+
+enum cr_status
+st_quorum_cases(cr_db *db, int64_t **ids, size_t *n)
+{
+    return query_ids(db,
+                     "SELECT id FROM cases WHERE state = 'panel_review' "
+                     "UNION SELECT id FROM cases WHERE quorum_blocked = 1 ORDER BY 1",
+                     0, ids, n);
+}
+
+enum cr_status
+st_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked)
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = prepare(db, "UPDATE cases SET quorum_blocked = ?2 WHERE id = ?1", &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, case_id);
+    sqlite3_bind_int(s, 2, blocked ? 1 : 0);
+    return step_done(db, s, "set quorum flag");
 }
 
 /* Drafts: always the handle's user's own, by (case, login, action). */

@@ -80,6 +80,14 @@ cli_session(struct cli *cli, unsigned open_flags, cr_db **db)
     }
     cr_db_set_user(*db, cli->cfg, who);
     cli->who = who;
+    /* The panel in this configuration may not be the one the quorum flags were set under. */
+    int64_t changed;
+    if ((st = cr_quorum_refresh(*db, &changed)) != CR_OK) {
+        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
+        cli_end(cli, *db);
+        *db = NULL;
+        return rc;
+    }
     return EXIT_DONE;
 }
 
@@ -866,7 +874,37 @@ static int
 cmd_note(struct cli *cli, const struct cli_args *a)
 {
     struct cr_request req = {.action = CR_ACTION_NOTE, .text = a->operands[1]};
-    return act(cli, a->operands[0], NULL, &req);
+    return act(cli, a->operands[0], a->values[0], &req);
+}
+
+static const struct cli_option reconvene_options[] = {
+    {"reason", "TEXT", "why the panel sits again (required; a note on the case)"},
+    EXPECT_OPTION,
+    {NULL, NULL, NULL},
+};
+
+static int
+cmd_reconvene(struct cli *cli, const struct cli_args *a)
+{
+    if (!a->values[0])
+        return cli_error(EXIT_USAGE, "reconvene: --reason TEXT is required");
+    struct cr_request req = {.action = CR_ACTION_RECONVENE, .reason = a->values[0]};
+    return act(cli, a->operands[0], a->values[1], &req);
+}
+
+static const struct cli_option recall_options[] = {
+    {"reason", "TEXT", "why the decision goes back to the reviewer (required; a note)"},
+    EXPECT_OPTION,
+    {NULL, NULL, NULL},
+};
+
+static int
+cmd_recall(struct cli *cli, const struct cli_args *a)
+{
+    if (!a->values[0])
+        return cli_error(EXIT_USAGE, "recall: --reason TEXT is required");
+    struct cr_request req = {.action = CR_ACTION_RECALL, .reason = a->values[0]};
+    return act(cli, a->operands[0], a->values[1], &req);
 }
 
 /* history */
@@ -1171,7 +1209,11 @@ const struct cli_command cli_commands[] = {
      return_options, cmd_return},
     {"vote", "CASE", "the panel's vote on an approved decision (panel member)", 1, 1,
      vote_options, cmd_vote},
-    {"note", "CASE TEXT", "add a note to an open case", 2, 2, NULL, cmd_note},
+    {"note", "CASE TEXT", "add a note to an open case", 2, 2, plain_action_options, cmd_note},
+    {"reconvene", "CASE", "a new panel sitting on a case that cannot reach quorum (admin)", 1,
+     1, reconvene_options, cmd_reconvene},
+    {"recall", "CASE", "a case that cannot reach quorum back to its reviewer (supervisor, admin)",
+     1, 1, recall_options, cmd_recall},
     {"history", "CASE", "the audit trail of a case (audited)", 1, 1, NULL, cmd_history},
     {"stats", "", "counts by state, outcome and category", 0, 0, stats_options, cmd_stats},
     {"export", "", "export cases and outcomes, recording the disclosure (admin)", 0, 0,

@@ -46,6 +46,8 @@
     _(RETURN, "return", "r", "return the decision with a reason")              \
     _(VOTE, "vote", "v", "vote: concur, dissent or recuse")                    \
     _(NOTE, "note", "N", "add a note")                                         \
+    _(RECONVENE, "reconvene", "P", "the panel sits again (cannot reach quorum)") \
+    _(RECALL, "recall", "B", "back to the reviewer (cannot reach quorum)")   \
     _(EDITOR, "editor", "C-o <F4>", "write the text in $EDITOR")   \
     _(SHOW_CASE, "show_case", "<F3>", "the case, and back to the form")          \
     _(RELOAD, "reload", "C-r", "take the case as it is now; keep the text") \

@@ -114,7 +114,9 @@ const char *cr_status_text(enum cr_status status);
     _(APPROVE, "approve", "Approve")                                           \
     _(RETURN, "return", "Return")                                              \
     _(VOTE, "vote", "Vote")                                                    \
-    _(NOTE, "note", "Note")
+    _(NOTE, "note", "Note")                                                    \
+    _(RECONVENE, "reconvene", "Reconvene the panel")                           \
+    _(RECALL, "recall", "Recall from the panel")
 
 /* Each enumeration: lower-case name, upper-case prefix, list. */
 #define CR_ENUMS(_)                                                            \
@@ -559,6 +561,12 @@ void cr_case_free(struct cr_case *c);
  */
 void cr_db_set_user(cr_db *db, const struct cr_config *cfg, const struct cr_person *who);
 
+/*
+ * The longest rationale, reason or note an action accepts, in bytes (64 KiB);
+ * it must also be well-formed UTF-8.  cr_act refuses anything else.
+ */
+#define CR_TEXT_MAX_BYTES 65536
+
 /* What an action needs beyond the case: only the fields its action reads. */
 struct cr_request {
     int action;             /* enum cr_action */
@@ -568,7 +576,7 @@ struct cr_request {
     int vetting_review;     /* decide: only with refer */
     const char *rationale;  /* decide */
     int vote;               /* vote: enum cr_vote */
-    const char *reason;     /* return, and a dissent or recusal */
+    const char *reason;     /* return, reconvene, recall, and a dissent or recusal */
     const char *text;       /* note */
 };
 
@@ -587,6 +595,17 @@ struct cr_act_result {
  */
 enum cr_status cr_act(cr_db *db, const char *key, const struct cr_request *req,
                       struct cr_act_result *res);
+
+/*
+ * Recompute every panel case's "cannot reach quorum" flag under the handle's
+ * configuration (the panel and its sign-off rules may have changed since the
+ * flags were set).  Reading only, unless a flag changes: then the flags and
+ * one "quorum_recompute" audit event naming the cases whose flag changed
+ * are written in one transaction.  *changed is the number of such cases.
+ * The command line and the workstation call it when a user signs in.
+ * Returns CR_OK, CR_REFUSED (nobody signed in), CR_BUSY, CR_DB or CR_NOMEM.
+ */
+enum cr_status cr_quorum_refresh(cr_db *db, int64_t *changed);
 
 /*
  * The actions the handle's user may take on a case now, as bits
