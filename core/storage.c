@@ -21,6 +21,7 @@ struct cr_db {
     sqlite3 *sql;
     char *path;
     bool created;
+    bool filled; /* an empty file that was there became a database (init, import) */
     int version;
     cr_clock_fn clock;
     void *clock_ctx;
@@ -191,6 +192,16 @@ migrate(cr_db *db, unsigned flags)
         return st;
     if (app != CR_APPLICATION_ID && !(app == 0 && pages == 0))
         return cr_fail(db, CR_DB, "%s: not a casereview database", db->path);
+    /* An empty file becomes a database only by a command that makes one. */
+    if (pages == 0 && !db->created && strcmp(db->path, ":memory:") != 0) {
+        if (!(flags & CR_OPEN_CREATE))
+            return cr_fail(db, CR_DB,
+                           "%s: the file is empty, not a casereview database; 'casereview init' "
+                           "makes an empty database in it, 'casereview import FILE' one with "
+                           "cases",
+                           db->path);
+        db->filled = true;
+    }
 
     /* WAL lets readers go on while one user writes; FULL sync never loses a commit. */
     if ((st = exec(db,
@@ -357,7 +368,19 @@ cr_db_discard(cr_db *db)
 {
     if (!db)
         return;
-    if (db->created && db->path) {
+    if (db->filled && db->path) {
+        /* It was an empty file: it is one again. */
+        close_sql(db);
+        if (truncate(db->path, 0) == 0) {
+            static const char *const side[] = {"-wal", "-shm", "-journal"};
+            for (size_t i = 0; i < CR_ARRAY_LEN(side); i++) {
+                struct cr_buf b = {0};
+                if (cr_buf_addf(&b, "%s%s", db->path, side[i]) == 0)
+                    unlink(b.p);
+                cr_buf_free(&b);
+            }
+        }
+    } else if (db->created && db->path) {
         close_sql(db);
         static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
         for (size_t i = 0; i < CR_ARRAY_LEN(suffix); i++) {
@@ -373,7 +396,7 @@ cr_db_discard(cr_db *db)
 int
 cr_db_created(const cr_db *db)
 {
-    return db && db->created;
+    return db && (db->created || db->filled);
 }
 
 const char *

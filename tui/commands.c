@@ -33,9 +33,16 @@ cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
     if (st != CR_OK)
         return cli_error(cr_status_exit(st), "%s: %s", path, cr_status_text(st));
     /* keys: names the workstation's actions; they are checked with the rest. */
-    char msg[512];
-    if (!tui_keys_load(&cli->keys, *cfg, msg, sizeof msg)) {
-        out_line(stderr, "%s", msg);
+    char msg[8192];
+    if (!tui_keys_load(&cli->keys, *cfg, msg, sizeof msg) ||
+        !tui_theme_check(*cfg, msg, sizeof msg)) {
+        /* One problem a line. */
+        for (char *line = msg, *end; line; line = end ? end + 1 : NULL) {
+            end = strchr(line, '\n');
+            if (end)
+                *end = '\0';
+            out_line(stderr, "%s", line);
+        }
         cr_config_free(*cfg);
         *cfg = NULL;
         return cli_error(EXIT_INPUT, "%s: the configuration has problems; nothing was done",

@@ -56,6 +56,36 @@ load_one(const char *name, struct cr_theme *theme, char *msg, size_t n)
     return st == CR_OK ? 0 : -1;
 }
 
+bool
+tui_theme_check(const struct cr_config *cfg, char *msg, size_t n)
+{
+    if (!cfg->theme)
+        return true;
+    char path[PATH_MAX];
+    if (!theme_path(cfg->theme, path, sizeof path)) {
+        snprintf(msg, n, "%s:%d:%d: theme: '%s' is not a theme (no %s.yaml in %s%s%s)", cfg->path,
+                 cfg->theme_line, cfg->theme_column, cfg->theme, cfg->theme,
+                 getenv("CASEREVIEW_THEMES") ? getenv("CASEREVIEW_THEMES") : "",
+                 getenv("CASEREVIEW_THEMES") ? ":" : "", CR_THEMES_DIRS);
+        return false;
+    }
+    struct cr_theme theme;
+    cr_diags *d = NULL;
+    enum cr_status st = cr_theme_load(path, &theme, &d);
+    if (st != CR_OK) {
+        /* The theme's own problems, a line each, then where the configuration names it. */
+        size_t used = 0;
+        msg[0] = '\0';
+        for (size_t i = 0; i < cr_diags_count(d) && used < n; i++)
+            used += (size_t)snprintf(msg + used, n - used, "%s\n", cr_diags_get(d, i));
+        if (used < n)
+            snprintf(msg + used, n - used, "%s:%d:%d: theme: '%s' has problems (above)",
+                     cfg->path, cfg->theme_line, cfg->theme_column, cfg->theme);
+    }
+    cr_diags_free(d);
+    return st == CR_OK;
+}
+
 int
 tui_theme_load(struct app *app, const char *name, char *msg, size_t n)
 {

@@ -236,6 +236,7 @@ struct cr_key_binding {
 struct cr_config {
     const char *path;
     const char *theme; /* NULL: the default */
+    int theme_line, theme_column; /* where theme: was written, for messages */
     int allow_impersonation;
     int same_unit; /* conflicts.same_unit */
     int sla_days[CR_SLA_COUNT];
@@ -356,11 +357,16 @@ void cr_db_close(cr_db *db);
 
 /*
  * Close the handle and, if this handle created the database file, remove
- * the file again: used when the first thing done to a new database failed.
+ * the file again (an empty file it made a database of is left empty
+ * again): used when the first thing done to a new database failed.
  */
 void cr_db_discard(cr_db *db);
 
-/* Whether this handle created the file it opened. */
+/*
+ * Whether this handle created the database it opened: made the file, or
+ * made a database of an empty file (only with CR_OPEN_CREATE; without it,
+ * an empty file is refused with CR_DB).
+ */
 int cr_db_created(const cr_db *db);
 
 /* The message of the last failure on this handle; owned by the handle. */
