@@ -185,4 +185,43 @@ expect_out "case 4: recall: panel_review -> returned (version 14)"
 AS=cadmin cr --db q.db audit verify
 expect_rc 0
 
+begin "reconvene is refused when even a new sitting could not reach quorum"
+# Both independent members are in Unit 1 (one reviews, one is an admin): on a case of a
+# Unit 1 subject, conflicts.same_unit leaves no independent member to concur.
+cat >u.yaml <<'EOF'
+allow_impersonation: true
+users:
+  - { login: asmith, name: "A. Smith", roles: [reviewer], unit: "East Area BCU" }
+  - { login: bjones, name: "B. Jones", roles: [supervisor] }
+  - { login: cadmin, name: "C. Admin", roles: [admin] }
+  - { login: i1, name: "I. One", roles: [reviewer], unit: "Unit 1" }
+  - { login: i2, name: "I. Two", roles: [admin], unit: "Unit 1" }
+panel:
+  members:
+    - { login: i1, kind: independent }
+    - { login: i2, kind: independent }
+    - { login: lpark, name: "L. Park", kind: legal }
+    - { login: rdoe, name: "R. Doe", kind: police }
+  sign_off:
+    concur: 2
+    dissent: 1
+    require_kinds: { independent: 1 }
+EOF
+cu() {
+    local who=$1
+    shift
+    CASEREVIEW_CONFIG=$T/u.yaml AS=$who cr --db u.db "$@"
+}
+cu cadmin import q.csv
+cu asmith claim "#1"
+cu asmith decide "#1" --outcome refer --rationale "Refer."
+cu bjones approve "#1"
+expect_eq "$(sql u.db "select quorum_blocked from cases where id = 1")" 1 "blocked from approval"
+cu cadmin reconvene "#1" --reason "Try again."
+expect_rc 1
+expect_err "casereview: even a new sitting could not reach quorum on case 1: too few panel members may vote on it (not its reviewer or approver, not in the subject's unit); add members to panel.members, or recall it to its reviewer. You may: note, recall"
+cu bjones recall "#1" --reason "No independent member can sit on this case."
+expect_rc 0
+expect_out "case 1: recall: panel_review -> returned (version 5)"
+
 finish
