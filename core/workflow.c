@@ -582,13 +582,15 @@ plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_
         cr_buf_addf(d, ", \"votes_set_aside\": %zu, \"vote_events\": [", cs->n_votes);
         for (size_t i = 0; i < n; i++)
             cr_buf_addf(d, "%s%lld", i ? ", " : "", (long long)events[i]);
-        cr_buf_addf(d, "], \"quorum_blocked\": false");
         free(events);
         cr_buf_addf(note, "The panel sits again on decision %d: %s\nThe %zu %s cast before "
                           "(recusals included) no longer count; every member may vote.",
                     cs->round, req->reason, cs->n_votes, cs->n_votes == 1 ? "vote" : "votes");
         ch->note_kind = "system";
         ch->note_body = note->p;
+        /* The note's words too, so that a replay of the trail can check the notes. */
+        cr_buf_addf(d, "], \"quorum_blocked\": false, \"note\": ");
+        cr_buf_add_json(d, note->p ? note->p : "");
         break;
     }
     case CR_ACTION_RECALL:

@@ -126,7 +126,7 @@ expect_eq "$(sql q.db "select group_concat(member || ':' || vote || ':' || super
     "mkhan:recuse:cadmin tnash:recuse:cadmin x3:recuse:cadmin" "votes kept aside"
 votes=$(sql q.db "select group_concat(id, ', ') from audit_events where case_id = 1 and action = 'vote'")
 expect_eq "$(sql q.db "select state_before || ' ' || state_after || ' ' || details from audit_events where action = 'reconvene'")" \
-    "panel_review panel_review {\"round\": 1, \"reason\": \"Two independent members were replaced.\", \"votes_set_aside\": 3, \"vote_events\": [$votes], \"quorum_blocked\": false}" "the event"
+    "panel_review panel_review {\"round\": 1, \"reason\": \"Two independent members were replaced.\", \"votes_set_aside\": 3, \"vote_events\": [$votes], \"quorum_blocked\": false, \"note\": \"The panel sits again on decision 1: Two independent members were replaced.\\nThe 3 votes cast before (recusals included) no longer count; every member may vote.\"}" "the event"
 expect_eq "$(sql q.db "select author || ' ' || kind || ' ' || body from notes where case_id = 1")" \
     "cadmin system The panel sits again on decision 1: Two independent members were replaced.
 The 3 votes cast before (recusals included) no longer count; every member may vote." "the note"
