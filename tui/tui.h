@@ -196,7 +196,7 @@ bool tui_act(struct app *app, int64_t case_id, const struct cr_request *req);
 void tui_reload_all(struct app *app);
 /*
  * Start a form for an action on a case (decide, approve, return, vote,
- * assign, note) or the search prompt (TA_SEARCH, case 0).  A form opens only
+ * assign, note, reconvene, recall) or the search prompt (TA_SEARCH, case 0).  A form opens only
  * when core allows the action; otherwise its refusal is in the status line.
  * viewed: the case's view was already audited (the case screen is open).
  */
