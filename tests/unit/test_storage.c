@@ -135,7 +135,7 @@ test_open_and_schema(void **state)
 {
     struct fixture *f = *state;
     assert_true(cr_db_created(f->db));
-    assert_int_equal(cr_db_schema_version(f->db), 4);
+    assert_int_equal(cr_db_schema_version(f->db), 5);
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
@@ -401,7 +401,7 @@ test_migration_keeps_data(void **state)
     chmod(path, 0600);
     cr_db *db;
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 4);
+    assert_int_equal(cr_db_schema_version(db), 5);
     struct cr_case c;
     assert_int_equal(cr_case_get(db, "S1", &c), CR_OK);
     assert_int_equal(c.n_allegations, 1);
@@ -443,12 +443,13 @@ test_migration_from_3_adds_drafts(void **state)
 
     /* Back to version 3, as an older casereview left it, with its case. */
     assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(s, "DROP TABLE drafts; PRAGMA user_version = 3", NULL, NULL,
+    assert_int_equal(sqlite3_exec(s, "DROP TABLE drafts; DROP TABLE superseded_votes; "
+                                  "PRAGMA user_version = 3", NULL, NULL,
                                   NULL),
                      SQLITE_OK);
     sqlite3_close(s);
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 4);
+    assert_int_equal(cr_db_schema_version(db), 5);
     cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
     struct cr_case c;
     assert_int_equal(cr_case_get(db, "S1", &c), CR_OK);
