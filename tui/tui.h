@@ -136,7 +136,10 @@ struct app {
 
 /* Themes (theme.c): load by name (NULL: the configuration's, else default), then apply. */
 int tui_theme_load(struct app *app, const char *name, char *msg, size_t n);
-/* Whether the configuration's theme: exists and loads; if not, *msg (allocated) says so at FILE:LINE:COLUMN. */
+/*
+ * Whether the configuration's theme: exists and loads; if not, *msg (allocated;
+ * the caller frees it) says so at FILE:LINE:COLUMN.
+ */
 bool tui_theme_check(const struct cr_config *cfg, char **msg);
 void tui_theme_apply(struct app *app);
 /* Parse a key name ("j", "<Enter>", "C-s") as scripts and the config write them. */
