@@ -302,27 +302,48 @@ cmd_generate(struct cli *cli, const struct cli_args *a)
 
 /* list and export rows */
 
-static void
-format_categories(unsigned cats, char *out, size_t n, bool short_form)
+/*
+ * The categories as text, in a new string as long as the names make it (the
+ * caller frees it; NULL when out of memory): "domestic_violence;sexual_offence",
+ * or the short form "DV+SO" of the table.
+ */
+static char *
+categories_text(unsigned cats, bool short_form)
 {
-    out[0] = '\0';
-    size_t used = 0;
-    for (int c = 0; c < CR_CATEGORY_COUNT; c++) {
-        if (!(cats & (1u << c)))
-            continue;
-        const char *name = short_form ? (c == CR_CATEGORY_DOMESTIC_VIOLENCE ? "DV" : "SO")
-                                      : cr_category_name(c);
-        used += (size_t)snprintf(out + used, n - used, "%s%s",
-                                 used ? (short_form ? "+" : ";") : "", name);
+    size_t size = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        char *out = pass ? malloc(size) : NULL;
+        if (pass && !out)
+            return NULL;
+        size_t used = 0;
+        for (int c = 0; c < CR_CATEGORY_COUNT; c++) {
+            if (!(cats & (1u << c)))
+                continue;
+            const char *name = short_form
+                                   ? (c == CR_CATEGORY_DOMESTIC_VIOLENCE ? "DV" : "SO")
+                                   : cr_category_name(c);
+            const char *sep = used ? (short_form ? "+" : ";") : "";
+            if (pass) {
+                memcpy(out + used, sep, strlen(sep));
+                memcpy(out + used + strlen(sep), name, strlen(name));
+            }
+            used += strlen(sep) + strlen(name);
+        }
+        if (pass) {
+            out[used] = '\0';
+            return out;
+        }
+        size = used + 1;
     }
+    return NULL;
 }
 
 static void
 print_row_table(const struct cr_case_row *r, int64_t now)
 {
-    char cats[64], age[32];
+    char age[32]; /* a number of days: at most 20 digits and the 'd' */
     char *name = tui_printf("%s, %s", r->surname, r->forenames);
-    format_categories(r->categories, cats, sizeof cats, true);
+    char *cats = categories_text(r->categories, true);
     snprintf(age, sizeof age, "%lldd", (long long)((now - r->created_at) / 86400));
     printf("%6lld  ", (long long)r->id);
     out_cell(stdout, cr_state_name(r->state), 17);
@@ -335,7 +356,8 @@ print_row_table(const struct cr_case_row *r, int64_t now)
     out_cell(stdout, r->rank, 18);
     putchar(' ');
     out_cell(stdout, r->unit, 22);
-    printf(" %-5s %3d  ", cats, r->n_allegations);
+    printf(" %-5s %3d  ", cats ? cats : "?", r->n_allegations);
+    free(cats);
     out_safe(stdout, r->assignee ? r->assignee : "-");
     if (r->quorum_blocked)
         fputs("  [cannot reach quorum]", stdout);
@@ -360,96 +382,146 @@ static const struct row_col list_cols[] = {
 };
 #define N_LIST_COLS (sizeof list_cols / sizeof list_cols[0])
 
-/* The values of a row as text (NULL: none), in list_cols order. */
-static void
-row_values(const struct cr_case_row *r, char bufs[][32], const char *v[N_LIST_COLS])
+/*
+ * The values of a row as text (v[i] NULL: none), in list_cols order.  Only
+ * numbers and times go in fixed arrays (their length is bounded by their
+ * type); text whose length depends on names is allocated.
+ */
+struct row_text {
+    char id[24], priority[24], allegations[24]; /* a 64-bit number: at most 20 characters */
+    char created_at[21], decided_at[21];        /* YYYY-MM-DDTHH:MM:SSZ */
+    char *categories;
+    const char *v[N_LIST_COLS];
+};
+
+/* Fill t from r; -1 when out of memory (then nothing is to be freed). */
+static int
+row_text(const struct cr_case_row *r, struct row_text *t)
 {
-    snprintf(bufs[0], 32, "%lld", (long long)r->id);
-    snprintf(bufs[1], 32, "%lld", (long long)r->priority);
-    cr_time_format(r->created_at, bufs[2]);
-    snprintf(bufs[3], 32, "%d", r->n_allegations);
+    snprintf(t->id, sizeof t->id, "%lld", (long long)r->id);
+    snprintf(t->priority, sizeof t->priority, "%lld", (long long)r->priority);
+    snprintf(t->allegations, sizeof t->allegations, "%d", r->n_allegations);
+    cr_time_format(r->created_at, t->created_at);
     if (r->decided_at)
-        cr_time_format(r->decided_at, bufs[4]);
-    format_categories(r->categories, bufs[5], 32, false);
+        cr_time_format(r->decided_at, t->decided_at);
+    if (!(t->categories = categories_text(r->categories, false)))
+        return -1;
     const char *vals[N_LIST_COLS] = {
-        bufs[0], cr_state_name(r->state), r->outcome >= 0 ? cr_outcome_name(r->outcome) : NULL,
-        bufs[1], bufs[2], r->subject_ref, r->surname, r->forenames, r->rank, r->unit,
-        cr_duty_name(r->duty), bufs[5], bufs[3], r->assignee,
+        t->id, cr_state_name(r->state), r->outcome >= 0 ? cr_outcome_name(r->outcome) : NULL,
+        t->priority, t->created_at, r->subject_ref, r->surname, r->forenames, r->rank, r->unit,
+        cr_duty_name(r->duty), t->categories, t->allegations, r->assignee,
         r->outcome == CR_OUTCOME_REFER ? (r->vetting_review ? "true" : "false") : NULL,
-        r->decided_by, r->decided_at ? bufs[4] : NULL, r->quorum_blocked ? "true" : "false",
+        r->decided_by, r->decided_at ? t->decided_at : NULL, r->quorum_blocked ? "true" : "false",
     };
-    memcpy(v, vals, sizeof vals);
+    memcpy(t->v, vals, sizeof vals);
+    return 0;
 }
 
 static void
-print_header_csv(void)
+row_text_free(struct row_text *t)
+{
+    free(t->categories);
+}
+
+static void
+print_header_csv(FILE *out)
 {
     for (size_t i = 0; i < N_LIST_COLS; i++)
-        printf("%s%s", i ? "," : "", list_cols[i].name);
-    putchar('\n');
+        fprintf(out, "%s%s", i ? "," : "", list_cols[i].name);
+    putc('\n', out);
+}
+
+/*
+ * Whether a spreadsheet would read a cell starting like s as a formula (or
+ * strip what leads it): the OWASP list, =, +, -, @, tab and carriage return.
+ */
+static bool
+formula_lead(const char *s)
+{
+    return *s && strchr("=+-@\t\r", *s) != NULL;
 }
 
 /*
  * CSV is a data format: the export is the disclosure document and a list
- * can be imported again, so into a file or a pipe the fields go exactly as
- * stored, byte for byte.  To a terminal (marked), where a person reads it and
- * the terminal would obey what it holds, each field is marked as a table
- * is, then quoted.
+ * can be imported again, so into a file or a pipe the fields go as stored,
+ * except that a text cell a spreadsheet would run as a formula gets a single
+ * quote in front (the OWASP rule), unless raw asks for the stored bytes
+ * exactly.  To a terminal (marked), where a person reads it and the terminal
+ * would obey what it holds, each field is marked as a table is, then quoted.
+ * -1 on a write error or when out of memory.
  */
-static void
-print_row_csv(const struct cr_case_row *r, bool marked)
+static int
+print_row_csv(FILE *out, const struct cr_case_row *r, bool marked, bool raw)
 {
-    char bufs[6][32];
-    const char *v[N_LIST_COLS];
-    row_values(r, bufs, v);
-    for (size_t i = 0; i < N_LIST_COLS; i++) {
-        if (i)
-            putchar(',');
-        const char *text = v[i] ? v[i] : "";
-        char *shown = marked ? out_marked(text) : NULL;
-        cr_csv_write_field(stdout, !marked ? text : shown ? shown : "");
+    struct row_text t;
+    if (row_text(r, &t) < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < N_LIST_COLS && rc == 0; i++) {
+        if (i && putc(',', out) == EOF)
+            rc = -1;
+        const char *text = t.v[i] ? t.v[i] : "";
+        bool text_cell = list_cols[i].type == COL_TEXT || list_cols[i].type == COL_LIST;
+        char *quoted = !raw && text_cell && formula_lead(text) ? tui_printf("'%s", text) : NULL;
+        if (quoted)
+            text = quoted;
+        else if (!raw && text_cell && formula_lead(text))
+            rc = -1;
+        char *shown = marked && rc == 0 ? out_marked(text) : NULL;
+        if (marked && !shown)
+            rc = -1;
+        if (rc == 0 && cr_csv_write_field(out, marked ? shown : text) < 0)
+            rc = -1;
         free(shown);
+        free(quoted);
     }
-    putchar('\n');
+    row_text_free(&t);
+    if (rc == 0 && putc('\n', out) == EOF)
+        rc = -1;
+    return rc;
 }
 
-static void
-print_row_json(const struct cr_case_row *r)
+/* -1 on a write error or when out of memory. */
+static int
+print_row_json(FILE *out, const struct cr_case_row *r)
 {
-    char bufs[6][32];
-    const char *v[N_LIST_COLS];
-    row_values(r, bufs, v);
-    putchar('{');
+    struct row_text t;
+    if (row_text(r, &t) < 0)
+        return -1;
+    putc('{', out);
     for (size_t i = 0; i < N_LIST_COLS; i++) {
-        printf("%s\"%s\": ", i ? ", " : "", list_cols[i].name);
-        if (!v[i]) {
-            fputs("null", stdout);
+        fprintf(out, "%s\"%s\": ", i ? ", " : "", list_cols[i].name);
+        if (!t.v[i]) {
+            fputs("null", out);
         } else if (list_cols[i].type == COL_INT || list_cols[i].type == COL_BOOL) {
-            fputs(v[i], stdout);
+            fputs(t.v[i], out);
         } else if (list_cols[i].type == COL_LIST) {
-            putchar('[');
+            putc('[', out);
             bool first = true;
             for (int c = 0; c < CR_CATEGORY_COUNT; c++) {
                 if (r->categories & (1u << c)) {
-                    printf("%s\"%s\"", first ? "" : ", ", cr_category_name(c));
+                    fprintf(out, "%s\"%s\"", first ? "" : ", ", cr_category_name(c));
                     first = false;
                 }
             }
-            putchar(']');
+            putc(']', out);
         } else {
-            out_json_string(stdout, v[i]);
+            out_json_string(out, t.v[i]);
         }
     }
-    putchar('}');
+    row_text_free(&t);
+    return putc('}', out) == EOF ? -1 : 0;
 }
 
-/* Rows to stdout in one format; shared by list and export. */
+/* Rows in one format, to out (NULL: stdout); shared by list and export. */
 struct row_printer {
     enum format fmt;
     int64_t now;
     long long shown;
     bool begun;  /* the header is out */
     bool marked; /* stdout is a terminal: CSV fields are marked too */
+    bool raw;    /* --raw-cells: CSV cells exactly as stored, formulas included */
+    FILE *out;
 };
 
 static void
@@ -458,13 +530,15 @@ rows_begin(struct row_printer *p)
     if (p->begun)
         return;
     p->begun = true;
+    if (!p->out)
+        p->out = stdout;
     if (p->fmt == FORMAT_TABLE)
-        printf("%6s  %-17s %6s  %-10s %-24s %-18s %-22s %-5s %3s  %s\n", "CASE", "STATE", "AGE",
-               "SUBJECT", "NAME", "RANK", "UNIT", "CAT", "N", "ASSIGNEE");
+        fprintf(p->out, "%6s  %-17s %6s  %-10s %-24s %-18s %-22s %-5s %3s  %s\n", "CASE",
+                "STATE", "AGE", "SUBJECT", "NAME", "RANK", "UNIT", "CAT", "N", "ASSIGNEE");
     else if (p->fmt == FORMAT_CSV)
-        print_header_csv();
+        print_header_csv(p->out);
     else
-        putchar('[');
+        putc('[', p->out);
 }
 
 static int
@@ -472,16 +546,17 @@ rows_one(void *ctx, const struct cr_case_row *r)
 {
     struct row_printer *p = ctx;
     rows_begin(p);
+    int rc = 0;
     if (p->fmt == FORMAT_TABLE) {
-        print_row_table(r, p->now);
+        print_row_table(r, p->now); /* list only, to stdout */
     } else if (p->fmt == FORMAT_CSV) {
-        print_row_csv(r, p->marked);
+        rc = print_row_csv(p->out, r, p->marked, p->raw);
     } else {
-        fputs(p->shown ? ",\n " : "\n ", stdout);
-        print_row_json(r);
+        fputs(p->shown ? ",\n " : "\n ", p->out);
+        rc = print_row_json(p->out, r);
     }
     p->shown++;
-    return ferror(stdout) ? -1 : 0;
+    return rc < 0 || ferror(p->out) ? -1 : 0;
 }
 
 static void
@@ -489,7 +564,7 @@ rows_end(struct row_printer *p)
 {
     rows_begin(p);
     if (p->fmt == FORMAT_JSON)
-        printf("%s]\n", p->shown ? "\n" : "");
+        fprintf(p->out, "%s]\n", p->shown ? "\n" : "");
 }
 
 /* list */
@@ -505,6 +580,9 @@ static const struct cli_option list_options[] = {
     {"category", "C", "only cases with an allegation of C (domestic_violence, sexual_offence)"},
     {"sort", "S", "priority (default: riskiest first) or age (oldest first)"},
     {"search", "TEXT", "only cases whose subject, references or summaries hold every word"},
+    {"raw-cells", NULL,
+     "CSV cells exactly as stored (by default a cell starting =, +, -, @, tab or CR gets a ' "
+     "in front, so that a spreadsheet does not run it as a formula)"},
     {NULL, NULL, NULL},
 };
 
@@ -512,7 +590,7 @@ static int
 cmd_list(struct cli *cli, const struct cli_args *a)
 {
     struct cr_filter filter = CR_FILTER_ALL;
-    struct row_printer p = {.marked = isatty(STDOUT_FILENO)};
+    struct row_printer p = {.marked = isatty(STDOUT_FILENO), .raw = a->values[8] != NULL};
     long long limit = INT64_MAX;
     bool mine = a->values[2] != NULL;
     int rc;
