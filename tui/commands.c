@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "demo.h"
+#include "disclose.h"
 #include "generate.h"
 #include "text.h"
 #include "tui.h"
@@ -968,17 +969,54 @@ static const struct cli_option export_options[] = {
     {"reason", "TEXT", "why the data is disclosed (required; recorded in the audit trail)"},
     {"recipient", "TEXT", "who receives it (required; recorded in the audit trail)"},
     {"format", "F", "csv (default) or json"},
+    {"output", "FILE",
+     "write to FILE (created 0600, put in place only once the disclosure is recorded) instead "
+     "of standard output"},
+    {"force", NULL, "with --output: replace FILE if it exists"},
+    {"raw-cells", NULL,
+     "CSV cells exactly as stored (by default a cell starting =, +, -, @, tab or CR gets a ' "
+     "in front, so that a spreadsheet does not run it as a formula)"},
     {NULL, NULL, NULL},
 };
+
+struct export_writer {
+    struct row_printer rows;
+    struct dout *out;
+};
+
+static int
+export_row(void *ctx, const struct cr_case_row *r)
+{
+    struct export_writer *x = ctx;
+    int rc = rows_one(&x->rows, r);
+    dout_mark(x->out);
+    return rc;
+}
+
+static void
+export_finish(void *ctx, struct cr_disclosure_end *e)
+{
+    struct export_writer *x = ctx;
+    if (!ferror(x->rows.out))
+        rows_end(&x->rows);
+    dout_finish(x->out, e);
+}
 
 static int
 cmd_export(struct cli *cli, const struct cli_args *a)
 {
     if (!a->values[0] || !a->values[1])
         return cli_error(EXIT_USAGE, "export: --reason TEXT and --recipient TEXT are required");
-    struct row_printer p = {.fmt = FORMAT_CSV, .marked = isatty(STDOUT_FILENO)};
+    const char *output = a->values[3];
+    bool force = a->values[4] != NULL;
+    if (force && !output)
+        return cli_error(EXIT_USAGE, "export: --force goes with --output FILE");
+    struct export_writer x = {
+        .rows = {.fmt = FORMAT_CSV, .marked = !output && isatty(STDOUT_FILENO),
+                 .raw = a->values[5] != NULL},
+    };
     if (a->values[2] && strcmp(a->values[2], "json") == 0)
-        p.fmt = FORMAT_JSON;
+        x.rows.fmt = FORMAT_JSON;
     else if (a->values[2] && strcmp(a->values[2], "csv") != 0)
         return cli_error(EXIT_USAGE, "export: --format must be one of csv, json, not '%s'",
                          a->values[2]);
@@ -986,22 +1024,41 @@ cmd_export(struct cli *cli, const struct cli_args *a)
     int rc = cli_session(cli, 0, &db);
     if (rc != EXIT_DONE)
         return rc;
+    char *msg = NULL;
+    if (!(x.out = dout_open(output, force, &msg))) {
+        rc = cli_error(EXIT_INPUT, "export: %s; nothing was written", msg ? msg : "?");
+        free(msg);
+        cli_end(cli, db);
+        return rc;
+    }
+    x.rows.out = dout_stream(x.out);
+    const struct cr_disclosure d = {
+        .kind = "export",
+        .reason = a->values[0],
+        .recipient = a->values[1],
+        .format = x.rows.fmt == FORMAT_JSON ? "json" : "csv",
+        .destination = output,
+    };
+    const struct cr_export_sink sink = {export_row, export_finish, &x};
     int64_t rows = 0;
-    /* The header comes with the first row, so a refusal prints nothing on stdout. */
-    enum cr_status st = cr_export(db, a->values[0], a->values[1],
-                                  p.fmt == FORMAT_JSON ? "json" : "csv", rows_one, &p, &rows);
-    if (st == CR_OK)
-        rows_end(&p);
+    enum cr_status st = cr_export(db, &d, &sink, &rows);
     if (st != CR_OK) {
+        dout_discard(x.out);
         rc = fail(db, st);
         cli_end(cli, db);
         return rc;
     }
     cli_end(cli, db);
-    if (fflush(stdout) == EOF)
-        return cli_error(EXIT_INPUT, "export: write failed: %s", strerror(errno));
-    cli_note("exported %lld %s for %s; recorded in the audit trail", (long long)rows,
-             plural(rows, "case", "cases"), a->values[1]);
+    if (dout_publish(x.out, &msg) < 0) {
+        rc = cli_error(EXIT_INPUT,
+                       "export: %s; the disclosure is recorded but the file was not put in place",
+                       msg ? msg : "?");
+        free(msg);
+        return rc;
+    }
+    cli_note("exported %lld %s for %s%s%s; recorded in the audit trail", (long long)rows,
+             plural(rows, "case", "cases"), a->values[1], output ? " to " : "",
+             output ? output : "");
     return EXIT_DONE;
 }
 
