@@ -1048,14 +1048,16 @@ cmd_export(struct cli *cli, const struct cli_args *a)
         cli_end(cli, db);
         return rc;
     }
-    cli_end(cli, db);
+    /* The end event is committed: now, and only now, the file takes its name. */
     if (dout_publish(x.out, &msg) < 0) {
         rc = cli_error(EXIT_INPUT,
                        "export: %s; the disclosure is recorded but the file was not put in place",
                        msg ? msg : "?");
         free(msg);
+        cli_end(cli, db);
         return rc;
     }
+    cli_end(cli, db);
     cli_note("exported %lld %s for %s%s%s; recorded in the audit trail", (long long)rows,
              plural(rows, "case", "cases"), a->values[1], output ? " to " : "",
              output ? output : "");

@@ -35,7 +35,7 @@ struct dout {
     int err;         /* the first write error (errno), or 0 */
     char *error;     /* its text, for the end event */
     crypto_generichash_state digest;
-    struct sigaction old_pipe;
+    struct sigaction old_pipe, old_xfsz;
     /* The writer's own buffer (the stream has none), so that given is exact. */
     size_t buffered;
     unsigned char buf[1 << 16];
@@ -164,9 +164,11 @@ dout_open(const char *path, bool replace, char **msg)
         *msg = tui_printf("out of memory");
         goto fail;
     }
+    /* A closed pipe and a file past its size limit are write errors, not deaths. */
     struct sigaction ign = {.sa_handler = SIG_IGN};
     sigemptyset(&ign.sa_mask);
     sigaction(SIGPIPE, &ign, &w->old_pipe);
+    sigaction(SIGXFSZ, &ign, &w->old_xfsz);
     return w;
 fail:
     if (w->fd >= 0 && w->path)
@@ -183,6 +185,13 @@ FILE *
 dout_stream(struct dout *w)
 {
     return w->stream;
+}
+
+static void
+restore_signals(struct dout *w)
+{
+    sigaction(SIGPIPE, &w->old_pipe, NULL);
+    sigaction(SIGXFSZ, &w->old_xfsz, NULL);
 }
 
 static void
@@ -213,7 +222,7 @@ dout_finish(struct dout *w, struct cr_disclosure_end *e)
     }
     fclose(w->stream); /* the descriptor stays: closed above, or standard output */
     w->stream = NULL;
-    sigaction(SIGPIPE, &w->old_pipe, NULL);
+    restore_signals(w);
     e->complete = !w->err;
     e->error = w->err ? (w->error ? w->error : "write failed") : NULL;
     e->rows = w->units;
@@ -227,7 +236,7 @@ dout_free(struct dout *w)
 {
     if (w->stream) {
         fclose(w->stream);
-        sigaction(SIGPIPE, &w->old_pipe, NULL);
+        restore_signals(w);
     }
     if (w->path && w->fd >= 0)
         close(w->fd);
@@ -272,7 +281,7 @@ dout_discard(struct dout *w)
     if (w->stream) {
         fclose(w->stream);
         w->stream = NULL;
-        sigaction(SIGPIPE, &w->old_pipe, NULL);
+        restore_signals(w);
     }
     if (w->temp)
         unlink(w->temp);
