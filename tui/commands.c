@@ -33,15 +33,24 @@ cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
                          path);
     if (st != CR_OK)
         return cli_error(cr_status_exit(st), "%s: %s", path, cr_status_text(st));
-    /* keys: names the workstation's actions; they are checked with the rest. */
-    char msg[512];
-    if (!tui_keys_load(&cli->keys, *cfg, msg, sizeof msg)) {
-        out_line(stderr, "%s", msg);
+    /*
+     * keys: names the workstation's actions; they are checked with the rest.
+     * The message names the file, an action and a key: its buffer is sized by
+     * them, so that no name is cut.
+     */
+    size_t n = 512 + strlen((*cfg)->path ? (*cfg)->path : "");
+    for (size_t i = 0; i < (*cfg)->n_keys; i++)
+        n += strlen((*cfg)->keys[i].action) + strlen((*cfg)->keys[i].key);
+    char *msg = malloc(n);
+    if (!msg || !tui_keys_load(&cli->keys, *cfg, msg, n)) {
+        out_line(stderr, "%s", msg ? msg : "out of memory");
+        free(msg);
         cr_config_free(*cfg);
         *cfg = NULL;
         return cli_error(EXIT_INPUT, "%s: the configuration has problems; nothing was done",
                          path);
     }
+    free(msg);
     (void)cli;
     return EXIT_DONE;
 }
@@ -62,14 +71,21 @@ cli_session(struct cli *cli, unsigned open_flags, cr_db **db)
     if (rc != EXIT_DONE)
         return rc;
     const struct cr_person *who;
-    char msg[512];
-    enum cr_status st = cr_config_identify(cli->cfg, os_login(), cli->as_login, &who, msg,
-                                           sizeof msg);
+    /* The message names the file and the logins: its buffer is sized by them. */
+    const char *login = os_login();
+    size_t n = 512 + strlen(cli->cfg->path ? cli->cfg->path : "") +
+               strlen(login ? login : "") + strlen(cli->as_login ? cli->as_login : "");
+    char *msg = malloc(n);
+    enum cr_status st = msg ? cr_config_identify(cli->cfg, login, cli->as_login, &who, msg, n)
+                            : CR_NOMEM;
     if (st != CR_OK) {
         cr_config_free(cli->cfg);
         cli->cfg = NULL;
-        return cli_error(cr_status_exit(st), "%s", msg);
+        rc = cli_error(cr_status_exit(st), "%s", msg ? msg : "out of memory");
+        free(msg);
+        return rc;
     }
+    free(msg);
     st = cr_db_open(cli->db_path, open_flags, cli_clock, NULL, db);
     if (st != CR_OK) {
         rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
@@ -151,12 +167,17 @@ parse_enum(const char *cmd, const char *opt, const char *s, int (*parse)(const c
     *out = parse(s);
     if (*out >= 0)
         return EXIT_DONE;
-    char list[256] = "";
-    size_t n = 0;
-    for (int i = 0; name(i) && n < sizeof list; i++)
-        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", name(i));
-    return cli_error(EXIT_USAGE, "%s: --%s must be one of %s%s%s, not '%s'", cmd, opt, list,
-                     extra ? ", " : "", extra ? extra : "", s);
+    char *list = NULL;
+    for (int i = 0; name(i); i++) {
+        char *longer = tui_printf("%s%s%s", list ? list : "", i ? ", " : "", name(i));
+        free(list);
+        if (!(list = longer))
+            break;
+    }
+    int rc = cli_error(EXIT_USAGE, "%s: --%s must be one of %s%s%s, not '%s'", cmd, opt,
+                       list ? list : "?", extra ? ", " : "", extra ? extra : "", s);
+    free(list);
+    return rc;
 }
 
 /* init */
@@ -1217,7 +1238,8 @@ demo_create(struct cli *cli, const char *dir, long long cases)
     cr_diags_free(diags);
     char msg[256] = "";
     if (st != CR_OK || crgen_demo_states(db, cfg, &now, end, 7, msg, sizeof msg) < 0) {
-        rc = cli_error(EXIT_DB, "demo: %s", st != CR_OK ? cr_db_errmsg(db) : msg);
+        /* The handle's own message, whole (msg holds a copy cut to its size). */
+        rc = cli_error(EXIT_DB, "demo: %s", cr_db_errmsg(db));
         cr_db_discard(db);
         cr_config_free(cfg);
         return rc;
@@ -1239,18 +1261,27 @@ cmd_demo(struct cli *cli, const struct cli_args *a)
         return rc;
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return cli_error(EXIT_DB, "demo: %s: %s", dir, strerror(errno));
-    static char db_path[4096], config_path[4096];
-    snprintf(db_path, sizeof db_path, "%s/casereview.db", dir);
-    snprintf(config_path, sizeof config_path, "%s/casereview.yaml", dir);
+    /* Paths as long as DIR makes them: a path cut short would name another file. */
+    char *db_path = tui_printf("%s/casereview.db", dir);
+    char *config_path = tui_printf("%s/casereview.yaml", dir);
+    if (!db_path || !config_path) {
+        free(db_path);
+        free(config_path);
+        return cli_error(EXIT_DB, "demo: out of memory");
+    }
     cli->db_path = db_path;
     cli->config_path = config_path;
-    if (access(db_path, F_OK) != 0) {
-        if ((rc = demo_create(cli, dir, cases)) != EXIT_DONE)
-            return rc;
-    } else {
+    rc = EXIT_DONE;
+    if (access(db_path, F_OK) != 0)
+        rc = demo_create(cli, dir, cases);
+    else
         cli_note("demo: using %s (remove it for a new demo)", dir);
-    }
-    return cli_interface(cli);
+    if (rc == EXIT_DONE)
+        rc = cli_interface(cli);
+    cli->db_path = cli->config_path = NULL;
+    free(db_path);
+    free(config_path);
+    return rc;
 }
 
 const struct cli_command cli_commands[] = {

@@ -205,4 +205,19 @@ end=$(sql big.db "select max(id) from audit_events")
 expect_eq "$(detail big.db "$end" cases)|$(detail big.db "$end" rows)" "1-$total|$total" "every case"
 expect_eq "$(detail big.db "$end" digest)" "$(b2sum -l 256 all.csv | cut -c1-64)" "the digest"
 
+# D1's audit: the other fixed buffers of the command line whose text depends on names.
+LONG=$(printf 'x%.0s' $(seq 700))
+
+begin "D1 audit: a long --as login is named whole"
+AS=$LONG cr --db t.db list
+expect_rc 1
+expect_err "casereview: login '$LONG' is not on the roster in $T/casereview.yaml (users or panel.members); ask an admin to add it"
+
+begin "D1 audit: a long action name in keys: is named whole"
+sed "s/^keys: .*/keys: { $LONG: n }/" "$T/casereview.yaml" >long.yaml
+cr --config long.yaml --db t.db list
+expect_rc 3
+expect_err "long.yaml:2:9: keys: '$LONG' is not an action (see the help screen, '?')" \
+    "casereview: long.yaml: the configuration has problems; nothing was done"
+
 finish
