@@ -1058,7 +1058,7 @@ cmd_export(struct cli *cli, const struct cli_args *a)
         .reason = a->values[0],
         .recipient = a->values[1],
         .format = x.rows.fmt == FORMAT_JSON ? "json" : "csv",
-        .destination = output,
+        .destination = dout_destination(x.out),
     };
     const struct cr_export_sink sink = {export_row, export_finish, &x};
     int64_t rows = 0;

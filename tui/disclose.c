@@ -27,6 +27,7 @@ struct dout {
     int fd;
     FILE *stream;
     char *path;      /* the file asked for, or NULL: standard output */
+    char *where;     /* the file's absolute name, for the record */
     char *temp;      /* its temporary name while it is written */
     bool replace;
     int64_t given;   /* bytes handed to the stream */
@@ -145,12 +146,19 @@ dout_open(const char *path, bool replace, char **msg)
             goto fail;
         }
         char *dir = dir_of(path), *base = strdup(path);
+        char *real = dir ? realpath(dir, NULL) : NULL;
         w->path = strdup(path);
         w->temp = dir && base ? tui_printf("%s/.%s.XXXXXX", dir, basename(base)) : NULL;
+        w->where = real && base ? tui_printf("%s%s%s", real, strcmp(real, "/") ? "/" : "",
+                                             basename(base))
+                                : NULL;
+        int real_err = errno;
         free(dir);
         free(base);
-        if (!w->path || !w->temp) {
-            *msg = tui_printf("out of memory");
+        free(real);
+        if (!w->path || !w->temp || !w->where) {
+            *msg = !real ? tui_printf("%s: %s", path, strerror(real_err))
+                         : tui_printf("out of memory");
             goto fail;
         }
         /* mkstemp creates the file 0600 less the umask; fchmod makes it 0600 whatever. */
@@ -177,6 +185,7 @@ fail:
         unlink(w->temp);
     free(w->path);
     free(w->temp);
+    free(w->where);
     free(w);
     return NULL;
 }
@@ -185,6 +194,12 @@ FILE *
 dout_stream(struct dout *w)
 {
     return w->stream;
+}
+
+const char *
+dout_destination(const struct dout *w)
+{
+    return w->where;
 }
 
 static void
@@ -242,6 +257,7 @@ dout_free(struct dout *w)
         close(w->fd);
     free(w->path);
     free(w->temp);
+    free(w->where);
     free(w->error);
     free(w);
 }

@@ -39,6 +39,9 @@ struct dout *dout_open(const char *path, bool replace, char **msg);
 /* The stream to write to (buffered by the writer; its bytes go through the digest). */
 FILE *dout_stream(struct dout *w);
 
+/* The file's absolute name (for cr_disclosure.destination), or NULL for standard output. */
+const char *dout_destination(const struct dout *w);
+
 /*
  * Mark the end of a unit (a row, a report line): dout_finish counts as rows
  * the units whose every byte was written, so that a cut export records the

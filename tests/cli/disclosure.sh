@@ -47,7 +47,7 @@ expect_rc 0
 expect_err "casereview: exported 2 cases for x to out.json; recorded in the audit trail"
 expect_eq "$(stat -c %a out.json)" 600 "the file's mode"
 end=$(sql t.db "select max(id) from audit_events")
-expect_eq "$(detail t.db $((end - 1)) destination)" "out.json" "the destination"
+expect_eq "$(detail t.db $((end - 1)) destination)" "$(realpath "$T")/out.json" "the destination, absolute"
 expect_eq "$(detail t.db "$end" digest)" "$(b2sum -l 256 out.json | cut -c1-64)" "the digest"
 expect_eq "$(detail t.db "$end" bytes)" "$(wc -c <out.json)" "the bytes"
 expect_eq "$(ls -A | grep -c '^\.out\.json')" 0 "no temporary file left"
@@ -67,6 +67,13 @@ expect_eq "$(stat -c %a out.json)" 600 "the replaced file's mode"
 cr --db t.db export --reason "r" --recipient "x" --force
 expect_rc 2
 expect_err "casereview: export: --force goes with --output FILE"
+
+begin "export --output: a directory that does not exist"
+n=$(events t.db | wc -l)
+cr --db t.db export --reason "r" --recipient "x" --output nodir/out.csv
+expect_rc 3
+expect_err "casereview: export: nodir/out.csv: No such file or directory; nothing was written"
+expect_eq "$(events t.db | wc -l)" "$n" "no event"
 
 begin "export --output: a refused export leaves no file"
 AS=asmith cr --db t.db export --reason "r" --recipient "x" --output nope.csv
