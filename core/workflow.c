@@ -818,22 +818,55 @@ case_set_ranges(const struct case_set *s, struct cr_buf *out)
         cr_buf_add(out, "", 0);
 }
 
+/*
+ * A case is recorded as disclosed once the writer says its row left whole.
+ * The rows handed to the writer and not yet known to have left wait in a
+ * ring, in order; the writer's buffering bounds how many.
+ */
 struct export_pass {
     const struct cr_export_sink *sink;
     struct case_set cases;
+    int64_t *pending;
+    size_t head, count, cap;
+    int64_t recorded; /* rows whose case is in the set */
     bool nomem;
 };
+
+static void
+export_confirm(struct export_pass *x, int64_t written)
+{
+    while (x->recorded < written && x->count) {
+        if (case_set_add(&x->cases, x->pending[x->head]) < 0)
+            x->nomem = true;
+        x->head = (x->head + 1) % x->cap;
+        x->count--;
+        x->recorded++;
+    }
+}
 
 static int
 export_row(void *ctx, const struct cr_case_row *r)
 {
     struct export_pass *x = ctx;
-    if (x->sink->row(x->sink->ctx, r) != 0)
-        return -1;
-    /* A row written is a case disclosed, even if its number cannot be kept. */
-    if (case_set_add(&x->cases, r->id) < 0)
-        x->nomem = true;
-    return 0;
+    if (x->count == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 1024;
+        int64_t *ring = malloc(cap * sizeof *ring);
+        if (!ring) {
+            x->nomem = true;
+            return -1;
+        }
+        for (size_t i = 0; i < x->count; i++)
+            ring[i] = x->pending[(x->head + i) % x->cap];
+        free(x->pending);
+        x->pending = ring;
+        x->head = 0;
+        x->cap = cap;
+    }
+    x->pending[(x->head + x->count) % x->cap] = r->id;
+    x->count++;
+    int rc = x->sink->row(x->sink->ctx, r);
+    export_confirm(x, x->sink->written ? x->sink->written(x->sink->ctx) : x->recorded + 1);
+    return rc != 0 ? -1 : 0;
 }
 
 enum cr_status
@@ -863,6 +896,7 @@ cr_export(cr_db *db, const struct cr_disclosure *d, const struct cr_export_sink 
         e.error = "the rows could not be written";
     }
     *rows = e.rows; /* the rows the writer saw leave whole */
+    export_confirm(&x, e.rows);
     struct cr_buf cases = {0};
     case_set_ranges(&x.cases, &cases);
     e.cases = x.nomem ? "unknown: out of memory while noting them" : cases.p;
@@ -886,6 +920,7 @@ cr_export(cr_db *db, const struct cr_disclosure *d, const struct cr_export_sink 
     cr_buf_free(&why);
     cr_buf_free(&cases);
     free(x.cases.bits);
+    free(x.pending);
     return st;
 }
 

@@ -1014,6 +1014,13 @@ export_row(void *ctx, const struct cr_case_row *r)
     return rc;
 }
 
+static int64_t
+export_written(void *ctx)
+{
+    struct export_writer *x = ctx;
+    return dout_rows(x->out);
+}
+
 static void
 export_finish(void *ctx, struct cr_disclosure_end *e)
 {
@@ -1060,7 +1067,7 @@ cmd_export(struct cli *cli, const struct cli_args *a)
         .format = x.rows.fmt == FORMAT_JSON ? "json" : "csv",
         .destination = dout_destination(x.out),
     };
-    const struct cr_export_sink sink = {export_row, export_finish, &x};
+    const struct cr_export_sink sink = {export_row, export_written, export_finish, &x};
     int64_t rows = 0;
     enum cr_status st = cr_export(db, &d, &sink, &rows);
     if (st != CR_OK) {

@@ -196,6 +196,12 @@ dout_stream(struct dout *w)
     return w->stream;
 }
 
+int64_t
+dout_rows(const struct dout *w)
+{
+    return w->units;
+}
+
 const char *
 dout_destination(const struct dout *w)
 {

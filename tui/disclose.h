@@ -49,6 +49,9 @@ const char *dout_destination(const struct dout *w);
  */
 void dout_mark(struct dout *w);
 
+/* The marked units written whole so far. */
+int64_t dout_rows(const struct dout *w);
+
 /*
  * After the last byte: flush and, for a file, sync it.  Fills complete,
  * error (owned by w), rows (the marked units written whole), bytes and

@@ -177,6 +177,14 @@ rows=$(detail big.db "$end" rows)
 [ "$rows" -lt "$total" ] || fail "rows $rows: not fewer than the $total cases"
 grep -q "^casereview: export: writing failed after $rows cases (write: Broken pipe); the disclosure is recorded as incomplete\$" "$T/err" ||
     fail "stderr: $(cat "$T/err")"
+# The cases recorded (ranges, in order) are exactly those of the rows that
+# left whole: the first $rows rows of the same export.
+cases=$(detail big.db "$end" cases)
+[[ $cases =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] || fail "cases is not ranges: $cases"
+"$CASEREVIEW" --as cadmin --db big.db export --reason r --recipient x 2>/dev/null >whole.csv
+left=$(tail -n +2 whole.csv | head -n "$rows" | cut -d, -f1 | sort -n | tr '\n' ' ')
+listed=$(tr ',' '\n' <<<"$cases" | awk -F- '{ for (i = $1; i <= ($2 == "" ? $1 : $2); i++) print i }' | tr '\n' ' ')
+expect_eq "$listed" "$left" "the cases recorded"
 
 begin "a paused export holds no lock; killed, it leaves its begin event"
 mkfifo pipe

@@ -753,12 +753,15 @@ enum cr_status cr_disclosure_end(cr_db *db, int64_t begin_id, const struct cr_di
 
 /*
  * Where an export's bytes go: row() writes one case (0 to go on, nonzero
- * when it could not), and finish(), after the last row, flushes and, for a
- * file, syncs, then fills complete, error, rows, bytes and digest of *e with
- * what was actually written (rows: those whose every byte was written).
+ * when it could not); written(), when not NULL, says how many rows have left
+ * whole so far (buffered rows have not), so that only their cases are
+ * recorded; finish(), after the last row, flushes and, for a file, syncs,
+ * then fills complete, error, rows, bytes and digest of *e with what was
+ * actually written (rows: those whose every byte was written).
  */
 struct cr_export_sink {
     int (*row)(void *ctx, const struct cr_case_row *r);
+    int64_t (*written)(void *ctx);
     void (*finish)(void *ctx, struct cr_disclosure_end *e);
     void *ctx;
 };
@@ -769,8 +772,9 @@ struct cr_export_sink {
  * before the first row; the rows are read from one read snapshot (no write
  * lock is held while they are written, however slowly); the end event
  * records whether every byte went, the rows, the bytes, their digest and the
- * case numbers as ranges (every case handed to the writer: when the export
- * is cut, some of them may not have left).  *rows is the count written.  Returns CR_OK when
+ * case numbers as ranges (those of the rows that left whole; without a
+ * written() callback, every row handed to the writer).  *rows is the count
+ * written.  Returns CR_OK when
  * the export is complete and recorded; CR_INVALID when the writer failed
  * (the end event says so, complete false, with the reason); else the
  * failure of the database (CR_REFUSED, CR_BUSY, CR_DB, CR_NOMEM).
