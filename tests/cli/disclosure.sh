@@ -186,6 +186,19 @@ left=$(tail -n +2 whole.csv | head -n "$rows" | cut -d, -f1 | sort -n | tr '\n' 
 listed=$(tr ',' '\n' <<<"$cases" | awk -F- '{ for (i = $1; i <= ($2 == "" ? $1 : $2); i++) print i }' | tr '\n' ' ')
 expect_eq "$listed" "$left" "the cases recorded"
 
+begin "export --output: a write that fails leaves no file, and an end event saying so"
+# A file size limit (the database's own writes stay under it; SIGXFSZ is
+# ignored from the start, so that closing the database is not killed either).
+n=$(events big.db | wc -l)
+(trap '' XFSZ; ulimit -f 100; "$CASEREVIEW" --as cadmin --db big.db export --reason r --recipient x --output cut.csv) >"$T/out" 2>"$T/err"
+expect_eq "$?" 3 "exit status"
+rows=$(sql big.db "select json_extract(details, '\$.rows') from audit_events where id = (select max(id) from audit_events)")
+expect_err "casereview: export: writing failed after $rows cases (write: File too large); the disclosure is recorded as incomplete"
+expect_eq "$(ls -A | grep -c 'cut\.csv')" 0 "no file, no temporary file"
+expect_eq "$(events big.db | wc -l)" "$((n + 2))" "a begin and an end event"
+end=$(sql big.db "select max(id) from audit_events")
+expect_eq "$(detail big.db "$end" complete)|$(detail big.db "$end" error)|$(detail big.db "$end" bytes)" "0|write: File too large|102400" "the end event"
+
 begin "a paused export holds no lock; killed, it leaves its begin event"
 mkfifo pipe
 exec 3<>pipe # a reader that never reads: the export blocks on a full pipe
