@@ -235,8 +235,8 @@ enum cr_status st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t lim
  * does not, *stopped is set and the reading ends with CR_OK.  *rows counts
  * the rows handed to row() that it accepted.
  */
-enum cr_status st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r),
-                         void *ctx, int64_t *rows, bool *stopped);
+enum cr_status st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *ctx,
+                         int64_t *rows, bool *stopped);
 
 /* The canonical bytes of an event and its hash (audit.c). */
 void cr_audit_hash(const unsigned char prev[32], const struct cr_event *e, unsigned char out[32]);

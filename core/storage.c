@@ -2057,8 +2057,8 @@ st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit, struct cr_p
 /* Export */
 
 enum cr_status
-st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *ctx,
-          int64_t *rows, bool *stopped)
+st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *ctx, int64_t *rows,
+          bool *stopped)
 {
     *rows = 0;
     *stopped = false;

@@ -905,11 +905,11 @@ cr_export(cr_db *db, const struct cr_disclosure *d, const struct cr_export_sink 
         st = cr_fail(db, read, "export: %s; the disclosure is recorded as incomplete",
                      read_error ? read_error : "reading the cases failed");
     else if (st == CR_OK && !e.complete)
-        st = cr_fail(db, CR_INVALID,
-                     "export: writing failed after %lld %s (%s); the disclosure is recorded as "
-                     "incomplete",
-                     (long long)*rows, *rows == 1 ? "case" : "cases",
-                     e.error ? e.error : "unknown");
+        st =
+            cr_fail(db, CR_INVALID,
+                    "export: writing failed after %lld %s (%s); the disclosure is recorded as "
+                    "incomplete",
+                    (long long)*rows, *rows == 1 ? "case" : "cases", e.error ? e.error : "unknown");
     else if (st != CR_OK) {
         char *end_error = strdup(cr_db_errmsg(db));
         st = cr_fail(db, st, "export: %s; the rows were written but their end is not recorded",

@@ -73,11 +73,11 @@ cli_session(struct cli *cli, unsigned open_flags, cr_db **db)
     const struct cr_person *who;
     /* The message names the file and the logins: its buffer is sized by them. */
     const char *login = os_login();
-    size_t n = 512 + strlen(cli->cfg->path ? cli->cfg->path : "") +
-               strlen(login ? login : "") + strlen(cli->as_login ? cli->as_login : "");
+    size_t n = 512 + strlen(cli->cfg->path ? cli->cfg->path : "") + strlen(login ? login : "") +
+               strlen(cli->as_login ? cli->as_login : "");
     char *msg = malloc(n);
-    enum cr_status st = msg ? cr_config_identify(cli->cfg, login, cli->as_login, &who, msg, n)
-                            : CR_NOMEM;
+    enum cr_status st =
+        msg ? cr_config_identify(cli->cfg, login, cli->as_login, &who, msg, n) : CR_NOMEM;
     if (st != CR_OK) {
         cr_config_free(cli->cfg);
         cli->cfg = NULL;
@@ -341,9 +341,8 @@ categories_text(unsigned cats, bool short_form)
         for (int c = 0; c < CR_CATEGORY_COUNT; c++) {
             if (!(cats & (1u << c)))
                 continue;
-            const char *name = short_form
-                                   ? (c == CR_CATEGORY_DOMESTIC_VIOLENCE ? "DV" : "SO")
-                                   : cr_category_name(c);
+            const char *name = short_form ? (c == CR_CATEGORY_DOMESTIC_VIOLENCE ? "DV" : "SO")
+                                          : cr_category_name(c);
             const char *sep = used ? (short_form ? "+" : ";") : "";
             if (pass) {
                 memcpy(out + used, sep, strlen(sep));
@@ -555,8 +554,8 @@ rows_begin(struct row_printer *p)
     if (!p->out)
         p->out = stdout;
     if (p->fmt == FORMAT_TABLE)
-        fprintf(p->out, "%6s  %-17s %6s  %-10s %-24s %-18s %-22s %-5s %3s  %s\n", "CASE",
-                "STATE", "AGE", "SUBJECT", "NAME", "RANK", "UNIT", "CAT", "N", "ASSIGNEE");
+        fprintf(p->out, "%6s  %-17s %6s  %-10s %-24s %-18s %-22s %-5s %3s  %s\n", "CASE", "STATE",
+                "AGE", "SUBJECT", "NAME", "RANK", "UNIT", "CAT", "N", "ASSIGNEE");
     else if (p->fmt == FORMAT_CSV)
         print_header_csv(p->out);
     else
@@ -1040,7 +1039,8 @@ cmd_export(struct cli *cli, const struct cli_args *a)
     if (force && !output)
         return cli_error(EXIT_USAGE, "export: --force goes with --output FILE");
     struct export_writer x = {
-        .rows = {.fmt = FORMAT_CSV, .marked = !output && isatty(STDOUT_FILENO),
+        .rows = {.fmt = FORMAT_CSV,
+                 .marked = !output && isatty(STDOUT_FILENO),
                  .raw = a->values[5] != NULL},
     };
     if (a->values[2] && strcmp(a->values[2], "json") == 0)

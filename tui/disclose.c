@@ -26,15 +26,15 @@
 struct dout {
     int fd;
     FILE *stream;
-    char *path;      /* the file asked for, or NULL: standard output */
-    char *where;     /* the file's absolute name, for the record */
-    char *temp;      /* its temporary name while it is written */
+    char *path;  /* the file asked for, or NULL: standard output */
+    char *where; /* the file's absolute name, for the record */
+    char *temp;  /* its temporary name while it is written */
     bool replace;
-    int64_t given;   /* bytes handed to the stream */
-    int64_t bytes;   /* bytes write(2) accepted */
-    int64_t units;   /* marked units whose every byte was written */
-    int err;         /* the first write error (errno), or 0 */
-    char *error;     /* its text, for the end event */
+    int64_t given; /* bytes handed to the stream */
+    int64_t bytes; /* bytes write(2) accepted */
+    int64_t units; /* marked units whose every byte was written */
+    int err;       /* the first write error (errno), or 0 */
+    char *error;   /* its text, for the end event */
     crypto_generichash_state digest;
     struct sigaction old_pipe, old_xfsz;
     /* The writer's own buffer (the stream has none), so that given is exact. */
@@ -149,9 +149,9 @@ dout_open(const char *path, bool replace, char **msg)
         char *real = dir ? realpath(dir, NULL) : NULL;
         w->path = strdup(path);
         w->temp = dir && base ? tui_printf("%s/.%s.XXXXXX", dir, basename(base)) : NULL;
-        w->where = real && base ? tui_printf("%s%s%s", real, strcmp(real, "/") ? "/" : "",
-                                             basename(base))
-                                : NULL;
+        w->where = real && base
+                       ? tui_printf("%s%s%s", real, strcmp(real, "/") ? "/" : "", basename(base))
+                       : NULL;
         int real_err = errno;
         free(dir);
         free(base);
