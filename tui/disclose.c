@@ -1,8 +1,9 @@
 /*
- * The writing side of a disclosure: see disclose.h.  The stream is a
- * cookie stream (fopencookie) over the file descriptor, so that what is
- * counted and digested is what write(2) accepted, byte for byte, whatever
- * the caller formats with stdio.
+ * The writing side of a disclosure: see disclose.h.  The stream is an
+ * unbuffered cookie stream (fopencookie) into the writer's own buffer, so
+ * that what is counted and digested is what write(2) accepted, byte for
+ * byte, whatever the caller formats with stdio, and so that the writer
+ * knows which rows have left whole.
  */
 #define _GNU_SOURCE /* fopencookie */
 
@@ -147,12 +148,12 @@ dout_open(const char *path, bool replace, char **msg)
         }
         char *dir = dir_of(path), *base = strdup(path);
         char *real = dir ? realpath(dir, NULL) : NULL;
+        int real_err = errno;
         w->path = strdup(path);
         w->temp = dir && base ? tui_printf("%s/.%s.XXXXXX", dir, basename(base)) : NULL;
         w->where = real && base
                        ? tui_printf("%s%s%s", real, strcmp(real, "/") ? "/" : "", basename(base))
                        : NULL;
-        int real_err = errno;
         free(dir);
         free(base);
         free(real);
@@ -233,7 +234,10 @@ dout_finish(struct dout *w, struct cr_disclosure_end *e)
     drain(w);
     if (w->err)
         note_error(w, "write", w->err);
-    if (!w->err && w->path && fsync(w->fd) < 0)
+    /* A file is synced: complete means on the disk (standard output too, when a file). */
+    struct stat sb;
+    bool file = w->path || (fstat(w->fd, &sb) == 0 && S_ISREG(sb.st_mode));
+    if (!w->err && file && fsync(w->fd) < 0)
         note_error(w, "sync", errno);
     if (!w->err && w->path) {
         int fd = w->fd;
@@ -277,12 +281,21 @@ dout_publish(struct dout *w, char **msg)
         return 0;
     }
     int rc = 0;
-    /* Without replace, link refuses a file that appeared meanwhile (rename would not). */
-    if (w->replace ? rename(w->temp, w->path) < 0 : link(w->temp, w->path) < 0) {
-        *msg = tui_printf("%s: %s", w->path, strerror(errno));
-        rc = -1;
+    /*
+     * Without replace, a file that appeared meanwhile is not replaced either:
+     * RENAME_NOREPLACE, or where the file system lacks it, a hard link.
+     */
+    bool linked = false;
+    if (w->replace)
+        rc = rename(w->temp, w->path);
+    else if ((rc = renameat2(AT_FDCWD, w->temp, AT_FDCWD, w->path, RENAME_NOREPLACE)) < 0 &&
+             (errno == EINVAL || errno == ENOSYS)) {
+        rc = link(w->temp, w->path);
+        linked = true;
     }
-    if (rc < 0 || !w->replace)
+    if (rc < 0)
+        *msg = tui_printf("%s: %s", w->path, strerror(errno));
+    if (rc < 0 || linked)
         unlink(w->temp);
     char *dir = dir_of(w->path);
     int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY) : -1;
