@@ -65,11 +65,13 @@ refuse(const struct wf *w, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char msg[1024];
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    /* Whole, however long the names in it: a unit is imported text of any length. */
+    char *msg = cr_vformat(fmt, ap);
     va_end(ap);
     cr_buf_reset(w->why);
-    cr_buf_add(w->why, msg, strlen(msg));
+    if (msg)
+        cr_buf_add(w->why, msg, strlen(msg));
+    free(msg);
     return false;
 }
 

@@ -33,16 +33,9 @@ cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
                          path);
     if (st != CR_OK)
         return cli_error(cr_status_exit(st), "%s: %s", path, cr_status_text(st));
-    /*
-     * keys: names the workstation's actions; they are checked with the rest.
-     * The message names the file, an action and a key: its buffer is sized by
-     * them, so that no name is cut.
-     */
-    size_t n = 512 + strlen((*cfg)->path ? (*cfg)->path : "");
-    for (size_t i = 0; i < (*cfg)->n_keys; i++)
-        n += strlen((*cfg)->keys[i].action) + strlen((*cfg)->keys[i].key);
-    char *msg = malloc(n);
-    if (!msg || !tui_keys_load(&cli->keys, *cfg, msg, n)) {
+    /* keys: names the workstation's actions; they are checked with the rest. */
+    char *msg;
+    if (!tui_keys_load(&cli->keys, *cfg, &msg)) {
         out_line(stderr, "%s", msg ? msg : "out of memory");
         free(msg);
         cr_config_free(*cfg);
@@ -50,7 +43,6 @@ cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
         return cli_error(EXIT_INPUT, "%s: the configuration has problems; nothing was done",
                          path);
     }
-    free(msg);
     (void)cli;
     return EXIT_DONE;
 }
