@@ -163,6 +163,17 @@ const struct cr_person *st_user(const cr_db *db);
 /* Refuse unless the handle's user holds the role; names what needs it. */
 enum cr_status cr_require_role(cr_db *db, int role, const char *what);
 
+/*
+ * One thing a person did on a case, in any round: separation of duties holds
+ * per case, across rounds.
+ */
+struct cr_case_act {
+    const char *login;
+    int action; /* CR_ACTION_DECIDE, CR_ACTION_APPROVE, CR_ACTION_RETURN or CR_ACTION_VOTE */
+    int vote;   /* a vote's enum cr_vote, else -1 */
+    int round;  /* the decision it was on */
+};
+
 /* A case as the workflow's rules see it. */
 struct cr_case_state {
     int64_t id, version, updated_at;
@@ -171,6 +182,8 @@ struct cr_case_state {
     const char *subject_unit, *subject_ref;
     size_t n_votes;
     struct cr_vote_row *votes; /* on the current round */
+    size_t n_acts;
+    struct cr_case_act *acts;  /* decisions, approvals, returns and votes of every round */
     void *priv;                /* owns the strings */
 };
 void cr_case_state_free(struct cr_case_state *cs);

@@ -1441,13 +1441,51 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
     sqlite3_reset(s);
     if (l->nomem)
         return cr_fail(db, CR_NOMEM, "out of memory");
-    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "read votes");
+    if (rc != SQLITE_DONE)
+        return cr_fail_sql(db, rc, "read votes");
+    /*
+     * Who did what in every round, for separation of duties across rounds:
+     * one query, each part a lookup on an index that starts with the case
+     * (decisions, approvals and votes are UNIQUE on (case_id, round, ...);
+     * a return is read from its audit event, which names its round).
+     */
+    s = prepare(db,
+                "SELECT reviewer, 'decide', NULL, round FROM decisions WHERE case_id = ?1 "
+                "UNION ALL SELECT supervisor, 'approve', NULL, round FROM approvals "
+                "WHERE case_id = ?1 "
+                "UNION ALL SELECT member, 'vote', vote, round FROM votes WHERE case_id = ?1 "
+                "UNION ALL SELECT actor, 'return', NULL, "
+                "coalesce(json_extract(details, '$.round'), 0) FROM audit_events "
+                "WHERE case_id = ?1 AND action = 'return' "
+                "ORDER BY 4",
+                &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct cr_case_act *a = grow((void **)&cs->acts, &cs->n_acts, sizeof *a);
+        if (!a) {
+            l->nomem = true;
+            break;
+        }
+        a->login = keep_text(l, sqlite3_column_text(s, 0));
+        a->action = cr_action_parse((const char *)sqlite3_column_text(s, 1));
+        a->vote = sqlite3_column_type(s, 2) == SQLITE_NULL
+                      ? -1
+                      : cr_vote_parse((const char *)sqlite3_column_text(s, 2));
+        a->round = sqlite3_column_int(s, 3);
+    }
+    sqlite3_reset(s);
+    if (l->nomem)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "read who acted on the case");
 }
 
 void
 cr_case_state_free(struct cr_case_state *cs)
 {
     strlist_free(cs->priv);
+    free(cs->acts);
     free(cs->votes);
     memset(cs, 0, sizeof *cs);
 }

@@ -28,7 +28,7 @@ struct wf {
 
 typedef bool guard_fn(const struct wf *w);
 
-static guard_fn guard_release, guard_assign, guard_decide, guard_approve, guard_return,
+static guard_fn guard_claim, guard_release, guard_assign, guard_decide, guard_approve, guard_return,
     guard_vote, guard_note;
 
 /*
@@ -43,7 +43,7 @@ static const struct rule {
     guard_fn *guard;
     bool draft;
 } rules[CR_ACTION_COUNT] = {
-    [CR_ACTION_CLAIM] = {STATE(FLAGGED), ROLE(REVIEWER), CR_STATE_IN_REVIEW, NULL, false},
+    [CR_ACTION_CLAIM] = {STATE(FLAGGED), ROLE(REVIEWER), CR_STATE_IN_REVIEW, guard_claim, false},
     [CR_ACTION_RELEASE] = {STATE(IN_REVIEW), ROLE(REVIEWER) | ROLE(SUPERVISOR), CR_STATE_FLAGGED,
                            guard_release, false},
     [CR_ACTION_ASSIGN] = {STATE(FLAGGED) | STATE(IN_REVIEW) | STATE(RETURNED), ROLE(SUPERVISOR),
@@ -129,6 +129,77 @@ states_text(unsigned states, char *out, size_t n)
     names_text(states, CR_STATE_COUNT, cr_state_name, out, n);
 }
 
+/*
+ * Separation of duties, per case and across rounds: whoever decides a case
+ * neither approves, returns nor votes on it; whoever approves or returns it
+ * neither decides nor votes on it; whoever votes (or recuses) neither
+ * decides, approves nor returns it.  For each action, the earlier acts that
+ * bar a person from it.
+ */
+#define ACT(a) (1u << CR_ACTION_##a)
+static unsigned
+barred_by(int action)
+{
+    switch (action) {
+    case CR_ACTION_CLAIM:
+    case CR_ACTION_ASSIGN:
+    case CR_ACTION_DECIDE:
+        return ACT(APPROVE) | ACT(RETURN) | ACT(VOTE);
+    case CR_ACTION_APPROVE:
+    case CR_ACTION_RETURN:
+        return ACT(DECIDE) | ACT(VOTE);
+    case CR_ACTION_VOTE:
+        return ACT(DECIDE) | ACT(APPROVE) | ACT(RETURN);
+    default:
+        return 0;
+    }
+}
+
+/* The first act of login on the case that bars them from action, or NULL. */
+static const struct cr_case_act *
+barring_act(const struct cr_case_state *cs, const char *login, int action)
+{
+    unsigned barred = barred_by(action);
+    for (size_t i = 0; i < cs->n_acts; i++)
+        if ((barred & (1u << cs->acts[i].action)) && same(cs->acts[i].login, login))
+            return &cs->acts[i];
+    return NULL;
+}
+
+/* "voted on decision 1 of case 7", for a refusal. */
+static void
+act_text(const struct cr_case_state *cs, const struct cr_case_act *a, char *out, size_t n)
+{
+    if (a->action == CR_ACTION_DECIDE) {
+        snprintf(out, n, "decided case %lld (decision %d)", (long long)cs->id, a->round);
+        return;
+    }
+    const char *verb = a->action == CR_ACTION_APPROVE ? "approved"
+                       : a->action == CR_ACTION_RETURN ? "returned"
+                       : a->vote == CR_VOTE_RECUSE     ? "recused from"
+                                                       : "voted on";
+    snprintf(out, n, "%s decision %d of case %lld", verb, a->round, (long long)cs->id);
+}
+
+/*
+ * Refuse when login did something on the case that bars them from action;
+ * what names the action for the message ("approve", "review").
+ */
+static bool
+separated(const struct wf *w, const char *login, int action, const char *what)
+{
+    const struct cr_case_act *a = barring_act(w->cs, login, action);
+    if (!a)
+        return true;
+    char did[96];
+    act_text(w->cs, a, did, sizeof did);
+    if (same(login, w->me->login))
+        return refuse(w, "you (%s) %s, so you cannot %s it (separation of duties, across rounds)",
+                      login, did, what);
+    return refuse(w, "%s %s, so they cannot %s it (separation of duties, across rounds)", login,
+                  did, what);
+}
+
 /* The one check: state, conflicts, role, the action's own guard. */
 static bool
 check(const struct wf *w, int action)
@@ -160,6 +231,13 @@ check(const struct wf *w, int action)
     return r->guard ? r->guard(w) : true;
 }
 
+/* A reviewer claims only a case they could then decide. */
+static bool
+guard_claim(const struct wf *w)
+{
+    return separated(w, w->me->login, CR_ACTION_DECIDE, "review");
+}
+
 static bool
 guard_release(const struct wf *w)
 {
@@ -189,7 +267,7 @@ guard_assign(const struct wf *w)
                       target, w->cs->subject_unit);
     if (w->cs->state == CR_STATE_IN_REVIEW && same(w->cs->assignee, target))
         return refuse(w, "case %lld is already assigned to %s", (long long)w->cs->id, target);
-    return true;
+    return separated(w, target, CR_ACTION_DECIDE, "review");
 }
 
 static bool
@@ -200,6 +278,8 @@ guard_decide(const struct wf *w)
         return refuse(w, "nobody is assigned case %lld; claim it first", (long long)cs->id);
     if (!same(cs->assignee, w->me->login))
         return refuse(w, "decide is for the case's assigned reviewer (%s)", cs->assignee);
+    if (!separated(w, w->me->login, CR_ACTION_DECIDE, "decide"))
+        return false;
     if (!w->req)
         return true;
     if (w->req->outcome < 0 || w->req->outcome >= CR_OUTCOME_COUNT)
@@ -214,28 +294,16 @@ guard_decide(const struct wf *w)
     return true;
 }
 
-/* Separation of duties: whoever decided does not approve or return their own decision. */
-static bool
-not_the_decider(const struct wf *w, const char *what)
-{
-    if (same(w->cs->decided_by, w->me->login))
-        return refuse(w,
-                      "you (%s) decided case %lld, so you cannot %s it (separation of duties); "
-                      "another supervisor must",
-                      w->me->login, (long long)w->cs->id, what);
-    return true;
-}
-
 static bool
 guard_approve(const struct wf *w)
 {
-    return not_the_decider(w, "approve");
+    return separated(w, w->me->login, CR_ACTION_APPROVE, "approve");
 }
 
 static bool
 guard_return(const struct wf *w)
 {
-    if (!not_the_decider(w, "return"))
+    if (!separated(w, w->me->login, CR_ACTION_RETURN, "return"))
         return false;
     if (w->req && blank(w->req->reason))
         return refuse(w, "return needs a reason for the reviewer");
@@ -247,14 +315,8 @@ guard_vote(const struct wf *w)
 {
     const struct cr_case_state *cs = w->cs;
     const char *me = w->me->login;
-    if (same(cs->decided_by, me))
-        return refuse(w, "you (%s) decided case %lld, so you cannot vote on it (separation of "
-                         "duties)",
-                      me, (long long)cs->id);
-    if (same(cs->approved_by, me))
-        return refuse(w, "you (%s) approved this decision, so you cannot vote on it (separation "
-                         "of duties)",
-                      me);
+    if (!separated(w, me, CR_ACTION_VOTE, "vote on"))
+        return false;
     for (size_t i = 0; i < cs->n_votes; i++)
         if (same(cs->votes[i].member, me))
             return refuse(w, "you (%s) have already voted on this decision (%s); one vote per "
@@ -345,7 +407,7 @@ quorum_reachable(const struct wf *w, const struct cr_signoff *so, const struct t
     int remaining = 0, remaining_kind[CR_KIND_COUNT] = {0};
     for (size_t i = 0; i < w->cfg->n_people; i++) {
         const struct cr_person *p = &w->cfg->people[i];
-        if (!cr_person_has(p, CR_ROLE_PANEL) || same(p->login, cs->decided_by) ||
+        if (!cr_person_has(p, CR_ROLE_PANEL) || barring_act(cs, p->login, CR_ACTION_VOTE) ||
             same(p->login, approver) || same(p->login, new_voter) ||
             conflicted(w->cfg, p, cs->subject_unit))
             continue;
