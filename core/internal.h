@@ -178,6 +178,7 @@ struct cr_case_act {
 struct cr_case_state {
     int64_t id, version, updated_at;
     int state, outcome, round, vetting_review;
+    int panel_round; /* the latest decision that went before the panel, or 0 */
     const char *assignee, *decided_by, *updated_by, *approved_by;
     const char *subject_unit, *subject_ref;
     size_t n_votes;
@@ -234,6 +235,12 @@ enum cr_status st_draft_delete(cr_db *db, int64_t case_id, int action);
 /* Open a case for a view (audited as `what`, unless NULL), votes withheld when hide_votes. */
 enum cr_status st_case_view(cr_db *db, int64_t id, bool hide_votes, const char *what,
                             struct cr_case *out);
+/*
+ * Find and load a case by key (as cr_act names it) with no rule applied and
+ * nothing audited: for the storage tests and the benchmark only.  Everything
+ * a user sees goes through cr_case_view or cr_case_reload.
+ */
+enum cr_status st_case_get(cr_db *db, const char *key, struct cr_case *out);
 /* Every audit event of a case, as stored. */
 enum cr_status st_history(cr_db *db, int64_t id, struct cr_history *out);
 /* What waits for the handle's user in the given roles (bits of enum cr_role). */

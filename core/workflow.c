@@ -90,12 +90,72 @@ same(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-/* Whether a person is barred from the case by conflicts.same_unit. */
-static bool
-conflicted(const struct cr_config *cfg, const struct cr_person *p, const char *subject_unit)
+/* The declared conflict (conflicts.declared) keeping a person from a subject's cases, or NULL. */
+static const struct cr_declared_conflict *
+declared_conflict(const struct cr_config *cfg, const char *login, const char *subject_ref)
 {
-    return cfg->same_unit && p->unit && same(p->unit, subject_unit);
+    for (size_t i = 0; i < cfg->n_declared; i++)
+        if (same(cfg->declared[i].login, login) && same(cfg->declared[i].subject_ref, subject_ref))
+            return &cfg->declared[i];
+    return NULL;
 }
+
+/* Whether a person is in the subject's unit under conflicts.same_unit. */
+static bool
+same_unit(const struct cr_config *cfg, const struct cr_person *p, const struct cr_case_state *cs)
+{
+    return cfg->same_unit && p->unit && same(p->unit, cs->subject_unit);
+}
+
+/* Whether a conflict of interest (same unit, or declared) keeps the person from the case. */
+static bool
+conflicted(const struct cr_config *cfg, const struct cr_person *p, const struct cr_case_state *cs)
+{
+    return same_unit(cfg, p, cs) || declared_conflict(cfg, p->login, cs->subject_ref);
+}
+
+/*
+ * The refusal for a conflict of interest, naming it: for the user
+ * themselves (doing: "acts on", "sees") or for another person (the target
+ * of an assignment).
+ */
+static void
+conflict_text(const struct cr_config *cfg, const struct cr_person *p,
+              const struct cr_case_state *cs, bool self, const char *doing, struct cr_buf *out)
+{
+    const struct cr_declared_conflict *d = declared_conflict(cfg, p->login, cs->subject_ref);
+    cr_buf_reset(out);
+    if (d && self)
+        cr_buf_addf(out, "you (%s) have a declared conflict of interest with subject %s (%s), "
+                         "and with conflicts.declared nobody %s a case they are conflicted on",
+                    p->login, d->subject_ref, d->reason, doing);
+    else if (d)
+        cr_buf_addf(out, "%s has a declared conflict of interest with subject %s (%s), so they "
+                         "cannot review this case",
+                    p->login, d->subject_ref, d->reason);
+    else if (self)
+        cr_buf_addf(out, "you (%s) are in the subject's unit (%s), and with conflicts.same_unit "
+                         "nobody %s a case from their own unit",
+                    p->login, cs->subject_unit, doing);
+    else
+        cr_buf_addf(out, "%s is in the subject's unit (%s), and with conflicts.same_unit they "
+                         "cannot review this case",
+                    p->login, cs->subject_unit);
+}
+
+/*
+ * Need-to-know: a panel member who holds no other role sees (and acts on)
+ * only cases that have been before the panel, in this round or an earlier one.
+ */
+static bool
+kept_from_panel(const struct cr_person *p, const struct cr_case_state *cs)
+{
+    return !(p->roles & (ROLE(REVIEWER) | ROLE(SUPERVISOR) | ROLE(ADMIN))) && cs->panel_round == 0;
+}
+
+static const char need_to_know_text[] =
+    "case %lld has not been before the panel, and a panel member sees only the cases that "
+    "have (need-to-know)";
 
 /* The names of the bits set, for messages: "a", "a or b", "a, b, or c". */
 static void
@@ -210,11 +270,12 @@ check(const struct wf *w, int action)
     if (cs->state == CR_STATE_CLOSED)
         return refuse(w, "case %lld is closed, and nothing changes a closed case",
                       (long long)cs->id);
-    if (conflicted(w->cfg, w->me, cs->subject_unit))
-        return refuse(w,
-                      "you (%s) are in the subject's unit (%s), and with conflicts.same_unit "
-                      "nobody acts on a case from their own unit",
-                      w->me->login, cs->subject_unit);
+    if (kept_from_panel(w->me, cs))
+        return refuse(w, need_to_know_text, (long long)cs->id);
+    if (conflicted(w->cfg, w->me, cs)) {
+        conflict_text(w->cfg, w->me, cs, true, "acts on", w->why);
+        return false;
+    }
     if (!(w->me->roles & r->roles)) {
         char need[128], have[128];
         roles_text(r->roles, need, sizeof need);
@@ -260,11 +321,10 @@ guard_assign(const struct wf *w)
         return refuse(w, "'%s' is not on the roster", target);
     if (!cr_person_has(p, CR_ROLE_REVIEWER))
         return refuse(w, "%s is not a reviewer, so cannot be assigned a case", target);
-    if (conflicted(w->cfg, p, w->cs->subject_unit))
-        return refuse(w,
-                      "%s is in the subject's unit (%s), and with conflicts.same_unit they cannot "
-                      "review this case",
-                      target, w->cs->subject_unit);
+    if (conflicted(w->cfg, p, w->cs)) {
+        conflict_text(w->cfg, p, w->cs, false, NULL, w->why);
+        return false;
+    }
     if (w->cs->state == CR_STATE_IN_REVIEW && same(w->cs->assignee, target))
         return refuse(w, "case %lld is already assigned to %s", (long long)w->cs->id, target);
     return separated(w, target, CR_ACTION_DECIDE, "review");
@@ -409,7 +469,7 @@ quorum_reachable(const struct wf *w, const struct cr_signoff *so, const struct t
         const struct cr_person *p = &w->cfg->people[i];
         if (!cr_person_has(p, CR_ROLE_PANEL) || barring_act(cs, p->login, CR_ACTION_VOTE) ||
             same(p->login, approver) || same(p->login, new_voter) ||
-            conflicted(w->cfg, p, cs->subject_unit))
+            conflicted(w->cfg, p, cs))
             continue;
         bool voted = false;
         for (size_t v = 0; v < cs->n_votes; v++)
@@ -686,17 +746,20 @@ cr_may(cr_db *db, const char *key, int action)
 
 /* Views */
 
-/* Refuse the user a case from their own unit (conflicts.same_unit). */
+/* Refuse the user a case they are conflicted on, or that need-to-know keeps from them. */
 static enum cr_status
 may_see(cr_db *db, const struct cr_case_state *cs)
 {
     const struct cr_person *me = st_user(db);
-    if (!conflicted(st_config(db), me, cs->subject_unit))
+    if (kept_from_panel(me, cs))
+        return cr_fail(db, CR_REFUSED, need_to_know_text, (long long)cs->id);
+    if (!conflicted(st_config(db), me, cs))
         return CR_OK;
-    return cr_fail(db, CR_REFUSED,
-                   "you (%s) are in the subject's unit (%s), and with conflicts.same_unit "
-                   "nobody sees a case from their own unit",
-                   me->login, cs->subject_unit);
+    struct cr_buf why = {0};
+    conflict_text(st_config(db), me, cs, true, "sees", &why);
+    enum cr_status st = cr_fail(db, CR_REFUSED, "%s", why.p ? why.p : "refused");
+    cr_buf_free(&why);
+    return st;
 }
 
 /*
@@ -755,6 +818,54 @@ cr_case_reload(cr_db *db, const char *key, struct cr_case *out)
     return view(db, key, NULL, out);
 }
 
+/* Whether an event is a consultation or a draft rather than an action on the case. */
+static bool
+not_an_action(const struct cr_event *e)
+{
+    return strcmp(e->action, "view") == 0 || strncmp(e->action, "draft_", 6) == 0;
+}
+
+/*
+ * What of a case's history the user may see.  Other people's views and
+ * drafts are the admin's to see (everyone sees their own, and every action).
+ * While blind voting withholds the current decision's votes (hide), nothing
+ * names a member who has voted: their votes keep neither actor, details,
+ * time nor place (listed last, time 0, number 0), and nobody else's view or
+ * draft is shown, the admin's included.
+ */
+static void
+history_rules(const struct cr_person *me, bool hide, struct cr_history *h)
+{
+    bool admin = cr_person_has(me, CR_ROLE_ADMIN);
+    size_t from = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (strcmp(h->events[i].action, "decide") == 0)
+            from = i;
+    size_t kept = 0, withheld = 0;
+    struct cr_event *votes = hide ? calloc(h->n ? h->n : 1, sizeof *votes) : NULL;
+    for (size_t i = 0; i < h->n; i++) {
+        struct cr_event e = h->events[i];
+        bool mine = same(e.actor, me->login);
+        if (!mine && not_an_action(&e) && (!admin || hide))
+            continue;
+        if (hide && i > from && strcmp(e.action, "vote") == 0) {
+            e.actor = "(a panel member)";
+            e.details = "{\"vote\": \"hidden\"}";
+            e.at = 0;
+            e.id = 0;
+            if (votes) {
+                votes[withheld++] = e;
+                continue;
+            }
+        }
+        h->events[kept++] = e;
+    }
+    for (size_t i = 0; i < withheld; i++)
+        h->events[kept++] = votes[i];
+    free(votes);
+    h->n = kept;
+}
+
 static enum cr_status
 history(cr_db *db, const char *key, bool audited, struct cr_history *out)
 {
@@ -778,19 +889,7 @@ history(cr_db *db, const char *key, bool audited, struct cr_history *out)
         cr_history_free(out);
         return st;
     }
-    if (hide) {
-        /* Votes after the latest decision belong to the current round: withhold them. */
-        size_t from = 0;
-        for (size_t i = 0; i < out->n; i++)
-            if (strcmp(out->events[i].action, "decide") == 0)
-                from = i;
-        for (size_t i = from; i < out->n; i++) {
-            if (strcmp(out->events[i].action, "vote") == 0) {
-                out->events[i].actor = "(a panel member)";
-                out->events[i].details = "{\"vote\": \"hidden\"}";
-            }
-        }
-    }
+    history_rules(st_user(db), hide, out);
     return CR_OK;
 }
 

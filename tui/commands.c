@@ -868,7 +868,10 @@ cmd_history(struct cli *cli, const struct cli_args *a)
         const struct cr_event *e = &h.events[i];
         char when[21];
         cr_time_format(e->at, when);
-        printf("%s  #%-6lld ", when, (long long)e->id);
+        if (!e->at) /* a vote withheld by blind voting: no time, no number */
+            printf("%-20s  %-7s ", "(time withheld)", "#-");
+        else
+            printf("%s  #%-6lld ", when, (long long)e->id);
         out_cell(stdout, e->actor, 10);
         putchar(' ');
         put_padded(e->action, 8);

@@ -208,28 +208,30 @@ static const struct {
 
 /*
  * What each (state, action, actor) must give: 'o' done, 'r' refused for the
- * role, 's' refused for the state, 'c' refused: closed.  Actors in the order
+ * role, 's' refused for the state, 'c' refused: closed, 'n' refused by
+ * need-to-know (a panel member and a case never before the panel: the
+ * returned state here is a supervisor's return).  Actors in the order
  * above; actions in enum order: claim release assign decide approve return
  * vote note.
  */
 static const char *const expect[CR_STATE_COUNT][CR_ACTION_COUNT] = {
     /*                   claim   release assign  decide  approve return  vote    note */
-    [CR_STATE_FLAGGED] = {"orrr", "ssrr", "rorr", "srrr", "rsrr", "rsrr", "rrrs", "oooo"},
-    [CR_STATE_IN_REVIEW] = {"srrr", "oorr", "rorr", "orrr", "rsrr", "rsrr", "rrrs", "oooo"},
-    [CR_STATE_AWAITING_APPROVAL] = {"srrr", "ssrr", "rsrr", "srrr", "rorr", "rorr", "rrrs",
-                                    "oooo"},
+    [CR_STATE_FLAGGED] = {"orrn", "ssrn", "rorn", "srrn", "rsrn", "rsrn", "rrrn", "ooon"},
+    [CR_STATE_IN_REVIEW] = {"srrn", "oorn", "rorn", "orrn", "rsrn", "rsrn", "rrrn", "ooon"},
+    [CR_STATE_AWAITING_APPROVAL] = {"srrn", "ssrn", "rsrn", "srrn", "rorn", "rorn", "rrrn",
+                                    "ooon"},
     [CR_STATE_PANEL_REVIEW] = {"srrr", "ssrr", "rsrr", "srrr", "rsrr", "rsrr", "rrro", "oooo"},
-    [CR_STATE_RETURNED] = {"srrr", "ssrr", "rorr", "orrr", "rsrr", "rsrr", "rrrs", "oooo"},
+    [CR_STATE_RETURNED] = {"srrn", "ssrn", "rorn", "orrn", "rsrn", "rsrn", "rrrn", "ooon"},
     [CR_STATE_CLOSED] = {"cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc"},
 };
 
 /* The actions each actor may take in each state, for the "You may:" part. */
 static const char *const may[CR_STATE_COUNT][4] = {
-    [CR_STATE_FLAGGED] = {"claim, note", "assign, note", "note", "note"},
-    [CR_STATE_IN_REVIEW] = {"release, decide, note", "release, assign, note", "note", "note"},
-    [CR_STATE_AWAITING_APPROVAL] = {"note", "approve, return, note", "note", "note"},
+    [CR_STATE_FLAGGED] = {"claim, note", "assign, note", "note", ""},
+    [CR_STATE_IN_REVIEW] = {"release, decide, note", "release, assign, note", "note", ""},
+    [CR_STATE_AWAITING_APPROVAL] = {"note", "approve, return, note", "note", ""},
     [CR_STATE_PANEL_REVIEW] = {"note", "note", "note", "vote, note"},
-    [CR_STATE_RETURNED] = {"decide, note", "assign, note", "note", "note"},
+    [CR_STATE_RETURNED] = {"decide, note", "assign, note", "note", ""},
     [CR_STATE_CLOSED] = {"", "", "", ""},
 };
 
@@ -267,6 +269,11 @@ test_every_state_action_role(void **state)
                     snprintf(want, sizeof want,
                              "case 1 is closed, and nothing changes a closed case. There is "
                              "nothing you may do on case 1 now");
+                else if (code == 'n')
+                    snprintf(want, sizeof want,
+                             "case 1 has not been before the panel, and a panel member sees "
+                             "only the cases that have (need-to-know). There is nothing you "
+                             "may do on case 1 now");
                 if (code == 'o')
                     act_ok(work_path, login, "1", valid_request(a));
                 else
