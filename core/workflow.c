@@ -924,6 +924,53 @@ cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit, struct cr_page
 }
 
 enum cr_status
+cr_list_record(cr_db *db, const struct cr_filter *filter, int mine, const char *format,
+               int64_t limit, const int64_t *ids, size_t n)
+{
+    static const struct cr_filter all = CR_FILTER_ALL;
+    enum cr_status st = need_user(db);
+    if (st != CR_OK)
+        return st;
+    if (!filter)
+        filter = &all;
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, crypto_generichash_BYTES);
+    for (size_t i = 0; i < n; i++) {
+        char num[24];
+        int len = snprintf(num, sizeof num, "%lld\n", (long long)ids[i]);
+        crypto_generichash_update(&h, (const unsigned char *)num, (size_t)len);
+    }
+    unsigned char hash[crypto_generichash_BYTES];
+    char hex[2 * crypto_generichash_BYTES + 1];
+    crypto_generichash_final(&h, hash, sizeof hash);
+    sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+    struct cr_buf d = {0};
+    cr_buf_addf(&d, "{\"filters\": {\"state\": ");
+    cr_buf_add_json(&d, filter->state >= 0 ? cr_state_name(filter->state) : "");
+    cr_buf_addf(&d, ", \"outcome\": ");
+    cr_buf_add_json(&d, filter->outcome == CR_OUTCOME_COUNT ? "none"
+                        : filter->outcome >= 0             ? cr_outcome_name(filter->outcome)
+                                                           : "");
+    cr_buf_addf(&d, ", \"category\": ");
+    cr_buf_add_json(&d, filter->category >= 0 ? cr_category_name(filter->category) : "");
+    cr_buf_addf(&d, ", \"sort\": \"%s\", \"search\": ",
+                filter->sort == CR_SORT_AGE ? "age" : "priority");
+    cr_buf_add_json(&d, filter->search ? filter->search : "");
+    cr_buf_addf(&d, ", \"mine\": %s, \"format\": ", mine ? "true" : "false");
+    cr_buf_add_json(&d, format ? format : "table");
+    cr_buf_addf(&d, ", \"limit\": %lld}, \"rows\": %zu, \"digest\": \"%s\"}",
+                (long long)limit, n, hex);
+    if (!d.p)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    if ((st = st_begin(db)) == CR_OK) {
+        st = st_audit_append(db, 0, "list", NULL, NULL, d.p);
+        st = st == CR_OK ? st_commit(db) : (st_rollback(db), st);
+    }
+    cr_buf_free(&d);
+    return st;
+}
+
+enum cr_status
 cr_export(cr_db *db, const char *reason, const char *recipient, const char *format,
           int (*row)(void *ctx, const struct cr_case_row *r), void *ctx, int64_t *rows)
 {

@@ -728,6 +728,19 @@ enum cr_status cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit,
                                         struct cr_page *page);
 
 /*
+ * Record that the handle's user consulted a list of cases (the command
+ * line's `list`, in any format): one audit event "list", for no case, whose
+ * details are the filters as given (state, outcome, category, sort, search,
+ * mine, format, limit: 0 for none), the number of rows and the BLAKE2b-256
+ * digest (hex) of the case numbers listed, in order, each in decimal
+ * followed by a newline.  Call it before the rows leave the program, so that
+ * nothing is listed unrecorded.  Returns CR_OK, CR_REFUSED (nobody signed
+ * in), CR_BUSY, CR_DB or CR_NOMEM.
+ */
+enum cr_status cr_list_record(cr_db *db, const struct cr_filter *filter, int mine,
+                              const char *format, int64_t limit, const int64_t *ids, size_t n);
+
+/*
  * Export every case and its outcome (a disclosure: admin only), calling
  * row() for each, riskiest first, inside one transaction whose audit event
  * records the reason, the recipient, the format and the number of rows.
