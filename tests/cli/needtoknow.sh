@@ -113,6 +113,28 @@ AS=lpark cr --db n.db note 5 "A panel member's note on a case never before the p
 expect_rc 1
 expect_err "casereview: case 5 has not been before the panel, and a panel member sees only the cases that have (need-to-know). There is nothing you may do on case 5 now"
 
+begin "every action on a case one may not see is refused by that rule, and writes nothing"
+events=$(sql n.db "select count(*) from audit_events")
+unit="casereview: you (bjones) are in the subject's unit (Professional Standards), and with conflicts.same_unit nobody acts on a case from their own unit. There is nothing you may do on case 2 now"
+panel="casereview: case 5 has not been before the panel, and a panel member sees only the cases that have (need-to-know). There is nothing you may do on case 5 now"
+while read -r who case args; do
+    # shellcheck disable=SC2086
+    AS=$who cr --db n.db $args
+    expect_rc 1
+    if [ "$who" = bjones ]; then expect_err "$unit"; else expect_err "$panel"; fi
+done <<'TABLE'
+bjones 2 claim 2
+bjones 2 release 2
+bjones 2 assign 2 asmith
+bjones 2 approve 2
+bjones 2 return 2 --reason Why
+bjones 2 note 2 A-note
+lpark 5 claim 5
+lpark 5 vote 5 --concur
+lpark 5 note 5 A-note
+TABLE
+expect_eq "$(sql n.db "select count(*) from audit_events")" "$events" "events written by refused actions"
+
 begin "export stays the admin's"
 for who in asmith ejones bjones fkaur mkhan lpark; do
     AS=$who cr --db n.db export --reason "Audit" --recipient "DPO"

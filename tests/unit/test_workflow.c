@@ -720,6 +720,11 @@ test_may_guards_and_keys(void **state)
     assert_int_equal(cr_db_open(work_path, 0, fixed_clock, NULL, &db), CR_OK);
     assert_int_equal(cr_may(db, "1", CR_ACTION_NOTE), CR_REFUSED);
     assert_string_equal(cr_db_errmsg(db), "nobody is signed in on this handle");
+    /* Nor is there a list of cases for nobody: every list applies someone's need-to-know. */
+    struct cr_page page = {0};
+    assert_int_equal(cr_list_page(db, NULL, 0, 10, &page), CR_REFUSED);
+    assert_string_equal(cr_db_errmsg(db), "nobody is signed in on this handle");
+    cr_page_free(&page);
     cr_db_close(db);
 }
 
