@@ -28,8 +28,8 @@ struct wf {
 
 typedef bool guard_fn(const struct wf *w);
 
-static guard_fn guard_claim, guard_release, guard_assign, guard_decide, guard_approve, guard_return,
-    guard_vote, guard_note;
+static guard_fn guard_claim, guard_release, guard_assign, guard_decide, guard_approve,
+    guard_return, guard_vote, guard_note;
 
 /*
  * The workflow: for each action, the states it starts from, who may take
@@ -221,7 +221,8 @@ barring_act(const struct cr_case_state *cs, const char *login, int action)
 {
     unsigned barred = barred_by(action);
     for (size_t i = 0; i < cs->n_acts; i++)
-        if ((barred & (1u << cs->acts[i].action)) && same(cs->acts[i].login, login))
+        if (cs->acts[i].action >= 0 && (barred & (1u << cs->acts[i].action)) &&
+            same(cs->acts[i].login, login))
             return &cs->acts[i];
     return NULL;
 }
