@@ -271,7 +271,9 @@ const struct cr_migration_step cr_schema[] = {
         "  WHEN new.state = 'panel_review' AND new.panel_round <> new.round BEGIN"
         "  UPDATE cases SET panel_round = new.round WHERE id = new.id;"
         "END;"},
-    {5, "CREATE INDEX cases_panel_queue ON cases(sortkey) WHERE panel_round > 0;"},
+    {5, "CREATE INDEX cases_panel_queue ON cases(sortkey) WHERE panel_round > 0;"
+        "CREATE INDEX cases_panel_state_queue ON cases(state, sortkey) WHERE panel_round > 0;"
+        "CREATE INDEX cases_panel_outcome_queue ON cases(outcome, sortkey) WHERE panel_round > 0;"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

@@ -445,7 +445,8 @@ test_migration_from_3_adds_drafts(void **state)
     assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
     assert_int_equal(sqlite3_exec(s,
                                   "DROP TABLE drafts; DROP TRIGGER cases_panel_round; "
-                                  "DROP INDEX cases_panel_queue; "
+                                  "DROP INDEX cases_panel_queue; DROP INDEX cases_panel_state_queue; "
+                                  "DROP INDEX cases_panel_outcome_queue; "
                                   "ALTER TABLE cases DROP COLUMN panel_round; "
                                   "PRAGMA user_version = 3",
                                   NULL, NULL, NULL),
