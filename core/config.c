@@ -485,6 +485,57 @@ store_same_unit(struct loader *L, const struct ynode *key, const struct ynode *n
     L->cfg->same_unit = v->b;
 }
 
+/* conflicts.declared: one entry per item, checked against the roster once the file is read. */
+static void *
+enter_declared(struct loader *L, const struct ynode *key, const struct ynode *node, void *target)
+{
+    struct cr_config *cfg = L->cfg;
+    struct cr_declared_conflict *d =
+        realloc(cfg->declared, (cfg->n_declared + 1) * sizeof *d);
+    if (!d) {
+        L->nomem = true;
+        return NULL;
+    }
+    cfg->declared = d;
+    d = &cfg->declared[cfg->n_declared++];
+    *d = (struct cr_declared_conflict){.line = node->line, .column = node->col};
+    return d;
+}
+
+static void
+store_declared_login(struct loader *L, const struct ynode *key, const struct ynode *node,
+                     const struct yval *v, void *target)
+{
+    struct cr_declared_conflict *d = target;
+    d->login = keep(L, v->s);
+    d->line = node->line;
+    d->column = node->col;
+}
+
+static void
+store_declared_ref(struct loader *L, const struct ynode *key, const struct ynode *node,
+                   const struct yval *v, void *target)
+{
+    if (!*v->s) {
+        problem(L, node->line, node->col, "conflicts.declared: subject_ref is empty");
+        return;
+    }
+    ((struct cr_declared_conflict *)target)->subject_ref = keep(L, v->s);
+}
+
+static void
+store_declared_reason(struct loader *L, const struct ynode *key, const struct ynode *node,
+                      const struct yval *v, void *target)
+{
+    if (strspn(v->s, " \t\r\n") == strlen(v->s)) {
+        problem(L, node->line, node->col,
+                "conflicts.declared: a declared conflict needs a reason (why this person is "
+                "kept from the subject's cases)");
+        return;
+    }
+    ((struct cr_declared_conflict *)target)->reason = keep(L, v->s);
+}
+
 static void
 store_sla(struct loader *L, const struct ynode *key, const struct ynode *node,
           const struct yval *v, void *target)
@@ -822,8 +873,21 @@ static const struct ykey sla_fields[] = {
     END_KEYS,
 };
 
-static const struct ykey conflict_fields[] = {BOOL_KEY("same_unit", false, store_same_unit),
-                                              END_KEYS};
+static const struct ykey declared_fields[] = {
+    STR_KEY("login", true, store_declared_login),
+    STR_KEY("subject_ref", true, store_declared_ref),
+    STR_KEY("reason", true, store_declared_reason),
+    END_KEYS,
+};
+
+static const struct ykey declared_item[] = {
+    {"conflict", YT_MAP, false, 0, 0, declared_fields, NULL, enter_declared}, END_KEYS};
+
+static const struct ykey conflict_fields[] = {
+    BOOL_KEY("same_unit", false, store_same_unit),
+    {"declared", YT_SEQ, false, 0, 0, declared_item, NULL, NULL},
+    END_KEYS,
+};
 
 static const struct ykey key_item[] = {
     {"key", YT_STR, false, 0, 0, NULL, store_key, enter_key}, END_KEYS};
@@ -1014,6 +1078,13 @@ check_whole(struct loader *L)
     check_signoff(L, CR_OUTCOME_COUNT);
     for (int o = 0; o < CR_OUTCOME_COUNT; o++)
         check_signoff(L, o);
+    for (size_t i = 0; i < cfg->n_declared; i++) {
+        const struct cr_declared_conflict *d = &cfg->declared[i];
+        if (d->login && !cr_config_person(cfg, d->login))
+            problem(L, d->line, d->column,
+                    "conflicts.declared: '%s' is not on the roster (users or panel.members)",
+                    d->login);
+    }
 }
 
 /* Loading */
@@ -1151,6 +1222,7 @@ cr_config_free(struct cr_config *cfg)
     }
     free(cfg->people);
     free(cfg->keys);
+    free(cfg->declared);
     free(cfg);
 }
 

@@ -164,15 +164,29 @@ const struct cr_person *st_user(const cr_db *db);
 /* Refuse unless the handle's user holds the role; names what needs it. */
 enum cr_status cr_require_role(cr_db *db, int role, const char *what);
 
+/*
+ * One thing a person did on a case, in any round: separation of duties holds
+ * per case, across rounds.
+ */
+struct cr_case_act {
+    const char *login;
+    int action; /* CR_ACTION_DECIDE, CR_ACTION_APPROVE, CR_ACTION_RETURN or CR_ACTION_VOTE */
+    int vote;   /* a vote's enum cr_vote, else -1 */
+    int round;  /* the decision it was on */
+};
+
 /* A case as the workflow's rules see it. */
 struct cr_case_state {
     int64_t id, version, updated_at;
     int state, outcome, round, vetting_review;
+    int panel_round; /* the latest decision that went before the panel, or 0 */
     const char *assignee, *decided_by, *updated_by, *approved_by;
     const char *subject_unit, *subject_ref;
     int quorum_blocked; /* as stored */
     size_t n_votes;
     struct cr_vote_row *votes; /* on the current round */
+    size_t n_acts;
+    struct cr_case_act *acts;  /* decisions, approvals, returns and votes of every round */
     void *priv;                /* owns the strings */
 };
 void cr_case_state_free(struct cr_case_state *cs);
@@ -233,6 +247,12 @@ enum cr_status st_draft_delete(cr_db *db, int64_t case_id, int action);
 /* Open a case for a view (audited as `what`, unless NULL), votes withheld when hide_votes. */
 enum cr_status st_case_view(cr_db *db, int64_t id, bool hide_votes, const char *what,
                             struct cr_case *out);
+/*
+ * Find and load a case by key (as cr_act names it) with no rule applied and
+ * nothing audited: for the storage tests and the benchmark only.  Everything
+ * a user sees goes through cr_case_view or cr_case_reload.
+ */
+enum cr_status st_case_get(cr_db *db, const char *key, struct cr_case *out);
 /* Every audit event of a case, as stored. */
 enum cr_status st_history(cr_db *db, int64_t id, struct cr_history *out);
 /* What waits for the handle's user in the given roles (bits of enum cr_role). */

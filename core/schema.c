@@ -271,6 +271,29 @@ const struct cr_migration_step cr_schema[] = {
         "  superseded_by TEXT NOT NULL"
         ") STRICT;"
         "CREATE INDEX superseded_votes_case ON superseded_votes(case_id, round);"},
+
+    /*
+     * Version 5, need-to-know: panel members see only cases that have been
+     * before the panel.  panel_round is the latest decision that went to the
+     * panel (0: none ever did), kept by a trigger whichever path puts a case
+     * in panel_review; backfilled from the case's state, its votes and the
+     * approvals the audit trail records as sending it to the panel.  The
+     * panel's queue has its own partial index, so its pages stay keyset.
+     */
+    {5, "ALTER TABLE cases ADD COLUMN panel_round INTEGER NOT NULL DEFAULT 0;"},
+    {5, "UPDATE cases SET panel_round = max("
+        "  CASE WHEN state = 'panel_review' THEN round ELSE 0 END,"
+        "  coalesce((SELECT max(v.round) FROM votes v WHERE v.case_id = cases.id), 0),"
+        "  coalesce((SELECT max(json_extract(e.details, '$.round')) FROM audit_events e"
+        "    WHERE e.case_id = cases.id AND e.action = 'approve'"
+        "    AND e.state_after = 'panel_review'), 0));"},
+    {5, "CREATE TRIGGER cases_panel_round AFTER UPDATE OF state ON cases"
+        "  WHEN new.state = 'panel_review' AND new.panel_round <> new.round BEGIN"
+        "  UPDATE cases SET panel_round = new.round WHERE id = new.id;"
+        "END;"},
+    {5, "CREATE INDEX cases_panel_queue ON cases(sortkey) WHERE panel_round > 0;"
+        "CREATE INDEX cases_panel_state_queue ON cases(state, sortkey) WHERE panel_round > 0;"
+        "CREATE INDEX cases_panel_outcome_queue ON cases(outcome, sortkey) WHERE panel_round > 0;"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

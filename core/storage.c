@@ -1073,8 +1073,51 @@ fix_case_row(struct cr_case_row *r, const char *base, const size_t offs[CASE_ROW
 }
 
 /*
+ * Need-to-know in every list of cases (the queue, search, `list`, what
+ * waits for me): the conditions, on cases c and subjects s, that keep from
+ * the handle's user the cases they are conflicted on (conflicts.same_unit,
+ * conflicts.declared) and, for a panel member with no other role, the cases
+ * that never went before the panel.  Each is a test on the row the keyset
+ * scan is at, so paging stays keyset; the panel's has its own partial index
+ * (cases_panel_queue).  The parameters are named (:unit, :ref1, ...) and
+ * bound by bind_visibility.
+ */
+static void
+visibility_where(const cr_db *db, struct cr_buf *sql)
+{
+    const struct cr_person *me = db->user;
+    const struct cr_config *cfg = db->cfg;
+    unsigned staff = (1u << CR_ROLE_REVIEWER) | (1u << CR_ROLE_SUPERVISOR) | (1u << CR_ROLE_ADMIN);
+    if (!(me->roles & staff))
+        cr_buf_addf(sql, " AND c.panel_round > 0");
+    if (cfg->same_unit && me->unit)
+        cr_buf_addf(sql, " AND s.unit IS NOT :unit");
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->n_declared; i++)
+        if (strcmp(cfg->declared[i].login, me->login) == 0)
+            cr_buf_addf(sql, "%s:ref%zu", n++ ? ", " : " AND s.ref NOT IN (", i + 1);
+    if (n)
+        cr_buf_addc(sql, ')');
+}
+
+static void
+bind_visibility(const cr_db *db, sqlite3_stmt *s)
+{
+    int i = sqlite3_bind_parameter_index(s, ":unit");
+    if (i > 0)
+        sqlite3_bind_text(s, i, db->user->unit, -1, SQLITE_STATIC);
+    for (size_t d = 0; d < db->cfg->n_declared; d++) {
+        char name[32];
+        snprintf(name, sizeof name, ":ref%zu", d + 1);
+        if ((i = sqlite3_bind_parameter_index(s, name)) > 0)
+            sqlite3_bind_text(s, i, db->cfg->declared[d].subject_ref, -1, SQLITE_STATIC);
+    }
+}
+
+/*
  * Fill a page from a query of CASE_ROW_COLUMNS whose parameters are
- * ?1 the cursor, ?2, ?3 and ?5 texts (bound when not NULL), ?4 the limit.
+ * ?1 the cursor, ?2, ?3 and ?5 texts (bound when not NULL), ?4 the limit,
+ * and the named ones of visibility_where.
  */
 static enum cr_status
 page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char *p3,
@@ -1114,6 +1157,8 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
     sqlite3_bind_int64(s, 4, (int64_t)limit + 1);
     if (p5)
         sqlite3_bind_text(s, 5, p5, -1, SQLITE_STATIC);
+    if (db->user)
+        bind_visibility(db, s);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (page->n == limit) {
@@ -1186,13 +1231,16 @@ cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *row)
     return by_id ? row->id : row->sortkey;
 }
 
+/* A page of the filtered queue; every case when every_case (export), else what the user may see. */
 static enum cr_status
 list_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, size_t limit,
-          struct cr_page *page, bool reverse)
+          struct cr_page *page, bool reverse, bool every_case)
 {
     static const struct cr_filter all = CR_FILTER_ALL;
     if (!filter)
         filter = &all;
+    if (!every_case && (!db->user || !db->cfg))
+        return cr_fail(db, CR_REFUSED, "nobody is signed in on this handle");
     bool searching = filter->search && *filter->search;
     const char *key = filter->sort == CR_SORT_AGE || searching ? "c.id" : "c.sortkey";
     struct cr_buf q = {0};
@@ -1220,6 +1268,8 @@ list_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, size_t limi
                     "(SELECT rowid FROM allegation_search WHERE allegation_search MATCH ?5) "
                     "UNION SELECT c2.id FROM cases c2 WHERE c2.subject_id IN "
                     "(SELECT rowid FROM subject_search WHERE subject_search MATCH ?5))");
+    if (!every_case)
+        visibility_where(db, &sql);
     cr_buf_addf(&sql, " ORDER BY %s%s LIMIT ?4", key, reverse ? " DESC" : "");
     if (!sql.p) {
         cr_buf_free(&q);
@@ -1240,14 +1290,14 @@ enum cr_status
 cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t limit,
              struct cr_page *page)
 {
-    return list_page(db, filter, after, limit, page, false);
+    return list_page(db, filter, after, limit, page, false, false);
 }
 
 enum cr_status
 cr_list_page_before(cr_db *db, const struct cr_filter *filter, int64_t before, size_t limit,
                     struct cr_page *page)
 {
-    return list_page(db, filter, before, limit, page, true);
+    return list_page(db, filter, before, limit, page, true, false);
 }
 
 enum cr_status
@@ -1464,7 +1514,7 @@ load_case(cr_db *db, int64_t id, struct cr_case *out)
 }
 
 enum cr_status
-cr_case_get(cr_db *db, const char *key, struct cr_case *out)
+st_case_get(cr_db *db, const char *key, struct cr_case *out)
 {
     memset(out, 0, sizeof *out);
     int64_t id;
@@ -1545,7 +1595,7 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
     sqlite3_stmt *s = prepare(db,
                               "SELECT c.id, c.version, c.updated_at, c.state, c.outcome, c.round, "
                               "c.vetting_review, c.assignee, c.decided_by, c.updated_by, "
-                              "a.supervisor, s.unit, s.ref, c.quorum_blocked "
+                              "a.supervisor, s.unit, s.ref, c.quorum_blocked, c.panel_round "
                               "FROM cases c JOIN subjects s ON s.id = c.subject_id "
                               "LEFT JOIN approvals a ON a.case_id = c.id AND a.round = c.round "
                               "WHERE c.id = ?1",
@@ -1569,6 +1619,7 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
         cs->subject_unit = keep_text(l, sqlite3_column_text(s, 11));
         cs->subject_ref = keep_text(l, sqlite3_column_text(s, 12));
         cs->quorum_blocked = sqlite3_column_int(s, 13);
+        cs->panel_round = sqlite3_column_int(s, 14);
     }
     sqlite3_reset(s);
     if (rc != SQLITE_ROW)
@@ -1597,13 +1648,51 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
     sqlite3_reset(s);
     if (l->nomem)
         return cr_fail(db, CR_NOMEM, "out of memory");
-    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "read votes");
+    if (rc != SQLITE_DONE)
+        return cr_fail_sql(db, rc, "read votes");
+    /*
+     * Who did what in every round, for separation of duties across rounds:
+     * one query, each part a lookup on an index that starts with the case
+     * (decisions, approvals and votes are UNIQUE on (case_id, round, ...);
+     * a return is read from its audit event, which names its round).
+     */
+    s = prepare(db,
+                "SELECT reviewer, 'decide', NULL, round FROM decisions WHERE case_id = ?1 "
+                "UNION ALL SELECT supervisor, 'approve', NULL, round FROM approvals "
+                "WHERE case_id = ?1 "
+                "UNION ALL SELECT member, 'vote', vote, round FROM votes WHERE case_id = ?1 "
+                "UNION ALL SELECT actor, 'return', NULL, "
+                "coalesce(json_extract(details, '$.round'), 0) FROM audit_events "
+                "WHERE case_id = ?1 AND action = 'return' "
+                "ORDER BY 4",
+                &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct cr_case_act *a = grow((void **)&cs->acts, &cs->n_acts, sizeof *a);
+        if (!a) {
+            l->nomem = true;
+            break;
+        }
+        a->login = keep_text(l, sqlite3_column_text(s, 0));
+        a->action = cr_action_parse((const char *)sqlite3_column_text(s, 1));
+        a->vote = sqlite3_column_type(s, 2) == SQLITE_NULL
+                      ? -1
+                      : cr_vote_parse((const char *)sqlite3_column_text(s, 2));
+        a->round = sqlite3_column_int(s, 3);
+    }
+    sqlite3_reset(s);
+    if (l->nomem)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "read who acted on the case");
 }
 
 void
 cr_case_state_free(struct cr_case_state *cs)
 {
     strlist_free(cs->priv);
+    free(cs->acts);
     free(cs->votes);
     memset(cs, 0, sizeof *cs);
 }
@@ -2242,20 +2331,28 @@ st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit, struct cr_p
         cr_buf_addf(&where, "%s(c.assignee = ?2 AND c.state IN ('in_review', 'returned'))", or);
         or = " OR ";
     }
+    /* Separation of duties across rounds, as the workflow's guards hold it. */
+    static const char decided[] =
+        "EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = c.id AND d.reviewer = ?2)";
+    static const char voted[] =
+        "EXISTS (SELECT 1 FROM votes v WHERE v.case_id = c.id AND v.member = ?2)";
+    static const char approved[] =
+        "EXISTS (SELECT 1 FROM approvals a WHERE a.case_id = c.id AND a.supervisor = ?2) OR "
+        "EXISTS (SELECT 1 FROM audit_events e WHERE e.case_id = c.id AND e.action = 'return' "
+        "AND e.actor = ?2)";
     if (roles & (1u << CR_ROLE_SUPERVISOR)) {
         cr_buf_addf(&where,
-                    "%s(c.state = 'awaiting_approval' AND c.decided_by IS NOT ?2)"
+                    "%s(c.state = 'awaiting_approval' AND NOT %s AND NOT %s)"
                     " OR (c.state = 'panel_review' AND c.quorum_blocked = 1)",
-                    or);
+                    or, decided, voted);
         or = " OR ";
     }
     if (roles & (1u << CR_ROLE_PANEL)) {
         cr_buf_addf(&where,
-                    "%s(c.state = 'panel_review' AND c.decided_by IS NOT ?2 AND NOT EXISTS "
-                    "(SELECT 1 FROM approvals a WHERE a.case_id = c.id AND a.round = c.round "
-                    "AND a.supervisor = ?2) AND NOT EXISTS (SELECT 1 FROM votes v WHERE "
-                    "v.case_id = c.id AND v.round = c.round AND v.member = ?2))",
-                    or);
+                    "%s(c.state = 'panel_review' AND NOT %s AND NOT (%s) AND NOT EXISTS "
+                    "(SELECT 1 FROM votes v WHERE v.case_id = c.id AND v.round = c.round "
+                    "AND v.member = ?2))",
+                    or, decided, approved);
         or = " OR ";
     }
     if (roles & (1u << CR_ROLE_ADMIN)) {
@@ -2271,13 +2368,13 @@ st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit, struct cr_p
     struct cr_buf sql = {0};
     cr_buf_addf(&sql,
                 "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = c.subject_id "
-                "WHERE c.sortkey %s ?1 AND (%s)%s ORDER BY c.sortkey%s LIMIT ?4",
-                reverse ? "<" : ">", where.p,
-                db->cfg->same_unit && me->unit ? " AND s.unit IS NOT ?3" : "",
-                reverse ? " DESC" : "");
+                "WHERE c.sortkey %s ?1 AND (%s)",
+                reverse ? "<" : ">", where.p);
+    visibility_where(db, &sql);
+    cr_buf_addf(&sql, " ORDER BY c.sortkey%s LIMIT ?4", reverse ? " DESC" : "");
     cr_buf_free(&where);
     enum cr_status st =
-        page_query(db, sql.p, after, me->login, me->unit, NULL, limit, page, reverse);
+        page_query(db, sql.p, after, me->login, NULL, NULL, limit, page, reverse);
     cr_buf_free(&sql);
     return st;
 }
@@ -2304,7 +2401,7 @@ st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *c
     struct cr_page page = {0};
     int64_t after = 0, n = 0;
     while (st == CR_OK && !*stopped) {
-        if ((st = cr_list_page(db, &all, after, 500, &page)) != CR_OK)
+        if ((st = list_page(db, &all, after, 500, &page, false, true)) != CR_OK)
             break;
         for (size_t i = 0; i < page.n && !*stopped; i++) {
             if (row(ctx, &page.rows[i]) != 0)

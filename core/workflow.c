@@ -28,8 +28,8 @@ struct wf {
 
 typedef bool guard_fn(const struct wf *w);
 
-static guard_fn guard_release, guard_assign, guard_decide, guard_approve, guard_return,
-    guard_vote, guard_note, guard_reconvene, guard_recall;
+static guard_fn guard_claim, guard_release, guard_assign, guard_decide, guard_approve,
+    guard_return, guard_vote, guard_note, guard_reconvene, guard_recall;
 
 /*
  * The workflow: for each action, the states it starts from, who may take
@@ -43,7 +43,7 @@ static const struct rule {
     guard_fn *guard;
     bool draft;
 } rules[CR_ACTION_COUNT] = {
-    [CR_ACTION_CLAIM] = {STATE(FLAGGED), ROLE(REVIEWER), CR_STATE_IN_REVIEW, NULL, false},
+    [CR_ACTION_CLAIM] = {STATE(FLAGGED), ROLE(REVIEWER), CR_STATE_IN_REVIEW, guard_claim, false},
     [CR_ACTION_RELEASE] = {STATE(IN_REVIEW), ROLE(REVIEWER) | ROLE(SUPERVISOR), CR_STATE_FLAGGED,
                            guard_release, false},
     [CR_ACTION_ASSIGN] = {STATE(FLAGGED) | STATE(IN_REVIEW) | STATE(RETURNED), ROLE(SUPERVISOR),
@@ -97,12 +97,72 @@ same(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-/* Whether a person is barred from the case by conflicts.same_unit. */
-static bool
-conflicted(const struct cr_config *cfg, const struct cr_person *p, const char *subject_unit)
+/* The declared conflict (conflicts.declared) keeping a person from a subject's cases, or NULL. */
+static const struct cr_declared_conflict *
+declared_conflict(const struct cr_config *cfg, const char *login, const char *subject_ref)
 {
-    return cfg->same_unit && p->unit && same(p->unit, subject_unit);
+    for (size_t i = 0; i < cfg->n_declared; i++)
+        if (same(cfg->declared[i].login, login) && same(cfg->declared[i].subject_ref, subject_ref))
+            return &cfg->declared[i];
+    return NULL;
 }
+
+/* Whether a person is in the subject's unit under conflicts.same_unit. */
+static bool
+same_unit(const struct cr_config *cfg, const struct cr_person *p, const struct cr_case_state *cs)
+{
+    return cfg->same_unit && p->unit && same(p->unit, cs->subject_unit);
+}
+
+/* Whether a conflict of interest (same unit, or declared) keeps the person from the case. */
+static bool
+conflicted(const struct cr_config *cfg, const struct cr_person *p, const struct cr_case_state *cs)
+{
+    return same_unit(cfg, p, cs) || declared_conflict(cfg, p->login, cs->subject_ref);
+}
+
+/*
+ * The refusal for a conflict of interest, naming it: for the user
+ * themselves (doing: "acts on", "sees") or for another person (the target
+ * of an assignment).
+ */
+static void
+conflict_text(const struct cr_config *cfg, const struct cr_person *p,
+              const struct cr_case_state *cs, bool self, const char *doing, struct cr_buf *out)
+{
+    const struct cr_declared_conflict *d = declared_conflict(cfg, p->login, cs->subject_ref);
+    cr_buf_reset(out);
+    if (d && self)
+        cr_buf_addf(out, "you (%s) have a declared conflict of interest with subject %s (%s), "
+                         "and with conflicts.declared nobody %s a case they are conflicted on",
+                    p->login, d->subject_ref, d->reason, doing);
+    else if (d)
+        cr_buf_addf(out, "%s has a declared conflict of interest with subject %s (%s), so they "
+                         "cannot review this case",
+                    p->login, d->subject_ref, d->reason);
+    else if (self)
+        cr_buf_addf(out, "you (%s) are in the subject's unit (%s), and with conflicts.same_unit "
+                         "nobody %s a case from their own unit",
+                    p->login, cs->subject_unit, doing);
+    else
+        cr_buf_addf(out, "%s is in the subject's unit (%s), and with conflicts.same_unit they "
+                         "cannot review this case",
+                    p->login, cs->subject_unit);
+}
+
+/*
+ * Need-to-know: a panel member who holds no other role sees (and acts on)
+ * only cases that have been before the panel, in this round or an earlier one.
+ */
+static bool
+kept_from_panel(const struct cr_person *p, const struct cr_case_state *cs)
+{
+    return !(p->roles & (ROLE(REVIEWER) | ROLE(SUPERVISOR) | ROLE(ADMIN))) && cs->panel_round == 0;
+}
+
+static const char need_to_know_text[] =
+    "case %lld has not been before the panel, and a panel member sees only the cases that "
+    "have (need-to-know)";
 
 /* The names of the bits set, for messages: "a", "a or b", "a, b, or c". */
 static void
@@ -136,6 +196,78 @@ states_text(unsigned states, char *out, size_t n)
     names_text(states, CR_STATE_COUNT, cr_state_name, out, n);
 }
 
+/*
+ * Separation of duties, per case and across rounds: whoever decides a case
+ * neither approves, returns nor votes on it; whoever approves or returns it
+ * neither decides nor votes on it; whoever votes (or recuses) neither
+ * decides, approves nor returns it.  For each action, the earlier acts that
+ * bar a person from it.
+ */
+#define ACT(a) (1u << CR_ACTION_##a)
+static unsigned
+barred_by(int action)
+{
+    switch (action) {
+    case CR_ACTION_CLAIM:
+    case CR_ACTION_ASSIGN:
+    case CR_ACTION_DECIDE:
+        return ACT(APPROVE) | ACT(RETURN) | ACT(VOTE);
+    case CR_ACTION_APPROVE:
+    case CR_ACTION_RETURN:
+        return ACT(DECIDE) | ACT(VOTE);
+    case CR_ACTION_VOTE:
+        return ACT(DECIDE) | ACT(APPROVE) | ACT(RETURN);
+    default:
+        return 0;
+    }
+}
+
+/* The first act of login on the case that bars them from action, or NULL. */
+static const struct cr_case_act *
+barring_act(const struct cr_case_state *cs, const char *login, int action)
+{
+    unsigned barred = barred_by(action);
+    for (size_t i = 0; i < cs->n_acts; i++)
+        if (cs->acts[i].action >= 0 && (barred & (1u << cs->acts[i].action)) &&
+            same(cs->acts[i].login, login))
+            return &cs->acts[i];
+    return NULL;
+}
+
+/* "voted on decision 1 of case 7", for a refusal. */
+static void
+act_text(const struct cr_case_state *cs, const struct cr_case_act *a, char *out, size_t n)
+{
+    if (a->action == CR_ACTION_DECIDE) {
+        snprintf(out, n, "decided case %lld (decision %d)", (long long)cs->id, a->round);
+        return;
+    }
+    const char *verb = a->action == CR_ACTION_APPROVE ? "approved"
+                       : a->action == CR_ACTION_RETURN ? "returned"
+                       : a->vote == CR_VOTE_RECUSE     ? "recused from"
+                                                       : "voted on";
+    snprintf(out, n, "%s decision %d of case %lld", verb, a->round, (long long)cs->id);
+}
+
+/*
+ * Refuse when login did something on the case that bars them from action;
+ * what names the action for the message ("approve", "review").
+ */
+static bool
+separated(const struct wf *w, const char *login, int action, const char *what)
+{
+    const struct cr_case_act *a = barring_act(w->cs, login, action);
+    if (!a)
+        return true;
+    char did[96];
+    act_text(w->cs, a, did, sizeof did);
+    if (same(login, w->me->login))
+        return refuse(w, "you (%s) %s, so you cannot %s it (separation of duties, across rounds)",
+                      login, did, what);
+    return refuse(w, "%s %s, so they cannot %s it (separation of duties, across rounds)", login,
+                  did, what);
+}
+
 /* The one check: state, conflicts, role, the action's own guard. */
 static bool
 check(const struct wf *w, int action)
@@ -146,11 +278,12 @@ check(const struct wf *w, int action)
     if (cs->state == CR_STATE_CLOSED)
         return refuse(w, "case %lld is closed, and nothing changes a closed case",
                       (long long)cs->id);
-    if (conflicted(w->cfg, w->me, cs->subject_unit))
-        return refuse(w,
-                      "you (%s) are in the subject's unit (%s), and with conflicts.same_unit "
-                      "nobody acts on a case from their own unit",
-                      w->me->login, cs->subject_unit);
+    if (kept_from_panel(w->me, cs))
+        return refuse(w, need_to_know_text, (long long)cs->id);
+    if (conflicted(w->cfg, w->me, cs)) {
+        conflict_text(w->cfg, w->me, cs, true, "acts on", w->why);
+        return false;
+    }
     if (!(w->me->roles & r->roles)) {
         char need[128], have[128];
         roles_text(r->roles, need, sizeof need);
@@ -165,6 +298,13 @@ check(const struct wf *w, int action)
                       (long long)cs->id, cr_state_name(cs->state));
     }
     return r->guard ? r->guard(w) : true;
+}
+
+/* A reviewer claims only a case they could then decide. */
+static bool
+guard_claim(const struct wf *w)
+{
+    return separated(w, w->me->login, CR_ACTION_DECIDE, "review");
 }
 
 static bool
@@ -189,14 +329,13 @@ guard_assign(const struct wf *w)
         return refuse(w, "'%s' is not on the roster", target);
     if (!cr_person_has(p, CR_ROLE_REVIEWER))
         return refuse(w, "%s is not a reviewer, so cannot be assigned a case", target);
-    if (conflicted(w->cfg, p, w->cs->subject_unit))
-        return refuse(w,
-                      "%s is in the subject's unit (%s), and with conflicts.same_unit they cannot "
-                      "review this case",
-                      target, w->cs->subject_unit);
+    if (conflicted(w->cfg, p, w->cs)) {
+        conflict_text(w->cfg, p, w->cs, false, NULL, w->why);
+        return false;
+    }
     if (w->cs->state == CR_STATE_IN_REVIEW && same(w->cs->assignee, target))
         return refuse(w, "case %lld is already assigned to %s", (long long)w->cs->id, target);
-    return true;
+    return separated(w, target, CR_ACTION_DECIDE, "review");
 }
 
 static bool
@@ -207,6 +346,8 @@ guard_decide(const struct wf *w)
         return refuse(w, "nobody is assigned case %lld; claim it first", (long long)cs->id);
     if (!same(cs->assignee, w->me->login))
         return refuse(w, "decide is for the case's assigned reviewer (%s)", cs->assignee);
+    if (!separated(w, w->me->login, CR_ACTION_DECIDE, "decide"))
+        return false;
     if (!w->req)
         return true;
     if (w->req->outcome < 0 || w->req->outcome >= CR_OUTCOME_COUNT)
@@ -221,28 +362,16 @@ guard_decide(const struct wf *w)
     return true;
 }
 
-/* Separation of duties: whoever decided does not approve or return their own decision. */
-static bool
-not_the_decider(const struct wf *w, const char *what)
-{
-    if (same(w->cs->decided_by, w->me->login))
-        return refuse(w,
-                      "you (%s) decided case %lld, so you cannot %s it (separation of duties); "
-                      "another supervisor must",
-                      w->me->login, (long long)w->cs->id, what);
-    return true;
-}
-
 static bool
 guard_approve(const struct wf *w)
 {
-    return not_the_decider(w, "approve");
+    return separated(w, w->me->login, CR_ACTION_APPROVE, "approve");
 }
 
 static bool
 guard_return(const struct wf *w)
 {
-    if (!not_the_decider(w, "return"))
+    if (!separated(w, w->me->login, CR_ACTION_RETURN, "return"))
         return false;
     if (w->req && blank(w->req->reason))
         return refuse(w, "return needs a reason for the reviewer");
@@ -254,14 +383,8 @@ guard_vote(const struct wf *w)
 {
     const struct cr_case_state *cs = w->cs;
     const char *me = w->me->login;
-    if (same(cs->decided_by, me))
-        return refuse(w, "you (%s) decided case %lld, so you cannot vote on it (separation of "
-                         "duties)",
-                      me, (long long)cs->id);
-    if (same(cs->approved_by, me))
-        return refuse(w, "you (%s) approved this decision, so you cannot vote on it (separation "
-                         "of duties)",
-                      me);
+    if (!separated(w, me, CR_ACTION_VOTE, "vote on"))
+        return false;
     for (size_t i = 0; i < cs->n_votes; i++)
         if (same(cs->votes[i].member, me))
             return refuse(w, "you (%s) have already voted on this decision (%s); one vote per "
@@ -352,9 +475,9 @@ quorum_reachable(const struct wf *w, const struct cr_signoff *so, const struct t
     int remaining = 0, remaining_kind[CR_KIND_COUNT] = {0};
     for (size_t i = 0; i < w->cfg->n_people; i++) {
         const struct cr_person *p = &w->cfg->people[i];
-        if (!cr_person_has(p, CR_ROLE_PANEL) || same(p->login, cs->decided_by) ||
+        if (!cr_person_has(p, CR_ROLE_PANEL) || barring_act(cs, p->login, CR_ACTION_VOTE) ||
             same(p->login, approver) || same(p->login, new_voter) ||
-            conflicted(w->cfg, p, cs->subject_unit))
+            conflicted(w->cfg, p, cs))
             continue;
         bool voted = false;
         for (size_t v = 0; v < cs->n_votes; v++)
@@ -900,17 +1023,20 @@ cr_may(cr_db *db, const char *key, int action)
 
 /* Views */
 
-/* Refuse the user a case from their own unit (conflicts.same_unit). */
+/* Refuse the user a case they are conflicted on, or that need-to-know keeps from them. */
 static enum cr_status
 may_see(cr_db *db, const struct cr_case_state *cs)
 {
     const struct cr_person *me = st_user(db);
-    if (!conflicted(st_config(db), me, cs->subject_unit))
+    if (kept_from_panel(me, cs))
+        return cr_fail(db, CR_REFUSED, need_to_know_text, (long long)cs->id);
+    if (!conflicted(st_config(db), me, cs))
         return CR_OK;
-    return cr_fail(db, CR_REFUSED,
-                   "you (%s) are in the subject's unit (%s), and with conflicts.same_unit "
-                   "nobody sees a case from their own unit",
-                   me->login, cs->subject_unit);
+    struct cr_buf why = {0};
+    conflict_text(st_config(db), me, cs, true, "sees", &why);
+    enum cr_status st = cr_fail(db, CR_REFUSED, "%s", why.p ? why.p : "refused");
+    cr_buf_free(&why);
+    return st;
 }
 
 /*
@@ -969,6 +1095,54 @@ cr_case_reload(cr_db *db, const char *key, struct cr_case *out)
     return view(db, key, NULL, out);
 }
 
+/* Whether an event is a consultation or a draft rather than an action on the case. */
+static bool
+not_an_action(const struct cr_event *e)
+{
+    return strcmp(e->action, "view") == 0 || strncmp(e->action, "draft_", 6) == 0;
+}
+
+/*
+ * What of a case's history the user may see.  Other people's views and
+ * drafts are the admin's to see (everyone sees their own, and every action).
+ * While blind voting withholds the current decision's votes (hide), nothing
+ * names a member who has voted: their votes keep neither actor, details,
+ * time nor place (listed last, time 0, number 0), and nobody else's view or
+ * draft is shown, the admin's included.
+ */
+static void
+history_rules(const struct cr_person *me, bool hide, struct cr_history *h)
+{
+    bool admin = cr_person_has(me, CR_ROLE_ADMIN);
+    size_t from = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (strcmp(h->events[i].action, "decide") == 0)
+            from = i;
+    size_t kept = 0, withheld = 0;
+    struct cr_event *votes = hide ? calloc(h->n ? h->n : 1, sizeof *votes) : NULL;
+    for (size_t i = 0; i < h->n; i++) {
+        struct cr_event e = h->events[i];
+        bool mine = same(e.actor, me->login);
+        if (!mine && not_an_action(&e) && (!admin || hide))
+            continue;
+        if (hide && i > from && strcmp(e.action, "vote") == 0) {
+            e.actor = "(a panel member)";
+            e.details = "{\"vote\": \"hidden\"}";
+            e.at = 0;
+            e.id = 0;
+            if (votes) {
+                votes[withheld++] = e;
+                continue;
+            }
+        }
+        h->events[kept++] = e;
+    }
+    for (size_t i = 0; i < withheld; i++)
+        h->events[kept++] = votes[i];
+    free(votes);
+    h->n = kept;
+}
+
 static enum cr_status
 history(cr_db *db, const char *key, bool audited, struct cr_history *out)
 {
@@ -992,19 +1166,7 @@ history(cr_db *db, const char *key, bool audited, struct cr_history *out)
         cr_history_free(out);
         return st;
     }
-    if (hide) {
-        /* Votes after the latest decision belong to the current round: withhold them. */
-        size_t from = 0;
-        for (size_t i = 0; i < out->n; i++)
-            if (strcmp(out->events[i].action, "decide") == 0)
-                from = i;
-        for (size_t i = from; i < out->n; i++) {
-            if (strcmp(out->events[i].action, "vote") == 0) {
-                out->events[i].actor = "(a panel member)";
-                out->events[i].details = "{\"vote\": \"hidden\"}";
-            }
-        }
-    }
+    history_rules(st_user(db), hide, out);
     return CR_OK;
 }
 
@@ -1143,6 +1305,53 @@ export_row(void *ctx, const struct cr_case_row *r)
     int rc = x->sink->row(x->sink->ctx, r);
     export_confirm(x, x->sink->written ? x->sink->written(x->sink->ctx) : x->recorded + 1);
     return rc != 0 ? -1 : 0;
+}
+
+enum cr_status
+cr_list_record(cr_db *db, const struct cr_filter *filter, int mine, const char *format,
+               int64_t limit, const int64_t *ids, size_t n)
+{
+    static const struct cr_filter all = CR_FILTER_ALL;
+    enum cr_status st = need_user(db);
+    if (st != CR_OK)
+        return st;
+    if (!filter)
+        filter = &all;
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, crypto_generichash_BYTES);
+    for (size_t i = 0; i < n; i++) {
+        char num[24];
+        int len = snprintf(num, sizeof num, "%lld\n", (long long)ids[i]);
+        crypto_generichash_update(&h, (const unsigned char *)num, (size_t)len);
+    }
+    unsigned char hash[crypto_generichash_BYTES];
+    char hex[2 * crypto_generichash_BYTES + 1];
+    crypto_generichash_final(&h, hash, sizeof hash);
+    sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+    struct cr_buf d = {0};
+    cr_buf_addf(&d, "{\"filters\": {\"state\": ");
+    cr_buf_add_json(&d, filter->state >= 0 ? cr_state_name(filter->state) : "");
+    cr_buf_addf(&d, ", \"outcome\": ");
+    cr_buf_add_json(&d, filter->outcome == CR_OUTCOME_COUNT ? "none"
+                        : filter->outcome >= 0             ? cr_outcome_name(filter->outcome)
+                                                           : "");
+    cr_buf_addf(&d, ", \"category\": ");
+    cr_buf_add_json(&d, filter->category >= 0 ? cr_category_name(filter->category) : "");
+    cr_buf_addf(&d, ", \"sort\": \"%s\", \"search\": ",
+                filter->sort == CR_SORT_AGE ? "age" : "priority");
+    cr_buf_add_json(&d, filter->search ? filter->search : "");
+    cr_buf_addf(&d, ", \"mine\": %s, \"format\": ", mine ? "true" : "false");
+    cr_buf_add_json(&d, format ? format : "table");
+    cr_buf_addf(&d, ", \"limit\": %lld}, \"rows\": %zu, \"digest\": \"%s\"}",
+                (long long)limit, n, hex);
+    if (!d.p)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    if ((st = st_begin(db)) == CR_OK) {
+        st = st_audit_append(db, 0, "list", NULL, NULL, d.p);
+        st = st == CR_OK ? st_commit(db) : (st_rollback(db), st);
+    }
+    cr_buf_free(&d);
+    return st;
 }
 
 enum cr_status

@@ -153,6 +153,8 @@ build(struct app *app, struct case_view *v)
     for (size_t i = 0; i < v->h.n; i++) {
         const struct cr_event *e = &v->h.events[i];
         cr_time_format(e->at, when);
+        if (!e->at) /* a vote withheld by blind voting: no time either */
+            snprintf(when, sizeof when, "%-16s", "(time withheld)");
         if (e->state_before && e->state_after && strcmp(e->state_before, e->state_after) != 0)
             add(v, -1, 3, "%.16s %s %s: %s -> %s", when, e->actor, e->action, e->state_before,
                 e->state_after);

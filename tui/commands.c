@@ -684,24 +684,56 @@ cmd_list(struct cli *cli, const struct cli_args *a)
     if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
         return rc;
     p.now = cr_db_now(db);
-    struct cr_page page = {0};
-    int64_t after = 0;
+    /*
+     * A list is a consultation: its audit event (the filters, the count, a
+     * digest of the case numbers) is written before any row leaves, so the
+     * pages are read first, a keyset page at a time, and kept until then.
+     */
+    struct cr_page *pages = NULL;
+    size_t npages = 0;
+    int64_t *ids = NULL, after = 0;
+    long long got = 0;
     enum cr_status st = CR_OK;
+    bool more, oom = false;
     do {
-        size_t want = limit - p.shown < 500 ? (size_t)(limit - p.shown) : 500;
-        st = mine ? cr_list_mine_page(db, after, want, &page)
-                  : cr_list_page(db, &filter, after, want, &page);
+        size_t want = limit - got < 500 ? (size_t)(limit - got) : 500;
+        struct cr_page *grown = realloc(pages, (npages + 1) * sizeof *pages);
+        int64_t *more_ids = grown ? realloc(ids, ((size_t)got + want) * sizeof *ids) : NULL;
+        if (grown)
+            pages = grown;
+        if (!more_ids) {
+            oom = true;
+            break;
+        }
+        ids = more_ids;
+        struct cr_page *page = &pages[npages++];
+        memset(page, 0, sizeof *page);
+        st = mine ? cr_list_mine_page(db, after, want, page)
+                  : cr_list_page(db, &filter, after, want, page);
         if (st != CR_OK)
             break;
-        for (size_t i = 0; i < page.n; i++)
-            rows_one(&p, &page.rows[i]);
-        if (page.n)
-            after = mine ? page.rows[page.n - 1].sortkey
-                         : cr_row_cursor(&filter, &page.rows[page.n - 1]);
-    } while (page.more && p.shown < limit);
-    cr_page_free(&page);
-    rows_end(&p);
-    rc = st == CR_OK ? EXIT_DONE : fail(db, st);
+        for (size_t i = 0; i < page->n; i++)
+            ids[got++] = page->rows[i].id;
+        if (page->n)
+            after = mine ? page->rows[page->n - 1].sortkey
+                         : cr_row_cursor(&filter, &page->rows[page->n - 1]);
+        more = page->more;
+    } while (more && got < limit);
+    static const char *const format_names[] = {"table", "csv", "json"};
+    if (st == CR_OK && !oom)
+        st = cr_list_record(db, mine ? NULL : &filter, mine, format_names[p.fmt],
+                            a->values[4] ? limit : 0, ids, (size_t)got);
+    if (st == CR_OK && !oom) {
+        for (size_t k = 0; k < npages; k++)
+            for (size_t i = 0; i < pages[k].n; i++)
+                rows_one(&p, &pages[k].rows[i]);
+        rows_end(&p);
+    }
+    for (size_t k = 0; k < npages; k++)
+        cr_page_free(&pages[k]);
+    free(pages);
+    free(ids);
+    rc = oom ? cli_error(EXIT_DB, "list: out of memory") : st == CR_OK ? EXIT_DONE : fail(db, st);
     cli_end(cli, db);
     if (rc == EXIT_DONE && fflush(stdout) == EOF)
         return cli_error(EXIT_INPUT, "list: write failed: %s", strerror(errno));
@@ -1035,7 +1067,10 @@ cmd_history(struct cli *cli, const struct cli_args *a)
         const struct cr_event *e = &h.events[i];
         char when[21];
         cr_time_format(e->at, when);
-        printf("%s  #%-6lld ", when, (long long)e->id);
+        if (!e->at) /* a vote withheld by blind voting: no time, no number */
+            printf("%-20s  %-7s ", "(time withheld)", "#-");
+        else
+            printf("%s  #%-6lld ", when, (long long)e->id);
         out_cell(stdout, e->actor, 10);
         putchar(' ');
         put_padded(e->action, 8);

@@ -487,7 +487,11 @@ last_event(struct app *app, int64_t id)
     struct cr_history h;
     if (cr_history_of_view(app->db, key, &h) != CR_OK)
         return 0;
-    int64_t last = h.n ? h.events[h.n - 1].id : 0;
+    /* The highest number: votes withheld by blind voting come last, numbered 0. */
+    int64_t last = 0;
+    for (size_t i = 0; i < h.n; i++)
+        if (h.events[i].id > last)
+            last = h.events[i].id;
     cr_history_free(&h);
     return last;
 }

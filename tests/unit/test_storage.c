@@ -262,7 +262,7 @@ test_new_allegation_after_decision_and_close(void **state)
     assert_int_equal(outside(f, "SELECT previous_case_id FROM cases WHERE id = 3"), 2);
     assert_int_equal(outside(f, "SELECT case_id FROM allegations WHERE ref = 'A4'"), 3);
     struct cr_case c;
-    assert_int_equal(cr_case_get(f->db, "S2", &c), CR_OK);
+    assert_int_equal(st_case_get(f->db, "S2", &c), CR_OK);
     assert_int_equal(c.row.id, 3);
     assert_int_equal(c.previous_case, 2);
     cr_case_free(&c);
@@ -356,19 +356,19 @@ test_case_keys(void **state)
                      "X9,C,D,officer,PC,U1,full,A2,domestic_violence,2019-01-01,complaint,x,2\n",
               &r);
     struct cr_case c;
-    assert_int_equal(cr_case_get(f->db, "2", &c), CR_USAGE);
-    assert_int_equal(cr_case_get(f->db, "#2", &c), CR_OK);
+    assert_int_equal(st_case_get(f->db, "2", &c), CR_USAGE);
+    assert_int_equal(st_case_get(f->db, "#2", &c), CR_OK);
     assert_string_equal(c.row.subject_ref, "X9");
     assert_int_equal(c.n_allegations, 1);
     assert_string_equal(c.allegations[0].summary, "2");
     cr_case_free(&c);
-    assert_int_equal(cr_case_get(f->db, "ref:2", &c), CR_OK);
+    assert_int_equal(st_case_get(f->db, "ref:2", &c), CR_OK);
     assert_int_equal(c.row.id, 1);
     cr_case_free(&c);
-    assert_int_equal(cr_case_get(f->db, "1", &c), CR_OK);
+    assert_int_equal(st_case_get(f->db, "1", &c), CR_OK);
     cr_case_free(&c);
-    assert_int_equal(cr_case_get(f->db, "#X9", &c), CR_NOT_FOUND);
-    assert_int_equal(cr_case_get(f->db, "nobody", &c), CR_NOT_FOUND);
+    assert_int_equal(st_case_get(f->db, "#X9", &c), CR_NOT_FOUND);
+    assert_int_equal(st_case_get(f->db, "nobody", &c), CR_NOT_FOUND);
     assert_string_equal(cr_db_errmsg(f->db), "no case 'nobody' (give a case number or a subject_ref)");
 }
 
@@ -403,7 +403,7 @@ test_migration_keeps_data(void **state)
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
     assert_int_equal(cr_db_schema_version(db), 5);
     struct cr_case c;
-    assert_int_equal(cr_case_get(db, "S1", &c), CR_OK);
+    assert_int_equal(st_case_get(db, "S1", &c), CR_OK);
     assert_int_equal(c.n_allegations, 1);
     assert_string_equal(c.allegations[0].summary, "kept");
     assert_int_equal(c.row.quorum_blocked, 0);
@@ -443,16 +443,21 @@ test_migration_from_3_adds_drafts(void **state)
 
     /* Back to version 3, as an older casereview left it, with its case. */
     assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(s, "DROP TABLE drafts; DROP TABLE superseded_votes; "
-                                  "PRAGMA user_version = 3", NULL, NULL,
-                                  NULL),
+    assert_int_equal(sqlite3_exec(s,
+                                  "DROP TABLE drafts; DROP TABLE superseded_votes; "
+                                  "DROP TRIGGER cases_panel_round; "
+                                  "DROP INDEX cases_panel_queue; DROP INDEX cases_panel_state_queue; "
+                                  "DROP INDEX cases_panel_outcome_queue; "
+                                  "ALTER TABLE cases DROP COLUMN panel_round; "
+                                  "PRAGMA user_version = 3",
+                                  NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(s);
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
     assert_int_equal(cr_db_schema_version(db), 5);
     cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
     struct cr_case c;
-    assert_int_equal(cr_case_get(db, "S1", &c), CR_OK);
+    assert_int_equal(st_case_get(db, "S1", &c), CR_OK);
     assert_string_equal(c.allegations[0].summary, "kept");
     cr_case_free(&c);
     struct cr_draft d = {.action = CR_ACTION_NOTE, .outcome = -1, .vote = -1, .text = "kept"};

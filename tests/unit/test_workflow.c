@@ -209,34 +209,35 @@ static const struct {
 /*
  * What each (state, action, actor) must give: 'o' done, 'r' refused for the
  * role, 's' refused for the state, 'c' refused: closed, 'b' refused: the
- * case can still reach quorum.  Actors in the order above; actions in enum
- * order: claim release assign decide approve return vote note reconvene
- * recall.
+ * case can still reach quorum, 'n' refused by need-to-know (a panel member
+ * and a case never before the panel: the returned state here is a
+ * supervisor's return).  Actors in the order above; actions in enum order:
+ * claim release assign decide approve return vote note reconvene recall.
  */
 static const char *const expect[CR_STATE_COUNT][CR_ACTION_COUNT] = {
     /*                   claim   release assign  decide  approve return  vote    note
                          reconvene recall */
-    [CR_STATE_FLAGGED] = {"orrr", "ssrr", "rorr", "srrr", "rsrr", "rsrr", "rrrs", "oooo",
-                          "rrsr", "rssr"},
-    [CR_STATE_IN_REVIEW] = {"srrr", "oorr", "rorr", "orrr", "rsrr", "rsrr", "rrrs", "oooo",
-                            "rrsr", "rssr"},
-    [CR_STATE_AWAITING_APPROVAL] = {"srrr", "ssrr", "rsrr", "srrr", "rorr", "rorr", "rrrs",
-                                    "oooo", "rrsr", "rssr"},
+    [CR_STATE_FLAGGED] = {"orrn", "ssrn", "rorn", "srrn", "rsrn", "rsrn", "rrrn", "ooon",
+                          "rrsn", "rssn"},
+    [CR_STATE_IN_REVIEW] = {"srrn", "oorn", "rorn", "orrn", "rsrn", "rsrn", "rrrn", "ooon",
+                            "rrsn", "rssn"},
+    [CR_STATE_AWAITING_APPROVAL] = {"srrn", "ssrn", "rsrn", "srrn", "rorn", "rorn", "rrrn",
+                                    "ooon", "rrsn", "rssn"},
     [CR_STATE_PANEL_REVIEW] = {"srrr", "ssrr", "rsrr", "srrr", "rsrr", "rsrr", "rrro", "oooo",
                                "rrbr", "rbbr"},
-    [CR_STATE_RETURNED] = {"srrr", "ssrr", "rorr", "orrr", "rsrr", "rsrr", "rrrs", "oooo",
-                           "rrsr", "rssr"},
+    [CR_STATE_RETURNED] = {"srrn", "ssrn", "rorn", "orrn", "rsrn", "rsrn", "rrrn", "ooon",
+                           "rrsn", "rssn"},
     [CR_STATE_CLOSED] = {"cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc",
                          "cccc"},
 };
 
 /* The actions each actor may take in each state, for the "You may:" part. */
 static const char *const may[CR_STATE_COUNT][4] = {
-    [CR_STATE_FLAGGED] = {"claim, note", "assign, note", "note", "note"},
-    [CR_STATE_IN_REVIEW] = {"release, decide, note", "release, assign, note", "note", "note"},
-    [CR_STATE_AWAITING_APPROVAL] = {"note", "approve, return, note", "note", "note"},
+    [CR_STATE_FLAGGED] = {"claim, note", "assign, note", "note", ""},
+    [CR_STATE_IN_REVIEW] = {"release, decide, note", "release, assign, note", "note", ""},
+    [CR_STATE_AWAITING_APPROVAL] = {"note", "approve, return, note", "note", ""},
     [CR_STATE_PANEL_REVIEW] = {"note", "note", "note", "vote, note"},
-    [CR_STATE_RETURNED] = {"decide, note", "assign, note", "note", "note"},
+    [CR_STATE_RETURNED] = {"decide, note", "assign, note", "note", ""},
     [CR_STATE_CLOSED] = {"", "", "", ""},
 };
 
@@ -280,6 +281,11 @@ test_every_state_action_role(void **state)
                              "%s is only for a case that cannot reach quorum; the panel can "
                              "still reach it on case 1, so it goes on voting. You may: %s",
                              cr_action_name(a), may[s][who]);
+                else if (code == 'n')
+                    snprintf(want, sizeof want,
+                             "case 1 has not been before the panel, and a panel member sees "
+                             "only the cases that have (need-to-know). There is nothing you "
+                             "may do on case 1 now");
                 if (code == 'o')
                     act_ok(work_path, login, "1", valid_request(a));
                 else
@@ -359,12 +365,12 @@ test_separation_of_duties(void **state)
     act_ok(work_path, "fkaur", "1", (struct cr_request){.action = CR_ACTION_CLAIM});
     act_ok(work_path, "fkaur", "1", RATIONALE(CR_ACTION_DECIDE));
     act_refused(work_path, "fkaur", "1", (struct cr_request){.action = CR_ACTION_APPROVE},
-                "you (fkaur) decided case 1, so you cannot approve it (separation of duties); "
-                "another supervisor must. You may: note");
+                "you (fkaur) decided case 1 (decision 1), so you cannot approve it (separation of "
+                "duties, across rounds). You may: note");
     act_refused(work_path, "fkaur", "1",
                 (struct cr_request){.action = CR_ACTION_RETURN, .reason = "x"},
-                "you (fkaur) decided case 1, so you cannot return it (separation of duties); "
-                "another supervisor must. You may: note");
+                "you (fkaur) decided case 1 (decision 1), so you cannot return it (separation of "
+                "duties, across rounds). You may: note");
     act_ok(work_path, "bjones", "1", (struct cr_request){.action = CR_ACTION_APPROVE});
     /* One vote per member per decision. */
     struct cr_request concur = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR};
@@ -407,16 +413,16 @@ test_panel_member_who_decided(void **state)
     act_ok(work_path, "sup", "1", (struct cr_request){.action = CR_ACTION_APPROVE});
     act_refused(work_path, "dual", "1",
                 (struct cr_request){.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR},
-                "you (dual) decided case 1, so you cannot vote on it (separation of duties). "
-                "You may: note");
+                "you (dual) decided case 1 (decision 1), so you cannot vote on it (separation "
+                "of duties, across rounds). You may: note");
     /* And the approver, on another case. */
     act_ok(work_path, "rev", "2", (struct cr_request){.action = CR_ACTION_CLAIM});
     act_ok(work_path, "rev", "2", RATIONALE(CR_ACTION_DECIDE));
     act_ok(work_path, "dual", "2", (struct cr_request){.action = CR_ACTION_APPROVE});
     act_refused(work_path, "dual", "2",
                 (struct cr_request){.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR},
-                "you (dual) approved this decision, so you cannot vote on it (separation of "
-                "duties). You may: note");
+                "you (dual) approved decision 1 of case 2, so you cannot vote on it "
+                "(separation of duties, across rounds). You may: note");
     cr_config_free(cfg);
     cfg = saved;
 }
@@ -697,8 +703,8 @@ test_may_guards_and_keys(void **state)
     act_ok(work_path, "fkaur", "2", RATIONALE(CR_ACTION_DECIDE));
     assert_int_equal(ask_may(work_path, "fkaur", "2", CR_ACTION_APPROVE, msg, sizeof msg),
                      CR_REFUSED);
-    assert_string_equal(msg, "you (fkaur) decided case 2, so you cannot approve it (separation of "
-                             "duties); another supervisor must. You may: note");
+    assert_string_equal(msg, "you (fkaur) decided case 2 (decision 1), so you cannot approve it "
+                             "(separation of duties, across rounds). You may: note");
     may_agrees(work_path, "fkaur", "2", CR_ACTION_APPROVE, allowed_bits(work_path, "fkaur", "2"));
     may_agrees(work_path, "fkaur", "2", CR_ACTION_RETURN, allowed_bits(work_path, "fkaur", "2"));
     assert_int_equal(ask_may(work_path, "bjones", "2", CR_ACTION_APPROVE, msg, sizeof msg), CR_OK);
@@ -726,6 +732,11 @@ test_may_guards_and_keys(void **state)
     assert_int_equal(cr_db_open(work_path, 0, fixed_clock, NULL, &db), CR_OK);
     assert_int_equal(cr_may(db, "1", CR_ACTION_NOTE), CR_REFUSED);
     assert_string_equal(cr_db_errmsg(db), "nobody is signed in on this handle");
+    /* Nor is there a list of cases for nobody: every list applies someone's need-to-know. */
+    struct cr_page page = {0};
+    assert_int_equal(cr_list_page(db, NULL, 0, 10, &page), CR_REFUSED);
+    assert_string_equal(cr_db_errmsg(db), "nobody is signed in on this handle");
+    cr_page_free(&page);
     cr_db_close(db);
 }
 
@@ -743,6 +754,175 @@ setup(void **state)
         return -1;
     cr_diags_free(d);
     return 0;
+}
+
+/*
+ * Separation of duties across rounds, for every ordered pair of roles, with
+ * logins that hold all three (x1, x2): what a person did on decision 1 bars
+ * them on decision 2, and the refusal names the earlier act.
+ */
+static void
+refused_for(const char *path, const char *login, struct cr_request req, const char *want)
+{
+    char msg[2048];
+    int64_t events = sql_int(path, "SELECT count(*) FROM audit_events");
+    assert_int_equal(act(path, login, "1", req, msg, sizeof msg), CR_REFUSED);
+    if (strncmp(msg, want, strlen(want)) != 0)
+        fail_msg("%s as %s: got \"%s\", want \"%s...\"", cr_action_name(req.action), login, msg,
+                 want);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM audit_events"), events);
+}
+
+/* Set the case's assignee from outside, as a database from before this rule could hold. */
+static void
+force_assignee(const char *path, const char *login)
+{
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE cases SET assignee = '%s' WHERE id = 1", login);
+    assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(s);
+}
+
+static void
+test_separation_across_rounds(void **state)
+{
+    (void)state;
+    char path[200];
+    snprintf(path, sizeof path, "%s/multi.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fputs("users:\n"
+          "  - { login: rev, roles: [reviewer] }\n"
+          "  - { login: sup, roles: [supervisor] }\n"
+          "  - { login: x1, roles: [reviewer, supervisor] }\n"
+          "  - { login: x2, roles: [reviewer, supervisor] }\n"
+          "  - { login: cadmin, roles: [admin] }\n"
+          "panel:\n"
+          "  members:\n"
+          "    - { login: x1, kind: police }\n"
+          "    - { login: x2, kind: police }\n"
+          "    - { login: ind1, kind: independent }\n"
+          "    - { login: ind2, kind: independent }\n"
+          "    - { login: leg, kind: legal }\n"
+          "  sign_off: { concur: 2, dissent: 1, blind: true }\n",
+          f);
+    fclose(f);
+    struct cr_config *saved = cfg;
+    cr_diags *d = NULL;
+    assert_int_equal(cr_config_load(path, &cfg, &d), CR_OK);
+    cr_diags_free(d);
+    struct cr_request claim = {.action = CR_ACTION_CLAIM};
+    struct cr_request decide = RATIONALE(CR_ACTION_DECIDE);
+    struct cr_request approve = {.action = CR_ACTION_APPROVE};
+    struct cr_request ret = {.action = CR_ACTION_RETURN, .reason = "Look again."};
+    struct cr_request release = {.action = CR_ACTION_RELEASE};
+    struct cr_request concur = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR};
+    struct cr_request dissent = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_DISSENT,
+                                 .reason = "Not weighed."};
+    struct cr_request recuse = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_RECUSE,
+                                .reason = "I know the subject."};
+    struct cr_request assign_x1 = {.action = CR_ACTION_ASSIGN, .target = "x1"};
+    struct cr_request assign_rev = {.action = CR_ACTION_ASSIGN, .target = "rev"};
+
+    /* Reviewer, then supervisor: x1 decided decision 1; decision 2 is rev's. */
+    make_template(work_path);
+    act_ok(work_path, "x1", "1", claim);
+    act_ok(work_path, "x1", "1", decide);
+    act_ok(work_path, "sup", "1", ret);
+    act_ok(work_path, "sup", "1", assign_rev);
+    act_ok(work_path, "rev", "1", decide);
+    refused_for(work_path, "x1", approve,
+                "you (x1) decided case 1 (decision 1), so you cannot approve it (separation of "
+                "duties, across rounds). You may: note");
+    refused_for(work_path, "x1", ret,
+                "you (x1) decided case 1 (decision 1), so you cannot return it (separation of "
+                "duties, across rounds). You may: note");
+
+    /* Reviewer, then panel: x1 decided decision 1, which the panel returned. */
+    make_template(work_path);
+    act_ok(work_path, "x1", "1", claim);
+    act_ok(work_path, "x1", "1", decide);
+    act_ok(work_path, "sup", "1", approve);
+    act_ok(work_path, "ind1", "1", dissent);
+    act_ok(work_path, "sup", "1", assign_rev);
+    act_ok(work_path, "rev", "1", decide);
+    act_ok(work_path, "sup", "1", approve);
+    refused_for(work_path, "x1", concur,
+                "you (x1) decided case 1 (decision 1), so you cannot vote on it (separation of "
+                "duties, across rounds). You may: note");
+
+    /* Supervisor, then reviewer: x1 returned decision 1. */
+    make_template(work_path);
+    act_ok(work_path, "rev", "1", claim);
+    act_ok(work_path, "rev", "1", decide);
+    act_ok(work_path, "x1", "1", ret);
+    refused_for(work_path, "sup", assign_x1,
+                "x1 returned decision 1 of case 1, so they cannot review it (separation of "
+                "duties, across rounds). You may: assign, note");
+    act_ok(work_path, "sup", "1", assign_rev);
+    act_ok(work_path, "rev", "1", release);
+    refused_for(work_path, "x1", claim,
+                "you (x1) returned decision 1 of case 1, so you cannot review it (separation of "
+                "duties, across rounds). You may: assign, note");
+    act_ok(work_path, "x1", "1", (struct cr_request){.action = CR_ACTION_ASSIGN, .target = "rev"});
+    force_assignee(work_path, "x1");
+    refused_for(work_path, "x1", decide,
+                "you (x1) returned decision 1 of case 1, so you cannot decide it (separation of "
+                "duties, across rounds)");
+
+    /* Supervisor, then panel: x1 approved decision 1, which the panel returned. */
+    make_template(work_path);
+    act_ok(work_path, "rev", "1", claim);
+    act_ok(work_path, "rev", "1", decide);
+    act_ok(work_path, "x1", "1", approve);
+    act_ok(work_path, "ind1", "1", dissent);
+    act_ok(work_path, "rev", "1", decide);
+    act_ok(work_path, "sup", "1", approve);
+    refused_for(work_path, "x1", concur,
+                "you (x1) approved decision 1 of case 1, so you cannot vote on it (separation of "
+                "duties, across rounds). You may: note");
+    /* And the approver of decision 1 cannot take decision 3 either. */
+    act_ok(work_path, "ind2", "1", dissent);
+    refused_for(work_path, "sup", assign_x1,
+                "x1 approved decision 1 of case 1, so they cannot review it (separation of "
+                "duties, across rounds)");
+
+    /* Panel, then reviewer: x1 dissented on decision 1. */
+    make_template(work_path);
+    act_ok(work_path, "rev", "1", claim);
+    act_ok(work_path, "rev", "1", decide);
+    act_ok(work_path, "sup", "1", approve);
+    act_ok(work_path, "x1", "1", dissent);
+    refused_for(work_path, "sup", assign_x1,
+                "x1 voted on decision 1 of case 1, so they cannot review it (separation of "
+                "duties, across rounds)");
+    force_assignee(work_path, "x1");
+    refused_for(work_path, "x1", decide,
+                "you (x1) voted on decision 1 of case 1, so you cannot decide it (separation of "
+                "duties, across rounds)");
+    force_assignee(work_path, "rev");
+
+    /* Panel, then supervisor: x1 dissented on decision 1, x2 recused from it. */
+    make_template(work_path);
+    act_ok(work_path, "rev", "1", claim);
+    act_ok(work_path, "rev", "1", decide);
+    act_ok(work_path, "sup", "1", approve);
+    act_ok(work_path, "x2", "1", recuse);
+    act_ok(work_path, "x1", "1", dissent);
+    act_ok(work_path, "rev", "1", decide);
+    refused_for(work_path, "x1", approve,
+                "you (x1) voted on decision 1 of case 1, so you cannot approve it (separation of "
+                "duties, across rounds). You may: note");
+    refused_for(work_path, "x2", ret,
+                "you (x2) recused from decision 1 of case 1, so you cannot return it (separation "
+                "of duties, across rounds). You may: note");
+    /* A panel member who voted on decision 1 may vote on decision 2. */
+    act_ok(work_path, "sup", "1", approve);
+    act_ok(work_path, "x1", "1", concur);
+
+    cr_config_free(cfg);
+    cfg = saved;
 }
 
 static int
@@ -772,6 +952,7 @@ main(void)
         cmocka_unit_test_setup(test_transitions, fresh),
         cmocka_unit_test_setup(test_separation_of_duties, fresh),
         cmocka_unit_test_setup(test_panel_member_who_decided, fresh),
+        cmocka_unit_test_setup(test_separation_across_rounds, fresh),
         cmocka_unit_test_setup(test_same_unit_conflict, fresh),
         cmocka_unit_test_setup(test_blind_voting, fresh),
         cmocka_unit_test_setup(test_quorum_and_kinds, fresh),

@@ -233,12 +233,25 @@ struct cr_key_binding {
     int action_line, action_column; /* where the action's name was written */
 };
 
+/*
+ * A declared conflict of interest (conflicts.declared): the login neither
+ * sees nor acts on any case of the subject, for the reason given.
+ */
+struct cr_declared_conflict {
+    const char *login;
+    const char *subject_ref;
+    const char *reason;
+    int line, column; /* where the entry was written, for messages */
+};
+
 struct cr_config {
     const char *path;
     const char *theme; /* NULL: the default */
     int theme_line, theme_column; /* where theme: was written, for messages */
     int allow_impersonation;
     int same_unit; /* conflicts.same_unit */
+    size_t n_declared;
+    struct cr_declared_conflict *declared; /* conflicts.declared */
     int sla_days[CR_SLA_COUNT];
     size_t n_people;
     struct cr_person *people;
@@ -552,12 +565,12 @@ struct cr_case {
 };
 
 /*
- * Find a case by its number or its subject_ref (the open case of that
- * subject, or its latest).  `#N` names case N only.  Fills *out; free with
- * cr_case_free().  Returns CR_OK, CR_NOT_FOUND (with a message), CR_DB,
- * CR_BUSY or CR_NOMEM.
+ * A case is named by a key: its number or its subject_ref (the open case of
+ * that subject, or its latest).  `#N` names case N only, `ref:X` subject X
+ * only.  Cases are read only through cr_case_view and cr_case_reload, which
+ * apply conflicts and need-to-know and audit the view; free what they fill
+ * with cr_case_free().
  */
-enum cr_status cr_case_get(cr_db *db, const char *key, struct cr_case *out);
 void cr_case_free(struct cr_case *c);
 
 /*
@@ -593,7 +606,7 @@ struct cr_act_result {
 };
 
 /*
- * Carry out one action on the case named by key (as cr_case_get) as the
+ * Carry out one action on the case named by key (see cr_case_free) as the
  * handle's user, in one transaction with its audit event.  A refusal
  * writes nothing and returns CR_REFUSED; cr_db_errmsg() says which rule
  * refused and what the user may do instead.  Returns CR_OK, CR_REFUSED,
@@ -660,7 +673,7 @@ struct cr_draft {
  * version does not change.  Returns CR_OK; CR_REFUSED when nobody is signed
  * in or the user may not see the case (conflicts.same_unit, as
  * cr_case_view); CR_USAGE for an action that keeps no draft or an outcome
- * or vote out of range; as cr_case_get for a bad key; CR_DB, CR_BUSY or
+ * or vote out of range; as cr_case_view for a bad key; CR_DB, CR_BUSY or
  * CR_NOMEM.  A refusal writes nothing.
  */
 enum cr_status cr_draft_save(cr_db *db, const char *key, const struct cr_draft *d);
@@ -689,10 +702,15 @@ enum cr_status cr_draft_discard(cr_db *db, const char *key, int action);
 void cr_draft_free(struct cr_draft *d);
 
 /*
- * Open a case for the handle's user: like cr_case_get, with the current
+ * Open a case for the handle's user: the case named by key (see
+ * cr_case_free) with its subject, allegations in date order, the current
  * decision, its approval, the votes this user may see and the notes, and
- * an audit event recording the view.  Returns as cr_case_get, or
- * CR_REFUSED (a conflict of interest).
+ * an audit event recording the view.  Fills *out; free with cr_case_free().
+ * Returns CR_OK; CR_NOT_FOUND (with a message) or CR_USAGE (an ambiguous
+ * key); CR_REFUSED when the user may not see the case: a conflict of
+ * interest (conflicts.same_unit or conflicts.declared, the refusal names
+ * it) or need-to-know (a panel member with no other role sees only cases
+ * that have been before the panel); CR_DB, CR_BUSY or CR_NOMEM.
  */
 enum cr_status cr_case_view(cr_db *db, const char *key, struct cr_case *out);
 
@@ -722,8 +740,12 @@ struct cr_history {
 
 /*
  * The audit events of a case, oldest first, as the handle's user may see
- * them (blind voting withholds others' votes); viewing the history is
- * itself audited.  Free with cr_history_free.
+ * them; viewing the history is itself audited.  Other people's view and
+ * draft events are shown to the admin only.  While blind voting withholds
+ * the current decision's votes from this user, those votes come last with
+ * actor "(a panel member)", details {"vote": "hidden"}, id 0 and at 0 (no
+ * time), and nobody's view or draft event but the user's own is shown.
+ * Free with cr_history_free.
  */
 enum cr_status cr_history_get(cr_db *db, const char *key, struct cr_history *out);
 void cr_history_free(struct cr_history *h);
@@ -741,6 +763,19 @@ enum cr_status cr_history_of_view(cr_db *db, const char *key, struct cr_history 
 enum cr_status cr_list_mine_page(cr_db *db, int64_t after, size_t limit, struct cr_page *page);
 enum cr_status cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit,
                                         struct cr_page *page);
+
+/*
+ * Record that the handle's user consulted a list of cases (the command
+ * line's `list`, in any format): one audit event "list", for no case, whose
+ * details are the filters as given (state, outcome, category, sort, search,
+ * mine, format, limit: 0 for none), the number of rows and the BLAKE2b-256
+ * digest (hex) of the case numbers listed, in order, each in decimal
+ * followed by a newline.  Call it before the rows leave the program, so that
+ * nothing is listed unrecorded.  Returns CR_OK, CR_REFUSED (nobody signed
+ * in), CR_BUSY, CR_DB or CR_NOMEM.
+ */
+enum cr_status cr_list_record(cr_db *db, const struct cr_filter *filter, int mine,
+                              const char *format, int64_t limit, const int64_t *ids, size_t n);
 
 /*
  * Disclosures: personal data, or figures drawn from it, leaving casereview

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# One checked read path (issue 8): a case, a page of cases or a history
+# reaches a screen or a command only through the core functions that apply
+# conflicts and need-to-know (and audit the view).  Checked on the source, so
+# that a new unchecked read outside core/ fails here before it ships.
+set -u
+src=${1:?usage: checked-reads.sh SOURCE_DIR}
+header=$src/core/include/casereview/casereview.h
+failures=0
+fail() {
+    printf 'FAIL: %s\n' "$*"
+    failures=$((failures + 1))
+}
+
+# 1. The public header reads a case only through cr_case_view and cr_case_reload:
+#    no other declared function takes a struct cr_case to fill.
+readers=$(tr '\n' ' ' <"$header" | grep -oE '[a-z_]+\([^()]*struct cr_case \*[^()]*\)' |
+    sed 's/(.*//' | sort -u | paste -sd' ')
+[ "$readers" = "cr_case_free cr_case_reload cr_case_view" ] ||
+    fail "public functions that fill a struct cr_case: '$readers' (expected cr_case_view, cr_case_reload, cr_case_free)"
+grep -n 'cr_case_get' "$header" && fail "cr_case_get (unchecked) is in the public header"
+
+# 2. The interface (tui/) includes only the public header of core/, and calls
+#    nothing of core/'s internals (st_*: storage without the rules).
+hits=$(grep -nE '#\s*include\s*"(internal|schema)\.h"|#\s*include\s*"[^"]*core/' "$src"/tui/*.[ch])
+[ -z "$hits" ] || fail "tui/ includes core internals:
+$hits"
+hits=$(grep -nE '(^|[^a-z_])st_[a-z_]+\s*\(' "$src"/tui/*.[ch])
+[ -z "$hits" ] || fail "tui/ calls storage without the rules:
+$hits"
+
+# 3. Inside core/, the unchecked read st_case_get is defined in storage.c and
+#    used by no one; only the storage tests and the benchmark may call it.
+hits=$(grep -nE '(^|[^a-z_])st_case_get\s*\(' "$src"/core/*.c | grep -v '^[^:]*storage\.c:[0-9]*:st_case_get(')
+[ -z "$hits" ] || fail "core/ reads a case unchecked:
+$hits"
+hits=$(grep -lE '(^|[^a-z_])st_case_get\s*\(' "$src"/tui/*.c "$src"/data/*.c 2>/dev/null)
+[ -z "$hits" ] || fail "unchecked reads in: $hits"
+
+# 4. The checked functions apply the view rules: cr_case_view, cr_case_reload
+#    and the histories go through view_rules; lists through visibility_where.
+for f in view history; do
+    awk -v f="$f" '$0 ~ "^" f "\\(cr_db" {on = 1} on && /view_rules\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
+        "$src/core/workflow.c" || fail "workflow.c: $f() does not apply view_rules"
+done
+awk '/^list_page\(/ {on = 1} on && /visibility_where\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
+    "$src/core/storage.c" || fail "storage.c: list_page() does not apply visibility_where"
+awk '/^st_list_mine\(/ {on = 1} on && /visibility_where\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
+    "$src/core/storage.c" || fail "storage.c: st_list_mine() does not apply visibility_where"
+
+echo "checked reads: $failures failed"
+[ "$failures" -eq 0 ]
