@@ -1654,16 +1654,20 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
      * Who did what in every round, for separation of duties across rounds:
      * one query, each part a lookup on an index that starts with the case
      * (decisions, approvals and votes are UNIQUE on (case_id, round, ...);
-     * a return is read from its audit event, which names its round).
+     * a vote set aside by a reconvene still counts as having voted; a return,
+     * or a recall, which is a return, is read from its audit event, which
+     * names its round).
      */
     s = prepare(db,
                 "SELECT reviewer, 'decide', NULL, round FROM decisions WHERE case_id = ?1 "
                 "UNION ALL SELECT supervisor, 'approve', NULL, round FROM approvals "
                 "WHERE case_id = ?1 "
                 "UNION ALL SELECT member, 'vote', vote, round FROM votes WHERE case_id = ?1 "
+                "UNION ALL SELECT member, 'vote', vote, round FROM superseded_votes "
+                "WHERE case_id = ?1 "
                 "UNION ALL SELECT actor, 'return', NULL, "
                 "coalesce(json_extract(details, '$.round'), 0) FROM audit_events "
-                "WHERE case_id = ?1 AND action = 'return' "
+                "WHERE case_id = ?1 AND action IN ('return', 'recall') "
                 "ORDER BY 4",
                 &st);
     if (!s)

@@ -217,6 +217,10 @@ barred_by(int action)
         return ACT(DECIDE) | ACT(VOTE);
     case CR_ACTION_VOTE:
         return ACT(DECIDE) | ACT(APPROVE) | ACT(RETURN);
+    case CR_ACTION_RECONVENE: /* sets dissents aside: for the decision and its approval */
+        return ACT(DECIDE) | ACT(APPROVE) | ACT(VOTE);
+    case CR_ACTION_RECALL:
+        return ACT(DECIDE) | ACT(VOTE);
     default:
         return 0;
     }
@@ -510,17 +514,17 @@ count_vote(struct tally *t, int vote, int kind)
 
 /*
  * Reconvene and recall resolve a case the panel cannot close.  Whoever took
- * part in the decision or in its sitting does not resolve it: not the
- * reviewer who decided it (either action would let them escape or redo the
- * panel's scrutiny of their own decision), and not a member who voted or
- * recused in the sitting (they would be overriding their own panel).  A
+ * part in a decision of the case or in a sitting on it, in any round, does
+ * not resolve it: not a reviewer who decided it (either action would let
+ * them escape or redo the panel's scrutiny of their own decision), and not
+ * a member who voted or recused (they would be overriding their own panel).  A
  * reconvene also sets aside every vote, dissents included, which favours the
  * decision: so its approving supervisor may not reconvene either.  Recall
  * sends the decision back for a new one, against the approval, so the
  * approver may recall.
  */
 static bool
-resolves_blocked(const struct wf *w, const char *what)
+resolves_blocked(const struct wf *w, int action, const char *what)
 {
     const struct cr_case_state *cs = w->cs;
     const char *me = w->me->login;
@@ -528,27 +532,16 @@ resolves_blocked(const struct wf *w, const char *what)
         return refuse(w, "%s is only for a case that cannot reach quorum; the panel can still "
                          "reach it on case %lld, so it goes on voting",
                       what, (long long)cs->id);
-    if (same(cs->decided_by, me))
-        return refuse(w, "you (%s) decided case %lld, so you cannot %s it (separation of duties)",
-                      me, (long long)cs->id, what);
-    for (size_t i = 0; i < cs->n_votes; i++)
-        if (same(cs->votes[i].member, me))
-            return refuse(w, "you (%s) voted on this decision (%s), so you cannot %s it "
-                             "(separation of duties)",
-                          me, cr_vote_name(cs->votes[i].vote), what);
-    return true;
+    /* The reviewer, the approver (for reconvene) and the sitting's voters: barred_by. */
+    return separated(w, me, action, what);
 }
 
 static bool
 guard_reconvene(const struct wf *w)
 {
     const struct cr_case_state *cs = w->cs;
-    if (!resolves_blocked(w, "reconvene"))
+    if (!resolves_blocked(w, CR_ACTION_RECONVENE, "reconvene"))
         return false;
-    if (same(cs->approved_by, w->me->login))
-        return refuse(w, "you (%s) approved this decision, so you cannot reconvene its panel "
-                         "(separation of duties)",
-                      w->me->login);
     /* A new sitting: nobody has voted yet.  Pointless unless the panel could then close it. */
     struct cr_case_state fresh = *cs;
     fresh.n_votes = 0;
@@ -570,7 +563,7 @@ guard_reconvene(const struct wf *w)
 static bool
 guard_recall(const struct wf *w)
 {
-    if (!resolves_blocked(w, "recall"))
+    if (!resolves_blocked(w, CR_ACTION_RECALL, "recall"))
         return false;
     if (w->req && blank(w->req->reason))
         return refuse(w, "recall needs a reason for the reviewer");

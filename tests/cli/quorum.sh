@@ -98,13 +98,13 @@ expect_rc 1
 expect_err "casereview: reconvene needs the admin role; you (lpark) are panel. You may: vote, note"
 step x1 reconvene "#1" --reason r
 expect_rc 1
-expect_err "casereview: you (x1) decided case 1, so you cannot reconvene it (separation of duties). You may: note"
+expect_err "casereview: you (x1) decided case 1 (decision 1), so you cannot reconvene it (separation of duties, across rounds). You may: note"
 step x2 reconvene "#1" --reason r
 expect_rc 1
-expect_err "casereview: you (x2) approved this decision, so you cannot reconvene its panel (separation of duties). You may: note, recall"
+expect_err "casereview: you (x2) approved decision 1 of case 1, so you cannot reconvene it (separation of duties, across rounds). You may: note, recall"
 step x3 reconvene "#1" --reason r
 expect_rc 1
-expect_err "casereview: you (x3) voted on this decision (recuse), so you cannot reconvene it (separation of duties). You may: note"
+expect_err "casereview: you (x3) recused from decision 1 of case 1, so you cannot reconvene it (separation of duties, across rounds). You may: note"
 step cadmin reconvene "#3" --reason r
 expect_rc 1
 expect_err "casereview: reconvene is only for a case that cannot reach quorum; the panel can still reach it on case 3, so it goes on voting. You may: note"
@@ -148,10 +148,10 @@ expect_rc 1
 expect_err "casereview: recall needs the supervisor or admin role; you (rdoe) are panel. You may: vote, note"
 step x1 recall "#2" --reason r
 expect_rc 1
-expect_err "casereview: you (x1) decided case 2, so you cannot recall it (separation of duties). You may: note"
+expect_err "casereview: you (x1) decided case 2 (decision 1), so you cannot recall it (separation of duties, across rounds). You may: note"
 step x3 recall "#2" --reason r
 expect_rc 1
-expect_err "casereview: you (x3) voted on this decision (recuse), so you cannot recall it (separation of duties). You may: note"
+expect_err "casereview: you (x3) recused from decision 1 of case 2, so you cannot recall it (separation of duties, across rounds). You may: note"
 step bjones recall "#3" --reason r
 expect_rc 1
 expect_err "casereview: recall is only for a case that cannot reach quorum; the panel can still reach it on case 3, so it goes on voting. You may: note"
