@@ -44,7 +44,7 @@ if [ "$rc" -ne 0 ] || [ ! -s d/casereview.db ] || [ ! -s d/casereview.yaml ]; th
     exit
 fi
 CFG=$T/d/casereview.yaml
-cp d/casereview.db pristine.db
+cp d/casereview.db pristine.db && cp d/casereview.db.key pristine.db.key
 rm -f d/casereview.db-wal d/casereview.db-shm
 cp pristine.db q.db # for the test's own queries (never acted on)
 same_unit=$(grep -c '^  same_unit: true' "$CFG")
@@ -138,7 +138,7 @@ assign_target() {
 # The CLI's attempt at the action of KEY on case ID as LOGIN, on a fresh copy.
 attempt() {
     local login=$1 key=$2 id=$3 target
-    cp pristine.db o.db
+    cp pristine.db o.db && cp pristine.db.key o.db.key
     rm -f o.db-wal o.db-shm o.db-journal
     case $key in
     d) cli "$login" o.db decide "#$id" --outcome refer --rationale x ;;
@@ -164,7 +164,7 @@ attempt() {
 tui() {
     local login=$1 k=$2 key=$3 s
     s=$(printf ' s%.0s' $(seq 1 "$k"))
-    cp pristine.db t.db
+    cp pristine.db t.db && cp pristine.db.key t.db.key
     rm -f t.db-wal t.db-shm t.db-journal base.txt after.txt
     printf 'keys%s\ndump base.txt\nkeys %s\ndump after.txt\nkeys <Esc>\nkeys q\n' "$s" "$key" >t.keys
     "$CASEREVIEW" --config "$CFG" --db t.db --as "$login" --script t.keys --size "$SIZE" \

@@ -135,9 +135,14 @@ test_open_and_schema(void **state)
 {
     struct fixture *f = *state;
     assert_true(cr_db_created(f->db));
-    assert_int_equal(cr_db_schema_version(f->db), 4);
+    assert_int_equal(cr_db_schema_version(f->db), 5);
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    /* The audit key beside it, under the same rule. */
+    char key[200];
+    snprintf(key, sizeof key, "%s.key", f->path);
+    assert_int_equal(stat(key, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
     reopen(f);
     assert_false(cr_db_created(f->db));
@@ -401,7 +406,7 @@ test_migration_keeps_data(void **state)
     chmod(path, 0600);
     cr_db *db;
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 4);
+    assert_int_equal(cr_db_schema_version(db), 5);
     struct cr_case c;
     assert_int_equal(cr_case_get(db, "S1", &c), CR_OK);
     assert_int_equal(c.n_allegations, 1);
@@ -441,14 +446,50 @@ test_migration_from_3_adds_drafts(void **state)
               &r);
     cr_db_close(db);
 
-    /* Back to version 3, as an older casereview left it, with its case. */
+    /*
+     * Back to version 3, as an older casereview left it, with its case and
+     * its event hashed the unkeyed way, and no audit key.
+     */
     assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(s, "DROP TABLE drafts; PRAGMA user_version = 3", NULL, NULL,
-                                  NULL),
+    assert_int_equal(sqlite3_exec(s, "DROP TABLE drafts; DROP INDEX audit_actor; "
+                                     "DROP INDEX audit_action; "
+                                     "ALTER TABLE audit_events DROP COLUMN purpose; "
+                                     "PRAGMA user_version = 3",
+                                  NULL, NULL, NULL),
                      SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(s, "SELECT id, at, actor, case_id, action, state_before, "
+                                           "state_after, details, config_digest FROM audit_events",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    struct cr_event e = {
+        .id = sqlite3_column_int64(q, 0), .at = sqlite3_column_int64(q, 1),
+        .actor = (const char *)sqlite3_column_text(q, 2), .case_id = sqlite3_column_int64(q, 3),
+        .action = (const char *)sqlite3_column_text(q, 4),
+        .state_before = (const char *)sqlite3_column_text(q, 5),
+        .state_after = (const char *)sqlite3_column_text(q, 6),
+        .details = (const char *)sqlite3_column_text(q, 7),
+        .config_digest = (const char *)sqlite3_column_text(q, 8),
+    };
+    static const unsigned char zero[32];
+    unsigned char h[32];
+    cr_audit_hash(NULL, zero, &e, h);
+    sqlite3_finalize(q);
+    char sql[256], hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", h[i]);
+    snprintf(sql, sizeof sql,
+             "UPDATE audit_events SET hash = x'%s' WHERE id = 1; "
+             "UPDATE settings SET value = '1:%s' WHERE key = 'audit_head'",
+             hex, hex);
+    assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(s);
+    char key[200];
+    snprintf(key, sizeof key, "%s.key", path);
+    assert_int_equal(unlink(key), 0);
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 4);
+    assert_int_equal(cr_db_schema_version(db), 5);
     cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
     struct cr_case c;
     assert_int_equal(cr_case_get(db, "S1", &c), CR_OK);
@@ -458,7 +499,19 @@ test_migration_from_3_adds_drafts(void **state)
     assert_int_equal(cr_draft_save(db, "S1", &d), CR_OK);
     int64_t events;
     assert_int_equal(cr_audit_verify(db, &events), CR_OK);
-    assert_int_equal(events, 2); /* the import, the draft */
+    assert_int_equal(events, 2); /* the import (unkeyed), the draft (keyed) */
+    cr_db_close(db);
+    /* Keying began after event 1: re-chaining event 1 now is caught. */
+    assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, "UPDATE audit_events SET actor = 'bjones' WHERE id = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
+    cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
+    assert_int_equal(cr_audit_verify(db, &events), CR_INVALID);
+    assert_string_equal(cr_db_errmsg(db),
+                        "audit event 1: its contents do not match its hash; it was altered");
     cr_db_close(db);
 }
 
