@@ -193,6 +193,8 @@ struct cr_change {
 };
 
 enum cr_status st_begin(cr_db *db);
+/* CR_OK, or CR_DB saying the handle holds a read-only copy where nothing can change. */
+enum cr_status st_writable(cr_db *db);
 enum cr_status st_commit(cr_db *db);
 void st_rollback(cr_db *db);
 enum cr_status st_resolve_case(cr_db *db, const char *key, int64_t *id);

@@ -82,10 +82,7 @@ cr_fail_sql(cr_db *db, int rc, const char *what)
 {
     enum cr_status st = status_of(rc);
     if ((rc & 0xff) == SQLITE_READONLY && db->read_only)
-        return cr_fail(db, CR_DB,
-                       "%s: a read-only copy of the database (an auditor's evidence copy); "
-                       "nothing can be changed in it: work on the database itself",
-                       db->path);
+        return st_writable(db);
     if (st == CR_BUSY)
         return cr_fail(db, st, "%s: the database is busy (another user holds it); try again", db->path);
     return cr_fail(db, st, "%s: %s: %s", db->path, what,
@@ -1968,6 +1965,18 @@ audit_head(cr_db *db, int64_t *id, unsigned char hash[32])
     return CR_OK;
 }
 
+enum cr_status
+st_writable(cr_db *db)
+{
+    if (!db->read_only)
+        return CR_OK;
+    return cr_fail(db, CR_DB,
+                   "%s: a read-only copy of the database (an auditor's evidence copy); "
+                   "nothing can be changed in it or disclosed from it: work on the database "
+                   "itself",
+                   db->path);
+}
+
 int
 cr_db_read_only(const cr_db *db)
 {
@@ -2052,7 +2061,12 @@ st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
         return st;
     }
     if (db->read_only) {
-        /* The trail cannot be written in a copy; the caller tells the user once. */
+        /*
+         * The trail cannot be written in a copy.  What was read goes unrecorded (the
+         * caller tells the user once); a change or a disclosure does not happen at all.
+         */
+        if (!cr_audit_is_consultation(action))
+            return st_writable(db);
         db->unrecorded++;
         return CR_OK;
     }

@@ -530,7 +530,7 @@ cr_act(cr_db *db, const char *key, const struct cr_request *req, struct cr_act_r
         return st;
     if (req->action < 0 || req->action >= CR_ACTION_COUNT)
         return cr_fail(db, CR_USAGE, "no such action");
-    if ((st = st_begin(db)) != CR_OK)
+    if ((st = st_writable(db)) != CR_OK || (st = st_begin(db)) != CR_OK)
         return st;
     int64_t id;
     struct cr_case_state cs;
