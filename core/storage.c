@@ -2509,36 +2509,55 @@ explain_case(cr_db *db, int64_t id, struct cr_buf *why)
         const struct cr_replay_list *l = &d->lists[list];
         if (!(s = prepare(db, list_sql[list].one, &st)))
             break;
+        /* The case's rows of this table (a handful), to set beside the trail's. */
+        struct strlist *rows = calloc(1, sizeof *rows);
+        char **row = NULL;
+        if (!rows) {
+            st = cr_fail(db, CR_NOMEM, "out of memory");
+            break;
+        }
+        size_t n = 0;
         sqlite3_bind_int64(s, 1, id);
-        size_t i = 0;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
             row_text(list, s, &text);
-            const char *t = text.p ? text.p : "";
-            if (i == l->n) {
-                cr_buf_addf(why, "the %s table has ", list_sql[list].table);
-                add_cut(why, t);
-                cr_buf_addf(why, ", which the trail does not record");
+            char **more = realloc(row, (n + 1) * sizeof *row);
+            if (!more) {
+                rows->nomem = true;
                 break;
             }
-            if (strcmp(t, l->items[i].text) != 0) {
-                cr_buf_addf(why, "the %s table says ", list_sql[list].table);
-                add_cut(why, t);
-                cr_buf_addf(why, ", the trail says ");
-                add_cut(why, l->items[i].text);
-                add_event_ref(why, l->items[i].event, id);
-                break;
-            }
-            i++;
+            row = more;
+            row[n++] = (char *)keep_text(rows, (const unsigned char *)(text.p ? text.p : ""));
         }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        sqlite3_reset(s);
+        if (rows->nomem)
+            st = cr_fail(db, CR_NOMEM, "out of memory");
+        else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
             st = cr_fail_sql(db, rc, "verify");
-        else if (why->len == start && i < l->n) {
-            cr_buf_addf(why, "the %s table lacks ", list_sql[list].table);
+        size_t i = 0;
+        while (st == CR_OK && i < n && i < l->n && strcmp(row[i], l->items[i].text) == 0)
+            i++;
+        const char *table = list_sql[list].table;
+        if (st != CR_OK || (i == n && i == l->n)) {
+            /* the same */
+        } else if (i < l->n &&
+                   (i == n || (i + 1 < l->n && strcmp(row[i], l->items[i + 1].text) == 0))) {
+            cr_buf_addf(why, "the %s table lacks ", table);
             add_cut(why, l->items[i].text);
             cr_buf_addf(why, ", which the trail records");
             add_event_ref(why, l->items[i].event, id);
+        } else if (i == l->n || (i + 1 < n && strcmp(row[i + 1], l->items[i].text) == 0)) {
+            cr_buf_addf(why, "the %s table has ", table);
+            add_cut(why, row[i]);
+            cr_buf_addf(why, ", which the trail does not record");
+        } else {
+            cr_buf_addf(why, "the %s table says ", table);
+            add_cut(why, row[i]);
+            cr_buf_addf(why, ", the trail says ");
+            add_cut(why, l->items[i].text);
+            add_event_ref(why, l->items[i].event, id);
         }
-        sqlite3_reset(s);
+        free(row);
+        strlist_free(rows);
     }
     if (st == CR_OK && why->len == start)
         cr_buf_addf(why, "its rows differ from what the trail says");
