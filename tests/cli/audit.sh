@@ -200,4 +200,107 @@ expect_rc 3
 # The chain notices the edit first; tests/unit/test_storage.c checks the name on a keyed event.
 expect_err "casereview: audit event 5: its contents do not match its hash; it was altered"
 
+begin "every view carries the session's purpose"
+AS=bjones "$CASEREVIEW" --as bjones --purpose "Supervision of case 2" --db a.db show 2 >/dev/null 2>&1
+AS=bjones "$CASEREVIEW" --as bjones --purpose "Supervision of case 2" --db a.db history 2 >/dev/null 2>&1
+expect_eq "$(sql a.db "select details || ' ' || purpose from audit_events where action = 'view' and actor = 'bjones' order by id")" \
+    '{"view": "case"} Supervision of case 2
+{"view": "history"} Supervision of case 2' "the views and their purpose"
+step cadmin show 2
+expect_eq "$(sql a.db "select coalesce(purpose, 'none') from audit_events order by id desc limit 1")" none "no purpose given"
+cr --db a.db audit verify
+expect_rc 0
+
+begin "the configuration may require a purpose, and may list them"
+cat casereview.yaml >purpose.yaml
+cat >>purpose.yaml <<'YAML'
+audit:
+  require_purpose: true
+  purposes: ["Case review", "Supervision", "Audit"]
+YAML
+cr --config purpose.yaml check-config purpose.yaml
+expect_rc 0
+AS=bjones cr --config purpose.yaml --db a.db show 2
+expect_rc 1
+expect_err "casereview: audit.require_purpose: every consultation needs its purpose (DPA 2018 s.62), and this session gave none; give --purpose TEXT (one of 'Case review', 'Supervision', or 'Audit')"
+n=$(sql a.db "select count(*) from audit_events")
+AS=bjones cr --config purpose.yaml --db a.db --purpose "Curiosity" show 2
+expect_rc 2
+expect_err "casereview: 'Curiosity' is not a purpose audit.purposes in purpose.yaml allows; give one of 'Case review', 'Supervision', or 'Audit'"
+expect_eq "$(sql a.db "select count(*) from audit_events")" "$n" "nothing recorded"
+AS=bjones cr --config purpose.yaml --db a.db --purpose Supervision show 2
+expect_rc 0
+expect_eq "$(sql a.db "select purpose from audit_events order by id desc limit 1")" Supervision "recorded"
+# Actions are not consultations: they need no purpose.
+AS=asmith cr --config purpose.yaml --db a.db claim 5
+expect_rc 0
+cat casereview.yaml >bad.yaml
+printf 'audit:\n  require_purpose: yes\n  purposes: ["Audit", "Audit", ""]\n  retention: 7\n' >>bad.yaml
+cr check-config bad.yaml
+expect_rc 3
+expect_err "bad.yaml:$(($(wc -l <casereview.yaml) + 2)):20: audit.require_purpose: expected true or false, not 'yes'" \
+    "bad.yaml:$(($(wc -l <casereview.yaml) + 3)):23: audit.purposes: 'Audit' is listed twice" \
+    "bad.yaml:$(($(wc -l <casereview.yaml) + 3)):32: audit.purposes: a purpose is one line of text (1 to 200 bytes, no control characters)" \
+    "bad.yaml:$(($(wc -l <casereview.yaml) + 4)):3: unknown key 'retention' in audit (allowed: require_purpose, purposes)" \
+    "casereview: bad.yaml: the configuration has problems; nothing was done"
+
+begin "audit log: the admin reads the trail, by case, actor, action and date"
+cp a.db l.db && cp a.db.key l.db.key
+CASEREVIEW_NOW=1767571200 AS=ejones cr --db l.db note 3 "Fifth of January." # 2026-01-05
+CASEREVIEW_NOW=1767830400 AS=ejones cr --db l.db note 3 "Eighth of January." # 2026-01-08
+total=$(sql l.db "select count(*) from audit_events")
+cr --db l.db audit log --format csv
+expect_rc 0
+expect_eq "$(($(wc -l <"$T/out") - 1))" "$total" "every event, one a line"
+expect_eq "$(head -1 "$T/out")" "id,at,actor,case,action,state_before,state_after,purpose,details" "csv header"
+expect_eq "$(sql l.db "select actor || ' ' || details || ' ' || coalesce(purpose, '-') from audit_events order by id desc limit 1")" \
+    'cadmin {"view": "audit log"} -' "the reading is itself a consultation"
+cr --db l.db --purpose Audit audit log --case 3 --format csv
+expect_eq "$(cut -d, -f5 "$T/out" | tail -n +2 | tr '\n' ' ')" "claim release assign note note " "--case 3"
+cr --db l.db audit log --actor ejones --action note --format csv
+expect_eq "$(cut -d, -f1,3,5 "$T/out" | tail -n +2 | tr '\n' ' ')" "$((total - 1)),ejones,note $total,ejones,note " "--actor and --action"
+cr --db l.db audit log --since 2026-01-05 --format csv
+expect_eq "$(cut -d, -f2 "$T/out" | tail -n +2 | tr '\n' ' ')" "2026-01-05T00:00:00Z 2026-01-08T00:00:00Z " "--since"
+cr --db l.db audit log --since 2026-01-02 --until 2026-01-07 --format json
+expect_out '[{"id": '$((total - 1))', "at": "2026-01-05T00:00:00Z", "actor": "ejones", "case": 3, "action": "note", "state_before": "in_review", "state_after": "in_review", "purpose": null, "details": {"note": "Fifth of January."}}]'
+cr --db l.db audit log --until 2025-12-31
+expect_rc 0
+[ ! -s "$T/out" ] || fail "events before the first: $(cat "$T/out")"
+cr --db l.db audit log --case 4 --action view
+expect_rc 0
+expect_eq "$(wc -l <"$T/out")" 4 "four views of case 4"
+expect_out_has "cadmin     4      view     {\"view\": \"case\"}"
+expect_eq "$(sql l.db "select details from audit_events order by id desc limit 1")" '{"view": "audit log", "case": 4, "action": "view"}' "the filter recorded"
+cr --db l.db audit log --since 2026-02-30
+expect_rc 2
+expect_err "casereview: audit log: --since must be a date YYYY-MM-DD, not '2026-02-30'"
+cr --db l.db audit log --head 1:00
+expect_rc 2
+expect_err "casereview: audit log: --head is not an option of audit log"
+n=$(sql l.db "select count(*) from audit_events")
+AS=bjones cr --db l.db audit log
+expect_rc 1
+expect_err "casereview: audit log needs the admin role; you (bjones) are supervisor"
+AS=mkhan cr --db l.db audit log --case 1
+expect_rc 1
+expect_err "casereview: audit log needs the admin role; you (mkhan) are panel"
+expect_eq "$(sql l.db "select count(*) from audit_events")" "$n" "a refusal reads nothing"
+cr --db l.db audit verify
+expect_rc 0
+
+begin "audit log pages through a large trail"
+"$CASEREVIEW" --as cadmin demo --dir d --cases 300 </dev/null >/dev/null 2>&1
+events=$(sql d/casereview.db "select count(*) from audit_events")
+# More than a page (500 events).
+[ "$events" -gt 500 ] || fail "the demo has only $events events"
+cr_plain --config d/casereview.yaml --db d/casereview.db --as cadmin audit log --format csv
+expect_rc 0
+expect_eq "$(($(wc -l <"$T/out") - 1))" "$events" "every event over several pages"
+expect_eq "$(tail -1 "$T/out" | cut -d, -f1)" "$events" "up to the last"
+
+begin "the demo's trail replays"
+cr_plain --config d/casereview.yaml --db d/casereview.db --as cadmin audit verify
+expect_rc 0
+expect_out "ok: $((events + 1)) events"
+
 finish
