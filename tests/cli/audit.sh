@@ -303,4 +303,112 @@ cr_plain --config d/casereview.yaml --db d/casereview.db --as cadmin audit verif
 expect_rc 0
 expect_out "ok: $((events + 1)) events"
 
+# A read-only copy: every reading command works, nothing is written, changes are refused.
+readonly_checks() {
+    local db=$1 before
+    before=$(db_state "$db")
+    local note="casereview: $db is a read-only copy: this consultation is not recorded in its audit trail"
+    local refused="casereview: $db: a read-only copy of the database (an auditor's evidence copy); nothing can be changed in it or disclosed from it: work on the database itself"
+    cr --db "$db" audit verify
+    expect_rc 0
+    expect_out "ok: $(sql a.db "select count(*) from audit_events") events"
+    expect_empty_err
+    cr --db "$db" list --format csv
+    expect_rc 0
+    expect_eq "$(wc -l <"$T/out")" 6 "listed"
+    cr --db "$db" stats
+    expect_rc 0
+    cr --db "$db" show 1
+    expect_rc 0
+    expect_out_has "R3: a pattern, set out."
+    expect_err "$note"
+    cr --db "$db" history 1
+    expect_rc 0
+    expect_err "$note"
+    cr --db "$db" audit log --case 1
+    expect_rc 0
+    expect_err "$note"
+    cr --db "$db" audit head
+    expect_rc 0
+    AS=asmith cr --db "$db" claim 4
+    expect_rc 4
+    expect_err "$refused"
+    AS=bjones cr --db "$db" note 2 "In the copy."
+    expect_rc 4
+    expect_err "$refused"
+    cr --db "$db" export --reason r --recipient x
+    expect_rc 4
+    expect_err "$refused"
+    [ ! -s "$T/out" ] || fail "an export from a read-only copy wrote rows"
+    cr --db "$db" import g.csv
+    expect_rc 4
+    expect_eq "$(db_state "$db")" "$before" "the copy is as it was, with no side files"
+}
+
+begin "a read-only copy (chmod 0400) is read and verified, never changed"
+mkdir ro && cp a.db a.db.key ro/ && chmod 400 ro/a.db ro/a.db.key
+readonly_checks ro/a.db
+
+begin "a copy in a read-only directory likewise"
+mkdir rodir && cp a.db a.db.key rodir/ && chmod 555 rodir
+readonly_checks rodir/a.db
+chmod 755 rodir
+
+begin "a read-only copy is read as it is: an older schema is not migrated"
+mkdir old && cp a.db a.db.key old/ && sqlite3 old/a.db "pragma user_version = 4" && chmod 400 old/a.db
+cr --db old/a.db list
+expect_rc 4
+expect_err "casereview: old/a.db: a read-only copy at schema version 4; this casereview reads version 5 and cannot bring a read-only file up to date: make a writable copy and open that once"
+
+begin "for a user who cannot write the directory, the open is read-only for real"
+# Root writes anything, so the directory's and file's modes alone are what the
+# two checks above rest on; here an ordinary user, for whom SQLite itself could
+# not create the write-ahead log's files, reads and verifies the copy.
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null && command -v useradd >/dev/null; then
+    u=crro$$
+    if useradd --no-create-home --shell /usr/sbin/nologin "$u" 2>/dev/null; then
+        trap 'userdel "$u" 2>/dev/null; rm -rf "$T"' EXIT
+        chmod 755 "$T"
+        mkdir uro && cp a.db a.db.key uro/ && chown "$u" uro/a.db uro/a.db.key
+        chmod 600 uro/a.db uro/a.db.key
+        chmod 755 uro # root's: the user cannot create files in it
+        as_user() {
+            runuser -u "$u" -- env CASEREVIEW_NOW="$CASEREVIEW_NOW" CASEREVIEW_CONFIG="$CASEREVIEW_CONFIG" \
+                "$CASEREVIEW" --as "$1" --db uro/a.db "${@:2}" >"$T/out" 2>"$T/err"
+            echo $? >"$T/rc"
+        }
+        as_user cadmin audit verify
+        expect_rc 0
+        expect_out "ok: $(sql a.db "select count(*) from audit_events") events"
+        as_user cadmin show 2
+        expect_rc 0
+        expect_err "casereview: uro/a.db is a read-only copy: this consultation is not recorded in its audit trail"
+        as_user asmith claim 4
+        expect_rc 4
+        [ ! -e uro/a.db-wal ] && [ ! -e uro/a.db-shm ] || fail "side files were made"
+        # The same user in a directory of their own opens it read-write.
+        mkdir urw && cp a.db a.db.key urw/ && chown -R "$u" urw && chmod 600 urw/a.db urw/a.db.key
+        runuser -u "$u" -- env CASEREVIEW_NOW="$CASEREVIEW_NOW" CASEREVIEW_CONFIG="$CASEREVIEW_CONFIG" \
+            "$CASEREVIEW" --as asmith --db urw/a.db claim 4 >"$T/out" 2>"$T/err"
+        echo $? >"$T/rc"
+        expect_rc 0
+        userdel "$u"
+        trap 'rm -rf "$T"' EXIT
+    else
+        echo "note: could not add a user; the non-root read-only open was not tried"
+    fi
+else
+    echo "note: not root (or no runuser/useradd); the non-root read-only open was not tried"
+fi
+
+begin "an empty file is not made a database by a command that only reads"
+: >empty.db
+chmod 600 empty.db
+cr --db empty.db list
+expect_rc 4
+expect_err "casereview: empty.db: an empty file, not a casereview database; make one with 'casereview init' or 'casereview import'"
+[ ! -s empty.db ] || fail "the empty file was written"
+cr --db empty.db init
+expect_rc 0
+
 finish
