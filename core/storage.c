@@ -2032,7 +2032,14 @@ cr_db_set_purpose(cr_db *db, const char *purpose)
             return st;
         }
     }
-    char *copy = strdup(purpose);
+    /* Kept without the blanks around it, as one would write it. */
+    while (*purpose == ' ' || *purpose == '\t')
+        purpose++;
+    size_t n = strlen(purpose);
+    while (n && (purpose[n - 1] == ' ' || purpose[n - 1] == '\t' || purpose[n - 1] == '\n' ||
+                 purpose[n - 1] == '\r'))
+        n--;
+    char *copy = strndup(purpose, n);
     if (!copy)
         return cr_fail(db, CR_NOMEM, "out of memory");
     free(db->purpose);

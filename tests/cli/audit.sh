@@ -244,6 +244,52 @@ expect_err "bad.yaml:$(($(wc -l <casereview.yaml) + 2)):20: audit.require_purpos
     "bad.yaml:$(($(wc -l <casereview.yaml) + 4)):3: unknown key 'retention' in audit (allowed: require_purpose, purposes)" \
     "casereview: bad.yaml: the configuration has problems; nothing was done"
 
+begin "the workstation asks the purpose once, before the first screen"
+cat casereview.yaml >free.yaml
+printf 'audit:\n  require_purpose: true\n' >>free.yaml
+cat >keys1.txt <<'KEYS'
+dump prompt.txt
+keys <Enter>
+dump refused.txt
+type Weekly check x
+keys C-w <Backspace> C-a
+type Supervision:
+keys <Space> <End>
+keys <Enter>
+dump queue.txt
+keys <Enter>
+keys q
+keys <Enter>
+keys q q
+KEYS
+cp a.db w.db && cp a.db.key w.db.key
+n=$(sql w.db "select count(*) from audit_events")
+AS=bjones cr --config free.yaml --db w.db --size 80x24 --script keys1.txt
+expect_rc 0
+expect_eq "$(sed -n 1p prompt.txt | sed 's/ *$//')" " casereview: the purpose of this session" "the prompt first"
+expect_eq "$(sed -n 6p prompt.txt | sed 's/ *$//')" " Purpose:" "the field"
+expect_eq "$(tail -1 refused.txt | sed 's/ *$//')" "audit.require_purpose: give the purpose of this session" "a purpose is required"
+expect_eq "$(sed -n 1p queue.txt | cut -c1-7)" " Queue:" "then the queue"
+expect_eq "$(sql w.db "select group_concat(details || ' ' || purpose, ' | ') from audit_events where id > $n")" \
+    '{"view": "case"} Supervision: Weekly check | {"view": "case"} Supervision: Weekly check' "both views carry it"
+cat >keys2.txt <<'KEYS'
+keys <Down>
+dump choices.txt
+keys <Enter> <Enter>
+keys q q
+KEYS
+n=$(sql w.db "select count(*) from audit_events")
+AS=bjones cr --config purpose.yaml --db w.db --size 80x24 --script keys2.txt
+expect_rc 0
+expect_eq "$(sed -n 6,8p choices.txt | sed 's/ *$//')" "    1  Case review
+  > 2  Supervision
+    3  Audit" "the configured purposes to choose from"
+expect_eq "$(sql w.db "select purpose from audit_events where id > $n")" Supervision "the choice recorded"
+# Given on the command line, it is not asked again.
+AS=bjones cr --config purpose.yaml --db w.db --purpose Audit --size 80x24 --script <(printf 'dump q.txt\nkeys q\n')
+expect_rc 0
+expect_eq "$(sed -n 1p q.txt | cut -c1-7)" " Queue:" "no prompt"
+
 begin "audit log: the admin reads the trail, by case, actor, action and date"
 cp a.db l.db && cp a.db.key l.db.key
 CASEREVIEW_NOW=1767571200 AS=ejones cr --db l.db note 3 "Fifth of January." # 2026-01-05
