@@ -356,6 +356,7 @@ rp_release(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event 
 static int
 rp_assign(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
 {
+    cr_buf_reset(&r->s1);
     json_get(e->details, "assignee", &r->s1, NULL);
     return set_assignee(r, c, r->s1.p ? r->s1.p : "", e->id);
 }
