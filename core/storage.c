@@ -298,10 +298,22 @@ read_only_copy(const char *path, const struct stat *sb)
     const char *dir = dirname(copy);
     struct stat ds;
     struct statvfs vs;
-    bool ro = access(dir, W_OK) != 0 || (stat(dir, &ds) == 0 && !(ds.st_mode & 0222)) ||
-              (statvfs(dir, &vs) == 0 && (vs.f_flag & ST_RDONLY));
+    bool mount_ro = statvfs(dir, &vs) == 0 && (vs.f_flag & ST_RDONLY);
+    bool dir_modes = stat(dir, &ds) == 0 && (ds.st_mode & 0222);
+    bool dir_writable = dir_modes && access(dir, W_OK) == 0;
     free(copy);
-    return ro;
+    if (mount_ro || !dir_modes)
+        return true;
+    if (dir_writable)
+        return false;
+    /* A shared directory this user cannot write: side files already there serve as well. */
+    struct cr_buf wal = {0}, shm = {0};
+    cr_buf_addf(&wal, "%s-wal", path);
+    cr_buf_addf(&shm, "%s-shm", path);
+    bool side = wal.p && shm.p && access(wal.p, W_OK) == 0 && access(shm.p, W_OK) == 0;
+    cr_buf_free(&wal);
+    cr_buf_free(&shm);
+    return !side;
 }
 
 /* "file:PATH?mode=ro[&immutable=1]", the path percent-encoded. */
