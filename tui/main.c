@@ -25,7 +25,7 @@ usage(FILE *f)
                "                 ./casereview.yaml)\n"
                "  --as LOGIN     act as LOGIN (only with allow_impersonation: true)\n"
                "  --purpose TEXT why you consult the data this session, recorded with\n"
-               "                 every view (DPA 2018 s.62; see README, 'Audit')\n"
+               "                 every view (DPA 2018 s.62; README, 'The audit trail')\n"
                "  --theme NAME   the terminal interface's colours (themes/NAME.yaml)\n"
                "  --script FILE  run the interface on keys from FILE, without a terminal\n"
                "                 (for tests; see README), at --size COLSxROWS (80x24)\n"
