@@ -2769,14 +2769,28 @@ cr_audit_log(cr_db *db, const struct cr_audit_filter *f,
     cr_buf_free(&d);
     if (st != CR_OK)
         return st;
-    /* Keyset pages over the events that were there when asked, in id order. */
-    sqlite3_stmt *s = prepare(db,
-                              "SELECT " EVENT_COLUMNS " FROM audit_events "
-                              "WHERE id > ?1 AND id <= ?2 "
-                              "AND (?3 IS NULL OR case_id = ?3) AND (?4 IS NULL OR actor = ?4) "
-                              "AND (?5 IS NULL OR action = ?5) AND (?6 IS NULL OR at >= ?6) "
-                              "AND (?7 IS NULL OR at < ?7) ORDER BY id LIMIT 500",
-                              &st);
+    /*
+     * Keyset pages over the events that were there when asked, in id order.  Only the
+     * filters given are in the query, so that the index on the case, the actor or the
+     * action (each with the id) serves it.
+     */
+    struct cr_buf q = {0};
+    cr_buf_addf(&q, "SELECT " EVENT_COLUMNS " FROM audit_events WHERE id > ?1 AND id <= ?2");
+    if (f->case_id)
+        cr_buf_addf(&q, " AND case_id = ?3");
+    if (f->actor)
+        cr_buf_addf(&q, " AND actor = ?4");
+    if (f->action)
+        cr_buf_addf(&q, " AND action = ?5");
+    if (f->since)
+        cr_buf_addf(&q, " AND at >= ?6");
+    if (f->until)
+        cr_buf_addf(&q, " AND at < ?7");
+    cr_buf_addf(&q, " ORDER BY id LIMIT 500");
+    sqlite3_stmt *s = q.p ? prepare(db, q.p, &st) : NULL;
+    if (!q.p)
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+    cr_buf_free(&q);
     if (!s)
         return st;
     int64_t after = 0;
@@ -2785,18 +2799,14 @@ cr_audit_log(cr_db *db, const struct cr_audit_filter *f,
         sqlite3_bind_int64(s, 2, head_id);
         if (f->case_id)
             sqlite3_bind_int64(s, 3, f->case_id);
-        else
-            sqlite3_bind_null(s, 3);
-        bind_text_or_null(s, 4, f->actor);
-        bind_text_or_null(s, 5, f->action);
+        if (f->actor)
+            sqlite3_bind_text(s, 4, f->actor, -1, SQLITE_STATIC);
+        if (f->action)
+            sqlite3_bind_text(s, 5, f->action, -1, SQLITE_STATIC);
         if (f->since)
             sqlite3_bind_int64(s, 6, f->since);
-        else
-            sqlite3_bind_null(s, 6);
         if (f->until)
             sqlite3_bind_int64(s, 7, f->until);
-        else
-            sqlite3_bind_null(s, 7);
         int rc, rows = 0;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
             struct cr_event e;
