@@ -19,7 +19,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A flat JSON object's value by key: a string (unescaped into out), a number or a boolean. */
+/*
+ * The details of an event: a flat JSON object as our writer makes it, read
+ * once per event into spans (a string's span is between its quotes, still
+ * escaped) and unescaped only when a handler asks for that key.
+ */
+enum jtype { J_NONE, J_STRING, J_NUMBER, J_TRUE, J_FALSE, J_NULL };
+
+#define MAX_FIELDS 24
+
+struct jfield {
+    const char *key;
+    size_t key_len;
+    enum jtype type;
+    const char *value; /* strings: after the opening quote */
+    size_t len;
+};
+
+struct jobject {
+    size_t n;
+    struct jfield f[MAX_FIELDS];
+};
+
 static const char *
 skip_ws(const char *p)
 {
@@ -28,109 +49,165 @@ skip_ws(const char *p)
     return p;
 }
 
-/* Read a JSON string at p (at its opening quote) into out (when not NULL); the end, or NULL. */
+/* The end of the string whose opening quote is at p (its closing quote), or NULL. */
 static const char *
-read_string(const char *p, struct cr_buf *out)
+string_end(const char *p)
 {
-    if (*p != '"')
-        return NULL;
-    for (p++; *p && *p != '"'; p++) {
-        char c = *p;
-        if (c == '\\') {
-            p++;
-            switch (*p) {
-            case 'n': c = '\n'; break;
-            case 'r': c = '\r'; break;
-            case 't': c = '\t'; break;
-            case 'b': c = '\b'; break;
-            case 'f': c = '\f'; break;
-            case 'u': {
-                unsigned v = 0;
-                for (int i = 1; i <= 4; i++) {
-                    char h = p[i];
-                    if (!h)
-                        return NULL;
-                    v = v * 16 + (unsigned)(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
-                }
-                p += 4;
-                /* Our writer escapes only control characters this way. */
-                if (out && v < 0x80)
-                    cr_buf_addc(out, (char)v);
-                continue;
-            }
-            case '\0': return NULL;
-            default: c = *p;
-            }
-        }
-        if (out)
-            cr_buf_addc(out, c);
-    }
-    return *p == '"' ? p + 1 : NULL;
+    for (p++; *p && *p != '"'; p++)
+        if (*p == '\\' && !*++p)
+            return NULL;
+    return *p == '"' ? p : NULL;
 }
 
-enum jtype { J_NONE, J_STRING, J_NUMBER, J_TRUE, J_FALSE, J_NULL };
-
-static enum jtype
-json_get(const char *json, const char *key, struct cr_buf *str, int64_t *num)
+static void
+parse_object(const char *json, struct jobject *o)
 {
-    struct cr_buf k = {0};
+    o->n = 0;
     const char *p = skip_ws(json ? json : "");
     if (*p++ != '{')
-        return J_NONE;
-    enum jtype found = J_NONE;
-    for (;;) {
+        return;
+    while (o->n < MAX_FIELDS) {
         p = skip_ws(p);
-        if (*p != '"')
-            break;
-        cr_buf_reset(&k);
-        cr_buf_addc(&k, '\0');
-        k.len = 0;
-        if (!(p = read_string(p, &k)))
-            break;
-        bool match = k.p && strcmp(k.p, key) == 0;
-        p = skip_ws(p);
+        const char *end = *p == '"' ? string_end(p) : NULL;
+        if (!end)
+            return;
+        struct jfield *f = &o->f[o->n];
+        f->key = p + 1;
+        f->key_len = (size_t)(end - p - 1);
+        p = skip_ws(end + 1);
         if (*p++ != ':')
-            break;
+            return;
         p = skip_ws(p);
-        enum jtype t = J_NONE;
         if (*p == '"') {
-            if (match && str) {
-                cr_buf_reset(str);
-                cr_buf_addc(str, '\0');
-                str->len = 0;
-            }
-            p = read_string(p, match ? str : NULL);
-            t = J_STRING;
+            if (!(end = string_end(p)))
+                return;
+            f->type = J_STRING;
+            f->value = p + 1;
+            f->len = (size_t)(end - p - 1);
+            p = end + 1;
         } else if (strncmp(p, "true", 4) == 0) {
+            f->type = J_TRUE;
             p += 4;
-            t = J_TRUE;
         } else if (strncmp(p, "false", 5) == 0) {
+            f->type = J_FALSE;
             p += 5;
-            t = J_FALSE;
         } else if (strncmp(p, "null", 4) == 0) {
+            f->type = J_NULL;
             p += 4;
-            t = J_NULL;
         } else {
-            char *end;
-            long long v = strtoll(p, &end, 10);
-            if (end == p)
-                break;
-            if (match && num)
-                *num = v;
-            p = end;
-            t = J_NUMBER;
+            char *num_end;
+            (void)strtoll(p, &num_end, 10);
+            if (num_end == p)
+                return;
+            f->type = J_NUMBER;
+            f->value = p;
+            f->len = (size_t)(num_end - p);
+            p = num_end;
         }
-        if (!p)
-            break;
-        if (match)
-            found = t;
+        o->n++;
         p = skip_ws(p);
-        if (*p != ',')
+        if (*p++ != ',')
+            return;
+    }
+}
+
+static const struct jfield *
+field(const struct jobject *o, const char *key)
+{
+    size_t n = strlen(key);
+    for (size_t i = 0; i < o->n; i++)
+        if (o->f[i].key_len == n && memcmp(o->f[i].key, key, n) == 0)
+            return &o->f[i];
+    return NULL;
+}
+
+/* A string value, unescaped into out (reset first); whether the key holds a string. */
+static bool
+get_string(const struct jobject *o, const char *key, struct cr_buf *out)
+{
+    cr_buf_reset(out);
+    cr_buf_add(out, "", 0);
+    const struct jfield *f = field(o, key);
+    if (!f || f->type != J_STRING)
+        return false;
+    const char *p = f->value, *end = f->value + f->len;
+    while (p < end) {
+        const char *run = p;
+        while (p < end && *p != '\\')
+            p++;
+        cr_buf_add(out, run, (size_t)(p - run));
+        if (p == end)
             break;
         p++;
+        char c = *p++;
+        switch (c) {
+        case 'n': c = '\n'; break;
+        case 'r': c = '\r'; break;
+        case 't': c = '\t'; break;
+        case 'b': c = '\b'; break;
+        case 'f': c = '\f'; break;
+        case 'u': {
+            unsigned v = 0;
+            for (int i = 0; i < 4 && p < end; i++, p++)
+                v = v * 16 + (unsigned)(*p <= '9' ? *p - '0' : (*p | 0x20) - 'a' + 10);
+            c = (char)v; /* our writer escapes only control characters this way */
+            break;
+        }
+        default: break;
+        }
+        cr_buf_addc(out, c);
     }
-    cr_buf_free(&k);
-    return found;
+    return true;
+}
+
+static bool
+get_int(const struct jobject *o, const char *key, int64_t *v)
+{
+    const struct jfield *f = field(o, key);
+    if (!f || f->type != J_NUMBER)
+        return false;
+    *v = strtoll(f->value, NULL, 10);
+    return true;
+}
+
+static bool
+get_true(const struct jobject *o, const char *key)
+{
+    const struct jfield *f = field(o, key);
+    return f && f->type == J_TRUE;
+}
+
+/* s as a JSON string, quoted, as cr_buf_add_json writes it, a run of plain bytes at a time. */
+static void
+add_quoted(struct cr_buf *b, const char *s)
+{
+    cr_buf_addc(b, '"');
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        const unsigned char *run = p;
+        while (*p && *p != '"' && *p != '\\' && *p >= 0x20 && *p != 0x7f)
+            p++;
+        cr_buf_add(b, (const char *)run, (size_t)(p - run));
+        if (!*p)
+            break;
+        switch (*p) {
+        case '"': cr_buf_add(b, "\\\"", 2); break;
+        case '\\': cr_buf_add(b, "\\\\", 2); break;
+        case '\n': cr_buf_add(b, "\\n", 2); break;
+        case '\r': cr_buf_add(b, "\\r", 2); break;
+        case '\t': cr_buf_add(b, "\\t", 2); break;
+        default: cr_buf_addf(b, "\\u%04x", *p);
+        }
+        p++;
+    }
+    cr_buf_addc(b, '"');
+}
+
+static void
+add_text(struct cr_buf *b, const char *s)
+{
+    if (s)
+        cr_buf_add(b, s, strlen(s));
 }
 
 /* Digests */
@@ -166,16 +243,22 @@ cr_replay_decision_text(struct cr_buf *b, int round, const char *reviewer, const
                         int vetting_review, const char *rationale)
 {
     cr_buf_reset(b);
-    cr_buf_addf(b, "round %d: %s decided %s%s: ", round, reviewer ? reviewer : "",
-                outcome ? outcome : "", vetting_review ? " with a vetting review" : "");
-    cr_buf_add_json(b, rationale ? rationale : "");
+    cr_buf_addf(b, "round %d: ", round);
+    add_text(b, reviewer);
+    cr_buf_add(b, " decided ", 9);
+    add_text(b, outcome);
+    if (vetting_review)
+        add_text(b, " with a vetting review");
+    cr_buf_add(b, ": ", 2);
+    add_quoted(b, rationale ? rationale : "");
 }
 
 void
 cr_replay_approval_text(struct cr_buf *b, int round, const char *supervisor)
 {
     cr_buf_reset(b);
-    cr_buf_addf(b, "round %d: approved by %s", round, supervisor ? supervisor : "");
+    cr_buf_addf(b, "round %d: approved by ", round);
+    add_text(b, supervisor);
 }
 
 void
@@ -183,11 +266,15 @@ cr_replay_vote_text(struct cr_buf *b, int round, const char *member, const char 
                     const char *vote, const char *reason)
 {
     cr_buf_reset(b);
-    cr_buf_addf(b, "round %d: %s (%s) %s", round, member ? member : "", kind ? kind : "",
-                vote ? vote : "");
+    cr_buf_addf(b, "round %d: ", round);
+    add_text(b, member);
+    cr_buf_add(b, " (", 2);
+    add_text(b, kind);
+    cr_buf_add(b, ") ", 2);
+    add_text(b, vote);
     if (reason) {
-        cr_buf_addf(b, ": ");
-        cr_buf_add_json(b, reason);
+        cr_buf_add(b, ": ", 2);
+        add_quoted(b, reason);
     }
 }
 
@@ -195,8 +282,11 @@ void
 cr_replay_note_text(struct cr_buf *b, const char *kind, const char *author, const char *body)
 {
     cr_buf_reset(b);
-    cr_buf_addf(b, "%s by %s: ", kind ? kind : "", author ? author : "");
-    cr_buf_add_json(b, body ? body : "");
+    add_text(b, kind);
+    cr_buf_add(b, " by ", 4);
+    add_text(b, author);
+    cr_buf_add(b, ": ", 2);
+    add_quoted(b, body ? body : "");
 }
 
 /* The replay */
@@ -207,7 +297,7 @@ struct cr_replay {
     size_t n, cap;     /* cases, indexed by id */
     struct cr_replay_case *cases;
     struct cr_buf item, s1, s2, s3;
-    int64_t unknown_event; /* an action the table does not know */
+    struct jobject d; /* the details of the event being replayed */
 };
 
 struct cr_replay *
@@ -338,6 +428,13 @@ set_assignee(struct cr_replay *r, struct cr_replay_case *c, const char *login, i
     return set_text(&c->detail->assignee, login);
 }
 
+/* A buffer's text, "" when it holds none. */
+static const char *
+str(const struct cr_buf *b)
+{
+    return b->p ? b->p : "";
+}
+
 /* Each action's effect: reads the event, changes the case.  0, or -1 out of memory. */
 typedef int replay_fn(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e);
 
@@ -356,36 +453,33 @@ rp_release(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event 
 static int
 rp_assign(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
 {
-    cr_buf_reset(&r->s1);
-    json_get(e->details, "assignee", &r->s1, NULL);
-    return set_assignee(r, c, r->s1.p ? r->s1.p : "", e->id);
+    get_string(&r->d, "assignee", &r->s1);
+    return set_assignee(r, c, str(&r->s1), e->id);
 }
 
 static int
 rp_decide(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
 {
     int64_t round = c->round + 1;
-    json_get(e->details, "round", NULL, &round);
-    cr_buf_reset(&r->s1);
-    json_get(e->details, "outcome", &r->s1, NULL);
-    cr_buf_reset(&r->s2);
-    json_get(e->details, "rationale", &r->s2, NULL);
-    int vr = json_get(e->details, "vetting_review", NULL, NULL) == J_TRUE;
+    get_int(&r->d, "round", &round);
+    get_string(&r->d, "outcome", &r->s1);
+    get_string(&r->d, "rationale", &r->s2);
+    int vr = get_true(&r->d, "vetting_review");
     c->round = (int)round;
-    c->outcome = (signed char)cr_outcome_parse(r->s1.p ? r->s1.p : "");
+    c->outcome = (signed char)cr_outcome_parse(str(&r->s1));
     c->vetting_review = (signed char)vr;
     c->decided_by = cr_replay_text_digest(e->actor);
-    c->rationale = cr_replay_text_digest(r->s2.p ? r->s2.p : "");
+    c->rationale = cr_replay_text_digest(str(&r->s2));
     free(c->dissents);
     c->dissents = NULL;
     if (c->detail) {
         for (int f = CR_REPLAY_OUTCOME; f <= CR_REPLAY_RATIONALE; f++)
             c->detail->ev[f] = e->id;
-        if (set_text(&c->detail->rationale, r->s2.p ? r->s2.p : "") < 0 ||
+        if (set_text(&c->detail->rationale, str(&r->s2)) < 0 ||
             set_text(&c->detail->decided_by, e->actor) < 0)
             return -1;
     }
-    cr_replay_decision_text(&r->item, c->round, e->actor, r->s1.p, vr, r->s2.p);
+    cr_replay_decision_text(&r->item, c->round, e->actor, str(&r->s1), vr, str(&r->s2));
     return add_item(r, c, CR_REPLAY_DECISIONS, e->id);
 }
 
@@ -393,7 +487,7 @@ static int
 rp_approve(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
 {
     int64_t round = c->round;
-    json_get(e->details, "round", NULL, &round);
+    get_int(&r->d, "round", &round);
     cr_replay_approval_text(&r->item, (int)round, e->actor);
     return add_item(r, c, CR_REPLAY_APPROVALS, e->id);
 }
@@ -401,9 +495,8 @@ rp_approve(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event 
 static int
 rp_return(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
 {
-    cr_buf_reset(&r->s1);
-    json_get(e->details, "reason", &r->s1, NULL);
-    cr_replay_note_text(&r->item, "return", e->actor, r->s1.p ? r->s1.p : "");
+    get_string(&r->d, "reason", &r->s1);
+    cr_replay_note_text(&r->item, "return", e->actor, str(&r->s1));
     return add_item(r, c, CR_REPLAY_NOTES, e->id);
 }
 
@@ -411,15 +504,12 @@ static int
 rp_vote(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
 {
     int64_t round = c->round;
-    json_get(e->details, "round", NULL, &round);
-    cr_buf_reset(&r->s1);
-    json_get(e->details, "vote", &r->s1, NULL);
-    cr_buf_reset(&r->s2);
-    json_get(e->details, "kind", &r->s2, NULL);
-    cr_buf_reset(&r->s3);
-    bool has_reason = json_get(e->details, "reason", &r->s3, NULL) == J_STRING;
-    const char *vote = r->s1.p ? r->s1.p : "", *kind = r->s2.p ? r->s2.p : "";
-    const char *reason = has_reason ? (r->s3.p ? r->s3.p : "") : NULL;
+    get_int(&r->d, "round", &round);
+    get_string(&r->d, "vote", &r->s1);
+    get_string(&r->d, "kind", &r->s2);
+    bool has_reason = get_string(&r->d, "reason", &r->s3);
+    const char *vote = str(&r->s1), *kind = str(&r->s2);
+    const char *reason = has_reason ? str(&r->s3) : NULL;
     cr_replay_vote_text(&r->item, (int)round, e->actor, kind, vote, reason);
     if (add_item(r, c, CR_REPLAY_VOTES, e->id) < 0)
         return -1;
@@ -434,9 +524,8 @@ rp_vote(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
         free(c->dissents);
         c->dissents = d.p;
     }
-    cr_buf_reset(&r->s1);
-    json_get(e->details, "result", &r->s1, NULL);
-    if (r->s1.p && strcmp(r->s1.p, "returned") == 0) {
+    get_string(&r->d, "result", &r->s1);
+    if (strcmp(str(&r->s1), "returned") == 0) {
         struct cr_buf body = {0};
         cr_buf_addf(&body, "The panel returned decision %d:%s", (int)round,
                     c->dissents ? c->dissents : "");
@@ -454,9 +543,8 @@ rp_vote(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
 static int
 rp_note(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
 {
-    cr_buf_reset(&r->s1);
-    json_get(e->details, "note", &r->s1, NULL);
-    cr_replay_note_text(&r->item, "note", e->actor, r->s1.p ? r->s1.p : "");
+    get_string(&r->d, "note", &r->s1);
+    cr_replay_note_text(&r->item, "note", e->actor, str(&r->s1));
     return add_item(r, c, CR_REPLAY_NOTES, e->id);
 }
 
@@ -464,11 +552,10 @@ rp_note(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
 static int
 rp_import(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
 {
-    cr_buf_reset(&r->s1);
-    json_get(e->details, "new_allegation", &r->s1, NULL);
+    get_string(&r->d, "new_allegation", &r->s1);
     struct cr_buf body = {0};
     cr_buf_addf(&body, "New allegation %s imported; the decision must be taken again.",
-                r->s1.p ? r->s1.p : "");
+                str(&r->s1));
     if (!body.p)
         return -1;
     cr_replay_note_text(&r->item, "system", "system", body.p);
@@ -548,7 +635,10 @@ cr_replay_event(struct cr_replay *r, const struct cr_event *e, struct cr_buf *wh
                 c->detail->ev[CR_REPLAY_STATE] = e->id;
         }
     }
-    if (a->apply && a->apply(r, c, e) < 0)
-        return CR_NOMEM;
+    if (a->apply) {
+        parse_object(e->details, &r->d);
+        if (a->apply(r, c, e) < 0)
+            return CR_NOMEM;
+    }
     return CR_OK;
 }
