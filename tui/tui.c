@@ -811,6 +811,11 @@ static void
 first_screen(struct app *app)
 {
     const struct cr_config *cfg = app->cfg;
+    if (cr_db_read_only(app->db))
+        tui_message(app, false,
+                    "%s is a read-only copy: what you open here is not recorded in its audit "
+                    "trail, and nothing can be changed",
+                    app->db_path);
     if ((cfg->audit_require_purpose || cfg->n_purposes) && !cr_db_purpose(app->db)) {
         struct purpose_state *ps = calloc(1, sizeof *ps);
         if (ps && ta_init(&ps->ta, NULL, true)) {

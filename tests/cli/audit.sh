@@ -388,6 +388,11 @@ readonly_checks() {
     [ ! -s "$T/out" ] || fail "an export from a read-only copy wrote rows"
     cr --db "$db" import g.csv
     expect_rc 4
+    # The workstation says so too, on its first screen.
+    cr --db "$db" --size 120x24 --script <(printf 'dump ro-screen.txt\nkeys <Enter>\nkeys q q\n')
+    expect_rc 0
+    expect_eq "$(tail -1 ro-screen.txt | sed 's/ *$//')" "$db is a read-only copy: what you open here is not recorded in its audit trail, and nothing can be changed" "the workstation's word"
+    expect_err "$note"
     expect_eq "$(db_state "$db")" "$before" "the copy is as it was, with no side files"
 }
 
