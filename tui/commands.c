@@ -1065,7 +1065,8 @@ audit_log(struct cli *cli, const struct cli_args *a)
             EXIT_DONE)
         return rc;
     f.case_id = a->values[AO_CASE] ? n : 0;
-    if (a->values[AO_SINCE] && (rc = parse_day("since", a->values[AO_SINCE], &f.since)) != EXIT_DONE)
+    if (a->values[AO_SINCE] &&
+        (rc = parse_day("since", a->values[AO_SINCE], &f.since)) != EXIT_DONE)
         return rc;
     if (a->values[AO_UNTIL]) {
         if ((rc = parse_day("until", a->values[AO_UNTIL], &f.until)) != EXIT_DONE)

@@ -515,7 +515,7 @@ test_migration_from_3_adds_drafts(void **state)
     cr_db_close(db);
 }
 
-/* Re-chain every event of the file with the unkeyed (public) hash, as a writer without the key could. */
+/* Re-chain every event with the unkeyed (public) hash, as a writer without the key could. */
 static void
 rechain_unkeyed(const char *path)
 {
