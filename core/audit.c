@@ -6,7 +6,10 @@
  * canonical form is every field in a fixed order, each written as its
  * length, a colon and its bytes (a NULL as a lone '~'), so that no two
  * different events can have the same bytes.  The hash is BLAKE2b-256
- * (libsodium's crypto_generichash).
+ * (libsodium's crypto_generichash), keyed with the database's audit key
+ * (kept in a file beside it, never in it) from the first event written
+ * after keying; events written before keying keep their unkeyed form
+ * ("v1"), and the key file names where keying began (README, "Audit").
  */
 #include "internal.h"
 
@@ -37,11 +40,18 @@ put_int(crypto_generichash_state *h, int64_t v)
 }
 
 void
-cr_audit_hash(const unsigned char prev[32], const struct cr_event *e, unsigned char out[32])
+cr_audit_hash(const unsigned char *key, const unsigned char prev[32], const struct cr_event *e,
+              unsigned char out[32])
 {
     crypto_generichash_state h;
-    crypto_generichash_init(&h, NULL, 0, 32);
-    crypto_generichash_update(&h, (const unsigned char *)"casereview-audit-v1,", 20);
+    if (key) {
+        /* Keyed: nobody without the key can compute a hash the chain accepts. */
+        crypto_generichash_init(&h, key, CR_AUDIT_KEY_BYTES, 32);
+        crypto_generichash_update(&h, (const unsigned char *)"casereview-audit-v2,", 20);
+    } else {
+        crypto_generichash_init(&h, NULL, 0, 32);
+        crypto_generichash_update(&h, (const unsigned char *)"casereview-audit-v1,", 20);
+    }
     crypto_generichash_update(&h, prev, 32);
     put_int(&h, e->id);
     put_int(&h, e->at);
@@ -52,5 +62,7 @@ cr_audit_hash(const unsigned char prev[32], const struct cr_event *e, unsigned c
     put_text(&h, e->state_after);
     put_text(&h, e->details);
     put_text(&h, e->config_digest);
+    if (key)
+        put_text(&h, e->purpose);
     crypto_generichash_final(&h, out, 32);
 }

@@ -537,6 +537,57 @@ store_declared_reason(struct loader *L, const struct ynode *key, const struct yn
 }
 
 static void
+store_require_purpose(struct loader *L, const struct ynode *key, const struct ynode *node,
+                      const struct yval *v, void *target)
+{
+    L->cfg->audit_require_purpose = v->b;
+}
+
+/* audit.purposes: one line of plain text each, none twice. */
+static void
+store_purpose(struct loader *L, const struct ynode *key, const struct ynode *node,
+              const struct yval *v, void *target)
+{
+    struct cr_config *cfg = L->cfg;
+    bool blank = true, control = false;
+    for (const unsigned char *p = (const unsigned char *)v->s; *p; p++) {
+        blank &= *p == ' ' || *p == '\t';
+        control |= *p < 0x20 || *p == 0x7f;
+    }
+    if (blank || control || strlen(v->s) > 200) {
+        problem(L, node->line, node->col,
+                "audit.purposes: a purpose is one line of text (1 to 200 bytes, no control "
+                "characters)");
+        return;
+    }
+    for (size_t i = 0; i < cfg->n_purposes; i++) {
+        if (strcmp(cfg->purposes[i], v->s) == 0) {
+            problem(L, node->line, node->col, "audit.purposes: '%s' is listed twice", v->s);
+            return;
+        }
+    }
+    const char **list = realloc(cfg->purposes, (cfg->n_purposes + 1) * sizeof *list);
+    if (!list) {
+        L->nomem = true;
+        return;
+    }
+    cfg->purposes = list;
+    list[cfg->n_purposes++] = keep(L, v->s);
+}
+
+static void *
+enter_purposes(struct loader *L, const struct ynode *key, const struct ynode *node, void *target)
+{
+    if (node->n == 0) {
+        problem(L, node->line, node->col,
+                "audit.purposes: an empty list would allow no purpose; list at least one, or "
+                "leave the key out to allow any");
+        return NULL;
+    }
+    return target;
+}
+
+static void
 store_sla(struct loader *L, const struct ynode *key, const struct ynode *node,
           const struct yval *v, void *target)
 {
@@ -889,6 +940,14 @@ static const struct ykey conflict_fields[] = {
     END_KEYS,
 };
 
+static const struct ykey purpose_item[] = {STR_KEY("purpose", false, store_purpose), END_KEYS};
+
+static const struct ykey audit_fields[] = {
+    BOOL_KEY("require_purpose", false, store_require_purpose),
+    {"purposes", YT_SEQ, false, 0, 0, purpose_item, NULL, enter_purposes},
+    END_KEYS,
+};
+
 static const struct ykey key_item[] = {
     {"key", YT_STR, false, 0, 0, NULL, store_key, enter_key}, END_KEYS};
 
@@ -900,6 +959,7 @@ static const struct ykey top_fields[] = {
     {"sla_days", YT_MAP, false, 0, 0, sla_fields, NULL, NULL},
     {"users", YT_SEQ, true, 0, 0, user_item, NULL, enter_users},
     {"panel", YT_MAP, false, 0, 0, panel_fields, NULL, NULL},
+    {"audit", YT_MAP, false, 0, 0, audit_fields, NULL, NULL},
     END_KEYS,
 };
 
@@ -1223,6 +1283,7 @@ cr_config_free(struct cr_config *cfg)
     free(cfg->people);
     free(cfg->keys);
     free(cfg->declared);
+    free(cfg->purposes);
     free(cfg);
 }
 

@@ -210,6 +210,8 @@ struct cr_change {
 };
 
 enum cr_status st_begin(cr_db *db);
+/* CR_OK, or CR_DB saying the handle holds a read-only copy where nothing can change. */
+enum cr_status st_writable(cr_db *db);
 enum cr_status st_commit(cr_db *db);
 void st_rollback(cr_db *db);
 enum cr_status st_resolve_case(cr_db *db, const char *key, int64_t *id);
@@ -267,8 +269,79 @@ enum cr_status st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t lim
 enum cr_status st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *ctx,
                          int64_t *rows, bool *stopped);
 
-/* The canonical bytes of an event and its hash (audit.c). */
-void cr_audit_hash(const unsigned char prev[32], const struct cr_event *e, unsigned char out[32]);
+/*
+ * The canonical bytes of an event and its hash (audit.c).  With a key, the
+ * keyed form (BLAKE2b keyed with the database's audit key, over every field
+ * and the purpose); without, the form of events written before keying.
+ */
+#define CR_AUDIT_KEY_BYTES 32
+void cr_audit_hash(const unsigned char *key, const unsigned char prev[32],
+                   const struct cr_event *e, unsigned char out[32]);
+
+/*
+ * Replay of the trail (replay.c): the cases as the events say they are.
+ * cr_replay_new(0) replays every case keeping digests; cr_replay_new(N)
+ * replays case N alone keeping its items, for saying what differs.
+ */
+enum { CR_REPLAY_DECISIONS, CR_REPLAY_APPROVALS, CR_REPLAY_VOTES, CR_REPLAY_NOTES,
+       CR_REPLAY_SET_ASIDE, /* votes a reconvene set aside (superseded_votes) */
+       CR_REPLAY_LISTS };
+enum { CR_REPLAY_STATE, CR_REPLAY_ASSIGNEE, CR_REPLAY_OUTCOME, CR_REPLAY_VETTING_REVIEW,
+       CR_REPLAY_ROUND, CR_REPLAY_DECIDED_BY, CR_REPLAY_RATIONALE, CR_REPLAY_FIELDS };
+
+struct cr_replay_item {
+    int64_t event;
+    char *text;
+};
+struct cr_replay_list {
+    size_t n;
+    struct cr_replay_item *items;
+};
+/* Detail mode only: what set each field, and the items themselves. */
+struct cr_replay_detail {
+    int64_t ev[CR_REPLAY_FIELDS]; /* the event that set each field, or 0 */
+    char *assignee, *decided_by, *rationale;
+    struct cr_replay_list lists[CR_REPLAY_LISTS];
+};
+/* A case as replayed: its row's fields, and a digest of each list of rows. */
+struct cr_replay_case {
+    signed char state, outcome, vetting_review;
+    int round;
+    uint64_t assignee, decided_by, rationale; /* digests of the text; 0: none */
+    uint64_t digests[CR_REPLAY_LISTS];
+    uint64_t sitting;      /* the sum of the digests of the current sitting's votes */
+    int64_t sitting_from;  /* the event that began the sitting (a decision or a reconvene) */
+    char *dissents;      /* the current round's dissents, for the panel's note */
+    int64_t first_event; /* the first event naming the case, or 0 */
+    struct cr_replay_detail *detail;
+};
+struct cr_replay;
+struct cr_replay *cr_replay_new(int64_t detail_case);
+void cr_replay_free(struct cr_replay *r);
+void cr_replay_case_init(struct cr_replay_case *c);
+/* Feed one event, in id order.  CR_INVALID with why for an action replay does not know. */
+enum cr_status cr_replay_event(struct cr_replay *r, const struct cr_event *e, struct cr_buf *why);
+/* The case as replayed, or NULL when the trail never named it. */
+const struct cr_replay_case *cr_replay_case(const struct cr_replay *r, int64_t id);
+int64_t cr_replay_max_case(const struct cr_replay *r);
+/* The text of a row, as the trail and the tables both write it. */
+void cr_replay_decision_text(struct cr_buf *b, int round, const char *reviewer,
+                             const char *outcome, int vetting_review, const char *rationale);
+void cr_replay_approval_text(struct cr_buf *b, int round, const char *supervisor);
+void cr_replay_vote_text(struct cr_buf *b, int round, const char *member, const char *kind,
+                         const char *vote, const char *reason);
+void cr_replay_note_text(struct cr_buf *b, const char *kind, const char *author,
+                         const char *body);
+void cr_replay_digest_add(uint64_t *d, const char *item);
+/*
+ * Add an item to a list's digest: chained (in order) for most lists; for
+ * votes and the votes set aside, a sum, so that a reconvene can move the
+ * sitting's votes from one to the other.
+ */
+void cr_replay_digest_put(int list, uint64_t *d, const char *item);
+uint64_t cr_replay_text_digest(const char *s);
+/* Whether an action records a consultation (DPA 2018 s.62), which may need a purpose. */
+bool cr_audit_is_consultation(const char *action);
 
 enum cr_status st_import_begin(cr_db *db, const char *label);
 enum cr_status st_import_row(cr_db *db, const struct cr_import_row *row, long line,

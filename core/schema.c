@@ -294,6 +294,15 @@ const struct cr_migration_step cr_schema[] = {
     {5, "CREATE INDEX cases_panel_queue ON cases(sortkey) WHERE panel_round > 0;"
         "CREATE INDEX cases_panel_state_queue ON cases(state, sortkey) WHERE panel_round > 0;"
         "CREATE INDEX cases_panel_outcome_queue ON cases(outcome, sortkey) WHERE panel_round > 0;"},
+
+    /*
+     * Version 5, audit: the purpose a session gave for consulting the data
+     * (DPA 2018 s.62), kept with each event and covered by its keyed hash;
+     * indexes for the admin's audit log by actor and by action.
+     */
+    {5, "ALTER TABLE audit_events ADD COLUMN purpose TEXT;"},
+    {5, "CREATE INDEX audit_actor ON audit_events(actor, id);"
+        "CREATE INDEX audit_action ON audit_events(action, id);"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

@@ -8,10 +8,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define CR_APPLICATION_ID 0x43525631 /* "CRV1" */
@@ -37,6 +40,17 @@ struct cr_db {
         sqlite3_stmt *stmt;
     } cache[16];
     size_t cache_next;
+    /* An auditor's read-only copy: opened read-only, nothing written, not migrated. */
+    bool read_only;
+    int64_t unrecorded; /* events a read-only copy could not record */
+    /* The audit key (a file beside the database), or why there is none. */
+    bool have_key, created_key;
+    unsigned char key[CR_AUDIT_KEY_BYTES];
+    int64_t keyed_from; /* the first event hashed with the key */
+    unsigned char anchor[32]; /* the hash of event keyed_from - 1 (zeros when none) */
+    char *key_path;
+    char *key_problem;
+    char *purpose; /* the session's purpose for consultations (DPA 2018 s.62) */
 };
 
 /* Errors */
@@ -70,6 +84,8 @@ enum cr_status
 cr_fail_sql(cr_db *db, int rc, const char *what)
 {
     enum cr_status st = status_of(rc);
+    if ((rc & 0xff) == SQLITE_READONLY && db->read_only)
+        return st_writable(db);
     if (st == CR_BUSY)
         return cr_fail(db, st, "%s: the database is busy (another user holds it); try again", db->path);
     return cr_fail(db, st, "%s: %s: %s", db->path, what,
@@ -152,6 +168,187 @@ sql_priority(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* Opening */
 
+static enum cr_status audit_head(cr_db *db, int64_t *id, unsigned char hash[32]);
+static const unsigned char zero_hash_open[32];
+
+static void
+hex_of(const unsigned char *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static bool
+unhex(const char *s, unsigned char *out, size_t n)
+{
+    if (strlen(s) != 2 * n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned x;
+        if (sscanf(s + 2 * i, "%2x", &x) != 1)
+            return false;
+        out[i] = (unsigned char)x;
+    }
+    return true;
+}
+
+/*
+ * The audit key: 32 random bytes in a file beside the database (PATH.key),
+ * made with it under the same permission rules.  It also names the first
+ * event hashed with it and the hash of the event before, so that a writer
+ * of the database alone can neither move where keying began nor re-chain
+ * the events from before it.
+ */
+static enum cr_status
+key_create(cr_db *db, bool group, int64_t keyed_from, const unsigned char anchor[32])
+{
+    if (sodium_init() < 0)
+        return cr_fail(db, CR_DB, "%s: cannot make an audit key: no random numbers",
+                       db->key_path);
+    randombytes_buf(db->key, sizeof db->key);
+    db->keyed_from = keyed_from;
+    memcpy(db->anchor, anchor, 32);
+    if (strcmp(db->path, ":memory:") == 0) {
+        db->have_key = true;
+        return CR_OK;
+    }
+    mode_t mode = group ? 0660 : 0600;
+    int fd = open(db->key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0 && errno == EEXIST)
+        return cr_fail(db, CR_DB,
+                       "%s: an audit key is there already, but %s has no keyed trail yet, so "
+                       "the key belongs to another database; move it away and try again",
+                       db->key_path, db->path);
+    if (fd < 0)
+        return cr_fail(db, CR_DB, "%s: cannot create the audit key: %s", db->key_path,
+                       strerror(errno));
+    db->created_key = true;
+    char key[2 * CR_AUDIT_KEY_BYTES + 1], anc[65], text[256];
+    hex_of(db->key, sizeof db->key, key);
+    hex_of(anchor, 32, anc);
+    int n = snprintf(text, sizeof text,
+                     "casereview-audit-key 1\nkeyed-from %lld\nanchor %s\nkey %s\n",
+                     (long long)keyed_from, anc, key);
+    bool ok = fchmod(fd, mode) == 0 && write(fd, text, (size_t)n) == n && fsync(fd) == 0;
+    int err = errno;
+    sodium_memzero(text, sizeof text);
+    sodium_memzero(key, sizeof key);
+    if (close(fd) != 0 || !ok)
+        return cr_fail(db, CR_DB, "%s: cannot write the audit key: %s", db->key_path,
+                       strerror(ok ? errno : err));
+    db->have_key = true;
+    return CR_OK;
+}
+
+/* Read the key file; a missing one is not an error until an event must be written or checked. */
+static enum cr_status
+key_read(cr_db *db, bool group_ok)
+{
+    int fd = open(db->key_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        struct cr_buf b = {0};
+        cr_buf_addf(&b,
+                    "%s: the audit key is missing (%s); no audit event can be written or "
+                    "checked without it: restore the key file beside the database",
+                    db->key_path, strerror(errno));
+        free(db->key_problem);
+        db->key_problem = b.p;
+        return b.p ? CR_OK : cr_fail(db, CR_NOMEM, "out of memory");
+    }
+    struct stat sb;
+    char text[512] = "";
+    ssize_t n = -1;
+    enum cr_status st = CR_OK;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+        st = cr_fail(db, CR_DB, "%s: the audit key is not a regular file", db->key_path);
+    else if (sb.st_mode & 0007)
+        st = cr_fail(db, CR_DB,
+                     "%s: other users can read or write the audit key; run 'chmod o-rwx %s' "
+                     "and try again",
+                     db->key_path, db->key_path);
+    else if ((sb.st_mode & 0070) && !group_ok)
+        st = cr_fail(db, CR_DB,
+                     "%s: its group can read or write the audit key, but the database was not "
+                     "created for group use; run 'chmod 600 %s' and try again",
+                     db->key_path, db->key_path);
+    else
+        n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (st != CR_OK)
+        return st;
+    char anc[80] = "", key[80] = "";
+    long long from = 0;
+    if (n <= 0 ||
+        sscanf(text, "casereview-audit-key 1 keyed-from %lld anchor %79s key %79s", &from, anc,
+               key) != 3 ||
+        from < 1 || !unhex(anc, db->anchor, 32) || !unhex(key, db->key, sizeof db->key)) {
+        sodium_memzero(text, sizeof text);
+        sodium_memzero(key, sizeof key);
+        return cr_fail(db, CR_DB, "%s: the audit key file is damaged", db->key_path);
+    }
+    sodium_memzero(text, sizeof text);
+    sodium_memzero(key, sizeof key);
+    db->keyed_from = from;
+    db->have_key = true;
+    return CR_OK;
+}
+
+/*
+ * A read-only copy: a file nobody may write (an auditor's evidence copy,
+ * chmod 0400, which counts even for root), a file this user may not write,
+ * or one in a directory that cannot take the write-ahead log's side files.
+ */
+static bool
+read_only_copy(const char *path, const struct stat *sb)
+{
+    if (!(sb->st_mode & 0222) || access(path, W_OK) != 0)
+        return true;
+    char *copy = strdup(path);
+    if (!copy)
+        return false;
+    const char *dir = dirname(copy);
+    struct stat ds;
+    struct statvfs vs;
+    bool mount_ro = statvfs(dir, &vs) == 0 && (vs.f_flag & ST_RDONLY);
+    bool dir_modes = stat(dir, &ds) == 0 && (ds.st_mode & 0222);
+    bool dir_writable = dir_modes && access(dir, W_OK) == 0;
+    free(copy);
+    if (mount_ro || !dir_modes)
+        return true;
+    if (dir_writable)
+        return false;
+    /* A shared directory this user cannot write: side files already there serve as well. */
+    struct cr_buf wal = {0}, shm = {0};
+    cr_buf_addf(&wal, "%s-wal", path);
+    cr_buf_addf(&shm, "%s-shm", path);
+    bool side = wal.p && shm.p && access(wal.p, W_OK) == 0 && access(shm.p, W_OK) == 0;
+    cr_buf_free(&wal);
+    cr_buf_free(&shm);
+    return !side;
+}
+
+/* "file:PATH?mode=ro[&immutable=1]", the path percent-encoded. */
+static char *
+read_only_uri(const char *path)
+{
+    struct cr_buf b = {0}, wal = {0};
+    cr_buf_addf(&b, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/._-~", *p))
+            cr_buf_addc(&b, (char)*p);
+        else
+            cr_buf_addf(&b, "%%%02X", *p);
+    }
+    /* With no write-ahead log beside it, nothing can change under us: immutable, no -shm. */
+    struct stat ws;
+    cr_buf_addf(&wal, "%s-wal", path);
+    bool log = wal.p && stat(wal.p, &ws) == 0 && ws.st_size > 0;
+    cr_buf_free(&wal);
+    cr_buf_addf(&b, "?mode=ro%s", log ? "" : "&immutable=1");
+    return b.p;
+}
+
 /*
  * Create the file owner-only (or group too) before SQLite sees it, so that
  * it is never readable by others, whatever the umask.
@@ -209,6 +406,25 @@ migrate(cr_db *db, unsigned flags)
                            "cases",
                            db->path);
         db->filled = true;
+    }
+    int latest_known = cr_schema[cr_schema_count - 1].version;
+    if (db->read_only) {
+        /* A copy is read as it is: never migrated, never switched to WAL. */
+        if ((st = exec(db, "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
+                           "PRAGMA cache_size = -65536",
+                       "configure")) != CR_OK)
+            return st;
+        int64_t v = query_int(db, "PRAGMA user_version", &st);
+        if (st != CR_OK)
+            return st;
+        if (v != latest_known)
+            return cr_fail(db, CR_DB,
+                           "%s: a read-only copy at schema version %lld; this casereview reads "
+                           "version %d and cannot bring a read-only file up to date: make a "
+                           "writable copy and open that once",
+                           db->path, (long long)v, latest_known);
+        db->version = latest_known;
+        return CR_OK;
     }
 
     /* WAL lets readers go on while one user writes; FULL sync never loses a commit. */
@@ -269,12 +485,26 @@ migrate(cr_db *db, unsigned flags)
         if (st != CR_OK)
             goto rollback;
     }
+    if (version < 5) {
+        /* Keying begins with the next event; the ones before keep their unkeyed hashes. */
+        int64_t head_id;
+        unsigned char head[32];
+        int64_t group = query_int(db, "SELECT count(*) FROM settings WHERE key = 'group_access'",
+                                  &st);
+        if (st != CR_OK || (st = audit_head(db, &head_id, head)) != CR_OK ||
+            (st = key_create(db, group > 0, head_id + 1, head)) != CR_OK)
+            goto rollback;
+    }
     if ((st = exec(db, "COMMIT", "commit")) != CR_OK)
         goto rollback;
     db->version = latest;
     return CR_OK;
 rollback:
     sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    if (db->created_key) {
+        unlink(db->key_path);
+        db->created_key = db->have_key = false;
+    }
     return st;
 }
 
@@ -289,7 +519,10 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
     db->clock = clock;
     db->clock_ctx = clock_ctx;
     db->path = strdup(path);
-    if (!db->path)
+    struct cr_buf kp = {0};
+    cr_buf_addf(&kp, "%s.key", path);
+    db->key_path = kp.p;
+    if (!db->path || !db->key_path)
         return cr_fail(db, CR_NOMEM, "out of memory");
 
     struct stat sb = {0};
@@ -309,9 +542,21 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
             return st;
     } else if ((st = check_permissions(db, &sb)) != CR_OK) {
         return st;
+    } else {
+        db->read_only = read_only_copy(path, &sb);
     }
 
-    int rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+    int rc;
+    if (db->read_only) {
+        char *uri = read_only_uri(path);
+        if (!uri)
+            return cr_fail(db, CR_NOMEM, "out of memory");
+        rc = sqlite3_open_v2(uri, &db->sql,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL);
+        free(uri);
+    } else {
+        rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+    }
     if (rc != SQLITE_OK)
         return cr_fail_sql(db, rc, "open");
     sqlite3_extended_result_codes(db->sql, 1);
@@ -333,6 +578,15 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
                            "created for group use (casereview init --group); run "
                            "'chmod 600 %s' and try again",
                            path, path);
+    }
+    if (!db->have_key) {
+        if (memory)
+            return key_create(db, false, 1, zero_hash_open);
+        int64_t group = query_int(db, "SELECT count(*) FROM settings WHERE key = 'group_access'",
+                                  &st);
+        if (st != CR_OK)
+            return st;
+        return key_read(db, group > 0);
     }
     return CR_OK;
 }
@@ -361,6 +615,10 @@ cr_db_close(cr_db *db)
     for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++)
         free(db->import_updates[i]);
     free(db->path);
+    free(db->key_path);
+    free(db->key_problem);
+    free(db->purpose);
+    sodium_memzero(db->key, sizeof db->key);
     cr_buf_free(&db->err);
     free(db);
 }
@@ -388,6 +646,9 @@ cr_db_discard(cr_db *db)
                 cr_buf_free(&b);
             }
         }
+        /* The key made for it belongs to no database now. */
+        if (db->created_key)
+            unlink(db->key_path);
     } else if (db->created && db->path) {
         close_sql(db);
         static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
@@ -397,6 +658,8 @@ cr_db_discard(cr_db *db)
                 unlink(b.p);
             cr_buf_free(&b);
         }
+        if (db->created_key)
+            unlink(db->key_path);
     }
     cr_db_close(db);
 }
@@ -1562,7 +1825,8 @@ st_user(const cr_db *db)
 enum cr_status
 st_begin(cr_db *db)
 {
-    return exec(db, "BEGIN IMMEDIATE", "begin");
+    /* A read-only copy takes reads only: any write in it fails and says why (cr_fail_sql). */
+    return exec(db, db->read_only ? "BEGIN" : "BEGIN IMMEDIATE", "begin");
 }
 
 enum cr_status
@@ -2027,16 +2291,9 @@ audit_head(cr_db *db, int64_t *id, unsigned char hash[32])
     int rc = sqlite3_step(s);
     const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
     const char *colon = v ? strchr(v, ':') : NULL;
-    bool ok = colon && strlen(colon + 1) == 64;
-    if (ok) {
+    bool ok = colon && unhex(colon + 1, hash, 32);
+    if (ok)
         *id = strtoll(v, NULL, 10);
-        for (int i = 0; i < 32; i++) {
-            unsigned x;
-            if (sscanf(colon + 1 + 2 * i, "%2x", &x) != 1)
-                ok = false;
-            hash[i] = (unsigned char)x;
-        }
-    }
     sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return cr_fail_sql(db, rc, "read audit head");
@@ -2047,9 +2304,119 @@ audit_head(cr_db *db, int64_t *id, unsigned char hash[32])
 }
 
 enum cr_status
+st_writable(cr_db *db)
+{
+    if (!db->read_only)
+        return CR_OK;
+    return cr_fail(db, CR_DB,
+                   "%s: a read-only copy of the database (an auditor's evidence copy); "
+                   "nothing can be changed in it or disclosed from it: work on the database "
+                   "itself",
+                   db->path);
+}
+
+int
+cr_db_read_only(const cr_db *db)
+{
+    return db && db->read_only;
+}
+
+int64_t
+cr_db_unrecorded(const cr_db *db)
+{
+    return db ? db->unrecorded : 0;
+}
+
+const char *
+cr_db_purpose(const cr_db *db)
+{
+    return db->purpose;
+}
+
+/* "a, b, or c" of the configured purposes. */
+static void
+purposes_text(const struct cr_config *cfg, struct cr_buf *b)
+{
+    for (size_t i = 0; i < cfg->n_purposes; i++) {
+        cr_buf_addf(b, "%s'%s'", i == 0 ? "" : i + 1 == cfg->n_purposes ? ", or " : ", ",
+                    cfg->purposes[i]);
+    }
+}
+
+enum cr_status
+cr_db_set_purpose(cr_db *db, const char *purpose)
+{
+    const struct cr_config *cfg = db->cfg;
+    bool blank = true;
+    for (const char *p = purpose ? purpose : ""; *p; p++)
+        blank &= *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+    if (blank) {
+        free(db->purpose);
+        db->purpose = NULL;
+        return CR_OK;
+    }
+    if (cfg && cfg->n_purposes) {
+        size_t i = 0;
+        while (i < cfg->n_purposes && strcmp(cfg->purposes[i], purpose) != 0)
+            i++;
+        if (i == cfg->n_purposes) {
+            struct cr_buf b = {0};
+            purposes_text(cfg, &b);
+            enum cr_status st =
+                cr_fail(db, CR_USAGE, "'%s' is not a purpose audit.purposes in %s allows; give "
+                                      "one of %s",
+                        purpose, cfg->path ? cfg->path : "the configuration", b.p ? b.p : "");
+            cr_buf_free(&b);
+            return st;
+        }
+    }
+    /* Kept without the blanks around it, as one would write it. */
+    while (*purpose == ' ' || *purpose == '\t')
+        purpose++;
+    size_t n = strlen(purpose);
+    while (n && (purpose[n - 1] == ' ' || purpose[n - 1] == '\t' || purpose[n - 1] == '\n' ||
+                 purpose[n - 1] == '\r'))
+        n--;
+    char *copy = strndup(purpose, n);
+    if (!copy)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    free(db->purpose);
+    db->purpose = copy;
+    return CR_OK;
+}
+
+enum cr_status
 st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *before,
                 const char *after, const char *details)
 {
+    const struct cr_config *cfg = db->cfg;
+    if (!db->purpose && cfg && cfg->audit_require_purpose && cr_audit_is_consultation(action)) {
+        struct cr_buf b = {0};
+        if (cfg->n_purposes) {
+            cr_buf_addf(&b, " (one of ");
+            purposes_text(cfg, &b);
+            cr_buf_addc(&b, ')');
+        }
+        enum cr_status st = cr_fail(
+            db, CR_REFUSED,
+            "audit.require_purpose: every consultation needs its purpose (DPA 2018 s.62), and "
+            "this session gave none; give --purpose TEXT%s",
+            b.p ? b.p : "");
+        cr_buf_free(&b);
+        return st;
+    }
+    if (db->read_only) {
+        /*
+         * The trail cannot be written in a copy.  What was read goes unrecorded (the
+         * caller tells the user once); a change or a disclosure does not happen at all.
+         */
+        if (!cr_audit_is_consultation(action))
+            return st_writable(db);
+        db->unrecorded++;
+        return CR_OK;
+    }
+    if (!db->have_key)
+        return cr_fail(db, CR_DB, "%s", db->key_problem ? db->key_problem : "no audit key");
     int64_t head_id;
     unsigned char prev[32], hash[32];
     enum cr_status st = audit_head(db, &head_id, prev);
@@ -2065,12 +2432,19 @@ st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
         .state_after = after,
         .details = details ? details : "{}",
         .config_digest = db->cfg ? db->cfg->digest : "",
+        .purpose = db->purpose,
     };
-    cr_audit_hash(prev, &e, hash);
+    if (e.id < db->keyed_from)
+        return cr_fail(db, CR_INVALID,
+                       "%s: the audit key says keying began at event %lld, but the trail ends "
+                       "at event %lld: the trail was cut short",
+                       db->key_path, (long long)db->keyed_from, (long long)head_id);
+    cr_audit_hash(db->key, prev, &e, hash);
     sqlite3_stmt *s = prepare(db,
                               "INSERT INTO audit_events(id, at, actor, case_id, action, "
                               "state_before, state_after, details, config_digest, prev_hash, "
-                              "hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                              "hash, purpose) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                              "?11, ?12)",
                               &st);
     if (!s)
         return st;
@@ -2094,11 +2468,14 @@ st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
     sqlite3_bind_text(s, 9, e.config_digest, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 10, prev, 32, SQLITE_STATIC);
     sqlite3_bind_blob(s, 11, hash, 32, SQLITE_STATIC);
+    if (e.purpose)
+        sqlite3_bind_text(s, 12, e.purpose, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 12);
     if ((st = step_done(db, s, "append audit event")) != CR_OK)
         return st;
     char head[128], hex[65];
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+    hex_of(hash, 32, hex);
     snprintf(head, sizeof head, "%lld:%s", (long long)e.id, hex);
     s = prepare(db, "UPDATE settings SET value = ?1 WHERE key = 'audit_head'", &st);
     if (!s)
@@ -2120,13 +2497,448 @@ read_event(sqlite3_stmt *s, struct cr_event *e, struct strlist *l)
     e->state_after = keep_text(l, sqlite3_column_text(s, 6));
     e->details = keep_text(l, sqlite3_column_text(s, 7));
     e->config_digest = keep_text(l, sqlite3_column_text(s, 8));
+    e->purpose = keep_text(l, sqlite3_column_text(s, 9));
 }
 
 #define EVENT_COLUMNS                                                          \
-    "id, at, actor, case_id, action, state_before, state_after, details, config_digest"
+    "id, at, actor, case_id, action, state_before, state_after, details, config_digest, purpose"
+
+/* The same without copying: the strings live until the statement steps again. */
+static void
+peek_event(sqlite3_stmt *s, struct cr_event *e)
+{
+    e->id = sqlite3_column_int64(s, 0);
+    e->at = sqlite3_column_int64(s, 1);
+    e->actor = (const char *)sqlite3_column_text(s, 2);
+    e->case_id = sqlite3_column_int64(s, 3);
+    e->action = (const char *)sqlite3_column_text(s, 4);
+    e->state_before = (const char *)sqlite3_column_text(s, 5);
+    e->state_after = (const char *)sqlite3_column_text(s, 6);
+    e->details = (const char *)sqlite3_column_text(s, 7);
+    e->config_digest = (const char *)sqlite3_column_text(s, 8);
+    e->purpose = (const char *)sqlite3_column_text(s, 9);
+}
+
+int
+cr_audit_head_parse(const char *s, struct cr_audit_head *out)
+{
+    memset(out, 0, sizeof *out);
+    char *end;
+    long long id = strtoll(s, &end, 10);
+    if (end == s || *end != ':' || id < 1 || strlen(end + 1) != 64)
+        return -1;
+    unsigned char h[32];
+    if (!unhex(end + 1, h, 32))
+        return -1;
+    out->event = id;
+    hex_of(h, 32, out->hash);
+    return 0;
+}
 
 enum cr_status
-cr_audit_verify(cr_db *db, int64_t *events)
+cr_audit_head(cr_db *db, struct cr_audit_head *out)
+{
+    memset(out, 0, sizeof *out);
+    enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "audit head");
+    if (st != CR_OK || (st = exec(db, "BEGIN", "audit head")) != CR_OK)
+        return st;
+    unsigned char head[32];
+    int64_t id = 0;
+    st = audit_head(db, &id, head);
+    if (st == CR_OK && id > 0) {
+        /* The head names a real event with that hash, or it is no head to keep. */
+        sqlite3_stmt *s = prepare(db, "SELECT hash FROM audit_events WHERE id = ?1", &st);
+        if (s) {
+            sqlite3_bind_int64(s, 1, id);
+            int rc = sqlite3_step(s);
+            bool same = rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == 32 &&
+                        memcmp(sqlite3_column_blob(s, 0), head, 32) == 0;
+            sqlite3_reset(s);
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                st = cr_fail_sql(db, rc, "audit head");
+            else if (!same)
+                st = cr_fail(db, CR_INVALID,
+                             "audit event %lld: it does not match the chain's head; run "
+                             "'casereview audit verify'",
+                             (long long)id);
+        }
+    }
+    st_rollback(db);
+    if (st == CR_OK) {
+        out->event = id;
+        hex_of(head, 32, out->hash);
+    }
+    return st;
+}
+
+/* The comparison of the tables with the replayed trail. */
+
+struct compare {
+    struct cr_replay *r;
+    int64_t first; /* the lowest case found to differ, or 0 */
+};
+
+static void
+differs(struct compare *m, int64_t id)
+{
+    if (!m->first || id < m->first)
+        m->first = id;
+}
+
+static const struct cr_replay_case *
+replayed(const struct cr_replay *r, int64_t id, struct cr_replay_case *blank)
+{
+    const struct cr_replay_case *c = cr_replay_case(r, id);
+    if (c)
+        return c;
+    cr_replay_case_init(blank);
+    return blank;
+}
+
+/* The scalar fields of a case row (columns 1..7 of CASE_CHECK_SQL) against the replay. */
+#define CASE_CHECK_COLUMNS                                                     \
+    "id, state, outcome, vetting_review, assignee, round, decided_by, rationale"
+
+static bool
+case_row_matches(sqlite3_stmt *s, const struct cr_replay_case *c)
+{
+    return cr_state_parse((const char *)sqlite3_column_text(s, 1)) == c->state &&
+           (sqlite3_column_type(s, 2) == SQLITE_NULL
+                ? c->outcome < 0
+                : cr_outcome_parse((const char *)sqlite3_column_text(s, 2)) == c->outcome) &&
+           sqlite3_column_int(s, 3) == c->vetting_review &&
+           cr_replay_text_digest((const char *)sqlite3_column_text(s, 4)) == c->assignee &&
+           sqlite3_column_int(s, 5) == c->round &&
+           cr_replay_text_digest((const char *)sqlite3_column_text(s, 6)) == c->decided_by &&
+           cr_replay_text_digest((const char *)sqlite3_column_text(s, 7)) == c->rationale;
+}
+
+/* The text of a list's row, as the replay writes it. */
+static void
+row_text(int list, sqlite3_stmt *s, struct cr_buf *b)
+{
+#define T(i) ((const char *)sqlite3_column_text(s, i))
+    switch (list) {
+    case CR_REPLAY_DECISIONS:
+        cr_replay_decision_text(b, sqlite3_column_int(s, 1), T(2), T(3), sqlite3_column_int(s, 4),
+                                T(5));
+        break;
+    case CR_REPLAY_APPROVALS: cr_replay_approval_text(b, sqlite3_column_int(s, 1), T(2)); break;
+    case CR_REPLAY_VOTES:
+    case CR_REPLAY_SET_ASIDE:
+        cr_replay_vote_text(b, sqlite3_column_int(s, 1), T(2), T(3), T(4), T(5));
+        break;
+    default: cr_replay_note_text(b, T(1), T(2), T(3)); break;
+    }
+#undef T
+}
+
+/* Each list's rows, grouped by case in the order the trail made them; column 0 is the case. */
+static const struct {
+    const char *table, *sql, *one;
+} list_sql[CR_REPLAY_LISTS] = {
+    [CR_REPLAY_DECISIONS] = {"decisions",
+                             "SELECT case_id, round, reviewer, outcome, vetting_review, rationale "
+                             "FROM decisions WHERE case_id > ?1 ORDER BY case_id, round",
+                             "SELECT case_id, round, reviewer, outcome, vetting_review, rationale "
+                             "FROM decisions WHERE case_id = ?1 ORDER BY round"},
+    [CR_REPLAY_APPROVALS] = {"approvals",
+                             "SELECT case_id, round, supervisor FROM approvals WHERE case_id > ?1 "
+                             "ORDER BY case_id, round",
+                             "SELECT case_id, round, supervisor FROM approvals WHERE case_id = ?1 "
+                             "ORDER BY round"},
+    [CR_REPLAY_VOTES] = {"votes",
+                         "SELECT case_id, round, member, member_kind, vote, reason FROM votes "
+                         "WHERE case_id > ?1 ORDER BY case_id, id",
+                         "SELECT case_id, round, member, member_kind, vote, reason FROM votes "
+                         "WHERE case_id = ?1 ORDER BY id"},
+    [CR_REPLAY_SET_ASIDE] = {"superseded_votes",
+                             "SELECT case_id, round, member, member_kind, vote, reason "
+                             "FROM superseded_votes WHERE case_id > ?1 ORDER BY case_id, id",
+                             "SELECT case_id, round, member, member_kind, vote, reason "
+                             "FROM superseded_votes WHERE case_id = ?1 ORDER BY id"},
+    [CR_REPLAY_NOTES] = {"notes",
+                         "SELECT case_id, kind, author, body FROM notes WHERE case_id > ?1 "
+                         "ORDER BY case_id, id",
+                         "SELECT case_id, kind, author, body FROM notes WHERE case_id = ?1 "
+                         "ORDER BY id"},
+};
+
+/* Compare one list of every case with its digest in the replay: one pass over the table. */
+static enum cr_status
+compare_list(cr_db *db, struct compare *m, int list, int64_t max_case)
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = prepare(db, list_sql[list].sql, &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, 0);
+    struct cr_buf text = {0};
+    struct cr_replay_case blank;
+    int64_t next = 1, current = 0;
+    uint64_t digest = 0;
+    int rc;
+    for (;;) {
+        rc = sqlite3_step(s);
+        int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : INT64_MAX;
+        if (id != current && current) {
+            /* Cases with no rows must have none in the trail either. */
+            for (; next < current; next++)
+                if (replayed(m->r, next, &blank)->digests[list] != 0)
+                    differs(m, next);
+            if (replayed(m->r, current, &blank)->digests[list] != digest)
+                differs(m, current);
+            next = current + 1;
+        }
+        if (rc != SQLITE_ROW)
+            break;
+        if (id != current) {
+            current = id;
+            digest = 0;
+        }
+        row_text(list, s, &text);
+        cr_replay_digest_put(list, &digest, text.p ? text.p : "");
+    }
+    sqlite3_reset(s);
+    cr_buf_free(&text);
+    if (rc != SQLITE_DONE)
+        return cr_fail_sql(db, rc, "verify");
+    for (; next <= max_case; next++)
+        if (replayed(m->r, next, &blank)->digests[list] != 0)
+            differs(m, next);
+    return CR_OK;
+}
+
+/* Compare every case row with the replay: one pass over the cases table. */
+static enum cr_status
+compare_cases(cr_db *db, struct compare *m, int64_t *max_case)
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = prepare(db, "SELECT " CASE_CHECK_COLUMNS " FROM cases ORDER BY id", &st);
+    if (!s)
+        return st;
+    struct cr_replay_case blank;
+    int64_t next = 1, last = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(s, 0);
+        for (; next < id; next++) {
+            const struct cr_replay_case *c = cr_replay_case(m->r, next);
+            if (c && c->first_event)
+                differs(m, next); /* the trail names a case the table lacks */
+        }
+        if (!case_row_matches(s, replayed(m->r, id, &blank)))
+            differs(m, id);
+        next = id + 1;
+        last = id;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return cr_fail_sql(db, rc, "verify");
+    for (int64_t id = next; id <= cr_replay_max_case(m->r); id++) {
+        const struct cr_replay_case *c = cr_replay_case(m->r, id);
+        if (c && c->first_event)
+            differs(m, id);
+    }
+    *max_case = last > cr_replay_max_case(m->r) ? last : cr_replay_max_case(m->r);
+    return CR_OK;
+}
+
+/* Text cut for a message: at most 80 bytes, at a character boundary. */
+static void
+add_cut(struct cr_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (n <= 80) {
+        cr_buf_add(b, s, n);
+        return;
+    }
+    n = 77;
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n--;
+    cr_buf_add(b, s, n);
+    cr_buf_addf(b, "...");
+}
+
+static void
+add_event_ref(struct cr_buf *b, int64_t ev, int64_t case_id)
+{
+    if (ev)
+        cr_buf_addf(b, " (event %lld)", (long long)ev);
+    else
+        cr_buf_addf(b, " (no event changes it on case %lld)", (long long)case_id);
+}
+
+/* Say what differs between case id's rows and its replay, in why; false when nothing does. */
+static enum cr_status
+explain_case(cr_db *db, int64_t id, struct cr_buf *why)
+{
+    enum cr_status st = CR_OK;
+    struct cr_replay *r = cr_replay_new(id);
+    struct cr_buf text = {0}, scratch = {0};
+    if (!r)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    sqlite3_stmt *s = prepare(db,
+                              "SELECT " EVENT_COLUMNS " FROM audit_events WHERE case_id = ?1 "
+                              "ORDER BY id",
+                              &st);
+    int rc = SQLITE_DONE;
+    if (s) {
+        sqlite3_bind_int64(s, 1, id);
+        while (st == CR_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+            struct cr_event e;
+            peek_event(s, &e);
+            st = cr_replay_event(r, &e, &scratch);
+        }
+        sqlite3_reset(s);
+        if (st == CR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+            st = cr_fail_sql(db, rc, "verify");
+    }
+    struct cr_replay_case blank;
+    cr_replay_case_init(&blank);
+    struct cr_replay_detail none = {0};
+    const struct cr_replay_case *c = cr_replay_case(r, id);
+    if (!c || !c->detail)
+        c = &blank;
+    const struct cr_replay_detail *d = c->detail ? c->detail : &none;
+    cr_buf_reset(why);
+    cr_buf_addf(why, "audit: case %lld: ", (long long)id);
+    size_t start = why->len;
+    if (st == CR_OK)
+        s = prepare(db, "SELECT " CASE_CHECK_COLUMNS " FROM cases WHERE id = ?1", &st);
+    if (st == CR_OK) {
+        sqlite3_bind_int64(s, 1, id);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_DONE) {
+            cr_buf_addf(why, "the cases table has no such case, but the trail records it");
+            add_event_ref(why, c->first_event, id);
+        } else if (rc == SQLITE_ROW) {
+#define COL(i) ((const char *)sqlite3_column_text(s, i))
+            const char *ta = COL(4), *tb = COL(6), *tr = COL(7);
+            const char *outcome = c->outcome >= 0 ? cr_outcome_name(c->outcome) : NULL;
+            struct {
+                const char *name;
+                const char *table, *trail;
+                int field;
+            } fields[] = {
+                {"state", COL(1), cr_state_name(c->state), CR_REPLAY_STATE},
+                {"outcome", COL(2) ? COL(2) : "none", outcome ? outcome : "none",
+                 CR_REPLAY_OUTCOME},
+                {"vetting_review", sqlite3_column_int(s, 3) ? "yes" : "no",
+                 c->vetting_review ? "yes" : "no", CR_REPLAY_VETTING_REVIEW},
+                {"assignee", ta ? ta : "nobody", d->assignee ? d->assignee : "nobody",
+                 CR_REPLAY_ASSIGNEE},
+                {"decided_by", tb ? tb : "nobody", d->decided_by ? d->decided_by : "nobody",
+                 CR_REPLAY_DECIDED_BY},
+                {"rationale", tr ? tr : "none", d->rationale ? d->rationale : "none",
+                 CR_REPLAY_RATIONALE},
+            };
+            char round_t[24], round_r[24];
+            snprintf(round_t, sizeof round_t, "%d", sqlite3_column_int(s, 5));
+            snprintf(round_r, sizeof round_r, "%d", c->round);
+            for (size_t i = 0; i < CR_ARRAY_LEN(fields) && why->len == start; i++) {
+                if (strcmp(fields[i].table ? fields[i].table : "", fields[i].trail) == 0)
+                    continue;
+                cr_buf_addf(why, "the cases table says %s ", fields[i].name);
+                add_cut(why, fields[i].table ? fields[i].table : "");
+                cr_buf_addf(why, ", the trail says ");
+                add_cut(why, fields[i].trail);
+                add_event_ref(why, d->ev[fields[i].field], id);
+            }
+            if (why->len == start && strcmp(round_t, round_r) != 0) {
+                cr_buf_addf(why, "the cases table says round %s, the trail says %s", round_t,
+                            round_r);
+                add_event_ref(why, d->ev[CR_REPLAY_ROUND], id);
+            }
+#undef COL
+        } else {
+            st = cr_fail_sql(db, rc, "verify");
+        }
+        sqlite3_reset(s);
+    }
+    for (int list = 0; st == CR_OK && list < CR_REPLAY_LISTS && why->len == start; list++) {
+        const struct cr_replay_list *l = &d->lists[list];
+        if (!(s = prepare(db, list_sql[list].one, &st)))
+            break;
+        /* The case's rows of this table (a handful), to set beside the trail's. */
+        struct strlist *rows = calloc(1, sizeof *rows);
+        char **row = NULL;
+        if (!rows) {
+            st = cr_fail(db, CR_NOMEM, "out of memory");
+            break;
+        }
+        size_t n = 0;
+        sqlite3_bind_int64(s, 1, id);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            row_text(list, s, &text);
+            char **more = realloc(row, (n + 1) * sizeof *row);
+            if (!more) {
+                rows->nomem = true;
+                break;
+            }
+            row = more;
+            row[n++] = (char *)keep_text(rows, (const unsigned char *)(text.p ? text.p : ""));
+        }
+        sqlite3_reset(s);
+        if (rows->nomem)
+            st = cr_fail(db, CR_NOMEM, "out of memory");
+        else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            st = cr_fail_sql(db, rc, "verify");
+        size_t i = 0;
+        while (st == CR_OK && i < n && i < l->n && strcmp(row[i], l->items[i].text) == 0)
+            i++;
+        const char *table = list_sql[list].table;
+        if (st != CR_OK || (i == n && i == l->n)) {
+            /* the same */
+        } else if (i < l->n &&
+                   (i == n || (i + 1 < l->n && strcmp(row[i], l->items[i + 1].text) == 0))) {
+            cr_buf_addf(why, "the %s table lacks ", table);
+            add_cut(why, l->items[i].text);
+            cr_buf_addf(why, ", which the trail records");
+            add_event_ref(why, l->items[i].event, id);
+        } else if (i == l->n || (i + 1 < n && strcmp(row[i + 1], l->items[i].text) == 0)) {
+            cr_buf_addf(why, "the %s table has ", table);
+            add_cut(why, row[i]);
+            cr_buf_addf(why, ", which the trail does not record");
+        } else {
+            cr_buf_addf(why, "the %s table says ", table);
+            add_cut(why, row[i]);
+            cr_buf_addf(why, ", the trail says ");
+            add_cut(why, l->items[i].text);
+            add_event_ref(why, l->items[i].event, id);
+        }
+        free(row);
+        strlist_free(rows);
+    }
+    if (st == CR_OK && why->len == start)
+        cr_buf_addf(why, "its rows differ from what the trail says");
+    cr_replay_free(r);
+    cr_buf_free(&text);
+    cr_buf_free(&scratch);
+    return st;
+}
+
+/* Each kept head, checked when the chain reaches its event. */
+static enum cr_status
+check_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int64_t id,
+            const unsigned char hash[32])
+{
+    char hex[65];
+    hex_of(hash, 32, hex);
+    for (size_t k = 0; k < n_kept; k++) {
+        if (kept[k].event != id || strcmp(kept[k].hash, hex) == 0)
+            continue;
+        return cr_fail(db, CR_INVALID,
+                       "audit: kept head %lld:%.16s... is not in the trail: event %lld now "
+                       "hashes to %.16s...; the trail was rewritten at or before event %lld",
+                       (long long)id, kept[k].hash, (long long)id, hex, (long long)id);
+    }
+    return CR_OK;
+}
+
+enum cr_status
+cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
+                      int64_t *events)
 {
     *events = 0;
     enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "audit verify");
@@ -2134,34 +2946,36 @@ cr_audit_verify(cr_db *db, int64_t *events)
         return st;
     if ((st = exec(db, "BEGIN", "verify")) != CR_OK)
         return st;
-    sqlite3_stmt *s = prepare(db,
-                              "SELECT " EVENT_COLUMNS ", prev_hash, hash FROM audit_events "
-                              "ORDER BY id",
-                              &st);
+    struct cr_replay *replay = cr_replay_new(0);
+    struct cr_buf why = {0};
+    sqlite3_stmt *s = replay ? prepare(db,
+                                       "SELECT " EVENT_COLUMNS ", prev_hash, hash FROM "
+                                       "audit_events ORDER BY id",
+                                       &st)
+                             : NULL;
     if (!s) {
         st_rollback(db);
-        return st;
+        cr_replay_free(replay);
+        return replay ? st : cr_fail(db, CR_NOMEM, "out of memory");
     }
     unsigned char prev[32];
     memcpy(prev, zero_hash, 32);
     int64_t expect_id = 1;
     int rc;
     while (st == CR_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct strlist *l = calloc(1, sizeof *l);
-        if (!l) {
-            st = cr_fail(db, CR_NOMEM, "out of memory");
+        struct cr_event e;
+        peek_event(s, &e);
+        const void *stored_prev = sqlite3_column_blob(s, 10);
+        const void *stored = sqlite3_column_blob(s, 11);
+        int prev_len = sqlite3_column_bytes(s, 10), len = sqlite3_column_bytes(s, 11);
+        bool keyed = e.id >= db->keyed_from;
+        unsigned char hash[32];
+        if (keyed && !db->have_key) {
+            st = cr_fail(db, CR_DB, "%s", db->key_problem ? db->key_problem : "no audit key");
             break;
         }
-        struct cr_event e;
-        read_event(s, &e, l);
-        const void *stored_prev = sqlite3_column_blob(s, 9);
-        const void *stored = sqlite3_column_blob(s, 10);
-        int prev_len = sqlite3_column_bytes(s, 9), len = sqlite3_column_bytes(s, 10);
-        unsigned char hash[32];
-        cr_audit_hash(prev, &e, hash);
-        if (l->nomem)
-            st = cr_fail(db, CR_NOMEM, "out of memory");
-        else if (e.id != expect_id)
+        cr_audit_hash(keyed ? db->key : NULL, prev, &e, hash);
+        if (e.id != expect_id)
             st = cr_fail(db, CR_INVALID,
                          "audit event %lld: expected event %lld here; an event was removed or "
                          "renumbered",
@@ -2171,12 +2985,21 @@ cr_audit_verify(cr_db *db, int64_t *events)
                          "audit event %lld: it does not follow event %lld (its previous-hash "
                          "differs); events were removed, inserted or reordered",
                          (long long)e.id, (long long)e.id - 1);
-        else if (len != 32 || memcmp(stored, hash, 32) != 0)
+        else if (len != 32 || memcmp(stored, hash, 32) != 0 || (!keyed && e.purpose))
             st = cr_fail(db, CR_INVALID,
                          "audit event %lld: its contents do not match its hash; it was altered",
                          (long long)e.id);
+        else if (e.id == db->keyed_from - 1 && memcmp(hash, db->anchor, 32) != 0)
+            st = cr_fail(db, CR_INVALID,
+                         "audit event %lld: it is not the event the audit key was made after "
+                         "(%s); the events before keying were re-chained",
+                         (long long)e.id, db->key_path);
+        else
+            st = check_heads(db, kept, n_kept, e.id, hash);
+        if (st == CR_OK && (st = cr_replay_event(replay, &e, &why)) != CR_OK)
+            st = st == CR_NOMEM ? cr_fail(db, CR_NOMEM, "out of memory")
+                                : cr_fail(db, st, "%s", why.p);
         memcpy(prev, hash, 32);
-        strlist_free(l);
         expect_id++;
         (*events)++;
     }
@@ -2197,11 +3020,143 @@ cr_audit_verify(cr_db *db, int64_t *events)
                          "audit event %lld: it does not match the chain's head; the last event "
                          "was altered or replaced",
                          (long long)*events);
+        else if (st == CR_OK && *events < db->keyed_from - 1)
+            st = cr_fail(db, CR_INVALID,
+                         "audit event %lld: missing; the audit key was made after event %lld, "
+                         "but the trail ends at event %lld: it was cut short",
+                         (long long)(*events + 1), (long long)db->keyed_from - 1,
+                         (long long)*events);
+    }
+    for (size_t k = 0; st == CR_OK && k < n_kept; k++)
+        if (kept[k].event > *events)
+            st = cr_fail(db, CR_INVALID,
+                         "audit: kept head %lld:%.16s... is not in the trail: it ends at event "
+                         "%lld; the trail was cut short or rewritten",
+                         (long long)kept[k].event, kept[k].hash, (long long)*events);
+    /* The data: every case as the trail says it is. */
+    struct compare m = {replay, 0};
+    int64_t max_case = 0;
+    if (st == CR_OK)
+        st = compare_cases(db, &m, &max_case);
+    for (int list = 0; st == CR_OK && list < CR_REPLAY_LISTS; list++)
+        st = compare_list(db, &m, list, max_case);
+    if (st == CR_OK && m.first) {
+        cr_replay_free(replay);
+        replay = NULL;
+        st = explain_case(db, m.first, &why);
+        if (st == CR_OK)
+            st = cr_fail(db, CR_INVALID, "%s", why.p);
     }
     st_rollback(db);
+    cr_replay_free(replay);
+    cr_buf_free(&why);
     if (st != CR_OK)
         *events = 0;
     return st;
+}
+
+enum cr_status
+cr_audit_verify(cr_db *db, int64_t *events)
+{
+    return cr_audit_verify_heads(db, NULL, 0, events);
+}
+
+enum cr_status
+cr_audit_log(cr_db *db, const struct cr_audit_filter *f,
+             int (*each)(void *ctx, const struct cr_event *e), void *ctx, int64_t *n)
+{
+    *n = 0;
+    enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "audit log");
+    if (st != CR_OK)
+        return st;
+    /* Reading the trail is a consultation like any other, recorded before the rows go out. */
+    struct cr_buf d = {0};
+    cr_buf_addf(&d, "{\"view\": \"audit log\"");
+    if (f->case_id)
+        cr_buf_addf(&d, ", \"case\": %lld", (long long)f->case_id);
+    if (f->actor) {
+        cr_buf_addf(&d, ", \"actor\": ");
+        cr_buf_add_json(&d, f->actor);
+    }
+    if (f->action) {
+        cr_buf_addf(&d, ", \"action\": ");
+        cr_buf_add_json(&d, f->action);
+    }
+    if (f->since)
+        cr_buf_addf(&d, ", \"since\": %lld", (long long)f->since);
+    if (f->until)
+        cr_buf_addf(&d, ", \"until\": %lld", (long long)f->until);
+    cr_buf_addc(&d, '}');
+    int64_t head_id = 0;
+    unsigned char head[32];
+    if (!d.p)
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+    else if ((st = st_begin(db)) == CR_OK) {
+        if ((st = audit_head(db, &head_id, head)) == CR_OK &&
+            (st = st_audit_append(db, 0, "view", NULL, NULL, d.p)) == CR_OK)
+            st = st_commit(db);
+        else
+            st_rollback(db);
+    }
+    cr_buf_free(&d);
+    if (st != CR_OK)
+        return st;
+    /*
+     * Keyset pages over the events that were there when asked, in id order.  Only the
+     * filters given are in the query, so that the index on the case, the actor or the
+     * action (each with the id) serves it.
+     */
+    struct cr_buf q = {0};
+    cr_buf_addf(&q, "SELECT " EVENT_COLUMNS " FROM audit_events WHERE id > ?1 AND id <= ?2");
+    if (f->case_id)
+        cr_buf_addf(&q, " AND case_id = ?3");
+    if (f->actor)
+        cr_buf_addf(&q, " AND actor = ?4");
+    if (f->action)
+        cr_buf_addf(&q, " AND action = ?5");
+    if (f->since)
+        cr_buf_addf(&q, " AND at >= ?6");
+    if (f->until)
+        cr_buf_addf(&q, " AND at < ?7");
+    cr_buf_addf(&q, " ORDER BY id LIMIT 500");
+    sqlite3_stmt *s = q.p ? prepare(db, q.p, &st) : NULL;
+    if (!q.p)
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+    cr_buf_free(&q);
+    if (!s)
+        return st;
+    int64_t after = 0;
+    for (;;) {
+        sqlite3_bind_int64(s, 1, after);
+        sqlite3_bind_int64(s, 2, head_id);
+        if (f->case_id)
+            sqlite3_bind_int64(s, 3, f->case_id);
+        if (f->actor)
+            sqlite3_bind_text(s, 4, f->actor, -1, SQLITE_STATIC);
+        if (f->action)
+            sqlite3_bind_text(s, 5, f->action, -1, SQLITE_STATIC);
+        if (f->since)
+            sqlite3_bind_int64(s, 6, f->since);
+        if (f->until)
+            sqlite3_bind_int64(s, 7, f->until);
+        int rc, rows = 0;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            struct cr_event e;
+            peek_event(s, &e);
+            after = e.id;
+            rows++;
+            (*n)++;
+            if (each(ctx, &e) != 0) {
+                sqlite3_reset(s);
+                return cr_fail(db, CR_DB, "audit log: writing the events failed");
+            }
+        }
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE)
+            return cr_fail_sql(db, rc, "audit log");
+        if (rows < 500)
+            return CR_OK;
+    }
 }
 
 /* Votes and notes of a case, for a view. */

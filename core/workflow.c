@@ -799,7 +799,7 @@ cr_act(cr_db *db, const char *key, const struct cr_request *req, struct cr_act_r
         return st;
     if (req->action < 0 || req->action >= CR_ACTION_COUNT)
         return cr_fail(db, CR_USAGE, "no such action");
-    if ((st = st_begin(db)) != CR_OK)
+    if ((st = st_writable(db)) != CR_OK || (st = st_begin(db)) != CR_OK)
         return st;
     int64_t id;
     struct cr_case_state cs;
@@ -925,6 +925,9 @@ cr_quorum_refresh(cr_db *db, int64_t *changed)
         goto out;
     }
     if ((st = flags_to_change(db, ids, count, which, to, &n)) != CR_OK || n == 0)
+        goto out;
+    /* A read-only copy keeps the flags it was copied with: it is evidence, read as it is. */
+    if (cr_db_read_only(db))
         goto out;
     /* Again inside the transaction: another user may have acted meanwhile. */
     free(ids);

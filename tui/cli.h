@@ -21,6 +21,7 @@ struct cli {
     const char *theme;       /* --theme */
     const char *script;      /* --script: keys from a file (tests) */
     const char *size;        /* --size COLSxROWS with --script */
+    const char *purpose;     /* --purpose: why this session consults the data (DPA s.62) */
     const char *command;
     struct cr_config *cfg;   /* loaded by cli_session */
     const struct cr_person *who; /* who acts, found by cli_session */
@@ -50,12 +51,17 @@ struct cli_option {
 
 #define CLI_MAX_OPTIONS 16
 #define CLI_MAX_OPERANDS 4
+#define CLI_MAX_REPEATED 64
 
 /* Parsed options: values[i] for option i (flags get "1"), and operands. */
 struct cli_args {
     const char *values[CLI_MAX_OPTIONS];
     const char *operands[CLI_MAX_OPERANDS];
     int noperands;
+    /* Every option value given, in order (values[] keeps the last): for options given twice. */
+    const char *given[CLI_MAX_REPEATED];
+    int given_option[CLI_MAX_REPEATED];
+    int ngiven;
 };
 
 struct cli_command {

@@ -97,6 +97,12 @@ cli_session(struct cli *cli, unsigned open_flags, cr_db **db)
     }
     cr_db_set_user(*db, cli->cfg, who);
     cli->who = who;
+    if (cli->purpose && (st = cr_db_set_purpose(*db, cli->purpose)) != CR_OK) {
+        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
+        cli_end(cli, *db);
+        *db = NULL;
+        return rc;
+    }
     /* The panel in this configuration may not be the one the quorum flags were set under. */
     int64_t changed;
     if ((st = cr_quorum_refresh(*db, &changed)) != CR_OK) {
@@ -124,6 +130,10 @@ cli_interface(struct cli *cli)
 void
 cli_end(struct cli *cli, cr_db *db)
 {
+    /* A read-only copy cannot record what was read in it: say so, once. */
+    if (cr_db_unrecorded(db) > 0)
+        cli_note("%s is a read-only copy: this consultation is not recorded in its audit trail",
+                 cli->db_path);
     cr_db_close(db);
     cr_config_free(cli->cfg);
     cli->cfg = NULL;
@@ -1197,22 +1207,271 @@ cmd_export(struct cli *cli, const struct cli_args *a)
 
 /* audit */
 
+static const struct cli_option audit_options[] = {
+    {"head", "ID:HEX", "verify: a head kept from 'audit head' must still be in the chain "
+                       "(repeatable)"},
+    {"heads", "FILE", "verify: every head in FILE (one ID:HEX a line) must still be in the chain"},
+    {"format", "F", "head: table (default) or json; log: table, csv or json"},
+    {"case", "N", "log: only events of case N"},
+    {"actor", "LOGIN", "log: only events by LOGIN"},
+    {"action", "A", "log: only events of action A (view, claim, decide, export, ...)"},
+    {"since", "DATE", "log: only events on or after DATE (YYYY-MM-DD, UTC)"},
+    {"until", "DATE", "log: only events on or before DATE (YYYY-MM-DD, UTC)"},
+    {NULL, NULL, NULL},
+};
+enum { AO_HEAD, AO_HEADS, AO_FORMAT, AO_CASE, AO_ACTOR, AO_ACTION, AO_SINCE, AO_UNTIL, AO_COUNT };
+
+/* The options a subcommand takes, as bits of the enum above. */
+static int
+audit_only(const struct cli_args *a, const char *sub, unsigned allowed)
+{
+    for (int i = 0; i < AO_COUNT; i++)
+        if (a->values[i] && !(allowed & (1u << i)))
+            return cli_error(EXIT_USAGE, "audit %s: --%s is not an option of audit %s", sub,
+                             audit_options[i].name, sub);
+    return EXIT_DONE;
+}
+
+/* Seconds since the epoch at the start of a YYYY-MM-DD day (UTC). */
+static int
+parse_day(const char *opt, const char *s, int64_t *out)
+{
+    int y, m, d;
+    char tail;
+    if (strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && m >= 1 &&
+        m <= 12 && d >= 1 && d <= 31) {
+        /* Days from the civil date (proleptic Gregorian), checked by formatting back. */
+        int yy = y - (m <= 2);
+        int era = (yy >= 0 ? yy : yy - 399) / 400;
+        int yoe = yy - era * 400;
+        int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+        int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        int64_t days = (int64_t)era * 146097 + doe - 719468;
+        char back[11];
+        cr_date_format(days, back);
+        if (strcmp(back, s) == 0) {
+            *out = days * 86400;
+            return EXIT_DONE;
+        }
+    }
+    return cli_error(EXIT_USAGE, "audit log: --%s must be a date YYYY-MM-DD, not '%s'", opt, s);
+}
+
+struct log_printer {
+    enum format fmt;
+    int64_t n;
+};
+
+static int
+log_one(void *ctx, const struct cr_event *e)
+{
+    struct log_printer *p = ctx;
+    char when[21];
+    cr_time_format(e->at, when);
+    char id[24], case_id[24];
+    snprintf(id, sizeof id, "%lld", (long long)e->id);
+    snprintf(case_id, sizeof case_id, "%lld", (long long)e->case_id);
+    const char *cid = e->case_id ? case_id : "";
+    if (p->fmt == FORMAT_CSV) {
+        if (p->n++ == 0)
+            printf("id,at,actor,case,action,state_before,state_after,purpose,details\n");
+        const char *cells[] = {id, when, e->actor, cid, e->action, e->state_before,
+                               e->state_after, e->purpose, e->details};
+        for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+            if (i)
+                putchar(',');
+            cr_csv_write_field(stdout, cells[i] ? cells[i] : "");
+        }
+        putchar('\n');
+    } else if (p->fmt == FORMAT_JSON) {
+        printf("%s{\"id\": %s, \"at\": \"%s\", \"actor\": ", p->n++ ? ",\n " : "[", id, when);
+        out_json_string(stdout, e->actor);
+        printf(", \"case\": %s, \"action\": ", e->case_id ? case_id : "null");
+        out_json_string(stdout, e->action);
+        const char *strs[] = {"state_before", e->state_before, "state_after", e->state_after,
+                              "purpose", e->purpose};
+        for (size_t i = 0; i < 6; i += 2) {
+            printf(", \"%s\": ", strs[i]);
+            if (strs[i + 1])
+                out_json_string(stdout, strs[i + 1]);
+            else
+                printf("null");
+        }
+        /* details is the event's own JSON object, as recorded. */
+        printf(", \"details\": %s}", e->details ? e->details : "{}");
+    } else {
+        p->n++;
+        printf("%s  #%-6s ", when, id);
+        out_cell(stdout, e->actor, 10);
+        printf(" %-6s ", cid);
+        put_padded(e->action, 8);
+        putchar(' ');
+        if (e->state_before && e->state_after && strcmp(e->state_before, e->state_after) != 0)
+            out_line(stdout, "%s -> %s  %s%s%s", e->state_before, e->state_after,
+                     e->details ? e->details : "", e->purpose ? "  purpose: " : "",
+                     e->purpose ? e->purpose : "");
+        else
+            out_line(stdout, "%s%s%s", e->details ? e->details : "",
+                     e->purpose ? "  purpose: " : "", e->purpose ? e->purpose : "");
+    }
+    return ferror(stdout) ? -1 : 0;
+}
+
+static int
+audit_log(struct cli *cli, const struct cli_args *a)
+{
+    int rc = audit_only(a, "log", (1u << AO_FORMAT) | (1u << AO_CASE) | (1u << AO_ACTOR) |
+                                      (1u << AO_ACTION) | (1u << AO_SINCE) | (1u << AO_UNTIL));
+    struct log_printer p = {0};
+    if (rc != EXIT_DONE || (rc = parse_format("audit log", a->values[AO_FORMAT], true,
+                                              &p.fmt)) != EXIT_DONE)
+        return rc;
+    struct cr_audit_filter f = {.actor = a->values[AO_ACTOR], .action = a->values[AO_ACTION]};
+    long long n;
+    if (a->values[AO_CASE] &&
+        (rc = parse_number("audit log", "case", a->values[AO_CASE], 1, INT64_MAX, &n)) !=
+            EXIT_DONE)
+        return rc;
+    f.case_id = a->values[AO_CASE] ? n : 0;
+    if (a->values[AO_SINCE] &&
+        (rc = parse_day("since", a->values[AO_SINCE], &f.since)) != EXIT_DONE)
+        return rc;
+    if (a->values[AO_UNTIL]) {
+        if ((rc = parse_day("until", a->values[AO_UNTIL], &f.until)) != EXIT_DONE)
+            return rc;
+        f.until += 86400; /* the whole of that day */
+    }
+    cr_db *db;
+    if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
+        return rc;
+    int64_t events;
+    enum cr_status st = cr_audit_log(db, &f, log_one, &p, &events);
+    if (st == CR_OK && p.fmt == FORMAT_JSON)
+        printf(p.n ? "]\n" : "[]\n");
+    if (st != CR_OK)
+        rc = fail(db, st);
+    cli_end(cli, db);
+    if (rc == EXIT_DONE && fflush(stdout) == EOF)
+        return cli_error(EXIT_INPUT, "audit log: write failed: %s", strerror(errno));
+    return rc;
+}
+
+static int
+audit_head_cmd(struct cli *cli, const struct cli_args *a)
+{
+    enum format fmt;
+    int rc = audit_only(a, "head", 1u << AO_FORMAT);
+    if (rc != EXIT_DONE || (rc = parse_format("audit head", a->values[AO_FORMAT], false,
+                                              &fmt)) != EXIT_DONE)
+        return rc;
+    cr_db *db;
+    if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
+        return rc;
+    struct cr_audit_head h;
+    enum cr_status st = cr_audit_head(db, &h);
+    if (st != CR_OK)
+        rc = fail(db, st);
+    else if (fmt == FORMAT_JSON)
+        printf("{\"event\": %lld, \"hash\": \"%s\"}\n", (long long)h.event, h.hash);
+    else
+        printf("%lld:%s\n", (long long)h.event, h.hash);
+    cli_end(cli, db);
+    return rc;
+}
+
+/* Kept heads from --head and --heads FILE. */
+static int
+read_heads(const struct cli_args *a, struct cr_audit_head **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    size_t cap = (size_t)a->ngiven + 16;
+    struct cr_audit_head *h = malloc(cap * sizeof *h);
+    if (!h)
+        return cli_error(EXIT_DB, "out of memory");
+    for (int i = 0; i < a->ngiven; i++) {
+        if (a->given_option[i] != AO_HEAD)
+            continue;
+        if (cr_audit_head_parse(a->given[i], &h[*n]) < 0) {
+            free(h);
+            return cli_error(EXIT_USAGE,
+                             "audit verify: --head must be ID:HEX as 'audit head' prints it (an "
+                             "event number, a colon, 64 hex digits), not '%s'",
+                             a->given[i]);
+        }
+        (*n)++;
+    }
+    const char *path = a->values[AO_HEADS];
+    if (path) {
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            free(h);
+            return cli_error(EXIT_INPUT, "audit verify: %s: %s", path, strerror(errno));
+        }
+        char line[256];
+        long lineno = 0;
+        while (fgets(line, sizeof line, f)) {
+            lineno++;
+            line[strcspn(line, "\r\n")] = '\0';
+            const char *p = line + strspn(line, " \t");
+            if (!*p || *p == '#')
+                continue;
+            if (*n == cap) {
+                struct cr_audit_head *more = realloc(h, 2 * cap * sizeof *h);
+                if (!more) {
+                    fclose(f);
+                    free(h);
+                    return cli_error(EXIT_DB, "out of memory");
+                }
+                h = more;
+                cap *= 2;
+            }
+            if (cr_audit_head_parse(p, &h[*n]) < 0) {
+                fclose(f);
+                free(h);
+                return cli_error(EXIT_INPUT,
+                                 "%s:%ld: not a kept head (ID:HEX as 'audit head' prints it)",
+                                 path, lineno);
+            }
+            (*n)++;
+        }
+        fclose(f);
+    }
+    *out = h;
+    return EXIT_DONE;
+}
+
 static int
 cmd_audit(struct cli *cli, const struct cli_args *a)
 {
-    if (strcmp(a->operands[0], "verify") != 0)
-        return cli_error(EXIT_USAGE, "audit: unknown subcommand '%s' (the one there is: verify)",
-                         a->operands[0]);
-    cr_db *db;
-    int rc = cli_session(cli, 0, &db);
+    const char *sub = a->operands[0];
+    if (strcmp(sub, "log") == 0)
+        return audit_log(cli, a);
+    if (strcmp(sub, "head") == 0)
+        return audit_head_cmd(cli, a);
+    if (strcmp(sub, "verify") != 0)
+        return cli_error(EXIT_USAGE,
+                         "audit: unknown subcommand '%s' (the ones there are: verify, head, log)",
+                         sub);
+    int rc = audit_only(a, "verify", (1u << AO_HEAD) | (1u << AO_HEADS));
     if (rc != EXIT_DONE)
         return rc;
+    struct cr_audit_head *heads;
+    size_t n_heads;
+    if ((rc = read_heads(a, &heads, &n_heads)) != EXIT_DONE)
+        return rc;
+    cr_db *db;
+    if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE) {
+        free(heads);
+        return rc;
+    }
     int64_t events;
-    enum cr_status st = cr_audit_verify(db, &events);
+    enum cr_status st = cr_audit_verify_heads(db, heads, n_heads, &events);
     if (st == CR_OK)
         printf("ok: %lld events\n", (long long)events);
     else
         rc = fail(db, st);
+    free(heads);
     cli_end(cli, db);
     return rc;
 }
@@ -1428,7 +1687,9 @@ const struct cli_command cli_commands[] = {
     {"stats", "", "counts by state, outcome and category", 0, 0, stats_options, cmd_stats},
     {"export", "", "export cases and outcomes, recording the disclosure (admin)", 0, 0,
      export_options, cmd_export},
-    {"audit", "verify", "check the audit trail's hash chain (admin)", 1, 1, NULL, cmd_audit},
+    {"audit", "verify|head|log",
+     "check the trail and the data against it; print its head; read it (admin)", 1, 1,
+     audit_options, cmd_audit},
     {"check-config", "[FILE]", "check a configuration file and print ok or its problems", 0, 1,
      NULL, cmd_check_config},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},

@@ -13,7 +13,8 @@
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: casereview [--db PATH] [--config PATH] [--as LOGIN] [COMMAND [ARGS...]]\n"
+    fprintf(f, "usage: casereview [--db PATH] [--config PATH] [--as LOGIN] [--purpose TEXT]\n"
+               "                  [COMMAND [ARGS...]]\n"
                "\n"
                "A workstation for re-examining professional-standards cases. With no\n"
                "command, the terminal interface starts.\n"
@@ -23,6 +24,8 @@ usage(FILE *f)
                "  --config PATH  the configuration (default $CASEREVIEW_CONFIG, else\n"
                "                 ./casereview.yaml)\n"
                "  --as LOGIN     act as LOGIN (only with allow_impersonation: true)\n"
+               "  --purpose TEXT why you consult the data this session, recorded with\n"
+               "                 every view (DPA 2018 s.62; README, 'The audit trail')\n"
                "  --theme NAME   the terminal interface's colours (themes/NAME.yaml)\n"
                "  --script FILE  run the interface on keys from FILE, without a terminal\n"
                "                 (for tests; see README), at --size COLSxROWS (80x24)\n"
@@ -100,6 +103,13 @@ parse_args(const struct cli_command *c, int argc, char **argv, struct cli_args *
             return cli_error(EXIT_USAGE, "%s: option '--%s' needs a value (%s)", c->name,
                              o->name, o->arg);
         }
+        if (o->arg) {
+            if (a->ngiven == CLI_MAX_REPEATED)
+                return cli_error(EXIT_USAGE, "%s: more than %d option values", c->name,
+                                 CLI_MAX_REPEATED);
+            a->given_option[a->ngiven] = k;
+            a->given[a->ngiven++] = a->values[k];
+        }
     }
     if (a->noperands < c->min_operands)
         return cli_error(EXIT_USAGE, "%s: missing %s (see 'casereview %s --help')", c->name,
@@ -144,6 +154,7 @@ main(int argc, char **argv)
             {"theme", "NAME", offsetof(struct cli, theme)},
             {"script", "FILE", offsetof(struct cli, script)},
             {"size", "COLSxROWS", offsetof(struct cli, size)},
+            {"purpose", "TEXT", offsetof(struct cli, purpose)},
         };
         size_t g = 0;
         const char *value = NULL;

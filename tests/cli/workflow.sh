@@ -204,7 +204,7 @@ expect_rc 0
 n=$(sql w.db "select count(*) from audit_events")
 expect_out "ok: $n events"
 tamper() {
-    cp w.db t.db
+    cp w.db t.db && cp w.db.key t.db.key
     sqlite3 t.db "$1"
     cr --db t.db audit verify
     expect_rc 3

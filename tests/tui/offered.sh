@@ -48,9 +48,9 @@ if [ "$rc" -ne 0 ] || [ ! -s d/casereview.db ] || [ ! -s d/casereview.yaml ]; th
     exit
 fi
 CFG=$T/d/casereview.yaml
-cp d/casereview.db pristine.db
+cp d/casereview.db pristine.db && cp d/casereview.db.key pristine.db.key
 rm -f d/casereview.db-wal d/casereview.db-shm
-cp pristine.db q.db # for the test's own queries (never acted on)
+cp pristine.db q.db && cp pristine.db.key q.db.key # for the test's own queries (never acted on)
 same_unit=$(grep -c '^  same_unit: true' "$CFG")
 
 # The roster, one person a line: SECTION|LOGIN|ROLES|UNIT (SECTION users or panel).
@@ -132,7 +132,7 @@ declare -A title=(
 # demo, every panel member who has not voted on the first case with the panel
 # recuses, so that nobody is left to reach it.
 begin "a case that cannot reach quorum"
-cp pristine.db blocked.db
+cp pristine.db blocked.db && cp pristine.db.key blocked.db.key
 if [ -n "$panel_first" ]; then
     for m in $(awk -F'|' '$1 == "panel" { print $2 }' roster.txt | grep -vxF -e "${voted:-}"); do
         cli "$m" blocked.db vote "#$panel_first" --recuse --reason "Knows the subject."
@@ -165,7 +165,8 @@ assign_target() {
 # The CLI's attempt at the action of KEY on case ID as LOGIN, on a fresh copy.
 attempt() {
     local login=$1 key=$2 id=$3 target
-    cp "$(start_db "$key")" o.db
+    db=$(start_db "$key")
+    cp "$db" o.db && cp "$db.key" o.db.key
     rm -f o.db-wal o.db-shm o.db-journal
     case $key in
     d) cli "$login" o.db decide "#$id" --outcome refer --rationale x ;;
@@ -193,7 +194,8 @@ attempt() {
 tui() {
     local login=$1 k=$2 key=$3 s
     s=$(printf ' s%.0s' $(seq 1 "$k"))
-    cp "$(start_db "$key")" t.db
+    db=$(start_db "$key")
+    cp "$db" t.db && cp "$db.key" t.db.key
     rm -f t.db-wal t.db-shm t.db-journal base.txt after.txt
     printf 'keys%s\ndump base.txt\nkeys %s\ndump after.txt\nkeys <Esc>\nkeys q\n' "$s" "$key" >t.keys
     "$CASEREVIEW" --config "$CFG" --db t.db --as "$login" --script t.keys --size "$SIZE" \

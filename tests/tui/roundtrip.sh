@@ -114,7 +114,7 @@ for s in "${!sizes[@]}"; do
         alt=80x24 near=121x41
     fi
     db="t-$size.db"
-    cp base.db "$db"
+    cp base.db "$db" && cp base.db.key "$db.key"
     k=0
     for f in "${fixtures[@]}"; do
         name=$(basename "$f" .txt)

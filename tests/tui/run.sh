@@ -22,12 +22,12 @@ cr --db t.db import cases.csv
 expect_rc 0
 cr --db t.db import special.csv
 expect_rc 0
-cp t.db pristine.db
+cp t.db pristine.db && cp t.db.key pristine.db.key
 
 for script in "$here"/*.keys; do
     name=$(basename "$script" .keys)
     begin "$name"
-    cp pristine.db t.db
+    cp pristine.db t.db && cp pristine.db.key t.db.key
     rm -f t.db-wal t.db-shm
     # The first line says who plays it and at what size: "# as LOGIN size COLSxROWS"
     read -r _ _ login _ size <"$script"

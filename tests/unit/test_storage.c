@@ -139,6 +139,11 @@ test_open_and_schema(void **state)
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
+    /* The audit key beside it, under the same rule. */
+    char key[200];
+    snprintf(key, sizeof key, "%s.key", f->path);
+    assert_int_equal(stat(key, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
     reopen(f);
     assert_false(cr_db_created(f->db));
     assert_int_equal(outside(f, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
@@ -441,7 +446,10 @@ test_migration_from_3_adds_drafts(void **state)
               &r);
     cr_db_close(db);
 
-    /* Back to version 3, as an older casereview left it, with its case. */
+    /*
+     * Back to version 3, as an older casereview left it, with its case and
+     * its event hashed the unkeyed way, and no audit key.
+     */
     assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
     assert_int_equal(sqlite3_exec(s,
                                   "DROP TABLE drafts; DROP TABLE superseded_votes; "
@@ -449,10 +457,42 @@ test_migration_from_3_adds_drafts(void **state)
                                   "DROP INDEX cases_panel_queue; DROP INDEX cases_panel_state_queue; "
                                   "DROP INDEX cases_panel_outcome_queue; "
                                   "ALTER TABLE cases DROP COLUMN panel_round; "
+                                  "DROP INDEX audit_actor; DROP INDEX audit_action; "
+                                  "ALTER TABLE audit_events DROP COLUMN purpose; "
                                   "PRAGMA user_version = 3",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(s, "SELECT id, at, actor, case_id, action, state_before, "
+                                           "state_after, details, config_digest FROM audit_events",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    struct cr_event e = {
+        .id = sqlite3_column_int64(q, 0), .at = sqlite3_column_int64(q, 1),
+        .actor = (const char *)sqlite3_column_text(q, 2), .case_id = sqlite3_column_int64(q, 3),
+        .action = (const char *)sqlite3_column_text(q, 4),
+        .state_before = (const char *)sqlite3_column_text(q, 5),
+        .state_after = (const char *)sqlite3_column_text(q, 6),
+        .details = (const char *)sqlite3_column_text(q, 7),
+        .config_digest = (const char *)sqlite3_column_text(q, 8),
+    };
+    static const unsigned char zero[32];
+    unsigned char h[32];
+    cr_audit_hash(NULL, zero, &e, h);
+    sqlite3_finalize(q);
+    char sql[256], hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", h[i]);
+    snprintf(sql, sizeof sql,
+             "UPDATE audit_events SET hash = x'%s' WHERE id = 1; "
+             "UPDATE settings SET value = '1:%s' WHERE key = 'audit_head'",
+             hex, hex);
+    assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(s);
+    char key[200];
+    snprintf(key, sizeof key, "%s.key", path);
+    assert_int_equal(unlink(key), 0);
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
     assert_int_equal(cr_db_schema_version(db), 5);
     cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
@@ -464,8 +504,126 @@ test_migration_from_3_adds_drafts(void **state)
     assert_int_equal(cr_draft_save(db, "S1", &d), CR_OK);
     int64_t events;
     assert_int_equal(cr_audit_verify(db, &events), CR_OK);
-    assert_int_equal(events, 2); /* the import, the draft */
+    assert_int_equal(events, 2); /* the import (unkeyed), the draft (keyed) */
     cr_db_close(db);
+    /* Keying began after event 1: re-chaining event 1 now is caught. */
+    assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, "UPDATE audit_events SET actor = 'bjones' WHERE id = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
+    cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
+    assert_int_equal(cr_audit_verify(db, &events), CR_INVALID);
+    assert_string_equal(cr_db_errmsg(db),
+                        "audit event 1: its contents do not match its hash; it was altered");
+    cr_db_close(db);
+}
+
+/* Re-chain every event with the unkeyed (public) hash, as a writer without the key could. */
+static void
+rechain_unkeyed(const char *path)
+{
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+    sqlite3_stmt *q, *u;
+    assert_int_equal(sqlite3_prepare_v2(s, "SELECT id, at, actor, case_id, action, state_before, "
+                                           "state_after, details, config_digest, purpose "
+                                           "FROM audit_events ORDER BY id",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(s, "UPDATE audit_events SET prev_hash = ?2, hash = ?3 "
+                                           "WHERE id = ?1",
+                                        -1, &u, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    unsigned char prev[32] = {0}, h[32];
+    int64_t last = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        struct cr_event e = {
+            .id = sqlite3_column_int64(q, 0), .at = sqlite3_column_int64(q, 1),
+            .actor = (const char *)sqlite3_column_text(q, 2),
+            .case_id = sqlite3_column_int64(q, 3),
+            .action = (const char *)sqlite3_column_text(q, 4),
+            .state_before = (const char *)sqlite3_column_text(q, 5),
+            .state_after = (const char *)sqlite3_column_text(q, 6),
+            .details = (const char *)sqlite3_column_text(q, 7),
+            .config_digest = (const char *)sqlite3_column_text(q, 8),
+        };
+        cr_audit_hash(NULL, prev, &e, h);
+        sqlite3_bind_int64(u, 1, e.id);
+        sqlite3_bind_blob(u, 2, prev, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(u, 3, h, 32, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(u), SQLITE_DONE);
+        sqlite3_reset(u);
+        memcpy(prev, h, 32);
+        last = e.id;
+    }
+    sqlite3_finalize(q);
+    sqlite3_finalize(u);
+    char sql[256], hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", h[i]);
+    snprintf(sql, sizeof sql, "UPDATE settings SET value = '%lld:%s' WHERE key = 'audit_head'; "
+                              "COMMIT",
+             (long long)last, hex);
+    assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(s);
+}
+
+/*
+ * The chain is keyed: an edit with the whole trail re-chained by the public
+ * unkeyed hash does not verify, where before keying it would have.
+ */
+static void
+test_rechain_without_key(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db, HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,pnd,x,y\n",
+              &r);
+    sign_in(f, "asmith");
+    struct cr_request claim = {.action = CR_ACTION_CLAIM};
+    struct cr_act_result res;
+    assert_int_equal(cr_act(f->db, "1", &claim, &res), CR_OK);
+    sign_in(f, "cadmin");
+    int64_t events;
+    assert_int_equal(cr_audit_verify(f->db, &events), CR_OK);
+    assert_int_equal(events, 2);
+    cr_db_close(f->db);
+    f->db = NULL;
+    /* Someone with the file but not the key moves the case to another reviewer. */
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, "UPDATE cases SET assignee = 'ejones'; UPDATE audit_events "
+                                     "SET actor = 'ejones' WHERE action = 'claim'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    rechain_unkeyed(f->path);
+    reopen(f);
+    assert_int_equal(cr_audit_verify(f->db, &events), CR_INVALID);
+    assert_string_equal(cr_db_errmsg(f->db),
+                        "audit event 1: its contents do not match its hash; it was altered");
+}
+
+/* An event whose action replay does not know fails verify, named: it cannot vouch for the data. */
+static void
+test_unknown_action_named(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db, HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,pnd,x,y\n",
+              &r);
+    assert_int_equal(st_begin(f->db), CR_OK);
+    assert_int_equal(st_audit_append(f->db, 1, "reopen", "flagged", "in_review", "{}"), CR_OK);
+    assert_int_equal(st_commit(f->db), CR_OK);
+    int64_t events;
+    assert_int_equal(cr_audit_verify(f->db, &events), CR_INVALID);
+    assert_string_equal(cr_db_errmsg(f->db),
+                        "audit: event 2: this casereview does not know what a 'reopen' event "
+                        "changes, so it cannot check the data against the trail; use the "
+                        "casereview that wrote it");
 }
 
 int
@@ -473,6 +631,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_and_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rechain_without_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_action_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_open_permissions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_without_create, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_groups_rows, setup, teardown),

@@ -59,8 +59,8 @@ open_as(const char *path, const char *login)
 static void
 remove_db(const char *path)
 {
-    static const char *const suffix[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const suffix[] = {"", "-wal", "-shm", ".key"};
+    for (size_t i = 0; i < 4; i++) {
         char p[200];
         snprintf(p, sizeof p, "%s%s", path, suffix[i]);
         unlink(p);
@@ -193,6 +193,19 @@ copy_file(const char *from, const char *to)
     unlink(wal);
     snprintf(wal, sizeof wal, "%s-shm", to);
     unlink(wal);
+    /* The audit key goes with the database. */
+    char key_from[200], key_to[200];
+    snprintf(key_from, sizeof key_from, "%s.key", from);
+    snprintf(key_to, sizeof key_to, "%s.key", to);
+    in = fopen(key_from, "rb");
+    out = fopen(key_to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+    chmod(key_to, 0600);
 }
 
 /* The roles as actors: each holds exactly one role. */

@@ -260,6 +260,9 @@ struct cr_config {
     struct cr_key_binding *keys;
     char digest[65]; /* BLAKE2b-256 of the file's bytes, hex */
     void *priv;
+    int audit_require_purpose; /* audit.require_purpose */
+    size_t n_purposes;         /* audit.purposes: the purposes allowed, or none: any */
+    const char **purposes;
 };
 
 /*
@@ -730,6 +733,7 @@ struct cr_event {
     const char *state_before, *state_after; /* NULL when no state */
     const char *details; /* JSON object; a withheld vote shows as {"vote": "hidden"} */
     const char *config_digest;
+    const char *purpose; /* why the session consulted the data (DPA 2018 s.62), or NULL */
 };
 
 struct cr_history {
@@ -855,11 +859,75 @@ enum cr_status cr_export(cr_db *db, const struct cr_disclosure *d,
                          const struct cr_export_sink *sink, int64_t *rows);
 
 /*
- * Recompute the audit trail's hash chain (admin only).  CR_OK with *events
- * the number checked, or CR_INVALID with cr_db_errmsg() naming the first
- * event that does not match and why.
+ * Check the audit trail (admin only): recompute its hash chain (keyed with
+ * the audit key beside the database), then replay its events and compare
+ * every case's row, decisions, approvals, votes and notes with what the
+ * trail says.  CR_OK with *events the number checked, or CR_INVALID with
+ * cr_db_errmsg() naming the first event that does not match, or the first
+ * case whose rows differ and what differs ("audit: case 12: the cases table
+ * says outcome nfa, the trail says refer (event 345)"); CR_DB when the
+ * audit key is missing.
  */
 enum cr_status cr_audit_verify(cr_db *db, int64_t *events);
+
+/* A head of the chain: an event and its hash (64 hex digits), for keeping elsewhere. */
+struct cr_audit_head {
+    int64_t event;
+    char hash[65];
+};
+
+/*
+ * The same, also checking that each kept head is still in the chain: its
+ * event there, with that hash.  A cut or re-written trail fails naming the
+ * head.
+ */
+enum cr_status cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
+                                     int64_t *events);
+
+/* The chain's head now (admin only); event 0 when the trail is empty. */
+enum cr_status cr_audit_head(cr_db *db, struct cr_audit_head *out);
+
+/* Parse "ID:HEX" (as `audit head` prints it).  0, or -1 when it is not one. */
+int cr_audit_head_parse(const char *s, struct cr_audit_head *out);
+
+/* Which events `audit log` gives: each field unset (0 or NULL) matches all. */
+struct cr_audit_filter {
+    int64_t case_id;
+    const char *actor;
+    const char *action;
+    int64_t since, until; /* at >= since, at < until; seconds since the epoch */
+};
+
+/*
+ * The audit trail's events matching f, oldest first, for the admin only,
+ * read in keyset pages; the reading is itself recorded first, as a "view"
+ * event (a consultation) with the filter in its details.  each() returns 0
+ * to go on.  *n is the number of events given.
+ */
+enum cr_status cr_audit_log(cr_db *db, const struct cr_audit_filter *f,
+                            int (*each)(void *ctx, const struct cr_event *e), void *ctx,
+                            int64_t *n);
+
+/*
+ * The session's purpose (DPA 2018 s.62), recorded with every audit event the
+ * handle writes from now on.  Call after cr_db_set_user.  With
+ * audit.purposes in the configuration it must be one of them (CR_USAGE
+ * with the list otherwise); a blank purpose clears it.  With
+ * audit.require_purpose, a consultation (a view of a case, of its history,
+ * of the audit log) without one is refused.
+ */
+enum cr_status cr_db_set_purpose(cr_db *db, const char *purpose);
+const char *cr_db_purpose(const cr_db *db);
+
+/*
+ * Whether the handle opened a read-only copy (a file nobody may write, or
+ * one this user or its directory cannot write): it is read as it is, never
+ * migrated; every change is refused (CR_DB, saying so), and consultations
+ * go unrecorded: cr_db_unrecorded counts the events that could not be
+ * written, so that the caller can say so.
+ */
+int cr_db_read_only(const cr_db *db);
+int64_t cr_db_unrecorded(const cr_db *db);
 
 /* Counts for the dashboard and `stats`, from maintained counters. */
 struct cr_stats {
