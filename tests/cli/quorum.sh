@@ -139,6 +139,18 @@ expect_out_has "reconvene"
 AS=cadmin cr --db q.db audit verify
 expect_rc 0
 
+begin "audit verify replays a reconvene: a vote set aside, then edited or put back, is named"
+for change in "UPDATE superseded_votes SET vote = 'concur', reason = NULL WHERE member = 'tnash'" \
+    "INSERT INTO votes(case_id, round, member, member_kind, vote, reason, created_at)
+       SELECT case_id, round, member, member_kind, vote, reason, created_at
+       FROM superseded_votes WHERE member = 'tnash'; DELETE FROM superseded_votes WHERE member = 'tnash'"; do
+    cp q.db t.db && cp q.db.key t.db.key
+    sqlite3 t.db "$change"
+    AS=cadmin cr --db t.db audit verify
+    expect_rc 3
+    grep -q "casereview: audit: case 1: .*tnash" "$T/err" || fail "not named: $(cat "$T/err")"
+done
+
 begin "recall: refused per role and per separation of duties"
 step asmith recall "#4" --reason r
 expect_rc 1
