@@ -589,40 +589,35 @@ cmd_report(struct cli *cli, const struct cli_args *a)
     cr_db *db;
     if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
         return rc;
-    struct destination to;
-    if ((rc = destination_open(&to, output)) != EXIT_DONE) {
-        cli_end(cli, db);
-        return rc;
-    }
-    /* Recorded (or refused: the admin's alone) before anything is counted or written. */
-    static const char *const names[] = {"table", "csv", "json"};
-    struct cr_disclosure d = {"report", reason, recipient, names[fmt], output};
-    int64_t begin;
-    enum cr_status st = cr_disclosure_begin(db, &d, &begin);
-    if (st != CR_OK) {
-        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(db));
-        destination_close(&to, false);
-        cli_end(cli, db);
-        return rc;
-    }
+    /* Counted and rendered first: nothing is disclosed before every byte is known. */
     struct cr_report r;
     char *bytes = NULL;
     size_t len = 0;
     int64_t rows = 0;
-    st = cr_report_get(db, &q, &r);
+    enum cr_status st = cr_report_get(db, &q, &r);
     if (st == CR_OK && !(bytes = render(&r, fmt, cr_db_now(db), &len, &rows)))
         st = CR_NOMEM;
     cr_report_free(&r);
     if (st != CR_OK) {
-        /* Nothing went out: the end says so, and why. */
-        char why[512];
-        snprintf(why, sizeof why, "the figures could not be counted: %s",
-                 st == CR_NOMEM ? "out of memory" : cr_db_errmsg(db));
-        rc = cli_error(cr_status_exit(st), "report: %s", why);
-        struct cr_disclosure_end e = {.complete = 0, .error = why};
-        crypto_generichash(e.digest, sizeof e.digest, NULL, 0, NULL, 0);
-        cr_disclosure_end(db, begin, &e);
+        rc = cli_error(cr_status_exit(st), "%s",
+                       st == CR_NOMEM ? "report: out of memory" : cr_db_errmsg(db));
+        cli_end(cli, db);
+        return rc;
+    }
+    struct destination to;
+    if ((rc = destination_open(&to, output)) != EXIT_DONE) {
+        free(bytes);
+        cli_end(cli, db);
+        return rc;
+    }
+    /* Recorded (or refused: the admin's alone) before the first byte. */
+    static const char *const names[] = {"table", "csv", "json"};
+    struct cr_disclosure d = {"report", reason, recipient, names[fmt], output};
+    int64_t begin;
+    if ((st = cr_disclosure_begin(db, &d, &begin)) != CR_OK) {
+        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(db));
         destination_close(&to, false);
+        free(bytes);
         cli_end(cli, db);
         return rc;
     }
