@@ -233,10 +233,14 @@ enum cr_status st_history(cr_db *db, int64_t id, struct cr_history *out);
 /* What waits for the handle's user in the given roles (bits of enum cr_role). */
 enum cr_status st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit,
                             struct cr_page *page, bool reverse);
-/* Export in one transaction; the audit details are details_prefix plus the row count. */
-enum cr_status st_export(cr_db *db, const char *details_prefix,
-                         int (*row)(void *ctx, const struct cr_case_row *r), void *ctx,
-                         int64_t *rows);
+/*
+ * Every case, riskiest first, to row() from one read snapshot (a read
+ * transaction: writers go on meanwhile).  row() returns 0 to go on; when it
+ * does not, *stopped is set and the reading ends with CR_OK.  *rows counts
+ * the rows handed to row() that it accepted.
+ */
+enum cr_status st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *ctx,
+                         int64_t *rows, bool *stopped);
 
 /* The canonical bytes of an event and its hash (audit.c). */
 void cr_audit_hash(const unsigned char prev[32], const struct cr_event *e, unsigned char out[32]);

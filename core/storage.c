@@ -2063,42 +2063,42 @@ st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit, struct cr_p
 /* Export */
 
 enum cr_status
-st_export(cr_db *db, const char *details_prefix,
-          int (*row)(void *ctx, const struct cr_case_row *r), void *ctx, int64_t *rows)
+st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *ctx, int64_t *rows,
+          bool *stopped)
 {
-    enum cr_status st = st_begin(db);
+    *rows = 0;
+    *stopped = false;
+    /*
+     * A deferred transaction takes no lock until its first read, and then
+     * only a snapshot: in WAL mode others' actions commit meanwhile, so a
+     * reader that stops the rows (a pager left open) blocks nobody.
+     */
+    enum cr_status st = exec(db, "BEGIN", "export");
     if (st != CR_OK)
         return st;
-    /* The count comes from the counters, in the same transaction as the rows. */
+    /* The count comes from the counters, in the same snapshot as the rows. */
     int64_t total = query_int(db, "SELECT coalesce(sum(n), 0) FROM case_counts", &st);
-    struct cr_buf d = {0};
-    if (st == CR_OK) {
-        cr_buf_addf(&d, "%s, \"rows\": %lld}", details_prefix, (long long)total);
-        st = d.p ? st_audit_append(db, 0, "export", NULL, NULL, d.p)
-                 : cr_fail(db, CR_NOMEM, "out of memory");
-    }
-    cr_buf_free(&d);
     struct cr_filter all = CR_FILTER_ALL;
     struct cr_page page = {0};
     int64_t after = 0, n = 0;
-    while (st == CR_OK) {
+    while (st == CR_OK && !*stopped) {
         if ((st = cr_list_page(db, &all, after, 500, &page)) != CR_OK)
             break;
-        for (size_t i = 0; i < page.n && st == CR_OK; i++, n++)
+        for (size_t i = 0; i < page.n && !*stopped; i++) {
             if (row(ctx, &page.rows[i]) != 0)
-                st = cr_fail(db, CR_DB, "export: writing the rows failed");
+                *stopped = true;
+            else
+                n++;
+        }
         if (!page.more)
             break;
         after = page.rows[page.n - 1].sortkey;
     }
     cr_page_free(&page);
-    if (st == CR_OK && n != total)
+    if (st == CR_OK && !*stopped && n != total)
         st = cr_fail(db, CR_DB, "export: %lld rows read but the counters say %lld",
                      (long long)n, (long long)total);
-    if (st == CR_OK)
-        st = st_commit(db);
-    else
-        st_rollback(db);
-    *rows = st == CR_OK ? n : 0;
+    st_rollback(db); /* nothing was written: ending the snapshot is all */
+    *rows = n;
     return st;
 }

@@ -65,11 +65,13 @@ refuse(const struct wf *w, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char msg[1024];
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    /* Whole, however long the names in it: a unit is imported text of any length. */
+    char *msg = cr_vformat(fmt, ap);
     va_end(ap);
     cr_buf_reset(w->why);
-    cr_buf_add(w->why, msg, strlen(msg));
+    if (msg)
+        cr_buf_add(w->why, msg, strlen(msg));
+    free(msg);
     return false;
 }
 
@@ -762,26 +764,165 @@ cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit, struct cr_page
     return st_list_mine(db, st_user(db)->roles, before, limit, page, true);
 }
 
+/*
+ * The case numbers an export disclosed: a bitmap by case id (an eighth of
+ * a byte a case, so a million cases take 125 KiB however the rows come),
+ * written out as ranges in id order, "1-40,42".
+ */
+struct case_set {
+    unsigned char *bits;
+    size_t size; /* bytes */
+};
+
+static int
+case_set_add(struct case_set *s, int64_t id)
+{
+    if (id < 0)
+        return -1;
+    size_t byte = (size_t)(id / 8);
+    if (byte >= s->size) {
+        size_t size = s->size ? s->size : 1024;
+        while (size <= byte)
+            size *= 2;
+        unsigned char *bits = realloc(s->bits, size);
+        if (!bits)
+            return -1;
+        memset(bits + s->size, 0, size - s->size);
+        s->bits = bits;
+        s->size = size;
+    }
+    s->bits[byte] |= (unsigned char)(1u << (id % 8));
+    return 0;
+}
+
+static bool
+case_set_has(const struct case_set *s, int64_t id)
+{
+    return (size_t)(id / 8) < s->size && (s->bits[id / 8] & (1u << (id % 8)));
+}
+
+static void
+case_set_ranges(const struct case_set *s, struct cr_buf *out)
+{
+    int64_t end = (int64_t)s->size * 8;
+    for (int64_t id = 0; id < end; id++) {
+        if (!case_set_has(s, id))
+            continue;
+        int64_t last = id;
+        while (last + 1 < end && case_set_has(s, last + 1))
+            last++;
+        cr_buf_addf(out, out->len ? ",%lld" : "%lld", (long long)id);
+        if (last > id)
+            cr_buf_addf(out, "-%lld", (long long)last);
+        id = last;
+    }
+    if (!out->p)
+        cr_buf_add(out, "", 0);
+}
+
+/*
+ * A case is recorded as disclosed once the writer says its row left whole.
+ * The rows handed to the writer and not yet known to have left wait in a
+ * ring, in order; the writer's buffering bounds how many.
+ */
+struct export_pass {
+    const struct cr_export_sink *sink;
+    struct case_set cases;
+    int64_t *pending;
+    size_t head, count, cap;
+    int64_t recorded; /* rows whose case is in the set */
+    bool nomem;
+};
+
+static void
+export_confirm(struct export_pass *x, int64_t written)
+{
+    while (x->recorded < written && x->count) {
+        if (case_set_add(&x->cases, x->pending[x->head]) < 0)
+            x->nomem = true;
+        x->head = (x->head + 1) % x->cap;
+        x->count--;
+        x->recorded++;
+    }
+}
+
+static int
+export_row(void *ctx, const struct cr_case_row *r)
+{
+    struct export_pass *x = ctx;
+    if (x->count == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 1024;
+        int64_t *ring = malloc(cap * sizeof *ring);
+        if (!ring) {
+            x->nomem = true;
+            return -1;
+        }
+        for (size_t i = 0; i < x->count; i++)
+            ring[i] = x->pending[(x->head + i) % x->cap];
+        free(x->pending);
+        x->pending = ring;
+        x->head = 0;
+        x->cap = cap;
+    }
+    x->pending[(x->head + x->count) % x->cap] = r->id;
+    x->count++;
+    int rc = x->sink->row(x->sink->ctx, r);
+    export_confirm(x, x->sink->written ? x->sink->written(x->sink->ctx) : x->recorded + 1);
+    return rc != 0 ? -1 : 0;
+}
+
 enum cr_status
-cr_export(cr_db *db, const char *reason, const char *recipient, const char *format,
-          int (*row)(void *ctx, const struct cr_case_row *r), void *ctx, int64_t *rows)
+cr_export(cr_db *db, const struct cr_disclosure *d, const struct cr_export_sink *sink,
+          int64_t *rows)
 {
     *rows = 0;
-    enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "export");
+    int64_t begin;
+    enum cr_status st = cr_disclosure_begin(db, d, &begin);
     if (st != CR_OK)
         return st;
-    if (blank(reason) || blank(recipient))
-        return cr_fail(db, CR_REFUSED,
-                       "an export is a disclosure and needs a reason and a recipient");
-    struct cr_buf d = {0};
-    cr_buf_addf(&d, "{\"reason\": ");
-    cr_buf_add_json(&d, reason);
-    cr_buf_addf(&d, ", \"recipient\": ");
-    cr_buf_add_json(&d, recipient);
-    cr_buf_addf(&d, ", \"format\": ");
-    cr_buf_add_json(&d, format ? format : "");
-    st = d.p ? st_export(db, d.p, row, ctx, rows) : cr_fail(db, CR_NOMEM, "out of memory");
-    cr_buf_free(&d);
+    /* From here every outcome ends the disclosure with an event. */
+    struct export_pass x = {.sink = sink};
+    bool stopped = false;
+    int64_t read_rows = 0;
+    enum cr_status read = st_export(db, export_row, &x, &read_rows, &stopped);
+    char *read_error = read != CR_OK ? strdup(cr_db_errmsg(db)) : NULL;
+    struct cr_disclosure_end e = {0};
+    sink->finish(sink->ctx, &e);
+    struct cr_buf why = {0};
+    if (read != CR_OK) {
+        e.complete = 0;
+        cr_buf_addf(&why, "reading the cases failed: %s", read_error ? read_error : "?");
+        e.error = why.p ? why.p : "reading the cases failed";
+    } else if (stopped && e.complete) {
+        e.complete = 0; /* the writer refused a row it did not report */
+        e.error = "the rows could not be written";
+    }
+    *rows = e.rows; /* the rows the writer saw leave whole */
+    export_confirm(&x, e.rows);
+    struct cr_buf cases = {0};
+    case_set_ranges(&x.cases, &cases);
+    e.cases = x.nomem ? "unknown: out of memory while noting them" : cases.p;
+    st = cr_disclosure_end(db, begin, &e);
+    if (read != CR_OK)
+        st = cr_fail(db, read, "export: %s; the disclosure is recorded as incomplete",
+                     read_error ? read_error : "reading the cases failed");
+    else if (st == CR_OK && !e.complete)
+        st =
+            cr_fail(db, CR_INVALID,
+                    "export: writing failed after %lld %s (%s); the disclosure is recorded as "
+                    "incomplete",
+                    (long long)*rows, *rows == 1 ? "case" : "cases", e.error ? e.error : "unknown");
+    else if (st != CR_OK) {
+        char *end_error = strdup(cr_db_errmsg(db));
+        st = cr_fail(db, st, "export: %s; the rows were written but their end is not recorded",
+                     end_error ? end_error : cr_status_text(st));
+        free(end_error);
+    }
+    free(read_error);
+    cr_buf_free(&why);
+    cr_buf_free(&cases);
+    free(x.cases.bits);
+    free(x.pending);
     return st;
 }
 

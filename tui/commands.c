@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "demo.h"
+#include "disclose.h"
 #include "generate.h"
 #include "report.h"
 #include "text.h"
@@ -34,9 +35,10 @@ cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
     if (st != CR_OK)
         return cli_error(cr_status_exit(st), "%s: %s", path, cr_status_text(st));
     /* keys: names the workstation's actions; they are checked with the rest. */
-    char msg[512];
-    if (!tui_keys_load(&cli->keys, *cfg, msg, sizeof msg)) {
-        out_line(stderr, "%s", msg);
+    char *msg;
+    if (!tui_keys_load(&cli->keys, *cfg, &msg)) {
+        out_line(stderr, "%s", msg ? msg : "out of memory");
+        free(msg);
         cr_config_free(*cfg);
         *cfg = NULL;
         return cli_error(EXIT_INPUT, "%s: the configuration has problems; nothing was done",
@@ -62,14 +64,21 @@ cli_session(struct cli *cli, unsigned open_flags, cr_db **db)
     if (rc != EXIT_DONE)
         return rc;
     const struct cr_person *who;
-    char msg[512];
-    enum cr_status st = cr_config_identify(cli->cfg, os_login(), cli->as_login, &who, msg,
-                                           sizeof msg);
+    /* The message names the file and the logins: its buffer is sized by them. */
+    const char *login = os_login();
+    size_t n = 512 + strlen(cli->cfg->path ? cli->cfg->path : "") + strlen(login ? login : "") +
+               strlen(cli->as_login ? cli->as_login : "");
+    char *msg = malloc(n);
+    enum cr_status st =
+        msg ? cr_config_identify(cli->cfg, login, cli->as_login, &who, msg, n) : CR_NOMEM;
     if (st != CR_OK) {
         cr_config_free(cli->cfg);
         cli->cfg = NULL;
-        return cli_error(cr_status_exit(st), "%s", msg);
+        rc = cli_error(cr_status_exit(st), "%s", msg ? msg : "out of memory");
+        free(msg);
+        return rc;
     }
+    free(msg);
     st = cr_db_open(cli->db_path, open_flags, cli_clock, NULL, db);
     if (st != CR_OK) {
         rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
@@ -151,12 +160,17 @@ parse_enum(const char *cmd, const char *opt, const char *s, int (*parse)(const c
     *out = parse(s);
     if (*out >= 0)
         return EXIT_DONE;
-    char list[256] = "";
-    size_t n = 0;
-    for (int i = 0; name(i) && n < sizeof list; i++)
-        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", name(i));
-    return cli_error(EXIT_USAGE, "%s: --%s must be one of %s%s%s, not '%s'", cmd, opt, list,
-                     extra ? ", " : "", extra ? extra : "", s);
+    char *list = NULL;
+    for (int i = 0; name(i); i++) {
+        char *longer = tui_printf("%s%s%s", list ? list : "", i ? ", " : "", name(i));
+        free(list);
+        if (!(list = longer))
+            break;
+    }
+    int rc = cli_error(EXIT_USAGE, "%s: --%s must be one of %s%s%s, not '%s'", cmd, opt,
+                       list ? list : "?", extra ? ", " : "", extra ? extra : "", s);
+    free(list);
+    return rc;
 }
 
 /* init */
@@ -303,27 +317,47 @@ cmd_generate(struct cli *cli, const struct cli_args *a)
 
 /* list and export rows */
 
-static void
-format_categories(unsigned cats, char *out, size_t n, bool short_form)
+/*
+ * The categories as text, in a new string as long as the names make it (the
+ * caller frees it; NULL when out of memory): "domestic_violence;sexual_offence",
+ * or the short form "DV+SO" of the table.
+ */
+static char *
+categories_text(unsigned cats, bool short_form)
 {
-    out[0] = '\0';
-    size_t used = 0;
-    for (int c = 0; c < CR_CATEGORY_COUNT; c++) {
-        if (!(cats & (1u << c)))
-            continue;
-        const char *name = short_form ? (c == CR_CATEGORY_DOMESTIC_VIOLENCE ? "DV" : "SO")
-                                      : cr_category_name(c);
-        used += (size_t)snprintf(out + used, n - used, "%s%s",
-                                 used ? (short_form ? "+" : ";") : "", name);
+    size_t size = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        char *out = pass ? malloc(size) : NULL;
+        if (pass && !out)
+            return NULL;
+        size_t used = 0;
+        for (int c = 0; c < CR_CATEGORY_COUNT; c++) {
+            if (!(cats & (1u << c)))
+                continue;
+            const char *name = short_form ? (c == CR_CATEGORY_DOMESTIC_VIOLENCE ? "DV" : "SO")
+                                          : cr_category_name(c);
+            const char *sep = used ? (short_form ? "+" : ";") : "";
+            if (pass) {
+                memcpy(out + used, sep, strlen(sep));
+                memcpy(out + used + strlen(sep), name, strlen(name));
+            }
+            used += strlen(sep) + strlen(name);
+        }
+        if (pass) {
+            out[used] = '\0';
+            return out;
+        }
+        size = used + 1;
     }
+    return NULL;
 }
 
 static void
 print_row_table(const struct cr_case_row *r, int64_t now)
 {
-    char cats[64], age[32];
+    char age[32]; /* a number of days: at most 20 digits and the 'd' */
     char *name = tui_printf("%s, %s", r->surname, r->forenames);
-    format_categories(r->categories, cats, sizeof cats, true);
+    char *cats = categories_text(r->categories, true);
     snprintf(age, sizeof age, "%lldd", (long long)((now - r->created_at) / 86400));
     printf("%6lld  ", (long long)r->id);
     out_cell(stdout, cr_state_name(r->state), 17);
@@ -336,7 +370,8 @@ print_row_table(const struct cr_case_row *r, int64_t now)
     out_cell(stdout, r->rank, 18);
     putchar(' ');
     out_cell(stdout, r->unit, 22);
-    printf(" %-5s %3d  ", cats, r->n_allegations);
+    printf(" %-5s %3d  ", cats ? cats : "?", r->n_allegations);
+    free(cats);
     out_safe(stdout, r->assignee ? r->assignee : "-");
     if (r->quorum_blocked)
         fputs("  [cannot reach quorum]", stdout);
@@ -361,96 +396,146 @@ static const struct row_col list_cols[] = {
 };
 #define N_LIST_COLS (sizeof list_cols / sizeof list_cols[0])
 
-/* The values of a row as text (NULL: none), in list_cols order. */
-static void
-row_values(const struct cr_case_row *r, char bufs[][32], const char *v[N_LIST_COLS])
+/*
+ * The values of a row as text (v[i] NULL: none), in list_cols order.  Only
+ * numbers and times go in fixed arrays (their length is bounded by their
+ * type); text whose length depends on names is allocated.
+ */
+struct row_text {
+    char id[24], priority[24], allegations[24]; /* a 64-bit number: at most 20 characters */
+    char created_at[21], decided_at[21];        /* YYYY-MM-DDTHH:MM:SSZ */
+    char *categories;
+    const char *v[N_LIST_COLS];
+};
+
+/* Fill t from r; -1 when out of memory (then nothing is to be freed). */
+static int
+row_text(const struct cr_case_row *r, struct row_text *t)
 {
-    snprintf(bufs[0], 32, "%lld", (long long)r->id);
-    snprintf(bufs[1], 32, "%lld", (long long)r->priority);
-    cr_time_format(r->created_at, bufs[2]);
-    snprintf(bufs[3], 32, "%d", r->n_allegations);
+    snprintf(t->id, sizeof t->id, "%lld", (long long)r->id);
+    snprintf(t->priority, sizeof t->priority, "%lld", (long long)r->priority);
+    snprintf(t->allegations, sizeof t->allegations, "%d", r->n_allegations);
+    cr_time_format(r->created_at, t->created_at);
     if (r->decided_at)
-        cr_time_format(r->decided_at, bufs[4]);
-    format_categories(r->categories, bufs[5], 32, false);
+        cr_time_format(r->decided_at, t->decided_at);
+    if (!(t->categories = categories_text(r->categories, false)))
+        return -1;
     const char *vals[N_LIST_COLS] = {
-        bufs[0], cr_state_name(r->state), r->outcome >= 0 ? cr_outcome_name(r->outcome) : NULL,
-        bufs[1], bufs[2], r->subject_ref, r->surname, r->forenames, r->rank, r->unit,
-        cr_duty_name(r->duty), bufs[5], bufs[3], r->assignee,
+        t->id, cr_state_name(r->state), r->outcome >= 0 ? cr_outcome_name(r->outcome) : NULL,
+        t->priority, t->created_at, r->subject_ref, r->surname, r->forenames, r->rank, r->unit,
+        cr_duty_name(r->duty), t->categories, t->allegations, r->assignee,
         r->outcome == CR_OUTCOME_REFER ? (r->vetting_review ? "true" : "false") : NULL,
-        r->decided_by, r->decided_at ? bufs[4] : NULL, r->quorum_blocked ? "true" : "false",
+        r->decided_by, r->decided_at ? t->decided_at : NULL, r->quorum_blocked ? "true" : "false",
     };
-    memcpy(v, vals, sizeof vals);
+    memcpy(t->v, vals, sizeof vals);
+    return 0;
 }
 
 static void
-print_header_csv(void)
+row_text_free(struct row_text *t)
+{
+    free(t->categories);
+}
+
+static void
+print_header_csv(FILE *out)
 {
     for (size_t i = 0; i < N_LIST_COLS; i++)
-        printf("%s%s", i ? "," : "", list_cols[i].name);
-    putchar('\n');
+        fprintf(out, "%s%s", i ? "," : "", list_cols[i].name);
+    putc('\n', out);
+}
+
+/*
+ * Whether a spreadsheet would read a cell starting like s as a formula (or
+ * strip what leads it): the OWASP list, =, +, -, @, tab and carriage return.
+ */
+static bool
+formula_lead(const char *s)
+{
+    return *s && strchr("=+-@\t\r", *s) != NULL;
 }
 
 /*
  * CSV is a data format: the export is the disclosure document and a list
- * can be imported again, so into a file or a pipe the fields go exactly as
- * stored, byte for byte.  To a terminal (marked), where a person reads it and
- * the terminal would obey what it holds, each field is marked as a table
- * is, then quoted.
+ * can be imported again, so into a file or a pipe the fields go as stored,
+ * except that a text cell a spreadsheet would run as a formula gets a single
+ * quote in front (the OWASP rule), unless raw asks for the stored bytes
+ * exactly.  To a terminal (marked), where a person reads it and the terminal
+ * would obey what it holds, each field is marked as a table is, then quoted.
+ * -1 on a write error or when out of memory.
  */
-static void
-print_row_csv(const struct cr_case_row *r, bool marked)
+static int
+print_row_csv(FILE *out, const struct cr_case_row *r, bool marked, bool raw)
 {
-    char bufs[6][32];
-    const char *v[N_LIST_COLS];
-    row_values(r, bufs, v);
-    for (size_t i = 0; i < N_LIST_COLS; i++) {
-        if (i)
-            putchar(',');
-        const char *text = v[i] ? v[i] : "";
-        char *shown = marked ? out_marked(text) : NULL;
-        cr_csv_write_field(stdout, !marked ? text : shown ? shown : "");
+    struct row_text t;
+    if (row_text(r, &t) < 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < N_LIST_COLS && rc == 0; i++) {
+        if (i && putc(',', out) == EOF)
+            rc = -1;
+        const char *text = t.v[i] ? t.v[i] : "";
+        bool text_cell = list_cols[i].type == COL_TEXT || list_cols[i].type == COL_LIST;
+        char *quoted = !raw && text_cell && formula_lead(text) ? tui_printf("'%s", text) : NULL;
+        if (quoted)
+            text = quoted;
+        else if (!raw && text_cell && formula_lead(text))
+            rc = -1;
+        char *shown = marked && rc == 0 ? out_marked(text) : NULL;
+        if (marked && !shown)
+            rc = -1;
+        if (rc == 0 && cr_csv_write_field(out, marked ? shown : text) < 0)
+            rc = -1;
         free(shown);
+        free(quoted);
     }
-    putchar('\n');
+    row_text_free(&t);
+    if (rc == 0 && putc('\n', out) == EOF)
+        rc = -1;
+    return rc;
 }
 
-static void
-print_row_json(const struct cr_case_row *r)
+/* -1 on a write error or when out of memory. */
+static int
+print_row_json(FILE *out, const struct cr_case_row *r)
 {
-    char bufs[6][32];
-    const char *v[N_LIST_COLS];
-    row_values(r, bufs, v);
-    putchar('{');
+    struct row_text t;
+    if (row_text(r, &t) < 0)
+        return -1;
+    putc('{', out);
     for (size_t i = 0; i < N_LIST_COLS; i++) {
-        printf("%s\"%s\": ", i ? ", " : "", list_cols[i].name);
-        if (!v[i]) {
-            fputs("null", stdout);
+        fprintf(out, "%s\"%s\": ", i ? ", " : "", list_cols[i].name);
+        if (!t.v[i]) {
+            fputs("null", out);
         } else if (list_cols[i].type == COL_INT || list_cols[i].type == COL_BOOL) {
-            fputs(v[i], stdout);
+            fputs(t.v[i], out);
         } else if (list_cols[i].type == COL_LIST) {
-            putchar('[');
+            putc('[', out);
             bool first = true;
             for (int c = 0; c < CR_CATEGORY_COUNT; c++) {
                 if (r->categories & (1u << c)) {
-                    printf("%s\"%s\"", first ? "" : ", ", cr_category_name(c));
+                    fprintf(out, "%s\"%s\"", first ? "" : ", ", cr_category_name(c));
                     first = false;
                 }
             }
-            putchar(']');
+            putc(']', out);
         } else {
-            out_json_string(stdout, v[i]);
+            out_json_string(out, t.v[i]);
         }
     }
-    putchar('}');
+    row_text_free(&t);
+    return putc('}', out) == EOF ? -1 : 0;
 }
 
-/* Rows to stdout in one format; shared by list and export. */
+/* Rows in one format, to out (NULL: stdout); shared by list and export. */
 struct row_printer {
     enum format fmt;
     int64_t now;
     long long shown;
     bool begun;  /* the header is out */
     bool marked; /* stdout is a terminal: CSV fields are marked too */
+    bool raw;    /* --raw-cells: CSV cells exactly as stored, formulas included */
+    FILE *out;
 };
 
 static void
@@ -459,13 +544,15 @@ rows_begin(struct row_printer *p)
     if (p->begun)
         return;
     p->begun = true;
+    if (!p->out)
+        p->out = stdout;
     if (p->fmt == FORMAT_TABLE)
-        printf("%6s  %-17s %6s  %-10s %-24s %-18s %-22s %-5s %3s  %s\n", "CASE", "STATE", "AGE",
-               "SUBJECT", "NAME", "RANK", "UNIT", "CAT", "N", "ASSIGNEE");
+        fprintf(p->out, "%6s  %-17s %6s  %-10s %-24s %-18s %-22s %-5s %3s  %s\n", "CASE", "STATE",
+                "AGE", "SUBJECT", "NAME", "RANK", "UNIT", "CAT", "N", "ASSIGNEE");
     else if (p->fmt == FORMAT_CSV)
-        print_header_csv();
+        print_header_csv(p->out);
     else
-        putchar('[');
+        putc('[', p->out);
 }
 
 static int
@@ -473,16 +560,17 @@ rows_one(void *ctx, const struct cr_case_row *r)
 {
     struct row_printer *p = ctx;
     rows_begin(p);
+    int rc = 0;
     if (p->fmt == FORMAT_TABLE) {
-        print_row_table(r, p->now);
+        print_row_table(r, p->now); /* list only, to stdout */
     } else if (p->fmt == FORMAT_CSV) {
-        print_row_csv(r, p->marked);
+        rc = print_row_csv(p->out, r, p->marked, p->raw);
     } else {
-        fputs(p->shown ? ",\n " : "\n ", stdout);
-        print_row_json(r);
+        fputs(p->shown ? ",\n " : "\n ", p->out);
+        rc = print_row_json(p->out, r);
     }
     p->shown++;
-    return ferror(stdout) ? -1 : 0;
+    return rc < 0 || ferror(p->out) ? -1 : 0;
 }
 
 static void
@@ -490,7 +578,7 @@ rows_end(struct row_printer *p)
 {
     rows_begin(p);
     if (p->fmt == FORMAT_JSON)
-        printf("%s]\n", p->shown ? "\n" : "");
+        fprintf(p->out, "%s]\n", p->shown ? "\n" : "");
 }
 
 /* list */
@@ -506,6 +594,9 @@ static const struct cli_option list_options[] = {
     {"category", "C", "only cases with an allegation of C (domestic_violence, sexual_offence)"},
     {"sort", "S", "priority (default: riskiest first) or age (oldest first)"},
     {"search", "TEXT", "only cases whose subject, references or summaries hold every word"},
+    {"raw-cells", NULL,
+     "CSV cells exactly as stored (by default a cell starting =, +, -, @, tab or CR gets a ' "
+     "in front, so that a spreadsheet does not run it as a formula)"},
     {NULL, NULL, NULL},
 };
 
@@ -513,7 +604,7 @@ static int
 cmd_list(struct cli *cli, const struct cli_args *a)
 {
     struct cr_filter filter = CR_FILTER_ALL;
-    struct row_printer p = {.marked = isatty(STDOUT_FILENO)};
+    struct row_printer p = {.marked = isatty(STDOUT_FILENO), .raw = a->values[8] != NULL};
     long long limit = INT64_MAX;
     bool mine = a->values[2] != NULL;
     int rc;
@@ -891,17 +982,62 @@ static const struct cli_option export_options[] = {
     {"reason", "TEXT", "why the data is disclosed (required; recorded in the audit trail)"},
     {"recipient", "TEXT", "who receives it (required; recorded in the audit trail)"},
     {"format", "F", "csv (default) or json"},
+    {"output", "FILE",
+     "write to FILE (created 0600, put in place only once the disclosure is recorded) instead "
+     "of standard output"},
+    {"force", NULL, "with --output: replace FILE if it exists"},
+    {"raw-cells", NULL,
+     "CSV cells exactly as stored (by default a cell starting =, +, -, @, tab or CR gets a ' "
+     "in front, so that a spreadsheet does not run it as a formula)"},
     {NULL, NULL, NULL},
 };
+
+struct export_writer {
+    struct row_printer rows;
+    struct dout *out;
+};
+
+static int
+export_row(void *ctx, const struct cr_case_row *r)
+{
+    struct export_writer *x = ctx;
+    int rc = rows_one(&x->rows, r);
+    dout_mark(x->out);
+    return rc;
+}
+
+static int64_t
+export_written(void *ctx)
+{
+    struct export_writer *x = ctx;
+    return dout_rows(x->out);
+}
+
+static void
+export_finish(void *ctx, struct cr_disclosure_end *e)
+{
+    struct export_writer *x = ctx;
+    if (!ferror(x->rows.out))
+        rows_end(&x->rows);
+    dout_finish(x->out, e);
+}
 
 static int
 cmd_export(struct cli *cli, const struct cli_args *a)
 {
     if (!a->values[0] || !a->values[1])
         return cli_error(EXIT_USAGE, "export: --reason TEXT and --recipient TEXT are required");
-    struct row_printer p = {.fmt = FORMAT_CSV, .marked = isatty(STDOUT_FILENO)};
+    const char *output = a->values[3];
+    bool force = a->values[4] != NULL;
+    if (force && !output)
+        return cli_error(EXIT_USAGE, "export: --force goes with --output FILE");
+    struct export_writer x = {
+        .rows = {.fmt = FORMAT_CSV,
+                 .marked = !output && isatty(STDOUT_FILENO),
+                 .raw = a->values[5] != NULL},
+    };
     if (a->values[2] && strcmp(a->values[2], "json") == 0)
-        p.fmt = FORMAT_JSON;
+        x.rows.fmt = FORMAT_JSON;
     else if (a->values[2] && strcmp(a->values[2], "csv") != 0)
         return cli_error(EXIT_USAGE, "export: --format must be one of csv, json, not '%s'",
                          a->values[2]);
@@ -909,22 +1045,43 @@ cmd_export(struct cli *cli, const struct cli_args *a)
     int rc = cli_session(cli, 0, &db);
     if (rc != EXIT_DONE)
         return rc;
+    char *msg = NULL;
+    if (!(x.out = dout_open(output, force, &msg))) {
+        rc = cli_error(EXIT_INPUT, "export: %s; nothing was written", msg ? msg : "?");
+        free(msg);
+        cli_end(cli, db);
+        return rc;
+    }
+    x.rows.out = dout_stream(x.out);
+    const struct cr_disclosure d = {
+        .kind = "export",
+        .reason = a->values[0],
+        .recipient = a->values[1],
+        .format = x.rows.fmt == FORMAT_JSON ? "json" : "csv",
+        .destination = dout_destination(x.out),
+    };
+    const struct cr_export_sink sink = {export_row, export_written, export_finish, &x};
     int64_t rows = 0;
-    /* The header comes with the first row, so a refusal prints nothing on stdout. */
-    enum cr_status st = cr_export(db, a->values[0], a->values[1],
-                                  p.fmt == FORMAT_JSON ? "json" : "csv", rows_one, &p, &rows);
-    if (st == CR_OK)
-        rows_end(&p);
+    enum cr_status st = cr_export(db, &d, &sink, &rows);
     if (st != CR_OK) {
+        dout_discard(x.out);
         rc = fail(db, st);
         cli_end(cli, db);
         return rc;
     }
+    /* The end event is committed: now, and only now, the file takes its name. */
+    if (dout_publish(x.out, &msg) < 0) {
+        rc = cli_error(EXIT_INPUT,
+                       "export: %s; the disclosure is recorded but the file was not put in place",
+                       msg ? msg : "?");
+        free(msg);
+        cli_end(cli, db);
+        return rc;
+    }
     cli_end(cli, db);
-    if (fflush(stdout) == EOF)
-        return cli_error(EXIT_INPUT, "export: write failed: %s", strerror(errno));
-    cli_note("exported %lld %s for %s; recorded in the audit trail", (long long)rows,
-             plural(rows, "case", "cases"), a->values[1]);
+    cli_note("exported %lld %s for %s%s%s; recorded in the audit trail", (long long)rows,
+             plural(rows, "case", "cases"), a->values[1], output ? " to " : "",
+             output ? output : "");
     return EXIT_DONE;
 }
 
@@ -1019,7 +1176,8 @@ demo_create(struct cli *cli, const char *dir, long long cases)
     cr_diags_free(diags);
     char msg[256] = "";
     if (st != CR_OK || crgen_demo_states(db, cfg, &now, end, 7, msg, sizeof msg) < 0) {
-        rc = cli_error(EXIT_DB, "demo: %s", st != CR_OK ? cr_db_errmsg(db) : msg);
+        /* The handle's own message, whole (msg holds a copy cut to its size). */
+        rc = cli_error(EXIT_DB, "demo: %s", cr_db_errmsg(db));
         cr_db_discard(db);
         cr_config_free(cfg);
         return rc;
@@ -1041,18 +1199,27 @@ cmd_demo(struct cli *cli, const struct cli_args *a)
         return rc;
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return cli_error(EXIT_DB, "demo: %s: %s", dir, strerror(errno));
-    static char db_path[4096], config_path[4096];
-    snprintf(db_path, sizeof db_path, "%s/casereview.db", dir);
-    snprintf(config_path, sizeof config_path, "%s/casereview.yaml", dir);
+    /* Paths as long as DIR makes them: a path cut short would name another file. */
+    char *db_path = tui_printf("%s/casereview.db", dir);
+    char *config_path = tui_printf("%s/casereview.yaml", dir);
+    if (!db_path || !config_path) {
+        free(db_path);
+        free(config_path);
+        return cli_error(EXIT_DB, "demo: out of memory");
+    }
     cli->db_path = db_path;
     cli->config_path = config_path;
-    if (access(db_path, F_OK) != 0) {
-        if ((rc = demo_create(cli, dir, cases)) != EXIT_DONE)
-            return rc;
-    } else {
+    rc = EXIT_DONE;
+    if (access(db_path, F_OK) != 0)
+        rc = demo_create(cli, dir, cases);
+    else
         cli_note("demo: using %s (remove it for a new demo)", dir);
-    }
-    return cli_interface(cli);
+    if (rc == EXIT_DONE)
+        rc = cli_interface(cli);
+    cli->db_path = cli->config_path = NULL;
+    free(db_path);
+    free(config_path);
+    return rc;
 }
 
 const struct cli_command cli_commands[] = {

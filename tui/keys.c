@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -138,30 +139,38 @@ set_keys(struct keymap *km, int action, const char *list, char *bad, size_t n)
 }
 
 bool
-tui_keys_load(struct keymap *km, const struct cr_config *cfg, char *msg, size_t n)
+tui_keys_load(struct keymap *km, const struct cr_config *cfg, char **msg)
 {
-    char bad[64];
+    *msg = NULL;
     memset(km, 0, sizeof *km);
-    for (int a = 0; a < TA_COUNT; a++)
+    for (int a = 0; a < TA_COUNT; a++) {
+        char bad[64]; /* the built-in lists are all good keys */
         set_keys(km, a, actions[a].keys, bad, sizeof bad);
+    }
     for (size_t i = 0; cfg && i < cfg->n_keys; i++) {
         const struct cr_key_binding *kb = &cfg->keys[i];
         int a = 0;
         while (a < TA_COUNT && strcmp(actions[a].name, kb->action) != 0)
             a++;
         if (a == TA_COUNT) {
-            snprintf(msg, n, "%s:%d:%d: keys: '%s' is not an action (see the help screen, '?')",
-                     cfg->path, kb->action_line, kb->action_column, kb->action);
+            *msg = tui_printf("%s:%d:%d: keys: '%s' is not an action (see the help screen, '?')",
+                              cfg->path, kb->action_line, kb->action_column, kb->action);
             return false;
         }
-        if (!set_keys(km, a, kb->key, bad, sizeof bad)) {
-            snprintf(msg, n,
-                     "%s:%d:%d: keys.%s: '%s' is not a key (a character, C-a to C-z, or one of "
-                     "<Enter>, <Down>, <Up>, <PgDn>, <PgUp>, <Home>, <End>, <Tab>, <Space>, "
-                     "<F1> to <F4>)",
-                     cfg->path, kb->line, kb->column, kb->action, bad);
+        /* The name at fault is shown whole, however long the configuration made it. */
+        size_t n = strlen(kb->key) + 1;
+        char *bad = malloc(n);
+        if (!bad)
             return false;
-        }
+        bool ok = set_keys(km, a, kb->key, bad, n);
+        if (!ok)
+            *msg = tui_printf("%s:%d:%d: keys.%s: '%s' is not a key (a character, C-a to C-z, "
+                              "or one of <Enter>, <Down>, <Up>, <PgDn>, <PgUp>, <Home>, <End>, "
+                              "<Tab>, <Space>, <F1> to <F4>)",
+                              cfg->path, kb->line, kb->column, kb->action, bad);
+        free(bad);
+        if (!ok)
+            return false;
     }
     return true;
 }

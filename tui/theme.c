@@ -21,15 +21,17 @@ static bool
 theme_path(const char *name, char *out, size_t n)
 {
     const char *env = getenv("CASEREVIEW_THEMES");
-    char dirs[2048];
-    snprintf(dirs, sizeof dirs, "%s%s%s", env ? env : "", env ? ":" : "", CR_THEMES_DIRS);
+    /* The whole search path, however long: a cut one would look in the wrong folder. */
+    char *dirs = tui_printf("%s%s%s", env ? env : "", env ? ":" : "", CR_THEMES_DIRS);
+    bool found = false;
     char *save = NULL;
-    for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-        snprintf(out, n, "%s/%s.yaml", d, name);
-        if (access(out, R_OK) == 0)
-            return true;
+    for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d && !found;
+         d = strtok_r(NULL, ":", &save)) {
+        int len = snprintf(out, n, "%s/%s.yaml", d, name);
+        found = len >= 0 && (size_t)len < n && access(out, R_OK) == 0;
     }
-    return false;
+    free(dirs);
+    return found;
 }
 
 static int

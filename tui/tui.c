@@ -212,13 +212,14 @@ draw_status(struct app *app)
         if (cr_person_has(app->me, r))
             used += (size_t)snprintf(roles + used, sizeof roles - used, "%s%s", used ? "," : "",
                                      cr_role_name(r));
-    char line[512];
-    snprintf(line, sizeof line, " %s (%s)  %s  %s   ? help  q back", app->me->login, roles,
-             app->me->name, app->db_path);
+    char *line = tui_printf(" %s (%s)  %s  %s   ? help  q back", app->me->login, roles,
+                            app->me->name, app->db_path);
     attron(tui_attr(app, CR_SLOT_STATUS));
     for (int x = 0; x < COLS; x++)
         mvaddch(row, x, ' ');
-    tui_put(stdscr, row, 0, line, COLS, tui_attr(app, CR_SLOT_STATUS));
+    if (line)
+        tui_put(stdscr, row, 0, line, COLS, tui_attr(app, CR_SLOT_STATUS));
+    free(line);
     attroff(tui_attr(app, CR_SLOT_STATUS));
 }
 

@@ -157,8 +157,11 @@ void tui_message(struct app *app, bool error, const char *fmt, ...)
 int tui_key_action(const struct app *app, wint_t ch, bool fn);
 /* A key's name for the help screen ("j", "<Down>", "C-s"). */
 void tui_key_name(wint_t ch, bool fn, char *out, size_t n);
-/* Apply the configuration's keys: overrides; a problem goes to msg as FILE:LINE:COLUMN:. */
-bool tui_keys_load(struct keymap *km, const struct cr_config *cfg, char *msg, size_t n);
+/*
+ * Apply the configuration's keys: overrides.  A problem goes to *msg (allocated;
+ * the caller frees it; NULL when out of memory) as FILE:LINE:COLUMN:.
+ */
+bool tui_keys_load(struct keymap *km, const struct cr_config *cfg, char **msg);
 
 /* Drawing text from the database safely: control characters shown as marks. */
 int tui_put(WINDOW *w, int y, int x, const char *s, int width, int attr);

@@ -198,4 +198,14 @@ expect_rc 0
 expect_out_has "an ESC ^[[31m here"
 if grep -q $'\x1b' "$T/out"; then fail "raw escape in output"; fi
 
+begin "a refusal names a long login whole (no fixed buffer cuts the message)"
+login="r$(printf '%04d' $(seq 300))" # 1,201 bytes
+sed "s/login: asmith,/login: $login,/" "$CASEREVIEW_CONFIG" >long.yaml
+printf 'subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,allegation_date,source,original_outcome,summary\nL1,Long,Login,officer,PC,East Area BCU,full,LA1,domestic_violence,2020-01-01,complaint,none,text\n' >long.csv
+CASEREVIEW_CONFIG=long.yaml cr --db long.db import long.csv
+expect_rc 0
+CASEREVIEW_CONFIG=long.yaml AS=$login cr --db long.db claim 1
+expect_rc 1
+expect_err "casereview: you ($login) are in the subject's unit (East Area BCU), and with conflicts.same_unit nobody acts on a case from their own unit. There is nothing you may do on case 1 now"
+
 finish

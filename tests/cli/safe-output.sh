@@ -159,5 +159,6 @@ cr --db b.db export --reason "audit" --recipient "IOPC ${RLO}lanoitan${PDF}"
 expect_rc 0
 expect_err "casereview: exported 1 case for IOPC <U+202E>lanoitan<U+202C>; recorded in the audit trail"
 grep -qF -- "$SURNAME" "$T/out" || fail "the export does not keep the surname's exact bytes"
+expect_eq "$(sql b.db "select json_extract(details, '\$.recipient') from audit_events where action = 'disclosure' and json_extract(details, '\$.stage') = 'begin'")" "IOPC ${RLO}lanoitan${PDF}" "the recipient's exact bytes in the begin event"
 
 finish

@@ -183,7 +183,9 @@ expect_rc 0
 expect_err "casereview: exported 3 cases for Independent Office for Police Conduct; recorded in the audit trail"
 expect_eq "$(head -1 "$T/out")" "case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,duty_status,categories,allegations,assignee,vetting_review,decided_by,decided_at,quorum_blocked" "header"
 expect_eq "$(grep -c '^1,closed,refer,' "$T/out")" 1 "the referred case"
-expect_eq "$(sql w.db "select details from audit_events where action = 'export'")" '{"reason": "Quarterly report", "recipient": "Independent Office for Police Conduct", "format": "csv", "rows": 3}' "the disclosure's record"
+begin_id=$(sql w.db "select max(id) - 1 from audit_events")
+expect_eq "$(sql w.db "select details from audit_events where action = 'disclosure' and id = $begin_id")" '{"stage": "begin", "kind": "export", "reason": "Quarterly report", "recipient": "Independent Office for Police Conduct", "format": "csv", "destination": "standard output"}' "the disclosure's begin"
+expect_eq "$(sql w.db "select details from audit_events where action = 'disclosure' and id = $begin_id + 1")" "{\"stage\": \"end\", \"begin\": $begin_id, \"complete\": true, \"rows\": 3, \"bytes\": $(wc -c <"$T/out"), \"digest\": \"$(b2sum -l 256 <"$T/out" | cut -c1-64)\", \"cases\": \"1-3\"}" "the disclosure's end"
 cr --db w.db export --reason "x" --recipient "y" --format json
 expect_rc 0
 expect_eq "$(grep -c '"case": ' "$T/out")" 3 "json rows"

@@ -31,6 +31,23 @@ expect_rc 3
 expect_err "bad2.yaml:2:20: keys.next_case: '<Nope>' is not a key (a character, C-a to C-z, or one of <Enter>, <Down>, <Up>, <PgDn>, <PgUp>, <Home>, <End>, <Tab>, <Space>, <F1> to <F4>)" \
     "casereview: bad2.yaml: the configuration has problems; nothing was done"
 
+begin "keys: a long bad key name is shown whole"
+long="<$(printf 'Nope%.0s' $(seq 40))>" # 162 bytes
+sed "s/^keys: .*/keys: { next_case: \"$long\" }/" "$CASEREVIEW_CONFIG" >bad3.yaml
+cr_plain check-config bad3.yaml
+expect_rc 3
+expect_err "bad3.yaml:2:20: keys.next_case: '$long' is not a key (a character, C-a to C-z, or one of <Enter>, <Down>, <Up>, <PgDn>, <PgUp>, <Home>, <End>, <Tab>, <Space>, <F1> to <F4>)" \
+    "casereview: bad3.yaml: the configuration has problems; nothing was done"
+
+begin "themes: a long \$CASEREVIEW_THEMES is searched to its end"
+printf 'dump far.txt\nkeys q\n' >far.keys
+mkdir -p far/themes
+cp "$SRC/themes/monochrome.yaml" far/themes/farther.yaml
+CASEREVIEW_THEMES="$(printf '/nonexistent/%04d:' $(seq 300))$T/far/themes" \
+    cr --db t.db --theme farther --script far.keys
+expect_rc 0
+grep -q "Queue: all cases" far.txt || fail "the theme was not found: $(head -c 300 "$T/err")"
+
 begin "themes: every shipped theme loads; --theme and theme: choose"
 printf 'dump q.txt\nkeys q\n' >q.keys
 for theme in default high-contrast monochrome; do

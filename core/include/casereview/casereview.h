@@ -735,16 +735,6 @@ enum cr_status cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit,
                                         struct cr_page *page);
 
 /*
- * Export every case and its outcome (a disclosure: admin only), calling
- * row() for each, riskiest first, inside one transaction whose audit event
- * records the reason, the recipient, the format and the number of rows.
- * row() returns 0 to go on.  *rows is the count.
- */
-enum cr_status cr_export(cr_db *db, const char *reason, const char *recipient,
-                         const char *format, int (*row)(void *ctx, const struct cr_case_row *r),
-                         void *ctx, int64_t *rows);
-
-/*
  * Disclosures: personal data, or figures drawn from it, leaving casereview
  * (an export, a report).  Two audit events bracket the bytes, so that
  * nothing leaves unrecorded: cr_disclosure_begin commits a "disclosure"
@@ -789,6 +779,37 @@ struct cr_disclosure_end {
  * id), CR_REFUSED (nobody signed in), CR_BUSY, CR_DB or CR_NOMEM.
  */
 enum cr_status cr_disclosure_end(cr_db *db, int64_t begin_id, const struct cr_disclosure_end *e);
+
+/*
+ * Where an export's bytes go: row() writes one case (0 to go on, nonzero
+ * when it could not); written(), when not NULL, says how many rows have left
+ * whole so far (buffered rows have not), so that only their cases are
+ * recorded; finish(), after the last row, flushes and, for a file, syncs,
+ * then fills complete, error, rows, bytes and digest of *e with what was
+ * actually written (rows: those whose every byte was written).
+ */
+struct cr_export_sink {
+    int (*row)(void *ctx, const struct cr_case_row *r);
+    int64_t (*written)(void *ctx);
+    void (*finish)(void *ctx, struct cr_disclosure_end *e);
+    void *ctx;
+};
+
+/*
+ * Export every case and its outcome, riskiest first: a disclosure (admin
+ * only; see cr_disclosure_begin), d->kind "export".  The begin event commits
+ * before the first row; the rows are read from one read snapshot (no write
+ * lock is held while they are written, however slowly); the end event
+ * records whether every byte went, the rows, the bytes, their digest and the
+ * case numbers as ranges (those of the rows that left whole; without a
+ * written() callback, every row handed to the writer).  *rows is the count
+ * written.  Returns CR_OK when
+ * the export is complete and recorded; CR_INVALID when the writer failed
+ * (the end event says so, complete false, with the reason); else the
+ * failure of the database (CR_REFUSED, CR_BUSY, CR_DB, CR_NOMEM).
+ */
+enum cr_status cr_export(cr_db *db, const struct cr_disclosure *d,
+                         const struct cr_export_sink *sink, int64_t *rows);
 
 /*
  * Recompute the audit trail's hash chain (admin only).  CR_OK with *events
