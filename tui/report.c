@@ -1,22 +1,18 @@
 /*
  * `stats` and `report`: both print core's figures (cr_report_get, through
  * cr_dashboard_get for stats), so that they and the dashboard cannot
- * disagree.  A report is a disclosure: its bytes are written only between
- * the two audit events of cr_disclosure_begin and cr_disclosure_end, and a
- * file is renamed into place only once the end is recorded.
+ * disagree.  A report is a disclosure: its bytes are written through the
+ * disclosure writer (disclose.h, shared with export) between the two audit
+ * events of cr_disclosure_begin and cr_disclosure_end, and a file is put in
+ * place only once the end is recorded.
  */
 #include "report.h"
 
+#include "disclose.h"
 #include "text.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 enum figures_format { FIG_TABLE, FIG_CSV, FIG_JSON };
 
@@ -247,9 +243,17 @@ csv_figures(FILE *f, const struct cr_figures *g)
     fprintf(f, "%lld,%lld\r\n", (long long)g->total_cases, (long long)g->total_persons);
 }
 
+/* The end of a report line: the writer counts the lines that left whole. */
+static void
+mark(struct dout *w)
+{
+    if (w)
+        dout_mark(w);
+}
+
 /* One line per group, then the totals ("all" in every key column); returns the lines written. */
 static int64_t
-report_csv(FILE *f, const struct cr_report *r)
+report_csv(FILE *f, const struct cr_report *r, struct dout *w)
 {
     for (size_t k = 0; k < r->n_by; k++)
         fprintf(f, "%s,", cr_dimension_name(r->by[k]));
@@ -260,15 +264,17 @@ report_csv(FILE *f, const struct cr_report *r)
             fputc(',', f);
         }
         csv_figures(f, &r->rows[i].f);
+        mark(w);
     }
     for (size_t k = 0; k < r->n_by; k++)
         fputs("all,", f);
     csv_figures(f, &r->total);
+    mark(w);
     return (int64_t)r->n_rows + 1;
 }
 
 static int64_t
-report_json(FILE *f, const struct cr_report *r, int64_t now)
+report_json(FILE *f, const struct cr_report *r, int64_t now, struct dout *w)
 {
     char day[11];
     fputs("{\"as_at\": ", f);
@@ -287,10 +293,12 @@ report_json(FILE *f, const struct cr_report *r, int64_t now)
         fputs("\"figures\": ", f);
         figures_json(f, &r->rows[i].f);
         fputc('}', f);
+        mark(w);
     }
     fputs("],\n \"total\": ", f);
     figures_json(f, &r->total);
     fputs("}\n", f);
+    mark(w);
     return (int64_t)r->n_rows + 1;
 }
 
@@ -337,7 +345,7 @@ cells(const char *s)
 }
 
 static int64_t
-report_table(FILE *f, const struct cr_report *r, int64_t now)
+report_table(FILE *f, const struct cr_report *r, int64_t now, struct dout *w)
 {
     char day[11];
     int64_t lines = 0;
@@ -353,9 +361,9 @@ report_table(FILE *f, const struct cr_report *r, int64_t now)
         if (width[k] < 3)
             width[k] = 3;
         for (size_t i = 0; i < r->n_rows; i++) {
-            int w = cells(r->rows[i].key[k]);
-            if (w > width[k])
-                width[k] = w > 30 ? 30 : w;
+            int cw = cells(r->rows[i].key[k]);
+            if (cw > width[k])
+                width[k] = cw > 30 ? 30 : cw;
         }
     }
     for (int persons = 0; persons < 2; persons++) {
@@ -377,6 +385,7 @@ report_table(FILE *f, const struct cr_report *r, int64_t now)
             }
             table_values(&r->rows[i].f, persons, v);
             table_numbers(f, v);
+            mark(w);
             lines++;
         }
         for (size_t k = 0; k < r->n_by; k++) {
@@ -387,6 +396,7 @@ report_table(FILE *f, const struct cr_report *r, int64_t now)
             out_cell(f, "all", 3);
         table_values(&r->total, persons, v);
         table_numbers(f, v);
+        mark(w);
         lines++;
     }
     fputs("\nconfirmed: closed (the panel confirmed it, or approved where the outcome needs no "
@@ -405,7 +415,10 @@ const struct cli_option report_options[] = {
     {"by", "LIST", "break down by outcome, category, unit, rank, employment (comma-separated)"},
     {"as-at", "DATE", "the figures as they stood at the end of DATE (YYYY-MM-DD, UTC)"},
     {"format", "F", "table (default), csv or json"},
-    {"output", "FILE", "write to FILE (created owner-only) instead of standard output"},
+    {"output", "FILE",
+     "write to FILE (created 0600, put in place only once the disclosure is recorded) instead "
+     "of standard output"},
+    {"force", NULL, "with --output: replace FILE if it exists"},
     {NULL, NULL, NULL},
 };
 
@@ -443,142 +456,16 @@ parse_by(const char *s, struct cr_report_query *q)
     return rc;
 }
 
-/* Write every byte, or say why not. */
-static int
-write_all(int fd, const char *p, size_t n, size_t *done)
-{
-    *done = 0;
-    while (*done < n) {
-        ssize_t w = write(fd, p + *done, n - *done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return w < 0 ? errno : EIO;
-        *done += (size_t)w;
-    }
-    return 0;
-}
-
-/*
- * A disclosure's destination: standard output, or a temporary file created
- * owner-only beside FILE and renamed into place only after the end event is
- * recorded, so that the file exists only when its disclosure does.
- */
-struct destination {
-    const char *path; /* NULL: standard output */
-    char *tmp;
-    int fd;
-};
-
-static int
-destination_open(struct destination *out, const char *path)
-{
-    out->path = path;
-    out->tmp = NULL;
-    out->fd = STDOUT_FILENO;
-    if (!path)
-        return EXIT_DONE;
-    size_t n = strlen(path);
-    if (!(out->tmp = malloc(n + 8)))
-        return cli_error(EXIT_DB, "report: out of memory");
-    memcpy(out->tmp, path, n);
-    memcpy(out->tmp + n, ".XXXXXX", 8);
-    out->fd = mkstemp(out->tmp); /* mode 0600 */
-    if (out->fd < 0) {
-        int rc = cli_error(EXIT_INPUT, "report: %s: %s", path, strerror(errno));
-        free(out->tmp);
-        out->tmp = NULL;
-        return rc;
-    }
-    return EXIT_DONE;
-}
-
-/* Remove the temporary file unless keep; rename it into place when keep. */
-static int
-destination_close(struct destination *d, bool keep)
-{
-    int rc = EXIT_DONE;
-    if (!d->tmp)
-        return rc;
-    if (d->fd >= 0)
-        close(d->fd);
-    if (keep && rename(d->tmp, d->path) < 0)
-        rc = cli_error(EXIT_INPUT, "report: %s: %s", d->path, strerror(errno));
-    if (!keep || rc != EXIT_DONE)
-        unlink(d->tmp);
-    free(d->tmp);
-    d->tmp = NULL;
-    return rc;
-}
-
-/*
- * Write the bytes and record the end of the disclosure begun as begin:
- * every byte, or how many went and why not (a cut pipe is a write error:
- * SIGPIPE is ignored meanwhile).  The digest is of the bytes that went.
- */
-static int
-disclose_bytes(cr_db *db, int64_t begin, struct destination *to, const char *bytes, size_t len,
-               int64_t rows)
-{
-    struct sigaction ignore = {.sa_handler = SIG_IGN}, old;
-    sigemptyset(&ignore.sa_mask);
-    sigaction(SIGPIPE, &ignore, &old);
-    size_t done;
-    int err = write_all(to->fd, bytes, len, &done);
-    if (!err && to->tmp && fsync(to->fd) < 0)
-        err = errno;
-    if (to->tmp) {
-        if (close(to->fd) < 0 && !err)
-            err = errno;
-        to->fd = -1;
-    }
-    sigaction(SIGPIPE, &old, NULL);
-
-    struct cr_disclosure_end e = {.complete = !err, .rows = err ? 0 : rows,
-                                  .bytes = (int64_t)done};
-    char why[512] = "";
-    if (err) {
-        snprintf(why, sizeof why, "writing to %s failed after %zu of %zu bytes: %s",
-                 to->path ? to->path : "standard output", done, len, strerror(err));
-        e.error = why;
-    }
-    crypto_generichash(e.digest, sizeof e.digest, (const unsigned char *)bytes, done, NULL, 0);
-    enum cr_status st = cr_disclosure_end(db, begin, &e);
-    int rc = EXIT_DONE;
-    if (st != CR_OK)
-        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(db));
-    else if (err)
-        rc = cli_error(EXIT_INPUT, "report: %s; the disclosure is recorded as incomplete", why);
-    int closed = destination_close(to, rc == EXIT_DONE);
-    return rc != EXIT_DONE ? rc : closed;
-}
-
-/* Render the report in memory: what is written is known, and digested, whole. */
-static char *
-render(const struct cr_report *r, enum figures_format fmt, int64_t now, size_t *len,
-       int64_t *rows)
-{
-    char *bytes = NULL;
-    FILE *mem = open_memstream(&bytes, len);
-    if (!mem)
-        return NULL;
-    *rows = fmt == FIG_CSV    ? report_csv(mem, r)
-            : fmt == FIG_JSON ? report_json(mem, r, now)
-                              : report_table(mem, r, now);
-    if (fclose(mem) != 0) {
-        free(bytes);
-        return NULL;
-    }
-    return bytes;
-}
-
 int
 cmd_report(struct cli *cli, const struct cli_args *a)
 {
     const char *reason = a->values[0], *recipient = a->values[1], *by = a->values[2];
     const char *as_at = a->values[3], *format = a->values[4], *output = a->values[5];
+    bool force = a->values[6] != NULL;
     if (!reason || !recipient)
         return cli_error(EXIT_USAGE, "report: --reason TEXT and --recipient TEXT are required");
+    if (force && !output)
+        return cli_error(EXIT_USAGE, "report: --force goes with --output FILE");
     enum figures_format fmt;
     int rc = figures_format("report", format, true, &fmt);
     if (rc != EXIT_DONE)
@@ -589,45 +476,67 @@ cmd_report(struct cli *cli, const struct cli_args *a)
     cr_db *db;
     if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
         return rc;
-    /* Counted and rendered first: nothing is disclosed before every byte is known. */
+    /* Counted first: a disclosure begins only when there is something to write. */
     struct cr_report r;
-    char *bytes = NULL;
-    size_t len = 0;
-    int64_t rows = 0;
     enum cr_status st = cr_report_get(db, &q, &r);
-    if (st == CR_OK && !(bytes = render(&r, fmt, cr_db_now(db), &len, &rows)))
-        st = CR_NOMEM;
-    cr_report_free(&r);
     if (st != CR_OK) {
-        rc = cli_error(cr_status_exit(st), "%s",
-                       st == CR_NOMEM ? "report: out of memory" : cr_db_errmsg(db));
+        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(db));
+        cr_report_free(&r);
         cli_end(cli, db);
         return rc;
     }
-    struct destination to;
-    if ((rc = destination_open(&to, output)) != EXIT_DONE) {
-        free(bytes);
+    char *msg = NULL;
+    struct dout *w = dout_open(output, force, &msg);
+    if (!w) {
+        rc = cli_error(EXIT_INPUT, "report: %s; nothing was written", msg ? msg : "?");
+        free(msg);
+        cr_report_free(&r);
         cli_end(cli, db);
         return rc;
     }
     /* Recorded (or refused: the admin's alone) before the first byte. */
     static const char *const names[] = {"table", "csv", "json"};
-    struct cr_disclosure d = {"report", reason, recipient, names[fmt], output};
+    const struct cr_disclosure d = {"report", reason, recipient, names[fmt],
+                                    dout_destination(w)};
     int64_t begin;
     if ((st = cr_disclosure_begin(db, &d, &begin)) != CR_OK) {
         rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(db));
-        destination_close(&to, false);
-        free(bytes);
+        dout_discard(w);
+        cr_report_free(&r);
         cli_end(cli, db);
         return rc;
     }
-    fflush(stdout);
-    rc = disclose_bytes(db, begin, &to, bytes, len, rows);
-    free(bytes);
+    FILE *f = dout_stream(w);
+    int64_t now = cr_db_now(db);
+    int64_t lines = fmt == FIG_CSV    ? report_csv(f, &r, w)
+                    : fmt == FIG_JSON ? report_json(f, &r, now, w)
+                                      : report_table(f, &r, now, w);
+    cr_report_free(&r);
+    struct cr_disclosure_end e = {0};
+    int written = dout_finish(w, &e);
+    if ((st = cr_disclosure_end(db, begin, &e)) != CR_OK) {
+        rc = cli_error(cr_status_exit(st), "report: %s; the figures were written but their end "
+                                           "is not recorded",
+                       cr_db_errmsg(db));
+        dout_discard(w);
+    } else if (written < 0) {
+        rc = cli_error(EXIT_INPUT,
+                       "report: writing failed after %lld %s (%s); the disclosure is recorded as "
+                       "incomplete",
+                       (long long)e.rows, e.rows == 1 ? "line" : "lines",
+                       e.error ? e.error : "?");
+        dout_discard(w);
+    } else if (dout_publish(w, &msg) < 0) {
+        /* The end event is committed: now, and only now, the file takes its name. */
+        rc = cli_error(EXIT_INPUT,
+                       "report: %s; the disclosure is recorded but the file was not put in place",
+                       msg ? msg : "?");
+        free(msg);
+    }
     cli_end(cli, db);
     if (rc == EXIT_DONE)
-        cli_note("report of %lld %s for %s%s%s; recorded in the audit trail", (long long)rows,
-                 rows == 1 ? "line" : "lines", recipient, output ? ", written to " : "",
+        cli_note("report of %lld %s for %s%s%s; recorded in the audit trail", (long long)lines,
+                 lines == 1 ? "line" : "lines", recipient, output ? ", written to " : "",
                  output ? output : "");
     return rc;
 }
