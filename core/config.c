@@ -16,6 +16,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #define CR_CONFIG_MAX_BYTES (1u << 20)
@@ -65,6 +66,12 @@ struct loader {
     /* Panel members and users are merged by login; remember where each was first named. */
     int *person_line, *person_col;
     bool *person_in_users, *person_in_panel;
+    /* Where each name: was written (a person's last one counts), for duplicate names. */
+    struct name_mark {
+        size_t person;
+        int line, col;
+    } *names;
+    size_t n_names;
 };
 
 static void problem(struct loader *L, int line, int col, const char *fmt, ...) CR_PRINTF(4, 5);
@@ -460,6 +467,8 @@ store_theme(struct loader *L, const struct ynode *key, const struct ynode *node,
         return;
     }
     L->cfg->theme = keep(L, v->s);
+    L->cfg->theme_line = node->line;
+    L->cfg->theme_column = node->col;
 }
 
 static void
@@ -602,6 +611,14 @@ store_name(struct loader *L, const struct ynode *key, const struct ynode *node,
            const struct yval *v, void *target)
 {
     person_of(L, target)->name = keep(L, v->s);
+    struct name_mark *m = realloc(L->names, (L->n_names + 1) * sizeof *m);
+    if (!m) {
+        L->nomem = true;
+        return;
+    }
+    L->names = m;
+    m[L->n_names++] = (struct name_mark){((struct person_ctx *)target)->index, node->line,
+                                         node->col};
 }
 
 static void
@@ -919,6 +936,48 @@ check_signoff(struct loader *L, int o)
                 path, sum, so->concur);
 }
 
+/* Where a person's name was written: their last name:, or their login when they have none. */
+static void
+name_position(const struct loader *L, size_t person, int *line, int *col)
+{
+    *line = L->person_line[person];
+    *col = L->person_col[person];
+    for (size_t i = 0; i < L->n_names; i++) {
+        if (L->names[i].person == person) {
+            *line = L->names[i].line;
+            *col = L->names[i].col;
+        }
+    }
+}
+
+/*
+ * Two logins under one display name: separation of duties keys on the
+ * login, so one person with two logins could approve their own decision.
+ * Names are compared ignoring ASCII case; reported where the second is.
+ */
+static void
+check_names(struct loader *L)
+{
+    const struct cr_config *cfg = L->cfg;
+    for (size_t i = 0; i < cfg->n_people; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (strcasecmp(cfg->people[i].name, cfg->people[j].name) != 0)
+                continue;
+            int li, ci, lj, cj;
+            name_position(L, i, &li, &ci);
+            name_position(L, j, &lj, &cj);
+            bool later = li > lj || (li == lj && ci > cj);
+            problem(L, later ? li : lj, later ? ci : cj,
+                    "name '%s' is given to both '%s' and '%s' (first at line %d); one person has "
+                    "one login, so that separation of duties holds: give each person their own "
+                    "name",
+                    cfg->people[i].name, cfg->people[later ? j : i].login,
+                    cfg->people[later ? i : j].login, later ? lj : li);
+            break;
+        }
+    }
+}
+
 static void
 check_whole(struct loader *L)
 {
@@ -951,6 +1010,7 @@ check_whole(struct loader *L)
                               "approved");
     if (!reviewer)
         problem(L, line, col, "users: nobody has the reviewer role, so no case could be decided");
+    check_names(L);
     check_signoff(L, CR_OUTCOME_COUNT);
     for (int o = 0; o < CR_OUTCOME_COUNT; o++)
         check_signoff(L, o);
@@ -1043,6 +1103,7 @@ cr_config_parse(const char *path, const unsigned char *text, size_t len, struct 
     free(L.person_col);
     free(L.person_in_users);
     free(L.person_in_panel);
+    free(L.names);
     enum cr_status st = L.nomem                         ? CR_NOMEM
                         : cr_diags_total(L.diags) > 0 ? CR_INVALID
                                                       : CR_OK;

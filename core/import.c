@@ -283,7 +283,9 @@ import_record(struct importer *im, struct cr_import_result *res)
         problem(im, line, "row", "has %zu fields but the header has %zu", r->nfields, im->ncols);
         return CR_OK;
     }
-    struct cr_import_row row = {.vetting = -1};
+    /* An optional column the file lacks says nothing: what is stored stays. */
+    struct cr_import_row row = {.vetting = -1,
+                                .has_vetting = im->col_of[CR_COL_VETTING_STATUS] >= 0};
     const char **text[CR_COL_COUNT] = {
         [CR_COL_SUBJECT_REF] = &row.subject_ref,
         [CR_COL_SURNAME] = &row.surname,

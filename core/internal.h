@@ -126,6 +126,7 @@ struct cr_import_row {
     const char *subject_ref, *surname, *forenames, *rank, *unit;
     const char *allegation_ref, *date, *original_outcome, *summary;
     int employment, duty, vetting, category, source;
+    bool has_vetting; /* the file has the optional vetting_status column */
 };
 
 /* What storage found when a row disagrees with what is already there. */
@@ -173,6 +174,7 @@ struct cr_case_state {
     int state, outcome, round, vetting_review;
     const char *assignee, *decided_by, *updated_by, *approved_by;
     const char *subject_unit, *subject_ref;
+    int quorum_blocked; /* as stored */
     size_t n_votes;
     struct cr_vote_row *votes; /* on the current round */
     void *priv;                /* owns the strings */
@@ -193,6 +195,7 @@ struct cr_change {
     const char *reason;
     const char *note_kind, *note_body, *note_author;
     int quorum_blocked;   /* 0 or 1, or -1 to leave */
+    bool supersede_votes; /* the current round's votes stop counting (reconvene) */
     bool bump_version;
 };
 
@@ -202,6 +205,12 @@ void st_rollback(cr_db *db);
 enum cr_status st_resolve_case(cr_db *db, const char *key, int64_t *id);
 enum cr_status st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs);
 enum cr_status st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch);
+/* The audit events of the votes cast on the case since its current panel sitting began. */
+enum cr_status st_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
+/* The cases whose quorum flag may need recomputing: with the panel, or flagged. */
+enum cr_status st_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
+/* Set a case's quorum flag, nothing else (the version stays: no one acted on it). */
+enum cr_status st_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
 
 /*
  * Append an audit event for the handle's user (its hash chained to the one

@@ -251,6 +251,27 @@ const struct cr_migration_step cr_schema[] = {
         "  saved_at INTEGER NOT NULL,"
         "  PRIMARY KEY (case_id, login, action)"
         ") STRICT;"},
+
+    /*
+     * Version 5, quorum: a case that cannot reach quorum may have its panel
+     * reconvened.  The votes of the sitting set aside move here, with who set
+     * them aside and when; they stay on the record but no longer count.
+     */
+    {5, "CREATE TABLE superseded_votes ("
+        "  id INTEGER PRIMARY KEY,"
+        "  vote_id INTEGER NOT NULL,"
+        "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+        "  round INTEGER NOT NULL,"
+        "  member TEXT NOT NULL,"
+        "  member_kind TEXT NOT NULL,"
+        "  vote TEXT NOT NULL CHECK (vote IN ('concur', 'dissent', 'recuse')),"
+        "  reason TEXT,"
+        "  created_at INTEGER NOT NULL,"
+        "  superseded_at INTEGER NOT NULL,"
+        "  superseded_by TEXT NOT NULL"
+        ") STRICT;"
+        "CREATE INDEX superseded_votes_case ON superseded_votes(case_id, round);"},
+
     /*
      * Version 5, the published figures: counters that split confirmed
      * outcomes from proposed ones (by state, outcome and vetting review),
@@ -315,7 +336,6 @@ const struct cr_migration_step cr_schema[] = {
         "      returned = returned + excluded.returned;"
         "END;"},
     {5, "CREATE INDEX cases_followed ON cases(subject_id) WHERE previous_case_id IS NOT NULL;"},
-
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

@@ -21,6 +21,7 @@ struct cr_db {
     sqlite3 *sql;
     char *path;
     bool created;
+    bool filled; /* an empty file that was there became a database (init, import) */
     int version;
     cr_clock_fn clock;
     void *clock_ctx;
@@ -29,6 +30,8 @@ struct cr_db {
     const struct cr_config *cfg;   /* the rules in force, and who acts */
     const struct cr_person *user;
     char *import_label; /* the file of the running import, for its audit event */
+    /* The first subjects whose details the last import changed, for its report. */
+    char *import_updates[CR_IMPORT_SHOWN_UPDATES];
     struct {
         char *sql;
         sqlite3_stmt *stmt;
@@ -197,6 +200,16 @@ migrate(cr_db *db, unsigned flags)
         return st;
     if (app != CR_APPLICATION_ID && !(app == 0 && pages == 0))
         return cr_fail(db, CR_DB, "%s: not a casereview database", db->path);
+    /* An empty file becomes a database only by a command that makes one. */
+    if (pages == 0 && !db->created && strcmp(db->path, ":memory:") != 0) {
+        if (!(flags & CR_OPEN_CREATE))
+            return cr_fail(db, CR_DB,
+                           "%s: the file is empty, not a casereview database; 'casereview init' "
+                           "makes an empty database in it, 'casereview import FILE' one with "
+                           "cases",
+                           db->path);
+        db->filled = true;
+    }
 
     /* WAL lets readers go on while one user writes; FULL sync never loses a commit. */
     if ((st = exec(db,
@@ -345,9 +358,17 @@ cr_db_close(cr_db *db)
         return;
     close_sql(db);
     free(db->import_label);
+    for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++)
+        free(db->import_updates[i]);
     free(db->path);
     cr_buf_free(&db->err);
     free(db);
+}
+
+const char *
+cr_import_update(const cr_db *db, size_t i)
+{
+    return db && i < CR_IMPORT_SHOWN_UPDATES ? db->import_updates[i] : NULL;
 }
 
 void
@@ -355,7 +376,19 @@ cr_db_discard(cr_db *db)
 {
     if (!db)
         return;
-    if (db->created && db->path) {
+    if (db->filled && db->path) {
+        /* It was an empty file: it is one again. */
+        close_sql(db);
+        if (truncate(db->path, 0) == 0) {
+            static const char *const side[] = {"-wal", "-shm", "-journal"};
+            for (size_t i = 0; i < CR_ARRAY_LEN(side); i++) {
+                struct cr_buf b = {0};
+                if (cr_buf_addf(&b, "%s%s", db->path, side[i]) == 0)
+                    unlink(b.p);
+                cr_buf_free(&b);
+            }
+        }
+    } else if (db->created && db->path) {
         close_sql(db);
         static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
         for (size_t i = 0; i < CR_ARRAY_LEN(suffix); i++) {
@@ -371,7 +404,7 @@ cr_db_discard(cr_db *db)
 int
 cr_db_created(const cr_db *db)
 {
-    return db && db->created;
+    return db && (db->created || db->filled);
 }
 
 const char *
@@ -414,8 +447,10 @@ static const struct {
     S(subj_ins, "INSERT INTO subjects(ref, surname, forenames, employment, rank, unit, "
                 "duty_status, vetting_status, import_id, import_line) "
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+    /* ?11: whether the file has vetting_status; a file without it leaves it as stored. */
     S(subj_upd, "UPDATE subjects SET surname = ?2, forenames = ?3, employment = ?4, rank = ?5, "
-                "unit = ?6, duty_status = ?7, vetting_status = ?8, import_id = ?9, "
+                "unit = ?6, duty_status = ?7, "
+                "vetting_status = CASE WHEN ?11 THEN ?8 ELSE vetting_status END, import_id = ?9, "
                 "import_line = ?10 WHERE id = ?1"),
     S(subj_touch, "INSERT OR IGNORE INTO temp.import_cases(id, line) "
                   "SELECT id, 0 FROM cases WHERE subject_id = ?1 AND state <> 'closed'"),
@@ -501,6 +536,10 @@ st_import_begin(cr_db *db, const char *label)
     db->imp->import_id = sqlite3_last_insert_rowid(db->sql);
     free(db->import_label);
     db->import_label = strdup(label);
+    for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++) {
+        free(db->import_updates[i]);
+        db->import_updates[i] = NULL;
+    }
     st = rc == SQLITE_OK ? exec(db, "DELETE FROM temp.import_cases", "prepare import")
                          : cr_fail_sql(db, rc, "begin import");
     if (st != CR_OK) {
@@ -552,6 +591,93 @@ line_in_this_import(cr_db *db, sqlite3_stmt *s, int col)
     return (long)sqlite3_column_int64(s, col + 1);
 }
 
+/* A subject's details in column order, as the import compares them. */
+static const int subject_cols[] = {CR_COL_SURNAME, CR_COL_FORENAMES, CR_COL_EMPLOYMENT,
+                                   CR_COL_RANK,    CR_COL_UNIT,      CR_COL_DUTY_STATUS,
+                                   CR_COL_VETTING_STATUS};
+
+/* Free text is quoted in the import's report; enumerations and "not recorded" are not. */
+static void
+add_shown_value(struct cr_buf *b, int col, const char *v)
+{
+    if (!v || !*v)
+        cr_buf_addf(b, "(not recorded)");
+    else if (col == CR_COL_EMPLOYMENT || col == CR_COL_DUTY_STATUS || col == CR_COL_VETTING_STATUS)
+        cr_buf_addf(b, "%s", v);
+    else
+        cr_buf_addf(b, "'%s'", v);
+}
+
+/*
+ * A later import changed a subject's details: one "subject_update" event on
+ * the subject's latest case with the old and new value of each changed
+ * field, and, for the first few subjects, a line for the import's report.
+ */
+static enum cr_status
+record_subject_update(cr_db *db, int64_t subject_id, const struct cr_import_row *r, long line,
+                      const char *const old[], const char *const want[], int64_t updated_so_far)
+{
+    struct cr_import_stmts *q = db->imp;
+    sqlite3_bind_int64(q->case_latest, 1, subject_id);
+    int rc = sqlite3_step(q->case_latest);
+    int64_t case_id = rc == SQLITE_ROW ? sqlite3_column_int64(q->case_latest, 0) : 0;
+    int state = rc == SQLITE_ROW
+                    ? cr_state_parse((const char *)sqlite3_column_text(q->case_latest, 1))
+                    : -1;
+    sqlite3_reset(q->case_latest);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return cr_fail_sql(db, rc, "record subject update");
+
+    struct cr_buf d = {0}, shown = {0};
+    cr_buf_addf(&d, "{\"subject\": ");
+    cr_buf_add_json(&d, r->subject_ref);
+    cr_buf_addf(&d, ", \"import\": %lld, \"file\": ", (long long)q->import_id);
+    cr_buf_add_json(&d, db->import_label ? db->import_label : "");
+    cr_buf_addf(&d, ", \"line\": %ld, \"changes\": {", line);
+    cr_buf_addf(&shown, "%s", r->subject_ref);
+    bool first = true;
+    for (size_t i = 0; i < CR_ARRAY_LEN(subject_cols); i++) {
+        const char *before = old[i] && *old[i] ? old[i] : NULL;
+        const char *after = want[i] && *want[i] ? want[i] : NULL;
+        if (subject_cols[i] == CR_COL_VETTING_STATUS && !r->has_vetting)
+            continue;
+        if ((!before && !after) || (before && after && strcmp(before, after) == 0))
+            continue;
+        const char *name = cr_column_names[subject_cols[i]];
+        cr_buf_addf(&d, "%s\"%s\": {\"before\": ", first ? "" : ", ", name);
+        if (before)
+            cr_buf_add_json(&d, before);
+        else
+            cr_buf_addf(&d, "null");
+        cr_buf_addf(&d, ", \"after\": ");
+        if (after)
+            cr_buf_add_json(&d, after);
+        else
+            cr_buf_addf(&d, "null");
+        cr_buf_addc(&d, '}');
+        cr_buf_addf(&shown, "%s %s ", first ? "" : ",", name);
+        add_shown_value(&shown, subject_cols[i], before);
+        cr_buf_addf(&shown, " -> ");
+        add_shown_value(&shown, subject_cols[i], after);
+        first = false;
+    }
+    cr_buf_addf(&d, "}}");
+    enum cr_status st = CR_OK;
+    if (!d.p || !shown.p) {
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+    } else {
+        const char *sn = state >= 0 ? cr_state_name(state) : NULL;
+        st = st_audit_append(db, case_id, "subject_update", sn, sn, d.p);
+        if (st == CR_OK && updated_so_far < (int64_t)CR_IMPORT_SHOWN_UPDATES) {
+            db->import_updates[updated_so_far] = shown.p;
+            shown.p = NULL;
+        }
+    }
+    cr_buf_free(&d);
+    cr_buf_free(&shown);
+    return st;
+}
+
 static enum cr_status
 import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_import_result *res,
                int64_t *subject_id, struct cr_conflict *conflict)
@@ -577,27 +703,48 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
     *subject_id = sqlite3_column_int64(q->subj_get, 0);
     const char *want[] = {r->surname, r->forenames, cr_employment_name(r->employment), r->rank,
                           r->unit, cr_duty_name(r->duty), cr_vetting_name(r->vetting)};
-    static const int cols[] = {CR_COL_SURNAME, CR_COL_FORENAMES, CR_COL_EMPLOYMENT, CR_COL_RANK,
-                               CR_COL_UNIT, CR_COL_DUTY_STATUS, CR_COL_VETTING_STATUS};
     int differs = -1;
-    for (size_t i = 0; i < CR_ARRAY_LEN(cols) && differs < 0; i++)
+    for (size_t i = 0; i < CR_ARRAY_LEN(subject_cols) && differs < 0; i++) {
+        /* A column the file does not have is no difference. */
+        if (subject_cols[i] == CR_COL_VETTING_STATUS && !r->has_vetting)
+            continue;
         if (!column_is(q->subj_get, (int)i + 1, want[i]))
-            differs = cols[i];
+            differs = subject_cols[i];
+    }
     long first = line_in_this_import(db, q->subj_get, 8);
-    sqlite3_reset(q->subj_get);
-
-    if (differs < 0)
-        return CR_OK;
-    if (first) {
+    if (differs < 0 || first) {
+        sqlite3_reset(q->subj_get);
+        if (differs < 0)
+            return CR_OK;
         /* Two rows of this file disagree about the subject. */
         conflict->column = differs;
         conflict->other_line = first;
         return CR_INVALID;
     }
+    /* The stored values, for the audit trail, before the statement is reset. */
+    char *old[CR_ARRAY_LEN(subject_cols)] = {0};
+    bool nomem = false;
+    for (size_t i = 0; i < CR_ARRAY_LEN(subject_cols); i++) {
+        const char *v = (const char *)sqlite3_column_text(q->subj_get, (int)i + 1);
+        if (v && !(old[i] = strdup(v)))
+            nomem = true;
+    }
+    sqlite3_reset(q->subj_get);
     /* A later import brings the subject's details up to date. */
-    sqlite3_bind_int64(q->subj_upd, 1, *subject_id);
-    bind_subject(db, q->subj_upd, r, line);
-    if ((st = run(db, q->subj_upd, "update subject")) != CR_OK)
+    if (nomem) {
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+    } else {
+        sqlite3_bind_int64(q->subj_upd, 1, *subject_id);
+        bind_subject(db, q->subj_upd, r, line);
+        sqlite3_bind_int(q->subj_upd, 11, r->has_vetting);
+        st = run(db, q->subj_upd, "update subject");
+    }
+    if (st == CR_OK)
+        st = record_subject_update(db, *subject_id, r, line, (const char *const *)old, want,
+                                   res->updated_subjects);
+    for (size_t i = 0; i < CR_ARRAY_LEN(subject_cols); i++)
+        free(old[i]);
+    if (st != CR_OK)
         return st;
     res->updated_subjects++;
     sqlite3_bind_int64(q->subj_touch, 1, *subject_id);
@@ -1404,7 +1551,7 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
     sqlite3_stmt *s = prepare(db,
                               "SELECT c.id, c.version, c.updated_at, c.state, c.outcome, c.round, "
                               "c.vetting_review, c.assignee, c.decided_by, c.updated_by, "
-                              "a.supervisor, s.unit, s.ref "
+                              "a.supervisor, s.unit, s.ref, c.quorum_blocked "
                               "FROM cases c JOIN subjects s ON s.id = c.subject_id "
                               "LEFT JOIN approvals a ON a.case_id = c.id AND a.round = c.round "
                               "WHERE c.id = ?1",
@@ -1427,6 +1574,7 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
         cs->approved_by = keep_text(l, sqlite3_column_text(s, 10));
         cs->subject_unit = keep_text(l, sqlite3_column_text(s, 11));
         cs->subject_ref = keep_text(l, sqlite3_column_text(s, 12));
+        cs->quorum_blocked = sqlite3_column_int(s, 13);
     }
     sqlite3_reset(s);
     if (rc != SQLITE_ROW)
@@ -1534,6 +1682,30 @@ st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
         if ((st = step_done(db, s, "record vote")) != CR_OK)
             return st;
     }
+    if (ch->supersede_votes) {
+        /* Kept, with who set them aside and when, but no longer counted. */
+        s = prepare(db,
+                    "INSERT INTO superseded_votes(vote_id, case_id, round, member, member_kind, "
+                    "vote, reason, created_at, superseded_at, superseded_by) "
+                    "SELECT id, case_id, round, member, member_kind, vote, reason, created_at, "
+                    "?3, ?4 FROM votes WHERE case_id = ?1 AND round = ?2 ORDER BY id",
+                    &st);
+        if (!s)
+            return st;
+        sqlite3_bind_int64(s, 1, cs->id);
+        sqlite3_bind_int(s, 2, round);
+        sqlite3_bind_int64(s, 3, now);
+        sqlite3_bind_text(s, 4, actor, -1, SQLITE_STATIC);
+        if ((st = step_done(db, s, "set votes aside")) != CR_OK)
+            return st;
+        s = prepare(db, "DELETE FROM votes WHERE case_id = ?1 AND round = ?2", &st);
+        if (!s)
+            return st;
+        sqlite3_bind_int64(s, 1, cs->id);
+        sqlite3_bind_int(s, 2, round);
+        if ((st = step_done(db, s, "set votes aside")) != CR_OK)
+            return st;
+    }
     if (ch->note_body) {
         s = prepare(db,
                     "INSERT INTO notes(case_id, author, created_at, kind, body) "
@@ -1592,6 +1764,62 @@ st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
     else
         sqlite3_bind_null(s, 12);
     return step_done(db, s, "update case");
+}
+
+/* Ids from a one-column query with ?1 bound to case_id (0: none bound). */
+static enum cr_status
+query_ids(cr_db *db, const char *sql, int64_t case_id, int64_t **ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = prepare(db, sql, &st);
+    if (!s)
+        return st;
+    if (case_id)
+        sqlite3_bind_int64(s, 1, case_id);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t *id = grow((void **)ids, n, sizeof *id);
+        if (!id) {
+            sqlite3_reset(s);
+            return cr_fail(db, CR_NOMEM, "out of memory");
+        }
+        *id = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "read cases");
+}
+
+enum cr_status
+st_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n)
+{
+    return query_ids(db,
+                     "SELECT id FROM audit_events WHERE case_id = ?1 AND action = 'vote' "
+                     "AND id > coalesce((SELECT max(id) FROM audit_events WHERE case_id = ?1 "
+                     "  AND action IN ('decide', 'reconvene')), 0) ORDER BY id",
+                     case_id, ids, n);
+}
+
+enum cr_status
+st_quorum_cases(cr_db *db, int64_t **ids, size_t *n)
+{
+    return query_ids(db,
+                     "SELECT id FROM cases WHERE state = 'panel_review' "
+                     "UNION SELECT id FROM cases WHERE quorum_blocked = 1 ORDER BY 1",
+                     0, ids, n);
+}
+
+enum cr_status
+st_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked)
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = prepare(db, "UPDATE cases SET quorum_blocked = ?2 WHERE id = ?1", &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, case_id);
+    sqlite3_bind_int(s, 2, blocked ? 1 : 0);
+    return step_done(db, s, "set quorum flag");
 }
 
 /* Drafts: always the handle's user's own, by (case, login, action). */

@@ -29,7 +29,7 @@ struct wf {
 typedef bool guard_fn(const struct wf *w);
 
 static guard_fn guard_release, guard_assign, guard_decide, guard_approve, guard_return,
-    guard_vote, guard_note;
+    guard_vote, guard_note, guard_reconvene, guard_recall;
 
 /*
  * The workflow: for each action, the states it starts from, who may take
@@ -55,6 +55,11 @@ static const struct rule {
                           guard_return, true},
     [CR_ACTION_VOTE] = {STATE(PANEL_REVIEW), ROLE(PANEL), -1, guard_vote, true},
     [CR_ACTION_NOTE] = {OPEN_STATES, ANY_ROLE, -1, guard_note, true},
+    /* A case that cannot reach quorum: a new sitting of the panel, or back to the reviewer. */
+    [CR_ACTION_RECONVENE] = {STATE(PANEL_REVIEW), ROLE(ADMIN), CR_STATE_PANEL_REVIEW,
+                             guard_reconvene, false},
+    [CR_ACTION_RECALL] = {STATE(PANEL_REVIEW), ROLE(SUPERVISOR) | ROLE(ADMIN), CR_STATE_RETURNED,
+                          guard_recall, false},
 };
 
 static bool
@@ -380,6 +385,75 @@ count_vote(struct tally *t, int vote, int kind)
     }
 }
 
+/*
+ * Reconvene and recall resolve a case the panel cannot close.  Whoever took
+ * part in the decision or in its sitting does not resolve it: not the
+ * reviewer who decided it (either action would let them escape or redo the
+ * panel's scrutiny of their own decision), and not a member who voted or
+ * recused in the sitting (they would be overriding their own panel).  A
+ * reconvene also sets aside every vote, dissents included, which favours the
+ * decision: so its approving supervisor may not reconvene either.  Recall
+ * sends the decision back for a new one, against the approval, so the
+ * approver may recall.
+ */
+static bool
+resolves_blocked(const struct wf *w, const char *what)
+{
+    const struct cr_case_state *cs = w->cs;
+    const char *me = w->me->login;
+    if (!cs->quorum_blocked)
+        return refuse(w, "%s is only for a case that cannot reach quorum; the panel can still "
+                         "reach it on case %lld, so it goes on voting",
+                      what, (long long)cs->id);
+    if (same(cs->decided_by, me))
+        return refuse(w, "you (%s) decided case %lld, so you cannot %s it (separation of duties)",
+                      me, (long long)cs->id, what);
+    for (size_t i = 0; i < cs->n_votes; i++)
+        if (same(cs->votes[i].member, me))
+            return refuse(w, "you (%s) voted on this decision (%s), so you cannot %s it "
+                             "(separation of duties)",
+                          me, cr_vote_name(cs->votes[i].vote), what);
+    return true;
+}
+
+static bool
+guard_reconvene(const struct wf *w)
+{
+    const struct cr_case_state *cs = w->cs;
+    if (!resolves_blocked(w, "reconvene"))
+        return false;
+    if (same(cs->approved_by, w->me->login))
+        return refuse(w, "you (%s) approved this decision, so you cannot reconvene its panel "
+                         "(separation of duties)",
+                      w->me->login);
+    /* A new sitting: nobody has voted yet.  Pointless unless the panel could then close it. */
+    struct cr_case_state fresh = *cs;
+    fresh.n_votes = 0;
+    struct wf w2 = *w;
+    w2.cs = &fresh;
+    struct tally none = {0};
+    if (cs->outcome >= 0 && !quorum_reachable(&w2, &w->cfg->signoff[cs->outcome], &none,
+                                              cs->approved_by, NULL))
+        return refuse(w, "even a new sitting could not reach quorum on case %lld: too few panel "
+                         "members may vote on it (not its reviewer or approver, not in the "
+                         "subject's unit); add members to panel.members, or recall it to its "
+                         "reviewer",
+                      (long long)cs->id);
+    if (w->req && blank(w->req->reason))
+        return refuse(w, "reconvene needs a reason (why the panel sits again)");
+    return true;
+}
+
+static bool
+guard_recall(const struct wf *w)
+{
+    if (!resolves_blocked(w, "recall"))
+        return false;
+    if (w->req && blank(w->req->reason))
+        return refuse(w, "recall needs a reason for the reviewer");
+    return true;
+}
+
 /* Turn an allowed request into a change and the details of its audit event. */
 static enum cr_status
 plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_buf *d,
@@ -492,6 +566,44 @@ plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_
         cr_buf_addf(d, "\"note\": ");
         cr_buf_add_json(d, req->text);
         break;
+    case CR_ACTION_RECONVENE: {
+        /*
+         * The sitting's votes are set aside: named by their audit events (a
+         * blind member reading the history learns no more than those events
+         * show them).  Every member may vote again.
+         */
+        int64_t *events = NULL;
+        size_t n = 0;
+        enum cr_status st = st_sitting_vote_events(db, cs->id, &events, &n);
+        if (st != CR_OK)
+            return st;
+        ch->supersede_votes = true;
+        ch->quorum_blocked = 0;
+        cr_buf_addf(d, "\"round\": %d, \"reason\": ", cs->round);
+        cr_buf_add_json(d, req->reason);
+        cr_buf_addf(d, ", \"votes_set_aside\": %zu, \"vote_events\": [", cs->n_votes);
+        for (size_t i = 0; i < n; i++)
+            cr_buf_addf(d, "%s%lld", i ? ", " : "", (long long)events[i]);
+        free(events);
+        cr_buf_addf(note, "The panel sits again on decision %d: %s\nThe %zu %s cast before "
+                          "(recusals included) no longer count; every member may vote.",
+                    cs->round, req->reason, cs->n_votes, cs->n_votes == 1 ? "vote" : "votes");
+        ch->note_kind = "system";
+        ch->note_body = note->p;
+        /* The note's words too, so that a replay of the trail can check the notes. */
+        cr_buf_addf(d, "], \"quorum_blocked\": false, \"note\": ");
+        cr_buf_add_json(d, note->p ? note->p : "");
+        break;
+    }
+    case CR_ACTION_RECALL:
+        /* As a return: the reason is a note for the reviewer; a new decision starts a round. */
+        ch->quorum_blocked = 0;
+        ch->note_kind = "return";
+        ch->note_body = req->reason;
+        cr_buf_addf(d, "\"round\": %d, \"reason\": ", cs->round);
+        cr_buf_add_json(d, req->reason);
+        cr_buf_addf(d, ", \"votes\": %zu, \"quorum_blocked\": false", cs->n_votes);
+        break;
     }
     cr_buf_addc(d, '}');
     if (!d->p || (ch->note_kind && !ch->note_body))
@@ -523,6 +635,45 @@ cr_require_role(cr_db *db, int role, const char *what)
                    cr_role_name(role), me->login, *have ? have : "on the roster without a role");
 }
 
+/*
+ * What people write for an action (a rationale, a reason, a note) is kept
+ * in the case, its notes and the audit trail, and shown whole: at most
+ * CR_TEXT_MAX_BYTES, and well-formed UTF-8 (what is not cannot be shown
+ * or exported faithfully).
+ */
+static enum cr_status
+text_fits(cr_db *db, const char *what, const char *text)
+{
+    if (!text)
+        return CR_OK;
+    size_t n = strlen(text), bad;
+    if (n > CR_TEXT_MAX_BYTES)
+        return cr_fail(db, CR_REFUSED,
+                       "%s is %zu bytes, more than the limit of %d bytes (64 KiB); shorten it, "
+                       "and keep longer material in the case file, referred to by name",
+                       what, n, CR_TEXT_MAX_BYTES);
+    if (!cr_utf8_valid(text, n, &bad))
+        return cr_fail(db, CR_REFUSED,
+                       "%s is not valid UTF-8 (at byte %zu); save it as UTF-8 and try again", what,
+                       bad + 1);
+    return CR_OK;
+}
+
+static enum cr_status
+texts_fit(cr_db *db, const struct cr_request *req)
+{
+    enum cr_status st = CR_OK;
+    switch (req->action) {
+    case CR_ACTION_DECIDE: st = text_fits(db, "the rationale", req->rationale); break;
+    case CR_ACTION_NOTE: st = text_fits(db, "the note", req->text); break;
+    case CR_ACTION_RETURN:
+    case CR_ACTION_VOTE:
+    case CR_ACTION_RECONVENE:
+    case CR_ACTION_RECALL: st = text_fits(db, "the reason", req->reason); break;
+    }
+    return st;
+}
+
 enum cr_status
 cr_act(cr_db *db, const char *key, const struct cr_request *req, struct cr_act_result *res)
 {
@@ -541,6 +692,15 @@ cr_act(cr_db *db, const char *key, const struct cr_request *req, struct cr_act_r
     if ((st = st_resolve_case(db, key, &id)) != CR_OK || (st = st_case_state(db, id, &cs)) != CR_OK)
         goto out;
 
+    if (req->expect_version > cs.version) {
+        /* Nobody changed it: the version given is one the case has never had. */
+        st = cr_fail(db, CR_REFUSED,
+                     "case %lld is at version %lld; version %lld, which you gave, it has never "
+                     "had; look at it again (show %lld) and give the version shown",
+                     (long long)cs.id, (long long)cs.version, (long long)req->expect_version,
+                     (long long)cs.id);
+        goto out;
+    }
     if (req->expect_version && req->expect_version != cs.version) {
         char when[21];
         cr_time_format(cs.updated_at, when);
@@ -552,7 +712,7 @@ cr_act(cr_db *db, const char *key, const struct cr_request *req, struct cr_act_r
         goto out;
     }
     struct wf w = {st_config(db), st_user(db), &cs, req, &why};
-    if ((st = judge(db, &w, req->action)) != CR_OK)
+    if ((st = judge(db, &w, req->action)) != CR_OK || (st = texts_fit(db, req)) != CR_OK)
         goto out;
     struct cr_change ch;
     if ((st = plan(db, &w, req->action, &ch, &details, &note)) != CR_OK)
@@ -580,6 +740,120 @@ out:
     cr_buf_free(&why);
     cr_buf_free(&details);
     cr_buf_free(&note);
+    return st;
+}
+
+/* Whether a case with the panel cannot reach quorum now, under the handle's configuration. */
+static bool
+blocked_now(const struct wf *w)
+{
+    const struct cr_case_state *cs = w->cs;
+    if (cs->state != CR_STATE_PANEL_REVIEW || cs->outcome < 0)
+        return false;
+    const struct cr_signoff *so = &w->cfg->signoff[cs->outcome];
+    if (!so->panel)
+        return false;
+    struct tally t = {0};
+    for (size_t i = 0; i < cs->n_votes; i++)
+        count_vote(&t, cs->votes[i].vote, cs->votes[i].kind);
+    bool kinds = true;
+    for (int k = 0; k < CR_KIND_COUNT; k++)
+        kinds &= t.concur_kind[k] >= so->require_kinds[k];
+    if (t.dissent >= so->dissent || (t.concur >= so->concur && kinds))
+        return false; /* the votes already decide it under these rules: not stuck */
+    return !quorum_reachable(w, so, &t, cs->approved_by, NULL);
+}
+
+/* The cases whose flag differs from what the configuration gives now; *n of them. */
+static enum cr_status
+flags_to_change(cr_db *db, const int64_t *ids, size_t count, int64_t *out, int *to, size_t *n)
+{
+    *n = 0;
+    for (size_t i = 0; i < count; i++) {
+        struct cr_case_state cs;
+        enum cr_status st = st_case_state(db, ids[i], &cs);
+        if (st != CR_OK) {
+            cr_case_state_free(&cs);
+            return st;
+        }
+        struct cr_buf why = {0};
+        struct wf w = {st_config(db), st_user(db), &cs, NULL, &why};
+        int want = blocked_now(&w) ? 1 : 0;
+        if (want != cs.quorum_blocked) {
+            out[*n] = cs.id;
+            to[(*n)++] = want;
+        }
+        cr_buf_free(&why);
+        cr_case_state_free(&cs);
+    }
+    return CR_OK;
+}
+
+enum cr_status
+cr_quorum_refresh(cr_db *db, int64_t *changed)
+{
+    *changed = 0;
+    enum cr_status st = need_user(db);
+    if (st != CR_OK)
+        return st;
+    int64_t *ids = NULL, *which = NULL;
+    int *to = NULL;
+    size_t count = 0, n = 0;
+    /* Read first: the usual answer is that nothing changed, and then nothing is written. */
+    if ((st = st_quorum_cases(db, &ids, &count)) != CR_OK || count == 0)
+        goto out;
+    which = malloc(count * sizeof *which);
+    to = malloc(count * sizeof *to);
+    if (!which || !to) {
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = flags_to_change(db, ids, count, which, to, &n)) != CR_OK || n == 0)
+        goto out;
+    /* Again inside the transaction: another user may have acted meanwhile. */
+    free(ids);
+    ids = NULL;
+    if ((st = st_begin(db)) != CR_OK)
+        goto out;
+    free(which);
+    free(to);
+    which = NULL;
+    to = NULL;
+    n = 0;
+    if ((st = st_quorum_cases(db, &ids, &count)) == CR_OK && count) {
+        which = malloc(count * sizeof *which);
+        to = malloc(count * sizeof *to);
+        st = which && to ? flags_to_change(db, ids, count, which, to, &n)
+                         : cr_fail(db, CR_NOMEM, "out of memory");
+    }
+    struct cr_buf d = {0};
+    if (st == CR_OK && n) {
+        for (size_t i = 0; i < n && st == CR_OK; i++)
+            st = st_set_quorum_blocked(db, which[i], to[i]);
+        cr_buf_addf(&d, "{\"blocked\": [");
+        for (size_t i = 0, k = 0; i < n; i++)
+            if (to[i])
+                cr_buf_addf(&d, "%s%lld", k++ ? ", " : "", (long long)which[i]);
+        cr_buf_addf(&d, "], \"unblocked\": [");
+        for (size_t i = 0, k = 0; i < n; i++)
+            if (!to[i])
+                cr_buf_addf(&d, "%s%lld", k++ ? ", " : "", (long long)which[i]);
+        cr_buf_addf(&d, "]}");
+        if (st == CR_OK)
+            st = d.p ? st_audit_append(db, 0, "quorum_recompute", NULL, NULL, d.p)
+                     : cr_fail(db, CR_NOMEM, "out of memory");
+    }
+    cr_buf_free(&d);
+    if (st == CR_OK)
+        st = st_commit(db);
+    if (st != CR_OK)
+        st_rollback(db);
+    else
+        *changed = (int64_t)n;
+out:
+    free(ids);
+    free(which);
+    free(to);
     return st;
 }
 

@@ -314,6 +314,8 @@ case_key(struct app *app, void *state, int action, wint_t ch)
     case TA_VOTE:
     case TA_ASSIGN:
     case TA_NOTE:
+    case TA_RECONVENE:
+    case TA_RECALL:
         tui_form_open(app, action, v->id, true);
         return true;
     default:
@@ -366,7 +368,7 @@ tui_open_case_peek(struct app *app, int64_t case_id, bool viewed)
 static const int case_actions[] = {
     TA_DOWN,  TA_UP,   TA_PAGE_DOWN, TA_PAGE_UP, TA_FIRST, TA_LAST,      TA_NEXT_CASE,
     TA_PREV_CASE, TA_CLAIM, TA_RELEASE, TA_ASSIGN, TA_DECIDE, TA_APPROVE, TA_RETURN,
-    TA_VOTE,  TA_NOTE, TA_DASHBOARD, TA_REFRESH, TA_SUSPEND, TA_HELP,  TA_QUIT, TA_QUIT_ALL,
+    TA_VOTE,  TA_NOTE, TA_RECONVENE, TA_RECALL, TA_DASHBOARD, TA_REFRESH, TA_SUSPEND, TA_HELP,  TA_QUIT, TA_QUIT_ALL,
     TA_NONE,
 };
 

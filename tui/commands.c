@@ -35,9 +35,17 @@ cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
     if (st != CR_OK)
         return cli_error(cr_status_exit(st), "%s: %s", path, cr_status_text(st));
     /* keys: names the workstation's actions; they are checked with the rest. */
-    char *msg;
-    if (!tui_keys_load(&cli->keys, *cfg, &msg)) {
-        out_line(stderr, "%s", msg ? msg : "out of memory");
+    char *msg = NULL;
+    if (!tui_keys_load(&cli->keys, *cfg, &msg) || !tui_theme_check(*cfg, &msg)) {
+        /* One problem a line. */
+        for (char *line = msg, *end; line; line = end ? end + 1 : NULL) {
+            end = strchr(line, '\n');
+            if (end)
+                *end = '\0';
+            out_line(stderr, "%s", line);
+        }
+        if (!msg)
+            out_line(stderr, "out of memory");
         free(msg);
         cr_config_free(*cfg);
         *cfg = NULL;
@@ -90,6 +98,14 @@ cli_session(struct cli *cli, unsigned open_flags, cr_db **db)
     }
     cr_db_set_user(*db, cli->cfg, who);
     cli->who = who;
+    /* The panel in this configuration may not be the one the quorum flags were set under. */
+    int64_t changed;
+    if ((st = cr_quorum_refresh(*db, &changed)) != CR_OK) {
+        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
+        cli_end(cli, *db);
+        *db = NULL;
+        return rc;
+    }
     return EXIT_DONE;
 }
 
@@ -209,6 +225,27 @@ plural(int64_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
+/* The first subjects an import updated, and how many more: "S1 rank 'PC' -> 'DS'; ...". */
+static char *
+import_updates(cr_db *db, int64_t updated)
+{
+    char *text = NULL;
+    size_t i = 0;
+    for (const char *u; (u = cr_import_update(db, i)) != NULL; i++) {
+        char *next = tui_printf("%s%s%s", text ? text : "", text ? "; " : "", u);
+        free(text);
+        if (!(text = next))
+            return NULL;
+    }
+    if ((int64_t)i < updated) {
+        char *next = tui_printf("%s; and %lld more (each in the audit trail)", text ? text : "",
+                                (long long)(updated - (int64_t)i));
+        free(text);
+        text = next;
+    }
+    return text;
+}
+
 static int
 cmd_import(struct cli *cli, const struct cli_args *a)
 {
@@ -258,6 +295,12 @@ cmd_import(struct cli *cli, const struct cli_args *a)
                  plural(r.new_cases, "case", "cases"), (long long)r.new_allegations,
                  plural(r.new_allegations, "allegation", "allegations"),
                  (long long)r.known_allegations);
+        if (r.updated_subjects) {
+            char *which = import_updates(db, r.updated_subjects);
+            out_line(stdout, "  would update %lld %s details: %s", (long long)r.updated_subjects,
+                     plural(r.updated_subjects, "subject's", "subjects'"), which ? which : "");
+            free(which);
+        }
         cr_db_discard(db);
         cli_end(cli, NULL);
         return EXIT_DONE;
@@ -275,9 +318,12 @@ cmd_import(struct cli *cli, const struct cli_args *a)
         if (r.known_allegations)
             printf("  %lld %s already imported\n", (long long)r.known_allegations,
                    plural(r.known_allegations, "allegation was", "allegations were"));
-        if (r.updated_subjects)
-            printf("  %lld %s details updated\n", (long long)r.updated_subjects,
-                   plural(r.updated_subjects, "subject's", "subjects'"));
+        if (r.updated_subjects) {
+            char *which = import_updates(db, r.updated_subjects);
+            out_line(stdout, "  %lld %s details updated: %s", (long long)r.updated_subjects,
+                     plural(r.updated_subjects, "subject's", "subjects'"), which ? which : "");
+            free(which);
+        }
         if (r.reopened_cases)
             printf("  %lld new %s a closed case of the same subject\n",
                    (long long)r.reopened_cases, plural(r.reopened_cases, "case follows",
@@ -928,7 +974,37 @@ static int
 cmd_note(struct cli *cli, const struct cli_args *a)
 {
     struct cr_request req = {.action = CR_ACTION_NOTE, .text = a->operands[1]};
-    return act(cli, a->operands[0], NULL, &req);
+    return act(cli, a->operands[0], a->values[0], &req);
+}
+
+static const struct cli_option reconvene_options[] = {
+    {"reason", "TEXT", "why the panel sits again (required; a note on the case)"},
+    EXPECT_OPTION,
+    {NULL, NULL, NULL},
+};
+
+static int
+cmd_reconvene(struct cli *cli, const struct cli_args *a)
+{
+    if (!a->values[0])
+        return cli_error(EXIT_USAGE, "reconvene: --reason TEXT is required");
+    struct cr_request req = {.action = CR_ACTION_RECONVENE, .reason = a->values[0]};
+    return act(cli, a->operands[0], a->values[1], &req);
+}
+
+static const struct cli_option recall_options[] = {
+    {"reason", "TEXT", "why the decision goes back to the reviewer (required; a note)"},
+    EXPECT_OPTION,
+    {NULL, NULL, NULL},
+};
+
+static int
+cmd_recall(struct cli *cli, const struct cli_args *a)
+{
+    if (!a->values[0])
+        return cli_error(EXIT_USAGE, "recall: --reason TEXT is required");
+    struct cr_request req = {.action = CR_ACTION_RECALL, .reason = a->values[0]};
+    return act(cli, a->operands[0], a->values[1], &req);
 }
 
 /* history */
@@ -1247,7 +1323,11 @@ const struct cli_command cli_commands[] = {
      return_options, cmd_return},
     {"vote", "CASE", "the panel's vote on an approved decision (panel member)", 1, 1,
      vote_options, cmd_vote},
-    {"note", "CASE TEXT", "add a note to an open case", 2, 2, NULL, cmd_note},
+    {"note", "CASE TEXT", "add a note to an open case", 2, 2, plain_action_options, cmd_note},
+    {"reconvene", "CASE", "a new panel sitting on a case that cannot reach quorum (admin)", 1,
+     1, reconvene_options, cmd_reconvene},
+    {"recall", "CASE", "a case that cannot reach quorum back to its reviewer (supervisor, admin)",
+     1, 1, recall_options, cmd_recall},
     {"history", "CASE", "the audit trail of a case (audited)", 1, 1, NULL, cmd_history},
     {"stats", "", "counts by state, outcome and category", 0, 0, stats_options, cmd_stats},
     {"report", "", "the published figures: confirmed outcomes and the rest, as a disclosure (admin)",

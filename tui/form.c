@@ -95,6 +95,8 @@ cr_action_of(int action)
     case TA_VOTE: return CR_ACTION_VOTE;
     case TA_ASSIGN: return CR_ACTION_ASSIGN;
     case TA_NOTE: return CR_ACTION_NOTE;
+    case TA_RECONVENE: return CR_ACTION_RECONVENE;
+    case TA_RECALL: return CR_ACTION_RECALL;
     default: return -1;
     }
 }
@@ -659,6 +661,8 @@ fill_request(struct form_state *fs, struct cr_request *req)
         req->rationale = is_template(fs->f[2].ta.text) ? "" : fs->f[2].ta.text;
         break;
     case TA_RETURN:
+    case TA_RECONVENE:
+    case TA_RECALL:
         req->reason = fs->f[0].ta.text;
         break;
     case TA_VOTE:
@@ -738,7 +742,8 @@ reload_case(struct app *app, struct form_state *fs)
     struct cr_case c;
     if (!read_case(app, fs, &c))
         return;
-    if (fs->action == TA_APPROVE || fs->action == TA_RETURN || fs->action == TA_VOTE) {
+    if (fs->action == TA_APPROVE || fs->action == TA_RETURN || fs->action == TA_VOTE ||
+        fs->action == TA_RECONVENE || fs->action == TA_RECALL) {
         free(fs->about);
         fs->about = c.row.outcome >= 0 ? decision_text(&c) : NULL;
     }
@@ -1287,6 +1292,7 @@ setup_case_form(struct app *app, struct form_state *fs, int action)
         [TA_DECIDE] = "Decide", [TA_APPROVE] = "Approve the decision on",
         [TA_RETURN] = "Return the decision on", [TA_VOTE] = "Vote on",
         [TA_ASSIGN] = "Assign", [TA_NOTE] = "Add a note to",
+        [TA_RECONVENE] = "Reconvene the panel on", [TA_RECALL] = "Recall",
     };
     fs->title = tui_printf(" %s case %lld: %s, %s (%s)", what[action], (long long)fs->case_id,
                            c.row.surname, c.row.forenames, c.row.subject_ref);
@@ -1334,6 +1340,13 @@ setup_case_form(struct app *app, struct form_state *fs, int action)
     }
     case TA_NOTE:
         add_field(fs, "Note", FIELD_AREA, NULL, NULL, -1, NULL);
+        break;
+    case TA_RECONVENE:
+    case TA_RECALL:
+        /* The decision the panel could not close, and why it goes on or goes back. */
+        fs->about = c.row.outcome >= 0 ? decision_text(&c) : NULL;
+        fs->about_label = "The decision";
+        add_field(fs, "Reason", FIELD_AREA, NULL, NULL, -1, NULL);
         break;
     }
     cr_case_free(&c);

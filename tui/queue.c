@@ -355,6 +355,8 @@ queue_key(struct app *app, void *state, int action, wint_t ch)
     case TA_VOTE:
     case TA_ASSIGN:
     case TA_NOTE:
+    case TA_RECONVENE:
+    case TA_RECALL:
         if (r)
             tui_form_open(app, action, r->id, false);
         return true;
@@ -376,7 +378,8 @@ static const int queue_actions[] = {
     TA_DOWN,   TA_UP,          TA_PAGE_DOWN,    TA_PAGE_UP,      TA_FIRST,        TA_LAST,
     TA_OPEN,   TA_SEARCH,      TA_FILTER_MINE,  TA_FILTER_STATE, TA_FILTER_OUTCOME,
     TA_FILTER_CATEGORY, TA_FILTER_CLEAR, TA_SORT, TA_CLAIM, TA_RELEASE, TA_ASSIGN, TA_DECIDE,
-    TA_APPROVE, TA_RETURN,     TA_VOTE,         TA_NOTE,         TA_DASHBOARD,    TA_REFRESH,
+    TA_APPROVE, TA_RETURN,     TA_VOTE,         TA_NOTE,  TA_RECONVENE, TA_RECALL, TA_DASHBOARD,
+    TA_REFRESH,
     TA_SUSPEND, TA_HELP, TA_QUIT, TA_QUIT_ALL, TA_NONE,
 };
 

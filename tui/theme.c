@@ -58,6 +58,40 @@ load_one(const char *name, struct cr_theme *theme, char *msg, size_t n)
     return st == CR_OK ? 0 : -1;
 }
 
+bool
+tui_theme_check(const struct cr_config *cfg, char **msg)
+{
+    *msg = NULL;
+    if (!cfg->theme)
+        return true;
+    char path[PATH_MAX];
+    if (!theme_path(cfg->theme, path, sizeof path)) {
+        *msg = tui_printf("%s:%d:%d: theme: '%s' is not a theme (no %s.yaml in %s%s%s)",
+                          cfg->path, cfg->theme_line, cfg->theme_column, cfg->theme, cfg->theme,
+                          getenv("CASEREVIEW_THEMES") ? getenv("CASEREVIEW_THEMES") : "",
+                          getenv("CASEREVIEW_THEMES") ? ":" : "", CR_THEMES_DIRS);
+        return false;
+    }
+    struct cr_theme theme;
+    cr_diags *d = NULL;
+    enum cr_status st = cr_theme_load(path, &theme, &d);
+    if (st != CR_OK) {
+        /* The theme's own problems, a line each, then where the configuration names it. */
+        char *all = tui_printf("%s", "");
+        for (size_t i = 0; all && i < cr_diags_count(d); i++) {
+            char *more = tui_printf("%s%s\n", all, cr_diags_get(d, i));
+            free(all);
+            all = more;
+        }
+        if (all)
+            *msg = tui_printf("%s%s:%d:%d: theme: '%s' has problems (above)", all, cfg->path,
+                              cfg->theme_line, cfg->theme_column, cfg->theme);
+        free(all);
+    }
+    cr_diags_free(d);
+    return st == CR_OK;
+}
+
 int
 tui_theme_load(struct app *app, const char *name, char *msg, size_t n)
 {

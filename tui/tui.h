@@ -46,6 +46,8 @@
     _(RETURN, "return", "r", "return the decision with a reason")              \
     _(VOTE, "vote", "v", "vote: concur, dissent or recuse")                    \
     _(NOTE, "note", "N", "add a note")                                         \
+    _(RECONVENE, "reconvene", "P", "reconvene the panel (no quorum)")     \
+    _(RECALL, "recall", "B", "recall to the reviewer (no quorum)")  \
     _(EDITOR, "editor", "C-o <F4>", "write the text in $EDITOR")   \
     _(SHOW_CASE, "show_case", "<F3>", "the case, and back to the form")          \
     _(RELOAD, "reload", "C-r", "take the case as it is now; keep the text") \
@@ -134,6 +136,11 @@ struct app {
 
 /* Themes (theme.c): load by name (NULL: the configuration's, else default), then apply. */
 int tui_theme_load(struct app *app, const char *name, char *msg, size_t n);
+/*
+ * Whether the configuration's theme: exists and loads; if not, *msg (allocated;
+ * the caller frees it) says so at FILE:LINE:COLUMN.
+ */
+bool tui_theme_check(const struct cr_config *cfg, char **msg);
 void tui_theme_apply(struct app *app);
 /* Parse a key name ("j", "<Enter>", "C-s") as scripts and the config write them. */
 bool tui_parse_key_name(const char *s, wint_t *code, bool *fn);
@@ -195,7 +202,7 @@ bool tui_act(struct app *app, int64_t case_id, const struct cr_request *req);
 void tui_reload_all(struct app *app);
 /*
  * Start a form for an action on a case (decide, approve, return, vote,
- * assign, note) or the search prompt (TA_SEARCH, case 0).  A form opens only
+ * assign, note, reconvene, recall) or the search prompt (TA_SEARCH, case 0).  A form opens only
  * when core allows the action; otherwise its refusal is in the status line.
  * viewed: the case's view was already audited (the case screen is open).
  */

@@ -174,7 +174,8 @@ expect_eq "$(db_state g.db)" "$before" "database after a re-import"
 begin "dry run of new data"
 cr --db g.db import --dry-run updated_subject.csv
 expect_rc 0
-expect_out "updated_subject.csv: ok (dry run, nothing written): 1 row; would add 0 cases and 1 allegation; 0 already imported"
+expect_out "updated_subject.csv: ok (dry run, nothing written): 1 row; would add 0 cases and 1 allegation; 0 already imported" \
+    "  would update 1 subject's details: S1 unit 'Response Team 4, North Area' -> 'East Area BCU', duty_status full -> suspended"
 expect_eq "$(db_state g.db)" "$before" "database after a dry run"
 
 begin "dry run creates nothing"
@@ -188,7 +189,7 @@ cr --db g.db import updated_subject.csv
 expect_rc 0
 expect_out "updated_subject.csv: imported 1 allegation: 0 new cases" \
     "  1 allegation added to cases already open" \
-    "  1 subject's details updated"
+    "  1 subject's details updated: S1 unit 'Response Team 4, North Area' -> 'East Area BCU', duty_status full -> suspended"
 expect_eq "$(sql g.db "select duty_status from subjects where ref = 'S1'")" suspended "duty status"
 expect_eq "$(sql g.db "select n_allegations from cases where id = 1")" 4 "allegations of case 1"
 
@@ -207,5 +208,85 @@ expect_eq "$(sql b.db "select count(*) || ' ' || max(n_allegations) from cases")
 cr --db b.db show BIGSUBJ
 expect_rc 0
 expect_out_has "Allegations (5000)"
+
+# D2: an optional column a later file lacks never changes what is stored; every
+# change of a subject's details is an audit event with the old and new values.
+begin "a later file without vetting_status keeps the recorded status"
+rm -f v.db*
+{
+    header
+    echo "S001,Able,Ann,officer,PC,Unit A,full,cleared,A1,domestic_violence,2020-01-01,complaint,NFA,x"
+    echo "S002,Bee,Bob,staff,Clerk,Unit B,full,,A2,domestic_violence,2020-01-01,complaint,NFA,y"
+} >v1.csv
+cr --db v.db import v1.csv
+expect_rc 0
+nocol="subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,allegation_date,source,original_outcome,summary"
+printf '%s\n%s\n' "$nocol" "S001,Able,Ann,officer,PC,Unit A,full,A1,domestic_violence,2020-01-01,complaint,NFA,x" >v2.csv
+before=$(db_state v.db)
+cr --db v.db import v2.csv
+expect_rc 0
+expect_out "v2.csv: nothing to import: all 1 allegations are already in the database"
+expect_eq "$(sql v.db "select vetting_status from subjects where ref = 'S001'")" cleared "vetting status kept"
+expect_eq "$(db_state v.db)" "$before" "database after a file without the column"
+
+begin "a file without vetting_status still updates the other details, and only those"
+printf '%s\n%s\n' "$nocol" "S001,Able,Ann,officer,PS,Unit A,full,A3,domestic_violence,2021-01-01,complaint,NFA,z" >v3.csv
+cr --db v.db import v3.csv
+expect_rc 0
+expect_out "v3.csv: imported 1 allegation: 0 new cases" \
+    "  1 allegation added to cases already open" \
+    "  1 subject's details updated: S001 rank 'PC' -> 'PS'"
+expect_eq "$(sql v.db "select rank || ' ' || vetting_status from subjects where ref = 'S001'")" "PS cleared" "rank changed, vetting kept"
+expect_eq "$(sql v.db "select case_id || ' ' || state_before || ' ' || details from audit_events where action = 'subject_update'")" \
+    '1 flagged {"subject": "S001", "import": 2, "file": "v3.csv", "line": 2, "changes": {"rank": {"before": "PC", "after": "PS"}}}' "the event"
+
+begin "a changed vetting_status is audited with its old and new value, and reported"
+{
+    header
+    echo "S001,Able,Ann,officer,PS,Unit A,full,under_review,A1,domestic_violence,2020-01-01,complaint,NFA,x"
+} >v4.csv
+cr --db v.db import --dry-run v4.csv
+expect_rc 0
+expect_out "v4.csv: ok (dry run, nothing written): 1 row; would add 0 cases and 0 allegations; 1 already imported" \
+    "  would update 1 subject's details: S001 vetting_status cleared -> under_review"
+cr --db v.db import v4.csv
+expect_rc 0
+expect_out "v4.csv: imported 0 allegations: 0 new cases" \
+    "  1 allegation was already imported" \
+    "  1 subject's details updated: S001 vetting_status cleared -> under_review"
+expect_eq "$(sql v.db "select vetting_status from subjects where ref = 'S001'")" under_review "vetting status"
+expect_eq "$(sql v.db "select details from audit_events where action = 'subject_update' order by id desc limit 1")" \
+    '{"subject": "S001", "import": 3, "file": "v4.csv", "line": 2, "changes": {"vetting_status": {"before": "cleared", "after": "under_review"}}}' "the event"
+cr --db v.db audit verify
+expect_rc 0
+
+begin "an empty vetting_status cell clears the status, audited"
+{
+    header
+    echo "S001,Able,Ann,officer,PS,Unit A,full,,A1,domestic_violence,2020-01-01,complaint,NFA,x"
+} >v5.csv
+cr --db v.db import v5.csv
+expect_rc 0
+expect_out "v5.csv: imported 0 allegations: 0 new cases" \
+    "  1 allegation was already imported" \
+    "  1 subject's details updated: S001 vetting_status under_review -> (not recorded)"
+expect_eq "$(sql v.db "select coalesce(vetting_status, 'NULL') from subjects where ref = 'S001'")" NULL "vetting status cleared"
+expect_eq "$(sql v.db "select details from audit_events where action = 'subject_update' order by id desc limit 1")" \
+    '{"subject": "S001", "import": 4, "file": "v5.csv", "line": 2, "changes": {"vetting_status": {"before": "under_review", "after": null}}}' "the event"
+
+begin "many subjects updated: a count and the first three, one event each"
+rm -f m.db*
+{
+    header
+    for i in 1 2 3 4 5; do echo "M$i,Name,Pat,officer,PC,Unit,full,,MA$i,domestic_violence,2020-01-01,complaint,NFA,x"; done
+} >m1.csv
+cr --db m.db import m1.csv
+sed 's/,full,,/,suspended,,/' m1.csv >m2.csv
+cr --db m.db import m2.csv
+expect_rc 0
+expect_out "m2.csv: imported 0 allegations: 0 new cases" \
+    "  5 allegations were already imported" \
+    "  5 subjects' details updated: M1 duty_status full -> suspended; M2 duty_status full -> suspended; M3 duty_status full -> suspended; and 2 more (each in the audit trail)"
+expect_eq "$(sql m.db "select group_concat(case_id, ' ') from audit_events where action = 'subject_update'")" "1 2 3 4 5" "one event per subject, on its case"
 
 finish

@@ -21,6 +21,10 @@
 #                                            same_unit) and is not the current
 #                                            assignee (see the special case below)
 #   note x
+#   reconvene --reason x, recall --reason x
+#                                           (these two on a copy whose first case
+#                                            with the panel cannot reach quorum:
+#                                            every member who had not voted recused)
 # Every TUI run and every CLI attempt gets a fresh copy of the demo
 # database, so nothing leaks from one check to the next (a form is only
 # opened and cancelled with <Esc>, with nothing typed, so no confirmation is
@@ -118,10 +122,33 @@ done
 echo "players: ${players[*]}"
 
 states=(flagged in_review awaiting_approval panel_review returned closed)
-keys=(d a r v A N)
+keys=(d a r v A N P B)
 declare -A title=(
     [d]="Decide case" [a]="Approve the decision on case" [r]="Return the decision on case"
-    [v]="Vote on case" [A]="Assign case" [N]="Add a note to case")
+    [v]="Vote on case" [A]="Assign case" [N]="Add a note to case"
+    [P]="Reconvene the panel on case" [B]="Recall case")
+
+# Reconvene and recall need a case that cannot reach quorum: on a copy of the
+# demo, every panel member who has not voted on the first case with the panel
+# recuses, so that nobody is left to reach it.
+begin "a case that cannot reach quorum"
+cp pristine.db blocked.db
+if [ -n "$panel_first" ]; then
+    for m in $(awk -F'|' '$1 == "panel" { print $2 }' roster.txt | grep -vxF -e "${voted:-}"); do
+        cli "$m" blocked.db vote "#$panel_first" --recuse --reason "Knows the subject."
+        [ "$(cat "$T/rc")" = 0 ] || fail "$m could not recuse on case $panel_first: $(cat "$T/err")"
+    done
+    expect_eq "$(sql blocked.db "select quorum_blocked from cases where id = $panel_first")" 1 "case $panel_first blocked"
+fi
+rm -f blocked.db-wal blocked.db-shm
+
+# The database a key's check starts from.
+start_db() {
+    case $1 in
+    P | B) echo blocked.db ;;
+    *) echo pristine.db ;;
+    esac
+}
 declare -A opened=() refused=()
 skipped=0
 
@@ -138,7 +165,7 @@ assign_target() {
 # The CLI's attempt at the action of KEY on case ID as LOGIN, on a fresh copy.
 attempt() {
     local login=$1 key=$2 id=$3 target
-    cp pristine.db o.db
+    cp "$(start_db "$key")" o.db
     rm -f o.db-wal o.db-shm o.db-journal
     case $key in
     d) cli "$login" o.db decide "#$id" --outcome refer --rationale x ;;
@@ -157,6 +184,8 @@ attempt() {
         cli "$login" o.db assign "#$id" "$target"
         ;;
     N) cli "$login" o.db note "#$id" x ;;
+    P) cli "$login" o.db reconvene "#$id" --reason x ;;
+    B) cli "$login" o.db recall "#$id" --reason x ;;
     esac
 }
 
@@ -164,7 +193,7 @@ attempt() {
 tui() {
     local login=$1 k=$2 key=$3 s
     s=$(printf ' s%.0s' $(seq 1 "$k"))
-    cp pristine.db t.db
+    cp "$(start_db "$key")" t.db
     rm -f t.db-wal t.db-shm t.db-journal base.txt after.txt
     printf 'keys%s\ndump base.txt\nkeys %s\ndump after.txt\nkeys <Esc>\nkeys q\n' "$s" "$key" >t.keys
     "$CASEREVIEW" --config "$CFG" --db t.db --as "$login" --script t.keys --size "$SIZE" \

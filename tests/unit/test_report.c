@@ -300,7 +300,8 @@ test_migration_fills_counters(void **state)
                      "DROP TRIGGER cases_outcome_count_update; "
                      "DROP TRIGGER cases_outcome_count_delete; DROP TABLE outcome_counts; "
                      "DROP TRIGGER cases_panel_round; DROP TABLE panel_rounds; "
-                     "DROP INDEX cases_followed; PRAGMA user_version = 4;",
+                     "DROP INDEX cases_followed; DROP TABLE superseded_votes; "
+                     "PRAGMA user_version = 4;",
                      NULL, NULL, NULL),
         SQLITE_OK);
     sqlite3_close(s);

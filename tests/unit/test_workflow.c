@@ -208,19 +208,26 @@ static const struct {
 
 /*
  * What each (state, action, actor) must give: 'o' done, 'r' refused for the
- * role, 's' refused for the state, 'c' refused: closed.  Actors in the order
- * above; actions in enum order: claim release assign decide approve return
- * vote note.
+ * role, 's' refused for the state, 'c' refused: closed, 'b' refused: the
+ * case can still reach quorum.  Actors in the order above; actions in enum
+ * order: claim release assign decide approve return vote note reconvene
+ * recall.
  */
 static const char *const expect[CR_STATE_COUNT][CR_ACTION_COUNT] = {
-    /*                   claim   release assign  decide  approve return  vote    note */
-    [CR_STATE_FLAGGED] = {"orrr", "ssrr", "rorr", "srrr", "rsrr", "rsrr", "rrrs", "oooo"},
-    [CR_STATE_IN_REVIEW] = {"srrr", "oorr", "rorr", "orrr", "rsrr", "rsrr", "rrrs", "oooo"},
+    /*                   claim   release assign  decide  approve return  vote    note
+                         reconvene recall */
+    [CR_STATE_FLAGGED] = {"orrr", "ssrr", "rorr", "srrr", "rsrr", "rsrr", "rrrs", "oooo",
+                          "rrsr", "rssr"},
+    [CR_STATE_IN_REVIEW] = {"srrr", "oorr", "rorr", "orrr", "rsrr", "rsrr", "rrrs", "oooo",
+                            "rrsr", "rssr"},
     [CR_STATE_AWAITING_APPROVAL] = {"srrr", "ssrr", "rsrr", "srrr", "rorr", "rorr", "rrrs",
-                                    "oooo"},
-    [CR_STATE_PANEL_REVIEW] = {"srrr", "ssrr", "rsrr", "srrr", "rsrr", "rsrr", "rrro", "oooo"},
-    [CR_STATE_RETURNED] = {"srrr", "ssrr", "rorr", "orrr", "rsrr", "rsrr", "rrrs", "oooo"},
-    [CR_STATE_CLOSED] = {"cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc"},
+                                    "oooo", "rrsr", "rssr"},
+    [CR_STATE_PANEL_REVIEW] = {"srrr", "ssrr", "rsrr", "srrr", "rsrr", "rsrr", "rrro", "oooo",
+                               "rrbr", "rbbr"},
+    [CR_STATE_RETURNED] = {"srrr", "ssrr", "rorr", "orrr", "rsrr", "rsrr", "rrrs", "oooo",
+                           "rrsr", "rssr"},
+    [CR_STATE_CLOSED] = {"cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc",
+                         "cccc"},
 };
 
 /* The actions each actor may take in each state, for the "You may:" part. */
@@ -236,11 +243,12 @@ static const char *const may[CR_STATE_COUNT][4] = {
 /* Who may take each action, and from which states, as the messages name them. */
 static const char *const need_role[CR_ACTION_COUNT] = {
     "reviewer", "reviewer or supervisor", "supervisor", "reviewer",
-    "supervisor", "supervisor", "panel", NULL,
+    "supervisor", "supervisor", "panel", NULL, "admin", "supervisor or admin",
 };
 static const char *const need_state[CR_ACTION_COUNT] = {
     "flagged", "in_review", "flagged, in_review, or returned", "in_review or returned",
-    "awaiting_approval", "awaiting_approval", "panel_review", NULL,
+    "awaiting_approval", "awaiting_approval", "panel_review", NULL, "panel_review",
+    "panel_review",
 };
 
 static void
@@ -267,6 +275,11 @@ test_every_state_action_role(void **state)
                     snprintf(want, sizeof want,
                              "case 1 is closed, and nothing changes a closed case. There is "
                              "nothing you may do on case 1 now");
+                else if (code == 'b')
+                    snprintf(want, sizeof want,
+                             "%s is only for a case that cannot reach quorum; the panel can "
+                             "still reach it on case 1, so it goes on voting. You may: %s",
+                             cr_action_name(a), may[s][who]);
                 if (code == 'o')
                     act_ok(work_path, login, "1", valid_request(a));
                 else

@@ -114,7 +114,9 @@ const char *cr_status_text(enum cr_status status);
     _(APPROVE, "approve", "Approve")                                           \
     _(RETURN, "return", "Return")                                              \
     _(VOTE, "vote", "Vote")                                                    \
-    _(NOTE, "note", "Note")
+    _(NOTE, "note", "Note")                                                    \
+    _(RECONVENE, "reconvene", "Reconvene the panel")                           \
+    _(RECALL, "recall", "Recall from the panel")
 
 /*
  * Where a case's outcome stands, for the published figures: confirmed (the
@@ -263,6 +265,7 @@ struct cr_key_binding {
 struct cr_config {
     const char *path;
     const char *theme; /* NULL: the default */
+    int theme_line, theme_column; /* where theme: was written, for messages */
     int allow_impersonation;
     int same_unit; /* conflicts.same_unit */
     int sla_days[CR_SLA_COUNT];
@@ -383,11 +386,16 @@ void cr_db_close(cr_db *db);
 
 /*
  * Close the handle and, if this handle created the database file, remove
- * the file again: used when the first thing done to a new database failed.
+ * the file again (an empty file it made a database of is left empty
+ * again): used when the first thing done to a new database failed.
  */
 void cr_db_discard(cr_db *db);
 
-/* Whether this handle created the file it opened. */
+/*
+ * Whether this handle created the database it opened: made the file, or
+ * made a database of an empty file (only with CR_OPEN_CREATE; without it,
+ * an empty file is refused with CR_DB).
+ */
 int cr_db_created(const cr_db *db);
 
 /* The message of the last failure on this handle; owned by the handle. */
@@ -417,6 +425,18 @@ struct cr_import_result {
     int64_t new_subjects;      /* subjects created */
     int64_t updated_subjects;  /* subjects whose details changed */
 };
+
+/* How many of the subjects an import updates cr_import_update describes. */
+#define CR_IMPORT_SHOWN_UPDATES 3
+
+/*
+ * After cr_import_csv (a dry run too): the i-th of the first
+ * CR_IMPORT_SHOWN_UPDATES subjects whose details it changed, as
+ * "REF field old -> new[, field old -> new]" (free text quoted, an empty
+ * value "(not recorded)"), or NULL past the last.  Owned by the handle
+ * until its next import.  Each change is also a "subject_update" audit event.
+ */
+const char *cr_import_update(const cr_db *db, size_t i);
 
 /*
  * Import the CSV of SPEC section 8 read from in; label names the input in
@@ -576,6 +596,12 @@ void cr_case_free(struct cr_case *c);
  */
 void cr_db_set_user(cr_db *db, const struct cr_config *cfg, const struct cr_person *who);
 
+/*
+ * The longest rationale, reason or note an action accepts, in bytes (64 KiB);
+ * it must also be well-formed UTF-8.  cr_act refuses anything else.
+ */
+#define CR_TEXT_MAX_BYTES 65536
+
 /* What an action needs beyond the case: only the fields its action reads. */
 struct cr_request {
     int action;             /* enum cr_action */
@@ -585,7 +611,7 @@ struct cr_request {
     int vetting_review;     /* decide: only with refer */
     const char *rationale;  /* decide */
     int vote;               /* vote: enum cr_vote */
-    const char *reason;     /* return, and a dissent or recusal */
+    const char *reason;     /* return, reconvene, recall, and a dissent or recusal */
     const char *text;       /* note */
 };
 
@@ -604,6 +630,17 @@ struct cr_act_result {
  */
 enum cr_status cr_act(cr_db *db, const char *key, const struct cr_request *req,
                       struct cr_act_result *res);
+
+/*
+ * Recompute every panel case's "cannot reach quorum" flag under the handle's
+ * configuration (the panel and its sign-off rules may have changed since the
+ * flags were set).  Reading only, unless a flag changes: then the flags and
+ * one "quorum_recompute" audit event naming the cases whose flag changed
+ * are written in one transaction.  *changed is the number of such cases.
+ * The command line and the workstation call it when a user signs in.
+ * Returns CR_OK, CR_REFUSED (nobody signed in), CR_BUSY, CR_DB or CR_NOMEM.
+ */
+enum cr_status cr_quorum_refresh(cr_db *db, int64_t *changed);
 
 /*
  * The actions the handle's user may take on a case now, as bits
