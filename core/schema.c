@@ -336,6 +336,28 @@ const struct cr_migration_step cr_schema[] = {
         "      returned = returned + excluded.returned;"
         "END;"},
     {5, "CREATE INDEX cases_followed ON cases(subject_id) WHERE previous_case_id IS NOT NULL;"},
+    /* Each reviewer's outcome mix (the current decisions of their cases), for the dashboard. */
+    {5,
+        "CREATE TABLE reviewer_outcomes ("
+        "  reviewer TEXT NOT NULL,"
+        "  outcome TEXT NOT NULL,"
+        "  n INTEGER NOT NULL,"
+        "  PRIMARY KEY (reviewer, outcome)"
+        ") STRICT, WITHOUT ROWID;"
+        "INSERT INTO reviewer_outcomes SELECT decided_by, outcome, count(*) FROM cases"
+        "  WHERE decided_by IS NOT NULL AND outcome IS NOT NULL GROUP BY 1, 2;"
+        "CREATE TRIGGER cases_reviewer_outcome AFTER UPDATE OF decided_by, outcome ON cases"
+        "  WHEN old.decided_by IS NOT new.decided_by OR old.outcome IS NOT new.outcome BEGIN"
+        "  UPDATE reviewer_outcomes SET n = n - 1"
+        "    WHERE reviewer = old.decided_by AND outcome = old.outcome;"
+        "  INSERT INTO reviewer_outcomes SELECT new.decided_by, new.outcome, 1"
+        "    WHERE new.decided_by IS NOT NULL AND new.outcome IS NOT NULL"
+        "    ON CONFLICT (reviewer, outcome) DO UPDATE SET n = n + 1;"
+        "END;"
+        "CREATE TRIGGER cases_reviewer_outcome_delete AFTER DELETE ON cases BEGIN"
+        "  UPDATE reviewer_outcomes SET n = n - 1"
+        "    WHERE reviewer = old.decided_by AND outcome = old.outcome;"
+        "END;"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

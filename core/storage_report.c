@@ -4,7 +4,7 @@
  * SQL over the schema of schema.c.
  *
  * Plain figures come from maintained counters (outcome_counts, case_counts,
- * counters, panel_rounds); people are counted apart from cases by reading
+ * counters, panel_rounds, reviewer_outcomes); people are counted apart from cases by reading
  * only the cases of subjects with more than one case (cases_followed).  A
  * breakdown by category, unit, rank or employment, or the figures as they
  * stood on a past day, read every case.
@@ -722,9 +722,8 @@ dashboard_read(cr_db *db, struct cr_dashboard *out, struct pool *pool)
 
     /* Each reviewer's outcome mix, then the panel's rounds on their decisions. */
     if ((st = prep(db,
-                   "SELECT decided_by, outcome, count(*) FROM cases WHERE decided_by IS NOT NULL "
-                   "AND (?1 IS NULL OR decided_by = ?1) GROUP BY decided_by, outcome "
-                   "ORDER BY decided_by",
+                   "SELECT reviewer, outcome, n FROM reviewer_outcomes WHERE n > 0 "
+                   "AND (?1 IS NULL OR reviewer = ?1) ORDER BY reviewer",
                    &s)) != CR_OK)
         return st;
     if (only)

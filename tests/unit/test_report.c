@@ -301,6 +301,8 @@ test_migration_fills_counters(void **state)
                      "DROP TRIGGER cases_outcome_count_delete; DROP TABLE outcome_counts; "
                      "DROP TRIGGER cases_panel_round; DROP TABLE panel_rounds; "
                      "DROP INDEX cases_followed; DROP TABLE superseded_votes; "
+                     "DROP TRIGGER cases_reviewer_outcome; DROP TRIGGER cases_reviewer_outcome_delete; "
+                     "DROP TABLE reviewer_outcomes; "
                      "PRAGMA user_version = 4;",
                      NULL, NULL, NULL),
         SQLITE_OK);
@@ -315,6 +317,10 @@ test_migration_fills_counters(void **state)
     assert_int_equal(after.n_reviewers, 1);
     assert_int_equal(after.reviewers[0].panel_rounds, before.reviewers[0].panel_rounds);
     assert_int_equal(after.reviewers[0].panel_returned, 1);
+    assert_string_equal(after.reviewers[0].login, "asmith");
+    assert_memory_equal(after.reviewers[0].by_outcome, before.reviewers[0].by_outcome,
+                        sizeof before.reviewers[0].by_outcome);
+    assert_int_equal(after.reviewers[0].decided, 2);
     cr_dashboard_free(&before);
     cr_dashboard_free(&after);
 }

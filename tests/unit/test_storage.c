@@ -135,7 +135,8 @@ outside(const struct fixture *f, const char *sql)
     "DROP TRIGGER cases_outcome_count_insert; DROP TRIGGER cases_outcome_count_update; "       \
     "DROP TRIGGER cases_outcome_count_delete; DROP TABLE outcome_counts; "                     \
     "DROP TRIGGER cases_panel_round; DROP TABLE panel_rounds; DROP INDEX cases_followed; "     \
-    "DROP TABLE superseded_votes; "
+    "DROP TABLE superseded_votes; DROP TRIGGER cases_reviewer_outcome; "                     \
+    "DROP TRIGGER cases_reviewer_outcome_delete; DROP TABLE reviewer_outcomes; "
 
 static void
 test_open_and_schema(void **state)
