@@ -20,8 +20,8 @@ _Static_assert(CR_STAGE_CONFIRMED == 0 && CR_STAGE_PROPOSED == 1 && CR_STAGE_WIT
                "STAGE_OF below numbers the stages in this order");
 
 /* The stage of a case in a state, numbered as enum cr_stage. */
-#define STAGE_OF(state)                                                                       \
-    "CASE " state " WHEN 'closed' THEN 0 WHEN 'awaiting_approval' THEN 1 "                    \
+#define STAGE_OF(state)                                                                            \
+    "CASE " state " WHEN 'closed' THEN 0 WHEN 'awaiting_approval' THEN 1 "                         \
     "WHEN 'panel_review' THEN 2 WHEN 'returned' THEN 3 ELSE 4 END"
 /* States in which the case's current decision stands (its outcome counts). */
 #define DECIDED_STATES "('closed', 'awaiting_approval', 'panel_review', 'returned')"
@@ -30,11 +30,16 @@ static int
 stage_of(const char *state)
 {
     switch (cr_state_parse(state)) {
-    case CR_STATE_CLOSED: return CR_STAGE_CONFIRMED;
-    case CR_STATE_AWAITING_APPROVAL: return CR_STAGE_PROPOSED;
-    case CR_STATE_PANEL_REVIEW: return CR_STAGE_WITH_PANEL;
-    case CR_STATE_RETURNED: return CR_STAGE_RETURNED;
-    default: return CR_STAGE_UNDECIDED;
+    case CR_STATE_CLOSED:
+        return CR_STAGE_CONFIRMED;
+    case CR_STATE_AWAITING_APPROVAL:
+        return CR_STAGE_PROPOSED;
+    case CR_STATE_PANEL_REVIEW:
+        return CR_STAGE_WITH_PANEL;
+    case CR_STATE_RETURNED:
+        return CR_STAGE_RETURNED;
+    default:
+        return CR_STAGE_UNDECIDED;
     }
 }
 
@@ -175,13 +180,17 @@ static const char *
 dim_key(int dim)
 {
     switch (dim) {
-    case CR_DIMENSION_OUTCOME: return "f.outcome";
+    case CR_DIMENSION_OUTCOME:
+        return "f.outcome";
     case CR_DIMENSION_CATEGORY:
         return "CASE f.cats WHEN 1 THEN 'domestic_violence' WHEN 2 THEN 'sexual_offence' "
                "WHEN 3 THEN 'both' ELSE 'none' END";
-    case CR_DIMENSION_UNIT: return "f.unit";
-    case CR_DIMENSION_RANK: return "f.rank";
-    default: return "f.employment";
+    case CR_DIMENSION_UNIT:
+        return "f.unit";
+    case CR_DIMENSION_RANK:
+        return "f.rank";
+    default:
+        return "f.employment";
     }
 }
 
@@ -192,10 +201,12 @@ dim_order(int dim)
     case CR_DIMENSION_OUTCOME:
         return "CASE f.outcome WHEN 'nfa' THEN 0 WHEN 'reassess' THEN 1 WHEN 'refer' THEN 2 "
                "ELSE 3 END";
-    case CR_DIMENSION_CATEGORY: return "(f.cats + 3) % 4";
+    case CR_DIMENSION_CATEGORY:
+        return "(f.cats + 3) % 4";
     case CR_DIMENSION_EMPLOYMENT:
         return "CASE f.employment WHEN 'officer' THEN 0 WHEN 'staff' THEN 1 ELSE 2 END";
-    default: return "0";
+    default:
+        return "0";
     }
 }
 
@@ -209,11 +220,15 @@ dim_order(int dim)
  * unit, rank and employment are today's.
  */
 static const char *const source_now[2] = {
-    "f AS (SELECT c.subject_id AS subject_id, " STAGE_OF("c.state") " AS stage, "
-    "CASE WHEN c.state IN " DECIDED_STATES " THEN c.outcome ELSE 'none' END AS outcome, "
-    "(c.state IN " DECIDED_STATES " AND c.outcome = 'refer' AND c.vetting_review = 1) AS vr, "
-    "c.categories AS cats, s.unit AS unit, s.rank AS rank, s.employment AS employment "
-    "FROM cases c JOIN subjects s ON s.id = c.subject_id",
+    "f AS (SELECT c.subject_id AS subject_id, " STAGE_OF(
+        "c.state") " AS stage, "
+                   "CASE WHEN c.state IN " DECIDED_STATES
+                   " THEN c.outcome ELSE 'none' END AS outcome, "
+                   "(c.state IN " DECIDED_STATES
+                   " AND c.outcome = 'refer' AND c.vetting_review = 1) AS vr, "
+                   "c.categories AS cats, s.unit AS unit, s.rank AS rank, s.employment AS "
+                   "employment "
+                   "FROM cases c JOIN subjects s ON s.id = c.subject_id",
     ")"};
 
 static const char *const source_as_at[2] = {
@@ -223,15 +238,20 @@ static const char *const source_as_at[2] = {
     "(SELECT max(d.round) FROM decisions d WHERE d.case_id = c.id AND d.decided_at < ?1) AS round "
     "FROM cases c WHERE c.created_at < ?1",
     "), "
-    "f AS (SELECT a.subject_id AS subject_id, " STAGE_OF("a.state") " AS stage, "
-    "CASE WHEN a.state IN " DECIDED_STATES " THEN coalesce(d.outcome, 'none') ELSE 'none' END "
-    "AS outcome, "
-    "(a.state IN " DECIDED_STATES " AND d.outcome = 'refer' AND d.vetting_review = 1) AS vr, "
-    "(SELECT max(l.category = 'domestic_violence') | (max(l.category = 'sexual_offence') << 1) "
-    "FROM allegations l JOIN imports i ON i.id = l.import_id WHERE l.case_id = a.id "
-    "AND i.at < ?1) AS cats, s.unit AS unit, s.rank AS rank, s.employment AS employment "
-    "FROM a JOIN subjects s ON s.id = a.subject_id "
-    "LEFT JOIN decisions d ON d.case_id = a.id AND d.round = a.round)"};
+    "f AS (SELECT a.subject_id AS subject_id, " STAGE_OF(
+        "a.state") " AS stage, "
+                   "CASE WHEN a.state IN " DECIDED_STATES
+                   " THEN coalesce(d.outcome, 'none') ELSE 'none' END "
+                   "AS outcome, "
+                   "(a.state IN " DECIDED_STATES
+                   " AND d.outcome = 'refer' AND d.vetting_review = 1) AS vr, "
+                   "(SELECT max(l.category = 'domestic_violence') | (max(l.category = "
+                   "'sexual_offence') << 1) "
+                   "FROM allegations l JOIN imports i ON i.id = l.import_id WHERE l.case_id = a.id "
+                   "AND i.at < ?1) AS cats, s.unit AS unit, s.rank AS rank, s.employment AS "
+                   "employment "
+                   "FROM a JOIN subjects s ON s.id = a.subject_id "
+                   "LEFT JOIN decisions d ON d.case_id = a.id AND d.round = a.round)"};
 
 /* Only the cases of subjects with more than one: where people and cases differ. */
 static const char *const followed_only =
@@ -388,8 +408,10 @@ from_counters(struct build *b, const struct cr_report_query *q)
     struct cr_figures by[CR_OUTCOME_COUNT + 1];
     memset(by, 0, sizeof by);
     sqlite3_stmt *s;
-    enum cr_status st = prep(db, "SELECT state, outcome, vetting_review, n FROM outcome_counts "
-                                 "WHERE n > 0", &s);
+    enum cr_status st = prep(db,
+                             "SELECT state, outcome, vetting_review, n FROM outcome_counts "
+                             "WHERE n > 0",
+                             &s);
     if (st != CR_OK)
         return st;
     int more;
@@ -496,7 +518,8 @@ cr_report_get(cr_db *db, const struct cr_report_query *q, struct cr_report *out)
     enum cr_status st = snapshot_begin(db, &began);
     if (st != CR_OK)
         return st;
-    bool counters = !out->as_at && (q->n_by == 0 || (q->n_by == 1 && q->by[0] == CR_DIMENSION_OUTCOME));
+    bool counters =
+        !out->as_at && (q->n_by == 0 || (q->n_by == 1 && q->by[0] == CR_DIMENSION_OUTCOME));
     if (counters) {
         st = from_counters(&b, q);
     } else {

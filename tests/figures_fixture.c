@@ -67,8 +67,9 @@ import_rows(int first, int last, const char *tag)
           "category,allegation_date,source,original_outcome,summary\n",
           f);
     for (int i = first; i <= last; i++)
-        fprintf(f, "S%04d,Surname%d,Forename,%s,%s,%s,full,%s%04d,%s,2020-01-%02d,complaint,"
-                   "none,summary\n",
+        fprintf(f,
+                "S%04d,Surname%d,Forename,%s,%s,%s,full,%s%04d,%s,2020-01-%02d,complaint,"
+                "none,summary\n",
                 i, i, employment[i % 3], ranks[i % 3], units[i % 3], tag, i,
                 i % 4 ? "domestic_violence" : "sexual_offence", 1 + i % 28);
     rewind(f);
@@ -106,7 +107,8 @@ static void
 decide(int subject, int outcome, int vetting)
 {
     act("asmith", subject, CR_ACTION_CLAIM, NULL);
-    struct cr_request d = {.outcome = outcome, .vetting_review = vetting,
+    struct cr_request d = {.outcome = outcome,
+                           .vetting_review = vetting,
                            .rationale = "Considered against the record."};
     act("asmith", subject, CR_ACTION_DECIDE, &d);
 }
@@ -150,7 +152,10 @@ main(int argc, char **argv)
 
     import_rows(1, 1151, "A");
     for (int i = 1; i <= 1131; i++)
-        confirm(i, i <= 246 ? CR_OUTCOME_NFA : i <= 935 ? CR_OUTCOME_REASSESS : CR_OUTCOME_REFER,
+        confirm(i,
+                i <= 246   ? CR_OUTCOME_NFA
+                : i <= 935 ? CR_OUTCOME_REASSESS
+                           : CR_OUTCOME_REFER,
                 i >= 936 && i <= 975);
 
     /* Second cases: new allegations after the first case closed. */

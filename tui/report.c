@@ -304,9 +304,9 @@ report_json(FILE *f, const struct cr_report *r, int64_t now, struct dout *w)
 
 /* The table's columns: each stage, and the vetting reviews of the confirmed and proposed. */
 #define TABLE_COLUMNS 8
-static const char *const table_heads[TABLE_COLUMNS] = {
-    "confirmed", "+vetting", "proposed", "+vetting", "with panel", "returned", "not decided",
-    "total"};
+static const char *const table_heads[TABLE_COLUMNS] = {"confirmed",   "+vetting",   "proposed",
+                                                       "+vetting",    "with panel", "returned",
+                                                       "not decided", "total"};
 
 static void
 table_numbers(FILE *f, const int64_t v[TABLE_COLUMNS])
@@ -496,8 +496,7 @@ cmd_report(struct cli *cli, const struct cli_args *a)
     }
     /* Recorded (or refused: the admin's alone) before the first byte. */
     static const char *const names[] = {"table", "csv", "json"};
-    const struct cr_disclosure d = {"report", reason, recipient, names[fmt],
-                                    dout_destination(w)};
+    const struct cr_disclosure d = {"report", reason, recipient, names[fmt], dout_destination(w)};
     int64_t begin;
     if ((st = cr_disclosure_begin(db, &d, &begin)) != CR_OK) {
         rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(db));
@@ -515,16 +514,16 @@ cmd_report(struct cli *cli, const struct cli_args *a)
     struct cr_disclosure_end e = {0};
     int written = dout_finish(w, &e);
     if ((st = cr_disclosure_end(db, begin, &e)) != CR_OK) {
-        rc = cli_error(cr_status_exit(st), "report: %s; the figures were written but their end "
-                                           "is not recorded",
+        rc = cli_error(cr_status_exit(st),
+                       "report: %s; the figures were written but their end "
+                       "is not recorded",
                        cr_db_errmsg(db));
         dout_discard(w);
     } else if (written < 0) {
         rc = cli_error(EXIT_INPUT,
                        "report: writing failed after %lld %s (%s); the disclosure is recorded as "
                        "incomplete",
-                       (long long)e.rows, e.rows == 1 ? "line" : "lines",
-                       e.error ? e.error : "?");
+                       (long long)e.rows, e.rows == 1 ? "line" : "lines", e.error ? e.error : "?");
         dout_discard(w);
     } else if (dout_publish(w, &msg) < 0) {
         /* The end event is committed: now, and only now, the file takes its name. */

@@ -86,8 +86,9 @@ setup(void **state)
           "category,allegation_date,source,original_outcome,summary\n",
           in);
     for (int i = 1; i <= 6; i++)
-        fprintf(in, "S%d,A,B,officer,PC,North,full,A%d,domestic_violence,2020-01-0%d,complaint,"
-                    "x,y\n",
+        fprintf(in,
+                "S%d,A,B,officer,PC,North,full,A%d,domestic_violence,2020-01-0%d,complaint,"
+                "x,y\n",
                 i, i, i);
     rewind(in);
     struct cr_import_result r;
@@ -116,8 +117,11 @@ static void
 act(struct fixture *f, const char *login, const char *key, int action, int outcome, int vote)
 {
     sign_in(f, login);
-    struct cr_request req = {.action = action, .outcome = outcome, .vote = vote,
-                             .rationale = "Considered.", .reason = "Not so."};
+    struct cr_request req = {.action = action,
+                             .outcome = outcome,
+                             .vote = vote,
+                             .rationale = "Considered.",
+                             .reason = "Not so."};
     struct cr_act_result res;
     enum cr_status st = cr_act(f->db, key, &req, &res);
     if (st != CR_OK)
@@ -162,7 +166,7 @@ test_dissent_per_round(void **state)
     act(f, "tnash", "S1", CR_ACTION_VOTE, 0, CR_VOTE_DISSENT);
     struct cr_reviewer_mix m = mix_of(f, "bjones", "asmith", &d);
     assert_int_equal(m.decided, 1);
-    assert_int_equal(m.panel_rounds, 0);   /* the round is open: nothing of its votes */
+    assert_int_equal(m.panel_rounds, 0); /* the round is open: nothing of its votes */
     assert_int_equal(m.panel_returned, 0);
 
     act(f, "lpark", "S1", CR_ACTION_VOTE, 0, CR_VOTE_DISSENT); /* two dissents: returned */
@@ -295,16 +299,17 @@ test_migration_fills_counters(void **state)
     sqlite3 *s;
     assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
     assert_int_equal(
-        sqlite3_exec(s,
-                     "DROP TRIGGER cases_outcome_count_insert; "
-                     "DROP TRIGGER cases_outcome_count_update; "
-                     "DROP TRIGGER cases_outcome_count_delete; DROP TABLE outcome_counts; "
-                     "DROP TRIGGER cases_panel_round; DROP TABLE panel_rounds; "
-                     "DROP INDEX cases_followed; DROP TABLE superseded_votes; "
-                     "DROP TRIGGER cases_reviewer_outcome; DROP TRIGGER cases_reviewer_outcome_delete; "
-                     "DROP TABLE reviewer_outcomes; "
-                     "PRAGMA user_version = 4;",
-                     NULL, NULL, NULL),
+        sqlite3_exec(
+            s,
+            "DROP TRIGGER cases_outcome_count_insert; "
+            "DROP TRIGGER cases_outcome_count_update; "
+            "DROP TRIGGER cases_outcome_count_delete; DROP TABLE outcome_counts; "
+            "DROP TRIGGER cases_panel_round; DROP TABLE panel_rounds; "
+            "DROP INDEX cases_followed; DROP TABLE superseded_votes; "
+            "DROP TRIGGER cases_reviewer_outcome; DROP TRIGGER cases_reviewer_outcome_delete; "
+            "DROP TABLE reviewer_outcomes; "
+            "PRAGMA user_version = 4;",
+            NULL, NULL, NULL),
         SQLITE_OK);
     sqlite3_close(s);
     assert_int_equal(cr_db_open(f->path, 0, fixed_clock, NULL, &f->db), CR_OK);
