@@ -126,6 +126,14 @@ dashboard_draw(struct app *app, void *state)
     snprintf(line, sizeof line, "%.1f a week (last 4 weeks); %lld undecided; clears %s",
              d->rate, (long long)d->undecided, clears);
     tui_put(stdscr, y++, 2, line, COLS - 2, 0);
+    /* Dissent per round, all reviewers: only rounds the panel has finished count. */
+    if (d->panel_rounds)
+        snprintf(line, sizeof line, "The panel returned %lld of the %lld rounds it finished (%.0f%%)",
+                 (long long)d->panel_returned, (long long)d->panel_rounds,
+                 100.0 * (double)d->panel_returned / (double)d->panel_rounds);
+    else
+        snprintf(line, sizeof line, "The panel has finished no round yet");
+    tui_put(stdscr, y++, 2, line, COLS - 2, 0);
     y++;
     if (y < LINES - 2) {
         snprintf(line, sizeof line, "%-12s %7s %7s %7s %7s  %s", "Reviewer", "nfa", "reassess",
