@@ -161,6 +161,10 @@ int cr_buf_add_json(struct cr_buf *b, const char *s);
 const struct cr_config *st_config(const cr_db *db);
 const struct cr_person *st_user(const cr_db *db);
 
+/* The handle's SQLite connection, for the other storage_*.c files only. */
+struct sqlite3;
+struct sqlite3 *st_sqlite(cr_db *db);
+
 /* Refuse unless the handle's user holds the role; names what needs it. */
 enum cr_status cr_require_role(cr_db *db, int role, const char *what);
 

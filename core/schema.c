@@ -303,6 +303,93 @@ const struct cr_migration_step cr_schema[] = {
     {5, "ALTER TABLE audit_events ADD COLUMN purpose TEXT;"},
     {5, "CREATE INDEX audit_actor ON audit_events(actor, id);"
         "CREATE INDEX audit_action ON audit_events(action, id);"},
+
+    /*
+     * Version 5, the published figures: counters that split confirmed
+     * outcomes from proposed ones (by state, outcome and vetting review),
+     * each reviewer's rounds the panel finished and returned (dissent per
+     * round), and an index of the subjects with more than one case, so that
+     * people can be counted apart from cases without reading every case.
+     */
+    {5,
+        "CREATE TABLE outcome_counts ("
+        "  state TEXT NOT NULL,"
+        "  outcome TEXT NOT NULL,"
+        "  vetting_review INTEGER NOT NULL,"
+        "  n INTEGER NOT NULL,"
+        "  PRIMARY KEY (state, outcome, vetting_review)"
+        ") STRICT, WITHOUT ROWID;"
+        "INSERT INTO outcome_counts SELECT state, coalesce(outcome, ''), vetting_review, count(*)"
+        "  FROM cases GROUP BY 1, 2, 3;"
+        "CREATE TRIGGER cases_outcome_count_insert AFTER INSERT ON cases BEGIN"
+        "  INSERT INTO outcome_counts VALUES (new.state, coalesce(new.outcome, ''),"
+        "    new.vetting_review, 1)"
+        "    ON CONFLICT (state, outcome, vetting_review) DO UPDATE SET n = n + 1;"
+        "END;"
+        "CREATE TRIGGER cases_outcome_count_update AFTER UPDATE OF state, outcome, vetting_review"
+        "  ON cases WHEN old.state IS NOT new.state OR old.outcome IS NOT new.outcome"
+        "    OR old.vetting_review IS NOT new.vetting_review BEGIN"
+        "  UPDATE outcome_counts SET n = n - 1 WHERE state = old.state"
+        "    AND outcome = coalesce(old.outcome, '') AND vetting_review = old.vetting_review;"
+        "  INSERT INTO outcome_counts VALUES (new.state, coalesce(new.outcome, ''),"
+        "    new.vetting_review, 1)"
+        "    ON CONFLICT (state, outcome, vetting_review) DO UPDATE SET n = n + 1;"
+        "END;"
+        "CREATE TRIGGER cases_outcome_count_delete AFTER DELETE ON cases BEGIN"
+        "  UPDATE outcome_counts SET n = n - 1 WHERE state = old.state"
+        "    AND outcome = coalesce(old.outcome, '') AND vetting_review = old.vetting_review;"
+        "END;"},
+    /*
+     * A round is finished by the panel when a vote moves the case out of
+     * panel_review (closed: confirmed; returned: the dissent threshold was
+     * reached).  A new allegation also returns a case from panel_review, but
+     * in the same statement no vote of that round is recorded at that second
+     * by the person who changed the case.
+     */
+    {5,
+        "CREATE TABLE panel_rounds ("
+        "  reviewer TEXT PRIMARY KEY,"
+        "  finished INTEGER NOT NULL,"
+        "  returned INTEGER NOT NULL"
+        ") STRICT, WITHOUT ROWID;"
+        "INSERT INTO panel_rounds SELECT d.reviewer, count(*), sum(e.state_after = 'returned')"
+        "  FROM audit_events e JOIN decisions d ON d.case_id = e.case_id"
+        "    AND d.round = json_extract(e.details, '$.round')"
+        "  WHERE e.action = 'vote' AND e.state_before = 'panel_review'"
+        "    AND e.state_after IN ('closed', 'returned')"
+        "  GROUP BY d.reviewer;"
+        "CREATE TRIGGER cases_panel_round_finished AFTER UPDATE OF state ON cases"
+        "  WHEN old.state = 'panel_review' AND new.state IN ('closed', 'returned')"
+        "    AND EXISTS (SELECT 1 FROM votes v WHERE v.case_id = new.id AND v.round = new.round"
+        "      AND v.member = new.updated_by AND v.created_at = new.updated_at) BEGIN"
+        "  INSERT INTO panel_rounds SELECT d.reviewer, 1, new.state = 'returned' FROM decisions d"
+        "    WHERE d.case_id = new.id AND d.round = new.round"
+        "    ON CONFLICT (reviewer) DO UPDATE SET finished = finished + 1,"
+        "      returned = returned + excluded.returned;"
+        "END;"},
+    {5, "CREATE INDEX cases_followed ON cases(subject_id) WHERE previous_case_id IS NOT NULL;"},
+    /* Each reviewer's outcome mix (the current decisions of their cases), for the dashboard. */
+    {5,
+        "CREATE TABLE reviewer_outcomes ("
+        "  reviewer TEXT NOT NULL,"
+        "  outcome TEXT NOT NULL,"
+        "  n INTEGER NOT NULL,"
+        "  PRIMARY KEY (reviewer, outcome)"
+        ") STRICT, WITHOUT ROWID;"
+        "INSERT INTO reviewer_outcomes SELECT decided_by, outcome, count(*) FROM cases"
+        "  WHERE decided_by IS NOT NULL AND outcome IS NOT NULL GROUP BY 1, 2;"
+        "CREATE TRIGGER cases_reviewer_outcome AFTER UPDATE OF decided_by, outcome ON cases"
+        "  WHEN old.decided_by IS NOT new.decided_by OR old.outcome IS NOT new.outcome BEGIN"
+        "  UPDATE reviewer_outcomes SET n = n - 1"
+        "    WHERE reviewer = old.decided_by AND outcome = old.outcome;"
+        "  INSERT INTO reviewer_outcomes SELECT new.decided_by, new.outcome, 1"
+        "    WHERE new.decided_by IS NOT NULL AND new.outcome IS NOT NULL"
+        "    ON CONFLICT (reviewer, outcome) DO UPDATE SET n = n + 1;"
+        "END;"
+        "CREATE TRIGGER cases_reviewer_outcome_delete AFTER DELETE ON cases BEGIN"
+        "  UPDATE reviewer_outcomes SET n = n - 1"
+        "    WHERE reviewer = old.decided_by AND outcome = old.outcome;"
+        "END;"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

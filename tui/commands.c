@@ -8,6 +8,7 @@
 #include "demo.h"
 #include "disclose.h"
 #include "generate.h"
+#include "report.h"
 #include "text.h"
 #include "tui.h"
 
@@ -1491,68 +1492,6 @@ cmd_check_config(struct cli *cli, const struct cli_args *a)
     return EXIT_DONE;
 }
 
-/* stats */
-
-static const struct cli_option stats_options[] = {
-    {"format", "F", "table (default) or json"},
-    {NULL, NULL, NULL},
-};
-
-static int
-cmd_stats(struct cli *cli, const struct cli_args *a)
-{
-    enum format fmt;
-    int rc = parse_format("stats", a->values[0], false, &fmt);
-    if (rc != EXIT_DONE)
-        return rc;
-    cr_db *db;
-    if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
-        return rc;
-    struct cr_stats s;
-    enum cr_status st = cr_stats_get(db, &s);
-    if (st != CR_OK) {
-        rc = fail(db, st);
-        cli_end(cli, db);
-        return rc;
-    }
-    cli_end(cli, db);
-    if (fmt == FORMAT_JSON) {
-        printf("{\"cases\": %lld, \"subjects\": %lld,\n \"by_state\": {", (long long)s.cases,
-               (long long)s.subjects);
-        for (int i = 0; i < CR_STATE_COUNT; i++)
-            printf("%s\"%s\": %lld", i ? ", " : "", cr_state_name(i), (long long)s.by_state[i]);
-        printf("},\n \"by_outcome\": {");
-        for (int i = 0; i < CR_OUTCOME_COUNT; i++)
-            printf("\"%s\": %lld, ", cr_outcome_name(i), (long long)s.by_outcome[i]);
-        printf("\"none\": %lld},\n \"by_category\": {", (long long)s.by_outcome[CR_OUTCOME_COUNT]);
-        for (int i = 0; i < CR_CATEGORY_COUNT; i++)
-            printf("\"%s\": %lld, ", cr_category_name(i), (long long)s.by_category[i]);
-        printf("\"both\": %lld},\n \"allegations\": {\"total\": %lld", (long long)s.both_categories,
-               (long long)s.allegations);
-        for (int i = 0; i < CR_CATEGORY_COUNT; i++)
-            printf(", \"%s\": %lld", cr_category_name(i), (long long)s.allegations_by_category[i]);
-        printf("}}\n");
-        return EXIT_DONE;
-    }
-    printf("%-24s %9lld\n", "cases", (long long)s.cases);
-    printf("\nby state\n");
-    for (int i = 0; i < CR_STATE_COUNT; i++)
-        printf("  %-22s %9lld\n", cr_state_name(i), (long long)s.by_state[i]);
-    printf("\nby outcome\n");
-    for (int i = 0; i < CR_OUTCOME_COUNT; i++)
-        printf("  %-22s %9lld\n", cr_outcome_name(i), (long long)s.by_outcome[i]);
-    printf("  %-22s %9lld\n", "none", (long long)s.by_outcome[CR_OUTCOME_COUNT]);
-    printf("\nby category (cases)\n");
-    for (int i = 0; i < CR_CATEGORY_COUNT; i++)
-        printf("  %-22s %9lld\n", cr_category_name(i), (long long)s.by_category[i]);
-    printf("  %-22s %9lld\n", "both", (long long)s.both_categories);
-    printf("\n%-24s %9lld\n", "allegations", (long long)s.allegations);
-    for (int i = 0; i < CR_CATEGORY_COUNT; i++)
-        printf("  %-22s %9lld\n", cr_category_name(i), (long long)s.allegations_by_category[i]);
-    printf("\n%-24s %9lld\n", "subjects", (long long)s.subjects);
-    return EXIT_DONE;
-}
-
 /* demo */
 
 static const struct cli_option demo_options[] = {
@@ -1685,6 +1624,8 @@ const struct cli_command cli_commands[] = {
      1, 1, recall_options, cmd_recall},
     {"history", "CASE", "the audit trail of a case (audited)", 1, 1, NULL, cmd_history},
     {"stats", "", "counts by state, outcome and category", 0, 0, stats_options, cmd_stats},
+    {"report", "", "the published figures: confirmed outcomes and the rest, as a disclosure (admin)",
+     0, 0, report_options, cmd_report},
     {"export", "", "export cases and outcomes, recording the disclosure (admin)", 0, 0,
      export_options, cmd_export},
     {"audit", "verify|head|log",

@@ -69,14 +69,36 @@ dashboard_draw(struct app *app, void *state)
         bar(app, y++, 2, cr_state_name(s), d->stats.by_state[s], max, bw, late[0] ? late : NULL);
     }
     y++;
-    tui_put(stdscr, y++, 1, "Outcomes", COLS - 1, tui_attr(app, CR_SLOT_HEADER));
+    /* Confirmed outcomes apart from proposed ones: only a closed case's outcome is final. */
+    snprintf(line, sizeof line, "%-16s %9s %9s %9s %9s", "Outcomes", "confirmed", "proposed",
+             "w. panel", "returned");
+    tui_put(stdscr, y++, 1, line, COLS - 1, tui_attr(app, CR_SLOT_HEADER));
+    int bw2 = COLS - 60 > 30 ? 30 : COLS - 60;
     max = 1;
-    for (int o = 0; o <= CR_OUTCOME_COUNT; o++)
-        if (d->stats.by_outcome[o] > max)
-            max = d->stats.by_outcome[o];
-    for (int o = 0; o <= CR_OUTCOME_COUNT; o++)
-        bar(app, y++, 2, o < CR_OUTCOME_COUNT ? cr_outcome_name(o) : "not decided",
-            d->stats.by_outcome[o], max, bw, NULL);
+    for (int o = 0; o < CR_OUTCOME_COUNT; o++)
+        if (d->stats.by_outcome[o].cases[CR_STAGE_CONFIRMED] > max)
+            max = d->stats.by_outcome[o].cases[CR_STAGE_CONFIRMED];
+    for (int o = 0; o < CR_OUTCOME_COUNT; o++) {
+        const struct cr_figures *g = &d->stats.by_outcome[o];
+        char label[32];
+        if (o == CR_OUTCOME_REFER && g->vetting_cases[CR_STAGE_CONFIRMED])
+            snprintf(label, sizeof label, "refer (%lld vet.)",
+                     (long long)g->vetting_cases[CR_STAGE_CONFIRMED]);
+        else
+            snprintf(label, sizeof label, "%s", cr_outcome_name(o));
+        snprintf(line, sizeof line, "%-16.16s %9lld %9lld %9lld %9lld", label,
+                 (long long)g->cases[CR_STAGE_CONFIRMED], (long long)g->cases[CR_STAGE_PROPOSED],
+                 (long long)g->cases[CR_STAGE_WITH_PANEL], (long long)g->cases[CR_STAGE_RETURNED]);
+        int used = tui_put(stdscr, y, 2, line, COLS - 2, 0);
+        int64_t v = g->cases[CR_STAGE_CONFIRMED];
+        int cells = bw2 > 0 && max > 0 ? (int)((v * bw2 + max - 1) / max) : 0;
+        for (int i = 0; i < cells && 3 + used + i < COLS; i++)
+            tui_put(stdscr, y, 3 + used + i, "\u2588", 1, tui_attr(app, CR_SLOT_BAR));
+        y++;
+    }
+    snprintf(line, sizeof line, "%-16s %9lld", "not decided",
+             (long long)d->stats.figures.cases[CR_STAGE_UNDECIDED]);
+    tui_put(stdscr, y++, 2, line, COLS - 2, 0);
     y++;
     /* Decisions a week: a row of bars, the latest week last. */
     tui_put(stdscr, y++, 1, "First decisions a week, last 12 weeks", COLS - 1,
@@ -104,21 +126,34 @@ dashboard_draw(struct app *app, void *state)
     snprintf(line, sizeof line, "%.1f a week (last 4 weeks); %lld undecided; clears %s",
              d->rate, (long long)d->undecided, clears);
     tui_put(stdscr, y++, 2, line, COLS - 2, 0);
+    /* Dissent per round, all reviewers: only rounds the panel has finished count. */
+    if (d->panel_rounds)
+        snprintf(line, sizeof line, "The panel returned %lld of the %lld rounds it finished (%.0f%%)",
+                 (long long)d->panel_returned, (long long)d->panel_rounds,
+                 100.0 * (double)d->panel_returned / (double)d->panel_rounds);
+    else
+        snprintf(line, sizeof line, "The panel has finished no round yet");
+    tui_put(stdscr, y++, 2, line, COLS - 2, 0);
     y++;
     if (y < LINES - 2) {
-        snprintf(line, sizeof line, "%-12s %7s %7s %7s %7s %9s", "Reviewer", "nfa", "reassess",
-                 "refer", "total", "dissent");
+        snprintf(line, sizeof line, "%-12s %7s %7s %7s %7s  %s", "Reviewer", "nfa", "reassess",
+                 "refer", "total", "panel returned");
         tui_put(stdscr, y++, 1, line, COLS - 1, tui_attr(app, CR_SLOT_HEADER));
     }
-    if (!d->n_reviewers && y < LINES - 1)
+    if (!d->reviewers_shown && y < LINES - 1)
+        tui_put(stdscr, y++, 2, "Reviewers' figures are for supervisors and the admin.", COLS - 2,
+                tui_attr(app, CR_SLOT_DIM));
+    else if (!d->n_reviewers && y < LINES - 1)
         tui_put(stdscr, y++, 2, "No decisions yet.", COLS - 2, tui_attr(app, CR_SLOT_DIM));
     for (size_t i = 0; i < d->n_reviewers && y < LINES - 1; i++) {
         const struct cr_reviewer_mix *m = &d->reviewers[i];
-        char rate[16] = "-";
-        if (m->panel_votes)
-            snprintf(rate, sizeof rate, "%.0f%%", 100.0 * (double)m->panel_dissents /
-                                                      (double)m->panel_votes);
-        snprintf(line, sizeof line, "%-12.12s %7lld %7lld %7lld %7lld %9s", m->login,
+        /* Dissent per round: rounds the panel returned of those it finished. */
+        char rate[32] = "-";
+        if (m->panel_rounds)
+            snprintf(rate, sizeof rate, "%lld of %lld (%.0f%%)", (long long)m->panel_returned,
+                     (long long)m->panel_rounds,
+                     100.0 * (double)m->panel_returned / (double)m->panel_rounds);
+        snprintf(line, sizeof line, "%-12.12s %7lld %7lld %7lld %7lld  %s", m->login,
                  (long long)m->by_outcome[CR_OUTCOME_NFA], (long long)m->by_outcome[CR_OUTCOME_REASSESS],
                  (long long)m->by_outcome[CR_OUTCOME_REFER], (long long)m->decided, rate);
         tui_put(stdscr, y++, 1, line, COLS - 1, 0);

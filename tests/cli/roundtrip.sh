@@ -38,10 +38,13 @@ cr --db t.db stats
 expect_rc 0
 row() { printf '%-24s %9s\n' "$1" "$2"; }
 sub() { printf '  %-22s %9s\n' "$1" "$2"; }
+split() { printf '  %-22s %9s %9s %10s %9s\n' "$1" 0 0 0 0; }
 expect_out "$(row cases 1131)" "" "by state" \
     "$(sub flagged 1131)" "$(sub in_review 0)" "$(sub awaiting_approval 0)" \
-    "$(sub panel_review 0)" "$(sub returned 0)" "$(sub closed 0)" "" "by outcome" \
-    "$(sub nfa 0)" "$(sub reassess 0)" "$(sub refer 0)" "$(sub none 1131)" "" \
+    "$(sub panel_review 0)" "$(sub returned 0)" "$(sub closed 0)" "" \
+    "by outcome (cases)       confirmed  proposed with_panel  returned" \
+    "$(split nfa)" "$(split reassess)" "$(split refer)" "$(split "of which vetting review")" \
+    "$(sub "not decided" 1131)" "" \
     "by category (cases)" \
     "$(sub domestic_violence "$(ref "select count(distinct subject_ref) from g where category = 'domestic_violence'")")" \
     "$(sub sexual_offence "$(ref "select count(distinct subject_ref) from g where category = 'sexual_offence'")")" \

@@ -118,6 +118,27 @@ const char *cr_status_text(enum cr_status status);
     _(RECONVENE, "reconvene", "Reconvene the panel")                           \
     _(RECALL, "recall", "Recall from the panel")
 
+/*
+ * Where a case's outcome stands, for the published figures: confirmed (the
+ * case is closed: the panel confirmed the outcome, or it was approved under
+ * an outcome with `panel: false`), proposed (awaiting approval), with the
+ * panel, returned (the decision must be taken again), or not decided yet.
+ */
+#define CR_STAGE_LIST(_)                                                       \
+    _(CONFIRMED, "confirmed", "Confirmed")                                     \
+    _(PROPOSED, "proposed", "Proposed")                                        \
+    _(WITH_PANEL, "with_panel", "With the panel")                              \
+    _(RETURNED, "returned", "Returned")                                        \
+    _(UNDECIDED, "undecided", "Not decided")
+
+/* What a report may be broken down by (`report --by`). */
+#define CR_DIMENSION_LIST(_)                                                   \
+    _(OUTCOME, "outcome", "Outcome")                                           \
+    _(CATEGORY, "category", "Category")                                        \
+    _(UNIT, "unit", "Unit")                                                    \
+    _(RANK, "rank", "Rank")                                                    \
+    _(EMPLOYMENT, "employment", "Employment")
+
 /* Each enumeration: lower-case name, upper-case prefix, list. */
 #define CR_ENUMS(_)                                                            \
     _(state, STATE, CR_STATE_LIST)                                             \
@@ -131,7 +152,9 @@ const char *cr_status_text(enum cr_status status);
     _(kind, KIND, CR_KIND_LIST)                                                \
     _(sla, SLA, CR_SLA_LIST)                                                   \
     _(vote, VOTE, CR_VOTE_LIST)                                                \
-    _(action, ACTION, CR_ACTION_LIST)
+    _(action, ACTION, CR_ACTION_LIST)                                          \
+    _(stage, STAGE, CR_STAGE_LIST)                                             \
+    _(dimension, DIMENSION, CR_DIMENSION_LIST)
 
 #define CR_X(id, name, label) CR_STATE_##id,
 enum cr_state { CR_STATE_LIST(CR_X) CR_STATE_COUNT };
@@ -168,6 +191,12 @@ enum cr_vote { CR_VOTE_LIST(CR_X) CR_VOTE_COUNT };
 #undef CR_X
 #define CR_X(id, name, label) CR_ACTION_##id,
 enum cr_action { CR_ACTION_LIST(CR_X) CR_ACTION_COUNT };
+#undef CR_X
+#define CR_X(id, name, label) CR_STAGE_##id,
+enum cr_stage { CR_STAGE_LIST(CR_X) CR_STAGE_COUNT };
+#undef CR_X
+#define CR_X(id, name, label) CR_DIMENSION_##id,
+enum cr_dimension { CR_DIMENSION_LIST(CR_X) CR_DIMENSION_COUNT };
 #undef CR_X
 
 /*
@@ -929,11 +958,67 @@ const char *cr_db_purpose(const cr_db *db);
 int cr_db_read_only(const cr_db *db);
 int64_t cr_db_unrecorded(const cr_db *db);
 
+/*
+ * The figures: cases and people (distinct subjects: a subject can have
+ * several cases) in each stage of enum cr_stage, and of those the outcome
+ * refer with a vetting review.  The one count that `report`, `stats` and the
+ * dashboard all show, so that they cannot disagree.
+ */
+struct cr_figures {
+    int64_t cases[CR_STAGE_COUNT];
+    int64_t persons[CR_STAGE_COUNT];
+    int64_t vetting_cases[CR_STAGE_COUNT];   /* refer with vetting_review */
+    int64_t vetting_persons[CR_STAGE_COUNT];
+    int64_t total_cases;
+    int64_t total_persons; /* distinct subjects: not the sum of the stages */
+};
+
+/* What a report counts. */
+struct cr_report_query {
+    size_t n_by;                 /* 0: one row, the totals */
+    int by[CR_DIMENSION_COUNT];  /* enum cr_dimension, each at most once, in order */
+    const char *as_at;           /* YYYY-MM-DD: as things stood at the end of that day (UTC); NULL: now */
+};
+
+/*
+ * One group of a report: the value of each `by` dimension, in the query's
+ * order (outcome: an outcome's name, or "none" when not decided; category:
+ * domestic_violence, sexual_offence or both).
+ */
+struct cr_report_row {
+    const char *key[CR_DIMENSION_COUNT];
+    struct cr_figures f;
+};
+
+struct cr_report {
+    size_t n_by;
+    int by[CR_DIMENSION_COUNT];
+    int64_t as_at;      /* the first second after the day asked for, or 0 for now */
+    int scanned;        /* 1: counted by reading every case; 0: from maintained counters */
+    struct cr_figures total;
+    size_t n_rows;      /* groups with at least one case, in order of their keys */
+    struct cr_report_row *rows;
+    void *priv;
+};
+
+/*
+ * Count the figures.  With no breakdown, or one by outcome alone, and no
+ * as_at, they come from maintained counters; a breakdown by anything else,
+ * or as_at, reads every case (and as_at replays the audit trail).  Reads
+ * one snapshot.  Returns CR_OK, CR_USAGE (a bad date or dimension, with a
+ * message), CR_DB, CR_BUSY or CR_NOMEM.  Free with cr_report_free; on
+ * failure *out is empty and may still be freed.
+ */
+enum cr_status cr_report_get(cr_db *db, const struct cr_report_query *q, struct cr_report *out);
+void cr_report_free(struct cr_report *r);
+
 /* Counts for the dashboard and `stats`, from maintained counters. */
 struct cr_stats {
     int64_t cases;
     int64_t by_state[CR_STATE_COUNT];
-    int64_t by_outcome[CR_OUTCOME_COUNT + 1]; /* last: not decided yet */
+    /* Figures by the current decision's outcome; last: not decided yet. */
+    struct cr_figures by_outcome[CR_OUTCOME_COUNT + 1];
+    struct cr_figures figures;                /* all outcomes */
     int64_t by_category[CR_CATEGORY_COUNT];   /* cases with an allegation of it */
     int64_t both_categories;                  /* cases with both */
     int64_t allegations;
@@ -941,7 +1026,7 @@ struct cr_stats {
     int64_t subjects;
 };
 
-/* Fill *out.  Returns CR_OK, CR_DB or CR_BUSY. */
+/* Fill *out, from one snapshot.  Returns CR_OK, CR_DB, CR_BUSY or CR_NOMEM. */
 enum cr_status cr_stats_get(cr_db *db, struct cr_stats *out);
 
 /* The dashboard: what a supervisor asks at a glance (SPEC section 9). */
@@ -951,8 +1036,8 @@ struct cr_reviewer_mix {
     const char *login;
     int64_t by_outcome[CR_OUTCOME_COUNT]; /* current decisions of their cases */
     int64_t decided;
-    int64_t panel_votes;    /* votes cast on their decisions (recusals aside) */
-    int64_t panel_dissents; /* of which dissents */
+    int64_t panel_rounds;   /* rounds on their decisions that the panel finished */
+    int64_t panel_returned; /* of which the panel returned: dissent per round */
 };
 
 struct cr_dashboard {
@@ -963,12 +1048,19 @@ struct cr_dashboard {
     int64_t undecided;        /* cases with no decision yet */
     double rate;              /* first decisions a week over the last four weeks */
     int64_t backlog_clears;   /* when the undecided cases are done at that rate, or 0 */
-    size_t n_reviewers;
+    int64_t panel_rounds;     /* every round the panel finished */
+    int64_t panel_returned;   /* of which it returned */
+    int reviewers_shown;      /* 0: the per-reviewer figures are not for this user */
+    size_t n_reviewers;       /* supervisors and the admin see every reviewer, a reviewer themself */
     struct cr_reviewer_mix *reviewers;
     void *priv;
 };
 
-/* Fill *out for the handle's configuration (sla_days) and now.  Free with cr_dashboard_free. */
+/*
+ * Fill *out for the handle's configuration (sla_days), user and now, from
+ * one snapshot: any failure to read is an error, never a partial result.
+ * Free with cr_dashboard_free (also after a failure).
+ */
 enum cr_status cr_dashboard_get(cr_db *db, struct cr_dashboard *out);
 void cr_dashboard_free(struct cr_dashboard *d);
 
