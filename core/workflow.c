@@ -1303,29 +1303,42 @@ export_row(void *ctx, const struct cr_case_row *r)
     return rc != 0 ? -1 : 0;
 }
 
+/* A list on the command line, between its two events. */
+struct cr_list_log {
+    int64_t begin;             /* the begin event */
+    int64_t rows;              /* cases whose rows were handed out */
+    crypto_generichash_state h; /* over their numbers, each in decimal and a newline */
+};
+
+/* Append a "list" event in its own transaction; *id gets its id when asked. */
+static enum cr_status
+list_event(cr_db *db, const char *details, int64_t *id)
+{
+    enum cr_status st = st_begin(db);
+    if (st != CR_OK)
+        return st;
+    if ((st = st_audit_append(db, 0, "list", NULL, NULL, details)) == CR_OK && id)
+        st = st_audit_last(db, id);
+    if (st == CR_OK)
+        return st_commit(db);
+    st_rollback(db);
+    return st;
+}
+
 enum cr_status
-cr_list_record(cr_db *db, const struct cr_filter *filter, int mine, const char *format,
-               int64_t limit, const int64_t *ids, size_t n)
+cr_list_begin(cr_db *db, const struct cr_filter *filter, int mine, const char *format,
+              int64_t limit, struct cr_list_log **out)
 {
     static const struct cr_filter all = CR_FILTER_ALL;
+    *out = NULL;
     enum cr_status st = need_user(db);
     if (st != CR_OK)
         return st;
     if (!filter)
         filter = &all;
-    crypto_generichash_state h;
-    crypto_generichash_init(&h, NULL, 0, crypto_generichash_BYTES);
-    for (size_t i = 0; i < n; i++) {
-        char num[24];
-        int len = snprintf(num, sizeof num, "%lld\n", (long long)ids[i]);
-        crypto_generichash_update(&h, (const unsigned char *)num, (size_t)len);
-    }
-    unsigned char hash[crypto_generichash_BYTES];
-    char hex[2 * crypto_generichash_BYTES + 1];
-    crypto_generichash_final(&h, hash, sizeof hash);
-    sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+    struct cr_list_log *l = calloc(1, sizeof *l);
     struct cr_buf d = {0};
-    cr_buf_addf(&d, "{\"filters\": {\"state\": ");
+    cr_buf_addf(&d, "{\"stage\": \"begin\", \"filters\": {\"state\": ");
     cr_buf_add_json(&d, filter->state >= 0 ? cr_state_name(filter->state) : "");
     cr_buf_addf(&d, ", \"outcome\": ");
     cr_buf_add_json(&d, filter->outcome == CR_OUTCOME_COUNT ? "none"
@@ -1338,14 +1351,51 @@ cr_list_record(cr_db *db, const struct cr_filter *filter, int mine, const char *
     cr_buf_add_json(&d, filter->search ? filter->search : "");
     cr_buf_addf(&d, ", \"mine\": %s, \"format\": ", mine ? "true" : "false");
     cr_buf_add_json(&d, format ? format : "table");
-    cr_buf_addf(&d, ", \"limit\": %lld}, \"rows\": %zu, \"digest\": \"%s\"}",
-                (long long)limit, n, hex);
-    if (!d.p)
+    cr_buf_addf(&d, ", \"limit\": %lld}}", (long long)limit);
+    if (!l || !d.p) {
+        free(l);
+        cr_buf_free(&d);
         return cr_fail(db, CR_NOMEM, "out of memory");
-    if ((st = st_begin(db)) == CR_OK) {
-        st = st_audit_append(db, 0, "list", NULL, NULL, d.p);
-        st = st == CR_OK ? st_commit(db) : (st_rollback(db), st);
     }
+    crypto_generichash_init(&l->h, NULL, 0, crypto_generichash_BYTES);
+    st = list_event(db, d.p, &l->begin);
+    cr_buf_free(&d);
+    if (st != CR_OK) {
+        free(l);
+        return st;
+    }
+    *out = l;
+    return CR_OK;
+}
+
+void
+cr_list_log_case(struct cr_list_log *l, int64_t case_id)
+{
+    char num[24];
+    int len = snprintf(num, sizeof num, "%lld\n", (long long)case_id);
+    crypto_generichash_update(&l->h, (const unsigned char *)num, (size_t)len);
+    l->rows++;
+}
+
+enum cr_status
+cr_list_end(cr_db *db, struct cr_list_log *l, const char *error)
+{
+    if (!l)
+        return cr_fail(db, CR_USAGE, "a list ends only after it began");
+    unsigned char hash[crypto_generichash_BYTES];
+    char hex[2 * crypto_generichash_BYTES + 1];
+    crypto_generichash_final(&l->h, hash, sizeof hash);
+    sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+    struct cr_buf d = {0};
+    cr_buf_addf(&d, "{\"stage\": \"end\", \"begin\": %lld, \"complete\": %s",
+                (long long)l->begin, error ? "false" : "true");
+    if (error) {
+        cr_buf_addf(&d, ", \"error\": ");
+        cr_buf_add_json(&d, error);
+    }
+    cr_buf_addf(&d, ", \"rows\": %lld, \"digest\": \"%s\"}", (long long)l->rows, hex);
+    free(l);
+    enum cr_status st = d.p ? list_event(db, d.p, NULL) : cr_fail(db, CR_NOMEM, "out of memory");
     cr_buf_free(&d);
     return st;
 }

@@ -696,55 +696,55 @@ cmd_list(struct cli *cli, const struct cli_args *a)
         return rc;
     p.now = cr_db_now(db);
     /*
-     * A list is a consultation: its audit event (the filters, the count, a
-     * digest of the case numbers) is written before any row leaves, so the
-     * pages are read first, a keyset page at a time, and kept until then.
+     * A list is a consultation: its begin event (the filters) commits before
+     * any row leaves; its end event (the count, a digest of the case numbers
+     * handed out) after the last.  Between them the rows stream a keyset page
+     * at a time.
      */
-    struct cr_page *pages = NULL;
-    size_t npages = 0;
-    int64_t *ids = NULL, after = 0;
+    static const char *const format_names[] = {"table", "csv", "json"};
+    struct cr_list_log *log;
+    enum cr_status st = cr_list_begin(db, mine ? NULL : &filter, mine, format_names[p.fmt],
+                                      a->values[4] ? limit : 0, &log);
+    struct cr_page page = {0};
+    int64_t after = 0;
     long long got = 0;
-    enum cr_status st = CR_OK;
-    bool more, oom = false;
-    do {
+    while (st == CR_OK && got < limit) {
         size_t want = limit - got < 500 ? (size_t)(limit - got) : 500;
-        struct cr_page *grown = realloc(pages, (npages + 1) * sizeof *pages);
-        int64_t *more_ids = grown ? realloc(ids, ((size_t)got + want) * sizeof *ids) : NULL;
-        if (grown)
-            pages = grown;
-        if (!more_ids) {
-            oom = true;
-            break;
-        }
-        ids = more_ids;
-        struct cr_page *page = &pages[npages++];
-        memset(page, 0, sizeof *page);
-        st = mine ? cr_list_mine_page(db, after, want, page)
-                  : cr_list_page(db, &filter, after, want, page);
+        st = mine ? cr_list_mine_page(db, after, want, &page)
+                  : cr_list_page(db, &filter, after, want, &page);
         if (st != CR_OK)
             break;
-        for (size_t i = 0; i < page->n; i++)
-            ids[got++] = page->rows[i].id;
-        if (page->n)
-            after = mine ? page->rows[page->n - 1].sortkey
-                         : cr_row_cursor(&filter, &page->rows[page->n - 1]);
-        more = page->more;
-    } while (more && got < limit);
-    static const char *const format_names[] = {"table", "csv", "json"};
-    if (st == CR_OK && !oom)
-        st = cr_list_record(db, mine ? NULL : &filter, mine, format_names[p.fmt],
-                            a->values[4] ? limit : 0, ids, (size_t)got);
-    if (st == CR_OK && !oom) {
-        for (size_t k = 0; k < npages; k++)
-            for (size_t i = 0; i < pages[k].n; i++)
-                rows_one(&p, &pages[k].rows[i]);
-        rows_end(&p);
+        for (size_t i = 0; i < page.n; i++) {
+            rows_one(&p, &page.rows[i]);
+            cr_list_log_case(log, page.rows[i].id);
+        }
+        got += (long long)page.n;
+        if (!page.more || !page.n)
+            break;
+        after = mine ? page.rows[page.n - 1].sortkey
+                     : cr_row_cursor(&filter, &page.rows[page.n - 1]);
     }
-    for (size_t k = 0; k < npages; k++)
-        cr_page_free(&pages[k]);
-    free(pages);
-    free(ids);
-    rc = oom ? cli_error(EXIT_DB, "list: out of memory") : st == CR_OK ? EXIT_DONE : fail(db, st);
+    cr_page_free(&page);
+    if (log) {
+        if (st == CR_OK)
+            rows_end(&p);
+        bool flushed = st == CR_OK && fflush(stdout) != EOF && !ferror(stdout);
+        int err = errno;
+        char *why = st != CR_OK  ? tui_printf("%s", cr_db_errmsg(db))
+                    : !flushed ? tui_printf("write: %s", strerror(err))
+                               : NULL;
+        enum cr_status end =
+            cr_list_end(db, log, st != CR_OK || !flushed ? (why ? why : "out of memory") : NULL);
+        free(why);
+        if (st == CR_OK && !flushed) {
+            cli_end(cli, db);
+            return cli_error(EXIT_INPUT, "list: write failed after %lld cases: %s", got,
+                             strerror(err));
+        }
+        if (st == CR_OK)
+            st = end;
+    }
+    rc = st == CR_OK ? EXIT_DONE : fail(db, st);
     cli_end(cli, db);
     if (rc == EXIT_DONE && fflush(stdout) == EOF)
         return cli_error(EXIT_INPUT, "list: write failed: %s", strerror(errno));

@@ -143,18 +143,28 @@ for who in asmith ejones bjones fkaur mkhan lpark; do
     grep -q "export needs the admin role" "$T/err" || fail "$who: $(cat "$T/err")"
 done
 
-begin "every list is one audit event: filters, row count, digest of the case numbers"
+begin "every list is recorded: its filters before the rows, their count and digest after"
 before=$(sql n.db "select count(*) from audit_events where action = 'list'")
 AS=lpark cr --db n.db list --format csv --state panel_review --search marker --limit 2
 expect_rc 0
-expect_eq "$(sql n.db "select count(*) from audit_events where action = 'list'")" $((before + 1)) "list events"
+expect_eq "$(sql n.db "select count(*) from audit_events where action = 'list'")" $((before + 2)) "list events"
 ids=$(tail -n +2 "$T/out" | cut -d, -f1)
 digest=$(printf '%s\n' $ids | b2sum -l 256 | cut -c1-64)
+begin_id=$(sql n.db "select max(id) - 1 from audit_events where action = 'list'")
+expect_eq "$(sql n.db "select actor, case_id is null, details from audit_events where id = $begin_id")" \
+    "lpark|1|{\"stage\": \"begin\", \"filters\": {\"state\": \"panel_review\", \"outcome\": \"\", \"category\": \"\", \"sort\": \"priority\", \"search\": \"marker\", \"mine\": false, \"format\": \"csv\", \"limit\": 2}}" \
+    "the list's begin event"
 expect_eq "$(sql n.db "select actor, case_id is null, details from audit_events where action = 'list' order by id desc limit 1")" \
-    "lpark|1|{\"filters\": {\"state\": \"panel_review\", \"outcome\": \"\", \"category\": \"\", \"sort\": \"priority\", \"search\": \"marker\", \"mine\": false, \"format\": \"csv\", \"limit\": 2}, \"rows\": 2, \"digest\": \"$digest\"}" \
-    "the list event"
+    "lpark|1|{\"stage\": \"end\", \"begin\": $begin_id, \"complete\": true, \"rows\": 2, \"digest\": \"$digest\"}" \
+    "the list's end event"
+"$CASEREVIEW" --as cadmin --db n.db list --format csv >/dev/full 2>"$T/err"
+expect_eq "$?" 3 "exit status of a list that could not be written"
+grep -q "^casereview: list: write failed after [0-9]* cases: No space left on device$" "$T/err" ||
+    fail "the message: $(cat "$T/err")"
+expect_eq "$(sql n.db "select json_extract(details, '\$.complete') || ' ' || json_extract(details, '\$.error') from audit_events where action = 'list' order by id desc limit 1")" \
+    "0 write: No space left on device" "the end event of a list that could not be written"
 AS=mkhan cr --db n.db list --mine --format json
-expect_eq "$(sql n.db "select json_extract(details, '\$.rows') || ' ' || json_extract(details, '\$.filters.mine') from audit_events where action = 'list' order by id desc limit 1")" "2 1" "a --mine list event"
+expect_eq "$(sql n.db "select group_concat(coalesce(json_extract(details, '\$.filters.mine'), json_extract(details, '\$.rows')), ' ') from (select details from audit_events where action = 'list' order by id desc limit 2)")" "2 1" "a --mine list's events"
 AS=cadmin cr --db n.db audit verify
 expect_rc 0
 

@@ -109,11 +109,11 @@ AS=asmith cr --db b.db note BIDI1 "see ${RLO}evil${PDF} ${ESC}[31mred"
 expect_rc 0
 AS=asmith cr --db b.db history BIDI1
 expect_rc 0
-# cadmin's view and lists (#2 to #6) are the admin's to see, not asmith's.
+# cadmin's view and lists (#2 to #10: each list a begin and an end) are the admin's to see.
 expect_out \
-    "2026-01-01T00:00:00Z  #7      asmith     claim    flagged -> in_review  {}" \
-    "2026-01-01T00:00:00Z  #8      asmith     note     {\"note\": \"see <U+202E>evil<U+202C> \\u001b[31mred\"}" \
-    "2026-01-01T00:00:00Z  #9      asmith     view     {\"view\": \"history\"}"
+    "2026-01-01T00:00:00Z  #11     asmith     claim    flagged -> in_review  {}" \
+    "2026-01-01T00:00:00Z  #12     asmith     note     {\"note\": \"see <U+202E>evil<U+202C> \\u001b[31mred\"}" \
+    "2026-01-01T00:00:00Z  #13     asmith     view     {\"view\": \"history\"}"
 expect_empty_err
 no_raw
 

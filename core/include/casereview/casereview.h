@@ -798,17 +798,24 @@ enum cr_status cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit,
                                         struct cr_page *page);
 
 /*
- * Record that the handle's user consulted a list of cases (the command
- * line's `list`, in any format): one audit event "list", for no case, whose
- * details are the filters as given (state, outcome, category, sort, search,
- * mine, format, limit: 0 for none), the number of rows and the BLAKE2b-256
- * digest (hex) of the case numbers listed, in order, each in decimal
- * followed by a newline.  Call it before the rows leave the program, so that
- * nothing is listed unrecorded.  Returns CR_OK, CR_REFUSED (nobody signed
- * in), CR_BUSY, CR_DB or CR_NOMEM.
+ * A list on the command line (`list`, in any format) is a consultation,
+ * recorded by two audit events "list", for no case, that bracket its rows
+ * as a disclosure's do.  cr_list_begin commits the first (stage "begin":
+ * the filters as given: state, outcome, category, sort, search, mine,
+ * format, limit, 0 for none) before any row leaves; cr_list_log_case counts
+ * each case whose row is handed out; cr_list_end commits the second (stage
+ * "end": the begin event's id, complete or not and why, the number of rows
+ * and the BLAKE2b-256 digest (hex) of the case numbers, in order, each in
+ * decimal followed by a newline) and frees the log.  The rows stream in
+ * between, a keyset page at a time, so memory stays flat however many are
+ * listed.  A list killed outright leaves its begin event alone.  Both return
+ * CR_OK, CR_REFUSED (nobody signed in), CR_BUSY, CR_DB or CR_NOMEM.
  */
-enum cr_status cr_list_record(cr_db *db, const struct cr_filter *filter, int mine,
-                              const char *format, int64_t limit, const int64_t *ids, size_t n);
+struct cr_list_log;
+enum cr_status cr_list_begin(cr_db *db, const struct cr_filter *filter, int mine,
+                             const char *format, int64_t limit, struct cr_list_log **out);
+void cr_list_log_case(struct cr_list_log *l, int64_t case_id);
+enum cr_status cr_list_end(cr_db *db, struct cr_list_log *l, const char *error);
 
 /*
  * Disclosures: personal data, or figures drawn from it, leaving casereview
