@@ -17,16 +17,15 @@ blank(const char *s)
     return true;
 }
 
-/* Append one event in its own transaction; *id gets its id when asked. */
-static enum cr_status
-record(cr_db *db, const struct cr_buf *d, int64_t *id)
+enum cr_status
+cr_audit_record(cr_db *db, const char *action, const char *details, int64_t *id)
 {
-    if (!d->p)
+    if (!details)
         return cr_fail(db, CR_NOMEM, "out of memory");
     enum cr_status st = st_begin(db);
     if (st != CR_OK)
         return st;
-    if ((st = st_audit_append(db, 0, "disclosure", NULL, NULL, d->p)) == CR_OK && id)
+    if ((st = st_audit_append(db, 0, action, NULL, NULL, details)) == CR_OK && id)
         st = st_audit_last(db, id);
     if (st == CR_OK)
         return st_commit(db);
@@ -57,7 +56,7 @@ cr_disclosure_begin(cr_db *db, const struct cr_disclosure *d, int64_t *id)
     cr_buf_addf(&b, ", \"destination\": ");
     cr_buf_add_json(&b, d->destination ? d->destination : "standard output");
     cr_buf_addc(&b, '}');
-    st = record(db, &b, id);
+    st = cr_audit_record(db, "disclosure", b.p, id);
     cr_buf_free(&b);
     return st;
 }
@@ -90,7 +89,7 @@ cr_disclosure_end(cr_db *db, int64_t begin_id, const struct cr_disclosure_end *e
         cr_buf_add_json(&b, e->cases);
     }
     cr_buf_addc(&b, '}');
-    enum cr_status st = record(db, &b, NULL);
+    enum cr_status st = cr_audit_record(db, "disclosure", b.p, NULL);
     cr_buf_free(&b);
     return st;
 }

@@ -236,6 +236,13 @@ enum cr_status st_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
 enum cr_status st_audit_append(cr_db *db, int64_t case_id, const char *action,
                                const char *before, const char *after, const char *details);
 
+/*
+ * Append an event for no case in a transaction of its own (a disclosure's or
+ * a list's begin and end); *id, when asked, gets its id.  details NULL:
+ * out of memory.
+ */
+enum cr_status cr_audit_record(cr_db *db, const char *action, const char *details, int64_t *id);
+
 /* The id of the last audit event (inside the transaction that appended it: that event). */
 enum cr_status st_audit_last(cr_db *db, int64_t *id);
 

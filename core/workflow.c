@@ -1310,21 +1310,6 @@ struct cr_list_log {
     crypto_generichash_state h; /* over their numbers, each in decimal and a newline */
 };
 
-/* Append a "list" event in its own transaction; *id gets its id when asked. */
-static enum cr_status
-list_event(cr_db *db, const char *details, int64_t *id)
-{
-    enum cr_status st = st_begin(db);
-    if (st != CR_OK)
-        return st;
-    if ((st = st_audit_append(db, 0, "list", NULL, NULL, details)) == CR_OK && id)
-        st = st_audit_last(db, id);
-    if (st == CR_OK)
-        return st_commit(db);
-    st_rollback(db);
-    return st;
-}
-
 enum cr_status
 cr_list_begin(cr_db *db, const struct cr_filter *filter, int mine, const char *format,
               int64_t limit, struct cr_list_log **out)
@@ -1358,7 +1343,7 @@ cr_list_begin(cr_db *db, const struct cr_filter *filter, int mine, const char *f
         return cr_fail(db, CR_NOMEM, "out of memory");
     }
     crypto_generichash_init(&l->h, NULL, 0, crypto_generichash_BYTES);
-    st = list_event(db, d.p, &l->begin);
+    st = cr_audit_record(db, "list", d.p, &l->begin);
     cr_buf_free(&d);
     if (st != CR_OK) {
         free(l);
@@ -1395,7 +1380,7 @@ cr_list_end(cr_db *db, struct cr_list_log *l, const char *error)
     }
     cr_buf_addf(&d, ", \"rows\": %lld, \"digest\": \"%s\"}", (long long)l->rows, hex);
     free(l);
-    enum cr_status st = d.p ? list_event(db, d.p, NULL) : cr_fail(db, CR_NOMEM, "out of memory");
+    enum cr_status st = cr_audit_record(db, "list", d.p, NULL);
     cr_buf_free(&d);
     return st;
 }

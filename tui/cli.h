@@ -39,6 +39,15 @@ int cli_session(struct cli *cli, unsigned open_flags, cr_db **db);
 void cli_end(struct cli *cli, cr_db *db);
 /* The terminal interface: the session, then tui_run. */
 int cli_interface(struct cli *cli);
+/* What a command prints in (--format). */
+enum format { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON };
+
+/*
+ * Parse --format for cmd: table (also when s is NULL), csv where allowed,
+ * or json.  EXIT_DONE, or the usage error printed and its exit status.
+ */
+int parse_format(const char *cmd, const char *s, bool csv_allowed, enum format *out);
+
 /* Load and check the configuration only (printing every problem). */
 int cli_config(struct cli *cli, const char *path, struct cr_config **cfg);
 

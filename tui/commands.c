@@ -161,9 +161,7 @@ parse_number(const char *cmd, const char *opt, const char *s, long long min, lon
     return EXIT_DONE;
 }
 
-enum format { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON };
-
-static int
+int
 parse_format(const char *cmd, const char *s, bool csv_allowed, enum format *out)
 {
     if (!s || strcmp(s, "table") == 0)

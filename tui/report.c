@@ -14,23 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum figures_format { FIG_TABLE, FIG_CSV, FIG_JSON };
-
-static int
-figures_format(const char *cmd, const char *s, bool csv, enum figures_format *out)
-{
-    if (!s || strcmp(s, "table") == 0)
-        *out = FIG_TABLE;
-    else if (csv && strcmp(s, "csv") == 0)
-        *out = FIG_CSV;
-    else if (strcmp(s, "json") == 0)
-        *out = FIG_JSON;
-    else
-        return cli_error(EXIT_USAGE, "%s: --format must be one of table, %sjson, not '%s'", cmd,
-                         csv ? "csv, " : "", s);
-    return EXIT_DONE;
-}
-
 static const char *
 date_of(int64_t t, char out[11])
 {
@@ -176,8 +159,8 @@ stats_table(const struct cr_dashboard *d)
 int
 cmd_stats(struct cli *cli, const struct cli_args *a)
 {
-    enum figures_format fmt;
-    int rc = figures_format("stats", a->values[0], false, &fmt);
+    enum format fmt;
+    int rc = parse_format("stats", a->values[0], false, &fmt);
     if (rc != EXIT_DONE)
         return rc;
     cr_db *db;
@@ -191,7 +174,7 @@ cmd_stats(struct cli *cli, const struct cli_args *a)
         cli_end(cli, db);
         return rc;
     }
-    if (fmt == FIG_JSON)
+    if (fmt == FORMAT_JSON)
         stats_json(&d);
     else
         stats_table(&d);
@@ -466,8 +449,8 @@ cmd_report(struct cli *cli, const struct cli_args *a)
         return cli_error(EXIT_USAGE, "report: --reason TEXT and --recipient TEXT are required");
     if (force && !output)
         return cli_error(EXIT_USAGE, "report: --force goes with --output FILE");
-    enum figures_format fmt;
-    int rc = figures_format("report", format, true, &fmt);
+    enum format fmt;
+    int rc = parse_format("report", format, true, &fmt);
     if (rc != EXIT_DONE)
         return rc;
     struct cr_report_query q = {1, {CR_DIMENSION_OUTCOME}, as_at};
@@ -507,8 +490,8 @@ cmd_report(struct cli *cli, const struct cli_args *a)
     }
     FILE *f = dout_stream(w);
     int64_t now = cr_db_now(db);
-    int64_t lines = fmt == FIG_CSV    ? report_csv(f, &r, w)
-                    : fmt == FIG_JSON ? report_json(f, &r, now, w)
+    int64_t lines = fmt == FORMAT_CSV    ? report_csv(f, &r, w)
+                    : fmt == FORMAT_JSON ? report_json(f, &r, now, w)
                                       : report_table(f, &r, now, w);
     cr_report_free(&r);
     struct cr_disclosure_end e = {0};
