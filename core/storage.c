@@ -310,7 +310,8 @@ key_read(cr_db *db, bool group_ok)
 static bool
 read_only_copy(const char *path, const struct stat *sb)
 {
-    if (!(sb->st_mode & 0222) || access(path, W_OK) != 0)
+    /* The effective ids: a setgid program writes through its service group. */
+    if (!(sb->st_mode & 0222) || faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0)
         return true;
     char *copy = strdup(path);
     if (!copy)
@@ -320,7 +321,7 @@ read_only_copy(const char *path, const struct stat *sb)
     struct statvfs vs;
     bool mount_ro = statvfs(dir, &vs) == 0 && (vs.f_flag & ST_RDONLY);
     bool dir_modes = stat(dir, &ds) == 0 && (ds.st_mode & 0222);
-    bool dir_writable = dir_modes && access(dir, W_OK) == 0;
+    bool dir_writable = dir_modes && faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) == 0;
     free(copy);
     if (mount_ro || !dir_modes)
         return true;
@@ -330,7 +331,8 @@ read_only_copy(const char *path, const struct stat *sb)
     struct cr_buf wal = {0}, shm = {0};
     cr_buf_addf(&wal, "%s-wal", path);
     cr_buf_addf(&shm, "%s-shm", path);
-    bool side = wal.p && shm.p && access(wal.p, W_OK) == 0 && access(shm.p, W_OK) == 0;
+    bool side = wal.p && shm.p && faccessat(AT_FDCWD, wal.p, W_OK, AT_EACCESS) == 0 &&
+                faccessat(AT_FDCWD, shm.p, W_OK, AT_EACCESS) == 0;
     cr_buf_free(&wal);
     cr_buf_free(&shm);
     return !side;
