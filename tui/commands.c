@@ -68,7 +68,7 @@ int
 cli_session(struct cli *cli, unsigned open_flags, cr_db **db)
 {
     *db = NULL;
-    cli_service_raise(); /* setgid: the fixed configuration and database only, then dropped */
+    cli_service_raise(cli); /* setgid: the fixed configuration and database only, then dropped */
     int rc = cli_config(cli, cli->config_path, &cli->cfg);
     if (rc != EXIT_DONE)
         return rc;

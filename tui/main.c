@@ -136,6 +136,8 @@ static struct {
     bool on;
     gid_t group; /* the service group */
     gid_t own;   /* the user's own (real) group */
+    const char *db, *config; /* the fixed paths: the only ones opened with the group */
+    bool raised;
 } service;
 
 static bool
@@ -149,12 +151,19 @@ running_setgid(void)
 }
 
 void
-cli_service_raise(void)
+cli_service_raise(const struct cli *cli)
 {
-    if (service.on && setegid(service.group) != 0) {
+    if (!service.on)
+        return;
+    /* Only the installed database and configuration: any other stays the user's business. */
+    if (cli && (!cli->db_path || !cli->config_path || strcmp(cli->db_path, service.db) != 0 ||
+                strcmp(cli->config_path, service.config) != 0))
+        return;
+    if (setegid(service.group) != 0) {
         cli_error(EXIT_DB, "cannot take the service group back: %s", strerror(errno));
         exit(EXIT_DB);
     }
+    service.raised = true;
 }
 
 /* Back to the user's own group, for now. */
@@ -165,6 +174,7 @@ service_lower(void)
         cli_error(EXIT_DB, "cannot work as your own group: %s", strerror(errno));
         exit(EXIT_DB);
     }
+    service.raised = false;
 }
 
 void
@@ -178,20 +188,23 @@ cli_service_drop(void)
         cli_error(EXIT_DB, "cannot give up the service group: %s", strerror(errno));
         exit(EXIT_DB);
     }
+    service.raised = false;
 }
 
 unsigned
 cli_service_flags(unsigned flags)
 {
-    return service.on ? flags | CR_OPEN_SERVICE : flags;
+    return service.raised ? flags | CR_OPEN_SERVICE : flags;
 }
 
 /* Keep what a terminal session needs (and the user's editor); drop everything else. */
 static void
 sanitise_environment(void)
 {
-    static const char *const keep[] = {"TERM", "COLORTERM", "NO_COLOR", "LANG", "LANGUAGE",
-                                       "HOME", "VISUAL", "EDITOR", "COLUMNS", "LINES"};
+    /* Not HOME: after the drop, ncurses would read the user's own ~/.terminfo in a process
+       that still holds the database open. */
+    static const char *const keep[] = {"TERM",   "COLORTERM", "NO_COLOR", "LANG",    "LANGUAGE",
+                                       "VISUAL", "EDITOR",    "COLUMNS",  "LINES"};
     size_t n = 0;
     for (char **e = environ; *e; e++)
         n++;
@@ -312,7 +325,7 @@ main(int argc, char **argv)
     struct cli cli = {0};
     char *fixed_db = NULL, *fixed_config = NULL;
     if (service.on) {
-        cli_service_raise();
+        cli_service_raise(NULL);
         int rc = read_system_conf(CR_SYSTEM_CONF, &fixed_db, &fixed_config);
         service_lower();
         if (rc != EXIT_DONE)
@@ -384,8 +397,8 @@ main(int argc, char **argv)
             rc = check_fixed("--config", cli.config_path, config_fixed);
         if (rc != EXIT_DONE)
             return rc;
-        cli.db_path = db_fixed;
-        cli.config_path = config_fixed;
+        cli.db_path = service.db = db_fixed;
+        cli.config_path = service.config = config_fixed;
     }
     if (i == argc)
         return cli_interface(&cli);
@@ -396,6 +409,11 @@ main(int argc, char **argv)
     if (!c->name)
         return cli_error(EXIT_USAGE, "unknown command '%s' (see 'casereview --help')",
                          cli.command);
+    if (service.on && strcmp(c->name, "demo") == 0)
+        return cli_error(EXIT_USAGE,
+                         "demo: refused: this casereview is installed setgid to its service "
+                         "group and works only on its own database; build casereview yourself "
+                         "to try the demo (README, 'Try it')");
     for (int k = i + 1; k < argc && strcmp(argv[k], "--") != 0; k++) {
         if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
             command_help(stdout, c);

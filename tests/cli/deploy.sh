@@ -145,6 +145,11 @@ as "$REV" "$BIN" --db "$DB" --config "$P/etc/casereview/casereview.yaml" claim 2
 expect_rc 0
 expect_eq "$(sql "$DB" "select count(*) from audit_events")" "$((before + 1))" "events: only the claim"
 
+begin "demo, which makes a database of its own, is not offered"
+as "$REV" "$BIN" demo --dir "$W/home/$REV/demo"
+expect_rc 2
+expect_err "casereview: demo: refused: this casereview is installed setgid to its service group and works only on its own database; build casereview yourself to try the demo (README, 'Try it')"
+
 begin "\$CASEREVIEW_DB and \$CASEREVIEW_CONFIG are ignored"
 # The user's own roster would let them act as the admin; their own database is empty.
 sed -e "s/login: cadmin,/login: $ADM,/" -e "s/login: asmith,/login: $REV,/" \
