@@ -242,7 +242,7 @@ key_create(cr_db *db, bool group, int64_t keyed_from, const unsigned char anchor
     return CR_OK;
 }
 
-/* A file of the service group, which the program runs setgid to: its group modes are the service's. */
+/* A file of the service group, which the program runs setgid to: its group modes are its own. */
 static bool
 service_file(const cr_db *db, const struct stat *sb)
 {
@@ -2986,7 +2986,7 @@ explain_case(cr_db *db, int64_t id, struct cr_buf *why)
     return st;
 }
 
-/* Each kept head, checked when the chain reaches its event (a head kept without its count: any event). */
+/* Each kept head, checked when the chain reaches its event (one kept with no count: any event). */
 static enum cr_status
 check_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, bool *found, int64_t id,
             const unsigned char hash[32])

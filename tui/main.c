@@ -134,8 +134,8 @@ parse_args(const struct cli_command *c, int argc, char **argv, struct cli_args *
  */
 static struct {
     bool on;
-    gid_t group; /* the service group */
-    gid_t own;   /* the user's own (real) group */
+    gid_t group;             /* the service group */
+    gid_t own;               /* the user's own (real) group */
     const char *db, *config; /* the fixed paths: the only ones opened with the group */
     bool raised;
 } service;
@@ -203,7 +203,7 @@ sanitise_environment(void)
 {
     /* Not HOME: after the drop, ncurses would read the user's own ~/.terminfo in a process
        that still holds the database open. */
-    static const char *const keep[] = {"TERM",   "COLORTERM", "NO_COLOR", "LANG",    "LANGUAGE",
+    static const char *const keep[] = {"TERM",   "COLORTERM", "NO_COLOR", "LANG", "LANGUAGE",
                                        "VISUAL", "EDITOR",    "COLUMNS",  "LINES"};
     size_t n = 0;
     for (char **e = environ; *e; e++)
@@ -270,8 +270,8 @@ read_system_conf(const char *path, char **db, char **config)
             end--;
         *end = '\0';
         char *value = eq ? eq + 1 + strspn(eq + 1, " \t") : NULL;
-        for (char *v = value ? value + strlen(value) : NULL; v && v > value &&
-                                                             (v[-1] == ' ' || v[-1] == '\t');)
+        for (char *v = value ? value + strlen(value) : NULL;
+             v && v > value && (v[-1] == ' ' || v[-1] == '\t');)
             *--v = '\0';
         char **slot = strcmp(key, "db") == 0 ? db : strcmp(key, "config") == 0 ? config : NULL;
         if (!eq || !slot)
