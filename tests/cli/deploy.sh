@@ -119,6 +119,11 @@ as "$REV" bash -e "$W/user.sh"
 expect_rc 0
 expect_out_has "case 1: claim: flagged -> in_review"
 expect_eq "$(sql "$DB" "select count(*) from audit_events where case_id = 1 and action = 'decide' and actor = '$REV'")" 1 "the decision, by $REV"
+# lib.sh's $CASEREVIEW_NOW (2026-01-01) reached the program through runuser: the clock is the system's.
+now=$(date +%s)
+at=$(sql "$DB" "select at from audit_events where case_id = 1 and action = 'decide'")
+[ "$at" -ge $((now - 600)) ] && [ "$at" -le $((now + 60)) ] ||
+    fail "the decision is dated $at, not now ($now): \$CASEREVIEW_NOW was not ignored"
 as "$SUP" "$BIN" approve 1
 expect_rc 0
 expect_eq "$(sql "$DB" "select count(*) from audit_events where case_id = 1 and action = 'approve' and actor = '$SUP'")" 1 "the approval, by $SUP"
