@@ -126,6 +126,7 @@ at=$(sql "$DB" "select at from audit_events where case_id = 1 and action = 'deci
     fail "the decision is dated $at, not now ($now): \$CASEREVIEW_NOW was not ignored"
 as "$SUP" "$BIN" approve 1
 expect_rc 0
+expect_empty_err
 expect_eq "$(sql "$DB" "select count(*) from audit_events where case_id = 1 and action = 'approve' and actor = '$SUP'")" 1 "the approval, by $SUP"
 
 begin "the same user cannot open the database or its key with anything else"
