@@ -130,8 +130,13 @@ outside(const struct fixture *f, const char *sql)
     return v;
 }
 
-/* What version 5 added, dropped again: a database as version 4 left it. */
-#define V5_DROP \
+/* What version 6 added (the pinned configuration), dropped again. */
+#define V6_DROP \
+    "DROP INDEX config_in_force; DROP TABLE config_versions; " \
+    "ALTER TABLE audit_events DROP COLUMN os_login; "
+
+/* What versions 5 and 6 added, dropped again: a database as version 4 left it. */
+#define V5_DROP V6_DROP \
     "DROP TRIGGER cases_outcome_count_insert; DROP TRIGGER cases_outcome_count_update; " \
     "DROP TRIGGER cases_outcome_count_delete; DROP TABLE outcome_counts; " \
     "DROP TRIGGER cases_panel_round_finished; DROP TABLE panel_rounds; " \
@@ -149,7 +154,7 @@ test_open_and_schema(void **state)
 {
     struct fixture *f = *state;
     assert_true(cr_db_created(f->db));
-    assert_int_equal(cr_db_schema_version(f->db), 5);
+    assert_int_equal(cr_db_schema_version(f->db), 6);
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
@@ -420,7 +425,7 @@ test_migration_keeps_data(void **state)
     chmod(path, 0600);
     cr_db *db;
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 5);
+    assert_int_equal(cr_db_schema_version(db), 6);
     struct cr_case c;
     assert_int_equal(st_case_get(db, "S1", &c), CR_OK);
     assert_int_equal(c.n_allegations, 1);
@@ -501,7 +506,7 @@ test_migration_from_3_adds_drafts(void **state)
     snprintf(key, sizeof key, "%s.key", path);
     assert_int_equal(unlink(key), 0);
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 5);
+    assert_int_equal(cr_db_schema_version(db), 6);
     cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
     struct cr_case c;
     assert_int_equal(st_case_get(db, "S1", &c), CR_OK);
