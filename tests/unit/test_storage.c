@@ -638,6 +638,81 @@ test_unknown_action_named(void **state)
                         "casereview that wrote it");
 }
 
+/*
+ * A database made before pinning (schema 5) takes as its first pinned
+ * configuration only the one its trail was last written under, recorded
+ * in the trail; after that every other file is refused until adopted.
+ */
+static void
+test_pin_before_version_6(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
+              &r);
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, V6_DROP "PRAGMA user_version = 5", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), 6);
+
+    /* Another file: the fixture's text and a comment. */
+    size_t len;
+    const char *text = cr_config_text(f->cfg, &len);
+    char *edited = malloc(len + 16);
+    assert_non_null(edited);
+    memcpy(edited, text, len);
+    memcpy(edited + len, "\n# edited\n", 11);
+    struct cr_config *other;
+    cr_diags *d = NULL;
+    assert_int_equal(cr_config_from_text("other.yaml", edited, len + 10, &other, &d), CR_OK);
+    cr_diags_free(d);
+    free(edited);
+
+    assert_int_equal(cr_config_pin_check(f->db, other), CR_NOT_FOUND);
+    cr_db_set_user(f->db, other, cr_config_person(other, "cadmin"));
+    assert_int_equal(cr_config_pin(f->db), CR_INVALID);
+    assert_non_null(strstr(cr_db_errmsg(f->db), f->cfg->digest));
+    assert_non_null(strstr(cr_db_errmsg(f->db), other->digest));
+    assert_int_equal(outside(f, "SELECT count(*) FROM config_versions"), 0);
+
+    sign_in(f, "cadmin");
+    assert_int_equal(cr_db_set_os_login(f->db, "root"), CR_OK);
+    assert_int_equal(cr_config_pin(f->db), CR_OK);
+    assert_int_equal(cr_config_pin_check(f->db, f->cfg), CR_OK);
+    assert_int_equal(cr_config_pin_check(f->db, other), CR_INVALID);
+    assert_int_equal(outside(f, "SELECT count(*) FROM audit_events WHERE action = 'config_pin' "
+                                "AND os_login = 'root' AND id = (SELECT max(id) FROM audit_events)"),
+                     1);
+
+    /* Adoption: the admin's, under the rules in force. */
+    sign_in(f, "bjones");
+    assert_int_equal(cr_config_adopt(f->db, other), CR_REFUSED);
+    sign_in(f, "cadmin");
+    assert_int_equal(cr_config_adopt(f->db, other), CR_OK);
+    assert_int_equal(cr_config_pin_check(f->db, other), CR_OK);
+    struct cr_config_version v;
+    assert_int_equal(cr_config_version_get(f->db, NULL, &v), CR_OK);
+    assert_string_equal(v.digest, other->digest);
+    cr_config_version_free(&v);
+    char prefix[13];
+    snprintf(prefix, sizeof prefix, "%.12s", f->cfg->digest);
+    assert_int_equal(cr_config_version_get(f->db, prefix, &v), CR_OK);
+    assert_int_equal(v.in_force, 0);
+    assert_memory_equal(v.text, text, len);
+    cr_config_version_free(&v);
+    int64_t events;
+    assert_int_equal(cr_audit_verify(f->db, &events), CR_OK);
+    cr_db_close(f->db);
+    f->db = NULL;
+    cr_config_free(other);
+}
+
 int
 main(void)
 {
@@ -657,6 +732,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_case_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_keeps_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_3_adds_drafts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pin_before_version_6, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
