@@ -2441,6 +2441,32 @@ st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
     enum cr_status st = audit_head(db, &head_id, prev);
     if (st != CR_OK)
         return st;
+    /*
+     * Under the write lock, the rules this handle acts under must still be
+     * the ones pinned: an adoption by another process since it signed in
+     * stops it here rather than letting it act under rules no longer in force.
+     */
+    if (cfg) {
+        sqlite3_stmt *q =
+            prepare(db, "SELECT digest FROM config_versions WHERE in_force = 1", &st);
+        if (!q)
+            return st;
+        int rc = sqlite3_step(q);
+        bool changed = rc == SQLITE_ROW &&
+                       strcmp((const char *)sqlite3_column_text(q, 0), cfg->digest) != 0;
+        char now_in_force[65] = "";
+        if (changed)
+            snprintf(now_in_force, sizeof now_in_force, "%s", sqlite3_column_text(q, 0));
+        sqlite3_reset(q);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return cr_fail_sql(db, rc, "pinned configuration");
+        if (changed)
+            return cr_fail(db, CR_INVALID,
+                           "an admin adopted another configuration (digest %s) since this "
+                           "session began under digest %s; nothing was done: start again "
+                           "with the configuration in force",
+                           now_in_force, cfg->digest);
+    }
     const struct cr_event e = {
         .id = head_id + 1,
         .at = cr_db_now(db),

@@ -691,11 +691,19 @@ test_pin_before_version_6(void **state)
                      1);
 
     /* Adoption: the admin's, under the rules in force. */
+    cr_db *before;
+    assert_int_equal(cr_db_open(f->path, 0, fixed_clock, NULL, &before), CR_OK);
+    cr_db_set_user(before, f->cfg, cr_config_person(f->cfg, "cadmin"));
     sign_in(f, "bjones");
     assert_int_equal(cr_config_adopt(f->db, other), CR_REFUSED);
     sign_in(f, "cadmin");
     assert_int_equal(cr_config_adopt(f->db, other), CR_OK);
     assert_int_equal(cr_config_pin_check(f->db, other), CR_OK);
+    /* A session begun under the old rules acts under them no more. */
+    struct cr_draft draft = {.action = CR_ACTION_NOTE, .outcome = -1, .vote = -1, .text = "x"};
+    assert_int_equal(cr_draft_save(before, "S1", &draft), CR_INVALID);
+    assert_non_null(strstr(cr_db_errmsg(before), "an admin adopted another configuration"));
+    cr_db_close(before);
     struct cr_config_version v;
     assert_int_equal(cr_config_version_get(f->db, NULL, &v), CR_OK);
     assert_string_equal(v.digest, other->digest);
