@@ -124,8 +124,8 @@ put_in_force(cr_db *db, const struct cr_config *cfg)
     if (!text)
         return cr_fail(db, CR_NOMEM, "out of memory");
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_exec(sql, "UPDATE config_versions SET in_force = 0 WHERE in_force = 1",
-                          NULL, NULL, NULL);
+    int rc = sqlite3_exec(sql, "UPDATE config_versions SET in_force = 0 WHERE in_force = 1", NULL,
+                          NULL, NULL);
     if (rc != SQLITE_OK)
         return cr_fail_sql(db, rc, "pin the configuration");
     /* A configuration adopted again is the same text: its row is marked, not copied. */
@@ -164,8 +164,10 @@ last_event_digest(cr_db *db, char out[65], bool *any)
         *any = true;
     }
     sqlite3_finalize(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "pin the "
-                                                                             "configuration");
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CR_OK
+                                                 : cr_fail_sql(db, rc,
+                                                               "pin the "
+                                                               "configuration");
 }
 
 enum cr_status

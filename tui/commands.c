@@ -84,8 +84,10 @@ identify(struct cli *cli, const struct cr_config *cfg, const char *login,
     size_t n = 512 + strlen(cfg->path ? cfg->path : "") + strlen(login ? login : "") +
                strlen(cli->as_login ? cli->as_login : "");
     char *msg = malloc(n);
-    enum cr_status st = msg ? cr_config_identify(cfg, login, cli->as_login, who, msg, n) : CR_NOMEM;
-    int rc = st == CR_OK ? EXIT_DONE : cli_error(cr_status_exit(st), "%s", msg ? msg : "out of memory");
+    enum cr_status st =
+        msg ? cr_config_identify(cfg, login, cli->as_login, who, msg, n) : CR_NOMEM;
+    int rc = st == CR_OK ? EXIT_DONE
+                         : cli_error(cr_status_exit(st), "%s", msg ? msg : "out of memory");
     free(msg);
     return rc;
 }
@@ -1350,9 +1352,8 @@ log_one(void *ctx, const struct cr_event *e)
         if (p->n++ == 0)
             printf("id,at,actor,case,action,state_before,state_after,purpose,details,"
                    "os_login\n");
-        const char *cells[] = {id,      when,           e->actor,      cid,
-                               e->action, e->state_before, e->state_after, e->purpose,
-                               e->details, e->os_login};
+        const char *cells[] = {id, when, e->actor, cid, e->action, e->state_before,
+                               e->state_after, e->purpose, e->details, e->os_login};
         for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
             if (i)
                 putchar(',');
