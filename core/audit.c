@@ -64,5 +64,11 @@ cr_audit_hash(const unsigned char *key, const unsigned char prev[32], const stru
     put_text(&h, e->config_digest);
     if (key)
         put_text(&h, e->purpose);
+    /*
+     * The Unix login (schema 6) follows when there is one: events written
+     * before it keep their bytes, and adding or removing it breaks the hash.
+     */
+    if (key && e->os_login)
+        put_text(&h, e->os_login);
     crypto_generichash_final(&h, out, 32);
 }

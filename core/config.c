@@ -46,6 +46,8 @@ struct person_ctx {
 struct config_priv {
     char **strings;
     size_t n;
+    char *text; /* the file's bytes, as the digest covers them (pinned in the database) */
+    size_t len;
 };
 
 struct loader {
@@ -1206,6 +1208,13 @@ cr_config_parse(const char *path, const unsigned char *text, size_t len, struct 
         problem(&L, 1, 1, "the file is larger than %u bytes", CR_CONFIG_MAX_BYTES);
     } else {
         unsigned char hash[32];
+        if ((L.priv->text = malloc(len + 1)) != NULL) {
+            memcpy(L.priv->text, text, len);
+            L.priv->text[len] = '\0';
+            L.priv->len = len;
+        } else {
+            L.nomem = true;
+        }
         crypto_generichash(hash, sizeof hash, text, len, NULL, 0);
         sodium_bin2hex(cfg->digest, sizeof cfg->digest, hash, sizeof hash);
         size_t bad;
@@ -1278,6 +1287,7 @@ cr_config_free(struct cr_config *cfg)
         for (size_t i = 0; i < cp->n; i++)
             free(cp->strings[i]);
         free(cp->strings);
+        free(cp->text);
         free(cp);
     }
     free(cfg->people);
@@ -1449,4 +1459,19 @@ cr_theme_load(const char *path, struct cr_theme *out, cr_diags **diags)
     if (L.nomem)
         return CR_NOMEM;
     return cr_diags_total(L.diags) ? CR_INVALID : CR_OK;
+}
+
+const char *
+cr_config_text(const struct cr_config *cfg, size_t *len)
+{
+    const struct config_priv *cp = cfg->priv;
+    *len = cp->len;
+    return cp->text;
+}
+
+enum cr_status
+cr_config_from_text(const char *label, const char *text, size_t len, struct cr_config **out,
+                    cr_diags **diags)
+{
+    return cr_config_parse(label, (const unsigned char *)text, len, out, diags);
 }

@@ -225,6 +225,8 @@ enum cr_status st_apply(cr_db *db, const struct cr_case_state *cs, const struct 
 enum cr_status st_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
 /* The cases whose quorum flag may need recomputing: with the panel, or flagged. */
 enum cr_status st_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
+/* Recompute every quorum flag inside the caller's write transaction (workflow.c). */
+enum cr_status cr_quorum_refresh_in(cr_db *db, int64_t *changed);
 /* Set a case's quorum flag, nothing else (the version stays: no one acted on it). */
 enum cr_status st_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
 

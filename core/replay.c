@@ -665,6 +665,8 @@ static const struct replay_action {
     {"list", NULL, true},
     {"subject_update", NULL, false}, /* a subject's details: not a case's rows */
     {"quorum_recompute", NULL, false},
+    {"config_pin", NULL, false},   /* the first configuration pinned in the database */
+    {"config_adopt", NULL, false}, /* the rules changed: the old and new digests */
     {"reconvene", rp_reconvene, false},
     {"recall", rp_return, false}, /* as a return: the reason is a return note */
 };

@@ -390,6 +390,25 @@ const struct cr_migration_step cr_schema[] = {
         "  UPDATE reviewer_outcomes SET n = n - 1"
         "    WHERE reviewer = old.decided_by AND outcome = old.outcome;"
         "END;"},
+
+    /*
+     * Version 6, the pinned configuration: the text of every configuration
+     * the database was run under, by digest, the one in force marked, so
+     * that the rules at any event (audit_events.config_digest) can be read
+     * back; and the Unix login that ran each event's command, beside the
+     * roster login it acted as.
+     */
+    {6,
+        "CREATE TABLE config_versions ("
+        "  id INTEGER PRIMARY KEY,"
+        "  digest TEXT NOT NULL UNIQUE,"
+        "  text BLOB NOT NULL,"
+        "  adopted_at INTEGER NOT NULL,"
+        "  adopted_by TEXT NOT NULL,"
+        "  in_force INTEGER NOT NULL DEFAULT 0 CHECK (in_force IN (0, 1))"
+        ") STRICT;"
+        "CREATE UNIQUE INDEX config_in_force ON config_versions(in_force) WHERE in_force = 1;"},
+    {6, "ALTER TABLE audit_events ADD COLUMN os_login TEXT;"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

@@ -52,6 +52,7 @@ struct cr_db {
     char *key_path;
     char *key_problem;
     char *purpose; /* the session's purpose for consultations (DPA 2018 s.62) */
+    char *os_login; /* the Unix login running the program (cr_db_set_os_login) */
 };
 
 /* Errors */
@@ -658,6 +659,7 @@ cr_db_close(cr_db *db)
     free(db->key_path);
     free(db->key_problem);
     free(db->purpose);
+    free(db->os_login);
     sodium_memzero(db->key, sizeof db->key);
     cr_buf_free(&db->err);
     free(db);
@@ -1848,6 +1850,17 @@ cr_db_set_user(cr_db *db, const struct cr_config *cfg, const struct cr_person *w
     db->user = who;
 }
 
+enum cr_status
+cr_db_set_os_login(cr_db *db, const char *login)
+{
+    char *copy = login ? strdup(login) : NULL;
+    if (login && !copy)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    free(db->os_login);
+    db->os_login = copy;
+    return CR_OK;
+}
+
 const struct cr_config *
 st_config(const cr_db *db)
 {
@@ -2468,6 +2481,32 @@ st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
     enum cr_status st = audit_head(db, &head_id, prev);
     if (st != CR_OK)
         return st;
+    /*
+     * Under the write lock, the rules this handle acts under must still be
+     * the ones pinned: an adoption by another process since it signed in
+     * stops it here rather than letting it act under rules no longer in force.
+     */
+    if (cfg) {
+        sqlite3_stmt *q =
+            prepare(db, "SELECT digest FROM config_versions WHERE in_force = 1", &st);
+        if (!q)
+            return st;
+        int rc = sqlite3_step(q);
+        bool changed = rc == SQLITE_ROW &&
+                       strcmp((const char *)sqlite3_column_text(q, 0), cfg->digest) != 0;
+        char now_in_force[65] = "";
+        if (changed)
+            snprintf(now_in_force, sizeof now_in_force, "%s", sqlite3_column_text(q, 0));
+        sqlite3_reset(q);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return cr_fail_sql(db, rc, "pinned configuration");
+        if (changed)
+            return cr_fail(db, CR_INVALID,
+                           "an admin adopted another configuration (digest %s) since this "
+                           "session began under digest %s; nothing was done: start again "
+                           "with the configuration in force",
+                           now_in_force, cfg->digest);
+    }
     const struct cr_event e = {
         .id = head_id + 1,
         .at = cr_db_now(db),
@@ -2479,6 +2518,7 @@ st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
         .details = details ? details : "{}",
         .config_digest = db->cfg ? db->cfg->digest : "",
         .purpose = db->purpose,
+        .os_login = db->os_login,
     };
     if (e.id < db->keyed_from)
         return cr_fail(db, CR_INVALID,
@@ -2489,8 +2529,8 @@ st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
     sqlite3_stmt *s = prepare(db,
                               "INSERT INTO audit_events(id, at, actor, case_id, action, "
                               "state_before, state_after, details, config_digest, prev_hash, "
-                              "hash, purpose) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                              "?11, ?12)",
+                              "hash, purpose, os_login) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                              "?9, ?10, ?11, ?12, ?13)",
                               &st);
     if (!s)
         return st;
@@ -2518,6 +2558,10 @@ st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
         sqlite3_bind_text(s, 12, e.purpose, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, 12);
+    if (e.os_login)
+        sqlite3_bind_text(s, 13, e.os_login, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 13);
     if ((st = step_done(db, s, "append audit event")) != CR_OK)
         return st;
     char head[128], hex[65];
@@ -2544,10 +2588,12 @@ read_event(sqlite3_stmt *s, struct cr_event *e, struct strlist *l)
     e->details = keep_text(l, sqlite3_column_text(s, 7));
     e->config_digest = keep_text(l, sqlite3_column_text(s, 8));
     e->purpose = keep_text(l, sqlite3_column_text(s, 9));
+    e->os_login = keep_text(l, sqlite3_column_text(s, 10));
 }
 
 #define EVENT_COLUMNS                                                          \
-    "id, at, actor, case_id, action, state_before, state_after, details, config_digest, purpose"
+    "id, at, actor, case_id, action, state_before, state_after, details, config_digest, purpose, " \
+    "os_login"
 
 /* The same without copying: the strings live until the statement steps again. */
 static void
@@ -2563,6 +2609,7 @@ peek_event(sqlite3_stmt *s, struct cr_event *e)
     e->details = (const char *)sqlite3_column_text(s, 7);
     e->config_digest = (const char *)sqlite3_column_text(s, 8);
     e->purpose = (const char *)sqlite3_column_text(s, 9);
+    e->os_login = (const char *)sqlite3_column_text(s, 10);
 }
 
 int
@@ -3037,9 +3084,9 @@ cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept
     while (st == CR_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct cr_event e;
         peek_event(s, &e);
-        const void *stored_prev = sqlite3_column_blob(s, 10);
-        const void *stored = sqlite3_column_blob(s, 11);
-        int prev_len = sqlite3_column_bytes(s, 10), len = sqlite3_column_bytes(s, 11);
+        const void *stored_prev = sqlite3_column_blob(s, 11);
+        const void *stored = sqlite3_column_blob(s, 12);
+        int prev_len = sqlite3_column_bytes(s, 11), len = sqlite3_column_bytes(s, 12);
         bool keyed = e.id >= db->keyed_from;
         unsigned char hash[32];
         if (keyed && !db->have_key) {
@@ -3057,7 +3104,7 @@ cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept
                          "audit event %lld: it does not follow event %lld (its previous-hash "
                          "differs); events were removed, inserted or reordered",
                          (long long)e.id, (long long)e.id - 1);
-        else if (len != 32 || memcmp(stored, hash, 32) != 0 || (!keyed && e.purpose))
+        else if (len != 32 || memcmp(stored, hash, 32) != 0 || (!keyed && (e.purpose || e.os_login)))
             st = cr_fail(db, CR_INVALID,
                          "audit event %lld: its contents do not match its hash; it was altered",
                          (long long)e.id);

@@ -905,6 +905,51 @@ flags_to_change(cr_db *db, const int64_t *ids, size_t count, int64_t *out, int *
     return CR_OK;
 }
 
+/*
+ * Recompute the quorum flags inside the caller's write transaction (and
+ * audit what changed): at sign-in, and when a configuration is pinned or
+ * adopted (a new panel may make or break a quorum).
+ */
+enum cr_status
+cr_quorum_refresh_in(cr_db *db, int64_t *changed)
+{
+    *changed = 0;
+    int64_t *ids = NULL, *which = NULL;
+    int *to = NULL;
+    size_t count = 0, n = 0;
+    enum cr_status st = st_quorum_cases(db, &ids, &count);
+    if (st == CR_OK && count) {
+        which = malloc(count * sizeof *which);
+        to = malloc(count * sizeof *to);
+        st = which && to ? flags_to_change(db, ids, count, which, to, &n)
+                         : cr_fail(db, CR_NOMEM, "out of memory");
+    }
+    struct cr_buf d = {0};
+    if (st == CR_OK && n) {
+        for (size_t i = 0; i < n && st == CR_OK; i++)
+            st = st_set_quorum_blocked(db, which[i], to[i]);
+        cr_buf_addf(&d, "{\"blocked\": [");
+        for (size_t i = 0, k = 0; i < n; i++)
+            if (to[i])
+                cr_buf_addf(&d, "%s%lld", k++ ? ", " : "", (long long)which[i]);
+        cr_buf_addf(&d, "], \"unblocked\": [");
+        for (size_t i = 0, k = 0; i < n; i++)
+            if (!to[i])
+                cr_buf_addf(&d, "%s%lld", k++ ? ", " : "", (long long)which[i]);
+        cr_buf_addf(&d, "]}");
+        if (st == CR_OK)
+            st = d.p ? st_audit_append(db, 0, "quorum_recompute", NULL, NULL, d.p)
+                     : cr_fail(db, CR_NOMEM, "out of memory");
+    }
+    cr_buf_free(&d);
+    if (st == CR_OK)
+        *changed = (int64_t)n;
+    free(ids);
+    free(which);
+    free(to);
+    return st;
+}
+
 enum cr_status
 cr_quorum_refresh(cr_db *db, int64_t *changed)
 {
@@ -930,45 +975,14 @@ cr_quorum_refresh(cr_db *db, int64_t *changed)
     if (cr_db_read_only(db))
         goto out;
     /* Again inside the transaction: another user may have acted meanwhile. */
-    free(ids);
-    ids = NULL;
     if ((st = st_begin(db)) != CR_OK)
         goto out;
-    free(which);
-    free(to);
-    which = NULL;
-    to = NULL;
-    n = 0;
-    if ((st = st_quorum_cases(db, &ids, &count)) == CR_OK && count) {
-        which = malloc(count * sizeof *which);
-        to = malloc(count * sizeof *to);
-        st = which && to ? flags_to_change(db, ids, count, which, to, &n)
-                         : cr_fail(db, CR_NOMEM, "out of memory");
-    }
-    struct cr_buf d = {0};
-    if (st == CR_OK && n) {
-        for (size_t i = 0; i < n && st == CR_OK; i++)
-            st = st_set_quorum_blocked(db, which[i], to[i]);
-        cr_buf_addf(&d, "{\"blocked\": [");
-        for (size_t i = 0, k = 0; i < n; i++)
-            if (to[i])
-                cr_buf_addf(&d, "%s%lld", k++ ? ", " : "", (long long)which[i]);
-        cr_buf_addf(&d, "], \"unblocked\": [");
-        for (size_t i = 0, k = 0; i < n; i++)
-            if (!to[i])
-                cr_buf_addf(&d, "%s%lld", k++ ? ", " : "", (long long)which[i]);
-        cr_buf_addf(&d, "]}");
-        if (st == CR_OK)
-            st = d.p ? st_audit_append(db, 0, "quorum_recompute", NULL, NULL, d.p)
-                     : cr_fail(db, CR_NOMEM, "out of memory");
-    }
-    cr_buf_free(&d);
-    if (st == CR_OK)
+    if ((st = cr_quorum_refresh_in(db, changed)) == CR_OK)
         st = st_commit(db);
-    if (st != CR_OK)
+    if (st != CR_OK) {
         st_rollback(db);
-    else
-        *changed = (int64_t)n;
+        *changed = 0;
+    }
 out:
     free(ids);
     free(which);
@@ -1123,6 +1137,7 @@ history_rules(const struct cr_person *me, bool hide, struct cr_history *h)
             continue;
         if (hide && i > from && strcmp(e.action, "vote") == 0) {
             e.actor = "(a panel member)";
+            e.os_login = NULL;
             e.details = "{\"vote\": \"hidden\"}";
             e.at = 0;
             e.id = 0;

@@ -19,11 +19,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int
-cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
+/* Print what loading a configuration found, and check its keys and theme as well. */
+static int
+config_checked(struct cli *cli, const char *path, enum cr_status st, cr_diags *diags,
+               struct cr_config **cfg)
 {
-    cr_diags *diags = NULL;
-    enum cr_status st = cr_config_load(path, cfg, &diags);
     for (size_t i = 0; i < cr_diags_count(diags); i++) {
         out_safe(stderr, cr_diags_get(diags, i));
         fputc('\n', stderr);
@@ -52,70 +52,136 @@ cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
         return cli_error(EXIT_INPUT, "%s: the configuration has problems; nothing was done",
                          path);
     }
-    (void)cli;
     return EXIT_DONE;
 }
 
-/* The operating system's name for the user running the program. */
+int
+cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
+{
+    cr_diags *diags = NULL;
+    enum cr_status st = cr_config_load(path, cfg, &diags);
+    return config_checked(cli, path, st, diags, cfg);
+}
+
+/*
+ * The kernel's name for the person running the program: the real uid's
+ * login, never $USER or $LOGNAME (anyone can set those), and not the
+ * effective uid, which a setgid or setuid install may change.
+ */
 static const char *
 os_login(void)
 {
-    struct passwd *pw = getpwuid(geteuid());
+    struct passwd *pw = getpwuid(getuid());
     return pw ? pw->pw_name : NULL;
+}
+
+/* Who acts under cfg: the Unix login, or --as where cfg allows it. */
+static int
+identify(struct cli *cli, const struct cr_config *cfg, const char *login,
+         const struct cr_person **who)
+{
+    /* The message names the file and the logins: its buffer is sized by them. */
+    size_t n = 512 + strlen(cfg->path ? cfg->path : "") + strlen(login ? login : "") +
+               strlen(cli->as_login ? cli->as_login : "");
+    char *msg = malloc(n);
+    enum cr_status st =
+        msg ? cr_config_identify(cfg, login, cli->as_login, who, msg, n) : CR_NOMEM;
+    int rc = st == CR_OK ? EXIT_DONE
+                         : cli_error(cr_status_exit(st), "%s", msg ? msg : "out of memory");
+    free(msg);
+    return rc;
+}
+
+/*
+ * The session: the configuration given (or, for pinned, the one pinned in
+ * the database), compared with the pinned one, the person identified under
+ * it, the database opened and that person signed in.
+ */
+static int
+session(struct cli *cli, unsigned open_flags, bool pinned, cr_db **db)
+{
+    *db = NULL;
+    const char *login = os_login();
+    if (!login)
+        return cli_error(EXIT_REFUSED,
+                         "cannot tell who you are: your user id %ld has no login name",
+                         (long)getuid());
+    cli_service_raise(cli); /* setgid: the fixed configuration and database only, then dropped */
+    int rc;
+    if (!pinned && (rc = cli_config(cli, cli->config_path, &cli->cfg)) != EXIT_DONE) {
+        cli_service_drop();
+        return rc;
+    }
+    enum cr_status st =
+        cr_db_open(cli->db_path, cli_service_flags(pinned ? 0 : open_flags), cli_clock, NULL, db);
+    /* The database is open (its files too): the service group is given up for good. */
+    cli_service_drop();
+    if (st != CR_OK) {
+        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
+        goto fail;
+    }
+    if (pinned) {
+        /* The rules as the database keeps them: no file can stand in for them. */
+        struct cr_config_version v;
+        if ((st = cr_config_version_get(*db, NULL, &v)) != CR_OK) {
+            rc = st == CR_NOT_FOUND
+                     ? cli_error(EXIT_INPUT,
+                                 "%s has no pinned configuration yet; any command pins the "
+                                 "one it is given (--config)",
+                                 cli->db_path)
+                     : cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
+            goto fail;
+        }
+        char *label = tui_printf("%s (pinned, digest %.16s)", cli->db_path, v.digest);
+        cr_diags *diags = NULL;
+        st = label ? cr_config_from_text(label, v.text, v.len, &cli->cfg, &diags) : CR_NOMEM;
+        rc = config_checked(cli, label ? label : cli->db_path, st, diags, &cli->cfg);
+        free(label);
+        cr_config_version_free(&v);
+        if (rc != EXIT_DONE)
+            goto fail;
+    }
+    st = cr_config_pin_check(*db, cli->cfg);
+    bool pin = st == CR_NOT_FOUND;
+    if (st != CR_OK && !pin) {
+        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
+        goto fail;
+    }
+    const struct cr_person *who;
+    if ((rc = identify(cli, cli->cfg, login, &who)) != EXIT_DONE)
+        goto fail;
+    cr_db_set_user(*db, cli->cfg, who);
+    cli->who = who;
+    if ((st = cr_db_set_os_login(*db, login)) != CR_OK ||
+        (pin && (st = cr_config_pin(*db)) != CR_OK) ||
+        (cli->purpose && (st = cr_db_set_purpose(*db, cli->purpose)) != CR_OK)) {
+        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
+        goto fail;
+    }
+    /*
+     * The quorum flags are recomputed when a configuration is pinned or
+     * adopted, in that transaction; here they are only checked, and a
+     * change (none, but for a flag set by an older casereview) recorded.
+     */
+    int64_t changed;
+    if ((st = cr_quorum_refresh(*db, &changed)) != CR_OK) {
+        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
+        goto fail;
+    }
+    return EXIT_DONE;
+fail:
+    /* A database this command made, refused, is not left behind. */
+    cr_db_discard(*db);
+    *db = NULL;
+    cr_config_free(cli->cfg);
+    cli->cfg = NULL;
+    return rc;
 }
 
 int
 cli_session(struct cli *cli, unsigned open_flags, cr_db **db)
 {
-    *db = NULL;
-    cli_service_raise(cli); /* setgid: the fixed configuration and database only, then dropped */
-    int rc = cli_config(cli, cli->config_path, &cli->cfg);
-    if (rc != EXIT_DONE)
-        return rc;
-    const struct cr_person *who;
-    /* The message names the file and the logins: its buffer is sized by them. */
-    const char *login = os_login();
-    size_t n = 512 + strlen(cli->cfg->path ? cli->cfg->path : "") + strlen(login ? login : "") +
-               strlen(cli->as_login ? cli->as_login : "");
-    char *msg = malloc(n);
-    enum cr_status st =
-        msg ? cr_config_identify(cli->cfg, login, cli->as_login, &who, msg, n) : CR_NOMEM;
-    if (st != CR_OK) {
-        cr_config_free(cli->cfg);
-        cli->cfg = NULL;
-        rc = cli_error(cr_status_exit(st), "%s", msg ? msg : "out of memory");
-        free(msg);
-        return rc;
-    }
-    free(msg);
-    st = cr_db_open(cli->db_path, cli_service_flags(open_flags), cli_clock, NULL, db);
-    if (st != CR_OK) {
-        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
-        cr_db_discard(*db);
-        cli_service_drop();
-        *db = NULL;
-        cr_config_free(cli->cfg);
-        cli->cfg = NULL;
-        return rc;
-    }
-    cli_service_drop();
-    cr_db_set_user(*db, cli->cfg, who);
-    cli->who = who;
-    if (cli->purpose && (st = cr_db_set_purpose(*db, cli->purpose)) != CR_OK) {
-        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
-        cli_end(cli, *db);
-        *db = NULL;
-        return rc;
-    }
-    /* The panel in this configuration may not be the one the quorum flags were set under. */
-    int64_t changed;
-    if ((st = cr_quorum_refresh(*db, &changed)) != CR_OK) {
-        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
-        cli_end(cli, *db);
-        *db = NULL;
-        return rc;
-    }
-    return EXIT_DONE;
+    return session(cli, open_flags, false, db);
 }
 
 int
@@ -198,6 +264,17 @@ parse_enum(const char *cmd, const char *opt, const char *s, int (*parse)(const c
                        list ? list : "?", extra ? ", " : "", extra ? extra : "", s);
     free(list);
     return rc;
+}
+
+/*
+ * The Unix login that ran an event's command when it is not the login the
+ * event names (--as), or NULL: both are shown, so that acting as someone
+ * else is never hidden.
+ */
+static const char *
+acted_as(const struct cr_event *e)
+{
+    return e->os_login && e->actor && strcmp(e->os_login, e->actor) != 0 ? e->os_login : NULL;
 }
 
 /* init */
@@ -1087,11 +1164,14 @@ cmd_history(struct cli *cli, const struct cli_args *a)
         putchar(' ');
         put_padded(e->action, 8);
         putchar(' ');
+        const char *unix_login = acted_as(e);
         if (e->state_before && e->state_after && strcmp(e->state_before, e->state_after) != 0)
-            out_line(stdout, "%s -> %s  %s", e->state_before, e->state_after,
-                     e->details ? e->details : "");
+            out_line(stdout, "%s -> %s  %s%s%s", e->state_before, e->state_after,
+                     e->details ? e->details : "", unix_login ? "  unix login: " : "",
+                     unix_login ? unix_login : "");
         else
-            out_line(stdout, "%s", e->details ? e->details : "");
+            out_line(stdout, "%s%s%s", e->details ? e->details : "",
+                     unix_login ? "  unix login: " : "", unix_login ? unix_login : "");
     }
     cr_history_free(&h);
     cli_end(cli, db);
@@ -1276,9 +1356,10 @@ log_one(void *ctx, const struct cr_event *e)
     const char *cid = e->case_id ? case_id : "";
     if (p->fmt == FORMAT_CSV) {
         if (p->n++ == 0)
-            printf("id,at,actor,case,action,state_before,state_after,purpose,details\n");
+            printf("id,at,actor,case,action,state_before,state_after,purpose,details,"
+                   "os_login\n");
         const char *cells[] = {id, when, e->actor, cid, e->action, e->state_before,
-                               e->state_after, e->purpose, e->details};
+                               e->state_after, e->purpose, e->details, e->os_login};
         for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
             if (i)
                 putchar(',');
@@ -1291,8 +1372,8 @@ log_one(void *ctx, const struct cr_event *e)
         printf(", \"case\": %s, \"action\": ", e->case_id ? case_id : "null");
         out_json_string(stdout, e->action);
         const char *strs[] = {"state_before", e->state_before, "state_after", e->state_after,
-                              "purpose", e->purpose};
-        for (size_t i = 0; i < 6; i += 2) {
+                              "purpose",      e->purpose,      "os_login",    e->os_login};
+        for (size_t i = 0; i < 8; i += 2) {
             printf(", \"%s\": ", strs[i]);
             if (strs[i + 1])
                 out_json_string(stdout, strs[i + 1]);
@@ -1309,12 +1390,14 @@ log_one(void *ctx, const struct cr_event *e)
         put_padded(e->action, 8);
         putchar(' ');
         if (e->state_before && e->state_after && strcmp(e->state_before, e->state_after) != 0)
-            out_line(stdout, "%s -> %s  %s%s%s", e->state_before, e->state_after,
+            out_line(stdout, "%s -> %s  %s%s%s%s%s", e->state_before, e->state_after,
                      e->details ? e->details : "", e->purpose ? "  purpose: " : "",
-                     e->purpose ? e->purpose : "");
+                     e->purpose ? e->purpose : "", acted_as(e) ? "  unix login: " : "",
+                     acted_as(e) ? acted_as(e) : "");
         else
-            out_line(stdout, "%s%s%s", e->details ? e->details : "",
-                     e->purpose ? "  purpose: " : "", e->purpose ? e->purpose : "");
+            out_line(stdout, "%s%s%s%s%s", e->details ? e->details : "",
+                     e->purpose ? "  purpose: " : "", e->purpose ? e->purpose : "",
+                     acted_as(e) ? "  unix login: " : "", acted_as(e) ? acted_as(e) : "");
     }
     return ferror(stdout) ? -1 : 0;
 }
@@ -1494,6 +1577,80 @@ cmd_check_config(struct cli *cli, const struct cli_args *a)
     return EXIT_DONE;
 }
 
+/* config */
+
+static const struct cli_option config_options[] = {
+    {"digest", "D", "show: the configuration whose digest begins D (one in force before)"},
+    {NULL, NULL, NULL},
+};
+
+/* config show [--digest D]: the text in force, or an earlier one. */
+static int
+config_show(struct cli *cli, const struct cli_args *a)
+{
+    cr_db *db;
+    int rc = session(cli, 0, true, &db);
+    if (rc != EXIT_DONE)
+        return rc;
+    struct cr_config_version v;
+    enum cr_status st = cr_config_version_get(db, a->values[0], &v);
+    if (st != CR_OK) {
+        rc = fail(db, st);
+    } else {
+        /* The bytes as adopted: the digest is of exactly these. */
+        if (fwrite(v.text, 1, v.len, stdout) != v.len || fflush(stdout) != 0)
+            rc = cli_error(EXIT_DB, "config show: writing the text failed");
+        cr_config_version_free(&v);
+    }
+    cli_end(cli, db);
+    return rc;
+}
+
+/* config adopt FILE: the only way the rules change (admin, under the rules in force). */
+static int
+config_adopt(struct cli *cli, const char *path)
+{
+    struct cr_config *next;
+    /* Every check of check-config, before anything is opened. */
+    struct keymap keys = cli->keys;
+    int rc = cli_config(cli, path, &next);
+    cli->keys = keys;
+    if (rc != EXIT_DONE)
+        return rc;
+    cr_db *db;
+    if ((rc = session(cli, 0, true, &db)) != EXIT_DONE) {
+        cr_config_free(next);
+        return rc;
+    }
+    char old[65];
+    snprintf(old, sizeof old, "%s", cli->cfg->digest);
+    enum cr_status st = cr_config_adopt(db, next);
+    if (st != CR_OK)
+        rc = fail(db, st);
+    else
+        out_line(stdout, "adopted %s: digest %s (was %s); the old text stays in the database",
+                 path, next->digest, old);
+    cli_end(cli, db);
+    cr_config_free(next);
+    return rc;
+}
+
+static int
+cmd_config(struct cli *cli, const struct cli_args *a)
+{
+    const char *what = a->operands[0];
+    if (strcmp(what, "show") == 0 && a->noperands == 1)
+        return config_show(cli, a);
+    if (strcmp(what, "adopt") == 0 && a->noperands == 2) {
+        if (a->values[0])
+            return cli_error(EXIT_USAGE, "config adopt: --digest is for config show");
+        return config_adopt(cli, a->operands[1]);
+    }
+    return cli_error(EXIT_USAGE,
+                     "config: expected 'show [--digest D]' or 'adopt FILE', not '%s%s%s'", what,
+                     a->noperands > 1 ? " " : "", a->noperands > 1 ? a->operands[1] : "");
+}
+
 /* demo */
 
 static const struct cli_option demo_options[] = {
@@ -1538,6 +1695,13 @@ demo_create(struct cli *cli, const char *dir, long long cases)
     cr_diags *diags = NULL;
     const struct cr_person *admin = cr_config_person(cfg, "cadmin");
     cr_db_set_user(db, cfg, admin);
+    /* The demo's rules are pinned in its database like any other's. */
+    if ((st = cr_db_set_os_login(db, os_login())) != CR_OK || (st = cr_config_pin(db)) != CR_OK) {
+        rc = cli_error(cr_status_exit(st), "demo: %s", cr_db_errmsg(db));
+        cr_db_discard(db);
+        cr_config_free(cfg);
+        return rc;
+    }
     cli_note("demo: making %lld synthetic cases in %s ...", cases, dir);
     if (!csv || crgen_write(csv, (long)cases, 7) < 0 || fseek(csv, 0, SEEK_SET) != 0)
         st = CR_DB;
@@ -1635,5 +1799,8 @@ const struct cli_command cli_commands[] = {
      audit_options, cmd_audit},
     {"check-config", "[FILE]", "check a configuration file and print ok or its problems", 0, 1,
      NULL, cmd_check_config},
+    {"config", "show|adopt FILE",
+     "print the configuration pinned in the database; adopt a new one (admin)", 1, 2,
+     config_options, cmd_config},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };

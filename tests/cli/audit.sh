@@ -259,6 +259,9 @@ audit:
 YAML
 cr --config purpose.yaml check-config purpose.yaml
 expect_rc 0
+# The rules change by adoption: the database's configuration, not the caller's file.
+cr --db a.db config adopt purpose.yaml
+expect_rc 0
 AS=bjones cr --config purpose.yaml --db a.db show 2
 expect_rc 1
 expect_err "casereview: audit.require_purpose: every consultation needs its purpose (DPA 2018 s.62), and this session gave none; give --purpose TEXT (one of 'Case review', 'Supervision', or 'Audit')"
@@ -282,6 +285,8 @@ expect_err "bad.yaml:$(($(wc -l <casereview.yaml) + 2)):20: audit.require_purpos
     "bad.yaml:$(($(wc -l <casereview.yaml) + 3)):32: audit.purposes: a purpose is one line of text (1 to 200 bytes, no control characters)" \
     "bad.yaml:$(($(wc -l <casereview.yaml) + 4)):3: unknown key 'retention' in audit (allowed: require_purpose, purposes)" \
     "casereview: bad.yaml: the configuration has problems; nothing was done"
+cr --config purpose.yaml --db a.db config adopt casereview.yaml
+expect_rc 0
 
 begin "the workstation asks the purpose once, before the first screen"
 cat casereview.yaml >free.yaml
@@ -302,6 +307,8 @@ keys <Enter>
 keys q q
 KEYS
 cp a.db w.db && cp a.db.key w.db.key
+cr --db w.db config adopt free.yaml
+expect_rc 0
 n=$(sql w.db "select count(*) from audit_events")
 AS=bjones cr --config free.yaml --db w.db --size 80x24 --script keys1.txt
 expect_rc 0
@@ -317,6 +324,8 @@ dump choices.txt
 keys <Enter> <Enter>
 keys q q
 KEYS
+cr --config free.yaml --db w.db config adopt purpose.yaml
+expect_rc 0
 n=$(sql w.db "select count(*) from audit_events")
 AS=bjones cr --config purpose.yaml --db w.db --size 80x24 --script keys2.txt
 expect_rc 0
@@ -337,7 +346,7 @@ total=$(sql l.db "select count(*) from audit_events")
 cr --db l.db audit log --format csv
 expect_rc 0
 expect_eq "$(($(wc -l <"$T/out") - 1))" "$total" "every event, one a line"
-expect_eq "$(head -1 "$T/out")" "id,at,actor,case,action,state_before,state_after,purpose,details" "csv header"
+expect_eq "$(head -1 "$T/out")" "id,at,actor,case,action,state_before,state_after,purpose,details,os_login" "csv header"
 expect_eq "$(sql l.db "select actor || ' ' || details || ' ' || coalesce(purpose, '-') from audit_events order by id desc limit 1")" \
     'cadmin {"view": "audit log"} -' "the reading is itself a consultation"
 cr --db l.db --purpose Audit audit log --case 3 --format csv
@@ -347,7 +356,7 @@ expect_eq "$(cut -d, -f1,3,5 "$T/out" | tail -n +2 | tr '\n' ' ')" "$((total - 1
 cr --db l.db audit log --since 2026-01-05 --format csv
 expect_eq "$(cut -d, -f2 "$T/out" | tail -n +2 | tr '\n' ' ')" "2026-01-05T00:00:00Z 2026-01-08T00:00:00Z " "--since"
 cr --db l.db audit log --since 2026-01-02 --until 2026-01-07 --format json
-expect_out '[{"id": '$((total - 1))', "at": "2026-01-05T00:00:00Z", "actor": "ejones", "case": 3, "action": "note", "state_before": "in_review", "state_after": "in_review", "purpose": null, "details": {"note": "Fifth of January."}}]'
+expect_out '[{"id": '$((total - 1))', "at": "2026-01-05T00:00:00Z", "actor": "ejones", "case": 3, "action": "note", "state_before": "in_review", "state_after": "in_review", "purpose": null, "os_login": "'"$(id -un)"'", "details": {"note": "Fifth of January."}}]'
 cr --db l.db audit log --until 2025-12-31
 expect_rc 0
 [ ! -s "$T/out" ] || fail "events before the first: $(cat "$T/out")"
@@ -448,7 +457,7 @@ begin "a read-only copy is read as it is: an older schema is not migrated"
 mkdir old && cp a.db a.db.key old/ && sqlite3 old/a.db "pragma user_version = 4" && chmod 400 old/a.db
 cr --db old/a.db list
 expect_rc 4
-expect_err "casereview: old/a.db: a read-only copy at schema version 4; this casereview reads version 5 and cannot bring a read-only file up to date: make a writable copy and open that once"
+expect_err "casereview: old/a.db: a read-only copy at schema version 4; this casereview reads version 6 and cannot bring a read-only file up to date: make a writable copy and open that once"
 
 begin "for a user who cannot write the directory, the open is read-only for real"
 # Root writes anything, so the directory's and file's modes alone are what the

@@ -65,19 +65,27 @@ expect_out "case 4: vote: still panel_review (version 7)"
 begin "recusals block the quorum"
 expect_eq "$(sql q.db "select group_concat(id || ':' || quorum_blocked, ' ') from cases")" "1:1 2:1 3:0 4:1" "flags"
 
-begin "a panel member added to the configuration: the flags are recomputed at sign-in"
+begin "a panel member added to the configuration: the flags are recomputed when it is adopted"
 n0=$(sql q.db "select count(*) from audit_events where action = 'quorum_recompute'")
 CASEREVIEW_CONFIG=$T/q2.yaml AS=lpark cr --db q.db list --state panel_review
+expect_rc 3
+expect_eq "$(sql q.db "select group_concat(id || ':' || quorum_blocked, ' ') from cases")" "1:1 2:1 3:0 4:1" "a file not adopted changes nothing"
+AS=cadmin cr --db q.db config adopt q2.yaml
 expect_rc 0
 expect_eq "$(sql q.db "select group_concat(id || ':' || quorum_blocked, ' ') from cases")" "1:0 2:0 3:0 4:0" "flags under q2.yaml"
 expect_eq "$(sql q.db "select count(*) from audit_events where action = 'quorum_recompute'")" $((n0 + 1)) "one event"
 expect_eq "$(sql q.db "select actor || ' ' || coalesce(case_id, 0) || ' ' || details from audit_events where action = 'quorum_recompute' order by id desc limit 1")" \
-    'lpark 0 {"blocked": [], "unblocked": [1, 2, 4]}' "the event"
+    'cadmin 0 {"blocked": [], "unblocked": [1, 2, 4]}' "the event"
+expect_eq "$(sql q.db "select group_concat(action, ' ') from (select action from audit_events order by id desc limit 2)")" \
+    "quorum_recompute config_adopt" "in the adoption's transaction, after it"
 expect_eq "$(sql q.db "select version from cases where id = 1")" 7 "the version does not change"
 CASEREVIEW_CONFIG=$T/q2.yaml AS=lpark cr --db q.db list --state panel_review
-expect_eq "$(sql q.db "select count(*) from audit_events where action = 'quorum_recompute'")" $((n0 + 1)) "nothing written when nothing changes"
+expect_rc 0
+expect_eq "$(sql q.db "select count(*) from audit_events where action = 'quorum_recompute'")" $((n0 + 1)) "nothing written at sign-in"
 
 begin "back to the old panel: blocked again"
+CASEREVIEW_CONFIG=$T/q2.yaml AS=cadmin cr --db q.db config adopt q.yaml
+expect_rc 0
 AS=rdoe cr --db q.db show 3
 expect_rc 0
 expect_eq "$(sql q.db "select group_concat(id || ':' || quorum_blocked, ' ') from cases")" "1:1 2:1 3:0 4:1" "flags under q.yaml"

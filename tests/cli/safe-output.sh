@@ -111,9 +111,9 @@ AS=asmith cr --db b.db history BIDI1
 expect_rc 0
 # cadmin's view and lists (#2 to #10: each list a begin and an end) are the admin's to see.
 expect_out \
-    "2026-01-01T00:00:00Z  #11     asmith     claim    flagged -> in_review  {}" \
-    "2026-01-01T00:00:00Z  #12     asmith     note     {\"note\": \"see <U+202E>evil<U+202C> \\u001b[31mred\"}" \
-    "2026-01-01T00:00:00Z  #13     asmith     view     {\"view\": \"history\"}"
+    "2026-01-01T00:00:00Z  #11     asmith     claim    flagged -> in_review  {}  unix login: $(id -un)" \
+    "2026-01-01T00:00:00Z  #12     asmith     note     {\"note\": \"see <U+202E>evil<U+202C> \\u001b[31mred\"}  unix login: $(id -un)" \
+    "2026-01-01T00:00:00Z  #13     asmith     view     {\"view\": \"history\"}  unix login: $(id -un)"
 expect_empty_err
 no_raw
 

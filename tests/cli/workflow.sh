@@ -62,6 +62,8 @@ rdoe       vote     {"round": 3, "vote": "concur", "kind": "police", "result": "
 tnash      vote     panel_review -> closed  {"round": 3, "vote": "concur", "kind": "independent", "result": "closed"}
 cadmin     view     {"view": "history"}
 HIST
+# Every command ran as this Unix user, acting --as the login named: both are shown.
+sed -i "s/\$/  unix login: $(id -un)/" want.txt
 diff -u want.txt history.txt >"$T/diff" || fail "history:
 $(cat "$T/diff")"
 step cadmin show S1

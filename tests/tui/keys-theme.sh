@@ -9,7 +9,11 @@ cr --db t.db import c.csv
 begin "keys: an override works, the old key no longer does"
 sed 's/^keys: .*/keys: { next_case: "]", dashboard: "C-d" }/' "$CASEREVIEW_CONFIG" >k.yaml
 printf 'keys <Enter> ]\ndump next.txt\nkeys C-d\ndump dash.txt\nkeys q n\ndump n.txt\nkeys q q\n' >k.keys
-cr_plain --config k.yaml --as ejones --db t.db --script k.keys
+# Keys are part of the rules pinned in the database: adopted, on a copy.
+cp t.db k.db && cp t.db.key k.db.key
+cr --db k.db config adopt k.yaml
+expect_rc 0
+cr_plain --config k.yaml --as ejones --db k.db --script k.keys
 expect_rc 0
 grep -q "^ Case 1:" next.txt || fail "] did not step to the next case: $(head -1 next.txt)"
 grep -q "^ Dashboard" dash.txt || fail "C-d did not open the dashboard"

@@ -312,6 +312,8 @@ test_migration_fills_counters(void **state)
             "ALTER TABLE cases DROP COLUMN panel_round; "
             "DROP INDEX audit_actor; DROP INDEX audit_action; "
             "ALTER TABLE audit_events DROP COLUMN purpose; "
+            "DROP INDEX config_in_force; DROP TABLE config_versions; "
+            "ALTER TABLE audit_events DROP COLUMN os_login; "
             "PRAGMA user_version = 4;",
             NULL, NULL, NULL),
         SQLITE_OK);
@@ -321,7 +323,7 @@ test_migration_fills_counters(void **state)
     snprintf(key, sizeof key, "%s.key", f->path);
     assert_int_equal(unlink(key), 0);
     assert_int_equal(cr_db_open(f->path, 0, fixed_clock, NULL, &f->db), CR_OK);
-    assert_int_equal(cr_db_schema_version(f->db), 5);
+    assert_int_equal(cr_db_schema_version(f->db), 6);
     sign_in(f, "bjones");
     assert_int_equal(cr_dashboard_get(f->db, &after), CR_OK);
     assert_memory_equal(&after.stats, &before.stats, sizeof before.stats);

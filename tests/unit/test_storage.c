@@ -130,8 +130,13 @@ outside(const struct fixture *f, const char *sql)
     return v;
 }
 
-/* What version 5 added, dropped again: a database as version 4 left it. */
-#define V5_DROP \
+/* What version 6 added (the pinned configuration), dropped again. */
+#define V6_DROP \
+    "DROP INDEX config_in_force; DROP TABLE config_versions; " \
+    "ALTER TABLE audit_events DROP COLUMN os_login; "
+
+/* What versions 5 and 6 added, dropped again: a database as version 4 left it. */
+#define V5_DROP V6_DROP \
     "DROP TRIGGER cases_outcome_count_insert; DROP TRIGGER cases_outcome_count_update; " \
     "DROP TRIGGER cases_outcome_count_delete; DROP TABLE outcome_counts; " \
     "DROP TRIGGER cases_panel_round_finished; DROP TABLE panel_rounds; " \
@@ -149,7 +154,7 @@ test_open_and_schema(void **state)
 {
     struct fixture *f = *state;
     assert_true(cr_db_created(f->db));
-    assert_int_equal(cr_db_schema_version(f->db), 5);
+    assert_int_equal(cr_db_schema_version(f->db), 6);
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
@@ -420,7 +425,7 @@ test_migration_keeps_data(void **state)
     chmod(path, 0600);
     cr_db *db;
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 5);
+    assert_int_equal(cr_db_schema_version(db), 6);
     struct cr_case c;
     assert_int_equal(st_case_get(db, "S1", &c), CR_OK);
     assert_int_equal(c.n_allegations, 1);
@@ -501,7 +506,7 @@ test_migration_from_3_adds_drafts(void **state)
     snprintf(key, sizeof key, "%s.key", path);
     assert_int_equal(unlink(key), 0);
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 5);
+    assert_int_equal(cr_db_schema_version(db), 6);
     cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
     struct cr_case c;
     assert_int_equal(st_case_get(db, "S1", &c), CR_OK);
@@ -633,6 +638,89 @@ test_unknown_action_named(void **state)
                         "casereview that wrote it");
 }
 
+/*
+ * A database made before pinning (schema 5) takes as its first pinned
+ * configuration only the one its trail was last written under, recorded
+ * in the trail; after that every other file is refused until adopted.
+ */
+static void
+test_pin_before_version_6(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
+              &r);
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, V6_DROP "PRAGMA user_version = 5", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), 6);
+
+    /* Another file: the fixture's text and a comment. */
+    size_t len;
+    const char *text = cr_config_text(f->cfg, &len);
+    char *edited = malloc(len + 16);
+    assert_non_null(edited);
+    memcpy(edited, text, len);
+    memcpy(edited + len, "\n# edited\n", 11);
+    struct cr_config *other;
+    cr_diags *d = NULL;
+    assert_int_equal(cr_config_from_text("other.yaml", edited, len + 10, &other, &d), CR_OK);
+    cr_diags_free(d);
+    free(edited);
+
+    assert_int_equal(cr_config_pin_check(f->db, other), CR_NOT_FOUND);
+    cr_db_set_user(f->db, other, cr_config_person(other, "cadmin"));
+    assert_int_equal(cr_config_pin(f->db), CR_INVALID);
+    assert_non_null(strstr(cr_db_errmsg(f->db), f->cfg->digest));
+    assert_non_null(strstr(cr_db_errmsg(f->db), other->digest));
+    assert_int_equal(outside(f, "SELECT count(*) FROM config_versions"), 0);
+
+    sign_in(f, "cadmin");
+    assert_int_equal(cr_db_set_os_login(f->db, "root"), CR_OK);
+    assert_int_equal(cr_config_pin(f->db), CR_OK);
+    assert_int_equal(cr_config_pin_check(f->db, f->cfg), CR_OK);
+    assert_int_equal(cr_config_pin_check(f->db, other), CR_INVALID);
+    assert_int_equal(outside(f, "SELECT count(*) FROM audit_events WHERE action = 'config_pin' "
+                                "AND os_login = 'root' AND id = (SELECT max(id) FROM audit_events)"),
+                     1);
+
+    /* Adoption: the admin's, under the rules in force. */
+    cr_db *before;
+    assert_int_equal(cr_db_open(f->path, 0, fixed_clock, NULL, &before), CR_OK);
+    cr_db_set_user(before, f->cfg, cr_config_person(f->cfg, "cadmin"));
+    sign_in(f, "bjones");
+    assert_int_equal(cr_config_adopt(f->db, other), CR_REFUSED);
+    sign_in(f, "cadmin");
+    assert_int_equal(cr_config_adopt(f->db, other), CR_OK);
+    assert_int_equal(cr_config_pin_check(f->db, other), CR_OK);
+    /* A session begun under the old rules acts under them no more. */
+    struct cr_draft draft = {.action = CR_ACTION_NOTE, .outcome = -1, .vote = -1, .text = "x"};
+    assert_int_equal(cr_draft_save(before, "S1", &draft), CR_INVALID);
+    assert_non_null(strstr(cr_db_errmsg(before), "an admin adopted another configuration"));
+    cr_db_close(before);
+    struct cr_config_version v;
+    assert_int_equal(cr_config_version_get(f->db, NULL, &v), CR_OK);
+    assert_string_equal(v.digest, other->digest);
+    cr_config_version_free(&v);
+    char prefix[13];
+    snprintf(prefix, sizeof prefix, "%.12s", f->cfg->digest);
+    assert_int_equal(cr_config_version_get(f->db, prefix, &v), CR_OK);
+    assert_int_equal(v.in_force, 0);
+    assert_memory_equal(v.text, text, len);
+    cr_config_version_free(&v);
+    int64_t events;
+    assert_int_equal(cr_audit_verify(f->db, &events), CR_OK);
+    cr_db_close(f->db);
+    f->db = NULL;
+    cr_config_free(other);
+}
+
 int
 main(void)
 {
@@ -652,6 +740,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_case_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_keeps_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_3_adds_drafts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pin_before_version_6, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -620,6 +620,64 @@ void cr_case_free(struct cr_case *c);
 void cr_db_set_user(cr_db *db, const struct cr_config *cfg, const struct cr_person *who);
 
 /*
+ * The Unix login running the program (the real uid's, found by the caller:
+ * core reads nothing of the process), recorded in every audit event beside
+ * the roster login acted as.  NULL records none.
+ */
+enum cr_status cr_db_set_os_login(cr_db *db, const char *login);
+
+/*
+ * The configuration pinned in the database (schema 6).  The rules change
+ * only by cr_config_adopt; every command compares the file it is given with
+ * the one in force.
+ */
+struct cr_config_version {
+    int64_t id;
+    char digest[65];
+    char *text; /* the file's bytes, NUL-terminated */
+    size_t len;
+    int64_t adopted_at;
+    char *adopted_by; /* the login that adopted it (and the Unix login, when different) */
+    int in_force;
+};
+/* The file's bytes the digest covers. */
+const char *cr_config_text(const struct cr_config *cfg, size_t *len);
+/* Check a configuration held as text (a pinned one); label names it in messages. */
+enum cr_status cr_config_from_text(const char *label, const char *text, size_t len,
+                                   struct cr_config **out, cr_diags **diags);
+/*
+ * The version in force (digest NULL), or the one whose digest begins with
+ * digest (at least 8 hex digits).  CR_NOT_FOUND when there is none (with a
+ * message); free *out with cr_config_version_free.
+ */
+enum cr_status cr_config_version_get(cr_db *db, const char *digest,
+                                     struct cr_config_version *out);
+void cr_config_version_free(struct cr_config_version *v);
+/*
+ * Compare cfg with the configuration pinned in the database: CR_OK when it
+ * is the one in force, CR_NOT_FOUND when none is pinned yet, CR_INVALID
+ * (naming both digests and `casereview config adopt`) when it differs.
+ */
+enum cr_status cr_config_pin_check(cr_db *db, const struct cr_config *cfg);
+/*
+ * Pin the handle's configuration (cr_db_set_user) in a database that has
+ * none: a new one, or one made before schema 6.  A database whose trail was
+ * written under another configuration takes only that one (the digest of
+ * its last event): CR_INVALID otherwise.  Audited as config_pin; the quorum
+ * flags are recomputed under it in the same transaction.  A read-only copy
+ * pins nothing.
+ */
+enum cr_status cr_config_pin(cr_db *db);
+/*
+ * Adopt next as the rules in force: an admin of the configuration in force
+ * (the handle's), next passing every check.  One transaction: the new text
+ * (the old stays in the table), an audit event config_adopt with the old
+ * and new digests, and the quorum flags recomputed under next.  The
+ * handle's configuration is next afterwards (it must outlive the handle).
+ */
+enum cr_status cr_config_adopt(cr_db *db, const struct cr_config *next);
+
+/*
  * The longest rationale, reason or note an action accepts, in bytes (64 KiB);
  * it must also be well-formed UTF-8.  cr_act refuses anything else.
  */
@@ -770,6 +828,7 @@ struct cr_event {
     const char *details; /* JSON object; a withheld vote shows as {"vote": "hidden"} */
     const char *config_digest;
     const char *purpose; /* why the session consulted the data (DPA 2018 s.62), or NULL */
+    const char *os_login; /* the Unix login that ran the command (schema 6), or NULL */
 };
 
 struct cr_history {
