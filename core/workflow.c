@@ -1144,7 +1144,7 @@ cr_case_reload(cr_db *db, const char *key, struct cr_case *out)
     return view(db, key, NULL, out);
 }
 
-/* Whether an event is a consultation, a refused one or a draft rather than an action on the case. */
+/* Whether an event is a consultation (or a refused one) or a draft, not an action on the case. */
 static bool
 not_an_action(const struct cr_event *e)
 {

@@ -433,11 +433,13 @@ test_refusals_write_nothing(void **state)
                                "' ' || (state_before IS NULL) || ' ' || details, '|') FROM "
                                "(SELECT * FROM audit_events ORDER BY id DESC LIMIT 2)");
     assert_string_equal(denied,
-                        "asmith 2 denied 1 {\"what\": \"draft\", \"rule\": \"conflicts.same_unit\", "
-                        "\"reason\": \"you (asmith) are in the subject's unit (East Area BCU), and "
+                        "asmith 2 denied 1 {\"what\": \"draft\", "
+                        "\"rule\": \"conflicts.same_unit\", \"reason\": \"you (asmith) are in the "
+                        "subject's unit (East Area BCU), and "
                         "with conflicts.same_unit nobody sees a case from their own unit\"}|"
-                        "asmith 2 denied 1 {\"what\": \"case\", \"rule\": \"conflicts.same_unit\", "
-                        "\"reason\": \"you (asmith) are in the subject's unit (East Area BCU), and "
+                        "asmith 2 denied 1 {\"what\": \"case\", "
+                        "\"rule\": \"conflicts.same_unit\", \"reason\": \"you (asmith) are in the "
+                        "subject's unit (East Area BCU), and "
                         "with conflicts.same_unit nobody sees a case from their own unit\"}");
     free(denied);
     events += 2;
