@@ -1050,11 +1050,14 @@ denied(cr_db *db, const struct cr_case_state *cs, const char *what, const char *
         st = st_audit_append(db, cs->id, "denied", NULL, NULL, d.p);
         st = st == CR_OK ? st_commit(db) : (st_rollback(db), st);
     }
+    /* The handle's message is rewritten below: keep what failed apart first. */
+    char *unrecorded = st == CR_OK ? NULL : strdup(cr_db_errmsg(db));
     if (st == CR_OK)
         cr_fail(db, CR_REFUSED, "%s", reason);
     else
         cr_fail(db, CR_REFUSED, "%s (and the refusal could not be recorded: %s)", reason,
-                cr_db_errmsg(db));
+                unrecorded ? unrecorded : cr_status_text(st));
+    free(unrecorded);
     cr_buf_free(&d);
     free(reason);
     return CR_REFUSED;

@@ -82,6 +82,22 @@ AS=ejones cr --db d.db history 1
 expect_rc 0
 grep -q "denied" "$T/out" && fail "ejones sees asmith's denied events: $(grep denied "$T/out")"
 
+begin "a refusal that cannot be recorded (the database busy) says so after its own words"
+n=$(events)
+# Another program holds the write lock longer than the 5 s busy timeout.
+{ echo "BEGIN IMMEDIATE;"; sleep 12; echo "ROLLBACK;"; } | sqlite3 d.db >holder.out 2>&1 &
+holder=$!
+for _ in $(seq 1 50); do
+    sqlite3 -cmd ".timeout 0" d.db "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null || break
+    sleep 0.1
+done
+AS=asmith cr --db d.db show 1
+expect_rc 1
+expect_err "casereview: $unit (and the refusal could not be recorded: d.db: the database is busy (another user holds it); try again)"
+wait "$holder"
+[ -s holder.out ] && fail "the lock holder: $(cat holder.out)"
+expect_eq "$(events)" "$n" "events after a refusal that could not be recorded"
+
 begin "a read-only copy: refused as before, nothing written"
 mkdir ro && cp d.db d.db.key ro/ && chmod 400 ro/d.db ro/d.db.key
 before=$(db_state ro/d.db)
