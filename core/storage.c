@@ -45,6 +45,7 @@ struct cr_db {
     int64_t unrecorded; /* events a read-only copy could not record */
     /* The audit key (a file beside the database), or why there is none. */
     bool have_key, created_key;
+    bool service; /* CR_OPEN_SERVICE: the effective group is the service's */
     unsigned char key[CR_AUDIT_KEY_BYTES];
     int64_t keyed_from; /* the first event hashed with the key */
     unsigned char anchor[32]; /* the hash of event keyed_from - 1 (zeros when none) */
@@ -212,7 +213,8 @@ key_create(cr_db *db, bool group, int64_t keyed_from, const unsigned char anchor
         db->have_key = true;
         return CR_OK;
     }
-    mode_t mode = group ? 0660 : 0600;
+    /* The service group only reads the key: nothing in it changes after init. */
+    mode_t mode = db->service ? 0640 : group ? 0660 : 0600;
     int fd = open(db->key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0 && errno == EEXIST)
         return cr_fail(db, CR_DB,
@@ -238,6 +240,13 @@ key_create(cr_db *db, bool group, int64_t keyed_from, const unsigned char anchor
                        strerror(ok ? errno : err));
     db->have_key = true;
     return CR_OK;
+}
+
+/* A file of the service group, which the program runs setgid to: its group modes are its own. */
+static bool
+service_file(const cr_db *db, const struct stat *sb)
+{
+    return db->service && sb->st_gid == getegid();
 }
 
 /* Read the key file; a missing one is not an error until an event must be written or checked. */
@@ -266,7 +275,7 @@ key_read(cr_db *db, bool group_ok)
                      "%s: other users can read or write the audit key; run 'chmod o-rwx %s' "
                      "and try again",
                      db->key_path, db->key_path);
-    else if ((sb.st_mode & 0070) && !group_ok)
+    else if ((sb.st_mode & 0070) && !group_ok && !service_file(db, &sb))
         st = cr_fail(db, CR_DB,
                      "%s: its group can read or write the audit key, but the database was not "
                      "created for group use; run 'chmod 600 %s' and try again",
@@ -301,7 +310,8 @@ key_read(cr_db *db, bool group_ok)
 static bool
 read_only_copy(const char *path, const struct stat *sb)
 {
-    if (!(sb->st_mode & 0222) || access(path, W_OK) != 0)
+    /* The effective ids: a setgid program writes through its service group. */
+    if (!(sb->st_mode & 0222) || faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0)
         return true;
     char *copy = strdup(path);
     if (!copy)
@@ -311,7 +321,7 @@ read_only_copy(const char *path, const struct stat *sb)
     struct statvfs vs;
     bool mount_ro = statvfs(dir, &vs) == 0 && (vs.f_flag & ST_RDONLY);
     bool dir_modes = stat(dir, &ds) == 0 && (ds.st_mode & 0222);
-    bool dir_writable = dir_modes && access(dir, W_OK) == 0;
+    bool dir_writable = dir_modes && faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) == 0;
     free(copy);
     if (mount_ro || !dir_modes)
         return true;
@@ -321,7 +331,8 @@ read_only_copy(const char *path, const struct stat *sb)
     struct cr_buf wal = {0}, shm = {0};
     cr_buf_addf(&wal, "%s-wal", path);
     cr_buf_addf(&shm, "%s-shm", path);
-    bool side = wal.p && shm.p && access(wal.p, W_OK) == 0 && access(shm.p, W_OK) == 0;
+    bool side = wal.p && shm.p && faccessat(AT_FDCWD, wal.p, W_OK, AT_EACCESS) == 0 &&
+                faccessat(AT_FDCWD, shm.p, W_OK, AT_EACCESS) == 0;
     cr_buf_free(&wal);
     cr_buf_free(&shm);
     return !side;
@@ -366,6 +377,32 @@ create_file(cr_db *db, bool group)
     if (rc < 0)
         return cr_fail(db, CR_DB, "%s: cannot set permissions: %s", db->path, strerror(errno));
     return CR_OK;
+}
+
+/*
+ * A service database lives in a directory of the service group that others
+ * cannot enter (2770), so that its write-ahead log and key, whoever made
+ * them, are reached only through the program.
+ */
+static enum cr_status
+check_service_dir(cr_db *db)
+{
+    char *copy = strdup(db->path);
+    if (!copy)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    const char *dir = dirname(copy);
+    struct stat ds;
+    enum cr_status st = CR_OK;
+    if (stat(dir, &ds) != 0)
+        st = cr_fail(db, CR_DB, "%s: %s", dir, strerror(errno));
+    else if (ds.st_gid != getegid() || (ds.st_mode & 0007) || (ds.st_mode & 0070) != 0070)
+        st = cr_fail(db, CR_DB,
+                     "%s: the database's directory must belong to the service group and be "
+                     "closed to others; as root, run 'chgrp GROUP %s && chmod 2770 %s' (GROUP "
+                     "the one casereview is installed setgid to) and try again",
+                     dir, dir, dir);
+    free(copy);
+    return st;
 }
 
 static enum cr_status
@@ -518,6 +555,7 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
     *out = db;
     db->clock = clock;
     db->clock_ctx = clock_ctx;
+    db->service = flags & CR_OPEN_SERVICE;
     db->path = strdup(path);
     struct cr_buf kp = {0};
     cr_buf_addf(&kp, "%s.key", path);
@@ -538,7 +576,9 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
                            "%s: no such database; create it with 'casereview init' or "
                            "'casereview import'",
                            path);
-        if ((st = create_file(db, flags & CR_OPEN_GROUP)) != CR_OK)
+        if ((flags & CR_OPEN_SERVICE) && (st = check_service_dir(db)) != CR_OK)
+            return st;
+        if ((st = create_file(db, flags & (CR_OPEN_GROUP | CR_OPEN_SERVICE))) != CR_OK)
             return st;
     } else if ((st = check_permissions(db, &sb)) != CR_OK) {
         return st;
@@ -567,7 +607,7 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
     if ((st = migrate(db, flags)) != CR_OK)
         return st;
 
-    if (!db->created && (sb.st_mode & 0070)) {
+    if (!db->created && (sb.st_mode & 0070) && !service_file(db, &sb)) {
         int64_t shared = query_int(db, "SELECT count(*) FROM settings WHERE key = 'group_access'",
                                    &st);
         if (st != CR_OK)
@@ -2529,11 +2569,33 @@ int
 cr_audit_head_parse(const char *s, struct cr_audit_head *out)
 {
     memset(out, 0, sizeof *out);
-    char *end;
-    long long id = strtoll(s, &end, 10);
-    if (end == s || *end != ':' || id < 1 || strlen(end + 1) != 64)
-        return -1;
     unsigned char h[32];
+    char *end;
+    /* HASH[:COUNT]: events are numbered from 1 without gaps, so the count names the event. */
+    size_t hexlen = strspn(s, "0123456789abcdefABCDEF");
+    if (hexlen == 64 && (s[64] == '\0' || s[64] == ':')) {
+        char hex[65];
+        memcpy(hex, s, 64);
+        hex[64] = '\0';
+        if (!unhex(hex, h, 32))
+            return -1;
+        if (s[64] == ':') {
+            if (!(s[65] >= '0' && s[65] <= '9'))
+                return -1;
+            errno = 0;
+            long long count = strtoll(s + 65, &end, 10);
+            if (*end || errno || count < 1)
+                return -1;
+            out->event = count;
+        }
+        hex_of(h, 32, out->hash);
+        return 0;
+    }
+    /* ID:HEX, as `audit head` prints it. */
+    errno = 0;
+    long long id = strtoll(s, &end, 10);
+    if (end == s || *end != ':' || errno || id < 1 || strlen(end + 1) != 64)
+        return -1;
     if (!unhex(end + 1, h, 32))
         return -1;
     out->event = id;
@@ -2924,14 +2986,16 @@ explain_case(cr_db *db, int64_t id, struct cr_buf *why)
     return st;
 }
 
-/* Each kept head, checked when the chain reaches its event. */
+/* Each kept head, checked when the chain reaches its event (one kept with no count: any event). */
 static enum cr_status
-check_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int64_t id,
+check_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, bool *found, int64_t id,
             const unsigned char hash[32])
 {
     char hex[65];
     hex_of(hash, 32, hex);
     for (size_t k = 0; k < n_kept; k++) {
+        if (kept[k].event == 0 && strcmp(kept[k].hash, hex) == 0)
+            found[k] = true;
         if (kept[k].event != id || strcmp(kept[k].hash, hex) == 0)
             continue;
         return cr_fail(db, CR_INVALID,
@@ -2985,8 +3049,9 @@ cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept
     if ((st = exec(db, "BEGIN", "verify")) != CR_OK)
         return st;
     struct cr_replay *replay = cr_replay_new(0);
+    bool *found = calloc(n_kept + 1, sizeof *found);
     struct cr_buf why = {0};
-    sqlite3_stmt *s = replay ? prepare(db,
+    sqlite3_stmt *s = replay && found ? prepare(db,
                                        "SELECT " EVENT_COLUMNS ", prev_hash, hash FROM "
                                        "audit_events ORDER BY id",
                                        &st)
@@ -2994,7 +3059,8 @@ cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept
     if (!s) {
         st_rollback(db);
         cr_replay_free(replay);
-        return replay ? st : cr_fail(db, CR_NOMEM, "out of memory");
+        free(found);
+        return replay && found ? st : cr_fail(db, CR_NOMEM, "out of memory");
     }
     unsigned char prev[32];
     memcpy(prev, zero_hash, 32);
@@ -3034,7 +3100,7 @@ cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept
                          "(%s); the events before keying were re-chained",
                          (long long)e.id, db->key_path);
         else
-            st = check_heads(db, kept, n_kept, e.id, hash);
+            st = check_heads(db, kept, n_kept, found, e.id, hash);
         if (st == CR_OK)
             st = check_time(db, &e, &latest_at, &latest_id);
         if (st == CR_OK && (st = cr_replay_event(replay, &e, &why)) != CR_OK)
@@ -3074,6 +3140,13 @@ cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept
                          "audit: kept head %lld:%.16s... is not in the trail: it ends at event "
                          "%lld; the trail was cut short or rewritten",
                          (long long)kept[k].event, kept[k].hash, (long long)*events);
+    for (size_t k = 0; st == CR_OK && k < n_kept; k++)
+        if (kept[k].event == 0 && !found[k])
+            st = cr_fail(db, CR_INVALID,
+                         "audit: kept head %.16s... is not in the trail: no event of its %lld "
+                         "hashes to it; the trail was replaced or rewritten",
+                         kept[k].hash, (long long)*events);
+    free(found);
     /* The data: every case as the trail says it is. */
     struct compare m = {replay, 0};
     int64_t max_case = 0;

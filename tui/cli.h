@@ -35,6 +35,16 @@ struct cli {
  * EXIT_DONE with *db open.
  */
 int cli_session(struct cli *cli, unsigned open_flags, cr_db **db);
+/*
+ * A program installed setgid to its service group (tui/main.c): take the
+ * group to open the database, then give it up for good (saved group too),
+ * so that nothing after (files the user names, $EDITOR) runs with it; and
+ * the open flags for the service.  All three do nothing otherwise, and
+ * the group is taken only for the installed paths.
+ */
+void cli_service_raise(const struct cli *cli); /* NULL: the system configuration */
+void cli_service_drop(void);
+unsigned cli_service_flags(unsigned flags);
 /* Close what cli_session opened. */
 void cli_end(struct cli *cli, cr_db *db);
 /* The terminal interface: the session, then tui_run. */

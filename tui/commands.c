@@ -68,6 +68,7 @@ int
 cli_session(struct cli *cli, unsigned open_flags, cr_db **db)
 {
     *db = NULL;
+    cli_service_raise(cli); /* setgid: the fixed configuration and database only, then dropped */
     int rc = cli_config(cli, cli->config_path, &cli->cfg);
     if (rc != EXIT_DONE)
         return rc;
@@ -87,15 +88,17 @@ cli_session(struct cli *cli, unsigned open_flags, cr_db **db)
         return rc;
     }
     free(msg);
-    st = cr_db_open(cli->db_path, open_flags, cli_clock, NULL, db);
+    st = cr_db_open(cli->db_path, cli_service_flags(open_flags), cli_clock, NULL, db);
     if (st != CR_OK) {
         rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
         cr_db_discard(*db);
+        cli_service_drop();
         *db = NULL;
         cr_config_free(cli->cfg);
         cli->cfg = NULL;
         return rc;
     }
+    cli_service_drop();
     cr_db_set_user(*db, cli->cfg, who);
     cli->who = who;
     if (cli->purpose && (st = cr_db_set_purpose(*db, cli->purpose)) != CR_OK) {
@@ -1207,8 +1210,8 @@ cmd_export(struct cli *cli, const struct cli_args *a)
 /* audit */
 
 static const struct cli_option audit_options[] = {
-    {"head", "ID:HEX", "verify: a head kept from 'audit head' must still be in the chain "
-                       "(repeatable)"},
+    {"head", "HEAD", "verify: a head kept from 'audit head' (ID:HEX, or HASH[:COUNT]) must "
+                     "still be in the chain (repeatable)"},
     {"heads", "FILE", "verify: every head in FILE (one ID:HEX a line) must still be in the chain"},
     {"format", "F", "head: table (default) or json; log: table, csv or json"},
     {"case", "N", "log: only events of case N"},
@@ -1395,7 +1398,8 @@ read_heads(const struct cli_args *a, struct cr_audit_head **out, size_t *n)
             free(h);
             return cli_error(EXIT_USAGE,
                              "audit verify: --head must be ID:HEX as 'audit head' prints it (an "
-                             "event number, a colon, 64 hex digits), not '%s'",
+                             "event number, a colon, 64 hex digits) or HASH[:COUNT] (64 hex "
+                             "digits, then a colon and the number of events), not '%s'",
                              a->given[i]);
         }
         (*n)++;

@@ -161,7 +161,46 @@ expect_rc 1
 expect_err "casereview: audit head needs the admin role; you (bjones) are supervisor"
 cr --db a.db audit verify --head 12
 expect_rc 2
-expect_err "casereview: audit verify: --head must be ID:HEX as 'audit head' prints it (an event number, a colon, 64 hex digits), not '12'"
+expect_err "casereview: audit verify: --head must be ID:HEX as 'audit head' prints it (an event number, a colon, 64 hex digits) or HASH[:COUNT] (64 hex digits, then a colon and the number of events), not '12'"
+
+begin "a head kept as HASH:COUNT or HASH is checked as well"
+hash=${head#*:}
+cr --db a.db audit verify --head "$hash:$id" --head "$hash" --head "$(sql a.db "select lower(hex(hash)) from audit_events where id = 3"):3"
+expect_rc 0
+for bad in "$hash:" "$hash:0" "$hash:x" "${hash}0" "${hash:1}:$id" "$hash:$id:1"; do
+    cr --db a.db audit verify --head "$bad"
+    expect_rc 2
+done
+# The right hash at the wrong count is not that head.
+cr --db a.db audit verify --head "$hash:$((id - 1))"
+expect_rc 3
+expect_err "casereview: audit: kept head $((id - 1)):${hash:0:16}... is not in the trail: event $((id - 1)) now hashes to $(sql a.db "select lower(substr(hex(hash), 1, 16)) from audit_events where id = $((id - 1))")...; the trail was rewritten at or before event $((id - 1))"
+
+begin "audit verify --head catches a replaced database whose own chain is valid"
+# Another database with its own key, made the same way, put in place of the
+# first: alone it verifies, but it does not extend the head kept elsewhere.
+cp a.db real.db && cp a.db.key real.db.key
+cr --db real.db audit head
+kept=$(cat "$T/out")
+khash=${kept#*:} kcount=${kept%%:*}
+cr --db fake.db import g.csv
+expect_rc 0
+while [ "$(sql fake.db "select count(*) from audit_events")" -lt "$kcount" ]; do
+    AS=cadmin cr --db fake.db show 4
+done
+mv fake.db real.db && mv fake.db.key real.db.key
+rm -f real.db-wal real.db-shm fake.db-wal fake.db-shm
+cr --db real.db audit verify
+expect_rc 0
+cr --db real.db audit verify --head "$khash:$kcount"
+expect_rc 3
+expect_err "casereview: audit: kept head $kcount:${khash:0:16}... is not in the trail: event $kcount now hashes to $(sql real.db "select lower(substr(hex(hash), 1, 16)) from audit_events where id = $kcount")...; the trail was rewritten at or before event $kcount"
+cr --db real.db audit verify --head "$khash"
+expect_rc 3
+n=$(sql real.db "select count(*) from audit_events")
+expect_err "casereview: audit: kept head ${khash:0:16}... is not in the trail: no event of its $n hashes to it; the trail was replaced or rewritten"
+cr --db real.db audit verify --head "$kept"
+expect_rc 3
 
 begin "a truncated trail fails naming the kept head"
 # Views change no case: cutting them off and moving the head leaves a trail that checks out...

@@ -383,6 +383,13 @@ typedef struct cr_db cr_db;
 enum cr_open_flags {
     CR_OPEN_CREATE = 1 << 0, /* create the file when it does not exist */
     CR_OPEN_GROUP = 1 << 1,  /* when creating: group may read and write */
+    /*
+     * The program runs setgid to a service group (README, "Deploying on a
+     * shared server"): files of that group (the effective one) may have group
+     * modes; a new database is made 0660 and its audit key 0640, in a
+     * directory of that group closed to others.
+     */
+    CR_OPEN_SERVICE = 1 << 2,
 };
 
 /*
@@ -908,7 +915,7 @@ enum cr_status cr_audit_verify(cr_db *db, int64_t *events);
 
 /* A head of the chain: an event and its hash (64 hex digits), for keeping elsewhere. */
 struct cr_audit_head {
-    int64_t event;
+    int64_t event; /* also the number of events up to it; 0: kept without it (any event) */
     char hash[65];
 };
 
@@ -923,7 +930,11 @@ enum cr_status cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept
 /* The chain's head now (admin only); event 0 when the trail is empty. */
 enum cr_status cr_audit_head(cr_db *db, struct cr_audit_head *out);
 
-/* Parse "ID:HEX" (as `audit head` prints it).  0, or -1 when it is not one. */
+/*
+ * Parse "ID:HEX" (as `audit head` prints it), or "HEX:COUNT" or "HEX" (the
+ * hash first, then the number of events, which is the head's event; without
+ * it the hash may be any event's).  0, or -1 when it is not one.
+ */
 int cr_audit_head_parse(const char *s, struct cr_audit_head *out);
 
 /* Which events `audit log` gives: each field unset (0 or NULL) matches all. */
