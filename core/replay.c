@@ -658,6 +658,7 @@ static const struct replay_action {
     {"note", rp_note, false},
     {"import", rp_import, false}, /* per case: a return; without a case: the run's summary */
     {"view", NULL, true},         /* a case, its history, or the audit log */
+    {"denied", NULL, false},      /* a view refused: nothing was read, so no purpose is asked */
     {"draft_save", NULL, false},
     {"draft_discard", NULL, false},
     {"export", NULL, false},   /* before disclosures had their begin and end events */

@@ -3053,6 +3053,38 @@ check_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, bool *fo
     return CR_OK;
 }
 
+/* How far, in seconds, an event's time may be before an earlier event's (README). */
+#define CR_AUDIT_CLOCK_SLACK 300
+
+/*
+ * Events are appended in time order, so an event's time is never much
+ * before the latest time of the events before it: by more than
+ * CR_AUDIT_CLOCK_SLACK (a clock corrected by NTP, two hosts a little apart),
+ * the clock was set back or the time was written by hand.  Against the
+ * latest so far, not the one before, so that a trail backdated a little at
+ * a time is caught too.
+ */
+static enum cr_status
+check_time(cr_db *db, const struct cr_event *e, int64_t *latest_at, int64_t *latest_id)
+{
+    if (*latest_id && e->at < *latest_at - CR_AUDIT_CLOCK_SLACK) {
+        char at[21], latest[21];
+        cr_time_format(e->at, at);
+        cr_time_format(*latest_at, latest);
+        return cr_fail(db, CR_INVALID,
+                       "audit event %lld: its time %s is before event %lld's %s by %lld s, more "
+                       "than the %d s a clock may be set back; the clock was set back or the "
+                       "time was altered",
+                       (long long)e->id, at, (long long)*latest_id, latest,
+                       (long long)(*latest_at - e->at), CR_AUDIT_CLOCK_SLACK);
+    }
+    if (!*latest_id || e->at > *latest_at) {
+        *latest_at = e->at;
+        *latest_id = e->id;
+    }
+    return CR_OK;
+}
+
 enum cr_status
 cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
                       int64_t *events)
@@ -3080,6 +3112,7 @@ cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept
     unsigned char prev[32];
     memcpy(prev, zero_hash, 32);
     int64_t expect_id = 1;
+    int64_t latest_at = 0, latest_id = 0; /* the latest time so far, and its event */
     int rc;
     while (st == CR_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct cr_event e;
@@ -3115,6 +3148,8 @@ cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept
                          (long long)e.id, db->key_path);
         else
             st = check_heads(db, kept, n_kept, found, e.id, hash);
+        if (st == CR_OK)
+            st = check_time(db, &e, &latest_at, &latest_id);
         if (st == CR_OK && (st = cr_replay_event(replay, &e, &why)) != CR_OK)
             st = st == CR_NOMEM ? cr_fail(db, CR_NOMEM, "out of memory")
                                 : cr_fail(db, st, "%s", why.p);

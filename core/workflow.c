@@ -1033,20 +1033,76 @@ cr_may(cr_db *db, const char *key, int action)
 
 /* Views */
 
-/* Refuse the user a case they are conflicted on, or that need-to-know keeps from them. */
+/*
+ * A refused view is recorded: a `denied` event on the case (who by its actor;
+ * what was asked, the rule and the refusal's words in its details), in a
+ * transaction of its own, so that attempts on a conflicted colleague's case
+ * show in the trail.  The refusal stands as it was, its message too.  A
+ * read-only copy records nothing; a trail that cannot take the event (busy)
+ * is said after the refusal.
+ */
 static enum cr_status
-may_see(cr_db *db, const struct cr_case_state *cs)
+denied(cr_db *db, const struct cr_case_state *cs, const char *what, const char *rule)
 {
+    char *reason = strdup(cr_db_errmsg(db));
+    if (!reason)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    if (cr_db_read_only(db)) {
+        free(reason);
+        return CR_REFUSED;
+    }
+    struct cr_buf d = {0};
+    cr_buf_addf(&d, "{\"what\": ");
+    cr_buf_add_json(&d, what);
+    cr_buf_addf(&d, ", \"rule\": ");
+    cr_buf_add_json(&d, rule);
+    cr_buf_addf(&d, ", \"reason\": ");
+    cr_buf_add_json(&d, reason);
+    cr_buf_addc(&d, '}');
+    enum cr_status st = d.p ? st_begin(db) : cr_fail(db, CR_NOMEM, "out of memory");
+    if (st == CR_OK) {
+        st = st_audit_append(db, cs->id, "denied", NULL, NULL, d.p);
+        st = st == CR_OK ? st_commit(db) : (st_rollback(db), st);
+    }
+    /* The handle's message is rewritten below: keep what failed apart first. */
+    char *unrecorded = st == CR_OK ? NULL : strdup(cr_db_errmsg(db));
+    if (st == CR_OK)
+        cr_fail(db, CR_REFUSED, "%s", reason);
+    else
+        cr_fail(db, CR_REFUSED, "%s (and the refusal could not be recorded: %s)", reason,
+                unrecorded ? unrecorded : cr_status_text(st));
+    free(unrecorded);
+    cr_buf_free(&d);
+    free(reason);
+    return CR_REFUSED;
+}
+
+/*
+ * Refuse the user a case they are conflicted on, or that need-to-know keeps
+ * from them; a refused view of `what` (a case, its history, a draft) is
+ * recorded, unless what is NULL (a reload of what is already on screen, or a
+ * write).
+ */
+static enum cr_status
+may_see(cr_db *db, const struct cr_case_state *cs, const char *what)
+{
+    const struct cr_config *cfg = st_config(db);
     const struct cr_person *me = st_user(db);
-    if (kept_from_panel(me, cs))
-        return cr_fail(db, CR_REFUSED, need_to_know_text, (long long)cs->id);
-    if (!conflicted(st_config(db), me, cs))
+    const char *rule;
+    if (kept_from_panel(me, cs)) {
+        rule = "need_to_know";
+        cr_fail(db, CR_REFUSED, need_to_know_text, (long long)cs->id);
+    } else if (conflicted(cfg, me, cs)) {
+        rule = declared_conflict(cfg, me->login, cs->subject_ref) ? "conflicts.declared"
+                                                                  : "conflicts.same_unit";
+        struct cr_buf why = {0};
+        conflict_text(cfg, me, cs, true, "sees", &why);
+        cr_fail(db, CR_REFUSED, "%s", why.p ? why.p : "refused");
+        cr_buf_free(&why);
+    } else {
         return CR_OK;
-    struct cr_buf why = {0};
-    conflict_text(st_config(db), me, cs, true, "sees", &why);
-    enum cr_status st = cr_fail(db, CR_REFUSED, "%s", why.p ? why.p : "refused");
-    cr_buf_free(&why);
-    return st;
+    }
+    return what ? denied(db, cs, what, rule) : CR_REFUSED;
 }
 
 /*
@@ -1055,7 +1111,7 @@ may_see(cr_db *db, const struct cr_case_state *cs)
  * until casting their own)?
  */
 static enum cr_status
-view_rules(cr_db *db, int64_t id, bool *hide)
+view_rules(cr_db *db, int64_t id, const char *what, bool *hide)
 {
     const struct cr_config *cfg = st_config(db);
     const struct cr_person *me = st_user(db);
@@ -1066,7 +1122,7 @@ view_rules(cr_db *db, int64_t id, bool *hide)
         return st;
     }
     *hide = false;
-    st = may_see(db, &cs);
+    st = may_see(db, &cs, what);
     if (st == CR_OK && cs.state == CR_STATE_PANEL_REVIEW && cr_person_has(me, CR_ROLE_PANEL) &&
         cs.outcome >= 0 && cfg->signoff[cs.outcome].blind) {
         struct cr_buf why = {0};
@@ -1086,7 +1142,7 @@ view(cr_db *db, const char *key, const char *what, struct cr_case *out)
     int64_t id;
     bool hide;
     if (st == CR_OK && (st = st_resolve_case(db, key, &id)) == CR_OK &&
-        (st = view_rules(db, id, &hide)) == CR_OK)
+        (st = view_rules(db, id, what, &hide)) == CR_OK)
         st = st_case_view(db, id, hide, what, out);
     if (st != CR_OK)
         cr_case_free(out);
@@ -1105,16 +1161,18 @@ cr_case_reload(cr_db *db, const char *key, struct cr_case *out)
     return view(db, key, NULL, out);
 }
 
-/* Whether an event is a consultation or a draft rather than an action on the case. */
+/* Whether an event is a consultation (or a refused one) or a draft, not an action on the case. */
 static bool
 not_an_action(const struct cr_event *e)
 {
-    return strcmp(e->action, "view") == 0 || strncmp(e->action, "draft_", 6) == 0;
+    return strcmp(e->action, "view") == 0 || strcmp(e->action, "denied") == 0 ||
+           strncmp(e->action, "draft_", 6) == 0;
 }
 
 /*
- * What of a case's history the user may see.  Other people's views and
- * drafts are the admin's to see (everyone sees their own, and every action).
+ * What of a case's history the user may see.  Other people's views, refused
+ * views and drafts are the admin's to see (everyone sees their own, and every
+ * action).
  * While blind voting withholds the current decision's votes (hide), nothing
  * names a member who has voted: their votes keep neither actor, details,
  * time nor place (listed last, time 0, number 0), and nobody else's view or
@@ -1162,7 +1220,7 @@ history(cr_db *db, const char *key, bool audited, struct cr_history *out)
     int64_t id;
     bool hide;
     if (st != CR_OK || (st = st_resolve_case(db, key, &id)) != CR_OK ||
-        (st = view_rules(db, id, &hide)) != CR_OK)
+        (st = view_rules(db, id, audited ? "history" : NULL, &hide)) != CR_OK)
         return st;
     if (audited) {
         /* Viewing the history is a consultation like any other. */
@@ -1530,7 +1588,7 @@ cr_draft_save(cr_db *db, const char *key, const struct cr_draft *d)
         return st;
     struct cr_case_state cs;
     struct cr_buf details = {0};
-    if ((st = draft_case(db, key, &cs)) == CR_OK && (st = may_see(db, &cs)) == CR_OK) {
+    if ((st = draft_case(db, key, &cs)) == CR_OK && (st = may_see(db, &cs, NULL)) == CR_OK) {
         if (keep.case_version <= 0)
             keep.case_version = cs.version;
         const char *state = cr_state_name(cs.state);
@@ -1557,7 +1615,7 @@ cr_draft_get(cr_db *db, const char *key, int action, struct cr_draft *out)
     if (st != CR_OK)
         return st;
     struct cr_case_state cs;
-    if ((st = draft_case(db, key, &cs)) == CR_OK && (st = may_see(db, &cs)) == CR_OK)
+    if ((st = draft_case(db, key, &cs)) == CR_OK && (st = may_see(db, &cs, "draft")) == CR_OK)
         st = st_draft_get(db, cs.id, action, out);
     cr_case_state_free(&cs);
     return st;

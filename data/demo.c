@@ -65,6 +65,7 @@ struct driver {
     cr_db *db;
     const struct cr_config *cfg;
     int64_t *now;
+    int64_t end; /* the demo's now: no step is later (audit verify flags a clock set back) */
     int acts, refused;
 };
 
@@ -80,6 +81,8 @@ step(struct driver *d, const char *login, int64_t id, struct cr_request req)
     snprintf(key, sizeof key, "#%lld", (long long)id);
     struct cr_act_result res;
     *d->now += 60 + (int64_t)(id % 7) * 37; /* a minute or so between steps */
+    if (*d->now > d->end)
+        *d->now = d->end;
     enum cr_status st = cr_act(d->db, key, &req, &res);
     d->acts++;
     if (st != CR_OK)
@@ -108,7 +111,7 @@ int
 crgen_demo_states(cr_db *db, const struct cr_config *cfg, int64_t *now, int64_t end,
                   uint64_t seed, char *msg, size_t n)
 {
-    struct driver d = {db, cfg, now, 0, 0};
+    struct driver d = {db, cfg, now, end, 0, 0};
     const char *reviewers[] = {"asmith", "ejones", "okarim"};
     int64_t start = end;
     struct cr_stats stats;
@@ -132,8 +135,11 @@ crgen_demo_states(cr_db *db, const struct cr_config *cfg, int64_t *now, int64_t 
         unsigned y = (unsigned)(next(&rng) % 1131);
         int outcome = y < 246 ? CR_OUTCOME_NFA : y < 935 ? CR_OUTCOME_REASSESS : CR_OUTCOME_REFER;
         const char *reviewer = reviewers[next(&rng) % 3];
-        /* Spread the work over the twelve weeks. */
-        *now = start - 12 * 7 * 86400 + (int64_t)((12 * 7 * 86400) * (double)id / (double)total);
+        /* Spread the work over the twelve weeks; time never goes back (many cases crowd). */
+        int64_t t =
+            start - 12 * 7 * 86400 + (int64_t)((12 * 7 * 86400) * (double)id / (double)total);
+        if (t > *now)
+            *now = t;
         if (target == CR_STATE_FLAGGED)
             continue;
         if (!step(&d, reviewer, id, (struct cr_request){.action = CR_ACTION_CLAIM}))

@@ -125,7 +125,7 @@ void out_wrapped(FILE *f, const char *s, int indent, int width);
  */
 int out_json_string(FILE *f, const char *s);
 
-/* The clock the program injects into core: $CASEREVIEW_NOW or the system clock. */
+/* The clock the program injects into core: the system clock (casereview-test: $CASEREVIEW_NOW). */
 int64_t cli_clock(void *ctx);
 
 #endif

@@ -37,8 +37,10 @@ usage(FILE *f)
                "  --purpose TEXT why you consult the data this session, recorded with\n"
                "                 every view (DPA 2018 s.62; README, 'The audit trail')\n"
                "  --theme NAME   the terminal interface's colours (themes/NAME.yaml)\n"
+#ifdef CR_TEST_HOOKS
                "  --script FILE  run the interface on keys from FILE, without a terminal\n"
                "                 (for tests; see README), at --size COLSxROWS (80x24)\n"
+#endif
                "  --help         this help; 'casereview COMMAND --help' for a command\n"
                "  --version      print the version\n"
                "\n"
@@ -364,8 +366,12 @@ main(int argc, char **argv)
             {"config", "PATH", offsetof(struct cli, config_path)},
             {"as", "LOGIN", offsetof(struct cli, as_login)},
             {"theme", "NAME", offsetof(struct cli, theme)},
+#ifdef CR_TEST_HOOKS
+            /* The scripted mode is a test harness (it runs commands of the script's
+               choosing): only casereview-test has it (README, "Run every test"). */
             {"script", "FILE", offsetof(struct cli, script)},
             {"size", "COLSxROWS", offsetof(struct cli, size)},
+#endif
             {"purpose", "TEXT", offsetof(struct cli, purpose)},
         };
         size_t g = 0;

@@ -28,6 +28,15 @@ cr_plain --config d/casereview.yaml --db d/casereview.db --as cadmin audit verif
 expect_rc 0
 expect_eq "$(sql d/casereview.db "select count(distinct (decided_at / 604800)) >= 10 from decisions")" 1 "decisions spread over the weeks"
 
+begin "a crowded demo keeps its time in order: its trail verifies"
+# 3000 cases over twelve weeks: a case's steps take longer than the gap to the next case.
+"$CASEREVIEW" --script keys.txt demo --dir big --cases 3000 </dev/null >/dev/null 2>&1
+expect_eq "$?" 0 "exit status of the demo"
+cr_plain --config big/casereview.yaml --db big/casereview.db --as cadmin audit verify
+expect_rc 0
+expect_eq "$(sql big/casereview.db "select count(*) from audit_events a join audit_events b on b.id = a.id + 1 where b.at < a.at")" 0 "events dated before the one they follow"
+expect_eq "$(sql big/casereview.db "select max(at) <= strftime('%s', 'now') from audit_events")" 1 "no event after the demo was made"
+
 begin "run again: the same demo"
 before=$(sql d/casereview.db "select count(*) from cases")
 cr_plain --script keys.txt demo --dir d

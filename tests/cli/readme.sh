@@ -25,7 +25,10 @@ grep -q "Help: keys of the queue screen" help.txt || fail "help is not one key a
 expect_eq "$(sql demo/casereview.db "select count(*) from cases")" 1131 "demo cases"
 
 begin "the worked example"
-block "## A worked example" >example.sh
+# Run by the installed program, as a reader runs it (the demo above needs --script,
+# which only the test build has).
+CASEREVIEW=${CASEREVIEW_RELEASE:-$CASEREVIEW} block "## A worked example" >example.sh
+grep -qF "${CASEREVIEW_RELEASE:-$CASEREVIEW} " example.sh || fail "the worked example does not run the program"
 [ -s example.sh ] || fail "no worked example found"
 bash -e example.sh >"$T/out" 2>"$T/err"
 expect_eq "$?" 0 "exit status (stderr: $(cat "$T/err"))"

@@ -78,7 +78,7 @@ start() {
 }
 # The interface's process, a child of the pane's shell.
 app_pid() {
-    pgrep -P "$(tm display-message -p -t cr '#{pane_pid}')" -x casereview
+    pgrep -P "$(tm display-message -p -t cr '#{pane_pid}')" -x "$(basename "$CASEREVIEW")"
 }
 # The terminal's modes as stty prints them.
 tty_modes() {

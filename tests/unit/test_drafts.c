@@ -402,7 +402,10 @@ test_act_removes_draft(void **state)
     cr_db_close(db);
 }
 
-/* Every refusal says why and writes nothing. */
+/*
+ * Every refusal says why and writes nothing, but a refused read (the case,
+ * or a form's draft) is recorded as a denied event.
+ */
 static void
 test_refusals_write_nothing(void **state)
 {
@@ -424,6 +427,22 @@ test_refusals_write_nothing(void **state)
     assert_string_equal(cr_db_errmsg(db), view_msg);
     free(view_msg);
     cr_draft_free(&got);
+    /* The two reads are recorded, each in its own event; the save is not (it is a write). */
+    assert_int_equal(sql_int(f, "SELECT count(*) FROM audit_events"), events + 2);
+    char *denied = sql_text(f, "SELECT group_concat(actor || ' ' || case_id || ' ' || action || "
+                               "' ' || (state_before IS NULL) || ' ' || details, '|') FROM "
+                               "(SELECT * FROM audit_events ORDER BY id DESC LIMIT 2)");
+    assert_string_equal(denied,
+                        "asmith 2 denied 1 {\"what\": \"draft\", "
+                        "\"rule\": \"conflicts.same_unit\", \"reason\": \"you (asmith) are in the "
+                        "subject's unit (East Area BCU), and "
+                        "with conflicts.same_unit nobody sees a case from their own unit\"}|"
+                        "asmith 2 denied 1 {\"what\": \"case\", "
+                        "\"rule\": \"conflicts.same_unit\", \"reason\": \"you (asmith) are in the "
+                        "subject's unit (East Area BCU), and "
+                        "with conflicts.same_unit nobody sees a case from their own unit\"}");
+    free(denied);
+    events += 2;
 
     /* Actions that keep no draft, values out of range, no such case. */
     struct cr_draft claim = draft(CR_ACTION_CLAIM, "x");

@@ -721,6 +721,46 @@ test_pin_before_version_6(void **state)
     cr_config_free(other);
 }
 
+/*
+ * audit verify flags an event whose time goes back more than 300 s before
+ * the latest time of the events before it.  The events are real ones, keyed
+ * and chained by the library, written while the injected clock went back:
+ * the time check is tested on a chain that is otherwise valid.
+ */
+static void
+test_time_going_back_flagged(void **state)
+{
+    struct fixture *f = *state;
+    const int64_t start = now_value;
+    struct cr_import_result r;
+    import_ok(f->db, HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,pnd,x,y\n",
+              &r);
+    sign_in(f, "asmith");
+    struct cr_request note = {.action = CR_ACTION_NOTE, .text = "n"};
+    struct cr_act_result res;
+    /* An hour on (event 2), then back by exactly the 300 s a clock may be set back (event 3). */
+    now_value = start + 3600;
+    assert_int_equal(cr_act(f->db, "1", &note, &res), CR_OK);
+    now_value = start + 3600 - 300;
+    assert_int_equal(cr_act(f->db, "1", &note, &res), CR_OK);
+    sign_in(f, "cadmin");
+    int64_t events;
+    assert_int_equal(cr_audit_verify(f->db, &events), CR_OK);
+    assert_int_equal(events, 3);
+    /* Back by a little more, against the latest time (event 2's), not the previous event's. */
+    sign_in(f, "asmith");
+    now_value = start + 3600 - 301;
+    assert_int_equal(cr_act(f->db, "1", &note, &res), CR_OK);
+    sign_in(f, "cadmin");
+    now_value = start;
+    assert_int_equal(cr_audit_verify(f->db, &events), CR_INVALID);
+    assert_int_equal(events, 0);
+    assert_string_equal(cr_db_errmsg(f->db),
+                        "audit event 4: its time 2026-01-01T00:54:59Z is before event 2's "
+                        "2026-01-01T01:00:00Z by 301 s, more than the 300 s a clock may be set "
+                        "back; the clock was set back or the time was altered");
+}
+
 int
 main(void)
 {
@@ -728,6 +768,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_open_and_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rechain_without_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_action_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_time_going_back_flagged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_open_permissions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_without_create, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_groups_rows, setup, teardown),

@@ -461,8 +461,12 @@ test_same_unit_conflict(void **state)
                         "you (asmith) are in the subject's unit (East Area BCU), and with "
                         "conflicts.same_unit nobody sees a case from their own unit");
     cr_db_close(db);
-    /* Nothing was recorded for the refused view. */
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM audit_events WHERE case_id = 2"), 0);
+    /* The refused actions wrote nothing; the refused view, one denied event and no change. */
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM audit_events WHERE case_id = 2"), 1);
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM audit_events WHERE case_id = 2 AND "
+                                        "action = 'denied' AND actor = 'asmith' AND "
+                                        "state_before IS NULL AND state_after IS NULL"),
+                     1);
 }
 
 /* Blind voting: no vote of the current decision is visible to a member who may still vote. */
