@@ -181,6 +181,29 @@ expect_rc 2
 expect_err "casereview: unknown option '--script' (see 'casereview --help')"
 [ ! -e "$W/home/$REV/groups.txt" ] || fail "the script's command ran: $(cat "$W/home/$REV/groups.txt")"
 
+begin "the workstation gives the group up once the database is open, so \$EDITOR runs without it"
+# A child (the editor) inherits the process's group ids: read them off the running workstation.
+sock=crdeploy$$
+tmux -L "$sock" -f /dev/null new-session -d -x 100 -y 30 \
+    "cd '$W/home/$REV' && runuser -u '$REV' -- env TERM=xterm-256color LC_ALL=C.UTF-8 '$BIN'; sleep 30"
+for _ in $(seq 100); do
+    tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q "Queue:" && break
+    sleep 0.1
+done
+tmux -L "$sock" capture-pane -p | grep -q "Queue:" || fail "the workstation did not start: $(tmux -L "$sock" capture-pane -p)"
+pid=$(pgrep -u "$REV" -x casereview | head -1)
+own=$(id -g "$REV")
+svc=$(getent group "$G" | cut -d: -f3)
+if [ -z "$pid" ]; then
+    fail "no casereview process of $REV"
+else
+    expect_eq "$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "/proc/$pid/status")" "$own $own $own $own" \
+        "the workstation's real, effective, saved and file system group ids"
+    awk '/^Groups:/' "/proc/$pid/status" | grep -qw "$svc" && fail "the service group is among its groups"
+fi
+tmux -L "$sock" send-keys q
+tmux -L "$sock" kill-server 2>/dev/null
+
 begin "the system configuration must be root's alone"
 chmod 664 "$P/etc/casereview/casereview.conf"
 as "$REV" "$BIN" list
