@@ -16,8 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CR_VERSION "0.1.0"
-
 static void
 usage(FILE *f)
 {

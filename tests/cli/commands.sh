@@ -210,4 +210,12 @@ CASEREVIEW_CONFIG=long.yaml AS=$login cr --db long.db claim 1
 expect_rc 1
 expect_err "casereview: you ($login) are in the subject's unit (East Area BCU), and with conflicts.same_unit nobody acts on a case from their own unit. There is nothing you may do on case 1 now"
 
+begin "--version is the version meson.build defines, the one place it is written"
+want=$(sed -n "s/^  version: '\(.*\)',$/\1/p" "$SRC/meson.build")
+cr_plain --version
+expect_rc 0
+expect_out "casereview $want"
+[ -n "$want" ] || fail "no version in meson.build"
+grep -rn '"[0-9]\+\.[0-9]\+\.[0-9]\+"' "$SRC/tui" "$SRC/core" --include='*.[ch]' && fail "a version written in the sources"
+
 finish
