@@ -4,7 +4,7 @@
  * allegations and counts.
  */
 #include "internal.h"
-#include "schema.h"
+#include "sqlite/schema.h"
 
 #include <errno.h>
 #include <fcntl.h>
