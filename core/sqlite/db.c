@@ -62,8 +62,8 @@ cr_fail_sql(cr_db *db, int rc, const char *what)
 
 /* A small cache of prepared statements, keyed by their text. */
 
-static sqlite3_stmt *
-prepare(cr_db *db, const char *sql, enum cr_status *st)
+sqlite3_stmt *
+sql_prepare(cr_db *db, const char *sql, enum cr_status *st)
 {
     for (size_t i = 0; i < CR_ARRAY_LEN(db->cache); i++) {
         if (db->cache[i].sql && strcmp(db->cache[i].sql, sql) == 0) {
@@ -92,17 +92,17 @@ prepare(cr_db *db, const char *sql, enum cr_status *st)
     return stmt;
 }
 
-static enum cr_status
-exec(cr_db *db, const char *sql, const char *what)
+enum cr_status
+sql_exec(cr_db *db, const char *sql, const char *what)
 {
     int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
     return rc == SQLITE_OK ? CR_OK : cr_fail_sql(db, rc, what);
 }
 
-static int64_t
-query_int(cr_db *db, const char *sql, enum cr_status *st)
+int64_t
+sql_query_int(cr_db *db, const char *sql, enum cr_status *st)
 {
-    sqlite3_stmt *s = prepare(db, sql, st);
+    sqlite3_stmt *s = sql_prepare(db, sql, st);
     if (!s)
         return -1;
     int rc = sqlite3_step(s);
@@ -119,7 +119,7 @@ enum cr_status
 st_audit_last(cr_db *db, int64_t *id)
 {
     enum cr_status st = CR_OK;
-    *id = query_int(db, "SELECT coalesce(max(id), 0) FROM audit_events", &st);
+    *id = sql_query_int(db, "SELECT coalesce(max(id), 0) FROM audit_events", &st);
     return st;
 }
 
@@ -136,17 +136,16 @@ sql_priority(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* Opening */
 
-static enum cr_status audit_head(cr_db *db, int64_t *id, unsigned char hash[32]);
 static const unsigned char zero_hash_open[32];
 
-static void
+void
 hex_of(const unsigned char *b, size_t n, char *out)
 {
     for (size_t i = 0; i < n; i++)
         snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-static bool
+bool
 unhex(const char *s, unsigned char *out, size_t n)
 {
     if (strlen(s) != 2 * n)
@@ -389,14 +388,14 @@ static enum cr_status
 migrate(cr_db *db, unsigned flags)
 {
     enum cr_status st = CR_OK;
-    int64_t app = query_int(db, "PRAGMA application_id", &st);
+    int64_t app = sql_query_int(db, "PRAGMA application_id", &st);
     if (st != CR_OK) {
         if (sqlite3_errcode(db->sql) == SQLITE_NOTADB)
             return cr_fail(db, CR_DB, "%s: not a casereview database (not an SQLite file)",
                            db->path);
         return st;
     }
-    int64_t pages = query_int(db, "PRAGMA page_count", &st);
+    int64_t pages = sql_query_int(db, "PRAGMA page_count", &st);
     if (st != CR_OK)
         return st;
     if (app != CR_APPLICATION_ID && !(app == 0 && pages == 0))
@@ -414,11 +413,12 @@ migrate(cr_db *db, unsigned flags)
     int latest_known = cr_schema[cr_schema_count - 1].version;
     if (db->read_only) {
         /* A copy is read as it is: never migrated, never switched to WAL. */
-        if ((st = exec(db, "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
+        if ((st = sql_exec(db,
+                           "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
                            "PRAGMA cache_size = -65536",
-                       "configure")) != CR_OK)
+                           "configure")) != CR_OK)
             return st;
-        int64_t v = query_int(db, "PRAGMA user_version", &st);
+        int64_t v = sql_query_int(db, "PRAGMA user_version", &st);
         if (st != CR_OK)
             return st;
         if (v != latest_known)
@@ -432,16 +432,16 @@ migrate(cr_db *db, unsigned flags)
     }
 
     /* WAL lets readers go on while one user writes; FULL sync never loses a commit. */
-    if ((st = exec(db,
-                   "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                   "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
-                   "PRAGMA cache_size = -65536",
-                   "configure")) != CR_OK)
+    if ((st = sql_exec(db,
+                       "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                       "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
+                       "PRAGMA cache_size = -65536",
+                       "configure")) != CR_OK)
         return st;
 
     /* Reading the version takes no lock: a reader never waits for a writer. */
     int latest = cr_schema[cr_schema_count - 1].version;
-    int64_t version = query_int(db, "PRAGMA user_version", &st);
+    int64_t version = sql_query_int(db, "PRAGMA user_version", &st);
     if (st != CR_OK)
         return st;
     if (version == latest) {
@@ -453,10 +453,10 @@ migrate(cr_db *db, unsigned flags)
                        "%s: schema version %lld is newer than this casereview knows (%d); "
                        "use a newer casereview",
                        db->path, (long long)version, latest);
-    if ((st = exec(db, "BEGIN IMMEDIATE", "begin")) != CR_OK)
+    if ((st = sql_exec(db, "BEGIN IMMEDIATE", "begin")) != CR_OK)
         return st;
     /* Another process may have migrated it meanwhile. */
-    version = query_int(db, "PRAGMA user_version", &st);
+    version = sql_query_int(db, "PRAGMA user_version", &st);
     if (st != CR_OK)
         goto rollback;
     if (version > latest) {
@@ -469,23 +469,23 @@ migrate(cr_db *db, unsigned flags)
     if (version == 0) {
         char sql[128];
         snprintf(sql, sizeof sql, "PRAGMA application_id = %d", CR_APPLICATION_ID);
-        if ((st = exec(db, sql, "set application id")) != CR_OK)
+        if ((st = sql_exec(db, sql, "set application id")) != CR_OK)
             goto rollback;
     }
     for (size_t i = 0; i < cr_schema_count; i++) {
         if (cr_schema[i].version > version &&
-            (st = exec(db, cr_schema[i].sql, "migrate")) != CR_OK)
+            (st = sql_exec(db, cr_schema[i].sql, "migrate")) != CR_OK)
             goto rollback;
     }
     if (version < latest) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", latest);
-        if ((st = exec(db, sql, "migrate")) != CR_OK)
+        if ((st = sql_exec(db, sql, "migrate")) != CR_OK)
             goto rollback;
     }
     if (version == 0 && (flags & CR_OPEN_GROUP)) {
-        st = exec(db, "INSERT INTO settings(key, value) VALUES ('group_access', '1')",
-                  "settings");
+        st = sql_exec(db, "INSERT INTO settings(key, value) VALUES ('group_access', '1')",
+                      "settings");
         if (st != CR_OK)
             goto rollback;
     }
@@ -493,13 +493,13 @@ migrate(cr_db *db, unsigned flags)
         /* Keying begins with the next event; the ones before keep their unkeyed hashes. */
         int64_t head_id;
         unsigned char head[32];
-        int64_t group = query_int(db, "SELECT count(*) FROM settings WHERE key = 'group_access'",
-                                  &st);
+        int64_t group =
+            sql_query_int(db, "SELECT count(*) FROM settings WHERE key = 'group_access'", &st);
         if (st != CR_OK || (st = audit_head(db, &head_id, head)) != CR_OK ||
             (st = key_create(db, group > 0, head_id + 1, head)) != CR_OK)
             goto rollback;
     }
-    if ((st = exec(db, "COMMIT", "commit")) != CR_OK)
+    if ((st = sql_exec(db, "COMMIT", "commit")) != CR_OK)
         goto rollback;
     db->version = latest;
     return CR_OK;
@@ -575,8 +575,8 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
         return st;
 
     if (!db->created && (sb.st_mode & 0070) && !service_file(db, &sb)) {
-        int64_t shared = query_int(db, "SELECT count(*) FROM settings WHERE key = 'group_access'",
-                                   &st);
+        int64_t shared =
+            sql_query_int(db, "SELECT count(*) FROM settings WHERE key = 'group_access'", &st);
         if (st != CR_OK)
             return st;
         if (!shared)
@@ -589,8 +589,8 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
     if (!db->have_key) {
         if (memory)
             return key_create(db, false, 1, zero_hash_open);
-        int64_t group = query_int(db, "SELECT count(*) FROM settings WHERE key = 'group_access'",
-                                  &st);
+        int64_t group =
+            sql_query_int(db, "SELECT count(*) FROM settings WHERE key = 'group_access'", &st);
         if (st != CR_OK)
             return st;
         return key_read(db, group > 0);
@@ -772,10 +772,10 @@ run(cr_db *db, sqlite3_stmt *s, const char *what)
 enum cr_status
 st_import_begin(cr_db *db, const char *label)
 {
-    enum cr_status st = exec(db,
-                             "CREATE TEMP TABLE IF NOT EXISTS import_cases("
-                             "  id INTEGER PRIMARY KEY, line INTEGER NOT NULL)",
-                             "prepare import");
+    enum cr_status st = sql_exec(db,
+                                 "CREATE TEMP TABLE IF NOT EXISTS import_cases("
+                                 "  id INTEGER PRIMARY KEY, line INTEGER NOT NULL)",
+                                 "prepare import");
     if (st != CR_OK)
         return st;
     db->imp = calloc(1, sizeof *db->imp);
@@ -791,7 +791,7 @@ st_import_begin(cr_db *db, const char *label)
             return st;
         }
     }
-    if ((st = exec(db, "BEGIN IMMEDIATE", "begin import")) != CR_OK) {
+    if ((st = sql_exec(db, "BEGIN IMMEDIATE", "begin import")) != CR_OK) {
         import_finalize(db);
         return st;
     }
@@ -811,7 +811,7 @@ st_import_begin(cr_db *db, const char *label)
         free(db->import_updates[i]);
         db->import_updates[i] = NULL;
     }
-    st = rc == SQLITE_OK ? exec(db, "DELETE FROM temp.import_cases", "prepare import")
+    st = rc == SQLITE_OK ? sql_exec(db, "DELETE FROM temp.import_cases", "prepare import")
                          : cr_fail_sql(db, rc, "begin import");
     if (st != CR_OK) {
         sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
@@ -820,7 +820,7 @@ st_import_begin(cr_db *db, const char *label)
     return st;
 }
 
-static void
+void
 bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
 {
     if (v && *v)
@@ -1196,14 +1196,14 @@ static enum cr_status
 update_priorities(cr_db *db)
 {
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = prepare(db,
-                              "WITH slice AS (SELECT id FROM temp.import_cases WHERE id > ?1 "
-                              "  ORDER BY id LIMIT 4096) "
-                              "UPDATE cases SET priority = cr_priority(s.duty_status, "
-                              "  cases.n_allegations, cases.n_sexual, cases.latest_allegation) "
-                              "FROM subjects s WHERE s.id = cases.subject_id "
-                              "AND cases.id IN slice RETURNING cases.id",
-                              &st);
+    sqlite3_stmt *s = sql_prepare(db,
+                                  "WITH slice AS (SELECT id FROM temp.import_cases WHERE id > ?1 "
+                                  "  ORDER BY id LIMIT 4096) "
+                                  "UPDATE cases SET priority = cr_priority(s.duty_status, "
+                                  "  cases.n_allegations, cases.n_sexual, cases.latest_allegation) "
+                                  "FROM subjects s WHERE s.id = cases.subject_id "
+                                  "AND cases.id IN slice RETURNING cases.id",
+                                  &st);
     if (!s)
         return st;
     int64_t after = 0;
@@ -1265,7 +1265,7 @@ st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
             cr_buf_free(&d);
         }
         if (st == CR_OK)
-            st = exec(db, "COMMIT", "commit import");
+            st = sql_exec(db, "COMMIT", "commit import");
         if (st == CR_OK)
             return CR_OK;
     }
@@ -1274,14 +1274,6 @@ st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
 }
 
 /* Queue pages */
-
-#define CASE_ROW_COLUMNS                                                       \
-    "c.id, c.sortkey, c.priority, c.created_at, c.state_since, c.state, c.outcome, "        \
-    "c.categories, c.n_allegations, s.duty_status, s.ref, s.surname, s.forenames, s.rank, " \
-    "s.unit, c.assignee, c.decided_by, c.decided_at, c.vetting_review, c.quorum_blocked, "     \
-    "c.version"
-#define CASE_ROW_NCOLS 21
-#define CASE_ROW_STRINGS 7
 
 /* Page memory: rows, and one pool for their strings. */
 struct page_priv {
@@ -1301,7 +1293,7 @@ pool_add(struct cr_buf *pool, const unsigned char *s, size_t *off)
 }
 
 /* The columns of a case row that are not strings. */
-static void
+void
 read_case_numbers(sqlite3_stmt *s, struct cr_case_row *r)
 {
     memset(r, 0, sizeof *r);
@@ -1415,7 +1407,7 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
     if (!offs)
         return cr_fail(db, CR_NOMEM, "out of memory");
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = prepare(db, sql, &st);
+    sqlite3_stmt *s = sql_prepare(db, sql, &st);
     if (!s) {
         free(offs);
         return st;
@@ -1575,7 +1567,7 @@ enum cr_status
 cr_db_data_version(cr_db *db, int64_t *version)
 {
     enum cr_status st = CR_OK;
-    *version = query_int(db, "PRAGMA data_version", &st);
+    *version = sql_query_int(db, "PRAGMA data_version", &st);
     return st;
 }
 
@@ -1619,7 +1611,7 @@ st_resolve_case(cr_db *db, const char *key, int64_t *id)
         number = ref = key;
 
     if (number && all_digits(number) && strlen(number) < 19) {
-        sqlite3_stmt *s = prepare(db, "SELECT id FROM cases WHERE id = ?1", &st);
+        sqlite3_stmt *s = sql_prepare(db, "SELECT id FROM cases WHERE id = ?1", &st);
         if (!s)
             return st;
         sqlite3_bind_int64(s, 1, strtoll(number, NULL, 10));
@@ -1628,10 +1620,10 @@ st_resolve_case(cr_db *db, const char *key, int64_t *id)
         sqlite3_reset(s);
     }
     if (ref && *ref) {
-        sqlite3_stmt *s = prepare(db,
-                                  "SELECT c.id FROM cases c JOIN subjects s ON s.id = "
-                                  "c.subject_id WHERE s.ref = ?1 ORDER BY c.id DESC LIMIT 1",
-                                  &st);
+        sqlite3_stmt *s = sql_prepare(db,
+                                      "SELECT c.id FROM cases c JOIN subjects s ON s.id = "
+                                      "c.subject_id WHERE s.ref = ?1 ORDER BY c.id DESC LIMIT 1",
+                                      &st);
         if (!s)
             return st;
         sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
@@ -1651,14 +1643,7 @@ st_resolve_case(cr_db *db, const char *key, int64_t *id)
     return CR_OK;
 }
 
-/* Strings owned by a case, a history or a case state: each its own allocation. */
-struct strlist {
-    char **v;
-    size_t n, cap;
-    bool nomem;
-};
-
-static const char *
+const char *
 keep_text(struct strlist *l, const unsigned char *s)
 {
     if (!s)
@@ -1681,7 +1666,7 @@ keep_text(struct strlist *l, const unsigned char *s)
     return l->v[l->n++] = copy;
 }
 
-static void
+void
 strlist_free(struct strlist *l)
 {
     if (!l)
@@ -1728,14 +1713,14 @@ load_case(cr_db *db, int64_t id, struct cr_case *out)
         return cr_fail(db, CR_NOMEM, "out of memory");
     out->priv = l;
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = prepare(db,
-                              "SELECT " CASE_ROW_COLUMNS ", c.previous_case_id, s.employment, "
-                              "s.vetting_status, c.rationale, c.version, c.round, "
-                              "a.supervisor, a.approved_at "
-                              "FROM cases c JOIN subjects s ON s.id = c.subject_id "
-                              "LEFT JOIN approvals a ON a.case_id = c.id AND a.round = c.round "
-                              "WHERE c.id = ?1",
-                              &st);
+    sqlite3_stmt *s = sql_prepare(db,
+                                  "SELECT " CASE_ROW_COLUMNS ", c.previous_case_id, s.employment, "
+                                  "s.vetting_status, c.rationale, c.version, c.round, "
+                                  "a.supervisor, a.approved_at "
+                                  "FROM cases c JOIN subjects s ON s.id = c.subject_id "
+                                  "LEFT JOIN approvals a ON a.case_id = c.id AND a.round = c.round "
+                                  "WHERE c.id = ?1",
+                                  &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, id);
@@ -1757,10 +1742,10 @@ load_case(cr_db *db, int64_t id, struct cr_case *out)
         return rc == SQLITE_DONE ? cr_fail(db, CR_NOT_FOUND, "no case %lld", (long long)id)
                                  : cr_fail_sql(db, rc, "show");
 
-    s = prepare(db,
-                "SELECT ref, category, date, source, original_outcome, summary "
-                "FROM allegations WHERE case_id = ?1 ORDER BY date, id",
-                &st);
+    s = sql_prepare(db,
+                    "SELECT ref, category, date, source, original_outcome, summary "
+                    "FROM allegations WHERE case_id = ?1 ORDER BY date, id",
+                    &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, id);
@@ -1851,13 +1836,13 @@ enum cr_status
 st_begin(cr_db *db)
 {
     /* A read-only copy takes reads only: any write in it fails and says why (cr_fail_sql). */
-    return exec(db, db->read_only ? "BEGIN" : "BEGIN IMMEDIATE", "begin");
+    return sql_exec(db, db->read_only ? "BEGIN" : "BEGIN IMMEDIATE", "begin");
 }
 
 enum cr_status
 st_commit(cr_db *db)
 {
-    enum cr_status st = exec(db, "COMMIT", "commit");
+    enum cr_status st = sql_exec(db, "COMMIT", "commit");
     if (st != CR_OK)
         st_rollback(db);
     return st;
@@ -1881,14 +1866,15 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
         return cr_fail(db, CR_NOMEM, "out of memory");
     cs->priv = l;
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = prepare(db,
-                              "SELECT c.id, c.version, c.updated_at, c.state, c.outcome, c.round, "
-                              "c.vetting_review, c.assignee, c.decided_by, c.updated_by, "
-                              "a.supervisor, s.unit, s.ref, c.quorum_blocked, c.panel_round "
-                              "FROM cases c JOIN subjects s ON s.id = c.subject_id "
-                              "LEFT JOIN approvals a ON a.case_id = c.id AND a.round = c.round "
-                              "WHERE c.id = ?1",
-                              &st);
+    sqlite3_stmt *s =
+        sql_prepare(db,
+                    "SELECT c.id, c.version, c.updated_at, c.state, c.outcome, c.round, "
+                    "c.vetting_review, c.assignee, c.decided_by, c.updated_by, "
+                    "a.supervisor, s.unit, s.ref, c.quorum_blocked, c.panel_round "
+                    "FROM cases c JOIN subjects s ON s.id = c.subject_id "
+                    "LEFT JOIN approvals a ON a.case_id = c.id AND a.round = c.round "
+                    "WHERE c.id = ?1",
+                    &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, id);
@@ -1914,10 +1900,10 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
     if (rc != SQLITE_ROW)
         return rc == SQLITE_DONE ? cr_fail(db, CR_NOT_FOUND, "no case %lld", (long long)id)
                                  : cr_fail_sql(db, rc, "read case");
-    s = prepare(db,
-                "SELECT member, member_kind, vote, reason, created_at FROM votes "
-                "WHERE case_id = ?1 AND round = ?2 ORDER BY id",
-                &st);
+    s = sql_prepare(db,
+                    "SELECT member, member_kind, vote, reason, created_at FROM votes "
+                    "WHERE case_id = ?1 AND round = ?2 ORDER BY id",
+                    &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, id);
@@ -1947,18 +1933,18 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
      * or a recall, which is a return, is read from its audit event, which
      * names its round).
      */
-    s = prepare(db,
-                "SELECT reviewer, 'decide', NULL, round FROM decisions WHERE case_id = ?1 "
-                "UNION ALL SELECT supervisor, 'approve', NULL, round FROM approvals "
-                "WHERE case_id = ?1 "
-                "UNION ALL SELECT member, 'vote', vote, round FROM votes WHERE case_id = ?1 "
-                "UNION ALL SELECT member, 'vote', vote, round FROM superseded_votes "
-                "WHERE case_id = ?1 "
-                "UNION ALL SELECT actor, 'return', NULL, "
-                "coalesce(json_extract(details, '$.round'), 0) FROM audit_events "
-                "WHERE case_id = ?1 AND action IN ('return', 'recall') "
-                "ORDER BY 4",
-                &st);
+    s = sql_prepare(db,
+                    "SELECT reviewer, 'decide', NULL, round FROM decisions WHERE case_id = ?1 "
+                    "UNION ALL SELECT supervisor, 'approve', NULL, round FROM approvals "
+                    "WHERE case_id = ?1 "
+                    "UNION ALL SELECT member, 'vote', vote, round FROM votes WHERE case_id = ?1 "
+                    "UNION ALL SELECT member, 'vote', vote, round FROM superseded_votes "
+                    "WHERE case_id = ?1 "
+                    "UNION ALL SELECT actor, 'return', NULL, "
+                    "coalesce(json_extract(details, '$.round'), 0) FROM audit_events "
+                    "WHERE case_id = ?1 AND action IN ('return', 'recall') "
+                    "ORDER BY 4",
+                    &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, id);
@@ -1990,7 +1976,7 @@ cr_case_state_free(struct cr_case_state *cs)
     memset(cs, 0, sizeof *cs);
 }
 
-static enum cr_status
+enum cr_status
 step_done(cr_db *db, sqlite3_stmt *s, const char *what)
 {
     int rc = sqlite3_step(s);
@@ -2008,10 +1994,10 @@ st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
     int round = cs->round + (ch->decide ? 1 : 0);
 
     if (ch->decide) {
-        s = prepare(db,
-                    "INSERT INTO decisions(case_id, round, reviewer, outcome, vetting_review, "
-                    "rationale, decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    &st);
+        s = sql_prepare(db,
+                        "INSERT INTO decisions(case_id, round, reviewer, outcome, vetting_review, "
+                        "rationale, decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        &st);
         if (!s)
             return st;
         sqlite3_bind_int64(s, 1, cs->id);
@@ -2025,10 +2011,10 @@ st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
             return st;
     }
     if (ch->approve) {
-        s = prepare(db,
-                    "INSERT INTO approvals(case_id, round, supervisor, approved_at) "
-                    "VALUES (?1, ?2, ?3, ?4)",
-                    &st);
+        s = sql_prepare(db,
+                        "INSERT INTO approvals(case_id, round, supervisor, approved_at) "
+                        "VALUES (?1, ?2, ?3, ?4)",
+                        &st);
         if (!s)
             return st;
         sqlite3_bind_int64(s, 1, cs->id);
@@ -2039,10 +2025,10 @@ st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
             return st;
     }
     if (ch->vote) {
-        s = prepare(db,
-                    "INSERT INTO votes(case_id, round, member, member_kind, vote, reason, "
-                    "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    &st);
+        s = sql_prepare(db,
+                        "INSERT INTO votes(case_id, round, member, member_kind, vote, reason, "
+                        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        &st);
         if (!s)
             return st;
         sqlite3_bind_int64(s, 1, cs->id);
@@ -2060,12 +2046,13 @@ st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
     }
     if (ch->supersede_votes) {
         /* Kept, with who set them aside and when, but no longer counted. */
-        s = prepare(db,
-                    "INSERT INTO superseded_votes(vote_id, case_id, round, member, member_kind, "
-                    "vote, reason, created_at, superseded_at, superseded_by) "
-                    "SELECT id, case_id, round, member, member_kind, vote, reason, created_at, "
-                    "?3, ?4 FROM votes WHERE case_id = ?1 AND round = ?2 ORDER BY id",
-                    &st);
+        s = sql_prepare(
+            db,
+            "INSERT INTO superseded_votes(vote_id, case_id, round, member, member_kind, "
+            "vote, reason, created_at, superseded_at, superseded_by) "
+            "SELECT id, case_id, round, member, member_kind, vote, reason, created_at, "
+            "?3, ?4 FROM votes WHERE case_id = ?1 AND round = ?2 ORDER BY id",
+            &st);
         if (!s)
             return st;
         sqlite3_bind_int64(s, 1, cs->id);
@@ -2074,7 +2061,7 @@ st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
         sqlite3_bind_text(s, 4, actor, -1, SQLITE_STATIC);
         if ((st = step_done(db, s, "set votes aside")) != CR_OK)
             return st;
-        s = prepare(db, "DELETE FROM votes WHERE case_id = ?1 AND round = ?2", &st);
+        s = sql_prepare(db, "DELETE FROM votes WHERE case_id = ?1 AND round = ?2", &st);
         if (!s)
             return st;
         sqlite3_bind_int64(s, 1, cs->id);
@@ -2083,10 +2070,10 @@ st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
             return st;
     }
     if (ch->note_body) {
-        s = prepare(db,
-                    "INSERT INTO notes(case_id, author, created_at, kind, body) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5)",
-                    &st);
+        s = sql_prepare(db,
+                        "INSERT INTO notes(case_id, author, created_at, kind, body) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5)",
+                        &st);
         if (!s)
             return st;
         sqlite3_bind_int64(s, 1, cs->id);
@@ -2099,21 +2086,21 @@ st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
     }
     if (!ch->bump_version)
         return CR_OK;
-    s = prepare(db,
-                "UPDATE cases SET version = version + 1, updated_by = ?2, updated_at = ?3, "
-                "state = coalesce(?4, state), "
-                "state_since = CASE WHEN ?4 IS NOT NULL AND ?4 <> state THEN ?3 "
-                "  ELSE state_since END, "
-                "assignee = CASE WHEN ?5 THEN ?6 ELSE assignee END, "
-                "round = ?7, "
-                "outcome = CASE WHEN ?8 THEN ?9 ELSE outcome END, "
-                "vetting_review = CASE WHEN ?8 THEN ?10 ELSE vetting_review END, "
-                "rationale = CASE WHEN ?8 THEN ?11 ELSE rationale END, "
-                "decided_by = CASE WHEN ?8 THEN ?2 ELSE decided_by END, "
-                "decided_at = CASE WHEN ?8 THEN ?3 ELSE decided_at END, "
-                "quorum_blocked = coalesce(?12, CASE WHEN ?8 THEN 0 ELSE quorum_blocked END) "
-                "WHERE id = ?1",
-                &st);
+    s = sql_prepare(db,
+                    "UPDATE cases SET version = version + 1, updated_by = ?2, updated_at = ?3, "
+                    "state = coalesce(?4, state), "
+                    "state_since = CASE WHEN ?4 IS NOT NULL AND ?4 <> state THEN ?3 "
+                    "  ELSE state_since END, "
+                    "assignee = CASE WHEN ?5 THEN ?6 ELSE assignee END, "
+                    "round = ?7, "
+                    "outcome = CASE WHEN ?8 THEN ?9 ELSE outcome END, "
+                    "vetting_review = CASE WHEN ?8 THEN ?10 ELSE vetting_review END, "
+                    "rationale = CASE WHEN ?8 THEN ?11 ELSE rationale END, "
+                    "decided_by = CASE WHEN ?8 THEN ?2 ELSE decided_by END, "
+                    "decided_at = CASE WHEN ?8 THEN ?3 ELSE decided_at END, "
+                    "quorum_blocked = coalesce(?12, CASE WHEN ?8 THEN 0 ELSE quorum_blocked END) "
+                    "WHERE id = ?1",
+                    &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, cs->id);
@@ -2149,7 +2136,7 @@ query_ids(cr_db *db, const char *sql, int64_t case_id, int64_t **ids, size_t *n)
     *ids = NULL;
     *n = 0;
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = prepare(db, sql, &st);
+    sqlite3_stmt *s = sql_prepare(db, sql, &st);
     if (!s)
         return st;
     if (case_id)
@@ -2190,7 +2177,7 @@ enum cr_status
 st_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked)
 {
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = prepare(db, "UPDATE cases SET quorum_blocked = ?2 WHERE id = ?1", &st);
+    sqlite3_stmt *s = sql_prepare(db, "UPDATE cases SET quorum_blocked = ?2 WHERE id = ?1", &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, case_id);
@@ -2204,11 +2191,11 @@ enum cr_status
 st_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d)
 {
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = prepare(db,
-                              "INSERT OR REPLACE INTO drafts(case_id, login, action, outcome, "
-                              "vetting_review, vote, target, text, case_version, saved_at) "
-                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                              &st);
+    sqlite3_stmt *s = sql_prepare(db,
+                                  "INSERT OR REPLACE INTO drafts(case_id, login, action, outcome, "
+                                  "vetting_review, vote, target, text, case_version, saved_at) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                  &st);
     if (!s)
         return st;
     const char *text = d->text ? d->text : "";
@@ -2240,11 +2227,12 @@ st_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
     out->outcome = out->vote = -1;
     out->text = "";
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = prepare(db,
-                              "SELECT outcome, vetting_review, vote, target, text, case_version, "
-                              "saved_at FROM drafts WHERE case_id = ?1 AND login = ?2 AND "
-                              "action = ?3",
-                              &st);
+    sqlite3_stmt *s =
+        sql_prepare(db,
+                    "SELECT outcome, vetting_review, vote, target, text, case_version, "
+                    "saved_at FROM drafts WHERE case_id = ?1 AND login = ?2 AND "
+                    "action = ?3",
+                    &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, case_id);
@@ -2289,10 +2277,10 @@ enum cr_status
 st_draft_delete(cr_db *db, int64_t case_id, int action)
 {
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = prepare(db,
-                              "DELETE FROM drafts WHERE case_id = ?1 AND login = ?2 AND "
-                              "action = ?3",
-                              &st);
+    sqlite3_stmt *s = sql_prepare(db,
+                                  "DELETE FROM drafts WHERE case_id = ?1 AND login = ?2 AND "
+                                  "action = ?3",
+                                  &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, case_id);
@@ -2306,11 +2294,11 @@ st_draft_delete(cr_db *db, int64_t case_id, int action)
 static const unsigned char zero_hash[32];
 
 /* The chain's head: the last event's id and hash, kept beside the events. */
-static enum cr_status
+enum cr_status
 audit_head(cr_db *db, int64_t *id, unsigned char hash[32])
 {
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = prepare(db, "SELECT value FROM settings WHERE key = 'audit_head'", &st);
+    sqlite3_stmt *s = sql_prepare(db, "SELECT value FROM settings WHERE key = 'audit_head'", &st);
     if (!s)
         return st;
     int rc = sqlite3_step(s);
@@ -2454,7 +2442,7 @@ st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
      */
     if (cfg) {
         sqlite3_stmt *q =
-            prepare(db, "SELECT digest FROM config_versions WHERE in_force = 1", &st);
+            sql_prepare(db, "SELECT digest FROM config_versions WHERE in_force = 1", &st);
         if (!q)
             return st;
         int rc = sqlite3_step(q);
@@ -2492,12 +2480,13 @@ st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
                        "at event %lld: the trail was cut short",
                        db->key_path, (long long)db->keyed_from, (long long)head_id);
     cr_audit_hash(db->key, prev, &e, hash);
-    sqlite3_stmt *s = prepare(db,
-                              "INSERT INTO audit_events(id, at, actor, case_id, action, "
-                              "state_before, state_after, details, config_digest, prev_hash, "
-                              "hash, purpose, os_login) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                              "?9, ?10, ?11, ?12, ?13)",
-                              &st);
+    sqlite3_stmt *s =
+        sql_prepare(db,
+                    "INSERT INTO audit_events(id, at, actor, case_id, action, "
+                    "state_before, state_after, details, config_digest, prev_hash, "
+                    "hash, purpose, os_login) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                    "?9, ?10, ?11, ?12, ?13)",
+                    &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, e.id);
@@ -2533,7 +2522,7 @@ st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
     char head[128], hex[65];
     hex_of(hash, 32, hex);
     snprintf(head, sizeof head, "%lld:%s", (long long)e.id, hex);
-    s = prepare(db, "UPDATE settings SET value = ?1 WHERE key = 'audit_head'", &st);
+    s = sql_prepare(db, "UPDATE settings SET value = ?1 WHERE key = 'audit_head'", &st);
     if (!s)
         return st;
     sqlite3_bind_text(s, 1, head, -1, SQLITE_TRANSIENT);
@@ -2541,7 +2530,7 @@ st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
 }
 
 /* Read one event row (columns as selected by the queries below) into e. */
-static void
+void
 read_event(sqlite3_stmt *s, struct cr_event *e, struct strlist *l)
 {
     e->id = sqlite3_column_int64(s, 0);
@@ -2556,10 +2545,6 @@ read_event(sqlite3_stmt *s, struct cr_event *e, struct strlist *l)
     e->purpose = keep_text(l, sqlite3_column_text(s, 9));
     e->os_login = keep_text(l, sqlite3_column_text(s, 10));
 }
-
-#define EVENT_COLUMNS                                                          \
-    "id, at, actor, case_id, action, state_before, state_after, details, config_digest, purpose, " \
-    "os_login"
 
 /* The same without copying: the strings live until the statement steps again. */
 static void
@@ -2621,14 +2606,14 @@ cr_audit_head(cr_db *db, struct cr_audit_head *out)
 {
     memset(out, 0, sizeof *out);
     enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "audit head");
-    if (st != CR_OK || (st = exec(db, "BEGIN", "audit head")) != CR_OK)
+    if (st != CR_OK || (st = sql_exec(db, "BEGIN", "audit head")) != CR_OK)
         return st;
     unsigned char head[32];
     int64_t id = 0;
     st = audit_head(db, &id, head);
     if (st == CR_OK && id > 0) {
         /* The head names a real event with that hash, or it is no head to keep. */
-        sqlite3_stmt *s = prepare(db, "SELECT hash FROM audit_events WHERE id = ?1", &st);
+        sqlite3_stmt *s = sql_prepare(db, "SELECT hash FROM audit_events WHERE id = ?1", &st);
         if (s) {
             sqlite3_bind_int64(s, 1, id);
             int rc = sqlite3_step(s);
@@ -2750,7 +2735,7 @@ static enum cr_status
 compare_list(cr_db *db, struct compare *m, int list, int64_t max_case)
 {
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = prepare(db, list_sql[list].sql, &st);
+    sqlite3_stmt *s = sql_prepare(db, list_sql[list].sql, &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, 0);
@@ -2795,7 +2780,7 @@ static enum cr_status
 compare_cases(cr_db *db, struct compare *m, int64_t *max_case)
 {
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = prepare(db, "SELECT " CASE_CHECK_COLUMNS " FROM cases ORDER BY id", &st);
+    sqlite3_stmt *s = sql_prepare(db, "SELECT " CASE_CHECK_COLUMNS " FROM cases ORDER BY id", &st);
     if (!s)
         return st;
     struct cr_replay_case blank;
@@ -2859,10 +2844,10 @@ explain_case(cr_db *db, int64_t id, struct cr_buf *why)
     struct cr_buf text = {0}, scratch = {0};
     if (!r)
         return cr_fail(db, CR_NOMEM, "out of memory");
-    sqlite3_stmt *s = prepare(db,
-                              "SELECT " EVENT_COLUMNS " FROM audit_events WHERE case_id = ?1 "
-                              "ORDER BY id",
-                              &st);
+    sqlite3_stmt *s = sql_prepare(db,
+                                  "SELECT " EVENT_COLUMNS " FROM audit_events WHERE case_id = ?1 "
+                                  "ORDER BY id",
+                                  &st);
     int rc = SQLITE_DONE;
     if (s) {
         sqlite3_bind_int64(s, 1, id);
@@ -2886,7 +2871,7 @@ explain_case(cr_db *db, int64_t id, struct cr_buf *why)
     cr_buf_addf(why, "audit: case %lld: ", (long long)id);
     size_t start = why->len;
     if (st == CR_OK)
-        s = prepare(db, "SELECT " CASE_CHECK_COLUMNS " FROM cases WHERE id = ?1", &st);
+        s = sql_prepare(db, "SELECT " CASE_CHECK_COLUMNS " FROM cases WHERE id = ?1", &st);
     if (st == CR_OK) {
         sqlite3_bind_int64(s, 1, id);
         rc = sqlite3_step(s);
@@ -2939,7 +2924,7 @@ explain_case(cr_db *db, int64_t id, struct cr_buf *why)
     }
     for (int list = 0; st == CR_OK && list < CR_REPLAY_LISTS && why->len == start; list++) {
         const struct cr_replay_list *l = &d->lists[list];
-        if (!(s = prepare(db, list_sql[list].one, &st)))
+        if (!(s = sql_prepare(db, list_sql[list].one, &st)))
             break;
         /* The case's rows of this table (a handful), to set beside the trail's. */
         struct strlist *rows = calloc(1, sizeof *rows);
@@ -3059,16 +3044,17 @@ cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept
     enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "audit verify");
     if (st != CR_OK)
         return st;
-    if ((st = exec(db, "BEGIN", "verify")) != CR_OK)
+    if ((st = sql_exec(db, "BEGIN", "verify")) != CR_OK)
         return st;
     struct cr_replay *replay = cr_replay_new(0);
     bool *found = calloc(n_kept + 1, sizeof *found);
     struct cr_buf why = {0};
-    sqlite3_stmt *s = replay && found ? prepare(db,
-                                       "SELECT " EVENT_COLUMNS ", prev_hash, hash FROM "
-                                       "audit_events ORDER BY id",
-                                       &st)
-                             : NULL;
+    sqlite3_stmt *s = replay && found
+                          ? sql_prepare(db,
+                                        "SELECT " EVENT_COLUMNS ", prev_hash, hash FROM "
+                                        "audit_events ORDER BY id",
+                                        &st)
+                          : NULL;
     if (!s) {
         st_rollback(db);
         cr_replay_free(replay);
@@ -3246,7 +3232,7 @@ cr_audit_log(cr_db *db, const struct cr_audit_filter *f,
     if (f->until)
         cr_buf_addf(&q, " AND at < ?7");
     cr_buf_addf(&q, " ORDER BY id LIMIT 500");
-    sqlite3_stmt *s = q.p ? prepare(db, q.p, &st) : NULL;
+    sqlite3_stmt *s = q.p ? sql_prepare(db, q.p, &st) : NULL;
     if (!q.p)
         st = cr_fail(db, CR_NOMEM, "out of memory");
     cr_buf_free(&q);
@@ -3292,10 +3278,10 @@ load_votes_notes(cr_db *db, struct cr_case *c, bool hide_votes)
 {
     struct strlist *l = c->priv;
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = prepare(db,
-                              "SELECT member, member_kind, vote, reason, created_at FROM votes "
-                              "WHERE case_id = ?1 AND round = ?2 ORDER BY id",
-                              &st);
+    sqlite3_stmt *s = sql_prepare(db,
+                                  "SELECT member, member_kind, vote, reason, created_at FROM votes "
+                                  "WHERE case_id = ?1 AND round = ?2 ORDER BY id",
+                                  &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, c->row.id);
@@ -3320,8 +3306,8 @@ load_votes_notes(cr_db *db, struct cr_case *c, bool hide_votes)
     sqlite3_reset(s);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return cr_fail_sql(db, rc, "read votes");
-    s = prepare(db, "SELECT author, kind, body, created_at FROM notes WHERE case_id = ?1 ORDER BY id",
-                &st);
+    s = sql_prepare(
+        db, "SELECT author, kind, body, created_at FROM notes WHERE case_id = ?1 ORDER BY id", &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, c->row.id);
@@ -3374,10 +3360,10 @@ st_history(cr_db *db, int64_t id, struct cr_history *out)
         return cr_fail(db, CR_NOMEM, "out of memory");
     out->priv = l;
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = prepare(db,
-                              "SELECT " EVENT_COLUMNS " FROM audit_events WHERE case_id = ?1 "
-                              "ORDER BY id",
-                              &st);
+    sqlite3_stmt *s = sql_prepare(db,
+                                  "SELECT " EVENT_COLUMNS " FROM audit_events WHERE case_id = ?1 "
+                                  "ORDER BY id",
+                                  &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, id);
@@ -3478,11 +3464,11 @@ st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *c
      * only a snapshot: in WAL mode others' actions commit meanwhile, so a
      * reader that stops the rows (a pager left open) blocks nobody.
      */
-    enum cr_status st = exec(db, "BEGIN", "export");
+    enum cr_status st = sql_exec(db, "BEGIN", "export");
     if (st != CR_OK)
         return st;
     /* The count comes from the counters, in the same snapshot as the rows. */
-    int64_t total = query_int(db, "SELECT coalesce(sum(n), 0) FROM case_counts", &st);
+    int64_t total = sql_query_int(db, "SELECT coalesce(sum(n), 0) FROM case_counts", &st);
     struct cr_filter all = CR_FILTER_ALL;
     struct cr_page page = {0};
     int64_t after = 0, n = 0;

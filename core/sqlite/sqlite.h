@@ -49,4 +49,63 @@ struct cr_db {
     char *os_login; /* the Unix login running the program (cr_db_set_os_login) */
 };
 
+/* Errors and statements (db.c) */
+
+/* A prepared statement from the handle's cache, reset; NULL with *st set on failure. */
+sqlite3_stmt *sql_prepare(cr_db *db, const char *sql, enum cr_status *st);
+/* Run statements that return no rows; what names the step in the message. */
+enum cr_status sql_exec(cr_db *db, const char *sql, const char *what);
+/* The first column of the first row (0 when none); -1 with *st set on failure. */
+int64_t sql_query_int(cr_db *db, const char *sql, enum cr_status *st);
+/* n bytes as lower-case hex into out (2n + 1 bytes); unhex reads them back (false if s is
+ * not 2n hex digits). */
+void hex_of(const unsigned char *b, size_t n, char *out);
+bool unhex(const char *s, unsigned char *out, size_t n);
+
+/* Import (import.c) */
+
+/* Bind v as text, or NULL when it is empty. */
+void bind_text_or_null(sqlite3_stmt *s, int i, const char *v);
+
+/* Queue pages (page.c) */
+
+/* The columns of a case row, in the order read_case_numbers and the readers of rows expect. */
+#define CASE_ROW_COLUMNS                                                       \
+    "c.id, c.sortkey, c.priority, c.created_at, c.state_since, c.state, c.outcome, "        \
+    "c.categories, c.n_allegations, s.duty_status, s.ref, s.surname, s.forenames, s.rank, " \
+    "s.unit, c.assignee, c.decided_by, c.decided_at, c.vetting_review, c.quorum_blocked, "     \
+    "c.version"
+#define CASE_ROW_NCOLS 21
+#define CASE_ROW_STRINGS 7
+
+/* The columns of a case row that are not strings. */
+void read_case_numbers(sqlite3_stmt *s, struct cr_case_row *r);
+
+/* One case (case.c) */
+
+/* Strings owned by a case, a history or a case state: each its own allocation. */
+struct strlist {
+    char **v;
+    size_t n, cap;
+    bool nomem;
+};
+
+/* A copy of s kept in l: NULL for NULL; "" and l->nomem set when out of memory. */
+const char *keep_text(struct strlist *l, const unsigned char *s);
+void strlist_free(struct strlist *l);
+/* Step a statement that returns no row and reset it; what names it in the message. */
+enum cr_status step_done(cr_db *db, sqlite3_stmt *s, const char *what);
+
+/* The audit trail (audit.c) */
+
+/* The columns of an event, as read_event reads them. */
+#define EVENT_COLUMNS                                                          \
+    "id, at, actor, case_id, action, state_before, state_after, details, config_digest, purpose, " \
+    "os_login"
+
+/* The chain's head: the last event's id and hash, kept beside the events. */
+enum cr_status audit_head(cr_db *db, int64_t *id, unsigned char hash[32]);
+/* Read one event row (EVENT_COLUMNS) into e, strings kept in l. */
+void read_event(sqlite3_stmt *s, struct cr_event *e, struct strlist *l);
+
 #endif
