@@ -46,9 +46,9 @@ for f in view history; do
         "$src/core/workflow.c" || fail "workflow.c: $f() does not apply view_rules"
 done
 awk '/^list_page\(/ {on = 1} on && /visibility_where\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
-    "$src/core/sqlite/db.c" || fail "sqlite/db.c: list_page() does not apply visibility_where"
+    "$src/core/sqlite/page.c" || fail "sqlite/page.c: list_page() does not apply visibility_where"
 awk '/^st_list_mine\(/ {on = 1} on && /visibility_where\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
-    "$src/core/sqlite/db.c" || fail "sqlite/db.c: st_list_mine() does not apply visibility_where"
+    "$src/core/sqlite/page.c" || fail "sqlite/page.c: st_list_mine() does not apply visibility_where"
 
 echo "checked reads: $failures failed"
 [ "$failures" -eq 0 ]
