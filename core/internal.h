@@ -161,7 +161,7 @@ int cr_buf_add_json(struct cr_buf *b, const char *s);
 const struct cr_config *st_config(const cr_db *db);
 const struct cr_person *st_user(const cr_db *db);
 
-/* The handle's SQLite connection, for the other storage_*.c files only. */
+/* The handle's SQLite connection, for the engine's other files (core/sqlite/) only. */
 struct sqlite3;
 struct sqlite3 *st_sqlite(cr_db *db);
 

@@ -5,7 +5,7 @@
  * when an older database migrates.
  */
 #include "internal.h"
-#include "schema.h"
+#include "sqlite/schema.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* Storage and import through the public API, on real database files. */
 #include "internal.h"
-#include "schema.h"
+#include "sqlite/schema.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

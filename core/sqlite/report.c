@@ -9,7 +9,7 @@
  * breakdown by category, unit, rank or employment, or the figures as they
  * stood on a past day, read every case.
  */
-#include "internal.h"
+#include "../internal.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>

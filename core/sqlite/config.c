@@ -5,7 +5,7 @@
  * roster; every configuration ever in force stays, by digest, so that the
  * rules at any event (its config_digest) can be read back.
  */
-#include "internal.h"
+#include "../internal.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>

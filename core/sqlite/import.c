@@ -1,0 +1,586 @@
+/*
+ * The import's writes: one transaction for the whole file, subjects and
+ * allegations matched by their references, new cases and cases returned by
+ * new allegations, the line each row came from kept as provenance, and the
+ * priorities recomputed for the cases touched.  core/import.c reads and
+ * checks the file; this stores it.
+ */
+#include "sqlite.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Import */
+
+struct cr_import_stmts {
+    int64_t import_id;
+    sqlite3_stmt *subj_get, *subj_ins, *subj_upd, *subj_touch;
+    sqlite3_stmt *all_get, *all_ins;
+    sqlite3_stmt *case_latest, *case_seen_get, *case_ins, *case_add, *case_touch, *case_return;
+    sqlite3_stmt *note_ins;
+};
+
+static const struct {
+    size_t offset;
+    const char *sql;
+} import_sql[] = {
+#define S(field, text) {offsetof(struct cr_import_stmts, field), text}
+    S(subj_get, "SELECT id, surname, forenames, employment, rank, unit, duty_status, "
+                "vetting_status, import_id, import_line FROM subjects WHERE ref = ?1"),
+    S(subj_ins, "INSERT INTO subjects(ref, surname, forenames, employment, rank, unit, "
+                "duty_status, vetting_status, import_id, import_line) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+    /* ?11: whether the file has vetting_status; a file without it leaves it as stored. */
+    S(subj_upd, "UPDATE subjects SET surname = ?2, forenames = ?3, employment = ?4, rank = ?5, "
+                "unit = ?6, duty_status = ?7, "
+                "vetting_status = CASE WHEN ?11 THEN ?8 ELSE vetting_status END, import_id = ?9, "
+                "import_line = ?10 WHERE id = ?1"),
+    S(subj_touch, "INSERT OR IGNORE INTO temp.import_cases(id, line) "
+                  "SELECT id, 0 FROM cases WHERE subject_id = ?1 AND state <> 'closed'"),
+    S(all_get, "SELECT a.id, s.ref, a.category, a.date, a.source, a.original_outcome, "
+               "a.summary, a.case_id, a.import_id, a.import_line FROM allegations a "
+               "JOIN cases c ON c.id = a.case_id JOIN subjects s ON s.id = c.subject_id "
+               "WHERE a.ref = ?1"),
+    S(all_ins, "INSERT INTO allegations(ref, case_id, category, date, source, "
+               "original_outcome, summary, import_id, import_line) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+    S(case_latest, "SELECT id, state FROM cases WHERE subject_id = ?1 ORDER BY id DESC LIMIT 1"),
+    S(case_seen_get, "SELECT line FROM temp.import_cases WHERE id = ?1"),
+    S(case_ins, "INSERT INTO cases(subject_id, previous_case_id, state, state_since, created_at) "
+                "VALUES (?1, ?2, 'flagged', ?3, ?3)"),
+    S(case_add, "UPDATE cases SET n_allegations = n_allegations + 1, "
+                "n_sexual = n_sexual + ?2, "
+                "latest_allegation = max(coalesce(latest_allegation, ''), ?3) WHERE id = ?1"),
+    S(case_touch, "INSERT INTO temp.import_cases(id, line) VALUES (?1, ?2) "
+                  "ON CONFLICT (id) DO UPDATE SET line = max(line, excluded.line)"),
+    S(case_return, "UPDATE cases SET state = 'returned', state_since = ?2, "
+                   "version = version + 1, updated_by = ?3, updated_at = ?2, "
+                   "quorum_blocked = 0 WHERE id = ?1"),
+    S(note_ins, "INSERT INTO notes(case_id, author, created_at, kind, body) "
+                "VALUES (?1, 'system', ?2, 'system', ?3)"),
+#undef S
+};
+
+static void
+import_finalize(cr_db *db)
+{
+    if (!db->imp)
+        return;
+    for (size_t i = 0; i < CR_ARRAY_LEN(import_sql); i++)
+        sqlite3_finalize(*(sqlite3_stmt **)((char *)db->imp + import_sql[i].offset));
+    free(db->imp);
+    db->imp = NULL;
+}
+
+/* Step a statement that returns no row; reset it. */
+static enum cr_status
+run(cr_db *db, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, what);
+}
+
+enum cr_status
+st_import_begin(cr_db *db, const char *label)
+{
+    enum cr_status st = sql_exec(db,
+                                 "CREATE TEMP TABLE IF NOT EXISTS import_cases("
+                                 "  id INTEGER PRIMARY KEY, line INTEGER NOT NULL)",
+                                 "prepare import");
+    if (st != CR_OK)
+        return st;
+    db->imp = calloc(1, sizeof *db->imp);
+    if (!db->imp)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    for (size_t i = 0; i < CR_ARRAY_LEN(import_sql); i++) {
+        sqlite3_stmt **s = (sqlite3_stmt **)((char *)db->imp + import_sql[i].offset);
+        int rc = sqlite3_prepare_v3(db->sql, import_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT, s,
+                                    NULL);
+        if (rc != SQLITE_OK) {
+            st = cr_fail_sql(db, rc, "prepare import");
+            import_finalize(db);
+            return st;
+        }
+    }
+    if ((st = sql_exec(db, "BEGIN IMMEDIATE", "begin import")) != CR_OK) {
+        import_finalize(db);
+        return st;
+    }
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db->sql, "INSERT INTO imports(at, label) VALUES (?1, ?2)", -1, &s,
+                                NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, cr_db_now(db));
+        sqlite3_bind_text(s, 2, label, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db->sql);
+    }
+    sqlite3_finalize(s);
+    db->imp->import_id = sqlite3_last_insert_rowid(db->sql);
+    free(db->import_label);
+    db->import_label = strdup(label);
+    for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++) {
+        free(db->import_updates[i]);
+        db->import_updates[i] = NULL;
+    }
+    st = rc == SQLITE_OK ? sql_exec(db, "DELETE FROM temp.import_cases", "prepare import")
+                         : cr_fail_sql(db, rc, "begin import");
+    if (st != CR_OK) {
+        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+        import_finalize(db);
+    }
+    return st;
+}
+
+void
+bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+/* Bind a subject's details and provenance as ?2..?10. */
+static void
+bind_subject(cr_db *db, sqlite3_stmt *s, const struct cr_import_row *r, long line)
+{
+    sqlite3_bind_text(s, 2, r->surname, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, r->forenames, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, cr_employment_name(r->employment), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, r->rank, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, r->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, cr_duty_name(r->duty), -1, SQLITE_STATIC);
+    bind_text_or_null(s, 8, cr_vetting_name(r->vetting));
+    sqlite3_bind_int64(s, 9, db->imp->import_id);
+    sqlite3_bind_int64(s, 10, line);
+}
+
+static bool
+column_is(sqlite3_stmt *s, int i, const char *v)
+{
+    const char *c = (const char *)sqlite3_column_text(s, i);
+    if (!v || !*v)
+        return c == NULL;
+    return c && strcmp(c, v) == 0;
+}
+
+/* The line of this import a row came from, or 0 when an earlier import brought it. */
+static long
+line_in_this_import(cr_db *db, sqlite3_stmt *s, int col)
+{
+    if (sqlite3_column_int64(s, col) != db->imp->import_id)
+        return 0;
+    return (long)sqlite3_column_int64(s, col + 1);
+}
+
+/* A subject's details in column order, as the import compares them. */
+static const int subject_cols[] = {CR_COL_SURNAME, CR_COL_FORENAMES, CR_COL_EMPLOYMENT,
+                                   CR_COL_RANK,    CR_COL_UNIT,      CR_COL_DUTY_STATUS,
+                                   CR_COL_VETTING_STATUS};
+
+/* Free text is quoted in the import's report; enumerations and "not recorded" are not. */
+static void
+add_shown_value(struct cr_buf *b, int col, const char *v)
+{
+    if (!v || !*v)
+        cr_buf_addf(b, "(not recorded)");
+    else if (col == CR_COL_EMPLOYMENT || col == CR_COL_DUTY_STATUS || col == CR_COL_VETTING_STATUS)
+        cr_buf_addf(b, "%s", v);
+    else
+        cr_buf_addf(b, "'%s'", v);
+}
+
+/*
+ * A later import changed a subject's details: one "subject_update" event on
+ * the subject's latest case with the old and new value of each changed
+ * field, and, for the first few subjects, a line for the import's report.
+ */
+static enum cr_status
+record_subject_update(cr_db *db, int64_t subject_id, const struct cr_import_row *r, long line,
+                      const char *const old[], const char *const want[], int64_t updated_so_far)
+{
+    struct cr_import_stmts *q = db->imp;
+    sqlite3_bind_int64(q->case_latest, 1, subject_id);
+    int rc = sqlite3_step(q->case_latest);
+    int64_t case_id = rc == SQLITE_ROW ? sqlite3_column_int64(q->case_latest, 0) : 0;
+    int state = rc == SQLITE_ROW
+                    ? cr_state_parse((const char *)sqlite3_column_text(q->case_latest, 1))
+                    : -1;
+    sqlite3_reset(q->case_latest);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return cr_fail_sql(db, rc, "record subject update");
+
+    struct cr_buf d = {0}, shown = {0};
+    cr_buf_addf(&d, "{\"subject\": ");
+    cr_buf_add_json(&d, r->subject_ref);
+    cr_buf_addf(&d, ", \"import\": %lld, \"file\": ", (long long)q->import_id);
+    cr_buf_add_json(&d, db->import_label ? db->import_label : "");
+    cr_buf_addf(&d, ", \"line\": %ld, \"changes\": {", line);
+    cr_buf_addf(&shown, "%s", r->subject_ref);
+    bool first = true;
+    for (size_t i = 0; i < CR_ARRAY_LEN(subject_cols); i++) {
+        const char *before = old[i] && *old[i] ? old[i] : NULL;
+        const char *after = want[i] && *want[i] ? want[i] : NULL;
+        if (subject_cols[i] == CR_COL_VETTING_STATUS && !r->has_vetting)
+            continue;
+        if ((!before && !after) || (before && after && strcmp(before, after) == 0))
+            continue;
+        const char *name = cr_column_names[subject_cols[i]];
+        cr_buf_addf(&d, "%s\"%s\": {\"before\": ", first ? "" : ", ", name);
+        if (before)
+            cr_buf_add_json(&d, before);
+        else
+            cr_buf_addf(&d, "null");
+        cr_buf_addf(&d, ", \"after\": ");
+        if (after)
+            cr_buf_add_json(&d, after);
+        else
+            cr_buf_addf(&d, "null");
+        cr_buf_addc(&d, '}');
+        cr_buf_addf(&shown, "%s %s ", first ? "" : ",", name);
+        add_shown_value(&shown, subject_cols[i], before);
+        cr_buf_addf(&shown, " -> ");
+        add_shown_value(&shown, subject_cols[i], after);
+        first = false;
+    }
+    cr_buf_addf(&d, "}}");
+    enum cr_status st = CR_OK;
+    if (!d.p || !shown.p) {
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+    } else {
+        const char *sn = state >= 0 ? cr_state_name(state) : NULL;
+        st = st_audit_append(db, case_id, "subject_update", sn, sn, d.p);
+        if (st == CR_OK && updated_so_far < (int64_t)CR_IMPORT_SHOWN_UPDATES) {
+            db->import_updates[updated_so_far] = shown.p;
+            shown.p = NULL;
+        }
+    }
+    cr_buf_free(&d);
+    cr_buf_free(&shown);
+    return st;
+}
+
+static enum cr_status
+import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_import_result *res,
+               int64_t *subject_id, struct cr_conflict *conflict)
+{
+    struct cr_import_stmts *q = db->imp;
+    enum cr_status st;
+    sqlite3_bind_text(q->subj_get, 1, r->subject_ref, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q->subj_get);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(q->subj_get);
+        sqlite3_bind_text(q->subj_ins, 1, r->subject_ref, -1, SQLITE_STATIC);
+        bind_subject(db, q->subj_ins, r, line);
+        if ((st = run(db, q->subj_ins, "import subject")) != CR_OK)
+            return st;
+        *subject_id = sqlite3_last_insert_rowid(db->sql);
+        res->new_subjects++;
+        return CR_OK;
+    }
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(q->subj_get);
+        return cr_fail_sql(db, rc, "import subject");
+    }
+    *subject_id = sqlite3_column_int64(q->subj_get, 0);
+    const char *want[] = {r->surname, r->forenames, cr_employment_name(r->employment), r->rank,
+                          r->unit, cr_duty_name(r->duty), cr_vetting_name(r->vetting)};
+    int differs = -1;
+    for (size_t i = 0; i < CR_ARRAY_LEN(subject_cols) && differs < 0; i++) {
+        /* A column the file does not have is no difference. */
+        if (subject_cols[i] == CR_COL_VETTING_STATUS && !r->has_vetting)
+            continue;
+        if (!column_is(q->subj_get, (int)i + 1, want[i]))
+            differs = subject_cols[i];
+    }
+    long first = line_in_this_import(db, q->subj_get, 8);
+    if (differs < 0 || first) {
+        sqlite3_reset(q->subj_get);
+        if (differs < 0)
+            return CR_OK;
+        /* Two rows of this file disagree about the subject. */
+        conflict->column = differs;
+        conflict->other_line = first;
+        return CR_INVALID;
+    }
+    /* The stored values, for the audit trail, before the statement is reset. */
+    char *old[CR_ARRAY_LEN(subject_cols)] = {0};
+    bool nomem = false;
+    for (size_t i = 0; i < CR_ARRAY_LEN(subject_cols); i++) {
+        const char *v = (const char *)sqlite3_column_text(q->subj_get, (int)i + 1);
+        if (v && !(old[i] = strdup(v)))
+            nomem = true;
+    }
+    sqlite3_reset(q->subj_get);
+    /* A later import brings the subject's details up to date. */
+    if (nomem) {
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+    } else {
+        sqlite3_bind_int64(q->subj_upd, 1, *subject_id);
+        bind_subject(db, q->subj_upd, r, line);
+        sqlite3_bind_int(q->subj_upd, 11, r->has_vetting);
+        st = run(db, q->subj_upd, "update subject");
+    }
+    if (st == CR_OK)
+        st = record_subject_update(db, *subject_id, r, line, (const char *const *)old, want,
+                                   res->updated_subjects);
+    for (size_t i = 0; i < CR_ARRAY_LEN(subject_cols); i++)
+        free(old[i]);
+    if (st != CR_OK)
+        return st;
+    res->updated_subjects++;
+    sqlite3_bind_int64(q->subj_touch, 1, *subject_id);
+    return run(db, q->subj_touch, "update subject");
+}
+
+/* Compare a row with the stored allegation of the same reference. */
+static int
+allegation_differs(sqlite3_stmt *s, const struct cr_import_row *r)
+{
+    const char *want[] = {r->subject_ref, cr_category_name(r->category), r->date,
+                          cr_source_name(r->source), r->original_outcome, r->summary};
+    static const int cols[] = {CR_COL_SUBJECT_REF, CR_COL_CATEGORY, CR_COL_ALLEGATION_DATE,
+                               CR_COL_SOURCE, CR_COL_ORIGINAL_OUTCOME, CR_COL_SUMMARY};
+    for (size_t i = 0; i < CR_ARRAY_LEN(cols); i++)
+        if (!column_is(s, (int)i + 1, want[i]))
+            return cols[i];
+    return -1;
+}
+
+/* The line of this import that first touched a case, or 0. */
+static long
+case_seen(sqlite3_stmt *s, int64_t id)
+{
+    sqlite3_bind_int64(s, 1, id);
+    long line = sqlite3_step(s) == SQLITE_ROW ? (long)sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return line;
+}
+
+/* The case a new allegation of this subject belongs to, created when needed. */
+static enum cr_status
+case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
+         struct cr_import_result *res, int64_t *case_id)
+{
+    struct cr_import_stmts *q = db->imp;
+    enum cr_status st;
+    int64_t now = cr_db_now(db);
+    sqlite3_bind_int64(q->case_latest, 1, subject_id);
+    int rc = sqlite3_step(q->case_latest);
+    int64_t latest = 0;
+    int state = -1;
+    if (rc == SQLITE_ROW) {
+        latest = sqlite3_column_int64(q->case_latest, 0);
+        state = cr_state_parse((const char *)sqlite3_column_text(q->case_latest, 1));
+    }
+    sqlite3_reset(q->case_latest);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return cr_fail_sql(db, rc, "import case");
+
+    if (latest && state != CR_STATE_CLOSED) {
+        *case_id = latest;
+        /* Open before this import, or created by an earlier row of it? */
+        if (case_seen(q->case_seen_get, latest) == 0)
+            res->added_to_open++;
+        if (state == CR_STATE_AWAITING_APPROVAL || state == CR_STATE_PANEL_REVIEW) {
+            /* The decision was taken without this allegation: it must be taken again. */
+            sqlite3_bind_int64(q->case_return, 1, latest);
+            sqlite3_bind_int64(q->case_return, 2, now);
+            sqlite3_bind_text(q->case_return, 3, db->user ? db->user->login : "system", -1,
+                              SQLITE_STATIC);
+            if ((st = run(db, q->case_return, "return case")) != CR_OK)
+                return st;
+            struct cr_buf note = {0};
+            if (cr_buf_addf(&note,
+                            "New allegation %s imported; the decision must be taken again.",
+                            r->allegation_ref) < 0)
+                return cr_fail(db, CR_NOMEM, "out of memory");
+            sqlite3_bind_int64(q->note_ins, 1, latest);
+            sqlite3_bind_int64(q->note_ins, 2, now);
+            sqlite3_bind_text(q->note_ins, 3, note.p, -1, SQLITE_TRANSIENT);
+            cr_buf_reset(&note);
+            if ((st = run(db, q->note_ins, "return case")) != CR_OK) {
+                cr_buf_free(&note);
+                return st;
+            }
+            cr_buf_add(&note, "{\"new_allegation\": ", 19);
+            cr_buf_add_json(&note, r->allegation_ref);
+            cr_buf_addc(&note, '}');
+            st = note.p ? st_audit_append(db, latest, "import", cr_state_name(state),
+                                          "returned", note.p)
+                        : cr_fail(db, CR_NOMEM, "out of memory");
+            cr_buf_free(&note);
+            if (st != CR_OK)
+                return st;
+            res->returned_cases++;
+        }
+        return CR_OK;
+    }
+    sqlite3_bind_int64(q->case_ins, 1, subject_id);
+    if (latest)
+        sqlite3_bind_int64(q->case_ins, 2, latest);
+    else
+        sqlite3_bind_null(q->case_ins, 2);
+    sqlite3_bind_int64(q->case_ins, 3, now);
+    if ((st = run(db, q->case_ins, "import case")) != CR_OK)
+        return st;
+    *case_id = sqlite3_last_insert_rowid(db->sql);
+    res->new_cases++;
+    if (latest)
+        res->reopened_cases++;
+    return CR_OK;
+}
+
+enum cr_status
+st_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_import_result *res,
+              enum cr_row_outcome *outcome, struct cr_conflict *conflict)
+{
+    struct cr_import_stmts *q = db->imp;
+    enum cr_status st;
+    int64_t subject_id = 0;
+
+    memset(conflict, 0, sizeof *conflict);
+    st = import_subject(db, r, line, res, &subject_id, conflict);
+    if (st == CR_INVALID) {
+        *outcome = CR_ROW_CONFLICT;
+        return CR_OK;
+    }
+    if (st != CR_OK)
+        return st;
+
+    sqlite3_bind_text(q->all_get, 1, r->allegation_ref, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q->all_get);
+    if (rc == SQLITE_ROW) {
+        int differs = allegation_differs(q->all_get, r);
+        conflict->other_case = sqlite3_column_int64(q->all_get, 7);
+        conflict->other_line = line_in_this_import(db, q->all_get, 8);
+        sqlite3_reset(q->all_get);
+        if (differs < 0) {
+            *outcome = CR_ROW_KNOWN;
+            res->known_allegations++;
+            return CR_OK;
+        }
+        conflict->column = differs;
+        *outcome = CR_ROW_CONFLICT;
+        return CR_OK;
+    }
+    sqlite3_reset(q->all_get);
+    if (rc != SQLITE_DONE)
+        return cr_fail_sql(db, rc, "import allegation");
+
+    int64_t case_id = 0;
+    if ((st = case_for(db, subject_id, r, res, &case_id)) != CR_OK)
+        return st;
+    sqlite3_stmt *s = q->all_ins;
+    sqlite3_bind_text(s, 1, r->allegation_ref, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, case_id);
+    sqlite3_bind_text(s, 3, cr_category_name(r->category), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, r->date, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, cr_source_name(r->source), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, r->original_outcome, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, r->summary, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 8, q->import_id);
+    sqlite3_bind_int64(s, 9, line);
+    if ((st = run(db, s, "import allegation")) != CR_OK)
+        return st;
+
+    sqlite3_bind_int64(q->case_add, 1, case_id);
+    sqlite3_bind_int(q->case_add, 2, r->category == CR_CATEGORY_SEXUAL_OFFENCE);
+    sqlite3_bind_text(q->case_add, 3, r->date, -1, SQLITE_STATIC);
+    if ((st = run(db, q->case_add, "import allegation")) != CR_OK)
+        return st;
+    sqlite3_bind_int64(q->case_touch, 1, case_id);
+    sqlite3_bind_int64(q->case_touch, 2, line);
+    if ((st = run(db, q->case_touch, "import allegation")) != CR_OK)
+        return st;
+    res->new_allegations++;
+    *outcome = CR_ROW_ADDED;
+    return CR_OK;
+}
+
+/*
+ * Recompute the priority of every case the import touched, a slice at a
+ * time, so that no one statement's rollback journal (kept in memory: case
+ * data never goes to temporary files) grows with the size of the import.
+ */
+static enum cr_status
+update_priorities(cr_db *db)
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = sql_prepare(db,
+                                  "WITH slice AS (SELECT id FROM temp.import_cases WHERE id > ?1 "
+                                  "  ORDER BY id LIMIT 4096) "
+                                  "UPDATE cases SET priority = cr_priority(s.duty_status, "
+                                  "  cases.n_allegations, cases.n_sexual, cases.latest_allegation) "
+                                  "FROM subjects s WHERE s.id = cases.subject_id "
+                                  "AND cases.id IN slice RETURNING cases.id",
+                                  &st);
+    if (!s)
+        return st;
+    int64_t after = 0;
+    for (;;) {
+        sqlite3_bind_int64(s, 1, after);
+        int64_t last = after;
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            int64_t id = sqlite3_column_int64(s, 0);
+            if (id > last)
+                last = id;
+        }
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE)
+            return cr_fail_sql(db, rc, "update priorities");
+        if (last == after)
+            return CR_OK;
+        after = last;
+    }
+}
+
+enum cr_status
+st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
+{
+    enum cr_status st = CR_OK;
+    int64_t import_id = db->imp ? db->imp->import_id : 0;
+    import_finalize(db);
+    if (commit) {
+        st = update_priorities(db);
+        if (st == CR_OK) {
+            sqlite3_stmt *s = NULL;
+            int rc = sqlite3_prepare_v2(db->sql,
+                                        "UPDATE imports SET rows = ?2, new_allegations = ?3, "
+                                        "new_cases = ?4 WHERE id = ?1",
+                                        -1, &s, NULL);
+            if (rc == SQLITE_OK) {
+                sqlite3_bind_int64(s, 1, import_id);
+                sqlite3_bind_int64(s, 2, res->rows);
+                sqlite3_bind_int64(s, 3, res->new_allegations);
+                sqlite3_bind_int64(s, 4, res->new_cases);
+                rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db->sql);
+            }
+            sqlite3_finalize(s);
+            if (rc != SQLITE_OK)
+                st = cr_fail_sql(db, rc, "record import");
+        }
+        if (st == CR_OK) {
+            struct cr_buf d = {0};
+            cr_buf_addf(&d, "{\"import\": %lld, \"file\": ", (long long)import_id);
+            cr_buf_add_json(&d, db->import_label ? db->import_label : "");
+            cr_buf_addf(&d,
+                        ", \"rows\": %lld, \"new_allegations\": %lld, \"new_cases\": %lld, "
+                        "\"updated_subjects\": %lld, \"returned_cases\": %lld}",
+                        (long long)res->rows, (long long)res->new_allegations,
+                        (long long)res->new_cases, (long long)res->updated_subjects,
+                        (long long)res->returned_cases);
+            st = d.p ? st_audit_append(db, 0, "import", NULL, NULL, d.p)
+                     : cr_fail(db, CR_NOMEM, "out of memory");
+            cr_buf_free(&d);
+        }
+        if (st == CR_OK)
+            st = sql_exec(db, "COMMIT", "commit import");
+        if (st == CR_OK)
+            return CR_OK;
+    }
+    sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}

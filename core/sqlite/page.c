@@ -1,0 +1,423 @@
+/*
+ * Pages of the queue: keyset paging over the filtered cases the user may see
+ * (visibility_where), what waits for a user, and the export's walk over
+ * every case.
+ */
+#include "sqlite.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Queue pages */
+
+/* Page memory: rows, and one pool for their strings. */
+struct page_priv {
+    struct cr_buf pool;
+    size_t cap;
+};
+
+static int
+pool_add(struct cr_buf *pool, const unsigned char *s, size_t *off)
+{
+    if (!s) {
+        *off = SIZE_MAX;
+        return 0;
+    }
+    *off = pool->len;
+    return cr_buf_add(pool, (const char *)s, strlen((const char *)s) + 1);
+}
+
+/* The columns of a case row that are not strings. */
+void
+read_case_numbers(sqlite3_stmt *s, struct cr_case_row *r)
+{
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(s, 0);
+    r->sortkey = sqlite3_column_int64(s, 1);
+    r->priority = sqlite3_column_int64(s, 2);
+    r->created_at = sqlite3_column_int64(s, 3);
+    r->state_since = sqlite3_column_int64(s, 4);
+    r->state = cr_state_parse((const char *)sqlite3_column_text(s, 5));
+    r->outcome = cr_outcome_parse((const char *)sqlite3_column_text(s, 6));
+    r->categories = (unsigned)sqlite3_column_int(s, 7);
+    r->n_allegations = sqlite3_column_int(s, 8);
+    r->duty = cr_duty_parse((const char *)sqlite3_column_text(s, 9));
+    r->decided_at = sqlite3_column_int64(s, 17);
+    r->vetting_review = sqlite3_column_int(s, 18);
+    r->quorum_blocked = sqlite3_column_int(s, 19);
+    r->version = sqlite3_column_int64(s, 20);
+}
+
+/* Read one case row into r; string offsets go in offs until the pool settles. */
+static int
+read_case_row(sqlite3_stmt *s, struct cr_case_row *r, struct cr_buf *pool,
+              size_t offs[CASE_ROW_STRINGS])
+{
+    read_case_numbers(s, r);
+    for (int i = 0; i < CASE_ROW_STRINGS; i++)
+        if (pool_add(pool, sqlite3_column_text(s, 10 + i), &offs[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static void
+fix_case_row(struct cr_case_row *r, const char *base, const size_t offs[CASE_ROW_STRINGS])
+{
+    const char **dst[CASE_ROW_STRINGS] = {&r->subject_ref, &r->surname,  &r->forenames,
+                                          &r->rank,        &r->unit,     &r->assignee,
+                                          &r->decided_by};
+    for (int i = 0; i < CASE_ROW_STRINGS; i++)
+        *dst[i] = offs[i] == SIZE_MAX ? NULL : base + offs[i];
+}
+
+/*
+ * Need-to-know in every list of cases (the queue, search, `list`, what
+ * waits for me): the conditions, on cases c and subjects s, that keep from
+ * the handle's user the cases they are conflicted on (conflicts.same_unit,
+ * conflicts.declared) and, for a panel member with no other role, the cases
+ * that never went before the panel.  Each is a test on the row the keyset
+ * scan is at, so paging stays keyset; the panel's has its own partial index
+ * (cases_panel_queue).  The parameters are named (:unit, :ref1, ...) and
+ * bound by bind_visibility.
+ */
+static void
+visibility_where(const cr_db *db, struct cr_buf *sql)
+{
+    const struct cr_person *me = db->user;
+    const struct cr_config *cfg = db->cfg;
+    unsigned staff = (1u << CR_ROLE_REVIEWER) | (1u << CR_ROLE_SUPERVISOR) | (1u << CR_ROLE_ADMIN);
+    if (!(me->roles & staff))
+        cr_buf_addf(sql, " AND c.panel_round > 0");
+    if (cfg->same_unit && me->unit)
+        cr_buf_addf(sql, " AND s.unit IS NOT :unit");
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->n_declared; i++)
+        if (strcmp(cfg->declared[i].login, me->login) == 0)
+            cr_buf_addf(sql, "%s:ref%zu", n++ ? ", " : " AND s.ref NOT IN (", i + 1);
+    if (n)
+        cr_buf_addc(sql, ')');
+}
+
+static void
+bind_visibility(const cr_db *db, sqlite3_stmt *s)
+{
+    int i = sqlite3_bind_parameter_index(s, ":unit");
+    if (i > 0)
+        sqlite3_bind_text(s, i, db->user->unit, -1, SQLITE_STATIC);
+    for (size_t d = 0; d < db->cfg->n_declared; d++) {
+        char name[32];
+        snprintf(name, sizeof name, ":ref%zu", d + 1);
+        if ((i = sqlite3_bind_parameter_index(s, name)) > 0)
+            sqlite3_bind_text(s, i, db->cfg->declared[d].subject_ref, -1, SQLITE_STATIC);
+    }
+}
+
+/*
+ * Fill a page from a query of CASE_ROW_COLUMNS whose parameters are
+ * ?1 the cursor, ?2, ?3 and ?5 texts (bound when not NULL), ?4 the limit,
+ * and the named ones of visibility_where.
+ */
+static enum cr_status
+page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char *p3,
+           const char *p5, size_t limit, struct cr_page *page, bool reverse)
+{
+    struct page_priv *pp = page->priv;
+    if (!pp) {
+        pp = calloc(1, sizeof *pp);
+        if (!pp)
+            return cr_fail(db, CR_NOMEM, "out of memory");
+        page->priv = pp;
+    }
+    cr_buf_reset(&pp->pool);
+    page->n = 0;
+    page->more = 0;
+    if (limit > pp->cap) {
+        struct cr_case_row *rows = realloc(page->rows, limit * sizeof *rows);
+        if (!rows)
+            return cr_fail(db, CR_NOMEM, "out of memory");
+        page->rows = rows;
+        pp->cap = limit;
+    }
+    size_t *offs = malloc((limit ? limit : 1) * CASE_ROW_STRINGS * sizeof *offs);
+    if (!offs)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = sql_prepare(db, sql, &st);
+    if (!s) {
+        free(offs);
+        return st;
+    }
+    sqlite3_bind_int64(s, 1, after);
+    if (p2)
+        sqlite3_bind_text(s, 2, p2, -1, SQLITE_STATIC);
+    if (p3)
+        sqlite3_bind_text(s, 3, p3, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, (int64_t)limit + 1);
+    if (p5)
+        sqlite3_bind_text(s, 5, p5, -1, SQLITE_STATIC);
+    if (db->user)
+        bind_visibility(db, s);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (page->n == limit) {
+            page->more = 1;
+            break;
+        }
+        if (read_case_row(s, &page->rows[page->n], &pp->pool,
+                          offs + page->n * CASE_ROW_STRINGS) < 0) {
+            st = cr_fail(db, CR_NOMEM, "out of memory");
+            break;
+        }
+        page->n++;
+    }
+    if (st == CR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = cr_fail_sql(db, rc, "list");
+    sqlite3_reset(s);
+    for (size_t i = 0; i < page->n; i++)
+        fix_case_row(&page->rows[i], pp->pool.p, offs + i * CASE_ROW_STRINGS);
+    free(offs);
+    if (st != CR_OK)
+        page->n = 0;
+    if (reverse) {
+        /* Read backwards, shown forwards. */
+        for (size_t i = 0; i < page->n / 2; i++) {
+            struct cr_case_row t = page->rows[i];
+            page->rows[i] = page->rows[page->n - 1 - i];
+            page->rows[page->n - 1 - i] = t;
+        }
+    }
+    return st;
+}
+
+/*
+ * The words a user typed as an FTS5 query: each word quoted (so that no
+ * character is FTS5 syntax), all required, the last as a prefix.
+ */
+static int
+search_query(const char *text, struct cr_buf *q)
+{
+    const char *p = text;
+    bool any = false;
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        const char *start = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if (any)
+            cr_buf_addc(q, ' ');
+        cr_buf_addc(q, '"');
+        for (const char *c = start; c < p; c++) {
+            if (*c == '"')
+                cr_buf_addc(q, '"');
+            cr_buf_addc(q, *c);
+        }
+        cr_buf_addc(q, '"');
+        any = true;
+    }
+    if (any)
+        cr_buf_addc(q, '*');
+    return any ? 0 : -1;
+}
+
+int64_t
+cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *row)
+{
+    bool by_id = filter && (filter->sort == CR_SORT_AGE || (filter->search && *filter->search));
+    return by_id ? row->id : row->sortkey;
+}
+
+/* A page of the filtered queue; every case when every_case (export), else what the user may see. */
+static enum cr_status
+list_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, size_t limit,
+          struct cr_page *page, bool reverse, bool every_case)
+{
+    static const struct cr_filter all = CR_FILTER_ALL;
+    if (!filter)
+        filter = &all;
+    if (!every_case && (!db->user || !db->cfg))
+        return cr_fail(db, CR_REFUSED, "nobody is signed in on this handle");
+    bool searching = filter->search && *filter->search;
+    const char *key = filter->sort == CR_SORT_AGE || searching ? "c.id" : "c.sortkey";
+    struct cr_buf q = {0};
+    if (searching && search_query(filter->search, &q) < 0) {
+        cr_buf_free(&q);
+        searching = false;
+    }
+    /* One statement per filter shape, so that each uses its index. */
+    struct cr_buf sql = {0};
+    cr_buf_addf(&sql,
+                "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = "
+                "c.subject_id WHERE %s %s ?1",
+                key, reverse ? "<" : ">");
+    if (filter->state >= 0)
+        cr_buf_addf(&sql, " AND c.state = ?2");
+    if (filter->outcome >= 0)
+        cr_buf_addf(&sql, filter->outcome == CR_OUTCOME_COUNT ? " AND c.outcome IS NULL"
+                                                               : " AND c.outcome = ?3");
+    if (filter->category >= 0 && filter->category < CR_CATEGORY_COUNT)
+        cr_buf_addf(&sql, " AND c.categories IN (%u, %u)", 1u << filter->category,
+                    CR_CATMASK_DV | CR_CATMASK_SO);
+    if (searching)
+        cr_buf_addf(&sql,
+                    " AND c.id IN (SELECT a.case_id FROM allegations a WHERE a.id IN "
+                    "(SELECT rowid FROM allegation_search WHERE allegation_search MATCH ?5) "
+                    "UNION SELECT c2.id FROM cases c2 WHERE c2.subject_id IN "
+                    "(SELECT rowid FROM subject_search WHERE subject_search MATCH ?5))");
+    if (!every_case)
+        visibility_where(db, &sql);
+    cr_buf_addf(&sql, " ORDER BY %s%s LIMIT ?4", key, reverse ? " DESC" : "");
+    if (!sql.p) {
+        cr_buf_free(&q);
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    }
+    const char *state = filter->state >= 0 ? cr_state_name(filter->state) : NULL;
+    const char *outcome = filter->outcome >= 0 && filter->outcome < CR_OUTCOME_COUNT
+                              ? cr_outcome_name(filter->outcome)
+                              : NULL;
+    enum cr_status st = page_query(db, sql.p, cursor, state, outcome, searching ? q.p : NULL,
+                                   limit, page, reverse);
+    cr_buf_free(&sql);
+    cr_buf_free(&q);
+    return st;
+}
+
+enum cr_status
+cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t limit,
+             struct cr_page *page)
+{
+    return list_page(db, filter, after, limit, page, false, false);
+}
+
+enum cr_status
+cr_list_page_before(cr_db *db, const struct cr_filter *filter, int64_t before, size_t limit,
+                    struct cr_page *page)
+{
+    return list_page(db, filter, before, limit, page, true, false);
+}
+
+enum cr_status
+cr_db_data_version(cr_db *db, int64_t *version)
+{
+    enum cr_status st = CR_OK;
+    *version = sql_query_int(db, "PRAGMA data_version", &st);
+    return st;
+}
+
+void
+cr_page_free(struct cr_page *page)
+{
+    struct page_priv *pp = page->priv;
+    if (pp) {
+        cr_buf_free(&pp->pool);
+        free(pp);
+    }
+    free(page->rows);
+    memset(page, 0, sizeof *page);
+}
+
+/* What waits for a user */
+
+enum cr_status
+st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit, struct cr_page *page,
+             bool reverse)
+{
+    const struct cr_person *me = db->user;
+    struct cr_buf where = {0};
+    const char *or = "";
+    if (roles & (1u << CR_ROLE_REVIEWER)) {
+        cr_buf_addf(&where, "%s(c.assignee = ?2 AND c.state IN ('in_review', 'returned'))", or);
+        or = " OR ";
+    }
+    /* Separation of duties across rounds, as the workflow's guards hold it. */
+    static const char decided[] =
+        "EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = c.id AND d.reviewer = ?2)";
+    static const char voted[] =
+        "EXISTS (SELECT 1 FROM votes v WHERE v.case_id = c.id AND v.member = ?2)";
+    static const char approved[] =
+        "EXISTS (SELECT 1 FROM approvals a WHERE a.case_id = c.id AND a.supervisor = ?2) OR "
+        "EXISTS (SELECT 1 FROM audit_events e WHERE e.case_id = c.id AND e.action = 'return' "
+        "AND e.actor = ?2)";
+    if (roles & (1u << CR_ROLE_SUPERVISOR)) {
+        cr_buf_addf(&where,
+                    "%s(c.state = 'awaiting_approval' AND NOT %s AND NOT %s)"
+                    " OR (c.state = 'panel_review' AND c.quorum_blocked = 1)",
+                    or, decided, voted);
+        or = " OR ";
+    }
+    if (roles & (1u << CR_ROLE_PANEL)) {
+        cr_buf_addf(&where,
+                    "%s(c.state = 'panel_review' AND NOT %s AND NOT (%s) AND NOT EXISTS "
+                    "(SELECT 1 FROM votes v WHERE v.case_id = c.id AND v.round = c.round "
+                    "AND v.member = ?2))",
+                    or, decided, approved);
+        or = " OR ";
+    }
+    if (roles & (1u << CR_ROLE_ADMIN)) {
+        cr_buf_addf(&where, "%s(c.state = 'panel_review' AND c.quorum_blocked = 1)", or);
+        or = " OR ";
+    }
+    if (!*or) {
+        cr_buf_free(&where);
+        page->n = 0;
+        page->more = 0;
+        return CR_OK;
+    }
+    struct cr_buf sql = {0};
+    cr_buf_addf(&sql,
+                "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = c.subject_id "
+                "WHERE c.sortkey %s ?1 AND (%s)",
+                reverse ? "<" : ">", where.p);
+    visibility_where(db, &sql);
+    cr_buf_addf(&sql, " ORDER BY c.sortkey%s LIMIT ?4", reverse ? " DESC" : "");
+    cr_buf_free(&where);
+    enum cr_status st =
+        page_query(db, sql.p, after, me->login, NULL, NULL, limit, page, reverse);
+    cr_buf_free(&sql);
+    return st;
+}
+
+/* Export */
+
+enum cr_status
+st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *ctx, int64_t *rows,
+          bool *stopped)
+{
+    *rows = 0;
+    *stopped = false;
+    /*
+     * A deferred transaction takes no lock until its first read, and then
+     * only a snapshot: in WAL mode others' actions commit meanwhile, so a
+     * reader that stops the rows (a pager left open) blocks nobody.
+     */
+    enum cr_status st = sql_exec(db, "BEGIN", "export");
+    if (st != CR_OK)
+        return st;
+    /* The count comes from the counters, in the same snapshot as the rows. */
+    int64_t total = sql_query_int(db, "SELECT coalesce(sum(n), 0) FROM case_counts", &st);
+    struct cr_filter all = CR_FILTER_ALL;
+    struct cr_page page = {0};
+    int64_t after = 0, n = 0;
+    while (st == CR_OK && !*stopped) {
+        if ((st = list_page(db, &all, after, 500, &page, false, true)) != CR_OK)
+            break;
+        for (size_t i = 0; i < page.n && !*stopped; i++) {
+            if (row(ctx, &page.rows[i]) != 0)
+                *stopped = true;
+            else
+                n++;
+        }
+        if (!page.more)
+            break;
+        after = page.rows[page.n - 1].sortkey;
+    }
+    cr_page_free(&page);
+    if (st == CR_OK && !*stopped && n != total)
+        st = cr_fail(db, CR_DB, "export: %lld rows read but the counters say %lld",
+                     (long long)n, (long long)total);
+    st_rollback(db); /* nothing was written: ending the snapshot is all */
+    *rows = n;
+    return st;
+}
