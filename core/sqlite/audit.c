@@ -37,30 +37,6 @@ audit_head(cr_db *db, int64_t *id, unsigned char hash[32])
     return CR_OK;
 }
 
-enum cr_status
-st_writable(cr_db *db)
-{
-    if (!db->read_only)
-        return CR_OK;
-    return cr_fail(db, CR_DB,
-                   "%s: a read-only copy of the database (an auditor's evidence copy); "
-                   "nothing can be changed in it or disclosed from it: work on the database "
-                   "itself",
-                   db->path);
-}
-
-int
-cr_db_read_only(const cr_db *db)
-{
-    return db && db->read_only;
-}
-
-int64_t
-cr_db_unrecorded(const cr_db *db)
-{
-    return db ? db->unrecorded : 0;
-}
-
 const char *
 cr_db_purpose(const cr_db *db)
 {

@@ -68,40 +68,6 @@ st_resolve_case(cr_db *db, const char *key, int64_t *id)
     return CR_OK;
 }
 
-const char *
-keep_text(struct strlist *l, const unsigned char *s)
-{
-    if (!s)
-        return NULL;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            l->nomem = true;
-            return "";
-        }
-        l->v = v;
-        l->cap = cap;
-    }
-    char *copy = strdup((const char *)s);
-    if (!copy) {
-        l->nomem = true;
-        return "";
-    }
-    return l->v[l->n++] = copy;
-}
-
-void
-strlist_free(struct strlist *l)
-{
-    if (!l)
-        return;
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    free(l);
-}
-
 /* Grow an array of items by one; NULL when out of memory. */
 static void *
 grow(void **items, size_t *n, size_t size)
@@ -336,14 +302,6 @@ cr_case_state_free(struct cr_case_state *cs)
     free(cs->acts);
     free(cs->votes);
     memset(cs, 0, sizeof *cs);
-}
-
-enum cr_status
-step_done(cr_db *db, sqlite3_stmt *s, const char *what)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, what);
 }
 
 enum cr_status

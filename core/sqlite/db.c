@@ -759,3 +759,73 @@ st_rollback(cr_db *db)
     if (!sqlite3_get_autocommit(db->sql))
         sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 }
+
+/* Helpers every part of the engine uses */
+
+const char *
+keep_text(struct strlist *l, const unsigned char *s)
+{
+    if (!s)
+        return NULL;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            l->nomem = true;
+            return "";
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    char *copy = strdup((const char *)s);
+    if (!copy) {
+        l->nomem = true;
+        return "";
+    }
+    return l->v[l->n++] = copy;
+}
+
+void
+strlist_free(struct strlist *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    free(l);
+}
+
+enum cr_status
+step_done(cr_db *db, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, what);
+}
+
+/* Read-only copies */
+
+enum cr_status
+st_writable(cr_db *db)
+{
+    if (!db->read_only)
+        return CR_OK;
+    return cr_fail(db, CR_DB,
+                   "%s: a read-only copy of the database (an auditor's evidence copy); "
+                   "nothing can be changed in it or disclosed from it: work on the database "
+                   "itself",
+                   db->path);
+}
+
+int
+cr_db_read_only(const cr_db *db)
+{
+    return db && db->read_only;
+}
+
+int64_t
+cr_db_unrecorded(const cr_db *db)
+{
+    return db ? db->unrecorded : 0;
+}

@@ -49,7 +49,7 @@ struct cr_db {
     char *os_login; /* the Unix login running the program (cr_db_set_os_login) */
 };
 
-/* Errors and statements (db.c) */
+/* Errors, statements and the helpers every file uses (db.c) */
 
 /* A prepared statement from the handle's cache, reset; NULL with *st set on failure. */
 sqlite3_stmt *sql_prepare(cr_db *db, const char *sql, enum cr_status *st);
@@ -61,6 +61,19 @@ int64_t sql_query_int(cr_db *db, const char *sql, enum cr_status *st);
  * not 2n hex digits). */
 void hex_of(const unsigned char *b, size_t n, char *out);
 bool unhex(const char *s, unsigned char *out, size_t n);
+
+/* Strings owned by a case, a history or a case state: each its own allocation. */
+struct strlist {
+    char **v;
+    size_t n, cap;
+    bool nomem;
+};
+
+/* A copy of s kept in l: NULL for NULL; "" and l->nomem set when out of memory. */
+const char *keep_text(struct strlist *l, const unsigned char *s);
+void strlist_free(struct strlist *l);
+/* Step a statement that returns no row and reset it; what names it in the message. */
+enum cr_status step_done(cr_db *db, sqlite3_stmt *s, const char *what);
 
 /* Import (import.c) */
 
@@ -83,18 +96,6 @@ void read_case_numbers(sqlite3_stmt *s, struct cr_case_row *r);
 
 /* One case (case.c) */
 
-/* Strings owned by a case, a history or a case state: each its own allocation. */
-struct strlist {
-    char **v;
-    size_t n, cap;
-    bool nomem;
-};
-
-/* A copy of s kept in l: NULL for NULL; "" and l->nomem set when out of memory. */
-const char *keep_text(struct strlist *l, const unsigned char *s);
-void strlist_free(struct strlist *l);
-/* Step a statement that returns no row and reset it; what names it in the message. */
-enum cr_status step_done(cr_db *db, sqlite3_stmt *s, const char *what);
 
 /* The audit trail (audit.c) */
 
