@@ -112,14 +112,31 @@ session(struct cli *cli, unsigned open_flags, bool pinned, cr_db **db)
         cli_service_drop();
         return rc;
     }
+    /*
+     * Someone off the roster is refused before anything is opened or made: a
+     * database created for them could not be removed once the service group
+     * is given up.  (After opening, the same check runs under the pinned rules.)
+     */
+    const struct cr_person *early;
+    if (!pinned && (rc = identify(cli, cli->cfg, login, &early)) != EXIT_DONE) {
+        cli_service_drop();
+        cr_config_free(cli->cfg);
+        cli->cfg = NULL;
+        return rc;
+    }
     enum cr_status st =
         cr_db_open(cli->db_path, cli_service_flags(pinned ? 0 : open_flags), cli_clock, NULL, db);
-    /* The database is open (its files too): the service group is given up for good. */
-    cli_service_drop();
     if (st != CR_OK) {
         rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
-        goto fail;
+        cr_db_discard(*db); /* with the group still held, so that what it made can go */
+        *db = NULL;
+        cli_service_drop();
+        cr_config_free(cli->cfg);
+        cli->cfg = NULL;
+        return rc;
     }
+    /* The database is open (its files too): the service group is given up for good. */
+    cli_service_drop();
     if (pinned) {
         /* The rules as the database keeps them: no file can stand in for them. */
         struct cr_config_version v;

@@ -32,7 +32,7 @@ block() {
 W=$(mktemp -d /var/tmp/casereview-deploy.XXXXXX)
 chmod 755 "$W"
 P=$W/root
-G=crdg$$ ADM=crda$$ REV=crdr$$ SUP=crds$$
+G=crdg$$ ADM=crda$$ REV=crdr$$ SUP=crds$$ OUT=crdo$$
 made_users=()
 cleanup() {
     local u
@@ -44,7 +44,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for u in "$ADM" "$REV" "$SUP"; do
+for u in "$ADM" "$REV" "$SUP" "$OUT"; do
     if getent passwd "$u" >/dev/null || ! useradd -M -s /usr/sbin/nologin "$u"; then
         echo "FAIL: cannot make the throwaway user $u"
         exit 1
@@ -203,6 +203,17 @@ else
 fi
 tmux -L "$sock" send-keys q
 tmux -L "$sock" kill-server 2>/dev/null
+
+begin "someone off the roster who runs init makes nothing in the service directory"
+mkdir "$W/saved"
+mv "$DB" "$DB.key" "$W/saved/"
+rm -f "$DB-wal" "$DB-shm"
+as "$OUT" "$BIN" init
+expect_rc 1
+grep -q "is not on the roster" "$T/err" || fail "not the roster's refusal: $(cat "$T/err")"
+left=$(ls -A "$(dirname "$DB")")
+expect_eq "$left" "" "what the refused init left in the service directory"
+mv "$W/saved/"* "$(dirname "$DB")/"
 
 begin "the system configuration must be root's alone"
 chmod 664 "$P/etc/casereview/casereview.conf"
