@@ -45,14 +45,14 @@ store_colour(struct yload *L, const struct ynode *key, const struct ynode *node,
         return;
     }
     yproblem(L, node->line, node->col,
-            "%s: '%s' is not a colour (default, black, red, green, yellow, blue, magenta, "
-            "cyan, white, bright-black ... bright-white, or 0 to 255)",
-            key->value, s);
+             "%s: '%s' is not a colour (default, black, red, green, yellow, blue, magenta, "
+             "cyan, white, bright-black ... bright-white, or 0 to 255)",
+             key->value, s);
 }
 
 static void
-store_attr(struct yload *L, const struct ynode *key, const struct ynode *node,
-           const struct yval *v, void *target)
+store_attr(struct yload *L, const struct ynode *key, const struct ynode *node, const struct yval *v,
+           void *target)
 {
     static const struct {
         const char *name;
@@ -67,8 +67,8 @@ store_attr(struct yload *L, const struct ynode *key, const struct ynode *node,
             return;
         }
     }
-    yproblem(L, node->line, node->col,
-            "'%s' is not an attribute (bold, dim, reverse, underline)", v->s);
+    yproblem(L, node->line, node->col, "'%s' is not an attribute (bold, dim, reverse, underline)",
+             v->s);
 }
 
 static void *
@@ -81,7 +81,7 @@ enter_slot(struct yload *L, const struct ynode *key, const struct ynode *node, v
     for (int i = 0; i < CR_SLOT_COUNT; i++)
         cr_buf_addf(&allowed, "%s%s", i ? ", " : "", slot_names[i]);
     yproblem(L, key->line, key->col, "unknown colour slot '%s' (slots: %s)", key->value,
-            allowed.p ? allowed.p : "");
+             allowed.p ? allowed.p : "");
     cr_buf_free(&allowed);
     return NULL;
 }

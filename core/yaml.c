@@ -88,8 +88,8 @@ yparse(struct yload *L, const unsigned char *text, size_t len)
         if (!yaml_parser_parse(&parser, &ev)) {
             yaml_mark_t m = parser.problem_mark;
             yproblem(L, (int)m.line + 1, (int)m.column + 1, "YAML syntax error: %s%s%s",
-                    parser.problem ? parser.problem : "unknown problem",
-                    parser.context ? " " : "", parser.context ? parser.context : "");
+                     parser.problem ? parser.problem : "unknown problem", parser.context ? " " : "",
+                     parser.context ? parser.context : "");
             failed = true;
             break;
         }
@@ -97,8 +97,8 @@ yparse(struct yload *L, const unsigned char *text, size_t len)
         switch (ev.type) {
         case YAML_ALIAS_EVENT:
             yproblem(L, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
-                    "aliases (*%s) are not allowed in a casereview configuration",
-                    (const char *)ev.data.alias.anchor);
+                     "aliases (*%s) are not allowed in a casereview configuration",
+                     (const char *)ev.data.alias.anchor);
             failed = true;
             break;
         case YAML_SCALAR_EVENT:
@@ -121,7 +121,7 @@ yparse(struct yload *L, const unsigned char *text, size_t len)
         case YAML_DOCUMENT_START_EVENT:
             if (root) {
                 yproblem(L, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
-                        "only one YAML document is allowed");
+                         "only one YAML document is allowed");
                 failed = true;
             }
             break;
@@ -136,7 +136,7 @@ yparse(struct yload *L, const unsigned char *text, size_t len)
         if (is_node && !n && !failed) {
             if (!L->nomem)
                 yproblem(L, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
-                        "the document has more than %d nodes", CR_CONFIG_MAX_NODES);
+                         "the document has more than %d nodes", CR_CONFIG_MAX_NODES);
             failed = true;
         }
         if (n && !failed) {
@@ -151,7 +151,7 @@ yparse(struct yload *L, const unsigned char *text, size_t len)
             if (opens && !failed) {
                 if (depth == CR_CONFIG_MAX_DEPTH) {
                     yproblem(L, n->line, n->col, "nested deeper than %d levels",
-                            CR_CONFIG_MAX_DEPTH);
+                             CR_CONFIG_MAX_DEPTH);
                     failed = true;
                 } else {
                     stack[depth++] = n;
@@ -171,8 +171,8 @@ yparse(struct yload *L, const unsigned char *text, size_t len)
 }
 
 static const char *const ytype_name[] = {
-    [YT_STR] = "a string",      [YT_INT] = "a whole number", [YT_BOOL] = "true or false",
-    [YT_MAP] = "a mapping",     [YT_SEQ] = "a sequence",     [YT_DICT] = "a mapping",
+    [YT_STR] = "a string",  [YT_INT] = "a whole number", [YT_BOOL] = "true or false",
+    [YT_MAP] = "a mapping", [YT_SEQ] = "a sequence",     [YT_DICT] = "a mapping",
 };
 
 const char *const ynode_kind_name[] = {
@@ -206,12 +206,12 @@ walk_scalar(struct yload *L, const struct ykey *k, const struct ynode *key,
     case YT_INT:
         if (!node->plain || !yparse_int(node->value, &v.i)) {
             yproblem(L, node->line, node->col, "%s: expected a whole number, not '%s'", path,
-                    node->value);
+                     node->value);
             return;
         }
         if (v.i < k->min || v.i > k->max) {
-            yproblem(L, node->line, node->col, "%s: %lld is out of range (%lld to %lld)", path,
-                    v.i, k->min, k->max);
+            yproblem(L, node->line, node->col, "%s: %lld is out of range (%lld to %lld)", path, v.i,
+                     k->min, k->max);
             return;
         }
         break;
@@ -222,7 +222,7 @@ walk_scalar(struct yload *L, const struct ykey *k, const struct ynode *key,
             v.b = false;
         } else {
             yproblem(L, node->line, node->col, "%s: expected true or false, not '%s'", path,
-                    node->value);
+                     node->value);
             return;
         }
         break;
@@ -252,7 +252,7 @@ walk_map(struct yload *L, const struct ykey *fields, const struct ynode *node, c
             for (size_t a = 0; fields[a].name; a++)
                 cr_buf_addf(&allowed, "%s%s", a ? ", " : "", fields[a].name);
             yproblem(L, key->line, key->col, "unknown key '%s' in %s (allowed: %s)", key->value,
-                    path, allowed.p ? allowed.p : "none");
+                     path, allowed.p ? allowed.p : "none");
             cr_buf_free(&allowed);
             continue;
         }
@@ -271,14 +271,14 @@ walk_map(struct yload *L, const struct ykey *fields, const struct ynode *node, c
 
 void
 ywalk(struct yload *L, const struct ykey *k, const struct ynode *key, const struct ynode *node,
-     const char *path, void *target)
+      const char *path, void *target)
 {
     enum ynode_kind want = k->type == YT_MAP || k->type == YT_DICT ? Y_MAP
                            : k->type == YT_SEQ                     ? Y_SEQ
                                                                    : Y_SCALAR;
     if (node->kind != want) {
         yproblem(L, node->line, node->col, "%s: expected %s, not %s", path, ytype_name[k->type],
-                ynode_kind_name[node->kind]);
+                 ynode_kind_name[node->kind]);
         return;
     }
     if (k->type == YT_MAP) {
@@ -290,7 +290,7 @@ ywalk(struct yload *L, const struct ykey *k, const struct ynode *key, const stru
                            strcmp(node->items[i]->value, k->fields[f].name) == 0;
             if (k->fields[f].required && !present)
                 yproblem(L, node->line, node->col, "%s: missing required key '%s'", path,
-                        k->fields[f].name);
+                         k->fields[f].name);
         }
         void *t = k->enter ? k->enter(L, key, node, target) : target;
         if (t)
@@ -346,8 +346,7 @@ yread_file(struct yload *L, size_t *len)
 {
     FILE *f = fopen(L->path, "rb");
     if (!f) {
-        cr_diags_addf(L->diags, "%s: cannot read the configuration: %s", L->path,
-                      strerror(errno));
+        cr_diags_addf(L->diags, "%s: cannot read the configuration: %s", L->path, strerror(errno));
         return NULL;
     }
     unsigned char *text = malloc(CR_CONFIG_MAX_BYTES + 1);

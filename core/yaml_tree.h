@@ -104,7 +104,7 @@ struct ykey {
  * Walk the table entry k over node (key: the node's key in its mapping, or
  * NULL), path naming it in messages; stores go into target.
  */
-void ywalk(struct yload *L, const struct ykey *k, const struct ynode *key,
-           const struct ynode *node, const char *path, void *target);
+void ywalk(struct yload *L, const struct ykey *k, const struct ynode *key, const struct ynode *node,
+           const char *path, void *target);
 
 #endif
