@@ -11,6 +11,7 @@
  */
 #include "yaml_tree.h"
 
+#include <assert.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -529,95 +530,142 @@ enter_users(struct yload *Y, const struct ynode *key, const struct ynode *node, 
     return target;
 }
 
-static const struct ykey role_item[] = {STR_KEY("role", false, store_role), END_KEYS};
+static const struct ykey role_item[] = {
+    STR_KEY("role", false, store_role, "reviewer, supervisor or admin"), END_KEYS};
 
 static const struct ykey user_fields[] = {
-    STR_KEY("login", true, store_login),
-    STR_KEY("name", false, store_name),
-    {"roles", YT_SEQ, true, 0, 0, role_item, NULL, NULL},
-    STR_KEY("unit", false, store_unit),
+    STR_KEY("login", true, store_login, "the Unix login (letters, digits, '.', '_', '-')"),
+    STR_KEY("name", false, store_name, "the name shown to people (none: the login)"),
+    {"roles", YT_SEQ, true, 0, 0, role_item, NULL, NULL, NULL, "the person's roles"},
+    STR_KEY("unit", false, store_unit, "the unit, for conflicts.same_unit"),
     END_KEYS,
 };
 
 static const struct ykey member_fields[] = {
-    STR_KEY("login", true, store_login),
-    STR_KEY("name", false, store_name),
-    STR_KEY("kind", true, store_kind),
+    STR_KEY("login", true, store_login, "the Unix login; also a user when on users"),
+    STR_KEY("name", false, store_name, "the name shown to people (none: the login)"),
+    STR_KEY("kind", true, store_kind, "independent, legal or police"),
     END_KEYS,
 };
 
 static const struct ykey user_item[] = {
-    {"user", YT_MAP, false, 0, 0, user_fields, NULL, enter_user}, END_KEYS};
+    {"user", YT_MAP, false, 0, 0, user_fields, NULL, enter_user, NULL, NULL}, END_KEYS};
 static const struct ykey member_item[] = {
-    {"member", YT_MAP, false, 0, 0, member_fields, NULL, enter_member}, END_KEYS};
+    {"member", YT_MAP, false, 0, 0, member_fields, NULL, enter_member, NULL, NULL}, END_KEYS};
 
 static const struct ykey kind_count_item[] = {
-    {"count", YT_INT, false, 0, 1000, NULL, store_kind_count, enter_kind_count}, END_KEYS};
+    {"kind", YT_INT, false, 0, 1000, NULL, store_kind_count, enter_kind_count, NULL,
+     "of the concurring votes, at least this many by members of the kind"},
+    END_KEYS};
 
-#define SIGNOFF_FIELDS                                                         \
-    INT_KEY("concur", false, 1, 1000, store_concur),                           \
-        INT_KEY("dissent", false, 1, 1000, store_dissent),                     \
-        {"require_kinds", YT_DICT, false, 0, 0, kind_count_item, NULL, NULL},  \
-        BOOL_KEY("blind", false, store_blind)
+/* The sign-off rules: the defaults (sign_off), and each outcome's, which start from them. */
+#define SIGNOFF_FIELDS(concur, dissent, kinds, blind)                          \
+    INT_KEY("concur", false, 1, 1000, store_concur, concur,                    \
+            "concurring votes that close the case"),                           \
+        INT_KEY("dissent", false, 1, 1000, store_dissent, dissent,             \
+                "dissenting votes that return the case"),                      \
+        {"require_kinds", YT_DICT, false, 0, 0, kind_count_item, NULL, NULL,   \
+         kinds, "members of a kind the concurring votes must include"},        \
+        BOOL_KEY("blind", false, store_blind, blind,                           \
+                 "a member sees others' votes only after casting their own")
 
-static const struct ykey signoff_fields[] = {SIGNOFF_FIELDS, END_KEYS};
+static const struct ykey signoff_fields[] = {SIGNOFF_FIELDS("2", "1", NULL, "true"), END_KEYS};
 static const struct ykey outcome_fields[] = {
-    BOOL_KEY("panel", false, store_panel_flag), SIGNOFF_FIELDS, END_KEYS};
+    BOOL_KEY("panel", false, store_panel_flag, "true",
+             "false: approval closes the case, without the panel"),
+    SIGNOFF_FIELDS("sign_off", "sign_off", "sign_off", "sign_off"), END_KEYS};
 static const struct ykey outcome_item[] = {
-    {"outcome", YT_MAP, false, 0, 0, outcome_fields, NULL, enter_outcome}, END_KEYS};
+    {"outcome", YT_MAP, false, 0, 0, outcome_fields, NULL, enter_outcome, NULL, NULL},
+    END_KEYS};
 
 static const struct ykey panel_fields[] = {
-    {"members", YT_SEQ, false, 0, 0, member_item, NULL, enter_members},
-    {"sign_off", YT_MAP, false, 0, 0, signoff_fields, NULL, enter_signoff},
-    {"outcomes", YT_DICT, false, 0, 0, outcome_item, NULL, NULL},
+    {"members", YT_SEQ, false, 0, 0, member_item, NULL, enter_members, NULL,
+     "the panel's members"},
+    {"sign_off", YT_MAP, false, 0, 0, signoff_fields, NULL, enter_signoff, NULL,
+     "what the panel needs to close a case, for every outcome"},
+    {"outcomes", YT_DICT, false, 0, 0, outcome_item, NULL, NULL, NULL,
+     "an outcome's own rules (nfa, reassess, refer), over sign_off"},
     END_KEYS,
 };
 
 static const struct ykey sla_fields[] = {
-    INT_KEY("review", false, 1, 3650, store_sla),
-    INT_KEY("approval", false, 1, 3650, store_sla),
-    INT_KEY("panel", false, 1, 3650, store_sla),
+    INT_KEY("review", false, 1, 3650, store_sla, "10", "days a case may wait for a decision"),
+    INT_KEY("approval", false, 1, 3650, store_sla, "3", "days a decision may wait for approval"),
+    INT_KEY("panel", false, 1, 3650, store_sla, "14", "days a case may stay with the panel"),
     END_KEYS,
 };
 
 static const struct ykey declared_fields[] = {
-    STR_KEY("login", true, store_declared_login),
-    STR_KEY("subject_ref", true, store_declared_ref),
-    STR_KEY("reason", true, store_declared_reason),
+    STR_KEY("login", true, store_declared_login, "a login on the roster"),
+    STR_KEY("subject_ref", true, store_declared_ref, "the subject whose cases they may not see"),
+    STR_KEY("reason", true, store_declared_reason, "why, for the refusal and the record"),
     END_KEYS,
 };
 
 static const struct ykey declared_item[] = {
-    {"conflict", YT_MAP, false, 0, 0, declared_fields, NULL, enter_declared}, END_KEYS};
+    {"conflict", YT_MAP, false, 0, 0, declared_fields, NULL, enter_declared, NULL, NULL},
+    END_KEYS};
 
 static const struct ykey conflict_fields[] = {
-    BOOL_KEY("same_unit", false, store_same_unit),
-    {"declared", YT_SEQ, false, 0, 0, declared_item, NULL, NULL},
+    BOOL_KEY("same_unit", false, store_same_unit, "true",
+             "nobody sees or acts on a case of a subject in their own unit"),
+    {"declared", YT_SEQ, false, 0, 0, declared_item, NULL, NULL, NULL,
+     "declared conflicts of interest"},
     END_KEYS,
 };
 
-static const struct ykey purpose_item[] = {STR_KEY("purpose", false, store_purpose), END_KEYS};
+static const struct ykey purpose_item[] = {
+    STR_KEY("purpose", false, store_purpose, "a purpose a session may give"), END_KEYS};
 
 static const struct ykey audit_fields[] = {
-    BOOL_KEY("require_purpose", false, store_require_purpose),
-    {"purposes", YT_SEQ, false, 0, 0, purpose_item, NULL, enter_purposes},
+    BOOL_KEY("require_purpose", false, store_require_purpose, "false",
+             "true: every consultation needs the session's purpose (--purpose)"),
+    {"purposes", YT_SEQ, false, 0, 0, purpose_item, NULL, enter_purposes, NULL,
+     "the only purposes allowed (none: any)"},
     END_KEYS,
 };
 
 static const struct ykey key_item[] = {
-    {"key", YT_STR, false, 0, 0, NULL, store_key, enter_key}, END_KEYS};
+    {"action", YT_STR, false, 0, 0, NULL, store_key, enter_key, NULL,
+     "the key for a workstation action"},
+    END_KEYS};
 
 static const struct ykey top_fields[] = {
-    STR_KEY("theme", false, store_theme),
-    {"keys", YT_DICT, false, 0, 0, key_item, NULL, NULL},
-    BOOL_KEY("allow_impersonation", false, store_impersonation),
-    {"conflicts", YT_MAP, false, 0, 0, conflict_fields, NULL, NULL},
-    {"sla_days", YT_MAP, false, 0, 0, sla_fields, NULL, NULL},
-    {"users", YT_SEQ, true, 0, 0, user_item, NULL, enter_users},
-    {"panel", YT_MAP, false, 0, 0, panel_fields, NULL, NULL},
-    {"audit", YT_MAP, false, 0, 0, audit_fields, NULL, NULL},
+    STR_KEY("theme", false, store_theme, "a theme in the themes folders (none: the default)"),
+    {"keys", YT_DICT, false, 0, 0, key_item, NULL, NULL, NULL,
+     "key overrides for the workstation, by action name"},
+    BOOL_KEY("allow_impersonation", false, store_impersonation, "false",
+             "true only for demos and tests: enables --as LOGIN"),
+    {"conflicts", YT_MAP, false, 0, 0, conflict_fields, NULL, NULL, NULL,
+     "conflicts of interest"},
+    {"sla_days", YT_MAP, false, 0, 0, sla_fields, NULL, NULL, NULL, "service levels, in days"},
+    {"users", YT_SEQ, true, 0, 0, user_item, NULL, enter_users, NULL,
+     "the roster: who may use casereview"},
+    {"panel", YT_MAP, false, 0, 0, panel_fields, NULL, NULL, NULL, "the panel"},
+    {"audit", YT_MAP, false, 0, 0, audit_fields, NULL, NULL, NULL,
+     "consultations (DPA 2018 s.62)"},
     END_KEYS,
 };
+
+/*
+ * A key's default in the table, as a number (true: 1, false: 0): the table
+ * is the one place a default is written, for the loader and the reference.
+ */
+static int
+key_default(const struct ykey *fields, const char *name)
+{
+    for (const struct ykey *k = fields; k->name; k++) {
+        long long v;
+        if (strcmp(k->name, name) != 0 || !k->def)
+            continue;
+        if (strcmp(k->def, "true") == 0 || strcmp(k->def, "false") == 0)
+            return k->def[0] == 't';
+        if (yparse_int(k->def, &v))
+            return (int)v;
+    }
+    assert(!"the table gives no default for the key");
+    return 0;
+}
 
 /* Checks across the file */
 
@@ -767,7 +815,8 @@ check_whole(struct loader *L)
         struct cr_signoff *so = &cfg->signoff[o];
         struct cr_signoff over = *so;
         *so = L->signoff_default;
-        so->panel = L->signoff_given[o][SO_PANEL] ? over.panel : 1;
+        so->panel =
+            L->signoff_given[o][SO_PANEL] ? over.panel : key_default(outcome_fields, "panel");
         if (L->signoff_given[o][SO_CONCUR])
             so->concur = over.concur;
         if (L->signoff_given[o][SO_DISSENT])
@@ -804,15 +853,31 @@ check_whole(struct loader *L)
 }
 
 /* Loading */
-static const struct cr_signoff spec_default = {
-    .panel = 1, .concur = 2, .dissent = 1, .require_kinds = {0}, .blind = 1};
+
+/* SPEC's sign-off rules, for every outcome the file says nothing of. */
+static struct cr_signoff
+spec_default(void)
+{
+    return (struct cr_signoff){.panel = key_default(outcome_fields, "panel"),
+                               .concur = key_default(signoff_fields, "concur"),
+                               .dissent = key_default(signoff_fields, "dissent"),
+                               .blind = key_default(signoff_fields, "blind")};
+}
+
+enum cr_status
+cr_config_keys(void (*each)(void *ctx, const char *path, const char *type, const char *def,
+                            const char *doc),
+               void *ctx)
+{
+    return yexplain(top_fields, NULL, each, ctx) < 0 ? CR_NOMEM : CR_OK;
+}
 
 enum cr_status
 cr_config_parse(const char *path, const unsigned char *text, size_t len, struct cr_config **out,
                 cr_diags **diags)
 {
     *out = NULL;
-    struct loader L = {.y.path = path, .signoff_default = spec_default};
+    struct loader L = {.y.path = path, .signoff_default = spec_default()};
     L.y.diags = *diags = cr_diags_new(CR_CONFIG_MAX_ERRORS);
     struct cr_config *cfg = L.cfg = calloc(1, sizeof *L.cfg);
     L.priv = calloc(1, sizeof *L.priv);
@@ -823,12 +888,13 @@ cr_config_parse(const char *path, const unsigned char *text, size_t len, struct 
     }
     cfg->priv = L.priv;
     cfg->path = keep(&L, path);
-    cfg->same_unit = 1;
-    cfg->sla_days[CR_SLA_REVIEW] = 10;
-    cfg->sla_days[CR_SLA_APPROVAL] = 3;
-    cfg->sla_days[CR_SLA_PANEL] = 14;
+    cfg->allow_impersonation = key_default(top_fields, "allow_impersonation");
+    cfg->same_unit = key_default(conflict_fields, "same_unit");
+    cfg->audit_require_purpose = key_default(audit_fields, "require_purpose");
+    for (int s = 0; s < CR_SLA_COUNT; s++)
+        cfg->sla_days[s] = key_default(sla_fields, cr_sla_name(s));
     for (int o = 0; o < CR_OUTCOME_COUNT; o++)
-        cfg->signoff[o] = spec_default;
+        cfg->signoff[o] = L.signoff_default;
 
     if (len > CR_CONFIG_MAX_BYTES) {
         problem(&L, 1, 1, "the file is larger than %u bytes", CR_CONFIG_MAX_BYTES);
@@ -855,7 +921,8 @@ cr_config_parse(const char *path, const unsigned char *text, size_t len, struct 
         } else {
             struct ynode *root = yparse(&L.y, text, len);
             if (root) {
-                const struct ykey top = {"the file", YT_MAP, true, 0, 0, top_fields, NULL, NULL};
+                const struct ykey top = {
+                    .name = "the file", .type = YT_MAP, .required = true, .fields = top_fields};
                 ywalk(&L.y, &top, NULL, root, "the file", cfg);
                 ynode_free(root);
                 if (cr_diags_total(L.y.diags) == 0 && !L.y.nomem)

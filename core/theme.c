@@ -86,17 +86,18 @@ enter_slot(struct yload *L, const struct ynode *key, const struct ynode *node, v
     return NULL;
 }
 
-static const struct ykey attr_item[] = {STR_KEY("attr", false, store_attr), END_KEYS};
+static const struct ykey attr_item[] = {
+    STR_KEY("attr", false, store_attr, "bold, dim, reverse or underline"), END_KEYS};
 static const struct ykey slot_fields[] = {
-    STR_KEY("fg", false, store_colour),
-    STR_KEY("bg", false, store_colour),
-    {"attrs", YT_SEQ, false, 0, 0, attr_item, NULL, NULL},
+    STR_KEY("fg", false, store_colour, "the foreground colour"),
+    STR_KEY("bg", false, store_colour, "the background colour"),
+    {"attrs", YT_SEQ, false, 0, 0, attr_item, NULL, NULL, NULL, "the attributes"},
     END_KEYS,
 };
 static const struct ykey slot_item[] = {
-    {"slot", YT_MAP, false, 0, 0, slot_fields, NULL, enter_slot}, END_KEYS};
+    {"slot", YT_MAP, false, 0, 0, slot_fields, NULL, enter_slot, NULL, "a colour slot"}, END_KEYS};
 static const struct ykey theme_fields[] = {
-    {"colors", YT_DICT, true, 0, 0, slot_item, NULL, NULL},
+    {"colors", YT_DICT, true, 0, 0, slot_item, NULL, NULL, NULL, "the slots' colours"},
     END_KEYS,
 };
 
@@ -114,7 +115,8 @@ cr_theme_load(const char *path, struct cr_theme *out, cr_diags **diags)
     if (text) {
         struct ynode *root = yparse(&L, text, len);
         if (root) {
-            const struct ykey top = {"the theme", YT_MAP, true, 0, 0, theme_fields, NULL, NULL};
+            const struct ykey top = {
+                .name = "the theme", .type = YT_MAP, .required = true, .fields = theme_fields};
             ywalk(&L, &top, NULL, root, "the file", out);
             ynode_free(root);
         } else if (cr_diags_total(L.diags) == 0 && !L.nomem) {

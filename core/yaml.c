@@ -6,6 +6,7 @@
 #include "yaml_tree.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -364,4 +365,59 @@ yread_file(struct yload *L, size_t *len)
     }
     free(text);
     return NULL;
+}
+
+/* The reference of the keys */
+
+static const char *const ytype_short[] = {
+    [YT_STR] = "string", [YT_INT] = "integer", [YT_BOOL] = "true|false",
+    [YT_MAP] = "mapping", [YT_SEQ] = "list",   [YT_DICT] = "mapping",
+};
+
+static int explain_key(const struct ykey *k, const char *path, yexplain_fn *each, void *ctx);
+
+/* A sequence's or a free mapping's items: a mapping's keys, or one row for a scalar. */
+static int
+explain_item(const struct ykey *item, const char *path, yexplain_fn *each, void *ctx)
+{
+    if (item->type == YT_MAP)
+        return yexplain(item->fields, path, each, ctx);
+    return explain_key(item, path, each, ctx);
+}
+
+static int
+explain_key(const struct ykey *k, const char *path, yexplain_fn *each, void *ctx)
+{
+    char type[64];
+    if (k->type == YT_INT)
+        snprintf(type, sizeof type, "integer %lld-%lld", k->min, k->max);
+    else
+        snprintf(type, sizeof type, "%s", ytype_short[k->type]);
+    each(ctx, path, type, k->def, k->doc);
+    if (k->type == YT_MAP)
+        return yexplain(k->fields, path, each, ctx);
+    if (k->type != YT_SEQ && k->type != YT_DICT)
+        return 0;
+    struct cr_buf sub = {0};
+    if (k->type == YT_SEQ)
+        cr_buf_addf(&sub, "%s[]", path);
+    else
+        cr_buf_addf(&sub, "%s.<%s>", path, k->fields->name);
+    int rc = sub.p ? explain_item(k->fields, sub.p, each, ctx) : -1;
+    cr_buf_free(&sub);
+    return rc;
+}
+
+int
+yexplain(const struct ykey *fields, const char *prefix, yexplain_fn *each, void *ctx)
+{
+    for (const struct ykey *k = fields; k->name; k++) {
+        struct cr_buf path = {0};
+        cr_buf_addf(&path, "%s%s%s", prefix ? prefix : "", prefix ? "." : "", k->name);
+        int rc = path.p ? explain_key(k, path.p, each, ctx) : -1;
+        cr_buf_free(&path);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
 }

@@ -93,12 +93,14 @@ struct ykey {
     const struct ykey *fields; /* YT_MAP; YT_SEQ and YT_DICT: the one entry for items */
     ystore_fn *store;
     yenter_fn *enter;
+    const char *def; /* the default, as the file would write it; NULL: none */
+    const char *doc; /* one line, for check-config --explain and README */
 };
 
-#define INT_KEY(n, req, lo, hi, fn) {n, YT_INT, req, lo, hi, NULL, fn, NULL}
-#define STR_KEY(n, req, fn) {n, YT_STR, req, 0, 0, NULL, fn, NULL}
-#define BOOL_KEY(n, req, fn) {n, YT_BOOL, req, 0, 0, NULL, fn, NULL}
-#define END_KEYS {NULL, YT_STR, false, 0, 0, NULL, NULL, NULL}
+#define INT_KEY(n, req, lo, hi, fn, def, doc) {n, YT_INT, req, lo, hi, NULL, fn, NULL, def, doc}
+#define STR_KEY(n, req, fn, doc) {n, YT_STR, req, 0, 0, NULL, fn, NULL, NULL, doc}
+#define BOOL_KEY(n, req, fn, def, doc) {n, YT_BOOL, req, 0, 0, NULL, fn, NULL, def, doc}
+#define END_KEYS {NULL, YT_STR, false, 0, 0, NULL, NULL, NULL, NULL, NULL}
 
 /*
  * Walk the table entry k over node (key: the node's key in its mapping, or
@@ -106,5 +108,15 @@ struct ykey {
  */
 void ywalk(struct yload *L, const struct ykey *k, const struct ynode *key, const struct ynode *node,
            const char *path, void *target);
+
+/*
+ * Each key of the table fields, depth first, as each(ctx, path, type,
+ * default, doc): path under prefix (NULL: the top), a sequence's items as
+ * "path[]", a mapping's free keys as "path.<item>" (the item entry's name);
+ * default NULL when the key has none.  Returns -1 when out of memory.
+ */
+typedef void yexplain_fn(void *ctx, const char *path, const char *type, const char *def,
+                         const char *doc);
+int yexplain(const struct ykey *fields, const char *prefix, yexplain_fn *each, void *ctx);
 
 #endif

@@ -96,6 +96,18 @@ const struct cr_person *cr_config_person(const struct cr_config *cfg, const char
 int cr_person_has(const struct cr_person *p, int role);
 
 /*
+ * The configuration's keys, for `check-config --explain` and README's
+ * reference: each key in the order of the loader's table (the one place
+ * their defaults are written), as each(ctx, path, type, default, doc).  A
+ * list's items are "path[]", a mapping's free keys "path.<name>"; default
+ * is NULL when the key has none, and "sign_off" for an outcome's rule that
+ * starts from panel.sign_off's.  Returns CR_OK or CR_NOMEM.
+ */
+enum cr_status cr_config_keys(void (*each)(void *ctx, const char *path, const char *type,
+                                           const char *def, const char *doc),
+                              void *ctx);
+
+/*
  * Who is acting: the operating-system login, or as_login (--as) when the
  * configuration allows impersonation.  On success *who is that person on
  * the roster.  Otherwise msg (of size n) says why: CR_USAGE when --as is
