@@ -1,41 +1,21 @@
 /*
  * The configuration loader (SPEC section 6).
  *
- * Two steps.  First libyaml's event API builds a small tree of the document,
- * with the line and column of every node; aliases are refused outright (no
- * document can blow up in memory), and size, depth and node count are
- * capped.  Then one table of keys -- each declared once with its type, its
- * range and the function that stores it -- is walked over the tree, and
- * every problem is reported as FILE:LINE:COLUMN: with what is wrong.
+ * Two steps (yaml.c): libyaml builds a tree of the document with the line
+ * and column of every node, then one table of keys -- each declared once
+ * with its type, its range and the function that stores it -- is walked
+ * over the tree, and every problem is reported as FILE:LINE:COLUMN: with
+ * what is wrong.
  * Consistency checks that need the whole file (quorum against the panel,
  * a supervisor on the roster) run last.
  */
-#include "internal.h"
+#include "yaml_tree.h"
 
-#include <errno.h>
+#include <assert.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <yaml.h>
-
-#define CR_CONFIG_MAX_BYTES (1u << 20)
-#define CR_CONFIG_MAX_NODES 20000
-#define CR_CONFIG_MAX_DEPTH 32
-#define CR_CONFIG_MAX_ERRORS 100
-
-/* The document tree */
-
-enum ynode_kind { Y_SCALAR, Y_SEQ, Y_MAP };
-
-struct ynode {
-    enum ynode_kind kind;
-    int line, col; /* 1-based */
-    char *value;   /* scalars */
-    bool plain;    /* an unquoted scalar */
-    size_t n;      /* sequences: items; mappings: keys and values alternate */
-    struct ynode **items;
-};
 
 /* A person being read: an index into cfg->people. */
 struct person_ctx {
@@ -51,11 +31,8 @@ struct config_priv {
 };
 
 struct loader {
-    const char *path;
-    cr_diags *diags;
+    struct yload y; /* first: the walker hands store and enter functions this */
     struct cr_config *cfg;
-    size_t nodes;
-    bool nomem;
     struct config_priv *priv;
     /* The walk's context: the person, the sign-off block being read. */
     struct person_ctx person;
@@ -76,6 +53,13 @@ struct loader {
     size_t n_names;
 };
 
+/* The configuration's loader, from the walker's part of it. */
+static struct loader *
+loader_of(struct yload *Y)
+{
+    return (struct loader *)Y;
+}
+
 static void problem(struct loader *L, int line, int col, const char *fmt, ...) CR_PRINTF(4, 5);
 
 static void
@@ -83,361 +67,8 @@ problem(struct loader *L, int line, int col, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = cr_vformat(fmt, ap);
+    yvproblem(&L->y, line, col, fmt, ap);
     va_end(ap);
-    if (!msg || cr_diags_addf(L->diags, "%s:%d:%d: %s", L->path, line, col, msg) < 0)
-        L->nomem = true;
-    free(msg);
-}
-
-static void
-ynode_free(struct ynode *n)
-{
-    if (!n)
-        return;
-    for (size_t i = 0; i < n->n; i++)
-        ynode_free(n->items[i]);
-    free(n->items);
-    free(n->value);
-    free(n);
-}
-
-static struct ynode *
-ynode_new(struct loader *L, enum ynode_kind kind, yaml_mark_t mark)
-{
-    if (++L->nodes > CR_CONFIG_MAX_NODES)
-        return NULL;
-    struct ynode *n = calloc(1, sizeof *n);
-    if (!n) {
-        L->nomem = true;
-        return NULL;
-    }
-    n->kind = kind;
-    n->line = (int)mark.line + 1;
-    n->col = (int)mark.column + 1;
-    return n;
-}
-
-static int
-ynode_add(struct ynode *parent, struct ynode *child)
-{
-    if ((parent->n & (parent->n - 1)) == 0) {
-        size_t cap = parent->n ? parent->n * 2 : 4;
-        struct ynode **items = realloc(parent->items, cap * sizeof *items);
-        if (!items)
-            return -1;
-        parent->items = items;
-    }
-    parent->items[parent->n++] = child;
-    return 0;
-}
-
-/* Parse the document into a tree; NULL (with a problem reported) on failure. */
-static struct ynode *
-parse_document(struct loader *L, const unsigned char *text, size_t len)
-{
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) {
-        L->nomem = true;
-        return NULL;
-    }
-    yaml_parser_set_input_string(&parser, text, len);
-    struct ynode *stack[CR_CONFIG_MAX_DEPTH + 1];
-    int depth = 0;
-    struct ynode *root = NULL;
-    bool done = false, failed = false;
-    while (!done && !failed) {
-        yaml_event_t ev;
-        if (!yaml_parser_parse(&parser, &ev)) {
-            yaml_mark_t m = parser.problem_mark;
-            problem(L, (int)m.line + 1, (int)m.column + 1, "YAML syntax error: %s%s%s",
-                    parser.problem ? parser.problem : "unknown problem",
-                    parser.context ? " " : "", parser.context ? parser.context : "");
-            failed = true;
-            break;
-        }
-        struct ynode *n = NULL;
-        switch (ev.type) {
-        case YAML_ALIAS_EVENT:
-            problem(L, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
-                    "aliases (*%s) are not allowed in a casereview configuration",
-                    (const char *)ev.data.alias.anchor);
-            failed = true;
-            break;
-        case YAML_SCALAR_EVENT:
-            n = ynode_new(L, Y_SCALAR, ev.start_mark);
-            if (n) {
-                n->value = strndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
-                n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-                if (!n->value)
-                    L->nomem = true;
-            }
-            break;
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT:
-            n = ynode_new(L, ev.type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP, ev.start_mark);
-            break;
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            depth--;
-            break;
-        case YAML_DOCUMENT_START_EVENT:
-            if (root) {
-                problem(L, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
-                        "only one YAML document is allowed");
-                failed = true;
-            }
-            break;
-        case YAML_STREAM_END_EVENT:
-            done = true;
-            break;
-        default:
-            break;
-        }
-        bool opens = ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT;
-        bool is_node = opens || ev.type == YAML_SCALAR_EVENT;
-        if (is_node && !n && !failed) {
-            if (!L->nomem)
-                problem(L, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
-                        "the document has more than %d nodes", CR_CONFIG_MAX_NODES);
-            failed = true;
-        }
-        if (n && !failed) {
-            if (depth == 0) {
-                if (root)
-                    ynode_free(root);
-                root = n;
-            } else if (ynode_add(stack[depth - 1], n) < 0) {
-                ynode_free(n);
-                L->nomem = failed = true;
-            }
-            if (opens && !failed) {
-                if (depth == CR_CONFIG_MAX_DEPTH) {
-                    problem(L, n->line, n->col, "nested deeper than %d levels",
-                            CR_CONFIG_MAX_DEPTH);
-                    failed = true;
-                } else {
-                    stack[depth++] = n;
-                }
-            }
-        } else if (n) {
-            ynode_free(n);
-        }
-        yaml_event_delete(&ev);
-    }
-    yaml_parser_delete(&parser);
-    if (failed) {
-        ynode_free(root);
-        return NULL;
-    }
-    return root;
-}
-
-/* The table of keys */
-
-enum ytype { YT_STR, YT_INT, YT_BOOL, YT_MAP, YT_SEQ, YT_DICT };
-
-static const char *const ytype_name[] = {
-    [YT_STR] = "a string",      [YT_INT] = "a whole number", [YT_BOOL] = "true or false",
-    [YT_MAP] = "a mapping",     [YT_SEQ] = "a sequence",     [YT_DICT] = "a mapping",
-};
-
-struct ykey;
-
-/* A scalar as the table asked for it. */
-struct yval {
-    const char *s;
-    long long i;
-    bool b;
-};
-
-/*
- * What the walker calls: for a scalar, store(L, key, node, value, target);
- * for a mapping or sequence item, enter() returns the target its own keys
- * store into (NULL: skip it, a problem has been reported).
- */
-typedef void ystore_fn(struct loader *L, const struct ynode *key, const struct ynode *node,
-                       const struct yval *v, void *target);
-typedef void *yenter_fn(struct loader *L, const struct ynode *key, const struct ynode *node,
-                        void *target);
-
-struct ykey {
-    const char *name;
-    enum ytype type;
-    bool required;
-    long long min, max;        /* YT_INT */
-    const struct ykey *fields; /* YT_MAP; YT_SEQ and YT_DICT: the one entry for items */
-    ystore_fn *store;
-    yenter_fn *enter;
-};
-
-static const char *const node_kind_name[] = {
-    [Y_SCALAR] = "a scalar", [Y_SEQ] = "a sequence", [Y_MAP] = "a mapping"};
-
-static void walk(struct loader *L, const struct ykey *k, const struct ynode *key,
-                 const struct ynode *node, const char *path, void *target);
-
-static bool
-parse_int(const char *s, long long *out)
-{
-    const char *p = s;
-    if (*p == '-' || *p == '+')
-        p++;
-    if (!*p)
-        return false;
-    for (const char *q = p; *q; q++)
-        if (*q < '0' || *q > '9')
-            return false;
-    errno = 0;
-    char *end;
-    *out = strtoll(s, &end, 10);
-    return errno == 0 && *end == '\0';
-}
-
-static void
-walk_scalar(struct loader *L, const struct ykey *k, const struct ynode *key,
-            const struct ynode *node, const char *path, void *target)
-{
-    struct yval v = {.s = node->value};
-    switch (k->type) {
-    case YT_STR:
-        break;
-    case YT_INT:
-        if (!node->plain || !parse_int(node->value, &v.i)) {
-            problem(L, node->line, node->col, "%s: expected a whole number, not '%s'", path,
-                    node->value);
-            return;
-        }
-        if (v.i < k->min || v.i > k->max) {
-            problem(L, node->line, node->col, "%s: %lld is out of range (%lld to %lld)", path,
-                    v.i, k->min, k->max);
-            return;
-        }
-        break;
-    case YT_BOOL:
-        if (node->plain && strcmp(node->value, "true") == 0) {
-            v.b = true;
-        } else if (node->plain && strcmp(node->value, "false") == 0) {
-            v.b = false;
-        } else {
-            problem(L, node->line, node->col, "%s: expected true or false, not '%s'", path,
-                    node->value);
-            return;
-        }
-        break;
-    default:
-        return;
-    }
-    if (k->store)
-        k->store(L, key, node, &v, target);
-}
-
-static void
-walk_map(struct loader *L, const struct ykey *fields, const struct ynode *node, const char *path,
-         void *target)
-{
-    bool seen[32] = {false};
-    for (size_t i = 0; i + 1 < node->n; i += 2) {
-        const struct ynode *key = node->items[i], *val = node->items[i + 1];
-        if (key->kind != Y_SCALAR) {
-            problem(L, key->line, key->col, "%s: a key must be a plain name", path);
-            continue;
-        }
-        size_t f = 0;
-        while (fields[f].name && strcmp(fields[f].name, key->value) != 0)
-            f++;
-        if (!fields[f].name) {
-            struct cr_buf allowed = {0};
-            for (size_t a = 0; fields[a].name; a++)
-                cr_buf_addf(&allowed, "%s%s", a ? ", " : "", fields[a].name);
-            problem(L, key->line, key->col, "unknown key '%s' in %s (allowed: %s)", key->value,
-                    path, allowed.p ? allowed.p : "none");
-            cr_buf_free(&allowed);
-            continue;
-        }
-        if (seen[f]) {
-            problem(L, key->line, key->col, "%s: key '%s' appears twice", path, key->value);
-            continue;
-        }
-        seen[f] = true;
-        struct cr_buf sub = {0};
-        cr_buf_addf(&sub, "%s%s%s", strcmp(path, "the file") == 0 ? "" : path,
-                    strcmp(path, "the file") == 0 ? "" : ".", key->value);
-        walk(L, &fields[f], key, val, sub.p ? sub.p : key->value, target);
-        cr_buf_free(&sub);
-    }
-}
-
-static void
-walk(struct loader *L, const struct ykey *k, const struct ynode *key, const struct ynode *node,
-     const char *path, void *target)
-{
-    enum ynode_kind want = k->type == YT_MAP || k->type == YT_DICT ? Y_MAP
-                           : k->type == YT_SEQ                     ? Y_SEQ
-                                                                   : Y_SCALAR;
-    if (node->kind != want) {
-        problem(L, node->line, node->col, "%s: expected %s, not %s", path, ytype_name[k->type],
-                node_kind_name[node->kind]);
-        return;
-    }
-    if (k->type == YT_MAP) {
-        /* Missing keys first: the entry's enter may need one of them (a login). */
-        for (size_t f = 0; k->fields[f].name; f++) {
-            bool present = false;
-            for (size_t i = 0; i + 1 < node->n; i += 2)
-                present |= node->items[i]->kind == Y_SCALAR &&
-                           strcmp(node->items[i]->value, k->fields[f].name) == 0;
-            if (k->fields[f].required && !present)
-                problem(L, node->line, node->col, "%s: missing required key '%s'", path,
-                        k->fields[f].name);
-        }
-        void *t = k->enter ? k->enter(L, key, node, target) : target;
-        if (t)
-            walk_map(L, k->fields, node, path, t);
-        return;
-    }
-    if (k->type == YT_SEQ) {
-        if (k->enter && !(target = k->enter(L, key, node, target)))
-            return;
-        for (size_t i = 0; i < node->n; i++) {
-            struct cr_buf sub = {0};
-            cr_buf_addf(&sub, "%s[%zu]", path, i + 1);
-            walk(L, k->fields, NULL, node->items[i], sub.p ? sub.p : path, target);
-            cr_buf_free(&sub);
-        }
-        return;
-    }
-    if (k->type == YT_DICT) {
-        /* Any keys, each value of the one item type; the entry's enter checks the key. */
-        for (size_t i = 0; i + 1 < node->n; i += 2) {
-            const struct ynode *dk = node->items[i], *dv = node->items[i + 1];
-            if (dk->kind != Y_SCALAR) {
-                problem(L, dk->line, dk->col, "%s: a key must be a plain name", path);
-                continue;
-            }
-            for (size_t j = 0; j < i; j += 2) {
-                if (node->items[j]->kind == Y_SCALAR &&
-                    strcmp(node->items[j]->value, dk->value) == 0) {
-                    problem(L, dk->line, dk->col, "%s: key '%s' appears twice", path, dk->value);
-                    goto next;
-                }
-            }
-            {
-                struct cr_buf sub = {0};
-                cr_buf_addf(&sub, "%s.%s", path, dk->value);
-                const struct ykey *item = k->fields;
-                void *t = target;
-                if (item->enter && item->type != YT_MAP)
-                    t = item->enter(L, dk, dv, target);
-                if (t)
-                    walk(L, item, dk, dv, sub.p ? sub.p : path, t);
-                cr_buf_free(&sub);
-            }
-        next:;
-        }
-        return;
-    }
-    walk_scalar(L, k, key, node, path, target);
 }
 
 /* Storing */
@@ -450,7 +81,7 @@ keep(struct loader *L, const char *s)
     char **strings = copy ? realloc(cp->strings, (cp->n + 1) * sizeof *strings) : NULL;
     if (!strings) {
         free(copy);
-        L->nomem = true;
+        L->y.nomem = true;
         return "";
     }
     cp->strings = strings;
@@ -459,9 +90,10 @@ keep(struct loader *L, const char *s)
 }
 
 static void
-store_theme(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_theme(struct yload *Y, const struct ynode *key, const struct ynode *node,
             const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     if (!*v->s || strchr(v->s, '/') || v->s[0] == '.') {
         problem(L, node->line, node->col, "theme: '%s' is not a theme name (a file name in "
                                           "themes/ without .yaml)",
@@ -474,28 +106,31 @@ store_theme(struct loader *L, const struct ynode *key, const struct ynode *node,
 }
 
 static void
-store_impersonation(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_impersonation(struct yload *Y, const struct ynode *key, const struct ynode *node,
                     const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     L->cfg->allow_impersonation = v->b;
 }
 
 static void
-store_same_unit(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_same_unit(struct yload *Y, const struct ynode *key, const struct ynode *node,
                 const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     L->cfg->same_unit = v->b;
 }
 
 /* conflicts.declared: one entry per item, checked against the roster once the file is read. */
 static void *
-enter_declared(struct loader *L, const struct ynode *key, const struct ynode *node, void *target)
+enter_declared(struct yload *Y, const struct ynode *key, const struct ynode *node, void *target)
 {
+    struct loader *L = loader_of(Y);
     struct cr_config *cfg = L->cfg;
     struct cr_declared_conflict *d =
         realloc(cfg->declared, (cfg->n_declared + 1) * sizeof *d);
     if (!d) {
-        L->nomem = true;
+        L->y.nomem = true;
         return NULL;
     }
     cfg->declared = d;
@@ -505,9 +140,10 @@ enter_declared(struct loader *L, const struct ynode *key, const struct ynode *no
 }
 
 static void
-store_declared_login(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_declared_login(struct yload *Y, const struct ynode *key, const struct ynode *node,
                      const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     struct cr_declared_conflict *d = target;
     d->login = keep(L, v->s);
     d->line = node->line;
@@ -515,9 +151,10 @@ store_declared_login(struct loader *L, const struct ynode *key, const struct yno
 }
 
 static void
-store_declared_ref(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_declared_ref(struct yload *Y, const struct ynode *key, const struct ynode *node,
                    const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     if (!*v->s) {
         problem(L, node->line, node->col, "conflicts.declared: subject_ref is empty");
         return;
@@ -526,9 +163,10 @@ store_declared_ref(struct loader *L, const struct ynode *key, const struct ynode
 }
 
 static void
-store_declared_reason(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_declared_reason(struct yload *Y, const struct ynode *key, const struct ynode *node,
                       const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     if (strspn(v->s, " \t\r\n") == strlen(v->s)) {
         problem(L, node->line, node->col,
                 "conflicts.declared: a declared conflict needs a reason (why this person is "
@@ -539,17 +177,19 @@ store_declared_reason(struct loader *L, const struct ynode *key, const struct yn
 }
 
 static void
-store_require_purpose(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_require_purpose(struct yload *Y, const struct ynode *key, const struct ynode *node,
                       const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     L->cfg->audit_require_purpose = v->b;
 }
 
 /* audit.purposes: one line of plain text each, none twice. */
 static void
-store_purpose(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_purpose(struct yload *Y, const struct ynode *key, const struct ynode *node,
               const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     struct cr_config *cfg = L->cfg;
     bool blank = true, control = false;
     for (const unsigned char *p = (const unsigned char *)v->s; *p; p++) {
@@ -570,7 +210,7 @@ store_purpose(struct loader *L, const struct ynode *key, const struct ynode *nod
     }
     const char **list = realloc(cfg->purposes, (cfg->n_purposes + 1) * sizeof *list);
     if (!list) {
-        L->nomem = true;
+        L->y.nomem = true;
         return;
     }
     cfg->purposes = list;
@@ -578,8 +218,9 @@ store_purpose(struct loader *L, const struct ynode *key, const struct ynode *nod
 }
 
 static void *
-enter_purposes(struct loader *L, const struct ynode *key, const struct ynode *node, void *target)
+enter_purposes(struct yload *Y, const struct ynode *key, const struct ynode *node, void *target)
 {
+    struct loader *L = loader_of(Y);
     if (node->n == 0) {
         problem(L, node->line, node->col,
                 "audit.purposes: an empty list would allow no purpose; list at least one, or "
@@ -590,26 +231,29 @@ enter_purposes(struct loader *L, const struct ynode *key, const struct ynode *no
 }
 
 static void
-store_sla(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_sla(struct yload *Y, const struct ynode *key, const struct ynode *node,
           const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     L->cfg->sla_days[cr_sla_parse(key->value)] = (int)v->i;
 }
 
 static void *
-enter_key(struct loader *L, const struct ynode *key, const struct ynode *node, void *target)
+enter_key(struct yload *Y, const struct ynode *key, const struct ynode *node, void *target)
 {
+    struct loader *L = loader_of(Y);
     return L->cfg;
 }
 
 static void
-store_key(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_key(struct yload *Y, const struct ynode *key, const struct ynode *node,
           const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     struct cr_config *cfg = L->cfg;
     struct cr_key_binding *kb = realloc(cfg->keys, (cfg->n_keys + 1) * sizeof *kb);
     if (!kb) {
-        L->nomem = true;
+        L->y.nomem = true;
         return;
     }
     cfg->keys = kb;
@@ -632,7 +276,7 @@ enter_person(struct loader *L, const struct ynode *node, bool panel)
         return NULL; /* reported as a missing required key */
     if (login->kind != Y_SCALAR) {
         problem(L, login->line, login->col, "login: expected a string, not %s",
-                node_kind_name[login->kind]);
+                ynode_kind_name[login->kind]);
         return NULL;
     }
     if (!*login->value || strspn(login->value, "abcdefghijklmnopqrstuvwxyz"
@@ -671,7 +315,7 @@ enter_person(struct loader *L, const struct ynode *node, bool panel)
         L->person_in_users = pu;
     bool *pp = pu ? realloc(L->person_in_panel, n * sizeof *pp) : NULL;
     if (!pp) {
-        L->nomem = true;
+        L->y.nomem = true;
         return NULL;
     }
     L->person_in_panel = pp;
@@ -686,14 +330,16 @@ enter_person(struct loader *L, const struct ynode *node, bool panel)
 }
 
 static void *
-enter_user(struct loader *L, const struct ynode *key, const struct ynode *node, void *target)
+enter_user(struct yload *Y, const struct ynode *key, const struct ynode *node, void *target)
 {
+    struct loader *L = loader_of(Y);
     return enter_person(L, node, false);
 }
 
 static void *
-enter_member(struct loader *L, const struct ynode *key, const struct ynode *node, void *target)
+enter_member(struct yload *Y, const struct ynode *key, const struct ynode *node, void *target)
 {
+    struct loader *L = loader_of(Y);
     return enter_person(L, node, true);
 }
 
@@ -704,20 +350,21 @@ person_of(struct loader *L, void *target)
 }
 
 static void
-store_login(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_login(struct yload *Y, const struct ynode *key, const struct ynode *node,
             const struct yval *v, void *target)
 {
     /* Taken by enter_person. */
 }
 
 static void
-store_name(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_name(struct yload *Y, const struct ynode *key, const struct ynode *node,
            const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     person_of(L, target)->name = keep(L, v->s);
     struct name_mark *m = realloc(L->names, (L->n_names + 1) * sizeof *m);
     if (!m) {
-        L->nomem = true;
+        L->y.nomem = true;
         return;
     }
     L->names = m;
@@ -726,16 +373,18 @@ store_name(struct loader *L, const struct ynode *key, const struct ynode *node,
 }
 
 static void
-store_unit(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_unit(struct yload *Y, const struct ynode *key, const struct ynode *node,
            const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     person_of(L, target)->unit = *v->s ? keep(L, v->s) : NULL;
 }
 
 static void
-store_role(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_role(struct yload *Y, const struct ynode *key, const struct ynode *node,
            const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     int role = cr_role_parse(v->s);
     if (role < 0 || role == CR_ROLE_PANEL) {
         problem(L, node->line, node->col,
@@ -748,9 +397,10 @@ store_role(struct loader *L, const struct ynode *key, const struct ynode *node,
 }
 
 static void
-store_kind(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_kind(struct yload *Y, const struct ynode *key, const struct ynode *node,
            const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     int kind = cr_kind_parse(v->s);
     if (kind < 0) {
         problem(L, node->line, node->col, "'%s' is not a panel kind (kinds: independent, legal, "
@@ -764,8 +414,9 @@ store_kind(struct loader *L, const struct ynode *key, const struct ynode *node,
 }
 
 static void *
-enter_members(struct loader *L, const struct ynode *key, const struct ynode *node, void *target)
+enter_members(struct yload *Y, const struct ynode *key, const struct ynode *node, void *target)
 {
+    struct loader *L = loader_of(Y);
     L->mark_members[0] = key->line;
     L->mark_members[1] = key->col;
     return target;
@@ -773,8 +424,9 @@ enter_members(struct loader *L, const struct ynode *key, const struct ynode *nod
 
 /* Sign-off rules: the default (CR_OUTCOME_COUNT) or one outcome's override. */
 static void *
-enter_signoff(struct loader *L, const struct ynode *key, const struct ynode *node, void *target)
+enter_signoff(struct yload *Y, const struct ynode *key, const struct ynode *node, void *target)
 {
+    struct loader *L = loader_of(Y);
     L->outcome = CR_OUTCOME_COUNT;
     L->mark_signoff[CR_OUTCOME_COUNT][0] = key->line;
     L->mark_signoff[CR_OUTCOME_COUNT][1] = key->col;
@@ -782,8 +434,9 @@ enter_signoff(struct loader *L, const struct ynode *key, const struct ynode *nod
 }
 
 static void *
-enter_outcome(struct loader *L, const struct ynode *key, const struct ynode *node, void *target)
+enter_outcome(struct yload *Y, const struct ynode *key, const struct ynode *node, void *target)
 {
+    struct loader *L = loader_of(Y);
     int o = cr_outcome_parse(key->value);
     if (o < 0) {
         problem(L, key->line, key->col, "'%s' is not an outcome (outcomes: nfa, reassess, refer)",
@@ -811,37 +464,42 @@ signoff_of(struct loader *L, void *target, int field)
 }
 
 static void
-store_panel_flag(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_panel_flag(struct yload *Y, const struct ynode *key, const struct ynode *node,
                  const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     signoff_of(L, target, SO_PANEL)->panel = v->b;
 }
 
 static void
-store_concur(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_concur(struct yload *Y, const struct ynode *key, const struct ynode *node,
              const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     signoff_of(L, target, SO_CONCUR)->concur = (int)v->i;
 }
 
 static void
-store_dissent(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_dissent(struct yload *Y, const struct ynode *key, const struct ynode *node,
               const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     signoff_of(L, target, SO_DISSENT)->dissent = (int)v->i;
 }
 
 static void
-store_blind(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_blind(struct yload *Y, const struct ynode *key, const struct ynode *node,
             const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     signoff_of(L, target, SO_BLIND)->blind = v->b;
 }
 
 static void *
-enter_kind_count(struct loader *L, const struct ynode *key, const struct ynode *node,
+enter_kind_count(struct yload *Y, const struct ynode *key, const struct ynode *node,
                  void *target)
 {
+    struct loader *L = loader_of(Y);
     if (cr_kind_parse(key->value) < 0) {
         problem(L, key->line, key->col, "'%s' is not a panel kind (kinds: independent, legal, "
                                         "police)",
@@ -852,9 +510,10 @@ enter_kind_count(struct loader *L, const struct ynode *key, const struct ynode *
 }
 
 static void
-store_kind_count(struct loader *L, const struct ynode *key, const struct ynode *node,
+store_kind_count(struct yload *Y, const struct ynode *key, const struct ynode *node,
                  const struct yval *v, void *target)
 {
+    struct loader *L = loader_of(Y);
     int kind = cr_kind_parse(key->value);
     int o = *(int *)target;
     signoff_of(L, target, SO_KINDS)->require_kinds[kind] = (int)v->i;
@@ -863,107 +522,150 @@ store_kind_count(struct loader *L, const struct ynode *key, const struct ynode *
 }
 
 static void *
-enter_users(struct loader *L, const struct ynode *key, const struct ynode *node, void *target)
+enter_users(struct yload *Y, const struct ynode *key, const struct ynode *node, void *target)
 {
+    struct loader *L = loader_of(Y);
     L->mark_users[0] = key->line;
     L->mark_users[1] = key->col;
     return target;
 }
 
-#define INT_KEY(n, req, lo, hi, fn) {n, YT_INT, req, lo, hi, NULL, fn, NULL}
-#define STR_KEY(n, req, fn) {n, YT_STR, req, 0, 0, NULL, fn, NULL}
-#define BOOL_KEY(n, req, fn) {n, YT_BOOL, req, 0, 0, NULL, fn, NULL}
-#define END_KEYS {NULL, YT_STR, false, 0, 0, NULL, NULL, NULL}
-
-static const struct ykey role_item[] = {STR_KEY("role", false, store_role), END_KEYS};
+static const struct ykey role_item[] = {
+    STR_KEY("role", false, store_role, "reviewer, supervisor or admin"), END_KEYS};
 
 static const struct ykey user_fields[] = {
-    STR_KEY("login", true, store_login),
-    STR_KEY("name", false, store_name),
-    {"roles", YT_SEQ, true, 0, 0, role_item, NULL, NULL},
-    STR_KEY("unit", false, store_unit),
+    STR_KEY("login", true, store_login, "the Unix login (letters, digits, '.', '_', '-')"),
+    STR_KEY("name", false, store_name, "the name shown to people (none: the login)"),
+    {"roles", YT_SEQ, true, 0, 0, role_item, NULL, NULL, NULL, "the person's roles"},
+    STR_KEY("unit", false, store_unit, "the unit, for conflicts.same_unit"),
     END_KEYS,
 };
 
 static const struct ykey member_fields[] = {
-    STR_KEY("login", true, store_login),
-    STR_KEY("name", false, store_name),
-    STR_KEY("kind", true, store_kind),
+    STR_KEY("login", true, store_login, "the Unix login; also a user when on users"),
+    STR_KEY("name", false, store_name, "the name shown to people (none: the login)"),
+    STR_KEY("kind", true, store_kind, "independent, legal or police"),
     END_KEYS,
 };
 
 static const struct ykey user_item[] = {
-    {"user", YT_MAP, false, 0, 0, user_fields, NULL, enter_user}, END_KEYS};
+    {"user", YT_MAP, false, 0, 0, user_fields, NULL, enter_user, NULL, NULL}, END_KEYS};
 static const struct ykey member_item[] = {
-    {"member", YT_MAP, false, 0, 0, member_fields, NULL, enter_member}, END_KEYS};
+    {"member", YT_MAP, false, 0, 0, member_fields, NULL, enter_member, NULL, NULL}, END_KEYS};
 
 static const struct ykey kind_count_item[] = {
-    {"count", YT_INT, false, 0, 1000, NULL, store_kind_count, enter_kind_count}, END_KEYS};
+    {"kind", YT_INT, false, 0, 1000, NULL, store_kind_count, enter_kind_count, NULL,
+     "of the concurring votes, at least this many by members of the kind"},
+    END_KEYS};
 
-#define SIGNOFF_FIELDS                                                         \
-    INT_KEY("concur", false, 1, 1000, store_concur),                           \
-        INT_KEY("dissent", false, 1, 1000, store_dissent),                     \
-        {"require_kinds", YT_DICT, false, 0, 0, kind_count_item, NULL, NULL},  \
-        BOOL_KEY("blind", false, store_blind)
+/* The sign-off rules: the defaults (sign_off), and each outcome's, which start from them. */
+#define SIGNOFF_FIELDS(concur, dissent, kinds, blind)                          \
+    INT_KEY("concur", false, 1, 1000, store_concur, concur,                    \
+            "concurring votes that close the case"),                           \
+        INT_KEY("dissent", false, 1, 1000, store_dissent, dissent,             \
+                "dissenting votes that return the case"),                      \
+        {"require_kinds", YT_DICT, false, 0, 0, kind_count_item, NULL, NULL,   \
+         kinds, "members of a kind the concurring votes must include"},        \
+        BOOL_KEY("blind", false, store_blind, blind,                           \
+                 "a member sees others' votes only after casting their own")
 
-static const struct ykey signoff_fields[] = {SIGNOFF_FIELDS, END_KEYS};
+static const struct ykey signoff_fields[] = {SIGNOFF_FIELDS("2", "1", NULL, "true"), END_KEYS};
 static const struct ykey outcome_fields[] = {
-    BOOL_KEY("panel", false, store_panel_flag), SIGNOFF_FIELDS, END_KEYS};
+    BOOL_KEY("panel", false, store_panel_flag, "true",
+             "false: approval closes the case, without the panel"),
+    SIGNOFF_FIELDS("sign_off", "sign_off", "sign_off", "sign_off"), END_KEYS};
 static const struct ykey outcome_item[] = {
-    {"outcome", YT_MAP, false, 0, 0, outcome_fields, NULL, enter_outcome}, END_KEYS};
+    {"outcome", YT_MAP, false, 0, 0, outcome_fields, NULL, enter_outcome, NULL, NULL},
+    END_KEYS};
 
 static const struct ykey panel_fields[] = {
-    {"members", YT_SEQ, false, 0, 0, member_item, NULL, enter_members},
-    {"sign_off", YT_MAP, false, 0, 0, signoff_fields, NULL, enter_signoff},
-    {"outcomes", YT_DICT, false, 0, 0, outcome_item, NULL, NULL},
+    {"members", YT_SEQ, false, 0, 0, member_item, NULL, enter_members, NULL,
+     "the panel's members"},
+    {"sign_off", YT_MAP, false, 0, 0, signoff_fields, NULL, enter_signoff, NULL,
+     "what the panel needs to close a case, for every outcome"},
+    {"outcomes", YT_DICT, false, 0, 0, outcome_item, NULL, NULL, NULL,
+     "an outcome's own rules (nfa, reassess, refer), over sign_off"},
     END_KEYS,
 };
 
 static const struct ykey sla_fields[] = {
-    INT_KEY("review", false, 1, 3650, store_sla),
-    INT_KEY("approval", false, 1, 3650, store_sla),
-    INT_KEY("panel", false, 1, 3650, store_sla),
+    INT_KEY("review", false, 1, 3650, store_sla, "10", "days a case may wait for a decision"),
+    INT_KEY("approval", false, 1, 3650, store_sla, "3", "days a decision may wait for approval"),
+    INT_KEY("panel", false, 1, 3650, store_sla, "14", "days a case may stay with the panel"),
     END_KEYS,
 };
 
 static const struct ykey declared_fields[] = {
-    STR_KEY("login", true, store_declared_login),
-    STR_KEY("subject_ref", true, store_declared_ref),
-    STR_KEY("reason", true, store_declared_reason),
+    STR_KEY("login", true, store_declared_login, "a login on the roster"),
+    STR_KEY("subject_ref", true, store_declared_ref, "the subject whose cases they may not see"),
+    STR_KEY("reason", true, store_declared_reason, "why, for the refusal and the record"),
     END_KEYS,
 };
 
 static const struct ykey declared_item[] = {
-    {"conflict", YT_MAP, false, 0, 0, declared_fields, NULL, enter_declared}, END_KEYS};
+    {"conflict", YT_MAP, false, 0, 0, declared_fields, NULL, enter_declared, NULL, NULL},
+    END_KEYS};
 
 static const struct ykey conflict_fields[] = {
-    BOOL_KEY("same_unit", false, store_same_unit),
-    {"declared", YT_SEQ, false, 0, 0, declared_item, NULL, NULL},
+    BOOL_KEY("same_unit", false, store_same_unit, "true",
+             "nobody sees or acts on a case of a subject in their own unit"),
+    {"declared", YT_SEQ, false, 0, 0, declared_item, NULL, NULL, NULL,
+     "declared conflicts of interest"},
     END_KEYS,
 };
 
-static const struct ykey purpose_item[] = {STR_KEY("purpose", false, store_purpose), END_KEYS};
+static const struct ykey purpose_item[] = {
+    STR_KEY("purpose", false, store_purpose, "a purpose a session may give"), END_KEYS};
 
 static const struct ykey audit_fields[] = {
-    BOOL_KEY("require_purpose", false, store_require_purpose),
-    {"purposes", YT_SEQ, false, 0, 0, purpose_item, NULL, enter_purposes},
+    BOOL_KEY("require_purpose", false, store_require_purpose, "false",
+             "true: every consultation needs the session's purpose (--purpose)"),
+    {"purposes", YT_SEQ, false, 0, 0, purpose_item, NULL, enter_purposes, NULL,
+     "the only purposes allowed (none: any)"},
     END_KEYS,
 };
 
 static const struct ykey key_item[] = {
-    {"key", YT_STR, false, 0, 0, NULL, store_key, enter_key}, END_KEYS};
+    {"action", YT_STR, false, 0, 0, NULL, store_key, enter_key, NULL,
+     "the key for a workstation action"},
+    END_KEYS};
 
 static const struct ykey top_fields[] = {
-    STR_KEY("theme", false, store_theme),
-    {"keys", YT_DICT, false, 0, 0, key_item, NULL, NULL},
-    BOOL_KEY("allow_impersonation", false, store_impersonation),
-    {"conflicts", YT_MAP, false, 0, 0, conflict_fields, NULL, NULL},
-    {"sla_days", YT_MAP, false, 0, 0, sla_fields, NULL, NULL},
-    {"users", YT_SEQ, true, 0, 0, user_item, NULL, enter_users},
-    {"panel", YT_MAP, false, 0, 0, panel_fields, NULL, NULL},
-    {"audit", YT_MAP, false, 0, 0, audit_fields, NULL, NULL},
+    STR_KEY("theme", false, store_theme, "a theme in the themes folders (none: the default)"),
+    {"keys", YT_DICT, false, 0, 0, key_item, NULL, NULL, NULL,
+     "key overrides for the workstation, by action name"},
+    BOOL_KEY("allow_impersonation", false, store_impersonation, "false",
+             "true only for demos and tests: enables --as LOGIN"),
+    {"conflicts", YT_MAP, false, 0, 0, conflict_fields, NULL, NULL, NULL,
+     "conflicts of interest"},
+    {"sla_days", YT_MAP, false, 0, 0, sla_fields, NULL, NULL, NULL, "service levels, in days"},
+    {"users", YT_SEQ, true, 0, 0, user_item, NULL, enter_users, NULL,
+     "the roster: who may use casereview"},
+    {"panel", YT_MAP, false, 0, 0, panel_fields, NULL, NULL, NULL, "the panel"},
+    {"audit", YT_MAP, false, 0, 0, audit_fields, NULL, NULL, NULL,
+     "consultations (DPA 2018 s.62)"},
     END_KEYS,
 };
+
+/*
+ * A key's default in the table, as a number (true: 1, false: 0): the table
+ * is the one place a default is written, for the loader and the reference.
+ */
+static int
+key_default(const struct ykey *fields, const char *name)
+{
+    for (const struct ykey *k = fields; k->name; k++) {
+        long long v;
+        if (strcmp(k->name, name) != 0 || !k->def)
+            continue;
+        if (strcmp(k->def, "true") == 0 || strcmp(k->def, "false") == 0)
+            return k->def[0] == 't';
+        if (yparse_int(k->def, &v))
+            return (int)v;
+    }
+    assert(!"the table gives no default for the key");
+    return 0;
+}
 
 /* Checks across the file */
 
@@ -1113,7 +815,8 @@ check_whole(struct loader *L)
         struct cr_signoff *so = &cfg->signoff[o];
         struct cr_signoff over = *so;
         *so = L->signoff_default;
-        so->panel = L->signoff_given[o][SO_PANEL] ? over.panel : 1;
+        so->panel =
+            L->signoff_given[o][SO_PANEL] ? over.panel : key_default(outcome_fields, "panel");
         if (L->signoff_given[o][SO_CONCUR])
             so->concur = over.concur;
         if (L->signoff_given[o][SO_DISSENT])
@@ -1151,58 +854,47 @@ check_whole(struct loader *L)
 
 /* Loading */
 
-/* Read the file into memory, at most CR_CONFIG_MAX_BYTES; NULL with a problem reported. */
-static unsigned char *
-read_file(struct loader *L, size_t *len)
+/* SPEC's sign-off rules, for every outcome the file says nothing of. */
+static struct cr_signoff
+spec_default(void)
 {
-    FILE *f = fopen(L->path, "rb");
-    if (!f) {
-        cr_diags_addf(L->diags, "%s: cannot read the configuration: %s", L->path,
-                      strerror(errno));
-        return NULL;
-    }
-    unsigned char *text = malloc(CR_CONFIG_MAX_BYTES + 1);
-    *len = text ? fread(text, 1, CR_CONFIG_MAX_BYTES + 1, f) : 0;
-    bool failed = ferror(f);
-    fclose(f);
-    if (!text) {
-        L->nomem = true;
-    } else if (failed) {
-        cr_diags_addf(L->diags, "%s: cannot read the configuration", L->path);
-    } else if (*len > CR_CONFIG_MAX_BYTES) {
-        problem(L, 1, 1, "the file is larger than %u bytes", CR_CONFIG_MAX_BYTES);
-    } else {
-        return text;
-    }
-    free(text);
-    return NULL;
+    return (struct cr_signoff){.panel = key_default(outcome_fields, "panel"),
+                               .concur = key_default(signoff_fields, "concur"),
+                               .dissent = key_default(signoff_fields, "dissent"),
+                               .blind = key_default(signoff_fields, "blind")};
 }
 
-static const struct cr_signoff spec_default = {
-    .panel = 1, .concur = 2, .dissent = 1, .require_kinds = {0}, .blind = 1};
+enum cr_status
+cr_config_keys(void (*each)(void *ctx, const char *path, const char *type, const char *def,
+                            const char *doc),
+               void *ctx)
+{
+    return yexplain(top_fields, NULL, each, ctx) < 0 ? CR_NOMEM : CR_OK;
+}
 
 enum cr_status
 cr_config_parse(const char *path, const unsigned char *text, size_t len, struct cr_config **out,
                 cr_diags **diags)
 {
     *out = NULL;
-    struct loader L = {.path = path, .signoff_default = spec_default};
-    L.diags = *diags = cr_diags_new(CR_CONFIG_MAX_ERRORS);
+    struct loader L = {.y.path = path, .signoff_default = spec_default()};
+    L.y.diags = *diags = cr_diags_new(CR_CONFIG_MAX_ERRORS);
     struct cr_config *cfg = L.cfg = calloc(1, sizeof *L.cfg);
     L.priv = calloc(1, sizeof *L.priv);
-    if (!L.diags || !cfg || !L.priv) {
+    if (!L.y.diags || !cfg || !L.priv) {
         free(cfg);
         free(L.priv);
         return CR_NOMEM;
     }
     cfg->priv = L.priv;
     cfg->path = keep(&L, path);
-    cfg->same_unit = 1;
-    cfg->sla_days[CR_SLA_REVIEW] = 10;
-    cfg->sla_days[CR_SLA_APPROVAL] = 3;
-    cfg->sla_days[CR_SLA_PANEL] = 14;
+    cfg->allow_impersonation = key_default(top_fields, "allow_impersonation");
+    cfg->same_unit = key_default(conflict_fields, "same_unit");
+    cfg->audit_require_purpose = key_default(audit_fields, "require_purpose");
+    for (int s = 0; s < CR_SLA_COUNT; s++)
+        cfg->sla_days[s] = key_default(sla_fields, cr_sla_name(s));
     for (int o = 0; o < CR_OUTCOME_COUNT; o++)
-        cfg->signoff[o] = spec_default;
+        cfg->signoff[o] = L.signoff_default;
 
     if (len > CR_CONFIG_MAX_BYTES) {
         problem(&L, 1, 1, "the file is larger than %u bytes", CR_CONFIG_MAX_BYTES);
@@ -1213,7 +905,7 @@ cr_config_parse(const char *path, const unsigned char *text, size_t len, struct 
             L.priv->text[len] = '\0';
             L.priv->len = len;
         } else {
-            L.nomem = true;
+            L.y.nomem = true;
         }
         crypto_generichash(hash, sizeof hash, text, len, NULL, 0);
         sodium_bin2hex(cfg->digest, sizeof cfg->digest, hash, sizeof hash);
@@ -1227,14 +919,15 @@ cr_config_parse(const char *path, const unsigned char *text, size_t len, struct 
         } else if (memchr(text, '\0', len)) {
             problem(&L, 1, 1, "the file contains a NUL byte");
         } else {
-            struct ynode *root = parse_document(&L, text, len);
+            struct ynode *root = yparse(&L.y, text, len);
             if (root) {
-                const struct ykey top = {"the file", YT_MAP, true, 0, 0, top_fields, NULL, NULL};
-                walk(&L, &top, NULL, root, "the file", cfg);
+                const struct ykey top = {
+                    .name = "the file", .type = YT_MAP, .required = true, .fields = top_fields};
+                ywalk(&L.y, &top, NULL, root, "the file", cfg);
                 ynode_free(root);
-                if (cr_diags_total(L.diags) == 0 && !L.nomem)
+                if (cr_diags_total(L.y.diags) == 0 && !L.y.nomem)
                     check_whole(&L);
-            } else if (cr_diags_total(L.diags) == 0 && !L.nomem) {
+            } else if (cr_diags_total(L.y.diags) == 0 && !L.y.nomem) {
                 problem(&L, 1, 1, "the file is empty (it needs at least 'users:')");
             }
         }
@@ -1244,8 +937,8 @@ cr_config_parse(const char *path, const unsigned char *text, size_t len, struct 
     free(L.person_in_users);
     free(L.person_in_panel);
     free(L.names);
-    enum cr_status st = L.nomem                         ? CR_NOMEM
-                        : cr_diags_total(L.diags) > 0 ? CR_INVALID
+    enum cr_status st = L.y.nomem                         ? CR_NOMEM
+                        : cr_diags_total(L.y.diags) > 0 ? CR_INVALID
                                                       : CR_OK;
     if (st != CR_OK) {
         cr_config_free(cfg);
@@ -1261,9 +954,9 @@ cr_config_load(const char *path, struct cr_config **out, cr_diags **diags)
     cr_diags *read_problems = cr_diags_new(1);
     if (!read_problems)
         return CR_NOMEM;
-    struct loader R = {.path = path, .diags = read_problems};
+    struct yload R = {.path = path, .diags = read_problems};
     size_t len = 0;
-    unsigned char *text = read_file(&R, &len);
+    unsigned char *text = yread_file(&R, &len);
     enum cr_status st;
     if (!text) {
         /* Unreadable or too large: report that alone. */
@@ -1339,128 +1032,6 @@ cr_config_identify(const struct cr_config *cfg, const char *os_login, const char
     }
     return CR_OK;
 }
-
-/* Themes */
-
-#define CR_X(id, name) name,
-static const char *const slot_names[CR_SLOT_COUNT] = {CR_SLOT_LIST(CR_X)};
-#undef CR_X
-
-const char *
-cr_slot_name(int slot)
-{
-    return slot >= 0 && slot < CR_SLOT_COUNT ? slot_names[slot] : NULL;
-}
-
-static const char *const colour_names[] = {"black", "red",     "green", "yellow",
-                                           "blue",  "magenta", "cyan",  "white"};
-
-static void
-store_colour(struct loader *L, const struct ynode *key, const struct ynode *node,
-             const struct yval *v, void *target)
-{
-    struct cr_color *c = target;
-    int *field = strcmp(key->value, "fg") == 0 ? &c->fg : &c->bg;
-    const char *s = v->s;
-    long long n;
-    if (strcmp(s, "default") == 0) {
-        *field = -1;
-        return;
-    }
-    bool bright = strncmp(s, "bright-", 7) == 0;
-    for (int i = 0; i < 8; i++) {
-        if (strcmp(s + (bright ? 7 : 0), colour_names[i]) == 0) {
-            *field = i + (bright ? 8 : 0);
-            return;
-        }
-    }
-    if (node->plain && parse_int(s, &n) && n >= 0 && n <= 255) {
-        *field = (int)n;
-        return;
-    }
-    problem(L, node->line, node->col,
-            "%s: '%s' is not a colour (default, black, red, green, yellow, blue, magenta, "
-            "cyan, white, bright-black ... bright-white, or 0 to 255)",
-            key->value, s);
-}
-
-static void
-store_attr(struct loader *L, const struct ynode *key, const struct ynode *node,
-           const struct yval *v, void *target)
-{
-    static const struct {
-        const char *name;
-        unsigned bit;
-    } attrs[] = {{"bold", CR_ATTR_BOLD},
-                 {"dim", CR_ATTR_DIM},
-                 {"reverse", CR_ATTR_REVERSE},
-                 {"underline", CR_ATTR_UNDERLINE}};
-    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
-        if (strcmp(v->s, attrs[i].name) == 0) {
-            ((struct cr_color *)target)->attrs |= attrs[i].bit;
-            return;
-        }
-    }
-    problem(L, node->line, node->col,
-            "'%s' is not an attribute (bold, dim, reverse, underline)", v->s);
-}
-
-static void *
-enter_slot(struct loader *L, const struct ynode *key, const struct ynode *node, void *target)
-{
-    for (int i = 0; i < CR_SLOT_COUNT; i++)
-        if (strcmp(slot_names[i], key->value) == 0)
-            return &((struct cr_theme *)target)->slots[i];
-    struct cr_buf allowed = {0};
-    for (int i = 0; i < CR_SLOT_COUNT; i++)
-        cr_buf_addf(&allowed, "%s%s", i ? ", " : "", slot_names[i]);
-    problem(L, key->line, key->col, "unknown colour slot '%s' (slots: %s)", key->value,
-            allowed.p ? allowed.p : "");
-    cr_buf_free(&allowed);
-    return NULL;
-}
-
-static const struct ykey attr_item[] = {STR_KEY("attr", false, store_attr), END_KEYS};
-static const struct ykey slot_fields[] = {
-    STR_KEY("fg", false, store_colour),
-    STR_KEY("bg", false, store_colour),
-    {"attrs", YT_SEQ, false, 0, 0, attr_item, NULL, NULL},
-    END_KEYS,
-};
-static const struct ykey slot_item[] = {
-    {"slot", YT_MAP, false, 0, 0, slot_fields, NULL, enter_slot}, END_KEYS};
-static const struct ykey theme_fields[] = {
-    {"colors", YT_DICT, true, 0, 0, slot_item, NULL, NULL},
-    END_KEYS,
-};
-
-enum cr_status
-cr_theme_load(const char *path, struct cr_theme *out, cr_diags **diags)
-{
-    for (int i = 0; i < CR_SLOT_COUNT; i++)
-        out->slots[i] = (struct cr_color){-1, -1, 0};
-    struct loader L = {.path = path};
-    L.diags = *diags = cr_diags_new(CR_CONFIG_MAX_ERRORS);
-    if (!L.diags)
-        return CR_NOMEM;
-    size_t len = 0;
-    unsigned char *text = read_file(&L, &len);
-    if (text) {
-        struct ynode *root = parse_document(&L, text, len);
-        if (root) {
-            const struct ykey top = {"the theme", YT_MAP, true, 0, 0, theme_fields, NULL, NULL};
-            walk(&L, &top, NULL, root, "the file", out);
-            ynode_free(root);
-        } else if (cr_diags_total(L.diags) == 0 && !L.nomem) {
-            problem(&L, 1, 1, "the theme is empty (it needs 'colors:')");
-        }
-        free(text);
-    }
-    if (L.nomem)
-        return CR_NOMEM;
-    return cr_diags_total(L.diags) ? CR_INVALID : CR_OK;
-}
-
 const char *
 cr_config_text(const struct cr_config *cfg, size_t *len)
 {

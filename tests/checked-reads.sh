@@ -5,20 +5,20 @@
 # that a new unchecked read outside core/ fails here before it ships.
 set -u
 src=${1:?usage: checked-reads.sh SOURCE_DIR}
-header=$src/core/include/casereview/casereview.h
+headers=("$src"/core/include/casereview/*.h)
 failures=0
 fail() {
     printf 'FAIL: %s\n' "$*"
     failures=$((failures + 1))
 }
 
-# 1. The public header reads a case only through cr_case_view and cr_case_reload:
+# 1. The public headers read a case only through cr_case_view and cr_case_reload:
 #    no other declared function takes a struct cr_case to fill.
-readers=$(tr '\n' ' ' <"$header" | grep -oE '[a-z_]+\([^()]*struct cr_case \*[^()]*\)' |
+readers=$(cat "${headers[@]}" | tr '\n' ' ' | grep -oE '[a-z_]+\([^()]*struct cr_case \*[^()]*\)' |
     sed 's/(.*//' | sort -u | paste -sd' ')
 [ "$readers" = "cr_case_free cr_case_reload cr_case_view" ] ||
     fail "public functions that fill a struct cr_case: '$readers' (expected cr_case_view, cr_case_reload, cr_case_free)"
-grep -n 'cr_case_get' "$header" && fail "cr_case_get (unchecked) is in the public header"
+grep -n 'cr_case_get' "${headers[@]}" && fail "cr_case_get (unchecked) is in a public header"
 
 # 2. The interface (tui/) includes only the public header of core/, and calls
 #    nothing of core/'s internals (st_*: storage without the rules).

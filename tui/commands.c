@@ -1581,9 +1581,28 @@ cmd_audit(struct cli *cli, const struct cli_args *a)
 
 /* check-config */
 
+static const struct cli_option check_config_options[] = {
+    {"explain", NULL, "print every key instead: path, type, default, description"},
+    {NULL, NULL, NULL},
+};
+
+/* One line of the reference; the columns line up for paths up to 46 characters. */
+static void
+explain_key(void *ctx, const char *path, const char *type, const char *def, const char *doc)
+{
+    printf("%-46s %-16s %-9s %s\n", path, type, def ? def : "-", doc ? doc : "");
+}
+
 static int
 cmd_check_config(struct cli *cli, const struct cli_args *a)
 {
+    if (a->values[0]) {
+        if (a->noperands)
+            return cli_error(EXIT_USAGE, "check-config: --explain reads no FILE");
+        if (cr_config_keys(explain_key, NULL) != CR_OK || fflush(stdout) != 0)
+            return cli_error(EXIT_DB, "check-config: writing the reference failed");
+        return EXIT_DONE;
+    }
     const char *path = a->noperands ? a->operands[0] : cli->config_path;
     struct cr_config *cfg;
     int rc = cli_config(cli, path, &cfg);
@@ -1815,7 +1834,7 @@ const struct cli_command cli_commands[] = {
      "check the trail and the data against it; print its head; read it (admin)", 1, 1,
      audit_options, cmd_audit},
     {"check-config", "[FILE]", "check a configuration file and print ok or its problems", 0, 1,
-     NULL, cmd_check_config},
+     check_config_options, cmd_check_config},
     {"config", "show|adopt FILE",
      "print the configuration pinned in the database; adopt a new one (admin)", 1, 2,
      config_options, cmd_config},

@@ -24,6 +24,22 @@ expect_rc 0
 cr_plain --config good.yaml check-config
 expect_rc 0
 
+begin "check-config --explain: every key, as README's configuration reference gives it"
+cr_plain check-config --explain
+expect_rc 0
+expect_empty_err
+awk '$0 == "### Configuration reference" {on = 1; next} on && /^```text/ {inb = 1; next}
+     inb && /^```/ {exit} inb {print}' "$SRC/README.md" >readme-keys.txt
+[ -s readme-keys.txt ] || fail "README has no configuration reference"
+diff readme-keys.txt "$T/out" >/dev/null || fail "README's configuration reference differs from --explain:
+$(diff readme-keys.txt "$T/out")"
+grep -qE '^sla_days\.review +integer 1-3650 +10 ' "$T/out" || fail "no sla_days.review row: $(cat "$T/out")"
+grep -qE '^panel\.outcomes\.<outcome>\.concur +integer 1-1000 +sign_off ' "$T/out" ||
+    fail "no row for an outcome's concur"
+cr_plain check-config --explain good.yaml
+expect_rc 2
+expect_err "casereview: check-config: --explain reads no FILE"
+
 refused syntax.yaml "syntax.yaml:6:7: YAML syntax error: mapping values are not allowed in this context"
 refused unknown_key.yaml \
     "unknown_key.yaml:2:1: unknown key 'colour' in the file (allowed: theme, keys, allow_impersonation, conflicts, sla_days, users, panel, audit)" \

@@ -1,0 +1,409 @@
+/*
+ * casereview: cases.
+ *
+ * Importing them, listing the queue a page at a time, opening a case and its
+ * history, acting on it under the rules, and keeping a draft of a form.
+ */
+#ifndef CASEREVIEW_INCLUDE_CASES_H
+#define CASEREVIEW_INCLUDE_CASES_H
+
+#include <casereview/config.h>
+#include <casereview/db.h>
+#include <casereview/names.h>
+#include <casereview/status.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Most problems an import reports before it stops reading. */
+#define CR_IMPORT_MAX_ERRORS 100
+
+enum cr_import_flags {
+    CR_IMPORT_DRY_RUN = 1 << 0, /* check everything, write nothing */
+};
+
+struct cr_import_result {
+    int64_t rows;              /* allegation rows read */
+    int64_t new_allegations;   /* rows that added an allegation */
+    int64_t known_allegations; /* rows already in the database, unchanged */
+    int64_t new_cases;         /* cases created */
+    int64_t added_to_open;     /* new allegations added to a case that was already open */
+    int64_t reopened_cases;    /* of which: new cases for subjects whose case was closed */
+    int64_t returned_cases;    /* open cases sent back to returned by a new allegation */
+    int64_t new_subjects;      /* subjects created */
+    int64_t updated_subjects;  /* subjects whose details changed */
+};
+
+/* How many of the subjects an import updates cr_import_update describes. */
+#define CR_IMPORT_SHOWN_UPDATES 3
+
+/*
+ * After cr_import_csv (a dry run too): the i-th of the first
+ * CR_IMPORT_SHOWN_UPDATES subjects whose details it changed, as
+ * "REF field old -> new[, field old -> new]" (free text quoted, an empty
+ * value "(not recorded)"), or NULL past the last.  Owned by the handle
+ * until its next import.  Each change is also a "subject_update" audit event.
+ */
+const char *cr_import_update(const cr_db *db, size_t i);
+
+/*
+ * Import the CSV of SPEC section 8 read from in; label names the input in
+ * messages (`label:LINE: column: reason`).  Everything is checked and
+ * written in one transaction: on any problem nothing is written, the
+ * problems are in *diags (allocated; the caller frees it with
+ * cr_diags_free) and CR_INVALID is returned.  With CR_IMPORT_DRY_RUN the
+ * transaction is always rolled back.  *res tells what was (or would be)
+ * done.  Returns CR_OK, CR_INVALID, CR_BUSY, CR_DB or CR_NOMEM.
+ */
+enum cr_status cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags,
+                             struct cr_import_result *res, cr_diags **diags);
+
+/*
+ * The queue.  Rows come a page at a time, with a keyset cursor: pass
+ * cr_row_cursor() of the last row as `after` for the next page, 0 for the
+ * first.  By priority: riskiest first, ties to the oldest case.  By age:
+ * oldest case first.  A search lists matching cases by case number.
+ */
+enum cr_sort { CR_SORT_PRIORITY, CR_SORT_AGE };
+
+struct cr_filter {
+    int state;          /* enum cr_state, or -1 for any */
+    int outcome;        /* enum cr_outcome, or -1 for any; CR_OUTCOME_COUNT: none yet */
+    int category;       /* enum cr_category, or -1 for any */
+    int sort;           /* enum cr_sort */
+    const char *search; /* words to find in subjects, references and summaries, or NULL */
+};
+
+/* A filter that lets every case through, by priority. */
+#define CR_FILTER_ALL {-1, -1, -1, CR_SORT_PRIORITY, NULL}
+
+struct cr_case_row {
+    int64_t id;
+    int64_t sortkey;
+    int64_t priority;
+    int64_t created_at; /* seconds since the epoch */
+    int64_t state_since;
+    int state;   /* enum cr_state */
+    int outcome; /* enum cr_outcome, or -1 */
+    unsigned categories; /* CR_CATMASK_* */
+    int n_allegations;
+    int duty; /* enum cr_duty */
+    const char *subject_ref;
+    const char *surname;
+    const char *forenames;
+    const char *rank;
+    const char *unit;
+    const char *assignee; /* NULL when nobody */
+    const char *decided_by; /* the current decision's reviewer, or NULL */
+    int64_t decided_at;
+    int vetting_review;
+    int quorum_blocked; /* recusals left too few members to reach the quorum */
+    int64_t version;    /* for cr_request.expect_version */
+};
+
+/* A page of rows; the strings belong to the page. */
+struct cr_page {
+    size_t n;
+    struct cr_case_row *rows;
+    int more; /* another page follows */
+    void *priv;
+};
+
+/*
+ * Fill page with up to limit rows of the filtered queue after the cursor.
+ * A page can be refilled; cr_page_free releases it.  Returns CR_OK, CR_DB,
+ * CR_BUSY or CR_NOMEM.
+ */
+enum cr_status cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after,
+                            size_t limit, struct cr_page *page);
+void cr_page_free(struct cr_page *page);
+
+/* The page of up to limit rows just before the cursor (INT64_MAX: the last page). */
+enum cr_status cr_list_page_before(cr_db *db, const struct cr_filter *filter, int64_t before,
+                                   size_t limit, struct cr_page *page);
+/* The cursor value of a row under a filter (see cr_list_page). */
+int64_t cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *row);
+
+/*
+ * What waits for the handle's user in their roles, riskiest first, paged
+ * like cr_list_page: a reviewer's assigned cases in review or returned; for
+ * a supervisor, decisions awaiting approval that are not their own and cases
+ * unable to reach quorum; for a panel member, cases with the panel that they
+ * may still vote on; for an admin, cases unable to reach quorum.
+ */
+enum cr_status cr_list_mine_page(cr_db *db, int64_t after, size_t limit, struct cr_page *page);
+enum cr_status cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit,
+                                        struct cr_page *page);
+
+/*
+ * The service level (enum cr_sla) that applies to a case in a state, or -1
+ * (closed).  A case is overdue when it has been in its state longer than
+ * that many days (sla_days).
+ */
+int cr_state_sla(int state);
+
+/* Whether the case is overdue now under the configuration's sla_days. */
+int cr_case_overdue(const struct cr_config *cfg, const struct cr_case_row *row, int64_t now);
+
+/*
+ * A list on the command line (`list`, in any format) is a consultation,
+ * recorded by two audit events "list", for no case, that bracket its rows
+ * as a disclosure's do.  cr_list_begin commits the first (stage "begin":
+ * the filters as given: state, outcome, category, sort, search, mine,
+ * format, limit, 0 for none) before any row leaves; cr_list_log_case counts
+ * each case whose row is handed out; cr_list_end commits the second (stage
+ * "end": the begin event's id, complete or not and why, the number of rows
+ * and the BLAKE2b-256 digest (hex) of the case numbers, in order, each in
+ * decimal followed by a newline) and frees the log.  The rows stream in
+ * between, a keyset page at a time, so memory stays flat however many are
+ * listed.  A list killed outright leaves its begin event alone.  Both return
+ * CR_OK, CR_REFUSED (nobody signed in), CR_BUSY, CR_DB or CR_NOMEM.
+ */
+struct cr_list_log;
+enum cr_status cr_list_begin(cr_db *db, const struct cr_filter *filter, int mine,
+                             const char *format, int64_t limit, struct cr_list_log **out);
+void cr_list_log_case(struct cr_list_log *l, int64_t case_id);
+enum cr_status cr_list_end(cr_db *db, struct cr_list_log *l, const char *error);
+
+/* One allegation of a case. */
+struct cr_allegation {
+    const char *ref;
+    int category; /* enum cr_category */
+    const char *date; /* YYYY-MM-DD */
+    int source;       /* enum cr_source */
+    const char *original_outcome;
+    const char *summary;
+};
+
+/* A panel vote on the current decision. */
+struct cr_vote_row {
+    const char *member;
+    int kind; /* enum cr_kind */
+    int vote; /* enum cr_vote */
+    const char *reason; /* NULL for a concurrence */
+    int64_t at;
+};
+
+/* A note on a case: a person's, or the system's, a return's or the panel's reasons. */
+struct cr_note {
+    const char *author;
+    const char *kind; /* note, system, return, dissent, recuse */
+    const char *body;
+    int64_t at;
+};
+
+/* A case with its subject and every allegation, in date order. */
+struct cr_case {
+    struct cr_case_row row;
+    int64_t previous_case; /* the closed case this one follows, or 0 */
+    int64_t version;
+    int employment;        /* enum cr_employment */
+    int vetting;           /* enum cr_vetting, or -1 when not recorded */
+    int round;             /* decisions taken so far */
+    const char *rationale; /* NULL until decided */
+    const char *approved_by; /* approval of the current decision, or NULL */
+    int64_t approved_at;
+    size_t n_allegations;
+    struct cr_allegation *allegations;
+    size_t n_votes;        /* votes on the current decision that this viewer may see */
+    struct cr_vote_row *votes;
+    size_t votes_hidden;   /* votes withheld: blind voting, the viewer has not voted yet */
+    size_t n_notes;
+    struct cr_note *notes;
+    void *priv;
+};
+
+/*
+ * A case is named by a key: its number or its subject_ref (the open case of
+ * that subject, or its latest).  `#N` names case N only, `ref:X` subject X
+ * only.  Cases are read only through cr_case_view and cr_case_reload, which
+ * apply conflicts and need-to-know and audit the view; free what they fill
+ * with cr_case_free().
+ */
+void cr_case_free(struct cr_case *c);
+
+/*
+ * Open a case for the handle's user: the case named by key (see
+ * cr_case_free) with its subject, allegations in date order, the current
+ * decision, its approval, the votes this user may see and the notes, and
+ * an audit event recording the view.  Fills *out; free with cr_case_free().
+ * Returns CR_OK; CR_NOT_FOUND (with a message) or CR_USAGE (an ambiguous
+ * key); CR_REFUSED when the user may not see the case: a conflict of
+ * interest (conflicts.same_unit or conflicts.declared, the refusal names
+ * it) or need-to-know (a panel member with no other role sees only cases
+ * that have been before the panel); CR_DB, CR_BUSY or CR_NOMEM.
+ */
+enum cr_status cr_case_view(cr_db *db, const char *key, struct cr_case *out);
+
+/*
+ * Read the case again for a view already open (after a change), with the
+ * same rules and no new audit event: the open view was recorded.
+ */
+enum cr_status cr_case_reload(cr_db *db, const char *key, struct cr_case *out);
+
+/* One event of the audit trail. */
+struct cr_event {
+    int64_t id;
+    int64_t at;
+    const char *actor;
+    int64_t case_id; /* 0 for none */
+    const char *action;
+    const char *state_before, *state_after; /* NULL when no state */
+    const char *details; /* JSON object; a withheld vote shows as {"vote": "hidden"} */
+    const char *config_digest;
+    const char *purpose; /* why the session consulted the data (DPA 2018 s.62), or NULL */
+    const char *os_login; /* the Unix login that ran the command (schema 6), or NULL */
+};
+
+struct cr_history {
+    size_t n;
+    struct cr_event *events;
+    void *priv;
+};
+
+/*
+ * The audit events of a case, oldest first, as the handle's user may see
+ * them; viewing the history is itself audited.  Other people's view and
+ * draft events are shown to the admin only.  While blind voting withholds
+ * the current decision's votes from this user, those votes come last with
+ * actor "(a panel member)", details {"vote": "hidden"}, id 0 and at 0 (no
+ * time), and nobody's view or draft event but the user's own is shown.
+ * Free with cr_history_free.
+ */
+enum cr_status cr_history_get(cr_db *db, const char *key, struct cr_history *out);
+void cr_history_free(struct cr_history *h);
+
+/* The same for a case already open in a view (cr_case_view): no new audit event. */
+enum cr_status cr_history_of_view(cr_db *db, const char *key, struct cr_history *out);
+
+/*
+ * The longest rationale, reason or note an action accepts, in bytes (64 KiB);
+ * it must also be well-formed UTF-8.  cr_act refuses anything else.
+ */
+#define CR_TEXT_MAX_BYTES 65536
+
+/* What an action needs beyond the case: only the fields its action reads. */
+struct cr_request {
+    int action;             /* enum cr_action */
+    int64_t expect_version; /* the version the user saw; 0: the current one */
+    const char *target;     /* assign: the reviewer's login */
+    int outcome;            /* decide: enum cr_outcome */
+    int vetting_review;     /* decide: only with refer */
+    const char *rationale;  /* decide */
+    int vote;               /* vote: enum cr_vote */
+    const char *reason;     /* return, reconvene, recall, and a dissent or recusal */
+    const char *text;       /* note */
+};
+
+struct cr_act_result {
+    int64_t case_id;
+    int state_before, state_after; /* enum cr_state */
+    int64_t version;               /* the case's version afterwards */
+};
+
+/*
+ * Carry out one action on the case named by key (see cr_case_free) as the
+ * handle's user, in one transaction with its audit event.  A refusal
+ * writes nothing and returns CR_REFUSED; cr_db_errmsg() says which rule
+ * refused and what the user may do instead.  Returns CR_OK, CR_REFUSED,
+ * CR_NOT_FOUND, CR_USAGE (an ambiguous key), CR_BUSY, CR_DB or CR_NOMEM.
+ */
+enum cr_status cr_act(cr_db *db, const char *key, const struct cr_request *req,
+                      struct cr_act_result *res);
+
+/*
+ * Recompute every panel case's "cannot reach quorum" flag under the handle's
+ * configuration (the panel and its sign-off rules may have changed since the
+ * flags were set).  Reading only, unless a flag changes: then the flags and
+ * one "quorum_recompute" audit event naming the cases whose flag changed
+ * are written in one transaction.  *changed is the number of such cases.
+ * The command line and the workstation call it when a user signs in.
+ * Returns CR_OK, CR_REFUSED (nobody signed in), CR_BUSY, CR_DB or CR_NOMEM.
+ */
+enum cr_status cr_quorum_refresh(cr_db *db, int64_t *changed);
+
+/*
+ * The actions the handle's user may take on a case now, as bits
+ * (1u << enum cr_action).  For menus and help; cr_act decides.
+ */
+enum cr_status cr_allowed_actions(cr_db *db, const char *key, unsigned *actions);
+
+/*
+ * Whether the handle's user could take the action on the case now, given
+ * suitable inputs: the question a menu or a form asks before it opens.  The
+ * same check as cr_act, without a request; it writes nothing.  Returns
+ * CR_OK, or CR_REFUSED with cr_db_errmsg() the very words cr_act would give
+ * for that refusal (the rule, then what the user may do instead); a bad key
+ * gives what cr_act gives (CR_NOT_FOUND, CR_USAGE), an action out of range
+ * CR_USAGE, and CR_DB, CR_BUSY or CR_NOMEM when the database fails.
+ */
+enum cr_status cr_may(cr_db *db, const char *key, int action);
+
+/*
+ * Drafts: what a person was writing in a form (assign, decide, return,
+ * vote, note) when the program was stopped, kept in the database for that
+ * person alone and offered back when they open the same form on the same
+ * case.  A draft is not a record of the case: its text never enters the
+ * audit trail, only its length and digest.
+ */
+struct cr_draft {
+    int action;           /* enum cr_action: assign, decide, return, vote or note */
+    int outcome;          /* decide: enum cr_outcome, or -1 not chosen */
+    int vetting_review;   /* decide */
+    int vote;             /* vote: enum cr_vote, or -1 not chosen */
+    const char *target;   /* assign: a login, or NULL */
+    const char *text;     /* the rationale, reason or note; never NULL after cr_draft_get */
+    int64_t case_version; /* the case version the form was opened on (0 on save: the current) */
+    int64_t saved_at;     /* filled by cr_draft_get */
+    void *priv;
+};
+
+/*
+ * Save the handle's user's draft of d->action on the case named by key,
+ * replacing their earlier draft of that action on that case.  Only the
+ * fields the action reads are kept (outcome and vetting_review for decide,
+ * vote for vote, target for assign; the others read back as -1, 0 or
+ * NULL); the text is kept byte for byte (NULL: "").  One transaction with
+ * a "draft_save" audit event whose details are the action, the text's
+ * length in bytes and its BLAKE2b-256 digest, not the text.  The case's
+ * version does not change.  Returns CR_OK; CR_REFUSED when nobody is signed
+ * in or the user may not see the case (conflicts.same_unit, as
+ * cr_case_view); CR_USAGE for an action that keeps no draft or an outcome
+ * or vote out of range; as cr_case_view for a bad key; CR_DB, CR_BUSY or
+ * CR_NOMEM.  A refusal writes nothing.
+ */
+enum cr_status cr_draft_save(cr_db *db, const char *key, const struct cr_draft *d);
+
+/*
+ * The handle's user's own draft of the action on the case, in *out (free
+ * it with cr_draft_free; its strings belong to it).  Nobody reads another
+ * person's draft.  Returns CR_OK, CR_NOT_FOUND with a message when the user
+ * has none, or as cr_draft_save for the rest (no audit event: nothing is
+ * written).  On failure *out is empty and may still be freed.
+ */
+enum cr_status cr_draft_get(cr_db *db, const char *key, int action, struct cr_draft *out);
+
+/*
+ * Remove the handle's user's draft of the action on the case, in one
+ * transaction with a "draft_discard" audit event (details as for
+ * draft_save, of the text removed).  CR_OK also when there was none, and
+ * then nothing is written.  A successful cr_act of the same action by the
+ * same user removes the draft too, in the action's own transaction.
+ * Returns as cr_draft_save, except that a same-unit conflict does not stop
+ * a person removing their own draft.
+ */
+enum cr_status cr_draft_discard(cr_db *db, const char *key, int action);
+
+/* Free what cr_draft_get filled.  NULL is allowed. */
+void cr_draft_free(struct cr_draft *d);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * casereview: the database handle.
+ *
+ * Opening and closing a database, the injected clock, and what a handle
+ * holds for its session: who acts (under which configuration), the Unix
+ * login, the purpose, and whether the copy is read-only.
+ */
+#ifndef CASEREVIEW_INCLUDE_DB_H
+#define CASEREVIEW_INCLUDE_DB_H
+
+#include <casereview/status.h>
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* In config.h, which includes this header for the configuration pinned in a database. */
+struct cr_config;
+struct cr_person;
+
+/*
+ * The clock: seconds since the Unix epoch, UTC.  Core never reads the
+ * system clock; the program passes one in and tests pass a fixed one.
+ */
+typedef int64_t (*cr_clock_fn)(void *ctx);
+
+/* An open database.  Opaque. */
+typedef struct cr_db cr_db;
+
+enum cr_open_flags {
+    CR_OPEN_CREATE = 1 << 0, /* create the file when it does not exist */
+    CR_OPEN_GROUP = 1 << 1,  /* when creating: group may read and write */
+    /*
+     * The program runs setgid to a service group (README, "Deploying on a
+     * shared server"): files of that group (the effective one) may have group
+     * modes; a new database is made 0660 and its audit key 0640, in a
+     * directory of that group closed to others.
+     */
+    CR_OPEN_SERVICE = 1 << 2,
+};
+
+/*
+ * Open (and, with CR_OPEN_CREATE, create) the database at path, check that
+ * it is a casereview database that only its owner (or, when it was created
+ * for a group, its group) can read, and bring its schema up to date.
+ * *out always receives a handle, even on failure, so that the caller can
+ * read cr_db_errmsg(); the caller closes it with cr_db_close().
+ * Returns CR_OK, CR_DB (not found, not ours, unsafe permissions, newer
+ * schema), CR_BUSY or CR_NOMEM (then *out may be NULL).
+ */
+enum cr_status cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
+                          cr_db **out);
+
+/* Close the handle.  NULL is allowed. */
+void cr_db_close(cr_db *db);
+
+/*
+ * Close the handle and, if this handle created the database file, remove
+ * the file again (an empty file it made a database of is left empty
+ * again): used when the first thing done to a new database failed.
+ */
+void cr_db_discard(cr_db *db);
+
+/*
+ * Whether this handle created the database it opened: made the file, or
+ * made a database of an empty file (only with CR_OPEN_CREATE; without it,
+ * an empty file is refused with CR_DB).
+ */
+int cr_db_created(const cr_db *db);
+
+/* The message of the last failure on this handle; owned by the handle. */
+const char *cr_db_errmsg(const cr_db *db);
+
+/* The schema version of the open database. */
+int cr_db_schema_version(const cr_db *db);
+
+/* The time the injected clock gives now. */
+int64_t cr_db_now(const cr_db *db);
+
+/*
+ * A number that changes whenever another connection commits to the
+ * database: poll it to refresh what is on screen.
+ */
+enum cr_status cr_db_data_version(cr_db *db, int64_t *version);
+
+/*
+ * Acting on cases.  A handle acts for one person under one configuration;
+ * both must outlive the handle's use.  Every rule of SPEC sections 3 and 4
+ * is checked here, for the command line and the terminal interface alike.
+ */
+void cr_db_set_user(cr_db *db, const struct cr_config *cfg, const struct cr_person *who);
+
+/*
+ * The Unix login running the program (the real uid's, found by the caller:
+ * core reads nothing of the process), recorded in every audit event beside
+ * the roster login acted as.  NULL records none.
+ */
+enum cr_status cr_db_set_os_login(cr_db *db, const char *login);
+
+/*
+ * The session's purpose (DPA 2018 s.62), recorded with every audit event the
+ * handle writes from now on.  Call after cr_db_set_user.  With
+ * audit.purposes in the configuration it must be one of them (CR_USAGE
+ * with the list otherwise); a blank purpose clears it.  With
+ * audit.require_purpose, a consultation (a view of a case, of its history,
+ * of the audit log) without one is refused.
+ */
+enum cr_status cr_db_set_purpose(cr_db *db, const char *purpose);
+const char *cr_db_purpose(const cr_db *db);
+
+/*
+ * Whether the handle opened a read-only copy (a file nobody may write, or
+ * one this user or its directory cannot write): it is read as it is, never
+ * migrated; every change is refused (CR_DB, saying so), and consultations
+ * go unrecorded: cr_db_unrecorded counts the events that could not be
+ * written, so that the caller can say so.
+ */
+int cr_db_read_only(const cr_db *db);
+int64_t cr_db_unrecorded(const cr_db *db);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

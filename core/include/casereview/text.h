@@ -1,0 +1,41 @@
+/*
+ * casereview: text helpers for output: CSV and JSON fields, dates and times,
+ * and the priority of SPEC section 2.
+ */
+#ifndef CASEREVIEW_INCLUDE_TEXT_H
+#define CASEREVIEW_INCLUDE_TEXT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Write one CSV field to f, quoted when it holds a comma, a quote, a line
+ * break or leading or trailing white space (quotes doubled).  Returns 0, or
+ * -1 when the stream failed.
+ */
+int cr_csv_write_field(FILE *f, const char *s);
+
+/*
+ * Write s to f as a JSON string, with its quotes; control characters are
+ * escaped.  Returns 0, or -1 when the stream failed.
+ */
+int cr_json_write_string(FILE *f, const char *s);
+
+/* Days since 1970-01-01 as YYYY-MM-DD (proleptic Gregorian calendar). */
+void cr_date_format(int64_t days, char out[11]);
+
+/* Seconds since the epoch as YYYY-MM-DDTHH:MM:SSZ. */
+void cr_time_format(int64_t t, char out[21]);
+
+/* The priority of SPEC section 2 (documented in README). */
+int64_t cr_priority(int duty, int n_allegations, int n_sexual, const char *latest_date);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
