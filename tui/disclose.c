@@ -38,6 +38,8 @@ struct dout {
     char *error;   /* its text, for the end event */
     crypto_generichash_state digest;
     struct sigaction old_pipe, old_xfsz;
+    struct sigaction old_stop[3]; /* SIGHUP, SIGINT, SIGTERM, while a file is unnamed */
+    bool guarding;
     /* The writer's own buffer (the stream has none), so that given is exact. */
     size_t buffered;
     unsigned char buf[1 << 16];
@@ -106,6 +108,46 @@ dout_mark(struct dout *w)
     w->mark_count++;
 }
 
+/*
+ * The temporary file of the writer under way, for the stop signals: case
+ * data never stays behind in it (SPEC section 10).  Only SIGKILL leaves it.
+ */
+static const char *volatile stop_unlink;
+static const int stop_signals[3] = {SIGHUP, SIGINT, SIGTERM};
+
+static void
+on_stop(int sig)
+{
+    const char *path = stop_unlink;
+    if (path)
+        unlink(path); /* async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void
+guard_temp(struct dout *w)
+{
+    stop_unlink = w->temp;
+    struct sigaction act = {.sa_handler = on_stop};
+    sigemptyset(&act.sa_mask);
+    for (int i = 0; i < 3; i++)
+        sigaction(stop_signals[i], &act, &w->old_stop[i]);
+    w->guarding = true;
+}
+
+/* The file has its name, or is gone: the signals are the caller's again. */
+static void
+unguard_temp(struct dout *w)
+{
+    if (!w->guarding)
+        return;
+    for (int i = 0; i < 3; i++)
+        sigaction(stop_signals[i], &w->old_stop[i], NULL);
+    stop_unlink = NULL;
+    w->guarding = false;
+}
+
 static int
 dout_close_cookie(void *cookie)
 {
@@ -167,6 +209,7 @@ dout_open(const char *path, bool replace, char **msg)
             *msg = tui_printf("%s: %s", w->fd < 0 ? path : w->temp, strerror(errno));
             goto fail;
         }
+        guard_temp(w);
     }
     static const cookie_io_functions_t io = {.write = dout_write, .close = dout_close_cookie};
     if (!(w->stream = fopencookie(w, "w", io)) || setvbuf(w->stream, NULL, _IONBF, 0) != 0) {
@@ -184,6 +227,7 @@ fail:
         close(w->fd);
     if (w->fd >= 0 && w->temp)
         unlink(w->temp);
+    unguard_temp(w);
     free(w->path);
     free(w->temp);
     free(w->where);
@@ -297,6 +341,7 @@ dout_publish(struct dout *w, char **msg)
         *msg = tui_printf("%s: %s", w->path, strerror(errno));
     if (rc < 0 || linked)
         unlink(w->temp);
+    unguard_temp(w);
     char *dir = dir_of(w->path);
     int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY) : -1;
     if (dfd >= 0) {
@@ -320,5 +365,6 @@ dout_discard(struct dout *w)
     }
     if (w->temp)
         unlink(w->temp);
+    unguard_temp(w);
     dout_free(w);
 }

@@ -7,7 +7,8 @@
  * mode 0600 whatever the umask, under a temporary name in the same
  * directory; it is synced before the end event, and renamed into place
  * only after the end event commits, so that FILE exists only when its
- * disclosure is recorded.  Every byte is counted and digested (BLAKE2b-256)
+ * disclosure is recorded; SIGHUP, SIGINT or SIGTERM meanwhile remove the
+ * temporary file before the program stops (only SIGKILL can leave it).  Every byte is counted and digested (BLAKE2b-256)
  * as it is actually written.  SIGPIPE and SIGXFSZ are ignored while a
  * writer is open, so that a reader that goes away (`| head`) or a file size
  * limit is a write error (EPIPE, EFBIG) that the end event records, not a

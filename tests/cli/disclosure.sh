@@ -226,6 +226,26 @@ expect_eq "$(sql big.db "select actor || ' ' || action from audit_events where i
 cr --db big.db audit verify
 expect_rc 0
 
+begin "export --output stopped by SIGTERM leaves no file of case data behind"
+# Another writer holds the database: the export waits for its begin event
+# (the busy timeout) with its temporary file made, and is stopped there.
+(echo "BEGIN IMMEDIATE; SELECT 1;"; sleep 4; echo "ROLLBACK;") | sqlite3 big.db >/dev/null &
+holder=$!
+sleep 0.5
+"$CASEREVIEW" --as cadmin --db big.db export --reason r --recipient x --output stopped.csv \
+    >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 50); do
+    ls -A | grep -q '^\.stopped\.csv\.' && break
+    sleep 0.05
+done
+ls -A | grep -q '^\.stopped\.csv\.' || fail "no temporary file to stop on: $(ls -A)"
+kill -TERM "$pid"
+wait "$pid"
+expect_eq "$?" 143 "exit status (SIGTERM)"
+wait "$holder"
+expect_eq "$(ls -A | grep -c 'stopped\.csv')" 0 "no file, no temporary file"
+
 begin "export of every case: cases as ranges, rows and digest"
 cr --db big.db export --reason r --recipient x --output all.csv
 expect_rc 0
