@@ -1435,6 +1435,12 @@ cr_list_log_case(struct cr_list_log *l, int64_t case_id)
     l->rows++;
 }
 
+int64_t
+cr_list_log_rows(const struct cr_list_log *l)
+{
+    return l ? l->rows : 0;
+}
+
 enum cr_status
 cr_list_end(cr_db *db, struct cr_list_log *l, const char *error)
 {

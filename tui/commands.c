@@ -13,6 +13,7 @@
 #include "tui.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -800,18 +801,31 @@ cmd_list(struct cli *cli, const struct cli_args *a)
     struct cr_list_log *log;
     enum cr_status st = cr_list_begin(db, mine ? NULL : &filter, mine, format_names[p.fmt],
                                       a->values[4] ? limit : 0, &log);
+    /*
+     * Each row is flushed before its case is counted as listed, so that the
+     * end event names exactly the cases whose rows left; a reader that goes
+     * away (`| head`) is a write error (EPIPE) here, recorded, and only then
+     * does the program end as a pipe's writer does.
+     */
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old_pipe;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, &old_pipe);
     struct cr_page page = {0};
     int64_t after = 0;
     long long got = 0;
-    while (st == CR_OK && got < limit) {
+    int err = 0;
+    while (st == CR_OK && !err && got < limit) {
         size_t want = limit - got < 500 ? (size_t)(limit - got) : 500;
         st = mine ? cr_list_mine_page(db, after, want, &page)
                   : cr_list_page(db, &filter, after, want, &page);
         if (st != CR_OK)
             break;
-        for (size_t i = 0; i < page.n; i++) {
+        for (size_t i = 0; i < page.n && !err; i++) {
             rows_one(&p, &page.rows[i]);
-            cr_list_log_case(log, page.rows[i].id);
+            if (fflush(stdout) == EOF || ferror(stdout))
+                err = errno ? errno : EIO;
+            else
+                cr_list_log_case(log, page.rows[i].id);
         }
         got += (long long)page.n;
         if (!page.more || !page.n)
@@ -821,24 +835,32 @@ cmd_list(struct cli *cli, const struct cli_args *a)
     }
     cr_page_free(&page);
     if (log) {
-        if (st == CR_OK)
+        if (st == CR_OK && !err) {
             rows_end(&p);
-        bool flushed = st == CR_OK && fflush(stdout) != EOF && !ferror(stdout);
-        int err = errno;
-        char *why = st != CR_OK  ? tui_printf("%s", cr_db_errmsg(db))
-                    : !flushed ? tui_printf("write: %s", strerror(err))
-                               : NULL;
+            if (fflush(stdout) == EOF || ferror(stdout))
+                err = errno ? errno : EIO;
+        }
+        char *why = st != CR_OK ? tui_printf("%s", cr_db_errmsg(db))
+                    : err       ? tui_printf("write: %s", strerror(err))
+                                : NULL;
+        int64_t listed = cr_list_log_rows(log);
         enum cr_status end =
-            cr_list_end(db, log, st != CR_OK || !flushed ? (why ? why : "out of memory") : NULL);
+            cr_list_end(db, log, st != CR_OK || err ? (why ? why : "out of memory") : NULL);
         free(why);
-        if (st == CR_OK && !flushed) {
+        if (st == CR_OK && err) {
             cli_end(cli, db);
-            return cli_error(EXIT_INPUT, "list: write failed after %lld cases: %s", got,
-                             strerror(err));
+            if (err == EPIPE) {
+                /* Recorded: now end as any writer to a closed pipe does. */
+                sigaction(SIGPIPE, &old_pipe, NULL);
+                raise(SIGPIPE);
+            }
+            return cli_error(EXIT_INPUT, "list: write failed after %lld cases: %s",
+                             (long long)listed, strerror(err));
         }
         if (st == CR_OK)
             st = end;
     }
+    sigaction(SIGPIPE, &old_pipe, NULL);
     rc = st == CR_OK ? EXIT_DONE : fail(db, st);
     cli_end(cli, db);
     if (rc == EXIT_DONE && fflush(stdout) == EOF)

@@ -161,8 +161,16 @@ expect_eq "$(sql n.db "select actor, case_id is null, details from audit_events 
 expect_eq "$?" 3 "exit status of a list that could not be written"
 grep -q "^casereview: list: write failed after [0-9]* cases: No space left on device$" "$T/err" ||
     fail "the message: $(cat "$T/err")"
-expect_eq "$(sql n.db "select json_extract(details, '\$.complete') || ' ' || json_extract(details, '\$.error') from audit_events where action = 'list' order by id desc limit 1")" \
-    "0 write: No space left on device" "the end event of a list that could not be written"
+expect_eq "$(sql n.db "select json_extract(details, '\$.complete') || ' ' || json_extract(details, '\$.error') || ' ' || json_extract(details, '\$.rows') from audit_events where action = 'list' order by id desc limit 1")" \
+    "0 write: No space left on device 0" "the end event of a list that could not be written: no row left"
+# A reader that goes away: recorded, then the program ends as a pipe's writer does.
+# (The reader closes its end at once; the program writes only after opening the database.)
+"$CASEREVIEW" --as cadmin --db n.db list --format csv 2>"$T/err" | { exec <&-; sleep 1; }
+expect_eq "${PIPESTATUS[0]}" 141 "exit status of a list whose reader went away (SIGPIPE)"
+expect_empty_err
+end=$(sql n.db "select details from audit_events where action = 'list' order by id desc limit 1")
+expect_eq "$(sql n.db "select json_extract('$end', '\$.complete') || ' ' || json_extract('$end', '\$.error')")" \
+    "0 write: Broken pipe" "the end event of a list cut by its reader"
 AS=mkhan cr --db n.db list --mine --format json
 expect_eq "$(sql n.db "select group_concat(coalesce(json_extract(details, '\$.filters.mine'), json_extract(details, '\$.rows')), ' ') from (select details from audit_events where action = 'list' order by id desc limit 2)")" "2 1" "a --mine list's events"
 AS=cadmin cr --db n.db audit verify

@@ -168,6 +168,8 @@ struct cr_list_log;
 enum cr_status cr_list_begin(cr_db *db, const struct cr_filter *filter, int mine,
                              const char *format, int64_t limit, struct cr_list_log **out);
 void cr_list_log_case(struct cr_list_log *l, int64_t case_id);
+/* The cases counted so far. */
+int64_t cr_list_log_rows(const struct cr_list_log *l);
 enum cr_status cr_list_end(cr_db *db, struct cr_list_log *l, const char *error);
 
 /* One allegation of a case. */
