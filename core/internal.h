@@ -300,7 +300,8 @@ enum { CR_REPLAY_DECISIONS, CR_REPLAY_APPROVALS, CR_REPLAY_VOTES, CR_REPLAY_NOTE
        CR_REPLAY_SET_ASIDE, /* votes a reconvene set aside (superseded_votes) */
        CR_REPLAY_LISTS };
 enum { CR_REPLAY_STATE, CR_REPLAY_ASSIGNEE, CR_REPLAY_OUTCOME, CR_REPLAY_VETTING_REVIEW,
-       CR_REPLAY_ROUND, CR_REPLAY_DECIDED_BY, CR_REPLAY_RATIONALE, CR_REPLAY_FIELDS };
+       CR_REPLAY_ROUND, CR_REPLAY_DECIDED_BY, CR_REPLAY_RATIONALE, CR_REPLAY_PANEL_ROUND,
+       CR_REPLAY_FIELDS };
 
 struct cr_replay_item {
     int64_t event;
@@ -320,6 +321,7 @@ struct cr_replay_detail {
 struct cr_replay_case {
     signed char state, outcome, vetting_review;
     int round;
+    int panel_round; /* the latest decision that went before the panel, or 0 */
     uint64_t assignee, decided_by, rationale; /* digests of the text; 0: none */
     uint64_t digests[CR_REPLAY_LISTS];
     uint64_t sitting;      /* the sum of the digests of the current sitting's votes */

@@ -723,5 +723,11 @@ cr_replay_event(struct cr_replay *r, const struct cr_event *e, struct cr_buf *wh
         if (a->apply(r, c, e) < 0)
             return CR_NOMEM;
     }
+    /* Before the panel: the latest decision that went there (need-to-know keys on it). */
+    if (c->state == CR_STATE_PANEL_REVIEW && c->panel_round != c->round) {
+        c->panel_round = c->round;
+        if (c->detail)
+            c->detail->ev[CR_REPLAY_PANEL_ROUND] = e->id;
+    }
     return CR_OK;
 }

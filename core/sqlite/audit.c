@@ -7,6 +7,7 @@
 #include "sqlite.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -358,9 +359,9 @@ replayed(const struct cr_replay *r, int64_t id, struct cr_replay_case *blank)
     return blank;
 }
 
-/* The scalar fields of a case row (columns 1..7 of CASE_CHECK_SQL) against the replay. */
+/* The scalar fields of a case row (columns 1..8 of CASE_CHECK_COLUMNS) against the replay. */
 #define CASE_CHECK_COLUMNS                                                     \
-    "id, state, outcome, vetting_review, assignee, round, decided_by, rationale"
+    "id, state, outcome, vetting_review, assignee, round, decided_by, rationale, panel_round"
 
 static bool
 case_row_matches(sqlite3_stmt *s, const struct cr_replay_case *c)
@@ -373,7 +374,8 @@ case_row_matches(sqlite3_stmt *s, const struct cr_replay_case *c)
            cr_replay_text_digest((const char *)sqlite3_column_text(s, 4)) == c->assignee &&
            sqlite3_column_int(s, 5) == c->round &&
            cr_replay_text_digest((const char *)sqlite3_column_text(s, 6)) == c->decided_by &&
-           cr_replay_text_digest((const char *)sqlite3_column_text(s, 7)) == c->rationale;
+           cr_replay_text_digest((const char *)sqlite3_column_text(s, 7)) == c->rationale &&
+           sqlite3_column_int(s, 8) == c->panel_round;
 }
 
 /* The text of a list's row, as the replay writes it. */
@@ -613,6 +615,13 @@ explain_case(cr_db *db, int64_t id, struct cr_buf *why)
                             round_r);
                 add_event_ref(why, d->ev[CR_REPLAY_ROUND], id);
             }
+            if (why->len == start && sqlite3_column_int(s, 8) != c->panel_round) {
+                cr_buf_addf(why,
+                            "the cases table says it was before the panel at decision %d, the "
+                            "trail says %d (which cases a panel member may see)",
+                            sqlite3_column_int(s, 8), c->panel_round);
+                add_event_ref(why, d->ev[CR_REPLAY_PANEL_ROUND], id);
+            }
 #undef COL
         } else {
             st = cr_fail_sql(db, rc, "verify");
@@ -733,6 +742,37 @@ check_time(cr_db *db, const struct cr_event *e, int64_t *latest_at, int64_t *lat
     return CR_OK;
 }
 
+/*
+ * Each configuration the database keeps must be the text its digest names:
+ * the events carry digests, and the rules in force at any event are read
+ * back from these texts.
+ */
+static enum cr_status
+check_config_texts(cr_db *db)
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = sql_prepare(db, "SELECT id, digest, text FROM config_versions ORDER BY id",
+                                  &st);
+    if (!s)
+        return st;
+    int rc;
+    while (st == CR_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        unsigned char hash[32];
+        char hex[65];
+        crypto_generichash(hash, sizeof hash, sqlite3_column_blob(s, 2),
+                           (size_t)sqlite3_column_bytes(s, 2), NULL, 0);
+        hex_of(hash, sizeof hash, hex);
+        const char *digest = (const char *)sqlite3_column_text(s, 1);
+        if (!digest || strcmp(digest, hex) != 0)
+            st = cr_fail(db, CR_INVALID,
+                         "audit: configuration %lld: its text does not match its digest %.16s...; "
+                         "the rules kept in the database were altered",
+                         (long long)sqlite3_column_int64(s, 0), digest ? digest : "");
+    }
+    sqlite3_reset(s);
+    return st == CR_OK && rc != SQLITE_DONE ? cr_fail_sql(db, rc, "verify") : st;
+}
+
 enum cr_status
 cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
                       int64_t *events)
@@ -843,7 +883,9 @@ cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept
                          "hashes to it; the trail was replaced or rewritten",
                          kept[k].hash, (long long)*events);
     free(found);
-    /* The data: every case as the trail says it is. */
+    /* The rules, then the data: every case as the trail says it is. */
+    if (st == CR_OK)
+        st = check_config_texts(db);
     struct compare m = {replay, 0};
     int64_t max_case = 0;
     if (st == CR_OK)

@@ -69,6 +69,14 @@ tamper "update cases set assignee = 'asmith' where id = 3" \
 tamper "update cases set assignee = null where id = 2" \
     "audit: case 2: the cases table says assignee nobody, the trail says asmith (event $(ev "case_id = 2 and action = 'claim'"))"
 
+begin "an edited panel round (who may see a case) is named"
+tamper "update cases set panel_round = 1 where id = 2" \
+    "audit: case 2: the cases table says it was before the panel at decision 1, the trail says 0 (which cases a panel member may see) (no event changes it on case 2)"
+
+begin "edited rules kept in the database are named"
+tamper "update config_versions set text = cast(text || '# edited' as blob)" \
+    "audit: configuration 1: its text does not match its digest $(sql a.db "select substr(digest, 1, 16) from config_versions where id = 1")...; the rules kept in the database were altered"
+
 begin "an edited vote is named"
 tamper "update votes set vote = 'dissent', reason = 'No.' where member = 'mkhan'" \
     "audit: case 1: the votes table says round 3: mkhan (independent) dissent: \"No.\", the trail says round 3: mkhan (independent) concur (event $(ev "action = 'vote' and actor = 'mkhan'"))"
