@@ -149,13 +149,10 @@ unhex(const char *s, unsigned char *out, size_t n)
 {
     if (strlen(s) != 2 * n)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned x;
-        if (sscanf(s + 2 * i, "%2x", &x) != 1)
-            return false;
-        out[i] = (unsigned char)x;
-    }
-    return true;
+    /* Hex digits only: sscanf's %x would take a sign or a space as well. */
+    size_t got;
+    const char *end;
+    return sodium_hex2bin(out, n, s, 2 * n, NULL, &got, &end) == 0 && got == n && end == s + 2 * n;
 }
 
 /*

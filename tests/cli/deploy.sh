@@ -221,6 +221,13 @@ as "$REV" "$BIN" list
 expect_rc 3
 expect_err "casereview: $P/etc/casereview/casereview.conf: refused: it names the database for every user, so root must own it and nobody else write it; as root, run 'chown root:root $P/etc/casereview/casereview.conf && chmod 644 $P/etc/casereview/casereview.conf'"
 chmod 644 "$P/etc/casereview/casereview.conf"
+cp "$P/etc/casereview/casereview.conf" "$W/conf.saved"
+n=$(($(wc -l <"$P/etc/casereview/casereview.conf") + 1))
+echo "db = $W/home/$REV/other.db" >>"$P/etc/casereview/casereview.conf"
+as "$REV" "$BIN" list
+expect_rc 3
+expect_err "casereview: $P/etc/casereview/casereview.conf:$n: db is given twice; give it once"
+cp "$W/conf.saved" "$P/etc/casereview/casereview.conf"
 
 begin "meson install fails, leaving nothing setgid, when the service group does not exist"
 meson configure "$W/build-server" -Dprefix="$W/other" -Dservice_group="crdnone$$" >/dev/null

@@ -761,10 +761,33 @@ test_time_going_back_flagged(void **state)
                         "back; the clock was set back or the time was altered");
 }
 
+/* A kept head is hex digits only: a sign or a space is not read as a digit. */
+static void
+test_head_hex_strict(void **state)
+{
+    (void)state;
+    struct cr_audit_head h;
+    char s[80];
+    char good[65], signed_[65];
+    for (int i = 0; i < 32; i++) {
+        memcpy(good + 2 * i, "0b", 2);
+        memcpy(signed_ + 2 * i, "+b", 2);
+    }
+    good[64] = signed_[64] = '\0';
+    snprintf(s, sizeof s, "1:%s", good);
+    assert_int_equal(cr_audit_head_parse(s, &h), 0);
+    snprintf(s, sizeof s, "1:%s", signed_);
+    assert_int_equal(cr_audit_head_parse(s, &h), -1);
+    good[0] = ' ';
+    snprintf(s, sizeof s, "1:%s", good);
+    assert_int_equal(cr_audit_head_parse(s, &h), -1);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_head_hex_strict),
         cmocka_unit_test_setup_teardown(test_open_and_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rechain_without_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_action_named, setup, teardown),
