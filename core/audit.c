@@ -72,3 +72,40 @@ cr_audit_hash(const unsigned char *key, const unsigned char prev[32], const stru
         put_text(&h, e->os_login);
     crypto_generichash_final(&h, out, 32);
 }
+
+/*
+ * The trail's public reads: the admin's alone (SPEC section 1), checked
+ * here, above the engine, which only reads what it is asked to.
+ */
+
+enum cr_status
+cr_audit_head(cr_db *db, struct cr_audit_head *out)
+{
+    memset(out, 0, sizeof *out);
+    enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "audit head");
+    return st == CR_OK ? st_audit_head(db, out) : st;
+}
+
+enum cr_status
+cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
+                      int64_t *events)
+{
+    *events = 0;
+    enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "audit verify");
+    return st == CR_OK ? st_audit_verify(db, kept, n_kept, events) : st;
+}
+
+enum cr_status
+cr_audit_verify(cr_db *db, int64_t *events)
+{
+    return cr_audit_verify_heads(db, NULL, 0, events);
+}
+
+enum cr_status
+cr_audit_log(cr_db *db, const struct cr_audit_filter *f,
+             int (*each)(void *ctx, const struct cr_event *e), void *ctx, int64_t *n)
+{
+    *n = 0;
+    enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "audit log");
+    return st == CR_OK ? st_audit_log(db, f, each, ctx, n) : st;
+}

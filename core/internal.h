@@ -245,6 +245,20 @@ enum cr_status st_audit_append(cr_db *db, int64_t case_id, const char *action,
  */
 enum cr_status cr_audit_record(cr_db *db, const char *action, const char *details, int64_t *id);
 
+/*
+ * The trail's reads, as the engine does them; cr_audit_head, cr_audit_verify_heads and
+ * cr_audit_log (audit.c) check the role first.
+ */
+enum cr_status st_audit_head(cr_db *db, struct cr_audit_head *out);
+enum cr_status st_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
+                               int64_t *events);
+enum cr_status st_audit_log(cr_db *db, const struct cr_audit_filter *f,
+                            int (*each)(void *ctx, const struct cr_event *e), void *ctx,
+                            int64_t *n);
+
+/* cr_config_adopt's writes, once workflow.c has checked the role. */
+enum cr_status st_config_adopt(cr_db *db, const struct cr_config *next);
+
 /* The id of the last audit event (inside the transaction that appended it: that event). */
 enum cr_status st_audit_last(cr_db *db, int64_t *id);
 

@@ -31,5 +31,7 @@ check "SQL outside the storage module" '\bsqlite3_|\b(SELECT|INSERT|UPDATE|DELET
 check "sqlite3.h outside the storage module" '#\s*include\s*[<"]sqlite3\.h' $nonstorage
 # shellcheck disable=SC2086
 check "the engine includes a header above it" '#\s*include\s*"[^"]*(policy|workflow|audit|report)[^"/]*\.h"' $engine
-echo "6 checks, $failures failed"
+# shellcheck disable=SC2086
+check "the engine decides who may act (roles are checked above it)" '\bcr_require_role\s*\(' $engine
+echo "7 checks, $failures failed"
 [ "$failures" -eq 0 ]
