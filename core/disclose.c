@@ -8,15 +8,6 @@
 
 #include <string.h>
 
-static bool
-blank(const char *s)
-{
-    for (; s && *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-            return false;
-    return true;
-}
-
 enum cr_status
 cr_audit_record(cr_db *db, const char *action, const char *details, int64_t *id)
 {
@@ -41,7 +32,7 @@ cr_disclosure_begin(cr_db *db, const struct cr_disclosure *d, int64_t *id)
     enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, kind);
     if (st != CR_OK)
         return st;
-    if (blank(d->reason) || blank(d->recipient))
+    if (cr_blank(d->reason) || cr_blank(d->recipient))
         return cr_fail(db, CR_REFUSED, "%s is a disclosure and needs a reason and a recipient",
                        kind);
     struct cr_buf b = {0};

@@ -33,6 +33,9 @@ void cr_buf_reset(struct cr_buf *b);
 char *cr_vformat(const char *fmt, va_list ap) CR_PRINTF(1, 0);
 void cr_buf_free(struct cr_buf *b);
 
+/* Whether s is NULL, empty, or only spaces, tabs and line breaks: a text not given. */
+bool cr_blank(const char *s);
+
 /* Diagnostics (see casereview.h). */
 cr_diags *cr_diags_new(size_t max);
 int cr_diags_addf(cr_diags *d, const char *fmt, ...) CR_PRINTF(2, 3);

@@ -435,3 +435,12 @@ cr_priority(int duty, int n_allegations, int n_sexual, const char *latest_date)
     }
     return p;
 }
+
+bool
+cr_blank(const char *s)
+{
+    for (; s && *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return false;
+    return true;
+}

@@ -81,17 +81,6 @@ refuse(const struct wf *w, const char *fmt, ...)
 }
 
 static bool
-blank(const char *s)
-{
-    if (!s)
-        return true;
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-            return false;
-    return true;
-}
-
-static bool
 same(const char *a, const char *b)
 {
     return a && b && strcmp(a, b) == 0;
@@ -326,7 +315,7 @@ guard_assign(const struct wf *w)
     if (!w->req)
         return true;
     const char *target = w->req->target;
-    if (blank(target))
+    if (cr_blank(target))
         return refuse(w, "assign needs the login of a reviewer");
     const struct cr_person *p = cr_config_person(w->cfg, target);
     if (!p)
@@ -356,7 +345,7 @@ guard_decide(const struct wf *w)
         return true;
     if (w->req->outcome < 0 || w->req->outcome >= CR_OUTCOME_COUNT)
         return refuse(w, "decide needs an outcome: nfa, reassess or refer");
-    if (blank(w->req->rationale))
+    if (cr_blank(w->req->rationale))
         return refuse(w, "decide needs a rationale: the information considered, the assessment "
                          "of threat and risk, the powers and policy, the options considered and "
                          "the reasons for the option chosen");
@@ -377,7 +366,7 @@ guard_return(const struct wf *w)
 {
     if (!separated(w, w->me->login, CR_ACTION_RETURN, "return"))
         return false;
-    if (w->req && blank(w->req->reason))
+    if (w->req && cr_blank(w->req->reason))
         return refuse(w, "return needs a reason for the reviewer");
     return true;
 }
@@ -399,9 +388,9 @@ guard_vote(const struct wf *w)
     int v = w->req->vote;
     if (v < 0 || v >= CR_VOTE_COUNT)
         return refuse(w, "vote needs concur, dissent or recuse");
-    if (v == CR_VOTE_DISSENT && blank(w->req->reason))
+    if (v == CR_VOTE_DISSENT && cr_blank(w->req->reason))
         return refuse(w, "a dissent needs your reasons");
-    if (v == CR_VOTE_RECUSE && blank(w->req->reason))
+    if (v == CR_VOTE_RECUSE && cr_blank(w->req->reason))
         return refuse(w, "a recusal needs a reason (the conflict of interest)");
     return true;
 }
@@ -409,7 +398,7 @@ guard_vote(const struct wf *w)
 static bool
 guard_note(const struct wf *w)
 {
-    if (w->req && blank(w->req->text))
+    if (w->req && cr_blank(w->req->text))
         return refuse(w, "a note needs text");
     return true;
 }
@@ -555,7 +544,7 @@ guard_reconvene(const struct wf *w)
                          "subject's unit); add members to panel.members, or recall it to its "
                          "reviewer",
                       (long long)cs->id);
-    if (w->req && blank(w->req->reason))
+    if (w->req && cr_blank(w->req->reason))
         return refuse(w, "reconvene needs a reason (why the panel sits again)");
     return true;
 }
@@ -565,7 +554,7 @@ guard_recall(const struct wf *w)
 {
     if (!resolves_blocked(w, CR_ACTION_RECALL, "recall"))
         return false;
-    if (w->req && blank(w->req->reason))
+    if (w->req && cr_blank(w->req->reason))
         return refuse(w, "recall needs a reason for the reviewer");
     return true;
 }
@@ -635,7 +624,7 @@ plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_
         ch->vote = true;
         ch->vote_value = req->vote;
         ch->member_kind = w->me->kind;
-        ch->reason = req->vote == CR_VOTE_CONCUR || blank(req->reason) ? NULL : req->reason;
+        ch->reason = req->vote == CR_VOTE_CONCUR || cr_blank(req->reason) ? NULL : req->reason;
         struct tally t = {0};
         for (size_t i = 0; i < cs->n_votes; i++)
             count_vote(&t, cs->votes[i].vote, cs->votes[i].kind);

@@ -58,10 +58,7 @@ enum cr_status
 cr_db_set_purpose(cr_db *db, const char *purpose)
 {
     const struct cr_config *cfg = db->cfg;
-    bool blank = true;
-    for (const char *p = purpose ? purpose : ""; *p; p++)
-        blank &= *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
-    if (blank) {
+    if (cr_blank(purpose)) {
         free(db->purpose);
         db->purpose = NULL;
         return CR_OK;
