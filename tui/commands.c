@@ -177,15 +177,11 @@ session(struct cli *cli, unsigned open_flags, bool pinned, cr_db **db)
         goto fail;
     }
     /*
-     * The quorum flags are recomputed when a configuration is pinned or
-     * adopted, in that transaction; here they are only checked, and a
-     * change (none, but for a flag set by an older casereview) recorded.
+     * The quorum flags need no recomputing here: the rules change only when a
+     * configuration is pinned or adopted, and those recompute them in their
+     * own transaction (reading every case with the panel at each command's
+     * start would cost seconds at a million cases).
      */
-    int64_t changed;
-    if ((st = cr_quorum_refresh(*db, &changed)) != CR_OK) {
-        rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
-        goto fail;
-    }
     return EXIT_DONE;
 fail:
     /* A database this command made, refused, is not left behind. */
