@@ -216,7 +216,11 @@ static void
 summary(struct rng *r, char *out, size_t cap)
 {
     size_t n = 0;
-    n += (size_t)snprintf(out + n, cap - n, "%s %s.", PICK(r, openings), PICK(r, acts));
+    /* Drawn one at a time: the order of a call's arguments is unspecified, and gcc and clang
+     * would otherwise draw them in opposite orders (different data from the same seed). */
+    const char *act = PICK(r, acts);
+    const char *opening = PICK(r, openings);
+    n += (size_t)snprintf(out + n, cap - n, "%s %s.", opening, act);
     unsigned extra = 1 + below(r, 3);
     for (unsigned i = 0; i < extra && n < cap; i++) {
         const char *middle = PICK(r, middles);
