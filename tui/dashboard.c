@@ -3,6 +3,7 @@
  * against sla_days, first decisions a week and when the backlog clears at
  * that rate, and each reviewer's outcome mix and panel-dissent rate.
  */
+#include "screens.h"
 #include "tui.h"
 
 #include <stdio.h>
@@ -160,15 +161,13 @@ dashboard_draw(struct app *app, void *state)
     }
 }
 
+/* C-l reloads the figures only: the screens under it keep their place. */
 static bool
-dashboard_key(struct app *app, void *state, int action, wint_t ch)
+dashboard_refresh(struct app *app, void *state, int action)
 {
-    (void)ch;
-    if (action == TA_REFRESH) {
-        load(app, state);
-        return true;
-    }
-    return false;
+    (void)action;
+    load(app, state);
+    return true;
 }
 
 static void
@@ -187,18 +186,30 @@ dashboard_close(struct app *app, void *state)
     free(db);
 }
 
-void *
-tui_dashboard_new(struct app *app)
+static void *
+dashboard_open(struct app *app, const struct tui_target *t)
 {
     struct dashboard *db = calloc(1, sizeof *db);
+    (void)t;
     if (db)
         load(app, db);
     return db;
 }
 
-static const int dashboard_actions[] = {TA_REFRESH, TA_HELP, TA_QUIT, TA_NONE};
+static const struct tui_function dashboard_functions[] = {
+    {TA_REFRESH, dashboard_refresh, 0},
+    {TA_HELP, NULL, 0},
+    {TA_QUIT, NULL, 0},
+    {TA_NONE, NULL, 0},
+};
+static const int dashboard_opened_by[] = {TA_DASHBOARD, TA_NONE};
 
 const struct screen_ops dashboard_screen = {
-    "dashboard", dashboard_actions, dashboard_draw, dashboard_key, dashboard_reload,
-    dashboard_close, NULL, NULL, NULL,
+    .name = "dashboard",
+    .opened_by = dashboard_opened_by,
+    .open = dashboard_open,
+    .functions = dashboard_functions,
+    .draw = dashboard_draw,
+    .reload = dashboard_reload,
+    .close = dashboard_close,
 };
