@@ -20,6 +20,12 @@ static const struct {
 };
 
 const char *
+tui_action_name(int action)
+{
+    return action >= 0 && action < TA_COUNT ? actions[action].name : "";
+}
+
+const char *
 tui_action_help(int action)
 {
     return action >= 0 && action < TA_COUNT ? actions[action].help : "";

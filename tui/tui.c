@@ -168,8 +168,17 @@ static bool
 prereq(struct app *app, int action, unsigned flags)
 {
     const struct tui_case_ref *c = &app->shared.cur;
-    if ((flags & TUI_NEED_CASE) && !c->id)
-        return false; /* nothing selected (an empty queue): the key does nothing */
+    if ((flags & TUI_NEED_CASE) && !c->id) {
+        char clear[32] = "";
+        if (app->keys.keys[TA_FILTER_CLEAR][0])
+            tui_key_name(app->keys.keys[TA_FILTER_CLEAR][0], app->keys.is_fn[TA_FILTER_CLEAR][0],
+                         clear, sizeof clear);
+        tui_message(app, false,
+                    "%s needs a case, and none is selected: no case shows in the queue%s%s%s",
+                    tui_action_name(action), clear[0] ? " (" : "", clear,
+                    clear[0] ? " clears the filters and the search)" : "");
+        return false;
+    }
     if (flags & TUI_NEED_MAY) {
         int core = tui_action_core(action);
         char key[32];

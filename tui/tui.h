@@ -77,6 +77,7 @@ enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM };
 enum tui_action { TUI_ACTION_LIST(TUI_X) TA_COUNT, TA_NONE = -1 };
 #undef TUI_X
 
+const char *tui_action_name(int action);
 const char *tui_action_help(int action);
 /* The action's kind (enum tui_kind), or -1 for TA_NONE. */
 int tui_action_kind(int action);
