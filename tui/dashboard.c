@@ -137,8 +137,12 @@ dashboard_draw(struct app *app, void *state)
     tui_put(stdscr, y++, 2, line, COLS - 2, 0);
     y++;
     if (y < LINES - 2) {
-        snprintf(line, sizeof line, "%-12s %7s %7s %7s %7s  %s", "Reviewer", "nfa", "reassess",
-                 "refer", "total", "panel returned");
+        /* A column per outcome of core's list. */
+        size_t used = (size_t)snprintf(line, sizeof line, "%-12s", "Reviewer");
+        for (int o = 0; o < CR_OUTCOME_COUNT && used < sizeof line; o++)
+            used += (size_t)snprintf(line + used, sizeof line - used, " %7s", cr_outcome_name(o));
+        if (used < sizeof line)
+            snprintf(line + used, sizeof line - used, " %7s  %s", "total", "panel returned");
         tui_put(stdscr, y++, 1, line, COLS - 1, tui_attr(app, CR_SLOT_HEADER));
     }
     if (!d->reviewers_shown && y < LINES - 1)
@@ -154,9 +158,12 @@ dashboard_draw(struct app *app, void *state)
             snprintf(rate, sizeof rate, "%lld of %lld (%.0f%%)", (long long)m->panel_returned,
                      (long long)m->panel_rounds,
                      100.0 * (double)m->panel_returned / (double)m->panel_rounds);
-        snprintf(line, sizeof line, "%-12.12s %7lld %7lld %7lld %7lld  %s", m->login,
-                 (long long)m->by_outcome[CR_OUTCOME_NFA], (long long)m->by_outcome[CR_OUTCOME_REASSESS],
-                 (long long)m->by_outcome[CR_OUTCOME_REFER], (long long)m->decided, rate);
+        size_t used = (size_t)snprintf(line, sizeof line, "%-12.12s", m->login);
+        for (int o = 0; o < CR_OUTCOME_COUNT && used < sizeof line; o++)
+            used += (size_t)snprintf(line + used, sizeof line - used, " %7lld",
+                                     (long long)m->by_outcome[o]);
+        if (used < sizeof line)
+            snprintf(line + used, sizeof line - used, " %7lld  %s", (long long)m->decided, rate);
         tui_put(stdscr, y++, 1, line, COLS - 1, 0);
     }
 }

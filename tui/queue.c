@@ -235,7 +235,9 @@ queue_draw(struct app *app, void *state)
         /* The selection shows without colour too. */
         snprintf(cell, sizeof cell, "%c%*lld", sel ? '>' : ' ', l.id - 1, (long long)r->id);
         x += tui_put(stdscr, y, x, cell, l.id, base) + 1;
-        tui_put(stdscr, y, x, short_state[r->state], l.state,
+        const char *state_name =
+            short_state[r->state] ? short_state[r->state] : cr_state_name(r->state);
+        tui_put(stdscr, y, x, state_name, l.state,
                 base | (sel ? 0 : tui_attr(app, CR_SLOT_STATE_FLAGGED + r->state)));
         x += l.state + 1;
         bool late = cr_case_overdue(app->cfg, r, now);
