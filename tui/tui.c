@@ -1,6 +1,8 @@
 /*
- * The terminal interface's main loop: curses set-up, the screen stack, the
- * status line, resizing, live updates and the scripted mode used by tests.
+ * The terminal interface's main loop: curses set-up, the screen stack and
+ * the registry's screens opened by action, the key driver and the handler
+ * tables' dispatcher, the status line, resizing, live updates and the
+ * scripted mode used by tests.
  *
  * Scripted mode (--script FILE) reads keys from FILE instead of the
  * terminal, taking the next only when the screen is idle, and draws into
@@ -709,7 +711,8 @@ handle_key(struct app *app, wint_t ch, bool fn)
     if ((ops->key && ops->key(app, state, action, typed)) ||
         tui_dispatch(app, ops, state, action) ||
         (ops->unbound && ops->unbound(app, state, action, typed)) ||
-        (ops->nav && tui_nav_move(app, ops->nav(app, state), action)))
+        (tui_action_kind(action) == TK_NAV && ops->nav &&
+         tui_nav_move(app, ops->nav(app, state), action)))
         return;
     if (ops->modal && action != TA_HELP && action != TA_REFRESH && action != TA_SUSPEND)
         return;

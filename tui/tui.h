@@ -2,10 +2,13 @@
  * The terminal interface: the application, its screens and its keys.
  *
  * The main loop (tui.c) knows no screen by name: each screen is a table of
- * operations, pushed on a stack.  Keys go through one table of named
- * actions (keys.c), overridable from the configuration.  Every rule is
- * core's: a screen calls the same function as the command line and shows
- * its message in the status line.
+ * operations in a registry (screens.c), pushed on a stack, found by the
+ * action that opens it.  Keys go through one table of named actions (keys.c),
+ * overridable from the configuration; a key's action goes to the screen's
+ * handler table (preconditions checked by one dispatcher), then to the
+ * navigation (nav.c), then to the driver.  Every rule is core's: a screen
+ * calls the same function as the command line and shows its message in the
+ * status line.
  */
 #ifndef CASEREVIEW_TUI_H
 #define CASEREVIEW_TUI_H
