@@ -1,8 +1,10 @@
 /*
- * Forms: decide, approve, return, vote, assign, note, and the search
- * prompt.  A form gathers what an action needs and hands it to cr_act();
- * core's refusal is shown in full inside the form, which stays open with
- * everything typed kept.
+ * Forms: decide, approve, return, vote, assign, note, reconvene, recall,
+ * and the search prompt.  A form gathers what an action needs and hands it
+ * to cr_act(); core's refusal is shown in full inside the form, which stays
+ * open with everything typed kept.  Each form is defined once, in the table
+ * `forms`: its fields, their choices (core's lists) and the member of the
+ * request each fills, from which it opens, submits and keeps its draft.
  *
  * Text is held in text areas (textarea.h): the real bytes, wrapped only
  * for display, so resizing never changes what was written.  The ncurses
@@ -12,7 +14,7 @@
  * Nothing typed is lost silently: leaving a form with text asks first; a
  * version conflict shows what changed and C-r takes the new version with
  * the text kept; when the program is stopped by SIGHUP or SIGTERM the
- * text is kept as a draft in the database (tui_form_keep_draft) and the
+ * text is kept as a draft in the database (form_keep) and the
  * next opening of the same form offers it back.
  */
 #include "screens.h"
