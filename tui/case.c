@@ -361,11 +361,15 @@ static const struct tui_function case_functions[] = {
     {TA_NONE, NULL, 0},
 };
 
-static const int case_opened_by[] = {TA_OPEN, TA_SHOW_CASE, TA_NONE};
+static bool
+case_opens(int action)
+{
+    return action == TA_OPEN || action == TA_SHOW_CASE;
+}
 
 const struct screen_ops case_screen = {
     .name = "case",
-    .opened_by = case_opened_by,
+    .opens = case_opens,
     .open = case_open,
     .functions = case_functions,
     .draw = case_draw,

@@ -209,11 +209,15 @@ static const struct tui_function dashboard_functions[] = {
     {TA_QUIT, NULL, 0},
     {TA_NONE, NULL, 0},
 };
-static const int dashboard_opened_by[] = {TA_DASHBOARD, TA_NONE};
+static bool
+dashboard_opens(int action)
+{
+    return action == TA_DASHBOARD;
+}
 
 const struct screen_ops dashboard_screen = {
     .name = "dashboard",
-    .opened_by = dashboard_opened_by,
+    .opens = dashboard_opens,
     .open = dashboard_open,
     .functions = dashboard_functions,
     .draw = dashboard_draw,

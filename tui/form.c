@@ -1418,6 +1418,18 @@ form_reload(struct app *app, void *state)
     cr_case_free(&c);
 }
 
+/* The form's definition for an action, or NULL. */
+static const struct form_def *
+form_def_of(int action)
+{
+    if (action == TA_SEARCH)
+        return &search_form;
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (forms[i].action == action)
+            return &forms[i];
+    return NULL;
+}
+
 /* Read the case and lay the form out from its definition. */
 static bool
 setup_case_form(struct app *app, struct form_state *fs)
@@ -1451,10 +1463,7 @@ setup_case_form(struct app *app, struct form_state *fs)
 static void *
 form_open(struct app *app, const struct tui_target *t)
 {
-    const struct form_def *def = t->action == TA_SEARCH ? &search_form : NULL;
-    for (size_t i = 0; !def && i < sizeof forms / sizeof forms[0]; i++)
-        if (forms[i].action == t->action)
-            def = &forms[i];
+    const struct form_def *def = form_def_of(t->action);
     struct form_state *fs = def ? calloc(1, sizeof *fs) : NULL;
     if (!fs)
         return NULL;
@@ -1496,9 +1505,12 @@ static const struct tui_function form_functions[] = {
     {TA_NONE, NULL, 0},
 };
 
-/* Every core action that has a form opens it; so does the search. */
-static const int form_opened_by[] = {TA_SEARCH, TA_ASSIGN,    TA_DECIDE, TA_APPROVE, TA_RETURN,
-                                     TA_VOTE,   TA_NOTE,      TA_RECONVENE, TA_RECALL, TA_NONE};
+/* Every core action with a form in the table opens it (the others are done at once). */
+static bool
+form_opens(int action)
+{
+    return form_def_of(action) != NULL;
+}
 
 /* Keys of a text field, fixed (readline's), for the help screen. */
 static const char *const form_notes[] = {
@@ -1519,7 +1531,7 @@ static const char *const form_notes[] = {
 
 const struct screen_ops form_screen = {
     .name = "form",
-    .opened_by = form_opened_by,
+    .opens = form_opens,
     .open = form_open,
     .functions = form_functions,
     .draw = form_draw,

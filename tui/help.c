@@ -104,11 +104,15 @@ help_close(struct app *app, void *state)
 }
 
 static const struct tui_function help_functions[] = {{TA_QUIT, NULL, 0}, {TA_NONE, NULL, 0}};
-static const int help_opened_by[] = {TA_HELP, TA_NONE};
+static bool
+help_opens(int action)
+{
+    return action == TA_HELP;
+}
 
 const struct screen_ops help_screen = {
     .name = "help",
-    .opened_by = help_opened_by,
+    .opens = help_opens,
     .open = help_open,
     .functions = help_functions,
     .draw = help_draw,

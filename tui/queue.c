@@ -438,11 +438,8 @@ tui_queue_step(struct app *app, int64_t case_id, int direction)
     return next;
 }
 
-static const int queue_opened_by[] = {TA_NONE};
-
 const struct screen_ops queue_screen = {
     .name = "queue",
-    .opened_by = queue_opened_by,
     .start = true,
     .open = queue_open,
     .functions = queue_functions,

@@ -15,8 +15,7 @@ const struct screen_ops *
 tui_screen_for(int action)
 {
     for (size_t i = 0; tui_screens[i]; i++)
-        for (const int *a = tui_screens[i]->opened_by; a && *a != TA_NONE; a++)
-            if (*a == action)
-                return tui_screens[i];
+        if (tui_screens[i]->opens && tui_screens[i]->opens(action))
+            return tui_screens[i];
     return NULL;
 }

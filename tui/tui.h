@@ -157,8 +157,8 @@ struct tui_target {
 /* A screen: what the main loop calls.  Every one is in the registry (screens.c). */
 struct screen_ops {
     const char *name;
-    /* The actions that open it, TA_NONE-terminated (NULL: none). */
-    const int *opened_by;
+    /* Whether action opens it (NULL: no action does; a start screen). */
+    bool (*opens)(int action);
     /* A first screen: tried in registry order at start, until one opens. */
     bool start;
     /* The screen's state, or NULL when it does not open (the status line says why). */
