@@ -4,6 +4,8 @@
  * approval, the votes this user may see, notes and the history.  Opening it
  * is an audited view; n and p step through the queue without going back.
  */
+#include "screens.h"
+#include "text.h"
 #include "tui.h"
 
 #include <stdarg.h>
@@ -25,7 +27,7 @@ struct case_view {
     struct line *lines;
     size_t n, cap;
     int width; /* what the lines were wrapped for */
-    int top;   /* first line shown */
+    struct tui_nav nav; /* nav.top: the first line shown */
     bool peek; /* shown over a form on this case (F3): reading only */
 };
 
@@ -67,7 +69,7 @@ static void
 add_wrapped(struct case_view *v, int indent, const char *text)
 {
     struct wrap_ctx w = {v, indent};
-    tui_wrap(text, v->width - indent - 1, wrap_line, &w);
+    text_wrap(text, v->width - indent - 1, wrap_line, &w);
 }
 
 static void
@@ -196,6 +198,17 @@ load(struct app *app, struct case_view *v, bool first)
     return true;
 }
 
+/* The body's lines and rows, for the navigation. */
+static struct tui_nav *
+case_nav(struct app *app, void *state)
+{
+    struct case_view *v = state;
+    (void)app;
+    v->nav.lines = (int)v->n;
+    v->nav.height = body_rows();
+    return &v->nav;
+}
+
 static void
 case_draw(struct app *app, void *state)
 {
@@ -215,11 +228,9 @@ case_draw(struct app *app, void *state)
     mvhline(0, 0, ' ', COLS);
     tui_put(stdscr, 0, 0, title, COLS, tui_attr(app, CR_SLOT_TITLE));
     attroff(tui_attr(app, CR_SLOT_TITLE));
-    int max_top = (int)v->n - body_rows();
-    if (v->top > max_top)
-        v->top = max_top > 0 ? max_top : 0;
-    for (int i = 0; i < body_rows() && v->top + i < (int)v->n; i++) {
-        const struct line *l = &v->lines[v->top + i];
+    tui_nav_clamp(case_nav(app, v));
+    for (int i = 0; i < body_rows() && v->nav.top + i < (int)v->n; i++) {
+        const struct line *l = &v->lines[v->nav.top + i];
         tui_put(stdscr, 1 + i, l->indent, l->text, COLS - l->indent,
                 l->slot >= 0 ? tui_attr(app, l->slot) : 0);
     }
@@ -231,99 +242,62 @@ case_reload(struct app *app, void *state)
     load(app, state, false);
 }
 
-static void
-step(struct app *app, struct case_view *v, int direction)
+/* n, p: the next or previous case of the queue, without going back to it. */
+static bool
+case_step(struct app *app, void *state, int action)
 {
+    struct case_view *v = state;
+    int direction = action == TA_NEXT_CASE ? 1 : -1;
     int64_t next = tui_queue_step(app, v->id, direction);
     if (!next) {
         tui_message(app, false, "no %s case in the queue", direction > 0 ? "next" : "previous");
-        return;
+        return true;
     }
     int64_t old = v->id;
     v->id = next;
-    v->top = 0;
+    v->nav.top = 0;
     if (!load(app, v, true))
         v->id = old;
+    return true;
 }
+
+static bool
+case_back(struct app *app, void *state, int action)
+{
+    (void)state;
+    (void)action;
+    tui_pop(app);
+    return true;
+}
+
+/* Over a form (F3) the case is for reading only: these keys, and back to the form. */
+static const int peek_keys[] = {TA_SHOW_CASE, TA_QUIT,  TA_CANCEL,  TA_DOWN,     TA_UP,
+                                TA_PAGE_DOWN, TA_PAGE_UP, TA_FIRST, TA_LAST,    TA_HELP,
+                                TA_REFRESH,   TA_SUSPEND, TA_QUIT_ALL, TA_NONE};
 
 static bool
 case_key(struct app *app, void *state, int action, wint_t ch)
 {
     struct case_view *v = state;
-    int page = body_rows() - 1;
-    if (v->peek) {
-        /* Over a form: reading only; F3 or q goes back to it. */
-        switch (action) {
-        case TA_SHOW_CASE:
-        case TA_QUIT:
-        case TA_CANCEL:
-            tui_pop(app);
-            return true;
-        case TA_DOWN:
-        case TA_UP:
-        case TA_PAGE_DOWN:
-        case TA_PAGE_UP:
-        case TA_FIRST:
-        case TA_LAST:
-        case TA_HELP:
-        case TA_REFRESH:
-        case TA_SUSPEND:
-        case TA_QUIT_ALL:
-            break;
-        default:
-            tui_message(app, false, "your form on case %lld is still open: F3 or q goes back to it",
-                        (long long)v->id);
-            return true;
-        }
-    }
-    switch (action) {
-    case TA_DOWN:
-        v->top++;
-        return true;
-    case TA_UP:
-        if (v->top > 0)
-            v->top--;
-        return true;
-    case TA_PAGE_DOWN:
-        v->top += page;
-        return true;
-    case TA_PAGE_UP:
-        v->top = v->top > page ? v->top - page : 0;
-        return true;
-    case TA_FIRST:
-        v->top = 0;
-        return true;
-    case TA_LAST:
-        v->top = (int)v->n;
-        return true;
-    case TA_NEXT_CASE:
-        step(app, v, 1);
-        return true;
-    case TA_PREV_CASE:
-        step(app, v, -1);
-        return true;
-    case TA_CLAIM:
-    case TA_RELEASE: {
-        struct cr_request req = {.action = action == TA_CLAIM ? CR_ACTION_CLAIM : CR_ACTION_RELEASE,
-                                 .expect_version = v->c.version};
-        tui_act(app, v->id, &req);
-        tui_reload_all(app);
-        return true;
-    }
-    case TA_DECIDE:
-    case TA_APPROVE:
-    case TA_RETURN:
-    case TA_VOTE:
-    case TA_ASSIGN:
-    case TA_NOTE:
-    case TA_RECONVENE:
-    case TA_RECALL:
-        tui_form_open(app, action, v->id, true);
-        return true;
-    default:
-        (void)ch;
+    (void)ch;
+    if (!v->peek)
         return false;
-    }
+    if (action == TA_SHOW_CASE || action == TA_QUIT || action == TA_CANCEL)
+        return case_back(app, v, action);
+    for (const int *k = peek_keys; *k != TA_NONE; k++)
+        if (*k == action)
+            return false;
+    tui_message(app, false, "your form on case %lld is still open: F3 or q goes back to it",
+                (long long)v->id);
+    return true;
+}
+
+static void
+case_current(struct app *app, void *state, struct tui_case_ref *c)
+{
+    struct case_view *v = state;
+    (void)app;
+    *c = (struct tui_case_ref){v->id, v->c.version, true};
 }
 
 static void
@@ -340,41 +314,69 @@ case_close(struct app *app, void *state)
     free(v);
 }
 
-static void
-open_case(struct app *app, int64_t case_id, bool audited, bool peek)
+/*
+ * Enter on the queue: the case, an audited view.  F3 in a form: the case
+ * being written about, for reading (audited only if the form's was not).
+ */
+static void *
+case_open(struct app *app, const struct tui_target *t)
 {
     struct case_view *v = calloc(1, sizeof *v);
     if (!v)
-        return;
-    v->id = case_id;
-    v->peek = peek;
-    if (!load(app, v, audited)) {
+        return NULL;
+    v->id = t->c.id;
+    v->peek = t->action == TA_SHOW_CASE;
+    if (!load(app, v, !t->c.viewed)) {
         case_close(app, v);
-        return;
+        return NULL;
     }
-    tui_push(app, &case_screen, v);
+    return v;
 }
 
-void
-tui_open_case(struct app *app, int64_t case_id)
-{
-    open_case(app, case_id, true, false);
-}
-
-void
-tui_open_case_peek(struct app *app, int64_t case_id, bool viewed)
-{
-    open_case(app, case_id, !viewed, true);
-}
-
-static const int case_actions[] = {
-    TA_DOWN,  TA_UP,   TA_PAGE_DOWN, TA_PAGE_UP, TA_FIRST, TA_LAST,      TA_NEXT_CASE,
-    TA_PREV_CASE, TA_CLAIM, TA_RELEASE, TA_ASSIGN, TA_DECIDE, TA_APPROVE, TA_RETURN,
-    TA_VOTE,  TA_NOTE, TA_RECONVENE, TA_RECALL, TA_DASHBOARD, TA_REFRESH, TA_SUSPEND, TA_HELP,  TA_QUIT, TA_QUIT_ALL,
-    TA_NONE,
+static const struct tui_function case_functions[] = {
+    {TA_DOWN, NULL, 0},
+    {TA_UP, NULL, 0},
+    {TA_PAGE_DOWN, NULL, 0},
+    {TA_PAGE_UP, NULL, 0},
+    {TA_FIRST, NULL, 0},
+    {TA_LAST, NULL, 0},
+    {TA_NEXT_CASE, case_step, 0},
+    {TA_PREV_CASE, case_step, 0},
+    {TA_CLAIM, tui_core_action, TUI_NEED_CASE},
+    {TA_RELEASE, tui_core_action, TUI_NEED_CASE},
+    {TA_ASSIGN, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_DECIDE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_APPROVE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_RETURN, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_VOTE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_NOTE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_RECONVENE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_RECALL, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_DASHBOARD, NULL, 0},
+    {TA_REFRESH, NULL, 0},
+    {TA_SUSPEND, NULL, 0},
+    {TA_HELP, NULL, 0},
+    {TA_QUIT, NULL, 0},
+    {TA_QUIT_ALL, NULL, 0},
+    {TA_NONE, NULL, 0},
 };
 
+static bool
+case_opens(int action)
+{
+    return action == TA_OPEN || action == TA_SHOW_CASE;
+}
+
 const struct screen_ops case_screen = {
-    "case", case_actions, case_draw, case_key, case_reload, case_close, NULL,
-    NULL, &form_screen,
+    .name = "case",
+    .opens = case_opens,
+    .open = case_open,
+    .functions = case_functions,
+    .draw = case_draw,
+    .key = case_key,
+    .nav = case_nav,
+    .current = case_current,
+    .reload = case_reload,
+    .close = case_close,
+    .also = &form_screen,
 };

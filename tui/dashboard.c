@@ -3,6 +3,7 @@
  * against sla_days, first decisions a week and when the backlog clears at
  * that rate, and each reviewer's outcome mix and panel-dissent rate.
  */
+#include "screens.h"
 #include "tui.h"
 
 #include <stdio.h>
@@ -136,8 +137,12 @@ dashboard_draw(struct app *app, void *state)
     tui_put(stdscr, y++, 2, line, COLS - 2, 0);
     y++;
     if (y < LINES - 2) {
-        snprintf(line, sizeof line, "%-12s %7s %7s %7s %7s  %s", "Reviewer", "nfa", "reassess",
-                 "refer", "total", "panel returned");
+        /* A column per outcome of core's list. */
+        size_t used = (size_t)snprintf(line, sizeof line, "%-12s", "Reviewer");
+        for (int o = 0; o < CR_OUTCOME_COUNT && used < sizeof line; o++)
+            used += (size_t)snprintf(line + used, sizeof line - used, " %7s", cr_outcome_name(o));
+        if (used < sizeof line)
+            snprintf(line + used, sizeof line - used, " %7s  %s", "total", "panel returned");
         tui_put(stdscr, y++, 1, line, COLS - 1, tui_attr(app, CR_SLOT_HEADER));
     }
     if (!d->reviewers_shown && y < LINES - 1)
@@ -153,22 +158,23 @@ dashboard_draw(struct app *app, void *state)
             snprintf(rate, sizeof rate, "%lld of %lld (%.0f%%)", (long long)m->panel_returned,
                      (long long)m->panel_rounds,
                      100.0 * (double)m->panel_returned / (double)m->panel_rounds);
-        snprintf(line, sizeof line, "%-12.12s %7lld %7lld %7lld %7lld  %s", m->login,
-                 (long long)m->by_outcome[CR_OUTCOME_NFA], (long long)m->by_outcome[CR_OUTCOME_REASSESS],
-                 (long long)m->by_outcome[CR_OUTCOME_REFER], (long long)m->decided, rate);
+        size_t used = (size_t)snprintf(line, sizeof line, "%-12.12s", m->login);
+        for (int o = 0; o < CR_OUTCOME_COUNT && used < sizeof line; o++)
+            used += (size_t)snprintf(line + used, sizeof line - used, " %7lld",
+                                     (long long)m->by_outcome[o]);
+        if (used < sizeof line)
+            snprintf(line + used, sizeof line - used, " %7lld  %s", (long long)m->decided, rate);
         tui_put(stdscr, y++, 1, line, COLS - 1, 0);
     }
 }
 
+/* C-l reloads the figures only: the screens under it keep their place. */
 static bool
-dashboard_key(struct app *app, void *state, int action, wint_t ch)
+dashboard_refresh(struct app *app, void *state, int action)
 {
-    (void)ch;
-    if (action == TA_REFRESH) {
-        load(app, state);
-        return true;
-    }
-    return false;
+    (void)action;
+    load(app, state);
+    return true;
 }
 
 static void
@@ -187,18 +193,34 @@ dashboard_close(struct app *app, void *state)
     free(db);
 }
 
-void *
-tui_dashboard_new(struct app *app)
+static void *
+dashboard_open(struct app *app, const struct tui_target *t)
 {
     struct dashboard *db = calloc(1, sizeof *db);
+    (void)t;
     if (db)
         load(app, db);
     return db;
 }
 
-static const int dashboard_actions[] = {TA_REFRESH, TA_HELP, TA_QUIT, TA_NONE};
+static const struct tui_function dashboard_functions[] = {
+    {TA_REFRESH, dashboard_refresh, 0},
+    {TA_HELP, NULL, 0},
+    {TA_QUIT, NULL, 0},
+    {TA_NONE, NULL, 0},
+};
+static bool
+dashboard_opens(int action)
+{
+    return action == TA_DASHBOARD;
+}
 
 const struct screen_ops dashboard_screen = {
-    "dashboard", dashboard_actions, dashboard_draw, dashboard_key, dashboard_reload,
-    dashboard_close, NULL, NULL, NULL,
+    .name = "dashboard",
+    .opens = dashboard_opens,
+    .open = dashboard_open,
+    .functions = dashboard_functions,
+    .draw = dashboard_draw,
+    .reload = dashboard_reload,
+    .close = dashboard_close,
 };

@@ -1,8 +1,10 @@
 /*
- * Forms: decide, approve, return, vote, assign, note, and the search
- * prompt.  A form gathers what an action needs and hands it to cr_act();
- * core's refusal is shown in full inside the form, which stays open with
- * everything typed kept.
+ * Forms: decide, approve, return, vote, assign, note, reconvene, recall,
+ * and the search prompt.  A form gathers what an action needs and hands it
+ * to cr_act(); core's refusal is shown in full inside the form, which stays
+ * open with everything typed kept.  Each form is defined once, in the table
+ * `forms`: its fields, their choices (core's lists) and the member of the
+ * request each fills, from which it opens, submits and keeps its draft.
  *
  * Text is held in text areas (textarea.h): the real bytes, wrapped only
  * for display, so resizing never changes what was written.  The ncurses
@@ -12,9 +14,10 @@
  * Nothing typed is lost silently: leaving a form with text asks first; a
  * version conflict shows what changed and C-r takes the new version with
  * the text kept; when the program is stopped by SIGHUP or SIGTERM the
- * text is kept as a draft in the database (tui_form_keep_draft) and the
+ * text is kept as a draft in the database (form_keep) and the
  * next opening of the same form offers it back.
  */
+#include "screens.h"
 #include "tui.h"
 
 #include "text.h"
@@ -23,6 +26,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +47,94 @@ static const char ndm_template[] = "Information considered:\n\n\n"
 
 enum field_kind { FIELD_CHOICE, FIELD_LINE, FIELD_AREA };
 
+/* Where a choice field's choices come from: core's lists, or the configuration's people. */
+enum choice_source { CHOICE_OUTCOME, CHOICE_YES_NO, CHOICE_VOTE, CHOICE_REVIEWER };
+
+/* What each choice means, shown beside it: by core's values. */
+static const char *const outcome_hints[CR_OUTCOME_COUNT] = {
+    [CR_OUTCOME_NFA] = "no further action",
+    [CR_OUTCOME_REASSESS] = "case to be reassessed",
+    [CR_OUTCOME_REFER] = "referred into risk management",
+};
+static const char *const vote_hints[CR_VOTE_COUNT] = {
+    [CR_VOTE_CONCUR] = "agree with the decision",
+    [CR_VOTE_DISSENT] = "disagree: reasons needed",
+    [CR_VOTE_RECUSE] = "conflict of interest: reason needed",
+};
+
+#define NO_OFFSET ((size_t)-1)
+
+enum {
+    F_TEMPLATE = 1 << 0,      /* starts from the NDM headings; the headings alone are no text */
+    F_NULL_IF_EMPTY = 1 << 1, /* nothing written: no text at all (NULL) */
+};
+
+/*
+ * A field of a form, defined once: the form opens from it (label, kind,
+ * choices, the value to start from) and submits from it (the member of the
+ * request it fills), and keeps and restores drafts through it.  A choice is
+ * an int in the request and the draft (the value of core's list; yes/no: 0
+ * or 1), or, for the reviewer, the login (a const char *); a text is a
+ * const char *.
+ */
+struct field_def {
+    const char *label;
+    enum field_kind kind;
+    enum choice_source source; /* FIELD_CHOICE */
+    size_t req;                /* offsetof(struct cr_request, ...) */
+    size_t draft;              /* offsetof(struct cr_draft, ...) */
+    size_t again;              /* offsetof(struct cr_case, ...): the value after a return, or NO_OFFSET */
+    int initial;               /* FIELD_CHOICE: the choice to start from, -1: none */
+    const char *text;          /* a text field's text to start from, or NULL */
+    unsigned flags;
+};
+
+/* What the read-only pane above the fields shows. */
+enum about { ABOUT_NONE, ABOUT_DECISION, ABOUT_RETURN };
+
+struct form_def {
+    int action;       /* the key action that opens it: its core action is what it submits */
+    const char *what; /* the title: "<what> case N: ..." */
+    enum about about;
+    int nfields;
+    struct field_def fields[MAX_FIELDS];
+};
+
+#define REQ(m) offsetof(struct cr_request, m)
+#define DRAFT(m) offsetof(struct cr_draft, m)
+#define CASE(m) offsetof(struct cr_case, m)
+#define REASON_FIELD(label)                                                                            {label, FIELD_AREA, 0, REQ(reason), DRAFT(text), NO_OFFSET, -1, NULL, 0}
+
+static const struct form_def forms[] = {
+    {TA_DECIDE, "Decide", ABOUT_RETURN, 3,
+     {{"Outcome", FIELD_CHOICE, CHOICE_OUTCOME, REQ(outcome), DRAFT(outcome), CASE(row.outcome),
+       -1, NULL, 0},
+      {"Vetting review", FIELD_CHOICE, CHOICE_YES_NO, REQ(vetting_review), DRAFT(vetting_review),
+       CASE(row.vetting_review), 0, NULL, 0},
+      {"Rationale", FIELD_AREA, 0, REQ(rationale), DRAFT(text), CASE(rationale), -1, ndm_template,
+       F_TEMPLATE}}},
+    {TA_APPROVE, "Approve the decision on", ABOUT_DECISION, 0, {{0}}},
+    {TA_RETURN, "Return the decision on", ABOUT_DECISION, 1, {REASON_FIELD("Reason")}},
+    {TA_VOTE, "Vote on", ABOUT_DECISION, 2,
+     {{"Vote", FIELD_CHOICE, CHOICE_VOTE, REQ(vote), DRAFT(vote), NO_OFFSET, -1, NULL, 0},
+      {"Reasons", FIELD_AREA, 0, REQ(reason), DRAFT(text), NO_OFFSET, -1, NULL, F_NULL_IF_EMPTY}}},
+    {TA_ASSIGN, "Assign", ABOUT_NONE, 1,
+     {{"Reviewer", FIELD_CHOICE, CHOICE_REVIEWER, REQ(target), DRAFT(target), NO_OFFSET, -1, NULL,
+       0}}},
+    {TA_NOTE, "Add a note to", ABOUT_NONE, 1,
+     {{"Note", FIELD_AREA, 0, REQ(text), DRAFT(text), NO_OFFSET, -1, NULL, 0}}},
+    /* The decision the panel could not close, and why it goes on or goes back. */
+    {TA_RECONVENE, "Reconvene the panel on", ABOUT_DECISION, 1, {REASON_FIELD("Reason")}},
+    {TA_RECALL, "Recall", ABOUT_DECISION, 1, {REASON_FIELD("Reason")}},
+};
+
+/* The search prompt: a form of one line whose words go to the queue's filter. */
+static const struct form_def search_form = {
+    TA_SEARCH, NULL, ABOUT_NONE, 1,
+    {{"Words", FIELD_LINE, 0, NO_OFFSET, NO_OFFSET, NO_OFFSET, -1, NULL, 0}}};
+
 struct field {
+    const struct field_def *def;
     const char *label;
     enum field_kind kind;
     const char **choices; /* FIELD_CHOICE: stored names, NULL-terminated */
@@ -55,6 +146,7 @@ struct field {
 };
 
 struct form_state {
+    const struct form_def *def;
     int action; /* TA_DECIDE ... or TA_SEARCH */
     int64_t case_id;
     int64_t version;    /* the case version the form is based on */
@@ -63,7 +155,7 @@ struct form_state {
     char *title;
     char *about;        /* read-only: the decision, or the reasons it was returned */
     const char *about_label;
-    int about_top;
+    struct tui_nav about_nav; /* the pane's scrolling: top line, lines, rows shown */
     int nfields, cur;
     struct field f[MAX_FIELDS];
     char *msg; /* a refusal or a notice, shown in full in the form */
@@ -71,35 +163,10 @@ struct form_state {
     bool confirm;        /* the next key answers "discard what you wrote?" */
     bool quoted;         /* C-v: the next key goes into the text as it is */
     bool from_draft;     /* the values came from a draft kept in the database */
-    const char **reviewers, **reviewer_names;
     /* Laid out by the last draw, for the keys that move by rows. */
-    int area_width, area_height, about_height, about_rows;
+    int area_width, area_height;
     int cursor_y, cursor_x;
 };
-
-static const char *outcome_choices[] = {"nfa", "reassess", "refer", NULL};
-static const char *outcome_labels[] = {"no further action", "case to be reassessed",
-                                       "referred into risk management", NULL};
-static const char *yes_no[] = {"no", "yes", NULL};
-static const char *vote_choices[] = {"concur", "dissent", "recuse", NULL};
-static const char *vote_labels[] = {"agree with the decision", "disagree: reasons needed",
-                                    "conflict of interest: reason needed", NULL};
-
-static int
-cr_action_of(int action)
-{
-    switch (action) {
-    case TA_DECIDE: return CR_ACTION_DECIDE;
-    case TA_APPROVE: return CR_ACTION_APPROVE;
-    case TA_RETURN: return CR_ACTION_RETURN;
-    case TA_VOTE: return CR_ACTION_VOTE;
-    case TA_ASSIGN: return CR_ACTION_ASSIGN;
-    case TA_NOTE: return CR_ACTION_NOTE;
-    case TA_RECONVENE: return CR_ACTION_RECONVENE;
-    case TA_RECALL: return CR_ACTION_RECALL;
-    default: return -1;
-    }
-}
 
 static void
 set_msg(struct form_state *fs, bool error, const char *text)
@@ -125,7 +192,7 @@ is_text(const struct field *f)
 static bool
 changed(const struct form_state *fs)
 {
-    if (fs->action == TA_SEARCH)
+    if (fs->def == &search_form)
         return false; /* search words are no record: leave at once */
     if (fs->from_draft)
         return true;
@@ -186,7 +253,7 @@ count_rows(const char *s, int width)
 {
     struct rows r = {0};
     if (s)
-        tui_wrap(s, width, keep_row, &r);
+        text_wrap(s, width, keep_row, &r);
     int n = r.n;
     rows_free(&r);
     return n;
@@ -221,8 +288,8 @@ lay_out(struct form_state *fs, struct layout *L)
     for (int i = 0; i < fs->nfields; i++)
         fixed += fs->f[i].kind == FIELD_AREA ? 1 : 2;
     int room = bottom - top - fixed;
-    fs->about_rows = fs->about ? count_rows(fs->about, COLS - 4) : 0;
-    int want_about = fs->about ? fs->about_rows + 2 : 0; /* its label, and a blank after */
+    int about_rows = fs->about ? count_rows(fs->about, COLS - 4) : 0;
+    int want_about = fs->about ? about_rows + 2 : 0; /* its label, and a blank after */
     int area_min = has_area(fs) ? 3 : 0;
     if (fs->about) {
         /* Beside a text area the pane takes at most about half; alone, all there is. */
@@ -247,7 +314,8 @@ lay_out(struct form_state *fs, struct layout *L)
     }
     fs->area_width = L->width;
     fs->area_height = L->area_h;
-    fs->about_height = L->about_h > 2 ? L->about_h - 2 : 0;
+    fs->about_nav.lines = about_rows;
+    fs->about_nav.height = L->about_h > 2 ? L->about_h - 2 : 0;
 }
 
 /* Drawing */
@@ -381,7 +449,7 @@ static void
 draw_wrapped(const char *text, int y, int x, int width, int first, int height, int attr)
 {
     struct rows r = {0};
-    tui_wrap(text, width, keep_row, &r);
+    text_wrap(text, width, keep_row, &r);
     for (int i = 0; i < height && first + i < r.n; i++) {
         char *line = strndup(r.start[first + i], r.len[first + i]);
         if (line)
@@ -406,19 +474,17 @@ form_draw(struct app *app, void *state)
     tui_put(stdscr, 1, 1, hints, COLS - 2, tui_attr(app, CR_SLOT_DIM));
 
     if (L.about_h) {
-        int max_top = fs->about_rows - (L.about_h - 2);
-        if (fs->about_top > max_top)
-            fs->about_top = max_top > 0 ? max_top : 0;
+        struct tui_nav *nav = &fs->about_nav;
+        tui_nav_clamp(nav);
         char label[160];
-        int last = fs->about_top + L.about_h - 2;
-        if (fs->about_rows > L.about_h - 2)
+        int last = nav->top + nav->height;
+        if (nav->lines > nav->height)
             snprintf(label, sizeof label, "%s (lines %d-%d of %d; PgUp/PgDn)", fs->about_label,
-                     fs->about_top + 1, last < fs->about_rows ? last : fs->about_rows,
-                     fs->about_rows);
+                     nav->top + 1, last < nav->lines ? last : nav->lines, nav->lines);
         else
             snprintf(label, sizeof label, "%s", fs->about_label);
         tui_put(stdscr, L.about_y, LABEL_X, label, COLS - 2, tui_attr(app, CR_SLOT_HEADER));
-        draw_wrapped(fs->about, L.about_y + 1, 3, COLS - 4, fs->about_top, L.about_h - 2, 0);
+        draw_wrapped(fs->about, L.about_y + 1, 3, COLS - 4, nav->top, nav->height, 0);
     }
     fs->cursor_y = fs->cursor_x = -1;
     for (int i = 0; i < fs->nfields; i++) {
@@ -596,29 +662,48 @@ read_case(struct app *app, struct form_state *fs, struct cr_case *c)
 
 /* Fields */
 
-static void
-add_field(struct form_state *fs, const char *label, enum field_kind kind, const char **choices,
-          const char **labels, int choice, const char *text)
+/* The names and meanings of a choice field's choices, from its source (freed with the form). */
+static bool
+make_choices(struct app *app, struct field *f)
 {
-    struct field *f = &fs->f[fs->nfields++];
-    f->label = label;
-    f->kind = kind;
-    f->choices = choices;
-    f->labels = labels;
-    f->choice = f->initial_choice = choice;
-    if (kind != FIELD_CHOICE) {
-        ta_init(&f->ta, text, kind == FIELD_LINE);
-        f->initial = strdup(text ? text : "");
+    int n = 0;
+    switch (f->def->source) {
+    case CHOICE_OUTCOME: n = CR_OUTCOME_COUNT; break;
+    case CHOICE_YES_NO: n = 2; break;
+    case CHOICE_VOTE: n = CR_VOTE_COUNT; break;
+    case CHOICE_REVIEWER: n = (int)app->cfg->n_people; break;
     }
-}
-
-static struct field *
-text_field(struct form_state *fs)
-{
-    for (int i = 0; i < fs->nfields; i++)
-        if (fs->f[i].kind != FIELD_CHOICE)
-            return &fs->f[i];
-    return NULL;
+    f->choices = calloc((size_t)n + 1, sizeof *f->choices);
+    f->labels = calloc((size_t)n + 1, sizeof *f->labels);
+    if (!f->choices || !f->labels)
+        return false;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        switch (f->def->source) {
+        case CHOICE_OUTCOME:
+            f->choices[k] = cr_outcome_name(i);
+            f->labels[k++] = outcome_hints[i];
+            break;
+        case CHOICE_YES_NO: f->choices[k++] = i ? "yes" : "no"; break;
+        case CHOICE_VOTE:
+            f->choices[k] = cr_vote_name(i);
+            f->labels[k++] = vote_hints[i];
+            break;
+        case CHOICE_REVIEWER: {
+            const struct cr_person *p = &app->cfg->people[i];
+            if (cr_person_has(p, CR_ROLE_REVIEWER)) {
+                f->choices[k] = p->login;
+                f->labels[k++] = p->name;
+            }
+            break;
+        }
+        }
+    }
+    if (f->def->source == CHOICE_YES_NO) {
+        free(f->labels); /* yes or no says what it means */
+        f->labels = NULL;
+    }
+    return true;
 }
 
 static int
@@ -628,6 +713,75 @@ choice_index(const char **choices, const char *name)
         if (strcmp(choices[i], name) == 0)
             return i;
     return -1;
+}
+
+/* A choice as the request and the draft hold it: core's value, 0 or 1, or a login. */
+static void
+store_choice(const struct field *f, void *base, size_t off)
+{
+    if (f->def->source == CHOICE_REVIEWER)
+        *(const char **)((char *)base + off) = f->choice >= 0 ? f->choices[f->choice] : NULL;
+    else if (f->def->source == CHOICE_YES_NO)
+        *(int *)((char *)base + off) = f->choice == 1;
+    else
+        *(int *)((char *)base + off) = f->choice;
+}
+
+/* The choice a stored value means (store_choice backwards). */
+static int
+load_choice(const struct field *f, const void *base, size_t off)
+{
+    if (f->def->source == CHOICE_REVIEWER)
+        return choice_index(f->choices, *(const char *const *)((const char *)base + off));
+    int v = *(const int *)((const char *)base + off);
+    return f->def->source == CHOICE_YES_NO ? (v ? 1 : 0) : v;
+}
+
+/* A text member of the request, the draft or the case. */
+static const char *
+text_at(const void *base, size_t off)
+{
+    return *(const char *const *)((const char *)base + off);
+}
+
+/*
+ * The fields of a form from its definition, with their values to start
+ * from: the definition's, text (the search words), or (again: the decision
+ * came back) the case's last decision.
+ */
+static bool
+add_fields(struct app *app, struct form_state *fs, const struct cr_case *c, bool again,
+           const char *text)
+{
+    for (int i = 0; i < fs->def->nfields; i++) {
+        const struct field_def *d = &fs->def->fields[i];
+        struct field *f = &fs->f[fs->nfields++];
+        f->def = d;
+        f->label = d->label;
+        f->kind = d->kind;
+        bool from_case = again && d->again != NO_OFFSET;
+        if (d->kind == FIELD_CHOICE) {
+            if (!make_choices(app, f))
+                return false;
+            f->choice = f->initial_choice = from_case ? load_choice(f, c, d->again) : d->initial;
+            continue;
+        }
+        const char *start = text ? text : d->text;
+        if (from_case && text_at(c, d->again))
+            start = text_at(c, d->again);
+        ta_init(&f->ta, start, d->kind == FIELD_LINE);
+        f->initial = strdup(start ? start : "");
+    }
+    return true;
+}
+
+static struct field *
+text_field(struct form_state *fs)
+{
+    for (int i = 0; i < fs->nfields; i++)
+        if (fs->f[i].kind != FIELD_CHOICE)
+            return &fs->f[i];
+    return NULL;
 }
 
 /* Focus: the first field still to fill in. */
@@ -651,34 +805,28 @@ is_template(const char *s)
     return strncmp(s, ndm_template, strlen(s)) == 0;
 }
 
+/* The request the form's fields make, each into its member. */
 static void
 fill_request(struct form_state *fs, struct cr_request *req)
 {
     memset(req, 0, sizeof *req);
-    req->action = cr_action_of(fs->action);
+    req->action = tui_action_core(fs->action);
     req->expect_version = fs->version;
     req->outcome = req->vote = -1;
-    switch (fs->action) {
-    case TA_DECIDE:
-        req->outcome = fs->f[0].choice;
-        req->vetting_review = fs->f[1].choice == 1;
-        req->rationale = is_template(fs->f[2].ta.text) ? "" : fs->f[2].ta.text;
-        break;
-    case TA_RETURN:
-    case TA_RECONVENE:
-    case TA_RECALL:
-        req->reason = fs->f[0].ta.text;
-        break;
-    case TA_VOTE:
-        req->vote = fs->f[0].choice;
-        req->reason = fs->f[1].ta.text[0] ? fs->f[1].ta.text : NULL;
-        break;
-    case TA_ASSIGN:
-        req->target = fs->f[0].choice >= 0 ? fs->reviewers[fs->f[0].choice] : NULL;
-        break;
-    case TA_NOTE:
-        req->text = fs->f[0].ta.text;
-        break;
+    for (int i = 0; i < fs->nfields; i++) {
+        const struct field *f = &fs->f[i];
+        if (f->def->req == NO_OFFSET)
+            continue;
+        if (f->kind == FIELD_CHOICE) {
+            store_choice(f, req, f->def->req);
+            continue;
+        }
+        const char *text = f->ta.text;
+        if ((f->def->flags & F_TEMPLATE) && is_template(text))
+            text = "";
+        if ((f->def->flags & F_NULL_IF_EMPTY) && !text[0])
+            text = NULL;
+        *(const char **)((char *)req + f->def->req) = text;
     }
 }
 
@@ -699,12 +847,13 @@ show_conflict(struct app *app, struct form_state *fs, const char *refusal)
 static void
 submit(struct app *app, struct form_state *fs)
 {
-    if (fs->action == TA_SEARCH) {
-        free(app->search);
-        app->search = fs->f[0].ta.len ? strdup(fs->f[0].ta.text) : NULL;
-        app->mine = false;
-        app->filter.search = app->search;
-        app->refiltered = true;
+    if (fs->def == &search_form) {
+        struct tui_queue *q = &app->shared.queue;
+        free(q->search);
+        q->search = fs->f[0].ta.len ? strdup(fs->f[0].ta.text) : NULL;
+        q->mine = false;
+        q->filter.search = q->search;
+        q->refiltered = true;
         tui_pop(app);
         tui_reload_all(app);
         return;
@@ -746,8 +895,7 @@ reload_case(struct app *app, struct form_state *fs)
     struct cr_case c;
     if (!read_case(app, fs, &c))
         return;
-    if (fs->action == TA_APPROVE || fs->action == TA_RETURN || fs->action == TA_VOTE ||
-        fs->action == TA_RECONVENE || fs->action == TA_RECALL) {
+    if (fs->def->about == ABOUT_DECISION) {
         free(fs->about);
         fs->about = c.row.outcome >= 0 ? decision_text(&c) : NULL;
     }
@@ -923,7 +1071,7 @@ answer_confirm(struct app *app, struct form_state *fs, wint_t ch, bool fn)
         if (draft) {
             char key[32];
             key_of(fs->case_id, key);
-            if (cr_draft_discard(app->db, key, cr_action_of(fs->action)) != CR_OK) {
+            if (cr_draft_discard(app->db, key, tui_action_core(fs->action)) != CR_OK) {
                 set_msg(fs, true, cr_db_errmsg(app->db));
                 return;
             }
@@ -1030,15 +1178,7 @@ edit_key(struct app *app, struct form_state *fs, struct field *f, wint_t ch, boo
     }
 }
 
-static void
-scroll_about(struct form_state *fs, int by)
-{
-    fs->about_top += by;
-    if (fs->about_top < 0)
-        fs->about_top = 0;
-    /* The draw keeps it within the text. */
-}
-
+/* Keys before the handler table: a pending question, C-v, typed text and choices. */
 static bool
 form_key(struct app *app, void *state, int action, wint_t ch)
 {
@@ -1047,6 +1187,8 @@ form_key(struct app *app, void *state, int action, wint_t ch)
     wint_t code = app->key;
     struct field *f = cur_field(fs);
     struct layout L;
+    (void)action;
+    (void)ch;
     lay_out(fs, &L); /* the rows and widths the keys move by, as the screen is now */
     if (fs->confirm) {
         answer_confirm(app, fs, code, fn);
@@ -1076,37 +1218,44 @@ form_key(struct app *app, void *state, int action, wint_t ch)
             choose_by_letter(f, code);
         return true;
     }
+    return false;
+}
+
+/* The form's actions (the handler table's). */
+static bool
+form_action(struct app *app, void *state, int action)
+{
+    struct form_state *fs = state;
     switch (action) {
-    case TA_SUBMIT:
-        submit(app, fs);
-        return true;
+    case TA_SUBMIT: submit(app, fs); return true;
     case TA_CANCEL:
     case TA_QUIT_ALL:
+    case TA_QUIT: /* q types in a text field; in a form without one it leaves */
         cancel(app, fs);
         return true;
-    case TA_QUIT:
-        /* q types in a text field; in a form without one it leaves. */
-        cancel(app, fs);
-        return true;
-    case TA_NEXT_FIELD:
-        move_field(fs, 1);
-        return true;
-    case TA_PREV_FIELD:
-        move_field(fs, -1);
-        return true;
-    case TA_EDITOR:
-        edit_in_editor(app, fs);
-        return true;
+    case TA_NEXT_FIELD: move_field(fs, 1); return true;
+    case TA_PREV_FIELD: move_field(fs, -1); return true;
+    case TA_EDITOR: edit_in_editor(app, fs); return true;
     case TA_SHOW_CASE:
-        if (fs->case_id)
-            tui_open_case_peek(app, fs->case_id, fs->viewed);
+        if (fs->case_id) {
+            struct tui_target t = {.c = {fs->case_id, fs->version, fs->viewed}};
+            tui_open(app, TA_SHOW_CASE, &t);
+        }
         return true;
-    case TA_RELOAD:
-        reload_case(app, fs);
-        return true;
-    default:
-        break;
+    case TA_RELOAD: reload_case(app, fs); return true;
+    default: return false;
     }
+}
+
+/* Keys the table left: a text field's editing keys, a choice's arrows. */
+static bool
+form_unbound(struct app *app, void *state, int action, wint_t ch)
+{
+    struct form_state *fs = state;
+    bool fn = app->key_fn;
+    wint_t code = app->key;
+    struct field *f = cur_field(fs);
+    (void)ch;
     if (is_text(f) && edit_key(app, fs, f, code, fn))
         return true;
     if (f && f->kind == FIELD_CHOICE && fn) {
@@ -1122,77 +1271,63 @@ form_key(struct app *app, void *state, int action, wint_t ch)
         move_field(fs, 1);
         return true;
     }
-    /* The read-only pane scrolls on the keys a text field does not take. */
-    switch (action) {
-    case TA_DOWN: scroll_about(fs, 1); return true;
-    case TA_UP: scroll_about(fs, -1); return true;
-    case TA_PAGE_DOWN: scroll_about(fs, fs->about_height > 1 ? fs->about_height - 1 : 1); return true;
-    case TA_PAGE_UP: scroll_about(fs, -(fs->about_height > 1 ? fs->about_height - 1 : 1)); return true;
-    case TA_FIRST: fs->about_top = 0; return true;
-    case TA_LAST: fs->about_top = 1 << 30; return true;
-    default: break;
-    }
-    if (fn && (code == KEY_NPAGE || code == KEY_PPAGE)) {
-        scroll_about(fs, (code == KEY_NPAGE ? 1 : -1) *
-                             (fs->about_height > 1 ? fs->about_height - 1 : 1));
-        return true;
-    }
-    /* Help, redraw and suspend are the main loop's; every other key does nothing in a form. */
-    return !(action == TA_HELP || action == TA_REFRESH || action == TA_SUSPEND);
+    /* The read-only pane scrolls on PgDn and PgUp even when they are bound to no move. */
+    if (fn && (code == KEY_NPAGE || code == KEY_PPAGE) && tui_action_kind(action) != TK_NAV)
+        return tui_nav_move(app, &fs->about_nav, code == KEY_NPAGE ? TA_PAGE_DOWN : TA_PAGE_UP);
+    return false;
 }
 
-void
-tui_form_paste(struct app *app, const char *text, size_t n)
+/* The read-only pane scrolls on the moves a text field does not take (the driver's). */
+static struct tui_nav *
+form_nav(struct app *app, void *state)
 {
-    if (!app->depth || app->stack[app->depth - 1].ops != &form_screen) {
-        tui_message(app, true, "A paste goes into a form's text; nothing was done with it.");
-        return;
-    }
-    struct form_state *fs = app->stack[app->depth - 1].state;
+    struct form_state *fs = state;
+    (void)app;
+    return &fs->about_nav;
+}
+
+static bool
+form_paste(struct app *app, void *state, const char *text, size_t n)
+{
+    struct form_state *fs = state;
+    (void)app;
     if (fs->confirm)
-        return;
+        return true;
     struct field *f = cur_field(fs);
     if (!is_text(f)) {
         f = text_field(fs);
         if (!f) {
             set_msg(fs, true, "This form has no text field; the paste was not used.");
-            return;
+            return true;
         }
         fs->cur = (int)(f - fs->f);
     }
     if (!ta_insert(&f->ta, text, n))
         set_msg(fs, true, "Out of memory: the paste was not inserted.");
+    return true;
 }
 
 /* Drafts */
 
-bool
-tui_form_keep_draft(struct app *app)
+/* Stopped by a signal: the form's unsaved text is kept as a draft in the database. */
+static bool
+form_keep(struct app *app, void *state)
 {
-    if (!app->depth)
+    struct form_state *fs = state;
+    if (!fs->case_id || !fs->nfields || !changed(fs))
         return false;
-    /* The form may be under the case it shows (F3). */
-    for (int i = app->depth - 1; i >= 0; i--) {
-        if (app->stack[i].ops != &form_screen)
-            continue;
-        struct form_state *fs = app->stack[i].state;
-        if (!fs->case_id || !fs->nfields || !changed(fs))
-            return false;
-        struct cr_draft d = {.action = cr_action_of(fs->action), .outcome = -1, .vote = -1,
-                             .case_version = fs->version};
-        struct cr_request req;
-        fill_request(fs, &req);
-        d.outcome = req.outcome;
-        d.vetting_review = req.vetting_review;
-        d.vote = req.vote;
-        d.target = req.target;
-        struct field *t = text_field(fs);
-        d.text = t ? t->ta.text : "";
-        char key[32];
-        key_of(fs->case_id, key);
-        return cr_draft_save(app->db, key, &d) == CR_OK;
+    struct cr_draft d = {.action = tui_action_core(fs->action), .outcome = -1, .vote = -1,
+                         .case_version = fs->version};
+    for (int i = 0; i < fs->nfields; i++) {
+        const struct field *f = &fs->f[i];
+        if (f->kind == FIELD_CHOICE && f->def->draft != NO_OFFSET)
+            store_choice(f, &d, f->def->draft);
     }
-    return false;
+    struct field *t = text_field(fs);
+    d.text = t ? t->ta.text : "";
+    char key[32];
+    key_of(fs->case_id, key);
+    return cr_draft_save(app->db, key, &d) == CR_OK;
 }
 
 /* Offer back a draft kept when the program was stopped. */
@@ -1202,21 +1337,16 @@ restore_draft(struct app *app, struct form_state *fs)
     char key[32];
     key_of(fs->case_id, key);
     struct cr_draft d;
-    if (cr_draft_get(app->db, key, cr_action_of(fs->action), &d) != CR_OK)
+    if (cr_draft_get(app->db, key, tui_action_core(fs->action), &d) != CR_OK)
         return;
     for (int i = 0; i < fs->nfields; i++) {
         struct field *f = &fs->f[i];
         if (f->kind != FIELD_CHOICE) {
             ta_set(&f->ta, d.text);
             f->ta.cursor = f->ta.len;
-        } else if (f->choices == outcome_choices) {
-            f->choice = d.outcome;
-        } else if (f->choices == yes_no) {
-            f->choice = d.vetting_review ? 1 : 0;
-        } else if (f->choices == vote_choices) {
-            f->choice = d.vote;
-        } else if (d.target) {
-            f->choice = choice_index(f->choices, d.target);
+        } else if (f->def->draft != NO_OFFSET &&
+                   (f->def->source != CHOICE_REVIEWER || text_at(&d, f->def->draft))) {
+            f->choice = load_choice(f, &d, f->def->draft);
         }
     }
     fs->from_draft = true;
@@ -1254,8 +1384,10 @@ form_close(struct app *app, void *state)
     free(fs->title);
     free(fs->about);
     free(fs->msg);
-    free(fs->reviewers);
-    free(fs->reviewer_names);
+    for (int i = 0; i < fs->nfields; i++) {
+        free(fs->f[i].choices);
+        free(fs->f[i].labels);
+    }
     free(fs);
     curs_set(0);
 }
@@ -1286,114 +1418,99 @@ form_reload(struct app *app, void *state)
     cr_case_free(&c);
 }
 
+/* The form's definition for an action, or NULL. */
+static const struct form_def *
+form_def_of(int action)
+{
+    if (action == TA_SEARCH)
+        return &search_form;
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+        if (forms[i].action == action)
+            return &forms[i];
+    return NULL;
+}
+
+/* Read the case and lay the form out from its definition. */
 static bool
-setup_case_form(struct app *app, struct form_state *fs, int action)
+setup_case_form(struct app *app, struct form_state *fs)
 {
     struct cr_case c;
     if (!read_case(app, fs, &c))
         return false;
-    static const char *const what[TA_COUNT] = {
-        [TA_DECIDE] = "Decide", [TA_APPROVE] = "Approve the decision on",
-        [TA_RETURN] = "Return the decision on", [TA_VOTE] = "Vote on",
-        [TA_ASSIGN] = "Assign", [TA_NOTE] = "Add a note to",
-        [TA_RECONVENE] = "Reconvene the panel on", [TA_RECALL] = "Recall",
-    };
-    fs->title = tui_printf(" %s case %lld: %s, %s (%s)", what[action], (long long)fs->case_id,
+    const struct form_def *def = fs->def;
+    fs->title = tui_printf(" %s case %lld: %s, %s (%s)", def->what, (long long)fs->case_id,
                            c.row.surname, c.row.forenames, c.row.subject_ref);
-    switch (action) {
-    case TA_DECIDE: {
-        /* After a return: start from the last decision, with the reasons it came back. */
-        bool again = c.row.state == CR_STATE_RETURNED && c.row.outcome >= 0;
-        add_field(fs, "Outcome", FIELD_CHOICE, outcome_choices, outcome_labels,
-                  again ? c.row.outcome : -1, NULL);
-        add_field(fs, "Vetting review", FIELD_CHOICE, yes_no, NULL,
-                  again && c.row.vetting_review ? 1 : 0, NULL);
-        add_field(fs, "Rationale", FIELD_AREA, NULL, NULL, -1,
-                  again && c.rationale ? c.rationale : ndm_template);
-        if (again) {
-            fs->about = return_reasons(&c);
-            fs->about_label = "Why it came back";
-        }
-        break;
-    }
-    case TA_APPROVE:
-    case TA_RETURN:
-    case TA_VOTE:
+    /* After a return: start from the last decision, with the reasons it came back. */
+    bool again = def->about == ABOUT_RETURN && c.row.state == CR_STATE_RETURNED &&
+                 c.row.outcome >= 0;
+    if (def->about == ABOUT_DECISION) {
         fs->about = c.row.outcome >= 0 ? decision_text(&c) : NULL;
         fs->about_label = "The decision";
-        if (action == TA_RETURN)
-            add_field(fs, "Reason", FIELD_AREA, NULL, NULL, -1, NULL);
-        if (action == TA_VOTE) {
-            add_field(fs, "Vote", FIELD_CHOICE, vote_choices, vote_labels, -1, NULL);
-            add_field(fs, "Reasons", FIELD_AREA, NULL, NULL, -1, NULL);
-        }
-        break;
-    case TA_ASSIGN: {
-        size_t n = 0;
-        fs->reviewers = calloc(app->cfg->n_people + 1, sizeof *fs->reviewers);
-        fs->reviewer_names = calloc(app->cfg->n_people + 1, sizeof *fs->reviewer_names);
-        for (size_t i = 0; fs->reviewers && fs->reviewer_names && i < app->cfg->n_people; i++) {
-            const struct cr_person *p = &app->cfg->people[i];
-            if (cr_person_has(p, CR_ROLE_REVIEWER)) {
-                fs->reviewer_names[n] = p->name;
-                fs->reviewers[n++] = p->login;
-            }
-        }
-        add_field(fs, "Reviewer", FIELD_CHOICE, fs->reviewers, fs->reviewer_names, -1, NULL);
-        break;
+    } else if (again) {
+        fs->about = return_reasons(&c);
+        fs->about_label = "Why it came back";
     }
-    case TA_NOTE:
-        add_field(fs, "Note", FIELD_AREA, NULL, NULL, -1, NULL);
-        break;
-    case TA_RECONVENE:
-    case TA_RECALL:
-        /* The decision the panel could not close, and why it goes on or goes back. */
-        fs->about = c.row.outcome >= 0 ? decision_text(&c) : NULL;
-        fs->about_label = "The decision";
-        add_field(fs, "Reason", FIELD_AREA, NULL, NULL, -1, NULL);
-        break;
-    }
+    bool ok = add_fields(app, fs, &c, again, NULL);
     cr_case_free(&c);
-    return true;
+    return ok;
 }
 
-void
-tui_form_open(struct app *app, int action, int64_t case_id, bool viewed)
+/*
+ * A form for a core action on the case (the dispatcher checked first that
+ * core's rules allow it, TUI_NEED_MAY), or the search prompt.
+ * t->c.viewed: the case's view was already audited (the case screen is open).
+ */
+static void *
+form_open(struct app *app, const struct tui_target *t)
 {
-    struct form_state *fs = calloc(1, sizeof *fs);
+    const struct form_def *def = form_def_of(t->action);
+    struct form_state *fs = def ? calloc(1, sizeof *fs) : NULL;
     if (!fs)
-        return;
-    fs->action = action;
-    fs->case_id = case_id;
-    fs->viewed = viewed;
-    if (action == TA_SEARCH) {
+        return NULL;
+    fs->def = def;
+    fs->action = t->action;
+    if (def == &search_form) {
         fs->title = strdup(" Search subjects, references and summaries");
-        add_field(fs, "Words", FIELD_LINE, NULL, NULL, -1, app->search);
+        if (!add_fields(app, fs, NULL, false, app->shared.queue.search)) {
+            form_close(app, fs);
+            return NULL;
+        }
         fs->f[0].ta.cursor = fs->f[0].ta.len;
-    } else {
-        /* Only what the rules allow: a refused action says why at once, with no form. */
-        char key[32];
-        key_of(case_id, key);
-        int cra = cr_action_of(action);
-        if (cra < 0 || cr_may(app->db, key, cra) != CR_OK) {
-            tui_message(app, true, "%s", cra < 0 ? "not an action" : cr_db_errmsg(app->db));
-            form_close(app, fs);
-            return;
-        }
-        if (!setup_case_form(app, fs, action)) {
-            form_close(app, fs);
-            return;
-        }
-        if (fs->nfields)
-            restore_draft(app, fs);
-        focus_first_empty(fs);
+        return fs;
     }
-    tui_push(app, &form_screen, fs);
+    fs->case_id = t->c.id;
+    fs->viewed = t->c.viewed;
+    if (!setup_case_form(app, fs)) {
+        form_close(app, fs);
+        return NULL;
+    }
+    if (fs->nfields)
+        restore_draft(app, fs);
+    focus_first_empty(fs);
+    return fs;
 }
 
-static const int form_actions[] = {TA_SUBMIT, TA_NEXT_FIELD, TA_PREV_FIELD, TA_EDITOR,
-                                   TA_SHOW_CASE, TA_RELOAD, TA_CANCEL, TA_QUIT_ALL, TA_HELP,
-                                   TA_NONE};
+/* The form's actions, in the order its help lists them. */
+static const struct tui_function form_functions[] = {
+    {TA_SUBMIT, form_action, 0},
+    {TA_NEXT_FIELD, form_action, 0},
+    {TA_PREV_FIELD, form_action, 0},
+    {TA_EDITOR, form_action, 0},
+    {TA_SHOW_CASE, form_action, 0},
+    {TA_RELOAD, form_action, 0},
+    {TA_CANCEL, form_action, 0},
+    {TA_QUIT_ALL, form_action, 0},
+    {TA_HELP, NULL, 0},
+    {TA_QUIT, form_action, TUI_HIDDEN},
+    {TA_NONE, NULL, 0},
+};
+
+/* Every core action with a form in the table opens it (the others are done at once). */
+static bool
+form_opens(int action)
+{
+    return form_def_of(action) != NULL;
+}
 
 /* Keys of a text field, fixed (readline's), for the help screen. */
 static const char *const form_notes[] = {
@@ -1413,6 +1530,19 @@ static const char *const form_notes[] = {
 };
 
 const struct screen_ops form_screen = {
-    "form", form_actions, form_draw, form_key, form_reload, form_close, form_overlay, form_notes,
-    NULL,
+    .name = "form",
+    .opens = form_opens,
+    .open = form_open,
+    .functions = form_functions,
+    .draw = form_draw,
+    .key = form_key,
+    .unbound = form_unbound,
+    .modal = true,
+    .nav = form_nav,
+    .reload = form_reload,
+    .close = form_close,
+    .overlay = form_overlay,
+    .paste = form_paste,
+    .keep = form_keep,
+    .notes = form_notes,
 };

@@ -2,6 +2,7 @@
  * Help: every key of the screen it was opened from, generated from the
  * key table, so it can never disagree with what the keys do.
  */
+#include "screens.h"
 #include "tui.h"
 
 #include <stdio.h>
@@ -17,15 +18,17 @@ static size_t
 gather(const struct screen_ops *of, struct help_line *out, size_t max)
 {
     size_t n = 0;
-    for (const int *a = of->actions; *a != TA_NONE && n < max; a++)
-        out[n++] = (struct help_line){*a, NULL};
+    for (const struct tui_function *f = of->functions; f->action != TA_NONE && n < max; f++)
+        if (!(f->flags & TUI_HIDDEN))
+            out[n++] = (struct help_line){f->action, NULL};
     for (const char *const *t = of->notes; t && *t && n < max; t++)
         out[n++] = (struct help_line){TA_NONE, *t};
     if (of->also && n < max) {
         out[n++] = (struct help_line){TA_NONE, "In a form (F1 there lists its editing keys):"};
-        for (const int *a = of->also->actions; *a != TA_NONE && n < max; a++)
-            if (*a != TA_HELP && *a != TA_QUIT_ALL)
-                out[n++] = (struct help_line){*a, NULL};
+        for (const struct tui_function *f = of->also->functions; f->action != TA_NONE && n < max;
+             f++)
+            if (!(f->flags & TUI_HIDDEN) && f->action != TA_HELP && f->action != TA_QUIT_ALL)
+                out[n++] = (struct help_line){f->action, NULL};
     }
     return n;
 }
@@ -85,6 +88,14 @@ help_key(struct app *app, void *state, int action, wint_t ch)
     return action != TA_QUIT;
 }
 
+/* Help on the screen it was opened over: the state is that screen's ops. */
+static void *
+help_open(struct app *app, const struct tui_target *t)
+{
+    (void)app;
+    return (void *)t->from;
+}
+
 static void
 help_close(struct app *app, void *state)
 {
@@ -92,8 +103,19 @@ help_close(struct app *app, void *state)
     (void)state;
 }
 
-static const int help_actions[] = {TA_QUIT, TA_NONE};
+static const struct tui_function help_functions[] = {{TA_QUIT, NULL, 0}, {TA_NONE, NULL, 0}};
+static bool
+help_opens(int action)
+{
+    return action == TA_HELP;
+}
 
 const struct screen_ops help_screen = {
-    "help", help_actions, help_draw, help_key, NULL, help_close, NULL, NULL, NULL,
+    .name = "help",
+    .opens = help_opens,
+    .open = help_open,
+    .functions = help_functions,
+    .draw = help_draw,
+    .key = help_key,
+    .close = help_close,
 };

@@ -12,8 +12,9 @@
 
 static const struct {
     const char *name, *keys, *help;
+    int kind, core;
 } actions[TA_COUNT] = {
-#define TUI_X(id, name, keys, help) {name, keys, help},
+#define TUI_X(id, name, keys, kind, core, help) {name, keys, help, TK_##kind, core},
     TUI_ACTION_LIST(TUI_X)
 #undef TUI_X
 };
@@ -28,6 +29,18 @@ const char *
 tui_action_help(int action)
 {
     return action >= 0 && action < TA_COUNT ? actions[action].help : "";
+}
+
+int
+tui_action_kind(int action)
+{
+    return action >= 0 && action < TA_COUNT ? actions[action].kind : -1;
+}
+
+int
+tui_action_core(int action)
+{
+    return action >= 0 && action < TA_COUNT ? actions[action].core : -1;
 }
 
 /* Named keys, both ways. */

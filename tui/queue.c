@@ -2,18 +2,12 @@
  * The queue: cases as rows, a screenful at a time by keyset (never all rows
  * in memory), filtered and sorted as the title says.
  */
+#include "screens.h"
 #include "tui.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct queue {
-    struct cr_page page;   /* the rows on screen */
-    int sel;               /* selected row within the page */
-    int64_t start;         /* cursor before the first row (0: the top) */
-    bool at_end;           /* no rows after the page */
-};
 
 static int
 page_rows(void)
@@ -23,16 +17,16 @@ page_rows(void)
 
 /* Load a screenful after (forward) or before (backward) a cursor. */
 static bool
-load(struct app *app, struct queue *q, int64_t cursor, bool backward)
+load(struct app *app, struct tui_queue *q, int64_t cursor, bool backward)
 {
     size_t n = (size_t)(page_rows() > 0 ? page_rows() : 1);
     enum cr_status st;
-    if (app->mine)
+    if (q->mine)
         st = backward ? cr_list_mine_page_before(app->db, cursor, n, &q->page)
                       : cr_list_mine_page(app->db, cursor, n, &q->page);
     else
-        st = backward ? cr_list_page_before(app->db, &app->filter, cursor, n, &q->page)
-                      : cr_list_page(app->db, &app->filter, cursor, n, &q->page);
+        st = backward ? cr_list_page_before(app->db, &q->filter, cursor, n, &q->page)
+                      : cr_list_page(app->db, &q->filter, cursor, n, &q->page);
     if (st != CR_OK) {
         tui_message(app, true, "%s", cr_db_errmsg(app->db));
         return false;
@@ -41,77 +35,127 @@ load(struct app *app, struct queue *q, int64_t cursor, bool backward)
 }
 
 static int64_t
-row_cursor(const struct app *app, const struct cr_case_row *r)
+row_cursor(const struct tui_queue *q, const struct cr_case_row *r)
 {
-    return app->mine ? r->sortkey : cr_row_cursor(&app->filter, r);
+    return q->mine ? r->sortkey : cr_row_cursor(&q->filter, r);
+}
+
+/* What the navigation needs of the page (nav.c). */
+static void
+sync_nav(struct tui_queue *q)
+{
+    q->nav.lines = (int)q->page.n;
+    q->nav.more = q->page.more;
+    q->nav.at_top = !q->start;
+    q->nav.height = page_rows();
 }
 
 /* The cursor just before row r: where a page starting at r begins. */
 static void
-reload_from(struct app *app, struct queue *q, int64_t start)
+reload_from(struct app *app, struct tui_queue *q, int64_t start)
 {
     q->start = start;
-    if (!load(app, q, start, false))
-        return;
-    q->at_end = !q->page.more;
-    if (q->sel >= (int)q->page.n)
-        q->sel = q->page.n ? (int)q->page.n - 1 : 0;
+    if (load(app, q, start, false) && q->nav.sel >= (int)q->page.n)
+        q->nav.sel = q->page.n ? (int)q->page.n - 1 : 0;
+    sync_nav(q);
 }
 
 static void
 queue_reload(struct app *app, void *state)
 {
-    struct queue *q = state;
-    if (app->refiltered)
-        q->sel = 0;
-    reload_from(app, q, app->refiltered ? 0 : q->start);
+    struct tui_queue *q = state;
+    if (q->refiltered)
+        q->nav.sel = 0;
+    reload_from(app, q, q->refiltered ? 0 : q->start);
 }
 
-static void
-go_next_page(struct app *app, struct queue *q)
+/* The start of the page that ends just before row `first`: the row before it, or the top. */
+static int64_t
+start_before(struct app *app, struct tui_queue *q, int64_t first)
 {
+    struct cr_page before = {0};
+    enum cr_status st = q->mine ? cr_list_mine_page_before(app->db, first, 1, &before)
+                                : cr_list_page_before(app->db, &q->filter, first, 1, &before);
+    int64_t start = st == CR_OK && before.n ? row_cursor(q, &before.rows[0]) : 0;
+    cr_page_free(&before);
+    return start;
+}
+
+/* The pager: pages of the queue read by keyset, for the navigation. */
+
+static void
+go_next_page(struct app *app, void *ctx)
+{
+    struct tui_queue *q = ctx;
     if (!q->page.more)
         return;
-    int64_t start = row_cursor(app, &q->page.rows[q->page.n - 1]);
-    q->sel = 0;
+    int64_t start = row_cursor(q, &q->page.rows[q->page.n - 1]);
+    q->nav.sel = 0;
     reload_from(app, q, start);
 }
 
 static void
-go_prev_page(struct app *app, struct queue *q, bool select_last)
+go_prev_page(struct app *app, void *ctx, bool select_last)
 {
+    struct tui_queue *q = ctx;
     if (!q->start || !q->page.n)
         return;
-    int64_t first = row_cursor(app, &q->page.rows[0]);
-    if (!load(app, q, first, true))
+    int64_t first = row_cursor(q, &q->page.rows[0]);
+    if (!load(app, q, first, true)) {
+        sync_nav(q);
         return;
+    }
     if (!q->page.n || !q->page.more) {
         /* Fewer rows before than a page: that is the top. */
-        q->sel = 0;
+        q->nav.sel = 0;
         reload_from(app, q, 0);
         return;
     }
     /* The page ends just before the old first row; its start is the row before it. */
-    struct cr_page before = {0};
-    int64_t page_first = row_cursor(app, &q->page.rows[0]);
-    enum cr_status st = app->mine ? cr_list_mine_page_before(app->db, page_first, 1, &before)
-                                  : cr_list_page_before(app->db, &app->filter, page_first, 1,
-                                                        &before);
-    int64_t start = st == CR_OK && before.n ? row_cursor(app, &before.rows[0]) : 0;
-    cr_page_free(&before);
-    reload_from(app, q, start);
-    q->sel = select_last && q->page.n ? (int)q->page.n - 1 : 0;
+    reload_from(app, q, start_before(app, q, row_cursor(q, &q->page.rows[0])));
+    q->nav.sel = select_last && q->page.n ? (int)q->page.n - 1 : 0;
 }
 
-static const char *const short_state[CR_STATE_COUNT] = {
-    "flagged", "review", "approval", "panel", "returned", "closed"};
+static void
+go_first(struct app *app, void *ctx)
+{
+    struct tui_queue *q = ctx;
+    q->nav.sel = 0;
+    reload_from(app, q, 0);
+}
 
 static void
-filter_title(const struct app *app, char *out, size_t n)
+go_last(struct app *app, void *ctx)
 {
-    const struct cr_filter *f = &app->filter;
-    size_t used = (size_t)snprintf(out, n, "%s", app->mine ? "waiting for me" : "all cases");
-    if (!app->mine) {
+    struct tui_queue *q = ctx;
+    if (!load(app, q, INT64_MAX, true)) {
+        sync_nav(q);
+        return;
+    }
+    q->nav.sel = q->page.n ? (int)q->page.n - 1 : 0;
+    int64_t start = 0;
+    if (q->page.n && q->page.more)
+        start = start_before(app, q, row_cursor(q, &q->page.rows[0]));
+    int sel = q->nav.sel;
+    reload_from(app, q, start);
+    q->nav.sel = sel < (int)q->page.n ? sel : (int)q->page.n - 1;
+}
+
+static const struct tui_pager queue_pager = {go_next_page, go_prev_page, go_first, go_last};
+
+/* A state in the narrow column: core's list, shortened where its name is long. */
+static const char *const short_state[CR_STATE_COUNT] = {
+    [CR_STATE_FLAGGED] = "flagged",   [CR_STATE_IN_REVIEW] = "review",
+    [CR_STATE_AWAITING_APPROVAL] = "approval", [CR_STATE_PANEL_REVIEW] = "panel",
+    [CR_STATE_RETURNED] = "returned", [CR_STATE_CLOSED] = "closed",
+};
+
+static void
+filter_title(const struct tui_queue *q, char *out, size_t n)
+{
+    const struct cr_filter *f = &q->filter;
+    size_t used = (size_t)snprintf(out, n, "%s", q->mine ? "waiting for me" : "all cases");
+    if (!q->mine) {
         if (f->state >= 0)
             used += (size_t)snprintf(out + used, n - used, ", %s", cr_state_name(f->state));
         if (f->outcome >= 0)
@@ -123,7 +167,7 @@ filter_title(const struct app *app, char *out, size_t n)
         if (f->search)
             used += (size_t)snprintf(out + used, n - used, ", search \"%s\"", f->search);
     }
-    bool by_age = !app->mine && (f->sort == CR_SORT_AGE || f->search);
+    bool by_age = !q->mine && (f->sort == CR_SORT_AGE || f->search);
     snprintf(out + used, n - used, by_age ? ", oldest first" : ", riskiest first");
 }
 
@@ -153,9 +197,9 @@ layout_for(int cols, int64_t max_id)
 static void
 queue_draw(struct app *app, void *state)
 {
-    struct queue *q = state;
+    struct tui_queue *q = state;
     char title[512], line[1024];
-    filter_title(app, title, sizeof title);
+    filter_title(q, title, sizeof title);
     snprintf(line, sizeof line, " Queue: %s", title);
     attron(tui_attr(app, CR_SLOT_TITLE));
     mvhline(0, 0, ' ', COLS);
@@ -174,12 +218,12 @@ queue_draw(struct app *app, void *state)
 
     int64_t now = cr_db_now(app->db);
     if (!q->page.n)
-        tui_put(stdscr, 3, 2, app->mine ? "Nothing waits for you." : "No cases match.", COLS - 2,
+        tui_put(stdscr, 3, 2, q->mine ? "Nothing waits for you." : "No cases match.", COLS - 2,
                 tui_attr(app, CR_SLOT_DIM));
     for (size_t i = 0; i < q->page.n && (int)i < page_rows(); i++) {
         const struct cr_case_row *r = &q->page.rows[i];
         int y = 2 + (int)i;
-        bool sel = (int)i == q->sel;
+        bool sel = (int)i == q->nav.sel;
         int base = sel ? tui_attr(app, CR_SLOT_SELECTED) : 0;
         if (sel) {
             attron(base);
@@ -191,7 +235,9 @@ queue_draw(struct app *app, void *state)
         /* The selection shows without colour too. */
         snprintf(cell, sizeof cell, "%c%*lld", sel ? '>' : ' ', l.id - 1, (long long)r->id);
         x += tui_put(stdscr, y, x, cell, l.id, base) + 1;
-        tui_put(stdscr, y, x, short_state[r->state], l.state,
+        const char *state_name =
+            short_state[r->state] ? short_state[r->state] : cr_state_name(r->state);
+        tui_put(stdscr, y, x, state_name, l.state,
                 base | (sel ? 0 : tui_attr(app, CR_SLOT_STATE_FLAGGED + r->state)));
         x += l.state + 1;
         bool late = cr_case_overdue(app->cfg, r, now);
@@ -221,28 +267,30 @@ queue_draw(struct app *app, void *state)
     }
 }
 
-static const struct cr_case_row *
-selected(struct queue *q)
+/* The current case: the selected row. */
+static void
+queue_current(struct app *app, void *state, struct tui_case_ref *c)
 {
-    return q->sel >= 0 && q->sel < (int)q->page.n ? &q->page.rows[q->sel] : NULL;
+    struct tui_queue *q = state;
+    (void)app;
+    const struct cr_case_row *r =
+        q->nav.sel >= 0 && q->nav.sel < (int)q->page.n ? &q->page.rows[q->nav.sel] : NULL;
+    *c = (struct tui_case_ref){r ? r->id : 0, r ? r->version : 0, false};
 }
 
-/* Act on the selected case directly (claim, release): core decides, the status line says. */
-static void
-act_now(struct app *app, struct queue *q, int action)
+static struct tui_nav *
+queue_nav(struct app *app, void *state)
 {
-    const struct cr_case_row *r = selected(q);
-    if (!r)
-        return;
-    struct cr_request req = {.action = action, .expect_version = r->version};
-    tui_act(app, r->id, &req);
-    tui_reload_all(app);
+    struct tui_queue *q = state;
+    (void)app;
+    sync_nav(q);
+    return &q->nav;
 }
 
 static void
-refilter(struct app *app, struct queue *q)
+refilter(struct app *app, struct tui_queue *q)
 {
-    q->sel = 0;
+    q->nav.sel = 0;
     reload_from(app, q, 0);
 }
 
@@ -253,142 +301,104 @@ cycle(int value, int count)
     return value + 1 >= count ? -1 : value + 1;
 }
 
+/* The filters and the order: each changes what the queue shows, from the top. */
 static bool
-queue_key(struct app *app, void *state, int action, wint_t ch)
+queue_filter(struct app *app, void *state, int action)
 {
-    struct queue *q = state;
-    const struct cr_case_row *r = selected(q);
+    struct tui_queue *q = state;
+    struct cr_filter *f = &q->filter;
     switch (action) {
-    case TA_DOWN:
-        if (q->sel + 1 < (int)q->page.n)
-            q->sel++;
-        else if (q->page.more) {
-            go_next_page(app, q);
-        }
-        return true;
-    case TA_UP:
-        if (q->sel > 0)
-            q->sel--;
-        else
-            go_prev_page(app, q, true);
-        return true;
-    case TA_PAGE_DOWN:
-        if (q->page.more)
-            go_next_page(app, q);
-        else if (q->page.n)
-            q->sel = (int)q->page.n - 1;
-        return true;
-    case TA_PAGE_UP:
-        if (q->start)
-            go_prev_page(app, q, false);
-        else
-            q->sel = 0;
-        return true;
-    case TA_FIRST:
-        q->sel = 0;
-        reload_from(app, q, 0);
-        return true;
-    case TA_LAST: {
-        if (!load(app, q, INT64_MAX, true))
-            return true;
-        q->sel = q->page.n ? (int)q->page.n - 1 : 0;
-        struct cr_page before = {0};
-        int64_t start = 0;
-        if (q->page.n && q->page.more) {
-            int64_t first = row_cursor(app, &q->page.rows[0]);
-            enum cr_status st = app->mine
-                                    ? cr_list_mine_page_before(app->db, first, 1, &before)
-                                    : cr_list_page_before(app->db, &app->filter, first, 1, &before);
-            if (st == CR_OK && before.n)
-                start = row_cursor(app, &before.rows[0]);
-        }
-        cr_page_free(&before);
-        int sel = q->sel;
-        reload_from(app, q, start);
-        q->sel = sel < (int)q->page.n ? sel : (int)q->page.n - 1;
-        return true;
-    }
-    case TA_OPEN:
-        if (r)
-            tui_open_case(app, r->id);
-        return true;
-    case TA_FILTER_MINE:
-        app->mine = !app->mine;
-        refilter(app, q);
-        return true;
+    case TA_FILTER_MINE: q->mine = !q->mine; break;
     case TA_FILTER_STATE:
-        app->mine = false;
-        app->filter.state = cycle(app->filter.state, CR_STATE_COUNT);
-        refilter(app, q);
-        return true;
+        q->mine = false;
+        f->state = cycle(f->state, CR_STATE_COUNT);
+        break;
     case TA_FILTER_OUTCOME:
-        app->mine = false;
-        app->filter.outcome = cycle(app->filter.outcome, CR_OUTCOME_COUNT + 1);
-        refilter(app, q);
-        return true;
+        /* Every outcome, then "none" (not decided yet). */
+        q->mine = false;
+        f->outcome = cycle(f->outcome, CR_OUTCOME_COUNT + 1);
+        break;
     case TA_FILTER_CATEGORY:
-        app->mine = false;
-        app->filter.category = cycle(app->filter.category, CR_CATEGORY_COUNT);
-        refilter(app, q);
-        return true;
+        q->mine = false;
+        f->category = cycle(f->category, CR_CATEGORY_COUNT);
+        break;
     case TA_FILTER_CLEAR:
-        app->mine = false;
-        app->filter = (struct cr_filter)CR_FILTER_ALL;
-        free(app->search);
-        app->search = NULL;
-        refilter(app, q);
-        return true;
-    case TA_SORT:
-        app->filter.sort = app->filter.sort == CR_SORT_AGE ? CR_SORT_PRIORITY : CR_SORT_AGE;
-        refilter(app, q);
-        return true;
-    case TA_SEARCH:
-        tui_form_open(app, TA_SEARCH, 0, false);
-        return true;
-    case TA_CLAIM:
-    case TA_RELEASE:
-        act_now(app, q, action == TA_CLAIM ? CR_ACTION_CLAIM : CR_ACTION_RELEASE);
-        return true;
-    case TA_DECIDE:
-    case TA_APPROVE:
-    case TA_RETURN:
-    case TA_VOTE:
-    case TA_ASSIGN:
-    case TA_NOTE:
-    case TA_RECONVENE:
-    case TA_RECALL:
-        if (r)
-            tui_form_open(app, action, r->id, false);
-        return true;
-    default:
-        return false;
+        q->mine = false;
+        *f = (struct cr_filter)CR_FILTER_ALL;
+        free(q->search);
+        q->search = NULL;
+        break;
+    case TA_SORT: f->sort = f->sort == CR_SORT_AGE ? CR_SORT_PRIORITY : CR_SORT_AGE; break;
+    default: return false;
     }
+    refilter(app, q);
+    return true;
+}
+
+/* Open the case screen or the search prompt (the registry's, for the action). */
+static bool
+queue_open_screen(struct app *app, void *state, int action)
+{
+    (void)state;
+    struct tui_target t = {.c = app->shared.cur};
+    if (action == TA_SEARCH)
+        t.c = (struct tui_case_ref){0};
+    tui_open(app, action, &t);
+    return true;
 }
 
 static void
 queue_close(struct app *app, void *state)
 {
-    struct queue *q = state;
+    struct tui_queue *q = state;
     (void)app;
     cr_page_free(&q->page);
-    free(q);
 }
 
-static const int queue_actions[] = {
-    TA_DOWN,   TA_UP,          TA_PAGE_DOWN,    TA_PAGE_UP,      TA_FIRST,        TA_LAST,
-    TA_OPEN,   TA_SEARCH,      TA_FILTER_MINE,  TA_FILTER_STATE, TA_FILTER_OUTCOME,
-    TA_FILTER_CATEGORY, TA_FILTER_CLEAR, TA_SORT, TA_CLAIM, TA_RELEASE, TA_ASSIGN, TA_DECIDE,
-    TA_APPROVE, TA_RETURN,     TA_VOTE,         TA_NOTE,  TA_RECONVENE, TA_RECALL, TA_DASHBOARD,
-    TA_REFRESH,
-    TA_SUSPEND, TA_HELP, TA_QUIT, TA_QUIT_ALL, TA_NONE,
+/* The queue's actions, in the order its help lists them. */
+static const struct tui_function queue_functions[] = {
+    {TA_DOWN, NULL, 0},
+    {TA_UP, NULL, 0},
+    {TA_PAGE_DOWN, NULL, 0},
+    {TA_PAGE_UP, NULL, 0},
+    {TA_FIRST, NULL, 0},
+    {TA_LAST, NULL, 0},
+    {TA_OPEN, queue_open_screen, TUI_NEED_CASE},
+    {TA_SEARCH, queue_open_screen, 0},
+    {TA_FILTER_MINE, queue_filter, 0},
+    {TA_FILTER_STATE, queue_filter, 0},
+    {TA_FILTER_OUTCOME, queue_filter, 0},
+    {TA_FILTER_CATEGORY, queue_filter, 0},
+    {TA_FILTER_CLEAR, queue_filter, 0},
+    {TA_SORT, queue_filter, 0},
+    {TA_CLAIM, tui_core_action, TUI_NEED_CASE},
+    {TA_RELEASE, tui_core_action, TUI_NEED_CASE},
+    {TA_ASSIGN, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_DECIDE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_APPROVE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_RETURN, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_VOTE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_NOTE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_RECONVENE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_RECALL, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    {TA_DASHBOARD, NULL, 0},
+    {TA_REFRESH, NULL, 0},
+    {TA_SUSPEND, NULL, 0},
+    {TA_HELP, NULL, 0},
+    {TA_QUIT, NULL, 0},
+    {TA_QUIT_ALL, NULL, 0},
+    {TA_NONE, NULL, 0},
 };
 
-void *
-tui_queue_new(struct app *app)
+/* The queue's state is the shared model's queue: other screens read it. */
+static void *
+queue_open(struct app *app, const struct tui_target *t)
 {
-    struct queue *q = calloc(1, sizeof *q);
-    if (q)
-        reload_from(app, q, 0);
+    struct tui_queue *q = &app->shared.queue;
+    (void)t;
+    q->nav.pager = &queue_pager;
+    q->nav.ctx = q;
+    reload_from(app, q, 0);
     return q;
 }
 
@@ -396,13 +406,13 @@ tui_queue_new(struct app *app)
 int64_t
 tui_queue_step(struct app *app, int64_t case_id, int direction)
 {
-    struct queue *q = app->stack[0].state;
+    const struct tui_queue *q = &app->shared.queue;
     /* Find the case's cursor: it is on the queue's page, or read it. */
     int64_t cursor = 0;
     bool found = false;
     for (size_t i = 0; i < q->page.n; i++) {
         if (q->page.rows[i].id == case_id) {
-            cursor = row_cursor(app, &q->page.rows[i]);
+            cursor = row_cursor(q, &q->page.rows[i]);
             found = true;
         }
     }
@@ -412,23 +422,31 @@ tui_queue_step(struct app *app, int64_t case_id, int direction)
         snprintf(key, sizeof key, "#%lld", (long long)case_id);
         if (cr_case_reload(app->db, key, &c) != CR_OK)
             return 0;
-        cursor = row_cursor(app, &c.row);
+        cursor = row_cursor(q, &c.row);
         cr_case_free(&c);
     }
     struct cr_page p = {0};
     enum cr_status st;
     if (direction > 0)
-        st = app->mine ? cr_list_mine_page(app->db, cursor, 1, &p)
-                       : cr_list_page(app->db, &app->filter, cursor, 1, &p);
+        st = q->mine ? cr_list_mine_page(app->db, cursor, 1, &p)
+                     : cr_list_page(app->db, &q->filter, cursor, 1, &p);
     else
-        st = app->mine ? cr_list_mine_page_before(app->db, cursor, 1, &p)
-                       : cr_list_page_before(app->db, &app->filter, cursor, 1, &p);
+        st = q->mine ? cr_list_mine_page_before(app->db, cursor, 1, &p)
+                     : cr_list_page_before(app->db, &q->filter, cursor, 1, &p);
     int64_t next = st == CR_OK && p.n ? p.rows[0].id : 0;
     cr_page_free(&p);
     return next;
 }
 
 const struct screen_ops queue_screen = {
-    "queue", queue_actions, queue_draw, queue_key, queue_reload, queue_close, NULL,
-    NULL, &form_screen,
+    .name = "queue",
+    .start = true,
+    .open = queue_open,
+    .functions = queue_functions,
+    .draw = queue_draw,
+    .nav = queue_nav,
+    .current = queue_current,
+    .reload = queue_reload,
+    .close = queue_close,
+    .also = &form_screen,
 };

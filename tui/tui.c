@@ -1,6 +1,8 @@
 /*
- * The terminal interface's main loop: curses set-up, the screen stack, the
- * status line, resizing, live updates and the scripted mode used by tests.
+ * The terminal interface's main loop: curses set-up, the screen stack and
+ * the registry's screens opened by action, the key driver and the handler
+ * tables' dispatcher, the status line, resizing, live updates and the
+ * scripted mode used by tests.
  *
  * Scripted mode (--script FILE) reads keys from FILE instead of the
  * terminal, taking the next only when the screen is idle, and draws into
@@ -20,7 +22,6 @@
 #include "tui.h"
 
 #include "text.h"
-#include "textarea.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -90,12 +91,6 @@ tui_width(const char *s)
     return used;
 }
 
-void
-tui_wrap(const char *s, int width, void (*line)(void *ctx, const char *p, size_t n), void *ctx)
-{
-    text_wrap(s, width, line, ctx);
-}
-
 int
 tui_attr(const struct app *app, int slot)
 {
@@ -127,6 +122,109 @@ tui_pop(struct app *app)
     if (!app->depth)
         app->quit = true;
     app->dirty = true;
+}
+
+bool
+tui_open(struct app *app, int action, const struct tui_target *t)
+{
+    const struct screen_ops *ops = tui_screen_for(action);
+    const struct screen_ops *top = app->depth ? app->stack[app->depth - 1].ops : NULL;
+    if (!ops || ops == top)
+        return false;
+    struct tui_target at = *t;
+    at.action = action;
+    at.from = top;
+    void *state = ops->open(app, &at);
+    if (!state)
+        return false;
+    tui_push(app, ops, state);
+    return true;
+}
+
+bool
+tui_start(struct app *app, const struct screen_ops *after)
+{
+    size_t i = 0;
+    if (after) {
+        while (tui_screens[i] && tui_screens[i] != after)
+            i++;
+        if (tui_screens[i])
+            i++;
+    }
+    for (; tui_screens[i]; i++) {
+        const struct screen_ops *ops = tui_screens[i];
+        if (!ops->start)
+            continue;
+        struct tui_target t = {.action = TA_NONE};
+        void *state = ops->open(app, &t);
+        if (state) {
+            tui_push(app, ops, state);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* What must hold before a handler runs; false with the refusal in the status line. */
+static bool
+prereq(struct app *app, int action, unsigned flags)
+{
+    const struct tui_case_ref *c = &app->shared.cur;
+    if ((flags & TUI_NEED_CASE) && !c->id) {
+        char clear[32] = "";
+        if (app->keys.keys[TA_FILTER_CLEAR][0])
+            tui_key_name(app->keys.keys[TA_FILTER_CLEAR][0], app->keys.is_fn[TA_FILTER_CLEAR][0],
+                         clear, sizeof clear);
+        tui_message(app, false,
+                    "%s needs a case, and none is selected: no case shows in the queue%s%s%s",
+                    tui_action_name(action), clear[0] ? " (" : "", clear,
+                    clear[0] ? " clears the filters and the search)" : "");
+        return false;
+    }
+    if (flags & TUI_NEED_MAY) {
+        int core = tui_action_core(action);
+        char key[32];
+        snprintf(key, sizeof key, "#%lld", (long long)c->id);
+        if (core < 0 || cr_may(app->db, key, core) != CR_OK) {
+            tui_message(app, true, "%s", core < 0 ? "not an action" : cr_db_errmsg(app->db));
+            return false;
+        }
+    }
+    return true;
+}
+
+bool
+tui_dispatch(struct app *app, const struct screen_ops *ops, void *state, int action)
+{
+    for (const struct tui_function *f = ops->functions; f && f->action != TA_NONE; f++) {
+        if (f->action != action)
+            continue;
+        if (!f->fn)
+            return false;
+        if (!prereq(app, action, f->flags))
+            return true;
+        return f->fn(app, state, action);
+    }
+    return false;
+}
+
+bool
+tui_core_action(struct app *app, void *state, int action)
+{
+    (void)state;
+    int core = tui_action_core(action);
+    if (core < 0)
+        return false;
+    struct tui_target t = {.c = app->shared.cur};
+    if (tui_screen_for(action)) {
+        tui_open(app, action, &t);
+        return true;
+    }
+    /* No form: core does it at once, on the version on screen. */
+    struct cr_request req = {.action = core, .expect_version = t.c.version};
+    tui_act(app, t.c.id, &req);
+    tui_reload_all(app);
+    return true;
 }
 
 char *
@@ -193,7 +291,7 @@ draw_status(struct app *app)
     if (app->status) {
         /* A long message (a refusal with what you may do instead) takes the lines it needs. */
         struct status_lines sl = {.n = 0};
-        tui_wrap(app->status, COLS - 1, status_line, &sl);
+        text_wrap(app->status, COLS - 1, status_line, &sl);
         int most = LINES / 3 > 3 ? LINES / 3 : 3;
         int first = sl.n > most ? sl.n - most : 0, rows = sl.n - first;
         for (int i = 0; i < rows; i++) {
@@ -273,7 +371,7 @@ tui_reload_all(struct app *app)
     for (int i = 0; i < app->depth; i++)
         if (app->stack[i].ops->reload)
             app->stack[i].ops->reload(app, app->stack[i].state);
-    app->refiltered = false;
+    app->shared.queue.refiltered = false;
     cr_db_data_version(app->db, &app->data_version);
     app->dirty = true;
 }
@@ -538,7 +636,11 @@ paste_key(struct app *app, wint_t ch, bool fn)
 {
     if (fn && ch == TUI_KEY_PASTE_END) {
         app->pasting = false;
-        tui_form_paste(app, app->paste ? app->paste : "", app->paste_len);
+        const struct screen_ops *ops = app->stack[app->depth - 1].ops;
+        if (!ops->paste ||
+            !ops->paste(app, app->stack[app->depth - 1].state, app->paste ? app->paste : "",
+                        app->paste_len))
+            tui_message(app, true, "A paste goes into a form's text; nothing was done with it.");
         app->paste_len = 0;
         app->dirty = true;
         return;
@@ -601,7 +703,18 @@ handle_key(struct app *app, wint_t ch, bool fn)
     void *state = app->stack[app->depth - 1].state;
     app->key = ch;
     app->key_fn = fn;
-    if (ops->key(app, state, action, fn ? 0 : ch))
+    app->shared.cur = (struct tui_case_ref){0};
+    if (ops->current)
+        ops->current(app, state, &app->shared.cur);
+    /* The screen first (typed text, its handlers), then its moves, then the driver's keys. */
+    wint_t typed = fn ? 0 : ch;
+    if ((ops->key && ops->key(app, state, action, typed)) ||
+        tui_dispatch(app, ops, state, action) ||
+        (ops->unbound && ops->unbound(app, state, action, typed)) ||
+        (tui_action_kind(action) == TK_NAV && ops->nav &&
+         tui_nav_move(app, ops->nav(app, state), action)))
+        return;
+    if (ops->modal && action != TA_HELP && action != TA_REFRESH && action != TA_SUSPEND)
         return;
     switch (action) {
     case TA_QUIT:
@@ -617,15 +730,12 @@ handle_key(struct app *app, wint_t ch, bool fn)
         tui_terminal_resume(app);
         break;
     case TA_HELP:
-        tui_push(app, &help_screen, (void *)ops);
+    case TA_DASHBOARD: {
+        /* The screens every screen reaches: opened from the registry. */
+        struct tui_target t = {.c = app->shared.cur};
+        tui_open(app, action, &t);
         break;
-    case TA_DASHBOARD:
-        if (ops != &dashboard_screen) {
-            void *d = tui_dashboard_new(app);
-            if (d)
-                tui_push(app, &dashboard_screen, d);
-        }
-        break;
+    }
     case TA_REFRESH:
         tui_reload_all(app);
         clearok(curscr, TRUE);
@@ -640,203 +750,23 @@ handle_key(struct app *app, wint_t ch, bool fn)
     }
 }
 
-/*
- * The session's purpose (DPA 2018 s.62): asked once, before the first
- * screen, when the configuration requires one or lists the allowed ones;
- * every view of the session carries it.  A one-line field with the
- * readline keys of the forms, or a choice of the configured purposes.
- */
-struct purpose_state {
-    struct textarea ta;
-    int choice;   /* with audit.purposes: the one highlighted */
-    int choices;  /* how many there are, with "(no purpose)" when none is required */
-};
-
-static void
-purpose_draw(struct app *app, void *state)
-{
-    struct purpose_state *ps = state;
-    const struct cr_config *cfg = app->cfg;
-    attron(tui_attr(app, CR_SLOT_TITLE));
-    mvhline(0, 0, ' ', COLS);
-    tui_put(stdscr, 0, 0, " casereview: the purpose of this session", COLS,
-            tui_attr(app, CR_SLOT_TITLE));
-    attroff(tui_attr(app, CR_SLOT_TITLE));
-    tui_put(stdscr, 2, 1, "What you open in this session (cases, histories, the audit log) is",
-            COLS - 2, 0);
-    tui_put(stdscr, 3, 1, "recorded with its purpose (DPA 2018 s.62: why each consultation was "
-                          "made).", COLS - 2, 0);
-    int y = 5;
-    if (cfg->n_purposes) {
-        for (int i = 0; i < ps->choices && y < LINES - 3; i++, y++) {
-            char line[256];
-            snprintf(line, sizeof line, "%s %d  %s", i == ps->choice ? ">" : " ", i + 1,
-                     i < (int)cfg->n_purposes ? cfg->purposes[i] : "(no purpose)");
-            int attr = i == ps->choice ? tui_attr(app, CR_SLOT_SELECTED) | (int)A_REVERSE : 0;
-            tui_put(stdscr, y, 2, line, COLS - 4, attr);
-        }
-        tui_put(stdscr, y + 1, 1, "Up/Down or 1-9 to choose, Enter to begin, Esc to leave",
-                COLS - 2, tui_attr(app, CR_SLOT_DIM));
-        return;
-    }
-    const char *label = "Purpose: ";
-    int x = 1 + (int)strlen(label), width = COLS - x - 2;
-    tui_put(stdscr, y, 1, label, COLS - 2, tui_attr(app, CR_SLOT_HEADER));
-    /* The text up to the cursor must fit: drop whole characters from the front. */
-    size_t from = 0;
-    char *head = strndup(ps->ta.text, ps->ta.cursor);
-    while (head && from < ps->ta.cursor && tui_width(head + from) >= width) {
-        from++;
-        while (from < ps->ta.cursor && ((unsigned char)head[from] & 0xc0) == 0x80)
-            from++;
-    }
-    int cx = x + (head ? tui_width(head + from) : 0);
-    free(head);
-    tui_put(stdscr, y, x, ps->ta.text + from, width, A_UNDERLINE);
-    mvchgat(y, cx, 1, A_REVERSE, 0, NULL);
-    tui_put(stdscr, y + 2, 1,
-            cfg->audit_require_purpose
-                ? "Enter to begin (a purpose is required), Esc to leave"
-                : "Enter to begin (empty: no purpose), Esc to leave",
-            COLS - 2, tui_attr(app, CR_SLOT_DIM));
-}
-
-/* Take the purpose and open the queue in place of this screen. */
-static void
-purpose_accept(struct app *app, struct purpose_state *ps)
-{
-    const struct cr_config *cfg = app->cfg;
-    const char *text = cfg->n_purposes ? (ps->choice < (int)cfg->n_purposes
-                                              ? cfg->purposes[ps->choice]
-                                              : "")
-                                       : ps->ta.text;
-    bool blank = true;
-    for (const char *p = text; *p; p++)
-        blank &= *p == ' ' || *p == '\t';
-    if (blank && cfg->audit_require_purpose) {
-        tui_message(app, true, "audit.require_purpose: give the purpose of this session");
-        return;
-    }
-    if (cr_db_set_purpose(app->db, text) != CR_OK) {
-        tui_message(app, true, "%s", cr_db_errmsg(app->db));
-        return;
-    }
-    tui_pop(app);
-    app->quit = false;
-    void *queue = tui_queue_new(app);
-    if (queue)
-        tui_push(app, &queue_screen, queue);
-    else
-        app->quit = true;
-}
-
-static bool
-purpose_key(struct app *app, void *state, int action, wint_t ch)
-{
-    struct purpose_state *ps = state;
-    wint_t key = app->key;
-    bool fn = app->key_fn;
-    (void)ch;
-    if (action == TA_QUIT_ALL || action == TA_SUSPEND || (fn && action == TA_HELP) ||
-        (fn && key == KEY_RESIZE))
-        return false;
-    if (action == TA_CANCEL) {
-        app->quit = true;
-        return true;
-    }
-    if ((fn && key == KEY_ENTER) || (!fn && (key == '\r' || key == '\n'))) {
-        purpose_accept(app, ps);
-        return true;
-    }
-    if (app->cfg->n_purposes) {
-        if (action == TA_DOWN || action == TA_UP)
-            ps->choice = (ps->choice + (action == TA_DOWN ? 1 : -1) + ps->choices) % ps->choices;
-        else if (!fn && key >= '1' && key <= '9' && (int)(key - '1') < ps->choices)
-            ps->choice = (int)(key - '1');
-        return true;
-    }
-    struct textarea *t = &ps->ta;
-    if (fn) {
-        switch (key) {
-        case KEY_LEFT: ta_left(t); break;
-        case KEY_RIGHT: ta_right(t); break;
-        case KEY_HOME: ta_line_start(t); break;
-        case KEY_END: ta_line_end(t); break;
-        case KEY_BACKSPACE: ta_delete_prev(t); break;
-        case KEY_DC: ta_delete_next(t); break;
-        default: break;
-        }
-        return true;
-    }
-    switch (key) {
-    case 1: ta_line_start(t); break;   /* C-a */
-    case 5: ta_line_end(t); break;     /* C-e */
-    case 2: ta_left(t); break;         /* C-b */
-    case 6: ta_right(t); break;        /* C-f */
-    case 4: ta_delete_next(t); break;  /* C-d */
-    case 21: ta_kill_line_start(t); break; /* C-u */
-    case 11: ta_kill_line_end(t); break;   /* C-k */
-    case 23: ta_kill_word(t); break;   /* C-w */
-    case 25: ta_yank(t); break;        /* C-y */
-    case 8:
-    case 127: ta_delete_prev(t); break;
-    default:
-        if (key >= ' ' && t->len < 200)
-            ta_insert_wc(t, (wchar_t)key);
-        break;
-    }
-    return true;
-}
-
-static void
-purpose_close(struct app *app, void *state)
-{
-    struct purpose_state *ps = state;
-    (void)app;
-    ta_free(&ps->ta);
-    free(ps);
-}
-
-static const int purpose_actions[] = {TA_CANCEL, TA_QUIT_ALL, TA_NONE};
-static const char *const purpose_notes[] = {
-    "Enter          begin with this purpose",
-    "C-a C-e C-b C-f C-d C-u C-k C-w C-y   edit the line (as in a form)", NULL};
-
-static const struct screen_ops purpose_screen = {
-    "purpose", purpose_actions, purpose_draw, purpose_key, NULL, purpose_close, NULL,
-    purpose_notes, NULL,
-};
-
-/* The first screen: the purpose prompt when the configuration asks for one, else the queue. */
+/* The first screen: the registry's first start screen that opens (tui_start). */
 static void
 first_screen(struct app *app)
 {
-    const struct cr_config *cfg = app->cfg;
     if (cr_db_read_only(app->db))
         tui_message(app, false,
                     "%s is a read-only copy: what you open here is not recorded in its audit "
                     "trail, and nothing can be changed",
                     app->db_path);
-    if ((cfg->audit_require_purpose || cfg->n_purposes) && !cr_db_purpose(app->db)) {
-        struct purpose_state *ps = calloc(1, sizeof *ps);
-        if (ps && ta_init(&ps->ta, NULL, true)) {
-            ps->choices = (int)cfg->n_purposes + (cfg->audit_require_purpose ? 0 : 1);
-            tui_push(app, &purpose_screen, ps);
-            return;
-        }
-        free(ps);
-        return;
-    }
-    void *queue = tui_queue_new(app);
-    if (queue)
-        tui_push(app, &queue_screen, queue);
+    tui_start(app, NULL);
 }
 
 static void
 app_free(struct app *app)
 {
     free(app->status);
-    free(app->search);
+    free(app->shared.queue.search);
     free(app->paste);
     free(app);
 }
@@ -860,7 +790,7 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
     app->cfg = cfg;
     app->me = me;
     app->db_path = db_path;
-    app->filter = (struct cr_filter)CR_FILTER_ALL;
+    app->shared.queue.filter = (struct cr_filter)CR_FILTER_ALL;
     app->keys = *keys;
     char *problems = malloc(1 << 16);
     if (!problems || tui_theme_load(app, theme, problems, 1 << 16) != 0) {
@@ -952,7 +882,13 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
         handle_key(app, ch, fn);
     }
     int sig = stop_signal;
-    bool kept = sig && tui_form_keep_draft(app);
+    bool kept = false;
+    /* Unsaved work (a form's text) is kept by the topmost screen that keeps any. */
+    for (int i = app->depth - 1; sig && i >= 0 && !kept; i--)
+        if (app->stack[i].ops->keep) {
+            kept = app->stack[i].ops->keep(app, app->stack[i].state);
+            break;
+        }
     while (app->depth)
         tui_pop(app);
     bracketed_paste(app, false);

@@ -2,10 +2,13 @@
  * The terminal interface: the application, its screens and its keys.
  *
  * The main loop (tui.c) knows no screen by name: each screen is a table of
- * operations, pushed on a stack.  Keys go through one table of named
- * actions (keys.c), overridable from the configuration.  Every rule is
- * core's: a screen calls the same function as the command line and shows
- * its message in the status line.
+ * operations in a registry (screens.c), pushed on a stack, found by the
+ * action that opens it.  Keys go through one table of named actions (keys.c),
+ * overridable from the configuration; a key's action goes to the screen's
+ * handler table (preconditions checked by one dispatcher), then to the
+ * navigation (nav.c), then to the driver.  Every rule is core's: a screen
+ * calls the same function as the command line and shows its message in the
+ * status line.
  */
 #ifndef CASEREVIEW_TUI_H
 #define CASEREVIEW_TUI_H
@@ -17,75 +20,181 @@
 #include <stdbool.h>
 #include <wchar.h>
 
-/* Key actions: name (as in the config's keys:), default keys, help text. */
-#define TUI_ACTION_LIST(_)                                                     \
-    _(QUIT, "quit", "q", "go back; quit from the queue")                       \
-    _(HELP, "help", "? <F1>", "this help")                                          \
-    _(DOWN, "down", "j <Down>", "next line")                                   \
-    _(UP, "up", "k <Up>", "previous line")                                     \
-    _(PAGE_DOWN, "page_down", "<PgDn> <Space>", "next page")                   \
-    _(PAGE_UP, "page_up", "<PgUp> b", "previous page")                         \
-    _(FIRST, "first", "g <Home>", "first line")                                \
-    _(LAST, "last", "G <End>", "last line")                                    \
-    _(OPEN, "open", "<Enter>", "open the case")                                \
-    _(NEXT_CASE, "next_case", "n", "next case of the queue")                   \
-    _(PREV_CASE, "prev_case", "p", "previous case of the queue")               \
-    _(SEARCH, "search", "/", "search subjects, references and summaries")      \
-    _(FILTER_MINE, "filter_mine", "m", "what waits for me")                    \
-    _(FILTER_STATE, "filter_state", "s", "next state filter")                  \
-    _(FILTER_OUTCOME, "filter_outcome", "o", "next outcome filter")            \
-    _(FILTER_CATEGORY, "filter_category", "c", "next category filter")         \
-    _(FILTER_CLEAR, "filter_clear", "x", "clear filters and search")           \
-    _(SORT, "sort", "S", "sort by priority or by age")                         \
-    _(DASHBOARD, "dashboard", "D", "the dashboard")                            \
-    _(CLAIM, "claim", "C", "claim the case")                                   \
-    _(RELEASE, "release", "R", "release the case")                             \
-    _(ASSIGN, "assign", "A", "assign the case to a reviewer")                  \
-    _(DECIDE, "decide", "d", "decide: outcome and rationale")                  \
-    _(APPROVE, "approve", "a", "approve the decision")                         \
-    _(RETURN, "return", "r", "return the decision with a reason")              \
-    _(VOTE, "vote", "v", "vote: concur, dissent or recuse")                    \
-    _(NOTE, "note", "N", "add a note")                                         \
-    _(RECONVENE, "reconvene", "P", "reconvene the panel (no quorum)")     \
-    _(RECALL, "recall", "B", "recall to the reviewer (no quorum)")  \
-    _(EDITOR, "editor", "C-o <F4>", "write the text in $EDITOR")   \
-    _(SHOW_CASE, "show_case", "<F3>", "the case, and back to the form")          \
-    _(RELOAD, "reload", "C-r", "take the case as it is now; keep the text") \
-    _(SUBMIT, "submit", "<F2> C-s", "submit the form")                         \
-    _(NEXT_FIELD, "next_field", "<Tab>", "next field")                         \
-    _(PREV_FIELD, "prev_field", "<BTab>", "previous field")                    \
-    _(CANCEL, "cancel", "<Esc> C-g", "cancel (asks first if you wrote); go back") \
-    _(QUIT_ALL, "quit_all", "C-c", "leave casereview (asks first if you wrote)") \
-    _(SUSPEND, "suspend", "C-z", "suspend to the shell (fg comes back)")       \
-    _(REFRESH, "refresh", "C-l", "redraw and reload")
+/*
+ * What a key action is (the driver routes by it, tui.c):
+ *   NAV     a move within the screen: line, page, top, bottom (nav.c, for
+ *           every scrolling screen that leaves the key to the driver)
+ *   SCREEN  opens, leaves or changes a screen
+ *   CORE    asks core for an action on the current case (the core action it
+ *           names): at once, or through the form registered for it
+ *   FORM    edits or submits the form on screen
+ */
+enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM };
 
-#define TUI_X(id, name, keys, help) TA_##id,
+/*
+ * Key actions: name (as in the config's keys:), default keys, kind, the core
+ * action it performs (enum cr_action, or -1), help text.
+ */
+#define TUI_ACTION_LIST(_)                                                                        \
+    _(QUIT, "quit", "q", SCREEN, -1, "go back; quit from the queue")                              \
+    _(HELP, "help", "? <F1>", SCREEN, -1, "this help")                                            \
+    _(DOWN, "down", "j <Down>", NAV, -1, "next line")                                             \
+    _(UP, "up", "k <Up>", NAV, -1, "previous line")                                               \
+    _(PAGE_DOWN, "page_down", "<PgDn> <Space>", NAV, -1, "next page")                             \
+    _(PAGE_UP, "page_up", "<PgUp> b", NAV, -1, "previous page")                                   \
+    _(FIRST, "first", "g <Home>", NAV, -1, "first line")                                          \
+    _(LAST, "last", "G <End>", NAV, -1, "last line")                                              \
+    _(OPEN, "open", "<Enter>", SCREEN, -1, "open the case")                                       \
+    _(NEXT_CASE, "next_case", "n", SCREEN, -1, "next case of the queue")                          \
+    _(PREV_CASE, "prev_case", "p", SCREEN, -1, "previous case of the queue")                      \
+    _(SEARCH, "search", "/", SCREEN, -1, "search subjects, references and summaries")             \
+    _(FILTER_MINE, "filter_mine", "m", SCREEN, -1, "what waits for me")                           \
+    _(FILTER_STATE, "filter_state", "s", SCREEN, -1, "next state filter")                         \
+    _(FILTER_OUTCOME, "filter_outcome", "o", SCREEN, -1, "next outcome filter")                   \
+    _(FILTER_CATEGORY, "filter_category", "c", SCREEN, -1, "next category filter")                \
+    _(FILTER_CLEAR, "filter_clear", "x", SCREEN, -1, "clear filters and search")                  \
+    _(SORT, "sort", "S", SCREEN, -1, "sort by priority or by age")                                \
+    _(DASHBOARD, "dashboard", "D", SCREEN, -1, "the dashboard")                                   \
+    _(CLAIM, "claim", "C", CORE, CR_ACTION_CLAIM, "claim the case")                               \
+    _(RELEASE, "release", "R", CORE, CR_ACTION_RELEASE, "release the case")                       \
+    _(ASSIGN, "assign", "A", CORE, CR_ACTION_ASSIGN, "assign the case to a reviewer")             \
+    _(DECIDE, "decide", "d", CORE, CR_ACTION_DECIDE, "decide: outcome and rationale")             \
+    _(APPROVE, "approve", "a", CORE, CR_ACTION_APPROVE, "approve the decision")                   \
+    _(RETURN, "return", "r", CORE, CR_ACTION_RETURN, "return the decision with a reason")         \
+    _(VOTE, "vote", "v", CORE, CR_ACTION_VOTE, "vote: concur, dissent or recuse")                 \
+    _(NOTE, "note", "N", CORE, CR_ACTION_NOTE, "add a note")                                      \
+    _(RECONVENE, "reconvene", "P", CORE, CR_ACTION_RECONVENE, "reconvene the panel (no quorum)")  \
+    _(RECALL, "recall", "B", CORE, CR_ACTION_RECALL, "recall to the reviewer (no quorum)")        \
+    _(EDITOR, "editor", "C-o <F4>", FORM, -1, "write the text in $EDITOR")                        \
+    _(SHOW_CASE, "show_case", "<F3>", SCREEN, -1, "the case, and back to the form")               \
+    _(RELOAD, "reload", "C-r", FORM, -1, "take the case as it is now; keep the text")             \
+    _(SUBMIT, "submit", "<F2> C-s", FORM, -1, "submit the form")                                  \
+    _(NEXT_FIELD, "next_field", "<Tab>", FORM, -1, "next field")                                  \
+    _(PREV_FIELD, "prev_field", "<BTab>", FORM, -1, "previous field")                             \
+    _(CANCEL, "cancel", "<Esc> C-g", SCREEN, -1, "cancel (asks first if you wrote); go back")     \
+    _(QUIT_ALL, "quit_all", "C-c", SCREEN, -1, "leave casereview (asks first if you wrote)")      \
+    _(SUSPEND, "suspend", "C-z", SCREEN, -1, "suspend to the shell (fg comes back)")              \
+    _(REFRESH, "refresh", "C-l", SCREEN, -1, "redraw and reload")
+
+#define TUI_X(id, name, keys, kind, core, help) TA_##id,
 enum tui_action { TUI_ACTION_LIST(TUI_X) TA_COUNT, TA_NONE = -1 };
 #undef TUI_X
 
 const char *tui_action_name(int action);
 const char *tui_action_help(int action);
+/* The action's kind (enum tui_kind), or -1 for TA_NONE. */
+int tui_action_kind(int action);
+/* The core action (enum cr_action) a key action performs, or -1. */
+int tui_action_core(int action);
 
 struct app;
 
-/* A screen: what the main loop calls. */
+/* A case a screen is on: the shared model's current case. */
+struct tui_case_ref {
+    int64_t id; /* 0: none */
+    int64_t version;
+    bool viewed; /* its view is audited already (the case screen is open on it) */
+};
+
+/*
+ * Navigation (nav.c), in the manner of tig's view driver: a screen that
+ * leaves a move (TK_NAV) unconsumed gets it done here on its struct
+ * tui_nav.  A scrolling text moves its top line; a list moves its
+ * selection within the page, and asks its pager for the next or previous
+ * page at either end.
+ */
+struct tui_pager {
+    void (*next_page)(struct app *app, void *ctx);
+    void (*prev_page)(struct app *app, void *ctx, bool select_last);
+    void (*first)(struct app *app, void *ctx);
+    void (*last)(struct app *app, void *ctx);
+};
+
+struct tui_nav {
+    int top;    /* a text: the first line shown */
+    int lines;  /* a text: its lines; a list: the rows on the page */
+    int height; /* the rows shown: a page moves by one less */
+    /* A list (pager not NULL): */
+    const struct tui_pager *pager;
+    void *ctx;
+    int sel;     /* the selected row of the page */
+    bool more;   /* rows after the page */
+    bool at_top; /* the page starts at the first row */
+};
+
+/* Do a move (TK_NAV action) on nav; false when action is not one. */
+bool tui_nav_move(struct app *app, struct tui_nav *nav, int action);
+/* Keep a text's top line within it (called by the draw: moves may overshoot). */
+void tui_nav_clamp(struct tui_nav *nav);
+
+/*
+ * A screen's handler table (neomutt's IndexFunctions): for each action it
+ * offers, in the order its help lists them, the handler and what must hold
+ * first.  The dispatcher (tui_dispatch) checks the preconditions and shows
+ * the refusal; a NULL handler is an action the driver does (a move, help,
+ * the dashboard, back).  A handler returns false when it leaves the key to
+ * the driver.
+ */
+enum {
+    TUI_NEED_CASE = 1 << 0,  /* a case is selected */
+    TUI_NEED_MAY = 1 << 1,   /* core's rules let this user do the action on it (cr_may) */
+    TUI_HIDDEN = 1 << 2,     /* not listed in the screen's help */
+};
+
+struct tui_function {
+    int action;
+    bool (*fn)(struct app *app, void *state, int action);
+    unsigned flags;
+};
+
+/* Where a screen opens: on which action, which case, over which screen. */
+struct tui_target {
+    int action;                      /* the action that opens it */
+    struct tui_case_ref c;           /* the current case */
+    const struct screen_ops *from;   /* the screen it opens over */
+};
+
+/* A screen: what the main loop calls.  Every one is in the registry (screens.c). */
 struct screen_ops {
     const char *name;
-    /* Actions offered on this screen, for its help (TA_NONE-terminated). */
-    const int *actions;
+    /* Whether action opens it (NULL: no action does; a start screen). */
+    bool (*opens)(int action);
+    /* A first screen: tried in registry order at start, until one opens. */
+    bool start;
+    /* The screen's state, or NULL when it does not open (the status line says why). */
+    void *(*open)(struct app *app, const struct tui_target *t);
+    /* Actions offered here, with their handlers (TA_NONE-terminated). */
+    const struct tui_function *functions;
     void (*draw)(struct app *app, void *state);
-    /* Handle an action (or, with action TA_NONE, a typed character); false: not handled. */
+    /* Keys before the handler table (typed text, a pending question), or NULL; true: done. */
     bool (*key)(struct app *app, void *state, int action, wint_t ch);
+    /* Keys the handler table left, before navigation, or NULL; true: done. */
+    bool (*unbound)(struct app *app, void *state, int action, wint_t ch);
+    /* Every key the screen does not take does nothing (a form): only help, redraw, suspend. */
+    bool modal;
+    /* Its navigation, ready for a move (NULL: none). */
+    struct tui_nav *(*nav)(struct app *app, void *state);
+    /* The case it is on, for the shared model (NULL: none). */
+    void (*current)(struct app *app, void *state, struct tui_case_ref *c);
     /* Reload from the database (another user changed it). */
     void (*reload)(struct app *app, void *state);
     void (*close)(struct app *app, void *state);
     /* Windows of the screen's own to lay over stdscr (wnoutrefresh them), or NULL. */
     void (*overlay)(struct app *app, void *state);
+    /* Text pasted (bracketed): false when the screen takes none. */
+    bool (*paste)(struct app *app, void *state, const char *text, size_t n);
+    /* Stopped by a signal: keep unsaved work (a draft); whether something was kept. */
+    bool (*keep)(struct app *app, void *state);
     /* More lines for the help screen (fixed keys), NULL-terminated, or NULL. */
     const char *const *notes;
     /* A screen this one opens whose keys its help lists too (the forms), or NULL. */
     const struct screen_ops *also;
 };
+
+/* The registry: every screen, NULL-terminated (screens.c). */
+extern const struct screen_ops *const tui_screens[];
+/* The screen an action opens, or NULL. */
+const struct screen_ops *tui_screen_for(int action);
 
 #define TUI_MAX_SCREENS 8
 #define TUI_MIN_COLS 80
@@ -96,6 +205,31 @@ struct screen_ops {
 struct keymap {
     wint_t keys[TA_COUNT][TUI_MAX_KEYS];
     bool is_fn[TA_COUNT][TUI_MAX_KEYS]; /* a KEY_* code, not a character */
+};
+
+/*
+ * The queue as every screen sees it: its filter and order, the page of rows
+ * on screen and the selected row.  The queue screen draws it; the case
+ * screen steps through it (n, p); the search form sets its words.
+ */
+struct tui_queue {
+    struct cr_filter filter;
+    bool mine;
+    bool refiltered; /* the filter changed: the queue starts again from the top */
+    char *search;    /* the search words, or NULL */
+    struct cr_page page;
+    int64_t start;       /* cursor before the first row (0: the top) */
+    struct tui_nav nav;  /* nav.sel: the selected row */
+};
+
+/*
+ * What the screens share (neomutt's IndexSharedData): the queue, and the
+ * case the screen on top is on, which the dispatcher's preconditions and the
+ * core actions read.
+ */
+struct tui_shared {
+    struct tui_queue queue;
+    struct tui_case_ref cur;
 };
 
 /* Colour slots, in theme order: see core's CR_SLOT_LIST. */
@@ -123,11 +257,7 @@ struct app {
     bool quit;
     bool dirty;
     int64_t data_version;
-    /* The queue's filter, shared with the case screen for next and previous. */
-    struct cr_filter filter;
-    bool mine;
-    bool refiltered; /* the filter changed: the queue starts again from the top */
-    char *search; /* the search words, or NULL */
+    struct tui_shared shared;
     /* Scripted mode */
     FILE *script;
     int script_line;
@@ -145,12 +275,27 @@ void tui_theme_apply(struct app *app);
 /* Parse a key name ("j", "<Enter>", "C-s") as scripts and the config write them. */
 bool tui_parse_key_name(const char *s, wint_t *code, bool *fn);
 
-/* Screens */
-extern const struct screen_ops queue_screen, case_screen, help_screen, dashboard_screen,
-    form_screen;
-
+/* The screen stack. */
 void tui_push(struct app *app, const struct screen_ops *ops, void *state);
 void tui_pop(struct app *app);
+/*
+ * Open the screen registered for action (t: where; its action is set here) and
+ * push it.  A screen does not open over itself.  Whether it opened.
+ */
+bool tui_open(struct app *app, int action, const struct tui_target *t);
+/* Open the first start screen of the registry after `after` (NULL: the first one). */
+bool tui_start(struct app *app, const struct screen_ops *after);
+/*
+ * Handle action with the screen's handler table: preconditions checked (a
+ * refusal goes to the status line), then the handler.  False when the table
+ * leaves the action to the driver.
+ */
+bool tui_dispatch(struct app *app, const struct screen_ops *ops, void *state, int action);
+/*
+ * A core action (TK_CORE) on the current case: the form registered for it
+ * opens, or (claim, release) core does it at once.  A handler for tables.
+ */
+bool tui_core_action(struct app *app, void *state, int action);
 
 /* A string formatted into memory of its own (the caller frees it), or NULL. */
 char *tui_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -174,23 +319,12 @@ bool tui_keys_load(struct keymap *km, const struct cr_config *cfg, char **msg);
 int tui_put(WINDOW *w, int y, int x, const char *s, int width, int attr);
 /* Display width of s as tui_put would draw it. */
 int tui_width(const char *s);
-/* Lines of s wrapped at width; calls line(ctx, start, len) for each. */
-void tui_wrap(const char *s, int width, void (*line)(void *ctx, const char *p, size_t n),
-              void *ctx);
 
 /* The attribute of a colour slot, by name index (see theme loading in tui.c). */
 int tui_attr(const struct app *app, int slot);
 
-/* The queue's state, for tui_push(app, &queue_screen, ...). */
-void *tui_queue_new(struct app *app);
 /* The case after (direction 1) or before (-1) a case in the queue's order, or 0. */
 int64_t tui_queue_step(struct app *app, int64_t case_id, int direction);
-
-/* The dashboard's state, for tui_push(app, &dashboard_screen, ...). */
-void *tui_dashboard_new(struct app *app);
-
-/* Open the case screen on a case (an audited view). */
-void tui_open_case(struct app *app, int64_t case_id);
 
 /*
  * Carry out a request on a case through core; the status line says what
@@ -200,21 +334,6 @@ bool tui_act(struct app *app, int64_t case_id, const struct cr_request *req);
 
 /* Reload every screen from the database (after a change made here). */
 void tui_reload_all(struct app *app);
-/*
- * Start a form for an action on a case (decide, approve, return, vote,
- * assign, note, reconvene, recall) or the search prompt (TA_SEARCH, case 0).  A form opens only
- * when core allows the action; otherwise its refusal is in the status line.
- * viewed: the case's view was already audited (the case screen is open).
- */
-void tui_form_open(struct app *app, int action, int64_t case_id, bool viewed);
-/* The text of a bracketed paste, for the form on top. */
-void tui_form_paste(struct app *app, const char *text, size_t n);
-/* Keep the open form's unsaved text as a draft in the database (on SIGHUP, SIGTERM). */
-bool tui_form_keep_draft(struct app *app);
-
-/* The case screen over a form (F3): the case being written about; F3 or q goes back. */
-void tui_open_case_peek(struct app *app, int64_t case_id, bool viewed);
-
 /* The signal that asks the program to stop (SIGHUP, SIGTERM, SIGINT), or 0. */
 int tui_stop_signal(void);
 /* Leave curses for another program on the terminal ($EDITOR), and come back. */

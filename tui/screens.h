@@ -1,0 +1,15 @@
+/*
+ * The screens, each an ops table (tui.h, struct screen_ops), for the
+ * registry (screens.c) and for a screen that lists another's keys in its
+ * help.  The main loop (tui.c) names none of them: it finds a screen by the
+ * action that opens it.
+ */
+#ifndef CASEREVIEW_TUI_SCREENS_H
+#define CASEREVIEW_TUI_SCREENS_H
+
+#include "tui.h"
+
+extern const struct screen_ops purpose_screen, queue_screen, case_screen, form_screen, help_screen,
+    dashboard_screen;
+
+#endif
