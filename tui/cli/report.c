@@ -6,7 +6,7 @@
  * events of cr_disclosure_begin and cr_disclosure_end, and a file is put in
  * place only once the end is recorded.
  */
-#include "report.h"
+#include "commands.h"
 
 #include "disclose.h"
 #include "text.h"
@@ -50,10 +50,8 @@ figures_json(FILE *f, const struct cr_figures *g)
 
 /* stats */
 
-const struct cli_option stats_options[] = {
-    {"format", "F", "table (default) or json"},
-    {NULL, NULL, NULL},
-};
+#define STATS_OPTIONS(_) CLI_OPT_FORMAT(_, STATS)
+CLI_OPTIONS(stats_options, STATS_OPTIONS);
 
 static void
 dissent_json(FILE *f, int64_t rounds, int64_t returned)
@@ -160,7 +158,7 @@ int
 cmd_stats(struct cli *cli, const struct cli_args *a)
 {
     enum format fmt;
-    int rc = parse_format("stats", a->values[0], false, &fmt);
+    int rc = parse_format("stats", a->opt[OPT_STATS_FORMAT], false, &fmt);
     if (rc != EXIT_DONE)
         return rc;
     cr_db *db;
@@ -392,18 +390,21 @@ report_table(FILE *f, const struct cr_report *r, int64_t now, struct dout *w)
 
 /* report: writing, as a disclosure */
 
-const struct cli_option report_options[] = {
-    {"reason", "TEXT", "why the figures are disclosed (required; recorded in the audit trail)"},
-    {"recipient", "TEXT", "who receives them (required; recorded in the audit trail)"},
-    {"by", "LIST", "break down by outcome, category, unit, rank, employment (comma-separated)"},
-    {"as-at", "DATE", "the figures as they stood at the end of DATE (YYYY-MM-DD, UTC)"},
-    {"format", "F", "table (default), csv or json"},
-    {"output", "FILE",
-     "write to FILE (created 0600, put in place only once the disclosure is recorded) instead "
-     "of standard output"},
-    {"force", NULL, "with --output: replace FILE if it exists"},
-    {NULL, NULL, NULL},
-};
+#define REPORT_OPTIONS(_)                                                                          \
+    _(REPORT_REASON, "reason", "TEXT",                                                             \
+      "why the figures are disclosed (required; recorded in the audit trail)")                     \
+    _(REPORT_RECIPIENT, "recipient", "TEXT",                                                       \
+      "who receives them (required; recorded in the audit trail)")                                 \
+    _(REPORT_BY, "by", "LIST",                                                                     \
+      "break down by outcome, category, unit, rank, employment (comma-separated)")                 \
+    _(REPORT_AS_AT, "as-at", "DATE",                                                               \
+      "the figures as they stood at the end of DATE (YYYY-MM-DD, UTC)")                            \
+    _(REPORT_FORMAT, "format", "F", "table (default), csv or json")                                \
+    _(REPORT_OUTPUT, "output", "FILE",                                                             \
+      "write to FILE (created 0600, put in place only once the disclosure is recorded) instead "   \
+      "of standard output")                                                                        \
+    _(REPORT_FORCE, "force", NULL, "with --output: replace FILE if it exists")
+CLI_OPTIONS(report_options, REPORT_OPTIONS);
 
 static int
 parse_by(const char *s, struct cr_report_query *q)
@@ -442,9 +443,10 @@ parse_by(const char *s, struct cr_report_query *q)
 int
 cmd_report(struct cli *cli, const struct cli_args *a)
 {
-    const char *reason = a->values[0], *recipient = a->values[1], *by = a->values[2];
-    const char *as_at = a->values[3], *format = a->values[4], *output = a->values[5];
-    bool force = a->values[6] != NULL;
+    const char *reason = a->opt[OPT_REPORT_REASON], *recipient = a->opt[OPT_REPORT_RECIPIENT];
+    const char *by = a->opt[OPT_REPORT_BY], *as_at = a->opt[OPT_REPORT_AS_AT];
+    const char *format = a->opt[OPT_REPORT_FORMAT], *output = a->opt[OPT_REPORT_OUTPUT];
+    bool force = a->opt[OPT_REPORT_FORCE] != NULL;
     if (!reason || !recipient)
         return cli_error(EXIT_USAGE, "report: --reason TEXT and --recipient TEXT are required");
     if (force && !output)
