@@ -49,6 +49,7 @@ get(const struct emit *e, const struct emit_field *f, const void *rec, struct em
 {
     memset(v, 0, sizeof *v);
     v->kind = f->kind;
+    v->arg = f->arg;
     if (f->get) {
         f->get(rec, e->ctx, v);
     } else if (f->kind == EMIT_INT) {
@@ -355,11 +356,14 @@ member(struct emit *e, const char *key)
         struct emit_level *top = &e->stack[e->depth - 1];
         if (top->any)
             putc(',', e->out);
-        if (top->close == ']' && (top->any || !top->compact))
+        bool line = top->brk || (top->layout == EMIT_FIRST_INLINE ? top->any
+                                                                   : top->layout != EMIT_INLINE);
+        if (line)
             fprintf(e->out, "\n%*s", e->depth, "");
         else if (top->any)
             putc(' ', e->out);
         top->any = true;
+        top->brk = false;
     }
     if (key) {
         out_json_string(e->out, key);
@@ -368,15 +372,30 @@ member(struct emit *e, const char *key)
 }
 
 void
-emit_open(struct emit *e, const char *key, char open)
+emit_open_as(struct emit *e, const char *key, char open, enum emit_layout layout)
 {
     assert(e->depth < EMIT_DEPTH);
     member(e, key);
     putc(open, e->out);
     e->stack[e->depth].close = open == '{' ? '}' : ']';
     e->stack[e->depth].any = false;
-    e->stack[e->depth].compact = e->compact;
+    e->stack[e->depth].layout = layout;
+    e->stack[e->depth].brk = false;
     e->depth++;
+}
+
+void
+emit_open(struct emit *e, const char *key, char open)
+{
+    emit_open_as(e, key, open,
+                 open == '{' ? EMIT_INLINE : e->compact ? EMIT_FIRST_INLINE : EMIT_LINES);
+}
+
+void
+emit_break(struct emit *e)
+{
+    if (e->depth > 0)
+        e->stack[e->depth - 1].brk = true;
 }
 
 void
@@ -384,7 +403,7 @@ emit_close(struct emit *e)
 {
     assert(e->depth > 0);
     e->depth--;
-    if (e->stack[e->depth].close == ']' && e->stack[e->depth].any && !e->stack[e->depth].compact)
+    if (e->stack[e->depth].layout == EMIT_LINES && e->stack[e->depth].any)
         fprintf(e->out, "\n%*s", e->depth, "");
     putc(e->stack[e->depth].close, e->out);
     if (e->depth == 0)
@@ -442,6 +461,13 @@ void
 emit_text(struct emit *e, const char *key, const char *s)
 {
     struct emit_value v = {.kind = EMIT_TEXT, .s = s, .absent = !s};
+    emit_value(e, key, &v);
+}
+
+void
+emit_real(struct emit *e, const char *key, double r, int prec)
+{
+    struct emit_value v = {.kind = EMIT_REAL, .r = r, .prec = prec};
     emit_value(e, key, &v);
 }
 

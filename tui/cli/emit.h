@@ -56,6 +56,7 @@ struct emit_value {
     int64_t i;   /* EMIT_INT, EMIT_BOOL */
     double r;    /* EMIT_REAL */
     int prec;    /* EMIT_REAL: decimals */
+    int arg;     /* the field's arg, for a getter that serves several fields */
     const char *s;
     char *owned; /* s, when the getter allocated it: the emitter frees it */
     char buf[64]; /* room for a getter's short text (digits, a time) */
@@ -72,12 +73,13 @@ struct emit_field {
     size_t offset; /* with get NULL: an int64_t (EMIT_INT) or a const char * (EMIT_TEXT) here */
     void (*get)(const void *rec, const void *ctx, struct emit_value *v);
     unsigned flags;
+    int arg; /* handed to the getter in v->arg */
 };
 
 /* Field rows: a member read at its offset, or a getter. */
-#define EMIT_AT(name, kind, type, member) {name, kind, offsetof(type, member), NULL, 0}
-#define EMIT_GET(name, kind, fn) {name, kind, 0, fn, 0}
-#define EMIT_SHOWN(name, fn) {name, EMIT_TEXT, 0, fn, EMIT_TABLE_ONLY}
+#define EMIT_AT(name, kind, type, member) {name, kind, offsetof(type, member), NULL, 0, 0}
+#define EMIT_GET(name, kind, fn) {name, kind, 0, fn, 0, 0}
+#define EMIT_SHOWN(name, fn) {name, EMIT_TEXT, 0, fn, EMIT_TABLE_ONLY, 0}
 
 /* A kind of record: its fields and how a table shows it. */
 struct emit_record {
@@ -102,12 +104,13 @@ struct emit {
     int64_t rows;      /* records written */
     bool begun;        /* a list's heading (or '[') is out */
     bool lazy;         /* CSV: no heading for an empty list (the audit log's, since its start) */
-    bool compact;      /* JSON arrays as "[{...},\n {...}]" (the audit log's, since its start) */
+    bool compact;      /* a list's JSON array laid out EMIT_FIRST_INLINE (the audit log's) */
     int depth;
     struct emit_level {
-        char close;   /* '}' or ']' */
-        bool any;     /* a member is out */
-        bool compact; /* an array without a line of its own for the first and the ']' */
+        char close; /* '}' or ']' */
+        bool any;   /* a member is out */
+        int layout; /* enum emit_layout */
+        bool brk;   /* the next member starts a line (emit_break) */
     } stack[EMIT_DEPTH];
 };
 
@@ -132,6 +135,17 @@ int emit_one(struct emit *e, const void *rec);
  * newline.
  */
 void emit_open(struct emit *e, const char *key, char open);
+/* How the members of what is opened are laid out. */
+enum emit_layout {
+    EMIT_INLINE,       /* {"a": 1, "b": 2} (an object's, by default) */
+    EMIT_LINES,        /* each member on a line, the close on its own (an array's, by default) */
+    EMIT_LINES_TIGHT,  /* each member on a line, the close right after the last */
+    EMIT_FIRST_INLINE, /* the first right after the open, the others each on a line */
+};
+void emit_open_as(struct emit *e, const char *key, char open, enum emit_layout layout);
+/* The next member of what is open starts a line of its own. */
+void emit_break(struct emit *e);
+void emit_real(struct emit *e, const char *key, double r, int prec);
 void emit_close(struct emit *e);
 void emit_value(struct emit *e, const char *key, const struct emit_value *v);
 void emit_int(struct emit *e, const char *key, int64_t n);

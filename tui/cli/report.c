@@ -33,19 +33,26 @@ decided(int stage)
 
 /* {"confirmed": {"cases": N, "persons": N, "vetting_review": {...}}, ..., "total": {...}} */
 static void
-figures_json(FILE *f, const struct cr_figures *g)
+figures_json(struct emit *e, const char *key, const struct cr_figures *g)
 {
-    fputc('{', f);
+    emit_open(e, key, '{');
     for (int s = 0; s < CR_STAGE_COUNT; s++) {
-        fprintf(f, "\"%s\": {\"cases\": %lld, \"persons\": %lld", cr_stage_name(s),
-                (long long)g->cases[s], (long long)g->persons[s]);
-        if (decided(s))
-            fprintf(f, ", \"vetting_review\": {\"cases\": %lld, \"persons\": %lld}",
-                    (long long)g->vetting_cases[s], (long long)g->vetting_persons[s]);
-        fputs("}, ", f);
+        emit_open(e, cr_stage_name(s), '{');
+        emit_int(e, "cases", g->cases[s]);
+        emit_int(e, "persons", g->persons[s]);
+        if (decided(s)) {
+            emit_open(e, "vetting_review", '{');
+            emit_int(e, "cases", g->vetting_cases[s]);
+            emit_int(e, "persons", g->vetting_persons[s]);
+            emit_close(e);
+        }
+        emit_close(e);
     }
-    fprintf(f, "\"total\": {\"cases\": %lld, \"persons\": %lld}}", (long long)g->total_cases,
-            (long long)g->total_persons);
+    emit_open(e, "total", '{');
+    emit_int(e, "cases", g->total_cases);
+    emit_int(e, "persons", g->total_persons);
+    emit_close(e);
+    emit_close(e);
 }
 
 /* stats */
@@ -54,104 +61,153 @@ figures_json(FILE *f, const struct cr_figures *g)
 CLI_OPTIONS(stats_options, STATS_OPTIONS);
 
 static void
-dissent_json(FILE *f, int64_t rounds, int64_t returned)
+dissent_json(struct emit *e, const char *key, int64_t rounds, int64_t returned)
 {
-    fprintf(f, "{\"rounds_finished\": %lld, \"rounds_returned\": %lld, \"dissent_per_round\": ",
-            (long long)rounds, (long long)returned);
+    emit_open(e, key, '{');
+    emit_int(e, "rounds_finished", rounds);
+    emit_int(e, "rounds_returned", returned);
     if (rounds)
-        fprintf(f, "%.4f}", (double)returned / (double)rounds);
+        emit_real(e, "dissent_per_round", (double)returned / (double)rounds, 4);
     else
-        fputs("null}", f);
+        emit_text(e, "dissent_per_round", NULL);
+    emit_close(e);
 }
 
 static void
-stats_json(const struct cr_dashboard *d)
+stats_json(struct emit *e, const struct cr_dashboard *d)
 {
     const struct cr_stats *s = &d->stats;
     char day[11];
-    printf("{\"cases\": %lld, \"subjects\": %lld,\n \"by_state\": {", (long long)s->cases,
-           (long long)s->subjects);
+    emit_open(e, NULL, '{');
+    emit_int(e, "cases", s->cases);
+    emit_int(e, "subjects", s->subjects);
+    emit_break(e);
+    emit_open(e, "by_state", '{');
     for (int i = 0; i < CR_STATE_COUNT; i++)
-        printf("%s\"%s\": %lld", i ? ", " : "", cr_state_name(i), (long long)s->by_state[i]);
-    printf("},\n \"by_outcome\": {");
-    for (int i = 0; i <= CR_OUTCOME_COUNT; i++) {
-        printf("%s\n  \"%s\": ", i ? "," : "", i < CR_OUTCOME_COUNT ? cr_outcome_name(i) : "none");
-        figures_json(stdout, &s->by_outcome[i]);
-    }
-    printf(",\n  \"all\": ");
-    figures_json(stdout, &s->figures);
-    printf("},\n \"by_category\": {");
+        emit_int(e, cr_state_name(i), s->by_state[i]);
+    emit_close(e);
+    emit_break(e);
+    emit_open_as(e, "by_outcome", '{', EMIT_LINES_TIGHT);
+    for (int i = 0; i <= CR_OUTCOME_COUNT; i++)
+        figures_json(e, i < CR_OUTCOME_COUNT ? cr_outcome_name(i) : "none", &s->by_outcome[i]);
+    figures_json(e, "all", &s->figures);
+    emit_close(e);
+    emit_break(e);
+    emit_open(e, "by_category", '{');
     for (int i = 0; i < CR_CATEGORY_COUNT; i++)
-        printf("\"%s\": %lld, ", cr_category_name(i), (long long)s->by_category[i]);
-    printf("\"both\": %lld},\n \"allegations\": {\"total\": %lld", (long long)s->both_categories,
-           (long long)s->allegations);
+        emit_int(e, cr_category_name(i), s->by_category[i]);
+    emit_int(e, "both", s->both_categories);
+    emit_close(e);
+    emit_break(e);
+    emit_open(e, "allegations", '{');
+    emit_int(e, "total", s->allegations);
     for (int i = 0; i < CR_CATEGORY_COUNT; i++)
-        printf(", \"%s\": %lld", cr_category_name(i), (long long)s->allegations_by_category[i]);
-    printf("},\n \"overdue\": {");
-    for (int i = 0, n = 0; i < CR_STATE_COUNT; i++)
+        emit_int(e, cr_category_name(i), s->allegations_by_category[i]);
+    emit_close(e);
+    emit_break(e);
+    emit_open(e, "overdue", '{');
+    for (int i = 0; i < CR_STATE_COUNT; i++)
         if (cr_state_sla(i) >= 0)
-            printf("%s\"%s\": %lld", n++ ? ", " : "", cr_state_name(i), (long long)d->overdue[i]);
-    printf("},\n \"decisions_per_week\": {\"first_week\": \"%s\", \"counts\": [",
-           date_of(d->week_start, day));
+            emit_int(e, cr_state_name(i), d->overdue[i]);
+    emit_close(e);
+    emit_break(e);
+    emit_open(e, "decisions_per_week", '{');
+    emit_text(e, "first_week", date_of(d->week_start, day));
+    emit_open_as(e, "counts", '[', EMIT_INLINE);
     for (int w = 0; w < CR_DASHBOARD_WEEKS; w++)
-        printf("%s%lld", w ? ", " : "", (long long)d->decisions_per_week[w]);
-    printf("]},\n \"weekly_rate\": %.2f, \"undecided\": %lld, \"backlog_clears\": ", d->rate,
-           (long long)d->undecided);
-    if (d->backlog_clears)
-        printf("\"%s\"", date_of(d->backlog_clears, day));
-    else
-        printf("null");
-    printf(",\n \"panel\": ");
-    dissent_json(stdout, d->panel_rounds, d->panel_returned);
-    printf(",\n \"reviewers\": ");
+        emit_int(e, NULL, d->decisions_per_week[w]);
+    emit_close(e);
+    emit_close(e);
+    emit_break(e);
+    emit_real(e, "weekly_rate", d->rate, 2);
+    emit_int(e, "undecided", d->undecided);
+    emit_text(e, "backlog_clears", d->backlog_clears ? date_of(d->backlog_clears, day) : NULL);
+    emit_break(e);
+    dissent_json(e, "panel", d->panel_rounds, d->panel_returned);
+    emit_break(e);
     if (!d->reviewers_shown) {
-        printf("null}\n");
-        return;
+        emit_text(e, "reviewers", NULL);
+    } else {
+        emit_open_as(e, "reviewers", '[', EMIT_LINES_TIGHT);
+        for (size_t i = 0; i < d->n_reviewers; i++) {
+            const struct cr_reviewer_mix *m = &d->reviewers[i];
+            emit_open(e, NULL, '{');
+            emit_text(e, "login", m->login);
+            for (int o = 0; o < CR_OUTCOME_COUNT; o++)
+                emit_int(e, cr_outcome_name(o), m->by_outcome[o]);
+            emit_int(e, "decided", m->decided);
+            dissent_json(e, "panel", m->panel_rounds, m->panel_returned);
+            emit_close(e);
+        }
+        emit_close(e);
     }
-    printf("[");
-    for (size_t i = 0; i < d->n_reviewers; i++) {
-        const struct cr_reviewer_mix *m = &d->reviewers[i];
-        printf("%s\n  {\"login\": ", i ? "," : "");
-        out_json_string(stdout, m->login);
-        for (int o = 0; o < CR_OUTCOME_COUNT; o++)
-            printf(", \"%s\": %lld", cr_outcome_name(o), (long long)m->by_outcome[o]);
-        printf(", \"decided\": %lld, \"panel\": ", (long long)m->decided);
-        dissent_json(stdout, m->panel_rounds, m->panel_returned);
-        printf("}");
-    }
-    printf("]}\n");
+    emit_close(e);
+}
+
+/* A line of the stats table: a label and up to four numbers. */
+struct stats_line {
+    const char *label;
+    int64_t n[4];
+};
+
+static void
+stats_n(const void *rec, const void *ctx, struct emit_value *v)
+{
+    (void)ctx;
+    v->i = ((const struct stats_line *)rec)->n[v->arg];
+}
+
+static const struct emit_field stats_fields[] = {
+    EMIT_AT("label", EMIT_TEXT, struct stats_line, label),
+    {"n", EMIT_INT, 0, stats_n, 0, 0},
+    {"proposed", EMIT_INT, 0, stats_n, 0, 1},
+    {"with_panel", EMIT_INT, 0, stats_n, 0, 2},
+    {"returned", EMIT_INT, 0, stats_n, 0, 3},
+};
+static const struct emit_record stats_rec = {EMIT_FIELDS(stats_fields), NULL, NULL};
+static const char stats_total[] = "{label:<24} {n:>9}";
+static const char stats_count[] = "  {label:<22} {n:>9}";
+static const char stats_stages[] = "  {label:<22} {n:>9} {proposed:>9} {with_panel:>10} {returned:>9}";
+
+static void
+stats_put(struct emit *e, const char *tmpl, const char *label, int64_t a, int64_t b, int64_t c,
+          int64_t d)
+{
+    struct stats_line l = {label, {a, b, c, d}};
+    emit_line(e, &stats_rec, tmpl, &l);
 }
 
 static void
-stats_table(const struct cr_dashboard *d)
+stats_table(struct emit *e, const struct cr_dashboard *d)
 {
     const struct cr_stats *s = &d->stats;
-    printf("%-24s %9lld\n", "cases", (long long)s->cases);
-    printf("\nby state\n");
+    stats_put(e, stats_total, "cases", s->cases, 0, 0, 0);
+    emit_line(e, &stats_rec, "\nby state", NULL);
     for (int i = 0; i < CR_STATE_COUNT; i++)
-        printf("  %-22s %9lld\n", cr_state_name(i), (long long)s->by_state[i]);
-    printf("\nby outcome (cases)       confirmed  proposed with_panel  returned\n");
+        stats_put(e, stats_count, cr_state_name(i), s->by_state[i], 0, 0, 0);
+    emit_line(e, &stats_rec, "\nby outcome (cases)       confirmed  proposed with_panel  returned",
+              NULL);
     for (int i = 0; i < CR_OUTCOME_COUNT; i++) {
         const struct cr_figures *g = &s->by_outcome[i];
-        printf("  %-22s %9lld %9lld %10lld %9lld\n", cr_outcome_name(i),
-               (long long)g->cases[CR_STAGE_CONFIRMED], (long long)g->cases[CR_STAGE_PROPOSED],
-               (long long)g->cases[CR_STAGE_WITH_PANEL], (long long)g->cases[CR_STAGE_RETURNED]);
+        stats_put(e, stats_stages, cr_outcome_name(i), g->cases[CR_STAGE_CONFIRMED],
+                  g->cases[CR_STAGE_PROPOSED], g->cases[CR_STAGE_WITH_PANEL],
+                  g->cases[CR_STAGE_RETURNED]);
     }
     const struct cr_figures *r = &s->by_outcome[CR_OUTCOME_REFER];
-    printf("  %-22s %9lld %9lld %10lld %9lld\n", "of which vetting review",
-           (long long)r->vetting_cases[CR_STAGE_CONFIRMED],
-           (long long)r->vetting_cases[CR_STAGE_PROPOSED],
-           (long long)r->vetting_cases[CR_STAGE_WITH_PANEL],
-           (long long)r->vetting_cases[CR_STAGE_RETURNED]);
-    printf("  %-22s %9lld\n", "not decided", (long long)s->figures.cases[CR_STAGE_UNDECIDED]);
-    printf("\nby category (cases)\n");
+    stats_put(e, stats_stages, "of which vetting review", r->vetting_cases[CR_STAGE_CONFIRMED],
+              r->vetting_cases[CR_STAGE_PROPOSED], r->vetting_cases[CR_STAGE_WITH_PANEL],
+              r->vetting_cases[CR_STAGE_RETURNED]);
+    stats_put(e, stats_count, "not decided", s->figures.cases[CR_STAGE_UNDECIDED], 0, 0, 0);
+    emit_line(e, &stats_rec, "\nby category (cases)", NULL);
     for (int i = 0; i < CR_CATEGORY_COUNT; i++)
-        printf("  %-22s %9lld\n", cr_category_name(i), (long long)s->by_category[i]);
-    printf("  %-22s %9lld\n", "both", (long long)s->both_categories);
-    printf("\n%-24s %9lld\n", "allegations", (long long)s->allegations);
+        stats_put(e, stats_count, cr_category_name(i), s->by_category[i], 0, 0, 0);
+    stats_put(e, stats_count, "both", s->both_categories, 0, 0, 0);
+    emit_line(e, &stats_rec, "", NULL);
+    stats_put(e, stats_total, "allegations", s->allegations, 0, 0, 0);
     for (int i = 0; i < CR_CATEGORY_COUNT; i++)
-        printf("  %-22s %9lld\n", cr_category_name(i), (long long)s->allegations_by_category[i]);
-    printf("\n%-24s %9lld\n", "subjects", (long long)s->subjects);
+        stats_put(e, stats_count, cr_category_name(i), s->allegations_by_category[i], 0, 0, 0);
+    emit_line(e, &stats_rec, "", NULL);
+    stats_put(e, stats_total, "subjects", s->subjects, 0, 0, 0);
 }
 
 int
@@ -172,57 +228,18 @@ cmd_stats(struct cli *cli, const struct cli_args *a)
         cli_end(cli, db);
         return rc;
     }
+    struct emit e;
+    emit_init(&e, fmt, stdout, &stats_rec, NULL);
     if (fmt == FORMAT_JSON)
-        stats_json(&d);
+        stats_json(&e, &d);
     else
-        stats_table(&d);
+        stats_table(&e, &d);
     cr_dashboard_free(&d);
     cli_end(cli, db);
     return EXIT_DONE;
 }
 
 /* report: rendering */
-
-/* A CSV cell; one a spreadsheet would run as a formula is written after a quote mark. */
-static void
-csv_cell(FILE *f, const char *s)
-{
-    if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r')) {
-        char *quoted = malloc(strlen(s) + 2);
-        if (quoted) {
-            quoted[0] = '\'';
-            strcpy(quoted + 1, s);
-            cr_csv_write_field(f, quoted);
-            free(quoted);
-            return;
-        }
-    }
-    cr_csv_write_field(f, s ? s : "");
-}
-
-static void
-csv_figures_header(FILE *f)
-{
-    for (int s = 0; s < CR_STAGE_COUNT; s++) {
-        fprintf(f, "%s_cases,%s_persons,", cr_stage_name(s), cr_stage_name(s));
-        if (decided(s))
-            fprintf(f, "%s_vetting_review_cases,%s_vetting_review_persons,", cr_stage_name(s),
-                    cr_stage_name(s));
-    }
-    fputs("total_cases,total_persons\r\n", f);
-}
-
-static void
-csv_figures(FILE *f, const struct cr_figures *g)
-{
-    for (int s = 0; s < CR_STAGE_COUNT; s++) {
-        fprintf(f, "%lld,%lld,", (long long)g->cases[s], (long long)g->persons[s]);
-        if (decided(s))
-            fprintf(f, "%lld,%lld,", (long long)g->vetting_cases[s],
-                    (long long)g->vetting_persons[s]);
-    }
-    fprintf(f, "%lld,%lld\r\n", (long long)g->total_cases, (long long)g->total_persons);
-}
 
 /* The end of a report line: the writer counts the lines that left whole. */
 static void
@@ -232,25 +249,105 @@ mark(struct dout *w)
         dout_mark(w);
 }
 
+/*
+ * A line of the report: the keys of its group (or "all"), and its figures.
+ * CSV's columns are made when the report is: one a key, then the figures of
+ * each stage (arg: stage * 4 + measure), then the totals.
+ */
+struct report_line {
+    const char *const *keys;
+    const struct cr_figures *f;
+};
+
+#define LINE(rec) ((const struct report_line *)(rec))
+
+static void
+line_key(const void *rec, const void *ctx, struct emit_value *v)
+{
+    (void)ctx;
+    v->s = LINE(rec)->keys[v->arg];
+}
+
+static void
+line_figure(const void *rec, const void *ctx, struct emit_value *v)
+{
+    const struct cr_figures *g = LINE(rec)->f;
+    int s = v->arg / 4;
+    (void)ctx;
+    switch (v->arg % 4) {
+    case 0:
+        v->i = g->cases[s];
+        break;
+    case 1:
+        v->i = g->persons[s];
+        break;
+    case 2:
+        v->i = g->vetting_cases[s];
+        break;
+    default:
+        v->i = g->vetting_persons[s];
+        break;
+    }
+}
+
+static void
+line_total(const void *rec, const void *ctx, struct emit_value *v)
+{
+    (void)ctx;
+    v->i = v->arg ? LINE(rec)->f->total_persons : LINE(rec)->f->total_cases;
+}
+
+#define REPORT_MAX_FIELDS (CR_DIMENSION_COUNT + 4 * CR_STAGE_COUNT + 2)
+
+/* The CSV columns of r, into fields (names allocated: free them with csv_fields_free). */
+static size_t
+csv_fields(const struct cr_report *r, struct emit_field fields[REPORT_MAX_FIELDS])
+{
+    size_t n = 0;
+    for (size_t k = 0; k < r->n_by; k++)
+        fields[n++] = (struct emit_field){cr_dimension_name(r->by[k]), EMIT_TEXT, 0, line_key, 0,
+                                          (int)k};
+    static const char *const measures[] = {"cases", "persons", "vetting_review_cases",
+                                           "vetting_review_persons"};
+    for (int s = 0; s < CR_STAGE_COUNT; s++)
+        for (int m = 0; m < (decided(s) ? 4 : 2); m++)
+            fields[n++] = (struct emit_field){tui_printf("%s_%s", cr_stage_name(s), measures[m]),
+                                              EMIT_INT, 0, line_figure, 0, s * 4 + m};
+    fields[n++] = (struct emit_field){"total_cases", EMIT_INT, 0, line_total, 0, 0};
+    fields[n++] = (struct emit_field){"total_persons", EMIT_INT, 0, line_total, 0, 1};
+    return n;
+}
+
+static void
+csv_fields_free(const struct cr_report *r, struct emit_field *fields, size_t n)
+{
+    for (size_t i = r->n_by; i + 2 < n; i++)
+        free((char *)fields[i].name);
+}
+
 /* One line per group, then the totals ("all" in every key column); returns the lines written. */
 static int64_t
 report_csv(FILE *f, const struct cr_report *r, struct dout *w)
 {
-    for (size_t k = 0; k < r->n_by; k++)
-        fprintf(f, "%s,", cr_dimension_name(r->by[k]));
-    csv_figures_header(f);
+    struct emit_field fields[REPORT_MAX_FIELDS];
+    size_t n = csv_fields(r, fields);
+    for (size_t i = 0; i < n; i++)
+        if (!fields[i].name)
+            fields[i].name = "?";
+    const struct emit_record rec = {fields, n, NULL, NULL};
+    struct emit e;
+    emit_init(&e, FORMAT_CSV, f, &rec, NULL);
+    e.eol = "\r\n";
     for (size_t i = 0; i < r->n_rows; i++) {
-        for (size_t k = 0; k < r->n_by; k++) {
-            csv_cell(f, r->rows[i].key[k]);
-            fputc(',', f);
-        }
-        csv_figures(f, &r->rows[i].f);
+        struct report_line l = {r->rows[i].key, &r->rows[i].f};
+        emit_row(&e, &l);
         mark(w);
     }
-    for (size_t k = 0; k < r->n_by; k++)
-        fputs("all,", f);
-    csv_figures(f, &r->total);
+    static const char *const all[CR_DIMENSION_COUNT] = {"all", "all", "all", "all", "all"};
+    struct report_line total = {all, &r->total};
+    emit_row(&e, &total);
     mark(w);
+    csv_fields_free(r, fields, n);
     return (int64_t)r->n_rows + 1;
 }
 
@@ -258,27 +355,29 @@ static int64_t
 report_json(FILE *f, const struct cr_report *r, int64_t now, struct dout *w)
 {
     char day[11];
-    fputs("{\"as_at\": ", f);
-    fprintf(f, "\"%s\"", date_of(r->as_at ? r->as_at - 1 : now, day));
-    fprintf(f, ", \"counted\": \"%s\", \"by\": [", r->scanned ? "every case" : "counters");
+    struct emit e;
+    emit_init(&e, FORMAT_JSON, f, NULL, NULL);
+    emit_open(&e, NULL, '{');
+    emit_text(&e, "as_at", date_of(r->as_at ? r->as_at - 1 : now, day));
+    emit_text(&e, "counted", r->scanned ? "every case" : "counters");
+    emit_open_as(&e, "by", '[', EMIT_INLINE);
     for (size_t k = 0; k < r->n_by; k++)
-        fprintf(f, "%s\"%s\"", k ? ", " : "", cr_dimension_name(r->by[k]));
-    fputs("],\n \"rows\": [", f);
+        emit_text(&e, NULL, cr_dimension_name(r->by[k]));
+    emit_close(&e);
+    emit_break(&e);
+    emit_open_as(&e, "rows", '[', EMIT_LINES_TIGHT);
     for (size_t i = 0; i < r->n_rows; i++) {
-        fprintf(f, "%s\n  {", i ? "," : "");
-        for (size_t k = 0; k < r->n_by; k++) {
-            fprintf(f, "\"%s\": ", cr_dimension_name(r->by[k]));
-            out_json_string(f, r->rows[i].key[k]);
-            fputs(", ", f);
-        }
-        fputs("\"figures\": ", f);
-        figures_json(f, &r->rows[i].f);
-        fputc('}', f);
+        emit_open(&e, NULL, '{');
+        for (size_t k = 0; k < r->n_by; k++)
+            emit_text(&e, cr_dimension_name(r->by[k]), r->rows[i].key[k]);
+        figures_json(&e, "figures", &r->rows[i].f);
+        emit_close(&e);
         mark(w);
     }
-    fputs("],\n \"total\": ", f);
-    figures_json(f, &r->total);
-    fputs("}\n", f);
+    emit_close(&e);
+    emit_break(&e);
+    figures_json(&e, "total", &r->total);
+    emit_close(&e);
     mark(w);
     return (int64_t)r->n_rows + 1;
 }
@@ -289,27 +388,52 @@ static const char *const table_heads[TABLE_COLUMNS] = {"confirmed",   "+vetting"
                                                        "+vetting",    "with panel", "returned",
                                                        "not decided", "total"};
 
+/* A line of the table: its key cells, then its eight columns, as text. */
+struct table_line {
+    const char *key[CR_DIMENSION_COUNT];
+    const char *cell[TABLE_COLUMNS];
+    char buf[TABLE_COLUMNS][24];
+};
+
 static void
-table_numbers(FILE *f, const int64_t v[TABLE_COLUMNS])
+table_key(const void *rec, const void *ctx, struct emit_value *v)
 {
-    for (int c = 0; c < TABLE_COLUMNS; c++)
-        fprintf(f, " %*lld", c == 6 ? 11 : 10, (long long)v[c]);
-    fputc('\n', f);
+    (void)ctx;
+    v->s = ((const struct table_line *)rec)->key[v->arg];
 }
 
 static void
-table_values(const struct cr_figures *g, bool persons, int64_t v[TABLE_COLUMNS])
+table_cell(const void *rec, const void *ctx, struct emit_value *v)
+{
+    (void)ctx;
+    v->s = ((const struct table_line *)rec)->cell[v->arg];
+}
+
+#define TABLE_KEY(k) {"k" #k, EMIT_TEXT, 0, table_key, 0, k}
+#define TABLE_CELL(c) {"c" #c, EMIT_TEXT, 0, table_cell, 0, c}
+static const struct emit_field table_fields[] = {
+    TABLE_KEY(0),  TABLE_KEY(1),  TABLE_KEY(2),  TABLE_KEY(3),  TABLE_KEY(4),
+    TABLE_CELL(0), TABLE_CELL(1), TABLE_CELL(2), TABLE_CELL(3), TABLE_CELL(4),
+    TABLE_CELL(5), TABLE_CELL(6), TABLE_CELL(7),
+};
+static const struct emit_record table_rec = {EMIT_FIELDS(table_fields), NULL, NULL};
+static const char table_columns[] =
+    " {c0:>10} {c1:>10} {c2:>10} {c3:>10} {c4:>10} {c5:>10} {c6:>11} {c7:>10}";
+
+static void
+table_values(struct table_line *l, const struct cr_figures *g, bool persons)
 {
     const int64_t *n = persons ? g->persons : g->cases;
     const int64_t *vet = persons ? g->vetting_persons : g->vetting_cases;
-    v[0] = n[CR_STAGE_CONFIRMED];
-    v[1] = vet[CR_STAGE_CONFIRMED];
-    v[2] = n[CR_STAGE_PROPOSED];
-    v[3] = vet[CR_STAGE_PROPOSED];
-    v[4] = n[CR_STAGE_WITH_PANEL];
-    v[5] = n[CR_STAGE_RETURNED];
-    v[6] = n[CR_STAGE_UNDECIDED];
-    v[7] = persons ? g->total_persons : g->total_cases;
+    const int64_t v[TABLE_COLUMNS] = {
+        n[CR_STAGE_CONFIRMED],  vet[CR_STAGE_CONFIRMED], n[CR_STAGE_PROPOSED],
+        vet[CR_STAGE_PROPOSED], n[CR_STAGE_WITH_PANEL],  n[CR_STAGE_RETURNED],
+        n[CR_STAGE_UNDECIDED],  persons ? g->total_persons : g->total_cases,
+    };
+    for (int c = 0; c < TABLE_COLUMNS; c++) {
+        snprintf(l->buf[c], sizeof l->buf[c], "%lld", (long long)v[c]);
+        l->cell[c] = l->buf[c];
+    }
 }
 
 /* Display cells of s, as out_cell counts them. */
@@ -336,50 +460,49 @@ report_table(FILE *f, const struct cr_report *r, int64_t now, struct dout *w)
         fprintf(f, "Figures on %s", date_of(now, day));
     fprintf(f, ", counted %s\n",
             r->scanned ? "by reading every case" : "from the maintained counters");
-    int width[CR_DIMENSION_COUNT];
+    /* The key columns are as wide as their widest key (up to 30): the template is made here. */
+    char *tmpl = NULL;
     for (size_t k = 0; k < r->n_by; k++) {
-        width[k] = (int)strlen(cr_dimension_name(r->by[k]));
-        if (width[k] < 3)
-            width[k] = 3;
+        int width = (int)strlen(cr_dimension_name(r->by[k]));
+        if (width < 3)
+            width = 3;
         for (size_t i = 0; i < r->n_rows; i++) {
             int cw = cells(r->rows[i].key[k]);
-            if (cw > width[k])
-                width[k] = cw > 30 ? 30 : cw;
+            if (cw > width)
+                width = cw > 30 ? 30 : cw;
         }
+        char *longer = tui_printf("%s{k%zu:%d} ", tmpl ? tmpl : "", k, width);
+        free(tmpl);
+        tmpl = longer;
     }
-    for (int persons = 0; persons < 2; persons++) {
+    char *line = tui_printf("%s%s", r->n_by ? (tmpl ? tmpl : "") : "{k0:3}", table_columns);
+    free(tmpl);
+    struct emit e;
+    emit_init(&e, FORMAT_TABLE, f, &table_rec, NULL);
+    for (int persons = 0; persons < 2 && line; persons++) {
         fprintf(f, "\n%s\n", persons ? "People (distinct subjects)" : "Cases");
-        for (size_t k = 0; k < r->n_by; k++) {
-            out_cell(f, cr_dimension_name(r->by[k]), width[k]);
-            fputc(' ', f);
-        }
-        if (!r->n_by)
-            out_cell(f, "", 3);
+        struct table_line l = {{""}, {NULL}, {{0}}};
+        for (size_t k = 0; k < r->n_by; k++)
+            l.key[k] = cr_dimension_name(r->by[k]);
         for (int c = 0; c < TABLE_COLUMNS; c++)
-            fprintf(f, " %*s", c == 6 ? 11 : 10, table_heads[c]);
-        fputc('\n', f);
-        int64_t v[TABLE_COLUMNS];
+            l.cell[c] = table_heads[c];
+        emit_line(&e, &table_rec, line, &l);
         for (size_t i = 0; i < r->n_rows; i++) {
-            for (size_t k = 0; k < r->n_by; k++) {
-                out_cell(f, r->rows[i].key[k], width[k]);
-                fputc(' ', f);
-            }
-            table_values(&r->rows[i].f, persons, v);
-            table_numbers(f, v);
+            for (size_t k = 0; k < r->n_by; k++)
+                l.key[k] = r->rows[i].key[k];
+            table_values(&l, &r->rows[i].f, persons);
+            emit_line(&e, &table_rec, line, &l);
             mark(w);
             lines++;
         }
-        for (size_t k = 0; k < r->n_by; k++) {
-            out_cell(f, k == 0 ? "all" : "", width[k]);
-            fputc(' ', f);
-        }
-        if (!r->n_by)
-            out_cell(f, "all", 3);
-        table_values(&r->total, persons, v);
-        table_numbers(f, v);
+        for (size_t k = 0; k < CR_DIMENSION_COUNT; k++)
+            l.key[k] = k == 0 ? "all" : "";
+        table_values(&l, &r->total, persons);
+        emit_line(&e, &table_rec, line, &l);
         mark(w);
         lines++;
     }
+    free(line);
     fputs("\nconfirmed: closed (the panel confirmed it, or approved where the outcome needs no "
           "panel);\n+vetting: of those, refer with a vetting review. People are counted once in "
           "each\ncolumn they have a case in, so people's columns need not add up to their "

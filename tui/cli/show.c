@@ -225,7 +225,7 @@ static const struct emit_field case_fields[] = {
     EMIT_SHOWN("duty_label", c_duty_label),
     EMIT_SHOWN("vetting_label", c_vetting_label),
     EMIT_SHOWN("outcome_label", c_outcome_label),
-    {"allegation_count", EMIT_INT, 0, c_allegations, EMIT_TABLE_ONLY},
+    {"allegation_count", EMIT_INT, 0, c_allegations, EMIT_TABLE_ONLY, 0},
 };
 
 /* The table's parts of a case, in the order they are shown. */
