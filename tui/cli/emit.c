@@ -54,6 +54,10 @@ get(const struct emit *e, const struct emit_field *f, const void *rec, struct em
         f->get(rec, e->ctx, v);
     } else if (f->kind == EMIT_INT) {
         memcpy(&v->i, (const char *)rec + f->offset, sizeof v->i);
+    } else if (f->kind == EMIT_BOOL) {
+        bool b;
+        memcpy(&b, (const char *)rec + f->offset, sizeof b);
+        v->i = b;
     } else {
         memcpy(&v->s, (const char *)rec + f->offset, sizeof v->s);
         v->absent = !v->s;
@@ -482,6 +486,13 @@ void
 emit_object(struct emit *e, const char *key, const struct emit_record *rec, const void *r)
 {
     emit_open(e, key, '{');
+    emit_members(e, rec, r);
+    emit_close(e);
+}
+
+void
+emit_members(struct emit *e, const struct emit_record *rec, const void *r)
+{
     for (size_t i = 0; i < rec->n; i++) {
         if (rec->fields[i].flags & (EMIT_TABLE_ONLY | EMIT_CSV_ONLY))
             continue;
@@ -490,7 +501,6 @@ emit_object(struct emit *e, const char *key, const struct emit_record *rec, cons
         emit_value(e, rec->fields[i].name, &v);
         drop(&v);
     }
-    emit_close(e);
 }
 
 static void

@@ -70,7 +70,8 @@ struct emit_value {
 struct emit_field {
     const char *name; /* the JSON key and the CSV heading; the name templates use */
     enum emit_kind kind;
-    size_t offset; /* with get NULL: an int64_t (EMIT_INT) or a const char * (EMIT_TEXT) here */
+    size_t offset; /* with get NULL: an int64_t (EMIT_INT), a bool (EMIT_BOOL) or a
+                      const char * (the text kinds) here */
     void (*get)(const void *rec, const void *ctx, struct emit_value *v);
     unsigned flags;
     int arg; /* handed to the getter in v->arg */
@@ -154,6 +155,9 @@ void emit_bool(struct emit *e, const char *key, bool b);
 /* rec's fields as an object (under key): what emit_one writes in JSON. */
 void emit_object(struct emit *e, const char *key, const struct emit_record *rec,
                  const void *r);
+
+/* The same members, into the object already open (to add more after them). */
+void emit_members(struct emit *e, const struct emit_record *rec, const void *r);
 
 /*
  * A template filled from rec's fields, and a newline: what a table shows
