@@ -37,7 +37,7 @@ struct cli {
  */
 int cli_session(struct cli *cli, unsigned open_flags, cr_db **db);
 /*
- * A program installed setgid to its service group (tui/main.c): take the
+ * A program installed setgid to its service group (tui/cli/main.c): take the
  * group to open the database, then give it up for good (saved group too),
  * so that nothing after (files the user names, $EDITOR) runs with it; and
  * the open flags for the service.  All three do nothing otherwise, and
@@ -97,7 +97,9 @@ struct cli_option {
 #define CLI_OPT_ROW(id, name, arg, help) {name, arg, help},
 #define CLI_OPTIONS(var, LIST)                                                                     \
     enum { LIST(CLI_OPT_ENUM) };                                                                   \
-    const struct cli_option var[] = {LIST(CLI_OPT_ROW){NULL, NULL, NULL}}
+    const struct cli_option var[] = {LIST(CLI_OPT_ROW){NULL, NULL, NULL}};                         \
+    _Static_assert(sizeof var / sizeof var[0] <= CLI_MAX_OPTIONS + 1,                              \
+                   #var ": more options than struct cli_args holds")
 
 /* Options many commands share. */
 #define CLI_OPT_EXPECT(_, P)                                                                       \

@@ -299,9 +299,10 @@ line_total(const void *rec, const void *ctx, struct emit_value *v)
 
 #define REPORT_MAX_FIELDS (CR_DIMENSION_COUNT + 4 * CR_STAGE_COUNT + 2)
 
-/* The CSV columns of r, into fields (names allocated: free them with csv_fields_free). */
+/* The CSV columns of r, into fields; the names it makes go in made[] (free each). */
 static size_t
-csv_fields(const struct cr_report *r, struct emit_field fields[REPORT_MAX_FIELDS])
+csv_fields(const struct cr_report *r, struct emit_field fields[REPORT_MAX_FIELDS],
+           char *made[REPORT_MAX_FIELDS])
 {
     size_t n = 0;
     for (size_t k = 0; k < r->n_by; k++)
@@ -309,20 +310,17 @@ csv_fields(const struct cr_report *r, struct emit_field fields[REPORT_MAX_FIELDS
                                           (int)k};
     static const char *const measures[] = {"cases", "persons", "vetting_review_cases",
                                            "vetting_review_persons"};
-    for (int s = 0; s < CR_STAGE_COUNT; s++)
-        for (int m = 0; m < (decided(s) ? 4 : 2); m++)
-            fields[n++] = (struct emit_field){tui_printf("%s_%s", cr_stage_name(s), measures[m]),
-                                              EMIT_INT, 0, line_figure, 0, s * 4 + m};
+    for (int s = 0; s < CR_STAGE_COUNT; s++) {
+        for (int m = 0; m < (decided(s) ? 4 : 2); m++) {
+            made[n] = tui_printf("%s_%s", cr_stage_name(s), measures[m]);
+            fields[n] = (struct emit_field){made[n] ? made[n] : "?", EMIT_INT, 0, line_figure, 0,
+                                            s * 4 + m};
+            n++;
+        }
+    }
     fields[n++] = (struct emit_field){"total_cases", EMIT_INT, 0, line_total, 0, 0};
     fields[n++] = (struct emit_field){"total_persons", EMIT_INT, 0, line_total, 0, 1};
     return n;
-}
-
-static void
-csv_fields_free(const struct cr_report *r, struct emit_field *fields, size_t n)
-{
-    for (size_t i = r->n_by; i + 2 < n; i++)
-        free((char *)fields[i].name);
 }
 
 /* One line per group, then the totals ("all" in every key column); returns the lines written. */
@@ -330,10 +328,8 @@ static int64_t
 report_csv(FILE *f, const struct cr_report *r, struct dout *w)
 {
     struct emit_field fields[REPORT_MAX_FIELDS];
-    size_t n = csv_fields(r, fields);
-    for (size_t i = 0; i < n; i++)
-        if (!fields[i].name)
-            fields[i].name = "?";
+    char *made[REPORT_MAX_FIELDS] = {NULL};
+    size_t n = csv_fields(r, fields, made);
     const struct emit_record rec = {fields, n, NULL, NULL};
     struct emit e;
     emit_init(&e, FORMAT_CSV, f, &rec, NULL);
@@ -347,7 +343,8 @@ report_csv(FILE *f, const struct cr_report *r, struct dout *w)
     struct report_line total = {all, &r->total};
     emit_row(&e, &total);
     mark(w);
-    csv_fields_free(r, fields, n);
+    for (size_t i = 0; i < n; i++)
+        free(made[i]);
     return (int64_t)r->n_rows + 1;
 }
 
