@@ -22,10 +22,10 @@ grep -n 'cr_case_get' "${headers[@]}" && fail "cr_case_get (unchecked) is in a p
 
 # 2. The interface (tui/) includes only the public header of core/, and calls
 #    nothing of core/'s internals (st_*: storage without the rules).
-hits=$(grep -nE '#\s*include\s*"(internal|schema)\.h"|#\s*include\s*"[^"]*core/' "$src"/tui/*.[ch])
+hits=$(grep -nE '#\s*include\s*"(internal|schema)\.h"|#\s*include\s*"[^"]*core/' "$src"/tui/*.[ch] "$src"/tui/cli/*.[ch])
 [ -z "$hits" ] || fail "tui/ includes core internals:
 $hits"
-hits=$(grep -nE '(^|[^a-z_])st_[a-z_]+\s*\(' "$src"/tui/*.[ch])
+hits=$(grep -nE '(^|[^a-z_])st_[a-z_]+\s*\(' "$src"/tui/*.[ch] "$src"/tui/cli/*.[ch])
 [ -z "$hits" ] || fail "tui/ calls storage without the rules:
 $hits"
 
@@ -36,7 +36,7 @@ hits=$(grep -nE '(^|[^a-z_])st_case_get\s*\(' "$src"/core/*.c "$src"/core/sqlite
     grep -v '^[^:]*/sqlite/case\.c:[0-9]*:st_case_get(')
 [ -z "$hits" ] || fail "core/ reads a case unchecked:
 $hits"
-hits=$(grep -lE '(^|[^a-z_])st_case_get\s*\(' "$src"/tui/*.c "$src"/data/*.c 2>/dev/null)
+hits=$(grep -lE '(^|[^a-z_])st_case_get\s*\(' "$src"/tui/*.c "$src"/tui/cli/*.c "$src"/data/*.c 2>/dev/null)
 [ -z "$hits" ] || fail "unchecked reads in: $hits"
 
 # 4. The checked functions apply the view rules: cr_case_view, cr_case_reload

@@ -8,6 +8,8 @@
 #include "text.h"
 #include "tui.h"
 
+#include "casedoc.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,89 +82,84 @@ clear_lines(struct case_view *v)
     v->n = 0;
 }
 
+/* The case screen's layout of the case document (casedoc.h); show writes the same document. */
 static void
 build(struct app *app, struct case_view *v)
 {
+    (void)app;
     clear_lines(v);
     v->width = COLS;
-    const struct cr_case *c = &v->c;
-    const struct cr_case_row *r = &c->row;
-    char when[21], since[21];
-    cr_time_format(r->created_at, when);
+    struct case_doc d;
+    if (case_doc_build(&d, &v->c, &v->h) < 0) {
+        add(v, CR_SLOT_OVERDUE, 1, "out of memory");
+        return;
+    }
     add(v, CR_SLOT_HEADER, 1, "Subject");
-    add(v, -1, 3, "%s, %s  (%s)", r->surname, r->forenames, r->subject_ref);
-    add(v, -1, 3, "%s, %s, %s", cr_employment_label(c->employment), r->rank, r->unit);
-    add(v, -1, 3, "%s; vetting %s", cr_duty_label(r->duty),
-        c->vetting >= 0 ? cr_vetting_label(c->vetting) : "not recorded");
-    cr_time_format(r->state_since, since);
-    add(v, -1, 3, "Flagged on %.10s; %s since %.10s; assigned to %s", when,
-        cr_state_label(r->state), since, r->assignee ? r->assignee : "nobody");
-    if (c->previous_case)
-        add(v, -1, 3, "Follows closed case %lld", (long long)c->previous_case);
-    if (r->quorum_blocked)
+    add(v, -1, 3, "%s  (%s)", d.name, d.subject_ref);
+    add(v, -1, 3, "%s, %s, %s", d.employment_label, d.rank, d.unit);
+    add(v, -1, 3, "%s; vetting %s", d.duty_label, d.vetting_label ? d.vetting_label : "not recorded");
+    add(v, -1, 3, "Flagged on %.10s; %s since %.10s; assigned to %s", d.flagged_at, d.state_label,
+        d.state_since, d.assignee ? d.assignee : "nobody");
+    if (d.previous_case)
+        add(v, -1, 3, "Follows closed case %lld", (long long)d.previous_case);
+    if (d.quorum_blocked)
         add(v, CR_SLOT_OVERDUE, 3, "Cannot reach quorum: too few panel members are left to vote");
 
     add(v, -1, 0, "%s", "");
     add(v, CR_SLOT_HEADER, 1, "Decision");
-    if (r->outcome < 0) {
+    if (!d.outcome) {
         add(v, CR_SLOT_DIM, 3, "Not decided yet");
     } else {
-        cr_time_format(r->decided_at, when);
-        add(v, -1, 3, "%s%s (decision %d), by %s at %s", cr_outcome_label(r->outcome),
-            r->outcome == CR_OUTCOME_REFER && r->vetting_review ? ", with a vetting review" : "",
-            c->round, r->decided_by ? r->decided_by : "-", when);
-        if (c->approved_by) {
-            cr_time_format(c->approved_at, when);
-            add(v, -1, 3, "Approved by %s at %s", c->approved_by, when);
-        }
+        add(v, -1, 3, "%s%s (decision %lld), by %s at %s", d.outcome_label,
+            d.vetting_review > 0 ? ", with a vetting review" : "", (long long)d.decision,
+            d.decided_by ? d.decided_by : "-", d.decided_at ? d.decided_at : "");
+        if (d.approved_by)
+            add(v, -1, 3, "Approved by %s at %s", d.approved_by, d.approved_at);
         add(v, CR_SLOT_DIM, 3, "Rationale");
-        add_wrapped(v, 5, c->rationale ? c->rationale : "");
+        add_wrapped(v, 5, d.rationale ? d.rationale : "");
     }
-    if (c->n_votes || c->votes_hidden) {
+    if (d.n_votes || d.votes_withheld) {
         add(v, -1, 0, "%s", "");
-        add(v, CR_SLOT_HEADER, 1, "Panel votes on decision %d", c->round);
-        for (size_t i = 0; i < c->n_votes; i++) {
-            cr_time_format(c->votes[i].at, when);
-            add(v, -1, 3, "%-8s %s (%s) at %s", cr_vote_name(c->votes[i].vote), c->votes[i].member,
-                cr_kind_name(c->votes[i].kind), when);
-            if (c->votes[i].reason)
-                add_wrapped(v, 5, c->votes[i].reason);
+        add(v, CR_SLOT_HEADER, 1, "Panel votes on decision %lld", (long long)d.decision);
+        for (size_t i = 0; i < d.n_votes; i++) {
+            const struct case_doc_vote *vote = &d.votes[i];
+            add(v, -1, 3, "%-8s %s (%s) at %s", vote->vote, vote->member, vote->kind, vote->at);
+            if (vote->reason)
+                add_wrapped(v, 5, vote->reason);
         }
-        if (c->votes_hidden)
-            add(v, CR_SLOT_DIM, 3, "%zu %s withheld until you cast yours (blind voting)",
-                c->votes_hidden, c->votes_hidden == 1 ? "vote" : "votes");
+        if (d.votes_withheld)
+            add(v, CR_SLOT_DIM, 3, "%lld %s withheld until you cast yours (blind voting)",
+                (long long)d.votes_withheld, d.votes_withheld == 1 ? "vote" : "votes");
     }
-    if (c->n_notes) {
+    if (d.n_notes) {
         add(v, -1, 0, "%s", "");
         add(v, CR_SLOT_HEADER, 1, "Notes");
-        for (size_t i = 0; i < c->n_notes; i++) {
-            cr_time_format(c->notes[i].at, when);
-            add(v, CR_SLOT_DIM, 3, "%s  %s (%s)", when, c->notes[i].author, c->notes[i].kind);
-            add_wrapped(v, 5, c->notes[i].body);
+        for (size_t i = 0; i < d.n_notes; i++) {
+            add(v, CR_SLOT_DIM, 3, "%s  %s (%s)", d.notes[i].at, d.notes[i].author, d.notes[i].kind);
+            add_wrapped(v, 5, d.notes[i].body);
         }
     }
     add(v, -1, 0, "%s", "");
-    add(v, CR_SLOT_HEADER, 1, "Allegations (%zu)", c->n_allegations);
-    for (size_t i = 0; i < c->n_allegations; i++) {
-        const struct cr_allegation *a = &c->allegations[i];
-        add(v, -1, 2, "%zu. %s  %s  %s, reported by %s", i + 1, a->date, a->ref,
-            cr_category_label(a->category), cr_source_label(a->source));
+    add(v, CR_SLOT_HEADER, 1, "Allegations (%zu)", d.n_allegations);
+    for (size_t i = 0; i < d.n_allegations; i++) {
+        const struct case_doc_allegation *a = &d.allegations[i];
+        add(v, -1, 2, "%lld. %s  %s  %s, reported by %s", (long long)a->n, a->date, a->ref,
+            a->category_label, a->source_label);
         add(v, CR_SLOT_DIM, 5, "Original outcome: %s", a->original_outcome);
         add_wrapped(v, 5, a->summary);
     }
     add(v, -1, 0, "%s", "");
     add(v, CR_SLOT_HEADER, 1, "History");
-    for (size_t i = 0; i < v->h.n; i++) {
-        const struct cr_event *e = &v->h.events[i];
-        cr_time_format(e->at, when);
-        if (!e->at) /* a vote withheld by blind voting: no time either */
-            snprintf(when, sizeof when, "%-16s", "(time withheld)");
-        if (e->state_before && e->state_after && strcmp(e->state_before, e->state_after) != 0)
-            add(v, -1, 3, "%.16s %s %s: %s -> %s", when, e->actor, e->action, e->state_before,
-                e->state_after);
+    for (size_t i = 0; i < d.n_events; i++) {
+        const struct case_doc_event *e = &d.events[i];
+        /* To the minute; a vote withheld by blind voting has no time either. */
+        const char *when = e->at ? e->at : "(time withheld)";
+        if (e->from)
+            add(v, -1, 3, "%-16.16s %s %s: %s -> %s", when, e->actor, e->action, e->from, e->to);
         else
-            add(v, -1, 3, "%.16s %s %s", when, e->actor, e->action);
+            add(v, -1, 3, "%-16.16s %s %s", when, e->actor, e->action);
     }
+    case_doc_free(&d);
 }
 
 static int

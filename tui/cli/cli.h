@@ -5,6 +5,7 @@
 #define CASEREVIEW_CLI_H
 
 #include "casereview/casereview.h"
+#include "emit.h"
 #include "tui.h"
 
 #include <stdbool.h>
@@ -36,7 +37,7 @@ struct cli {
  */
 int cli_session(struct cli *cli, unsigned open_flags, cr_db **db);
 /*
- * A program installed setgid to its service group (tui/main.c): take the
+ * A program installed setgid to its service group (tui/cli/main.c): take the
  * group to open the database, then give it up for good (saved group too),
  * so that nothing after (files the user names, $EDITOR) runs with it; and
  * the open flags for the service.  All three do nothing otherwise, and
@@ -49,14 +50,31 @@ unsigned cli_service_flags(unsigned flags);
 void cli_end(struct cli *cli, cr_db *db);
 /* The terminal interface: the session, then tui_run. */
 int cli_interface(struct cli *cli);
-/* What a command prints in (--format). */
-enum format { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON };
-
 /*
  * Parse --format for cmd: table (also when s is NULL), csv where allowed,
  * or json.  EXIT_DONE, or the usage error printed and its exit status.
  */
 int parse_format(const char *cmd, const char *s, bool csv_allowed, enum format *out);
+
+/* A session on the configuration pinned in the database (config show, config adopt). */
+int cli_session_pinned(struct cli *cli, cr_db **db);
+/* Core's message on db, printed; its exit status. */
+int cli_fail(cr_db *db, enum cr_status st);
+/* A whole number in [min, max] from an option value, or the usage error printed. */
+int parse_number(const char *cmd, const char *opt, const char *s, long long min, long long max,
+                 long long *out);
+/* An enumeration value from an option, or a usage error listing the choices. */
+int parse_enum(const char *cmd, const char *opt, const char *s, int (*parse)(const char *),
+               const char *(*name)(int), const char *extra, int *out);
+/* The Unix login of the person running the program (the real uid's), or NULL. */
+const char *cli_os_login(void);
+
+/*
+ * The Unix login that ran an event's command when it is not the login the
+ * event names (--as), or NULL: both are shown, so that acting as someone
+ * else is never hidden.
+ */
+const char *cli_acted_as(const struct cr_event *e);
 
 /* Load and check the configuration only (printing every problem). */
 int cli_config(struct cli *cli, const char *path, struct cr_config **cfg);
@@ -68,16 +86,36 @@ struct cli_option {
     const char *help;
 };
 
+/*
+ * A command's options, named: each command lists them once in an X-macro,
+ *   #define LIST_OPTIONS(_) _(LIST_STATE, "state", "S", "only cases in state S") ...
+ *   CLI_OPTIONS(list_options, LIST_OPTIONS);
+ * which makes the enum OPT_LIST_STATE, ... and the table the parser and
+ * the help read; the command reads a->opt[OPT_LIST_STATE].
+ */
+#define CLI_OPT_ENUM(id, name, arg, help) OPT_##id,
+#define CLI_OPT_ROW(id, name, arg, help) {name, arg, help},
+#define CLI_OPTIONS(var, LIST)                                                                     \
+    enum { LIST(CLI_OPT_ENUM) };                                                                   \
+    const struct cli_option var[] = {LIST(CLI_OPT_ROW){NULL, NULL, NULL}};                         \
+    _Static_assert(sizeof var / sizeof var[0] <= CLI_MAX_OPTIONS + 1,                              \
+                   #var ": more options than struct cli_args holds")
+
+/* Options many commands share. */
+#define CLI_OPT_EXPECT(_, P)                                                                       \
+    _(P##_EXPECT, "expect-version", "N", "refuse unless the case is still at version N (as last seen)")
+#define CLI_OPT_FORMAT(_, P) _(P##_FORMAT, "format", "F", "table (default) or json")
+
 #define CLI_MAX_OPTIONS 16
 #define CLI_MAX_OPERANDS 4
 #define CLI_MAX_REPEATED 64
 
-/* Parsed options: values[i] for option i (flags get "1"), and operands. */
+/* Parsed options: opt[i] for option i (flags get "1"), and operands. */
 struct cli_args {
-    const char *values[CLI_MAX_OPTIONS];
+    const char *opt[CLI_MAX_OPTIONS];
     const char *operands[CLI_MAX_OPERANDS];
     int noperands;
-    /* Every option value given, in order (values[] keeps the last): for options given twice. */
+    /* Every option value given, in order (opt[] keeps the last): for options given twice. */
     const char *given[CLI_MAX_REPEATED];
     int given_option[CLI_MAX_REPEATED];
     int ngiven;

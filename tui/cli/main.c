@@ -104,11 +104,11 @@ parse_args(const struct cli_command *c, int argc, char **argv, struct cli_args *
             if (name[len] == '=')
                 return cli_error(EXIT_USAGE, "%s: option '--%s' takes no value", c->name,
                                  o->name);
-            a->values[k] = "1";
+            a->opt[k] = "1";
         } else if (name[len] == '=') {
-            a->values[k] = name + len + 1;
+            a->opt[k] = name + len + 1;
         } else if (i + 1 < argc) {
-            a->values[k] = argv[++i];
+            a->opt[k] = argv[++i];
         } else {
             return cli_error(EXIT_USAGE, "%s: option '--%s' needs a value (%s)", c->name,
                              o->name, o->arg);
@@ -118,7 +118,7 @@ parse_args(const struct cli_command *c, int argc, char **argv, struct cli_args *
                 return cli_error(EXIT_USAGE, "%s: more than %d option values", c->name,
                                  CLI_MAX_REPEATED);
             a->given_option[a->ngiven] = k;
-            a->given[a->ngiven++] = a->values[k];
+            a->given[a->ngiven++] = a->opt[k];
         }
     }
     if (a->noperands < c->min_operands)

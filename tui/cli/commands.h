@@ -1,0 +1,49 @@
+/*
+ * The commands of SPEC section 7: each one's options (an X-macro in its
+ * file, CLI_OPTIONS) and its run function.  The table is commands.c.
+ */
+#ifndef CASEREVIEW_CLI_COMMANDS_H
+#define CASEREVIEW_CLI_COMMANDS_H
+
+#include "cli.h"
+
+#define CLI_COMMAND(name)                                                                          \
+    extern const struct cli_option name##_options[];                                               \
+    int cmd_##name(struct cli *cli, const struct cli_args *a);
+
+/* cases.c */
+CLI_COMMAND(init)
+CLI_COMMAND(import)
+CLI_COMMAND(list)
+CLI_COMMAND(history)
+CLI_COMMAND(export)
+/* show.c */
+CLI_COMMAND(show)
+/* actions.c: claim, release, assign, approve and note share plain_action_options */
+extern const struct cli_option plain_action_options[];
+int cmd_claim(struct cli *cli, const struct cli_args *a);
+int cmd_release(struct cli *cli, const struct cli_args *a);
+int cmd_assign(struct cli *cli, const struct cli_args *a);
+int cmd_approve(struct cli *cli, const struct cli_args *a);
+int cmd_note(struct cli *cli, const struct cli_args *a);
+CLI_COMMAND(decide)
+CLI_COMMAND(return)
+CLI_COMMAND(vote)
+CLI_COMMAND(reconvene)
+CLI_COMMAND(recall)
+/* report.c */
+CLI_COMMAND(stats)
+CLI_COMMAND(report)
+/* audit.c */
+CLI_COMMAND(audit)
+/* config.c */
+CLI_COMMAND(check_config)
+CLI_COMMAND(config)
+/* demo.c */
+CLI_COMMAND(generate)
+CLI_COMMAND(demo)
+
+/* An audit event as the audit log shows it (cases.c; audit log reads it). */
+extern const struct emit_record cli_event_rec;
+
+#endif

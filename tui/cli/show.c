@@ -1,0 +1,227 @@
+/*
+ * `show`: the case document (casedoc.h) written through the emitter, as a
+ * table for a person or as one JSON object.  The field tables below say
+ * once which of the document's fields each format carries; the templates
+ * say how the table lays them out.
+ */
+#include "commands.h"
+
+#include "casedoc.h"
+
+#include <stdlib.h>
+
+#define DOC(rec) ((const struct case_doc *)(rec))
+
+static void
+doc_previous(const void *rec, const void *ctx, struct emit_value *v)
+{
+    (void)ctx;
+    v->i = DOC(rec)->previous_case;
+    v->absent = !v->i;
+}
+
+static void
+doc_vetting_review(const void *rec, const void *ctx, struct emit_value *v)
+{
+    (void)ctx;
+    v->i = DOC(rec)->vetting_review > 0;
+    v->absent = DOC(rec)->vetting_review < 0;
+}
+
+static void
+doc_employment_shown(const void *rec, const void *ctx, struct emit_value *v)
+{
+    (void)ctx;
+    emit_printf(v, "%s, %s", DOC(rec)->employment_label, DOC(rec)->rank);
+}
+
+static void
+doc_allegation_count(const void *rec, const void *ctx, struct emit_value *v)
+{
+    (void)ctx;
+    v->i = (int64_t)DOC(rec)->n_allegations;
+}
+
+#define AT(name, kind, member) EMIT_AT(name, kind, struct case_doc, member)
+#define SHOWN_AT(name, member)                                                                     \
+    {name, EMIT_TEXT, offsetof(struct case_doc, member), NULL, EMIT_TABLE_ONLY, 0}
+
+static const struct emit_field case_fields[] = {
+    AT("case", EMIT_INT, id),
+    AT("state", EMIT_TEXT, state),
+    AT("version", EMIT_INT, version),
+    AT("priority", EMIT_INT, priority),
+    AT("flagged_at", EMIT_TEXT, flagged_at),
+    EMIT_GET("previous_case", EMIT_INT, doc_previous),
+    AT("quorum_blocked", EMIT_BOOL, quorum_blocked),
+    AT("surname", EMIT_TEXT, surname),
+    AT("forenames", EMIT_TEXT, forenames),
+    AT("subject_ref", EMIT_TEXT, subject_ref),
+    AT("employment", EMIT_TEXT, employment),
+    AT("rank", EMIT_TEXT, rank),
+    AT("unit", EMIT_TEXT, unit),
+    AT("duty_status", EMIT_TEXT, duty),
+    AT("vetting", EMIT_TEXT, vetting),
+    AT("assignee", EMIT_TEXT, assignee),
+    AT("outcome", EMIT_TEXT, outcome),
+    EMIT_GET("vetting_review", EMIT_BOOL, doc_vetting_review),
+    AT("decided_by", EMIT_TEXT, decided_by),
+    AT("decided_at", EMIT_TEXT, decided_at),
+    AT("decision", EMIT_INT, decision),
+    AT("approved_by", EMIT_TEXT, approved_by),
+    AT("approved_at", EMIT_TEXT, approved_at),
+    AT("rationale", EMIT_TEXT, rationale),
+    AT("votes_withheld", EMIT_INT, votes_withheld),
+    SHOWN_AT("state_label", state_label),
+    SHOWN_AT("subject", name),
+    EMIT_SHOWN("employment_shown", doc_employment_shown),
+    SHOWN_AT("duty_label", duty_label),
+    SHOWN_AT("vetting_label", vetting_label),
+    SHOWN_AT("outcome_label", outcome_label),
+    {"allegation_count", EMIT_INT, 0, doc_allegation_count, EMIT_TABLE_ONLY, 0},
+};
+static const struct emit_record case_rec = {EMIT_FIELDS(case_fields), NULL, NULL};
+
+/* The table's parts of a case, in the order they are shown. */
+static const char case_head[] =
+    "Case {case}: {state_label} (version {version}, priority {priority}, flagged {flagged_at})\n"
+    "[               follows closed case {previous_case}\n]"
+    "[{?quorum_blocked}               cannot reach quorum: too few panel members are left to "
+    "vote\n]"
+    "Subject        {subject}\n"
+    "Reference      {subject_ref=-}\n"
+    "Employment     {employment_shown}\n"
+    "Unit           {unit=-}\n"
+    "Duty           {duty_label}\n"
+    "Vetting        {vetting_label=not recorded}\n"
+    "Assigned to    {assignee=-}\n"
+    "\nDecision\n";
+static const char case_undecided[] = "  not decided\n";
+static const char case_decided[] =
+    "  {outcome_label}[{?vetting_review}, with a vetting review], by {decided_by=-} at "
+    "{decided_at} (decision {decision})\n"
+    "[  approved by {approved_by} at {approved_at}\n]"
+    "  Rationale:\n{rationale:~4}";
+static const char case_votes[] = "\nPanel votes on decision {decision}\n";
+static const char case_withheld[] =
+    "  {votes_withheld} {votes_withheld|vote|votes} withheld until you cast yours (blind voting)\n";
+static const char case_notes[] = "\nNotes\n";
+static const char case_allegations[] = "\nAllegations ({allegation_count})\n";
+
+static const struct emit_field vote_fields[] = {
+    EMIT_AT("member", EMIT_TEXT, struct case_doc_vote, member),
+    EMIT_AT("kind", EMIT_TEXT, struct case_doc_vote, kind),
+    EMIT_AT("vote", EMIT_TEXT, struct case_doc_vote, vote),
+    EMIT_AT("reason", EMIT_TEXT, struct case_doc_vote, reason),
+    EMIT_AT("at", EMIT_TEXT, struct case_doc_vote, at),
+};
+static const struct emit_record vote_rec = {
+    EMIT_FIELDS(vote_fields), NULL, "  {vote:<8} {member} ({kind}) at {at}\n{reason:~4}"};
+
+static const struct emit_field note_fields[] = {
+    EMIT_AT("author", EMIT_TEXT, struct case_doc_note, author),
+    EMIT_AT("kind", EMIT_TEXT, struct case_doc_note, kind),
+    EMIT_AT("at", EMIT_TEXT, struct case_doc_note, at),
+    EMIT_AT("body", EMIT_TEXT, struct case_doc_note, body),
+};
+static const struct emit_record note_rec = {EMIT_FIELDS(note_fields), NULL,
+                                            "  {at}  {author} ({kind})\n{body:~4}"};
+
+#define AL_AT(name, member) EMIT_AT(name, EMIT_TEXT, struct case_doc_allegation, member)
+static const struct emit_field allegation_fields[] = {
+    AL_AT("ref", ref),
+    AL_AT("date", date),
+    AL_AT("category", category),
+    AL_AT("source", source),
+    AL_AT("original_outcome", original_outcome),
+    AL_AT("summary", summary),
+    {"n", EMIT_INT, offsetof(struct case_doc_allegation, n), NULL, EMIT_TABLE_ONLY, 0},
+    {"category_label", EMIT_TEXT, offsetof(struct case_doc_allegation, category_label), NULL,
+     EMIT_TABLE_ONLY, 0},
+    {"source_label", EMIT_TEXT, offsetof(struct case_doc_allegation, source_label), NULL,
+     EMIT_TABLE_ONLY, 0},
+};
+static const struct emit_record allegation_rec = {
+    EMIT_FIELDS(allegation_fields), NULL,
+    "\n{n:>3}. {date}  {ref}  {category_label}, reported by {source_label}\n"
+    "     Original outcome: {original_outcome}\n{summary:~5}"};
+
+/* The case as one JSON object: its fields, then its votes, notes and allegations. */
+static void
+case_json(struct emit *e, const struct case_doc *d)
+{
+    emit_open(e, NULL, '{');
+    emit_members(e, &case_rec, d);
+    emit_open(e, "votes", '[');
+    for (size_t i = 0; i < d->n_votes; i++)
+        emit_object(e, NULL, &vote_rec, &d->votes[i]);
+    emit_close(e);
+    emit_open(e, "notes", '[');
+    for (size_t i = 0; i < d->n_notes; i++)
+        emit_object(e, NULL, &note_rec, &d->notes[i]);
+    emit_close(e);
+    emit_open(e, "allegations", '[');
+    for (size_t i = 0; i < d->n_allegations; i++)
+        emit_object(e, NULL, &allegation_rec, &d->allegations[i]);
+    emit_close(e);
+    emit_close(e);
+}
+
+static void
+case_table(struct emit *e, const struct case_doc *d)
+{
+    emit_block(e, &case_rec, case_head, d);
+    emit_block(e, &case_rec, d->outcome ? case_decided : case_undecided, d);
+    if (d->n_votes || d->votes_withheld) {
+        emit_block(e, &case_rec, case_votes, d);
+        for (size_t i = 0; i < d->n_votes; i++)
+            emit_block(e, &vote_rec, vote_rec.line, &d->votes[i]);
+        if (d->votes_withheld)
+            emit_block(e, &case_rec, case_withheld, d);
+    }
+    if (d->n_notes) {
+        emit_block(e, &case_rec, case_notes, d);
+        for (size_t i = 0; i < d->n_notes; i++)
+            emit_block(e, &note_rec, note_rec.line, &d->notes[i]);
+    }
+    emit_block(e, &case_rec, case_allegations, d);
+    for (size_t i = 0; i < d->n_allegations; i++)
+        emit_block(e, &allegation_rec, allegation_rec.line, &d->allegations[i]);
+}
+
+#define SHOW_OPTIONS(_) CLI_OPT_FORMAT(_, SHOW)
+CLI_OPTIONS(show_options, SHOW_OPTIONS);
+
+int
+cmd_show(struct cli *cli, const struct cli_args *a)
+{
+    enum format fmt;
+    int rc = parse_format("show", a->opt[OPT_SHOW_FORMAT], false, &fmt);
+    if (rc != EXIT_DONE)
+        return rc;
+    cr_db *db;
+    if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
+        return rc;
+    struct cr_case c;
+    enum cr_status st = cr_case_view(db, a->operands[0], &c);
+    if (st != CR_OK) {
+        rc = cli_fail(db, st);
+        cli_end(cli, db);
+        return rc;
+    }
+    struct case_doc d;
+    if (case_doc_build(&d, &c, NULL) < 0) {
+        rc = cli_error(EXIT_DB, "show: out of memory");
+    } else {
+        struct emit e;
+        emit_init(&e, fmt, stdout, &case_rec, NULL);
+        if (fmt == FORMAT_JSON)
+            case_json(&e, &d);
+        else
+            case_table(&e, &d);
+        case_doc_free(&d);
+    }
+    cr_case_free(&c);
+    cli_end(cli, db);
+    return rc;
+}
