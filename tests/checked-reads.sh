@@ -12,12 +12,12 @@ fail() {
     failures=$((failures + 1))
 }
 
-# 1. The public headers read a case only through cr_case_view and cr_case_reload:
-#    no other declared function takes a struct cr_case to fill.
+# 1. The public headers read a case only through cr_case_view and cr_case_reload
+#    (by key or by id): no other declared function takes a struct cr_case to fill.
 readers=$(cat "${headers[@]}" | tr '\n' ' ' | grep -oE '[a-z_]+\([^()]*struct cr_case \*[^()]*\)' |
     sed 's/(.*//' | sort -u | paste -sd' ')
-[ "$readers" = "cr_case_free cr_case_reload cr_case_view" ] ||
-    fail "public functions that fill a struct cr_case: '$readers' (expected cr_case_view, cr_case_reload, cr_case_free)"
+[ "$readers" = "cr_case_free cr_case_reload cr_case_reload_id cr_case_view cr_case_view_id" ] ||
+    fail "public functions that fill a struct cr_case: '$readers' (expected cr_case_view, cr_case_reload, their _id forms, cr_case_free)"
 grep -n 'cr_case_get' "${headers[@]}" && fail "cr_case_get (unchecked) is in a public header"
 
 # 2. The interface (tui/) includes only the public header of core/, and calls
@@ -29,11 +29,11 @@ hits=$(grep -nE '(^|[^a-z_])st_[a-z_]+\s*\(' "$src"/tui/*.[ch] "$src"/tui/cli/*.
 [ -z "$hits" ] || fail "tui/ calls storage without the rules:
 $hits"
 
-# 3. Inside core/, the unchecked read st_case_get is defined in the engine
-#    (sqlite/case.c) and used by no one; only the storage tests and the
-#    benchmark may call it.
+# 3. Inside core/, the unchecked read st_case_get is defined above the engine
+#    (store.c) and used by no one; only the storage tests and the benchmark
+#    may call it.
 hits=$(grep -nE '(^|[^a-z_])st_case_get\s*\(' "$src"/core/*.c "$src"/core/sqlite/*.c |
-    grep -v '^[^:]*/sqlite/case\.c:[0-9]*:st_case_get(')
+    grep -v '^[^:]*/core/store\.c:[0-9]*:st_case_get(')
 [ -z "$hits" ] || fail "core/ reads a case unchecked:
 $hits"
 hits=$(grep -lE '(^|[^a-z_])st_case_get\s*\(' "$src"/tui/*.c "$src"/tui/cli/*.c "$src"/data/*.c 2>/dev/null)
@@ -45,10 +45,10 @@ for f in view history; do
     awk -v f="$f" '$0 ~ "^" f "\\(cr_db" {on = 1} on && /view_rules\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
         "$src/core/workflow.c" || fail "workflow.c: $f() does not apply view_rules"
 done
-awk '/^list_page\(/ {on = 1} on && /visibility_where\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
-    "$src/core/sqlite/page.c" || fail "sqlite/page.c: list_page() does not apply visibility_where"
-awk '/^st_list_mine\(/ {on = 1} on && /visibility_where\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
-    "$src/core/sqlite/page.c" || fail "sqlite/page.c: st_list_mine() does not apply visibility_where"
+awk '/^sq_page\(/ {on = 1} on && /visibility_where\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
+    "$src/core/sqlite/page.c" || fail "sqlite/page.c: sq_page() does not apply visibility_where"
+awk '/^sq_list_mine\(/ {on = 1} on && /visibility_where\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
+    "$src/core/sqlite/page.c" || fail "sqlite/page.c: sq_list_mine() does not apply visibility_where"
 
 echo "checked reads: $failures failed"
 [ "$failures" -eq 0 ]

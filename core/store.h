@@ -1,0 +1,317 @@
+/*
+ * The storage engine interface: what core/ asks of a database, in the
+ * domain's terms (cases, changes, events, pages, counts), as one versioned
+ * table of methods, in the manner of SQLite's struct sqlite3_vfs.
+ *
+ * Layers.  Above this table, engine-neutral: the handle (db.c), the rules
+ * (workflow.c), who may see what, the audit chain's rules (audit.c), the
+ * import's validation (import.c), the figures' rules.  They reach the engine
+ * through the st_* functions of internal.h, which call through the table.
+ * Below it, one folder per engine: core/sqlite/ (every SQL statement and the
+ * schema) and core/memory/ (in memory, for the unit tests).  An engine
+ * exports exactly one symbol, its table, and includes this header; nothing
+ * above the engine includes it except db.c and store.c, and the program
+ * never does (tests/layering.sh).
+ *
+ * Choosing an engine.  At build time, by meson's `engine` option (sqlite or
+ * memory): each engine is a static library of its own and exports the same
+ * symbol, cr_store_engine, so that the neutral core (core_lib) links with
+ * either; a test executable picks one by linking it (core/meson.build:
+ * core_sqlite_dep, core_memory_dep; core_dep is the chosen one).  The
+ * memory engine's folder, core/memory/, has a meson.build that sets
+ * `memory_engine_sources` (its .c files) and may set `memory_engine_deps`
+ * (a list, [] when none); core/meson.build builds them.  A handle may also
+ * name its engine (cr_open_options.store) once a binary speaks two.
+ *
+ * Conventions, for every method below:
+ *
+ * - The first argument is the handle, as a vfs method takes the vfs.  The
+ *   engine's state for that handle is cr_store_ctx(db): what open() gave
+ *   back.  The table's app_data is the engine's own, shared by all handles.
+ * - A method returns enum cr_status.  On failure it sets the handle's
+ *   message itself, with cr_fail(db, status, fmt, ...), saying what failed
+ *   ("read notes: disk I/O error"); CR_BUSY when another writer holds the
+ *   lock, CR_NOMEM when out of memory, CR_DB for anything else the engine
+ *   cannot do, CR_NOT_FOUND only where a method says so.  Rules are never
+ *   checked here: a method does what it is asked (roles, visibility of
+ *   votes, separation of duties are decided above it, before it is called).
+ * - What the engine may read of the handle: st_config(db), st_user(db),
+ *   st_os_login(db), cr_db_purpose(db), cr_db_now(db) (never the system
+ *   clock).  Nothing else above it: no rule, no workflow, no report
+ *   function (tests/layering.sh holds the list of helpers it may call).
+ * - Writes happen only between begin() and commit()/rollback(), which the
+ *   caller brackets; reads may run outside a transaction (each read method
+ *   reads one consistent snapshot).
+ * - Results.  A struct the engine fills for the caller (cr_case,
+ *   cr_case_state, cr_history, cr_page, cr_report, cr_dashboard) has its
+ *   arrays allocated with malloc (core's *_free frees them with free) and
+ *   its strings owned by what `priv` points to: a struct of the engine's
+ *   whose first member is a struct cr_store_owned, whose release() frees
+ *   the strings and the struct itself.  priv may be NULL (no strings).  A
+ *   struct cr_config_version's strings are each malloc'd.  On failure the
+ *   result may be partly filled: the caller frees it all the same.
+ */
+#ifndef CASEREVIEW_STORE_H
+#define CASEREVIEW_STORE_H
+
+#include "internal.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The version of the table below; an engine sets version to the one it was written for. */
+#define CR_STORE_VERSION 1
+
+/* The first member of what a result's priv points to. */
+struct cr_store_owned {
+    void (*release)(struct cr_store_owned *self);
+};
+
+/* Each row of an export or a page goes to this; nonzero stops the reading. */
+typedef int (*cr_store_row_fn)(void *ctx, const struct cr_case_row *r);
+/* Each event of a scan goes to this; nonzero stops the scan. */
+typedef int (*cr_store_event_fn)(void *ctx, const struct cr_event *e);
+
+struct cr_store {
+    int version;          /* CR_STORE_VERSION it implements: methods past it are absent */
+    const char *name;     /* "sqlite", "memory": in messages and `version` output */
+    void *app_data;       /* the engine's own, for every handle (the vfs's pAppData) */
+
+    /* The handle */
+
+    /*
+     * Open the database at path (flags: enum cr_open_flags; connection:
+     * an engine's own way of naming a database, NULL to use path), check
+     * that it is ours and safe, bring its schema up to date, and set *ctx
+     * to the engine's state for this handle (also on failure, when there is
+     * state to free: close() is called whatever open() returned).  ctx is
+     * the handle's own slot: once set, cr_store_ctx(db) returns it, so set
+     * it first.  The clock and the handle's message are ready when it is
+     * called.
+     */
+    enum cr_status (*open)(cr_db *db, const char *path, unsigned flags, const char *connection,
+                           void **ctx);
+    /* Free the engine's state for the handle (cr_store_ctx(db), which may be NULL). */
+    void (*close)(cr_db *db);
+    /*
+     * Undo what open() created (the file, an empty file made a database,
+     * the audit key made for it); close() follows.  Nothing when it
+     * created nothing.
+     */
+    void (*discard)(cr_db *db);
+    /* Whether open() created the database (see cr_db_created). */
+    int (*created)(const cr_db *db);
+    /* The schema version of the open database. */
+    int (*schema_version)(const cr_db *db);
+    /*
+     * Whether the handle holds a read-only copy (see cr_db_read_only): the
+     * engine decides when it opens, and refuses every write afterwards.
+     */
+    int (*read_only)(const cr_db *db);
+    /* A number that changes whenever another connection commits. */
+    enum cr_status (*data_version)(cr_db *db, int64_t *version);
+
+    /* Transactions: one write transaction at a time per handle, not nested. */
+
+    /* Begin a write transaction, taking the write lock (CR_BUSY when it cannot). */
+    enum cr_status (*begin)(cr_db *db);
+    enum cr_status (*commit)(cr_db *db);
+    /* Roll back the transaction begun, if any; never fails. */
+    void (*rollback)(cr_db *db);
+    /* CR_OK, or CR_DB saying that the handle holds a read-only copy where nothing can change. */
+    enum cr_status (*writable)(cr_db *db);
+
+    /* Cases */
+
+    /*
+     * The case numbered n (*id = n) and the latest case of the subject whose
+     * subject_ref is ref (*id_of_ref); either argument may be absent (n 0,
+     * ref NULL).  *id and *id_of_ref are 0 for none: not an error.  Core
+     * reads the key a user typed (cr_case_key) and says what is wrong.
+     */
+    enum cr_status (*find_case)(cr_db *db, int64_t n, const char *ref, int64_t *id,
+                                int64_t *id_of_ref);
+    /*
+     * Load case id into *out: its row, subject and allegations; with
+     * votes_notes, also its votes and notes, the current round's votes
+     * withheld when hide_votes.  CR_NOT_FOUND (with a message) when there
+     * is no such case.
+     */
+    enum cr_status (*case_load)(cr_db *db, int64_t id, bool votes_notes, bool hide_votes,
+                                struct cr_case *out);
+    /* The case as the rules see it (internal.h); CR_NOT_FOUND when there is none. */
+    enum cr_status (*case_state)(cr_db *db, int64_t id, struct cr_case_state *cs);
+    /*
+     * Write a change the workflow decided on the case cs was read as (in the
+     * caller's write transaction): the row, its version (when
+     * ch->bump_version), a decision, approval, vote or note, by
+     * st_user(db), at cr_db_now(db).  CR_CONFLICT when the case's version
+     * is no longer cs->version.  The audit event is the caller's.
+     */
+    enum cr_status (*apply)(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch);
+    /* Every audit event of case id, in id order (*out as cr_history_get gives it). */
+    enum cr_status (*history)(cr_db *db, int64_t id, struct cr_history *out);
+
+    /* The quorum flags (workflow.c recomputes them) */
+
+    /* The audit events of the votes cast on the case since its current panel sitting began. */
+    enum cr_status (*sitting_vote_events)(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
+    /* The cases whose quorum flag may need recomputing: with the panel, or flagged.  Malloc'd. */
+    enum cr_status (*quorum_cases)(cr_db *db, int64_t **ids, size_t *n);
+    /* Set a case's quorum flag and nothing else (its version stays). */
+    enum cr_status (*set_quorum_blocked)(cr_db *db, int64_t case_id, int blocked);
+
+    /* Pages of the queue */
+
+    /*
+     * A page of up to limit cases matching filter (NULL: all), after the
+     * cursor (before it when reverse, nearest first), in the filter's sort
+     * order (cr_row_cursor gives a row's cursor).  Unless every_case, only
+     * the cases the handle's user may see: none of their own unit's
+     * subjects, none with a conflict they declared (st_user, st_config);
+     * every_case is for core's own uses.  page->more says whether more
+     * follow in that direction.
+     */
+    enum cr_status (*page)(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
+                           size_t limit, bool every_case, struct cr_page *page);
+    /*
+     * What waits for the handle's user in the roles given (bits of enum
+     * cr_role): a reviewer's assigned open cases, the decisions waiting
+     * for a supervisor's approval, the panel's cases for a member; by id.
+     */
+    enum cr_status (*list_mine)(cr_db *db, unsigned roles, int64_t cursor, bool reverse,
+                                size_t limit, struct cr_page *page);
+    /*
+     * Every case, riskiest first, to row() from one read snapshot (writers
+     * go on meanwhile).  When row() returns nonzero, *stopped is set and
+     * the method returns CR_OK.  *rows counts the rows row() accepted.
+     */
+    enum cr_status (*export_scan)(cr_db *db, cr_store_row_fn row, void *ctx, int64_t *rows,
+                                  bool *stopped);
+
+    /* The import: one write transaction from begin to end */
+
+    /* Begin an import of the file named label (for its audit event). */
+    enum cr_status (*import_begin)(cr_db *db, const char *label);
+    /*
+     * Add one validated row (line: its line in the file): a new subject,
+     * allegation or case, or one already there (CR_ROW_KNOWN), or one that
+     * disagrees with what is there (CR_ROW_CONFLICT, *conflict saying
+     * with what).  Counts go to *res (not returned_cases: core's).  For
+     * CR_ROW_ADDED, *added is the case the allegation went to and its state
+     * (a new case: flagged); whether that case must be decided again is
+     * the workflow's to say, above the engine, which then applies it.
+     */
+    enum cr_status (*import_row)(cr_db *db, const struct cr_import_row *row, long line,
+                                 struct cr_import_result *res, enum cr_row_outcome *outcome,
+                                 struct cr_conflict *conflict, struct cr_row_case *added);
+    /* End the import: commit (recomputing the touched cases' priorities) or roll back. */
+    enum cr_status (*import_end)(cr_db *db, const struct cr_import_result *res, bool commit);
+    /* The i-th subject whose details the last import changed, as shown; NULL past the last. */
+    const char *(*import_update)(const cr_db *db, size_t i);
+
+    /* The figures */
+
+    /* The maintained counters (cr_stats_get). */
+    enum cr_status (*stats)(cr_db *db, struct cr_stats *out);
+    /*
+     * The report of q (cr_report_get); as_at: the first second after the
+     * day asked for, or 0 for now.  The query is checked above.
+     */
+    enum cr_status (*report)(cr_db *db, const struct cr_report_query *q, int64_t as_at,
+                             struct cr_report *out);
+    /*
+     * The dashboard's figures (cr_dashboard_get) at now: out->stats;
+     * overdue[state], the cases in that state since before
+     * overdue_before[state] (INT64_MIN: not counted; core applies the
+     * service levels); undecided; decisions_per_week, the first decisions
+     * in each week from out->week_start (set by core; rate and
+     * backlog_clears are core's); panel_rounds and panel_returned.  The
+     * per-reviewer figures only when reviewers (out->reviewers_shown set),
+     * of the reviewer whose login is only (NULL: every reviewer); core
+     * decides who sees whom.
+     */
+    enum cr_status (*dashboard)(cr_db *db, int64_t now,
+                                const int64_t overdue_before[CR_STATE_COUNT], bool reviewers,
+                                const char *only, struct cr_dashboard *out);
+
+    /* The audit trail: append-only, each event chained to the one before */
+
+    /*
+     * Append an event for st_user(db) (or "system"), at cr_db_now(db), with
+     * the handle's purpose, Unix login and configuration digest, its hash
+     * chained to the last one's with the database's audit key
+     * (cr_audit_hash); case_id 0 for none, states NULL for none, details a
+     * JSON object.  In the caller's write transaction.  The rules about
+     * purposes and read-only copies, and that the handle's configuration
+     * is still the one in force, are checked above it (store.c): the
+     * engine is not called for a read-only copy.
+     */
+    enum cr_status (*audit_append)(cr_db *db, int64_t case_id, const char *action,
+                                   const char *before, const char *after, const char *details);
+    /* The chain's head: its last event and that event's hash (event 0: empty). */
+    enum cr_status (*audit_head)(cr_db *db, struct cr_audit_head *out);
+    /* The id of the last event (in the transaction that appended it: that one). */
+    enum cr_status (*audit_last)(cr_db *db, int64_t *id);
+    /* The configuration digest the last event was written under (*any: there is one). */
+    enum cr_status (*audit_last_digest)(cr_db *db, char out[65], bool *any);
+    /*
+     * The events matching f with after < id <= upto, in id order, to each()
+     * (its event valid during the call only); *n counts them.  When each()
+     * returns nonzero the scan stops with CR_DB, "audit log: writing the
+     * events failed".
+     */
+    enum cr_status (*audit_scan)(cr_db *db, const struct cr_audit_filter *f, int64_t after,
+                                 int64_t upto, cr_store_event_fn each, void *ctx, int64_t *n);
+    /*
+     * Recompute the chain with the audit key, check the kept heads, replay
+     * the trail and compare it with the cases (cr_audit_verify_heads).
+     * To move above the engine once the engine can scan its case rows.
+     */
+    enum cr_status (*audit_verify)(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
+                                   int64_t *events);
+
+    /* Drafts of the handle's user (never anyone else's) */
+
+    /* Store d for (case, d->action), saved now, replacing the user's draft. */
+    enum cr_status (*draft_put)(cr_db *db, int64_t case_id, const struct cr_draft *d);
+    /* Fill *out as cr_draft_get does; CR_NOT_FOUND with a message when there is none. */
+    enum cr_status (*draft_get)(cr_db *db, int64_t case_id, int action, struct cr_draft *out);
+    /* Remove the draft, if there is one. */
+    enum cr_status (*draft_delete)(cr_db *db, int64_t case_id, int action);
+
+    /* The pinned configuration (core/pin.c: pin, adopt and check above it) */
+
+    /*
+     * The version in force (prefix NULL), or the one whose digest begins
+     * with prefix; CR_NOT_FOUND with a message when there is none.
+     */
+    enum cr_status (*config_get)(cr_db *db, const char *prefix, struct cr_config_version *out);
+    /*
+     * Make cfg the version in force (its text, by st_user(db) or "system",
+     * now), in the caller's write transaction; a version adopted again is
+     * marked in force, not copied.
+     */
+    enum cr_status (*config_put)(cr_db *db, const struct cr_config *cfg);
+
+    /* Appended to version 1 before any engine shipped (see the commit naming them) */
+
+    /*
+     * The digest of the version in force (*any: one is pinned), cheaply:
+     * every audit event checks it under the write lock.
+     */
+    enum cr_status (*config_in_force)(cr_db *db, char digest[65], bool *any);
+};
+
+/* The engine linked in: core/sqlite/'s or core/memory/'s table (core/meson.build). */
+extern const struct cr_store cr_store_engine;
+
+/* The engine's state for this handle: what its open() set. */
+void *cr_store_ctx(const cr_db *db);
+/* The table of the engine that holds the handle's database. */
+const struct cr_store *st_store(const cr_db *db);
+/* The Unix login the handle records (cr_db_set_os_login), or NULL. */
+const char *st_os_login(const cr_db *db);
+
+#endif
