@@ -172,16 +172,14 @@ body_rows(void)
 static bool
 load(struct app *app, struct case_view *v, bool first)
 {
-    char key[32];
-    snprintf(key, sizeof key, "#%lld", (long long)v->id);
     struct cr_case c;
-    enum cr_status st = first ? cr_case_view(app->db, key, &c) : cr_case_reload(app->db, key, &c);
+    enum cr_status st = first ? cr_case_view_id(app->db, v->id, &c) : cr_case_reload_id(app->db, v->id, &c);
     if (st != CR_OK) {
         tui_message(app, true, "%s", cr_db_errmsg(app->db));
         return false;
     }
     struct cr_history h;
-    if (cr_history_of_view(app->db, key, &h) != CR_OK)
+    if (cr_history_of_view_id(app->db, v->id, &h) != CR_OK)
         memset(&h, 0, sizeof h);
     if (v->loaded) {
         cr_case_free(&v->c);

@@ -538,20 +538,12 @@ form_overlay(struct app *app, void *state)
 
 /* The case: what the form shows of it */
 
-static void
-key_of(int64_t id, char key[32])
-{
-    snprintf(key, 32, "#%lld", (long long)id);
-}
-
 /* The last event of the case's history this user may see (for "what changed"). */
 static int64_t
 last_event(struct app *app, int64_t id)
 {
-    char key[32];
-    key_of(id, key);
     struct cr_history h;
-    if (cr_history_of_view(app->db, key, &h) != CR_OK)
+    if (cr_history_of_view_id(app->db, id, &h) != CR_OK)
         return 0;
     /* The highest number: votes withheld by blind voting come last, numbered 0. */
     int64_t last = 0;
@@ -566,10 +558,8 @@ last_event(struct app *app, int64_t id)
 static char *
 events_since(struct app *app, int64_t id, int64_t seen)
 {
-    char key[32];
-    key_of(id, key);
     struct cr_history h;
-    if (cr_history_of_view(app->db, key, &h) != CR_OK)
+    if (cr_history_of_view_id(app->db, id, &h) != CR_OK)
         return NULL;
     size_t cap = 256, used = 0;
     char *out = malloc(cap);
@@ -647,9 +637,7 @@ return_reasons(const struct cr_case *c)
 static bool
 read_case(struct app *app, struct form_state *fs, struct cr_case *c)
 {
-    char key[32];
-    key_of(fs->case_id, key);
-    enum cr_status st = fs->viewed ? cr_case_reload(app->db, key, c) : cr_case_view(app->db, key, c);
+    enum cr_status st = fs->viewed ? cr_case_reload_id(app->db, fs->case_id, c) : cr_case_view_id(app->db, fs->case_id, c);
     if (st != CR_OK) {
         tui_message(app, true, "%s", cr_db_errmsg(app->db));
         return false;
@@ -872,10 +860,8 @@ submit(struct app *app, struct form_state *fs)
     char *refusal = app->status ? strdup(app->status) : strdup("refused");
     tui_message(app, false, "%s", "");
     struct cr_case c;
-    char key[32];
-    key_of(fs->case_id, key);
     bool conflict = false;
-    if (cr_case_reload(app->db, key, &c) == CR_OK) {
+    if (cr_case_reload_id(app->db, fs->case_id, &c) == CR_OK) {
         conflict = c.version != fs->version;
         cr_case_free(&c);
     }
@@ -1069,9 +1055,7 @@ answer_confirm(struct app *app, struct form_state *fs, wint_t ch, bool fn)
     if (!fn && (ch == 'y' || ch == 'Y')) {
         bool draft = fs->from_draft;
         if (draft) {
-            char key[32];
-            key_of(fs->case_id, key);
-            if (cr_draft_discard(app->db, key, tui_action_core(fs->action)) != CR_OK) {
+            if (cr_draft_discard_id(app->db, fs->case_id, tui_action_core(fs->action)) != CR_OK) {
                 set_msg(fs, true, cr_db_errmsg(app->db));
                 return;
             }
@@ -1325,19 +1309,15 @@ form_keep(struct app *app, void *state)
     }
     struct field *t = text_field(fs);
     d.text = t ? t->ta.text : "";
-    char key[32];
-    key_of(fs->case_id, key);
-    return cr_draft_save(app->db, key, &d) == CR_OK;
+    return cr_draft_save_id(app->db, fs->case_id, &d) == CR_OK;
 }
 
 /* Offer back a draft kept when the program was stopped. */
 static void
 restore_draft(struct app *app, struct form_state *fs)
 {
-    char key[32];
-    key_of(fs->case_id, key);
     struct cr_draft d;
-    if (cr_draft_get(app->db, key, tui_action_core(fs->action), &d) != CR_OK)
+    if (cr_draft_get_id(app->db, fs->case_id, tui_action_core(fs->action), &d) != CR_OK)
         return;
     for (int i = 0; i < fs->nfields; i++) {
         struct field *f = &fs->f[i];
@@ -1399,10 +1379,8 @@ form_reload(struct app *app, void *state)
     struct form_state *fs = state;
     if (!fs->case_id || fs->confirm)
         return;
-    char key[32];
-    key_of(fs->case_id, key);
     struct cr_case c;
-    if (cr_case_reload(app->db, key, &c) != CR_OK)
+    if (cr_case_reload_id(app->db, fs->case_id, &c) != CR_OK)
         return;
     if (c.version != fs->version && !(fs->msg && fs->msg_error)) {
         char when[21];

@@ -418,9 +418,7 @@ tui_queue_step(struct app *app, int64_t case_id, int direction)
     }
     if (!found) {
         struct cr_case c;
-        char key[32];
-        snprintf(key, sizeof key, "#%lld", (long long)case_id);
-        if (cr_case_reload(app->db, key, &c) != CR_OK)
+        if (cr_case_reload_id(app->db, case_id, &c) != CR_OK)
             return 0;
         cursor = row_cursor(q, &c.row);
         cr_case_free(&c);

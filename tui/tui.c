@@ -183,9 +183,7 @@ prereq(struct app *app, int action, unsigned flags)
     }
     if (flags & TUI_NEED_MAY) {
         int core = tui_action_core(action);
-        char key[32];
-        snprintf(key, sizeof key, "#%lld", (long long)c->id);
-        if (core < 0 || cr_may(app->db, key, core) != CR_OK) {
+        if (core < 0 || cr_may_id(app->db, c->id, core) != CR_OK) {
             tui_message(app, true, "%s", core < 0 ? "not an action" : cr_db_errmsg(app->db));
             return false;
         }
@@ -348,10 +346,8 @@ draw(struct app *app)
 bool
 tui_act(struct app *app, int64_t case_id, const struct cr_request *req)
 {
-    char key[32];
-    snprintf(key, sizeof key, "#%lld", (long long)case_id);
     struct cr_act_result res;
-    if (cr_act(app->db, key, req, &res) != CR_OK) {
+    if (cr_act_id(app->db, case_id, req, &res) != CR_OK) {
         tui_message(app, true, "%s", cr_db_errmsg(app->db));
         return false;
     }
