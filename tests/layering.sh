@@ -83,5 +83,11 @@ check "the program includes a header of core/ that is not public" \
     '#\s*include\s*("[^"]*core/|[<"]([^">]*/)?(internal|store|sqlite|schema|yaml_tree)\.h[">])' \
     $(find "$tui" -name '*.[ch]')
 
-echo "11 checks, $failures failed"
+# The program holds a case by its id and calls core's _id functions: it never
+# writes an id as "#N" text for core to parse back (STYLE.md, "Avoid").
+# shellcheck disable=SC2046
+check "the program turns a case id into text for core to parse" '"#%(lld|" *PRId64)' \
+    $(find "$tui" -name '*.[ch]')
+
+echo "12 checks, $failures failed"
 [ "$failures" -eq 0 ]
