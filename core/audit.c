@@ -13,7 +13,9 @@
  */
 #include "internal.h"
 
+#include <errno.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void
@@ -108,4 +110,42 @@ cr_audit_log(cr_db *db, const struct cr_audit_filter *f,
     *n = 0;
     enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "audit log");
     return st == CR_OK ? st_audit_log(db, f, each, ctx, n) : st;
+}
+
+int
+cr_audit_head_parse(const char *s, struct cr_audit_head *out)
+{
+    memset(out, 0, sizeof *out);
+    unsigned char h[32];
+    char *end;
+    /* HASH[:COUNT]: events are numbered from 1 without gaps, so the count names the event. */
+    size_t hexlen = strspn(s, "0123456789abcdefABCDEF");
+    if (hexlen == 64 && (s[64] == '\0' || s[64] == ':')) {
+        char hex[65];
+        memcpy(hex, s, 64);
+        hex[64] = '\0';
+        if (!cr_unhex(hex, h, 32))
+            return -1;
+        if (s[64] == ':') {
+            if (!(s[65] >= '0' && s[65] <= '9'))
+                return -1;
+            errno = 0;
+            long long count = strtoll(s + 65, &end, 10);
+            if (*end || errno || count < 1)
+                return -1;
+            out->event = count;
+        }
+        cr_hex_of(h, 32, out->hash);
+        return 0;
+    }
+    /* ID:HEX, as `audit head` prints it. */
+    errno = 0;
+    long long id = strtoll(s, &end, 10);
+    if (end == s || *end != ':' || errno || id < 1 || strlen(end + 1) != 64)
+        return -1;
+    if (!cr_unhex(end + 1, h, 32))
+        return -1;
+    out->event = id;
+    cr_hex_of(h, 32, out->hash);
+    return 0;
 }

@@ -146,16 +146,22 @@ enum cr_row_outcome {
 };
 
 /*
- * The storage module: every SQL statement lives behind these.
+ * The storage engine: every SQL statement lives behind these st_*
+ * functions (store.c), which call through the engine's table (store.h).
  */
 /* Set the handle's message; returns status. */
 enum cr_status cr_fail(cr_db *db, enum cr_status status, const char *fmt, ...) CR_PRINTF(3, 4);
-/* Set the message from SQLite's last error on the handle; returns CR_DB, CR_BUSY or CR_NOMEM. */
-enum cr_status cr_fail_sql(cr_db *db, int rc, const char *what);
 
 /* The configuration loader on bytes in memory; path names them in messages. */
 enum cr_status cr_config_parse(const char *path, const unsigned char *text, size_t len,
                                struct cr_config **out, cr_diags **diags);
+
+/*
+ * n bytes as lower-case hex into out (2n + 1 bytes); cr_unhex reads them back
+ * (false if s is not 2n hex digits).
+ */
+void cr_hex_of(const unsigned char *b, size_t n, char *out);
+bool cr_unhex(const char *s, unsigned char *out, size_t n);
 
 /* JSON text for audit details: append a quoted, escaped string. */
 int cr_buf_add_json(struct cr_buf *b, const char *s);
@@ -164,9 +170,10 @@ int cr_buf_add_json(struct cr_buf *b, const char *s);
 const struct cr_config *st_config(const cr_db *db);
 const struct cr_person *st_user(const cr_db *db);
 
-/* The handle's SQLite connection, for the engine's other files (core/sqlite/) only. */
-struct sqlite3;
-struct sqlite3 *st_sqlite(cr_db *db);
+/* "'a', 'b', or 'c'" of the configuration's audit.purposes, appended to b. */
+void cr_purposes_text(const struct cr_config *cfg, struct cr_buf *b);
+/* Count a consultation a read-only copy could not record (cr_db_unrecorded). */
+void st_count_unrecorded(cr_db *db);
 
 /* Refuse unless the handle's user holds the role; names what needs it. */
 enum cr_status cr_require_role(cr_db *db, int role, const char *what);
@@ -259,7 +266,15 @@ enum cr_status st_audit_log(cr_db *db, const struct cr_audit_filter *f,
                             int (*each)(void *ctx, const struct cr_event *e), void *ctx,
                             int64_t *n);
 
-/* cr_config_adopt's writes, once workflow.c has checked the role. */
+/* The pinned configuration's versions, as the engine keeps them (pin.c decides). */
+enum cr_status st_config_get(cr_db *db, const char *prefix, struct cr_config_version *out);
+enum cr_status st_config_put(cr_db *db, const struct cr_config *cfg);
+/* The configuration digest the trail's last event was written under (*any: there is one). */
+enum cr_status st_audit_last_digest(cr_db *db, char out[65], bool *any);
+/* CR_OK when case id exists, else CR_NOT_FOUND with the message a key would get. */
+enum cr_status st_case_id(cr_db *db, int64_t id);
+
+/* cr_config_adopt's writes (pin.c), once workflow.c has checked the role. */
 enum cr_status st_config_adopt(cr_db *db, const struct cr_config *next);
 
 /* The id of the last audit event (inside the transaction that appended it: that event). */

@@ -76,7 +76,7 @@ typedef int (*cr_store_event_fn)(void *ctx, const struct cr_event *e);
 struct cr_store {
     int version;          /* CR_STORE_VERSION it implements: methods past it are absent */
     const char *name;     /* "sqlite", "memory": in messages and `version` output */
-    void *app_data;       /* the engine's own, for every handle (sqlite3_vfs.pAppData) */
+    void *app_data;       /* the engine's own, for every handle (the vfs's pAppData) */
 
     /* The handle */
 
@@ -85,8 +85,10 @@ struct cr_store {
      * an engine's own way of naming a database, NULL to use path), check
      * that it is ours and safe, bring its schema up to date, and set *ctx
      * to the engine's state for this handle (also on failure, when there is
-     * state to free: close() is called whatever open() returned).  The
-     * clock and the handle's message are ready when it is called.
+     * state to free: close() is called whatever open() returned).  ctx is
+     * the handle's own slot: once set, cr_store_ctx(db) returns it, so set
+     * it first.  The clock and the handle's message are ready when it is
+     * called.
      */
     enum cr_status (*open)(cr_db *db, const char *path, unsigned flags, const char *connection,
                            void **ctx);
@@ -217,9 +219,12 @@ struct cr_store {
     enum cr_status (*report)(cr_db *db, const struct cr_report_query *q, int64_t as_at,
                              struct cr_report *out);
     /*
-     * The dashboard's figures (cr_dashboard_get) at now: overdue[state]
-     * counts the cases in that state since before overdue_before[state]
-     * (INT64_MIN: not counted; core applies the service levels).  The
+     * The dashboard's figures (cr_dashboard_get) at now: out->stats;
+     * overdue[state], the cases in that state since before
+     * overdue_before[state] (INT64_MIN: not counted; core applies the
+     * service levels); undecided; decisions_per_week, the first decisions
+     * in each week from out->week_start (set by core; rate and
+     * backlog_clears are core's); panel_rounds and panel_returned.  The
      * per-reviewer figures only when reviewers (out->reviewers_shown set),
      * of the reviewer whose login is only (NULL: every reviewer); core
      * decides who sees whom.
@@ -236,7 +241,9 @@ struct cr_store {
      * chained to the last one's with the database's audit key
      * (cr_audit_hash); case_id 0 for none, states NULL for none, details a
      * JSON object.  In the caller's write transaction.  The rules about
-     * purposes and read-only copies are checked above it.
+     * purposes and read-only copies, and that the handle's configuration
+     * is still the one in force, are checked above it (store.c): the
+     * engine is not called for a read-only copy.
      */
     enum cr_status (*audit_append)(cr_db *db, int64_t case_id, const char *action,
                                    const char *before, const char *after, const char *details);
@@ -284,6 +291,14 @@ struct cr_store {
      * marked in force, not copied.
      */
     enum cr_status (*config_put)(cr_db *db, const struct cr_config *cfg);
+
+    /* Appended to version 1 before any engine shipped (see the commit naming them) */
+
+    /*
+     * The digest of the version in force (*any: one is pinned), cheaply:
+     * every audit event checks it under the write lock.
+     */
+    enum cr_status (*config_in_force)(cr_db *db, char digest[65], bool *any);
 };
 
 /* The engine linked in: core/sqlite/'s or core/memory/'s table (core/meson.build). */
@@ -291,6 +306,8 @@ extern const struct cr_store cr_store_engine;
 
 /* The engine's state for this handle: what its open() set. */
 void *cr_store_ctx(const cr_db *db);
+/* The table of the engine that holds the handle's database. */
+const struct cr_store *st_store(const cr_db *db);
 /* The Unix login the handle records (cr_db_set_os_login), or NULL. */
 const char *st_os_login(const cr_db *db);
 

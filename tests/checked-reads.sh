@@ -29,11 +29,11 @@ hits=$(grep -nE '(^|[^a-z_])st_[a-z_]+\s*\(' "$src"/tui/*.[ch])
 [ -z "$hits" ] || fail "tui/ calls storage without the rules:
 $hits"
 
-# 3. Inside core/, the unchecked read st_case_get is defined in the engine
-#    (sqlite/case.c) and used by no one; only the storage tests and the
-#    benchmark may call it.
+# 3. Inside core/, the unchecked read st_case_get is defined above the engine
+#    (store.c) and used by no one; only the storage tests and the benchmark
+#    may call it.
 hits=$(grep -nE '(^|[^a-z_])st_case_get\s*\(' "$src"/core/*.c "$src"/core/sqlite/*.c |
-    grep -v '^[^:]*/sqlite/case\.c:[0-9]*:st_case_get(')
+    grep -v '^[^:]*/core/store\.c:[0-9]*:st_case_get(')
 [ -z "$hits" ] || fail "core/ reads a case unchecked:
 $hits"
 hits=$(grep -lE '(^|[^a-z_])st_case_get\s*\(' "$src"/tui/*.c "$src"/data/*.c 2>/dev/null)
@@ -45,10 +45,10 @@ for f in view history; do
     awk -v f="$f" '$0 ~ "^" f "\\(cr_db" {on = 1} on && /view_rules\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
         "$src/core/workflow.c" || fail "workflow.c: $f() does not apply view_rules"
 done
-awk '/^list_page\(/ {on = 1} on && /visibility_where\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
-    "$src/core/sqlite/page.c" || fail "sqlite/page.c: list_page() does not apply visibility_where"
-awk '/^st_list_mine\(/ {on = 1} on && /visibility_where\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
-    "$src/core/sqlite/page.c" || fail "sqlite/page.c: st_list_mine() does not apply visibility_where"
+awk '/^sq_page\(/ {on = 1} on && /visibility_where\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
+    "$src/core/sqlite/page.c" || fail "sqlite/page.c: sq_page() does not apply visibility_where"
+awk '/^sq_list_mine\(/ {on = 1} on && /visibility_where\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
+    "$src/core/sqlite/page.c" || fail "sqlite/page.c: sq_list_mine() does not apply visibility_where"
 
 echo "checked reads: $failures failed"
 [ "$failures" -eq 0 ]

@@ -3,7 +3,9 @@
 # curses header, never prints, exits or reads the clock, and all SQL lives in
 # the storage module: the SQLite engine, core/sqlite/ (and sqlite3.h only
 # there).  The engine stays below the rules: nothing in it includes a policy,
-# workflow, audit or report header.
+# workflow, audit or report header, or calls a function defined above it;
+# core's headers include each other without a cycle; and the program (tui/)
+# includes only core's public headers.
 set -u
 core=${1:?usage: layering.sh CORE_DIR}
 failures=0
@@ -33,5 +35,51 @@ check "sqlite3.h outside the storage module" '#\s*include\s*[<"]sqlite3\.h' $non
 check "the engine includes a header above it" '#\s*include\s*"[^"]*(policy|workflow|audit|report)[^"/]*\.h"' $engine
 # shellcheck disable=SC2086
 check "the engine decides who may act (roles are checked above it)" '\bcr_require_role\s*\(' $engine
-echo "7 checks, $failures failed"
+
+# The engine calls nothing defined above it but the neutral helpers below:
+# errors and strings (util.c, db.c), what it may read of the handle (store.h),
+# the names of the enumerations, the event hash, the configuration's text,
+# the replay that `audit verify` compares with (until verification moves
+# above the engine) and the priority (until the import computes it).
+allowed='^(cr_fail|cr_buf_[a-z_]+|cr_vformat|cr_blank|cr_hex_of|cr_unhex|cr_date_parse|cr_time_format|cr_[a-z]+_name|cr_[a-z]+_parse|cr_db_now|cr_db_purpose|st_config|st_user|st_os_login|cr_store_ctx|cr_audit_hash|cr_audit_is_consultation|cr_config_text|cr_replay_[a-z_]+|cr_priority)$'
+# shellcheck disable=SC2086
+above=$(find "$core" -maxdepth 1 -name '*.c' -print0 | xargs -0 awk '
+    /^[a-z_][a-z0-9_]*\(/ && prev !~ /^static/ { sub(/\(.*/, ""); print }
+    { prev = $0 }' | sort -u | grep -vE "$allowed")
+calls=''
+for f in $above; do
+    # shellcheck disable=SC2086
+    hit=$(grep -nE "(^|[^a-z0-9_.>])$f\s*\(" $engine | grep -vE '^\S+:[0-9]+:\s*(/?\*|//)')
+    [ -n "$hit" ] && calls+="$hit"$'\n'
+done
+if [ -n "$calls" ]; then
+    printf 'FAIL: the engine calls a function defined above it (core/*.c)\n%s\n' "$calls"
+    failures=$((failures + 1))
+fi
+
+# No include cycle between core's headers (tsort finds the loop).
+edges=$(for h in $(find "$core" -name '*.h'); do
+    dir=$(dirname "$h")
+    grep -oE '#\s*include\s*("[^"]+"|<casereview/[^>]+>)' "$h" | sed -E 's/.*[<"]([^">]+)[">]/\1/' |
+        while read -r inc; do
+            case $inc in
+            casereview/*) to="$core/include/$inc" ;;
+            *) to="$dir/$inc" ;;
+            esac
+            [ -f "$to" ] && printf '%s %s\n' "$(realpath "$h")" "$(realpath "$to")"
+        done
+done)
+if ! loop=$(printf '%s\n' "$edges" | tsort 2>&1 >/dev/null) || [ -n "$loop" ]; then
+    printf 'FAIL: an include cycle between core headers\n%s\n' "$loop"
+    failures=$((failures + 1))
+fi
+
+# The program's files include only core's public headers (casereview/...).
+tui=$(dirname "$core")/tui
+# shellcheck disable=SC2086
+check "the program includes a header of core/ that is not public" \
+    '#\s*include\s*("[^"]*core/|[<"]([^">]*/)?(internal|store|sqlite|schema|yaml_tree)\.h[">])' \
+    $(find "$tui" -name '*.[ch]')
+
+echo "10 checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -26,7 +26,7 @@ audit_head(cr_db *db, int64_t *id, unsigned char hash[32])
     int rc = sqlite3_step(s);
     const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
     const char *colon = v ? strchr(v, ':') : NULL;
-    bool ok = colon && unhex(colon + 1, hash, 32);
+    bool ok = colon && cr_unhex(colon + 1, hash, 32);
     if (ok)
         *id = strtoll(v, NULL, 10);
     sqlite3_reset(s);
@@ -34,147 +34,60 @@ audit_head(cr_db *db, int64_t *id, unsigned char hash[32])
         return cr_fail_sql(db, rc, "read audit head");
     if (!ok)
         return cr_fail(db, CR_INVALID, "%s: the audit trail's head record is missing or damaged",
-                       db->path);
-    return CR_OK;
-}
-
-const char *
-cr_db_purpose(const cr_db *db)
-{
-    return db->purpose;
-}
-
-/* "a, b, or c" of the configured purposes. */
-static void
-purposes_text(const struct cr_config *cfg, struct cr_buf *b)
-{
-    for (size_t i = 0; i < cfg->n_purposes; i++) {
-        cr_buf_addf(b, "%s'%s'", i == 0 ? "" : i + 1 == cfg->n_purposes ? ", or " : ", ",
-                    cfg->purposes[i]);
-    }
-}
-
-enum cr_status
-cr_db_set_purpose(cr_db *db, const char *purpose)
-{
-    const struct cr_config *cfg = db->cfg;
-    if (cr_blank(purpose)) {
-        free(db->purpose);
-        db->purpose = NULL;
-        return CR_OK;
-    }
-    if (cfg && cfg->n_purposes) {
-        size_t i = 0;
-        while (i < cfg->n_purposes && strcmp(cfg->purposes[i], purpose) != 0)
-            i++;
-        if (i == cfg->n_purposes) {
-            struct cr_buf b = {0};
-            purposes_text(cfg, &b);
-            enum cr_status st =
-                cr_fail(db, CR_USAGE, "'%s' is not a purpose audit.purposes in %s allows; give "
-                                      "one of %s",
-                        purpose, cfg->path ? cfg->path : "the configuration", b.p ? b.p : "");
-            cr_buf_free(&b);
-            return st;
-        }
-    }
-    /* Kept without the blanks around it, as one would write it. */
-    while (*purpose == ' ' || *purpose == '\t')
-        purpose++;
-    size_t n = strlen(purpose);
-    while (n && (purpose[n - 1] == ' ' || purpose[n - 1] == '\t' || purpose[n - 1] == '\n' ||
-                 purpose[n - 1] == '\r'))
-        n--;
-    char *copy = strndup(purpose, n);
-    if (!copy)
-        return cr_fail(db, CR_NOMEM, "out of memory");
-    free(db->purpose);
-    db->purpose = copy;
+                       sq(db)->path);
     return CR_OK;
 }
 
 enum cr_status
-st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *before,
+sq_config_in_force(cr_db *db, char digest[65], bool *any)
+{
+    enum cr_status st = CR_OK;
+    digest[0] = '\0';
+    *any = false;
+    sqlite3_stmt *q = sql_prepare(db, "SELECT digest FROM config_versions WHERE in_force = 1", &st);
+    if (!q)
+        return st;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        snprintf(digest, 65, "%s", sqlite3_column_text(q, 0));
+        *any = true;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return cr_fail_sql(db, rc, "pinned configuration");
+    return CR_OK;
+}
+
+enum cr_status
+sq_audit_append(cr_db *db, int64_t case_id, const char *action, const char *before,
                 const char *after, const char *details)
 {
-    const struct cr_config *cfg = db->cfg;
-    if (!db->purpose && cfg && cfg->audit_require_purpose && cr_audit_is_consultation(action)) {
-        struct cr_buf b = {0};
-        if (cfg->n_purposes) {
-            cr_buf_addf(&b, " (one of ");
-            purposes_text(cfg, &b);
-            cr_buf_addc(&b, ')');
-        }
-        enum cr_status st = cr_fail(
-            db, CR_REFUSED,
-            "audit.require_purpose: every consultation needs its purpose (DPA 2018 s.62), and "
-            "this session gave none; give --purpose TEXT%s",
-            b.p ? b.p : "");
-        cr_buf_free(&b);
-        return st;
-    }
-    if (db->read_only) {
-        /*
-         * The trail cannot be written in a copy.  What was read goes unrecorded (the
-         * caller tells the user once); a change or a disclosure does not happen at all.
-         */
-        if (!cr_audit_is_consultation(action))
-            return st_writable(db);
-        db->unrecorded++;
-        return CR_OK;
-    }
-    if (!db->have_key)
-        return cr_fail(db, CR_DB, "%s", db->key_problem ? db->key_problem : "no audit key");
+    if (!sq(db)->have_key)
+        return cr_fail(db, CR_DB, "%s", sq(db)->key_problem ? sq(db)->key_problem : "no audit key");
     int64_t head_id;
     unsigned char prev[32], hash[32];
     enum cr_status st = audit_head(db, &head_id, prev);
     if (st != CR_OK)
         return st;
-    /*
-     * Under the write lock, the rules this handle acts under must still be
-     * the ones pinned: an adoption by another process since it signed in
-     * stops it here rather than letting it act under rules no longer in force.
-     */
-    if (cfg) {
-        sqlite3_stmt *q =
-            sql_prepare(db, "SELECT digest FROM config_versions WHERE in_force = 1", &st);
-        if (!q)
-            return st;
-        int rc = sqlite3_step(q);
-        bool changed = rc == SQLITE_ROW &&
-                       strcmp((const char *)sqlite3_column_text(q, 0), cfg->digest) != 0;
-        char now_in_force[65] = "";
-        if (changed)
-            snprintf(now_in_force, sizeof now_in_force, "%s", sqlite3_column_text(q, 0));
-        sqlite3_reset(q);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return cr_fail_sql(db, rc, "pinned configuration");
-        if (changed)
-            return cr_fail(db, CR_INVALID,
-                           "an admin adopted another configuration (digest %s) since this "
-                           "session began under digest %s; nothing was done: start again "
-                           "with the configuration in force",
-                           now_in_force, cfg->digest);
-    }
     const struct cr_event e = {
         .id = head_id + 1,
         .at = cr_db_now(db),
-        .actor = db->user ? db->user->login : "system",
+        .actor = st_user(db) ? st_user(db)->login : "system",
         .case_id = case_id,
         .action = action,
         .state_before = before,
         .state_after = after,
         .details = details ? details : "{}",
-        .config_digest = db->cfg ? db->cfg->digest : "",
-        .purpose = db->purpose,
-        .os_login = db->os_login,
+        .config_digest = st_config(db) ? st_config(db)->digest : "",
+        .purpose = cr_db_purpose(db),
+        .os_login = st_os_login(db),
     };
-    if (e.id < db->keyed_from)
+    if (e.id < sq(db)->keyed_from)
         return cr_fail(db, CR_INVALID,
                        "%s: the audit key says keying began at event %lld, but the trail ends "
                        "at event %lld: the trail was cut short",
-                       db->key_path, (long long)db->keyed_from, (long long)head_id);
-    cr_audit_hash(db->key, prev, &e, hash);
+                       sq(db)->key_path, (long long)sq(db)->keyed_from, (long long)head_id);
+    cr_audit_hash(sq(db)->key, prev, &e, hash);
     sqlite3_stmt *s =
         sql_prepare(db,
                     "INSERT INTO audit_events(id, at, actor, case_id, action, "
@@ -215,7 +128,7 @@ st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
     if ((st = step_done(db, s, "append audit event")) != CR_OK)
         return st;
     char head[128], hex[65];
-    hex_of(hash, 32, hex);
+    cr_hex_of(hash, 32, hex);
     snprintf(head, sizeof head, "%lld:%s", (long long)e.id, hex);
     s = sql_prepare(db, "UPDATE settings SET value = ?1 WHERE key = 'audit_head'", &st);
     if (!s)
@@ -258,46 +171,9 @@ peek_event(sqlite3_stmt *s, struct cr_event *e)
     e->os_login = (const char *)sqlite3_column_text(s, 10);
 }
 
-int
-cr_audit_head_parse(const char *s, struct cr_audit_head *out)
-{
-    memset(out, 0, sizeof *out);
-    unsigned char h[32];
-    char *end;
-    /* HASH[:COUNT]: events are numbered from 1 without gaps, so the count names the event. */
-    size_t hexlen = strspn(s, "0123456789abcdefABCDEF");
-    if (hexlen == 64 && (s[64] == '\0' || s[64] == ':')) {
-        char hex[65];
-        memcpy(hex, s, 64);
-        hex[64] = '\0';
-        if (!unhex(hex, h, 32))
-            return -1;
-        if (s[64] == ':') {
-            if (!(s[65] >= '0' && s[65] <= '9'))
-                return -1;
-            errno = 0;
-            long long count = strtoll(s + 65, &end, 10);
-            if (*end || errno || count < 1)
-                return -1;
-            out->event = count;
-        }
-        hex_of(h, 32, out->hash);
-        return 0;
-    }
-    /* ID:HEX, as `audit head` prints it. */
-    errno = 0;
-    long long id = strtoll(s, &end, 10);
-    if (end == s || *end != ':' || errno || id < 1 || strlen(end + 1) != 64)
-        return -1;
-    if (!unhex(end + 1, h, 32))
-        return -1;
-    out->event = id;
-    hex_of(h, 32, out->hash);
-    return 0;
-}
 
 enum cr_status
-st_audit_head(cr_db *db, struct cr_audit_head *out)
+sq_audit_head(cr_db *db, struct cr_audit_head *out)
 {
     memset(out, 0, sizeof *out);
     enum cr_status st = sql_exec(db, "BEGIN", "audit head");
@@ -324,10 +200,10 @@ st_audit_head(cr_db *db, struct cr_audit_head *out)
                              (long long)id);
         }
     }
-    st_rollback(db);
+    sq_rollback(db);
     if (st == CR_OK) {
         out->event = id;
-        hex_of(head, 32, out->hash);
+        cr_hex_of(head, 32, out->hash);
     }
     return st;
 }
@@ -693,7 +569,7 @@ check_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, bool *fo
             const unsigned char hash[32])
 {
     char hex[65];
-    hex_of(hash, 32, hex);
+    cr_hex_of(hash, 32, hex);
     for (size_t k = 0; k < n_kept; k++) {
         if (kept[k].event == 0 && strcmp(kept[k].hash, hex) == 0)
             found[k] = true;
@@ -758,7 +634,7 @@ check_config_texts(cr_db *db)
         char hex[65];
         crypto_generichash(hash, sizeof hash, sqlite3_column_blob(s, 2),
                            (size_t)sqlite3_column_bytes(s, 2), NULL, 0);
-        hex_of(hash, sizeof hash, hex);
+        cr_hex_of(hash, sizeof hash, hex);
         const char *digest = (const char *)sqlite3_column_text(s, 1);
         if (!digest || strcmp(digest, hex) != 0)
             st = cr_fail(db, CR_INVALID,
@@ -771,7 +647,7 @@ check_config_texts(cr_db *db)
 }
 
 enum cr_status
-st_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int64_t *events)
+sq_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int64_t *events)
 {
     *events = 0;
     enum cr_status st = sql_exec(db, "BEGIN", "verify");
@@ -787,7 +663,7 @@ st_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int6
                                         &st)
                           : NULL;
     if (!s) {
-        st_rollback(db);
+        sq_rollback(db);
         cr_replay_free(replay);
         free(found);
         return replay && found ? st : cr_fail(db, CR_NOMEM, "out of memory");
@@ -803,13 +679,13 @@ st_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int6
         const void *stored_prev = sqlite3_column_blob(s, 11);
         const void *stored = sqlite3_column_blob(s, 12);
         int prev_len = sqlite3_column_bytes(s, 11), len = sqlite3_column_bytes(s, 12);
-        bool keyed = e.id >= db->keyed_from;
+        bool keyed = e.id >= sq(db)->keyed_from;
         unsigned char hash[32];
-        if (keyed && !db->have_key) {
-            st = cr_fail(db, CR_DB, "%s", db->key_problem ? db->key_problem : "no audit key");
+        if (keyed && !sq(db)->have_key) {
+            st = cr_fail(db, CR_DB, "%s", sq(db)->key_problem ? sq(db)->key_problem : "no audit key");
             break;
         }
-        cr_audit_hash(keyed ? db->key : NULL, prev, &e, hash);
+        cr_audit_hash(keyed ? sq(db)->key : NULL, prev, &e, hash);
         if (e.id != expect_id)
             st = cr_fail(db, CR_INVALID,
                          "audit event %lld: expected event %lld here; an event was removed or "
@@ -824,11 +700,11 @@ st_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int6
             st = cr_fail(db, CR_INVALID,
                          "audit event %lld: its contents do not match its hash; it was altered",
                          (long long)e.id);
-        else if (e.id == db->keyed_from - 1 && memcmp(hash, db->anchor, 32) != 0)
+        else if (e.id == sq(db)->keyed_from - 1 && memcmp(hash, sq(db)->anchor, 32) != 0)
             st = cr_fail(db, CR_INVALID,
                          "audit event %lld: it is not the event the audit key was made after "
                          "(%s); the events before keying were re-chained",
-                         (long long)e.id, db->key_path);
+                         (long long)e.id, sq(db)->key_path);
         else
             st = check_heads(db, kept, n_kept, found, e.id, hash);
         if (st == CR_OK)
@@ -857,11 +733,11 @@ st_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int6
                          "audit event %lld: it does not match the chain's head; the last event "
                          "was altered or replaced",
                          (long long)*events);
-        else if (st == CR_OK && *events < db->keyed_from - 1)
+        else if (st == CR_OK && *events < sq(db)->keyed_from - 1)
             st = cr_fail(db, CR_INVALID,
                          "audit event %lld: missing; the audit key was made after event %lld, "
                          "but the trail ends at event %lld: it was cut short",
-                         (long long)(*events + 1), (long long)db->keyed_from - 1,
+                         (long long)(*events + 1), (long long)sq(db)->keyed_from - 1,
                          (long long)*events);
     }
     for (size_t k = 0; st == CR_OK && k < n_kept; k++)
@@ -893,7 +769,7 @@ st_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int6
         if (st == CR_OK)
             st = cr_fail(db, CR_INVALID, "%s", why.p);
     }
-    st_rollback(db);
+    sq_rollback(db);
     cr_replay_free(replay);
     cr_buf_free(&why);
     if (st != CR_OK)
@@ -903,43 +779,11 @@ st_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int6
 
 
 enum cr_status
-st_audit_log(cr_db *db, const struct cr_audit_filter *f,
-             int (*each)(void *ctx, const struct cr_event *e), void *ctx, int64_t *n)
+sq_audit_scan(cr_db *db, const struct cr_audit_filter *f, int64_t after, int64_t head_id,
+              cr_store_event_fn each, void *ctx, int64_t *n)
 {
     *n = 0;
     enum cr_status st = CR_OK;
-    /* Reading the trail is a consultation like any other, recorded before the rows go out. */
-    struct cr_buf d = {0};
-    cr_buf_addf(&d, "{\"view\": \"audit log\"");
-    if (f->case_id)
-        cr_buf_addf(&d, ", \"case\": %lld", (long long)f->case_id);
-    if (f->actor) {
-        cr_buf_addf(&d, ", \"actor\": ");
-        cr_buf_add_json(&d, f->actor);
-    }
-    if (f->action) {
-        cr_buf_addf(&d, ", \"action\": ");
-        cr_buf_add_json(&d, f->action);
-    }
-    if (f->since)
-        cr_buf_addf(&d, ", \"since\": %lld", (long long)f->since);
-    if (f->until)
-        cr_buf_addf(&d, ", \"until\": %lld", (long long)f->until);
-    cr_buf_addc(&d, '}');
-    int64_t head_id = 0;
-    unsigned char head[32];
-    if (!d.p)
-        st = cr_fail(db, CR_NOMEM, "out of memory");
-    else if ((st = st_begin(db)) == CR_OK) {
-        if ((st = audit_head(db, &head_id, head)) == CR_OK &&
-            (st = st_audit_append(db, 0, "view", NULL, NULL, d.p)) == CR_OK)
-            st = st_commit(db);
-        else
-            st_rollback(db);
-    }
-    cr_buf_free(&d);
-    if (st != CR_OK)
-        return st;
     /*
      * Keyset pages over the events that were there when asked, in id order.  Only the
      * filters given are in the query, so that the index on the case, the actor or the
@@ -964,7 +808,6 @@ st_audit_log(cr_db *db, const struct cr_audit_filter *f,
     cr_buf_free(&q);
     if (!s)
         return st;
-    int64_t after = 0;
     for (;;) {
         sqlite3_bind_int64(s, 1, after);
         sqlite3_bind_int64(s, 2, head_id);

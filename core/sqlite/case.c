@@ -1,7 +1,7 @@
 /*
  * One case: the case a key names, a case loaded for a view with its votes,
  * notes and history, the workflow's view of a case and the writes of an
- * action (st_apply), and drafts.
+ * action (sq_apply), and drafts.
  */
 #include "sqlite.h"
 
@@ -10,39 +10,22 @@
 
 /* One case */
 
-static bool
-all_digits(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return false;
-    return true;
-}
-
-/* The case a key names: `#N`, `ref:X`, a number, or a subject_ref. */
 enum cr_status
-st_resolve_case(cr_db *db, const char *key, int64_t *id)
+sq_find_case(cr_db *db, int64_t n, const char *ref, int64_t *id, int64_t *id_of_ref)
 {
     enum cr_status st = CR_OK;
-    int64_t by_number = 0, by_ref = 0;
-    const char *number = NULL, *ref = NULL;
-    if (key[0] == '#')
-        number = key + 1;
-    else if (strncmp(key, "ref:", 4) == 0)
-        ref = key + 4;
-    else
-        number = ref = key;
-
-    if (number && all_digits(number) && strlen(number) < 19) {
+    *id = *id_of_ref = 0;
+    if (n > 0) {
         sqlite3_stmt *s = sql_prepare(db, "SELECT id FROM cases WHERE id = ?1", &st);
         if (!s)
             return st;
-        sqlite3_bind_int64(s, 1, strtoll(number, NULL, 10));
-        if (sqlite3_step(s) == SQLITE_ROW)
-            by_number = sqlite3_column_int64(s, 0);
+        sqlite3_bind_int64(s, 1, n);
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            *id = sqlite3_column_int64(s, 0);
         sqlite3_reset(s);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return cr_fail_sql(db, rc, "find the case");
     }
     if (ref && *ref) {
         sqlite3_stmt *s = sql_prepare(db,
@@ -52,19 +35,13 @@ st_resolve_case(cr_db *db, const char *key, int64_t *id)
         if (!s)
             return st;
         sqlite3_bind_text(s, 1, ref, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            by_ref = sqlite3_column_int64(s, 0);
+        int rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            *id_of_ref = sqlite3_column_int64(s, 0);
         sqlite3_reset(s);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return cr_fail_sql(db, rc, "find the case");
     }
-    if (by_number && by_ref && by_number != by_ref)
-        return cr_fail(db, CR_USAGE,
-                       "'%s' is both case %s and the subject_ref of case %lld; write '#%s' for "
-                       "the case number or 'ref:%s' for the subject",
-                       key, key, (long long)by_ref, key, key);
-    *id = by_number ? by_number : by_ref;
-    if (!*id)
-        return cr_fail(db, CR_NOT_FOUND, "no case '%s' (give a case number or a subject_ref)",
-                       key);
     return CR_OK;
 }
 
@@ -99,7 +76,7 @@ static enum cr_status
 load_case(cr_db *db, int64_t id, struct cr_case *out)
 {
     memset(out, 0, sizeof *out);
-    struct strlist *l = calloc(1, sizeof *l);
+    struct strlist *l = strlist_new();
     if (!l)
         return cr_fail(db, CR_NOMEM, "out of memory");
     out->priv = l;
@@ -160,36 +137,13 @@ load_case(cr_db *db, int64_t id, struct cr_case *out)
     return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "show");
 }
 
-enum cr_status
-st_case_get(cr_db *db, const char *key, struct cr_case *out)
-{
-    memset(out, 0, sizeof *out);
-    int64_t id;
-    enum cr_status st = st_resolve_case(db, key, &id);
-    if (st == CR_OK)
-        st = load_case(db, id, out);
-    if (st != CR_OK)
-        cr_case_free(out);
-    return st;
-}
-
-void
-cr_case_free(struct cr_case *c)
-{
-    strlist_free(c->priv);
-    free(c->allegations);
-    free(c->votes);
-    free(c->notes);
-    memset(c, 0, sizeof *c);
-}
-
 /* The workflow's view of a case */
 
 enum cr_status
-st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
+sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
 {
     memset(cs, 0, sizeof *cs);
-    struct strlist *l = calloc(1, sizeof *l);
+    struct strlist *l = strlist_new();
     if (!l)
         return cr_fail(db, CR_NOMEM, "out of memory");
     cs->priv = l;
@@ -295,21 +249,13 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
     return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "read who acted on the case");
 }
 
-void
-cr_case_state_free(struct cr_case_state *cs)
-{
-    strlist_free(cs->priv);
-    free(cs->acts);
-    free(cs->votes);
-    memset(cs, 0, sizeof *cs);
-}
 
 enum cr_status
-st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
+sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
 {
     enum cr_status st = CR_OK;
     int64_t now = cr_db_now(db);
-    const char *actor = db->user->login;
+    const char *actor = st_user(db)->login;
     sqlite3_stmt *s;
     int round = cs->round + (ch->decide ? 1 : 0);
 
@@ -475,7 +421,7 @@ query_ids(cr_db *db, const char *sql, int64_t case_id, int64_t **ids, size_t *n)
 }
 
 enum cr_status
-st_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n)
+sq_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n)
 {
     return query_ids(db,
                      "SELECT id FROM audit_events WHERE case_id = ?1 AND action = 'vote' "
@@ -485,7 +431,7 @@ st_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n)
 }
 
 enum cr_status
-st_quorum_cases(cr_db *db, int64_t **ids, size_t *n)
+sq_quorum_cases(cr_db *db, int64_t **ids, size_t *n)
 {
     return query_ids(db,
                      "SELECT id FROM cases WHERE state = 'panel_review' "
@@ -494,7 +440,7 @@ st_quorum_cases(cr_db *db, int64_t **ids, size_t *n)
 }
 
 enum cr_status
-st_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked)
+sq_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked)
 {
     enum cr_status st = CR_OK;
     sqlite3_stmt *s = sql_prepare(db, "UPDATE cases SET quorum_blocked = ?2 WHERE id = ?1", &st);
@@ -508,7 +454,7 @@ st_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked)
 /* Drafts: always the handle's user's own, by (case, login, action). */
 
 enum cr_status
-st_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d)
+sq_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d)
 {
     enum cr_status st = CR_OK;
     sqlite3_stmt *s = sql_prepare(db,
@@ -520,7 +466,7 @@ st_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d)
         return st;
     const char *text = d->text ? d->text : "";
     sqlite3_bind_int64(s, 1, case_id);
-    sqlite3_bind_text(s, 2, db->user->login, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, st_user(db)->login, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, cr_action_name(d->action), -1, SQLITE_STATIC);
     if (d->outcome >= 0)
         sqlite3_bind_text(s, 4, cr_outcome_name(d->outcome), -1, SQLITE_STATIC);
@@ -540,7 +486,7 @@ st_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d)
 }
 
 enum cr_status
-st_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
+sq_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
 {
     memset(out, 0, sizeof *out);
     out->action = action;
@@ -556,7 +502,7 @@ st_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, case_id);
-    sqlite3_bind_text(s, 2, db->user->login, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, st_user(db)->login, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, cr_action_name(action), -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -585,7 +531,7 @@ st_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
         }
     } else if (rc == SQLITE_DONE) {
         st = cr_fail(db, CR_NOT_FOUND, "you (%s) have no saved draft of %s on case %lld",
-                     db->user->login, cr_action_name(action), (long long)case_id);
+                     st_user(db)->login, cr_action_name(action), (long long)case_id);
     } else {
         st = cr_fail_sql(db, rc, "read draft");
     }
@@ -594,7 +540,7 @@ st_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
 }
 
 enum cr_status
-st_draft_delete(cr_db *db, int64_t case_id, int action)
+sq_draft_delete(cr_db *db, int64_t case_id, int action)
 {
     enum cr_status st = CR_OK;
     sqlite3_stmt *s = sql_prepare(db,
@@ -604,7 +550,7 @@ st_draft_delete(cr_db *db, int64_t case_id, int action)
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, case_id);
-    sqlite3_bind_text(s, 2, db->user->login, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, st_user(db)->login, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, cr_action_name(action), -1, SQLITE_STATIC);
     return step_done(db, s, "delete draft");
 }
@@ -666,33 +612,19 @@ load_votes_notes(cr_db *db, struct cr_case *c, bool hide_votes)
 }
 
 enum cr_status
-st_case_view(cr_db *db, int64_t id, bool hide_votes, const char *what, struct cr_case *out)
+sq_case_load(cr_db *db, int64_t id, bool votes_notes, bool hide_votes, struct cr_case *out)
 {
-    enum cr_status st = st_begin(db);
-    if (st != CR_OK)
-        return st;
-    st = load_case(db, id, out);
-    if (st == CR_OK)
+    enum cr_status st = load_case(db, id, out);
+    if (st == CR_OK && votes_notes)
         st = load_votes_notes(db, out, hide_votes);
-    if (st == CR_OK && what) {
-        struct cr_buf d = {0};
-        cr_buf_addf(&d, "{\"view\": \"%s\"}", what);
-        st = d.p ? st_audit_append(db, id, "view", NULL, NULL, d.p)
-                 : cr_fail(db, CR_NOMEM, "out of memory");
-        cr_buf_free(&d);
-    }
-    if (st == CR_OK)
-        st = st_commit(db);
-    else
-        st_rollback(db);
     return st;
 }
 
 enum cr_status
-st_history(cr_db *db, int64_t id, struct cr_history *out)
+sq_history(cr_db *db, int64_t id, struct cr_history *out)
 {
     memset(out, 0, sizeof *out);
-    struct strlist *l = calloc(1, sizeof *l);
+    struct strlist *l = strlist_new();
     if (!l)
         return cr_fail(db, CR_NOMEM, "out of memory");
     out->priv = l;
@@ -719,10 +651,3 @@ st_history(cr_db *db, int64_t id, struct cr_history *out)
     return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "history");
 }
 
-void
-cr_history_free(struct cr_history *h)
-{
-    strlist_free(h->priv);
-    free(h->events);
-    memset(h, 0, sizeof *h);
-}

@@ -22,19 +22,6 @@
 #define CR_BUSY_TIMEOUT_MS 5000
 /* Errors */
 
-enum cr_status
-cr_fail(cr_db *db, enum cr_status status, const char *fmt, ...)
-{
-    cr_buf_reset(&db->err);
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = cr_vformat(fmt, ap);
-    va_end(ap);
-    if (msg)
-        cr_buf_add(&db->err, msg, strlen(msg));
-    free(msg);
-    return status;
-}
 
 static enum cr_status
 status_of(int rc)
@@ -51,12 +38,12 @@ enum cr_status
 cr_fail_sql(cr_db *db, int rc, const char *what)
 {
     enum cr_status st = status_of(rc);
-    if ((rc & 0xff) == SQLITE_READONLY && db->read_only)
-        return st_writable(db);
+    if ((rc & 0xff) == SQLITE_READONLY && sq(db)->read_only)
+        return sq_writable(db);
     if (st == CR_BUSY)
-        return cr_fail(db, st, "%s: the database is busy (another user holds it); try again", db->path);
-    return cr_fail(db, st, "%s: %s: %s", db->path, what,
-                   db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+        return cr_fail(db, st, "%s: the database is busy (another user holds it); try again", sq(db)->path);
+    return cr_fail(db, st, "%s: %s: %s", sq(db)->path, what,
+                   sq(db)->sql ? sqlite3_errmsg(sq(db)->sql) : sqlite3_errstr(rc));
 }
 
 /* A small cache of prepared statements, keyed by their text. */
@@ -64,27 +51,27 @@ cr_fail_sql(cr_db *db, int rc, const char *what)
 sqlite3_stmt *
 sql_prepare(cr_db *db, const char *sql, enum cr_status *st)
 {
-    for (size_t i = 0; i < CR_ARRAY_LEN(db->cache); i++) {
-        if (db->cache[i].sql && strcmp(db->cache[i].sql, sql) == 0) {
-            sqlite3_reset(db->cache[i].stmt);
-            sqlite3_clear_bindings(db->cache[i].stmt);
-            return db->cache[i].stmt;
+    for (size_t i = 0; i < CR_ARRAY_LEN(sq(db)->cache); i++) {
+        if (sq(db)->cache[i].sql && strcmp(sq(db)->cache[i].sql, sql) == 0) {
+            sqlite3_reset(sq(db)->cache[i].stmt);
+            sqlite3_clear_bindings(sq(db)->cache[i].stmt);
+            return sq(db)->cache[i].stmt;
         }
     }
     sqlite3_stmt *stmt;
-    int rc = sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+    int rc = sqlite3_prepare_v3(sq(db)->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
     if (rc != SQLITE_OK) {
         *st = cr_fail_sql(db, rc, "prepare");
         return NULL;
     }
-    size_t slot = db->cache_next++ % CR_ARRAY_LEN(db->cache);
-    sqlite3_finalize(db->cache[slot].stmt);
-    free(db->cache[slot].sql);
-    db->cache[slot].stmt = stmt;
-    db->cache[slot].sql = strdup(sql);
-    if (!db->cache[slot].sql) {
+    size_t slot = sq(db)->cache_next++ % CR_ARRAY_LEN(sq(db)->cache);
+    sqlite3_finalize(sq(db)->cache[slot].stmt);
+    free(sq(db)->cache[slot].sql);
+    sq(db)->cache[slot].stmt = stmt;
+    sq(db)->cache[slot].sql = strdup(sql);
+    if (!sq(db)->cache[slot].sql) {
         sqlite3_finalize(stmt);
-        db->cache[slot].stmt = NULL;
+        sq(db)->cache[slot].stmt = NULL;
         *st = cr_fail(db, CR_NOMEM, "out of memory");
         return NULL;
     }
@@ -94,7 +81,7 @@ sql_prepare(cr_db *db, const char *sql, enum cr_status *st)
 enum cr_status
 sql_exec(cr_db *db, const char *sql, const char *what)
 {
-    int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+    int rc = sqlite3_exec(sq(db)->sql, sql, NULL, NULL, NULL);
     return rc == SQLITE_OK ? CR_OK : cr_fail_sql(db, rc, what);
 }
 
@@ -115,7 +102,7 @@ sql_query_int(cr_db *db, const char *sql, enum cr_status *st)
 }
 
 enum cr_status
-st_audit_last(cr_db *db, int64_t *id)
+sq_audit_last(cr_db *db, int64_t *id)
 {
     enum cr_status st = CR_OK;
     *id = sql_query_int(db, "SELECT coalesce(max(id), 0) FROM audit_events", &st);
@@ -137,24 +124,6 @@ sql_priority(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 static const unsigned char zero_hash_open[32];
 
-void
-hex_of(const unsigned char *b, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
-bool
-unhex(const char *s, unsigned char *out, size_t n)
-{
-    if (strlen(s) != 2 * n)
-        return false;
-    /* Hex digits only: sscanf's %x would take a sign or a space as well. */
-    size_t got;
-    const char *end;
-    return sodium_hex2bin(out, n, s, 2 * n, NULL, &got, &end) == 0 && got == n && end == s + 2 * n;
-}
-
 /*
  * The audit key: 32 random bytes in a file beside the database (PATH.key),
  * made with it under the same permission rules.  It also names the first
@@ -167,29 +136,29 @@ key_create(cr_db *db, bool group, int64_t keyed_from, const unsigned char anchor
 {
     if (sodium_init() < 0)
         return cr_fail(db, CR_DB, "%s: cannot make an audit key: no random numbers",
-                       db->key_path);
-    randombytes_buf(db->key, sizeof db->key);
-    db->keyed_from = keyed_from;
-    memcpy(db->anchor, anchor, 32);
-    if (strcmp(db->path, ":memory:") == 0) {
-        db->have_key = true;
+                       sq(db)->key_path);
+    randombytes_buf(sq(db)->key, sizeof sq(db)->key);
+    sq(db)->keyed_from = keyed_from;
+    memcpy(sq(db)->anchor, anchor, 32);
+    if (strcmp(sq(db)->path, ":memory:") == 0) {
+        sq(db)->have_key = true;
         return CR_OK;
     }
     /* The service group only reads the key: nothing in it changes after init. */
-    mode_t mode = db->service ? 0640 : group ? 0660 : 0600;
-    int fd = open(db->key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+    mode_t mode = sq(db)->service ? 0640 : group ? 0660 : 0600;
+    int fd = open(sq(db)->key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0 && errno == EEXIST)
         return cr_fail(db, CR_DB,
                        "%s: an audit key is there already, but %s has no keyed trail yet, so "
                        "the key belongs to another database; move it away and try again",
-                       db->key_path, db->path);
+                       sq(db)->key_path, sq(db)->path);
     if (fd < 0)
-        return cr_fail(db, CR_DB, "%s: cannot create the audit key: %s", db->key_path,
+        return cr_fail(db, CR_DB, "%s: cannot create the audit key: %s", sq(db)->key_path,
                        strerror(errno));
-    db->created_key = true;
+    sq(db)->created_key = true;
     char key[2 * CR_AUDIT_KEY_BYTES + 1], anc[65], text[256];
-    hex_of(db->key, sizeof db->key, key);
-    hex_of(anchor, 32, anc);
+    cr_hex_of(sq(db)->key, sizeof sq(db)->key, key);
+    cr_hex_of(anchor, 32, anc);
     int n = snprintf(text, sizeof text,
                      "casereview-audit-key 1\nkeyed-from %lld\nanchor %s\nkey %s\n",
                      (long long)keyed_from, anc, key);
@@ -198,9 +167,9 @@ key_create(cr_db *db, bool group, int64_t keyed_from, const unsigned char anchor
     sodium_memzero(text, sizeof text);
     sodium_memzero(key, sizeof key);
     if (close(fd) != 0 || !ok)
-        return cr_fail(db, CR_DB, "%s: cannot write the audit key: %s", db->key_path,
+        return cr_fail(db, CR_DB, "%s: cannot write the audit key: %s", sq(db)->key_path,
                        strerror(ok ? errno : err));
-    db->have_key = true;
+    sq(db)->have_key = true;
     return CR_OK;
 }
 
@@ -208,22 +177,22 @@ key_create(cr_db *db, bool group, int64_t keyed_from, const unsigned char anchor
 static bool
 service_file(const cr_db *db, const struct stat *sb)
 {
-    return db->service && sb->st_gid == getegid();
+    return sq(db)->service && sb->st_gid == getegid();
 }
 
 /* Read the key file; a missing one is not an error until an event must be written or checked. */
 static enum cr_status
 key_read(cr_db *db, bool group_ok)
 {
-    int fd = open(db->key_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = open(sq(db)->key_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         struct cr_buf b = {0};
         cr_buf_addf(&b,
                     "%s: the audit key is missing (%s); no audit event can be written or "
                     "checked without it: restore the key file beside the database",
-                    db->key_path, strerror(errno));
-        free(db->key_problem);
-        db->key_problem = b.p;
+                    sq(db)->key_path, strerror(errno));
+        free(sq(db)->key_problem);
+        sq(db)->key_problem = b.p;
         return b.p ? CR_OK : cr_fail(db, CR_NOMEM, "out of memory");
     }
     struct stat sb;
@@ -231,17 +200,17 @@ key_read(cr_db *db, bool group_ok)
     ssize_t n = -1;
     enum cr_status st = CR_OK;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
-        st = cr_fail(db, CR_DB, "%s: the audit key is not a regular file", db->key_path);
+        st = cr_fail(db, CR_DB, "%s: the audit key is not a regular file", sq(db)->key_path);
     else if (sb.st_mode & 0007)
         st = cr_fail(db, CR_DB,
                      "%s: other users can read or write the audit key; run 'chmod o-rwx %s' "
                      "and try again",
-                     db->key_path, db->key_path);
+                     sq(db)->key_path, sq(db)->key_path);
     else if ((sb.st_mode & 0070) && !group_ok && !service_file(db, &sb))
         st = cr_fail(db, CR_DB,
                      "%s: its group can read or write the audit key, but the database was not "
                      "created for group use; run 'chmod 600 %s' and try again",
-                     db->key_path, db->key_path);
+                     sq(db)->key_path, sq(db)->key_path);
     else
         n = read(fd, text, sizeof text - 1);
     close(fd);
@@ -252,15 +221,15 @@ key_read(cr_db *db, bool group_ok)
     if (n <= 0 ||
         sscanf(text, "casereview-audit-key 1 keyed-from %lld anchor %79s key %79s", &from, anc,
                key) != 3 ||
-        from < 1 || !unhex(anc, db->anchor, 32) || !unhex(key, db->key, sizeof db->key)) {
+        from < 1 || !cr_unhex(anc, sq(db)->anchor, 32) || !cr_unhex(key, sq(db)->key, sizeof sq(db)->key)) {
         sodium_memzero(text, sizeof text);
         sodium_memzero(key, sizeof key);
-        return cr_fail(db, CR_DB, "%s: the audit key file is damaged", db->key_path);
+        return cr_fail(db, CR_DB, "%s: the audit key file is damaged", sq(db)->key_path);
     }
     sodium_memzero(text, sizeof text);
     sodium_memzero(key, sizeof key);
-    db->keyed_from = from;
-    db->have_key = true;
+    sq(db)->keyed_from = from;
+    sq(db)->have_key = true;
     return CR_OK;
 }
 
@@ -330,14 +299,14 @@ static enum cr_status
 create_file(cr_db *db, bool group)
 {
     mode_t mode = group ? 0660 : 0600;
-    int fd = open(db->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    int fd = open(sq(db)->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0)
-        return cr_fail(db, CR_DB, "%s: cannot create: %s", db->path, strerror(errno));
-    db->created = true;
+        return cr_fail(db, CR_DB, "%s: cannot create: %s", sq(db)->path, strerror(errno));
+    sq(db)->created = true;
     int rc = fchmod(fd, mode);
     close(fd);
     if (rc < 0)
-        return cr_fail(db, CR_DB, "%s: cannot set permissions: %s", db->path, strerror(errno));
+        return cr_fail(db, CR_DB, "%s: cannot set permissions: %s", sq(db)->path, strerror(errno));
     return CR_OK;
 }
 
@@ -349,7 +318,7 @@ create_file(cr_db *db, bool group)
 static enum cr_status
 check_service_dir(cr_db *db)
 {
-    char *copy = strdup(db->path);
+    char *copy = strdup(sq(db)->path);
     if (!copy)
         return cr_fail(db, CR_NOMEM, "out of memory");
     const char *dir = dirname(copy);
@@ -371,12 +340,12 @@ static enum cr_status
 check_permissions(cr_db *db, const struct stat *st)
 {
     if (!S_ISREG(st->st_mode))
-        return cr_fail(db, CR_DB, "%s: not a regular file", db->path);
+        return cr_fail(db, CR_DB, "%s: not a regular file", sq(db)->path);
     if (st->st_mode & 0007)
         return cr_fail(db, CR_DB,
                        "%s: other users can read or write this database, which holds "
                        "special-category personal data; run 'chmod o-rwx %s' and try again",
-                       db->path, db->path);
+                       sq(db)->path, sq(db)->path);
     return CR_OK;
 }
 
@@ -386,28 +355,28 @@ migrate(cr_db *db, unsigned flags)
     enum cr_status st = CR_OK;
     int64_t app = sql_query_int(db, "PRAGMA application_id", &st);
     if (st != CR_OK) {
-        if (sqlite3_errcode(db->sql) == SQLITE_NOTADB)
+        if (sqlite3_errcode(sq(db)->sql) == SQLITE_NOTADB)
             return cr_fail(db, CR_DB, "%s: not a casereview database (not an SQLite file)",
-                           db->path);
+                           sq(db)->path);
         return st;
     }
     int64_t pages = sql_query_int(db, "PRAGMA page_count", &st);
     if (st != CR_OK)
         return st;
     if (app != CR_APPLICATION_ID && !(app == 0 && pages == 0))
-        return cr_fail(db, CR_DB, "%s: not a casereview database", db->path);
+        return cr_fail(db, CR_DB, "%s: not a casereview database", sq(db)->path);
     /* An empty file becomes a database only by a command that makes one. */
-    if (pages == 0 && !db->created && strcmp(db->path, ":memory:") != 0) {
+    if (pages == 0 && !sq(db)->created && strcmp(sq(db)->path, ":memory:") != 0) {
         if (!(flags & CR_OPEN_CREATE))
             return cr_fail(db, CR_DB,
                            "%s: the file is empty, not a casereview database; 'casereview init' "
                            "makes an empty database in it, 'casereview import FILE' one with "
                            "cases",
-                           db->path);
-        db->filled = true;
+                           sq(db)->path);
+        sq(db)->filled = true;
     }
     int latest_known = cr_schema[cr_schema_count - 1].version;
-    if (db->read_only) {
+    if (sq(db)->read_only) {
         /* A copy is read as it is: never migrated, never switched to WAL. */
         if ((st = sql_exec(db,
                            "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
@@ -422,8 +391,8 @@ migrate(cr_db *db, unsigned flags)
                            "%s: a read-only copy at schema version %lld; this casereview reads "
                            "version %d and cannot bring a read-only file up to date: make a "
                            "writable copy and open that once",
-                           db->path, (long long)v, latest_known);
-        db->version = latest_known;
+                           sq(db)->path, (long long)v, latest_known);
+        sq(db)->version = latest_known;
         return CR_OK;
     }
 
@@ -441,14 +410,14 @@ migrate(cr_db *db, unsigned flags)
     if (st != CR_OK)
         return st;
     if (version == latest) {
-        db->version = latest;
+        sq(db)->version = latest;
         return CR_OK;
     }
     if (version > latest)
         return cr_fail(db, CR_DB,
                        "%s: schema version %lld is newer than this casereview knows (%d); "
                        "use a newer casereview",
-                       db->path, (long long)version, latest);
+                       sq(db)->path, (long long)version, latest);
     if ((st = sql_exec(db, "BEGIN IMMEDIATE", "begin")) != CR_OK)
         return st;
     /* Another process may have migrated it meanwhile. */
@@ -459,7 +428,7 @@ migrate(cr_db *db, unsigned flags)
         st = cr_fail(db, CR_DB,
                      "%s: schema version %lld is newer than this casereview knows (%d); "
                      "use a newer casereview",
-                     db->path, (long long)version, latest);
+                     sq(db)->path, (long long)version, latest);
         goto rollback;
     }
     if (version == 0) {
@@ -497,40 +466,39 @@ migrate(cr_db *db, unsigned flags)
     }
     if ((st = sql_exec(db, "COMMIT", "commit")) != CR_OK)
         goto rollback;
-    db->version = latest;
+    sq(db)->version = latest;
     return CR_OK;
 rollback:
-    sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-    if (db->created_key) {
-        unlink(db->key_path);
-        db->created_key = db->have_key = false;
+    sqlite3_exec(sq(db)->sql, "ROLLBACK", NULL, NULL, NULL);
+    if (sq(db)->created_key) {
+        unlink(sq(db)->key_path);
+        sq(db)->created_key = sq(db)->have_key = false;
     }
     return st;
 }
 
-enum cr_status
-cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx, cr_db **out)
+static enum cr_status
+sq_open(cr_db *db, const char *path, unsigned flags, const char *connection, void **ctx)
 {
-    *out = NULL;
-    cr_db *db = calloc(1, sizeof *db);
-    if (!db)
-        return CR_NOMEM;
-    *out = db;
-    db->clock = clock;
-    db->clock_ctx = clock_ctx;
-    db->service = flags & CR_OPEN_SERVICE;
-    db->path = strdup(path);
+    (void)connection; /* a file's path is all SQLite needs */
+    /* The handle's own slot: sq(db) reads it from here on. */
+    struct sq_db *q = calloc(1, sizeof *q);
+    if (!q)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    *ctx = q;
+    sq(db)->service = flags & CR_OPEN_SERVICE;
+    sq(db)->path = strdup(path);
     struct cr_buf kp = {0};
     cr_buf_addf(&kp, "%s.key", path);
-    db->key_path = kp.p;
-    if (!db->path || !db->key_path)
+    sq(db)->key_path = kp.p;
+    if (!sq(db)->path || !sq(db)->key_path)
         return cr_fail(db, CR_NOMEM, "out of memory");
 
     struct stat sb = {0};
     enum cr_status st;
     bool memory = strcmp(path, ":memory:") == 0; /* for tests and fuzzing */
     if (memory) {
-        db->created = false;
+        sq(db)->created = false;
     } else if (stat(path, &sb) < 0) {
         if (errno != ENOENT)
             return cr_fail(db, CR_DB, "%s: %s", path, strerror(errno));
@@ -546,31 +514,31 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
     } else if ((st = check_permissions(db, &sb)) != CR_OK) {
         return st;
     } else {
-        db->read_only = read_only_copy(path, &sb);
+        sq(db)->read_only = read_only_copy(path, &sb);
     }
 
     int rc;
-    if (db->read_only) {
+    if (sq(db)->read_only) {
         char *uri = read_only_uri(path);
         if (!uri)
             return cr_fail(db, CR_NOMEM, "out of memory");
-        rc = sqlite3_open_v2(uri, &db->sql,
+        rc = sqlite3_open_v2(uri, &sq(db)->sql,
                              SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL);
         free(uri);
     } else {
-        rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+        rc = sqlite3_open_v2(path, &sq(db)->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
     }
     if (rc != SQLITE_OK)
         return cr_fail_sql(db, rc, "open");
-    sqlite3_extended_result_codes(db->sql, 1);
-    sqlite3_busy_timeout(db->sql, CR_BUSY_TIMEOUT_MS);
-    sqlite3_create_function(db->sql, "cr_priority", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+    sqlite3_extended_result_codes(sq(db)->sql, 1);
+    sqlite3_busy_timeout(sq(db)->sql, CR_BUSY_TIMEOUT_MS);
+    sqlite3_create_function(sq(db)->sql, "cr_priority", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                             sql_priority, NULL, NULL);
 
     if ((st = migrate(db, flags)) != CR_OK)
         return st;
 
-    if (!db->created && (sb.st_mode & 0070) && !service_file(db, &sb)) {
+    if (!sq(db)->created && (sb.st_mode & 0070) && !service_file(db, &sb)) {
         int64_t shared =
             sql_query_int(db, "SELECT count(*) FROM settings WHERE key = 'group_access'", &st);
         if (st != CR_OK)
@@ -582,7 +550,7 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
                            "'chmod 600 %s' and try again",
                            path, path);
     }
-    if (!db->have_key) {
+    if (!sq(db)->have_key) {
         if (memory)
             return key_create(db, false, 1, zero_hash_open);
         int64_t group =
@@ -597,164 +565,116 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
 static void
 close_sql(cr_db *db)
 {
-    for (size_t i = 0; i < CR_ARRAY_LEN(db->cache); i++) {
-        sqlite3_finalize(db->cache[i].stmt);
-        free(db->cache[i].sql);
-        db->cache[i].stmt = NULL;
-        db->cache[i].sql = NULL;
+    for (size_t i = 0; i < CR_ARRAY_LEN(sq(db)->cache); i++) {
+        sqlite3_finalize(sq(db)->cache[i].stmt);
+        free(sq(db)->cache[i].sql);
+        sq(db)->cache[i].stmt = NULL;
+        sq(db)->cache[i].sql = NULL;
     }
-    if (db->sql)
-        sqlite3_close_v2(db->sql);
-    db->sql = NULL;
+    if (sq(db)->sql)
+        sqlite3_close_v2(sq(db)->sql);
+    sq(db)->sql = NULL;
 }
 
-void
-cr_db_close(cr_db *db)
+static void
+sq_close(cr_db *db)
 {
-    if (!db)
+    struct sq_db *q = sq(db);
+    if (!q)
         return;
     close_sql(db);
-    free(db->import_label);
+    free(q->import_label);
     for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++)
-        free(db->import_updates[i]);
-    free(db->path);
-    free(db->key_path);
-    free(db->key_problem);
-    free(db->purpose);
-    free(db->os_login);
-    sodium_memzero(db->key, sizeof db->key);
-    cr_buf_free(&db->err);
-    free(db);
+        free(q->import_updates[i]);
+    free(q->path);
+    free(q->key_path);
+    free(q->key_problem);
+    sodium_memzero(q->key, sizeof q->key);
+    free(q);
 }
 
-const char *
-cr_import_update(const cr_db *db, size_t i)
+static const char *
+sq_import_update(const cr_db *db, size_t i)
 {
-    return db && i < CR_IMPORT_SHOWN_UPDATES ? db->import_updates[i] : NULL;
+    return sq(db)->import_updates[i];
 }
 
-void
-cr_db_discard(cr_db *db)
+static void
+sq_discard(cr_db *db)
 {
-    if (!db)
+    if (!sq(db))
         return;
-    if (db->filled && db->path) {
+    if (sq(db)->filled && sq(db)->path) {
         /* It was an empty file: it is one again. */
         close_sql(db);
-        if (truncate(db->path, 0) == 0) {
+        if (truncate(sq(db)->path, 0) == 0) {
             static const char *const side[] = {"-wal", "-shm", "-journal"};
             for (size_t i = 0; i < CR_ARRAY_LEN(side); i++) {
                 struct cr_buf b = {0};
-                if (cr_buf_addf(&b, "%s%s", db->path, side[i]) == 0)
+                if (cr_buf_addf(&b, "%s%s", sq(db)->path, side[i]) == 0)
                     unlink(b.p);
                 cr_buf_free(&b);
             }
         }
         /* The key made for it belongs to no database now. */
-        if (db->created_key)
-            unlink(db->key_path);
-    } else if (db->created && db->path) {
+        if (sq(db)->created_key)
+            unlink(sq(db)->key_path);
+    } else if (sq(db)->created && sq(db)->path) {
         close_sql(db);
         static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
         for (size_t i = 0; i < CR_ARRAY_LEN(suffix); i++) {
             struct cr_buf b = {0};
-            if (cr_buf_addf(&b, "%s%s", db->path, suffix[i]) == 0)
+            if (cr_buf_addf(&b, "%s%s", sq(db)->path, suffix[i]) == 0)
                 unlink(b.p);
             cr_buf_free(&b);
         }
-        if (db->created_key)
-            unlink(db->key_path);
+        if (sq(db)->created_key)
+            unlink(sq(db)->key_path);
     }
-    cr_db_close(db);
 }
 
-int
-cr_db_created(const cr_db *db)
+static int
+sq_created(const cr_db *db)
 {
-    return db && (db->created || db->filled);
+    return sq(db)->created || sq(db)->filled;
 }
 
-const char *
-cr_db_errmsg(const cr_db *db)
+
+static int
+sq_schema_version(const cr_db *db)
 {
-    if (!db)
-        return "out of memory";
-    return db->err.p ? db->err.p : "no error";
+    return sq(db)->version;
 }
 
-int
-cr_db_schema_version(const cr_db *db)
+sqlite3 *
+sq_sqlite(cr_db *db)
 {
-    return db->version;
-}
-
-int64_t
-cr_db_now(const cr_db *db)
-{
-    return db->clock(db->clock_ctx);
-}
-
-/* The acting user */
-
-void
-cr_db_set_user(cr_db *db, const struct cr_config *cfg, const struct cr_person *who)
-{
-    db->cfg = cfg;
-    db->user = who;
-}
-
-enum cr_status
-cr_db_set_os_login(cr_db *db, const char *login)
-{
-    char *copy = login ? strdup(login) : NULL;
-    if (login && !copy)
-        return cr_fail(db, CR_NOMEM, "out of memory");
-    free(db->os_login);
-    db->os_login = copy;
-    return CR_OK;
-}
-
-const struct cr_config *
-st_config(const cr_db *db)
-{
-    return db->cfg;
-}
-
-struct sqlite3 *
-st_sqlite(cr_db *db)
-{
-    return db->sql;
-}
-
-const struct cr_person *
-st_user(const cr_db *db)
-{
-    return db->user;
+    return sq(db)->sql;
 }
 
 /* Transactions */
 
 enum cr_status
-st_begin(cr_db *db)
+sq_begin(cr_db *db)
 {
     /* A read-only copy takes reads only: any write in it fails and says why (cr_fail_sql). */
-    return sql_exec(db, db->read_only ? "BEGIN" : "BEGIN IMMEDIATE", "begin");
+    return sql_exec(db, sq(db)->read_only ? "BEGIN" : "BEGIN IMMEDIATE", "begin");
 }
 
 enum cr_status
-st_commit(cr_db *db)
+sq_commit(cr_db *db)
 {
     enum cr_status st = sql_exec(db, "COMMIT", "commit");
     if (st != CR_OK)
-        st_rollback(db);
+        sq_rollback(db);
     return st;
 }
 
 void
-st_rollback(cr_db *db)
+sq_rollback(cr_db *db)
 {
-    if (!sqlite3_get_autocommit(db->sql))
-        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_get_autocommit(sq(db)->sql))
+        sqlite3_exec(sq(db)->sql, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* Helpers every part of the engine uses */
@@ -782,6 +702,21 @@ keep_text(struct strlist *l, const unsigned char *s)
     return l->v[l->n++] = copy;
 }
 
+static void
+strlist_release(struct cr_store_owned *o)
+{
+    strlist_free((struct strlist *)o);
+}
+
+struct strlist *
+strlist_new(void)
+{
+    struct strlist *l = calloc(1, sizeof *l);
+    if (l)
+        l->owned.release = strlist_release;
+    return l;
+}
+
 void
 strlist_free(struct strlist *l)
 {
@@ -804,25 +739,67 @@ step_done(cr_db *db, sqlite3_stmt *s, const char *what)
 /* Read-only copies */
 
 enum cr_status
-st_writable(cr_db *db)
+sq_writable(cr_db *db)
 {
-    if (!db->read_only)
+    if (!sq(db)->read_only)
         return CR_OK;
     return cr_fail(db, CR_DB,
                    "%s: a read-only copy of the database (an auditor's evidence copy); "
                    "nothing can be changed in it or disclosed from it: work on the database "
                    "itself",
-                   db->path);
+                   sq(db)->path);
 }
 
-int
-cr_db_read_only(const cr_db *db)
+static int
+sq_read_only(const cr_db *db)
 {
-    return db && db->read_only;
+    return sq(db)->read_only;
 }
 
-int64_t
-cr_db_unrecorded(const cr_db *db)
-{
-    return db ? db->unrecorded : 0;
-}
+/* The engine: its one exported symbol, the table of store.h. */
+const struct cr_store cr_store_engine = {
+    .version = CR_STORE_VERSION,
+    .name = "sqlite",
+    .app_data = NULL,
+    .open = sq_open,
+    .close = sq_close,
+    .discard = sq_discard,
+    .created = sq_created,
+    .schema_version = sq_schema_version,
+    .read_only = sq_read_only,
+    .data_version = sq_data_version,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .writable = sq_writable,
+    .find_case = sq_find_case,
+    .case_load = sq_case_load,
+    .case_state = sq_case_state,
+    .apply = sq_apply,
+    .history = sq_history,
+    .sitting_vote_events = sq_sitting_vote_events,
+    .quorum_cases = sq_quorum_cases,
+    .set_quorum_blocked = sq_set_quorum_blocked,
+    .page = sq_page,
+    .list_mine = sq_list_mine,
+    .export_scan = sq_export,
+    .import_begin = sq_import_begin,
+    .import_row = sq_import_row,
+    .import_end = sq_import_end,
+    .import_update = sq_import_update,
+    .stats = sq_stats,
+    .report = sq_report,
+    .dashboard = sq_dashboard,
+    .audit_append = sq_audit_append,
+    .audit_head = sq_audit_head,
+    .audit_last = sq_audit_last,
+    .audit_last_digest = sq_audit_last_digest,
+    .audit_scan = sq_audit_scan,
+    .audit_verify = sq_audit_verify,
+    .draft_put = sq_draft_put,
+    .draft_get = sq_draft_get,
+    .draft_delete = sq_draft_delete,
+    .config_get = sq_config_get,
+    .config_put = sq_config_put,
+    .config_in_force = sq_config_in_force,
+};

@@ -64,12 +64,12 @@ static const struct {
 static void
 import_finalize(cr_db *db)
 {
-    if (!db->imp)
+    if (!sq(db)->imp)
         return;
     for (size_t i = 0; i < CR_ARRAY_LEN(import_sql); i++)
-        sqlite3_finalize(*(sqlite3_stmt **)((char *)db->imp + import_sql[i].offset));
-    free(db->imp);
-    db->imp = NULL;
+        sqlite3_finalize(*(sqlite3_stmt **)((char *)sq(db)->imp + import_sql[i].offset));
+    free(sq(db)->imp);
+    sq(db)->imp = NULL;
 }
 
 /* Step a statement that returns no row; reset it. */
@@ -82,7 +82,7 @@ run(cr_db *db, sqlite3_stmt *s, const char *what)
 }
 
 enum cr_status
-st_import_begin(cr_db *db, const char *label)
+sq_import_begin(cr_db *db, const char *label)
 {
     enum cr_status st = sql_exec(db,
                                  "CREATE TEMP TABLE IF NOT EXISTS import_cases("
@@ -90,12 +90,12 @@ st_import_begin(cr_db *db, const char *label)
                                  "prepare import");
     if (st != CR_OK)
         return st;
-    db->imp = calloc(1, sizeof *db->imp);
-    if (!db->imp)
+    sq(db)->imp = calloc(1, sizeof *sq(db)->imp);
+    if (!sq(db)->imp)
         return cr_fail(db, CR_NOMEM, "out of memory");
     for (size_t i = 0; i < CR_ARRAY_LEN(import_sql); i++) {
-        sqlite3_stmt **s = (sqlite3_stmt **)((char *)db->imp + import_sql[i].offset);
-        int rc = sqlite3_prepare_v3(db->sql, import_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT, s,
+        sqlite3_stmt **s = (sqlite3_stmt **)((char *)sq(db)->imp + import_sql[i].offset);
+        int rc = sqlite3_prepare_v3(sq(db)->sql, import_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT, s,
                                     NULL);
         if (rc != SQLITE_OK) {
             st = cr_fail_sql(db, rc, "prepare import");
@@ -108,25 +108,25 @@ st_import_begin(cr_db *db, const char *label)
         return st;
     }
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(db->sql, "INSERT INTO imports(at, label) VALUES (?1, ?2)", -1, &s,
+    int rc = sqlite3_prepare_v2(sq(db)->sql, "INSERT INTO imports(at, label) VALUES (?1, ?2)", -1, &s,
                                 NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(s, 1, cr_db_now(db));
         sqlite3_bind_text(s, 2, label, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db->sql);
+        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(sq(db)->sql);
     }
     sqlite3_finalize(s);
-    db->imp->import_id = sqlite3_last_insert_rowid(db->sql);
-    free(db->import_label);
-    db->import_label = strdup(label);
+    sq(db)->imp->import_id = sqlite3_last_insert_rowid(sq(db)->sql);
+    free(sq(db)->import_label);
+    sq(db)->import_label = strdup(label);
     for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++) {
-        free(db->import_updates[i]);
-        db->import_updates[i] = NULL;
+        free(sq(db)->import_updates[i]);
+        sq(db)->import_updates[i] = NULL;
     }
     st = rc == SQLITE_OK ? sql_exec(db, "DELETE FROM temp.import_cases", "prepare import")
                          : cr_fail_sql(db, rc, "begin import");
     if (st != CR_OK) {
-        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(sq(db)->sql, "ROLLBACK", NULL, NULL, NULL);
         import_finalize(db);
     }
     return st;
@@ -152,7 +152,7 @@ bind_subject(cr_db *db, sqlite3_stmt *s, const struct cr_import_row *r, long lin
     sqlite3_bind_text(s, 6, r->unit, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, cr_duty_name(r->duty), -1, SQLITE_STATIC);
     bind_text_or_null(s, 8, cr_vetting_name(r->vetting));
-    sqlite3_bind_int64(s, 9, db->imp->import_id);
+    sqlite3_bind_int64(s, 9, sq(db)->imp->import_id);
     sqlite3_bind_int64(s, 10, line);
 }
 
@@ -169,7 +169,7 @@ column_is(sqlite3_stmt *s, int i, const char *v)
 static long
 line_in_this_import(cr_db *db, sqlite3_stmt *s, int col)
 {
-    if (sqlite3_column_int64(s, col) != db->imp->import_id)
+    if (sqlite3_column_int64(s, col) != sq(db)->imp->import_id)
         return 0;
     return (long)sqlite3_column_int64(s, col + 1);
 }
@@ -200,7 +200,7 @@ static enum cr_status
 record_subject_update(cr_db *db, int64_t subject_id, const struct cr_import_row *r, long line,
                       const char *const old[], const char *const want[], int64_t updated_so_far)
 {
-    struct cr_import_stmts *q = db->imp;
+    struct cr_import_stmts *q = sq(db)->imp;
     sqlite3_bind_int64(q->case_latest, 1, subject_id);
     int rc = sqlite3_step(q->case_latest);
     int64_t case_id = rc == SQLITE_ROW ? sqlite3_column_int64(q->case_latest, 0) : 0;
@@ -215,7 +215,7 @@ record_subject_update(cr_db *db, int64_t subject_id, const struct cr_import_row 
     cr_buf_addf(&d, "{\"subject\": ");
     cr_buf_add_json(&d, r->subject_ref);
     cr_buf_addf(&d, ", \"import\": %lld, \"file\": ", (long long)q->import_id);
-    cr_buf_add_json(&d, db->import_label ? db->import_label : "");
+    cr_buf_add_json(&d, sq(db)->import_label ? sq(db)->import_label : "");
     cr_buf_addf(&d, ", \"line\": %ld, \"changes\": {", line);
     cr_buf_addf(&shown, "%s", r->subject_ref);
     bool first = true;
@@ -250,9 +250,9 @@ record_subject_update(cr_db *db, int64_t subject_id, const struct cr_import_row 
         st = cr_fail(db, CR_NOMEM, "out of memory");
     } else {
         const char *sn = state >= 0 ? cr_state_name(state) : NULL;
-        st = st_audit_append(db, case_id, "subject_update", sn, sn, d.p);
+        st = sq_audit_append(db, case_id, "subject_update", sn, sn, d.p);
         if (st == CR_OK && updated_so_far < (int64_t)CR_IMPORT_SHOWN_UPDATES) {
-            db->import_updates[updated_so_far] = shown.p;
+            sq(db)->import_updates[updated_so_far] = shown.p;
             shown.p = NULL;
         }
     }
@@ -265,7 +265,7 @@ static enum cr_status
 import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_import_result *res,
                int64_t *subject_id, struct cr_conflict *conflict)
 {
-    struct cr_import_stmts *q = db->imp;
+    struct cr_import_stmts *q = sq(db)->imp;
     enum cr_status st;
     sqlite3_bind_text(q->subj_get, 1, r->subject_ref, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q->subj_get);
@@ -275,7 +275,7 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
         bind_subject(db, q->subj_ins, r, line);
         if ((st = run(db, q->subj_ins, "import subject")) != CR_OK)
             return st;
-        *subject_id = sqlite3_last_insert_rowid(db->sql);
+        *subject_id = sqlite3_last_insert_rowid(sq(db)->sql);
         res->new_subjects++;
         return CR_OK;
     }
@@ -363,7 +363,7 @@ static enum cr_status
 case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
          struct cr_import_result *res, int64_t *case_id)
 {
-    struct cr_import_stmts *q = db->imp;
+    struct cr_import_stmts *q = sq(db)->imp;
     enum cr_status st;
     int64_t now = cr_db_now(db);
     sqlite3_bind_int64(q->case_latest, 1, subject_id);
@@ -387,7 +387,7 @@ case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
             /* The decision was taken without this allegation: it must be taken again. */
             sqlite3_bind_int64(q->case_return, 1, latest);
             sqlite3_bind_int64(q->case_return, 2, now);
-            sqlite3_bind_text(q->case_return, 3, db->user ? db->user->login : "system", -1,
+            sqlite3_bind_text(q->case_return, 3, st_user(db) ? st_user(db)->login : "system", -1,
                               SQLITE_STATIC);
             if ((st = run(db, q->case_return, "return case")) != CR_OK)
                 return st;
@@ -407,7 +407,7 @@ case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
             cr_buf_add(&note, "{\"new_allegation\": ", 19);
             cr_buf_add_json(&note, r->allegation_ref);
             cr_buf_addc(&note, '}');
-            st = note.p ? st_audit_append(db, latest, "import", cr_state_name(state),
+            st = note.p ? sq_audit_append(db, latest, "import", cr_state_name(state),
                                           "returned", note.p)
                         : cr_fail(db, CR_NOMEM, "out of memory");
             cr_buf_free(&note);
@@ -425,7 +425,7 @@ case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
     sqlite3_bind_int64(q->case_ins, 3, now);
     if ((st = run(db, q->case_ins, "import case")) != CR_OK)
         return st;
-    *case_id = sqlite3_last_insert_rowid(db->sql);
+    *case_id = sqlite3_last_insert_rowid(sq(db)->sql);
     res->new_cases++;
     if (latest)
         res->reopened_cases++;
@@ -433,10 +433,10 @@ case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
 }
 
 enum cr_status
-st_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_import_result *res,
+sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_import_result *res,
               enum cr_row_outcome *outcome, struct cr_conflict *conflict)
 {
-    struct cr_import_stmts *q = db->imp;
+    struct cr_import_stmts *q = sq(db)->imp;
     enum cr_status st;
     int64_t subject_id = 0;
 
@@ -538,16 +538,16 @@ update_priorities(cr_db *db)
 }
 
 enum cr_status
-st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
+sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
 {
     enum cr_status st = CR_OK;
-    int64_t import_id = db->imp ? db->imp->import_id : 0;
+    int64_t import_id = sq(db)->imp ? sq(db)->imp->import_id : 0;
     import_finalize(db);
     if (commit) {
         st = update_priorities(db);
         if (st == CR_OK) {
             sqlite3_stmt *s = NULL;
-            int rc = sqlite3_prepare_v2(db->sql,
+            int rc = sqlite3_prepare_v2(sq(db)->sql,
                                         "UPDATE imports SET rows = ?2, new_allegations = ?3, "
                                         "new_cases = ?4 WHERE id = ?1",
                                         -1, &s, NULL);
@@ -556,7 +556,7 @@ st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
                 sqlite3_bind_int64(s, 2, res->rows);
                 sqlite3_bind_int64(s, 3, res->new_allegations);
                 sqlite3_bind_int64(s, 4, res->new_cases);
-                rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db->sql);
+                rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(sq(db)->sql);
             }
             sqlite3_finalize(s);
             if (rc != SQLITE_OK)
@@ -565,14 +565,14 @@ st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
         if (st == CR_OK) {
             struct cr_buf d = {0};
             cr_buf_addf(&d, "{\"import\": %lld, \"file\": ", (long long)import_id);
-            cr_buf_add_json(&d, db->import_label ? db->import_label : "");
+            cr_buf_add_json(&d, sq(db)->import_label ? sq(db)->import_label : "");
             cr_buf_addf(&d,
                         ", \"rows\": %lld, \"new_allegations\": %lld, \"new_cases\": %lld, "
                         "\"updated_subjects\": %lld, \"returned_cases\": %lld}",
                         (long long)res->rows, (long long)res->new_allegations,
                         (long long)res->new_cases, (long long)res->updated_subjects,
                         (long long)res->returned_cases);
-            st = d.p ? st_audit_append(db, 0, "import", NULL, NULL, d.p)
+            st = d.p ? sq_audit_append(db, 0, "import", NULL, NULL, d.p)
                      : cr_fail(db, CR_NOMEM, "out of memory");
             cr_buf_free(&d);
         }
@@ -581,6 +581,6 @@ st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
         if (st == CR_OK)
             return CR_OK;
     }
-    sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_exec(sq(db)->sql, "ROLLBACK", NULL, NULL, NULL);
     return st;
 }

@@ -10,11 +10,20 @@
 
 /* Queue pages */
 
-/* Page memory: rows, and one pool for their strings. */
+/* Page memory (its priv: store.h): rows, and one pool for their strings. */
 struct page_priv {
+    struct cr_store_owned owned;
     struct cr_buf pool;
     size_t cap;
 };
+
+static void
+page_release(struct cr_store_owned *o)
+{
+    struct page_priv *pp = (struct page_priv *)o;
+    cr_buf_free(&pp->pool);
+    free(pp);
+}
 
 static int
 pool_add(struct cr_buf *pool, const unsigned char *s, size_t *off)
@@ -83,8 +92,8 @@ fix_case_row(struct cr_case_row *r, const char *base, const size_t offs[CASE_ROW
 static void
 visibility_where(const cr_db *db, struct cr_buf *sql)
 {
-    const struct cr_person *me = db->user;
-    const struct cr_config *cfg = db->cfg;
+    const struct cr_person *me = st_user(db);
+    const struct cr_config *cfg = st_config(db);
     unsigned staff = (1u << CR_ROLE_REVIEWER) | (1u << CR_ROLE_SUPERVISOR) | (1u << CR_ROLE_ADMIN);
     if (!(me->roles & staff))
         cr_buf_addf(sql, " AND c.panel_round > 0");
@@ -103,12 +112,12 @@ bind_visibility(const cr_db *db, sqlite3_stmt *s)
 {
     int i = sqlite3_bind_parameter_index(s, ":unit");
     if (i > 0)
-        sqlite3_bind_text(s, i, db->user->unit, -1, SQLITE_STATIC);
-    for (size_t d = 0; d < db->cfg->n_declared; d++) {
+        sqlite3_bind_text(s, i, st_user(db)->unit, -1, SQLITE_STATIC);
+    for (size_t d = 0; d < st_config(db)->n_declared; d++) {
         char name[32];
         snprintf(name, sizeof name, ":ref%zu", d + 1);
         if ((i = sqlite3_bind_parameter_index(s, name)) > 0)
-            sqlite3_bind_text(s, i, db->cfg->declared[d].subject_ref, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, i, st_config(db)->declared[d].subject_ref, -1, SQLITE_STATIC);
     }
 }
 
@@ -124,6 +133,8 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
     struct page_priv *pp = page->priv;
     if (!pp) {
         pp = calloc(1, sizeof *pp);
+        if (pp)
+            pp->owned.release = page_release;
         if (!pp)
             return cr_fail(db, CR_NOMEM, "out of memory");
         page->priv = pp;
@@ -155,7 +166,7 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
     sqlite3_bind_int64(s, 4, (int64_t)limit + 1);
     if (p5)
         sqlite3_bind_text(s, 5, p5, -1, SQLITE_STATIC);
-    if (db->user)
+    if (st_user(db))
         bind_visibility(db, s);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -222,22 +233,15 @@ search_query(const char *text, struct cr_buf *q)
     return any ? 0 : -1;
 }
 
-int64_t
-cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *row)
-{
-    bool by_id = filter && (filter->sort == CR_SORT_AGE || (filter->search && *filter->search));
-    return by_id ? row->id : row->sortkey;
-}
-
 /* A page of the filtered queue; every case when every_case (export), else what the user may see. */
-static enum cr_status
-list_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, size_t limit,
-          struct cr_page *page, bool reverse, bool every_case)
+enum cr_status
+sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse, size_t limit,
+        bool every_case, struct cr_page *page)
 {
     static const struct cr_filter all = CR_FILTER_ALL;
     if (!filter)
         filter = &all;
-    if (!every_case && (!db->user || !db->cfg))
+    if (!every_case && (!st_user(db) || !st_config(db)))
         return cr_fail(db, CR_REFUSED, "nobody is signed in on this handle");
     bool searching = filter->search && *filter->search;
     const char *key = filter->sort == CR_SORT_AGE || searching ? "c.id" : "c.sortkey";
@@ -285,46 +289,20 @@ list_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, size_t limi
 }
 
 enum cr_status
-cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t limit,
-             struct cr_page *page)
-{
-    return list_page(db, filter, after, limit, page, false, false);
-}
-
-enum cr_status
-cr_list_page_before(cr_db *db, const struct cr_filter *filter, int64_t before, size_t limit,
-                    struct cr_page *page)
-{
-    return list_page(db, filter, before, limit, page, true, false);
-}
-
-enum cr_status
-cr_db_data_version(cr_db *db, int64_t *version)
+sq_data_version(cr_db *db, int64_t *version)
 {
     enum cr_status st = CR_OK;
     *version = sql_query_int(db, "PRAGMA data_version", &st);
     return st;
 }
 
-void
-cr_page_free(struct cr_page *page)
-{
-    struct page_priv *pp = page->priv;
-    if (pp) {
-        cr_buf_free(&pp->pool);
-        free(pp);
-    }
-    free(page->rows);
-    memset(page, 0, sizeof *page);
-}
-
 /* What waits for a user */
 
 enum cr_status
-st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit, struct cr_page *page,
-             bool reverse)
+sq_list_mine(cr_db *db, unsigned roles, int64_t after, bool reverse, size_t limit,
+             struct cr_page *page)
 {
-    const struct cr_person *me = db->user;
+    const struct cr_person *me = st_user(db);
     struct cr_buf where = {0};
     const char *or = "";
     if (roles & (1u << CR_ROLE_REVIEWER)) {
@@ -382,7 +360,7 @@ st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit, struct cr_p
 /* Export */
 
 enum cr_status
-st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *ctx, int64_t *rows,
+sq_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *ctx, int64_t *rows,
           bool *stopped)
 {
     *rows = 0;
@@ -401,7 +379,7 @@ st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *c
     struct cr_page page = {0};
     int64_t after = 0, n = 0;
     while (st == CR_OK && !*stopped) {
-        if ((st = list_page(db, &all, after, 500, &page, false, true)) != CR_OK)
+        if ((st = sq_page(db, &all, after, false, 500, true, &page)) != CR_OK)
             break;
         for (size_t i = 0; i < page.n && !*stopped; i++) {
             if (row(ctx, &page.rows[i]) != 0)
@@ -413,11 +391,13 @@ st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *c
             break;
         after = page.rows[page.n - 1].sortkey;
     }
-    cr_page_free(&page);
+    if (page.priv)
+        page_release(page.priv);
+    free(page.rows);
     if (st == CR_OK && !*stopped && n != total)
         st = cr_fail(db, CR_DB, "export: %lld rows read but the counters say %lld",
                      (long long)n, (long long)total);
-    st_rollback(db); /* nothing was written: ending the snapshot is all */
+    sq_rollback(db); /* nothing was written: ending the snapshot is all */
     *rows = n;
     return st;
 }

@@ -9,7 +9,7 @@
  * breakdown by category, unit, rank or employment, or the figures as they
  * stood on a past day, read every case.
  */
-#include "../internal.h"
+#include "sqlite.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -48,7 +48,7 @@ stage_of(const char *state)
 static enum cr_status
 prep(cr_db *db, const char *sql, sqlite3_stmt **s)
 {
-    int rc = sqlite3_prepare_v2(st_sqlite(db), sql, -1, s, NULL);
+    int rc = sqlite3_prepare_v2(sq_sqlite(db), sql, -1, s, NULL);
     if (rc != SQLITE_OK) {
         *s = NULL;
         return cr_fail_sql(db, rc, "figures");
@@ -78,9 +78,9 @@ static enum cr_status
 snapshot_begin(cr_db *db, bool *began)
 {
     *began = false;
-    if (!sqlite3_get_autocommit(st_sqlite(db)))
+    if (!sqlite3_get_autocommit(sq_sqlite(db)))
         return CR_OK;
-    int rc = sqlite3_exec(st_sqlite(db), "BEGIN", NULL, NULL, NULL);
+    int rc = sqlite3_exec(sq_sqlite(db), "BEGIN", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return cr_fail_sql(db, rc, "figures");
     *began = true;
@@ -93,15 +93,16 @@ snapshot_end(cr_db *db, bool began, enum cr_status st)
     if (!began)
         return st;
     if (st != CR_OK) {
-        sqlite3_exec(st_sqlite(db), "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(sq_sqlite(db), "ROLLBACK", NULL, NULL, NULL);
         return st;
     }
-    int rc = sqlite3_exec(st_sqlite(db), "COMMIT", NULL, NULL, NULL);
+    int rc = sqlite3_exec(sq_sqlite(db), "COMMIT", NULL, NULL, NULL);
     return rc == SQLITE_OK ? CR_OK : cr_fail_sql(db, rc, "figures");
 }
 
-/* Strings owned by a result, freed together. */
+/* Strings owned by a result, freed together (its priv: store.h). */
 struct pool {
+    struct cr_store_owned owned;
     char **v;
     size_t n, cap;
 };
@@ -124,14 +125,22 @@ pool_keep(struct pool *p, const unsigned char *s)
 }
 
 static void
-pool_free(struct pool *p)
+pool_release(struct cr_store_owned *o)
 {
-    if (!p)
-        return;
+    struct pool *p = (struct pool *)o;
     for (size_t i = 0; i < p->n; i++)
         free(p->v[i]);
     free(p->v);
     free(p);
+}
+
+static struct pool *
+pool_new(void)
+{
+    struct pool *p = calloc(1, sizeof *p);
+    if (p)
+        p->owned.release = pool_release;
+    return p;
 }
 
 /* The report under construction. */
@@ -480,37 +489,10 @@ from_counters(struct build *b, const struct cr_report_query *q)
 }
 
 enum cr_status
-cr_report_get(cr_db *db, const struct cr_report_query *q, struct cr_report *out)
+sq_report(cr_db *db, const struct cr_report_query *q, int64_t as_at, struct cr_report *out)
 {
-    memset(out, 0, sizeof *out);
-    if (q->n_by > CR_DIMENSION_COUNT)
-        return cr_fail(db, CR_USAGE, "a report is broken down by at most %d things",
-                       CR_DIMENSION_COUNT);
-    unsigned seen = 0;
-    for (size_t k = 0; k < q->n_by; k++) {
-        if (q->by[k] < 0 || q->by[k] >= CR_DIMENSION_COUNT)
-            return cr_fail(db, CR_USAGE, "no such breakdown");
-        if (seen & (1u << q->by[k]))
-            return cr_fail(db, CR_USAGE, "a report is broken down by %s only once",
-                           cr_dimension_name(q->by[k]));
-        seen |= 1u << q->by[k];
-        out->by[k] = q->by[k];
-    }
-    out->n_by = q->n_by;
-    if (q->as_at) {
-        int64_t days;
-        if (cr_date_parse(q->as_at, strlen(q->as_at), &days) < 0)
-            return cr_fail(db, CR_USAGE, "the date '%s' is not a real date in the form YYYY-MM-DD",
-                           q->as_at);
-        int64_t now = cr_db_now(db);
-        if (days * 86400 > now)
-            return cr_fail(db, CR_USAGE,
-                           "the date %s is after today: the figures can be counted as they "
-                           "stood, not as they will stand",
-                           q->as_at);
-        out->as_at = (days + 1) * 86400;
-    }
-    struct build b = {db, out, calloc(1, sizeof(struct pool)), 0};
+    out->as_at = as_at;
+    struct build b = {db, out, pool_new(), 0};
     if (!b.pool)
         return cr_fail(db, CR_NOMEM, "out of memory");
     out->priv = b.pool;
@@ -533,22 +515,7 @@ cr_report_get(cr_db *db, const struct cr_report_query *q, struct cr_report *out)
             free(dummy.rows);
         }
     }
-    st = snapshot_end(db, began, st);
-    if (st != CR_OK) {
-        cr_report_free(out);
-        return st;
-    }
-    return CR_OK;
-}
-
-void
-cr_report_free(struct cr_report *r)
-{
-    if (!r)
-        return;
-    pool_free(r->priv);
-    free(r->rows);
-    memset(r, 0, sizeof *r);
+    return snapshot_end(db, began, st);
 }
 
 /* Counts */
@@ -598,20 +565,22 @@ stats_read(cr_db *db, struct cr_stats *out)
         return st;
 
     struct cr_report_query q = {1, {CR_DIMENSION_OUTCOME}, NULL};
-    struct cr_report r;
-    if ((st = cr_report_get(db, &q, &r)) != CR_OK)
-        return st;
-    for (size_t i = 0; i < r.n_rows; i++) {
-        int o = cr_outcome_parse(r.rows[i].key[0]);
-        out->by_outcome[o >= 0 ? o : CR_OUTCOME_COUNT] = r.rows[i].f;
+    struct cr_report r = {.n_by = 1, .by = {CR_DIMENSION_OUTCOME}};
+    if ((st = sq_report(db, &q, 0, &r)) == CR_OK) {
+        for (size_t i = 0; i < r.n_rows; i++) {
+            int o = cr_outcome_parse(r.rows[i].key[0]);
+            out->by_outcome[o >= 0 ? o : CR_OUTCOME_COUNT] = r.rows[i].f;
+        }
+        out->figures = r.total;
     }
-    out->figures = r.total;
-    cr_report_free(&r);
-    return CR_OK;
+    if (r.priv)
+        ((struct cr_store_owned *)r.priv)->release(r.priv);
+    free(r.rows);
+    return st;
 }
 
 enum cr_status
-cr_stats_get(cr_db *db, struct cr_stats *out)
+sq_stats(cr_db *db, struct cr_stats *out)
 {
     bool began;
     enum cr_status st = snapshot_begin(db, &began);
@@ -642,36 +611,13 @@ reviewer(struct cr_dashboard *d, struct pool *p, const unsigned char *login)
     return m;
 }
 
-/*
- * Whose per-reviewer figures this user may see: a reviewer's outcome mix
- * and the panel's returns of their decisions are about that person.
- * Supervisors and the admin see everyone's; a reviewer their own; others
- * (the panel, who judge those decisions) nobody's.
- */
-static int
-reviewers_visible(cr_db *db, const char **only)
-{
-    const struct cr_person *me = st_user(db);
-    *only = NULL;
-    if (!me)
-        return 0;
-    if (cr_person_has(me, CR_ROLE_SUPERVISOR) || cr_person_has(me, CR_ROLE_ADMIN))
-        return 1;
-    if (cr_person_has(me, CR_ROLE_REVIEWER)) {
-        *only = me->login;
-        return 1;
-    }
-    return 0;
-}
-
 static enum cr_status
-dashboard_read(cr_db *db, struct cr_dashboard *out, struct pool *pool)
+dashboard_read(cr_db *db, const int64_t overdue_before[CR_STATE_COUNT], bool reviewers,
+               const char *only, struct cr_dashboard *out, struct pool *pool)
 {
-    const struct cr_config *cfg = st_config(db);
     enum cr_status st = stats_read(db, &out->stats);
     if (st != CR_OK)
         return st;
-    int64_t now = cr_db_now(db);
     sqlite3_stmt *s;
     int more;
 
@@ -680,13 +626,11 @@ dashboard_read(cr_db *db, struct cr_dashboard *out, struct pool *pool)
         CR_OK)
         return st;
     for (int state = 0; state < CR_STATE_COUNT; state++) {
-        int sla = cr_state_sla(state);
-        if (sla < 0)
+        if (overdue_before[state] == INT64_MIN)
             continue;
-        int days = cfg ? cfg->sla_days[sla] : 10;
         sqlite3_reset(s);
         sqlite3_bind_text(s, 1, cr_state_name(state), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, now - (int64_t)days * 86400);
+        sqlite3_bind_int64(s, 2, overdue_before[state]);
         if ((more = next(db, s, &st)) < 0)
             break;
         out->overdue[state] = more ? sqlite3_column_int64(s, 0) : 0;
@@ -705,9 +649,7 @@ dashboard_read(cr_db *db, struct cr_dashboard *out, struct pool *pool)
     if (more < 0)
         return st;
 
-    /* First decisions a week, the current week last. */
-    int64_t week = 7 * 86400;
-    out->week_start = now - (now % week) - (CR_DASHBOARD_WEEKS - 1) * week;
+    /* First decisions a week from out->week_start (set above), the current week last. */
     if ((st = prep(db,
                    "SELECT (decided_at - ?1) / 604800, count(*) FROM decisions "
                    "WHERE round = 1 AND decided_at >= ?1 GROUP BY 1",
@@ -722,16 +664,9 @@ dashboard_read(cr_db *db, struct cr_dashboard *out, struct pool *pool)
     sqlite3_finalize(s);
     if (more < 0)
         return st;
-    int64_t recent = 0;
-    for (int w = CR_DASHBOARD_WEEKS - 4; w < CR_DASHBOARD_WEEKS; w++)
-        recent += out->decisions_per_week[w];
-    out->rate = recent / 4.0;
-    if (out->rate > 0)
-        out->backlog_clears = now + (int64_t)((double)out->undecided / out->rate * (double)week);
 
     /* Dissent per round: the rounds the panel finished, and of those returned. */
-    const char *only;
-    out->reviewers_shown = reviewers_visible(db, &only);
+    out->reviewers_shown = reviewers;
     if ((st = prep(db, "SELECT reviewer, finished, returned FROM panel_rounds ORDER BY reviewer",
                    &s)) != CR_OK)
         return st;
@@ -788,28 +723,19 @@ dashboard_read(cr_db *db, struct cr_dashboard *out, struct pool *pool)
 }
 
 enum cr_status
-cr_dashboard_get(cr_db *db, struct cr_dashboard *out)
+sq_dashboard(cr_db *db, int64_t now, const int64_t overdue_before[CR_STATE_COUNT],
+             bool reviewers, const char *only, struct cr_dashboard *out)
 {
-    memset(out, 0, sizeof *out);
-    struct pool *pool = calloc(1, sizeof *pool);
+    (void)now; /* the cut-offs and out->week_start are set above */
+    struct pool *pool = pool_new();
     if (!pool)
         return cr_fail(db, CR_NOMEM, "out of memory");
     out->priv = pool;
     bool began;
     enum cr_status st = snapshot_begin(db, &began);
     if (st == CR_OK)
-        st = snapshot_end(db, began, dashboard_read(db, out, pool));
-    if (st != CR_OK) {
-        /* Never a partial result: whatever was read goes. */
-        cr_dashboard_free(out);
-    }
+        st = snapshot_end(db, began,
+                          dashboard_read(db, overdue_before, reviewers, only, out, pool));
     return st;
 }
 
-void
-cr_dashboard_free(struct cr_dashboard *d)
-{
-    pool_free(d->priv);
-    free(d->reviewers);
-    memset(d, 0, sizeof *d);
-}

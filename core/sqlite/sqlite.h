@@ -1,31 +1,28 @@
 /*
- * What the files of the SQLite engine share: the handle, which only the
- * engine sees (the rest of core/ holds an opaque cr_db and goes through
- * internal.h's st_* functions), and the helpers the sections use in common.
- * Private to core/sqlite/.
+ * What the files of the SQLite engine share: its state for a handle, which
+ * only the engine sees (the rest of core/ holds an engine-neutral cr_db and
+ * reaches the engine through the table of ../store.h, cr_store_engine,
+ * defined in db.c), and the helpers the sections use in common.  Private to
+ * core/sqlite/: nothing here is called from outside it.
  */
 #ifndef CASEREVIEW_SQLITE_H
 #define CASEREVIEW_SQLITE_H
 
-#include "../internal.h"
+#include "../store.h"
 
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct cr_db {
+/* The engine's state for one handle: cr_store_ctx(db), read through sq(db). */
+struct sq_db {
     sqlite3 *sql;
     char *path;
     bool created;
     bool filled; /* an empty file that was there became a database (init, import) */
     int version;
-    cr_clock_fn clock;
-    void *clock_ctx;
-    struct cr_buf err;
     struct cr_import_stmts *imp; /* while an import runs */
-    const struct cr_config *cfg;   /* the rules in force, and who acts */
-    const struct cr_person *user;
     char *import_label; /* the file of the running import, for its audit event */
     /* The first subjects whose details the last import changed, for its report. */
     char *import_updates[CR_IMPORT_SHOWN_UPDATES];
@@ -36,7 +33,6 @@ struct cr_db {
     size_t cache_next;
     /* An auditor's read-only copy: opened read-only, nothing written, not migrated. */
     bool read_only;
-    int64_t unrecorded; /* events a read-only copy could not record */
     /* The audit key (a file beside the database), or why there is none. */
     bool have_key, created_key;
     bool service; /* CR_OPEN_SERVICE: the effective group is the service's */
@@ -45,9 +41,68 @@ struct cr_db {
     unsigned char anchor[32]; /* the hash of event keyed_from - 1 (zeros when none) */
     char *key_path;
     char *key_problem;
-    char *purpose; /* the session's purpose for consultations (DPA 2018 s.62) */
-    char *os_login; /* the Unix login running the program (cr_db_set_os_login) */
 };
+
+static inline struct sq_db *
+sq(const cr_db *db)
+{
+    return cr_store_ctx(db);
+}
+
+/* Set the message from SQLite's last error on the handle; returns CR_DB, CR_BUSY or CR_NOMEM. */
+enum cr_status cr_fail_sql(cr_db *db, int rc, const char *what);
+/* The handle's SQLite connection. */
+sqlite3 *sq_sqlite(cr_db *db);
+
+/*
+ * The methods of the table (store.h, which says what each does), defined
+ * in the section files and gathered in db.c's cr_store_engine.
+ */
+enum cr_status sq_data_version(cr_db *db, int64_t *version);
+enum cr_status sq_begin(cr_db *db);
+enum cr_status sq_commit(cr_db *db);
+void sq_rollback(cr_db *db);
+enum cr_status sq_writable(cr_db *db);
+enum cr_status sq_find_case(cr_db *db, int64_t n, const char *ref, int64_t *id,
+                            int64_t *id_of_ref);
+enum cr_status sq_case_load(cr_db *db, int64_t id, bool votes_notes, bool hide_votes,
+                            struct cr_case *out);
+enum cr_status sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs);
+enum cr_status sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch);
+enum cr_status sq_history(cr_db *db, int64_t id, struct cr_history *out);
+enum cr_status sq_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
+enum cr_status sq_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
+enum cr_status sq_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
+enum cr_status sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
+                       size_t limit, bool every_case, struct cr_page *page);
+enum cr_status sq_list_mine(cr_db *db, unsigned roles, int64_t cursor, bool reverse, size_t limit,
+                            struct cr_page *page);
+enum cr_status sq_export(cr_db *db, cr_store_row_fn row, void *ctx, int64_t *rows, bool *stopped);
+enum cr_status sq_import_begin(cr_db *db, const char *label);
+enum cr_status sq_import_row(cr_db *db, const struct cr_import_row *row, long line,
+                             struct cr_import_result *res, enum cr_row_outcome *outcome,
+                             struct cr_conflict *conflict);
+enum cr_status sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit);
+enum cr_status sq_stats(cr_db *db, struct cr_stats *out);
+enum cr_status sq_report(cr_db *db, const struct cr_report_query *q, int64_t as_at,
+                         struct cr_report *out);
+enum cr_status sq_dashboard(cr_db *db, int64_t now, const int64_t overdue_before[CR_STATE_COUNT],
+                            bool reviewers, const char *only, struct cr_dashboard *out);
+enum cr_status sq_audit_append(cr_db *db, int64_t case_id, const char *action,
+                               const char *before, const char *after, const char *details);
+enum cr_status sq_audit_head(cr_db *db, struct cr_audit_head *out);
+enum cr_status sq_audit_last(cr_db *db, int64_t *id);
+enum cr_status sq_audit_last_digest(cr_db *db, char out[65], bool *any);
+enum cr_status sq_audit_scan(cr_db *db, const struct cr_audit_filter *f, int64_t after,
+                             int64_t upto, cr_store_event_fn each, void *ctx, int64_t *n);
+enum cr_status sq_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
+                               int64_t *events);
+enum cr_status sq_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d);
+enum cr_status sq_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out);
+enum cr_status sq_draft_delete(cr_db *db, int64_t case_id, int action);
+enum cr_status sq_config_get(cr_db *db, const char *prefix, struct cr_config_version *out);
+enum cr_status sq_config_put(cr_db *db, const struct cr_config *cfg);
+enum cr_status sq_config_in_force(cr_db *db, char digest[65], bool *any);
 
 /* Errors, statements and the helpers every file uses (db.c) */
 
@@ -57,13 +112,10 @@ sqlite3_stmt *sql_prepare(cr_db *db, const char *sql, enum cr_status *st);
 enum cr_status sql_exec(cr_db *db, const char *sql, const char *what);
 /* The first column of the first row (0 when none); -1 with *st set on failure. */
 int64_t sql_query_int(cr_db *db, const char *sql, enum cr_status *st);
-/* n bytes as lower-case hex into out (2n + 1 bytes); unhex reads them back (false if s is
- * not 2n hex digits). */
-void hex_of(const unsigned char *b, size_t n, char *out);
-bool unhex(const char *s, unsigned char *out, size_t n);
 
-/* Strings owned by a case, a history or a case state: each its own allocation. */
+/* Strings owned by a case, a history or a case state (their priv: store.h): each its own allocation. */
 struct strlist {
+    struct cr_store_owned owned;
     char **v;
     size_t n, cap;
     bool nomem;
@@ -71,6 +123,8 @@ struct strlist {
 
 /* A copy of s kept in l: NULL for NULL; "" and l->nomem set when out of memory. */
 const char *keep_text(struct strlist *l, const unsigned char *s);
+/* A new, empty list (NULL when out of memory); strlist_free frees it and its strings. */
+struct strlist *strlist_new(void);
 void strlist_free(struct strlist *l);
 /* Step a statement that returns no row and reset it; what names it in the message. */
 enum cr_status step_done(cr_db *db, sqlite3_stmt *s, const char *what);

@@ -41,6 +41,38 @@ enum cr_open_flags {
     CR_OPEN_SERVICE = 1 << 2,
 };
 
+/* A storage engine (core/store.h): which one holds the database. */
+struct cr_store;
+
+/*
+ * How to open a database: fill one with cr_open_options_default, then set
+ * what differs, so that options added later take their default in every
+ * caller (as dav1d's Dav1dSettings).
+ */
+struct cr_open_options {
+    unsigned flags;        /* enum cr_open_flags; default 0 */
+    cr_clock_fn clock;     /* required: core never reads the system clock */
+    void *clock_ctx;
+    /* The engine (core/store.h), NULL for the one built in (meson option `engine`). */
+    const struct cr_store *store;
+    /* The engine's own name for the database (a connection string), NULL to use the path. */
+    const char *connection;
+    unsigned char reserved[32]; /* zero: room for options to come */
+};
+
+/* Fill *o with the defaults: no flags, no clock (set one), the built-in engine. */
+void cr_open_options_default(struct cr_open_options *o);
+
+/*
+ * Open the database at path as o says (see cr_db_open, which is this with
+ * the defaults, flags and a clock).  Returns as cr_db_open does, and
+ * CR_USAGE with *out NULL when path, o or the clock is missing.
+ */
+enum cr_status cr_db_open_with(const char *path, const struct cr_open_options *o, cr_db **out);
+
+/* The name of the storage engine that holds the handle's database ("sqlite", "memory"). */
+const char *cr_db_engine(const cr_db *db);
+
 /*
  * Open (and, with CR_OPEN_CREATE, create) the database at path, check that
  * it is a casereview database that only its owner (or, when it was created

@@ -1,0 +1,265 @@
+/*
+ * The handle, whatever the engine: its message, clock, who acts under which
+ * configuration, the Unix login and the purpose.  The engine's own state
+ * hangs from it (cr_store_ctx), behind the table of store.h.
+ */
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct cr_db {
+    const struct cr_store *store; /* the engine, and its state for this handle */
+    void *ctx;
+    cr_clock_fn clock;
+    void *clock_ctx;
+    struct cr_buf err;
+    const struct cr_config *cfg; /* the rules in force, and who acts */
+    const struct cr_person *user;
+    char *purpose;  /* the session's purpose for consultations (DPA 2018 s.62) */
+    char *os_login; /* the Unix login running the program (cr_db_set_os_login) */
+    int64_t unrecorded; /* consultations a read-only copy could not record */
+};
+
+/* Errors */
+
+enum cr_status
+cr_fail(cr_db *db, enum cr_status status, const char *fmt, ...)
+{
+    cr_buf_reset(&db->err);
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = cr_vformat(fmt, ap);
+    va_end(ap);
+    if (msg)
+        cr_buf_add(&db->err, msg, strlen(msg));
+    free(msg);
+    return status;
+}
+
+const char *
+cr_db_errmsg(const cr_db *db)
+{
+    if (!db)
+        return "out of memory";
+    return db->err.p ? db->err.p : "no error";
+}
+
+/* Opening and closing */
+
+void
+cr_open_options_default(struct cr_open_options *o)
+{
+    memset(o, 0, sizeof *o);
+}
+
+enum cr_status
+cr_db_open_with(const char *path, const struct cr_open_options *o, cr_db **out)
+{
+    *out = NULL;
+    if (!path || !o || !o->clock)
+        return CR_USAGE;
+    cr_db *db = calloc(1, sizeof *db);
+    if (!db)
+        return CR_NOMEM;
+    *out = db;
+    db->store = o->store ? o->store : &cr_store_engine;
+    db->clock = o->clock;
+    db->clock_ctx = o->clock_ctx;
+    if (db->store->version < 1)
+        return cr_fail(db, CR_DB, "%s: the storage engine '%s' is too old for this casereview",
+                       path, db->store->name);
+    return db->store->open(db, path, o->flags, o->connection, &db->ctx);
+}
+
+enum cr_status
+cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx, cr_db **out)
+{
+    struct cr_open_options o;
+    cr_open_options_default(&o);
+    o.flags = flags;
+    o.clock = clock;
+    o.clock_ctx = clock_ctx;
+    return cr_db_open_with(path, &o, out);
+}
+
+static void
+free_handle(cr_db *db)
+{
+    free(db->purpose);
+    free(db->os_login);
+    cr_buf_free(&db->err);
+    free(db);
+}
+
+void
+cr_db_close(cr_db *db)
+{
+    if (!db)
+        return;
+    db->store->close(db);
+    free_handle(db);
+}
+
+void
+cr_db_discard(cr_db *db)
+{
+    if (!db)
+        return;
+    db->store->discard(db);
+    cr_db_close(db);
+}
+
+int
+cr_db_created(const cr_db *db)
+{
+    return db && db->ctx && db->store->created(db);
+}
+
+int
+cr_db_schema_version(const cr_db *db)
+{
+    return db->store->schema_version(db);
+}
+
+int
+cr_db_read_only(const cr_db *db)
+{
+    return db && db->ctx && db->store->read_only(db);
+}
+
+int64_t
+cr_db_unrecorded(const cr_db *db)
+{
+    return db ? db->unrecorded : 0;
+}
+
+void
+st_count_unrecorded(cr_db *db)
+{
+    db->unrecorded++;
+}
+
+enum cr_status
+cr_db_data_version(cr_db *db, int64_t *version)
+{
+    return db->store->data_version(db, version);
+}
+
+int64_t
+cr_db_now(const cr_db *db)
+{
+    return db->clock(db->clock_ctx);
+}
+
+const struct cr_store *
+st_store(const cr_db *db)
+{
+    return db->store;
+}
+
+void *
+cr_store_ctx(const cr_db *db)
+{
+    return db->ctx;
+}
+
+const char *
+cr_db_engine(const cr_db *db)
+{
+    return db ? db->store->name : cr_store_engine.name;
+}
+
+/* The acting user */
+
+void
+cr_db_set_user(cr_db *db, const struct cr_config *cfg, const struct cr_person *who)
+{
+    db->cfg = cfg;
+    db->user = who;
+}
+
+const struct cr_config *
+st_config(const cr_db *db)
+{
+    return db->cfg;
+}
+
+const struct cr_person *
+st_user(const cr_db *db)
+{
+    return db->user;
+}
+
+enum cr_status
+cr_db_set_os_login(cr_db *db, const char *login)
+{
+    char *copy = login ? strdup(login) : NULL;
+    if (login && !copy)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    free(db->os_login);
+    db->os_login = copy;
+    return CR_OK;
+}
+
+const char *
+st_os_login(const cr_db *db)
+{
+    return db->os_login;
+}
+
+/* The purpose */
+
+const char *
+cr_db_purpose(const cr_db *db)
+{
+    return db->purpose;
+}
+
+void
+cr_purposes_text(const struct cr_config *cfg, struct cr_buf *b)
+{
+    for (size_t i = 0; i < cfg->n_purposes; i++) {
+        cr_buf_addf(b, "%s'%s'", i == 0 ? "" : i + 1 == cfg->n_purposes ? ", or " : ", ",
+                    cfg->purposes[i]);
+    }
+}
+
+enum cr_status
+cr_db_set_purpose(cr_db *db, const char *purpose)
+{
+    const struct cr_config *cfg = db->cfg;
+    if (cr_blank(purpose)) {
+        free(db->purpose);
+        db->purpose = NULL;
+        return CR_OK;
+    }
+    if (cfg && cfg->n_purposes) {
+        size_t i = 0;
+        while (i < cfg->n_purposes && strcmp(cfg->purposes[i], purpose) != 0)
+            i++;
+        if (i == cfg->n_purposes) {
+            struct cr_buf b = {0};
+            cr_purposes_text(cfg, &b);
+            enum cr_status st =
+                cr_fail(db, CR_USAGE, "'%s' is not a purpose audit.purposes in %s allows; give "
+                                      "one of %s",
+                        purpose, cfg->path ? cfg->path : "the configuration", b.p ? b.p : "");
+            cr_buf_free(&b);
+            return st;
+        }
+    }
+    /* Kept without the blanks around it, as one would write it. */
+    while (*purpose == ' ' || *purpose == '\t')
+        purpose++;
+    size_t n = strlen(purpose);
+    while (n && (purpose[n - 1] == ' ' || purpose[n - 1] == '\t' || purpose[n - 1] == '\n' ||
+                 purpose[n - 1] == '\r'))
+        n--;
+    char *copy = strndup(purpose, n);
+    if (!copy)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    free(db->purpose);
+    db->purpose = copy;
+    return CR_OK;
+}

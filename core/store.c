@@ -1,0 +1,463 @@
+/*
+ * The st_* functions of internal.h: the rest of core/ calls these, and
+ * they call the engine's table (store.h).  What is a rule rather than
+ * storage is decided here, once for every engine: which key names which
+ * case, when a consultation needs its purpose, what a read-only copy
+ * records, which reads are audited.  Also the results' *_free functions,
+ * whose memory an engine fills by store.h's conventions.
+ */
+#include "store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ENGINE (st_store(db))
+
+/* Transactions */
+
+enum cr_status
+st_begin(cr_db *db)
+{
+    return ENGINE->begin(db);
+}
+
+enum cr_status
+st_commit(cr_db *db)
+{
+    return ENGINE->commit(db);
+}
+
+void
+st_rollback(cr_db *db)
+{
+    ENGINE->rollback(db);
+}
+
+enum cr_status
+st_writable(cr_db *db)
+{
+    return ENGINE->writable(db);
+}
+
+/* Cases */
+
+static bool
+all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* The case a key names: `#N`, `ref:X`, a number, or a subject_ref. */
+enum cr_status
+st_resolve_case(cr_db *db, const char *key, int64_t *id)
+{
+    int64_t n = 0, by_number = 0, by_ref = 0;
+    const char *number = NULL, *ref = NULL;
+    if (key[0] == '#')
+        number = key + 1;
+    else if (strncmp(key, "ref:", 4) == 0)
+        ref = key + 4;
+    else
+        number = ref = key;
+    if (number && all_digits(number) && strlen(number) < 19)
+        n = strtoll(number, NULL, 10);
+    enum cr_status st = ENGINE->find_case(db, n, ref, &by_number, &by_ref);
+    if (st != CR_OK)
+        return st;
+    if (by_number && by_ref && by_number != by_ref)
+        return cr_fail(db, CR_USAGE,
+                       "'%s' is both case %s and the subject_ref of case %lld; write '#%s' for "
+                       "the case number or 'ref:%s' for the subject",
+                       key, key, (long long)by_ref, key, key);
+    *id = by_number ? by_number : by_ref;
+    if (!*id)
+        return cr_fail(db, CR_NOT_FOUND, "no case '%s' (give a case number or a subject_ref)",
+                       key);
+    return CR_OK;
+}
+
+enum cr_status
+st_case_id(cr_db *db, int64_t id)
+{
+    int64_t found = 0, none = 0;
+    enum cr_status st = id > 0 ? ENGINE->find_case(db, id, NULL, &found, &none) : CR_OK;
+    if (st != CR_OK)
+        return st;
+    if (!found)
+        return cr_fail(db, CR_NOT_FOUND, "no case #%lld (give a case number or a subject_ref)",
+                       (long long)id);
+    return CR_OK;
+}
+
+enum cr_status
+st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
+{
+    return ENGINE->case_state(db, id, cs);
+}
+
+enum cr_status
+st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
+{
+    return ENGINE->apply(db, cs, ch);
+}
+
+enum cr_status
+st_case_view(cr_db *db, int64_t id, bool hide_votes, const char *what, struct cr_case *out)
+{
+    memset(out, 0, sizeof *out);
+    enum cr_status st = st_begin(db);
+    if (st != CR_OK)
+        return st;
+    st = ENGINE->case_load(db, id, true, hide_votes, out);
+    if (st == CR_OK && what) {
+        struct cr_buf d = {0};
+        cr_buf_addf(&d, "{\"view\": \"%s\"}", what);
+        st = d.p ? st_audit_append(db, id, "view", NULL, NULL, d.p)
+                 : cr_fail(db, CR_NOMEM, "out of memory");
+        cr_buf_free(&d);
+    }
+    if (st == CR_OK)
+        st = st_commit(db);
+    else
+        st_rollback(db);
+    return st;
+}
+
+enum cr_status
+st_case_get(cr_db *db, const char *key, struct cr_case *out)
+{
+    memset(out, 0, sizeof *out);
+    int64_t id;
+    enum cr_status st = st_resolve_case(db, key, &id);
+    if (st == CR_OK)
+        st = ENGINE->case_load(db, id, false, false, out);
+    if (st != CR_OK)
+        cr_case_free(out);
+    return st;
+}
+
+enum cr_status
+st_history(cr_db *db, int64_t id, struct cr_history *out)
+{
+    memset(out, 0, sizeof *out);
+    return ENGINE->history(db, id, out);
+}
+
+/* Quorum flags */
+
+enum cr_status
+st_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n)
+{
+    return ENGINE->sitting_vote_events(db, case_id, ids, n);
+}
+
+enum cr_status
+st_quorum_cases(cr_db *db, int64_t **ids, size_t *n)
+{
+    return ENGINE->quorum_cases(db, ids, n);
+}
+
+enum cr_status
+st_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked)
+{
+    return ENGINE->set_quorum_blocked(db, case_id, blocked);
+}
+
+/* The audit trail */
+
+enum cr_status
+st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *before,
+                const char *after, const char *details)
+{
+    const struct cr_config *cfg = st_config(db);
+    if (!cr_db_purpose(db) && cfg && cfg->audit_require_purpose &&
+        cr_audit_is_consultation(action)) {
+        struct cr_buf b = {0};
+        if (cfg->n_purposes) {
+            cr_buf_addf(&b, " (one of ");
+            cr_purposes_text(cfg, &b);
+            cr_buf_addc(&b, ')');
+        }
+        enum cr_status st = cr_fail(
+            db, CR_REFUSED,
+            "audit.require_purpose: every consultation needs its purpose (DPA 2018 s.62), and "
+            "this session gave none; give --purpose TEXT%s",
+            b.p ? b.p : "");
+        cr_buf_free(&b);
+        return st;
+    }
+    if (cr_db_read_only(db)) {
+        /*
+         * The trail cannot be written in a copy.  What was read goes unrecorded (the
+         * caller tells the user once); a change or a disclosure does not happen at all.
+         */
+        if (!cr_audit_is_consultation(action))
+            return st_writable(db);
+        st_count_unrecorded(db);
+        return CR_OK;
+    }
+    /*
+     * Under the write lock, the rules this handle acts under must still be
+     * the ones pinned: an adoption by another process since it signed in
+     * stops it here rather than letting it act under rules no longer in force.
+     */
+    if (cfg) {
+        char in_force[65];
+        bool any;
+        enum cr_status st = ENGINE->config_in_force(db, in_force, &any);
+        if (st != CR_OK)
+            return st;
+        if (any && strcmp(in_force, cfg->digest) != 0)
+            return cr_fail(db, CR_INVALID,
+                           "an admin adopted another configuration (digest %s) since this "
+                           "session began under digest %s; nothing was done: start again "
+                           "with the configuration in force",
+                           in_force, cfg->digest);
+    }
+    return ENGINE->audit_append(db, case_id, action, before, after, details);
+}
+
+enum cr_status
+st_audit_head(cr_db *db, struct cr_audit_head *out)
+{
+    return ENGINE->audit_head(db, out);
+}
+
+enum cr_status
+st_audit_last(cr_db *db, int64_t *id)
+{
+    return ENGINE->audit_last(db, id);
+}
+
+enum cr_status
+st_audit_last_digest(cr_db *db, char out[65], bool *any)
+{
+    return ENGINE->audit_last_digest(db, out, any);
+}
+
+enum cr_status
+st_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int64_t *events)
+{
+    return ENGINE->audit_verify(db, kept, n_kept, events);
+}
+
+enum cr_status
+st_audit_log(cr_db *db, const struct cr_audit_filter *f,
+             int (*each)(void *ctx, const struct cr_event *e), void *ctx, int64_t *n)
+{
+    *n = 0;
+    enum cr_status st = CR_OK;
+    /* Reading the trail is a consultation like any other, recorded before the rows go out. */
+    struct cr_buf d = {0};
+    cr_buf_addf(&d, "{\"view\": \"audit log\"");
+    if (f->case_id)
+        cr_buf_addf(&d, ", \"case\": %lld", (long long)f->case_id);
+    if (f->actor) {
+        cr_buf_addf(&d, ", \"actor\": ");
+        cr_buf_add_json(&d, f->actor);
+    }
+    if (f->action) {
+        cr_buf_addf(&d, ", \"action\": ");
+        cr_buf_add_json(&d, f->action);
+    }
+    if (f->since)
+        cr_buf_addf(&d, ", \"since\": %lld", (long long)f->since);
+    if (f->until)
+        cr_buf_addf(&d, ", \"until\": %lld", (long long)f->until);
+    cr_buf_addc(&d, '}');
+    /* The events there when asked: up to the last before the reading's own. */
+    int64_t upto = 0;
+    if (!d.p)
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+    else if ((st = st_begin(db)) == CR_OK) {
+        if ((st = st_audit_last(db, &upto)) == CR_OK &&
+            (st = st_audit_append(db, 0, "view", NULL, NULL, d.p)) == CR_OK)
+            st = st_commit(db);
+        else
+            st_rollback(db);
+    }
+    cr_buf_free(&d);
+    if (st != CR_OK)
+        return st;
+    return ENGINE->audit_scan(db, f, 0, upto, each, ctx, n);
+}
+
+/* Drafts */
+
+enum cr_status
+st_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d)
+{
+    return ENGINE->draft_put(db, case_id, d);
+}
+
+enum cr_status
+st_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
+{
+    return ENGINE->draft_get(db, case_id, action, out);
+}
+
+enum cr_status
+st_draft_delete(cr_db *db, int64_t case_id, int action)
+{
+    return ENGINE->draft_delete(db, case_id, action);
+}
+
+/* Pages and the export */
+
+int64_t
+cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *row)
+{
+    bool by_id = filter && (filter->sort == CR_SORT_AGE || (filter->search && *filter->search));
+    return by_id ? row->id : row->sortkey;
+}
+
+/* A page of what the handle's user may see: nobody signed in sees nothing. */
+static enum cr_status
+list_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse, size_t limit,
+          struct cr_page *page)
+{
+    if (!st_user(db) || !st_config(db))
+        return cr_fail(db, CR_REFUSED, "nobody is signed in on this handle");
+    return ENGINE->page(db, filter, cursor, reverse, limit, false, page);
+}
+
+enum cr_status
+cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t limit,
+             struct cr_page *page)
+{
+    return list_page(db, filter, after, false, limit, page);
+}
+
+enum cr_status
+cr_list_page_before(cr_db *db, const struct cr_filter *filter, int64_t before, size_t limit,
+                    struct cr_page *page)
+{
+    return list_page(db, filter, before, true, limit, page);
+}
+
+enum cr_status
+st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit, struct cr_page *page,
+             bool reverse)
+{
+    return ENGINE->list_mine(db, roles, after, reverse, limit, page);
+}
+
+enum cr_status
+st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *ctx,
+          int64_t *rows, bool *stopped)
+{
+    *rows = 0;
+    *stopped = false;
+    return ENGINE->export_scan(db, row, ctx, rows, stopped);
+}
+
+/* The import */
+
+enum cr_status
+st_import_begin(cr_db *db, const char *label)
+{
+    return ENGINE->import_begin(db, label);
+}
+
+enum cr_status
+st_import_row(cr_db *db, const struct cr_import_row *row, long line,
+              struct cr_import_result *res, enum cr_row_outcome *outcome,
+              struct cr_conflict *conflict)
+{
+    return ENGINE->import_row(db, row, line, res, outcome, conflict);
+}
+
+enum cr_status
+st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
+{
+    return ENGINE->import_end(db, res, commit);
+}
+
+const char *
+cr_import_update(const cr_db *db, size_t i)
+{
+    return db && cr_store_ctx(db) && i < CR_IMPORT_SHOWN_UPDATES ? ENGINE->import_update(db, i)
+                                                                 : NULL;
+}
+
+/* The pinned configuration */
+
+enum cr_status
+st_config_get(cr_db *db, const char *prefix, struct cr_config_version *out)
+{
+    memset(out, 0, sizeof *out);
+    return ENGINE->config_get(db, prefix, out);
+}
+
+enum cr_status
+st_config_put(cr_db *db, const struct cr_config *cfg)
+{
+    return ENGINE->config_put(db, cfg);
+}
+
+/* Results, freed by store.h's conventions */
+
+static void
+release(void *priv)
+{
+    if (priv)
+        ((struct cr_store_owned *)priv)->release(priv);
+}
+
+void
+cr_page_free(struct cr_page *page)
+{
+    release(page->priv);
+    free(page->rows);
+    memset(page, 0, sizeof *page);
+}
+
+void
+cr_case_free(struct cr_case *c)
+{
+    release(c->priv);
+    free(c->allegations);
+    free(c->votes);
+    free(c->notes);
+    memset(c, 0, sizeof *c);
+}
+
+void
+cr_case_state_free(struct cr_case_state *cs)
+{
+    release(cs->priv);
+    free(cs->acts);
+    free(cs->votes);
+    memset(cs, 0, sizeof *cs);
+}
+
+void
+cr_history_free(struct cr_history *h)
+{
+    release(h->priv);
+    free(h->events);
+    memset(h, 0, sizeof *h);
+}
+
+void
+cr_report_free(struct cr_report *r)
+{
+    if (!r)
+        return;
+    release(r->priv);
+    free(r->rows);
+    memset(r, 0, sizeof *r);
+}
+
+void
+cr_dashboard_free(struct cr_dashboard *d)
+{
+    release(d->priv);
+    free(d->reviewers);
+    memset(d, 0, sizeof *d);
+}
