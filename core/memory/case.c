@@ -178,7 +178,7 @@ load_case(cr_db *db, int64_t id, struct cr_case *out)
     const struct mem_subject *s = mem_subject_of(d, c);
     struct cr_case_row *r = &out->row;
     mem_case_row(d, c, r);
-    const char **str[] = {&r->subject_ref, &r->surname, &r->forenames, &r->rank,
+    const char **str[] = {&r->subject_ref, &r->surname,  &r->forenames, &r->rank,
                           &r->unit,        &r->assignee, &r->decided_by};
     for (size_t i = 0; i < CR_ARRAY_LEN(str); i++)
         *str[i] = mem_keep(l, *str[i]);
@@ -605,8 +605,8 @@ mem_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
     const char *login = st_user(db)->login;
     size_t i = draft_index(m, case_id, login, action);
     if (i == SIZE_MAX)
-        return cr_fail(db, CR_NOT_FOUND, "you (%s) have no saved draft of %s on case %lld",
-                       login, cr_action_name(action), (long long)case_id);
+        return cr_fail(db, CR_NOT_FOUND, "you (%s) have no saved draft of %s on case %lld", login,
+                       cr_action_name(action), (long long)case_id);
     const struct mem_draft *x = &MEM_ROWS(m, MEM_DRAFTS, struct mem_draft)[i];
     size_t text_len = strlen(x->text);
     size_t target_len = x->target ? strlen(x->target) + 1 : 0;

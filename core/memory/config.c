@@ -27,7 +27,8 @@ mem_config_get(cr_db *db, const char *prefix, struct cr_config_version *out)
 {
     memset(out, 0, sizeof *out);
     const struct mem_data *d = mem_data(db);
-    const struct mem_config_version *v = MEM_ROWS(d, MEM_CONFIG_VERSIONS, struct mem_config_version);
+    const struct mem_config_version *v =
+        MEM_ROWS(d, MEM_CONFIG_VERSIONS, struct mem_config_version);
     const struct mem_config_version *found = NULL;
     for (size_t i = 0; i < MEM_N(d, MEM_CONFIG_VERSIONS); i++) {
         if (prefix ? !begins(v[i].digest, prefix) : !v[i].in_force)
@@ -90,5 +91,22 @@ mem_config_put(cr_db *db, const struct cr_config *cfg)
     x->len = len;
     x->adopted_at = cr_db_now(db);
     x->in_force = 1;
+    return CR_OK;
+}
+
+enum cr_status
+mem_config_in_force(cr_db *db, char digest[65], bool *any)
+{
+    const struct mem_data *d = mem_data(db);
+    const struct mem_config_version *v =
+        MEM_ROWS(d, MEM_CONFIG_VERSIONS, struct mem_config_version);
+    digest[0] = '\0';
+    *any = false;
+    for (size_t i = 0; i < MEM_N(d, MEM_CONFIG_VERSIONS) && !*any; i++) {
+        if (v[i].in_force) {
+            snprintf(digest, 65, "%s", v[i].digest);
+            *any = true;
+        }
+    }
     return CR_OK;
 }

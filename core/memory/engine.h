@@ -17,7 +17,7 @@ struct mem_conn {
     struct mem_file *file; /* the database, shared by the handles open on its path */
     char *path;
     bool created;
-    int64_t own_commits; /* commits of this handle, which data_version does not count */
+    int64_t own_commits;    /* commits of this handle, which data_version does not count */
     struct mem_data *saved; /* the data as it was when this handle's transaction began */
     /* While an import runs: its id, and the line of it that first touched each case. */
     int64_t import_id;
@@ -25,7 +25,7 @@ struct mem_conn {
     struct mem_case_line {
         int64_t id;
         long line;
-    } *import_cases;
+    } * import_cases;
     size_t n_import_cases;
     char *import_updates[CR_IMPORT_SHOWN_UPDATES];
 };
@@ -90,8 +90,8 @@ enum cr_status mem_draft_delete(cr_db *db, int64_t case_id, int action);
 /* page.c */
 enum cr_status mem_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
                         size_t limit, bool every_case, struct cr_page *page);
-enum cr_status mem_list_mine(cr_db *db, unsigned roles, int64_t cursor, bool reverse,
-                             size_t limit, struct cr_page *page);
+enum cr_status mem_list_mine(cr_db *db, unsigned roles, int64_t cursor, bool reverse, size_t limit,
+                             struct cr_page *page);
 enum cr_status mem_export_scan(cr_db *db, cr_store_row_fn row, void *ctx, int64_t *rows,
                                bool *stopped);
 
@@ -111,8 +111,8 @@ enum cr_status mem_dashboard(cr_db *db, int64_t now, const int64_t overdue_befor
                              bool reviewers, const char *only, struct cr_dashboard *out);
 
 /* audit.c */
-enum cr_status mem_audit_append(cr_db *db, int64_t case_id, const char *action,
-                                const char *before, const char *after, const char *details);
+enum cr_status mem_audit_append(cr_db *db, int64_t case_id, const char *action, const char *before,
+                                const char *after, const char *details);
 enum cr_status mem_audit_head(cr_db *db, struct cr_audit_head *out);
 enum cr_status mem_audit_last(cr_db *db, int64_t *id);
 enum cr_status mem_audit_last_digest(cr_db *db, char out[65], bool *any);
@@ -124,5 +124,6 @@ enum cr_status mem_audit_verify(cr_db *db, const struct cr_audit_head *kept, siz
 /* config.c */
 enum cr_status mem_config_get(cr_db *db, const char *prefix, struct cr_config_version *out);
 enum cr_status mem_config_put(cr_db *db, const struct cr_config *cfg);
+enum cr_status mem_config_in_force(cr_db *db, char digest[65], bool *any);
 
 #endif

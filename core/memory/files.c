@@ -38,9 +38,9 @@
 
 struct mem_file {
     struct mem_file *next;
-    char *path;            /* NULL: private (":memory:"), or no longer at its path */
-    uint64_t serial;       /* names it in its file */
-    struct mem_data *data; /* as the writer changes it */
+    char *path;                 /* NULL: private (":memory:"), or no longer at its path */
+    uint64_t serial;            /* names it in its file */
+    struct mem_data *data;      /* as the writer changes it */
     struct mem_data *committed; /* during a write transaction: the data as last committed */
     struct mem_conn *writer;
     int64_t commits;
@@ -133,8 +133,8 @@ write_marker(cr_db *db, struct mem_file *f, bool create, bool group)
     if (!f->path)
         return CR_OK;
     mode_t mode = group ? 0660 : 0600;
-    int fd = open(f->path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : O_TRUNC),
-                  mode);
+    int fd = open(f->path,
+                  O_WRONLY | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : O_TRUNC), mode);
     if (fd < 0)
         return cr_fail(db, CR_DB, "%s: cannot create: %s", f->path, strerror(errno));
     char text[128];
@@ -170,8 +170,8 @@ write_key(cr_db *db, struct mem_file *f, bool group)
     } else {
         mode_t mode = group ? 0660 : 0600;
         int fd = open(path.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-        bool ok = fd >= 0 && fchmod(fd, mode) == 0 &&
-                  write(fd, text.p, text.len) == (ssize_t)text.len;
+        bool ok =
+            fd >= 0 && fchmod(fd, mode) == 0 && write(fd, text.p, text.len) == (ssize_t)text.len;
         int err = errno;
         if ((fd >= 0 && close(fd) != 0) || !ok)
             st = cr_fail(db, CR_DB, "%s: cannot write the audit key: %s", path.p,
@@ -432,8 +432,7 @@ mem_commit(cr_db *db)
     struct mem_conn *c = mem_conn(db);
     struct mem_file *f = c->file;
     if (f->writer != c)
-        return cr_fail(db, CR_DB, "%s: commit: cannot commit - no transaction is active",
-                       c->path);
+        return cr_fail(db, CR_DB, "%s: commit: cannot commit - no transaction is active", c->path);
     mem_data_free(f->committed);
     f->committed = NULL;
     f->writer = NULL;
@@ -470,6 +469,5 @@ mem_in_transaction(cr_db *db, const char *what)
 enum cr_status
 mem_constraint(cr_db *db, const char *what, const char *columns)
 {
-    return cr_fail(db, CR_DB, "%s: %s: UNIQUE constraint failed: %s", mem_path(db), what,
-                   columns);
+    return cr_fail(db, CR_DB, "%s: %s: UNIQUE constraint failed: %s", mem_path(db), what, columns);
 }

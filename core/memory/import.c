@@ -31,8 +31,7 @@ case_touch(struct mem_conn *c, int64_t id, long line)
             return true;
         }
     }
-    struct mem_case_line *x =
-        mem_grow((void **)&c->import_cases, &c->n_import_cases, sizeof *x);
+    struct mem_case_line *x = mem_grow((void **)&c->import_cases, &c->n_import_cases, sizeof *x);
     if (!x)
         return false;
     x->id = id;
@@ -63,8 +62,8 @@ mem_import_begin(cr_db *db, const char *label)
 }
 
 /* A subject's details in column order, as the import compares them. */
-static const int subject_cols[] = {CR_COL_SURNAME, CR_COL_FORENAMES, CR_COL_EMPLOYMENT,
-                                   CR_COL_RANK,    CR_COL_UNIT,      CR_COL_DUTY_STATUS,
+static const int subject_cols[] = {CR_COL_SURNAME,       CR_COL_FORENAMES, CR_COL_EMPLOYMENT,
+                                   CR_COL_RANK,          CR_COL_UNIT,      CR_COL_DUTY_STATUS,
                                    CR_COL_VETTING_STATUS};
 #define N_SUBJECT_COLS (sizeof subject_cols / sizeof subject_cols[0])
 
@@ -156,7 +155,7 @@ record_subject_update(cr_db *db, int64_t subject_id, const struct cr_import_row 
         st = cr_fail(db, CR_NOMEM, "out of memory");
     } else {
         const char *sn = state >= 0 ? cr_state_name(state) : NULL;
-        st = st_audit_append(db, case_id, "subject_update", sn, sn, d.p);
+        st = mem_audit_append(db, case_id, "subject_update", sn, sn, d.p);
         if (st == CR_OK && updated_so_far < (int64_t)CR_IMPORT_SHOWN_UPDATES) {
             c->import_updates[updated_so_far] = shown.p;
             shown.p = NULL;
@@ -201,16 +200,16 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
     struct mem_subject *s = subject_by_ref(d, r->subject_ref);
     if (!s) {
         s = mem_add(d, MEM_SUBJECTS);
-        if (!s || !mem_set(&s->ref, r->subject_ref) ||
-            !set_subject(s, r, c->import_id, line, true))
+        if (!s || !mem_set(&s->ref, r->subject_ref) || !set_subject(s, r, c->import_id, line, true))
             return cr_fail(db, CR_NOMEM, "out of memory");
         *subject_id = s->id;
         res->new_subjects++;
         return CR_OK;
     }
     *subject_id = s->id;
-    const char *want[] = {r->surname, r->forenames, cr_employment_name(r->employment), r->rank,
-                          r->unit, cr_duty_name(r->duty), cr_vetting_name(r->vetting)};
+    const char *want[] = {
+        r->surname, r->forenames,          cr_employment_name(r->employment), r->rank,
+        r->unit,    cr_duty_name(r->duty), cr_vetting_name(r->vetting)};
     const char *have[N_SUBJECT_COLS];
     subject_values(s, have);
     int differs = -1;
@@ -264,12 +263,16 @@ allegation_differs(const struct mem_data *d, const struct mem_allegation *a,
 {
     const struct mem_case *c = mem_find(d, MEM_CASES, a->case_id);
     const struct mem_subject *s = c ? mem_subject_of(d, c) : NULL;
-    const char *have[] = {s ? s->ref : NULL, cr_category_name(a->category), a->date,
-                          cr_source_name(a->source), a->original_outcome, a->summary};
-    const char *want[] = {r->subject_ref, cr_category_name(r->category), r->date,
-                          cr_source_name(r->source), r->original_outcome, r->summary};
-    static const int cols[] = {CR_COL_SUBJECT_REF, CR_COL_CATEGORY, CR_COL_ALLEGATION_DATE,
-                               CR_COL_SOURCE, CR_COL_ORIGINAL_OUTCOME, CR_COL_SUMMARY};
+    const char *have[] = {s ? s->ref : NULL,         cr_category_name(a->category), a->date,
+                          cr_source_name(a->source), a->original_outcome,           a->summary};
+    const char *want[] = {r->subject_ref,
+                          cr_category_name(r->category),
+                          r->date,
+                          cr_source_name(r->source),
+                          r->original_outcome,
+                          r->summary};
+    static const int cols[] = {CR_COL_SUBJECT_REF, CR_COL_CATEGORY,         CR_COL_ALLEGATION_DATE,
+                               CR_COL_SOURCE,      CR_COL_ORIGINAL_OUTCOME, CR_COL_SUMMARY};
     for (size_t i = 0; i < CR_ARRAY_LEN(cols); i++)
         if (!mem_same(have[i], or_null(want[i])))
             return cols[i];
@@ -278,8 +281,8 @@ allegation_differs(const struct mem_data *d, const struct mem_allegation *a,
 
 /* The case a new allegation of this subject belongs to, created when needed. */
 static enum cr_status
-case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
-         struct cr_import_result *res, int64_t *case_id)
+case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r, struct cr_import_result *res,
+         int64_t *case_id)
 {
     struct mem_conn *conn = mem_conn(db);
     struct mem_data *d = mem_data(db);
@@ -303,8 +306,7 @@ case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
                 return cr_fail(db, CR_NOMEM, "out of memory");
             int64_t id = latest->id;
             struct cr_buf note = {0};
-            if (cr_buf_addf(&note,
-                            "New allegation %s imported; the decision must be taken again.",
+            if (cr_buf_addf(&note, "New allegation %s imported; the decision must be taken again.",
                             r->allegation_ref) < 0)
                 return cr_fail(db, CR_NOMEM, "out of memory");
             struct mem_note *n = mem_add(d, MEM_NOTES);
@@ -319,8 +321,8 @@ case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
             cr_buf_add(&note, "{\"new_allegation\": ", 19);
             cr_buf_add_json(&note, r->allegation_ref);
             cr_buf_addc(&note, '}');
-            enum cr_status st = note.p ? st_audit_append(db, id, "import", cr_state_name(state),
-                                                         "returned", note.p)
+            enum cr_status st = note.p ? mem_audit_append(db, id, "import", cr_state_name(state),
+                                                          "returned", note.p)
                                        : cr_fail(db, CR_NOMEM, "out of memory");
             cr_buf_free(&note);
             if (st != CR_OK)
@@ -418,8 +420,8 @@ mem_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
             struct mem_case *k = mem_find(d, MEM_CASES, c->import_cases[i].id);
             const struct mem_subject *s = k ? mem_subject_of(d, k) : NULL;
             if (s)
-                k->priority = cr_priority(s->duty, k->n_allegations, k->n_sexual,
-                                          k->latest_allegation);
+                k->priority =
+                    cr_priority(s->duty, k->n_allegations, k->n_sexual, k->latest_allegation);
         }
         struct mem_import *imp = mem_find(d, MEM_IMPORTS, c->import_id);
         if (imp) {
@@ -436,7 +438,7 @@ mem_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
                     (long long)res->rows, (long long)res->new_allegations,
                     (long long)res->new_cases, (long long)res->updated_subjects,
                     (long long)res->returned_cases);
-        st = b.p ? st_audit_append(db, 0, "import", NULL, NULL, b.p)
+        st = b.p ? mem_audit_append(db, 0, "import", NULL, NULL, b.p)
                  : cr_fail(db, CR_NOMEM, "out of memory");
         cr_buf_free(&b);
         if (st == CR_OK)

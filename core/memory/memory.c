@@ -50,4 +50,5 @@ const struct cr_store cr_store_engine = {
     .draft_delete = mem_draft_delete,
     .config_get = mem_config_get,
     .config_put = mem_config_put,
+    .config_in_force = mem_config_in_force,
 };

@@ -97,7 +97,8 @@ phrase_in(const char *text, const char *word, size_t n, bool prefix)
             size_t save = wpos, xs, xl;
             bool last = !next_token(w, &save, &xs, &xl);
             size_t ps, pl;
-            if (!next_token(text, &p, &ps, &pl) || !token_is(text + ps, pl, w + ws, wl, prefix && last))
+            if (!next_token(text, &p, &ps, &pl) ||
+                !token_is(text + ps, pl, w + ws, wl, prefix && last))
                 all = false;
             any = true;
         }
@@ -225,7 +226,7 @@ fill(cr_db *db, bool by_id, int64_t cursor, bool reverse, size_t limit, bool eve
         const struct mem_case *c = reverse ? cand[n - take + i].c : cand[i].c;
         struct cr_case_row *r = &rows[i];
         mem_case_row(d, c, r);
-        const char **str[] = {&r->subject_ref, &r->surname, &r->forenames, &r->rank,
+        const char **str[] = {&r->subject_ref, &r->surname,  &r->forenames, &r->rank,
                               &r->unit,        &r->assignee, &r->decided_by};
         for (size_t k = 0; k < CR_ARRAY_LEN(str); k++)
             *str[k] = mem_keep(l, *str[k]);

@@ -16,11 +16,16 @@ static int
 stage_of(int state)
 {
     switch (state) {
-    case CR_STATE_CLOSED: return CR_STAGE_CONFIRMED;
-    case CR_STATE_AWAITING_APPROVAL: return CR_STAGE_PROPOSED;
-    case CR_STATE_PANEL_REVIEW: return CR_STAGE_WITH_PANEL;
-    case CR_STATE_RETURNED: return CR_STAGE_RETURNED;
-    default: return CR_STAGE_UNDECIDED;
+    case CR_STATE_CLOSED:
+        return CR_STAGE_CONFIRMED;
+    case CR_STATE_AWAITING_APPROVAL:
+        return CR_STAGE_PROPOSED;
+    case CR_STATE_PANEL_REVIEW:
+        return CR_STAGE_WITH_PANEL;
+    case CR_STATE_RETURNED:
+        return CR_STAGE_RETURNED;
+    default:
+        return CR_STAGE_UNDECIDED;
     }
 }
 
@@ -49,10 +54,14 @@ static const char *
 category_key(unsigned cats)
 {
     switch (cats) {
-    case 1: return "domestic_violence";
-    case 2: return "sexual_offence";
-    case 3: return "both";
-    default: return "none";
+    case 1:
+        return "domestic_violence";
+    case 2:
+        return "sexual_offence";
+    case 3:
+        return "both";
+    default:
+        return "none";
     }
 }
 
@@ -344,8 +353,8 @@ tally_of(struct tally **v, size_t *n, const char *login)
 }
 
 enum cr_status
-mem_dashboard(cr_db *db, int64_t now, const int64_t overdue_before[CR_STATE_COUNT],
-              bool reviewers, const char *only, struct cr_dashboard *out)
+mem_dashboard(cr_db *db, int64_t now, const int64_t overdue_before[CR_STATE_COUNT], bool reviewers,
+              const char *only, struct cr_dashboard *out)
 {
     (void)now; /* the cut-offs and out->week_start are set above */
     struct mem_keep *l = mem_keep_new();
@@ -362,7 +371,8 @@ mem_dashboard(cr_db *db, int64_t now, const int64_t overdue_before[CR_STATE_COUN
     size_t n_outcomes = 0, n_rounds = 0;
     for (size_t i = 0; i < n_cases; i++) {
         /* Overdue: in a state longer than its service level allows (cut-offs from above). */
-        if (overdue_before[c[i].state] != INT64_MIN && c[i].state_since < overdue_before[c[i].state])
+        if (overdue_before[c[i].state] != INT64_MIN &&
+            c[i].state_since < overdue_before[c[i].state])
             out->overdue[c[i].state]++;
         /* Cases never decided: the backlog the weekly rate works through. */
         if (c[i].outcome < 0)

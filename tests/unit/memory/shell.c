@@ -43,7 +43,9 @@ struct column {
 };
 
 #define C(tbl, tname, type, field, ctype)                                                          \
-    {tbl, tname, #field, ctype, offsetof(struct type, field)}
+    {                                                                                              \
+        tbl, tname, #field, ctype, offsetof(struct type, field)                                    \
+    }
 static const struct column columns[] = {
     C(MEM_CASES, "cases", mem_case, id, T_INT64),
     C(MEM_CASES, "cases", mem_case, state, T_STATE),
@@ -101,20 +103,43 @@ read_column(const struct column *c, const void *row)
     int e = 0;
     const char *name = NULL;
     switch (c->type) {
-    case T_INT64: v.kind = 1; memcpy(&v.i, p, sizeof v.i); return v;
-    case T_INT: v.kind = 1; memcpy(&e, p, sizeof e); v.i = e; return v;
-    case T_TEXT: memcpy(&v.s, p, sizeof v.s); v.kind = v.s ? 2 : 0; return v;
-    default: break;
+    case T_INT64:
+        v.kind = 1;
+        memcpy(&v.i, p, sizeof v.i);
+        return v;
+    case T_INT:
+        v.kind = 1;
+        memcpy(&e, p, sizeof e);
+        v.i = e;
+        return v;
+    case T_TEXT:
+        memcpy(&v.s, p, sizeof v.s);
+        v.kind = v.s ? 2 : 0;
+        return v;
+    default:
+        break;
     }
     /* Enumerations are stored as their names in the SQLite schema. */
     memcpy(&e, p, sizeof e);
     switch (c->type) {
-    case T_STATE: name = e >= 0 ? cr_state_name(e) : NULL; break;
-    case T_OUTCOME: name = e >= 0 ? cr_outcome_name(e) : NULL; break;
-    case T_VOTE: name = e >= 0 ? cr_vote_name(e) : NULL; break;
-    case T_KIND: name = e >= 0 ? cr_kind_name(e) : NULL; break;
-    case T_CATEGORY: name = e >= 0 ? cr_category_name(e) : NULL; break;
-    default: name = e >= 0 ? cr_action_name(e) : NULL; break;
+    case T_STATE:
+        name = e >= 0 ? cr_state_name(e) : NULL;
+        break;
+    case T_OUTCOME:
+        name = e >= 0 ? cr_outcome_name(e) : NULL;
+        break;
+    case T_VOTE:
+        name = e >= 0 ? cr_vote_name(e) : NULL;
+        break;
+    case T_KIND:
+        name = e >= 0 ? cr_kind_name(e) : NULL;
+        break;
+    case T_CATEGORY:
+        name = e >= 0 ? cr_category_name(e) : NULL;
+        break;
+    default:
+        name = e >= 0 ? cr_action_name(e) : NULL;
+        break;
     }
     v.s = name;
     v.kind = name ? 2 : 0;
@@ -395,14 +420,22 @@ static size_t
 row_size(enum mem_table_id t)
 {
     switch (t) {
-    case MEM_CASES: return sizeof(struct mem_case);
-    case MEM_DECISIONS: return sizeof(struct mem_decision);
-    case MEM_APPROVALS: return sizeof(struct mem_approval);
-    case MEM_NOTES: return sizeof(struct mem_note);
-    case MEM_VOTES: return sizeof(struct mem_vote);
-    case MEM_AUDIT_EVENTS: return sizeof(struct mem_event);
-    case MEM_ALLEGATIONS: return sizeof(struct mem_allegation);
-    default: return sizeof(struct mem_draft);
+    case MEM_CASES:
+        return sizeof(struct mem_case);
+    case MEM_DECISIONS:
+        return sizeof(struct mem_decision);
+    case MEM_APPROVALS:
+        return sizeof(struct mem_approval);
+    case MEM_NOTES:
+        return sizeof(struct mem_note);
+    case MEM_VOTES:
+        return sizeof(struct mem_vote);
+    case MEM_AUDIT_EVENTS:
+        return sizeof(struct mem_event);
+    case MEM_ALLEGATIONS:
+        return sizeof(struct mem_allegation);
+    default:
+        return sizeof(struct mem_draft);
     }
 }
 
