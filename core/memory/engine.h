@@ -17,6 +17,7 @@ struct mem_conn {
     struct mem_file *file; /* the database, shared by the handles open on its path */
     char *path;
     bool created;
+    bool filled;            /* an empty file that was there became the database */
     int64_t own_commits;    /* commits of this handle, which data_version does not count */
     struct mem_data *saved; /* the data as it was when this handle's transaction began */
     /* While an import runs: its id, and the line of it that first touched each case. */

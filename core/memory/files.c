@@ -229,8 +229,10 @@ create_database(cr_db *db, struct mem_conn *c, const char *path, bool group, boo
     enum cr_status st = write_key(db, f, group);
     if (st == CR_OK && path)
         st = write_marker(db, f, !file_made, group);
-    if (st == CR_OK)
+    if (st == CR_OK) {
         c->created = true;
+        c->filled = file_made;
+    }
     return st;
 }
 
@@ -275,11 +277,15 @@ open_existing(cr_db *db, struct mem_conn *c, const char *path, uint64_t serial, 
 enum cr_status
 mem_open(cr_db *db, const char *path, unsigned flags, const char *connection, void **ctx)
 {
-    (void)connection;
     struct mem_conn *c = calloc(1, sizeof *c);
     *ctx = c;
     if (!c || !(c->path = strdup(path)))
         return cr_fail(db, CR_NOMEM, "out of memory");
+    if (connection)
+        return cr_fail(db, CR_USAGE,
+                       "the memory engine names a database by its path and takes no connection "
+                       "string ('%s')",
+                       connection);
     bool group = flags & (CR_OPEN_GROUP | CR_OPEN_SERVICE);
     if (strcmp(path, ":memory:") == 0)
         return create_database(db, c, NULL, false, false);
@@ -366,7 +372,15 @@ mem_discard(cr_db *db)
         return;
     if (c->file->writer == c)
         mem_rollback(db);
-    remove_side_files(c->file->path);
+    if (c->filled) {
+        /* It was an empty file: it is one again; the key made for it goes. */
+        struct cr_buf key = {0};
+        if (truncate(c->file->path, 0) == 0 && cr_buf_addf(&key, "%s.key", c->file->path) == 0)
+            unlink(key.p);
+        cr_buf_free(&key);
+    } else {
+        remove_side_files(c->file->path);
+    }
     file_forget(c->file);
 }
 
