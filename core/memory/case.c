@@ -472,7 +472,6 @@ mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
     if (!ch->bump_version)
         return CR_OK;
     c = mem_find(d, MEM_CASES, cs->id);
-    int from = c->state;
     c->version++;
     NOMEM_IF(mem_set(&c->updated_by, actor));
     c->updated_at = now;
@@ -494,8 +493,11 @@ mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
         c->quorum_blocked = ch->quorum_blocked;
     else if (ch->decide)
         c->quorum_blocked = 0;
-    /* As schema.c's trigger: whichever path puts a case before the panel. */
-    if (c->state == CR_STATE_PANEL_REVIEW && from != CR_STATE_PANEL_REVIEW)
+    /*
+     * As schema.c's trigger on every write of the state: a case before the
+     * panel holds the decision it went there with (need-to-know).
+     */
+    if (c->state == CR_STATE_PANEL_REVIEW && c->panel_round != c->round)
         c->panel_round = c->round;
     return CR_OK;
 }

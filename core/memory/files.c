@@ -7,12 +7,14 @@
  * finds what an earlier one committed (the unit tests open, act, close and
  * open again, as the program's commands do).  So that a path behaves as a
  * database file does for whoever works with files beside the engine, each
- * database also has a small file at its path (and its audit key at
- * PATH.key, as the SQLite engine keeps it) naming it and the last change
+ * database also has a small file at its path naming it and the last change
  * committed: a removed file removes the database, and a copy of the file
  * opens as a copy of the database as it was when the file was copied (the
  * copy is taken when it is first opened; if the original changed
- * meanwhile, opening the copy says so rather than guess).  Nothing of the
+ * meanwhile, opening the copy says so rather than guess).  Its audit key is
+ * written beside it (PATH.key, in the SQLite engine's format) so that the
+ * pair of files travels as the SQLite engine's does, but the engine keeps
+ * the key with the database and never reads the file back.  Nothing of the
  * data is ever written to a file: when the process ends, the databases go.
  * ":memory:" is a new, private database at every open, as with SQLite.
  *
@@ -169,13 +171,20 @@ write_key(cr_db *db, struct mem_file *f, bool group)
         st = cr_fail(db, CR_NOMEM, "out of memory");
     } else {
         mode_t mode = group ? 0660 : 0600;
-        int fd = open(path.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-        bool ok =
-            fd >= 0 && fchmod(fd, mode) == 0 && write(fd, text.p, text.len) == (ssize_t)text.len;
-        int err = errno;
-        if ((fd >= 0 && close(fd) != 0) || !ok)
-            st = cr_fail(db, CR_DB, "%s: cannot write the audit key: %s", path.p,
-                         strerror(ok ? errno : err));
+        int fd = open(path.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd < 0 && errno == EEXIST) {
+            st = cr_fail(db, CR_DB,
+                         "%s: an audit key is there already, but %s has no keyed trail yet, so "
+                         "the key belongs to another database; move it away and try again",
+                         path.p, f->path);
+        } else {
+            bool ok = fd >= 0 && fchmod(fd, mode) == 0 &&
+                      write(fd, text.p, text.len) == (ssize_t)text.len;
+            int err = errno;
+            if ((fd >= 0 && close(fd) != 0) || !ok)
+                st = cr_fail(db, CR_DB, "%s: cannot write the audit key: %s", path.p,
+                             strerror(ok ? errno : err));
+        }
     }
     if (text.p)
         sodium_memzero(text.p, text.len);
@@ -447,15 +456,20 @@ mem_commit(cr_db *db)
     struct mem_file *f = c->file;
     if (f->writer != c)
         return cr_fail(db, CR_DB, "%s: commit: cannot commit - no transaction is active", c->path);
+    /* The file names the change committed, for a copy made of it: written first. */
+    f->commits++;
+    enum cr_status st = write_marker(db, f, false, false);
+    if (st != CR_OK) {
+        f->commits--;
+        mem_rollback(db);
+        return st;
+    }
     mem_data_free(f->committed);
     f->committed = NULL;
     f->writer = NULL;
-    f->commits++;
     c->own_commits++;
     f->data->data_version = f->commits;
-    /* The file names the change now committed, for a copy made of it. */
-    enum cr_status st = write_marker(db, f, false, false);
-    return st;
+    return CR_OK;
 }
 
 void
