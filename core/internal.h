@@ -271,8 +271,16 @@ enum cr_status st_config_get(cr_db *db, const char *prefix, struct cr_config_ver
 enum cr_status st_config_put(cr_db *db, const struct cr_config *cfg);
 /* The configuration digest the trail's last event was written under (*any: there is one). */
 enum cr_status st_audit_last_digest(cr_db *db, char out[65], bool *any);
-/* CR_OK when case id exists, else CR_NOT_FOUND with the message a key would get. */
-enum cr_status st_case_id(cr_db *db, int64_t id);
+/*
+ * A case as a caller names it: by the key a user typed (`#N`, `ref:X`, a
+ * number or a subject_ref), or, key NULL, by its id.  st_case_ref finds its
+ * id, or fails as st_resolve_case does (for an id, as for the key "#N").
+ */
+struct cr_case_ref {
+    const char *key;
+    int64_t id;
+};
+enum cr_status st_case_ref(cr_db *db, const struct cr_case_ref *ref, int64_t *id);
 
 /* cr_config_adopt's writes (pin.c), once workflow.c has checked the role. */
 enum cr_status st_config_adopt(cr_db *db, const struct cr_config *next);

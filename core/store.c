@@ -82,15 +82,19 @@ st_resolve_case(cr_db *db, const char *key, int64_t *id)
 }
 
 enum cr_status
-st_case_id(cr_db *db, int64_t id)
+st_case_ref(cr_db *db, const struct cr_case_ref *ref, int64_t *id)
 {
+    if (ref->key)
+        return st_resolve_case(db, ref->key, id);
     int64_t found = 0, none = 0;
-    enum cr_status st = id > 0 ? ENGINE->find_case(db, id, NULL, &found, &none) : CR_OK;
+    enum cr_status st = ref->id > 0 ? ENGINE->find_case(db, ref->id, NULL, &found, &none) : CR_OK;
     if (st != CR_OK)
         return st;
+    /* Said as for the key "#N", which the program used to pass. */
     if (!found)
-        return cr_fail(db, CR_NOT_FOUND, "no case #%lld (give a case number or a subject_ref)",
-                       (long long)id);
+        return cr_fail(db, CR_NOT_FOUND, "no case '#%lld' (give a case number or a subject_ref)",
+                       (long long)ref->id);
+    *id = found;
     return CR_OK;
 }
 

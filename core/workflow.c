@@ -779,8 +779,9 @@ texts_fit(cr_db *db, const struct cr_request *req)
     return st;
 }
 
-enum cr_status
-cr_act(cr_db *db, const char *key, const struct cr_request *req, struct cr_act_result *res)
+static enum cr_status
+act(cr_db *db, const struct cr_case_ref *ref, const struct cr_request *req,
+    struct cr_act_result *res)
 {
     memset(res, 0, sizeof *res);
     enum cr_status st = need_user(db);
@@ -794,7 +795,7 @@ cr_act(cr_db *db, const char *key, const struct cr_request *req, struct cr_act_r
     struct cr_case_state cs;
     memset(&cs, 0, sizeof cs);
     struct cr_buf why = {0}, details = {0}, note = {0};
-    if ((st = st_resolve_case(db, key, &id)) != CR_OK || (st = st_case_state(db, id, &cs)) != CR_OK)
+    if ((st = st_case_ref(db, ref, &id)) != CR_OK || (st = st_case_state(db, id, &cs)) != CR_OK)
         goto out;
 
     if (req->expect_version > cs.version) {
@@ -846,6 +847,20 @@ out:
     cr_buf_free(&details);
     cr_buf_free(&note);
     return st;
+}
+
+enum cr_status
+cr_act(cr_db *db, const char *key, const struct cr_request *req, struct cr_act_result *res)
+{
+    const struct cr_case_ref ref = {key, 0};
+    return act(db, &ref, req, res);
+}
+
+enum cr_status
+cr_act_id(cr_db *db, int64_t case_id, const struct cr_request *req, struct cr_act_result *res)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return act(db, &ref, req, res);
 }
 
 /* Whether a case with the panel cannot reach quorum now, under the handle's configuration. */
@@ -979,13 +994,13 @@ out:
     return st;
 }
 
-enum cr_status
-cr_allowed_actions(cr_db *db, const char *key, unsigned *actions)
+static enum cr_status
+allowed_actions(cr_db *db, const struct cr_case_ref *ref, unsigned *actions)
 {
     *actions = 0;
     enum cr_status st = need_user(db);
     int64_t id;
-    if (st != CR_OK || (st = st_resolve_case(db, key, &id)) != CR_OK)
+    if (st != CR_OK || (st = st_case_ref(db, ref, &id)) != CR_OK)
         return st;
     struct cr_case_state cs;
     if ((st = st_case_state(db, id, &cs)) == CR_OK) {
@@ -999,7 +1014,21 @@ cr_allowed_actions(cr_db *db, const char *key, unsigned *actions)
 }
 
 enum cr_status
-cr_may(cr_db *db, const char *key, int action)
+cr_allowed_actions(cr_db *db, const char *key, unsigned *actions)
+{
+    const struct cr_case_ref ref = {key, 0};
+    return allowed_actions(db, &ref, actions);
+}
+
+enum cr_status
+cr_allowed_actions_id(cr_db *db, int64_t case_id, unsigned *actions)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return allowed_actions(db, &ref, actions);
+}
+
+static enum cr_status
+may(cr_db *db, const struct cr_case_ref *ref, int action)
 {
     enum cr_status st = need_user(db);
     if (st != CR_OK)
@@ -1007,7 +1036,7 @@ cr_may(cr_db *db, const char *key, int action)
     if (action < 0 || action >= CR_ACTION_COUNT)
         return cr_fail(db, CR_USAGE, "no such action");
     int64_t id;
-    if ((st = st_resolve_case(db, key, &id)) != CR_OK)
+    if ((st = st_case_ref(db, ref, &id)) != CR_OK)
         return st;
     struct cr_case_state cs;
     if ((st = st_case_state(db, id, &cs)) == CR_OK) {
@@ -1018,6 +1047,20 @@ cr_may(cr_db *db, const char *key, int action)
     }
     cr_case_state_free(&cs);
     return st;
+}
+
+enum cr_status
+cr_may(cr_db *db, const char *key, int action)
+{
+    const struct cr_case_ref ref = {key, 0};
+    return may(db, &ref, action);
+}
+
+enum cr_status
+cr_may_id(cr_db *db, int64_t case_id, int action)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return may(db, &ref, action);
 }
 
 /* Views */
@@ -1124,13 +1167,13 @@ view_rules(cr_db *db, int64_t id, const char *what, bool *hide)
 }
 
 static enum cr_status
-view(cr_db *db, const char *key, const char *what, struct cr_case *out)
+view(cr_db *db, const struct cr_case_ref *ref, const char *what, struct cr_case *out)
 {
     memset(out, 0, sizeof *out);
     enum cr_status st = need_user(db);
     int64_t id;
     bool hide;
-    if (st == CR_OK && (st = st_resolve_case(db, key, &id)) == CR_OK &&
+    if (st == CR_OK && (st = st_case_ref(db, ref, &id)) == CR_OK &&
         (st = view_rules(db, id, what, &hide)) == CR_OK)
         st = st_case_view(db, id, hide, what, out);
     if (st != CR_OK)
@@ -1141,13 +1184,29 @@ view(cr_db *db, const char *key, const char *what, struct cr_case *out)
 enum cr_status
 cr_case_view(cr_db *db, const char *key, struct cr_case *out)
 {
-    return view(db, key, "case", out);
+    const struct cr_case_ref ref = {key, 0};
+    return view(db, &ref, "case", out);
 }
 
 enum cr_status
 cr_case_reload(cr_db *db, const char *key, struct cr_case *out)
 {
-    return view(db, key, NULL, out);
+    const struct cr_case_ref ref = {key, 0};
+    return view(db, &ref, NULL, out);
+}
+
+enum cr_status
+cr_case_view_id(cr_db *db, int64_t case_id, struct cr_case *out)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return view(db, &ref, "case", out);
+}
+
+enum cr_status
+cr_case_reload_id(cr_db *db, int64_t case_id, struct cr_case *out)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return view(db, &ref, NULL, out);
 }
 
 /* Whether an event is a consultation (or a refused one) or a draft, not an action on the case. */
@@ -1202,13 +1261,13 @@ history_rules(const struct cr_person *me, bool hide, struct cr_history *h)
 }
 
 static enum cr_status
-history(cr_db *db, const char *key, bool audited, struct cr_history *out)
+history(cr_db *db, const struct cr_case_ref *ref, bool audited, struct cr_history *out)
 {
     memset(out, 0, sizeof *out);
     enum cr_status st = need_user(db);
     int64_t id;
     bool hide;
-    if (st != CR_OK || (st = st_resolve_case(db, key, &id)) != CR_OK ||
+    if (st != CR_OK || (st = st_case_ref(db, ref, &id)) != CR_OK ||
         (st = view_rules(db, id, audited ? "history" : NULL, &hide)) != CR_OK)
         return st;
     if (audited) {
@@ -1231,13 +1290,29 @@ history(cr_db *db, const char *key, bool audited, struct cr_history *out)
 enum cr_status
 cr_history_get(cr_db *db, const char *key, struct cr_history *out)
 {
-    return history(db, key, true, out);
+    const struct cr_case_ref ref = {key, 0};
+    return history(db, &ref, true, out);
 }
 
 enum cr_status
 cr_history_of_view(cr_db *db, const char *key, struct cr_history *out)
 {
-    return history(db, key, false, out);
+    const struct cr_case_ref ref = {key, 0};
+    return history(db, &ref, false, out);
+}
+
+enum cr_status
+cr_history_get_id(cr_db *db, int64_t case_id, struct cr_history *out)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return history(db, &ref, true, out);
+}
+
+enum cr_status
+cr_history_of_view_id(cr_db *db, int64_t case_id, struct cr_history *out)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return history(db, &ref, false, out);
 }
 
 enum cr_status
@@ -1538,13 +1613,13 @@ draft_request(cr_db *db, int action)
                    names);
 }
 
-/* The case a key names, as the rules see it; cs is freed by the caller either way. */
+/* The case named, as the rules see it; cs is freed by the caller either way. */
 static enum cr_status
-draft_case(cr_db *db, const char *key, struct cr_case_state *cs)
+draft_case(cr_db *db, const struct cr_case_ref *ref, struct cr_case_state *cs)
 {
     memset(cs, 0, sizeof *cs);
     int64_t id;
-    enum cr_status st = st_resolve_case(db, key, &id);
+    enum cr_status st = st_case_ref(db, ref, &id);
     return st == CR_OK ? st_case_state(db, id, cs) : st;
 }
 
@@ -1562,8 +1637,8 @@ draft_details(cr_db *db, int action, const char *text, struct cr_buf *d)
     return d->p ? CR_OK : cr_fail(db, CR_NOMEM, "out of memory");
 }
 
-enum cr_status
-cr_draft_save(cr_db *db, const char *key, const struct cr_draft *d)
+static enum cr_status
+draft_save(cr_db *db, const struct cr_case_ref *ref, const struct cr_draft *d)
 {
     enum cr_status st = draft_request(db, d->action);
     if (st != CR_OK)
@@ -1591,7 +1666,7 @@ cr_draft_save(cr_db *db, const char *key, const struct cr_draft *d)
         return st;
     struct cr_case_state cs;
     struct cr_buf details = {0};
-    if ((st = draft_case(db, key, &cs)) == CR_OK && (st = may_see(db, &cs, NULL)) == CR_OK) {
+    if ((st = draft_case(db, ref, &cs)) == CR_OK && (st = may_see(db, &cs, NULL)) == CR_OK) {
         if (keep.case_version <= 0)
             keep.case_version = cs.version;
         const char *state = cr_state_name(cs.state);
@@ -1608,7 +1683,21 @@ cr_draft_save(cr_db *db, const char *key, const struct cr_draft *d)
 }
 
 enum cr_status
-cr_draft_get(cr_db *db, const char *key, int action, struct cr_draft *out)
+cr_draft_save(cr_db *db, const char *key, const struct cr_draft *d)
+{
+    const struct cr_case_ref ref = {key, 0};
+    return draft_save(db, &ref, d);
+}
+
+enum cr_status
+cr_draft_save_id(cr_db *db, int64_t case_id, const struct cr_draft *d)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return draft_save(db, &ref, d);
+}
+
+static enum cr_status
+draft_get(cr_db *db, const struct cr_case_ref *ref, int action, struct cr_draft *out)
 {
     memset(out, 0, sizeof *out);
     out->action = action;
@@ -1618,14 +1707,28 @@ cr_draft_get(cr_db *db, const char *key, int action, struct cr_draft *out)
     if (st != CR_OK)
         return st;
     struct cr_case_state cs;
-    if ((st = draft_case(db, key, &cs)) == CR_OK && (st = may_see(db, &cs, "draft")) == CR_OK)
+    if ((st = draft_case(db, ref, &cs)) == CR_OK && (st = may_see(db, &cs, "draft")) == CR_OK)
         st = st_draft_get(db, cs.id, action, out);
     cr_case_state_free(&cs);
     return st;
 }
 
 enum cr_status
-cr_draft_discard(cr_db *db, const char *key, int action)
+cr_draft_get(cr_db *db, const char *key, int action, struct cr_draft *out)
+{
+    const struct cr_case_ref ref = {key, 0};
+    return draft_get(db, &ref, action, out);
+}
+
+enum cr_status
+cr_draft_get_id(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return draft_get(db, &ref, action, out);
+}
+
+static enum cr_status
+draft_discard(cr_db *db, const struct cr_case_ref *ref, int action)
 {
     enum cr_status st = draft_request(db, action);
     if (st != CR_OK || (st = st_begin(db)) != CR_OK)
@@ -1634,7 +1737,7 @@ cr_draft_discard(cr_db *db, const char *key, int action)
     struct cr_draft old = {0};
     struct cr_buf details = {0};
     bool none = false;
-    if ((st = draft_case(db, key, &cs)) == CR_OK) {
+    if ((st = draft_case(db, ref, &cs)) == CR_OK) {
         st = st_draft_get(db, cs.id, action, &old);
         none = st == CR_NOT_FOUND;
     }
@@ -1651,6 +1754,20 @@ cr_draft_discard(cr_db *db, const char *key, int action)
     cr_draft_free(&old);
     cr_buf_free(&details);
     return none ? CR_OK : st;
+}
+
+enum cr_status
+cr_draft_discard(cr_db *db, const char *key, int action)
+{
+    const struct cr_case_ref ref = {key, 0};
+    return draft_discard(db, &ref, action);
+}
+
+enum cr_status
+cr_draft_discard_id(cr_db *db, int64_t case_id, int action)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return draft_discard(db, &ref, action);
 }
 
 void

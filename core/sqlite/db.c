@@ -109,17 +109,6 @@ sq_audit_last(cr_db *db, int64_t *id)
     return st;
 }
 
-/* The priority of a case, as an SQL function for recomputing in bulk. */
-static void
-sql_priority(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    (void)argc;
-    int duty = cr_duty_parse((const char *)sqlite3_value_text(argv[0]));
-    sqlite3_result_int64(ctx, cr_priority(duty, sqlite3_value_int(argv[1]),
-                                          sqlite3_value_int(argv[2]),
-                                          (const char *)sqlite3_value_text(argv[3])));
-}
-
 /* Opening */
 
 static const unsigned char zero_hash_open[32];
@@ -532,8 +521,6 @@ sq_open(cr_db *db, const char *path, unsigned flags, const char *connection, voi
         return cr_fail_sql(db, rc, "open");
     sqlite3_extended_result_codes(sq(db)->sql, 1);
     sqlite3_busy_timeout(sq(db)->sql, CR_BUSY_TIMEOUT_MS);
-    sqlite3_create_function(sq(db)->sql, "cr_priority", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-                            sql_priority, NULL, NULL);
 
     if ((st = migrate(db, flags)) != CR_OK)
         return st;

@@ -503,38 +503,63 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
  * Recompute the priority of every case the import touched, a slice at a
  * time, so that no one statement's rollback journal (kept in memory: case
  * data never goes to temporary files) grows with the size of the import.
+ * The rule is cr_priority's, called from C on each case's figures: no SQL
+ * function stands in for it.
  */
 static enum cr_status
 update_priorities(cr_db *db)
 {
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = sql_prepare(db,
-                                  "WITH slice AS (SELECT id FROM temp.import_cases WHERE id > ?1 "
-                                  "  ORDER BY id LIMIT 4096) "
-                                  "UPDATE cases SET priority = cr_priority(s.duty_status, "
-                                  "  cases.n_allegations, cases.n_sexual, cases.latest_allegation) "
-                                  "FROM subjects s WHERE s.id = cases.subject_id "
-                                  "AND cases.id IN slice RETURNING cases.id",
-                                  &st);
-    if (!s)
-        return st;
+    enum { SLICE = 4096 };
+    struct { int64_t id, priority; } *slice = malloc(SLICE * sizeof *slice);
+    if (!slice)
+        return cr_fail(db, CR_NOMEM, "out of memory");
     int64_t after = 0;
     for (;;) {
+        /* A slice of the touched cases, read whole before any is written. */
+        sqlite3_stmt *s = sql_prepare(db,
+                                      "SELECT c.id, s.duty_status, c.n_allegations, c.n_sexual, "
+                                      "c.latest_allegation FROM temp.import_cases t "
+                                      "JOIN cases c ON c.id = t.id "
+                                      "JOIN subjects s ON s.id = c.subject_id "
+                                      "WHERE t.id > ?1 ORDER BY t.id LIMIT ?2",
+                                      &st);
+        if (!s)
+            break;
         sqlite3_bind_int64(s, 1, after);
-        int64_t last = after;
+        sqlite3_bind_int(s, 2, SLICE);
+        size_t n = 0;
         int rc;
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            int64_t id = sqlite3_column_int64(s, 0);
-            if (id > last)
-                last = id;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < SLICE) {
+            slice[n].id = sqlite3_column_int64(s, 0);
+            slice[n].priority =
+                cr_priority(cr_duty_parse((const char *)sqlite3_column_text(s, 1)),
+                            sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
+                            (const char *)sqlite3_column_text(s, 4));
+            n++;
         }
         sqlite3_reset(s);
-        if (rc != SQLITE_DONE)
-            return cr_fail_sql(db, rc, "update priorities");
-        if (last == after)
-            return CR_OK;
-        after = last;
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+            st = cr_fail_sql(db, rc, "update priorities");
+            break;
+        }
+        if (n == 0)
+            break;
+        sqlite3_stmt *u =
+            sql_prepare(db, "UPDATE cases SET priority = ?2 WHERE id = ?1", &st);
+        if (!u)
+            break;
+        for (size_t i = 0; i < n && st == CR_OK; i++) {
+            sqlite3_bind_int64(u, 1, slice[i].id);
+            sqlite3_bind_int64(u, 2, slice[i].priority);
+            st = step_done(db, u, "update priorities");
+        }
+        if (st != CR_OK)
+            break;
+        after = slice[n - 1].id;
     }
+    free(slice);
+    return st;
 }
 
 enum cr_status

@@ -248,6 +248,15 @@ enum cr_status cr_case_view(cr_db *db, const char *key, struct cr_case *out);
  */
 enum cr_status cr_case_reload(cr_db *db, const char *key, struct cr_case *out);
 
+/*
+ * The same two, for the case numbered case_id (as struct cr_case_row.id
+ * gives it): for a program that holds the case's id, so that no id is
+ * written as text to be read back.  An id with no case gives CR_NOT_FOUND
+ * with the message the key "#N" gets; otherwise as above.
+ */
+enum cr_status cr_case_view_id(cr_db *db, int64_t case_id, struct cr_case *out);
+enum cr_status cr_case_reload_id(cr_db *db, int64_t case_id, struct cr_case *out);
+
 /* One event of the audit trail. */
 struct cr_event {
     int64_t id;
@@ -283,6 +292,10 @@ void cr_history_free(struct cr_history *h);
 /* The same for a case already open in a view (cr_case_view): no new audit event. */
 enum cr_status cr_history_of_view(cr_db *db, const char *key, struct cr_history *out);
 
+/* cr_history_get and cr_history_of_view for the case numbered case_id (see cr_case_view_id). */
+enum cr_status cr_history_get_id(cr_db *db, int64_t case_id, struct cr_history *out);
+enum cr_status cr_history_of_view_id(cr_db *db, int64_t case_id, struct cr_history *out);
+
 /*
  * The longest rationale, reason or note an action accepts, in bytes (64 KiB);
  * it must also be well-formed UTF-8.  cr_act refuses anything else.
@@ -317,6 +330,9 @@ struct cr_act_result {
  */
 enum cr_status cr_act(cr_db *db, const char *key, const struct cr_request *req,
                       struct cr_act_result *res);
+/* cr_act on the case numbered case_id (see cr_case_view_id). */
+enum cr_status cr_act_id(cr_db *db, int64_t case_id, const struct cr_request *req,
+                         struct cr_act_result *res);
 
 /*
  * Recompute every panel case's "cannot reach quorum" flag under the handle's
@@ -334,6 +350,8 @@ enum cr_status cr_quorum_refresh(cr_db *db, int64_t *changed);
  * (1u << enum cr_action).  For menus and help; cr_act decides.
  */
 enum cr_status cr_allowed_actions(cr_db *db, const char *key, unsigned *actions);
+/* The same for the case numbered case_id (see cr_case_view_id). */
+enum cr_status cr_allowed_actions_id(cr_db *db, int64_t case_id, unsigned *actions);
 
 /*
  * Whether the handle's user could take the action on the case now, given
@@ -345,6 +363,8 @@ enum cr_status cr_allowed_actions(cr_db *db, const char *key, unsigned *actions)
  * CR_USAGE, and CR_DB, CR_BUSY or CR_NOMEM when the database fails.
  */
 enum cr_status cr_may(cr_db *db, const char *key, int action);
+/* The same for the case numbered case_id (see cr_case_view_id). */
+enum cr_status cr_may_id(cr_db *db, int64_t case_id, int action);
 
 /*
  * Drafts: what a person was writing in a form (assign, decide, return,
@@ -400,6 +420,11 @@ enum cr_status cr_draft_get(cr_db *db, const char *key, int action, struct cr_dr
  * a person removing their own draft.
  */
 enum cr_status cr_draft_discard(cr_db *db, const char *key, int action);
+
+/* The three draft functions for the case numbered case_id (see cr_case_view_id). */
+enum cr_status cr_draft_save_id(cr_db *db, int64_t case_id, const struct cr_draft *d);
+enum cr_status cr_draft_get_id(cr_db *db, int64_t case_id, int action, struct cr_draft *out);
+enum cr_status cr_draft_discard_id(cr_db *db, int64_t case_id, int action);
 
 /* Free what cr_draft_get filled.  NULL is allowed. */
 void cr_draft_free(struct cr_draft *d);
