@@ -320,6 +320,17 @@ mem_open(cr_db *db, const char *path, unsigned flags, const char *connection, vo
                        "%s: other users can read or write this database, which holds "
                        "special-category personal data; run 'chmod o-rwx %s' and try again",
                        path, path);
+    /*
+     * A file nobody may write is an auditor's read-only copy to the SQLite
+     * engine, which reads it as it is.  Nothing here is a copy of a file:
+     * the memory engine has no read-only databases, and says so.
+     */
+    if (!(sb.st_mode & 0222) || faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0)
+        return cr_fail(db, CR_DB,
+                       "%s: a file that cannot be written, which the SQLite engine would read "
+                       "as a read-only copy; the memory engine keeps no read-only copies: "
+                       "open it with the SQLite engine, or make it writable",
+                       path);
     if (sb.st_size == 0) {
         struct mem_file *gone = file_at(path);
         if (gone)
