@@ -15,7 +15,8 @@ struct mem_file;
 /* The engine's state for one handle: cr_store_ctx(db). */
 struct mem_conn {
     struct mem_file *file; /* the database, shared by the handles open on its path */
-    char *path;
+    char *path;            /* as given, for messages */
+    char *key;             /* the name the database is kept by (files.c) */
     bool created;
     bool filled;            /* an empty file that was there became the database */
     int64_t own_commits;    /* commits of this handle, which data_version does not count */

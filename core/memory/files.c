@@ -22,10 +22,14 @@
  * it, commit drops it.  One handle writes at a time; the others read the
  * database as last committed meanwhile.
  */
+/* realpath(), for the name a database is kept by. */
+#define _XOPEN_SOURCE 700
+
 #include "engine.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,14 +142,14 @@ write_marker(cr_db *db, struct mem_file *f, bool create, bool group)
     int fd = open(f->path,
                   O_WRONLY | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : O_TRUNC), mode);
     if (fd < 0)
-        return cr_fail(db, CR_DB, "%s: cannot create: %s", f->path, strerror(errno));
+        return cr_fail(db, CR_DB, "%s: cannot create: %s", mem_path(db), strerror(errno));
     char text[128];
     int n = snprintf(text, sizeof text, MEM_MAGIC " %llu %lld\n", (unsigned long long)f->serial,
                      (long long)f->commits);
     bool ok = (!create || fchmod(fd, mode) == 0) && write(fd, text, (size_t)n) == n;
     int err = errno;
     if (close(fd) != 0 || !ok)
-        return cr_fail(db, CR_DB, "%s: cannot write: %s", f->path, strerror(ok ? errno : err));
+        return cr_fail(db, CR_DB, "%s: cannot write: %s", mem_path(db), strerror(ok ? errno : err));
     return CR_OK;
 }
 
@@ -155,7 +159,8 @@ write_key(cr_db *db, struct mem_file *f, bool group)
 {
     static const unsigned char zero[32];
     if (sodium_init() < 0)
-        return cr_fail(db, CR_DB, "%s: cannot make an audit key: no random numbers", f->path);
+        return cr_fail(db, CR_DB, "%s.key: cannot make an audit key: no random numbers",
+                       mem_path(db));
     randombytes_buf(f->key, sizeof f->key);
     if (!f->path)
         return CR_OK;
@@ -174,15 +179,15 @@ write_key(cr_db *db, struct mem_file *f, bool group)
         int fd = open(path.p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0 && errno == EEXIST) {
             st = cr_fail(db, CR_DB,
-                         "%s: an audit key is there already, but %s has no keyed trail yet, so "
-                         "the key belongs to another database; move it away and try again",
-                         path.p, f->path);
+                         "%s.key: an audit key is there already, but %s has no keyed trail yet, "
+                         "so the key belongs to another database; move it away and try again",
+                         mem_path(db), mem_path(db));
         } else {
             bool ok = fd >= 0 && fchmod(fd, mode) == 0 &&
                       write(fd, text.p, text.len) == (ssize_t)text.len;
             int err = errno;
             if ((fd >= 0 && close(fd) != 0) || !ok)
-                st = cr_fail(db, CR_DB, "%s: cannot write the audit key: %s", path.p,
+                st = cr_fail(db, CR_DB, "%s.key: cannot write the audit key: %s", mem_path(db),
                              strerror(ok ? errno : err));
         }
     }
@@ -220,6 +225,26 @@ file_of_serial(uint64_t serial)
         if (f->serial == serial)
             return f;
     return NULL;
+}
+
+/*
+ * The name a database is kept by: its directory's real path and its file
+ * name, so that "a.db", "./a.db" and a path through a symbolic link to the
+ * directory name one database, as they name one file.  The path as given
+ * when the directory cannot be resolved (opening then says why).
+ */
+static char *
+canonical(const char *path)
+{
+    char *copy = strdup(path), *copy2 = strdup(path);
+    char *dir = copy ? realpath(dirname(copy), NULL) : NULL;
+    struct cr_buf b = {0};
+    if (dir && copy2)
+        cr_buf_addf(&b, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, basename(copy2));
+    free(dir);
+    free(copy);
+    free(copy2);
+    return b.p ? b.p : strdup(path);
 }
 
 /* A new database at path (or private), with its file and key. */
@@ -263,13 +288,13 @@ open_existing(cr_db *db, struct mem_conn *c, const char *path, uint64_t serial, 
         return cr_fail(db, CR_DB,
                        "%s: an in-memory database of another process, gone with it; "
                        "nothing of it is left to open",
-                       path);
+                       mem_path(db));
     if (from->commits != commits)
         return cr_fail(db, CR_DB,
                        "%s: a copy of %s as it was at its change %lld, but it has changed "
                        "since (change %lld); an in-memory database is copied when the copy is "
                        "first opened: copy it again",
-                       path, from->path ? from->path : "a database", (long long)commits,
+                       mem_path(db), from->path ? from->path : "a database", (long long)commits,
                        (long long)from->commits);
     struct mem_data *d = mem_data_clone(from->committed ? from->committed : from->data);
     struct mem_file *copy = d ? file_new(path, d) : NULL;
@@ -298,12 +323,14 @@ mem_open(cr_db *db, const char *path, unsigned flags, const char *connection, vo
     bool group = flags & (CR_OPEN_GROUP | CR_OPEN_SERVICE);
     if (strcmp(path, ":memory:") == 0)
         return create_database(db, c, NULL, false, false);
+    if (!(c->key = canonical(path)))
+        return cr_fail(db, CR_NOMEM, "out of memory");
     struct stat sb;
     if (lstat(path, &sb) < 0) {
         if (errno != ENOENT)
             return cr_fail(db, CR_DB, "%s: %s", path, strerror(errno));
         /* The file was removed: so was its database. */
-        struct mem_file *gone = file_at(path);
+        struct mem_file *gone = file_at(c->key);
         if (gone)
             file_forget(gone);
         if (!(flags & CR_OPEN_CREATE))
@@ -311,7 +338,7 @@ mem_open(cr_db *db, const char *path, unsigned flags, const char *connection, vo
                            "%s: no such database; create it with 'casereview init' or "
                            "'casereview import'",
                            path);
-        return create_database(db, c, path, group, false);
+        return create_database(db, c, c->key, group, false);
     }
     if (!S_ISREG(sb.st_mode))
         return cr_fail(db, CR_DB, "%s: not a regular file", path);
@@ -332,7 +359,7 @@ mem_open(cr_db *db, const char *path, unsigned flags, const char *connection, vo
                        "open it with the SQLite engine, or make it writable",
                        path);
     if (sb.st_size == 0) {
-        struct mem_file *gone = file_at(path);
+        struct mem_file *gone = file_at(c->key);
         if (gone)
             file_forget(gone);
         if (!(flags & CR_OPEN_CREATE))
@@ -341,7 +368,7 @@ mem_open(cr_db *db, const char *path, unsigned flags, const char *connection, vo
                            "makes an empty database in it, 'casereview import FILE' one with "
                            "cases",
                            path);
-        return create_database(db, c, path, group || (sb.st_mode & 0070), true);
+        return create_database(db, c, c->key, group || (sb.st_mode & 0070), true);
     }
     char text[128] = "";
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -355,7 +382,7 @@ mem_open(cr_db *db, const char *path, unsigned flags, const char *connection, vo
     if (strncmp(text, MEM_MAGIC " ", sizeof MEM_MAGIC) != 0 ||
         sscanf(text + sizeof MEM_MAGIC, "%llu %lld", &serial, &commits) != 2)
         return cr_fail(db, CR_DB, "%s: not a casereview database", path);
-    enum cr_status st = open_existing(db, c, path, serial, commits);
+    enum cr_status st = open_existing(db, c, c->key, serial, commits);
     if (st != CR_OK)
         return st;
     if ((sb.st_mode & 0070) && !mem_data(db)->group_access)
@@ -381,6 +408,7 @@ mem_close(cr_db *db)
     for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++)
         free(c->import_updates[i]);
     free(c->path);
+    free(c->key);
     free(c);
 }
 
