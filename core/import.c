@@ -313,7 +313,26 @@ import_record(struct importer *im, struct cr_import_result *res)
 
     enum cr_row_outcome outcome;
     struct cr_conflict cf;
-    enum cr_status st = st_import_row(im->db, &row, line, res, &outcome, &cf);
+    struct cr_row_case added;
+    enum cr_status st = st_import_row(im->db, &row, line, res, &outcome, &cf, &added);
+    if (st == CR_OK && outcome == CR_ROW_ADDED &&
+        cr_system_to(CR_SYSTEM_IMPORT_RETURN, added.state) >= 0) {
+        /* A decided case's new allegation: the workflow sends it back, with a note. */
+        struct cr_buf note = {0}, details = {0};
+        cr_buf_addf(&note, "New allegation %s imported; the decision must be taken again.",
+                    row.allegation_ref);
+        cr_buf_add(&details, "{\"new_allegation\": ", 19);
+        cr_buf_add_json(&details, row.allegation_ref);
+        cr_buf_addc(&details, '}');
+        bool applied = false;
+        st = note.p && details.p ? cr_system_act(im->db, CR_SYSTEM_IMPORT_RETURN, added.id,
+                                                 note.p, "import", details.p, &applied)
+                                 : cr_fail(im->db, CR_NOMEM, "out of memory");
+        if (applied)
+            res->returned_cases++;
+        cr_buf_free(&note);
+        cr_buf_free(&details);
+    }
     if (st == CR_OK && outcome == CR_ROW_CONFLICT) {
         bool subject = cf.column != CR_COL_SUBJECT_REF &&
                        (cf.column == CR_COL_SURNAME || cf.column == CR_COL_FORENAMES ||

@@ -145,6 +145,12 @@ enum cr_row_outcome {
     CR_ROW_CONFLICT,
 };
 
+/* The case a row's new allegation went to (CR_ROW_ADDED), and its state then. */
+struct cr_row_case {
+    int64_t id;
+    int state; /* enum cr_state */
+};
+
 /*
  * The storage engine: every SQL statement lives behind these st_*
  * functions (store.c), which call through the engine's table (store.h).
@@ -401,7 +407,25 @@ bool cr_audit_is_consultation(const char *action);
 enum cr_status st_import_begin(cr_db *db, const char *label);
 enum cr_status st_import_row(cr_db *db, const struct cr_import_row *row, long line,
                              struct cr_import_result *res, enum cr_row_outcome *outcome,
-                             struct cr_conflict *conflict);
+                             struct cr_conflict *conflict, struct cr_row_case *added);
+
+/*
+ * What the system does to a case by itself, as rows of the workflow's table
+ * (workflow.c) beside the people's actions: an import that adds an
+ * allegation to a case already decided (awaiting approval, or before the
+ * panel) sends it back to be decided again.
+ */
+enum cr_system_action { CR_SYSTEM_IMPORT_RETURN, CR_SYSTEM_COUNT };
+/* The state the system action takes a case in state to, or -1 when it does not apply. */
+int cr_system_to(int action, int state);
+/*
+ * Apply the system action to case id, in the caller's write transaction:
+ * the change, a system note (note), and the audit event (its action and
+ * details, the states before and after).  *applied says whether the rule
+ * applied to the case's state; CR_OK either way.
+ */
+enum cr_status cr_system_act(cr_db *db, int action, int64_t id, const char *note,
+                             const char *event, const char *details, bool *applied);
 enum cr_status st_import_end(cr_db *db, const struct cr_import_result *res, bool commit);
 
 #endif

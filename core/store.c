@@ -371,9 +371,11 @@ st_import_begin(cr_db *db, const char *label)
 enum cr_status
 st_import_row(cr_db *db, const struct cr_import_row *row, long line,
               struct cr_import_result *res, enum cr_row_outcome *outcome,
-              struct cr_conflict *conflict)
+              struct cr_conflict *conflict, struct cr_row_case *added)
 {
-    return ENGINE->import_row(db, row, line, res, outcome, conflict);
+    added->id = 0;
+    added->state = -1;
+    return ENGINE->import_row(db, row, line, res, outcome, conflict, added);
 }
 
 enum cr_status

@@ -198,11 +198,14 @@ struct cr_store {
      * Add one validated row (line: its line in the file): a new subject,
      * allegation or case, or one already there (CR_ROW_KNOWN), or one that
      * disagrees with what is there (CR_ROW_CONFLICT, *conflict saying
-     * with what).  Counts go to *res.
+     * with what).  Counts go to *res (not returned_cases: core's).  For
+     * CR_ROW_ADDED, *added is the case the allegation went to and its state
+     * (a new case: flagged); whether that case must be decided again is
+     * the workflow's to say, above the engine, which then applies it.
      */
     enum cr_status (*import_row)(cr_db *db, const struct cr_import_row *row, long line,
                                  struct cr_import_result *res, enum cr_row_outcome *outcome,
-                                 struct cr_conflict *conflict);
+                                 struct cr_conflict *conflict, struct cr_row_case *added);
     /* End the import: commit (recomputing the touched cases' priorities) or roll back. */
     enum cr_status (*import_end)(cr_db *db, const struct cr_import_result *res, bool commit);
     /* The i-th subject whose details the last import changed, as shown; NULL past the last. */

@@ -62,6 +62,19 @@ static const struct rule {
                           guard_recall, false},
 };
 
+/*
+ * What the system does by itself, in the same terms: the states a system
+ * action starts from and where it takes the case (internal.h).
+ */
+static const struct system_rule {
+    unsigned from;
+    int to;
+} system_rules[CR_SYSTEM_COUNT] = {
+    /* A new allegation of a decided case: the decision was taken without it. */
+    [CR_SYSTEM_IMPORT_RETURN] = {STATE(AWAITING_APPROVAL) | STATE(PANEL_REVIEW),
+                                 CR_STATE_RETURNED},
+};
+
 static bool
 refuse(const struct wf *w, const char *fmt, ...) CR_PRINTF(2, 3);
 
@@ -1008,6 +1021,38 @@ allowed_actions(cr_db *db, const struct cr_case_ref *ref, unsigned *actions)
         struct wf w = {st_config(db), st_user(db), &cs, NULL, &why};
         *actions = allowed(&w);
         cr_buf_free(&why);
+    }
+    cr_case_state_free(&cs);
+    return st;
+}
+
+int
+cr_system_to(int action, int state)
+{
+    if (action < 0 || action >= CR_SYSTEM_COUNT || state < 0 || state >= CR_STATE_COUNT)
+        return -1;
+    return system_rules[action].from & (1u << state) ? system_rules[action].to : -1;
+}
+
+enum cr_status
+cr_system_act(cr_db *db, int action, int64_t id, const char *note, const char *event,
+              const char *details, bool *applied)
+{
+    *applied = false;
+    struct cr_case_state cs;
+    enum cr_status st = st_case_state(db, id, &cs);
+    int to = st == CR_OK ? cr_system_to(action, cs.state) : -1;
+    if (to >= 0) {
+        struct cr_change ch = {.state = to,
+                               .note_kind = "system",
+                               .note_body = note,
+                               .note_author = "system",
+                               .quorum_blocked = 0,
+                               .bump_version = true};
+        if ((st = st_apply(db, &cs, &ch)) == CR_OK &&
+            (st = st_audit_append(db, id, event, cr_state_name(cs.state), cr_state_name(to),
+                                  details)) == CR_OK)
+            *applied = true;
     }
     cr_case_state_free(&cs);
     return st;

@@ -101,7 +101,7 @@ enum cr_status mem_export_scan(cr_db *db, cr_store_row_fn row, void *ctx, int64_
 enum cr_status mem_import_begin(cr_db *db, const char *label);
 enum cr_status mem_import_row(cr_db *db, const struct cr_import_row *row, long line,
                               struct cr_import_result *res, enum cr_row_outcome *outcome,
-                              struct cr_conflict *conflict);
+                              struct cr_conflict *conflict, struct cr_row_case *added);
 enum cr_status mem_import_end(cr_db *db, const struct cr_import_result *res, bool commit);
 const char *mem_import_update(const cr_db *db, size_t i);
 

@@ -1,9 +1,9 @@
 /*
  * The import's writes, in memory: one transaction for the whole file,
- * subjects and allegations matched by their references, new cases and
- * cases returned by new allegations, the line each row came from kept as
- * provenance, and the priorities recomputed for the cases touched; as
- * core/sqlite/import.c does it, with its messages and audit events.
+ * subjects and allegations matched by their references, new cases, the
+ * line each row came from kept as provenance, and the priorities
+ * recomputed for the cases touched; as core/sqlite/import.c does it, with
+ * its messages and audit events.
  */
 #include "engine.h"
 
@@ -279,56 +279,28 @@ allegation_differs(const struct mem_data *d, const struct mem_allegation *a,
     return -1;
 }
 
-/* The case a new allegation of this subject belongs to, created when needed. */
+/*
+ * The case a new allegation of this subject belongs to, created when needed;
+ * *state is that case's state.  Whether a decided case must be decided
+ * again is the workflow's to say (core/import.c), not the engine's.
+ */
 static enum cr_status
-case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r, struct cr_import_result *res,
-         int64_t *case_id)
+case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *case_id, int *state)
 {
     struct mem_conn *conn = mem_conn(db);
     struct mem_data *d = mem_data(db);
+    /*
+     * The clock is read once a row, as the SQLite engine reads it, so that a
+     * clock that moves on each reading (the tests') gives both the same times.
+     */
     int64_t now = cr_db_now(db);
     struct mem_case *latest = latest_case(d, subject_id);
     if (latest && latest->state != CR_STATE_CLOSED) {
         *case_id = latest->id;
+        *state = latest->state;
         /* Open before this import, or created by an earlier row of it? */
         if (case_seen(conn, latest->id) == 0)
             res->added_to_open++;
-        int state = latest->state;
-        if (state == CR_STATE_AWAITING_APPROVAL || state == CR_STATE_PANEL_REVIEW) {
-            /* The decision was taken without this allegation: it must be taken again. */
-            const struct cr_person *me = st_user(db);
-            latest->state = CR_STATE_RETURNED;
-            latest->state_since = now;
-            latest->version++;
-            latest->updated_at = now;
-            latest->quorum_blocked = 0;
-            if (!mem_set(&latest->updated_by, me ? me->login : "system"))
-                return cr_fail(db, CR_NOMEM, "out of memory");
-            int64_t id = latest->id;
-            struct cr_buf note = {0};
-            if (cr_buf_addf(&note, "New allegation %s imported; the decision must be taken again.",
-                            r->allegation_ref) < 0)
-                return cr_fail(db, CR_NOMEM, "out of memory");
-            struct mem_note *n = mem_add(d, MEM_NOTES);
-            if (!n || !mem_set(&n->author, "system") || !mem_set(&n->kind, "system") ||
-                !mem_set(&n->body, note.p)) {
-                cr_buf_free(&note);
-                return cr_fail(db, CR_NOMEM, "out of memory");
-            }
-            n->case_id = id;
-            n->created_at = now;
-            cr_buf_reset(&note);
-            cr_buf_add(&note, "{\"new_allegation\": ", 19);
-            cr_buf_add_json(&note, r->allegation_ref);
-            cr_buf_addc(&note, '}');
-            enum cr_status st = note.p ? mem_audit_append(db, id, "import", cr_state_name(state),
-                                                          "returned", note.p)
-                                       : cr_fail(db, CR_NOMEM, "out of memory");
-            cr_buf_free(&note);
-            if (st != CR_OK)
-                return st;
-            res->returned_cases++;
-        }
         return CR_OK;
     }
     int64_t previous = latest ? latest->id : 0;
@@ -342,6 +314,7 @@ case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r, struct cr
     c->outcome = -1;
     c->version = 1;
     *case_id = c->id;
+    *state = CR_STATE_FLAGGED;
     res->new_cases++;
     if (previous)
         res->reopened_cases++;
@@ -350,7 +323,8 @@ case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r, struct cr
 
 enum cr_status
 mem_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_import_result *res,
-               enum cr_row_outcome *outcome, struct cr_conflict *conflict)
+               enum cr_row_outcome *outcome, struct cr_conflict *conflict,
+               struct cr_row_case *added)
 {
     struct mem_conn *c = mem_conn(db);
     enum cr_status st = mem_in_transaction(db, "import allegation");
@@ -383,7 +357,8 @@ mem_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
         return CR_OK;
     }
     int64_t case_id = 0;
-    if ((st = case_for(db, subject_id, r, res, &case_id)) != CR_OK)
+    int state = -1;
+    if ((st = case_for(db, subject_id, res, &case_id, &state)) != CR_OK)
         return st;
     struct mem_allegation *a = mem_add(d, MEM_ALLEGATIONS);
     if (!a || !mem_set(&a->ref, r->allegation_ref) || !mem_set(&a->date, r->date) ||
@@ -405,6 +380,8 @@ mem_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
         return cr_fail(db, CR_NOMEM, "out of memory");
     res->new_allegations++;
     *outcome = CR_ROW_ADDED;
+    added->id = case_id;
+    added->state = state;
     return CR_OK;
 }
 

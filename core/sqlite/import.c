@@ -16,8 +16,7 @@ struct cr_import_stmts {
     int64_t import_id;
     sqlite3_stmt *subj_get, *subj_ins, *subj_upd, *subj_touch;
     sqlite3_stmt *all_get, *all_ins;
-    sqlite3_stmt *case_latest, *case_seen_get, *case_ins, *case_add, *case_touch, *case_return;
-    sqlite3_stmt *note_ins;
+    sqlite3_stmt *case_latest, *case_seen_get, *case_ins, *case_add, *case_touch;
 };
 
 static const struct {
@@ -53,11 +52,6 @@ static const struct {
                 "latest_allegation = max(coalesce(latest_allegation, ''), ?3) WHERE id = ?1"),
     S(case_touch, "INSERT INTO temp.import_cases(id, line) VALUES (?1, ?2) "
                   "ON CONFLICT (id) DO UPDATE SET line = max(line, excluded.line)"),
-    S(case_return, "UPDATE cases SET state = 'returned', state_since = ?2, "
-                   "version = version + 1, updated_by = ?3, updated_at = ?2, "
-                   "quorum_blocked = 0 WHERE id = ?1"),
-    S(note_ins, "INSERT INTO notes(case_id, author, created_at, kind, body) "
-                "VALUES (?1, 'system', ?2, 'system', ?3)"),
 #undef S
 };
 
@@ -358,10 +352,14 @@ case_seen(sqlite3_stmt *s, int64_t id)
     return line;
 }
 
-/* The case a new allegation of this subject belongs to, created when needed. */
+/*
+ * The case a new allegation of this subject belongs to, created when needed;
+ * *state is that case's state.  Whether a decided case must be decided
+ * again is the workflow's to say (import.c), not the engine's.
+ */
 static enum cr_status
-case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
-         struct cr_import_result *res, int64_t *case_id)
+case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *case_id,
+         int *state_out)
 {
     struct cr_import_stmts *q = sq(db)->imp;
     enum cr_status st;
@@ -383,38 +381,7 @@ case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
         /* Open before this import, or created by an earlier row of it? */
         if (case_seen(q->case_seen_get, latest) == 0)
             res->added_to_open++;
-        if (state == CR_STATE_AWAITING_APPROVAL || state == CR_STATE_PANEL_REVIEW) {
-            /* The decision was taken without this allegation: it must be taken again. */
-            sqlite3_bind_int64(q->case_return, 1, latest);
-            sqlite3_bind_int64(q->case_return, 2, now);
-            sqlite3_bind_text(q->case_return, 3, st_user(db) ? st_user(db)->login : "system", -1,
-                              SQLITE_STATIC);
-            if ((st = run(db, q->case_return, "return case")) != CR_OK)
-                return st;
-            struct cr_buf note = {0};
-            if (cr_buf_addf(&note,
-                            "New allegation %s imported; the decision must be taken again.",
-                            r->allegation_ref) < 0)
-                return cr_fail(db, CR_NOMEM, "out of memory");
-            sqlite3_bind_int64(q->note_ins, 1, latest);
-            sqlite3_bind_int64(q->note_ins, 2, now);
-            sqlite3_bind_text(q->note_ins, 3, note.p, -1, SQLITE_TRANSIENT);
-            cr_buf_reset(&note);
-            if ((st = run(db, q->note_ins, "return case")) != CR_OK) {
-                cr_buf_free(&note);
-                return st;
-            }
-            cr_buf_add(&note, "{\"new_allegation\": ", 19);
-            cr_buf_add_json(&note, r->allegation_ref);
-            cr_buf_addc(&note, '}');
-            st = note.p ? sq_audit_append(db, latest, "import", cr_state_name(state),
-                                          "returned", note.p)
-                        : cr_fail(db, CR_NOMEM, "out of memory");
-            cr_buf_free(&note);
-            if (st != CR_OK)
-                return st;
-            res->returned_cases++;
-        }
+        *state_out = state;
         return CR_OK;
     }
     sqlite3_bind_int64(q->case_ins, 1, subject_id);
@@ -426,6 +393,7 @@ case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
     if ((st = run(db, q->case_ins, "import case")) != CR_OK)
         return st;
     *case_id = sqlite3_last_insert_rowid(sq(db)->sql);
+    *state_out = CR_STATE_FLAGGED;
     res->new_cases++;
     if (latest)
         res->reopened_cases++;
@@ -434,7 +402,7 @@ case_for(cr_db *db, int64_t subject_id, const struct cr_import_row *r,
 
 enum cr_status
 sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_import_result *res,
-              enum cr_row_outcome *outcome, struct cr_conflict *conflict)
+              enum cr_row_outcome *outcome, struct cr_conflict *conflict, struct cr_row_case *added)
 {
     struct cr_import_stmts *q = sq(db)->imp;
     enum cr_status st;
@@ -470,7 +438,8 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
         return cr_fail_sql(db, rc, "import allegation");
 
     int64_t case_id = 0;
-    if ((st = case_for(db, subject_id, r, res, &case_id)) != CR_OK)
+    int state = -1;
+    if ((st = case_for(db, subject_id, res, &case_id, &state)) != CR_OK)
         return st;
     sqlite3_stmt *s = q->all_ins;
     sqlite3_bind_text(s, 1, r->allegation_ref, -1, SQLITE_STATIC);
@@ -496,6 +465,8 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
         return st;
     res->new_allegations++;
     *outcome = CR_ROW_ADDED;
+    added->id = case_id;
+    added->state = state;
     return CR_OK;
 }
 

@@ -81,7 +81,7 @@ enum cr_status sq_export(cr_db *db, cr_store_row_fn row, void *ctx, int64_t *row
 enum cr_status sq_import_begin(cr_db *db, const char *label);
 enum cr_status sq_import_row(cr_db *db, const struct cr_import_row *row, long line,
                              struct cr_import_result *res, enum cr_row_outcome *outcome,
-                             struct cr_conflict *conflict);
+                             struct cr_conflict *conflict, struct cr_row_case *added);
 enum cr_status sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit);
 enum cr_status sq_stats(cr_db *db, struct cr_stats *out);
 enum cr_status sq_report(cr_db *db, const struct cr_report_query *q, int64_t as_at,

@@ -961,11 +961,34 @@ fresh(void **state)
     return 0;
 }
 
+/*
+ * The system's own rows of the table, walked like the people's: an import's
+ * new allegation sends a case back from awaiting approval or the panel, and
+ * from no other state.
+ */
+static void
+test_system_rows(void **state)
+{
+    (void)state;
+    for (int s = 0; s < CR_STATE_COUNT; s++) {
+        int expected = s == CR_STATE_AWAITING_APPROVAL || s == CR_STATE_PANEL_REVIEW
+                           ? CR_STATE_RETURNED
+                           : -1;
+        if (cr_system_to(CR_SYSTEM_IMPORT_RETURN, s) != expected)
+            fail_msg("import return from %s: got %d, expected %d", cr_state_name(s),
+                     cr_system_to(CR_SYSTEM_IMPORT_RETURN, s), expected);
+    }
+    assert_int_equal(cr_system_to(CR_SYSTEM_IMPORT_RETURN, -1), -1);
+    assert_int_equal(cr_system_to(CR_SYSTEM_IMPORT_RETURN, CR_STATE_COUNT), -1);
+    assert_int_equal(cr_system_to(CR_SYSTEM_COUNT, CR_STATE_PANEL_REVIEW), -1);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_every_state_action_role, fresh),
+        cmocka_unit_test(test_system_rows),
         cmocka_unit_test_setup(test_transitions, fresh),
         cmocka_unit_test_setup(test_separation_of_duties, fresh),
         cmocka_unit_test_setup(test_panel_member_who_decided, fresh),
