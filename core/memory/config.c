@@ -65,6 +65,8 @@ mem_config_put(cr_db *db, const struct cr_config *cfg)
     if (st != CR_OK)
         return st;
     struct mem_data *d = mem_data(db);
+    /* Read whether or not a row is added, as the SQLite engine reads it (a stepping clock). */
+    int64_t now = cr_db_now(db);
     size_t len;
     const char *text = cr_config_text(cfg, &len);
     if (!text)
@@ -89,7 +91,7 @@ mem_config_put(cr_db *db, const struct cr_config *cfg)
     memcpy(x->text, text, len);
     x->text[len] = '\0';
     x->len = len;
-    x->adopted_at = cr_db_now(db);
+    x->adopted_at = now;
     x->in_force = 1;
     return CR_OK;
 }
