@@ -53,17 +53,35 @@ cr_open_options_default(struct cr_open_options *o)
     memset(o, 0, sizeof *o);
 }
 
+/* The table of a handle that never opened: nothing to close or discard. */
+static void
+no_close(cr_db *db)
+{
+    (void)db;
+}
+
+static const struct cr_store no_engine = {
+    .version = CR_STORE_VERSION,
+    .name = "none",
+    .close = no_close,
+    .discard = no_close,
+};
+
 enum cr_status
 cr_db_open_with(const char *path, const struct cr_open_options *o, cr_db **out)
 {
     *out = NULL;
-    if (!path || !o || !o->clock)
-        return CR_USAGE;
     cr_db *db = calloc(1, sizeof *db);
     if (!db)
         return CR_NOMEM;
     *out = db;
-    db->store = o->store ? o->store : &cr_store_engine;
+    db->store = o && o->store ? o->store : &cr_store_engine;
+    if (!path || !o || !o->clock) {
+        /* No engine state: closing the handle frees the handle alone. */
+        db->store = &no_engine;
+        return cr_fail(db, CR_USAGE, "cr_db_open_with: %s",
+                       !path ? "no path" : !o ? "no options" : "no clock in the options");
+    }
     db->clock = o->clock;
     db->clock_ctx = o->clock_ctx;
     if (db->store->version < 1)

@@ -32,6 +32,8 @@ check "SQL outside the storage module" '\bsqlite3_|\b(SELECT|INSERT|UPDATE|DELET
 # shellcheck disable=SC2086
 check "sqlite3.h outside the storage module" '#\s*include\s*[<"]sqlite3\.h' $nonstorage
 # shellcheck disable=SC2086
+check "a file above the engine includes the engine's own headers (it has only store.h's table)" '#\s*include\s*"[^"]*sqlite/' $nonstorage
+# shellcheck disable=SC2086
 check "the engine includes a header above it" '#\s*include\s*"[^"]*(policy|workflow|audit|report)[^"/]*\.h"' $engine
 # shellcheck disable=SC2086
 check "the engine decides who may act (roles are checked above it)" '\bcr_require_role\s*\(' $engine
@@ -81,5 +83,5 @@ check "the program includes a header of core/ that is not public" \
     '#\s*include\s*("[^"]*core/|[<"]([^">]*/)?(internal|store|sqlite|schema|yaml_tree)\.h[">])' \
     $(find "$tui" -name '*.[ch]')
 
-echo "10 checks, $failures failed"
+echo "11 checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -66,7 +66,8 @@ void cr_open_options_default(struct cr_open_options *o);
 /*
  * Open the database at path as o says (see cr_db_open, which is this with
  * the defaults, flags and a clock).  Returns as cr_db_open does, and
- * CR_USAGE with *out NULL when path, o or the clock is missing.
+ * CR_USAGE (with the handle's message) when path, o or the clock is
+ * missing.
  */
 enum cr_status cr_db_open_with(const char *path, const struct cr_open_options *o, cr_db **out);
 
