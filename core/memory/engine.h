@@ -89,6 +89,10 @@ enum cr_status mem_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *
 enum cr_status mem_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out);
 enum cr_status mem_draft_delete(cr_db *db, int64_t case_id, int action);
 
+/* search.c: whether a case's subject or one of its allegations has every word of search. */
+bool mem_search_matches(const struct mem_data *d, const struct mem_case *c,
+                        const struct mem_subject *s, const char *search);
+
 /* page.c */
 enum cr_status mem_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
                         size_t limit, bool every_case, struct cr_page *page);

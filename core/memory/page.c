@@ -32,130 +32,6 @@ visible(cr_db *db, const struct mem_case *c, const struct mem_subject *s)
     return true;
 }
 
-/*
- * Search, as the SQLite engine's full-text index answers it: the text is
- * cut into tokens (runs of letters and digits; every byte of a non-ASCII
- * character counts as a letter), ASCII folded to lower case; each word the
- * user typed is a phrase of its tokens that must appear, in order, in one
- * column of one allegation (reference, summary) or of the subject
- * (reference, surname, forenames); the last token of the last word may be
- * the beginning of a token.  Every word must match the same row.
- */
-static bool
-token_char(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
-}
-
-static char
-fold(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-/* The next token of s from *pos: its start and length; false at the end. */
-static bool
-next_token(const char *s, size_t *pos, size_t *start, size_t *len)
-{
-    size_t i = *pos;
-    while (s[i] && !token_char((unsigned char)s[i]))
-        i++;
-    if (!s[i])
-        return false;
-    *start = i;
-    while (s[i] && token_char((unsigned char)s[i]))
-        i++;
-    *len = i - *start;
-    *pos = i;
-    return true;
-}
-
-static bool
-token_is(const char *a, size_t alen, const char *b, size_t blen, bool prefix)
-{
-    if (prefix ? alen < blen : alen != blen)
-        return false;
-    for (size_t i = 0; i < blen; i++)
-        if (fold(a[i]) != fold(b[i]))
-            return false;
-    return true;
-}
-
-/* Whether the phrase word[0..n) occurs in text; its last token a prefix when prefix. */
-static bool
-phrase_in(const char *text, const char *word, size_t n, bool prefix)
-{
-    char *w = strndup(word, n);
-    if (!w)
-        return false;
-    bool found = false;
-    size_t tpos = 0, ts, tl;
-    while (!found && text && next_token(text, &tpos, &ts, &tl)) {
-        /* Try the phrase from this token on. */
-        size_t wpos = 0, ws, wl, p = ts;
-        bool all = true, any = false;
-        while (all && next_token(w, &wpos, &ws, &wl)) {
-            size_t save = wpos, xs, xl;
-            bool last = !next_token(w, &save, &xs, &xl);
-            size_t ps, pl;
-            if (!next_token(text, &p, &ps, &pl) ||
-                !token_is(text + ps, pl, w + ws, wl, prefix && last))
-                all = false;
-            any = true;
-        }
-        found = all && any;
-    }
-    free(w);
-    return found;
-}
-
-/* Whether every word of the search is in one of the columns of a row. */
-static bool
-row_matches(const char *search, const char *const cols[], size_t n_cols)
-{
-    const char *p = search;
-    bool any = false;
-    while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        const char *start = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-        const char *rest = p;
-        while (*rest == ' ' || *rest == '\t')
-            rest++;
-        bool last = !*rest, in = false;
-        for (size_t i = 0; i < n_cols && !in; i++)
-            in = phrase_in(cols[i], start, (size_t)(p - start), last);
-        if (!in)
-            return false;
-        any = true;
-    }
-    return any;
-}
-
-static bool
-search_matches(const struct mem_data *d, const struct mem_case *c, const struct mem_subject *s,
-               const char *search)
-{
-    if (s) {
-        const char *cols[] = {s->ref, s->surname, s->forenames};
-        if (row_matches(search, cols, 3))
-            return true;
-    }
-    const struct mem_allegation *a = MEM_ROWS(d, MEM_ALLEGATIONS, struct mem_allegation);
-    for (size_t i = 0; i < MEM_N(d, MEM_ALLEGATIONS); i++) {
-        if (a[i].case_id != c->id)
-            continue;
-        const char *cols[] = {a[i].ref, a[i].summary};
-        if (row_matches(search, cols, 2))
-            return true;
-    }
-    return false;
-}
-
 /* What a page is filled from: the case, its key, and whether it belongs. */
 typedef bool (*case_test)(cr_db *db, const struct mem_data *d, const struct mem_case *c,
                           const struct mem_subject *s, const void *arg);
@@ -257,7 +133,7 @@ filter_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
         if (cat != (1u << f->category) && cat != (CR_CATMASK_DV | CR_CATMASK_SO))
             return false;
     }
-    if (f->search && *f->search && !cr_blank(f->search) && !search_matches(d, c, s, f->search))
+    if (f->search && *f->search && !cr_blank(f->search) && !mem_search_matches(d, c, s, f->search))
         return false;
     return true;
 }
