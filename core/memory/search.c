@@ -6,11 +6,12 @@
  * Text is cut into tokens: runs of letters and digits, everything else
  * separating them.  Tokens are folded to lower case and, for the Latin
  * letters of Latin-1 and Latin Extended-A, stripped of their diacritics
- * (é, Å, ç, ő: e, a, c, o; ø, ł, ß, æ have none to strip and stay).
- * Beyond those blocks: Greek and Cyrillic capitals are folded; General
- * Punctuation, Latin-1's symbols and CJK punctuation separate; any other
+ * (é, Å, ç, ő: e, a, c, o; ø, ł, ß, æ have none to strip and stay);
+ * Greek and Cyrillic letters are folded to lower case (their accents
+ * stay, as the index keeps them).  General Punctuation, Latin-1's symbols,
+ * Greek and Cyrillic signs and CJK punctuation separate; any other
  * character is a letter kept as it is (the SQLite index knows more of
- * Unicode; names and summaries in European scripts search the same).
+ * Unicode: Latin Extended-B and beyond, other scripts).
  *
  * Each word typed is a phrase of its tokens, found in order in one column
  * of one row (an allegation: reference, summary; a subject: reference,
@@ -64,8 +65,34 @@ separator(unsigned cp)
     if (cp < 0xc0)
         return !(cp == 0xaa || cp == 0xb2 || cp == 0xb3 || cp == 0xb5 || cp == 0xb9 || cp == 0xba ||
                  (cp >= 0xbc && cp <= 0xbe));
+    /* Greek and Cyrillic signs and combining marks. */
+    if (cp == 0x375 || cp == 0x37e || cp == 0x384 || cp == 0x385 || cp == 0x387 || cp == 0x3f6 ||
+        (cp >= 0x482 && cp <= 0x489))
+        return true;
     return cp == 0xd7 || cp == 0xf7 || (cp >= 0x2000 && cp <= 0x206f) ||
            (cp >= 0x2e00 && cp <= 0x2e7f) || (cp >= 0x3000 && cp <= 0x303f) || cp == 0xfeff;
+}
+
+/* Greek letters outside the run of capitals, folded as the index folds them (no accent removed). */
+static unsigned
+fold_greek(unsigned cp)
+{
+    static const struct {
+        unsigned short from, to;
+    } pairs[] = {
+        {0x370, 0x371}, {0x372, 0x373}, {0x376, 0x377}, {0x386, 0x3ac}, {0x388, 0x3ad},
+        {0x389, 0x3ae}, {0x38a, 0x3af}, {0x38c, 0x3cc}, {0x38e, 0x3cd}, {0x38f, 0x3ce},
+        {0x3aa, 0x3ca}, {0x3ab, 0x3cb}, {0x3c2, 0x3c3}, {0x3cf, 0x3d7}, {0x3d0, 0x3b2},
+        {0x3d1, 0x3b8}, {0x3d5, 0x3c6}, {0x3d6, 0x3c0}, {0x3f0, 0x3ba}, {0x3f1, 0x3c1},
+        {0x3f4, 0x3b8}, {0x3f5, 0x3b5}, {0x3f7, 0x3f8}, {0x3f9, 0x3f2}, {0x3fa, 0x3fb},
+        {0x3fd, 0x37b}, {0x3fe, 0x37c}, {0x3ff, 0x37d},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (pairs[i].from == cp)
+            return pairs[i].to;
+    if (cp >= 0x3d8 && cp <= 0x3ef && cp % 2 == 0)
+        return cp + 1;
+    return cp;
 }
 
 static unsigned
@@ -73,14 +100,27 @@ fold(unsigned cp)
 {
     if (cp >= 'A' && cp <= 'Z')
         return cp - 'A' + 'a';
+    if (cp == 0xb5)
+        return 0x3bc; /* micro sign: mu */
     if (cp >= 0xc0 && cp <= 0xff && latin1[cp - 0xc0])
         return latin1[cp - 0xc0];
     if (cp >= 0x100 && cp <= 0x17f)
         return latin_a[cp - 0x100];
     if ((cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2) || (cp >= 0x410 && cp <= 0x42f))
         return cp + 0x20;
+    if (cp >= 0x370 && cp <= 0x3ff)
+        return fold_greek(cp);
     if (cp >= 0x400 && cp <= 0x40f)
         return cp + 0x50;
+    /* Cyrillic beyond Russian: capitals and small letters in pairs. */
+    if (cp == 0x4c0)
+        return 0x4cf;
+    if (((cp >= 0x460 && cp <= 0x481) || (cp >= 0x48a && cp <= 0x4bf) ||
+         (cp >= 0x4d0 && cp <= 0x4ff)) &&
+        cp % 2 == 0)
+        return cp + 1;
+    if (cp >= 0x4c1 && cp <= 0x4ce && cp % 2 == 1)
+        return cp + 1;
     return cp;
 }
 
