@@ -44,9 +44,9 @@
 
 struct mem_file {
     struct mem_file *next;
-    char *path;                 /* NULL: private (":memory:"), or no longer at its path */
-    uint64_t serial;            /* names it in its file */
-    struct mem_data *data;      /* as the writer changes it */
+    char *path;            /* NULL: private (":memory:"), or no longer at its path */
+    uint64_t serial;       /* names it in its file: random, so no other process's is the same */
+    struct mem_data *data; /* as the writer changes it */
     struct mem_data *committed; /* during a write transaction: the data as last committed */
     struct mem_conn *writer;
     int64_t commits;
@@ -55,7 +55,6 @@ struct mem_file {
 };
 
 static struct mem_file *files;
-static uint64_t next_serial = 1;
 
 struct mem_conn *
 mem_conn(const cr_db *db)
@@ -114,13 +113,28 @@ file_forget(struct mem_file *f)
 }
 
 static struct mem_file *
+file_of_serial(uint64_t serial)
+{
+    for (struct mem_file *f = files; f; f = f->next)
+        if (f->serial == serial)
+            return f;
+    return NULL;
+}
+
+static struct mem_file *
 file_new(const char *path, struct mem_data *data)
 {
     struct mem_file *f = calloc(1, sizeof *f);
     if (!f)
         return NULL;
     f->data = data;
-    f->serial = next_serial++;
+    if (sodium_init() < 0) {
+        free(f);
+        return NULL;
+    }
+    do
+        f->serial = (uint64_t)randombytes_random() << 32 | randombytes_random();
+    while (f->serial == 0 || file_of_serial(f->serial));
     if (path) {
         if (!(f->path = strdup(path))) {
             free(f);
@@ -214,15 +228,6 @@ file_at(const char *path)
 {
     for (struct mem_file *f = files; f; f = f->next)
         if (strcmp(f->path, path) == 0)
-            return f;
-    return NULL;
-}
-
-static struct mem_file *
-file_of_serial(uint64_t serial)
-{
-    for (struct mem_file *f = files; f; f = f->next)
-        if (f->serial == serial)
             return f;
     return NULL;
 }
