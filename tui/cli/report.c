@@ -236,7 +236,7 @@ cmd_stats(struct cli *cli, const struct cli_args *a)
         stats_table(&e, &d);
     cr_dashboard_free(&d);
     cli_end(cli, db);
-    return EXIT_DONE;
+    return cli_flush("stats");
 }
 
 /* report: rendering */
@@ -567,14 +567,14 @@ cmd_report(struct cli *cli, const struct cli_args *a)
     const char *by = a->opt[OPT_REPORT_BY], *as_at = a->opt[OPT_REPORT_AS_AT];
     const char *format = a->opt[OPT_REPORT_FORMAT], *output = a->opt[OPT_REPORT_OUTPUT];
     bool force = a->opt[OPT_REPORT_FORCE] != NULL;
-    if (!reason || !recipient)
-        return cli_error(EXIT_USAGE, "report: --reason TEXT and --recipient TEXT are required");
-    if (force && !output)
-        return cli_error(EXIT_USAGE, "report: --force goes with --output FILE");
     enum format fmt;
     int rc = parse_format("report", format, true, &fmt);
     if (rc != EXIT_DONE)
         return rc;
+    if (!reason || !recipient)
+        return cli_error(EXIT_USAGE, "report: --reason TEXT and --recipient TEXT are required");
+    if (force && !output)
+        return cli_error(EXIT_USAGE, "report: --force goes with --output FILE");
     struct cr_report_query q = {1, {CR_DIMENSION_OUTCOME}, as_at};
     if (by && (rc = parse_by(by, &q)) != EXIT_DONE)
         return rc;
