@@ -306,3 +306,9 @@ cmd_recall(struct cli *cli, const struct cli_args *a)
     struct cr_request req = {.action = CR_ACTION_RECALL, .reason = a->opt[OPT_RECALL_REASON]};
     return act(cli, a->operands[0], a->opt[OPT_RECALL_EXPECT], a->opt[OPT_RECALL_FORMAT], &req);
 }
+
+/* Every template above, for emit_check (tests/unit/test_emit.c). */
+const struct emit_template actions_templates[] = {
+    {"an action", &act_rec, NULL},
+    {NULL, NULL, NULL},
+};

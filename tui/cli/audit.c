@@ -291,3 +291,10 @@ cmd_audit(struct cli *cli, const struct cli_args *a)
     return rc == EXIT_DONE ? flushed : rc;
 }
 
+
+/* Every template above, for emit_check (tests/unit/test_emit.c). */
+const struct emit_template audit_templates[] = {
+    {"audit head", &head_rec, NULL},
+    {"audit verify", &verified_rec, NULL},
+    {NULL, NULL, NULL},
+};

@@ -933,3 +933,17 @@ cmd_export(struct cli *cli, const struct cli_args *a)
              output ? output : "");
     return EXIT_DONE;
 }
+
+/* Every template above, for emit_check (tests/unit/test_emit.c). */
+const struct emit_template cases_templates[] = {
+    {"init, created", &init_created_rec, NULL},
+    {"init, existing", &init_existing_rec, NULL},
+    {"import, dry run", &import_dry_rec, NULL},
+    {"import, nothing", &import_nothing_rec, NULL},
+    {"import, done", &import_done_rec, NULL},
+    {"import, a change", &change_rec, NULL},
+    {"list, a row", &case_row_rec, NULL},
+    {"history, an event", &history_rec, NULL},
+    {"audit log, an event", &cli_event_rec, NULL},
+    {NULL, NULL, NULL},
+};

@@ -218,3 +218,12 @@ cmd_config(struct cli *cli, const struct cli_args *a)
                      "config: expected 'show [--digest D]' or 'adopt FILE', not '%s%s%s'", what,
                      a->noperands > 1 ? " " : "", a->noperands > 1 ? a->operands[1] : "");
 }
+
+/* Every template above, for emit_check (tests/unit/test_emit.c). */
+const struct emit_template config_templates[] = {
+    {"check-config --explain", &key_rec, NULL},
+    {"check-config", &checked_rec, NULL},
+    {"config show", &version_rec, NULL},
+    {"config adopt", &adopted_rec, NULL},
+    {NULL, NULL, NULL},
+};

@@ -414,8 +414,9 @@ static const struct emit_field table_fields[] = {
     TABLE_CELL(5), TABLE_CELL(6), TABLE_CELL(7),
 };
 static const struct emit_record table_rec = {EMIT_FIELDS(table_fields), NULL, NULL};
-static const char table_columns[] =
-    " {c0:>10} {c1:>10} {c2:>10} {c3:>10} {c4:>10} {c5:>10} {c6:>11} {c7:>10}";
+#define TABLE_COLUMNS_TEMPLATE                                                                     \
+    " {c0:>10} {c1:>10} {c2:>10} {c3:>10} {c4:>10} {c5:>10} {c6:>11} {c7:>10}"
+static const char table_columns[] = TABLE_COLUMNS_TEMPLATE;
 
 static void
 table_values(struct table_line *l, const struct cr_figures *g, bool persons)
@@ -644,3 +645,16 @@ cmd_report(struct cli *cli, const struct cli_args *a)
                  output ? output : "");
     return rc;
 }
+
+/*
+ * Every template above, for emit_check (tests/unit/test_emit.c); the
+ * table's key columns are made at run time, as in the last.
+ */
+const struct emit_template report_templates[] = {
+    {"stats, a total", &stats_rec, stats_total},
+    {"stats, a count", &stats_rec, stats_count},
+    {"stats, the stages", &stats_rec, stats_stages},
+    {"stats, a heading", &stats_rec, "\nby outcome (cases)       confirmed  proposed with_panel  returned"},
+    {"report, a line", &table_rec, "{k0:3} {k1:30} {k2:9} {k3:9} {k4:10} " TABLE_COLUMNS_TEMPLATE},
+    {NULL, NULL, NULL},
+};

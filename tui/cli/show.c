@@ -224,3 +224,18 @@ cmd_show(struct cli *cli, const struct cli_args *a)
     cli_end(cli, db);
     return rc == EXIT_DONE ? cli_flush("show") : rc;
 }
+
+/* Every template above, for emit_check (tests/unit/test_emit.c). */
+const struct emit_template show_templates[] = {
+    {"show, head", &case_rec, case_head},
+    {"show, undecided", &case_rec, case_undecided},
+    {"show, decided", &case_rec, case_decided},
+    {"show, votes", &case_rec, case_votes},
+    {"show, withheld", &case_rec, case_withheld},
+    {"show, notes", &case_rec, case_notes},
+    {"show, allegations", &case_rec, case_allegations},
+    {"show, a vote", &vote_rec, NULL},
+    {"show, a note", &note_rec, NULL},
+    {"show, an allegation", &allegation_rec, NULL},
+    {NULL, NULL, NULL},
+};
