@@ -21,9 +21,20 @@
 #include <cmocka.h>
 
 /* What tui/cli/main.c gives the library (the setgid install): nothing to do here. */
-void cli_service_raise(const struct cli *cli) { (void)cli; }
-void cli_service_drop(void) {}
-unsigned cli_service_flags(unsigned flags) { return flags; }
+void
+cli_service_raise(const struct cli *cli)
+{
+    (void)cli;
+}
+void
+cli_service_drop(void)
+{
+}
+unsigned
+cli_service_flags(unsigned flags)
+{
+    return flags;
+}
 
 static void
 every_template_checks(void **state)
@@ -158,7 +169,9 @@ static void
 details_are_escaped_as_every_string(void **state)
 {
     (void)state;
-    char *s = json_of("{\"note\": \"a\xc2\x9b" "b\xe2\x80\xae" "c\", \"n\": [1, -2.5e3, true, null]}");
+    char *s = json_of("{\"note\": \"a\xc2\x9b"
+                      "b\xe2\x80\xae"
+                      "c\", \"n\": [1, -2.5e3, true, null]}");
     assert_string_equal(s, "{\"note\": \"a\\u009bb\\u202ec\", \"n\": [1, -2.5e3, true, null]}");
     free(s);
     /* Escapes core wrote are read back and written the one way. */

@@ -298,6 +298,8 @@ line_total(const void *rec, const void *ctx, struct emit_value *v)
 }
 
 #define REPORT_MAX_FIELDS (CR_DIMENSION_COUNT + 4 * CR_STAGE_COUNT + 2)
+_Static_assert(REPORT_MAX_FIELDS <= EMIT_MAX_FIELDS,
+               "the report's CSV record has more fields than the emitter holds");
 
 /* The CSV columns of r, into fields; the names it makes go in made[] (free each). */
 static size_t
