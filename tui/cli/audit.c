@@ -135,6 +135,8 @@ static const struct emit_field verified_fields[] = {
 };
 static const struct emit_record verified_rec = {EMIT_FIELDS(verified_fields), NULL,
                                                 "ok: {events} events"};
+/* A verification that failed: ok alone (false), before its problems. */
+static const struct emit_record failed_rec = {verified_fields, 1, NULL, NULL};
 
 static int
 audit_head_cmd(struct cli *cli, const struct cli_args *a)
@@ -278,7 +280,7 @@ cmd_audit(struct cli *cli, const struct cli_args *a)
         struct cli_problems problems = {0};
         cli_problem(&problems, cr_db_errmsg(db));
         emit_open(&e, NULL, '{');
-        emit_members(&e, &(struct emit_record){verified_fields, 1, NULL, NULL}, &v);
+        emit_members(&e, &failed_rec, &v);
         emit_problems(&e, &problems);
         emit_close(&e);
         cli_problems_free(&problems);

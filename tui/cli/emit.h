@@ -67,7 +67,7 @@ struct emit_value {
 
 /* Which back ends read a field (none of these: all three). */
 #define EMIT_TABLE_ONLY 1u
-#define EMIT_CSV_ONLY 2u  /* a column whose place in CSV differs from its place in JSON */
+#define EMIT_CSV_ONLY 2u  /* a column whose place or name in CSV differs from JSON's */
 #define EMIT_JSON_ONLY 4u
 
 struct emit_field {
