@@ -1434,8 +1434,8 @@ setup_case_form(struct app *app, struct form_state *fs)
 }
 
 /*
- * A form for a core action on the case (the dispatcher checked first that
- * core's rules allow it, TUI_NEED_MAY), or the search prompt.
+ * A form for a core action on the case (the driver checked first that
+ * core's rules allow it: core_action, tui.c), or the search prompt.
  * t->c.viewed: the case's view was already audited (the case screen is open).
  */
 static void *

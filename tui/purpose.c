@@ -216,6 +216,7 @@ purpose_open(struct app *app, const struct tui_target *t)
 static const struct tui_function purpose_functions[] = {
     {TA_CANCEL, NULL, 0},
     {TA_QUIT_ALL, NULL, 0},
+    {TA_HELP, NULL, TUI_HIDDEN}, /* F1 (? is typed): the help of this screen */
     {TA_NONE, NULL, 0},
 };
 static const char *const purpose_notes[] = {

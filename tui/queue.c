@@ -335,18 +335,6 @@ queue_filter(struct app *app, void *state, int action)
     return true;
 }
 
-/* Open the case screen or the search prompt (the registry's, for the action). */
-static bool
-queue_open_screen(struct app *app, void *state, int action)
-{
-    (void)state;
-    struct tui_target t = {.c = app->shared.cur};
-    if (action == TA_SEARCH)
-        t.c = (struct tui_case_ref){0};
-    tui_open(app, action, &t);
-    return true;
-}
-
 static void
 queue_close(struct app *app, void *state)
 {
@@ -363,24 +351,15 @@ static const struct tui_function queue_functions[] = {
     {TA_PAGE_UP, NULL, 0},
     {TA_FIRST, NULL, 0},
     {TA_LAST, NULL, 0},
-    {TA_OPEN, queue_open_screen, TUI_NEED_CASE},
-    {TA_SEARCH, queue_open_screen, 0},
+    {TA_OPEN, NULL, TUI_NEED_CASE}, /* the case screen and the search form: the registry's */
+    {TA_SEARCH, NULL, 0},
     {TA_FILTER_MINE, queue_filter, 0},
     {TA_FILTER_STATE, queue_filter, 0},
     {TA_FILTER_OUTCOME, queue_filter, 0},
     {TA_FILTER_CATEGORY, queue_filter, 0},
     {TA_FILTER_CLEAR, queue_filter, 0},
     {TA_SORT, queue_filter, 0},
-    {TA_CLAIM, tui_core_action, TUI_NEED_CASE},
-    {TA_RELEASE, tui_core_action, TUI_NEED_CASE},
-    {TA_ASSIGN, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_DECIDE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_APPROVE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_RETURN, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_VOTE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_NOTE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_RECONVENE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_RECALL, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    TUI_CORE_FUNCTIONS
     {TA_DASHBOARD, NULL, 0},
     {TA_REFRESH, NULL, 0},
     {TA_SUSPEND, NULL, 0},
