@@ -171,6 +171,18 @@ filter_title(const struct tui_queue *q, char *out, size_t n)
     snprintf(out + used, n - used, by_age ? ", oldest first" : ", riskiest first");
 }
 
+/* A case's categories by core's short names, in core's order: "DV", "DV+SO". */
+static void
+categories_cell(unsigned categories, char *out, size_t n)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int c = 0; c < CR_CATEGORY_COUNT && used < n; c++)
+        if (categories & (1u << c))
+            used += (size_t)snprintf(out + used, n - used, "%s%s", used ? "+" : "",
+                                     cr_category_short(c));
+}
+
 /* Column widths: fixed ones, and what is left for the subject and the unit. */
 struct layout {
     int id, state, age, subject, rank, unit, cat, n, who;
@@ -254,10 +266,8 @@ queue_draw(struct app *app, void *state)
         x += l.rank + 1;
         tui_put(stdscr, y, x, r->unit, l.unit, base);
         x += l.unit + 1;
-        const char *cats = r->categories == (CR_CATMASK_DV | CR_CATMASK_SO) ? "DV+SO"
-                           : r->categories == CR_CATMASK_SO                 ? "SO"
-                                                                            : "DV";
-        tui_put(stdscr, y, x, cats, l.cat, base);
+        categories_cell(r->categories, cell, sizeof cell);
+        tui_put(stdscr, y, x, cell, l.cat, base);
         x += l.cat + 1;
         snprintf(cell, sizeof cell, "%*d", l.n, r->n_allegations > 99 ? 99 : r->n_allegations);
         tui_put(stdscr, y, x, cell, l.n, base);
