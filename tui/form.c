@@ -23,6 +23,7 @@
 #include "text.h"
 #include "textarea.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -50,9 +51,16 @@ enum field_kind { FIELD_CHOICE, FIELD_LINE, FIELD_AREA };
 /* Where a choice field's choices come from: core's lists, or the configuration's people. */
 enum choice_source { CHOICE_OUTCOME, CHOICE_YES_NO, CHOICE_VOTE, CHOICE_REVIEWER };
 
-/* What each choice means, shown beside it: by core's values. */
+/*
+ * Beside a choice of core's lists, what choosing it means for the case or
+ * asks of the user, where core's label (a name for people, as `show` and
+ * the case screen print it: "Reassess", "Dissent") does not say it:
+ * reassess and refer say what becomes of the case, a dissent or a recusal
+ * needs reasons.  A value without a hint here shows core's label (nfa's,
+ * "No further action", says it all), so a value core adds is never shown
+ * bare.  Keyed by core's enums.
+ */
 static const char *const outcome_hints[CR_OUTCOME_COUNT] = {
-    [CR_OUTCOME_NFA] = "no further action",
     [CR_OUTCOME_REASSESS] = "case to be reassessed",
     [CR_OUTCOME_REFER] = "referred into risk management",
 };
@@ -400,9 +408,14 @@ draw_choice(struct app *app, const struct field *f, int y, int width, bool focus
                        : f->choice < 0 ? (focus ? "choose: Left/Right or a letter"
                                                 : "not chosen yet")
                                        : NULL;
+    /* A hint goes on from the choices in lower case; core's labels begin with a capital. */
+    char *lower = hint && f->choice >= 0 && f->def->source != CHOICE_REVIEWER
+                      ? tui_printf("%c%s", tolower((unsigned char)hint[0]), hint + 1)
+                      : NULL;
     if (hint && x + 2 < VALUE_X + width)
-        tui_put(stdscr, y, x + 1, hint, VALUE_X + width - x - 1,
+        tui_put(stdscr, y, x + 1, lower ? lower : hint, VALUE_X + width - x - 1,
                 tui_attr(app, f->choice < 0 ? CR_SLOT_OVERDUE : CR_SLOT_DIM));
+    free(lower);
 }
 
 /* The keys of the form, from the key table (so remapped keys show as they are). */
@@ -670,12 +683,12 @@ make_choices(struct app *app, struct field *f)
         switch (f->def->source) {
         case CHOICE_OUTCOME:
             f->choices[k] = cr_outcome_name(i);
-            f->labels[k++] = outcome_hints[i];
+            f->labels[k++] = outcome_hints[i] ? outcome_hints[i] : cr_outcome_label(i);
             break;
         case CHOICE_YES_NO: f->choices[k++] = i ? "yes" : "no"; break;
         case CHOICE_VOTE:
             f->choices[k] = cr_vote_name(i);
-            f->labels[k++] = vote_hints[i];
+            f->labels[k++] = vote_hints[i] ? vote_hints[i] : cr_vote_label(i);
             break;
         case CHOICE_REVIEWER: {
             const struct cr_person *p = &app->cfg->people[i];
