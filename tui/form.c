@@ -1116,20 +1116,16 @@ choose_by_letter(struct field *f, wint_t ch)
     }
 }
 
-/* Editing keys of a text field; false when the key is not one. */
+/* Keys of a text field: the editing keys (tui_edit_key), rows, C-v, Enter; false when none. */
 static bool
 edit_key(struct app *app, struct form_state *fs, struct field *f, wint_t ch, bool fn)
 {
     struct textarea *t = &f->ta;
     int w = fs->area_width, h = f->kind == FIELD_AREA ? fs->area_height : 1;
+    if (tui_edit_key(t, ch, fn))
+        return true;
     if (fn) {
         switch (ch) {
-        case KEY_LEFT: ta_left(t); return true;
-        case KEY_RIGHT: ta_right(t); return true;
-        case KEY_HOME: ta_line_start(t); return true;
-        case KEY_END: ta_line_end(t); return true;
-        case KEY_BACKSPACE: ta_delete_prev(t); return true;
-        case KEY_DC: ta_delete_next(t); return true;
         case KEY_UP:
         case KEY_DOWN: {
             int row, col, by = ch == KEY_UP ? -1 : 1;
@@ -1150,18 +1146,7 @@ edit_key(struct app *app, struct form_state *fs, struct field *f, wint_t ch, boo
         }
     }
     switch (ch) {
-    case 1: ta_line_start(t); return true;   /* C-a */
-    case 5: ta_line_end(t); return true;     /* C-e */
-    case 2: ta_left(t); return true;         /* C-b */
-    case 6: ta_right(t); return true;        /* C-f */
-    case 4: ta_delete_next(t); return true;  /* C-d */
-    case 21: ta_kill_line_start(t); return true; /* C-u */
-    case 11: ta_kill_line_end(t); return true;   /* C-k */
-    case 23: ta_kill_word(t); return true;   /* C-w */
-    case 25: ta_yank(t); return true;        /* C-y */
     case 22: fs->quoted = true; return true; /* C-v */
-    case 8:
-    case 127: ta_delete_prev(t); return true;
     case '\r':
     case '\n':
         if (f->kind == FIELD_AREA)

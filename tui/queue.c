@@ -143,11 +143,11 @@ go_last(struct app *app, void *ctx)
 
 static const struct tui_pager queue_pager = {go_next_page, go_prev_page, go_first, go_last};
 
-/* A state in the narrow column: core's list, shortened where its name is long. */
+/* A state in the narrow column: core's name, shortened where it is too long for it. */
 static const char *const short_state[CR_STATE_COUNT] = {
-    [CR_STATE_FLAGGED] = "flagged",   [CR_STATE_IN_REVIEW] = "review",
-    [CR_STATE_AWAITING_APPROVAL] = "approval", [CR_STATE_PANEL_REVIEW] = "panel",
-    [CR_STATE_RETURNED] = "returned", [CR_STATE_CLOSED] = "closed",
+    [CR_STATE_IN_REVIEW] = "review",
+    [CR_STATE_AWAITING_APPROVAL] = "approval",
+    [CR_STATE_PANEL_REVIEW] = "panel",
 };
 
 static void

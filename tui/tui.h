@@ -334,6 +334,13 @@ void tui_message(struct app *app, bool error, const char *fmt, ...)
 int tui_key_action(const struct app *app, wint_t ch, bool fn);
 /* A key's name for the help screen ("j", "<Down>", "C-s"). */
 void tui_key_name(wint_t ch, bool fn, char *out, size_t n);
+struct textarea;
+/*
+ * The fixed editing keys of a text (readline's: C-a, C-e, C-u, C-k, C-w,
+ * C-y..., the arrows, Home, End, Backspace, Delete), in a form's field and
+ * the purpose line alike.  Whether key was one (and was done on t).
+ */
+bool tui_edit_key(struct textarea *t, wint_t key, bool fn);
 /*
  * Apply the configuration's keys: overrides.  A problem goes to *msg (allocated;
  * the caller frees it; NULL when out of memory) as FILE:LINE:COLUMN:.
