@@ -335,7 +335,7 @@ static const struct tui_function case_functions[] = {
     {TA_LAST, NULL, TUI_PEEK},
     {TA_NEXT_CASE, case_step, 0},
     {TA_PREV_CASE, case_step, 0},
-    TUI_CORE_FUNCTIONS
+    TUI_CORE_FUNCTIONS /* claim ... recall: the key table's core actions */
     {TA_DASHBOARD, NULL, 0},
     {TA_REFRESH, NULL, TUI_PEEK},
     {TA_SUSPEND, NULL, TUI_PEEK},

@@ -1146,7 +1146,9 @@ edit_key(struct app *app, struct form_state *fs, struct field *f, wint_t ch, boo
         }
     }
     switch (ch) {
-    case 22: fs->quoted = true; return true; /* C-v */
+    case 22: /* C-v */
+        fs->quoted = true;
+        return true;
     case '\r':
     case '\n':
         if (f->kind == FIELD_AREA)

@@ -210,27 +210,61 @@ tui_edit_key(struct textarea *t, wint_t key, bool fn)
 {
     if (fn) {
         switch (key) {
-        case KEY_LEFT: ta_left(t); return true;
-        case KEY_RIGHT: ta_right(t); return true;
-        case KEY_HOME: ta_line_start(t); return true;
-        case KEY_END: ta_line_end(t); return true;
-        case KEY_BACKSPACE: ta_delete_prev(t); return true;
-        case KEY_DC: ta_delete_next(t); return true;
-        default: return false;
+        case KEY_LEFT:
+            ta_left(t);
+            return true;
+        case KEY_RIGHT:
+            ta_right(t);
+            return true;
+        case KEY_HOME:
+            ta_line_start(t);
+            return true;
+        case KEY_END:
+            ta_line_end(t);
+            return true;
+        case KEY_BACKSPACE:
+            ta_delete_prev(t);
+            return true;
+        case KEY_DC:
+            ta_delete_next(t);
+            return true;
+        default:
+            return false;
         }
     }
     switch (key) {
-    case 1: ta_line_start(t); return true;       /* C-a */
-    case 5: ta_line_end(t); return true;         /* C-e */
-    case 2: ta_left(t); return true;             /* C-b */
-    case 6: ta_right(t); return true;            /* C-f */
-    case 4: ta_delete_next(t); return true;      /* C-d */
-    case 21: ta_kill_line_start(t); return true; /* C-u */
-    case 11: ta_kill_line_end(t); return true;   /* C-k */
-    case 23: ta_kill_word(t); return true;       /* C-w */
-    case 25: ta_yank(t); return true;            /* C-y */
+    case 1: /* C-a */
+        ta_line_start(t);
+        return true;
+    case 5: /* C-e */
+        ta_line_end(t);
+        return true;
+    case 2: /* C-b */
+        ta_left(t);
+        return true;
+    case 6: /* C-f */
+        ta_right(t);
+        return true;
+    case 4: /* C-d */
+        ta_delete_next(t);
+        return true;
+    case 21: /* C-u */
+        ta_kill_line_start(t);
+        return true;
+    case 11: /* C-k */
+        ta_kill_line_end(t);
+        return true;
+    case 23: /* C-w */
+        ta_kill_word(t);
+        return true;
+    case 25: /* C-y */
+        ta_yank(t);
+        return true;
     case 8:
-    case 127: ta_delete_prev(t); return true;
-    default: return false;
+    case 127:
+        ta_delete_prev(t);
+        return true;
+    default:
+        return false;
     }
 }

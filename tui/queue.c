@@ -369,7 +369,7 @@ static const struct tui_function queue_functions[] = {
     {TA_FILTER_CATEGORY, queue_filter, 0},
     {TA_FILTER_CLEAR, queue_filter, 0},
     {TA_SORT, queue_filter, 0},
-    TUI_CORE_FUNCTIONS
+    TUI_CORE_FUNCTIONS /* claim ... recall: the key table's core actions */
     {TA_DASHBOARD, NULL, 0},
     {TA_REFRESH, NULL, 0},
     {TA_SUSPEND, NULL, 0},

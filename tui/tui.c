@@ -251,7 +251,7 @@ static const struct {
     void (*fn)(struct app *app);
     bool modal; /* also over a modal screen (a form keeps its text through these) */
 } driver_actions[] = {
-    {TA_QUIT, drive_back, false},       {TA_CANCEL, drive_back, false},
+    {TA_QUIT, drive_back, false},         {TA_CANCEL, drive_back, false},
     {TA_QUIT_ALL, drive_quit_all, false}, {TA_SUSPEND, drive_suspend, true},
     {TA_REFRESH, drive_refresh, true},
 };
@@ -274,8 +274,10 @@ tui_route_of(const struct screen_ops *ops, int action)
         return TR_HANDLER;
     size_t d = driver_action_of(action);
     switch (tui_action_kind(action)) {
-    case TK_NAV: return ops->nav ? TR_NAV : TR_NONE;
-    case TK_CORE: return f ? TR_CORE : TR_NONE;
+    case TK_NAV:
+        return ops->nav ? TR_NAV : TR_NONE;
+    case TK_CORE:
+        return f ? TR_CORE : TR_NONE;
     case TK_SCREEN:
         if (f && tui_screen_for(action))
             return TR_OPEN;
@@ -283,7 +285,8 @@ tui_route_of(const struct screen_ops *ops, int action)
             (!ops->modal || driver_actions[d].modal))
             return TR_DRIVER;
         return TR_NONE;
-    default: return TR_NONE; /* a form's key: only the form's handlers take it */
+    default:
+        return TR_NONE; /* a form's key: only the form's handlers take it */
     }
 }
 
@@ -775,14 +778,20 @@ handle_key(struct app *app, wint_t ch, bool fn)
         (ops->unbound && ops->unbound(app, state, action, typed)))
         return;
     switch (tui_route_of(ops, action)) {
-    case TR_NAV: tui_nav_move(app, ops->nav(app, state), action); break;
-    case TR_CORE: core_action(app, action); break;
+    case TR_NAV:
+        tui_nav_move(app, ops->nav(app, state), action);
+        break;
+    case TR_CORE:
+        core_action(app, action);
+        break;
     case TR_OPEN: {
         struct tui_target t = {.c = app->shared.cur};
         tui_open(app, action, &t);
         break;
     }
-    case TR_DRIVER: driver_actions[driver_action_of(action)].fn(app); break;
+    case TR_DRIVER:
+        driver_actions[driver_action_of(action)].fn(app);
+        break;
     case TR_HANDLER: /* the handler left it: nothing more */
     case TR_NONE:
         /* A form takes every key it does not know quietly: it may be text. */

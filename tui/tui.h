@@ -193,7 +193,10 @@ struct screen_ops {
     bool (*key)(struct app *app, void *state, int action, wint_t ch);
     /* Keys the handler table left, before navigation, or NULL; true: done. */
     bool (*unbound)(struct app *app, void *state, int action, wint_t ch);
-    /* Every key the screen does not take does nothing (a form): only help, redraw, suspend. */
+    /*
+     * Every key the screen does not take does nothing (a form): only what its
+     * table lists (help), and the driver's redraw and suspend.
+     */
     bool modal;
     /* Its navigation, ready for a move (NULL: none). */
     struct tui_nav *(*nav)(struct app *app, void *state);
