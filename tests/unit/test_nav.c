@@ -177,18 +177,23 @@ routing_follows_kind(void **unused)
                 assert_true(tui_nav_move(NULL, &n, a));
                 break;
             }
-            case TR_CORE: assert_int_equal(kind, TK_CORE); break;
+            case TR_CORE:
+                assert_int_equal(kind, TK_CORE);
+                break;
             case TR_OPEN:
                 assert_int_equal(kind, TK_SCREEN);
                 assert_non_null(tui_screen_for(a));
                 break;
-            case TR_DRIVER: assert_int_equal(kind, TK_SCREEN); break;
+            case TR_DRIVER:
+                assert_int_equal(kind, TK_SCREEN);
+                break;
             case TR_HANDLER:
                 /* A core action has one handler, the driver's; a form's keys only a form's. */
                 assert_int_not_equal(kind, TK_CORE);
                 assert_true(kind != TK_FORM || ops == &form_screen);
                 break;
-            case TR_NONE: break;
+            case TR_NONE:
+                break;
             }
             if (kind == TK_FORM && ops != &form_screen)
                 assert_int_equal(r, TR_NONE);
