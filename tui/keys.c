@@ -3,9 +3,11 @@
  * manner of mutt and tig; the configuration's keys: map overrides them by
  * action name.
  */
+#include "keys.h"
+#include "text.h"
 #include "textarea.h"
-#include "tui.h"
 
+#include <curses.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,7 +192,7 @@ tui_keys_load(struct keymap *km, const struct cr_config *cfg, char **msg)
 }
 
 int
-tui_key_action(const struct app *app, wint_t ch, bool fn)
+tui_key_action(const struct keymap *km, wint_t ch, bool fn)
 {
     if (!fn && ch == '\r')
         ch = '\n';
@@ -200,7 +202,7 @@ tui_key_action(const struct app *app, wint_t ch, bool fn)
     }
     for (int a = 0; a < TA_COUNT; a++)
         for (int i = 0; i < TUI_MAX_KEYS; i++)
-            if (app->keys.keys[a][i] == ch && app->keys.is_fn[a][i] == fn && ch)
+            if (km->keys[a][i] == ch && km->is_fn[a][i] == fn && ch)
                 return a;
     return TA_NONE;
 }

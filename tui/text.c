@@ -156,3 +156,26 @@ read_whole(FILE *f, size_t max, size_t *len)
         *len = n;
     return buf;
 }
+
+char *
+tui_vprintf(const char *fmt, va_list ap)
+{
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (text)
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+    return text;
+}
+
+char *
+tui_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = tui_vprintf(fmt, ap);
+    va_end(ap);
+    return text;
+}

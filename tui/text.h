@@ -11,10 +11,15 @@
 #ifndef CASEREVIEW_TEXT_H
 #define CASEREVIEW_TEXT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <wchar.h>
+
+/* A string formatted into memory of its own (the caller frees it), or NULL. */
+char *tui_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *tui_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 struct glyph {
     size_t len;   /* bytes */

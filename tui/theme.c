@@ -4,7 +4,10 @@
  * set, or on a terminal without colours, the monochrome theme is used;
  * on 8 colours a bright colour is the colour in bold.
  */
-#include "tui.h"
+#include "text.h"
+#include "theme.h"
+
+#include <curses.h>
 
 #include <limits.h>
 #include <stdio.h>
@@ -93,14 +96,15 @@ tui_theme_check(const struct cr_config *cfg, char **msg)
 }
 
 int
-tui_theme_load(struct app *app, const char *name, char *msg, size_t n)
+tui_theme_load(const struct cr_config *cfg, const char *name, struct cr_theme *theme,
+               struct cr_theme *mono, char *msg, size_t n)
 {
     if (!name)
-        name = app->cfg->theme ? app->cfg->theme : "default";
-    if (load_one(name, &app->theme, msg, n) < 0)
+        name = cfg->theme ? cfg->theme : "default";
+    if (load_one(name, theme, msg, n) < 0)
         return -1;
-    if (load_one("monochrome", &app->mono, msg, n) < 0)
-        app->mono = app->theme;
+    if (load_one("monochrome", mono, msg, n) < 0)
+        *mono = *theme;
     return 0;
 }
 
@@ -135,7 +139,7 @@ colour_on_terminal(int c, int *extra)
 }
 
 void
-tui_theme_apply(struct app *app)
+tui_theme_apply(const struct cr_theme *theme, const struct cr_theme *mono, int *slot_attr)
 {
     const char *no_color = getenv("NO_COLOR");
     bool colour = has_colors() && !(no_color && *no_color);
@@ -143,7 +147,7 @@ tui_theme_apply(struct app *app)
         start_color();
         use_default_colors();
     }
-    const struct cr_theme *t = colour ? &app->theme : &app->mono;
+    const struct cr_theme *t = colour ? theme : mono;
     for (int i = 0; i < CR_SLOT_COUNT; i++) {
         const struct cr_color *c = &t->slots[i];
         int a = attrs_of(c->attrs);
@@ -154,6 +158,6 @@ tui_theme_apply(struct app *app)
             init_pair((short)(i + 1), fg, bg);
             a |= COLOR_PAIR(i + 1);
         }
-        app->slot_attr[i] = a;
+        slot_attr[i] = a;
     }
 }

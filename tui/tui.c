@@ -290,28 +290,6 @@ tui_route_of(const struct screen_ops *ops, int action)
     }
 }
 
-char *
-tui_vprintf(const char *fmt, va_list ap)
-{
-    va_list aq;
-    va_copy(aq, ap);
-    int n = vsnprintf(NULL, 0, fmt, aq);
-    va_end(aq);
-    char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (text)
-        vsnprintf(text, (size_t)n + 1, fmt, ap);
-    return text;
-}
-
-char *
-tui_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *text = tui_vprintf(fmt, ap);
-    va_end(ap);
-    return text;
-}
 
 void
 tui_message(struct app *app, bool error, const char *fmt, ...)
@@ -759,7 +737,7 @@ handle_key(struct app *app, wint_t ch, bool fn)
             app->quit = true;
         return;
     }
-    int action = tui_key_action(app, ch, fn);
+    int action = tui_key_action(&app->keys, ch, fn);
     const struct screen_ops *ops = app->stack[app->depth - 1].ops;
     void *state = app->stack[app->depth - 1].state;
     app->key = ch;
@@ -847,7 +825,7 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
     app->shared.queue.filter = (struct cr_filter)CR_FILTER_ALL;
     app->keys = *keys;
     char *problems = malloc(1 << 16);
-    if (!problems || tui_theme_load(app, theme, problems, 1 << 16) != 0) {
+    if (!problems || tui_theme_load(app->cfg, theme, &app->theme, &app->mono, problems, 1 << 16) != 0) {
         fprintf(stderr, "%s\n", problems ? problems : "casereview: out of memory");
         free(problems);
         app_free(app);
@@ -905,7 +883,7 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
     define_key("\033[200~", TUI_KEY_PASTE_START);
     define_key("\033[201~", TUI_KEY_PASTE_END);
     bracketed_paste(app, true);
-    tui_theme_apply(app);
+    tui_theme_apply(&app->theme, &app->mono, app->slot_attr);
     cr_db_data_version(db, &app->data_version);
 
     first_screen(app);
