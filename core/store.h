@@ -43,7 +43,7 @@
  *   caller brackets; reads may run outside a transaction (each read method
  *   reads one consistent snapshot).
  * - Results.  A struct the engine fills for the caller (cr_case,
- *   cr_case_state, cr_history, cr_page, cr_report, cr_dashboard) has its
+ *   cr_case_state, cr_history, cr_page) has its
  *   arrays allocated with malloc (core's *_free frees them with free) and
  *   its strings owned by what `priv` points to: a struct of the engine's
  *   whose first member is a struct cr_store_owned, whose release() frees
@@ -72,6 +72,40 @@ struct cr_store_owned {
 typedef int (*cr_store_row_fn)(void *ctx, const struct cr_case_row *r);
 /* Each event of a scan goes to this; nonzero stops the scan. */
 typedef int (*cr_store_event_fn)(void *ctx, const struct cr_event *e);
+
+/* A number of cases alike in what a maintained counter keeps (the figures). */
+struct cr_case_count {
+    int state;           /* enum cr_state; -1: one the engine does not know */
+    int outcome;         /* enum cr_outcome of the current decision; -1: none */
+    bool vetting_review; /* outcome_counts only */
+    unsigned categories; /* CR_CATMASK_* bits; case_counts only */
+    int64_t n;
+};
+typedef enum cr_status (*cr_store_count_fn)(void *ctx, const struct cr_case_count *c);
+
+/*
+ * One case as the figures read it (case_facts).  The decision is the
+ * case's latest, whether or not it stands in the case's state: that is
+ * core's to say.  The strings are valid during the call only.
+ */
+struct cr_case_fact {
+    int64_t subject_id;
+    int state;           /* enum cr_state; -1: one the engine does not know */
+    int outcome;         /* enum cr_outcome of the latest decision; -1: none */
+    bool vetting_review; /* of that decision */
+    unsigned categories; /* CR_CATMASK_* bits of its allegations */
+    const char *unit, *rank, *employment; /* its subject's */
+};
+typedef enum cr_status (*cr_store_fact_fn)(void *ctx, const struct cr_case_fact *f);
+
+/* A reviewer's row of a per-reviewer counter; the login is valid during the call only. */
+struct cr_reviewer_count {
+    const char *login;
+    int outcome; /* enum cr_outcome (reviewer_outcomes); -1 for panel_rounds */
+    int64_t n;   /* reviewer_outcomes: cases */
+    int64_t finished, returned; /* panel_rounds */
+};
+typedef enum cr_status (*cr_store_reviewer_fn)(void *ctx, const struct cr_reviewer_count *r);
 
 struct cr_store {
     int version;          /* CR_STORE_VERSION it implements: methods past it are absent */
@@ -211,30 +245,65 @@ struct cr_store {
     /* The i-th subject whose details the last import changed, as shown; NULL past the last. */
     const char *(*import_update)(const cr_db *db, size_t i);
 
-    /* The figures */
+    /*
+     * The figures.  The engine only counts, in the domain's terms: the
+     * maintained counters' rows, the cases as the figures see them, cases
+     * waiting in a state, first decisions in a time range.  What the
+     * numbers mean (stages, people as against cases, breakdowns, service
+     * levels, the weekly rate, who sees whose figures) is core/report.c's.
+     * A callback that returns anything but CR_OK (having set the handle's
+     * message) stops the reading, and the method returns what it returned.
+     */
 
-    /* The maintained counters (cr_stats_get). */
-    enum cr_status (*stats)(cr_db *db, struct cr_stats *out);
     /*
-     * The report of q (cr_report_get); as_at: the first second after the
-     * day asked for, or 0 for now.  The query is checked above.
+     * Begin a read snapshot for figures read in several calls, so that they
+     * add up while others write (*began: one was begun; inside the caller's
+     * transaction or snapshot, the reads share that one).
      */
-    enum cr_status (*report)(cr_db *db, const struct cr_report_query *q, int64_t as_at,
-                             struct cr_report *out);
+    enum cr_status (*snapshot_begin)(cr_db *db, bool *began);
+    /* End what snapshot_begin began (nothing unless began); ok false: let it go, CR_OK. */
+    enum cr_status (*snapshot_end)(cr_db *db, bool began, bool ok);
     /*
-     * The dashboard's figures (cr_dashboard_get) at now: out->stats;
-     * overdue[state], the cases in that state since before
-     * overdue_before[state] (INT64_MIN: not counted; core applies the
-     * service levels); undecided; decisions_per_week, the first decisions
-     * in each week from out->week_start (set by core; rate and
-     * backlog_clears are core's); panel_rounds and panel_returned.  The
-     * per-reviewer figures only when reviewers (out->reviewers_shown set),
-     * of the reviewer whose login is only (NULL: every reviewer); core
-     * decides who sees whom.
+     * The counter of cases by state, current decision's outcome and
+     * categories (a cr_case_count each, vetting_review false; rows of 0 may
+     * come), to each(); cheap: it never reads the cases.
      */
-    enum cr_status (*dashboard)(cr_db *db, int64_t now,
-                                const int64_t overdue_before[CR_STATE_COUNT], bool reviewers,
-                                const char *only, struct cr_dashboard *out);
+    enum cr_status (*case_counts)(cr_db *db, cr_store_count_fn each, void *ctx);
+    /*
+     * The counter of cases by state, current decision's outcome and
+     * vetting review (categories 0), only rows with n > 0, to each(); cheap.
+     */
+    enum cr_status (*outcome_counts)(cr_db *db, cr_store_count_fn each, void *ctx);
+    /* The counted subjects, and allegations in all and of each category; cheap. */
+    enum cr_status (*record_counts)(cr_db *db, int64_t *subjects, int64_t *allegations,
+                                    int64_t by_category[CR_CATEGORY_COUNT]);
+    /*
+     * Every case as a cr_case_fact, to each(), in no particular order: as
+     * it stands now (as_at 0), or as it stood before the second as_at (the
+     * cases created before then; the state the last audit event before
+     * then left it in, flagged when none; the decision of the highest round
+     * taken before then; the categories of the allegations imported before
+     * then; the subject's details as they are today).  With followed, only
+     * the cases of subjects that have more than one case (few, and read
+     * through an index: the counters cannot tell people from cases).
+     */
+    enum cr_status (*case_facts)(cr_db *db, int64_t as_at, bool followed, cr_store_fact_fn each,
+                                 void *ctx);
+    /* *n: the cases in state (enum cr_state) since before second since_before. */
+    enum cr_status (*cases_waiting)(cr_db *db, int state, int64_t since_before, int64_t *n);
+    /* *n: the first decisions (round 1) taken from second from up to, not including, to. */
+    enum cr_status (*first_decisions)(cr_db *db, int64_t from, int64_t to, int64_t *n);
+    /*
+     * The counter of each reviewer's cases by current decision's outcome
+     * (login, outcome, n; only n > 0), to each(), by login; cheap.
+     */
+    enum cr_status (*reviewer_outcomes)(cr_db *db, cr_store_reviewer_fn each, void *ctx);
+    /*
+     * The counter of the panel's finished rounds on each reviewer's
+     * decisions (login, finished, returned: of which it returned; outcome
+     * -1), to each(), by login; cheap.
+     */
+    enum cr_status (*panel_rounds)(cr_db *db, cr_store_reviewer_fn each, void *ctx);
 
     /* The audit trail: append-only, each event chained to the one before */
 

@@ -5,7 +5,8 @@
 # there).  The engine stays below the rules: nothing in it includes a policy,
 # workflow, audit or report header, or calls a function defined above it;
 # core's headers include each other without a cycle; and the program (tui/)
-# includes only core's public headers.
+# includes only core's public headers.  Neither engine does the figures'
+# arithmetic: it counts, core/report.c makes the figures.
 set -u
 core=${1:?usage: layering.sh CORE_DIR}
 failures=0
@@ -37,6 +38,12 @@ check "a file above the engine includes the engine's own headers (it has only st
 check "the engine includes a header above it" '#\s*include\s*"[^"]*(policy|workflow|audit|report)[^"/]*\.h"' $engine
 # shellcheck disable=SC2086
 check "the engine decides who may act (roles are checked above it)" '\bcr_require_role\s*\(' $engine
+# The engines only count: stages, breakdowns, people as against cases, service
+# levels and the figures' results are core/report.c's (store.h, "The figures").
+# shellcheck disable=SC2086
+check "an engine does the figures' arithmetic (it only counts; core/report.c makes the figures)" \
+    '\bCR_(STAGE|DIMENSION)_[A-Z]|\bstruct cr_(figures|report|report_row|report_query|stats|dashboard|reviewer_mix)\b|\bcr_state_sla\s*\(' \
+    $engine $(find "$core/memory" -name '*.[ch]' 2>/dev/null)
 
 # The engine calls nothing defined above it but the neutral helpers below:
 # errors and strings (util.c, db.c), what it may read of the handle (store.h),
@@ -89,5 +96,5 @@ check "the program includes a header of core/ that is not public" \
 check "the program turns a case id into text for core to parse" '"#%(lld|" *PRId64)' \
     $(find "$tui" -name '*.[ch]')
 
-echo "12 checks, $failures failed"
+echo "13 checks, $failures failed"
 [ "$failures" -eq 0 ]

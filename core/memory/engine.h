@@ -110,11 +110,18 @@ enum cr_status mem_import_end(cr_db *db, const struct cr_import_result *res, boo
 const char *mem_import_update(const cr_db *db, size_t i);
 
 /* report.c */
-enum cr_status mem_stats(cr_db *db, struct cr_stats *out);
-enum cr_status mem_report(cr_db *db, const struct cr_report_query *q, int64_t as_at,
-                          struct cr_report *out);
-enum cr_status mem_dashboard(cr_db *db, int64_t now, const int64_t overdue_before[CR_STATE_COUNT],
-                             bool reviewers, const char *only, struct cr_dashboard *out);
+enum cr_status mem_snapshot_begin(cr_db *db, bool *began);
+enum cr_status mem_snapshot_end(cr_db *db, bool began, bool ok);
+enum cr_status mem_case_counts(cr_db *db, cr_store_count_fn each, void *ctx);
+enum cr_status mem_outcome_counts(cr_db *db, cr_store_count_fn each, void *ctx);
+enum cr_status mem_record_counts(cr_db *db, int64_t *subjects, int64_t *allegations,
+                                 int64_t by_category[CR_CATEGORY_COUNT]);
+enum cr_status mem_case_facts(cr_db *db, int64_t as_at, bool followed, cr_store_fact_fn each,
+                              void *ctx);
+enum cr_status mem_cases_waiting(cr_db *db, int state, int64_t since_before, int64_t *n);
+enum cr_status mem_first_decisions(cr_db *db, int64_t from, int64_t to, int64_t *n);
+enum cr_status mem_reviewer_outcomes(cr_db *db, cr_store_reviewer_fn each, void *ctx);
+enum cr_status mem_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx);
 
 /* audit.c */
 enum cr_status mem_audit_append(cr_db *db, int64_t case_id, const char *action, const char *before,

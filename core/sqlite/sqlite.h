@@ -83,11 +83,18 @@ enum cr_status sq_import_row(cr_db *db, const struct cr_import_row *row, long li
                              struct cr_import_result *res, enum cr_row_outcome *outcome,
                              struct cr_conflict *conflict, struct cr_row_case *added);
 enum cr_status sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit);
-enum cr_status sq_stats(cr_db *db, struct cr_stats *out);
-enum cr_status sq_report(cr_db *db, const struct cr_report_query *q, int64_t as_at,
-                         struct cr_report *out);
-enum cr_status sq_dashboard(cr_db *db, int64_t now, const int64_t overdue_before[CR_STATE_COUNT],
-                            bool reviewers, const char *only, struct cr_dashboard *out);
+enum cr_status sq_snapshot_begin(cr_db *db, bool *began);
+enum cr_status sq_snapshot_end(cr_db *db, bool began, bool ok);
+enum cr_status sq_case_counts(cr_db *db, cr_store_count_fn each, void *ctx);
+enum cr_status sq_outcome_counts(cr_db *db, cr_store_count_fn each, void *ctx);
+enum cr_status sq_record_counts(cr_db *db, int64_t *subjects, int64_t *allegations,
+                                int64_t by_category[CR_CATEGORY_COUNT]);
+enum cr_status sq_case_facts(cr_db *db, int64_t as_at, bool followed, cr_store_fact_fn each,
+                             void *ctx);
+enum cr_status sq_cases_waiting(cr_db *db, int state, int64_t since_before, int64_t *n);
+enum cr_status sq_first_decisions(cr_db *db, int64_t from, int64_t to, int64_t *n);
+enum cr_status sq_reviewer_outcomes(cr_db *db, cr_store_reviewer_fn each, void *ctx);
+enum cr_status sq_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx);
 enum cr_status sq_audit_append(cr_db *db, int64_t case_id, const char *action,
                                const char *before, const char *after, const char *details);
 enum cr_status sq_audit_head(cr_db *db, struct cr_audit_head *out);
