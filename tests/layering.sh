@@ -37,6 +37,10 @@ check "a file above the engine includes the engine's own headers (it has only st
 check "the engine includes a header above it" '#\s*include\s*"[^"]*(policy|workflow|audit|report)[^"/]*\.h"' $engine
 # shellcheck disable=SC2086
 check "the engine decides who may act (roles are checked above it)" '\bcr_require_role\s*\(' $engine
+# Who may see what comes to the engine as a scope (policy.c), and who writes as an
+# argument: only the audit trail's events still read the user off the handle.
+# shellcheck disable=SC2086
+check "the engine reads the user or the configuration off the handle (policy.c gives it a scope)" '\bst_(user|config)\s*\(' $(printf '%s\n' $engine | grep -v '/sqlite/audit\.c$')
 
 # The engine calls nothing defined above it but the neutral helpers below:
 # errors and strings (util.c, db.c), what it may read of the handle (store.h),
@@ -89,5 +93,5 @@ check "the program includes a header of core/ that is not public" \
 check "the program turns a case id into text for core to parse" '"#%(lld|" *PRId64)' \
     $(find "$tui" -name '*.[ch]')
 
-echo "12 checks, $failures failed"
+echo "13 checks, $failures failed"
 [ "$failures" -eq 0 ]
