@@ -225,6 +225,8 @@ enum cr_status cr_policy_scope(cr_db *db, struct cr_scope *out);
 /* The scope of person p under cfg (CR_NOMEM, no message, when out of memory). */
 enum cr_status cr_policy_scope_of(const struct cr_config *cfg, const struct cr_person *p,
                                   struct cr_scope *out);
+/* The scope of a disclosure (the export): every case, the admin's to disclose and recorded. */
+enum cr_status cr_policy_disclosure_scope(cr_db *db, struct cr_scope *out);
 void cr_scope_free(struct cr_scope *s);
 /* Whether the scope admits a case whose subject has that unit and ref, at that panel_round. */
 bool cr_scope_admits(const struct cr_scope *s, const char *subject_unit, const char *subject_ref,

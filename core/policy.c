@@ -125,6 +125,21 @@ cr_policy_scope(cr_db *db, struct cr_scope *out)
                                                       : cr_fail(db, CR_NOMEM, "out of memory");
 }
 
+enum cr_status
+cr_policy_disclosure_scope(cr_db *db, struct cr_scope *out)
+{
+    assert(db && out);
+    memset(out, 0, sizeof *out);
+    /*
+     * An export is the admin's disclosure of the whole caseload (its role is
+     * checked as it begins), recorded with every case number it carried:
+     * README's "export stays the admin's and exports every case".
+     */
+    if (!st_config(db) || !st_user(db))
+        return cr_fail(db, CR_REFUSED, "nobody is signed in on this handle");
+    return CR_OK;
+}
+
 void
 cr_scope_free(struct cr_scope *s)
 {

@@ -1551,9 +1551,9 @@ cr_export(cr_db *db, const struct cr_disclosure *d, const struct cr_export_sink 
     struct export_pass x = {.sink = sink};
     bool stopped = false;
     int64_t read_rows = 0;
-    /* An export discloses what its admin may see, by the rule every list follows (policy.c). */
+    /* What a disclosure may carry is policy.c's to say (every case: README). */
     struct cr_scope scope;
-    enum cr_status read = cr_policy_scope(db, &scope);
+    enum cr_status read = cr_policy_disclosure_scope(db, &scope);
     if (read == CR_OK)
         read = st_export(db, &scope, export_row, &x, &read_rows, &stopped);
     cr_scope_free(&scope);

@@ -4,8 +4,9 @@
  * panel-only members; for each person, the cases policy.c admits (checked
  * against a table written out by hand, so that the rule itself is pinned),
  * and then every read: queue pages forwards and backwards in both sorts,
- * search, what waits for me, the export, a case by key and by id (viewed and
- * reloaded), its history, the allowed actions and cr_may.  What the rule
+ * search, what waits for me, the export (a disclosure: every case, README),
+ * a case by key and by id (viewed and reloaded), its history, the allowed
+ * actions and cr_may.  What the rule
  * admits is shown; the rest is refused with policy.c's message, the same from
  * every read.  Engine-neutral: one handle whose user changes, public calls
  * only (and policy.c's own), so that it runs against every engine.
@@ -36,7 +37,7 @@ static struct cr_config *cfg;
 static cr_db *db;
 static char dir[64];
 
-/* good.yaml plus declared conflicts: ejones on N3, mkhan on N4, asmith on N5. */
+/* good.yaml plus declared conflicts (ejones on N3, mkhan on N4, asmith on N5) and an admin in N3-N5's unit. */
 static void
 load_config(void)
 {
@@ -49,6 +50,9 @@ load_config(void)
     char line[512];
     while (fgets(line, sizeof line, in)) {
         fputs(line, out);
+        if (strncmp(line, "  - { login: cadmin,", 20) == 0)
+            fputs("  - { login: dadmin, name: \"D. Admin\", roles: [admin], unit: \"Central\" }\n",
+                  out);
         if (strcmp(line, "  same_unit: true\n") == 0)
             fputs("  declared:\n"
                   "    - { login: ejones, subject_ref: N3, reason: \"tutored the subject\" }\n"
@@ -157,6 +161,7 @@ static const struct {
     const char *mine; /* what waits for them */
 } people[] = {
     {"cadmin", "1,2,3,4,5", ""}, /* no unit, no conflict */
+    {"dadmin", "1,2", ""},       /* Central, N3-N5's unit; exports every case all the same */
     {"asmith", "2,3,4", ""},     /* N1 their unit, N5 declared */
     {"ejones", "1,4,5", ""},     /* N2 their unit, N3 declared */
     {"bjones", "1,3,4,5", ""},   /* N2 their unit: case 2, awaiting their approval, kept out */
@@ -322,7 +327,7 @@ test_lists(void **state)
         list_all(NULL, true, true, got);
         expect_set(got, mine, who, "list mine, backwards");
 
-        /* The export: the admin's, of what the rule admits; refused to everyone else. */
+        /* The export: the admin's disclosure of every case (policy.c); refused to everyone else. */
         struct collect col = {0};
         struct cr_export_sink sink = {collect_row, NULL, collect_finish, &col};
         struct cr_disclosure d = {"export", "Audit", "DPO", "csv", NULL};
@@ -331,7 +336,19 @@ test_lists(void **state)
         if (cr_person_has(cr_config_person(cfg, who), CR_ROLE_ADMIN)) {
             if (st != CR_OK)
                 fail_msg("%s: export: %s", who, cr_db_errmsg(db));
-            expect_set(col.seen, admits, who, "the export");
+            /* A disclosure, recorded case by case: every case (README), as policy.c says. */
+            struct cr_scope all;
+            assert_int_equal(cr_policy_disclosure_scope(db, &all), CR_OK);
+            bool disclosed[CASES + 1] = {false};
+            for (int c = 1; c <= CASES; c++) {
+                struct cr_case_state cs;
+                assert_int_equal(st_case_state(db, c, &cs), CR_OK);
+                disclosed[c] = cr_scope_admits(&all, cs.subject_unit, cs.subject_ref,
+                                               cs.panel_round);
+                cr_case_state_free(&cs);
+            }
+            cr_scope_free(&all);
+            expect_set(col.seen, disclosed, who, "the export");
         } else {
             assert_int_equal(st, CR_REFUSED);
             assert_non_null(strstr(cr_db_errmsg(db), "export needs the admin role"));

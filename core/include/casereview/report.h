@@ -81,8 +81,7 @@ struct cr_export_sink {
 };
 
 /*
- * Export every case its admin may see (the conflicts every list keeps out:
- * SPEC section 4) and its outcome, riskiest first: a disclosure (admin
+ * Export every case and its outcome, riskiest first: a disclosure (admin
  * only; see cr_disclosure_begin), d->kind "export".  The begin event commits
  * before the first row; the rows are read from one read snapshot (no write
  * lock is held while they are written, however slowly); the end event
