@@ -1157,6 +1157,10 @@ view_rules(cr_db *db, int64_t id, const char *what, bool *hide)
 static enum cr_status
 view(cr_db *db, const struct cr_case_ref *ref, const char *what, struct cr_case *out)
 {
+    if (!db)
+        return CR_USAGE;
+    if (!out)
+        return cr_fail(db, CR_USAGE, "a case view needs a case to fill");
     memset(out, 0, sizeof *out);
     enum cr_status st = need_user(db);
     int64_t id;
@@ -1251,6 +1255,10 @@ history_rules(const struct cr_person *me, bool hide, struct cr_history *h)
 static enum cr_status
 history(cr_db *db, const struct cr_case_ref *ref, bool audited, struct cr_history *out)
 {
+    if (!db)
+        return CR_USAGE;
+    if (!out)
+        return cr_fail(db, CR_USAGE, "a history needs a history to fill");
     memset(out, 0, sizeof *out);
     enum cr_status st = need_user(db);
     int64_t id;
