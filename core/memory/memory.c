@@ -35,7 +35,6 @@ const struct cr_store cr_store_engine = {
     .import_begin = mem_import_begin,
     .import_row = mem_import_row,
     .import_end = mem_import_end,
-    .import_update = mem_import_update,
     .stats = mem_stats,
     .report = mem_report,
     .dashboard = mem_dashboard,
