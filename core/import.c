@@ -298,10 +298,9 @@ record_subject_update(struct importer *im, const struct cr_import_row *r, long l
 {
     assert(im && r && u && u->updated && nth >= 0);
     static const int cols[CR_SUBJECT_DETAILS] = CR_SUBJECT_DETAIL_COLUMNS;
-    const char *want[CR_SUBJECT_DETAILS] = {r->surname, r->forenames,
-                                            cr_employment_name(r->employment), r->rank,
-                                            r->unit, cr_duty_name(r->duty),
-                                            cr_vetting_name(r->vetting)};
+    const char *want[CR_SUBJECT_DETAILS] = {
+        r->surname, r->forenames,          cr_employment_name(r->employment), r->rank,
+        r->unit,    cr_duty_name(r->duty), cr_vetting_name(r->vetting)};
     struct cr_buf d = {0}, shown = {0};
     cr_buf_addf(&d, "{\"subject\": ");
     cr_buf_add_json(&d, r->subject_ref);
@@ -452,7 +451,8 @@ cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags,
     if (!db)
         return CR_USAGE;
     if (!in || !label || !res || !diags)
-        return cr_fail(db, CR_USAGE, "an import needs its file, its label, a result and diagnostics");
+        return cr_fail(db, CR_USAGE,
+                       "an import needs its file, its label, a result and diagnostics");
     memset(res, 0, sizeof *res);
     *diags = NULL;
     enum cr_status allowed = cr_require_role(db, CR_ROLE_ADMIN, "import");

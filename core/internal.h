@@ -212,12 +212,11 @@ void st_count_unrecorded(cr_db *db);
  * own reads).  The strings point into the configuration.
  */
 struct cr_scope {
-    bool panel_only;   /* only the cases that went before the panel */
-    const char *unit;  /* no case whose subject is in this unit; NULL: none kept out */
+    bool panel_only;  /* only the cases that went before the panel */
+    const char *unit; /* no case whose subject is in this unit; NULL: none kept out */
     size_t n_refs;
     const char **refs; /* no case of these subjects (subject_ref); malloc'd */
 };
-#define CR_SCOPE_EVERY_CASE {false, NULL, 0, NULL}
 struct cr_case_state;
 
 /* The scope of the handle's user; CR_REFUSED when nobody is signed in.  Free with cr_scope_free. */
@@ -240,10 +239,6 @@ enum cr_status cr_policy_may_see(cr_db *db, const struct cr_case_state *cs, cons
                                  const char **rule);
 /* The pieces of the rule, for the workflow's checks on other people (an assignee, a voter). */
 bool cr_policy_panel_only(const struct cr_person *p);
-bool cr_policy_same_unit(const struct cr_config *cfg, const struct cr_person *p,
-                         const char *subject_unit);
-const struct cr_declared_conflict *cr_policy_declared(const struct cr_config *cfg,
-                                                      const char *login, const char *subject_ref);
 bool cr_policy_conflicted(const struct cr_config *cfg, const struct cr_person *p,
                           const char *subject_unit, const char *subject_ref);
 /* The refusal for a conflict: for the user (self; doing: "acts on", "sees") or another person. */
@@ -391,8 +386,8 @@ enum cr_status st_case_get(cr_db *db, const char *key, struct cr_case *out);
 /* Every audit event of a case, as stored. */
 enum cr_status st_history(cr_db *db, int64_t id, struct cr_history *out);
 /* What waits for the handle's user in the given roles (bits of enum cr_role), within scope. */
-enum cr_status st_list_mine(cr_db *db, const struct cr_scope *scope, unsigned roles,
-                            int64_t after, size_t limit, struct cr_page *page, bool reverse);
+enum cr_status st_list_mine(cr_db *db, const struct cr_scope *scope, unsigned roles, int64_t after,
+                            size_t limit, struct cr_page *page, bool reverse);
 /*
  * Every case scope admits, riskiest first, to row() from one read snapshot
  * (a read transaction: writers go on meanwhile).  row() returns 0 to go

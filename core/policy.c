@@ -27,8 +27,9 @@ same(const char *a, const char *b)
 static const unsigned staff =
     (1u << CR_ROLE_REVIEWER) | (1u << CR_ROLE_SUPERVISOR) | (1u << CR_ROLE_ADMIN);
 
-const struct cr_declared_conflict *
-cr_policy_declared(const struct cr_config *cfg, const char *login, const char *subject_ref)
+/* The declared conflict (conflicts.declared) keeping a person from a subject's cases, or NULL. */
+static const struct cr_declared_conflict *
+declared_conflict(const struct cr_config *cfg, const char *login, const char *subject_ref)
 {
     assert(cfg);
     for (size_t i = 0; i < cfg->n_declared; i++)
@@ -37,9 +38,9 @@ cr_policy_declared(const struct cr_config *cfg, const char *login, const char *s
     return NULL;
 }
 
-bool
-cr_policy_same_unit(const struct cr_config *cfg, const struct cr_person *p,
-                    const char *subject_unit)
+/* Whether a person is in the subject's unit under conflicts.same_unit. */
+static bool
+same_unit(const struct cr_config *cfg, const struct cr_person *p, const char *subject_unit)
 {
     assert(cfg && p);
     return cfg->same_unit && p->unit && same(p->unit, subject_unit);
@@ -50,8 +51,7 @@ cr_policy_conflicted(const struct cr_config *cfg, const struct cr_person *p,
                      const char *subject_unit, const char *subject_ref)
 {
     assert(cfg && p);
-    return cr_policy_same_unit(cfg, p, subject_unit) ||
-           cr_policy_declared(cfg, p->login, subject_ref);
+    return same_unit(cfg, p, subject_unit) || declared_conflict(cfg, p->login, subject_ref);
 }
 
 bool
@@ -67,23 +67,27 @@ cr_policy_conflict_text(const struct cr_config *cfg, const struct cr_person *p,
                         const char *doing, struct cr_buf *out)
 {
     assert(cfg && p && out && (!self || doing));
-    const struct cr_declared_conflict *d = cr_policy_declared(cfg, p->login, subject_ref);
+    const struct cr_declared_conflict *d = declared_conflict(cfg, p->login, subject_ref);
     cr_buf_reset(out);
     if (d && self)
-        cr_buf_addf(out, "you (%s) have a declared conflict of interest with subject %s (%s), "
-                         "and with conflicts.declared nobody %s a case they are conflicted on",
+        cr_buf_addf(out,
+                    "you (%s) have a declared conflict of interest with subject %s (%s), "
+                    "and with conflicts.declared nobody %s a case they are conflicted on",
                     p->login, d->subject_ref, d->reason, doing);
     else if (d)
-        cr_buf_addf(out, "%s has a declared conflict of interest with subject %s (%s), so they "
-                         "cannot review this case",
+        cr_buf_addf(out,
+                    "%s has a declared conflict of interest with subject %s (%s), so they "
+                    "cannot review this case",
                     p->login, d->subject_ref, d->reason);
     else if (self)
-        cr_buf_addf(out, "you (%s) are in the subject's unit (%s), and with conflicts.same_unit "
-                         "nobody %s a case from their own unit",
+        cr_buf_addf(out,
+                    "you (%s) are in the subject's unit (%s), and with conflicts.same_unit "
+                    "nobody %s a case from their own unit",
                     p->login, subject_unit, doing);
     else
-        cr_buf_addf(out, "%s is in the subject's unit (%s), and with conflicts.same_unit they "
-                         "cannot review this case",
+        cr_buf_addf(out,
+                    "%s is in the subject's unit (%s), and with conflicts.same_unit they "
+                    "cannot review this case",
                     p->login, subject_unit);
 }
 
@@ -122,7 +126,7 @@ cr_policy_scope(cr_db *db, struct cr_scope *out)
     if (!cfg || !me)
         return cr_fail(db, CR_REFUSED, "nobody is signed in on this handle");
     return cr_policy_scope_of(cfg, me, out) == CR_OK ? CR_OK
-                                                      : cr_fail(db, CR_NOMEM, "out of memory");
+                                                     : cr_fail(db, CR_NOMEM, "out of memory");
 }
 
 enum cr_status
@@ -187,8 +191,8 @@ cr_policy_may_see(cr_db *db, const struct cr_case_state *cs, const char *doing, 
         *rule = "need_to_know";
         return cr_fail(db, CR_REFUSED, CR_NEED_TO_KNOW_TEXT, (long long)cs->id);
     }
-    *rule = cr_policy_declared(cfg, me->login, cs->subject_ref) ? "conflicts.declared"
-                                                                 : "conflicts.same_unit";
+    *rule = declared_conflict(cfg, me->login, cs->subject_ref) ? "conflicts.declared"
+                                                               : "conflicts.same_unit";
     struct cr_buf why = {0};
     cr_policy_conflict_text(cfg, me, cs->subject_unit, cs->subject_ref, true, doing, &why);
     enum cr_status st = cr_fail(db, CR_REFUSED, "%s", why.p ? why.p : "refused");

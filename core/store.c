@@ -357,8 +357,8 @@ cr_list_page_before(cr_db *db, const struct cr_filter *filter, int64_t before, s
 }
 
 enum cr_status
-st_list_mine(cr_db *db, const struct cr_scope *scope, unsigned roles, int64_t after,
-             size_t limit, struct cr_page *page, bool reverse)
+st_list_mine(cr_db *db, const struct cr_scope *scope, unsigned roles, int64_t after, size_t limit,
+             struct cr_page *page, bool reverse)
 {
     assert(db && scope && page && st_user(db));
     return ENGINE->list_mine(db, st_user(db)->login, roles, scope, after, reverse, limit, page);
@@ -387,9 +387,8 @@ st_import_begin(cr_db *db, const char *label, int64_t *import_id)
 }
 
 enum cr_status
-st_import_row(cr_db *db, const struct cr_import_row *row, long line,
-              struct cr_import_result *res, enum cr_row_outcome *outcome,
-              struct cr_conflict *conflict, struct cr_row_case *added,
+st_import_row(cr_db *db, const struct cr_import_row *row, long line, struct cr_import_result *res,
+              enum cr_row_outcome *outcome, struct cr_conflict *conflict, struct cr_row_case *added,
               struct cr_subject_update *update)
 {
     assert(db && row && res && outcome && conflict && added && update);

@@ -86,7 +86,8 @@ mem_config_put(cr_db *db, const struct cr_config *cfg, const char *by)
         return CR_OK;
     }
     struct mem_config_version *x = mem_add(d, MEM_CONFIG_VERSIONS);
-    if (!x || !mem_set(&x->digest, cfg->digest) || !mem_set(&x->adopted_by, by) || !(x->text = malloc(len + 1)))
+    if (!x || !mem_set(&x->digest, cfg->digest) || !mem_set(&x->adopted_by, by) ||
+        !(x->text = malloc(len + 1)))
         return cr_fail(db, CR_NOMEM, "out of memory");
     memcpy(x->text, text, len);
     x->text[len] = '\0';

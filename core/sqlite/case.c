@@ -533,8 +533,8 @@ sq_draft_get(cr_db *db, const char *login, int64_t case_id, int action, struct c
             out->saved_at = sqlite3_column_int64(s, 6);
         }
     } else if (rc == SQLITE_DONE) {
-        st = cr_fail(db, CR_NOT_FOUND, "you (%s) have no saved draft of %s on case %lld",
-                     login, cr_action_name(action), (long long)case_id);
+        st = cr_fail(db, CR_NOT_FOUND, "you (%s) have no saved draft of %s on case %lld", login,
+                     cr_action_name(action), (long long)case_id);
     } else {
         st = cr_fail_sql(db, rc, "read draft");
     }

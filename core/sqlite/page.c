@@ -277,8 +277,8 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
     const char *outcome = filter->outcome >= 0 && filter->outcome < CR_OUTCOME_COUNT
                               ? cr_outcome_name(filter->outcome)
                               : NULL;
-    enum cr_status st = page_query(db, sql.p, cursor, state, outcome, searching ? q.p : NULL,
-                                   limit, scope, page, reverse);
+    enum cr_status st = page_query(db, sql.p, cursor, state, outcome, searching ? q.p : NULL, limit,
+                                   scope, page, reverse);
     cr_buf_free(&sql);
     cr_buf_free(&q);
     return st;
@@ -347,9 +347,9 @@ sq_list_mine(cr_db *db, const char *login, unsigned roles, const struct cr_scope
     visibility_where(scope, &sql);
     cr_buf_addf(&sql, " ORDER BY c.sortkey%s LIMIT ?4", reverse ? " DESC" : "");
     cr_buf_free(&where);
-    enum cr_status st = sql.p ? page_query(db, sql.p, after, login, NULL, NULL, limit, scope, page,
-                                           reverse)
-                              : cr_fail(db, CR_NOMEM, "out of memory");
+    enum cr_status st =
+        sql.p ? page_query(db, sql.p, after, login, NULL, NULL, limit, scope, page, reverse)
+              : cr_fail(db, CR_NOMEM, "out of memory");
     cr_buf_free(&sql);
     return st;
 }

@@ -37,7 +37,8 @@ static struct cr_config *cfg;
 static cr_db *db;
 static char dir[64];
 
-/* good.yaml plus declared conflicts (ejones on N3, mkhan on N4, asmith on N5) and an admin in N3-N5's unit. */
+/* good.yaml plus declared conflicts (ejones on N3, mkhan on N4, asmith on N5) and an admin in
+ * N3-N5's unit. */
 static void
 load_config(void)
 {
@@ -126,9 +127,8 @@ setup(void **state)
     assert_int_equal(r.new_cases, CASES);
 
     struct cr_request claim = {.action = CR_ACTION_CLAIM};
-    struct cr_request decide = {.action = CR_ACTION_DECIDE,
-                                .outcome = CR_OUTCOME_REFER,
-                                .rationale = "Refer: pattern."};
+    struct cr_request decide = {
+        .action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_REFER, .rationale = "Refer: pattern."};
     struct cr_request approve = {.action = CR_ACTION_APPROVE};
     step("ejones", 1, claim);
     step("ejones", 1, decide);
@@ -165,9 +165,8 @@ static const struct {
     {"asmith", "2,3,4", ""},     /* N1 their unit, N5 declared */
     {"ejones", "1,4,5", ""},     /* N2 their unit, N3 declared */
     {"bjones", "1,3,4,5", ""},   /* N2 their unit: case 2, awaiting their approval, kept out */
-    {"fkaur", "1,3,4,5", ""},
-    {"mkhan", "1,3", "1,3"},     /* panel only; N4 declared */
-    {"lpark", "1,3,4", "1,3,4"}, /* panel only */
+    {"fkaur", "1,3,4,5", ""},    {"mkhan", "1,3", "1,3"}, /* panel only; N4 declared */
+    {"lpark", "1,3,4", "1,3,4"},                          /* panel only */
 };
 
 /* Case numbers as "1,2,3", in increasing order. */
@@ -209,11 +208,10 @@ list_all(const struct cr_filter *f, bool reverse, bool mine, bool seen[CASES + 1
     struct cr_page page = {0};
     int64_t cursor = reverse ? INT64_MAX : 0;
     for (int guard = 0; guard < 20; guard++) {
-        enum cr_status st =
-            mine ? (reverse ? cr_list_mine_page_before(db, cursor, 2, &page)
-                            : cr_list_mine_page(db, cursor, 2, &page))
-                 : (reverse ? cr_list_page_before(db, f, cursor, 2, &page)
-                            : cr_list_page(db, f, cursor, 2, &page));
+        enum cr_status st = mine ? (reverse ? cr_list_mine_page_before(db, cursor, 2, &page)
+                                            : cr_list_mine_page(db, cursor, 2, &page))
+                                 : (reverse ? cr_list_page_before(db, f, cursor, 2, &page)
+                                            : cr_list_page(db, f, cursor, 2, &page));
         if (st != CR_OK)
             fail_msg("list (%s%s, cursor %lld): %s", mine ? "mine" : "queue",
                      reverse ? ", backwards" : "", (long long)cursor, cr_db_errmsg(db));
@@ -233,8 +231,7 @@ list_all(const struct cr_filter *f, bool reverse, bool mine, bool seen[CASES + 1
 }
 
 static void
-expect_set(const bool got[CASES + 1], const bool want[CASES + 1], const char *who,
-           const char *what)
+expect_set(const bool got[CASES + 1], const bool want[CASES + 1], const char *who, const char *what)
 {
     char g[64], w[64];
     set_text(got, g, sizeof g);
@@ -343,8 +340,8 @@ test_lists(void **state)
             for (int c = 1; c <= CASES; c++) {
                 struct cr_case_state cs;
                 assert_int_equal(st_case_state(db, c, &cs), CR_OK);
-                disclosed[c] = cr_scope_admits(&all, cs.subject_unit, cs.subject_ref,
-                                               cs.panel_round);
+                disclosed[c] =
+                    cr_scope_admits(&all, cs.subject_unit, cs.subject_ref, cs.panel_round);
                 cr_case_state_free(&cs);
             }
             cr_scope_free(&all);
@@ -393,17 +390,29 @@ test_one_case(void **state)
             struct cr_history h;
             enum cr_status got[6];
             char what[6][1024];
-            const char *names[6] = {"view by key", "view by id", "reload by key",
+            const char *names[6] = {"view by key",  "view by id",     "reload by key",
                                     "reload by id", "history by key", "history by id"};
             for (int r = 0; r < 6; r++) {
                 bool is_view = r < 4;
                 switch (r) {
-                case 0: got[r] = cr_case_view(db, key, &cv); break;
-                case 1: got[r] = cr_case_view_id(db, c, &cv); break;
-                case 2: got[r] = cr_case_reload(db, key, &cv); break;
-                case 3: got[r] = cr_case_reload_id(db, c, &cv); break;
-                case 4: got[r] = cr_history_get(db, key, &h); break;
-                default: got[r] = cr_history_get_id(db, c, &h); break;
+                case 0:
+                    got[r] = cr_case_view(db, key, &cv);
+                    break;
+                case 1:
+                    got[r] = cr_case_view_id(db, c, &cv);
+                    break;
+                case 2:
+                    got[r] = cr_case_reload(db, key, &cv);
+                    break;
+                case 3:
+                    got[r] = cr_case_reload_id(db, c, &cv);
+                    break;
+                case 4:
+                    got[r] = cr_history_get(db, key, &h);
+                    break;
+                default:
+                    got[r] = cr_history_get_id(db, c, &h);
+                    break;
                 }
                 snprintf(what[r], sizeof what[r], "%s", got[r] == CR_OK ? "" : cr_db_errmsg(db));
                 if (got[r] == CR_OK && is_view)
