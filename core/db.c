@@ -5,6 +5,7 @@
  */
 #include "store.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,8 @@ struct cr_db {
     char *purpose;  /* the session's purpose for consultations (DPA 2018 s.62) */
     char *os_login; /* the Unix login running the program (cr_db_set_os_login) */
     int64_t unrecorded; /* consultations a read-only copy could not record */
+    /* The first subjects whose details the last import changed, for its report. */
+    char *import_shown[CR_IMPORT_SHOWN_UPDATES];
 };
 
 /* Errors */
@@ -104,6 +107,7 @@ cr_db_open(const char *path, unsigned flags, cr_clock_fn clock, void *clock_ctx,
 static void
 free_handle(cr_db *db)
 {
+    st_import_shown_clear(db);
     free(db->purpose);
     free(db->os_login);
     cr_buf_free(&db->err);
@@ -156,6 +160,32 @@ void
 st_count_unrecorded(cr_db *db)
 {
     db->unrecorded++;
+}
+
+/* The import's report lines (import.c writes them, cr_import_update reads them) */
+
+void
+st_import_shown_clear(cr_db *db)
+{
+    assert(db);
+    for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++) {
+        free(db->import_shown[i]);
+        db->import_shown[i] = NULL;
+    }
+}
+
+void
+st_import_shown_set(cr_db *db, size_t i, char *line)
+{
+    assert(db && i < CR_IMPORT_SHOWN_UPDATES);
+    free(db->import_shown[i]);
+    db->import_shown[i] = line;
+}
+
+const char *
+cr_import_update(const cr_db *db, size_t i)
+{
+    return db && i < CR_IMPORT_SHOWN_UPDATES ? db->import_shown[i] : NULL;
 }
 
 enum cr_status

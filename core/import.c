@@ -9,6 +9,7 @@
  */
 #include "internal.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,6 +51,7 @@ struct importer {
     int col_of[CR_COL_COUNT]; /* field index of each column, or -1 */
     size_t ncols;             /* fields in the header */
     int64_t today;            /* days since the epoch */
+    int64_t import_id;        /* the engine's number for this import, in its events */
     bool nomem;
 };
 
@@ -272,6 +274,101 @@ report_conflict(struct importer *im, const struct cr_import_row *row, long line,
                 ref, (long long)cf->other_case, cname);
 }
 
+/* Free text is quoted in the import's report; enumerations and "not recorded" are not. */
+static void
+add_shown_value(struct cr_buf *b, int col, const char *v)
+{
+    if (!v || !*v)
+        cr_buf_addf(b, "(not recorded)");
+    else if (col == CR_COL_EMPLOYMENT || col == CR_COL_DUTY_STATUS || col == CR_COL_VETTING_STATUS)
+        cr_buf_addf(b, "%s", v);
+    else
+        cr_buf_addf(b, "'%s'", v);
+}
+
+/*
+ * A later import changed a subject's details: one "subject_update" event on
+ * the subject's latest case with the old and new value of each changed
+ * field, and, for the first few subjects (nth from 0), a line for the
+ * import's report.
+ */
+static enum cr_status
+record_subject_update(struct importer *im, const struct cr_import_row *r, long line,
+                      const struct cr_subject_update *u, int64_t nth)
+{
+    assert(im && r && u && u->updated && nth >= 0);
+    static const int cols[CR_SUBJECT_DETAILS] = CR_SUBJECT_DETAIL_COLUMNS;
+    const char *want[CR_SUBJECT_DETAILS] = {
+        r->surname, r->forenames,          cr_employment_name(r->employment), r->rank,
+        r->unit,    cr_duty_name(r->duty), cr_vetting_name(r->vetting)};
+    struct cr_buf d = {0}, shown = {0};
+    cr_buf_addf(&d, "{\"subject\": ");
+    cr_buf_add_json(&d, r->subject_ref);
+    cr_buf_addf(&d, ", \"import\": %lld, \"file\": ", (long long)im->import_id);
+    cr_buf_add_json(&d, im->label ? im->label : "");
+    cr_buf_addf(&d, ", \"line\": %ld, \"changes\": {", line);
+    cr_buf_addf(&shown, "%s", r->subject_ref);
+    bool first = true;
+    for (size_t i = 0; i < CR_SUBJECT_DETAILS; i++) {
+        const char *before = u->before[i] && *u->before[i] ? u->before[i] : NULL;
+        const char *after = want[i] && *want[i] ? want[i] : NULL;
+        if (cols[i] == CR_COL_VETTING_STATUS && !r->has_vetting)
+            continue;
+        if ((!before && !after) || (before && after && strcmp(before, after) == 0))
+            continue;
+        const char *name = cr_column_names[cols[i]];
+        cr_buf_addf(&d, "%s\"%s\": {\"before\": ", first ? "" : ", ", name);
+        if (before)
+            cr_buf_add_json(&d, before);
+        else
+            cr_buf_addf(&d, "null");
+        cr_buf_addf(&d, ", \"after\": ");
+        if (after)
+            cr_buf_add_json(&d, after);
+        else
+            cr_buf_addf(&d, "null");
+        cr_buf_addc(&d, '}');
+        cr_buf_addf(&shown, "%s %s ", first ? "" : ",", name);
+        add_shown_value(&shown, cols[i], before);
+        cr_buf_addf(&shown, " -> ");
+        add_shown_value(&shown, cols[i], after);
+        first = false;
+    }
+    cr_buf_addf(&d, "}}");
+    enum cr_status st = CR_OK;
+    if (!d.p || !shown.p) {
+        st = cr_fail(im->db, CR_NOMEM, "out of memory");
+    } else {
+        const char *sn = u->state >= 0 ? cr_state_name(u->state) : NULL;
+        st = st_audit_append(im->db, u->case_id, "subject_update", sn, sn, d.p);
+        if (st == CR_OK && nth < (int64_t)CR_IMPORT_SHOWN_UPDATES) {
+            st_import_shown_set(im->db, (size_t)nth, shown.p);
+            shown.p = NULL;
+        }
+    }
+    cr_buf_free(&d);
+    cr_buf_free(&shown);
+    return st;
+}
+
+/* The import's own event, in its transaction before the commit. */
+static enum cr_status
+record_import(struct importer *im, const struct cr_import_result *res)
+{
+    struct cr_buf d = {0};
+    cr_buf_addf(&d, "{\"import\": %lld, \"file\": ", (long long)im->import_id);
+    cr_buf_add_json(&d, im->label ? im->label : "");
+    cr_buf_addf(&d,
+                ", \"rows\": %lld, \"new_allegations\": %lld, \"new_cases\": %lld, "
+                "\"updated_subjects\": %lld, \"returned_cases\": %lld}",
+                (long long)res->rows, (long long)res->new_allegations, (long long)res->new_cases,
+                (long long)res->updated_subjects, (long long)res->returned_cases);
+    enum cr_status st = d.p ? st_audit_append(im->db, 0, "import", NULL, NULL, d.p)
+                            : cr_fail(im->db, CR_NOMEM, "out of memory");
+    cr_buf_free(&d);
+    return st;
+}
+
 /* Check and store one data record. */
 static enum cr_status
 import_record(struct importer *im, struct cr_import_result *res)
@@ -314,7 +411,10 @@ import_record(struct importer *im, struct cr_import_result *res)
     enum cr_row_outcome outcome;
     struct cr_conflict cf;
     struct cr_row_case added;
-    enum cr_status st = st_import_row(im->db, &row, line, res, &outcome, &cf, &added);
+    struct cr_subject_update update;
+    enum cr_status st = st_import_row(im->db, &row, line, res, &outcome, &cf, &added, &update);
+    if (st == CR_OK && update.updated)
+        st = record_subject_update(im, &row, line, &update, res->updated_subjects - 1);
     if (st == CR_OK && outcome == CR_ROW_ADDED &&
         cr_system_to(CR_SYSTEM_IMPORT_RETURN, added.state) >= 0) {
         /* A decided case's new allegation: the workflow sends it back, with a note. */
@@ -348,6 +448,11 @@ enum cr_status
 cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags,
               struct cr_import_result *res, cr_diags **diags)
 {
+    if (!db)
+        return CR_USAGE;
+    if (!in || !label || !res || !diags)
+        return cr_fail(db, CR_USAGE,
+                       "an import needs its file, its label, a result and diagnostics");
     memset(res, 0, sizeof *res);
     *diags = NULL;
     enum cr_status allowed = cr_require_role(db, CR_ROLE_ADMIN, "import");
@@ -364,7 +469,7 @@ cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags,
     enum cr_status st = CR_OK;
     if (!read_header(&im))
         goto done;
-    if ((st = st_import_begin(db, label)) != CR_OK)
+    if ((st = st_import_begin(db, label, &im.import_id)) != CR_OK)
         goto done;
     while (st == CR_OK && !im.nomem) {
         enum cr_csv_next rc = cr_csv_next(&im.csv);
@@ -396,6 +501,8 @@ cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags,
     bool changed = res->new_allegations > 0 || res->updated_subjects > 0;
     bool commit = st == CR_OK && !im.nomem && cr_diags_total(im.diags) == 0 &&
                   !(flags & CR_IMPORT_DRY_RUN) && changed;
+    if (commit && (st = record_import(&im, res)) != CR_OK)
+        commit = false;
     enum cr_status end = st_import_end(db, res, commit);
     if (st == CR_OK)
         st = end;

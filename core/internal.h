@@ -145,6 +145,26 @@ enum cr_row_outcome {
     CR_ROW_CONFLICT,
 };
 
+/* A subject's details, in the order of cr_subject_update's values. */
+#define CR_SUBJECT_DETAILS 7
+#define CR_SUBJECT_DETAIL_COLUMNS                                              \
+    {CR_COL_SURNAME, CR_COL_FORENAMES, CR_COL_EMPLOYMENT, CR_COL_RANK, CR_COL_UNIT, \
+     CR_COL_DUTY_STATUS, CR_COL_VETTING_STATUS}
+
+/*
+ * An import row that brought a subject's details up to date: the subject's
+ * latest case before the row (0: none) and that case's state (-1: none),
+ * and each detail as it was stored (NULL or "": not recorded), in the
+ * order of CR_SUBJECT_DETAIL_COLUMNS.  The import's audit event and report
+ * line are written above the engine from this and the row.
+ */
+struct cr_subject_update {
+    bool updated;
+    int64_t case_id;
+    int state;
+    const char *before[CR_SUBJECT_DETAILS];
+};
+
 /* The case a row's new allegation went to (CR_ROW_ADDED), and its state then. */
 struct cr_row_case {
     int64_t id;
@@ -180,6 +200,55 @@ const struct cr_person *st_user(const cr_db *db);
 void cr_purposes_text(const struct cr_config *cfg, struct cr_buf *b);
 /* Count a consultation a read-only copy could not record (cr_db_unrecorded). */
 void st_count_unrecorded(cr_db *db);
+
+/*
+ * Who may see what (policy.c): the one rule of SPEC section 4's conflicts
+ * and need-to-know, for every read of cases.  A scope is plain data the
+ * policy computes from the configuration and the user; every read of many
+ * cases (a page, what waits for me, the export) hands it to the engine,
+ * which applies it as it is.  A case is in scope unless panel_only and it
+ * never went before the panel (panel_round 0), or its subject's unit is
+ * unit, or its subject_ref is one of refs.  All zero: every case (core's
+ * own reads).  The strings point into the configuration.
+ */
+struct cr_scope {
+    bool panel_only;  /* only the cases that went before the panel */
+    const char *unit; /* no case whose subject is in this unit; NULL: none kept out */
+    size_t n_refs;
+    const char **refs; /* no case of these subjects (subject_ref); malloc'd */
+};
+struct cr_case_state;
+
+/* The scope of the handle's user; CR_REFUSED when nobody is signed in.  Free with cr_scope_free. */
+enum cr_status cr_policy_scope(cr_db *db, struct cr_scope *out);
+/* The scope of person p under cfg (CR_NOMEM, no message, when out of memory). */
+enum cr_status cr_policy_scope_of(const struct cr_config *cfg, const struct cr_person *p,
+                                  struct cr_scope *out);
+/* The scope of a disclosure (the export): every case, the admin's to disclose and recorded. */
+enum cr_status cr_policy_disclosure_scope(cr_db *db, struct cr_scope *out);
+void cr_scope_free(struct cr_scope *s);
+/* Whether the scope admits a case whose subject has that unit and ref, at that panel_round. */
+bool cr_scope_admits(const struct cr_scope *s, const char *subject_unit, const char *subject_ref,
+                     int panel_round);
+/*
+ * Whether the handle's user may see case cs: CR_OK, or CR_REFUSED with the
+ * message naming the rule (doing: "sees", "acts on") and *rule its name
+ * ("need_to_know", "conflicts.declared", "conflicts.same_unit").
+ */
+enum cr_status cr_policy_may_see(cr_db *db, const struct cr_case_state *cs, const char *doing,
+                                 const char **rule);
+/* The pieces of the rule, for the workflow's checks on other people (an assignee, a voter). */
+bool cr_policy_panel_only(const struct cr_person *p);
+bool cr_policy_conflicted(const struct cr_config *cfg, const struct cr_person *p,
+                          const char *subject_unit, const char *subject_ref);
+/* The refusal for a conflict: for the user (self; doing: "acts on", "sees") or another person. */
+void cr_policy_conflict_text(const struct cr_config *cfg, const struct cr_person *p,
+                             const char *subject_unit, const char *subject_ref, bool self,
+                             const char *doing, struct cr_buf *out);
+/* Need-to-know's refusal, a format taking the case number (long long). */
+#define CR_NEED_TO_KNOW_TEXT                                                   \
+    "case %lld has not been before the panel, and a panel member sees only the cases that " \
+    "have (need-to-know)"
 
 /* Refuse unless the handle's user holds the role; names what needs it. */
 enum cr_status cr_require_role(cr_db *db, int role, const char *what);
@@ -316,16 +385,17 @@ enum cr_status st_case_view(cr_db *db, int64_t id, bool hide_votes, const char *
 enum cr_status st_case_get(cr_db *db, const char *key, struct cr_case *out);
 /* Every audit event of a case, as stored. */
 enum cr_status st_history(cr_db *db, int64_t id, struct cr_history *out);
-/* What waits for the handle's user in the given roles (bits of enum cr_role). */
-enum cr_status st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit,
-                            struct cr_page *page, bool reverse);
+/* What waits for the handle's user in the given roles (bits of enum cr_role), within scope. */
+enum cr_status st_list_mine(cr_db *db, const struct cr_scope *scope, unsigned roles, int64_t after,
+                            size_t limit, struct cr_page *page, bool reverse);
 /*
- * Every case, riskiest first, to row() from one read snapshot (a read
- * transaction: writers go on meanwhile).  row() returns 0 to go on; when it
- * does not, *stopped is set and the reading ends with CR_OK.  *rows counts
- * the rows handed to row() that it accepted.
+ * Every case scope admits, riskiest first, to row() from one read snapshot
+ * (a read transaction: writers go on meanwhile).  row() returns 0 to go
+ * on; when it does not, *stopped is set and the reading ends with CR_OK.
+ * *rows counts the rows handed to row() that it accepted.
  */
-enum cr_status st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *ctx,
+enum cr_status st_export(cr_db *db, const struct cr_scope *scope,
+                         int (*row)(void *ctx, const struct cr_case_row *r), void *ctx,
                          int64_t *rows, bool *stopped);
 
 /*
@@ -404,10 +474,19 @@ uint64_t cr_replay_text_digest(const char *s);
 /* Whether an action records a consultation (DPA 2018 s.62), which may need a purpose. */
 bool cr_audit_is_consultation(const char *action);
 
-enum cr_status st_import_begin(cr_db *db, const char *label);
+/* The import's storage (store.h); *import_id numbers the import in its audit events. */
+enum cr_status st_import_begin(cr_db *db, const char *label, int64_t *import_id);
 enum cr_status st_import_row(cr_db *db, const struct cr_import_row *row, long line,
                              struct cr_import_result *res, enum cr_row_outcome *outcome,
-                             struct cr_conflict *conflict, struct cr_row_case *added);
+                             struct cr_conflict *conflict, struct cr_row_case *added,
+                             struct cr_subject_update *update);
+/*
+ * The report lines of the subjects the running import updated (cr_import_update):
+ * cleared when an import begins; line i (i < CR_IMPORT_SHOWN_UPDATES), malloc'd,
+ * is the handle's once set.
+ */
+void st_import_shown_clear(cr_db *db);
+void st_import_shown_set(cr_db *db, size_t i, char *line);
 
 /*
  * What the system does to a case by itself, as rows of the workflow's table

@@ -8,6 +8,7 @@
  */
 #include "store.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,7 +108,8 @@ st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
 enum cr_status
 st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
 {
-    return ENGINE->apply(db, cs, ch);
+    assert(db && cs && ch && st_user(db));
+    return ENGINE->apply(db, cs, ch, st_user(db)->login);
 }
 
 enum cr_status
@@ -296,19 +298,22 @@ st_audit_log(cr_db *db, const struct cr_audit_filter *f,
 enum cr_status
 st_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d)
 {
-    return ENGINE->draft_put(db, case_id, d);
+    assert(db && d && st_user(db));
+    return ENGINE->draft_put(db, st_user(db)->login, case_id, d);
 }
 
 enum cr_status
 st_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
 {
-    return ENGINE->draft_get(db, case_id, action, out);
+    assert(db && out && st_user(db));
+    return ENGINE->draft_get(db, st_user(db)->login, case_id, action, out);
 }
 
 enum cr_status
 st_draft_delete(cr_db *db, int64_t case_id, int action)
 {
-    return ENGINE->draft_delete(db, case_id, action);
+    assert(db && st_user(db));
+    return ENGINE->draft_delete(db, st_user(db)->login, case_id, action);
 }
 
 /* Pages and the export */
@@ -320,14 +325,21 @@ cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *row)
     return by_id ? row->id : row->sortkey;
 }
 
-/* A page of what the handle's user may see: nobody signed in sees nothing. */
+/* A page of what the handle's user may see (policy.c): nobody signed in sees nothing. */
 static enum cr_status
 list_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse, size_t limit,
           struct cr_page *page)
 {
-    if (!st_user(db) || !st_config(db))
-        return cr_fail(db, CR_REFUSED, "nobody is signed in on this handle");
-    return ENGINE->page(db, filter, cursor, reverse, limit, false, page);
+    if (!db)
+        return CR_USAGE;
+    if (!page)
+        return cr_fail(db, CR_USAGE, "a list needs a page to fill");
+    struct cr_scope scope;
+    enum cr_status st = cr_policy_scope(db, &scope);
+    if (st == CR_OK)
+        st = ENGINE->page(db, filter, cursor, reverse, limit, &scope, page);
+    cr_scope_free(&scope);
+    return st;
 }
 
 enum cr_status
@@ -345,50 +357,52 @@ cr_list_page_before(cr_db *db, const struct cr_filter *filter, int64_t before, s
 }
 
 enum cr_status
-st_list_mine(cr_db *db, unsigned roles, int64_t after, size_t limit, struct cr_page *page,
-             bool reverse)
+st_list_mine(cr_db *db, const struct cr_scope *scope, unsigned roles, int64_t after, size_t limit,
+             struct cr_page *page, bool reverse)
 {
-    return ENGINE->list_mine(db, roles, after, reverse, limit, page);
+    assert(db && scope && page && st_user(db));
+    return ENGINE->list_mine(db, st_user(db)->login, roles, scope, after, reverse, limit, page);
 }
 
 enum cr_status
-st_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *ctx,
-          int64_t *rows, bool *stopped)
+st_export(cr_db *db, const struct cr_scope *scope,
+          int (*row)(void *ctx, const struct cr_case_row *r), void *ctx, int64_t *rows,
+          bool *stopped)
 {
+    assert(db && scope && row && rows && stopped);
     *rows = 0;
     *stopped = false;
-    return ENGINE->export_scan(db, row, ctx, rows, stopped);
+    return ENGINE->export_scan(db, scope, row, ctx, rows, stopped);
 }
 
 /* The import */
 
 enum cr_status
-st_import_begin(cr_db *db, const char *label)
+st_import_begin(cr_db *db, const char *label, int64_t *import_id)
 {
-    return ENGINE->import_begin(db, label);
+    assert(db && label && import_id);
+    *import_id = 0;
+    st_import_shown_clear(db);
+    return ENGINE->import_begin(db, label, import_id);
 }
 
 enum cr_status
-st_import_row(cr_db *db, const struct cr_import_row *row, long line,
-              struct cr_import_result *res, enum cr_row_outcome *outcome,
-              struct cr_conflict *conflict, struct cr_row_case *added)
+st_import_row(cr_db *db, const struct cr_import_row *row, long line, struct cr_import_result *res,
+              enum cr_row_outcome *outcome, struct cr_conflict *conflict, struct cr_row_case *added,
+              struct cr_subject_update *update)
 {
+    assert(db && row && res && outcome && conflict && added && update);
     added->id = 0;
     added->state = -1;
-    return ENGINE->import_row(db, row, line, res, outcome, conflict, added);
+    memset(update, 0, sizeof *update);
+    update->state = -1;
+    return ENGINE->import_row(db, row, line, res, outcome, conflict, added, update);
 }
 
 enum cr_status
 st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
 {
     return ENGINE->import_end(db, res, commit);
-}
-
-const char *
-cr_import_update(const cr_db *db, size_t i)
-{
-    return db && cr_store_ctx(db) && i < CR_IMPORT_SHOWN_UPDATES ? ENGINE->import_update(db, i)
-                                                                 : NULL;
 }
 
 /* The pinned configuration */
@@ -403,7 +417,8 @@ st_config_get(cr_db *db, const char *prefix, struct cr_config_version *out)
 enum cr_status
 st_config_put(cr_db *db, const struct cr_config *cfg)
 {
-    return ENGINE->config_put(db, cfg);
+    assert(db && cfg);
+    return ENGINE->config_put(db, cfg, st_user(db) ? st_user(db)->login : "system");
 }
 
 /* Results, freed by store.h's conventions */

@@ -35,10 +35,17 @@
  *   cannot do, CR_NOT_FOUND only where a method says so.  Rules are never
  *   checked here: a method does what it is asked (roles, visibility of
  *   votes, separation of duties are decided above it, before it is called).
- * - What the engine may read of the handle: st_config(db), st_user(db),
- *   st_os_login(db), cr_db_purpose(db), cr_db_now(db) (never the system
- *   clock).  Nothing else above it: no rule, no workflow, no report
- *   function (tests/layering.sh holds the list of helpers it may call).
+ * - Who may see what is decided above the engine (policy.c) and comes to
+ *   it as an argument: every read of many cases takes a struct cr_scope
+ *   (internal.h), plain data the engine applies as it is, keeping its
+ *   paging and its indexes (a scope of all zeros: every case).  Whatever
+ *   a write needs of the user comes as an argument too (the actor of a
+ *   change, the owner of a draft, who adopts a configuration).
+ * - What the engine may read of the handle: st_os_login(db),
+ *   cr_db_purpose(db), cr_db_now(db) (never the system clock), and, for
+ *   the audit trail's events only, st_user(db) and st_config(db).  Nothing
+ *   else above it: no rule, no workflow, no report function
+ *   (tests/layering.sh holds the list of helpers it may call).
  * - Writes happen only between begin() and commit()/rollback(), which the
  *   caller brackets; reads may run outside a transaction (each read method
  *   reads one consistent snapshot).
@@ -179,11 +186,13 @@ struct cr_store {
     /*
      * Write a change the workflow decided on the case cs was read as (in the
      * caller's write transaction): the row, its version (when
-     * ch->bump_version), a decision, approval, vote or note, by
-     * st_user(db), at cr_db_now(db).  CR_CONFLICT when the case's version
-     * is no longer cs->version.  The audit event is the caller's.
+     * ch->bump_version), a decision, approval, vote or note, by the login
+     * actor (the case's updated_by, a decision's reviewer, ...), at
+     * cr_db_now(db).  CR_CONFLICT when the case's version is no longer
+     * cs->version.  The audit event is the caller's.
      */
-    enum cr_status (*apply)(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch);
+    enum cr_status (*apply)(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
+                            const char *actor);
     /* Every audit event of case id, in id order (*out as cr_history_get gives it). */
     enum cr_status (*history)(cr_db *db, int64_t id, struct cr_history *out);
 
@@ -201,33 +210,36 @@ struct cr_store {
     /*
      * A page of up to limit cases matching filter (NULL: all), after the
      * cursor (before it when reverse, nearest first), in the filter's sort
-     * order (cr_row_cursor gives a row's cursor).  Unless every_case, only
-     * the cases the handle's user may see: none of their own unit's
-     * subjects, none with a conflict they declared (st_user, st_config);
-     * every_case is for core's own uses.  page->more says whether more
-     * follow in that direction.
+     * order (cr_row_cursor gives a row's cursor), only the cases scope
+     * admits.  page->more says whether more follow in that direction.
      */
     enum cr_status (*page)(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
-                           size_t limit, bool every_case, struct cr_page *page);
+                           size_t limit, const struct cr_scope *scope, struct cr_page *page);
     /*
-     * What waits for the handle's user in the roles given (bits of enum
+     * What waits for the person login in the roles given (bits of enum
      * cr_role): a reviewer's assigned open cases, the decisions waiting
-     * for a supervisor's approval, the panel's cases for a member; by id.
+     * for a supervisor's approval, the panel's cases for a member; only
+     * the cases scope admits; by sortkey.
      */
-    enum cr_status (*list_mine)(cr_db *db, unsigned roles, int64_t cursor, bool reverse,
+    enum cr_status (*list_mine)(cr_db *db, const char *login, unsigned roles,
+                                const struct cr_scope *scope, int64_t cursor, bool reverse,
                                 size_t limit, struct cr_page *page);
     /*
-     * Every case, riskiest first, to row() from one read snapshot (writers
-     * go on meanwhile).  When row() returns nonzero, *stopped is set and
-     * the method returns CR_OK.  *rows counts the rows row() accepted.
+     * Every case scope admits, riskiest first, to row() from one read
+     * snapshot (writers go on meanwhile).  When row() returns nonzero,
+     * *stopped is set and the method returns CR_OK.  *rows counts the rows
+     * row() accepted.
      */
-    enum cr_status (*export_scan)(cr_db *db, cr_store_row_fn row, void *ctx, int64_t *rows,
-                                  bool *stopped);
+    enum cr_status (*export_scan)(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row,
+                                  void *ctx, int64_t *rows, bool *stopped);
 
     /* The import: one write transaction from begin to end */
 
-    /* Begin an import of the file named label (for its audit event). */
-    enum cr_status (*import_begin)(cr_db *db, const char *label);
+    /*
+     * Begin an import of the file named label (kept with the import);
+     * *import_id is its number, which its audit events name.
+     */
+    enum cr_status (*import_begin)(cr_db *db, const char *label, int64_t *import_id);
     /*
      * Add one validated row (line: its line in the file): a new subject,
      * allegation or case, or one already there (CR_ROW_KNOWN), or one that
@@ -236,14 +248,19 @@ struct cr_store {
      * CR_ROW_ADDED, *added is the case the allegation went to and its state
      * (a new case: flagged); whether that case must be decided again is
      * the workflow's to say, above the engine, which then applies it.
+     * When the row brought a subject's details up to date (counted in
+     * res->updated_subjects), *update says what they were (its strings the
+     * engine's until the next call); the audit event is the caller's.
      */
     enum cr_status (*import_row)(cr_db *db, const struct cr_import_row *row, long line,
                                  struct cr_import_result *res, enum cr_row_outcome *outcome,
-                                 struct cr_conflict *conflict, struct cr_row_case *added);
-    /* End the import: commit (recomputing the touched cases' priorities) or roll back. */
+                                 struct cr_conflict *conflict, struct cr_row_case *added,
+                                 struct cr_subject_update *update);
+    /*
+     * End the import: commit (recomputing the touched cases' priorities;
+     * the caller has appended the import's audit event) or roll back.
+     */
     enum cr_status (*import_end)(cr_db *db, const struct cr_import_result *res, bool commit);
-    /* The i-th subject whose details the last import changed, as shown; NULL past the last. */
-    const char *(*import_update)(const cr_db *db, size_t i);
 
     /*
      * The figures.  The engine only counts, in the domain's terms: the
@@ -341,14 +358,19 @@ struct cr_store {
     enum cr_status (*audit_verify)(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
                                    int64_t *events);
 
-    /* Drafts of the handle's user (never anyone else's) */
+    /* Drafts, each the person login's (never anyone else's) */
 
-    /* Store d for (case, d->action), saved now, replacing the user's draft. */
-    enum cr_status (*draft_put)(cr_db *db, int64_t case_id, const struct cr_draft *d);
-    /* Fill *out as cr_draft_get does; CR_NOT_FOUND with a message when there is none. */
-    enum cr_status (*draft_get)(cr_db *db, int64_t case_id, int action, struct cr_draft *out);
+    /* Store d for (case, d->action), saved now, replacing login's draft. */
+    enum cr_status (*draft_put)(cr_db *db, const char *login, int64_t case_id,
+                                const struct cr_draft *d);
+    /*
+     * Fill *out as cr_draft_get does; CR_NOT_FOUND with a message ("you
+     * (login) have no saved draft of ACTION on case N") when there is none.
+     */
+    enum cr_status (*draft_get)(cr_db *db, const char *login, int64_t case_id, int action,
+                                struct cr_draft *out);
     /* Remove the draft, if there is one. */
-    enum cr_status (*draft_delete)(cr_db *db, int64_t case_id, int action);
+    enum cr_status (*draft_delete)(cr_db *db, const char *login, int64_t case_id, int action);
 
     /* The pinned configuration (core/pin.c: pin, adopt and check above it) */
 
@@ -358,11 +380,11 @@ struct cr_store {
      */
     enum cr_status (*config_get)(cr_db *db, const char *prefix, struct cr_config_version *out);
     /*
-     * Make cfg the version in force (its text, by st_user(db) or "system",
-     * now), in the caller's write transaction; a version adopted again is
-     * marked in force, not copied.
+     * Make cfg the version in force (its text, adopted by the login by,
+     * or "system", now), in the caller's write transaction; a version
+     * adopted again is marked in force, not copied.
      */
-    enum cr_status (*config_put)(cr_db *db, const struct cr_config *cfg);
+    enum cr_status (*config_put)(cr_db *db, const struct cr_config *cfg, const char *by);
 
     /* Appended to version 1 before any engine shipped (see the commit naming them) */
 

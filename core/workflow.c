@@ -6,6 +6,7 @@
  */
 #include "internal.h"
 
+#include <assert.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,72 +100,27 @@ same(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-/* The declared conflict (conflicts.declared) keeping a person from a subject's cases, or NULL. */
-static const struct cr_declared_conflict *
-declared_conflict(const struct cr_config *cfg, const char *login, const char *subject_ref)
-{
-    for (size_t i = 0; i < cfg->n_declared; i++)
-        if (same(cfg->declared[i].login, login) && same(cfg->declared[i].subject_ref, subject_ref))
-            return &cfg->declared[i];
-    return NULL;
-}
-
-/* Whether a person is in the subject's unit under conflicts.same_unit. */
-static bool
-same_unit(const struct cr_config *cfg, const struct cr_person *p, const struct cr_case_state *cs)
-{
-    return cfg->same_unit && p->unit && same(p->unit, cs->subject_unit);
-}
-
-/* Whether a conflict of interest (same unit, or declared) keeps the person from the case. */
+/* Whether a conflict of interest (same unit, or declared) keeps the person from the case (policy.c). */
 static bool
 conflicted(const struct cr_config *cfg, const struct cr_person *p, const struct cr_case_state *cs)
 {
-    return same_unit(cfg, p, cs) || declared_conflict(cfg, p->login, cs->subject_ref);
+    return cr_policy_conflicted(cfg, p, cs->subject_unit, cs->subject_ref);
 }
 
-/*
- * The refusal for a conflict of interest, naming it: for the user
- * themselves (doing: "acts on", "sees") or for another person (the target
- * of an assignment).
- */
+/* The refusal for a conflict of interest, naming it (policy.c). */
 static void
 conflict_text(const struct cr_config *cfg, const struct cr_person *p,
               const struct cr_case_state *cs, bool self, const char *doing, struct cr_buf *out)
 {
-    const struct cr_declared_conflict *d = declared_conflict(cfg, p->login, cs->subject_ref);
-    cr_buf_reset(out);
-    if (d && self)
-        cr_buf_addf(out, "you (%s) have a declared conflict of interest with subject %s (%s), "
-                         "and with conflicts.declared nobody %s a case they are conflicted on",
-                    p->login, d->subject_ref, d->reason, doing);
-    else if (d)
-        cr_buf_addf(out, "%s has a declared conflict of interest with subject %s (%s), so they "
-                         "cannot review this case",
-                    p->login, d->subject_ref, d->reason);
-    else if (self)
-        cr_buf_addf(out, "you (%s) are in the subject's unit (%s), and with conflicts.same_unit "
-                         "nobody %s a case from their own unit",
-                    p->login, cs->subject_unit, doing);
-    else
-        cr_buf_addf(out, "%s is in the subject's unit (%s), and with conflicts.same_unit they "
-                         "cannot review this case",
-                    p->login, cs->subject_unit);
+    cr_policy_conflict_text(cfg, p, cs->subject_unit, cs->subject_ref, self, doing, out);
 }
 
-/*
- * Need-to-know: a panel member who holds no other role sees (and acts on)
- * only cases that have been before the panel, in this round or an earlier one.
- */
+/* Need-to-know (policy.c): a panel member alone sees only cases that went before the panel. */
 static bool
 kept_from_panel(const struct cr_person *p, const struct cr_case_state *cs)
 {
-    return !(p->roles & (ROLE(REVIEWER) | ROLE(SUPERVISOR) | ROLE(ADMIN))) && cs->panel_round == 0;
+    return cr_policy_panel_only(p) && cs->panel_round == 0;
 }
-
-static const char need_to_know_text[] =
-    "case %lld has not been before the panel, and a panel member sees only the cases that "
-    "have (need-to-know)";
 
 /* The names of the bits set, for messages: "a", "a or b", "a, b, or c". */
 static void
@@ -285,7 +241,7 @@ check(const struct wf *w, int action)
         return refuse(w, "case %lld is closed, and nothing changes a closed case",
                       (long long)cs->id);
     if (kept_from_panel(w->me, cs))
-        return refuse(w, need_to_know_text, (long long)cs->id);
+        return refuse(w, CR_NEED_TO_KNOW_TEXT, (long long)cs->id);
     if (conflicted(w->cfg, w->me, cs)) {
         conflict_text(w->cfg, w->me, cs, true, "acts on", w->why);
         return false;
@@ -1163,23 +1119,10 @@ denied(cr_db *db, const struct cr_case_state *cs, const char *what, const char *
 static enum cr_status
 may_see(cr_db *db, const struct cr_case_state *cs, const char *what)
 {
-    const struct cr_config *cfg = st_config(db);
-    const struct cr_person *me = st_user(db);
+    assert(db && cs);
     const char *rule;
-    if (kept_from_panel(me, cs)) {
-        rule = "need_to_know";
-        cr_fail(db, CR_REFUSED, need_to_know_text, (long long)cs->id);
-    } else if (conflicted(cfg, me, cs)) {
-        rule = declared_conflict(cfg, me->login, cs->subject_ref) ? "conflicts.declared"
-                                                                  : "conflicts.same_unit";
-        struct cr_buf why = {0};
-        conflict_text(cfg, me, cs, true, "sees", &why);
-        cr_fail(db, CR_REFUSED, "%s", why.p ? why.p : "refused");
-        cr_buf_free(&why);
-    } else {
-        return CR_OK;
-    }
-    return what ? denied(db, cs, what, rule) : CR_REFUSED;
+    enum cr_status st = cr_policy_may_see(db, cs, "sees", &rule);
+    return st == CR_REFUSED && rule && what ? denied(db, cs, what, rule) : st;
 }
 
 /*
@@ -1214,6 +1157,10 @@ view_rules(cr_db *db, int64_t id, const char *what, bool *hide)
 static enum cr_status
 view(cr_db *db, const struct cr_case_ref *ref, const char *what, struct cr_case *out)
 {
+    if (!db)
+        return CR_USAGE;
+    if (!out)
+        return cr_fail(db, CR_USAGE, "a case view needs a case to fill");
     memset(out, 0, sizeof *out);
     enum cr_status st = need_user(db);
     int64_t id;
@@ -1308,6 +1255,10 @@ history_rules(const struct cr_person *me, bool hide, struct cr_history *h)
 static enum cr_status
 history(cr_db *db, const struct cr_case_ref *ref, bool audited, struct cr_history *out)
 {
+    if (!db)
+        return CR_USAGE;
+    if (!out)
+        return cr_fail(db, CR_USAGE, "a history needs a history to fill");
     memset(out, 0, sizeof *out);
     enum cr_status st = need_user(db);
     int64_t id;
@@ -1360,22 +1311,32 @@ cr_history_of_view_id(cr_db *db, int64_t case_id, struct cr_history *out)
     return history(db, &ref, false, out);
 }
 
+/* What waits for the user, of what they may see (policy.c). */
+static enum cr_status
+list_mine(cr_db *db, int64_t cursor, size_t limit, struct cr_page *page, bool reverse)
+{
+    if (!db)
+        return CR_USAGE;
+    if (!page)
+        return cr_fail(db, CR_USAGE, "a list needs a page to fill");
+    struct cr_scope scope;
+    enum cr_status st = cr_policy_scope(db, &scope);
+    if (st == CR_OK)
+        st = st_list_mine(db, &scope, st_user(db)->roles, cursor, limit, page, reverse);
+    cr_scope_free(&scope);
+    return st;
+}
+
 enum cr_status
 cr_list_mine_page(cr_db *db, int64_t after, size_t limit, struct cr_page *page)
 {
-    enum cr_status st = need_user(db);
-    if (st != CR_OK)
-        return st;
-    return st_list_mine(db, st_user(db)->roles, after, limit, page, false);
+    return list_mine(db, after, limit, page, false);
 }
 
 enum cr_status
 cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit, struct cr_page *page)
 {
-    enum cr_status st = need_user(db);
-    if (st != CR_OK)
-        return st;
-    return st_list_mine(db, st_user(db)->roles, before, limit, page, true);
+    return list_mine(db, before, limit, page, true);
 }
 
 /*
@@ -1585,6 +1546,10 @@ enum cr_status
 cr_export(cr_db *db, const struct cr_disclosure *d, const struct cr_export_sink *sink,
           int64_t *rows)
 {
+    if (!db)
+        return CR_USAGE;
+    if (!d || !sink || !sink->row || !sink->finish || !rows)
+        return cr_fail(db, CR_USAGE, "an export needs its disclosure, a writer and a count");
     *rows = 0;
     int64_t begin;
     enum cr_status st = cr_disclosure_begin(db, d, &begin);
@@ -1594,7 +1559,12 @@ cr_export(cr_db *db, const struct cr_disclosure *d, const struct cr_export_sink 
     struct export_pass x = {.sink = sink};
     bool stopped = false;
     int64_t read_rows = 0;
-    enum cr_status read = st_export(db, export_row, &x, &read_rows, &stopped);
+    /* What a disclosure may carry is policy.c's to say (every case: README). */
+    struct cr_scope scope;
+    enum cr_status read = cr_policy_disclosure_scope(db, &scope);
+    if (read == CR_OK)
+        read = st_export(db, &scope, export_row, &x, &read_rows, &stopped);
+    cr_scope_free(&scope);
     char *read_error = read != CR_OK ? strdup(cr_db_errmsg(db)) : NULL;
     struct cr_disclosure_end e = {0};
     sink->finish(sink->ctx, &e);

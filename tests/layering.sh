@@ -44,6 +44,10 @@ check "the engine decides who may act (roles are checked above it)" '\bcr_requir
 check "an engine does the figures' arithmetic (it only counts; core/report.c makes the figures)" \
     '\bCR_(STAGE|DIMENSION)_[A-Z]|\bstruct cr_(figures|report|report_row|report_query|stats|dashboard|reviewer_mix)\b|\bcr_state_sla\s*\(' \
     $engine $(find "$core/memory" -name '*.[ch]' 2>/dev/null)
+# Who may see what comes to the engine as a scope (policy.c), and who writes as an
+# argument: only the audit trail's events still read the user off the handle.
+# shellcheck disable=SC2086
+check "an engine reads the user or the configuration off the handle (policy.c gives it a scope)" '\bst_(user|config)\s*\(' $(find "$core/sqlite" "$core/memory" -name '*.[ch]' 2>/dev/null | grep -vE '/(sqlite|memory)/audit\.c$')
 
 # The engine calls nothing defined above it but the neutral helpers below:
 # errors and strings (util.c, db.c), what it may read of the handle (store.h),
@@ -96,5 +100,5 @@ check "the program includes a header of core/ that is not public" \
 check "the program turns a case id into text for core to parse" '"#%(lld|" *PRId64)' \
     $(find "$tui" -name '*.[ch]')
 
-echo "13 checks, $failures failed"
+echo "14 checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -7,6 +7,7 @@
  */
 #include "engine.h"
 
+#include <assert.h>
 #include <stdint.h>
 
 #include <stdlib.h>
@@ -377,14 +378,14 @@ mem_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
     } while (0)
 
 enum cr_status
-mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
+mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch, const char *actor)
 {
+    assert(db && cs && ch && actor);
     enum cr_status st = mem_in_transaction(db, "write");
     if (st != CR_OK)
         return st;
     struct mem_data *d = mem_data(db);
     int64_t now = cr_db_now(db);
-    const char *actor = st_user(db)->login;
     int round = cs->round + (ch->decide ? 1 : 0);
     struct mem_case *c = mem_find(d, MEM_CASES, cs->id);
     if (!c)
@@ -570,13 +571,13 @@ draft_index(const struct mem_data *d, int64_t case_id, const char *login, int ac
 }
 
 enum cr_status
-mem_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d)
+mem_draft_put(cr_db *db, const char *login, int64_t case_id, const struct cr_draft *d)
 {
+    assert(db && login && d);
     enum cr_status st = mem_in_transaction(db, "write");
     if (st != CR_OK)
         return st;
     struct mem_data *m = mem_data(db);
-    const char *login = st_user(db)->login;
     /* As INSERT OR REPLACE: the old row goes, a new one comes. */
     size_t old = draft_index(m, case_id, login, d->action);
     if (old != SIZE_MAX)
@@ -597,14 +598,14 @@ mem_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d)
 }
 
 enum cr_status
-mem_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
+mem_draft_get(cr_db *db, const char *login, int64_t case_id, int action, struct cr_draft *out)
 {
+    assert(db && login && out);
     memset(out, 0, sizeof *out);
     out->action = action;
     out->outcome = out->vote = -1;
     out->text = "";
     const struct mem_data *m = mem_data(db);
-    const char *login = st_user(db)->login;
     size_t i = draft_index(m, case_id, login, action);
     if (i == SIZE_MAX)
         return cr_fail(db, CR_NOT_FOUND, "you (%s) have no saved draft of %s on case %lld", login,
@@ -630,13 +631,14 @@ mem_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
 }
 
 enum cr_status
-mem_draft_delete(cr_db *db, int64_t case_id, int action)
+mem_draft_delete(cr_db *db, const char *login, int64_t case_id, int action)
 {
+    assert(db && login);
     enum cr_status st = mem_in_transaction(db, "write");
     if (st != CR_OK)
         return st;
     struct mem_data *m = mem_data(db);
-    size_t i = draft_index(m, case_id, st_user(db)->login, action);
+    size_t i = draft_index(m, case_id, login, action);
     if (i != SIZE_MAX)
         mem_remove(m, MEM_DRAFTS, i);
     return CR_OK;

@@ -5,6 +5,7 @@
  */
 #include "engine.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +60,9 @@ mem_config_get(cr_db *db, const char *prefix, struct cr_config_version *out)
 }
 
 enum cr_status
-mem_config_put(cr_db *db, const struct cr_config *cfg)
+mem_config_put(cr_db *db, const struct cr_config *cfg, const char *by)
 {
+    assert(db && cfg && by);
     enum cr_status st = mem_in_transaction(db, "pin the configuration");
     if (st != CR_OK)
         return st;
@@ -83,10 +85,9 @@ mem_config_put(cr_db *db, const struct cr_config *cfg)
         same->in_force = 1;
         return CR_OK;
     }
-    const struct cr_person *me = st_user(db);
     struct mem_config_version *x = mem_add(d, MEM_CONFIG_VERSIONS);
-    if (!x || !mem_set(&x->digest, cfg->digest) ||
-        !mem_set(&x->adopted_by, me ? me->login : "system") || !(x->text = malloc(len + 1)))
+    if (!x || !mem_set(&x->digest, cfg->digest) || !mem_set(&x->adopted_by, by) ||
+        !(x->text = malloc(len + 1)))
         return cr_fail(db, CR_NOMEM, "out of memory");
     memcpy(x->text, text, len);
     x->text[len] = '\0';

@@ -23,13 +23,12 @@ struct mem_conn {
     struct mem_data *saved; /* the data as it was when this handle's transaction began */
     /* While an import runs: its id, and the line of it that first touched each case. */
     int64_t import_id;
-    char *import_label;
     struct mem_case_line {
         int64_t id;
         long line;
     } * import_cases;
     size_t n_import_cases;
-    char *import_updates[CR_IMPORT_SHOWN_UPDATES];
+    char *import_old[CR_SUBJECT_DETAILS]; /* the last updated subject's details as they were */
 };
 
 /* Strings a result owns (priv): a list of copies, released as store.h says. */
@@ -80,14 +79,17 @@ enum cr_status mem_find_case(cr_db *db, int64_t n, const char *ref, int64_t *id,
 enum cr_status mem_case_load(cr_db *db, int64_t id, bool votes_notes, bool hide_votes,
                              struct cr_case *out);
 enum cr_status mem_case_state(cr_db *db, int64_t id, struct cr_case_state *cs);
-enum cr_status mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch);
+enum cr_status mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
+                         const char *actor);
 enum cr_status mem_history(cr_db *db, int64_t id, struct cr_history *out);
 enum cr_status mem_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
 enum cr_status mem_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
 enum cr_status mem_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
-enum cr_status mem_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d);
-enum cr_status mem_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out);
-enum cr_status mem_draft_delete(cr_db *db, int64_t case_id, int action);
+enum cr_status mem_draft_put(cr_db *db, const char *login, int64_t case_id,
+                             const struct cr_draft *d);
+enum cr_status mem_draft_get(cr_db *db, const char *login, int64_t case_id, int action,
+                             struct cr_draft *out);
+enum cr_status mem_draft_delete(cr_db *db, const char *login, int64_t case_id, int action);
 
 /* search.c: whether a case's subject or one of its allegations has every word of search. */
 bool mem_search_matches(const struct mem_data *d, const struct mem_case *c,
@@ -95,19 +97,20 @@ bool mem_search_matches(const struct mem_data *d, const struct mem_case *c,
 
 /* page.c */
 enum cr_status mem_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
-                        size_t limit, bool every_case, struct cr_page *page);
-enum cr_status mem_list_mine(cr_db *db, unsigned roles, int64_t cursor, bool reverse, size_t limit,
-                             struct cr_page *page);
-enum cr_status mem_export_scan(cr_db *db, cr_store_row_fn row, void *ctx, int64_t *rows,
-                               bool *stopped);
+                        size_t limit, const struct cr_scope *scope, struct cr_page *page);
+enum cr_status mem_list_mine(cr_db *db, const char *login, unsigned roles,
+                             const struct cr_scope *scope, int64_t cursor, bool reverse,
+                             size_t limit, struct cr_page *page);
+enum cr_status mem_export_scan(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row,
+                               void *ctx, int64_t *rows, bool *stopped);
 
 /* import.c */
-enum cr_status mem_import_begin(cr_db *db, const char *label);
+enum cr_status mem_import_begin(cr_db *db, const char *label, int64_t *import_id);
 enum cr_status mem_import_row(cr_db *db, const struct cr_import_row *row, long line,
                               struct cr_import_result *res, enum cr_row_outcome *outcome,
-                              struct cr_conflict *conflict, struct cr_row_case *added);
+                              struct cr_conflict *conflict, struct cr_row_case *added,
+                              struct cr_subject_update *update);
 enum cr_status mem_import_end(cr_db *db, const struct cr_import_result *res, bool commit);
-const char *mem_import_update(const cr_db *db, size_t i);
 
 /* report.c */
 enum cr_status mem_snapshot_begin(cr_db *db, bool *began);
@@ -136,7 +139,7 @@ enum cr_status mem_audit_verify(cr_db *db, const struct cr_audit_head *kept, siz
 
 /* config.c */
 enum cr_status mem_config_get(cr_db *db, const char *prefix, struct cr_config_version *out);
-enum cr_status mem_config_put(cr_db *db, const struct cr_config *cfg);
+enum cr_status mem_config_put(cr_db *db, const struct cr_config *cfg, const char *by);
 enum cr_status mem_config_in_force(cr_db *db, char digest[65], bool *any);
 
 #endif

@@ -409,9 +409,8 @@ mem_close(cr_db *db)
         mem_rollback(db);
     file_unref(c->file);
     free(c->import_cases);
-    free(c->import_label);
-    for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++)
-        free(c->import_updates[i]);
+    for (size_t i = 0; i < CR_SUBJECT_DETAILS; i++)
+        free(c->import_old[i]);
     free(c->path);
     free(c->key);
     free(c);

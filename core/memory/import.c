@@ -7,6 +7,7 @@
  */
 #include "engine.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,32 +40,38 @@ case_touch(struct mem_conn *c, int64_t id, long line)
     return true;
 }
 
-enum cr_status
-mem_import_begin(cr_db *db, const char *label)
+/* Forget the details a row's subject update reported (the caller has used them). */
+static void
+forget_old(struct mem_conn *c)
 {
+    for (size_t i = 0; i < CR_SUBJECT_DETAILS; i++) {
+        free(c->import_old[i]);
+        c->import_old[i] = NULL;
+    }
+}
+
+enum cr_status
+mem_import_begin(cr_db *db, const char *label, int64_t *import_id)
+{
+    assert(db && label && import_id);
     struct mem_conn *c = mem_conn(db);
     enum cr_status st = mem_begin(db);
     if (st != CR_OK)
         return st;
     struct mem_import *imp = mem_add(mem_data(db), MEM_IMPORTS);
-    if (!imp || !mem_set(&imp->label, label) || !mem_set(&c->import_label, label)) {
+    if (!imp || !mem_set(&imp->label, label)) {
         mem_rollback(db);
         return cr_fail(db, CR_NOMEM, "out of memory");
     }
     imp->at = cr_db_now(db);
-    c->import_id = imp->id;
+    *import_id = c->import_id = imp->id;
     c->n_import_cases = 0;
-    for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++) {
-        free(c->import_updates[i]);
-        c->import_updates[i] = NULL;
-    }
+    forget_old(c);
     return CR_OK;
 }
 
 /* A subject's details in column order, as the import compares them. */
-static const int subject_cols[] = {CR_COL_SURNAME,       CR_COL_FORENAMES, CR_COL_EMPLOYMENT,
-                                   CR_COL_RANK,          CR_COL_UNIT,      CR_COL_DUTY_STATUS,
-                                   CR_COL_VETTING_STATUS};
+static const int subject_cols[CR_SUBJECT_DETAILS] = CR_SUBJECT_DETAIL_COLUMNS;
 #define N_SUBJECT_COLS (sizeof subject_cols / sizeof subject_cols[0])
 
 /* A stored value as text, as SQLite holds it: NULL for an empty or unrecorded one. */
@@ -86,17 +93,6 @@ subject_values(const struct mem_subject *s, const char *out[N_SUBJECT_COLS])
     out[6] = s->vetting >= 0 ? cr_vetting_name(s->vetting) : NULL;
 }
 
-static void
-add_shown_value(struct cr_buf *b, int col, const char *v)
-{
-    if (!v || !*v)
-        cr_buf_addf(b, "(not recorded)");
-    else if (col == CR_COL_EMPLOYMENT || col == CR_COL_DUTY_STATUS || col == CR_COL_VETTING_STATUS)
-        cr_buf_addf(b, "%s", v);
-    else
-        cr_buf_addf(b, "'%s'", v);
-}
-
 /* The subject's latest case, or NULL. */
 static struct mem_case *
 latest_case(struct mem_data *d, int64_t subject_id)
@@ -106,64 +102,6 @@ latest_case(struct mem_data *d, int64_t subject_id)
         if (cases[i].subject_id == subject_id)
             return &cases[i];
     return NULL;
-}
-
-static enum cr_status
-record_subject_update(cr_db *db, int64_t subject_id, const struct cr_import_row *r, long line,
-                      const char *const old[], const char *const want[], int64_t updated_so_far)
-{
-    struct mem_conn *c = mem_conn(db);
-    const struct mem_case *latest = latest_case(mem_data(db), subject_id);
-    int64_t case_id = latest ? latest->id : 0;
-    int state = latest ? latest->state : -1;
-    struct cr_buf d = {0}, shown = {0};
-    cr_buf_addf(&d, "{\"subject\": ");
-    cr_buf_add_json(&d, r->subject_ref);
-    cr_buf_addf(&d, ", \"import\": %lld, \"file\": ", (long long)c->import_id);
-    cr_buf_add_json(&d, c->import_label ? c->import_label : "");
-    cr_buf_addf(&d, ", \"line\": %ld, \"changes\": {", line);
-    cr_buf_addf(&shown, "%s", r->subject_ref);
-    bool first = true;
-    for (size_t i = 0; i < N_SUBJECT_COLS; i++) {
-        const char *before = or_null(old[i]);
-        const char *after = or_null(want[i]);
-        if (subject_cols[i] == CR_COL_VETTING_STATUS && !r->has_vetting)
-            continue;
-        if ((!before && !after) || (before && after && strcmp(before, after) == 0))
-            continue;
-        const char *name = cr_column_names[subject_cols[i]];
-        cr_buf_addf(&d, "%s\"%s\": {\"before\": ", first ? "" : ", ", name);
-        if (before)
-            cr_buf_add_json(&d, before);
-        else
-            cr_buf_addf(&d, "null");
-        cr_buf_addf(&d, ", \"after\": ");
-        if (after)
-            cr_buf_add_json(&d, after);
-        else
-            cr_buf_addf(&d, "null");
-        cr_buf_addc(&d, '}');
-        cr_buf_addf(&shown, "%s %s ", first ? "" : ",", name);
-        add_shown_value(&shown, subject_cols[i], before);
-        cr_buf_addf(&shown, " -> ");
-        add_shown_value(&shown, subject_cols[i], after);
-        first = false;
-    }
-    cr_buf_addf(&d, "}}");
-    enum cr_status st = CR_OK;
-    if (!d.p || !shown.p) {
-        st = cr_fail(db, CR_NOMEM, "out of memory");
-    } else {
-        const char *sn = state >= 0 ? cr_state_name(state) : NULL;
-        st = mem_audit_append(db, case_id, "subject_update", sn, sn, d.p);
-        if (st == CR_OK && updated_so_far < (int64_t)CR_IMPORT_SHOWN_UPDATES) {
-            c->import_updates[updated_so_far] = shown.p;
-            shown.p = NULL;
-        }
-    }
-    cr_buf_free(&d);
-    cr_buf_free(&shown);
-    return st;
 }
 
 /* Set a subject's details and provenance from a row. */
@@ -193,7 +131,7 @@ subject_by_ref(struct mem_data *d, const char *ref)
 
 static enum cr_status
 import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_import_result *res,
-               int64_t *subject_id, struct cr_conflict *conflict)
+               int64_t *subject_id, struct cr_conflict *conflict, struct cr_subject_update *update)
 {
     struct mem_conn *c = mem_conn(db);
     struct mem_data *d = mem_data(db);
@@ -229,8 +167,8 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
         conflict->other_line = first;
         return CR_INVALID;
     }
-    /* The stored values, for the audit trail, before they change. */
-    char *old[N_SUBJECT_COLS] = {0};
+    /* The stored values, for the caller's audit event, before they change. */
+    char **old = c->import_old;
     bool nomem = false;
     for (size_t i = 0; i < N_SUBJECT_COLS; i++)
         if (have[i] && !(old[i] = strdup(have[i])))
@@ -239,13 +177,15 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
     enum cr_status st = CR_OK;
     if (nomem || !set_subject(s, r, c->import_id, line, r->has_vetting))
         st = cr_fail(db, CR_NOMEM, "out of memory");
-    if (st == CR_OK)
-        st = record_subject_update(db, *subject_id, r, line, (const char *const *)old, want,
-                                   res->updated_subjects);
-    for (size_t i = 0; i < N_SUBJECT_COLS; i++)
-        free(old[i]);
     if (st != CR_OK)
         return st;
+    /* The subject's latest case before this row's, as the event names it. */
+    const struct mem_case *latest = latest_case(d, *subject_id);
+    update->case_id = latest ? latest->id : 0;
+    update->state = latest ? latest->state : -1;
+    for (size_t i = 0; i < N_SUBJECT_COLS; i++)
+        update->before[i] = old[i];
+    update->updated = true;
     res->updated_subjects++;
     /* Its open cases' priorities are recomputed at the end (the duty status may have changed). */
     const struct mem_case *cases = MEM_ROWS(d, MEM_CASES, struct mem_case);
@@ -324,15 +264,17 @@ case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *c
 enum cr_status
 mem_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_import_result *res,
                enum cr_row_outcome *outcome, struct cr_conflict *conflict,
-               struct cr_row_case *added)
+               struct cr_row_case *added, struct cr_subject_update *update)
 {
+    assert(db && r && res && outcome && conflict && added && update);
     struct mem_conn *c = mem_conn(db);
     enum cr_status st = mem_in_transaction(db, "import allegation");
     if (st != CR_OK)
         return st;
     int64_t subject_id = 0;
     memset(conflict, 0, sizeof *conflict);
-    st = import_subject(db, r, line, res, &subject_id, conflict);
+    forget_old(c);
+    st = import_subject(db, r, line, res, &subject_id, conflict, update);
     if (st == CR_INVALID) {
         *outcome = CR_ROW_CONFLICT;
         return CR_OK;
@@ -406,18 +348,6 @@ mem_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
             imp->new_allegations = res->new_allegations;
             imp->new_cases = res->new_cases;
         }
-        struct cr_buf b = {0};
-        cr_buf_addf(&b, "{\"import\": %lld, \"file\": ", (long long)c->import_id);
-        cr_buf_add_json(&b, c->import_label ? c->import_label : "");
-        cr_buf_addf(&b,
-                    ", \"rows\": %lld, \"new_allegations\": %lld, \"new_cases\": %lld, "
-                    "\"updated_subjects\": %lld, \"returned_cases\": %lld}",
-                    (long long)res->rows, (long long)res->new_allegations,
-                    (long long)res->new_cases, (long long)res->updated_subjects,
-                    (long long)res->returned_cases);
-        st = b.p ? mem_audit_append(db, 0, "import", NULL, NULL, b.p)
-                 : cr_fail(db, CR_NOMEM, "out of memory");
-        cr_buf_free(&b);
         if (st == CR_OK)
             st = mem_commit(db);
     }
@@ -426,11 +356,4 @@ mem_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
         return CR_OK;
     mem_rollback(db);
     return st;
-}
-
-const char *
-mem_import_update(const cr_db *db, size_t i)
-{
-    const struct mem_conn *c = mem_conn(db);
-    return c && i < CR_IMPORT_SHOWN_UPDATES ? c->import_updates[i] : NULL;
 }

@@ -35,7 +35,6 @@ const struct cr_store cr_store_engine = {
     .import_begin = mem_import_begin,
     .import_row = mem_import_row,
     .import_end = mem_import_end,
-    .import_update = mem_import_update,
     .snapshot_begin = mem_snapshot_begin,
     .snapshot_end = mem_snapshot_end,
     .case_counts = mem_case_counts,

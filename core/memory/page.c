@@ -11,23 +11,21 @@
 
 /*
  * Need-to-know in every list of cases, as the SQLite engine's
- * visibility_where: not the cases of the user's own unit (conflicts.same_unit)
- * nor of a subject they declared a conflict with, and for a panel member
- * with no other role, only the cases that went before the panel.
+ * visibility_where: the scope policy.c computed (store.h), applied as it is.
+ * Not the cases of the scope's unit (SQL's "s.unit IS NOT ?": a subject
+ * with no unit is not kept out) nor of its subjects, and when panel_only,
+ * only the cases that went before the panel.
  */
 static bool
-visible(cr_db *db, const struct mem_case *c, const struct mem_subject *s)
+visible(const struct cr_scope *scope, const struct mem_case *c, const struct mem_subject *s)
 {
-    const struct cr_person *me = st_user(db);
-    const struct cr_config *cfg = st_config(db);
-    unsigned staff = (1u << CR_ROLE_REVIEWER) | (1u << CR_ROLE_SUPERVISOR) | (1u << CR_ROLE_ADMIN);
-    if (!(me->roles & staff) && c->panel_round <= 0)
+    assert(scope && c);
+    if (scope->panel_only && c->panel_round <= 0)
         return false;
-    if (cfg->same_unit && me->unit && s && strcmp(s->unit, me->unit) == 0)
+    if (scope->unit && s && s->unit && strcmp(s->unit, scope->unit) == 0)
         return false;
-    for (size_t i = 0; s && i < cfg->n_declared; i++)
-        if (strcmp(cfg->declared[i].login, me->login) == 0 &&
-            strcmp(cfg->declared[i].subject_ref, s->ref) == 0)
+    for (size_t i = 0; s && i < scope->n_refs; i++)
+        if (strcmp(scope->refs[i], s->ref) == 0)
             return false;
     return true;
 }
@@ -54,9 +52,10 @@ by_key(const void *a, const void *b)
  * sortkey), of the cases test() lets through.
  */
 static enum cr_status
-fill(cr_db *db, bool by_id, int64_t cursor, bool reverse, size_t limit, bool every_case,
-     case_test test, const void *arg, struct cr_page *page)
+fill(cr_db *db, bool by_id, int64_t cursor, bool reverse, size_t limit,
+     const struct cr_scope *scope, case_test test, const void *arg, struct cr_page *page)
 {
+    assert(db && scope && test && page);
     const struct mem_data *d = mem_data(db);
     if (page->priv) {
         struct cr_store_owned *o = page->priv;
@@ -78,7 +77,7 @@ fill(cr_db *db, bool by_id, int64_t cursor, bool reverse, size_t limit, bool eve
         if (reverse ? key >= cursor : key <= cursor)
             continue;
         const struct mem_subject *s = mem_subject_of(d, c);
-        if (!test(db, d, c, s, arg) || (!every_case && !visible(db, c, s)))
+        if (!test(db, d, c, s, arg) || !visible(scope, c, s))
             continue;
         struct candidate *x = mem_grow((void **)&cand, &n, sizeof *x);
         if (!x) {
@@ -140,15 +139,14 @@ filter_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
 
 enum cr_status
 mem_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse, size_t limit,
-         bool every_case, struct cr_page *page)
+         const struct cr_scope *scope, struct cr_page *page)
 {
+    assert(db && scope && page);
     static const struct cr_filter all = CR_FILTER_ALL;
     if (!filter)
         filter = &all;
-    /* Core refuses a list to nobody before it asks (core/store.c). */
-    assert(every_case || (st_user(db) && st_config(db)));
     bool by_id = filter->sort == CR_SORT_AGE || (filter->search && *filter->search);
-    return fill(db, by_id, cursor, reverse, limit, every_case, filter_test, filter, page);
+    return fill(db, by_id, cursor, reverse, limit, scope, filter_test, filter, page);
 }
 
 /* What waits for a user */
@@ -190,13 +188,20 @@ approved_or_returned(const struct mem_data *d, int64_t case_id, const char *logi
     return false;
 }
 
+/* Whose list, and in which roles. */
+struct mine {
+    const char *login;
+    unsigned roles;
+};
+
 static bool
 mine_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
           const struct mem_subject *s, const void *arg)
 {
-    (void)s;
-    unsigned roles = *(const unsigned *)arg;
-    const char *me = st_user(db)->login;
+    (void)db, (void)s;
+    const struct mine *m = arg;
+    unsigned roles = m->roles;
+    const char *me = m->login;
     if ((roles & (1u << CR_ROLE_REVIEWER)) && c->assignee && strcmp(c->assignee, me) == 0 &&
         (c->state == CR_STATE_IN_REVIEW || c->state == CR_STATE_RETURNED))
         return true;
@@ -216,17 +221,18 @@ mine_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
 }
 
 enum cr_status
-mem_list_mine(cr_db *db, unsigned roles, int64_t cursor, bool reverse, size_t limit,
-              struct cr_page *page)
+mem_list_mine(cr_db *db, const char *login, unsigned roles, const struct cr_scope *scope,
+              int64_t cursor, bool reverse, size_t limit, struct cr_page *page)
 {
-    unsigned mine = roles & ((1u << CR_ROLE_REVIEWER) | (1u << CR_ROLE_SUPERVISOR) |
-                             (1u << CR_ROLE_PANEL) | (1u << CR_ROLE_ADMIN));
-    if (!mine) {
+    assert(db && login && scope && page);
+    struct mine mine = {login, roles & ((1u << CR_ROLE_REVIEWER) | (1u << CR_ROLE_SUPERVISOR) |
+                                        (1u << CR_ROLE_PANEL) | (1u << CR_ROLE_ADMIN))};
+    if (!mine.roles) {
         page->n = 0;
         page->more = 0;
         return CR_OK;
     }
-    return fill(db, false, cursor, reverse, limit, false, mine_test, &mine, page);
+    return fill(db, false, cursor, reverse, limit, scope, mine_test, &mine, page);
 }
 
 /* Export */
@@ -240,8 +246,10 @@ every(cr_db *db, const struct mem_data *d, const struct mem_case *c, const struc
 }
 
 enum cr_status
-mem_export_scan(cr_db *db, cr_store_row_fn row, void *ctx, int64_t *rows, bool *stopped)
+mem_export_scan(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row, void *ctx,
+                int64_t *rows, bool *stopped)
 {
+    assert(db && scope && row && rows && stopped);
     *rows = 0;
     *stopped = false;
     /*
@@ -253,7 +261,7 @@ mem_export_scan(cr_db *db, cr_store_row_fn row, void *ctx, int64_t *rows, bool *
     int64_t after = 0, n = 0;
     enum cr_status st = CR_OK;
     while (!*stopped) {
-        if ((st = fill(db, false, after, false, 500, true, every, NULL, &page)) != CR_OK)
+        if ((st = fill(db, false, after, false, 500, scope, every, NULL, &page)) != CR_OK)
             break;
         for (size_t i = 0; i < page.n && !*stopped; i++) {
             if (row(ctx, &page.rows[i]) != 0)

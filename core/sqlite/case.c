@@ -5,6 +5,7 @@
  */
 #include "sqlite.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,11 +252,11 @@ sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
 
 
 enum cr_status
-sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
+sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch, const char *actor)
 {
+    assert(db && cs && ch && actor);
     enum cr_status st = CR_OK;
     int64_t now = cr_db_now(db);
-    const char *actor = st_user(db)->login;
     sqlite3_stmt *s;
     int round = cs->round + (ch->decide ? 1 : 0);
 
@@ -454,8 +455,9 @@ sq_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked)
 /* Drafts: always the handle's user's own, by (case, login, action). */
 
 enum cr_status
-sq_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d)
+sq_draft_put(cr_db *db, const char *login, int64_t case_id, const struct cr_draft *d)
 {
+    assert(db && login && d);
     enum cr_status st = CR_OK;
     sqlite3_stmt *s = sql_prepare(db,
                                   "INSERT OR REPLACE INTO drafts(case_id, login, action, outcome, "
@@ -466,7 +468,7 @@ sq_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d)
         return st;
     const char *text = d->text ? d->text : "";
     sqlite3_bind_int64(s, 1, case_id);
-    sqlite3_bind_text(s, 2, st_user(db)->login, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, login, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, cr_action_name(d->action), -1, SQLITE_STATIC);
     if (d->outcome >= 0)
         sqlite3_bind_text(s, 4, cr_outcome_name(d->outcome), -1, SQLITE_STATIC);
@@ -486,8 +488,9 @@ sq_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d)
 }
 
 enum cr_status
-sq_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
+sq_draft_get(cr_db *db, const char *login, int64_t case_id, int action, struct cr_draft *out)
 {
+    assert(db && login && out);
     memset(out, 0, sizeof *out);
     out->action = action;
     out->outcome = out->vote = -1;
@@ -502,7 +505,7 @@ sq_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, case_id);
-    sqlite3_bind_text(s, 2, st_user(db)->login, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, login, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, cr_action_name(action), -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -530,8 +533,8 @@ sq_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
             out->saved_at = sqlite3_column_int64(s, 6);
         }
     } else if (rc == SQLITE_DONE) {
-        st = cr_fail(db, CR_NOT_FOUND, "you (%s) have no saved draft of %s on case %lld",
-                     st_user(db)->login, cr_action_name(action), (long long)case_id);
+        st = cr_fail(db, CR_NOT_FOUND, "you (%s) have no saved draft of %s on case %lld", login,
+                     cr_action_name(action), (long long)case_id);
     } else {
         st = cr_fail_sql(db, rc, "read draft");
     }
@@ -540,8 +543,9 @@ sq_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
 }
 
 enum cr_status
-sq_draft_delete(cr_db *db, int64_t case_id, int action)
+sq_draft_delete(cr_db *db, const char *login, int64_t case_id, int action)
 {
+    assert(db && login);
     enum cr_status st = CR_OK;
     sqlite3_stmt *s = sql_prepare(db,
                                   "DELETE FROM drafts WHERE case_id = ?1 AND login = ?2 AND "
@@ -550,7 +554,7 @@ sq_draft_delete(cr_db *db, int64_t case_id, int action)
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, case_id);
-    sqlite3_bind_text(s, 2, st_user(db)->login, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, login, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, cr_action_name(action), -1, SQLITE_STATIC);
     return step_done(db, s, "delete draft");
 }

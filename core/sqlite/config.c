@@ -7,6 +7,7 @@
  */
 #include "sqlite.h"
 
+#include <assert.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,10 +79,10 @@ sq_config_get(cr_db *db, const char *prefix, struct cr_config_version *out)
 
 /* Insert the handle's new version (or mark a known one) as the one in force. */
 enum cr_status
-sq_config_put(cr_db *db, const struct cr_config *cfg)
+sq_config_put(cr_db *db, const struct cr_config *cfg, const char *by)
 {
+    assert(db && cfg && by);
     sqlite3 *sql = sq_sqlite(db);
-    const struct cr_person *me = st_user(db);
     size_t len;
     const char *text = cr_config_text(cfg, &len);
     if (!text)
@@ -102,7 +103,7 @@ sq_config_put(cr_db *db, const struct cr_config *cfg)
     sqlite3_bind_text(s, 1, cfg->digest, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, text, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, cr_db_now(db));
-    sqlite3_bind_text(s, 4, me ? me->login : "system", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, by, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     sqlite3_finalize(s);
     return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "pin the configuration");

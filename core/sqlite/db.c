@@ -570,20 +570,11 @@ sq_close(cr_db *db)
     if (!q)
         return;
     close_sql(db);
-    free(q->import_label);
-    for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++)
-        free(q->import_updates[i]);
     free(q->path);
     free(q->key_path);
     free(q->key_problem);
     sodium_memzero(q->key, sizeof q->key);
     free(q);
-}
-
-static const char *
-sq_import_update(const cr_db *db, size_t i)
-{
-    return sq(db)->import_updates[i];
 }
 
 static void
@@ -773,7 +764,6 @@ const struct cr_store cr_store_engine = {
     .import_begin = sq_import_begin,
     .import_row = sq_import_row,
     .import_end = sq_import_end,
-    .import_update = sq_import_update,
     .snapshot_begin = sq_snapshot_begin,
     .snapshot_end = sq_snapshot_end,
     .case_counts = sq_case_counts,

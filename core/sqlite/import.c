@@ -7,6 +7,7 @@
  */
 #include "sqlite.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,18 @@ struct cr_import_stmts {
     sqlite3_stmt *subj_get, *subj_ins, *subj_upd, *subj_touch;
     sqlite3_stmt *all_get, *all_ins;
     sqlite3_stmt *case_latest, *case_seen_get, *case_ins, *case_add, *case_touch;
+    char *old[CR_SUBJECT_DETAILS]; /* the last updated subject's details as they were */
 };
+
+/* Forget the details a row's subject update reported (the caller has used them). */
+static void
+forget_old(struct cr_import_stmts *q)
+{
+    for (size_t i = 0; i < CR_SUBJECT_DETAILS; i++) {
+        free(q->old[i]);
+        q->old[i] = NULL;
+    }
+}
 
 static const struct {
     size_t offset;
@@ -62,6 +74,7 @@ import_finalize(cr_db *db)
         return;
     for (size_t i = 0; i < CR_ARRAY_LEN(import_sql); i++)
         sqlite3_finalize(*(sqlite3_stmt **)((char *)sq(db)->imp + import_sql[i].offset));
+    forget_old(sq(db)->imp);
     free(sq(db)->imp);
     sq(db)->imp = NULL;
 }
@@ -76,8 +89,9 @@ run(cr_db *db, sqlite3_stmt *s, const char *what)
 }
 
 enum cr_status
-sq_import_begin(cr_db *db, const char *label)
+sq_import_begin(cr_db *db, const char *label, int64_t *import_id)
 {
+    assert(db && label && import_id);
     enum cr_status st = sql_exec(db,
                                  "CREATE TEMP TABLE IF NOT EXISTS import_cases("
                                  "  id INTEGER PRIMARY KEY, line INTEGER NOT NULL)",
@@ -110,13 +124,7 @@ sq_import_begin(cr_db *db, const char *label)
         rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(sq(db)->sql);
     }
     sqlite3_finalize(s);
-    sq(db)->imp->import_id = sqlite3_last_insert_rowid(sq(db)->sql);
-    free(sq(db)->import_label);
-    sq(db)->import_label = strdup(label);
-    for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++) {
-        free(sq(db)->import_updates[i]);
-        sq(db)->import_updates[i] = NULL;
-    }
+    *import_id = sq(db)->imp->import_id = sqlite3_last_insert_rowid(sq(db)->sql);
     st = rc == SQLITE_OK ? sql_exec(db, "DELETE FROM temp.import_cases", "prepare import")
                          : cr_fail_sql(db, rc, "begin import");
     if (st != CR_OK) {
@@ -169,95 +177,35 @@ line_in_this_import(cr_db *db, sqlite3_stmt *s, int col)
 }
 
 /* A subject's details in column order, as the import compares them. */
-static const int subject_cols[] = {CR_COL_SURNAME, CR_COL_FORENAMES, CR_COL_EMPLOYMENT,
-                                   CR_COL_RANK,    CR_COL_UNIT,      CR_COL_DUTY_STATUS,
-                                   CR_COL_VETTING_STATUS};
-
-/* Free text is quoted in the import's report; enumerations and "not recorded" are not. */
-static void
-add_shown_value(struct cr_buf *b, int col, const char *v)
-{
-    if (!v || !*v)
-        cr_buf_addf(b, "(not recorded)");
-    else if (col == CR_COL_EMPLOYMENT || col == CR_COL_DUTY_STATUS || col == CR_COL_VETTING_STATUS)
-        cr_buf_addf(b, "%s", v);
-    else
-        cr_buf_addf(b, "'%s'", v);
-}
+static const int subject_cols[CR_SUBJECT_DETAILS] = CR_SUBJECT_DETAIL_COLUMNS;
 
 /*
- * A later import changed a subject's details: one "subject_update" event on
- * the subject's latest case with the old and new value of each changed
- * field, and, for the first few subjects, a line for the import's report.
+ * A later import changed a subject's details: what the caller's audit event
+ * says, the subject's latest case (before this row's) and its state; the
+ * details as they were are already in q->old.
  */
 static enum cr_status
-record_subject_update(cr_db *db, int64_t subject_id, const struct cr_import_row *r, long line,
-                      const char *const old[], const char *const want[], int64_t updated_so_far)
+subject_updated(cr_db *db, int64_t subject_id, struct cr_subject_update *u)
 {
     struct cr_import_stmts *q = sq(db)->imp;
     sqlite3_bind_int64(q->case_latest, 1, subject_id);
     int rc = sqlite3_step(q->case_latest);
-    int64_t case_id = rc == SQLITE_ROW ? sqlite3_column_int64(q->case_latest, 0) : 0;
-    int state = rc == SQLITE_ROW
-                    ? cr_state_parse((const char *)sqlite3_column_text(q->case_latest, 1))
-                    : -1;
+    u->case_id = rc == SQLITE_ROW ? sqlite3_column_int64(q->case_latest, 0) : 0;
+    u->state = rc == SQLITE_ROW
+                   ? cr_state_parse((const char *)sqlite3_column_text(q->case_latest, 1))
+                   : -1;
     sqlite3_reset(q->case_latest);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return cr_fail_sql(db, rc, "record subject update");
-
-    struct cr_buf d = {0}, shown = {0};
-    cr_buf_addf(&d, "{\"subject\": ");
-    cr_buf_add_json(&d, r->subject_ref);
-    cr_buf_addf(&d, ", \"import\": %lld, \"file\": ", (long long)q->import_id);
-    cr_buf_add_json(&d, sq(db)->import_label ? sq(db)->import_label : "");
-    cr_buf_addf(&d, ", \"line\": %ld, \"changes\": {", line);
-    cr_buf_addf(&shown, "%s", r->subject_ref);
-    bool first = true;
-    for (size_t i = 0; i < CR_ARRAY_LEN(subject_cols); i++) {
-        const char *before = old[i] && *old[i] ? old[i] : NULL;
-        const char *after = want[i] && *want[i] ? want[i] : NULL;
-        if (subject_cols[i] == CR_COL_VETTING_STATUS && !r->has_vetting)
-            continue;
-        if ((!before && !after) || (before && after && strcmp(before, after) == 0))
-            continue;
-        const char *name = cr_column_names[subject_cols[i]];
-        cr_buf_addf(&d, "%s\"%s\": {\"before\": ", first ? "" : ", ", name);
-        if (before)
-            cr_buf_add_json(&d, before);
-        else
-            cr_buf_addf(&d, "null");
-        cr_buf_addf(&d, ", \"after\": ");
-        if (after)
-            cr_buf_add_json(&d, after);
-        else
-            cr_buf_addf(&d, "null");
-        cr_buf_addc(&d, '}');
-        cr_buf_addf(&shown, "%s %s ", first ? "" : ",", name);
-        add_shown_value(&shown, subject_cols[i], before);
-        cr_buf_addf(&shown, " -> ");
-        add_shown_value(&shown, subject_cols[i], after);
-        first = false;
-    }
-    cr_buf_addf(&d, "}}");
-    enum cr_status st = CR_OK;
-    if (!d.p || !shown.p) {
-        st = cr_fail(db, CR_NOMEM, "out of memory");
-    } else {
-        const char *sn = state >= 0 ? cr_state_name(state) : NULL;
-        st = sq_audit_append(db, case_id, "subject_update", sn, sn, d.p);
-        if (st == CR_OK && updated_so_far < (int64_t)CR_IMPORT_SHOWN_UPDATES) {
-            sq(db)->import_updates[updated_so_far] = shown.p;
-            shown.p = NULL;
-        }
-    }
-    cr_buf_free(&d);
-    cr_buf_free(&shown);
-    return st;
+    for (size_t i = 0; i < CR_SUBJECT_DETAILS; i++)
+        u->before[i] = q->old[i];
+    u->updated = true;
+    return CR_OK;
 }
 
 static enum cr_status
 import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_import_result *res,
-               int64_t *subject_id, struct cr_conflict *conflict)
+               int64_t *subject_id, struct cr_conflict *conflict, struct cr_subject_update *update)
 {
     struct cr_import_stmts *q = sq(db)->imp;
     enum cr_status st;
@@ -299,7 +247,7 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
         return CR_INVALID;
     }
     /* The stored values, for the audit trail, before the statement is reset. */
-    char *old[CR_ARRAY_LEN(subject_cols)] = {0};
+    char **old = q->old;
     bool nomem = false;
     for (size_t i = 0; i < CR_ARRAY_LEN(subject_cols); i++) {
         const char *v = (const char *)sqlite3_column_text(q->subj_get, (int)i + 1);
@@ -317,10 +265,7 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
         st = run(db, q->subj_upd, "update subject");
     }
     if (st == CR_OK)
-        st = record_subject_update(db, *subject_id, r, line, (const char *const *)old, want,
-                                   res->updated_subjects);
-    for (size_t i = 0; i < CR_ARRAY_LEN(subject_cols); i++)
-        free(old[i]);
+        st = subject_updated(db, *subject_id, update);
     if (st != CR_OK)
         return st;
     res->updated_subjects++;
@@ -402,14 +347,17 @@ case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *c
 
 enum cr_status
 sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_import_result *res,
-              enum cr_row_outcome *outcome, struct cr_conflict *conflict, struct cr_row_case *added)
+              enum cr_row_outcome *outcome, struct cr_conflict *conflict, struct cr_row_case *added,
+              struct cr_subject_update *update)
 {
+    assert(db && r && res && outcome && conflict && added && update && sq(db)->imp);
     struct cr_import_stmts *q = sq(db)->imp;
     enum cr_status st;
     int64_t subject_id = 0;
 
     memset(conflict, 0, sizeof *conflict);
-    st = import_subject(db, r, line, res, &subject_id, conflict);
+    forget_old(q);
+    st = import_subject(db, r, line, res, &subject_id, conflict, update);
     if (st == CR_INVALID) {
         *outcome = CR_ROW_CONFLICT;
         return CR_OK;
@@ -557,20 +505,6 @@ sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
             sqlite3_finalize(s);
             if (rc != SQLITE_OK)
                 st = cr_fail_sql(db, rc, "record import");
-        }
-        if (st == CR_OK) {
-            struct cr_buf d = {0};
-            cr_buf_addf(&d, "{\"import\": %lld, \"file\": ", (long long)import_id);
-            cr_buf_add_json(&d, sq(db)->import_label ? sq(db)->import_label : "");
-            cr_buf_addf(&d,
-                        ", \"rows\": %lld, \"new_allegations\": %lld, \"new_cases\": %lld, "
-                        "\"updated_subjects\": %lld, \"returned_cases\": %lld}",
-                        (long long)res->rows, (long long)res->new_allegations,
-                        (long long)res->new_cases, (long long)res->updated_subjects,
-                        (long long)res->returned_cases);
-            st = d.p ? sq_audit_append(db, 0, "import", NULL, NULL, d.p)
-                     : cr_fail(db, CR_NOMEM, "out of memory");
-            cr_buf_free(&d);
         }
         if (st == CR_OK)
             st = sql_exec(db, "COMMIT", "commit import");

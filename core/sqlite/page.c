@@ -5,6 +5,7 @@
  */
 #include "sqlite.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,55 +82,53 @@ fix_case_row(struct cr_case_row *r, const char *base, const size_t offs[CASE_ROW
 
 /*
  * Need-to-know in every list of cases (the queue, search, `list`, what
- * waits for me): the conditions, on cases c and subjects s, that keep from
- * the handle's user the cases they are conflicted on (conflicts.same_unit,
- * conflicts.declared) and, for a panel member with no other role, the cases
+ * waits for me, the export): the conditions, on cases c and subjects s,
+ * that apply the scope policy.c computed (store.h): none of a unit's
+ * subjects (conflicts.same_unit), none of the subjects declared
+ * (conflicts.declared) and, for a panel member with no other role, none
  * that never went before the panel.  Each is a test on the row the keyset
  * scan is at, so paging stays keyset; the panel's has its own partial index
- * (cases_panel_queue).  The parameters are named (:unit, :ref1, ...) and
- * bound by bind_visibility.
+ * (cases_panel_queue).  The parameters are numbered past the filter's
+ * (?6 the unit, ?7... the subjects), bound by bind_visibility: a named one
+ * would take the next free number, which a filter's own ?3 or ?4, written
+ * after it, could then be (the LIMIT read a unit: "datatype mismatch").
  */
+#define SCOPE_UNIT_PARAM 6
 static void
-visibility_where(const cr_db *db, struct cr_buf *sql)
+visibility_where(const struct cr_scope *scope, struct cr_buf *sql)
 {
-    const struct cr_person *me = st_user(db);
-    const struct cr_config *cfg = st_config(db);
-    unsigned staff = (1u << CR_ROLE_REVIEWER) | (1u << CR_ROLE_SUPERVISOR) | (1u << CR_ROLE_ADMIN);
-    if (!(me->roles & staff))
+    assert(scope && sql);
+    if (scope->panel_only)
         cr_buf_addf(sql, " AND c.panel_round > 0");
-    if (cfg->same_unit && me->unit)
-        cr_buf_addf(sql, " AND s.unit IS NOT :unit");
-    size_t n = 0;
-    for (size_t i = 0; i < cfg->n_declared; i++)
-        if (strcmp(cfg->declared[i].login, me->login) == 0)
-            cr_buf_addf(sql, "%s:ref%zu", n++ ? ", " : " AND s.ref NOT IN (", i + 1);
-    if (n)
+    if (scope->unit)
+        cr_buf_addf(sql, " AND s.unit IS NOT ?%d", SCOPE_UNIT_PARAM);
+    for (size_t i = 0; i < scope->n_refs; i++)
+        cr_buf_addf(sql, "%s?%zu", i ? ", " : " AND s.ref NOT IN (", SCOPE_UNIT_PARAM + 1 + i);
+    if (scope->n_refs)
         cr_buf_addc(sql, ')');
 }
 
 static void
-bind_visibility(const cr_db *db, sqlite3_stmt *s)
+bind_visibility(const struct cr_scope *scope, sqlite3_stmt *s)
 {
-    int i = sqlite3_bind_parameter_index(s, ":unit");
-    if (i > 0)
-        sqlite3_bind_text(s, i, st_user(db)->unit, -1, SQLITE_STATIC);
-    for (size_t d = 0; d < st_config(db)->n_declared; d++) {
-        char name[32];
-        snprintf(name, sizeof name, ":ref%zu", d + 1);
-        if ((i = sqlite3_bind_parameter_index(s, name)) > 0)
-            sqlite3_bind_text(s, i, st_config(db)->declared[d].subject_ref, -1, SQLITE_STATIC);
-    }
+    assert(scope && s);
+    if (scope->unit)
+        sqlite3_bind_text(s, SCOPE_UNIT_PARAM, scope->unit, -1, SQLITE_STATIC);
+    for (size_t r = 0; r < scope->n_refs; r++)
+        sqlite3_bind_text(s, SCOPE_UNIT_PARAM + 1 + (int)r, scope->refs[r], -1, SQLITE_STATIC);
 }
 
 /*
  * Fill a page from a query of CASE_ROW_COLUMNS whose parameters are
  * ?1 the cursor, ?2, ?3 and ?5 texts (bound when not NULL), ?4 the limit,
- * and the named ones of visibility_where.
+ * and from ?6 those of visibility_where.
  */
 static enum cr_status
 page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char *p3,
-           const char *p5, size_t limit, struct cr_page *page, bool reverse)
+           const char *p5, size_t limit, const struct cr_scope *scope, struct cr_page *page,
+           bool reverse)
 {
+    assert(db && sql && scope && page);
     struct page_priv *pp = page->priv;
     if (!pp) {
         pp = calloc(1, sizeof *pp);
@@ -166,8 +165,7 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
     sqlite3_bind_int64(s, 4, (int64_t)limit + 1);
     if (p5)
         sqlite3_bind_text(s, 5, p5, -1, SQLITE_STATIC);
-    if (st_user(db))
-        bind_visibility(db, s);
+    bind_visibility(scope, s);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (page->n == limit) {
@@ -233,16 +231,15 @@ search_query(const char *text, struct cr_buf *q)
     return any ? 0 : -1;
 }
 
-/* A page of the filtered queue; every case when every_case (export), else what the user may see. */
+/* A page of the filtered queue, of the cases scope admits. */
 enum cr_status
 sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse, size_t limit,
-        bool every_case, struct cr_page *page)
+        const struct cr_scope *scope, struct cr_page *page)
 {
+    assert(db && scope && page);
     static const struct cr_filter all = CR_FILTER_ALL;
     if (!filter)
         filter = &all;
-    if (!every_case && (!st_user(db) || !st_config(db)))
-        return cr_fail(db, CR_REFUSED, "nobody is signed in on this handle");
     bool searching = filter->search && *filter->search;
     const char *key = filter->sort == CR_SORT_AGE || searching ? "c.id" : "c.sortkey";
     struct cr_buf q = {0};
@@ -270,8 +267,7 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
                     "(SELECT rowid FROM allegation_search WHERE allegation_search MATCH ?5) "
                     "UNION SELECT c2.id FROM cases c2 WHERE c2.subject_id IN "
                     "(SELECT rowid FROM subject_search WHERE subject_search MATCH ?5))");
-    if (!every_case)
-        visibility_where(db, &sql);
+    visibility_where(scope, &sql);
     cr_buf_addf(&sql, " ORDER BY %s%s LIMIT ?4", key, reverse ? " DESC" : "");
     if (!sql.p) {
         cr_buf_free(&q);
@@ -281,8 +277,8 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
     const char *outcome = filter->outcome >= 0 && filter->outcome < CR_OUTCOME_COUNT
                               ? cr_outcome_name(filter->outcome)
                               : NULL;
-    enum cr_status st = page_query(db, sql.p, cursor, state, outcome, searching ? q.p : NULL,
-                                   limit, page, reverse);
+    enum cr_status st = page_query(db, sql.p, cursor, state, outcome, searching ? q.p : NULL, limit,
+                                   scope, page, reverse);
     cr_buf_free(&sql);
     cr_buf_free(&q);
     return st;
@@ -299,10 +295,10 @@ sq_data_version(cr_db *db, int64_t *version)
 /* What waits for a user */
 
 enum cr_status
-sq_list_mine(cr_db *db, unsigned roles, int64_t after, bool reverse, size_t limit,
-             struct cr_page *page)
+sq_list_mine(cr_db *db, const char *login, unsigned roles, const struct cr_scope *scope,
+             int64_t after, bool reverse, size_t limit, struct cr_page *page)
 {
-    const struct cr_person *me = st_user(db);
+    assert(db && login && scope && page);
     struct cr_buf where = {0};
     const char *or = "";
     if (roles & (1u << CR_ROLE_REVIEWER)) {
@@ -348,11 +344,12 @@ sq_list_mine(cr_db *db, unsigned roles, int64_t after, bool reverse, size_t limi
                 "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = c.subject_id "
                 "WHERE c.sortkey %s ?1 AND (%s)",
                 reverse ? "<" : ">", where.p);
-    visibility_where(db, &sql);
+    visibility_where(scope, &sql);
     cr_buf_addf(&sql, " ORDER BY c.sortkey%s LIMIT ?4", reverse ? " DESC" : "");
     cr_buf_free(&where);
     enum cr_status st =
-        page_query(db, sql.p, after, me->login, NULL, NULL, limit, page, reverse);
+        sql.p ? page_query(db, sql.p, after, login, NULL, NULL, limit, scope, page, reverse)
+              : cr_fail(db, CR_NOMEM, "out of memory");
     cr_buf_free(&sql);
     return st;
 }
@@ -360,9 +357,11 @@ sq_list_mine(cr_db *db, unsigned roles, int64_t after, bool reverse, size_t limi
 /* Export */
 
 enum cr_status
-sq_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *ctx, int64_t *rows,
+sq_export(cr_db *db, const struct cr_scope *scope,
+          int (*row)(void *ctx, const struct cr_case_row *r), void *ctx, int64_t *rows,
           bool *stopped)
 {
+    assert(db && scope && row && rows && stopped);
     *rows = 0;
     *stopped = false;
     /*
@@ -379,7 +378,7 @@ sq_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *c
     struct cr_page page = {0};
     int64_t after = 0, n = 0;
     while (st == CR_OK && !*stopped) {
-        if ((st = sq_page(db, &all, after, false, 500, true, &page)) != CR_OK)
+        if ((st = sq_page(db, &all, after, false, 500, scope, &page)) != CR_OK)
             break;
         for (size_t i = 0; i < page.n && !*stopped; i++) {
             if (row(ctx, &page.rows[i]) != 0)
@@ -394,7 +393,9 @@ sq_export(cr_db *db, int (*row)(void *ctx, const struct cr_case_row *r), void *c
     if (page.priv)
         page_release(page.priv);
     free(page.rows);
-    if (st == CR_OK && !*stopped && n != total)
+    /* Every case read must be every case counted, when the scope keeps none out. */
+    bool every_case = !scope->panel_only && !scope->unit && !scope->n_refs;
+    if (st == CR_OK && !*stopped && every_case && n != total)
         st = cr_fail(db, CR_DB, "export: %lld rows read but the counters say %lld",
                      (long long)n, (long long)total);
     sq_rollback(db); /* nothing was written: ending the snapshot is all */

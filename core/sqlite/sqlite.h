@@ -23,9 +23,6 @@ struct sq_db {
     bool filled; /* an empty file that was there became a database (init, import) */
     int version;
     struct cr_import_stmts *imp; /* while an import runs */
-    char *import_label; /* the file of the running import, for its audit event */
-    /* The first subjects whose details the last import changed, for its report. */
-    char *import_updates[CR_IMPORT_SHOWN_UPDATES];
     struct {
         char *sql;
         sqlite3_stmt *stmt;
@@ -68,20 +65,24 @@ enum cr_status sq_find_case(cr_db *db, int64_t n, const char *ref, int64_t *id,
 enum cr_status sq_case_load(cr_db *db, int64_t id, bool votes_notes, bool hide_votes,
                             struct cr_case *out);
 enum cr_status sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs);
-enum cr_status sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch);
+enum cr_status sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
+                        const char *actor);
 enum cr_status sq_history(cr_db *db, int64_t id, struct cr_history *out);
 enum cr_status sq_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
 enum cr_status sq_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
 enum cr_status sq_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
 enum cr_status sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
-                       size_t limit, bool every_case, struct cr_page *page);
-enum cr_status sq_list_mine(cr_db *db, unsigned roles, int64_t cursor, bool reverse, size_t limit,
-                            struct cr_page *page);
-enum cr_status sq_export(cr_db *db, cr_store_row_fn row, void *ctx, int64_t *rows, bool *stopped);
-enum cr_status sq_import_begin(cr_db *db, const char *label);
+                       size_t limit, const struct cr_scope *scope, struct cr_page *page);
+enum cr_status sq_list_mine(cr_db *db, const char *login, unsigned roles,
+                            const struct cr_scope *scope, int64_t cursor, bool reverse,
+                            size_t limit, struct cr_page *page);
+enum cr_status sq_export(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row, void *ctx,
+                         int64_t *rows, bool *stopped);
+enum cr_status sq_import_begin(cr_db *db, const char *label, int64_t *import_id);
 enum cr_status sq_import_row(cr_db *db, const struct cr_import_row *row, long line,
                              struct cr_import_result *res, enum cr_row_outcome *outcome,
-                             struct cr_conflict *conflict, struct cr_row_case *added);
+                             struct cr_conflict *conflict, struct cr_row_case *added,
+                             struct cr_subject_update *update);
 enum cr_status sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit);
 enum cr_status sq_snapshot_begin(cr_db *db, bool *began);
 enum cr_status sq_snapshot_end(cr_db *db, bool began, bool ok);
@@ -104,11 +105,13 @@ enum cr_status sq_audit_scan(cr_db *db, const struct cr_audit_filter *f, int64_t
                              int64_t upto, cr_store_event_fn each, void *ctx, int64_t *n);
 enum cr_status sq_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
                                int64_t *events);
-enum cr_status sq_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d);
-enum cr_status sq_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out);
-enum cr_status sq_draft_delete(cr_db *db, int64_t case_id, int action);
+enum cr_status sq_draft_put(cr_db *db, const char *login, int64_t case_id,
+                            const struct cr_draft *d);
+enum cr_status sq_draft_get(cr_db *db, const char *login, int64_t case_id, int action,
+                            struct cr_draft *out);
+enum cr_status sq_draft_delete(cr_db *db, const char *login, int64_t case_id, int action);
 enum cr_status sq_config_get(cr_db *db, const char *prefix, struct cr_config_version *out);
-enum cr_status sq_config_put(cr_db *db, const struct cr_config *cfg);
+enum cr_status sq_config_put(cr_db *db, const struct cr_config *cfg, const char *by);
 enum cr_status sq_config_in_force(cr_db *db, char digest[65], bool *any);
 
 /* Errors, statements and the helpers every file uses (db.c) */
