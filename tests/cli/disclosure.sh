@@ -246,6 +246,15 @@ expect_eq "$?" 143 "exit status (SIGTERM)"
 wait "$holder"
 expect_eq "$(ls -A | grep -c 'stopped\.csv')" 0 "no file, no temporary file"
 
+begin "export --output stopped the moment its temporary file is made leaves nothing behind"
+# The stop signals wait while the file is made and guarded: a SIGTERM sent
+# the moment mkstemp returns (tests/preload_stop.c) still removes the file.
+STOP_AFTER_MKSTEMP=1 LD_PRELOAD=$PRELOAD_STOP ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+    "$CASEREVIEW" --as cadmin --db big.db export --reason r --recipient x --output early.csv \
+    >/dev/null 2>"$T/err"
+expect_eq "$?" 143 "exit status (SIGTERM)"
+expect_eq "$(ls -A | grep -c 'early\.csv')" 0 "no file, no temporary file"
+
 begin "export of every case: cases as ranges, rows and digest"
 cr --db big.db export --reason r --recipient x --output all.csv
 expect_rc 0

@@ -39,7 +39,7 @@ expect_json '[d[k] for k in ("file", "dry_run", "rows", "new_cases", "new_allega
 cr --db j.db import --format json good.csv
 expect_rc 0
 expect_json '[d[k] for k in ("dry_run", "new_cases", "new_allegations", "known_allegations", "updates")]' \
-    '[false, 2, 4, 0, null]'
+    '[false, 2, 4, 0, []]'
 
 begin "list"
 cr --db j.db list --format json
@@ -163,6 +163,10 @@ for c in S1 S2; do
     AS=bjones cr --db q.db approve $c
     AS=mkhan cr --db q.db vote $c --recuse --reason "Knows the subject."
 done
+# The table's mark of such a case is the list template's text, brackets and all.
+AS=cadmin cr --db q.db list
+expect_rc 0
+expect_eq "$(grep -c '  \[cannot reach quorum\]$' "$T/out")" 2 "the table's mark, on both cases"
 AS=cadmin cr --db q.db reconvene S1 --reason "A new member sits." --format json
 expect_rc 0
 expect_json 'd["action"], d["state_before"], d["state_after"], d["case"]' '["reconvene", "panel_review", "panel_review", 1]'
@@ -183,5 +187,128 @@ expect_err "casereview: note: --format must be one of table, json, not 'csv'"
 cr --db j.db audit verify --format csv
 expect_rc 2
 expect_err "casereview: audit verify: --format must be one of table, json, not 'csv'"
+
+begin "every JSON string is escaped one way: C1 controls and bidi marks in details too"
+# U+009B (a C1 control, CSI) and U+202E (right-to-left override) in a note
+# and a rationale: history, audit log and show all write them as \u escapes,
+# never as the raw bytes a terminal would obey; parsed, the text is whole.
+export CASEREVIEW_CONFIG=$T/casereview.yaml
+NASTY=$(printf 'x\xc2\x9b31m y\xe2\x80\xaeevil "q" \\ z')
+export NASTY
+cr --db e.db import good.csv
+AS=asmith cr --db e.db claim S2
+AS=asmith cr --db e.db note S2 "N:$NASTY"
+AS=asmith cr --db e.db decide S2 --outcome nfa --rationale "R:$NASTY"
+expect_rc 0
+for cmd in "history S2" "audit log --case 2" "show S2"; do
+    cr --db e.db $cmd --format json
+    expect_rc 0
+    if grep -q "$(printf '\xc2\x9b')" "$T/out" || grep -q "$(printf '\xe2\x80\xae')" "$T/out"; then
+        fail "$cmd --format json writes U+009B or U+202E raw"
+    fi
+    grep -qF '\u009b' "$T/out" || fail "$cmd: no \\u009b escape"
+    grep -qF '\u202e' "$T/out" || fail "$cmd: no \\u202e escape"
+done
+cr --db e.db history S2 --format json
+expect_json '[e["details"]["note"] for e in d if e["action"] == "note"] == ["N:" + __import__("os").environ["NASTY"]], [e["details"]["rationale"] for e in d if e["action"] == "decide"] == ["R:" + __import__("os").environ["NASTY"]]' '[true, true]'
+cr --db e.db audit log --case 2 --format json
+expect_json '[e["details"]["note"] for e in d if e["action"] == "note"] == ["N:" + __import__("os").environ["NASTY"]]' 'true'
+cr --db e.db show S2 --format json
+expect_json 'd["rationale"] == "R:" + __import__("os").environ["NASTY"], d["notes"][0]["body"] == "N:" + __import__("os").environ["NASTY"]' '[true, true]'
+
+begin "history and audit log both name the Unix login os_login, always"
+cr --db e.db history S2 --format json
+expect_json 'sorted(set(k for e in d for k in e if k.endswith("login"))), sorted(set(e["os_login"] for e in d))' \
+    "[[\"os_login\"], [\"$(id -un)\"]]"
+cr --db e.db audit log --case 2 --format json
+expect_json 'sorted(set(k for e in d for k in e if k.endswith("login")))' '["os_login"]'
+# An event with no Unix login recorded (one written before schema 6) has null.
+cp e.db o.db && cp e.db.key o.db.key
+sql o.db "update audit_events set os_login = null where action = 'note'"
+cr --db o.db history S2 --format json
+expect_json '[e["os_login"] for e in d if e["action"] == "note"]' '[null]'
+# CSV keeps its columns: unix_login, only when someone acted as another login.
+cr --db e.db history S2 --format csv
+expect_eq "$(head -1 "$T/out")" "id,at,actor,action,state_before,state_after,details,unix_login" "history CSV header"
+
+begin "import --format json: updates, one object a changed field"
+printf '%s\n' 'subject_ref,surname,forenames,employment,rank,unit,duty_status,category,allegation_ref,allegation_date,source,original_outcome,summary' \
+    "S2,山之内,健太,staff,Band 'E'; acting,Unit 'B'; East -> West,restricted,domestic_violence,A9,2024-01-01,pnd,Not recorded,Another." >upd.csv
+cr --db e.db import --format json --dry-run upd.csv
+expect_rc 0
+expect_json 'd["updated_subjects"], d["updates"]' \
+    "[1, [{\"subject_ref\": \"S2\", \"field\": \"rank\", \"from\": \"Band D\", \"to\": \"Band 'E'; acting\"}, {\"subject_ref\": \"S2\", \"field\": \"unit\", \"from\": \"Contact Centre\", \"to\": \"Unit 'B'; East -> West\"}]]"
+cr --db e.db import upd.csv
+expect_rc 0
+expect_out "upd.csv: imported 1 allegation: 0 new cases" \
+    "  1 allegation added to cases already open" \
+    "  1 subject's details updated: S2 rank 'Band D' -> 'Band 'E'; acting', unit 'Contact Centre' -> 'Unit 'B'; East -> West'" \
+    "  1 case returned for a new decision"
+
+begin "truncated output is a failure: show, history, stats against a full disk"
+for cmd in "show S2" "history S2" "stats"; do
+    for fmt in table json; do
+        "$CASEREVIEW" --as cadmin --db e.db $cmd --format $fmt >/dev/full 2>"$T/err"
+        echo $? >"$T/rc"
+        expect_rc 3
+        expect_err "casereview: ${cmd%% *}: write failed: No space left on device"
+    done
+done
+# list says it the same way.
+"$CASEREVIEW" --as cadmin --db e.db list >/dev/full 2>"$T/err"
+echo $? >"$T/rc"
+expect_rc 3
+expect_err "casereview: list: write failed after 0 cases: No space left on device"
+
+begin "audit verify --format json on a broken chain: a document with ok false"
+cp e.db t.db && cp e.db.key t.db.key
+sql t.db "update audit_events set details = '{\"note\": \"changed\"}' where action = 'note'"
+cr --db t.db audit verify --format json
+expect_rc 3
+expect_json 'd["ok"], len(d["problems"])' '[false, 1]'
+expect_eq "casereview: $(jv 'd["problems"][0]')" "$(cat "$T/err")" "the problem is the message"
+
+begin "check-config --format json on a bad file: a document with ok false"
+cr check-config "$FIXTURES/config/unknown_role.yaml" --format json
+expect_rc 3
+expect_json 'd["ok"], d["file"] == "'"$FIXTURES/config/unknown_role.yaml"'", len(d["problems"])' '[false, true, 2]'
+expect_eq "$(jv '"\n".join(d["problems"])')" "$(head -n -1 "$T/err")" "the problems are the messages"
+cr check-config "$FIXTURES/config/syntax.yaml" --format json
+expect_rc 3
+expect_json 'd["ok"], len(d["problems"]) >= 1' '[false, true]'
+
+begin "a file read for a text holding a NUL byte is refused, nothing written"
+printf 'A rationale\0hidden rest' >nul.txt
+AS=asmith cr --db e.db claim S1
+before=$(sql e.db "select count(*) from audit_events")
+AS=asmith cr --db e.db decide S1 --outcome nfa --rationale-file nul.txt
+expect_rc 3
+expect_err "casereview: decide: nul.txt holds a NUL byte at offset 11; a rationale is text; nothing was done"
+expect_eq "$(sql e.db "select state || ' ' || count(*) from cases, audit_events where cases.id = 1")" "in_review $((before))" "nothing written"
+AS=asmith cr_in nul.txt --db e.db decide S1 --outcome nfa --rationale-file -
+expect_rc 3
+expect_err "casereview: decide: - holds a NUL byte at offset 11; a rationale is text; nothing was done"
+cr --db e.db audit head
+L=$(wc -c <"$T/out")
+printf '%s\n' "$(cat "$T/out")" >heads.txt
+printf '%s\0junk\n' "$(cat "$T/out")" >>heads.txt
+cr --db e.db audit verify --heads heads.txt
+expect_rc 3
+expect_err "casereview: audit verify: heads.txt holds a NUL byte at offset $((2 * L - 1)) (line 2); a file of heads is text; nothing was checked"
+
+begin "--format is checked before what a command requires, for every command"
+for c in "decide 2" "return 2" "vote 2" "reconvene 2" "recall 2" "claim 2" "note 2 x" "show 2" "history 2" "stats" "init" "import x.csv" "audit verify" "audit head" "config show" "check-config"; do
+    cr --db e.db $c --format xml
+    expect_rc 2
+    cmd=${c%% [0-9x]*}
+    [ "$cmd" = "config show" ] && cmd=config
+    expect_err "casereview: $cmd: --format must be one of table, $(case $c in history*|audit\ log*) echo 'csv, ' ;; esac)json, not 'xml'"
+done
+cr --db e.db report --format xml
+expect_rc 2
+expect_err "casereview: report: --format must be one of table, csv, json, not 'xml'"
+cr --db e.db export --format xml
+expect_rc 2
+expect_err "casereview: export: --format must be one of csv, json, not 'xml'"
 
 finish

@@ -100,7 +100,7 @@ act(struct cli *cli, const char *key, const char *expect, const char *format,
     emit_init(&e, fmt, stdout, &act_rec, NULL);
     emit_one(&e, &report);
     cli_end(cli, db);
-    return EXIT_DONE;
+    return cli_flush(name);
 }
 
 #define ACTION_OPTIONS(_) CLI_OPT_EXPECT(_, ACTION) CLI_OPT_FORMAT(_, ACTION)
@@ -151,17 +151,50 @@ cmd_note(struct cli *cli, const struct cli_args *a)
     CLI_OPT_EXPECT(_, DECIDE) CLI_OPT_FORMAT(_, DECIDE)
 CLI_OPTIONS(decide_options, DECIDE_OPTIONS);
 
-/* Read a whole text file (or stdin) for a rationale. */
+/*
+ * Read a whole text file (or stdin) for a rationale: the text, or NULL with
+ * the problem printed (EXIT_INPUT).  A NUL byte would end the text there
+ * and the rest would be lost without a word, so a file holding one is
+ * refused.
+ */
 static char *
-read_text(const char *path)
+read_text(const char *cmd, const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f)
+    if (!f) {
+        cli_error(EXIT_INPUT, "%s: %s: %s", cmd, path, strerror(errno));
         return NULL;
-    char *text = read_whole(f, 1u << 24, NULL);
+    }
+    size_t len = 0;
+    errno = 0;
+    char *text = read_whole(f, 1u << 24, &len);
+    int err = errno;
     if (f != stdin)
         fclose(f);
+    if (!text) {
+        cli_error(EXIT_INPUT, "%s: %s: %s", cmd, path, strerror(err ? err : EIO));
+        return NULL;
+    }
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        cli_error(EXIT_INPUT,
+                  "%s: %s holds a NUL byte at offset %zu; a rationale is text; nothing was done",
+                  cmd, path, (size_t)(nul - text));
+        free(text);
+        return NULL;
+    }
     return text;
+}
+
+/*
+ * --format is checked first, with the other option values, before what the
+ * command requires: "decide --format xml" says what is wrong with --format.
+ */
+static int
+format_first(const char *cmd, const char *s)
+{
+    enum format fmt;
+    return parse_format(cmd, s, false, &fmt);
 }
 
 int
@@ -170,7 +203,9 @@ cmd_decide(struct cli *cli, const struct cli_args *a)
     const char *const *o = a->opt;
     struct cr_request req = {.action = CR_ACTION_DECIDE,
                              .vetting_review = o[OPT_DECIDE_VETTING] != NULL};
-    int rc;
+    int rc = format_first("decide", o[OPT_DECIDE_FORMAT]);
+    if (rc != EXIT_DONE)
+        return rc;
     if (!o[OPT_DECIDE_OUTCOME])
         return cli_error(EXIT_USAGE, "decide: --outcome is required (nfa, reassess or refer)");
     if ((rc = parse_enum("decide", "outcome", o[OPT_DECIDE_OUTCOME], cr_outcome_parse,
@@ -180,12 +215,9 @@ cmd_decide(struct cli *cli, const struct cli_args *a)
         return cli_error(EXIT_USAGE, "decide: give the rationale with --rationale TEXT or "
                                      "--rationale-file F (one of them)");
     char *text = NULL;
-    if (o[OPT_DECIDE_RATIONALE_FILE]) {
-        text = read_text(o[OPT_DECIDE_RATIONALE_FILE]);
-        if (!text)
-            return cli_error(EXIT_INPUT, "decide: %s: %s", o[OPT_DECIDE_RATIONALE_FILE],
-                             strerror(errno));
-    }
+    if (o[OPT_DECIDE_RATIONALE_FILE] &&
+        !(text = read_text("decide", o[OPT_DECIDE_RATIONALE_FILE])))
+        return EXIT_INPUT;
     req.rationale = text ? text : o[OPT_DECIDE_RATIONALE];
     rc = act(cli, a->operands[0], o[OPT_DECIDE_EXPECT], o[OPT_DECIDE_FORMAT], &req);
     free(text);
@@ -200,6 +232,9 @@ CLI_OPTIONS(return_options, RETURN_OPTIONS);
 int
 cmd_return(struct cli *cli, const struct cli_args *a)
 {
+    int rc = format_first("return", a->opt[OPT_RETURN_FORMAT]);
+    if (rc != EXIT_DONE)
+        return rc;
     if (!a->opt[OPT_RETURN_REASON])
         return cli_error(EXIT_USAGE, "return: --reason TEXT is required");
     struct cr_request req = {.action = CR_ACTION_RETURN, .reason = a->opt[OPT_RETURN_REASON]};
@@ -218,6 +253,9 @@ int
 cmd_vote(struct cli *cli, const struct cli_args *a)
 {
     const char *const *o = a->opt;
+    int rc = format_first("vote", o[OPT_VOTE_FORMAT]);
+    if (rc != EXIT_DONE)
+        return rc;
     int given = !!o[OPT_VOTE_CONCUR] + !!o[OPT_VOTE_DISSENT] + !!o[OPT_VOTE_RECUSE];
     if (given != 1)
         return cli_error(EXIT_USAGE, "vote: give exactly one of --concur, --dissent or --recuse");
@@ -240,6 +278,9 @@ CLI_OPTIONS(reconvene_options, RECONVENE_OPTIONS);
 int
 cmd_reconvene(struct cli *cli, const struct cli_args *a)
 {
+    int rc = format_first("reconvene", a->opt[OPT_RECONVENE_FORMAT]);
+    if (rc != EXIT_DONE)
+        return rc;
     if (!a->opt[OPT_RECONVENE_REASON])
         return cli_error(EXIT_USAGE, "reconvene: --reason TEXT is required");
     struct cr_request req = {.action = CR_ACTION_RECONVENE,
@@ -257,8 +298,17 @@ CLI_OPTIONS(recall_options, RECALL_OPTIONS);
 int
 cmd_recall(struct cli *cli, const struct cli_args *a)
 {
+    int rc = format_first("recall", a->opt[OPT_RECALL_FORMAT]);
+    if (rc != EXIT_DONE)
+        return rc;
     if (!a->opt[OPT_RECALL_REASON])
         return cli_error(EXIT_USAGE, "recall: --reason TEXT is required");
     struct cr_request req = {.action = CR_ACTION_RECALL, .reason = a->opt[OPT_RECALL_REASON]};
     return act(cli, a->operands[0], a->opt[OPT_RECALL_EXPECT], a->opt[OPT_RECALL_FORMAT], &req);
 }
+
+/* Every template above, for emit_check (tests/unit/test_emit.c). */
+const struct emit_template actions_templates[] = {
+    {"an action", &act_rec, NULL},
+    {NULL, NULL, NULL},
+};

@@ -124,24 +124,19 @@ static const struct emit_record head_rec = {EMIT_FIELDS(head_fields), NULL, "{ev
 
 /* What a verification found: the events checked, and the kept heads found in the chain. */
 struct verified {
+    bool ok;
     int64_t events, heads;
 };
 
-static void
-verified_ok(const void *rec, const void *ctx, struct emit_value *v)
-{
-    (void)rec;
-    (void)ctx;
-    v->i = 1;
-}
-
 static const struct emit_field verified_fields[] = {
-    EMIT_GET("ok", EMIT_BOOL, verified_ok),
+    EMIT_AT("ok", EMIT_BOOL, struct verified, ok),
     EMIT_AT("events", EMIT_INT, struct verified, events),
     EMIT_AT("heads", EMIT_INT, struct verified, heads),
 };
 static const struct emit_record verified_rec = {EMIT_FIELDS(verified_fields), NULL,
                                                 "ok: {events} events"};
+/* A verification that failed: ok alone (false), before its problems. */
+static const struct emit_record failed_rec = {verified_fields, 1, NULL, NULL};
 
 static int
 audit_head_cmd(struct cli *cli, const struct cli_args *a)
@@ -163,7 +158,7 @@ audit_head_cmd(struct cli *cli, const struct cli_args *a)
     else
         emit_one(&e, &h);
     cli_end(cli, db);
-    return rc;
+    return rc == EXIT_DONE ? cli_flush("audit head") : rc;
 }
 
 /* Kept heads from --head and --heads FILE. */
@@ -196,10 +191,24 @@ read_heads(const struct cli_args *a, struct cr_audit_head **out, size_t *n)
             free(h);
             return cli_error(EXIT_INPUT, "audit verify: %s: %s", path, strerror(errno));
         }
-        char line[256];
+        char *line = NULL;
+        size_t size = 0, offset = 0;
+        ssize_t got;
         long lineno = 0;
-        while (fgets(line, sizeof line, f)) {
+        /* A NUL byte would cut a line short without a word: the file is refused. */
+        while ((got = getline(&line, &size, f)) > 0) {
             lineno++;
+            const char *nul = memchr(line, '\0', (size_t)got);
+            if (nul) {
+                fclose(f);
+                free(line);
+                free(h);
+                return cli_error(EXIT_INPUT,
+                                 "audit verify: %s holds a NUL byte at offset %zu (line %ld); "
+                                 "a file of heads is text; nothing was checked",
+                                 path, offset + (size_t)(nul - line), lineno);
+            }
+            offset += (size_t)got;
             line[strcspn(line, "\r\n")] = '\0';
             const char *p = line + strspn(line, " \t");
             if (!*p || *p == '#')
@@ -208,6 +217,7 @@ read_heads(const struct cli_args *a, struct cr_audit_head **out, size_t *n)
                 struct cr_audit_head *more = realloc(h, 2 * cap * sizeof *h);
                 if (!more) {
                     fclose(f);
+                    free(line);
                     free(h);
                     return cli_error(EXIT_DB, "out of memory");
                 }
@@ -216,6 +226,7 @@ read_heads(const struct cli_args *a, struct cr_audit_head **out, size_t *n)
             }
             if (cr_audit_head_parse(p, &h[*n]) < 0) {
                 fclose(f);
+                free(line);
                 free(h);
                 return cli_error(EXIT_INPUT,
                                  "%s:%ld: not a kept head (ID:HEX as 'audit head' prints it)",
@@ -223,6 +234,7 @@ read_heads(const struct cli_args *a, struct cr_audit_head **out, size_t *n)
             }
             (*n)++;
         }
+        free(line);
         fclose(f);
     }
     *out = h;
@@ -258,15 +270,33 @@ cmd_audit(struct cli *cli, const struct cli_args *a)
     }
     int64_t events;
     enum cr_status st = cr_audit_verify_heads(db, heads, n_heads, &events);
-    struct verified v = {events, (int64_t)n_heads};
+    struct verified v = {st == CR_OK, events, (int64_t)n_heads};
     struct emit e;
     emit_init(&e, fmt, stdout, &verified_rec, NULL);
-    if (st == CR_OK)
+    if (st == CR_OK) {
         emit_one(&e, &v);
-    else
+    } else if (fmt == FORMAT_JSON) {
+        /* A program reading the JSON learns of the failure from stdout too. */
+        struct cli_problems problems = {0};
+        cli_problem(&problems, cr_db_errmsg(db));
+        emit_open(&e, NULL, '{');
+        emit_members(&e, &failed_rec, &v);
+        emit_problems(&e, &problems);
+        emit_close(&e);
+        cli_problems_free(&problems);
+    }
+    if (st != CR_OK)
         rc = cli_fail(db, st);
     free(heads);
     cli_end(cli, db);
-    return rc;
+    int flushed = cli_flush("audit verify");
+    return rc == EXIT_DONE ? flushed : rc;
 }
 
+
+/* Every template above, for emit_check (tests/unit/test_emit.c). */
+const struct emit_template audit_templates[] = {
+    {"audit head", &head_rec, NULL},
+    {"audit verify", &verified_rec, NULL},
+    {NULL, NULL, NULL},
+};

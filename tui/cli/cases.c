@@ -65,7 +65,7 @@ cmd_init(struct cli *cli, const struct cli_args *a)
     emit_init(&e, fmt, stdout, r.created ? &init_created_rec : &init_existing_rec, NULL);
     emit_one(&e, &r);
     cli_end(cli, db);
-    return EXIT_DONE;
+    return cli_flush("init");
 }
 
 /* import */
@@ -75,8 +75,21 @@ struct import_report {
     const char *file;
     bool dry_run;
     const struct cr_import_result *r;
-    const char *updates; /* "S1 rank 'PC' -> 'DS'; ..." or NULL */
+    const char *updates; /* "S1 rank 'PC' -> 'DS'; ..." or NULL: the table's */
 };
+
+/* One field of a subject an import changed: JSON's "updates" has one a field. */
+struct import_change {
+    char *subject_ref, *field, *from, *to; /* from, to: NULL when not recorded */
+};
+
+static const struct emit_field change_fields[] = {
+    EMIT_AT("subject_ref", EMIT_TEXT, struct import_change, subject_ref),
+    EMIT_AT("field", EMIT_TEXT, struct import_change, field),
+    EMIT_AT("from", EMIT_TEXT, struct import_change, from),
+    EMIT_AT("to", EMIT_TEXT, struct import_change, to),
+};
+static const struct emit_record change_rec = {EMIT_FIELDS(change_fields), NULL, NULL};
 
 #define IMPORT_COUNT(member)                                                                       \
     static void import_##member(const void *rec, const void *ctx, struct emit_value *v)           \
@@ -113,7 +126,7 @@ static const struct emit_field import_fields[] = {
     EMIT_GET("returned_cases", EMIT_INT, import_returned_cases),
     EMIT_GET("new_subjects", EMIT_INT, import_new_subjects),
     EMIT_GET("updated_subjects", EMIT_INT, import_updated_subjects),
-    EMIT_AT("updates", EMIT_TEXT, struct import_report, updates),
+    EMIT_AT_AS("updates", EMIT_TEXT, struct import_report, updates, EMIT_TABLE_ONLY),
 };
 static const struct emit_record import_dry_rec = {
     EMIT_FIELDS(import_fields), NULL,
@@ -156,6 +169,123 @@ import_updates(cr_db *db, int64_t updated)
         text = next;
     }
     return text;
+}
+
+/*
+ * Core describes each updated subject as one line for a person (cases.h,
+ * cr_import_update): "REF field old -> new[, field old -> new]", free text
+ * in single quotes (which it may itself hold), an enumeration bare, an
+ * empty value "(not recorded)".  Read back here into fields, trying each
+ * way a quoted value can end until the whole line reads.
+ */
+static const char *const subject_fields[] = {"surname",     "forenames", "employment",
+                                             "rank",        "unit",      "duty_status",
+                                             "vetting_status"};
+#define MAX_CHANGES (sizeof subject_fields / sizeof subject_fields[0])
+
+struct change_span {
+    const char *field;
+    const char *from, *to; /* NULL: not recorded */
+    size_t from_len, to_len;
+};
+
+/* A value at p: its n-th possible reading (a quoted value may end at any later quote). */
+static bool
+change_value(const char *p, int nth, const char **v, size_t *len, const char **end)
+{
+    if (strncmp(p, "(not recorded)", 14) == 0) {
+        *v = NULL;
+        *len = 0;
+        *end = p + 14;
+        return nth == 0;
+    }
+    if (*p == '\'') {
+        const char *q = p;
+        for (int k = 0; (q = strchr(q + 1, '\'')) != NULL; k++) {
+            if (k == nth) {
+                *v = p + 1;
+                *len = (size_t)(q - p - 1);
+                *end = q + 1;
+                return true;
+            }
+        }
+        return false;
+    }
+    size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+    *v = p;
+    *len = n;
+    *end = p + n;
+    return n > 0 && nth == 0;
+}
+
+static bool
+parse_changes(const char *p, struct change_span *c, size_t k, size_t *n)
+{
+    if (k == MAX_CHANGES)
+        return false;
+    size_t f = 0;
+    for (; f < MAX_CHANGES; f++) {
+        size_t len = strlen(subject_fields[f]);
+        if (strncmp(p, subject_fields[f], len) == 0 && p[len] == ' ')
+            break;
+    }
+    if (f == MAX_CHANGES)
+        return false;
+    c[k].field = subject_fields[f];
+    p += strlen(subject_fields[f]) + 1;
+    const char *mid, *end;
+    for (int i = 0; change_value(p, i, &c[k].from, &c[k].from_len, &mid); i++) {
+        if (strncmp(mid, " -> ", 4) != 0)
+            continue;
+        for (int j = 0; change_value(mid + 4, j, &c[k].to, &c[k].to_len, &end); j++) {
+            if (!*end) {
+                *n = k + 1;
+                return true;
+            }
+            if (strncmp(end, ", ", 2) == 0 && parse_changes(end + 2, c, k + 1, n))
+                return true;
+        }
+    }
+    return false;
+}
+
+static char *
+span_copy(const char *s, size_t n)
+{
+    return s ? tui_printf("%.*s", (int)n, s) : NULL;
+}
+
+/* The import's "updates" as JSON: one object a changed field of the first subjects updated. */
+static void
+import_changes_json(struct emit *e, cr_db *db)
+{
+    emit_open(e, "updates", '[');
+    for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++) {
+        const char *u = cr_import_update(db, i);
+        if (!u)
+            break;
+        size_t ref_len = strcspn(u, " ");
+        struct change_span c[MAX_CHANGES];
+        size_t n = 0;
+        if (!u[ref_len] || !parse_changes(u + ref_len + 1, c, 0, &n)) {
+            /* Not the form cases.h describes: the line itself, as the change. */
+            c[0] = (struct change_span){NULL, NULL, u + ref_len + !!u[ref_len], 0, 0};
+            c[0].to_len = strlen(c[0].to);
+            n = 1;
+        }
+        for (size_t k = 0; k < n; k++) {
+            struct import_change ch = {span_copy(u, ref_len),
+                                       c[k].field ? tui_printf("%s", c[k].field) : NULL,
+                                       span_copy(c[k].from, c[k].from_len),
+                                       span_copy(c[k].to, c[k].to_len)};
+            emit_object(e, NULL, &change_rec, &ch);
+            free(ch.subject_ref);
+            free(ch.field);
+            free(ch.from);
+            free(ch.to);
+        }
+    }
+    emit_close(e);
 }
 
 #define IMPORT_OPTIONS(_)                                                                          \
@@ -216,14 +346,21 @@ cmd_import(struct cli *cli, const struct cli_args *a)
                                         : &import_done_rec;
     struct emit e;
     emit_init(&e, fmt, stdout, how, NULL);
-    emit_one(&e, &rep);
+    if (fmt == FORMAT_JSON) {
+        emit_open(&e, NULL, '{');
+        emit_members(&e, how, &rep);
+        import_changes_json(&e, db);
+        emit_close(&e);
+    } else {
+        emit_one(&e, &rep);
+    }
     free(updates);
     if (dry) {
         cr_db_discard(db);
         db = NULL;
     }
     cli_end(cli, db);
-    return EXIT_DONE;
+    return cli_flush("import");
 }
 
 /* list and export rows */
@@ -365,13 +502,6 @@ row_cats(const void *rec, const void *ctx, struct emit_value *v)
         v->s = "?";
 }
 
-static void
-row_quorum_note(const void *rec, const void *ctx, struct emit_value *v)
-{
-    (void)ctx;
-    v->s = ROW(rec)->quorum_blocked ? "  [cannot reach quorum]" : NULL;
-}
-
 static const struct emit_field row_fields[] = {
     EMIT_AT("case", EMIT_INT, struct cr_case_row, id),
     EMIT_GET("state", EMIT_TEXT, row_state),
@@ -394,7 +524,6 @@ static const struct emit_field row_fields[] = {
     EMIT_SHOWN("age", row_age),
     EMIT_SHOWN("name", row_name),
     EMIT_SHOWN("cats", row_cats),
-    EMIT_SHOWN("quorum_note", row_quorum_note),
 };
 
 /* A row of the queue; the table's AGE heading is one column wider than its values. */
@@ -403,7 +532,7 @@ static const struct emit_record case_row_rec = {
     "  CASE  STATE                AGE  SUBJECT    NAME                     RANK               "
     "UNIT                   CAT     N  ASSIGNEE",
     "{case:>6}  {state:17} {age:>5}  {subject_ref:10} {name:24} {rank:18} {unit:22} {cats:<5} "
-    "{allegations:>3}  {assignee=-}{quorum_note}",
+    "{allegations:>3}  {assignee=-}[{?quorum_blocked}  \\[cannot reach quorum\\]]",
 };
 
 /* list */
@@ -586,6 +715,14 @@ event_details(const void *rec, const void *ctx, struct emit_value *v)
 }
 
 static void
+event_os_login(const void *rec, const void *ctx, struct emit_value *v)
+{
+    (void)ctx;
+    v->s = EVENT(rec)->os_login;
+    v->absent = !v->s;
+}
+
+static void
 event_unix_login(const void *rec, const void *ctx, struct emit_value *v)
 {
     (void)ctx;
@@ -619,7 +756,9 @@ static const struct emit_field history_fields[] = {
     EMIT_AT("state_before", EMIT_TEXT, struct cr_event, state_before),
     EMIT_AT("state_after", EMIT_TEXT, struct cr_event, state_after),
     EMIT_GET("details", EMIT_JSON, event_details),
-    EMIT_GET("unix_login", EMIT_TEXT, event_unix_login),
+    /* CSV's column names the login only when it differs (--as); JSON always has os_login */
+    {"unix_login", EMIT_TEXT, 0, event_unix_login, EMIT_CSV_ONLY, 0},
+    {"os_login", EMIT_TEXT, 0, event_os_login, EMIT_JSON_ONLY, 0},
     EMIT_SHOWN("from", event_from),
     EMIT_SHOWN("to", event_to),
 };
@@ -657,7 +796,7 @@ cmd_history(struct cli *cli, const struct cli_args *a)
     emit_end(&e);
     cr_history_free(&h);
     cli_end(cli, db);
-    return EXIT_DONE;
+    return cli_flush("history");
 }
 
 /*
@@ -674,9 +813,9 @@ static const struct emit_field log_fields[] = {
     EMIT_AT("state_before", EMIT_TEXT, struct cr_event, state_before),
     EMIT_AT("state_after", EMIT_TEXT, struct cr_event, state_after),
     EMIT_AT("purpose", EMIT_TEXT, struct cr_event, purpose),
-    {"os_login", EMIT_TEXT, offsetof(struct cr_event, os_login), NULL, EMIT_JSON_ONLY, 0},
+    EMIT_AT_AS("os_login", EMIT_TEXT, struct cr_event, os_login, EMIT_JSON_ONLY),
     EMIT_GET("details", EMIT_JSON, event_details),
-    {"os_login", EMIT_TEXT, offsetof(struct cr_event, os_login), NULL, EMIT_CSV_ONLY, 0},
+    EMIT_AT_AS("os_login", EMIT_TEXT, struct cr_event, os_login, EMIT_CSV_ONLY),
     EMIT_SHOWN("from", event_from),
     EMIT_SHOWN("to", event_to),
     EMIT_SHOWN("unix_login", event_unix_login),
@@ -736,18 +875,18 @@ int
 cmd_export(struct cli *cli, const struct cli_args *a)
 {
     const char *const *o = a->opt;
-    if (!o[OPT_EXPORT_REASON] || !o[OPT_EXPORT_RECIPIENT])
-        return cli_error(EXIT_USAGE, "export: --reason TEXT and --recipient TEXT are required");
-    const char *output = o[OPT_EXPORT_OUTPUT];
-    bool force = o[OPT_EXPORT_FORCE] != NULL;
-    if (force && !output)
-        return cli_error(EXIT_USAGE, "export: --force goes with --output FILE");
     enum format fmt = FORMAT_CSV;
     if (o[OPT_EXPORT_FORMAT] && strcmp(o[OPT_EXPORT_FORMAT], "json") == 0)
         fmt = FORMAT_JSON;
     else if (o[OPT_EXPORT_FORMAT] && strcmp(o[OPT_EXPORT_FORMAT], "csv") != 0)
         return cli_error(EXIT_USAGE, "export: --format must be one of csv, json, not '%s'",
                          o[OPT_EXPORT_FORMAT]);
+    if (!o[OPT_EXPORT_REASON] || !o[OPT_EXPORT_RECIPIENT])
+        return cli_error(EXIT_USAGE, "export: --reason TEXT and --recipient TEXT are required");
+    const char *output = o[OPT_EXPORT_OUTPUT];
+    bool force = o[OPT_EXPORT_FORCE] != NULL;
+    if (force && !output)
+        return cli_error(EXIT_USAGE, "export: --force goes with --output FILE");
     cr_db *db;
     int rc = cli_session(cli, 0, &db);
     if (rc != EXIT_DONE)
@@ -794,3 +933,17 @@ cmd_export(struct cli *cli, const struct cli_args *a)
              output ? output : "");
     return EXIT_DONE;
 }
+
+/* Every template above, for emit_check (tests/unit/test_emit.c). */
+const struct emit_template cases_templates[] = {
+    {"init, created", &init_created_rec, NULL},
+    {"init, existing", &init_existing_rec, NULL},
+    {"import, dry run", &import_dry_rec, NULL},
+    {"import, nothing", &import_nothing_rec, NULL},
+    {"import, done", &import_done_rec, NULL},
+    {"import, a change", &change_rec, NULL},
+    {"list, a row", &case_row_rec, NULL},
+    {"history, an event", &history_rec, NULL},
+    {"audit log, an event", &cli_event_rec, NULL},
+    {NULL, NULL, NULL},
+};

@@ -56,6 +56,13 @@ int cli_interface(struct cli *cli);
  */
 int parse_format(const char *cmd, const char *s, bool csv_allowed, enum format *out);
 
+/*
+ * The end of a command that printed data: everything it wrote is out, or
+ * "CMD: write failed: REASON" and EXIT_INPUT (as list says it), so that a
+ * full disk or a closed file never passes for a whole output.
+ */
+int cli_flush(const char *cmd);
+
 /* A session on the configuration pinned in the database (config show, config adopt). */
 int cli_session_pinned(struct cli *cli, cr_db **db);
 /* Core's message on db, printed; its exit status. */
@@ -78,6 +85,20 @@ const char *cli_acted_as(const struct cr_event *e);
 
 /* Load and check the configuration only (printing every problem). */
 int cli_config(struct cli *cli, const char *path, struct cr_config **cfg);
+
+/* Problems a command found, each as its message says it (for a JSON document). */
+struct cli_problems {
+    char **line;
+    size_t n;
+};
+/* The same as cli_config, keeping each problem it prints in p too. */
+int cli_config_problems(struct cli *cli, const char *path, struct cr_config **cfg,
+                        struct cli_problems *p);
+/* Add a copy of s to p (nothing when out of memory: the message on stderr still says it). */
+void cli_problem(struct cli_problems *p, const char *s);
+void cli_problems_free(struct cli_problems *p);
+/* The "problems" member of a JSON document: an array of p's messages. */
+void emit_problems(struct emit *e, const struct cli_problems *p);
 
 /* An option of a command: long name, argument name (NULL for a flag), help. */
 struct cli_option {

@@ -53,3 +53,8 @@ const struct cli_command cli_commands[] = {
      config_options, cmd_config},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
+
+const struct emit_template *const cli_templates[] = {
+    cases_templates, show_templates,  actions_templates, report_templates,
+    audit_templates, config_templates, NULL,
+};

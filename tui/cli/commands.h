@@ -46,4 +46,9 @@ CLI_COMMAND(demo)
 /* An audit event as the audit log shows it (cases.c; audit log reads it). */
 extern const struct emit_record cli_event_rec;
 
+/* The templates of each file, and all of them (commands.c), for emit_check. */
+extern const struct emit_template cases_templates[], show_templates[], actions_templates[],
+    report_templates[], audit_templates[], config_templates[];
+extern const struct emit_template *const cli_templates[];
+
 #endif

@@ -34,19 +34,12 @@ explain_key(void *ctx, const char *path, const char *type, const char *def, cons
 /* A file checked. */
 struct checked {
     const char *file;
+    bool ok;
 };
-
-static void
-checked_ok(const void *rec, const void *ctx, struct emit_value *v)
-{
-    (void)rec;
-    (void)ctx;
-    v->i = 1;
-}
 
 static const struct emit_field checked_fields[] = {
     EMIT_AT("file", EMIT_TEXT, struct checked, file),
-    EMIT_GET("ok", EMIT_BOOL, checked_ok),
+    EMIT_AT("ok", EMIT_BOOL, struct checked, ok),
 };
 static const struct emit_record checked_rec = {EMIT_FIELDS(checked_fields), NULL, "ok"};
 
@@ -74,14 +67,23 @@ cmd_check_config(struct cli *cli, const struct cli_args *a)
     }
     const char *path = a->noperands ? a->operands[0] : cli->config_path;
     struct cr_config *cfg;
-    rc = cli_config(cli, path, &cfg);
-    if (rc != EXIT_DONE)
-        return rc;
-    cr_config_free(cfg);
-    struct checked c = {path};
+    struct cli_problems problems = {0};
+    rc = cli_config_problems(cli, path, &cfg, &problems);
+    struct checked c = {path, rc == EXIT_DONE};
     emit_init(&e, fmt, stdout, &checked_rec, NULL);
-    emit_one(&e, &c);
-    return EXIT_DONE;
+    if (rc == EXIT_DONE) {
+        cr_config_free(cfg);
+        emit_one(&e, &c);
+    } else if (fmt == FORMAT_JSON) {
+        /* A program reading the JSON learns of the problems from stdout too. */
+        emit_open(&e, NULL, '{');
+        emit_members(&e, &checked_rec, &c);
+        emit_problems(&e, &problems);
+        emit_close(&e);
+    }
+    cli_problems_free(&problems);
+    int flushed = cli_flush("check-config");
+    return rc == EXIT_DONE ? flushed : rc;
 }
 
 /* config */
@@ -194,7 +196,7 @@ config_adopt(struct cli *cli, const char *path, enum format fmt)
     }
     cli_end(cli, db);
     cr_config_free(next);
-    return rc;
+    return rc == EXIT_DONE ? cli_flush("config adopt") : rc;
 }
 
 int
@@ -216,3 +218,12 @@ cmd_config(struct cli *cli, const struct cli_args *a)
                      "config: expected 'show [--digest D]' or 'adopt FILE', not '%s%s%s'", what,
                      a->noperands > 1 ? " " : "", a->noperands > 1 ? a->operands[1] : "");
 }
+
+/* Every template above, for emit_check (tests/unit/test_emit.c). */
+const struct emit_template config_templates[] = {
+    {"check-config --explain", &key_rec, NULL},
+    {"check-config", &checked_rec, NULL},
+    {"config show", &version_rec, NULL},
+    {"config adopt", &adopted_rec, NULL},
+    {NULL, NULL, NULL},
+};

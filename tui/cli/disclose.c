@@ -204,12 +204,24 @@ dout_open(const char *path, bool replace, char **msg)
                          : tui_printf("out of memory");
             goto fail;
         }
+        /*
+         * The stop signals wait while the file is made and its guard put in
+         * place: one that came in between would leave the file behind.
+         * Held back, it comes once the guard is there, which removes the file.
+         */
+        sigset_t stops, was;
+        sigemptyset(&stops);
+        for (int i = 0; i < 3; i++)
+            sigaddset(&stops, stop_signals[i]);
+        sigprocmask(SIG_BLOCK, &stops, &was);
+        if ((w->fd = mkstemp(w->temp)) >= 0)
+            guard_temp(w);
+        sigprocmask(SIG_SETMASK, &was, NULL);
         /* mkstemp creates the file 0600 less the umask; fchmod makes it 0600 whatever. */
-        if ((w->fd = mkstemp(w->temp)) < 0 || fchmod(w->fd, 0600) < 0) {
+        if (w->fd < 0 || fchmod(w->fd, 0600) < 0) {
             *msg = tui_printf("%s: %s", w->fd < 0 ? path : w->temp, strerror(errno));
             goto fail;
         }
-        guard_temp(w);
     }
     static const cookie_io_functions_t io = {.write = dout_write, .close = dout_close_cookie};
     if (!(w->stream = fopencookie(w, "w", io)) || setvbuf(w->stream, NULL, _IONBF, 0) != 0) {

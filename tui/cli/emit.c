@@ -13,9 +13,6 @@
 
 const char *const format_names[] = {"table", "csv", "json"};
 
-/* More fields than any record has: the values of one record live on the stack. */
-#define EMIT_MAX_FIELDS 40
-
 void
 emit_init(struct emit *e, enum format fmt, FILE *out, const struct emit_record *rec,
           const void *ctx)
@@ -58,7 +55,7 @@ get(const struct emit *e, const struct emit_field *f, const void *rec, struct em
         bool b;
         memcpy(&b, (const char *)rec + f->offset, sizeof b);
         v->i = b;
-    } else {
+    } else { /* the text kinds: EMIT_AT checked the member's type */
         memcpy(&v->s, (const char *)rec + f->offset, sizeof v->s);
         v->absent = !v->s;
     }
@@ -83,9 +80,6 @@ text_of(struct emit_value *v, char tmp[32])
         return tmp;
     case EMIT_BOOL:
         return v->i ? "true" : "false";
-    case EMIT_REAL:
-        snprintf(tmp, 32, "%.*f", v->prec, v->r);
-        return tmp;
     default:
         return v->s;
     }
@@ -99,8 +93,6 @@ present(const struct emit_value *v)
         return false;
     if (v->kind == EMIT_INT || v->kind == EMIT_BOOL)
         return v->i != 0;
-    if (v->kind == EMIT_REAL)
-        return v->r != 0;
     return v->s != NULL;
 }
 
@@ -113,9 +105,20 @@ struct values {
     bool got[EMIT_MAX_FIELDS];
 };
 
+/* A template or a record the program should not have: no line is printed without its field. */
+static _Noreturn void
+broken(const char *what, const char *name, size_t len)
+{
+    fprintf(stderr, "casereview: internal error: %s '%.*s'\n", what, (int)len, name);
+    abort();
+}
+
 static struct emit_value *
 value(struct values *vs, const char *name, size_t len)
 {
+    if (vs->rec->n > EMIT_MAX_FIELDS)
+        broken("a record with more fields than EMIT_MAX_FIELDS, named", vs->rec->fields[0].name,
+               strlen(vs->rec->fields[0].name));
     for (size_t i = 0; i < vs->rec->n; i++) {
         if (strlen(vs->rec->fields[i].name) == len &&
             strncmp(vs->rec->fields[i].name, name, len) == 0) {
@@ -126,8 +129,7 @@ value(struct values *vs, const char *name, size_t len)
             return &vs->v[i];
         }
     }
-    assert(!"a template names a field its record does not have");
-    return NULL;
+    broken("a template names a field its record does not have:", name, len);
 }
 
 static void
@@ -225,7 +227,9 @@ group_shown(struct values *vs, const char *p, const char **end)
 {
     bool shown = true;
     while (*p && *p != ']') {
-        if (*p == '{') {
+        if (*p == '\\' && p[1]) {
+            p += 2; /* an escaped character is text */
+        } else if (*p == '{') {
             struct slot s;
             parse_slot(p + 1, &s);
             struct emit_value *v = value(vs, s.name, s.len);
@@ -244,10 +248,14 @@ static void
 render(FILE *f, struct values *vs, const char *t)
 {
     while (*t) {
-        size_t lit = strcspn(t, "{[]");
+        size_t lit = strcspn(t, "{[]\\");
         fwrite(t, 1, lit, f);
         t += lit;
-        if (*t == '{') {
+        if (*t == '\\') {
+            if (t[1])
+                putc(t[1], f);
+            t += t[1] ? 2 : 1;
+        } else if (*t == '{') {
             struct slot s;
             parse_slot(t + 1, &s);
             put_slot(f, vs, &s);
@@ -414,6 +422,190 @@ emit_close(struct emit *e)
         putc('\n', e->out);
 }
 
+/*
+ * JSON text from core (an event's details) written again with every string
+ * through out_json_string, so that it follows the one rule of every JSON
+ * string the program writes (a character a terminal would obey is a \u
+ * escape, never the raw byte).  Whitespace, numbers and literals are copied
+ * as they are.  out NULL: only check.  0, or -1 when text is not JSON.
+ */
+#define JSON_DEPTH 64
+
+static void
+json_ws(const char **p, FILE *out)
+{
+    size_t n = strspn(*p, " \t\r\n");
+    if (out)
+        fwrite(*p, 1, n, out);
+    *p += n;
+}
+
+static int
+hex4(const char *p, unsigned long *c)
+{
+    *c = 0;
+    for (int i = 0; i < 4; i++) {
+        int d = p[i] >= '0' && p[i] <= '9'   ? p[i] - '0'
+                : p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10
+                : p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10
+                                             : -1;
+        if (d < 0)
+            return -1;
+        *c = *c * 16 + (unsigned long)d;
+    }
+    return 0;
+}
+
+static size_t
+utf8_put(char *o, unsigned long c)
+{
+    if (c < 0x80) {
+        o[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        o[0] = (char)(0xC0 | c >> 6);
+        o[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        o[0] = (char)(0xE0 | c >> 12);
+        o[1] = (char)(0x80 | (c >> 6 & 0x3F));
+        o[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | c >> 18);
+    o[1] = (char)(0x80 | (c >> 12 & 0x3F));
+    o[2] = (char)(0x80 | (c >> 6 & 0x3F));
+    o[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* A string at *p (its opening quote): decoded, then written through out_json_string. */
+static int
+json_str(const char **p, FILE *out)
+{
+    const char *s = *p + 1;
+    char *buf = malloc(strlen(s) + 1), *o = buf;
+    if (!buf)
+        return -1;
+    int rc = -1;
+    while (*s && *s != '"' && (unsigned char)*s >= 0x20) {
+        if (*s != '\\') {
+            *o++ = *s++;
+            continue;
+        }
+        const char *simple = strchr("\"\\/bfnrt", s[1]);
+        if (s[1] && simple) {
+            *o++ = "\"\\/\b\f\n\r\t"[simple - "\"\\/bfnrt"];
+            s += 2;
+            continue;
+        }
+        unsigned long c, lo;
+        if (s[1] != 'u' || hex4(s + 2, &c) < 0 || c == 0 || (c >= 0xDC00 && c < 0xE000))
+            goto done;
+        s += 6;
+        if (c >= 0xD800 && c < 0xDC00) {
+            if (s[0] != '\\' || s[1] != 'u' || hex4(s + 2, &lo) < 0 || lo < 0xDC00 || lo >= 0xE000)
+                goto done;
+            c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+            s += 6;
+        }
+        o += utf8_put(o, c);
+    }
+    if (*s != '"')
+        goto done;
+    *o = '\0';
+    *p = s + 1;
+    rc = out ? out_json_string(out, buf) : 0;
+done:
+    free(buf);
+    return rc;
+}
+
+static int
+json_any(const char **p, FILE *out, int depth)
+{
+    json_ws(p, out);
+    const char *s = *p;
+    if (*s == '"')
+        return json_str(p, out);
+    if (*s == '{' || *s == '[') {
+        char close = *s == '{' ? '}' : ']';
+        if (depth == JSON_DEPTH)
+            return -1;
+        if (out)
+            putc(*s, out);
+        (*p)++;
+        json_ws(p, out);
+        if (**p == close) {
+            if (out)
+                putc(close, out);
+            (*p)++;
+            return 0;
+        }
+        for (;;) {
+            if (close == '}') {
+                json_ws(p, out);
+                if (**p != '"' || json_str(p, out) < 0)
+                    return -1;
+                json_ws(p, out);
+                if (**p != ':')
+                    return -1;
+                if (out)
+                    putc(':', out);
+                (*p)++;
+            }
+            if (json_any(p, out, depth + 1) < 0)
+                return -1;
+            json_ws(p, out);
+            char c = **p;
+            if (c != ',' && c != close)
+                return -1;
+            if (out)
+                putc(c, out);
+            (*p)++;
+            if (c == close)
+                return 0;
+        }
+    }
+    static const char *const words[] = {"true", "false", "null"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen(words[i]);
+        if (strncmp(s, words[i], n) == 0) {
+            if (out)
+                fputs(words[i], out);
+            *p += n;
+            return 0;
+        }
+    }
+    if (*s != '-' && !(*s >= '0' && *s <= '9'))
+        return -1;
+    size_t n = strspn(s, "-+.eE0123456789");
+    if (out)
+        fwrite(s, 1, n, out);
+    *p += n;
+    return 0;
+}
+
+static void
+json_reemit(FILE *out, const char *text)
+{
+    const char *p = text;
+    bool json = json_any(&p, NULL, 0) == 0;
+    if (json) {
+        json_ws(&p, NULL);
+        json = *p == '\0';
+    }
+    if (!json) {
+        out_json_string(out, text); /* not JSON after all: carried as a string */
+        return;
+    }
+    p = text;
+    json_any(&p, out, 0);
+    json_ws(&p, out);
+}
+
 void
 emit_value(struct emit *e, const char *key, const struct emit_value *v)
 {
@@ -429,11 +621,8 @@ emit_value(struct emit *e, const char *key, const struct emit_value *v)
     case EMIT_BOOL:
         fputs(v->i ? "true" : "false", e->out);
         break;
-    case EMIT_REAL:
-        fprintf(e->out, "%.*f", v->prec, v->r);
-        break;
     case EMIT_JSON:
-        fputs(v->s, e->out);
+        json_reemit(e->out, v->s);
         break;
     case EMIT_LIST:
         putc('[', e->out);
@@ -471,15 +660,8 @@ emit_text(struct emit *e, const char *key, const char *s)
 void
 emit_real(struct emit *e, const char *key, double r, int prec)
 {
-    struct emit_value v = {.kind = EMIT_REAL, .r = r, .prec = prec};
-    emit_value(e, key, &v);
-}
-
-void
-emit_bool(struct emit *e, const char *key, bool b)
-{
-    struct emit_value v = {.kind = EMIT_BOOL, .i = b};
-    emit_value(e, key, &v);
+    member(e, key);
+    fprintf(e->out, "%.*f", prec, r);
 }
 
 void
@@ -520,7 +702,6 @@ begin(struct emit *e)
 int
 emit_row(struct emit *e, const void *r)
 {
-    assert(e->rec->n <= EMIT_MAX_FIELDS);
     begin(e);
     int rc = 0;
     if (e->fmt == FORMAT_TABLE)
@@ -554,4 +735,80 @@ emit_one(struct emit *e, const void *r)
     }
     emit_object(e, NULL, e->rec, r);
     return ferror(e->out) ? -1 : 0;
+}
+
+static int
+check_fail(char *err, size_t size, const char *why, const char *s, size_t len)
+{
+    snprintf(err, size, "'%.*s': %s", (int)len, s, why);
+    return -1;
+}
+
+/* Whether rec has a field of that name. */
+static bool
+has_field(const struct emit_record *rec, const char *name, size_t len)
+{
+    for (size_t i = 0; i < rec->n; i++)
+        if (strlen(rec->fields[i].name) == len && strncmp(rec->fields[i].name, name, len) == 0)
+            return true;
+    return false;
+}
+
+int
+emit_check(const struct emit_record *rec, const char *tmpl, char *err, size_t size)
+{
+    if (rec->n > EMIT_MAX_FIELDS)
+        return check_fail(err, size, "more fields than EMIT_MAX_FIELDS",
+                          rec->fields[0].name, strlen(rec->fields[0].name));
+    for (size_t i = 0; i < rec->n; i++) {
+        const struct emit_field *f = &rec->fields[i];
+        if (f->kind != EMIT_TEXT && f->kind != EMIT_INT && f->kind != EMIT_BOOL &&
+            f->kind != EMIT_LIST && f->kind != EMIT_JSON)
+            return check_fail(err, size, "a kind no field reads", f->name,
+                              strlen(f->name));
+    }
+    const char *t = tmpl ? tmpl : rec->line;
+    if (!t)
+        return 0;
+    bool in_group = false;
+    for (const char *p = t; *p;) {
+        if (*p == '\\') {
+            if (!p[1] || !strchr("[]{}\\", p[1]))
+                return check_fail(err, size, "a backslash escapes only [ ] { } or \\",
+                                  p, 2);
+            p += 2;
+        } else if (*p == '[') {
+            if (in_group)
+                return check_fail(err, size, "a group inside a group (\\[ for the text)",
+                                  p, strcspn(p, "]") + 1);
+            in_group = true;
+            p++;
+        } else if (*p == ']') {
+            if (!in_group)
+                return check_fail(err, size, "a ']' that closes no group (\\] for the text)", p, 1);
+            in_group = false;
+            p++;
+        } else if (*p == '}') {
+            return check_fail(err, size, "a '}' that closes no field (\\} for the text)",
+                              p, 1);
+        } else if (*p == '{') {
+            struct slot s;
+            parse_slot(p + 1, &s);
+            size_t whole = (size_t)(s.end - p);
+            if (s.end == p + 1 || s.end[-1] != '}')
+                return check_fail(err, size, "a field without its '}'", p, whole);
+            if (!s.len || !has_field(rec, s.name, s.len))
+                return check_fail(err, size, "names a field its record does not have", p,
+                                  whole);
+            if (s.one && !s.many)
+                return check_fail(err, size, "{name|one|many} needs both words", p,
+                                  whole);
+            p = s.end;
+        } else {
+            p++;
+        }
+    }
+    if (in_group)
+        return check_fail(err, size, "a group without its ']'", t, strlen(t));
+    return 0;
 }

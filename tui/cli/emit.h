@@ -23,6 +23,11 @@
  *   {name|one|many}  the word for the number name holds: one when it is 1
  *   [ ... ]       shown only when every field it names is there: not
  *                 absent, not zero, not false
+ *   \[ \] \{ \} \\  the character itself (a bracket or a brace as text)
+ * A template that names a field its record does not have, or is not well
+ * formed, is a program error: emit_check says so (tests/unit/test_emit.c
+ * checks every template the program has), and the emitter stops the program
+ * rather than print a line without it.
  * Fields flagged EMIT_TABLE_ONLY feed templates only (a column made for the
  * eye, such as "DV+SO"); CSV and JSON never carry them.
  */
@@ -44,9 +49,9 @@ enum emit_kind {
     EMIT_TEXT, /* const char *; NULL is absent */
     EMIT_INT,  /* int64_t */
     EMIT_BOOL, /* bool */
-    EMIT_REAL, /* double, written with prec decimals */
     EMIT_LIST, /* names separated by ';': a JSON array of strings */
-    EMIT_JSON, /* a JSON object already (an event's details); absent: {} */
+    EMIT_JSON, /* JSON text from core (an event's details), re-escaped as every string
+                  is (out_json_string); absent: {} */
 };
 
 /* One value, as a getter hands it over. */
@@ -54,8 +59,6 @@ struct emit_value {
     enum emit_kind kind;
     bool absent;
     int64_t i;   /* EMIT_INT, EMIT_BOOL */
-    double r;    /* EMIT_REAL */
-    int prec;    /* EMIT_REAL: decimals */
     int arg;     /* the field's arg, for a getter that serves several fields */
     const char *s;
     char *owned; /* s, when the getter allocated it: the emitter frees it */
@@ -64,7 +67,7 @@ struct emit_value {
 
 /* Which back ends read a field (none of these: all three). */
 #define EMIT_TABLE_ONLY 1u
-#define EMIT_CSV_ONLY 2u  /* a column whose place in CSV differs from its place in JSON */
+#define EMIT_CSV_ONLY 2u  /* a column whose place or name in CSV differs from JSON's */
 #define EMIT_JSON_ONLY 4u
 
 struct emit_field {
@@ -77,8 +80,28 @@ struct emit_field {
     int arg; /* handed to the getter in v->arg */
 };
 
-/* Field rows: a member read at its offset, or a getter. */
-#define EMIT_AT(name, kind, type, member) {name, kind, offsetof(type, member), NULL, 0, 0}
+/*
+ * Field rows: a member read at its offset, or a getter.  The member's type
+ * must be the one the kind reads (int64_t, bool, a string), or the build
+ * fails: the emitter copies it by its offset and cannot tell.
+ */
+#define EMIT_MEMBER_FITS(kind, type, member)                                                       \
+    _Generic(((type *)0)->member,                                                                  \
+        int64_t: (kind) == EMIT_INT,                                                               \
+        bool: (kind) == EMIT_BOOL,                                                                 \
+        const char *: (kind) == EMIT_TEXT || (kind) == EMIT_LIST || (kind) == EMIT_JSON,           \
+        char *: (kind) == EMIT_TEXT || (kind) == EMIT_LIST || (kind) == EMIT_JSON,                 \
+        default: 0)
+#define EMIT_AT_AS(name, kind, type, member, flags)                                                \
+    {name, kind,                                                                                   \
+     offsetof(type, member) +                                                                      \
+         0 * sizeof(struct {                                                                       \
+             _Static_assert(EMIT_MEMBER_FITS(kind, type, member),                                  \
+                            #type "." #member ": not the type its kind reads");                     \
+             char c;                                                                               \
+         }),                                                                                       \
+     NULL, flags, 0}
+#define EMIT_AT(name, kind, type, member) EMIT_AT_AS(name, kind, type, member, 0)
 #define EMIT_GET(name, kind, fn) {name, kind, 0, fn, 0, 0}
 #define EMIT_SHOWN(name, fn) {name, EMIT_TEXT, 0, fn, EMIT_TABLE_ONLY, 0}
 
@@ -90,6 +113,23 @@ struct emit_record {
     const char *line;    /* a table's template for one record */
 };
 #define EMIT_FIELDS(a) (a), sizeof(a) / sizeof((a)[0])
+
+/* More fields than any record has: the values of one record live on the stack. */
+#define EMIT_MAX_FIELDS 40
+
+/*
+ * Whether tmpl (NULL: rec's own line) is a well-formed template naming only
+ * rec's fields, and rec within EMIT_MAX_FIELDS with kinds the field path
+ * reads: 0, or -1 with why in err.
+ */
+int emit_check(const struct emit_record *rec, const char *tmpl, char *err, size_t size);
+
+/* Every template of the program with its record (NULL-terminated lists, commands.c). */
+struct emit_template {
+    const char *what; /* for the message */
+    const struct emit_record *rec;
+    const char *tmpl; /* NULL: rec's line */
+};
 
 /* The JSON writer's nesting, deep enough for every document the program writes. */
 #define EMIT_DEPTH 8
@@ -151,7 +191,6 @@ void emit_close(struct emit *e);
 void emit_value(struct emit *e, const char *key, const struct emit_value *v);
 void emit_int(struct emit *e, const char *key, int64_t n);
 void emit_text(struct emit *e, const char *key, const char *s); /* NULL: null */
-void emit_bool(struct emit *e, const char *key, bool b);
 /* rec's fields as an object (under key): what emit_one writes in JSON. */
 void emit_object(struct emit *e, const char *key, const struct emit_record *rec,
                  const void *r);

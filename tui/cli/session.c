@@ -11,21 +11,61 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Print what loading a configuration found, and check its keys and theme as well. */
+void
+cli_problem(struct cli_problems *p, const char *s)
+{
+    if (!p)
+        return;
+    char **more = realloc(p->line, (p->n + 1) * sizeof *more);
+    if (!more)
+        return;
+    p->line = more;
+    if ((p->line[p->n] = strdup(s)) != NULL)
+        p->n++;
+}
+
+void
+cli_problems_free(struct cli_problems *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->line[i]);
+    free(p->line);
+    p->line = NULL;
+    p->n = 0;
+}
+
+void
+emit_problems(struct emit *e, const struct cli_problems *p)
+{
+    emit_open(e, "problems", '[');
+    for (size_t i = 0; i < p->n; i++)
+        emit_text(e, NULL, p->line[i]);
+    emit_close(e);
+}
+
+/*
+ * Print what loading a configuration found, and check its keys and theme
+ * as well; each problem printed is also kept in problems (when not NULL).
+ */
 static int
 config_checked(struct cli *cli, const char *path, enum cr_status st, cr_diags *diags,
-               struct cr_config **cfg)
+               struct cr_config **cfg, struct cli_problems *problems)
 {
     for (size_t i = 0; i < cr_diags_count(diags); i++) {
         out_safe(stderr, cr_diags_get(diags, i));
         fputc('\n', stderr);
+        cli_problem(problems, cr_diags_get(diags, i));
     }
     cr_diags_free(diags);
     if (st == CR_INVALID)
         return cli_error(EXIT_INPUT, "%s: the configuration has problems; nothing was done",
                          path);
-    if (st != CR_OK)
+    if (st != CR_OK) {
+        char *msg = tui_printf("%s: %s", path, cr_status_text(st));
+        cli_problem(problems, msg ? msg : "out of memory");
+        free(msg);
         return cli_error(cr_status_exit(st), "%s: %s", path, cr_status_text(st));
+    }
     /* keys: names the workstation's actions; they are checked with the rest. */
     char *msg = NULL;
     if (!tui_keys_load(&cli->keys, *cfg, &msg) || !tui_theme_check(*cfg, &msg)) {
@@ -35,9 +75,12 @@ config_checked(struct cli *cli, const char *path, enum cr_status st, cr_diags *d
             if (end)
                 *end = '\0';
             out_line(stderr, "%s", line);
+            cli_problem(problems, line);
         }
-        if (!msg)
+        if (!msg) {
             out_line(stderr, "out of memory");
+            cli_problem(problems, "out of memory");
+        }
         free(msg);
         cr_config_free(*cfg);
         *cfg = NULL;
@@ -52,7 +95,16 @@ cli_config(struct cli *cli, const char *path, struct cr_config **cfg)
 {
     cr_diags *diags = NULL;
     enum cr_status st = cr_config_load(path, cfg, &diags);
-    return config_checked(cli, path, st, diags, cfg);
+    return config_checked(cli, path, st, diags, cfg, NULL);
+}
+
+int
+cli_config_problems(struct cli *cli, const char *path, struct cr_config **cfg,
+                    struct cli_problems *p)
+{
+    cr_diags *diags = NULL;
+    enum cr_status st = cr_config_load(path, cfg, &diags);
+    return config_checked(cli, path, st, diags, cfg, p);
 }
 
 /*
@@ -144,7 +196,7 @@ session(struct cli *cli, unsigned open_flags, bool pinned, cr_db **db)
         char *label = tui_printf("%s (pinned, digest %.16s)", cli->db_path, v.digest);
         cr_diags *diags = NULL;
         st = label ? cr_config_from_text(label, v.text, v.len, &cli->cfg, &diags) : CR_NOMEM;
-        rc = config_checked(cli, label ? label : cli->db_path, st, diags, &cli->cfg);
+        rc = config_checked(cli, label ? label : cli->db_path, st, diags, &cli->cfg, NULL);
         free(label);
         cr_config_version_free(&v);
         if (rc != EXIT_DONE)
@@ -218,6 +270,15 @@ cli_end(struct cli *cli, cr_db *db)
     cr_db_close(db);
     cr_config_free(cli->cfg);
     cli->cfg = NULL;
+}
+
+int
+cli_flush(const char *cmd)
+{
+    errno = 0;
+    if (fflush(stdout) == EOF || ferror(stdout))
+        return cli_error(EXIT_INPUT, "%s: write failed: %s", cmd, strerror(errno ? errno : EIO));
+    return EXIT_DONE;
 }
 
 int

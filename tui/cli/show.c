@@ -43,8 +43,7 @@ doc_allegation_count(const void *rec, const void *ctx, struct emit_value *v)
 }
 
 #define AT(name, kind, member) EMIT_AT(name, kind, struct case_doc, member)
-#define SHOWN_AT(name, member)                                                                     \
-    {name, EMIT_TEXT, offsetof(struct case_doc, member), NULL, EMIT_TABLE_ONLY, 0}
+#define SHOWN_AT(name, member) EMIT_AT_AS(name, EMIT_TEXT, struct case_doc, member, EMIT_TABLE_ONLY)
 
 static const struct emit_field case_fields[] = {
     AT("case", EMIT_INT, id),
@@ -135,11 +134,11 @@ static const struct emit_field allegation_fields[] = {
     AL_AT("source", source),
     AL_AT("original_outcome", original_outcome),
     AL_AT("summary", summary),
-    {"n", EMIT_INT, offsetof(struct case_doc_allegation, n), NULL, EMIT_TABLE_ONLY, 0},
-    {"category_label", EMIT_TEXT, offsetof(struct case_doc_allegation, category_label), NULL,
-     EMIT_TABLE_ONLY, 0},
-    {"source_label", EMIT_TEXT, offsetof(struct case_doc_allegation, source_label), NULL,
-     EMIT_TABLE_ONLY, 0},
+    EMIT_AT_AS("n", EMIT_INT, struct case_doc_allegation, n, EMIT_TABLE_ONLY),
+    EMIT_AT_AS("category_label", EMIT_TEXT, struct case_doc_allegation, category_label,
+               EMIT_TABLE_ONLY),
+    EMIT_AT_AS("source_label", EMIT_TEXT, struct case_doc_allegation, source_label,
+               EMIT_TABLE_ONLY),
 };
 static const struct emit_record allegation_rec = {
     EMIT_FIELDS(allegation_fields), NULL,
@@ -223,5 +222,20 @@ cmd_show(struct cli *cli, const struct cli_args *a)
     }
     cr_case_free(&c);
     cli_end(cli, db);
-    return rc;
+    return rc == EXIT_DONE ? cli_flush("show") : rc;
 }
+
+/* Every template above, for emit_check (tests/unit/test_emit.c). */
+const struct emit_template show_templates[] = {
+    {"show, head", &case_rec, case_head},
+    {"show, undecided", &case_rec, case_undecided},
+    {"show, decided", &case_rec, case_decided},
+    {"show, votes", &case_rec, case_votes},
+    {"show, withheld", &case_rec, case_withheld},
+    {"show, notes", &case_rec, case_notes},
+    {"show, allegations", &case_rec, case_allegations},
+    {"show, a vote", &vote_rec, NULL},
+    {"show, a note", &note_rec, NULL},
+    {"show, an allegation", &allegation_rec, NULL},
+    {NULL, NULL, NULL},
+};

@@ -1,0 +1,135 @@
+/*
+ * What the files of the in-memory engine share: the state of a handle (its
+ * database, its transaction), and the methods of store.h each file
+ * implements.  Private to core/memory/.
+ */
+#ifndef CASEREVIEW_MEMORY_ENGINE_H
+#define CASEREVIEW_MEMORY_ENGINE_H
+
+#include "../store.h"
+#include "memory.h"
+
+/* A database kept by path for the life of the process (files.c). */
+struct mem_file;
+
+/* The engine's state for one handle: cr_store_ctx(db). */
+struct mem_conn {
+    struct mem_file *file; /* the database, shared by the handles open on its path */
+    char *path;            /* as given, for messages */
+    char *key;             /* the name the database is kept by (files.c) */
+    bool created;
+    bool filled;            /* an empty file that was there became the database */
+    int64_t own_commits;    /* commits of this handle, which data_version does not count */
+    struct mem_data *saved; /* the data as it was when this handle's transaction began */
+    /* While an import runs: its id, and the line of it that first touched each case. */
+    int64_t import_id;
+    char *import_label;
+    struct mem_case_line {
+        int64_t id;
+        long line;
+    } * import_cases;
+    size_t n_import_cases;
+    char *import_updates[CR_IMPORT_SHOWN_UPDATES];
+};
+
+/* Strings a result owns (priv): a list of copies, released as store.h says. */
+struct mem_keep {
+    struct cr_store_owned owned;
+    char **v;
+    size_t n, cap;
+    bool nomem;
+};
+
+/* files.c: databases by path, the handle, transactions */
+struct mem_conn *mem_conn(const cr_db *db);
+/* The database the handle reads and writes (inside a transaction: its own version). */
+struct mem_data *mem_data(const cr_db *db);
+/* The database's audit key. */
+const unsigned char *mem_key(const cr_db *db);
+const char *mem_path(const cr_db *db);
+enum cr_status mem_open(cr_db *db, const char *path, unsigned flags, const char *connection,
+                        void **ctx);
+void mem_close(cr_db *db);
+void mem_discard(cr_db *db);
+int mem_created(const cr_db *db);
+int mem_schema_version(const cr_db *db);
+int mem_read_only(const cr_db *db);
+enum cr_status mem_data_version(cr_db *db, int64_t *version);
+enum cr_status mem_begin(cr_db *db);
+enum cr_status mem_commit(cr_db *db);
+void mem_rollback(cr_db *db);
+enum cr_status mem_writable(cr_db *db);
+/* CR_DB unless the handle is in a write transaction (writes happen only inside one). */
+enum cr_status mem_in_transaction(cr_db *db, const char *what);
+/* A uniqueness the schema holds, broken: CR_DB with SQLite's words for it. */
+enum cr_status mem_constraint(cr_db *db, const char *what, const char *columns);
+
+/* case.c */
+struct mem_keep *mem_keep_new(void);
+const char *mem_keep(struct mem_keep *l, const char *s);
+void *mem_grow(void **items, size_t *n, size_t size);
+const struct mem_subject *mem_subject_of(const struct mem_data *d, const struct mem_case *c);
+const struct mem_approval *mem_approval_of(const struct mem_data *d, int64_t case_id, int round);
+unsigned mem_categories(const struct mem_case *c);
+int64_t mem_sortkey(const struct mem_case *c);
+void mem_case_row(const struct mem_data *d, const struct mem_case *c, struct cr_case_row *r);
+int64_t mem_json_int(const char *json, const char *key);
+void mem_event_out(const struct mem_event *x, struct cr_event *e, struct mem_keep *l);
+enum cr_status mem_find_case(cr_db *db, int64_t n, const char *ref, int64_t *id,
+                             int64_t *id_of_ref);
+enum cr_status mem_case_load(cr_db *db, int64_t id, bool votes_notes, bool hide_votes,
+                             struct cr_case *out);
+enum cr_status mem_case_state(cr_db *db, int64_t id, struct cr_case_state *cs);
+enum cr_status mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch);
+enum cr_status mem_history(cr_db *db, int64_t id, struct cr_history *out);
+enum cr_status mem_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
+enum cr_status mem_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
+enum cr_status mem_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
+enum cr_status mem_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d);
+enum cr_status mem_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out);
+enum cr_status mem_draft_delete(cr_db *db, int64_t case_id, int action);
+
+/* search.c: whether a case's subject or one of its allegations has every word of search. */
+bool mem_search_matches(const struct mem_data *d, const struct mem_case *c,
+                        const struct mem_subject *s, const char *search);
+
+/* page.c */
+enum cr_status mem_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
+                        size_t limit, bool every_case, struct cr_page *page);
+enum cr_status mem_list_mine(cr_db *db, unsigned roles, int64_t cursor, bool reverse, size_t limit,
+                             struct cr_page *page);
+enum cr_status mem_export_scan(cr_db *db, cr_store_row_fn row, void *ctx, int64_t *rows,
+                               bool *stopped);
+
+/* import.c */
+enum cr_status mem_import_begin(cr_db *db, const char *label);
+enum cr_status mem_import_row(cr_db *db, const struct cr_import_row *row, long line,
+                              struct cr_import_result *res, enum cr_row_outcome *outcome,
+                              struct cr_conflict *conflict, struct cr_row_case *added);
+enum cr_status mem_import_end(cr_db *db, const struct cr_import_result *res, bool commit);
+const char *mem_import_update(const cr_db *db, size_t i);
+
+/* report.c */
+enum cr_status mem_stats(cr_db *db, struct cr_stats *out);
+enum cr_status mem_report(cr_db *db, const struct cr_report_query *q, int64_t as_at,
+                          struct cr_report *out);
+enum cr_status mem_dashboard(cr_db *db, int64_t now, const int64_t overdue_before[CR_STATE_COUNT],
+                             bool reviewers, const char *only, struct cr_dashboard *out);
+
+/* audit.c */
+enum cr_status mem_audit_append(cr_db *db, int64_t case_id, const char *action, const char *before,
+                                const char *after, const char *details);
+enum cr_status mem_audit_head(cr_db *db, struct cr_audit_head *out);
+enum cr_status mem_audit_last(cr_db *db, int64_t *id);
+enum cr_status mem_audit_last_digest(cr_db *db, char out[65], bool *any);
+enum cr_status mem_audit_scan(cr_db *db, const struct cr_audit_filter *f, int64_t after,
+                              int64_t upto, cr_store_event_fn each, void *ctx, int64_t *n);
+enum cr_status mem_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
+                                int64_t *events);
+
+/* config.c */
+enum cr_status mem_config_get(cr_db *db, const char *prefix, struct cr_config_version *out);
+enum cr_status mem_config_put(cr_db *db, const struct cr_config *cfg);
+enum cr_status mem_config_in_force(cr_db *db, char digest[65], bool *any);
+
+#endif

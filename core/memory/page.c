@@ -1,0 +1,273 @@
+/*
+ * Pages of the queue, in memory: the filtered cases the user may see in
+ * keyset order, what waits for a user, and the export's walk over every
+ * case; as core/sqlite/page.c gives them.
+ */
+#include "engine.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Need-to-know in every list of cases, as the SQLite engine's
+ * visibility_where: not the cases of the user's own unit (conflicts.same_unit)
+ * nor of a subject they declared a conflict with, and for a panel member
+ * with no other role, only the cases that went before the panel.
+ */
+static bool
+visible(cr_db *db, const struct mem_case *c, const struct mem_subject *s)
+{
+    const struct cr_person *me = st_user(db);
+    const struct cr_config *cfg = st_config(db);
+    unsigned staff = (1u << CR_ROLE_REVIEWER) | (1u << CR_ROLE_SUPERVISOR) | (1u << CR_ROLE_ADMIN);
+    if (!(me->roles & staff) && c->panel_round <= 0)
+        return false;
+    if (cfg->same_unit && me->unit && s && strcmp(s->unit, me->unit) == 0)
+        return false;
+    for (size_t i = 0; s && i < cfg->n_declared; i++)
+        if (strcmp(cfg->declared[i].login, me->login) == 0 &&
+            strcmp(cfg->declared[i].subject_ref, s->ref) == 0)
+            return false;
+    return true;
+}
+
+/* What a page is filled from: the case, its key, and whether it belongs. */
+typedef bool (*case_test)(cr_db *db, const struct mem_data *d, const struct mem_case *c,
+                          const struct mem_subject *s, const void *arg);
+
+struct candidate {
+    int64_t key;
+    const struct mem_case *c;
+};
+
+static int
+by_key(const void *a, const void *b)
+{
+    const struct candidate *x = a, *y = b;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+/*
+ * Fill page with up to limit rows past the cursor (before it when reverse,
+ * read nearest first and shown forwards), ordered by key (the id or the
+ * sortkey), of the cases test() lets through.
+ */
+static enum cr_status
+fill(cr_db *db, bool by_id, int64_t cursor, bool reverse, size_t limit, bool every_case,
+     case_test test, const void *arg, struct cr_page *page)
+{
+    const struct mem_data *d = mem_data(db);
+    if (page->priv) {
+        struct cr_store_owned *o = page->priv;
+        o->release(o);
+        page->priv = NULL;
+    }
+    page->n = 0;
+    page->more = 0;
+    struct mem_keep *l = mem_keep_new();
+    if (!l)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    page->priv = l;
+    struct candidate *cand = NULL;
+    size_t n = 0;
+    const struct mem_case *cases = MEM_ROWS(d, MEM_CASES, struct mem_case);
+    for (size_t i = 0; i < MEM_N(d, MEM_CASES); i++) {
+        const struct mem_case *c = &cases[i];
+        int64_t key = by_id ? c->id : mem_sortkey(c);
+        if (reverse ? key >= cursor : key <= cursor)
+            continue;
+        const struct mem_subject *s = mem_subject_of(d, c);
+        if (!test(db, d, c, s, arg) || (!every_case && !visible(db, c, s)))
+            continue;
+        struct candidate *x = mem_grow((void **)&cand, &n, sizeof *x);
+        if (!x) {
+            free(cand);
+            return cr_fail(db, CR_NOMEM, "out of memory");
+        }
+        x->key = key;
+        x->c = c;
+    }
+    if (n)
+        qsort(cand, n, sizeof *cand, by_key);
+    size_t take = n < limit ? n : limit;
+    page->more = n > limit;
+    struct cr_case_row *rows = realloc(page->rows, (limit ? limit : 1) * sizeof *rows);
+    if (!rows) {
+        free(cand);
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    }
+    page->rows = rows;
+    for (size_t i = 0; i < take; i++) {
+        /* Reverse: the nearest before the cursor, then shown in order. */
+        const struct mem_case *c = reverse ? cand[n - take + i].c : cand[i].c;
+        struct cr_case_row *r = &rows[i];
+        mem_case_row(d, c, r);
+        const char **str[] = {&r->subject_ref, &r->surname,  &r->forenames, &r->rank,
+                              &r->unit,        &r->assignee, &r->decided_by};
+        for (size_t k = 0; k < CR_ARRAY_LEN(str); k++)
+            *str[k] = mem_keep(l, *str[k]);
+    }
+    page->n = take;
+    free(cand);
+    if (l->nomem) {
+        page->n = 0;
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    }
+    return CR_OK;
+}
+
+static bool
+filter_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
+            const struct mem_subject *s, const void *arg)
+{
+    (void)db;
+    const struct cr_filter *f = arg;
+    if (f->state >= 0 && c->state != f->state)
+        return false;
+    if (f->outcome >= 0 &&
+        (f->outcome == CR_OUTCOME_COUNT ? c->outcome >= 0 : c->outcome != f->outcome))
+        return false;
+    if (f->category >= 0 && f->category < CR_CATEGORY_COUNT) {
+        unsigned cat = mem_categories(c);
+        if (cat != (1u << f->category) && cat != (CR_CATMASK_DV | CR_CATMASK_SO))
+            return false;
+    }
+    if (f->search && *f->search && !cr_blank(f->search) && !mem_search_matches(d, c, s, f->search))
+        return false;
+    return true;
+}
+
+enum cr_status
+mem_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse, size_t limit,
+         bool every_case, struct cr_page *page)
+{
+    static const struct cr_filter all = CR_FILTER_ALL;
+    if (!filter)
+        filter = &all;
+    /* Core refuses a list to nobody before it asks (core/store.c). */
+    assert(every_case || (st_user(db) && st_config(db)));
+    bool by_id = filter->sort == CR_SORT_AGE || (filter->search && *filter->search);
+    return fill(db, by_id, cursor, reverse, limit, every_case, filter_test, filter, page);
+}
+
+/* What waits for a user */
+
+static bool
+decided_by(const struct mem_data *d, int64_t case_id, const char *login)
+{
+    const struct mem_decision *x = MEM_ROWS(d, MEM_DECISIONS, struct mem_decision);
+    for (size_t i = 0; i < MEM_N(d, MEM_DECISIONS); i++)
+        if (x[i].case_id == case_id && strcmp(x[i].reviewer, login) == 0)
+            return true;
+    return false;
+}
+
+/* Whether login voted on the case: in round (or any round when round < 0). */
+static bool
+voted(const struct mem_data *d, int64_t case_id, const char *login, int round)
+{
+    const struct mem_vote *x = MEM_ROWS(d, MEM_VOTES, struct mem_vote);
+    for (size_t i = 0; i < MEM_N(d, MEM_VOTES); i++)
+        if (x[i].case_id == case_id && (round < 0 || x[i].round == round) &&
+            strcmp(x[i].member, login) == 0)
+            return true;
+    return false;
+}
+
+static bool
+approved_or_returned(const struct mem_data *d, int64_t case_id, const char *login)
+{
+    const struct mem_approval *a = MEM_ROWS(d, MEM_APPROVALS, struct mem_approval);
+    for (size_t i = 0; i < MEM_N(d, MEM_APPROVALS); i++)
+        if (a[i].case_id == case_id && strcmp(a[i].supervisor, login) == 0)
+            return true;
+    const struct mem_event *e = MEM_ROWS(d, MEM_AUDIT_EVENTS, struct mem_event);
+    for (size_t i = 0; i < MEM_N(d, MEM_AUDIT_EVENTS); i++)
+        if (e[i].case_id == case_id && strcmp(e[i].action, "return") == 0 &&
+            strcmp(e[i].actor, login) == 0)
+            return true;
+    return false;
+}
+
+static bool
+mine_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
+          const struct mem_subject *s, const void *arg)
+{
+    (void)s;
+    unsigned roles = *(const unsigned *)arg;
+    const char *me = st_user(db)->login;
+    if ((roles & (1u << CR_ROLE_REVIEWER)) && c->assignee && strcmp(c->assignee, me) == 0 &&
+        (c->state == CR_STATE_IN_REVIEW || c->state == CR_STATE_RETURNED))
+        return true;
+    /* Separation of duties across rounds, as the workflow's guards hold it. */
+    if ((roles & (1u << CR_ROLE_SUPERVISOR)) &&
+        ((c->state == CR_STATE_AWAITING_APPROVAL && !decided_by(d, c->id, me) &&
+          !voted(d, c->id, me, -1)) ||
+         (c->state == CR_STATE_PANEL_REVIEW && c->quorum_blocked)))
+        return true;
+    if ((roles & (1u << CR_ROLE_PANEL)) && c->state == CR_STATE_PANEL_REVIEW &&
+        !decided_by(d, c->id, me) && !approved_or_returned(d, c->id, me) &&
+        !voted(d, c->id, me, c->round))
+        return true;
+    if ((roles & (1u << CR_ROLE_ADMIN)) && c->state == CR_STATE_PANEL_REVIEW && c->quorum_blocked)
+        return true;
+    return false;
+}
+
+enum cr_status
+mem_list_mine(cr_db *db, unsigned roles, int64_t cursor, bool reverse, size_t limit,
+              struct cr_page *page)
+{
+    unsigned mine = roles & ((1u << CR_ROLE_REVIEWER) | (1u << CR_ROLE_SUPERVISOR) |
+                             (1u << CR_ROLE_PANEL) | (1u << CR_ROLE_ADMIN));
+    if (!mine) {
+        page->n = 0;
+        page->more = 0;
+        return CR_OK;
+    }
+    return fill(db, false, cursor, reverse, limit, false, mine_test, &mine, page);
+}
+
+/* Export */
+
+static bool
+every(cr_db *db, const struct mem_data *d, const struct mem_case *c, const struct mem_subject *s,
+      const void *arg)
+{
+    (void)db, (void)d, (void)c, (void)s, (void)arg;
+    return true;
+}
+
+enum cr_status
+mem_export_scan(cr_db *db, cr_store_row_fn row, void *ctx, int64_t *rows, bool *stopped)
+{
+    *rows = 0;
+    *stopped = false;
+    /*
+     * Pages of 500 in turn, riskiest first.  Other handles of this process
+     * write only when they are called, and a write transaction of another
+     * handle is not seen (mem_data): each page reads what was committed.
+     */
+    struct cr_page page = {0};
+    int64_t after = 0, n = 0;
+    enum cr_status st = CR_OK;
+    while (!*stopped) {
+        if ((st = fill(db, false, after, false, 500, true, every, NULL, &page)) != CR_OK)
+            break;
+        for (size_t i = 0; i < page.n && !*stopped; i++) {
+            if (row(ctx, &page.rows[i]) != 0)
+                *stopped = true;
+            else
+                n++;
+        }
+        if (!page.more)
+            break;
+        after = page.rows[page.n - 1].sortkey;
+    }
+    if (page.priv)
+        ((struct cr_store_owned *)page.priv)->release(page.priv);
+    free(page.rows);
+    *rows = n;
+    return st;
+}
