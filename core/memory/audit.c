@@ -134,6 +134,7 @@ mem_audit_scan(cr_db *db, const struct cr_audit_filter *f, int64_t after, int64_
 enum cr_status
 mem_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audit_link_fn each, void *ctx)
 {
+    assert(case_id >= 0 && each);
     const struct mem_data *d = mem_data(db);
     const struct mem_event *x = MEM_ROWS(d, MEM_AUDIT_EVENTS, struct mem_event);
     for (size_t i = 0; i < MEM_N(d, MEM_AUDIT_EVENTS); i++) {
@@ -301,6 +302,7 @@ mem_case_rows(cr_db *db, int64_t id, cr_case_rows_fn each, void *ctx)
                 next = refs[k][at[k]].case_id;
         if (next == INT64_MAX)
             break;
+        assert(id || !ci || cases[ci - 1].id < next); /* the cases are kept in id order */
         struct cr_case_rows c = {.id = next};
         if (ci < n_cases && cases[ci].id == next) {
             const struct mem_case *x = &cases[ci];

@@ -186,6 +186,7 @@ sq_read_end(cr_db *db)
 enum cr_status
 sq_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audit_link_fn each, void *ctx)
 {
+    assert(case_id >= 0 && each);
     enum cr_status st = CR_OK;
     sqlite3_stmt *s = sql_prepare(db,
                                   case_id ? "SELECT " EVENT_COLUMNS ", prev_hash, hash FROM "
@@ -219,6 +220,7 @@ sq_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audit_link_fn each, 
 enum cr_status
 sq_config_texts(cr_db *db, int (*each)(void *ctx, const struct cr_config_text *t), void *ctx)
 {
+    assert(each);
     enum cr_status st = CR_OK;
     sqlite3_stmt *s = sql_prepare(db, "SELECT id, digest, text FROM config_versions ORDER BY id",
                                   &st);
@@ -304,6 +306,7 @@ hold_text(struct list_reader *l, sqlite3_stmt *s, int col)
 static bool
 hold_row(struct list_reader *l, int list)
 {
+    assert(list >= 0 && list < CR_REPLAY_LISTS && l->n <= l->cap);
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 8;
         struct held_row *h = realloc(l->held, cap * sizeof *h);
@@ -370,7 +373,7 @@ lay_out(struct list_reader *l)
 enum cr_status
 sq_case_rows(cr_db *db, int64_t id, cr_case_rows_fn each, void *ctx)
 {
-    assert(id >= 0);
+    assert(id >= 0 && each);
     enum cr_status st = CR_OK;
     int64_t lo = id ? id : 1, hi = id ? id : INT64_MAX;
     /* Prepared here, not from the cache: six statements stay open at once. */
