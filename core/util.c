@@ -59,12 +59,27 @@ cr_status_text(enum cr_status status)
                 return (int)i;                                                 \
         return -1;                                                             \
     }
-#define CR_NAME(id, name, label) name,
-#define CR_LABEL(id, name, label) label,
+/* A list's rows have three columns, or more (categories: a short name). */
+#define CR_NAME(id, name, ...) name,
+#define CR_LABEL(id, name, ...) CR_LABEL_OF(__VA_ARGS__, )
+#define CR_LABEL_OF(label, ...) label,
 CR_ENUMS(CR_ENUM_TABLES)
 #undef CR_NAME
 #undef CR_LABEL
+#undef CR_LABEL_OF
 #undef CR_ENUM_TABLES
+
+#define CR_SHORT(id, name, label, short_name) short_name,
+static const char *const category_shorts[] = {CR_CATEGORY_LIST(CR_SHORT)};
+#undef CR_SHORT
+
+const char *
+cr_category_short(int value)
+{
+    if (value < 0 || value >= (int)CR_ARRAY_LEN(category_shorts))
+        return NULL;
+    return category_shorts[value];
+}
 
 #define CR_X(id, name) name,
 const char *const cr_column_names[CR_COL_COUNT] = {CR_COLUMN_LIST(CR_X)};

@@ -256,20 +256,19 @@ case_step(struct app *app, void *state, int action)
     return true;
 }
 
+/* F3 over a form: back to it (the case screen pops, the form is under it). */
 static bool
-case_back(struct app *app, void *state, int action)
+case_unpeek(struct app *app, void *state, int action)
 {
-    (void)state;
+    struct case_view *v = state;
     (void)action;
+    if (!v->peek)
+        return false;
     tui_pop(app);
     return true;
 }
 
-/* Over a form (F3) the case is for reading only: these keys, and back to the form. */
-static const int peek_keys[] = {TA_SHOW_CASE, TA_QUIT,  TA_CANCEL,  TA_DOWN,     TA_UP,
-                                TA_PAGE_DOWN, TA_PAGE_UP, TA_FIRST, TA_LAST,    TA_HELP,
-                                TA_REFRESH,   TA_SUSPEND, TA_QUIT_ALL, TA_NONE};
-
+/* Over a form (F3) the case is for reading only: the actions its table marks TUI_PEEK. */
 static bool
 case_key(struct app *app, void *state, int action, wint_t ch)
 {
@@ -277,11 +276,9 @@ case_key(struct app *app, void *state, int action, wint_t ch)
     (void)ch;
     if (!v->peek)
         return false;
-    if (action == TA_SHOW_CASE || action == TA_QUIT || action == TA_CANCEL)
-        return case_back(app, v, action);
-    for (const int *k = peek_keys; *k != TA_NONE; k++)
-        if (*k == action)
-            return false;
+    const struct tui_function *f = tui_function_of(case_screen.functions, action);
+    if (f && (f->flags & TUI_PEEK))
+        return false;
     tui_message(app, false, "your form on case %lld is still open: F3 or q goes back to it",
                 (long long)v->id);
     return true;
@@ -328,31 +325,26 @@ case_open(struct app *app, const struct tui_target *t)
     return v;
 }
 
+/* The case's actions, in the order its help lists them; TUI_PEEK: offered over a form too. */
 static const struct tui_function case_functions[] = {
-    {TA_DOWN, NULL, 0},
-    {TA_UP, NULL, 0},
-    {TA_PAGE_DOWN, NULL, 0},
-    {TA_PAGE_UP, NULL, 0},
-    {TA_FIRST, NULL, 0},
-    {TA_LAST, NULL, 0},
+    {TA_DOWN, NULL, TUI_PEEK},
+    {TA_UP, NULL, TUI_PEEK},
+    {TA_PAGE_DOWN, NULL, TUI_PEEK},
+    {TA_PAGE_UP, NULL, TUI_PEEK},
+    {TA_FIRST, NULL, TUI_PEEK},
+    {TA_LAST, NULL, TUI_PEEK},
     {TA_NEXT_CASE, case_step, 0},
     {TA_PREV_CASE, case_step, 0},
-    {TA_CLAIM, tui_core_action, TUI_NEED_CASE},
-    {TA_RELEASE, tui_core_action, TUI_NEED_CASE},
-    {TA_ASSIGN, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_DECIDE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_APPROVE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_RETURN, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_VOTE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_NOTE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_RECONVENE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_RECALL, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    TUI_CORE_FUNCTIONS /* claim ... recall: the key table's core actions */
     {TA_DASHBOARD, NULL, 0},
-    {TA_REFRESH, NULL, 0},
-    {TA_SUSPEND, NULL, 0},
-    {TA_HELP, NULL, 0},
-    {TA_QUIT, NULL, 0},
-    {TA_QUIT_ALL, NULL, 0},
+    {TA_REFRESH, NULL, TUI_PEEK},
+    {TA_SUSPEND, NULL, TUI_PEEK},
+    {TA_HELP, NULL, TUI_PEEK},
+    {TA_QUIT, NULL, TUI_PEEK},
+    {TA_QUIT_ALL, NULL, TUI_PEEK},
+    /* Back to the form it was looked at over (q too, and Esc as everywhere). */
+    {TA_SHOW_CASE, case_unpeek, TUI_PEEK | TUI_HIDDEN},
+    {TA_CANCEL, NULL, TUI_PEEK | TUI_HIDDEN},
     {TA_NONE, NULL, 0},
 };
 

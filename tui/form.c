@@ -23,6 +23,7 @@
 #include "text.h"
 #include "textarea.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -50,9 +51,16 @@ enum field_kind { FIELD_CHOICE, FIELD_LINE, FIELD_AREA };
 /* Where a choice field's choices come from: core's lists, or the configuration's people. */
 enum choice_source { CHOICE_OUTCOME, CHOICE_YES_NO, CHOICE_VOTE, CHOICE_REVIEWER };
 
-/* What each choice means, shown beside it: by core's values. */
+/*
+ * Beside a choice of core's lists, what choosing it means for the case or
+ * asks of the user, where core's label (a name for people, as `show` and
+ * the case screen print it: "Reassess", "Dissent") does not say it:
+ * reassess and refer say what becomes of the case, a dissent or a recusal
+ * needs reasons.  A value without a hint here shows core's label (nfa's,
+ * "No further action", says it all), so a value core adds is never shown
+ * bare.  Keyed by core's enums.
+ */
 static const char *const outcome_hints[CR_OUTCOME_COUNT] = {
-    [CR_OUTCOME_NFA] = "no further action",
     [CR_OUTCOME_REASSESS] = "case to be reassessed",
     [CR_OUTCOME_REFER] = "referred into risk management",
 };
@@ -400,9 +408,14 @@ draw_choice(struct app *app, const struct field *f, int y, int width, bool focus
                        : f->choice < 0 ? (focus ? "choose: Left/Right or a letter"
                                                 : "not chosen yet")
                                        : NULL;
+    /* A hint goes on from the choices in lower case; core's labels begin with a capital. */
+    char *lower = hint && f->choice >= 0 && f->def->source != CHOICE_REVIEWER
+                      ? tui_printf("%c%s", tolower((unsigned char)hint[0]), hint + 1)
+                      : NULL;
     if (hint && x + 2 < VALUE_X + width)
-        tui_put(stdscr, y, x + 1, hint, VALUE_X + width - x - 1,
+        tui_put(stdscr, y, x + 1, lower ? lower : hint, VALUE_X + width - x - 1,
                 tui_attr(app, f->choice < 0 ? CR_SLOT_OVERDUE : CR_SLOT_DIM));
+    free(lower);
 }
 
 /* The keys of the form, from the key table (so remapped keys show as they are). */
@@ -670,12 +683,12 @@ make_choices(struct app *app, struct field *f)
         switch (f->def->source) {
         case CHOICE_OUTCOME:
             f->choices[k] = cr_outcome_name(i);
-            f->labels[k++] = outcome_hints[i];
+            f->labels[k++] = outcome_hints[i] ? outcome_hints[i] : cr_outcome_label(i);
             break;
         case CHOICE_YES_NO: f->choices[k++] = i ? "yes" : "no"; break;
         case CHOICE_VOTE:
             f->choices[k] = cr_vote_name(i);
-            f->labels[k++] = vote_hints[i];
+            f->labels[k++] = vote_hints[i] ? vote_hints[i] : cr_vote_label(i);
             break;
         case CHOICE_REVIEWER: {
             const struct cr_person *p = &app->cfg->people[i];
@@ -1103,20 +1116,16 @@ choose_by_letter(struct field *f, wint_t ch)
     }
 }
 
-/* Editing keys of a text field; false when the key is not one. */
+/* Keys of a text field: the editing keys (tui_edit_key), rows, C-v, Enter; false when none. */
 static bool
 edit_key(struct app *app, struct form_state *fs, struct field *f, wint_t ch, bool fn)
 {
     struct textarea *t = &f->ta;
     int w = fs->area_width, h = f->kind == FIELD_AREA ? fs->area_height : 1;
+    if (tui_edit_key(t, ch, fn))
+        return true;
     if (fn) {
         switch (ch) {
-        case KEY_LEFT: ta_left(t); return true;
-        case KEY_RIGHT: ta_right(t); return true;
-        case KEY_HOME: ta_line_start(t); return true;
-        case KEY_END: ta_line_end(t); return true;
-        case KEY_BACKSPACE: ta_delete_prev(t); return true;
-        case KEY_DC: ta_delete_next(t); return true;
         case KEY_UP:
         case KEY_DOWN: {
             int row, col, by = ch == KEY_UP ? -1 : 1;
@@ -1137,18 +1146,9 @@ edit_key(struct app *app, struct form_state *fs, struct field *f, wint_t ch, boo
         }
     }
     switch (ch) {
-    case 1: ta_line_start(t); return true;   /* C-a */
-    case 5: ta_line_end(t); return true;     /* C-e */
-    case 2: ta_left(t); return true;         /* C-b */
-    case 6: ta_right(t); return true;        /* C-f */
-    case 4: ta_delete_next(t); return true;  /* C-d */
-    case 21: ta_kill_line_start(t); return true; /* C-u */
-    case 11: ta_kill_line_end(t); return true;   /* C-k */
-    case 23: ta_kill_word(t); return true;   /* C-w */
-    case 25: ta_yank(t); return true;        /* C-y */
-    case 22: fs->quoted = true; return true; /* C-v */
-    case 8:
-    case 127: ta_delete_prev(t); return true;
+    case 22: /* C-v */
+        fs->quoted = true;
+        return true;
     case '\r':
     case '\n':
         if (f->kind == FIELD_AREA)
@@ -1434,8 +1434,8 @@ setup_case_form(struct app *app, struct form_state *fs)
 }
 
 /*
- * A form for a core action on the case (the dispatcher checked first that
- * core's rules allow it, TUI_NEED_MAY), or the search prompt.
+ * A form for a core action on the case (the driver checked first that
+ * core's rules allow it: core_action, tui.c), or the search prompt.
  * t->c.viewed: the case's view was already audited (the case screen is open).
  */
 static void *

@@ -3,6 +3,7 @@
  * manner of mutt and tig; the configuration's keys: map overrides them by
  * action name.
  */
+#include "textarea.h"
 #include "tui.h"
 
 #include <limits.h>
@@ -202,4 +203,68 @@ tui_key_action(const struct app *app, wint_t ch, bool fn)
             if (app->keys.keys[a][i] == ch && app->keys.is_fn[a][i] == fn && ch)
                 return a;
     return TA_NONE;
+}
+
+bool
+tui_edit_key(struct textarea *t, wint_t key, bool fn)
+{
+    if (fn) {
+        switch (key) {
+        case KEY_LEFT:
+            ta_left(t);
+            return true;
+        case KEY_RIGHT:
+            ta_right(t);
+            return true;
+        case KEY_HOME:
+            ta_line_start(t);
+            return true;
+        case KEY_END:
+            ta_line_end(t);
+            return true;
+        case KEY_BACKSPACE:
+            ta_delete_prev(t);
+            return true;
+        case KEY_DC:
+            ta_delete_next(t);
+            return true;
+        default:
+            return false;
+        }
+    }
+    switch (key) {
+    case 1: /* C-a */
+        ta_line_start(t);
+        return true;
+    case 5: /* C-e */
+        ta_line_end(t);
+        return true;
+    case 2: /* C-b */
+        ta_left(t);
+        return true;
+    case 6: /* C-f */
+        ta_right(t);
+        return true;
+    case 4: /* C-d */
+        ta_delete_next(t);
+        return true;
+    case 21: /* C-u */
+        ta_kill_line_start(t);
+        return true;
+    case 11: /* C-k */
+        ta_kill_line_end(t);
+        return true;
+    case 23: /* C-w */
+        ta_kill_word(t);
+        return true;
+    case 25: /* C-y */
+        ta_yank(t);
+        return true;
+    case 8:
+    case 127:
+        ta_delete_prev(t);
+        return true;
+    default:
+        return false;
+    }
 }

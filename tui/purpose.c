@@ -119,68 +119,9 @@ purpose_key(struct app *app, void *state, int action, wint_t ch)
         return true;
     }
     struct textarea *t = &ps->ta;
-    if (fn) {
-        switch (key) {
-        case KEY_LEFT:
-            ta_left(t);
-            break;
-        case KEY_RIGHT:
-            ta_right(t);
-            break;
-        case KEY_HOME:
-            ta_line_start(t);
-            break;
-        case KEY_END:
-            ta_line_end(t);
-            break;
-        case KEY_BACKSPACE:
-            ta_delete_prev(t);
-            break;
-        case KEY_DC:
-            ta_delete_next(t);
-            break;
-        default:
-            break;
-        }
-        return true;
-    }
-    switch (key) {
-    case 1:
-        ta_line_start(t);
-        break; /* C-a */
-    case 5:
-        ta_line_end(t);
-        break; /* C-e */
-    case 2:
-        ta_left(t);
-        break; /* C-b */
-    case 6:
-        ta_right(t);
-        break; /* C-f */
-    case 4:
-        ta_delete_next(t);
-        break; /* C-d */
-    case 21:
-        ta_kill_line_start(t);
-        break; /* C-u */
-    case 11:
-        ta_kill_line_end(t);
-        break; /* C-k */
-    case 23:
-        ta_kill_word(t);
-        break; /* C-w */
-    case 25:
-        ta_yank(t);
-        break; /* C-y */
-    case 8:
-    case 127:
-        ta_delete_prev(t);
-        break;
-    default:
-        if (key >= ' ' && t->len < 200)
-            ta_insert_wc(t, (wchar_t)key);
-        break;
-    }
+    /* The editing keys of a form's line; other keys type, up to 200 bytes. */
+    if (!tui_edit_key(t, key, fn) && !fn && key >= ' ' && t->len < 200)
+        ta_insert_wc(t, (wchar_t)key);
     return true;
 }
 
@@ -216,6 +157,7 @@ purpose_open(struct app *app, const struct tui_target *t)
 static const struct tui_function purpose_functions[] = {
     {TA_CANCEL, NULL, 0},
     {TA_QUIT_ALL, NULL, 0},
+    {TA_HELP, NULL, TUI_HIDDEN}, /* F1 (? is typed): the help of this screen */
     {TA_NONE, NULL, 0},
 };
 static const char *const purpose_notes[] = {

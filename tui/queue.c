@@ -143,11 +143,11 @@ go_last(struct app *app, void *ctx)
 
 static const struct tui_pager queue_pager = {go_next_page, go_prev_page, go_first, go_last};
 
-/* A state in the narrow column: core's list, shortened where its name is long. */
+/* A state in the narrow column: core's name, shortened where it is too long for it. */
 static const char *const short_state[CR_STATE_COUNT] = {
-    [CR_STATE_FLAGGED] = "flagged",   [CR_STATE_IN_REVIEW] = "review",
-    [CR_STATE_AWAITING_APPROVAL] = "approval", [CR_STATE_PANEL_REVIEW] = "panel",
-    [CR_STATE_RETURNED] = "returned", [CR_STATE_CLOSED] = "closed",
+    [CR_STATE_IN_REVIEW] = "review",
+    [CR_STATE_AWAITING_APPROVAL] = "approval",
+    [CR_STATE_PANEL_REVIEW] = "panel",
 };
 
 static void
@@ -169,6 +169,18 @@ filter_title(const struct tui_queue *q, char *out, size_t n)
     }
     bool by_age = !q->mine && (f->sort == CR_SORT_AGE || f->search);
     snprintf(out + used, n - used, by_age ? ", oldest first" : ", riskiest first");
+}
+
+/* A case's categories by core's short names, in core's order: "DV", "DV+SO". */
+static void
+categories_cell(unsigned categories, char *out, size_t n)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int c = 0; c < CR_CATEGORY_COUNT && used < n; c++)
+        if (categories & (1u << c))
+            used += (size_t)snprintf(out + used, n - used, "%s%s", used ? "+" : "",
+                                     cr_category_short(c));
 }
 
 /* Column widths: fixed ones, and what is left for the subject and the unit. */
@@ -254,10 +266,8 @@ queue_draw(struct app *app, void *state)
         x += l.rank + 1;
         tui_put(stdscr, y, x, r->unit, l.unit, base);
         x += l.unit + 1;
-        const char *cats = r->categories == (CR_CATMASK_DV | CR_CATMASK_SO) ? "DV+SO"
-                           : r->categories == CR_CATMASK_SO                 ? "SO"
-                                                                            : "DV";
-        tui_put(stdscr, y, x, cats, l.cat, base);
+        categories_cell(r->categories, cell, sizeof cell);
+        tui_put(stdscr, y, x, cell, l.cat, base);
         x += l.cat + 1;
         snprintf(cell, sizeof cell, "%*d", l.n, r->n_allegations > 99 ? 99 : r->n_allegations);
         tui_put(stdscr, y, x, cell, l.n, base);
@@ -335,18 +345,6 @@ queue_filter(struct app *app, void *state, int action)
     return true;
 }
 
-/* Open the case screen or the search prompt (the registry's, for the action). */
-static bool
-queue_open_screen(struct app *app, void *state, int action)
-{
-    (void)state;
-    struct tui_target t = {.c = app->shared.cur};
-    if (action == TA_SEARCH)
-        t.c = (struct tui_case_ref){0};
-    tui_open(app, action, &t);
-    return true;
-}
-
 static void
 queue_close(struct app *app, void *state)
 {
@@ -363,24 +361,15 @@ static const struct tui_function queue_functions[] = {
     {TA_PAGE_UP, NULL, 0},
     {TA_FIRST, NULL, 0},
     {TA_LAST, NULL, 0},
-    {TA_OPEN, queue_open_screen, TUI_NEED_CASE},
-    {TA_SEARCH, queue_open_screen, 0},
+    {TA_OPEN, NULL, TUI_NEED_CASE}, /* the case screen and the search form: the registry's */
+    {TA_SEARCH, NULL, 0},
     {TA_FILTER_MINE, queue_filter, 0},
     {TA_FILTER_STATE, queue_filter, 0},
     {TA_FILTER_OUTCOME, queue_filter, 0},
     {TA_FILTER_CATEGORY, queue_filter, 0},
     {TA_FILTER_CLEAR, queue_filter, 0},
     {TA_SORT, queue_filter, 0},
-    {TA_CLAIM, tui_core_action, TUI_NEED_CASE},
-    {TA_RELEASE, tui_core_action, TUI_NEED_CASE},
-    {TA_ASSIGN, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_DECIDE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_APPROVE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_RETURN, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_VOTE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_NOTE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_RECONVENE, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
-    {TA_RECALL, tui_core_action, TUI_NEED_CASE | TUI_NEED_MAY},
+    TUI_CORE_FUNCTIONS /* claim ... recall: the key table's core actions */
     {TA_DASHBOARD, NULL, 0},
     {TA_REFRESH, NULL, 0},
     {TA_SUSPEND, NULL, 0},

@@ -165,7 +165,16 @@ tui_start(struct app *app, const struct screen_ops *after)
     return false;
 }
 
-/* What must hold before a handler runs; false with the refusal in the status line. */
+const struct tui_function *
+tui_function_of(const struct tui_function *table, int action)
+{
+    for (const struct tui_function *f = table; f && f->action != TA_NONE; f++)
+        if (f->action == action)
+            return f;
+    return NULL;
+}
+
+/* What must hold before an action runs; false with the refusal in the status line. */
 static bool
 prereq(struct app *app, int action, unsigned flags)
 {
@@ -181,48 +190,104 @@ prereq(struct app *app, int action, unsigned flags)
                     clear[0] ? " clears the filters and the search)" : "");
         return false;
     }
-    if (flags & TUI_NEED_MAY) {
-        int core = tui_action_core(action);
-        if (core < 0 || cr_may_id(app->db, c->id, core) != CR_OK) {
-            tui_message(app, true, "%s", core < 0 ? "not an action" : cr_db_errmsg(app->db));
-            return false;
-        }
-    }
     return true;
 }
 
-bool
-tui_dispatch(struct app *app, const struct screen_ops *ops, void *state, int action)
+/*
+ * A core action on the current case (a selected one: TUI_NEED_CASE).  A
+ * form opens only for an action core's rules allow this user now (cr_may,
+ * the same check as cr_act), else the refusal shows at once; an action with
+ * no form (claim, release) core does at once, on the version on screen, and
+ * refuses itself.
+ */
+static void
+core_action(struct app *app, int action)
 {
-    for (const struct tui_function *f = ops->functions; f && f->action != TA_NONE; f++) {
-        if (f->action != action)
-            continue;
-        if (!f->fn)
-            return false;
-        if (!prereq(app, action, f->flags))
-            return true;
-        return f->fn(app, state, action);
-    }
-    return false;
-}
-
-bool
-tui_core_action(struct app *app, void *state, int action)
-{
-    (void)state;
     int core = tui_action_core(action);
-    if (core < 0)
-        return false;
     struct tui_target t = {.c = app->shared.cur};
     if (tui_screen_for(action)) {
-        tui_open(app, action, &t);
-        return true;
+        if (cr_may_id(app->db, t.c.id, core) != CR_OK)
+            tui_message(app, true, "%s", cr_db_errmsg(app->db));
+        else
+            tui_open(app, action, &t);
+        return;
     }
-    /* No form: core does it at once, on the version on screen. */
     struct cr_request req = {.action = core, .expect_version = t.c.version};
     tui_act(app, t.c.id, &req);
     tui_reload_all(app);
-    return true;
+}
+
+/* The driver's own screen actions, on every screen: back, leave, suspend, redraw. */
+
+static void
+drive_back(struct app *app)
+{
+    tui_pop(app);
+}
+
+static void
+drive_quit_all(struct app *app)
+{
+    app->quit = true;
+}
+
+static void
+drive_suspend(struct app *app)
+{
+    tui_terminal_pause(app);
+    raise(SIGTSTP);
+    tui_terminal_resume(app);
+}
+
+static void
+drive_refresh(struct app *app)
+{
+    tui_reload_all(app);
+    clearok(curscr, TRUE);
+}
+
+static const struct {
+    int action;
+    void (*fn)(struct app *app);
+    bool modal; /* also over a modal screen (a form keeps its text through these) */
+} driver_actions[] = {
+    {TA_QUIT, drive_back, false},         {TA_CANCEL, drive_back, false},
+    {TA_QUIT_ALL, drive_quit_all, false}, {TA_SUSPEND, drive_suspend, true},
+    {TA_REFRESH, drive_refresh, true},
+};
+
+static size_t
+driver_action_of(int action)
+{
+    size_t i = 0;
+    while (i < sizeof driver_actions / sizeof driver_actions[0] &&
+           driver_actions[i].action != action)
+        i++;
+    return i;
+}
+
+enum tui_route
+tui_route_of(const struct screen_ops *ops, int action)
+{
+    const struct tui_function *f = tui_function_of(ops->functions, action);
+    if (f && f->fn)
+        return TR_HANDLER;
+    size_t d = driver_action_of(action);
+    switch (tui_action_kind(action)) {
+    case TK_NAV:
+        return ops->nav ? TR_NAV : TR_NONE;
+    case TK_CORE:
+        return f ? TR_CORE : TR_NONE;
+    case TK_SCREEN:
+        if (f && tui_screen_for(action))
+            return TR_OPEN;
+        if (d < sizeof driver_actions / sizeof driver_actions[0] &&
+            (!ops->modal || driver_actions[d].modal))
+            return TR_DRIVER;
+        return TR_NONE;
+    default:
+        return TR_NONE; /* a form's key: only the form's handlers take it */
+    }
 }
 
 char *
@@ -666,7 +731,7 @@ paste_key(struct app *app, wint_t ch, bool fn)
     app->paste[app->paste_len] = '\0';
 }
 
-/* Route a key: the status message goes, then the screen, then the global actions. */
+/* Route a key: the status message goes, then the screen, then the driver by the action's kind. */
 static void
 handle_key(struct app *app, wint_t ch, bool fn)
 {
@@ -702,42 +767,35 @@ handle_key(struct app *app, wint_t ch, bool fn)
     app->shared.cur = (struct tui_case_ref){0};
     if (ops->current)
         ops->current(app, state, &app->shared.cur);
-    /* The screen first (typed text, its handlers), then its moves, then the driver's keys. */
+    /* The screen first (typed text, its handlers), then the driver by the action's kind. */
     wint_t typed = fn ? 0 : ch;
-    if ((ops->key && ops->key(app, state, action, typed)) ||
-        tui_dispatch(app, ops, state, action) ||
-        (ops->unbound && ops->unbound(app, state, action, typed)) ||
-        (tui_action_kind(action) == TK_NAV && ops->nav &&
-         tui_nav_move(app, ops->nav(app, state), action)))
+    if (ops->key && ops->key(app, state, action, typed))
         return;
-    if (ops->modal && action != TA_HELP && action != TA_REFRESH && action != TA_SUSPEND)
+    const struct tui_function *f = tui_function_of(ops->functions, action);
+    if (f && !prereq(app, action, f->flags))
         return;
-    switch (action) {
-    case TA_QUIT:
-    case TA_CANCEL:
-        tui_pop(app);
+    if ((f && f->fn && f->fn(app, state, action)) ||
+        (ops->unbound && ops->unbound(app, state, action, typed)))
+        return;
+    switch (tui_route_of(ops, action)) {
+    case TR_NAV:
+        tui_nav_move(app, ops->nav(app, state), action);
         break;
-    case TA_QUIT_ALL:
-        app->quit = true;
+    case TR_CORE:
+        core_action(app, action);
         break;
-    case TA_SUSPEND:
-        tui_terminal_pause(app);
-        raise(SIGTSTP);
-        tui_terminal_resume(app);
-        break;
-    case TA_HELP:
-    case TA_DASHBOARD: {
-        /* The screens every screen reaches: opened from the registry. */
+    case TR_OPEN: {
         struct tui_target t = {.c = app->shared.cur};
         tui_open(app, action, &t);
         break;
     }
-    case TA_REFRESH:
-        tui_reload_all(app);
-        clearok(curscr, TRUE);
+    case TR_DRIVER:
+        driver_actions[driver_action_of(action)].fn(app);
         break;
-    default:
-        if (action == TA_NONE && !(fn && ch == KEY_MOUSE)) {
+    case TR_HANDLER: /* the handler left it: nothing more */
+    case TR_NONE:
+        /* A form takes every key it does not know quietly: it may be text. */
+        if (action == TA_NONE && !ops->modal && !(fn && ch == KEY_MOUSE)) {
             char name[32];
             tui_key_name(ch, fn, name, sizeof name);
             tui_message(app, false, "%s does nothing here; ? lists the keys", name);

@@ -5,8 +5,9 @@
  * operations in a registry (screens.c), pushed on a stack, found by the
  * action that opens it.  Keys go through one table of named actions (keys.c),
  * overridable from the configuration; a key's action goes to the screen's
- * handler table (preconditions checked by one dispatcher), then to the
- * navigation (nav.c), then to the driver.  Every rule is core's: a screen
+ * handler table (preconditions checked by one dispatcher), then the driver
+ * routes it by its kind: a move to the navigation (nav.c), a core action to
+ * the shared core-action handler, a screen to open.  Every rule is core's: a screen
  * calls the same function as the command line and shows its message in the
  * status line.
  */
@@ -21,13 +22,19 @@
 #include <wchar.h>
 
 /*
- * What a key action is (the driver routes by it, tui.c):
- *   NAV     a move within the screen: line, page, top, bottom (nav.c, for
- *           every scrolling screen that leaves the key to the driver)
- *   SCREEN  opens, leaves or changes a screen
- *   CORE    asks core for an action on the current case (the core action it
- *           names): at once, or through the form registered for it
- *   FORM    edits or submits the form on screen
+ * What a key action is.  The driver routes an action the screen's own
+ * handlers leave by its kind (tui_route_of, tui.c):
+ *   NAV     a move within the screen: line, page, top, bottom (nav.c), on
+ *           every screen with a navigation
+ *   SCREEN  opens the screen registered for it (screen_ops.opens) where the
+ *           screen's table offers it; or the driver's own, on every screen
+ *           (back, leave, suspend, redraw); or changes the screen through its
+ *           handler (a filter, the next case)
+ *   CORE    asks core for the action it names on the current case, where the
+ *           screen's table offers core actions (TUI_CORE_FUNCTIONS): the form
+ *           registered for it opens if core's rules allow it now, or core does
+ *           it at once
+ *   FORM    edits or submits the form on screen: only a form's handlers take it
  */
 enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM };
 
@@ -130,15 +137,15 @@ void tui_nav_clamp(struct tui_nav *nav);
 /*
  * A screen's handler table (neomutt's IndexFunctions): for each action it
  * offers, in the order its help lists them, the handler and what must hold
- * first.  The dispatcher (tui_dispatch) checks the preconditions and shows
- * the refusal; a NULL handler is an action the driver does (a move, help,
- * the dashboard, back).  A handler returns false when it leaves the key to
- * the driver.
+ * first.  The driver checks the preconditions and shows the refusal; a NULL
+ * handler is an action the driver routes by its kind (a move, a screen to
+ * open, a core action, back).  A handler returns false when it leaves the
+ * key to the driver.
  */
 enum {
-    TUI_NEED_CASE = 1 << 0,  /* a case is selected */
-    TUI_NEED_MAY = 1 << 1,   /* core's rules let this user do the action on it (cr_may) */
-    TUI_HIDDEN = 1 << 2,     /* not listed in the screen's help */
+    TUI_NEED_CASE = 1 << 0, /* a case is selected */
+    TUI_HIDDEN = 1 << 1,    /* not listed in the screen's help */
+    TUI_PEEK = 1 << 2,      /* offered too when the screen is only looked at over a form (F3) */
 };
 
 struct tui_function {
@@ -146,6 +153,22 @@ struct tui_function {
     bool (*fn)(struct app *app, void *state, int action);
     unsigned flags;
 };
+
+/*
+ * The rows of every core action (kind CORE in TUI_ACTION_LIST), in the key
+ * table's order, for the table of a screen that takes core actions: a core
+ * action added to the key table is offered on each such screen, and listed
+ * in its help, without editing the screen.  The driver routes them (TR_CORE).
+ */
+#define TUI_CORE_ROW_NAV(id)
+#define TUI_CORE_ROW_SCREEN(id)
+#define TUI_CORE_ROW_FORM(id)
+#define TUI_CORE_ROW_CORE(id) {TA_##id, NULL, TUI_NEED_CASE},
+#define TUI_CORE_ROW(id, name, keys, kind, core, help) TUI_CORE_ROW_##kind(id)
+#define TUI_CORE_FUNCTIONS TUI_ACTION_LIST(TUI_CORE_ROW)
+
+/* The row of a handler table (TA_NONE-terminated) for action, or NULL. */
+const struct tui_function *tui_function_of(const struct tui_function *table, int action);
 
 /* Where a screen opens: on which action, which case, over which screen. */
 struct tui_target {
@@ -170,7 +193,10 @@ struct screen_ops {
     bool (*key)(struct app *app, void *state, int action, wint_t ch);
     /* Keys the handler table left, before navigation, or NULL; true: done. */
     bool (*unbound)(struct app *app, void *state, int action, wint_t ch);
-    /* Every key the screen does not take does nothing (a form): only help, redraw, suspend. */
+    /*
+     * Every key the screen does not take does nothing (a form): only what its
+     * table lists (help), and the driver's redraw and suspend.
+     */
     bool modal;
     /* Its navigation, ready for a move (NULL: none). */
     struct tui_nav *(*nav)(struct app *app, void *state);
@@ -286,16 +312,18 @@ bool tui_open(struct app *app, int action, const struct tui_target *t);
 /* Open the first start screen of the registry after `after` (NULL: the first one). */
 bool tui_start(struct app *app, const struct screen_ops *after);
 /*
- * Handle action with the screen's handler table: preconditions checked (a
- * refusal goes to the status line), then the handler.  False when the table
- * leaves the action to the driver.
+ * How the driver carries out an action that a screen's own key hooks
+ * leave: the screen's handler, or by the action's kind (see enum tui_kind).
  */
-bool tui_dispatch(struct app *app, const struct screen_ops *ops, void *state, int action);
-/*
- * A core action (TK_CORE) on the current case: the form registered for it
- * opens, or (claim, release) core does it at once.  A handler for tables.
- */
-bool tui_core_action(struct app *app, void *state, int action);
+enum tui_route {
+    TR_NONE,    /* nothing: the screen does not offer it */
+    TR_HANDLER, /* the handler of the screen's table */
+    TR_NAV,     /* a move of the screen's navigation (NAV) */
+    TR_CORE,    /* a core action on the current case (CORE) */
+    TR_OPEN,    /* open the screen registered for it (SCREEN) */
+    TR_DRIVER,  /* the driver's own: back, leave, suspend, redraw (SCREEN) */
+};
+enum tui_route tui_route_of(const struct screen_ops *ops, int action);
 
 /* A string formatted into memory of its own (the caller frees it), or NULL. */
 char *tui_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -309,6 +337,13 @@ void tui_message(struct app *app, bool error, const char *fmt, ...)
 int tui_key_action(const struct app *app, wint_t ch, bool fn);
 /* A key's name for the help screen ("j", "<Down>", "C-s"). */
 void tui_key_name(wint_t ch, bool fn, char *out, size_t n);
+struct textarea;
+/*
+ * The fixed editing keys of a text (readline's: C-a, C-e, C-u, C-k, C-w,
+ * C-y..., the arrows, Home, End, Backspace, Delete), in a form's field and
+ * the purpose line alike.  Whether key was one (and was done on t).
+ */
+bool tui_edit_key(struct textarea *t, wint_t key, bool fn);
 /*
  * Apply the configuration's keys: overrides.  A problem goes to *msg (allocated;
  * the caller frees it; NULL when out of memory) as FILE:LINE:COLUMN:.

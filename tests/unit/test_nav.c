@@ -1,8 +1,10 @@
 /*
  * The workstation's navigation (tui/nav.c) and its key action table
  * (tui/tui.h), without a terminal: the moves every scrolling screen leaves
- * to the driver, and each key action's kind and core action.
+ * to the driver, each key action's kind and core action, and how the
+ * driver routes each action on each screen of the registry by that kind.
  */
+#include "screens.h"
 #include "tui.h"
 
 #include <setjmp.h>
@@ -149,6 +151,115 @@ core_actions(void **unused)
     assert_int_equal(tui_action_core(TA_NONE), -1);
 }
 
+/*
+ * The driver routes by kind (tui_route_of): a move only to a navigation, a
+ * core action only to the shared core-action handler, a screen only opened
+ * through the registry or done by the driver, a form's key only to a form's
+ * handler.  A key action whose kind says one thing and whose routing does
+ * another fails here.
+ */
+static void
+routing_follows_kind(void **unused)
+{
+    (void)unused;
+    int routed[TA_COUNT] = {0}, screen_routed[TA_COUNT] = {0};
+    for (size_t i = 0; tui_screens[i]; i++) {
+        const struct screen_ops *ops = tui_screens[i];
+        for (int a = 0; a < TA_COUNT; a++) {
+            enum tui_route r = tui_route_of(ops, a);
+            int kind = tui_action_kind(a);
+            if (r != TR_NONE)
+                routed[a]++;
+            switch (r) {
+            case TR_NAV: {
+                assert_int_equal(kind, TK_NAV);
+                struct tui_nav n = {.lines = 10, .height = 5};
+                assert_true(tui_nav_move(NULL, &n, a));
+                break;
+            }
+            case TR_CORE:
+                assert_int_equal(kind, TK_CORE);
+                break;
+            case TR_OPEN:
+                assert_int_equal(kind, TK_SCREEN);
+                assert_non_null(tui_screen_for(a));
+                break;
+            case TR_DRIVER:
+                assert_int_equal(kind, TK_SCREEN);
+                break;
+            case TR_HANDLER:
+                /* A core action has one handler, the driver's; a form's keys only a form's. */
+                assert_int_not_equal(kind, TK_CORE);
+                assert_true(kind != TK_FORM || ops == &form_screen);
+                break;
+            case TR_NONE:
+                break;
+            }
+            if (kind == TK_FORM && ops != &form_screen)
+                assert_int_equal(r, TR_NONE);
+            /* A screen action works outside a form (a form's own keys are FORM). */
+            if (kind == TK_SCREEN && ops != &form_screen && r != TR_NONE)
+                screen_routed[a]++;
+        }
+        assert_int_equal(tui_route_of(ops, TA_NONE), TR_NONE);
+    }
+    /* Every key action does something on some screen: none is dead data. */
+    for (int a = 0; a < TA_COUNT; a++)
+        if (!routed[a] || (tui_action_kind(a) == TK_SCREEN && !screen_routed[a]))
+            fail_msg("key action %s is routed nowhere%s", tui_action_name(a),
+                     routed[a] ? " but in a form" : "");
+}
+
+/*
+ * A screen that takes core actions takes every one, in the key table's
+ * order (TUI_CORE_FUNCTIONS), needing a selected case, routed to the shared
+ * handler.  The queue and the case screen take them; the others none.
+ */
+static void
+core_actions_everywhere(void **unused)
+{
+    (void)unused;
+    for (size_t i = 0; tui_screens[i]; i++) {
+        const struct screen_ops *ops = tui_screens[i];
+        int offered = 0, last = -1;
+        for (int a = 0; a < TA_COUNT; a++) {
+            if (tui_action_kind(a) != TK_CORE)
+                continue;
+            const struct tui_function *f = tui_function_of(ops->functions, a);
+            if (!f)
+                continue;
+            offered++;
+            assert_true(f->flags & TUI_NEED_CASE);
+            assert_int_equal(tui_route_of(ops, a), TR_CORE);
+            int at = (int)(f - ops->functions);
+            assert_true(at > last);
+            last = at;
+        }
+        bool takes = ops == &queue_screen || ops == &case_screen;
+        assert_int_equal(offered, takes ? CR_ACTION_COUNT : 0);
+    }
+}
+
+/* Over a form (F3) the case screen offers reading and leaving, no action. */
+static void
+peek_offers_reading_only(void **unused)
+{
+    (void)unused;
+    for (const struct tui_function *f = case_screen.functions; f->action != TA_NONE; f++) {
+        if (!(f->flags & TUI_PEEK))
+            continue;
+        int kind = tui_action_kind(f->action);
+        assert_true(kind == TK_NAV || kind == TK_SCREEN);
+        assert_int_not_equal(f->action, TA_NEXT_CASE);
+        assert_int_not_equal(f->action, TA_PREV_CASE);
+        assert_int_not_equal(f->action, TA_DASHBOARD);
+    }
+    /* Back to the form: F3, q and Esc. */
+    assert_true(tui_function_of(case_screen.functions, TA_SHOW_CASE)->flags & TUI_PEEK);
+    assert_true(tui_function_of(case_screen.functions, TA_QUIT)->flags & TUI_PEEK);
+    assert_true(tui_function_of(case_screen.functions, TA_CANCEL)->flags & TUI_PEEK);
+}
+
 int
 main(void)
 {
@@ -156,6 +267,9 @@ main(void)
         cmocka_unit_test(text_moves),
         cmocka_unit_test(list_moves),
         cmocka_unit_test(core_actions),
+        cmocka_unit_test(routing_follows_kind),
+        cmocka_unit_test(core_actions_everywhere),
+        cmocka_unit_test(peek_offers_reading_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

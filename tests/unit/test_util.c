@@ -169,6 +169,21 @@ test_enums(void **state)
     assert_null(cr_state_name(CR_STATE_COUNT));
     assert_string_equal(cr_outcome_name(CR_OUTCOME_NFA), "nfa");
     assert_string_equal(cr_source_label(CR_SOURCE_PND), "Police National Database");
+    /* Every category has a short name of its own (the CAT column). */
+    for (int i = 0; i < CR_CATEGORY_COUNT; i++) {
+        assert_non_null(cr_category_short(i));
+        assert_true(cr_category_short(i)[0]);
+        assert_int_equal(cr_category_parse(cr_category_name(i)), i);
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(cr_category_short(i), cr_category_short(j));
+    }
+    assert_string_equal(cr_category_short(CR_CATEGORY_DOMESTIC_VIOLENCE), "DV");
+    assert_string_equal(cr_category_short(CR_CATEGORY_SEXUAL_OFFENCE), "SO");
+    /* The fourth column leaves the name and the label where they were. */
+    assert_string_equal(cr_category_name(CR_CATEGORY_SEXUAL_OFFENCE), "sexual_offence");
+    assert_string_equal(cr_category_label(CR_CATEGORY_SEXUAL_OFFENCE), "Sexual offence");
+    assert_null(cr_category_short(CR_CATEGORY_COUNT));
+    assert_null(cr_category_short(-1));
     assert_int_equal(cr_status_exit(CR_REFUSED), 1);
     assert_int_equal(cr_status_exit(CR_USAGE), 2);
     assert_int_equal(cr_status_exit(CR_INVALID), 3);

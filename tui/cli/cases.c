@@ -382,8 +382,7 @@ categories_text(unsigned cats, bool short_form)
         for (int c = 0; c < CR_CATEGORY_COUNT; c++) {
             if (!(cats & (1u << c)))
                 continue;
-            const char *name = short_form ? (c == CR_CATEGORY_DOMESTIC_VIOLENCE ? "DV" : "SO")
-                                          : cr_category_name(c);
+            const char *name = short_form ? cr_category_short(c) : cr_category_name(c);
             const char *sep = used ? (short_form ? "+" : ";") : "";
             if (pass) {
                 memcpy(out + used, sep, strlen(sep));

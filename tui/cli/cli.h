@@ -37,7 +37,21 @@ struct cli {
  */
 int cli_session(struct cli *cli, unsigned open_flags, cr_db **db);
 /*
- * A program installed setgid to its service group (tui/cli/main.c): take the
+ * A program installed setgid to its service group (tui/cli/service.c).
+ * cli_service_begin, first thing in main: whether the program runs setgid
+ * (cli_service_on), and if so, work as the user's own group and keep only
+ * a terminal session's environment.  cli_service_paths: the database and
+ * configuration the system configuration fixes (the build's defaults when
+ * it names none).  cli_service_fix: --db and --config may only name those.
+ * Each returns EXIT_DONE or the problem printed and its exit status.
+ */
+int cli_service_begin(void);
+bool cli_service_on(void);
+int cli_service_paths(const char **db, const char **config);
+int cli_service_fix(const char **db, const char **config, const char *db_fixed,
+                    const char *config_fixed);
+/*
+ * Then take the
  * group to open the database, then give it up for good (saved group too),
  * so that nothing after (files the user names, $EDITOR) runs with it; and
  * the open flags for the service.  All three do nothing otherwise, and

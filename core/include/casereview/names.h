@@ -31,9 +31,10 @@ extern "C" {
     _(REASSESS, "reassess", "Reassess")                                        \
     _(REFER, "refer", "Refer to risk management")
 
+/* Categories have a fourth column: a short name for a narrow column (cr_category_short). */
 #define CR_CATEGORY_LIST(_)                                                    \
-    _(DOMESTIC_VIOLENCE, "domestic_violence", "Domestic violence")             \
-    _(SEXUAL_OFFENCE, "sexual_offence", "Sexual offence")
+    _(DOMESTIC_VIOLENCE, "domestic_violence", "Domestic violence", "DV")       \
+    _(SEXUAL_OFFENCE, "sexual_offence", "Sexual offence", "SO")
 
 #define CR_EMPLOYMENT_LIST(_)                                                  \
     _(OFFICER, "officer", "Officer")                                           \
@@ -135,7 +136,7 @@ enum cr_state { CR_STATE_LIST(CR_X) CR_STATE_COUNT };
 #define CR_X(id, name, label) CR_OUTCOME_##id,
 enum cr_outcome { CR_OUTCOME_LIST(CR_X) CR_OUTCOME_COUNT };
 #undef CR_X
-#define CR_X(id, name, label) CR_CATEGORY_##id,
+#define CR_X(id, name, label, short_name) CR_CATEGORY_##id,
 enum cr_category { CR_CATEGORY_LIST(CR_X) CR_CATEGORY_COUNT };
 #undef CR_X
 #define CR_X(id, name, label) CR_EMPLOYMENT_##id,
@@ -183,6 +184,12 @@ enum cr_dimension { CR_DIMENSION_LIST(CR_X) CR_DIMENSION_COUNT };
     int cr_##lower##_parse(const char *s);
 CR_ENUMS(CR_ENUM_FUNCTIONS)
 #undef CR_ENUM_FUNCTIONS
+
+/*
+ * The short name of a category ("DV", "SO"), for a narrow column such as the
+ * queue's and `list`'s CAT; static storage; NULL when value is out of range.
+ */
+const char *cr_category_short(int value);
 
 /* Category bits of a case: which categories its allegations fall in. */
 #define CR_CATMASK_DV (1u << CR_CATEGORY_DOMESTIC_VIOLENCE)
