@@ -195,6 +195,8 @@ int cr_buf_add_json(struct cr_buf *b, const char *s);
 /* The user a handle acts for (cr_db_set_user), or NULL. */
 const struct cr_config *st_config(const cr_db *db);
 const struct cr_person *st_user(const cr_db *db);
+/* The Unix login the handle records (cr_db_set_os_login), or NULL. */
+const char *st_os_login(const cr_db *db);
 
 /* "'a', 'b', or 'c'" of the configuration's audit.purposes, appended to b. */
 void cr_purposes_text(const struct cr_config *cfg, struct cr_buf *b);
@@ -331,15 +333,80 @@ enum cr_status st_audit_append(cr_db *db, int64_t case_id, const char *action,
 enum cr_status cr_audit_record(cr_db *db, const char *action, const char *details, int64_t *id);
 
 /*
+ * Build the complete event for the handle's user (or "system") at
+ * cr_db_now(db), with the session's purpose, Unix login and configuration
+ * digest, chain its hash to the head's with the audit key, and have the
+ * engine store it (audit.c).  In the caller's write transaction; no rule is
+ * checked here (st_audit_append checks them first).  The engine calls it
+ * for the events it writes itself (an import's), so that no engine hashes.
+ */
+enum cr_status cr_audit_chain(cr_db *db, int64_t case_id, const char *action, const char *before,
+                              const char *after, const char *details);
+
+/*
  * The trail's reads, as the engine does them; cr_audit_head, cr_audit_verify_heads and
  * cr_audit_log (audit.c) check the role first.
  */
-enum cr_status st_audit_head(cr_db *db, struct cr_audit_head *out);
-enum cr_status st_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
-                               int64_t *events);
+/* The chain's head as kept: its last event and that event's hash (event 0: empty). */
+enum cr_status st_audit_head(cr_db *db, int64_t *event, unsigned char hash[32]);
 enum cr_status st_audit_log(cr_db *db, const struct cr_audit_filter *f,
                             int (*each)(void *ctx, const struct cr_event *e), void *ctx,
                             int64_t *n);
+
+/*
+ * A read snapshot: every read from st_read_begin to st_read_end sees the
+ * same data (writers go on meanwhile); never inside a write transaction.
+ * audit verify reads the events, the head, the configurations and the cases
+ * in one.
+ */
+enum cr_status st_read_begin(cr_db *db);
+void st_read_end(cr_db *db);
+
+/*
+ * The database's audit key, as the engine keeps it (beside the database):
+ * have says whether there is one, problem why not.  Events from keyed_from
+ * on are hashed with it; anchor is the hash of event keyed_from - 1; where
+ * names the key in messages.  The strings live as long as the handle; the
+ * caller wipes the key when done (sodium_memzero).
+ */
+struct cr_audit_key {
+    bool have;
+    const char *problem; /* NULL: none said */
+    unsigned char key[32];
+    int64_t keyed_from;
+    unsigned char anchor[32];
+    const char *where;
+};
+enum cr_status st_audit_key(cr_db *db, struct cr_audit_key *out);
+/* Store an event core built and hashed, and make it the head (store.h, audit_append). */
+enum cr_status st_audit_put(cr_db *db, const struct cr_event *e, const unsigned char prev[32],
+                            const unsigned char hash[32]);
+
+/*
+ * An event as stored, with the hashes stored beside it as read (a damaged
+ * row may hold other than 32 bytes, or none).  Valid during the call only.
+ */
+struct cr_audit_link {
+    struct cr_event e;
+    const unsigned char *prev_hash, *hash;
+    size_t prev_len, hash_len;
+};
+/* Each one of a scan; nonzero stops it (the scan then returns CR_OK). */
+typedef int (*cr_audit_link_fn)(void *ctx, const struct cr_audit_link *l);
+/* The events from id from on, of case case_id only unless 0, in id order. */
+enum cr_status st_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audit_link_fn each,
+                              void *ctx);
+
+/* A configuration version as kept: its digest (NULL when none) and its text's bytes. */
+struct cr_config_text {
+    int64_t id;
+    const char *digest;
+    const unsigned char *text;
+    size_t len;
+};
+/* Each version kept, in id order; nonzero from each() stops the scan (CR_OK). */
+enum cr_status st_config_texts(cr_db *db, int (*each)(void *ctx, const struct cr_config_text *t),
+                               void *ctx);
 
 /* The pinned configuration's versions, as the engine keeps them (pin.c decides). */
 enum cr_status st_config_get(cr_db *db, const char *prefix, struct cr_config_version *out);
@@ -418,6 +485,37 @@ enum { CR_REPLAY_DECISIONS, CR_REPLAY_APPROVALS, CR_REPLAY_VOTES, CR_REPLAY_NOTE
 enum { CR_REPLAY_STATE, CR_REPLAY_ASSIGNEE, CR_REPLAY_OUTCOME, CR_REPLAY_VETTING_REVIEW,
        CR_REPLAY_ROUND, CR_REPLAY_DECIDED_BY, CR_REPLAY_RATIONALE, CR_REPLAY_PANEL_ROUND,
        CR_REPLAY_FIELDS };
+
+/*
+ * A case as its tables hold it, for audit verify to set beside the trail
+ * replayed: its row (in_cases false: its lists have rows but the cases
+ * table has none) and the rows of each of its lists (numbered as replay.c's
+ * CR_REPLAY_* lists), in the order the trail made them: decisions and
+ * approvals by round, votes, votes set aside and notes as written.  The
+ * texts are as stored (state, outcome, vote, kind: names; NULL for none).
+ */
+struct cr_case_list_row {
+    int round;          /* a decision's, an approval's, a vote's */
+    int vetting_review; /* a decision's */
+    const char *who;    /* the reviewer, supervisor, member, or a note's author */
+    const char *kind;   /* a vote's member kind, a note's kind */
+    const char *what;   /* a decision's outcome, a vote */
+    const char *text;   /* a decision's rationale, a vote's reason, a note's body */
+};
+struct cr_case_rows {
+    int64_t id;
+    bool in_cases;
+    const char *state, *outcome, *assignee, *decided_by, *rationale;
+    int vetting_review, round, panel_round;
+    size_t n[CR_REPLAY_LISTS];
+    const struct cr_case_list_row *rows[CR_REPLAY_LISTS];
+};
+typedef int (*cr_case_rows_fn)(void *ctx, const struct cr_case_rows *c);
+/*
+ * Every case with a row in a case table, in id order (or only case id,
+ * unless 0), to each(); nonzero from each() stops the scan (CR_OK).
+ */
+enum cr_status st_case_rows(cr_db *db, int64_t id, cr_case_rows_fn each, void *ctx);
 
 struct cr_replay_item {
     int64_t event;

@@ -225,13 +225,62 @@ st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
                            "with the configuration in force",
                            in_force, cfg->digest);
     }
-    return ENGINE->audit_append(db, case_id, action, before, after, details);
+    return cr_audit_chain(db, case_id, action, before, after, details);
 }
 
 enum cr_status
-st_audit_head(cr_db *db, struct cr_audit_head *out)
+st_audit_put(cr_db *db, const struct cr_event *e, const unsigned char prev[32],
+             const unsigned char hash[32])
 {
-    return ENGINE->audit_head(db, out);
+    assert(e->id > 0 && e->action && e->actor && e->details && e->config_digest);
+    return ENGINE->audit_append(db, e, prev, hash);
+}
+
+enum cr_status
+st_audit_head(cr_db *db, int64_t *event, unsigned char hash[32])
+{
+    *event = 0;
+    return ENGINE->audit_head(db, event, hash);
+}
+
+enum cr_status
+st_audit_key(cr_db *db, struct cr_audit_key *out)
+{
+    memset(out, 0, sizeof *out);
+    return ENGINE->audit_key(db, out);
+}
+
+enum cr_status
+st_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audit_link_fn each, void *ctx)
+{
+    assert(case_id >= 0 && each);
+    return ENGINE->audit_chain(db, case_id, from, each, ctx);
+}
+
+enum cr_status
+st_config_texts(cr_db *db, int (*each)(void *ctx, const struct cr_config_text *t), void *ctx)
+{
+    assert(each);
+    return ENGINE->config_texts(db, each, ctx);
+}
+
+enum cr_status
+st_case_rows(cr_db *db, int64_t id, cr_case_rows_fn each, void *ctx)
+{
+    assert(id >= 0 && each);
+    return ENGINE->case_rows(db, id, each, ctx);
+}
+
+enum cr_status
+st_read_begin(cr_db *db)
+{
+    return ENGINE->read_begin(db);
+}
+
+void
+st_read_end(cr_db *db)
+{
+    ENGINE->read_end(db);
 }
 
 enum cr_status
@@ -244,12 +293,6 @@ enum cr_status
 st_audit_last_digest(cr_db *db, char out[65], bool *any)
 {
     return ENGINE->audit_last_digest(db, out, any);
-}
-
-enum cr_status
-st_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int64_t *events)
-{
-    return ENGINE->audit_verify(db, kept, n_kept, events);
 }
 
 enum cr_status

@@ -322,22 +322,27 @@ struct cr_store {
      */
     enum cr_status (*panel_rounds)(cr_db *db, cr_store_reviewer_fn each, void *ctx);
 
-    /* The audit trail: append-only, each event chained to the one before */
+    /*
+     * The audit trail: append-only, each event chained to the one before.
+     * The chain is core's (audit.c builds each event, hashes it with the
+     * key and verifies the trail); the engine stores and reads.
+     */
 
     /*
-     * Append an event for st_user(db) (or "system"), at cr_db_now(db), with
-     * the handle's purpose, Unix login and configuration digest, its hash
-     * chained to the last one's with the database's audit key
-     * (cr_audit_hash); case_id 0 for none, states NULL for none, details a
-     * JSON object.  In the caller's write transaction.  The rules about
-     * purposes and read-only copies, and that the handle's configuration
-     * is still the one in force, are checked above it (store.c): the
-     * engine is not called for a read-only copy.
+     * Store the event e as core built it (e->id is the head's event + 1),
+     * with the hash of the event before it (prev) and its own (hash), and
+     * make it the chain's head; in the caller's write transaction.  Nothing
+     * is computed or checked here, and an engine writes no event of its
+     * own: every event is built above it (cr_audit_chain, internal.h).
      */
-    enum cr_status (*audit_append)(cr_db *db, int64_t case_id, const char *action,
-                                   const char *before, const char *after, const char *details);
-    /* The chain's head: its last event and that event's hash (event 0: empty). */
-    enum cr_status (*audit_head)(cr_db *db, struct cr_audit_head *out);
+    enum cr_status (*audit_append)(cr_db *db, const struct cr_event *e,
+                                   const unsigned char prev[32], const unsigned char hash[32]);
+    /*
+     * The chain's head as kept beside the events: its last event and that
+     * event's hash (event 0: empty); CR_INVALID when the record is missing
+     * or damaged.
+     */
+    enum cr_status (*audit_head)(cr_db *db, int64_t *event, unsigned char hash[32]);
     /* The id of the last event (in the transaction that appended it: that one). */
     enum cr_status (*audit_last)(cr_db *db, int64_t *id);
     /* The configuration digest the last event was written under (*any: there is one). */
@@ -351,12 +356,35 @@ struct cr_store {
     enum cr_status (*audit_scan)(cr_db *db, const struct cr_audit_filter *f, int64_t after,
                                  int64_t upto, cr_store_event_fn each, void *ctx, int64_t *n);
     /*
-     * Recompute the chain with the audit key, check the kept heads, replay
-     * the trail and compare it with the cases (cr_audit_verify_heads).
-     * To move above the engine once the engine can scan its case rows.
+     * The database's audit key (struct cr_audit_key, internal.h): where the
+     * engine keeps it is its own (SQLite: a file beside the database).
      */
-    enum cr_status (*audit_verify)(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
-                                   int64_t *events);
+    enum cr_status (*audit_key)(cr_db *db, struct cr_audit_key *out);
+    /*
+     * The events from id from on (of case case_id only, unless 0), in id
+     * order, each with the hashes stored beside it, to each() (valid during
+     * the call only).  When each() returns nonzero the scan stops and the
+     * method returns CR_OK: the caller knows why.
+     */
+    enum cr_status (*audit_chain)(cr_db *db, int64_t case_id, int64_t from, cr_audit_link_fn each,
+                                  void *ctx);
+    /* Each configuration version kept, in id order, as audit_chain's scan (each() may stop it). */
+    enum cr_status (*config_texts)(cr_db *db,
+                                   int (*each)(void *ctx, const struct cr_config_text *t),
+                                   void *ctx);
+    /*
+     * The cases as their tables hold them (struct cr_case_rows, internal.h),
+     * in id order: every case with a row in the cases table or in one of its
+     * lists, or only case id unless 0; as audit_chain's scan (each() may stop it).
+     */
+    enum cr_status (*case_rows)(cr_db *db, int64_t id, cr_case_rows_fn each, void *ctx);
+    /*
+     * A read snapshot for audit verify's several reads: every read between
+     * read_begin and read_end sees the same data, writers going on
+     * meanwhile.  Never inside a write transaction.
+     */
+    enum cr_status (*read_begin)(cr_db *db);
+    void (*read_end)(cr_db *db);
 
     /* Drafts, each the person login's (never anyone else's) */
 

@@ -127,15 +127,21 @@ enum cr_status mem_reviewer_outcomes(cr_db *db, cr_store_reviewer_fn each, void 
 enum cr_status mem_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx);
 
 /* audit.c */
-enum cr_status mem_audit_append(cr_db *db, int64_t case_id, const char *action, const char *before,
-                                const char *after, const char *details);
-enum cr_status mem_audit_head(cr_db *db, struct cr_audit_head *out);
+enum cr_status mem_audit_put(cr_db *db, const struct cr_event *e, const unsigned char prev[32],
+                             const unsigned char hash[32]);
+enum cr_status mem_audit_head(cr_db *db, int64_t *event, unsigned char hash[32]);
 enum cr_status mem_audit_last(cr_db *db, int64_t *id);
 enum cr_status mem_audit_last_digest(cr_db *db, char out[65], bool *any);
 enum cr_status mem_audit_scan(cr_db *db, const struct cr_audit_filter *f, int64_t after,
                               int64_t upto, cr_store_event_fn each, void *ctx, int64_t *n);
-enum cr_status mem_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
-                                int64_t *events);
+enum cr_status mem_audit_key(cr_db *db, struct cr_audit_key *out);
+enum cr_status mem_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audit_link_fn each,
+                               void *ctx);
+enum cr_status mem_config_texts(cr_db *db, int (*each)(void *ctx, const struct cr_config_text *t),
+                                void *ctx);
+enum cr_status mem_case_rows(cr_db *db, int64_t id, cr_case_rows_fn each, void *ctx);
+enum cr_status mem_read_begin(cr_db *db);
+void mem_read_end(cr_db *db);
 
 /* config.c */
 enum cr_status mem_config_get(cr_db *db, const char *prefix, struct cr_config_version *out);

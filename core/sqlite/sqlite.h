@@ -96,15 +96,21 @@ enum cr_status sq_cases_waiting(cr_db *db, int state, int64_t since_before, int6
 enum cr_status sq_first_decisions(cr_db *db, int64_t from, int64_t to, int64_t *n);
 enum cr_status sq_reviewer_outcomes(cr_db *db, cr_store_reviewer_fn each, void *ctx);
 enum cr_status sq_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx);
-enum cr_status sq_audit_append(cr_db *db, int64_t case_id, const char *action,
-                               const char *before, const char *after, const char *details);
-enum cr_status sq_audit_head(cr_db *db, struct cr_audit_head *out);
+enum cr_status sq_audit_put(cr_db *db, const struct cr_event *e, const unsigned char prev[32],
+                            const unsigned char hash[32]);
+enum cr_status sq_audit_head(cr_db *db, int64_t *event, unsigned char hash[32]);
 enum cr_status sq_audit_last(cr_db *db, int64_t *id);
 enum cr_status sq_audit_last_digest(cr_db *db, char out[65], bool *any);
 enum cr_status sq_audit_scan(cr_db *db, const struct cr_audit_filter *f, int64_t after,
                              int64_t upto, cr_store_event_fn each, void *ctx, int64_t *n);
-enum cr_status sq_audit_verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
-                               int64_t *events);
+enum cr_status sq_audit_key(cr_db *db, struct cr_audit_key *out);
+enum cr_status sq_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audit_link_fn each,
+                              void *ctx);
+enum cr_status sq_config_texts(cr_db *db, int (*each)(void *ctx, const struct cr_config_text *t),
+                               void *ctx);
+enum cr_status sq_case_rows(cr_db *db, int64_t id, cr_case_rows_fn each, void *ctx);
+enum cr_status sq_read_begin(cr_db *db);
+void sq_read_end(cr_db *db);
 enum cr_status sq_draft_put(cr_db *db, const char *login, int64_t case_id,
                             const struct cr_draft *d);
 enum cr_status sq_draft_get(cr_db *db, const char *login, int64_t case_id, int action,
