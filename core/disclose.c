@@ -16,7 +16,7 @@ cr_audit_record(cr_db *db, const char *action, const char *details, int64_t *id)
     enum cr_status st = st_begin(db);
     if (st != CR_OK)
         return st;
-    if ((st = st_audit_append(db, 0, action, NULL, NULL, details)) == CR_OK && id)
+    if ((st = cr_audit_append(db, 0, action, NULL, NULL, details)) == CR_OK && id)
         st = st_audit_last(db, id);
     if (st == CR_OK)
         return st_commit(db);

@@ -340,7 +340,7 @@ record_subject_update(struct importer *im, const struct cr_import_row *r, long l
         st = cr_fail(im->db, CR_NOMEM, "out of memory");
     } else {
         const char *sn = u->state >= 0 ? cr_state_name(u->state) : NULL;
-        st = st_audit_append(im->db, u->case_id, "subject_update", sn, sn, d.p);
+        st = cr_audit_append(im->db, u->case_id, "subject_update", sn, sn, d.p);
         if (st == CR_OK && nth < (int64_t)CR_IMPORT_SHOWN_UPDATES) {
             st_import_shown_set(im->db, (size_t)nth, shown.p);
             shown.p = NULL;
@@ -363,7 +363,7 @@ record_import(struct importer *im, const struct cr_import_result *res)
                 "\"updated_subjects\": %lld, \"returned_cases\": %lld}",
                 (long long)res->rows, (long long)res->new_allegations, (long long)res->new_cases,
                 (long long)res->updated_subjects, (long long)res->returned_cases);
-    enum cr_status st = d.p ? st_audit_append(im->db, 0, "import", NULL, NULL, d.p)
+    enum cr_status st = d.p ? cr_audit_append(im->db, 0, "import", NULL, NULL, d.p)
                             : cr_fail(im->db, CR_NOMEM, "out of memory");
     cr_buf_free(&d);
     return st;

@@ -33,6 +33,8 @@ void cr_buf_reset(struct cr_buf *b);
 char *cr_vformat(const char *fmt, va_list ap) CR_PRINTF(1, 0);
 void cr_buf_free(struct cr_buf *b);
 
+/* The names of the bits set, for messages: "a", "a or b", "a, b, or c" (cut to n bytes). */
+void cr_names_text(unsigned bits, int count, const char *(*name)(int), char *out, size_t n);
 /* Whether s is NULL, empty, or only spaces, tabs and line breaks: a text not given. */
 bool cr_blank(const char *s);
 
@@ -252,8 +254,10 @@ void cr_policy_conflict_text(const struct cr_config *cfg, const struct cr_person
     "case %lld has not been before the panel, and a panel member sees only the cases that " \
     "have (need-to-know)"
 
-/* Refuse unless the handle's user holds the role; names what needs it. */
+/* Refuse unless the handle's user holds the role; names what needs it (policy.c). */
 enum cr_status cr_require_role(cr_db *db, int role, const char *what);
+/* The acting user, or a refusal when the handle has none (policy.c). */
+enum cr_status cr_need_user(cr_db *db);
 
 /*
  * One thing a person did on a case, in any round: separation of duties holds
@@ -320,9 +324,11 @@ enum cr_status st_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
 /*
  * Append an audit event for the handle's user (its hash chained to the one
  * before); case_id 0 for none, states NULL for none, details a JSON object.
- * Must run inside a write transaction.
+ * Must run inside a write transaction.  The rules every event meets come
+ * first (audit.c): a consultation's purpose, a read-only copy's unrecorded
+ * reads, the configuration still in force.
  */
-enum cr_status st_audit_append(cr_db *db, int64_t case_id, const char *action,
+enum cr_status cr_audit_append(cr_db *db, int64_t case_id, const char *action,
                                const char *before, const char *after, const char *details);
 
 /*
@@ -337,8 +343,7 @@ enum cr_status cr_audit_record(cr_db *db, const char *action, const char *detail
  * cr_db_now(db), with the session's purpose, Unix login and configuration
  * digest, chain its hash to the head's with the audit key, and have the
  * engine store it (audit.c).  In the caller's write transaction; no rule is
- * checked here (st_audit_append checks them first).  The engine calls it
- * for the events it writes itself (an import's), so that no engine hashes.
+ * checked here (cr_audit_append checks them first).
  */
 enum cr_status cr_audit_chain(cr_db *db, int64_t case_id, const char *action, const char *before,
                               const char *after, const char *details);
@@ -349,9 +354,15 @@ enum cr_status cr_audit_chain(cr_db *db, int64_t case_id, const char *action, co
  */
 /* The chain's head as kept: its last event and that event's hash (event 0: empty). */
 enum cr_status st_audit_head(cr_db *db, int64_t *event, unsigned char hash[32]);
-enum cr_status st_audit_log(cr_db *db, const struct cr_audit_filter *f,
-                            int (*each)(void *ctx, const struct cr_event *e), void *ctx,
-                            int64_t *n);
+/* The events matching f after `after`, up to `upto` (0: the last), in id order. */
+enum cr_status st_audit_scan(cr_db *db, const struct cr_audit_filter *f, int64_t after,
+                             int64_t upto, int (*each)(void *ctx, const struct cr_event *e),
+                             void *ctx, int64_t *n);
+/* The digest of the configuration in force (*any false when none was pinned). */
+enum cr_status st_config_in_force(cr_db *db, char digest[65], bool *any);
+/* Load a case as stored, nothing checked or recorded (cr_case_view_recorded records it). */
+enum cr_status st_case_load(cr_db *db, int64_t id, bool votes_notes, bool hide_votes,
+                            struct cr_case *out);
 
 /*
  * A read snapshot: every read from st_read_begin to st_read_end sees the
@@ -441,9 +452,10 @@ enum cr_status st_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d
 enum cr_status st_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out);
 enum cr_status st_draft_delete(cr_db *db, int64_t case_id, int action);
 
-/* Open a case for a view (audited as `what`, unless NULL), votes withheld when hide_votes. */
-enum cr_status st_case_view(cr_db *db, int64_t id, bool hide_votes, const char *what,
-                            struct cr_case *out);
+/* Open a case for a view (audited as `what`, unless NULL), votes withheld when hide_votes
+ * (audit.c). */
+enum cr_status cr_case_view_recorded(cr_db *db, int64_t id, bool hide_votes, const char *what,
+                                     struct cr_case *out);
 /*
  * Find and load a case by key (as cr_act names it) with no rule applied and
  * nothing audited: for the storage tests and the benchmark only.  Everything

@@ -99,7 +99,7 @@ cr_config_pin(cr_db *db)
      * when); one with a trail records the pinning in it.
      */
     if ((st = st_config_put(db, cfg)) != CR_OK ||
-        (any && (st = d.p ? st_audit_append(db, 0, "config_pin", NULL, NULL, d.p)
+        (any && (st = d.p ? cr_audit_append(db, 0, "config_pin", NULL, NULL, d.p)
                           : cr_fail(db, CR_NOMEM, "out of memory")) != CR_OK) ||
         (st = cr_quorum_refresh_in(db, &changed)) != CR_OK) {
         cr_buf_free(&d);
@@ -143,7 +143,7 @@ st_config_adopt(cr_db *db, const struct cr_config *next)
     cr_buf_add_json(&d, next->path ? next->path : "");
     cr_buf_addc(&d, '}');
     /* The event is written under the rules that allowed it: the old digest. */
-    if ((st = d.p ? st_audit_append(db, 0, "config_adopt", NULL, NULL, d.p)
+    if ((st = d.p ? cr_audit_append(db, 0, "config_adopt", NULL, NULL, d.p)
                   : cr_fail(db, CR_NOMEM, "out of memory")) != CR_OK ||
         (st = st_config_put(db, next)) != CR_OK) {
         cr_buf_free(&d);
@@ -163,4 +163,12 @@ st_config_adopt(cr_db *db, const struct cr_config *next)
         cr_db_set_user(db, old, me);
     }
     return st;
+}
+
+/* New rules: the admin's to adopt, under the rules in force (the engine writes them). */
+enum cr_status
+cr_config_adopt(cr_db *db, const struct cr_config *next)
+{
+    enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "config adopt");
+    return st == CR_OK ? st_config_adopt(db, next) : st;
 }

@@ -199,3 +199,29 @@ cr_policy_may_see(cr_db *db, const struct cr_case_state *cs, const char *doing, 
     cr_buf_free(&why);
     return st;
 }
+
+/* Who may do what: the acting user, and the roles an action needs */
+
+/* The acting user, or a refusal when the handle has none. */
+enum cr_status
+cr_need_user(cr_db *db)
+{
+    if (!st_config(db) || !st_user(db))
+        return cr_fail(db, CR_REFUSED, "nobody is signed in on this handle");
+    return CR_OK;
+}
+
+enum cr_status
+cr_require_role(cr_db *db, int role, const char *what)
+{
+    enum cr_status st = cr_need_user(db);
+    if (st != CR_OK)
+        return st;
+    const struct cr_person *me = st_user(db);
+    if (cr_person_has(me, role))
+        return CR_OK;
+    char have[128];
+    cr_names_text(me->roles, CR_ROLE_COUNT, cr_role_name, have, sizeof have);
+    return cr_fail(db, CR_REFUSED, "%s needs the %s role; you (%s) are %s", what,
+                   cr_role_name(role), me->login, *have ? have : "on the roster without a role");
+}

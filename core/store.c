@@ -113,28 +113,6 @@ st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch)
 }
 
 enum cr_status
-st_case_view(cr_db *db, int64_t id, bool hide_votes, const char *what, struct cr_case *out)
-{
-    memset(out, 0, sizeof *out);
-    enum cr_status st = st_begin(db);
-    if (st != CR_OK)
-        return st;
-    st = ENGINE->case_load(db, id, true, hide_votes, out);
-    if (st == CR_OK && what) {
-        struct cr_buf d = {0};
-        cr_buf_addf(&d, "{\"view\": \"%s\"}", what);
-        st = d.p ? st_audit_append(db, id, "view", NULL, NULL, d.p)
-                 : cr_fail(db, CR_NOMEM, "out of memory");
-        cr_buf_free(&d);
-    }
-    if (st == CR_OK)
-        st = st_commit(db);
-    else
-        st_rollback(db);
-    return st;
-}
-
-enum cr_status
 st_case_get(cr_db *db, const char *key, struct cr_case *out)
 {
     memset(out, 0, sizeof *out);
@@ -175,58 +153,6 @@ st_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked)
 }
 
 /* The audit trail */
-
-enum cr_status
-st_audit_append(cr_db *db, int64_t case_id, const char *action, const char *before,
-                const char *after, const char *details)
-{
-    const struct cr_config *cfg = st_config(db);
-    if (!cr_db_purpose(db) && cfg && cfg->audit_require_purpose &&
-        cr_audit_is_consultation(action)) {
-        struct cr_buf b = {0};
-        if (cfg->n_purposes) {
-            cr_buf_addf(&b, " (one of ");
-            cr_purposes_text(cfg, &b);
-            cr_buf_addc(&b, ')');
-        }
-        enum cr_status st = cr_fail(
-            db, CR_REFUSED,
-            "audit.require_purpose: every consultation needs its purpose (DPA 2018 s.62), and "
-            "this session gave none; give --purpose TEXT%s",
-            b.p ? b.p : "");
-        cr_buf_free(&b);
-        return st;
-    }
-    if (cr_db_read_only(db)) {
-        /*
-         * The trail cannot be written in a copy.  What was read goes unrecorded (the
-         * caller tells the user once); a change or a disclosure does not happen at all.
-         */
-        if (!cr_audit_is_consultation(action))
-            return st_writable(db);
-        st_count_unrecorded(db);
-        return CR_OK;
-    }
-    /*
-     * Under the write lock, the rules this handle acts under must still be
-     * the ones pinned: an adoption by another process since it signed in
-     * stops it here rather than letting it act under rules no longer in force.
-     */
-    if (cfg) {
-        char in_force[65];
-        bool any;
-        enum cr_status st = ENGINE->config_in_force(db, in_force, &any);
-        if (st != CR_OK)
-            return st;
-        if (any && strcmp(in_force, cfg->digest) != 0)
-            return cr_fail(db, CR_INVALID,
-                           "an admin adopted another configuration (digest %s) since this "
-                           "session began under digest %s; nothing was done: start again "
-                           "with the configuration in force",
-                           in_force, cfg->digest);
-    }
-    return cr_audit_chain(db, case_id, action, before, after, details);
-}
 
 enum cr_status
 st_audit_put(cr_db *db, const struct cr_event *e, const unsigned char prev[32],
@@ -296,44 +222,22 @@ st_audit_last_digest(cr_db *db, char out[65], bool *any)
 }
 
 enum cr_status
-st_audit_log(cr_db *db, const struct cr_audit_filter *f,
-             int (*each)(void *ctx, const struct cr_event *e), void *ctx, int64_t *n)
+st_config_in_force(cr_db *db, char digest[65], bool *any)
 {
-    *n = 0;
-    enum cr_status st = CR_OK;
-    /* Reading the trail is a consultation like any other, recorded before the rows go out. */
-    struct cr_buf d = {0};
-    cr_buf_addf(&d, "{\"view\": \"audit log\"");
-    if (f->case_id)
-        cr_buf_addf(&d, ", \"case\": %lld", (long long)f->case_id);
-    if (f->actor) {
-        cr_buf_addf(&d, ", \"actor\": ");
-        cr_buf_add_json(&d, f->actor);
-    }
-    if (f->action) {
-        cr_buf_addf(&d, ", \"action\": ");
-        cr_buf_add_json(&d, f->action);
-    }
-    if (f->since)
-        cr_buf_addf(&d, ", \"since\": %lld", (long long)f->since);
-    if (f->until)
-        cr_buf_addf(&d, ", \"until\": %lld", (long long)f->until);
-    cr_buf_addc(&d, '}');
-    /* The events there when asked: up to the last before the reading's own. */
-    int64_t upto = 0;
-    if (!d.p)
-        st = cr_fail(db, CR_NOMEM, "out of memory");
-    else if ((st = st_begin(db)) == CR_OK) {
-        if ((st = st_audit_last(db, &upto)) == CR_OK &&
-            (st = st_audit_append(db, 0, "view", NULL, NULL, d.p)) == CR_OK)
-            st = st_commit(db);
-        else
-            st_rollback(db);
-    }
-    cr_buf_free(&d);
-    if (st != CR_OK)
-        return st;
-    return ENGINE->audit_scan(db, f, 0, upto, each, ctx, n);
+    return ENGINE->config_in_force(db, digest, any);
+}
+
+enum cr_status
+st_case_load(cr_db *db, int64_t id, bool votes_notes, bool hide_votes, struct cr_case *out)
+{
+    return ENGINE->case_load(db, id, votes_notes, hide_votes, out);
+}
+
+enum cr_status
+st_audit_scan(cr_db *db, const struct cr_audit_filter *f, int64_t after, int64_t upto,
+              cr_store_event_fn each, void *ctx, int64_t *n)
+{
+    return ENGINE->audit_scan(db, f, after, upto, each, ctx, n);
 }
 
 /* Drafts */

@@ -480,3 +480,23 @@ cr_unhex(const char *s, unsigned char *out, size_t n)
     const char *end;
     return sodium_hex2bin(out, n, s, 2 * n, NULL, &got, &end) == 0 && got == n && end == s + 2 * n;
 }
+
+/* The names of the bits set, for messages: "a", "a or b", "a, b, or c". */
+void
+cr_names_text(unsigned bits, int count, const char *(*name)(int), char *out, size_t n)
+{
+    int used_names = 0, total = 0;
+    size_t used = 0;
+    for (int i = 0; i < count; i++)
+        total += (bits >> i) & 1u;
+    out[0] = '\0';
+    for (int i = 0; i < count && used < n; i++) {
+        if (!(bits & (1u << i)))
+            continue;
+        used_names++;
+        const char *sep = used_names == 1       ? ""
+                          : used_names == total ? (total == 2 ? " or " : ", or ")
+                                                : ", ";
+        used += (size_t)snprintf(out + used, n - used, "%s%s", sep, name(i));
+    }
+}

@@ -122,36 +122,16 @@ kept_from_panel(const struct cr_person *p, const struct cr_case_state *cs)
     return cr_policy_panel_only(p) && cs->panel_round == 0;
 }
 
-/* The names of the bits set, for messages: "a", "a or b", "a, b, or c". */
-static void
-names_text(unsigned bits, int count, const char *(*name)(int), char *out, size_t n)
-{
-    int used_names = 0, total = 0;
-    size_t used = 0;
-    for (int i = 0; i < count; i++)
-        total += (bits >> i) & 1u;
-    out[0] = '\0';
-    for (int i = 0; i < count && used < n; i++) {
-        if (!(bits & (1u << i)))
-            continue;
-        used_names++;
-        const char *sep = used_names == 1       ? ""
-                          : used_names == total ? (total == 2 ? " or " : ", or ")
-                                                : ", ";
-        used += (size_t)snprintf(out + used, n - used, "%s%s", sep, name(i));
-    }
-}
-
 static void
 roles_text(unsigned roles, char *out, size_t n)
 {
-    names_text(roles, CR_ROLE_COUNT, cr_role_name, out, n);
+    cr_names_text(roles, CR_ROLE_COUNT, cr_role_name, out, n);
 }
 
 static void
 states_text(unsigned states, char *out, size_t n)
 {
-    names_text(states, CR_STATE_COUNT, cr_state_name, out, n);
+    cr_names_text(states, CR_STATE_COUNT, cr_state_name, out, n);
 }
 
 /*
@@ -685,30 +665,6 @@ plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_
     return CR_OK;
 }
 
-/* The acting user, or a refusal when the handle has none. */
-static enum cr_status
-need_user(cr_db *db)
-{
-    if (!st_config(db) || !st_user(db))
-        return cr_fail(db, CR_REFUSED, "nobody is signed in on this handle");
-    return CR_OK;
-}
-
-enum cr_status
-cr_require_role(cr_db *db, int role, const char *what)
-{
-    enum cr_status st = need_user(db);
-    if (st != CR_OK)
-        return st;
-    const struct cr_person *me = st_user(db);
-    if (cr_person_has(me, role))
-        return CR_OK;
-    char have[128];
-    roles_text(me->roles, have, sizeof have);
-    return cr_fail(db, CR_REFUSED, "%s needs the %s role; you (%s) are %s", what,
-                   cr_role_name(role), me->login, *have ? have : "on the roster without a role");
-}
-
 /*
  * What people write for an action (a rationale, a reason, a note) is kept
  * in the case, its notes and the audit trail, and shown whole: at most
@@ -753,7 +709,7 @@ act(cr_db *db, const struct cr_case_ref *ref, const struct cr_request *req,
     struct cr_act_result *res)
 {
     memset(res, 0, sizeof *res);
-    enum cr_status st = need_user(db);
+    enum cr_status st = cr_need_user(db);
     if (st != CR_OK)
         return st;
     if (req->action < 0 || req->action >= CR_ACTION_COUNT)
@@ -798,7 +754,7 @@ act(cr_db *db, const struct cr_case_ref *ref, const struct cr_request *req,
     /* What the user was writing for this action is submitted now: the draft goes. */
     if (rules[req->action].draft && (st = st_draft_delete(db, cs.id, req->action)) != CR_OK)
         goto out;
-    st = st_audit_append(db, cs.id, cr_action_name(req->action), cr_state_name(cs.state),
+    st = cr_audit_append(db, cs.id, cr_action_name(req->action), cr_state_name(cs.state),
                          cr_state_name(after), details.p);
     if (st == CR_OK)
         st = st_commit(db);
@@ -911,7 +867,7 @@ cr_quorum_refresh_in(cr_db *db, int64_t *changed)
                 cr_buf_addf(&d, "%s%lld", k++ ? ", " : "", (long long)which[i]);
         cr_buf_addf(&d, "]}");
         if (st == CR_OK)
-            st = d.p ? st_audit_append(db, 0, "quorum_recompute", NULL, NULL, d.p)
+            st = d.p ? cr_audit_append(db, 0, "quorum_recompute", NULL, NULL, d.p)
                      : cr_fail(db, CR_NOMEM, "out of memory");
     }
     cr_buf_free(&d);
@@ -927,7 +883,7 @@ enum cr_status
 cr_quorum_refresh(cr_db *db, int64_t *changed)
 {
     *changed = 0;
-    enum cr_status st = need_user(db);
+    enum cr_status st = cr_need_user(db);
     if (st != CR_OK)
         return st;
     int64_t *ids = NULL, *which = NULL;
@@ -967,7 +923,7 @@ static enum cr_status
 allowed_actions(cr_db *db, const struct cr_case_ref *ref, unsigned *actions)
 {
     *actions = 0;
-    enum cr_status st = need_user(db);
+    enum cr_status st = cr_need_user(db);
     int64_t id;
     if (st != CR_OK || (st = st_case_ref(db, ref, &id)) != CR_OK)
         return st;
@@ -1006,7 +962,7 @@ cr_system_act(cr_db *db, int action, int64_t id, const char *note, const char *e
                                .quorum_blocked = 0,
                                .bump_version = true};
         if ((st = st_apply(db, &cs, &ch)) == CR_OK &&
-            (st = st_audit_append(db, id, event, cr_state_name(cs.state), cr_state_name(to),
+            (st = cr_audit_append(db, id, event, cr_state_name(cs.state), cr_state_name(to),
                                   details)) == CR_OK)
             *applied = true;
     }
@@ -1031,7 +987,7 @@ cr_allowed_actions_id(cr_db *db, int64_t case_id, unsigned *actions)
 static enum cr_status
 may(cr_db *db, const struct cr_case_ref *ref, int action)
 {
-    enum cr_status st = need_user(db);
+    enum cr_status st = cr_need_user(db);
     if (st != CR_OK)
         return st;
     if (action < 0 || action >= CR_ACTION_COUNT)
@@ -1094,7 +1050,7 @@ denied(cr_db *db, const struct cr_case_state *cs, const char *what, const char *
     cr_buf_addc(&d, '}');
     enum cr_status st = d.p ? st_begin(db) : cr_fail(db, CR_NOMEM, "out of memory");
     if (st == CR_OK) {
-        st = st_audit_append(db, cs->id, "denied", NULL, NULL, d.p);
+        st = cr_audit_append(db, cs->id, "denied", NULL, NULL, d.p);
         st = st == CR_OK ? st_commit(db) : (st_rollback(db), st);
     }
     /* The handle's message is rewritten below: keep what failed apart first. */
@@ -1162,12 +1118,12 @@ view(cr_db *db, const struct cr_case_ref *ref, const char *what, struct cr_case 
     if (!out)
         return cr_fail(db, CR_USAGE, "a case view needs a case to fill");
     memset(out, 0, sizeof *out);
-    enum cr_status st = need_user(db);
+    enum cr_status st = cr_need_user(db);
     int64_t id;
     bool hide;
     if (st == CR_OK && (st = st_case_ref(db, ref, &id)) == CR_OK &&
         (st = view_rules(db, id, what, &hide)) == CR_OK)
-        st = st_case_view(db, id, hide, what, out);
+        st = cr_case_view_recorded(db, id, hide, what, out);
     if (st != CR_OK)
         cr_case_free(out);
     return st;
@@ -1260,7 +1216,7 @@ history(cr_db *db, const struct cr_case_ref *ref, bool audited, struct cr_histor
     if (!out)
         return cr_fail(db, CR_USAGE, "a history needs a history to fill");
     memset(out, 0, sizeof *out);
-    enum cr_status st = need_user(db);
+    enum cr_status st = cr_need_user(db);
     int64_t id;
     bool hide;
     if (st != CR_OK || (st = st_case_ref(db, ref, &id)) != CR_OK ||
@@ -1270,7 +1226,7 @@ history(cr_db *db, const struct cr_case_ref *ref, bool audited, struct cr_histor
         /* Viewing the history is a consultation like any other. */
         if ((st = st_begin(db)) != CR_OK)
             return st;
-        st = st_audit_append(db, id, "view", NULL, NULL, "{\"view\": \"history\"}");
+        st = cr_audit_append(db, id, "view", NULL, NULL, "{\"view\": \"history\"}");
         st = st == CR_OK ? st_commit(db) : (st_rollback(db), st);
     }
     if (st == CR_OK)
@@ -1453,21 +1409,13 @@ struct cr_list_log {
     crypto_generichash_state h; /* over their numbers, each in decimal and a newline */
 };
 
-/* New rules: the admin's to adopt, under the rules in force (the engine writes them). */
-enum cr_status
-cr_config_adopt(cr_db *db, const struct cr_config *next)
-{
-    enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "config adopt");
-    return st == CR_OK ? st_config_adopt(db, next) : st;
-}
-
 enum cr_status
 cr_list_begin(cr_db *db, const struct cr_filter *filter, int mine, const char *format,
               int64_t limit, struct cr_list_log **out)
 {
     static const struct cr_filter all = CR_FILTER_ALL;
     *out = NULL;
-    enum cr_status st = need_user(db);
+    enum cr_status st = cr_need_user(db);
     if (st != CR_OK)
         return st;
     if (!filter)
@@ -1612,7 +1560,7 @@ cr_export(cr_db *db, const struct cr_disclosure *d, const struct cr_export_sink 
 static enum cr_status
 draft_request(cr_db *db, int action)
 {
-    enum cr_status st = need_user(db);
+    enum cr_status st = cr_need_user(db);
     if (st != CR_OK)
         return st;
     if (action < 0 || action >= CR_ACTION_COUNT)
@@ -1623,7 +1571,7 @@ draft_request(cr_db *db, int action)
     for (int a = 0; a < CR_ACTION_COUNT; a++)
         kept |= rules[a].draft ? 1u << a : 0;
     char names[128];
-    names_text(kept, CR_ACTION_COUNT, cr_action_name, names, sizeof names);
+    cr_names_text(kept, CR_ACTION_COUNT, cr_action_name, names, sizeof names);
     return cr_fail(db, CR_USAGE, "no draft is kept for %s, only for %s", cr_action_name(action),
                    names);
 }
@@ -1687,7 +1635,7 @@ draft_save(cr_db *db, const struct cr_case_ref *ref, const struct cr_draft *d)
         const char *state = cr_state_name(cs.state);
         if ((st = st_draft_put(db, cs.id, &keep)) == CR_OK &&
             (st = draft_details(db, keep.action, keep.text, &details)) == CR_OK &&
-            (st = st_audit_append(db, cs.id, "draft_save", state, state, details.p)) == CR_OK)
+            (st = cr_audit_append(db, cs.id, "draft_save", state, state, details.p)) == CR_OK)
             st = st_commit(db);
     }
     if (st != CR_OK)
@@ -1760,7 +1708,7 @@ draft_discard(cr_db *db, const struct cr_case_ref *ref, int action)
         const char *state = cr_state_name(cs.state);
         if ((st = st_draft_delete(db, cs.id, action)) == CR_OK &&
             (st = draft_details(db, action, old.text, &details)) == CR_OK &&
-            (st = st_audit_append(db, cs.id, "draft_discard", state, state, details.p)) == CR_OK)
+            (st = cr_audit_append(db, cs.id, "draft_discard", state, state, details.p)) == CR_OK)
             st = st_commit(db);
     }
     if (st != CR_OK)

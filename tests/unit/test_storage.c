@@ -628,7 +628,7 @@ test_unknown_action_named(void **state)
     import_ok(f->db, HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,pnd,x,y\n",
               &r);
     assert_int_equal(st_begin(f->db), CR_OK);
-    assert_int_equal(st_audit_append(f->db, 1, "reopen", "flagged", "in_review", "{}"), CR_OK);
+    assert_int_equal(cr_audit_append(f->db, 1, "reopen", "flagged", "in_review", "{}"), CR_OK);
     assert_int_equal(st_commit(f->db), CR_OK);
     int64_t events;
     assert_int_equal(cr_audit_verify(f->db, &events), CR_INVALID);
