@@ -11,29 +11,6 @@
 
 /* The audit trail */
 
-/* The chain's head: the last event's id and hash, kept beside the events. */
-enum cr_status
-audit_head(cr_db *db, int64_t *id, unsigned char hash[32])
-{
-    enum cr_status st = CR_OK;
-    sqlite3_stmt *s = sql_prepare(db, "SELECT value FROM settings WHERE key = 'audit_head'", &st);
-    if (!s)
-        return st;
-    int rc = sqlite3_step(s);
-    const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
-    const char *colon = v ? strchr(v, ':') : NULL;
-    bool ok = colon && cr_unhex(colon + 1, hash, 32);
-    if (ok)
-        *id = strtoll(v, NULL, 10);
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return cr_fail_sql(db, rc, "read audit head");
-    if (!ok)
-        return cr_fail(db, CR_INVALID, "%s: the audit trail's head record is missing or damaged",
-                       sq(db)->path);
-    return CR_OK;
-}
-
 enum cr_status
 sq_config_in_force(cr_db *db, char digest[65], bool *any)
 {

@@ -338,6 +338,30 @@ check_permissions(cr_db *db, const struct stat *st)
     return CR_OK;
 }
 
+/* The chain's head record (the settings row the audit section moves on every append). */
+/* The chain's head: the last event's id and hash, kept beside the events. */
+enum cr_status
+audit_head(cr_db *db, int64_t *id, unsigned char hash[32])
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = sql_prepare(db, "SELECT value FROM settings WHERE key = 'audit_head'", &st);
+    if (!s)
+        return st;
+    int rc = sqlite3_step(s);
+    const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+    const char *colon = v ? strchr(v, ':') : NULL;
+    bool ok = colon && cr_unhex(colon + 1, hash, 32);
+    if (ok)
+        *id = strtoll(v, NULL, 10);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return cr_fail_sql(db, rc, "read audit head");
+    if (!ok)
+        return cr_fail(db, CR_INVALID, "%s: the audit trail's head record is missing or damaged",
+                       sq(db)->path);
+    return CR_OK;
+}
+
 static enum cr_status
 migrate(cr_db *db, unsigned flags)
 {
@@ -466,7 +490,7 @@ rollback:
     return st;
 }
 
-static enum cr_status
+enum cr_status
 sq_open(cr_db *db, const char *path, unsigned flags, const char *connection, void **ctx)
 {
     (void)connection; /* a file's path is all SQLite needs */
@@ -563,7 +587,7 @@ close_sql(cr_db *db)
     sq(db)->sql = NULL;
 }
 
-static void
+void
 sq_close(cr_db *db)
 {
     struct sq_db *q = sq(db);
@@ -577,7 +601,7 @@ sq_close(cr_db *db)
     free(q);
 }
 
-static void
+void
 sq_discard(cr_db *db)
 {
     if (!sq(db))
@@ -611,14 +635,14 @@ sq_discard(cr_db *db)
     }
 }
 
-static int
+int
 sq_created(const cr_db *db)
 {
     return sq(db)->created || sq(db)->filled;
 }
 
 
-static int
+int
 sq_schema_version(const cr_db *db)
 {
     return sq(db)->version;
@@ -728,67 +752,8 @@ sq_writable(cr_db *db)
                    sq(db)->path);
 }
 
-static int
+int
 sq_read_only(const cr_db *db)
 {
     return sq(db)->read_only;
 }
-
-/* The engine: its one exported symbol, the table of store.h. */
-const struct cr_store cr_store_engine = {
-    .version = CR_STORE_VERSION,
-    .name = "sqlite",
-    .app_data = NULL,
-    .open = sq_open,
-    .close = sq_close,
-    .discard = sq_discard,
-    .created = sq_created,
-    .schema_version = sq_schema_version,
-    .read_only = sq_read_only,
-    .data_version = sq_data_version,
-    .begin = sq_begin,
-    .commit = sq_commit,
-    .rollback = sq_rollback,
-    .writable = sq_writable,
-    .find_case = sq_find_case,
-    .case_load = sq_case_load,
-    .case_state = sq_case_state,
-    .apply = sq_apply,
-    .history = sq_history,
-    .sitting_vote_events = sq_sitting_vote_events,
-    .quorum_cases = sq_quorum_cases,
-    .set_quorum_blocked = sq_set_quorum_blocked,
-    .page = sq_page,
-    .list_mine = sq_list_mine,
-    .export_scan = sq_export,
-    .import_begin = sq_import_begin,
-    .import_row = sq_import_row,
-    .import_end = sq_import_end,
-    .snapshot_begin = sq_snapshot_begin,
-    .snapshot_end = sq_snapshot_end,
-    .case_counts = sq_case_counts,
-    .outcome_counts = sq_outcome_counts,
-    .record_counts = sq_record_counts,
-    .case_facts = sq_case_facts,
-    .cases_waiting = sq_cases_waiting,
-    .first_decisions = sq_first_decisions,
-    .reviewer_outcomes = sq_reviewer_outcomes,
-    .panel_rounds = sq_panel_rounds,
-    .audit_append = sq_audit_put,
-    .audit_head = sq_audit_head,
-    .audit_last = sq_audit_last,
-    .audit_last_digest = sq_audit_last_digest,
-    .audit_scan = sq_audit_scan,
-    .audit_key = sq_audit_key,
-    .audit_chain = sq_audit_chain,
-    .config_texts = sq_config_texts,
-    .case_rows = sq_case_rows,
-    .read_begin = sq_read_begin,
-    .read_end = sq_read_end,
-    .draft_put = sq_draft_put,
-    .draft_get = sq_draft_get,
-    .draft_delete = sq_draft_delete,
-    .config_get = sq_config_get,
-    .config_put = sq_config_put,
-    .config_in_force = sq_config_in_force,
-};

@@ -55,6 +55,13 @@ sqlite3 *sq_sqlite(cr_db *db);
  * The methods of the table (store.h, which says what each does), defined
  * in the section files and gathered in db.c's cr_store_engine.
  */
+enum cr_status sq_open(cr_db *db, const char *path, unsigned flags, const char *connection,
+                       void **ctx);
+void sq_close(cr_db *db);
+void sq_discard(cr_db *db);
+int sq_created(const cr_db *db);
+int sq_schema_version(const cr_db *db);
+int sq_read_only(const cr_db *db);
 enum cr_status sq_data_version(cr_db *db, int64_t *version);
 enum cr_status sq_begin(cr_db *db);
 enum cr_status sq_commit(cr_db *db);
@@ -122,6 +129,10 @@ enum cr_status sq_config_in_force(cr_db *db, char digest[65], bool *any);
 
 /* Errors, statements and the helpers every file uses (db.c) */
 
+/* The chain's head: the last event's id and hash, kept beside the events (the migration
+ * that starts keying reads it too). */
+enum cr_status audit_head(cr_db *db, int64_t *id, unsigned char hash[32]);
+
 /* A prepared statement from the handle's cache, reset; NULL with *st set on failure. */
 sqlite3_stmt *sql_prepare(cr_db *db, const char *sql, enum cr_status *st);
 /* Run statements that return no rows; what names the step in the message. */
@@ -174,8 +185,6 @@ void read_case_numbers(sqlite3_stmt *s, struct cr_case_row *r);
     "id, at, actor, case_id, action, state_before, state_after, details, config_digest, purpose, " \
     "os_login"
 
-/* The chain's head: the last event's id and hash, kept beside the events. */
-enum cr_status audit_head(cr_db *db, int64_t *id, unsigned char hash[32]);
 /* Read one event row (EVENT_COLUMNS) into e, strings kept in l. */
 void read_event(sqlite3_stmt *s, struct cr_event *e, struct strlist *l);
 
