@@ -18,9 +18,10 @@
  * data is ever written to a file: when the process ends, the databases go.
  * ":memory:" is a new, private database at every open, as with SQLite.
  *
- * Transactions: begin keeps a copy of the database; rollback goes back to
- * it, commit drops it.  One handle writes at a time; the others read the
- * database as last committed meanwhile.
+ * Transactions: begin keeps an undo record (tables.c); rollback goes back
+ * with it, commit drops it.  One handle writes at a time; the others read
+ * the database as last committed meanwhile (a copy made when one first
+ * reads during the transaction).
  */
 /* realpath(), for the name a database is kept by. */
 #define _XOPEN_SOURCE 700
@@ -47,7 +48,8 @@ struct mem_file {
     char *path;            /* NULL: private (":memory:"), or no longer at its path */
     uint64_t serial;       /* names it in its file: random, so no other process's is the same */
     struct mem_data *data; /* as the writer changes it */
-    struct mem_data *committed; /* during a write transaction: the data as last committed */
+    struct mem_undo *undo; /* during a write transaction: how to go back */
+    struct mem_data *view; /* during one: the data as last committed, for other handles */
     struct mem_conn *writer;
     int64_t commits;
     int refs;
@@ -68,7 +70,12 @@ mem_data(const cr_db *db)
     struct mem_conn *c = mem_conn(db);
     struct mem_file *f = c->file;
     /* Another handle's transaction is not seen until it commits. */
-    return f->writer && f->writer != c ? f->committed : f->data;
+    if (!f->writer || f->writer == c)
+        return f->data;
+    if (!f->view)
+        f->view = mem_undo_view(f->data, f->undo);
+    /* Out of memory for the copy: the data as it is (nothing else can be read). */
+    return f->view ? f->view : f->data;
 }
 
 const unsigned char *
@@ -91,7 +98,8 @@ file_unref(struct mem_file *f)
     if (f->path)
         return; /* kept by path for the life of the process */
     mem_data_free(f->data);
-    mem_data_free(f->committed);
+    mem_undo_free(f->undo);
+    mem_data_free(f->view);
     sodium_memzero(f->key, sizeof f->key);
     free(f);
 }
@@ -301,7 +309,8 @@ open_existing(cr_db *db, struct mem_conn *c, const char *path, uint64_t serial, 
                        "first opened: copy it again",
                        mem_path(db), from->path ? from->path : "a database", (long long)commits,
                        (long long)from->commits);
-    struct mem_data *d = mem_data_clone(from->committed ? from->committed : from->data);
+    struct mem_data *d =
+        from->writer ? mem_undo_view(from->data, from->undo) : mem_data_clone(from->data);
     struct mem_file *copy = d ? file_new(path, d) : NULL;
     if (!copy) {
         mem_data_free(d);
@@ -485,8 +494,8 @@ mem_begin(cr_db *db)
     if (f->writer)
         return cr_fail(db, CR_BUSY, "%s: the database is busy (another user holds it); try again",
                        c->path);
-    f->committed = mem_data_clone(f->data);
-    if (!f->committed)
+    f->undo = mem_undo_begin(f->data);
+    if (!f->undo)
         return cr_fail(db, CR_NOMEM, "out of memory");
     f->writer = c;
     return CR_OK;
@@ -507,8 +516,10 @@ mem_commit(cr_db *db)
         mem_rollback(db);
         return st;
     }
-    mem_data_free(f->committed);
-    f->committed = NULL;
+    mem_undo_free(f->undo);
+    mem_data_free(f->view);
+    f->undo = NULL;
+    f->view = NULL;
     f->writer = NULL;
     c->own_commits++;
     f->data->data_version = f->commits;
@@ -522,9 +533,10 @@ mem_rollback(cr_db *db)
     struct mem_file *f = c->file;
     if (f->writer != c)
         return;
-    mem_data_free(f->data);
-    f->data = f->committed;
-    f->committed = NULL;
+    mem_undo_rollback(f->data, f->undo);
+    mem_data_free(f->view);
+    f->undo = NULL;
+    f->view = NULL;
     f->writer = NULL;
 }
 

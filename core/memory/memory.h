@@ -166,11 +166,21 @@ struct mem_data *mem_data_new(void);
 void mem_data_free(struct mem_data *d);
 /* A deep copy, or NULL when out of memory. */
 struct mem_data *mem_data_clone(const struct mem_data *d);
+/*
+ * A transaction's undo record of d (NULL when out of memory): rollback puts
+ * d back as it was and frees the record; free drops it (commit); view is a
+ * new copy of d as it was (for other handles during the transaction).
+ */
+struct mem_undo;
+struct mem_undo *mem_undo_begin(const struct mem_data *d);
+void mem_undo_rollback(struct mem_data *d, struct mem_undo *u);
+void mem_undo_free(struct mem_undo *u);
+struct mem_data *mem_undo_view(const struct mem_data *d, const struct mem_undo *u);
 /* A new row at the end of the table, zeroed, its id given; NULL when out of memory. */
 void *mem_add(struct mem_data *d, enum mem_table_id t);
 /* The row of that id, or NULL. */
 void *mem_find(const struct mem_data *d, enum mem_table_id t, int64_t id);
-/* Remove row i of the table (freeing its strings), keeping the others in order. */
+/* Remove row i of a table that changes in place (freeing its strings), keeping the order. */
 void mem_remove(struct mem_data *d, enum mem_table_id t, size_t i);
 /* Replace *field with a copy of s (NULL for NULL); false when out of memory. */
 bool mem_set(char **field, const char *s);

@@ -1,11 +1,11 @@
 /*
  * The in-memory engine's tables: rows of plain structs, each described by
  * its size and the offsets of its strings, so that one copy and one free
- * serve every table (a transaction is a copy of the database, a rollback
- * goes back to it).
+ * serve every table; and a transaction's undo record (mem_undo_begin).
  */
 #include "memory.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,18 +92,80 @@ mem_data_new(void)
     return d;
 }
 
+static void
+table_free(enum mem_table_id id, struct mem_table *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        row_free(id, row_at(t, id, i));
+    free(t->rows);
+    memset(t, 0, sizeof *t);
+}
+
 void
 mem_data_free(struct mem_data *d)
 {
     if (!d)
         return;
-    for (int id = 0; id < MEM_TABLE_COUNT; id++) {
-        struct mem_table *t = &d->t[id];
-        for (size_t i = 0; i < t->n; i++)
-            row_free(id, row_at(t, id, i));
-        free(t->rows);
-    }
+    for (int id = 0; id < MEM_TABLE_COUNT; id++)
+        table_free(id, &d->t[id]);
     free(d);
+}
+
+/* Deep copy of table id (from) into to, empty before; false when out of memory (to empty). */
+static bool
+table_copy(enum mem_table_id id, const struct mem_table *from, struct mem_table *to)
+{
+    memset(to, 0, sizeof *to);
+    if (!from->n)
+        return true;
+    if (!(to->rows = malloc(from->n * table_defs[id].size)))
+        return false;
+    memcpy(to->rows, from->rows, from->n * table_defs[id].size);
+    to->cap = from->n;
+    /* Strings are copied a row at a time; n counts the rows that own theirs. */
+    for (size_t i = 0; i < from->n; i++) {
+        void *row = row_at(to, id, i);
+        size_t s = 0;
+        for (; s < table_defs[id].n_str; s++) {
+            char **p = str_at(row, table_defs[id].str[s]);
+            if (*p && !(*p = strdup(*p)))
+                break;
+        }
+        if (id == MEM_CONFIG_VERSIONS && s == table_defs[id].n_str) {
+            struct mem_config_version *v = row;
+            char *text = malloc(v->len + 1);
+            if (text) {
+                memcpy(text, v->text, v->len + 1);
+                v->text = text;
+            } else {
+                s--;
+                free(v->adopted_by);
+                v->adopted_by = NULL;
+            }
+        }
+        if (s < table_defs[id].n_str) {
+            /* The strings before s are copies; those from s on still point into from. */
+            for (size_t k = 0; k < s; k++)
+                free(*str_at(row, table_defs[id].str[k]));
+            break;
+        }
+        to->n++;
+    }
+    if (to->n == from->n)
+        return true;
+    table_free(id, to);
+    return false;
+}
+
+/* The fields of a database that are not tables. */
+static void
+copy_scalars(struct mem_data *to, const struct mem_data *from)
+{
+    memcpy(to->next_id, from->next_id, sizeof to->next_id);
+    to->group_access = from->group_access;
+    to->head_id = from->head_id;
+    memcpy(to->head_hash, from->head_hash, sizeof to->head_hash);
+    to->data_version = from->data_version;
 }
 
 struct mem_data *
@@ -112,60 +174,108 @@ mem_data_clone(const struct mem_data *from)
     struct mem_data *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    memcpy(d->next_id, from->next_id, sizeof d->next_id);
-    d->group_access = from->group_access;
-    d->head_id = from->head_id;
-    memcpy(d->head_hash, from->head_hash, sizeof d->head_hash);
-    d->data_version = from->data_version;
-    bool ok = true;
-    for (int id = 0; id < MEM_TABLE_COUNT && ok; id++) {
-        const struct mem_table *ft = &from->t[id];
-        struct mem_table *t = &d->t[id];
-        if (!ft->n)
-            continue;
-        t->rows = malloc(ft->n * table_defs[id].size);
-        if (!t->rows) {
-            ok = false;
-            break;
+    copy_scalars(d, from);
+    for (int id = 0; id < MEM_TABLE_COUNT; id++) {
+        if (!table_copy(id, &from->t[id], &d->t[id])) {
+            mem_data_free(d);
+            return NULL;
         }
-        memcpy(t->rows, ft->rows, ft->n * table_defs[id].size);
-        t->cap = ft->n;
-        /* Strings are copied a row at a time; n counts the rows that own theirs. */
-        for (size_t i = 0; i < ft->n && ok; i++) {
-            void *row = row_at(t, id, i);
-            size_t s = 0;
-            for (; s < table_defs[id].n_str; s++) {
-                char **p = str_at(row, table_defs[id].str[s]);
-                if (*p && !(*p = strdup(*p)))
-                    break;
-            }
-            if (id == MEM_CONFIG_VERSIONS && s == table_defs[id].n_str) {
-                struct mem_config_version *v = row;
-                char *text = malloc(v->len + 1);
-                if (text) {
-                    memcpy(text, v->text, v->len + 1);
-                    v->text = text;
-                } else {
-                    s--;
-                    free(v->adopted_by);
-                    v->adopted_by = NULL;
-                }
-            }
-            if (s < table_defs[id].n_str) {
-                /* The strings before s are copies; those from s on still point into from. */
-                for (size_t k = 0; k < s; k++)
-                    free(*str_at(row, table_defs[id].str[k]));
-                ok = false;
-                break;
-            }
-            t->n++;
-        }
-    }
-    if (!ok) {
-        mem_data_free(d);
-        return NULL;
     }
     return d;
+}
+
+/*
+ * A transaction's undo record.  Most tables only grow (the trail, notes,
+ * decisions, approvals, votes set aside, allegations, imports: a row is
+ * changed only in the transaction that added it), so their row counts are
+ * enough to undo a transaction; the others (cases, subjects, votes, drafts,
+ * configurations) are copied whole when it begins.  Copying only those
+ * keeps a transaction's cost to the size of the cases, not of the trail.
+ */
+struct mem_undo {
+    struct mem_data scalars;                 /* its tables unused */
+    size_t n[MEM_TABLE_COUNT];               /* rows when the transaction began */
+    struct mem_table saved[MEM_TABLE_COUNT]; /* the tables that change in place */
+};
+
+static bool
+changes_in_place(enum mem_table_id id)
+{
+    switch (id) {
+    case MEM_SUBJECTS:
+    case MEM_CASES:
+    case MEM_VOTES:
+    case MEM_DRAFTS:
+    case MEM_CONFIG_VERSIONS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+struct mem_undo *
+mem_undo_begin(const struct mem_data *d)
+{
+    struct mem_undo *u = calloc(1, sizeof *u);
+    if (!u)
+        return NULL;
+    copy_scalars(&u->scalars, d);
+    for (int id = 0; id < MEM_TABLE_COUNT; id++) {
+        u->n[id] = d->t[id].n;
+        if (changes_in_place(id) && !table_copy(id, &d->t[id], &u->saved[id])) {
+            mem_undo_free(u);
+            return NULL;
+        }
+    }
+    return u;
+}
+
+void
+mem_undo_free(struct mem_undo *u)
+{
+    if (!u)
+        return;
+    for (int id = 0; id < MEM_TABLE_COUNT; id++)
+        table_free(id, &u->saved[id]);
+    free(u);
+}
+
+/* Put back into d what the record says (its saved tables move into d); the record goes. */
+void
+mem_undo_rollback(struct mem_data *d, struct mem_undo *u)
+{
+    copy_scalars(d, &u->scalars);
+    for (int id = 0; id < MEM_TABLE_COUNT; id++) {
+        struct mem_table *t = &d->t[id];
+        if (changes_in_place(id)) {
+            table_free(id, t);
+            *t = u->saved[id];
+            memset(&u->saved[id], 0, sizeof u->saved[id]);
+            continue;
+        }
+        while (t->n > u->n[id])
+            row_free(id, row_at(t, id, --t->n));
+    }
+    mem_undo_free(u);
+}
+
+struct mem_data *
+mem_undo_view(const struct mem_data *d, const struct mem_undo *u)
+{
+    struct mem_data *v = calloc(1, sizeof *v);
+    if (!v)
+        return NULL;
+    copy_scalars(v, &u->scalars);
+    for (int id = 0; id < MEM_TABLE_COUNT; id++) {
+        struct mem_table from = changes_in_place(id) ? u->saved[id] : d->t[id];
+        if (!changes_in_place(id))
+            from.n = u->n[id];
+        if (!table_copy(id, &from, &v->t[id])) {
+            mem_data_free(v);
+            return NULL;
+        }
+    }
+    return v;
 }
 
 void *
@@ -211,6 +321,8 @@ mem_remove(struct mem_data *d, enum mem_table_id id, size_t i)
 {
     struct mem_table *t = &d->t[id];
     size_t size = table_defs[id].size;
+    /* A table that only grows is undone by its row count (mem_undo_begin). */
+    assert(changes_in_place(id));
     row_free(id, row_at(t, id, i));
     memmove(row_at(t, id, i), row_at(t, id, i + 1), (t->n - i - 1) * size);
     t->n--;

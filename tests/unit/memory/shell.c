@@ -5,7 +5,7 @@
  * names them (core/sqlite/schema.c).
  *
  *   SELECT count(*) | sum(COL) | COL FROM TABLE [WHERE COND [AND COND]...]
- *   UPDATE TABLE SET COL = VALUE WHERE COND [AND COND]...
+ *   UPDATE cases SET COL = VALUE WHERE COND [AND COND]...
  *
  * COND is COL = VALUE, COL IS NULL or COL IS NOT NULL; VALUE a 'quoted'
  * text ('' for a quote) or an integer.  A COL alone gives the first row's
@@ -339,7 +339,7 @@ parse(const char *sql, struct query *q, bool *update)
         *update = true;
         if (!next_word(&l) || !(q->table_name = table_named(l.word, &q->table)))
             goto out;
-        if (!expect(&l, "SET") || !next_word(&l) ||
+        if (!expect(&l, "SET") || !next_word(&l) || q->table != MEM_CASES ||
             !(q->col = column_named(q->table_name, l.word)) || q->col->type != T_TEXT ||
             !expect(&l, "=") || !read_value(&l, &q->set, &q->set_text) || q->set.kind != 2)
             goto out;
