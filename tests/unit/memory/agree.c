@@ -124,19 +124,17 @@ print_reads(cr_db *h, const struct cr_person *me)
         f.state = s;
         print_pages(h, cr_state_name(s), &f, false);
     }
-    /*
-     * An outcome is asked for only by users with no unit: the SQLite engine
-     * gives need-to-know's :unit parameter the number 4, LIMIT's, when the
-     * outcome is ?3 (core/sqlite/page.c), and fails "list: datatype
-     * mismatch" for anyone with a unit under conflicts.same_unit
-     * (`casereview --as asmith list --outcome nfa`, on main too).
-     */
     for (int o = 0; o <= CR_OUTCOME_COUNT; o++) {
-        if (o < CR_OUTCOME_COUNT && me->unit)
-            continue;
         struct cr_filter f = CR_FILTER_ALL;
         f.outcome = o;
         print_pages(h, o < CR_OUTCOME_COUNT ? cr_outcome_name(o) : "no outcome", &f, false);
+    }
+    /* A state and an outcome together, for everyone (need-to-know's parameters come after). */
+    for (int o = 0; o < CR_OUTCOME_COUNT; o++) {
+        struct cr_filter f = CR_FILTER_ALL;
+        f.state = CR_STATE_CLOSED;
+        f.outcome = o;
+        print_pages(h, cr_outcome_name(o), &f, false);
     }
     for (int c = 0; c < CR_CATEGORY_COUNT; c++) {
         struct cr_filter f = CR_FILTER_ALL;
