@@ -22,6 +22,7 @@ struct cr_db {
     int64_t unrecorded; /* consultations a read-only copy could not record */
     /* The first subjects whose details the last import changed, for its report. */
     char *import_shown[CR_IMPORT_SHOWN_UPDATES];
+    struct cr_import_shown *import_detail[CR_IMPORT_SHOWN_UPDATES];
 };
 
 /* Errors */
@@ -164,6 +165,19 @@ st_count_unrecorded(cr_db *db)
 
 /* The import's report lines (import.c writes them, cr_import_update reads them) */
 
+static void
+shown_detail_free(struct cr_import_shown *d)
+{
+    if (!d)
+        return;
+    free(d->subject_ref);
+    for (size_t k = 0; k < d->n; k++) {
+        free((char *)d->changes[k].before);
+        free((char *)d->changes[k].after);
+    }
+    free(d);
+}
+
 void
 st_import_shown_clear(cr_db *db)
 {
@@ -171,15 +185,33 @@ st_import_shown_clear(cr_db *db)
     for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++) {
         free(db->import_shown[i]);
         db->import_shown[i] = NULL;
+        shown_detail_free(db->import_detail[i]);
+        db->import_detail[i] = NULL;
     }
 }
 
 void
-st_import_shown_set(cr_db *db, size_t i, char *line)
+st_import_shown_set(cr_db *db, size_t i, char *line, struct cr_import_shown *detail)
 {
     assert(db && i < CR_IMPORT_SHOWN_UPDATES);
     free(db->import_shown[i]);
     db->import_shown[i] = line;
+    shown_detail_free(db->import_detail[i]);
+    db->import_detail[i] = detail;
+}
+
+int
+cr_import_update_detail(const cr_db *db, size_t i, const char **subject_ref,
+                        const struct cr_subject_change **changes, size_t *n)
+{
+    const struct cr_import_shown *d =
+        db && i < CR_IMPORT_SHOWN_UPDATES ? db->import_detail[i] : NULL;
+    if (!d)
+        return 0;
+    *subject_ref = d->subject_ref;
+    *changes = d->changes;
+    *n = d->n;
+    return 1;
 }
 
 const char *

@@ -302,6 +302,8 @@ record_subject_update(struct importer *im, const struct cr_import_row *r, long l
         r->surname, r->forenames,          cr_employment_name(r->employment), r->rank,
         r->unit,    cr_duty_name(r->duty), cr_vetting_name(r->vetting)};
     struct cr_buf d = {0}, shown = {0};
+    struct cr_import_shown *detail = calloc(1, sizeof *detail);
+    bool nomem = !detail || !(detail->subject_ref = strdup(r->subject_ref));
     cr_buf_addf(&d, "{\"subject\": ");
     cr_buf_add_json(&d, r->subject_ref);
     cr_buf_addf(&d, ", \"import\": %lld, \"file\": ", (long long)im->import_id);
@@ -328,6 +330,12 @@ record_subject_update(struct importer *im, const struct cr_import_row *r, long l
         else
             cr_buf_addf(&d, "null");
         cr_buf_addc(&d, '}');
+        if (detail) {
+            struct cr_subject_change *c = &detail->changes[detail->n++];
+            c->field = name;
+            nomem |= (before && !(c->before = strdup(before))) ||
+                     (after && !(c->after = strdup(after)));
+        }
         cr_buf_addf(&shown, "%s %s ", first ? "" : ",", name);
         add_shown_value(&shown, cols[i], before);
         cr_buf_addf(&shown, " -> ");
@@ -336,15 +344,24 @@ record_subject_update(struct importer *im, const struct cr_import_row *r, long l
     }
     cr_buf_addf(&d, "}}");
     enum cr_status st = CR_OK;
-    if (!d.p || !shown.p) {
+    if (!d.p || !shown.p || nomem) {
         st = cr_fail(im->db, CR_NOMEM, "out of memory");
     } else {
         const char *sn = u->state >= 0 ? cr_state_name(u->state) : NULL;
         st = cr_audit_append(im->db, u->case_id, "subject_update", sn, sn, d.p);
         if (st == CR_OK && nth < (int64_t)CR_IMPORT_SHOWN_UPDATES) {
-            st_import_shown_set(im->db, (size_t)nth, shown.p);
+            st_import_shown_set(im->db, (size_t)nth, shown.p, detail);
             shown.p = NULL;
+            detail = NULL;
         }
+    }
+    if (detail) {
+        free(detail->subject_ref);
+        for (size_t k = 0; k < detail->n; k++) {
+            free((char *)detail->changes[k].before);
+            free((char *)detail->changes[k].after);
+        }
+        free(detail);
     }
     cr_buf_free(&d);
     cr_buf_free(&shown);

@@ -596,7 +596,14 @@ enum cr_status st_import_row(cr_db *db, const struct cr_import_row *row, long li
  * is the handle's once set.
  */
 void st_import_shown_clear(cr_db *db);
-void st_import_shown_set(cr_db *db, size_t i, char *line);
+/* A subject's changes as cr_import_update_detail gives them; st_import_shown_set
+ * takes the line, the reference and every string of the changes (malloc'd). */
+struct cr_import_shown {
+    char *subject_ref;
+    struct cr_subject_change changes[CR_SUBJECT_DETAILS];
+    size_t n;
+};
+void st_import_shown_set(cr_db *db, size_t i, char *line, struct cr_import_shown *detail);
 
 /*
  * What the system does to a case by itself, as rows of the workflow's table

@@ -238,6 +238,14 @@ cr --db e.db import --format json --dry-run upd.csv
 expect_rc 0
 expect_json 'd["updated_subjects"], d["updates"]' \
     "[1, [{\"subject_ref\": \"S2\", \"field\": \"rank\", \"from\": \"Band D\", \"to\": \"Band 'E'; acting\"}, {\"subject_ref\": \"S2\", \"field\": \"unit\", \"from\": \"Contact Centre\", \"to\": \"Unit 'B'; East -> West\"}]]"
+# A value that reads like another change: core gives the changes as data, never a
+# sentence to be read back.
+printf '%s\n' 'subject_ref,surname,forenames,employment,rank,unit,duty_status,category,allegation_ref,allegation_date,source,original_outcome,summary' \
+    "S2,山之内,健太,staff,\"Sgt', unit 'a' -> 'b\",Contact Centre,restricted,domestic_violence,A9,2024-01-01,pnd,Not recorded,Another." >trick.csv
+cr --db e.db import --format json --dry-run trick.csv
+expect_rc 0
+expect_json 'd["updates"]' \
+    "[{\"subject_ref\": \"S2\", \"field\": \"rank\", \"from\": \"Band D\", \"to\": \"Sgt', unit 'a' -> 'b\"}]"
 cr --db e.db import upd.csv
 expect_rc 0
 expect_out "upd.csv: imported 1 allegation: 0 new cases" \

@@ -80,7 +80,7 @@ struct import_report {
 
 /* One field of a subject an import changed: JSON's "updates" has one a field. */
 struct import_change {
-    char *subject_ref, *field, *from, *to; /* from, to: NULL when not recorded */
+    const char *subject_ref, *field, *from, *to; /* from, to: NULL when not recorded */
 };
 
 static const struct emit_field change_fields[] = {
@@ -171,118 +171,18 @@ import_updates(cr_db *db, int64_t updated)
     return text;
 }
 
-/*
- * Core describes each updated subject as one line for a person (cases.h,
- * cr_import_update): "REF field old -> new[, field old -> new]", free text
- * in single quotes (which it may itself hold), an enumeration bare, an
- * empty value "(not recorded)".  Read back here into fields, trying each
- * way a quoted value can end until the whole line reads.
- */
-static const char *const subject_fields[] = {"surname",     "forenames", "employment",
-                                             "rank",        "unit",      "duty_status",
-                                             "vetting_status"};
-#define MAX_CHANGES (sizeof subject_fields / sizeof subject_fields[0])
-
-struct change_span {
-    const char *field;
-    const char *from, *to; /* NULL: not recorded */
-    size_t from_len, to_len;
-};
-
-/* A value at p: its n-th possible reading (a quoted value may end at any later quote). */
-static bool
-change_value(const char *p, int nth, const char **v, size_t *len, const char **end)
-{
-    if (strncmp(p, "(not recorded)", 14) == 0) {
-        *v = NULL;
-        *len = 0;
-        *end = p + 14;
-        return nth == 0;
-    }
-    if (*p == '\'') {
-        const char *q = p;
-        for (int k = 0; (q = strchr(q + 1, '\'')) != NULL; k++) {
-            if (k == nth) {
-                *v = p + 1;
-                *len = (size_t)(q - p - 1);
-                *end = q + 1;
-                return true;
-            }
-        }
-        return false;
-    }
-    size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
-    *v = p;
-    *len = n;
-    *end = p + n;
-    return n > 0 && nth == 0;
-}
-
-static bool
-parse_changes(const char *p, struct change_span *c, size_t k, size_t *n)
-{
-    if (k == MAX_CHANGES)
-        return false;
-    size_t f = 0;
-    for (; f < MAX_CHANGES; f++) {
-        size_t len = strlen(subject_fields[f]);
-        if (strncmp(p, subject_fields[f], len) == 0 && p[len] == ' ')
-            break;
-    }
-    if (f == MAX_CHANGES)
-        return false;
-    c[k].field = subject_fields[f];
-    p += strlen(subject_fields[f]) + 1;
-    const char *mid, *end;
-    for (int i = 0; change_value(p, i, &c[k].from, &c[k].from_len, &mid); i++) {
-        if (strncmp(mid, " -> ", 4) != 0)
-            continue;
-        for (int j = 0; change_value(mid + 4, j, &c[k].to, &c[k].to_len, &end); j++) {
-            if (!*end) {
-                *n = k + 1;
-                return true;
-            }
-            if (strncmp(end, ", ", 2) == 0 && parse_changes(end + 2, c, k + 1, n))
-                return true;
-        }
-    }
-    return false;
-}
-
-static char *
-span_copy(const char *s, size_t n)
-{
-    return s ? tui_printf("%.*s", (int)n, s) : NULL;
-}
-
 /* The import's "updates" as JSON: one object a changed field of the first subjects updated. */
 static void
 import_changes_json(struct emit *e, cr_db *db)
 {
     emit_open(e, "updates", '[');
-    for (size_t i = 0; i < CR_IMPORT_SHOWN_UPDATES; i++) {
-        const char *u = cr_import_update(db, i);
-        if (!u)
-            break;
-        size_t ref_len = strcspn(u, " ");
-        struct change_span c[MAX_CHANGES];
-        size_t n = 0;
-        if (!u[ref_len] || !parse_changes(u + ref_len + 1, c, 0, &n)) {
-            /* Not the form cases.h describes: the line itself, as the change. */
-            c[0] = (struct change_span){NULL, NULL, u + ref_len + !!u[ref_len], 0, 0};
-            c[0].to_len = strlen(c[0].to);
-            n = 1;
-        }
+    const char *ref;
+    const struct cr_subject_change *c;
+    size_t n;
+    for (size_t i = 0; cr_import_update_detail(db, i, &ref, &c, &n); i++) {
         for (size_t k = 0; k < n; k++) {
-            struct import_change ch = {span_copy(u, ref_len),
-                                       c[k].field ? tui_printf("%s", c[k].field) : NULL,
-                                       span_copy(c[k].from, c[k].from_len),
-                                       span_copy(c[k].to, c[k].to_len)};
+            struct import_change ch = {ref, c[k].field, c[k].before, c[k].after};
             emit_object(e, NULL, &change_rec, &ch);
-            free(ch.subject_ref);
-            free(ch.field);
-            free(ch.from);
-            free(ch.to);
         }
     }
     emit_close(e);

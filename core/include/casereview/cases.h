@@ -51,6 +51,21 @@ struct cr_import_result {
  */
 const char *cr_import_update(const cr_db *db, size_t i);
 
+/* One detail of a subject an import changed: the import column's name ("rank",
+ * "duty_status", ...) and its values as stored, NULL where none was recorded. */
+struct cr_subject_change {
+    const char *field;
+    const char *before, *after;
+};
+
+/*
+ * The same subject as cr_import_update's line i, as data: its reference in
+ * *subject_ref and its *n changes in *changes, each in import column order.
+ * Owned by the handle until its next import.  1, or 0 past the last.
+ */
+int cr_import_update_detail(const cr_db *db, size_t i, const char **subject_ref,
+                            const struct cr_subject_change **changes, size_t *n);
+
 /*
  * Import the CSV of SPEC section 8 read from in; label names the input in
  * messages (`label:LINE: column: reason`).  Everything is checked and
