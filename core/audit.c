@@ -233,7 +233,7 @@ struct walk {
     const struct cr_audit_key *key;
     const struct cr_audit_head *kept;
     size_t n_kept;
-    bool *found;            /* of each kept head without a count: met */
+    bool *found; /* of each kept head without a count: met */
     struct cr_replay *replay;
     struct cr_buf why;
     unsigned char prev[32]; /* the hash of the event before */
@@ -368,19 +368,25 @@ row_text(int list, const struct cr_case_list_row *r, struct cr_buf *b)
     case CR_REPLAY_DECISIONS:
         cr_replay_decision_text(b, r->round, r->who, r->what, r->vetting_review, r->text);
         break;
-    case CR_REPLAY_APPROVALS: cr_replay_approval_text(b, r->round, r->who); break;
+    case CR_REPLAY_APPROVALS:
+        cr_replay_approval_text(b, r->round, r->who);
+        break;
     case CR_REPLAY_VOTES:
     case CR_REPLAY_SET_ASIDE:
         cr_replay_vote_text(b, r->round, r->who, r->kind, r->what, r->text);
         break;
-    default: cr_replay_note_text(b, r->kind, r->who, r->text); break;
+    default:
+        cr_replay_note_text(b, r->kind, r->who, r->text);
+        break;
     }
 }
 
 /* The lists' names, as the tables are named in messages. */
 static const char *const list_table[CR_REPLAY_LISTS] = {
-    [CR_REPLAY_DECISIONS] = "decisions", [CR_REPLAY_APPROVALS] = "approvals",
-    [CR_REPLAY_VOTES] = "votes",         [CR_REPLAY_NOTES] = "notes",
+    [CR_REPLAY_DECISIONS] = "decisions",
+    [CR_REPLAY_APPROVALS] = "approvals",
+    [CR_REPLAY_VOTES] = "votes",
+    [CR_REPLAY_NOTES] = "notes",
     [CR_REPLAY_SET_ASIDE] = "superseded_votes",
 };
 
@@ -404,8 +410,7 @@ case_row_matches(const struct cr_case_rows *t, const struct cr_replay_case *c)
            t->vetting_review == c->vetting_review &&
            cr_replay_text_digest(t->assignee) == c->assignee && t->round == c->round &&
            cr_replay_text_digest(t->decided_by) == c->decided_by &&
-           cr_replay_text_digest(t->rationale) == c->rationale &&
-           t->panel_round == c->panel_round;
+           cr_replay_text_digest(t->rationale) == c->rationale && t->panel_round == c->panel_round;
 }
 
 /*
@@ -619,7 +624,8 @@ explain_case(cr_db *db, int64_t id, struct cr_buf *why)
         return cr_fail(db, CR_NOMEM, "out of memory");
     enum cr_status st = st_audit_chain(db, id, 0, explain_event, &x);
     if (st == CR_OK && x.st != CR_OK)
-        st = x.st == CR_NOMEM ? cr_fail(db, CR_NOMEM, "out of memory") : cr_fail(db, x.st, "%s", x.scratch.p);
+        st = x.st == CR_NOMEM ? cr_fail(db, CR_NOMEM, "out of memory")
+                              : cr_fail(db, x.st, "%s", x.scratch.p);
     cr_buf_reset(why);
     cr_buf_addf(why, "audit: case %lld: ", (long long)id);
     x.start = why->len;
@@ -695,8 +701,7 @@ verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int64_t *even
 }
 
 enum cr_status
-cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept,
-                      int64_t *events)
+cr_audit_verify_heads(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int64_t *events)
 {
     *events = 0;
     assert(kept || n_kept == 0);
@@ -718,7 +723,7 @@ cr_audit_verify(cr_db *db, int64_t *events)
 
 static enum cr_status
 audit_log_read(cr_db *db, const struct cr_audit_filter *f,
-             int (*each)(void *ctx, const struct cr_event *e), void *ctx, int64_t *n)
+               int (*each)(void *ctx, const struct cr_event *e), void *ctx, int64_t *n)
 {
     *n = 0;
     enum cr_status st = CR_OK;

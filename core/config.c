@@ -49,7 +49,7 @@ struct loader {
     struct name_mark {
         size_t person;
         int line, col;
-    } *names;
+    } * names;
     size_t n_names;
 };
 
@@ -95,8 +95,9 @@ store_theme(struct yload *Y, const struct ynode *key, const struct ynode *node,
 {
     struct loader *L = loader_of(Y);
     if (!*v->s || strchr(v->s, '/') || v->s[0] == '.') {
-        problem(L, node->line, node->col, "theme: '%s' is not a theme name (a file name in "
-                                          "themes/ without .yaml)",
+        problem(L, node->line, node->col,
+                "theme: '%s' is not a theme name (a file name in "
+                "themes/ without .yaml)",
                 v->s);
         return;
     }
@@ -127,8 +128,7 @@ enter_declared(struct yload *Y, const struct ynode *key, const struct ynode *nod
 {
     struct loader *L = loader_of(Y);
     struct cr_config *cfg = L->cfg;
-    struct cr_declared_conflict *d =
-        realloc(cfg->declared, (cfg->n_declared + 1) * sizeof *d);
+    struct cr_declared_conflict *d = realloc(cfg->declared, (cfg->n_declared + 1) * sizeof *d);
     if (!d) {
         L->y.nomem = true;
         return NULL;
@@ -231,8 +231,8 @@ enter_purposes(struct yload *Y, const struct ynode *key, const struct ynode *nod
 }
 
 static void
-store_sla(struct yload *Y, const struct ynode *key, const struct ynode *node,
-          const struct yval *v, void *target)
+store_sla(struct yload *Y, const struct ynode *key, const struct ynode *node, const struct yval *v,
+          void *target)
 {
     struct loader *L = loader_of(Y);
     L->cfg->sla_days[cr_sla_parse(key->value)] = (int)v->i;
@@ -246,8 +246,8 @@ enter_key(struct yload *Y, const struct ynode *key, const struct ynode *node, vo
 }
 
 static void
-store_key(struct yload *Y, const struct ynode *key, const struct ynode *node,
-          const struct yval *v, void *target)
+store_key(struct yload *Y, const struct ynode *key, const struct ynode *node, const struct yval *v,
+          void *target)
 {
     struct loader *L = loader_of(Y);
     struct cr_config *cfg = L->cfg;
@@ -258,7 +258,7 @@ store_key(struct yload *Y, const struct ynode *key, const struct ynode *node,
     }
     cfg->keys = kb;
     kb[cfg->n_keys++] = (struct cr_key_binding){keep(L, key->value), keep(L, v->s), node->line,
-                                                node->col, key->line, key->col};
+                                                node->col,           key->line,     key->col};
 }
 
 /*
@@ -279,12 +279,11 @@ enter_person(struct loader *L, const struct ynode *node, bool panel)
                 ynode_kind_name[login->kind]);
         return NULL;
     }
-    if (!*login->value || strspn(login->value, "abcdefghijklmnopqrstuvwxyz"
-                                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-                              strlen(login->value)) {
+    if (!*login->value ||
+        strspn(login->value, "abcdefghijklmnopqrstuvwxyz"
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(login->value)) {
         problem(L, login->line, login->col,
-                "login '%s' is not a login name (letters, digits, '.', '_' and '-')",
-                login->value);
+                "login '%s' is not a login name (letters, digits, '.', '_' and '-')", login->value);
         return NULL;
     }
     struct cr_config *cfg = L->cfg;
@@ -357,8 +356,8 @@ store_login(struct yload *Y, const struct ynode *key, const struct ynode *node,
 }
 
 static void
-store_name(struct yload *Y, const struct ynode *key, const struct ynode *node,
-           const struct yval *v, void *target)
+store_name(struct yload *Y, const struct ynode *key, const struct ynode *node, const struct yval *v,
+           void *target)
 {
     struct loader *L = loader_of(Y);
     person_of(L, target)->name = keep(L, v->s);
@@ -368,21 +367,21 @@ store_name(struct yload *Y, const struct ynode *key, const struct ynode *node,
         return;
     }
     L->names = m;
-    m[L->n_names++] = (struct name_mark){((struct person_ctx *)target)->index, node->line,
-                                         node->col};
+    m[L->n_names++] =
+        (struct name_mark){((struct person_ctx *)target)->index, node->line, node->col};
 }
 
 static void
-store_unit(struct yload *Y, const struct ynode *key, const struct ynode *node,
-           const struct yval *v, void *target)
+store_unit(struct yload *Y, const struct ynode *key, const struct ynode *node, const struct yval *v,
+           void *target)
 {
     struct loader *L = loader_of(Y);
     person_of(L, target)->unit = *v->s ? keep(L, v->s) : NULL;
 }
 
 static void
-store_role(struct yload *Y, const struct ynode *key, const struct ynode *node,
-           const struct yval *v, void *target)
+store_role(struct yload *Y, const struct ynode *key, const struct ynode *node, const struct yval *v,
+           void *target)
 {
     struct loader *L = loader_of(Y);
     int role = cr_role_parse(v->s);
@@ -397,14 +396,15 @@ store_role(struct yload *Y, const struct ynode *key, const struct ynode *node,
 }
 
 static void
-store_kind(struct yload *Y, const struct ynode *key, const struct ynode *node,
-           const struct yval *v, void *target)
+store_kind(struct yload *Y, const struct ynode *key, const struct ynode *node, const struct yval *v,
+           void *target)
 {
     struct loader *L = loader_of(Y);
     int kind = cr_kind_parse(v->s);
     if (kind < 0) {
-        problem(L, node->line, node->col, "'%s' is not a panel kind (kinds: independent, legal, "
-                                          "police)",
+        problem(L, node->line, node->col,
+                "'%s' is not a panel kind (kinds: independent, legal, "
+                "police)",
                 v->s);
         return;
     }
@@ -496,13 +496,13 @@ store_blind(struct yload *Y, const struct ynode *key, const struct ynode *node,
 }
 
 static void *
-enter_kind_count(struct yload *Y, const struct ynode *key, const struct ynode *node,
-                 void *target)
+enter_kind_count(struct yload *Y, const struct ynode *key, const struct ynode *node, void *target)
 {
     struct loader *L = loader_of(Y);
     if (cr_kind_parse(key->value) < 0) {
-        problem(L, key->line, key->col, "'%s' is not a panel kind (kinds: independent, legal, "
-                                        "police)",
+        problem(L, key->line, key->col,
+                "'%s' is not a panel kind (kinds: independent, legal, "
+                "police)",
                 key->value);
         return NULL;
     }
@@ -559,14 +559,22 @@ static const struct ykey kind_count_item[] = {
     END_KEYS};
 
 /* The sign-off rules: the defaults (sign_off), and each outcome's, which start from them. */
-#define SIGNOFF_FIELDS(concur, dissent, kinds, blind)                          \
-    INT_KEY("concur", false, 1, 1000, store_concur, concur,                    \
-            "concurring votes that close the case"),                           \
-        INT_KEY("dissent", false, 1, 1000, store_dissent, dissent,             \
-                "dissenting votes that return the case"),                      \
-        {"require_kinds", YT_DICT, false, 0, 0, kind_count_item, NULL, NULL,   \
-         kinds, "members of a kind the concurring votes must include"},        \
-        BOOL_KEY("blind", false, store_blind, blind,                           \
+#define SIGNOFF_FIELDS(concur, dissent, kinds, blind)              \
+    INT_KEY("concur", false, 1, 1000, store_concur, concur,        \
+            "concurring votes that close the case"),               \
+        INT_KEY("dissent", false, 1, 1000, store_dissent, dissent, \
+                "dissenting votes that return the case"),          \
+        {"require_kinds",                                          \
+         YT_DICT,                                                  \
+         false,                                                    \
+         0,                                                        \
+         0,                                                        \
+         kind_count_item,                                          \
+         NULL,                                                     \
+         NULL,                                                     \
+         kinds,                                                    \
+         "members of a kind the concurring votes must include"},   \
+        BOOL_KEY("blind", false, store_blind, blind,               \
                  "a member sees others' votes only after casting their own")
 
 static const struct ykey signoff_fields[] = {SIGNOFF_FIELDS("2", "1", NULL, "true"), END_KEYS};
@@ -575,12 +583,10 @@ static const struct ykey outcome_fields[] = {
              "false: approval closes the case, without the panel"),
     SIGNOFF_FIELDS("sign_off", "sign_off", "sign_off", "sign_off"), END_KEYS};
 static const struct ykey outcome_item[] = {
-    {"outcome", YT_MAP, false, 0, 0, outcome_fields, NULL, enter_outcome, NULL, NULL},
-    END_KEYS};
+    {"outcome", YT_MAP, false, 0, 0, outcome_fields, NULL, enter_outcome, NULL, NULL}, END_KEYS};
 
 static const struct ykey panel_fields[] = {
-    {"members", YT_SEQ, false, 0, 0, member_item, NULL, enter_members, NULL,
-     "the panel's members"},
+    {"members", YT_SEQ, false, 0, 0, member_item, NULL, enter_members, NULL, "the panel's members"},
     {"sign_off", YT_MAP, false, 0, 0, signoff_fields, NULL, enter_signoff, NULL,
      "what the panel needs to close a case, for every outcome"},
     {"outcomes", YT_DICT, false, 0, 0, outcome_item, NULL, NULL, NULL,
@@ -603,8 +609,7 @@ static const struct ykey declared_fields[] = {
 };
 
 static const struct ykey declared_item[] = {
-    {"conflict", YT_MAP, false, 0, 0, declared_fields, NULL, enter_declared, NULL, NULL},
-    END_KEYS};
+    {"conflict", YT_MAP, false, 0, 0, declared_fields, NULL, enter_declared, NULL, NULL}, END_KEYS};
 
 static const struct ykey conflict_fields[] = {
     BOOL_KEY("same_unit", false, store_same_unit, "true",
@@ -625,10 +630,9 @@ static const struct ykey audit_fields[] = {
     END_KEYS,
 };
 
-static const struct ykey key_item[] = {
-    {"action", YT_STR, false, 0, 0, NULL, store_key, enter_key, NULL,
-     "the key for a workstation action"},
-    END_KEYS};
+static const struct ykey key_item[] = {{"action", YT_STR, false, 0, 0, NULL, store_key, enter_key,
+                                        NULL, "the key for a workstation action"},
+                                       END_KEYS};
 
 static const struct ykey top_fields[] = {
     STR_KEY("theme", false, store_theme, "a theme in the themes folders (none: the default)"),
@@ -636,14 +640,12 @@ static const struct ykey top_fields[] = {
      "key overrides for the workstation, by action name"},
     BOOL_KEY("allow_impersonation", false, store_impersonation, "false",
              "true only for demos and tests: enables --as LOGIN"),
-    {"conflicts", YT_MAP, false, 0, 0, conflict_fields, NULL, NULL, NULL,
-     "conflicts of interest"},
+    {"conflicts", YT_MAP, false, 0, 0, conflict_fields, NULL, NULL, NULL, "conflicts of interest"},
     {"sla_days", YT_MAP, false, 0, 0, sla_fields, NULL, NULL, NULL, "service levels, in days"},
     {"users", YT_SEQ, true, 0, 0, user_item, NULL, enter_users, NULL,
      "the roster: who may use casereview"},
     {"panel", YT_MAP, false, 0, 0, panel_fields, NULL, NULL, NULL, "the panel"},
-    {"audit", YT_MAP, false, 0, 0, audit_fields, NULL, NULL, NULL,
-     "consultations (DPA 2018 s.62)"},
+    {"audit", YT_MAP, false, 0, 0, audit_fields, NULL, NULL, NULL, "consultations (DPA 2018 s.62)"},
     END_KEYS,
 };
 
@@ -735,8 +737,8 @@ check_signoff(struct loader *L, int o)
                     path, so->concur, voters, voters == 1 ? "" : "s", excluded);
         else
             problem(L, line, col,
-                    "%s: %d concurring votes are needed but the panel has only %d member%s",
-                    path, so->concur, voters, voters == 1 ? "" : "s");
+                    "%s: %d concurring votes are needed but the panel has only %d member%s", path,
+                    so->concur, voters, voters == 1 ? "" : "s");
     }
     if (dissent && so->dissent > voters)
         problem(L, line, col,
@@ -826,7 +828,8 @@ check_whole(struct loader *L)
         if (L->signoff_given[o][SO_KINDS])
             memcpy(so->require_kinds, over.require_kinds, sizeof so->require_kinds);
     }
-    int line = L->mark_users[0] ? L->mark_users[0] : 1, col = L->mark_users[0] ? L->mark_users[1] : 1;
+    int line = L->mark_users[0] ? L->mark_users[0] : 1,
+        col = L->mark_users[0] ? L->mark_users[1] : 1;
     bool supervisor = false, reviewer = false;
     for (size_t i = 0; i < cfg->n_people; i++) {
         supervisor |= cr_person_has(&cfg->people[i], CR_ROLE_SUPERVISOR);
@@ -835,8 +838,9 @@ check_whole(struct loader *L)
             cfg->people[i].name = cfg->people[i].login;
     }
     if (!supervisor)
-        problem(L, line, col, "users: nobody has the supervisor role, so no decision could be "
-                              "approved");
+        problem(L, line, col,
+                "users: nobody has the supervisor role, so no decision could be "
+                "approved");
     if (!reviewer)
         problem(L, line, col, "users: nobody has the reviewer role, so no case could be decided");
     check_names(L);
@@ -937,9 +941,7 @@ cr_config_parse(const char *path, const unsigned char *text, size_t len, struct 
     free(L.person_in_users);
     free(L.person_in_panel);
     free(L.names);
-    enum cr_status st = L.y.nomem                         ? CR_NOMEM
-                        : cr_diags_total(L.y.diags) > 0 ? CR_INVALID
-                                                      : CR_OK;
+    enum cr_status st = L.y.nomem ? CR_NOMEM : cr_diags_total(L.y.diags) > 0 ? CR_INVALID : CR_OK;
     if (st != CR_OK) {
         cr_config_free(cfg);
         return st;

@@ -17,8 +17,8 @@ struct cr_db {
     struct cr_buf err;
     const struct cr_config *cfg; /* the rules in force, and who acts */
     const struct cr_person *user;
-    char *purpose;  /* the session's purpose for consultations (DPA 2018 s.62) */
-    char *os_login; /* the Unix login running the program (cr_db_set_os_login) */
+    char *purpose;      /* the session's purpose for consultations (DPA 2018 s.62) */
+    char *os_login;     /* the Unix login running the program (cr_db_set_os_login) */
     int64_t unrecorded; /* consultations a read-only copy could not record */
     /* The first subjects whose details the last import changed, for its report. */
     char *import_shown[CR_IMPORT_SHOWN_UPDATES];
@@ -84,7 +84,9 @@ cr_db_open_with(const char *path, const struct cr_open_options *o, cr_db **out)
         /* No engine state: closing the handle frees the handle alone. */
         db->store = &no_engine;
         return cr_fail(db, CR_USAGE, "cr_db_open_with: %s",
-                       !path ? "no path" : !o ? "no options" : "no clock in the options");
+                       !path ? "no path"
+                       : !o  ? "no options"
+                             : "no clock in the options");
     }
     db->clock = o->clock;
     db->clock_ctx = o->clock_ctx;
@@ -300,7 +302,10 @@ void
 cr_purposes_text(const struct cr_config *cfg, struct cr_buf *b)
 {
     for (size_t i = 0; i < cfg->n_purposes; i++) {
-        cr_buf_addf(b, "%s'%s'", i == 0 ? "" : i + 1 == cfg->n_purposes ? ", or " : ", ",
+        cr_buf_addf(b, "%s'%s'",
+                    i == 0                     ? ""
+                    : i + 1 == cfg->n_purposes ? ", or "
+                                               : ", ",
                     cfg->purposes[i]);
     }
 }
@@ -322,8 +327,9 @@ cr_db_set_purpose(cr_db *db, const char *purpose)
             struct cr_buf b = {0};
             cr_purposes_text(cfg, &b);
             enum cr_status st =
-                cr_fail(db, CR_USAGE, "'%s' is not a purpose audit.purposes in %s allows; give "
-                                      "one of %s",
+                cr_fail(db, CR_USAGE,
+                        "'%s' is not a purpose audit.purposes in %s allows; give "
+                        "one of %s",
                         purpose, cfg->path ? cfg->path : "the configuration", b.p ? b.p : "");
             cr_buf_free(&b);
             return st;

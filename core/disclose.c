@@ -67,8 +67,8 @@ cr_disclosure_end(cr_db *db, int64_t begin_id, const struct cr_disclosure_end *e
     }
     hex[64] = '\0';
     struct cr_buf b = {0};
-    cr_buf_addf(&b, "{\"stage\": \"end\", \"begin\": %lld, \"complete\": %s",
-                (long long)begin_id, e->complete ? "true" : "false");
+    cr_buf_addf(&b, "{\"stage\": \"end\", \"begin\": %lld, \"complete\": %s", (long long)begin_id,
+                e->complete ? "true" : "false");
     if (!e->complete) {
         cr_buf_addf(&b, ", \"error\": ");
         cr_buf_add_json(&b, e->error ? e->error : "unknown");

@@ -55,8 +55,7 @@ struct importer {
     bool nomem;
 };
 
-static void
-problem(struct importer *im, long line, const char *column, const char *fmt, ...)
+static void problem(struct importer *im, long line, const char *column, const char *fmt, ...)
     CR_PRINTF(4, 5);
 
 static void
@@ -333,8 +332,8 @@ record_subject_update(struct importer *im, const struct cr_import_row *r, long l
         if (detail) {
             struct cr_subject_change *c = &detail->changes[detail->n++];
             c->field = name;
-            nomem |= (before && !(c->before = strdup(before))) ||
-                     (after && !(c->after = strdup(after)));
+            nomem |=
+                (before && !(c->before = strdup(before))) || (after && !(c->after = strdup(after)));
         }
         cr_buf_addf(&shown, "%s %s ", first ? "" : ",", name);
         add_shown_value(&shown, cols[i], before);
@@ -442,8 +441,8 @@ import_record(struct importer *im, struct cr_import_result *res)
         cr_buf_add_json(&details, row.allegation_ref);
         cr_buf_addc(&details, '}');
         bool applied = false;
-        st = note.p && details.p ? cr_system_act(im->db, CR_SYSTEM_IMPORT_RETURN, added.id,
-                                                 note.p, "import", details.p, &applied)
+        st = note.p && details.p ? cr_system_act(im->db, CR_SYSTEM_IMPORT_RETURN, added.id, note.p,
+                                                 "import", details.p, &applied)
                                  : cr_fail(im->db, CR_NOMEM, "out of memory");
         if (applied)
             res->returned_cases++;
@@ -462,8 +461,8 @@ import_record(struct importer *im, struct cr_import_result *res)
 }
 
 enum cr_status
-cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags,
-              struct cr_import_result *res, cr_diags **diags)
+cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags, struct cr_import_result *res,
+              cr_diags **diags)
 {
     if (!db)
         return CR_USAGE;

@@ -59,9 +59,9 @@ int cr_date_parse(const char *s, size_t n, int64_t *days);
 
 /* RFC 4180 reader. */
 struct cr_csv_field {
-    size_t off;  /* into the record buffer */
+    size_t off; /* into the record buffer */
     size_t len;
-    long line;   /* physical line the field starts on */
+    long line; /* physical line the field starts on */
 };
 
 enum cr_csv_next {
@@ -81,14 +81,14 @@ struct cr_csv {
     size_t ipos, ilen;
     bool eof;
     bool started;
-    long line;            /* current physical line, from 1 */
-    struct cr_buf rec;    /* field bytes of the current record, NUL-separated */
+    long line;         /* current physical line, from 1 */
+    struct cr_buf rec; /* field bytes of the current record, NUL-separated */
     struct cr_csv_field *fields;
     size_t nfields, cap;
-    long record_line;     /* line the current record starts on */
+    long record_line; /* line the current record starts on */
     /* After CR_CSV_ERROR or CR_CSV_FATAL: */
     long err_line;
-    size_t err_field;     /* index of the field at fault */
+    size_t err_field; /* index of the field at fault */
     const char *err_reason;
 };
 
@@ -105,20 +105,20 @@ void cr_csv_free(struct cr_csv *r);
 /*
  * One validated import row.  Strings point into the reader's record.
  */
-#define CR_COLUMN_LIST(_)                                                      \
-    _(SUBJECT_REF, "subject_ref")                                              \
-    _(SURNAME, "surname")                                                      \
-    _(FORENAMES, "forenames")                                                  \
-    _(EMPLOYMENT, "employment")                                                \
-    _(RANK, "rank")                                                            \
-    _(UNIT, "unit")                                                            \
-    _(DUTY_STATUS, "duty_status")                                              \
-    _(VETTING_STATUS, "vetting_status")                                        \
-    _(ALLEGATION_REF, "allegation_ref")                                        \
-    _(CATEGORY, "category")                                                    \
-    _(ALLEGATION_DATE, "allegation_date")                                      \
-    _(SOURCE, "source")                                                        \
-    _(ORIGINAL_OUTCOME, "original_outcome")                                    \
+#define CR_COLUMN_LIST(_)                   \
+    _(SUBJECT_REF, "subject_ref")           \
+    _(SURNAME, "surname")                   \
+    _(FORENAMES, "forenames")               \
+    _(EMPLOYMENT, "employment")             \
+    _(RANK, "rank")                         \
+    _(UNIT, "unit")                         \
+    _(DUTY_STATUS, "duty_status")           \
+    _(VETTING_STATUS, "vetting_status")     \
+    _(ALLEGATION_REF, "allegation_ref")     \
+    _(CATEGORY, "category")                 \
+    _(ALLEGATION_DATE, "allegation_date")   \
+    _(SOURCE, "source")                     \
+    _(ORIGINAL_OUTCOME, "original_outcome") \
     _(SUMMARY, "summary")
 
 #define CR_X(id, name) CR_COL_##id,
@@ -136,8 +136,8 @@ struct cr_import_row {
 
 /* What storage found when a row disagrees with what is already there. */
 struct cr_conflict {
-    int column;       /* enum cr_column at fault */
-    long other_line;  /* line of this import it disagrees with, or 0: an earlier import */
+    int column;      /* enum cr_column at fault */
+    long other_line; /* line of this import it disagrees with, or 0: an earlier import */
     int64_t other_case;
 };
 
@@ -149,9 +149,11 @@ enum cr_row_outcome {
 
 /* A subject's details, in the order of cr_subject_update's values. */
 #define CR_SUBJECT_DETAILS 7
-#define CR_SUBJECT_DETAIL_COLUMNS                                              \
-    {CR_COL_SURNAME, CR_COL_FORENAMES, CR_COL_EMPLOYMENT, CR_COL_RANK, CR_COL_UNIT, \
-     CR_COL_DUTY_STATUS, CR_COL_VETTING_STATUS}
+#define CR_SUBJECT_DETAIL_COLUMNS                                                      \
+    {                                                                                  \
+        CR_COL_SURNAME, CR_COL_FORENAMES, CR_COL_EMPLOYMENT, CR_COL_RANK, CR_COL_UNIT, \
+            CR_COL_DUTY_STATUS, CR_COL_VETTING_STATUS                                  \
+    }
 
 /*
  * An import row that brought a subject's details up to date: the subject's
@@ -250,7 +252,7 @@ void cr_policy_conflict_text(const struct cr_config *cfg, const struct cr_person
                              const char *subject_unit, const char *subject_ref, bool self,
                              const char *doing, struct cr_buf *out);
 /* Need-to-know's refusal, a format taking the case number (long long). */
-#define CR_NEED_TO_KNOW_TEXT                                                   \
+#define CR_NEED_TO_KNOW_TEXT                                                                \
     "case %lld has not been before the panel, and a panel member sees only the cases that " \
     "have (need-to-know)"
 
@@ -281,14 +283,14 @@ struct cr_case_state {
     size_t n_votes;
     struct cr_vote_row *votes; /* on the current round */
     size_t n_acts;
-    struct cr_case_act *acts;  /* decisions, approvals, returns and votes of every round */
-    void *priv;                /* owns the strings */
+    struct cr_case_act *acts; /* decisions, approvals, returns and votes of every round */
+    void *priv;               /* owns the strings */
 };
 void cr_case_state_free(struct cr_case_state *cs);
 
 /* A change to a case, as the workflow decided it. */
 struct cr_change {
-    int state;            /* new state, or -1 */
+    int state; /* new state, or -1 */
     bool set_assignee;
     const char *assignee; /* NULL clears */
     bool decide;          /* record a decision: a new round */
@@ -328,8 +330,8 @@ enum cr_status st_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
  * first (audit.c): a consultation's purpose, a read-only copy's unrecorded
  * reads, the configuration still in force.
  */
-enum cr_status cr_audit_append(cr_db *db, int64_t case_id, const char *action,
-                               const char *before, const char *after, const char *details);
+enum cr_status cr_audit_append(cr_db *db, int64_t case_id, const char *action, const char *before,
+                               const char *after, const char *details);
 
 /*
  * Append an event for no case in a transaction of its own (a disclosure's or
@@ -483,20 +485,33 @@ enum cr_status st_export(cr_db *db, const struct cr_scope *scope,
  * and the purpose); without, the form of events written before keying.
  */
 #define CR_AUDIT_KEY_BYTES 32
-void cr_audit_hash(const unsigned char *key, const unsigned char prev[32],
-                   const struct cr_event *e, unsigned char out[32]);
+void cr_audit_hash(const unsigned char *key, const unsigned char prev[32], const struct cr_event *e,
+                   unsigned char out[32]);
 
 /*
  * Replay of the trail (replay.c): the cases as the events say they are.
  * cr_replay_new(0) replays every case keeping digests; cr_replay_new(N)
  * replays case N alone keeping its items, for saying what differs.
  */
-enum { CR_REPLAY_DECISIONS, CR_REPLAY_APPROVALS, CR_REPLAY_VOTES, CR_REPLAY_NOTES,
-       CR_REPLAY_SET_ASIDE, /* votes a reconvene set aside (superseded_votes) */
-       CR_REPLAY_LISTS };
-enum { CR_REPLAY_STATE, CR_REPLAY_ASSIGNEE, CR_REPLAY_OUTCOME, CR_REPLAY_VETTING_REVIEW,
-       CR_REPLAY_ROUND, CR_REPLAY_DECIDED_BY, CR_REPLAY_RATIONALE, CR_REPLAY_PANEL_ROUND,
-       CR_REPLAY_FIELDS };
+enum {
+    CR_REPLAY_DECISIONS,
+    CR_REPLAY_APPROVALS,
+    CR_REPLAY_VOTES,
+    CR_REPLAY_NOTES,
+    CR_REPLAY_SET_ASIDE, /* votes a reconvene set aside (superseded_votes) */
+    CR_REPLAY_LISTS
+};
+enum {
+    CR_REPLAY_STATE,
+    CR_REPLAY_ASSIGNEE,
+    CR_REPLAY_OUTCOME,
+    CR_REPLAY_VETTING_REVIEW,
+    CR_REPLAY_ROUND,
+    CR_REPLAY_DECIDED_BY,
+    CR_REPLAY_RATIONALE,
+    CR_REPLAY_PANEL_ROUND,
+    CR_REPLAY_FIELDS
+};
 
 /*
  * A case as its tables hold it, for audit verify to set beside the trail
@@ -550,10 +565,10 @@ struct cr_replay_case {
     int panel_round; /* the latest decision that went before the panel, or 0 */
     uint64_t assignee, decided_by, rationale; /* digests of the text; 0: none */
     uint64_t digests[CR_REPLAY_LISTS];
-    uint64_t sitting;      /* the sum of the digests of the current sitting's votes */
-    int64_t sitting_from;  /* the event that began the sitting (a decision or a reconvene) */
-    char *dissents;      /* the current round's dissents, for the panel's note */
-    int64_t first_event; /* the first event naming the case, or 0 */
+    uint64_t sitting;     /* the sum of the digests of the current sitting's votes */
+    int64_t sitting_from; /* the event that began the sitting (a decision or a reconvene) */
+    char *dissents;       /* the current round's dissents, for the panel's note */
+    int64_t first_event;  /* the first event naming the case, or 0 */
     struct cr_replay_detail *detail;
 };
 struct cr_replay;
@@ -566,13 +581,12 @@ enum cr_status cr_replay_event(struct cr_replay *r, const struct cr_event *e, st
 const struct cr_replay_case *cr_replay_case(const struct cr_replay *r, int64_t id);
 int64_t cr_replay_max_case(const struct cr_replay *r);
 /* The text of a row, as the trail and the tables both write it. */
-void cr_replay_decision_text(struct cr_buf *b, int round, const char *reviewer,
-                             const char *outcome, int vetting_review, const char *rationale);
+void cr_replay_decision_text(struct cr_buf *b, int round, const char *reviewer, const char *outcome,
+                             int vetting_review, const char *rationale);
 void cr_replay_approval_text(struct cr_buf *b, int round, const char *supervisor);
 void cr_replay_vote_text(struct cr_buf *b, int round, const char *member, const char *kind,
                          const char *vote, const char *reason);
-void cr_replay_note_text(struct cr_buf *b, const char *kind, const char *author,
-                         const char *body);
+void cr_replay_note_text(struct cr_buf *b, const char *kind, const char *author, const char *body);
 void cr_replay_digest_add(uint64_t *d, const char *item);
 /*
  * Add an item to a list's digest: chained (in order) for most lists; for
@@ -620,8 +634,8 @@ int cr_system_to(int action, int state);
  * details, the states before and after).  *applied says whether the rule
  * applied to the case's state; CR_OK either way.
  */
-enum cr_status cr_system_act(cr_db *db, int action, int64_t id, const char *note,
-                             const char *event, const char *details, bool *applied);
+enum cr_status cr_system_act(cr_db *db, int action, int64_t id, const char *note, const char *event,
+                             const char *details, bool *applied);
 enum cr_status st_import_end(cr_db *db, const struct cr_import_result *res, bool commit);
 
 #endif

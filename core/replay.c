@@ -159,11 +159,21 @@ get_string(const struct jobject *o, const char *key, struct cr_buf *out)
         p++;
         char c = *p++;
         switch (c) {
-        case 'n': c = '\n'; break;
-        case 'r': c = '\r'; break;
-        case 't': c = '\t'; break;
-        case 'b': c = '\b'; break;
-        case 'f': c = '\f'; break;
+        case 'n':
+            c = '\n';
+            break;
+        case 'r':
+            c = '\r';
+            break;
+        case 't':
+            c = '\t';
+            break;
+        case 'b':
+            c = '\b';
+            break;
+        case 'f':
+            c = '\f';
+            break;
         case 'u': {
             unsigned v = 0;
             for (int i = 0; i < 4 && p < end; i++, p++)
@@ -171,7 +181,8 @@ get_string(const struct jobject *o, const char *key, struct cr_buf *out)
             c = (char)v; /* our writer escapes only control characters this way */
             break;
         }
-        default: break;
+        default:
+            break;
         }
         cr_buf_addc(out, c);
     }
@@ -209,12 +220,23 @@ add_quoted(struct cr_buf *b, const char *s)
         if (!*p)
             break;
         switch (*p) {
-        case '"': cr_buf_add(b, "\\\"", 2); break;
-        case '\\': cr_buf_add(b, "\\\\", 2); break;
-        case '\n': cr_buf_add(b, "\\n", 2); break;
-        case '\r': cr_buf_add(b, "\\r", 2); break;
-        case '\t': cr_buf_add(b, "\\t", 2); break;
-        default: cr_buf_addf(b, "\\u%04x", *p);
+        case '"':
+            cr_buf_add(b, "\\\"", 2);
+            break;
+        case '\\':
+            cr_buf_add(b, "\\\\", 2);
+            break;
+        case '\n':
+            cr_buf_add(b, "\\n", 2);
+            break;
+        case '\r':
+            cr_buf_add(b, "\\r", 2);
+            break;
+        case '\t':
+            cr_buf_add(b, "\\t", 2);
+            break;
+        default:
+            cr_buf_addf(b, "\\u%04x", *p);
         }
         p++;
     }
@@ -661,7 +683,7 @@ static const struct replay_action {
     {"denied", NULL, false},      /* a view refused: nothing was read, so no purpose is asked */
     {"draft_save", NULL, false},
     {"draft_discard", NULL, false},
-    {"export", NULL, false},   /* before disclosures had their begin and end events */
+    {"export", NULL, false}, /* before disclosures had their begin and end events */
     {"disclosure", NULL, false},
     {"list", NULL, true},
     {"subject_update", NULL, false}, /* a subject's details: not a case's rows */

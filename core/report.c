@@ -165,7 +165,8 @@ struct facts {
     size_t n, cap;
 };
 
-_Static_assert(CR_CATMASK_DV == 1 && CR_CATMASK_SO == 2, "dimension_key's categories[] is by these bits");
+_Static_assert(CR_CATMASK_DV == 1 && CR_CATMASK_SO == 2,
+               "dimension_key's categories[] is by these bits");
 
 /* A dimension's value for the case, and where it goes in order. */
 static const char *
@@ -189,7 +190,7 @@ dimension_key(struct facts *fs, int dim, const struct cr_case_fact *f, int slot,
         return pool_keep(fs->pool, f->rank ? f->rank : "");
     default:
         assert(dim == CR_DIMENSION_EMPLOYMENT);
-        *rank = !f->employment                       ? 2
+        *rank = !f->employment                          ? 2
                 : strcmp(f->employment, "officer") == 0 ? 0
                 : strcmp(f->employment, "staff") == 0   ? 1
                                                         : 2;
@@ -527,8 +528,7 @@ stats_read(cr_db *db, const void *unused, void *to)
     memset(out, 0, sizeof *out);
     enum cr_status st = e->case_counts(db, case_count_add, out);
     if (st == CR_OK)
-        st = e->record_counts(db, &out->subjects, &out->allegations,
-                              out->allegations_by_category);
+        st = e->record_counts(db, &out->subjects, &out->allegations, out->allegations_by_category);
     if (st != CR_OK)
         return st;
     struct cr_report_query q = {1, {CR_DIMENSION_OUTCOME}, NULL};

@@ -77,8 +77,7 @@ st_resolve_case(cr_db *db, const char *key, int64_t *id)
                        key, key, (long long)by_ref, key, key);
     *id = by_number ? by_number : by_ref;
     if (!*id)
-        return cr_fail(db, CR_NOT_FOUND, "no case '%s' (give a case number or a subject_ref)",
-                       key);
+        return cr_fail(db, CR_NOT_FOUND, "no case '%s' (give a case number or a subject_ref)", key);
     return CR_OK;
 }
 

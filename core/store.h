@@ -97,10 +97,10 @@ typedef enum cr_status (*cr_store_count_fn)(void *ctx, const struct cr_case_coun
  */
 struct cr_case_fact {
     int64_t subject_id;
-    int state;           /* enum cr_state; -1: one the engine does not know */
-    int outcome;         /* enum cr_outcome of the latest decision; -1: none */
-    bool vetting_review; /* of that decision */
-    unsigned categories; /* CR_CATMASK_* bits of its allegations */
+    int state;                            /* enum cr_state; -1: one the engine does not know */
+    int outcome;                          /* enum cr_outcome of the latest decision; -1: none */
+    bool vetting_review;                  /* of that decision */
+    unsigned categories;                  /* CR_CATMASK_* bits of its allegations */
     const char *unit, *rank, *employment; /* its subject's */
 };
 typedef enum cr_status (*cr_store_fact_fn)(void *ctx, const struct cr_case_fact *f);
@@ -108,16 +108,16 @@ typedef enum cr_status (*cr_store_fact_fn)(void *ctx, const struct cr_case_fact 
 /* A reviewer's row of a per-reviewer counter; the login is valid during the call only. */
 struct cr_reviewer_count {
     const char *login;
-    int outcome; /* enum cr_outcome (reviewer_outcomes); -1 for panel_rounds */
-    int64_t n;   /* reviewer_outcomes: cases */
+    int outcome;                /* enum cr_outcome (reviewer_outcomes); -1 for panel_rounds */
+    int64_t n;                  /* reviewer_outcomes: cases */
     int64_t finished, returned; /* panel_rounds */
 };
 typedef enum cr_status (*cr_store_reviewer_fn)(void *ctx, const struct cr_reviewer_count *r);
 
 struct cr_store {
-    int version;          /* CR_STORE_VERSION it implements: methods past it are absent */
-    const char *name;     /* "sqlite", "memory": in messages and `version` output */
-    void *app_data;       /* the engine's own, for every handle (the vfs's pAppData) */
+    int version;      /* CR_STORE_VERSION it implements: methods past it are absent */
+    const char *name; /* "sqlite", "memory": in messages and `version` output */
+    void *app_data;   /* the engine's own, for every handle (the vfs's pAppData) */
 
     /* The handle */
 

@@ -37,27 +37,27 @@ cr_status_text(enum cr_status status)
 
 /* Enumerations: one name table and one label table each. */
 
-#define CR_ENUM_TABLES(lower, upper, list)                                     \
-    static const char *const lower##_names[] = {list(CR_NAME)};                \
-    static const char *const lower##_labels[] = {list(CR_LABEL)};              \
-    const char *cr_##lower##_name(int value)                                   \
-    {                                                                          \
-        if (value < 0 || value >= (int)CR_ARRAY_LEN(lower##_names))            \
-            return NULL;                                                       \
-        return lower##_names[value];                                           \
-    }                                                                          \
-    const char *cr_##lower##_label(int value)                                  \
-    {                                                                          \
-        if (value < 0 || value >= (int)CR_ARRAY_LEN(lower##_labels))           \
-            return NULL;                                                       \
-        return lower##_labels[value];                                          \
-    }                                                                          \
-    int cr_##lower##_parse(const char *s)                                      \
-    {                                                                          \
-        for (size_t i = 0; s && i < CR_ARRAY_LEN(lower##_names); i++)          \
-            if (strcmp(s, lower##_names[i]) == 0)                              \
-                return (int)i;                                                 \
-        return -1;                                                             \
+#define CR_ENUM_TABLES(lower, upper, list)                            \
+    static const char *const lower##_names[] = {list(CR_NAME)};       \
+    static const char *const lower##_labels[] = {list(CR_LABEL)};     \
+    const char *cr_##lower##_name(int value)                          \
+    {                                                                 \
+        if (value < 0 || value >= (int)CR_ARRAY_LEN(lower##_names))   \
+            return NULL;                                              \
+        return lower##_names[value];                                  \
+    }                                                                 \
+    const char *cr_##lower##_label(int value)                         \
+    {                                                                 \
+        if (value < 0 || value >= (int)CR_ARRAY_LEN(lower##_labels))  \
+            return NULL;                                              \
+        return lower##_labels[value];                                 \
+    }                                                                 \
+    int cr_##lower##_parse(const char *s)                             \
+    {                                                                 \
+        for (size_t i = 0; s && i < CR_ARRAY_LEN(lower##_names); i++) \
+            if (strcmp(s, lower##_names[i]) == 0)                     \
+                return (int)i;                                        \
+        return -1;                                                    \
     }
 /* A list's rows have three columns, or more (categories: a short name). */
 #define CR_NAME(id, name, ...) name,
@@ -397,11 +397,21 @@ cr_buf_add_json(struct cr_buf *b, const char *s)
     int rc = cr_buf_addc(b, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p && rc == 0; p++) {
         switch (*p) {
-        case '"': rc = cr_buf_add(b, "\\\"", 2); break;
-        case '\\': rc = cr_buf_add(b, "\\\\", 2); break;
-        case '\n': rc = cr_buf_add(b, "\\n", 2); break;
-        case '\r': rc = cr_buf_add(b, "\\r", 2); break;
-        case '\t': rc = cr_buf_add(b, "\\t", 2); break;
+        case '"':
+            rc = cr_buf_add(b, "\\\"", 2);
+            break;
+        case '\\':
+            rc = cr_buf_add(b, "\\\\", 2);
+            break;
+        case '\n':
+            rc = cr_buf_add(b, "\\n", 2);
+            break;
+        case '\r':
+            rc = cr_buf_add(b, "\\r", 2);
+            break;
+        case '\t':
+            rc = cr_buf_add(b, "\\t", 2);
+            break;
         default:
             if (*p < 0x20 || *p == 0x7f)
                 rc = cr_buf_addf(b, "\\u%04x", *p);

@@ -14,8 +14,8 @@
 #define ROLE(r) (1u << CR_ROLE_##r)
 #define STATE(s) (1u << CR_STATE_##s)
 #define ANY_ROLE (ROLE(REVIEWER) | ROLE(SUPERVISOR) | ROLE(ADMIN) | ROLE(PANEL))
-#define OPEN_STATES                                                            \
-    (STATE(FLAGGED) | STATE(IN_REVIEW) | STATE(AWAITING_APPROVAL) | STATE(PANEL_REVIEW) |     \
+#define OPEN_STATES                                                                       \
+    (STATE(FLAGGED) | STATE(IN_REVIEW) | STATE(AWAITING_APPROVAL) | STATE(PANEL_REVIEW) | \
      STATE(RETURNED))
 
 /* One check in progress: who, on what, asking for what. */
@@ -29,8 +29,8 @@ struct wf {
 
 typedef bool guard_fn(const struct wf *w);
 
-static guard_fn guard_claim, guard_release, guard_assign, guard_decide, guard_approve,
-    guard_return, guard_vote, guard_note, guard_reconvene, guard_recall;
+static guard_fn guard_claim, guard_release, guard_assign, guard_decide, guard_approve, guard_return,
+    guard_vote, guard_note, guard_reconvene, guard_recall;
 
 /*
  * The workflow: for each action, the states it starts from, who may take
@@ -72,12 +72,10 @@ static const struct system_rule {
     int to;
 } system_rules[CR_SYSTEM_COUNT] = {
     /* A new allegation of a decided case: the decision was taken without it. */
-    [CR_SYSTEM_IMPORT_RETURN] = {STATE(AWAITING_APPROVAL) | STATE(PANEL_REVIEW),
-                                 CR_STATE_RETURNED},
+    [CR_SYSTEM_IMPORT_RETURN] = {STATE(AWAITING_APPROVAL) | STATE(PANEL_REVIEW), CR_STATE_RETURNED},
 };
 
-static bool
-refuse(const struct wf *w, const char *fmt, ...) CR_PRINTF(2, 3);
+static bool refuse(const struct wf *w, const char *fmt, ...) CR_PRINTF(2, 3);
 
 static bool
 refuse(const struct wf *w, const char *fmt, ...)
@@ -100,7 +98,8 @@ same(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-/* Whether a conflict of interest (same unit, or declared) keeps the person from the case (policy.c). */
+/* Whether a conflict of interest (same unit, or declared) keeps the person from the case
+ * (policy.c). */
 static bool
 conflicted(const struct cr_config *cfg, const struct cr_person *p, const struct cr_case_state *cs)
 {
@@ -184,7 +183,7 @@ act_text(const struct cr_case_state *cs, const struct cr_case_act *a, char *out,
         snprintf(out, n, "decided case %lld (decision %d)", (long long)cs->id, a->round);
         return;
     }
-    const char *verb = a->action == CR_ACTION_APPROVE ? "approved"
+    const char *verb = a->action == CR_ACTION_APPROVE  ? "approved"
                        : a->action == CR_ACTION_RETURN ? "returned"
                        : a->vote == CR_VOTE_RECUSE     ? "recused from"
                                                        : "voted on";
@@ -329,8 +328,9 @@ guard_vote(const struct wf *w)
         return false;
     for (size_t i = 0; i < cs->n_votes; i++)
         if (same(cs->votes[i].member, me))
-            return refuse(w, "you (%s) have already voted on this decision (%s); one vote per "
-                             "member per decision",
+            return refuse(w,
+                          "you (%s) have already voted on this decision (%s); one vote per "
+                          "member per decision",
                           me, cr_vote_name(cs->votes[i].vote));
     if (!w->req)
         return true;
@@ -374,8 +374,7 @@ add_alternatives(const struct wf *w)
 {
     unsigned mask = allowed(w);
     if (!mask) {
-        cr_buf_addf(w->why, ". There is nothing you may do on case %lld now",
-                    (long long)w->cs->id);
+        cr_buf_addf(w->why, ". There is nothing you may do on case %lld now", (long long)w->cs->id);
         return;
     }
     cr_buf_addf(w->why, ". You may: ");
@@ -418,8 +417,7 @@ quorum_reachable(const struct wf *w, const struct cr_signoff *so, const struct t
     for (size_t i = 0; i < w->cfg->n_people; i++) {
         const struct cr_person *p = &w->cfg->people[i];
         if (!cr_person_has(p, CR_ROLE_PANEL) || barring_act(cs, p->login, CR_ACTION_VOTE) ||
-            same(p->login, approver) || same(p->login, new_voter) ||
-            conflicted(w->cfg, p, cs))
+            same(p->login, approver) || same(p->login, new_voter) || conflicted(w->cfg, p, cs))
             continue;
         bool voted = false;
         for (size_t v = 0; v < cs->n_votes; v++)
@@ -467,8 +465,9 @@ resolves_blocked(const struct wf *w, int action, const char *what)
     const struct cr_case_state *cs = w->cs;
     const char *me = w->me->login;
     if (!cs->quorum_blocked)
-        return refuse(w, "%s is only for a case that cannot reach quorum; the panel can still "
-                         "reach it on case %lld, so it goes on voting",
+        return refuse(w,
+                      "%s is only for a case that cannot reach quorum; the panel can still "
+                      "reach it on case %lld, so it goes on voting",
                       what, (long long)cs->id);
     /* The reviewer, the approver (for reconvene) and the sitting's voters: barred_by. */
     return separated(w, me, action, what);
@@ -486,12 +485,13 @@ guard_reconvene(const struct wf *w)
     struct wf w2 = *w;
     w2.cs = &fresh;
     struct tally none = {0};
-    if (cs->outcome >= 0 && !quorum_reachable(&w2, &w->cfg->signoff[cs->outcome], &none,
-                                              cs->approved_by, NULL))
-        return refuse(w, "even a new sitting could not reach quorum on case %lld: too few panel "
-                         "members may vote on it (not its reviewer or approver, not in the "
-                         "subject's unit); add members to panel.members, or recall it to its "
-                         "reviewer",
+    if (cs->outcome >= 0 &&
+        !quorum_reachable(&w2, &w->cfg->signoff[cs->outcome], &none, cs->approved_by, NULL))
+        return refuse(w,
+                      "even a new sitting could not reach quorum on case %lld: too few panel "
+                      "members may vote on it (not its reviewer or approver, not in the "
+                      "subject's unit); add members to panel.members, or recall it to its "
+                      "reviewer",
                       (long long)cs->id);
     if (w->req && cr_blank(w->req->reason))
         return refuse(w, "reconvene needs a reason (why the panel sits again)");
@@ -547,9 +547,9 @@ plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_
         ch->outcome = req->outcome;
         ch->vetting_review = req->vetting_review ? 1 : 0;
         ch->rationale = req->rationale;
-        cr_buf_addf(d, "\"round\": %d, \"outcome\": \"%s\", \"vetting_review\": %s, \"rationale\": ",
-                    cs->round + 1, cr_outcome_name(req->outcome),
-                    req->vetting_review ? "true" : "false");
+        cr_buf_addf(
+            d, "\"round\": %d, \"outcome\": \"%s\", \"vetting_review\": %s, \"rationale\": ",
+            cs->round + 1, cr_outcome_name(req->outcome), req->vetting_review ? "true" : "false");
         cr_buf_add_json(d, req->rationale);
         break;
     case CR_ACTION_APPROVE: {
@@ -639,8 +639,9 @@ plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_
         for (size_t i = 0; i < n; i++)
             cr_buf_addf(d, "%s%lld", i ? ", " : "", (long long)events[i]);
         free(events);
-        cr_buf_addf(note, "The panel sits again on decision %d: %s\nThe %zu %s cast before "
-                          "(recusals included) no longer count; every member may vote.",
+        cr_buf_addf(note,
+                    "The panel sits again on decision %d: %s\nThe %zu %s cast before "
+                    "(recusals included) no longer count; every member may vote.",
                     cs->round, req->reason, cs->n_votes, cs->n_votes == 1 ? "vote" : "votes");
         ch->note_kind = "system";
         ch->note_body = note->p;
@@ -694,12 +695,18 @@ texts_fit(cr_db *db, const struct cr_request *req)
 {
     enum cr_status st = CR_OK;
     switch (req->action) {
-    case CR_ACTION_DECIDE: st = text_fits(db, "the rationale", req->rationale); break;
-    case CR_ACTION_NOTE: st = text_fits(db, "the note", req->text); break;
+    case CR_ACTION_DECIDE:
+        st = text_fits(db, "the rationale", req->rationale);
+        break;
+    case CR_ACTION_NOTE:
+        st = text_fits(db, "the note", req->text);
+        break;
     case CR_ACTION_RETURN:
     case CR_ACTION_VOTE:
     case CR_ACTION_RECONVENE:
-    case CR_ACTION_RECALL: st = text_fits(db, "the reason", req->reason); break;
+    case CR_ACTION_RECALL:
+        st = text_fits(db, "the reason", req->reason);
+        break;
     }
     return st;
 }
@@ -1404,8 +1411,8 @@ export_row(void *ctx, const struct cr_case_row *r)
 
 /* A list on the command line, between its two events. */
 struct cr_list_log {
-    int64_t begin;             /* the begin event */
-    int64_t rows;              /* cases whose rows were handed out */
+    int64_t begin;              /* the begin event */
+    int64_t rows;               /* cases whose rows were handed out */
     crypto_generichash_state h; /* over their numbers, each in decimal and a newline */
 };
 
@@ -1426,12 +1433,12 @@ cr_list_begin(cr_db *db, const struct cr_filter *filter, int mine, const char *f
     cr_buf_add_json(&d, filter->state >= 0 ? cr_state_name(filter->state) : "");
     cr_buf_addf(&d, ", \"outcome\": ");
     cr_buf_add_json(&d, filter->outcome == CR_OUTCOME_COUNT ? "none"
-                        : filter->outcome >= 0             ? cr_outcome_name(filter->outcome)
-                                                           : "");
+                        : filter->outcome >= 0              ? cr_outcome_name(filter->outcome)
+                                                            : "");
     cr_buf_addf(&d, ", \"category\": ");
     cr_buf_add_json(&d, filter->category >= 0 ? cr_category_name(filter->category) : "");
-    cr_buf_addf(&d, ", \"sort\": \"%s\", \"search\": ",
-                filter->sort == CR_SORT_AGE ? "age" : "priority");
+    cr_buf_addf(
+        &d, ", \"sort\": \"%s\", \"search\": ", filter->sort == CR_SORT_AGE ? "age" : "priority");
     cr_buf_add_json(&d, filter->search ? filter->search : "");
     cr_buf_addf(&d, ", \"mine\": %s, \"format\": ", mine ? "true" : "false");
     cr_buf_add_json(&d, format ? format : "table");
@@ -1477,8 +1484,8 @@ cr_list_end(cr_db *db, struct cr_list_log *l, const char *error)
     crypto_generichash_final(&l->h, hash, sizeof hash);
     sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
     struct cr_buf d = {0};
-    cr_buf_addf(&d, "{\"stage\": \"end\", \"begin\": %lld, \"complete\": %s",
-                (long long)l->begin, error ? "false" : "true");
+    cr_buf_addf(&d, "{\"stage\": \"end\", \"begin\": %lld, \"complete\": %s", (long long)l->begin,
+                error ? "false" : "true");
     if (error) {
         cr_buf_addf(&d, ", \"error\": ");
         cr_buf_add_json(&d, error);
@@ -1607,19 +1614,24 @@ draft_save(cr_db *db, const struct cr_case_ref *ref, const struct cr_draft *d)
     if (st != CR_OK)
         return st;
     /* Only the fields the action's form has. */
-    struct cr_draft keep = {.action = d->action, .outcome = -1, .vote = -1,
-                            .text = d->text ? d->text : "", .case_version = d->case_version};
+    struct cr_draft keep = {.action = d->action,
+                            .outcome = -1,
+                            .vote = -1,
+                            .text = d->text ? d->text : "",
+                            .case_version = d->case_version};
     if (d->action == CR_ACTION_DECIDE) {
         if (d->outcome < -1 || d->outcome >= CR_OUTCOME_COUNT)
-            return cr_fail(db, CR_USAGE, "a draft's outcome is nfa, reassess, refer or not "
-                                         "chosen (-1), not %d",
+            return cr_fail(db, CR_USAGE,
+                           "a draft's outcome is nfa, reassess, refer or not "
+                           "chosen (-1), not %d",
                            d->outcome);
         keep.outcome = d->outcome;
         keep.vetting_review = d->vetting_review ? 1 : 0;
     } else if (d->action == CR_ACTION_VOTE) {
         if (d->vote < -1 || d->vote >= CR_VOTE_COUNT)
-            return cr_fail(db, CR_USAGE, "a draft's vote is concur, dissent, recuse or not "
-                                         "chosen (-1), not %d",
+            return cr_fail(db, CR_USAGE,
+                           "a draft's vote is concur, dissent, recuse or not "
+                           "chosen (-1), not %d",
                            d->vote);
         keep.vote = d->vote;
     } else if (d->action == CR_ACTION_ASSIGN) {

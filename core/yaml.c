@@ -370,8 +370,8 @@ yread_file(struct yload *L, size_t *len)
 /* The reference of the keys */
 
 static const char *const ytype_short[] = {
-    [YT_STR] = "string", [YT_INT] = "integer", [YT_BOOL] = "true|false",
-    [YT_MAP] = "mapping", [YT_SEQ] = "list",   [YT_DICT] = "mapping",
+    [YT_STR] = "string",  [YT_INT] = "integer", [YT_BOOL] = "true|false",
+    [YT_MAP] = "mapping", [YT_SEQ] = "list",    [YT_DICT] = "mapping",
 };
 
 static int explain_key(const struct ykey *k, const char *path, yexplain_fn *each, void *ctx);

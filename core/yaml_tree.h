@@ -97,10 +97,22 @@ struct ykey {
     const char *doc; /* one line, for check-config --explain and README */
 };
 
-#define INT_KEY(n, req, lo, hi, fn, def, doc) {n, YT_INT, req, lo, hi, NULL, fn, NULL, def, doc}
-#define STR_KEY(n, req, fn, doc) {n, YT_STR, req, 0, 0, NULL, fn, NULL, NULL, doc}
-#define BOOL_KEY(n, req, fn, def, doc) {n, YT_BOOL, req, 0, 0, NULL, fn, NULL, def, doc}
-#define END_KEYS {NULL, YT_STR, false, 0, 0, NULL, NULL, NULL, NULL, NULL}
+#define INT_KEY(n, req, lo, hi, fn, def, doc)            \
+    {                                                    \
+        n, YT_INT, req, lo, hi, NULL, fn, NULL, def, doc \
+    }
+#define STR_KEY(n, req, fn, doc)                        \
+    {                                                   \
+        n, YT_STR, req, 0, 0, NULL, fn, NULL, NULL, doc \
+    }
+#define BOOL_KEY(n, req, fn, def, doc)                  \
+    {                                                   \
+        n, YT_BOOL, req, 0, 0, NULL, fn, NULL, def, doc \
+    }
+#define END_KEYS                                                \
+    {                                                           \
+        NULL, YT_STR, false, 0, 0, NULL, NULL, NULL, NULL, NULL \
+    }
 
 /*
  * Walk the table entry k over node (key: the node's key in its mapping, or

@@ -24,10 +24,14 @@ crgen_demo_config(FILE *out, const char *login)
             "  same_unit: true\n"
             "sla_days: { review: 10, approval: 3, panel: 14 }\n"
             "users:\n"
-            "  - { login: asmith, name: \"A. Smith\", roles: [reviewer], unit: \"Professional Standards\" }\n"
-            "  - { login: ejones, name: \"E. Jones\", roles: [reviewer], unit: \"Professional Standards\" }\n"
-            "  - { login: okarim, name: \"O. Karim\", roles: [reviewer], unit: \"Professional Standards\" }\n"
-            "  - { login: bjones, name: \"B. Jones\", roles: [supervisor], unit: \"Professional Standards\" }\n"
+            "  - { login: asmith, name: \"A. Smith\", roles: [reviewer], unit: \"Professional "
+            "Standards\" }\n"
+            "  - { login: ejones, name: \"E. Jones\", roles: [reviewer], unit: \"Professional "
+            "Standards\" }\n"
+            "  - { login: okarim, name: \"O. Karim\", roles: [reviewer], unit: \"Professional "
+            "Standards\" }\n"
+            "  - { login: bjones, name: \"B. Jones\", roles: [supervisor], unit: \"Professional "
+            "Standards\" }\n"
             "  - { login: cadmin, name: \"C. Admin\", roles: [admin] }\n",
             login);
     if (strcmp(login, "asmith") && strcmp(login, "ejones") && strcmp(login, "okarim") &&
@@ -108,8 +112,8 @@ static const char *const rationales[CR_OUTCOME_COUNT] = {
 };
 
 int
-crgen_demo_states(cr_db *db, const struct cr_config *cfg, int64_t *now, int64_t end,
-                  uint64_t seed, char *msg, size_t n)
+crgen_demo_states(cr_db *db, const struct cr_config *cfg, int64_t *now, int64_t end, uint64_t seed,
+                  char *msg, size_t n)
 {
     struct driver d = {db, cfg, now, end, 0, 0};
     const char *reviewers[] = {"asmith", "ejones", "okarim"};
@@ -172,7 +176,8 @@ crgen_demo_states(cr_db *db, const struct cr_config *cfg, int64_t *now, int64_t 
         /* Closed: now and then the panel dissents first, and the reviewer decides again. */
         if (x % 9 == 0) {
             step(&d, "rdoe", id,
-                 (struct cr_request){.action = CR_ACTION_VOTE, .vote = CR_VOTE_DISSENT,
+                 (struct cr_request){.action = CR_ACTION_VOTE,
+                                     .vote = CR_VOTE_DISSENT,
                                      .reason = "The rationale does not address the hotline call."});
             step(&d, reviewer, id, decide);
             step(&d, "bjones", id, (struct cr_request){.action = CR_ACTION_APPROVE});

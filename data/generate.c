@@ -57,22 +57,58 @@ pick_weighted(struct rng *r, const struct weighted *w, size_t n)
 #define WEIGHTED(r, a) pick_weighted((r), (a), sizeof(a) / sizeof((a)[0]))
 
 static const char *const forenames[] = {
-    "Alex", "Amelia", "Aoife", "Bartholomew", "Bea", "Callum", "Ciarán", "Daniel", "Delphine",
-    "Eilidh", "Emeka", "Fatima", "Florian", "Gethin", "Hannah", "Ifeoma", "Imogen", "Jamal",
-    "Joanna", "José", "Kai", "Katarzyna", "Lars", "Leila", "Łukasz", "Mairéad", "Marcus",
-    "Nadia", "Noémie", "Oluwaseun", "Orla", "Pádraig", "Priya", "Rhiannon", "Rory", "Siân",
-    "Søren", "Tariq", "Theo", "Una", "Wiktoria", "Yusuf", "Zoë", "Zsófia", "Дмитрий", "Ольга",
-    "Ιωάννα", "明美", "健太", "Thanh Hương", "Anaïs", "Bjørn", "Jürgen", "Renée",
+    "Alex",     "Amelia",      "Aoife",  "Bartholomew", "Bea",     "Callum",    "Ciarán", "Daniel",
+    "Delphine", "Eilidh",      "Emeka",  "Fatima",      "Florian", "Gethin",    "Hannah", "Ifeoma",
+    "Imogen",   "Jamal",       "Joanna", "José",        "Kai",     "Katarzyna", "Lars",   "Leila",
+    "Łukasz",   "Mairéad",     "Marcus", "Nadia",       "Noémie",  "Oluwaseun", "Orla",   "Pádraig",
+    "Priya",    "Rhiannon",    "Rory",   "Siân",        "Søren",   "Tariq",     "Theo",   "Una",
+    "Wiktoria", "Yusuf",       "Zoë",    "Zsófia",      "Дмитрий", "Ольга",     "Ιωάννα", "明美",
+    "健太",     "Thanh Hương", "Anaïs",  "Bjørn",       "Jürgen",  "Renée",
 };
 
 static const char *const surnames[] = {
-    "Abernethy-Quill", "Ashgrove", "Blackwater", "Brackenridge", "Bramblecote", "Caddick-Fenn",
-    "Cloudsley", "Dunmorrow", "Elderby", "Fairweather-Lusk", "Fenwright", "Gorsebrook",
-    "Hollowell", "Inchmarlo", "Jessamy", "Kettlewick", "Larkspur", "Lowenthorpe", "Marrowby",
-    "Nettlefold", "O'Brannagh", "Pellinore", "Quillfeather", "Ravensholt", "Saltmarsh",
-    "Thistlewood", "Umberfield", "Vanstone-Reed", "Wainscott", "Yarrowby", "Żelazowska",
-    "Brønnerud", "Müller-Ashby", "Ó Caoimhe", "Çelikdağ", "Nguyễn-Hale", "Κωνσταντάρα",
-    "Воронцова-Пирс", "山之内", "Dubois-Merriweather", "de la Fontaine-Crisp", "Ní Dhubhghaill",
+    "Abernethy-Quill",
+    "Ashgrove",
+    "Blackwater",
+    "Brackenridge",
+    "Bramblecote",
+    "Caddick-Fenn",
+    "Cloudsley",
+    "Dunmorrow",
+    "Elderby",
+    "Fairweather-Lusk",
+    "Fenwright",
+    "Gorsebrook",
+    "Hollowell",
+    "Inchmarlo",
+    "Jessamy",
+    "Kettlewick",
+    "Larkspur",
+    "Lowenthorpe",
+    "Marrowby",
+    "Nettlefold",
+    "O'Brannagh",
+    "Pellinore",
+    "Quillfeather",
+    "Ravensholt",
+    "Saltmarsh",
+    "Thistlewood",
+    "Umberfield",
+    "Vanstone-Reed",
+    "Wainscott",
+    "Yarrowby",
+    "Żelazowska",
+    "Brønnerud",
+    "Müller-Ashby",
+    "Ó Caoimhe",
+    "Çelikdağ",
+    "Nguyễn-Hale",
+    "Κωνσταντάρα",
+    "Воронцова-Пирс",
+    "山之内",
+    "Dubois-Merriweather",
+    "de la Fontaine-Crisp",
+    "Ní Dhubhghaill",
 };
 
 static const struct weighted employment[] = {
@@ -82,14 +118,20 @@ static const struct weighted employment[] = {
 };
 
 static const struct weighted officer_ranks[] = {
-    {52, "Police Constable"},  {10, "Detective Constable"}, {15, "Police Sergeant"},
-    {6, "Detective Sergeant"}, {7, "Inspector"},            {4, "Detective Inspector"},
-    {3, "Chief Inspector"},    {2, "Superintendent"},       {1, "Chief Superintendent"},
+    {52, "Police Constable"},
+    {10, "Detective Constable"},
+    {15, "Police Sergeant"},
+    {6, "Detective Sergeant"},
+    {7, "Inspector"},
+    {4, "Detective Inspector"},
+    {3, "Chief Inspector"},
+    {2, "Superintendent"},
+    {1, "Chief Superintendent"},
 };
 
 static const struct weighted staff_grades[] = {
-    {20, "PCSO"}, {20, "Band E"}, {20, "Band D"}, {18, "Band C"},
-    {12, "Band B"}, {7, "Band A"}, {3, "Senior Manager"},
+    {20, "PCSO"},   {20, "Band E"}, {20, "Band D"},        {18, "Band C"},
+    {12, "Band B"}, {7, "Band A"},  {3, "Senior Manager"},
 };
 
 static const struct weighted special_ranks[] = {
@@ -256,9 +298,20 @@ int
 crgen_write(FILE *out, long n, uint64_t seed)
 {
     static const char *const header[] = {
-        "subject_ref", "surname", "forenames", "employment", "rank", "unit", "duty_status",
-        "vetting_status", "allegation_ref", "category", "allegation_date", "source",
-        "original_outcome", "summary",
+        "subject_ref",
+        "surname",
+        "forenames",
+        "employment",
+        "rank",
+        "unit",
+        "duty_status",
+        "vetting_status",
+        "allegation_ref",
+        "category",
+        "allegation_date",
+        "source",
+        "original_outcome",
+        "summary",
     };
     if (write_row(out, header, sizeof header / sizeof header[0]) < 0)
         return -1;
@@ -298,9 +351,20 @@ crgen_write(FILE *out, long n, uint64_t seed)
             snprintf(aref, sizeof aref, "AL%.4s-%07lu", date, ++alleg);
             summary(&r, text, sizeof text);
             const char *fields[] = {
-                sref, surname, forename, emp, rankbuf, unit, dut, vet, aref,
-                WEIGHTED(&r, category), date, WEIGHTED(&r, source),
-                WEIGHTED(&r, original_outcome), text,
+                sref,
+                surname,
+                forename,
+                emp,
+                rankbuf,
+                unit,
+                dut,
+                vet,
+                aref,
+                WEIGHTED(&r, category),
+                date,
+                WEIGHTED(&r, source),
+                WEIGHTED(&r, original_outcome),
+                text,
             };
             if (write_row(out, fields, sizeof fields / sizeof fields[0]) < 0)
                 return -1;

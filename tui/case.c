@@ -4,11 +4,10 @@
  * approval, the votes this user may see, notes and the history.  Opening it
  * is an audited view; n and p step through the queue without going back.
  */
+#include "casedoc.h"
 #include "screens.h"
 #include "text.h"
 #include "tui.h"
-
-#include "casedoc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,13 +27,13 @@ struct case_view {
     bool loaded;
     struct line *lines;
     size_t n, cap;
-    int width; /* what the lines were wrapped for */
+    int width;          /* what the lines were wrapped for */
     struct tui_nav nav; /* nav.top: the first line shown */
-    bool peek; /* shown over a form on this case (F3): reading only */
+    bool peek;          /* shown over a form on this case (F3): reading only */
 };
 
-static void
-add(struct case_view *v, int slot, int indent, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void add(struct case_view *v, int slot, int indent, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static void
 add(struct case_view *v, int slot, int indent, const char *fmt, ...)
@@ -97,7 +96,8 @@ build(struct app *app, struct case_view *v)
     add(v, CR_SLOT_HEADER, 1, "Subject");
     add(v, -1, 3, "%s  (%s)", d.name, d.subject_ref);
     add(v, -1, 3, "%s, %s, %s", d.employment_label, d.rank, d.unit);
-    add(v, -1, 3, "%s; vetting %s", d.duty_label, d.vetting_label ? d.vetting_label : "not recorded");
+    add(v, -1, 3, "%s; vetting %s", d.duty_label,
+        d.vetting_label ? d.vetting_label : "not recorded");
     add(v, -1, 3, "Flagged on %.10s; %s since %.10s; assigned to %s", d.flagged_at, d.state_label,
         d.state_since, d.assignee ? d.assignee : "nobody");
     if (d.previous_case)
@@ -135,7 +135,8 @@ build(struct app *app, struct case_view *v)
         add(v, -1, 0, "%s", "");
         add(v, CR_SLOT_HEADER, 1, "Notes");
         for (size_t i = 0; i < d.n_notes; i++) {
-            add(v, CR_SLOT_DIM, 3, "%s  %s (%s)", d.notes[i].at, d.notes[i].author, d.notes[i].kind);
+            add(v, CR_SLOT_DIM, 3, "%s  %s (%s)", d.notes[i].at, d.notes[i].author,
+                d.notes[i].kind);
             add_wrapped(v, 5, d.notes[i].body);
         }
     }
@@ -173,7 +174,8 @@ static bool
 load(struct app *app, struct case_view *v, bool first)
 {
     struct cr_case c;
-    enum cr_status st = first ? cr_case_view_id(app->db, v->id, &c) : cr_case_reload_id(app->db, v->id, &c);
+    enum cr_status st =
+        first ? cr_case_view_id(app->db, v->id, &c) : cr_case_reload_id(app->db, v->id, &c);
     if (st != CR_OK) {
         tui_message(app, true, "%s", cr_db_errmsg(app->db));
         return false;

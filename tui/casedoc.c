@@ -86,8 +86,7 @@ case_doc_build(struct case_doc *d, const struct cr_case *c, const struct cr_hist
     for (size_t i = 0; i < c->n_votes; i++) {
         const struct cr_vote_row *v = &c->votes[i];
         d->votes[i] = (struct case_doc_vote){v->member, cr_kind_name(v->kind),
-                                             cr_vote_name(v->vote), v->reason,
-                                             time_text(o, v->at)};
+                                             cr_vote_name(v->vote), v->reason, time_text(o, v->at)};
     }
     d->n_notes = c->n_notes;
     for (size_t i = 0; i < c->n_notes; i++) {
@@ -114,9 +113,9 @@ case_doc_build(struct case_doc *d, const struct cr_case *c, const struct cr_hist
         const struct cr_event *e = &h->events[i];
         bool moved =
             e->state_before && e->state_after && strcmp(e->state_before, e->state_after) != 0;
-        d->events[i] = (struct case_doc_event){e->at ? time_text(o, e->at) : NULL, e->actor,
-                                               e->action, moved ? e->state_before : NULL,
-                                               moved ? e->state_after : NULL};
+        d->events[i] =
+            (struct case_doc_event){e->at ? time_text(o, e->at) : NULL, e->actor, e->action,
+                                    moved ? e->state_before : NULL, moved ? e->state_after : NULL};
     }
     return 0;
 }

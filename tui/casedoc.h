@@ -40,7 +40,7 @@ struct case_doc_allegation {
 };
 
 struct case_doc_event {
-    const char *at;       /* NULL: a vote withheld by blind voting (no time either) */
+    const char *at; /* NULL: a vote withheld by blind voting (no time either) */
     const char *actor, *action;
     const char *from, *to; /* the states, only when the event changed the state */
 };

@@ -108,7 +108,7 @@ dashboard_draw(struct app *app, void *state)
     for (int w = 0; w < CR_DASHBOARD_WEEKS; w++)
         if (d->decisions_per_week[w] > max)
             max = d->decisions_per_week[w];
-    static const char *const blocks[] = {" ", "\u2581", "\u2582", "\u2583", "\u2584",
+    static const char *const blocks[] = {" ",      "\u2581", "\u2582", "\u2583", "\u2584",
                                          "\u2585", "\u2586", "\u2587", "\u2588"};
     int x = 2;
     for (int w = 0; w < CR_DASHBOARD_WEEKS; w++) {
@@ -124,12 +124,13 @@ dashboard_draw(struct app *app, void *state)
         snprintf(clears, sizeof clears, "%.10s", t);
     }
     y++;
-    snprintf(line, sizeof line, "%.1f a week (last 4 weeks); %lld undecided; clears %s",
-             d->rate, (long long)d->undecided, clears);
+    snprintf(line, sizeof line, "%.1f a week (last 4 weeks); %lld undecided; clears %s", d->rate,
+             (long long)d->undecided, clears);
     tui_put(stdscr, y++, 2, line, COLS - 2, 0);
     /* Dissent per round, all reviewers: only rounds the panel has finished count. */
     if (d->panel_rounds)
-        snprintf(line, sizeof line, "The panel returned %lld of the %lld rounds it finished (%.0f%%)",
+        snprintf(line, sizeof line,
+                 "The panel returned %lld of the %lld rounds it finished (%.0f%%)",
                  (long long)d->panel_returned, (long long)d->panel_rounds,
                  100.0 * (double)d->panel_returned / (double)d->panel_rounds);
     else

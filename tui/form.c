@@ -18,10 +18,9 @@
  * next opening of the same form offers it back.
  */
 #include "screens.h"
-#include "tui.h"
-
 #include "text.h"
 #include "textarea.h"
+#include "tui.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -91,9 +90,9 @@ struct field_def {
     enum choice_source source; /* FIELD_CHOICE */
     size_t req;                /* offsetof(struct cr_request, ...) */
     size_t draft;              /* offsetof(struct cr_draft, ...) */
-    size_t again;              /* offsetof(struct cr_case, ...): the value after a return, or NO_OFFSET */
-    int initial;               /* FIELD_CHOICE: the choice to start from, -1: none */
-    const char *text;          /* a text field's text to start from, or NULL */
+    size_t again;     /* offsetof(struct cr_case, ...): the value after a return, or NO_OFFSET */
+    int initial;      /* FIELD_CHOICE: the choice to start from, -1: none */
+    const char *text; /* a text field's text to start from, or NULL */
     unsigned flags;
 };
 
@@ -111,25 +110,40 @@ struct form_def {
 #define REQ(m) offsetof(struct cr_request, m)
 #define DRAFT(m) offsetof(struct cr_draft, m)
 #define CASE(m) offsetof(struct cr_case, m)
-#define REASON_FIELD(label)                                                                            {label, FIELD_AREA, 0, REQ(reason), DRAFT(text), NO_OFFSET, -1, NULL, 0}
+#define REASON_FIELD(label)                                                    \
+    {                                                                          \
+        label, FIELD_AREA, 0, REQ(reason), DRAFT(text), NO_OFFSET, -1, NULL, 0 \
+    }
 
 static const struct form_def forms[] = {
-    {TA_DECIDE, "Decide", ABOUT_RETURN, 3,
-     {{"Outcome", FIELD_CHOICE, CHOICE_OUTCOME, REQ(outcome), DRAFT(outcome), CASE(row.outcome),
-       -1, NULL, 0},
+    {TA_DECIDE,
+     "Decide",
+     ABOUT_RETURN,
+     3,
+     {{"Outcome", FIELD_CHOICE, CHOICE_OUTCOME, REQ(outcome), DRAFT(outcome), CASE(row.outcome), -1,
+       NULL, 0},
       {"Vetting review", FIELD_CHOICE, CHOICE_YES_NO, REQ(vetting_review), DRAFT(vetting_review),
        CASE(row.vetting_review), 0, NULL, 0},
       {"Rationale", FIELD_AREA, 0, REQ(rationale), DRAFT(text), CASE(rationale), -1, ndm_template,
        F_TEMPLATE}}},
     {TA_APPROVE, "Approve the decision on", ABOUT_DECISION, 0, {{0}}},
     {TA_RETURN, "Return the decision on", ABOUT_DECISION, 1, {REASON_FIELD("Reason")}},
-    {TA_VOTE, "Vote on", ABOUT_DECISION, 2,
+    {TA_VOTE,
+     "Vote on",
+     ABOUT_DECISION,
+     2,
      {{"Vote", FIELD_CHOICE, CHOICE_VOTE, REQ(vote), DRAFT(vote), NO_OFFSET, -1, NULL, 0},
       {"Reasons", FIELD_AREA, 0, REQ(reason), DRAFT(text), NO_OFFSET, -1, NULL, F_NULL_IF_EMPTY}}},
-    {TA_ASSIGN, "Assign", ABOUT_NONE, 1,
+    {TA_ASSIGN,
+     "Assign",
+     ABOUT_NONE,
+     1,
      {{"Reviewer", FIELD_CHOICE, CHOICE_REVIEWER, REQ(target), DRAFT(target), NO_OFFSET, -1, NULL,
        0}}},
-    {TA_NOTE, "Add a note to", ABOUT_NONE, 1,
+    {TA_NOTE,
+     "Add a note to",
+     ABOUT_NONE,
+     1,
      {{"Note", FIELD_AREA, 0, REQ(text), DRAFT(text), NO_OFFSET, -1, NULL, 0}}},
     /* The decision the panel could not close, and why it goes on or goes back. */
     {TA_RECONVENE, "Reconvene the panel on", ABOUT_DECISION, 1, {REASON_FIELD("Reason")}},
@@ -138,7 +152,10 @@ static const struct form_def forms[] = {
 
 /* The search prompt: a form of one line whose words go to the queue's filter. */
 static const struct form_def search_form = {
-    TA_SEARCH, NULL, ABOUT_NONE, 1,
+    TA_SEARCH,
+    NULL,
+    ABOUT_NONE,
+    1,
     {{"Words", FIELD_LINE, 0, NO_OFFSET, NO_OFFSET, NO_OFFSET, -1, NULL, 0}}};
 
 struct field {
@@ -161,16 +178,16 @@ struct form_state {
     int64_t seen_event; /* the last history event of the case when it was read */
     bool viewed;        /* the case's view was audited before the form opened */
     char *title;
-    char *about;        /* read-only: the decision, or the reasons it was returned */
+    char *about; /* read-only: the decision, or the reasons it was returned */
     const char *about_label;
     struct tui_nav about_nav; /* the pane's scrolling: top line, lines, rows shown */
     int nfields, cur;
     struct field f[MAX_FIELDS];
     char *msg; /* a refusal or a notice, shown in full in the form */
     bool msg_error;
-    bool confirm;        /* the next key answers "discard what you wrote?" */
-    bool quoted;         /* C-v: the next key goes into the text as it is */
-    bool from_draft;     /* the values came from a draft kept in the database */
+    bool confirm;    /* the next key answers "discard what you wrote?" */
+    bool quoted;     /* C-v: the next key goes into the text as it is */
+    bool from_draft; /* the values came from a draft kept in the database */
     /* Laid out by the last draw, for the keys that move by rows. */
     int area_width, area_height;
     int cursor_y, cursor_x;
@@ -216,11 +233,11 @@ changed(const struct form_state *fs)
 /* Layout */
 
 struct layout {
-    int about_y, about_h;   /* the read-only pane */
+    int about_y, about_h; /* the read-only pane */
     int field_y[MAX_FIELDS];
-    int area_h;             /* rows of the text area */
+    int area_h; /* rows of the text area */
     int msg_y, msg_h;
-    int width;              /* of a field's value */
+    int width; /* of a field's value */
 };
 
 struct rows {
@@ -405,9 +422,9 @@ draw_choice(struct app *app, const struct field *f, int y, int width, bool focus
         x += w + 1;
     }
     const char *hint = f->choice >= 0 && f->labels ? f->labels[f->choice]
-                       : f->choice < 0 ? (focus ? "choose: Left/Right or a letter"
-                                                : "not chosen yet")
-                                       : NULL;
+                       : f->choice < 0
+                           ? (focus ? "choose: Left/Right or a letter" : "not chosen yet")
+                           : NULL;
     /* A hint goes on from the choices in lower case; core's labels begin with a capital. */
     char *lower = hint && f->choice >= 0 && f->def->source != CHOICE_REVIEWER
                       ? tui_printf("%c%s", tolower((unsigned char)hint[0]), hint + 1)
@@ -453,8 +470,8 @@ hint_line(struct app *app, const struct form_state *fs, char *out, size_t n)
         }
         if (!key[0])
             continue;
-        used += (size_t)snprintf(out + used, used < n ? n - used : 0, "%s%s %s",
-                                 used ? "  " : "", key, hints[i].what);
+        used += (size_t)snprintf(out + used, used < n ? n - used : 0, "%s%s %s", used ? "  " : "",
+                                 key, hints[i].what);
     }
 }
 
@@ -505,7 +522,8 @@ form_draw(struct app *app, void *state)
         bool focus = i == fs->cur;
         int y = L.field_y[i];
         tui_put(stdscr, y, LABEL_X, f->label, VALUE_X - LABEL_X - 1,
-                focus ? tui_attr(app, CR_SLOT_SELECTED) | (int)A_BOLD : tui_attr(app, CR_SLOT_HEADER));
+                focus ? tui_attr(app, CR_SLOT_SELECTED) | (int)A_BOLD
+                      : tui_attr(app, CR_SLOT_HEADER));
         if (f->kind == FIELD_CHOICE) {
             draw_choice(app, f, y, L.width, focus);
             if (focus) {
@@ -518,7 +536,12 @@ form_draw(struct app *app, void *state)
         if (f->kind == FIELD_LINE)
             mvhline(y, VALUE_X, ' ', L.width);
         ta_scroll(&f->ta, L.width, height);
-        struct area_draw d = {&f->ta, y, VALUE_X, L.width, f->ta.top, height,
+        struct area_draw d = {&f->ta,
+                              y,
+                              VALUE_X,
+                              L.width,
+                              f->ta.top,
+                              height,
                               f->kind == FIELD_LINE ? A_UNDERLINE : 0};
         ta_layout(&f->ta, L.width, area_row, &d);
         if (f->kind == FIELD_AREA && !f->ta.len && !focus)
@@ -636,10 +659,10 @@ return_reasons(const struct cr_case *c)
             continue;
         char when[21];
         cr_time_format(n->at, when);
-        char *more = tui_printf("%s%s%s %s on %.10s at %.5s UTC:\n%s", out ? out : "",
-                                out ? "\n\n" : "",
-                                strcmp(n->kind, "return") == 0 ? "Returned by" : "Returned by the",
-                                n->author, when, when + 11, n->body);
+        char *more =
+            tui_printf("%s%s%s %s on %.10s at %.5s UTC:\n%s", out ? out : "", out ? "\n\n" : "",
+                       strcmp(n->kind, "return") == 0 ? "Returned by" : "Returned by the",
+                       n->author, when, when + 11, n->body);
         free(out);
         out = more;
     }
@@ -650,7 +673,8 @@ return_reasons(const struct cr_case *c)
 static bool
 read_case(struct app *app, struct form_state *fs, struct cr_case *c)
 {
-    enum cr_status st = fs->viewed ? cr_case_reload_id(app->db, fs->case_id, c) : cr_case_view_id(app->db, fs->case_id, c);
+    enum cr_status st = fs->viewed ? cr_case_reload_id(app->db, fs->case_id, c)
+                                   : cr_case_view_id(app->db, fs->case_id, c);
     if (st != CR_OK) {
         tui_message(app, true, "%s", cr_db_errmsg(app->db));
         return false;
@@ -669,10 +693,18 @@ make_choices(struct app *app, struct field *f)
 {
     int n = 0;
     switch (f->def->source) {
-    case CHOICE_OUTCOME: n = CR_OUTCOME_COUNT; break;
-    case CHOICE_YES_NO: n = 2; break;
-    case CHOICE_VOTE: n = CR_VOTE_COUNT; break;
-    case CHOICE_REVIEWER: n = (int)app->cfg->n_people; break;
+    case CHOICE_OUTCOME:
+        n = CR_OUTCOME_COUNT;
+        break;
+    case CHOICE_YES_NO:
+        n = 2;
+        break;
+    case CHOICE_VOTE:
+        n = CR_VOTE_COUNT;
+        break;
+    case CHOICE_REVIEWER:
+        n = (int)app->cfg->n_people;
+        break;
     }
     f->choices = calloc((size_t)n + 1, sizeof *f->choices);
     f->labels = calloc((size_t)n + 1, sizeof *f->labels);
@@ -685,7 +717,9 @@ make_choices(struct app *app, struct field *f)
             f->choices[k] = cr_outcome_name(i);
             f->labels[k++] = outcome_hints[i] ? outcome_hints[i] : cr_outcome_label(i);
             break;
-        case CHOICE_YES_NO: f->choices[k++] = i ? "yes" : "no"; break;
+        case CHOICE_YES_NO:
+            f->choices[k++] = i ? "yes" : "no";
+            break;
         case CHOICE_VOTE:
             f->choices[k] = cr_vote_name(i);
             f->labels[k++] = vote_hints[i] ? vote_hints[i] : cr_vote_label(i);
@@ -898,10 +932,10 @@ reload_case(struct app *app, struct form_state *fs)
         free(fs->about);
         fs->about = c.row.outcome >= 0 ? decision_text(&c) : NULL;
     }
-    char *text = tui_printf("Now based on version %lld of case %lld (%s); your text is as you "
-                            "left it.",
-                            (long long)fs->version, (long long)fs->case_id,
-                            cr_state_label(c.row.state));
+    char *text =
+        tui_printf("Now based on version %lld of case %lld (%s); your text is as you "
+                   "left it.",
+                   (long long)fs->version, (long long)fs->case_id, cr_state_label(c.row.state));
     set_msg(fs, false, text);
     free(text);
     cr_case_free(&c);
@@ -988,7 +1022,8 @@ edit_in_editor(struct app *app, struct form_state *fs)
     }
     bool ok = write(fd, f->ta.text, f->ta.len) == (ssize_t)f->ta.len && write(fd, "\n", 1) == 1;
     ok = close(fd) == 0 && ok;
-    const char *editor = getenv("VISUAL") && *getenv("VISUAL") ? getenv("VISUAL") : getenv("EDITOR");
+    const char *editor =
+        getenv("VISUAL") && *getenv("VISUAL") ? getenv("VISUAL") : getenv("EDITOR");
     if (!editor || !*editor)
         editor = "vi";
     tui_terminal_pause(app);
@@ -1050,11 +1085,12 @@ cancel(struct app *app, struct form_state *fs)
 {
     if (changed(fs)) {
         fs->confirm = true;
-        set_msg(fs, true,
-                fs->from_draft
-                    ? "Discard this draft? y discards it for good; any other key goes back to the "
-                      "form."
-                    : "Discard what you wrote? y discards it; any other key goes back to the form.");
+        set_msg(
+            fs, true,
+            fs->from_draft
+                ? "Discard this draft? y discards it for good; any other key goes back to the "
+                  "form."
+                : "Discard what you wrote? y discards it; any other key goes back to the form.");
         return;
     }
     tui_pop(app);
@@ -1074,8 +1110,9 @@ answer_confirm(struct app *app, struct form_state *fs, wint_t ch, bool fn)
             }
         }
         tui_pop(app);
-        tui_message(app, false, "%s", draft ? "the draft was discarded; nothing was changed"
-                                            : "discarded; nothing was changed");
+        tui_message(app, false, "%s",
+                    draft ? "the draft was discarded; nothing was changed"
+                          : "discarded; nothing was changed");
         return;
     }
     set_msg(fs, false, "Back to the form; nothing was discarded.");
@@ -1139,10 +1176,17 @@ edit_key(struct app *app, struct form_state *fs, struct field *f, wint_t ch, boo
                 *t = probe;
             return true;
         }
-        case KEY_NPAGE: ta_move_rows(t, w, h - 1 > 0 ? h - 1 : 1); return true;
-        case KEY_PPAGE: ta_move_rows(t, w, -(h - 1 > 0 ? h - 1 : 1)); return true;
-        case KEY_ENTER: ch = '\r'; break;
-        default: return false;
+        case KEY_NPAGE:
+            ta_move_rows(t, w, h - 1 > 0 ? h - 1 : 1);
+            return true;
+        case KEY_PPAGE:
+            ta_move_rows(t, w, -(h - 1 > 0 ? h - 1 : 1));
+            return true;
+        case KEY_ENTER:
+            ch = '\r';
+            break;
+        default:
+            return false;
         }
     }
     switch (ch) {
@@ -1158,7 +1202,8 @@ edit_key(struct app *app, struct form_state *fs, struct field *f, wint_t ch, boo
         else
             move_field(fs, 1);
         return true;
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -1211,23 +1256,34 @@ form_action(struct app *app, void *state, int action)
 {
     struct form_state *fs = state;
     switch (action) {
-    case TA_SUBMIT: submit(app, fs); return true;
+    case TA_SUBMIT:
+        submit(app, fs);
+        return true;
     case TA_CANCEL:
     case TA_QUIT_ALL:
     case TA_QUIT: /* q types in a text field; in a form without one it leaves */
         cancel(app, fs);
         return true;
-    case TA_NEXT_FIELD: move_field(fs, 1); return true;
-    case TA_PREV_FIELD: move_field(fs, -1); return true;
-    case TA_EDITOR: edit_in_editor(app, fs); return true;
+    case TA_NEXT_FIELD:
+        move_field(fs, 1);
+        return true;
+    case TA_PREV_FIELD:
+        move_field(fs, -1);
+        return true;
+    case TA_EDITOR:
+        edit_in_editor(app, fs);
+        return true;
     case TA_SHOW_CASE:
         if (fs->case_id) {
             struct tui_target t = {.c = {fs->case_id, fs->version, fs->viewed}};
             tui_open(app, TA_SHOW_CASE, &t);
         }
         return true;
-    case TA_RELOAD: reload_case(app, fs); return true;
-    default: return false;
+    case TA_RELOAD:
+        reload_case(app, fs);
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -1244,11 +1300,20 @@ form_unbound(struct app *app, void *state, int action, wint_t ch)
         return true;
     if (f && f->kind == FIELD_CHOICE && fn) {
         switch (code) {
-        case KEY_LEFT: cycle_choice(f, -1); return true;
-        case KEY_RIGHT: cycle_choice(f, 1); return true;
-        case KEY_UP: move_field(fs, -1); return true;
-        case KEY_DOWN: move_field(fs, 1); return true;
-        default: break;
+        case KEY_LEFT:
+            cycle_choice(f, -1);
+            return true;
+        case KEY_RIGHT:
+            cycle_choice(f, 1);
+            return true;
+        case KEY_UP:
+            move_field(fs, -1);
+            return true;
+        case KEY_DOWN:
+            move_field(fs, 1);
+            return true;
+        default:
+            break;
         }
     }
     if (f && f->kind == FIELD_CHOICE && !fn && (code == '\r' || code == '\n')) {
@@ -1300,7 +1365,9 @@ form_keep(struct app *app, void *state)
     struct form_state *fs = state;
     if (!fs->case_id || !fs->nfields || !changed(fs))
         return false;
-    struct cr_draft d = {.action = tui_action_core(fs->action), .outcome = -1, .vote = -1,
+    struct cr_draft d = {.action = tui_action_core(fs->action),
+                         .outcome = -1,
+                         .vote = -1,
                          .case_version = fs->version};
     for (int i = 0; i < fs->nfields; i++) {
         const struct field *f = &fs->f[i];
@@ -1339,10 +1406,10 @@ restore_draft(struct app *app, struct form_state *fs)
     set_msg(fs, false, m);
     free(m);
     if (d.case_version != fs->version) {
-        char *c = tui_printf("%s The case has changed since (version %lld then, %lld now): "
-                             "read it again (F3) before you submit.",
-                             fs->msg ? fs->msg : "", (long long)d.case_version,
-                             (long long)fs->version);
+        char *c =
+            tui_printf("%s The case has changed since (version %lld then, %lld now): "
+                       "read it again (F3) before you submit.",
+                       fs->msg ? fs->msg : "", (long long)d.case_version, (long long)fs->version);
         set_msg(fs, false, c);
         free(c);
     }
@@ -1385,11 +1452,11 @@ form_reload(struct app *app, void *state)
     if (c.version != fs->version && !(fs->msg && fs->msg_error)) {
         char when[21];
         cr_time_format(c.row.state_since, when);
-        char *text = tui_printf("Case %lld was changed while you were writing (it is now %s, "
-                                "version %lld). Your text is kept: C-r takes the new version, "
-                                "F3 shows the case.",
-                                (long long)fs->case_id, cr_state_label(c.row.state),
-                                (long long)c.version);
+        char *text =
+            tui_printf("Case %lld was changed while you were writing (it is now %s, "
+                       "version %lld). Your text is kept: C-r takes the new version, "
+                       "F3 shows the case.",
+                       (long long)fs->case_id, cr_state_label(c.row.state), (long long)c.version);
         set_msg(fs, true, text);
         free(text);
     }
@@ -1419,8 +1486,8 @@ setup_case_form(struct app *app, struct form_state *fs)
     fs->title = tui_printf(" %s case %lld: %s, %s (%s)", def->what, (long long)fs->case_id,
                            c.row.surname, c.row.forenames, c.row.subject_ref);
     /* After a return: start from the last decision, with the reasons it came back. */
-    bool again = def->about == ABOUT_RETURN && c.row.state == CR_STATE_RETURNED &&
-                 c.row.outcome >= 0;
+    bool again =
+        def->about == ABOUT_RETURN && c.row.state == CR_STATE_RETURNED && c.row.outcome >= 0;
     if (def->about == ABOUT_DECISION) {
         fs->about = c.row.outcome >= 0 ? decision_text(&c) : NULL;
         fs->about_label = "The decision";

@@ -61,8 +61,8 @@ help_draw(struct app *app, void *state)
                 char name[32];
                 tui_key_name(app->keys.keys[h->action][k], app->keys.is_fn[h->action][k], name,
                              sizeof name);
-                used += (size_t)snprintf(keys + used, sizeof keys - used, "%s%s", k ? " " : "",
-                                         name);
+                used +=
+                    (size_t)snprintf(keys + used, sizeof keys - used, "%s%s", k ? " " : "", name);
             }
             snprintf(line, sizeof line, "%-14s %s", keys, tui_action_help(h->action));
         }

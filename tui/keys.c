@@ -4,6 +4,7 @@
  * action name.
  */
 #include "keys.h"
+
 #include "text.h"
 #include "textarea.h"
 
@@ -52,14 +53,18 @@ static const struct {
     wint_t code;
     bool fn;
 } named[] = {
-    {"<Enter>", '\n', false},     {"<Enter>", KEY_ENTER, true}, {"<Enter>", '\r', false},
-    {"<Down>", KEY_DOWN, true},   {"<Up>", KEY_UP, true},       {"<Left>", KEY_LEFT, true},
-    {"<Right>", KEY_RIGHT, true}, {"<PgDn>", KEY_NPAGE, true},  {"<PgUp>", KEY_PPAGE, true},
-    {"<Home>", KEY_HOME, true},   {"<End>", KEY_END, true},     {"<Tab>", '\t', false},
-    {"<BTab>", KEY_BTAB, true},   {"<Space>", ' ', false},      {"<Esc>", 27, false},
-    {"<Backspace>", KEY_BACKSPACE, true}, {"<Backspace>", 127, false},
-    {"<Backspace>", 8, false},    {"<Delete>", KEY_DC, true},   {"<F1>", KEY_F(1), true},
-    {"<F2>", KEY_F(2), true},     {"<F3>", KEY_F(3), true},     {"<F4>", KEY_F(4), true},
+    {"<Enter>", '\n', false},     {"<Enter>", KEY_ENTER, true},
+    {"<Enter>", '\r', false},     {"<Down>", KEY_DOWN, true},
+    {"<Up>", KEY_UP, true},       {"<Left>", KEY_LEFT, true},
+    {"<Right>", KEY_RIGHT, true}, {"<PgDn>", KEY_NPAGE, true},
+    {"<PgUp>", KEY_PPAGE, true},  {"<Home>", KEY_HOME, true},
+    {"<End>", KEY_END, true},     {"<Tab>", '\t', false},
+    {"<BTab>", KEY_BTAB, true},   {"<Space>", ' ', false},
+    {"<Esc>", 27, false},         {"<Backspace>", KEY_BACKSPACE, true},
+    {"<Backspace>", 127, false},  {"<Backspace>", 8, false},
+    {"<Delete>", KEY_DC, true},   {"<F1>", KEY_F(1), true},
+    {"<F2>", KEY_F(2), true},     {"<F3>", KEY_F(3), true},
+    {"<F4>", KEY_F(4), true},
 };
 
 /* Parse one key name ("j", "<Down>", "C-s"); false when it is not a key. */
@@ -136,8 +141,8 @@ set_keys(struct keymap *km, int action, const char *list, char *bad, size_t n)
         const char *start = p;
         while (*p && *p != ' ')
             p++;
-        if (count == TUI_MAX_KEYS || !parse_key(start, (size_t)(p - start), &keys[count],
-                                                &fns[count])) {
+        if (count == TUI_MAX_KEYS ||
+            !parse_key(start, (size_t)(p - start), &keys[count], &fns[count])) {
             snprintf(bad, n, "%.*s", (int)(p - start), start);
             return false;
         }

@@ -34,45 +34,45 @@ enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM };
  * Key actions: name (as in the config's keys:), default keys, kind, the core
  * action it performs (enum cr_action, or -1), help text.
  */
-#define TUI_ACTION_LIST(_)                                                                        \
-    _(QUIT, "quit", "q", SCREEN, -1, "go back; quit from the queue")                              \
-    _(HELP, "help", "? <F1>", SCREEN, -1, "this help")                                            \
-    _(DOWN, "down", "j <Down>", NAV, -1, "next line")                                             \
-    _(UP, "up", "k <Up>", NAV, -1, "previous line")                                               \
-    _(PAGE_DOWN, "page_down", "<PgDn> <Space>", NAV, -1, "next page")                             \
-    _(PAGE_UP, "page_up", "<PgUp> b", NAV, -1, "previous page")                                   \
-    _(FIRST, "first", "g <Home>", NAV, -1, "first line")                                          \
-    _(LAST, "last", "G <End>", NAV, -1, "last line")                                              \
-    _(OPEN, "open", "<Enter>", SCREEN, -1, "open the case")                                       \
-    _(NEXT_CASE, "next_case", "n", SCREEN, -1, "next case of the queue")                          \
-    _(PREV_CASE, "prev_case", "p", SCREEN, -1, "previous case of the queue")                      \
-    _(SEARCH, "search", "/", SCREEN, -1, "search subjects, references and summaries")             \
-    _(FILTER_MINE, "filter_mine", "m", SCREEN, -1, "what waits for me")                           \
-    _(FILTER_STATE, "filter_state", "s", SCREEN, -1, "next state filter")                         \
-    _(FILTER_OUTCOME, "filter_outcome", "o", SCREEN, -1, "next outcome filter")                   \
-    _(FILTER_CATEGORY, "filter_category", "c", SCREEN, -1, "next category filter")                \
-    _(FILTER_CLEAR, "filter_clear", "x", SCREEN, -1, "clear filters and search")                  \
-    _(SORT, "sort", "S", SCREEN, -1, "sort by priority or by age")                                \
-    _(DASHBOARD, "dashboard", "D", SCREEN, -1, "the dashboard")                                   \
-    _(CLAIM, "claim", "C", CORE, CR_ACTION_CLAIM, "claim the case")                               \
-    _(RELEASE, "release", "R", CORE, CR_ACTION_RELEASE, "release the case")                       \
-    _(ASSIGN, "assign", "A", CORE, CR_ACTION_ASSIGN, "assign the case to a reviewer")             \
-    _(DECIDE, "decide", "d", CORE, CR_ACTION_DECIDE, "decide: outcome and rationale")             \
-    _(APPROVE, "approve", "a", CORE, CR_ACTION_APPROVE, "approve the decision")                   \
-    _(RETURN, "return", "r", CORE, CR_ACTION_RETURN, "return the decision with a reason")         \
-    _(VOTE, "vote", "v", CORE, CR_ACTION_VOTE, "vote: concur, dissent or recuse")                 \
-    _(NOTE, "note", "N", CORE, CR_ACTION_NOTE, "add a note")                                      \
-    _(RECONVENE, "reconvene", "P", CORE, CR_ACTION_RECONVENE, "reconvene the panel (no quorum)")  \
-    _(RECALL, "recall", "B", CORE, CR_ACTION_RECALL, "recall to the reviewer (no quorum)")        \
-    _(EDITOR, "editor", "C-o <F4>", FORM, -1, "write the text in $EDITOR")                        \
-    _(SHOW_CASE, "show_case", "<F3>", SCREEN, -1, "the case, and back to the form")               \
-    _(RELOAD, "reload", "C-r", FORM, -1, "take the case as it is now; keep the text")             \
-    _(SUBMIT, "submit", "<F2> C-s", FORM, -1, "submit the form")                                  \
-    _(NEXT_FIELD, "next_field", "<Tab>", FORM, -1, "next field")                                  \
-    _(PREV_FIELD, "prev_field", "<BTab>", FORM, -1, "previous field")                             \
-    _(CANCEL, "cancel", "<Esc> C-g", SCREEN, -1, "cancel (asks first if you wrote); go back")     \
-    _(QUIT_ALL, "quit_all", "C-c", SCREEN, -1, "leave casereview (asks first if you wrote)")      \
-    _(SUSPEND, "suspend", "C-z", SCREEN, -1, "suspend to the shell (fg comes back)")              \
+#define TUI_ACTION_LIST(_)                                                                       \
+    _(QUIT, "quit", "q", SCREEN, -1, "go back; quit from the queue")                             \
+    _(HELP, "help", "? <F1>", SCREEN, -1, "this help")                                           \
+    _(DOWN, "down", "j <Down>", NAV, -1, "next line")                                            \
+    _(UP, "up", "k <Up>", NAV, -1, "previous line")                                              \
+    _(PAGE_DOWN, "page_down", "<PgDn> <Space>", NAV, -1, "next page")                            \
+    _(PAGE_UP, "page_up", "<PgUp> b", NAV, -1, "previous page")                                  \
+    _(FIRST, "first", "g <Home>", NAV, -1, "first line")                                         \
+    _(LAST, "last", "G <End>", NAV, -1, "last line")                                             \
+    _(OPEN, "open", "<Enter>", SCREEN, -1, "open the case")                                      \
+    _(NEXT_CASE, "next_case", "n", SCREEN, -1, "next case of the queue")                         \
+    _(PREV_CASE, "prev_case", "p", SCREEN, -1, "previous case of the queue")                     \
+    _(SEARCH, "search", "/", SCREEN, -1, "search subjects, references and summaries")            \
+    _(FILTER_MINE, "filter_mine", "m", SCREEN, -1, "what waits for me")                          \
+    _(FILTER_STATE, "filter_state", "s", SCREEN, -1, "next state filter")                        \
+    _(FILTER_OUTCOME, "filter_outcome", "o", SCREEN, -1, "next outcome filter")                  \
+    _(FILTER_CATEGORY, "filter_category", "c", SCREEN, -1, "next category filter")               \
+    _(FILTER_CLEAR, "filter_clear", "x", SCREEN, -1, "clear filters and search")                 \
+    _(SORT, "sort", "S", SCREEN, -1, "sort by priority or by age")                               \
+    _(DASHBOARD, "dashboard", "D", SCREEN, -1, "the dashboard")                                  \
+    _(CLAIM, "claim", "C", CORE, CR_ACTION_CLAIM, "claim the case")                              \
+    _(RELEASE, "release", "R", CORE, CR_ACTION_RELEASE, "release the case")                      \
+    _(ASSIGN, "assign", "A", CORE, CR_ACTION_ASSIGN, "assign the case to a reviewer")            \
+    _(DECIDE, "decide", "d", CORE, CR_ACTION_DECIDE, "decide: outcome and rationale")            \
+    _(APPROVE, "approve", "a", CORE, CR_ACTION_APPROVE, "approve the decision")                  \
+    _(RETURN, "return", "r", CORE, CR_ACTION_RETURN, "return the decision with a reason")        \
+    _(VOTE, "vote", "v", CORE, CR_ACTION_VOTE, "vote: concur, dissent or recuse")                \
+    _(NOTE, "note", "N", CORE, CR_ACTION_NOTE, "add a note")                                     \
+    _(RECONVENE, "reconvene", "P", CORE, CR_ACTION_RECONVENE, "reconvene the panel (no quorum)") \
+    _(RECALL, "recall", "B", CORE, CR_ACTION_RECALL, "recall to the reviewer (no quorum)")       \
+    _(EDITOR, "editor", "C-o <F4>", FORM, -1, "write the text in $EDITOR")                       \
+    _(SHOW_CASE, "show_case", "<F3>", SCREEN, -1, "the case, and back to the form")              \
+    _(RELOAD, "reload", "C-r", FORM, -1, "take the case as it is now; keep the text")            \
+    _(SUBMIT, "submit", "<F2> C-s", FORM, -1, "submit the form")                                 \
+    _(NEXT_FIELD, "next_field", "<Tab>", FORM, -1, "next field")                                 \
+    _(PREV_FIELD, "prev_field", "<BTab>", FORM, -1, "previous field")                            \
+    _(CANCEL, "cancel", "<Esc> C-g", SCREEN, -1, "cancel (asks first if you wrote); go back")    \
+    _(QUIT_ALL, "quit_all", "C-c", SCREEN, -1, "leave casereview (asks first if you wrote)")     \
+    _(SUSPEND, "suspend", "C-z", SCREEN, -1, "suspend to the shell (fg comes back)")             \
     _(REFRESH, "refresh", "C-l", SCREEN, -1, "redraw and reload")
 
 #define TUI_X(id, name, keys, kind, core, help) TA_##id,

@@ -272,7 +272,10 @@ queue_draw(struct app *app, void *state)
         snprintf(cell, sizeof cell, "%*d", l.n, r->n_allegations > 99 ? 99 : r->n_allegations);
         tui_put(stdscr, y, x, cell, l.n, base);
         x += l.n + 1;
-        tui_put(stdscr, y, x, r->quorum_blocked ? "NO QUORUM" : r->assignee ? r->assignee : "-",
+        tui_put(stdscr, y, x,
+                r->quorum_blocked ? "NO QUORUM"
+                : r->assignee     ? r->assignee
+                                  : "-",
                 COLS - x, base);
     }
 }
@@ -318,7 +321,9 @@ queue_filter(struct app *app, void *state, int action)
     struct tui_queue *q = state;
     struct cr_filter *f = &q->filter;
     switch (action) {
-    case TA_FILTER_MINE: q->mine = !q->mine; break;
+    case TA_FILTER_MINE:
+        q->mine = !q->mine;
+        break;
     case TA_FILTER_STATE:
         q->mine = false;
         f->state = cycle(f->state, CR_STATE_COUNT);
@@ -338,8 +343,11 @@ queue_filter(struct app *app, void *state, int action)
         free(q->search);
         q->search = NULL;
         break;
-    case TA_SORT: f->sort = f->sort == CR_SORT_AGE ? CR_SORT_PRIORITY : CR_SORT_AGE; break;
-    default: return false;
+    case TA_SORT:
+        f->sort = f->sort == CR_SORT_AGE ? CR_SORT_PRIORITY : CR_SORT_AGE;
+        break;
+    default:
+        return false;
     }
     refilter(app, q);
     return true;

@@ -19,9 +19,10 @@ tui_check_terminal(char *msg, size_t n)
     const char *term = getenv("TERM");
     int err = 0;
     if (!term || !*term) {
-        snprintf(msg, n, "casereview: TERM is not set, so the workstation cannot know the "
-                         "terminal; set it (for example TERM=xterm-256color), or give a command "
-                         "(see 'casereview --help')");
+        snprintf(msg, n,
+                 "casereview: TERM is not set, so the workstation cannot know the "
+                 "terminal; set it (for example TERM=xterm-256color), or give a command "
+                 "(see 'casereview --help')");
         return 2;
     }
     if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {

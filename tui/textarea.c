@@ -142,7 +142,8 @@ char_before(const struct textarea *t, size_t i)
         return 0;
     for (size_t back = 2; back <= 4 && back <= i; back++) {
         size_t p = i - back;
-        if (((unsigned char)t->text[p] & 0xC0) == 0xC0 && glyph_at(t->text + p, t->len - p).len == back)
+        if (((unsigned char)t->text[p] & 0xC0) == 0xC0 &&
+            glyph_at(t->text + p, t->len - p).len == back)
             return p;
     }
     return i - 1;

@@ -21,7 +21,7 @@
 #define TA_TAB 8
 
 struct textarea {
-    char *text;    /* NUL-terminated; never NULL after ta_init */
+    char *text; /* NUL-terminated; never NULL after ta_init */
     size_t len, cap;
     size_t cursor; /* byte offset */
     int goal;      /* the column Up and Down aim for, or -1 */
@@ -72,9 +72,8 @@ bool ta_yank(struct textarea *t);
  * the row, where the row is full).  Calls row(ctx, index, r) for each row
  * and returns the number of rows (at least 1).
  */
-int ta_layout(const struct textarea *t, int width, void (*row)(void *ctx, int index,
-                                                                 struct ta_row r),
-              void *ctx);
+int ta_layout(const struct textarea *t, int width,
+              void (*row)(void *ctx, int index, struct ta_row r), void *ctx);
 /* The row and column of the cursor at width. */
 void ta_cursor_at(const struct textarea *t, int width, int *row, int *col);
 /* Scroll so that the cursor is among `height` rows from t->top. */

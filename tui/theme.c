@@ -4,11 +4,11 @@
  * set, or on a terminal without colours, the monochrome theme is used;
  * on 8 colours a bright colour is the colour in bold.
  */
-#include "text.h"
 #include "theme.h"
 
-#include <curses.h>
+#include "text.h"
 
+#include <curses.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,8 +69,8 @@ tui_theme_check(const struct cr_config *cfg, char **msg)
         return true;
     char path[PATH_MAX];
     if (!theme_path(cfg->theme, path, sizeof path)) {
-        *msg = tui_printf("%s:%d:%d: theme: '%s' is not a theme (no %s.yaml in %s%s%s)",
-                          cfg->path, cfg->theme_line, cfg->theme_column, cfg->theme, cfg->theme,
+        *msg = tui_printf("%s:%d:%d: theme: '%s' is not a theme (no %s.yaml in %s%s%s)", cfg->path,
+                          cfg->theme_line, cfg->theme_column, cfg->theme, cfg->theme,
                           getenv("CASEREVIEW_THEMES") ? getenv("CASEREVIEW_THEMES") : "",
                           getenv("CASEREVIEW_THEMES") ? ":" : "", CR_THEMES_DIRS);
         return false;

@@ -290,7 +290,6 @@ tui_route_of(const struct screen_ops *ops, int action)
     }
 }
 
-
 void
 tui_message(struct app *app, bool error, const char *fmt, ...)
 {
@@ -660,8 +659,8 @@ script_key(struct app *app, struct pending *p, wint_t *ch, bool *fn)
                             app->script_line, t);
             }
         } else {
-            fprintf(stderr, "casereview: script line %d: unknown command '%s'\n",
-                    app->script_line, buf);
+            fprintf(stderr, "casereview: script line %d: unknown command '%s'\n", app->script_line,
+                    buf);
         }
     }
     *ch = p->keys[p->next];
@@ -676,9 +675,8 @@ paste_key(struct app *app, wint_t ch, bool fn)
     if (fn && ch == TUI_KEY_PASTE_END) {
         app->pasting = false;
         const struct screen_ops *ops = app->stack[app->depth - 1].ops;
-        if (!ops->paste ||
-            !ops->paste(app, app->stack[app->depth - 1].state, app->paste ? app->paste : "",
-                        app->paste_len))
+        if (!ops->paste || !ops->paste(app, app->stack[app->depth - 1].state,
+                                       app->paste ? app->paste : "", app->paste_len))
             tui_message(app, true, "A paste goes into a form's text; nothing was done with it.");
         app->paste_len = 0;
         app->dirty = true;
@@ -825,7 +823,8 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
     app->shared.queue.filter = (struct cr_filter)CR_FILTER_ALL;
     app->keys = *keys;
     char *problems = malloc(1 << 16);
-    if (!problems || tui_theme_load(app->cfg, theme, &app->theme, &app->mono, problems, 1 << 16) != 0) {
+    if (!problems ||
+        tui_theme_load(app->cfg, theme, &app->theme, &app->mono, problems, 1 << 16) != 0) {
         fprintf(stderr, "%s\n", problems ? problems : "casereview: out of memory");
         free(problems);
         app_free(app);
@@ -935,7 +934,10 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
     free(pending.fn);
     app_free(app);
     if (sig) {
-        fprintf(stderr, "casereview: stopped by %s%s\n", sig == SIGHUP ? "SIGHUP" : sig == SIGTERM ? "SIGTERM" : "SIGINT",
+        fprintf(stderr, "casereview: stopped by %s%s\n",
+                sig == SIGHUP    ? "SIGHUP"
+                : sig == SIGTERM ? "SIGTERM"
+                                 : "SIGINT",
                 kept ? "; the text you had not submitted is kept as a draft, offered back when "
                        "you open that form again"
                      : "");

@@ -24,7 +24,6 @@
 #include <stdbool.h>
 #include <wchar.h>
 
-
 struct app;
 
 /* A case a screen is on: the shared model's current case. */
@@ -103,9 +102,9 @@ const struct tui_function *tui_function_of(const struct tui_function *table, int
 
 /* Where a screen opens: on which action, which case, over which screen. */
 struct tui_target {
-    int action;                      /* the action that opens it */
-    struct tui_case_ref c;           /* the current case */
-    const struct screen_ops *from;   /* the screen it opens over */
+    int action;                    /* the action that opens it */
+    struct tui_case_ref c;         /* the current case */
+    const struct screen_ops *from; /* the screen it opens over */
 };
 
 /* A screen: what the main loop calls.  Every one is in the registry (screens.c). */
@@ -157,7 +156,6 @@ const struct screen_ops *tui_screen_for(int action);
 #define TUI_MIN_COLS 80
 #define TUI_MIN_ROWS 24
 
-
 /*
  * The queue as every screen sees it: its filter and order, the page of rows
  * on screen and the selected row.  The queue screen draws it; the case
@@ -169,8 +167,8 @@ struct tui_queue {
     bool refiltered; /* the filter changed: the queue starts again from the top */
     char *search;    /* the search words, or NULL */
     struct cr_page page;
-    int64_t start;       /* cursor before the first row (0: the top) */
-    struct tui_nav nav;  /* nav.sel: the selected row */
+    int64_t start;      /* cursor before the first row (0: the top) */
+    struct tui_nav nav; /* nav.sel: the selected row */
 };
 
 /*
@@ -215,7 +213,6 @@ struct app {
     struct cr_theme theme, mono;
 };
 
-
 /* The screen stack. */
 void tui_push(struct app *app, const struct screen_ops *ops, void *state);
 void tui_pop(struct app *app);
@@ -240,11 +237,9 @@ enum tui_route {
 };
 enum tui_route tui_route_of(const struct screen_ops *ops, int action);
 
-
 /* The status line: a message (or a refusal, shown as an error) until the next key. */
 void tui_message(struct app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-
 
 /* Drawing text from the database safely: control characters shown as marks. */
 int tui_put(WINDOW *w, int y, int x, const char *s, int width, int attr);

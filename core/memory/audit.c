@@ -29,10 +29,9 @@ mem_audit_put(cr_db *db, const struct cr_event *e, const unsigned char prev[32],
     memcpy(x->prev_hash, prev, 32);
     memcpy(x->hash, hash, 32);
     if (!mem_set(&x->actor, e->actor) || !mem_set(&x->action, e->action) ||
-        !mem_set(&x->state_before, e->state_before) ||
-        !mem_set(&x->state_after, e->state_after) || !mem_set(&x->details, e->details) ||
-        !mem_set(&x->config_digest, e->config_digest) || !mem_set(&x->purpose, e->purpose) ||
-        !mem_set(&x->os_login, e->os_login))
+        !mem_set(&x->state_before, e->state_before) || !mem_set(&x->state_after, e->state_after) ||
+        !mem_set(&x->details, e->details) || !mem_set(&x->config_digest, e->config_digest) ||
+        !mem_set(&x->purpose, e->purpose) || !mem_set(&x->os_login, e->os_login))
         return cr_fail(db, CR_NOMEM, "out of memory");
     d->head_id = e->id;
     memcpy(d->head_hash, hash, 32);
@@ -183,11 +182,16 @@ static enum mem_table_id
 list_table_id(int list)
 {
     switch (list) {
-    case CR_REPLAY_DECISIONS: return MEM_DECISIONS;
-    case CR_REPLAY_APPROVALS: return MEM_APPROVALS;
-    case CR_REPLAY_VOTES: return MEM_VOTES;
-    case CR_REPLAY_SET_ASIDE: return MEM_SUPERSEDED_VOTES;
-    default: return MEM_NOTES;
+    case CR_REPLAY_DECISIONS:
+        return MEM_DECISIONS;
+    case CR_REPLAY_APPROVALS:
+        return MEM_APPROVALS;
+    case CR_REPLAY_VOTES:
+        return MEM_VOTES;
+    case CR_REPLAY_SET_ASIDE:
+        return MEM_SUPERSEDED_VOTES;
+    default:
+        return MEM_NOTES;
     }
 }
 

@@ -9,7 +9,6 @@
 
 #include <assert.h>
 #include <stdint.h>
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -371,10 +370,10 @@ mem_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
     return CR_OK;
 }
 
-#define NOMEM_IF(x)                                                                                \
-    do {                                                                                           \
-        if (!(x))                                                                                  \
-            return cr_fail(db, CR_NOMEM, "out of memory");                                         \
+#define NOMEM_IF(x)                                        \
+    do {                                                   \
+        if (!(x))                                          \
+            return cr_fail(db, CR_NOMEM, "out of memory"); \
     } while (0)
 
 enum cr_status

@@ -300,8 +300,10 @@ mem_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx)
         qsort(v, n, sizeof *v, tally_order);
     enum cr_status st = CR_OK;
     for (size_t i = 0; i < n && st == CR_OK; i++) {
-        struct cr_reviewer_count r = {
-            .login = v[i].login, .outcome = -1, .finished = v[i].finished, .returned = v[i].returned};
+        struct cr_reviewer_count r = {.login = v[i].login,
+                                      .outcome = -1,
+                                      .finished = v[i].finished,
+                                      .returned = v[i].returned};
         st = each(ctx, &r);
     }
     free(v);

@@ -132,7 +132,6 @@ peek_event(sqlite3_stmt *s, struct cr_event *e)
     e->os_login = (const char *)sqlite3_column_text(s, 10);
 }
 
-
 enum cr_status
 sq_audit_head(cr_db *db, int64_t *event, unsigned char hash[32])
 {
@@ -191,8 +190,8 @@ sq_config_texts(cr_db *db, int (*each)(void *ctx, const struct cr_config_text *t
 {
     assert(each);
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = sql_prepare(db, "SELECT id, digest, text FROM config_versions ORDER BY id",
-                                  &st);
+    sqlite3_stmt *s =
+        sql_prepare(db, "SELECT id, digest, text FROM config_versions ORDER BY id", &st);
     if (!s)
         return st;
     int rc;
@@ -324,7 +323,7 @@ static void
 lay_out(struct list_reader *l)
 {
     const char *base = l->texts.p;
-#define AT(off) ((off) ? base + (off) - 1 : NULL)
+#define AT(off) ((off) ? base + (off)-1 : NULL)
     for (size_t i = 0; i < l->n; i++) {
         const struct held_row *h = &l->held[i];
         l->rows[i] = (struct cr_case_list_row){

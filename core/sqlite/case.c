@@ -65,9 +65,8 @@ static void
 read_case_row_kept(sqlite3_stmt *s, struct cr_case_row *r, struct strlist *l)
 {
     read_case_numbers(s, r);
-    const char **dst[CASE_ROW_STRINGS] = {&r->subject_ref, &r->surname,  &r->forenames,
-                                          &r->rank,        &r->unit,     &r->assignee,
-                                          &r->decided_by};
+    const char **dst[CASE_ROW_STRINGS] = {&r->subject_ref, &r->surname,  &r->forenames, &r->rank,
+                                          &r->unit,        &r->assignee, &r->decided_by};
     for (int i = 0; i < CASE_ROW_STRINGS; i++)
         *dst[i] = keep_text(l, sqlite3_column_text(s, 10 + i));
 }
@@ -119,8 +118,7 @@ load_case(cr_db *db, int64_t id, struct cr_case *out)
         return st;
     sqlite3_bind_int64(s, 1, id);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct cr_allegation *a =
-            grow((void **)&out->allegations, &out->n_allegations, sizeof *a);
+        struct cr_allegation *a = grow((void **)&out->allegations, &out->n_allegations, sizeof *a);
         if (!a) {
             l->nomem = true;
             break;
@@ -249,7 +247,6 @@ sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
         return cr_fail(db, CR_NOMEM, "out of memory");
     return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "read who acted on the case");
 }
-
 
 enum cr_status
 sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch, const char *actor)
@@ -654,4 +651,3 @@ sq_history(cr_db *db, int64_t id, struct cr_history *out)
         return cr_fail(db, CR_NOMEM, "out of memory");
     return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "history");
 }
-

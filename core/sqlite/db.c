@@ -4,8 +4,8 @@
  * (and the schema in schema.c): the rest of core/ speaks in cases,
  * allegations and counts.
  */
-#include "sqlite.h"
 #include "schema.h"
+#include "sqlite.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,15 +22,17 @@
 #define CR_BUSY_TIMEOUT_MS 5000
 /* Errors */
 
-
 static enum cr_status
 status_of(int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return CR_BUSY;
-    case SQLITE_NOMEM: return CR_NOMEM;
-    default: return CR_DB;
+    case SQLITE_LOCKED:
+        return CR_BUSY;
+    case SQLITE_NOMEM:
+        return CR_NOMEM;
+    default:
+        return CR_DB;
     }
 }
 
@@ -41,7 +43,8 @@ cr_fail_sql(cr_db *db, int rc, const char *what)
     if ((rc & 0xff) == SQLITE_READONLY && sq(db)->read_only)
         return sq_writable(db);
     if (st == CR_BUSY)
-        return cr_fail(db, st, "%s: the database is busy (another user holds it); try again", sq(db)->path);
+        return cr_fail(db, st, "%s: the database is busy (another user holds it); try again",
+                       sq(db)->path);
     return cr_fail(db, st, "%s: %s: %s", sq(db)->path, what,
                    sq(db)->sql ? sqlite3_errmsg(sq(db)->sql) : sqlite3_errstr(rc));
 }
@@ -148,9 +151,9 @@ key_create(cr_db *db, bool group, int64_t keyed_from, const unsigned char anchor
     char key[2 * CR_AUDIT_KEY_BYTES + 1], anc[65], text[256];
     cr_hex_of(sq(db)->key, sizeof sq(db)->key, key);
     cr_hex_of(anchor, 32, anc);
-    int n = snprintf(text, sizeof text,
-                     "casereview-audit-key 1\nkeyed-from %lld\nanchor %s\nkey %s\n",
-                     (long long)keyed_from, anc, key);
+    int n =
+        snprintf(text, sizeof text, "casereview-audit-key 1\nkeyed-from %lld\nanchor %s\nkey %s\n",
+                 (long long)keyed_from, anc, key);
     bool ok = fchmod(fd, mode) == 0 && write(fd, text, (size_t)n) == n && fsync(fd) == 0;
     int err = errno;
     sodium_memzero(text, sizeof text);
@@ -210,7 +213,8 @@ key_read(cr_db *db, bool group_ok)
     if (n <= 0 ||
         sscanf(text, "casereview-audit-key 1 keyed-from %lld anchor %79s key %79s", &from, anc,
                key) != 3 ||
-        from < 1 || !cr_unhex(anc, sq(db)->anchor, 32) || !cr_unhex(key, sq(db)->key, sizeof sq(db)->key)) {
+        from < 1 || !cr_unhex(anc, sq(db)->anchor, 32) ||
+        !cr_unhex(key, sq(db)->key, sizeof sq(db)->key)) {
         sodium_memzero(text, sizeof text);
         sodium_memzero(key, sizeof key);
         return cr_fail(db, CR_DB, "%s: the audit key file is damaged", sq(db)->key_path);
@@ -539,7 +543,8 @@ sq_open(cr_db *db, const char *path, unsigned flags, const char *connection, voi
                              SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL);
         free(uri);
     } else {
-        rc = sqlite3_open_v2(path, &sq(db)->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+        rc =
+            sqlite3_open_v2(path, &sq(db)->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
     }
     if (rc != SQLITE_OK)
         return cr_fail_sql(db, rc, "open");
@@ -640,7 +645,6 @@ sq_created(const cr_db *db)
 {
     return sq(db)->created || sq(db)->filled;
 }
-
 
 int
 sq_schema_version(const cr_db *db)

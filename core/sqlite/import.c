@@ -35,7 +35,10 @@ static const struct {
     size_t offset;
     const char *sql;
 } import_sql[] = {
-#define S(field, text) {offsetof(struct cr_import_stmts, field), text}
+#define S(field, text)                                \
+    {                                                 \
+        offsetof(struct cr_import_stmts, field), text \
+    }
     S(subj_get, "SELECT id, surname, forenames, employment, rank, unit, duty_status, "
                 "vetting_status, import_id, import_line FROM subjects WHERE ref = ?1"),
     S(subj_ins, "INSERT INTO subjects(ref, surname, forenames, employment, rank, unit, "
@@ -103,8 +106,8 @@ sq_import_begin(cr_db *db, const char *label, int64_t *import_id)
         return cr_fail(db, CR_NOMEM, "out of memory");
     for (size_t i = 0; i < CR_ARRAY_LEN(import_sql); i++) {
         sqlite3_stmt **s = (sqlite3_stmt **)((char *)sq(db)->imp + import_sql[i].offset);
-        int rc = sqlite3_prepare_v3(sq(db)->sql, import_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT, s,
-                                    NULL);
+        int rc = sqlite3_prepare_v3(sq(db)->sql, import_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                    s, NULL);
         if (rc != SQLITE_OK) {
             st = cr_fail_sql(db, rc, "prepare import");
             import_finalize(db);
@@ -116,8 +119,8 @@ sq_import_begin(cr_db *db, const char *label, int64_t *import_id)
         return st;
     }
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(sq(db)->sql, "INSERT INTO imports(at, label) VALUES (?1, ?2)", -1, &s,
-                                NULL);
+    int rc = sqlite3_prepare_v2(sq(db)->sql, "INSERT INTO imports(at, label) VALUES (?1, ?2)", -1,
+                                &s, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(s, 1, cr_db_now(db));
         sqlite3_bind_text(s, 2, label, -1, SQLITE_STATIC);
@@ -226,8 +229,9 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
         return cr_fail_sql(db, rc, "import subject");
     }
     *subject_id = sqlite3_column_int64(q->subj_get, 0);
-    const char *want[] = {r->surname, r->forenames, cr_employment_name(r->employment), r->rank,
-                          r->unit, cr_duty_name(r->duty), cr_vetting_name(r->vetting)};
+    const char *want[] = {
+        r->surname, r->forenames,          cr_employment_name(r->employment), r->rank,
+        r->unit,    cr_duty_name(r->duty), cr_vetting_name(r->vetting)};
     int differs = -1;
     for (size_t i = 0; i < CR_ARRAY_LEN(subject_cols) && differs < 0; i++) {
         /* A column the file does not have is no difference. */
@@ -277,10 +281,14 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
 static int
 allegation_differs(sqlite3_stmt *s, const struct cr_import_row *r)
 {
-    const char *want[] = {r->subject_ref, cr_category_name(r->category), r->date,
-                          cr_source_name(r->source), r->original_outcome, r->summary};
-    static const int cols[] = {CR_COL_SUBJECT_REF, CR_COL_CATEGORY, CR_COL_ALLEGATION_DATE,
-                               CR_COL_SOURCE, CR_COL_ORIGINAL_OUTCOME, CR_COL_SUMMARY};
+    const char *want[] = {r->subject_ref,
+                          cr_category_name(r->category),
+                          r->date,
+                          cr_source_name(r->source),
+                          r->original_outcome,
+                          r->summary};
+    static const int cols[] = {CR_COL_SUBJECT_REF, CR_COL_CATEGORY,         CR_COL_ALLEGATION_DATE,
+                               CR_COL_SOURCE,      CR_COL_ORIGINAL_OUTCOME, CR_COL_SUMMARY};
     for (size_t i = 0; i < CR_ARRAY_LEN(cols); i++)
         if (!column_is(s, (int)i + 1, want[i]))
             return cols[i];
@@ -430,7 +438,9 @@ update_priorities(cr_db *db)
 {
     enum cr_status st = CR_OK;
     enum { SLICE = 4096 };
-    struct { int64_t id, priority; } *slice = malloc(SLICE * sizeof *slice);
+    struct {
+        int64_t id, priority;
+    } *slice = malloc(SLICE * sizeof *slice);
     if (!slice)
         return cr_fail(db, CR_NOMEM, "out of memory");
     int64_t after = 0;
@@ -451,10 +461,9 @@ update_priorities(cr_db *db)
         int rc;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < SLICE) {
             slice[n].id = sqlite3_column_int64(s, 0);
-            slice[n].priority =
-                cr_priority(cr_duty_parse((const char *)sqlite3_column_text(s, 1)),
-                            sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
-                            (const char *)sqlite3_column_text(s, 4));
+            slice[n].priority = cr_priority(cr_duty_parse((const char *)sqlite3_column_text(s, 1)),
+                                            sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
+                                            (const char *)sqlite3_column_text(s, 4));
             n++;
         }
         sqlite3_reset(s);
@@ -464,8 +473,7 @@ update_priorities(cr_db *db)
         }
         if (n == 0)
             break;
-        sqlite3_stmt *u =
-            sql_prepare(db, "UPDATE cases SET priority = ?2 WHERE id = ?1", &st);
+        sqlite3_stmt *u = sql_prepare(db, "UPDATE cases SET priority = ?2 WHERE id = ?1", &st);
         if (!u)
             break;
         for (size_t i = 0; i < n && st == CR_OK; i++) {

@@ -73,9 +73,8 @@ read_case_row(sqlite3_stmt *s, struct cr_case_row *r, struct cr_buf *pool,
 static void
 fix_case_row(struct cr_case_row *r, const char *base, const size_t offs[CASE_ROW_STRINGS])
 {
-    const char **dst[CASE_ROW_STRINGS] = {&r->subject_ref, &r->surname,  &r->forenames,
-                                          &r->rank,        &r->unit,     &r->assignee,
-                                          &r->decided_by};
+    const char **dst[CASE_ROW_STRINGS] = {&r->subject_ref, &r->surname,  &r->forenames, &r->rank,
+                                          &r->unit,        &r->assignee, &r->decided_by};
     for (int i = 0; i < CASE_ROW_STRINGS; i++)
         *dst[i] = offs[i] == SIZE_MAX ? NULL : base + offs[i];
 }
@@ -172,8 +171,8 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
             page->more = 1;
             break;
         }
-        if (read_case_row(s, &page->rows[page->n], &pp->pool,
-                          offs + page->n * CASE_ROW_STRINGS) < 0) {
+        if (read_case_row(s, &page->rows[page->n], &pp->pool, offs + page->n * CASE_ROW_STRINGS) <
+            0) {
             st = cr_fail(db, CR_NOMEM, "out of memory");
             break;
         }
@@ -257,16 +256,15 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
         cr_buf_addf(&sql, " AND c.state = ?2");
     if (filter->outcome >= 0)
         cr_buf_addf(&sql, filter->outcome == CR_OUTCOME_COUNT ? " AND c.outcome IS NULL"
-                                                               : " AND c.outcome = ?3");
+                                                              : " AND c.outcome = ?3");
     if (filter->category >= 0 && filter->category < CR_CATEGORY_COUNT)
         cr_buf_addf(&sql, " AND c.categories IN (%u, %u)", 1u << filter->category,
                     CR_CATMASK_DV | CR_CATMASK_SO);
     if (searching)
-        cr_buf_addf(&sql,
-                    " AND c.id IN (SELECT a.case_id FROM allegations a WHERE a.id IN "
-                    "(SELECT rowid FROM allegation_search WHERE allegation_search MATCH ?5) "
-                    "UNION SELECT c2.id FROM cases c2 WHERE c2.subject_id IN "
-                    "(SELECT rowid FROM subject_search WHERE subject_search MATCH ?5))");
+        cr_buf_addf(&sql, " AND c.id IN (SELECT a.case_id FROM allegations a WHERE a.id IN "
+                          "(SELECT rowid FROM allegation_search WHERE allegation_search MATCH ?5) "
+                          "UNION SELECT c2.id FROM cases c2 WHERE c2.subject_id IN "
+                          "(SELECT rowid FROM subject_search WHERE subject_search MATCH ?5))");
     visibility_where(scope, &sql);
     cr_buf_addf(&sql, " ORDER BY %s%s LIMIT ?4", key, reverse ? " DESC" : "");
     if (!sql.p) {
@@ -300,7 +298,7 @@ sq_list_mine(cr_db *db, const char *login, unsigned roles, const struct cr_scope
 {
     assert(db && login && scope && page);
     struct cr_buf where = {0};
-    const char *or = "";
+    const char * or = "";
     if (roles & (1u << CR_ROLE_REVIEWER)) {
         cr_buf_addf(&where, "%s(c.assignee = ?2 AND c.state IN ('in_review', 'returned'))", or);
         or = " OR ";
@@ -333,7 +331,7 @@ sq_list_mine(cr_db *db, const char *login, unsigned roles, const struct cr_scope
         cr_buf_addf(&where, "%s(c.state = 'panel_review' AND c.quorum_blocked = 1)", or);
         or = " OR ";
     }
-    if (!*or) {
+    if (!* or) {
         cr_buf_free(&where);
         page->n = 0;
         page->more = 0;
@@ -396,8 +394,8 @@ sq_export(cr_db *db, const struct cr_scope *scope,
     /* Every case read must be every case counted, when the scope keeps none out. */
     bool every_case = !scope->panel_only && !scope->unit && !scope->n_refs;
     if (st == CR_OK && !*stopped && every_case && n != total)
-        st = cr_fail(db, CR_DB, "export: %lld rows read but the counters say %lld",
-                     (long long)n, (long long)total);
+        st = cr_fail(db, CR_DB, "export: %lld rows read but the counters say %lld", (long long)n,
+                     (long long)total);
     sq_rollback(db); /* nothing was written: ending the snapshot is all */
     *rows = n;
     return st;

@@ -120,8 +120,7 @@ sq_case_counts(cr_db *db, cr_store_count_fn each, void *ctx)
 enum cr_status
 sq_outcome_counts(cr_db *db, cr_store_count_fn each, void *ctx)
 {
-    return counts(db,
-                  "SELECT state, outcome, vetting_review, n FROM outcome_counts WHERE n > 0",
+    return counts(db, "SELECT state, outcome, vetting_review, n FROM outcome_counts WHERE n > 0",
                   true, each, ctx);
 }
 
@@ -156,8 +155,8 @@ sq_record_counts(cr_db *db, int64_t *subjects, int64_t *allegations,
 #define FOLLOWED "c.subject_id IN (SELECT subject_id FROM cases WHERE previous_case_id IS NOT NULL)"
 
 /* Each case now: subject, state, decision, categories, the subject's details. */
-#define FACTS_NOW                                                                                  \
-    "SELECT c.subject_id, c.state, c.outcome, c.vetting_review, c.categories, s.unit, s.rank, "    \
+#define FACTS_NOW                                                                               \
+    "SELECT c.subject_id, c.state, c.outcome, c.vetting_review, c.categories, s.unit, s.rank, " \
     "s.employment FROM cases c JOIN subjects s ON s.id = c.subject_id"
 
 /*
@@ -166,17 +165,18 @@ sq_record_counts(cr_db *db, int64_t *subjects, int64_t *allegations,
  * highest round taken before then, the categories of the allegations
  * imported before then; the subject's details are today's.
  */
-#define FACTS_AS_AT(where)                                                                         \
-    "WITH a AS (SELECT c.id AS id, c.subject_id AS subject_id, "                                   \
-    "coalesce((SELECT e.state_after FROM audit_events e WHERE e.case_id = c.id AND e.at < ?1 "     \
-    "AND e.state_after IS NOT NULL ORDER BY e.id DESC LIMIT 1), 'flagged') AS state, "             \
-    "(SELECT max(d.round) FROM decisions d WHERE d.case_id = c.id AND d.decided_at < ?1) AS round " \
-    "FROM cases c WHERE c.created_at < ?1" where ") "                                              \
-    "SELECT a.subject_id, a.state, d.outcome, d.vetting_review, "                                  \
-    "(SELECT max(l.category = 'domestic_violence') | (max(l.category = 'sexual_offence') << 1) "   \
-    "FROM allegations l JOIN imports i ON i.id = l.import_id WHERE l.case_id = a.id "              \
-    "AND i.at < ?1), s.unit, s.rank, s.employment "                                                \
-    "FROM a JOIN subjects s ON s.id = a.subject_id "                                               \
+#define FACTS_AS_AT(where)                                                                       \
+    "WITH a AS (SELECT c.id AS id, c.subject_id AS subject_id, "                                 \
+    "coalesce((SELECT e.state_after FROM audit_events e WHERE e.case_id = c.id AND e.at < ?1 "   \
+    "AND e.state_after IS NOT NULL ORDER BY e.id DESC LIMIT 1), 'flagged') AS state, "           \
+    "(SELECT max(d.round) FROM decisions d WHERE d.case_id = c.id AND d.decided_at < ?1) AS "    \
+    "round "                                                                                     \
+    "FROM cases c WHERE c.created_at < ?1" where ") "                                            \
+    "SELECT a.subject_id, a.state, d.outcome, d.vetting_review, "                                \
+    "(SELECT max(l.category = 'domestic_violence') | (max(l.category = 'sexual_offence') << 1) " \
+    "FROM allegations l JOIN imports i ON i.id = l.import_id WHERE l.case_id = a.id "            \
+    "AND i.at < ?1), s.unit, s.rank, s.employment "                                              \
+    "FROM a JOIN subjects s ON s.id = a.subject_id "                                             \
     "LEFT JOIN decisions d ON d.case_id = a.id AND d.round = a.round"
 
 enum cr_status
@@ -294,6 +294,7 @@ sq_reviewer_outcomes(cr_db *db, cr_store_reviewer_fn each, void *ctx)
 enum cr_status
 sq_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx)
 {
-    return reviewer_rows(db, "SELECT reviewer, finished, returned FROM panel_rounds ORDER BY reviewer",
+    return reviewer_rows(db,
+                         "SELECT reviewer, finished, returned FROM panel_rounds ORDER BY reviewer",
                          true, each, ctx);
 }

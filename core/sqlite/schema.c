@@ -7,14 +7,12 @@
 
 const struct cr_migration_step cr_schema[] = {
     /* Version 1: the domain model of SPEC section 2. */
-    {1,
-        "CREATE TABLE settings ("
+    {1, "CREATE TABLE settings ("
         "  key TEXT PRIMARY KEY,"
         "  value TEXT NOT NULL"
         ") STRICT;"},
     /* Each import run, so that every row can say where it came from. */
-    {1,
-        "CREATE TABLE imports ("
+    {1, "CREATE TABLE imports ("
         "  id INTEGER PRIMARY KEY,"
         "  at INTEGER NOT NULL,"
         "  label TEXT NOT NULL,"
@@ -23,8 +21,7 @@ const struct cr_migration_step cr_schema[] = {
         "  new_cases INTEGER NOT NULL DEFAULT 0"
         ") STRICT;"},
 
-    {1,
-        "CREATE TABLE subjects ("
+    {1, "CREATE TABLE subjects ("
         "  id INTEGER PRIMARY KEY,"
         "  ref TEXT NOT NULL UNIQUE,"
         "  surname TEXT NOT NULL,"
@@ -34,7 +31,7 @@ const struct cr_migration_step cr_schema[] = {
         "  unit TEXT NOT NULL,"
         "  duty_status TEXT NOT NULL CHECK (duty_status IN ('full', 'restricted', 'suspended')),"
         "  vetting_status TEXT CHECK (vetting_status IN ('cleared', 'under_review', 'withdrawn')),"
-        "  import_id INTEGER NOT NULL REFERENCES imports(id),"  /* the import that last set these */
+        "  import_id INTEGER NOT NULL REFERENCES imports(id)," /* the import that last set these */
         "  import_line INTEGER NOT NULL"
         ") STRICT;"},
     /*
@@ -42,8 +39,7 @@ const struct cr_migration_step cr_schema[] = {
      * the last was closed.  sortkey orders the queue: highest priority
      * first, ties to the oldest case (lowest id); keyset paging seeks on it.
      */
-    {1,
-        "CREATE TABLE cases ("
+    {1, "CREATE TABLE cases ("
         "  id INTEGER PRIMARY KEY,"
         "  subject_id INTEGER NOT NULL REFERENCES subjects(id),"
         "  previous_case_id INTEGER REFERENCES cases(id),"
@@ -74,8 +70,7 @@ const struct cr_migration_step cr_schema[] = {
         "CREATE INDEX cases_outcome_queue ON cases(outcome, sortkey);"
         "CREATE INDEX cases_subject ON cases(subject_id);"
         "CREATE INDEX cases_assignee ON cases(assignee, state) WHERE assignee IS NOT NULL;"},
-    {1,
-        "CREATE TABLE allegations ("
+    {1, "CREATE TABLE allegations ("
         "  id INTEGER PRIMARY KEY,"
         "  ref TEXT NOT NULL UNIQUE,"
         "  case_id INTEGER NOT NULL REFERENCES cases(id),"
@@ -89,8 +84,7 @@ const struct cr_migration_step cr_schema[] = {
         "  import_line INTEGER NOT NULL"
         ") STRICT;"
         "CREATE INDEX allegations_case ON allegations(case_id, date);"},
-    {1,
-        "CREATE TABLE notes ("
+    {1, "CREATE TABLE notes ("
         "  id INTEGER PRIMARY KEY,"
         "  case_id INTEGER NOT NULL REFERENCES cases(id),"
         "  author TEXT NOT NULL,"
@@ -99,8 +93,7 @@ const struct cr_migration_step cr_schema[] = {
         "  body TEXT NOT NULL"
         ") STRICT;"
         "CREATE INDEX notes_case ON notes(case_id, id);"},
-    {1,
-        "CREATE TABLE votes ("
+    {1, "CREATE TABLE votes ("
         "  id INTEGER PRIMARY KEY,"
         "  case_id INTEGER NOT NULL REFERENCES cases(id),"
         "  round INTEGER NOT NULL,"
@@ -111,8 +104,7 @@ const struct cr_migration_step cr_schema[] = {
         "  created_at INTEGER NOT NULL,"
         "  UNIQUE (case_id, round, member)"
         ") STRICT;"},
-    {1,
-        "CREATE TABLE audit_events ("
+    {1, "CREATE TABLE audit_events ("
         "  id INTEGER PRIMARY KEY,"
         "  at INTEGER NOT NULL,"
         "  actor TEXT NOT NULL,"
@@ -127,8 +119,7 @@ const struct cr_migration_step cr_schema[] = {
         ") STRICT;"
         "CREATE INDEX audit_case ON audit_events(case_id, id) WHERE case_id IS NOT NULL;"},
     /* Counters kept by the same transaction as the rows they count. */
-    {1,
-        "CREATE TABLE case_counts ("
+    {1, "CREATE TABLE case_counts ("
         "  state TEXT NOT NULL,"
         "  outcome TEXT NOT NULL,"
         "  categories INTEGER NOT NULL,"
@@ -139,8 +130,7 @@ const struct cr_migration_step cr_schema[] = {
         "  name TEXT PRIMARY KEY,"
         "  n INTEGER NOT NULL"
         ") STRICT, WITHOUT ROWID;"},
-    {1,
-        "CREATE TRIGGER cases_count_insert AFTER INSERT ON cases BEGIN"
+    {1, "CREATE TRIGGER cases_count_insert AFTER INSERT ON cases BEGIN"
         "  INSERT INTO case_counts VALUES (new.state, coalesce(new.outcome, ''), new.categories, 1)"
         "    ON CONFLICT (state, outcome, categories) DO UPDATE SET n = n + 1;"
         "END;"
@@ -170,8 +160,7 @@ const struct cr_migration_step cr_schema[] = {
      * the current one); approvals and votes belong to the round (the
      * decision) they were cast on, so a new decision makes them stale.
      */
-    {2,
-        "CREATE TABLE decisions ("
+    {2, "CREATE TABLE decisions ("
         "  id INTEGER PRIMARY KEY,"
         "  case_id INTEGER NOT NULL REFERENCES cases(id),"
         "  round INTEGER NOT NULL,"
@@ -184,8 +173,7 @@ const struct cr_migration_step cr_schema[] = {
         ") STRICT;"
         "CREATE INDEX decisions_reviewer ON decisions(reviewer, decided_at);"
         "CREATE INDEX decisions_time ON decisions(decided_at);"},
-    {2,
-        "CREATE TABLE approvals ("
+    {2, "CREATE TABLE approvals ("
         "  id INTEGER PRIMARY KEY,"
         "  case_id INTEGER NOT NULL REFERENCES cases(id),"
         "  round INTEGER NOT NULL,"
@@ -210,26 +198,29 @@ const struct cr_migration_step cr_schema[] = {
         "content='allegations', content_rowid='id', tokenize='unicode61 remove_diacritics 2');"},
     {3, "CREATE VIRTUAL TABLE subject_search USING fts5(ref, surname, forenames, "
         "content='subjects', content_rowid='id', tokenize='unicode61 remove_diacritics 2');"},
-    {3, "CREATE TRIGGER allegations_search_insert AFTER INSERT ON allegations BEGIN"
-        "  INSERT INTO allegation_search(rowid, ref, summary) VALUES (new.id, new.ref, new.summary);"
-        "END;"
-        "CREATE TRIGGER subjects_search_insert AFTER INSERT ON subjects BEGIN"
-        "  INSERT INTO subject_search(rowid, ref, surname, forenames)"
-        "    VALUES (new.id, new.ref, new.surname, new.forenames);"
-        "END;"
-        "CREATE TRIGGER subjects_search_update AFTER UPDATE OF ref, surname, forenames ON subjects BEGIN"
-        "  INSERT INTO subject_search(subject_search, rowid, ref, surname, forenames)"
-        "    VALUES ('delete', old.id, old.ref, old.surname, old.forenames);"
-        "  INSERT INTO subject_search(rowid, ref, surname, forenames)"
-        "    VALUES (new.id, new.ref, new.surname, new.forenames);"
-        "END;"},
+    {3,
+     "CREATE TRIGGER allegations_search_insert AFTER INSERT ON allegations BEGIN"
+     "  INSERT INTO allegation_search(rowid, ref, summary) VALUES (new.id, new.ref, new.summary);"
+     "END;"
+     "CREATE TRIGGER subjects_search_insert AFTER INSERT ON subjects BEGIN"
+     "  INSERT INTO subject_search(rowid, ref, surname, forenames)"
+     "    VALUES (new.id, new.ref, new.surname, new.forenames);"
+     "END;"
+     "CREATE TRIGGER subjects_search_update AFTER UPDATE OF ref, surname, forenames ON subjects "
+     "BEGIN"
+     "  INSERT INTO subject_search(subject_search, rowid, ref, surname, forenames)"
+     "    VALUES ('delete', old.id, old.ref, old.surname, old.forenames);"
+     "  INSERT INTO subject_search(rowid, ref, surname, forenames)"
+     "    VALUES (new.id, new.ref, new.surname, new.forenames);"
+     "END;"},
     {3, "INSERT INTO allegation_search(allegation_search) VALUES ('rebuild');"
         "INSERT INTO subject_search(subject_search) VALUES ('rebuild');"},
-    {3, "CREATE INDEX cases_state_since ON cases(state, state_since);"
-        "CREATE INDEX cases_state ON cases(state);"
-        "CREATE INDEX cases_outcome ON cases(outcome);"
-        "CREATE INDEX cases_categories_queue ON cases(categories, sortkey);"
-        "CREATE INDEX cases_decided_by ON cases(decided_by, outcome) WHERE decided_by IS NOT NULL;"},
+    {3,
+     "CREATE INDEX cases_state_since ON cases(state, state_since);"
+     "CREATE INDEX cases_state ON cases(state);"
+     "CREATE INDEX cases_outcome ON cases(outcome);"
+     "CREATE INDEX cases_categories_queue ON cases(categories, sortkey);"
+     "CREATE INDEX cases_decided_by ON cases(decided_by, outcome) WHERE decided_by IS NOT NULL;"},
 
     /*
      * Version 4: drafts.  What a person was writing in a form (a decision, a
@@ -311,8 +302,7 @@ const struct cr_migration_step cr_schema[] = {
      * round), and an index of the subjects with more than one case, so that
      * people can be counted apart from cases without reading every case.
      */
-    {5,
-        "CREATE TABLE outcome_counts ("
+    {5, "CREATE TABLE outcome_counts ("
         "  state TEXT NOT NULL,"
         "  outcome TEXT NOT NULL,"
         "  vetting_review INTEGER NOT NULL,"
@@ -346,8 +336,7 @@ const struct cr_migration_step cr_schema[] = {
      * in the same statement no vote of that round is recorded at that second
      * by the person who changed the case.
      */
-    {5,
-        "CREATE TABLE panel_rounds ("
+    {5, "CREATE TABLE panel_rounds ("
         "  reviewer TEXT PRIMARY KEY,"
         "  finished INTEGER NOT NULL,"
         "  returned INTEGER NOT NULL"
@@ -369,8 +358,7 @@ const struct cr_migration_step cr_schema[] = {
         "END;"},
     {5, "CREATE INDEX cases_followed ON cases(subject_id) WHERE previous_case_id IS NOT NULL;"},
     /* Each reviewer's outcome mix (the current decisions of their cases), for the dashboard. */
-    {5,
-        "CREATE TABLE reviewer_outcomes ("
+    {5, "CREATE TABLE reviewer_outcomes ("
         "  reviewer TEXT NOT NULL,"
         "  outcome TEXT NOT NULL,"
         "  n INTEGER NOT NULL,"
@@ -398,8 +386,7 @@ const struct cr_migration_step cr_schema[] = {
      * back; and the Unix login that ran each event's command, beside the
      * roster login it acted as.
      */
-    {6,
-        "CREATE TABLE config_versions ("
+    {6, "CREATE TABLE config_versions ("
         "  id INTEGER PRIMARY KEY,"
         "  digest TEXT NOT NULL UNIQUE,"
         "  text BLOB NOT NULL,"

@@ -34,7 +34,7 @@ struct sq_db {
     bool have_key, created_key;
     bool service; /* CR_OPEN_SERVICE: the effective group is the service's */
     unsigned char key[CR_AUDIT_KEY_BYTES];
-    int64_t keyed_from; /* the first event hashed with the key */
+    int64_t keyed_from;       /* the first event hashed with the key */
     unsigned char anchor[32]; /* the hash of event keyed_from - 1 (zeros when none) */
     char *key_path;
     char *key_problem;
@@ -67,8 +67,7 @@ enum cr_status sq_begin(cr_db *db);
 enum cr_status sq_commit(cr_db *db);
 void sq_rollback(cr_db *db);
 enum cr_status sq_writable(cr_db *db);
-enum cr_status sq_find_case(cr_db *db, int64_t n, const char *ref, int64_t *id,
-                            int64_t *id_of_ref);
+enum cr_status sq_find_case(cr_db *db, int64_t n, const char *ref, int64_t *id, int64_t *id_of_ref);
 enum cr_status sq_case_load(cr_db *db, int64_t id, bool votes_notes, bool hide_votes,
                             struct cr_case *out);
 enum cr_status sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs);
@@ -140,7 +139,8 @@ enum cr_status sql_exec(cr_db *db, const char *sql, const char *what);
 /* The first column of the first row (0 when none); -1 with *st set on failure. */
 int64_t sql_query_int(cr_db *db, const char *sql, enum cr_status *st);
 
-/* Strings owned by a case, a history or a case state (their priv: store.h): each its own allocation. */
+/* Strings owned by a case, a history or a case state (their priv: store.h): each its own
+ * allocation. */
 struct strlist {
     struct cr_store_owned owned;
     char **v;
@@ -164,10 +164,10 @@ void bind_text_or_null(sqlite3_stmt *s, int i, const char *v);
 /* Queue pages (page.c) */
 
 /* The columns of a case row, in the order read_case_numbers and the readers of rows expect. */
-#define CASE_ROW_COLUMNS                                                       \
+#define CASE_ROW_COLUMNS                                                                    \
     "c.id, c.sortkey, c.priority, c.created_at, c.state_since, c.state, c.outcome, "        \
     "c.categories, c.n_allegations, s.duty_status, s.ref, s.surname, s.forenames, s.rank, " \
-    "s.unit, c.assignee, c.decided_by, c.decided_at, c.vetting_review, c.quorum_blocked, "     \
+    "s.unit, c.assignee, c.decided_by, c.decided_at, c.vetting_review, c.quorum_blocked, "  \
     "c.version"
 #define CASE_ROW_NCOLS 21
 #define CASE_ROW_STRINGS 7
@@ -177,11 +177,10 @@ void read_case_numbers(sqlite3_stmt *s, struct cr_case_row *r);
 
 /* One case (case.c) */
 
-
 /* The audit trail (audit.c) */
 
 /* The columns of an event, as read_event reads them. */
-#define EVENT_COLUMNS                                                          \
+#define EVENT_COLUMNS                                                                              \
     "id, at, actor, case_id, action, state_before, state_after, details, config_digest, purpose, " \
     "os_login"
 

@@ -14,15 +14,14 @@
 #include <cmocka.h>
 
 /* A roster and a panel, and nothing else: every other key at its default. */
-static const char minimal[] =
-    "users:\n"
-    "  - { login: asmith, roles: [reviewer] }\n"
-    "  - { login: bjones, roles: [supervisor] }\n"
-    "panel:\n"
-    "  members:\n"
-    "    - { login: mkhan, kind: independent }\n"
-    "    - { login: lpark, kind: legal }\n"
-    "    - { login: rdoe, kind: police }\n";
+static const char minimal[] = "users:\n"
+                              "  - { login: asmith, roles: [reviewer] }\n"
+                              "  - { login: bjones, roles: [supervisor] }\n"
+                              "panel:\n"
+                              "  members:\n"
+                              "    - { login: mkhan, kind: independent }\n"
+                              "    - { login: lpark, kind: legal }\n"
+                              "    - { login: rdoe, kind: police }\n";
 
 struct defaults {
     size_t rows, checked;

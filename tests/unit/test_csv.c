@@ -37,11 +37,11 @@ read_all(const char *text, size_t n, struct cr_buf *out)
     return out->p ? out->p : "";
 }
 
-#define CHECK(text, want)                                                      \
-    do {                                                                       \
-        struct cr_buf b = {0};                                                 \
-        assert_string_equal(read_all(text, sizeof(text) - 1, &b), want);       \
-        cr_buf_free(&b);                                                       \
+#define CHECK(text, want)                                                \
+    do {                                                                 \
+        struct cr_buf b = {0};                                           \
+        assert_string_equal(read_all(text, sizeof(text) - 1, &b), want); \
+        cr_buf_free(&b);                                                 \
     } while (0)
 
 static void
@@ -49,8 +49,8 @@ test_plain(void **state)
 {
     (void)state;
     CHECK("a,b,c\n1,2,3\n", "a|b|c@1\n1|2|3@2\n");
-    CHECK("a,b\n1,2", "a|b@1\n1|2@2\n");           /* no final newline */
-    CHECK("a,,c\n,,\n", "a||c@1\n||@2\n");         /* empty fields */
+    CHECK("a,b\n1,2", "a|b@1\n1|2@2\n");   /* no final newline */
+    CHECK("a,,c\n,,\n", "a||c@1\n||@2\n"); /* empty fields */
     CHECK("", "");
 }
 
@@ -80,7 +80,10 @@ test_bom(void **state)
     (void)state;
     CHECK("\xEF\xBB\xBFh1,h2\nv1,v2\n", "h1|h2@1\nv1|v2@2\n");
     /* A BOM anywhere else is data. */
-    CHECK("a\n\xEF\xBB\xBF" "b\n", "a@1\n\xEF\xBB\xBF" "b@2\n");
+    CHECK("a\n\xEF\xBB\xBF"
+          "b\n",
+          "a@1\n\xEF\xBB\xBF"
+          "b@2\n");
 }
 
 static void
@@ -136,9 +139,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain),      cmocka_unit_test(test_quotes),
-        cmocka_unit_test(test_line_endings), cmocka_unit_test(test_bom),
-        cmocka_unit_test(test_errors),     cmocka_unit_test(test_long_field),
+        cmocka_unit_test(test_plain),          cmocka_unit_test(test_quotes),
+        cmocka_unit_test(test_line_endings),   cmocka_unit_test(test_bom),
+        cmocka_unit_test(test_errors),         cmocka_unit_test(test_long_field),
         cmocka_unit_test(test_block_boundary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,8 @@
 #include "internal.h"
 
 #include <setjmp.h>
+#include <sodium.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -14,8 +16,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sodium.h>
-#include <sqlite3.h>
 
 static const int64_t now_value = 1767225600; /* 2026-01-01T00:00:00Z */
 
@@ -158,7 +158,9 @@ static const char *const hostile[] = {
     "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7 "
     "\xf0\x9f\x8f\xb3\xef\xb8\x8f\xe2\x80\x8d\xf0\x9f\x8c\x88",
     /* U+202E RIGHT-TO-LEFT OVERRIDE up to U+202C, then Hebrew */
-    "risk \xe2\x80\xae" "detaluclac" "\xe2\x80\xac ok \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d",
+    "risk \xe2\x80\xae"
+    "detaluclac"
+    "\xe2\x80\xac ok \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d",
     "\tcol 1\tcol 2\t\n\ttabbed\n",
     "\n\n  leading blank lines\n\n\n\ntrailing blank lines and spaces  \n\n",
     "a\r\nb\rc\x01\x07\x1b[31mred\x1b[0m\x7f \"quoted\" \\ back",
@@ -171,8 +173,8 @@ test_round_trip_byte_for_byte(void **state)
     struct fixture *f = *state;
     cr_db *db = open_as(f, "asmith");
     /* A 50 KB text of mixed widths: ASCII, Cyrillic, CJK, emoji, tabs and line breaks. */
-    static const char *const pieces[] = {"Line of reasons ", "доказательства ", "証拠 ",
-                                         "\xf0\x9f\x93\x8e ", "\t", "\n"};
+    static const char *const pieces[] = {
+        "Line of reasons ", "доказательства ", "証拠 ", "\xf0\x9f\x93\x8e ", "\t", "\n"};
     struct cr_buf big = {0};
     for (size_t i = 0; big.len < 50 * 1024; i++)
         cr_buf_add(&big, pieces[i % 6], strlen(pieces[i % 6]));
@@ -371,8 +373,8 @@ test_act_removes_draft(void **state)
     save_ok(e, "1", &d); /* ejones's own decision draft: not hers to submit, but hers */
 
     /* A refused decision keeps the draft. */
-    struct cr_request decide = {.action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_NFA,
-                                .rationale = "  "};
+    struct cr_request decide = {
+        .action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_NFA, .rationale = "  "};
     assert_int_equal(cr_act(db, "1", &decide, &res), CR_REFUSED);
     assert_int_equal(sql_int(f, "SELECT count(*) FROM drafts WHERE login = 'asmith' AND action "
                                 "= 'decide'"),

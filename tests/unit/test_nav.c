@@ -119,8 +119,8 @@ list_moves(void **unused)
     assert_string_equal(c.log, "next prev-last prev first last ");
     /* At the top, PgUp selects the first row; at the end, PgDn the last. */
     struct calls d = {""};
-    struct tui_nav e = {.lines = 3, .height = 3, .pager = &pager, .ctx = &d, .sel = 1,
-                        .at_top = true};
+    struct tui_nav e = {
+        .lines = 3, .height = 3, .pager = &pager, .ctx = &d, .sel = 1, .at_top = true};
     tui_nav_move(NULL, &e, TA_PAGE_UP);
     assert_int_equal(e.sel, 0);
     tui_nav_move(NULL, &e, TA_PAGE_DOWN);

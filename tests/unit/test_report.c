@@ -8,6 +8,7 @@
 #include "sqlite/schema.h"
 
 #include <setjmp.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -17,7 +18,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 
 static int64_t now_value = 1767225600; /* 2026-01-01T00:00:00Z */
 

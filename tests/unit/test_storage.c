@@ -3,6 +3,7 @@
 #include "sqlite/schema.h"
 
 #include <setjmp.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -11,7 +12,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 
 static int64_t now_value = 1767225600; /* 2026-01-01T00:00:00Z */
 
@@ -79,8 +79,8 @@ teardown(void **state)
     return rc == 0 ? 0 : -1;
 }
 
-#define HEADER                                                                                 \
-    "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,"  \
+#define HEADER                                                                                \
+    "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category," \
     "allegation_date,source,original_outcome,summary\n"
 
 static enum cr_status
@@ -131,22 +131,23 @@ outside(const struct fixture *f, const char *sql)
 }
 
 /* What version 6 added (the pinned configuration), dropped again. */
-#define V6_DROP \
+#define V6_DROP                                                \
     "DROP INDEX config_in_force; DROP TABLE config_versions; " \
     "ALTER TABLE audit_events DROP COLUMN os_login; "
 
 /* What versions 5 and 6 added, dropped again: a database as version 4 left it. */
-#define V5_DROP V6_DROP \
+#define V5_DROP                                                                          \
+    V6_DROP                                                                              \
     "DROP TRIGGER cases_outcome_count_insert; DROP TRIGGER cases_outcome_count_update; " \
-    "DROP TRIGGER cases_outcome_count_delete; DROP TABLE outcome_counts; " \
-    "DROP TRIGGER cases_panel_round_finished; DROP TABLE panel_rounds; " \
-    "DROP INDEX cases_followed; " \
-    "DROP TABLE superseded_votes; DROP TRIGGER cases_reviewer_outcome; " \
-    "DROP TRIGGER cases_reviewer_outcome_delete; DROP TABLE reviewer_outcomes; " \
-    "DROP TRIGGER cases_panel_round; DROP INDEX cases_panel_queue; " \
-    "DROP INDEX cases_panel_state_queue; DROP INDEX cases_panel_outcome_queue; " \
-    "ALTER TABLE cases DROP COLUMN panel_round; " \
-    "DROP INDEX audit_actor; DROP INDEX audit_action; " \
+    "DROP TRIGGER cases_outcome_count_delete; DROP TABLE outcome_counts; "               \
+    "DROP TRIGGER cases_panel_round_finished; DROP TABLE panel_rounds; "                 \
+    "DROP INDEX cases_followed; "                                                        \
+    "DROP TABLE superseded_votes; DROP TRIGGER cases_reviewer_outcome; "                 \
+    "DROP TRIGGER cases_reviewer_outcome_delete; DROP TABLE reviewer_outcomes; "         \
+    "DROP TRIGGER cases_panel_round; DROP INDEX cases_panel_queue; "                     \
+    "DROP INDEX cases_panel_state_queue; DROP INDEX cases_panel_outcome_queue; "         \
+    "ALTER TABLE cases DROP COLUMN panel_round; "                                        \
+    "DROP INDEX audit_actor; DROP INDEX audit_action; "                                  \
     "ALTER TABLE audit_events DROP COLUMN purpose; "
 
 static void
@@ -165,7 +166,8 @@ test_open_and_schema(void **state)
     assert_int_equal(sb.st_mode & 0777, 0600);
     reopen(f);
     assert_false(cr_db_created(f->db));
-    assert_int_equal(outside(f, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+    assert_int_equal(
+        outside(f, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
 }
 
 static void
@@ -252,7 +254,8 @@ test_dry_run(void **state)
     cr_diags *d = NULL;
     assert_int_equal(
         import_text(f->db,
-                    HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,1\n",
+                    HEADER
+                    "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,1\n",
                     CR_IMPORT_DRY_RUN, &r, &d),
         CR_OK);
     cr_diags_free(d);
@@ -279,7 +282,8 @@ test_new_allegation_after_decision_and_close(void **state)
     assert_int_equal(r.returned_cases, 1);
     assert_int_equal(r.reopened_cases, 1);
     assert_int_equal(r.new_cases, 1);
-    assert_int_equal(outside(f, "SELECT count(*) FROM cases WHERE id = 1 AND state = 'returned'"), 1);
+    assert_int_equal(outside(f, "SELECT count(*) FROM cases WHERE id = 1 AND state = 'returned'"),
+                     1);
     assert_int_equal(outside(f, "SELECT count(*) FROM notes WHERE case_id = 1 AND kind = 'system' "
                                 "AND body LIKE 'New allegation A3 imported%'"),
                      1);
@@ -300,8 +304,8 @@ test_counters(void **state)
     FILE *gen = tmpfile();
     fputs(HEADER, gen);
     for (int i = 0; i < 300; i++)
-        fprintf(gen, "S%d,A,B,officer,PC,U,%s,A%d,%s,2019-01-%02d,complaint,x,y\n", i % 120,
-                "full", i, i % 3 ? "domestic_violence" : "sexual_offence", 1 + i % 28);
+        fprintf(gen, "S%d,A,B,officer,PC,U,%s,A%d,%s,2019-01-%02d,complaint,x,y\n", i % 120, "full",
+                i, i % 3 ? "domestic_violence" : "sexual_offence", 1 + i % 28);
     import_stream(f->db, gen);
     outside(f, "UPDATE cases SET state = 'in_review' WHERE id % 5 = 0");
     outside(f, "UPDATE cases SET state = 'closed', outcome = 'reassess' WHERE id % 7 = 0");
@@ -393,7 +397,8 @@ test_case_keys(void **state)
     cr_case_free(&c);
     assert_int_equal(st_case_get(f->db, "#X9", &c), CR_NOT_FOUND);
     assert_int_equal(st_case_get(f->db, "nobody", &c), CR_NOT_FOUND);
-    assert_string_equal(cr_db_errmsg(f->db), "no case 'nobody' (give a case number or a subject_ref)");
+    assert_string_equal(cr_db_errmsg(f->db),
+                        "no case 'nobody' (give a case number or a subject_ref)");
 }
 
 /* A database made by schema version 1 is brought up to date with its data. */
@@ -470,19 +475,21 @@ test_migration_from_3_adds_drafts(void **state)
      * its event hashed the unkeyed way, and no audit key.
      */
     assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(s,
-                                  "DROP TABLE drafts; " V5_DROP "PRAGMA user_version = 3",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(s, "DROP TABLE drafts; " V5_DROP "PRAGMA user_version = 3", NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_stmt *q;
-    assert_int_equal(sqlite3_prepare_v2(s, "SELECT id, at, actor, case_id, action, state_before, "
-                                           "state_after, details, config_digest FROM audit_events",
+    assert_int_equal(sqlite3_prepare_v2(s,
+                                        "SELECT id, at, actor, case_id, action, state_before, "
+                                        "state_after, details, config_digest FROM audit_events",
                                         -1, &q, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     struct cr_event e = {
-        .id = sqlite3_column_int64(q, 0), .at = sqlite3_column_int64(q, 1),
-        .actor = (const char *)sqlite3_column_text(q, 2), .case_id = sqlite3_column_int64(q, 3),
+        .id = sqlite3_column_int64(q, 0),
+        .at = sqlite3_column_int64(q, 1),
+        .actor = (const char *)sqlite3_column_text(q, 2),
+        .case_id = sqlite3_column_int64(q, 3),
         .action = (const char *)sqlite3_column_text(q, 4),
         .state_before = (const char *)sqlite3_column_text(q, 5),
         .state_after = (const char *)sqlite3_column_text(q, 6),
@@ -520,9 +527,9 @@ test_migration_from_3_adds_drafts(void **state)
     cr_db_close(db);
     /* Keying began after event 1: re-chaining event 1 now is caught. */
     assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(s, "UPDATE audit_events SET actor = 'bjones' WHERE id = 1",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(s, "UPDATE audit_events SET actor = 'bjones' WHERE id = 1", NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(s);
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
     cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
@@ -539,13 +546,15 @@ rechain_unkeyed(const char *path)
     sqlite3 *s;
     assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
     sqlite3_stmt *q, *u;
-    assert_int_equal(sqlite3_prepare_v2(s, "SELECT id, at, actor, case_id, action, state_before, "
-                                           "state_after, details, config_digest, purpose "
-                                           "FROM audit_events ORDER BY id",
+    assert_int_equal(sqlite3_prepare_v2(s,
+                                        "SELECT id, at, actor, case_id, action, state_before, "
+                                        "state_after, details, config_digest, purpose "
+                                        "FROM audit_events ORDER BY id",
                                         -1, &q, NULL),
                      SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(s, "UPDATE audit_events SET prev_hash = ?2, hash = ?3 "
-                                           "WHERE id = ?1",
+    assert_int_equal(sqlite3_prepare_v2(s,
+                                        "UPDATE audit_events SET prev_hash = ?2, hash = ?3 "
+                                        "WHERE id = ?1",
                                         -1, &u, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_exec(s, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
@@ -553,7 +562,8 @@ rechain_unkeyed(const char *path)
     int64_t last = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
         struct cr_event e = {
-            .id = sqlite3_column_int64(q, 0), .at = sqlite3_column_int64(q, 1),
+            .id = sqlite3_column_int64(q, 0),
+            .at = sqlite3_column_int64(q, 1),
             .actor = (const char *)sqlite3_column_text(q, 2),
             .case_id = sqlite3_column_int64(q, 3),
             .action = (const char *)sqlite3_column_text(q, 4),
@@ -576,8 +586,9 @@ rechain_unkeyed(const char *path)
     char sql[256], hex[65];
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", h[i]);
-    snprintf(sql, sizeof sql, "UPDATE settings SET value = '%lld:%s' WHERE key = 'audit_head'; "
-                              "COMMIT",
+    snprintf(sql, sizeof sql,
+             "UPDATE settings SET value = '%lld:%s' WHERE key = 'audit_head'; "
+             "COMMIT",
              (long long)last, hex);
     assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(s);
@@ -607,8 +618,9 @@ test_rechain_without_key(void **state)
     /* Someone with the file but not the key moves the case to another reviewer. */
     sqlite3 *s;
     assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(s, "UPDATE cases SET assignee = 'ejones'; UPDATE audit_events "
-                                     "SET actor = 'ejones' WHERE action = 'claim'",
+    assert_int_equal(sqlite3_exec(s,
+                                  "UPDATE cases SET assignee = 'ejones'; UPDATE audit_events "
+                                  "SET actor = 'ejones' WHERE action = 'claim'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(s);
@@ -686,8 +698,9 @@ test_pin_before_version_6(void **state)
     assert_int_equal(cr_config_pin(f->db), CR_OK);
     assert_int_equal(cr_config_pin_check(f->db, f->cfg), CR_OK);
     assert_int_equal(cr_config_pin_check(f->db, other), CR_INVALID);
-    assert_int_equal(outside(f, "SELECT count(*) FROM audit_events WHERE action = 'config_pin' "
-                                "AND os_login = 'root' AND id = (SELECT max(id) FROM audit_events)"),
+    assert_int_equal(outside(f,
+                             "SELECT count(*) FROM audit_events WHERE action = 'config_pin' "
+                             "AND os_login = 'root' AND id = (SELECT max(id) FROM audit_events)"),
                      1);
 
     /* Adoption: the admin's, under the rules in force. */

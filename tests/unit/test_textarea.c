@@ -28,8 +28,8 @@ collect(void *ctx, int index, struct ta_row r)
 {
     struct rows_out *o = ctx;
     size_t used = strlen(o->buf);
-    snprintf(o->buf + used, sizeof o->buf - used, "%s%.*s", index ? "|" : "", (int)(r.end - r.start),
-             o->t->text + r.start);
+    snprintf(o->buf + used, sizeof o->buf - used, "%s%.*s", index ? "|" : "",
+             (int)(r.end - r.start), o->t->text + r.start);
 }
 
 static const char *
@@ -54,7 +54,7 @@ test_readline_keys(void **state)
     assert_string_equal(t.text, "first \nsecond words here");
     ta_yank(&t); /* C-y */
     assert_string_equal(t.text, "first line\nsecond words here");
-    ta_line_start(&t); /* C-a */
+    ta_line_start(&t);    /* C-a */
     ta_kill_line_end(&t); /* C-k: the line */
     assert_string_equal(t.text, "\nsecond words here");
     ta_kill_line_end(&t); /* C-k at the end of a line: the line break */
@@ -107,11 +107,15 @@ test_wrap_is_display_only(void **state)
     struct rows_out o;
     const char *text = "word word wordy\n\n\xe5\xb1\xb1\xe5\xb1\xb1\xe5\xb1\xb1 x";
     assert_true(ta_init(&t, text, false));
-    assert_string_equal(rows(&t, 10, &o), "word word |wordy||\xe5\xb1\xb1\xe5\xb1\xb1\xe5\xb1\xb1 x");
-    assert_string_equal(rows(&t, 7, &o), "word |word |wordy||\xe5\xb1\xb1\xe5\xb1\xb1\xe5\xb1\xb1 |x");
+    assert_string_equal(rows(&t, 10, &o),
+                        "word word |wordy||\xe5\xb1\xb1\xe5\xb1\xb1\xe5\xb1\xb1 x");
+    assert_string_equal(rows(&t, 7, &o),
+                        "word |word |wordy||\xe5\xb1\xb1\xe5\xb1\xb1\xe5\xb1\xb1 |x");
     /* Three double-width characters take six cells. */
-    assert_string_equal(rows(&t, 5, &o), "word |word |wordy||\xe5\xb1\xb1\xe5\xb1\xb1|\xe5\xb1\xb1 x");
-    assert_string_equal(rows(&t, 80, &o), "word word wordy||\xe5\xb1\xb1\xe5\xb1\xb1\xe5\xb1\xb1 x");
+    assert_string_equal(rows(&t, 5, &o),
+                        "word |word |wordy||\xe5\xb1\xb1\xe5\xb1\xb1|\xe5\xb1\xb1 x");
+    assert_string_equal(rows(&t, 80, &o),
+                        "word word wordy||\xe5\xb1\xb1\xe5\xb1\xb1\xe5\xb1\xb1 x");
     assert_string_equal(t.text, text);
     /* A word longer than the row is cut where the row is full. */
     assert_true(ta_set(&t, "abcdefghij"));
@@ -149,10 +153,8 @@ main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_readline_keys),
-        cmocka_unit_test(test_clusters),
-        cmocka_unit_test(test_line_endings),
-        cmocka_unit_test(test_wrap_is_display_only),
+        cmocka_unit_test(test_readline_keys),       cmocka_unit_test(test_clusters),
+        cmocka_unit_test(test_line_endings),        cmocka_unit_test(test_wrap_is_display_only),
         cmocka_unit_test(test_up_down_keep_column),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

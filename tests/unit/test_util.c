@@ -210,8 +210,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8),    cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_priority), cmocka_unit_test(test_writers),
+        cmocka_unit_test(test_utf8),           cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_priority),       cmocka_unit_test(test_writers),
         cmocka_unit_test(test_csv_round_trip), cmocka_unit_test(test_enums),
         cmocka_unit_test(test_diags),
     };

@@ -8,6 +8,7 @@
 #include "internal.h"
 
 #include <setjmp.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -16,7 +17,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 
 static int64_t
 fixed_clock(void *ctx)
@@ -55,7 +55,8 @@ open_as(const char *path, const char *login)
     return db;
 }
 
-/* A database with one flagged case (subject unit Central West BCU), and a second in East Area BCU. */
+/* A database with one flagged case (subject unit Central West BCU), and a second in East Area BCU.
+ */
 static void
 remove_db(const char *path)
 {
@@ -138,11 +139,11 @@ valid_request(int action)
     };
 }
 
-#define RATIONALE(act)                                                         \
-    (struct cr_request)                                                        \
-    {                                                                          \
-        .action = act, .outcome = CR_OUTCOME_REFER,                         \
-        .rationale = "Information considered: the reports. Reasons: risk remains."        \
+#define RATIONALE(act)                                                             \
+    (struct cr_request)                                                            \
+    {                                                                              \
+        .action = act, .outcome = CR_OUTCOME_REFER,                                \
+        .rationale = "Information considered: the reports. Reasons: risk remains." \
     }
 
 /* Bring case 1 of the file at path into a state, through the workflow itself. */
@@ -230,16 +231,16 @@ static const struct {
 static const char *const expect[CR_STATE_COUNT][CR_ACTION_COUNT] = {
     /*                   claim   release assign  decide  approve return  vote    note
                          reconvene recall */
-    [CR_STATE_FLAGGED] = {"orrn", "ssrn", "rorn", "srrn", "rsrn", "rsrn", "rrrn", "ooon",
-                          "rrsn", "rssn"},
-    [CR_STATE_IN_REVIEW] = {"srrn", "oorn", "rorn", "orrn", "rsrn", "rsrn", "rrrn", "ooon",
-                            "rrsn", "rssn"},
-    [CR_STATE_AWAITING_APPROVAL] = {"srrn", "ssrn", "rsrn", "srrn", "rorn", "rorn", "rrrn",
-                                    "ooon", "rrsn", "rssn"},
+    [CR_STATE_FLAGGED] = {"orrn", "ssrn", "rorn", "srrn", "rsrn", "rsrn", "rrrn", "ooon", "rrsn",
+                          "rssn"},
+    [CR_STATE_IN_REVIEW] = {"srrn", "oorn", "rorn", "orrn", "rsrn", "rsrn", "rrrn", "ooon", "rrsn",
+                            "rssn"},
+    [CR_STATE_AWAITING_APPROVAL] = {"srrn", "ssrn", "rsrn", "srrn", "rorn", "rorn", "rrrn", "ooon",
+                                    "rrsn", "rssn"},
     [CR_STATE_PANEL_REVIEW] = {"srrr", "ssrr", "rsrr", "srrr", "rsrr", "rsrr", "rrro", "oooo",
                                "rrbr", "rbbr"},
-    [CR_STATE_RETURNED] = {"srrn", "ssrn", "rorn", "orrn", "rsrn", "rsrn", "rrrn", "ooon",
-                           "rrsn", "rssn"},
+    [CR_STATE_RETURNED] = {"srrn", "ssrn", "rorn", "orrn", "rsrn", "rsrn", "rrrn", "ooon", "rrsn",
+                           "rssn"},
     [CR_STATE_CLOSED] = {"cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc", "cccc",
                          "cccc"},
 };
@@ -256,12 +257,22 @@ static const char *const may[CR_STATE_COUNT][4] = {
 
 /* Who may take each action, and from which states, as the messages name them. */
 static const char *const need_role[CR_ACTION_COUNT] = {
-    "reviewer", "reviewer or supervisor", "supervisor", "reviewer",
-    "supervisor", "supervisor", "panel", NULL, "admin", "supervisor or admin",
+    "reviewer",   "reviewer or supervisor",
+    "supervisor", "reviewer",
+    "supervisor", "supervisor",
+    "panel",      NULL,
+    "admin",      "supervisor or admin",
 };
 static const char *const need_state[CR_ACTION_COUNT] = {
-    "flagged", "in_review", "flagged, in_review, or returned", "in_review or returned",
-    "awaiting_approval", "awaiting_approval", "panel_review", NULL, "panel_review",
+    "flagged",
+    "in_review",
+    "flagged, in_review, or returned",
+    "in_review or returned",
+    "awaiting_approval",
+    "awaiting_approval",
+    "panel_review",
+    NULL,
+    "panel_review",
     "panel_review",
 };
 
@@ -279,11 +290,12 @@ test_every_state_action_role(void **state)
                 char code = expect[s][a][who];
                 const char *login = actors[who].login;
                 if (code == 'r')
-                    snprintf(want, sizeof want, "%s needs the %s role; you (%s) are %s. You may: %s",
-                             cr_action_name(a), need_role[a], login, actors[who].role,
-                             may[s][who]);
+                    snprintf(want, sizeof want,
+                             "%s needs the %s role; you (%s) are %s. You may: %s",
+                             cr_action_name(a), need_role[a], login, actors[who].role, may[s][who]);
                 else if (code == 's')
-                    snprintf(want, sizeof want, "%s needs a case that is %s; case 1 is %s. You may: %s",
+                    snprintf(want, sizeof want,
+                             "%s needs a case that is %s; case 1 is %s. You may: %s",
                              cr_action_name(a), need_state[a], cr_state_name(s), may[s][who]);
                 else if (code == 'c')
                     snprintf(want, sizeof want,
@@ -333,7 +345,8 @@ test_transitions(void **state)
     act_refused(work_path, "asmith", "1", RATIONALE(CR_ACTION_DECIDE),
                 "decide is for the case's assigned reviewer (ejones). You may: note");
     /* The checks on what a decision needs. */
-    struct cr_request d = {.action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_NFA, .rationale = " \n"};
+    struct cr_request d = {
+        .action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_NFA, .rationale = " \n"};
     act_refused(work_path, "ejones", "1", d,
                 "decide needs a rationale: the information considered, the assessment of threat "
                 "and risk, the powers and policy, the options considered and the reasons for the "
@@ -505,7 +518,8 @@ test_blind_voting(void **state)
     cr_case_free(&c);
     cr_db_close(db);
     act_ok(work_path, "tnash", "1",
-           (struct cr_request){.action = CR_ACTION_VOTE, .vote = CR_VOTE_RECUSE, .reason = "Knows him."});
+           (struct cr_request){
+               .action = CR_ACTION_VOTE, .vote = CR_VOTE_RECUSE, .reason = "Knows him."});
     db = open_as(work_path, "tnash");
     assert_int_equal(cr_case_view(db, "1", &c), CR_OK);
     assert_int_equal(c.n_votes, 2);
@@ -540,7 +554,8 @@ test_quorum_unreachable(void **state)
     (void)state;
     make_template(work_path);
     reach(work_path, CR_STATE_PANEL_REVIEW);
-    struct cr_request recuse = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_RECUSE, .reason = "Conflict."};
+    struct cr_request recuse = {
+        .action = CR_ACTION_VOTE, .vote = CR_VOTE_RECUSE, .reason = "Conflict."};
     act_ok(work_path, "mkhan", "1", recuse);
     assert_int_equal(sql_int(work_path, "SELECT quorum_blocked FROM cases WHERE id = 1"), 0);
     act_ok(work_path, "tnash", "1", recuse); /* no independent member left */
@@ -566,7 +581,8 @@ test_dissent_and_stale_votes(void **state)
     struct cr_request concur = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR};
     act_ok(work_path, "mkhan", "1", concur);
     act_ok(work_path, "lpark", "1",
-           (struct cr_request){.action = CR_ACTION_VOTE, .vote = CR_VOTE_DISSENT,
+           (struct cr_request){.action = CR_ACTION_VOTE,
+                               .vote = CR_VOTE_DISSENT,
                                .reason = "The 2019 report was not weighed."});
     assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
                                         "'returned'"),
@@ -599,7 +615,8 @@ test_outcome_overrides(void **state)
     make_template(work_path);
     act_ok(work_path, "asmith", "1", (struct cr_request){.action = CR_ACTION_CLAIM});
     act_ok(work_path, "asmith", "1",
-           (struct cr_request){.action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_REASSESS,
+           (struct cr_request){.action = CR_ACTION_DECIDE,
+                               .outcome = CR_OUTCOME_REASSESS,
                                .rationale = "Reassess."});
     act_ok(work_path, "bjones", "1", (struct cr_request){.action = CR_ACTION_APPROVE});
     assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
@@ -607,7 +624,8 @@ test_outcome_overrides(void **state)
                      1);
     act_ok(work_path, "ejones", "2", (struct cr_request){.action = CR_ACTION_CLAIM});
     act_ok(work_path, "ejones", "2",
-           (struct cr_request){.action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_NFA,
+           (struct cr_request){.action = CR_ACTION_DECIDE,
+                               .outcome = CR_OUTCOME_NFA,
                                .rationale = "No further action."});
     act_ok(work_path, "bjones", "2", (struct cr_request){.action = CR_ACTION_APPROVE});
     struct cr_request concur = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR};
@@ -628,11 +646,13 @@ test_versions(void **state)
 {
     (void)state;
     make_template(work_path);
-    act_ok(work_path, "asmith", "1", (struct cr_request){.action = CR_ACTION_CLAIM, .expect_version = 1});
-    act_refused(work_path, "bjones", "1",
-                (struct cr_request){.action = CR_ACTION_ASSIGN, .target = "ejones", .expect_version = 1},
-                "case 1 was changed by asmith at 2026-01-01T00:00:00Z (it is now version 2; you "
-                "saw version 1); look at it again before you act");
+    act_ok(work_path, "asmith", "1",
+           (struct cr_request){.action = CR_ACTION_CLAIM, .expect_version = 1});
+    act_refused(
+        work_path, "bjones", "1",
+        (struct cr_request){.action = CR_ACTION_ASSIGN, .target = "ejones", .expect_version = 1},
+        "case 1 was changed by asmith at 2026-01-01T00:00:00Z (it is now version 2; you "
+        "saw version 1); look at it again before you act");
 }
 
 /* Ask cr_may as login; returns the status, the message in msg ("ok" when allowed). */
@@ -736,9 +756,9 @@ test_may_guards_and_keys(void **state)
     char act_msg[2048];
     assert_int_equal(ask_may(work_path, "asmith", "nobody", CR_ACTION_NOTE, msg, sizeof msg),
                      CR_NOT_FOUND);
-    assert_int_equal(act(work_path, "asmith", "nobody", valid_request(CR_ACTION_NOTE), act_msg,
-                         sizeof act_msg),
-                     CR_NOT_FOUND);
+    assert_int_equal(
+        act(work_path, "asmith", "nobody", valid_request(CR_ACTION_NOTE), act_msg, sizeof act_msg),
+        CR_NOT_FOUND);
     assert_string_equal(msg, act_msg);
     assert_string_equal(msg, "no case 'nobody' (give a case number or a subject_ref)");
     assert_int_equal(ask_may(work_path, "asmith", "1", CR_ACTION_COUNT, msg, sizeof msg), CR_USAGE);
@@ -835,10 +855,10 @@ test_separation_across_rounds(void **state)
     struct cr_request ret = {.action = CR_ACTION_RETURN, .reason = "Look again."};
     struct cr_request release = {.action = CR_ACTION_RELEASE};
     struct cr_request concur = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR};
-    struct cr_request dissent = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_DISSENT,
-                                 .reason = "Not weighed."};
-    struct cr_request recuse = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_RECUSE,
-                                .reason = "I know the subject."};
+    struct cr_request dissent = {
+        .action = CR_ACTION_VOTE, .vote = CR_VOTE_DISSENT, .reason = "Not weighed."};
+    struct cr_request recuse = {
+        .action = CR_ACTION_VOTE, .vote = CR_VOTE_RECUSE, .reason = "I know the subject."};
     struct cr_request assign_x1 = {.action = CR_ACTION_ASSIGN, .target = "x1"};
     struct cr_request assign_rev = {.action = CR_ACTION_ASSIGN, .target = "rev"};
 
@@ -971,9 +991,8 @@ test_system_rows(void **state)
 {
     (void)state;
     for (int s = 0; s < CR_STATE_COUNT; s++) {
-        int expected = s == CR_STATE_AWAITING_APPROVAL || s == CR_STATE_PANEL_REVIEW
-                           ? CR_STATE_RETURNED
-                           : -1;
+        int expected =
+            s == CR_STATE_AWAITING_APPROVAL || s == CR_STATE_PANEL_REVIEW ? CR_STATE_RETURNED : -1;
         if (cr_system_to(CR_SYSTEM_IMPORT_RETURN, s) != expected)
             fail_msg("import return from %s: got %d, expected %d", cr_state_name(s),
                      cr_system_to(CR_SYSTEM_IMPORT_RETURN, s), expected);

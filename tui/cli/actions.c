@@ -4,7 +4,6 @@
  * out under its rules, and the result is emitted.
  */
 #include "commands.h"
-
 #include "text.h"
 
 #include <errno.h>
@@ -81,8 +80,8 @@ act(struct cli *cli, const char *key, const char *expect, const char *format,
     enum format fmt;
     if ((rc = parse_format(name, format, false, &fmt)) != EXIT_DONE)
         return rc;
-    if (expect && (rc = parse_number(name, "expect-version", expect, 1, INT64_MAX, &version)) !=
-                      EXIT_DONE)
+    if (expect &&
+        (rc = parse_number(name, "expect-version", expect, 1, INT64_MAX, &version)) != EXIT_DONE)
         return rc;
     req->expect_version = version;
     cr_db *db;
@@ -143,11 +142,14 @@ cmd_note(struct cli *cli, const struct cli_args *a)
     return plain(cli, a, (struct cr_request){.action = CR_ACTION_NOTE, .text = a->operands[1]});
 }
 
-#define DECIDE_OPTIONS(_)                                                                          \
-    _(DECIDE_OUTCOME, "outcome", "O", "nfa, reassess or refer (required)")                         \
-    _(DECIDE_VETTING, "vetting-review", NULL, "also review the subject's vetting (only with refer)") \
-    _(DECIDE_RATIONALE, "rationale", "TEXT", "the rationale (this or --rationale-file is required)") \
-    _(DECIDE_RATIONALE_FILE, "rationale-file", "F", "read the rationale from file F (- for stdin)") \
+#define DECIDE_OPTIONS(_)                                                  \
+    _(DECIDE_OUTCOME, "outcome", "O", "nfa, reassess or refer (required)") \
+    _(DECIDE_VETTING, "vetting-review", NULL,                              \
+      "also review the subject's vetting (only with refer)")               \
+    _(DECIDE_RATIONALE, "rationale", "TEXT",                               \
+      "the rationale (this or --rationale-file is required)")              \
+    _(DECIDE_RATIONALE_FILE, "rationale-file", "F",                        \
+      "read the rationale from file F (- for stdin)")                      \
     CLI_OPT_EXPECT(_, DECIDE) CLI_OPT_FORMAT(_, DECIDE)
 CLI_OPTIONS(decide_options, DECIDE_OPTIONS);
 
@@ -215,8 +217,7 @@ cmd_decide(struct cli *cli, const struct cli_args *a)
         return cli_error(EXIT_USAGE, "decide: give the rationale with --rationale TEXT or "
                                      "--rationale-file F (one of them)");
     char *text = NULL;
-    if (o[OPT_DECIDE_RATIONALE_FILE] &&
-        !(text = read_text("decide", o[OPT_DECIDE_RATIONALE_FILE])))
+    if (o[OPT_DECIDE_RATIONALE_FILE] && !(text = read_text("decide", o[OPT_DECIDE_RATIONALE_FILE])))
         return EXIT_INPUT;
     req.rationale = text ? text : o[OPT_DECIDE_RATIONALE];
     rc = act(cli, a->operands[0], o[OPT_DECIDE_EXPECT], o[OPT_DECIDE_FORMAT], &req);
@@ -224,8 +225,8 @@ cmd_decide(struct cli *cli, const struct cli_args *a)
     return rc;
 }
 
-#define RETURN_OPTIONS(_)                                                                          \
-    _(RETURN_REASON, "reason", "TEXT", "why the decision goes back to the reviewer (required)")    \
+#define RETURN_OPTIONS(_)                                                                       \
+    _(RETURN_REASON, "reason", "TEXT", "why the decision goes back to the reviewer (required)") \
     CLI_OPT_EXPECT(_, RETURN) CLI_OPT_FORMAT(_, RETURN)
 CLI_OPTIONS(return_options, RETURN_OPTIONS);
 
@@ -241,11 +242,11 @@ cmd_return(struct cli *cli, const struct cli_args *a)
     return act(cli, a->operands[0], a->opt[OPT_RETURN_EXPECT], a->opt[OPT_RETURN_FORMAT], &req);
 }
 
-#define VOTE_OPTIONS(_)                                                                            \
-    _(VOTE_CONCUR, "concur", NULL, "agree with the approved decision")                             \
-    _(VOTE_DISSENT, "dissent", NULL, "disagree (needs --reason)")                                  \
-    _(VOTE_RECUSE, "recuse", NULL, "stand aside for a conflict of interest (needs --reason)")     \
-    _(VOTE_REASON, "reason", "TEXT", "the reasons for a dissent or a recusal")                     \
+#define VOTE_OPTIONS(_)                                                                       \
+    _(VOTE_CONCUR, "concur", NULL, "agree with the approved decision")                        \
+    _(VOTE_DISSENT, "dissent", NULL, "disagree (needs --reason)")                             \
+    _(VOTE_RECUSE, "recuse", NULL, "stand aside for a conflict of interest (needs --reason)") \
+    _(VOTE_REASON, "reason", "TEXT", "the reasons for a dissent or a recusal")                \
     CLI_OPT_EXPECT(_, VOTE) CLI_OPT_FORMAT(_, VOTE)
 CLI_OPTIONS(vote_options, VOTE_OPTIONS);
 
@@ -270,8 +271,9 @@ cmd_vote(struct cli *cli, const struct cli_args *a)
     return act(cli, a->operands[0], o[OPT_VOTE_EXPECT], o[OPT_VOTE_FORMAT], &req);
 }
 
-#define RECONVENE_OPTIONS(_)                                                                       \
-    _(RECONVENE_REASON, "reason", "TEXT", "why the panel sits again (required; a note on the case)") \
+#define RECONVENE_OPTIONS(_)                                     \
+    _(RECONVENE_REASON, "reason", "TEXT",                        \
+      "why the panel sits again (required; a note on the case)") \
     CLI_OPT_EXPECT(_, RECONVENE) CLI_OPT_FORMAT(_, RECONVENE)
 CLI_OPTIONS(reconvene_options, RECONVENE_OPTIONS);
 
@@ -283,15 +285,14 @@ cmd_reconvene(struct cli *cli, const struct cli_args *a)
         return rc;
     if (!a->opt[OPT_RECONVENE_REASON])
         return cli_error(EXIT_USAGE, "reconvene: --reason TEXT is required");
-    struct cr_request req = {.action = CR_ACTION_RECONVENE,
-                             .reason = a->opt[OPT_RECONVENE_REASON]};
+    struct cr_request req = {.action = CR_ACTION_RECONVENE, .reason = a->opt[OPT_RECONVENE_REASON]};
     return act(cli, a->operands[0], a->opt[OPT_RECONVENE_EXPECT], a->opt[OPT_RECONVENE_FORMAT],
                &req);
 }
 
-#define RECALL_OPTIONS(_)                                                                          \
-    _(RECALL_REASON, "reason", "TEXT",                                                             \
-      "why the decision goes back to the reviewer (required; a note)")                             \
+#define RECALL_OPTIONS(_)                                              \
+    _(RECALL_REASON, "reason", "TEXT",                                 \
+      "why the decision goes back to the reviewer (required; a note)") \
     CLI_OPT_EXPECT(_, RECALL) CLI_OPT_FORMAT(_, RECALL)
 CLI_OPTIONS(recall_options, RECALL_OPTIONS);
 

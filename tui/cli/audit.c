@@ -7,17 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AUDIT_OPTIONS(_)                                                                           \
-    _(AUDIT_HEAD, "head", "HEAD",                                                                  \
-      "verify: a head kept from 'audit head' (ID:HEX, or HASH[:COUNT]) must still be in the "      \
-      "chain (repeatable)")                                                                        \
-    _(AUDIT_HEADS, "heads", "FILE",                                                                \
-      "verify: every head in FILE (one ID:HEX a line) must still be in the chain")                 \
-    _(AUDIT_FORMAT, "format", "F", "verify, head: table (default) or json; log: table, csv or json") \
-    _(AUDIT_CASE, "case", "N", "log: only events of case N")                                       \
-    _(AUDIT_ACTOR, "actor", "LOGIN", "log: only events by LOGIN")                                  \
-    _(AUDIT_ACTION, "action", "A", "log: only events of action A (view, claim, decide, export, ...)") \
-    _(AUDIT_SINCE, "since", "DATE", "log: only events on or after DATE (YYYY-MM-DD, UTC)")        \
+#define AUDIT_OPTIONS(_)                                                                      \
+    _(AUDIT_HEAD, "head", "HEAD",                                                             \
+      "verify: a head kept from 'audit head' (ID:HEX, or HASH[:COUNT]) must still be in the " \
+      "chain (repeatable)")                                                                   \
+    _(AUDIT_HEADS, "heads", "FILE",                                                           \
+      "verify: every head in FILE (one ID:HEX a line) must still be in the chain")            \
+    _(AUDIT_FORMAT, "format", "F",                                                            \
+      "verify, head: table (default) or json; log: table, csv or json")                       \
+    _(AUDIT_CASE, "case", "N", "log: only events of case N")                                  \
+    _(AUDIT_ACTOR, "actor", "LOGIN", "log: only events by LOGIN")                             \
+    _(AUDIT_ACTION, "action", "A",                                                            \
+      "log: only events of action A (view, claim, decide, export, ...)")                      \
+    _(AUDIT_SINCE, "since", "DATE", "log: only events on or after DATE (YYYY-MM-DD, UTC)")    \
     _(AUDIT_UNTIL, "until", "DATE", "log: only events on or before DATE (YYYY-MM-DD, UTC)")
 CLI_OPTIONS(audit_options, AUDIT_OPTIONS);
 #define AUDIT_OPTION_COUNT (OPT_AUDIT_UNTIL + 1)
@@ -67,17 +69,19 @@ log_one(void *ctx, const struct cr_event *e)
 static int
 audit_log(struct cli *cli, const struct cli_args *a)
 {
-    int rc = audit_only(a, "log", (1u << OPT_AUDIT_FORMAT) | (1u << OPT_AUDIT_CASE) | (1u << OPT_AUDIT_ACTOR) |
-                                      (1u << OPT_AUDIT_ACTION) | (1u << OPT_AUDIT_SINCE) | (1u << OPT_AUDIT_UNTIL));
+    int rc = audit_only(a, "log",
+                        (1u << OPT_AUDIT_FORMAT) | (1u << OPT_AUDIT_CASE) |
+                            (1u << OPT_AUDIT_ACTOR) | (1u << OPT_AUDIT_ACTION) |
+                            (1u << OPT_AUDIT_SINCE) | (1u << OPT_AUDIT_UNTIL));
     enum format fmt;
     if (rc != EXIT_DONE ||
         (rc = parse_format("audit log", a->opt[OPT_AUDIT_FORMAT], true, &fmt)) != EXIT_DONE)
         return rc;
-    struct cr_audit_filter f = {.actor = a->opt[OPT_AUDIT_ACTOR], .action = a->opt[OPT_AUDIT_ACTION]};
+    struct cr_audit_filter f = {.actor = a->opt[OPT_AUDIT_ACTOR],
+                                .action = a->opt[OPT_AUDIT_ACTION]};
     long long n;
-    if (a->opt[OPT_AUDIT_CASE] &&
-        (rc = parse_number("audit log", "case", a->opt[OPT_AUDIT_CASE], 1, INT64_MAX, &n)) !=
-            EXIT_DONE)
+    if (a->opt[OPT_AUDIT_CASE] && (rc = parse_number("audit log", "case", a->opt[OPT_AUDIT_CASE], 1,
+                                                     INT64_MAX, &n)) != EXIT_DONE)
         return rc;
     f.case_id = a->opt[OPT_AUDIT_CASE] ? n : 0;
     if (a->opt[OPT_AUDIT_SINCE] &&
@@ -143,8 +147,8 @@ audit_head_cmd(struct cli *cli, const struct cli_args *a)
 {
     enum format fmt;
     int rc = audit_only(a, "head", 1u << OPT_AUDIT_FORMAT);
-    if (rc != EXIT_DONE || (rc = parse_format("audit head", a->opt[OPT_AUDIT_FORMAT], false,
-                                              &fmt)) != EXIT_DONE)
+    if (rc != EXIT_DONE ||
+        (rc = parse_format("audit head", a->opt[OPT_AUDIT_FORMAT], false, &fmt)) != EXIT_DONE)
         return rc;
     cr_db *db;
     if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
@@ -229,8 +233,8 @@ read_heads(const struct cli_args *a, struct cr_audit_head **out, size_t *n)
                 free(line);
                 free(h);
                 return cli_error(EXIT_INPUT,
-                                 "%s:%ld: not a kept head (ID:HEX as 'audit head' prints it)",
-                                 path, lineno);
+                                 "%s:%ld: not a kept head (ID:HEX as 'audit head' prints it)", path,
+                                 lineno);
             }
             (*n)++;
         }
@@ -253,8 +257,8 @@ cmd_audit(struct cli *cli, const struct cli_args *a)
         return cli_error(EXIT_USAGE,
                          "audit: unknown subcommand '%s' (the ones there are: verify, head, log)",
                          sub);
-    int rc = audit_only(a, "verify",
-                        (1u << OPT_AUDIT_HEAD) | (1u << OPT_AUDIT_HEADS) | (1u << OPT_AUDIT_FORMAT));
+    int rc = audit_only(
+        a, "verify", (1u << OPT_AUDIT_HEAD) | (1u << OPT_AUDIT_HEADS) | (1u << OPT_AUDIT_FORMAT));
     enum format fmt;
     if (rc != EXIT_DONE ||
         (rc = parse_format("audit verify", a->opt[OPT_AUDIT_FORMAT], false, &fmt)) != EXIT_DONE)
@@ -292,7 +296,6 @@ cmd_audit(struct cli *cli, const struct cli_args *a)
     int flushed = cli_flush("audit verify");
     return rc == EXIT_DONE ? flushed : rc;
 }
-
 
 /* Every template above, for emit_check (tests/unit/test_emit.c). */
 const struct emit_template audit_templates[] = {

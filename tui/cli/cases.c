@@ -4,7 +4,6 @@
  * emitter (emit.h) in the format asked for; no rule is decided here.
  */
 #include "commands.h"
-
 #include "disclose.h"
 
 #include <errno.h>
@@ -44,8 +43,9 @@ static const struct emit_record init_existing_rec = {
     EMIT_FIELDS(init_fields), NULL,
     "{database} already exists (schema version {schema_version}); nothing to do"};
 
-#define INIT_OPTIONS(_)                                                                            \
-    _(INIT_GROUP, "group", NULL, "let the file's group read and write it too (default: owner only)") \
+#define INIT_OPTIONS(_)                                                   \
+    _(INIT_GROUP, "group", NULL,                                          \
+      "let the file's group read and write it too (default: owner only)") \
     CLI_OPT_FORMAT(_, INIT)
 CLI_OPTIONS(init_options, INIT_OPTIONS);
 
@@ -91,11 +91,11 @@ static const struct emit_field change_fields[] = {
 };
 static const struct emit_record change_rec = {EMIT_FIELDS(change_fields), NULL, NULL};
 
-#define IMPORT_COUNT(member)                                                                       \
-    static void import_##member(const void *rec, const void *ctx, struct emit_value *v)           \
-    {                                                                                              \
-        (void)ctx;                                                                                 \
-        v->i = ((const struct import_report *)rec)->r->member;                                    \
+#define IMPORT_COUNT(member)                                                            \
+    static void import_##member(const void *rec, const void *ctx, struct emit_value *v) \
+    {                                                                                   \
+        (void)ctx;                                                                      \
+        v->i = ((const struct import_report *)rec)->r->member;                          \
     }
 IMPORT_COUNT(rows)
 IMPORT_COUNT(new_allegations)
@@ -188,8 +188,9 @@ import_changes_json(struct emit *e, cr_db *db)
     emit_close(e);
 }
 
-#define IMPORT_OPTIONS(_)                                                                          \
-    _(IMPORT_DRY_RUN, "dry-run", NULL, "check the file and report what would change; write nothing") \
+#define IMPORT_OPTIONS(_)                                           \
+    _(IMPORT_DRY_RUN, "dry-run", NULL,                              \
+      "check the file and report what would change; write nothing") \
     CLI_OPT_FORMAT(_, IMPORT)
 CLI_OPTIONS(import_options, IMPORT_OPTIONS);
 
@@ -239,7 +240,8 @@ cmd_import(struct cli *cli, const struct cli_args *a)
     }
     cr_diags_free(diags);
     char *updates = r.updated_subjects ? import_updates(db, r.updated_subjects) : NULL;
-    struct import_report rep = {label, dry, &r, r.updated_subjects ? (updates ? updates : "") : NULL};
+    struct import_report rep = {label, dry, &r,
+                                r.updated_subjects ? (updates ? updates : "") : NULL};
     const struct emit_record *how = dry ? &import_dry_rec
                                     : r.new_allegations == 0 && r.updated_subjects == 0
                                         ? &import_nothing_rec
@@ -436,23 +438,23 @@ static const struct emit_record case_row_rec = {
 
 /* list */
 
-#define RAW_CELLS_HELP                                                                             \
-    "CSV cells exactly as stored (by default a cell starting =, +, -, @, tab or CR gets a ' "    \
+#define RAW_CELLS_HELP                                                                        \
+    "CSV cells exactly as stored (by default a cell starting =, +, -, @, tab or CR gets a ' " \
     "in front, so that a spreadsheet does not run it as a formula)"
 
-#define LIST_OPTIONS(_)                                                                            \
-    _(LIST_STATE, "state", "S",                                                                    \
-      "only cases in state S (flagged, in_review, awaiting_approval, panel_review, returned, "     \
-      "closed)")                                                                                   \
-    _(LIST_OUTCOME, "outcome", "O", "only cases with outcome O (nfa, reassess, refer, or none)")   \
-    _(LIST_MINE, "mine", NULL, "only what waits for me in my roles")                               \
-    _(LIST_FORMAT, "format", "F", "table (default), csv or json")                                  \
-    _(LIST_LIMIT, "limit", "N", "at most N cases")                                                 \
-    _(LIST_CATEGORY, "category", "C",                                                              \
-      "only cases with an allegation of C (domestic_violence, sexual_offence)")                    \
-    _(LIST_SORT, "sort", "S", "priority (default: riskiest first) or age (oldest first)")          \
-    _(LIST_SEARCH, "search", "TEXT",                                                               \
-      "only cases whose subject, references or summaries hold every word")                         \
+#define LIST_OPTIONS(_)                                                                          \
+    _(LIST_STATE, "state", "S",                                                                  \
+      "only cases in state S (flagged, in_review, awaiting_approval, panel_review, returned, "   \
+      "closed)")                                                                                 \
+    _(LIST_OUTCOME, "outcome", "O", "only cases with outcome O (nfa, reassess, refer, or none)") \
+    _(LIST_MINE, "mine", NULL, "only what waits for me in my roles")                             \
+    _(LIST_FORMAT, "format", "F", "table (default), csv or json")                                \
+    _(LIST_LIMIT, "limit", "N", "at most N cases")                                               \
+    _(LIST_CATEGORY, "category", "C",                                                            \
+      "only cases with an allegation of C (domestic_violence, sexual_offence)")                  \
+    _(LIST_SORT, "sort", "S", "priority (default: riskiest first) or age (oldest first)")        \
+    _(LIST_SEARCH, "search", "TEXT",                                                             \
+      "only cases whose subject, references or summaries hold every word")                       \
     _(LIST_RAW_CELLS, "raw-cells", NULL, RAW_CELLS_HELP)
 CLI_OPTIONS(list_options, LIST_OPTIONS);
 
@@ -540,8 +542,8 @@ cmd_list(struct cli *cli, const struct cli_args *a)
         got += (long long)page.n;
         if (!page.more || !page.n)
             break;
-        after = mine ? page.rows[page.n - 1].sortkey
-                     : cr_row_cursor(&filter, &page.rows[page.n - 1]);
+        after =
+            mine ? page.rows[page.n - 1].sortkey : cr_row_cursor(&filter, &page.rows[page.n - 1]);
     }
     cr_page_free(&page);
     if (log) {
@@ -662,7 +664,8 @@ static const struct emit_field history_fields[] = {
     EMIT_SHOWN("to", event_to),
 };
 static const struct emit_record history_rec = {
-    EMIT_FIELDS(history_fields), NULL,
+    EMIT_FIELDS(history_fields),
+    NULL,
     "{at:<20=(time withheld)}  #{id:<6=-} {actor:10} {action:<8} [{from} -> {to}  ]{details}"
     "[  unix login: {unix_login}]",
 };
@@ -720,23 +723,24 @@ static const struct emit_field log_fields[] = {
     EMIT_SHOWN("unix_login", event_unix_login),
 };
 const struct emit_record cli_event_rec = {
-    EMIT_FIELDS(log_fields), NULL,
+    EMIT_FIELDS(log_fields),
+    NULL,
     "{at}  #{id:<6} {actor:10} {case:<6} {action:<8} [{from} -> {to}  ]{details}"
     "[  purpose: {purpose}][  unix login: {unix_login}]",
 };
 
 /* export */
 
-#define EXPORT_OPTIONS(_)                                                                          \
-    _(EXPORT_REASON, "reason", "TEXT",                                                             \
-      "why the data is disclosed (required; recorded in the audit trail)")                         \
-    _(EXPORT_RECIPIENT, "recipient", "TEXT",                                                       \
-      "who receives it (required; recorded in the audit trail)")                                   \
-    _(EXPORT_FORMAT, "format", "F", "csv (default) or json")                                       \
-    _(EXPORT_OUTPUT, "output", "FILE",                                                             \
-      "write to FILE (created 0600, put in place only once the disclosure is recorded) instead "   \
-      "of standard output")                                                                        \
-    _(EXPORT_FORCE, "force", NULL, "with --output: replace FILE if it exists")                     \
+#define EXPORT_OPTIONS(_)                                                                        \
+    _(EXPORT_REASON, "reason", "TEXT",                                                           \
+      "why the data is disclosed (required; recorded in the audit trail)")                       \
+    _(EXPORT_RECIPIENT, "recipient", "TEXT",                                                     \
+      "who receives it (required; recorded in the audit trail)")                                 \
+    _(EXPORT_FORMAT, "format", "F", "csv (default) or json")                                     \
+    _(EXPORT_OUTPUT, "output", "FILE",                                                           \
+      "write to FILE (created 0600, put in place only once the disclosure is recorded) instead " \
+      "of standard output")                                                                      \
+    _(EXPORT_FORCE, "force", NULL, "with --output: replace FILE if it exists")                   \
     _(EXPORT_RAW_CELLS, "raw-cells", NULL, RAW_CELLS_HELP)
 CLI_OPTIONS(export_options, EXPORT_OPTIONS);
 
@@ -835,14 +839,9 @@ cmd_export(struct cli *cli, const struct cli_args *a)
 
 /* Every template above, for emit_check (tests/unit/test_emit.c). */
 const struct emit_template cases_templates[] = {
-    {"init, created", &init_created_rec, NULL},
-    {"init, existing", &init_existing_rec, NULL},
-    {"import, dry run", &import_dry_rec, NULL},
-    {"import, nothing", &import_nothing_rec, NULL},
-    {"import, done", &import_done_rec, NULL},
-    {"import, a change", &change_rec, NULL},
-    {"list, a row", &case_row_rec, NULL},
-    {"history, an event", &history_rec, NULL},
-    {"audit log, an event", &cli_event_rec, NULL},
-    {NULL, NULL, NULL},
+    {"init, created", &init_created_rec, NULL},    {"init, existing", &init_existing_rec, NULL},
+    {"import, dry run", &import_dry_rec, NULL},    {"import, nothing", &import_nothing_rec, NULL},
+    {"import, done", &import_done_rec, NULL},      {"import, a change", &change_rec, NULL},
+    {"list, a row", &case_row_rec, NULL},          {"history, an event", &history_rec, NULL},
+    {"audit log, an event", &cli_event_rec, NULL}, {NULL, NULL, NULL},
 };

@@ -24,9 +24,9 @@ struct cli {
     const char *size;        /* --size COLSxROWS with --script */
     const char *purpose;     /* --purpose: why this session consults the data (DPA s.62) */
     const char *command;
-    struct cr_config *cfg;   /* loaded by cli_session */
+    struct cr_config *cfg;       /* loaded by cli_session */
     const struct cr_person *who; /* who acts, found by cli_session */
-    struct keymap keys;      /* the workstation's keys, checked with the configuration */
+    struct keymap keys;          /* the workstation's keys, checked with the configuration */
 };
 
 /*
@@ -130,15 +130,16 @@ struct cli_option {
  */
 #define CLI_OPT_ENUM(id, name, arg, help) OPT_##id,
 #define CLI_OPT_ROW(id, name, arg, help) {name, arg, help},
-#define CLI_OPTIONS(var, LIST)                                                                     \
-    enum { LIST(CLI_OPT_ENUM) };                                                                   \
-    const struct cli_option var[] = {LIST(CLI_OPT_ROW){NULL, NULL, NULL}};                         \
-    _Static_assert(sizeof var / sizeof var[0] <= CLI_MAX_OPTIONS + 1,                              \
+#define CLI_OPTIONS(var, LIST)                                             \
+    enum { LIST(CLI_OPT_ENUM) };                                           \
+    const struct cli_option var[] = {LIST(CLI_OPT_ROW){NULL, NULL, NULL}}; \
+    _Static_assert(sizeof var / sizeof var[0] <= CLI_MAX_OPTIONS + 1,      \
                    #var ": more options than struct cli_args holds")
 
 /* Options many commands share. */
-#define CLI_OPT_EXPECT(_, P)                                                                       \
-    _(P##_EXPECT, "expect-version", "N", "refuse unless the case is still at version N (as last seen)")
+#define CLI_OPT_EXPECT(_, P)             \
+    _(P##_EXPECT, "expect-version", "N", \
+      "refuse unless the case is still at version N (as last seen)")
 #define CLI_OPT_FORMAT(_, P) _(P##_FORMAT, "format", "F", "table (default) or json")
 
 #define CLI_MAX_OPTIONS 16

@@ -7,8 +7,8 @@
 
 #include "cli.h"
 
-#define CLI_COMMAND(name)                                                                          \
-    extern const struct cli_option name##_options[];                                               \
+#define CLI_COMMAND(name)                            \
+    extern const struct cli_option name##_options[]; \
     int cmd_##name(struct cli *cli, const struct cli_args *a);
 
 /* cases.c */
@@ -27,7 +27,7 @@ int cmd_assign(struct cli *cli, const struct cli_args *a);
 int cmd_approve(struct cli *cli, const struct cli_args *a);
 int cmd_note(struct cli *cli, const struct cli_args *a);
 CLI_COMMAND(decide)
-CLI_COMMAND(return)
+CLI_COMMAND(return )
 CLI_COMMAND(vote)
 CLI_COMMAND(reconvene)
 CLI_COMMAND(recall)

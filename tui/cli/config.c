@@ -122,9 +122,9 @@ static const struct emit_field version_fields[] = {
 };
 static const struct emit_record version_rec = {EMIT_FIELDS(version_fields), NULL, NULL};
 
-#define CONFIG_OPTIONS(_)                                                                          \
-    _(CONFIG_DIGEST, "digest", "D",                                                                \
-      "show: the configuration whose digest begins D (one in force before)")                       \
+#define CONFIG_OPTIONS(_)                                                    \
+    _(CONFIG_DIGEST, "digest", "D",                                          \
+      "show: the configuration whose digest begins D (one in force before)") \
     _(CONFIG_FORMAT, "format", "F", "table (default: show prints the text itself) or json")
 CLI_OPTIONS(config_options, CONFIG_OPTIONS);
 

@@ -2,9 +2,9 @@
  * The synthetic data: `generate` (import CSV of fictional subjects) and
  * `demo` (a database of them, and the interface started in it).
  */
-#include "commands.h"
-
 #include "demo.h"
+
+#include "commands.h"
 #include "generate.h"
 
 #include <errno.h>
@@ -15,8 +15,8 @@
 
 /* generate */
 
-#define GENERATE_OPTIONS(_)                                                                        \
-    _(GENERATE_CASES, "cases", "N", "number of subjects, each a case (default 1131)")              \
+#define GENERATE_OPTIONS(_)                                                           \
+    _(GENERATE_CASES, "cases", "N", "number of subjects, each a case (default 1131)") \
     _(GENERATE_SEED, "seed", "S", "random seed; the same seed gives the same bytes (default 1)")
 CLI_OPTIONS(generate_options, GENERATE_OPTIONS);
 
@@ -27,10 +27,12 @@ cmd_generate(struct cli *cli, const struct cli_args *a)
     int rc;
     (void)cli;
     if (a->opt[OPT_GENERATE_CASES] &&
-        (rc = parse_number("generate", "cases", a->opt[OPT_GENERATE_CASES], 1, 10000000, &n)) != EXIT_DONE)
+        (rc = parse_number("generate", "cases", a->opt[OPT_GENERATE_CASES], 1, 10000000, &n)) !=
+            EXIT_DONE)
         return rc;
     if (a->opt[OPT_GENERATE_SEED] &&
-        (rc = parse_number("generate", "seed", a->opt[OPT_GENERATE_SEED], 0, INT64_MAX, &seed)) != EXIT_DONE)
+        (rc = parse_number("generate", "seed", a->opt[OPT_GENERATE_SEED], 0, INT64_MAX, &seed)) !=
+            EXIT_DONE)
         return rc;
     if (crgen_write(stdout, (long)n, (uint64_t)seed) < 0)
         return cli_error(EXIT_INPUT, "generate: write failed: %s", strerror(errno));
@@ -39,8 +41,8 @@ cmd_generate(struct cli *cli, const struct cli_args *a)
 
 /* demo */
 
-#define DEMO_OPTIONS(_)                                                                            \
-    _(DEMO_DIR, "dir", "DIR", "where the demo lives (default ./demo); run again to reuse it")      \
+#define DEMO_OPTIONS(_)                                                                       \
+    _(DEMO_DIR, "dir", "DIR", "where the demo lives (default ./demo); run again to reuse it") \
     _(DEMO_CASES, "cases", "N", "synthetic cases in a new demo (default 1131)")
 CLI_OPTIONS(demo_options, DEMO_OPTIONS);
 
@@ -81,7 +83,8 @@ demo_create(struct cli *cli, const char *dir, long long cases)
     const struct cr_person *admin = cr_config_person(cfg, "cadmin");
     cr_db_set_user(db, cfg, admin);
     /* The demo's rules are pinned in its database like any other's. */
-    if ((st = cr_db_set_os_login(db, cli_os_login())) != CR_OK || (st = cr_config_pin(db)) != CR_OK) {
+    if ((st = cr_db_set_os_login(db, cli_os_login())) != CR_OK ||
+        (st = cr_config_pin(db)) != CR_OK) {
         rc = cli_error(cr_status_exit(st), "demo: %s", cr_db_errmsg(db));
         cr_db_discard(db);
         cr_config_free(cfg);
@@ -115,8 +118,8 @@ cmd_demo(struct cli *cli, const struct cli_args *a)
     const char *dir = a->opt[OPT_DEMO_DIR] ? a->opt[OPT_DEMO_DIR] : "demo";
     long long cases = 1131;
     int rc;
-    if (a->opt[OPT_DEMO_CASES] &&
-        (rc = parse_number("demo", "cases", a->opt[OPT_DEMO_CASES], 1, 1000000, &cases)) != EXIT_DONE)
+    if (a->opt[OPT_DEMO_CASES] && (rc = parse_number("demo", "cases", a->opt[OPT_DEMO_CASES], 1,
+                                                     1000000, &cases)) != EXIT_DONE)
         return rc;
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return cli_error(EXIT_DB, "demo: %s: %s", dir, strerror(errno));

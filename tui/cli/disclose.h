@@ -8,11 +8,10 @@
  * directory; it is synced before the end event, and renamed into place
  * only after the end event commits, so that FILE exists only when its
  * disclosure is recorded; SIGHUP, SIGINT or SIGTERM meanwhile remove the
- * temporary file before the program stops (only SIGKILL can leave it).  Every byte is counted and digested (BLAKE2b-256)
- * as it is actually written.  SIGPIPE and SIGXFSZ are ignored while a
- * writer is open, so that a reader that goes away (`| head`) or a file size
- * limit is a write error (EPIPE, EFBIG) that the end event records, not a
- * silent death.
+ * temporary file before the program stops (only SIGKILL can leave it).  Every byte is counted and
+ * digested (BLAKE2b-256) as it is actually written.  SIGPIPE and SIGXFSZ are ignored while a writer
+ * is open, so that a reader that goes away (`| head`) or a file size limit is a write error (EPIPE,
+ * EFBIG) that the end event records, not a silent death.
  *
  * Use: dout_open; write to dout_stream, dout_mark after each row;
  * dout_finish (fills the end event's complete, error, rows, bytes and

@@ -144,8 +144,8 @@ values_free(struct values *vs)
 struct slot {
     const char *name;
     size_t len;
-    char align; /* 0: display cells (cut), '<' or '>': bytes (never cut), '~': wrapped,
-                   ' ': as it is */
+    char align;  /* 0: display cells (cut), '<' or '>': bytes (never cut), '~': wrapped,
+                    ' ': as it is */
     bool hidden; /* {?name}: names the field for its group, writes nothing */
     int width;
     const char *def, *one, *many; /* with their lengths */
@@ -368,8 +368,8 @@ member(struct emit *e, const char *key)
         struct emit_level *top = &e->stack[e->depth - 1];
         if (top->any)
             putc(',', e->out);
-        bool line = top->brk || (top->layout == EMIT_FIRST_INLINE ? top->any
-                                                                   : top->layout != EMIT_INLINE);
+        bool line =
+            top->brk || (top->layout == EMIT_FIRST_INLINE ? top->any : top->layout != EMIT_INLINE);
         if (line)
             fprintf(e->out, "\n%*s", e->depth, "");
         else if (top->any)
@@ -400,7 +400,9 @@ void
 emit_open(struct emit *e, const char *key, char open)
 {
     emit_open_as(e, key, open,
-                 open == '{' ? EMIT_INLINE : e->compact ? EMIT_FIRST_INLINE : EMIT_LINES);
+                 open == '{'  ? EMIT_INLINE
+                 : e->compact ? EMIT_FIRST_INLINE
+                              : EMIT_LINES);
 }
 
 void
@@ -758,14 +760,13 @@ int
 emit_check(const struct emit_record *rec, const char *tmpl, char *err, size_t size)
 {
     if (rec->n > EMIT_MAX_FIELDS)
-        return check_fail(err, size, "more fields than EMIT_MAX_FIELDS",
-                          rec->fields[0].name, strlen(rec->fields[0].name));
+        return check_fail(err, size, "more fields than EMIT_MAX_FIELDS", rec->fields[0].name,
+                          strlen(rec->fields[0].name));
     for (size_t i = 0; i < rec->n; i++) {
         const struct emit_field *f = &rec->fields[i];
         if (f->kind != EMIT_TEXT && f->kind != EMIT_INT && f->kind != EMIT_BOOL &&
             f->kind != EMIT_LIST && f->kind != EMIT_JSON)
-            return check_fail(err, size, "a kind no field reads", f->name,
-                              strlen(f->name));
+            return check_fail(err, size, "a kind no field reads", f->name, strlen(f->name));
     }
     const char *t = tmpl ? tmpl : rec->line;
     if (!t)
@@ -774,13 +775,12 @@ emit_check(const struct emit_record *rec, const char *tmpl, char *err, size_t si
     for (const char *p = t; *p;) {
         if (*p == '\\') {
             if (!p[1] || !strchr("[]{}\\", p[1]))
-                return check_fail(err, size, "a backslash escapes only [ ] { } or \\",
-                                  p, 2);
+                return check_fail(err, size, "a backslash escapes only [ ] { } or \\", p, 2);
             p += 2;
         } else if (*p == '[') {
             if (in_group)
-                return check_fail(err, size, "a group inside a group (\\[ for the text)",
-                                  p, strcspn(p, "]") + 1);
+                return check_fail(err, size, "a group inside a group (\\[ for the text)", p,
+                                  strcspn(p, "]") + 1);
             in_group = true;
             p++;
         } else if (*p == ']') {
@@ -789,8 +789,7 @@ emit_check(const struct emit_record *rec, const char *tmpl, char *err, size_t si
             in_group = false;
             p++;
         } else if (*p == '}') {
-            return check_fail(err, size, "a '}' that closes no field (\\} for the text)",
-                              p, 1);
+            return check_fail(err, size, "a '}' that closes no field (\\} for the text)", p, 1);
         } else if (*p == '{') {
             struct slot s;
             parse_slot(p + 1, &s);
@@ -798,11 +797,9 @@ emit_check(const struct emit_record *rec, const char *tmpl, char *err, size_t si
             if (s.end == p + 1 || s.end[-1] != '}')
                 return check_fail(err, size, "a field without its '}'", p, whole);
             if (!s.len || !has_field(rec, s.name, s.len))
-                return check_fail(err, size, "names a field its record does not have", p,
-                                  whole);
+                return check_fail(err, size, "names a field its record does not have", p, whole);
             if (s.one && !s.many)
-                return check_fail(err, size, "{name|one|many} needs both words", p,
-                                  whole);
+                return check_fail(err, size, "{name|one|many} needs both words", p, whole);
             p = s.end;
         } else {
             p++;

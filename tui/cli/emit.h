@@ -58,16 +58,16 @@ enum emit_kind {
 struct emit_value {
     enum emit_kind kind;
     bool absent;
-    int64_t i;   /* EMIT_INT, EMIT_BOOL */
-    int arg;     /* the field's arg, for a getter that serves several fields */
+    int64_t i; /* EMIT_INT, EMIT_BOOL */
+    int arg;   /* the field's arg, for a getter that serves several fields */
     const char *s;
-    char *owned; /* s, when the getter allocated it: the emitter frees it */
+    char *owned;  /* s, when the getter allocated it: the emitter frees it */
     char buf[64]; /* room for a getter's short text (digits, a time) */
 };
 
 /* Which back ends read a field (none of these: all three). */
 #define EMIT_TABLE_ONLY 1u
-#define EMIT_CSV_ONLY 2u  /* a column whose place or name in CSV differs from JSON's */
+#define EMIT_CSV_ONLY 2u /* a column whose place or name in CSV differs from JSON's */
 #define EMIT_JSON_ONLY 4u
 
 struct emit_field {
@@ -85,25 +85,33 @@ struct emit_field {
  * must be the one the kind reads (int64_t, bool, a string), or the build
  * fails: the emitter copies it by its offset and cannot tell.
  */
-#define EMIT_MEMBER_FITS(kind, type, member)                                                       \
+#define EMIT_MEMBER_FITS(kind, type, member) \
     _Generic(((type *)0)->member,                                                                  \
         int64_t: (kind) == EMIT_INT,                                                               \
         bool: (kind) == EMIT_BOOL,                                                                 \
         const char *: (kind) == EMIT_TEXT || (kind) == EMIT_LIST || (kind) == EMIT_JSON,           \
         char *: (kind) == EMIT_TEXT || (kind) == EMIT_LIST || (kind) == EMIT_JSON,                 \
         default: 0)
-#define EMIT_AT_AS(name, kind, type, member, flags)                                                \
-    {name, kind,                                                                                   \
-     offsetof(type, member) +                                                                      \
-         0 * sizeof(struct {                                                                       \
-             _Static_assert(EMIT_MEMBER_FITS(kind, type, member),                                  \
-                            #type "." #member ": not the type its kind reads");                     \
-             char c;                                                                               \
-         }),                                                                                       \
-     NULL, flags, 0}
+#define EMIT_AT_AS(name, kind, type, member, flags)                                             \
+    {                                                                                           \
+        name, kind,                                                                             \
+            offsetof(type, member) + 0 * sizeof(struct {                                        \
+                                         _Static_assert(EMIT_MEMBER_FITS(kind, type, member),   \
+                                                        #type "." #member                       \
+                                                              ": not the type its kind reads"); \
+                                         char c;                                                \
+                                     }),                                                        \
+            NULL, flags, 0                                                                      \
+    }
 #define EMIT_AT(name, kind, type, member) EMIT_AT_AS(name, kind, type, member, 0)
-#define EMIT_GET(name, kind, fn) {name, kind, 0, fn, 0, 0}
-#define EMIT_SHOWN(name, fn) {name, EMIT_TEXT, 0, fn, EMIT_TABLE_ONLY, 0}
+#define EMIT_GET(name, kind, fn) \
+    {                            \
+        name, kind, 0, fn, 0, 0  \
+    }
+#define EMIT_SHOWN(name, fn)                       \
+    {                                              \
+        name, EMIT_TEXT, 0, fn, EMIT_TABLE_ONLY, 0 \
+    }
 
 /* A kind of record: its fields and how a table shows it. */
 struct emit_record {
@@ -138,14 +146,14 @@ struct emit {
     enum format fmt;
     FILE *out;
     const struct emit_record *rec;
-    const void *ctx;   /* handed to the getters */
-    bool marked;       /* CSV to a terminal: each cell marked as a table's is */
-    bool raw;          /* CSV cells as stored: no quote before a formula's lead */
-    const char *eol;   /* CSV's line end ("\n" unless set) */
-    int64_t rows;      /* records written */
-    bool begun;        /* a list's heading (or '[') is out */
-    bool lazy;         /* CSV: no heading for an empty list (the audit log's, since its start) */
-    bool compact;      /* a list's JSON array laid out EMIT_FIRST_INLINE (the audit log's) */
+    const void *ctx; /* handed to the getters */
+    bool marked;     /* CSV to a terminal: each cell marked as a table's is */
+    bool raw;        /* CSV cells as stored: no quote before a formula's lead */
+    const char *eol; /* CSV's line end ("\n" unless set) */
+    int64_t rows;    /* records written */
+    bool begun;      /* a list's heading (or '[') is out */
+    bool lazy;       /* CSV: no heading for an empty list (the audit log's, since its start) */
+    bool compact;    /* a list's JSON array laid out EMIT_FIRST_INLINE (the audit log's) */
     int depth;
     struct emit_level {
         char close; /* '}' or ']' */
@@ -192,8 +200,7 @@ void emit_value(struct emit *e, const char *key, const struct emit_value *v);
 void emit_int(struct emit *e, const char *key, int64_t n);
 void emit_text(struct emit *e, const char *key, const char *s); /* NULL: null */
 /* rec's fields as an object (under key): what emit_one writes in JSON. */
-void emit_object(struct emit *e, const char *key, const struct emit_record *rec,
-                 const void *r);
+void emit_object(struct emit *e, const char *key, const struct emit_record *rec, const void *r);
 
 /* The same members, into the object already open (to add more after them). */
 void emit_members(struct emit *e, const struct emit_record *rec, const void *r);

@@ -74,8 +74,9 @@ parse_args(const struct cli_command *c, int argc, char **argv, struct cli_args *
         }
         if (only_operands || arg[0] != '-' || strcmp(arg, "-") == 0) {
             if (a->noperands == CLI_MAX_OPERANDS || a->noperands == c->max_operands)
-                return cli_error(EXIT_USAGE, "%s: unexpected argument '%s' (see 'casereview "
-                                             "%s --help')",
+                return cli_error(EXIT_USAGE,
+                                 "%s: unexpected argument '%s' (see 'casereview "
+                                 "%s --help')",
                                  c->name, arg, c->name);
             a->operands[a->noperands++] = arg;
             continue;
@@ -95,16 +96,15 @@ parse_args(const struct cli_command *c, int argc, char **argv, struct cli_args *
                              c->name, arg, c->name);
         if (!o->arg) {
             if (name[len] == '=')
-                return cli_error(EXIT_USAGE, "%s: option '--%s' takes no value", c->name,
-                                 o->name);
+                return cli_error(EXIT_USAGE, "%s: option '--%s' takes no value", c->name, o->name);
             a->opt[k] = "1";
         } else if (name[len] == '=') {
             a->opt[k] = name + len + 1;
         } else if (i + 1 < argc) {
             a->opt[k] = argv[++i];
         } else {
-            return cli_error(EXIT_USAGE, "%s: option '--%s' needs a value (%s)", c->name,
-                             o->name, o->arg);
+            return cli_error(EXIT_USAGE, "%s: option '--%s' needs a value (%s)", c->name, o->name,
+                             o->arg);
         }
         if (o->arg) {
             if (a->ngiven == CLI_MAX_REPEATED)
@@ -203,8 +203,7 @@ main(int argc, char **argv)
         *(const char **)((char *)&cli + globals[g].offset) = value;
     }
     if (cli_service_on() &&
-        (rc = cli_service_fix(&cli.db_path, &cli.config_path, db_fixed, config_fixed)) !=
-            EXIT_DONE)
+        (rc = cli_service_fix(&cli.db_path, &cli.config_path, db_fixed, config_fixed)) != EXIT_DONE)
         return rc;
     if (i == argc)
         return cli_interface(&cli);
@@ -213,8 +212,7 @@ main(int argc, char **argv)
     while (c->name && strcmp(c->name, cli.command) != 0)
         c++;
     if (!c->name)
-        return cli_error(EXIT_USAGE, "unknown command '%s' (see 'casereview --help')",
-                         cli.command);
+        return cli_error(EXIT_USAGE, "unknown command '%s' (see 'casereview --help')", cli.command);
     if (cli_service_on() && strcmp(c->name, "demo") == 0)
         return cli_error(EXIT_USAGE,
                          "demo: refused: this casereview is installed setgid to its service "

@@ -7,7 +7,6 @@
  * place only once the end is recorded.
  */
 #include "commands.h"
-
 #include "disclose.h"
 #include "text.h"
 
@@ -167,7 +166,8 @@ static const struct emit_field stats_fields[] = {
 static const struct emit_record stats_rec = {EMIT_FIELDS(stats_fields), NULL, NULL};
 static const char stats_total[] = "{label:<24} {n:>9}";
 static const char stats_count[] = "  {label:<22} {n:>9}";
-static const char stats_stages[] = "  {label:<22} {n:>9} {proposed:>9} {with_panel:>10} {returned:>9}";
+static const char stats_stages[] =
+    "  {label:<22} {n:>9} {proposed:>9} {with_panel:>10} {returned:>9}";
 
 static void
 stats_put(struct emit *e, const char *tmpl, const char *label, int64_t a, int64_t b, int64_t c,
@@ -308,15 +308,15 @@ csv_fields(const struct cr_report *r, struct emit_field fields[REPORT_MAX_FIELDS
 {
     size_t n = 0;
     for (size_t k = 0; k < r->n_by; k++)
-        fields[n++] = (struct emit_field){cr_dimension_name(r->by[k]), EMIT_TEXT, 0, line_key, 0,
-                                          (int)k};
+        fields[n++] =
+            (struct emit_field){cr_dimension_name(r->by[k]), EMIT_TEXT, 0, line_key, 0, (int)k};
     static const char *const measures[] = {"cases", "persons", "vetting_review_cases",
                                            "vetting_review_persons"};
     for (int s = 0; s < CR_STAGE_COUNT; s++) {
         for (int m = 0; m < (decided(s) ? 4 : 2); m++) {
             made[n] = tui_printf("%s_%s", cr_stage_name(s), measures[m]);
-            fields[n] = (struct emit_field){made[n] ? made[n] : "?", EMIT_INT, 0, line_figure, 0,
-                                            s * 4 + m};
+            fields[n] = (struct emit_field){
+                made[n] ? made[n] : "?", EMIT_INT, 0, line_figure, 0, s * 4 + m};
             n++;
         }
     }
@@ -408,15 +408,21 @@ table_cell(const void *rec, const void *ctx, struct emit_value *v)
     v->s = ((const struct table_line *)rec)->cell[v->arg];
 }
 
-#define TABLE_KEY(k) {"k" #k, EMIT_TEXT, 0, table_key, 0, k}
-#define TABLE_CELL(c) {"c" #c, EMIT_TEXT, 0, table_cell, 0, c}
+#define TABLE_KEY(k)                          \
+    {                                         \
+        "k" #k, EMIT_TEXT, 0, table_key, 0, k \
+    }
+#define TABLE_CELL(c)                          \
+    {                                          \
+        "c" #c, EMIT_TEXT, 0, table_cell, 0, c \
+    }
 static const struct emit_field table_fields[] = {
     TABLE_KEY(0),  TABLE_KEY(1),  TABLE_KEY(2),  TABLE_KEY(3),  TABLE_KEY(4),
     TABLE_CELL(0), TABLE_CELL(1), TABLE_CELL(2), TABLE_CELL(3), TABLE_CELL(4),
     TABLE_CELL(5), TABLE_CELL(6), TABLE_CELL(7),
 };
 static const struct emit_record table_rec = {EMIT_FIELDS(table_fields), NULL, NULL};
-#define TABLE_COLUMNS_TEMPLATE                                                                     \
+#define TABLE_COLUMNS_TEMPLATE \
     " {c0:>10} {c1:>10} {c2:>10} {c3:>10} {c4:>10} {c5:>10} {c6:>11} {c7:>10}"
 static const char table_columns[] = TABLE_COLUMNS_TEMPLATE;
 
@@ -426,8 +432,9 @@ table_values(struct table_line *l, const struct cr_figures *g, bool persons)
     const int64_t *n = persons ? g->persons : g->cases;
     const int64_t *vet = persons ? g->vetting_persons : g->vetting_cases;
     const int64_t v[TABLE_COLUMNS] = {
-        n[CR_STAGE_CONFIRMED],  vet[CR_STAGE_CONFIRMED], n[CR_STAGE_PROPOSED],
-        vet[CR_STAGE_PROPOSED], n[CR_STAGE_WITH_PANEL],  n[CR_STAGE_RETURNED],
+        n[CR_STAGE_CONFIRMED],  vet[CR_STAGE_CONFIRMED],
+        n[CR_STAGE_PROPOSED],   vet[CR_STAGE_PROPOSED],
+        n[CR_STAGE_WITH_PANEL], n[CR_STAGE_RETURNED],
         n[CR_STAGE_UNDECIDED],  persons ? g->total_persons : g->total_cases,
     };
     for (int c = 0; c < TABLE_COLUMNS; c++) {
@@ -513,19 +520,19 @@ report_table(FILE *f, const struct cr_report *r, int64_t now, struct dout *w)
 
 /* report: writing, as a disclosure */
 
-#define REPORT_OPTIONS(_)                                                                          \
-    _(REPORT_REASON, "reason", "TEXT",                                                             \
-      "why the figures are disclosed (required; recorded in the audit trail)")                     \
-    _(REPORT_RECIPIENT, "recipient", "TEXT",                                                       \
-      "who receives them (required; recorded in the audit trail)")                                 \
-    _(REPORT_BY, "by", "LIST",                                                                     \
-      "break down by outcome, category, unit, rank, employment (comma-separated)")                 \
-    _(REPORT_AS_AT, "as-at", "DATE",                                                               \
-      "the figures as they stood at the end of DATE (YYYY-MM-DD, UTC)")                            \
-    _(REPORT_FORMAT, "format", "F", "table (default), csv or json")                                \
-    _(REPORT_OUTPUT, "output", "FILE",                                                             \
-      "write to FILE (created 0600, put in place only once the disclosure is recorded) instead "   \
-      "of standard output")                                                                        \
+#define REPORT_OPTIONS(_)                                                                        \
+    _(REPORT_REASON, "reason", "TEXT",                                                           \
+      "why the figures are disclosed (required; recorded in the audit trail)")                   \
+    _(REPORT_RECIPIENT, "recipient", "TEXT",                                                     \
+      "who receives them (required; recorded in the audit trail)")                               \
+    _(REPORT_BY, "by", "LIST",                                                                   \
+      "break down by outcome, category, unit, rank, employment (comma-separated)")               \
+    _(REPORT_AS_AT, "as-at", "DATE",                                                             \
+      "the figures as they stood at the end of DATE (YYYY-MM-DD, UTC)")                          \
+    _(REPORT_FORMAT, "format", "F", "table (default), csv or json")                              \
+    _(REPORT_OUTPUT, "output", "FILE",                                                           \
+      "write to FILE (created 0600, put in place only once the disclosure is recorded) instead " \
+      "of standard output")                                                                      \
     _(REPORT_FORCE, "force", NULL, "with --output: replace FILE if it exists")
 CLI_OPTIONS(report_options, REPORT_OPTIONS);
 
@@ -617,7 +624,7 @@ cmd_report(struct cli *cli, const struct cli_args *a)
     int64_t now = cr_db_now(db);
     int64_t lines = fmt == FORMAT_CSV    ? report_csv(f, &r, w)
                     : fmt == FORMAT_JSON ? report_json(f, &r, now, w)
-                                      : report_table(f, &r, now, w);
+                                         : report_table(f, &r, now, w);
     cr_report_free(&r);
     struct cr_disclosure_end e = {0};
     int written = dout_finish(w, &e);
@@ -656,7 +663,8 @@ const struct emit_template report_templates[] = {
     {"stats, a total", &stats_rec, stats_total},
     {"stats, a count", &stats_rec, stats_count},
     {"stats, the stages", &stats_rec, stats_stages},
-    {"stats, a heading", &stats_rec, "\nby outcome (cases)       confirmed  proposed with_panel  returned"},
+    {"stats, a heading", &stats_rec,
+     "\nby outcome (cases)       confirmed  proposed with_panel  returned"},
     {"report, a line", &table_rec, "{k0:3} {k1:30} {k2:9} {k3:9} {k4:10} " TABLE_COLUMNS_TEMPLATE},
     {NULL, NULL, NULL},
 };

@@ -174,8 +174,8 @@ read_system_conf(const char *path, char **db, char **config)
             rc = cli_error(EXIT_INPUT, "%s:%ld: %s must be an absolute path, not '%s'", path,
                            lineno, key, value);
         else if (*slot)
-            rc = cli_error(EXIT_INPUT, "%s:%ld: %s is given twice; give it once", path, lineno,
-                           key);
+            rc =
+                cli_error(EXIT_INPUT, "%s:%ld: %s is given twice; give it once", path, lineno, key);
         else if (!(*slot = strdup(value)))
             rc = cli_error(EXIT_DB, "out of memory");
     }

@@ -58,8 +58,7 @@ config_checked(struct cli *cli, const char *path, enum cr_status st, cr_diags *d
     }
     cr_diags_free(diags);
     if (st == CR_INVALID)
-        return cli_error(EXIT_INPUT, "%s: the configuration has problems; nothing was done",
-                         path);
+        return cli_error(EXIT_INPUT, "%s: the configuration has problems; nothing was done", path);
     if (st != CR_OK) {
         char *msg = tui_printf("%s: %s", path, cr_status_text(st));
         cli_problem(problems, msg ? msg : "out of memory");
@@ -84,8 +83,7 @@ config_checked(struct cli *cli, const char *path, enum cr_status st, cr_diags *d
         free(msg);
         cr_config_free(*cfg);
         *cfg = NULL;
-        return cli_error(EXIT_INPUT, "%s: the configuration has problems; nothing was done",
-                         path);
+        return cli_error(EXIT_INPUT, "%s: the configuration has problems; nothing was done", path);
     }
     return EXIT_DONE;
 }
@@ -128,10 +126,9 @@ identify(struct cli *cli, const struct cr_config *cfg, const char *login,
     size_t n = 512 + strlen(cfg->path ? cfg->path : "") + strlen(login ? login : "") +
                strlen(cli->as_login ? cli->as_login : "");
     char *msg = malloc(n);
-    enum cr_status st =
-        msg ? cr_config_identify(cfg, login, cli->as_login, who, msg, n) : CR_NOMEM;
-    int rc = st == CR_OK ? EXIT_DONE
-                         : cli_error(cr_status_exit(st), "%s", msg ? msg : "out of memory");
+    enum cr_status st = msg ? cr_config_identify(cfg, login, cli->as_login, who, msg, n) : CR_NOMEM;
+    int rc =
+        st == CR_OK ? EXIT_DONE : cli_error(cr_status_exit(st), "%s", msg ? msg : "out of memory");
     free(msg);
     return rc;
 }

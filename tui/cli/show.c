@@ -4,9 +4,8 @@
  * once which of the document's fields each format carries; the templates
  * say how the table lays them out.
  */
-#include "commands.h"
-
 #include "casedoc.h"
+#include "commands.h"
 
 #include <stdlib.h>
 
@@ -114,8 +113,8 @@ static const struct emit_field vote_fields[] = {
     EMIT_AT("reason", EMIT_TEXT, struct case_doc_vote, reason),
     EMIT_AT("at", EMIT_TEXT, struct case_doc_vote, at),
 };
-static const struct emit_record vote_rec = {
-    EMIT_FIELDS(vote_fields), NULL, "  {vote:<8} {member} ({kind}) at {at}\n{reason:~4}"};
+static const struct emit_record vote_rec = {EMIT_FIELDS(vote_fields), NULL,
+                                            "  {vote:<8} {member} ({kind}) at {at}\n{reason:~4}"};
 
 static const struct emit_field note_fields[] = {
     EMIT_AT("author", EMIT_TEXT, struct case_doc_note, author),

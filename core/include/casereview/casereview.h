@@ -12,14 +12,14 @@
 #ifndef CASEREVIEW_CASEREVIEW_H
 #define CASEREVIEW_CASEREVIEW_H
 
-#include <casereview/status.h>
-#include <casereview/names.h>
-#include <casereview/db.h>
-#include <casereview/config.h>
-#include <casereview/theme.h>
-#include <casereview/cases.h>
 #include <casereview/audit.h>
+#include <casereview/cases.h>
+#include <casereview/config.h>
+#include <casereview/db.h>
+#include <casereview/names.h>
 #include <casereview/report.h>
+#include <casereview/status.h>
 #include <casereview/text.h>
+#include <casereview/theme.h>
 
 #endif

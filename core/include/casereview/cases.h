@@ -95,7 +95,10 @@ struct cr_filter {
 };
 
 /* A filter that lets every case through, by priority. */
-#define CR_FILTER_ALL {-1, -1, -1, CR_SORT_PRIORITY, NULL}
+#define CR_FILTER_ALL                      \
+    {                                      \
+        -1, -1, -1, CR_SORT_PRIORITY, NULL \
+    }
 
 struct cr_case_row {
     int64_t id;
@@ -103,8 +106,8 @@ struct cr_case_row {
     int64_t priority;
     int64_t created_at; /* seconds since the epoch */
     int64_t state_since;
-    int state;   /* enum cr_state */
-    int outcome; /* enum cr_outcome, or -1 */
+    int state;           /* enum cr_state */
+    int outcome;         /* enum cr_outcome, or -1 */
     unsigned categories; /* CR_CATMASK_* */
     int n_allegations;
     int duty; /* enum cr_duty */
@@ -113,7 +116,7 @@ struct cr_case_row {
     const char *forenames;
     const char *rank;
     const char *unit;
-    const char *assignee; /* NULL when nobody */
+    const char *assignee;   /* NULL when nobody */
     const char *decided_by; /* the current decision's reviewer, or NULL */
     int64_t decided_at;
     int vetting_review;
@@ -134,8 +137,8 @@ struct cr_page {
  * A page can be refilled; cr_page_free releases it.  Returns CR_OK, CR_DB,
  * CR_BUSY or CR_NOMEM.
  */
-enum cr_status cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after,
-                            size_t limit, struct cr_page *page);
+enum cr_status cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t limit,
+                            struct cr_page *page);
 void cr_page_free(struct cr_page *page);
 
 /* The page of up to limit rows just before the cursor (INT64_MAX: the last page). */
@@ -190,7 +193,7 @@ enum cr_status cr_list_end(cr_db *db, struct cr_list_log *l, const char *error);
 /* One allegation of a case. */
 struct cr_allegation {
     const char *ref;
-    int category; /* enum cr_category */
+    int category;     /* enum cr_category */
     const char *date; /* YYYY-MM-DD */
     int source;       /* enum cr_source */
     const char *original_outcome;
@@ -200,8 +203,8 @@ struct cr_allegation {
 /* A panel vote on the current decision. */
 struct cr_vote_row {
     const char *member;
-    int kind; /* enum cr_kind */
-    int vote; /* enum cr_vote */
+    int kind;           /* enum cr_kind */
+    int vote;           /* enum cr_vote */
     const char *reason; /* NULL for a concurrence */
     int64_t at;
 };
@@ -219,17 +222,17 @@ struct cr_case {
     struct cr_case_row row;
     int64_t previous_case; /* the closed case this one follows, or 0 */
     int64_t version;
-    int employment;        /* enum cr_employment */
-    int vetting;           /* enum cr_vetting, or -1 when not recorded */
-    int round;             /* decisions taken so far */
-    const char *rationale; /* NULL until decided */
+    int employment;          /* enum cr_employment */
+    int vetting;             /* enum cr_vetting, or -1 when not recorded */
+    int round;               /* decisions taken so far */
+    const char *rationale;   /* NULL until decided */
     const char *approved_by; /* approval of the current decision, or NULL */
     int64_t approved_at;
     size_t n_allegations;
     struct cr_allegation *allegations;
-    size_t n_votes;        /* votes on the current decision that this viewer may see */
+    size_t n_votes; /* votes on the current decision that this viewer may see */
     struct cr_vote_row *votes;
-    size_t votes_hidden;   /* votes withheld: blind voting, the viewer has not voted yet */
+    size_t votes_hidden; /* votes withheld: blind voting, the viewer has not voted yet */
     size_t n_notes;
     struct cr_note *notes;
     void *priv;
@@ -282,7 +285,7 @@ struct cr_event {
     const char *state_before, *state_after; /* NULL when no state */
     const char *details; /* JSON object; a withheld vote shows as {"vote": "hidden"} */
     const char *config_digest;
-    const char *purpose; /* why the session consulted the data (DPA 2018 s.62), or NULL */
+    const char *purpose;  /* why the session consulted the data (DPA 2018 s.62), or NULL */
     const char *os_login; /* the Unix login that ran the command (schema 6), or NULL */
 };
 

@@ -33,11 +33,11 @@ struct cr_person {
 
 /* What the panel needs to close a case with a given outcome. */
 struct cr_signoff {
-    int panel;  /* 0: approval closes the case, no panel review */
-    int concur; /* concurring votes that close the case */
-    int dissent; /* dissenting votes that return it */
+    int panel;                        /* 0: approval closes the case, no panel review */
+    int concur;                       /* concurring votes that close the case */
+    int dissent;                      /* dissenting votes that return it */
     int require_kinds[CR_KIND_COUNT]; /* of the concurring votes, at least this many of a kind */
-    int blind;  /* a member sees others' votes only after casting their own */
+    int blind;                        /* a member sees others' votes only after casting their own */
 };
 
 /* A key binding from the `keys:` map, kept for the interface to check and apply. */
@@ -61,7 +61,7 @@ struct cr_declared_conflict {
 
 struct cr_config {
     const char *path;
-    const char *theme; /* NULL: the default */
+    const char *theme;            /* NULL: the default */
     int theme_line, theme_column; /* where theme: was written, for messages */
     int allow_impersonation;
     int same_unit; /* conflicts.same_unit */
@@ -141,8 +141,7 @@ enum cr_status cr_config_from_text(const char *label, const char *text, size_t l
  * digest (at least 8 hex digits).  CR_NOT_FOUND when there is none (with a
  * message); free *out with cr_config_version_free.
  */
-enum cr_status cr_config_version_get(cr_db *db, const char *digest,
-                                     struct cr_config_version *out);
+enum cr_status cr_config_version_get(cr_db *db, const char *digest, struct cr_config_version *out);
 void cr_config_version_free(struct cr_config_version *v);
 /*
  * Compare cfg with the configuration pinned in the database: CR_OK when it

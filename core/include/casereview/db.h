@@ -50,8 +50,8 @@ struct cr_store;
  * caller (as dav1d's Dav1dSettings).
  */
 struct cr_open_options {
-    unsigned flags;        /* enum cr_open_flags; default 0 */
-    cr_clock_fn clock;     /* required: core never reads the system clock */
+    unsigned flags;    /* enum cr_open_flags; default 0 */
+    cr_clock_fn clock; /* required: core never reads the system clock */
     void *clock_ctx;
     /* The engine (core/store.h), NULL for the one built in (meson option `engine`). */
     const struct cr_store *store;

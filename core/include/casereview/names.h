@@ -7,8 +7,6 @@
 #ifndef CASEREVIEW_INCLUDE_NAMES_H
 #define CASEREVIEW_INCLUDE_NAMES_H
 
-
-
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -18,78 +16,78 @@ extern "C" {
  * The stored name is what the database, the CSV import and the command line
  * use; the label is for people.
  */
-#define CR_STATE_LIST(_)                                                       \
-    _(FLAGGED, "flagged", "Flagged")                                           \
-    _(IN_REVIEW, "in_review", "In review")                                     \
-    _(AWAITING_APPROVAL, "awaiting_approval", "Awaiting approval")             \
-    _(PANEL_REVIEW, "panel_review", "Panel review")                            \
-    _(RETURNED, "returned", "Returned")                                        \
+#define CR_STATE_LIST(_)                                           \
+    _(FLAGGED, "flagged", "Flagged")                               \
+    _(IN_REVIEW, "in_review", "In review")                         \
+    _(AWAITING_APPROVAL, "awaiting_approval", "Awaiting approval") \
+    _(PANEL_REVIEW, "panel_review", "Panel review")                \
+    _(RETURNED, "returned", "Returned")                            \
     _(CLOSED, "closed", "Closed")
 
-#define CR_OUTCOME_LIST(_)                                                     \
-    _(NFA, "nfa", "No further action")                                         \
-    _(REASSESS, "reassess", "Reassess")                                        \
+#define CR_OUTCOME_LIST(_)              \
+    _(NFA, "nfa", "No further action")  \
+    _(REASSESS, "reassess", "Reassess") \
     _(REFER, "refer", "Refer to risk management")
 
 /* Categories have a fourth column: a short name for a narrow column (cr_category_short). */
-#define CR_CATEGORY_LIST(_)                                                    \
-    _(DOMESTIC_VIOLENCE, "domestic_violence", "Domestic violence", "DV")       \
+#define CR_CATEGORY_LIST(_)                                              \
+    _(DOMESTIC_VIOLENCE, "domestic_violence", "Domestic violence", "DV") \
     _(SEXUAL_OFFENCE, "sexual_offence", "Sexual offence", "SO")
 
-#define CR_EMPLOYMENT_LIST(_)                                                  \
-    _(OFFICER, "officer", "Officer")                                           \
-    _(STAFF, "staff", "Staff")                                                 \
+#define CR_EMPLOYMENT_LIST(_)        \
+    _(OFFICER, "officer", "Officer") \
+    _(STAFF, "staff", "Staff")       \
     _(SPECIAL, "special", "Special constable")
 
-#define CR_DUTY_LIST(_)                                                        \
-    _(FULL, "full", "Full duties")                                             \
-    _(RESTRICTED, "restricted", "Restricted duties")                           \
+#define CR_DUTY_LIST(_)                              \
+    _(FULL, "full", "Full duties")                   \
+    _(RESTRICTED, "restricted", "Restricted duties") \
     _(SUSPENDED, "suspended", "Suspended")
 
-#define CR_VETTING_LIST(_)                                                     \
-    _(CLEARED, "cleared", "Cleared")                                           \
-    _(UNDER_REVIEW, "under_review", "Under review")                            \
+#define CR_VETTING_LIST(_)                          \
+    _(CLEARED, "cleared", "Cleared")                \
+    _(UNDER_REVIEW, "under_review", "Under review") \
     _(WITHDRAWN, "withdrawn", "Withdrawn")
 
-#define CR_SOURCE_LIST(_)                                                      \
-    _(COMPLAINT, "complaint", "Complaint")                                     \
-    _(HOTLINE, "hotline", "Hotline")                                           \
-    _(COLLEAGUE, "colleague", "Colleague")                                     \
-    _(PND, "pnd", "Police National Database")                                  \
+#define CR_SOURCE_LIST(_)                     \
+    _(COMPLAINT, "complaint", "Complaint")    \
+    _(HOTLINE, "hotline", "Hotline")          \
+    _(COLLEAGUE, "colleague", "Colleague")    \
+    _(PND, "pnd", "Police National Database") \
     _(OTHER, "other", "Other")
 
-#define CR_ROLE_LIST(_)                                                        \
-    _(REVIEWER, "reviewer", "Reviewer")                                        \
-    _(SUPERVISOR, "supervisor", "Supervisor")                                  \
-    _(ADMIN, "admin", "Admin")                                                 \
+#define CR_ROLE_LIST(_)                       \
+    _(REVIEWER, "reviewer", "Reviewer")       \
+    _(SUPERVISOR, "supervisor", "Supervisor") \
+    _(ADMIN, "admin", "Admin")                \
     _(PANEL, "panel", "Panel member")
 
-#define CR_KIND_LIST(_)                                                        \
-    _(INDEPENDENT, "independent", "Independent member")                        \
-    _(LEGAL, "legal", "Legal member")                                          \
+#define CR_KIND_LIST(_)                                 \
+    _(INDEPENDENT, "independent", "Independent member") \
+    _(LEGAL, "legal", "Legal member")                   \
     _(POLICE, "police", "Police member")
 
-#define CR_SLA_LIST(_)                                                         \
-    _(REVIEW, "review", "Review")                                              \
-    _(APPROVAL, "approval", "Approval")                                        \
+#define CR_SLA_LIST(_)                  \
+    _(REVIEW, "review", "Review")       \
+    _(APPROVAL, "approval", "Approval") \
     _(PANEL, "panel", "Panel")
 
-#define CR_VOTE_LIST(_)                                                        \
-    _(CONCUR, "concur", "Concur")                                              \
-    _(DISSENT, "dissent", "Dissent")                                           \
+#define CR_VOTE_LIST(_)              \
+    _(CONCUR, "concur", "Concur")    \
+    _(DISSENT, "dissent", "Dissent") \
     _(RECUSE, "recuse", "Recuse")
 
 /* The workflow's actions (SPEC section 3). */
-#define CR_ACTION_LIST(_)                                                      \
-    _(CLAIM, "claim", "Claim")                                                 \
-    _(RELEASE, "release", "Release")                                           \
-    _(ASSIGN, "assign", "Assign")                                              \
-    _(DECIDE, "decide", "Decide")                                              \
-    _(APPROVE, "approve", "Approve")                                           \
-    _(RETURN, "return", "Return")                                              \
-    _(VOTE, "vote", "Vote")                                                    \
-    _(NOTE, "note", "Note")                                                    \
-    _(RECONVENE, "reconvene", "Reconvene the panel")                           \
+#define CR_ACTION_LIST(_)                            \
+    _(CLAIM, "claim", "Claim")                       \
+    _(RELEASE, "release", "Release")                 \
+    _(ASSIGN, "assign", "Assign")                    \
+    _(DECIDE, "decide", "Decide")                    \
+    _(APPROVE, "approve", "Approve")                 \
+    _(RETURN, "return", "Return")                    \
+    _(VOTE, "vote", "Vote")                          \
+    _(NOTE, "note", "Note")                          \
+    _(RECONVENE, "reconvene", "Reconvene the panel") \
     _(RECALL, "recall", "Recall from the panel")
 
 /*
@@ -98,36 +96,36 @@ extern "C" {
  * an outcome with `panel: false`), proposed (awaiting approval), with the
  * panel, returned (the decision must be taken again), or not decided yet.
  */
-#define CR_STAGE_LIST(_)                                                       \
-    _(CONFIRMED, "confirmed", "Confirmed")                                     \
-    _(PROPOSED, "proposed", "Proposed")                                        \
-    _(WITH_PANEL, "with_panel", "With the panel")                              \
-    _(RETURNED, "returned", "Returned")                                        \
+#define CR_STAGE_LIST(_)                          \
+    _(CONFIRMED, "confirmed", "Confirmed")        \
+    _(PROPOSED, "proposed", "Proposed")           \
+    _(WITH_PANEL, "with_panel", "With the panel") \
+    _(RETURNED, "returned", "Returned")           \
     _(UNDECIDED, "undecided", "Not decided")
 
 /* What a report may be broken down by (`report --by`). */
-#define CR_DIMENSION_LIST(_)                                                   \
-    _(OUTCOME, "outcome", "Outcome")                                           \
-    _(CATEGORY, "category", "Category")                                        \
-    _(UNIT, "unit", "Unit")                                                    \
-    _(RANK, "rank", "Rank")                                                    \
+#define CR_DIMENSION_LIST(_)            \
+    _(OUTCOME, "outcome", "Outcome")    \
+    _(CATEGORY, "category", "Category") \
+    _(UNIT, "unit", "Unit")             \
+    _(RANK, "rank", "Rank")             \
     _(EMPLOYMENT, "employment", "Employment")
 
 /* Each enumeration: lower-case name, upper-case prefix, list. */
-#define CR_ENUMS(_)                                                            \
-    _(state, STATE, CR_STATE_LIST)                                             \
-    _(outcome, OUTCOME, CR_OUTCOME_LIST)                                       \
-    _(category, CATEGORY, CR_CATEGORY_LIST)                                    \
-    _(employment, EMPLOYMENT, CR_EMPLOYMENT_LIST)                              \
-    _(duty, DUTY, CR_DUTY_LIST)                                                \
-    _(vetting, VETTING, CR_VETTING_LIST)                                       \
-    _(source, SOURCE, CR_SOURCE_LIST)                                          \
-    _(role, ROLE, CR_ROLE_LIST)                                                \
-    _(kind, KIND, CR_KIND_LIST)                                                \
-    _(sla, SLA, CR_SLA_LIST)                                                   \
-    _(vote, VOTE, CR_VOTE_LIST)                                                \
-    _(action, ACTION, CR_ACTION_LIST)                                          \
-    _(stage, STAGE, CR_STAGE_LIST)                                             \
+#define CR_ENUMS(_)                               \
+    _(state, STATE, CR_STATE_LIST)                \
+    _(outcome, OUTCOME, CR_OUTCOME_LIST)          \
+    _(category, CATEGORY, CR_CATEGORY_LIST)       \
+    _(employment, EMPLOYMENT, CR_EMPLOYMENT_LIST) \
+    _(duty, DUTY, CR_DUTY_LIST)                   \
+    _(vetting, VETTING, CR_VETTING_LIST)          \
+    _(source, SOURCE, CR_SOURCE_LIST)             \
+    _(role, ROLE, CR_ROLE_LIST)                   \
+    _(kind, KIND, CR_KIND_LIST)                   \
+    _(sla, SLA, CR_SLA_LIST)                      \
+    _(vote, VOTE, CR_VOTE_LIST)                   \
+    _(action, ACTION, CR_ACTION_LIST)             \
+    _(stage, STAGE, CR_STAGE_LIST)                \
     _(dimension, DIMENSION, CR_DIMENSION_LIST)
 
 #define CR_X(id, name, label) CR_STATE_##id,
@@ -178,9 +176,9 @@ enum cr_dimension { CR_DIMENSION_LIST(CR_X) CR_DIMENSION_COUNT };
  * cr_E_label(v) its label for people (static storage; NULL when v is out of
  * range); cr_E_parse(s) is the value whose stored name is exactly s, or -1.
  */
-#define CR_ENUM_FUNCTIONS(lower, upper, list)                                  \
-    const char *cr_##lower##_name(int value);                                  \
-    const char *cr_##lower##_label(int value);                                 \
+#define CR_ENUM_FUNCTIONS(lower, upper, list)  \
+    const char *cr_##lower##_name(int value);  \
+    const char *cr_##lower##_label(int value); \
     int cr_##lower##_parse(const char *s);
 CR_ENUMS(CR_ENUM_FUNCTIONS)
 #undef CR_ENUM_FUNCTIONS

@@ -50,12 +50,12 @@ struct cr_disclosure {
 enum cr_status cr_disclosure_begin(cr_db *db, const struct cr_disclosure *d, int64_t *id);
 
 struct cr_disclosure_end {
-    int complete;           /* nonzero: every byte was written (and, for a file, synced) */
-    const char *error;      /* when not complete: what went wrong, for the record */
-    int64_t rows;           /* rows (cases, or report lines) written */
-    int64_t bytes;          /* bytes written */
+    int complete;             /* nonzero: every byte was written (and, for a file, synced) */
+    const char *error;        /* when not complete: what went wrong, for the record */
+    int64_t rows;             /* rows (cases, or report lines) written */
+    int64_t bytes;            /* bytes written */
     unsigned char digest[32]; /* BLAKE2b-256 of the bytes written */
-    const char *cases;      /* the case numbers disclosed, as ranges ("1-40,42"), or NULL */
+    const char *cases;        /* the case numbers disclosed, as ranges ("1-40,42"), or NULL */
 };
 
 /*
@@ -105,7 +105,7 @@ enum cr_status cr_export(cr_db *db, const struct cr_disclosure *d,
 struct cr_figures {
     int64_t cases[CR_STAGE_COUNT];
     int64_t persons[CR_STAGE_COUNT];
-    int64_t vetting_cases[CR_STAGE_COUNT];   /* refer with vetting_review */
+    int64_t vetting_cases[CR_STAGE_COUNT]; /* refer with vetting_review */
     int64_t vetting_persons[CR_STAGE_COUNT];
     int64_t total_cases;
     int64_t total_persons; /* distinct subjects: not the sum of the stages */
@@ -113,9 +113,9 @@ struct cr_figures {
 
 /* What a report counts. */
 struct cr_report_query {
-    size_t n_by;                 /* 0: one row, the totals */
-    int by[CR_DIMENSION_COUNT];  /* enum cr_dimension, each at most once, in order */
-    const char *as_at;           /* YYYY-MM-DD: as things stood at the end of that day (UTC); NULL: now */
+    size_t n_by;                /* 0: one row, the totals */
+    int by[CR_DIMENSION_COUNT]; /* enum cr_dimension, each at most once, in order */
+    const char *as_at; /* YYYY-MM-DD: as things stood at the end of that day (UTC); NULL: now */
 };
 
 /*
@@ -131,10 +131,10 @@ struct cr_report_row {
 struct cr_report {
     size_t n_by;
     int by[CR_DIMENSION_COUNT];
-    int64_t as_at;      /* the first second after the day asked for, or 0 for now */
-    int scanned;        /* 1: counted by reading every case; 0: from maintained counters */
+    int64_t as_at; /* the first second after the day asked for, or 0 for now */
+    int scanned;   /* 1: counted by reading every case; 0: from maintained counters */
     struct cr_figures total;
-    size_t n_rows;      /* groups with at least one case, in order of their keys */
+    size_t n_rows; /* groups with at least one case, in order of their keys */
     struct cr_report_row *rows;
     void *priv;
 };
@@ -156,9 +156,9 @@ struct cr_stats {
     int64_t by_state[CR_STATE_COUNT];
     /* Figures by the current decision's outcome; last: not decided yet. */
     struct cr_figures by_outcome[CR_OUTCOME_COUNT + 1];
-    struct cr_figures figures;                /* all outcomes */
-    int64_t by_category[CR_CATEGORY_COUNT];   /* cases with an allegation of it */
-    int64_t both_categories;                  /* cases with both */
+    struct cr_figures figures;              /* all outcomes */
+    int64_t by_category[CR_CATEGORY_COUNT]; /* cases with an allegation of it */
+    int64_t both_categories;                /* cases with both */
     int64_t allegations;
     int64_t allegations_by_category[CR_CATEGORY_COUNT];
     int64_t subjects;
@@ -182,14 +182,14 @@ struct cr_dashboard {
     struct cr_stats stats;
     int64_t overdue[CR_STATE_COUNT]; /* past sla_days in that state (none for closed) */
     int64_t decisions_per_week[CR_DASHBOARD_WEEKS]; /* first decisions, oldest week first */
-    int64_t week_start;       /* start of the oldest week shown */
-    int64_t undecided;        /* cases with no decision yet */
-    double rate;              /* first decisions a week over the last four weeks */
-    int64_t backlog_clears;   /* when the undecided cases are done at that rate, or 0 */
-    int64_t panel_rounds;     /* every round the panel finished */
-    int64_t panel_returned;   /* of which it returned */
-    int reviewers_shown;      /* 0: the per-reviewer figures are not for this user */
-    size_t n_reviewers;       /* supervisors and the admin see every reviewer, a reviewer themself */
+    int64_t week_start;                             /* start of the oldest week shown */
+    int64_t undecided;                              /* cases with no decision yet */
+    double rate;            /* first decisions a week over the last four weeks */
+    int64_t backlog_clears; /* when the undecided cases are done at that rate, or 0 */
+    int64_t panel_rounds;   /* every round the panel finished */
+    int64_t panel_returned; /* of which it returned */
+    int reviewers_shown;    /* 0: the per-reviewer figures are not for this user */
+    size_t n_reviewers;     /* supervisors and the admin see every reviewer, a reviewer themself */
     struct cr_reviewer_mix *reviewers;
     void *priv;
 };

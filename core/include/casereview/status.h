@@ -18,14 +18,14 @@ extern "C" {
 /*
  * Status codes: name, process exit status (SPEC section 7), description.
  */
-#define CR_STATUS_LIST(_)                                                      \
-    _(OK, 0, "ok")                                                             \
-    _(REFUSED, 1, "the workflow refused the action")                           \
-    _(USAGE, 2, "usage error")                                                 \
-    _(INVALID, 3, "bad input data or configuration")                           \
-    _(NOT_FOUND, 3, "no such case")                                            \
-    _(DB, 4, "the database could not be opened or used")                       \
-    _(BUSY, 4, "the database is busy")                                         \
+#define CR_STATUS_LIST(_)                                \
+    _(OK, 0, "ok")                                       \
+    _(REFUSED, 1, "the workflow refused the action")     \
+    _(USAGE, 2, "usage error")                           \
+    _(INVALID, 3, "bad input data or configuration")     \
+    _(NOT_FOUND, 3, "no such case")                      \
+    _(DB, 4, "the database could not be opened or used") \
+    _(BUSY, 4, "the database is busy")                   \
     _(NOMEM, 4, "out of memory")
 
 #define CR_STATUS_ENUM(name, exit, text) CR_##name,

@@ -14,22 +14,22 @@ extern "C" {
  * Colour themes: YAML files mapping named slots to colours and attributes
  * (the terminal interface turns them into curses attributes).
  */
-#define CR_SLOT_LIST(_)                                                        \
-    _(TITLE, "title")                                                          \
-    _(STATUS, "status")                                                        \
-    _(MESSAGE, "message")                                                      \
-    _(ERROR, "error")                                                          \
-    _(HEADER, "header")                                                        \
-    _(TEXT, "text")                                                            \
-    _(DIM, "dim")                                                              \
-    _(SELECTED, "selected")                                                    \
-    _(OVERDUE, "overdue")                                                      \
-    _(BAR, "bar")                                                              \
-    _(STATE_FLAGGED, "state_flagged")                                          \
-    _(STATE_IN_REVIEW, "state_in_review")                                      \
-    _(STATE_AWAITING_APPROVAL, "state_awaiting_approval")                      \
-    _(STATE_PANEL_REVIEW, "state_panel_review")                                \
-    _(STATE_RETURNED, "state_returned")                                        \
+#define CR_SLOT_LIST(_)                                   \
+    _(TITLE, "title")                                     \
+    _(STATUS, "status")                                   \
+    _(MESSAGE, "message")                                 \
+    _(ERROR, "error")                                     \
+    _(HEADER, "header")                                   \
+    _(TEXT, "text")                                       \
+    _(DIM, "dim")                                         \
+    _(SELECTED, "selected")                               \
+    _(OVERDUE, "overdue")                                 \
+    _(BAR, "bar")                                         \
+    _(STATE_FLAGGED, "state_flagged")                     \
+    _(STATE_IN_REVIEW, "state_in_review")                 \
+    _(STATE_AWAITING_APPROVAL, "state_awaiting_approval") \
+    _(STATE_PANEL_REVIEW, "state_panel_review")           \
+    _(STATE_RETURNED, "state_returned")                   \
     _(STATE_CLOSED, "state_closed")
 
 #define CR_X(id, name) CR_SLOT_##id,

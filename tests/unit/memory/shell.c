@@ -17,9 +17,9 @@
 
 #include <ctype.h>
 #include <stdio.h>
-#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct sqlite3 {
     cr_db *db;
@@ -42,9 +42,9 @@ struct column {
     size_t off;
 };
 
-#define C(tbl, tname, type, field, ctype)                                                          \
-    {                                                                                              \
-        tbl, tname, #field, ctype, offsetof(struct type, field)                                    \
+#define C(tbl, tname, type, field, ctype)                       \
+    {                                                           \
+        tbl, tname, #field, ctype, offsetof(struct type, field) \
     }
 static const struct column columns[] = {
     C(MEM_CASES, "cases", mem_case, id, T_INT64),
