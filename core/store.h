@@ -188,8 +188,9 @@ struct cr_store {
      * caller's write transaction): the row, its version (when
      * ch->bump_version), a decision, approval, vote or note, by the login
      * actor (the case's updated_by, a decision's reviewer, ...), at
-     * cr_db_now(db).  CR_CONFLICT when the case's version is no longer
-     * cs->version.  The audit event is the caller's.
+     * cr_db_now(db).  The caller read cs in the same write transaction and
+     * checked its version there (workflow.c), so the engine checks nothing:
+     * it writes.  The audit event is the caller's.
      */
     enum cr_status (*apply)(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
                             const char *actor);
