@@ -370,6 +370,57 @@ st_config_put(cr_db *db, const struct cr_config *cfg)
 /* Results, freed by store.h's conventions */
 
 static void
+strings_release(struct cr_store_owned *o)
+{
+    cr_strings_free((struct cr_strings *)o);
+}
+
+struct cr_strings *
+cr_strings_new(void)
+{
+    struct cr_strings *l = calloc(1, sizeof *l);
+    if (l)
+        l->owned.release = strings_release;
+    return l;
+}
+
+const char *
+cr_strings_keep(struct cr_strings *l, const char *s)
+{
+    assert(l);
+    if (!s)
+        return NULL;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            l->nomem = true;
+            return "";
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    char *copy = strdup(s);
+    if (!copy) {
+        l->nomem = true;
+        return "";
+    }
+    l->v[l->n++] = copy;
+    return copy;
+}
+
+void
+cr_strings_free(struct cr_strings *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    free(l);
+}
+
+static void
 release(void *priv)
 {
     if (priv)

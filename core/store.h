@@ -75,6 +75,22 @@ struct cr_store_owned {
     void (*release)(struct cr_store_owned *self);
 };
 
+/*
+ * The usual priv, for every engine (store.c): copies of the strings a result
+ * points into, freed together by its release.  cr_strings_keep gives a copy
+ * of s kept in l (NULL for NULL; "" with l->nomem set when out of memory);
+ * cr_strings_new gives an empty list (NULL when out of memory).
+ */
+struct cr_strings {
+    struct cr_store_owned owned;
+    char **v;
+    size_t n, cap;
+    bool nomem;
+};
+struct cr_strings *cr_strings_new(void);
+const char *cr_strings_keep(struct cr_strings *l, const char *s);
+void cr_strings_free(struct cr_strings *l);
+
 /* Each row of an export or a page goes to this; nonzero stops the reading. */
 typedef int (*cr_store_row_fn)(void *ctx, const struct cr_case_row *r);
 /* Each event of a scan goes to this; nonzero stops the scan. */

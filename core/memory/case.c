@@ -12,49 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Strings a result owns (its priv), each its own copy. */
-static void
-keep_release(struct cr_store_owned *self)
-{
-    struct mem_keep *l = (struct mem_keep *)self;
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    free(l);
-}
-
-struct mem_keep *
-mem_keep_new(void)
-{
-    struct mem_keep *l = calloc(1, sizeof *l);
-    if (l)
-        l->owned.release = keep_release;
-    return l;
-}
-
-const char *
-mem_keep(struct mem_keep *l, const char *s)
-{
-    if (!s)
-        return NULL;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            l->nomem = true;
-            return "";
-        }
-        l->v = v;
-        l->cap = cap;
-    }
-    char *copy = strdup(s);
-    if (!copy) {
-        l->nomem = true;
-        return "";
-    }
-    return l->v[l->n++] = copy;
-}
-
 void *
 mem_grow(void **items, size_t *n, size_t size)
 {
@@ -167,7 +124,7 @@ static enum cr_status
 load_case(cr_db *db, int64_t id, struct cr_case *out)
 {
     memset(out, 0, sizeof *out);
-    struct mem_keep *l = mem_keep_new();
+    struct cr_strings *l = cr_strings_new();
     if (!l)
         return cr_fail(db, CR_NOMEM, "out of memory");
     out->priv = l;
@@ -181,15 +138,15 @@ load_case(cr_db *db, int64_t id, struct cr_case *out)
     const char **str[] = {&r->subject_ref, &r->surname,  &r->forenames, &r->rank,
                           &r->unit,        &r->assignee, &r->decided_by};
     for (size_t i = 0; i < CR_ARRAY_LEN(str); i++)
-        *str[i] = mem_keep(l, *str[i]);
+        *str[i] = cr_strings_keep(l, *str[i]);
     out->previous_case = c->previous_case_id;
     out->employment = s ? s->employment : -1;
     out->vetting = s ? s->vetting : -1;
-    out->rationale = mem_keep(l, c->rationale);
+    out->rationale = cr_strings_keep(l, c->rationale);
     out->version = c->version;
     out->round = c->round;
     const struct mem_approval *a = mem_approval_of(d, c->id, c->round);
-    out->approved_by = a ? mem_keep(l, a->supervisor) : NULL;
+    out->approved_by = a ? cr_strings_keep(l, a->supervisor) : NULL;
     out->approved_at = a ? a->approved_at : 0;
 
     /* Allegations in date order, ties in the order they came. */
@@ -215,12 +172,12 @@ load_case(cr_db *db, int64_t id, struct cr_case *out)
     }
     for (size_t i = 0; i < n; i++) {
         struct cr_allegation *x = &out->allegations[i];
-        x->ref = mem_keep(l, mine[i]->ref);
+        x->ref = cr_strings_keep(l, mine[i]->ref);
         x->category = mine[i]->category;
-        x->date = mem_keep(l, mine[i]->date);
+        x->date = cr_strings_keep(l, mine[i]->date);
         x->source = mine[i]->source;
-        x->original_outcome = mem_keep(l, mine[i]->original_outcome);
-        x->summary = mem_keep(l, mine[i]->summary);
+        x->original_outcome = cr_strings_keep(l, mine[i]->original_outcome);
+        x->summary = cr_strings_keep(l, mine[i]->summary);
     }
     out->n_allegations = n;
     free(mine);
@@ -278,7 +235,7 @@ sort_acts(struct cr_case_act *a, size_t n)
 }
 
 static enum cr_status
-add_act(struct cr_case_state *cs, struct mem_keep *l, const char *login, int action, int vote,
+add_act(struct cr_case_state *cs, struct cr_strings *l, const char *login, int action, int vote,
         int round)
 {
     struct cr_case_act *a = mem_grow((void **)&cs->acts, &cs->n_acts, sizeof *a);
@@ -286,7 +243,7 @@ add_act(struct cr_case_state *cs, struct mem_keep *l, const char *login, int act
         l->nomem = true;
         return CR_NOMEM;
     }
-    a->login = mem_keep(l, login);
+    a->login = cr_strings_keep(l, login);
     a->action = action;
     a->vote = vote;
     a->round = round;
@@ -297,7 +254,7 @@ enum cr_status
 mem_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
 {
     memset(cs, 0, sizeof *cs);
-    struct mem_keep *l = mem_keep_new();
+    struct cr_strings *l = cr_strings_new();
     if (!l)
         return cr_fail(db, CR_NOMEM, "out of memory");
     cs->priv = l;
@@ -314,12 +271,12 @@ mem_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
     cs->outcome = c->outcome;
     cs->round = c->round;
     cs->vetting_review = c->vetting_review;
-    cs->assignee = mem_keep(l, c->assignee);
-    cs->decided_by = mem_keep(l, c->decided_by);
-    cs->updated_by = mem_keep(l, c->updated_by);
-    cs->approved_by = ap ? mem_keep(l, ap->supervisor) : NULL;
-    cs->subject_unit = s ? mem_keep(l, s->unit) : NULL;
-    cs->subject_ref = s ? mem_keep(l, s->ref) : NULL;
+    cs->assignee = cr_strings_keep(l, c->assignee);
+    cs->decided_by = cr_strings_keep(l, c->decided_by);
+    cs->updated_by = cr_strings_keep(l, c->updated_by);
+    cs->approved_by = ap ? cr_strings_keep(l, ap->supervisor) : NULL;
+    cs->subject_unit = s ? cr_strings_keep(l, s->unit) : NULL;
+    cs->subject_ref = s ? cr_strings_keep(l, s->ref) : NULL;
     cs->quorum_blocked = c->quorum_blocked;
     cs->panel_round = c->panel_round;
 
@@ -330,10 +287,10 @@ mem_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
         struct cr_vote_row *r = mem_grow((void **)&cs->votes, &cs->n_votes, sizeof *r);
         if (!r)
             return cr_fail(db, CR_NOMEM, "out of memory");
-        r->member = mem_keep(l, v[i].member);
+        r->member = cr_strings_keep(l, v[i].member);
         r->kind = v[i].member_kind;
         r->vote = v[i].vote;
-        r->reason = mem_keep(l, v[i].reason);
+        r->reason = cr_strings_keep(l, v[i].reason);
         r->at = v[i].created_at;
     }
     /*
@@ -647,7 +604,7 @@ mem_draft_delete(cr_db *db, const char *login, int64_t case_id, int action)
 static enum cr_status
 load_votes_notes(cr_db *db, struct cr_case *c, bool hide_votes)
 {
-    struct mem_keep *l = c->priv;
+    struct cr_strings *l = c->priv;
     const struct mem_data *d = mem_data(db);
     const struct mem_vote *v = MEM_ROWS(d, MEM_VOTES, struct mem_vote);
     for (size_t i = 0; i < MEM_N(d, MEM_VOTES); i++) {
@@ -659,10 +616,10 @@ load_votes_notes(cr_db *db, struct cr_case *c, bool hide_votes)
         }
         struct cr_vote_row *r = mem_grow((void **)&c->votes, &c->n_votes, sizeof *r);
         NOMEM_IF(r);
-        r->member = mem_keep(l, v[i].member);
+        r->member = cr_strings_keep(l, v[i].member);
         r->kind = v[i].member_kind;
         r->vote = v[i].vote;
-        r->reason = mem_keep(l, v[i].reason);
+        r->reason = cr_strings_keep(l, v[i].reason);
         r->at = v[i].created_at;
     }
     const struct mem_note *n = MEM_ROWS(d, MEM_NOTES, struct mem_note);
@@ -671,9 +628,9 @@ load_votes_notes(cr_db *db, struct cr_case *c, bool hide_votes)
             continue;
         struct cr_note *r = mem_grow((void **)&c->notes, &c->n_notes, sizeof *r);
         NOMEM_IF(r);
-        r->author = mem_keep(l, n[i].author);
-        r->kind = mem_keep(l, n[i].kind);
-        r->body = mem_keep(l, n[i].body);
+        r->author = cr_strings_keep(l, n[i].author);
+        r->kind = cr_strings_keep(l, n[i].kind);
+        r->body = cr_strings_keep(l, n[i].body);
         r->at = n[i].created_at;
     }
     return l->nomem ? cr_fail(db, CR_NOMEM, "out of memory") : CR_OK;
@@ -690,9 +647,9 @@ mem_case_load(cr_db *db, int64_t id, bool votes_notes, bool hide_votes, struct c
 
 /* An event's fields, its strings kept in l (or borrowed from the table when l is NULL). */
 void
-mem_event_out(const struct mem_event *x, struct cr_event *e, struct mem_keep *l)
+mem_event_out(const struct mem_event *x, struct cr_event *e, struct cr_strings *l)
 {
-#define K(s) (l ? mem_keep(l, (s)) : (s))
+#define K(s) (l ? cr_strings_keep(l, (s)) : (s))
     e->id = x->id;
     e->at = x->at;
     e->actor = K(x->actor);
@@ -711,7 +668,7 @@ enum cr_status
 mem_history(cr_db *db, int64_t id, struct cr_history *out)
 {
     memset(out, 0, sizeof *out);
-    struct mem_keep *l = mem_keep_new();
+    struct cr_strings *l = cr_strings_new();
     NOMEM_IF(l);
     out->priv = l;
     const struct mem_data *d = mem_data(db);

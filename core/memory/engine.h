@@ -31,14 +31,6 @@ struct mem_conn {
     char *import_old[CR_SUBJECT_DETAILS]; /* the last updated subject's details as they were */
 };
 
-/* Strings a result owns (priv): a list of copies, released as store.h says. */
-struct mem_keep {
-    struct cr_store_owned owned;
-    char **v;
-    size_t n, cap;
-    bool nomem;
-};
-
 /* files.c: databases by path, the handle, transactions */
 struct mem_conn *mem_conn(const cr_db *db);
 /* The database the handle reads and writes (inside a transaction: its own version). */
@@ -64,8 +56,6 @@ enum cr_status mem_in_transaction(cr_db *db, const char *what);
 enum cr_status mem_constraint(cr_db *db, const char *what, const char *columns);
 
 /* case.c */
-struct mem_keep *mem_keep_new(void);
-const char *mem_keep(struct mem_keep *l, const char *s);
 void *mem_grow(void **items, size_t *n, size_t size);
 const struct mem_subject *mem_subject_of(const struct mem_data *d, const struct mem_case *c);
 const struct mem_approval *mem_approval_of(const struct mem_data *d, int64_t case_id, int round);
@@ -73,7 +63,7 @@ unsigned mem_categories(const struct mem_case *c);
 int64_t mem_sortkey(const struct mem_case *c);
 void mem_case_row(const struct mem_data *d, const struct mem_case *c, struct cr_case_row *r);
 int64_t mem_json_int(const char *json, const char *key);
-void mem_event_out(const struct mem_event *x, struct cr_event *e, struct mem_keep *l);
+void mem_event_out(const struct mem_event *x, struct cr_event *e, struct cr_strings *l);
 enum cr_status mem_find_case(cr_db *db, int64_t n, const char *ref, int64_t *id,
                              int64_t *id_of_ref);
 enum cr_status mem_case_load(cr_db *db, int64_t id, bool votes_notes, bool hide_votes,

@@ -64,7 +64,7 @@ fill(cr_db *db, bool by_id, int64_t cursor, bool reverse, size_t limit,
     }
     page->n = 0;
     page->more = 0;
-    struct mem_keep *l = mem_keep_new();
+    struct cr_strings *l = cr_strings_new();
     if (!l)
         return cr_fail(db, CR_NOMEM, "out of memory");
     page->priv = l;
@@ -105,7 +105,7 @@ fill(cr_db *db, bool by_id, int64_t cursor, bool reverse, size_t limit,
         const char **str[] = {&r->subject_ref, &r->surname,  &r->forenames, &r->rank,
                               &r->unit,        &r->assignee, &r->decided_by};
         for (size_t k = 0; k < CR_ARRAY_LEN(str); k++)
-            *str[k] = mem_keep(l, *str[k]);
+            *str[k] = cr_strings_keep(l, *str[k]);
     }
     page->n = take;
     free(cand);

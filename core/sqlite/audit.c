@@ -100,7 +100,7 @@ sq_audit_key(cr_db *db, struct cr_audit_key *out)
 
 /* Read one event row (columns as selected by the queries below) into e. */
 void
-read_event(sqlite3_stmt *s, struct cr_event *e, struct strlist *l)
+read_event(sqlite3_stmt *s, struct cr_event *e, struct cr_strings *l)
 {
     e->id = sqlite3_column_int64(s, 0);
     e->at = sqlite3_column_int64(s, 1);

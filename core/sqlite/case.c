@@ -62,7 +62,7 @@ grow(void **items, size_t *n, size_t size)
 
 /* Read a case row's columns (CASE_ROW_COLUMNS) into r, strings kept in l. */
 static void
-read_case_row_kept(sqlite3_stmt *s, struct cr_case_row *r, struct strlist *l)
+read_case_row_kept(sqlite3_stmt *s, struct cr_case_row *r, struct cr_strings *l)
 {
     read_case_numbers(s, r);
     const char **dst[CASE_ROW_STRINGS] = {&r->subject_ref, &r->surname,  &r->forenames, &r->rank,
@@ -76,7 +76,7 @@ static enum cr_status
 load_case(cr_db *db, int64_t id, struct cr_case *out)
 {
     memset(out, 0, sizeof *out);
-    struct strlist *l = strlist_new();
+    struct cr_strings *l = cr_strings_new();
     if (!l)
         return cr_fail(db, CR_NOMEM, "out of memory");
     out->priv = l;
@@ -142,7 +142,7 @@ enum cr_status
 sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
 {
     memset(cs, 0, sizeof *cs);
-    struct strlist *l = strlist_new();
+    struct cr_strings *l = cr_strings_new();
     if (!l)
         return cr_fail(db, CR_NOMEM, "out of memory");
     cs->priv = l;
@@ -560,7 +560,7 @@ sq_draft_delete(cr_db *db, const char *login, int64_t case_id, int action)
 static enum cr_status
 load_votes_notes(cr_db *db, struct cr_case *c, bool hide_votes)
 {
-    struct strlist *l = c->priv;
+    struct cr_strings *l = c->priv;
     enum cr_status st = CR_OK;
     sqlite3_stmt *s = sql_prepare(db,
                                   "SELECT member, member_kind, vote, reason, created_at FROM votes "
@@ -625,7 +625,7 @@ enum cr_status
 sq_history(cr_db *db, int64_t id, struct cr_history *out)
 {
     memset(out, 0, sizeof *out);
-    struct strlist *l = strlist_new();
+    struct cr_strings *l = cr_strings_new();
     if (!l)
         return cr_fail(db, CR_NOMEM, "out of memory");
     out->priv = l;

@@ -685,55 +685,6 @@ sq_rollback(cr_db *db)
 
 /* Helpers every part of the engine uses */
 
-const char *
-keep_text(struct strlist *l, const unsigned char *s)
-{
-    if (!s)
-        return NULL;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            l->nomem = true;
-            return "";
-        }
-        l->v = v;
-        l->cap = cap;
-    }
-    char *copy = strdup((const char *)s);
-    if (!copy) {
-        l->nomem = true;
-        return "";
-    }
-    return l->v[l->n++] = copy;
-}
-
-static void
-strlist_release(struct cr_store_owned *o)
-{
-    strlist_free((struct strlist *)o);
-}
-
-struct strlist *
-strlist_new(void)
-{
-    struct strlist *l = calloc(1, sizeof *l);
-    if (l)
-        l->owned.release = strlist_release;
-    return l;
-}
-
-void
-strlist_free(struct strlist *l)
-{
-    if (!l)
-        return;
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    free(l);
-}
-
 enum cr_status
 step_done(cr_db *db, sqlite3_stmt *s, const char *what)
 {

@@ -139,20 +139,12 @@ enum cr_status sql_exec(cr_db *db, const char *sql, const char *what);
 /* The first column of the first row (0 when none); -1 with *st set on failure. */
 int64_t sql_query_int(cr_db *db, const char *sql, enum cr_status *st);
 
-/* Strings owned by a case, a history or a case state (their priv: store.h): each its own
- * allocation. */
-struct strlist {
-    struct cr_store_owned owned;
-    char **v;
-    size_t n, cap;
-    bool nomem;
-};
-
-/* A copy of s kept in l: NULL for NULL; "" and l->nomem set when out of memory. */
-const char *keep_text(struct strlist *l, const unsigned char *s);
-/* A new, empty list (NULL when out of memory); strlist_free frees it and its strings. */
-struct strlist *strlist_new(void);
-void strlist_free(struct strlist *l);
+/* A column's text kept in l (store.h's cr_strings, a result's priv). */
+static inline const char *
+keep_text(struct cr_strings *l, const unsigned char *s)
+{
+    return cr_strings_keep(l, (const char *)s);
+}
 /* Step a statement that returns no row and reset it; what names it in the message. */
 enum cr_status step_done(cr_db *db, sqlite3_stmt *s, const char *what);
 
@@ -185,6 +177,6 @@ void read_case_numbers(sqlite3_stmt *s, struct cr_case_row *r);
     "os_login"
 
 /* Read one event row (EVENT_COLUMNS) into e, strings kept in l. */
-void read_event(sqlite3_stmt *s, struct cr_event *e, struct strlist *l);
+void read_event(sqlite3_stmt *s, struct cr_event *e, struct cr_strings *l);
 
 #endif
