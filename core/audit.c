@@ -866,11 +866,9 @@ cr_audit_append(cr_db *db, int64_t case_id, const char *action, const char *befo
 enum cr_status
 cr_case_view_recorded(cr_db *db, int64_t id, bool hide_votes, const char *what, struct cr_case *out)
 {
+    assert(db && out);
     memset(out, 0, sizeof *out);
-    enum cr_status st = st_begin(db);
-    if (st != CR_OK)
-        return st;
-    st = st_case_load(db, id, true, hide_votes, out);
+    enum cr_status st = st_case_load(db, id, true, hide_votes, out);
     if (st == CR_OK && what) {
         struct cr_buf d = {0};
         cr_buf_addf(&d, "{\"view\": \"%s\"}", what);
@@ -878,9 +876,5 @@ cr_case_view_recorded(cr_db *db, int64_t id, bool hide_votes, const char *what, 
                  : cr_fail(db, CR_NOMEM, "out of memory");
         cr_buf_free(&d);
     }
-    if (st == CR_OK)
-        st = st_commit(db);
-    else
-        st_rollback(db);
     return st;
 }

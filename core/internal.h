@@ -454,8 +454,8 @@ enum cr_status st_draft_put(cr_db *db, int64_t case_id, const struct cr_draft *d
 enum cr_status st_draft_get(cr_db *db, int64_t case_id, int action, struct cr_draft *out);
 enum cr_status st_draft_delete(cr_db *db, int64_t case_id, int action);
 
-/* Open a case for a view (audited as `what`, unless NULL), votes withheld when hide_votes
- * (audit.c). */
+/* Load a case for a view (audited as `what`, unless NULL), votes withheld when hide_votes,
+ * in the caller's write transaction: the one that checked the rules (audit.c). */
 enum cr_status cr_case_view_recorded(cr_db *db, int64_t id, bool hide_votes, const char *what,
                                      struct cr_case *out);
 /*

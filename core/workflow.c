@@ -1117,6 +1117,21 @@ view_rules(cr_db *db, int64_t id, const char *what, bool *hide)
     return st;
 }
 
+/*
+ * A view the rules refused inside its transaction (which was rolled back) is
+ * recorded as refused, in a transaction of its own, when it was one to audit:
+ * the rules are asked again and record the refusal they give.
+ */
+static enum cr_status
+refused_view(cr_db *db, int64_t id, const char *what, enum cr_status st)
+{
+    if (st != CR_REFUSED || !what)
+        return st;
+    bool hide;
+    enum cr_status again = view_rules(db, id, what, &hide);
+    return again != CR_OK ? again : st;
+}
+
 static enum cr_status
 view(cr_db *db, const struct cr_case_ref *ref, const char *what, struct cr_case *out)
 {
@@ -1128,9 +1143,21 @@ view(cr_db *db, const struct cr_case_ref *ref, const char *what, struct cr_case 
     enum cr_status st = cr_need_user(db);
     int64_t id;
     bool hide;
+    /*
+     * The rules first (a refusal is recorded even while another user holds the
+     * database), then again with the read in one transaction: what was checked
+     * is what is shown.
+     */
     if (st == CR_OK && (st = st_case_ref(db, ref, &id)) == CR_OK &&
-        (st = view_rules(db, id, what, &hide)) == CR_OK)
-        st = cr_case_view_recorded(db, id, hide, what, out);
+        (st = view_rules(db, id, what, &hide)) == CR_OK && (st = st_begin(db)) == CR_OK) {
+        if ((st = view_rules(db, id, NULL, &hide)) == CR_OK)
+            st = cr_case_view_recorded(db, id, hide, what, out);
+        if (st == CR_OK)
+            st = st_commit(db);
+        else
+            st_rollback(db);
+        st = refused_view(db, id, what, st);
+    }
     if (st != CR_OK)
         cr_case_free(out);
     return st;
@@ -1229,18 +1256,26 @@ history(cr_db *db, const struct cr_case_ref *ref, bool audited, struct cr_histor
     if (st != CR_OK || (st = st_case_ref(db, ref, &id)) != CR_OK ||
         (st = view_rules(db, id, audited ? "history" : NULL, &hide)) != CR_OK)
         return st;
-    if (audited) {
-        /* Viewing the history is a consultation like any other. */
-        if ((st = st_begin(db)) != CR_OK)
-            return st;
+    /*
+     * Again with the read in one transaction (a snapshot when nothing is
+     * recorded): what was checked is what is shown.  Viewing the history is
+     * a consultation like any other.
+     */
+    if ((st = audited ? st_begin(db) : st_read_begin(db)) != CR_OK)
+        return st;
+    if ((st = view_rules(db, id, NULL, &hide)) == CR_OK && audited)
         st = cr_audit_append(db, id, "view", NULL, NULL, "{\"view\": \"history\"}");
-        st = st == CR_OK ? st_commit(db) : (st_rollback(db), st);
-    }
     if (st == CR_OK)
         st = st_history(db, id, out);
+    if (!audited)
+        st_read_end(db);
+    else if (st == CR_OK)
+        st = st_commit(db);
+    else
+        st_rollback(db);
     if (st != CR_OK) {
         cr_history_free(out);
-        return st;
+        return refused_view(db, id, audited ? "history" : NULL, st);
     }
     history_rules(st_user(db), hide, out);
     return CR_OK;
