@@ -144,7 +144,7 @@ cr_db_created(const cr_db *db)
 int
 cr_db_schema_version(const cr_db *db)
 {
-    return db->store->schema_version(db);
+    return db && db->ctx ? db->store->schema_version(db) : 0;
 }
 
 int
@@ -225,6 +225,11 @@ cr_import_update(const cr_db *db, size_t i)
 enum cr_status
 cr_db_data_version(cr_db *db, int64_t *version)
 {
+    if (!db)
+        return CR_USAGE;
+    if (!db->ctx || !version)
+        return cr_fail(db, CR_USAGE, "cr_db_data_version: %s",
+                       !version ? "nowhere to put the version" : "the database is not open");
     return db->store->data_version(db, version);
 }
 

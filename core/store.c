@@ -280,6 +280,8 @@ list_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool revers
         return CR_USAGE;
     if (!page)
         return cr_fail(db, CR_USAGE, "a list needs a page to fill");
+    if (limit > CR_PAGE_MAX)
+        return cr_fail(db, CR_USAGE, "a page holds at most %d rows, not %zu", CR_PAGE_MAX, limit);
     struct cr_scope scope;
     enum cr_status st = cr_policy_scope(db, &scope);
     if (st == CR_OK)

@@ -1328,12 +1328,16 @@ list_mine(cr_db *db, int64_t cursor, size_t limit, struct cr_page *page, bool re
 enum cr_status
 cr_list_mine_page(cr_db *db, int64_t after, size_t limit, struct cr_page *page)
 {
+    if (db && limit > CR_PAGE_MAX)
+        return cr_fail(db, CR_USAGE, "a page holds at most %d rows, not %zu", CR_PAGE_MAX, limit);
     return list_mine(db, after, limit, page, false);
 }
 
 enum cr_status
 cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit, struct cr_page *page)
 {
+    if (db && limit > CR_PAGE_MAX)
+        return cr_fail(db, CR_USAGE, "a page holds at most %d rows, not %zu", CR_PAGE_MAX, limit);
     return list_mine(db, before, limit, page, true);
 }
 

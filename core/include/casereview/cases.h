@@ -132,10 +132,14 @@ struct cr_page {
     void *priv;
 };
 
+/* The most rows one page may ask for. */
+#define CR_PAGE_MAX 10000
+
 /*
  * Fill page with up to limit rows of the filtered queue after the cursor.
- * A page can be refilled; cr_page_free releases it.  Returns CR_OK, CR_DB,
- * CR_BUSY or CR_NOMEM.
+ * A page can be refilled; cr_page_free releases it.  Returns CR_OK; CR_USAGE
+ * for a missing page or a limit above CR_PAGE_MAX; CR_REFUSED when nobody is
+ * signed in; CR_DB, CR_BUSY or CR_NOMEM.
  */
 enum cr_status cr_list_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t limit,
                             struct cr_page *page);
