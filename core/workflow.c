@@ -1741,6 +1741,12 @@ cr_draft_get_id(cr_db *db, int64_t case_id, int action, struct cr_draft *out)
     return draft_get(db, &ref, action, out);
 }
 
+/*
+ * Discarding asks no need-to-know, unlike saving and reading: the draft is the
+ * user's own text, and a user who has since become conflicted on the case must
+ * still be able to throw away what they wrote on it (nothing of the case is
+ * shown; the event records only the user's own text).
+ */
 static enum cr_status
 draft_discard(cr_db *db, const struct cr_case_ref *ref, int action)
 {
