@@ -356,7 +356,7 @@ enum cr_status cr_audit_chain(cr_db *db, int64_t case_id, const char *action, co
  */
 /* The chain's head as kept: its last event and that event's hash (event 0: empty). */
 enum cr_status st_audit_head(cr_db *db, int64_t *event, unsigned char hash[32]);
-/* The events matching f after `after`, up to `upto` (0: the last), in id order. */
+/* The events matching f with after < id <= upto, in id order (store.h, audit_scan). */
 enum cr_status st_audit_scan(cr_db *db, const struct cr_audit_filter *f, int64_t after,
                              int64_t upto, int (*each)(void *ctx, const struct cr_event *e),
                              void *ctx, int64_t *n);

@@ -2,7 +2,7 @@
  * Who may see what: the one rule (SPEC section 4, conflicts and
  * need-to-know), for every read of cases and every action.
  *
- * Nobody sees (lists, finds by search, exports, opens, acts on) a case
+ * Nobody sees (lists, finds by search, opens, acts on) a case
  * whose subject is in their own unit (conflicts.same_unit) or that they
  * declared a conflict with (conflicts.declared); a panel member who holds
  * no other role sees only the cases that went before the panel.  The rule

@@ -41,11 +41,12 @@
  *   paging and its indexes (a scope of all zeros: every case).  Whatever
  *   a write needs of the user comes as an argument too (the actor of a
  *   change, the owner of a draft, who adopts a configuration).
- * - What the engine may read of the handle: st_os_login(db),
- *   cr_db_purpose(db), cr_db_now(db) (never the system clock), and, for
- *   the audit trail's events only, st_user(db) and st_config(db).  Nothing
- *   else above it: no rule, no workflow, no report function
- *   (tests/layering.sh holds the list of helpers it may call).
+ * - What the engine may read of the handle: its own state
+ *   (cr_store_ctx(db)) and the clock (cr_db_now(db), never the system
+ *   clock).  Not the user, the configuration, the purpose or the Unix
+ *   login: every audit event is built above it (audit.c).  Nothing else
+ *   above it: no rule, no workflow, no report function (tests/layering.sh
+ *   holds the list of helpers it may call).
  * - Writes happen only between begin() and commit()/rollback(), which the
  *   caller brackets; reads may run outside a transaction (each read method
  *   reads one consistent snapshot).
@@ -54,8 +55,10 @@
  *   arrays allocated with malloc (core's *_free frees them with free) and
  *   its strings owned by what `priv` points to: a struct of the engine's
  *   whose first member is a struct cr_store_owned, whose release() frees
- *   the strings and the struct itself.  priv may be NULL (no strings).  A
- *   struct cr_config_version's strings are each malloc'd.  On failure the
+ *   the strings and the struct itself (cr_strings is the usual one).
+ *   priv may be NULL (no strings).  A struct cr_draft's priv is instead one
+ *   malloc'd block holding its strings (cr_draft_free frees it with free);
+ *   a struct cr_config_version's strings are each malloc'd.  On failure the
  *   result may be partly filled: the caller frees it all the same.
  */
 #ifndef CASEREVIEW_STORE_H
@@ -226,9 +229,10 @@ struct cr_store {
 
     /*
      * A page of up to limit cases matching filter (NULL: all), after the
-     * cursor (before it when reverse, nearest first), in the filter's sort
-     * order (cr_row_cursor gives a row's cursor), only the cases scope
-     * admits.  page->more says whether more follow in that direction.
+     * cursor (when reverse, the limit cases just before it, still in sort
+     * order: the page as it shows), in the filter's sort order
+     * (cr_row_cursor gives a row's cursor), only the cases scope admits.  page->more says whether
+     * more follow in that direction.
      */
     enum cr_status (*page)(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
                            size_t limit, const struct cr_scope *scope, struct cr_page *page);
