@@ -225,6 +225,32 @@ struct cr_scope {
 };
 struct cr_case_state;
 
+/*
+ * What waits for a person (workflow.c builds it from the rules table): plain
+ * data the engine applies as it is, as it applies a scope, keeping its
+ * paging and its indexes.  A case waits when one of the clauses admits it.
+ * A clause admits a case in one of its states (bits of enum cr_state),
+ * assigned to login when assigned, flagged as unable to reach quorum when
+ * quorum_blocked, and on which login has done none of the acts in not_done
+ * (bits of enum cr_action, in any round: CR_ACTION_DECIDE a decision,
+ * APPROVE an approval, RETURN a return, VOTE a vote that still stands) nor
+ * of those in not_done_this_round (DECIDE, APPROVE or VOTE, on the case's
+ * current round).  No clause: nothing waits.
+ */
+#define CR_QUEUE_CLAUSES 8
+struct cr_queue_clause {
+    unsigned states;
+    bool assigned;
+    bool quorum_blocked;
+    unsigned not_done;
+    unsigned not_done_this_round;
+};
+struct cr_queue {
+    const char *login;
+    size_t n;
+    struct cr_queue_clause clauses[CR_QUEUE_CLAUSES];
+};
+
 /* The scope of the handle's user; CR_REFUSED when nobody is signed in.  Free with cr_scope_free. */
 enum cr_status cr_policy_scope(cr_db *db, struct cr_scope *out);
 /* The scope of person p under cfg (CR_NOMEM, no message, when out of memory). */
@@ -466,9 +492,9 @@ enum cr_status cr_case_view_recorded(cr_db *db, int64_t id, bool hide_votes, con
 enum cr_status st_case_get(cr_db *db, const char *key, struct cr_case *out);
 /* Every audit event of a case, as stored. */
 enum cr_status st_history(cr_db *db, int64_t id, struct cr_history *out);
-/* What waits for the handle's user in the given roles (bits of enum cr_role), within scope. */
-enum cr_status st_list_mine(cr_db *db, const struct cr_scope *scope, unsigned roles, int64_t after,
-                            size_t limit, struct cr_page *page, bool reverse);
+/* The cases queue admits (what waits for its login), within scope. */
+enum cr_status st_list_mine(cr_db *db, const struct cr_scope *scope, const struct cr_queue *queue,
+                            int64_t after, size_t limit, struct cr_page *page, bool reverse);
 /*
  * Every case scope admits, riskiest first, to row() from one read snapshot
  * (a read transaction: writers go on meanwhile).  row() returns 0 to go

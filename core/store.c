@@ -303,11 +303,11 @@ cr_list_page_before(cr_db *db, const struct cr_filter *filter, int64_t before, s
 }
 
 enum cr_status
-st_list_mine(cr_db *db, const struct cr_scope *scope, unsigned roles, int64_t after, size_t limit,
-             struct cr_page *page, bool reverse)
+st_list_mine(cr_db *db, const struct cr_scope *scope, const struct cr_queue *queue, int64_t after,
+             size_t limit, struct cr_page *page, bool reverse)
 {
-    assert(db && scope && page && st_user(db));
-    return ENGINE->list_mine(db, st_user(db)->login, roles, scope, after, reverse, limit, page);
+    assert(db && scope && queue && queue->login && queue->n <= CR_QUEUE_CLAUSES && page);
+    return ENGINE->list_mine(db, queue, scope, after, reverse, limit, page);
 }
 
 enum cr_status

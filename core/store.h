@@ -233,12 +233,13 @@ struct cr_store {
     enum cr_status (*page)(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
                            size_t limit, const struct cr_scope *scope, struct cr_page *page);
     /*
-     * What waits for the person login in the roles given (bits of enum
-     * cr_role): a reviewer's assigned open cases, the decisions waiting
-     * for a supervisor's approval, the panel's cases for a member; only
-     * the cases scope admits; by sortkey.
+     * A page of the cases queue admits (struct cr_queue, internal.h: what
+     * waits for queue->login, as workflow.c worked it out from the rules),
+     * only the cases scope admits, by sortkey, as page() pages.  The
+     * engine applies the queue's clauses as they are: which states count
+     * for which role and separation of duties are decided above it.
      */
-    enum cr_status (*list_mine)(cr_db *db, const char *login, unsigned roles,
+    enum cr_status (*list_mine)(cr_db *db, const struct cr_queue *queue,
                                 const struct cr_scope *scope, int64_t cursor, bool reverse,
                                 size_t limit, struct cr_page *page);
     /*

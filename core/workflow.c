@@ -1309,6 +1309,41 @@ cr_history_of_view_id(cr_db *db, int64_t case_id, struct cr_history *out)
     return history(db, &ref, false, out);
 }
 
+/*
+ * What waits for a person, in each of their roles: the cases on which they
+ * could take the action their role's queue is for, by the rules table.  A
+ * reviewer's: the cases assigned to them in the states a decision starts
+ * from (the assignment held separation of duties already: guard_claim,
+ * guard_assign).  A supervisor's: the decisions they could approve, not
+ * theirs nor ones they voted on (barred_by), and the cases the panel cannot
+ * close (recall).  A panel member's: the cases they could vote on, barred
+ * as for a vote, and not yet voted on this decision.  An admin's: the
+ * cases the panel cannot close (reconvene).
+ */
+static void
+queue_of(const struct cr_person *me, struct cr_queue *q)
+{
+    memset(q, 0, sizeof *q);
+    q->login = me->login;
+    if (cr_person_has(me, CR_ROLE_REVIEWER))
+        q->clauses[q->n++] =
+            (struct cr_queue_clause){.states = rules[CR_ACTION_DECIDE].from, .assigned = true};
+    if (cr_person_has(me, CR_ROLE_SUPERVISOR)) {
+        q->clauses[q->n++] = (struct cr_queue_clause){.states = rules[CR_ACTION_APPROVE].from,
+                                                      .not_done = barred_by(CR_ACTION_APPROVE)};
+        q->clauses[q->n++] = (struct cr_queue_clause){.states = rules[CR_ACTION_RECALL].from,
+                                                      .quorum_blocked = true};
+    }
+    if (cr_person_has(me, CR_ROLE_PANEL))
+        q->clauses[q->n++] = (struct cr_queue_clause){.states = rules[CR_ACTION_VOTE].from,
+                                                      .not_done = barred_by(CR_ACTION_VOTE),
+                                                      .not_done_this_round = ACT(VOTE)};
+    if (cr_person_has(me, CR_ROLE_ADMIN))
+        q->clauses[q->n++] = (struct cr_queue_clause){.states = rules[CR_ACTION_RECONVENE].from,
+                                                      .quorum_blocked = true};
+    assert(q->n <= CR_QUEUE_CLAUSES);
+}
+
 /* What waits for the user, of what they may see (policy.c). */
 static enum cr_status
 list_mine(cr_db *db, int64_t cursor, size_t limit, struct cr_page *page, bool reverse)
@@ -1319,8 +1354,11 @@ list_mine(cr_db *db, int64_t cursor, size_t limit, struct cr_page *page, bool re
         return cr_fail(db, CR_USAGE, "a list needs a page to fill");
     struct cr_scope scope;
     enum cr_status st = cr_policy_scope(db, &scope);
-    if (st == CR_OK)
-        st = st_list_mine(db, &scope, st_user(db)->roles, cursor, limit, page, reverse);
+    struct cr_queue queue;
+    if (st == CR_OK) {
+        queue_of(st_user(db), &queue);
+        st = st_list_mine(db, &scope, &queue, cursor, limit, page, reverse);
+    }
     cr_scope_free(&scope);
     return st;
 }

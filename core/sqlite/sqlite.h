@@ -79,9 +79,8 @@ enum cr_status sq_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
 enum cr_status sq_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
 enum cr_status sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
                        size_t limit, const struct cr_scope *scope, struct cr_page *page);
-enum cr_status sq_list_mine(cr_db *db, const char *login, unsigned roles,
-                            const struct cr_scope *scope, int64_t cursor, bool reverse,
-                            size_t limit, struct cr_page *page);
+enum cr_status sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope,
+                            int64_t cursor, bool reverse, size_t limit, struct cr_page *page);
 enum cr_status sq_export(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row, void *ctx,
                          int64_t *rows, bool *stopped);
 enum cr_status sq_import_begin(cr_db *db, const char *label, int64_t *import_id);
