@@ -330,6 +330,7 @@ struct cr_change {
     int quorum_blocked;   /* 0 or 1, or -1 to leave */
     bool supersede_votes; /* the current round's votes stop counting (reconvene) */
     bool bump_version;
+    int panel_round; /* the case's panel_round (internal.h, cr_case_state), or -1 to leave */
 };
 
 enum cr_status st_begin(cr_db *db);

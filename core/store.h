@@ -206,7 +206,9 @@ struct cr_store {
      * actor (the case's updated_by, a decision's reviewer, ...), at
      * cr_db_now(db).  The caller read cs in the same write transaction and
      * checked its version there (workflow.c), so the engine checks nothing:
-     * it writes.  The audit event is the caller's.
+     * it writes.  The quorum flag and panel_round are written as ch gives
+     * them (-1: left as they are), never worked out here.  The audit event
+     * is the caller's.
      */
     enum cr_status (*apply)(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
                             const char *actor);

@@ -508,6 +508,25 @@ guard_recall(const struct wf *w)
     return true;
 }
 
+/*
+ * What every change to a case carries with it, whoever makes it (a person's
+ * action or the system's): a new decision has not been before the panel,
+ * so it is not held as unable to reach quorum; and a case that is before
+ * the panel holds the decision it went there with (need-to-know: a panel
+ * member sees the cases with a panel_round).  The engine writes them as
+ * given, with the rest of the case's row (only when the version moves).
+ */
+static void
+settle(const struct cr_case_state *cs, struct cr_change *ch)
+{
+    if (ch->decide && ch->quorum_blocked < 0)
+        ch->quorum_blocked = 0;
+    int round = cs->round + (ch->decide ? 1 : 0);
+    int state = ch->state >= 0 ? ch->state : cs->state;
+    ch->panel_round =
+        ch->bump_version && state == CR_STATE_PANEL_REVIEW && cs->panel_round != round ? round : -1;
+}
+
 /* Turn an allowed request into a change and the details of its audit event. */
 static enum cr_status
 plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_buf *d,
@@ -519,6 +538,7 @@ plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_
     memset(ch, 0, sizeof *ch);
     ch->state = rules[action].to;
     ch->quorum_blocked = -1;
+    ch->panel_round = -1;
     ch->bump_version = true;
     cr_buf_addc(d, '{');
     switch (action) {
@@ -756,6 +776,7 @@ act(cr_db *db, const struct cr_case_ref *ref, const struct cr_request *req,
     if ((st = plan(db, &w, req->action, &ch, &details, &note)) != CR_OK)
         goto out;
     int after = ch.state >= 0 ? ch.state : cs.state;
+    settle(&cs, &ch);
     if ((st = st_apply(db, &cs, &ch)) != CR_OK)
         goto out;
     /* What the user was writing for this action is submitted now: the draft goes. */
@@ -967,7 +988,9 @@ cr_system_act(cr_db *db, int action, int64_t id, const char *note, const char *e
                                .note_body = note,
                                .note_author = "system",
                                .quorum_blocked = 0,
-                               .bump_version = true};
+                               .bump_version = true,
+                               .panel_round = -1};
+        settle(&cs, &ch);
         if ((st = st_apply(db, &cs, &ch)) == CR_OK &&
             (st = cr_audit_append(db, id, event, cr_state_name(cs.state), cr_state_name(to),
                                   details)) == CR_OK)

@@ -448,14 +448,8 @@ mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
     }
     if (ch->quorum_blocked >= 0)
         c->quorum_blocked = ch->quorum_blocked;
-    else if (ch->decide)
-        c->quorum_blocked = 0;
-    /*
-     * As schema.c's trigger on every write of the state: a case before the
-     * panel holds the decision it went there with (need-to-know).
-     */
-    if (c->state == CR_STATE_PANEL_REVIEW && c->panel_round != c->round)
-        c->panel_round = c->round;
+    if (ch->panel_round >= 0)
+        c->panel_round = ch->panel_round;
     return CR_OK;
 }
 

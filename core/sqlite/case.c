@@ -362,7 +362,8 @@ sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch, 
                     "rationale = CASE WHEN ?8 THEN ?11 ELSE rationale END, "
                     "decided_by = CASE WHEN ?8 THEN ?2 ELSE decided_by END, "
                     "decided_at = CASE WHEN ?8 THEN ?3 ELSE decided_at END, "
-                    "quorum_blocked = coalesce(?12, CASE WHEN ?8 THEN 0 ELSE quorum_blocked END) "
+                    "quorum_blocked = coalesce(?12, quorum_blocked), "
+                    "panel_round = coalesce(?13, panel_round) "
                     "WHERE id = ?1",
                     &st);
     if (!s)
@@ -390,6 +391,10 @@ sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch, 
         sqlite3_bind_int(s, 12, ch->quorum_blocked);
     else
         sqlite3_bind_null(s, 12);
+    if (ch->panel_round >= 0)
+        sqlite3_bind_int(s, 13, ch->panel_round);
+    else
+        sqlite3_bind_null(s, 13);
     return step_done(db, s, "update case");
 }
 
