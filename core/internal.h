@@ -341,8 +341,12 @@ void st_rollback(cr_db *db);
 enum cr_status st_resolve_case(cr_db *db, const char *key, int64_t *id);
 enum cr_status st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs);
 enum cr_status st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch);
-/* The audit events of the votes cast on the case since its current panel sitting began. */
-enum cr_status st_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
+/*
+ * The audit events of the votes cast on the case since its last event whose
+ * action is one of starts (NULL-terminated): since its current panel sitting began.
+ */
+enum cr_status st_sitting_vote_events(cr_db *db, int64_t case_id, const char *const *starts,
+                                      int64_t **ids, size_t *n);
 /* The cases whose quorum flag may need recomputing: with the panel, or flagged. */
 enum cr_status st_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
 /* Recompute every quorum flag inside the caller's write transaction (workflow.c). */

@@ -134,9 +134,11 @@ st_history(cr_db *db, int64_t id, struct cr_history *out)
 /* Quorum flags */
 
 enum cr_status
-st_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n)
+st_sitting_vote_events(cr_db *db, int64_t case_id, const char *const *starts, int64_t **ids,
+                       size_t *n)
 {
-    return ENGINE->sitting_vote_events(db, case_id, ids, n);
+    assert(starts);
+    return ENGINE->sitting_vote_events(db, case_id, starts, ids, n);
 }
 
 enum cr_status

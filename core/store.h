@@ -217,8 +217,14 @@ struct cr_store {
 
     /* The quorum flags (workflow.c recomputes them) */
 
-    /* The audit events of the votes cast on the case since its current panel sitting began. */
-    enum cr_status (*sitting_vote_events)(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
+    /*
+     * The audit events of the votes cast on the case since its current panel
+     * sitting began: after its last event whose action is one of starts (a
+     * list of action names ending with NULL: what begins a sitting is the
+     * workflow's to say), or every one when it has none.  Malloc'd.
+     */
+    enum cr_status (*sitting_vote_events)(cr_db *db, int64_t case_id, const char *const *starts,
+                                          int64_t **ids, size_t *n);
     /* The cases whose quorum flag may need recomputing: with the panel, or flagged.  Malloc'd. */
     enum cr_status (*quorum_cases)(cr_db *db, int64_t **ids, size_t *n);
     /* Set a case's quorum flag and nothing else (its version stays). */

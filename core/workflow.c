@@ -527,6 +527,13 @@ settle(const struct cr_case_state *cs, struct cr_change *ch)
         ch->bump_version && state == CR_STATE_PANEL_REVIEW && cs->panel_round != round ? round : -1;
 }
 
+/*
+ * What begins a sitting of the panel on a case, by its audit event: a
+ * decision (a new round goes before the panel afresh) or a reconvene (the
+ * votes before it were set aside).
+ */
+static const char *const sitting_starts[] = {"decide", "reconvene", NULL};
+
 /* Turn an allowed request into a change and the details of its audit event. */
 static enum cr_status
 plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_buf *d,
@@ -648,7 +655,7 @@ plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_
          */
         int64_t *events = NULL;
         size_t n = 0;
-        enum cr_status st = st_sitting_vote_events(db, cs->id, &events, &n);
+        enum cr_status st = st_sitting_vote_events(db, cs->id, sitting_starts, &events, &n);
         if (st != CR_OK)
             return st;
         ch->supersede_votes = true;

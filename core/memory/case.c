@@ -455,7 +455,8 @@ mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
 
 /* The audit events of the votes cast on the case since its current panel sitting began. */
 enum cr_status
-mem_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n)
+mem_sitting_vote_events(cr_db *db, int64_t case_id, const char *const *starts, int64_t **ids,
+                        size_t *n)
 {
     *ids = NULL;
     *n = 0;
@@ -463,9 +464,9 @@ mem_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n)
     const struct mem_event *e = MEM_ROWS(d, MEM_AUDIT_EVENTS, struct mem_event);
     size_t count = MEM_N(d, MEM_AUDIT_EVENTS), from = 0;
     for (size_t i = 0; i < count; i++)
-        if (e[i].case_id == case_id &&
-            (strcmp(e[i].action, "decide") == 0 || strcmp(e[i].action, "reconvene") == 0))
-            from = i + 1;
+        for (int k = 0; e[i].case_id == case_id && starts[k]; k++)
+            if (strcmp(e[i].action, starts[k]) == 0)
+                from = i + 1;
     for (size_t i = from; i < count; i++) {
         if (e[i].case_id != case_id || strcmp(e[i].action, "vote") != 0)
             continue;

@@ -72,7 +72,8 @@ enum cr_status mem_case_state(cr_db *db, int64_t id, struct cr_case_state *cs);
 enum cr_status mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
                          const char *actor);
 enum cr_status mem_history(cr_db *db, int64_t id, struct cr_history *out);
-enum cr_status mem_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
+enum cr_status mem_sitting_vote_events(cr_db *db, int64_t case_id, const char *const *starts,
+                                       int64_t **ids, size_t *n);
 enum cr_status mem_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
 enum cr_status mem_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
 enum cr_status mem_draft_put(cr_db *db, const char *login, int64_t case_id,

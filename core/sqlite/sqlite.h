@@ -74,7 +74,8 @@ enum cr_status sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs);
 enum cr_status sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
                         const char *actor);
 enum cr_status sq_history(cr_db *db, int64_t id, struct cr_history *out);
-enum cr_status sq_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
+enum cr_status sq_sitting_vote_events(cr_db *db, int64_t case_id, const char *const *starts,
+                                      int64_t **ids, size_t *n);
 enum cr_status sq_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
 enum cr_status sq_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
 enum cr_status sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
