@@ -630,7 +630,8 @@ uint64_t cr_replay_text_digest(const char *s);
 bool cr_audit_is_consultation(const char *action);
 
 /* The import's storage (store.h); *import_id numbers the import in its audit events. */
-enum cr_status st_import_begin(cr_db *db, const char *label, int64_t *import_id);
+enum cr_status st_import_begin(cr_db *db, const char *label, unsigned new_case_states,
+                               int64_t *import_id);
 enum cr_status st_import_row(cr_db *db, const struct cr_import_row *row, long line,
                              struct cr_import_result *res, enum cr_row_outcome *outcome,
                              struct cr_conflict *conflict, struct cr_row_case *added,
@@ -659,6 +660,12 @@ void st_import_shown_set(cr_db *db, size_t i, char *line, struct cr_import_shown
 enum cr_system_action { CR_SYSTEM_IMPORT_RETURN, CR_SYSTEM_COUNT };
 /* The state the system action takes a case in state to, or -1 when it does not apply. */
 int cr_system_to(int action, int state);
+/*
+ * The states of a subject's latest case in which an imported allegation of
+ * theirs starts a new case, following it (bits of enum cr_state); in any
+ * other it joins that case.
+ */
+unsigned cr_import_new_case_states(void);
 /*
  * Apply the system action to case id, in the caller's write transaction:
  * the change, a system note (note), and the audit event (its action and

@@ -326,12 +326,12 @@ st_export(cr_db *db, const struct cr_scope *scope,
 /* The import */
 
 enum cr_status
-st_import_begin(cr_db *db, const char *label, int64_t *import_id)
+st_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t *import_id)
 {
     assert(db && label && import_id);
     *import_id = 0;
     st_import_shown_clear(db);
-    return ENGINE->import_begin(db, label, import_id);
+    return ENGINE->import_begin(db, label, new_case_states, import_id);
 }
 
 enum cr_status

@@ -263,9 +263,13 @@ struct cr_store {
 
     /*
      * Begin an import of the file named label (kept with the import);
-     * *import_id is its number, which its audit events name.
+     * *import_id is its number, which its audit events name.  A new
+     * allegation joins its subject's latest case, unless that case is in
+     * one of new_case_states (bits of enum cr_state: the workflow's to
+     * say), when a new case follows it (counted in res->reopened_cases).
      */
-    enum cr_status (*import_begin)(cr_db *db, const char *label, int64_t *import_id);
+    enum cr_status (*import_begin)(cr_db *db, const char *label, unsigned new_case_states,
+                                   int64_t *import_id);
     /*
      * Add one validated row (line: its line in the file): a new subject,
      * allegation or case, or one already there (CR_ROW_KNOWN), or one that

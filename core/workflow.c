@@ -981,6 +981,13 @@ cr_system_to(int action, int state)
     return system_rules[action].from & (1u << state) ? system_rules[action].to : -1;
 }
 
+/* Nothing changes a closed case: a new allegation of its subject starts a case of its own. */
+unsigned
+cr_import_new_case_states(void)
+{
+    return STATE(CLOSED);
+}
+
 enum cr_status
 cr_system_act(cr_db *db, int action, int64_t id, const char *note, const char *event,
               const char *details, bool *applied)

@@ -23,6 +23,7 @@ struct mem_conn {
     struct mem_data *saved; /* the data as it was when this handle's transaction began */
     /* While an import runs: its id, and the line of it that first touched each case. */
     int64_t import_id;
+    unsigned import_new_case_states; /* store.h, import_begin */
     struct mem_case_line {
         int64_t id;
         long line;
@@ -95,7 +96,8 @@ enum cr_status mem_export_scan(cr_db *db, const struct cr_scope *scope, cr_store
                                void *ctx, int64_t *rows, bool *stopped);
 
 /* import.c */
-enum cr_status mem_import_begin(cr_db *db, const char *label, int64_t *import_id);
+enum cr_status mem_import_begin(cr_db *db, const char *label, unsigned new_case_states,
+                                int64_t *import_id);
 enum cr_status mem_import_row(cr_db *db, const struct cr_import_row *row, long line,
                               struct cr_import_result *res, enum cr_row_outcome *outcome,
                               struct cr_conflict *conflict, struct cr_row_case *added,

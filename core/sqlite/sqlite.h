@@ -84,7 +84,8 @@ enum cr_status sq_list_mine(cr_db *db, const struct cr_queue *queue, const struc
                             int64_t cursor, bool reverse, size_t limit, struct cr_page *page);
 enum cr_status sq_export(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row, void *ctx,
                          int64_t *rows, bool *stopped);
-enum cr_status sq_import_begin(cr_db *db, const char *label, int64_t *import_id);
+enum cr_status sq_import_begin(cr_db *db, const char *label, unsigned new_case_states,
+                               int64_t *import_id);
 enum cr_status sq_import_row(cr_db *db, const struct cr_import_row *row, long line,
                              struct cr_import_result *res, enum cr_row_outcome *outcome,
                              struct cr_conflict *conflict, struct cr_row_case *added,
