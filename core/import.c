@@ -485,7 +485,7 @@ cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags, struct cr_
     enum cr_status st = CR_OK;
     if (!read_header(&im))
         goto done;
-    if ((st = st_import_begin(db, label, &im.import_id)) != CR_OK)
+    if ((st = st_import_begin(db, label, cr_import_new_case_states(), &im.import_id)) != CR_OK)
         goto done;
     while (st == CR_OK && !im.nomem) {
         enum cr_csv_next rc = cr_csv_next(&im.csv);

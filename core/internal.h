@@ -225,6 +225,32 @@ struct cr_scope {
 };
 struct cr_case_state;
 
+/*
+ * What waits for a person (workflow.c builds it from the rules table): plain
+ * data the engine applies as it is, as it applies a scope, keeping its
+ * paging and its indexes.  A case waits when one of the clauses admits it.
+ * A clause admits a case in one of its states (bits of enum cr_state),
+ * assigned to login when assigned, flagged as unable to reach quorum when
+ * quorum_blocked, and on which login has done none of the acts in not_done
+ * (bits of enum cr_action, in any round: CR_ACTION_DECIDE a decision,
+ * APPROVE an approval, RETURN a return, VOTE a vote that still stands) nor
+ * of those in not_done_this_round (DECIDE, APPROVE or VOTE, on the case's
+ * current round).  No clause: nothing waits.
+ */
+#define CR_QUEUE_CLAUSES 8
+struct cr_queue_clause {
+    unsigned states;
+    bool assigned;
+    bool quorum_blocked;
+    unsigned not_done;
+    unsigned not_done_this_round;
+};
+struct cr_queue {
+    const char *login;
+    size_t n;
+    struct cr_queue_clause clauses[CR_QUEUE_CLAUSES];
+};
+
 /* The scope of the handle's user; CR_REFUSED when nobody is signed in.  Free with cr_scope_free. */
 enum cr_status cr_policy_scope(cr_db *db, struct cr_scope *out);
 /* The scope of person p under cfg (CR_NOMEM, no message, when out of memory). */
@@ -304,6 +330,7 @@ struct cr_change {
     int quorum_blocked;   /* 0 or 1, or -1 to leave */
     bool supersede_votes; /* the current round's votes stop counting (reconvene) */
     bool bump_version;
+    int panel_round; /* the case's panel_round (internal.h, cr_case_state), or -1 to leave */
 };
 
 enum cr_status st_begin(cr_db *db);
@@ -314,8 +341,12 @@ void st_rollback(cr_db *db);
 enum cr_status st_resolve_case(cr_db *db, const char *key, int64_t *id);
 enum cr_status st_case_state(cr_db *db, int64_t id, struct cr_case_state *cs);
 enum cr_status st_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch);
-/* The audit events of the votes cast on the case since its current panel sitting began. */
-enum cr_status st_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
+/*
+ * The audit events of the votes cast on the case since its last event whose
+ * action is one of starts (NULL-terminated): since its current panel sitting began.
+ */
+enum cr_status st_sitting_vote_events(cr_db *db, int64_t case_id, const char *const *starts,
+                                      int64_t **ids, size_t *n);
 /* The cases whose quorum flag may need recomputing: with the panel, or flagged. */
 enum cr_status st_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
 /* Recompute every quorum flag inside the caller's write transaction (workflow.c). */
@@ -466,9 +497,9 @@ enum cr_status cr_case_view_recorded(cr_db *db, int64_t id, bool hide_votes, con
 enum cr_status st_case_get(cr_db *db, const char *key, struct cr_case *out);
 /* Every audit event of a case, as stored. */
 enum cr_status st_history(cr_db *db, int64_t id, struct cr_history *out);
-/* What waits for the handle's user in the given roles (bits of enum cr_role), within scope. */
-enum cr_status st_list_mine(cr_db *db, const struct cr_scope *scope, unsigned roles, int64_t after,
-                            size_t limit, struct cr_page *page, bool reverse);
+/* The cases queue admits (what waits for its login), within scope. */
+enum cr_status st_list_mine(cr_db *db, const struct cr_scope *scope, const struct cr_queue *queue,
+                            int64_t after, size_t limit, struct cr_page *page, bool reverse);
 /*
  * Every case scope admits, riskiest first, to row() from one read snapshot
  * (a read transaction: writers go on meanwhile).  row() returns 0 to go
@@ -599,7 +630,8 @@ uint64_t cr_replay_text_digest(const char *s);
 bool cr_audit_is_consultation(const char *action);
 
 /* The import's storage (store.h); *import_id numbers the import in its audit events. */
-enum cr_status st_import_begin(cr_db *db, const char *label, int64_t *import_id);
+enum cr_status st_import_begin(cr_db *db, const char *label, unsigned new_case_states,
+                               int64_t *import_id);
 enum cr_status st_import_row(cr_db *db, const struct cr_import_row *row, long line,
                              struct cr_import_result *res, enum cr_row_outcome *outcome,
                              struct cr_conflict *conflict, struct cr_row_case *added,
@@ -628,6 +660,12 @@ void st_import_shown_set(cr_db *db, size_t i, char *line, struct cr_import_shown
 enum cr_system_action { CR_SYSTEM_IMPORT_RETURN, CR_SYSTEM_COUNT };
 /* The state the system action takes a case in state to, or -1 when it does not apply. */
 int cr_system_to(int action, int state);
+/*
+ * The states of a subject's latest case in which an imported allegation of
+ * theirs starts a new case, following it (bits of enum cr_state); in any
+ * other it joins that case.
+ */
+unsigned cr_import_new_case_states(void);
 /*
  * Apply the system action to case id, in the caller's write transaction:
  * the change, a system note (note), and the audit event (its action and

@@ -134,9 +134,11 @@ st_history(cr_db *db, int64_t id, struct cr_history *out)
 /* Quorum flags */
 
 enum cr_status
-st_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n)
+st_sitting_vote_events(cr_db *db, int64_t case_id, const char *const *starts, int64_t **ids,
+                       size_t *n)
 {
-    return ENGINE->sitting_vote_events(db, case_id, ids, n);
+    assert(starts);
+    return ENGINE->sitting_vote_events(db, case_id, starts, ids, n);
 }
 
 enum cr_status
@@ -305,11 +307,11 @@ cr_list_page_before(cr_db *db, const struct cr_filter *filter, int64_t before, s
 }
 
 enum cr_status
-st_list_mine(cr_db *db, const struct cr_scope *scope, unsigned roles, int64_t after, size_t limit,
-             struct cr_page *page, bool reverse)
+st_list_mine(cr_db *db, const struct cr_scope *scope, const struct cr_queue *queue, int64_t after,
+             size_t limit, struct cr_page *page, bool reverse)
 {
-    assert(db && scope && page && st_user(db));
-    return ENGINE->list_mine(db, st_user(db)->login, roles, scope, after, reverse, limit, page);
+    assert(db && scope && queue && queue->login && queue->n <= CR_QUEUE_CLAUSES && page);
+    return ENGINE->list_mine(db, queue, scope, after, reverse, limit, page);
 }
 
 enum cr_status
@@ -326,12 +328,12 @@ st_export(cr_db *db, const struct cr_scope *scope,
 /* The import */
 
 enum cr_status
-st_import_begin(cr_db *db, const char *label, int64_t *import_id)
+st_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t *import_id)
 {
     assert(db && label && import_id);
     *import_id = 0;
     st_import_shown_clear(db);
-    return ENGINE->import_begin(db, label, import_id);
+    return ENGINE->import_begin(db, label, new_case_states, import_id);
 }
 
 enum cr_status

@@ -209,7 +209,9 @@ struct cr_store {
      * actor (the case's updated_by, a decision's reviewer, ...), at
      * cr_db_now(db).  The caller read cs in the same write transaction and
      * checked its version there (workflow.c), so the engine checks nothing:
-     * it writes.  The audit event is the caller's.
+     * it writes.  The quorum flag and panel_round are written as ch gives
+     * them (-1: left as they are), never worked out here.  The audit event
+     * is the caller's.
      */
     enum cr_status (*apply)(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
                             const char *actor);
@@ -218,8 +220,14 @@ struct cr_store {
 
     /* The quorum flags (workflow.c recomputes them) */
 
-    /* The audit events of the votes cast on the case since its current panel sitting began. */
-    enum cr_status (*sitting_vote_events)(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
+    /*
+     * The audit events of the votes cast on the case since its current panel
+     * sitting began: after its last event whose action is one of starts (a
+     * list of action names ending with NULL: what begins a sitting is the
+     * workflow's to say), or every one when it has none.  Malloc'd.
+     */
+    enum cr_status (*sitting_vote_events)(cr_db *db, int64_t case_id, const char *const *starts,
+                                          int64_t **ids, size_t *n);
     /* The cases whose quorum flag may need recomputing: with the panel, or flagged.  Malloc'd. */
     enum cr_status (*quorum_cases)(cr_db *db, int64_t **ids, size_t *n);
     /* Set a case's quorum flag and nothing else (its version stays). */
@@ -237,12 +245,13 @@ struct cr_store {
     enum cr_status (*page)(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
                            size_t limit, const struct cr_scope *scope, struct cr_page *page);
     /*
-     * What waits for the person login in the roles given (bits of enum
-     * cr_role): a reviewer's assigned open cases, the decisions waiting
-     * for a supervisor's approval, the panel's cases for a member; only
-     * the cases scope admits; by sortkey.
+     * A page of the cases queue admits (struct cr_queue, internal.h: what
+     * waits for queue->login, as workflow.c worked it out from the rules),
+     * only the cases scope admits, by sortkey, as page() pages.  The
+     * engine applies the queue's clauses as they are: which states count
+     * for which role and separation of duties are decided above it.
      */
-    enum cr_status (*list_mine)(cr_db *db, const char *login, unsigned roles,
+    enum cr_status (*list_mine)(cr_db *db, const struct cr_queue *queue,
                                 const struct cr_scope *scope, int64_t cursor, bool reverse,
                                 size_t limit, struct cr_page *page);
     /*
@@ -258,9 +267,13 @@ struct cr_store {
 
     /*
      * Begin an import of the file named label (kept with the import);
-     * *import_id is its number, which its audit events name.
+     * *import_id is its number, which its audit events name.  A new
+     * allegation joins its subject's latest case, unless that case is in
+     * one of new_case_states (bits of enum cr_state: the workflow's to
+     * say), when a new case follows it (counted in res->reopened_cases).
      */
-    enum cr_status (*import_begin)(cr_db *db, const char *label, int64_t *import_id);
+    enum cr_status (*import_begin)(cr_db *db, const char *label, unsigned new_case_states,
+                                   int64_t *import_id);
     /*
      * Add one validated row (line: its line in the file): a new subject,
      * allegation or case, or one already there (CR_ROW_KNOWN), or one that

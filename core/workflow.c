@@ -508,6 +508,32 @@ guard_recall(const struct wf *w)
     return true;
 }
 
+/*
+ * What every change to a case carries with it, whoever makes it (a person's
+ * action or the system's): a new decision has not been before the panel,
+ * so it is not held as unable to reach quorum; and a case that is before
+ * the panel holds the decision it went there with (need-to-know: a panel
+ * member sees the cases with a panel_round).  The engine writes them as
+ * given, with the rest of the case's row (only when the version moves).
+ */
+static void
+settle(const struct cr_case_state *cs, struct cr_change *ch)
+{
+    if (ch->decide && ch->quorum_blocked < 0)
+        ch->quorum_blocked = 0;
+    int round = cs->round + (ch->decide ? 1 : 0);
+    int state = ch->state >= 0 ? ch->state : cs->state;
+    ch->panel_round =
+        ch->bump_version && state == CR_STATE_PANEL_REVIEW && cs->panel_round != round ? round : -1;
+}
+
+/*
+ * What begins a sitting of the panel on a case, by its audit event: a
+ * decision (a new round goes before the panel afresh) or a reconvene (the
+ * votes before it were set aside).
+ */
+static const char *const sitting_starts[] = {"decide", "reconvene", NULL};
+
 /* Turn an allowed request into a change and the details of its audit event. */
 static enum cr_status
 plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_buf *d,
@@ -519,6 +545,7 @@ plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_
     memset(ch, 0, sizeof *ch);
     ch->state = rules[action].to;
     ch->quorum_blocked = -1;
+    ch->panel_round = -1;
     ch->bump_version = true;
     cr_buf_addc(d, '{');
     switch (action) {
@@ -628,7 +655,7 @@ plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_
          */
         int64_t *events = NULL;
         size_t n = 0;
-        enum cr_status st = st_sitting_vote_events(db, cs->id, &events, &n);
+        enum cr_status st = st_sitting_vote_events(db, cs->id, sitting_starts, &events, &n);
         if (st != CR_OK)
             return st;
         ch->supersede_votes = true;
@@ -756,6 +783,7 @@ act(cr_db *db, const struct cr_case_ref *ref, const struct cr_request *req,
     if ((st = plan(db, &w, req->action, &ch, &details, &note)) != CR_OK)
         goto out;
     int after = ch.state >= 0 ? ch.state : cs.state;
+    settle(&cs, &ch);
     if ((st = st_apply(db, &cs, &ch)) != CR_OK)
         goto out;
     /* What the user was writing for this action is submitted now: the draft goes. */
@@ -953,6 +981,13 @@ cr_system_to(int action, int state)
     return system_rules[action].from & (1u << state) ? system_rules[action].to : -1;
 }
 
+/* Nothing changes a closed case: a new allegation of its subject starts a case of its own. */
+unsigned
+cr_import_new_case_states(void)
+{
+    return STATE(CLOSED);
+}
+
 enum cr_status
 cr_system_act(cr_db *db, int action, int64_t id, const char *note, const char *event,
               const char *details, bool *applied)
@@ -967,7 +1002,9 @@ cr_system_act(cr_db *db, int action, int64_t id, const char *note, const char *e
                                .note_body = note,
                                .note_author = "system",
                                .quorum_blocked = 0,
-                               .bump_version = true};
+                               .bump_version = true,
+                               .panel_round = -1};
+        settle(&cs, &ch);
         if ((st = st_apply(db, &cs, &ch)) == CR_OK &&
             (st = cr_audit_append(db, id, event, cr_state_name(cs.state), cr_state_name(to),
                                   details)) == CR_OK)
@@ -1309,6 +1346,41 @@ cr_history_of_view_id(cr_db *db, int64_t case_id, struct cr_history *out)
     return history(db, &ref, false, out);
 }
 
+/*
+ * What waits for a person, in each of their roles: the cases on which they
+ * could take the action their role's queue is for, by the rules table.  A
+ * reviewer's: the cases assigned to them in the states a decision starts
+ * from (the assignment held separation of duties already: guard_claim,
+ * guard_assign).  A supervisor's: the decisions they could approve, not
+ * theirs nor ones they voted on (barred_by), and the cases the panel cannot
+ * close (recall).  A panel member's: the cases they could vote on, barred
+ * as for a vote, and not yet voted on this decision.  An admin's: the
+ * cases the panel cannot close (reconvene).
+ */
+static void
+queue_of(const struct cr_person *me, struct cr_queue *q)
+{
+    memset(q, 0, sizeof *q);
+    q->login = me->login;
+    if (cr_person_has(me, CR_ROLE_REVIEWER))
+        q->clauses[q->n++] =
+            (struct cr_queue_clause){.states = rules[CR_ACTION_DECIDE].from, .assigned = true};
+    if (cr_person_has(me, CR_ROLE_SUPERVISOR)) {
+        q->clauses[q->n++] = (struct cr_queue_clause){.states = rules[CR_ACTION_APPROVE].from,
+                                                      .not_done = barred_by(CR_ACTION_APPROVE)};
+        q->clauses[q->n++] = (struct cr_queue_clause){.states = rules[CR_ACTION_RECALL].from,
+                                                      .quorum_blocked = true};
+    }
+    if (cr_person_has(me, CR_ROLE_PANEL))
+        q->clauses[q->n++] = (struct cr_queue_clause){.states = rules[CR_ACTION_VOTE].from,
+                                                      .not_done = barred_by(CR_ACTION_VOTE),
+                                                      .not_done_this_round = ACT(VOTE)};
+    if (cr_person_has(me, CR_ROLE_ADMIN))
+        q->clauses[q->n++] = (struct cr_queue_clause){.states = rules[CR_ACTION_RECONVENE].from,
+                                                      .quorum_blocked = true};
+    assert(q->n <= CR_QUEUE_CLAUSES);
+}
+
 /* What waits for the user, of what they may see (policy.c). */
 static enum cr_status
 list_mine(cr_db *db, int64_t cursor, size_t limit, struct cr_page *page, bool reverse)
@@ -1319,8 +1391,11 @@ list_mine(cr_db *db, int64_t cursor, size_t limit, struct cr_page *page, bool re
         return cr_fail(db, CR_USAGE, "a list needs a page to fill");
     struct cr_scope scope;
     enum cr_status st = cr_policy_scope(db, &scope);
-    if (st == CR_OK)
-        st = st_list_mine(db, &scope, st_user(db)->roles, cursor, limit, page, reverse);
+    struct cr_queue queue;
+    if (st == CR_OK) {
+        queue_of(st_user(db), &queue);
+        st = st_list_mine(db, &scope, &queue, cursor, limit, page, reverse);
+    }
     cr_scope_free(&scope);
     return st;
 }

@@ -42,6 +42,10 @@ check "a file above the engine includes the engine's own headers (it has only st
 check "an engine includes a header above it" '#\s*include\s*"[^"]*(policy|workflow|audit|report)[^"/]*\.h"' $engines
 # shellcheck disable=SC2086
 check "an engine decides who may act (roles are checked above it)" '\bcr_require_role\s*\(' $engines
+# What waits for whom is the workflow's (workflow.c builds a struct cr_queue
+# from the rules table): no engine branches on a role.
+# shellcheck disable=SC2086
+check "an engine names a role (what waits for whom comes to it as a cr_queue)" '\bCR_ROLE_[A-Z]' $engines
 # The engines only count: stages, breakdowns, people as against cases, service
 # levels and the figures' results are core/report.c's (store.h, "The figures").
 # shellcheck disable=SC2086

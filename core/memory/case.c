@@ -448,20 +448,15 @@ mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
     }
     if (ch->quorum_blocked >= 0)
         c->quorum_blocked = ch->quorum_blocked;
-    else if (ch->decide)
-        c->quorum_blocked = 0;
-    /*
-     * As schema.c's trigger on every write of the state: a case before the
-     * panel holds the decision it went there with (need-to-know).
-     */
-    if (c->state == CR_STATE_PANEL_REVIEW && c->panel_round != c->round)
-        c->panel_round = c->round;
+    if (ch->panel_round >= 0)
+        c->panel_round = ch->panel_round;
     return CR_OK;
 }
 
 /* The audit events of the votes cast on the case since its current panel sitting began. */
 enum cr_status
-mem_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n)
+mem_sitting_vote_events(cr_db *db, int64_t case_id, const char *const *starts, int64_t **ids,
+                        size_t *n)
 {
     *ids = NULL;
     *n = 0;
@@ -469,9 +464,9 @@ mem_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n)
     const struct mem_event *e = MEM_ROWS(d, MEM_AUDIT_EVENTS, struct mem_event);
     size_t count = MEM_N(d, MEM_AUDIT_EVENTS), from = 0;
     for (size_t i = 0; i < count; i++)
-        if (e[i].case_id == case_id &&
-            (strcmp(e[i].action, "decide") == 0 || strcmp(e[i].action, "reconvene") == 0))
-            from = i + 1;
+        for (int k = 0; e[i].case_id == case_id && starts[k]; k++)
+            if (strcmp(e[i].action, starts[k]) == 0)
+                from = i + 1;
     for (size_t i = from; i < count; i++) {
         if (e[i].case_id != case_id || strcmp(e[i].action, "vote") != 0)
             continue;

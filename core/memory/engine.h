@@ -23,6 +23,7 @@ struct mem_conn {
     struct mem_data *saved; /* the data as it was when this handle's transaction began */
     /* While an import runs: its id, and the line of it that first touched each case. */
     int64_t import_id;
+    unsigned import_new_case_states; /* store.h, import_begin */
     struct mem_case_line {
         int64_t id;
         long line;
@@ -72,7 +73,8 @@ enum cr_status mem_case_state(cr_db *db, int64_t id, struct cr_case_state *cs);
 enum cr_status mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
                          const char *actor);
 enum cr_status mem_history(cr_db *db, int64_t id, struct cr_history *out);
-enum cr_status mem_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
+enum cr_status mem_sitting_vote_events(cr_db *db, int64_t case_id, const char *const *starts,
+                                       int64_t **ids, size_t *n);
 enum cr_status mem_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
 enum cr_status mem_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
 enum cr_status mem_draft_put(cr_db *db, const char *login, int64_t case_id,
@@ -88,14 +90,14 @@ bool mem_search_matches(const struct mem_data *d, const struct mem_case *c,
 /* page.c */
 enum cr_status mem_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
                         size_t limit, const struct cr_scope *scope, struct cr_page *page);
-enum cr_status mem_list_mine(cr_db *db, const char *login, unsigned roles,
-                             const struct cr_scope *scope, int64_t cursor, bool reverse,
-                             size_t limit, struct cr_page *page);
+enum cr_status mem_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope,
+                             int64_t cursor, bool reverse, size_t limit, struct cr_page *page);
 enum cr_status mem_export_scan(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row,
                                void *ctx, int64_t *rows, bool *stopped);
 
 /* import.c */
-enum cr_status mem_import_begin(cr_db *db, const char *label, int64_t *import_id);
+enum cr_status mem_import_begin(cr_db *db, const char *label, unsigned new_case_states,
+                                int64_t *import_id);
 enum cr_status mem_import_row(cr_db *db, const struct cr_import_row *row, long line,
                               struct cr_import_result *res, enum cr_row_outcome *outcome,
                               struct cr_conflict *conflict, struct cr_row_case *added,

@@ -51,7 +51,7 @@ forget_old(struct mem_conn *c)
 }
 
 enum cr_status
-mem_import_begin(cr_db *db, const char *label, int64_t *import_id)
+mem_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t *import_id)
 {
     assert(db && label && import_id);
     struct mem_conn *c = mem_conn(db);
@@ -65,6 +65,7 @@ mem_import_begin(cr_db *db, const char *label, int64_t *import_id)
     }
     imp->at = cr_db_now(db);
     *import_id = c->import_id = imp->id;
+    c->import_new_case_states = new_case_states;
     c->n_import_cases = 0;
     forget_old(c);
     return CR_OK;
@@ -220,9 +221,10 @@ allegation_differs(const struct mem_data *d, const struct mem_allegation *a,
 }
 
 /*
- * The case a new allegation of this subject belongs to, created when needed;
- * *state is that case's state.  Whether a decided case must be decided
- * again is the workflow's to say (core/import.c), not the engine's.
+ * The case a new allegation of this subject belongs to, created when needed
+ * (when the subject's latest case is in one of the states the import was
+ * begun with); *state is that case's state.  Whether a decided case must be
+ * decided again is the workflow's to say (core/import.c), not the engine's.
  */
 static enum cr_status
 case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *case_id, int *state)
@@ -235,7 +237,8 @@ case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *c
      */
     int64_t now = cr_db_now(db);
     struct mem_case *latest = latest_case(d, subject_id);
-    if (latest && latest->state != CR_STATE_CLOSED) {
+    if (latest && !(latest->state >= 0 && latest->state < CR_STATE_COUNT &&
+                    (conn->import_new_case_states & (1u << latest->state)))) {
         *case_id = latest->id;
         *state = latest->state;
         /* Open before this import, or created by an earlier row of it? */

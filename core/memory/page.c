@@ -151,12 +151,14 @@ mem_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse
 
 /* What waits for a user */
 
+/* Whether login decided the case: in round (or any round when round < 0). */
 static bool
-decided_by(const struct mem_data *d, int64_t case_id, const char *login)
+decided_by(const struct mem_data *d, int64_t case_id, const char *login, int round)
 {
     const struct mem_decision *x = MEM_ROWS(d, MEM_DECISIONS, struct mem_decision);
     for (size_t i = 0; i < MEM_N(d, MEM_DECISIONS); i++)
-        if (x[i].case_id == case_id && strcmp(x[i].reviewer, login) == 0)
+        if (x[i].case_id == case_id && (round < 0 || x[i].round == round) &&
+            strcmp(x[i].reviewer, login) == 0)
             return true;
     return false;
 }
@@ -173,13 +175,22 @@ voted(const struct mem_data *d, int64_t case_id, const char *login, int round)
     return false;
 }
 
+/* Whether login approved the case: in round (or any round when round < 0). */
 static bool
-approved_or_returned(const struct mem_data *d, int64_t case_id, const char *login)
+approved(const struct mem_data *d, int64_t case_id, const char *login, int round)
 {
     const struct mem_approval *a = MEM_ROWS(d, MEM_APPROVALS, struct mem_approval);
     for (size_t i = 0; i < MEM_N(d, MEM_APPROVALS); i++)
-        if (a[i].case_id == case_id && strcmp(a[i].supervisor, login) == 0)
+        if (a[i].case_id == case_id && (round < 0 || a[i].round == round) &&
+            strcmp(a[i].supervisor, login) == 0)
             return true;
+    return false;
+}
+
+/* Whether login returned the case, in any round (a return is kept as its audit event). */
+static bool
+returned(const struct mem_data *d, int64_t case_id, const char *login)
+{
     const struct mem_event *e = MEM_ROWS(d, MEM_AUDIT_EVENTS, struct mem_event);
     for (size_t i = 0; i < MEM_N(d, MEM_AUDIT_EVENTS); i++)
         if (e[i].case_id == case_id && strcmp(e[i].action, "return") == 0 &&
@@ -188,51 +199,67 @@ approved_or_returned(const struct mem_data *d, int64_t case_id, const char *logi
     return false;
 }
 
-/* Whose list, and in which roles. */
-struct mine {
-    const char *login;
-    unsigned roles;
-};
+/* Whether login did action on the case (in round, or any round when round < 0). */
+static bool
+done(const struct mem_data *d, int action, const struct mem_case *c, const char *login, int round)
+{
+    switch (action) {
+    case CR_ACTION_DECIDE:
+        return decided_by(d, c->id, login, round);
+    case CR_ACTION_APPROVE:
+        return approved(d, c->id, login, round);
+    case CR_ACTION_VOTE:
+        return voted(d, c->id, login, round);
+    case CR_ACTION_RETURN:
+        return returned(d, c->id, login);
+    default:
+        return false;
+    }
+}
+
+/* Whether the clause of a queue (internal.h) admits the case, as the SQLite engine's SQL. */
+static bool
+clause_admits(const struct mem_data *d, const struct cr_queue_clause *k, const struct mem_case *c,
+              const char *login)
+{
+    if (c->state < 0 || c->state >= CR_STATE_COUNT || !(k->states & (1u << c->state)))
+        return false;
+    if (k->assigned && !(c->assignee && strcmp(c->assignee, login) == 0))
+        return false;
+    if (k->quorum_blocked && !c->quorum_blocked)
+        return false;
+    for (int a = 0; a < CR_ACTION_COUNT; a++) {
+        if ((k->not_done & (1u << a)) && done(d, a, c, login, -1))
+            return false;
+        if ((k->not_done_this_round & (1u << a)) && done(d, a, c, login, c->round))
+            return false;
+    }
+    return true;
+}
 
 static bool
-mine_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
-          const struct mem_subject *s, const void *arg)
+queue_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
+           const struct mem_subject *s, const void *arg)
 {
     (void)db, (void)s;
-    const struct mine *m = arg;
-    unsigned roles = m->roles;
-    const char *me = m->login;
-    if ((roles & (1u << CR_ROLE_REVIEWER)) && c->assignee && strcmp(c->assignee, me) == 0 &&
-        (c->state == CR_STATE_IN_REVIEW || c->state == CR_STATE_RETURNED))
-        return true;
-    /* Separation of duties across rounds, as the workflow's guards hold it. */
-    if ((roles & (1u << CR_ROLE_SUPERVISOR)) &&
-        ((c->state == CR_STATE_AWAITING_APPROVAL && !decided_by(d, c->id, me) &&
-          !voted(d, c->id, me, -1)) ||
-         (c->state == CR_STATE_PANEL_REVIEW && c->quorum_blocked)))
-        return true;
-    if ((roles & (1u << CR_ROLE_PANEL)) && c->state == CR_STATE_PANEL_REVIEW &&
-        !decided_by(d, c->id, me) && !approved_or_returned(d, c->id, me) &&
-        !voted(d, c->id, me, c->round))
-        return true;
-    if ((roles & (1u << CR_ROLE_ADMIN)) && c->state == CR_STATE_PANEL_REVIEW && c->quorum_blocked)
-        return true;
+    const struct cr_queue *q = arg;
+    for (size_t i = 0; i < q->n; i++)
+        if (clause_admits(d, &q->clauses[i], c, q->login))
+            return true;
     return false;
 }
 
 enum cr_status
-mem_list_mine(cr_db *db, const char *login, unsigned roles, const struct cr_scope *scope,
-              int64_t cursor, bool reverse, size_t limit, struct cr_page *page)
+mem_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope, int64_t cursor,
+              bool reverse, size_t limit, struct cr_page *page)
 {
-    assert(db && login && scope && page);
-    struct mine mine = {login, roles & ((1u << CR_ROLE_REVIEWER) | (1u << CR_ROLE_SUPERVISOR) |
-                                        (1u << CR_ROLE_PANEL) | (1u << CR_ROLE_ADMIN))};
-    if (!mine.roles) {
+    assert(db && queue && queue->login && scope && page);
+    if (!queue->n) {
         page->n = 0;
         page->more = 0;
         return CR_OK;
     }
-    return fill(db, false, cursor, reverse, limit, scope, mine_test, &mine, page);
+    return fill(db, false, cursor, reverse, limit, scope, queue_test, queue, page);
 }
 
 /* Export */

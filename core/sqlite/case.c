@@ -362,7 +362,8 @@ sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch, 
                     "rationale = CASE WHEN ?8 THEN ?11 ELSE rationale END, "
                     "decided_by = CASE WHEN ?8 THEN ?2 ELSE decided_by END, "
                     "decided_at = CASE WHEN ?8 THEN ?3 ELSE decided_at END, "
-                    "quorum_blocked = coalesce(?12, CASE WHEN ?8 THEN 0 ELSE quorum_blocked END) "
+                    "quorum_blocked = coalesce(?12, quorum_blocked), "
+                    "panel_round = coalesce(?13, panel_round) "
                     "WHERE id = ?1",
                     &st);
     if (!s)
@@ -390,12 +391,20 @@ sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch, 
         sqlite3_bind_int(s, 12, ch->quorum_blocked);
     else
         sqlite3_bind_null(s, 12);
+    if (ch->panel_round >= 0)
+        sqlite3_bind_int(s, 13, ch->panel_round);
+    else
+        sqlite3_bind_null(s, 13);
     return step_done(db, s, "update case");
 }
 
-/* Ids from a one-column query with ?1 bound to case_id (0: none bound). */
+/*
+ * Ids from a one-column query with ?1 bound to case_id (0: none bound) and
+ * ?2... to texts (NULL-terminated; NULL: none).
+ */
 static enum cr_status
-query_ids(cr_db *db, const char *sql, int64_t case_id, int64_t **ids, size_t *n)
+query_ids(cr_db *db, const char *sql, int64_t case_id, const char *const *texts, int64_t **ids,
+          size_t *n)
 {
     *ids = NULL;
     *n = 0;
@@ -405,6 +414,8 @@ query_ids(cr_db *db, const char *sql, int64_t case_id, int64_t **ids, size_t *n)
         return st;
     if (case_id)
         sqlite3_bind_int64(s, 1, case_id);
+    for (int i = 0; texts && texts[i]; i++)
+        sqlite3_bind_text(s, 2 + i, texts[i], -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t *id = grow((void **)ids, n, sizeof *id);
@@ -419,13 +430,28 @@ query_ids(cr_db *db, const char *sql, int64_t case_id, int64_t **ids, size_t *n)
 }
 
 enum cr_status
-sq_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n)
+sq_sitting_vote_events(cr_db *db, int64_t case_id, const char *const *starts, int64_t **ids,
+                       size_t *n)
 {
-    return query_ids(db,
-                     "SELECT id FROM audit_events WHERE case_id = ?1 AND action = 'vote' "
-                     "AND id > coalesce((SELECT max(id) FROM audit_events WHERE case_id = ?1 "
-                     "  AND action IN ('decide', 'reconvene')), 0) ORDER BY id",
-                     case_id, ids, n);
+    assert(db && starts);
+    *ids = NULL;
+    *n = 0;
+    struct cr_buf sql = {0};
+    cr_buf_addf(&sql, "SELECT id FROM audit_events WHERE case_id = ?1 AND action = 'vote'");
+    /* After the sitting's start: the last event of one of starts, bound from ?2 on. */
+    const char *before =
+        " AND id > coalesce((SELECT max(id) FROM audit_events WHERE case_id = ?1 AND action IN (";
+    for (int i = 0; starts[i]; i++) {
+        cr_buf_addf(&sql, "%s?%d", before, 2 + i);
+        before = ", ";
+    }
+    if (starts[0])
+        cr_buf_addf(&sql, ")), 0)");
+    cr_buf_addf(&sql, " ORDER BY id");
+    enum cr_status st = sql.p ? query_ids(db, sql.p, case_id, starts, ids, n)
+                              : cr_fail(db, CR_NOMEM, "out of memory");
+    cr_buf_free(&sql);
+    return st;
 }
 
 enum cr_status
@@ -434,7 +460,7 @@ sq_quorum_cases(cr_db *db, int64_t **ids, size_t *n)
     return query_ids(db,
                      "SELECT id FROM cases WHERE state = 'panel_review' "
                      "UNION SELECT id FROM cases WHERE quorum_blocked = 1 ORDER BY 1",
-                     0, ids, n);
+                     0, NULL, ids, n);
 }
 
 enum cr_status

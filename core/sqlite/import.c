@@ -15,6 +15,7 @@
 
 struct cr_import_stmts {
     int64_t import_id;
+    unsigned new_case_states; /* store.h, import_begin */
     sqlite3_stmt *subj_get, *subj_ins, *subj_upd, *subj_touch;
     sqlite3_stmt *all_get, *all_ins;
     sqlite3_stmt *case_latest, *case_seen_get, *case_ins, *case_add, *case_touch;
@@ -92,7 +93,7 @@ run(cr_db *db, sqlite3_stmt *s, const char *what)
 }
 
 enum cr_status
-sq_import_begin(cr_db *db, const char *label, int64_t *import_id)
+sq_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t *import_id)
 {
     assert(db && label && import_id);
     enum cr_status st = sql_exec(db,
@@ -104,6 +105,7 @@ sq_import_begin(cr_db *db, const char *label, int64_t *import_id)
     sq(db)->imp = calloc(1, sizeof *sq(db)->imp);
     if (!sq(db)->imp)
         return cr_fail(db, CR_NOMEM, "out of memory");
+    sq(db)->imp->new_case_states = new_case_states;
     for (size_t i = 0; i < CR_ARRAY_LEN(import_sql); i++) {
         sqlite3_stmt **s = (sqlite3_stmt **)((char *)sq(db)->imp + import_sql[i].offset);
         int rc = sqlite3_prepare_v3(sq(db)->sql, import_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
@@ -306,9 +308,10 @@ case_seen(sqlite3_stmt *s, int64_t id)
 }
 
 /*
- * The case a new allegation of this subject belongs to, created when needed;
- * *state is that case's state.  Whether a decided case must be decided
- * again is the workflow's to say (import.c), not the engine's.
+ * The case a new allegation of this subject belongs to, created when needed
+ * (when the subject's latest case is in one of new_case_states, given by
+ * the workflow); *state is that case's state.  Whether a decided case must
+ * be decided again is the workflow's to say (import.c), not the engine's.
  */
 static enum cr_status
 case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *case_id,
@@ -329,7 +332,7 @@ case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *c
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return cr_fail_sql(db, rc, "import case");
 
-    if (latest && state != CR_STATE_CLOSED) {
+    if (latest && !(state >= 0 && (q->new_case_states & (1u << state)))) {
         *case_id = latest;
         /* Open before this import, or created by an earlier row of it? */
         if (case_seen(q->case_seen_get, latest) == 0)

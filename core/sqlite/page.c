@@ -292,62 +292,106 @@ sq_data_version(cr_db *db, int64_t *version)
 
 /* What waits for a user */
 
-enum cr_status
-sq_list_mine(cr_db *db, const char *login, unsigned roles, const struct cr_scope *scope,
-             int64_t after, bool reverse, size_t limit, struct cr_page *page)
+/*
+ * " AND NOT EXISTS (...)": login (?2) did not do action on the case (in its
+ * current round when this_round).  False for an act no table records.
+ */
+static bool
+not_done_where(int action, bool this_round, struct cr_buf *where)
 {
-    assert(db && login && scope && page);
-    struct cr_buf where = {0};
-    const char * or = "";
-    if (roles & (1u << CR_ROLE_REVIEWER)) {
-        cr_buf_addf(&where, "%s(c.assignee = ?2 AND c.state IN ('in_review', 'returned'))", or);
-        or = " OR ";
+    const char *table, *who, *also = "";
+    switch (action) {
+    case CR_ACTION_DECIDE:
+        table = "decisions d", who = "d.reviewer";
+        break;
+    case CR_ACTION_APPROVE:
+        table = "approvals a", who = "a.supervisor";
+        break;
+    case CR_ACTION_VOTE:
+        table = "votes v", who = "v.member";
+        break;
+    case CR_ACTION_RETURN:
+        /* A return is kept as its audit event only, which names no round column. */
+        if (this_round)
+            return false;
+        table = "audit_events e", who = "e.actor", also = " AND e.action = 'return'";
+        break;
+    default:
+        return false;
     }
-    /* Separation of duties across rounds, as the workflow's guards hold it. */
-    static const char decided[] =
-        "EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = c.id AND d.reviewer = ?2)";
-    static const char voted[] =
-        "EXISTS (SELECT 1 FROM votes v WHERE v.case_id = c.id AND v.member = ?2)";
-    static const char approved[] =
-        "EXISTS (SELECT 1 FROM approvals a WHERE a.case_id = c.id AND a.supervisor = ?2) OR "
-        "EXISTS (SELECT 1 FROM audit_events e WHERE e.case_id = c.id AND e.action = 'return' "
-        "AND e.actor = ?2)";
-    if (roles & (1u << CR_ROLE_SUPERVISOR)) {
-        cr_buf_addf(&where,
-                    "%s(c.state = 'awaiting_approval' AND NOT %s AND NOT %s)"
-                    " OR (c.state = 'panel_review' AND c.quorum_blocked = 1)",
-                    or, decided, voted);
-        or = " OR ";
+    char alias = table[strlen(table) - 1];
+    cr_buf_addf(where, " AND NOT EXISTS (SELECT 1 FROM %s WHERE %c.case_id = c.id", table, alias);
+    if (this_round)
+        cr_buf_addf(where, " AND %c.round = c.round", alias);
+    cr_buf_addf(where, "%s AND %s = ?2)", also, who);
+    return true;
+}
+
+/* One clause of a queue (internal.h) as a condition on cases c; false: one it cannot say. */
+static bool
+clause_where(const struct cr_queue_clause *k, struct cr_buf *where)
+{
+    cr_buf_addc(where, '(');
+    if (k->assigned)
+        cr_buf_addf(where, "c.assignee = ?2 AND ");
+    int n = 0;
+    for (int st = 0; st < CR_STATE_COUNT; st++)
+        n += (k->states >> st) & 1;
+    if (n == 0)
+        cr_buf_addf(where, "0");
+    const char *before = n == 1 ? "c.state = " : "c.state IN (";
+    for (int st = 0; st < CR_STATE_COUNT; st++) {
+        if (k->states & (1u << st)) {
+            cr_buf_addf(where, "%s'%s'", before, cr_state_name(st));
+            before = ", ";
+        }
     }
-    if (roles & (1u << CR_ROLE_PANEL)) {
-        cr_buf_addf(&where,
-                    "%s(c.state = 'panel_review' AND NOT %s AND NOT (%s) AND NOT EXISTS "
-                    "(SELECT 1 FROM votes v WHERE v.case_id = c.id AND v.round = c.round "
-                    "AND v.member = ?2))",
-                    or, decided, approved);
-        or = " OR ";
-    }
-    if (roles & (1u << CR_ROLE_ADMIN)) {
-        cr_buf_addf(&where, "%s(c.state = 'panel_review' AND c.quorum_blocked = 1)", or);
-        or = " OR ";
-    }
-    if (!* or) {
-        cr_buf_free(&where);
+    if (n > 1)
+        cr_buf_addc(where, ')');
+    if (k->quorum_blocked)
+        cr_buf_addf(where, " AND c.quorum_blocked = 1");
+    for (int a = 0; a < CR_ACTION_COUNT; a++)
+        if ((k->not_done & (1u << a)) && !not_done_where(a, false, where))
+            return false;
+    for (int a = 0; a < CR_ACTION_COUNT; a++)
+        if ((k->not_done_this_round & (1u << a)) && !not_done_where(a, true, where))
+            return false;
+    cr_buf_addc(where, ')');
+    return true;
+}
+
+enum cr_status
+sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope, int64_t after,
+             bool reverse, size_t limit, struct cr_page *page)
+{
+    assert(db && queue && queue->login && scope && page);
+    if (!queue->n) {
         page->n = 0;
         page->more = 0;
         return CR_OK;
+    }
+    struct cr_buf where = {0};
+    for (size_t i = 0; i < queue->n; i++) {
+        if (i)
+            cr_buf_addf(&where, " OR ");
+        if (!clause_where(&queue->clauses[i], &where)) {
+            cr_buf_free(&where);
+            return cr_fail(db, CR_USAGE, "what waits for %s: an act no table records",
+                           queue->login);
+        }
     }
     struct cr_buf sql = {0};
     cr_buf_addf(&sql,
                 "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = c.subject_id "
                 "WHERE c.sortkey %s ?1 AND (%s)",
-                reverse ? "<" : ">", where.p);
+                reverse ? "<" : ">", where.p ? where.p : "0");
     visibility_where(scope, &sql);
     cr_buf_addf(&sql, " ORDER BY c.sortkey%s LIMIT ?4", reverse ? " DESC" : "");
+    bool nomem = !where.p;
     cr_buf_free(&where);
-    enum cr_status st =
-        sql.p ? page_query(db, sql.p, after, login, NULL, NULL, limit, scope, page, reverse)
-              : cr_fail(db, CR_NOMEM, "out of memory");
+    enum cr_status st = sql.p && !nomem ? page_query(db, sql.p, after, queue->login, NULL, NULL,
+                                                     limit, scope, page, reverse)
+                                        : cr_fail(db, CR_NOMEM, "out of memory");
     cr_buf_free(&sql);
     return st;
 }

@@ -278,6 +278,12 @@ const struct cr_migration_step cr_schema[] = {
         "  coalesce((SELECT max(json_extract(e.details, '$.round')) FROM audit_events e"
         "    WHERE e.case_id = cases.id AND e.action = 'approve'"
         "    AND e.state_after = 'panel_review'), 0));"},
+    /*
+     * workflow.c now gives panel_round with every change that leaves a case
+     * before the panel (cr_change.panel_round), in the same UPDATE, so this
+     * trigger finds it equal to round and never fires; it stays so that no
+     * database needs a schema step for it.
+     */
     {5, "CREATE TRIGGER cases_panel_round AFTER UPDATE OF state ON cases"
         "  WHEN new.state = 'panel_review' AND new.panel_round <> new.round BEGIN"
         "  UPDATE cases SET panel_round = new.round WHERE id = new.id;"

@@ -74,17 +74,18 @@ enum cr_status sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs);
 enum cr_status sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
                         const char *actor);
 enum cr_status sq_history(cr_db *db, int64_t id, struct cr_history *out);
-enum cr_status sq_sitting_vote_events(cr_db *db, int64_t case_id, int64_t **ids, size_t *n);
+enum cr_status sq_sitting_vote_events(cr_db *db, int64_t case_id, const char *const *starts,
+                                      int64_t **ids, size_t *n);
 enum cr_status sq_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
 enum cr_status sq_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
 enum cr_status sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
                        size_t limit, const struct cr_scope *scope, struct cr_page *page);
-enum cr_status sq_list_mine(cr_db *db, const char *login, unsigned roles,
-                            const struct cr_scope *scope, int64_t cursor, bool reverse,
-                            size_t limit, struct cr_page *page);
+enum cr_status sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope,
+                            int64_t cursor, bool reverse, size_t limit, struct cr_page *page);
 enum cr_status sq_export(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row, void *ctx,
                          int64_t *rows, bool *stopped);
-enum cr_status sq_import_begin(cr_db *db, const char *label, int64_t *import_id);
+enum cr_status sq_import_begin(cr_db *db, const char *label, unsigned new_case_states,
+                               int64_t *import_id);
 enum cr_status sq_import_row(cr_db *db, const struct cr_import_row *row, long line,
                              struct cr_import_result *res, enum cr_row_outcome *outcome,
                              struct cr_conflict *conflict, struct cr_row_case *added,
