@@ -346,15 +346,8 @@ mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
     struct mem_case *c = mem_find(d, MEM_CASES, cs->id);
     if (!c)
         return cr_fail(db, CR_NOT_FOUND, "no case %lld", (long long)cs->id);
-    /*
-     * The caller read the case in this transaction, so its version cannot
-     * have moved; if it has, the workflow's view is stale and nothing is written.
-     */
-    if (c->version != cs->version)
-        return cr_fail(db, CR_DB,
-                       "update case: case %lld is at version %lld, not %lld as it was read; "
-                       "nothing was changed: try again",
-                       (long long)cs->id, (long long)c->version, (long long)cs->version);
+    /* The caller read the case in this transaction (store.h, apply): it cannot have moved. */
+    assert(c->version == cs->version);
 
     if (ch->decide) {
         const struct mem_decision *dec = MEM_ROWS(d, MEM_DECISIONS, struct mem_decision);
