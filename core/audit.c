@@ -100,7 +100,7 @@ cr_audit_chain(cr_db *db, int64_t case_id, const char *action, const char *befor
         goto done;
     const struct cr_event e = {
         .id = head_id + 1,
-        .at = cr_db_now(db),
+        .at = cr_db_tx_now(db),
         .actor = st_user(db) ? st_user(db)->login : "system",
         .case_id = case_id,
         .action = action,

@@ -20,6 +20,8 @@ struct cr_db {
     char *purpose;      /* the session's purpose for consultations (DPA 2018 s.62) */
     char *os_login;     /* the Unix login running the program (cr_db_set_os_login) */
     int64_t unrecorded; /* consultations a read-only copy could not record */
+    bool in_tx;         /* a write transaction (or an import) is open: */
+    int64_t tx_now;     /* the time it began, the time of every write in it */
     /* The first subjects whose details the last import changed, for its report. */
     char *import_shown[CR_IMPORT_SHOWN_UPDATES];
     struct cr_import_shown *import_detail[CR_IMPORT_SHOWN_UPDATES];
@@ -231,6 +233,20 @@ cr_db_data_version(cr_db *db, int64_t *version)
         return cr_fail(db, CR_USAGE, "cr_db_data_version: %s",
                        !version ? "nowhere to put the version" : "the database is not open");
     return db->store->data_version(db, version);
+}
+
+void
+st_tx_clock(cr_db *db, bool open)
+{
+    assert(db);
+    db->in_tx = open;
+    db->tx_now = open ? cr_db_now(db) : 0;
+}
+
+int64_t
+cr_db_tx_now(const cr_db *db)
+{
+    return db->in_tx ? db->tx_now : cr_db_now(db);
 }
 
 int64_t

@@ -333,6 +333,14 @@ struct cr_change {
     int panel_round; /* the case's panel_round (internal.h, cr_case_state), or -1 to leave */
 };
 
+/*
+ * The time of every write in the open transaction (or import): read once,
+ * when it began (st_begin, st_import_begin), so that a decision's time and
+ * its audit event's agree; outside one, the clock now.  st_tx_clock marks
+ * a transaction open or ended (store.c).
+ */
+int64_t cr_db_tx_now(const cr_db *db);
+void st_tx_clock(cr_db *db, bool open);
 enum cr_status st_begin(cr_db *db);
 /* CR_OK, or CR_DB saying the handle holds a read-only copy where nothing can change. */
 enum cr_status st_writable(cr_db *db);

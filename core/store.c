@@ -19,19 +19,26 @@
 enum cr_status
 st_begin(cr_db *db)
 {
-    return ENGINE->begin(db);
+    enum cr_status st = ENGINE->begin(db);
+    if (st == CR_OK)
+        st_tx_clock(db, true);
+    return st;
 }
 
 enum cr_status
 st_commit(cr_db *db)
 {
-    return ENGINE->commit(db);
+    enum cr_status st = ENGINE->commit(db);
+    if (st == CR_OK)
+        st_tx_clock(db, false);
+    return st;
 }
 
 void
 st_rollback(cr_db *db)
 {
     ENGINE->rollback(db);
+    st_tx_clock(db, false);
 }
 
 enum cr_status
@@ -333,7 +340,11 @@ st_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t 
     assert(db && label && import_id);
     *import_id = 0;
     st_import_shown_clear(db);
-    return ENGINE->import_begin(db, label, new_case_states, import_id);
+    st_tx_clock(db, true); /* the import's time, which its beginning records too */
+    enum cr_status st = ENGINE->import_begin(db, label, new_case_states, import_id);
+    if (st != CR_OK)
+        st_tx_clock(db, false);
+    return st;
 }
 
 enum cr_status
@@ -352,7 +363,9 @@ st_import_row(cr_db *db, const struct cr_import_row *row, long line, struct cr_i
 enum cr_status
 st_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
 {
-    return ENGINE->import_end(db, res, commit);
+    enum cr_status st = ENGINE->import_end(db, res, commit);
+    st_tx_clock(db, false);
+    return st;
 }
 
 /* The pinned configuration */

@@ -42,8 +42,10 @@
  *   a write needs of the user comes as an argument too (the actor of a
  *   change, the owner of a draft, who adopts a configuration).
  * - What the engine may read of the handle: its own state
- *   (cr_store_ctx(db)) and the clock (cr_db_now(db), never the system
- *   clock).  Not the user, the configuration, the purpose or the Unix
+ *   (cr_store_ctx(db)) and the clock, never the system clock: a write
+ *   takes its time from cr_db_tx_now(db), read once when the transaction
+ *   or the import began, so that every engine stamps a change and its
+ *   audit event alike.  Not the user, the configuration, the purpose or the Unix
  *   login: every audit event is built above it (audit.c).  Nothing else
  *   above it: no rule, no workflow, no report function (tests/layering.sh
  *   holds the list of helpers it may call).

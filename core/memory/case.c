@@ -341,7 +341,7 @@ mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
     if (st != CR_OK)
         return st;
     struct mem_data *d = mem_data(db);
-    int64_t now = cr_db_now(db);
+    int64_t now = cr_db_tx_now(db);
     int round = cs->round + (ch->decide ? 1 : 0);
     struct mem_case *c = mem_find(d, MEM_CASES, cs->id);
     if (!c)
@@ -534,7 +534,7 @@ mem_draft_put(cr_db *db, const char *login, int64_t case_id, const struct cr_dra
     x->vetting_review = d->vetting_review ? 1 : 0;
     x->vote = d->vote >= 0 ? d->vote : -1;
     x->case_version = d->case_version;
-    x->saved_at = cr_db_now(db);
+    x->saved_at = cr_db_tx_now(db);
     NOMEM_IF(mem_set(&x->login, login) &&
              mem_set(&x->target, d->target && *d->target ? d->target : NULL) &&
              mem_set(&x->text, d->text ? d->text : ""));

@@ -68,7 +68,7 @@ mem_config_put(cr_db *db, const struct cr_config *cfg, const char *by)
         return st;
     struct mem_data *d = mem_data(db);
     /* Read whether or not a row is added, as the SQLite engine reads it (a stepping clock). */
-    int64_t now = cr_db_now(db);
+    int64_t now = cr_db_tx_now(db);
     size_t len;
     const char *text = cr_config_text(cfg, &len);
     if (!text)

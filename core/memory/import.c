@@ -63,7 +63,7 @@ mem_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t
         mem_rollback(db);
         return cr_fail(db, CR_NOMEM, "out of memory");
     }
-    imp->at = cr_db_now(db);
+    imp->at = cr_db_tx_now(db);
     *import_id = c->import_id = imp->id;
     c->import_new_case_states = new_case_states;
     c->n_import_cases = 0;
@@ -235,7 +235,7 @@ case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *c
      * The clock is read once a row, as the SQLite engine reads it, so that a
      * clock that moves on each reading (the tests') gives both the same times.
      */
-    int64_t now = cr_db_now(db);
+    int64_t now = cr_db_tx_now(db);
     struct mem_case *latest = latest_case(d, subject_id);
     if (latest && !(latest->state >= 0 && latest->state < CR_STATE_COUNT &&
                     (conn->import_new_case_states & (1u << latest->state)))) {

@@ -253,7 +253,7 @@ sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch, 
 {
     assert(db && cs && ch && actor);
     enum cr_status st = CR_OK;
-    int64_t now = cr_db_now(db);
+    int64_t now = cr_db_tx_now(db);
     sqlite3_stmt *s;
     int round = cs->round + (ch->decide ? 1 : 0);
 
@@ -506,7 +506,7 @@ sq_draft_put(cr_db *db, const char *login, int64_t case_id, const struct cr_draf
     /* A zero-length blob, not NULL, for "": the pointer is never NULL. */
     sqlite3_bind_blob64(s, 8, text, strlen(text), SQLITE_STATIC);
     sqlite3_bind_int64(s, 9, d->case_version);
-    sqlite3_bind_int64(s, 10, cr_db_now(db));
+    sqlite3_bind_int64(s, 10, cr_db_tx_now(db));
     return step_done(db, s, "save draft");
 }
 

@@ -102,7 +102,7 @@ sq_config_put(cr_db *db, const struct cr_config *cfg, const char *by)
         return cr_fail_sql(db, rc, "pin the configuration");
     sqlite3_bind_text(s, 1, cfg->digest, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, text, (int)len, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, cr_db_now(db));
+    sqlite3_bind_int64(s, 3, cr_db_tx_now(db));
     sqlite3_bind_text(s, 4, by, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     sqlite3_finalize(s);

@@ -124,7 +124,7 @@ sq_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t 
     int rc = sqlite3_prepare_v2(sq(db)->sql, "INSERT INTO imports(at, label) VALUES (?1, ?2)", -1,
                                 &s, NULL);
     if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(s, 1, cr_db_now(db));
+        sqlite3_bind_int64(s, 1, cr_db_tx_now(db));
         sqlite3_bind_text(s, 2, label, -1, SQLITE_STATIC);
         rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(sq(db)->sql);
     }
@@ -319,7 +319,7 @@ case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *c
 {
     struct cr_import_stmts *q = sq(db)->imp;
     enum cr_status st;
-    int64_t now = cr_db_now(db);
+    int64_t now = cr_db_tx_now(db);
     sqlite3_bind_int64(q->case_latest, 1, subject_id);
     int rc = sqlite3_step(q->case_latest);
     int64_t latest = 0;

@@ -505,6 +505,44 @@ test_survives_reopen(void **state)
     cr_db_close(db);
 }
 
+/* A clock that moves one second at every reading. */
+static int64_t
+ticking_clock(void *ctx)
+{
+    return (*(int64_t *)ctx)++;
+}
+
+/*
+ * Every write of one transaction carries one time, read once when it began:
+ * a decision's time is its audit event's, however often the clock is read
+ * between them (before, the engine and the trail each read it).
+ */
+static void
+test_one_time_per_transaction(void **state)
+{
+    struct fixture *f = *state;
+    int64_t tick = now_value;
+    cr_db *db;
+    assert_int_equal(cr_db_open(f->path, CR_OPEN_CREATE, ticking_clock, &tick, &db), CR_OK);
+    cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "asmith"));
+    struct cr_act_result res;
+    struct cr_request claim = {.action = CR_ACTION_CLAIM};
+    assert_int_equal(cr_act(db, "1", &claim, &res), CR_OK);
+    struct cr_request decide = {.action = CR_ACTION_DECIDE,
+                                .outcome = CR_OUTCOME_NFA,
+                                .rationale = "Information considered: the report."};
+    assert_int_equal(cr_act(db, "1", &decide, &res), CR_OK);
+    cr_db_close(db);
+    assert_int_equal(sql_int(f, "SELECT count(*) FROM decisions d JOIN audit_events e ON "
+                                "e.case_id = d.case_id AND e.action = 'decide' "
+                                "WHERE d.decided_at = e.at"),
+                     1);
+    assert_int_equal(sql_int(f, "SELECT count(*) FROM cases c JOIN audit_events e ON "
+                                "e.case_id = c.id AND e.action = 'decide' "
+                                "WHERE c.state_since = e.at"),
+                     1);
+}
+
 int
 main(void)
 {
@@ -518,6 +556,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_act_removes_draft, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_write_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_survives_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_time_per_transaction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
