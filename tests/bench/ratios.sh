@@ -147,10 +147,13 @@ EOF
     cp cr.db dec.db
     : >cr.times
     : >raw.times
-    for ((i = 1; i <= decisions; i++)); do
-        "$bin" --as ejones --db cr.db claim "$i" >/dev/null
-        once "$bin" --as ejones --db cr.db decide "$i" --outcome nfa --rationale "bench $i" >>cr.times
-        c=$((decisions + i))
+    # ejones may act on cases from units other than their own.
+    mapfile -t ids < <(sqlite3 cr.db "SELECT c.id FROM cases c JOIN subjects s ON s.id = c.subject_id
+        WHERE s.unit <> 'Professional Standards' AND c.state = 'flagged' ORDER BY c.id LIMIT $((2 * decisions))")
+    for ((i = 0; i < decisions; i++)); do
+        "$bin" --as ejones --db cr.db claim "${ids[i]}" >/dev/null
+        once "$bin" --as ejones --db cr.db decide "${ids[i]}" --outcome nfa --rationale "bench $i" >>cr.times
+        c=${ids[decisions + i]}
         once sqlite3 dec.db "BEGIN IMMEDIATE;
 UPDATE cases SET state = 'awaiting_approval', outcome = 'nfa', rationale = 'bench $c',
   decided_by = 'ejones', decided_at = unixepoch(), round = round + 1, version = version + 1,
