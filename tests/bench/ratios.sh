@@ -53,7 +53,7 @@ unset CASEREVIEW_DB CASEREVIEW_NOW
 # Seconds one run of a command takes, its output thrown away.
 once() {
     local t0=$EPOCHREALTIME
-    "$@" >/dev/null 2>&1 || { echo "ratios.sh: failed: $*" >&2; exit 1; }
+    "$@" >/dev/null 2>"$work/stderr" || { echo "ratios.sh: failed: $*" >&2; cat "$work/stderr" >&2; exit 1; }
     local t1=$EPOCHREALTIME
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
 }
@@ -78,7 +78,7 @@ cr() { "$bin" --as cadmin --db cr.db "$@"; }
 echo "# ratios.sh: $(date -u +%FT%TZ), $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 echo "# casereview $("$bin" --version 2>&1 | head -1), sqlite3 $(sqlite3 --version | cut -d' ' -f1), runs $runs (median), decisions $decisions"
 for n in "${sizes[@]}"; do
-    rm -f cr.db raw.db dec.db data.csv
+    rm -f cr.db* raw.db* dec.db* data.csv
     "$bin" generate --cases "$n" --seed 1 >data.csv
     rows=$(($(sqlite3 :memory: ".import --csv data.csv t" "SELECT count(*) FROM t")))
     echo
