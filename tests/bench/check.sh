@@ -10,6 +10,8 @@ printf '%s\n' "$out"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 [ $rc = 0 ] || fail "ratios.sh exited $rc"
+# The backquotes are the table's own (Markdown), not command substitutions.
+# shellcheck disable=SC2016
 for work in 'import 2000' 're-import, nothing new' \
     'search first page, common word' 'search first page, rare surname' \
     'search first page, reference' 'search first page, prefix' \
