@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# CI's check that the benchmark still works (it asserts no time): ratios.sh
+# at 2,000 cases, quick, completes and prints every row of its table with
+# a positive numeric ratio.
+# usage: tests/bench/check.sh CASEREVIEW
+set -u
+out=$(bash "$(dirname "$0")/ratios.sh" --casereview "$1" --cases 2000 --quick 2>&1)
+rc=$?
+printf '%s\n' "$out"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+[ $rc = 0 ] || fail "ratios.sh exited $rc"
+# The backquotes are the table's own (Markdown), not command substitutions.
+# shellcheck disable=SC2016
+for work in 'import 2000' 're-import, nothing new' \
+    'search first page, common word' 'search first page, rare surname' \
+    'search first page, reference' 'search first page, prefix' \
+    '`casereview --version`' '`casereview --version` over the floor' '`stats`' \
+    'a decision (`decide`), p50' 'a decision (`decide`), p99' \
+    'database size' "database size, against the raw import's"; do
+    line=$(printf '%s\n' "$out" | grep -F -- "| $work" | head -1)
+    if [ -z "$line" ]; then
+        fail "no row: $work"
+    elif ! printf '%s\n' "$line" | grep -Eq '\| [0-9]+\.[0-9]+x \|$' ||
+        printf '%s\n' "$line" | grep -Eq '\| 0\.00x \|$'; then
+        fail "no positive ratio: $line"
+    fi
+done
+rows=$(printf '%s\n' "$out" | grep -Ec '\| [0-9]+\.[0-9]+x \|$')
+[ "$rows" = 13 ] || fail "$rows rows with a ratio, not 13"
+[ $failures = 0 ] && echo "ok: 13 rows" || exit 1
