@@ -318,6 +318,12 @@ st_list_mine(cr_db *db, const struct cr_scope *scope, const struct cr_queue *que
              size_t limit, struct cr_page *page, bool reverse)
 {
     assert(db && scope && queue && queue->login && queue->n <= CR_QUEUE_CLAUSES && page);
+    /* Nothing waits for someone whose roles have no queue: no engine is asked. */
+    if (!queue->n) {
+        page->n = 0;
+        page->more = 0;
+        return CR_OK;
+    }
     return ENGINE->list_mine(db, queue, scope, after, reverse, limit, page);
 }
 

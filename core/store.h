@@ -251,7 +251,8 @@ struct cr_store {
      * waits for queue->login, as workflow.c worked it out from the rules),
      * only the cases scope admits, by sortkey, as page() pages.  The
      * engine applies the queue's clauses as they are: which states count
-     * for which role and separation of duties are decided above it.
+     * for which role and separation of duties are decided above it.  The
+     * queue has at least one clause (an empty one never reaches the engine).
      */
     enum cr_status (*list_mine)(cr_db *db, const struct cr_queue *queue,
                                 const struct cr_scope *scope, int64_t cursor, bool reverse,

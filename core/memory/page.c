@@ -253,12 +253,7 @@ enum cr_status
 mem_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope, int64_t cursor,
               bool reverse, size_t limit, struct cr_page *page)
 {
-    assert(db && queue && queue->login && scope && page);
-    if (!queue->n) {
-        page->n = 0;
-        page->more = 0;
-        return CR_OK;
-    }
+    assert(db && queue && queue->login && queue->n && scope && page);
     return fill(db, false, cursor, reverse, limit, scope, queue_test, queue, page);
 }
 

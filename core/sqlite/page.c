@@ -364,12 +364,7 @@ enum cr_status
 sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope, int64_t after,
              bool reverse, size_t limit, struct cr_page *page)
 {
-    assert(db && queue && queue->login && scope && page);
-    if (!queue->n) {
-        page->n = 0;
-        page->more = 0;
-        return CR_OK;
-    }
+    assert(db && queue && queue->login && queue->n && scope && page);
     struct cr_buf where = {0};
     for (size_t i = 0; i < queue->n; i++) {
         if (i)
