@@ -167,8 +167,13 @@ filter_title(const struct tui_queue *q, char *out, size_t n)
         if (f->search)
             used += (size_t)snprintf(out + used, n - used, ", search \"%s\"", f->search);
     }
+    /* Core lists a search's cases newest first; blank words search nothing. */
+    bool searching = !q->mine && f->search && f->search[strspn(f->search, " \t\r\n")];
     bool by_age = !q->mine && (f->sort == CR_SORT_AGE || f->search);
-    snprintf(out + used, n - used, by_age ? ", oldest first" : ", riskiest first");
+    snprintf(out + used, n - used,
+             searching ? ", newest first"
+             : by_age  ? ", oldest first"
+                       : ", riskiest first");
 }
 
 /* A case's categories by core's short names, in core's order: "DV", "DV+SO". */

@@ -83,7 +83,7 @@ enum cr_status mem_draft_get(cr_db *db, const char *login, int64_t case_id, int 
                              struct cr_draft *out);
 enum cr_status mem_draft_delete(cr_db *db, const char *login, int64_t case_id, int action);
 
-/* search.c: whether a case's subject or one of its allegations has every word of search. */
+/* search.c: whether every token of search is in the case's subject or allegations. */
 bool mem_search_matches(const struct mem_data *d, const struct mem_case *c,
                         const struct mem_subject *s, const char *search);
 

@@ -1,7 +1,8 @@
 /*
  * Search in memory, as the SQLite engine's full-text index answers it
- * (FTS5, tokenize 'unicode61 remove_diacritics 2'; core/sqlite/page.c
- * quotes each word the user typed and makes the last a prefix).
+ * (case_search: one document per case, FTS5 with tokenize 'unicode61
+ * remove_diacritics 2' and detail=column; core/sqlite/page.c splits the
+ * words typed with the same tokenizer).
  *
  * Text is cut into tokens: runs of letters and digits, everything else
  * separating them.  Tokens are folded to lower case and, for the Latin
@@ -13,10 +14,10 @@
  * character is a letter kept as it is (the SQLite index knows more of
  * Unicode: Latin Extended-B and beyond, other scripts).
  *
- * Each word typed is a phrase of its tokens, found in order in one column
- * of one row (an allegation: reference, summary; a subject: reference,
- * surname, forenames); the last token of the last word may be the start
- * of a token; every word must be in the same row.
+ * A case matches when every token of every word typed is somewhere in its
+ * document: its subject's reference, surname and forenames, and each of
+ * its allegations' reference and summary.  A word ending in `*` makes its
+ * last token the start of a token; nothing else is a prefix.
  */
 #include "engine.h"
 
@@ -208,78 +209,107 @@ token_len(const struct tokens *t, size_t i)
     return t->start[i + 1] - t->start[i];
 }
 
-/* Whether the phrase occurs in text; its last token may be a prefix. */
-static bool
-phrase_in(const struct tokens *text, const struct tokens *phrase, bool prefix)
+/* The words typed: their tokens, and which of them are prefixes (a word's last, before a `*`). */
+struct query {
+    struct tokens t;
+    bool *prefix;
+    bool *found;
+    bool nomem;
+};
+
+static void
+query_parse(const char *search, struct query *q)
 {
-    if (!phrase->n)
-        return false;
-    for (size_t at = 0; at + phrase->n <= text->n; at++) {
-        bool all = true;
-        for (size_t k = 0; k < phrase->n && all; k++) {
-            size_t tl = token_len(text, at + k), pl = token_len(phrase, k);
-            bool last = prefix && k + 1 == phrase->n;
-            all = (last ? tl >= pl : tl == pl) &&
-                  memcmp(&text->cp[text->start[at + k]], &phrase->cp[phrase->start[k]],
-                         pl * sizeof *phrase->cp) == 0;
+    memset(q, 0, sizeof *q);
+    tokenize(search, &q->t);
+    q->prefix = calloc(q->t.n ? q->t.n : 1, sizeof *q->prefix);
+    q->found = calloc(q->t.n ? q->t.n : 1, sizeof *q->found);
+    q->nomem = q->t.nomem || !q->prefix || !q->found;
+    if (q->nomem)
+        return;
+    /* Which token each word ending in `*` ends with: the tokens of the text up to there. */
+    const char *p = search;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        const char *start = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            p++;
+        if (p > start && p[-1] == '*') {
+            char *upto = strndup(search, (size_t)(p - search));
+            struct tokens before;
+            char *word = strndup(start, (size_t)(p - start));
+            struct tokens own;
+            if (!upto || !word) {
+                q->nomem = true;
+            } else {
+                tokenize(upto, &before);
+                tokenize(word, &own);
+                if (before.nomem || own.nomem)
+                    q->nomem = true;
+                else if (own.n)
+                    q->prefix[before.n - 1] = true;
+                tokens_free(&before);
+                tokens_free(&own);
+            }
+            free(upto);
+            free(word);
         }
-        if (all)
-            return true;
     }
-    return false;
 }
 
-/* Whether every word of search is in one of the columns. */
-static bool
-row_matches(const char *search, const char *const cols[], size_t n_cols)
+static void
+query_free(struct query *q)
 {
-    const char *p = search;
-    bool any = false, ok = true;
-    while (*p && ok) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        const char *start = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-        const char *rest = p;
-        while (*rest == ' ' || *rest == '\t')
-            rest++;
-        char *word = strndup(start, (size_t)(p - start));
-        struct tokens phrase;
-        tokenize(word, &phrase);
-        free(word);
-        bool in = false;
-        for (size_t i = 0; i < n_cols && !in && !phrase.nomem; i++) {
-            struct tokens text;
-            tokenize(cols[i], &text);
-            in = !text.nomem && phrase_in(&text, &phrase, !*rest);
-            tokens_free(&text);
+    tokens_free(&q->t);
+    free(q->prefix);
+    free(q->found);
+}
+
+/* Mark the tokens of the query that text holds. */
+static void
+find_in(struct query *q, const char *text)
+{
+    struct tokens t;
+    tokenize(text, &t);
+    if (t.nomem)
+        q->nomem = true;
+    for (size_t k = 0; k < q->t.n && !t.nomem; k++) {
+        size_t ql = token_len(&q->t, k);
+        for (size_t i = 0; i < t.n && !q->found[k]; i++) {
+            size_t tl = token_len(&t, i);
+            q->found[k] =
+                (q->prefix[k] ? tl >= ql : tl == ql) &&
+                memcmp(&t.cp[t.start[i]], &q->t.cp[q->t.start[k]], ql * sizeof *q->t.cp) == 0;
         }
-        tokens_free(&phrase);
-        ok = in;
-        any = true;
     }
-    return any && ok;
+    tokens_free(&t);
 }
 
 bool
 mem_search_matches(const struct mem_data *d, const struct mem_case *c, const struct mem_subject *s,
                    const char *search)
 {
-    if (s) {
-        const char *cols[] = {s->ref, s->surname, s->forenames};
-        if (row_matches(search, cols, 3))
-            return true;
+    struct query q;
+    query_parse(search, &q);
+    bool all = false;
+    if (!q.nomem && q.t.n) {
+        if (s) {
+            find_in(&q, s->ref);
+            find_in(&q, s->surname);
+            find_in(&q, s->forenames);
+        }
+        const struct mem_allegation *a = MEM_ROWS(d, MEM_ALLEGATIONS, struct mem_allegation);
+        for (size_t i = 0; i < MEM_N(d, MEM_ALLEGATIONS); i++) {
+            if (a[i].case_id != c->id)
+                continue;
+            find_in(&q, a[i].ref);
+            find_in(&q, a[i].summary);
+        }
+        all = !q.nomem;
+        for (size_t k = 0; k < q.t.n; k++)
+            all = all && q.found[k];
     }
-    const struct mem_allegation *a = MEM_ROWS(d, MEM_ALLEGATIONS, struct mem_allegation);
-    for (size_t i = 0; i < MEM_N(d, MEM_ALLEGATIONS); i++) {
-        if (a[i].case_id != c->id)
-            continue;
-        const char *cols[] = {a[i].ref, a[i].summary};
-        if (row_matches(search, cols, 2))
-            return true;
-    }
-    return false;
+    query_free(&q);
+    return all;
 }

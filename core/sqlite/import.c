@@ -261,6 +261,9 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
             nomem = true;
     }
     sqlite3_reset(q->subj_get);
+    /* Its cases' search documents as they are, before they change (search.c). */
+    if (!nomem && (st = sq_search_record_subject(db, q->import_id, *subject_id)) != CR_OK)
+        return st;
     /* A later import brings the subject's details up to date. */
     if (nomem) {
         st = cr_fail(db, CR_NOMEM, "out of memory");
@@ -335,8 +338,12 @@ case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *c
     if (latest && !(state >= 0 && (q->new_case_states & (1u << state)))) {
         *case_id = latest;
         /* Open before this import, or created by an earlier row of it? */
-        if (case_seen(q->case_seen_get, latest) == 0)
+        if (case_seen(q->case_seen_get, latest) == 0) {
             res->added_to_open++;
+            /* Its search document as it is, before the allegation changes it (search.c). */
+            if ((st = sq_search_record_case(db, q->import_id, latest)) != CR_OK)
+                return st;
+        }
         *state_out = state;
         return CR_OK;
     }
@@ -517,6 +524,8 @@ sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
             if (rc != SQLITE_OK)
                 st = cr_fail_sql(db, rc, "record import");
         }
+        if (st == CR_OK)
+            st = sq_search_update(db, import_id);
         if (st == CR_OK)
             st = sql_exec(db, "COMMIT", "commit import");
         if (st == CR_OK)

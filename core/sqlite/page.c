@@ -198,39 +198,97 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
 }
 
 /*
- * The words a user typed as an FTS5 query: each word quoted (so that no
- * character is FTS5 syntax), all required, the last as a prefix.
+ * The tokenizer of case_search (schema version 7), as SQLite's FTS5 module
+ * offers it (fts5_api), so that typed words split and fold exactly as the
+ * documents did.
  */
+#define SEARCH_TOKENIZER "unicode61"
+static const char *const search_tokenizer_args[] = {"remove_diacritics", "2"};
+
+struct query_words {
+    struct cr_buf *q;
+    size_t tokens;
+};
+
+/* Each token a required term, quoted so that nothing in it is FTS5 syntax. */
 static int
-search_query(const char *text, struct cr_buf *q)
+add_token(void *ctx, int flags, const char *token, int n, int start, int end)
 {
-    const char *p = text;
-    bool any = false;
-    while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        const char *start = p;
-        while (*p && *p != ' ' && *p != '\t')
-            p++;
-        if (any)
-            cr_buf_addc(q, ' ');
-        cr_buf_addc(q, '"');
-        for (const char *c = start; c < p; c++) {
-            if (*c == '"')
-                cr_buf_addc(q, '"');
-            cr_buf_addc(q, *c);
-        }
-        cr_buf_addc(q, '"');
-        any = true;
+    (void)start, (void)end;
+    struct query_words *w = ctx;
+    if (flags & FTS5_TOKEN_COLOCATED)
+        return SQLITE_OK; /* a synonym at the same place: unicode61 makes none */
+    int bad = w->tokens++ ? cr_buf_addc(w->q, ' ') : 0;
+    bad |= cr_buf_addc(w->q, '"');
+    for (int i = 0; i < n; i++) {
+        if (token[i] == '"')
+            bad |= cr_buf_addc(w->q, '"');
+        bad |= cr_buf_addc(w->q, token[i]);
     }
-    if (any)
-        cr_buf_addc(q, '*');
-    return any ? 0 : -1;
+    bad |= cr_buf_addc(w->q, '"');
+    return bad ? SQLITE_NOMEM : SQLITE_OK;
 }
 
-/* A page of the filtered queue, of the cases scope admits. */
+/*
+ * The words a user typed as an FTS5 query for case_search: every token of
+ * every word required, anywhere in the case's document; a word ending in
+ * `*` makes its last token a prefix.  detail=column knows no phrases, so a
+ * word of several tokens ("AL2021-0000001") asks for each of them.  Returns
+ * the number of tokens (0: the words hold none), or -1 with *st set.
+ */
+static long
+search_query(cr_db *db, const char *text, struct cr_buf *q, enum cr_status *st)
+{
+    sqlite3 *sql = sq(db)->sql;
+    fts5_api *api = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(sql, "SELECT fts5(?1)", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
+        sqlite3_step(s);
+    }
+    sqlite3_finalize(s);
+    void *user = NULL;
+    fts5_tokenizer tk;
+    Fts5Tokenizer *tok = NULL;
+    if (rc != SQLITE_OK || !api ||
+        (rc = api->xFindTokenizer(api, SEARCH_TOKENIZER, &user, &tk)) != SQLITE_OK ||
+        (rc = tk.xCreate(user, (const char **)search_tokenizer_args,
+                         (int)CR_ARRAY_LEN(search_tokenizer_args), &tok)) != SQLITE_OK) {
+        *st = cr_fail(db, CR_DB, "search: the full-text tokenizer '%s' is missing (%s)",
+                      SEARCH_TOKENIZER, sqlite3_errstr(rc == SQLITE_OK ? SQLITE_ERROR : rc));
+        return -1;
+    }
+    struct query_words w = {q, 0};
+    const char *p = text;
+    while (*p && rc == SQLITE_OK) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        const char *start = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            p++;
+        size_t before = w.tokens;
+        rc = tk.xTokenize(tok, &w, FTS5_TOKENIZE_QUERY, start, (int)(p - start), add_token);
+        if (rc == SQLITE_OK && p > start && p[-1] == '*' && w.tokens > before &&
+            cr_buf_addc(q, '*') < 0)
+            rc = SQLITE_NOMEM;
+    }
+    tk.xDelete(tok);
+    if (rc != SQLITE_OK) {
+        *st = rc == SQLITE_NOMEM ? cr_fail(db, CR_NOMEM, "out of memory")
+                                 : cr_fail_sql(db, rc, "search");
+        return -1;
+    }
+    return (long)w.tokens;
+}
+
+/*
+ * A page of the filtered queue, of the cases scope admits.  A search reads
+ * case_search in case order, newest first: the index is the outer loop and
+ * its rowid the keyset (the cursor is INT64_MAX - id, growing along the
+ * page as every cursor does), the filters and need-to-know are conditions
+ * on the joined row, so a page reads its own matches and stops.
+ */
 enum cr_status
 sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse, size_t limit,
         const struct cr_scope *scope, struct cr_page *page)
@@ -239,19 +297,39 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
     static const struct cr_filter all = CR_FILTER_ALL;
     if (!filter)
         filter = &all;
-    bool searching = filter->search && *filter->search;
-    const char *key = filter->sort == CR_SORT_AGE || searching ? "c.id" : "c.sortkey";
+    /* Blank words search nothing: all cases, by case number. */
+    bool searching = filter->search && !cr_blank(filter->search);
+    bool by_id = filter->sort == CR_SORT_AGE || (filter->search && *filter->search);
+    const char *key = searching ? "f.rowid" : by_id ? "c.id" : "c.sortkey";
     struct cr_buf q = {0};
-    if (searching && search_query(filter->search, &q) < 0) {
-        cr_buf_free(&q);
-        searching = false;
+    enum cr_status st = CR_OK;
+    if (searching) {
+        long tokens = search_query(db, filter->search, &q, &st);
+        if (tokens <= 0) {
+            /* Words with no token in them (punctuation alone) find nothing. */
+            cr_buf_free(&q);
+            page->n = 0;
+            page->more = 0;
+            return st;
+        }
+        /* The cursor as a case id: a page after it holds the cases below that id. */
+        cursor = INT64_MAX - (cursor < 0 ? 0 : cursor);
     }
+    /* Whether the key is read downwards: a page before the cursor, or a search's page after it. */
+    bool down = searching ? !reverse : reverse;
     /* One statement per filter shape, so that each uses its index. */
     struct cr_buf sql = {0};
-    cr_buf_addf(&sql,
-                "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = "
-                "c.subject_id WHERE %s %s ?1",
-                key, reverse ? "<" : ">");
+    if (searching)
+        cr_buf_addf(&sql,
+                    "SELECT " CASE_ROW_COLUMNS " FROM case_search f "
+                    "JOIN cases c ON c.id = f.rowid JOIN subjects s ON s.id = c.subject_id "
+                    "WHERE case_search MATCH ?5 AND f.rowid %s ?1",
+                    down ? "<" : ">");
+    else
+        cr_buf_addf(&sql,
+                    "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = "
+                    "c.subject_id WHERE %s %s ?1",
+                    key, down ? "<" : ">");
     if (filter->state >= 0)
         cr_buf_addf(&sql, " AND c.state = ?2");
     if (filter->outcome >= 0)
@@ -260,13 +338,8 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
     if (filter->category >= 0 && filter->category < CR_CATEGORY_COUNT)
         cr_buf_addf(&sql, " AND c.categories IN (%u, %u)", 1u << filter->category,
                     CR_CATMASK_DV | CR_CATMASK_SO);
-    if (searching)
-        cr_buf_addf(&sql, " AND c.id IN (SELECT a.case_id FROM allegations a WHERE a.id IN "
-                          "(SELECT rowid FROM allegation_search WHERE allegation_search MATCH ?5) "
-                          "UNION SELECT c2.id FROM cases c2 WHERE c2.subject_id IN "
-                          "(SELECT rowid FROM subject_search WHERE subject_search MATCH ?5))");
     visibility_where(scope, &sql);
-    cr_buf_addf(&sql, " ORDER BY %s%s LIMIT ?4", key, reverse ? " DESC" : "");
+    cr_buf_addf(&sql, " ORDER BY %s%s LIMIT ?4", key, down ? " DESC" : "");
     if (!sql.p) {
         cr_buf_free(&q);
         return cr_fail(db, CR_NOMEM, "out of memory");
@@ -275,8 +348,8 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
     const char *outcome = filter->outcome >= 0 && filter->outcome < CR_OUTCOME_COUNT
                               ? cr_outcome_name(filter->outcome)
                               : NULL;
-    enum cr_status st = page_query(db, sql.p, cursor, state, outcome, searching ? q.p : NULL, limit,
-                                   scope, page, reverse);
+    st = page_query(db, sql.p, cursor, state, outcome, searching ? q.p : NULL, limit, scope, page,
+                    reverse);
     cr_buf_free(&sql);
     cr_buf_free(&q);
     return st;

@@ -130,6 +130,21 @@ outside(const struct fixture *f, const char *sql)
     return v;
 }
 
+/*
+ * What version 7 changed (one search row per case) undone: version 6's two
+ * search indexes and their triggers, as version 3 made them, filled again.
+ */
+static void
+undo_version_7(sqlite3 *s)
+{
+    assert_int_equal(
+        sqlite3_exec(s, "DROP TABLE case_search; DROP VIEW case_documents;", NULL, NULL, NULL),
+        SQLITE_OK);
+    for (size_t i = 0; i < cr_schema_count; i++)
+        if (cr_schema[i].version == 3 && strstr(cr_schema[i].sql, "_search"))
+            assert_int_equal(sqlite3_exec(s, cr_schema[i].sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
 /* What version 6 added (the pinned configuration), dropped again. */
 #define V6_DROP                                                \
     "DROP INDEX config_in_force; DROP TABLE config_versions; " \
@@ -155,7 +170,7 @@ test_open_and_schema(void **state)
 {
     struct fixture *f = *state;
     assert_true(cr_db_created(f->db));
-    assert_int_equal(cr_db_schema_version(f->db), 6);
+    assert_int_equal(cr_db_schema_version(f->db), 7);
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
@@ -430,7 +445,7 @@ test_migration_keeps_data(void **state)
     chmod(path, 0600);
     cr_db *db;
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 6);
+    assert_int_equal(cr_db_schema_version(db), 7);
     struct cr_case c;
     assert_int_equal(st_case_get(db, "S1", &c), CR_OK);
     assert_int_equal(c.n_allegations, 1);
@@ -475,6 +490,7 @@ test_migration_from_3_adds_drafts(void **state)
      * its event hashed the unkeyed way, and no audit key.
      */
     assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+    undo_version_7(s);
     assert_int_equal(
         sqlite3_exec(s, "DROP TABLE drafts; " V5_DROP "PRAGMA user_version = 3", NULL, NULL, NULL),
         SQLITE_OK);
@@ -513,7 +529,7 @@ test_migration_from_3_adds_drafts(void **state)
     snprintf(key, sizeof key, "%s.key", path);
     assert_int_equal(unlink(key), 0);
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 6);
+    assert_int_equal(cr_db_schema_version(db), 7);
     cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
     struct cr_case c;
     assert_int_equal(st_case_get(db, "S1", &c), CR_OK);
@@ -667,11 +683,12 @@ test_pin_before_version_6(void **state)
     f->db = NULL;
     sqlite3 *s;
     assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    undo_version_7(s);
     assert_int_equal(sqlite3_exec(s, V6_DROP "PRAGMA user_version = 5", NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(s);
     reopen(f);
-    assert_int_equal(cr_db_schema_version(f->db), 6);
+    assert_int_equal(cr_db_schema_version(f->db), 7);
 
     /* Another file: the fixture's text and a comment. */
     size_t len;
@@ -796,6 +813,79 @@ test_head_hex_strict(void **state)
     assert_int_equal(cr_audit_head_parse(s, &h), -1);
 }
 
+/* The case numbers a search lists, in its order: "3 1". */
+static void
+searched(cr_db *db, const char *words, char *out, size_t n)
+{
+    struct cr_filter f = CR_FILTER_ALL;
+    f.search = words;
+    struct cr_page page = {0};
+    assert_int_equal(cr_list_page(db, &f, 0, 50, &page), CR_OK);
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < page.n; i++)
+        used += (size_t)snprintf(out + used, n - used, "%s%lld", i ? " " : "",
+                                 (long long)page.rows[i].id);
+    cr_page_free(&page);
+}
+
+/*
+ * A database of version 6 (a search row per allegation and per subject,
+ * kept by triggers) migrates to one row per case, filled from its cases:
+ * words are found across a case's subject and allegations, newest first,
+ * and the index, and the audit trail, check out.
+ */
+static void
+test_migration_from_6_search(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,Ashgrove,Tom,officer,PC,U1,full,A1,domestic_violence,2019-01-01,pnd,x,"
+                     "pushed a colleague\n"
+                     "S1,Ashgrove,Tom,officer,PC,U1,full,A2,sexual_offence,2019-02-01,pnd,x,"
+                     "a second report\n"
+                     "S2,Brønnerud,Ann,officer,PC,U1,full,A3,domestic_violence,2020-01-01,pnd,x,"
+                     "report of a threat\n",
+              &r);
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    undo_version_7(s);
+    assert_int_equal(sqlite3_exec(s, "PRAGMA user_version = 6", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(s);
+    assert_int_equal(outside(f, "SELECT count(*) FROM allegation_search WHERE allegation_search "
+                                "MATCH 'report'"),
+                     2);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), 7);
+    assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name IN "
+                                "('allegation_search', 'subject_search')"),
+                     0);
+    char got[64];
+    searched(f->db, "report", got, sizeof got);
+    assert_string_equal(got, "2 1");
+    searched(f->db, "tom pushed second", got, sizeof got);
+    assert_string_equal(got, "1");
+    searched(f->db, "BRØNNERUD threat", got, sizeof got);
+    assert_string_equal(got, "2");
+    searched(f->db, "ann pushed", got, sizeof got);
+    assert_string_equal(got, "");
+    assert_int_equal(
+        outside(f, "SELECT count(*) FROM case_search WHERE case_search MATCH 'report'"), 2);
+    int64_t events;
+    assert_int_equal(cr_audit_verify(f->db, &events), CR_OK);
+    sqlite3 *o;
+    assert_int_equal(sqlite3_open(f->path, &o), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(o,
+                                  "INSERT INTO case_search(case_search) VALUES "
+                                  "('integrity-check')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(o);
+}
+
 int
 main(void)
 {
@@ -818,6 +908,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_migration_keeps_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_3_adds_drafts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pin_before_version_6, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_6_search, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,7 +82,13 @@ enum cr_status cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned fl
  * The queue.  Rows come a page at a time, with a keyset cursor: pass
  * cr_row_cursor() of the last row as `after` for the next page, 0 for the
  * first.  By priority: riskiest first, ties to the oldest case.  By age:
- * oldest case first.  A search lists matching cases by case number.
+ * oldest case first.  A search lists the matching cases newest first (by
+ * case number, falling): a case matches when every word is somewhere in its
+ * subject's reference and names and its allegations' references and
+ * summaries, folded as the search index folds them (case, Latin accents); a
+ * word ending in `*` matches the start of a word.  Words that are blank
+ * search nothing (every case, by case number); words with nothing to find
+ * in them (punctuation alone) find no case.
  */
 enum cr_sort { CR_SORT_PRIORITY, CR_SORT_AGE };
 
@@ -91,7 +97,7 @@ struct cr_filter {
     int outcome;        /* enum cr_outcome, or -1 for any; CR_OUTCOME_COUNT: none yet */
     int category;       /* enum cr_category, or -1 for any */
     int sort;           /* enum cr_sort */
-    const char *search; /* words to find in subjects, references and summaries, or NULL */
+    const char *search; /* words to find anywhere in a case (see above), or NULL */
 };
 
 /* A filter that lets every case through, by priority. */
