@@ -151,7 +151,8 @@ for n in "${sizes[@]}"; do
     # each that the import fills on those columns, and the search index of
     # the schema the import made: one FTS5 row per subject (case_search), or
     # an FTS5 rebuild of the two tables.
-    read -r t_cr rss_cr < <(measure "$bin" --as cadmin --db cr.db import data.csv)
+    m=$(measure "$bin" --as cadmin --db cr.db import data.csv)
+    read -r t_cr rss_cr <<<"$m"
     # The search table as casereview's schema made it (empty: the two tables of before).
     case_search=$(sqlite3 cr.db "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'case_search'")
     cat >raw.sql <<'SQL'
@@ -186,7 +187,8 @@ CREATE VIRTUAL TABLE subject_search USING fts5(subject_ref, surname, forenames,
 INSERT INTO subject_search(subject_search) VALUES ('rebuild');
 SQL
     fi
-    read -r t_raw rss_raw < <(measure sqlite3 raw.db ".read raw.sql")
+    m=$(measure sqlite3 raw.db ".read raw.sql")
+    read -r t_raw rss_raw <<<"$m"
     row "import $n" "$(awk -v r="$rows" -v s="$t_cr" 'BEGIN { printf "%.1fk rows/s (%.1f s)", r / s / 1000, s }')" \
         "$(awk -v r="$rows" -v s="$t_raw" -v f="$fts_work" 'BEGIN { printf "`.import` + indexes + %s %.1fk rows/s (%.1f s)", f, r / s / 1000, s }')" \
         "$t_cr" "$t_raw"
