@@ -123,7 +123,10 @@ go_prev_page(struct app *app, void *ctx, bool select_last)
         return;
     }
     if (!q->start) {
-        /* Fewer rows before than a page: that is the top, filled from the top down. */
+        /*
+         * No more than a screen before: that is the top, its first row selected.
+         * Fewer rows than a screen leave room for some of the old screen's: read forwards.
+         */
         q->nav.sel = 0;
         if (q->page.n < screenful())
             reload_from(app, q, 0);
