@@ -15,18 +15,20 @@ page_rows(void)
     return LINES - 3; /* title, header, status */
 }
 
-/* Load a screenful after (forward) or before (backward) a cursor. */
-static bool
-load(struct app *app, struct tui_queue *q, int64_t cursor, bool backward)
+/* The rows a page of the queue holds: those the screen shows. */
+static size_t
+screenful(void)
 {
-    size_t n = (size_t)(page_rows() > 0 ? page_rows() : 1);
-    enum cr_status st;
-    if (q->mine)
-        st = backward ? cr_list_mine_page_before(app->db, cursor, n, &q->page)
-                      : cr_list_mine_page(app->db, cursor, n, &q->page);
-    else
-        st = backward ? cr_list_page_before(app->db, &q->filter, cursor, n, &q->page)
-                      : cr_list_page(app->db, &q->filter, cursor, n, &q->page);
+    return (size_t)(page_rows() > 0 ? page_rows() : 1);
+}
+
+/* Load a screenful after a cursor (load_before reads the one before it). */
+static bool
+load(struct app *app, struct tui_queue *q, int64_t cursor)
+{
+    size_t n = screenful();
+    enum cr_status st = q->mine ? cr_list_mine_page(app->db, cursor, n, &q->page)
+                                : cr_list_page(app->db, &q->filter, cursor, n, &q->page);
     if (st != CR_OK) {
         tui_message(app, true, "%s", cr_db_errmsg(app->db));
         return false;
@@ -55,7 +57,7 @@ static void
 reload_from(struct app *app, struct tui_queue *q, int64_t start)
 {
     q->start = start;
-    if (load(app, q, start, false) && q->nav.sel >= (int)q->page.n)
+    if (load(app, q, start) && q->nav.sel >= (int)q->page.n)
         q->nav.sel = q->page.n ? (int)q->page.n - 1 : 0;
     sync_nav(q);
 }
@@ -69,16 +71,32 @@ queue_reload(struct app *app, void *state)
     reload_from(app, q, q->refiltered ? 0 : q->start);
 }
 
-/* The start of the page that ends just before row `first`: the row before it, or the top. */
-static int64_t
-start_before(struct app *app, struct tui_queue *q, int64_t first)
+/*
+ * The screenful that ends just before the cursor `before`, in one query: the
+ * rows before it, read backwards, one more than a screen.  When there are
+ * that many, the first is the row just before the screen (the cursor of a
+ * forward page over the same rows) and the rest are the screen; when there
+ * are fewer, they begin at the top.  Rows follow the screen unless it ends
+ * at the end (`before` is INT64_MAX).
+ */
+static bool
+load_before(struct app *app, struct tui_queue *q, int64_t before)
 {
-    struct cr_page before = {0};
-    enum cr_status st = q->mine ? cr_list_mine_page_before(app->db, first, 1, &before)
-                                : cr_list_page_before(app->db, &q->filter, first, 1, &before);
-    int64_t start = st == CR_OK && before.n ? row_cursor(q, &before.rows[0]) : 0;
-    cr_page_free(&before);
-    return start;
+    size_t n = screenful();
+    enum cr_status st = q->mine ? cr_list_mine_page_before(app->db, before, n + 1, &q->page)
+                                : cr_list_page_before(app->db, &q->filter, before, n + 1, &q->page);
+    if (st != CR_OK) {
+        tui_message(app, true, "%s", cr_db_errmsg(app->db));
+        return false;
+    }
+    q->start = 0;
+    if (q->page.n == n + 1) {
+        q->start = row_cursor(q, &q->page.rows[0]);
+        memmove(q->page.rows, q->page.rows + 1, n * sizeof *q->page.rows);
+        q->page.n = n;
+    }
+    q->page.more = before != INT64_MAX;
+    return true;
 }
 
 /* The pager: pages of the queue read by keyset, for the navigation. */
@@ -100,20 +118,23 @@ go_prev_page(struct app *app, void *ctx, bool select_last)
     struct tui_queue *q = ctx;
     if (!q->start || !q->page.n)
         return;
-    int64_t first = row_cursor(q, &q->page.rows[0]);
-    if (!load(app, q, first, true)) {
+    if (!load_before(app, q, row_cursor(q, &q->page.rows[0]))) {
         sync_nav(q);
         return;
     }
-    if (!q->page.n || !q->page.more) {
-        /* Fewer rows before than a page: that is the top. */
+    if (!q->start) {
+        /*
+         * No more than a screen before: that is the top, its first row selected.
+         * Fewer rows than a screen leave room for some of the old screen's: read forwards.
+         */
         q->nav.sel = 0;
-        reload_from(app, q, 0);
+        if (q->page.n < screenful())
+            reload_from(app, q, 0);
+        sync_nav(q);
         return;
     }
-    /* The page ends just before the old first row; its start is the row before it. */
-    reload_from(app, q, start_before(app, q, row_cursor(q, &q->page.rows[0])));
-    q->nav.sel = select_last && q->page.n ? (int)q->page.n - 1 : 0;
+    q->nav.sel = select_last ? (int)q->page.n - 1 : 0;
+    sync_nav(q);
 }
 
 static void
@@ -128,17 +149,9 @@ static void
 go_last(struct app *app, void *ctx)
 {
     struct tui_queue *q = ctx;
-    if (!load(app, q, INT64_MAX, true)) {
-        sync_nav(q);
-        return;
-    }
-    q->nav.sel = q->page.n ? (int)q->page.n - 1 : 0;
-    int64_t start = 0;
-    if (q->page.n && q->page.more)
-        start = start_before(app, q, row_cursor(q, &q->page.rows[0]));
-    int sel = q->nav.sel;
-    reload_from(app, q, start);
-    q->nav.sel = sel < (int)q->page.n ? sel : (int)q->page.n - 1;
+    if (load_before(app, q, INT64_MAX))
+        q->nav.sel = q->page.n ? (int)q->page.n - 1 : 0;
+    sync_nav(q);
 }
 
 static const struct tui_pager queue_pager = {go_next_page, go_prev_page, go_first, go_last};

@@ -3,11 +3,22 @@
 # SQLite counterpart on the same data, back to back in one run, as one table
 # (work, casereview, raw SQLite, ratio).  Whole processes are timed from
 # outside (bash's $EPOCHREALTIME around each run; the median of several
-# runs).  A benchmark, not a test: it asserts nothing about time.
+# runs); the import's peak memory is its ru_maxrss (python3's wait4).  The
+# workstation's keys are timed in scripted mode (casereview-test, the
+# program with the test hooks, found beside the program), by the difference
+# between runs with and without a thousand keys.  A benchmark, not a test:
+# it asserts nothing about time.
 #
-# usage: tests/bench/ratios.sh [--casereview BIN] [--cases N]... [--million]
-#                              [--quick] [--keep DIR]
+# It measures either search schema: two FTS5 tables (allegation_search and
+# subject_search, casereview appending a prefix `*`) or one row per case
+# (case_search, prefix only where the user types `*`), whichever the import
+# made; the raw counterparts of the import and the search follow it.
+#
+# usage: tests/bench/ratios.sh [--casereview BIN] [--scripted BIN] [--cases N]...
+#                              [--million] [--quick] [--keep DIR]
 #   --casereview BIN  the program (default: build/tui/casereview, else on PATH)
+#   --scripted BIN    the program with the test hooks, for the keys (default:
+#                     casereview-test beside the program; none: no key rows)
 #   --cases N         a size to run (repeatable; default 10000 and 100000)
 #   --million         add 1,000,000 cases
 #   --quick           fewer runs of each item (CI's check that it works)
@@ -16,6 +27,7 @@ export LC_ALL=C TZ=UTC
 
 here=$(cd "$(dirname "$0")" && pwd)
 bin=
+tbin=
 sizes=()
 million=0
 quick=0
@@ -23,11 +35,12 @@ keep=
 while [ $# -gt 0 ]; do
     case $1 in
     --casereview) bin=$2; shift 2 ;;
+    --scripted) tbin=$2; shift 2 ;;
     --cases) sizes+=("$2"); shift 2 ;;
     --million) million=1; shift ;;
     --quick) quick=1; shift ;;
     --keep) keep=$2; shift 2 ;;
-    *) echo "usage: ratios.sh [--casereview BIN] [--cases N]... [--million] [--quick] [--keep DIR]" >&2; exit 2 ;;
+    *) echo "usage: ratios.sh [--casereview BIN] [--scripted BIN] [--cases N]... [--million] [--quick] [--keep DIR]" >&2; exit 2 ;;
     esac
 done
 [ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000)
@@ -37,7 +50,15 @@ if [ -z "$bin" ]; then
     [ -x "$bin" ] || bin=$(command -v casereview)
 fi
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+[ -n "$tbin" ] || tbin=$(dirname "$bin")/casereview-test
+if [ -x "$tbin" ]; then
+    tbin=$(cd "$(dirname "$tbin")" && pwd)/$(basename "$tbin")
+else
+    echo "ratios.sh: no $tbin (the program with the test hooks): no rows for the keys" >&2
+    tbin=
+fi
 command -v sqlite3 >/dev/null || { echo "ratios.sh: sqlite3 is needed" >&2; exit 3; }
+command -v python3 >/dev/null || { echo "ratios.sh: python3 is needed" >&2; exit 3; }
 
 runs=11 decisions=100
 [ $quick = 0 ] || { runs=3; decisions=10; }
@@ -57,6 +78,27 @@ once() {
     local t1=$EPOCHREALTIME
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
 }
+# Seconds and peak resident memory (kB) of one run of a command: its
+# ru_maxrss from wait4.  The child is forked from a python3 without its
+# site modules, whose pages count until the exec: a floor of about 4 MB.
+measure() {
+    python3 -I -S -c '
+import os, sys, time
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        os.dup2(os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 2)
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+t1 = time.perf_counter()
+print("%.6f %d" % (t1 - t0, usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+' "$work/stderr" "$@" || { echo "ratios.sh: failed: $*" >&2; cat "$work/stderr" >&2; exit 1; }
+}
 # The median, in seconds, of $runs runs of a command (after one warm-up).
 median() {
     local i
@@ -68,6 +110,7 @@ percentile() {
     sort -g | awk -v p="$1" '{ v[NR] = $1 } END { i = int(NR * p / 100 + 0.999999); if (i < 1) i = 1; print v[i] }'
 }
 ms() { awk -v s="$1" 'BEGIN { printf "%.2f ms", s * 1000 }'; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k * 1024 / 1e6 }'; }
 row() { # work, casereview figure, raw figure, casereview value, raw value
     awk -v w="$1" -v a="$2" -v b="$3" -v x="$4" -v y="$5" \
         'BEGIN { printf "| %s | %s | %s | %.2fx |\n", w, a, b, (y > 0 ? x / y : 0) }'
@@ -75,6 +118,23 @@ row() { # work, casereview figure, raw figure, casereview value, raw value
 
 cr() { "$bin" --as cadmin --db cr.db "$@"; }
 
+# The SELECT core/sqlite/page.c runs for the first page of the whole queue
+# (riskiest first) as the admin sees it, whose scope keeps nothing out.
+page_sql() { # cursor, rows
+    echo "SELECT c.id, c.sortkey, c.priority, c.created_at, c.state_since, c.state, c.outcome,
+  c.categories, c.n_allegations, s.duty_status, s.ref, s.surname, s.forenames, s.rank,
+  s.unit, c.assignee, c.decided_by, c.decided_at, c.vetting_review, c.quorum_blocked,
+  c.version FROM cases c JOIN subjects s ON s.id = c.subject_id WHERE c.sortkey > $1
+  ORDER BY c.sortkey LIMIT $(($2 + 1));"
+}
+
+# The workstation's keys, in scripted mode at 80x24 (21 rows a screen), as
+# the per-key difference between runs with and without the keys.
+keys=$(mktemp -d "$work/keys.XXXX")
+k() { printf 'keys %s\n' "$@"; }
+scripted() { LC_ALL=C.UTF-8 TERM=xterm-256color "$tbin" --as cadmin --db cr.db --script "$1" --size 80x24; }
+
+first_rss=
 echo "# ratios.sh: $(date -u +%FT%TZ), $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 echo "# casereview $("$bin" --version 2>&1 | head -1), sqlite3 $(sqlite3 --version | cut -d' ' -f1), runs $runs (median), decisions $decisions"
 for n in "${sizes[@]}"; do
@@ -88,9 +148,14 @@ for n in "${sizes[@]}"; do
     echo "| --- | --- | --- | --- |"
 
     # Import: every stage, against .import into a bare table, an index for
-    # each that the import fills on those columns, and an FTS5 rebuild.
-    t_cr=$(once "$bin" --as cadmin --db cr.db import data.csv)
-    cat >raw.sql <<'EOF'
+    # each that the import fills on those columns, and the search index of
+    # the schema the import made: one FTS5 row per subject (case_search), or
+    # an FTS5 rebuild of the two tables.
+    m=$(measure "$bin" --as cadmin --db cr.db import data.csv)
+    read -r t_cr rss_cr <<<"$m"
+    # The search table as casereview's schema made it (empty: the two tables of before).
+    case_search=$(sqlite3 cr.db "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'case_search'")
+    cat >raw.sql <<'SQL'
 CREATE TABLE allegations (subject_ref TEXT, surname TEXT, forenames TEXT,
   employment TEXT, rank TEXT, unit TEXT, duty_status TEXT, vetting_status TEXT,
   allegation_ref TEXT, category TEXT, allegation_date TEXT, source TEXT,
@@ -99,33 +164,69 @@ CREATE TABLE allegations (subject_ref TEXT, surname TEXT, forenames TEXT,
 CREATE UNIQUE INDEX allegations_ref ON allegations(allegation_ref);
 CREATE INDEX subjects_ref ON allegations(subject_ref);
 CREATE INDEX allegations_case ON allegations(subject_ref, allegation_date);
+SQL
+    if [ -n "$case_search" ]; then
+        # The same table, with the same options; a case's document is its
+        # subject's, as one row per subject (case numbers in import order).
+        fts_work="one FTS5 row per subject"
+        cat >>raw.sql <<SQL
+$case_search;
+INSERT INTO case_search(rowid, subject, allegations)
+  SELECT min(rowid), subject_ref || ' ' || surname || ' ' || forenames,
+    group_concat(allegation_ref || ' ' || summary, ' ')
+  FROM allegations GROUP BY subject_ref ORDER BY 1;
+SQL
+    else
+        fts_work="FTS5 rebuild"
+        cat >>raw.sql <<'SQL'
 CREATE VIRTUAL TABLE allegation_search USING fts5(allegation_ref, summary,
   content='allegations', tokenize='unicode61 remove_diacritics 2');
 INSERT INTO allegation_search(allegation_search) VALUES ('rebuild');
 CREATE VIRTUAL TABLE subject_search USING fts5(subject_ref, surname, forenames,
   content='allegations', tokenize='unicode61 remove_diacritics 2');
 INSERT INTO subject_search(subject_search) VALUES ('rebuild');
-EOF
-    t_raw=$(once sqlite3 raw.db ".read raw.sql")
+SQL
+    fi
+    m=$(measure sqlite3 raw.db ".read raw.sql")
+    read -r t_raw rss_raw <<<"$m"
     row "import $n" "$(awk -v r="$rows" -v s="$t_cr" 'BEGIN { printf "%.1fk rows/s (%.1f s)", r / s / 1000, s }')" \
-        "$(awk -v r="$rows" -v s="$t_raw" 'BEGIN { printf "`.import` + indexes + FTS5 rebuild %.1fk rows/s (%.1f s)", r / s / 1000, s }')" \
+        "$(awk -v r="$rows" -v s="$t_raw" -v f="$fts_work" 'BEGIN { printf "`.import` + indexes + %s %.1fk rows/s (%.1f s)", f, r / s / 1000, s }')" \
         "$t_cr" "$t_raw"
+    row "import $n, peak memory (RSS)" "$(mb "$rss_cr")" "the same raw import $(mb "$rss_raw")" "$rss_cr" "$rss_raw"
+    if [ -z "$first_rss" ]; then
+        first_n=$n first_rss=$rss_cr
+    elif [ "$n" = "${sizes[-1]}" ]; then
+        row "import $n, peak memory against the import of $first_n" "$(mb "$rss_cr")" \
+            "$(mb "$first_rss") at $first_n cases" "$rss_cr" "$first_rss"
+    fi
     t_again=$(once "$bin" --as cadmin --db cr.db import data.csv)
     row "re-import, nothing new" "$(ms "$t_again")" "first import $(ms "$t_cr")" "$t_again" "$t_cr"
 
-    # Search, first page: casereview quotes each word and makes the last a
-    # prefix; the raw query is one FTS5 MATCH of the same words, LIMIT 50.
+    # Search, first page.  With case_search, results come newest first and a
+    # word is a prefix only when the user types `*`: the raw query is the
+    # same MATCH on it, newest first, LIMIT 50.  Without it, casereview
+    # quotes each word and makes the last a prefix, and the raw query is one
+    # MATCH of the same words on the table holding them, LIMIT 50.
     surname=$(sqlite3 cr.db "SELECT surname FROM subjects WHERE surname NOT GLOB '*[^A-Za-z]*'
         GROUP BY surname ORDER BY count(*), surname LIMIT 1")
     ref=$(sqlite3 cr.db "SELECT ref FROM allegations WHERE id >= (SELECT max(id) / 2 FROM allegations) LIMIT 1")
-    for s in "common word:victim:allegation_search:\"victim\"" \
-        "rare surname:$surname:subject_search:\"$surname\"" \
-        "reference:$ref:allegation_search:\"$ref\"" \
-        "prefix:vict:allegation_search:\"vict\"*"; do
+    if [ -n "$case_search" ]; then
+        # Each token of the reference required (what casereview asks: a
+        # phrase needs detail=full).
+        tokens=$(printf '%s\n' "$ref" | tr -cs 'A-Za-z0-9\n' ' ' | sed 's/^ *//; s/ *$//; s/[^ ]*/"&"/g')
+        searches=("common word:victim:case_search:\"victim\"" "rare surname:$surname:case_search:\"$surname\""
+            "reference:$ref:case_search:$tokens" "prefix:vict*:case_search:\"vict\"*")
+        newest=" ORDER BY rowid DESC"
+    else
+        searches=("common word:victim:allegation_search:\"victim\"" "rare surname:$surname:subject_search:\"$surname\""
+            "reference:$ref:allegation_search:\"$ref\"" "prefix:vict:allegation_search:\"vict\"*")
+        newest=
+    fi
+    for s in "${searches[@]}"; do
         IFS=: read -r what words table match <<<"$s"
         t_cr=$(median "$bin" --as cadmin --db cr.db list --search "$words" --limit 50)
-        t_raw=$(median sqlite3 cr.db "SELECT rowid FROM $table WHERE $table MATCH '$match' LIMIT 50")
-        row "search first page, $what ($words)" "$(ms "$t_cr")" "FTS5 \`MATCH '$match' LIMIT 50\` $(ms "$t_raw")" "$t_cr" "$t_raw"
+        t_raw=$(median sqlite3 cr.db "SELECT rowid FROM $table WHERE $table MATCH '$match'$newest LIMIT 50")
+        row "search first page, $what ($words)" "$(ms "$t_cr")" "FTS5 \`MATCH '$match'$newest LIMIT 50\` $(ms "$t_raw")" "$t_cr" "$t_raw"
     done
 
     # Start-up.
@@ -135,10 +236,53 @@ EOF
     row "\`casereview --version\`" "$(ms "$t_cr")" "\`sqlite3 --version\` $(ms "$t_raw")" "$t_cr" "$t_raw"
     row "\`casereview --version\` over the floor" "$(ms "$t_cr")" "\`/bin/true\` $(ms "$t_true")" "$t_cr" "$t_true"
 
-    # A read command: stats, against sqlite3 reading the same stored counts.
+    # Read commands: a page of the queue (audited: its begin and end events
+    # commit), against sqlite3 running the engine's SELECT for that page;
+    # stats, against sqlite3 reading the same stored counts.
+    t_cr=$(median "$bin" --as cadmin --db cr.db list --limit 50)
+    t_raw=$(median sqlite3 cr.db "$(page_sql 0 50)")
+    row "\`list --limit 50\` (audited)" "$(ms "$t_cr")" "\`sqlite3\` running its page's SELECT $(ms "$t_raw")" "$t_cr" "$t_raw"
     t_cr=$(median "$bin" --as cadmin --db cr.db stats)
     t_raw=$(median sqlite3 cr.db "SELECT * FROM case_counts; SELECT * FROM outcome_counts; SELECT * FROM counters")
     row "\`stats\`" "$(ms "$t_cr")" "\`sqlite3\` reading its counts $(ms "$t_raw")" "$t_cr" "$t_raw"
+
+    # The workstation's keys (scripted, 80x24: 21 rows a screen), each
+    # reading and drawing a screen: PgDn from the top, against sqlite3
+    # reading the same pages by keyset in one process; PgUp back from the
+    # end (G), against PgDn over the same pages.  Per key, from the median
+    # of the differences between runs with and without the keys.
+    if [ -n "$tbin" ]; then
+        nk=$((n / 21 - 2))
+        [ $nk -le 1000 ] || nk=1000
+        { k q; } >"$keys/start"
+        { for ((i = 0; i < nk; i++)); do k '<PgDn>'; done; k q; } >"$keys/down"
+        { k G; k q; } >"$keys/last"
+        { k G; for ((i = 0; i < nk; i++)); do k '<PgUp>'; done; k q; } >"$keys/up"
+        { k G; for ((i = 0; i < nk; i++)); do k '<PgUp>'; done; for ((i = 0; i < nk; i++)); do k '<PgDn>'; done; k q; } >"$keys/updown"
+        # The pages PgDn reads from the top: after the 21st row, the 42nd, ...
+        sqlite3 cr.db "SELECT sortkey FROM (SELECT sortkey, row_number() OVER (ORDER BY sortkey) AS r FROM cases)
+            WHERE r % 21 = 0 ORDER BY sortkey LIMIT $nk" | while read -r key; do page_sql "$key" 21; done >"$keys/pages.sql"
+        page_sql 0 21 >"$keys/page.sql"
+        : >"$keys/times"
+        once scripted "$keys/start" >/dev/null # a warm-up
+        for ((r = 0; r < runs; r++)); do
+            echo "$(once scripted "$keys/start") $(once scripted "$keys/down") $(once scripted "$keys/last")" \
+                "$(once scripted "$keys/up") $(once scripted "$keys/updown")" \
+                "$(once sqlite3 cr.db ".read $keys/page.sql") $(once sqlite3 cr.db ".read $keys/pages.sql")" >>"$keys/times"
+        done
+        per_key() { # column with the keys, column without -> seconds a key (median over the runs)
+            awk -v a="$1" -v b="$2" -v n="$nk" '{ print ($a - $b) / n }' "$keys/times" |
+                sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+        }
+        t_down=$(per_key 2 1)
+        t_raw=$(per_key 7 6)
+        t_up=$(per_key 4 3)
+        t_down_deep=$(per_key 5 4)
+        row "PgDn in the workstation, per key ($nk from the top)" "$(ms "$t_down")" \
+            "\`sqlite3\` reading the same pages by keyset $(ms "$t_raw")" "$t_down" "$t_raw"
+        row "PgUp in the workstation, per key ($nk back from the end)" "$(ms "$t_up")" \
+            "PgDn over the same pages $(ms "$t_down_deep")" "$t_up" "$t_down_deep"
+    fi
 
     # A decision from the command line (claimed first, untimed), against
     # sqlite3 running the same writes in one transaction on a copy of the
