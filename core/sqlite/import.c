@@ -36,15 +36,27 @@ struct import_counts {
     int64_t subjects;
 };
 
+/*
+ * The tally of a case this import created, kept in memory (12 bytes a
+ * case, a third of what a temporary table's row costs): the case is
+ * written once, at the end (settle_cases).
+ */
+struct new_case {
+    int32_t n, n_sexual;
+    int32_t latest; /* its latest allegation's date, in days since the epoch */
+};
+
 struct cr_import_stmts {
     int64_t import_id;
     unsigned new_case_states; /* store.h, import_begin */
     int64_t cases_before;     /* the highest case id before the import: above it, its own */
     sqlite3_stmt *subj_get, *subj_ins, *subj_upd, *subj_touch;
     sqlite3_stmt *all_get, *all_ins;
-    sqlite3_stmt *case_latest, *case_seen_get, *case_ins, *case_touch_new, *case_touch_old;
+    sqlite3_stmt *case_latest, *case_seen_get, *case_ins, *case_touch_old;
     char *old[CR_SUBJECT_DETAILS]; /* the last updated subject's details as they were */
     struct import_counts counts;
+    struct new_case *new_cases; /* case cases_before + 1 + i is new_cases[i] */
+    size_t n_new_cases, cap_new_cases;
     char **set_aside; /* the SQL of the triggers and indexes dropped for the import */
     size_t n_set_aside;
 };
@@ -77,11 +89,15 @@ static const struct {
                 "unit = ?6, duty_status = ?7, "
                 "vetting_status = CASE WHEN ?11 THEN ?8 ELSE vetting_status END, import_id = ?9, "
                 "import_line = ?10 WHERE id = ?1"),
-    /* Cases whose priority follows the subject's duty status, with what the counters say of them.
+    /*
+     * The cases from before the import whose priority follows the subject's
+     * duty status, with what the counters say of them (the import's own
+     * cases are all settled at the end).
      */
     S(subj_touch, "INSERT OR IGNORE INTO temp.import_cases(id, line, state, outcome, categories, "
                   "vetting_review) SELECT id, 0, state, coalesce(outcome, ''), categories, "
-                  "vetting_review FROM cases WHERE subject_id = ?1 AND state <> 'closed'"),
+                  "vetting_review FROM cases WHERE subject_id = ?1 AND state <> 'closed' "
+                  "AND id <= ?2"),
     S(all_get, "SELECT a.id, s.ref, a.category, a.date, a.source, a.original_outcome, "
                "a.summary, a.case_id, a.import_id, a.import_line FROM allegations a "
                "JOIN cases c ON c.id = a.case_id JOIN subjects s ON s.id = c.subject_id "
@@ -94,16 +110,11 @@ static const struct {
     S(case_ins, "INSERT INTO cases(subject_id, previous_case_id, state, state_since, created_at) "
                 "VALUES (?1, ?2, 'flagged', ?3, ?3)"),
     /*
-     * A new allegation tallied on its case, which is written once at the
-     * end (settle_cases); a case that existed before the import is noted
-     * with what the counters say of it, at its first touch, before this
-     * import changes it.
+     * A new allegation tallied on a case from before the import, which is
+     * written once at the end (settle_cases); the case is noted with what
+     * the counters say of it at its first touch, before this import
+     * changes it.
      */
-    S(case_touch_new, "INSERT INTO temp.import_cases(id, line, n, n_sexual, latest) "
-                      "VALUES (?1, ?2, 1, ?3, ?4) "
-                      "ON CONFLICT (id) DO UPDATE SET line = max(line, excluded.line), n = n + 1, "
-                      "n_sexual = n_sexual + excluded.n_sexual, "
-                      "latest = max(coalesce(latest, ''), excluded.latest)"),
     S(case_touch_old,
       "INSERT INTO temp.import_cases(id, line, n, n_sexual, latest, state, outcome, "
       "categories, vetting_review) "
@@ -126,6 +137,7 @@ import_finalize(cr_db *db)
     for (size_t i = 0; i < sq(db)->imp->n_set_aside; i++)
         free(sq(db)->imp->set_aside[i]);
     free(sq(db)->imp->set_aside);
+    free(sq(db)->imp->new_cases);
     free(sq(db)->imp);
     sq(db)->imp = NULL;
 }
@@ -403,6 +415,7 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
         return st;
     res->updated_subjects++;
     sqlite3_bind_int64(q->subj_touch, 1, *subject_id);
+    sqlite3_bind_int64(q->subj_touch, 2, q->cases_before);
     return run(db, q->subj_touch, "update subject");
 }
 
@@ -462,7 +475,7 @@ case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *c
     if (latest && !(state >= 0 && (q->new_case_states & (1u << state)))) {
         *case_id = latest;
         /* Open before this import, or created by an earlier row of it? */
-        if (case_seen(q->case_seen_get, latest) == 0)
+        if (latest <= q->cases_before && case_seen(q->case_seen_get, latest) == 0)
             res->added_to_open++;
         *state_out = state;
         return CR_OK;
@@ -480,6 +493,38 @@ case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *c
     res->new_cases++;
     if (latest)
         res->reopened_cases++;
+    return CR_OK;
+}
+
+/* Add an allegation of date to the tally of case_id, one this import created. */
+static enum cr_status
+tally_new_case(cr_db *db, int64_t case_id, int sexual, const char *date)
+{
+    struct cr_import_stmts *q = sq(db)->imp;
+    int64_t days;
+    if (cr_date_parse(date, strlen(date), &days) < 0 || days < INT32_MIN || days > INT32_MAX)
+        return cr_fail(db, CR_DB, "import allegation: '%s' is not a date", date);
+    /* The import's cases are numbered on from the last, one after another. */
+    size_t i = (size_t)(case_id - q->cases_before - 1);
+    if (i == q->n_new_cases) {
+        if (q->n_new_cases == q->cap_new_cases) {
+            size_t cap = q->cap_new_cases ? 2 * q->cap_new_cases : 4096;
+            struct new_case *more = realloc(q->new_cases, cap * sizeof *more);
+            if (!more)
+                return cr_fail(db, CR_NOMEM, "out of memory");
+            q->new_cases = more;
+            q->cap_new_cases = cap;
+        }
+        q->new_cases[q->n_new_cases++] = (struct new_case){0, 0, INT32_MIN};
+    } else if (i > q->n_new_cases) {
+        return cr_fail(db, CR_DB, "import allegation: case %lld is not the next case number",
+                       (long long)case_id);
+    }
+    struct new_case *c = &q->new_cases[i];
+    c->n++;
+    c->n_sexual += sexual;
+    if (days > c->latest)
+        c->latest = (int32_t)days;
     return CR_OK;
 }
 
@@ -542,17 +587,19 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
     q->counts.allegations[r->category]++;
 
     /* The case is written once, at the end (settle_cases): here its tally. */
+    int sexual = r->category == CR_CATEGORY_SEXUAL_OFFENCE;
     if (case_id > q->cases_before) {
-        s = q->case_touch_new;
+        st = tally_new_case(db, case_id, sexual, r->date);
     } else {
         /* An allegation added to a case that existed before the import. */
         s = q->case_touch_old;
+        sqlite3_bind_int64(s, 1, case_id);
+        sqlite3_bind_int64(s, 2, line);
+        sqlite3_bind_int(s, 3, sexual);
+        sqlite3_bind_text(s, 4, r->date, -1, SQLITE_STATIC);
+        st = run(db, s, "import allegation");
     }
-    sqlite3_bind_int64(s, 1, case_id);
-    sqlite3_bind_int64(s, 2, line);
-    sqlite3_bind_int(s, 3, r->category == CR_CATEGORY_SEXUAL_OFFENCE);
-    sqlite3_bind_text(s, 4, r->date, -1, SQLITE_STATIC);
-    if ((st = run(db, s, "import allegation")) != CR_OK)
+    if (st != CR_OK)
         return st;
     res->new_allegations++;
     *outcome = CR_ROW_ADDED;
@@ -597,25 +644,29 @@ count_case(struct import_counts *c, int state, int outcome, int categories, int 
  * The priority rule is cr_priority's, called from C on each case's figures.
  * What the counters say of each case after the import (the UPDATE returns
  * it) and before it (temp.import_cases) makes the import's net change.
+ * Cases from before the import (own false) have their tally in
+ * temp.import_cases, the import's own (own true) in q->new_cases.
  */
 static enum cr_status
-settle_cases(cr_db *db, struct cr_import_stmts *q)
+settle_cases(cr_db *db, struct cr_import_stmts *q, bool own)
 {
     enum cr_status st = CR_OK;
     enum { SLICE = 4096 };
     struct settled *slice = calloc(SLICE, sizeof *slice);
     if (!slice)
         return cr_fail(db, CR_NOMEM, "out of memory");
-    int64_t after = 0;
+    int64_t after = own ? q->cases_before : 0;
     for (;;) {
         /* A slice of the touched cases, read whole before any is written. */
         sqlite3_stmt *s = sql_prepare(
             db,
-            "SELECT t.id, s.duty_status, c.n_allegations + t.n, c.n_sexual + t.n_sexual, "
-            "CASE WHEN t.n > 0 THEN max(coalesce(c.latest_allegation, ''), t.latest) "
-            "ELSE c.latest_allegation END, t.state, t.outcome, t.categories, t.vetting_review "
-            "FROM temp.import_cases t JOIN cases c ON c.id = t.id "
-            "JOIN subjects s ON s.id = c.subject_id WHERE t.id > ?1 ORDER BY t.id LIMIT ?2",
+            own ? "SELECT c.id, s.duty_status FROM cases c JOIN subjects s ON s.id = c.subject_id "
+                  "WHERE c.id > ?1 ORDER BY c.id LIMIT ?2"
+                : "SELECT t.id, s.duty_status, c.n_allegations + t.n, c.n_sexual + t.n_sexual, "
+                  "CASE WHEN t.n > 0 THEN max(coalesce(c.latest_allegation, ''), t.latest) "
+                  "ELSE c.latest_allegation END, t.state, t.outcome, t.categories, "
+                  "t.vetting_review FROM temp.import_cases t JOIN cases c ON c.id = t.id "
+                  "JOIN subjects s ON s.id = c.subject_id WHERE t.id > ?1 ORDER BY t.id LIMIT ?2",
             &st);
         if (!s)
             break;
@@ -626,8 +677,27 @@ settle_cases(cr_db *db, struct cr_import_stmts *q)
         bool nomem = false;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < SLICE) {
             struct settled *c = &slice[n++];
-            const char *latest = (const char *)sqlite3_column_text(s, 4);
             c->id = sqlite3_column_int64(s, 0);
+            if (own) {
+                size_t i = (size_t)(c->id - q->cases_before - 1);
+                if (i >= q->n_new_cases || q->new_cases[i].n == 0) {
+                    st = cr_fail(db, CR_DB, "update cases: case %lld has no allegation",
+                                 (long long)c->id);
+                    break;
+                }
+                char day[21];
+                cr_time_format((int64_t)q->new_cases[i].latest * 86400, day);
+                day[10] = '\0';
+                c->n = q->new_cases[i].n;
+                c->n_sexual = q->new_cases[i].n_sexual;
+                c->latest = strdup(day);
+                nomem |= !c->latest;
+                c->priority = cr_priority(cr_duty_parse((const char *)sqlite3_column_text(s, 1)),
+                                          c->n, c->n_sexual, c->latest);
+                c->state = -1;
+                continue;
+            }
+            const char *latest = (const char *)sqlite3_column_text(s, 4);
             c->n = sqlite3_column_int(s, 2);
             c->n_sexual = sqlite3_column_int(s, 3);
             c->latest = latest ? strdup(latest) : NULL;
@@ -646,9 +716,9 @@ settle_cases(cr_db *db, struct cr_import_stmts *q)
             c->vetting_review = sqlite3_column_int(s, 8);
         }
         sqlite3_reset(s);
-        if (nomem)
+        if (st == CR_OK && nomem)
             st = cr_fail(db, CR_NOMEM, "out of memory");
-        else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        else if (st == CR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
             st = cr_fail_sql(db, rc, "update cases");
         sqlite3_stmt *u = st == CR_OK && n ? sql_prepare(db,
                                                          "UPDATE cases SET n_allegations = ?2, "
@@ -767,7 +837,9 @@ sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
     enum cr_status st = CR_OK;
     struct cr_import_stmts *q = sq(db)->imp;
     if (commit && q) {
-        st = settle_cases(db, q);
+        st = settle_cases(db, q, false);
+        if (st == CR_OK)
+            st = settle_cases(db, q, true);
         if (st == CR_OK)
             st = write_counts(db, &q->counts);
         if (st == CR_OK)
