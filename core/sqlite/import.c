@@ -167,7 +167,14 @@ static const char counter_triggers[] =
  * allegations that the import's own lookups do not need (cases_subject
  * finds a subject's cases; the UNIQUE references are constraints): their
  * SQL is kept, in schema order, to be run again before the commit.
+ *
+ * An index built from a full table is built by one sort, and a sort stays
+ * in memory (temp_store=MEMORY): so the indexes are built again as soon as
+ * the import has made BULK_CASES cases, which bounds that sort, and the
+ * rest of a larger file goes into them as it comes.
  */
+enum { BULK_CASES = 100000 };
+
 static enum cr_status
 set_aside(cr_db *db, struct cr_import_stmts *q, bool bulk)
 {
@@ -206,13 +213,19 @@ set_aside(cr_db *db, struct cr_import_stmts *q, bool bulk)
     return st;
 }
 
-/* Run again what set_aside dropped: the indexes are built from the full tables. */
+/* Run again what set_aside dropped and is not back yet: the indexes only, or all. */
 static enum cr_status
-restore_set_aside(cr_db *db, const struct cr_import_stmts *q)
+restore_set_aside(cr_db *db, struct cr_import_stmts *q, bool indexes_only)
 {
     enum cr_status st = CR_OK;
-    for (size_t i = 0; i < q->n_set_aside && st == CR_OK; i++)
-        st = sql_exec(db, q->set_aside[i], "finish import");
+    for (size_t i = 0; i < q->n_set_aside && st == CR_OK; i++) {
+        char *sql = q->set_aside[i];
+        if (!sql || (indexes_only && sqlite3_strnicmp(sql, "CREATE TRIGGER", 14) == 0))
+            continue;
+        st = sql_exec(db, sql, "finish import");
+        free(sql);
+        q->set_aside[i] = NULL;
+    }
     return st;
 }
 
@@ -516,6 +529,9 @@ tally_new_case(cr_db *db, int64_t case_id, int sexual, const char *date)
             q->cap_new_cases = cap;
         }
         q->new_cases[q->n_new_cases++] = (struct new_case){0, 0, INT32_MIN};
+        enum cr_status st;
+        if (q->n_new_cases == BULK_CASES && (st = restore_set_aside(db, q, true)) != CR_OK)
+            return st;
     } else if (i > q->n_new_cases) {
         return cr_fail(db, CR_DB, "import allegation: case %lld is not the next case number",
                        (long long)case_id);
@@ -843,7 +859,7 @@ sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
         if (st == CR_OK)
             st = write_counts(db, &q->counts);
         if (st == CR_OK)
-            st = restore_set_aside(db, q);
+            st = restore_set_aside(db, q, false);
         if (st == CR_OK) {
             sqlite3_stmt *s = NULL;
             int rc = sqlite3_prepare_v2(sq(db)->sql,
