@@ -155,7 +155,7 @@ test_open_and_schema(void **state)
 {
     struct fixture *f = *state;
     assert_true(cr_db_created(f->db));
-    assert_int_equal(cr_db_schema_version(f->db), 6);
+    assert_int_equal(cr_db_schema_version(f->db), 7);
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
@@ -430,7 +430,7 @@ test_migration_keeps_data(void **state)
     chmod(path, 0600);
     cr_db *db;
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 6);
+    assert_int_equal(cr_db_schema_version(db), 7);
     struct cr_case c;
     assert_int_equal(st_case_get(db, "S1", &c), CR_OK);
     assert_int_equal(c.n_allegations, 1);
@@ -513,7 +513,7 @@ test_migration_from_3_adds_drafts(void **state)
     snprintf(key, sizeof key, "%s.key", path);
     assert_int_equal(unlink(key), 0);
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 6);
+    assert_int_equal(cr_db_schema_version(db), 7);
     cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
     struct cr_case c;
     assert_int_equal(st_case_get(db, "S1", &c), CR_OK);
@@ -651,6 +651,44 @@ test_unknown_action_named(void **state)
 }
 
 /*
+ * A version 6 database loses the two indexes no query uses (version 7):
+ * nothing else of it changes, and the queue reads as before.
+ */
+static void
+test_migration_from_6_drops_unused_indexes(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
+              &r);
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s,
+                                  "CREATE INDEX cases_assignee ON cases(assignee, state) "
+                                  "WHERE assignee IS NOT NULL;"
+                                  "CREATE INDEX cases_decided_by ON cases(decided_by, outcome) "
+                                  "WHERE decided_by IS NOT NULL;"
+                                  "PRAGMA user_version = 6",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    int64_t before = outside(f, "SELECT count(*) FROM sqlite_schema");
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), 7);
+    assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name IN "
+                                "('cases_assignee', 'cases_decided_by')"),
+                     0);
+    assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema"), before - 2);
+    struct cr_case c;
+    assert_int_equal(st_case_get(f->db, "S1", &c), CR_OK);
+    assert_string_equal(c.allegations[0].summary, "kept");
+    cr_case_free(&c);
+}
+
+/*
  * A database made before pinning (schema 5) takes as its first pinned
  * configuration only the one its trail was last written under, recorded
  * in the trail; after that every other file is refused until adopted.
@@ -671,7 +709,7 @@ test_pin_before_version_6(void **state)
                      SQLITE_OK);
     sqlite3_close(s);
     reopen(f);
-    assert_int_equal(cr_db_schema_version(f->db), 6);
+    assert_int_equal(cr_db_schema_version(f->db), 7);
 
     /* Another file: the fixture's text and a comment. */
     size_t len;
@@ -818,6 +856,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_migration_keeps_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_3_adds_drafts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pin_before_version_6, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_6_drops_unused_indexes, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
