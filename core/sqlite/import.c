@@ -55,7 +55,8 @@ struct cr_import_stmts {
     sqlite3_stmt *case_latest, *case_seen_get, *case_ins, *case_touch_old;
     char *old[CR_SUBJECT_DETAILS]; /* the last updated subject's details as they were */
     struct import_counts counts;
-    struct new_case *new_cases; /* case cases_before + 1 + i is new_cases[i] */
+    int64_t tallied_after;      /* the cases above it have their tally in new_cases */
+    struct new_case *new_cases; /* case tallied_after + 1 + i is new_cases[i] */
     size_t n_new_cases, cap_new_cases;
     char **set_aside; /* the SQL of the triggers and indexes dropped for the import */
     size_t n_set_aside;
@@ -283,6 +284,7 @@ sq_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t 
             sql_query_int(db, "SELECT coalesce(max(id), 0) FROM cases", &st);
     if (st == CR_OK)
         st = set_aside(db, sq(db)->imp, sq(db)->imp->cases_before == 0);
+    sq(db)->imp->tallied_after = sq(db)->imp->cases_before;
     if (st != CR_OK) {
         sqlite3_exec(sq(db)->sql, "ROLLBACK", NULL, NULL, NULL);
         import_finalize(db);
@@ -428,7 +430,7 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
         return st;
     res->updated_subjects++;
     sqlite3_bind_int64(q->subj_touch, 1, *subject_id);
-    sqlite3_bind_int64(q->subj_touch, 2, q->cases_before);
+    sqlite3_bind_int64(q->subj_touch, 2, q->tallied_after);
     return run(db, q->subj_touch, "update subject");
 }
 
@@ -509,6 +511,8 @@ case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *c
     return CR_OK;
 }
 
+static enum cr_status settle_cases(cr_db *db, struct cr_import_stmts *q, bool own);
+
 /* Add an allegation of date to the tally of case_id, one this import created. */
 static enum cr_status
 tally_new_case(cr_db *db, int64_t case_id, int sexual, const char *date)
@@ -518,7 +522,7 @@ tally_new_case(cr_db *db, int64_t case_id, int sexual, const char *date)
     if (cr_date_parse(date, strlen(date), &days) < 0 || days < INT32_MIN || days > INT32_MAX)
         return cr_fail(db, CR_DB, "import allegation: '%s' is not a date", date);
     /* The import's cases are numbered on from the last, one after another. */
-    size_t i = (size_t)(case_id - q->cases_before - 1);
+    size_t i = (size_t)(case_id - q->tallied_after - 1);
     if (i == q->n_new_cases) {
         if (q->n_new_cases == q->cap_new_cases) {
             size_t cap = q->cap_new_cases ? 2 * q->cap_new_cases : 4096;
@@ -529,9 +533,6 @@ tally_new_case(cr_db *db, int64_t case_id, int sexual, const char *date)
             q->cap_new_cases = cap;
         }
         q->new_cases[q->n_new_cases++] = (struct new_case){0, 0, INT32_MIN};
-        enum cr_status st;
-        if (q->n_new_cases == BULK_CASES && (st = restore_set_aside(db, q, true)) != CR_OK)
-            return st;
     } else if (i > q->n_new_cases) {
         return cr_fail(db, CR_DB, "import allegation: case %lld is not the next case number",
                        (long long)case_id);
@@ -541,7 +542,19 @@ tally_new_case(cr_db *db, int64_t case_id, int sexual, const char *date)
     c->n_sexual += sexual;
     if (days > c->latest)
         c->latest = (int32_t)days;
-    return CR_OK;
+    if (q->n_new_cases < BULK_CASES || q->tallied_after > q->cases_before)
+        return CR_OK;
+    /*
+     * BULK_CASES made: they are written now, while the indexes are set
+     * aside, and the indexes built (set_aside).  A later allegation to one
+     * of them tallies it as a case from before (temp.import_cases).
+     */
+    enum cr_status st = settle_cases(db, q, true);
+    if (st != CR_OK)
+        return st;
+    q->tallied_after += (int64_t)q->n_new_cases;
+    q->n_new_cases = 0;
+    return restore_set_aside(db, q, true);
 }
 
 enum cr_status
@@ -604,7 +617,7 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
 
     /* The case is written once, at the end (settle_cases): here its tally. */
     int sexual = r->category == CR_CATEGORY_SEXUAL_OFFENCE;
-    if (case_id > q->cases_before) {
+    if (case_id > q->tallied_after) {
         st = tally_new_case(db, case_id, sexual, r->date);
     } else {
         /* An allegation added to a case that existed before the import. */
@@ -671,7 +684,7 @@ settle_cases(cr_db *db, struct cr_import_stmts *q, bool own)
     struct settled *slice = calloc(SLICE, sizeof *slice);
     if (!slice)
         return cr_fail(db, CR_NOMEM, "out of memory");
-    int64_t after = own ? q->cases_before : 0;
+    int64_t after = own ? q->tallied_after : 0;
     for (;;) {
         /* A slice of the touched cases, read whole before any is written. */
         sqlite3_stmt *s = sql_prepare(
@@ -695,7 +708,7 @@ settle_cases(cr_db *db, struct cr_import_stmts *q, bool own)
             struct settled *c = &slice[n++];
             c->id = sqlite3_column_int64(s, 0);
             if (own) {
-                size_t i = (size_t)(c->id - q->cases_before - 1);
+                size_t i = (size_t)(c->id - q->tallied_after - 1);
                 if (i >= q->n_new_cases || q->new_cases[i].n == 0) {
                     st = cr_fail(db, CR_DB, "update cases: case %lld has no allegation",
                                  (long long)c->id);
