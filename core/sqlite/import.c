@@ -5,15 +5,14 @@
  * priorities recomputed for the cases touched.  core/import.c reads and
  * checks the file; this stores it.
  *
- * The writes are bulk writes.  Each row adds to a per-case tally in a
- * temporary table (temp.import_cases) rather than updating its case, and
- * every touched case is written once at the end, with its figures and its
- * priority.  The counter triggers are set aside for the import, inside its
- * transaction (DDL is transactional: a rolled-back import puts them back,
- * and no other connection ever sees them missing), and the import's net
- * change is added to the counters at the end; into a database with no
- * cases, the secondary indexes the import's own lookups do not need are
- * set aside too, and built once from the full tables.
+ * The writes are bulk writes.  Each row adds to a per-case tally rather
+ * than updating its case (in memory for a case the import made, in
+ * temp.import_cases for one from before), and every touched case is
+ * written once at the end, with its figures and its priority.  The counter triggers are set aside
+ * for the import, inside its transaction (DDL is transactional: a rolled-back import puts them
+ * back, and no other connection ever sees them missing), and the import's net change is added to
+ * the counters at the end; into a database with no cases, the secondary indexes the import's own
+ * lookups do not need are set aside too, and built once from full tables.
  */
 #include "sqlite.h"
 
@@ -170,9 +169,9 @@ static const char counter_triggers[] =
  * SQL is kept, in schema order, to be run again before the commit.
  *
  * An index built from a full table is built by one sort, and a sort stays
- * in memory (temp_store=MEMORY): so the indexes are built again as soon as
- * the import has made BULK_CASES cases, which bounds that sort, and the
- * rest of a larger file goes into them as it comes.
+ * in memory (temp_store=MEMORY): so as soon as the import has made
+ * BULK_CASES cases, those are written and the indexes built, which bounds
+ * that sort, and the rest of a larger file goes into them as it comes.
  */
 enum { BULK_CASES = 100000 };
 
