@@ -74,6 +74,26 @@ fail(struct cr_csv *r, const char *reason)
     }
 }
 
+/*
+ * Add the run of plain bytes at the read position to the field in one go:
+ * up to a quote or a line break, or a comma outside quotes, or the end of
+ * the block.  The byte-at-a-time loops below then see only the others.
+ */
+static int
+add_run(struct cr_csv *r, bool quoted)
+{
+    size_t i = r->ipos;
+    while (i < r->ilen) {
+        char c = r->ibuf[i];
+        if (c == '"' || c == '\n' || c == '\r' || (c == ',' && !quoted))
+            break;
+        i++;
+    }
+    int rc = cr_buf_add(&r->rec, r->ibuf + r->ipos, i - r->ipos);
+    r->ipos = i;
+    return rc;
+}
+
 static int
 start_field(struct cr_csv *r)
 {
@@ -146,6 +166,10 @@ cr_csv_next(struct cr_csv *r)
         if (c == '"') {
             get(r);
             for (;;) {
+                if (add_run(r, true) < 0)
+                    return CR_CSV_NOMEM;
+                if (r->rec.len - r->fields[r->nfields - 1].off > CR_CSV_MAX_FIELD)
+                    return fail(r, "field is longer than 1 MiB");
                 c = get(r);
                 if (c == EOF) {
                     r->err_line = r->fields[r->nfields - 1].line;
@@ -183,6 +207,10 @@ cr_csv_next(struct cr_csv *r)
                            "quoted field must be doubled)");
         }
         for (;;) {
+            if (add_run(r, false) < 0)
+                return CR_CSV_NOMEM;
+            if (r->rec.len - r->fields[r->nfields - 1].off > CR_CSV_MAX_FIELD)
+                return fail(r, "field is longer than 1 MiB");
             c = get(r);
             if (c == ',' || c == '\n' || c == EOF)
                 break;

@@ -109,6 +109,15 @@ has_control(const char *s, size_t n)
     return false;
 }
 
+/* The value as show_value shows it, made when a message first needs it. */
+static const char *
+shown(struct cr_buf *v, const char *s, size_t n)
+{
+    if (!v->p)
+        show_value(v, s, n);
+    return v->p;
+}
+
 /* Check one field; on success store its value in *row.  Returns false on a problem. */
 static bool
 check_field(struct importer *im, int col, const char *s, size_t n, long line,
@@ -141,15 +150,14 @@ check_field(struct importer *im, int col, const char *s, size_t n, long line,
     }
 
     struct cr_buf v = {0};
-    show_value(&v, s, n);
     bool ok = true;
     switch (rule->kind) {
     case COL_REF:
         if (has_control(s, n)) {
-            problem(im, line, cname, "%s contains a control character", v.p);
+            problem(im, line, cname, "%s contains a control character", shown(&v, s, n));
             ok = false;
         } else if (s[0] == ' ' || s[n - 1] == ' ') {
-            problem(im, line, cname, "%s has leading or trailing spaces", v.p);
+            problem(im, line, cname, "%s has leading or trailing spaces", shown(&v, s, n));
             ok = false;
         }
         break;
@@ -161,7 +169,7 @@ check_field(struct importer *im, int col, const char *s, size_t n, long line,
         if (e < 0) {
             struct cr_buf names = {0};
             list_names(&names, rule->name);
-            problem(im, line, cname, "%s is not one of %s", v.p, names.p);
+            problem(im, line, cname, "%s is not one of %s", shown(&v, s, n), names.p);
             cr_buf_free(&names);
             ok = false;
         } else if (col == CR_COL_EMPLOYMENT) {
@@ -181,13 +189,13 @@ check_field(struct importer *im, int col, const char *s, size_t n, long line,
         int64_t days, min;
         cr_date_parse(CR_MIN_YEAR, 10, &min);
         if (cr_date_parse(s, n, &days) < 0) {
-            problem(im, line, cname, "%s is not a date (expected YYYY-MM-DD)", v.p);
+            problem(im, line, cname, "%s is not a date (expected YYYY-MM-DD)", shown(&v, s, n));
             ok = false;
         } else if (days > im->today) {
-            problem(im, line, cname, "%s is in the future", v.p);
+            problem(im, line, cname, "%s is in the future", shown(&v, s, n));
             ok = false;
         } else if (days < min) {
-            problem(im, line, cname, "%s is before %s", v.p, CR_MIN_YEAR);
+            problem(im, line, cname, "%s is before %s", shown(&v, s, n), CR_MIN_YEAR);
             ok = false;
         }
         break;

@@ -261,6 +261,16 @@ cr_utf8_valid(const char *str, size_t n, size_t *bad)
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < n) {
+        /* Eight bytes of ASCII at a time: most text is. */
+        uint64_t word;
+        while (n - i >= sizeof word) {
+            memcpy(&word, s + i, sizeof word);
+            if (word & UINT64_C(0x8080808080808080))
+                break;
+            i += sizeof word;
+        }
+        if (i == n)
+            break;
         unsigned c = s[i];
         size_t len;
         unsigned min, cp;

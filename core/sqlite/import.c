@@ -4,6 +4,15 @@
  * new allegations, the line each row came from kept as provenance, and the
  * priorities recomputed for the cases touched.  core/import.c reads and
  * checks the file; this stores it.
+ *
+ * The writes are bulk writes.  Each row adds to a per-case tally rather
+ * than updating its case (in memory for a case the import made, in
+ * temp.import_cases for one from before), and every touched case is
+ * written once at the end, with its figures and its priority.  The counter triggers are set aside
+ * for the import, inside its transaction (DDL is transactional: a rolled-back import puts them
+ * back, and no other connection ever sees them missing), and the import's net change is added to
+ * the counters at the end; into a database with no cases, the secondary indexes the import's own
+ * lookups do not need are set aside too, and built once from full tables.
  */
 #include "sqlite.h"
 
@@ -13,13 +22,43 @@
 
 /* Import */
 
+/*
+ * The import's net change to the counters the triggers keep outside an
+ * import (schema.c, versions 1 and 5), applied in a few statements at its
+ * end: cases by state, outcome (0: none, else the outcome + 1) and
+ * categories, and by state, outcome and vetting review.
+ */
+struct import_counts {
+    int64_t cases[CR_STATE_COUNT][CR_OUTCOME_COUNT + 1][4];
+    int64_t outcomes[CR_STATE_COUNT][CR_OUTCOME_COUNT + 1][2];
+    int64_t allegations[CR_CATEGORY_COUNT];
+    int64_t subjects;
+};
+
+/*
+ * The tally of a case this import created, kept in memory (12 bytes a
+ * case, a third of what a temporary table's row costs): the case is
+ * written once, at the end (settle_cases).
+ */
+struct new_case {
+    int32_t n, n_sexual;
+    int32_t latest; /* its latest allegation's date, in days since the epoch */
+};
+
 struct cr_import_stmts {
     int64_t import_id;
     unsigned new_case_states; /* store.h, import_begin */
+    int64_t cases_before;     /* the highest case id before the import: above it, its own */
     sqlite3_stmt *subj_get, *subj_ins, *subj_upd, *subj_touch;
     sqlite3_stmt *all_get, *all_ins;
-    sqlite3_stmt *case_latest, *case_seen_get, *case_ins, *case_add, *case_touch;
+    sqlite3_stmt *case_latest, *case_seen_get, *case_ins, *case_touch_old;
     char *old[CR_SUBJECT_DETAILS]; /* the last updated subject's details as they were */
+    struct import_counts counts;
+    int64_t tallied_after;      /* the cases above it have their tally in new_cases */
+    struct new_case *new_cases; /* case tallied_after + 1 + i is new_cases[i] */
+    size_t n_new_cases, cap_new_cases;
+    char **set_aside; /* the SQL of the triggers and indexes dropped for the import */
+    size_t n_set_aside;
 };
 
 /* Forget the details a row's subject update reported (the caller has used them). */
@@ -50,8 +89,15 @@ static const struct {
                 "unit = ?6, duty_status = ?7, "
                 "vetting_status = CASE WHEN ?11 THEN ?8 ELSE vetting_status END, import_id = ?9, "
                 "import_line = ?10 WHERE id = ?1"),
-    S(subj_touch, "INSERT OR IGNORE INTO temp.import_cases(id, line) "
-                  "SELECT id, 0 FROM cases WHERE subject_id = ?1 AND state <> 'closed'"),
+    /*
+     * The cases from before the import whose priority follows the subject's
+     * duty status, with what the counters say of them (the import's own
+     * cases are all settled at the end).
+     */
+    S(subj_touch, "INSERT OR IGNORE INTO temp.import_cases(id, line, state, outcome, categories, "
+                  "vetting_review) SELECT id, 0, state, coalesce(outcome, ''), categories, "
+                  "vetting_review FROM cases WHERE subject_id = ?1 AND state <> 'closed' "
+                  "AND id <= ?2"),
     S(all_get, "SELECT a.id, s.ref, a.category, a.date, a.source, a.original_outcome, "
                "a.summary, a.case_id, a.import_id, a.import_line FROM allegations a "
                "JOIN cases c ON c.id = a.case_id JOIN subjects s ON s.id = c.subject_id "
@@ -63,11 +109,20 @@ static const struct {
     S(case_seen_get, "SELECT line FROM temp.import_cases WHERE id = ?1"),
     S(case_ins, "INSERT INTO cases(subject_id, previous_case_id, state, state_since, created_at) "
                 "VALUES (?1, ?2, 'flagged', ?3, ?3)"),
-    S(case_add, "UPDATE cases SET n_allegations = n_allegations + 1, "
-                "n_sexual = n_sexual + ?2, "
-                "latest_allegation = max(coalesce(latest_allegation, ''), ?3) WHERE id = ?1"),
-    S(case_touch, "INSERT INTO temp.import_cases(id, line) VALUES (?1, ?2) "
-                  "ON CONFLICT (id) DO UPDATE SET line = max(line, excluded.line)"),
+    /*
+     * A new allegation tallied on a case from before the import, which is
+     * written once at the end (settle_cases); the case is noted with what
+     * the counters say of it at its first touch, before this import
+     * changes it.
+     */
+    S(case_touch_old,
+      "INSERT INTO temp.import_cases(id, line, n, n_sexual, latest, state, outcome, "
+      "categories, vetting_review) "
+      "SELECT id, ?2, 1, ?3, ?4, state, coalesce(outcome, ''), categories, "
+      "vetting_review FROM cases WHERE id = ?1 "
+      "ON CONFLICT (id) DO UPDATE SET line = max(line, excluded.line), n = n + 1, "
+      "n_sexual = n_sexual + excluded.n_sexual, "
+      "latest = max(coalesce(latest, ''), excluded.latest)"),
 #undef S
 };
 
@@ -79,6 +134,10 @@ import_finalize(cr_db *db)
     for (size_t i = 0; i < CR_ARRAY_LEN(import_sql); i++)
         sqlite3_finalize(*(sqlite3_stmt **)((char *)sq(db)->imp + import_sql[i].offset));
     forget_old(sq(db)->imp);
+    for (size_t i = 0; i < sq(db)->imp->n_set_aside; i++)
+        free(sq(db)->imp->set_aside[i]);
+    free(sq(db)->imp->set_aside);
+    free(sq(db)->imp->new_cases);
     free(sq(db)->imp);
     sq(db)->imp = NULL;
 }
@@ -92,14 +151,101 @@ run(cr_db *db, sqlite3_stmt *s, const char *what)
     return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, what);
 }
 
+/*
+ * The counter triggers (schema.c, versions 1 and 5): four programs a row,
+ * set aside for the import, whose net change is counted at its end
+ * (write_counts).
+ */
+static const char counter_triggers[] =
+    "'cases_count_insert', 'cases_count_update', 'cases_count_delete', "
+    "'cases_outcome_count_insert', 'cases_outcome_count_update', 'cases_outcome_count_delete', "
+    "'subjects_count', 'allegations_count'";
+
+/*
+ * Drop, inside the import's transaction, the counter triggers and, when
+ * bulk (a database with no cases), the secondary indexes of cases and
+ * allegations that the import's own lookups do not need (cases_subject
+ * finds a subject's cases; the UNIQUE references are constraints): their
+ * SQL is kept, in schema order, to be run again before the commit.
+ *
+ * An index built from a full table is built by one sort, and a sort stays
+ * in memory (temp_store=MEMORY): so as soon as the import has made
+ * BULK_CASES cases, those are written and the indexes built, which bounds
+ * that sort, and the rest of a larger file goes into them as it comes.
+ */
+enum { BULK_CASES = 100000 };
+
+static enum cr_status
+set_aside(cr_db *db, struct cr_import_stmts *q, bool bulk)
+{
+    enum cr_status st = CR_OK;
+    char *sql = sqlite3_mprintf(
+        "SELECT type, name, sql FROM sqlite_schema WHERE (type = 'trigger' AND name IN (%s)) "
+        "OR (%d AND type = 'index' AND tbl_name IN ('cases', 'allegations') "
+        "AND sql IS NOT NULL AND name <> 'cases_subject') ORDER BY rowid",
+        counter_triggers, bulk);
+    sqlite3_stmt *s = NULL;
+    int rc = sql ? sqlite3_prepare_v2(sq(db)->sql, sql, -1, &s, NULL) : SQLITE_NOMEM;
+    sqlite3_free(sql);
+    struct cr_buf drops = {0};
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *type = (const char *)sqlite3_column_text(s, 0);
+        char *drop = sqlite3_mprintf("DROP %s main.\"%w\";",
+                                     strcmp(type, "index") == 0 ? "INDEX" : "TRIGGER",
+                                     (const char *)sqlite3_column_text(s, 1));
+        char **more = realloc(q->set_aside, (q->n_set_aside + 1) * sizeof *more);
+        if (more)
+            q->set_aside = more;
+        char *keep = more ? strdup((const char *)sqlite3_column_text(s, 2)) : NULL;
+        if (keep)
+            q->set_aside[q->n_set_aside++] = keep;
+        rc = drop && keep && cr_buf_addf(&drops, "%s", drop) >= 0 ? SQLITE_OK : SQLITE_NOMEM;
+        sqlite3_free(drop);
+    }
+    sqlite3_finalize(s);
+    if (rc == SQLITE_NOMEM)
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+    else if (rc != SQLITE_DONE)
+        st = cr_fail_sql(db, rc, "prepare import");
+    else if (drops.p)
+        st = sql_exec(db, drops.p, "prepare import");
+    cr_buf_free(&drops);
+    return st;
+}
+
+/* Run again what set_aside dropped and is not back yet: the indexes only, or all. */
+static enum cr_status
+restore_set_aside(cr_db *db, struct cr_import_stmts *q, bool indexes_only)
+{
+    enum cr_status st = CR_OK;
+    for (size_t i = 0; i < q->n_set_aside && st == CR_OK; i++) {
+        char *sql = q->set_aside[i];
+        if (!sql || (indexes_only && sqlite3_strnicmp(sql, "CREATE TRIGGER", 14) == 0))
+            continue;
+        st = sql_exec(db, sql, "finish import");
+        free(sql);
+        q->set_aside[i] = NULL;
+    }
+    return st;
+}
+
 enum cr_status
 sq_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t *import_id)
 {
     assert(db && label && import_id);
-    enum cr_status st = sql_exec(db,
-                                 "CREATE TEMP TABLE IF NOT EXISTS import_cases("
-                                 "  id INTEGER PRIMARY KEY, line INTEGER NOT NULL)",
-                                 "prepare import");
+    /*
+     * Every case the import touches: the last line that added to it, its
+     * tally of new allegations, and (for a case that existed before) what
+     * the counters said of it before the import.
+     */
+    enum cr_status st =
+        sql_exec(db,
+                 "CREATE TEMP TABLE IF NOT EXISTS import_cases("
+                 "  id INTEGER PRIMARY KEY, line INTEGER NOT NULL,"
+                 "  n INTEGER NOT NULL DEFAULT 0, n_sexual INTEGER NOT NULL DEFAULT 0,"
+                 "  latest TEXT, state TEXT, outcome TEXT, categories INTEGER,"
+                 "  vetting_review INTEGER)",
+                 "prepare import");
     if (st != CR_OK)
         return st;
     sq(db)->imp = calloc(1, sizeof *sq(db)->imp);
@@ -132,6 +278,12 @@ sq_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t 
     *import_id = sq(db)->imp->import_id = sqlite3_last_insert_rowid(sq(db)->sql);
     st = rc == SQLITE_OK ? sql_exec(db, "DELETE FROM temp.import_cases", "prepare import")
                          : cr_fail_sql(db, rc, "begin import");
+    if (st == CR_OK)
+        sq(db)->imp->cases_before =
+            sql_query_int(db, "SELECT coalesce(max(id), 0) FROM cases", &st);
+    if (st == CR_OK)
+        st = set_aside(db, sq(db)->imp, sq(db)->imp->cases_before == 0);
+    sq(db)->imp->tallied_after = sq(db)->imp->cases_before;
     if (st != CR_OK) {
         sqlite3_exec(sq(db)->sql, "ROLLBACK", NULL, NULL, NULL);
         import_finalize(db);
@@ -224,6 +376,7 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
             return st;
         *subject_id = sqlite3_last_insert_rowid(sq(db)->sql);
         res->new_subjects++;
+        q->counts.subjects++;
         return CR_OK;
     }
     if (rc != SQLITE_ROW) {
@@ -279,6 +432,7 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
         return st;
     res->updated_subjects++;
     sqlite3_bind_int64(q->subj_touch, 1, *subject_id);
+    sqlite3_bind_int64(q->subj_touch, 2, q->tallied_after);
     return run(db, q->subj_touch, "update subject");
 }
 
@@ -338,7 +492,7 @@ case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *c
     if (latest && !(state >= 0 && (q->new_case_states & (1u << state)))) {
         *case_id = latest;
         /* Open before this import, or created by an earlier row of it? */
-        if (case_seen(q->case_seen_get, latest) == 0) {
+        if (latest <= q->cases_before && case_seen(q->case_seen_get, latest) == 0) {
             res->added_to_open++;
             /* Its search document as it is, before the allegation changes it (search.c). */
             if ((st = sq_search_record_case(db, q->import_id, latest)) != CR_OK)
@@ -361,6 +515,52 @@ case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *c
     if (latest)
         res->reopened_cases++;
     return CR_OK;
+}
+
+static enum cr_status settle_cases(cr_db *db, struct cr_import_stmts *q, bool own);
+
+/* Add an allegation of date to the tally of case_id, one this import created. */
+static enum cr_status
+tally_new_case(cr_db *db, int64_t case_id, int sexual, const char *date)
+{
+    struct cr_import_stmts *q = sq(db)->imp;
+    int64_t days;
+    if (cr_date_parse(date, strlen(date), &days) < 0 || days < INT32_MIN || days > INT32_MAX)
+        return cr_fail(db, CR_DB, "import allegation: '%s' is not a date", date);
+    /* The import's cases are numbered on from the last, one after another. */
+    size_t i = (size_t)(case_id - q->tallied_after - 1);
+    if (i == q->n_new_cases) {
+        if (q->n_new_cases == q->cap_new_cases) {
+            size_t cap = q->cap_new_cases ? 2 * q->cap_new_cases : 4096;
+            struct new_case *more = realloc(q->new_cases, cap * sizeof *more);
+            if (!more)
+                return cr_fail(db, CR_NOMEM, "out of memory");
+            q->new_cases = more;
+            q->cap_new_cases = cap;
+        }
+        q->new_cases[q->n_new_cases++] = (struct new_case){0, 0, INT32_MIN};
+    } else if (i > q->n_new_cases) {
+        return cr_fail(db, CR_DB, "import allegation: case %lld is not the next case number",
+                       (long long)case_id);
+    }
+    struct new_case *c = &q->new_cases[i];
+    c->n++;
+    c->n_sexual += sexual;
+    if (days > c->latest)
+        c->latest = (int32_t)days;
+    if (q->n_new_cases < BULK_CASES || q->tallied_after > q->cases_before)
+        return CR_OK;
+    /*
+     * BULK_CASES made: they are written now, while the indexes are set
+     * aside, and the indexes built (set_aside).  A later allegation to one
+     * of them tallies it as a case from before (temp.import_cases).
+     */
+    enum cr_status st = settle_cases(db, q, true);
+    if (st != CR_OK)
+        return st;
+    q->tallied_after += (int64_t)q->n_new_cases;
+    q->n_new_cases = 0;
+    return restore_set_aside(db, q, true);
 }
 
 enum cr_status
@@ -419,15 +619,22 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
     sqlite3_bind_int64(s, 9, line);
     if ((st = run(db, s, "import allegation")) != CR_OK)
         return st;
+    q->counts.allegations[r->category]++;
 
-    sqlite3_bind_int64(q->case_add, 1, case_id);
-    sqlite3_bind_int(q->case_add, 2, r->category == CR_CATEGORY_SEXUAL_OFFENCE);
-    sqlite3_bind_text(q->case_add, 3, r->date, -1, SQLITE_STATIC);
-    if ((st = run(db, q->case_add, "import allegation")) != CR_OK)
-        return st;
-    sqlite3_bind_int64(q->case_touch, 1, case_id);
-    sqlite3_bind_int64(q->case_touch, 2, line);
-    if ((st = run(db, q->case_touch, "import allegation")) != CR_OK)
+    /* The case is written once, at the end (settle_cases): here its tally. */
+    int sexual = r->category == CR_CATEGORY_SEXUAL_OFFENCE;
+    if (case_id > q->tallied_after) {
+        st = tally_new_case(db, case_id, sexual, r->date);
+    } else {
+        /* An allegation added to a case that existed before the import. */
+        s = q->case_touch_old;
+        sqlite3_bind_int64(s, 1, case_id);
+        sqlite3_bind_int64(s, 2, line);
+        sqlite3_bind_int(s, 3, sexual);
+        sqlite3_bind_text(s, 4, r->date, -1, SQLITE_STATIC);
+        st = run(db, s, "import allegation");
+    }
+    if (st != CR_OK)
         return st;
     res->new_allegations++;
     *outcome = CR_ROW_ADDED;
@@ -436,62 +643,163 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
     return CR_OK;
 }
 
+/* One touched case, as settle_cases reads it before writing it. */
+struct settled {
+    int64_t id, priority;
+    int n, n_sexual;
+    char *latest;
+    int state, outcome, categories, vetting_review; /* before the import */
+};
+
+/* A counted key's place in struct import_counts, or false when out of its range. */
+static bool
+count_key(int state, int outcome, int last, int max_last)
+{
+    return state >= 0 && state < CR_STATE_COUNT && outcome >= -1 && outcome < CR_OUTCOME_COUNT &&
+           last >= 0 && last <= max_last;
+}
+
+/* Add d to the counts of a case with these values; false when one is out of range. */
+static bool
+count_case(struct import_counts *c, int state, int outcome, int categories, int vetting_review,
+           int64_t d)
+{
+    if (!count_key(state, outcome, categories, 3) || !count_key(state, outcome, vetting_review, 1))
+        return false;
+    c->cases[state][outcome + 1][categories] += d;
+    c->outcomes[state][outcome + 1][vetting_review] += d;
+    return true;
+}
+
 /*
- * Recompute the priority of every case the import touched, a slice at a
- * time, so that no one statement's rollback journal (kept in memory: case
- * data never goes to temporary files) grows with the size of the import.
- * The rule is cr_priority's, called from C on each case's figures: no SQL
- * function stands in for it.
+ * Write every case the import touched, once: its allegations, sexual
+ * offences, latest allegation and priority from its stored figures and the
+ * import's tally, a slice at a time, so that no one statement's journal (kept
+ * in memory: case data never goes to temporary files) grows with the import.
+ * The priority rule is cr_priority's, called from C on each case's figures.
+ * What the counters say of each case after the import (the UPDATE returns
+ * it) and before it (temp.import_cases) makes the import's net change.
+ * Cases from before the import (own false) have their tally in
+ * temp.import_cases, the import's own (own true) in q->new_cases.
  */
 static enum cr_status
-update_priorities(cr_db *db)
+settle_cases(cr_db *db, struct cr_import_stmts *q, bool own)
 {
     enum cr_status st = CR_OK;
     enum { SLICE = 4096 };
-    struct {
-        int64_t id, priority;
-    } *slice = malloc(SLICE * sizeof *slice);
+    struct settled *slice = calloc(SLICE, sizeof *slice);
     if (!slice)
         return cr_fail(db, CR_NOMEM, "out of memory");
-    int64_t after = 0;
+    int64_t after = own ? q->tallied_after : 0;
     for (;;) {
         /* A slice of the touched cases, read whole before any is written. */
-        sqlite3_stmt *s = sql_prepare(db,
-                                      "SELECT c.id, s.duty_status, c.n_allegations, c.n_sexual, "
-                                      "c.latest_allegation FROM temp.import_cases t "
-                                      "JOIN cases c ON c.id = t.id "
-                                      "JOIN subjects s ON s.id = c.subject_id "
-                                      "WHERE t.id > ?1 ORDER BY t.id LIMIT ?2",
-                                      &st);
+        sqlite3_stmt *s = sql_prepare(
+            db,
+            own ? "SELECT c.id, s.duty_status FROM cases c JOIN subjects s ON s.id = c.subject_id "
+                  "WHERE c.id > ?1 ORDER BY c.id LIMIT ?2"
+                : "SELECT t.id, s.duty_status, c.n_allegations + t.n, c.n_sexual + t.n_sexual, "
+                  "CASE WHEN t.n > 0 THEN max(coalesce(c.latest_allegation, ''), t.latest) "
+                  "ELSE c.latest_allegation END, t.state, t.outcome, t.categories, "
+                  "t.vetting_review FROM temp.import_cases t JOIN cases c ON c.id = t.id "
+                  "JOIN subjects s ON s.id = c.subject_id WHERE t.id > ?1 ORDER BY t.id LIMIT ?2",
+            &st);
         if (!s)
             break;
         sqlite3_bind_int64(s, 1, after);
         sqlite3_bind_int(s, 2, SLICE);
         size_t n = 0;
         int rc;
+        bool nomem = false;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < SLICE) {
-            slice[n].id = sqlite3_column_int64(s, 0);
-            slice[n].priority = cr_priority(cr_duty_parse((const char *)sqlite3_column_text(s, 1)),
-                                            sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
-                                            (const char *)sqlite3_column_text(s, 4));
-            n++;
+            struct settled *c = &slice[n++];
+            c->id = sqlite3_column_int64(s, 0);
+            if (own) {
+                size_t i = (size_t)(c->id - q->tallied_after - 1);
+                if (i >= q->n_new_cases || q->new_cases[i].n == 0) {
+                    st = cr_fail(db, CR_DB, "update cases: case %lld has no allegation",
+                                 (long long)c->id);
+                    break;
+                }
+                char day[21];
+                cr_time_format((int64_t)q->new_cases[i].latest * 86400, day);
+                day[10] = '\0';
+                c->n = q->new_cases[i].n;
+                c->n_sexual = q->new_cases[i].n_sexual;
+                c->latest = strdup(day);
+                nomem |= !c->latest;
+                c->priority = cr_priority(cr_duty_parse((const char *)sqlite3_column_text(s, 1)),
+                                          c->n, c->n_sexual, c->latest);
+                c->state = -1;
+                continue;
+            }
+            const char *latest = (const char *)sqlite3_column_text(s, 4);
+            c->n = sqlite3_column_int(s, 2);
+            c->n_sexual = sqlite3_column_int(s, 3);
+            c->latest = latest ? strdup(latest) : NULL;
+            nomem |= latest && !c->latest;
+            c->priority = cr_priority(cr_duty_parse((const char *)sqlite3_column_text(s, 1)), c->n,
+                                      c->n_sexual, latest);
+            /* -1: a new case; -2: a case from before whose state the counters do not know. */
+            c->state = sqlite3_column_type(s, 5) == SQLITE_NULL
+                           ? -1
+                           : cr_state_parse((const char *)sqlite3_column_text(s, 5));
+            if (c->state < 0 && sqlite3_column_type(s, 5) != SQLITE_NULL)
+                c->state = -2;
+            const char *outcome = (const char *)sqlite3_column_text(s, 6);
+            c->outcome = outcome && *outcome ? cr_outcome_parse(outcome) : -1;
+            c->categories = sqlite3_column_int(s, 7);
+            c->vetting_review = sqlite3_column_int(s, 8);
         }
         sqlite3_reset(s);
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-            st = cr_fail_sql(db, rc, "update priorities");
-            break;
+        if (st == CR_OK && nomem)
+            st = cr_fail(db, CR_NOMEM, "out of memory");
+        else if (st == CR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+            st = cr_fail_sql(db, rc, "update cases");
+        sqlite3_stmt *u = st == CR_OK && n ? sql_prepare(db,
+                                                         "UPDATE cases SET n_allegations = ?2, "
+                                                         "n_sexual = ?3, latest_allegation = ?4, "
+                                                         "priority = ?5 WHERE id = ?1 "
+                                                         "RETURNING state, outcome, categories, "
+                                                         "vetting_review",
+                                                         &st)
+                                           : NULL;
+        for (size_t i = 0; i < n && u && st == CR_OK; i++) {
+            const struct settled *c = &slice[i];
+            sqlite3_bind_int64(u, 1, c->id);
+            sqlite3_bind_int(u, 2, c->n);
+            sqlite3_bind_int(u, 3, c->n_sexual);
+            if (c->latest)
+                sqlite3_bind_text(u, 4, c->latest, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(u, 4);
+            sqlite3_bind_int64(u, 5, c->priority);
+            rc = sqlite3_step(u);
+            bool known = rc == SQLITE_ROW && c->state != -2;
+            if (known) {
+                const char *outcome = (const char *)sqlite3_column_text(u, 1);
+                known =
+                    count_case(&q->counts, cr_state_parse((const char *)sqlite3_column_text(u, 0)),
+                               outcome ? cr_outcome_parse(outcome) : -1, sqlite3_column_int(u, 2),
+                               sqlite3_column_int(u, 3), 1);
+                if (known && c->state >= 0)
+                    known = count_case(&q->counts, c->state, c->outcome, c->categories,
+                                       c->vetting_review, -1);
+                rc = sqlite3_step(u);
+            }
+            sqlite3_reset(u);
+            if (rc != SQLITE_DONE)
+                st = cr_fail_sql(db, rc, "update cases");
+            else if (!known)
+                st = cr_fail(db, CR_DB,
+                             "update cases: case %lld has a state, outcome or "
+                             "category the counters do not know",
+                             (long long)c->id);
         }
-        if (n == 0)
-            break;
-        sqlite3_stmt *u = sql_prepare(db, "UPDATE cases SET priority = ?2 WHERE id = ?1", &st);
-        if (!u)
-            break;
-        for (size_t i = 0; i < n && st == CR_OK; i++) {
-            sqlite3_bind_int64(u, 1, slice[i].id);
-            sqlite3_bind_int64(u, 2, slice[i].priority);
-            st = step_done(db, u, "update priorities");
+        for (size_t i = 0; i < n; i++) {
+            free(slice[i].latest);
+            slice[i].latest = NULL;
         }
-        if (st != CR_OK)
+        if (st != CR_OK || n == 0)
             break;
         after = slice[n - 1].id;
     }
@@ -499,14 +807,78 @@ update_priorities(cr_db *db)
     return st;
 }
 
+/* Add the import's net change to the counters. */
+static enum cr_status
+write_counts(cr_db *db, const struct import_counts *c)
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *cases = sql_prepare(db,
+                                      "INSERT INTO case_counts(state, outcome, categories, n) "
+                                      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (state, outcome, "
+                                      "categories) DO UPDATE SET n = n + excluded.n",
+                                      &st);
+    for (int s = 0; cases && s < CR_STATE_COUNT && st == CR_OK; s++)
+        for (int o = 0; o <= CR_OUTCOME_COUNT && st == CR_OK; o++)
+            for (int k = 0; k < 4 && st == CR_OK; k++) {
+                if (!c->cases[s][o][k])
+                    continue;
+                sqlite3_bind_text(cases, 1, cr_state_name(s), -1, SQLITE_STATIC);
+                sqlite3_bind_text(cases, 2, o ? cr_outcome_name(o - 1) : "", -1, SQLITE_STATIC);
+                sqlite3_bind_int(cases, 3, k);
+                sqlite3_bind_int64(cases, 4, c->cases[s][o][k]);
+                st = step_done(db, cases, "count cases");
+            }
+    sqlite3_stmt *outcomes =
+        st == CR_OK ? sql_prepare(db,
+                                  "INSERT INTO outcome_counts(state, outcome, vetting_review, n) "
+                                  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (state, outcome, "
+                                  "vetting_review) DO UPDATE SET n = n + excluded.n",
+                                  &st)
+                    : NULL;
+    for (int s = 0; outcomes && s < CR_STATE_COUNT && st == CR_OK; s++)
+        for (int o = 0; o <= CR_OUTCOME_COUNT && st == CR_OK; o++)
+            for (int v = 0; v < 2 && st == CR_OK; v++) {
+                if (!c->outcomes[s][o][v])
+                    continue;
+                sqlite3_bind_text(outcomes, 1, cr_state_name(s), -1, SQLITE_STATIC);
+                sqlite3_bind_text(outcomes, 2, o ? cr_outcome_name(o - 1) : "", -1, SQLITE_STATIC);
+                sqlite3_bind_int(outcomes, 3, v);
+                sqlite3_bind_int64(outcomes, 4, c->outcomes[s][o][v]);
+                st = step_done(db, outcomes, "count cases");
+            }
+    sqlite3_stmt *named = st == CR_OK ? sql_prepare(db,
+                                                    "INSERT INTO counters(name, n) VALUES (?1, ?2) "
+                                                    "ON CONFLICT (name) DO UPDATE SET n = n + "
+                                                    "excluded.n",
+                                                    &st)
+                                      : NULL;
+    for (int k = -1; named && k < CR_CATEGORY_COUNT && st == CR_OK; k++) {
+        int64_t n = k < 0 ? c->subjects : c->allegations[k];
+        if (!n)
+            continue;
+        char name[64];
+        snprintf(name, sizeof name, "%s%s",
+                 k < 0 ? "subjects" : "allegations:", k < 0 ? "" : cr_category_name(k));
+        sqlite3_bind_text(named, 1, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(named, 2, n);
+        st = step_done(db, named, "count records");
+    }
+    return st;
+}
+
 enum cr_status
 sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
 {
     enum cr_status st = CR_OK;
-    int64_t import_id = sq(db)->imp ? sq(db)->imp->import_id : 0;
-    import_finalize(db);
-    if (commit) {
-        st = update_priorities(db);
+    struct cr_import_stmts *q = sq(db)->imp;
+    if (commit && q) {
+        st = settle_cases(db, q, false);
+        if (st == CR_OK)
+            st = settle_cases(db, q, true);
+        if (st == CR_OK)
+            st = write_counts(db, &q->counts);
+        if (st == CR_OK)
+            st = restore_set_aside(db, q, false);
         if (st == CR_OK) {
             sqlite3_stmt *s = NULL;
             int rc = sqlite3_prepare_v2(sq(db)->sql,
@@ -514,7 +886,7 @@ sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
                                         "new_cases = ?4 WHERE id = ?1",
                                         -1, &s, NULL);
             if (rc == SQLITE_OK) {
-                sqlite3_bind_int64(s, 1, import_id);
+                sqlite3_bind_int64(s, 1, q->import_id);
                 sqlite3_bind_int64(s, 2, res->rows);
                 sqlite3_bind_int64(s, 3, res->new_allegations);
                 sqlite3_bind_int64(s, 4, res->new_cases);
@@ -524,13 +896,17 @@ sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
             if (rc != SQLITE_OK)
                 st = cr_fail_sql(db, rc, "record import");
         }
+        /* After restore_set_aside: each document is composed through allegations_case. */
         if (st == CR_OK)
-            st = sq_search_update(db, import_id);
+            st = sq_search_update(db, q->cases_before);
+        import_finalize(db);
         if (st == CR_OK)
             st = sql_exec(db, "COMMIT", "commit import");
         if (st == CR_OK)
             return CR_OK;
     }
+    import_finalize(db);
+    /* A rolled-back import also puts back what set_aside dropped. */
     sqlite3_exec(sq(db)->sql, "ROLLBACK", NULL, NULL, NULL);
     return st;
 }

@@ -433,6 +433,16 @@ const struct cr_migration_step cr_schema[] = {
         "columnsize=0, detail=column, tokenize='unicode61 remove_diacritics 2');"
         "INSERT INTO case_search(rowid, subject, allegations)"
         "  SELECT id, subject, allegations FROM case_documents ORDER BY id;"},
+
+    /*
+     * Version 7, import: indexes: each justified by a query (README, "Indexes
+     * and the queries they serve").  No query of the engine is served by
+     * cases_assignee (a user's queue seeks on state and sortkey, then checks
+     * the assignee) or cases_decided_by (reviewer_outcomes counts what it
+     * was for); every import and decision wrote them all the same.
+     */
+    {7, "DROP INDEX IF EXISTS cases_assignee;"
+        "DROP INDEX IF EXISTS cases_decided_by;"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

@@ -61,10 +61,22 @@ sq_search_record_subject(cr_db *db, int64_t import_id, int64_t subject_id)
                   subject_id);
 }
 
-enum cr_status
-sq_search_update(cr_db *db, int64_t import_id)
+/* The new documents of the cases id selects, in case order, bound to ?1. */
+static enum cr_status
+insert_documents(cr_db *db, const char *sql, int64_t value)
 {
-    assert(db);
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = sql_prepare(db, sql, &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, value);
+    return step_done(db, s, "update the search index");
+}
+
+enum cr_status
+sq_search_update(cr_db *db, int64_t cases_before)
+{
+    assert(db && cases_before >= 0);
     enum cr_status st = sql_exec(db, search_old_table, "update the search index");
     if (st != CR_OK)
         return st;
@@ -78,25 +90,24 @@ sq_search_update(cr_db *db, int64_t import_id)
     if (!s || (st = step_done(db, s, "update the search index")) != CR_OK)
         return st;
     /*
-     * The new documents in: the cases recorded and those the import created
-     * (the cases of its allegations, which follow every older one in id
-     * order, that have none of another import).
+     * The new documents in: those of the cases recorded (all at or below
+     * cases_before), then those of the cases created since, a range of the
+     * cases' rowid, so that rowids only go up and nothing is held in memory
+     * for a set of a million ids.
      */
-    s = sql_prepare(
-        db,
-        "INSERT INTO case_search(rowid, subject, allegations) "
-        "SELECT d.id, d.subject, d.allegations FROM case_documents d "
-        "WHERE d.id IN (SELECT id FROM temp.search_old UNION "
-        "  SELECT n.case_id FROM allegations n WHERE n.id > coalesce((SELECT a.id "
-        "    FROM allegations a WHERE a.import_id IS NOT ?1 ORDER BY a.id DESC LIMIT 1), 0) "
-        "  AND NOT EXISTS (SELECT 1 FROM allegations o WHERE o.case_id = n.case_id "
-        "    AND o.import_id IS NOT ?1)) "
-        "ORDER BY d.id",
-        &st);
-    if (!s)
-        return st;
-    sqlite3_bind_int64(s, 1, import_id);
-    if ((st = step_done(db, s, "update the search index")) != CR_OK)
+    st = insert_documents(db,
+                          "INSERT INTO case_search(rowid, subject, allegations) "
+                          "SELECT d.id, d.subject, d.allegations FROM case_documents d "
+                          "WHERE d.id IN (SELECT id FROM temp.search_old) AND d.id <= ?1 "
+                          "ORDER BY d.id",
+                          cases_before);
+    if (st == CR_OK)
+        st = insert_documents(db,
+                              "INSERT INTO case_search(rowid, subject, allegations) "
+                              "SELECT d.id, d.subject, d.allegations FROM case_documents d "
+                              "WHERE d.id > ?1 ORDER BY d.id",
+                              cases_before);
+    if (st != CR_OK)
         return st;
     return sql_exec(db, "DELETE FROM temp.search_old", "update the search index");
 }

@@ -160,12 +160,13 @@ void bind_text_or_null(sqlite3_stmt *s, int i, const char *v);
  * Record the search document of a case (of every case of a subject, closed
  * ones too) that existed before the import import_id, before a write
  * changes it; sq_search_update, before the transaction commits, puts the
- * documents of the cases recorded and of those the import created in the
- * index in place of the old.  import_id 0: a write that created no case.
+ * documents of the cases recorded and of those created since (a case id
+ * above cases_before) in the index in place of the old.  import_id 0: a
+ * write that created no case.
  */
 enum cr_status sq_search_record_case(cr_db *db, int64_t import_id, int64_t case_id);
 enum cr_status sq_search_record_subject(cr_db *db, int64_t import_id, int64_t subject_id);
-enum cr_status sq_search_update(cr_db *db, int64_t import_id);
+enum cr_status sq_search_update(cr_db *db, int64_t cases_before);
 
 /* Queue pages (page.c) */
 

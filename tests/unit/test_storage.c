@@ -143,6 +143,14 @@ undo_version_7(sqlite3 *s)
     for (size_t i = 0; i < cr_schema_count; i++)
         if (cr_schema[i].version == 3 && strstr(cr_schema[i].sql, "_search"))
             assert_int_equal(sqlite3_exec(s, cr_schema[i].sql, NULL, NULL, NULL), SQLITE_OK);
+    /* The two indexes version 7 dropped (no query used them). */
+    assert_int_equal(sqlite3_exec(s,
+                                  "CREATE INDEX cases_assignee ON cases(assignee, state) "
+                                  "WHERE assignee IS NOT NULL;"
+                                  "CREATE INDEX cases_decided_by ON cases(decided_by, outcome) "
+                                  "WHERE decided_by IS NOT NULL;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
 }
 
 /* What version 6 added (the pinned configuration), dropped again. */
@@ -667,6 +675,39 @@ test_unknown_action_named(void **state)
 }
 
 /*
+ * A version 6 database loses the two indexes no query uses (version 7):
+ * nothing else of it changes, and the queue reads as before.
+ */
+static void
+test_migration_from_6_drops_unused_indexes(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
+              &r);
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    undo_version_7(s);
+    assert_int_equal(sqlite3_exec(s, "PRAGMA user_version = 6", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(s);
+    const char *indexes = "SELECT count(*) FROM sqlite_schema WHERE type = 'index'";
+    int64_t before = outside(f, indexes);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), 7);
+    assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name IN "
+                                "('cases_assignee', 'cases_decided_by')"),
+                     0);
+    assert_int_equal(outside(f, indexes), before - 2);
+    struct cr_case c;
+    assert_int_equal(st_case_get(f->db, "S1", &c), CR_OK);
+    assert_string_equal(c.allegations[0].summary, "kept");
+    cr_case_free(&c);
+}
+
+/*
  * A database made before pinning (schema 5) takes as its first pinned
  * configuration only the one its trail was last written under, recorded
  * in the trail; after that every other file is refused until adopted.
@@ -909,6 +950,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_migration_from_3_adds_drafts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pin_before_version_6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_6_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_6_drops_unused_indexes, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
