@@ -251,9 +251,12 @@ SQL
     # reading the same pages by keyset in one process; PgUp back from the
     # end (G), against PgDn over the same pages.  Per key, from the median
     # of the differences between runs with and without the keys.
-    if [ -n "$tbin" ]; then
-        nk=$((n / 21 - 2))
-        [ $nk -le 1000 ] || nk=1000
+    nk=$((n / 21 - 2))
+    [ $nk -le 1000 ] || nk=1000
+    if [ -n "$tbin" ] && [ $nk -lt 1 ]; then
+        echo "ratios.sh: $n cases fill less than three screens: no rows for PgDn and PgUp" >&2
+    fi
+    if [ -n "$tbin" ] && [ $nk -ge 1 ]; then
         { k q; } >"$keys/start"
         { for ((i = 0; i < nk; i++)); do k '<PgDn>'; done; k q; } >"$keys/down"
         { k G; k q; } >"$keys/last"
