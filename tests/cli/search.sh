@@ -163,6 +163,22 @@ expect_eq "$(found smith)" "4 2 1" "a single token: anywhere, as before"
 expect_eq "$(found 'neil o')" "3 2" "single tokens: anywhere, as before"
 expect_eq "$(AS=asmith found Smith-Jones)" "" "asmith: need-to-know under a phrase"
 expect_eq "$(AS=asmith found 'AL2021-00*')" "1" "asmith: AL2021-00*"
+# ejones declares conflicts with Q1 and Q4 (a database of its own, as a
+# database keeps the configuration it was made with): the words' parameter
+# comes after theirs.
+cp "$T/casereview.yaml" plain.yaml
+awk '{print} /^  same_unit: true$/ {
+    print "  declared:"
+    print "    - { login: ejones, subject_ref: Q1, reason: \"a neighbour\" }"
+    print "    - { login: ejones, subject_ref: Q4, reason: \"a cousin\" }"
+}' plain.yaml >"$T/casereview.yaml"
+cr --db ph2.db import ph.csv
+expect_rc 0
+export DB=ph2.db
+expect_eq "$(AS=ejones found 'AL2021-00*')" "2" "ejones, declared conflicts: AL2021-00*"
+expect_eq "$(AS=ejones found 'mrs-smith' --sort age)" "" "ejones: mrs-smith"
+expect_eq "$(found 'mrs-smith' --sort age)" "1 4" "cadmin: mrs-smith, oldest first"
+cp plain.yaml "$T/casereview.yaml"
 unset DB
 
 finish
