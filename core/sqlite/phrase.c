@@ -38,7 +38,7 @@ sq_search_tokenizer(sqlite3 *sql, fts5_tokenizer *tk, Fts5Tokenizer **tok)
     return rc;
 }
 
-/* Tokens of a text: token i is text[off[i] .. off[i] + len[i]) of the pool. */
+/* The query's tokens: token i is pool[off[i] .. off[i] + len[i]). */
 struct token_list {
     struct cr_buf pool;
     size_t *off, *len;
@@ -71,47 +71,24 @@ add_token(void *ctx, int flags, const char *token, int n, int start, int end)
     return SQLITE_OK;
 }
 
-static void
-tokens_clear(struct token_list *t)
-{
-    t->n = 0;
-    cr_buf_reset(&t->pool);
-}
-
-static void
-tokens_free(struct token_list *t)
-{
-    cr_buf_free(&t->pool);
-    free(t->off);
-    free(t->len);
-}
-
-static const char *
-token_at(const struct token_list *t, size_t i)
-{
-    return t->pool.p + t->off[i];
-}
-
-/* The function's own: the tokenizer, made at its first use and kept with the connection. */
-struct phrase_fn {
-    fts5_tokenizer tk;
-    Fts5Tokenizer *tok;
-};
-
 /* A word of two or more tokens: tokens [first, first + n) of the words' list. */
 struct phrase {
     size_t first, n;
     bool prefix; /* the word ended in `*`: its last token begins a token */
-    bool found;
 };
 
-/* One aggregate's state: the words typed, parsed at its first row. */
-struct phrases {
-    bool parsed;
+/*
+ * The words typed, parsed once for all the rows of a statement: the
+ * function's own, kept with the connection, with the tokenizer made at its
+ * first use.
+ */
+struct phrase_fn {
+    fts5_tokenizer tk;
+    Fts5Tokenizer *tok;
+    char *text; /* the words these are of */
     struct token_list words;
     struct phrase *p;
-    size_t n;
-    struct token_list field;
+    size_t n, n_tokens;
 };
 
 static bool
@@ -120,10 +97,29 @@ blank(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+static void
+words_clear(struct phrase_fn *fn)
+{
+    free(fn->text);
+    fn->text = NULL;
+    cr_buf_free(&fn->words.pool);
+    free(fn->words.off);
+    free(fn->words.len);
+    memset(&fn->words, 0, sizeof fn->words);
+    free(fn->p);
+    fn->p = NULL;
+    fn->n = fn->n_tokens = 0;
+}
+
 /* The words typed, split as page.c's search_query splits them; keeps those of several tokens. */
 static int
-parse(struct phrase_fn *fn, const char *text, struct phrases *ph)
+parse(struct phrase_fn *fn, const char *text)
 {
+    if (fn->text && strcmp(fn->text, text) == 0)
+        return SQLITE_OK;
+    words_clear(fn);
+    if (!(fn->text = strdup(text)))
+        return SQLITE_NOMEM;
     const char *p = text;
     int rc = SQLITE_OK;
     while (*p && rc == SQLITE_OK) {
@@ -132,33 +128,72 @@ parse(struct phrase_fn *fn, const char *text, struct phrases *ph)
         const char *start = p;
         while (*p && !blank(*p))
             p++;
-        size_t before = ph->words.n;
-        rc = fn->tk.xTokenize(fn->tok, &ph->words, FTS5_TOKENIZE_QUERY, start, (int)(p - start),
+        size_t before = fn->words.n;
+        rc = fn->tk.xTokenize(fn->tok, &fn->words, FTS5_TOKENIZE_QUERY, start, (int)(p - start),
                               add_token);
-        if (rc != SQLITE_OK || ph->words.n - before < 2)
+        if (rc != SQLITE_OK || fn->words.n - before < 2) {
+            fn->words.n = before; /* only the words of several tokens are kept */
             continue;
-        struct phrase *more = realloc(ph->p, (ph->n + 1) * sizeof *more);
-        if (!more)
-            return SQLITE_NOMEM;
-        ph->p = more;
-        ph->p[ph->n++] = (struct phrase){before, ph->words.n - before, p[-1] == '*', false};
+        }
+        struct phrase *more = realloc(fn->p, (fn->n + 1) * sizeof *more);
+        if (!more) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        fn->p = more;
+        fn->p[fn->n++] = (struct phrase){before, fn->words.n - before, p[-1] == '*'};
     }
+    fn->n_tokens = fn->words.n;
+    if (rc != SQLITE_OK)
+        words_clear(fn);
     return rc;
 }
 
-/* Whether the field's tokens from i on are the phrase's. */
+/*
+ * One row's state: which words stood whole in a field so far, and, along
+ * the field being read, which tokens of each word the last tokens read
+ * end: at[k] for the word's token k (the tokens as fn->words numbers them).
+ */
+struct phrases {
+    struct phrase_fn *fn;
+    bool *found; /* per word */
+    bool *at;    /* per token */
+    size_t left; /* words not yet found */
+};
+
 static bool
-phrase_at(const struct phrases *ph, const struct phrase *w, size_t i)
+token_is(const struct phrase_fn *fn, size_t k, bool prefix, const char *token, size_t n)
 {
-    for (size_t j = 0; j < w->n; j++) {
-        size_t k = w->first + j, n = ph->words.len[k];
-        bool prefix = w->prefix && j == w->n - 1;
-        size_t m = ph->field.len[i + j];
-        if ((prefix ? m < n : m != n) ||
-            memcmp(token_at(&ph->field, i + j), token_at(&ph->words, k), n))
-            return false;
+    size_t want = fn->words.len[k];
+    return (prefix ? n >= want : n == want) &&
+           memcmp(token, fn->words.pool.p + fn->words.off[k], want) == 0;
+}
+
+/* Each token of a field, read in order: the words it ends are found. */
+static int
+field_token(void *ctx, int flags, const char *token, int n, int start, int end)
+{
+    (void)start, (void)end;
+    struct phrases *ph = ctx;
+    const struct phrase_fn *fn = ph->fn;
+    if (flags & FTS5_TOKEN_COLOCATED)
+        return SQLITE_OK;
+    for (size_t w = 0; w < fn->n; w++) {
+        const struct phrase *p = &fn->p[w];
+        bool *at = ph->at + p->first;
+        if (ph->found[w])
+            continue;
+        for (size_t j = p->n - 1; j > 0; j--)
+            at[j] = at[j - 1] &&
+                    token_is(fn, p->first + j, p->prefix && j == p->n - 1, token, (size_t)n);
+        at[0] = token_is(fn, p->first, false, token, (size_t)n);
+        if (at[p->n - 1]) {
+            ph->found[w] = true;
+            ph->left--;
+        }
     }
-    return true;
+    /* Every word found: the rest of the field need not be read. */
+    return ph->left ? SQLITE_OK : SQLITE_DONE;
 }
 
 static void
@@ -171,36 +206,36 @@ phrases_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_error_nomem(ctx);
         return;
     }
-    if (!fn->tok) {
-        int rc = sq_search_tokenizer(sqlite3_context_db_handle(ctx), &fn->tk, &fn->tok);
-        if (rc != SQLITE_OK) {
+    int rc = SQLITE_OK;
+    if (!ph->fn) {
+        if (!fn->tok && (rc = sq_search_tokenizer(sqlite3_context_db_handle(ctx), &fn->tk,
+                                                  &fn->tok)) != SQLITE_OK) {
             fn->tok = NULL;
             sqlite3_result_error(ctx, "cr_phrases: the full-text tokenizer is missing", -1);
             return;
         }
-    }
-    int rc = SQLITE_OK;
-    if (!ph->parsed) {
         const char *words = (const char *)sqlite3_value_text(argv[0]);
-        ph->parsed = true;
-        rc = parse(fn, words ? words : "", ph);
+        if ((rc = parse(fn, words ? words : "")) != SQLITE_OK) {
+            sqlite3_result_error_code(ctx, rc);
+            return;
+        }
+        ph->found = calloc(fn->n + fn->n_tokens + 1, sizeof *ph->found);
+        if (!ph->found) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        ph->at = ph->found + fn->n;
+        ph->left = fn->n;
+        ph->fn = fn;
     }
     const char *text = (const char *)sqlite3_value_text(argv[1]);
-    if (rc == SQLITE_OK && text) {
-        tokens_clear(&ph->field);
-        rc = fn->tk.xTokenize(fn->tok, &ph->field, FTS5_TOKENIZE_DOCUMENT, text,
-                              sqlite3_value_bytes(argv[1]), add_token);
-    }
-    if (rc != SQLITE_OK) {
-        if (rc == SQLITE_NOMEM)
-            sqlite3_result_error_nomem(ctx);
-        else
-            sqlite3_result_error_code(ctx, rc);
+    if (!text || !ph->left)
         return;
-    }
-    for (size_t w = 0; text && w < ph->n; w++)
-        for (size_t i = 0; !ph->p[w].found && i + ph->p[w].n <= ph->field.n; i++)
-            ph->p[w].found = phrase_at(ph, &ph->p[w], i);
+    memset(ph->at, 0, fn->n_tokens * sizeof *ph->at);
+    rc = fn->tk.xTokenize(fn->tok, ph, FTS5_TOKENIZE_DOCUMENT, text, sqlite3_value_bytes(argv[1]),
+                          field_token);
+    if (rc != SQLITE_OK && rc != SQLITE_DONE)
+        sqlite3_result_error_code(ctx, rc);
 }
 
 /* 1 when every word of several tokens stood whole in one field; 0 otherwise, or with no field. */
@@ -208,15 +243,9 @@ static void
 phrases_final(sqlite3_context *ctx)
 {
     struct phrases *ph = sqlite3_aggregate_context(ctx, 0);
-    bool all = ph && ph->parsed;
-    for (size_t w = 0; all && w < ph->n; w++)
-        all = ph->p[w].found;
-    sqlite3_result_int(ctx, all);
-    if (ph) {
-        tokens_free(&ph->words);
-        tokens_free(&ph->field);
-        free(ph->p);
-    }
+    sqlite3_result_int(ctx, ph && ph->fn && !ph->left);
+    if (ph)
+        free(ph->found);
 }
 
 static void
@@ -225,6 +254,7 @@ phrases_destroy(void *p)
     struct phrase_fn *fn = p;
     if (fn->tok)
         fn->tk.xDelete(fn->tok);
+    words_clear(fn);
     free(fn);
 }
 

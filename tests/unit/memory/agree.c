@@ -159,7 +159,8 @@ print_reads(cr_db *h, const struct cr_person *me)
         "la-fontaine-crisp", "e2-de-la", "fontaine-jamal", "jamal-e2a", "lait-e1a", "met-e2a",
         "summary-a0002", "summary-a*", "a0001-summary", "said-x", "x—y-o", "ångström-met",
         "ØRSTED-AND-ÅNG*", "au-lait*", "au-lai", "e3a-straße", "celik-was", "n°5-a·b", "s0001-sur*",
-        "lait-e4b", "lait-e4*", "e4b-second", "e4b-sec*", "lait e4b"};
+        "lait-e4b", "lait-e4*", "e4b-second", "e4b-sec*", "lait e4b", "one-one-two",
+        "one-one-one-t*", "one-one-one-one"};
     for (size_t i = 0; i < LEN(searches); i++) {
         struct cr_filter f = CR_FILTER_ALL;
         f.search = searches[i];
@@ -319,7 +320,7 @@ main(int argc, char **argv)
         "E4,Zoë,İstanbul,special,SC,West,full,E4A,domestic_violence,2024-01-04,pnd,NFA,"
         "Ωmega and Дмитрий: n°5 a·b ½ café au lait\n"
         "E4,Zoë,İstanbul,special,SC,West,full,E4B,domestic_violence,2024-01-05,pnd,NFA,"
-        "second one\n";
+        "second one one one two\n";
     cr_db *importer;
     struct cr_import_result res;
     FILE *in = fmemopen((void *)names, sizeof names - 1, "rb");
