@@ -276,8 +276,11 @@ st_draft_delete(cr_db *db, int64_t case_id, int action)
 int64_t
 cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *row)
 {
-    /* A search lists the newest case first: the cursor grows as the case number falls. */
-    if (filter && filter->search && !cr_blank(filter->search))
+    /*
+     * A search lists the newest case first unless sorted by age: the cursor
+     * grows as the case number falls.
+     */
+    if (filter && filter->search && !cr_blank(filter->search) && filter->sort != CR_SORT_AGE)
         return INT64_MAX - row->id;
     bool by_id = filter && (filter->sort == CR_SORT_AGE || (filter->search && *filter->search));
     return by_id ? row->id : row->sortkey;

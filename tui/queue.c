@@ -180,8 +180,9 @@ filter_title(const struct tui_queue *q, char *out, size_t n)
         if (f->search)
             used += (size_t)snprintf(out + used, n - used, ", search \"%s\"", f->search);
     }
-    /* Core lists a search's cases newest first; blank words search nothing. */
-    bool searching = !q->mine && f->search && f->search[strspn(f->search, " \t\r\n")];
+    /* Core lists a search's cases newest first unless sorted by age; blank words search nothing. */
+    bool searching =
+        !q->mine && f->search && f->search[strspn(f->search, " \t\r\n")] && f->sort != CR_SORT_AGE;
     bool by_age = !q->mine && (f->sort == CR_SORT_AGE || f->search);
     snprintf(out + used, n - used,
              searching ? ", newest first"

@@ -149,10 +149,12 @@ mem_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse
     if (!filter)
         filter = &all;
     bool by_id = filter->sort == CR_SORT_AGE || (filter->search && *filter->search);
-    /* A search lists the newest case first; blank words search nothing (all, by number). */
-    enum page_key by = filter->search && !cr_blank(filter->search) ? KEY_NEWEST
-                       : by_id                                     ? KEY_ID
-                                                                   : KEY_SORTKEY;
+    /*
+     * A search lists the newest case first, the oldest first when sorted by
+     * age; blank words search nothing (all, by number).
+     */
+    bool newest = filter->search && !cr_blank(filter->search) && filter->sort != CR_SORT_AGE;
+    enum page_key by = newest ? KEY_NEWEST : by_id ? KEY_ID : KEY_SORTKEY;
     return fill(db, by, cursor, reverse, limit, scope, filter_test, filter, page);
 }
 

@@ -17,7 +17,10 @@
  * A case matches when every token of every word typed is somewhere in its
  * document: its subject's reference, surname and forenames, and each of
  * its allegations' reference and summary.  A word ending in `*` makes its
- * last token the start of a token; nothing else is a prefix.
+ * last token the start of a token; nothing else is a prefix.  A word of
+ * several tokens ("Smith-Jones") is a phrase: its tokens stand next to each
+ * other in one field, the subject (reference, surname and forenames) or
+ * one allegation (reference and summary), as core/sqlite/phrase.c asks.
  */
 #include "engine.h"
 
@@ -209,11 +212,17 @@ token_len(const struct tokens *t, size_t i)
     return t->start[i + 1] - t->start[i];
 }
 
-/* The words typed: their tokens, and which of them are prefixes (a word's last, before a `*`). */
+/*
+ * The words typed: their tokens, which of them are prefixes (a word's last,
+ * before a `*`), and where each word of several tokens begins (phrase[k]:
+ * its number of tokens, 0 for the other tokens).
+ */
 struct query {
     struct tokens t;
     bool *prefix;
     bool *found;
+    size_t *phrase;
+    bool *phrase_found;
     bool nomem;
 };
 
@@ -224,10 +233,15 @@ query_parse(const char *search, struct query *q)
     tokenize(search, &q->t);
     q->prefix = calloc(q->t.n ? q->t.n : 1, sizeof *q->prefix);
     q->found = calloc(q->t.n ? q->t.n : 1, sizeof *q->found);
-    q->nomem = q->t.nomem || !q->prefix || !q->found;
+    q->phrase = calloc(q->t.n ? q->t.n : 1, sizeof *q->phrase);
+    q->phrase_found = calloc(q->t.n ? q->t.n : 1, sizeof *q->phrase_found);
+    q->nomem = q->t.nomem || !q->prefix || !q->found || !q->phrase || !q->phrase_found;
     if (q->nomem)
         return;
-    /* Which token each word ending in `*` ends with: the tokens of the text up to there. */
+    /*
+     * Which token each word ending in `*` ends with, and where each word of
+     * several tokens begins: the tokens of the text up to there.
+     */
     const char *p = search;
     while (*p) {
         while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
@@ -235,7 +249,7 @@ query_parse(const char *search, struct query *q)
         const char *start = p;
         while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
             p++;
-        if (p > start && p[-1] == '*') {
+        if (p > start) {
             char *upto = strndup(search, (size_t)(p - search));
             struct tokens before;
             char *word = strndup(start, (size_t)(p - start));
@@ -247,8 +261,10 @@ query_parse(const char *search, struct query *q)
                 tokenize(word, &own);
                 if (before.nomem || own.nomem)
                     q->nomem = true;
-                else if (own.n)
+                else if (own.n && p[-1] == '*')
                     q->prefix[before.n - 1] = true;
+                if (!q->nomem && own.n >= 2)
+                    q->phrase[before.n - own.n] = own.n;
                 tokens_free(&before);
                 tokens_free(&own);
             }
@@ -264,9 +280,20 @@ query_free(struct query *q)
     tokens_free(&q->t);
     free(q->prefix);
     free(q->found);
+    free(q->phrase);
+    free(q->phrase_found);
 }
 
-/* Mark the tokens of the query that text holds. */
+/* Whether token i of t is token k of the query (or begins with it, for a prefix). */
+static bool
+token_is(const struct query *q, size_t k, const struct tokens *t, size_t i)
+{
+    size_t ql = token_len(&q->t, k), tl = token_len(t, i);
+    return (q->prefix[k] ? tl >= ql : tl == ql) &&
+           memcmp(&t->cp[t->start[i]], &q->t.cp[q->t.start[k]], ql * sizeof *q->t.cp) == 0;
+}
+
+/* Mark the tokens of the query, and the words of several tokens, that one field holds. */
 static void
 find_in(struct query *q, const char *text)
 {
@@ -275,15 +302,51 @@ find_in(struct query *q, const char *text)
     if (t.nomem)
         q->nomem = true;
     for (size_t k = 0; k < q->t.n && !t.nomem; k++) {
-        size_t ql = token_len(&q->t, k);
-        for (size_t i = 0; i < t.n && !q->found[k]; i++) {
-            size_t tl = token_len(&t, i);
-            q->found[k] =
-                (q->prefix[k] ? tl >= ql : tl == ql) &&
-                memcmp(&t.cp[t.start[i]], &q->t.cp[q->t.start[k]], ql * sizeof *q->t.cp) == 0;
+        for (size_t i = 0; i < t.n && !q->found[k]; i++)
+            q->found[k] = token_is(q, k, &t, i);
+        size_t n = q->phrase[k];
+        for (size_t i = 0; n && i + n <= t.n && !q->phrase_found[k]; i++) {
+            size_t j = 0;
+            while (j < n && token_is(q, k + j, &t, i + j))
+                j++;
+            q->phrase_found[k] = j == n;
         }
     }
     tokens_free(&t);
+}
+
+/* A field composed of its parts, each followed by a space (NULL ones left out); NULL: no memory. */
+static char *
+field(const char *a, const char *b, const char *c)
+{
+    const char *part[] = {a, b, c};
+    size_t n = 1;
+    for (size_t i = 0; i < 3; i++)
+        n += part[i] ? strlen(part[i]) + 1 : 0;
+    char *f = malloc(n), *p = f;
+    for (size_t i = 0; f && i < 3; i++) {
+        if (!part[i])
+            continue;
+        size_t len = strlen(part[i]);
+        memcpy(p, part[i], len);
+        p[len] = ' ';
+        p += len + 1;
+    }
+    if (f)
+        *p = '\0';
+    return f;
+}
+
+/* Find in one field composed of parts; out of memory, the query says so. */
+static void
+find_in_field(struct query *q, const char *a, const char *b, const char *c)
+{
+    char *f = field(a, b, c);
+    if (!f)
+        q->nomem = true;
+    else
+        find_in(q, f);
+    free(f);
 }
 
 bool
@@ -294,21 +357,17 @@ mem_search_matches(const struct mem_data *d, const struct mem_case *c, const str
     query_parse(search, &q);
     bool all = false;
     if (!q.nomem && q.t.n) {
-        if (s) {
-            find_in(&q, s->ref);
-            find_in(&q, s->surname);
-            find_in(&q, s->forenames);
-        }
+        if (s)
+            find_in_field(&q, s->ref, s->surname, s->forenames);
         const struct mem_allegation *a = MEM_ROWS(d, MEM_ALLEGATIONS, struct mem_allegation);
         for (size_t i = 0; i < MEM_N(d, MEM_ALLEGATIONS); i++) {
             if (a[i].case_id != c->id)
                 continue;
-            find_in(&q, a[i].ref);
-            find_in(&q, a[i].summary);
+            find_in_field(&q, a[i].ref, a[i].summary, NULL);
         }
         all = !q.nomem;
         for (size_t k = 0; k < q.t.n; k++)
-            all = all && q.found[k];
+            all = all && q.found[k] && (!q.phrase[k] || q.phrase_found[k]);
     }
     query_free(&q);
     return all;

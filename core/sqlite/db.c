@@ -550,6 +550,8 @@ sq_open(cr_db *db, const char *path, unsigned flags, const char *connection, voi
         return cr_fail_sql(db, rc, "open");
     sqlite3_extended_result_codes(sq(db)->sql, 1);
     sqlite3_busy_timeout(sq(db)->sql, CR_BUSY_TIMEOUT_MS);
+    if ((rc = sq_phrases_register(sq(db)->sql)) != SQLITE_OK)
+        return cr_fail_sql(db, rc, "open");
 
     if ((st = migrate(db, flags)) != CR_OK)
         return st;

@@ -117,15 +117,22 @@ bind_visibility(const struct cr_scope *scope, sqlite3_stmt *s)
         sqlite3_bind_text(s, SCOPE_UNIT_PARAM + 1 + (int)r, scope->refs[r], -1, SQLITE_STATIC);
 }
 
+/* The number of the parameter past visibility_where's: the words of a search with phrases. */
+static int
+words_param(const struct cr_scope *scope)
+{
+    return SCOPE_UNIT_PARAM + 1 + (int)scope->n_refs;
+}
+
 /*
  * Fill a page from a query of CASE_ROW_COLUMNS whose parameters are
  * ?1 the cursor, ?2, ?3 and ?5 texts (bound when not NULL), ?4 the limit,
- * and from ?6 those of visibility_where.
+ * from ?6 those of visibility_where, then words (words_param, when not NULL).
  */
 static enum cr_status
 page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char *p3,
-           const char *p5, size_t limit, const struct cr_scope *scope, struct cr_page *page,
-           bool reverse)
+           const char *p5, const char *words, size_t limit, const struct cr_scope *scope,
+           struct cr_page *page, bool reverse)
 {
     assert(db && sql && scope && page);
     struct page_priv *pp = page->priv;
@@ -165,6 +172,8 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
     if (p5)
         sqlite3_bind_text(s, 5, p5, -1, SQLITE_STATIC);
     bind_visibility(scope, s);
+    if (words)
+        sqlite3_bind_text(s, words_param(scope), words, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (page->n == limit) {
@@ -197,14 +206,6 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
     return st;
 }
 
-/*
- * The tokenizer of case_search (schema version 7), as SQLite's FTS5 module
- * offers it (fts5_api), so that typed words split and fold exactly as the
- * documents did.
- */
-#define SEARCH_TOKENIZER "unicode61"
-static const char *const search_tokenizer_args[] = {"remove_diacritics", "2"};
-
 struct query_words {
     struct cr_buf *q;
     size_t tokens;
@@ -233,32 +234,23 @@ add_token(void *ctx, int flags, const char *token, int n, int start, int end)
  * The words a user typed as an FTS5 query for case_search: every token of
  * every word required, anywhere in the case's document; a word ending in
  * `*` makes its last token a prefix.  detail=column knows no phrases, so a
- * word of several tokens ("AL2021-0000001") asks for each of them.  Returns
- * the number of tokens (0: the words hold none), or -1 with *st set.
+ * word of several tokens ("AL2021-0000001") asks for each of them, and
+ * *phrases says there is one: the query then keeps only the cases where
+ * its tokens stand together (phrase.c).  Returns the number of tokens
+ * (0: the words hold none), or -1 with *st set.
  */
 static long
-search_query(cr_db *db, const char *text, struct cr_buf *q, enum cr_status *st)
+search_query(cr_db *db, const char *text, struct cr_buf *q, bool *phrases, enum cr_status *st)
 {
-    sqlite3 *sql = sq(db)->sql;
-    fts5_api *api = NULL;
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(sql, "SELECT fts5(?1)", -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
-        sqlite3_step(s);
-    }
-    sqlite3_finalize(s);
-    void *user = NULL;
     fts5_tokenizer tk;
     Fts5Tokenizer *tok = NULL;
-    if (rc != SQLITE_OK || !api ||
-        (rc = api->xFindTokenizer(api, SEARCH_TOKENIZER, &user, &tk)) != SQLITE_OK ||
-        (rc = tk.xCreate(user, (const char **)search_tokenizer_args,
-                         (int)CR_ARRAY_LEN(search_tokenizer_args), &tok)) != SQLITE_OK) {
+    int rc = sq_search_tokenizer(sq(db)->sql, &tk, &tok);
+    if (rc != SQLITE_OK) {
         *st = cr_fail(db, CR_DB, "search: the full-text tokenizer '%s' is missing (%s)",
-                      SEARCH_TOKENIZER, sqlite3_errstr(rc == SQLITE_OK ? SQLITE_ERROR : rc));
+                      SQ_SEARCH_TOKENIZER, sqlite3_errstr(rc));
         return -1;
     }
+    *phrases = false;
     struct query_words w = {q, 0};
     const char *p = text;
     while (*p && rc == SQLITE_OK) {
@@ -269,6 +261,8 @@ search_query(cr_db *db, const char *text, struct cr_buf *q, enum cr_status *st)
             p++;
         size_t before = w.tokens;
         rc = tk.xTokenize(tok, &w, FTS5_TOKENIZE_QUERY, start, (int)(p - start), add_token);
+        if (w.tokens - before >= 2)
+            *phrases = true;
         if (rc == SQLITE_OK && p > start && p[-1] == '*' && w.tokens > before &&
             cr_buf_addc(q, '*') < 0)
             rc = SQLITE_NOMEM;
@@ -284,9 +278,10 @@ search_query(cr_db *db, const char *text, struct cr_buf *q, enum cr_status *st)
 
 /*
  * A page of the filtered queue, of the cases scope admits.  A search reads
- * case_search in case order, newest first: the index is the outer loop and
- * its rowid the keyset (the cursor is INT64_MAX - id, growing along the
- * page as every cursor does), the filters and need-to-know are conditions
+ * case_search in case order, newest first (the cursor is INT64_MAX - id,
+ * growing along the page as every cursor does) or, sorted by age, oldest
+ * first (the cursor is the id): the index is the outer loop and its rowid
+ * the keyset, the filters and need-to-know are conditions
  * on the joined row, so a page reads its own matches and stops.
  */
 enum cr_status
@@ -301,10 +296,13 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
     bool searching = filter->search && !cr_blank(filter->search);
     bool by_id = filter->sort == CR_SORT_AGE || (filter->search && *filter->search);
     const char *key = searching ? "f.rowid" : by_id ? "c.id" : "c.sortkey";
+    /* A search lists the newest case first, the oldest first when sorted by age. */
+    bool newest = searching && filter->sort != CR_SORT_AGE;
     struct cr_buf q = {0};
+    bool phrases = false;
     enum cr_status st = CR_OK;
     if (searching) {
-        long tokens = search_query(db, filter->search, &q, &st);
+        long tokens = search_query(db, filter->search, &q, &phrases, &st);
         if (tokens <= 0) {
             /* Words with no token in them (punctuation alone) find nothing. */
             cr_buf_free(&q);
@@ -312,11 +310,12 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
             page->more = 0;
             return st;
         }
-        /* The cursor as a case id: a page after it holds the cases below that id. */
-        cursor = INT64_MAX - (cursor < 0 ? 0 : cursor);
+        /* Newest first, the cursor as a case id: a page after it holds the cases below that id. */
+        if (newest)
+            cursor = INT64_MAX - (cursor < 0 ? 0 : cursor);
     }
-    /* Whether the key is read downwards: a page before the cursor, or a search's page after it. */
-    bool down = searching ? !reverse : reverse;
+    /* Whether the key is read downwards: a page before the cursor, or a newest first page after. */
+    bool down = newest ? !reverse : reverse;
     /* One statement per filter shape, so that each uses its index. */
     struct cr_buf sql = {0};
     if (searching)
@@ -339,6 +338,18 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
         cr_buf_addf(&sql, " AND c.categories IN (%u, %u)", 1u << filter->category,
                     CR_CATMASK_DV | CR_CATMASK_SO);
     visibility_where(scope, &sql);
+    /*
+     * A word of several tokens stands whole in one field of the case: its
+     * subject or one of its allegations, composed as case_documents composes
+     * them (schema.c) but one allegation a row, so that no word is found
+     * across two.  A test on the row the scan is at: paging stays keyset.
+     */
+    if (phrases)
+        cr_buf_addf(&sql,
+                    " AND (SELECT cr_phrases(?%d, t) FROM (SELECT s.ref || ' ' || s.surname || "
+                    "' ' || s.forenames AS t UNION ALL SELECT a.ref || ' ' || a.summary FROM "
+                    "allegations a WHERE a.case_id = c.id))",
+                    words_param(scope));
     cr_buf_addf(&sql, " ORDER BY %s%s LIMIT ?4", key, down ? " DESC" : "");
     if (!sql.p) {
         cr_buf_free(&q);
@@ -348,8 +359,8 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
     const char *outcome = filter->outcome >= 0 && filter->outcome < CR_OUTCOME_COUNT
                               ? cr_outcome_name(filter->outcome)
                               : NULL;
-    st = page_query(db, sql.p, cursor, state, outcome, searching ? q.p : NULL, limit, scope, page,
-                    reverse);
+    st = page_query(db, sql.p, cursor, state, outcome, searching ? q.p : NULL,
+                    phrases ? filter->search : NULL, limit, scope, page, reverse);
     cr_buf_free(&sql);
     cr_buf_free(&q);
     return st;
@@ -458,7 +469,7 @@ sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *sco
     bool nomem = !where.p;
     cr_buf_free(&where);
     enum cr_status st = sql.p && !nomem ? page_query(db, sql.p, after, queue->login, NULL, NULL,
-                                                     limit, scope, page, reverse)
+                                                     NULL, limit, scope, page, reverse)
                                         : cr_fail(db, CR_NOMEM, "out of memory");
     cr_buf_free(&sql);
     return st;

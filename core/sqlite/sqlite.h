@@ -51,6 +51,13 @@ enum cr_status cr_fail_sql(cr_db *db, int rc, const char *what);
 /* The handle's SQLite connection. */
 sqlite3 *sq_sqlite(cr_db *db);
 
+/* The tokenizer of case_search (schema version 7): its name; its arguments are phrase.c's. */
+#define SQ_SEARCH_TOKENIZER "unicode61"
+/* That tokenizer, as SQLite's FTS5 module offers it (fts5_api); an SQLite result code. */
+int sq_search_tokenizer(sqlite3 *sql, fts5_tokenizer *tk, Fts5Tokenizer **tok);
+/* Register cr_phrases (phrase.c) on the connection; an SQLite result code. */
+int sq_phrases_register(sqlite3 *sql);
+
 /*
  * The methods of the table (store.h, which says what each does), defined
  * in the section files and gathered in db.c's cr_store_engine.

@@ -53,8 +53,9 @@ listed() {
 while read -r who all mine; do
     begin "$who: list, every format, and search"
     expect_eq "$(listed "$who")" "${all//,/ }" "$who lists"
-    expect_eq "$(listed "$who" --search marker)" "$(tr ',' '\n' <<<"$all" | sort -rn | paste -sd' ')" \
-        "$who searches (newest first)"
+    expect_eq "$(listed "$who" --search marker)" "${all//,/ }" "$who searches (--sort age: oldest first)"
+    expect_eq "$(listed "$who" --search marker --sort priority)" \
+        "$(tr ',' '\n' <<<"$all" | sort -rn | paste -sd' ')" "$who searches (newest first)"
     AS=$who cr --db n.db list --format json
     expect_eq "$(grep -o '"case": [0-9]*' "$T/out" | grep -o '[0-9]*' | sort -n | paste -sd' ')" \
         "${all//,/ }" "$who lists as JSON"

@@ -5,9 +5,9 @@
 # changes a case's words changes what finds it, and the index stays sound.
 . "$(dirname "$0")/lib.sh"
 
-# The case numbers a search lists, in its order: "5 4 3".
+# The case numbers a search lists, in its order: "5 4 3" (in $DB, s.db unless set).
 found() {
-    cr --db s.db list --format csv --search "$@"
+    cr --db "${DB:-s.db}" list --format csv --search "$@"
     [ "$(cat "$T/rc")" = 0 ] || fail "list --search $*: exit $(cat "$T/rc"): $(cat "$T/err")"
     tail -n +2 "$T/out" | cut -d, -f1 | paste -sd' '
 }
@@ -68,6 +68,12 @@ expect_eq "$(AS=mkhan found marker)" "3" "mkhan: only the case before the panel"
 expect_eq "$(AS=mkhan found 'vict*')" "" "mkhan: vict*"
 expect_eq "$(found marker --state panel_review)" "3" "a state filter with a search"
 
+begin "sorted by age, a search lists the oldest case first"
+expect_eq "$(found marker --sort age)" "1 2 3 4 5" "marker --sort age"
+expect_eq "$(found 'vict*' --sort age)" "1 2" "vict* --sort age"
+expect_eq "$(AS=asmith found marker --sort age)" "2 3 4 5" "asmith: need-to-know, oldest first"
+expect_eq "$(found marker --sort priority)" "5 4 3 2 1" "--sort priority: newest first"
+
 begin "paging forward through results, 500 rows a page"
 {
     echo "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,allegation_date,source,original_outcome,summary"
@@ -85,6 +91,11 @@ expect_eq "$(found 'paged 7*')" "$(seq 1 1200 | grep '^7' | sort -rn | awk '{pri
 expect_eq "$(found 'paged 1200')" "1205" "the newest"
 cr --db s.db list --format csv --search paged --limit 501
 expect_eq "$(tail -n 1 "$T/out" | cut -d, -f1)" 705 "the first row of the second page"
+expect_eq "$(found paged --sort age)" "$(seq 6 1205 | paste -sd' ')" "--sort age: oldest first, every page"
+expect_eq "$(found 'paged 7*' --sort age)" "$(seq 1 1200 | grep '^7' | awk '{print $1 + 5}' | paste -sd' ')" \
+    "paged 7* --sort age"
+cr --db s.db list --format csv --search paged --sort age --limit 501
+expect_eq "$(tail -n 1 "$T/out" | cut -d, -f1)" 506 "--sort age: the first row of the second page"
 
 begin "a re-import: an allegation added, a surname changed"
 cat >r.csv <<'CSV'
@@ -117,5 +128,57 @@ SELECT count(*) > 1000 FROM temp.fresh_words;")
 expect_eq "$(echo "$vocab" | paste -sd' ')" "0 0 1" "words and their cases, kept against afresh"
 cr --db s.db audit verify
 expect_rc 0
+
+begin "a word the tokenizer splits is a phrase: its tokens together, in one field"
+# Case 1: PC Jones, whose allegation names a Mrs Smith, and two references
+# that share a token each with AL2021-0003.  Case 2 is in asmith's unit.
+# Case 3 holds O and Neil apart; case 4 one allegation's last word and the
+# next one's reference, and its forename before its first reference.
+cat >ph.csv <<'CSV'
+subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,allegation_date,source,original_outcome,summary
+Q1,Jones,Tom,officer,PC,Central,full,AL2021-0009,domestic_violence,2021-01-01,complaint,NFA,pushed Mrs Smith in the street
+Q1,Jones,Tom,officer,PC,Central,full,AL2022-0003,domestic_violence,2022-01-01,complaint,NFA,a second report
+Q2,Smith-Jones,Ann,officer,PC,East Area BCU,full,AL2021-0003,sexual_offence,2021-02-01,hotline,NFA,a report about Pat O'Neil
+Q3,Oakes,Neil,officer,PC,Central,full,AL2023-0001,sexual_offence,2023-01-01,hotline,NFA,seen by O. Brien
+Q4,Ward,Kim,officer,PC,Central,full,AL2024-0001,domestic_violence,2024-01-01,other,NFA,reported by Mrs Smith
+Q4,Ward,Kim,officer,PC,Central,full,AL2024-0002,domestic_violence,2024-02-01,other,NFA,seen again
+CSV
+cr --db ph.db import ph.csv
+expect_rc 0
+export DB=ph.db
+expect_eq "$(found Smith-Jones)" "2" "Smith-Jones: not Jones with a Mrs Smith"
+expect_eq "$(found smith-jones --sort age)" "2" "smith-jones, oldest first"
+expect_eq "$(found AL2021-0003)" "2" "AL2021-0003: not AL2021-0009 with AL2022-0003"
+expect_eq "$(found "O'Neil")" "2" "O'Neil: not O and Neil apart"
+expect_eq "$(found 'Smith-AL2024')" "" "across two allegations: none"
+expect_eq "$(found 'Kim-AL2024')" "" "across the subject and an allegation: none"
+expect_eq "$(found 'Smith AL2024')" "4" "the same tokens as two words: found"
+expect_eq "$(found 'Q2-Smith-Jones')" "2" "the subject's reference and surname: one field"
+expect_eq "$(found 'AL2021-00*')" "2 1" "a prefix phrase AL2021-00*"
+expect_eq "$(found 'AL2022-00*')" "1" "AL2022-00*"
+expect_eq "$(found 'AL2021-01*')" "" "AL2021-01*"
+expect_eq "$(found 'mrs-smith seen')" "4" "a phrase and a word in another allegation"
+expect_eq "$(found 'report-about')" "2" "report-about"
+expect_eq "$(found smith)" "4 2 1" "a single token: anywhere, as before"
+expect_eq "$(found 'neil o')" "3 2" "single tokens: anywhere, as before"
+expect_eq "$(AS=asmith found Smith-Jones)" "" "asmith: need-to-know under a phrase"
+expect_eq "$(AS=asmith found 'AL2021-00*')" "1" "asmith: AL2021-00*"
+# ejones declares conflicts with Q1 and Q4 (a database of its own, as a
+# database keeps the configuration it was made with): the words' parameter
+# comes after theirs.
+cp "$T/casereview.yaml" plain.yaml
+awk '{print} /^  same_unit: true$/ {
+    print "  declared:"
+    print "    - { login: ejones, subject_ref: Q1, reason: \"a neighbour\" }"
+    print "    - { login: ejones, subject_ref: Q4, reason: \"a cousin\" }"
+}' plain.yaml >"$T/casereview.yaml"
+cr --db ph2.db import ph.csv
+expect_rc 0
+export DB=ph2.db
+expect_eq "$(AS=ejones found 'AL2021-00*')" "2" "ejones, declared conflicts: AL2021-00*"
+expect_eq "$(AS=ejones found 'mrs-smith' --sort age)" "" "ejones: mrs-smith"
+expect_eq "$(found 'mrs-smith' --sort age)" "1 4" "cadmin: mrs-smith, oldest first"
+cp plain.yaml "$T/casereview.yaml"
+unset DB
 
 finish

@@ -454,7 +454,8 @@ static const struct emit_record case_row_rec = {
       "only cases with an allegation of C (domestic_violence, sexual_offence)")                  \
     _(LIST_SORT, "sort", "S", "priority (default: riskiest first) or age (oldest first)")        \
     _(LIST_SEARCH, "search", "TEXT",                                                             \
-      "only cases whose subject and allegations hold every word, newest first (WORD* a prefix)") \
+      "only cases whose subject and allegations hold every word, newest first, oldest with "     \
+      "--sort age (WORD* a prefix)")                                                             \
     _(LIST_RAW_CELLS, "raw-cells", NULL, RAW_CELLS_HELP)
 CLI_OPTIONS(list_options, LIST_OPTIONS);
 

@@ -83,9 +83,11 @@ enum cr_status cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned fl
  * cr_row_cursor() of the last row as `after` for the next page, 0 for the
  * first.  By priority: riskiest first, ties to the oldest case.  By age:
  * oldest case first.  A search lists the matching cases newest first (by
- * case number, falling): a case matches when every word is somewhere in its
- * subject's reference and names and its allegations' references and
- * summaries, folded as the search index folds them (case, Latin accents); a
+ * case number, falling), oldest first when sorted by age: a case matches
+ * when every word is somewhere in its subject's reference and names and its
+ * allegations' references and summaries, folded as the search index folds
+ * them (case, Latin accents); a word that punctuation splits ("Smith-Jones")
+ * is a phrase, its parts together in the subject or in one allegation; a
  * word ending in `*` matches the start of a word.  Words that are blank
  * search nothing (every case, by case number); words with nothing to find
  * in them (punctuation alone) find no case.

@@ -151,12 +151,25 @@ print_reads(cr_db *h, const struct cr_person *me)
         "a·b", "ab", "café au", "E2",
         /* A prefix only with `*`, and words found across the name and the allegations. */
         "s11*", "surname1*", "a00*", "BRØN*", "ångs*", "ДМИТ*", "fontaine-cr*", "*", "—",
-        "lars ørsted", "Brønnerud met", "zoë lait", "elodie łukasz e3a", "lars lait"};
+        "lars ørsted", "Brønnerud met", "zoë lait", "elodie łukasz e3a", "lars lait",
+        /*
+         * Words of several tokens are phrases: together, in one field (the
+         * subject, or one allegation); across two fields they find nothing.
+         */
+        "la-fontaine-crisp", "e2-de-la", "fontaine-jamal", "jamal-e2a", "lait-e1a", "met-e2a",
+        "summary-a0002", "summary-a*", "a0001-summary", "said-x", "x—y-o", "ångström-met",
+        "ØRSTED-AND-ÅNG*", "au-lait*", "au-lai", "e3a-straße", "celik-was", "n°5-a·b", "s0001-sur*",
+        "lait-e4b", "lait-e4*", "e4b-second", "e4b-sec*", "lait e4b", "one-one-two",
+        "one-one-one-t*", "one-one-one-one"};
     for (size_t i = 0; i < LEN(searches); i++) {
         struct cr_filter f = CR_FILTER_ALL;
         f.search = searches[i];
         char tag[64];
         snprintf(tag, sizeof tag, "search '%s'", searches[i]);
+        print_pages(h, tag, &f, false);
+        /* Sorted by age: the oldest case first. */
+        f.sort = CR_SORT_AGE;
+        snprintf(tag, sizeof tag, "search '%s' by age", searches[i]);
         print_pages(h, tag, &f, false);
     }
     print_pages(h, "mine", NULL, true);
@@ -305,7 +318,9 @@ main(int argc, char **argv)
         "E3,Müller,ÉLODIE,staff,Clerk,West,full,E3A,domestic_violence,2024-01-03,other,NFA,"
         "Straße and Łukasz; Çelik was naïve\n"
         "E4,Zoë,İstanbul,special,SC,West,full,E4A,domestic_violence,2024-01-04,pnd,NFA,"
-        "Ωmega and Дмитрий: n°5 a·b ½ café au lait\n";
+        "Ωmega and Дмитрий: n°5 a·b ½ café au lait\n"
+        "E4,Zoë,İstanbul,special,SC,West,full,E4B,domestic_violence,2024-01-05,pnd,NFA,"
+        "second one one one two\n";
     cr_db *importer;
     struct cr_import_result res;
     FILE *in = fmemopen((void *)names, sizeof names - 1, "rb");
