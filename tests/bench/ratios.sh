@@ -211,8 +211,9 @@ SQL
         GROUP BY surname ORDER BY count(*), surname LIMIT 1")
     ref=$(sqlite3 cr.db "SELECT ref FROM allegations WHERE id >= (SELECT max(id) / 2 FROM allegations) LIMIT 1")
     if [ -n "$case_search" ]; then
-        # Each token of the reference required (what casereview asks: a
-        # phrase needs detail=full).
+        # Each token of the reference required: the index (detail=column)
+        # answers no phrase, so casereview asks the same and then checks,
+        # on the cases found, that the tokens stand together.
         tokens=$(printf '%s\n' "$ref" | tr -cs 'A-Za-z0-9\n' ' ' | sed 's/^ *//; s/ *$//; s/[^ ]*/"&"/g')
         searches=("common word:victim:case_search:\"victim\"" "rare surname:$surname:case_search:\"$surname\""
             "reference:$ref:case_search:$tokens" "prefix:vict*:case_search:\"vict\"*")
