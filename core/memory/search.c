@@ -19,8 +19,8 @@
  * its allegations' reference and summary.  A word ending in `*` makes its
  * last token the start of a token; nothing else is a prefix.  A word of
  * several tokens ("Smith-Jones") is a phrase: its tokens stand next to each
- * other in one field, the subject (reference, surname and forenames) or
- * one allegation (reference and summary), as core/sqlite/phrase.c asks.
+ * other in one field (the subject's reference, surname or forenames, an
+ * allegation's reference or summary), as core/sqlite/phrase.c asks.
  */
 #include "engine.h"
 
@@ -315,40 +315,6 @@ find_in(struct query *q, const char *text)
     tokens_free(&t);
 }
 
-/* A field composed of its parts, each followed by a space (NULL ones left out); NULL: no memory. */
-static char *
-field(const char *a, const char *b, const char *c)
-{
-    const char *part[] = {a, b, c};
-    size_t n = 1;
-    for (size_t i = 0; i < 3; i++)
-        n += part[i] ? strlen(part[i]) + 1 : 0;
-    char *f = malloc(n), *p = f;
-    for (size_t i = 0; f && i < 3; i++) {
-        if (!part[i])
-            continue;
-        size_t len = strlen(part[i]);
-        memcpy(p, part[i], len);
-        p[len] = ' ';
-        p += len + 1;
-    }
-    if (f)
-        *p = '\0';
-    return f;
-}
-
-/* Find in one field composed of parts; out of memory, the query says so. */
-static void
-find_in_field(struct query *q, const char *a, const char *b, const char *c)
-{
-    char *f = field(a, b, c);
-    if (!f)
-        q->nomem = true;
-    else
-        find_in(q, f);
-    free(f);
-}
-
 bool
 mem_search_matches(const struct mem_data *d, const struct mem_case *c, const struct mem_subject *s,
                    const char *search)
@@ -357,13 +323,18 @@ mem_search_matches(const struct mem_data *d, const struct mem_case *c, const str
     query_parse(search, &q);
     bool all = false;
     if (!q.nomem && q.t.n) {
-        if (s)
-            find_in_field(&q, s->ref, s->surname, s->forenames);
+        /* Each field apart: a phrase never crosses two. */
+        if (s) {
+            find_in(&q, s->ref);
+            find_in(&q, s->surname);
+            find_in(&q, s->forenames);
+        }
         const struct mem_allegation *a = MEM_ROWS(d, MEM_ALLEGATIONS, struct mem_allegation);
         for (size_t i = 0; i < MEM_N(d, MEM_ALLEGATIONS); i++) {
             if (a[i].case_id != c->id)
                 continue;
-            find_in_field(&q, a[i].ref, a[i].summary, NULL);
+            find_in(&q, a[i].ref);
+            find_in(&q, a[i].summary);
         }
         all = !q.nomem;
         for (size_t k = 0; k < q.t.n; k++)

@@ -339,16 +339,18 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
                     CR_CATMASK_DV | CR_CATMASK_SO);
     visibility_where(scope, &sql);
     /*
-     * A word of several tokens stands whole in one field of the case: its
-     * subject or one of its allegations, composed as case_documents composes
-     * them (schema.c) but one allegation a row, so that no word is found
-     * across two.  A test on the row the scan is at: paging stays keyset.
+     * A word of several tokens stands whole in one field of the case: the
+     * subject's reference, surname or forenames, or an allegation's
+     * reference or summary, one a row, so that no word is found across two
+     * (as no phrase crossed the columns of the index before version 7).  A
+     * test on the row the scan is at: paging stays keyset.
      */
     if (phrases)
         cr_buf_addf(&sql,
-                    " AND (SELECT cr_phrases(?%d, t) FROM (SELECT s.ref || ' ' || s.surname || "
-                    "' ' || s.forenames AS t UNION ALL SELECT a.ref || ' ' || a.summary FROM "
-                    "allegations a WHERE a.case_id = c.id))",
+                    " AND (SELECT cr_phrases(?%d, t) FROM (SELECT s.ref AS t UNION ALL "
+                    "SELECT s.surname UNION ALL SELECT s.forenames UNION ALL "
+                    "SELECT a.ref FROM allegations a WHERE a.case_id = c.id UNION ALL "
+                    "SELECT a.summary FROM allegations a WHERE a.case_id = c.id))",
                     words_param(scope));
     cr_buf_addf(&sql, " ORDER BY %s%s LIMIT ?4", key, down ? " DESC" : "");
     if (!sql.p) {

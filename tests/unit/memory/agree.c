@@ -153,8 +153,9 @@ print_reads(cr_db *h, const struct cr_person *me)
         "s11*", "surname1*", "a00*", "BRØN*", "ångs*", "ДМИТ*", "fontaine-cr*", "*", "—",
         "lars ørsted", "Brønnerud met", "zoë lait", "elodie łukasz e3a", "lars lait",
         /*
-         * Words of several tokens are phrases: together, in one field (the
-         * subject, or one allegation); across two fields they find nothing.
+         * Words of several tokens are phrases: together, in one field (a
+         * subject's reference, surname or forenames, an allegation's
+         * reference or summary); across two fields they find nothing.
          */
         "la-fontaine-crisp", "e2-de-la", "fontaine-jamal", "jamal-e2a", "lait-e1a", "met-e2a",
         "summary-a0002", "summary-a*", "a0001-summary", "said-x", "x—y-o", "ångström-met",
