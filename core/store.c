@@ -276,14 +276,26 @@ st_draft_delete(cr_db *db, int64_t case_id, int action)
 int64_t
 cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *row)
 {
-    /*
-     * A search lists the newest case first unless sorted by age: the cursor
-     * grows as the case number falls.
-     */
-    if (filter && filter->search && !cr_blank(filter->search) && filter->sort != CR_SORT_AGE)
+    switch (cr_page_key(filter)) {
+    case CR_KEY_NEWEST:
         return INT64_MAX - row->id;
-    bool by_id = filter && (filter->sort == CR_SORT_AGE || (filter->search && *filter->search));
-    return by_id ? row->id : row->sortkey;
+    case CR_KEY_ID:
+        return row->id;
+    case CR_KEY_SORTKEY:
+        break;
+    }
+    return row->sortkey;
+}
+
+enum cr_page_key
+cr_page_key(const struct cr_filter *filter)
+{
+    if (!filter)
+        return CR_KEY_SORTKEY;
+    bool words = filter->search && *filter->search;
+    if (words && !cr_blank(filter->search) && filter->sort != CR_SORT_AGE)
+        return CR_KEY_NEWEST;
+    return words || filter->sort == CR_SORT_AGE ? CR_KEY_ID : CR_KEY_SORTKEY;
 }
 
 /* A page of what the handle's user may see (policy.c): nobody signed in sees nothing. */

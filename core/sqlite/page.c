@@ -292,12 +292,11 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
     static const struct cr_filter all = CR_FILTER_ALL;
     if (!filter)
         filter = &all;
-    /* Blank words search nothing: all cases, by case number. */
+    /* Blank words search nothing: all cases, by case number (cr_page_key). */
     bool searching = filter->search && !cr_blank(filter->search);
-    bool by_id = filter->sort == CR_SORT_AGE || (filter->search && *filter->search);
-    const char *key = searching ? "f.rowid" : by_id ? "c.id" : "c.sortkey";
-    /* A search lists the newest case first, the oldest first when sorted by age. */
-    bool newest = searching && filter->sort != CR_SORT_AGE;
+    enum cr_page_key by = cr_page_key(filter);
+    const char *key = searching ? "f.rowid" : by == CR_KEY_ID ? "c.id" : "c.sortkey";
+    bool newest = by == CR_KEY_NEWEST;
     struct cr_buf q = {0};
     bool phrases = false;
     enum cr_status st = CR_OK;
