@@ -153,6 +153,18 @@ undo_version_7(sqlite3 *s)
                      SQLITE_OK);
 }
 
+/* The fixture's database closed and opened raw, as version 6 left it but for its user_version. */
+static sqlite3 *
+closed_before_version_7(struct fixture *f)
+{
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    undo_version_7(s);
+    return s;
+}
+
 /* What version 6 added (the pinned configuration), dropped again. */
 #define V6_DROP                                                \
     "DROP INDEX config_in_force; DROP TABLE config_versions; " \
@@ -686,11 +698,7 @@ test_migration_from_6_drops_unused_indexes(void **state)
     import_ok(f->db,
               HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
               &r);
-    cr_db_close(f->db);
-    f->db = NULL;
-    sqlite3 *s;
-    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
-    undo_version_7(s);
+    sqlite3 *s = closed_before_version_7(f);
     assert_int_equal(sqlite3_exec(s, "PRAGMA user_version = 6", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(s);
     const char *indexes = "SELECT count(*) FROM sqlite_schema WHERE type = 'index'";
@@ -720,11 +728,7 @@ test_pin_before_version_6(void **state)
     import_ok(f->db,
               HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
               &r);
-    cr_db_close(f->db);
-    f->db = NULL;
-    sqlite3 *s;
-    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
-    undo_version_7(s);
+    sqlite3 *s = closed_before_version_7(f);
     assert_int_equal(sqlite3_exec(s, V6_DROP "PRAGMA user_version = 5", NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(s);
@@ -889,11 +893,7 @@ test_migration_from_6_search(void **state)
                      "S2,Brønnerud,Ann,officer,PC,U1,full,A3,domestic_violence,2020-01-01,pnd,x,"
                      "report of a threat\n",
               &r);
-    cr_db_close(f->db);
-    f->db = NULL;
-    sqlite3 *s;
-    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
-    undo_version_7(s);
+    sqlite3 *s = closed_before_version_7(f);
     assert_int_equal(sqlite3_exec(s, "PRAGMA user_version = 6", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(s);
     assert_int_equal(outside(f, "SELECT count(*) FROM allegation_search WHERE allegation_search "
