@@ -252,18 +252,13 @@ search_query(cr_db *db, const char *text, struct cr_buf *q, bool *phrases, enum 
     }
     *phrases = false;
     struct query_words w = {q, 0};
-    const char *p = text;
-    while (*p && rc == SQLITE_OK) {
-        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-            p++;
-        const char *start = p;
-        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-            p++;
+    const char *p = text, *start;
+    for (size_t len; rc == SQLITE_OK && (len = sq_search_word(&p, &start)) > 0;) {
         size_t before = w.tokens;
-        rc = tk.xTokenize(tok, &w, FTS5_TOKENIZE_QUERY, start, (int)(p - start), add_token);
+        rc = tk.xTokenize(tok, &w, FTS5_TOKENIZE_QUERY, start, (int)len, add_token);
         if (w.tokens - before >= 2)
             *phrases = true;
-        if (rc == SQLITE_OK && p > start && p[-1] == '*' && w.tokens > before &&
+        if (rc == SQLITE_OK && start[len - 1] == '*' && w.tokens > before &&
             cr_buf_addc(q, '*') < 0)
             rc = SQLITE_NOMEM;
     }

@@ -97,6 +97,19 @@ blank(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+size_t
+sq_search_word(const char **p, const char **start)
+{
+    const char *s = *p;
+    while (blank(*s))
+        s++;
+    *start = s;
+    while (*s && !blank(*s))
+        s++;
+    *p = s;
+    return (size_t)(s - *start);
+}
+
 static void
 words_clear(struct phrase_fn *fn)
 {
@@ -111,7 +124,7 @@ words_clear(struct phrase_fn *fn)
     fn->n = fn->n_tokens = 0;
 }
 
-/* The words typed, split as page.c's search_query splits them; keeps those of several tokens. */
+/* The words typed (sq_search_word); keeps those of several tokens. */
 static int
 parse(struct phrase_fn *fn, const char *text)
 {
@@ -120,17 +133,11 @@ parse(struct phrase_fn *fn, const char *text)
     words_clear(fn);
     if (!(fn->text = strdup(text)))
         return SQLITE_NOMEM;
-    const char *p = text;
+    const char *p = text, *start;
     int rc = SQLITE_OK;
-    while (*p && rc == SQLITE_OK) {
-        while (blank(*p))
-            p++;
-        const char *start = p;
-        while (*p && !blank(*p))
-            p++;
+    for (size_t len; rc == SQLITE_OK && (len = sq_search_word(&p, &start)) > 0;) {
         size_t before = fn->words.n;
-        rc = fn->tk.xTokenize(fn->tok, &fn->words, FTS5_TOKENIZE_QUERY, start, (int)(p - start),
-                              add_token);
+        rc = fn->tk.xTokenize(fn->tok, &fn->words, FTS5_TOKENIZE_QUERY, start, (int)len, add_token);
         if (rc != SQLITE_OK || fn->words.n - before < 2) {
             fn->words.n = before; /* only the words of several tokens are kept */
             continue;
@@ -141,7 +148,7 @@ parse(struct phrase_fn *fn, const char *text)
             break;
         }
         fn->p = more;
-        fn->p[fn->n++] = (struct phrase){before, fn->words.n - before, p[-1] == '*'};
+        fn->p[fn->n++] = (struct phrase){before, fn->words.n - before, start[len - 1] == '*'};
     }
     fn->n_tokens = fn->words.n;
     if (rc != SQLITE_OK)

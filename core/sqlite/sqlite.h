@@ -55,6 +55,12 @@ sqlite3 *sq_sqlite(cr_db *db);
 #define SQ_SEARCH_TOKENIZER "unicode61"
 /* That tokenizer, as SQLite's FTS5 module offers it (fts5_api); an SQLite result code. */
 int sq_search_tokenizer(sqlite3 *sql, fts5_tokenizer *tk, Fts5Tokenizer **tok);
+/*
+ * The next word a user typed, from *p on (words are split at blanks): its
+ * start in *start and its length, 0 at the end; *p moves past it.  The
+ * query (page.c) and cr_phrases (phrase.c) read the words alike.
+ */
+size_t sq_search_word(const char **p, const char **start);
 /* Register cr_phrases (phrase.c) on the connection; an SQLite result code. */
 int sq_phrases_register(sqlite3 *sql);
 
