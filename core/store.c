@@ -276,26 +276,26 @@ st_draft_delete(cr_db *db, int64_t case_id, int action)
 int64_t
 cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *row)
 {
-    switch (cr_page_key(filter)) {
-    case CR_KEY_NEWEST:
+    switch (cr_list_order(filter)) {
+    case CR_ORDER_NEWEST:
         return INT64_MAX - row->id;
-    case CR_KEY_ID:
+    case CR_ORDER_OLDEST:
         return row->id;
-    case CR_KEY_SORTKEY:
+    case CR_ORDER_RISKIEST:
         break;
     }
     return row->sortkey;
 }
 
-enum cr_page_key
-cr_page_key(const struct cr_filter *filter)
+enum cr_list_order
+cr_list_order(const struct cr_filter *filter)
 {
     if (!filter)
-        return CR_KEY_SORTKEY;
+        return CR_ORDER_RISKIEST;
     bool words = filter->search && *filter->search;
     if (words && !cr_blank(filter->search) && filter->sort != CR_SORT_AGE)
-        return CR_KEY_NEWEST;
-    return words || filter->sort == CR_SORT_AGE ? CR_KEY_ID : CR_KEY_SORTKEY;
+        return CR_ORDER_NEWEST;
+    return words || filter->sort == CR_SORT_AGE ? CR_ORDER_OLDEST : CR_ORDER_RISKIEST;
 }
 
 /* A page of what the handle's user may see (policy.c): nobody signed in sees nothing. */

@@ -135,17 +135,6 @@ struct cr_reviewer_count {
 };
 typedef enum cr_status (*cr_store_reviewer_fn)(void *ctx, const struct cr_reviewer_count *r);
 
-/*
- * The key a page of cases under filter (NULL: all) is in order of, as
- * cr_row_cursor gives a row's cursor: the sortkey (riskiest first); the
- * case id (oldest first: sorted by age, or words that are blank); or, for
- * a search, newest first (the cursor INT64_MAX - id, so that it grows
- * along the page as every cursor does).  Decided here once (store.c), for
- * both engines and the callers' cursors.
- */
-enum cr_page_key { CR_KEY_SORTKEY, CR_KEY_ID, CR_KEY_NEWEST };
-enum cr_page_key cr_page_key(const struct cr_filter *filter);
-
 struct cr_store {
     int version;      /* CR_STORE_VERSION it implements: methods past it are absent */
     const char *name; /* "sqlite", "memory": in messages and `version` output */

@@ -62,10 +62,11 @@ check "an engine reads the user or the configuration off the handle (policy.c gi
 # errors and strings (util.c, db.c; cr_strings, the results' priv of store.h),
 # the clock and its own state off the handle (cr_db_now, cr_db_tx_now, cr_store_ctx), the names
 # of the enumerations, the configuration's text, the priority rule
-# (cr_priority, which the import calls from C) and the order of a page of
-# cases under a filter (cr_page_key, store.c, which the cursors follow too).  Every audit event is built and
-# chained above the engine, and `audit verify` (its replay) is core's.
-allowed='^(cr_fail|cr_buf_[a-z_]+|cr_strings_[a-z]+|cr_vformat|cr_blank|cr_hex_of|cr_unhex|cr_date_parse|cr_time_format|cr_(state|outcome|category|employment|duty|vetting|source|kind|vote|action)_(name|parse)|cr_db_now|cr_db_tx_now|cr_store_ctx|cr_config_text|cr_priority|cr_page_key)$'
+# (cr_priority, which the import calls from C) and the order of a list of
+# cases under a filter (cr_list_order, store.c, which the cursors and the
+# screens follow too).  Every audit event is built and chained above the
+# engine, and `audit verify` (its replay) is core's.
+allowed='^(cr_fail|cr_buf_[a-z_]+|cr_strings_[a-z]+|cr_vformat|cr_blank|cr_hex_of|cr_unhex|cr_date_parse|cr_time_format|cr_(state|outcome|category|employment|duty|vetting|source|kind|vote|action)_(name|parse)|cr_db_now|cr_db_tx_now|cr_store_ctx|cr_config_text|cr_priority|cr_list_order)$'
 # shellcheck disable=SC2086
 above=$(find "$core" -maxdepth 1 -name '*.c' -print0 | xargs -0 awk '
     /^[a-z_][a-z0-9_]*\(/ && prev !~ /^static/ { sub(/\(.*/, ""); print }

@@ -180,14 +180,13 @@ filter_title(const struct tui_queue *q, char *out, size_t n)
         if (f->search)
             used += (size_t)snprintf(out + used, n - used, ", search \"%s\"", f->search);
     }
-    /* Core lists a search's cases newest first unless sorted by age; blank words search nothing. */
-    bool searching =
-        !q->mine && f->search && f->search[strspn(f->search, " \t\r\n")] && f->sort != CR_SORT_AGE;
-    bool by_age = !q->mine && (f->sort == CR_SORT_AGE || f->search);
-    snprintf(out + used, n - used,
-             searching ? ", newest first"
-             : by_age  ? ", oldest first"
-                       : ", riskiest first");
+    /* What waits for me is riskiest first; the rest in the order core lists it. */
+    static const char *const order[] = {
+        [CR_ORDER_RISKIEST] = ", riskiest first",
+        [CR_ORDER_OLDEST] = ", oldest first",
+        [CR_ORDER_NEWEST] = ", newest first",
+    };
+    snprintf(out + used, n - used, "%s", order[q->mine ? CR_ORDER_RISKIEST : cr_list_order(f)]);
 }
 
 /* A case's categories by core's short names, in core's order: "DV", "DV+SO". */

@@ -52,7 +52,7 @@ by_key(const void *a, const void *b)
  * id, or newest first INT64_MAX - id), of the cases test() lets through.
  */
 static enum cr_status
-fill(cr_db *db, enum cr_page_key by, int64_t cursor, bool reverse, size_t limit,
+fill(cr_db *db, enum cr_list_order by, int64_t cursor, bool reverse, size_t limit,
      const struct cr_scope *scope, case_test test, const void *arg, struct cr_page *page)
 {
     assert(db && scope && test && page);
@@ -73,9 +73,9 @@ fill(cr_db *db, enum cr_page_key by, int64_t cursor, bool reverse, size_t limit,
     const struct mem_case *cases = MEM_ROWS(d, MEM_CASES, struct mem_case);
     for (size_t i = 0; i < MEM_N(d, MEM_CASES); i++) {
         const struct mem_case *c = &cases[i];
-        int64_t key = by == CR_KEY_NEWEST ? INT64_MAX - c->id
-                      : by == CR_KEY_ID   ? c->id
-                                          : mem_sortkey(c);
+        int64_t key = by == CR_ORDER_NEWEST   ? INT64_MAX - c->id
+                      : by == CR_ORDER_OLDEST ? c->id
+                                              : mem_sortkey(c);
         if (reverse ? key >= cursor : key <= cursor)
             continue;
         const struct mem_subject *s = mem_subject_of(d, c);
@@ -147,7 +147,8 @@ mem_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse
     static const struct cr_filter all = CR_FILTER_ALL;
     if (!filter)
         filter = &all;
-    return fill(db, cr_page_key(filter), cursor, reverse, limit, scope, filter_test, filter, page);
+    return fill(db, cr_list_order(filter), cursor, reverse, limit, scope, filter_test, filter,
+                page);
 }
 
 /* What waits for a user */
@@ -255,7 +256,7 @@ mem_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *sc
               bool reverse, size_t limit, struct cr_page *page)
 {
     assert(db && queue && queue->login && queue->n && scope && page);
-    return fill(db, CR_KEY_SORTKEY, cursor, reverse, limit, scope, queue_test, queue, page);
+    return fill(db, CR_ORDER_RISKIEST, cursor, reverse, limit, scope, queue_test, queue, page);
 }
 
 /* Export */
@@ -284,7 +285,8 @@ mem_export_scan(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row, vo
     int64_t after = 0, n = 0;
     enum cr_status st = CR_OK;
     while (!*stopped) {
-        if ((st = fill(db, CR_KEY_SORTKEY, after, false, 500, scope, every, NULL, &page)) != CR_OK)
+        if ((st = fill(db, CR_ORDER_RISKIEST, after, false, 500, scope, every, NULL, &page)) !=
+            CR_OK)
             break;
         for (size_t i = 0; i < page.n && !*stopped; i++) {
             if (row(ctx, &page.rows[i]) != 0)

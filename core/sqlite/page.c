@@ -287,11 +287,11 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
     static const struct cr_filter all = CR_FILTER_ALL;
     if (!filter)
         filter = &all;
-    /* Blank words search nothing: all cases, by case number (cr_page_key). */
+    /* Blank words search nothing: all cases, by case number (cr_list_order). */
     bool searching = filter->search && !cr_blank(filter->search);
-    enum cr_page_key by = cr_page_key(filter);
-    const char *key = searching ? "f.rowid" : by == CR_KEY_ID ? "c.id" : "c.sortkey";
-    bool newest = by == CR_KEY_NEWEST;
+    enum cr_list_order by = cr_list_order(filter);
+    const char *key = searching ? "f.rowid" : by == CR_ORDER_OLDEST ? "c.id" : "c.sortkey";
+    bool newest = by == CR_ORDER_NEWEST;
     struct cr_buf q = {0};
     bool phrases = false;
     enum cr_status st = CR_OK;

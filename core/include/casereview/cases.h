@@ -156,7 +156,19 @@ void cr_page_free(struct cr_page *page);
 /* The page of up to limit rows just before the cursor (INT64_MAX: the last page). */
 enum cr_status cr_list_page_before(cr_db *db, const struct cr_filter *filter, int64_t before,
                                    size_t limit, struct cr_page *page);
-/* The cursor value of a row under a filter (see cr_list_page). */
+/*
+ * The order of a list of cases under a filter (NULL: all): riskiest first
+ * (by sortkey); oldest first (by case number: sorted by age, or words that
+ * are blank); or, for a search, newest first.  The engines page in it and
+ * the screens name it.
+ */
+enum cr_list_order { CR_ORDER_RISKIEST, CR_ORDER_OLDEST, CR_ORDER_NEWEST };
+enum cr_list_order cr_list_order(const struct cr_filter *filter);
+/*
+ * The cursor value of a row under a filter (see cr_list_page): its sortkey,
+ * its case number, or newest first INT64_MAX minus its case number, so that
+ * it grows along the page as every cursor does.
+ */
 int64_t cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *row);
 
 /*
