@@ -17,8 +17,11 @@
 #include "sqlite.h"
 
 #include <assert.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Import */
 
@@ -59,6 +62,7 @@ struct cr_import_stmts {
     size_t n_new_cases, cap_new_cases;
     char **set_aside; /* the SQL of the triggers and indexes dropped for the import */
     size_t n_set_aside;
+    bool rollback_journal; /* WAL set aside for the import (bulk_journal) */
 };
 
 /* Forget the details a row's subject update reported (the caller has used them). */
@@ -125,6 +129,15 @@ static const struct {
       "latest = max(coalesce(latest, ''), excluded.latest)"),
 #undef S
 };
+
+/* Back into WAL after an import that set it aside (bulk_journal), committed or not. */
+static void
+wal_again(cr_db *db, const struct cr_import_stmts *q)
+{
+    /* Should it fail, the next opening of the file does it (db.c). */
+    if (q && q->rollback_journal)
+        sqlite3_exec(sq(db)->sql, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+}
 
 static void
 import_finalize(cr_db *db)
@@ -229,6 +242,45 @@ restore_set_aside(cr_db *db, struct cr_import_stmts *q, bool indexes_only)
     return st;
 }
 
+/*
+ * Into a database with no cases the import is most often of every case
+ * there will be, and WAL would write each of its pages twice: into the log,
+ * then into the file at the checkpoint.  Such an import writes through a
+ * rollback journal instead, each page once (the journal keeps only the few
+ * pages of an empty database; synchronous=FULL as ever), and sq_import_end
+ * puts the database back into WAL, as every opening does too.  SQLite
+ * refuses the change while another connection has the file open, and the
+ * import then goes on in WAL; one that opens the file during such an
+ * import is told that the database is busy (its own change to WAL needs
+ * the file to itself), where it would have seen no case.
+ * So does a program that may not make a file beside the database (the
+ * setgid deployment gives up its group once the database is open, db.c):
+ * a rollback journal is a file made at every write, where WAL's two files
+ * are made once, at the opening.  True when the journal was changed.
+ */
+static bool
+bulk_journal(cr_db *db)
+{
+    sqlite3_stmt *s = NULL;
+    bool empty = false, changed = false;
+    char *copy = strdup(sq(db)->path);
+    bool may_make = copy && faccessat(AT_FDCWD, dirname(copy), W_OK | X_OK, AT_EACCESS) == 0;
+    free(copy);
+    if (!may_make)
+        return false;
+    if (sqlite3_prepare_v2(sq(db)->sql, "SELECT 1 FROM cases LIMIT 1", -1, &s, NULL) == SQLITE_OK)
+        empty = sqlite3_step(s) == SQLITE_DONE;
+    sqlite3_finalize(s);
+    s = NULL;
+    if (empty &&
+        sqlite3_prepare_v2(sq(db)->sql, "PRAGMA journal_mode = DELETE", -1, &s, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        changed = sqlite3_stricmp((const char *)sqlite3_column_text(s, 0), "delete") == 0;
+    sqlite3_finalize(s);
+    return changed;
+}
+
 enum cr_status
 sq_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t *import_id)
 {
@@ -262,7 +314,9 @@ sq_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t 
             return st;
         }
     }
+    sq(db)->imp->rollback_journal = bulk_journal(db);
     if ((st = sql_exec(db, "BEGIN IMMEDIATE", "begin import")) != CR_OK) {
+        wal_again(db, sq(db)->imp);
         import_finalize(db);
         return st;
     }
@@ -286,6 +340,7 @@ sq_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t 
     sq(db)->imp->tallied_after = sq(db)->imp->cases_before;
     if (st != CR_OK) {
         sqlite3_exec(sq(db)->sql, "ROLLBACK", NULL, NULL, NULL);
+        wal_again(db, sq(db)->imp);
         import_finalize(db);
     }
     return st;
@@ -899,14 +954,13 @@ sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
         /* After restore_set_aside: each document is composed through allegations_case. */
         if (st == CR_OK)
             st = sq_search_update(db, q->cases_before);
-        import_finalize(db);
         if (st == CR_OK)
             st = sql_exec(db, "COMMIT", "commit import");
-        if (st == CR_OK)
-            return CR_OK;
     }
-    import_finalize(db);
     /* A rolled-back import also puts back what set_aside dropped. */
-    sqlite3_exec(sq(db)->sql, "ROLLBACK", NULL, NULL, NULL);
+    if (!commit || st != CR_OK)
+        sqlite3_exec(sq(db)->sql, "ROLLBACK", NULL, NULL, NULL);
+    wal_again(db, q);
+    import_finalize(db);
     return st;
 }

@@ -289,4 +289,60 @@ expect_out "m2.csv: imported 0 allegations: 0 new cases" \
     "  5 subjects' details updated: M1 duty_status full -> suspended; M2 duty_status full -> suspended; M3 duty_status full -> suspended; and 2 more (each in the audit trail)"
 expect_eq "$(sql m.db "select group_concat(case_id, ' ') from audit_events where action = 'subject_update'")" "1 2 3 4 5" "one event per subject, on its case"
 
+# The journal a write went through: the files the program made, logged by
+# tests/preload_stop.c ($OPEN_LOG).
+opened() {
+    local log=$1
+    shift
+    rm -f "$log"
+    OPEN_LOG=$log LD_PRELOAD=$PRELOAD_STOP ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+        cr "$@"
+}
+
+begin "a first import writes through a rollback journal, and leaves the database in WAL"
+rm -f j.db*
+"$CASEREVIEW" generate --cases 20 --seed 3 >first.csv
+opened first.log --db j.db import first.csv
+expect_rc 0
+expect_out_has "first.csv: imported"
+expect_eq "$(tail -1 first.log)" "$T/j.db-journal" "the last file made (the import's journal)"
+expect_eq "$(sql j.db 'pragma journal_mode')" wal "journal mode after the import"
+expect_eq "$(sql j.db 'select count(*) from cases')" 20 "cases imported"
+
+begin "a later import writes through WAL"
+"$CASEREVIEW" generate --cases 25 --seed 4 | sed 's/^PS/QS/; s/,AL/,QL/' >later.csv
+opened later.log --db j.db import later.csv
+expect_rc 0
+expect_eq "$(grep -c 'j.db-journal$' later.log)" 0 "no rollback journal"
+expect_eq "$(sql j.db 'select count(*) from cases')" 45 "cases imported"
+
+begin "a first import while another program has the file open goes on in WAL"
+rm -f k.db* k.ready
+cr --db k.db init
+expect_rc 0
+mkfifo k.hold
+# A reader that has read the file and keeps it open until its input ends.
+sqlite3 k.db <k.hold >k.ready &
+reader=$!
+exec 7>k.hold
+echo "select count(*) from cases;" >&7
+for _ in $(seq 100); do [ -s k.ready ] && break; sleep 0.05; done
+expect_eq "$(cat k.ready)" 0 "the reader's count"
+opened k.log --db k.db import first.csv
+expect_rc 0
+exec 7>&-
+wait "$reader"
+expect_eq "$(grep -c 'k.db-journal$' k.log)" 0 "no rollback journal"
+expect_eq "$(sql k.db 'select count(*) from cases')" 20 "cases imported"
+expect_eq "$(sql k.db 'pragma journal_mode')" wal "journal mode after the import"
+
+begin "a first import refused on a bad row leaves nothing and the database in WAL"
+rm -f r.db*
+cr --db r.db init
+{ head -5 first.csv; echo "S9,Able,Ann,officer,PS,Unit A,full,,A9,not_a_category,2020-01-01,complaint,NFA,x"; } >bad.csv
+opened r.log --db r.db import bad.csv
+expect_rc 3
+expect_eq "$(sql r.db 'select count(*) from cases')" 0 "cases"
+expect_eq "$(sql r.db 'pragma journal_mode')" wal "journal mode after the refusal"
+
 finish
