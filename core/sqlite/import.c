@@ -39,14 +39,87 @@ struct import_counts {
 };
 
 /*
- * The tally of a case this import created, kept in memory (12 bytes a
- * case, a third of what a temporary table's row costs): the case is
- * written once, at the end (settle_cases).
+ * A case this import creates, kept in memory until it is written, once,
+ * with its figures and priority (settle_new_cases): its subject, the case it
+ * follows, and the tally of its allegations.  Its number is fixed when it
+ * is made (the cases are numbered on from the last, one after another),
+ * so its allegations name it before its row exists.
  */
 struct new_case {
+    int64_t subject_id, previous; /* previous: the case it follows, or 0 */
     int32_t n, n_sexual;
     int32_t latest; /* its latest allegation's date, in days since the epoch */
+    int32_t duty;   /* its subject's duty status, for the priority */
 };
+
+/*
+ * The case not yet written of each subject that has one: subject id ->
+ * index in new_cases, open addressing (a key of 0 is an empty slot).
+ */
+struct pending {
+    int64_t *keys;
+    uint32_t *at;
+    size_t cap, n; /* cap: a power of two, or 0 */
+};
+
+static size_t
+pending_slot(const struct pending *p, int64_t key)
+{
+    size_t i = (size_t)(((uint64_t)key * 0x9E3779B97F4A7C15u) >> 20) & (p->cap - 1);
+    while (p->keys[i] && p->keys[i] != key)
+        i = (i + 1) & (p->cap - 1);
+    return i;
+}
+
+/* The index in new_cases of the subject's case not yet written, or -1. */
+static long
+pending_get(const struct pending *p, int64_t subject_id)
+{
+    if (!p->cap)
+        return -1;
+    size_t i = pending_slot(p, subject_id);
+    return p->keys[i] ? (long)p->at[i] : -1;
+}
+
+/* Note (or replace) the subject's case not yet written; false when out of memory. */
+static bool
+pending_put(struct pending *p, int64_t subject_id, uint32_t at)
+{
+    if (2 * (p->n + 1) > p->cap) {
+        struct pending more = {calloc(p->cap ? 2 * p->cap : 4096, sizeof *more.keys),
+                               malloc((p->cap ? 2 * p->cap : 4096) * sizeof *more.at),
+                               p->cap ? 2 * p->cap : 4096, 0};
+        if (!more.keys || !more.at) {
+            free(more.keys);
+            free(more.at);
+            return false;
+        }
+        for (size_t i = 0; i < p->cap; i++)
+            if (p->keys[i]) {
+                size_t j = pending_slot(&more, p->keys[i]);
+                more.keys[j] = p->keys[i];
+                more.at[j] = p->at[i];
+                more.n++;
+            }
+        free(p->keys);
+        free(p->at);
+        *p = more;
+    }
+    size_t i = pending_slot(p, subject_id);
+    if (!p->keys[i])
+        p->n++;
+    p->keys[i] = subject_id;
+    p->at[i] = at;
+    return true;
+}
+
+static void
+pending_clear(struct pending *p)
+{
+    if (p->cap)
+        memset(p->keys, 0, p->cap * sizeof *p->keys);
+    p->n = 0;
+}
 
 struct cr_import_stmts {
     int64_t import_id;
@@ -60,7 +133,9 @@ struct cr_import_stmts {
     int64_t tallied_after;      /* the cases above it have their tally in new_cases */
     struct new_case *new_cases; /* case tallied_after + 1 + i is new_cases[i] */
     size_t n_new_cases, cap_new_cases;
-    char **set_aside; /* the SQL of the triggers and indexes dropped for the import */
+    struct pending pending;     /* each subject's case in new_cases */
+    int64_t allegations_before; /* the highest allegation id before the import */
+    char **set_aside;           /* the SQL of the triggers and indexes dropped for the import */
     size_t n_set_aside;
     bool rollback_journal; /* WAL set aside for the import (bulk_journal) */
 };
@@ -102,17 +177,21 @@ static const struct {
                   "vetting_review) SELECT id, 0, state, coalesce(outcome, ''), categories, "
                   "vetting_review FROM cases WHERE subject_id = ?1 AND state <> 'closed' "
                   "AND id <= ?2"),
+    /* s.ref is NULL for an allegation of a case this import made and has not written. */
     S(all_get, "SELECT a.id, s.ref, a.category, a.date, a.source, a.original_outcome, "
                "a.summary, a.case_id, a.import_id, a.import_line FROM allegations a "
-               "JOIN cases c ON c.id = a.case_id JOIN subjects s ON s.id = c.subject_id "
+               "LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN subjects s ON s.id = c.subject_id "
                "WHERE a.ref = ?1"),
     S(all_ins, "INSERT INTO allegations(ref, case_id, category, date, source, "
                "original_outcome, summary, import_id, import_line) "
                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
     S(case_latest, "SELECT id, state FROM cases WHERE subject_id = ?1 ORDER BY id DESC LIMIT 1"),
     S(case_seen_get, "SELECT line FROM temp.import_cases WHERE id = ?1"),
-    S(case_ins, "INSERT INTO cases(subject_id, previous_case_id, state, state_since, created_at) "
-                "VALUES (?1, ?2, 'flagged', ?3, ?3)"),
+    /* A case this import made, written once (settle_new_cases). */
+    S(case_ins, "INSERT INTO cases(id, subject_id, previous_case_id, state, state_since, "
+                "created_at, n_allegations, n_sexual, latest_allegation, priority) "
+                "VALUES (?1, ?2, ?3, 'flagged', ?4, ?4, ?5, ?6, ?7, ?8) "
+                "RETURNING state, outcome, categories, vetting_review"),
     /*
      * A new allegation tallied on a case from before the import, which is
      * written once at the end (settle_cases); the case is noted with what
@@ -130,13 +209,53 @@ static const struct {
 #undef S
 };
 
-/* Back into WAL after an import that set it aside (bulk_journal), committed or not. */
+/*
+ * The connection as it was before the import, committed or not: foreign
+ * keys checked again (sq_import_begin), and back into WAL after an import
+ * that set it aside (bulk_journal).
+ */
 static void
 wal_again(cr_db *db, const struct cr_import_stmts *q)
 {
+    sqlite3_exec(sq(db)->sql, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
     /* Should it fail, the next opening of the file does it (db.c). */
     if (q && q->rollback_journal)
         sqlite3_exec(sq(db)->sql, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+}
+
+/*
+ * The references the import's rows make, checked once at its end in place
+ * of SQLite's check at every row (foreign keys are off for the import,
+ * sq_import_begin): each new allegation's case, each new case's subject
+ * and the case it follows.  CR_OK, or CR_DB naming the first row that
+ * refers to nothing, and the import is rolled back.
+ */
+static enum cr_status
+references_check(cr_db *db, const struct cr_import_stmts *q)
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = sql_prepare(
+        db,
+        "SELECT 'allegation ' || a.ref || ' names case ' || a.case_id FROM allegations a "
+        "WHERE a.id > ?1 AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = a.case_id) "
+        "UNION ALL SELECT 'case ' || c.id || ' names subject ' || c.subject_id || "
+        "' and follows case ' || coalesce(c.previous_case_id, 'none') FROM cases c "
+        "WHERE c.id > ?2 AND (NOT EXISTS (SELECT 1 FROM subjects s WHERE s.id = c.subject_id) "
+        "OR (c.previous_case_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cases p "
+        "WHERE p.id = c.previous_case_id))) LIMIT 1",
+        &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, q->allegations_before);
+    sqlite3_bind_int64(s, 2, q->cases_before);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        st = cr_fail(db, CR_DB, "import: %s, which is not there",
+                     (const char *)sqlite3_column_text(s, 0));
+    else if (rc != SQLITE_DONE)
+        st = cr_fail_sql(db, rc, "import");
+    sqlite3_reset(s);
+    return st;
 }
 
 static void
@@ -151,6 +270,8 @@ import_finalize(cr_db *db)
         free(sq(db)->imp->set_aside[i]);
     free(sq(db)->imp->set_aside);
     free(sq(db)->imp->new_cases);
+    free(sq(db)->imp->pending.keys);
+    free(sq(db)->imp->pending.at);
     free(sq(db)->imp);
     sq(db)->imp = NULL;
 }
@@ -315,6 +436,13 @@ sq_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t 
         }
     }
     sq(db)->imp->rollback_journal = bulk_journal(db);
+    /*
+     * The import checks the references its rows make once, at its end
+     * (references_check): an allegation names its case before the case's
+     * row is written (settle_new_cases).  A no-op inside a transaction,
+     * hence here.
+     */
+    sqlite3_exec(sq(db)->sql, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
     if ((st = sql_exec(db, "BEGIN IMMEDIATE", "begin import")) != CR_OK) {
         wal_again(db, sq(db)->imp);
         import_finalize(db);
@@ -335,6 +463,9 @@ sq_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t 
     if (st == CR_OK)
         sq(db)->imp->cases_before =
             sql_query_int(db, "SELECT coalesce(max(id), 0) FROM cases", &st);
+    if (st == CR_OK)
+        sq(db)->imp->allegations_before =
+            sql_query_int(db, "SELECT coalesce(max(id), 0) FROM allegations", &st);
     if (st == CR_OK)
         st = set_aside(db, sq(db)->imp, sq(db)->imp->cases_before == 0);
     sq(db)->imp->tallied_after = sq(db)->imp->cases_before;
@@ -491,9 +622,13 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
     return run(db, q->subj_touch, "update subject");
 }
 
-/* Compare a row with the stored allegation of the same reference. */
+/*
+ * Compare a row with the stored allegation of the same reference; its
+ * subject is the row's when same_subject (an allegation of a case not
+ * written yet, whose subject the import knows, not the query).
+ */
 static int
-allegation_differs(sqlite3_stmt *s, const struct cr_import_row *r)
+allegation_differs(sqlite3_stmt *s, const struct cr_import_row *r, bool same_subject)
 {
     const char *want[] = {r->subject_ref,
                           cr_category_name(r->category),
@@ -503,7 +638,7 @@ allegation_differs(sqlite3_stmt *s, const struct cr_import_row *r)
                           r->summary};
     static const int cols[] = {CR_COL_SUBJECT_REF, CR_COL_CATEGORY,         CR_COL_ALLEGATION_DATE,
                                CR_COL_SOURCE,      CR_COL_ORIGINAL_OUTCOME, CR_COL_SUMMARY};
-    for (size_t i = 0; i < CR_ARRAY_LEN(cols); i++)
+    for (size_t i = same_subject ? 1 : 0; i < CR_ARRAY_LEN(cols); i++)
         if (!column_is(s, (int)i + 1, want[i]))
             return cols[i];
     return -1;
@@ -520,34 +655,42 @@ case_seen(sqlite3_stmt *s, int64_t id)
 }
 
 /*
- * The case a new allegation of this subject belongs to, created when needed
+ * The case a new allegation of this subject belongs to, made when needed
  * (when the subject's latest case is in one of new_case_states, given by
  * the workflow); *state is that case's state.  Whether a decided case must
  * be decided again is the workflow's to say (import.c), not the engine's.
+ * A case made here is written at the end (settle_new_cases): until then
+ * it is the subject's in q->pending, flagged.  fresh: the subject was made
+ * by this row, so it has no case in the database.
  */
 static enum cr_status
-case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *case_id,
-         int *state_out)
+case_for(cr_db *db, int64_t subject_id, bool fresh, const struct cr_import_row *r,
+         struct cr_import_result *res, int64_t *case_id, int *state_out)
 {
     struct cr_import_stmts *q = sq(db)->imp;
     enum cr_status st;
-    int64_t now = cr_db_tx_now(db);
-    sqlite3_bind_int64(q->case_latest, 1, subject_id);
-    int rc = sqlite3_step(q->case_latest);
     int64_t latest = 0;
     int state = -1;
-    if (rc == SQLITE_ROW) {
-        latest = sqlite3_column_int64(q->case_latest, 0);
-        state = cr_state_parse((const char *)sqlite3_column_text(q->case_latest, 1));
+    long made = pending_get(&q->pending, subject_id);
+    if (made >= 0) {
+        latest = q->tallied_after + 1 + made;
+        state = CR_STATE_FLAGGED;
+    } else if (!fresh) {
+        sqlite3_bind_int64(q->case_latest, 1, subject_id);
+        int rc = sqlite3_step(q->case_latest);
+        if (rc == SQLITE_ROW) {
+            latest = sqlite3_column_int64(q->case_latest, 0);
+            state = cr_state_parse((const char *)sqlite3_column_text(q->case_latest, 1));
+        }
+        sqlite3_reset(q->case_latest);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return cr_fail_sql(db, rc, "import case");
     }
-    sqlite3_reset(q->case_latest);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return cr_fail_sql(db, rc, "import case");
 
     if (latest && !(state >= 0 && (q->new_case_states & (1u << state)))) {
         *case_id = latest;
         /* Open before this import, or created by an earlier row of it? */
-        if (latest <= q->cases_before && case_seen(q->case_seen_get, latest) == 0) {
+        if (made < 0 && latest <= q->cases_before && case_seen(q->case_seen_get, latest) == 0) {
             res->added_to_open++;
             /* Its search document as it is, before the allegation changes it (search.c). */
             if ((st = sq_search_record_case(db, q->import_id, latest)) != CR_OK)
@@ -556,15 +699,20 @@ case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *c
         *state_out = state;
         return CR_OK;
     }
-    sqlite3_bind_int64(q->case_ins, 1, subject_id);
-    if (latest)
-        sqlite3_bind_int64(q->case_ins, 2, latest);
-    else
-        sqlite3_bind_null(q->case_ins, 2);
-    sqlite3_bind_int64(q->case_ins, 3, now);
-    if ((st = run(db, q->case_ins, "import case")) != CR_OK)
-        return st;
-    *case_id = sqlite3_last_insert_rowid(sq(db)->sql);
+    /* A new case: the next number, its row written at the end. */
+    if (q->n_new_cases == q->cap_new_cases) {
+        size_t cap = q->cap_new_cases ? 2 * q->cap_new_cases : 4096;
+        struct new_case *more = realloc(q->new_cases, cap * sizeof *more);
+        if (!more)
+            return cr_fail(db, CR_NOMEM, "out of memory");
+        q->new_cases = more;
+        q->cap_new_cases = cap;
+    }
+    if (!pending_put(&q->pending, subject_id, (uint32_t)q->n_new_cases))
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    q->new_cases[q->n_new_cases] =
+        (struct new_case){subject_id, latest, 0, 0, INT32_MIN, (int32_t)r->duty};
+    *case_id = q->tallied_after + 1 + (int64_t)q->n_new_cases++;
     *state_out = CR_STATE_FLAGGED;
     res->new_cases++;
     if (latest)
@@ -572,9 +720,9 @@ case_for(cr_db *db, int64_t subject_id, struct cr_import_result *res, int64_t *c
     return CR_OK;
 }
 
-static enum cr_status settle_cases(cr_db *db, struct cr_import_stmts *q, bool own);
+static enum cr_status settle_new_cases(cr_db *db, struct cr_import_stmts *q);
 
-/* Add an allegation of date to the tally of case_id, one this import created. */
+/* Add an allegation of date to the tally of case_id, one this import made (case_for). */
 static enum cr_status
 tally_new_case(cr_db *db, int64_t case_id, int sexual, const char *date)
 {
@@ -582,39 +730,29 @@ tally_new_case(cr_db *db, int64_t case_id, int sexual, const char *date)
     int64_t days;
     if (cr_date_parse(date, strlen(date), &days) < 0 || days < INT32_MIN || days > INT32_MAX)
         return cr_fail(db, CR_DB, "import allegation: '%s' is not a date", date);
-    /* The import's cases are numbered on from the last, one after another. */
     size_t i = (size_t)(case_id - q->tallied_after - 1);
-    if (i == q->n_new_cases) {
-        if (q->n_new_cases == q->cap_new_cases) {
-            size_t cap = q->cap_new_cases ? 2 * q->cap_new_cases : 4096;
-            struct new_case *more = realloc(q->new_cases, cap * sizeof *more);
-            if (!more)
-                return cr_fail(db, CR_NOMEM, "out of memory");
-            q->new_cases = more;
-            q->cap_new_cases = cap;
-        }
-        q->new_cases[q->n_new_cases++] = (struct new_case){0, 0, INT32_MIN};
-    } else if (i > q->n_new_cases) {
-        return cr_fail(db, CR_DB, "import allegation: case %lld is not the next case number",
+    if (i >= q->n_new_cases)
+        return cr_fail(db, CR_DB, "import allegation: case %lld was not made by this import",
                        (long long)case_id);
-    }
     struct new_case *c = &q->new_cases[i];
     c->n++;
     c->n_sexual += sexual;
     if (days > c->latest)
         c->latest = (int32_t)days;
-    if (q->n_new_cases < BULK_CASES || q->tallied_after > q->cases_before)
+    if (q->n_new_cases < BULK_CASES)
         return CR_OK;
     /*
-     * BULK_CASES made: they are written now, while the indexes are set
-     * aside, and the indexes built (set_aside).  A later allegation to one
-     * of them tallies it as a case from before (temp.import_cases).
+     * BULK_CASES made: they are written now, which bounds the memory they
+     * take, and, into a database that had no cases, while the indexes are
+     * set aside, which are built then (set_aside).  A later allegation to
+     * one of them tallies it as a case from before (temp.import_cases).
      */
-    enum cr_status st = settle_cases(db, q, true);
+    enum cr_status st = settle_new_cases(db, q);
     if (st != CR_OK)
         return st;
     q->tallied_after += (int64_t)q->n_new_cases;
     q->n_new_cases = 0;
+    pending_clear(&q->pending);
     return restore_set_aside(db, q, true);
 }
 
@@ -630,6 +768,7 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
 
     memset(conflict, 0, sizeof *conflict);
     forget_old(q);
+    int64_t new_subjects = res->new_subjects;
     st = import_subject(db, r, line, res, &subject_id, conflict, update);
     if (st == CR_INVALID) {
         *outcome = CR_ROW_CONFLICT;
@@ -641,8 +780,18 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
     sqlite3_bind_text(q->all_get, 1, r->allegation_ref, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q->all_get);
     if (rc == SQLITE_ROW) {
-        int differs = allegation_differs(q->all_get, r);
-        conflict->other_case = sqlite3_column_int64(q->all_get, 7);
+        int64_t other = sqlite3_column_int64(q->all_get, 7);
+        int differs;
+        if (sqlite3_column_type(q->all_get, 1) != SQLITE_NULL) {
+            differs = allegation_differs(q->all_get, r, false);
+        } else {
+            /* Its case is one this import made and has not written: its subject is known here. */
+            size_t i = (size_t)(other - q->tallied_after - 1);
+            bool same = other > q->tallied_after && i < q->n_new_cases &&
+                        q->new_cases[i].subject_id == subject_id;
+            differs = same ? allegation_differs(q->all_get, r, true) : CR_COL_SUBJECT_REF;
+        }
+        conflict->other_case = other;
         conflict->other_line = line_in_this_import(db, q->all_get, 8);
         sqlite3_reset(q->all_get);
         if (differs < 0) {
@@ -660,7 +809,8 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
 
     int64_t case_id = 0;
     int state = -1;
-    if ((st = case_for(db, subject_id, res, &case_id, &state)) != CR_OK)
+    if ((st = case_for(db, subject_id, res->new_subjects > new_subjects, r, res, &case_id,
+                       &state)) != CR_OK)
         return st;
     sqlite3_stmt *s = q->all_ins;
     sqlite3_bind_text(s, 1, r->allegation_ref, -1, SQLITE_STATIC);
@@ -676,7 +826,7 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
         return st;
     q->counts.allegations[r->category]++;
 
-    /* The case is written once, at the end (settle_cases): here its tally. */
+    /* The case is written once, at the end (settle_*cases): here its tally. */
     int sexual = r->category == CR_CATEGORY_SEXUAL_OFFENCE;
     if (case_id > q->tallied_after) {
         st = tally_new_case(db, case_id, sexual, r->date);
@@ -737,26 +887,79 @@ count_case(struct import_counts *c, int state, int outcome, int categories, int 
  * Cases from before the import (own false) have their tally in
  * temp.import_cases, the import's own (own true) in q->new_cases.
  */
+/*
+ * Write the cases this import made and has not written yet, each once, in
+ * number order, with its figures and priority, and count them.
+ */
 static enum cr_status
-settle_cases(cr_db *db, struct cr_import_stmts *q, bool own)
+settle_new_cases(cr_db *db, struct cr_import_stmts *q)
+{
+    enum cr_status st = CR_OK;
+    int64_t now = cr_db_tx_now(db);
+    sqlite3_stmt *u = q->case_ins;
+    for (size_t i = 0; i < q->n_new_cases && st == CR_OK; i++) {
+        const struct new_case *c = &q->new_cases[i];
+        int64_t id = q->tallied_after + 1 + (int64_t)i;
+        if (c->n == 0)
+            return cr_fail(db, CR_DB, "import case: case %lld has no allegation", (long long)id);
+        char day[21];
+        cr_time_format((int64_t)c->latest * 86400, day);
+        day[10] = '\0';
+        sqlite3_bind_int64(u, 1, id);
+        sqlite3_bind_int64(u, 2, c->subject_id);
+        if (c->previous)
+            sqlite3_bind_int64(u, 3, c->previous);
+        else
+            sqlite3_bind_null(u, 3);
+        sqlite3_bind_int64(u, 4, now);
+        sqlite3_bind_int(u, 5, c->n);
+        sqlite3_bind_int(u, 6, c->n_sexual);
+        sqlite3_bind_text(u, 7, day, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(u, 8, cr_priority(c->duty, c->n, c->n_sexual, day));
+        int rc = sqlite3_step(u);
+        bool known = false;
+        if (rc == SQLITE_ROW) {
+            const char *outcome = (const char *)sqlite3_column_text(u, 1);
+            known = count_case(&q->counts, cr_state_parse((const char *)sqlite3_column_text(u, 0)),
+                               outcome ? cr_outcome_parse(outcome) : -1, sqlite3_column_int(u, 2),
+                               sqlite3_column_int(u, 3), 1);
+            rc = sqlite3_step(u);
+        }
+        sqlite3_reset(u);
+        if (rc != SQLITE_DONE)
+            st = cr_fail_sql(db, rc, "import case");
+        else if (!known)
+            st = cr_fail(db, CR_DB,
+                         "import case: case %lld has a state, outcome or "
+                         "category the counters do not know",
+                         (long long)id);
+    }
+    return st;
+}
+
+/*
+ * Write the cases from before this import (or written earlier in it) that
+ * it touched, each once, with their new figures and priority, and count
+ * the change (what each counted as before, from temp.import_cases).
+ */
+static enum cr_status
+settle_cases(cr_db *db, struct cr_import_stmts *q)
 {
     enum cr_status st = CR_OK;
     enum { SLICE = 4096 };
     struct settled *slice = calloc(SLICE, sizeof *slice);
     if (!slice)
         return cr_fail(db, CR_NOMEM, "out of memory");
-    int64_t after = own ? q->tallied_after : 0;
+    int64_t after = 0;
     for (;;) {
         /* A slice of the touched cases, read whole before any is written. */
         sqlite3_stmt *s = sql_prepare(
             db,
-            own ? "SELECT c.id, s.duty_status FROM cases c JOIN subjects s ON s.id = c.subject_id "
-                  "WHERE c.id > ?1 ORDER BY c.id LIMIT ?2"
-                : "SELECT t.id, s.duty_status, c.n_allegations + t.n, c.n_sexual + t.n_sexual, "
-                  "CASE WHEN t.n > 0 THEN max(coalesce(c.latest_allegation, ''), t.latest) "
-                  "ELSE c.latest_allegation END, t.state, t.outcome, t.categories, "
-                  "t.vetting_review FROM temp.import_cases t JOIN cases c ON c.id = t.id "
-                  "JOIN subjects s ON s.id = c.subject_id WHERE t.id > ?1 ORDER BY t.id LIMIT ?2",
+            "SELECT t.id, s.duty_status, c.n_allegations + t.n, c.n_sexual + t.n_sexual, "
+            "CASE WHEN t.n > 0 THEN max(coalesce(c.latest_allegation, ''), t.latest) "
+            "ELSE c.latest_allegation END, t.state, t.outcome, t.categories, "
+            "t.vetting_review FROM temp.import_cases t JOIN cases c ON c.id = t.id "
+            "JOIN subjects s ON s.id = c.subject_id WHERE t.id > ?1 ORDER BY t.id LIMIT ?2",
             &st);
         if (!s)
             break;
@@ -768,25 +971,6 @@ settle_cases(cr_db *db, struct cr_import_stmts *q, bool own)
         while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < SLICE) {
             struct settled *c = &slice[n++];
             c->id = sqlite3_column_int64(s, 0);
-            if (own) {
-                size_t i = (size_t)(c->id - q->tallied_after - 1);
-                if (i >= q->n_new_cases || q->new_cases[i].n == 0) {
-                    st = cr_fail(db, CR_DB, "update cases: case %lld has no allegation",
-                                 (long long)c->id);
-                    break;
-                }
-                char day[21];
-                cr_time_format((int64_t)q->new_cases[i].latest * 86400, day);
-                day[10] = '\0';
-                c->n = q->new_cases[i].n;
-                c->n_sexual = q->new_cases[i].n_sexual;
-                c->latest = strdup(day);
-                nomem |= !c->latest;
-                c->priority = cr_priority(cr_duty_parse((const char *)sqlite3_column_text(s, 1)),
-                                          c->n, c->n_sexual, c->latest);
-                c->state = -1;
-                continue;
-            }
             const char *latest = (const char *)sqlite3_column_text(s, 4);
             c->n = sqlite3_column_int(s, 2);
             c->n_sexual = sqlite3_column_int(s, 3);
@@ -927,9 +1111,11 @@ sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
     enum cr_status st = CR_OK;
     struct cr_import_stmts *q = sq(db)->imp;
     if (commit && q) {
-        st = settle_cases(db, q, false);
+        st = settle_cases(db, q);
         if (st == CR_OK)
-            st = settle_cases(db, q, true);
+            st = settle_new_cases(db, q);
+        if (st == CR_OK)
+            st = references_check(db, q);
         if (st == CR_OK)
             st = write_counts(db, &q->counts);
         if (st == CR_OK)
