@@ -986,6 +986,48 @@ test_migration_from_7_search_detail(void **state)
     sqlite3_close(o);
 }
 
+/*
+ * The import checks its rows' references once, at its end (foreign keys
+ * are off while it runs): an allegation whose case is gone by then (here a
+ * trigger takes the case away, as a defect of the import would) fails the
+ * import with a message naming it, and nothing of it is kept.
+ */
+static void
+test_import_references_checked(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
+              &r);
+    int64_t events = outside(f, "SELECT count(*) FROM audit_events");
+    sqlite3 *o;
+    assert_int_equal(sqlite3_open(f->path, &o), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(o,
+                                  "CREATE TRIGGER lose_case AFTER INSERT ON allegations "
+                                  "WHEN new.ref = 'A2' BEGIN DELETE FROM cases "
+                                  "WHERE id = new.case_id; END;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(o);
+    cr_diags *d = NULL;
+    assert_int_equal(
+        import_text(f->db,
+                    HEADER "S1,A,B,officer,PC,U1,full,A2,domestic_violence,2019-02-01,complaint,x,"
+                           "second\n",
+                    0, &r, &d),
+        CR_DB);
+    cr_diags_free(d);
+    assert_string_equal(cr_db_errmsg(f->db),
+                        "import: allegation A2 names case 1, which is not there");
+    assert_int_equal(outside(f, "SELECT count(*) FROM allegations"), 1);
+    assert_int_equal(outside(f, "SELECT count(*) FROM cases"), 1);
+    assert_int_equal(outside(f, "SELECT count(*) FROM audit_events"), events);
+    struct cr_case c;
+    assert_int_equal(st_case_get(f->db, "S1", &c), CR_OK);
+    cr_case_free(&c);
+}
+
 int
 main(void)
 {
@@ -1012,6 +1054,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_migration_from_6_drops_unused_indexes, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_7_search_detail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_references_checked, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
