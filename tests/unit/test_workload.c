@@ -315,7 +315,8 @@ test_bulk_from(void **state)
 
     /* Awaiting approval is not a state assign takes a case from. */
     as("bjones");
-    q = (struct cr_bulk_assign){.from = "asmith", .to = "ejones", .state = CR_STATE_AWAITING_APPROVAL};
+    q = (struct cr_bulk_assign){
+        .from = "asmith", .to = "ejones", .state = CR_STATE_AWAITING_APPROVAL};
     assert_int_equal(cr_assign_bulk(db, &q, &r), CR_REFUSED);
     cr_bulk_result_free(&r);
     /* asmith holds only case 3 now, awaiting approval: nothing to move, nothing written. */
