@@ -302,8 +302,8 @@ sq_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx)
 /*
  * The workload's reading (store.h, assigned_cases): the open cases someone
  * holds, grouped by assignee, state and the second they entered it.  The
- * open cases are read through cases_state_since (state, state_since); the
- * closed ones, most of a finished review, are never read.
+ * open cases are found by state (cases_state, cases_state_since); the closed
+ * ones, most of a finished review, are never read.
  */
 enum cr_status
 sq_assigned_cases(cr_db *db, cr_store_assigned_fn each, void *ctx)

@@ -265,8 +265,26 @@ AS=bjones cr --config next.yaml --db w.db assign --from asmith --to ejones
 expect_rc 1
 expect_err "casereview: 'asmith' is not on the roster and holds no case that is flagged, in_review, or returned"
 
+begin "workload is a consultation: under audit.require_purpose it needs the session's purpose"
+{ cat next.yaml; printf 'audit:\n  require_purpose: true\n'; } >purpose.yaml
+CASEREVIEW_NOW=$(at 32) AS=cadmin cr --config next.yaml --db w.db config adopt purpose.yaml
+expect_rc 0
+n=$(events)
+CASEREVIEW_NOW=$(at 32) AS=bjones cr --config purpose.yaml --db w.db workload
+expect_rc 1
+expect_err "casereview: audit.require_purpose: every consultation needs its purpose (DPA 2018 s.62), and this session gave none; give --purpose TEXT"
+[ ! -s "$T/out" ] || fail "figures shown unrecorded: $(cat "$T/out")"
+expect_eq "$(events)" "$n" "events written"
+CASEREVIEW_NOW=$(at 32) AS=bjones cr --config purpose.yaml --db w.db --purpose "Sharing out the work" workload --format csv
+expect_rc 0
+expect_eq "$(sql w.db "select action || ' ' || purpose from audit_events order by id desc limit 1")" "workload Sharing out the work" "the purpose recorded"
+# Moving cases is an action: no purpose needed.
+CASEREVIEW_NOW=$(at 32) AS=bjones cr --config purpose.yaml --db w.db assign --from fkaur --to ejones --limit 1
+expect_rc 0
+expect_out "moved 1 case from fkaur to ejones: case 7"
+
 begin "the trail still verifies: the views and every assign replay"
-AS=cadmin cr --config next.yaml --db w.db audit verify
+CASEREVIEW_NOW=$(at 32) AS=cadmin cr --config purpose.yaml --db w.db --purpose Audit audit verify
 expect_rc 0
 
 finish
