@@ -79,6 +79,9 @@ teardown(void **state)
     return rc == 0 ? 0 : -1;
 }
 
+/* The schema version this casereview brings every database up to. */
+#define LATEST (cr_schema[cr_schema_count - 1].version)
+
 #define HEADER                                                                                \
     "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category," \
     "allegation_date,source,original_outcome,summary\n"
@@ -190,7 +193,7 @@ test_open_and_schema(void **state)
 {
     struct fixture *f = *state;
     assert_true(cr_db_created(f->db));
-    assert_int_equal(cr_db_schema_version(f->db), 7);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
@@ -465,7 +468,7 @@ test_migration_keeps_data(void **state)
     chmod(path, 0600);
     cr_db *db;
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 7);
+    assert_int_equal(cr_db_schema_version(db), LATEST);
     struct cr_case c;
     assert_int_equal(st_case_get(db, "S1", &c), CR_OK);
     assert_int_equal(c.n_allegations, 1);
@@ -549,7 +552,7 @@ test_migration_from_3_adds_drafts(void **state)
     snprintf(key, sizeof key, "%s.key", path);
     assert_int_equal(unlink(key), 0);
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 7);
+    assert_int_equal(cr_db_schema_version(db), LATEST);
     cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
     struct cr_case c;
     assert_int_equal(st_case_get(db, "S1", &c), CR_OK);
@@ -704,7 +707,7 @@ test_migration_from_6_drops_unused_indexes(void **state)
     const char *indexes = "SELECT count(*) FROM sqlite_schema WHERE type = 'index'";
     int64_t before = outside(f, indexes);
     reopen(f);
-    assert_int_equal(cr_db_schema_version(f->db), 7);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
     assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name IN "
                                 "('cases_assignee', 'cases_decided_by')"),
                      0);
@@ -733,7 +736,7 @@ test_pin_before_version_6(void **state)
                      SQLITE_OK);
     sqlite3_close(s);
     reopen(f);
-    assert_int_equal(cr_db_schema_version(f->db), 7);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
 
     /* Another file: the fixture's text and a comment. */
     size_t len;
@@ -900,7 +903,7 @@ test_migration_from_6_search(void **state)
                                 "MATCH 'report'"),
                      2);
     reopen(f);
-    assert_int_equal(cr_db_schema_version(f->db), 7);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
     assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name IN "
                                 "('allegation_search', 'subject_search')"),
                      0);
@@ -917,6 +920,62 @@ test_migration_from_6_search(void **state)
         outside(f, "SELECT count(*) FROM case_search WHERE case_search MATCH 'report'"), 2);
     int64_t events;
     assert_int_equal(cr_audit_verify(f->db, &events), CR_OK);
+    sqlite3 *o;
+    assert_int_equal(sqlite3_open(f->path, &o), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(o,
+                                  "INSERT INTO case_search(case_search) VALUES "
+                                  "('integrity-check')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(o);
+}
+
+/*
+ * A version 7 database's search index (detail=column) is rebuilt as
+ * version 8's (detail=none) from the same documents: the same words find
+ * the same cases, a phrase is still a phrase, and the index checks out.
+ */
+static void
+test_migration_from_7_search_detail(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,Ashgrove,Tom,officer,PC,U1,full,A1,domestic_violence,2019-01-01,pnd,x,"
+                     "pushed a colleague\n"
+                     "S2,Smith-Jones,Ann,officer,PC,U1,full,A2,domestic_violence,2020-01-01,pnd,x,"
+                     "report of a threat by smith and by jones\n",
+              &r);
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(s,
+                     "DROP TABLE case_search;"
+                     "CREATE VIRTUAL TABLE case_search USING fts5(subject, allegations, "
+                     "content='', columnsize=0, detail=column, "
+                     "tokenize='unicode61 remove_diacritics 2');"
+                     "INSERT INTO case_search(rowid, subject, allegations)"
+                     "  SELECT id, subject, allegations FROM case_documents;"
+                     "PRAGMA user_version = 7",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(s);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
+    assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'case_search' "
+                                "AND sql LIKE '%detail=none%'"),
+                     1);
+    char got[64];
+    searched(f->db, "ashgrove pushed", got, sizeof got);
+    assert_string_equal(got, "1");
+    searched(f->db, "smith-jones", got, sizeof got);
+    assert_string_equal(got, "2");
+    searched(f->db, "jones-smith", got, sizeof got);
+    assert_string_equal(got, "");
+    searched(f->db, "thr*", got, sizeof got);
+    assert_string_equal(got, "2");
     sqlite3 *o;
     assert_int_equal(sqlite3_open(f->path, &o), SQLITE_OK);
     assert_int_equal(sqlite3_exec(o,
@@ -952,6 +1011,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_migration_from_6_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_6_drops_unused_indexes, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_7_search_detail, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
