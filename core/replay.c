@@ -692,6 +692,7 @@ static const struct replay_action {
     {"config_adopt", NULL, false}, /* the rules changed: the old and new digests */
     {"reconvene", rp_reconvene, false},
     {"recall", rp_return, false}, /* as a return: the reason is a return note */
+    {"workload", NULL, true},     /* the open cases per reviewer (issue 12) */
 };
 
 static const struct replay_action *

@@ -135,6 +135,18 @@ struct cr_reviewer_count {
 };
 typedef enum cr_status (*cr_store_reviewer_fn)(void *ctx, const struct cr_reviewer_count *r);
 
+/*
+ * Open cases that someone holds, alike in assignee, state and time of
+ * entering it (assigned_cases): the login is valid during the call only.
+ */
+struct cr_assigned_count {
+    const char *login;   /* the case's assignee */
+    int state;           /* enum cr_state, never closed; -1: one the engine does not know */
+    int64_t state_since; /* when the cases entered their state */
+    int64_t n;           /* how many (1 unless the engine groups them) */
+};
+typedef enum cr_status (*cr_store_assigned_fn)(void *ctx, const struct cr_assigned_count *a);
+
 struct cr_store {
     int version;      /* CR_STORE_VERSION it implements: methods past it are absent */
     const char *name; /* "sqlite", "memory": in messages and `version` output */
@@ -458,6 +470,16 @@ struct cr_store {
      * every audit event checks it under the write lock.
      */
     enum cr_status (*config_in_force)(cr_db *db, char digest[65], bool *any);
+
+    /* Appended to version 1 for issue 12 (supervisors' tools), before any engine shipped */
+
+    /*
+     * Every case that is not closed and has an assignee, as (assignee,
+     * state, state_since, n), to each(), in no particular order (never
+     * reading the closed cases).  The workload's figures (core/workload.c)
+     * are made from it; the engine only reads.
+     */
+    enum cr_status (*assigned_cases)(cr_db *db, cr_store_assigned_fn each, void *ctx);
 };
 
 /* The engine linked in: core/sqlite/'s or core/memory/'s table (core/meson.build). */

@@ -257,19 +257,35 @@ guard_release(const struct wf *w)
                   w->cs->assignee ? w->cs->assignee : "nobody");
 }
 
+/* Whom assign may give a case to, whatever the case: a reviewer on the roster (NULL: refused). */
+static const struct cr_person *
+assignable(const struct wf *w, const char *target)
+{
+    if (cr_blank(target)) {
+        refuse(w, "assign needs the login of a reviewer");
+        return NULL;
+    }
+    const struct cr_person *p = cr_config_person(w->cfg, target);
+    if (!p) {
+        refuse(w, "'%s' is not on the roster", target);
+        return NULL;
+    }
+    if (!cr_person_has(p, CR_ROLE_REVIEWER)) {
+        refuse(w, "%s is not a reviewer, so cannot be assigned a case", target);
+        return NULL;
+    }
+    return p;
+}
+
 static bool
 guard_assign(const struct wf *w)
 {
     if (!w->req)
         return true;
     const char *target = w->req->target;
-    if (cr_blank(target))
-        return refuse(w, "assign needs the login of a reviewer");
-    const struct cr_person *p = cr_config_person(w->cfg, target);
+    const struct cr_person *p = assignable(w, target);
     if (!p)
-        return refuse(w, "'%s' is not on the roster", target);
-    if (!cr_person_has(p, CR_ROLE_REVIEWER))
-        return refuse(w, "%s is not a reviewer, so cannot be assigned a case", target);
+        return false;
     if (conflicted(w->cfg, p, w->cs)) {
         conflict_text(w->cfg, p, w->cs, false, NULL, w->why);
         return false;
@@ -821,6 +837,228 @@ cr_act_id(cr_db *db, int64_t case_id, const struct cr_request *req, struct cr_ac
 {
     const struct cr_case_ref ref = {NULL, case_id};
     return act(db, &ref, req, res);
+}
+
+/* Bulk reassignment (cases.h): one transaction, and for each case the check and event of assign. */
+
+static enum cr_status
+bulk_refused(cr_db *db, struct cr_bulk_result *out, int64_t id, const char *why)
+{
+    struct cr_bulk_refusal *v = realloc(out->refused, (out->n_refused + 1) * sizeof *v);
+    if (!v)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    out->refused = v;
+    char *copy = strdup(why ? why : "refused");
+    if (!copy)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    v[out->n_refused++] = (struct cr_bulk_refusal){id, copy};
+    return CR_OK;
+}
+
+/* Add case id to those the move takes in, once; 0, or -1 when out of memory. */
+static int
+bulk_take(struct cr_bulk_result *out, size_t *cap, int64_t id)
+{
+    for (size_t i = 0; i < out->n_cases; i++)
+        if (out->cases[i] == id)
+            return 0;
+    if (out->n_cases == *cap) {
+        size_t more = *cap ? 2 * *cap : 64;
+        int64_t *v = realloc(out->cases, more * sizeof *v);
+        if (!v)
+            return -1;
+        out->cases = v;
+        *cap = more;
+    }
+    out->cases[out->n_cases++] = id;
+    return 0;
+}
+
+/*
+ * The cases from holds in states, riskiest first, at most limit (0: all).
+ * Every case, whoever may see it: one the supervisor may not act on is
+ * refused by its number with the rule, never left out without a word.
+ */
+static enum cr_status
+bulk_cases_of(cr_db *db, const char *from, unsigned states, int64_t limit,
+              struct cr_bulk_result *out)
+{
+    struct cr_scope everything = {0};
+    struct cr_queue queue = {.login = from, .n = 1};
+    queue.clauses[0] = (struct cr_queue_clause){.states = states, .assigned = true};
+    struct cr_page page = {0};
+    size_t cap = 0;
+    int64_t after = 0;
+    enum cr_status st = CR_OK;
+    for (;;) {
+        int64_t want = 500;
+        if (limit && limit - (int64_t)out->n_cases < want)
+            want = limit - (int64_t)out->n_cases;
+        if (want <= 0)
+            break;
+        if ((st = st_list_mine(db, &everything, &queue, after, (size_t)want, &page, false)) !=
+            CR_OK)
+            break;
+        for (size_t i = 0; i < page.n && st == CR_OK; i++)
+            if (bulk_take(out, &cap, page.rows[i].id) < 0)
+                st = cr_fail(db, CR_NOMEM, "out of memory");
+        if (st != CR_OK || !page.more || !page.n)
+            break;
+        after = page.rows[page.n - 1].sortkey;
+    }
+    cr_page_free(&page);
+    return st;
+}
+
+/* Assign one case to req->target as act() would, in the caller's transaction (n: the move's size).
+ */
+static enum cr_status
+bulk_move(cr_db *db, struct wf *w, size_t n)
+{
+    const struct cr_case_state *cs = w->cs;
+    struct cr_change ch;
+    struct cr_buf details = {0}, note = {0};
+    enum cr_status st = plan(db, w, CR_ACTION_ASSIGN, &ch, &details, &note);
+    if (st == CR_OK) {
+        /* The single assign's details, and how many cases moved with it. */
+        details.p[--details.len] = '\0';
+        cr_buf_addf(&details, ", \"bulk\": %zu}", n);
+        if (!details.p)
+            st = cr_fail(db, CR_NOMEM, "out of memory");
+    }
+    int after = ch.state >= 0 ? ch.state : cs->state;
+    if (st == CR_OK) {
+        settle(cs, &ch);
+        st = st_apply(db, cs, &ch);
+    }
+    if (st == CR_OK)
+        st = st_draft_delete(db, cs->id, CR_ACTION_ASSIGN);
+    if (st == CR_OK)
+        st = cr_audit_append(db, cs->id, cr_action_name(CR_ACTION_ASSIGN), cr_state_name(cs->state),
+                             cr_state_name(after), details.p);
+    cr_buf_free(&details);
+    cr_buf_free(&note);
+    return st;
+}
+
+enum cr_status
+cr_assign_bulk(cr_db *db, const struct cr_bulk_assign *q, struct cr_bulk_result *out)
+{
+    memset(out, 0, sizeof *out);
+    enum cr_status st = cr_need_user(db);
+    if (st != CR_OK)
+        return st;
+    const struct rule *r = &rules[CR_ACTION_ASSIGN];
+    const struct cr_person *me = st_user(db);
+    bool listed = q->n_cases > 0;
+    if (!listed) {
+        if (cr_blank(q->from))
+            return cr_fail(db, CR_USAGE, "a bulk assign needs the login whose cases move");
+        if (same(q->from, q->to))
+            return cr_fail(db, CR_USAGE, "the cases of %s would move to %s: name another reviewer",
+                           q->from, q->to);
+        if (q->limit < 0)
+            return cr_fail(db, CR_USAGE, "a bulk assign's limit is a number of cases, not %lld",
+                           (long long)q->limit);
+        if (q->state >= CR_STATE_COUNT)
+            return cr_fail(db, CR_USAGE, "no such state");
+    }
+    if (!(me->roles & r->roles)) {
+        char need[128], have[128];
+        roles_text(r->roles, need, sizeof need);
+        roles_text(me->roles, have, sizeof have);
+        return cr_fail(db, CR_REFUSED, "assign needs the %s role; you (%s) are %s", need, me->login,
+                       *have ? have : "on the roster without a role");
+    }
+    struct cr_buf why = {0};
+    struct wf w = {st_config(db), me, NULL, NULL, &why};
+    unsigned states = r->from;
+    char from_states[160];
+    states_text(r->from, from_states, sizeof from_states);
+    if (!assignable(&w, q->to)) {
+        st = cr_fail(db, CR_REFUSED, "%s", why.p ? why.p : "refused");
+        cr_buf_free(&why);
+        return st;
+    }
+    if (!listed && q->state >= 0) {
+        if (!(states & (1u << q->state))) {
+            cr_buf_free(&why);
+            return cr_fail(db, CR_REFUSED, "assign takes only cases that are %s, not %s",
+                           from_states, cr_state_name(q->state));
+        }
+        states = 1u << q->state;
+    }
+    out->states = states;
+    bool began = false, committed = false;
+    if ((st = st_writable(db)) != CR_OK || (st = st_begin(db)) != CR_OK)
+        goto out;
+    began = true;
+    if (listed) {
+        size_t cap = 0;
+        for (size_t i = 0; i < q->n_cases && st == CR_OK; i++)
+            if (bulk_take(out, &cap, q->cases[i]) < 0)
+                st = cr_fail(db, CR_NOMEM, "out of memory");
+    } else {
+        st = bulk_cases_of(db, q->from, states, q->limit, out);
+    }
+    if (st != CR_OK)
+        goto out;
+    if (!out->n_cases) {
+        /* Nothing to move: nothing is written.  Someone never on the roster is a typing slip. */
+        if (!listed && !cr_config_person(w.cfg, q->from))
+            st = cr_fail(db, CR_REFUSED, "'%s' is not on the roster and holds no case that is %s",
+                         q->from, from_states);
+        goto out;
+    }
+    const struct cr_request req = {.action = CR_ACTION_ASSIGN, .target = q->to};
+    w.req = &req;
+    for (size_t i = 0; i < out->n_cases && st == CR_OK; i++) {
+        struct cr_case_state cs;
+        memset(&cs, 0, sizeof cs);
+        st = st_case_state(db, out->cases[i], &cs);
+        if (st == CR_NOT_FOUND)
+            st = cr_fail(db, CR_NOT_FOUND, "no case '#%lld'", (long long)out->cases[i]);
+        w.cs = &cs;
+        if (st == CR_OK && !check(&w, CR_ACTION_ASSIGN))
+            st = bulk_refused(db, out, cs.id, why.p);
+        else if (st == CR_OK && !out->n_refused)
+            st = bulk_move(db, &w, out->n_cases);
+        /* Once a case is refused nothing will be written: the rest are only checked. */
+        cr_case_state_free(&cs);
+        w.cs = NULL;
+    }
+    if (st == CR_OK && out->n_refused) {
+        char whose[160] = "";
+        if (!listed)
+            snprintf(whose, sizeof whose, " of %s", q->from);
+        st = cr_fail(db, CR_REFUSED,
+                     "nothing was moved: %zu of the %zu %s%s cannot go to %s, and a bulk assign "
+                     "is all or nothing",
+                     out->n_refused, out->n_cases, out->n_cases == 1 ? "case" : "cases", whose,
+                     q->to);
+        goto out;
+    }
+    if (st == CR_OK && (st = st_commit(db)) == CR_OK) {
+        committed = true;
+        out->moved = 1;
+    }
+out:
+    if (began && !committed)
+        st_rollback(db);
+    cr_buf_free(&why);
+    return st;
+}
+
+void
+cr_bulk_result_free(struct cr_bulk_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_refused; i++)
+        free((char *)r->refused[i].why);
+    free(r->refused);
+    free(r->cases);
+    memset(r, 0, sizeof *r);
 }
 
 /* Whether a case with the panel cannot reach quorum now, under the handle's configuration. */

@@ -62,4 +62,5 @@ const struct cr_store cr_store_engine = {
     .config_get = mem_config_get,
     .config_put = mem_config_put,
     .config_in_force = mem_config_in_force,
+    .assigned_cases = mem_assigned_cases,
 };

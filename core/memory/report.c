@@ -309,3 +309,21 @@ mem_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx)
     free(v);
     return st;
 }
+
+/* The workload's reading (store.h, assigned_cases): every open case someone holds, one by one. */
+enum cr_status
+mem_assigned_cases(cr_db *db, cr_store_assigned_fn each, void *ctx)
+{
+    assert(each);
+    const struct mem_data *d = mem_data(db);
+    const struct mem_case *c = MEM_ROWS(d, MEM_CASES, struct mem_case);
+    enum cr_status st = CR_OK;
+    for (size_t i = 0; i < MEM_N(d, MEM_CASES) && st == CR_OK; i++) {
+        if (!c[i].assignee || c[i].state == CR_STATE_CLOSED)
+            continue;
+        struct cr_assigned_count a = {
+            .login = c[i].assignee, .state = c[i].state, .state_since = c[i].state_since, .n = 1};
+        st = each(ctx, &a);
+    }
+    return st;
+}

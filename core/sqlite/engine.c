@@ -62,4 +62,5 @@ const struct cr_store cr_store_engine = {
     .config_get = sq_config_get,
     .config_put = sq_config_put,
     .config_in_force = sq_config_in_force,
+    .assigned_cases = sq_assigned_cases,
 };

@@ -298,3 +298,38 @@ sq_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx)
                          "SELECT reviewer, finished, returned FROM panel_rounds ORDER BY reviewer",
                          true, each, ctx);
 }
+
+/*
+ * The workload's reading (store.h, assigned_cases): the open cases someone
+ * holds, grouped by assignee, state and the second they entered it.  The
+ * open cases are found by state (cases_state, cases_state_since); the closed
+ * ones, most of a finished review, are never read.
+ */
+enum cr_status
+sq_assigned_cases(cr_db *db, cr_store_assigned_fn each, void *ctx)
+{
+    assert(each);
+    sqlite3_stmt *s;
+    enum cr_status st =
+        prep(db,
+             "SELECT assignee, state, state_since, count(*) FROM cases "
+             "WHERE state IN ('flagged', 'in_review', 'awaiting_approval', 'panel_review', "
+             "'returned') AND assignee IS NOT NULL "
+             "GROUP BY assignee, state, state_since",
+             &s);
+    if (st != CR_OK)
+        return st;
+    int more;
+    while ((more = next(db, s, &st)) == 1) {
+        struct cr_assigned_count a = {
+            .login = text(s, 0),
+            .state = cr_state_parse(text(s, 1)),
+            .state_since = sqlite3_column_int64(s, 2),
+            .n = sqlite3_column_int64(s, 3),
+        };
+        if ((st = each(ctx, &a)) != CR_OK)
+            break;
+    }
+    sqlite3_finalize(s);
+    return st;
+}

@@ -116,6 +116,7 @@ enum cr_status sq_cases_waiting(cr_db *db, int state, int64_t since_before, int6
 enum cr_status sq_first_decisions(cr_db *db, int64_t from, int64_t to, int64_t *n);
 enum cr_status sq_reviewer_outcomes(cr_db *db, cr_store_reviewer_fn each, void *ctx);
 enum cr_status sq_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx);
+enum cr_status sq_assigned_cases(cr_db *db, cr_store_assigned_fn each, void *ctx);
 enum cr_status sq_audit_put(cr_db *db, const struct cr_event *e, const unsigned char prev[32],
                             const unsigned char hash[32]);
 enum cr_status sq_audit_head(cr_db *db, int64_t *event, unsigned char hash[32]);

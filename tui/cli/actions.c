@@ -124,10 +124,38 @@ cmd_release(struct cli *cli, const struct cli_args *a)
     return plain(cli, a, (struct cr_request){.action = CR_ACTION_RELEASE});
 }
 
+/*
+ * assign CASE LOGIN, one case; or assign --from LOGIN --to LOGIN, the
+ * cases one reviewer holds, all at once (supervise.c).
+ */
+#define ASSIGN_OPTIONS(_)                                                                         \
+    CLI_OPT_EXPECT(_, ASSIGN)                                                                     \
+    CLI_OPT_FORMAT(_, ASSIGN)                                                                     \
+    _(ASSIGN_FROM, "from", "LOGIN", "instead of CASE LOGIN: move the cases LOGIN holds (--to)")   \
+    _(ASSIGN_TO, "to", "LOGIN", "with --from: the reviewer they go to")                           \
+    _(ASSIGN_STATE, "state", "S", "with --from: only its cases in state S (in_review, returned)") \
+    _(ASSIGN_LIMIT, "limit", "N", "with --from: at most N cases, riskiest first")
+CLI_OPTIONS(assign_options, ASSIGN_OPTIONS);
+
 int
 cmd_assign(struct cli *cli, const struct cli_args *a)
 {
-    return plain(cli, a, (struct cr_request){.action = CR_ACTION_ASSIGN, .target = a->operands[1]});
+    const char *const *o = a->opt;
+    if (o[OPT_ASSIGN_FROM] || o[OPT_ASSIGN_TO] || o[OPT_ASSIGN_STATE] || o[OPT_ASSIGN_LIMIT]) {
+        if (a->noperands)
+            return cli_error(EXIT_USAGE,
+                             "assign: give CASE LOGIN, or --from LOGIN --to LOGIN, not both");
+        if (o[OPT_ASSIGN_EXPECT])
+            return cli_error(EXIT_USAGE,
+                             "assign: --expect-version goes with CASE LOGIN, not with --from");
+        const struct cli_bulk_assign b = {o[OPT_ASSIGN_FROM], o[OPT_ASSIGN_TO], o[OPT_ASSIGN_STATE],
+                                          o[OPT_ASSIGN_LIMIT], o[OPT_ASSIGN_FORMAT]};
+        return cli_assign_bulk(cli, &b);
+    }
+    if (a->noperands < 2)
+        return cli_error(EXIT_USAGE, "assign: missing CASE LOGIN (see 'casereview assign --help')");
+    struct cr_request req = {.action = CR_ACTION_ASSIGN, .target = a->operands[1]};
+    return act(cli, a->operands[0], o[OPT_ASSIGN_EXPECT], o[OPT_ASSIGN_FORMAT], &req);
 }
 
 int

@@ -22,8 +22,10 @@ const struct cli_command cli_commands[] = {
      cmd_claim},
     {"release", "CASE", "give a case back to the queue (its reviewer or a supervisor)", 1, 1,
      plain_action_options, cmd_release},
-    {"assign", "CASE LOGIN", "assign a case to a reviewer (supervisor)", 2, 2, plain_action_options,
-     cmd_assign},
+    {"assign", "CASE LOGIN | --from LOGIN --to LOGIN",
+     "assign a case to a reviewer; with --from and --to, all of one reviewer's cases "
+     "(supervisor)",
+     0, 2, assign_options, cmd_assign},
     {"decide", "CASE", "record an outcome and its rationale (the assigned reviewer)", 1, 1,
      decide_options, cmd_decide},
     {"approve", "CASE", "approve a decision (a supervisor who did not make it)", 1, 1,
@@ -39,6 +41,8 @@ const struct cli_command cli_commands[] = {
      1, 1, recall_options, cmd_recall},
     {"history", "CASE", "the audit trail of a case (audited)", 1, 1, history_options, cmd_history},
     {"stats", "", "counts by state, outcome and category", 0, 0, stats_options, cmd_stats},
+    {"workload", "", "open cases per reviewer, by state and by days in it (supervisor, admin)", 0,
+     0, workload_options, cmd_workload},
     {"report", "",
      "the published figures: confirmed outcomes and the rest, as a disclosure (admin)", 0, 0,
      report_options, cmd_report},
@@ -56,6 +60,6 @@ const struct cli_command cli_commands[] = {
 };
 
 const struct emit_template *const cli_templates[] = {
-    cases_templates,  show_templates, actions_templates, report_templates, audit_templates,
-    config_templates, NULL,
+    cases_templates, show_templates,   actions_templates,   report_templates,
+    audit_templates, config_templates, supervise_templates, NULL,
 };

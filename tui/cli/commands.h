@@ -19,11 +19,11 @@ CLI_COMMAND(history)
 CLI_COMMAND(export)
 /* show.c */
 CLI_COMMAND(show)
-/* actions.c: claim, release, assign, approve and note share plain_action_options */
+/* actions.c: claim, release, approve and note share plain_action_options */
 extern const struct cli_option plain_action_options[];
 int cmd_claim(struct cli *cli, const struct cli_args *a);
 int cmd_release(struct cli *cli, const struct cli_args *a);
-int cmd_assign(struct cli *cli, const struct cli_args *a);
+CLI_COMMAND(assign)
 int cmd_approve(struct cli *cli, const struct cli_args *a);
 int cmd_note(struct cli *cli, const struct cli_args *a);
 CLI_COMMAND(decide)
@@ -43,12 +43,20 @@ CLI_COMMAND(config)
 CLI_COMMAND(generate)
 CLI_COMMAND(demo)
 
+/* supervise.c: the workload, and assign --from LOGIN --to LOGIN (cmd_assign's options, as given) */
+CLI_COMMAND(workload)
+struct cli_bulk_assign {
+    const char *from, *to, *state, *limit, *format;
+};
+int cli_assign_bulk(struct cli *cli, const struct cli_bulk_assign *b);
+
 /* An audit event as the audit log shows it (cases.c; audit log reads it). */
 extern const struct emit_record cli_event_rec;
 
 /* The templates of each file, and all of them (commands.c), for emit_check. */
 extern const struct emit_template cases_templates[], show_templates[], actions_templates[],
     report_templates[], audit_templates[], config_templates[];
+extern const struct emit_template supervise_templates[];
 extern const struct emit_template *const cli_templates[];
 
 #endif

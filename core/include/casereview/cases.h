@@ -377,6 +377,60 @@ enum cr_status cr_act_id(cr_db *db, int64_t case_id, const struct cr_request *re
                          struct cr_act_result *res);
 
 /*
+ * Bulk reassignment: a supervisor moves many cases to one reviewer at once
+ * (a reviewer away, a workload to even out).  Either the cases held by
+ * `from` (optionally only those in one state, at most `limit` of them,
+ * riskiest first) or the cases listed in `cases` (tagged rows, in their
+ * order); each goes through the very check a single assign does (the
+ * supervisor's role and conflicts, the case's state, `to` a reviewer on the
+ * roster, free of a conflict with the case and of separation of duties), in
+ * ONE transaction with one "assign" audit event per case.  All or nothing:
+ * when any case may not go to `to`, nothing is written and every refused
+ * case is listed with its reason.
+ */
+struct cr_bulk_assign {
+    const char *from; /* whose cases move (it need not be on the roster still); NULL with cases */
+    const char *to;   /* the reviewer they move to */
+    int state;        /* only cases in this state (enum cr_state); -1: every state assign takes */
+    int64_t limit;    /* at most this many, riskiest first; 0: all */
+    const int64_t *cases; /* instead of from, state and limit: these cases, in this order */
+    size_t n_cases;
+};
+
+/* A case that may not go to the reviewer named, and the rule's words why. */
+struct cr_bulk_refusal {
+    int64_t case_id;
+    const char *why;
+};
+
+struct cr_bulk_result {
+    size_t n_cases;  /* the cases the move took in */
+    int64_t *cases;  /* their numbers, riskiest first (or as listed) */
+    int moved;       /* 1: every one of them moved; 0: none did */
+    unsigned states; /* the states the cases were taken from (bits of enum cr_state) */
+    size_t n_refused;
+    struct cr_bulk_refusal *refused; /* in the order of cases */
+    void *priv;
+};
+
+/*
+ * Carry out a bulk reassignment (see struct cr_bulk_assign) as the handle's
+ * user.  Returns CR_OK when every case taken in moved (none, when `from`
+ * holds no case assign can move: then nothing is written and n_cases is
+ * 0); CR_REFUSED with the rule's words when the user is not a supervisor,
+ * `to` is not a reviewer on the roster, the state is not one assign starts
+ * from, `from` is not on the roster and holds nothing, or, with the
+ * refusals in *out and cr_db_errmsg() saying how many, when any case may
+ * not go to `to` (nothing is written); CR_USAGE for no `from` and no cases,
+ * `from` the same as `to`, or a negative limit; CR_NOT_FOUND for a listed
+ * case that does not exist; CR_DB, CR_BUSY or CR_NOMEM.  Free *out with
+ * cr_bulk_result_free, whatever was returned.
+ */
+enum cr_status cr_assign_bulk(cr_db *db, const struct cr_bulk_assign *q,
+                              struct cr_bulk_result *out);
+void cr_bulk_result_free(struct cr_bulk_result *r);
+
+/*
  * Recompute every panel case's "cannot reach quorum" flag under the handle's
  * configuration (the panel and its sign-off rules may have changed since the
  * flags were set).  Reading only, unless a flag changes: then the flags and

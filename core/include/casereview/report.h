@@ -202,6 +202,63 @@ struct cr_dashboard {
 enum cr_status cr_dashboard_get(cr_db *db, struct cr_dashboard *out);
 void cr_dashboard_free(struct cr_dashboard *d);
 
+/*
+ * The workload: open cases per person who holds them (the assignee), by
+ * state and by how long they have been in it, for a supervisor sharing out
+ * the work (`workload`, and the dashboard's panel).  A case counts for its
+ * assignee whatever its state short of closed: in review and returned (the
+ * reviewer's to decide), awaiting approval and with the panel (decided,
+ * the reviewer's name still on it).  The age is whole days in the current
+ * state (the service level's clock), counted in bands that start at
+ * cr_workload_band_from(b) days: 0-6, 7-13, 14-27, 28 and more.
+ */
+#define CR_WORKLOAD_BANDS 4
+
+/* The first day of age band b (0 <= b < CR_WORKLOAD_BANDS): 0, 7, 14, 28; -1 out of range. */
+int cr_workload_band_from(int band);
+
+struct cr_workload_row {
+    const char *login;
+    const char *name;                   /* the roster's name, or NULL when not on the roster */
+    int reviewer;                       /* 1: a reviewer on the roster; 0: holds cases, is not */
+    int64_t by_state[CR_STATE_COUNT];   /* the cases they hold, by state (closed: always 0) */
+    int64_t by_band[CR_WORKLOAD_BANDS]; /* the same cases, by days in their state */
+    int64_t open;                       /* all of them */
+    int64_t oldest; /* days the longest-waiting has been in its state; -1 none */
+};
+
+struct cr_workload {
+    int64_t now;                  /* the time the ages are counted at */
+    size_t n_rows;                /* every reviewer on the roster, and anyone else holding cases */
+    struct cr_workload_row *rows; /* by login */
+    struct cr_workload_row total; /* the sums (login "total"; oldest: of everyone) */
+    void *priv;
+};
+
+/*
+ * Fill *out with the workload now, from one snapshot, for a supervisor or
+ * the admin, and record the consultation: a "workload" audit event, for no
+ * case, committed before the figures are handed back (details: format,
+ * what the caller shows them in, e.g. "table" or "screen"; the number of
+ * rows and of open cases counted).  Every reviewer on the roster has a row,
+ * with zeros when they hold nothing; someone holding cases who is not a
+ * reviewer on the roster (they left it) has one too.  Returns CR_OK;
+ * CR_REFUSED when nobody is signed in, the user is neither supervisor nor
+ * admin (the message names the roles), or the event cannot be recorded;
+ * CR_DB, CR_BUSY or CR_NOMEM.  Free with cr_workload_free (also after a
+ * failure: *out is then empty).
+ */
+enum cr_status cr_workload_get(cr_db *db, const char *format, struct cr_workload *out);
+
+/*
+ * The same figures again for a view already recorded by cr_workload_get (a
+ * screen refreshing after a change): the same rules, no new audit event.
+ */
+enum cr_status cr_workload_reload(cr_db *db, struct cr_workload *out);
+
+/* Free what cr_workload_get or cr_workload_reload filled.  NULL is allowed. */
+void cr_workload_free(struct cr_workload *w);
+
 #ifdef __cplusplus
 }
 #endif

@@ -203,6 +203,21 @@ print_reads(cr_db *h, const struct cr_person *me)
                d.reviewers[i].panel_rounds);
     cr_dashboard_free(&d);
 
+    /* The workload (issue 12): refused but to supervisors and the admin; no event (reload). */
+    struct cr_workload wl;
+    st = cr_workload_reload(h, &wl);
+    printf("workload %d: %zu rows\n", st, wl.n_rows);
+    for (size_t i = 0; i <= wl.n_rows && st == CR_OK; i++) {
+        const struct cr_workload_row *r = i < wl.n_rows ? &wl.rows[i] : &wl.total;
+        printf("  %s %d", r->login, r->reviewer);
+        for (int k = 0; k < CR_STATE_COUNT; k++)
+            printf(" %" PRId64, r->by_state[k]);
+        for (int k = 0; k < CR_WORKLOAD_BANDS; k++)
+            printf(" %" PRId64, r->by_band[k]);
+        printf(" open %" PRId64 " oldest %" PRId64 "\n", r->open, r->oldest);
+    }
+    cr_workload_free(&wl);
+
     static const int by[][3] = {{0},
                                 {1, CR_DIMENSION_OUTCOME},
                                 {1, CR_DIMENSION_CATEGORY},
