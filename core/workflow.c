@@ -875,38 +875,41 @@ bulk_take(struct cr_bulk_result *out, size_t *cap, int64_t id)
 }
 
 /*
- * The cases from holds in states, riskiest first, at most limit (0: all).
- * Every case, whoever may see it: one the supervisor may not act on is
- * refused by its number with the rule, never left out without a word.
+ * The cases from holds in states, riskiest first, at most limit (0: all),
+ * of those the user may see.  A case they may not see (their own unit, a
+ * declared conflict: SPEC section 4, nobody lists it) is neither taken in
+ * nor named: it is only counted (out->n_unseen), so that the user learns
+ * that some of from's cases stay with them, not which.
  */
 static enum cr_status
 bulk_cases_of(cr_db *db, const char *from, unsigned states, int64_t limit,
               struct cr_bulk_result *out)
 {
-    struct cr_scope everything = {0};
+    struct cr_scope everything = {0}, mine;
+    enum cr_status st = cr_policy_scope(db, &mine);
+    if (st != CR_OK)
+        return st;
     struct cr_queue queue = {.login = from, .n = 1};
     queue.clauses[0] = (struct cr_queue_clause){.states = states, .assigned = true};
     struct cr_page page = {0};
     size_t cap = 0;
     int64_t after = 0;
-    enum cr_status st = CR_OK;
     for (;;) {
-        int64_t want = 500;
-        if (limit && limit - (int64_t)out->n_cases < want)
-            want = limit - (int64_t)out->n_cases;
-        if (want <= 0)
+        if ((st = st_list_mine(db, &everything, &queue, after, 500, &page, false)) != CR_OK)
             break;
-        if ((st = st_list_mine(db, &everything, &queue, after, (size_t)want, &page, false)) !=
-            CR_OK)
-            break;
-        for (size_t i = 0; i < page.n && st == CR_OK; i++)
-            if (bulk_take(out, &cap, page.rows[i].id) < 0)
+        for (size_t i = 0; i < page.n && st == CR_OK; i++) {
+            const struct cr_case_row *c = &page.rows[i];
+            if (!cr_scope_admits(&mine, c->unit, c->subject_ref, 0))
+                out->n_unseen++;
+            else if ((!limit || (int64_t)out->n_cases < limit) && bulk_take(out, &cap, c->id) < 0)
                 st = cr_fail(db, CR_NOMEM, "out of memory");
+        }
         if (st != CR_OK || !page.more || !page.n)
             break;
         after = page.rows[page.n - 1].sortkey;
     }
     cr_page_free(&page);
+    cr_scope_free(&mine);
     return st;
 }
 
@@ -1005,9 +1008,12 @@ cr_assign_bulk(cr_db *db, const struct cr_bulk_assign *q, struct cr_bulk_result 
         goto out;
     if (!out->n_cases) {
         /* Nothing to move: nothing is written.  Someone never on the roster is a typing slip. */
-        if (!listed && !cr_config_person(w.cfg, q->from))
+        if (!listed && !out->n_unseen && !cr_config_person(w.cfg, q->from)) {
+            char held[160];
+            states_text(states, held, sizeof held);
             st = cr_fail(db, CR_REFUSED, "'%s' is not on the roster and holds no case that is %s",
-                         q->from, from_states);
+                         q->from, held);
+        }
         goto out;
     }
     const struct cr_request req = {.action = CR_ACTION_ASSIGN, .target = q->to};

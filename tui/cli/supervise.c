@@ -202,6 +202,26 @@ m_count(const void *rec, const void *ctx, struct emit_value *v)
     v->i = (int64_t)MOVED(rec)->r->n_cases;
 }
 
+static void
+m_unseen(const void *rec, const void *ctx, struct emit_value *v)
+{
+    (void)ctx;
+    v->i = (int64_t)MOVED(rec)->r->n_unseen;
+}
+
+/* "; 2 cases of asmith's that you may not see stay with them", or nothing. */
+static void
+unseen_words(const struct moved *m, char *out, size_t n)
+{
+    size_t k = m->r->n_unseen;
+    if (!k)
+        *out = '\0';
+    else
+        snprintf(out, n,
+                 "; %zu %s of %s's that you may not see (your unit or a conflict) %s with them", k,
+                 k == 1 ? "case" : "cases", m->from, k == 1 ? "stays" : "stay");
+}
+
 /* The table's words for what moved: "3 cases from asmith to ejones: 4, 7 and 2". */
 static void
 m_shown(const void *rec, const void *ctx, struct emit_value *v)
@@ -209,6 +229,12 @@ m_shown(const void *rec, const void *ctx, struct emit_value *v)
     (void)ctx;
     const struct moved *m = MOVED(rec);
     const struct cr_bulk_result *r = m->r;
+    char unseen[200];
+    unseen_words(m, unseen, sizeof unseen);
+    if (!r->n_cases && r->n_unseen) {
+        emit_printf(v, "moved no cases from %s to %s%s", m->from, m->to, unseen);
+        return;
+    }
     if (!r->n_cases) {
         char states[160];
         size_t used = 0;
@@ -229,7 +255,7 @@ m_shown(const void *rec, const void *ctx, struct emit_value *v)
                     m->from, states);
         return;
     }
-    size_t size = 64 + strlen(m->from) + strlen(m->to) + 24 * r->n_cases, used = 0;
+    size_t size = 64 + sizeof unseen + strlen(m->from) + strlen(m->to) + 24 * r->n_cases, used = 0;
     char *s = malloc(size);
     if (!s) {
         v->absent = true;
@@ -244,6 +270,7 @@ m_shown(const void *rec, const void *ctx, struct emit_value *v)
                                  : i + 1 == r->n_cases ? " and "
                                                        : ", ",
                                  (long long)r->cases[i]);
+    snprintf(s + used, size - used, "%s", unseen);
     v->s = v->owned = s;
 }
 
@@ -251,6 +278,7 @@ static const struct emit_field moved_fields[] = {
     EMIT_AT("from", EMIT_TEXT, struct moved, from),
     EMIT_AT("to", EMIT_TEXT, struct moved, to),
     EMIT_GET("moved", EMIT_INT, m_count),
+    EMIT_GET("unseen", EMIT_INT, m_unseen),
     EMIT_SHOWN("shown", m_shown),
 };
 static const struct emit_record moved_rec = {EMIT_FIELDS(moved_fields), NULL, "{shown}"};
@@ -297,7 +325,7 @@ cli_assign_bulk(struct cli *cli, const struct cli_bulk_assign *b)
     struct emit e;
     emit_init(&e, fmt, stdout, &moved_rec, NULL);
     if (fmt == FORMAT_JSON) {
-        /* {"from", "to", "moved", "cases": [numbers, riskiest first]} */
+        /* {"from", "to", "moved", "unseen", "cases": [numbers, riskiest first]} */
         emit_open(&e, NULL, '{');
         emit_members(&e, &moved_rec, &m);
         emit_open_as(&e, "cases", '[', EMIT_INLINE);

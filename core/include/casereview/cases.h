@@ -410,6 +410,7 @@ struct cr_bulk_result {
     unsigned states; /* the states the cases were taken from (bits of enum cr_state) */
     size_t n_refused;
     struct cr_bulk_refusal *refused; /* in the order of cases */
+    size_t n_unseen; /* from's cases in those states the user may not see: left, never named */
     void *priv;
 };
 
