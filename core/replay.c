@@ -692,6 +692,9 @@ static const struct replay_action {
     {"config_adopt", NULL, false}, /* the rules changed: the old and new digests */
     {"reconvene", rp_reconvene, false},
     {"recall", rp_return, false}, /* as a return: the reason is a return note */
+    {"pause", NULL, false},       /* the service level's clock: no row replay checks */
+    {"resume", NULL, false},
+    {"notify", NULL, false}, /* a notify command failed: nothing of the case changed */
 };
 
 static const struct replay_action *

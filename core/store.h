@@ -241,17 +241,21 @@ struct cr_store {
      * A page of up to limit cases matching filter (NULL: all), after the
      * cursor (when reverse, the limit cases just before it, still in sort
      * order: the page as it shows), in the filter's sort order
-     * (cr_row_cursor gives a row's cursor), only the cases scope admits.  page->more says whether
-     * more follow in that direction.
+     * (cr_row_cursor gives a row's cursor), only the cases scope admits
+     * and, when late is not NULL, only those it admits (internal.h: the
+     * overdue filter, which core works out; filter->overdue is core's, not
+     * the engine's).  page->more says whether more follow in that direction.
      */
     enum cr_status (*page)(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
-                           size_t limit, const struct cr_scope *scope, struct cr_page *page);
+                           size_t limit, const struct cr_scope *scope, const struct cr_late *late,
+                           struct cr_page *page);
     /*
      * A page of the cases queue admits (struct cr_queue, internal.h: what
      * waits for queue->login, as workflow.c worked it out from the rules),
      * only the cases scope admits, by sortkey, as page() pages.  The
      * engine applies the queue's clauses as they are: which states count
-     * for which role and separation of duties are decided above it.  The
+     * for which role and separation of duties are decided above it (a
+     * clause with late set admits only what queue->late admits).  The
      * queue has at least one clause (an empty one never reaches the engine).
      */
     enum cr_status (*list_mine)(cr_db *db, const struct cr_queue *queue,

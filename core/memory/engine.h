@@ -89,7 +89,8 @@ bool mem_search_matches(const struct mem_data *d, const struct mem_case *c,
 
 /* page.c */
 enum cr_status mem_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
-                        size_t limit, const struct cr_scope *scope, struct cr_page *page);
+                        size_t limit, const struct cr_scope *scope, const struct cr_late *late,
+                        struct cr_page *page);
 enum cr_status mem_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope,
                              int64_t cursor, bool reverse, size_t limit, struct cr_page *page);
 enum cr_status mem_export_scan(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row,
