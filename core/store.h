@@ -347,8 +347,13 @@ struct cr_store {
      */
     enum cr_status (*case_facts)(cr_db *db, int64_t as_at, bool followed, cr_store_fact_fn each,
                                  void *ctx);
-    /* *n: the cases in state (enum cr_state) since before second since_before. */
-    enum cr_status (*cases_waiting)(cr_db *db, int state, int64_t since_before, int64_t *n);
+    /*
+     * *n: the cases in state (enum cr_state) whose SLA clock started
+     * (state_since + clock_shift) before second since_before and that are
+     * not paused at now (paused_until, when set, not after now).
+     */
+    enum cr_status (*cases_waiting)(cr_db *db, int state, int64_t since_before, int64_t now,
+                                    int64_t *n);
     /* *n: the first decisions (round 1) taken from second from up to, not including, to. */
     enum cr_status (*first_decisions)(cr_db *db, int64_t from, int64_t to, int64_t *n);
     /*

@@ -1,7 +1,7 @@
 /*
  * Search in memory, as the SQLite engine's full-text index answers it
  * (case_search: one document per case, FTS5 with tokenize 'unicode61
- * remove_diacritics 2' and detail=column; core/sqlite/page.c splits the
+ * remove_diacritics 2' and detail=none; core/sqlite/page.c splits the
  * words typed with the same tokenizer).
  *
  * Text is cut into tokens: runs of letters and digits, everything else

@@ -256,7 +256,7 @@ add_token(void *ctx, int flags, const char *token, int n, int start, int end)
 /*
  * The words a user typed as an FTS5 query for case_search: every token of
  * every word required, anywhere in the case's document; a word ending in
- * `*` makes its last token a prefix.  detail=column knows no phrases, so a
+ * `*` makes its last token a prefix.  detail=none knows no phrases, so a
  * word of several tokens ("AL2021-0000001") asks for each of them, and
  * *phrases says there is one: the query then keeps only the cases where
  * its tokens stand together (phrase.c).  Returns the number of tokens

@@ -1,6 +1,6 @@
 /*
- * Words of several tokens as phrases.  case_search is detail=column: it
- * knows which column holds a token, not where, so it cannot answer a
+ * Words of several tokens as phrases.  case_search is detail=none: it
+ * knows which cases hold a token, not where, so it cannot answer a
  * phrase.  A word the tokenizer splits ("Smith-Jones", "AL2021-0003") is
  * asked of the index as each of its tokens (page.c), and the rows it gives
  * are then kept only when each such word's tokens stand next to each other

@@ -1,6 +1,6 @@
 /*
  * The search index's upkeep: one document per case in case_search (schema
- * version 7), composed by the view case_documents.  A write that changes a
+ * versions 7 and 8), composed by the view case_documents.  A write that changes a
  * case's document (today only the import: a subject's details, an
  * allegation added) records the document as it was before the change, and
  * at its end takes the old documents out of the index and puts the new ones

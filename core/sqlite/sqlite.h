@@ -113,7 +113,8 @@ enum cr_status sq_record_counts(cr_db *db, int64_t *subjects, int64_t *allegatio
                                 int64_t by_category[CR_CATEGORY_COUNT]);
 enum cr_status sq_case_facts(cr_db *db, int64_t as_at, bool followed, cr_store_fact_fn each,
                              void *ctx);
-enum cr_status sq_cases_waiting(cr_db *db, int state, int64_t since_before, int64_t *n);
+enum cr_status sq_cases_waiting(cr_db *db, int state, int64_t since_before, int64_t now,
+                                int64_t *n);
 enum cr_status sq_first_decisions(cr_db *db, int64_t from, int64_t to, int64_t *n);
 enum cr_status sq_reviewer_outcomes(cr_db *db, cr_store_reviewer_fn each, void *ctx);
 enum cr_status sq_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx);

@@ -211,7 +211,7 @@ SQL
         GROUP BY surname ORDER BY count(*), surname LIMIT 1")
     ref=$(sqlite3 cr.db "SELECT ref FROM allegations WHERE id >= (SELECT max(id) / 2 FROM allegations) LIMIT 1")
     if [ -n "$case_search" ]; then
-        # Each token of the reference required: the index (detail=column)
+        # Each token of the reference required: the index (detail=none)
         # answers no phrase, so casereview asks the same and then checks,
         # on the cases found, that the tokens stand together.
         tokens=$(printf '%s\n' "$ref" | tr -cs 'A-Za-z0-9\n' ' ' | sed 's/^ *//; s/ *$//; s/[^ ]*/"&"/g')

@@ -267,6 +267,13 @@ test_pause_clock(void **state)
     assert_int_equal(c.paused_at, now);
     cr_case_free(&c);
     expect_list("cadmin", &overdue, false, "2 3");
+    /* The dashboard counts what the filter lists. */
+    cr_db *db = open_as("cadmin");
+    struct cr_dashboard board;
+    assert_int_equal(cr_dashboard_get(db, &board), CR_OK);
+    assert_int_equal(board.overdue[CR_STATE_FLAGGED], 2);
+    cr_dashboard_free(&board);
+    cr_db_close(db);
     /* Resumed after 9 days: due 9 days later than it was. */
     now = T0 + 20 * DAY;
     assert_int_equal(do_resume("cadmin", "1", msg, sizeof msg), CR_OK);
@@ -286,7 +293,7 @@ test_pause_clock(void **state)
     assert_int_equal(do_pause("bjones", "2", "Advice again", now + 5 * DAY, msg, sizeof msg),
                      CR_OK);
     /* A change of state keeps the pause: the new state's clock starts at its end. */
-    cr_db *db = open_as("bjones");
+    db = open_as("bjones");
     struct cr_request assign = {.action = CR_ACTION_ASSIGN, .target = "ejones"};
     struct cr_act_result res;
     assert_int_equal(cr_act(db, "2", &assign, &res), CR_OK);

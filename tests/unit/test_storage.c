@@ -79,6 +79,9 @@ teardown(void **state)
     return rc == 0 ? 0 : -1;
 }
 
+/* The schema version this casereview brings every database up to. */
+#define LATEST (cr_schema[cr_schema_count - 1].version)
+
 #define HEADER                                                                                \
     "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category," \
     "allegation_date,source,original_outcome,summary\n"
@@ -130,13 +133,21 @@ outside(const struct fixture *f, const char *sql)
     return v;
 }
 
+/* What version 9 added (the service level's clock and the pause), dropped again. */
+#define V9_DROP                                                                      \
+    "ALTER TABLE cases DROP COLUMN clock_shift; ALTER TABLE cases DROP COLUMN "      \
+    "paused_until; ALTER TABLE cases DROP COLUMN paused_at; ALTER TABLE cases DROP " \
+    "COLUMN paused_by; ALTER TABLE cases DROP COLUMN pause_reason; "
+
 /*
  * What version 7 changed (one search row per case) undone: version 6's two
  * search indexes and their triggers, as version 3 made them, filled again.
+ * (And version 9's columns, which a database before version 7 lacks.)
  */
 static void
 undo_version_7(sqlite3 *s)
 {
+    assert_int_equal(sqlite3_exec(s, V9_DROP, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(
         sqlite3_exec(s, "DROP TABLE case_search; DROP VIEW case_documents;", NULL, NULL, NULL),
         SQLITE_OK);
@@ -190,7 +201,7 @@ test_open_and_schema(void **state)
 {
     struct fixture *f = *state;
     assert_true(cr_db_created(f->db));
-    assert_int_equal(cr_db_schema_version(f->db), 7);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
@@ -465,7 +476,7 @@ test_migration_keeps_data(void **state)
     chmod(path, 0600);
     cr_db *db;
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 7);
+    assert_int_equal(cr_db_schema_version(db), LATEST);
     struct cr_case c;
     assert_int_equal(st_case_get(db, "S1", &c), CR_OK);
     assert_int_equal(c.n_allegations, 1);
@@ -549,7 +560,7 @@ test_migration_from_3_adds_drafts(void **state)
     snprintf(key, sizeof key, "%s.key", path);
     assert_int_equal(unlink(key), 0);
     assert_int_equal(cr_db_open(path, 0, fixed_clock, NULL, &db), CR_OK);
-    assert_int_equal(cr_db_schema_version(db), 7);
+    assert_int_equal(cr_db_schema_version(db), LATEST);
     cr_db_set_user(db, f->cfg, cr_config_person(f->cfg, "cadmin"));
     struct cr_case c;
     assert_int_equal(st_case_get(db, "S1", &c), CR_OK);
@@ -704,7 +715,7 @@ test_migration_from_6_drops_unused_indexes(void **state)
     const char *indexes = "SELECT count(*) FROM sqlite_schema WHERE type = 'index'";
     int64_t before = outside(f, indexes);
     reopen(f);
-    assert_int_equal(cr_db_schema_version(f->db), 7);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
     assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name IN "
                                 "('cases_assignee', 'cases_decided_by')"),
                      0);
@@ -733,7 +744,7 @@ test_pin_before_version_6(void **state)
                      SQLITE_OK);
     sqlite3_close(s);
     reopen(f);
-    assert_int_equal(cr_db_schema_version(f->db), 7);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
 
     /* Another file: the fixture's text and a comment. */
     size_t len;
@@ -900,7 +911,7 @@ test_migration_from_6_search(void **state)
                                 "MATCH 'report'"),
                      2);
     reopen(f);
-    assert_int_equal(cr_db_schema_version(f->db), 7);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
     assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name IN "
                                 "('allegation_search', 'subject_search')"),
                      0);
@@ -925,6 +936,106 @@ test_migration_from_6_search(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(o);
+}
+
+/*
+ * A version 7 database's search index (detail=column) is rebuilt as
+ * version 8's (detail=none) from the same documents: the same words find
+ * the same cases, a phrase is still a phrase, and the index checks out.
+ */
+static void
+test_migration_from_7_search_detail(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,Ashgrove,Tom,officer,PC,U1,full,A1,domestic_violence,2019-01-01,pnd,x,"
+                     "pushed a colleague\n"
+                     "S2,Smith-Jones,Ann,officer,PC,U1,full,A2,domestic_violence,2020-01-01,pnd,x,"
+                     "report of a threat by smith and by jones\n",
+              &r);
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(s,
+                     V9_DROP "DROP TABLE case_search;"
+                             "CREATE VIRTUAL TABLE case_search USING fts5(subject, allegations, "
+                             "content='', columnsize=0, detail=column, "
+                             "tokenize='unicode61 remove_diacritics 2');"
+                             "INSERT INTO case_search(rowid, subject, allegations)"
+                             "  SELECT id, subject, allegations FROM case_documents;"
+                             "PRAGMA user_version = 7",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(s);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
+    assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'case_search' "
+                                "AND sql LIKE '%detail=none%'"),
+                     1);
+    char got[64];
+    searched(f->db, "ashgrove pushed", got, sizeof got);
+    assert_string_equal(got, "1");
+    searched(f->db, "smith-jones", got, sizeof got);
+    assert_string_equal(got, "2");
+    searched(f->db, "jones-smith", got, sizeof got);
+    assert_string_equal(got, "");
+    searched(f->db, "thr*", got, sizeof got);
+    assert_string_equal(got, "2");
+    sqlite3 *o;
+    assert_int_equal(sqlite3_open(f->path, &o), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(o,
+                                  "INSERT INTO case_search(case_search) VALUES "
+                                  "('integrity-check')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(o);
+}
+
+/*
+ * A version 8 database gains the service level's clock (version 9): every
+ * case's clock unshifted and none paused, so each is due when it was, and
+ * the overdue filter and a pause work on it at once.
+ */
+static void
+test_migration_from_8_sla(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
+              &r);
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, V9_DROP "PRAGMA user_version = 8", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
+    assert_int_equal(outside(f, "SELECT count(*) FROM cases WHERE clock_shift = 0 AND "
+                                "paused_until IS NULL AND paused_at IS NULL AND paused_by IS NULL "
+                                "AND pause_reason IS NULL"),
+                     1);
+    sign_in(f, "bjones");
+    struct cr_case c;
+    assert_int_equal(cr_case_view(f->db, "S1", &c), CR_OK);
+    int64_t since = c.row.state_since;
+    assert_int_equal(cr_case_due(f->cfg, &c.row), since + 10 * 86400);
+    assert_int_equal(c.row.paused_until, 0);
+    cr_case_free(&c);
+    struct cr_filter overdue = CR_FILTER_ALL;
+    overdue.overdue = 1;
+    struct cr_page page = {0};
+    assert_int_equal(cr_list_page(f->db, &overdue, 0, 10, &page), CR_OK);
+    assert_int_equal(page.n, 0); /* the fixed clock is the import's: nothing is due yet */
+    cr_page_free(&page);
+    struct cr_act_result res;
+    assert_int_equal(cr_case_pause(f->db, "S1", "Investigation", since + 86400, 0, &res), CR_OK);
+    assert_int_equal(outside(f, "SELECT paused_until - paused_at FROM cases"), 86400);
 }
 
 int
@@ -952,6 +1063,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_migration_from_6_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_6_drops_unused_indexes, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_7_search_detail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_8_sla, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
