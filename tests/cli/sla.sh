@@ -128,6 +128,9 @@ expect_json '[r["case"] for r in d]' '[2]'
 on 12 bjones list --format json
 expect_json '[(r["case"], r["due"], r["paused_until"]) for r in d]' \
     '[[1, "2026-01-31T00:00:00Z", "2026-02-01T00:00:00Z"], [2, "2026-01-11T00:00:00Z", null]]'
+on 12 bjones list
+expect_eq "$(grep -c 'paused until' "$T/out")" 1 "the table marks one case paused"
+expect_eq "$(grep -o '^ *1 .*' "$T/out" | grep -o '  \[paused until .*\]$')" "  [paused until 2026-02-01T00:00:00Z]" "case 1's row"
 on 12 bjones show 1
 expect_out_has "Due            2026-01-31T00:00:00Z"
 expect_out_has "Paused         until 2026-02-01T00:00:00Z, by bjones at 2026-01-12T00:00:00Z"

@@ -457,7 +457,8 @@ static const struct emit_record case_row_rec = {
     "  CASE  STATE                AGE  SUBJECT    NAME                     RANK               "
     "UNIT                   CAT     N  ASSIGNEE",
     "{case:>6}  {state:17} {age:>5}  {subject_ref:10} {name:24} {rank:18} {unit:22} {cats:<5} "
-    "{allegations:>3}  {assignee=-}[{?quorum_blocked}  \\[cannot reach quorum\\]]",
+    "{allegations:>3}  {assignee=-}[{?quorum_blocked}  \\[cannot reach quorum\\]]"
+    "[  \\[paused until {paused_until}\\]]",
 };
 
 /* list */
