@@ -238,6 +238,45 @@ store_sla(struct yload *Y, const struct ynode *key, const struct ynode *node, co
     L->cfg->sla_days[cr_sla_parse(key->value)] = (int)v->i;
 }
 
+static void
+store_escalate(struct yload *Y, const struct ynode *key, const struct ynode *node,
+               const struct yval *v, void *target)
+{
+    struct loader *L = loader_of(Y);
+    L->cfg->escalate_after_days = (int)v->i;
+}
+
+/* notify: a command run without a shell, so an absolute path to one file and nothing more. */
+static void
+store_notify(struct yload *Y, const struct ynode *key, const struct ynode *node,
+             const struct yval *v, void *target)
+{
+    struct loader *L = loader_of(Y);
+    if (v->s[0] != '/') {
+        problem(L, node->line, node->col,
+                "notify: '%s' is not an absolute path; give the full path of the command "
+                "(it is run without a shell, with the event's kind, the case number and the "
+                "recipients' logins as its arguments)",
+                v->s);
+        return;
+    }
+    for (const char *p = v->s; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            problem(L, node->line, node->col, "notify: the path holds a control character");
+            return;
+        }
+    }
+    L->cfg->notify = keep(L, v->s);
+}
+
+static void
+store_notify_timeout(struct yload *Y, const struct ynode *key, const struct ynode *node,
+                     const struct yval *v, void *target)
+{
+    struct loader *L = loader_of(Y);
+    L->cfg->notify_timeout = (int)v->i;
+}
+
 static void *
 enter_key(struct yload *Y, const struct ynode *key, const struct ynode *node, void *target)
 {
@@ -642,6 +681,14 @@ static const struct ykey top_fields[] = {
              "true only for demos and tests: enables --as LOGIN"),
     {"conflicts", YT_MAP, false, 0, 0, conflict_fields, NULL, NULL, NULL, "conflicts of interest"},
     {"sla_days", YT_MAP, false, 0, 0, sla_fields, NULL, NULL, NULL, "service levels, in days"},
+    INT_KEY("escalate_after_days", false, 0, 3650, store_escalate, NULL,
+            "days past due after which a case waits for every supervisor and admin (none: "
+            "never)"),
+    STR_KEY("notify", false, store_notify,
+            "a command (absolute path) run after each action with its kind, the case number "
+            "and the recipients' logins"),
+    INT_KEY("notify_timeout", false, 1, 600, store_notify_timeout, "5",
+            "seconds the notify command may run before it is killed"),
     {"users", YT_SEQ, true, 0, 0, user_item, NULL, enter_users, NULL,
      "the roster: who may use casereview"},
     {"panel", YT_MAP, false, 0, 0, panel_fields, NULL, NULL, NULL, "the panel"},
@@ -897,6 +944,8 @@ cr_config_parse(const char *path, const unsigned char *text, size_t len, struct 
     cfg->audit_require_purpose = key_default(audit_fields, "require_purpose");
     for (int s = 0; s < CR_SLA_COUNT; s++)
         cfg->sla_days[s] = key_default(sla_fields, cr_sla_name(s));
+    cfg->escalate_after_days = -1;
+    cfg->notify_timeout = key_default(top_fields, "notify_timeout");
     for (int o = 0; o < CR_OUTCOME_COUNT; o++)
         cfg->signoff[o] = L.signoff_default;
 

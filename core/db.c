@@ -25,7 +25,20 @@ struct cr_db {
     /* The first subjects whose details the last import changed, for its report. */
     char *import_shown[CR_IMPORT_SHOWN_UPDATES];
     struct cr_import_shown *import_detail[CR_IMPORT_SHOWN_UPDATES];
+    struct cr_notice_store *notice; /* the last action's (cr_last_notice) */
 };
+
+struct cr_notice_store **
+st_notice(cr_db *db)
+{
+    return &db->notice;
+}
+
+const struct cr_notice_store *
+st_notice_of(const cr_db *db)
+{
+    return db ? db->notice : NULL;
+}
 
 /* Errors */
 
@@ -113,6 +126,7 @@ static void
 free_handle(cr_db *db)
 {
     st_import_shown_clear(db);
+    cr_notice_store_free(db->notice);
     free(db->purpose);
     free(db->os_login);
     cr_buf_free(&db->err);

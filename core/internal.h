@@ -242,14 +242,38 @@ struct cr_queue_clause {
     unsigned states;
     bool assigned;
     bool quorum_blocked;
+    bool late; /* only the cases the queue's late cut admits (escalated) */
     unsigned not_done;
     unsigned not_done_this_round;
 };
+
+/*
+ * Lateness against the service levels, as plain data the engine applies
+ * (workflow.c works it out from sla_days, escalate_after_days and the
+ * clock): a case is late when it is in a state whose before[] is not
+ * INT64_MIN, its clock started (state_since + clock_shift) before that
+ * time, and it is not paused at now (paused_until, when set, not after
+ * now).  The overdue filter of a page and the escalated clause of a queue.
+ */
+struct cr_late {
+    int64_t now;
+    int64_t before[CR_STATE_COUNT];
+};
+
 struct cr_queue {
     const char *login;
     size_t n;
     struct cr_queue_clause clauses[CR_QUEUE_CLAUSES];
+    struct cr_late late; /* for the clauses with late set */
 };
+
+/*
+ * The late cut of the handle's configuration at its clock: overdue (extra
+ * 0) or escalated (extra: escalate_after_days, in seconds).  workflow.c.
+ */
+void cr_late_cut(const struct cr_config *cfg, int64_t now, int64_t extra, struct cr_late *out);
+/* Whether a case in state, its clock started at clock_from, paused until paused_until, is late. */
+bool cr_late_admits(const struct cr_late *l, int state, int64_t clock_from, int64_t paused_until);
 
 /* The scope of the handle's user; CR_REFUSED when nobody is signed in.  Free with cr_scope_free. */
 enum cr_status cr_policy_scope(cr_db *db, struct cr_scope *out);
@@ -305,7 +329,8 @@ struct cr_case_state {
     int panel_round; /* the latest decision that went before the panel, or 0 */
     const char *assignee, *decided_by, *updated_by, *approved_by;
     const char *subject_unit, *subject_ref;
-    int quorum_blocked; /* as stored */
+    int quorum_blocked;                             /* as stored */
+    int64_t state_since, clock_shift, paused_until; /* the service level's clock (schema 9) */
     size_t n_votes;
     struct cr_vote_row *votes; /* on the current round */
     size_t n_acts;
@@ -331,6 +356,17 @@ struct cr_change {
     bool supersede_votes; /* the current round's votes stop counting (reconvene) */
     bool bump_version;
     int panel_round; /* the case's panel_round (internal.h, cr_case_state), or -1 to leave */
+    /*
+     * The service level's clock (schema 9).  set_clock: write clock_shift
+     * as given (with a change of state too: the new state's, which the
+     * workflow works out).  pause: set paused_until, and the pause's
+     * reason, by the actor, now; resume: clear the four.
+     */
+    bool set_clock;
+    int64_t clock_shift;
+    bool pause, resume;
+    int64_t paused_until;
+    const char *pause_reason;
 };
 
 /*
@@ -683,5 +719,19 @@ unsigned cr_import_new_case_states(void);
 enum cr_status cr_system_act(cr_db *db, int action, int64_t id, const char *note, const char *event,
                              const char *details, bool *applied);
 enum cr_status st_import_end(cr_db *db, const struct cr_import_result *res, bool commit);
+
+/*
+ * The last action's notice (cr_last_notice), kept on the handle: st_notice
+ * gives the handle's slot (db.c); cr_notice_set (notify.c) fills it with
+ * copies of kind and the n logins after an action committed (workflow.c
+ * says who they are), cr_notice_store_free frees it when the handle
+ * closes.  Out of memory leaves no notice (nothing is run).
+ */
+struct cr_notice_store;
+struct cr_notice_store **st_notice(cr_db *db);
+const struct cr_notice_store *st_notice_of(const cr_db *db);
+void cr_notice_set(cr_db *db, const char *kind, int64_t case_id, const char *const *logins,
+                   size_t n);
+void cr_notice_store_free(struct cr_notice_store *n);
 
 #endif

@@ -655,7 +655,7 @@ mix_rounds_add(void *ctx, const struct cr_reviewer_count *r)
 static enum cr_status
 dashboard_read(cr_db *db, const void *arg, void *to)
 {
-    const int64_t *overdue_before = arg;
+    const struct cr_late *late = arg;
     struct board *b = to;
     struct cr_dashboard *out = b->d;
     const struct cr_store *e = st_store(db);
@@ -663,8 +663,8 @@ dashboard_read(cr_db *db, const void *arg, void *to)
     if (st != CR_OK)
         return st;
     for (int state = 0; state < CR_STATE_COUNT && st == CR_OK; state++)
-        if (overdue_before[state] != INT64_MIN)
-            st = e->cases_waiting(db, state, overdue_before[state], &out->overdue[state]);
+        if (late->before[state] != INT64_MIN)
+            st = e->cases_waiting(db, state, late->before[state], late->now, &out->overdue[state]);
     /* Cases never decided: the backlog the weekly rate works through. */
     if (st == CR_OK)
         st = e->outcome_counts(db, undecided_add, out);
@@ -690,12 +690,12 @@ cr_dashboard_get(cr_db *db, struct cr_dashboard *out)
     memset(out, 0, sizeof *out);
     const struct cr_config *cfg = st_config(db);
     int64_t now = cr_db_now(db);
-    /* Overdue: in a state longer than its service level allows. */
-    int64_t overdue_before[CR_STATE_COUNT];
+    /* Overdue: on the SLA clock longer than its service level allows, and not paused. */
+    struct cr_late overdue = {.now = now};
     for (int state = 0; state < CR_STATE_COUNT; state++) {
         int sla = cr_state_sla(state);
         int days = sla < 0 ? 0 : cfg ? cfg->sla_days[sla] : 10;
-        overdue_before[state] = sla < 0 ? INT64_MIN : now - (int64_t)days * 86400;
+        overdue.before[state] = sla < 0 ? INT64_MIN : now - (int64_t)days * 86400;
     }
     /* First decisions a week, the current week last. */
     int64_t week = 7 * 86400;
@@ -705,7 +705,7 @@ cr_dashboard_get(cr_db *db, struct cr_dashboard *out)
         return cr_fail(db, CR_NOMEM, "out of memory");
     out->priv = b.pool;
     out->reviewers_shown = reviewers_visible(db, &b.only);
-    enum cr_status st = in_snapshot(db, dashboard_read, overdue_before, &b);
+    enum cr_status st = in_snapshot(db, dashboard_read, &overdue, &b);
     if (st != CR_OK) {
         /* Never a partial result: whatever was read goes. */
         cr_dashboard_free(out);

@@ -311,8 +311,13 @@ list_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool revers
         return cr_fail(db, CR_USAGE, "a page holds at most %d rows, not %zu", CR_PAGE_MAX, limit);
     struct cr_scope scope;
     enum cr_status st = cr_policy_scope(db, &scope);
+    /* Overdue now, under the rules in force: plain data for the engine. */
+    struct cr_late late;
+    if (filter && filter->overdue)
+        cr_late_cut(st_config(db), cr_db_now(db), 0, &late);
     if (st == CR_OK)
-        st = ENGINE->page(db, filter, cursor, reverse, limit, &scope, page);
+        st = ENGINE->page(db, filter, cursor, reverse, limit, &scope,
+                          filter && filter->overdue ? &late : NULL, page);
     cr_scope_free(&scope);
     return st;
 }

@@ -253,17 +253,21 @@ struct cr_store {
      * A page of up to limit cases matching filter (NULL: all), after the
      * cursor (when reverse, the limit cases just before it, still in sort
      * order: the page as it shows), in the filter's sort order
-     * (cr_row_cursor gives a row's cursor), only the cases scope admits.  page->more says whether
-     * more follow in that direction.
+     * (cr_row_cursor gives a row's cursor), only the cases scope admits
+     * and, when late is not NULL, only those it admits (internal.h: the
+     * overdue filter, which core works out; filter->overdue is core's, not
+     * the engine's).  page->more says whether more follow in that direction.
      */
     enum cr_status (*page)(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
-                           size_t limit, const struct cr_scope *scope, struct cr_page *page);
+                           size_t limit, const struct cr_scope *scope, const struct cr_late *late,
+                           struct cr_page *page);
     /*
      * A page of the cases queue admits (struct cr_queue, internal.h: what
      * waits for queue->login, as workflow.c worked it out from the rules),
      * only the cases scope admits, by sortkey, as page() pages.  The
      * engine applies the queue's clauses as they are: which states count
-     * for which role and separation of duties are decided above it.  The
+     * for which role and separation of duties are decided above it (a
+     * clause with late set admits only what queue->late admits).  The
      * queue has at least one clause (an empty one never reaches the engine).
      */
     enum cr_status (*list_mine)(cr_db *db, const struct cr_queue *queue,
@@ -355,8 +359,13 @@ struct cr_store {
      */
     enum cr_status (*case_facts)(cr_db *db, int64_t as_at, bool followed, cr_store_fact_fn each,
                                  void *ctx);
-    /* *n: the cases in state (enum cr_state) since before second since_before. */
-    enum cr_status (*cases_waiting)(cr_db *db, int state, int64_t since_before, int64_t *n);
+    /*
+     * *n: the cases in state (enum cr_state) whose SLA clock started
+     * (state_since + clock_shift) before second since_before and that are
+     * not paused at now (paused_until, when set, not after now).
+     */
+    enum cr_status (*cases_waiting)(cr_db *db, int state, int64_t since_before, int64_t now,
+                                    int64_t *n);
     /* *n: the first decisions (round 1) taken from second from up to, not including, to. */
     enum cr_status (*first_decisions)(cr_db *db, int64_t from, int64_t to, int64_t *n);
     /*

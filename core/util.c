@@ -352,6 +352,31 @@ cr_date_parse(const char *s, size_t n, int64_t *days)
     return 0;
 }
 
+int
+cr_time_parse(const char *s, int64_t *t)
+{
+    int64_t days;
+    if (!s || strlen(s) < 10 || cr_date_parse(s, 10, &days) < 0)
+        return -1;
+    if (s[10] == '\0') {
+        *t = days * 86400;
+        return 0;
+    }
+    const char *p = s + 10;
+    if (strlen(p) != 10 || p[0] != 'T' || p[3] != ':' || p[6] != ':' || p[9] != 'Z')
+        return -1;
+    for (int i = 1; i < 9; i++)
+        if (i != 3 && i != 6 && (p[i] < '0' || p[i] > '9'))
+            return -1;
+    int h = (p[1] - '0') * 10 + (p[2] - '0');
+    int m = (p[4] - '0') * 10 + (p[5] - '0');
+    int sec = (p[7] - '0') * 10 + (p[8] - '0');
+    if (h > 23 || m > 59 || sec > 59)
+        return -1;
+    *t = days * 86400 + h * 3600 + m * 60 + sec;
+    return 0;
+}
+
 void
 cr_date_format(int64_t days, char out[11])
 {

@@ -754,6 +754,117 @@ texts_fit(cr_db *db, const struct cr_request *req)
     return st;
 }
 
+/*
+ * Whom an action concerns, for its notice (cr_last_notice): logins off the
+ * roster and the case, never the actor, each once, in the roster's order
+ * where it gives one.  action is an enum cr_action, or -1 for a pause or a
+ * resume; cs is the case before the action, req what was asked (NULL for
+ * a pause or resume), after the state it left the case in.
+ */
+struct recipients {
+    const char *login[64];
+    size_t n;
+};
+
+static void
+recipient_add(struct recipients *r, const char *me, const char *login)
+{
+    if (!login || same(login, me) || r->n == CR_ARRAY_LEN(r->login))
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        if (same(r->login[i], login))
+            return;
+    r->login[r->n++] = login;
+}
+
+/* Everyone with the role who may act on the case and is not barred from action. */
+static void
+recipients_with(struct recipients *r, const struct wf *w, int role, int action)
+{
+    for (size_t i = 0; i < w->cfg->n_people; i++) {
+        const struct cr_person *p = &w->cfg->people[i];
+        if (cr_person_has(p, role) && !conflicted(w->cfg, p, w->cs) &&
+            (action < 0 || !barring_act(w->cs, p->login, action)))
+            recipient_add(r, w->me->login, p->login);
+    }
+}
+
+static void
+notice_of(cr_db *db, const struct wf *w, int action, const char *kind, int after)
+{
+    const struct cr_case_state *cs = w->cs;
+    const char *me = w->me->login;
+    const char *reviewer = cs->assignee ? cs->assignee : cs->decided_by;
+    struct recipients r = {.n = 0};
+    switch (action) {
+    case CR_ACTION_CLAIM:
+    case CR_ACTION_RELEASE:
+    case CR_ACTION_RETURN:
+    case CR_ACTION_NOTE:
+    case CR_ACTION_RECALL:
+        recipient_add(&r, me, reviewer);
+        break;
+    case CR_ACTION_ASSIGN:
+        recipient_add(&r, me, w->req ? w->req->target : NULL);
+        recipient_add(&r, me, cs->assignee);
+        break;
+    case CR_ACTION_DECIDE:
+        recipients_with(&r, w, CR_ROLE_SUPERVISOR, CR_ACTION_APPROVE);
+        break;
+    case CR_ACTION_APPROVE:
+    case CR_ACTION_RECONVENE:
+    case CR_ACTION_VOTE:
+        if (after == CR_STATE_PANEL_REVIEW && action != CR_ACTION_VOTE)
+            recipients_with(&r, w, CR_ROLE_PANEL, CR_ACTION_VOTE);
+        else if (after == CR_STATE_CLOSED || after == CR_STATE_RETURNED)
+            recipient_add(&r, me, reviewer);
+        break;
+    default: /* a pause or a resume */
+        recipient_add(&r, me, cs->assignee);
+        recipients_with(&r, w, CR_ROLE_SUPERVISOR, -1);
+        break;
+    }
+    cr_notice_set(db, kind, cs->id, r.login, r.n);
+}
+
+/* Concurrent edits: the version the user acted on (0: the current) must be the case's. */
+static enum cr_status
+version_seen(cr_db *db, const struct cr_case_state *cs, int64_t expect)
+{
+    if (expect > cs->version)
+        /* Nobody changed it: the version given is one the case has never had. */
+        return cr_fail(db, CR_REFUSED,
+                       "case %lld is at version %lld; version %lld, which you gave, it has never "
+                       "had; look at it again (show %lld) and give the version shown",
+                       (long long)cs->id, (long long)cs->version, (long long)expect,
+                       (long long)cs->id);
+    if (expect && expect != cs->version) {
+        char when[21];
+        cr_time_format(cs->updated_at, when);
+        return cr_fail(db, CR_REFUSED,
+                       "case %lld was changed by %s at %s (it is now version %lld; you saw "
+                       "version %lld); look at it again before you act",
+                       (long long)cs->id, cs->updated_by ? cs->updated_by : "someone", when,
+                       (long long)cs->version, (long long)expect);
+    }
+    return CR_OK;
+}
+
+/*
+ * A change of state starts the new state's SLA clock afresh (the engine
+ * sets state_since): it has stood still for nothing yet, unless the case
+ * is paused, and then for the rest of the pause.
+ */
+static void
+clock_on_change(cr_db *db, const struct cr_case_state *cs, struct cr_change *ch)
+{
+    if (ch->state < 0 || ch->state == cs->state || !ch->bump_version)
+        return;
+    int64_t now = cr_db_tx_now(db);
+    ch->set_clock = true;
+    ch->clock_shift = cs->paused_until > now ? cs->paused_until - now : 0;
+}
+
 static enum cr_status
 act(cr_db *db, const struct cr_case_ref *ref, const struct cr_request *req,
     struct cr_act_result *res)
@@ -773,25 +884,8 @@ act(cr_db *db, const struct cr_case_ref *ref, const struct cr_request *req,
     if ((st = st_case_ref(db, ref, &id)) != CR_OK || (st = st_case_state(db, id, &cs)) != CR_OK)
         goto out;
 
-    if (req->expect_version > cs.version) {
-        /* Nobody changed it: the version given is one the case has never had. */
-        st = cr_fail(db, CR_REFUSED,
-                     "case %lld is at version %lld; version %lld, which you gave, it has never "
-                     "had; look at it again (show %lld) and give the version shown",
-                     (long long)cs.id, (long long)cs.version, (long long)req->expect_version,
-                     (long long)cs.id);
+    if ((st = version_seen(db, &cs, req->expect_version)) != CR_OK)
         goto out;
-    }
-    if (req->expect_version && req->expect_version != cs.version) {
-        char when[21];
-        cr_time_format(cs.updated_at, when);
-        st = cr_fail(db, CR_REFUSED,
-                     "case %lld was changed by %s at %s (it is now version %lld; you saw version "
-                     "%lld); look at it again before you act",
-                     (long long)cs.id, cs.updated_by ? cs.updated_by : "someone", when,
-                     (long long)cs.version, (long long)req->expect_version);
-        goto out;
-    }
     struct wf w = {st_config(db), st_user(db), &cs, req, &why};
     if ((st = judge(db, &w, req->action)) != CR_OK || (st = texts_fit(db, req)) != CR_OK)
         goto out;
@@ -800,6 +894,7 @@ act(cr_db *db, const struct cr_case_ref *ref, const struct cr_request *req,
         goto out;
     int after = ch.state >= 0 ? ch.state : cs.state;
     settle(&cs, &ch);
+    clock_on_change(db, &cs, &ch);
     if ((st = st_apply(db, &cs, &ch)) != CR_OK)
         goto out;
     /* What the user was writing for this action is submitted now: the draft goes. */
@@ -814,6 +909,7 @@ act(cr_db *db, const struct cr_case_ref *ref, const struct cr_request *req,
         res->state_before = cs.state;
         res->state_after = after;
         res->version = cs.version + (ch.bump_version ? 1 : 0);
+        notice_of(db, &w, req->action, cr_action_name(req->action), after);
     }
 out:
     if (st != CR_OK)
@@ -1249,6 +1345,7 @@ cr_system_act(cr_db *db, int action, int64_t id, const char *note, const char *e
                                .bump_version = true,
                                .panel_round = -1};
         settle(&cs, &ch);
+        clock_on_change(db, &cs, &ch);
         if ((st = st_apply(db, &cs, &ch)) == CR_OK &&
             (st = cr_audit_append(db, id, event, cr_state_name(cs.state), cr_state_name(to),
                                   details)) == CR_OK)
@@ -1599,10 +1696,11 @@ cr_history_of_view_id(cr_db *db, int64_t case_id, struct cr_history *out)
  * theirs nor ones they voted on (barred_by), and the cases the panel cannot
  * close (recall).  A panel member's: the cases they could vote on, barred
  * as for a vote, and not yet voted on this decision.  An admin's: the
- * cases the panel cannot close (reconvene).
+ * cases the panel cannot close (reconvene).  A supervisor's and an admin's
+ * also: every case escalated (overdue by more than escalate_after_days).
  */
 static void
-queue_of(const struct cr_person *me, struct cr_queue *q)
+queue_of(const struct cr_config *cfg, const struct cr_person *me, int64_t now, struct cr_queue *q)
 {
     memset(q, 0, sizeof *q);
     q->login = me->login;
@@ -1622,6 +1720,12 @@ queue_of(const struct cr_person *me, struct cr_queue *q)
     if (cr_person_has(me, CR_ROLE_ADMIN))
         q->clauses[q->n++] = (struct cr_queue_clause){.states = rules[CR_ACTION_RECONVENE].from,
                                                       .quorum_blocked = true};
+    /* Escalation: a case overdue by more than escalate_after_days, whatever its state. */
+    if (cfg && cfg->escalate_after_days >= 0 &&
+        (cr_person_has(me, CR_ROLE_SUPERVISOR) || cr_person_has(me, CR_ROLE_ADMIN))) {
+        q->clauses[q->n++] = (struct cr_queue_clause){.states = OPEN_STATES, .late = true};
+        cr_late_cut(cfg, now, (int64_t)cfg->escalate_after_days * 86400, &q->late);
+    }
     assert(q->n <= CR_QUEUE_CLAUSES);
 }
 
@@ -1637,7 +1741,7 @@ list_mine(cr_db *db, int64_t cursor, size_t limit, struct cr_page *page, bool re
     enum cr_status st = cr_policy_scope(db, &scope);
     struct cr_queue queue;
     if (st == CR_OK) {
-        queue_of(st_user(db), &queue);
+        queue_of(st_config(db), st_user(db), cr_db_now(db), &queue);
         st = st_list_mine(db, &scope, &queue, cursor, limit, page, reverse);
     }
     cr_scope_free(&scope);
@@ -1798,7 +1902,9 @@ cr_list_begin(cr_db *db, const struct cr_filter *filter, int mine, const char *f
     cr_buf_addf(
         &d, ", \"sort\": \"%s\", \"search\": ", filter->sort == CR_SORT_AGE ? "age" : "priority");
     cr_buf_add_json(&d, filter->search ? filter->search : "");
-    cr_buf_addf(&d, ", \"mine\": %s, \"format\": ", mine ? "true" : "false");
+    cr_buf_addf(&d,
+                ", \"overdue\": %s, \"mine\": %s, \"format\": ", filter->overdue ? "true" : "false",
+                mine ? "true" : "false");
     cr_buf_add_json(&d, format ? format : "table");
     cr_buf_addf(&d, ", \"limit\": %lld}}", (long long)limit);
     if (!l || !d.p) {
@@ -2131,9 +2237,218 @@ cr_state_sla(int state)
     return state >= 0 && state < CR_STATE_COUNT ? sla_of[state] : -1;
 }
 
+/*
+ * The SLA clock: the time in the current state less the time it stood
+ * still.  clock_shift counts a pause whole, to its end, from when it is
+ * set (so the due time is known at once and moves by the pause), and a
+ * resume gives back what was not used.  A pause that reached its end has
+ * ended by itself: nothing is written, the clock simply runs again.
+ */
+int64_t
+cr_case_due(const struct cr_config *cfg, const struct cr_case_row *row)
+{
+    int sla = cr_state_sla(row->state);
+    if (sla < 0 || !cfg)
+        return 0;
+    return row->state_since + row->clock_shift + (int64_t)cfg->sla_days[sla] * 86400;
+}
+
+int
+cr_case_paused(const struct cr_case_row *row, int64_t now)
+{
+    return row->paused_until > now;
+}
+
 int
 cr_case_overdue(const struct cr_config *cfg, const struct cr_case_row *row, int64_t now)
 {
-    int sla = cr_state_sla(row->state);
-    return sla >= 0 && now - row->state_since > (int64_t)cfg->sla_days[sla] * 86400;
+    struct cr_late l;
+    cr_late_cut(cfg, now, 0, &l);
+    return cr_late_admits(&l, row->state, row->state_since + row->clock_shift, row->paused_until);
+}
+
+int
+cr_case_escalated(const struct cr_config *cfg, const struct cr_case_row *row, int64_t now)
+{
+    if (!cfg || cfg->escalate_after_days < 0)
+        return 0;
+    struct cr_late l;
+    cr_late_cut(cfg, now, (int64_t)cfg->escalate_after_days * 86400, &l);
+    return cr_late_admits(&l, row->state, row->state_since + row->clock_shift, row->paused_until);
+}
+
+void
+cr_late_cut(const struct cr_config *cfg, int64_t now, int64_t extra, struct cr_late *out)
+{
+    out->now = now;
+    for (int s = 0; s < CR_STATE_COUNT; s++) {
+        int sla = cr_state_sla(s);
+        out->before[s] =
+            sla < 0 || !cfg ? INT64_MIN : now - (int64_t)cfg->sla_days[sla] * 86400 - extra;
+    }
+}
+
+bool
+cr_late_admits(const struct cr_late *l, int state, int64_t clock_from, int64_t paused_until)
+{
+    if (state < 0 || state >= CR_STATE_COUNT || l->before[state] == INT64_MIN)
+        return false;
+    return clock_from < l->before[state] && paused_until <= l->now;
+}
+
+/* Pausing the clock */
+
+/*
+ * Who may pause or resume a case, and on which: the workflow's rules for
+ * an action (closed, need-to-know, conflicts, role), for these two, which
+ * change no state and so are not rows of the rules table.
+ */
+#define SLA_ROLES (ROLE(SUPERVISOR) | ROLE(ADMIN))
+
+static bool
+sla_check(const struct wf *w, bool pause, const char *reason, int64_t until, int64_t now)
+{
+    const struct cr_case_state *cs = w->cs;
+    const char *name = pause ? "pause" : "resume";
+    if (cs->state == CR_STATE_CLOSED)
+        return refuse(w, "case %lld is closed, and nothing changes a closed case",
+                      (long long)cs->id);
+    if (kept_from_panel(w->me, cs))
+        return refuse(w, CR_NEED_TO_KNOW_TEXT, (long long)cs->id);
+    if (conflicted(w->cfg, w->me, cs)) {
+        conflict_text(w->cfg, w->me, cs, true, "acts on", w->why);
+        return false;
+    }
+    if (!(w->me->roles & SLA_ROLES)) {
+        char need[128], have[128];
+        roles_text(SLA_ROLES, need, sizeof need);
+        roles_text(w->me->roles, have, sizeof have);
+        return refuse(w, "%s needs the %s role; you (%s) are %s", name, need, w->me->login,
+                      *have ? have : "on the roster without a role");
+    }
+    char end[21];
+    cr_time_format(cs->paused_until, end);
+    if (pause && cs->paused_until > now)
+        return refuse(w, "case %lld is already paused until %s; resume it first to pause it again",
+                      (long long)cs->id, end);
+    if (!pause && cs->paused_until <= now)
+        return refuse(w, "case %lld is not paused, so there is nothing to resume",
+                      (long long)cs->id);
+    if (!pause)
+        return true;
+    if (cr_blank(reason))
+        return refuse(w, "pause needs a reason: why the service level's clock stops");
+    if (until <= now) {
+        char at[21];
+        cr_time_format(now, at);
+        cr_time_format(until, end);
+        return refuse(w, "a pause must end after now (%s), not at %s", at, end);
+    }
+    return true;
+}
+
+static enum cr_status
+pause_or_resume(cr_db *db, const struct cr_case_ref *ref, bool pause, const char *reason,
+                int64_t until, int64_t expect_version, struct cr_act_result *res)
+{
+    if (!db)
+        return CR_USAGE;
+    if (!res)
+        return cr_fail(db, CR_USAGE, "%s needs a result to fill", pause ? "pause" : "resume");
+    memset(res, 0, sizeof *res);
+    enum cr_status st = cr_need_user(db);
+    if (st != CR_OK)
+        return st;
+    if (pause && reason && (st = text_fits(db, "the reason", reason)) != CR_OK)
+        return st;
+    if ((st = st_writable(db)) != CR_OK || (st = st_begin(db)) != CR_OK)
+        return st;
+    int64_t id, now = cr_db_tx_now(db);
+    struct cr_case_state cs;
+    memset(&cs, 0, sizeof cs);
+    struct cr_buf why = {0}, d = {0};
+    if ((st = st_case_ref(db, ref, &id)) != CR_OK || (st = st_case_state(db, id, &cs)) != CR_OK ||
+        (st = version_seen(db, &cs, expect_version)) != CR_OK)
+        goto out;
+    struct wf w = {st_config(db), st_user(db), &cs, NULL, &why};
+    if (!sla_check(&w, pause, reason, until, now)) {
+        st = cr_fail(db, CR_REFUSED, "%s", why.p ? why.p : "refused");
+        goto out;
+    }
+    struct cr_change ch = {.state = -1,
+                           .quorum_blocked = -1,
+                           .panel_round = -1,
+                           .bump_version = true,
+                           .set_clock = true};
+    char end[21];
+    if (pause) {
+        /* The whole pause at once: the due time moves to where it will be. */
+        ch.pause = true;
+        ch.paused_until = until;
+        ch.pause_reason = reason;
+        ch.clock_shift = cs.clock_shift + (until - now);
+        cr_time_format(until, end);
+        cr_buf_addf(&d, "{\"until\": \"%s\", \"reason\": ", end);
+        cr_buf_add_json(&d, reason);
+        cr_buf_addc(&d, '}');
+    } else {
+        /* What the pause would still have run is given back to the clock. */
+        int64_t unused = cs.paused_until - now;
+        ch.resume = true;
+        ch.clock_shift = cs.clock_shift - unused;
+        cr_time_format(cs.paused_until, end);
+        cr_buf_addf(&d, "{\"until\": \"%s\", \"seconds_given_back\": %lld}", end,
+                    (long long)unused);
+    }
+    if (!d.p) {
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+        goto out;
+    }
+    const char *state = cr_state_name(cs.state);
+    if ((st = st_apply(db, &cs, &ch)) != CR_OK ||
+        (st = cr_audit_append(db, cs.id, pause ? "pause" : "resume", state, state, d.p)) != CR_OK)
+        goto out;
+    if ((st = st_commit(db)) == CR_OK) {
+        res->case_id = cs.id;
+        res->state_before = res->state_after = cs.state;
+        res->version = cs.version + 1;
+        notice_of(db, &w, -1, pause ? "pause" : "resume", cs.state);
+    }
+out:
+    if (st != CR_OK)
+        st_rollback(db);
+    cr_case_state_free(&cs);
+    cr_buf_free(&why);
+    cr_buf_free(&d);
+    return st;
+}
+
+enum cr_status
+cr_case_pause(cr_db *db, const char *key, const char *reason, int64_t until, int64_t expect_version,
+              struct cr_act_result *res)
+{
+    const struct cr_case_ref ref = {key, 0};
+    return pause_or_resume(db, &ref, true, reason, until, expect_version, res);
+}
+
+enum cr_status
+cr_case_resume(cr_db *db, const char *key, int64_t expect_version, struct cr_act_result *res)
+{
+    const struct cr_case_ref ref = {key, 0};
+    return pause_or_resume(db, &ref, false, NULL, 0, expect_version, res);
+}
+
+enum cr_status
+cr_case_pause_id(cr_db *db, int64_t case_id, const char *reason, int64_t until,
+                 int64_t expect_version, struct cr_act_result *res)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return pause_or_resume(db, &ref, true, reason, until, expect_version, res);
+}
+
+enum cr_status
+cr_case_resume_id(cr_db *db, int64_t case_id, int64_t expect_version, struct cr_act_result *res)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return pause_or_resume(db, &ref, false, NULL, 0, expect_version, res);
 }

@@ -21,6 +21,7 @@
  */
 #include "tui.h"
 
+#include "notify.h"
 #include "text.h"
 
 #include <errno.h>
@@ -393,7 +394,12 @@ tui_act(struct app *app, int64_t case_id, const struct cr_request *req)
         tui_message(app, true, "%s", cr_db_errmsg(app->db));
         return false;
     }
-    if (res.state_before != res.state_after)
+    /* The notify command, as the command line runs it; a failure is in the audit trail. */
+    char why[200];
+    if (tui_notify(app->db, app->cfg, why, sizeof why) != 0)
+        tui_message(app, true, "case %lld: %s: done; the notify command %s", (long long)res.case_id,
+                    cr_action_name(req->action), why);
+    else if (res.state_before != res.state_after)
         tui_message(app, false, "case %lld: %s: %s -> %s", (long long)res.case_id,
                     cr_action_name(req->action), cr_state_name(res.state_before),
                     cr_state_name(res.state_after));

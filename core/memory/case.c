@@ -106,6 +106,8 @@ mem_case_row(const struct mem_data *d, const struct mem_case *c, struct cr_case_
     r->vetting_review = c->vetting_review;
     r->quorum_blocked = c->quorum_blocked;
     r->version = c->version;
+    r->clock_shift = c->clock_shift;
+    r->paused_until = c->paused_until;
 }
 
 static int
@@ -148,6 +150,9 @@ load_case(cr_db *db, int64_t id, struct cr_case *out)
     const struct mem_approval *a = mem_approval_of(d, c->id, c->round);
     out->approved_by = a ? cr_strings_keep(l, a->supervisor) : NULL;
     out->approved_at = a ? a->approved_at : 0;
+    out->paused_by = cr_strings_keep(l, c->paused_by);
+    out->pause_reason = cr_strings_keep(l, c->pause_reason);
+    out->paused_at = c->paused_at;
 
     /* Allegations in date order, ties in the order they came. */
     const struct mem_allegation *all = MEM_ROWS(d, MEM_ALLEGATIONS, struct mem_allegation);
@@ -279,6 +284,9 @@ mem_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
     cs->subject_ref = s ? cr_strings_keep(l, s->ref) : NULL;
     cs->quorum_blocked = c->quorum_blocked;
     cs->panel_round = c->panel_round;
+    cs->state_since = c->state_since;
+    cs->clock_shift = c->clock_shift;
+    cs->paused_until = c->paused_until;
 
     const struct mem_vote *v = MEM_ROWS(d, MEM_VOTES, struct mem_vote);
     for (size_t i = 0; i < MEM_N(d, MEM_VOTES); i++) {
@@ -443,6 +451,16 @@ mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
         c->quorum_blocked = ch->quorum_blocked;
     if (ch->panel_round >= 0)
         c->panel_round = ch->panel_round;
+    if (ch->set_clock)
+        c->clock_shift = ch->clock_shift;
+    if (ch->pause) {
+        c->paused_until = ch->paused_until;
+        c->paused_at = now;
+        NOMEM_IF(mem_set(&c->paused_by, actor) && mem_set(&c->pause_reason, ch->pause_reason));
+    } else if (ch->resume) {
+        c->paused_until = c->paused_at = 0;
+        NOMEM_IF(mem_set(&c->paused_by, NULL) && mem_set(&c->pause_reason, NULL));
+    }
     return CR_OK;
 }
 

@@ -89,7 +89,8 @@ bool mem_search_matches(const struct mem_data *d, const struct mem_case *c,
 
 /* page.c */
 enum cr_status mem_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
-                        size_t limit, const struct cr_scope *scope, struct cr_page *page);
+                        size_t limit, const struct cr_scope *scope, const struct cr_late *late,
+                        struct cr_page *page);
 enum cr_status mem_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope,
                              int64_t cursor, bool reverse, size_t limit, struct cr_page *page);
 enum cr_status mem_export_scan(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row,
@@ -113,7 +114,8 @@ enum cr_status mem_record_counts(cr_db *db, int64_t *subjects, int64_t *allegati
                                  int64_t by_category[CR_CATEGORY_COUNT]);
 enum cr_status mem_case_facts(cr_db *db, int64_t as_at, bool followed, cr_store_fact_fn each,
                               void *ctx);
-enum cr_status mem_cases_waiting(cr_db *db, int state, int64_t since_before, int64_t *n);
+enum cr_status mem_cases_waiting(cr_db *db, int state, int64_t since_before, int64_t now,
+                                 int64_t *n);
 enum cr_status mem_first_decisions(cr_db *db, int64_t from, int64_t to, int64_t *n);
 enum cr_status mem_reviewer_outcomes(cr_db *db, cr_store_reviewer_fn each, void *ctx);
 enum cr_status mem_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx);

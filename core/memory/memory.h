@@ -50,6 +50,9 @@ struct mem_case {
     char *latest_allegation;
     int64_t priority;
     int quorum_blocked, panel_round;
+    /* The service level's clock and the case's pause (schema 9); paused_until 0: none. */
+    int64_t clock_shift, paused_until, paused_at;
+    char *paused_by, *pause_reason;
 };
 
 struct mem_allegation {

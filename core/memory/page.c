@@ -118,12 +118,29 @@ fill(cr_db *db, enum cr_list_order by, int64_t cursor, bool reverse, size_t limi
     return CR_OK;
 }
 
+/* Whether late (internal.h) admits the case, as the SQLite engine's late_where. */
+static bool
+late_admits(const struct cr_late *late, const struct mem_case *c)
+{
+    if (c->state < 0 || c->state >= CR_STATE_COUNT || late->before[c->state] == INT64_MIN)
+        return false;
+    return c->state_since + c->clock_shift < late->before[c->state] && c->paused_until <= late->now;
+}
+
+struct page_test {
+    const struct cr_filter *filter;
+    const struct cr_late *late;
+};
+
 static bool
 filter_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
             const struct mem_subject *s, const void *arg)
 {
     (void)db;
-    const struct cr_filter *f = arg;
+    const struct page_test *t = arg;
+    const struct cr_filter *f = t->filter;
+    if (t->late && !late_admits(t->late, c))
+        return false;
     if (f->state >= 0 && c->state != f->state)
         return false;
     if (f->outcome >= 0 &&
@@ -141,14 +158,12 @@ filter_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
 
 enum cr_status
 mem_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse, size_t limit,
-         const struct cr_scope *scope, struct cr_page *page)
+         const struct cr_scope *scope, const struct cr_late *late, struct cr_page *page)
 {
     assert(db && scope && page);
     static const struct cr_filter all = CR_FILTER_ALL;
-    if (!filter)
-        filter = &all;
-    return fill(db, cr_list_order(filter), cursor, reverse, limit, scope, filter_test, filter,
-                page);
+    const struct page_test t = {filter ? filter : &all, late};
+    return fill(db, cr_list_order(t.filter), cursor, reverse, limit, scope, filter_test, &t, page);
 }
 
 /* What waits for a user */
@@ -222,13 +237,15 @@ done(const struct mem_data *d, int action, const struct mem_case *c, const char 
 /* Whether the clause of a queue (internal.h) admits the case, as the SQLite engine's SQL. */
 static bool
 clause_admits(const struct mem_data *d, const struct cr_queue_clause *k, const struct mem_case *c,
-              const char *login)
+              const char *login, const struct cr_late *late)
 {
     if (c->state < 0 || c->state >= CR_STATE_COUNT || !(k->states & (1u << c->state)))
         return false;
     if (k->assigned && !(c->assignee && strcmp(c->assignee, login) == 0))
         return false;
     if (k->quorum_blocked && !c->quorum_blocked)
+        return false;
+    if (k->late && !late_admits(late, c))
         return false;
     for (int a = 0; a < CR_ACTION_COUNT; a++) {
         if ((k->not_done & (1u << a)) && done(d, a, c, login, -1))
@@ -246,7 +263,7 @@ queue_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
     (void)db, (void)s;
     const struct cr_queue *q = arg;
     for (size_t i = 0; i < q->n; i++)
-        if (clause_admits(d, &q->clauses[i], c, q->login))
+        if (clause_admits(d, &q->clauses[i], c, q->login, &q->late))
             return true;
     return false;
 }

@@ -183,14 +183,15 @@ mem_case_facts(cr_db *db, int64_t as_at, bool followed, cr_store_fact_fn each, v
 }
 
 enum cr_status
-mem_cases_waiting(cr_db *db, int state, int64_t since_before, int64_t *n)
+mem_cases_waiting(cr_db *db, int state, int64_t since_before, int64_t now, int64_t *n)
 {
     assert(state >= 0 && state < CR_STATE_COUNT);
     const struct mem_data *d = mem_data(db);
     const struct mem_case *c = MEM_ROWS(d, MEM_CASES, struct mem_case);
     *n = 0;
     for (size_t i = 0; i < MEM_N(d, MEM_CASES); i++)
-        *n += c[i].state == state && c[i].state_since < since_before;
+        *n += c[i].state == state && c[i].state_since + c[i].clock_shift < since_before &&
+              c[i].paused_until <= now;
     return CR_OK;
 }
 

@@ -84,7 +84,8 @@ load_case(cr_db *db, int64_t id, struct cr_case *out)
     sqlite3_stmt *s = sql_prepare(db,
                                   "SELECT " CASE_ROW_COLUMNS ", c.previous_case_id, s.employment, "
                                   "s.vetting_status, c.rationale, c.version, c.round, "
-                                  "a.supervisor, a.approved_at "
+                                  "a.supervisor, a.approved_at, c.paused_by, c.pause_reason, "
+                                  "c.paused_at "
                                   "FROM cases c JOIN subjects s ON s.id = c.subject_id "
                                   "LEFT JOIN approvals a ON a.case_id = c.id AND a.round = c.round "
                                   "WHERE c.id = ?1",
@@ -104,6 +105,9 @@ load_case(cr_db *db, int64_t id, struct cr_case *out)
         out->round = sqlite3_column_int(s, c + 5);
         out->approved_by = keep_text(l, sqlite3_column_text(s, c + 6));
         out->approved_at = sqlite3_column_int64(s, c + 7);
+        out->paused_by = keep_text(l, sqlite3_column_text(s, c + 8));
+        out->pause_reason = keep_text(l, sqlite3_column_text(s, c + 9));
+        out->paused_at = sqlite3_column_int64(s, c + 10);
     }
     sqlite3_reset(s);
     if (rc != SQLITE_ROW)
@@ -151,7 +155,8 @@ sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
         sql_prepare(db,
                     "SELECT c.id, c.version, c.updated_at, c.state, c.outcome, c.round, "
                     "c.vetting_review, c.assignee, c.decided_by, c.updated_by, "
-                    "a.supervisor, s.unit, s.ref, c.quorum_blocked, c.panel_round "
+                    "a.supervisor, s.unit, s.ref, c.quorum_blocked, c.panel_round, "
+                    "c.state_since, c.clock_shift, coalesce(c.paused_until, 0) "
                     "FROM cases c JOIN subjects s ON s.id = c.subject_id "
                     "LEFT JOIN approvals a ON a.case_id = c.id AND a.round = c.round "
                     "WHERE c.id = ?1",
@@ -176,6 +181,9 @@ sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
         cs->subject_ref = keep_text(l, sqlite3_column_text(s, 12));
         cs->quorum_blocked = sqlite3_column_int(s, 13);
         cs->panel_round = sqlite3_column_int(s, 14);
+        cs->state_since = sqlite3_column_int64(s, 15);
+        cs->clock_shift = sqlite3_column_int64(s, 16);
+        cs->paused_until = sqlite3_column_int64(s, 17);
     }
     sqlite3_reset(s);
     if (rc != SQLITE_ROW)
@@ -363,7 +371,14 @@ sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch, 
                     "decided_by = CASE WHEN ?8 THEN ?2 ELSE decided_by END, "
                     "decided_at = CASE WHEN ?8 THEN ?3 ELSE decided_at END, "
                     "quorum_blocked = coalesce(?12, quorum_blocked), "
-                    "panel_round = coalesce(?13, panel_round) "
+                    "panel_round = coalesce(?13, panel_round), "
+                    "clock_shift = coalesce(?14, clock_shift), "
+                    "paused_until = CASE WHEN ?15 THEN ?16 WHEN ?17 THEN NULL "
+                    "  ELSE paused_until END, "
+                    "paused_at = CASE WHEN ?15 THEN ?3 WHEN ?17 THEN NULL ELSE paused_at END, "
+                    "paused_by = CASE WHEN ?15 THEN ?2 WHEN ?17 THEN NULL ELSE paused_by END, "
+                    "pause_reason = CASE WHEN ?15 THEN ?18 WHEN ?17 THEN NULL "
+                    "  ELSE pause_reason END "
                     "WHERE id = ?1",
                     &st);
     if (!s)
@@ -395,6 +410,17 @@ sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch, 
         sqlite3_bind_int(s, 13, ch->panel_round);
     else
         sqlite3_bind_null(s, 13);
+    if (ch->set_clock)
+        sqlite3_bind_int64(s, 14, ch->clock_shift);
+    else
+        sqlite3_bind_null(s, 14);
+    sqlite3_bind_int(s, 15, ch->pause);
+    sqlite3_bind_int64(s, 16, ch->paused_until);
+    sqlite3_bind_int(s, 17, ch->resume);
+    if (ch->pause_reason)
+        sqlite3_bind_text(s, 18, ch->pause_reason, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 18);
     return step_done(db, s, "update case");
 }
 

@@ -56,6 +56,8 @@ read_case_numbers(sqlite3_stmt *s, struct cr_case_row *r)
     r->vetting_review = sqlite3_column_int(s, 18);
     r->quorum_blocked = sqlite3_column_int(s, 19);
     r->version = sqlite3_column_int64(s, 20);
+    r->clock_shift = sqlite3_column_int64(s, 21);
+    r->paused_until = sqlite3_column_int64(s, 22);
 }
 
 /* Read one case row into r; string offsets go in offs until the pool settles. */
@@ -115,6 +117,27 @@ bind_visibility(const struct cr_scope *scope, sqlite3_stmt *s)
         sqlite3_bind_text(s, SCOPE_UNIT_PARAM, scope->unit, -1, SQLITE_STATIC);
     for (size_t r = 0; r < scope->n_refs; r++)
         sqlite3_bind_text(s, SCOPE_UNIT_PARAM + 1 + (int)r, scope->refs[r], -1, SQLITE_STATIC);
+}
+
+/*
+ * " AND (...)": the cases late admits (internal.h), for the overdue filter
+ * and the escalated clause.  Its times are written into the statement as
+ * numbers (they are core's, never a user's text), so the parameters keep
+ * their numbers.
+ */
+static void
+late_where(const struct cr_late *late, struct cr_buf *sql)
+{
+    cr_buf_addf(sql, " AND coalesce(c.paused_until, 0) <= %lld AND (", (long long)late->now);
+    bool any = false;
+    for (int st = 0; st < CR_STATE_COUNT; st++) {
+        if (late->before[st] == INT64_MIN)
+            continue;
+        cr_buf_addf(sql, "%s(c.state = '%s' AND c.state_since + c.clock_shift < %lld)",
+                    any ? " OR " : "", cr_state_name(st), (long long)late->before[st]);
+        any = true;
+    }
+    cr_buf_addf(sql, "%s)", any ? "" : "0");
 }
 
 /* The number of the parameter past visibility_where's: the words of a search with phrases. */
@@ -281,7 +304,7 @@ search_query(cr_db *db, const char *text, struct cr_buf *q, bool *phrases, enum 
  */
 enum cr_status
 sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse, size_t limit,
-        const struct cr_scope *scope, struct cr_page *page)
+        const struct cr_scope *scope, const struct cr_late *late, struct cr_page *page)
 {
     assert(db && scope && page);
     static const struct cr_filter all = CR_FILTER_ALL;
@@ -331,6 +354,8 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
     if (filter->category >= 0 && filter->category < CR_CATEGORY_COUNT)
         cr_buf_addf(&sql, " AND c.categories IN (%u, %u)", 1u << filter->category,
                     CR_CATMASK_DV | CR_CATMASK_SO);
+    if (late)
+        late_where(late, &sql);
     visibility_where(scope, &sql);
     /*
      * A word of several tokens stands whole in one field of the case: the
@@ -409,7 +434,7 @@ not_done_where(int action, bool this_round, struct cr_buf *where)
 
 /* One clause of a queue (internal.h) as a condition on cases c; false: one it cannot say. */
 static bool
-clause_where(const struct cr_queue_clause *k, struct cr_buf *where)
+clause_where(const struct cr_queue_clause *k, const struct cr_late *late, struct cr_buf *where)
 {
     cr_buf_addc(where, '(');
     if (k->assigned)
@@ -430,6 +455,8 @@ clause_where(const struct cr_queue_clause *k, struct cr_buf *where)
         cr_buf_addc(where, ')');
     if (k->quorum_blocked)
         cr_buf_addf(where, " AND c.quorum_blocked = 1");
+    if (k->late)
+        late_where(late, where);
     for (int a = 0; a < CR_ACTION_COUNT; a++)
         if ((k->not_done & (1u << a)) && !not_done_where(a, false, where))
             return false;
@@ -449,7 +476,7 @@ sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *sco
     for (size_t i = 0; i < queue->n; i++) {
         if (i)
             cr_buf_addf(&where, " OR ");
-        if (!clause_where(&queue->clauses[i], &where)) {
+        if (!clause_where(&queue->clauses[i], &queue->late, &where)) {
             cr_buf_free(&where);
             return cr_fail(db, CR_USAGE, "what waits for %s: an act no table records",
                            queue->login);
@@ -495,7 +522,7 @@ sq_export(cr_db *db, const struct cr_scope *scope,
     struct cr_page page = {0};
     int64_t after = 0, n = 0;
     while (st == CR_OK && !*stopped) {
-        if ((st = sq_page(db, &all, after, false, 500, scope, &page)) != CR_OK)
+        if ((st = sq_page(db, &all, after, false, 500, scope, NULL, &page)) != CR_OK)
             break;
         for (size_t i = 0; i < page.n && !*stopped; i++) {
             if (row(ctx, &page.rows[i]) != 0)

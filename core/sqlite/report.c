@@ -229,17 +229,22 @@ count_of(cr_db *db, const char *sql, int64_t a, int64_t b, int64_t *n)
 }
 
 enum cr_status
-sq_cases_waiting(cr_db *db, int state, int64_t since_before, int64_t *n)
+sq_cases_waiting(cr_db *db, int state, int64_t since_before, int64_t now, int64_t *n)
 {
     assert(state >= 0 && state < CR_STATE_COUNT);
     *n = 0;
     sqlite3_stmt *s;
     enum cr_status st =
-        prep(db, "SELECT count(*) FROM cases WHERE state = ?1 AND state_since < ?2", &s);
+        /* clock_shift is never negative: the range on state_since still bounds the read. */
+        prep(db,
+             "SELECT count(*) FROM cases WHERE state = ?1 AND state_since < ?2 AND "
+             "state_since + clock_shift < ?2 AND coalesce(paused_until, 0) <= ?3",
+             &s);
     if (st != CR_OK)
         return st;
     sqlite3_bind_text(s, 1, cr_state_name(state), -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, since_before);
+    sqlite3_bind_int64(s, 3, now);
     if (next(db, s, &st) == 1)
         *n = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);

@@ -457,6 +457,22 @@ const struct cr_migration_step cr_schema[] = {
         "columnsize=0, detail=none, tokenize='unicode61 remove_diacritics 2');"
         "INSERT INTO case_search(rowid, subject, allegations)"
         "  SELECT id, subject, allegations FROM case_documents ORDER BY id;"},
+
+    /*
+     * Version 9, service levels that act: the SLA clock of a case's current
+     * state (the time in it less the time it stood still: clock_shift, in
+     * seconds, which counts a pause whole from when it is set and gives back
+     * what a resume leaves unused) and the case's pause, if any: until when,
+     * since when, by whom and why.  A pause that reached paused_until has
+     * ended by itself: nothing rewrites the row.  No index: the overdue
+     * filter and the escalated clause are tests on the row a keyset scan is
+     * at, as need-to-know is (README, "Service levels").
+     */
+    {9, "ALTER TABLE cases ADD COLUMN clock_shift INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE cases ADD COLUMN paused_until INTEGER;"
+        "ALTER TABLE cases ADD COLUMN paused_at INTEGER;"
+        "ALTER TABLE cases ADD COLUMN paused_by TEXT;"
+        "ALTER TABLE cases ADD COLUMN pause_reason TEXT;"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

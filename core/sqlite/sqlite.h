@@ -92,7 +92,8 @@ enum cr_status sq_sitting_vote_events(cr_db *db, int64_t case_id, const char *co
 enum cr_status sq_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
 enum cr_status sq_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
 enum cr_status sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
-                       size_t limit, const struct cr_scope *scope, struct cr_page *page);
+                       size_t limit, const struct cr_scope *scope, const struct cr_late *late,
+                       struct cr_page *page);
 enum cr_status sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope,
                             int64_t cursor, bool reverse, size_t limit, struct cr_page *page);
 enum cr_status sq_export(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row, void *ctx,
@@ -112,7 +113,8 @@ enum cr_status sq_record_counts(cr_db *db, int64_t *subjects, int64_t *allegatio
                                 int64_t by_category[CR_CATEGORY_COUNT]);
 enum cr_status sq_case_facts(cr_db *db, int64_t as_at, bool followed, cr_store_fact_fn each,
                              void *ctx);
-enum cr_status sq_cases_waiting(cr_db *db, int state, int64_t since_before, int64_t *n);
+enum cr_status sq_cases_waiting(cr_db *db, int state, int64_t since_before, int64_t now,
+                                int64_t *n);
 enum cr_status sq_first_decisions(cr_db *db, int64_t from, int64_t to, int64_t *n);
 enum cr_status sq_reviewer_outcomes(cr_db *db, cr_store_reviewer_fn each, void *ctx);
 enum cr_status sq_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx);
@@ -189,8 +191,8 @@ enum cr_status sq_search_update(cr_db *db, int64_t cases_before);
     "c.id, c.sortkey, c.priority, c.created_at, c.state_since, c.state, c.outcome, "        \
     "c.categories, c.n_allegations, s.duty_status, s.ref, s.surname, s.forenames, s.rank, " \
     "s.unit, c.assignee, c.decided_by, c.decided_at, c.vetting_review, c.quorum_blocked, "  \
-    "c.version"
-#define CASE_ROW_NCOLS 21
+    "c.version, c.clock_shift, coalesce(c.paused_until, 0)"
+#define CASE_ROW_NCOLS 23
 #define CASE_ROW_STRINGS 7
 
 /* The columns of a case row that are not strings. */

@@ -9,9 +9,9 @@
 cr --db t.db import "$FIXTURES/import/good.csv"
 expect_rc 0
 
-HEADER="case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,duty_status,categories,allegations,assignee,vetting_review,decided_by,decided_at,quorum_blocked"
-S1='1,flagged,,301262,2026-01-01T00:00:00Z,S1,Quillfeather,Zoë,Police Constable,"Response Team 4, North Area",full,domestic_violence;sexual_offence,3,,,,,false'
-S2='2,flagged,,200392,2026-01-01T00:00:00Z,S2,山之内,健太,Band D,Contact Centre,restricted,domestic_violence,1,,,,,false'
+HEADER="case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,duty_status,categories,allegations,assignee,vetting_review,decided_by,decided_at,quorum_blocked,due,paused_until"
+S1='1,flagged,,301262,2026-01-01T00:00:00Z,S1,Quillfeather,Zoë,Police Constable,"Response Team 4, North Area",full,domestic_violence;sexual_offence,3,,,,,false,2026-01-11T00:00:00Z,'
+S2='2,flagged,,200392,2026-01-01T00:00:00Z,S2,山之内,健太,Band D,Contact Centre,restricted,domestic_violence,1,,,,,false,2026-01-11T00:00:00Z,'
 
 # The disclosure events of the database $1: "id|details", oldest first.
 events() {
@@ -137,8 +137,8 @@ begin "formula cells: export CSV puts a ' in front of =, +, -, @, tab and CR"
 cr --db f.db export --reason r --recipient x
 expect_rc 0
 check_cells "export" expected_cells
-expect_eq "$(grep -a -c ',false$' "$T/out")" 6 "six whole rows"
-expect_eq "$(grep -a '^1,' "$T/out")" "1,flagged,,$(sql f.db "select priority from cases where id = 1"),2026-01-01T00:00:00Z,F1,'=X,Fn,PC,'=U,full,sexual_offence,1,,,,,false" "a whole row"
+expect_eq "$(grep -a -c ',false,2026-01-11T00:00:00Z,$' "$T/out")" 6 "six whole rows"
+expect_eq "$(grep -a '^1,' "$T/out")" "1,flagged,,$(sql f.db "select priority from cases where id = 1"),2026-01-01T00:00:00Z,F1,'=X,Fn,PC,'=U,full,sexual_offence,1,,,,,false,2026-01-11T00:00:00Z," "a whole row"
 
 begin "formula cells: list CSV the same"
 cr --db f.db list --format csv

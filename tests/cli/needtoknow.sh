@@ -154,7 +154,7 @@ ids=$(tail -n +2 "$T/out" | cut -d, -f1)
 digest=$(printf '%s\n' $ids | b2sum -l 256 | cut -c1-64)
 begin_id=$(sql n.db "select max(id) - 1 from audit_events where action = 'list'")
 expect_eq "$(sql n.db "select actor, case_id is null, details from audit_events where id = $begin_id")" \
-    "lpark|1|{\"stage\": \"begin\", \"filters\": {\"state\": \"panel_review\", \"outcome\": \"\", \"category\": \"\", \"sort\": \"priority\", \"search\": \"marker\", \"mine\": false, \"format\": \"csv\", \"limit\": 2}}" \
+    "lpark|1|{\"stage\": \"begin\", \"filters\": {\"state\": \"panel_review\", \"outcome\": \"\", \"category\": \"\", \"sort\": \"priority\", \"search\": \"marker\", \"overdue\": false, \"mine\": false, \"format\": \"csv\", \"limit\": 2}}" \
     "the list's begin event"
 expect_eq "$(sql n.db "select actor, case_id is null, details from audit_events where action = 'list' order by id desc limit 1")" \
     "lpark|1|{\"stage\": \"end\", \"begin\": $begin_id, \"complete\": true, \"rows\": 2, \"digest\": \"$digest\"}" \

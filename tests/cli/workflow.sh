@@ -183,7 +183,7 @@ expect_err "casereview: export: --reason TEXT and --recipient TEXT are required"
 cr --db w.db export --reason "Quarterly report" --recipient "Independent Office for Police Conduct"
 expect_rc 0
 expect_err "casereview: exported 3 cases for Independent Office for Police Conduct; recorded in the audit trail"
-expect_eq "$(head -1 "$T/out")" "case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,duty_status,categories,allegations,assignee,vetting_review,decided_by,decided_at,quorum_blocked" "header"
+expect_eq "$(head -1 "$T/out")" "case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,duty_status,categories,allegations,assignee,vetting_review,decided_by,decided_at,quorum_blocked,due,paused_until" "header"
 expect_eq "$(grep -c '^1,closed,refer,' "$T/out")" 1 "the referred case"
 begin_id=$(sql w.db "select max(id) - 1 from audit_events")
 expect_eq "$(sql w.db "select details from audit_events where action = 'disclosure' and id = $begin_id")" '{"stage": "begin", "kind": "export", "reason": "Quarterly report", "recipient": "Independent Office for Police Conduct", "format": "csv", "destination": "standard output"}' "the disclosure's begin"

@@ -73,6 +73,8 @@ check_row(void *ctx, const char *path, const char *type, const char *def, const 
         got = cfg->same_unit;
     else if (strcmp(path, "audit.require_purpose") == 0)
         got = cfg->audit_require_purpose;
+    else if (strcmp(path, "notify_timeout") == 0)
+        got = cfg->notify_timeout;
     else if (strncmp(path, "sla_days.", 9) == 0)
         got = cfg->sla_days[cr_sla_parse(path + 9)];
     else if (strcmp(path, "panel.sign_off.concur") == 0)
@@ -102,7 +104,8 @@ test_defaults_are_the_table(void **state)
     struct defaults d = {.cfg = cfg};
     assert_int_equal(cr_config_keys(check_row, &d), CR_OK);
     assert_true(d.rows > d.checked);
-    assert_int_equal(d.checked, 14); /* 3 SLAs, 3 switches, 3 sign-off rules, 5 outcome rules */
+    /* 3 SLAs, 3 switches, 3 sign-off rules, 5 outcome rules, notify_timeout */
+    assert_int_equal(d.checked, 15);
     cr_config_free(cfg);
     cr_diags_free(diags);
 }

@@ -257,15 +257,16 @@ test_dashboard_step_error(void **state)
     sqlite3 *s;
     assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
     char *err = NULL;
-    int rc = sqlite3_exec(s,
-                          "PRAGMA legacy_alter_table = ON;"
-                          "ALTER TABLE cases RENAME TO cases_kept;"
-                          "CREATE VIEW cases AS SELECT id, subject_id, previous_case_id, state, "
-                          "  CASE WHEN state = 'flagged' THEN abs(-9223372036854775807 - 1) "
-                          "  ELSE state_since END AS state_since, created_at, assignee, outcome, "
-                          "  vetting_review, rationale, decided_by, decided_at, round, version, "
-                          "  categories, quorum_blocked FROM cases_kept;",
-                          NULL, NULL, &err);
+    int rc =
+        sqlite3_exec(s,
+                     "PRAGMA legacy_alter_table = ON;"
+                     "ALTER TABLE cases RENAME TO cases_kept;"
+                     "CREATE VIEW cases AS SELECT id, subject_id, previous_case_id, state, "
+                     "  CASE WHEN state = 'flagged' THEN abs(-9223372036854775807 - 1) "
+                     "  ELSE state_since END AS state_since, created_at, assignee, outcome, "
+                     "  vetting_review, rationale, decided_by, decided_at, round, version, "
+                     "  categories, quorum_blocked, clock_shift, paused_until FROM cases_kept;",
+                     NULL, NULL, &err);
     if (rc != SQLITE_OK)
         fail_msg("%s", err);
     sqlite3_close(s);
@@ -315,6 +316,9 @@ test_migration_fills_counters(void **state)
             "ALTER TABLE audit_events DROP COLUMN purpose; "
             "DROP INDEX config_in_force; DROP TABLE config_versions; "
             "ALTER TABLE audit_events DROP COLUMN os_login; "
+            "ALTER TABLE cases DROP COLUMN clock_shift; ALTER TABLE cases DROP COLUMN "
+            "paused_until; ALTER TABLE cases DROP COLUMN paused_at; ALTER TABLE cases DROP "
+            "COLUMN paused_by; ALTER TABLE cases DROP COLUMN pause_reason; "
             "PRAGMA user_version = 4;",
             NULL, NULL, NULL),
         SQLITE_OK);
@@ -328,7 +332,7 @@ test_migration_fills_counters(void **state)
     snprintf(key, sizeof key, "%s.key", f->path);
     assert_int_equal(unlink(key), 0);
     assert_int_equal(cr_db_open(f->path, 0, fixed_clock, NULL, &f->db), CR_OK);
-    assert_int_equal(cr_db_schema_version(f->db), 8);
+    assert_int_equal(cr_db_schema_version(f->db), 9);
     sign_in(f, "bjones");
     assert_int_equal(cr_dashboard_get(f->db, &after), CR_OK);
     assert_memory_equal(&after.stats, &before.stats, sizeof before.stats);

@@ -133,13 +133,21 @@ outside(const struct fixture *f, const char *sql)
     return v;
 }
 
+/* What version 9 added (the service level's clock and the pause), dropped again. */
+#define V9_DROP                                                                      \
+    "ALTER TABLE cases DROP COLUMN clock_shift; ALTER TABLE cases DROP COLUMN "      \
+    "paused_until; ALTER TABLE cases DROP COLUMN paused_at; ALTER TABLE cases DROP " \
+    "COLUMN paused_by; ALTER TABLE cases DROP COLUMN pause_reason; "
+
 /*
  * What version 7 changed (one search row per case) undone: version 6's two
  * search indexes and their triggers, as version 3 made them, filled again.
+ * (And version 9's columns, which a database before version 7 lacks.)
  */
 static void
 undo_version_7(sqlite3 *s)
 {
+    assert_int_equal(sqlite3_exec(s, V9_DROP, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(
         sqlite3_exec(s, "DROP TABLE case_search; DROP VIEW case_documents;", NULL, NULL, NULL),
         SQLITE_OK);
@@ -402,11 +410,11 @@ test_paging(void **state)
     assert_int_equal(seen, 200);
     assert_int_equal(pages, 29);
 
-    struct cr_filter flagged = {CR_STATE_FLAGGED, CR_OUTCOME_COUNT, -1, CR_SORT_PRIORITY, NULL};
+    struct cr_filter flagged = {CR_STATE_FLAGGED, CR_OUTCOME_COUNT, -1, CR_SORT_PRIORITY, NULL, 0};
     assert_int_equal(cr_list_page(f->db, &flagged, 0, 500, &page), CR_OK);
     assert_int_equal(page.n, 200);
     assert_false(page.more);
-    struct cr_filter closed = {CR_STATE_CLOSED, -1, -1, CR_SORT_PRIORITY, NULL};
+    struct cr_filter closed = {CR_STATE_CLOSED, -1, -1, CR_SORT_PRIORITY, NULL, 0};
     assert_int_equal(cr_list_page(f->db, &closed, 0, 500, &page), CR_OK);
     assert_int_equal(page.n, 0);
     cr_page_free(&page);
@@ -952,13 +960,13 @@ test_migration_from_7_search_detail(void **state)
     assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
     assert_int_equal(
         sqlite3_exec(s,
-                     "DROP TABLE case_search;"
-                     "CREATE VIRTUAL TABLE case_search USING fts5(subject, allegations, "
-                     "content='', columnsize=0, detail=column, "
-                     "tokenize='unicode61 remove_diacritics 2');"
-                     "INSERT INTO case_search(rowid, subject, allegations)"
-                     "  SELECT id, subject, allegations FROM case_documents;"
-                     "PRAGMA user_version = 7",
+                     V9_DROP "DROP TABLE case_search;"
+                             "CREATE VIRTUAL TABLE case_search USING fts5(subject, allegations, "
+                             "content='', columnsize=0, detail=column, "
+                             "tokenize='unicode61 remove_diacritics 2');"
+                             "INSERT INTO case_search(rowid, subject, allegations)"
+                             "  SELECT id, subject, allegations FROM case_documents;"
+                             "PRAGMA user_version = 7",
                      NULL, NULL, NULL),
         SQLITE_OK);
     sqlite3_close(s);
@@ -1028,6 +1036,50 @@ test_import_references_checked(void **state)
     cr_case_free(&c);
 }
 
+/*
+ * A version 8 database gains the service level's clock (version 9): every
+ * case's clock unshifted and none paused, so each is due when it was, and
+ * the overdue filter and a pause work on it at once.
+ */
+static void
+test_migration_from_8_sla(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
+              &r);
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, V9_DROP "PRAGMA user_version = 8", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
+    assert_int_equal(outside(f, "SELECT count(*) FROM cases WHERE clock_shift = 0 AND "
+                                "paused_until IS NULL AND paused_at IS NULL AND paused_by IS NULL "
+                                "AND pause_reason IS NULL"),
+                     1);
+    sign_in(f, "bjones");
+    struct cr_case c;
+    assert_int_equal(cr_case_view(f->db, "S1", &c), CR_OK);
+    int64_t since = c.row.state_since;
+    assert_int_equal(cr_case_due(f->cfg, &c.row), since + 10 * 86400);
+    assert_int_equal(c.row.paused_until, 0);
+    cr_case_free(&c);
+    struct cr_filter overdue = CR_FILTER_ALL;
+    overdue.overdue = 1;
+    struct cr_page page = {0};
+    assert_int_equal(cr_list_page(f->db, &overdue, 0, 10, &page), CR_OK);
+    assert_int_equal(page.n, 0); /* the fixed clock is the import's: nothing is due yet */
+    cr_page_free(&page);
+    struct cr_act_result res;
+    assert_int_equal(cr_case_pause(f->db, "S1", "Investigation", since + 86400, 0, &res), CR_OK);
+    assert_int_equal(outside(f, "SELECT paused_until - paused_at FROM cases"), 86400);
+}
+
 int
 main(void)
 {
@@ -1055,6 +1107,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_7_search_detail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_references_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_8_sla, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

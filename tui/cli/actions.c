@@ -98,6 +98,7 @@ act(struct cli *cli, const char *key, const char *expect, const char *format,
     struct emit e;
     emit_init(&e, fmt, stdout, &act_rec, NULL);
     emit_one(&e, &report);
+    cli_notify(cli, db);
     cli_end(cli, db);
     return cli_flush(name);
 }

@@ -379,11 +379,33 @@ row_quorum(const void *rec, const void *ctx, struct emit_value *v)
     v->i = ROW(rec)->quorum_blocked != 0;
 }
 
+/* What a row's columns are worked out against: the clock and the rules in force. */
+struct row_ctx {
+    int64_t now;
+    const struct cr_config *cfg;
+};
+
+/* When the case is due under sla_days (core's cr_case_due), UTC; none for a closed case. */
+static void
+row_due(const void *rec, const void *ctx, struct emit_value *v)
+{
+    const struct row_ctx *c = ctx;
+    time_value(c ? cr_case_due(c->cfg, ROW(rec)) : 0, v);
+}
+
+/* The end of the case's pause, UTC; none when it is not paused now. */
+static void
+row_paused_until(const void *rec, const void *ctx, struct emit_value *v)
+{
+    const struct row_ctx *c = ctx;
+    time_value(c && cr_case_paused(ROW(rec), c->now) ? ROW(rec)->paused_until : 0, v);
+}
+
 /* The table's own columns. */
 static void
 row_age(const void *rec, const void *ctx, struct emit_value *v)
 {
-    int64_t now = ctx ? *(const int64_t *)ctx : 0;
+    int64_t now = ctx ? ((const struct row_ctx *)ctx)->now : 0;
     emit_printf(v, "%lldd", (long long)((now - ROW(rec)->created_at) / 86400));
 }
 
@@ -422,6 +444,8 @@ static const struct emit_field row_fields[] = {
     EMIT_AT("decided_by", EMIT_TEXT, struct cr_case_row, decided_by),
     EMIT_GET("decided_at", EMIT_TEXT, row_decided_at),
     EMIT_GET("quorum_blocked", EMIT_BOOL, row_quorum),
+    EMIT_GET("due", EMIT_TEXT, row_due),
+    EMIT_GET("paused_until", EMIT_TEXT, row_paused_until),
     EMIT_SHOWN("age", row_age),
     EMIT_SHOWN("name", row_name),
     EMIT_SHOWN("cats", row_cats),
@@ -433,7 +457,8 @@ static const struct emit_record case_row_rec = {
     "  CASE  STATE                AGE  SUBJECT    NAME                     RANK               "
     "UNIT                   CAT     N  ASSIGNEE",
     "{case:>6}  {state:17} {age:>5}  {subject_ref:10} {name:24} {rank:18} {unit:22} {cats:<5} "
-    "{allegations:>3}  {assignee=-}[{?quorum_blocked}  \\[cannot reach quorum\\]]",
+    "{allegations:>3}  {assignee=-}[{?quorum_blocked}  \\[cannot reach quorum\\]]"
+    "[  \\[paused until {paused_until}\\]]",
 };
 
 /* list */
@@ -448,6 +473,7 @@ static const struct emit_record case_row_rec = {
       "closed)")                                                                                 \
     _(LIST_OUTCOME, "outcome", "O", "only cases with outcome O (nfa, reassess, refer, or none)") \
     _(LIST_MINE, "mine", NULL, "only what waits for me in my roles")                             \
+    _(LIST_OVERDUE, "overdue", NULL, "only cases past due (sla_days; paused cases are not)")     \
     _(LIST_FORMAT, "format", "F", "table (default), csv or json")                                \
     _(LIST_LIMIT, "limit", "N", "at most N cases")                                               \
     _(LIST_CATEGORY, "category", "C",                                                            \
@@ -488,8 +514,9 @@ cmd_list(struct cli *cli, const struct cli_args *a)
         return cli_error(EXIT_USAGE, "list: --sort must be one of priority, age, not '%s'",
                          o[OPT_LIST_SORT]);
     filter.search = o[OPT_LIST_SEARCH];
+    filter.overdue = o[OPT_LIST_OVERDUE] != NULL;
     if (mine && (o[OPT_LIST_STATE] || o[OPT_LIST_OUTCOME] || o[OPT_LIST_CATEGORY] ||
-                 o[OPT_LIST_SORT] || o[OPT_LIST_SEARCH]))
+                 o[OPT_LIST_SORT] || o[OPT_LIST_SEARCH] || o[OPT_LIST_OVERDUE]))
         return cli_error(EXIT_USAGE, "list: --mine goes alone, without other filters");
     if ((rc = parse_format("list", o[OPT_LIST_FORMAT], true, &fmt)) != EXIT_DONE)
         return rc;
@@ -500,7 +527,7 @@ cmd_list(struct cli *cli, const struct cli_args *a)
     cr_db *db;
     if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
         return rc;
-    int64_t now = cr_db_now(db);
+    const struct row_ctx now = {cr_db_now(db), cli->cfg};
     struct emit p;
     emit_init(&p, fmt, stdout, &case_row_rec, &now);
     p.marked = isatty(STDOUT_FILENO);
@@ -803,7 +830,8 @@ cmd_export(struct cli *cli, const struct cli_args *a)
         cli_end(cli, db);
         return rc;
     }
-    emit_init(&x.rows, fmt, dout_stream(x.out), &case_row_rec, NULL);
+    const struct row_ctx now = {cr_db_now(db), cli->cfg};
+    emit_init(&x.rows, fmt, dout_stream(x.out), &case_row_rec, &now);
     x.rows.marked = !output && isatty(STDOUT_FILENO);
     x.rows.raw = o[OPT_EXPORT_RAW_CELLS] != NULL;
     const struct cr_disclosure d = {

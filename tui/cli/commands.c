@@ -39,6 +39,10 @@ const struct cli_command cli_commands[] = {
      reconvene_options, cmd_reconvene},
     {"recall", "CASE", "a case that cannot reach quorum back to its reviewer (supervisor, admin)",
      1, 1, recall_options, cmd_recall},
+    {"pause", "CASE", "stop a case's SLA clock until a date, with a reason (supervisor, admin)", 1,
+     1, pause_options, cmd_pause},
+    {"resume", "CASE", "restart a paused case's SLA clock now (supervisor, admin)", 1, 1,
+     resume_options, cmd_resume},
     {"history", "CASE", "the audit trail of a case (audited)", 1, 1, history_options, cmd_history},
     {"stats", "", "counts by state, outcome and category", 0, 0, stats_options, cmd_stats},
     {"workload", "", "open cases per reviewer, by state and by days in it (supervisor, admin)", 0,
@@ -60,6 +64,7 @@ const struct cli_command cli_commands[] = {
 };
 
 const struct emit_template *const cli_templates[] = {
-    cases_templates, show_templates,   actions_templates,   report_templates,
-    audit_templates, config_templates, supervise_templates, NULL,
+    cases_templates,     show_templates,  actions_templates,
+    report_templates,    audit_templates, config_templates,
+    supervise_templates, sla_templates,   NULL,
 };

@@ -31,6 +31,11 @@ CLI_COMMAND(return )
 CLI_COMMAND(vote)
 CLI_COMMAND(reconvene)
 CLI_COMMAND(recall)
+/* sla.c: pause and resume; the notify command after every action */
+CLI_COMMAND(pause)
+CLI_COMMAND(resume)
+/* Run the configuration's notify command for db's last action; a failure is said on stderr. */
+void cli_notify(struct cli *cli, cr_db *db);
 /* report.c */
 CLI_COMMAND(stats)
 CLI_COMMAND(report)
@@ -55,7 +60,7 @@ extern const struct emit_record cli_event_rec;
 
 /* The templates of each file, and all of them (commands.c), for emit_check. */
 extern const struct emit_template cases_templates[], show_templates[], actions_templates[],
-    report_templates[], audit_templates[], config_templates[];
+    report_templates[], audit_templates[], config_templates[], sla_templates[];
 extern const struct emit_template supervise_templates[];
 extern const struct emit_template *const cli_templates[];
 

@@ -8,6 +8,7 @@
 #include "commands.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define DOC(rec) ((const struct case_doc *)(rec))
 
@@ -92,9 +93,80 @@ static const char case_head[] =
     "Unit           {unit=-}\n"
     "Duty           {duty_label}\n"
     "Vetting        {vetting_label=not recorded}\n"
-    "Assigned to    {assignee=-}\n"
-    "\nDecision\n";
+    "Assigned to    {assignee=-}\n";
+static const char case_decision[] = "\nDecision\n";
 static const char case_undecided[] = "  not decided\n";
+
+/*
+ * The service level of the case (core's cr_case_due, cr_case_paused,
+ * cr_case_overdue, cr_case_escalated at the clock): due, and the pause.
+ */
+struct sla_doc {
+    char due[21], paused_until[21], paused_at[21];
+    bool has_due, overdue, escalated, paused;
+    const char *paused_by, *pause_reason;
+};
+
+#define SLA(rec) ((const struct sla_doc *)(rec))
+
+static void
+time_or_absent(const char *t, bool there, struct emit_value *v)
+{
+    v->absent = !there;
+    v->s = there ? t : NULL;
+}
+
+static void
+sla_due(const void *rec, const void *ctx, struct emit_value *v)
+{
+    (void)ctx;
+    time_or_absent(SLA(rec)->due, SLA(rec)->has_due, v);
+}
+
+static void
+sla_paused_until(const void *rec, const void *ctx, struct emit_value *v)
+{
+    (void)ctx;
+    time_or_absent(SLA(rec)->paused_until, SLA(rec)->paused, v);
+}
+
+static void
+sla_paused_at(const void *rec, const void *ctx, struct emit_value *v)
+{
+    (void)ctx;
+    time_or_absent(SLA(rec)->paused_at, SLA(rec)->paused, v);
+}
+
+static const struct emit_field sla_fields[] = {
+    EMIT_GET("due", EMIT_TEXT, sla_due),
+    EMIT_AT("overdue", EMIT_BOOL, struct sla_doc, overdue),
+    EMIT_AT("escalated", EMIT_BOOL, struct sla_doc, escalated),
+    EMIT_GET("paused_until", EMIT_TEXT, sla_paused_until),
+    EMIT_AT("paused_by", EMIT_TEXT, struct sla_doc, paused_by),
+    EMIT_GET("paused_at", EMIT_TEXT, sla_paused_at),
+    EMIT_AT("pause_reason", EMIT_TEXT, struct sla_doc, pause_reason),
+};
+static const struct emit_record sla_rec = {EMIT_FIELDS(sla_fields), NULL, NULL};
+static const char case_sla[] =
+    "[Due            {due}][{?overdue}, overdue][{?escalated}, escalated][{?due}\n]"
+    "[Paused         until {paused_until}, by {paused_by} at {paused_at}\n"
+    "               reason: {pause_reason}\n]";
+
+static void
+sla_build(struct sla_doc *s, const struct cr_config *cfg, const struct cr_case *c, int64_t now)
+{
+    memset(s, 0, sizeof *s);
+    int64_t due = cr_case_due(cfg, &c->row);
+    s->has_due = due != 0;
+    cr_time_format(due, s->due);
+    s->overdue = cr_case_overdue(cfg, &c->row, now);
+    s->escalated = cr_case_escalated(cfg, &c->row, now);
+    s->paused = cr_case_paused(&c->row, now);
+    cr_time_format(c->row.paused_until, s->paused_until);
+    cr_time_format(c->paused_at, s->paused_at);
+    s->paused_by = s->paused ? c->paused_by : NULL;
+    s->pause_reason = s->paused ? c->pause_reason : NULL;
+}
 static const char case_decided[] =
     "  {outcome_label}[{?vetting_review}, with a vetting review], by {decided_by=-} at "
     "{decided_at} (decision {decision})\n"
@@ -146,10 +218,11 @@ static const struct emit_record allegation_rec = {
 
 /* The case as one JSON object: its fields, then its votes, notes and allegations. */
 static void
-case_json(struct emit *e, const struct case_doc *d)
+case_json(struct emit *e, const struct case_doc *d, const struct sla_doc *sla)
 {
     emit_open(e, NULL, '{');
     emit_members(e, &case_rec, d);
+    emit_members(e, &sla_rec, sla);
     emit_open(e, "votes", '[');
     for (size_t i = 0; i < d->n_votes; i++)
         emit_object(e, NULL, &vote_rec, &d->votes[i]);
@@ -166,9 +239,11 @@ case_json(struct emit *e, const struct case_doc *d)
 }
 
 static void
-case_table(struct emit *e, const struct case_doc *d)
+case_table(struct emit *e, const struct case_doc *d, const struct sla_doc *sla)
 {
     emit_block(e, &case_rec, case_head, d);
+    emit_block(e, &sla_rec, case_sla, sla);
+    emit_block(e, &case_rec, case_decision, d);
     emit_block(e, &case_rec, d->outcome ? case_decided : case_undecided, d);
     if (d->n_votes || d->votes_withheld) {
         emit_block(e, &case_rec, case_votes, d);
@@ -211,12 +286,14 @@ cmd_show(struct cli *cli, const struct cli_args *a)
     if (case_doc_build(&d, &c, NULL) < 0) {
         rc = cli_error(EXIT_DB, "show: out of memory");
     } else {
+        struct sla_doc sla;
+        sla_build(&sla, cli->cfg, &c, cr_db_now(db));
         struct emit e;
         emit_init(&e, fmt, stdout, &case_rec, NULL);
         if (fmt == FORMAT_JSON)
-            case_json(&e, &d);
+            case_json(&e, &d, &sla);
         else
-            case_table(&e, &d);
+            case_table(&e, &d, &sla);
         case_doc_free(&d);
     }
     cr_case_free(&c);
@@ -227,6 +304,8 @@ cmd_show(struct cli *cli, const struct cli_args *a)
 /* Every template above, for emit_check (tests/unit/test_emit.c). */
 const struct emit_template show_templates[] = {
     {"show, head", &case_rec, case_head},
+    {"show, service level", &sla_rec, case_sla},
+    {"show, decision", &case_rec, case_decision},
     {"show, undecided", &case_rec, case_undecided},
     {"show, decided", &case_rec, case_decided},
     {"show, votes", &case_rec, case_votes},

@@ -100,12 +100,13 @@ struct cr_filter {
     int category;       /* enum cr_category, or -1 for any */
     int sort;           /* enum cr_sort */
     const char *search; /* words to find anywhere in a case (see above), or NULL */
+    int overdue;        /* nonzero: only the cases past due now (cr_case_overdue) */
 };
 
 /* A filter that lets every case through, by priority. */
-#define CR_FILTER_ALL                      \
-    {                                      \
-        -1, -1, -1, CR_SORT_PRIORITY, NULL \
+#define CR_FILTER_ALL                         \
+    {                                         \
+        -1, -1, -1, CR_SORT_PRIORITY, NULL, 0 \
     }
 
 struct cr_case_row {
@@ -130,6 +131,13 @@ struct cr_case_row {
     int vetting_review;
     int quorum_blocked; /* recusals left too few members to reach the quorum */
     int64_t version;    /* for cr_request.expect_version */
+    /*
+     * The service level's clock (schema 9): seconds it stood still in the
+     * current state (a pause counts whole, to its end, from when it is set),
+     * and the end of the case's pause, or 0 when it is not paused.
+     */
+    int64_t clock_shift;
+    int64_t paused_until;
 };
 
 /* A page of rows; the strings belong to the page. */
@@ -176,7 +184,9 @@ int64_t cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *
  * like cr_list_page: a reviewer's assigned cases in review or returned; for
  * a supervisor, decisions awaiting approval that are not their own and cases
  * unable to reach quorum; for a panel member, cases with the panel that they
- * may still vote on; for an admin, cases unable to reach quorum.
+ * may still vote on; for an admin, cases unable to reach quorum.  For a
+ * supervisor and an admin also every escalated case (cr_case_escalated),
+ * whatever its state, at the handle's clock.
  */
 enum cr_status cr_list_mine_page(cr_db *db, int64_t after, size_t limit, struct cr_page *page);
 enum cr_status cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit,
@@ -189,14 +199,37 @@ enum cr_status cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit,
  */
 int cr_state_sla(int state);
 
-/* Whether the case is overdue now under the configuration's sla_days. */
+/*
+ * When the case is due (seconds since the epoch, UTC) under the
+ * configuration's sla_days: the SLA clock is the time in the current state
+ * less the time it stood still (row->clock_shift: pauses), so the case is
+ * due sla_days after it entered its state, later by every pause.  0 for a
+ * closed case, which has no service level.
+ */
+int64_t cr_case_due(const struct cr_config *cfg, const struct cr_case_row *row);
+
+/* Whether the case is paused now: a pause whose end (paused_until) is still to come. */
+int cr_case_paused(const struct cr_case_row *row, int64_t now);
+
+/*
+ * Whether the case is overdue now: past its due time (cr_case_due) and not
+ * paused.  A pause that reached its end has ended by itself: the clock runs
+ * again from then, with nothing written.
+ */
 int cr_case_overdue(const struct cr_config *cfg, const struct cr_case_row *row, int64_t now);
+
+/*
+ * Whether the case is escalated now: overdue by more than the
+ * configuration's escalate_after_days (never when the key is absent).  An
+ * escalated case waits for every supervisor and admin (cr_list_mine_page).
+ */
+int cr_case_escalated(const struct cr_config *cfg, const struct cr_case_row *row, int64_t now);
 
 /*
  * A list on the command line (`list`, in any format) is a consultation,
  * recorded by two audit events "list", for no case, that bracket its rows
  * as a disclosure's do.  cr_list_begin commits the first (stage "begin":
- * the filters as given: state, outcome, category, sort, search, mine,
+ * the filters as given: state, outcome, category, sort, search, overdue, mine,
  * format, limit, 0 for none) before any row leaves; cr_list_log_case counts
  * each case whose row is handed out; cr_list_end commits the second (stage
  * "end": the begin event's id, complete or not and why, the number of rows
@@ -259,6 +292,9 @@ struct cr_case {
     size_t votes_hidden; /* votes withheld: blind voting, the viewer has not voted yet */
     size_t n_notes;
     struct cr_note *notes;
+    /* The case's pause (row.paused_until, when it ends): who set it, when, and why. */
+    const char *paused_by, *pause_reason; /* NULL when it is not paused */
+    int64_t paused_at;
     void *priv;
 };
 
@@ -430,6 +466,59 @@ struct cr_bulk_result {
 enum cr_status cr_assign_bulk(cr_db *db, const struct cr_bulk_assign *q,
                               struct cr_bulk_result *out);
 void cr_bulk_result_free(struct cr_bulk_result *r);
+
+/*
+ * Pausing the service level's clock (a supervisor or an admin), e.g. while
+ * a linked criminal investigation runs.  cr_case_pause stops the clock of
+ * the case named by key from now until `until` (seconds since the epoch,
+ * later than now): the case is not overdue meanwhile, and its due time
+ * moves by the time paused.  The pause ends by itself at `until`: the clock
+ * runs again from then, nothing written.  cr_case_resume ends a pause
+ * before its time; the clock stood still only until now.  A pause outlives
+ * a change of state: the new state's clock starts when the pause ends.
+ * Each is one transaction with its audit event ("pause": the reason and
+ * the end; "resume": the end it had and the time given back) and bumps the
+ * case's version.  Refused (CR_REFUSED, nothing written, the message saying
+ * why): a closed case, a case paused already (pause) or not paused
+ * (resume), a blank reason, an end not after now, a user who is neither
+ * supervisor nor admin, or who may not act on the case (conflicts,
+ * need-to-know); as cr_act otherwise.  expect_version as in cr_request
+ * (0: the current).  *res as cr_act fills it.
+ */
+enum cr_status cr_case_pause(cr_db *db, const char *key, const char *reason, int64_t until,
+                             int64_t expect_version, struct cr_act_result *res);
+enum cr_status cr_case_resume(cr_db *db, const char *key, int64_t expect_version,
+                              struct cr_act_result *res);
+/* The same two for the case numbered case_id (see cr_case_view_id). */
+enum cr_status cr_case_pause_id(cr_db *db, int64_t case_id, const char *reason, int64_t until,
+                                int64_t expect_version, struct cr_act_result *res);
+enum cr_status cr_case_resume_id(cr_db *db, int64_t case_id, int64_t expect_version,
+                                 struct cr_act_result *res);
+
+/*
+ * The notice of the handle's last successful action (cr_act, cr_case_pause,
+ * cr_case_resume): what a `notify:` command is run with, and nothing else.
+ * No personal data: the event's kind (the action's name), the case number
+ * and the logins of the people it concerns (README, "Notifications": the
+ * assignee for claim, release, assign, return and a note; the supervisors
+ * who may approve for decide; the panel members who may vote for an
+ * approval that sends the case to the panel, a reconvene and a vote that
+ * leaves it open; the reviewer for an approval or vote that closes it or
+ * a vote or recall that returns it; the assignee and the supervisors for
+ * pause and resume), never the actor.  The strings belong to the handle
+ * until its next action; NULL before the first.  cr_notice_failed records
+ * that running it failed (an audit event "notify" for the case: the kind
+ * and what went wrong, e.g. "timed out after 5 s", no personal data); the
+ * action stands either way.
+ */
+struct cr_notice {
+    const char *kind;
+    int64_t case_id;
+    size_t n_recipients;
+    const char *const *recipients;
+};
+const struct cr_notice *cr_last_notice(const cr_db *db);
+enum cr_status cr_notice_failed(cr_db *db, const struct cr_notice *n, const char *what);
 
 /*
  * Recompute every panel case's "cannot reach quorum" flag under the handle's

@@ -78,6 +78,9 @@ struct cr_config {
     int audit_require_purpose; /* audit.require_purpose */
     size_t n_purposes;         /* audit.purposes: the purposes allowed, or none: any */
     const char **purposes;
+    int escalate_after_days; /* overdue by more days than this: escalated; -1: never (no key) */
+    const char *notify;      /* a command run for each action (an absolute path), or NULL */
+    int notify_timeout;      /* seconds the notify command may run before it is killed */
 };
 
 /*

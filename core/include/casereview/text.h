@@ -31,6 +31,13 @@ void cr_date_format(int64_t days, char out[11]);
 /* Seconds since the epoch as YYYY-MM-DDTHH:MM:SSZ. */
 void cr_time_format(int64_t t, char out[21]);
 
+/*
+ * A time a user typed, in UTC: YYYY-MM-DD (the start of that day) or
+ * YYYY-MM-DDTHH:MM:SSZ (cr_time_format's), as seconds since the epoch in
+ * *t.  Returns 0, or -1 when s is neither (or no real date and time).
+ */
+int cr_time_parse(const char *s, int64_t *t);
+
 /* The priority of SPEC section 2 (documented in README). */
 int64_t cr_priority(int duty, int n_allegations, int n_sexual, const char *latest_date);
 
