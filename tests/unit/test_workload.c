@@ -108,7 +108,8 @@ setup(void **state)
         "W3,Cole,Ben,staff,Band C,North,full,C3,sexual_offence,2020-01-01,hotline,NFA,three\n"
         "W4,Dane,Cat,officer,PC,South,full,C4,domestic_violence,2018-01-01,pnd,NFA,four\n"
         "W5,Eddy,Dan,officer,Sgt,Professional Standards,full,C5,domestic_violence,2017-01-01,"
-        "other,NFA,five\n";
+        "other,NFA,five\n"
+        "W6,Frost,Eve,officer,PC,East,full,C6,domestic_violence,2016-01-01,complaint,NFA,six\n";
     FILE *in = fmemopen((void *)csv, sizeof csv - 1, "rb");
     struct cr_import_result r;
     if (cr_import_csv(db, in, "w.csv", 0, &r, &d) != CR_OK)
@@ -121,6 +122,13 @@ setup(void **state)
     step(0, "asmith", 1, claim);
     step(0, "asmith", 2, claim);
     step(0, "asmith", 3, claim);
+    /* Case 6, decided and approved: closed, asmith still its assignee, and nobody's workload. */
+    struct cr_request reassess = {
+        .action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_REASSESS, .rationale = "Look again."};
+    struct cr_request approve = {.action = CR_ACTION_APPROVE};
+    step(1, "asmith", 6, claim);
+    step(2, "asmith", 6, reassess);
+    step(3, "bjones", 6, approve);
     step(10, "asmith", 3, decide);
     step(20, "ejones", 4, claim);
     now = T0 + 30 * DAY;
@@ -167,6 +175,8 @@ test_figures(void **state)
 {
     (void)state;
     now = T0 + 30 * DAY;
+    /* Case 6 is closed and still names asmith: it must not count below. */
+    assert_string_equal(assignee(6), "asmith");
     as("bjones");
     int64_t before = last_event();
     struct cr_workload w;
@@ -271,7 +281,7 @@ test_bulk_listed(void **state)
     assert_int_equal(last_event(), before);
     assert_string_equal(assignee(1), "asmith");
 
-    /* A case listed twice moves once; a flagged case nobody holds may be given too. */
+    /* A case listed twice moves once. */
     const int64_t tagged[] = {4, 1, 4, 2};
     q.cases = tagged;
     q.n_cases = 4;
