@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # CI's check that the benchmark still works (it asserts no time): ratios.sh
 # at 2,000 cases, quick, completes and prints every row of its table with
-# a positive numeric ratio (the keys' rows when casereview-test, the program
-# with the test hooks, is beside the program).
+# a numeric ratio, positive but for the keys' rows (those when
+# casereview-test, the program with the test hooks, is beside the program).
 # usage: tests/bench/check.sh CASEREVIEW
 set -u
 out=$(bash "$(dirname "$0")/ratios.sh" --casereview "$1" --cases 2000 --quick 2>&1)
@@ -27,8 +27,12 @@ for work in "${works[@]}"; do
     line=$(printf '%s\n' "$out" | grep -F -- "| $work" | head -1)
     if [ -z "$line" ]; then
         fail "no row: $work"
-    elif ! printf '%s\n' "$line" | grep -Eq '\| [0-9]+\.[0-9]+x \|$' ||
-        printf '%s\n' "$line" | grep -Eq '\| 0\.00x \|$'; then
+    elif ! printf '%s\n' "$line" | grep -Eq '\| [0-9]+\.[0-9]+x \|$'; then
+        fail "no ratio: $line"
+    elif [[ $work != *"per key"* ]] && printf '%s\n' "$line" | grep -Eq '\| 0\.00x \|$'; then
+        # A key's cost is a difference of two runs: on a busy machine
+        # (meson runs the tests side by side) it can come out at or below
+        # zero, which says nothing about the benchmark working.
         fail "no positive ratio: $line"
     fi
 done
