@@ -766,10 +766,20 @@ struct recipients {
     size_t n;
 };
 
+/*
+ * Add login, unless it is the actor's, or someone who may not see the case
+ * now: off the roster, or kept from it by a conflict of interest (declared
+ * or of their unit, perhaps since the case came to them: SPEC section 4,
+ * need-to-know holds for a notice as for a list).
+ */
 static void
-recipient_add(struct recipients *r, const char *me, const char *login)
+recipient_add(struct recipients *r, const struct wf *w, const char *login)
 {
+    const char *me = w->me->login;
     if (!login || same(login, me) || r->n == CR_ARRAY_LEN(r->login))
+        return;
+    const struct cr_person *p = cr_config_person(w->cfg, login);
+    if (!p || conflicted(w->cfg, p, w->cs))
         return;
     for (size_t i = 0; i < r->n; i++)
         if (same(r->login[i], login))
@@ -785,7 +795,7 @@ recipients_with(struct recipients *r, const struct wf *w, int role, int action)
         const struct cr_person *p = &w->cfg->people[i];
         if (cr_person_has(p, role) && !conflicted(w->cfg, p, w->cs) &&
             (action < 0 || !barring_act(w->cs, p->login, action)))
-            recipient_add(r, w->me->login, p->login);
+            recipient_add(r, w, p->login);
     }
 }
 
@@ -793,7 +803,6 @@ static void
 notice_of(cr_db *db, const struct wf *w, int action, const char *kind, int after)
 {
     const struct cr_case_state *cs = w->cs;
-    const char *me = w->me->login;
     const char *reviewer = cs->assignee ? cs->assignee : cs->decided_by;
     struct recipients r = {.n = 0};
     switch (action) {
@@ -802,11 +811,11 @@ notice_of(cr_db *db, const struct wf *w, int action, const char *kind, int after
     case CR_ACTION_RETURN:
     case CR_ACTION_NOTE:
     case CR_ACTION_RECALL:
-        recipient_add(&r, me, reviewer);
+        recipient_add(&r, w, reviewer);
         break;
     case CR_ACTION_ASSIGN:
-        recipient_add(&r, me, w->req ? w->req->target : NULL);
-        recipient_add(&r, me, cs->assignee);
+        recipient_add(&r, w, w->req ? w->req->target : NULL);
+        recipient_add(&r, w, cs->assignee);
         break;
     case CR_ACTION_DECIDE:
         recipients_with(&r, w, CR_ROLE_SUPERVISOR, CR_ACTION_APPROVE);
@@ -817,10 +826,10 @@ notice_of(cr_db *db, const struct wf *w, int action, const char *kind, int after
         if (after == CR_STATE_PANEL_REVIEW && action != CR_ACTION_VOTE)
             recipients_with(&r, w, CR_ROLE_PANEL, CR_ACTION_VOTE);
         else if (after == CR_STATE_CLOSED || after == CR_STATE_RETURNED)
-            recipient_add(&r, me, reviewer);
+            recipient_add(&r, w, reviewer);
         break;
     default: /* a pause or a resume */
-        recipient_add(&r, me, cs->assignee);
+        recipient_add(&r, w, cs->assignee);
         recipients_with(&r, w, CR_ROLE_SUPERVISOR, -1);
         break;
     }

@@ -228,6 +228,22 @@ expect_eq "$(cat hook.log)" "[decide][2][bjones][fkaur]
 [note][1]" "the hook's arguments"
 grep -qiE "Quillfeather|山之内|Reassess|victim|Chased|S1|S2" hook.log && fail "personal data reached the hook"
 
+begin "notify: nobody who may not see the case now is told of it (a conflict declared since it came to them)"
+# On a copy: the cases here go on as they were.
+cp s.db n.db && cp s.db.key n.db.key
+CASEREVIEW_NOW=$(at 26) AS=asmith cr --db n.db claim 1
+expect_rc 0
+sed 's/^  same_unit: true$/  same_unit: true\n  declared:\n    - { login: asmith, subject_ref: S1, reason: "A neighbour." }/' \
+    casereview.yaml >conflict.yaml
+grep -q "login: asmith, subject_ref: S1" conflict.yaml || fail "no declared conflict in conflict.yaml"
+CASEREVIEW_NOW=$(at 26) AS=cadmin cr --db n.db config adopt conflict.yaml
+expect_rc 0
+: >hook.log
+CASEREVIEW_NOW=$(at 26) AS=cadmin cr --config conflict.yaml --db n.db note 1 "Chased again."
+expect_rc 0
+expect_eq "$(cat hook.log)" "[note][1]" "the hook's arguments: asmith, conflicted, left out"
+: >hook.log
+
 begin "pause: a closed case is refused"
 before=$(db_state s.db)
 on 26 bjones pause 2 --reason "Too late" --until 2026-03-01
