@@ -66,11 +66,19 @@ run(const char *const *argv, int timeout, char *why, size_t n)
     }
     fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
     fcntl(pipefd[1], F_SETFD, FD_CLOEXEC);
+    /*
+     * SIGCHLD ignored (inherited so from whoever started us) would have the
+     * child reaped unseen and waitpid fail: its default while we wait.
+     */
+    struct sigaction dfl = {.sa_handler = SIG_DFL}, was;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGCHLD, &dfl, &was);
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(why, n, "could not be run: %s", strerror(errno));
         close(pipefd[0]);
         close(pipefd[1]);
+        sigaction(SIGCHLD, &was, NULL);
         return 1;
     }
     if (pid == 0)
@@ -100,6 +108,7 @@ run(const char *const *argv, int timeout, char *why, size_t n)
         struct timespec nap = {0, 10 * 1000 * 1000};
         nanosleep(&nap, NULL);
     }
+    sigaction(SIGCHLD, &was, NULL);
     int err = 0;
     ssize_t r = read(pipefd[0], &err, sizeof err);
     close(pipefd[0]);

@@ -254,6 +254,20 @@ expect_rc 1
 expect_err "casereview: case 2 is closed, and nothing changes a closed case"
 expect_eq "$(db_state s.db)" "$before" "the database"
 
+begin "notify: a hook that succeeds under an inherited ignored SIGCHLD is no failure"
+# On the copy (n.db).  An ignored SIGCHLD survives exec: the program is started so.
+: >hook.log
+n=$(sql n.db "select count(*) from audit_events where action = 'notify'")
+CASEREVIEW_NOW=$(at 27) python3 -c 'import signal, os, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])' "$CASEREVIEW" --as cadmin --config conflict.yaml --db n.db note 1 "Once more." \
+    >"$T/out" 2>"$T/err"
+echo $? >"$T/rc"
+expect_rc 0
+expect_empty_err
+expect_eq "$(cat hook.log)" "[note][1]" "the hook ran"
+expect_eq "$(sql n.db "select count(*) from audit_events where action = 'notify'")" "$n" "no failure recorded"
+
 begin "notify: a hook that fails is logged in the audit trail and on stderr; the action stands"
 printf '#!/bin/sh\nexit 3\n' >hook.sh
 on 27 cadmin note 1 "A second note."
