@@ -2265,7 +2265,8 @@ cr_case_due(const struct cr_config *cfg, const struct cr_case_row *row)
 int
 cr_case_paused(const struct cr_case_row *row, int64_t now)
 {
-    return row->paused_until > now;
+    /* A closed case has no clock to stand still: a pause it was closed under is over. */
+    return cr_state_sla(row->state) >= 0 && row->paused_until > now;
 }
 
 int

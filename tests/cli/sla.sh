@@ -254,6 +254,18 @@ expect_rc 1
 expect_err "casereview: case 2 is closed, and nothing changes a closed case"
 expect_eq "$(db_state s.db)" "$before" "the database"
 
+begin "a case closed while paused shows no pause: a closed case has no clock"
+# Case 2 was paused until 2026-02-10 when it closed on day 26.
+expect_eq "$(sql s.db "select state || ' ' || paused_until from cases where id = 2")" "closed 1770681600" "case 2 as stored"
+on 26 bjones show 2 --format json
+expect_json 'd["state"], d["due"], d["paused_until"], d["pause_reason"]' '["closed", null, null, null]'
+on 26 bjones show 2
+grep -q "Paused" "$T/out" && fail "show 2 says it is paused: $(grep Paused "$T/out")"
+on 26 bjones list --format csv
+expect_eq "$(awk -F, '$1 == 2 {print $NF}' "$T/out")" "" "case 2's paused_until in CSV"
+on 26 bjones list
+grep -q "paused" "$T/out" && fail "list marks a closed case paused: $(grep paused "$T/out")"
+
 begin "notify: a hook that succeeds under an inherited ignored SIGCHLD is no failure"
 # On the copy (n.db).  An ignored SIGCHLD survives exec: the program is started so.
 : >hook.log

@@ -208,7 +208,10 @@ int cr_state_sla(int state);
  */
 int64_t cr_case_due(const struct cr_config *cfg, const struct cr_case_row *row);
 
-/* Whether the case is paused now: a pause whose end (paused_until) is still to come. */
+/*
+ * Whether the case is paused now: a pause whose end (paused_until) is still
+ * to come, in a state with a service level (never a closed case).
+ */
 int cr_case_paused(const struct cr_case_row *row, int64_t now);
 
 /*
