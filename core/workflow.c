@@ -2354,6 +2354,12 @@ sla_check(const struct wf *w, bool pause, const char *reason, int64_t until, int
         cr_time_format(until, end);
         return refuse(w, "a pause must end after now (%s), not at %s", at, end);
     }
+    /* Ten years: past that a date is a slip, and past 9999 no time has the format of the rest. */
+    if (until - now > (int64_t)CR_PAUSE_MAX_DAYS * 86400) {
+        cr_time_format(until, end);
+        return refuse(w, "a pause of more than %d days (to %s) is not a pause: give an earlier end",
+                      CR_PAUSE_MAX_DAYS, end);
+    }
     return true;
 }
 

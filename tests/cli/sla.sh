@@ -107,6 +107,12 @@ expect_err "casereview: a pause must end after now (2026-01-12T00:00:00Z), not a
 on 11 bjones pause 1 --reason "Linked criminal investigation" --until 2025-12-01
 expect_rc 1
 expect_err "casereview: a pause must end after now (2026-01-12T00:00:00Z), not at 2025-12-01T00:00:00Z"
+on 11 bjones pause 1 --reason "Linked criminal investigation" --until 9999-12-31
+expect_rc 1
+expect_err "casereview: a pause of more than 3653 days (to 9999-12-31T00:00:00Z) is not a pause: give an earlier end"
+on 11 bjones pause 1 --reason "Linked criminal investigation" --until 2036-01-14
+expect_rc 1
+expect_err "casereview: a pause of more than 3653 days (to 2036-01-14T00:00:00Z) is not a pause: give an earlier end"
 on 11 bjones resume 1
 expect_rc 1
 expect_err "casereview: case 1 is not paused, so there is nothing to resume"

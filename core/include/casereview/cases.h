@@ -470,6 +470,9 @@ enum cr_status cr_assign_bulk(cr_db *db, const struct cr_bulk_assign *q,
                               struct cr_bulk_result *out);
 void cr_bulk_result_free(struct cr_bulk_result *r);
 
+/* The longest pause: ten years' worth of days. */
+#define CR_PAUSE_MAX_DAYS 3653
+
 /*
  * Pausing the service level's clock (a supervisor or an admin), e.g. while
  * a linked criminal investigation runs.  cr_case_pause stops the clock of
