@@ -209,13 +209,15 @@ separated(const struct wf *w, const char *login, int action, const char *what)
                   did, what);
 }
 
-/* The one check: state, conflicts, role, the action's own guard. */
+/*
+ * What every action on a case asks first, in this order: the case is open,
+ * the user may see it (need-to-know, conflicts) and has one of roles.
+ * name is the action's, for the refusal.
+ */
 static bool
-check(const struct wf *w, int action)
+may_act(const struct wf *w, const char *name, unsigned roles)
 {
-    const struct rule *r = &rules[action];
     const struct cr_case_state *cs = w->cs;
-    const char *name = cr_action_name(action);
     if (cs->state == CR_STATE_CLOSED)
         return refuse(w, "case %lld is closed, and nothing changes a closed case",
                       (long long)cs->id);
@@ -225,13 +227,25 @@ check(const struct wf *w, int action)
         conflict_text(w->cfg, w->me, cs, true, "acts on", w->why);
         return false;
     }
-    if (!(w->me->roles & r->roles)) {
+    if (!(w->me->roles & roles)) {
         char need[128], have[128];
-        roles_text(r->roles, need, sizeof need);
+        roles_text(roles, need, sizeof need);
         roles_text(w->me->roles, have, sizeof have);
         return refuse(w, "%s needs the %s role; you (%s) are %s", name, need, w->me->login,
                       *have ? have : "on the roster without a role");
     }
+    return true;
+}
+
+/* The one check: state, conflicts, role, the action's own guard. */
+static bool
+check(const struct wf *w, int action)
+{
+    const struct rule *r = &rules[action];
+    const struct cr_case_state *cs = w->cs;
+    const char *name = cr_action_name(action);
+    if (!may_act(w, name, r->roles))
+        return false;
     if (!((1u << cs->state) & r->from)) {
         char need[160];
         states_text(r->from, need, sizeof need);
@@ -2319,23 +2333,8 @@ static bool
 sla_check(const struct wf *w, bool pause, const char *reason, int64_t until, int64_t now)
 {
     const struct cr_case_state *cs = w->cs;
-    const char *name = pause ? "pause" : "resume";
-    if (cs->state == CR_STATE_CLOSED)
-        return refuse(w, "case %lld is closed, and nothing changes a closed case",
-                      (long long)cs->id);
-    if (kept_from_panel(w->me, cs))
-        return refuse(w, CR_NEED_TO_KNOW_TEXT, (long long)cs->id);
-    if (conflicted(w->cfg, w->me, cs)) {
-        conflict_text(w->cfg, w->me, cs, true, "acts on", w->why);
+    if (!may_act(w, pause ? "pause" : "resume", SLA_ROLES))
         return false;
-    }
-    if (!(w->me->roles & SLA_ROLES)) {
-        char need[128], have[128];
-        roles_text(SLA_ROLES, need, sizeof need);
-        roles_text(w->me->roles, have, sizeof have);
-        return refuse(w, "%s needs the %s role; you (%s) are %s", name, need, w->me->login,
-                      *have ? have : "on the roster without a role");
-    }
     char end[21];
     cr_time_format(cs->paused_until, end);
     if (pause && cs->paused_until > now)

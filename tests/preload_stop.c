@@ -54,17 +54,25 @@ log_open(const char *path, int flags)
     }
 }
 
+/* The libc function name, called on with the mode when the flags make a file. */
+static int
+logged_open(const char *name, const char *path, int flags, va_list ap)
+{
+    int mode = flags & O_CREAT ? va_arg(ap, int) : 0;
+    int (*real)(const char *, int, ...);
+    *(void **)&real = dlsym(RTLD_NEXT, name);
+    log_open(path, flags);
+    return real(path, flags, mode);
+}
+
 int
 open(const char *path, int flags, ...)
 {
     va_list ap;
     va_start(ap, flags);
-    int mode = flags & O_CREAT ? va_arg(ap, int) : 0;
+    int fd = logged_open("open", path, flags, ap);
     va_end(ap);
-    int (*real)(const char *, int, ...);
-    *(void **)&real = dlsym(RTLD_NEXT, "open");
-    log_open(path, flags);
-    return real(path, flags, mode);
+    return fd;
 }
 
 int
@@ -72,10 +80,7 @@ open64(const char *path, int flags, ...)
 {
     va_list ap;
     va_start(ap, flags);
-    int mode = flags & O_CREAT ? va_arg(ap, int) : 0;
+    int fd = logged_open("open64", path, flags, ap);
     va_end(ap);
-    int (*real)(const char *, int, ...);
-    *(void **)&real = dlsym(RTLD_NEXT, "open64");
-    log_open(path, flags);
-    return real(path, flags, mode);
+    return fd;
 }
