@@ -6,20 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 cp "$FIXTURES"/import/good.csv .
 
-# The value of a Python expression on stdout parsed as JSON (d), or a failure.
-jv() {
-    python3 -c 'import json, sys
-d = json.load(open(sys.argv[1], encoding="utf-8"))
-v = eval(sys.argv[2])
-print(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)' "$T/out" "$1" 2>"$T/jerr" ||
-        echo "<stdout is not one JSON document: $(head -c 300 "$T/out") $(tail -1 "$T/jerr")>"
-}
-
-# expect_json EXPR WANT: stdout parses, and EXPR on it is WANT.
-expect_json() {
-    expect_eq "$(jv "$1")" "$2" "$1"
-}
-
 step() {
     local who=$1
     shift

@@ -94,6 +94,20 @@ db_state() {
     [ -e "$1" ] || echo absent
 }
 
+# The value of a Python expression on stdout parsed as JSON (d), or a failure.
+jv() {
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+v = eval(sys.argv[2])
+print(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)' "$T/out" "$1" 2>"$T/jerr" ||
+        echo "<stdout is not one JSON document: $(head -c 300 "$T/out") $(tail -1 "$T/jerr")>"
+}
+
+# expect_json EXPR WANT: stdout parses, and EXPR on it is WANT.
+expect_json() {
+    expect_eq "$(jv "$1")" "$2" "$1"
+}
+
 # One value from the database, through the sqlite3 shell.
 sql() {
     sqlite3 -batch -noheader "$1" "$2"

@@ -28,14 +28,6 @@ notify: $T/hook.sh
 notify_timeout: 2
 EOF
 
-jv() {
-    python3 -c 'import json, sys
-d = json.load(open(sys.argv[1], encoding="utf-8"))
-v = eval(sys.argv[2])
-print(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)' "$T/out" "$1" 2>"$T/jerr" ||
-        echo "<stdout is not one JSON document: $(head -c 300 "$T/out") $(tail -1 "$T/jerr")>"
-}
-expect_json() { expect_eq "$(jv "$1")" "$2" "$1"; }
 
 # Run as a login at a day (and second) after the cases were flagged.
 on() {
