@@ -209,18 +209,12 @@ m_unseen(const void *rec, const void *ctx, struct emit_value *v)
     v->i = (int64_t)MOVED(rec)->r->n_unseen;
 }
 
-/* "; 2 cases of asmith's that you may not see stay with them", or nothing. */
-static void
-unseen_words(const struct moved *m, char *out, size_t n)
-{
-    size_t k = m->r->n_unseen;
-    if (!k)
-        *out = '\0';
-    else
-        snprintf(out, n,
-                 "; %zu %s of %s's that you may not see (your unit or a conflict) %s with them", k,
-                 k == 1 ? "case" : "cases", m->from, k == 1 ? "stays" : "stay");
-}
+/* "; 2 cases of asmith's that you may not see (...) stay with them": the count, case(s),
+ * the login, stays/stay. */
+#define UNSEEN_WORDS "; %zu %s of %s's that you may not see (your unit or a conflict) %s with them"
+#define UNSEEN_ARGS(m)                                                     \
+    (m)->r->n_unseen, (m)->r->n_unseen == 1 ? "case" : "cases", (m)->from, \
+        (m)->r->n_unseen == 1 ? "stays" : "stay"
 
 /* The table's words for what moved: "3 cases from asmith to ejones: 4, 7 and 2". */
 static void
@@ -229,10 +223,8 @@ m_shown(const void *rec, const void *ctx, struct emit_value *v)
     (void)ctx;
     const struct moved *m = MOVED(rec);
     const struct cr_bulk_result *r = m->r;
-    char unseen[200];
-    unseen_words(m, unseen, sizeof unseen);
     if (!r->n_cases && r->n_unseen) {
-        emit_printf(v, "moved no cases from %s to %s%s", m->from, m->to, unseen);
+        emit_printf(v, "moved no cases from %s to %s" UNSEEN_WORDS, m->from, m->to, UNSEEN_ARGS(m));
         return;
     }
     if (!r->n_cases) {
@@ -255,7 +247,8 @@ m_shown(const void *rec, const void *ctx, struct emit_value *v)
                     m->from, states);
         return;
     }
-    size_t size = 64 + sizeof unseen + strlen(m->from) + strlen(m->to) + 24 * r->n_cases, used = 0;
+    size_t size = 64 + sizeof UNSEEN_WORDS + 2 * strlen(m->from) + strlen(m->to) + 24 * r->n_cases,
+           used = 0;
     char *s = malloc(size);
     if (!s) {
         v->absent = true;
@@ -270,7 +263,8 @@ m_shown(const void *rec, const void *ctx, struct emit_value *v)
                                  : i + 1 == r->n_cases ? " and "
                                                        : ", ",
                                  (long long)r->cases[i]);
-    snprintf(s + used, size - used, "%s", unseen);
+    if (r->n_unseen)
+        snprintf(s + used, size - used, UNSEEN_WORDS, UNSEEN_ARGS(m));
     v->s = v->owned = s;
 }
 
