@@ -1153,14 +1153,11 @@ cr_assign_bulk(cr_db *db, const struct cr_bulk_assign *q, struct cr_bulk_result 
         w.cs = NULL;
     }
     if (st == CR_OK && out->n_refused) {
-        char whose[160] = "";
-        if (!listed)
-            snprintf(whose, sizeof whose, " of %s", q->from);
         st = cr_fail(db, CR_REFUSED,
-                     "nothing was moved: %zu of the %zu %s%s cannot go to %s, and a bulk assign "
-                     "is all or nothing",
-                     out->n_refused, out->n_cases, out->n_cases == 1 ? "case" : "cases", whose,
-                     q->to);
+                     "nothing was moved: %zu of the %zu %s%s%s cannot go to %s, and a bulk "
+                     "assign is all or nothing",
+                     out->n_refused, out->n_cases, out->n_cases == 1 ? "case" : "cases",
+                     listed ? "" : " of ", listed ? "" : q->from, q->to);
         goto out;
     }
     if (st == CR_OK && (st = st_commit(db)) == CR_OK) {

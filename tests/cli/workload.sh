@@ -205,7 +205,7 @@ expect_rc 0
 expect_empty_err
 expect_out "moved 3 cases from asmith to ejones: cases 7, 1 and 8; 1 case of asmith's that you may not see (your unit or a conflict) stays with them"
 # A login of any length comes back whole (the holder's name as stored, off the roster).
-long=$(printf 'r%.0s' $(seq 150))
+long=$(printf 'r%.0s' $(seq 300))
 cp w.db c.db && cp w.db.key c.db.key
 AS=asmith CASEREVIEW_NOW=$(at 31) cr --db c.db claim 4
 sql c.db "update cases set assignee = '$long' where id = 4"
@@ -214,6 +214,11 @@ expect_rc 0
 expect_out "moved no cases from $long to ejones; 1 case of $long's that you may not see (your unit or a conflict) stays with them"
 AS=bjones cr --db c.db assign --from "$long" --to ejones --state in_review --format json
 expect_out '{"from": "'"$long"'", "to": "ejones", "moved": 0, "unseen": 1, "cases": []}'
+sql c.db "update cases set assignee = '$long' where id = 2"
+AS=bjones cr --db c.db assign --from "$long" --to fkaur --state returned
+expect_rc 1
+expect_err "casereview: nothing was moved: 1 of the 1 case of $long cannot go to fkaur, and a bulk assign is all or nothing" \
+    "casereview: case 2: fkaur returned decision 1 of case 2, so they cannot review it (separation of duties, across rounds)"
 begin "bulk assign --state: only the cases in that state"
 n=$(events)
 AS=bjones cr --db w.db assign --from asmith --to ejones --state returned
