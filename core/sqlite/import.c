@@ -121,6 +121,62 @@ pending_clear(struct pending *p)
     p->n = 0;
 }
 
+/*
+ * The references an import into an empty database has written, as a Bloom
+ * filter of a fixed size: a reference it has not seen is in no table, and
+ * its lookup (a descent of a UNIQUE index that, past the page cache, reads
+ * from the file) is skipped; one it may have seen is looked up as ever.
+ * 2^25 bits (4 MiB) and four probes: at a million cases (2.8 million
+ * references) about one lookup in 150 of a new reference is made for
+ * nothing.  Its size does not grow with the file, so the import's memory
+ * stays flat (README, Import).
+ */
+enum { SEEN_BITS = 1 << 25 };
+
+struct seen {
+    uint64_t *bits; /* NULL: off (the database had references before the import) */
+};
+
+/* The four probes of a reference of a kind ('s' subject, 'a' allegation). */
+static void
+seen_probes(char kind, const char *ref, uint32_t probe[4])
+{
+    uint64_t h = 0xcbf29ce484222325u ^ (unsigned char)kind;
+    for (const unsigned char *c = (const unsigned char *)ref; *c; c++)
+        h = (h ^ *c) * 0x100000001b3u;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9u;
+    h ^= h >> 32;
+    uint32_t a = (uint32_t)h, b = (uint32_t)(h >> 32) | 1;
+    for (int i = 0; i < 4; i++)
+        probe[i] = (a + (uint32_t)i * b) & (SEEN_BITS - 1);
+}
+
+/* Whether the reference may be in the database (always true when off). */
+static bool
+seen_maybe(const struct seen *f, char kind, const char *ref)
+{
+    if (!f->bits)
+        return true;
+    uint32_t p[4];
+    seen_probes(kind, ref, p);
+    for (int i = 0; i < 4; i++)
+        if (!(f->bits[p[i] >> 6] & (1ull << (p[i] & 63))))
+            return false;
+    return true;
+}
+
+static void
+seen_add(struct seen *f, char kind, const char *ref)
+{
+    if (!f->bits)
+        return;
+    uint32_t p[4];
+    seen_probes(kind, ref, p);
+    for (int i = 0; i < 4; i++)
+        f->bits[p[i] >> 6] |= 1ull << (p[i] & 63);
+}
+
 struct cr_import_stmts {
     int64_t import_id;
     unsigned new_case_states; /* store.h, import_begin */
@@ -138,6 +194,8 @@ struct cr_import_stmts {
     char **set_aside;           /* the SQL of the triggers and indexes dropped for the import */
     size_t n_set_aside;
     bool rollback_journal; /* WAL set aside for the import (bulk_journal) */
+    bool temp_files;       /* temp_store=FILE for the import */
+    struct seen seen;      /* the references written, when the database had none */
 };
 
 /* Forget the details a row's subject update reported (the caller has used them). */
@@ -218,6 +276,8 @@ static void
 wal_again(cr_db *db, const struct cr_import_stmts *q)
 {
     sqlite3_exec(sq(db)->sql, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    if (q && q->temp_files)
+        sqlite3_exec(sq(db)->sql, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
     /* Should it fail, the next opening of the file does it (db.c). */
     if (q && q->rollback_journal)
         sqlite3_exec(sq(db)->sql, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
@@ -272,6 +332,7 @@ import_finalize(cr_db *db)
     free(sq(db)->imp->new_cases);
     free(sq(db)->imp->pending.keys);
     free(sq(db)->imp->pending.at);
+    free(sq(db)->imp->seen.bits);
     free(sq(db)->imp);
     sq(db)->imp = NULL;
 }
@@ -300,12 +361,13 @@ static const char counter_triggers[] =
  * bulk (a database with no cases), the secondary indexes of cases and
  * allegations that the import's own lookups do not need (cases_subject
  * finds a subject's cases; the UNIQUE references are constraints): their
- * SQL is kept, in schema order, to be run again before the commit.
+ * SQL is kept, in schema order, to be run again before the commit, when
+ * each index is built by one sort of the whole table (restore_bounded): a
+ * row inserted into a built index is a random descent of each, which past
+ * the page cache reads from the file.
  *
- * An index built from a full table is built by one sort, and a sort stays
- * in memory (temp_store=MEMORY): so as soon as the import has made
- * BULK_CASES cases, those are written and the indexes built, which bounds
- * that sort, and the rest of a larger file goes into them as it comes.
+ * The cases the import makes are written every BULK_CASES, which bounds
+ * the memory their tallies take.
  */
 enum { BULK_CASES = 100000 };
 
@@ -364,6 +426,36 @@ restore_set_aside(cr_db *db, struct cr_import_stmts *q, bool indexes_only)
 }
 
 /*
+ * Run again, at the end of the import, what set_aside dropped.  SQLite's
+ * sort keeps up to the page cache's size of rows in memory, on top of the
+ * cache; after an import into a database with no cases, each index is
+ * built by one sort of every row, which at a million cases would take that
+ * much more: the cache is cut to SORT_CACHE_KIB for the sorts (the runs go
+ * to temporary files, sq_import_begin) and put back after, so the import's
+ * memory stays flat (README, Import).
+ */
+enum { SORT_CACHE_KIB = 8192 };
+
+static enum cr_status
+restore_bounded(cr_db *db, struct cr_import_stmts *q)
+{
+    if (!q->temp_files)
+        return restore_set_aside(db, q, false);
+    enum cr_status st = CR_OK;
+    int64_t cache = sql_query_int(db, "PRAGMA cache_size", &st);
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = %d", -SORT_CACHE_KIB);
+    if (st == CR_OK)
+        st = sql_exec(db, sql, "finish import");
+    if (st != CR_OK)
+        return st;
+    st = restore_set_aside(db, q, false);
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", (long long)cache);
+    enum cr_status put_back = sql_exec(db, sql, "finish import");
+    return st != CR_OK ? st : put_back;
+}
+
+/*
  * Into a database with no cases the import is most often of every case
  * there will be, and WAL would write each of its pages twice: into the log,
  * then into the file at the checkpoint.  Such an import writes through a
@@ -406,31 +498,46 @@ enum cr_status
 sq_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t *import_id)
 {
     assert(db && label && import_id);
+    enum cr_status st = CR_OK;
+    bool bulk = sql_query_int(db, "SELECT NOT EXISTS (SELECT 1 FROM cases)", &st) == 1;
+    if (st != CR_OK)
+        return st;
+    /*
+     * Into a database with no cases the indexes are built at the end, each
+     * by one sort of every row (set_aside): the sort's runs go to temporary
+     * files, not memory, so that its memory is bounded (restore_bounded).
+     * The change drops the temporary tables, which the import makes next.
+     */
+    if (bulk)
+        sqlite3_exec(sq(db)->sql, "PRAGMA temp_store = FILE", NULL, NULL, NULL);
     /*
      * Every case the import touches: the last line that added to it, its
      * tally of new allegations, and (for a case that existed before) what
      * the counters said of it before the import.
      */
-    enum cr_status st =
-        sql_exec(db,
-                 "CREATE TEMP TABLE IF NOT EXISTS import_cases("
-                 "  id INTEGER PRIMARY KEY, line INTEGER NOT NULL,"
-                 "  n INTEGER NOT NULL DEFAULT 0, n_sexual INTEGER NOT NULL DEFAULT 0,"
-                 "  latest TEXT, state TEXT, outcome TEXT, categories INTEGER,"
-                 "  vetting_review INTEGER)",
-                 "prepare import");
-    if (st != CR_OK)
+    st = sql_exec(db,
+                  "CREATE TEMP TABLE IF NOT EXISTS import_cases("
+                  "  id INTEGER PRIMARY KEY, line INTEGER NOT NULL,"
+                  "  n INTEGER NOT NULL DEFAULT 0, n_sexual INTEGER NOT NULL DEFAULT 0,"
+                  "  latest TEXT, state TEXT, outcome TEXT, categories INTEGER,"
+                  "  vetting_review INTEGER)",
+                  "prepare import");
+    if (st == CR_OK && !(sq(db)->imp = calloc(1, sizeof *sq(db)->imp)))
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+    if (st != CR_OK) {
+        if (bulk)
+            sqlite3_exec(sq(db)->sql, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
         return st;
-    sq(db)->imp = calloc(1, sizeof *sq(db)->imp);
-    if (!sq(db)->imp)
-        return cr_fail(db, CR_NOMEM, "out of memory");
+    }
     sq(db)->imp->new_case_states = new_case_states;
+    sq(db)->imp->temp_files = bulk;
     for (size_t i = 0; i < CR_ARRAY_LEN(import_sql); i++) {
         sqlite3_stmt **s = (sqlite3_stmt **)((char *)sq(db)->imp + import_sql[i].offset);
         int rc = sqlite3_prepare_v3(sq(db)->sql, import_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
                                     s, NULL);
         if (rc != SQLITE_OK) {
             st = cr_fail_sql(db, rc, "prepare import");
+            wal_again(db, sq(db)->imp);
             import_finalize(db);
             return st;
         }
@@ -468,6 +575,11 @@ sq_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t 
             sql_query_int(db, "SELECT coalesce(max(id), 0) FROM allegations", &st);
     if (st == CR_OK)
         st = set_aside(db, sq(db)->imp, sq(db)->imp->cases_before == 0);
+    /* References looked up through the filter only when none was there before. */
+    if (st == CR_OK && sq(db)->imp->allegations_before == 0 &&
+        sql_query_int(db, "SELECT EXISTS (SELECT 1 FROM subjects)", &st) == 0 && st == CR_OK &&
+        !(sq(db)->imp->seen.bits = calloc(SEEN_BITS / 64, sizeof(uint64_t))))
+        st = cr_fail(db, CR_NOMEM, "out of memory");
     sq(db)->imp->tallied_after = sq(db)->imp->cases_before;
     if (st != CR_OK) {
         sqlite3_exec(sq(db)->sql, "ROLLBACK", NULL, NULL, NULL);
@@ -552,14 +664,18 @@ import_subject(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
 {
     struct cr_import_stmts *q = sq(db)->imp;
     enum cr_status st;
-    sqlite3_bind_text(q->subj_get, 1, r->subject_ref, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q->subj_get);
+    int rc = SQLITE_DONE;
+    if (seen_maybe(&q->seen, 's', r->subject_ref)) {
+        sqlite3_bind_text(q->subj_get, 1, r->subject_ref, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q->subj_get);
+    }
     if (rc == SQLITE_DONE) {
         sqlite3_reset(q->subj_get);
         sqlite3_bind_text(q->subj_ins, 1, r->subject_ref, -1, SQLITE_STATIC);
         bind_subject(db, q->subj_ins, r, line);
         if ((st = run(db, q->subj_ins, "import subject")) != CR_OK)
             return st;
+        seen_add(&q->seen, 's', r->subject_ref);
         *subject_id = sqlite3_last_insert_rowid(sq(db)->sql);
         res->new_subjects++;
         q->counts.subjects++;
@@ -742,10 +858,10 @@ tally_new_case(cr_db *db, int64_t case_id, int sexual, const char *date)
     if (q->n_new_cases < BULK_CASES)
         return CR_OK;
     /*
-     * BULK_CASES made: they are written now, which bounds the memory they
-     * take, and, into a database that had no cases, while the indexes are
-     * set aside, which are built then (set_aside).  A later allegation to
-     * one of them tallies it as a case from before (temp.import_cases).
+     * BULK_CASES made: they are written now (into a database that had no
+     * cases, with the indexes still set aside), which bounds the memory
+     * they take.  A later allegation to one of them tallies it as a case
+     * from before (temp.import_cases).
      */
     enum cr_status st = settle_new_cases(db, q);
     if (st != CR_OK)
@@ -753,7 +869,7 @@ tally_new_case(cr_db *db, int64_t case_id, int sexual, const char *date)
     q->tallied_after += (int64_t)q->n_new_cases;
     q->n_new_cases = 0;
     pending_clear(&q->pending);
-    return restore_set_aside(db, q, true);
+    return CR_OK;
 }
 
 enum cr_status
@@ -777,8 +893,11 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
     if (st != CR_OK)
         return st;
 
-    sqlite3_bind_text(q->all_get, 1, r->allegation_ref, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q->all_get);
+    int rc = SQLITE_DONE;
+    if (seen_maybe(&q->seen, 'a', r->allegation_ref)) {
+        sqlite3_bind_text(q->all_get, 1, r->allegation_ref, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q->all_get);
+    }
     if (rc == SQLITE_ROW) {
         int64_t other = sqlite3_column_int64(q->all_get, 7);
         int differs;
@@ -824,6 +943,7 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
     sqlite3_bind_int64(s, 9, line);
     if ((st = run(db, s, "import allegation")) != CR_OK)
         return st;
+    seen_add(&q->seen, 'a', r->allegation_ref);
     q->counts.allegations[r->category]++;
 
     /* The case is written once, at the end (settle_*cases): here its tally. */
@@ -1119,7 +1239,7 @@ sq_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
         if (st == CR_OK)
             st = write_counts(db, &q->counts);
         if (st == CR_OK)
-            st = restore_set_aside(db, q, false);
+            st = restore_bounded(db, q);
         if (st == CR_OK) {
             sqlite3_stmt *s = NULL;
             int rc = sqlite3_prepare_v2(sq(db)->sql,

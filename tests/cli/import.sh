@@ -309,6 +309,16 @@ expect_eq "$(tail -1 first.log)" "$T/j.db-journal" "the last file made (the impo
 expect_eq "$(sql j.db 'pragma journal_mode')" wal "journal mode after the import"
 expect_eq "$(sql j.db 'select count(*) from cases')" 20 "cases imported"
 
+begin "a first import leaves every index and trigger it set aside, built and checked"
+rm -f fresh.db*
+cr --db fresh.db init
+expect_rc 0
+schema="select type, name, coalesce(sql, '') from sqlite_schema order by type, name"
+expect_eq "$(sql j.db "$schema")" "$(sql fresh.db "$schema")" "the schema after a first import"
+expect_eq "$(sql j.db 'pragma integrity_check')" ok "integrity check"
+expect_eq "$(sql j.db "select count(*) from cases indexed by cases_state_queue where state = 'flagged'")" 20 \
+    "cases through a rebuilt index"
+
 begin "a later import writes through WAL"
 "$CASEREVIEW" generate --cases 25 --seed 4 | sed 's/^PS/QS/; s/,AL/,QL/' >later.csv
 opened later.log --db j.db import later.csv
