@@ -2613,7 +2613,7 @@ describe_vote(const struct cr_config *cfg, const struct cr_request *req,
     cr_buf_addf(out, "%s recorded",
                 req->vote == CR_VOTE_RECUSE ? "recusal" : cr_vote_name(req->vote));
     if (res->state_after == CR_STATE_CLOSED) {
-        cr_buf_addf(out, ": the panel's sign-off is complete; the case is closed");
+        cr_buf_addf(out, ": sign-off complete; the case is closed");
         return;
     }
     if (res->state_after == CR_STATE_RETURNED) {

@@ -141,7 +141,7 @@ The 3 votes cast before (recusals included) no longer count; every member may vo
 step mkhan vote "#1" --concur
 expect_rc 0
 step lpark vote "#1" --concur
-expect_out "case 1: vote: panel_review -> closed (version 10); concur recorded: the panel's sign-off is complete; the case is closed"
+expect_out "case 1: vote: panel_review -> closed (version 10); concur recorded: sign-off complete; the case is closed"
 AS=cadmin cr --db q.db history "#1"
 expect_out_has "reconvene"
 AS=cadmin cr --db q.db audit verify

@@ -39,7 +39,7 @@ step rdoe vote S1 --concur
 # Two concurring votes, but refer requires an independent member among them.
 expect_out "case 1: vote: still panel_review (version 11); concur recorded: 2 of 2, an independent member still needed"
 step tnash vote S1 --concur
-expect_out "case 1: vote: panel_review -> closed (version 12); concur recorded: the panel's sign-off is complete; the case is closed"
+expect_out "case 1: vote: panel_review -> closed (version 12); concur recorded: sign-off complete; the case is closed"
 step asmith note S1 "Too late"
 expect_rc 1
 expect_err "casereview: case 1 is closed, and nothing changes a closed case. There is nothing you may do on case 1 now"
@@ -86,7 +86,7 @@ step tnash vote S3 --concur
 # Two concurrences, both independent: enough under the default rules, not for nfa.
 expect_out "case 3: vote: still panel_review (version 6); concur recorded: 2 of 3"
 step lpark vote S3 --concur
-expect_out "case 3: vote: panel_review -> closed (version 7); concur recorded: the panel's sign-off is complete; the case is closed"
+expect_out "case 3: vote: panel_review -> closed (version 7); concur recorded: sign-off complete; the case is closed"
 
 begin "panel: false closes on approval"
 step ejones claim S2
