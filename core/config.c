@@ -106,6 +106,22 @@ store_theme(struct yload *Y, const struct ynode *key, const struct ynode *node,
     L->cfg->theme_column = node->col;
 }
 
+/* after_action: where the workstation goes after a decision, an approval or a vote. */
+static void
+store_after_action(struct yload *Y, const struct ynode *key, const struct ynode *node,
+                   const struct yval *v, void *target)
+{
+    struct loader *L = loader_of(Y);
+    if (strcmp(v->s, "next") != 0 && strcmp(v->s, "stay") != 0) {
+        problem(L, node->line, node->col,
+                "after_action: '%s' is not next or stay (next: on to the next case of the "
+                "view after a decision, an approval or a vote; stay: on the case)",
+                v->s);
+        return;
+    }
+    L->cfg->after_action_stay = v->s[0] == 's';
+}
+
 static void
 store_impersonation(struct yload *Y, const struct ynode *key, const struct ynode *node,
                     const struct yval *v, void *target)
@@ -677,6 +693,9 @@ static const struct ykey top_fields[] = {
     STR_KEY("theme", false, store_theme, "a theme in the themes folders (none: the default)"),
     {"keys", YT_DICT, false, 0, 0, key_item, NULL, NULL, NULL,
      "key overrides for the workstation, by action name"},
+    {"after_action", YT_STR, false, 0, 0, NULL, store_after_action, NULL, "next",
+     "after a decision, approval or vote on the case screen: next (the next case of the "
+     "view) or stay"},
     BOOL_KEY("allow_impersonation", false, store_impersonation, "false",
              "true only for demos and tests: enables --as LOGIN"),
     {"conflicts", YT_MAP, false, 0, 0, conflict_fields, NULL, NULL, NULL, "conflicts of interest"},

@@ -2464,3 +2464,230 @@ cr_case_resume_id(cr_db *db, int64_t case_id, int64_t expect_version, struct cr_
     const struct cr_case_ref ref = {NULL, case_id};
     return pause_or_resume(db, &ref, false, NULL, 0, expect_version, res);
 }
+
+/* Take next (cases.h): the riskiest flagged case the user may claim, claimed. */
+
+/*
+ * Carry out an allowed action on w's case in the open transaction, as act()
+ * does after its check: the change, its audit event, the commit, the
+ * notice.  The caller rolls back on failure.
+ */
+static enum cr_status
+carry_out(cr_db *db, const struct wf *w, int action, struct cr_act_result *res)
+{
+    const struct cr_case_state *cs = w->cs;
+    struct cr_buf details = {0}, note = {0};
+    struct cr_change ch;
+    enum cr_status st = plan(db, w, action, &ch, &details, &note);
+    int after = ch.state >= 0 ? ch.state : cs->state;
+    if (st == CR_OK) {
+        settle(cs, &ch);
+        clock_on_change(db, cs, &ch);
+        st = st_apply(db, cs, &ch);
+    }
+    if (st == CR_OK && rules[action].draft)
+        st = st_draft_delete(db, cs->id, action);
+    if (st == CR_OK)
+        st = cr_audit_append(db, cs->id, cr_action_name(action), cr_state_name(cs->state),
+                             cr_state_name(after), details.p);
+    if (st == CR_OK)
+        st = st_commit(db);
+    if (st == CR_OK) {
+        res->case_id = cs->id;
+        res->state_before = cs->state;
+        res->state_after = after;
+        res->version = cs->version + (ch.bump_version ? 1 : 0);
+        notice_of(db, w, action, cr_action_name(action), after);
+    }
+    cr_buf_free(&details);
+    cr_buf_free(&note);
+    return st;
+}
+
+/*
+ * The first flagged case, riskiest first, of those the user may see
+ * (policy.c: need-to-know, conflicts) that the claim's own check allows
+ * (check(): separation of duties too), claimed, in the open transaction.
+ * *found: whether there was one.
+ */
+static enum cr_status
+take_first(cr_db *db, struct wf *w, struct cr_act_result *res, bool *found)
+{
+    struct cr_scope mine;
+    enum cr_status st = cr_policy_scope(db, &mine);
+    if (st != CR_OK)
+        return st;
+    struct cr_queue queue = {.login = w->me->login, .n = 1};
+    queue.clauses[0] = (struct cr_queue_clause){.states = rules[CR_ACTION_CLAIM].from};
+    struct cr_page page = {0};
+    int64_t after = 0;
+    *found = false;
+    while (st == CR_OK && !*found) {
+        if ((st = st_list_mine(db, &mine, &queue, after, 100, &page, false)) != CR_OK)
+            break;
+        for (size_t i = 0; i < page.n && st == CR_OK && !*found; i++) {
+            struct cr_case_state cs;
+            memset(&cs, 0, sizeof cs);
+            if ((st = st_case_state(db, page.rows[i].id, &cs)) == CR_OK) {
+                w->cs = &cs;
+                if (check(w, CR_ACTION_CLAIM)) {
+                    *found = true;
+                    st = carry_out(db, w, CR_ACTION_CLAIM, res);
+                }
+                w->cs = NULL;
+            }
+            cr_case_state_free(&cs);
+        }
+        if (!page.more || !page.n)
+            break;
+        after = page.rows[page.n - 1].sortkey;
+    }
+    cr_page_free(&page);
+    cr_scope_free(&mine);
+    return st;
+}
+
+enum cr_status
+cr_take_next(cr_db *db, struct cr_act_result *res)
+{
+    memset(res, 0, sizeof *res);
+    enum cr_status st = cr_need_user(db);
+    if (st != CR_OK)
+        return st;
+    const struct cr_person *me = st_user(db);
+    unsigned roles = rules[CR_ACTION_CLAIM].roles;
+    if (!(me->roles & roles)) {
+        char need[128], have[128];
+        roles_text(roles, need, sizeof need);
+        roles_text(me->roles, have, sizeof have);
+        return cr_fail(db, CR_REFUSED,
+                       "claim --next needs the %s role; you (%s) are %s, so no case is yours to "
+                       "take",
+                       need, me->login, *have ? have : "on the roster without a role");
+    }
+    if ((st = st_writable(db)) != CR_OK || (st = st_begin(db)) != CR_OK)
+        return st;
+    struct cr_buf why = {0};
+    const struct cr_request req = {.action = CR_ACTION_CLAIM};
+    struct wf w = {st_config(db), me, NULL, &req, &why};
+    bool found = false;
+    st = take_first(db, &w, res, &found);
+    cr_buf_free(&why);
+    if (st == CR_OK && !found) {
+        st_rollback(db);
+        return cr_fail(db, CR_REFUSED, "no flagged case is left that you may take");
+    }
+    if (st != CR_OK)
+        st_rollback(db);
+    return st;
+}
+
+/* What an action did, in words (cases.h). */
+
+/* "an independent member", "2 legal members": the kinds of concurrence still needed. */
+static void
+kinds_needed(const struct cr_signoff *so, const struct tally *t, struct cr_buf *out)
+{
+    bool first = true;
+    for (int k = 0; k < CR_KIND_COUNT; k++) {
+        int need = so->require_kinds[k] - t->concur_kind[k];
+        if (need <= 0)
+            continue;
+        const char *kind = cr_kind_name(k);
+        if (need == 1)
+            cr_buf_addf(out, "%s%s %s member", first ? ", " : " and ",
+                        strchr("aeiou", kind[0]) ? "an" : "a", kind);
+        else
+            cr_buf_addf(out, "%s%d %s members", first ? ", " : " and ", need, kind);
+        first = false;
+    }
+    if (!first)
+        cr_buf_addf(out, " still needed");
+}
+
+/* The vote's words: what was recorded and where the panel stands now. */
+static void
+describe_vote(const struct cr_config *cfg, const struct cr_request *req,
+              const struct cr_act_result *res, const struct cr_case_state *cs, struct cr_buf *out)
+{
+    cr_buf_addf(out, "%s recorded",
+                req->vote == CR_VOTE_RECUSE ? "recusal" : cr_vote_name(req->vote));
+    if (res->state_after == CR_STATE_CLOSED) {
+        cr_buf_addf(out, ": sign-off complete; the case is closed");
+        return;
+    }
+    if (res->state_after == CR_STATE_RETURNED) {
+        cr_buf_addf(out, ": the decision goes back to its reviewer (%s)",
+                    cs->decided_by ? cs->decided_by : "unknown");
+        return;
+    }
+    const struct cr_signoff *so = &cfg->signoff[cs->outcome >= 0 ? cs->outcome : 0];
+    struct tally t = {0};
+    for (size_t i = 0; i < cs->n_votes; i++)
+        count_vote(&t, cs->votes[i].vote, cs->votes[i].kind);
+    if (req->vote == CR_VOTE_DISSENT)
+        cr_buf_addf(out, ": %d of the %d dissents that return it", t.dissent, so->dissent);
+    else
+        cr_buf_addf(out, ": %d of %d", t.concur, so->concur);
+    kinds_needed(so, &t, out);
+    if (cs->quorum_blocked)
+        cr_buf_addf(out, "; the panel cannot reach quorum now (reconvene or recall)");
+}
+
+char *
+cr_act_describe(cr_db *db, const struct cr_request *req, const struct cr_act_result *res)
+{
+    if (!db || !req || !res || req->action < 0 || req->action >= CR_ACTION_COUNT)
+        return NULL;
+    struct cr_case_state cs;
+    memset(&cs, 0, sizeof cs);
+    bool known = st_case_state(db, res->case_id, &cs) == CR_OK;
+    const struct cr_config *cfg = st_config(db);
+    struct cr_buf out = {0};
+    switch (req->action) {
+    case CR_ACTION_CLAIM:
+        cr_buf_addf(&out, "claimed: it is yours to decide");
+        break;
+    case CR_ACTION_RELEASE:
+        cr_buf_addf(&out, "released: it is flagged again, for any reviewer to claim");
+        break;
+    case CR_ACTION_ASSIGN:
+        cr_buf_addf(&out, "assigned to %s", req->target ? req->target : "a reviewer");
+        break;
+    case CR_ACTION_DECIDE:
+        cr_buf_addf(&out, "decision recorded: %s%s; awaiting approval",
+                    cr_outcome_name(req->outcome),
+                    req->vetting_review ? " with a vetting review" : "");
+        break;
+    case CR_ACTION_APPROVE:
+        if (res->state_after == CR_STATE_PANEL_REVIEW)
+            cr_buf_addf(&out, "approved: the case goes to the panel");
+        else
+            cr_buf_addf(&out, "approved: the case is closed (%s needs no panel)",
+                        known && cs.outcome >= 0 ? cr_outcome_name(cs.outcome) : "the outcome");
+        break;
+    case CR_ACTION_RETURN:
+        cr_buf_addf(&out, "returned to its reviewer (%s) with your reason",
+                    known && cs.assignee ? cs.assignee : "unassigned");
+        break;
+    case CR_ACTION_VOTE:
+        if (known)
+            describe_vote(cfg, req, res, &cs, &out);
+        else
+            cr_buf_addf(&out, "%s recorded", cr_vote_name(req->vote));
+        break;
+    case CR_ACTION_NOTE:
+        cr_buf_addf(&out, "note added");
+        break;
+    case CR_ACTION_RECONVENE:
+        cr_buf_addf(&out, "the panel sits again: the votes before are set aside, and every "
+                          "member may vote");
+        break;
+    case CR_ACTION_RECALL:
+        cr_buf_addf(&out, "recalled: the decision goes back to its reviewer (%s)",
+                    known && cs.assignee ? cs.assignee : "unassigned");
+        break;
+    }
+    cr_case_state_free(&cs);
+    return out.p; /* NULL when out of memory */
+}

@@ -113,7 +113,8 @@ static const char *const rationales[CR_OUTCOME_COUNT] = {
 
 int
 crgen_demo_states(cr_db *db, const struct cr_config *cfg, int64_t *now, int64_t end, uint64_t seed,
-                  char *msg, size_t n)
+                  char *msg, size_t n, void (*progress)(void *ctx, int64_t done, int64_t total),
+                  void *ctx)
 {
     struct driver d = {db, cfg, now, end, 0, 0};
     const char *reviewers[] = {"asmith", "ejones", "okarim"};
@@ -126,6 +127,8 @@ crgen_demo_states(cr_db *db, const struct cr_config *cfg, int64_t *now, int64_t 
     int64_t total = stats.cases;
     uint64_t rng = seed;
     for (int64_t id = 1; id <= total; id++) {
+        if (progress)
+            progress(ctx, id - 1, total);
         /* Where this case will be: of a hundred, 32 flagged, 12 in review, 3 returned,
          * 8 awaiting approval, 10 with the panel, 35 closed. */
         unsigned x = (unsigned)(next(&rng) % 100);
@@ -188,6 +191,13 @@ crgen_demo_states(cr_db *db, const struct cr_config *cfg, int64_t *now, int64_t 
             step(&d, "tnash", id, concur);
     }
     *now = start;
-    snprintf(msg, n, "%d workflow steps (%d refused, as the rules required)", d.acts, d.refused);
+    if (progress)
+        progress(ctx, total, total);
+    /* A step the rules turn down is the rules at work (a conflict of interest, say), not a fault.
+     */
+    snprintf(msg, n,
+             "%d workflow steps taken by the demo's fictional people; the rules turned down %d "
+             "more (a conflict of interest, for instance), as they should",
+             d.acts - d.refused, d.refused);
     return 0;
 }

@@ -879,6 +879,34 @@ show_conflict(struct app *app, struct form_state *fs, const char *refusal)
     free(changes);
 }
 
+/*
+ * After a decision, an approval or a vote submitted from the case screen:
+ * on to the next case of the view (the configuration's after_action: next,
+ * the default), by the screen's own step (n), so that it is the case n
+ * would show.  done is what the action did, said again with where it went.
+ */
+static void
+after_action(struct app *app, int action, const char *done)
+{
+    if (app->cfg && app->cfg->after_action_stay)
+        return;
+    if (action != TA_DECIDE && action != TA_APPROVE && action != TA_VOTE)
+        return;
+    const struct screen_ops *ops = app->stack[app->depth - 1].ops;
+    void *state = app->stack[app->depth - 1].state;
+    const struct tui_function *step = tui_function_of(ops->functions, TA_NEXT_CASE);
+    if (!step || !step->fn || !ops->current)
+        return;
+    struct tui_case_ref before = {0}, after = {0};
+    ops->current(app, state, &before);
+    step->fn(app, state, TA_NEXT_CASE);
+    ops->current(app, state, &after);
+    if (after.id && after.id != before.id)
+        tui_message(app, false, "%s; next: case %lld", done, (long long)after.id);
+    else
+        tui_message(app, false, "%s; no case follows in this view", done);
+}
+
 static void
 submit(struct app *app, struct form_state *fs)
 {
@@ -897,9 +925,13 @@ submit(struct app *app, struct form_state *fs)
     fill_request(fs, &req);
     if (tui_act(app, fs->case_id, &req)) {
         char *done = app->status ? strdup(app->status) : NULL;
+        bool error = app->status_error;
+        int action = fs->action;
         tui_pop(app);
         tui_reload_all(app);
-        tui_message(app, false, "%s", done ? done : "done");
+        tui_message(app, error, "%s", done ? done : "done");
+        if (!error)
+            after_action(app, action, done ? done : "done");
         free(done);
         return;
     }

@@ -27,15 +27,18 @@
  *           registered for it opens if core's rules allow it now, or core does
  *           it at once
  *   FORM    edits or submits the form on screen: only a form's handlers take it
+ *   PICK    asks core to pick a case for the user and act on it (take next: the
+ *           riskiest flagged case they may claim), where the screen's table
+ *           offers core actions; the case it acted on opens
  */
-enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM };
+enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM, TK_PICK };
 
 /*
  * Key actions: name (as in the config's keys:), default keys, kind, the core
  * action it performs (enum cr_action, or -1), help text.
  */
 #define TUI_ACTION_LIST(_)                                                                       \
-    _(QUIT, "quit", "q", SCREEN, -1, "go back; quit from the queue")                             \
+    _(QUIT, "quit", "q", SCREEN, -1, "go back; from the queue, quit (asks first)")               \
     _(HELP, "help", "? <F1>", SCREEN, -1, "this help")                                           \
     _(DOWN, "down", "j <Down>", NAV, -1, "next line")                                            \
     _(UP, "up", "k <Up>", NAV, -1, "previous line")                                              \
@@ -55,6 +58,7 @@ enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM };
     _(SORT, "sort", "S", SCREEN, -1, "sort by priority or by age")                               \
     _(DASHBOARD, "dashboard", "D", SCREEN, -1, "the dashboard")                                  \
     _(CLAIM, "claim", "C", CORE, CR_ACTION_CLAIM, "claim the case")                              \
+    _(TAKE_NEXT, "take_next", "T", PICK, -1, "take next: the riskiest case you may claim")       \
     _(RELEASE, "release", "R", CORE, CR_ACTION_RELEASE, "release the case")                      \
     _(ASSIGN, "assign", "A", CORE, CR_ACTION_ASSIGN, "assign the case to a reviewer")            \
     _(DECIDE, "decide", "d", CORE, CR_ACTION_DECIDE, "decide: outcome and rationale")            \

@@ -194,6 +194,41 @@ prereq(struct app *app, int action, unsigned flags)
     return true;
 }
 
+bool
+tui_open_case(struct app *app, int64_t case_id, int64_t version)
+{
+    const struct screen_ops *case_ops = tui_screen_for(TA_OPEN);
+    if (app->depth > 1 && app->stack[app->depth - 1].ops == case_ops)
+        tui_pop(app);
+    struct tui_target t = {.c = {case_id, version, false}};
+    return tui_open(app, TA_OPEN, &t);
+}
+
+static char *act_message(struct app *app, const struct cr_request *req,
+                         const struct cr_act_result *res, bool *failed);
+
+/*
+ * Take next (TK_PICK): core claims the riskiest flagged case this user may
+ * take (cr_take_next, as `claim --next`), and it opens; or the status line
+ * says why not (none left, not a reviewer).
+ */
+static void
+take_next(struct app *app)
+{
+    struct cr_act_result res;
+    if (cr_take_next(app->db, &res) != CR_OK) {
+        tui_message(app, true, "%s", cr_db_errmsg(app->db));
+        return;
+    }
+    const struct cr_request req = {.action = CR_ACTION_CLAIM};
+    bool failed;
+    char *said = act_message(app, &req, &res, &failed);
+    tui_reload_all(app);
+    tui_open_case(app, res.case_id, res.version);
+    tui_message(app, failed, "%s", said ? said : "claimed");
+    free(said);
+}
+
 /*
  * A core action on the current case (a selected one: TUI_NEED_CASE).  A
  * form opens only for an action core's rules allow this user now (cr_may,
@@ -204,6 +239,10 @@ prereq(struct app *app, int action, unsigned flags)
 static void
 core_action(struct app *app, int action)
 {
+    if (tui_action_kind(action) == TK_PICK) {
+        take_next(app);
+        return;
+    }
     int core = tui_action_core(action);
     struct tui_target t = {.c = app->shared.cur};
     if (tui_screen_for(action)) {
@@ -214,15 +253,25 @@ core_action(struct app *app, int action)
         return;
     }
     struct cr_request req = {.action = core, .expect_version = t.c.version};
-    tui_act(app, t.c.id, &req);
+    bool done = tui_act(app, t.c.id, &req);
     tui_reload_all(app);
+    /* A claimed case leaves a view of flagged cases: it opens, so that it does not vanish. */
+    if (done && core == CR_ACTION_CLAIM &&
+        app->stack[app->depth - 1].ops != tui_screen_for(TA_OPEN))
+        tui_open_case(app, t.c.id, 0);
 }
 
 /* The driver's own screen actions, on every screen: back, leave, suspend, redraw. */
 
+/* Back; on the top screen, leaving asks first (y quits; any other key stays). */
 static void
 drive_back(struct app *app)
 {
+    if (app->depth == 1) {
+        app->asking_quit = true;
+        tui_message(app, false, "Quit casereview? y quits; any other key stays.");
+        return;
+    }
     tui_pop(app);
 }
 
@@ -278,6 +327,7 @@ tui_route_of(const struct screen_ops *ops, int action)
     case TK_NAV:
         return ops->nav ? TR_NAV : TR_NONE;
     case TK_CORE:
+    case TK_PICK:
         return f ? TR_CORE : TR_NONE;
     case TK_SCREEN:
         if (f && tui_screen_for(action))
@@ -352,8 +402,8 @@ draw_status(struct app *app)
         if (cr_person_has(app->me, r))
             used += (size_t)snprintf(roles + used, sizeof roles - used, "%s%s", used ? "," : "",
                                      cr_role_name(r));
-    char *line = tui_printf(" %s (%s)  %s  %s   ? help  q back", app->me->login, roles,
-                            app->me->name, app->db_path);
+    char *line = tui_printf(" %s (%s)  %s  %s   ? help  q %s", app->me->login, roles, app->me->name,
+                            app->db_path, app->depth > 1 ? "back" : "quit");
     attron(tui_attr(app, CR_SLOT_STATUS));
     for (int x = 0; x < COLS; x++)
         mvaddch(row, x, ' ');
@@ -386,6 +436,26 @@ draw(struct app *app)
     app->dirty = false;
 }
 
+/*
+ * What an action did, in core's words (cr_act_describe, as the command line
+ * prints them): "case 7: decision recorded: refer; awaiting approval".  The
+ * notify command runs here, as the command line runs it; its failure is
+ * said too (and is in the audit trail).  A new string, or NULL.
+ */
+static char *
+act_message(struct app *app, const struct cr_request *req, const struct cr_act_result *res,
+            bool *failed)
+{
+    char *what = cr_act_describe(app->db, req, res);
+    char why[200];
+    *failed = tui_notify(app->db, app->cfg, why, sizeof why) != 0;
+    char *text = tui_printf("case %lld: %s%s%s", (long long)res->case_id,
+                            what ? what : cr_action_name(req->action),
+                            *failed ? "; the notify command " : "", *failed ? why : "");
+    free(what);
+    return text;
+}
+
 bool
 tui_act(struct app *app, int64_t case_id, const struct cr_request *req)
 {
@@ -394,18 +464,10 @@ tui_act(struct app *app, int64_t case_id, const struct cr_request *req)
         tui_message(app, true, "%s", cr_db_errmsg(app->db));
         return false;
     }
-    /* The notify command, as the command line runs it; a failure is in the audit trail. */
-    char why[200];
-    if (tui_notify(app->db, app->cfg, why, sizeof why) != 0)
-        tui_message(app, true, "case %lld: %s: done; the notify command %s", (long long)res.case_id,
-                    cr_action_name(req->action), why);
-    else if (res.state_before != res.state_after)
-        tui_message(app, false, "case %lld: %s: %s -> %s", (long long)res.case_id,
-                    cr_action_name(req->action), cr_state_name(res.state_before),
-                    cr_state_name(res.state_after));
-    else
-        tui_message(app, false, "case %lld: %s: done", (long long)res.case_id,
-                    cr_action_name(req->action));
+    bool failed;
+    char *said = act_message(app, req, &res, &failed);
+    tui_message(app, failed, "%s", said ? said : "done");
+    free(said);
     return true;
 }
 
@@ -728,6 +790,18 @@ handle_key(struct app *app, wint_t ch, bool fn)
     }
     if (fn && ch == TUI_KEY_PASTE_END)
         return;
+    if (app->asking_quit) {
+        if (fn && ch == KEY_RESIZE) {
+            tui_reload_all(app); /* the question stays */
+            return;
+        }
+        app->asking_quit = false;
+        if (!fn && (ch == 'y' || ch == 'Y'))
+            app->quit = true;
+        else
+            tui_message(app, false, "Not quitting.");
+        return;
+    }
     free(app->status);
     app->status = NULL;
     app->dirty = true;
@@ -786,6 +860,47 @@ handle_key(struct app *app, wint_t ch, bool fn)
     }
 }
 
+static bool summary_first;
+
+void
+tui_summary_on_start(void)
+{
+    summary_first = true;
+}
+
+/* "1,131": a count with its thousands marked, as people write it. */
+static void
+thousands(int64_t n, char *out, size_t size)
+{
+    char digits[32];
+    int len = snprintf(digits, sizeof digits, "%lld", (long long)n), used = 0;
+    for (int i = 0; i < len && used + 2 < (int)size; i++) {
+        if (i && digits[i - 1] != '-' && (len - i) % 3 == 0)
+            out[used++] = ',';
+        out[used++] = digits[i];
+    }
+    out[used] = '\0';
+}
+
+/* The first screen's summary: how many cases, who you are, where help is. */
+static void
+start_summary(struct app *app)
+{
+    struct cr_stats stats;
+    if (cr_stats_get(app->db, &stats) != CR_OK)
+        return;
+    char count[40], roles[128];
+    thousands(stats.cases, count, sizeof count);
+    size_t used = 0;
+    roles[0] = '\0';
+    for (int r = 0; r < CR_ROLE_COUNT; r++)
+        if (cr_person_has(app->me, r))
+            used += (size_t)snprintf(roles + used, sizeof roles - used, "%s%s", used ? ", " : "",
+                                     cr_role_name(r));
+    tui_message(app, false, "%s %s; you are %s: %s; press ? for help", count,
+                stats.cases == 1 ? "case" : "cases", app->me->login, *roles ? roles : "no role");
+}
+
 /* The first screen: the registry's first start screen that opens (tui_start). */
 static void
 first_screen(struct app *app)
@@ -795,6 +910,8 @@ first_screen(struct app *app)
                     "%s is a read-only copy: what you open here is not recorded in its audit "
                     "trail, and nothing can be changed",
                     app->db_path);
+    else if (summary_first)
+        start_summary(app);
     tui_start(app, NULL);
 }
 

@@ -94,6 +94,7 @@ struct tui_function {
 #define TUI_CORE_ROW_SCREEN(id)
 #define TUI_CORE_ROW_FORM(id)
 #define TUI_CORE_ROW_CORE(id) {TA_##id, NULL, TUI_NEED_CASE},
+#define TUI_CORE_ROW_PICK(id) {TA_##id, NULL, 0}, /* core picks the case: none need be selected */
 #define TUI_CORE_ROW(id, name, keys, kind, core, help) TUI_CORE_ROW_##kind(id)
 #define TUI_CORE_FUNCTIONS TUI_ACTION_LIST(TUI_CORE_ROW)
 
@@ -204,6 +205,7 @@ struct app {
     char *paste;
     size_t paste_len, paste_cap;
     bool quit;
+    bool asking_quit; /* q on the top screen: the next key answers "quit?" (y quits) */
     bool dirty;
     int64_t data_version;
     struct tui_shared shared;
@@ -273,6 +275,18 @@ int tui_check_locale(char *msg, size_t n);
 /* Key codes of a bracketed paste's start and end. */
 #define TUI_KEY_PASTE_START (KEY_MAX + 1)
 #define TUI_KEY_PASTE_END (KEY_MAX + 2)
+
+/*
+ * Open the case core acted on (take next, a claim): over the queue, or in
+ * place of the case screen on top.  Whether it opened.
+ */
+bool tui_open_case(struct app *app, int64_t case_id, int64_t version);
+/*
+ * The first screen's status line says what is there and who you are ("1,131
+ * cases; you are root: reviewer, supervisor, admin; press ? for help"): for
+ * the demo, whose user has just made it.  Call before tui_run.
+ */
+void tui_summary_on_start(void);
 
 /* Run the interface.  Returns the exit status. */
 int tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,

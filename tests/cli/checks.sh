@@ -64,7 +64,7 @@ expect_err "casereview: case 1 was changed by asmith at 2026-01-01T00:00:00Z (it
 expect_eq "$(sql w.db "select count(*) from notes")" 0 "notes"
 AS=asmith cr --db w.db note S1 "Current." --expect-version 2
 expect_rc 0
-expect_out "case 1: note: still in_review (version 2)"
+expect_out "case 1: note: still in_review (version 2); note added"
 
 begin "commands that make no database refuse an empty file, and leave it empty"
 : >e.db

@@ -42,13 +42,15 @@ expect_err "casereview: check-config: --explain reads no FILE"
 
 refused syntax.yaml "syntax.yaml:6:7: YAML syntax error: mapping values are not allowed in this context"
 refused unknown_key.yaml \
-    "unknown_key.yaml:2:1: unknown key 'colour' in the file (allowed: theme, keys, allow_impersonation, conflicts, sla_days, escalate_after_days, notify, notify_timeout, users, panel, audit)" \
+    "unknown_key.yaml:2:1: unknown key 'colour' in the file (allowed: theme, keys, after_action, allow_impersonation, conflicts, sla_days, escalate_after_days, notify, notify_timeout, users, panel, audit)" \
     "unknown_key.yaml:25:5: unknown key 'quorum' in panel.sign_off (allowed: concur, dissent, require_kinds, blind)"
 refused wrong_type.yaml \
     "wrong_type.yaml:5:14: conflicts.same_unit: expected true or false, not 'yes'" \
     "wrong_type.yaml:20:13: panel.sign_off.concur: expected a whole number, not '4x'" \
     "wrong_type.yaml:21:14: panel.sign_off.dissent: expected a whole number, not 'high'" \
     "wrong_type.yaml:25:10: panel.outcomes.nfa: expected a mapping, not a sequence"
+refused after_action.yaml \
+    "after_action.yaml:3:15: after_action: 'sideways' is not next or stay (next: on to the next case of the view after a decision, an approval or a vote; stay: on the case)"
 refused list_for_map.yaml "list_for_map.yaml:5:3: conflicts: expected a mapping, not a sequence"
 refused missing_key.yaml \
     "missing_key.yaml:12:5: users[5]: missing required key 'login'" \

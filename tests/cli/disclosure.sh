@@ -213,7 +213,7 @@ sleep 0.5
 kill -0 "$pid" 2>/dev/null || fail "the export is not blocked"
 AS=asmith cr --db big.db claim 7
 expect_rc 0
-expect_out "case 7: claim: flagged -> in_review (version 2)"
+expect_out "case 7: claim: flagged -> in_review (version 2); claimed: it is yours to decide"
 kill -0 "$pid" 2>/dev/null || fail "the export did not stay blocked during the claim"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null

@@ -41,7 +41,7 @@ expect_json 'd' '[]'
 begin "the actions"
 step asmith claim S1 --format json
 expect_rc 0
-expect_json 'd' '{"case": 1, "action": "claim", "state_before": "flagged", "state_after": "in_review", "version": 2}'
+expect_json 'd' '{"case": 1, "action": "claim", "state_before": "flagged", "state_after": "in_review", "version": 2, "summary": "claimed: it is yours to decide"}'
 step asmith claim S2 --format json
 step asmith release S2 --format json
 expect_json 'd["action"], d["state_after"]' '["release", "flagged"]'

@@ -60,7 +60,7 @@ step bjones approve "#4"
 for c in 1 2 4; do
     for m in mkhan tnash x3; do step $m vote "#$c" --recuse --reason "Knows the subject."; done
 done
-expect_out "case 4: vote: still panel_review (version 7)"
+expect_out "case 4: vote: still panel_review (version 7); recusal recorded: 0 of 2, an independent member still needed; the panel cannot reach quorum now (reconvene or recall)"
 
 begin "recusals block the quorum"
 expect_eq "$(sql q.db "select group_concat(id || ':' || quorum_blocked, ' ') from cases")" "1:1 2:1 3:0 4:1" "flags"
@@ -127,7 +127,7 @@ expect_eq "$(sql q.db "select count(*) from superseded_votes")" 0 "nothing set a
 begin "reconvene by the admin: the sitting's votes are set aside, every member votes again"
 step cadmin reconvene "#1" --reason "Two independent members were replaced." --expect-version 7
 expect_rc 0
-expect_out "case 1: reconvene: still panel_review (version 8)"
+expect_out "case 1: reconvene: still panel_review (version 8); the panel sits again: the votes before are set aside, and every member may vote"
 expect_eq "$(sql q.db "select quorum_blocked || ' ' || state from cases where id = 1")" "0 panel_review" "case 1"
 expect_eq "$(sql q.db "select count(*) from votes where case_id = 1")" 0 "votes counted"
 expect_eq "$(sql q.db "select group_concat(member || ':' || vote || ':' || superseded_by, ' ') from superseded_votes where case_id = 1")" \
@@ -141,7 +141,7 @@ The 3 votes cast before (recusals included) no longer count; every member may vo
 step mkhan vote "#1" --concur
 expect_rc 0
 step lpark vote "#1" --concur
-expect_out "case 1: vote: panel_review -> closed (version 10)"
+expect_out "case 1: vote: panel_review -> closed (version 10); concur recorded: sign-off complete; the case is closed"
 AS=cadmin cr --db q.db history "#1"
 expect_out_has "reconvene"
 AS=cadmin cr --db q.db audit verify
@@ -182,26 +182,26 @@ expect_err "casereview: recall needs a reason for the reviewer. You may: note, r
 begin "recall by the approving supervisor: back to the reviewer with the reason as a note"
 step x2 recall "#2" --reason "No quorum possible; reconsider with the new evidence."
 expect_rc 0
-expect_out "case 2: recall: panel_review -> returned (version 8)"
+expect_out "case 2: recall: panel_review -> returned (version 8); recalled: the decision goes back to its reviewer (x1)"
 expect_eq "$(sql q.db "select quorum_blocked || ' ' || assignee from cases where id = 2")" "0 x1" "case 2"
 expect_eq "$(sql q.db "select author || ' ' || kind || ' ' || body from notes where case_id = 2")" \
     "x2 return No quorum possible; reconsider with the new evidence." "the note"
 expect_eq "$(sql q.db "select state_before || ' ' || state_after || ' ' || details from audit_events where action = 'recall'")" \
     'panel_review returned {"round": 1, "reason": "No quorum possible; reconsider with the new evidence.", "votes": 3, "quorum_blocked": false}' "the event"
 step x1 decide "#2" --outcome nfa --rationale "Reconsidered."
-expect_out "case 2: decide: returned -> awaiting_approval (version 9)"
+expect_out "case 2: decide: returned -> awaiting_approval (version 9); decision recorded: nfa; awaiting approval"
 
 begin "recall by a supervisor and by the admin"
 step bjones recall "#4" --reason "Back to you." --expect-version 7
 expect_rc 0
-expect_out "case 4: recall: panel_review -> returned (version 8)"
+expect_out "case 4: recall: panel_review -> returned (version 8); recalled: the decision goes back to its reviewer (asmith)"
 # The admin recalls one more blocked case: case 4 again, through a new round.
 step asmith decide "#4" --outcome refer --rationale "Refer, again."
 step bjones approve "#4"
 for m in mkhan tnash x3; do step $m vote "#4" --recuse --reason "Knows the subject."; done
 step cadmin recall "#4" --reason "Still no quorum."
 expect_rc 0
-expect_out "case 4: recall: panel_review -> returned (version 14)"
+expect_out "case 4: recall: panel_review -> returned (version 14); recalled: the decision goes back to its reviewer (asmith)"
 AS=cadmin cr --db q.db audit verify
 expect_rc 0
 
@@ -242,6 +242,6 @@ expect_rc 1
 expect_err "casereview: even a new sitting could not reach quorum on case 1: too few panel members may vote on it (not its reviewer or approver, not in the subject's unit); add members to panel.members, or recall it to its reviewer. You may: note, recall"
 cu bjones recall "#1" --reason "No independent member can sit on this case."
 expect_rc 0
-expect_out "case 1: recall: panel_review -> returned (version 5)"
+expect_out "case 1: recall: panel_review -> returned (version 5); recalled: the decision goes back to its reviewer (asmith)"
 
 finish

@@ -282,7 +282,7 @@ begin "notify: a hook that fails is logged in the audit trail and on stderr; the
 printf '#!/bin/sh\nexit 3\n' >hook.sh
 on 27 cadmin note 1 "A second note."
 expect_rc 0
-expect_out "case 1: note: still flagged (version 3)"
+expect_out "case 1: note: still flagged (version 3); note added"
 expect_err "casereview: notify: $T/hook.sh exited with status 3; the action was done all the same"
 expect_eq "$(sql s.db "select action || ' ' || case_id || ' ' || details from audit_events order by id desc limit 1")" \
     'notify 1 {"event": "note", "recipients": 0, "failed": "exited with status 3"}' "the failure's event"
@@ -298,7 +298,7 @@ start=$(date +%s)
 on 27 cadmin note 1 "A third note."
 took=$(($(date +%s) - start))
 expect_rc 0
-expect_out "case 1: note: still flagged (version 3)"
+expect_out "case 1: note: still flagged (version 3); note added"
 expect_err "casereview: notify: $T/hook.sh timed out after 2 s and was killed; the action was done all the same"
 [ "$took" -lt 30 ] || fail "the action took $took s with a 2 s timeout"
 pid=$(cat hook.pid 2>/dev/null)

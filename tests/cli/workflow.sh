@@ -17,29 +17,29 @@ step() {
 begin "flagged to closed, the long way"
 step asmith claim S1
 expect_rc 0
-expect_out "case 1: claim: flagged -> in_review (version 2)"
+expect_out "case 1: claim: flagged -> in_review (version 2); claimed: it is yours to decide"
 step asmith decide S1 --outcome nfa --rationale "Information: two reports. Risk: low."
-expect_out "case 1: decide: in_review -> awaiting_approval (version 3)"
+expect_out "case 1: decide: in_review -> awaiting_approval (version 3); decision recorded: nfa; awaiting approval"
 step bjones return S1 --reason "The 2021 report is not addressed."
-expect_out "case 1: return: awaiting_approval -> returned (version 4)"
+expect_out "case 1: return: awaiting_approval -> returned (version 4); returned to its reviewer (asmith) with your reason"
 printf 'Information considered: all three reports.\nAssessment: low risk.\n' >rationale.txt
 step asmith decide S1 --outcome nfa --rationale-file rationale.txt
-expect_out "case 1: decide: returned -> awaiting_approval (version 5)"
+expect_out "case 1: decide: returned -> awaiting_approval (version 5); decision recorded: nfa; awaiting approval"
 step bjones approve S1
-expect_out "case 1: approve: awaiting_approval -> panel_review (version 6)"
+expect_out "case 1: approve: awaiting_approval -> panel_review (version 6); approved: the case goes to the panel"
 step lpark vote S1 --dissent --reason "Not enough weight on the hotline call."
-expect_out "case 1: vote: panel_review -> returned (version 7)"
+expect_out "case 1: vote: panel_review -> returned (version 7); dissent recorded: the decision goes back to its reviewer (asmith)"
 step asmith decide S1 --outcome refer --vetting-review --rationale "Refer: pattern across reports."
-expect_out "case 1: decide: returned -> awaiting_approval (version 8)"
+expect_out "case 1: decide: returned -> awaiting_approval (version 8); decision recorded: refer with a vetting review; awaiting approval"
 step fkaur approve S1
-expect_out "case 1: approve: awaiting_approval -> panel_review (version 9)"
+expect_out "case 1: approve: awaiting_approval -> panel_review (version 9); approved: the case goes to the panel"
 step lpark vote S1 --concur
-expect_out "case 1: vote: still panel_review (version 10)"
+expect_out "case 1: vote: still panel_review (version 10); concur recorded: 1 of 2, an independent member still needed"
 step rdoe vote S1 --concur
 # Two concurring votes, but refer requires an independent member among them.
-expect_out "case 1: vote: still panel_review (version 11)"
+expect_out "case 1: vote: still panel_review (version 11); concur recorded: 2 of 2, an independent member still needed"
 step tnash vote S1 --concur
-expect_out "case 1: vote: panel_review -> closed (version 12)"
+expect_out "case 1: vote: panel_review -> closed (version 12); concur recorded: sign-off complete; the case is closed"
 step asmith note S1 "Too late"
 expect_rc 1
 expect_err "casereview: case 1 is closed, and nothing changes a closed case. There is nothing you may do on case 1 now"
@@ -84,16 +84,16 @@ step bjones approve S3
 step mkhan vote S3 --concur
 step tnash vote S3 --concur
 # Two concurrences, both independent: enough under the default rules, not for nfa.
-expect_out "case 3: vote: still panel_review (version 6)"
+expect_out "case 3: vote: still panel_review (version 6); concur recorded: 2 of 3"
 step lpark vote S3 --concur
-expect_out "case 3: vote: panel_review -> closed (version 7)"
+expect_out "case 3: vote: panel_review -> closed (version 7); concur recorded: sign-off complete; the case is closed"
 
 begin "panel: false closes on approval"
 step ejones claim S2
 step ejones decide S2 --outcome reassess --rationale "Reassess with the new record."
 step bjones approve S2
 expect_rc 0
-expect_out "case 2: approve: awaiting_approval -> closed (version 4)"
+expect_out "case 2: approve: awaiting_approval -> closed (version 4); approved: the case is closed (reassess needs no panel)"
 
 begin "usage errors of the workflow commands"
 step asmith decide 1 --rationale x

@@ -58,8 +58,22 @@ wait_for "Case "
 tm display-message -p -t cr '#{pane_title}' >"$T/title"
 grep -q pwned "$T/title" && fail "the summary set the terminal's title"
 
+begin "q on the top screen asks first: n stays, and the hint says q quits there"
+tm send-keys -t cr q
+wait_for "? help  q quit"
+tm send-keys -t cr q
+wait_for "Quit casereview? y quits; any other key stays."
+tm send-keys -t cr n
+wait_for "Not quitting."
+grep -qF "[exit=" "$T/screen" && fail "n quit the interface"
+tm send-keys -t cr j
+wait_for "? help  q quit"
+grep -qF "[exit=" "$T/screen" && fail "the interface ended after n"
+
 begin "quit restores the terminal"
-tm send-keys -t cr q q
+tm send-keys -t cr q
+wait_for "Quit casereview?"
+tm send-keys -t cr y
 wait_for "[exit=0]"
 grep -qF "Queue:" "$T/screen" && fail "the interface's screen is still there:
 $(cat "$T/screen")"
@@ -106,7 +120,7 @@ wait_for "Queue: all cases"
 tm send-keys -t cr N && wait_for "Add a note to case"
 tm send-keys -t cr -l "note via C-s"
 tm send-keys -t cr C-s
-wait_for "note: done"
+wait_for "note added"
 expect_eq "$(sql t.db "select count(*) from notes where body = 'note via C-s'")" 1 "the note"
 
 begin "a bracketed paste goes into the text as it is"
@@ -116,7 +130,7 @@ tm load-buffer -b p paste.txt
 tm paste-buffer -p -b p -t cr
 wait_for "(these are not keys)"
 tm send-keys -t cr F2
-wait_for "note: done"
+wait_for "note added"
 sql t.db "select writefile('got.txt', body) from notes where body like 'Pasted:%'" >/dev/null
 cmp paste.txt got.txt || fail "the pasted note differs: $(od -c got.txt | head -5)"
 

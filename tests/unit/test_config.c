@@ -67,6 +67,12 @@ check_row(void *ctx, const char *path, const char *type, const char *def, const 
         return;
     }
     int got = -1;
+    if (strcmp(path, "after_action") == 0) {
+        assert_string_equal(def, "next");
+        assert_int_equal(cfg->after_action_stay, 0);
+        d->checked++;
+        return;
+    }
     if (strcmp(path, "allow_impersonation") == 0)
         got = cfg->allow_impersonation;
     else if (strcmp(path, "conflicts.same_unit") == 0)
@@ -104,8 +110,8 @@ test_defaults_are_the_table(void **state)
     struct defaults d = {.cfg = cfg};
     assert_int_equal(cr_config_keys(check_row, &d), CR_OK);
     assert_true(d.rows > d.checked);
-    /* 3 SLAs, 3 switches, 3 sign-off rules, 5 outcome rules, notify_timeout */
-    assert_int_equal(d.checked, 15);
+    /* 3 SLAs, 3 switches, 3 sign-off rules, 5 outcome rules, notify_timeout, after_action */
+    assert_int_equal(d.checked, 16);
     cr_config_free(cfg);
     cr_diags_free(diags);
 }

@@ -777,6 +777,57 @@ test_may_guards_and_keys(void **state)
     cr_db_close(db);
 }
 
+/* Take next: take one, as cr_take_next's result and the words core gives. */
+static enum cr_status
+take_next(const char *login, struct cr_act_result *res, char *msg, size_t n)
+{
+    cr_db *db = open_as(work_path, login);
+    enum cr_status st = cr_take_next(db, res);
+    if (st == CR_OK) {
+        const struct cr_request req = {.action = CR_ACTION_CLAIM};
+        char *said = cr_act_describe(db, &req, res);
+        snprintf(msg, n, "%s", said ? said : "(none)");
+        free(said);
+    } else {
+        snprintf(msg, n, "%s", cr_db_errmsg(db));
+    }
+    cr_db_close(db);
+    return st;
+}
+
+/*
+ * Take next (cr_take_next), on either engine: the riskiest flagged case the
+ * claim allows (asmith's unit keeps case 2 from them), audited as a claim;
+ * refused with nothing written when none is left or the user is no reviewer.
+ */
+static void
+test_take_next(void **state)
+{
+    (void)state;
+    make_template(work_path);
+    struct cr_act_result res;
+    char msg[512];
+    assert_int_equal(take_next("asmith", &res, msg, sizeof msg), CR_OK);
+    assert_int_equal(res.case_id, 1);
+    assert_int_equal(res.state_before, CR_STATE_FLAGGED);
+    assert_int_equal(res.state_after, CR_STATE_IN_REVIEW);
+    assert_int_equal(res.version, 2);
+    assert_string_equal(msg, "claimed: it is yours to decide");
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM audit_events WHERE action = 'claim' "
+                                        "AND actor = 'asmith'"),
+                     1);
+    int64_t events = sql_int(work_path, "SELECT count(*) FROM audit_events");
+    assert_int_equal(take_next("asmith", &res, msg, sizeof msg), CR_REFUSED);
+    assert_string_equal(msg, "no flagged case is left that you may take");
+    assert_int_equal(take_next("mkhan", &res, msg, sizeof msg), CR_REFUSED);
+    assert_string_equal(msg, "claim --next needs the reviewer role; you (mkhan) are panel, so no "
+                             "case is yours to take");
+    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM audit_events"), events);
+    assert_int_equal(take_next("ejones", &res, msg, sizeof msg), CR_OK);
+    assert_int_equal(res.case_id, 2);
+    assert_int_equal(take_next("ejones", &res, msg, sizeof msg), CR_REFUSED);
+}
+
 static int
 setup(void **state)
 {
@@ -1021,6 +1072,7 @@ main(void)
         cmocka_unit_test_setup(test_versions, fresh),
         cmocka_unit_test_setup(test_may_matches_act, fresh),
         cmocka_unit_test_setup(test_may_guards_and_keys, fresh),
+        cmocka_unit_test_setup(test_take_next, fresh),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

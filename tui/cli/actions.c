@@ -10,10 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What an action did: the request's name and core's result. */
+/* What an action did: the request's name, core's result and core's words for it. */
 struct act_report {
     const char *action;
     const struct cr_act_result *r;
+    const char *summary;
 };
 
 #define REPORT(rec) ((const struct act_report *)(rec))
@@ -65,9 +66,27 @@ static const struct emit_field act_fields[] = {
     EMIT_GET("state_after", EMIT_TEXT, r_after),
     EMIT_GET("version", EMIT_INT, r_version),
     EMIT_SHOWN("change", r_change),
+    EMIT_AT("summary", EMIT_TEXT, struct act_report, summary),
 };
-static const struct emit_record act_rec = {EMIT_FIELDS(act_fields), NULL,
-                                           "case {case}: {action}: {change} (version {version})"};
+static const struct emit_record act_rec = {
+    EMIT_FIELDS(act_fields), NULL,
+    "case {case}: {action}: {change} (version {version}); {summary}"};
+
+/* Print what core did (its words for it: cr_act_describe), as a line or as JSON. */
+static int
+report_act(struct cli *cli, cr_db *db, const char *name, enum format fmt,
+           const struct cr_request *req, const struct cr_act_result *res)
+{
+    char *summary = cr_act_describe(db, req, res);
+    struct act_report report = {name, res, summary ? summary : "done"};
+    struct emit e;
+    emit_init(&e, fmt, stdout, &act_rec, NULL);
+    emit_one(&e, &report);
+    free(summary);
+    cli_notify(cli, db);
+    cli_end(cli, db);
+    return cli_flush(name);
+}
 
 /* Carry out one action and report it; every rule is core's. */
 static int
@@ -94,13 +113,7 @@ act(struct cli *cli, const char *key, const char *expect, const char *format,
         cli_end(cli, db);
         return rc;
     }
-    struct act_report report = {name, &res};
-    struct emit e;
-    emit_init(&e, fmt, stdout, &act_rec, NULL);
-    emit_one(&e, &report);
-    cli_notify(cli, db);
-    cli_end(cli, db);
-    return cli_flush(name);
+    return report_act(cli, db, name, fmt, req, &res);
 }
 
 #define ACTION_OPTIONS(_) CLI_OPT_EXPECT(_, ACTION) CLI_OPT_FORMAT(_, ACTION)
@@ -113,10 +126,53 @@ plain(struct cli *cli, const struct cli_args *a, struct cr_request req)
     return act(cli, a->operands[0], a->opt[OPT_ACTION_EXPECT], a->opt[OPT_ACTION_FORMAT], &req);
 }
 
+/*
+ * claim CASE, or claim --next: the riskiest flagged case the rules let this
+ * reviewer take (core's cr_take_next: conflicts, need-to-know and
+ * separation of duties as for claim CASE; two at once never get the same).
+ */
+#define CLAIM_OPTIONS(_)                                                                   \
+    _(CLAIM_NEXT, "next", NULL, "instead of CASE: the riskiest flagged case you may take") \
+    CLI_OPT_EXPECT(_, CLAIM) CLI_OPT_FORMAT(_, CLAIM)
+CLI_OPTIONS(claim_options, CLAIM_OPTIONS);
+
+static int
+claim_next(struct cli *cli, const char *format)
+{
+    enum format fmt;
+    int rc = parse_format("claim", format, false, &fmt);
+    if (rc != EXIT_DONE)
+        return rc;
+    cr_db *db;
+    if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
+        return rc;
+    struct cr_act_result res;
+    enum cr_status st = cr_take_next(db, &res);
+    if (st != CR_OK) {
+        rc = cli_fail(db, st);
+        cli_end(cli, db);
+        return rc;
+    }
+    const struct cr_request req = {.action = CR_ACTION_CLAIM};
+    return report_act(cli, db, "claim", fmt, &req, &res);
+}
+
 int
 cmd_claim(struct cli *cli, const struct cli_args *a)
 {
-    return plain(cli, a, (struct cr_request){.action = CR_ACTION_CLAIM});
+    const char *const *o = a->opt;
+    if (o[OPT_CLAIM_NEXT]) {
+        if (a->noperands)
+            return cli_error(EXIT_USAGE, "claim: give CASE or --next, not both");
+        if (o[OPT_CLAIM_EXPECT])
+            return cli_error(EXIT_USAGE, "claim: --expect-version goes with CASE, not with --next");
+        return claim_next(cli, o[OPT_CLAIM_FORMAT]);
+    }
+    if (!a->noperands)
+        return cli_error(EXIT_USAGE,
+                         "claim: missing CASE, or --next (see 'casereview claim --help')");
+    struct cr_request req = {.action = CR_ACTION_CLAIM};
+    return act(cli, a->operands[0], o[OPT_CLAIM_EXPECT], o[OPT_CLAIM_FORMAT], &req);
 }
 
 int

@@ -18,8 +18,10 @@ const struct cli_command cli_commands[] = {
     {"list", "", "list cases, riskiest first", 0, 0, list_options, cmd_list},
     {"show", "CASE", "show a case: subject, allegations, decision, votes, notes (audited)", 1, 1,
      show_options, cmd_show},
-    {"claim", "CASE", "take a flagged case for review (reviewer)", 1, 1, plain_action_options,
-     cmd_claim},
+    {"claim", "CASE | --next",
+     "take a flagged case for review; --next: the riskiest one the rules let you take "
+     "(reviewer)",
+     0, 1, claim_options, cmd_claim},
     {"release", "CASE", "give a case back to the queue (its reviewer or a supervisor)", 1, 1,
      plain_action_options, cmd_release},
     {"assign", "CASE LOGIN | --from LOGIN --to LOGIN",

@@ -21,6 +21,7 @@ CLI_COMMAND(export)
 CLI_COMMAND(show)
 /* actions.c: claim, release, approve and note share plain_action_options */
 extern const struct cli_option plain_action_options[];
+extern const struct cli_option claim_options[];
 int cmd_claim(struct cli *cli, const struct cli_args *a);
 int cmd_release(struct cli *cli, const struct cli_args *a);
 CLI_COMMAND(assign)

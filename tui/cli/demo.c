@@ -52,6 +52,36 @@ demo_clock(void *ctx)
     return *(int64_t *)ctx;
 }
 
+/*
+ * Progress while the cases go through the workflow (the long part): a
+ * counter line on stderr, rewritten in place, when stderr is a terminal;
+ * nothing otherwise, so that a script's output stays as it was.
+ */
+struct demo_progress {
+    bool on;
+    int shown; /* the percentage last shown, or -1 */
+};
+
+static void
+demo_progress(void *ctx, int64_t done, int64_t total)
+{
+    struct demo_progress *p = ctx;
+    if (!p->on || total <= 0)
+        return;
+    int percent = (int)(done * 100 / total);
+    if (percent == p->shown && done < total)
+        return;
+    p->shown = percent;
+    if (done < total)
+        fprintf(stderr,
+                "\rcasereview: demo: taking the cases through the workflow: %lld of %lld "
+                "(%d%%)",
+                (long long)done, (long long)total, percent);
+    else
+        fputs("\r\033[K", stderr); /* the line goes: the summary follows */
+    fflush(stderr);
+}
+
 /* Make DIR: its configuration, its database of synthetic cases in a realistic mix. */
 static int
 demo_create(struct cli *cli, const char *dir, long long cases)
@@ -99,7 +129,9 @@ demo_create(struct cli *cli, const char *dir, long long cases)
         fclose(csv);
     cr_diags_free(diags);
     char msg[256] = "";
-    if (st != CR_OK || crgen_demo_states(db, cfg, &now, end, 7, msg, sizeof msg) < 0) {
+    struct demo_progress progress = {isatty(STDERR_FILENO) == 1, -1};
+    if (st != CR_OK ||
+        crgen_demo_states(db, cfg, &now, end, 7, msg, sizeof msg, demo_progress, &progress) < 0) {
         /* The handle's own message, whole (msg holds a copy cut to its size). */
         rc = cli_error(EXIT_DB, "demo: %s", cr_db_errmsg(db));
         cr_db_discard(db);
@@ -138,6 +170,8 @@ cmd_demo(struct cli *cli, const struct cli_args *a)
         rc = demo_create(cli, dir, cases);
     else
         cli_note("demo: using %s (remove it for a new demo)", dir);
+    /* The first screen says what is there and who you are. */
+    tui_summary_on_start();
     if (rc == EXIT_DONE)
         rc = cli_interface(cli);
     cli->db_path = cli->config_path = NULL;

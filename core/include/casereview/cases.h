@@ -416,6 +416,31 @@ enum cr_status cr_act_id(cr_db *db, int64_t case_id, const struct cr_request *re
                          struct cr_act_result *res);
 
 /*
+ * Take next: claim, as the handle's user, the riskiest flagged case they
+ * may claim, in one transaction with its audit event (a "claim", as
+ * cr_act's).  The cases are those a list shows the user (need-to-know,
+ * conflicts of interest), riskiest first; the first that the claim's own
+ * check allows (separation of duties too) is claimed.  Two people taking
+ * next at once never get the same case: the transaction is the storage's
+ * write lock, and the claim moves the case's version as cr_act's does.
+ * Returns CR_OK with *res as cr_act fills it; CR_REFUSED when the user is
+ * not a reviewer, or when no flagged case is left that they may take
+ * (cr_db_errmsg says which; nothing is written); CR_BUSY, CR_DB or CR_NOMEM.
+ */
+enum cr_status cr_take_next(cr_db *db, struct cr_act_result *res);
+
+/*
+ * What an action did, in words, for the person who took it: "concur
+ * recorded: 1 of 2, an independent member still needed", "decision
+ * recorded: refer; awaiting approval", "approved: the case goes to the
+ * panel" (the caller names the case).  req is the request cr_act (or cr_take_next, a claim)
+ * carried out, res its result; the case is read as it is now.  The command
+ * line prints it and the workstation shows it in its status line.  Returns
+ * a new string the caller frees, or NULL (out of memory, no such action).
+ */
+char *cr_act_describe(cr_db *db, const struct cr_request *req, const struct cr_act_result *res);
+
+/*
  * Bulk reassignment: a supervisor moves many cases to one reviewer at once
  * (a reviewer away, a workload to even out).  Either the cases held by
  * `from` (optionally only those in one state, at most `limit` of them,

@@ -81,6 +81,7 @@ struct cr_config {
     int escalate_after_days; /* overdue by more days than this: escalated; -1: never (no key) */
     const char *notify;      /* a command run for each action (an absolute path), or NULL */
     int notify_timeout;      /* seconds the notify command may run before it is killed */
+    int after_action_stay;   /* after_action: stay (1), or next (0, the default) */
 };
 
 /*
