@@ -251,6 +251,14 @@ struct cr_workload {
 enum cr_status cr_workload_get(cr_db *db, const char *format, struct cr_workload *out);
 
 /*
+ * Whether the handle's user may see the workload: 1 for a supervisor or the
+ * admin (cr_workload_get does not refuse them for their roles), 0 for anyone
+ * else or nobody signed in.  Reads nothing and records nothing: for a
+ * screen deciding whether to offer the view at all.
+ */
+int cr_workload_visible(cr_db *db);
+
+/*
  * The same figures again for a view already recorded by cr_workload_get (a
  * screen refreshing after a change): the same rules, no new audit event.
  */
