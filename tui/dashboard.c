@@ -518,6 +518,16 @@ dashboard_drill(struct app *app, void *state, int action)
         return true;
     }
     const struct row *r = &db->rows[db->sel];
+    /* Scrolled away from the cursor (a page down past the last such row): nothing is meant. */
+    int top = db->top < db->lines - (LINES - 2) ? db->top : db->lines - (LINES - 2);
+    if (top < 0)
+        top = 0;
+    if (r->line < top || r->line >= top + LINES - 2) {
+        tui_message(app, false,
+                    "The selected row is off the screen: j or k brings the cursor back to a "
+                    "state, the overdue or a reviewer");
+        return true;
+    }
     struct tui_queue *q = &app->shared.queue;
     /* As clearing the filters does, keeping the order: then the one the row names. */
     int sort = q->filter.sort;

@@ -183,8 +183,8 @@ struct cr_dashboard {
     int64_t overdue[CR_STATE_COUNT]; /* past sla_days in that state (none for closed) */
     int64_t decisions_per_week[CR_DASHBOARD_WEEKS]; /* first decisions, oldest week first */
     int64_t week_start; /* start of the oldest week shown: a Monday, 00:00 UTC; week w + 7w days */
-    int64_t undecided;                              /* cases with no decision yet */
-    double rate;            /* first decisions a week over the last four weeks */
+    int64_t undecided;  /* cases with no decision yet */
+    double rate;        /* first decisions a week over the last four weeks */
     int64_t backlog_clears; /* when the undecided cases are done at that rate, or 0 */
     int64_t panel_rounds;   /* every round the panel finished */
     int64_t panel_returned; /* of which it returned */
