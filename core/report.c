@@ -697,9 +697,13 @@ cr_dashboard_get(cr_db *db, struct cr_dashboard *out)
         int days = sla < 0 ? 0 : cfg ? cfg->sla_days[sla] : 10;
         overdue.before[state] = sla < 0 ? INT64_MIN : now - (int64_t)days * 86400;
     }
-    /* First decisions a week, the current week last. */
-    int64_t week = 7 * 86400;
-    out->week_start = now - (now % week) - (CR_DASHBOARD_WEEKS - 1) * week;
+    /*
+     * First decisions a week, the current week last.  Weeks begin on Monday
+     * at 00:00 UTC (1970-01-05 was one), so that each is labelled by the
+     * date it commences ("w/c 2026-11-16").
+     */
+    int64_t week = 7 * 86400, monday = 4 * 86400;
+    out->week_start = now - ((now - monday) % week) - (CR_DASHBOARD_WEEKS - 1) * week;
     struct board b = {db, out, pool_new(), NULL};
     if (!b.pool)
         return cr_fail(db, CR_NOMEM, "out of memory");

@@ -160,6 +160,13 @@ workload_read(cr_db *db, struct cr_workload *out)
     return st;
 }
 
+int
+cr_workload_visible(cr_db *db)
+{
+    const struct cr_person *me = db ? st_user(db) : NULL;
+    return me && (me->roles & WORKLOAD_ROLES) != 0;
+}
+
 enum cr_status
 cr_workload_reload(cr_db *db, struct cr_workload *out)
 {

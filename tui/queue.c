@@ -179,6 +179,8 @@ filter_title(const struct tui_queue *q, char *out, size_t n)
             used += (size_t)snprintf(out + used, n - used, ", %s", cr_category_name(f->category));
         if (f->search)
             used += (size_t)snprintf(out + used, n - used, ", search \"%s\"", f->search);
+        used += (size_t)snprintf(out + used, n - used, "%s%s%s", f->overdue ? ", overdue" : "",
+                                 f->assignee ? ", held by " : "", f->assignee ? f->assignee : "");
     }
     /* What waits for me is riskiest first; the rest in the order core lists it. */
     static const char *const order[] = {

@@ -153,6 +153,10 @@ filter_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
     }
     if (f->search && *f->search && !cr_blank(f->search) && !mem_search_matches(d, c, s, f->search))
         return false;
+    /* The open cases the login holds, as the SQLite engine's assignee condition. */
+    if (f->assignee &&
+        (c->state == CR_STATE_CLOSED || !c->assignee || strcmp(c->assignee, f->assignee) != 0))
+        return false;
     return true;
 }
 

@@ -147,15 +147,23 @@ words_param(const struct cr_scope *scope)
     return SCOPE_UNIT_PARAM + 1 + (int)scope->n_refs;
 }
 
+/* The number of the parameter past words_param's: the assignee filter's login. */
+static int
+assignee_param(const struct cr_scope *scope)
+{
+    return words_param(scope) + 1;
+}
+
 /*
  * Fill a page from a query of CASE_ROW_COLUMNS whose parameters are
  * ?1 the cursor, ?2, ?3 and ?5 texts (bound when not NULL), ?4 the limit,
- * from ?6 those of visibility_where, then words (words_param, when not NULL).
+ * from ?6 those of visibility_where, then words (words_param, when not NULL),
+ * then the assignee (assignee_param, when not NULL).
  */
 static enum cr_status
 page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char *p3,
-           const char *p5, const char *words, size_t limit, const struct cr_scope *scope,
-           struct cr_page *page, bool reverse)
+           const char *p5, const char *words, const char *assignee, size_t limit,
+           const struct cr_scope *scope, struct cr_page *page, bool reverse)
 {
     assert(db && sql && scope && page);
     struct page_priv *pp = page->priv;
@@ -197,6 +205,8 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
     bind_visibility(scope, s);
     if (words)
         sqlite3_bind_text(s, words_param(scope), words, -1, SQLITE_STATIC);
+    if (assignee)
+        sqlite3_bind_text(s, assignee_param(scope), assignee, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (page->n == limit) {
@@ -357,6 +367,9 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
     if (late)
         late_where(late, &sql);
     visibility_where(scope, &sql);
+    /* The open cases a login holds: those cr_workload_get counts for them (cases_assignee). */
+    if (filter->assignee)
+        cr_buf_addf(&sql, " AND c.assignee = ?%d AND c.state <> 'closed'", assignee_param(scope));
     /*
      * A word of several tokens stands whole in one field of the case: the
      * subject's reference, surname or forenames, or an allegation's
@@ -381,7 +394,7 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
                               ? cr_outcome_name(filter->outcome)
                               : NULL;
     st = page_query(db, sql.p, cursor, state, outcome, searching ? q.p : NULL,
-                    phrases ? filter->search : NULL, limit, scope, page, reverse);
+                    phrases ? filter->search : NULL, filter->assignee, limit, scope, page, reverse);
     cr_buf_free(&sql);
     cr_buf_free(&q);
     return st;
@@ -492,7 +505,7 @@ sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *sco
     bool nomem = !where.p;
     cr_buf_free(&where);
     enum cr_status st = sql.p && !nomem ? page_query(db, sql.p, after, queue->login, NULL, NULL,
-                                                     NULL, limit, scope, page, reverse)
+                                                     NULL, NULL, limit, scope, page, reverse)
                                         : cr_fail(db, CR_NOMEM, "out of memory");
     cr_buf_free(&sql);
     return st;

@@ -51,6 +51,8 @@ CLI_COMMAND(demo)
 
 /* supervise.c: the workload, and assign --from LOGIN --to LOGIN (cmd_assign's options, as given) */
 CLI_COMMAND(workload)
+/* The workload as `workload --format json` writes it (under key, NULL at the top): stats too. */
+void cli_workload_json(struct emit *e, const char *key, const struct cr_workload *w);
 struct cli_bulk_assign {
     const char *from, *to, *state, *limit, *format;
 };

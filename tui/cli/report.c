@@ -56,7 +56,10 @@ figures_json(struct emit *e, const char *key, const struct cr_figures *g)
 
 /* stats */
 
-#define STATS_OPTIONS(_) CLI_OPT_FORMAT(_, STATS)
+#define STATS_OPTIONS(_)                \
+    CLI_OPT_FORMAT(_, STATS)            \
+    _(STATS_WORKLOAD, "workload", NULL, \
+      "with --format json, the dashboard's workload too (supervisor, admin; recorded)")
 CLI_OPTIONS(stats_options, STATS_OPTIONS);
 
 static void
@@ -72,8 +75,14 @@ dissent_json(struct emit *e, const char *key, int64_t rounds, int64_t returned)
     emit_close(e);
 }
 
+/*
+ * The dashboard's figures, each of them: the counts, what is overdue (by
+ * state and in all), first decisions in each week with the date it
+ * commences, the rate and the backlog, the panel's dissent, the workload
+ * (null unless core shows it to this user) and the reviewers' mix.
+ */
 static void
-stats_json(struct emit *e, const struct cr_dashboard *d)
+stats_json(struct emit *e, const struct cr_dashboard *d, const struct cr_workload *w)
 {
     const struct cr_stats *s = &d->stats;
     char day[11];
@@ -105,16 +114,25 @@ stats_json(struct emit *e, const struct cr_dashboard *d)
     emit_close(e);
     emit_break(e);
     emit_open(e, "overdue", '{');
-    for (int i = 0; i < CR_STATE_COUNT; i++)
+    int64_t late = 0;
+    for (int i = 0; i < CR_STATE_COUNT; i++) {
+        late += d->overdue[i];
         if (cr_state_sla(i) >= 0)
             emit_int(e, cr_state_name(i), d->overdue[i]);
+    }
+    emit_int(e, "all", late);
     emit_close(e);
     emit_break(e);
     emit_open(e, "decisions_per_week", '{');
     emit_text(e, "first_week", date_of(d->week_start, day));
     emit_open_as(e, "counts", '[', EMIT_INLINE);
-    for (int w = 0; w < CR_DASHBOARD_WEEKS; w++)
-        emit_int(e, NULL, d->decisions_per_week[w]);
+    for (int i = 0; i < CR_DASHBOARD_WEEKS; i++)
+        emit_int(e, NULL, d->decisions_per_week[i]);
+    emit_close(e);
+    /* The date each week commences (a Monday, UTC): the dashboard's labels. */
+    emit_open_as(e, "weeks", '[', EMIT_INLINE);
+    for (int i = 0; i < CR_DASHBOARD_WEEKS; i++)
+        emit_text(e, NULL, date_of(d->week_start + (int64_t)i * 7 * 86400, day));
     emit_close(e);
     emit_close(e);
     emit_break(e);
@@ -123,6 +141,11 @@ stats_json(struct emit *e, const struct cr_dashboard *d)
     emit_text(e, "backlog_clears", d->backlog_clears ? date_of(d->backlog_clears, day) : NULL);
     emit_break(e);
     dissent_json(e, "panel", d->panel_rounds, d->panel_returned);
+    emit_break(e);
+    if (w)
+        cli_workload_json(e, "workload", w);
+    else
+        emit_text(e, "workload", NULL);
     emit_break(e);
     if (!d->reviewers_shown) {
         emit_text(e, "reviewers", NULL);
@@ -217,6 +240,8 @@ cmd_stats(struct cli *cli, const struct cli_args *a)
     int rc = parse_format("stats", a->opt[OPT_STATS_FORMAT], false, &fmt);
     if (rc != EXIT_DONE)
         return rc;
+    if (a->opt[OPT_STATS_WORKLOAD] && fmt != FORMAT_JSON)
+        return cli_error(EXIT_USAGE, "stats: --workload goes with --format json");
     cr_db *db;
     if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
         return rc;
@@ -228,12 +253,28 @@ cmd_stats(struct cli *cli, const struct cli_args *a)
         cli_end(cli, db);
         return rc;
     }
+    /*
+     * The dashboard's workload panel, asked for: a consultation of people's
+     * work, for those core shows it to, recorded (a "workload" event) before
+     * anything is written.  Without it stats only reads, and goes on while
+     * another process writes.
+     */
+    struct cr_workload w = {0};
+    bool workload = a->opt[OPT_STATS_WORKLOAD] != NULL;
+    if (workload && (st = cr_workload_get(db, "stats", &w)) != CR_OK) {
+        rc = cli_fail(db, st);
+        cr_workload_free(&w);
+        cr_dashboard_free(&d);
+        cli_end(cli, db);
+        return rc;
+    }
     struct emit e;
     emit_init(&e, fmt, stdout, &stats_rec, NULL);
     if (fmt == FORMAT_JSON)
-        stats_json(&e, &d);
+        stats_json(&e, &d, workload ? &w : NULL);
     else
         stats_table(&e, &d);
+    cr_workload_free(&w);
     cr_dashboard_free(&d);
     cli_end(cli, db);
     return cli_flush("stats");

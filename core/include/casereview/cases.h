@@ -101,12 +101,18 @@ struct cr_filter {
     int sort;           /* enum cr_sort */
     const char *search; /* words to find anywhere in a case (see above), or NULL */
     int overdue;        /* nonzero: only the cases past due now (cr_case_overdue) */
+    /*
+     * Only the open cases this login holds (the assignee, in any state short
+     * of closed: the cases cr_workload_get counts for them), or NULL for any.
+     * Borrowed: it must outlive the calls that read the filter.
+     */
+    const char *assignee;
 };
 
 /* A filter that lets every case through, by priority. */
-#define CR_FILTER_ALL                         \
-    {                                         \
-        -1, -1, -1, CR_SORT_PRIORITY, NULL, 0 \
+#define CR_FILTER_ALL                               \
+    {                                               \
+        -1, -1, -1, CR_SORT_PRIORITY, NULL, 0, NULL \
     }
 
 struct cr_case_row {

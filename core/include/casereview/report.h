@@ -182,9 +182,9 @@ struct cr_dashboard {
     struct cr_stats stats;
     int64_t overdue[CR_STATE_COUNT]; /* past sla_days in that state (none for closed) */
     int64_t decisions_per_week[CR_DASHBOARD_WEEKS]; /* first decisions, oldest week first */
-    int64_t week_start;                             /* start of the oldest week shown */
-    int64_t undecided;                              /* cases with no decision yet */
-    double rate;            /* first decisions a week over the last four weeks */
+    int64_t week_start; /* start of the oldest week shown: a Monday, 00:00 UTC; week w + 7w days */
+    int64_t undecided;  /* cases with no decision yet */
+    double rate;        /* first decisions a week over the last four weeks */
     int64_t backlog_clears; /* when the undecided cases are done at that rate, or 0 */
     int64_t panel_rounds;   /* every round the panel finished */
     int64_t panel_returned; /* of which it returned */
@@ -249,6 +249,14 @@ struct cr_workload {
  * failure: *out is then empty).
  */
 enum cr_status cr_workload_get(cr_db *db, const char *format, struct cr_workload *out);
+
+/*
+ * Whether the handle's user may see the workload: 1 for a supervisor or the
+ * admin (cr_workload_get does not refuse them for their roles), 0 for anyone
+ * else or nobody signed in.  Reads nothing and records nothing: for a
+ * screen deciding whether to offer the view at all.
+ */
+int cr_workload_visible(cr_db *db);
 
 /*
  * The same figures again for a view already recorded by cr_workload_get (a
