@@ -1,10 +1,10 @@
 /*
- * Forms: decide, approve, return, vote, assign, note, reconvene, recall.
- * (The search words are a one-line prompt: prompt.c.)  A form gathers what an action needs and
- * hands it to cr_act(); core's refusal is shown in full inside the form, which stays open with
- * everything typed kept.  Each form is defined once, in the table `forms`: its fields, their
- * choices (core's lists) and the member of the request each fills, from which it opens, submits and
- * keeps its draft.
+ * Forms: decide, approve, return, vote, assign, note, reconvene, recall
+ * (the search words: prompt.c).  A form gathers what an action needs and hands it
+ * to cr_act(); core's refusal is shown in full inside the form, which stays
+ * open with everything typed kept.  Each form is defined once, in the table
+ * `forms`: its fields, their choices (core's lists) and the member of the
+ * request each fills, from which it opens, submits and keeps its draft.
  *
  * Text is held in text areas (textarea.h): the real bytes, wrapped only
  * for display, so resizing never changes what was written.  The ncurses

@@ -162,9 +162,14 @@ menu_key(struct app *app, void *state, int action, wint_t ch)
     wint_t key = app->key;
     bool fn = app->key_fn;
     (void)ch;
-    if (action == TA_QUIT_ALL || action == TA_SUSPEND || action == TA_REFRESH ||
-        action == TA_HELP || (fn && key == KEY_RESIZE))
+    if (action == TA_SUSPEND || action == TA_REFRESH || action == TA_HELP ||
+        (fn && key == KEY_RESIZE))
         return false;
+    /* C-c leaves casereview: nothing chosen here is a record. */
+    if (action == TA_QUIT_ALL) {
+        app->quit = true;
+        return true;
+    }
     if (action == TA_CANCEL || action == TA_QUIT) {
         tui_pop(app);
         return true;

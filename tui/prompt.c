@@ -151,9 +151,13 @@ prompt_key(struct app *app, void *state, int action, wint_t ch)
     wint_t key = app->key;
     bool fn = app->key_fn;
     (void)ch;
-    if (action == TA_QUIT_ALL || action == TA_SUSPEND || action == TA_REFRESH ||
-        (fn && key == KEY_RESIZE))
+    if (action == TA_SUSPEND || action == TA_REFRESH || (fn && key == KEY_RESIZE))
         return false;
+    /* C-c leaves casereview: the words are no record, nothing to ask. */
+    if (action == TA_QUIT_ALL) {
+        app->quit = true;
+        return true;
+    }
     if (action == TA_CANCEL) {
         tui_pop(app);
         return true;

@@ -124,6 +124,15 @@ expect_clean_stop() {
 $(cat "$T/screen")"
 }
 
+begin "C-c in the one-line prompt leaves casereview, the terminal restored"
+start ejones
+wait_for "Queue: all cases"
+tm send-keys -t cr : && wait_last "Open case (number or ref):"
+tm send-keys -t cr -l "12" && wait_last "Open case (number or ref): 12"
+tm send-keys -t cr C-c
+wait_for "[exit=0]"
+expect_clean_stop
+
 begin "raw mode: no flow control, C-s submits"
 start ejones
 wait_for "Queue: all cases"
