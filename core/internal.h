@@ -265,6 +265,15 @@ struct cr_queue {
     size_t n;
     struct cr_queue_clause clauses[CR_QUEUE_CLAUSES];
     struct cr_late late; /* for the clauses with late set */
+    /*
+     * And, of what the clauses admit, only what this filter lets through
+     * (NULL: everything): its state, outcome, category and search words as
+     * a page applies them, and, when overdue_late is not NULL, only what it
+     * admits (the filter's overdue, which core works out).  Its sort is not
+     * used: what waits is by sortkey.
+     */
+    const struct cr_filter *filter;
+    const struct cr_late *overdue_late;
 };
 
 /*

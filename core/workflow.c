@@ -1749,19 +1749,28 @@ queue_of(const struct cr_config *cfg, const struct cr_person *me, int64_t now, s
     assert(q->n <= CR_QUEUE_CLAUSES);
 }
 
-/* What waits for the user, of what they may see (policy.c). */
+/* What waits for the user, of what they may see (policy.c), narrowed by filter (NULL: not). */
 static enum cr_status
-list_mine(cr_db *db, int64_t cursor, size_t limit, struct cr_page *page, bool reverse)
+list_mine(cr_db *db, const struct cr_filter *filter, int64_t cursor, size_t limit,
+          struct cr_page *page, bool reverse)
 {
     if (!db)
         return CR_USAGE;
     if (!page)
         return cr_fail(db, CR_USAGE, "a list needs a page to fill");
+    if (limit > CR_PAGE_MAX)
+        return cr_fail(db, CR_USAGE, "a page holds at most %d rows, not %zu", CR_PAGE_MAX, limit);
     struct cr_scope scope;
     enum cr_status st = cr_policy_scope(db, &scope);
     struct cr_queue queue;
+    struct cr_late overdue;
     if (st == CR_OK) {
         queue_of(st_config(db), st_user(db), cr_db_now(db), &queue);
+        queue.filter = filter;
+        if (filter && filter->overdue) {
+            cr_late_cut(st_config(db), cr_db_now(db), 0, &overdue);
+            queue.overdue_late = &overdue;
+        }
         st = st_list_mine(db, &scope, &queue, cursor, limit, page, reverse);
     }
     cr_scope_free(&scope);
@@ -1771,17 +1780,27 @@ list_mine(cr_db *db, int64_t cursor, size_t limit, struct cr_page *page, bool re
 enum cr_status
 cr_list_mine_page(cr_db *db, int64_t after, size_t limit, struct cr_page *page)
 {
-    if (db && limit > CR_PAGE_MAX)
-        return cr_fail(db, CR_USAGE, "a page holds at most %d rows, not %zu", CR_PAGE_MAX, limit);
-    return list_mine(db, after, limit, page, false);
+    return list_mine(db, NULL, after, limit, page, false);
 }
 
 enum cr_status
 cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit, struct cr_page *page)
 {
-    if (db && limit > CR_PAGE_MAX)
-        return cr_fail(db, CR_USAGE, "a page holds at most %d rows, not %zu", CR_PAGE_MAX, limit);
-    return list_mine(db, before, limit, page, true);
+    return list_mine(db, NULL, before, limit, page, true);
+}
+
+enum cr_status
+cr_list_mine_filter_page(cr_db *db, const struct cr_filter *filter, int64_t after, size_t limit,
+                         struct cr_page *page)
+{
+    return list_mine(db, filter, after, limit, page, false);
+}
+
+enum cr_status
+cr_list_mine_filter_page_before(cr_db *db, const struct cr_filter *filter, int64_t before,
+                                size_t limit, struct cr_page *page)
+{
+    return list_mine(db, filter, before, limit, page, true);
 }
 
 /*

@@ -3,12 +3,16 @@
  * order with its summary wrapped, the decision and its rationale, the
  * approval, the votes this user may see, notes and the history.  Opening it
  * is an audited view; n and p step through the queue without going back.
+ * While the queue is limited by search words (/), n and p find the next and
+ * previous line holding one of them in the case first, and step to the next
+ * or previous case of the queue past the last (or first) match.
  */
 #include "casedoc.h"
 #include "screens.h"
 #include "text.h"
 #include "tui.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +34,7 @@ struct case_view {
     int width;          /* what the lines were wrapped for */
     struct tui_nav nav; /* nav.top: the first line shown */
     bool peek;          /* shown over a form on this case (F3): reading only */
+    int match;          /* the line of the search's current match, or -1 */
 };
 
 static void add(struct case_view *v, int slot, int indent, const char *fmt, ...)
@@ -88,6 +93,7 @@ build(struct app *app, struct case_view *v)
     (void)app;
     clear_lines(v);
     v->width = COLS;
+    v->match = -1; /* the lines are laid out again: the search starts again */
     struct case_doc d;
     if (case_doc_build(&d, &v->c, &v->h) < 0) {
         add(v, CR_SLOT_OVERDUE, 1, "out of memory");
@@ -228,8 +234,14 @@ case_draw(struct app *app, void *state)
     tui_nav_clamp(case_nav(app, v));
     for (int i = 0; i < body_rows() && v->nav.top + i < (int)v->n; i++) {
         const struct line *l = &v->lines[v->nav.top + i];
-        tui_put(stdscr, 1 + i, l->indent, l->text, COLS - l->indent,
-                l->slot >= 0 ? tui_attr(app, l->slot) : 0);
+        int attr = l->slot >= 0 ? tui_attr(app, l->slot) : 0;
+        /* The search's match shows without colour too: reversed. */
+        bool match = v->nav.top + i == v->match;
+        if (match)
+            attr = tui_attr(app, CR_SLOT_SELECTED) | (int)A_REVERSE;
+        tui_put(stdscr, 1 + i, l->indent, l->text, COLS - l->indent, attr);
+        if (match)
+            tui_put(stdscr, 1 + i, 0, ">", 1, attr);
     }
 }
 
@@ -253,8 +265,79 @@ case_step(struct app *app, void *state, int action)
     int64_t old = v->id;
     v->id = next;
     v->nav.top = 0;
+    v->match = -1;
     if (!load(app, v, true))
         v->id = old;
+    return true;
+}
+
+/* Whether text holds word (ASCII letters in either case; a trailing `*` is no part of it). */
+static bool
+holds(const char *text, const char *word, size_t n)
+{
+    if (n && word[n - 1] == '*')
+        n--;
+    if (!n)
+        return false;
+    for (const char *t = text; *t; t++) {
+        size_t i = 0;
+        while (i < n && t[i] && tolower((unsigned char)t[i]) == tolower((unsigned char)word[i]))
+            i++;
+        if (i == n)
+            return true;
+    }
+    return false;
+}
+
+/* Whether line i of the case holds one of the search's words. */
+static bool
+line_matches(const struct case_view *v, int i, const char *words)
+{
+    for (const char *w = words; *w;) {
+        w += strspn(w, " \t");
+        size_t n = strcspn(w, " \t");
+        if (n && holds(v->lines[i].text, w, n))
+            return true;
+        w += n;
+    }
+    return false;
+}
+
+/*
+ * n, p while the queue is limited by search words: the next (previous)
+ * line of the case that holds one, shown near the top and marked; past the
+ * last (first), the next (previous) case of the queue, which the limit
+ * holds to the cases that match, from its top.
+ */
+static bool
+case_find(struct app *app, void *state, int action)
+{
+    struct case_view *v = state;
+    const char *words = app->shared.queue.search;
+    bool blank = true;
+    for (const char *c = words; c && *c; c++)
+        blank &= *c == ' ' || *c == '\t';
+    if (blank)
+        return case_step(app, state, action);
+    int dir = action == TA_NEXT_CASE ? 1 : -1;
+    for (int i = v->match + dir; i >= 0 && i < (int)v->n; i += dir) {
+        if (line_matches(v, i, words)) {
+            v->match = i;
+            v->nav.top = i > 2 ? i - 2 : 0;
+            int count = 0, at = 0;
+            for (int k = 0; k < (int)v->n; k++)
+                if (line_matches(v, k, words))
+                    count++, at += k <= i;
+            tui_message(app, false, "\"%s\": match %d of %d in case %lld", words, at, count,
+                        (long long)v->id);
+            return true;
+        }
+    }
+    int64_t before = v->id;
+    case_step(app, state, action);
+    if (v->id != before)
+        tui_message(app, false, "no more matches of \"%s\" in case %lld: this is case %lld", words,
+                    (long long)before, (long long)v->id);
     return true;
 }
 
@@ -320,6 +403,7 @@ case_open(struct app *app, const struct tui_target *t)
         return NULL;
     v->id = t->c.id;
     v->peek = t->action == TA_SHOW_CASE;
+    v->match = -1;
     if (!load(app, v, !t->c.viewed)) {
         case_close(app, v);
         return NULL;
@@ -335,9 +419,10 @@ static const struct tui_function case_functions[] = {
     {TA_PAGE_UP, NULL, TUI_PEEK},
     {TA_FIRST, NULL, TUI_PEEK},
     {TA_LAST, NULL, TUI_PEEK},
-    {TA_NEXT_CASE, case_step, 0},
-    {TA_PREV_CASE, case_step, 0},
-    TUI_CORE_FUNCTIONS /* claim ... recall: the key table's core actions */
+    {TA_NEXT_CASE, case_find, 0}, /* with search words: the next match (case_find) */
+    {TA_PREV_CASE, case_find, 0},
+    {TA_JUMP, NULL, 0}, /* the prompt (prompt.c) */
+    TUI_CORE_FUNCTIONS  /* claim ... recall: the key table's core actions */
     {TA_DASHBOARD, NULL, 0},
     {TA_REFRESH, NULL, TUI_PEEK},
     {TA_SUSPEND, NULL, TUI_PEEK},

@@ -1,6 +1,6 @@
 /*
- * Forms: decide, approve, return, vote, assign, note, reconvene, recall,
- * and the search prompt.  A form gathers what an action needs and hands it
+ * Forms: decide, approve, return, vote, assign, note, reconvene, recall
+ * (the search words: prompt.c).  A form gathers what an action needs and hands it
  * to cr_act(); core's refusal is shown in full inside the form, which stays
  * open with everything typed kept.  Each form is defined once, in the table
  * `forms`: its fields, their choices (core's lists) and the member of the
@@ -150,14 +150,6 @@ static const struct form_def forms[] = {
     {TA_RECALL, "Recall", ABOUT_DECISION, 1, {REASON_FIELD("Reason")}},
 };
 
-/* The search prompt: a form of one line whose words go to the queue's filter. */
-static const struct form_def search_form = {
-    TA_SEARCH,
-    NULL,
-    ABOUT_NONE,
-    1,
-    {{"Words", FIELD_LINE, 0, NO_OFFSET, NO_OFFSET, NO_OFFSET, -1, NULL, 0}}};
-
 struct field {
     const struct field_def *def;
     const char *label;
@@ -172,7 +164,7 @@ struct field {
 
 struct form_state {
     const struct form_def *def;
-    int action; /* TA_DECIDE ... or TA_SEARCH */
+    int action; /* TA_DECIDE ... */
     int64_t case_id;
     int64_t version;    /* the case version the form is based on */
     int64_t seen_event; /* the last history event of the case when it was read */
@@ -217,8 +209,6 @@ is_text(const struct field *f)
 static bool
 changed(const struct form_state *fs)
 {
-    if (fs->def == &search_form)
-        return false; /* search words are no record: leave at once */
     if (fs->from_draft)
         return true;
     for (int i = 0; i < fs->nfields; i++) {
@@ -781,12 +771,11 @@ text_at(const void *base, size_t off)
 
 /*
  * The fields of a form from its definition, with their values to start
- * from: the definition's, text (the search words), or (again: the decision
- * came back) the case's last decision.
+ * from: the definition's or (again: the decision came back) the case's
+ * last decision.
  */
 static bool
-add_fields(struct app *app, struct form_state *fs, const struct cr_case *c, bool again,
-           const char *text)
+add_fields(struct app *app, struct form_state *fs, const struct cr_case *c, bool again)
 {
     for (int i = 0; i < fs->def->nfields; i++) {
         const struct field_def *d = &fs->def->fields[i];
@@ -801,7 +790,7 @@ add_fields(struct app *app, struct form_state *fs, const struct cr_case *c, bool
             f->choice = f->initial_choice = from_case ? load_choice(f, c, d->again) : d->initial;
             continue;
         }
-        const char *start = text ? text : d->text;
+        const char *start = d->text;
         if (from_case && text_at(c, d->again))
             start = text_at(c, d->again);
         ta_init(&f->ta, start, d->kind == FIELD_LINE);
@@ -910,17 +899,6 @@ after_action(struct app *app, int action, const char *done)
 static void
 submit(struct app *app, struct form_state *fs)
 {
-    if (fs->def == &search_form) {
-        struct tui_queue *q = &app->shared.queue;
-        free(q->search);
-        q->search = fs->f[0].ta.len ? strdup(fs->f[0].ta.text) : NULL;
-        q->mine = false;
-        q->filter.search = q->search;
-        q->refiltered = true;
-        tui_pop(app);
-        tui_reload_all(app);
-        return;
-    }
     struct cr_request req;
     fill_request(fs, &req);
     if (tui_act(app, fs->case_id, &req)) {
@@ -1499,8 +1477,6 @@ form_reload(struct app *app, void *state)
 static const struct form_def *
 form_def_of(int action)
 {
-    if (action == TA_SEARCH)
-        return &search_form;
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         if (forms[i].action == action)
             return &forms[i];
@@ -1527,14 +1503,14 @@ setup_case_form(struct app *app, struct form_state *fs)
         fs->about = return_reasons(&c);
         fs->about_label = "Why it came back";
     }
-    bool ok = add_fields(app, fs, &c, again, NULL);
+    bool ok = add_fields(app, fs, &c, again);
     cr_case_free(&c);
     return ok;
 }
 
 /*
  * A form for a core action on the case (the driver checked first that
- * core's rules allow it: core_action, tui.c), or the search prompt.
+ * core's rules allow it: core_action, tui.c).
  * t->c.viewed: the case's view was already audited (the case screen is open).
  */
 static void *
@@ -1546,15 +1522,6 @@ form_open(struct app *app, const struct tui_target *t)
         return NULL;
     fs->def = def;
     fs->action = t->action;
-    if (def == &search_form) {
-        fs->title = strdup(" Search subjects, references and summaries");
-        if (!add_fields(app, fs, NULL, false, app->shared.queue.search)) {
-            form_close(app, fs);
-            return NULL;
-        }
-        fs->f[0].ta.cursor = fs->f[0].ta.len;
-        return fs;
-    }
     fs->case_id = t->c.id;
     fs->viewed = t->c.viewed;
     if (!setup_case_form(app, fs)) {

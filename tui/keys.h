@@ -49,13 +49,15 @@ enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM, TK_PICK };
     _(OPEN, "open", "<Enter>", SCREEN, -1, "open the case")                                      \
     _(NEXT_CASE, "next_case", "n", SCREEN, -1, "next case of the queue")                         \
     _(PREV_CASE, "prev_case", "p", SCREEN, -1, "previous case of the queue")                     \
-    _(SEARCH, "search", "/", SCREEN, -1, "search subjects, references and summaries")            \
+    _(SEARCH, "search", "/", SCREEN, -1, "limit to search words")                                \
     _(FILTER_MINE, "filter_mine", "m", SCREEN, -1, "what waits for me")                          \
     _(FILTER_STATE, "filter_state", "s", SCREEN, -1, "next state filter")                        \
     _(FILTER_OUTCOME, "filter_outcome", "o", SCREEN, -1, "next outcome filter")                  \
     _(FILTER_CATEGORY, "filter_category", "c", SCREEN, -1, "next category filter")               \
     _(FILTER_CLEAR, "filter_clear", "x", SCREEN, -1, "clear filters and search")                 \
     _(SORT, "sort", "S", SCREEN, -1, "sort by priority or by age")                               \
+    _(JUMP, "jump", ":", SCREEN, -1, "open case N or a ref")                                     \
+    _(FILTER_MENU, "filter_menu", "f", SCREEN, -1, "the filter menu")                            \
     _(DASHBOARD, "dashboard", "D", SCREEN, -1, "the dashboard")                                  \
     _(CLAIM, "claim", "C", CORE, CR_ACTION_CLAIM, "claim the case")                              \
     _(TAKE_NEXT, "take_next", "T", PICK, -1, "take next: the riskiest case you may claim")       \

@@ -27,7 +27,7 @@ static bool
 load(struct app *app, struct tui_queue *q, int64_t cursor)
 {
     size_t n = screenful();
-    enum cr_status st = q->mine ? cr_list_mine_page(app->db, cursor, n, &q->page)
+    enum cr_status st = q->mine ? cr_list_mine_filter_page(app->db, &q->filter, cursor, n, &q->page)
                                 : cr_list_page(app->db, &q->filter, cursor, n, &q->page);
     if (st != CR_OK) {
         tui_message(app, true, "%s", cr_db_errmsg(app->db));
@@ -83,8 +83,9 @@ static bool
 load_before(struct app *app, struct tui_queue *q, int64_t before)
 {
     size_t n = screenful();
-    enum cr_status st = q->mine ? cr_list_mine_page_before(app->db, before, n + 1, &q->page)
-                                : cr_list_page_before(app->db, &q->filter, before, n + 1, &q->page);
+    enum cr_status st =
+        q->mine ? cr_list_mine_filter_page_before(app->db, &q->filter, before, n + 1, &q->page)
+                : cr_list_page_before(app->db, &q->filter, before, n + 1, &q->page);
     if (st != CR_OK) {
         tui_message(app, true, "%s", cr_db_errmsg(app->db));
         return false;
@@ -168,20 +169,21 @@ filter_title(const struct tui_queue *q, char *out, size_t n)
 {
     const struct cr_filter *f = &q->filter;
     size_t used = (size_t)snprintf(out, n, "%s", q->mine ? "waiting for me" : "all cases");
-    if (!q->mine) {
-        if (f->state >= 0)
-            used += (size_t)snprintf(out + used, n - used, ", %s", cr_state_name(f->state));
-        if (f->outcome >= 0)
-            used += (size_t)snprintf(out + used, n - used, ", outcome %s",
-                                     f->outcome < CR_OUTCOME_COUNT ? cr_outcome_name(f->outcome)
-                                                                   : "none");
-        if (f->category >= 0)
-            used += (size_t)snprintf(out + used, n - used, ", %s", cr_category_name(f->category));
-        if (f->search)
-            used += (size_t)snprintf(out + used, n - used, ", search \"%s\"", f->search);
-        used += (size_t)snprintf(out + used, n - used, "%s%s%s", f->overdue ? ", overdue" : "",
-                                 f->assignee ? ", held by " : "", f->assignee ? f->assignee : "");
-    }
+    /* What waits for me is narrowed by the same filters (cr_list_mine_filter_page). */
+    if (f->overdue)
+        used += (size_t)snprintf(out + used, n - used, ", overdue");
+    if (f->state >= 0)
+        used += (size_t)snprintf(out + used, n - used, ", %s", cr_state_name(f->state));
+    if (f->outcome >= 0)
+        used +=
+            (size_t)snprintf(out + used, n - used, ", outcome %s",
+                             f->outcome < CR_OUTCOME_COUNT ? cr_outcome_name(f->outcome) : "none");
+    if (f->category >= 0)
+        used += (size_t)snprintf(out + used, n - used, ", %s", cr_category_name(f->category));
+    if (f->search)
+        used += (size_t)snprintf(out + used, n - used, ", search \"%s\"", f->search);
+    if (f->assignee)
+        used += (size_t)snprintf(out + used, n - used, ", held by %s", f->assignee);
     /* What waits for me is riskiest first; the rest in the order core lists it. */
     static const char *const order[] = {
         [CR_ORDER_RISKIEST] = ", riskiest first",
@@ -397,7 +399,9 @@ static const struct tui_function queue_functions[] = {
     {TA_FILTER_CATEGORY, queue_filter, 0},
     {TA_FILTER_CLEAR, queue_filter, 0},
     {TA_SORT, queue_filter, 0},
-    TUI_CORE_FUNCTIONS /* claim ... recall: the key table's core actions */
+    {TA_FILTER_MENU, NULL, 0}, /* the filter menu (menu.c) */
+    {TA_JUMP, NULL, 0},        /* the prompt (prompt.c); digits too: queue_unbound */
+    TUI_CORE_FUNCTIONS         /* claim ... recall: the key table's core actions */
     {TA_DASHBOARD, NULL, 0},
     {TA_REFRESH, NULL, 0},
     {TA_SUSPEND, NULL, 0},
@@ -406,6 +410,17 @@ static const struct tui_function queue_functions[] = {
     {TA_QUIT_ALL, NULL, 0},
     {TA_NONE, NULL, 0},
 };
+
+/* A digit typed on the queue (mutt's 123 Enter): the prompt to open a case, with it typed. */
+static bool
+queue_unbound(struct app *app, void *state, int action, wint_t ch)
+{
+    (void)state;
+    if (action != TA_NONE || ch < '0' || ch > '9')
+        return false;
+    struct tui_target t = {.c = app->shared.cur};
+    return tui_open(app, TA_JUMP, &t);
+}
 
 /* The queue's state is the shared model's queue: other screens read it. */
 static void *
@@ -443,10 +458,10 @@ tui_queue_step(struct app *app, int64_t case_id, int direction)
     struct cr_page p = {0};
     enum cr_status st;
     if (direction > 0)
-        st = q->mine ? cr_list_mine_page(app->db, cursor, 1, &p)
+        st = q->mine ? cr_list_mine_filter_page(app->db, &q->filter, cursor, 1, &p)
                      : cr_list_page(app->db, &q->filter, cursor, 1, &p);
     else
-        st = q->mine ? cr_list_mine_page_before(app->db, cursor, 1, &p)
+        st = q->mine ? cr_list_mine_filter_page_before(app->db, &q->filter, cursor, 1, &p)
                      : cr_list_page_before(app->db, &q->filter, cursor, 1, &p);
     int64_t next = st == CR_OK && p.n ? p.rows[0].id : 0;
     cr_page_free(&p);
@@ -463,5 +478,6 @@ const struct screen_ops queue_screen = {
     .current = queue_current,
     .reload = queue_reload,
     .close = queue_close,
+    .unbound = queue_unbound,
     .also = &form_screen,
 };

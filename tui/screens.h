@@ -10,6 +10,6 @@
 #include "tui.h"
 
 extern const struct screen_ops purpose_screen, queue_screen, case_screen, form_screen, help_screen,
-    dashboard_screen;
+    dashboard_screen, prompt_screen, menu_screen;
 
 #endif

@@ -849,12 +849,17 @@ handle_key(struct app *app, wint_t ch, bool fn)
         driver_actions[driver_action_of(action)].fn(app);
         break;
     case TR_HANDLER: /* the handler left it: nothing more */
+        break;
     case TR_NONE:
-        /* A form takes every key it does not know quietly: it may be text. */
-        if (action == TA_NONE && !ops->modal && !(fn && ch == KEY_MOUSE)) {
+        /*
+         * A key with no action, or one this screen does not offer: said, as
+         * mutt says it.  A form takes every key it does not know quietly: it
+         * may be text.
+         */
+        if (!ops->modal && !(fn && ch == KEY_MOUSE)) {
             char name[32];
             tui_key_name(ch, fn, name, sizeof name);
-            tui_message(app, false, "%s does nothing here; ? lists the keys", name);
+            tui_message(app, false, "%s: key not bound here. Press ? for help.", name);
         }
         break;
     }

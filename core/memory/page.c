@@ -264,12 +264,13 @@ static bool
 queue_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
            const struct mem_subject *s, const void *arg)
 {
-    (void)db, (void)s;
     const struct cr_queue *q = arg;
-    for (size_t i = 0; i < q->n; i++)
-        if (clause_admits(d, &q->clauses[i], c, q->login, &q->late))
-            return true;
-    return false;
+    bool admitted = false;
+    for (size_t i = 0; i < q->n && !admitted; i++)
+        admitted = clause_admits(d, &q->clauses[i], c, q->login, &q->late);
+    /* Narrowed by the queue's filter, as a page applies it (its sort aside). */
+    const struct page_test t = {q->filter, q->overdue_late};
+    return admitted && (!q->filter || filter_test(db, d, c, s, &t));
 }
 
 enum cr_status

@@ -495,19 +495,55 @@ sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *sco
                            queue->login);
         }
     }
+    /* The filter's words: the cases of the search index they find (none: nothing waits). */
+    const struct cr_filter *f = queue->filter;
+    bool searching = f && f->search && !cr_blank(f->search), phrases = false;
+    struct cr_buf q = {0};
+    enum cr_status st = CR_OK;
+    if (searching && search_query(db, f->search, &q, &phrases, &st) <= 0) {
+        cr_buf_free(&q);
+        cr_buf_free(&where);
+        page->n = 0;
+        page->more = 0;
+        return st;
+    }
     struct cr_buf sql = {0};
     cr_buf_addf(&sql,
                 "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = c.subject_id "
                 "WHERE c.sortkey %s ?1 AND (%s)",
                 reverse ? "<" : ">", where.p ? where.p : "0");
+    /* The filter: core's own names and numbers written in, the user's words bound (?5). */
+    if (f && f->state >= 0 && f->state < CR_STATE_COUNT)
+        cr_buf_addf(&sql, " AND c.state = '%s'", cr_state_name(f->state));
+    if (f && f->outcome >= 0 && f->outcome < CR_OUTCOME_COUNT)
+        cr_buf_addf(&sql, " AND c.outcome = '%s'", cr_outcome_name(f->outcome));
+    else if (f && f->outcome == CR_OUTCOME_COUNT)
+        cr_buf_addf(&sql, " AND c.outcome IS NULL");
+    if (f && f->category >= 0 && f->category < CR_CATEGORY_COUNT)
+        cr_buf_addf(&sql, " AND c.categories IN (%u, %u)", 1u << f->category,
+                    CR_CATMASK_DV | CR_CATMASK_SO);
+    if (queue->overdue_late)
+        late_where(queue->overdue_late, &sql);
+    if (searching)
+        cr_buf_addf(&sql,
+                    " AND c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?5)");
     visibility_where(scope, &sql);
+    if (phrases)
+        cr_buf_addf(&sql,
+                    " AND (SELECT cr_phrases(?%d, t) FROM (SELECT s.ref AS t UNION ALL "
+                    "SELECT s.surname UNION ALL SELECT s.forenames UNION ALL "
+                    "SELECT a.ref FROM allegations a WHERE a.case_id = c.id UNION ALL "
+                    "SELECT a.summary FROM allegations a WHERE a.case_id = c.id))",
+                    words_param(scope));
     cr_buf_addf(&sql, " ORDER BY c.sortkey%s LIMIT ?4", reverse ? " DESC" : "");
-    bool nomem = !where.p;
+    bool nomem = !where.p || (searching && !q.p);
     cr_buf_free(&where);
-    enum cr_status st = sql.p && !nomem ? page_query(db, sql.p, after, queue->login, NULL, NULL,
-                                                     NULL, NULL, limit, scope, page, reverse)
-                                        : cr_fail(db, CR_NOMEM, "out of memory");
+    st = sql.p && !nomem ? page_query(db, sql.p, after, queue->login, NULL, searching ? q.p : NULL,
+                                      phrases ? f->search : NULL, NULL, limit, scope, page,
+                                      reverse)
+                         : cr_fail(db, CR_NOMEM, "out of memory");
     cr_buf_free(&sql);
+    cr_buf_free(&q);
     return st;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The interface in a real terminal: tmux runs it; we type and read the
-# screen.  Start-up, resize (also below 80x24), a summary's escape
-# sequences shown as marks, and quitting with the terminal restored.
+# screen.  Start-up, resize (also below 80x24), the search prompt's
+# readline keys, a summary's escape sequences shown as marks, and quitting
+# with the terminal restored.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../cli/lib.sh"
 command -v tmux >/dev/null || { echo "tmux is not installed"; exit 1; }
@@ -48,10 +49,39 @@ wait_for "Too small: 60x20."
 tm resize-window -t cr -x 80 -y 24
 wait_for "Queue: all cases, riskiest first"
 
-begin "escape sequences in a summary are shown, not obeyed"
-tm send-keys -t cr / && wait_for "Search subjects"
-tm send-keys -t cr Evie Enter
+# Wait (up to 10 s) for the screen's last line to be exactly this (trailing blanks aside).
+wait_last() {
+    for _ in $(seq 1 100); do
+        tm capture-pane -p -t cr >"$T/screen" 2>/dev/null
+        [ "$(tail -n 1 "$T/screen" | sed 's/ *$//')" = "$1" ] && return 0
+        sleep 0.1
+    done
+    fail "waited for the last line '$1'; the screen was:
+$(cat "$T/screen")"
+    return 1
+}
+
+begin "the search prompt edits with readline's keys (C-w, C-u, C-a, C-k)"
+tm send-keys -t cr / && wait_last "Limit to (search words):"
+tm send-keys -t cr -l "Nettle Evie" && wait_last "Limit to (search words): Nettle Evie"
+# C-w cuts the word before the cursor, C-u the line before it.
+tm send-keys -t cr C-w && wait_last "Limit to (search words): Nettle"
+tm send-keys -t cr -l "Evie" && wait_last "Limit to (search words): Nettle Evie"
+tm send-keys -t cr C-u && wait_last "Limit to (search words):"
+tm send-keys -t cr -l "nobody Evie" && wait_last "Limit to (search words): nobody Evie"
+# C-a to the start, C-k cuts to the end; C-y puts it back.
+tm send-keys -t cr C-a C-k && wait_last "Limit to (search words):"
+tm send-keys -t cr C-y && wait_last "Limit to (search words): nobody Evie"
+tm send-keys -t cr C-a C-d C-d C-d C-d C-d C-d C-d && wait_last "Limit to (search words): Evie"
+tm send-keys -t cr Enter
 wait_for "search \"Evie\""
+# / again starts from the words in force, the cursor at their end; Esc leaves them.
+tm send-keys -t cr / && wait_last "Limit to (search words): Evie"
+tm send-keys -t cr BSpace BSpace BSpace BSpace && wait_last "Limit to (search words):"
+tm send-keys -t cr Escape
+wait_for "search \"Evie\""
+
+begin "escape sequences in a summary are shown, not obeyed"
 tm send-keys -t cr Enter
 wait_for "Clear ^[[2J red ^[[31mTEXT^[[0m title ^[]0;pwned^G end"
 wait_for "Case "
@@ -107,6 +137,15 @@ expect_clean_stop() {
     grep -qF "Case " "$T/screen" && fail "the interface's screen is still there:
 $(cat "$T/screen")"
 }
+
+begin "C-c in the one-line prompt leaves casereview, the terminal restored"
+start ejones
+wait_for "Queue: all cases"
+tm send-keys -t cr : && wait_last "Open case (number or ref):"
+tm send-keys -t cr -l "12" && wait_last "Open case (number or ref): 12"
+tm send-keys -t cr C-c
+wait_for "[exit=0]"
+expect_clean_stop
 
 begin "raw mode: no flow control, C-s submits"
 start ejones

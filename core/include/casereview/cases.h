@@ -197,6 +197,18 @@ int64_t cr_row_cursor(const struct cr_filter *filter, const struct cr_case_row *
 enum cr_status cr_list_mine_page(cr_db *db, int64_t after, size_t limit, struct cr_page *page);
 enum cr_status cr_list_mine_page_before(cr_db *db, int64_t before, size_t limit,
                                         struct cr_page *page);
+/*
+ * What waits for the handle's user (cr_list_mine_page), narrowed by filter
+ * (NULL: not narrowed): its state, outcome, category, overdue and search
+ * words keep only the cases they let through, as in cr_list_page.  Its
+ * sort is not used: what waits is riskiest first, and a row's cursor is
+ * its sortkey, whatever the filter.  Fills page (the caller frees it with
+ * cr_page_free).  Returns as cr_list_mine_page.
+ */
+enum cr_status cr_list_mine_filter_page(cr_db *db, const struct cr_filter *filter, int64_t after,
+                                        size_t limit, struct cr_page *page);
+enum cr_status cr_list_mine_filter_page_before(cr_db *db, const struct cr_filter *filter,
+                                               int64_t before, size_t limit, struct cr_page *page);
 
 /*
  * The service level (enum cr_sla) that applies to a case in a state, or -1

@@ -1,0 +1,253 @@
+/*
+ * The one-line prompt at the bottom of the screen, in the manner of mutt's
+ * limit and goto: the screen it opens over stays drawn above it.
+ *
+ *   /      the queue's limit: the search words, starting with the current
+ *          ones and the cursor at their end.  Enter applies them and keeps
+ *          the view ("waiting for me" or the filters) and the sort; an empty
+ *          line clears the limit.
+ *   :      open a case by its number or its subject's reference (the
+ *          subject's open case, or its latest), as `show` names one: core
+ *          reads it, with its rules (need-to-know, conflicts) and its
+ *          refusal in the status line; typing a digit on the queue opens it
+ *          with that digit.
+ *
+ * The line edits with the readline keys of a form's field (tui_edit_key:
+ * C-a C-e C-b C-f C-d C-u C-k C-w C-y, the arrows, Home, End, Backspace);
+ * Esc or C-g leaves it and changes nothing.
+ */
+#include "screens.h"
+#include "textarea.h"
+#include "tui.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The longest line the prompt takes, in bytes. */
+#define PROMPT_MAX 200
+
+struct prompt {
+    int action; /* TA_SEARCH or TA_JUMP */
+    struct textarea ta;
+    const struct screen_ops *under; /* the screen it opened over, drawn above it */
+    void *under_state;
+};
+
+static const char *
+prompt_label(const struct prompt *p)
+{
+    return p->action == TA_SEARCH ? "Limit to (search words): " : "Open case (number or ref): ";
+}
+
+/* The screen under the prompt, as it is; the prompt is drawn over its last line. */
+static void
+prompt_draw(struct app *app, void *state)
+{
+    struct prompt *p = state;
+    if (p->under)
+        p->under->draw(app, p->under_state);
+}
+
+/* The prompt's line, over the status line (the driver draws that after the screen). */
+static void
+prompt_overlay(struct app *app, void *state)
+{
+    struct prompt *p = state;
+    WINDOW *w = newwin(1, COLS, LINES - 1, 0);
+    if (!w)
+        return;
+    const char *label = prompt_label(p);
+    int x = tui_put(w, 0, 0, label, COLS, tui_attr(app, CR_SLOT_HEADER));
+    int width = COLS - x - 1;
+    /* The text up to the cursor must fit: drop whole characters from the front. */
+    size_t from = 0;
+    char *head = strndup(p->ta.text, p->ta.cursor);
+    while (head && from < p->ta.cursor && tui_width(head + from) >= width) {
+        from++;
+        while (from < p->ta.cursor && ((unsigned char)head[from] & 0xc0) == 0x80)
+            from++;
+    }
+    int cx = x + (head ? tui_width(head + from) : 0);
+    free(head);
+    tui_put(w, 0, x, p->ta.text + from, width, 0);
+    /* The cursor shows without colour too: the cell under it reversed. */
+    mvwchgat(w, 0, cx, 1, A_REVERSE, 0, NULL);
+    wnoutrefresh(w);
+    delwin(w);
+}
+
+/* Enter with the limit's words: the queue keeps its view and its sort, from its top. */
+static void
+apply_search(struct app *app, const char *words)
+{
+    struct tui_queue *q = &app->shared.queue;
+    bool blank = true;
+    for (const char *c = words; *c; c++)
+        blank &= *c == ' ' || *c == '\t';
+    char *copy = blank ? NULL : strdup(words);
+    if (!blank && !copy) {
+        tui_message(app, true, "out of memory");
+        return;
+    }
+    free(q->search);
+    q->search = copy;
+    q->filter.search = q->search;
+    q->refiltered = true;
+    tui_pop(app);
+    tui_reload_all(app);
+    if (!copy)
+        tui_message(app, false, "limit cleared");
+}
+
+static bool
+all_digits(const char *s)
+{
+    size_t n = strspn(s, "0123456789");
+    return n && !s[n];
+}
+
+/*
+ * Enter with a case's number or subject reference: core reads it (the
+ * audited view, with its rules and its refusal), and the case screen
+ * opens on it, in place of a case screen the prompt was over.
+ */
+static void
+jump(struct app *app, const char *text)
+{
+    /* The key as the command line's: words around it are no part of it. */
+    char key[PROMPT_MAX + 1];
+    size_t start = strspn(text, " \t");
+    snprintf(key, sizeof key, "%s", text + start);
+    for (size_t n = strlen(key); n && (key[n - 1] == ' ' || key[n - 1] == '\t'); n--)
+        key[n - 1] = '\0';
+    if (!key[0]) {
+        tui_pop(app);
+        return;
+    }
+    struct cr_case c;
+    enum cr_status st = cr_case_view(app->db, key, &c);
+    if (st != CR_OK) {
+        /* The refusal in the status line, where the prompt was (as mutt's). */
+        tui_pop(app);
+        if (st == CR_NOT_FOUND && all_digits(key))
+            tui_message(app, true, "No case %s.", key);
+        else
+            tui_message(app, true, "%s", cr_db_errmsg(app->db));
+        return;
+    }
+    struct tui_target t = {.c = {c.row.id, c.version, true}};
+    cr_case_free(&c);
+    tui_pop(app);
+    if (app->depth && app->stack[app->depth - 1].ops == &case_screen)
+        tui_pop(app);
+    tui_open(app, TA_OPEN, &t);
+}
+
+static bool
+prompt_key(struct app *app, void *state, int action, wint_t ch)
+{
+    struct prompt *p = state;
+    wint_t key = app->key;
+    bool fn = app->key_fn;
+    (void)ch;
+    if (action == TA_SUSPEND || action == TA_REFRESH || (fn && key == KEY_RESIZE))
+        return false;
+    /* C-c leaves casereview: the words are no record, nothing to ask. */
+    if (action == TA_QUIT_ALL) {
+        app->quit = true;
+        return true;
+    }
+    if (action == TA_CANCEL) {
+        tui_pop(app);
+        return true;
+    }
+    if ((fn && key == KEY_ENTER) || (!fn && (key == '\r' || key == '\n'))) {
+        if (p->action == TA_SEARCH)
+            apply_search(app, p->ta.text);
+        else
+            jump(app, p->ta.text);
+        return true;
+    }
+    /* The editing keys of a form's line; other keys type, up to PROMPT_MAX bytes. */
+    struct textarea *t = &p->ta;
+    if (!tui_edit_key(t, key, fn) && !fn && key >= ' ' && key != 127 && t->len < PROMPT_MAX)
+        ta_insert_wc(t, (wchar_t)key);
+    return true;
+}
+
+static bool
+prompt_paste(struct app *app, void *state, const char *text, size_t n)
+{
+    struct prompt *p = state;
+    (void)app;
+    if (p->ta.len + n > PROMPT_MAX)
+        n = PROMPT_MAX > p->ta.len ? PROMPT_MAX - p->ta.len : 0;
+    ta_insert(&p->ta, text, n);
+    return true;
+}
+
+static void
+prompt_close(struct app *app, void *state)
+{
+    struct prompt *p = state;
+    (void)app;
+    ta_free(&p->ta);
+    free(p);
+}
+
+/*
+ * `/` over the queue: its search words; `:` (or a digit typed on the
+ * queue, app->key) over the queue or a case: a case to open.
+ */
+static void *
+prompt_open(struct app *app, const struct tui_target *t)
+{
+    struct prompt *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->action = t->action;
+    p->under = t->from;
+    p->under_state = app->depth ? app->stack[app->depth - 1].state : NULL;
+    const char *start = NULL;
+    char digit[2] = "";
+    if (t->action == TA_SEARCH)
+        start = app->shared.queue.search;
+    else if (!app->key_fn && app->key >= '0' && app->key <= '9')
+        digit[0] = (char)app->key, start = digit;
+    if (!ta_init(&p->ta, start, true)) {
+        free(p);
+        return NULL;
+    }
+    ta_line_end(&p->ta);
+    return p;
+}
+
+static bool
+prompt_opens(int action)
+{
+    return action == TA_SEARCH || action == TA_JUMP;
+}
+
+/* Enter, Esc and the editing keys are the prompt's own (prompt_key); these for the help. */
+static const struct tui_function prompt_functions[] = {
+    {TA_CANCEL, NULL, 0},   {TA_REFRESH, NULL, 0}, {TA_SUSPEND, NULL, 0},
+    {TA_QUIT_ALL, NULL, 0}, {TA_NONE, NULL, 0},
+};
+static const char *const prompt_notes[] = {
+    "Enter          apply (an empty limit clears it)",
+    "C-a C-e C-b C-f C-d C-u C-k C-w C-y   edit the line (as in a form)", NULL};
+
+const struct screen_ops prompt_screen = {
+    .name = "prompt",
+    .opens = prompt_opens,
+    .open = prompt_open,
+    .functions = prompt_functions,
+    .draw = prompt_draw,
+    .key = prompt_key,
+    .modal = true,
+    .overlay = prompt_overlay,
+    .paste = prompt_paste,
+    .close = prompt_close,
+    .notes = prompt_notes,
+};
