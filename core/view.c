@@ -108,8 +108,15 @@ landing(cr_db *db, int64_t cursor, bool reverse, size_t limit, struct cr_page *p
         /* In the first part: what waits for me, then the flagged cases from their top. */
         if ((st = cr_list_mine_page(db, cursor, limit, &lp->mine)) != CR_OK)
             return st;
-        if (lp->mine.more || !flagged || lp->mine.n == limit) {
-            page->more = lp->mine.more || (flagged && lp->mine.n == limit);
+        if (lp->mine.more || !flagged) {
+            page->more = lp->mine.more;
+            return landing_join(db, page, &lp->mine, NULL);
+        }
+        if (lp->mine.n == limit) {
+            /* A full page of mine: more follow if a flagged case does. */
+            if ((st = cr_list_page(db, &flagged_filter, 0, 1, &lp->flagged)) != CR_OK)
+                return st;
+            page->more = lp->flagged.n > 0;
             return landing_join(db, page, &lp->mine, NULL);
         }
         if ((st = cr_list_page(db, &flagged_filter, 0, limit - lp->mine.n, &lp->flagged)) != CR_OK)

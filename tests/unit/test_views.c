@@ -234,6 +234,8 @@ test_landing(void **state)
     assert_true((first == 1 && second == 2) || (first == 2 && second == 1));
     const int64_t all3[] = {first, second, 5};
     landing_ids(0, false, 10, all3, 3, 0);
+    /* A page that holds exactly asmith's cases: the flagged one follows. */
+    landing_ids(0, false, 2, all3, 2, 1);
     /* Walked a row at a time by its cursors, forwards and back. */
     struct cr_page page = {0};
     int64_t cursor = 0, seen[3];
