@@ -53,6 +53,7 @@ enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM };
     _(FILTER_CATEGORY, "filter_category", "c", SCREEN, -1, "next category filter")               \
     _(FILTER_CLEAR, "filter_clear", "x", SCREEN, -1, "clear filters and search")                 \
     _(SORT, "sort", "S", SCREEN, -1, "sort by priority or by age")                               \
+    _(FILTER_CLOSED, "filter_closed", "O", SCREEN, -1, "open cases only, or closed ones too")    \
     _(DASHBOARD, "dashboard", "D", SCREEN, -1, "the dashboard")                                  \
     _(CLAIM, "claim", "C", CORE, CR_ACTION_CLAIM, "claim the case")                              \
     _(RELEASE, "release", "R", CORE, CR_ACTION_RELEASE, "release the case")                      \

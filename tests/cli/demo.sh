@@ -16,7 +16,7 @@ me=$(id -un)
 grep -q "login: $me" d/casereview.yaml || [ "$me" = cadmin ] || fail "the current login is not on the demo roster"
 cr_plain --config d/casereview.yaml check-config
 expect_out "ok"
-grep -q "Queue: all cases" first.txt || fail "the interface did not start: $(cat first.txt)"
+grep -q "Queue: waiting for me" first.txt || fail "the interface did not start: $(cat first.txt)"
 
 begin "a realistic mix of states, made by the workflow itself"
 for state in flagged in_review awaiting_approval panel_review returned closed; do
