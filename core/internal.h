@@ -275,6 +275,14 @@ struct cr_queue {
     const struct cr_filter *filter;
     const struct cr_late *overdue_late;
 };
+/*
+ * A page that cr_list_landing_page filled, freed before another list
+ * refills it: its memory is not an engine's (view.c).  Any other page, or
+ * NULL, is left as it is.
+ */
+void cr_page_forget_landing(struct cr_page *page);
+/* What waits for the handle's user (signed in), at the handle's clock (workflow.c). */
+void cr_queue_of_user(cr_db *db, struct cr_queue *q);
 
 /*
  * The late cut of the handle's configuration at its clock: overdue (extra

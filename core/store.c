@@ -309,6 +309,7 @@ list_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool revers
         return cr_fail(db, CR_USAGE, "a list needs a page to fill");
     if (limit > CR_PAGE_MAX)
         return cr_fail(db, CR_USAGE, "a page holds at most %d rows, not %zu", CR_PAGE_MAX, limit);
+    cr_page_forget_landing(page);
     struct cr_scope scope;
     enum cr_status st = cr_policy_scope(db, &scope);
     /* Overdue now, under the rules in force: plain data for the engine. */

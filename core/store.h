@@ -489,6 +489,21 @@ struct cr_store {
      * are made from it; the engine only reads.
      */
     enum cr_status (*assigned_cases)(cr_db *db, cr_store_assigned_fn each, void *ctx);
+
+    /* Appended to version 1 for issue 12 (role-first views), before any engine shipped */
+
+    /*
+     * *n: how many cases page() would list under filter, scope and late
+     * (NULL: none), all pages together, but at most cap (cap > 0): the
+     * engine stops counting there, so that a count stays cheap however
+     * many cases match.  Core reads the counters instead where they can
+     * answer (cr_count_cases).
+     */
+    enum cr_status (*count)(cr_db *db, const struct cr_filter *filter, const struct cr_scope *scope,
+                            const struct cr_late *late, int64_t cap, int64_t *n);
+    /* *n: how many cases list_mine() would list for queue, at most cap, as count(). */
+    enum cr_status (*count_mine)(cr_db *db, const struct cr_queue *queue,
+                                 const struct cr_scope *scope, int64_t cap, int64_t *n);
 };
 
 /* The engine linked in: core/sqlite/'s or core/memory/'s table (core/meson.build). */

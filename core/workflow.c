@@ -1749,6 +1749,23 @@ queue_of(const struct cr_config *cfg, const struct cr_person *me, int64_t now, s
     assert(q->n <= CR_QUEUE_CLAUSES);
 }
 
+unsigned
+cr_role_actions(const cr_db *db)
+{
+    const struct cr_person *me = db ? st_user(db) : NULL;
+    unsigned out = 0;
+    for (int a = 0; me && a < CR_ACTION_COUNT; a++)
+        if (me->roles & rules[a].roles)
+            out |= 1u << a;
+    return out;
+}
+
+void
+cr_queue_of_user(cr_db *db, struct cr_queue *q)
+{
+    queue_of(st_config(db), st_user(db), cr_db_now(db), q);
+}
+
 /* What waits for the user, of what they may see (policy.c), narrowed by filter (NULL: not). */
 static enum cr_status
 list_mine(cr_db *db, const struct cr_filter *filter, int64_t cursor, size_t limit,
@@ -1760,6 +1777,7 @@ list_mine(cr_db *db, const struct cr_filter *filter, int64_t cursor, size_t limi
         return cr_fail(db, CR_USAGE, "a list needs a page to fill");
     if (limit > CR_PAGE_MAX)
         return cr_fail(db, CR_USAGE, "a page holds at most %d rows, not %zu", CR_PAGE_MAX, limit);
+    cr_page_forget_landing(page);
     struct cr_scope scope;
     enum cr_status st = cr_policy_scope(db, &scope);
     struct cr_queue queue;

@@ -45,10 +45,18 @@ for f in view history; do
     awk -v f="$f" '$0 ~ "^" f "\\(cr_db" {on = 1} on && /view_rules\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
         "$src/core/workflow.c" || fail "workflow.c: $f() does not apply view_rules"
 done
-awk '/^sq_page\(/ {on = 1} on && /visibility_where\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
-    "$src/core/sqlite/page.c" || fail "sqlite/page.c: sq_page() does not apply visibility_where"
-awk '/^sq_list_mine\(/ {on = 1} on && /visibility_where\(/ {found = 1} on && /^}/ {exit} END {exit !found}' \
-    "$src/core/sqlite/page.c" || fail "sqlite/page.c: sq_list_mine() does not apply visibility_where"
+# The statements of a page and of a count are built once (page_sql, mine_sql), and the
+# page and count functions read only through them.
+has() { # function, what it must call
+    awk -v f="$1" -v c="$2" '$0 ~ "^" f "\\(" {on = 1} on && $0 ~ c "\\(" {found = 1} on && /^}/ {exit} END {exit !found}' \
+        "$src/core/sqlite/page.c"
+}
+for f in page_sql mine_sql; do
+    has "$f" visibility_where || fail "sqlite/page.c: $f() does not apply visibility_where"
+done
+for f in sq_page:page_sql sq_count:page_sql sq_list_mine:mine_sql sq_count_mine:mine_sql; do
+    has "${f%%:*}" "${f#*:}" || fail "sqlite/page.c: ${f%%:*}() does not read through ${f#*:}()"
+done
 
 echo "checked reads: $failures failed"
 [ "$failures" -eq 0 ]

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct line {
     char *text;
@@ -39,6 +40,36 @@ struct case_view {
 
 static void add(struct case_view *v, int slot, int indent, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/*
+ * Every time on the screen in one format, local time to the minute
+ * ("2026-11-22 09:14"): the case document's times are UTC
+ * (cr_time_format's, as `show`, the exports and the audit keep them).
+ * NULL stays NULL (no time).
+ */
+#define LOCAL_TIME 32
+static const char *
+local_time(const char *utc, char out[LOCAL_TIME])
+{
+    int64_t t;
+    if (!utc || cr_time_parse(utc, &t) != 0)
+        return utc;
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!localtime_r(&tt, &tm) || !strftime(out, LOCAL_TIME, "%Y-%m-%d %H:%M", &tm))
+        return utc;
+    return out;
+}
+
+/* The local zone's name now ("UTC", "GMT", "BST"), for the History's header. */
+static void
+local_zone(int64_t now, char out[LOCAL_TIME])
+{
+    time_t tt = (time_t)now;
+    struct tm tm;
+    if (!localtime_r(&tt, &tm) || !strftime(out, LOCAL_TIME, "%Z", &tm))
+        snprintf(out, LOCAL_TIME, "local");
+}
 
 static void
 add(struct case_view *v, int slot, int indent, const char *fmt, ...)
@@ -90,7 +121,6 @@ clear_lines(struct case_view *v)
 static void
 build(struct app *app, struct case_view *v)
 {
-    (void)app;
     clear_lines(v);
     v->width = COLS;
     v->match = -1; /* the lines are laid out again: the search starts again */
@@ -104,8 +134,9 @@ build(struct app *app, struct case_view *v)
     add(v, -1, 3, "%s, %s, %s", d.employment_label, d.rank, d.unit);
     add(v, -1, 3, "%s; vetting %s", d.duty_label,
         d.vetting_label ? d.vetting_label : "not recorded");
-    add(v, -1, 3, "Flagged on %.10s; %s since %.10s; assigned to %s", d.flagged_at, d.state_label,
-        d.state_since, d.assignee ? d.assignee : "nobody");
+    char t1[LOCAL_TIME], t2[LOCAL_TIME];
+    add(v, -1, 3, "Flagged on %.10s; %s since %.10s; assigned to %s", local_time(d.flagged_at, t1),
+        d.state_label, local_time(d.state_since, t2), d.assignee ? d.assignee : "nobody");
     if (d.previous_case)
         add(v, -1, 3, "Follows closed case %lld", (long long)d.previous_case);
     if (d.quorum_blocked)
@@ -118,9 +149,9 @@ build(struct app *app, struct case_view *v)
     } else {
         add(v, -1, 3, "%s%s (decision %lld), by %s at %s", d.outcome_label,
             d.vetting_review > 0 ? ", with a vetting review" : "", (long long)d.decision,
-            d.decided_by ? d.decided_by : "-", d.decided_at ? d.decided_at : "");
+            d.decided_by ? d.decided_by : "-", d.decided_at ? local_time(d.decided_at, t1) : "");
         if (d.approved_by)
-            add(v, -1, 3, "Approved by %s at %s", d.approved_by, d.approved_at);
+            add(v, -1, 3, "Approved by %s at %s", d.approved_by, local_time(d.approved_at, t1));
         add(v, CR_SLOT_DIM, 3, "Rationale");
         add_wrapped(v, 5, d.rationale ? d.rationale : "");
     }
@@ -129,7 +160,8 @@ build(struct app *app, struct case_view *v)
         add(v, CR_SLOT_HEADER, 1, "Panel votes on decision %lld", (long long)d.decision);
         for (size_t i = 0; i < d.n_votes; i++) {
             const struct case_doc_vote *vote = &d.votes[i];
-            add(v, -1, 3, "%-8s %s (%s) at %s", vote->vote, vote->member, vote->kind, vote->at);
+            add(v, -1, 3, "%-8s %s (%s) at %s", vote->vote, vote->member, vote->kind,
+                local_time(vote->at, t1));
             if (vote->reason)
                 add_wrapped(v, 5, vote->reason);
         }
@@ -141,7 +173,7 @@ build(struct app *app, struct case_view *v)
         add(v, -1, 0, "%s", "");
         add(v, CR_SLOT_HEADER, 1, "Notes");
         for (size_t i = 0; i < d.n_notes; i++) {
-            add(v, CR_SLOT_DIM, 3, "%s  %s (%s)", d.notes[i].at, d.notes[i].author,
+            add(v, CR_SLOT_DIM, 3, "%s  %s (%s)", local_time(d.notes[i].at, t1), d.notes[i].author,
                 d.notes[i].kind);
             add_wrapped(v, 5, d.notes[i].body);
         }
@@ -156,11 +188,12 @@ build(struct app *app, struct case_view *v)
         add_wrapped(v, 5, a->summary);
     }
     add(v, -1, 0, "%s", "");
-    add(v, CR_SLOT_HEADER, 1, "History");
+    local_zone(cr_db_now(app->db), t2);
+    add(v, CR_SLOT_HEADER, 1, "History (times are local, %s)", t2);
     for (size_t i = 0; i < d.n_events; i++) {
         const struct case_doc_event *e = &d.events[i];
         /* To the minute; a vote withheld by blind voting has no time either. */
-        const char *when = e->at ? e->at : "(time withheld)";
+        const char *when = e->at ? local_time(e->at, t1) : "(time withheld)";
         if (e->from)
             add(v, -1, 3, "%-16.16s %s %s: %s -> %s", when, e->actor, e->action, e->from, e->to);
         else

@@ -1,6 +1,7 @@
 /*
  * Help: every key of the screen it was opened from, generated from the
- * key table, so it can never disagree with what the keys do.
+ * key table, so it can never disagree with what the keys do; of the keys
+ * that act on a case, only those of actions this person's roles may take.
  */
 #include "screens.h"
 #include "tui.h"
@@ -14,12 +15,24 @@ struct help_line {
     const char *text;
 };
 
+/*
+ * Whether the help lists an action: not a core action this person's roles
+ * may never take (core's rule, cr_role_actions: a panel member sees no
+ * claim, decide or assign).
+ */
+static bool
+listed(const struct app *app, int action)
+{
+    int core = tui_action_core(action);
+    return core < 0 || (cr_role_actions(app->db) & (1u << core));
+}
+
 static size_t
-gather(const struct screen_ops *of, struct help_line *out, size_t max)
+gather(const struct app *app, const struct screen_ops *of, struct help_line *out, size_t max)
 {
     size_t n = 0;
     for (const struct tui_function *f = of->functions; f->action != TA_NONE && n < max; f++)
-        if (!(f->flags & TUI_HIDDEN))
+        if (!(f->flags & TUI_HIDDEN) && listed(app, f->action))
             out[n++] = (struct help_line){f->action, NULL};
     for (const char *const *t = of->notes; t && *t && n < max; t++)
         out[n++] = (struct help_line){TA_NONE, *t};
@@ -27,7 +40,8 @@ gather(const struct screen_ops *of, struct help_line *out, size_t max)
         out[n++] = (struct help_line){TA_NONE, "In a form (F1 there lists its editing keys):"};
         for (const struct tui_function *f = of->also->functions; f->action != TA_NONE && n < max;
              f++)
-            if (!(f->flags & TUI_HIDDEN) && f->action != TA_HELP && f->action != TA_QUIT_ALL)
+            if (!(f->flags & TUI_HIDDEN) && f->action != TA_HELP && f->action != TA_QUIT_ALL &&
+                listed(app, f->action))
                 out[n++] = (struct help_line){f->action, NULL};
     }
     return n;
@@ -44,7 +58,7 @@ help_draw(struct app *app, void *state)
     tui_put(stdscr, 0, 0, line, COLS, tui_attr(app, CR_SLOT_TITLE));
     attroff(tui_attr(app, CR_SLOT_TITLE));
     struct help_line lines[TA_COUNT * 2 + 32];
-    size_t count = gather(of, lines, sizeof lines / sizeof lines[0]);
+    size_t count = gather(app, of, lines, sizeof lines / sizeof lines[0]);
     int y = 2, col = 0, colw = COLS / 2;
     int rows = LINES - 3;
     bool two = (int)count > rows && COLS >= 80;

@@ -56,6 +56,7 @@ enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM, TK_PICK };
     _(FILTER_CATEGORY, "filter_category", "c", SCREEN, -1, "next category filter")               \
     _(FILTER_CLEAR, "filter_clear", "x", SCREEN, -1, "clear filters and search")                 \
     _(SORT, "sort", "S", SCREEN, -1, "sort by priority or by age")                               \
+    _(FILTER_CLOSED, "filter_closed", "O", SCREEN, -1, "open cases only, or closed ones too")    \
     _(JUMP, "jump", ":", SCREEN, -1, "open case N or a ref")                                     \
     _(FILTER_MENU, "filter_menu", "f", SCREEN, -1, "the filter menu")                            \
     _(DASHBOARD, "dashboard", "D", SCREEN, -1, "the dashboard")                                  \

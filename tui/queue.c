@@ -22,13 +22,29 @@ screenful(void)
     return (size_t)(page_rows() > 0 ? page_rows() : 1);
 }
 
+/*
+ * What waits for me narrowed by the queue's filters (the filter menu, the
+ * / limit): core's list of what waits, narrowed (cr_list_mine_filter_page),
+ * riskiest first.  Unnarrowed, it is the landing view (cr_list_landing_page:
+ * for a reviewer, the flagged cases follow).
+ */
+static bool
+narrowed(const struct tui_queue *q)
+{
+    const struct cr_filter *f = &q->filter;
+    return q->mine &&
+           (f->state >= 0 || f->outcome >= 0 || f->category >= 0 || f->overdue || f->search);
+}
+
 /* Load a screenful after a cursor (load_before reads the one before it). */
 static bool
 load(struct app *app, struct tui_queue *q, int64_t cursor)
 {
     size_t n = screenful();
-    enum cr_status st = q->mine ? cr_list_mine_filter_page(app->db, &q->filter, cursor, n, &q->page)
-                                : cr_list_page(app->db, &q->filter, cursor, n, &q->page);
+    enum cr_status st =
+        q->mine ? narrowed(q) ? cr_list_mine_filter_page(app->db, &q->filter, cursor, n, &q->page)
+                              : cr_list_landing_page(app->db, cursor, n, &q->page)
+                : cr_list_page(app->db, &q->filter, cursor, n, &q->page);
     if (st != CR_OK) {
         tui_message(app, true, "%s", cr_db_errmsg(app->db));
         return false;
@@ -36,10 +52,37 @@ load(struct app *app, struct tui_queue *q, int64_t cursor)
     return true;
 }
 
+/*
+ * A row's cursor in the view.  What waits for me is core's landing view:
+ * a row on the page has the cursor of its part, any other that of the part
+ * core places it in.
+ */
 static int64_t
-row_cursor(const struct tui_queue *q, const struct cr_case_row *r)
+row_cursor(const struct app *app, const struct tui_queue *q, const struct cr_case_row *r)
 {
-    return q->mine ? r->sortkey : cr_row_cursor(&q->filter, r);
+    if (!q->mine)
+        return cr_row_cursor(&q->filter, r);
+    if (narrowed(q))
+        return r->sortkey;
+    if (r >= q->page.rows && r < q->page.rows + q->page.n)
+        return cr_landing_cursor(&q->page, (size_t)(r - q->page.rows));
+    return cr_landing_row_cursor(app->db, r);
+}
+
+/*
+ * The view's count, from core (cheap at any size: the counters, or a count
+ * that stops at CR_COUNT_CAP).  Unknown (-1) when core cannot say.
+ */
+static void
+recount(struct app *app, struct tui_queue *q)
+{
+    int64_t n = -1;
+    int exact = 1;
+    enum cr_status st = !q->mine      ? cr_count_cases(app->db, &q->filter, &n, &exact)
+                        : narrowed(q) ? cr_count_mine_filter(app->db, &q->filter, &n, &exact)
+                                      : cr_count_landing(app->db, &n, &exact);
+    q->count = st == CR_OK ? n : -1;
+    q->count_exact = exact != 0;
 }
 
 /* What the navigation needs of the page (nav.c). */
@@ -52,13 +95,22 @@ sync_nav(struct tui_queue *q)
     q->nav.height = page_rows();
 }
 
-/* The cursor just before row r: where a page starting at r begins. */
+/*
+ * The screenful that begins after the cursor start, with its count.  The
+ * top is row 0; a page read again where it was keeps its offset; elsewhere
+ * the offset is not known until the pager moves from a known place.
+ */
 static void
 reload_from(struct app *app, struct tui_queue *q, int64_t start)
 {
+    if (!start)
+        q->offset = 0;
+    else if (start != q->start)
+        q->offset = -1;
     q->start = start;
     if (load(app, q, start) && q->nav.sel >= (int)q->page.n)
         q->nav.sel = q->page.n ? (int)q->page.n - 1 : 0;
+    recount(app, q);
     sync_nav(q);
 }
 
@@ -84,15 +136,17 @@ load_before(struct app *app, struct tui_queue *q, int64_t before)
 {
     size_t n = screenful();
     enum cr_status st =
-        q->mine ? cr_list_mine_filter_page_before(app->db, &q->filter, before, n + 1, &q->page)
-                : cr_list_page_before(app->db, &q->filter, before, n + 1, &q->page);
+        !q->mine ? cr_list_page_before(app->db, &q->filter, before, n + 1, &q->page)
+        : narrowed(q)
+            ? cr_list_mine_filter_page_before(app->db, &q->filter, before, n + 1, &q->page)
+            : cr_list_landing_page_before(app->db, before, n + 1, &q->page);
     if (st != CR_OK) {
         tui_message(app, true, "%s", cr_db_errmsg(app->db));
         return false;
     }
     q->start = 0;
     if (q->page.n == n + 1) {
-        q->start = row_cursor(q, &q->page.rows[0]);
+        q->start = row_cursor(app, q, &q->page.rows[0]);
         memmove(q->page.rows, q->page.rows + 1, n * sizeof *q->page.rows);
         q->page.n = n;
     }
@@ -108,9 +162,12 @@ go_next_page(struct app *app, void *ctx)
     struct tui_queue *q = ctx;
     if (!q->page.more)
         return;
-    int64_t start = row_cursor(q, &q->page.rows[q->page.n - 1]);
+    int64_t start = row_cursor(app, q, &q->page.rows[q->page.n - 1]);
+    /* The position follows the pager: the rows of this page are now before the screen. */
+    int64_t offset = q->offset >= 0 ? q->offset + (int64_t)q->page.n : -1;
     q->nav.sel = 0;
     reload_from(app, q, start);
+    q->offset = offset;
 }
 
 static void
@@ -119,11 +176,15 @@ go_prev_page(struct app *app, void *ctx, bool select_last)
     struct tui_queue *q = ctx;
     if (!q->start || !q->page.n)
         return;
-    if (!load_before(app, q, row_cursor(q, &q->page.rows[0]))) {
+    int64_t offset = q->offset;
+    if (!load_before(app, q, row_cursor(app, q, &q->page.rows[0]))) {
         sync_nav(q);
         return;
     }
+    /* The rows read are before the old screen: as many fewer before this one. */
+    q->offset = offset >= (int64_t)q->page.n ? offset - (int64_t)q->page.n : -1;
     if (!q->start) {
+        q->offset = 0;
         /*
          * No more than a screen before: that is the top, its first row selected.
          * Fewer rows than a screen leave room for some of the old screen's: read forwards.
@@ -152,6 +213,11 @@ go_last(struct app *app, void *ctx)
     struct tui_queue *q = ctx;
     if (load_before(app, q, INT64_MAX))
         q->nav.sel = q->page.n ? (int)q->page.n - 1 : 0;
+    /* The last screen: the count less its rows, when the count is exact. */
+    recount(app, q);
+    q->offset = !q->start                         ? 0
+                : q->count >= 0 && q->count_exact ? q->count - (int64_t)q->page.n
+                                                  : -1;
     sync_nav(q);
 }
 
@@ -165,10 +231,15 @@ static const char *const short_state[CR_STATE_COUNT] = {
 };
 
 static void
-filter_title(const struct tui_queue *q, char *out, size_t n)
+filter_title(const struct app *app, const struct tui_queue *q, char *out, size_t n)
 {
     const struct cr_filter *f = &q->filter;
-    size_t used = (size_t)snprintf(out, n, "%s", q->mine ? "waiting for me" : "all cases");
+    const char *view = q->mine                   ? narrowed(q) || !cr_landing_has_flagged(app->db)
+                                                       ? "waiting for me"
+                                                       : "waiting for me, then flagged"
+                       : f->open && f->state < 0 ? "open cases"
+                                                 : "all cases";
+    size_t used = (size_t)snprintf(out, n, "%s", view);
     /* What waits for me is narrowed by the same filters (cr_list_mine_filter_page). */
     if (f->overdue)
         used += (size_t)snprintf(out + used, n - used, ", overdue");
@@ -193,6 +264,42 @@ filter_title(const struct tui_queue *q, char *out, size_t n)
     snprintf(out + used, n - used, "%s", order[q->mine ? CR_ORDER_RISKIEST : cr_list_order(f)]);
 }
 
+/* A number as people write it: 1,131. */
+static void
+grouped(int64_t v, char *out, size_t n)
+{
+    char digits[32];
+    int len = snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? 0 : v));
+    size_t o = 0;
+    for (int i = 0; i < len && o + 1 < n; i++) {
+        if (i && (len - i) % 3 == 0 && o + 2 < n)
+            out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+}
+
+/*
+ * Where the selected row is in the view: "37 of 412"; "? of 412" when the
+ * rows before the screen are not known (after a live change moved the
+ * screen's first row, or the last screen of a count that stopped at its
+ * cap); "10,000+" when the count stopped there; "none" for no rows.
+ */
+static void
+position_text(const struct tui_queue *q, char *out, size_t n)
+{
+    char pos[32] = "?", count[32] = "?";
+    if (!q->page.n && q->offset <= 0) {
+        snprintf(out, n, "none");
+        return;
+    }
+    if (q->offset >= 0)
+        grouped(q->offset + q->nav.sel + 1, pos, sizeof pos);
+    if (q->count >= 0)
+        grouped(q->count, count, sizeof count);
+    snprintf(out, n, "%s of %s%s", pos, count, q->count >= 0 && !q->count_exact ? "+" : "");
+}
+
 /* A case's categories by core's short names, in core's order: "DV", "DV+SO". */
 static void
 categories_cell(unsigned categories, char *out, size_t n)
@@ -205,39 +312,79 @@ categories_cell(unsigned categories, char *out, size_t n)
                                      cr_category_short(c));
 }
 
-/* Column widths: fixed ones, and what is left for the subject and the unit. */
+/*
+ * Column widths: fixed ones, and what is left for the subject (and the
+ * unit).  At 80 columns the lower-value ones (rank, unit, allegations) are
+ * dropped (width 0); from about 100 every column shows.
+ */
 struct layout {
-    int id, state, age, subject, rank, unit, cat, n, who;
+    int id, state, wait, age, subject, outcome, cat, rank, unit, n, who;
 };
 
 static struct layout
 layout_for(int cols, int64_t max_id)
 {
-    struct layout l = {5, 8, 5, 17, 11, 12, 5, 2, 7};
+    struct layout l = {5, 8, 5, 5, 20, 8, 5, 11, 12, 2, 9};
     /* Room for the largest case number on screen and the selection mark. */
-    for (int64_t v = max_id / 10000; v > 0; v /= 10) {
+    for (int64_t v = max_id / 10000; v > 0; v /= 10)
         l.id++;
-        l.subject--;
-    }
-    int fixed = l.id + l.state + l.age + l.subject + l.rank + l.unit + l.cat + l.n + l.who + 8;
-    int extra = cols - fixed;
-    if (extra > 0) {
+    int base = l.id + l.state + l.wait + l.age + l.outcome + l.cat + l.who + 7;
+    int wide = l.rank + l.unit + l.n + 3;
+    if (cols - base - wide < l.subject)
+        l.rank = l.unit = l.n = 0, wide = 0;
+    int extra = cols - base - wide - l.subject;
+    if (extra > 0 && l.unit) {
+        /* Half to the subject; the rest to the unit, and past 120 columns some to the rank. */
+        int rank = extra > 40 ? (extra - 40) / 4 : 0;
+        l.rank += rank;
+        extra -= rank;
         l.subject += extra / 2;
         l.unit += extra - extra / 2;
+    } else if (extra > 0) {
+        l.subject += extra;
     }
     return l;
+}
+
+/* Days as the queue shows them: whole days, "0d" for less than one. */
+static void
+days_cell(int64_t seconds, const char *mark, char *out, size_t n)
+{
+    snprintf(out, n, "%lldd%s", (long long)(seconds > 0 ? seconds / 86400 : 0), mark);
+}
+
+/* A cell of fixed width w at x, right-aligned; returns the next column's x. */
+static int
+right(int y, int x, int w, const char *cell, int attr)
+{
+    int cw = tui_width(cell);
+    tui_put(stdscr, y, x + (w > cw ? w - cw : 0), cell, w, attr);
+    return x + w + 1;
+}
+
+static int
+left(int y, int x, int w, const char *cell, int attr)
+{
+    if (!w)
+        return x;
+    tui_put(stdscr, y, x, cell, w, attr);
+    return x + w + 1;
 }
 
 static void
 queue_draw(struct app *app, void *state)
 {
     struct tui_queue *q = state;
-    char title[512], line[1024];
-    filter_title(q, title, sizeof title);
+    char title[512], pos[64], line[1024];
+    filter_title(app, q, title, sizeof title);
+    position_text(q, pos, sizeof pos);
+    /* The view's words give way to the position, which always shows. */
+    int room = COLS - 10 - tui_width(pos);
     snprintf(line, sizeof line, " Queue: %s", title);
     attron(tui_attr(app, CR_SLOT_TITLE));
     mvhline(0, 0, ' ', COLS);
-    tui_put(stdscr, 0, 0, line, COLS, tui_attr(app, CR_SLOT_TITLE));
+    int x = tui_put(stdscr, 0, 0, line, room > 8 ? room + 8 : COLS, tui_attr(app, CR_SLOT_TITLE));
+    tui_put(stdscr, 0, x + 2, pos, COLS - x - 2, tui_attr(app, CR_SLOT_TITLE));
     attroff(tui_attr(app, CR_SLOT_TITLE));
 
     int64_t max_id = 0;
@@ -245,10 +392,19 @@ queue_draw(struct app *app, void *state)
         if (q->page.rows[i].id > max_id)
             max_id = q->page.rows[i].id;
     struct layout l = layout_for(COLS, max_id);
-    snprintf(line, sizeof line, "%*s %-*s %*s %-*s %-*s %-*s %-*s %*s %s", l.id, "CASE", l.state,
-             "STATE", l.age, "AGE", l.subject, "SUBJECT", l.rank, "RANK", l.unit, "UNIT", l.cat,
-             "CAT", l.n, "N", "WHO");
-    tui_put(stdscr, 1, 0, line, COLS, tui_attr(app, CR_SLOT_HEADER));
+    int hx = 0, hattr = tui_attr(app, CR_SLOT_HEADER);
+    hx = right(1, hx, l.id, "CASE", hattr);
+    hx = left(1, hx, l.state, "STATE", hattr);
+    hx = right(1, hx, l.wait, "WAIT", hattr);
+    hx = right(1, hx, l.age, "AGE", hattr);
+    hx = left(1, hx, l.subject, "SUBJECT", hattr);
+    hx = left(1, hx, l.rank, "RANK", hattr);
+    hx = left(1, hx, l.unit, "UNIT", hattr);
+    hx = left(1, hx, l.cat, "CAT", hattr);
+    if (l.n)
+        hx = right(1, hx, l.n, "N", hattr);
+    hx = left(1, hx, l.outcome, "OUTCOME", hattr);
+    tui_put(stdscr, 1, hx, "WHO", COLS - hx, hattr);
 
     int64_t now = cr_db_now(app->db);
     if (!q->page.n)
@@ -264,7 +420,7 @@ queue_draw(struct app *app, void *state)
             mvhline(y, 0, ' ', COLS);
             attroff(base);
         }
-        int x = 0;
+        x = 0;
         char cell[64];
         /* The selection shows without colour too. */
         snprintf(cell, sizeof cell, "%c%*lld", sel ? '>' : ' ', l.id - 1, (long long)r->id);
@@ -274,26 +430,37 @@ queue_draw(struct app *app, void *state)
         tui_put(stdscr, y, x, state_name, l.state,
                 base | (sel ? 0 : tui_attr(app, CR_SLOT_STATE_FLAGGED + r->state)));
         x += l.state + 1;
+        /*
+         * WAIT: the service level's clock, the days in the current state less
+         * the time it stood still, the very figure overdue (!) is worked out
+         * from; "pause" while a pause runs.  AGE: days since flagged.
+         */
         bool late = cr_case_overdue(app->cfg, r, now);
-        int64_t age = now > r->created_at ? (now - r->created_at) / 86400 : 0;
-        snprintf(cell, sizeof cell, "%lldd%s", (long long)age, late ? "!" : "");
-        int w = tui_width(cell);
-        tui_put(stdscr, y, x + (l.age > w ? l.age - w : 0), cell, l.age,
-                base | (late && !sel ? tui_attr(app, CR_SLOT_OVERDUE) : 0));
-        x += l.age + 1;
+        if (cr_case_paused(r, now))
+            snprintf(cell, sizeof cell, "pause");
+        else
+            days_cell(now - r->state_since - (r->state == CR_STATE_CLOSED ? 0 : r->clock_shift),
+                      late ? "!" : "", cell, sizeof cell);
+        x = right(y, x, l.wait, cell, base | (late && !sel ? tui_attr(app, CR_SLOT_OVERDUE) : 0));
+        days_cell(now - r->created_at, "", cell, sizeof cell);
+        x = right(y, x, l.age, cell, base);
         snprintf(line, sizeof line, "%s, %s", r->surname, r->forenames);
-        tui_put(stdscr, y, x, line, l.subject, base);
-        x += l.subject + 1;
-        tui_put(stdscr, y, x, r->rank, l.rank, base);
-        x += l.rank + 1;
-        tui_put(stdscr, y, x, r->unit, l.unit, base);
-        x += l.unit + 1;
+        x = left(y, x, l.subject, line, base);
+        x = left(y, x, l.rank, r->rank, base);
+        x = left(y, x, l.unit, r->unit, base);
         categories_cell(r->categories, cell, sizeof cell);
-        tui_put(stdscr, y, x, cell, l.cat, base);
-        x += l.cat + 1;
-        snprintf(cell, sizeof cell, "%*d", l.n, r->n_allegations > 99 ? 99 : r->n_allegations);
-        tui_put(stdscr, y, x, cell, l.n, base);
-        x += l.n + 1;
+        x = left(y, x, l.cat, cell, base);
+        if (l.n) {
+            snprintf(cell, sizeof cell, "%d", r->n_allegations > 99 ? 99 : r->n_allegations);
+            x = right(y, x, l.n, cell, base);
+        }
+        /* The proposed outcome (the current decision's), "+vr" with a vetting review. */
+        if (r->outcome >= 0)
+            snprintf(cell, sizeof cell, "%s%s", cr_outcome_name(r->outcome),
+                     r->vetting_review > 0 ? "+vr" : "");
+        else
+            snprintf(cell, sizeof cell, "-");
+        x = left(y, x, l.outcome, cell, base);
         tui_put(stdscr, y, x,
                 r->quorum_blocked ? "NO QUORUM"
                 : r->assignee     ? r->assignee
@@ -336,7 +503,11 @@ cycle(int value, int count)
     return value + 1 >= count ? -1 : value + 1;
 }
 
-/* The filters and the order: each changes what the queue shows, from the top. */
+/*
+ * The filters and the order: each changes what the queue shows, from the
+ * top.  m goes to what waits for me (where the queue starts); the filters
+ * leave it for all cases, open ones only unless O shows the closed too.
+ */
 static bool
 queue_filter(struct app *app, void *state, int action)
 {
@@ -344,7 +515,9 @@ queue_filter(struct app *app, void *state, int action)
     struct cr_filter *f = &q->filter;
     switch (action) {
     case TA_FILTER_MINE:
-        q->mine = !q->mine;
+        /* A reviewer's cases (the dashboard's) are not a filter of what waits for me. */
+        q->mine = true;
+        f->assignee = NULL;
         break;
     case TA_FILTER_STATE:
         q->mine = false;
@@ -359,9 +532,15 @@ queue_filter(struct app *app, void *state, int action)
         q->mine = false;
         f->category = cycle(f->category, CR_CATEGORY_COUNT);
         break;
+    case TA_FILTER_CLOSED:
+        /* What waits for me is never closed: O shows all cases, the closed too. */
+        f->open = q->mine ? 0 : !f->open;
+        q->mine = false;
+        break;
     case TA_FILTER_CLEAR:
         q->mine = false;
         *f = (struct cr_filter)CR_FILTER_ALL;
+        f->open = 1;
         free(q->search);
         q->search = NULL;
         break;
@@ -399,6 +578,7 @@ static const struct tui_function queue_functions[] = {
     {TA_FILTER_CATEGORY, queue_filter, 0},
     {TA_FILTER_CLEAR, queue_filter, 0},
     {TA_SORT, queue_filter, 0},
+    {TA_FILTER_CLOSED, queue_filter, 0},
     {TA_FILTER_MENU, NULL, 0}, /* the filter menu (menu.c) */
     {TA_JUMP, NULL, 0},        /* the prompt (prompt.c); digits too: queue_unbound */
     TUI_CORE_FUNCTIONS         /* claim ... recall: the key table's core actions */
@@ -428,6 +608,11 @@ queue_open(struct app *app, const struct tui_target *t)
 {
     struct tui_queue *q = &app->shared.queue;
     (void)t;
+    /* The first time: what waits for me, and open cases only in every other view. */
+    if (!q->nav.pager) {
+        q->mine = true;
+        q->filter.open = 1;
+    }
     q->nav.pager = &queue_pager;
     q->nav.ctx = q;
     reload_from(app, q, 0);
@@ -444,7 +629,7 @@ tui_queue_step(struct app *app, int64_t case_id, int direction)
     bool found = false;
     for (size_t i = 0; i < q->page.n; i++) {
         if (q->page.rows[i].id == case_id) {
-            cursor = row_cursor(q, &q->page.rows[i]);
+            cursor = row_cursor(app, q, &q->page.rows[i]);
             found = true;
         }
     }
@@ -452,25 +637,44 @@ tui_queue_step(struct app *app, int64_t case_id, int direction)
         struct cr_case c;
         if (cr_case_reload_id(app->db, case_id, &c) != CR_OK)
             return 0;
-        cursor = row_cursor(q, &c.row);
+        cursor = row_cursor(app, q, &c.row);
         cr_case_free(&c);
     }
     struct cr_page p = {0};
     enum cr_status st;
     if (direction > 0)
-        st = q->mine ? cr_list_mine_filter_page(app->db, &q->filter, cursor, 1, &p)
-                     : cr_list_page(app->db, &q->filter, cursor, 1, &p);
+        st = !q->mine      ? cr_list_page(app->db, &q->filter, cursor, 1, &p)
+             : narrowed(q) ? cr_list_mine_filter_page(app->db, &q->filter, cursor, 1, &p)
+                           : cr_list_landing_page(app->db, cursor, 1, &p);
     else
-        st = q->mine ? cr_list_mine_filter_page_before(app->db, &q->filter, cursor, 1, &p)
-                     : cr_list_page_before(app->db, &q->filter, cursor, 1, &p);
+        st = q->mine && narrowed(q)
+                 ? cr_list_mine_filter_page_before(app->db, &q->filter, cursor, 1, &p)
+             : q->mine ? cr_list_landing_page_before(app->db, cursor, 1, &p)
+                       : cr_list_page_before(app->db, &q->filter, cursor, 1, &p);
     int64_t next = st == CR_OK && p.n ? p.rows[0].id : 0;
     cr_page_free(&p);
     return next;
 }
 
+/* What the columns say, under the keys in the help. */
+static const char *const queue_notes[] = {
+    "Columns:",
+    "WAIT  days in this state: SLA clock",
+    "      (paused time left out;",
+    "      pause: paused now)",
+    "!     overdue: WAIT past sla_days",
+    "AGE   days since it was flagged",
+    "OUTCOME  the decision proposed",
+    "      (+vr: with a vetting review)",
+    "WHO   assignee (NO QUORUM: the",
+    "      panel cannot close it)",
+    NULL,
+};
+
 const struct screen_ops queue_screen = {
     .name = "queue",
     .start = true,
+    .notes = queue_notes,
     .open = queue_open,
     .functions = queue_functions,
     .draw = queue_draw,

@@ -170,6 +170,9 @@ struct tui_queue {
     struct cr_page page;
     int64_t start;      /* cursor before the first row (0: the top) */
     struct tui_nav nav; /* nav.sel: the selected row */
+    /* The title's figures (queue.c): rows before the screen (-1: not known), the view's count. */
+    int64_t offset, count;
+    bool count_exact; /* false: more than count (core's cap, CR_COUNT_CAP) */
 };
 
 /*

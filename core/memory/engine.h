@@ -119,6 +119,10 @@ enum cr_status mem_cases_waiting(cr_db *db, int state, int64_t since_before, int
 enum cr_status mem_first_decisions(cr_db *db, int64_t from, int64_t to, int64_t *n);
 enum cr_status mem_reviewer_outcomes(cr_db *db, cr_store_reviewer_fn each, void *ctx);
 enum cr_status mem_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx);
+enum cr_status mem_count(cr_db *db, const struct cr_filter *filter, const struct cr_scope *scope,
+                         const struct cr_late *late, int64_t cap, int64_t *n);
+enum cr_status mem_count_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope,
+                              int64_t cap, int64_t *n);
 enum cr_status mem_assigned_cases(cr_db *db, cr_store_assigned_fn each, void *ctx);
 
 /* audit.c */

@@ -63,4 +63,6 @@ const struct cr_store cr_store_engine = {
     .config_put = mem_config_put,
     .config_in_force = mem_config_in_force,
     .assigned_cases = mem_assigned_cases,
+    .count = mem_count,
+    .count_mine = mem_count_mine,
 };

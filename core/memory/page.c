@@ -143,6 +143,8 @@ filter_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
         return false;
     if (f->state >= 0 && c->state != f->state)
         return false;
+    if (f->state < 0 && f->open && c->state == CR_STATE_CLOSED)
+        return false;
     if (f->outcome >= 0 &&
         (f->outcome == CR_OUTCOME_COUNT ? c->outcome >= 0 : c->outcome != f->outcome))
         return false;
@@ -279,6 +281,42 @@ mem_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *sc
 {
     assert(db && queue && queue->login && queue->n && scope && page);
     return fill(db, CR_ORDER_RISKIEST, cursor, reverse, limit, scope, queue_test, queue, page);
+}
+
+/* Counts */
+
+/* *n: the cases test() lets through that scope admits, at most cap (store.h, count). */
+static enum cr_status
+count_cases(cr_db *db, const struct cr_scope *scope, case_test test, const void *arg, int64_t cap,
+            int64_t *n)
+{
+    const struct mem_data *d = mem_data(db);
+    const struct mem_case *cases = MEM_ROWS(d, MEM_CASES, struct mem_case);
+    *n = 0;
+    for (size_t i = 0; i < MEM_N(d, MEM_CASES) && *n < cap; i++) {
+        const struct mem_subject *s = mem_subject_of(d, &cases[i]);
+        if (test(db, d, &cases[i], s, arg) && visible(scope, &cases[i], s))
+            ++*n;
+    }
+    return CR_OK;
+}
+
+enum cr_status
+mem_count(cr_db *db, const struct cr_filter *filter, const struct cr_scope *scope,
+          const struct cr_late *late, int64_t cap, int64_t *n)
+{
+    assert(db && scope && n && cap > 0);
+    static const struct cr_filter all = CR_FILTER_ALL;
+    const struct page_test t = {filter ? filter : &all, late};
+    return count_cases(db, scope, filter_test, &t, cap, n);
+}
+
+enum cr_status
+mem_count_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope, int64_t cap,
+               int64_t *n)
+{
+    assert(db && queue && queue->login && queue->n && scope && n && cap > 0);
+    return count_cases(db, scope, queue_test, queue, cap, n);
 }
 
 /* Export */

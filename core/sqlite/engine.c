@@ -63,4 +63,6 @@ const struct cr_store cr_store_engine = {
     .config_put = sq_config_put,
     .config_in_force = sq_config_in_force,
     .assigned_cases = sq_assigned_cases,
+    .count = sq_count,
+    .count_mine = sq_count_mine,
 };

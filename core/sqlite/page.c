@@ -305,6 +305,77 @@ search_query(cr_db *db, const char *text, struct cr_buf *q, bool *phrases, enum 
 }
 
 /*
+ * The statement of a page of the filtered queue (cols: the columns it
+ * reads; with count, no order), and what it binds: *words the search's
+ * FTS5 query (in q), *phrases whether its words need phrase.c's test.
+ * *none: the words hold nothing to find (nothing to read).
+ */
+static enum cr_status
+page_sql(cr_db *db, const struct cr_filter *filter, bool down, const struct cr_scope *scope,
+         const struct cr_late *late, bool count, struct cr_buf *sql, struct cr_buf *q,
+         bool *phrases, bool *none)
+{
+    bool searching = filter->search && !cr_blank(filter->search);
+    enum cr_list_order by = cr_list_order(filter);
+    const char *key = searching ? "f.rowid" : by == CR_ORDER_OLDEST ? "c.id" : "c.sortkey";
+    const char *cols = count ? "1" : CASE_ROW_COLUMNS;
+    enum cr_status st = CR_OK;
+    *phrases = *none = false;
+    if (searching && search_query(db, filter->search, q, phrases, &st) <= 0) {
+        /* Words with no token in them (punctuation alone) find nothing. */
+        *none = true;
+        return st;
+    }
+    /* One statement per filter shape, so that each uses its index. */
+    if (searching)
+        cr_buf_addf(sql,
+                    "SELECT %s FROM case_search f "
+                    "JOIN cases c ON c.id = f.rowid JOIN subjects s ON s.id = c.subject_id "
+                    "WHERE case_search MATCH ?5 AND f.rowid %s ?1",
+                    cols, down ? "<" : ">");
+    else
+        cr_buf_addf(sql,
+                    "SELECT %s FROM cases c JOIN subjects s ON s.id = "
+                    "c.subject_id WHERE %s %s ?1",
+                    cols, key, down ? "<" : ">");
+    if (filter->state >= 0)
+        cr_buf_addf(sql, " AND c.state = ?2");
+    else if (filter->open)
+        cr_buf_addf(sql, " AND c.state <> 'closed'");
+    if (filter->outcome >= 0)
+        cr_buf_addf(sql, filter->outcome == CR_OUTCOME_COUNT ? " AND c.outcome IS NULL"
+                                                             : " AND c.outcome = ?3");
+    if (filter->category >= 0 && filter->category < CR_CATEGORY_COUNT)
+        cr_buf_addf(sql, " AND c.categories IN (%u, %u)", 1u << filter->category,
+                    CR_CATMASK_DV | CR_CATMASK_SO);
+    if (late)
+        late_where(late, sql);
+    visibility_where(scope, sql);
+    /* The open cases a login holds: those cr_workload_get counts for them. */
+    if (filter->assignee)
+        cr_buf_addf(sql, " AND c.assignee = ?%d AND c.state <> 'closed'", assignee_param(scope));
+    /*
+     * A word of several tokens stands whole in one field of the case: the
+     * subject's reference, surname or forenames, or an allegation's
+     * reference or summary, one a row, so that no word is found across two
+     * (as no phrase crossed the columns of the index before version 7).  A
+     * test on the row the scan is at: paging stays keyset.
+     */
+    if (*phrases)
+        cr_buf_addf(sql,
+                    " AND (SELECT cr_phrases(?%d, t) FROM (SELECT s.ref AS t UNION ALL "
+                    "SELECT s.surname UNION ALL SELECT s.forenames UNION ALL "
+                    "SELECT a.ref FROM allegations a WHERE a.case_id = c.id UNION ALL "
+                    "SELECT a.summary FROM allegations a WHERE a.case_id = c.id))",
+                    words_param(scope));
+    if (count)
+        cr_buf_addf(sql, " LIMIT ?4");
+    else
+        cr_buf_addf(sql, " ORDER BY %s%s LIMIT ?4", key, down ? " DESC" : "");
+    return sql->p ? CR_OK : cr_fail(db, CR_NOMEM, "out of memory");
+}
+
+/*
  * A page of the filtered queue, of the cases scope admits.  A search reads
  * case_search in case order, newest first (the cursor is INT64_MAX - id,
  * growing along the page as every cursor does) or, sorted by age, oldest
@@ -322,72 +393,21 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
         filter = &all;
     /* Blank words search nothing: all cases, by case number (cr_list_order). */
     bool searching = filter->search && !cr_blank(filter->search);
-    enum cr_list_order by = cr_list_order(filter);
-    const char *key = searching ? "f.rowid" : by == CR_ORDER_OLDEST ? "c.id" : "c.sortkey";
-    bool newest = by == CR_ORDER_NEWEST;
-    struct cr_buf q = {0};
-    bool phrases = false;
-    enum cr_status st = CR_OK;
-    if (searching) {
-        long tokens = search_query(db, filter->search, &q, &phrases, &st);
-        if (tokens <= 0) {
-            /* Words with no token in them (punctuation alone) find nothing. */
-            cr_buf_free(&q);
-            page->n = 0;
-            page->more = 0;
-            return st;
-        }
-        /* Newest first, the cursor as a case id: a page after it holds the cases below that id. */
-        if (newest)
-            cursor = INT64_MAX - (cursor < 0 ? 0 : cursor);
-    }
+    bool newest = cr_list_order(filter) == CR_ORDER_NEWEST;
+    /* Newest first, the cursor as a case id: a page after it holds the cases below that id. */
+    if (searching && newest)
+        cursor = INT64_MAX - (cursor < 0 ? 0 : cursor);
     /* Whether the key is read downwards: a page before the cursor, or a newest first page after. */
     bool down = newest ? !reverse : reverse;
-    /* One statement per filter shape, so that each uses its index. */
-    struct cr_buf sql = {0};
-    if (searching)
-        cr_buf_addf(&sql,
-                    "SELECT " CASE_ROW_COLUMNS " FROM case_search f "
-                    "JOIN cases c ON c.id = f.rowid JOIN subjects s ON s.id = c.subject_id "
-                    "WHERE case_search MATCH ?5 AND f.rowid %s ?1",
-                    down ? "<" : ">");
-    else
-        cr_buf_addf(&sql,
-                    "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = "
-                    "c.subject_id WHERE %s %s ?1",
-                    key, down ? "<" : ">");
-    if (filter->state >= 0)
-        cr_buf_addf(&sql, " AND c.state = ?2");
-    if (filter->outcome >= 0)
-        cr_buf_addf(&sql, filter->outcome == CR_OUTCOME_COUNT ? " AND c.outcome IS NULL"
-                                                              : " AND c.outcome = ?3");
-    if (filter->category >= 0 && filter->category < CR_CATEGORY_COUNT)
-        cr_buf_addf(&sql, " AND c.categories IN (%u, %u)", 1u << filter->category,
-                    CR_CATMASK_DV | CR_CATMASK_SO);
-    if (late)
-        late_where(late, &sql);
-    visibility_where(scope, &sql);
-    /* The open cases a login holds: those cr_workload_get counts for them (cases_assignee). */
-    if (filter->assignee)
-        cr_buf_addf(&sql, " AND c.assignee = ?%d AND c.state <> 'closed'", assignee_param(scope));
-    /*
-     * A word of several tokens stands whole in one field of the case: the
-     * subject's reference, surname or forenames, or an allegation's
-     * reference or summary, one a row, so that no word is found across two
-     * (as no phrase crossed the columns of the index before version 7).  A
-     * test on the row the scan is at: paging stays keyset.
-     */
-    if (phrases)
-        cr_buf_addf(&sql,
-                    " AND (SELECT cr_phrases(?%d, t) FROM (SELECT s.ref AS t UNION ALL "
-                    "SELECT s.surname UNION ALL SELECT s.forenames UNION ALL "
-                    "SELECT a.ref FROM allegations a WHERE a.case_id = c.id UNION ALL "
-                    "SELECT a.summary FROM allegations a WHERE a.case_id = c.id))",
-                    words_param(scope));
-    cr_buf_addf(&sql, " ORDER BY %s%s LIMIT ?4", key, down ? " DESC" : "");
-    if (!sql.p) {
+    struct cr_buf sql = {0}, q = {0};
+    bool phrases, none;
+    enum cr_status st = page_sql(db, filter, down, scope, late, false, &sql, &q, &phrases, &none);
+    if (st != CR_OK || none) {
+        cr_buf_free(&sql);
         cr_buf_free(&q);
-        return cr_fail(db, CR_NOMEM, "out of memory");
+        page->n = 0;
+        page->more = 0;
+        return st;
     }
     const char *state = filter->state >= 0 ? cr_state_name(filter->state) : NULL;
     const char *outcome = filter->outcome >= 0 && filter->outcome < CR_OUTCOME_COUNT
@@ -395,6 +415,70 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
                               : NULL;
     st = page_query(db, sql.p, cursor, state, outcome, searching ? q.p : NULL,
                     phrases ? filter->search : NULL, filter->assignee, limit, scope, page, reverse);
+    cr_buf_free(&sql);
+    cr_buf_free(&q);
+    return st;
+}
+
+/* *n: the rows of a query of page_query's parameters (?4 the cap), counted by SQLite. */
+static enum cr_status
+count_query(cr_db *db, const char *inner, const char *p2, const char *p3, const char *p5,
+            const char *words, const char *assignee, int64_t cap, const struct cr_scope *scope,
+            int64_t *n)
+{
+    struct cr_buf sql = {0};
+    cr_buf_addf(&sql, "SELECT count(*) FROM (%s)", inner);
+    if (!sql.p)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = sql_prepare(db, sql.p, &st);
+    cr_buf_free(&sql);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, 0);
+    if (p2)
+        sqlite3_bind_text(s, 2, p2, -1, SQLITE_STATIC);
+    if (p3)
+        sqlite3_bind_text(s, 3, p3, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, cap);
+    if (p5)
+        sqlite3_bind_text(s, 5, p5, -1, SQLITE_STATIC);
+    bind_visibility(scope, s);
+    if (words)
+        sqlite3_bind_text(s, words_param(scope), words, -1, SQLITE_STATIC);
+    if (assignee)
+        sqlite3_bind_text(s, assignee_param(scope), assignee, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int64(s, 0);
+    else
+        st = cr_fail_sql(db, rc, "count");
+    sqlite3_reset(s);
+    return st;
+}
+
+enum cr_status
+sq_count(cr_db *db, const struct cr_filter *filter, const struct cr_scope *scope,
+         const struct cr_late *late, int64_t cap, int64_t *n)
+{
+    assert(db && scope && n && cap > 0);
+    static const struct cr_filter all = CR_FILTER_ALL;
+    if (!filter)
+        filter = &all;
+    *n = 0;
+    bool searching = filter->search && !cr_blank(filter->search);
+    struct cr_buf sql = {0}, q = {0};
+    bool phrases, none;
+    /* From the first row on: a key above 0, or (newest first) below the largest. */
+    enum cr_status st = page_sql(db, filter, false, scope, late, true, &sql, &q, &phrases, &none);
+    if (st == CR_OK && !none) {
+        const char *state = filter->state >= 0 ? cr_state_name(filter->state) : NULL;
+        const char *outcome = filter->outcome >= 0 && filter->outcome < CR_OUTCOME_COUNT
+                                  ? cr_outcome_name(filter->outcome)
+                                  : NULL;
+        st = count_query(db, sql.p, state, outcome, searching ? q.p : NULL,
+                         phrases ? filter->search : NULL, filter->assignee, cap, scope, n);
+    }
     cr_buf_free(&sql);
     cr_buf_free(&q);
     return st;
@@ -480,11 +564,24 @@ clause_where(const struct cr_queue_clause *k, const struct cr_late *late, struct
     return true;
 }
 
-enum cr_status
-sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope, int64_t after,
-             bool reverse, size_t limit, struct cr_page *page)
+/*
+ * The statement of what waits for queue->login, narrowed by queue->filter
+ * when set (cr_list_mine_filter_page): with count, "1" a row and no order.
+ * Its words' FTS5 query goes to q and *phrases says whether they need
+ * phrase.c's test; *none: the words hold nothing to find.
+ */
+static enum cr_status
+mine_sql(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope, bool reverse,
+         bool count, struct cr_buf *sql, struct cr_buf *q, bool *phrases, bool *none)
 {
-    assert(db && queue && queue->login && queue->n && scope && page);
+    const struct cr_filter *f = queue->filter;
+    bool searching = f && f->search && !cr_blank(f->search);
+    enum cr_status st = CR_OK;
+    *phrases = *none = false;
+    if (searching && search_query(db, f->search, q, phrases, &st) <= 0) {
+        *none = true;
+        return st;
+    }
     struct cr_buf where = {0};
     for (size_t i = 0; i < queue->n; i++) {
         if (i)
@@ -495,53 +592,73 @@ sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *sco
                            queue->login);
         }
     }
-    /* The filter's words: the cases of the search index they find (none: nothing waits). */
-    const struct cr_filter *f = queue->filter;
-    bool searching = f && f->search && !cr_blank(f->search), phrases = false;
-    struct cr_buf q = {0};
-    enum cr_status st = CR_OK;
-    if (searching && search_query(db, f->search, &q, &phrases, &st) <= 0) {
-        cr_buf_free(&q);
-        cr_buf_free(&where);
-        page->n = 0;
-        page->more = 0;
-        return st;
-    }
-    struct cr_buf sql = {0};
-    cr_buf_addf(&sql,
-                "SELECT " CASE_ROW_COLUMNS " FROM cases c JOIN subjects s ON s.id = c.subject_id "
+    cr_buf_addf(sql,
+                "SELECT %s FROM cases c JOIN subjects s ON s.id = c.subject_id "
                 "WHERE c.sortkey %s ?1 AND (%s)",
-                reverse ? "<" : ">", where.p ? where.p : "0");
+                count ? "1" : CASE_ROW_COLUMNS, reverse ? "<" : ">", where.p ? where.p : "0");
     /* The filter: core's own names and numbers written in, the user's words bound (?5). */
     if (f && f->state >= 0 && f->state < CR_STATE_COUNT)
-        cr_buf_addf(&sql, " AND c.state = '%s'", cr_state_name(f->state));
+        cr_buf_addf(sql, " AND c.state = '%s'", cr_state_name(f->state));
     if (f && f->outcome >= 0 && f->outcome < CR_OUTCOME_COUNT)
-        cr_buf_addf(&sql, " AND c.outcome = '%s'", cr_outcome_name(f->outcome));
+        cr_buf_addf(sql, " AND c.outcome = '%s'", cr_outcome_name(f->outcome));
     else if (f && f->outcome == CR_OUTCOME_COUNT)
-        cr_buf_addf(&sql, " AND c.outcome IS NULL");
+        cr_buf_addf(sql, " AND c.outcome IS NULL");
     if (f && f->category >= 0 && f->category < CR_CATEGORY_COUNT)
-        cr_buf_addf(&sql, " AND c.categories IN (%u, %u)", 1u << f->category,
+        cr_buf_addf(sql, " AND c.categories IN (%u, %u)", 1u << f->category,
                     CR_CATMASK_DV | CR_CATMASK_SO);
     if (queue->overdue_late)
-        late_where(queue->overdue_late, &sql);
+        late_where(queue->overdue_late, sql);
     if (searching)
-        cr_buf_addf(&sql,
-                    " AND c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?5)");
-    visibility_where(scope, &sql);
-    if (phrases)
-        cr_buf_addf(&sql,
+        cr_buf_addf(sql, " AND c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?5)");
+    visibility_where(scope, sql);
+    if (*phrases)
+        cr_buf_addf(sql,
                     " AND (SELECT cr_phrases(?%d, t) FROM (SELECT s.ref AS t UNION ALL "
                     "SELECT s.surname UNION ALL SELECT s.forenames UNION ALL "
                     "SELECT a.ref FROM allegations a WHERE a.case_id = c.id UNION ALL "
                     "SELECT a.summary FROM allegations a WHERE a.case_id = c.id))",
                     words_param(scope));
-    cr_buf_addf(&sql, " ORDER BY c.sortkey%s LIMIT ?4", reverse ? " DESC" : "");
-    bool nomem = !where.p || (searching && !q.p);
+    if (count)
+        cr_buf_addf(sql, " LIMIT ?4");
+    else
+        cr_buf_addf(sql, " ORDER BY c.sortkey%s LIMIT ?4", reverse ? " DESC" : "");
+    bool nomem = !where.p || !sql->p || (searching && !q->p);
     cr_buf_free(&where);
-    st = sql.p && !nomem ? page_query(db, sql.p, after, queue->login, NULL, searching ? q.p : NULL,
-                                      phrases ? f->search : NULL, NULL, limit, scope, page,
-                                      reverse)
-                         : cr_fail(db, CR_NOMEM, "out of memory");
+    return nomem ? cr_fail(db, CR_NOMEM, "out of memory") : CR_OK;
+}
+
+enum cr_status
+sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope, int64_t after,
+             bool reverse, size_t limit, struct cr_page *page)
+{
+    assert(db && queue && queue->login && queue->n && scope && page);
+    struct cr_buf sql = {0}, q = {0};
+    bool phrases, none;
+    enum cr_status st = mine_sql(db, queue, scope, reverse, false, &sql, &q, &phrases, &none);
+    if (st == CR_OK && none) {
+        page->n = 0;
+        page->more = 0;
+    } else if (st == CR_OK) {
+        st = page_query(db, sql.p, after, queue->login, NULL, q.p,
+                        phrases ? queue->filter->search : NULL, NULL, limit, scope, page, reverse);
+    }
+    cr_buf_free(&sql);
+    cr_buf_free(&q);
+    return st;
+}
+
+enum cr_status
+sq_count_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope, int64_t cap,
+              int64_t *n)
+{
+    assert(db && queue && queue->login && queue->n && scope && n && cap > 0);
+    *n = 0;
+    struct cr_buf sql = {0}, q = {0};
+    bool phrases, none;
+    enum cr_status st = mine_sql(db, queue, scope, false, true, &sql, &q, &phrases, &none);
+    if (st == CR_OK && !none)
+        st = count_query(db, sql.p, queue->login, NULL, q.p, phrases ? queue->filter->search : NULL,
+                         NULL, cap, scope, n);
     cr_buf_free(&sql);
     cr_buf_free(&q);
     return st;

@@ -96,6 +96,10 @@ enum cr_status sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor
                        struct cr_page *page);
 enum cr_status sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope,
                             int64_t cursor, bool reverse, size_t limit, struct cr_page *page);
+enum cr_status sq_count(cr_db *db, const struct cr_filter *filter, const struct cr_scope *scope,
+                        const struct cr_late *late, int64_t cap, int64_t *n);
+enum cr_status sq_count_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope,
+                             int64_t cap, int64_t *n);
 enum cr_status sq_export(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row, void *ctx,
                          int64_t *rows, bool *stopped);
 enum cr_status sq_import_begin(cr_db *db, const char *label, unsigned new_case_states,

@@ -87,7 +87,8 @@ main(int argc, char **argv)
     printf("whole queue (%lld rows):  %8.0f ms, slowest page %.3f ms\n", (long long)seen,
            now_ms() - walk, worst);
 
-    struct cr_filter flagged = {CR_STATE_FLAGGED, -1, -1, CR_SORT_PRIORITY, NULL, 0};
+    struct cr_filter flagged = {
+        .state = CR_STATE_FLAGGED, .outcome = -1, .category = -1, .sort = CR_SORT_PRIORITY};
     t0 = now_ms();
     cr_list_page(db, &flagged, 0, 50, &page);
     printf("first flagged page:       %8.3f ms\n", now_ms() - t0);

@@ -17,7 +17,7 @@ me=$(id -un)
 grep -q "login: $me" d/casereview.yaml || [ "$me" = cadmin ] || fail "the current login is not on the demo roster"
 cr_plain --config d/casereview.yaml check-config
 expect_out "ok"
-grep -q "Queue: all cases" first.txt || fail "the interface did not start: $(cat first.txt)"
+grep -q "Queue: waiting for me" first.txt || fail "the interface did not start: $(cat first.txt)"
 
 begin "the first screen's status line: how many cases, who you are, where help is"
 case "$me" in

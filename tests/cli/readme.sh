@@ -20,7 +20,7 @@ printf 'dump screen.txt\nkeys ?\ndump help.txt\nkeys q q\n' >keys.txt
 export TERM=xterm-256color
 bash -c "${demo/ demo/ --script keys.txt demo}" >"$T/out" 2>"$T/err"
 expect_eq "$?" 0 "exit status (stderr: $(cat "$T/err"))"
-grep -q "Queue: all cases, riskiest first" screen.txt || fail "no queue: $(cat screen.txt)"
+grep -q "Queue: waiting for me, then flagged, riskiest first" screen.txt || fail "no queue: $(cat screen.txt)"
 grep -q "Help: keys of the queue screen" help.txt || fail "help is not one key away"
 expect_eq "$(sql demo/casereview.db "select count(*) from cases")" 1131 "demo cases"
 

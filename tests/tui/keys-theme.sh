@@ -50,14 +50,14 @@ cp "$SRC/themes/monochrome.yaml" far/themes/farther.yaml
 CASEREVIEW_THEMES="$(printf '/nonexistent/%04d:' $(seq 300))$T/far/themes" \
     cr --db t.db --theme farther --script far.keys
 expect_rc 0
-grep -q "Queue: all cases" far.txt || fail "the theme was not found: $(head -c 300 "$T/err")"
+grep -q "Queue: waiting for me" far.txt || fail "the theme was not found: $(head -c 300 "$T/err")"
 
 begin "themes: every shipped theme loads; --theme and theme: choose"
 printf 'dump q.txt\nkeys q\n' >q.keys
 for theme in default high-contrast monochrome; do
     cr --db t.db --theme "$theme" --script q.keys
     expect_rc 0
-    grep -q "Queue: all cases" q.txt || fail "$theme: $(head -1 q.txt)"
+    grep -q "Queue: waiting for me" q.txt || fail "$theme: $(head -1 q.txt)"
 done
 cr --db t.db --theme nosuch --script q.keys
 expect_rc 3
@@ -77,11 +77,11 @@ expect_err "$T/mythemes/broken.yaml:2:16: fg: 'purple' is not a colour (default,
 begin "NO_COLOR and terminals without colour still work"
 NO_COLOR=1 cr --db t.db --script q.keys
 expect_rc 0
-grep -q "Queue: all cases" q.txt || fail "NO_COLOR: $(head -1 q.txt)"
+grep -q "Queue: waiting for me" q.txt || fail "NO_COLOR: $(head -1 q.txt)"
 for term in vt100 xterm xterm-16color xterm-256color; do
     TERM=$term cr --db t.db --theme high-contrast --script q.keys
     expect_rc 0
-    grep -q "Queue: all cases" q.txt || fail "$term: $(head -1 q.txt)"
+    grep -q "Queue: waiting for me" q.txt || fail "$term: $(head -1 q.txt)"
 done
 
 finish

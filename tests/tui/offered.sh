@@ -216,7 +216,8 @@ for player in "${players[@]}"; do
                 continue
             fi
             want_title=" Queue: all cases, $state, riskiest first"
-            if [ "$(head -1 base.txt)" != "$want_title" ]; then
+            # The title ends with the position ("  1 of 12", "  none"), which is not the filter's.
+            if [ "$(head -1 base.txt | sed 's/  [^ ]* of [^ ]*$//; s/  none$//')" != "$want_title" ]; then
                 begin "$role/$state/$key"
                 fail "$login: 's' x$k did not filter on $state: '$(head -1 base.txt)'"
                 continue

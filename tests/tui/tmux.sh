@@ -34,20 +34,20 @@ begin "start-up"
 tm new-session -d -s cr -x 80 -y 24 \
     "cd '$T' && env TERM=tmux-256color LC_ALL=C.UTF-8 CASEREVIEW_CONFIG='$CASEREVIEW_CONFIG' CASEREVIEW_NOW=$CASEREVIEW_NOW sh -c '\"$CASEREVIEW\" --as ejones --db t.db; echo \"[exit=\$?]\"; sleep 30'"
 tm set-option -t cr window-size manual >/dev/null 2>&1
-wait_for "Queue: all cases, riskiest first"
+wait_for "Queue: waiting for me, then flagged, riskiest first"
 wait_for "ejones (reviewer)"
 expect_eq "$(wc -l <"$T/screen")" 24 "rows"
 
 begin "resize"
 tm resize-window -t cr -x 120 -y 40
-wait_for "Roads and Transport Policing"
+wait_for "Roads and Transport"
 wait_for "   30 flagged"
 tm capture-pane -p -t cr >"$T/screen"
 expect_eq "$(wc -l <"$T/screen")" 40 "rows after resize"
 tm resize-window -t cr -x 60 -y 20
 wait_for "Too small: 60x20."
 tm resize-window -t cr -x 80 -y 24
-wait_for "Queue: all cases, riskiest first"
+wait_for "Queue: waiting for me, then flagged, riskiest first"
 
 # Wait (up to 10 s) for the screen's last line to be exactly this (trailing blanks aside).
 wait_last() {
@@ -149,13 +149,13 @@ expect_clean_stop
 
 begin "raw mode: no flow control, C-s submits"
 start ejones
-wait_for "Queue: all cases"
+wait_for "Queue: waiting for me"
 tty_modes >"$T/modes"
 grep -qw -- -ixon "$T/modes" || fail "flow control (ixon) is still on: $(cat "$T/modes")"
 tm send-keys -t cr C-c
 wait_for "[exit=0]"
 start ejones
-wait_for "Queue: all cases"
+wait_for "Queue: waiting for me"
 tm send-keys -t cr N && wait_for "Add a note to case"
 tm send-keys -t cr -l "note via C-s"
 tm send-keys -t cr C-s
@@ -182,7 +182,7 @@ for sig in HUP TERM; do
     begin "SIG$sig with text in a form: a draft, the terminal restored"
     sql t.db "delete from drafts" 2>/dev/null
     start ejones
-    wait_for "Queue: all cases"
+    wait_for "Queue: waiting for me"
     tm send-keys -t cr d && wait_for "Decide case $top"
     tm send-keys -t cr r Tab Tab End
     tm send-keys -t cr -l " Unsaved words after SIG$sig: 明美."
@@ -193,7 +193,7 @@ for sig in HUP TERM; do
     expect_clean_stop
     expect_eq "$(sql t.db "select action || ' ' || outcome from drafts")" "decide reassess" "the draft"
     start ejones
-    wait_for "Queue: all cases"
+    wait_for "Queue: waiting for me"
     tm send-keys -t cr d && wait_for "Your draft of"
     wait_for "Information considered: Unsaved words after SIG$sig: 明美."
     tm send-keys -t cr Escape && wait_for "Discard this draft?"
@@ -209,7 +209,7 @@ sleep 61
 ED
     chmod +x "$T/slow-editor.sh"
     start ejones "EDITOR='$T/slow-editor.sh'"
-    wait_for "Queue: all cases"
+    wait_for "Queue: waiting for me"
     tm send-keys -t cr d && wait_for "Decide case $top"
     tm send-keys -t cr r Tab Tab C-o
     for _ in $(seq 1 50); do pgrep -fx "sleep 61" >/dev/null && break; sleep 0.1; done

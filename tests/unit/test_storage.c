@@ -424,11 +424,15 @@ test_paging(void **state)
     assert_int_equal(seen, 200);
     assert_int_equal(pages, 29);
 
-    struct cr_filter flagged = {CR_STATE_FLAGGED, CR_OUTCOME_COUNT, -1, CR_SORT_PRIORITY, NULL, 0};
+    struct cr_filter flagged = {.state = CR_STATE_FLAGGED,
+                                .outcome = CR_OUTCOME_COUNT,
+                                .category = -1,
+                                .sort = CR_SORT_PRIORITY};
     assert_int_equal(cr_list_page(f->db, &flagged, 0, 500, &page), CR_OK);
     assert_int_equal(page.n, 200);
     assert_false(page.more);
-    struct cr_filter closed = {CR_STATE_CLOSED, -1, -1, CR_SORT_PRIORITY, NULL, 0};
+    struct cr_filter closed = {
+        .state = CR_STATE_CLOSED, .outcome = -1, .category = -1, .sort = CR_SORT_PRIORITY};
     assert_int_equal(cr_list_page(f->db, &closed, 0, 500, &page), CR_OK);
     assert_int_equal(page.n, 0);
     cr_page_free(&page);

@@ -101,6 +101,7 @@ struct cr_filter {
     int sort;           /* enum cr_sort */
     const char *search; /* words to find anywhere in a case (see above), or NULL */
     int overdue;        /* nonzero: only the cases past due now (cr_case_overdue) */
+    int open;           /* nonzero: no closed case (when state is -1, any open state) */
     /*
      * Only the open cases this login holds (the assignee, in any state short
      * of closed: the cases cr_workload_get counts for them), or NULL for any.
@@ -110,9 +111,9 @@ struct cr_filter {
 };
 
 /* A filter that lets every case through, by priority. */
-#define CR_FILTER_ALL                               \
-    {                                               \
-        -1, -1, -1, CR_SORT_PRIORITY, NULL, 0, NULL \
+#define CR_FILTER_ALL                                  \
+    {                                                  \
+        -1, -1, -1, CR_SORT_PRIORITY, NULL, 0, 0, NULL \
     }
 
 struct cr_case_row {
@@ -209,6 +210,58 @@ enum cr_status cr_list_mine_filter_page(cr_db *db, const struct cr_filter *filte
                                         size_t limit, struct cr_page *page);
 enum cr_status cr_list_mine_filter_page_before(cr_db *db, const struct cr_filter *filter,
                                                int64_t before, size_t limit, struct cr_page *page);
+
+/*
+ * Where a person's workstation opens (README, "What each role lands on"):
+ * what waits for them (cr_list_mine_page) and then, for a reviewer, the
+ * flagged cases riskiest first, the next ones they could claim.  A flagged
+ * case that also waits for them (escalated, for a reviewer who is also a
+ * supervisor or an admin) shows in both parts.  Paged like cr_list_page:
+ * a row's cursor is cr_landing_cursor (the second part's cursors are
+ * CR_LANDING_FLAGGED and above), 0 for the first page, INT64_MAX before
+ * the end for the last.  The page is the caller's to free with
+ * cr_page_free; it may be refilled by any list function.  Returns as
+ * cr_list_mine_page.
+ */
+#define CR_LANDING_FLAGGED ((int64_t)1 << 60)
+enum cr_status cr_list_landing_page(cr_db *db, int64_t after, size_t limit, struct cr_page *page);
+enum cr_status cr_list_landing_page_before(cr_db *db, int64_t before, size_t limit,
+                                           struct cr_page *page);
+/* Whether the user's landing view has the second part (they are a reviewer). */
+int cr_landing_has_flagged(const cr_db *db);
+/*
+ * The cursor of row i of a page cr_list_landing_page filled: its sortkey
+ * in the first part, CR_LANDING_FLAGGED + its sortkey in the second.
+ */
+int64_t cr_landing_cursor(const struct cr_page *page, size_t i);
+/*
+ * The cursor of a case's row in the landing view when it is on no page at
+ * hand: the second part's for a flagged case with nobody assigned (a
+ * reviewer's claimable case), the first's otherwise.
+ */
+int64_t cr_landing_row_cursor(const cr_db *db, const struct cr_case_row *row);
+
+/*
+ * Counts for a title ("37 of 412"), cheap at a million cases.  Every count
+ * is of what the user may see, as the list it counts lists it.
+ * cr_count_cases counts what cr_list_page lists under filter (NULL: all):
+ * from the maintained counters when the filter asks only for a state, an
+ * outcome, a category or open cases and the user's scope keeps no case
+ * out (exact, never reading a case); otherwise by reading the cases, but
+ * no more than CR_COUNT_CAP + 1 of them.  cr_count_mine counts
+ * cr_list_mine_page's cases and cr_count_landing cr_list_landing_page's
+ * (each part read, capped, as above; the flagged part from the counters
+ * when they can).  *n is the count and *exact is 1; when there are more
+ * than CR_COUNT_CAP, *n is CR_COUNT_CAP and *exact 0 ("10,000+").  Returns
+ * CR_OK, CR_REFUSED when nobody is signed in, CR_DB, CR_BUSY or CR_NOMEM.
+ */
+#define CR_COUNT_CAP 10000
+enum cr_status cr_count_cases(cr_db *db, const struct cr_filter *filter, int64_t *n, int *exact);
+enum cr_status cr_count_mine(cr_db *db, int64_t *n, int *exact);
+/* cr_count_mine of what waits narrowed by filter (cr_list_mine_filter_page; NULL: not). */
+enum cr_status cr_count_mine_filter(cr_db *db, const struct cr_filter *filter, int64_t *n,
+                                    int *exact);
+enum cr_status cr_count_landing(cr_db *db, int64_t *n, int *exact);
 
 /*
  * The service level (enum cr_sla) that applies to a case in a state, or -1
@@ -587,6 +640,15 @@ enum cr_status cr_quorum_refresh(cr_db *db, int64_t *changed);
 enum cr_status cr_allowed_actions(cr_db *db, const char *key, unsigned *actions);
 /* The same for the case numbered case_id (see cr_case_view_id). */
 enum cr_status cr_allowed_actions_id(cr_db *db, int64_t case_id, unsigned *actions);
+
+/*
+ * The actions the handle's user's roles may ever take, on some case, as
+ * bits (1u << enum cr_action): the roles half of the rules table (a panel
+ * member: vote and note; no claim, decide or assign).  For help screens
+ * and key hints that show only what this person can do; cr_may and cr_act
+ * decide on a case.  0 when nobody is signed in.
+ */
+unsigned cr_role_actions(const cr_db *db);
 
 /*
  * Whether the handle's user could take the action on the case now, given
