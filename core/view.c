@@ -205,12 +205,15 @@ counter_add(void *ctx, const struct cr_case_count *c)
     return CR_OK;
 }
 
-/* Whether the counters can answer: no words, no clock, and nothing kept from the user. */
+/*
+ * Whether the counters can answer: no words, no clock, no assignee (the
+ * counters know none), and nothing kept from the user.
+ */
 static bool
 counters_answer(const struct cr_filter *f, const struct cr_scope *scope)
 {
-    return !(f->search && !cr_blank(f->search)) && !f->overdue && !scope->panel_only &&
-           !scope->unit && !scope->n_refs;
+    return !(f->search && !cr_blank(f->search)) && !f->overdue && !f->assignee &&
+           !scope->panel_only && !scope->unit && !scope->n_refs;
 }
 
 /* *n and *exact of a count read up to the cap (the engine reads one more to know). */

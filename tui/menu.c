@@ -146,6 +146,9 @@ apply(struct app *app, struct menu *m)
 {
     struct tui_queue *q = &app->shared.queue;
     q->mine = m->mine;
+    /* A reviewer's cases (the dashboard's) are not a filter of what waits for me. */
+    if (q->mine)
+        q->filter.assignee = NULL;
     q->filter.state = m->filter.state;
     q->filter.outcome = m->filter.outcome;
     q->filter.category = m->filter.category;
