@@ -611,6 +611,9 @@ mine_sql(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope, 
     if (searching)
         cr_buf_addf(sql, " AND c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?5)");
     visibility_where(scope, sql);
+    /* The open cases a login holds, as page_sql and the memory engine narrow them. */
+    if (f && f->assignee)
+        cr_buf_addf(sql, " AND c.assignee = ?%d AND c.state <> 'closed'", assignee_param(scope));
     if (*phrases)
         cr_buf_addf(sql,
                     " AND (SELECT cr_phrases(?%d, t) FROM (SELECT s.ref AS t UNION ALL "
@@ -639,8 +642,9 @@ sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *sco
         page->n = 0;
         page->more = 0;
     } else if (st == CR_OK) {
-        st = page_query(db, sql.p, after, queue->login, NULL, q.p,
-                        phrases ? queue->filter->search : NULL, NULL, limit, scope, page, reverse);
+        st = page_query(
+            db, sql.p, after, queue->login, NULL, q.p, phrases ? queue->filter->search : NULL,
+            queue->filter ? queue->filter->assignee : NULL, limit, scope, page, reverse);
     }
     cr_buf_free(&sql);
     cr_buf_free(&q);
@@ -658,7 +662,7 @@ sq_count_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *sc
     enum cr_status st = mine_sql(db, queue, scope, false, true, &sql, &q, &phrases, &none);
     if (st == CR_OK && !none)
         st = count_query(db, sql.p, queue->login, NULL, q.p, phrases ? queue->filter->search : NULL,
-                         NULL, cap, scope, n);
+                         queue->filter ? queue->filter->assignee : NULL, cap, scope, n);
     cr_buf_free(&sql);
     cr_buf_free(&q);
     return st;
