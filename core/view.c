@@ -174,6 +174,18 @@ cr_landing_cursor(const struct cr_page *page, size_t i)
     return (second ? CR_LANDING_FLAGGED : 0) + page->rows[i].sortkey;
 }
 
+void
+cr_page_drop_first(struct cr_page *page)
+{
+    if (!page || !page->n)
+        return;
+    memmove(page->rows, page->rows + 1, (page->n - 1) * sizeof *page->rows);
+    page->n--;
+    struct cr_store_owned *o = page->priv;
+    if (o && o->release == landing_release && ((struct landing_priv *)o)->split > 0)
+        ((struct landing_priv *)o)->split--;
+}
+
 int64_t
 cr_landing_row_cursor(const cr_db *db, const struct cr_case_row *row)
 {

@@ -147,8 +147,7 @@ load_before(struct app *app, struct tui_queue *q, int64_t before)
     q->start = 0;
     if (q->page.n == n + 1) {
         q->start = row_cursor(app, q, &q->page.rows[0]);
-        memmove(q->page.rows, q->page.rows + 1, n * sizeof *q->page.rows);
-        q->page.n = n;
+        cr_page_drop_first(&q->page);
     }
     q->page.more = before != INT64_MAX;
     return true;

@@ -256,6 +256,20 @@ test_landing(void **state)
     landing_ids(INT64_MAX, true, 2, last2, 2, -1);
     const int64_t mine2[] = {first, second};
     landing_ids(cursor, true, 5, mine2, 2, -1);
+    /*
+     * The last screen read with the row before it, which is dropped (the
+     * workstation's PgUp): each row keeps its part's cursor, the first
+     * flagged one too (cr_page_drop_first moves where the parts meet).
+     */
+    assert_int_equal(cr_list_landing_page_before(db, INT64_MAX, 3, &page), CR_OK);
+    assert_int_equal(page.n, 3);
+    int64_t kept[2] = {cr_landing_cursor(&page, 1), cr_landing_cursor(&page, 2)};
+    assert_true(kept[1] > CR_LANDING_FLAGGED);
+    cr_page_drop_first(&page);
+    assert_int_equal(page.n, 2);
+    assert_int_equal(page.rows[1].id, 5);
+    assert_int_equal(cr_landing_cursor(&page, 0), kept[0]);
+    assert_int_equal(cr_landing_cursor(&page, 1), kept[1]);
     /* A page that refills another list's page, and the other way round. */
     assert_int_equal(cr_list_page(db, NULL, 0, 3, &page), CR_OK);
     assert_int_equal(page.n, 3);
@@ -265,6 +279,19 @@ test_landing(void **state)
     assert_int_equal(page.n, 2);
     cr_page_free(&page);
     cr_page_free(&mine);
+    /*
+     * The open cases a reviewer holds (the dashboard's reviewer): the
+     * counters know no assignee, so the count reads the cases, as the
+     * list does (ejones holds 4; 6, which he claimed, is closed).
+     */
+    as("cadmin");
+    struct cr_filter held = CR_FILTER_ALL;
+    held.assignee = "ejones";
+    expect_count(cr_count_cases(db, &held, &n, &exact), 1, 1);
+    assert_int_equal(cr_list_page(db, &held, 0, 10, &page), CR_OK);
+    assert_int_equal(page.n, 1);
+    assert_int_equal(page.rows[0].id, 4);
+    cr_page_free(&page);
     /* bjones, a supervisor: what waits for them only (case 3, awaiting approval). */
     as("bjones");
     assert_false(cr_landing_has_flagged(db));

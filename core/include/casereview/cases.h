@@ -235,6 +235,12 @@ int cr_landing_has_flagged(const cr_db *db);
  */
 int64_t cr_landing_cursor(const struct cr_page *page, size_t i);
 /*
+ * Drop a page's first row (the rows after it move up one), keeping what
+ * the page knows of its rows: on a landing page, where its second part
+ * begins, so that cr_landing_cursor still gives each row its part's cursor.
+ */
+void cr_page_drop_first(struct cr_page *page);
+/*
  * The cursor of a case's row in the landing view when it is on no page at
  * hand: the second part's for a flagged case with nobody assigned (a
  * reviewer's claimable case), the first's otherwise.
