@@ -20,9 +20,11 @@
 #include "textarea.h"
 #include "tui.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 /* The longest line the prompt takes, in bytes. */
 #define PROMPT_MAX 200
@@ -75,6 +77,15 @@ prompt_overlay(struct app *app, void *state)
     mvwchgat(w, 0, cx, 1, A_REVERSE, 0, NULL);
     wnoutrefresh(w);
     delwin(w);
+    /* A message of the prompt's own (text refused) shows above it, the status line being under it.
+     */
+    WINDOW *m = app->status && LINES > 1 ? newwin(1, COLS, LINES - 2, 0) : NULL;
+    if (m) {
+        tui_put(m, 0, 0, app->status, COLS,
+                tui_attr(app, app->status_error ? CR_SLOT_ERROR : CR_SLOT_MESSAGE));
+        wnoutrefresh(m);
+        delwin(m);
+    }
 }
 
 /* Enter with the limit's words: the queue keeps its view and its sort, from its top. */
@@ -116,12 +127,16 @@ static void
 jump(struct app *app, const char *text)
 {
     /* The key as the command line's: words around it are no part of it. */
-    char key[PROMPT_MAX + 1];
-    size_t start = strspn(text, " \t");
-    snprintf(key, sizeof key, "%s", text + start);
+    char *key = strdup(text + strspn(text, " \t"));
+    if (!key) {
+        tui_pop(app);
+        tui_message(app, true, "out of memory");
+        return;
+    }
     for (size_t n = strlen(key); n && (key[n - 1] == ' ' || key[n - 1] == '\t'); n--)
         key[n - 1] = '\0';
     if (!key[0]) {
+        free(key);
         tui_pop(app);
         return;
     }
@@ -134,14 +149,22 @@ jump(struct app *app, const char *text)
             tui_message(app, true, "No case %s.", key);
         else
             tui_message(app, true, "%s", cr_db_errmsg(app->db));
+        free(key);
         return;
     }
+    free(key);
     struct tui_target t = {.c = {c.row.id, c.version, true}};
     cr_case_free(&c);
     tui_pop(app);
     if (app->depth && app->stack[app->depth - 1].ops == &case_screen)
         tui_pop(app);
     tui_open(app, TA_OPEN, &t);
+}
+
+static void
+too_long(struct app *app)
+{
+    tui_message(app, true, "The line holds %d bytes: the rest was not taken.", PROMPT_MAX);
 }
 
 static bool
@@ -169,20 +192,36 @@ prompt_key(struct app *app, void *state, int action, wint_t ch)
             jump(app, p->ta.text);
         return true;
     }
-    /* The editing keys of a form's line; other keys type, up to PROMPT_MAX bytes. */
+    /*
+     * The editing keys of a form's line; other keys type, up to PROMPT_MAX
+     * bytes: a character past it is refused, said so, never cut.
+     */
     struct textarea *t = &p->ta;
-    if (!tui_edit_key(t, key, fn) && !fn && key >= ' ' && key != 127 && t->len < PROMPT_MAX)
+    if (tui_edit_key(t, key, fn) || fn || key < ' ' || key == 127)
+        return true;
+    char mb[MB_LEN_MAX];
+    mbstate_t ps = {0};
+    size_t w = wcrtomb(mb, (wchar_t)key, &ps);
+    if (w != (size_t)-1 && t->len + w <= PROMPT_MAX)
         ta_insert_wc(t, (wchar_t)key);
+    else
+        too_long(app);
     return true;
 }
 
+/* Text pasted: whole characters up to PROMPT_MAX bytes; what does not fit is refused, said so. */
 static bool
 prompt_paste(struct app *app, void *state, const char *text, size_t n)
 {
     struct prompt *p = state;
-    (void)app;
-    if (p->ta.len + n > PROMPT_MAX)
-        n = PROMPT_MAX > p->ta.len ? PROMPT_MAX - p->ta.len : 0;
+    size_t room = PROMPT_MAX > p->ta.len ? PROMPT_MAX - p->ta.len : 0;
+    if (n > room) {
+        n = room;
+        /* Not inside a character: back to the start of the one the cut falls in. */
+        while (n && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--;
+        too_long(app);
+    }
     ta_insert(&p->ta, text, n);
     return true;
 }
