@@ -199,6 +199,39 @@ states_section(struct pen *p, int bw)
     p->line++;
 }
 
+/*
+ * s in a cell width display cells wide, as tui_put will draw it: whole
+ * characters (glyph_at's widths), "…" in the last cell where it is cut,
+ * spaces after.  A login or a name is never cut inside a character.
+ */
+static void
+cell(const char *s, int width, char *out, size_t n)
+{
+    size_t used = 0, i = 0, len = strlen(s);
+    bool cut = tui_width(s) > width;
+    int w = 0, room = cut ? width - 1 : width;
+    while (i < len) {
+        struct glyph g = glyph_at(s + i, len - i);
+        size_t gl = g.len ? g.len : 1;
+        if (w + g.width > room || used + gl + 4 > n)
+            break;
+        memcpy(out + used, s + i, gl);
+        used += gl;
+        w += g.width;
+        i += gl;
+    }
+    if (cut && used + 4 <= n) {
+        memcpy(out + used, "\xe2\x80\xa6", 3); /* … */
+        used += 3;
+        w++;
+    }
+    while (w < width && used + 1 < n) {
+        out[used++] = ' ';
+        w++;
+    }
+    out[used] = '\0';
+}
+
 /* The workload's columns, as the `workload` command's table has them. */
 static void
 workload_line(const struct cr_workload_row *r, bool wide, char *out, size_t n)
@@ -206,11 +239,14 @@ workload_line(const struct cr_workload_row *r, bool wide, char *out, size_t n)
     char oldest[24] = "-";
     if (r->oldest >= 0)
         snprintf(oldest, sizeof oldest, "%lldd", (long long)r->oldest);
-    char who[64];
-    if (wide)
-        snprintf(who, sizeof who, "%-10.10s %-16.16s", r->login, r->name ? r->name : "");
-    else
-        snprintf(who, sizeof who, "%-10.10s", r->login);
+    char login[48], name[80], who[132];
+    cell(r->login, 10, login, sizeof login);
+    if (wide) {
+        cell(r->name ? r->name : "", 16, name, sizeof name);
+        snprintf(who, sizeof who, "%s %s", login, name);
+    } else {
+        snprintf(who, sizeof who, "%s", login);
+    }
     snprintf(out, n, "%s %6lld %8lld %8lld %5lld %5lld  %4lld %5lld %6lld %4lld %6s%s", who,
              (long long)r->by_state[CR_STATE_IN_REVIEW],
              (long long)r->by_state[CR_STATE_AWAITING_APPROVAL],
