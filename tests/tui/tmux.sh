@@ -62,6 +62,8 @@ $(cat "$T/screen")"
 }
 
 begin "the search prompt edits with readline's keys (C-w, C-u, C-a, C-k)"
+# All open cases (x): words narrow what waits for me to ejones's own cases, and ESC1 is not one.
+tm send-keys -t cr x && wait_for "Queue: open cases, riskiest first"
 tm send-keys -t cr / && wait_last "Limit to (search words):"
 tm send-keys -t cr -l "Nettle Evie" && wait_last "Limit to (search words): Nettle Evie"
 # C-w cuts the word before the cursor, C-u the line before it.
@@ -140,7 +142,7 @@ $(cat "$T/screen")"
 
 begin "C-c in the one-line prompt leaves casereview, the terminal restored"
 start ejones
-wait_for "Queue: all cases"
+wait_for "Queue: waiting for me"
 tm send-keys -t cr : && wait_last "Open case (number or ref):"
 tm send-keys -t cr -l "12" && wait_last "Open case (number or ref): 12"
 tm send-keys -t cr C-c
