@@ -7,6 +7,7 @@
 #include "tui.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* One line of the help: an action with its keys, or a fixed line (a header is bold). */
@@ -47,74 +48,133 @@ gather(const struct app *app, const struct screen_ops *of, struct help_line *out
     return n;
 }
 
+/* The help over a screen: its keys, a page of them at a time. */
+struct help {
+    const struct screen_ops *of;
+    int page;
+};
+
+/* Whether line i is a note's continuation (indented): it stays with the line before it. */
+static bool
+continues(const struct help_line *lines, size_t i)
+{
+    return lines[i].action == TA_NONE && lines[i].text[0] == ' ';
+}
+
+/*
+ * Where each column of the help begins: as many lines as a column holds,
+ * two columns a page where 80 columns allow, a note never split from its
+ * continuation.  *starts gets the first line of each column (and the count
+ * after the last); returns the number of columns.
+ */
+static size_t
+columns(const struct help_line *lines, size_t count, int rows, size_t *starts, size_t max)
+{
+    size_t n = 0, i = 0;
+    if (rows < 1)
+        rows = 1;
+    while (i < count && n + 1 < max) {
+        starts[n++] = i;
+        size_t end = i + (size_t)rows < count ? i + (size_t)rows : count;
+        /* Not inside a note: back to its first line, unless the note fills the column. */
+        size_t back = end;
+        while (back < count && back > i && continues(lines, back))
+            back--;
+        i = back > i ? back : end;
+    }
+    starts[n] = count;
+    return n;
+}
+
 static void
 help_draw(struct app *app, void *state)
 {
-    const struct screen_ops *of = state;
+    struct help *h = state;
+    const struct screen_ops *of = h->of;
     char line[256];
-    snprintf(line, sizeof line, " Help: keys of the %s screen", of->name);
+    struct help_line lines[TA_COUNT * 2 + 32];
+    size_t count = gather(app, of, lines, sizeof lines / sizeof lines[0]);
+    int rows = LINES - 3;
+    size_t starts[sizeof lines / sizeof lines[0] + 1];
+    size_t ncols = columns(lines, count, rows, starts, sizeof starts / sizeof starts[0]);
+    int per = COLS >= 80 && ncols > 1 ? 2 : 1;
+    int pages = (int)((ncols + (size_t)per - 1) / (size_t)per);
+    if (h->page >= pages)
+        h->page = pages ? pages - 1 : 0;
+    if (pages > 1)
+        snprintf(line, sizeof line,
+                 " Help: keys of the %s screen (page %d of %d: PgDn, PgUp for the others)",
+                 of->name, h->page + 1, pages);
+    else
+        snprintf(line, sizeof line, " Help: keys of the %s screen", of->name);
     attron(tui_attr(app, CR_SLOT_TITLE));
     mvhline(0, 0, ' ', COLS);
     tui_put(stdscr, 0, 0, line, COLS, tui_attr(app, CR_SLOT_TITLE));
     attroff(tui_attr(app, CR_SLOT_TITLE));
-    struct help_line lines[TA_COUNT * 2 + 32];
-    size_t count = gather(app, of, lines, sizeof lines / sizeof lines[0]);
-    int y = 2, col = 0, colw = COLS / 2;
-    int rows = LINES - 3;
-    bool two = (int)count > rows && COLS >= 80;
-    for (size_t i = 0; i < count; i++) {
-        const struct help_line *h = &lines[i];
-        int attr = 0;
-        if (h->action == TA_NONE) {
-            snprintf(line, sizeof line, "%s", h->text);
-            attr = h->text[strlen(h->text) - 1] == ':' ? tui_attr(app, CR_SLOT_HEADER) : 0;
-        } else {
-            char keys[64] = "";
-            size_t used = 0;
-            for (int k = 0; k < TUI_MAX_KEYS && app->keys.keys[h->action][k]; k++) {
-                char name[32];
-                tui_key_name(app->keys.keys[h->action][k], app->keys.is_fn[h->action][k], name,
-                             sizeof name);
-                used +=
-                    (size_t)snprintf(keys + used, sizeof keys - used, "%s%s", k ? " " : "", name);
+    int colw = per == 2 ? COLS / 2 : COLS;
+    for (int c = 0; c < per; c++) {
+        size_t col = (size_t)(h->page * per + c);
+        if (col >= ncols)
+            break;
+        int y = 2;
+        for (size_t i = starts[col]; i < starts[col + 1]; i++) {
+            const struct help_line *hl = &lines[i];
+            int attr = 0;
+            if (hl->action == TA_NONE) {
+                snprintf(line, sizeof line, "%s", hl->text);
+                attr = hl->text[strlen(hl->text) - 1] == ':' ? tui_attr(app, CR_SLOT_HEADER) : 0;
+            } else {
+                char keys[64] = "";
+                size_t used = 0;
+                for (int k = 0; k < TUI_MAX_KEYS && app->keys.keys[hl->action][k]; k++) {
+                    char name[32];
+                    tui_key_name(app->keys.keys[hl->action][k], app->keys.is_fn[hl->action][k],
+                                 name, sizeof name);
+                    used += (size_t)snprintf(keys + used, sizeof keys - used, "%s%s", k ? " " : "",
+                                             name);
+                }
+                snprintf(line, sizeof line, "%-14s %s", keys, tui_action_help(hl->action));
             }
-            snprintf(line, sizeof line, "%-14s %s", keys, tui_action_help(h->action));
+            tui_put(stdscr, y++, c * colw + 1, line, colw - 2, attr);
         }
-        if (y >= LINES - 1) {
-            if (!two || col)
-                break;
-            col = colw;
-            y = 2;
-        }
-        tui_put(stdscr, y++, col + 1, line, (two ? colw : COLS) - 2, attr);
     }
 }
 
 static bool
 help_key(struct app *app, void *state, int action, wint_t ch)
 {
-    (void)state;
+    struct help *h = state;
     (void)ch;
     if (action == TA_HELP) {
         tui_pop(app);
         return true;
     }
+    /* A page of keys after the other; the draw keeps the page within them. */
+    if (action == TA_PAGE_DOWN || action == TA_LAST)
+        h->page = action == TA_LAST ? 1 << 20 : h->page + 1;
+    else if ((action == TA_PAGE_UP || action == TA_FIRST) && h->page > 0)
+        h->page = action == TA_FIRST ? 0 : h->page - 1;
     return action != TA_QUIT;
 }
 
-/* Help on the screen it was opened over: the state is that screen's ops. */
+/* Help on the screen it was opened over. */
 static void *
 help_open(struct app *app, const struct tui_target *t)
 {
-    (void)app;
-    return (void *)t->from;
+    struct help *h = calloc(1, sizeof *h);
+    if (!h) {
+        tui_message(app, true, "out of memory");
+        return NULL;
+    }
+    h->of = t->from;
+    return h;
 }
 
 static void
 help_close(struct app *app, void *state)
 {
     (void)app;
-    (void)state;
+    free(state);
 }
 
 static const struct tui_function help_functions[] = {{TA_QUIT, NULL, 0}, {TA_NONE, NULL, 0}};
