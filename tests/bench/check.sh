@@ -27,15 +27,16 @@ for work in "${works[@]}"; do
     line=$(printf '%s\n' "$out" | grep -F -- "| $work" | head -1)
     if [ -z "$line" ]; then
         fail "no row: $work"
-    elif ! printf '%s\n' "$line" | grep -Eq '\| [0-9]+\.[0-9]+x \|$'; then
+    elif ! printf '%s\n' "$line" | grep -Eq '\| -?[0-9]+\.[0-9]+x \|$'; then
         fail "no ratio: $line"
     elif [[ $work != *"per key"* ]] && printf '%s\n' "$line" | grep -Eq '\| 0\.00x \|$'; then
         # A key's cost is a difference of two runs: on a busy machine
         # (meson runs the tests side by side) it can come out at or below
-        # zero, which says nothing about the benchmark working.
+        # zero (a negative ratio), which says nothing about the benchmark
+        # working.
         fail "no positive ratio: $line"
     fi
 done
-rows=$(printf '%s\n' "$out" | grep -Ec '\| [0-9]+\.[0-9]+x \|$')
+rows=$(printf '%s\n' "$out" | grep -Ec '\| -?[0-9]+\.[0-9]+x \|$')
 [ "$rows" = ${#works[@]} ] || fail "$rows rows with a ratio, not ${#works[@]}"
 [ $failures = 0 ] && echo "ok: $rows rows" || exit 1

@@ -273,11 +273,14 @@ SQL
         echo "ratios.sh: $n cases fill less than three screens: no rows for PgDn and PgUp" >&2
     fi
     if [ -n "$tbin" ] && [ $nk -ge 1 ]; then
-        { k q; } >"$keys/start"
-        { for ((i = 0; i < nk; i++)); do k '<PgDn>'; done; k q; } >"$keys/down"
-        { k G; k q; } >"$keys/last"
-        { k G; for ((i = 0; i < nk; i++)); do k '<PgUp>'; done; k q; } >"$keys/up"
-        { k G; for ((i = 0; i < nk; i++)); do k '<PgUp>'; done; for ((i = 0; i < nk; i++)); do k '<PgDn>'; done; k q; } >"$keys/updown"
+        # x O: all cases, the closed too (the workstation opens on what
+        # waits for the user: the admin's is empty), riskiest first, as the
+        # raw pages read them.
+        { k x O q y; } >"$keys/start"
+        { k x O; for ((i = 0; i < nk; i++)); do k '<PgDn>'; done; k q y; } >"$keys/down"
+        { k x O G q y; } >"$keys/last"
+        { k x O G; for ((i = 0; i < nk; i++)); do k '<PgUp>'; done; k q y; } >"$keys/up"
+        { k x O G; for ((i = 0; i < nk; i++)); do k '<PgUp>'; done; for ((i = 0; i < nk; i++)); do k '<PgDn>'; done; k q y; } >"$keys/updown"
         # The pages PgDn reads from the top: after the 21st row, the 42nd, ...
         sqlite3 cr.db "SELECT sortkey FROM (SELECT sortkey, row_number() OVER (ORDER BY sortkey) AS r FROM cases)
             WHERE r % 21 = 0 ORDER BY sortkey LIMIT $nk" | while read -r key; do page_sql "$key" 21; done >"$keys/pages.sql"

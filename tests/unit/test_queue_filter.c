@@ -225,7 +225,9 @@ main(void)
         return 1;
     snprintf(path, sizeof path, "%s/t.db", dir);
     cr_diags *d = NULL;
-    if (cr_config_load(FIXTURES "/config/good.yaml", &cfg, &d) != CR_OK)
+    enum cr_status loaded = cr_config_load(FIXTURES "/config/good.yaml", &cfg, &d);
+    cr_diags_free(d);
+    if (loaded != CR_OK)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_search, fresh),
