@@ -51,8 +51,10 @@ has() { # function, what it must call
     awk -v f="$1" -v c="$2" '$0 ~ "^" f "\\(" {on = 1} on && $0 ~ c "\\(" {found = 1} on && /^}/ {exit} END {exit !found}' \
         "$src/core/sqlite/page.c"
 }
+# Each ends with scope_where, which applies visibility_where.
+has scope_where visibility_where || fail "sqlite/page.c: scope_where() does not apply visibility_where"
 for f in page_sql mine_sql; do
-    has "$f" visibility_where || fail "sqlite/page.c: $f() does not apply visibility_where"
+    has "$f" scope_where || fail "sqlite/page.c: $f() does not apply scope_where (visibility_where)"
 done
 for f in sq_page:page_sql sq_count:page_sql sq_list_mine:mine_sql sq_count_mine:mine_sql; do
     has "${f%%:*}" "${f#*:}" || fail "sqlite/page.c: ${f%%:*}() does not read through ${f#*:}()"

@@ -155,6 +155,32 @@ assignee_param(const struct cr_scope *scope)
 }
 
 /*
+ * The conditions every list and count ends with, after its own: need-to-know
+ * (visibility_where), the open cases a login holds (filter->assignee: those
+ * cr_workload_get counts for them) and, when phrases, that each word of
+ * several tokens stands whole in one field of the case: the subject's
+ * reference, surname or forenames, or an allegation's reference or summary,
+ * one a row, so that no word is found across two (as no phrase crossed the
+ * columns of the index before version 7).  Tests on the row the scan is at:
+ * paging stays keyset.  filter may be NULL.
+ */
+static void
+scope_where(const struct cr_filter *filter, const struct cr_scope *scope, bool phrases,
+            struct cr_buf *sql)
+{
+    visibility_where(scope, sql);
+    if (filter && filter->assignee)
+        cr_buf_addf(sql, " AND c.assignee = ?%d AND c.state <> 'closed'", assignee_param(scope));
+    if (phrases)
+        cr_buf_addf(sql,
+                    " AND (SELECT cr_phrases(?%d, t) FROM (SELECT s.ref AS t UNION ALL "
+                    "SELECT s.surname UNION ALL SELECT s.forenames UNION ALL "
+                    "SELECT a.ref FROM allegations a WHERE a.case_id = c.id UNION ALL "
+                    "SELECT a.summary FROM allegations a WHERE a.case_id = c.id))",
+                    words_param(scope));
+}
+
+/*
  * Fill a page from a query of CASE_ROW_COLUMNS whose parameters are
  * ?1 the cursor, ?2, ?3 and ?5 texts (bound when not NULL), ?4 the limit,
  * from ?6 those of visibility_where, then words (words_param, when not NULL),
@@ -350,24 +376,7 @@ page_sql(cr_db *db, const struct cr_filter *filter, bool down, const struct cr_s
                     CR_CATMASK_DV | CR_CATMASK_SO);
     if (late)
         late_where(late, sql);
-    visibility_where(scope, sql);
-    /* The open cases a login holds: those cr_workload_get counts for them. */
-    if (filter->assignee)
-        cr_buf_addf(sql, " AND c.assignee = ?%d AND c.state <> 'closed'", assignee_param(scope));
-    /*
-     * A word of several tokens stands whole in one field of the case: the
-     * subject's reference, surname or forenames, or an allegation's
-     * reference or summary, one a row, so that no word is found across two
-     * (as no phrase crossed the columns of the index before version 7).  A
-     * test on the row the scan is at: paging stays keyset.
-     */
-    if (*phrases)
-        cr_buf_addf(sql,
-                    " AND (SELECT cr_phrases(?%d, t) FROM (SELECT s.ref AS t UNION ALL "
-                    "SELECT s.surname UNION ALL SELECT s.forenames UNION ALL "
-                    "SELECT a.ref FROM allegations a WHERE a.case_id = c.id UNION ALL "
-                    "SELECT a.summary FROM allegations a WHERE a.case_id = c.id))",
-                    words_param(scope));
+    scope_where(filter, scope, *phrases, sql);
     if (count)
         cr_buf_addf(sql, " LIMIT ?4");
     else
@@ -610,17 +619,7 @@ mine_sql(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope, 
         late_where(queue->overdue_late, sql);
     if (searching)
         cr_buf_addf(sql, " AND c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ?5)");
-    visibility_where(scope, sql);
-    /* The open cases a login holds, as page_sql and the memory engine narrow them. */
-    if (f && f->assignee)
-        cr_buf_addf(sql, " AND c.assignee = ?%d AND c.state <> 'closed'", assignee_param(scope));
-    if (*phrases)
-        cr_buf_addf(sql,
-                    " AND (SELECT cr_phrases(?%d, t) FROM (SELECT s.ref AS t UNION ALL "
-                    "SELECT s.surname UNION ALL SELECT s.forenames UNION ALL "
-                    "SELECT a.ref FROM allegations a WHERE a.case_id = c.id UNION ALL "
-                    "SELECT a.summary FROM allegations a WHERE a.case_id = c.id))",
-                    words_param(scope));
+    scope_where(f, scope, *phrases, sql);
     if (count)
         cr_buf_addf(sql, " LIMIT ?4");
     else
