@@ -495,8 +495,15 @@ cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags, struct cr_
         goto done;
     if ((st = st_import_begin(db, label, cr_import_new_case_states(), &im.import_id)) != CR_OK)
         goto done;
+    /* The records are parsed by a thread of their own; im.csv shows each in turn. */
+    struct cr_csv_ahead *ahead = cr_csv_ahead_start(&im.csv);
+    if (!ahead) {
+        im.nomem = true;
+        st_import_end(db, res, false);
+        goto done;
+    }
     while (st == CR_OK && !im.nomem) {
-        enum cr_csv_next rc = cr_csv_next(&im.csv);
+        enum cr_csv_next rc = cr_csv_ahead_next(ahead, &im.csv);
         if (rc == CR_CSV_EOF)
             break;
         if (rc == CR_CSV_NOMEM) {
@@ -521,6 +528,7 @@ cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags, struct cr_
             break;
         }
     }
+    cr_csv_ahead_stop(ahead, &im.csv);
     /* A file that brings nothing new leaves the database exactly as it was. */
     bool changed = res->new_allegations > 0 || res->updated_subjects > 0;
     bool commit = st == CR_OK && !im.nomem && cr_diags_total(im.diags) == 0 &&

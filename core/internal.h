@@ -103,6 +103,20 @@ cr_csv_field(const struct cr_csv *r, size_t i)
 void cr_csv_free(struct cr_csv *r);
 
 /*
+ * Reading ahead (csv.c): a thread parses the records of r, after its
+ * header, while the caller stores the ones before.  start takes r over
+ * (and leaves it zeroed) and returns NULL when out of memory; next gives
+ * the next record as cr_csv_next would, its fields and line numbers in
+ * *view (borrowed: good until the next call; view's buffers are not its
+ * own, so view is not freed); stop ends the thread, whether or not the
+ * reading got to the end, and gives r back (then freed by cr_csv_free).
+ */
+struct cr_csv_ahead;
+struct cr_csv_ahead *cr_csv_ahead_start(struct cr_csv *r);
+enum cr_csv_next cr_csv_ahead_next(struct cr_csv_ahead *ra, struct cr_csv *view);
+void cr_csv_ahead_stop(struct cr_csv_ahead *ra, struct cr_csv *r);
+
+/*
  * One validated import row.  Strings point into the reader's record.
  */
 #define CR_COLUMN_LIST(_)                   \

@@ -246,6 +246,32 @@ expect_eq "$(sql b.db "select count(*) || ' ' || max(n_allegations) from cases")
 cr --db b.db show BIGSUBJ
 expect_rc 0
 expect_out_has "Allegations (5000)"
+# The file is parsed ahead by a thread in batches of 1,024 records, four at a
+# time (core/csv.c): every record reaches the database whole, at its line.
+expect_eq "$(sql b.db "select count(*) from allegations where summary <> 'Summary ' || substr(ref, 4) || ', with a comma' or import_line <> substr(ref, 4) + 1")" 0 "allegations whose summary or line is not their own"
+
+begin "problems past the reader's first batches name their lines"
+{
+    header
+    for i in $(seq 1 6000); do
+        case $i in
+        1024 | 1025 | 4096 | 4097 | 6000) cat=nope ;;
+        *) cat=sexual_offence ;;
+        esac
+        echo "S$i,Quillfeather,Zoë,officer,PC,Unit,full,,L$i,$cat,2019-01-01,complaint,NFA,Summary $i"
+    done
+} >late.csv
+rm -f l.db*
+cr --db l.db import late.csv
+expect_rc 3
+expect_err \
+    "late.csv:1025: category: 'nope' is not one of domestic_violence, sexual_offence" \
+    "late.csv:1026: category: 'nope' is not one of domestic_violence, sexual_offence" \
+    "late.csv:4097: category: 'nope' is not one of domestic_violence, sexual_offence" \
+    "late.csv:4098: category: 'nope' is not one of domestic_violence, sexual_offence" \
+    "late.csv:6001: category: 'nope' is not one of domestic_violence, sexual_offence" \
+    "casereview: late.csv: 5 problems; nothing imported"
+expect_eq "$(db_state l.db)" absent "database after a refused import"
 
 # D2: an optional column a later file lacks never changes what is stored; every
 # change of a subject's details is an audit event with the old and new values.
