@@ -111,13 +111,6 @@ apply_search(struct app *app, const char *words)
         tui_message(app, false, "limit cleared");
 }
 
-static bool
-all_digits(const char *s)
-{
-    size_t n = strspn(s, "0123456789");
-    return n && !s[n];
-}
-
 /*
  * Enter with a case's number or subject reference: core reads it (the
  * audited view, with its rules and its refusal), and the case screen
@@ -143,12 +136,9 @@ jump(struct app *app, const char *text)
     struct cr_case c;
     enum cr_status st = cr_case_view(app->db, key, &c);
     if (st != CR_OK) {
-        /* The refusal in the status line, where the prompt was (as mutt's). */
+        /* Core's refusal, as the command line's, in the status line where the prompt was. */
         tui_pop(app);
-        if (st == CR_NOT_FOUND && all_digits(key))
-            tui_message(app, true, "No case %s.", key);
-        else
-            tui_message(app, true, "%s", cr_db_errmsg(app->db));
+        tui_message(app, true, "%s", cr_db_errmsg(app->db));
         free(key);
         return;
     }
