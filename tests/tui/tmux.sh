@@ -234,7 +234,7 @@ cat >"$T/tui-hook.sh" <<HOOK
 echo \$\$ >>"$T/tui-hook.pids"
 case \$(cat "$T/tui-hook.mode") in
 hang) exec sleep 300 ;;
-fail) exit 3 ;;
+fail) sleep 1; exit 3 ;; # after the action's own message has been seen
 esac
 HOOK
 chmod +x "$T/tui-hook.sh"
