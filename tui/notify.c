@@ -1,7 +1,15 @@
 /*
  * Running the `notify:` command (notify.h).  Core says what the notice is
  * and records a failure; running a process is the program's, here.
+ *
+ * Three processes below the program: the runner (one a session, forked
+ * before the database opens), a watchdog a notice (forked by the runner;
+ * SIGCHLD ignored there, so the kernel reaps them), and the command (the
+ * watchdog's child, in a group of its own).  The program and the runner
+ * speak over a socket pair of packets: a notice one way ("KIND\0CASE\0
+ * LOGIN\0..."), a failure's report the other (its text).
  */
+#define _GNU_SOURCE /* setresgid, getresgid */
 #include "notify.h"
 
 #include <errno.h>
@@ -11,37 +19,79 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-/* The child: its own group, the real group, nothing open but /dev/null, then the command. */
+/* The largest notice handed over: the kind, the number and a roster's logins fit many times. */
+enum { NOTICE_MAX = 60000, REPORT_MAX = 400 };
+
+/* The program's side: the runner and its end of the pair (-1: none, and why). */
+static struct {
+    pid_t pid;
+    int fd;
+    char why[160];
+} runner = {0, -1, "the process that runs it was not started"};
+
+/* The runner's side: what it was forked with (its own copy, by the fork). */
+static struct tui_notify_setup setup;
+
+/* Everything but fd 0, 1, 2 and keep closed. */
 static void
-child(const char *const *argv, int report)
+close_from_3(int keep)
 {
-    setpgid(0, 0);
-    if (setgid(getgid()) != 0)
-        _exit(127);
-    int null = open("/dev/null", O_RDWR);
-    if (null < 0)
-        _exit(127);
-    for (int fd = 0; fd < 3; fd++)
-        dup2(null, fd);
     long max = sysconf(_SC_OPEN_MAX);
     if (max < 0 || max > 65536)
         max = 65536;
     for (int fd = 3; fd < max; fd++)
-        if (fd != report)
+        if (fd != keep)
             close(fd);
-    struct sigaction dfl = {.sa_handler = SIG_DFL};
-    sigemptyset(&dfl.sa_mask);
-    for (int sig = 1; sig < NSIG; sig++)
-        sigaction(sig, &dfl, NULL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    execv(argv[0], (char *const *)argv);
-    int err = errno;
+}
+
+/* /dev/null on 0, 1 and 2: false if it cannot be opened. */
+static bool
+null_stdio(void)
+{
+    int null = open("/dev/null", O_RDWR);
+    if (null < 0)
+        return false;
+    for (int fd = 0; fd < 3; fd++)
+        dup2(null, fd);
+    if (null > 2)
+        close(null);
+    return true;
+}
+
+/*
+ * The command: its own group, the user's own group ids (real, effective
+ * and saved: a setgid runner's service group is not passed on), nothing
+ * open but /dev/null, default signals, then the command.  An exec that
+ * fails writes its errno to report.
+ */
+_Noreturn static void
+child(const char *const *argv, int report)
+{
+    setpgid(0, 0);
+    int err = 0;
+    gid_t g = getgid(), r, e, s;
+    if (setresgid(g, g, g) != 0 || getresgid(&r, &e, &s) != 0 || r != g || e != g || s != g)
+        err = errno ? errno : EPERM;
+    else if (!null_stdio())
+        err = errno;
+    if (!err) {
+        close_from_3(report);
+        struct sigaction dfl = {.sa_handler = SIG_DFL};
+        sigemptyset(&dfl.sa_mask);
+        for (int sig = 1; sig < NSIG; sig++)
+            sigaction(sig, &dfl, NULL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execv(argv[0], (char *const *)argv);
+        err = errno;
+    }
     if (write(report, &err, sizeof err) < 0)
         _exit(127);
     _exit(127);
@@ -66,19 +116,15 @@ run(const char *const *argv, int timeout, char *why, size_t n)
     }
     fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
     fcntl(pipefd[1], F_SETFD, FD_CLOEXEC);
-    /*
-     * SIGCHLD ignored (inherited so from whoever started us) would have the
-     * child reaped unseen and waitpid fail: its default while we wait.
-     */
-    struct sigaction dfl = {.sa_handler = SIG_DFL}, was;
+    /* SIGCHLD is ignored in the runner (its watchdogs reaped unseen): its default here. */
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
     sigemptyset(&dfl.sa_mask);
-    sigaction(SIGCHLD, &dfl, &was);
+    sigaction(SIGCHLD, &dfl, NULL);
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(why, n, "could not be run: %s", strerror(errno));
         close(pipefd[0]);
         close(pipefd[1]);
-        sigaction(SIGCHLD, &was, NULL);
         return 1;
     }
     if (pid == 0)
@@ -108,7 +154,6 @@ run(const char *const *argv, int timeout, char *why, size_t n)
         struct timespec nap = {0, 10 * 1000 * 1000};
         nanosleep(&nap, NULL);
     }
-    sigaction(SIGCHLD, &was, NULL);
     int err = 0;
     ssize_t r = read(pipefd[0], &err, sizeof err);
     close(pipefd[0]);
@@ -135,31 +180,233 @@ run(const char *const *argv, int timeout, char *why, size_t n)
     return 0;
 }
 
+/*
+ * Record the failure as the session would have (its person, Unix login and
+ * purpose), on a handle of this process's own; then tell the program, if
+ * it still listens.  Runner side.
+ */
+static void
+failed(int sock, const struct cr_notice *notice, const char *why)
+{
+    cr_db *db = NULL;
+    enum cr_status st = cr_db_open(setup.db_path, setup.open_flags, setup.clock, NULL, &db);
+    if (st == CR_OK) {
+        cr_db_set_user(db, setup.cfg, setup.who);
+        st = cr_db_set_os_login(db, setup.os_login);
+        if (st == CR_OK && setup.purpose)
+            st = cr_db_set_purpose(db, setup.purpose);
+        if (st == CR_OK)
+            st = cr_notice_failed(db, notice, why);
+    }
+    char text[REPORT_MAX];
+    int len = snprintf(text, sizeof text, "notify: %s on case %lld failed: %s%s%s", notice->kind,
+                       (long long)notice->case_id, why, st == CR_OK ? "" : "; not recorded: ",
+                       st == CR_OK ? ""
+                       : db        ? cr_db_errmsg(db)
+                                   : cr_status_text(st));
+    cr_db_close(db);
+    if (len > 0)
+        send(sock, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* One notice: run the command, wait for it at most its timeout, report a failure. */
+_Noreturn static void
+watchdog(int sock, const struct cr_notice *notice)
+{
+    size_t argc = 3 + notice->n_recipients;
+    const char **argv = calloc(argc + 1, sizeof *argv);
+    char number[24], why[200];
+    snprintf(number, sizeof number, "%lld", (long long)notice->case_id);
+    if (!argv) {
+        failed(sock, notice, "could not be run: out of memory");
+        _exit(1);
+    }
+    argv[0] = setup.cfg->notify;
+    argv[1] = notice->kind;
+    argv[2] = number;
+    for (size_t i = 0; i < notice->n_recipients; i++)
+        argv[3 + i] = notice->recipients[i];
+    if (run(argv, setup.cfg->notify_timeout, why, sizeof why) != 0)
+        failed(sock, notice, why);
+    _exit(0);
+}
+
+/* A notice from its packet: "KIND\0CASE\0LOGIN\0...", the logins pointing into buf. */
+static bool
+parse_notice(char *buf, size_t len, struct cr_notice *out, const char **logins, size_t max)
+{
+    if (len == 0 || buf[len - 1] != '\0')
+        return false;
+    const char *field[2];
+    size_t k = 0, n = 0;
+    for (size_t at = 0; at < len; at += strlen(buf + at) + 1) {
+        if (k < 2)
+            field[k++] = buf + at;
+        else if (n < max)
+            logins[n++] = buf + at;
+        else
+            return false;
+    }
+    if (k < 2)
+        return false;
+    char *end;
+    long long id = strtoll(field[1], &end, 10);
+    if (*end || end == field[1])
+        return false;
+    *out = (struct cr_notice){
+        .kind = field[0], .case_id = id, .n_recipients = n, .recipients = logins};
+    return true;
+}
+
+/*
+ * The runner: a session of its own (no terminal, so no hangup from one),
+ * /dev/null on 0, 1 and 2, nothing else open but its end of the pair; a
+ * watchdog forked for each notice, until the program's end is closed.
+ */
+_Noreturn static void
+run_notices(int sock)
+{
+    setsid();
+    if (!null_stdio())
+        _exit(1);
+    close_from_3(sock);
+    struct sigaction sa = {.sa_handler = SIG_DFL};
+    sigemptyset(&sa.sa_mask);
+    for (int sig = 1; sig < NSIG; sig++)
+        sigaction(sig, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGCHLD, &sa, NULL); /* the watchdogs: reaped by the kernel */
+    sigaction(SIGPIPE, &sa, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    static char buf[NOTICE_MAX];
+    static const char *logins[NOTICE_MAX / 2];
+    for (;;) {
+        ssize_t got = recv(sock, buf, sizeof buf, 0);
+        if (got == 0)
+            _exit(0);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            _exit(1);
+        }
+        struct cr_notice notice;
+        if (!parse_notice(buf, (size_t)got, &notice, logins, sizeof logins / sizeof logins[0]))
+            continue;
+        pid_t pid = fork();
+        if (pid == 0)
+            watchdog(sock, &notice);
+        if (pid < 0) {
+            char why[200];
+            snprintf(why, sizeof why, "could not be run: %s", strerror(errno));
+            failed(sock, &notice, why);
+        }
+    }
+}
+
+void
+tui_notify_begin(const struct tui_notify_setup *s)
+{
+    if (runner.fd >= 0) {
+        /* A runner before this one ends once it has started what it was handed. */
+        close(runner.fd);
+        runner.fd = -1;
+        waitpid(runner.pid, NULL, WNOHANG);
+    }
+    if (!s->cfg || !s->cfg->notify)
+        return;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        snprintf(runner.why, sizeof runner.why, "no socket for the process that runs it: %s",
+                 strerror(errno));
+        return;
+    }
+    setup = *s;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        run_notices(sv[1]);
+    }
+    int err = errno;
+    close(sv[1]);
+    if (pid < 0) {
+        close(sv[0]);
+        snprintf(runner.why, sizeof runner.why, "the process that runs it could not start: %s",
+                 strerror(err));
+        return;
+    }
+    runner.pid = pid;
+    runner.fd = sv[0];
+}
+
+/* s and its NUL at p; where the next field goes. */
+static char *
+put_field(char *p, const char *s)
+{
+    size_t len = strlen(s) + 1;
+    memcpy(p, s, len);
+    return p + len;
+}
+
 int
 tui_notify(cr_db *db, const struct cr_config *cfg, char *why, size_t n)
 {
     const struct cr_notice *notice = cr_last_notice(db);
     if (!cfg || !cfg->notify || !notice)
         return 0;
-    size_t argc = 3 + notice->n_recipients;
-    const char **argv = calloc(argc + 1, sizeof *argv);
+    /* "KIND\0CASE\0LOGIN\0...": no login holds a NUL. */
     char number[24];
     snprintf(number, sizeof number, "%lld", (long long)notice->case_id);
-    if (!argv) {
-        snprintf(why, n, "could not be run: out of memory");
+    size_t len = strlen(notice->kind) + 1 + strlen(number) + 1;
+    for (size_t i = 0; i < notice->n_recipients; i++)
+        len += strlen(notice->recipients[i]) + 1;
+    char *buf = len <= NOTICE_MAX ? malloc(len) : NULL;
+    if (!buf) {
+        snprintf(why, n, "could not be run: %s",
+                 len > NOTICE_MAX ? "too many recipients to hand over" : "out of memory");
     } else {
-        argv[0] = cfg->notify;
-        argv[1] = notice->kind;
-        argv[2] = number;
+        char *p = put_field(put_field(buf, notice->kind), number);
         for (size_t i = 0; i < notice->n_recipients; i++)
-            argv[3 + i] = notice->recipients[i];
-        if (run(argv, cfg->notify_timeout, why, n) == 0) {
-            free(argv);
-            return 0;
+            p = put_field(p, notice->recipients[i]);
+        ssize_t sent = -1;
+        if (runner.fd >= 0) {
+            while ((sent = send(runner.fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL)) < 0 &&
+                   errno == EINTR)
+                ;
+            if (sent < 0)
+                snprintf(runner.why, sizeof runner.why,
+                         "the process that runs it does not take it: %s", strerror(errno));
         }
+        free(buf);
+        if (sent == (ssize_t)len)
+            return 0;
+        snprintf(why, n, "could not be run: %s", runner.why);
     }
-    free(argv);
     /* The action stands; the failure is recorded if it can be (and said by the caller). */
     cr_notice_failed(db, notice, why);
     return 1;
+}
+
+bool
+tui_notify_report(char *text, size_t n)
+{
+    if (runner.fd < 0 || n == 0)
+        return false;
+    ssize_t got;
+    while ((got = recv(runner.fd, text, n - 1, MSG_DONTWAIT)) < 0 && errno == EINTR)
+        ;
+    if (got > 0) {
+        text[got] = '\0';
+        return true;
+    }
+    if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+        /* The runner and its watchdogs are gone (the runner killed): reap it, say so next time. */
+        snprintf(runner.why, sizeof runner.why, "the process that runs it has ended");
+        close(runner.fd);
+        runner.fd = -1;
+        if (runner.pid > 0)
+            waitpid(runner.pid, NULL, WNOHANG);
+    }
+    return false;
 }

@@ -439,8 +439,10 @@ draw(struct app *app)
 /*
  * What an action did, in core's words (cr_act_describe, as the command line
  * prints them): "case 7: decision recorded: refer; awaiting approval".  The
- * notify command runs here, as the command line runs it; its failure is
- * said too (and is in the audit trail).  A new string, or NULL.
+ * notify command is started here, as the command line starts it, and not
+ * waited for: a notice that could not be handed over is said too (and is
+ * in the audit trail); the command's own failure comes later (notify_reports).
+ * A new string, or NULL.
  */
 static char *
 act_message(struct app *app, const struct cr_request *req, const struct cr_act_result *res,
@@ -520,6 +522,18 @@ dump_screen(const char *path)
     }
     free(line);
     fclose(f);
+}
+
+/*
+ * A notify command's failure, reported by its watchdog since the last look:
+ * on the message line (after the quit question, which it would hide).
+ */
+static void
+notify_reports(struct app *app)
+{
+    char text[400];
+    while (!app->asking_quit && tui_notify_report(text, sizeof text))
+        tui_message(app, true, "%s", text);
 }
 
 /* Stopping: SIGHUP (the connection dropped), SIGTERM, SIGINT */
@@ -1016,6 +1030,7 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
     first_screen(app);
     struct pending pending = {0};
     while (!app->quit && app->depth && !stop_signal) {
+        notify_reports(app);
         /* A script's keys go in as typeahead: the screen is drawn when they are all in. */
         if (app->dirty && !(app->script && pending.next < pending.n))
             draw(app);

@@ -4,7 +4,8 @@
 # here: a user outside the group cannot open the database with sqlite3 but can
 # claim and decide through the installed casereview; --db elsewhere is
 # refused; $CASEREVIEW_DB and $CASEREVIEW_CONFIG are ignored; what the
-# program starts runs without the group.
+# program starts runs without the group (a notify command too, whose failure
+# its watchdog records with the group).
 #
 # This test never skips: without root, or where setgid cannot work, it fails.
 . "$(dirname "$0")/lib.sh"
@@ -235,6 +236,31 @@ meson install -C "$W/build-server" >"$T/out" 2>"$T/err"
 [ $? != 0 ] || fail "meson install passed without the group"
 grep -q "no group 'crdnone$$'; create it first" "$T/out" "$T/err" || fail "no reason given: $(tail -5 "$T/out" "$T/err")"
 [ ! -g "$W/other/bin/casereview" ] || fail "installed setgid anyway: $(stat -c '%a %G' "$W/other/bin/casereview")"
+
+begin "a notify command runs without the service group; its watchdog keeps it to record the failure"
+# The hook (exit 3) notes its group ids; the runner was forked while the group was held.
+cat >"$W/hook.sh" <<HOOK
+#!/bin/sh
+awk '/^Gid:/ { print \$2, \$3, \$4, \$5 }' /proc/self/status >"$W/home/$REV/hook.gids"
+id -G >>"$W/home/$REV/hook.gids"
+exit 3
+HOOK
+chmod 755 "$W/hook.sh"
+printf 'notify: %s\nnotify_timeout: 5\n' "$W/hook.sh" >>"$P/etc/casereview/casereview.yaml"
+as "$ADM" "$BIN" config adopt "$P/etc/casereview/casereview.yaml"
+expect_rc 0
+as "$REV" "$BIN" note 2 "A note, and the hook."
+expect_rc 0
+expect_empty_err
+for _ in $(seq 100); do
+    [ "$(sql "$DB" "select count(*) from audit_events where action = 'notify'")" = 1 ] && break
+    sleep 0.1
+done
+expect_eq "$(sql "$DB" "select case_id || ' ' || actor || ' ' || details from audit_events where action = 'notify'")" \
+    "2 $REV {\"event\": \"note\", \"recipients\": 0, \"failed\": \"exited with status 3\"}" "the failure, recorded by the watchdog"
+expect_eq "$(head -1 "$W/home/$REV/hook.gids" 2>/dev/null)" "$own $own $own $own" \
+    "the hook's real, effective, saved and file system group ids"
+tail -n +2 "$W/home/$REV/hook.gids" | grep -qw "$svc" && fail "the service group is among the hook's groups"
 
 begin "the trail verifies, and extends the head the admin kept"
 as "$ADM" "$BIN" audit verify --head "$head"

@@ -121,3 +121,20 @@ finish() {
     echo "$checks checks, $failures failed"
     [ "$failures" -eq 0 ]
 }
+
+# Wait (up to 10 s) until no casereview process started in $T runs: a
+# notify command's runner and watchdogs outlive the command that started
+# them (README, "Notifications").  Zombies are not running (no cwd).
+settle() {
+    local name p busy
+    name=$(basename "$CASEREVIEW")
+    for _ in $(seq 1 500); do
+        busy=
+        for p in $(pgrep -x "${name:0:15}"); do
+            [ "/proc/$p/cwd" -ef "$T" ] && busy=$p
+        done
+        [ -z "$busy" ] && return 0
+        sleep 0.02
+    done
+    fail "a casereview process started here ($busy: $(tr '\0' ' ' <"/proc/$busy/cmdline")) still runs after 10 s"
+}

@@ -4,8 +4,8 @@
 # sla_days, `list --overdue` and the due column in CSV and JSON, escalation
 # into supervisors' and the admin's "waiting for me", pause and resume with
 # every refusal, and the notify command: what it is given (never personal
-# data), and a hook that hangs is killed at its timeout while the action
-# stands.
+# data), and a hook that fails is recorded while the action stands (the
+# command not waiting for it: tests/cli/notify.sh).
 . "$(dirname "$0")/lib.sh"
 cp "$FIXTURES"/import/good.csv .
 
@@ -29,11 +29,13 @@ notify_timeout: 2
 EOF
 
 
-# Run as a login at a day (and second) after the cases were flagged.
+# Run as a login at a day (and second) after the cases were flagged; then
+# wait for the notify command it started (it runs after the command returns).
 on() {
     local day=$1 who=$2
     shift 2
     CASEREVIEW_NOW=$(at "$day") AS=$who cr --db s.db "$@"
+    settle
 }
 events() { sql s.db "select count(*) from audit_events"; }
 
@@ -239,6 +241,7 @@ expect_rc 0
 : >hook.log
 CASEREVIEW_NOW=$(at 26) AS=cadmin cr --config conflict.yaml --db n.db note 1 "Chased again."
 expect_rc 0
+settle
 expect_eq "$(cat hook.log)" "[note][1]" "the hook's arguments: asmith, conflicted, left out"
 : >hook.log
 
@@ -273,51 +276,29 @@ signal.signal(signal.SIGCHLD, signal.SIG_IGN)
 os.execv(sys.argv[1], sys.argv[1:])' "$CASEREVIEW" --as cadmin --config conflict.yaml --db n.db note 1 "Once more." \
     >"$T/out" 2>"$T/err"
 echo $? >"$T/rc"
+settle
 expect_rc 0
 expect_empty_err
 expect_eq "$(cat hook.log)" "[note][1]" "the hook ran"
 expect_eq "$(sql n.db "select count(*) from audit_events where action = 'notify'")" "$n" "no failure recorded"
 
-begin "notify: a hook that fails is logged in the audit trail and on stderr; the action stands"
+begin "notify: a hook that fails is logged in the audit trail, not on stderr (it ends after the command); the action stands"
 printf '#!/bin/sh\nexit 3\n' >hook.sh
 on 27 cadmin note 1 "A second note."
 expect_rc 0
 expect_out "case 1: note: still flagged (version 3); note added"
-expect_err "casereview: notify: $T/hook.sh exited with status 3; the action was done all the same"
-expect_eq "$(sql s.db "select action || ' ' || case_id || ' ' || details from audit_events order by id desc limit 1")" \
-    'notify 1 {"event": "note", "recipients": 0, "failed": "exited with status 3"}' "the failure's event"
+expect_empty_err
+expect_eq "$(sql s.db "select action || ' ' || case_id || ' ' || actor || ' ' || details from audit_events order by id desc limit 1")" \
+    'notify 1 cadmin {"event": "note", "recipients": 0, "failed": "exited with status 3"}' "the failure's event"
 expect_eq "$(sql s.db "select count(*) from notes where body = 'A second note.'")" 1 "the note"
 
-begin "notify: a hook that hangs is killed at its timeout (its whole group); the action stands"
-cat >hook.sh <<EOF
-#!/bin/sh
-echo \$\$ >"$T/hook.pid"
-sleep 1000
-EOF
-start=$(date +%s)
-on 27 cadmin note 1 "A third note."
-took=$(($(date +%s) - start))
-expect_rc 0
-expect_out "case 1: note: still flagged (version 3); note added"
-expect_err "casereview: notify: $T/hook.sh timed out after 2 s and was killed; the action was done all the same"
-[ "$took" -lt 30 ] || fail "the action took $took s with a 2 s timeout"
-pid=$(cat hook.pid 2>/dev/null)
-[ -n "$pid" ] || fail "the hook never started"
-if [ -n "$pid" ]; then
-    kill -0 "$pid" 2>/dev/null && fail "the hook ($pid) is still running"
-    # Killed, not merely orphaned: no live process (a zombie awaits its reaper) in its group.
-    live=$(ps -eo pgid=,stat=,args= | awk -v g="$pid" '$1 == g && $2 !~ /^Z/')
-    [ -z "$live" ] || fail "the hook's group ($pid) still runs: $live"
-fi
-expect_eq "$(sql s.db "select details from audit_events order by id desc limit 1")" \
-    '{"event": "note", "recipients": 0, "failed": "timed out after 2 s and was killed"}' "the failure's event"
-expect_eq "$(sql s.db "select count(*) from notes where body = 'A third note.'")" 1 "the note"
-
-begin "notify: a hook that is not there is said, and the action stands"
+begin "notify: a hook that is not there is recorded, and the action stands"
 rm hook.sh
-on 27 cadmin note 1 "A fourth note."
+on 27 cadmin note 1 "A third note."
 expect_rc 0
-expect_err "casereview: notify: $T/hook.sh could not be run: No such file or directory; the action was done all the same"
+expect_empty_err
+expect_eq "$(sql s.db "select details from audit_events order by id desc limit 1")" \
+    '{"event": "note", "recipients": 0, "failed": "could not be run: No such file or directory"}' "the failure's event"
 
 begin "notify: the configuration's checks"
 cat >bad.yaml <<'EOF'

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The interface in a real terminal: tmux runs it; we type and read the
 # screen.  Start-up, resize (also below 80x24), the search prompt's
-# readline keys, a summary's escape sequences shown as marks, and quitting
-# with the terminal restored.
+# readline keys, a summary's escape sequences shown as marks, quitting
+# with the terminal restored, and a notify command that never holds up the
+# workstation.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../cli/lib.sh"
 command -v tmux >/dev/null || { echo "tmux is not installed"; exit 1; }
@@ -225,6 +226,100 @@ ED
     expect_eq "$(sql t.db "select text from drafts")" "$(printf 'Written in the editor before the stop.\nSecond line.')" "the draft from the editor"
     sql t.db "delete from drafts"
 done
+
+# The notify command in the workstation (README, "Notifications"): a database of
+# its own, under a configuration with a hook whose behaviour a file chooses.
+cat >"$T/tui-hook.sh" <<HOOK
+#!/bin/sh
+echo \$\$ >>"$T/tui-hook.pids"
+case \$(cat "$T/tui-hook.mode") in
+hang) exec sleep 300 ;;
+fail) sleep 1; exit 3 ;; # after the action's own message has been seen
+esac
+HOOK
+chmod +x "$T/tui-hook.sh"
+cp "$CASEREVIEW_CONFIG" "$T/notify.yaml"
+printf 'notify: %s\nnotify_timeout: 3\n' "$T/tui-hook.sh" >>"$T/notify.yaml"
+cr --config "$T/notify.yaml" --db nt.db import cases.csv
+trap 'for p in $(cat "$T/tui-hook.pids" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done; tm kill-server 2>/dev/null; rm -rf "$T"' EXIT
+start_notify() {
+    tm kill-session -t cr 2>/dev/null
+    tm new-session -d -s cr -x 100 -y 30 \
+        "cd '$T' && env TERM=tmux-256color LC_ALL=C.UTF-8 CASEREVIEW_CONFIG='$T/notify.yaml' CASEREVIEW_NOW=$CASEREVIEW_NOW sh -c '\"$CASEREVIEW\" --as ejones --db nt.db; echo \"[exit=\$?]\"; sleep 60'"
+    tm set-option -t cr window-size manual >/dev/null 2>&1
+    wait_for "Queue: waiting for me"
+}
+# The pid of the hook's Nth run, waiting (up to 10 s) for it to start.
+hook_pid() {
+    for _ in $(seq 1 100); do
+        [ "$(grep -c . "$T/tui-hook.pids" 2>/dev/null)" -ge "$1" ] && break
+        sleep 0.1
+    done
+    sed -n "$1p" "$T/tui-hook.pids" 2>/dev/null
+}
+# A note on the selected case, submitted with C-s.
+add_note() {
+    tm send-keys -t cr N && wait_for "Add a note to case"
+    tm send-keys -t cr -l "$1"
+    tm send-keys -t cr C-s
+    wait_for "note added"
+}
+notify_events() {
+    sql nt.db "select count(*) from audit_events where action = 'notify'"
+}
+
+begin "notify: the workstation answers at once while a hook hangs"
+echo hang >"$T/tui-hook.mode"
+start_notify
+add_note "A note while the hook hangs."
+pid=$(hook_pid 1)
+# The next key is answered while the hook still runs (it sleeps 300 s, killed 3 s after it started).
+tm send-keys -t cr x && wait_for "Queue: open cases"
+if [ -z "$pid" ]; then
+    fail "the hook never started"
+else
+    kill -0 "$pid" 2>/dev/null || fail "the hook ($pid) had ended before the workstation answered: it waited for the hook"
+fi
+
+begin "notify: casereview killed (SIGKILL) while its hook hangs: the hook is still killed at its timeout, the failure recorded"
+tm send-keys -t cr N && wait_for "Add a note to case"
+tm send-keys -t cr -l "Another note while the hook hangs."
+tm send-keys -t cr C-s
+pid=$(hook_pid 2)
+kill -9 "$(app_pid)"
+wait_for "[exit=137]"
+if [ -z "$pid" ]; then
+    fail "the hook never started"
+else
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && fail "the hook ($pid) still runs 10 s after its 3 s timeout, casereview killed"
+fi
+for _ in $(seq 1 100); do [ "$(notify_events)" = 2 ] && break; sleep 0.1; done
+expect_eq "$(sql nt.db "select group_concat(actor || ' ' || details, '|') from audit_events where action = 'notify'")" \
+    'ejones {"event": "note", "recipients": 0, "failed": "timed out after 3 s and was killed"}|ejones {"event": "note", "recipients": 0, "failed": "timed out after 3 s and was killed"}' "the failures' events"
+expect_eq "$(sql nt.db "select count(*) from notes where body like '%while the hook hangs.'")" 2 "the notes"
+
+begin "notify: a hook that fails is shown on the message line and recorded; no zombie under the workstation"
+echo fail >"$T/tui-hook.mode"
+start_notify
+add_note "A note for a failing hook."
+c=$(sql nt.db "select case_id from notes order by id desc limit 1")
+wait_for "notify: note on case $c failed: exited with status 3"
+add_note "A second note."
+add_note "A third note."
+for _ in $(seq 1 100); do [ "$(notify_events)" = 5 ] && break; sleep 0.1; done
+expect_eq "$(sql nt.db "select count(*) from audit_events where action = 'notify' and details like '%exited with status 3%'")" 3 "failures recorded"
+# Every process under the pane: none a zombie (the watchdogs are reaped as they end).
+pane=$(tm display-message -p -t cr '#{pane_pid}')
+zombies=$(ps -eo pid=,ppid=,stat=,args= | awk -v root="$pane" '
+    { parent[$1] = $2; state[$1] = $3; line[$1] = $0 }
+    END { for (p in parent) { q = p; while ((q in parent) && q != root && q > 1) q = parent[q]
+          if (q == root && state[p] ~ /^Z/) print line[p] } }')
+expect_eq "$zombies" "" "zombies under the workstation"
+tm send-keys -t cr q
+wait_for "Quit casereview?"
+tm send-keys -t cr y
+wait_for "[exit=0]"
 
 begin "a terminal that cannot move the cursor, or a locale that is not UTF-8, is refused"
 start ejones TERM=dumb

@@ -35,7 +35,11 @@ CLI_COMMAND(recall)
 /* sla.c: pause and resume; the notify command after every action */
 CLI_COMMAND(pause)
 CLI_COMMAND(resume)
-/* Run the configuration's notify command for db's last action; a failure is said on stderr. */
+/*
+ * Start the configuration's notify command for db's last action, without
+ * waiting for it (its failure goes to the audit trail); only a notice that
+ * could not be handed over is said on stderr.
+ */
 void cli_notify(struct cli *cli, cr_db *db);
 /* report.c */
 CLI_COMMAND(stats)

@@ -4,6 +4,7 @@
  * parsing of option values the commands share.
  */
 #include "cli.h"
+#include "notify.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -165,6 +166,14 @@ session(struct cli *cli, unsigned open_flags, bool pinned, cr_db **db)
         cli->cfg = NULL;
         return rc;
     }
+    /*
+     * The notify command's runner, forked now: before the database is open
+     * (it inherits no handle) and while a setgid program holds its group (it
+     * opens the database itself to record a failure; tui/notify.c).
+     */
+    if (!pinned)
+        tui_notify_begin(&(struct tui_notify_setup){cli->cfg, early, login, cli->purpose,
+                                                    cli->db_path, cli_service_flags(0), cli_clock});
     enum cr_status st =
         cr_db_open(cli->db_path, cli_service_flags(pinned ? 0 : open_flags), cli_clock, NULL, db);
     if (st != CR_OK) {

@@ -12,6 +12,7 @@
 void
 cli_notify(struct cli *cli, cr_db *db)
 {
+    /* Only a notice that could not be handed over is said: the command runs after we exit. */
     char why[256];
     if (tui_notify(db, cli->cfg, why, sizeof why) != 0)
         fprintf(stderr, "casereview: notify: %s %s; the action was done all the same\n",

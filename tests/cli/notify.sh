@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The notify command never blocks the action (issue 12, item 6; README,
+# "Notifications"): the command returns, with its usual output and status,
+# while the hook still runs; the hook's watchdog kills it (its whole group)
+# at notify_timeout and records the failure in the audit trail, also when
+# the casereview that started it was killed meanwhile; nothing is said on
+# stderr, which the command has closed by then.  What the hook is given,
+# and a hook that fails or is not there: tests/cli/sla.sh.
+. "$(dirname "$0")/lib.sh"
+cp "$FIXTURES"/import/good.csv .
+
+# The hook notes its pid (a line a run) and arguments, then hangs.
+cat >hook.sh <<EOF
+#!/bin/sh
+echo \$\$ >>"$T/hook.pids"
+for a in "\$@"; do printf '[%s]' "\$a"; done >>"$T/hook.log"
+echo >>"$T/hook.log"
+sleep 300
+EOF
+chmod +x hook.sh
+cat >>casereview.yaml <<EOF
+notify: $T/hook.sh
+notify_timeout: 2
+EOF
+# A hook that a failure here left running is not left behind.
+trap 'for p in $(cat "$T/hook.pids" 2>/dev/null); do kill -9 -- "-$p" "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+
+cr --db n.db import good.csv
+expect_rc 0
+settle
+
+# The pid of the hook's Nth run, waiting (up to 10 s) for it to start.
+hook_pid() {
+    for _ in $(seq 1 100); do
+        [ "$(grep -c . "$T/hook.pids" 2>/dev/null)" -ge "$1" ] && break
+        sleep 0.1
+    done
+    sed -n "$1p" "$T/hook.pids" 2>/dev/null
+}
+# Wait (up to 10 s) for a process to end: false if it still runs.
+ended() {
+    for _ in $(seq 1 100); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    return 1
+}
+# No live process (a zombie awaits its reaper) in the hook's group.
+group_gone() {
+    local live
+    live=$(ps -eo pgid=,stat=,args= | awk -v g="$1" '$1 == g && $2 !~ /^Z/')
+    [ -z "$live" ] || fail "the hook's group ($1) still runs: $live"
+}
+# Wait (up to 10 s) for the audit trail's last event to be this one.
+expect_last_event() {
+    local got
+    for _ in $(seq 1 100); do
+        got=$(sql n.db "select action || ' ' || case_id || ' ' || actor || ' ' || details from audit_events order by id desc limit 1")
+        [ "$got" = "$1" ] && return 0
+        sleep 0.1
+    done
+    fail "the last event: got '$got', expected '$1'"
+}
+
+begin "a hook that hangs: the action returns at once, with its usual output, while the hook runs"
+cr --db n.db note 1 "First note."
+expect_rc 0
+expect_out "case 1: note: still flagged (version 1); note added"
+expect_empty_err
+pid=$(hook_pid 1)
+if [ -z "$pid" ]; then
+    fail "the hook never started"
+else
+    # Not a race: the hook sleeps 300 s and is killed 2 s after it started.
+    kill -0 "$pid" 2>/dev/null || fail "the hook ($pid) had ended when the command returned: the command waited for it"
+fi
+expect_eq "$(sql n.db "select count(*) from notes where body = 'First note.'")" 1 "the note"
+
+begin "... and its watchdog kills it (its whole group) at its timeout and records the failure"
+if [ -n "$pid" ]; then
+    ended "$pid" || fail "the hook ($pid) still runs 10 s after its 2 s timeout"
+    group_gone "$pid"
+fi
+expect_last_event 'notify 1 cadmin {"event": "note", "recipients": 0, "failed": "timed out after 2 s and was killed"}'
+expect_eq "$(cat hook.log)" "[note][1]" "the hook's arguments"
+settle
+
+begin "the casereview that started the hook killed (SIGKILL): the hook is still killed at its timeout and its failure recorded"
+"$CASEREVIEW" --as asmith --db n.db claim 2 >"$T/out" 2>"$T/err" &
+cli=$!
+pid=$(hook_pid 2)
+# Killed as soon as its hook runs (a casereview that waits for its hook is killed while it waits).
+kill -9 "$cli" 2>/dev/null
+wait "$cli" 2>/dev/null
+if [ -z "$pid" ]; then
+    fail "the hook never started"
+else
+    ended "$pid" || fail "the hook ($pid) still runs 10 s after its 2 s timeout, its casereview killed"
+    group_gone "$pid"
+fi
+expect_last_event 'notify 2 asmith {"event": "claim", "recipients": 0, "failed": "timed out after 2 s and was killed"}'
+expect_eq "$(sql n.db "select state || ' ' || assignee from cases where id = 2")" "in_review asmith" "case 2"
+settle
+
+finish
