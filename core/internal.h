@@ -763,6 +763,10 @@ struct cr_notice_store **st_notice(cr_db *db);
 const struct cr_notice_store *st_notice_of(const cr_db *db);
 void cr_notice_set(cr_db *db, const char *kind, int64_t case_id, const char *const *logins,
                    size_t n);
+/* An action of many cases (a bulk assign) clears the notices, then adds one per case. */
+void cr_notice_clear(cr_db *db);
+void cr_notice_add(cr_db *db, const char *kind, int64_t case_id, const char *const *logins,
+                   size_t n);
 void cr_notice_store_free(struct cr_notice_store *n);
 
 #endif

@@ -13,26 +13,44 @@ struct cr_notice_store {
     struct cr_notice pub;
     char *kind;
     char **logins;
+    struct cr_notice_store *next; /* the action's next notice (a bulk assign's next case) */
 };
 
 void
 cr_notice_store_free(struct cr_notice_store *n)
 {
-    if (!n)
-        return;
-    for (size_t i = 0; i < n->pub.n_recipients; i++)
-        free(n->logins[i]);
-    free(n->logins);
-    free(n->kind);
-    free(n);
+    while (n) {
+        struct cr_notice_store *next = n->next;
+        for (size_t i = 0; i < n->pub.n_recipients; i++)
+            free(n->logins[i]);
+        free(n->logins);
+        free(n->kind);
+        free(n);
+        n = next;
+    }
+}
+
+void
+cr_notice_clear(cr_db *db)
+{
+    struct cr_notice_store **slot = st_notice(db);
+    cr_notice_store_free(*slot);
+    *slot = NULL;
 }
 
 void
 cr_notice_set(cr_db *db, const char *kind, int64_t case_id, const char *const *logins, size_t n)
 {
+    cr_notice_clear(db);
+    cr_notice_add(db, kind, case_id, logins, n);
+}
+
+void
+cr_notice_add(cr_db *db, const char *kind, int64_t case_id, const char *const *logins, size_t n)
+{
     struct cr_notice_store **slot = st_notice(db);
-    cr_notice_store_free(*slot);
-    *slot = NULL;
+    while (*slot)
+        slot = &(*slot)->next;
     struct cr_notice_store *x = calloc(1, sizeof *x);
     if (!x)
         return;
@@ -56,7 +74,15 @@ cr_notice_set(cr_db *db, const char *kind, int64_t case_id, const char *const *l
 const struct cr_notice *
 cr_last_notice(const cr_db *db)
 {
+    return cr_last_notice_at(db, 0);
+}
+
+const struct cr_notice *
+cr_last_notice_at(const cr_db *db, size_t i)
+{
     const struct cr_notice_store *x = st_notice_of(db);
+    for (; x && i; i--)
+        x = x->next;
     return x ? &x->pub : NULL;
 }
 

@@ -814,7 +814,7 @@ recipients_with(struct recipients *r, const struct wf *w, int role, int action)
 }
 
 static void
-notice_of(cr_db *db, const struct wf *w, int action, const char *kind, int after)
+notice_for(cr_db *db, const struct wf *w, int action, const char *kind, int after, bool add)
 {
     const struct cr_case_state *cs = w->cs;
     const char *reviewer = cs->assignee ? cs->assignee : cs->decided_by;
@@ -847,7 +847,17 @@ notice_of(cr_db *db, const struct wf *w, int action, const char *kind, int after
         recipients_with(&r, w, CR_ROLE_SUPERVISOR, -1);
         break;
     }
-    cr_notice_set(db, kind, cs->id, r.login, r.n);
+    if (add)
+        cr_notice_add(db, kind, cs->id, r.login, r.n);
+    else
+        cr_notice_set(db, kind, cs->id, r.login, r.n);
+}
+
+/* The notice of one action on one case, in place of the last action's. */
+static void
+notice_of(cr_db *db, const struct wf *w, int action, const char *kind, int after)
+{
+    notice_for(db, w, action, kind, after, false);
 }
 
 /* Concurrent edits: the version the user acted on (0: the current) must be the case's. */
@@ -1112,6 +1122,7 @@ cr_assign_bulk(cr_db *db, const struct cr_bulk_assign *q, struct cr_bulk_result 
     }
     out->states = states;
     bool began = false, committed = false;
+    cr_notice_clear(db);
     if ((st = st_writable(db)) != CR_OK || (st = st_begin(db)) != CR_OK)
         goto out;
     began = true;
@@ -1148,6 +1159,9 @@ cr_assign_bulk(cr_db *db, const struct cr_bulk_assign *q, struct cr_bulk_result 
             st = bulk_refused(db, out, cs.id, why.p);
         else if (st == CR_OK && !out->n_refused)
             st = bulk_move(db, &w, out->n_cases);
+        /* A notice for each case moved (given only if all of them are: see out). */
+        if (st == CR_OK && !out->n_refused)
+            notice_for(db, &w, CR_ACTION_ASSIGN, cr_action_name(CR_ACTION_ASSIGN), cs.state, true);
         /* Once a case is refused nothing will be written: the rest are only checked. */
         cr_case_state_free(&cs);
         w.cs = NULL;
@@ -1165,8 +1179,10 @@ cr_assign_bulk(cr_db *db, const struct cr_bulk_assign *q, struct cr_bulk_result 
         out->moved = 1;
     }
 out:
-    if (began && !committed)
+    if (began && !committed) {
         st_rollback(db);
+        cr_notice_clear(db);
+    }
     cr_buf_free(&why);
     return st;
 }

@@ -349,12 +349,10 @@ put_field(char *p, const char *s)
     return p + len;
 }
 
-int
-tui_notify(cr_db *db, const struct cr_config *cfg, char *why, size_t n)
+/* Hand one notice to the runner; 0, or 1 with why said and the failure recorded. */
+static int
+hand_over(cr_db *db, const struct cr_notice *notice, char *why, size_t n)
 {
-    const struct cr_notice *notice = cr_last_notice(db);
-    if (!cfg || !cfg->notify || !notice)
-        return 0;
     /* "KIND\0CASE\0LOGIN\0...": no login holds a NUL. */
     char number[24];
     snprintf(number, sizeof number, "%lld", (long long)notice->case_id);
@@ -386,6 +384,19 @@ tui_notify(cr_db *db, const struct cr_config *cfg, char *why, size_t n)
     /* The action stands; the failure is recorded if it can be (and said by the caller). */
     cr_notice_failed(db, notice, why);
     return 1;
+}
+
+int
+tui_notify(cr_db *db, const struct cr_config *cfg, char *why, size_t n)
+{
+    if (!cfg || !cfg->notify)
+        return 0;
+    /* Each notice of the action: a bulk assign has one per case. */
+    int failed = 0;
+    const struct cr_notice *notice;
+    for (size_t i = 0; (notice = cr_last_notice_at(db, i)); i++)
+        failed += hand_over(db, notice, why, n);
+    return failed;
 }
 
 bool

@@ -245,6 +245,28 @@ settle
 expect_eq "$(cat hook.log)" "[note][1]" "the hook's arguments: asmith, conflicted, left out"
 : >hook.log
 
+begin "notify: a bulk assign hands over a notice for each case it moved (the new and the previous assignee)"
+rm -f b.db*
+CASEREVIEW_NOW=$(at 1) AS=cadmin cr --db b.db import good.csv
+expect_rc 0
+for c in 1 2; do
+    CASEREVIEW_NOW=$(at 1) AS=bjones cr --db b.db assign $c asmith
+    expect_rc 0
+done
+settle
+: >hook.log
+CASEREVIEW_NOW=$(at 2) AS=bjones cr --db b.db assign --from asmith --to ejones
+expect_rc 0
+settle
+# Each notice is run by a watchdog of its own, so their lines may come in either order.
+expect_eq "$(sort hook.log)" "[assign][1][ejones][asmith]
+[assign][2][ejones][asmith]" "the hook's arguments, one run per case"
+: >hook.log
+CASEREVIEW_NOW=$(at 2) AS=bjones cr --db b.db assign --from ejones --to bjones
+expect_rc 1
+settle
+expect_eq "$(cat hook.log)" "" "the hook's arguments after a refused bulk assign"
+
 begin "pause: a closed case is refused"
 before=$(db_state s.db)
 on 26 bjones pause 2 --reason "Too late" --until 2026-03-01

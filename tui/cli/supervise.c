@@ -319,6 +319,8 @@ cli_assign_bulk(struct cli *cli, const struct cli_bulk_assign *b)
         cli_end(cli, db);
         return rc;
     }
+    /* The notify command for each case moved (a bulk assign has one notice per case). */
+    cli_notify(cli, db);
     struct moved m = {b->from, b->to, &r};
     struct emit e;
     emit_init(&e, fmt, stdout, &moved_rec, NULL);

@@ -626,6 +626,12 @@ struct cr_notice {
     const char *const *recipients;
 };
 const struct cr_notice *cr_last_notice(const cr_db *db);
+/*
+ * The i-th notice of the handle's last action, from 0 (cr_last_notice is
+ * the first), or NULL past the last: a bulk assign (cr_assign_bulk) has
+ * one for each case it moved, in its order; any other action has one.
+ */
+const struct cr_notice *cr_last_notice_at(const cr_db *db, size_t i);
 enum cr_status cr_notice_failed(cr_db *db, const struct cr_notice *n, const char *what);
 
 /*
