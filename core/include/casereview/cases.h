@@ -108,12 +108,18 @@ struct cr_filter {
      * Borrowed: it must outlive the calls that read the filter.
      */
     const char *assignee;
+    /*
+     * Only the cases whose subject is of this unit (the subject's unit, as
+     * imported: an exact match, case and all), or NULL for any.  Borrowed,
+     * as assignee is.
+     */
+    const char *unit;
 };
 
 /* A filter that lets every case through, by priority. */
-#define CR_FILTER_ALL                                  \
-    {                                                  \
-        -1, -1, -1, CR_SORT_PRIORITY, NULL, 0, 0, NULL \
+#define CR_FILTER_ALL                                        \
+    {                                                        \
+        -1, -1, -1, CR_SORT_PRIORITY, NULL, 0, 0, NULL, NULL \
     }
 
 struct cr_case_row {
