@@ -300,7 +300,8 @@ menu_open(struct app *app, const struct tui_target *t)
     m->mine = app->shared.queue.mine;
     m->filter = app->shared.queue.filter;
     m->cfg = app->cfg;
-    if (!ta_init(&m->unit, app->shared.queue.unit, true)) {
+    /* The unit in force (the dashboard may have replaced the filter since it was typed). */
+    if (!ta_init(&m->unit, app->shared.queue.filter.unit, true)) {
         free(m);
         return NULL;
     }
