@@ -479,28 +479,6 @@ bulk_overlay(struct app *app, void *state)
     delwin(win);
 }
 
-/*
- * What a bulk assign did, in the words of the command line's bulk assign
- * (`assign --from --to`): "moved 3 tagged cases to ejones: cases 4, 7 and 2".
- */
-static char *
-bulk_said(const struct cr_bulk_result *r, const char *to)
-{
-    size_t size = 96 + strlen(to) + 24 * r->n_cases, used = 0;
-    char *s = malloc(size);
-    if (!s)
-        return NULL;
-    used += (size_t)snprintf(s, size, "moved %zu tagged %s to %s: case%s ", r->n_cases,
-                             r->n_cases == 1 ? "case" : "cases", to, r->n_cases == 1 ? "" : "s");
-    for (size_t i = 0; i < r->n_cases && used < size; i++)
-        used += (size_t)snprintf(s + used, size - used, "%s%lld",
-                                 i == 0                ? ""
-                                 : i + 1 == r->n_cases ? " and "
-                                                       : ", ",
-                                 (long long)r->cases[i]);
-    return s;
-}
-
 /* Core's refusal, and each case refused with the rule's words, as the command line prints them. */
 static char *
 bulk_refusal(cr_db *db, const struct cr_bulk_result *r)
@@ -527,7 +505,8 @@ bulk_assign(struct app *app, struct bulk *b)
     struct cr_bulk_assign req = {.to = to, .state = -1, .cases = q->tags, .n_cases = q->n_tags};
     struct cr_bulk_result r;
     enum cr_status st = cr_assign_bulk(app->db, &req, &r);
-    char *said = st == CR_OK ? bulk_said(&r, to) : bulk_refusal(app->db, &r);
+    /* What moved in core's words, as the command line prints them (cr_bulk_describe). */
+    char *said = st == CR_OK ? cr_bulk_describe(&req, &r) : bulk_refusal(app->db, &r);
     cr_bulk_result_free(&r);
     tui_pop(app);
     if (st == CR_OK)

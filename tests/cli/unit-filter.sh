@@ -44,6 +44,12 @@ expect_rc 0
 expect_out_has "Culverhouse"
 [ "$(grep -c Eastwood "$T/out")" = 0 ] || fail "the table lists a case of another unit"
 
+begin "list --unit is recorded: the list's begin event names the unit"
+cr --db s.db list --unit 'Central, North' --format csv
+expect_rc 0
+expect_eq "$(sql s.db "select details from audit_events where action = 'list' order by id desc limit 1 offset 1")" \
+    '{"stage": "begin", "filters": {"state": "", "outcome": "", "category": "", "sort": "priority", "search": "", "unit": "Central, North", "overdue": false, "mine": false, "format": "csv", "limit": 0}}' "the begin event"
+
 begin "list --unit keeps need-to-know: asmith (East Area BCU) never sees that unit's cases"
 AS=asmith
 expect_eq "$(listed --unit 'East Area BCU')" "" "asmith, their own unit"
