@@ -204,14 +204,14 @@ apply(struct app *app, struct menu *m)
 {
     struct tui_queue *q = &app->shared.queue;
     q->mine = m->mine;
-    /* A reviewer's cases (the dashboard's) are not a filter of what waits for me. */
-    if (q->mine)
-        q->filter.assignee = NULL;
     q->filter.state = m->filter.state;
     q->filter.outcome = m->filter.outcome;
     q->filter.category = m->filter.category;
     q->filter.overdue = m->filter.overdue;
-    /* The cases a reviewer holds: all cases held by them, not what waits for me. */
+    /*
+     * The cases a reviewer holds (the menu's or the dashboard's) are all cases
+     * held by them, not a filter of what waits for me: one or the other (change).
+     */
     q->filter.assignee = m->filter.assignee;
     if (q->filter.assignee)
         q->mine = false;
