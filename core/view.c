@@ -218,13 +218,13 @@ counter_add(void *ctx, const struct cr_case_count *c)
 }
 
 /*
- * Whether the counters can answer: no words, no clock, no assignee (the
- * counters know none), and nothing kept from the user.
+ * Whether the counters can answer: no words, no clock, no assignee nor
+ * unit (the counters know neither), and nothing kept from the user.
  */
 static bool
 counters_answer(const struct cr_filter *f, const struct cr_scope *scope)
 {
-    return !(f->search && !cr_blank(f->search)) && !f->overdue && !f->assignee &&
+    return !(f->search && !cr_blank(f->search)) && !f->overdue && !f->assignee && !f->unit &&
            !scope->panel_only && !scope->unit && !scope->n_refs;
 }
 

@@ -1187,6 +1187,48 @@ out:
     return st;
 }
 
+char *
+cr_bulk_describe(const struct cr_bulk_assign *q, const struct cr_bulk_result *r)
+{
+    struct cr_buf b = {0};
+    const char *from = q->n_cases ? NULL : q->from;
+    if (!r->n_cases && from && !r->n_unseen) {
+        /* Nothing moved: from holds no case in the states asked for ("flagged, in_review or
+         * returned"). */
+        int n = 0;
+        for (int s = 0; s < CR_STATE_COUNT; s++)
+            n += (r->states >> s) & 1u;
+        cr_buf_addf(&b, "moved no cases from %s to %s: %s holds no case that is ", from, q->to,
+                    from);
+        for (int s = 0, k = 0; s < CR_STATE_COUNT; s++)
+            if (r->states & (1u << s)) {
+                k++;
+                cr_buf_addf(&b, "%s%s", k == 1 ? "" : k == n ? " or " : ", ", cr_state_name(s));
+            }
+        return b.p ? b.p : strdup("");
+    }
+    if (!r->n_cases)
+        cr_buf_addf(&b, "moved no cases");
+    else
+        cr_buf_addf(&b, "moved %zu %s", r->n_cases, r->n_cases == 1 ? "case" : "cases");
+    if (from)
+        cr_buf_addf(&b, " from %s", from);
+    cr_buf_addf(&b, " to %s", q->to);
+    for (size_t i = 0; i < r->n_cases; i++)
+        cr_buf_addf(&b, "%s%lld",
+                    i == 0                ? r->n_cases == 1 ? ": case " : ": cases "
+                    : i + 1 == r->n_cases ? " and "
+                                          : ", ",
+                    (long long)r->cases[i]);
+    /* From's cases that the user may not see stay with them, unnamed. */
+    if (from && r->n_unseen)
+        cr_buf_addf(&b,
+                    "; %zu %s of %s's that you may not see (your unit or a conflict) %s with them",
+                    r->n_unseen, r->n_unseen == 1 ? "case" : "cases", from,
+                    r->n_unseen == 1 ? "stays" : "stay");
+    return b.p;
+}
+
 void
 cr_bulk_result_free(struct cr_bulk_result *r)
 {
@@ -1975,6 +2017,11 @@ cr_list_begin(cr_db *db, const struct cr_filter *filter, int mine, const char *f
     cr_buf_addf(
         &d, ", \"sort\": \"%s\", \"search\": ", filter->sort == CR_SORT_AGE ? "age" : "priority");
     cr_buf_add_json(&d, filter->search ? filter->search : "");
+    /* The unit filter, when there is one (the events of lists without it are as they were). */
+    if (filter->unit) {
+        cr_buf_addf(&d, ", \"unit\": ");
+        cr_buf_add_json(&d, filter->unit);
+    }
     cr_buf_addf(&d,
                 ", \"overdue\": %s, \"mine\": %s, \"format\": ", filter->overdue ? "true" : "false",
                 mine ? "true" : "false");

@@ -59,6 +59,9 @@ enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM, TK_PICK };
     _(FILTER_CLOSED, "filter_closed", "O", SCREEN, -1, "open cases only, or closed ones too")    \
     _(JUMP, "jump", ":", SCREEN, -1, "open case N or a ref")                                     \
     _(FILTER_MENU, "filter_menu", "f", SCREEN, -1, "the filter menu")                            \
+    _(TAG, "tag", "t", SCREEN, -1, "tag or untag the case, then the next line")                  \
+    _(TAG_SCREEN, "tag_screen", "*", SCREEN, -1, "tag every case on the screen")                 \
+    _(UNTAG_ALL, "untag_all", "C-t", SCREEN, -1, "clear every tag")                              \
     _(DASHBOARD, "dashboard", "D", SCREEN, -1, "the dashboard")                                  \
     _(CLAIM, "claim", "C", CORE, CR_ACTION_CLAIM, "claim the case")                              \
     _(TAKE_NEXT, "take_next", "T", PICK, -1, "take next: the riskiest case you may claim")       \

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void tagged_text(const struct tui_queue *q, char *out, size_t n);
+
 static int
 page_rows(void)
 {
@@ -32,8 +34,8 @@ static bool
 narrowed(const struct tui_queue *q)
 {
     const struct cr_filter *f = &q->filter;
-    return q->mine &&
-           (f->state >= 0 || f->outcome >= 0 || f->category >= 0 || f->overdue || f->search);
+    return q->mine && (f->state >= 0 || f->outcome >= 0 || f->category >= 0 || f->overdue ||
+                       f->search || f->unit);
 }
 
 /* Load a screenful after a cursor (load_before reads the one before it). */
@@ -254,6 +256,8 @@ filter_title(const struct app *app, const struct tui_queue *q, char *out, size_t
         used += (size_t)snprintf(out + used, n - used, ", search \"%s\"", f->search);
     if (f->assignee)
         used += (size_t)snprintf(out + used, n - used, ", held by %s", f->assignee);
+    if (f->unit)
+        used += (size_t)snprintf(out + used, n - used, ", unit \"%s\"", f->unit);
     /* What waits for me is riskiest first; the rest in the order core lists it. */
     static const char *const order[] = {
         [CR_ORDER_RISKIEST] = ", riskiest first",
@@ -377,6 +381,7 @@ queue_draw(struct app *app, void *state)
     char title[512], pos[64], line[1024];
     filter_title(app, q, title, sizeof title);
     position_text(q, pos, sizeof pos);
+    tagged_text(q, pos, sizeof pos);
     /* The view's words give way to the position, which always shows. */
     int room = COLS - 10 - tui_width(pos);
     snprintf(line, sizeof line, " Queue: %s", title);
@@ -391,6 +396,10 @@ queue_draw(struct app *app, void *state)
         if (q->page.rows[i].id > max_id)
             max_id = q->page.rows[i].id;
     struct layout l = layout_for(COLS, max_id);
+    /* With cases tagged, the case column has a mark column (*) after the selection's. */
+    int tagw = q->n_tags ? 1 : 0;
+    l.id += tagw;
+    l.subject -= tagw;
     int hx = 0, hattr = tui_attr(app, CR_SLOT_HEADER);
     hx = right(1, hx, l.id, "CASE", hattr);
     hx = left(1, hx, l.state, "STATE", hattr);
@@ -421,8 +430,12 @@ queue_draw(struct app *app, void *state)
         }
         x = 0;
         char cell[64];
-        /* The selection shows without colour too. */
-        snprintf(cell, sizeof cell, "%c%*lld", sel ? '>' : ' ', l.id - 1, (long long)r->id);
+        /* The selection shows without colour too; so does a tag. */
+        if (tagw)
+            snprintf(cell, sizeof cell, "%c%c%*lld", sel ? '>' : ' ',
+                     tui_queue_tagged(q, r->id) ? '*' : ' ', l.id - 2, (long long)r->id);
+        else
+            snprintf(cell, sizeof cell, "%c%*lld", sel ? '>' : ' ', l.id - 1, (long long)r->id);
         x += tui_put(stdscr, y, x, cell, l.id, base) + 1;
         const char *state_name =
             short_state[r->state] ? short_state[r->state] : cr_state_name(r->state);
@@ -542,6 +555,8 @@ queue_filter(struct app *app, void *state, int action)
         f->open = 1;
         free(q->search);
         q->search = NULL;
+        free(q->unit);
+        q->unit = NULL;
         break;
     case TA_SORT:
         f->sort = f->sort == CR_SORT_AGE ? CR_SORT_PRIORITY : CR_SORT_AGE;
@@ -559,6 +574,145 @@ queue_close(struct app *app, void *state)
     struct tui_queue *q = state;
     (void)app;
     cr_page_free(&q->page);
+    free(q->tags);
+    q->tags = NULL;
+    q->n_tags = q->cap_tags = 0;
+    free(q->unit);
+    q->unit = NULL;
+    q->filter.unit = NULL;
+}
+
+/* Tags */
+
+bool
+tui_queue_tagged(const struct tui_queue *q, int64_t id)
+{
+    for (size_t i = 0; i < q->n_tags; i++)
+        if (q->tags[i] == id)
+            return true;
+    return false;
+}
+
+void
+tui_queue_untag_all(struct tui_queue *q)
+{
+    q->n_tags = 0;
+}
+
+/* Tag case id (when it is not tagged yet); false when out of memory. */
+static bool
+tag(struct tui_queue *q, int64_t id)
+{
+    if (tui_queue_tagged(q, id))
+        return true;
+    if (q->n_tags == q->cap_tags) {
+        size_t cap = q->cap_tags ? q->cap_tags * 2 : 64;
+        int64_t *t = realloc(q->tags, cap * sizeof *t);
+        if (!t)
+            return false;
+        q->tags = t;
+        q->cap_tags = cap;
+    }
+    q->tags[q->n_tags++] = id;
+    return true;
+}
+
+static void
+untag(struct tui_queue *q, int64_t id)
+{
+    for (size_t i = 0; i < q->n_tags; i++)
+        if (q->tags[i] == id) {
+            memmove(q->tags + i, q->tags + i + 1, (q->n_tags - i - 1) * sizeof *q->tags);
+            q->n_tags--;
+            return;
+        }
+}
+
+/* The title's figures with the tags: "37 of 412, 3 tagged". */
+static void
+tagged_text(const struct tui_queue *q, char *out, size_t n)
+{
+    size_t used = strlen(out);
+    if (q->n_tags && used < n)
+        snprintf(out + used, n - used, ", %zu tagged", q->n_tags);
+}
+
+/* Whether this user may act on a tagged set: tagging is for a bulk assign (core's rule). */
+static bool
+may_tag(const struct app *app)
+{
+    return cr_role_actions(app->db) & (1u << CR_ACTION_ASSIGN);
+}
+
+/*
+ * t tags the selected case, or untags it, and goes to the next line (as
+ * mutt's tag-entry); * tags every case on the screen; C-t clears every
+ * tag.  The tags are case numbers: they stay through pages, views and
+ * reloads, whatever the queue shows.
+ */
+static bool
+queue_tag(struct app *app, void *state, int action)
+{
+    struct tui_queue *q = state;
+    if (!may_tag(app)) {
+        char name[32];
+        tui_key_name(app->key, app->key_fn, name, sizeof name);
+        tui_message(app, true,
+                    "%s: tagging is for assigning the tagged cases at once, and your roles "
+                    "do not assign",
+                    name);
+        return true;
+    }
+    bool ok = true;
+    switch (action) {
+    case TA_TAG: {
+        int64_t id = app->shared.cur.id;
+        if (tui_queue_tagged(q, id))
+            untag(q, id);
+        else
+            ok = tag(q, id);
+        if (ok)
+            tui_nav_move(app, &q->nav, TA_DOWN);
+        break;
+    }
+    case TA_TAG_SCREEN:
+        for (size_t i = 0; i < q->page.n && ok; i++)
+            ok = tag(q, q->page.rows[i].id);
+        break;
+    case TA_UNTAG_ALL:
+        if (!q->n_tags) {
+            tui_message(app, false, "No case is tagged.");
+            return true;
+        }
+        tui_message(app, false, "%zu %s untagged.", q->n_tags, q->n_tags == 1 ? "case" : "cases");
+        tui_queue_untag_all(q);
+        break;
+    default:
+        return false;
+    }
+    if (!ok)
+        tui_message(app, true, "out of memory");
+    app->dirty = true;
+    return true;
+}
+
+/*
+ * The assign key with cases tagged: the tagged cases all go to one reviewer
+ * (the chooser, menu.c: cr_assign_bulk), for a user who may assign; with
+ * none tagged, or for anyone else, the selected case as ever.
+ */
+static bool
+queue_key(struct app *app, void *state, int action, wint_t ch)
+{
+    struct tui_queue *q = state;
+    (void)ch;
+    if (action != TA_ASSIGN || !q->n_tags || !may_tag(app))
+        return false;
+    void *chooser =
+        bulk_screen.open(app, &(struct tui_target){.action = action, .from = &queue_screen});
+    if (chooser)
+        tui_push(app, &bulk_screen, chooser);
+    return true;
 }
 
 /* The queue's actions, in the order its help lists them. */
@@ -580,7 +734,10 @@ static const struct tui_function queue_functions[] = {
     {TA_FILTER_CLOSED, queue_filter, 0},
     {TA_FILTER_MENU, NULL, 0}, /* the filter menu (menu.c) */
     {TA_JUMP, NULL, 0},        /* the prompt (prompt.c); digits too: queue_unbound */
-    TUI_CORE_FUNCTIONS         /* claim ... recall: the key table's core actions */
+    {TA_TAG, queue_tag, TUI_NEED_CASE},
+    {TA_TAG_SCREEN, queue_tag, 0},
+    {TA_UNTAG_ALL, queue_tag, 0},
+    TUI_CORE_FUNCTIONS /* claim ... recall: the key table's core actions */
     {TA_DASHBOARD, NULL, 0},
     {TA_REFRESH, NULL, 0},
     {TA_SUSPEND, NULL, 0},
@@ -681,6 +838,7 @@ const struct screen_ops queue_screen = {
     .current = queue_current,
     .reload = queue_reload,
     .close = queue_close,
+    .key = queue_key,
     .unbound = queue_unbound,
     .also = &form_screen,
 };

@@ -11,5 +11,7 @@
 
 extern const struct screen_ops purpose_screen, queue_screen, case_screen, form_screen, help_screen,
     dashboard_screen, prompt_screen, menu_screen;
+/* The reviewer chooser of a bulk assign of the tagged cases (menu.c): pushed by the queue. */
+extern const struct screen_ops bulk_screen;
 
 #endif

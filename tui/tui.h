@@ -173,7 +173,20 @@ struct tui_queue {
     /* The title's figures (queue.c): rows before the screen (-1: not known), the view's count. */
     int64_t offset, count;
     bool count_exact; /* false: more than count (core's cap, CR_COUNT_CAP) */
+    char *unit;       /* the unit filter's name (filter.unit points here), or NULL (menu.c) */
+    /*
+     * The tagged cases (t, *), by number, in the order tagged: kept across
+     * pages, views and reloads until acted on (A: assign them all) or
+     * cleared (C-t).  queue.c.
+     */
+    int64_t *tags;
+    size_t n_tags, cap_tags;
 };
+
+/* Whether case id is tagged in the queue. */
+bool tui_queue_tagged(const struct tui_queue *q, int64_t id);
+/* Clear every tag of the queue. */
+void tui_queue_untag_all(struct tui_queue *q);
 
 /*
  * What the screens share (neomutt's IndexSharedData): the queue, and the

@@ -159,6 +159,9 @@ filter_test(cr_db *db, const struct mem_data *d, const struct mem_case *c,
     if (f->assignee &&
         (c->state == CR_STATE_CLOSED || !c->assignee || strcmp(c->assignee, f->assignee) != 0))
         return false;
+    /* The subject's unit, exactly, as the SQLite engine's "s.unit = ?". */
+    if (f->unit && !(s && s->unit && strcmp(s->unit, f->unit) == 0))
+        return false;
     return true;
 }
 

@@ -154,10 +154,18 @@ assignee_param(const struct cr_scope *scope)
     return words_param(scope) + 1;
 }
 
+/* The number of the parameter past assignee_param's: the unit filter's unit. */
+static int
+unit_param(const struct cr_scope *scope)
+{
+    return assignee_param(scope) + 1;
+}
+
 /*
  * The conditions every list and count ends with, after its own: need-to-know
  * (visibility_where), the open cases a login holds (filter->assignee: those
- * cr_workload_get counts for them) and, when phrases, that each word of
+ * cr_workload_get counts for them), the subject's unit (filter->unit, an
+ * exact match) and, when phrases, that each word of
  * several tokens stands whole in one field of the case: the subject's
  * reference, surname or forenames, or an allegation's reference or summary,
  * one a row, so that no word is found across two (as no phrase crossed the
@@ -171,6 +179,8 @@ scope_where(const struct cr_filter *filter, const struct cr_scope *scope, bool p
     visibility_where(scope, sql);
     if (filter && filter->assignee)
         cr_buf_addf(sql, " AND c.assignee = ?%d AND c.state <> 'closed'", assignee_param(scope));
+    if (filter && filter->unit)
+        cr_buf_addf(sql, " AND s.unit = ?%d", unit_param(scope));
     if (phrases)
         cr_buf_addf(sql,
                     " AND (SELECT cr_phrases(?%d, t) FROM (SELECT s.ref AS t UNION ALL "
@@ -184,11 +194,12 @@ scope_where(const struct cr_filter *filter, const struct cr_scope *scope, bool p
  * Fill a page from a query of CASE_ROW_COLUMNS whose parameters are
  * ?1 the cursor, ?2, ?3 and ?5 texts (bound when not NULL), ?4 the limit,
  * from ?6 those of visibility_where, then words (words_param, when not NULL),
- * then the assignee (assignee_param, when not NULL).
+ * then the assignee (assignee_param, when not NULL), then the unit
+ * (unit_param, when not NULL).
  */
 static enum cr_status
 page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char *p3,
-           const char *p5, const char *words, const char *assignee, size_t limit,
+           const char *p5, const char *words, const char *assignee, const char *unit, size_t limit,
            const struct cr_scope *scope, struct cr_page *page, bool reverse)
 {
     assert(db && sql && scope && page);
@@ -233,6 +244,8 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
         sqlite3_bind_text(s, words_param(scope), words, -1, SQLITE_STATIC);
     if (assignee)
         sqlite3_bind_text(s, assignee_param(scope), assignee, -1, SQLITE_STATIC);
+    if (unit)
+        sqlite3_bind_text(s, unit_param(scope), unit, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (page->n == limit) {
@@ -423,7 +436,8 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
                               ? cr_outcome_name(filter->outcome)
                               : NULL;
     st = page_query(db, sql.p, cursor, state, outcome, searching ? q.p : NULL,
-                    phrases ? filter->search : NULL, filter->assignee, limit, scope, page, reverse);
+                    phrases ? filter->search : NULL, filter->assignee, filter->unit, limit, scope,
+                    page, reverse);
     cr_buf_free(&sql);
     cr_buf_free(&q);
     return st;
@@ -432,8 +446,8 @@ sq_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
 /* *n: the rows of a query of page_query's parameters (?4 the cap), counted by SQLite. */
 static enum cr_status
 count_query(cr_db *db, const char *inner, const char *p2, const char *p3, const char *p5,
-            const char *words, const char *assignee, int64_t cap, const struct cr_scope *scope,
-            int64_t *n)
+            const char *words, const char *assignee, const char *unit, int64_t cap,
+            const struct cr_scope *scope, int64_t *n)
 {
     struct cr_buf sql = {0};
     cr_buf_addf(&sql, "SELECT count(*) FROM (%s)", inner);
@@ -457,6 +471,8 @@ count_query(cr_db *db, const char *inner, const char *p2, const char *p3, const 
         sqlite3_bind_text(s, words_param(scope), words, -1, SQLITE_STATIC);
     if (assignee)
         sqlite3_bind_text(s, assignee_param(scope), assignee, -1, SQLITE_STATIC);
+    if (unit)
+        sqlite3_bind_text(s, unit_param(scope), unit, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         *n = sqlite3_column_int64(s, 0);
@@ -486,7 +502,8 @@ sq_count(cr_db *db, const struct cr_filter *filter, const struct cr_scope *scope
                                   ? cr_outcome_name(filter->outcome)
                                   : NULL;
         st = count_query(db, sql.p, state, outcome, searching ? q.p : NULL,
-                         phrases ? filter->search : NULL, filter->assignee, cap, scope, n);
+                         phrases ? filter->search : NULL, filter->assignee, filter->unit, cap,
+                         scope, n);
     }
     cr_buf_free(&sql);
     cr_buf_free(&q);
@@ -641,9 +658,10 @@ sq_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *sco
         page->n = 0;
         page->more = 0;
     } else if (st == CR_OK) {
-        st = page_query(
-            db, sql.p, after, queue->login, NULL, q.p, phrases ? queue->filter->search : NULL,
-            queue->filter ? queue->filter->assignee : NULL, limit, scope, page, reverse);
+        st = page_query(db, sql.p, after, queue->login, NULL, q.p,
+                        phrases ? queue->filter->search : NULL,
+                        queue->filter ? queue->filter->assignee : NULL,
+                        queue->filter ? queue->filter->unit : NULL, limit, scope, page, reverse);
     }
     cr_buf_free(&sql);
     cr_buf_free(&q);
@@ -661,7 +679,8 @@ sq_count_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *sc
     enum cr_status st = mine_sql(db, queue, scope, false, true, &sql, &q, &phrases, &none);
     if (st == CR_OK && !none)
         st = count_query(db, sql.p, queue->login, NULL, q.p, phrases ? queue->filter->search : NULL,
-                         queue->filter ? queue->filter->assignee : NULL, cap, scope, n);
+                         queue->filter ? queue->filter->assignee : NULL,
+                         queue->filter ? queue->filter->unit : NULL, cap, scope, n);
     cr_buf_free(&sql);
     cr_buf_free(&q);
     return st;

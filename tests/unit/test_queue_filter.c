@@ -2,9 +2,9 @@
  * What waits for me, narrowed by a filter (cr_list_mine_filter_page and
  * _before), through the core API only, so that it runs on both engines
  * (tests/meson.build): the search words, state, outcome, category and
- * overdue keep only what they let through, the filter's sort changes
- * nothing (what waits is riskiest first), and keyset paging forwards and
- * backwards gives the same rows, one to three a page.
+ * overdue (and the subject's unit, in all cases too) keep only what they let through, the filter's
+ * sort changes nothing (what waits is riskiest first), and keyset paging forwards and backwards
+ * gives the same rows, one to three a page.
  */
 #include "internal.h"
 
@@ -217,6 +217,90 @@ test_filters(void **state)
     expect_mine("ejones", &f, "");
 }
 
+/* The case numbers of all cases under f (cr_list_page), with cr_count_cases' count. */
+static void
+all_listed(const struct cr_filter *f, char *out, size_t n, int64_t *count)
+{
+    cr_db *db = open_as("ejones");
+    struct cr_page page = {0};
+    assert_int_equal(cr_list_page(db, f, 0, 10, &page), CR_OK);
+    out[0] = '\0';
+    for (size_t i = 0; i < page.n; i++)
+        snprintf(out + strlen(out), n - strlen(out), "%s%lld", i ? " " : "",
+                 (long long)page.rows[i].id);
+    cr_page_free(&page);
+    int exact = 0;
+    assert_int_equal(cr_count_cases(db, f, count, &exact), CR_OK);
+    assert_true(exact);
+    cr_db_close(db);
+}
+
+/*
+ * The unit filter (cr_filter.unit): only the cases whose subject is of that
+ * unit, exactly (a different case or a part of the name finds nothing), in
+ * a list of all cases and its count (which the counters cannot answer), and
+ * narrowing what waits for me, with the other filters.
+ */
+static void
+test_unit(void **state)
+{
+    (void)state;
+    char got[64], want[64] = "";
+    int64_t n = -1;
+    /* What waits for ejones, without case 1 (Central West BCU), riskiest first. */
+    const char *all = everything();
+    for (const char *p = all; *p;) {
+        size_t len = strcspn(p, " ");
+        if (!(len == 1 && *p == '1'))
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%.*s", *want ? " " : "",
+                     (int)len, p);
+        p += len + (p[len] == ' ');
+    }
+    struct cr_filter f = CR_FILTER_ALL;
+    f.unit = "East Area BCU";
+    expect_mine("ejones", &f, want);
+    all_listed(&f, got, sizeof got, &n);
+    assert_string_equal(got, want);
+    assert_int_equal(n, 2);
+    f.unit = "Central West BCU";
+    expect_mine("ejones", &f, "1");
+    all_listed(&f, got, sizeof got, &n);
+    assert_string_equal(got, "1");
+    assert_int_equal(n, 1);
+    /* Exact: not another case of letters, not a part of the name. */
+    f.unit = "east area bcu";
+    expect_mine("ejones", &f, "");
+    all_listed(&f, got, sizeof got, &n);
+    assert_string_equal(got, "");
+    assert_int_equal(n, 0);
+    f.unit = "East Area";
+    all_listed(&f, got, sizeof got, &n);
+    assert_int_equal(n, 0);
+    /* With the other filters: a state the counters would count, an assignee, a category. */
+    f.unit = "East Area BCU";
+    f.state = CR_STATE_IN_REVIEW;
+    all_listed(&f, got, sizeof got, &n);
+    assert_string_equal(got, want);
+    assert_int_equal(n, 2);
+    f.state = CR_STATE_FLAGGED;
+    all_listed(&f, got, sizeof got, &n);
+    assert_int_equal(n, 0);
+    f = (struct cr_filter)CR_FILTER_ALL;
+    f.unit = "East Area BCU";
+    f.assignee = "ejones";
+    all_listed(&f, got, sizeof got, &n);
+    assert_int_equal(n, 2);
+    f.assignee = "asmith";
+    all_listed(&f, got, sizeof got, &n);
+    assert_int_equal(n, 0);
+    f.assignee = NULL;
+    f.category = CR_CATEGORY_SEXUAL_OFFENCE;
+    expect_mine("ejones", &f, "2");
+    all_listed(&f, got, sizeof got, &n);
+    assert_string_equal(got, "2");
+    assert_int_equal(n, 1);
+}
+
 int
 main(void)
 {
@@ -232,6 +316,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_search, fresh),
         cmocka_unit_test_setup(test_filters, fresh),
+        cmocka_unit_test_setup(test_unit, fresh),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     static const char *const suffix[] = {"", "-wal", "-shm", ".key"};

@@ -301,6 +301,10 @@ test_bulk_listed(void **state)
     assert_int_equal(r.cases[0], 4);
     assert_int_equal(r.cases[1], 1);
     assert_int_equal(r.cases[2], 2);
+    /* What moved, in the words the command line and the workstation show (cr_bulk_describe). */
+    char *said = cr_bulk_describe(&q, &r);
+    assert_string_equal(said, "moved 3 cases to fkaur: cases 4, 1 and 2");
+    free(said);
     cr_bulk_result_free(&r);
     assert_int_equal(last_event(), before + 3);
     assert_string_equal(assignee(1), "fkaur");

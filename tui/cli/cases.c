@@ -467,21 +467,22 @@ static const struct emit_record case_row_rec = {
     "CSV cells exactly as stored (by default a cell starting =, +, -, @, tab or CR gets a ' " \
     "in front, so that a spreadsheet does not run it as a formula)"
 
-#define LIST_OPTIONS(_)                                                                          \
-    _(LIST_STATE, "state", "S",                                                                  \
-      "only cases in state S (flagged, in_review, awaiting_approval, panel_review, returned, "   \
-      "closed)")                                                                                 \
-    _(LIST_OUTCOME, "outcome", "O", "only cases with outcome O (nfa, reassess, refer, or none)") \
-    _(LIST_MINE, "mine", NULL, "only what waits for me in my roles")                             \
-    _(LIST_OVERDUE, "overdue", NULL, "only cases past due (sla_days; paused cases are not)")     \
-    _(LIST_FORMAT, "format", "F", "table (default), csv or json")                                \
-    _(LIST_LIMIT, "limit", "N", "at most N cases")                                               \
-    _(LIST_CATEGORY, "category", "C",                                                            \
-      "only cases with an allegation of C (domestic_violence, sexual_offence)")                  \
-    _(LIST_SORT, "sort", "S", "priority (default: riskiest first) or age (oldest first)")        \
-    _(LIST_SEARCH, "search", "TEXT",                                                             \
-      "only cases whose subject and allegations hold every word, newest first, oldest with "     \
-      "--sort age (WORD* a prefix)")                                                             \
+#define LIST_OPTIONS(_)                                                                            \
+    _(LIST_STATE, "state", "S",                                                                    \
+      "only cases in state S (flagged, in_review, awaiting_approval, panel_review, returned, "     \
+      "closed)")                                                                                   \
+    _(LIST_OUTCOME, "outcome", "O", "only cases with outcome O (nfa, reassess, refer, or none)")   \
+    _(LIST_MINE, "mine", NULL, "only what waits for me in my roles")                               \
+    _(LIST_OVERDUE, "overdue", NULL, "only cases past due (sla_days; paused cases are not)")       \
+    _(LIST_FORMAT, "format", "F", "table (default), csv or json")                                  \
+    _(LIST_LIMIT, "limit", "N", "at most N cases")                                                 \
+    _(LIST_CATEGORY, "category", "C",                                                              \
+      "only cases with an allegation of C (domestic_violence, sexual_offence)")                    \
+    _(LIST_SORT, "sort", "S", "priority (default: riskiest first) or age (oldest first)")          \
+    _(LIST_SEARCH, "search", "TEXT",                                                               \
+      "only cases whose subject and allegations hold every word, newest first, oldest with "       \
+      "--sort age (WORD* a prefix)")                                                               \
+    _(LIST_UNIT, "unit", "UNIT", "only cases whose subject is of unit UNIT (exactly as imported)") \
     _(LIST_RAW_CELLS, "raw-cells", NULL, RAW_CELLS_HELP)
 CLI_OPTIONS(list_options, LIST_OPTIONS);
 
@@ -515,8 +516,11 @@ cmd_list(struct cli *cli, const struct cli_args *a)
                          o[OPT_LIST_SORT]);
     filter.search = o[OPT_LIST_SEARCH];
     filter.overdue = o[OPT_LIST_OVERDUE] != NULL;
+    filter.unit = o[OPT_LIST_UNIT];
+    if (filter.unit && !*filter.unit)
+        return cli_error(EXIT_USAGE, "list: --unit needs a unit's name, not an empty one");
     if (mine && (o[OPT_LIST_STATE] || o[OPT_LIST_OUTCOME] || o[OPT_LIST_CATEGORY] ||
-                 o[OPT_LIST_SORT] || o[OPT_LIST_SEARCH] || o[OPT_LIST_OVERDUE]))
+                 o[OPT_LIST_SORT] || o[OPT_LIST_SEARCH] || o[OPT_LIST_OVERDUE] || filter.unit))
         return cli_error(EXIT_USAGE, "list: --mine goes alone, without other filters");
     if ((rc = parse_format("list", o[OPT_LIST_FORMAT], true, &fmt)) != EXIT_DONE)
         return rc;

@@ -213,62 +213,19 @@ m_unseen(const void *rec, const void *ctx, struct emit_value *v)
     v->i = (int64_t)MOVED(rec)->r->n_unseen;
 }
 
-/* "; 2 cases of asmith's that you may not see (...) stay with them": the count, case(s),
- * the login, stays/stay. */
-#define UNSEEN_WORDS "; %zu %s of %s's that you may not see (your unit or a conflict) %s with them"
-#define UNSEEN_ARGS(m)                                                     \
-    (m)->r->n_unseen, (m)->r->n_unseen == 1 ? "case" : "cases", (m)->from, \
-        (m)->r->n_unseen == 1 ? "stays" : "stay"
-
-/* The table's words for what moved: "3 cases from asmith to ejones: 4, 7 and 2". */
+/* The table's words for what moved, core's (cr_bulk_describe): "moved 3 cases from asmith to
+ * ejones: cases 4, 7 and 2". */
 static void
 m_shown(const void *rec, const void *ctx, struct emit_value *v)
 {
     (void)ctx;
     const struct moved *m = MOVED(rec);
-    const struct cr_bulk_result *r = m->r;
-    if (!r->n_cases && r->n_unseen) {
-        emit_printf(v, "moved no cases from %s to %s" UNSEEN_WORDS, m->from, m->to, UNSEEN_ARGS(m));
-        return;
-    }
-    if (!r->n_cases) {
-        char states[160];
-        size_t used = 0;
-        states[0] = '\0';
-        int n = 0;
-        for (int s = 0; s < CR_STATE_COUNT; s++)
-            n += (r->states >> s) & 1u;
-        for (int s = 0, k = 0; s < CR_STATE_COUNT; s++)
-            if (r->states & (1u << s)) {
-                k++;
-                used += (size_t)snprintf(states + used, sizeof states - used, "%s%s",
-                                         k == 1   ? ""
-                                         : k == n ? " or "
-                                                  : ", ",
-                                         cr_state_name(s));
-            }
-        emit_printf(v, "moved no cases from %s to %s: %s holds no case that is %s", m->from, m->to,
-                    m->from, states);
-        return;
-    }
-    size_t size = 64 + sizeof UNSEEN_WORDS + 2 * strlen(m->from) + strlen(m->to) + 24 * r->n_cases,
-           used = 0;
-    char *s = malloc(size);
+    const struct cr_bulk_assign q = {.from = m->from, .to = m->to, .state = -1};
+    char *s = cr_bulk_describe(&q, m->r);
     if (!s) {
         v->absent = true;
         return;
     }
-    used += (size_t)snprintf(s, size, "moved %zu %s from %s to %s: case%s ", r->n_cases,
-                             r->n_cases == 1 ? "case" : "cases", m->from, m->to,
-                             r->n_cases == 1 ? "" : "s");
-    for (size_t i = 0; i < r->n_cases; i++)
-        used += (size_t)snprintf(s + used, size - used, "%s%lld",
-                                 i == 0                ? ""
-                                 : i + 1 == r->n_cases ? " and "
-                                                       : ", ",
-                                 (long long)r->cases[i]);
-    if (r->n_unseen)
-        snprintf(s + used, size - used, UNSEEN_WORDS, UNSEEN_ARGS(m));
     v->s = v->owned = s;
 }
 

@@ -108,12 +108,18 @@ struct cr_filter {
      * Borrowed: it must outlive the calls that read the filter.
      */
     const char *assignee;
+    /*
+     * Only the cases whose subject is of this unit (the subject's unit, as
+     * imported: an exact match, case and all), or NULL for any.  Borrowed,
+     * as assignee is.
+     */
+    const char *unit;
 };
 
 /* A filter that lets every case through, by priority. */
-#define CR_FILTER_ALL                                  \
-    {                                                  \
-        -1, -1, -1, CR_SORT_PRIORITY, NULL, 0, 0, NULL \
+#define CR_FILTER_ALL                                        \
+    {                                                        \
+        -1, -1, -1, CR_SORT_PRIORITY, NULL, 0, 0, NULL, NULL \
     }
 
 struct cr_case_row {
@@ -571,6 +577,18 @@ struct cr_bulk_result {
 enum cr_status cr_assign_bulk(cr_db *db, const struct cr_bulk_assign *q,
                               struct cr_bulk_result *out);
 void cr_bulk_result_free(struct cr_bulk_result *r);
+/*
+ * What a bulk reassignment that cr_assign_bulk carried out (CR_OK) did, in
+ * words, for the person who did it: "moved 3 cases from asmith to ejones:
+ * cases 4, 7 and 2" (with the cases of `from` the user may not see, that
+ * they stay), "moved 3 cases to ejones: cases 4, 37 and 1" (listed cases),
+ * "moved no cases from asmith to ejones: asmith holds no case that is
+ * flagged, in_review or returned".  The command line prints it and the
+ * workstation shows it in its status line.  q and r as cr_assign_bulk took
+ * and filled them.  Returns a new string the caller frees, or NULL (out of
+ * memory).
+ */
+char *cr_bulk_describe(const struct cr_bulk_assign *q, const struct cr_bulk_result *r);
 
 /* The longest pause: ten years' worth of days. */
 #define CR_PAUSE_MAX_DAYS 3653
