@@ -13,6 +13,7 @@
  * Also here, the chooser of a bulk assign (bulk_screen): A on the queue
  * with cases tagged.
  */
+#include "notify.h"
 #include "screens.h"
 #include "textarea.h"
 #include "tui.h"
@@ -508,11 +509,18 @@ bulk_assign(struct app *app, struct bulk *b)
     /* What moved in core's words, as the command line prints them (cr_bulk_describe). */
     char *said = st == CR_OK ? cr_bulk_describe(&req, &r) : bulk_refusal(app->db, &r);
     cr_bulk_result_free(&r);
+    /* The notify command for each case moved, not waited for (as after any action). */
+    char why[200];
+    bool failed = st == CR_OK && tui_notify(app->db, app->cfg, why, sizeof why) != 0;
     tui_pop(app);
     if (st == CR_OK)
         tui_queue_untag_all(q);
     tui_reload_all(app);
-    tui_message(app, st != CR_OK, "%s", said ? said : st == CR_OK ? "assigned" : "out of memory");
+    tui_message(app, st != CR_OK || failed, "%s%s%s",
+                said          ? said
+                : st == CR_OK ? "assigned"
+                              : "out of memory",
+                failed ? "; the notify command " : "", failed ? why : "");
     free(said);
 }
 

@@ -235,6 +235,7 @@ echo \$\$ >>"$T/tui-hook.pids"
 case \$(cat "$T/tui-hook.mode") in
 hang) exec sleep 300 ;;
 fail) sleep 1; exit 3 ;; # after the action's own message has been seen
+log) echo "\$*" >>"$T/tui-hook.log" ;;
 esac
 HOOK
 chmod +x "$T/tui-hook.sh"
@@ -245,7 +246,7 @@ trap 'for p in $(cat "$T/tui-hook.pids" 2>/dev/null); do kill -9 "$p" 2>/dev/nul
 start_notify() {
     tm kill-session -t cr 2>/dev/null
     tm new-session -d -s cr -x 100 -y 30 \
-        "cd '$T' && env TERM=tmux-256color LC_ALL=C.UTF-8 CASEREVIEW_CONFIG='$T/notify.yaml' CASEREVIEW_NOW=$CASEREVIEW_NOW sh -c '\"$CASEREVIEW\" --as ejones --db nt.db; echo \"[exit=\$?]\"; sleep 60'"
+        "cd '$T' && env TERM=tmux-256color LC_ALL=C.UTF-8 CASEREVIEW_CONFIG='$T/notify.yaml' CASEREVIEW_NOW=$CASEREVIEW_NOW sh -c '\"$CASEREVIEW\" --as ${1:-ejones} --db nt.db; echo \"[exit=\$?]\"; sleep 60'"
     tm set-option -t cr window-size manual >/dev/null 2>&1
     wait_for "Queue: waiting for me"
 }
@@ -316,6 +317,22 @@ zombies=$(ps -eo pid=,ppid=,stat=,args= | awk -v root="$pane" '
     END { for (p in parent) { q = p; while ((q in parent) && q != root && q > 1) q = parent[q]
           if (q == root && state[p] ~ /^Z/) print line[p] } }')
 expect_eq "$zombies" "" "zombies under the workstation"
+tm send-keys -t cr q
+wait_for "Quit casereview?"
+tm send-keys -t cr y
+wait_for "[exit=0]"
+
+begin "notify: a bulk assign of tagged cases runs the hook once for each case"
+echo log >"$T/tui-hook.mode"
+: >"$T/tui-hook.log"
+start_notify fkaur
+tm send-keys -t cr x && wait_for "Queue: open cases"
+tm send-keys -t cr t t && wait_for "2 tagged"
+tm send-keys -t cr A && wait_for "Assign the 2 tagged cases to"
+tm send-keys -t cr j Enter && wait_for "moved 2 cases to ejones"
+moved=$(sql nt.db "select group_concat(case_id, ' ') from (select case_id from audit_events where action = 'assign' and actor = 'fkaur' order by case_id)")
+for _ in $(seq 1 100); do [ "$(grep -c . "$T/tui-hook.log")" -ge 2 ] && break; sleep 0.1; done
+expect_eq "$(sort -n -k2 "$T/tui-hook.log")" "$(for c in $moved; do echo "assign $c ejones"; done)" "the hook's runs"
 tm send-keys -t cr q
 wait_for "Quit casereview?"
 tm send-keys -t cr y
