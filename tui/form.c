@@ -156,6 +156,7 @@ struct field {
     enum field_kind kind;
     const char **choices; /* FIELD_CHOICE: stored names, NULL-terminated */
     const char **labels;  /* FIELD_CHOICE: what each means, or NULL */
+    bool labels_owned;    /* each label is the form's (a reviewer's name and open cases) */
     int choice;           /* -1: not chosen yet */
     int initial_choice;
     struct textarea ta; /* FIELD_LINE, FIELD_AREA */
@@ -700,6 +701,16 @@ make_choices(struct app *app, struct field *f)
     f->labels = calloc((size_t)n + 1, sizeof *f->labels);
     if (!f->choices || !f->labels)
         return false;
+    /*
+     * A reviewer's name, and the open cases they hold for a user who may see
+     * the workload (cr_workload_visible), as the bulk assign's chooser and
+     * the dashboard say them: "E. Jones, 3 open cases".
+     */
+    struct cr_workload w;
+    memset(&w, 0, sizeof w);
+    bool loads = f->def->source == CHOICE_REVIEWER && cr_workload_visible(app->db) &&
+                 cr_workload_get(app->db, "screen", &w) == CR_OK;
+    f->labels_owned = f->def->source == CHOICE_REVIEWER;
     int k = 0;
     for (int i = 0; i < n; i++) {
         switch (f->def->source) {
@@ -717,13 +728,20 @@ make_choices(struct app *app, struct field *f)
         case CHOICE_REVIEWER: {
             const struct cr_person *p = &app->cfg->people[i];
             if (cr_person_has(p, CR_ROLE_REVIEWER)) {
+                int64_t open = 0;
+                for (size_t r = 0; loads && r < w.n_rows; r++)
+                    if (strcmp(w.rows[r].login, p->login) == 0)
+                        open = w.rows[r].open;
                 f->choices[k] = p->login;
-                f->labels[k++] = p->name;
+                f->labels[k++] = loads ? tui_printf("%s, %lld open case%s", p->name,
+                                                    (long long)open, open == 1 ? "" : "s")
+                                       : tui_printf("%s", p->name);
             }
             break;
         }
         }
     }
+    cr_workload_free(&w);
     if (f->def->source == CHOICE_YES_NO) {
         free(f->labels); /* yes or no says what it means */
         f->labels = NULL;
@@ -1442,8 +1460,11 @@ form_close(struct app *app, void *state)
     free(fs->about);
     free(fs->msg);
     for (int i = 0; i < fs->nfields; i++) {
-        free(fs->f[i].choices);
-        free(fs->f[i].labels);
+        struct field *f = &fs->f[i];
+        for (int k = 0; f->labels_owned && f->labels && f->choices && f->choices[k]; k++)
+            free((char *)f->labels[k]);
+        free(f->choices);
+        free(f->labels);
     }
     free(fs);
     curs_set(0);
