@@ -235,11 +235,12 @@ static void
 filter_title(const struct app *app, const struct tui_queue *q, char *out, size_t n)
 {
     const struct cr_filter *f = &q->filter;
-    const char *view = q->mine                   ? narrowed(q) || !cr_landing_has_flagged(app->db)
-                                                       ? "waiting for me"
-                                                       : "waiting for me, then flagged"
-                       : f->open && f->state < 0 ? "open cases"
-                                                 : "all cases";
+    const char *view = q->mine ? narrowed(q) || !cr_landing_has_flagged(app->db)
+                                     ? "waiting for me"
+                                     : "waiting for me, then flagged"
+                       /* A login's cases are only the open ones it holds (cr_filter.assignee). */
+                       : (f->open || f->assignee) && f->state < 0 ? "open cases"
+                                                                  : "all cases";
     size_t used = (size_t)snprintf(out, n, "%s", view);
     /* What waits for me is narrowed by the same filters (cr_list_mine_filter_page). */
     if (f->overdue)
