@@ -19,12 +19,15 @@ struct help_line {
 /*
  * Whether the help lists an action: not a core action this person's roles
  * may never take (core's rule, cr_role_actions: a panel member sees no
- * claim, decide or assign).  Take next (PICK) is a claim.
+ * claim, decide or assign).  Take next (PICK) is a claim; route (cr_case_route) is for
+ * those who may approve.
  */
 static bool
 listed(const struct app *app, int action)
 {
-    int core = tui_action_kind(action) == TK_PICK ? (int)CR_ACTION_CLAIM : tui_action_core(action);
+    int core = tui_action_kind(action) == TK_PICK ? (int)CR_ACTION_CLAIM
+               : action == TA_ROUTE               ? (int)CR_ACTION_APPROVE
+                                                  : tui_action_core(action);
     return core < 0 || (cr_role_actions(app->db) & (1u << core));
 }
 

@@ -11,5 +11,7 @@
 
 extern const struct screen_ops purpose_screen, queue_screen, case_screen, form_screen, help_screen,
     dashboard_screen, prompt_screen, menu_screen;
+/* route.c: a decision awaiting approval routed to a supervisor (F on the case). */
+extern const struct screen_ops route_screen;
 
 #endif
