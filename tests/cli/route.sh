@@ -156,6 +156,12 @@ expect_eq "$(cut -d, -f1 out | tail -n +2 | tr '\n' ' ')" "3 " "bjones's"
 AS=gwest cr --db r.db list --mine --format csv
 expect_eq "$(cut -d, -f1 out | tail -n +2 | tr '\n' ' ')" "3 " "gwest's"
 
+begin "route: refused on a version the case no longer has (--expect-version)"
+before=$(snapshot)
+: >hook.log
+AS=bjones cr --db r.db route 1 --to x1 --expect-version 3
+refused 1 "case 1 was changed by bjones at 2026-01-01T00:00:00Z (it is now version 4; you saw version 3); look at it again before you act"
+
 begin "route: not again to the supervisor it is routed to"
 before=$(snapshot)
 : >hook.log
