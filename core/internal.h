@@ -236,6 +236,8 @@ struct cr_scope {
     const char *unit; /* no case whose subject is in this unit; NULL: none kept out */
     size_t n_refs;
     const char **refs; /* no case of these subjects (subject_ref); malloc'd */
+    /* Whose rows they are: their own vote in a panel's progress (cr_case_row.panel_my_vote). */
+    const char *viewer;
 };
 struct cr_case_state;
 
@@ -256,7 +258,8 @@ struct cr_queue_clause {
     unsigned states;
     bool assigned;
     bool quorum_blocked;
-    bool late; /* only the cases the queue's late cut admits (escalated) */
+    bool late;     /* only the cases the queue's late cut admits (escalated) */
+    bool unrouted; /* only cases routed to nobody or to the queue's login (schema 10) */
     unsigned not_done;
     unsigned not_done_this_round;
 };
@@ -362,6 +365,7 @@ struct cr_case_state {
     const char *subject_unit, *subject_ref;
     int quorum_blocked;                             /* as stored */
     int64_t state_since, clock_shift, paused_until; /* the service level's clock (schema 9) */
+    const char *approver;                           /* routed to (schema 10), or NULL */
     size_t n_votes;
     struct cr_vote_row *votes; /* on the current round */
     size_t n_acts;
@@ -398,6 +402,9 @@ struct cr_change {
     bool pause, resume;
     int64_t paused_until;
     const char *pause_reason;
+    /* Routing (schema 10): set_approver writes approver (NULL clears). */
+    bool set_approver;
+    const char *approver;
 };
 
 /*

@@ -100,6 +100,7 @@ cr_policy_scope_of(const struct cr_config *cfg, const struct cr_person *p, struc
     memset(out, 0, sizeof *out);
     out->panel_only = cr_policy_panel_only(p);
     out->unit = cfg->same_unit && p->unit ? p->unit : NULL;
+    out->viewer = p->login;
     size_t n = 0;
     for (size_t i = 0; i < cfg->n_declared; i++)
         if (same(cfg->declared[i].login, p->login))

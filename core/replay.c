@@ -695,6 +695,7 @@ static const struct replay_action {
     {"workload", NULL, true},     /* the open cases per reviewer (issue 12) */
     {"pause", NULL, false},       /* the service level's clock: no row replay checks */
     {"resume", NULL, false},
+    {"route", NULL, false},  /* a decision awaiting approval routed to a supervisor (schema 10) */
     {"notify", NULL, false}, /* a notify command failed: nothing of the case changed */
 };
 

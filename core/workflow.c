@@ -553,6 +553,11 @@ settle(const struct cr_case_state *cs, struct cr_change *ch)
         ch->quorum_blocked = 0;
     int round = cs->round + (ch->decide ? 1 : 0);
     int state = ch->state >= 0 ? ch->state : cs->state;
+    /* A routing (cr_case_route) is for the approval it waits for: any change of state ends it. */
+    if (ch->bump_version && state != cs->state && cs->approver) {
+        ch->set_approver = true;
+        ch->approver = NULL;
+    }
     ch->panel_round =
         ch->bump_version && state == CR_STATE_PANEL_REVIEW && cs->panel_round != round ? round : -1;
 }
@@ -1588,6 +1593,32 @@ refused_view(cr_db *db, int64_t id, const char *what, enum cr_status st)
     return again != CR_OK ? again : st;
 }
 
+/*
+ * The panel's progress of a case on view (cr_panel_progress reads the row):
+ * counted from the votes the viewer may see.  While blind voting withholds
+ * them the viewer has not voted, and the progress shows no count.
+ */
+static void
+view_tally(const struct cr_person *me, struct cr_case *c)
+{
+    struct cr_case_row *r = &c->row;
+    r->panel_concur = r->panel_dissent = 0;
+    memset(r->panel_concur_kind, 0, sizeof r->panel_concur_kind);
+    r->panel_my_vote = -1;
+    for (size_t i = 0; r->state == CR_STATE_PANEL_REVIEW && i < c->n_votes; i++) {
+        const struct cr_vote_row *v = &c->votes[i];
+        if (v->vote == CR_VOTE_CONCUR) {
+            r->panel_concur++;
+            if (v->kind >= 0 && v->kind < CR_KIND_COUNT)
+                r->panel_concur_kind[v->kind]++;
+        } else if (v->vote == CR_VOTE_DISSENT) {
+            r->panel_dissent++;
+        }
+        if (same(v->member, me->login))
+            r->panel_my_vote = v->vote;
+    }
+}
+
 static enum cr_status
 view(cr_db *db, const struct cr_case_ref *ref, const char *what, struct cr_case *out)
 {
@@ -1608,6 +1639,8 @@ view(cr_db *db, const struct cr_case_ref *ref, const char *what, struct cr_case 
         (st = view_rules(db, id, what, &hide)) == CR_OK && (st = st_begin(db)) == CR_OK) {
         if ((st = view_rules(db, id, NULL, &hide)) == CR_OK)
             st = cr_case_view_recorded(db, id, hide, what, out);
+        if (st == CR_OK)
+            view_tally(st_user(db), out);
         if (st == CR_OK)
             st = st_commit(db);
         else
@@ -1771,7 +1804,8 @@ cr_history_of_view_id(cr_db *db, int64_t case_id, struct cr_history *out)
  * reviewer's: the cases assigned to them in the states a decision starts
  * from (the assignment held separation of duties already: guard_claim,
  * guard_assign).  A supervisor's: the decisions they could approve, not
- * theirs nor ones they voted on (barred_by), and the cases the panel cannot
+ * theirs nor ones they voted on (barred_by) nor routed to another supervisor
+ * (cr_case_route), and the cases the panel cannot
  * close (recall).  A panel member's: the cases they could vote on, barred
  * as for a vote, and not yet voted on this decision.  An admin's: the
  * cases the panel cannot close (reconvene).  A supervisor's and an admin's
@@ -1787,7 +1821,8 @@ queue_of(const struct cr_config *cfg, const struct cr_person *me, int64_t now, s
             (struct cr_queue_clause){.states = rules[CR_ACTION_DECIDE].from, .assigned = true};
     if (cr_person_has(me, CR_ROLE_SUPERVISOR)) {
         q->clauses[q->n++] = (struct cr_queue_clause){.states = rules[CR_ACTION_APPROVE].from,
-                                                      .not_done = barred_by(CR_ACTION_APPROVE)};
+                                                      .not_done = barred_by(CR_ACTION_APPROVE),
+                                                      .unrouted = true};
         q->clauses[q->n++] = (struct cr_queue_clause){.states = rules[CR_ACTION_RECALL].from,
                                                       .quorum_blocked = true};
     }
@@ -2563,6 +2598,227 @@ cr_case_resume_id(cr_db *db, int64_t case_id, int64_t expect_version, struct cr_
 {
     const struct cr_case_ref ref = {NULL, case_id};
     return pause_or_resume(db, &ref, false, NULL, 0, expect_version, res);
+}
+
+/* Routing an approval (cases.h, cr_case_route) */
+
+/*
+ * Whether the user may route the case at all: the rules every action asks
+ * (closed, need-to-know, conflicts, the supervisor's role), a case awaiting
+ * approval, and a router who could approve it (separation of duties: not
+ * its decider, nor a member who voted on it).  Like pause, route changes no
+ * state, so it is not a row of the rules table; its rules are here, once.
+ */
+static bool
+route_may(const struct wf *w)
+{
+    const struct cr_case_state *cs = w->cs;
+    if (!may_act(w, "route", ROLE(SUPERVISOR)))
+        return false;
+    if (cs->state != CR_STATE_AWAITING_APPROVAL)
+        return refuse(w, "route needs a case that is awaiting_approval; case %lld is %s",
+                      (long long)cs->id, cr_state_name(cs->state));
+    return separated(w, w->me->login, CR_ACTION_APPROVE, "route");
+}
+
+/* Whether the case may be routed to `to` (the user may route it: route_may). */
+static bool
+route_target(const struct wf *w, const char *to)
+{
+    const struct cr_case_state *cs = w->cs;
+    if (cr_blank(to))
+        return refuse(w, "route needs the login of a supervisor");
+    const struct cr_person *p = cr_config_person(w->cfg, to);
+    if (!p)
+        return refuse(w, "'%s' is not on the roster", to);
+    if (!cr_person_has(p, CR_ROLE_SUPERVISOR))
+        return refuse(w, "%s is not a supervisor, so cannot approve case %lld", to,
+                      (long long)cs->id);
+    if (conflicted(w->cfg, p, cs)) {
+        conflict_text(w->cfg, p, cs, same(to, w->me->login), NULL, w->why);
+        return false;
+    }
+    if (!separated(w, to, CR_ACTION_APPROVE, "approve"))
+        return false;
+    if (same(cs->approver, to))
+        return refuse(w, "case %lld is already routed to %s", (long long)cs->id, to);
+    return true;
+}
+
+static enum cr_status
+route(cr_db *db, const struct cr_case_ref *ref, const char *to, const char *reason,
+      int64_t expect_version, struct cr_act_result *res)
+{
+    if (!db)
+        return CR_USAGE;
+    if (!res)
+        return cr_fail(db, CR_USAGE, "route needs a result to fill");
+    memset(res, 0, sizeof *res);
+    enum cr_status st = cr_need_user(db);
+    if (st != CR_OK)
+        return st;
+    if (reason && (st = text_fits(db, "the reason", reason)) != CR_OK)
+        return st;
+    if ((st = st_writable(db)) != CR_OK || (st = st_begin(db)) != CR_OK)
+        return st;
+    int64_t id;
+    struct cr_case_state cs;
+    memset(&cs, 0, sizeof cs);
+    struct cr_buf why = {0}, d = {0};
+    if ((st = st_case_ref(db, ref, &id)) != CR_OK || (st = st_case_state(db, id, &cs)) != CR_OK ||
+        (st = version_seen(db, &cs, expect_version)) != CR_OK)
+        goto out;
+    struct wf w = {st_config(db), st_user(db), &cs, NULL, &why};
+    if (!route_may(&w) || !route_target(&w, to)) {
+        st = cr_fail(db, CR_REFUSED, "%s", why.p ? why.p : "refused");
+        goto out;
+    }
+    /* The roster's own copy of the login: it outlives the caller's string. */
+    const char *login = cr_config_person(w.cfg, to)->login;
+    struct cr_change ch = {.state = -1,
+                           .quorum_blocked = -1,
+                           .panel_round = -1,
+                           .bump_version = true,
+                           .set_approver = true,
+                           .approver = login};
+    cr_buf_addf(&d, "{\"to\": ");
+    cr_buf_add_json(&d, login);
+    if (cs.approver) {
+        cr_buf_addf(&d, ", \"previous\": ");
+        cr_buf_add_json(&d, cs.approver);
+    }
+    if (!cr_blank(reason)) {
+        cr_buf_addf(&d, ", \"reason\": ");
+        cr_buf_add_json(&d, reason);
+    }
+    cr_buf_addc(&d, '}');
+    if (!d.p) {
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+        goto out;
+    }
+    const char *state = cr_state_name(cs.state);
+    if ((st = st_apply(db, &cs, &ch)) != CR_OK ||
+        (st = cr_audit_append(db, cs.id, "route", state, state, d.p)) != CR_OK)
+        goto out;
+    if ((st = st_commit(db)) == CR_OK) {
+        res->case_id = cs.id;
+        res->state_before = res->state_after = cs.state;
+        res->version = cs.version + 1;
+        /* Whom it concerns: the supervisor it now waits for. */
+        struct recipients r = {.n = 0};
+        recipient_add(&r, &w, login);
+        cr_notice_set(db, "route", cs.id, r.login, r.n);
+    }
+out:
+    if (st != CR_OK)
+        st_rollback(db);
+    cr_case_state_free(&cs);
+    cr_buf_free(&why);
+    cr_buf_free(&d);
+    return st;
+}
+
+enum cr_status
+cr_case_route(cr_db *db, const char *key, const char *to, const char *reason,
+              int64_t expect_version, struct cr_act_result *res)
+{
+    const struct cr_case_ref ref = {key, 0};
+    return route(db, &ref, to, reason, expect_version, res);
+}
+
+enum cr_status
+cr_case_route_id(cr_db *db, int64_t case_id, const char *to, const char *reason,
+                 int64_t expect_version, struct cr_act_result *res)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return route(db, &ref, to, reason, expect_version, res);
+}
+
+enum cr_status
+cr_route_candidates_id(cr_db *db, int64_t case_id, const char ***logins, size_t *n)
+{
+    *logins = NULL;
+    *n = 0;
+    enum cr_status st = cr_need_user(db);
+    int64_t id;
+    const struct cr_case_ref ref = {NULL, case_id};
+    if (st != CR_OK || (st = st_case_ref(db, &ref, &id)) != CR_OK)
+        return st;
+    struct cr_case_state cs;
+    if ((st = st_case_state(db, id, &cs)) != CR_OK) {
+        cr_case_state_free(&cs);
+        return st;
+    }
+    struct cr_buf why = {0};
+    struct wf w = {st_config(db), st_user(db), &cs, NULL, &why};
+    if (!route_may(&w)) {
+        st = cr_fail(db, CR_REFUSED, "%s", why.p ? why.p : "refused");
+    } else {
+        const char **v = calloc(w.cfg->n_people ? w.cfg->n_people : 1, sizeof *v);
+        if (!v)
+            st = cr_fail(db, CR_NOMEM, "out of memory");
+        for (size_t i = 0; v && i < w.cfg->n_people; i++)
+            if (cr_person_has(&w.cfg->people[i], CR_ROLE_SUPERVISOR) &&
+                route_target(&w, w.cfg->people[i].login))
+                v[(*n)++] = w.cfg->people[i].login;
+        *logins = v;
+    }
+    cr_buf_free(&why);
+    cr_case_state_free(&cs);
+    return st;
+}
+
+/* Panel progress (cases.h) */
+
+void
+cr_panel_progress(const cr_db *db, const struct cr_case_row *row, struct cr_panel_progress *out)
+{
+    memset(out, 0, sizeof *out);
+    const struct cr_config *cfg = db ? st_config(db) : NULL;
+    const struct cr_person *me = db ? st_user(db) : NULL;
+    if (!cfg || !me || row->state != CR_STATE_PANEL_REVIEW || row->outcome < 0 ||
+        row->outcome >= CR_OUTCOME_COUNT || !cfg->signoff[row->outcome].panel)
+        return;
+    const struct cr_signoff *so = &cfg->signoff[row->outcome];
+    out->shown = 1;
+    out->concur_needed = so->concur;
+    out->dissent_needed = so->dissent;
+    /*
+     * Blind voting: a panel member who has not voted on this decision sees
+     * no count of anyone's votes (nor which kinds are missing, which would
+     * tell whose concurrence has come), only what the sign-off needs.  A
+     * member who has voted, and everyone who is not on the panel, sees them.
+     */
+    if (so->blind && cr_person_has(me, CR_ROLE_PANEL) && row->panel_my_vote < 0) {
+        out->hidden = 1;
+        return;
+    }
+    out->concur = row->panel_concur;
+    out->dissent = row->panel_dissent;
+    for (int k = 0; k < CR_KIND_COUNT; k++)
+        if (row->panel_concur_kind[k] < so->require_kinds[k])
+            out->kinds_missing |= 1u << k;
+}
+
+char *
+cr_panel_progress_text(const struct cr_panel_progress *p, char *buf, size_t n)
+{
+    if (!n)
+        return buf;
+    buf[0] = '\0';
+    if (!p->shown)
+        return buf;
+    size_t len = 0;
+    int w = p->hidden ? snprintf(buf, n, "?/%d", p->concur_needed)
+                      : snprintf(buf, n, "%d/%d", p->concur, p->concur_needed);
+    len = w < 0 ? 0 : (size_t)w;
+    for (int k = 0; k < CR_KIND_COUNT && len < n; k++) {
+        if (!(p->kinds_missing & (1u << k)))
+            continue;
+        w = snprintf(buf + len, n - len, " +%.3s", cr_kind_name(k));
+        len += w < 0 ? 0 : (size_t)w;
+    }
+    return buf;
 }
 
 /* Take next (cases.h): the riskiest flagged case the user may claim, claimed. */

@@ -117,6 +117,41 @@ clear_lines(struct case_view *v)
     v->n = 0;
 }
 
+/*
+ * The panel's progress as core gives it to this viewer (cr_panel_progress,
+ * blind voting kept), in the queue's short form and in words.
+ */
+static void
+panel_line(struct app *app, struct case_view *v)
+{
+    struct cr_panel_progress p;
+    char text[64];
+    cr_panel_progress(app->db, &v->c.row, &p);
+    if (!p.shown)
+        return;
+    cr_panel_progress_text(&p, text, sizeof text);
+    char *line;
+    if (p.hidden) {
+        line = tui_printf("Panel progress %s: %d concurring votes needed; the count is withheld "
+                          "until you vote (blind voting)",
+                          text, p.concur_needed);
+    } else {
+        char kinds[64] = "";
+        size_t used = 0;
+        for (int k = 0; k < CR_KIND_COUNT; k++)
+            if (p.kinds_missing & (1u << k))
+                used += (size_t)snprintf(kinds + used, sizeof kinds - used, "%s%s",
+                                         used ? ", " : "", cr_kind_name(k));
+        line =
+            tui_printf("Panel progress %s: %d of %d concurring votes%s%s; dissents %d (%d %s it)",
+                       text, p.concur, p.concur_needed, used ? "; still needed: " : "", kinds,
+                       p.dissent, p.dissent_needed, p.dissent_needed == 1 ? "returns" : "return");
+    }
+    if (line)
+        add_wrapped(v, 3, line);
+    free(line);
+}
+
 /* The case screen's layout of the case document (casedoc.h); show writes the same document. */
 static void
 build(struct app *app, struct case_view *v)
@@ -152,6 +187,9 @@ build(struct app *app, struct case_view *v)
             d.decided_by ? d.decided_by : "-", d.decided_at ? local_time(d.decided_at, t1) : "");
         if (d.approved_by)
             add(v, -1, 3, "Approved by %s at %s", d.approved_by, local_time(d.approved_at, t1));
+        if (v->c.row.approver)
+            add(v, -1, 3, "Routed to %s for approval", v->c.row.approver);
+        panel_line(app, v);
         add(v, CR_SLOT_DIM, 3, "Rationale");
         add_wrapped(v, 5, d.rationale ? d.rationale : "");
     }
@@ -454,8 +492,9 @@ static const struct tui_function case_functions[] = {
     {TA_LAST, NULL, TUI_PEEK},
     {TA_NEXT_CASE, case_find, 0}, /* with search words: the next match (case_find) */
     {TA_PREV_CASE, case_find, 0},
-    {TA_JUMP, NULL, 0}, /* the prompt (prompt.c) */
-    TUI_CORE_FUNCTIONS  /* claim ... recall: the key table's core actions */
+    {TA_JUMP, NULL, 0},              /* the prompt (prompt.c) */
+    TUI_CORE_FUNCTIONS               /* claim ... recall: the key table's core actions */
+    {TA_ROUTE, NULL, TUI_NEED_CASE}, /* the route box (route.c); listed for supervisors */
     {TA_DASHBOARD, NULL, 0},
     {TA_REFRESH, NULL, TUI_PEEK},
     {TA_SUSPEND, NULL, TUI_PEEK},

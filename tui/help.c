@@ -20,7 +20,8 @@ struct help_line {
  * Whether the help lists an action: not a core action this person's roles
  * may never take (core's rule, cr_role_actions: a panel member sees no
  * claim, decide or assign).  Take next (PICK) is a claim; tagging is for
- * a bulk assign, an assign.
+ * a bulk assign, an assign; route (cr_case_route) is for those who may
+ * approve.
  */
 static bool
 listed(const struct app *app, int action)
@@ -28,7 +29,8 @@ listed(const struct app *app, int action)
     int core = tui_action_kind(action) == TK_PICK ? (int)CR_ACTION_CLAIM
                : action == TA_TAG || action == TA_TAG_SCREEN || action == TA_UNTAG_ALL
                    ? (int)CR_ACTION_ASSIGN
-                   : tui_action_core(action);
+               : action == TA_ROUTE ? (int)CR_ACTION_APPROVE
+                                    : tui_action_core(action);
     return core < 0 || (cr_role_actions(app->db) & (1u << core));
 }
 

@@ -74,6 +74,7 @@ enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM, TK_PICK };
     _(NOTE, "note", "N", CORE, CR_ACTION_NOTE, "add a note")                                     \
     _(RECONVENE, "reconvene", "P", CORE, CR_ACTION_RECONVENE, "reconvene the panel (no quorum)") \
     _(RECALL, "recall", "B", CORE, CR_ACTION_RECALL, "recall to the reviewer (no quorum)")       \
+    _(ROUTE, "route", "F", SCREEN, -1, "route the approval to a supervisor")                     \
     _(EDITOR, "editor", "C-o <F4>", FORM, -1, "write the text in $EDITOR")                       \
     _(SHOW_CASE, "show_case", "<F3>", SCREEN, -1, "the case, and back to the form")              \
     _(RELOAD, "reload", "C-r", FORM, -1, "take the case as it is now; keep the text")            \

@@ -319,16 +319,21 @@ categories_cell(unsigned categories, char *out, size_t n)
 /*
  * Column widths: fixed ones, and what is left for the subject (and the
  * unit).  At 80 columns the lower-value ones (rank, unit, allegations) are
- * dropped (width 0); from about 100 every column shows.
+ * dropped (width 0); from about 100 every column shows.  PANEL (the
+ * panel's progress, "1/2 +ind") shows where it fits once those have their
+ * room (from 109 columns; from 81 to 99, where they are dropped, alone);
+ * where it does not, a case with the panel shows its progress in WHO
+ * instead of its assignee (the reviewer, whom it no longer waits for), and
+ * NO QUORUM stays.
  */
 struct layout {
-    int id, state, wait, age, subject, outcome, cat, rank, unit, n, who;
+    int id, state, wait, age, subject, outcome, cat, rank, unit, n, panel, who;
 };
 
 static struct layout
 layout_for(int cols, int64_t max_id)
 {
-    struct layout l = {5, 8, 5, 5, 20, 8, 5, 11, 12, 2, 9};
+    struct layout l = {5, 8, 5, 5, 20, 8, 5, 11, 12, 2, 8, 9};
     /* Room for the largest case number on screen and the selection mark. */
     for (int64_t v = max_id / 10000; v > 0; v /= 10)
         l.id++;
@@ -336,6 +341,11 @@ layout_for(int cols, int64_t max_id)
     int wide = l.rank + l.unit + l.n + 3;
     if (cols - base - wide < l.subject)
         l.rank = l.unit = l.n = 0, wide = 0;
+    /* The panel's progress after rank, unit and N: in WHO where it does not fit. */
+    if (cols - base - wide - (l.panel + 1) < l.subject)
+        l.panel = 0;
+    else
+        base += l.panel + 1;
     int extra = cols - base - wide - l.subject;
     if (extra > 0 && l.unit) {
         /* Half to the subject; the rest to the unit, and past 120 columns some to the rank. */
@@ -413,6 +423,7 @@ queue_draw(struct app *app, void *state)
     if (l.n)
         hx = right(1, hx, l.n, "N", hattr);
     hx = left(1, hx, l.outcome, "OUTCOME", hattr);
+    hx = left(1, hx, l.panel, "PANEL", hattr);
     tui_put(stdscr, 1, hx, "WHO", COLS - hx, hattr);
 
     int64_t now = cr_db_now(app->db);
@@ -474,10 +485,17 @@ queue_draw(struct app *app, void *state)
         else
             snprintf(cell, sizeof cell, "-");
         x = left(y, x, l.outcome, cell, base);
+        /* The panel's progress as core gives it to this viewer (blind voting: "?/2"). */
+        struct cr_panel_progress progress;
+        char panel[32];
+        cr_panel_progress(app->db, r, &progress);
+        cr_panel_progress_text(&progress, panel, sizeof panel);
+        x = left(y, x, l.panel, panel, base);
         tui_put(stdscr, y, x,
-                r->quorum_blocked ? "NO QUORUM"
-                : r->assignee     ? r->assignee
-                                  : "-",
+                r->quorum_blocked            ? "NO QUORUM"
+                : !l.panel && progress.shown ? panel
+                : r->assignee                ? r->assignee
+                                             : "-",
                 COLS - x, base);
     }
 }
@@ -823,8 +841,13 @@ static const char *const queue_notes[] = {
     "AGE   days since it was flagged",
     "OUTCOME  the decision proposed",
     "      (+vr: with a vetting review)",
+    "PANEL concurring votes/needed",
+    "      (+ind: an independent member",
+    "      still needed; ?/2: blind",
+    "      voting, until you vote)",
     "WHO   assignee (NO QUORUM: the",
-    "      panel cannot close it)",
+    "      panel cannot close it;",
+    "      narrow: PANEL's progress)",
     NULL,
 };
 

@@ -13,5 +13,7 @@ extern const struct screen_ops purpose_screen, queue_screen, case_screen, form_s
     dashboard_screen, prompt_screen, menu_screen;
 /* The reviewer chooser of a bulk assign of the tagged cases (menu.c): pushed by the queue. */
 extern const struct screen_ops bulk_screen;
+/* route.c: a decision awaiting approval routed to a supervisor (F on the case). */
+extern const struct screen_ops route_screen;
 
 #endif

@@ -108,6 +108,8 @@ mem_case_row(const struct mem_data *d, const struct mem_case *c, struct cr_case_
     r->version = c->version;
     r->clock_shift = c->clock_shift;
     r->paused_until = c->paused_until;
+    r->approver = c->approver;
+    r->panel_my_vote = -1;
 }
 
 static int
@@ -137,8 +139,8 @@ load_case(cr_db *db, int64_t id, struct cr_case *out)
     const struct mem_subject *s = mem_subject_of(d, c);
     struct cr_case_row *r = &out->row;
     mem_case_row(d, c, r);
-    const char **str[] = {&r->subject_ref, &r->surname,  &r->forenames, &r->rank,
-                          &r->unit,        &r->assignee, &r->decided_by};
+    const char **str[] = {&r->subject_ref, &r->surname,  &r->forenames,  &r->rank,
+                          &r->unit,        &r->assignee, &r->decided_by, &r->approver};
     for (size_t i = 0; i < CR_ARRAY_LEN(str); i++)
         *str[i] = cr_strings_keep(l, *str[i]);
     out->previous_case = c->previous_case_id;
@@ -287,6 +289,7 @@ mem_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
     cs->state_since = c->state_since;
     cs->clock_shift = c->clock_shift;
     cs->paused_until = c->paused_until;
+    cs->approver = cr_strings_keep(l, c->approver);
 
     const struct mem_vote *v = MEM_ROWS(d, MEM_VOTES, struct mem_vote);
     for (size_t i = 0; i < MEM_N(d, MEM_VOTES); i++) {
@@ -461,6 +464,8 @@ mem_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
         c->paused_until = c->paused_at = 0;
         NOMEM_IF(mem_set(&c->paused_by, NULL) && mem_set(&c->pause_reason, NULL));
     }
+    if (ch->set_approver)
+        NOMEM_IF(mem_set(&c->approver, ch->approver));
     return CR_OK;
 }
 

@@ -63,6 +63,13 @@ const struct mem_approval *mem_approval_of(const struct mem_data *d, int64_t cas
 unsigned mem_categories(const struct mem_case *c);
 int64_t mem_sortkey(const struct mem_case *c);
 void mem_case_row(const struct mem_data *d, const struct mem_case *c, struct cr_case_row *r);
+/*
+ * The panel's votes on the current decision of each row in panel_review
+ * (struct cr_case_row's panel_* fields; viewer's own vote when not NULL), as
+ * the SQLite engine's sq_panel_tally: one pass over the votes for all n
+ * rows, none when no row is with the panel (page.c).
+ */
+void mem_panel_tally(cr_db *db, const char *viewer, struct cr_case_row *rows, size_t n);
 int64_t mem_json_int(const char *json, const char *key);
 void mem_event_out(const struct mem_event *x, struct cr_event *e, struct cr_strings *l);
 enum cr_status mem_find_case(cr_db *db, int64_t n, const char *ref, int64_t *id,

@@ -53,6 +53,7 @@ struct mem_case {
     /* The service level's clock and the case's pause (schema 9); paused_until 0: none. */
     int64_t clock_shift, paused_until, paused_at;
     char *paused_by, *pause_reason;
+    char *approver; /* routed to (schema 10), or NULL */
 };
 
 struct mem_allegation {

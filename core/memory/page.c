@@ -104,18 +104,54 @@ fill(cr_db *db, enum cr_list_order by, int64_t cursor, bool reverse, size_t limi
         const struct mem_case *c = reverse ? cand[n - take + i].c : cand[i].c;
         struct cr_case_row *r = &rows[i];
         mem_case_row(d, c, r);
-        const char **str[] = {&r->subject_ref, &r->surname,  &r->forenames, &r->rank,
-                              &r->unit,        &r->assignee, &r->decided_by};
+        const char **str[] = {&r->subject_ref, &r->surname,  &r->forenames,  &r->rank,
+                              &r->unit,        &r->assignee, &r->decided_by, &r->approver};
         for (size_t k = 0; k < CR_ARRAY_LEN(str); k++)
             *str[k] = cr_strings_keep(l, *str[k]);
     }
     page->n = take;
+    mem_panel_tally(db, scope->viewer, rows, take);
     free(cand);
     if (l->nomem) {
         page->n = 0;
         return cr_fail(db, CR_NOMEM, "out of memory");
     }
     return CR_OK;
+}
+
+void
+mem_panel_tally(cr_db *db, const char *viewer, struct cr_case_row *rows, size_t n)
+{
+    const struct mem_data *d = mem_data(db);
+    size_t with_panel = 0;
+    for (size_t i = 0; i < n; i++) {
+        rows[i].panel_concur = rows[i].panel_dissent = 0;
+        memset(rows[i].panel_concur_kind, 0, sizeof rows[i].panel_concur_kind);
+        rows[i].panel_my_vote = -1;
+        with_panel += rows[i].state == CR_STATE_PANEL_REVIEW;
+    }
+    if (!with_panel)
+        return;
+    const struct mem_vote *v = MEM_ROWS(d, MEM_VOTES, struct mem_vote);
+    for (size_t j = 0; j < MEM_N(d, MEM_VOTES); j++) {
+        for (size_t i = 0; i < n; i++) {
+            struct cr_case_row *r = &rows[i];
+            if (r->state != CR_STATE_PANEL_REVIEW || r->id != v[j].case_id)
+                continue;
+            const struct mem_case *c = mem_find(d, MEM_CASES, r->id);
+            if (!c || v[j].round != c->round)
+                continue;
+            if (v[j].vote == CR_VOTE_CONCUR) {
+                r->panel_concur++;
+                if (v[j].member_kind >= 0 && v[j].member_kind < CR_KIND_COUNT)
+                    r->panel_concur_kind[v[j].member_kind]++;
+            } else if (v[j].vote == CR_VOTE_DISSENT) {
+                r->panel_dissent++;
+            }
+            if (viewer && strcmp(v[j].member, viewer) == 0)
+                r->panel_my_vote = v[j].vote;
+        }
+    }
 }
 
 /* Whether late (internal.h) admits the case, as the SQLite engine's late_where. */
@@ -255,6 +291,8 @@ clause_admits(const struct mem_data *d, const struct cr_queue_clause *k, const s
     if (k->quorum_blocked && !c->quorum_blocked)
         return false;
     if (k->late && !late_admits(late, c))
+        return false;
+    if (k->unrouted && c->approver && strcmp(c->approver, login) != 0)
         return false;
     for (int a = 0; a < CR_ACTION_COUNT; a++) {
         if ((k->not_done & (1u << a)) && done(d, a, c, login, -1))

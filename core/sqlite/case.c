@@ -65,8 +65,9 @@ static void
 read_case_row_kept(sqlite3_stmt *s, struct cr_case_row *r, struct cr_strings *l)
 {
     read_case_numbers(s, r);
-    const char **dst[CASE_ROW_STRINGS] = {&r->subject_ref, &r->surname,  &r->forenames, &r->rank,
-                                          &r->unit,        &r->assignee, &r->decided_by};
+    const char **dst[CASE_ROW_STRINGS] = {&r->subject_ref, &r->surname, &r->forenames,
+                                          &r->rank,        &r->unit,    &r->assignee,
+                                          &r->decided_by,  &r->approver};
     for (int i = 0; i < CASE_ROW_STRINGS; i++)
         *dst[i] = keep_text(l, sqlite3_column_text(s, 10 + i));
 }
@@ -156,7 +157,7 @@ sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
                     "SELECT c.id, c.version, c.updated_at, c.state, c.outcome, c.round, "
                     "c.vetting_review, c.assignee, c.decided_by, c.updated_by, "
                     "a.supervisor, s.unit, s.ref, c.quorum_blocked, c.panel_round, "
-                    "c.state_since, c.clock_shift, coalesce(c.paused_until, 0) "
+                    "c.state_since, c.clock_shift, coalesce(c.paused_until, 0), c.approver "
                     "FROM cases c JOIN subjects s ON s.id = c.subject_id "
                     "LEFT JOIN approvals a ON a.case_id = c.id AND a.round = c.round "
                     "WHERE c.id = ?1",
@@ -184,6 +185,7 @@ sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
         cs->state_since = sqlite3_column_int64(s, 15);
         cs->clock_shift = sqlite3_column_int64(s, 16);
         cs->paused_until = sqlite3_column_int64(s, 17);
+        cs->approver = keep_text(l, sqlite3_column_text(s, 18));
     }
     sqlite3_reset(s);
     if (rc != SQLITE_ROW)
@@ -378,7 +380,8 @@ sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch, 
                     "paused_at = CASE WHEN ?15 THEN ?3 WHEN ?17 THEN NULL ELSE paused_at END, "
                     "paused_by = CASE WHEN ?15 THEN ?2 WHEN ?17 THEN NULL ELSE paused_by END, "
                     "pause_reason = CASE WHEN ?15 THEN ?18 WHEN ?17 THEN NULL "
-                    "  ELSE pause_reason END "
+                    "  ELSE pause_reason END, "
+                    "approver = CASE WHEN ?19 THEN ?20 ELSE approver END "
                     "WHERE id = ?1",
                     &st);
     if (!s)
@@ -421,6 +424,11 @@ sq_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch, 
         sqlite3_bind_text(s, 18, ch->pause_reason, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, 18);
+    sqlite3_bind_int(s, 19, ch->set_approver);
+    if (ch->approver)
+        sqlite3_bind_text(s, 20, ch->approver, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 20);
     return step_done(db, s, "update case");
 }
 

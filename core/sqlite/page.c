@@ -52,12 +52,69 @@ read_case_numbers(sqlite3_stmt *s, struct cr_case_row *r)
     r->categories = (unsigned)sqlite3_column_int(s, 7);
     r->n_allegations = sqlite3_column_int(s, 8);
     r->duty = cr_duty_parse((const char *)sqlite3_column_text(s, 9));
-    r->decided_at = sqlite3_column_int64(s, 17);
-    r->vetting_review = sqlite3_column_int(s, 18);
-    r->quorum_blocked = sqlite3_column_int(s, 19);
-    r->version = sqlite3_column_int64(s, 20);
-    r->clock_shift = sqlite3_column_int64(s, 21);
-    r->paused_until = sqlite3_column_int64(s, 22);
+    r->decided_at = sqlite3_column_int64(s, 18);
+    r->vetting_review = sqlite3_column_int(s, 19);
+    r->quorum_blocked = sqlite3_column_int(s, 20);
+    r->version = sqlite3_column_int64(s, 21);
+    r->clock_shift = sqlite3_column_int64(s, 22);
+    r->paused_until = sqlite3_column_int64(s, 23);
+    r->panel_my_vote = -1;
+}
+
+enum cr_status
+sq_panel_tally(cr_db *db, const char *viewer, struct cr_case_row *rows, size_t n)
+{
+    struct cr_buf sql = {0};
+    size_t with_panel = 0;
+    for (size_t i = 0; i < n; i++) {
+        rows[i].panel_concur = rows[i].panel_dissent = 0;
+        memset(rows[i].panel_concur_kind, 0, sizeof rows[i].panel_concur_kind);
+        rows[i].panel_my_vote = -1;
+        if (rows[i].state != CR_STATE_PANEL_REVIEW)
+            continue;
+        cr_buf_addf(&sql, "%s%lld", with_panel++ ? ", " : "", (long long)rows[i].id);
+    }
+    if (!with_panel)
+        return CR_OK;
+    /* The case numbers are core's integers, written in; the viewer's login is bound. */
+    struct cr_buf q = {0};
+    cr_buf_addf(&q,
+                "SELECT v.case_id, v.vote, v.member_kind, v.member = ?1 FROM votes v "
+                "JOIN cases c ON c.id = v.case_id AND v.round = c.round "
+                "WHERE v.case_id IN (%s)",
+                sql.p ? sql.p : "");
+    cr_buf_free(&sql);
+    if (!q.p)
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = sql_prepare(db, q.p, &st);
+    cr_buf_free(&q);
+    if (!s)
+        return st;
+    if (viewer)
+        sqlite3_bind_text(s, 1, viewer, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(s, 0);
+        int vote = cr_vote_parse((const char *)sqlite3_column_text(s, 1));
+        int kind = cr_kind_parse((const char *)sqlite3_column_text(s, 2));
+        for (size_t i = 0; i < n; i++) {
+            struct cr_case_row *r = &rows[i];
+            if (r->id != id)
+                continue;
+            if (vote == CR_VOTE_CONCUR) {
+                r->panel_concur++;
+                if (kind >= 0)
+                    r->panel_concur_kind[kind]++;
+            } else if (vote == CR_VOTE_DISSENT) {
+                r->panel_dissent++;
+            }
+            if (sqlite3_column_int(s, 3))
+                r->panel_my_vote = vote;
+        }
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? CR_OK : cr_fail_sql(db, rc, "panel progress");
 }
 
 /* Read one case row into r; string offsets go in offs until the pool settles. */
@@ -75,8 +132,9 @@ read_case_row(sqlite3_stmt *s, struct cr_case_row *r, struct cr_buf *pool,
 static void
 fix_case_row(struct cr_case_row *r, const char *base, const size_t offs[CASE_ROW_STRINGS])
 {
-    const char **dst[CASE_ROW_STRINGS] = {&r->subject_ref, &r->surname,  &r->forenames, &r->rank,
-                                          &r->unit,        &r->assignee, &r->decided_by};
+    const char **dst[CASE_ROW_STRINGS] = {&r->subject_ref, &r->surname, &r->forenames,
+                                          &r->rank,        &r->unit,    &r->assignee,
+                                          &r->decided_by,  &r->approver};
     for (int i = 0; i < CASE_ROW_STRINGS; i++)
         *dst[i] = offs[i] == SIZE_MAX ? NULL : base + offs[i];
 }
@@ -265,6 +323,8 @@ page_query(cr_db *db, const char *sql, int64_t after, const char *p2, const char
     for (size_t i = 0; i < page->n; i++)
         fix_case_row(&page->rows[i], pp->pool.p, offs + i * CASE_ROW_STRINGS);
     free(offs);
+    if (st == CR_OK)
+        st = sq_panel_tally(db, scope->viewer, page->rows, page->n);
     if (st != CR_OK)
         page->n = 0;
     if (reverse) {
@@ -580,6 +640,8 @@ clause_where(const struct cr_queue_clause *k, const struct cr_late *late, struct
         cr_buf_addf(where, " AND c.quorum_blocked = 1");
     if (k->late)
         late_where(late, where);
+    if (k->unrouted)
+        cr_buf_addf(where, " AND (c.approver IS NULL OR c.approver = ?2)");
     for (int a = 0; a < CR_ACTION_COUNT; a++)
         if ((k->not_done & (1u << a)) && !not_done_where(a, false, where))
             return false;

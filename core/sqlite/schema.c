@@ -473,6 +473,14 @@ const struct cr_migration_step cr_schema[] = {
         "ALTER TABLE cases ADD COLUMN paused_at INTEGER;"
         "ALTER TABLE cases ADD COLUMN paused_by TEXT;"
         "ALTER TABLE cases ADD COLUMN pause_reason TEXT;"},
+
+    /*
+     * Version 10, routing: the supervisor a decision awaiting approval was
+     * routed to (`route`), or NULL.  A supervisor's queue keeps the cases
+     * routed to nobody or to them; a change of state clears it.  No index:
+     * a test on the row the keyset scan is at, as the pause is.
+     */
+    {10, "ALTER TABLE cases ADD COLUMN approver TEXT;"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

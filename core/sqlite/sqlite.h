@@ -194,13 +194,20 @@ enum cr_status sq_search_update(cr_db *db, int64_t cases_before);
 #define CASE_ROW_COLUMNS                                                                    \
     "c.id, c.sortkey, c.priority, c.created_at, c.state_since, c.state, c.outcome, "        \
     "c.categories, c.n_allegations, s.duty_status, s.ref, s.surname, s.forenames, s.rank, " \
-    "s.unit, c.assignee, c.decided_by, c.decided_at, c.vetting_review, c.quorum_blocked, "  \
-    "c.version, c.clock_shift, coalesce(c.paused_until, 0)"
-#define CASE_ROW_NCOLS 23
-#define CASE_ROW_STRINGS 7
+    "s.unit, c.assignee, c.decided_by, c.approver, c.decided_at, c.vetting_review, "        \
+    "c.quorum_blocked, c.version, c.clock_shift, coalesce(c.paused_until, 0)"
+#define CASE_ROW_NCOLS 24
+#define CASE_ROW_STRINGS 8
 
 /* The columns of a case row that are not strings. */
 void read_case_numbers(sqlite3_stmt *s, struct cr_case_row *r);
+/*
+ * The panel's votes on the current decision of each row in panel_review
+ * (struct cr_case_row's panel_* fields; viewer, when not NULL, whose own
+ * vote panel_my_vote is): one query for all n rows, none when no row is
+ * with the panel (page.c).
+ */
+enum cr_status sq_panel_tally(cr_db *db, const char *viewer, struct cr_case_row *rows, size_t n);
 
 /* One case (case.c) */
 

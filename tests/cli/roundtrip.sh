@@ -91,7 +91,7 @@ cr --db t.db list --outcome none --limit 2 --format json
 expect_rc 0
 expect_eq "$(grep -c '"state": "flagged"' "$T/out")" 2 "json rows"
 cr --db t.db list --outcome refer --format csv
-expect_out "case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,duty_status,categories,allegations,assignee,vetting_review,decided_by,decided_at,quorum_blocked,due,paused_until"
+expect_out "case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,duty_status,categories,allegations,assignee,vetting_review,decided_by,decided_at,quorum_blocked,due,paused_until,approver,panel_progress,panel_concur,panel_concur_needed,panel_dissent,panel_dissent_limit,panel_missing,panel_hidden"
 
 begin "list by category, by age, and by search"
 cr --db t.db list --category sexual_offence --format csv

@@ -57,7 +57,7 @@ begin "list --format json: \\u escapes, lossless"
 cr --db b.db list --format json
 expect_rc 0
 expect_out "[" \
-    ' {"case": 1, "state": "flagged", "outcome": null, "priority": 300492, "created_at": "2026-01-01T00:00:00Z", "subject_ref": "BIDI1", "surname": "\u202eevil\u200b\u200d\u001b[2J", "forenames": "Eve\u009b", "rank": "Police Constable", "unit": "Response\u200dTeam", "duty_status": "full", "categories": ["domestic_violence"], "allegations": 1, "assignee": null, "vetting_review": null, "decided_by": null, "decided_at": null, "quorum_blocked": false, "due": "2026-01-11T00:00:00Z", "paused_until": null}' \
+    ' {"case": 1, "state": "flagged", "outcome": null, "priority": 300492, "created_at": "2026-01-01T00:00:00Z", "subject_ref": "BIDI1", "surname": "\u202eevil\u200b\u200d\u001b[2J", "forenames": "Eve\u009b", "rank": "Police Constable", "unit": "Response\u200dTeam", "duty_status": "full", "categories": ["domestic_violence"], "allegations": 1, "assignee": null, "vetting_review": null, "decided_by": null, "decided_at": null, "quorum_blocked": false, "due": "2026-01-11T00:00:00Z", "paused_until": null, "approver": null, "panel_progress": null, "panel_concur": null, "panel_concur_needed": null, "panel_dissent": null, "panel_dissent_limit": null, "panel_missing": null, "panel_hidden": null}' \
     "]"
 expect_empty_err
 no_raw
@@ -65,16 +65,16 @@ no_raw
 begin "list --format csv into a pipe: the exact bytes (a data format, imported again)"
 cr --db b.db list --format csv
 expect_rc 0
-expect_out "case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,duty_status,categories,allegations,assignee,vetting_review,decided_by,decided_at,quorum_blocked,due,paused_until" \
-    "1,flagged,,300492,2026-01-01T00:00:00Z,BIDI1,$SURNAME,$FORENAMES,Police Constable,$UNIT,full,domestic_violence,1,,,,,false,2026-01-11T00:00:00Z,"
+expect_out "case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,duty_status,categories,allegations,assignee,vetting_review,decided_by,decided_at,quorum_blocked,due,paused_until,approver,panel_progress,panel_concur,panel_concur_needed,panel_dissent,panel_dissent_limit,panel_missing,panel_hidden" \
+    "1,flagged,,300492,2026-01-01T00:00:00Z,BIDI1,$SURNAME,$FORENAMES,Police Constable,$UNIT,full,domestic_violence,1,,,,,false,2026-01-11T00:00:00Z,,,,,,,,,"
 
 begin "list --format csv to a terminal: marked"
 if command -v script >/dev/null; then
     script -qec "'$CASEREVIEW' --as $AS --db b.db list --format csv" /dev/null </dev/null |
         tr -d '\r' >"$T/out"
     : >"$T/err"
-    expect_out "case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,duty_status,categories,allegations,assignee,vetting_review,decided_by,decided_at,quorum_blocked,due,paused_until" \
-        "1,flagged,,300492,2026-01-01T00:00:00Z,BIDI1,<U+202E>evil<U+200B><U+200D>^[[2J,Eve<9b>,Police Constable,Response<U+200D>Team,full,domestic_violence,1,,,,,false,2026-01-11T00:00:00Z,"
+    expect_out "case,state,outcome,priority,created_at,subject_ref,surname,forenames,rank,unit,duty_status,categories,allegations,assignee,vetting_review,decided_by,decided_at,quorum_blocked,due,paused_until,approver,panel_progress,panel_concur,panel_concur_needed,panel_dissent,panel_dissent_limit,panel_missing,panel_hidden" \
+        "1,flagged,,300492,2026-01-01T00:00:00Z,BIDI1,<U+202E>evil<U+200B><U+200D>^[[2J,Eve<9b>,Police Constable,Response<U+200D>Team,full,domestic_violence,1,,,,,false,2026-01-11T00:00:00Z,,,,,,,,,"
     no_raw
 fi
 

@@ -41,7 +41,7 @@ expect_eq "$(wc -l <"$T/screen")" 24 "rows"
 
 begin "resize"
 tm resize-window -t cr -x 120 -y 40
-wait_for "Roads and Transport"
+wait_for "Roads and Transpo" # the unit, cut by PANEL at 120 columns
 wait_for "   30 flagged"
 tm capture-pane -p -t cr >"$T/screen"
 expect_eq "$(wc -l <"$T/screen")" 40 "rows after resize"

@@ -133,8 +133,29 @@ outside(const struct fixture *f, const char *sql)
     return v;
 }
 
-/* What version 9 added (the service level's clock and the pause), dropped again. */
+/* A text value from the file, as another program would read it (static: one at a time). */
+static const char *
+outside_text(const struct fixture *f, const char *sql)
+{
+    static char out[256];
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
+    out[0] = '\0';
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+    return out;
+}
+
+/* What version 10 added (the routing of an approval), dropped again. */
+#define V10_DROP "ALTER TABLE cases DROP COLUMN approver; "
+
+/* What versions 9 and 10 added (the service level's clock and the pause), dropped again. */
 #define V9_DROP                                                                      \
+    V10_DROP                                                                         \
     "ALTER TABLE cases DROP COLUMN clock_shift; ALTER TABLE cases DROP COLUMN "      \
     "paused_until; ALTER TABLE cases DROP COLUMN paused_at; ALTER TABLE cases DROP " \
     "COLUMN paused_by; ALTER TABLE cases DROP COLUMN pause_reason; "
@@ -1084,6 +1105,59 @@ test_migration_from_8_sla(void **state)
     assert_int_equal(outside(f, "SELECT paused_until - paused_at FROM cases"), 86400);
 }
 
+/* The number of cases waiting for the handle's user (cr_list_mine_page, one page). */
+static size_t
+mine_count(cr_db *db)
+{
+    struct cr_page page = {0};
+    assert_int_equal(cr_list_mine_page(db, 0, 50, &page), CR_OK);
+    size_t n = page.n;
+    cr_page_free(&page);
+    return n;
+}
+
+/*
+ * A version 9 database gains the routing of an approval (version 10): every
+ * case routed to nobody, so a decision awaiting approval waits for every
+ * supervisor as it did, and may be routed at once.
+ */
+static void
+test_migration_from_9_routing(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
+              &r);
+    sign_in(f, "asmith");
+    struct cr_act_result res;
+    struct cr_request claim = {.action = CR_ACTION_CLAIM};
+    struct cr_request decide = {
+        .action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_REFER, .rationale = "Refer."};
+    assert_int_equal(cr_act(f->db, "S1", &claim, &res), CR_OK);
+    assert_int_equal(cr_act(f->db, "S1", &decide, &res), CR_OK);
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, V10_DROP "PRAGMA user_version = 9", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    assert_int_equal(outside(f, "SELECT count(*) FROM pragma_table_info('cases') "
+                                "WHERE name = 'approver'"),
+                     0);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
+    assert_int_equal(outside(f, "SELECT count(*) FROM cases WHERE approver IS NULL"), 1);
+    sign_in(f, "bjones");
+    assert_int_equal(mine_count(f->db), 1);
+    assert_int_equal(cr_case_route(f->db, "S1", "fkaur", NULL, 0, &res), CR_OK);
+    assert_string_equal(outside_text(f, "SELECT approver FROM cases"), "fkaur");
+    assert_int_equal(mine_count(f->db), 0); /* routed to fkaur: no longer bjones's */
+    sign_in(f, "fkaur");
+    assert_int_equal(mine_count(f->db), 1);
+}
+
 int
 main(void)
 {
@@ -1112,6 +1186,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_migration_from_7_search_detail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_references_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_8_sla, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_9_routing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -383,6 +383,7 @@ row_quorum(const void *rec, const void *ctx, struct emit_value *v)
 struct row_ctx {
     int64_t now;
     const struct cr_config *cfg;
+    cr_db *db; /* the viewer, for panel progress (list only; NULL: none) */
 };
 
 /* When the case is due under sla_days (core's cr_case_due), UTC; none for a closed case. */
@@ -425,27 +426,104 @@ row_cats(const void *rec, const void *ctx, struct emit_value *v)
         v->s = "?";
 }
 
+/* The panel progress of a row as the viewer may see it (core's cr_panel_progress). */
+static void
+row_progress(const void *rec, const void *ctx, struct emit_value *v, struct cr_panel_progress *p)
+{
+    const struct row_ctx *c = ctx;
+    if (c && c->db)
+        cr_panel_progress(c->db, ROW(rec), p);
+    else
+        memset(p, 0, sizeof *p);
+    v->absent = !p->shown;
+}
+
+/* panel_progress: "1/2 +ind", "?/2" (blind voting), none when not with the panel. */
+static void
+row_panel_text(const void *rec, const void *ctx, struct emit_value *v)
+{
+    struct cr_panel_progress p;
+    row_progress(rec, ctx, v, &p);
+    v->s = cr_panel_progress_text(&p, v->buf, sizeof v->buf);
+}
+
+/* The counts (arg: which); none when not with the panel, or hidden by blind voting. */
+enum { PANEL_CONCUR, PANEL_CONCUR_NEEDED, PANEL_DISSENT, PANEL_DISSENT_LIMIT };
+static void
+row_panel_count(const void *rec, const void *ctx, struct emit_value *v)
+{
+    struct cr_panel_progress p;
+    row_progress(rec, ctx, v, &p);
+    const int n[] = {p.concur, p.concur_needed, p.dissent, p.dissent_needed};
+    v->i = n[v->arg];
+    if (p.hidden && (v->arg == PANEL_CONCUR || v->arg == PANEL_DISSENT))
+        v->absent = true;
+}
+
+/* The kinds whose concurrence is still missing, as a list; none when hidden. */
+static void
+row_panel_missing(const void *rec, const void *ctx, struct emit_value *v)
+{
+    struct cr_panel_progress p;
+    row_progress(rec, ctx, v, &p);
+    v->absent = !p.shown || p.hidden;
+    size_t len = 0;
+    v->buf[0] = '\0';
+    for (int k = 0; k < CR_KIND_COUNT && !v->absent; k++)
+        if (p.kinds_missing & (1u << k))
+            len += (size_t)snprintf(v->buf + len, sizeof v->buf - len, "%s%s", len ? ";" : "",
+                                    cr_kind_name(k));
+    v->s = v->buf;
+}
+
+static void
+row_panel_hidden(const void *rec, const void *ctx, struct emit_value *v)
+{
+    struct cr_panel_progress p;
+    row_progress(rec, ctx, v, &p);
+    v->i = p.hidden != 0;
+}
+
+#define ROW_DATA_FIELDS                                                                         \
+    EMIT_AT("case", EMIT_INT, struct cr_case_row, id), EMIT_GET("state", EMIT_TEXT, row_state), \
+        EMIT_GET("outcome", EMIT_TEXT, row_outcome),                                            \
+        EMIT_AT("priority", EMIT_INT, struct cr_case_row, priority),                            \
+        EMIT_GET("created_at", EMIT_TEXT, row_created),                                         \
+        EMIT_AT("subject_ref", EMIT_TEXT, struct cr_case_row, subject_ref),                     \
+        EMIT_AT("surname", EMIT_TEXT, struct cr_case_row, surname),                             \
+        EMIT_AT("forenames", EMIT_TEXT, struct cr_case_row, forenames),                         \
+        EMIT_AT("rank", EMIT_TEXT, struct cr_case_row, rank),                                   \
+        EMIT_AT("unit", EMIT_TEXT, struct cr_case_row, unit),                                   \
+        EMIT_GET("duty_status", EMIT_TEXT, row_duty),                                           \
+        EMIT_GET("categories", EMIT_LIST, row_categories),                                      \
+        EMIT_GET("allegations", EMIT_INT, row_allegations),                                     \
+        EMIT_AT("assignee", EMIT_TEXT, struct cr_case_row, assignee),                           \
+        EMIT_GET("vetting_review", EMIT_BOOL, row_vetting),                                     \
+        EMIT_AT("decided_by", EMIT_TEXT, struct cr_case_row, decided_by),                       \
+        EMIT_GET("decided_at", EMIT_TEXT, row_decided_at),                                      \
+        EMIT_GET("quorum_blocked", EMIT_BOOL, row_quorum), EMIT_GET("due", EMIT_TEXT, row_due), \
+        EMIT_GET("paused_until", EMIT_TEXT, row_paused_until),
+
 static const struct emit_field row_fields[] = {
-    EMIT_AT("case", EMIT_INT, struct cr_case_row, id),
-    EMIT_GET("state", EMIT_TEXT, row_state),
-    EMIT_GET("outcome", EMIT_TEXT, row_outcome),
-    EMIT_AT("priority", EMIT_INT, struct cr_case_row, priority),
-    EMIT_GET("created_at", EMIT_TEXT, row_created),
-    EMIT_AT("subject_ref", EMIT_TEXT, struct cr_case_row, subject_ref),
-    EMIT_AT("surname", EMIT_TEXT, struct cr_case_row, surname),
-    EMIT_AT("forenames", EMIT_TEXT, struct cr_case_row, forenames),
-    EMIT_AT("rank", EMIT_TEXT, struct cr_case_row, rank),
-    EMIT_AT("unit", EMIT_TEXT, struct cr_case_row, unit),
-    EMIT_GET("duty_status", EMIT_TEXT, row_duty),
-    EMIT_GET("categories", EMIT_LIST, row_categories),
-    EMIT_GET("allegations", EMIT_INT, row_allegations),
-    EMIT_AT("assignee", EMIT_TEXT, struct cr_case_row, assignee),
-    EMIT_GET("vetting_review", EMIT_BOOL, row_vetting),
-    EMIT_AT("decided_by", EMIT_TEXT, struct cr_case_row, decided_by),
-    EMIT_GET("decided_at", EMIT_TEXT, row_decided_at),
-    EMIT_GET("quorum_blocked", EMIT_BOOL, row_quorum),
-    EMIT_GET("due", EMIT_TEXT, row_due),
-    EMIT_GET("paused_until", EMIT_TEXT, row_paused_until),
+    ROW_DATA_FIELDS EMIT_SHOWN("age", row_age),
+    EMIT_SHOWN("name", row_name),
+    EMIT_SHOWN("cats", row_cats),
+};
+
+/*
+ * A row of `list`: the export's fields, then what a list reads for its
+ * viewer (the routing, and the panel's progress as cr_panel_progress gives
+ * it to them, blind voting kept).
+ */
+static const struct emit_field list_row_fields[] = {
+    ROW_DATA_FIELDS EMIT_AT("approver", EMIT_TEXT, struct cr_case_row, approver),
+    EMIT_GET("panel_progress", EMIT_TEXT, row_panel_text),
+    {"panel_concur", EMIT_INT, 0, row_panel_count, 0, PANEL_CONCUR},
+    {"panel_concur_needed", EMIT_INT, 0, row_panel_count, 0, PANEL_CONCUR_NEEDED},
+    {"panel_dissent", EMIT_INT, 0, row_panel_count, 0, PANEL_DISSENT},
+    {"panel_dissent_limit", EMIT_INT, 0, row_panel_count, 0, PANEL_DISSENT_LIMIT},
+    EMIT_GET("panel_missing", EMIT_LIST, row_panel_missing),
+    EMIT_GET("panel_hidden", EMIT_BOOL, row_panel_hidden),
     EMIT_SHOWN("age", row_age),
     EMIT_SHOWN("name", row_name),
     EMIT_SHOWN("cats", row_cats),
@@ -459,6 +537,17 @@ static const struct emit_record case_row_rec = {
     "{case:>6}  {state:17} {age:>5}  {subject_ref:10} {name:24} {rank:18} {unit:22} {cats:<5} "
     "{allegations:>3}  {assignee=-}[{?quorum_blocked}  \\[cannot reach quorum\\]]"
     "[  \\[paused until {paused_until}\\]]",
+};
+
+/* A row of `list`: as the export's, with the panel's progress and the routing after it. */
+static const struct emit_record list_row_rec = {
+    EMIT_FIELDS(list_row_fields),
+    "  CASE  STATE                AGE  SUBJECT    NAME                     RANK               "
+    "UNIT                   CAT     N  ASSIGNEE",
+    "{case:>6}  {state:17} {age:>5}  {subject_ref:10} {name:24} {rank:18} {unit:22} {cats:<5} "
+    "{allegations:>3}  {assignee=-}[  \\[panel {panel_progress}\\]]"
+    "[{?quorum_blocked}  \\[cannot reach quorum\\]][  \\[paused until {paused_until}\\]]"
+    "[  \\[routed to {approver}\\]]",
 };
 
 /* list */
@@ -531,9 +620,9 @@ cmd_list(struct cli *cli, const struct cli_args *a)
     cr_db *db;
     if ((rc = cli_session(cli, 0, &db)) != EXIT_DONE)
         return rc;
-    const struct row_ctx now = {cr_db_now(db), cli->cfg};
+    const struct row_ctx now = {cr_db_now(db), cli->cfg, db};
     struct emit p;
-    emit_init(&p, fmt, stdout, &case_row_rec, &now);
+    emit_init(&p, fmt, stdout, &list_row_rec, &now);
     p.marked = isatty(STDOUT_FILENO);
     p.raw = o[OPT_LIST_RAW_CELLS] != NULL;
     /*
@@ -834,7 +923,7 @@ cmd_export(struct cli *cli, const struct cli_args *a)
         cli_end(cli, db);
         return rc;
     }
-    const struct row_ctx now = {cr_db_now(db), cli->cfg};
+    const struct row_ctx now = {cr_db_now(db), cli->cfg, NULL};
     emit_init(&x.rows, fmt, dout_stream(x.out), &case_row_rec, &now);
     x.rows.marked = !output && isatty(STDOUT_FILENO);
     x.rows.raw = o[OPT_EXPORT_RAW_CELLS] != NULL;
@@ -872,9 +961,15 @@ cmd_export(struct cli *cli, const struct cli_args *a)
 
 /* Every template above, for emit_check (tests/unit/test_emit.c). */
 const struct emit_template cases_templates[] = {
-    {"init, created", &init_created_rec, NULL},    {"init, existing", &init_existing_rec, NULL},
-    {"import, dry run", &import_dry_rec, NULL},    {"import, nothing", &import_nothing_rec, NULL},
-    {"import, done", &import_done_rec, NULL},      {"import, a change", &change_rec, NULL},
-    {"list, a row", &case_row_rec, NULL},          {"history, an event", &history_rec, NULL},
-    {"audit log, an event", &cli_event_rec, NULL}, {NULL, NULL, NULL},
+    {"init, created", &init_created_rec, NULL},
+    {"init, existing", &init_existing_rec, NULL},
+    {"import, dry run", &import_dry_rec, NULL},
+    {"import, nothing", &import_nothing_rec, NULL},
+    {"import, done", &import_done_rec, NULL},
+    {"import, a change", &change_rec, NULL},
+    {"list, a row", &list_row_rec, NULL},
+    {"export, a row", &case_row_rec, NULL},
+    {"history, an event", &history_rec, NULL},
+    {"audit log, an event", &cli_event_rec, NULL},
+    {NULL, NULL, NULL},
 };

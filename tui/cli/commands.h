@@ -35,6 +35,8 @@ CLI_COMMAND(recall)
 /* sla.c: pause and resume; the notify command after every action */
 CLI_COMMAND(pause)
 CLI_COMMAND(resume)
+/* route.c: a decision awaiting approval routed to a named supervisor */
+CLI_COMMAND(route)
 /*
  * Start the configuration's notify command for db's last action, without
  * waiting for it (its failure goes to the audit trail); only a notice that
@@ -69,6 +71,7 @@ extern const struct emit_record cli_event_rec;
 extern const struct emit_template cases_templates[], show_templates[], actions_templates[],
     report_templates[], audit_templates[], config_templates[], sla_templates[];
 extern const struct emit_template supervise_templates[];
+extern const struct emit_template route_templates[];
 extern const struct emit_template *const cli_templates[];
 
 #endif

@@ -167,6 +167,43 @@ sla_build(struct sla_doc *s, const struct cr_config *cfg, const struct cr_case *
     s->paused_by = s->paused ? c->paused_by : NULL;
     s->pause_reason = s->paused ? c->pause_reason : NULL;
 }
+/*
+ * The panel's progress as the viewer may see it (core's cr_panel_progress:
+ * blind voting kept) and the supervisor the approval is routed to.
+ */
+struct panel_doc {
+    char progress[64];
+    bool shown;
+    const char *approver;
+};
+
+static void
+panel_progress_get(const void *rec, const void *ctx, struct emit_value *v)
+{
+    (void)ctx;
+    const struct panel_doc *p = rec;
+    v->s = p->progress;
+    v->absent = !p->shown;
+}
+
+static const struct emit_field panel_fields[] = {
+    EMIT_GET("panel_progress", EMIT_TEXT, panel_progress_get),
+    EMIT_AT("approver", EMIT_TEXT, struct panel_doc, approver),
+};
+static const struct emit_record panel_rec = {EMIT_FIELDS(panel_fields), NULL, NULL};
+static const char case_panel[] = "[Panel          {panel_progress}\n][Routed to      {approver}\n]";
+
+static void
+panel_build(struct panel_doc *p, cr_db *db, const struct cr_case *c)
+{
+    memset(p, 0, sizeof *p);
+    struct cr_panel_progress pp;
+    cr_panel_progress(db, &c->row, &pp);
+    p->shown = pp.shown != 0;
+    cr_panel_progress_text(&pp, p->progress, sizeof p->progress);
+    p->approver = c->row.approver;
+}
+
 static const char case_decided[] =
     "  {outcome_label}[{?vetting_review}, with a vetting review], by {decided_by=-} at "
     "{decided_at} (decision {decision})\n"
@@ -218,11 +255,13 @@ static const struct emit_record allegation_rec = {
 
 /* The case as one JSON object: its fields, then its votes, notes and allegations. */
 static void
-case_json(struct emit *e, const struct case_doc *d, const struct sla_doc *sla)
+case_json(struct emit *e, const struct case_doc *d, const struct sla_doc *sla,
+          const struct panel_doc *panel)
 {
     emit_open(e, NULL, '{');
     emit_members(e, &case_rec, d);
     emit_members(e, &sla_rec, sla);
+    emit_members(e, &panel_rec, panel);
     emit_open(e, "votes", '[');
     for (size_t i = 0; i < d->n_votes; i++)
         emit_object(e, NULL, &vote_rec, &d->votes[i]);
@@ -239,10 +278,12 @@ case_json(struct emit *e, const struct case_doc *d, const struct sla_doc *sla)
 }
 
 static void
-case_table(struct emit *e, const struct case_doc *d, const struct sla_doc *sla)
+case_table(struct emit *e, const struct case_doc *d, const struct sla_doc *sla,
+           const struct panel_doc *panel)
 {
     emit_block(e, &case_rec, case_head, d);
     emit_block(e, &sla_rec, case_sla, sla);
+    emit_block(e, &panel_rec, case_panel, panel);
     emit_block(e, &case_rec, case_decision, d);
     emit_block(e, &case_rec, d->outcome ? case_decided : case_undecided, d);
     if (d->n_votes || d->votes_withheld) {
@@ -288,12 +329,14 @@ cmd_show(struct cli *cli, const struct cli_args *a)
     } else {
         struct sla_doc sla;
         sla_build(&sla, cli->cfg, &c, cr_db_now(db));
+        struct panel_doc panel;
+        panel_build(&panel, db, &c);
         struct emit e;
         emit_init(&e, fmt, stdout, &case_rec, NULL);
         if (fmt == FORMAT_JSON)
-            case_json(&e, &d, &sla);
+            case_json(&e, &d, &sla, &panel);
         else
-            case_table(&e, &d, &sla);
+            case_table(&e, &d, &sla, &panel);
         case_doc_free(&d);
     }
     cr_case_free(&c);
@@ -305,6 +348,7 @@ cmd_show(struct cli *cli, const struct cli_args *a)
 const struct emit_template show_templates[] = {
     {"show, head", &case_rec, case_head},
     {"show, service level", &sla_rec, case_sla},
+    {"show, panel and routing", &panel_rec, case_panel},
     {"show, decision", &case_rec, case_decision},
     {"show, undecided", &case_rec, case_undecided},
     {"show, decided", &case_rec, case_decided},

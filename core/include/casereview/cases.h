@@ -151,6 +151,23 @@ struct cr_case_row {
      */
     int64_t clock_shift;
     int64_t paused_until;
+    /*
+     * Routing (schema 10): the supervisor a decision awaiting approval was
+     * routed to (cr_case_route), or NULL.  Cleared when the case leaves
+     * awaiting_approval (approved, returned).
+     */
+    const char *approver;
+    /*
+     * The panel's votes so far on the current decision of a case in
+     * panel_review, as the storage counts them for every row of a page (one
+     * query a page): concurrences, dissents, concurrences of each member
+     * kind, and the viewer's own vote (enum cr_vote, or -1 when they have
+     * not voted on it).  Not for display as they are: blind voting withholds
+     * them from some viewers; read them through cr_panel_progress.
+     */
+    int panel_concur, panel_dissent;
+    int panel_concur_kind[CR_KIND_COUNT];
+    int panel_my_vote;
 };
 
 /* A page of rows; the strings belong to the page. */
@@ -310,6 +327,40 @@ int cr_case_overdue(const struct cr_config *cfg, const struct cr_case_row *row, 
  * escalated case waits for every supervisor and admin (cr_list_mine_page).
  */
 int cr_case_escalated(const struct cr_config *cfg, const struct cr_case_row *row, int64_t now);
+
+/*
+ * Panel progress of a case in panel_review, as a viewer may see it: the
+ * concurrences against the concur its outcome's sign-off needs, the
+ * dissents against the dissent that returns it, and the member kinds
+ * (require_kinds) whose concurrence is still missing.  Blind voting (the
+ * sign-off's `blind: true`): a panel member who has not voted on the
+ * current decision sees none of the votes (hidden: concur, dissent and
+ * kinds_missing are 0 and mean nothing), only what is needed; anyone else
+ * (a member who has voted, a supervisor, an admin) sees the counts.
+ */
+struct cr_panel_progress {
+    int shown;  /* 0: not with the panel (or its outcome has no panel) */
+    int hidden; /* blind voting keeps the votes from this viewer */
+    int concur, concur_needed;
+    int dissent, dissent_needed;
+    unsigned kinds_missing; /* bits of enum cr_kind */
+};
+
+/*
+ * Fill *out with the panel progress of row (a row of a page or of a case
+ * view, whose panel_* fields the storage filled) for the handle's user under
+ * the configuration in force.  Nothing is read or written; *out is zeroed
+ * (shown 0) for a case not in panel_review or when nobody is signed in.
+ */
+void cr_panel_progress(const cr_db *db, const struct cr_case_row *row,
+                       struct cr_panel_progress *out);
+
+/*
+ * The progress as a queue shows it, into buf (n bytes, always terminated):
+ * "1/2" then " +ind" (" +leg", " +pol") for each kind still missing, "?/2"
+ * when hidden, "" when not shown.  Returns buf.
+ */
+char *cr_panel_progress_text(const struct cr_panel_progress *p, char *buf, size_t n);
 
 /*
  * A list on the command line (`list`, in any format) is a consultation,
@@ -620,6 +671,38 @@ enum cr_status cr_case_pause_id(cr_db *db, int64_t case_id, const char *reason, 
                                 int64_t expect_version, struct cr_act_result *res);
 enum cr_status cr_case_resume_id(cr_db *db, int64_t case_id, int64_t expect_version,
                                  struct cr_act_result *res);
+
+/*
+ * Routing a decision awaiting approval to a named supervisor (schema 10):
+ * the case then waits for that supervisor (cr_list_mine_page) and for no
+ * other; any supervisor the rules allow may still approve or return it,
+ * and either clears the routing.  Taken by a supervisor who may act on the
+ * case and did not decide it (separation of duties); `to` must be a
+ * supervisor on the roster, free of a conflict with the case, not its
+ * decider nor barred from approving it, and not the supervisor it is
+ * routed to already.  One transaction with a "route" audit event (to,
+ * previous, reason) that bumps the case's version; its notice
+ * (cr_last_notice) goes to `to`.  reason is optional (NULL or blank:
+ * none).  Refused (CR_REFUSED, nothing written, the message saying why):
+ * each rule above, a case not awaiting approval, a login not on the roster;
+ * as cr_act otherwise.  expect_version as in cr_request (0: the current).
+ */
+enum cr_status cr_case_route(cr_db *db, const char *key, const char *to, const char *reason,
+                             int64_t expect_version, struct cr_act_result *res);
+/* The same for the case numbered case_id (see cr_case_view_id). */
+enum cr_status cr_case_route_id(cr_db *db, int64_t case_id, const char *to, const char *reason,
+                                int64_t expect_version, struct cr_act_result *res);
+
+/*
+ * The supervisors a case awaiting approval may be routed to by the
+ * handle's user (cr_case_route's rules for `to`), in roster order, for a
+ * chooser: *logins is a new array of n pointers to the roster's logins
+ * (the caller frees the array, not the strings; they live as long as the
+ * configuration).  Returns CR_OK (n may be 0), CR_REFUSED when the user
+ * may not route the case at all (the message says why), as cr_act for a
+ * bad key, CR_NOMEM.
+ */
+enum cr_status cr_route_candidates_id(cr_db *db, int64_t case_id, const char ***logins, size_t *n);
 
 /*
  * The notice of the handle's last successful action (cr_act, cr_case_pause,
