@@ -13,6 +13,7 @@ for a in "\$@"; do printf '[%s]' "\$a"; done >>"$T/hook.log"
 echo >>"$T/hook.log"
 EOF
 chmod +x hook.sh
+settle
 : >hook.log
 
 cat >r.yaml <<EOF
@@ -69,6 +70,7 @@ step asmith decide 5 --outcome nfa --rationale "No further action."
 step bjones approve 5
 step lpark vote 4 --concur
 step lpark vote 5 --concur
+settle
 : >hook.log
 
 # What route may not change: case 1's row and the trail.
@@ -78,6 +80,7 @@ refused() {
     expect_rc "$rc"
     expect_err "casereview: $msg"
     expect_eq "$(snapshot "${3:-1}")" "$before" "nothing written"
+    settle
     [ -s hook.log ] && fail "a refusal reached the hook: $(cat hook.log)"
 }
 
@@ -144,6 +147,7 @@ expect_out "case 1: route: awaiting approval by dlee (version 4)"
 expect_eq "$(sql r.db "select state || ' ' || approver || ' ' || version from cases where id = 1")" "awaiting_approval dlee 4" "the row"
 expect_eq "$(sql r.db "select actor || ' ' || state_before || ' ' || state_after || ' ' || details from audit_events where action = 'route'")" \
     'bjones awaiting_approval awaiting_approval {"to": "dlee", "reason": "Knows the area"}' "the audit event"
+settle
 expect_eq "$(cat hook.log)" "[route][1][dlee]" "the notice goes to dlee"
 
 begin "routed: case 1 waits for dlee, and for no other supervisor"
@@ -158,12 +162,14 @@ expect_eq "$(cut -d, -f1 out | tail -n +2 | tr '\n' ' ')" "3 " "gwest's"
 
 begin "route: refused on a version the case no longer has (--expect-version)"
 before=$(snapshot)
+settle
 : >hook.log
 AS=bjones cr --db r.db route 1 --to x1 --expect-version 3
 refused 1 "case 1 was changed by bjones at 2026-01-01T00:00:00Z (it is now version 4; you saw version 3); look at it again before you act"
 
 begin "route: not again to the supervisor it is routed to"
 before=$(snapshot)
+settle
 : >hook.log
 AS=bjones cr --db r.db route 1 --to dlee
 refused 1 "case 1 is already routed to dlee"
