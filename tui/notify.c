@@ -3,9 +3,10 @@
  * and records a failure; running a process is the program's, here.
  *
  * Three processes below the program: the runner (one a session, forked
- * before the database opens), a watchdog a notice (forked by the runner;
- * SIGCHLD ignored there, so the kernel reaps them), and the command (the
- * watchdog's child, in a group of its own).  The program and the runner
+ * before the database opens), a watchdog a notice (forked by the runner,
+ * which reaps them, at most WATCHDOGS_MAX at once, the notices after them
+ * waiting in order), and the command (the watchdog's child, in a group of
+ * its own).  The program and the runner
  * speak over a socket pair of packets: a notice one way ("KIND\0CASE\0
  * LOGIN\0..."), a failure's report the other (its text).
  */
@@ -14,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,7 +28,13 @@
 #include <unistd.h>
 
 /* The largest notice handed over: the kind, the number and a roster's logins fit many times. */
-enum { NOTICE_MAX = 60000, REPORT_MAX = 400 };
+/*
+ * WATCHDOGS_MAX: the commands run at once; the runner keeps the notices
+ * after them in order (a bulk assign of a thousand cases is a thousand
+ * notices).  HAND_OVER_MS: how long the program waits for room on the
+ * socket when the runner is behind (it only queues, so never long).
+ */
+enum { NOTICE_MAX = 60000, REPORT_MAX = 400, WATCHDOGS_MAX = 8, HAND_OVER_MS = 5000 };
 
 /* The program's side: the runner and its end of the pair (-1: none, and why). */
 static struct {
@@ -116,7 +124,7 @@ run(const char *const *argv, int timeout, char *why, size_t n)
     }
     fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
     fcntl(pipefd[1], F_SETFD, FD_CLOEXEC);
-    /* SIGCHLD is ignored in the runner (its watchdogs reaped unseen): its default here. */
+    /* SIGCHLD at its default, whatever the program had: the command is waited for here. */
     struct sigaction dfl = {.sa_handler = SIG_DFL};
     sigemptyset(&dfl.sa_mask);
     sigaction(SIGCHLD, &dfl, NULL);
@@ -137,8 +145,18 @@ run(const char *const *argv, int timeout, char *why, size_t n)
     bool timed_out = false;
     for (;;) {
         pid_t got = waitpid(pid, &status, WNOHANG);
-        if (got == pid)
+        if (got == pid) {
+            /*
+             * What the command left running in its group (a `cmd &`) gets
+             * the rest of the time, then is killed with the group.
+             */
+            while (kill(-pid, 0) == 0 && monotonic() < deadline) {
+                struct timespec nap = {0, 10 * 1000 * 1000};
+                nanosleep(&nap, NULL);
+            }
+            kill(-pid, SIGKILL);
             break;
+        }
         if (got < 0 && errno != EINTR) {
             status = -1;
             break;
@@ -258,10 +276,62 @@ parse_notice(char *buf, size_t len, struct cr_notice *out, const char **logins, 
     return true;
 }
 
+/* Start a watchdog for the notice in buf; false when none could be forked (reported). */
+static bool
+start_watchdog(int sock, char *buf, size_t len)
+{
+    static const char *logins[NOTICE_MAX / 2];
+    struct cr_notice notice;
+    if (!parse_notice(buf, len, &notice, logins, sizeof logins / sizeof logins[0]))
+        return false;
+    pid_t pid = fork();
+    if (pid == 0)
+        watchdog(sock, &notice);
+    if (pid < 0) {
+        char why[200];
+        snprintf(why, sizeof why, "could not be run: %s", strerror(errno));
+        failed(sock, &notice, why);
+        return false;
+    }
+    return true;
+}
+
+/* The notices handed over and not yet started, in order. */
+struct waiting {
+    char **buf;
+    size_t *len;
+    size_t head, n, cap;
+};
+
+static bool
+waiting_add(struct waiting *w, const char *buf, size_t len)
+{
+    if (w->head == w->n)
+        w->head = w->n = 0;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 64;
+        char **b = realloc(w->buf, cap * sizeof *b);
+        if (b)
+            w->buf = b;
+        size_t *l = b ? realloc(w->len, cap * sizeof *l) : NULL;
+        if (!l)
+            return false;
+        w->len = l;
+        w->cap = cap;
+    }
+    if (!(w->buf[w->n] = malloc(len)))
+        return false;
+    memcpy(w->buf[w->n], buf, len);
+    w->len[w->n++] = len;
+    return true;
+}
+
 /*
  * The runner: a session of its own (no terminal, so no hangup from one),
- * /dev/null on 0, 1 and 2, nothing else open but its end of the pair; a
- * watchdog forked for each notice, until the program's end is closed.
+ * /dev/null on 0, 1 and 2, nothing else open but its end of the pair.  It
+ * takes every notice as it comes and starts a watchdog for each, at most
+ * WATCHDOGS_MAX at a time, the rest waiting in order; it ends when the
+ * program's end is closed and every notice has its watchdog.
  */
 _Noreturn static void
 run_notices(int sock)
@@ -275,32 +345,43 @@ run_notices(int sock)
     for (int sig = 1; sig < NSIG; sig++)
         sigaction(sig, &sa, NULL);
     sa.sa_handler = SIG_IGN;
-    sigaction(SIGCHLD, &sa, NULL); /* the watchdogs: reaped by the kernel */
     sigaction(SIGPIPE, &sa, NULL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     static char buf[NOTICE_MAX];
-    static const char *logins[NOTICE_MAX / 2];
+    struct waiting w = {0};
+    int running = 0;
+    bool open = true;
     for (;;) {
-        ssize_t got = recv(sock, buf, sizeof buf, 0);
-        if (got == 0)
-            _exit(0);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            _exit(1);
+        /* The watchdogs that ended (SIGCHLD at its default: reaped here, counted). */
+        while (running > 0 && waitpid(-1, NULL, WNOHANG) > 0)
+            running--;
+        while (running < WATCHDOGS_MAX && w.head < w.n) {
+            if (start_watchdog(sock, w.buf[w.head], w.len[w.head]))
+                running++;
+            free(w.buf[w.head++]);
         }
-        struct cr_notice notice;
-        if (!parse_notice(buf, (size_t)got, &notice, logins, sizeof logins / sizeof logins[0]))
+        if (!open && w.head == w.n) {
+            /* The last watchdogs go on by themselves (init reaps them). */
+            _exit(0);
+        }
+        /* While watchdogs run, look again every 20 ms for one that ended. */
+        struct pollfd pf = {sock, POLLIN, 0};
+        int ready = poll(&pf, open ? 1 : 0, running > 0 || w.head < w.n ? 20 : -1);
+        if (ready <= 0 || !open)
             continue;
-        pid_t pid = fork();
-        if (pid == 0)
-            watchdog(sock, &notice);
-        if (pid < 0) {
-            char why[200];
-            snprintf(why, sizeof why, "could not be run: %s", strerror(errno));
-            failed(sock, &notice, why);
+        ssize_t got = recv(sock, buf, sizeof buf, MSG_DONTWAIT);
+        if (got == 0) {
+            open = false;
+        } else if (got < 0) {
+            if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+                open = false;
+        } else if (!waiting_add(&w, buf, (size_t)got)) {
+            struct cr_notice notice;
+            static const char *logins[NOTICE_MAX / 2];
+            if (parse_notice(buf, (size_t)got, &notice, logins, sizeof logins / sizeof logins[0]))
+                failed(sock, &notice, "could not be run: out of memory");
         }
     }
 }
@@ -369,9 +450,17 @@ hand_over(cr_db *db, const struct cr_notice *notice, char *why, size_t n)
             p = put_field(p, notice->recipients[i]);
         ssize_t sent = -1;
         if (runner.fd >= 0) {
-            while ((sent = send(runner.fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL)) < 0 &&
-                   errno == EINTR)
-                ;
+            for (;;) {
+                sent = send(runner.fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (sent >= 0)
+                    break;
+                if (errno == EINTR)
+                    continue;
+                /* The runner is behind (it only queues): wait for room, a while. */
+                struct pollfd pf = {runner.fd, POLLOUT, 0};
+                if ((errno != EAGAIN && errno != EWOULDBLOCK) || poll(&pf, 1, HAND_OVER_MS) <= 0)
+                    break;
+            }
             if (sent < 0)
                 snprintf(runner.why, sizeof runner.why,
                          "the process that runs it does not take it: %s", strerror(errno));

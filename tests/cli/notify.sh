@@ -102,4 +102,55 @@ expect_last_event 'notify 2 asmith {"event": "claim", "recipients": 0, "failed":
 expect_eq "$(sql n.db "select state || ' ' || assignee from cases where id = 2")" "in_review asmith" "case 2"
 settle
 
+begin "what a hook leaves running in its group is killed at its timeout, though the hook itself ended"
+cat >hook.sh <<EOF
+#!/bin/sh
+sleep 300 &
+echo \$! >"$T/bg.pid"
+EOF
+cr --db n.db note 1 "Second note."
+expect_rc 0
+for _ in $(seq 1 100); do [ -s bg.pid ] && break; sleep 0.1; done
+bg=$(cat bg.pid 2>/dev/null)
+if [ -z "$bg" ]; then
+    fail "the hook never started"
+else
+    echo "$bg" >>hook.pids # the trap kills it should this fail
+    ended "$bg" || fail "the hook's background child ($bg) still runs 10 s after the 2 s timeout"
+fi
+settle
+
+begin "a bulk assign of 400 cases: every notice run, at most 8 hooks at a time, none lost"
+# Without conflicts of unit (any case may go to anyone); the cases given to
+# asmith first, without the hook.
+sed 's/same_unit: true/same_unit: false/' casereview.yaml >bulk.yaml
+grep -v '^notify' bulk.yaml >quiet.yaml
+"$CASEREVIEW" generate --cases 400 --seed 5 >many.csv
+cr --config quiet.yaml --db b.db import many.csv
+expect_rc 0
+for c in $(seq 1 400); do
+    "$CASEREVIEW" --as bjones --config quiet.yaml --db b.db assign "$c" asmith >/dev/null 2>&1 || fail "assign $c"
+done
+AS=cadmin cr --config bulk.yaml --db b.db config adopt bulk.yaml
+expect_rc 0
+mkdir run
+cat >hook.sh <<EOF
+#!/bin/sh
+: >"$T/run/\$\$"
+sleep 0.05
+ls "$T/run" | wc -l >>"$T/counts"
+rm -f "$T/run/\$\$"
+echo "\$*" >>"$T/bulk.log"
+EOF
+AS=bjones cr --config bulk.yaml --db b.db assign --from asmith --to ejones
+expect_rc 0
+expect_empty_err
+settle
+for _ in $(seq 1 100); do [ "$(wc -l <bulk.log)" -ge 400 ] && break; sleep 0.1; done
+expect_eq "$(wc -l <bulk.log)" 400 "the hook's runs"
+expect_eq "$(sort -u bulk.log | wc -l)" 400 "different runs"
+expect_eq "$(sql b.db "select count(*) from audit_events where action = 'notify'")" 0 "failures recorded"
+most=$(sort -n counts | tail -1)
+[ "$most" -le 8 ] || fail "$most hooks ran at once (at most 8)"
+
 finish
