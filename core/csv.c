@@ -6,7 +6,8 @@
  * data imports the same way from either kind of file.
  *
  * It reads in blocks and keeps one record in memory, so memory stays flat
- * whatever the size of the input.
+ * whatever the size of the input (reading ahead, below, keeps a few
+ * batches of records: a few MiB).
  */
 #include "internal.h"
 
@@ -250,11 +251,12 @@ read_error:
  * Reading ahead: a thread of its own parses the file's records into
  * batches while the caller stores the ones before (the two cores of a
  * small server both at work: parsing was a fifth of a re-import's time).
- * The ring holds AHEAD_SLOTS batches of up to AHEAD_RECORDS records, so
- * its memory stays flat whatever the size of the input.  Should the
+ * The ring holds AHEAD_SLOTS batches of up to AHEAD_RECORDS records, each
+ * ending once past AHEAD_BYTES, so its memory stays flat whatever the
+ * size of the input (about 4 x 5 MiB at most).  Should the
  * thread not start, the caller fills each batch itself, as it needs it.
  */
-enum { AHEAD_SLOTS = 4, AHEAD_RECORDS = 1024 };
+enum { AHEAD_SLOTS = 4, AHEAD_RECORDS = 1024, AHEAD_BYTES = 4 << 20 };
 
 /* One record as cr_csv_next left it. */
 struct ahead_record {
@@ -293,7 +295,8 @@ ahead_fill(struct cr_csv *r, struct ahead_batch *b)
     cr_buf_reset(&b->bytes);
     b->n = b->n_fields = 0;
     b->last = false;
-    while (b->n < AHEAD_RECORDS && !b->last) {
+    /* A batch ends at AHEAD_RECORDS records or past AHEAD_BYTES (fields of up to 1 MiB each). */
+    while (b->n < AHEAD_RECORDS && b->bytes.len < AHEAD_BYTES && !b->last) {
         struct ahead_record *a = &b->rec[b->n++];
         a->rc = cr_csv_next(r);
         a->record_line = r->record_line;
@@ -406,7 +409,7 @@ cr_csv_ahead_next(struct cr_csv_ahead *ra, struct cr_csv *view)
     }
     struct ahead_batch *b = &ra->slot[ra->tail];
     const struct ahead_record *a = &b->rec[ra->at++];
-    view->rec.p = b->bytes.p + a->off;
+    view->rec.p = b->bytes.p ? b->bytes.p + a->off : NULL;
     view->fields = b->fields + a->first_field;
     view->nfields = a->nfields;
     view->record_line = a->record_line;

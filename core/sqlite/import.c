@@ -196,6 +196,7 @@ struct cr_import_stmts {
     bool rollback_journal; /* WAL set aside for the import (bulk_journal) */
     bool temp_files;       /* temp_store=FILE for the import */
     bool mapped;           /* the file read through mmap for the import (sq_import_begin) */
+    int64_t mmap_before;   /* the connection's mmap_size before, put back by wal_again */
     struct seen seen;      /* the references written, when the database had none */
     /*
      * The last row's subject, as its reference and details (subject_key),
@@ -297,8 +298,11 @@ wal_again(cr_db *db, const struct cr_import_stmts *q)
     sqlite3_exec(sq(db)->sql, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
     if (q && q->temp_files)
         sqlite3_exec(sq(db)->sql, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
-    if (q && q->mapped)
-        sqlite3_exec(sq(db)->sql, "PRAGMA mmap_size = 0", NULL, NULL, NULL);
+    if (q && q->mapped) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA mmap_size = %lld", (long long)q->mmap_before);
+        sqlite3_exec(sq(db)->sql, sql, NULL, NULL, NULL);
+    }
     /* Should it fail, the next opening of the file does it (db.c). */
     if (q && q->rollback_journal)
         sqlite3_exec(sq(db)->sql, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
@@ -563,12 +567,19 @@ sq_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t 
      * system's file cache holds already; it counts in the process's RSS as
      * shared file pages, which the system may drop at any time, not as its
      * own memory.  An import into an empty database reads nothing back and
-     * keeps the copy (its memory stays flat, README).  Put back (0) by
-     * wal_again; SQLite caps the size at its build's limit (2 GB on Debian).
+     * keeps the copy (its memory stays flat, README).  Put back as it was
+     * by wal_again; SQLite caps the size at its build's limit (2 GB on
+     * Debian).  An I/O error on a mapped page is a SIGBUS, where a read
+     * would have said "disk I/O error": the import ends, and its
+     * transaction, never committed, leaves the database as it was.
      */
-    if (!bulk)
-        sq(db)->imp->mapped = sqlite3_exec(sq(db)->sql, "PRAGMA mmap_size = 4294967296", NULL, NULL,
-                                           NULL) == SQLITE_OK;
+    if (!bulk) {
+        enum cr_status was = CR_OK;
+        sq(db)->imp->mmap_before = sql_query_int(db, "PRAGMA mmap_size", &was);
+        sq(db)->imp->mapped =
+            was == CR_OK && sqlite3_exec(sq(db)->sql, "PRAGMA mmap_size = 4294967296", NULL, NULL,
+                                         NULL) == SQLITE_OK;
+    }
     for (size_t i = 0; i < CR_ARRAY_LEN(import_sql); i++) {
         sqlite3_stmt **s = (sqlite3_stmt **)((char *)sq(db)->imp + import_sql[i].offset);
         int rc = sqlite3_prepare_v3(sq(db)->sql, import_sql[i].sql, -1, SQLITE_PREPARE_PERSISTENT,

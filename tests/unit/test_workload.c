@@ -278,6 +278,8 @@ test_bulk_listed(void **state)
     assert_int_equal(last_event(), before);
     assert_string_equal(assignee(1), "asmith");
     assert_string_equal(assignee(4), "ejones");
+    /* Case 4 was moved before case 3 was refused: its notice went with the rollback. */
+    assert_null(cr_last_notice_at(db, 0));
 
     /* A case that does not exist: nothing either. */
     const int64_t missing[] = {1, 99};
@@ -305,6 +307,19 @@ test_bulk_listed(void **state)
     char *said = cr_bulk_describe(&q, &r);
     assert_string_equal(said, "moved 3 cases to fkaur: cases 4, 1 and 2");
     free(said);
+    /* A notice for each case moved, in order: the new assignee and the previous one. */
+    const int64_t noticed[] = {4, 1, 2};
+    const char *const previous[] = {"ejones", "asmith", "asmith"};
+    for (size_t i = 0; i < 3; i++) {
+        const struct cr_notice *n = cr_last_notice_at(db, i);
+        assert_non_null(n);
+        assert_string_equal(n->kind, "assign");
+        assert_int_equal(n->case_id, noticed[i]);
+        assert_int_equal(n->n_recipients, 2);
+        assert_string_equal(n->recipients[0], "fkaur");
+        assert_string_equal(n->recipients[1], previous[i]);
+    }
+    assert_null(cr_last_notice_at(db, 3));
     cr_bulk_result_free(&r);
     assert_int_equal(last_event(), before + 3);
     assert_string_equal(assignee(1), "fkaur");
