@@ -199,6 +199,13 @@ run(const char *const *argv, int timeout, char *why, size_t n)
 }
 
 /*
+ * The purpose the session had when it handed the notice over (a purpose
+ * chosen on the workstation's purpose screen comes after the runner was
+ * forked), set by parse_notice; "" for none.  Runner and watchdog side.
+ */
+static const char *notice_purpose = "";
+
+/*
  * Record the failure as the session would have (its person, Unix login and
  * purpose), on a handle of this process's own; then tell the program, if
  * it still listens.  Runner side.
@@ -211,8 +218,8 @@ failed(int sock, const struct cr_notice *notice, const char *why)
     if (st == CR_OK) {
         cr_db_set_user(db, setup.cfg, setup.who);
         st = cr_db_set_os_login(db, setup.os_login);
-        if (st == CR_OK && setup.purpose)
-            st = cr_db_set_purpose(db, setup.purpose);
+        if (st == CR_OK && *notice_purpose)
+            st = cr_db_set_purpose(db, notice_purpose);
         if (st == CR_OK)
             st = cr_notice_failed(db, notice, why);
     }
@@ -249,24 +256,28 @@ watchdog(int sock, const struct cr_notice *notice)
     _exit(0);
 }
 
-/* A notice from its packet: "KIND\0CASE\0LOGIN\0...", the logins pointing into buf. */
+/*
+ * A notice from its packet: "KIND\0CASE\0PURPOSE\0LOGIN\0...", the logins
+ * (and notice_purpose) pointing into buf.
+ */
 static bool
 parse_notice(char *buf, size_t len, struct cr_notice *out, const char **logins, size_t max)
 {
     if (len == 0 || buf[len - 1] != '\0')
         return false;
-    const char *field[2];
+    const char *field[3];
     size_t k = 0, n = 0;
     for (size_t at = 0; at < len; at += strlen(buf + at) + 1) {
-        if (k < 2)
+        if (k < 3)
             field[k++] = buf + at;
         else if (n < max)
             logins[n++] = buf + at;
         else
             return false;
     }
-    if (k < 2)
+    if (k < 3)
         return false;
+    notice_purpose = field[2];
     char *end;
     long long id = strtoll(field[1], &end, 10);
     if (*end || end == field[1])
@@ -434,10 +445,11 @@ put_field(char *p, const char *s)
 static int
 hand_over(cr_db *db, const struct cr_notice *notice, char *why, size_t n)
 {
-    /* "KIND\0CASE\0LOGIN\0...": no login holds a NUL. */
+    /* "KIND\0CASE\0PURPOSE\0LOGIN\0...": no login or purpose holds a NUL. */
     char number[24];
     snprintf(number, sizeof number, "%lld", (long long)notice->case_id);
-    size_t len = strlen(notice->kind) + 1 + strlen(number) + 1;
+    const char *purpose = cr_db_purpose(db) ? cr_db_purpose(db) : "";
+    size_t len = strlen(notice->kind) + 1 + strlen(number) + 1 + strlen(purpose) + 1;
     for (size_t i = 0; i < notice->n_recipients; i++)
         len += strlen(notice->recipients[i]) + 1;
     char *buf = len <= NOTICE_MAX ? malloc(len) : NULL;
@@ -445,7 +457,7 @@ hand_over(cr_db *db, const struct cr_notice *notice, char *why, size_t n)
         snprintf(why, n, "could not be run: %s",
                  len > NOTICE_MAX ? "too many recipients to hand over" : "out of memory");
     } else {
-        char *p = put_field(put_field(buf, notice->kind), number);
+        char *p = put_field(put_field(put_field(buf, notice->kind), number), purpose);
         for (size_t i = 0; i < notice->n_recipients; i++)
             p = put_field(p, notice->recipients[i]);
         ssize_t sent = -1;

@@ -28,7 +28,7 @@ struct tui_notify_setup {
     const struct cr_config *cfg; /* its notify and notify_timeout; who belongs to it */
     const struct cr_person *who; /* the person signed in, the failure's actor */
     const char *os_login;        /* the Unix login (cr_db_set_os_login) */
-    const char *purpose;         /* --purpose, or NULL */
+    const char *purpose; /* --purpose, or NULL: unused, each notice carries the purpose then */
     const char *db_path;
     unsigned open_flags; /* CR_OPEN_SERVICE while a setgid program holds its group, else 0 */
     cr_clock_fn clock;

@@ -102,6 +102,13 @@ expect_last_event 'notify 2 asmith {"event": "claim", "recipients": 0, "failed":
 expect_eq "$(sql n.db "select state || ' ' || assignee from cases where id = 2")" "in_review asmith" "case 2"
 settle
 
+begin "a failure is recorded with the purpose the session had when it acted"
+cr --db n.db --purpose "Supervision" note 1 "A note with a purpose."
+expect_rc 0
+expect_last_event 'notify 1 cadmin {"event": "note", "recipients": 0, "failed": "timed out after 2 s and was killed"}'
+expect_eq "$(sql n.db "select purpose from audit_events order by id desc limit 1")" "Supervision" "the failure's purpose"
+settle
+
 begin "what a hook leaves running in its group is killed at its timeout, though the hook itself ended"
 cat >hook.sh <<EOF
 #!/bin/sh
