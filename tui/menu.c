@@ -456,21 +456,32 @@ bulk_overlay(struct app *app, void *state)
     snprintf(line, sizeof line, " Assign the %zu tagged %s to ", tagged,
              tagged == 1 ? "case" : "cases");
     tui_put(win, 0, 2, line, w - 4, tui_attr(app, CR_SLOT_TITLE));
-    tui_put(win, 1, 4,
-            b->open[0] >= 0 ? "REVIEWER  NAME                      OPEN" : "REVIEWER  NAME", w - 6,
-            tui_attr(app, CR_SLOT_HEADER));
+    /* Columns by display width: the logins as wide as the widest (8 to 16 cells). */
+    int lw = 8;
+    for (size_t r = 0; r < b->n; r++)
+        if (tui_width(b->logins[r]) > lw)
+            lw = tui_width(b->logins[r]) < 16 ? tui_width(b->logins[r]) : 16;
+    enum { NAME_W = 25 };
+    int name_x = 4 + lw + 1, open_x = name_x + NAME_W + 1;
+    int head = tui_attr(app, CR_SLOT_HEADER);
+    tui_put(win, 1, 4, "REVIEWER", lw, head);
+    tui_put(win, 1, name_x, "NAME", NAME_W, head);
+    if (b->open[0] >= 0)
+        tui_put(win, 1, open_x, "OPEN", w - 2 - open_x, head);
     for (int i = 0; i < shown; i++) {
         int r = b->top + i;
         bool sel = r == b->row;
-        char open[32] = "";
-        if (b->open[r] >= 0)
-            snprintf(open, sizeof open, "%4lld", (long long)b->open[r]);
-        snprintf(line, sizeof line, "%c %-9.9s %-25.25s %s", sel ? '>' : ' ', b->logins[r],
-                 b->names[r] ? b->names[r] : "", open);
         int attr = sel ? tui_attr(app, CR_SLOT_SELECTED) : 0;
         if (sel)
             mvwchgat(win, 2 + i, 1, w - 2, (attr_t)attr, 0, NULL);
-        tui_put(win, 2 + i, 2, line, w - 4, attr);
+        tui_put(win, 2 + i, 2, sel ? ">" : " ", 1, attr);
+        tui_put(win, 2 + i, 4, b->logins[r], lw, attr);
+        tui_put(win, 2 + i, name_x, b->names[r] ? b->names[r] : "", NAME_W, attr);
+        if (b->open[r] >= 0) {
+            char open[32];
+            snprintf(open, sizeof open, "%4lld", (long long)b->open[r]);
+            tui_put(win, 2 + i, open_x, open, w - 2 - open_x, attr);
+        }
     }
     tui_put(win, shown + 3, 2, "Up/Down a reviewer; each case under assign's rules", w - 4,
             tui_attr(app, CR_SLOT_DIM));
