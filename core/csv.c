@@ -410,7 +410,7 @@ cr_csv_ahead_next(struct cr_csv_ahead *ra, struct cr_csv *view)
     struct ahead_batch *b = &ra->slot[ra->tail];
     const struct ahead_record *a = &b->rec[ra->at++];
     view->rec.p = b->bytes.p ? b->bytes.p + a->off : NULL;
-    view->fields = b->fields + a->first_field;
+    view->fields = b->fields ? b->fields + a->first_field : NULL; /* none yet: errors only */
     view->nfields = a->nfields;
     view->record_line = a->record_line;
     view->err_line = a->err_line;

@@ -98,6 +98,12 @@ refused unterminated.csv \
     "unterminated.csv:3: summary: quoted field is never closed" \
     "casereview: unterminated.csv: 1 problem; nothing imported"
 
+# The first record is the one that fails: the reader's first batch holds no field
+# (core/csv.c; found by the fuzzer, a NULL + 0 under clang's UBSan).
+refused unterminated_first.csv \
+    "unterminated_first.csv:2: summary: quoted field is never closed" \
+    "casereview: unterminated_first.csv: 1 problem; nothing imported"
+
 refused stray_quote.csv \
     "stray_quote.csv:2: summary: quote inside an unquoted field (quote the whole field and double the quote)" \
     "stray_quote.csv:3: summary: unexpected character after a closing quote (a quote inside a quoted field must be doubled)" \
