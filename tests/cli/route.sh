@@ -9,8 +9,10 @@
 
 cat >hook.sh <<EOF
 #!/bin/sh
-for a in "\$@"; do printf '[%s]' "\$a"; done >>"$T/hook.log"
-echo >>"$T/hook.log"
+# One write a run: hooks of one action (a bulk assign's) run side by side.
+line=
+for a in "\$@"; do line="\$line[\$a]"; done
+printf '%s\n' "\$line" >>"$T/hook.log"
 EOF
 chmod +x hook.sh
 settle
