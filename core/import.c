@@ -547,3 +547,103 @@ done:
                      cr_diags_total(im.diags), cr_diags_total(im.diags) == 1 ? "" : "s");
     return st;
 }
+
+/* The newest imports while the trail is read oldest first: a ring of the last limit. */
+struct runs_reader {
+    cr_db *db;
+    struct cr_import_runs *out;
+    size_t limit, next; /* next: where the next run goes in the ring */
+    struct cr_buf text;
+    bool nomem;
+};
+
+static void
+run_clear(struct cr_import_run *r)
+{
+    free(r->actor);
+    free(r->file);
+    memset(r, 0, sizeof *r);
+}
+
+static int
+runs_take(void *ctx, const struct cr_event *e)
+{
+    struct runs_reader *rr = ctx;
+    /* An import's case events are the cases it sent back; the run's own has no case. */
+    if (e->case_id != 0)
+        return 0;
+    struct cr_import_runs *out = rr->out;
+    out->total++;
+    struct cr_import_run *r = &out->runs[rr->next];
+    if (out->n < rr->limit)
+        out->n++;
+    else
+        run_clear(r);
+    rr->next = (rr->next + 1) % rr->limit;
+    r->event = e->id;
+    r->at = e->at;
+    r->actor = strdup(e->actor ? e->actor : "");
+    r->file = cr_details_string(e->details, "file", &rr->text)
+                  ? strdup(rr->text.p ? rr->text.p : "")
+                  : strdup("");
+    cr_details_int(e->details, "rows", &r->rows);
+    cr_details_int(e->details, "new_allegations", &r->new_allegations);
+    cr_details_int(e->details, "new_cases", &r->new_cases);
+    cr_details_int(e->details, "updated_subjects", &r->updated_subjects);
+    cr_details_int(e->details, "returned_cases", &r->returned_cases);
+    if (!r->actor || !r->file) {
+        rr->nomem = true;
+        return 1;
+    }
+    return 0;
+}
+
+enum cr_status
+cr_import_runs(cr_db *db, size_t limit, struct cr_import_runs *out)
+{
+    if (!db)
+        return CR_USAGE;
+    if (!out)
+        return cr_fail(db, CR_USAGE, "imports: no list to fill");
+    memset(out, 0, sizeof *out);
+    enum cr_status st = cr_require_role(db, CR_ROLE_ADMIN, "the list of imports");
+    if (st != CR_OK || limit == 0)
+        return st;
+    if (!(out->runs = calloc(limit, sizeof *out->runs)))
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    struct runs_reader rr = {.db = db, .out = out, .limit = limit};
+    struct cr_audit_filter f = {.action = "import"};
+    int64_t upto = 0, n = 0;
+    st = st_audit_last(db, &upto);
+    if (st == CR_OK)
+        st = st_audit_scan(db, &f, 0, upto, runs_take, &rr, &n);
+    cr_buf_free(&rr.text);
+    if (rr.nomem)
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+    if (st != CR_OK) {
+        cr_import_runs_free(out);
+        return st;
+    }
+    /* The ring, newest first. */
+    struct cr_import_run *sorted = calloc(limit, sizeof *sorted);
+    if (!sorted) {
+        cr_import_runs_free(out);
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < out->n; i++)
+        sorted[i] = out->runs[(rr.next + limit - 1 - i) % limit];
+    free(out->runs);
+    out->runs = sorted;
+    return CR_OK;
+}
+
+void
+cr_import_runs_free(struct cr_import_runs *runs)
+{
+    if (!runs)
+        return;
+    for (size_t i = 0; runs->runs && i < runs->n; i++)
+        run_clear(&runs->runs[i]);
+    free(runs->runs);
+    memset(runs, 0, sizeof *runs);
+}

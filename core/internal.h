@@ -210,6 +210,14 @@ bool cr_unhex(const char *s, unsigned char *out, size_t n);
 /* JSON text for audit details: append a quoted, escaped string. */
 int cr_buf_add_json(struct cr_buf *b, const char *s);
 
+/*
+ * One key of an event's details as our writer makes them (a flat JSON
+ * object; replay.c reads them): a whole number into *v, or a string
+ * unescaped into out (reset first).  Whether the key holds one.
+ */
+bool cr_details_int(const char *details, const char *key, int64_t *v);
+bool cr_details_string(const char *details, const char *key, struct cr_buf *out);
+
 /* The user a handle acts for (cr_db_set_user), or NULL. */
 const struct cr_config *st_config(const cr_db *db);
 const struct cr_person *st_user(const cr_db *db);

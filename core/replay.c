@@ -758,3 +758,19 @@ cr_replay_event(struct cr_replay *r, const struct cr_event *e, struct cr_buf *wh
     }
     return CR_OK;
 }
+
+bool
+cr_details_int(const char *details, const char *key, int64_t *v)
+{
+    struct jobject o;
+    parse_object(details, &o);
+    return get_int(&o, key, v);
+}
+
+bool
+cr_details_string(const char *details, const char *key, struct cr_buf *out)
+{
+    struct jobject o;
+    parse_object(details, &o);
+    return get_string(&o, key, out);
+}

@@ -8,20 +8,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void tagged_text(const struct tui_queue *q, char *out, size_t n);
 
 static int
-page_rows(void)
+page_rows(const struct tui_queue *q)
 {
-    return LINES - 3; /* title, header, status */
+    return LINES - 3 - q->imports_lines; /* title, header, status; the imports */
 }
 
 /* The rows a page of the queue holds: those the screen shows. */
 static size_t
-screenful(void)
+screenful(const struct tui_queue *q)
 {
-    return (size_t)(page_rows() > 0 ? page_rows() : 1);
+    return (size_t)(page_rows(q) > 0 ? page_rows(q) : 1);
 }
 
 /*
@@ -42,7 +43,7 @@ narrowed(const struct tui_queue *q)
 static bool
 load(struct app *app, struct tui_queue *q, int64_t cursor)
 {
-    size_t n = screenful();
+    size_t n = screenful(q);
     enum cr_status st =
         q->mine ? narrowed(q) ? cr_list_mine_filter_page(app->db, &q->filter, cursor, n, &q->page)
                               : cr_list_landing_page(app->db, cursor, n, &q->page)
@@ -94,7 +95,29 @@ sync_nav(struct tui_queue *q)
     q->nav.lines = (int)q->page.n;
     q->nav.more = q->page.more;
     q->nav.at_top = !q->start;
-    q->nav.height = page_rows();
+    q->nav.height = page_rows(q);
+}
+
+/* The imports the admin's landing view shows under its cases: a heading and the last three. */
+enum { IMPORTS_SHOWN = 3 };
+
+/*
+ * What waits for an admin includes the imports (cr_import_runs): on their
+ * landing view, unnarrowed, and where the screen has room for them beside
+ * a page of cases, the last few fill the bottom lines.
+ */
+static void
+imports_refresh(struct app *app, struct tui_queue *q)
+{
+    cr_import_runs_free(&q->imports);
+    q->imports_lines = 0;
+    if (!q->mine || narrowed(q) || !cr_person_has(app->me, CR_ROLE_ADMIN) || LINES < 16)
+        return;
+    if (cr_import_runs(app->db, IMPORTS_SHOWN, &q->imports) != CR_OK) {
+        tui_message(app, true, "%s", cr_db_errmsg(app->db));
+        return;
+    }
+    q->imports_lines = 2 + (int)(q->imports.n ? q->imports.n : 1);
 }
 
 /*
@@ -110,6 +133,7 @@ reload_from(struct app *app, struct tui_queue *q, int64_t start)
     else if (start != q->start)
         q->offset = -1;
     q->start = start;
+    imports_refresh(app, q);
     if (load(app, q, start) && q->nav.sel >= (int)q->page.n)
         q->nav.sel = q->page.n ? (int)q->page.n - 1 : 0;
     recount(app, q);
@@ -136,7 +160,7 @@ queue_reload(struct app *app, void *state)
 static bool
 load_before(struct app *app, struct tui_queue *q, int64_t before)
 {
-    size_t n = screenful();
+    size_t n = screenful(q);
     enum cr_status st =
         !q->mine ? cr_list_page_before(app->db, &q->filter, before, n + 1, &q->page)
         : narrowed(q)
@@ -191,7 +215,7 @@ go_prev_page(struct app *app, void *ctx, bool select_last)
          * Fewer rows than a screen leave room for some of the old screen's: read forwards.
          */
         q->nav.sel = 0;
-        if (q->page.n < screenful())
+        if (q->page.n < screenful(q))
             reload_from(app, q, 0);
         sync_nav(q);
         return;
@@ -385,6 +409,58 @@ left(int y, int x, int w, const char *cell, int attr)
     return x + w + 1;
 }
 
+/* s + ", N thing(s)" when N is not 0. */
+static size_t
+count_text(char *out, size_t n, size_t used, int64_t v, const char *one, const char *many)
+{
+    if (v && used < n)
+        used +=
+            (size_t)snprintf(out + used, n - used, ", %lld %s", (long long)v, v == 1 ? one : many);
+    return used;
+}
+
+/*
+ * The imports under the admin's landing view: a heading, then each import
+ * newest first, in local time, "cadmin  flagged.csv: 1,200 rows, 1,180 new
+ * allegations, 640 new cases".
+ */
+static void
+imports_draw(struct app *app, const struct tui_queue *q)
+{
+    const struct cr_import_runs *r = &q->imports;
+    int y = LINES - 1 - q->imports_lines + 1; /* a blank line above the heading */
+    char line[1024], total[32];
+    grouped(r->total, total, sizeof total);
+    if (!r->n)
+        snprintf(line, sizeof line, " Imports: none yet");
+    else if ((int64_t)r->n < r->total)
+        snprintf(line, sizeof line,
+                 " Imports, newest first: the last %zu of %s (casereview imports lists them all)",
+                 r->n, total);
+    else
+        snprintf(line, sizeof line, " Imports, newest first (%s in all)", total);
+    tui_put(stdscr, y++, 0, line, COLS, tui_attr(app, CR_SLOT_HEADER));
+    for (size_t i = 0; i < r->n; i++, y++) {
+        const struct cr_import_run *run = &r->runs[i];
+        char when[32] = "?", rows[32];
+        time_t t = (time_t)run->at;
+        struct tm tm;
+        if (localtime_r(&t, &tm))
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+        grouped(run->rows, rows, sizeof rows);
+        size_t used = (size_t)snprintf(line, sizeof line, "  %s  %s  %s: %s row%s", when,
+                                       run->actor, run->file, rows, run->rows == 1 ? "" : "s");
+        used = count_text(line, sizeof line, used, run->new_allegations, "new allegation",
+                          "new allegations");
+        used = count_text(line, sizeof line, used, run->new_cases, "new case", "new cases");
+        used = count_text(line, sizeof line, used, run->updated_subjects, "subject updated",
+                          "subjects updated");
+        count_text(line, sizeof line, used, run->returned_cases, "case sent back",
+                   "cases sent back");
+        tui_put(stdscr, y, 0, line, COLS, 0);
+    }
+}
+
 static void
 queue_draw(struct app *app, void *state)
 {
@@ -430,7 +506,7 @@ queue_draw(struct app *app, void *state)
     if (!q->page.n)
         tui_put(stdscr, 3, 2, q->mine ? "Nothing waits for you." : "No cases match.", COLS - 2,
                 tui_attr(app, CR_SLOT_DIM));
-    for (size_t i = 0; i < q->page.n && (int)i < page_rows(); i++) {
+    for (size_t i = 0; i < q->page.n && (int)i < page_rows(q); i++) {
         const struct cr_case_row *r = &q->page.rows[i];
         int y = 2 + (int)i;
         bool sel = (int)i == q->nav.sel;
@@ -498,6 +574,8 @@ queue_draw(struct app *app, void *state)
                                              : "-",
                 COLS - x, base);
     }
+    if (q->imports_lines)
+        imports_draw(app, q);
 }
 
 /* The current case: the selected row. */
@@ -593,6 +671,8 @@ queue_close(struct app *app, void *state)
     struct tui_queue *q = state;
     (void)app;
     cr_page_free(&q->page);
+    cr_import_runs_free(&q->imports);
+    q->imports_lines = 0;
     free(q->tags);
     q->tags = NULL;
     q->n_tags = q->cap_tags = 0;

@@ -181,6 +181,12 @@ struct tui_queue {
      */
     int64_t *tags;
     size_t n_tags, cap_tags;
+    /*
+     * The admin's landing view: the last imports under the cases
+     * (cr_import_runs), in the bottom imports_lines lines (0: none shown).
+     */
+    struct cr_import_runs imports;
+    int imports_lines;
 };
 
 /* Whether case id is tagged in the queue. */

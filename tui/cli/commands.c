@@ -48,6 +48,8 @@ const struct cli_command cli_commands[] = {
     {"route", "CASE --to LOGIN",
      "route a decision awaiting approval to a named supervisor (supervisor, not its decider)", 1, 1,
      route_options, cmd_route},
+    {"imports", "", "the last imports: when, by whom, which file, what each brought (admin)", 0, 0,
+     imports_options, cmd_imports},
     {"history", "CASE", "the audit trail of a case (audited)", 1, 1, history_options, cmd_history},
     {"stats", "", "counts by state, outcome and category", 0, 0, stats_options, cmd_stats},
     {"workload", "", "open cases per reviewer, by state and by days in it (supervisor, admin)", 0,
@@ -69,6 +71,15 @@ const struct cli_command cli_commands[] = {
 };
 
 const struct emit_template *const cli_templates[] = {
-    cases_templates,  show_templates,      actions_templates, report_templates, audit_templates,
-    config_templates, supervise_templates, sla_templates,     route_templates,  NULL,
+    cases_templates,
+    show_templates,
+    actions_templates,
+    report_templates,
+    audit_templates,
+    config_templates,
+    supervise_templates,
+    sla_templates,
+    route_templates,
+    imports_templates,
+    NULL,
 };

@@ -37,6 +37,8 @@ CLI_COMMAND(pause)
 CLI_COMMAND(resume)
 /* route.c: a decision awaiting approval routed to a named supervisor */
 CLI_COMMAND(route)
+/* imports.c: the last imports (admin) */
+CLI_COMMAND(imports)
 /*
  * Start the configuration's notify command for db's last action, without
  * waiting for it (its failure goes to the audit trail); only a notice that
@@ -72,6 +74,7 @@ extern const struct emit_template cases_templates[], show_templates[], actions_t
     report_templates[], audit_templates[], config_templates[], sla_templates[];
 extern const struct emit_template supervise_templates[];
 extern const struct emit_template route_templates[];
+extern const struct emit_template imports_templates[];
 extern const struct emit_template *const cli_templates[];
 
 #endif

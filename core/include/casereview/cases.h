@@ -78,6 +78,33 @@ int cr_import_update_detail(const cr_db *db, size_t i, const char **subject_ref,
 enum cr_status cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags,
                              struct cr_import_result *res, cr_diags **diags);
 
+/* One import that was written (its "import" audit event): who, when, what file, what it brought. */
+struct cr_import_run {
+    int64_t event; /* the audit event */
+    int64_t at;    /* seconds since the epoch, UTC */
+    char *actor;   /* the login that imported */
+    char *file;    /* the file as named to import ("-": standard input) */
+    int64_t rows, new_allegations, new_cases, updated_subjects, returned_cases;
+};
+
+struct cr_import_runs {
+    size_t n;
+    struct cr_import_run *runs; /* newest first */
+    int64_t total;              /* imports written in all, of which runs are the newest n */
+};
+
+/*
+ * The last (at most) limit imports written to the database, newest first,
+ * read from the audit trail's import events (an import that was refused
+ * wrote nothing and is not among them), for the admin only: they are the
+ * admin's to watch, on the landing view and by `imports`.  They hold no
+ * personal data (a file's name and counts), so reading them is not
+ * recorded as a consultation.  *out is the caller's, freed with
+ * cr_import_runs_free.  CR_OK, CR_REFUSED, CR_DB or CR_NOMEM.
+ */
+enum cr_status cr_import_runs(cr_db *db, size_t limit, struct cr_import_runs *out);
+void cr_import_runs_free(struct cr_import_runs *runs);
+
 /*
  * The queue.  Rows come a page at a time, with a keyset cursor: pass
  * cr_row_cursor() of the last row as `after` for the next page, 0 for the
