@@ -48,7 +48,7 @@ enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM, TK_PICK };
     _(LAST, "last", "G <End>", NAV, -1, "last line")                                             \
     _(OPEN, "open", "<Enter>", SCREEN, -1, "open the case")                                      \
     _(NEXT_CASE, "next_case", "n", SCREEN, -1, "next case of the queue")                         \
-    _(PREV_CASE, "prev_case", "p", SCREEN, -1, "previous case of the queue")                     \
+    _(PREV_CASE, "prev_case", "N p", SCREEN, -1, "previous case of the queue")                   \
     _(SEARCH, "search", "/", SCREEN, -1, "limit to search words")                                \
     _(FILTER_MINE, "filter_mine", "m", SCREEN, -1, "what waits for me")                          \
     _(FILTER_STATE, "filter_state", "s", SCREEN, -1, "next state filter")                        \
@@ -71,7 +71,7 @@ enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM, TK_PICK };
     _(APPROVE, "approve", "a", CORE, CR_ACTION_APPROVE, "approve the decision")                  \
     _(RETURN, "return", "r", CORE, CR_ACTION_RETURN, "return the decision with a reason")        \
     _(VOTE, "vote", "v", CORE, CR_ACTION_VOTE, "vote: concur, dissent or recuse")                \
-    _(NOTE, "note", "N", CORE, CR_ACTION_NOTE, "add a note")                                     \
+    _(NOTE, "note", "M", CORE, CR_ACTION_NOTE, "add a note")                                     \
     _(RECONVENE, "reconvene", "P", CORE, CR_ACTION_RECONVENE, "reconvene the panel (no quorum)") \
     _(RECALL, "recall", "B", CORE, CR_ACTION_RECALL, "recall to the reviewer (no quorum)")       \
     _(ROUTE, "route", "F", SCREEN, -1, "route the approval to a supervisor")                     \

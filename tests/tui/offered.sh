@@ -122,10 +122,10 @@ done
 echo "players: ${players[*]}"
 
 states=(flagged in_review awaiting_approval panel_review returned closed)
-keys=(d a r v A N P B)
+keys=(d a r v A M P B)
 declare -A title=(
     [d]="Decide case" [a]="Approve the decision on case" [r]="Return the decision on case"
-    [v]="Vote on case" [A]="Assign case" [N]="Add a note to case"
+    [v]="Vote on case" [A]="Assign case" [M]="Add a note to case"
     [P]="Reconvene the panel on case" [B]="Recall case")
 
 # Reconvene and recall need a case that cannot reach quorum: on a copy of the
@@ -184,7 +184,7 @@ attempt() {
         fi
         cli "$login" o.db assign "#$id" "$target"
         ;;
-    N) cli "$login" o.db note "#$id" x ;;
+    M) cli "$login" o.db note "#$id" x ;;
     P) cli "$login" o.db reconvene "#$id" --reason x ;;
     B) cli "$login" o.db recall "#$id" --reason x ;;
     esac

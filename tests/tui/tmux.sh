@@ -159,7 +159,7 @@ tm send-keys -t cr C-c
 wait_for "[exit=0]"
 start ejones
 wait_for "Queue: waiting for me"
-tm send-keys -t cr N && wait_for "Add a note to case"
+tm send-keys -t cr M && wait_for "Add a note to case"
 tm send-keys -t cr -l "note via C-s"
 tm send-keys -t cr C-s
 wait_for "note added"
@@ -167,7 +167,7 @@ expect_eq "$(sql t.db "select count(*) from notes where body = 'note via C-s'")"
 
 begin "a bracketed paste goes into the text as it is"
 printf 'Pasted: 山之内 明美\n\n\tindented line\nq d a (these are not keys)' >paste.txt
-tm send-keys -t cr N && wait_for "Add a note to case"
+tm send-keys -t cr M && wait_for "Add a note to case"
 tm load-buffer -b p paste.txt
 tm paste-buffer -p -b p -t cr
 wait_for "(these are not keys)"
@@ -260,7 +260,7 @@ hook_pid() {
 }
 # A note on the selected case, submitted with C-s.
 add_note() {
-    tm send-keys -t cr N && wait_for "Add a note to case"
+    tm send-keys -t cr M && wait_for "Add a note to case"
     tm send-keys -t cr -l "$1"
     tm send-keys -t cr C-s
     wait_for "note added"
@@ -283,7 +283,7 @@ else
 fi
 
 begin "notify: casereview killed (SIGKILL) while its hook hangs: the hook is still killed at its timeout, the failure recorded"
-tm send-keys -t cr N && wait_for "Add a note to case"
+tm send-keys -t cr M && wait_for "Add a note to case"
 tm send-keys -t cr -l "Another note while the hook hangs."
 tm send-keys -t cr C-s
 pid=$(hook_pid 2)
