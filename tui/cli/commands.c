@@ -65,10 +65,26 @@ const struct cli_command cli_commands[] = {
     {"config", "show|adopt FILE",
      "print the configuration pinned in the database; adopt a new one (admin)", 1, 2,
      config_options, cmd_config},
+    {"link", "CASE REF --kind K --reason R",
+     "link a reference in another system (crime, misconduct, iopc, other) to a case, or change "
+     "its status (its reviewer, supervisor, admin)",
+     2, 2, link_options, cmd_link},
+    {"unlink", "CASE REF --reason R",
+     "remove a linked reference from a case (its reviewer, supervisor, admin)", 2, 2,
+     unlink_options, cmd_unlink},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 
 const struct emit_template *const cli_templates[] = {
-    cases_templates,  show_templates,      actions_templates, report_templates, audit_templates,
-    config_templates, supervise_templates, sla_templates,     route_templates,  NULL,
+    cases_templates,
+    show_templates,
+    actions_templates,
+    report_templates,
+    audit_templates,
+    config_templates,
+    supervise_templates,
+    sla_templates,
+    route_templates,
+    link_templates,
+    NULL,
 };
