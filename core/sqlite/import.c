@@ -1350,8 +1350,9 @@ write_counts(cr_db *db, const struct import_counts *c)
 }
 
 int64_t
-sq_import_current(cr_db *db)
+sq_import_current(cr_db *db, int64_t *cases_before)
 {
+    *cases_before = sq(db)->imp ? sq(db)->imp->cases_before : 0;
     return sq(db)->imp ? sq(db)->imp->import_id : 0;
 }
 

@@ -196,8 +196,8 @@ enum cr_status sq_link_put(cr_db *db, int64_t case_id, int kind, const char *ref
                            const char *status, const char *actor, const char *reason);
 enum cr_status sq_link_remove(cr_db *db, int64_t case_id, const char *ref, const char *actor,
                               const char *reason);
-/* The number of the import under way (import.c), 0 when none. */
-int64_t sq_import_current(cr_db *db);
+/* The number of the import under way (import.c), 0 when none; *cases_before its cases_before. */
+int64_t sq_import_current(cr_db *db, int64_t *cases_before);
 
 /* Queue pages (page.c) */
 

@@ -145,9 +145,15 @@ sq_link_import(cr_db *db, int64_t case_id, long line, int kind, const char *ref,
         return CR_OK;
     if (rc != SQLITE_DONE)
         return cr_fail_sql(db, rc, "import linked reference");
-    int64_t import_id = sq_import_current(db);
-    /* A case from before the import: its document as the index holds it, first. */
-    if ((st = sq_search_record_case(db, import_id, case_id)) != CR_OK)
+    int64_t cases_before = 0;
+    int64_t import_id = sq_import_current(db, &cases_before);
+    /*
+     * A case from before the import: its document as the index holds it,
+     * first.  A case the import made goes into the index whole at its end
+     * (sq_search_update), and is never read here: a first import drops the
+     * allegations' indexes (set_aside), where that read would scan them.
+     */
+    if (case_id <= cases_before && (st = sq_search_record_case(db, import_id, case_id)) != CR_OK)
         return st;
     s = sql_prepare(db,
                     "INSERT INTO case_links(case_id, kind, ref, status, import_id, import_line, "
