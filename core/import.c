@@ -15,7 +15,7 @@
 #include <strings.h>
 
 /* Column kinds, and the longest value each accepts. */
-enum col_kind { COL_REF, COL_TEXT, COL_FREE, COL_ENUM, COL_DATE };
+enum col_kind { COL_REF, COL_TEXT, COL_FREE, COL_ENUM, COL_DATE, COL_LINKS };
 
 static const struct column_rule {
     enum col_kind kind;
@@ -38,6 +38,7 @@ static const struct column_rule {
     [CR_COL_SOURCE] = {COL_ENUM, false, 0, cr_source_parse, cr_source_name},
     [CR_COL_ORIGINAL_OUTCOME] = {COL_TEXT, false, 1024, NULL, NULL},
     [CR_COL_SUMMARY] = {COL_FREE, false, CR_CSV_MAX_FIELD, NULL, NULL},
+    [CR_COL_LINKED_REFS] = {COL_LINKS, true, 4096, NULL, NULL},
 };
 
 /* Earliest allegation date accepted. */
@@ -164,6 +165,15 @@ check_field(struct importer *im, int col, const char *s, size_t n, long line,
     case COL_TEXT:
     case COL_FREE:
         break;
+    case COL_LINKS: {
+        /* Each entry checked by the one parser (timeline.c), the first bad one named. */
+        char why[256];
+        if (cr_linked_refs_parse(s, n, NULL, NULL, why, sizeof why) < 0) {
+            problem(im, line, cname, "%s", why);
+            ok = false;
+        }
+        break;
+    }
     case COL_ENUM: {
         int e = rule->parse(s);
         if (e < 0) {
@@ -387,6 +397,11 @@ record_import(struct importer *im, const struct cr_import_result *res)
                 "\"updated_subjects\": %lld, \"returned_cases\": %lld}",
                 (long long)res->rows, (long long)res->new_allegations, (long long)res->new_cases,
                 (long long)res->updated_subjects, (long long)res->returned_cases);
+    if (res->new_links > 0 && d.p && d.len) {
+        /* Linked references (timeline.c), only when there are some: the rest as before. */
+        d.len--;
+        cr_buf_addf(&d, ", \"new_links\": %lld}", (long long)res->new_links);
+    }
     enum cr_status st = d.p ? cr_audit_append(im->db, 0, "import", NULL, NULL, d.p)
                             : cr_fail(im->db, CR_NOMEM, "out of memory");
     cr_buf_free(&d);
@@ -417,6 +432,7 @@ import_record(struct importer *im, struct cr_import_result *res)
         [CR_COL_ALLEGATION_DATE] = &row.date,
         [CR_COL_ORIGINAL_OUTCOME] = &row.original_outcome,
         [CR_COL_SUMMARY] = &row.summary,
+        [CR_COL_LINKED_REFS] = &row.linked_refs,
     };
     bool ok = true;
     for (int c = 0; c < CR_COL_COUNT; c++) {
@@ -457,6 +473,10 @@ import_record(struct importer *im, struct cr_import_result *res)
         cr_buf_free(&note);
         cr_buf_free(&details);
     }
+    /* The row's linked references go to its allegation's case (timeline.c). */
+    if (st == CR_OK && (outcome == CR_ROW_ADDED || outcome == CR_ROW_KNOWN) && row.linked_refs &&
+        *row.linked_refs && added.id > 0)
+        st = cr_import_links(im->db, added.id, line, row.linked_refs, &res->new_links);
     if (st == CR_OK && outcome == CR_ROW_CONFLICT) {
         bool subject = cf.column != CR_COL_SUBJECT_REF &&
                        (cf.column == CR_COL_SURNAME || cf.column == CR_COL_FORENAMES ||
@@ -530,7 +550,7 @@ cr_import_csv(cr_db *db, FILE *in, const char *label, unsigned flags, struct cr_
     }
     cr_csv_ahead_stop(ahead, &im.csv);
     /* A file that brings nothing new leaves the database exactly as it was. */
-    bool changed = res->new_allegations > 0 || res->updated_subjects > 0;
+    bool changed = res->new_allegations > 0 || res->updated_subjects > 0 || res->new_links > 0;
     bool commit = st == CR_OK && !im.nomem && cr_diags_total(im.diags) == 0 &&
                   !(flags & CR_IMPORT_DRY_RUN) && changed;
     if (commit && (st = record_import(&im, res)) != CR_OK)

@@ -133,7 +133,8 @@ void cr_csv_ahead_stop(struct cr_csv_ahead *ra, struct cr_csv *r);
     _(ALLEGATION_DATE, "allegation_date")   \
     _(SOURCE, "source")                     \
     _(ORIGINAL_OUTCOME, "original_outcome") \
-    _(SUMMARY, "summary")
+    _(SUMMARY, "summary")                   \
+    _(LINKED_REFS, "linked_refs")
 
 #define CR_X(id, name) CR_COL_##id,
 enum cr_column { CR_COLUMN_LIST(CR_X) CR_COL_COUNT };
@@ -145,7 +146,8 @@ struct cr_import_row {
     const char *subject_ref, *surname, *forenames, *rank, *unit;
     const char *allegation_ref, *date, *original_outcome, *summary;
     int employment, duty, vetting, category, source;
-    bool has_vetting; /* the file has the optional vetting_status column */
+    bool has_vetting;        /* the file has the optional vetting_status column */
+    const char *linked_refs; /* the optional linked_refs column (timeline.h), NULL or "": none */
 };
 
 /* What storage found when a row disagrees with what is already there. */
@@ -620,6 +622,7 @@ enum {
     CR_REPLAY_VOTES,
     CR_REPLAY_NOTES,
     CR_REPLAY_SET_ASIDE, /* votes a reconvene set aside (superseded_votes) */
+    CR_REPLAY_LINKS,     /* linked references (case_links, timeline.c): link and unlink */
     CR_REPLAY_LISTS
 };
 enum {
@@ -649,6 +652,8 @@ struct cr_case_list_row {
     const char *kind;   /* a vote's member kind, a note's kind */
     const char *what;   /* a decision's outcome, a vote */
     const char *text;   /* a decision's rationale, a vote's reason, a note's body */
+    /* A link's (CR_REPLAY_LINKS: kind, what the ref, text the status, who added it): */
+    const char *removed_by, *removed_reason; /* NULL while it is in force */
 };
 struct cr_case_rows {
     int64_t id;
@@ -709,6 +714,9 @@ void cr_replay_vote_text(struct cr_buf *b, int round, const char *member, const 
                          const char *vote, const char *reason);
 void cr_replay_note_text(struct cr_buf *b, const char *kind, const char *author, const char *body);
 void cr_replay_digest_add(uint64_t *d, const char *item);
+/* A linked reference's row as the trail and the tables write it (added_by NULL: an import). */
+void cr_replay_link_text(struct cr_buf *b, const char *kind, const char *ref, const char *status,
+                         const char *added_by, const char *removed_by, const char *removed_reason);
 /*
  * Add an item to a list's digest: chained (in order) for most lists; for
  * votes and the votes set aside, a sum, so that a reconvene can move the
@@ -783,5 +791,16 @@ void cr_notice_clear(cr_db *db);
 void cr_notice_add(cr_db *db, const char *kind, int64_t case_id, const char *const *logins,
                    size_t n);
 void cr_notice_store_free(struct cr_notice_store *n);
+
+/* The timeline and linked references (timeline.c): the engine's methods, through the table. */
+enum cr_status st_link_import(cr_db *db, int64_t case_id, long line, int kind, const char *ref,
+                              const char *status, bool *added);
+/*
+ * The import's hook (import.c): link every entry of a row's `linked_refs`
+ * value to case_id (the case its allegation is in); *added counts those
+ * added.  The value was checked by cr_linked_refs_parse.
+ */
+enum cr_status cr_import_links(cr_db *db, int64_t case_id, long line, const char *value,
+                               int64_t *added);
 
 #endif

@@ -290,7 +290,7 @@ item_digest(const char *item)
 void
 cr_replay_digest_put(int list, uint64_t *d, const char *item)
 {
-    if (list == CR_REPLAY_VOTES || list == CR_REPLAY_SET_ASIDE)
+    if (list == CR_REPLAY_VOTES || list == CR_REPLAY_SET_ASIDE || list == CR_REPLAY_LINKS)
         *d += item_digest(item);
     else
         cr_replay_digest_add(d, item);
@@ -347,6 +347,25 @@ cr_replay_note_text(struct cr_buf *b, const char *kind, const char *author, cons
     add_text(b, author);
     cr_buf_add(b, ": ", 2);
     add_quoted(b, body ? body : "");
+}
+
+void
+cr_replay_link_text(struct cr_buf *b, const char *kind, const char *ref, const char *status,
+                    const char *added_by, const char *removed_by, const char *removed_reason)
+{
+    cr_buf_reset(b);
+    cr_buf_addf(b, "link %s ", kind ? kind : "");
+    add_quoted(b, ref ? ref : "");
+    cr_buf_addc(b, ' ');
+    add_text(b, status);
+    cr_buf_add(b, " by ", 4);
+    add_text(b, added_by ? added_by : "(import)");
+    if (removed_by) {
+        cr_buf_add(b, ", removed by ", 13);
+        add_text(b, removed_by);
+        cr_buf_add(b, ": ", 2);
+        add_quoted(b, removed_reason ? removed_reason : "");
+    }
 }
 
 /* The replay */
@@ -660,6 +679,74 @@ rp_reconvene(struct cr_replay *r, struct cr_replay_case *c, const struct cr_even
 }
 
 /*
+ * A link's row (timeline.c): "link" adds one by the actor and, when it
+ * replaces one in force (old_kind), marks that one removed by the actor
+ * with the same reason; "unlink" only marks it removed.  The links are a
+ * list kept as a sum: a row marked removed takes its old item out and
+ * puts its new one in.  A row an import made (old_added_by null) was
+ * never in the list: the trail accounts for it once a person removes it.
+ */
+static int
+link_remove_item(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
+{
+    if (!get_string(&r->d, "old_kind", &r->s2))
+        return 0;
+    get_string(&r->d, "old_status", &r->s3);
+    struct cr_buf by = {0}, reason = {0}, ref = {0};
+    bool imported = !get_string(&r->d, "old_added_by", &by);
+    get_string(&r->d, "reason", &reason);
+    get_string(&r->d, "ref", &ref);
+    int rc = 0;
+    if (!imported) {
+        cr_replay_link_text(&r->item, str(&r->s2), str(&ref), str(&r->s3), str(&by), NULL, NULL);
+        c->digests[CR_REPLAY_LINKS] -= item_digest(str(&r->item));
+        if (c->detail) {
+            struct cr_replay_list *l = &c->detail->lists[CR_REPLAY_LINKS];
+            for (size_t i = 0; i < l->n; i++)
+                if (strcmp(l->items[i].text, str(&r->item)) == 0) {
+                    free(l->items[i].text);
+                    memmove(&l->items[i], &l->items[i + 1], (l->n - i - 1) * sizeof *l->items);
+                    l->n--;
+                    break;
+                }
+        }
+    }
+    cr_replay_link_text(&r->item, str(&r->s2), str(&ref), str(&r->s3), imported ? NULL : str(&by),
+                        e->actor, str(&reason));
+    if (!by.p || !reason.p || !ref.p || add_item(r, c, CR_REPLAY_LINKS, e->id) < 0)
+        rc = -1;
+    cr_buf_free(&by);
+    cr_buf_free(&reason);
+    cr_buf_free(&ref);
+    return rc;
+}
+
+static int
+rp_link(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
+{
+    if (link_remove_item(r, c, e) < 0)
+        return -1;
+    get_string(&r->d, "ref", &r->s1);
+    struct cr_buf kind = {0}, status = {0};
+    get_string(&r->d, "kind", &kind);
+    get_string(&r->d, "status", &status);
+    int rc = -1;
+    if (kind.p && status.p) {
+        cr_replay_link_text(&r->item, kind.p, str(&r->s1), status.p, e->actor, NULL, NULL);
+        rc = add_item(r, c, CR_REPLAY_LINKS, e->id);
+    }
+    cr_buf_free(&kind);
+    cr_buf_free(&status);
+    return rc;
+}
+
+static int
+rp_unlink(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
+{
+    return link_remove_item(r, c, e);
+}
+
+/*
  * Every action the trail may hold.  apply is what its event changed in its
  * case (NULL: nothing but the state it names); a consultation records what
  * someone read (DPA 2018 s.62), which needs a purpose where the
@@ -695,8 +782,10 @@ static const struct replay_action {
     {"workload", NULL, true},     /* the open cases per reviewer (issue 12) */
     {"pause", NULL, false},       /* the service level's clock: no row replay checks */
     {"resume", NULL, false},
-    {"route", NULL, false},  /* a decision awaiting approval routed to a supervisor (schema 10) */
-    {"notify", NULL, false}, /* a notify command failed: nothing of the case changed */
+    {"route", NULL, false},   /* a decision awaiting approval routed to a supervisor (schema 10) */
+    {"notify", NULL, false},  /* a notify command failed: nothing of the case changed */
+    {"link", rp_link, false}, /* a linked reference added or changed (timeline.c) */
+    {"unlink", rp_unlink, false}, /* a linked reference removed (its row kept, marked) */
 };
 
 static const struct replay_action *

@@ -504,6 +504,36 @@ struct cr_store {
     /* *n: how many cases list_mine() would list for queue, at most cap, as count(). */
     enum cr_status (*count_mine)(cr_db *db, const struct cr_queue *queue,
                                  const struct cr_scope *scope, int64_t cap, int64_t *n);
+
+    /* Appended to version 1 for issue 13 (the subject's timeline and linked references) */
+
+    /*
+     * The timeline (casereview/timeline.h) of the subject of case case_id:
+     * every case of the subject by number, every allegation of them by date
+     * then reference, the links in force of each case by case then id.
+     * CR_NOT_FOUND (with a message) when there is no such case.  *out's
+     * arrays are malloc'd, its strings owned by priv (cr_timeline_free).
+     */
+    enum cr_status (*timeline)(cr_db *db, int64_t case_id, struct cr_timeline *out);
+    /*
+     * In the import's transaction: add the link (kind, ref, status) of
+     * import line `line` to case case_id (which may be one the import made)
+     * unless that case has ever had ref, in force or removed (*added says
+     * whether it was added).  The case's search document follows.
+     */
+    enum cr_status (*link_import)(cr_db *db, int64_t case_id, long line, int kind, const char *ref,
+                                  const char *status, bool *added);
+    /*
+     * In the caller's write transaction: mark the link in force of ref on
+     * the case, if any, removed (by actor, now, reason), then add (kind,
+     * ref, status) by actor, now (link_put); or only mark it removed
+     * (link_remove, CR_NOT_FOUND with a message when none is in force).
+     * The case's search document follows.
+     */
+    enum cr_status (*link_put)(cr_db *db, int64_t case_id, int kind, const char *ref,
+                               const char *status, const char *actor, const char *reason);
+    enum cr_status (*link_remove)(cr_db *db, int64_t case_id, const char *ref, const char *actor,
+                                  const char *reason);
 };
 
 /* The engine linked in: core/sqlite/'s or core/memory/'s table (core/meson.build). */

@@ -545,3 +545,21 @@ cr_names_text(unsigned bits, int count, const char *(*name)(int), char *out, siz
         used += (size_t)snprintf(out + used, n - used, "%s%s", sep, name(i));
     }
 }
+
+/* The kinds of linked reference (timeline.h), a neutral helper as the names above. */
+static const char *const link_kinds[CR_LINK_COUNT] = {"crime", "misconduct", "iopc", "other"};
+
+const char *
+cr_link_kind_name(int kind)
+{
+    return kind >= 0 && kind < CR_LINK_COUNT ? link_kinds[kind] : NULL;
+}
+
+int
+cr_link_kind_parse(const char *name)
+{
+    for (int i = 0; name && i < CR_LINK_COUNT; i++)
+        if (strcmp(link_kinds[i], name) == 0)
+            return i;
+    return -1;
+}

@@ -66,7 +66,7 @@ check "an engine reads the user or the configuration off the handle (policy.c gi
 # cases under a filter (cr_list_order, store.c, which the cursors and the
 # screens follow too).  Every audit event is built and chained above the
 # engine, and `audit verify` (its replay) is core's.
-allowed='^(cr_fail|cr_buf_[a-z_]+|cr_strings_[a-z]+|cr_vformat|cr_blank|cr_hex_of|cr_unhex|cr_date_parse|cr_time_format|cr_(state|outcome|category|employment|duty|vetting|source|kind|vote|action)_(name|parse)|cr_db_now|cr_db_tx_now|cr_store_ctx|cr_config_text|cr_priority|cr_list_order)$'
+allowed='^(cr_fail|cr_buf_[a-z_]+|cr_strings_[a-z]+|cr_vformat|cr_blank|cr_hex_of|cr_unhex|cr_date_parse|cr_time_format|cr_(state|outcome|category|employment|duty|vetting|source|kind|vote|action|link_kind)_(name|parse)|cr_db_now|cr_db_tx_now|cr_store_ctx|cr_config_text|cr_priority|cr_list_order)$'
 # shellcheck disable=SC2086
 above=$(find "$core" -maxdepth 1 -name '*.c' -print0 | xargs -0 awk '
     /^[a-z_][a-z0-9_]*\(/ && prev !~ /^static/ { sub(/\(.*/, ""); print }

@@ -29,6 +29,7 @@ struct case_view {
     int64_t id;
     struct cr_case c;
     struct cr_history h;
+    struct cr_timeline tl; /* the subject's timeline and linked references (timeline.h) */
     bool loaded;
     struct line *lines;
     size_t n, cap;
@@ -152,6 +153,62 @@ panel_line(struct app *app, struct case_view *v)
     free(line);
 }
 
+/*
+ * The subject's timeline, as `show` gives it (link.c): when the subject has
+ * more than one case, each case and then every allegation of all of them by
+ * date, marked with its case; and the case's linked references in force.
+ */
+static void
+timeline_lines(struct case_view *v)
+{
+    const struct cr_timeline *t = &v->tl;
+    char t1[LOCAL_TIME], t2[LOCAL_TIME], t3[LOCAL_TIME], u1[21], u2[21], u3[21];
+    if (t->n_cases > 1) {
+        add(v, -1, 0, "%s", "");
+        add(v, CR_SLOT_HEADER, 1, "The subject's cases (%zu)", t->n_cases);
+        for (size_t i = 0; i < t->n_cases; i++) {
+            const struct cr_timeline_case *c = &t->cases[i];
+            cr_time_format(c->flagged_at, u1);
+            cr_time_format(c->decided_at, u2);
+            cr_time_format(c->closed_at, u3);
+            /* The case, then its dates on a line of their own: they fit at any width. */
+            add(v, c->id == v->id ? CR_SLOT_SELECTED : -1, 1, "%s case %lld: %s, %s",
+                c->id == v->id ? "*" : " ", (long long)c->id, cr_state_label(c->state),
+                c->outcome >= 0 ? cr_outcome_label(c->outcome) : "not decided");
+            add(v, CR_SLOT_DIM, 5, "flagged %.10s%s%.10s%s%.10s", local_time(u1, t1),
+                c->decided_at ? ", decided " : "", c->decided_at ? local_time(u2, t2) : "",
+                c->closed_at ? ", closed " : "", c->closed_at ? local_time(u3, t3) : "");
+        }
+        add(v, -1, 0, "%s", "");
+        add(v, CR_SLOT_HEADER, 1, "Timeline: the subject's %zu %s, by date", t->n_allegations,
+            t->n_allegations == 1 ? "allegation" : "allegations");
+        for (size_t i = 0; i < t->n_allegations; i++) {
+            const struct cr_timeline_allegation *a = &t->allegations[i];
+            add(v, a->case_id == v->id ? -1 : CR_SLOT_DIM, 3, "%s  case %-4lld %s  %s", a->date,
+                (long long)a->case_id, a->ref, cr_category_label(a->category));
+        }
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_links; i++)
+        n += t->links[i].case_id == v->id;
+    if (!n)
+        return;
+    add(v, -1, 0, "%s", "");
+    add(v, CR_SLOT_HEADER, 1, "Linked references (%zu)", n);
+    for (size_t i = 0; i < t->n_links; i++) {
+        const struct cr_link *k = &t->links[i];
+        if (k->case_id != v->id)
+            continue;
+        cr_time_format(k->added_at, u1);
+        if (k->added_by)
+            add(v, -1, 3, "%-11s %s  %s  (%s, %.10s)", cr_link_kind_name(k->kind), k->ref,
+                k->status, k->added_by, local_time(u1, t1));
+        else
+            add(v, -1, 3, "%-11s %s  %s  (import line %lld)", cr_link_kind_name(k->kind), k->ref,
+                k->status, (long long)k->import_line);
+    }
+}
+
 /* The case screen's layout of the case document (casedoc.h); show writes the same document. */
 static void
 build(struct app *app, struct case_view *v)
@@ -225,6 +282,7 @@ build(struct app *app, struct case_view *v)
         add(v, CR_SLOT_DIM, 5, "Original outcome: %s", a->original_outcome);
         add_wrapped(v, 5, a->summary);
     }
+    timeline_lines(v); /* the subject's timeline and linked references */
     add(v, -1, 0, "%s", "");
     local_zone(cr_db_now(app->db), t2);
     add(v, CR_SLOT_HEADER, 1, "History (times are local, %s)", t2);
@@ -260,12 +318,17 @@ load(struct app *app, struct case_view *v, bool first)
     struct cr_history h;
     if (cr_history_of_view_id(app->db, v->id, &h) != CR_OK)
         memset(&h, 0, sizeof h);
+    struct cr_timeline tl;
+    if (cr_case_timeline_id(app->db, v->id, &tl) != CR_OK)
+        cr_timeline_free(&tl); /* shown without it */
     if (v->loaded) {
         cr_case_free(&v->c);
         cr_history_free(&v->h);
+        cr_timeline_free(&v->tl);
     }
     v->c = c;
     v->h = h;
+    v->tl = tl;
     v->loaded = true;
     build(app, v);
     cr_db_data_version(app->db, &app->data_version);
@@ -458,6 +521,7 @@ case_close(struct app *app, void *state)
     if (v->loaded) {
         cr_case_free(&v->c);
         cr_history_free(&v->h);
+        cr_timeline_free(&v->tl);
     }
     free(v);
 }
@@ -495,6 +559,8 @@ static const struct tui_function case_functions[] = {
     {TA_JUMP, NULL, 0},              /* the prompt (prompt.c) */
     TUI_CORE_FUNCTIONS               /* claim ... recall: the key table's core actions */
     {TA_ROUTE, NULL, TUI_NEED_CASE}, /* the route box (route.c); listed for supervisors */
+    {TA_LINK, NULL, TUI_NEED_CASE},  /* the link boxes (link.c); not for the panel alone */
+    {TA_UNLINK, NULL, TUI_NEED_CASE},
     {TA_DASHBOARD, NULL, 0},
     {TA_REFRESH, NULL, TUI_PEEK},
     {TA_SUSPEND, NULL, TUI_PEEK},

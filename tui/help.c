@@ -31,6 +31,10 @@ listed(const struct app *app, int action)
                    ? (int)CR_ACTION_ASSIGN
                : action == TA_ROUTE ? (int)CR_ACTION_APPROVE
                                     : tui_action_core(action);
+    /* Link and unlink: a reviewer, a supervisor or an admin (cr_may_link_id decides). */
+    if (action == TA_LINK || action == TA_UNLINK)
+        return (cr_role_actions(app->db) & ((1u << CR_ACTION_CLAIM) | (1u << CR_ACTION_APPROVE) |
+                                            (1u << CR_ACTION_RECONVENE))) != 0;
     return core < 0 || (cr_role_actions(app->db) & (1u << core));
 }
 

@@ -15,5 +15,6 @@ extern const struct screen_ops purpose_screen, queue_screen, case_screen, form_s
 extern const struct screen_ops bulk_screen;
 /* route.c: a decision awaiting approval routed to a supervisor (F on the case). */
 extern const struct screen_ops route_screen;
+extern const struct screen_ops link_screen; /* L and U on the case (link.c) */
 
 #endif

@@ -190,6 +190,8 @@ list_table_id(int list)
         return MEM_VOTES;
     case CR_REPLAY_SET_ASIDE:
         return MEM_SUPERSEDED_VOTES;
+    case CR_REPLAY_LINKS:
+        return MEM_LINKS;
     default:
         return MEM_NOTES;
     }
@@ -226,6 +228,16 @@ list_row(const struct mem_data *d, int list, size_t r)
         out.text = x->reason;
         break;
     }
+    case CR_REPLAY_LINKS: {
+        const struct mem_link *x = &MEM_ROWS(d, MEM_LINKS, struct mem_link)[r];
+        out.kind = cr_link_kind_name(x->kind);
+        out.what = x->ref;
+        out.text = x->status;
+        out.who = x->added_by;
+        out.removed_by = x->removed_by;
+        out.removed_reason = x->removed_reason;
+        break;
+    }
     default: {
         const struct mem_note *x = &MEM_ROWS(d, MEM_NOTES, struct mem_note)[r];
         out.kind = x->kind;
@@ -255,6 +267,10 @@ list_ref_of(const struct mem_data *d, int list, size_t r)
         const struct mem_vote *x = &MEM_ROWS(d, list_table_id(list), struct mem_vote)[r];
         return (struct list_ref){x->case_id, x->id, r};
     }
+    case CR_REPLAY_LINKS: {
+        const struct mem_link *x = &MEM_ROWS(d, MEM_LINKS, struct mem_link)[r];
+        return (struct list_ref){x->case_id, x->id, r};
+    }
     default: {
         const struct mem_note *x = &MEM_ROWS(d, MEM_NOTES, struct mem_note)[r];
         return (struct list_ref){x->case_id, x->id, r};
@@ -282,6 +298,10 @@ mem_case_rows(cr_db *db, int64_t id, cr_case_rows_fn each, void *ctx)
         }
         for (size_t r = 0; r < count; r++) {
             struct list_ref ref = list_ref_of(d, k, r);
+            /* An import's link in force: the trail does not hold it (case_links, sqlite). */
+            const struct mem_link *x = &MEM_ROWS(d, MEM_LINKS, struct mem_link)[r];
+            if (k == CR_REPLAY_LINKS && !x->added_by && !x->removed_by)
+                continue;
             if (!id || ref.case_id == id)
                 refs[k][n[k]++] = ref;
         }

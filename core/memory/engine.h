@@ -131,6 +131,16 @@ enum cr_status mem_count(cr_db *db, const struct cr_filter *filter, const struct
 enum cr_status mem_count_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope,
                               int64_t cap, int64_t *n);
 enum cr_status mem_assigned_cases(cr_db *db, cr_store_assigned_fn each, void *ctx);
+/* The timeline and linked references (timeline.c; store.h) */
+enum cr_status mem_timeline(cr_db *db, int64_t case_id, struct cr_timeline *out);
+enum cr_status mem_link_import(cr_db *db, int64_t case_id, long line, int kind, const char *ref,
+                               const char *status, bool *added);
+enum cr_status mem_link_put(cr_db *db, int64_t case_id, int kind, const char *ref,
+                            const char *status, const char *actor, const char *reason);
+enum cr_status mem_link_remove(cr_db *db, int64_t case_id, const char *ref, const char *actor,
+                               const char *reason);
+/* The allegations and sexual offences of the cases the case follows (their chain). */
+void mem_prior_figures(const struct mem_data *d, const struct mem_case *c, int *n, int *n_sexual);
 
 /* audit.c */
 enum cr_status mem_audit_put(cr_db *db, const struct cr_event *e, const unsigned char prev[32],

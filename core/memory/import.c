@@ -295,6 +295,8 @@ mem_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
         if (differs < 0) {
             *outcome = CR_ROW_KNOWN;
             res->known_allegations++;
+            added->id = all[i].case_id; /* for the row's linked references */
+            added->state = -1;
             return CR_OK;
         }
         conflict->column = differs;
@@ -341,9 +343,13 @@ mem_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
         for (size_t i = 0; i < c->n_import_cases; i++) {
             struct mem_case *k = mem_find(d, MEM_CASES, c->import_cases[i].id);
             const struct mem_subject *s = k ? mem_subject_of(d, k) : NULL;
-            if (s)
-                k->priority =
-                    cr_priority(s->duty, k->n_allegations, k->n_sexual, k->latest_allegation);
+            if (s) {
+                /* The subject's earlier cases count too (timeline.c). */
+                int prior = 0, prior_sexual = 0;
+                mem_prior_figures(d, k, &prior, &prior_sexual);
+                k->priority = cr_priority(s->duty, k->n_allegations + prior,
+                                          k->n_sexual + prior_sexual, k->latest_allegation);
+            }
         }
         struct mem_import *imp = mem_find(d, MEM_IMPORTS, c->import_id);
         if (imp) {

@@ -65,4 +65,8 @@ const struct cr_store cr_store_engine = {
     .assigned_cases = mem_assigned_cases,
     .count = mem_count,
     .count_mine = mem_count_mine,
+    .timeline = mem_timeline,
+    .link_import = mem_link_import,
+    .link_put = mem_link_put,
+    .link_remove = mem_link_remove,
 };

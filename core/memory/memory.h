@@ -125,6 +125,18 @@ struct mem_draft {
     int64_t case_version, saved_at;
 };
 
+/* A linked reference of a case (schema 11, case_links): never removed, marked removed. */
+struct mem_link {
+    int64_t id, case_id;
+    int kind;
+    char *ref, *status;
+    int64_t import_id, import_line; /* import_id 0: by `link` */
+    char *added_by;                 /* NULL: an import */
+    int64_t added_at;
+    char *removed_by, *removed_reason; /* NULL while in force */
+    int64_t removed_at;
+};
+
 struct mem_config_version {
     int64_t id;
     char *digest;
@@ -149,6 +161,7 @@ enum mem_table_id {
     MEM_IMPORTS,
     MEM_DRAFTS,
     MEM_CONFIG_VERSIONS,
+    MEM_LINKS,
     MEM_TABLE_COUNT
 };
 

@@ -336,6 +336,11 @@ mem_search_matches(const struct mem_data *d, const struct mem_case *c, const str
             find_in(&q, a[i].ref);
             find_in(&q, a[i].summary);
         }
+        /* The linked references in force (schema 11), each a field. */
+        const struct mem_link *ln = MEM_ROWS(d, MEM_LINKS, struct mem_link);
+        for (size_t i = 0; i < MEM_N(d, MEM_LINKS); i++)
+            if (ln[i].case_id == c->id && !ln[i].removed_by)
+                find_in(&q, ln[i].ref);
         all = !q.nomem;
         for (size_t k = 0; k < q.t.n; k++)
             all = all && q.found[k] && (!q.phrase[k] || q.phrase_found[k]);

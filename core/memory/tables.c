@@ -58,6 +58,10 @@ static const struct {
     [MEM_CONFIG_VERSIONS] = {sizeof(struct mem_config_version),
                              2,
                              {S(mem_config_version, digest), S(mem_config_version, adopted_by)}},
+    [MEM_LINKS] = {sizeof(struct mem_link),
+                   5,
+                   {S(mem_link, ref), S(mem_link, status), S(mem_link, added_by),
+                    S(mem_link, removed_by), S(mem_link, removed_reason)}},
 #undef S
 };
 
@@ -208,6 +212,7 @@ changes_in_place(enum mem_table_id id)
     case MEM_VOTES:
     case MEM_DRAFTS:
     case MEM_CONFIG_VERSIONS:
+    case MEM_LINKS:
         return true;
     default:
         return false;

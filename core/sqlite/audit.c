@@ -230,12 +230,17 @@ static const char *const list_sql[CR_REPLAY_LISTS] = {
                             "ORDER BY case_id, id",
     [CR_REPLAY_NOTES] = "SELECT case_id, kind, author, body FROM notes "
                         "WHERE case_id BETWEEN ?1 AND ?2 ORDER BY case_id, id",
+    /* The rows a person made or ended (an import's, in force, the trail does not hold). */
+    [CR_REPLAY_LINKS] = "SELECT case_id, kind, ref, status, added_by, removed_by, removed_reason "
+                        "FROM case_links WHERE case_id BETWEEN ?1 AND ?2 AND (added_by IS NOT "
+                        "NULL OR removed_by IS NOT NULL) ORDER BY case_id, id",
 };
 
 /* One list's rows of the case at hand: their texts in one buffer, as offsets + 1 (0: NULL). */
 struct held_row {
     int round, vetting_review;
     size_t who, kind, what, text;
+    size_t removed_by, removed_reason; /* a link's */
 };
 struct list_reader {
     sqlite3_stmt *s;
@@ -309,6 +314,14 @@ hold_row(struct list_reader *l, int list)
         h->what = hold_text(l, s, 4);
         h->text = hold_text(l, s, 5);
         break;
+    case CR_REPLAY_LINKS:
+        h->kind = hold_text(l, s, 1);
+        h->what = hold_text(l, s, 2);
+        h->text = hold_text(l, s, 3);
+        h->who = hold_text(l, s, 4);
+        h->removed_by = hold_text(l, s, 5);
+        h->removed_reason = hold_text(l, s, 6);
+        break;
     default:
         h->kind = hold_text(l, s, 1);
         h->who = hold_text(l, s, 2);
@@ -333,6 +346,8 @@ lay_out(struct list_reader *l)
             .kind = AT(h->kind),
             .what = AT(h->what),
             .text = AT(h->text),
+            .removed_by = AT(h->removed_by),
+            .removed_reason = AT(h->removed_reason),
         };
     }
 #undef AT

@@ -65,4 +65,8 @@ const struct cr_store cr_store_engine = {
     .assigned_cases = sq_assigned_cases,
     .count = sq_count,
     .count_mine = sq_count_mine,
+    .timeline = sq_timeline,
+    .link_import = sq_link_import,
+    .link_put = sq_link_put,
+    .link_remove = sq_link_remove,
 };

@@ -997,6 +997,9 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
         if (differs < 0) {
             *outcome = CR_ROW_KNOWN;
             res->known_allegations++;
+            /* Its case, for the row's linked references (timeline.c). */
+            added->id = other;
+            added->state = -1;
             return CR_OK;
         }
         conflict->column = differs;
@@ -1089,6 +1092,32 @@ count_case(struct import_counts *c, int state, int outcome, int categories, int 
  * temp.import_cases, the import's own (own true) in q->new_cases.
  */
 /*
+ * The allegations and sexual offences of the subject's cases before case
+ * id (the closed cases it follows): one read through cases_subject, for
+ * the few new cases that follow another.
+ */
+static enum cr_status
+prior_figures(cr_db *db, int64_t subject_id, int64_t id, int *n, int *n_sexual)
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = sql_prepare(db,
+                                  "SELECT coalesce(sum(n_allegations), 0), coalesce(sum(n_sexual), "
+                                  "0) FROM cases WHERE subject_id = ?1 AND id < ?2",
+                                  &st);
+    if (!s)
+        return st;
+    sqlite3_bind_int64(s, 1, subject_id);
+    sqlite3_bind_int64(s, 2, id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *n = sqlite3_column_int(s, 0);
+        *n_sexual = sqlite3_column_int(s, 1);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? CR_OK : cr_fail_sql(db, rc, "import case");
+}
+
+/*
  * Write the cases this import made and has not written yet, each once, in
  * number order, with its figures and priority, and count them.
  */
@@ -1106,6 +1135,11 @@ settle_new_cases(cr_db *db, struct cr_import_stmts *q)
         char day[21];
         cr_time_format((int64_t)c->latest * 86400, day);
         day[10] = '\0';
+        /* A case that follows others: the priority counts the subject's whole history. */
+        int prior = 0, prior_sexual = 0;
+        if (c->previous &&
+            (st = prior_figures(db, c->subject_id, id, &prior, &prior_sexual)) != CR_OK)
+            return st;
         sqlite3_bind_int64(u, 1, id);
         sqlite3_bind_int64(u, 2, c->subject_id);
         if (c->previous)
@@ -1116,7 +1150,8 @@ settle_new_cases(cr_db *db, struct cr_import_stmts *q)
         sqlite3_bind_int(u, 5, c->n);
         sqlite3_bind_int(u, 6, c->n_sexual);
         sqlite3_bind_text(u, 7, day, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(u, 8, cr_priority(c->duty, c->n, c->n_sexual, day));
+        sqlite3_bind_int64(u, 8,
+                           cr_priority(c->duty, c->n + prior, c->n_sexual + prior_sexual, day));
         st = run(db, u, "import case");
     }
     if (st != CR_OK || !q->n_new_cases)
@@ -1161,7 +1196,11 @@ settle_cases(cr_db *db, struct cr_import_stmts *q)
             "SELECT t.id, s.duty_status, c.n_allegations + t.n, c.n_sexual + t.n_sexual, "
             "CASE WHEN t.n > 0 THEN max(coalesce(c.latest_allegation, ''), t.latest) "
             "ELSE c.latest_allegation END, t.state, t.outcome, t.categories, "
-            "t.vetting_review FROM temp.import_cases t JOIN cases c ON c.id = t.id "
+            "t.vetting_review, CASE WHEN c.previous_case_id IS NULL THEN 0 ELSE "
+            "(SELECT sum(p.n_allegations) FROM cases p WHERE p.subject_id = c.subject_id "
+            "AND p.id < c.id) END, CASE WHEN c.previous_case_id IS NULL THEN 0 ELSE "
+            "(SELECT sum(p.n_sexual) FROM cases p WHERE p.subject_id = c.subject_id "
+            "AND p.id < c.id) END FROM temp.import_cases t JOIN cases c ON c.id = t.id "
             "JOIN subjects s ON s.id = c.subject_id WHERE t.id > ?1 ORDER BY t.id LIMIT ?2",
             &st);
         if (!s)
@@ -1179,8 +1218,10 @@ settle_cases(cr_db *db, struct cr_import_stmts *q)
             c->n_sexual = sqlite3_column_int(s, 3);
             c->latest = latest ? strdup(latest) : NULL;
             nomem |= latest && !c->latest;
-            c->priority = cr_priority(cr_duty_parse((const char *)sqlite3_column_text(s, 1)), c->n,
-                                      c->n_sexual, latest);
+            /* The subject's earlier cases count too (9, 10: their allegations). */
+            c->priority = cr_priority(cr_duty_parse((const char *)sqlite3_column_text(s, 1)),
+                                      c->n + sqlite3_column_int(s, 9),
+                                      c->n_sexual + sqlite3_column_int(s, 10), latest);
             /* -1: a new case; -2: a case from before whose state the counters do not know. */
             c->state = sqlite3_column_type(s, 5) == SQLITE_NULL
                            ? -1
@@ -1306,6 +1347,13 @@ write_counts(cr_db *db, const struct import_counts *c)
         st = step_done(db, named, "count records");
     }
     return st;
+}
+
+int64_t
+sq_import_current(cr_db *db, int64_t *cases_before)
+{
+    *cases_before = sq(db)->imp ? sq(db)->imp->cases_before : 0;
+    return sq(db)->imp ? sq(db)->imp->import_id : 0;
 }
 
 enum cr_status

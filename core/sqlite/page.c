@@ -244,7 +244,9 @@ scope_where(const struct cr_filter *filter, const struct cr_scope *scope, bool p
                     " AND (SELECT cr_phrases(?%d, t) FROM (SELECT s.ref AS t UNION ALL "
                     "SELECT s.surname UNION ALL SELECT s.forenames UNION ALL "
                     "SELECT a.ref FROM allegations a WHERE a.case_id = c.id UNION ALL "
-                    "SELECT a.summary FROM allegations a WHERE a.case_id = c.id))",
+                    "SELECT a.summary FROM allegations a WHERE a.case_id = c.id UNION ALL "
+                    "SELECT k.ref FROM case_links k WHERE k.case_id = c.id "
+                    "AND k.removed_by IS NULL))",
                     words_param(scope));
 }
 

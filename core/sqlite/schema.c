@@ -481,6 +481,42 @@ const struct cr_migration_step cr_schema[] = {
      * a test on the row the keyset scan is at, as the pause is.
      */
     {10, "ALTER TABLE cases ADD COLUMN approver TEXT;"},
+
+    /*
+     * Version 11, the subject's timeline and linked references: a case's
+     * references in other systems (kind, reference, status), from the
+     * import's linked_refs column (import_id, import_line) or `link`
+     * (added_by).  A row is never deleted: `unlink`, and a `link` that
+     * changes one, mark it removed (removed_by, removed_at, why), so that
+     * the trail accounts for every row a person made (audit verify).  The
+     * references in force join their case's search document after its
+     * allegations: a case with none keeps the very document it had, so
+     * the index needs no rebuilding.
+     */
+    {11, "CREATE TABLE case_links ("
+         "  id INTEGER PRIMARY KEY,"
+         "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+         "  kind TEXT NOT NULL CHECK (kind IN ('crime', 'misconduct', 'iopc', 'other')),"
+         "  ref TEXT NOT NULL,"
+         "  status TEXT NOT NULL,"
+         "  import_id INTEGER REFERENCES imports(id),"
+         "  import_line INTEGER,"
+         "  added_by TEXT,"
+         "  added_at INTEGER NOT NULL,"
+         "  removed_by TEXT,"
+         "  removed_at INTEGER,"
+         "  removed_reason TEXT"
+         ") STRICT;"
+         "CREATE INDEX case_links_case ON case_links(case_id, ref);"},
+    {11, "DROP VIEW case_documents;"
+         "CREATE VIEW case_documents(id, subject, allegations) AS"
+         "  SELECT c.id, s.ref || ' ' || s.surname || ' ' || s.forenames,"
+         "    coalesce((SELECT group_concat(a.ref || ' ' || a.summary, ' ') FROM"
+         "      (SELECT ref, summary FROM allegations WHERE case_id = c.id ORDER BY id) a), '')"
+         "    || coalesce((SELECT ' ' || group_concat(k.ref, ' ') FROM"
+         "      (SELECT ref FROM case_links WHERE case_id = c.id AND removed_by IS NULL"
+         "       ORDER BY id) k), '')"
+         "  FROM cases c JOIN subjects s ON s.id = c.subject_id;"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

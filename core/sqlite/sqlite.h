@@ -188,6 +188,17 @@ enum cr_status sq_search_record_case(cr_db *db, int64_t import_id, int64_t case_
 enum cr_status sq_search_record_subject(cr_db *db, int64_t import_id, int64_t subject_id);
 enum cr_status sq_search_update(cr_db *db, int64_t cases_before);
 
+/* The timeline and linked references (timeline.c; store.h) */
+enum cr_status sq_timeline(cr_db *db, int64_t case_id, struct cr_timeline *out);
+enum cr_status sq_link_import(cr_db *db, int64_t case_id, long line, int kind, const char *ref,
+                              const char *status, bool *added);
+enum cr_status sq_link_put(cr_db *db, int64_t case_id, int kind, const char *ref,
+                           const char *status, const char *actor, const char *reason);
+enum cr_status sq_link_remove(cr_db *db, int64_t case_id, const char *ref, const char *actor,
+                              const char *reason);
+/* The number of the import under way (import.c), 0 when none; *cases_before its cases_before. */
+int64_t sq_import_current(cr_db *db, int64_t *cases_before);
+
 /* Queue pages (page.c) */
 
 /* The columns of a case row, in the order read_case_numbers and the readers of rows expect. */

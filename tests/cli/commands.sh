@@ -80,12 +80,12 @@ expect_eq "$(db_state none.db)" absent "list created a database"
 begin "init creates an owner-only file, once"
 cr --db i.db init
 expect_rc 0
-expect_out "created i.db (schema version 10)"
+expect_out "created i.db (schema version 11)"
 expect_eq "$(stat -c %a i.db)" 600 "mode"
 expect_eq "$(sql i.db "pragma application_id")" 1129469489 "application id"
 cr --db i.db init
 expect_rc 0
-expect_out "i.db already exists (schema version 10); nothing to do"
+expect_out "i.db already exists (schema version 11); nothing to do"
 
 begin "CASEREVIEW_DB"
 CASEREVIEW_DB=i.db cr stats --format json

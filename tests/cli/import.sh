@@ -73,7 +73,7 @@ refused missing_column.csv \
     "casereview: missing_column.csv: 2 problems; nothing imported"
 
 refused unknown_column.csv \
-    "unknown_column.csv:1: 'notes': unknown column (the columns are subject_ref, surname, forenames, employment, rank, unit, duty_status, vetting_status, allegation_ref, category, allegation_date, source, original_outcome, summary)" \
+    "unknown_column.csv:1: 'notes': unknown column (the columns are subject_ref, surname, forenames, employment, rank, unit, duty_status, vetting_status, allegation_ref, category, allegation_date, source, original_outcome, summary, linked_refs)" \
     "unknown_column.csv:1: category: column appears twice" \
     "casereview: unknown_column.csv: 2 problems; nothing imported"
 

@@ -150,8 +150,20 @@ outside_text(const struct fixture *f, const char *sql)
     return out;
 }
 
-/* What version 10 added (the routing of an approval), dropped again. */
-#define V10_DROP "ALTER TABLE cases DROP COLUMN approver; "
+/*
+ * What version 11 added (linked references, and their place in the search
+ * documents), dropped again: version 7's view of the documents back.
+ */
+#define V11_DROP                                                                            \
+    "DROP TABLE case_links; DROP VIEW case_documents; "                                     \
+    "CREATE VIEW case_documents(id, subject, allegations) AS"                               \
+    "  SELECT c.id, s.ref || ' ' || s.surname || ' ' || s.forenames,"                       \
+    "    coalesce((SELECT group_concat(a.ref || ' ' || a.summary, ' ') FROM"                \
+    "      (SELECT ref, summary FROM allegations WHERE case_id = c.id ORDER BY id) a), '')" \
+    "  FROM cases c JOIN subjects s ON s.id = c.subject_id; "
+
+/* What versions 10 and 11 added (the routing of an approval), dropped again. */
+#define V10_DROP V11_DROP "ALTER TABLE cases DROP COLUMN approver; "
 
 /* What versions 9 and 10 added (the service level's clock and the pause), dropped again. */
 #define V9_DROP                                                                      \
@@ -758,7 +770,7 @@ test_migration_from_6_drops_unused_indexes(void **state)
     assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name IN "
                                 "('cases_assignee', 'cases_decided_by')"),
                      0);
-    assert_int_equal(outside(f, indexes), before - 2);
+    assert_int_equal(outside(f, indexes), before - 2 + 1); /* + version 11's case_links_case */
     struct cr_case c;
     assert_int_equal(st_case_get(f->db, "S1", &c), CR_OK);
     assert_string_equal(c.allegations[0].summary, "kept");
@@ -1158,6 +1170,48 @@ test_migration_from_9_routing(void **state)
     assert_int_equal(mine_count(f->db), 1);
 }
 
+/*
+ * Version 11 (linked references): a database of version 10 gains the
+ * links table; its search index, untouched, still agrees with the
+ * documents (a case without links keeps its document), and a link made
+ * afterwards is found by search and checked by audit verify.
+ */
+static void
+test_migration_from_10_links(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
+              &r);
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, V11_DROP "PRAGMA user_version = 10", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'case_links'"), 0);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
+    assert_int_equal(outside(f, "SELECT count(*) FROM case_links"), 0);
+    search_index_checks_out(f);
+    struct cr_act_result res;
+    assert_int_equal(cr_case_link(f->db, "S1", CR_LINK_CRIME, "CR/77/19", "open", "found", 0, &res),
+                     CR_OK);
+    assert_string_equal(outside_text(f, "SELECT ref || ' ' || status || ' ' || added_by FROM "
+                                        "case_links"),
+                        "CR/77/19 open cadmin");
+    struct cr_filter filter = CR_FILTER_ALL;
+    filter.search = "CR/77/19";
+    struct cr_page page = {0};
+    assert_int_equal(cr_list_page(f->db, &filter, 0, 10, &page), CR_OK);
+    assert_int_equal(page.n, 1);
+    cr_page_free(&page);
+    int64_t events = 0;
+    assert_int_equal(cr_audit_verify(f->db, &events), CR_OK);
+}
+
 int
 main(void)
 {
@@ -1187,6 +1241,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_import_references_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_8_sla, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_9_routing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_10_links, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,6 +106,7 @@ IMPORT_COUNT(reopened_cases)
 IMPORT_COUNT(returned_cases)
 IMPORT_COUNT(new_subjects)
 IMPORT_COUNT(updated_subjects)
+IMPORT_COUNT(new_links)
 
 static void
 import_dry(const void *rec, const void *ctx, struct emit_value *v)
@@ -126,6 +127,7 @@ static const struct emit_field import_fields[] = {
     EMIT_GET("returned_cases", EMIT_INT, import_returned_cases),
     EMIT_GET("new_subjects", EMIT_INT, import_new_subjects),
     EMIT_GET("updated_subjects", EMIT_INT, import_updated_subjects),
+    EMIT_GET("new_links", EMIT_INT, import_new_links), /* linked_refs (link.c) */
     EMIT_AT_AS("updates", EMIT_TEXT, struct import_report, updates, EMIT_TABLE_ONLY),
 };
 static const struct emit_record import_dry_rec = {
@@ -148,7 +150,8 @@ static const struct emit_record import_done_rec = {
     "[\n  {updated_subjects} {updated_subjects|subject's|subjects'} details updated: {updates}]"
     "[\n  {reopened_cases} new {reopened_cases|case follows|cases follow} a closed case of the "
     "same subject]"
-    "[\n  {returned_cases} {returned_cases|case|cases} returned for a new decision]"};
+    "[\n  {returned_cases} {returned_cases|case|cases} returned for a new decision]"
+    "[\n  {new_links} linked {new_links|reference|references} added]"};
 
 /* The first subjects an import updated, and how many more: "S1 rank 'PC' -> 'DS'; ...". */
 static char *
@@ -242,10 +245,11 @@ cmd_import(struct cli *cli, const struct cli_args *a)
     char *updates = r.updated_subjects ? import_updates(db, r.updated_subjects) : NULL;
     struct import_report rep = {label, dry, &r,
                                 r.updated_subjects ? (updates ? updates : "") : NULL};
-    const struct emit_record *how = dry ? &import_dry_rec
-                                    : r.new_allegations == 0 && r.updated_subjects == 0
-                                        ? &import_nothing_rec
-                                        : &import_done_rec;
+    const struct emit_record *how =
+        dry ? &import_dry_rec
+        : r.new_allegations == 0 && r.updated_subjects == 0 && r.new_links == 0
+            ? &import_nothing_rec
+            : &import_done_rec;
     struct emit e;
     emit_init(&e, fmt, stdout, how, NULL);
     if (fmt == FORMAT_JSON) {

@@ -67,6 +67,13 @@ const struct cli_command cli_commands[] = {
     {"config", "show|adopt FILE",
      "print the configuration pinned in the database; adopt a new one (admin)", 1, 2,
      config_options, cmd_config},
+    {"link", "CASE REF --kind K --reason R",
+     "link a reference in another system (crime, misconduct, iopc, other) to a case, or change "
+     "its status (its reviewer, supervisor, admin)",
+     2, 2, link_options, cmd_link},
+    {"unlink", "CASE REF --reason R",
+     "remove a linked reference from a case (its reviewer, supervisor, admin)", 2, 2,
+     unlink_options, cmd_unlink},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -81,5 +88,6 @@ const struct emit_template *const cli_templates[] = {
     sla_templates,
     route_templates,
     imports_templates,
+    link_templates,
     NULL,
 };

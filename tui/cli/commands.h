@@ -75,6 +75,12 @@ extern const struct emit_template cases_templates[], show_templates[], actions_t
 extern const struct emit_template supervise_templates[];
 extern const struct emit_template route_templates[];
 extern const struct emit_template imports_templates[];
+/* link.c: link and unlink; the subject's timeline as show prints it */
+CLI_COMMAND(link)
+CLI_COMMAND(unlink)
+extern const struct emit_template link_templates[];
+void cli_timeline_table(struct emit *e, const struct cr_timeline *t, int64_t case_id);
+void cli_timeline_json(struct emit *e, const struct cr_timeline *t, int64_t case_id);
 extern const struct emit_template *const cli_templates[];
 
 #endif

@@ -256,7 +256,7 @@ static const struct emit_record allegation_rec = {
 /* The case as one JSON object: its fields, then its votes, notes and allegations. */
 static void
 case_json(struct emit *e, const struct case_doc *d, const struct sla_doc *sla,
-          const struct panel_doc *panel)
+          const struct panel_doc *panel, const struct cr_timeline *tl)
 {
     emit_open(e, NULL, '{');
     emit_members(e, &case_rec, d);
@@ -274,12 +274,13 @@ case_json(struct emit *e, const struct case_doc *d, const struct sla_doc *sla,
     for (size_t i = 0; i < d->n_allegations; i++)
         emit_object(e, NULL, &allegation_rec, &d->allegations[i]);
     emit_close(e);
+    cli_timeline_json(e, tl, d->id); /* link.c: the subject's timeline and linked references */
     emit_close(e);
 }
 
 static void
 case_table(struct emit *e, const struct case_doc *d, const struct sla_doc *sla,
-           const struct panel_doc *panel)
+           const struct panel_doc *panel, const struct cr_timeline *tl)
 {
     emit_block(e, &case_rec, case_head, d);
     emit_block(e, &sla_rec, case_sla, sla);
@@ -301,6 +302,7 @@ case_table(struct emit *e, const struct case_doc *d, const struct sla_doc *sla,
     emit_block(e, &case_rec, case_allegations, d);
     for (size_t i = 0; i < d->n_allegations; i++)
         emit_block(e, &allegation_rec, allegation_rec.line, &d->allegations[i]);
+    cli_timeline_table(e, tl, d->id); /* link.c */
 }
 
 #define SHOW_OPTIONS(_) CLI_OPT_FORMAT(_, SHOW)
@@ -324,6 +326,14 @@ cmd_show(struct cli *cli, const struct cli_args *a)
         return rc;
     }
     struct case_doc d;
+    struct cr_timeline tl;
+    if ((st = cr_case_timeline_id(db, c.row.id, &tl)) != CR_OK) {
+        rc = cli_fail(db, st);
+        cr_timeline_free(&tl);
+        cr_case_free(&c);
+        cli_end(cli, db);
+        return rc;
+    }
     if (case_doc_build(&d, &c, NULL) < 0) {
         rc = cli_error(EXIT_DB, "show: out of memory");
     } else {
@@ -334,11 +344,12 @@ cmd_show(struct cli *cli, const struct cli_args *a)
         struct emit e;
         emit_init(&e, fmt, stdout, &case_rec, NULL);
         if (fmt == FORMAT_JSON)
-            case_json(&e, &d, &sla, &panel);
+            case_json(&e, &d, &sla, &panel, &tl);
         else
-            case_table(&e, &d, &sla, &panel);
+            case_table(&e, &d, &sla, &panel, &tl);
         case_doc_free(&d);
     }
+    cr_timeline_free(&tl);
     cr_case_free(&c);
     cli_end(cli, db);
     return rc == EXIT_DONE ? cli_flush("show") : rc;

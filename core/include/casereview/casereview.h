@@ -21,5 +21,6 @@
 #include <casereview/status.h>
 #include <casereview/text.h>
 #include <casereview/theme.h>
+#include <casereview/timeline.h>
 
 #endif

@@ -37,6 +37,7 @@ struct cr_import_result {
     int64_t returned_cases;    /* open cases sent back to returned by a new allegation */
     int64_t new_subjects;      /* subjects created */
     int64_t updated_subjects;  /* subjects whose details changed */
+    int64_t new_links;         /* linked references added (linked_refs; timeline.h) */
 };
 
 /* How many of the subjects an import updates cr_import_update describes. */
