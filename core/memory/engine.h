@@ -132,6 +132,12 @@ enum cr_status mem_count_mine(cr_db *db, const struct cr_queue *queue, const str
                               int64_t cap, int64_t *n);
 enum cr_status mem_assigned_cases(cr_db *db, cr_store_assigned_fn each, void *ctx);
 
+/* followup.c */
+enum cr_status mem_followup_add(cr_db *db, int64_t case_id, const struct cr_followup *f,
+                                const char *actor);
+enum cr_status mem_followup_scan(cr_db *db, int64_t case_id,
+                                 int (*each)(void *ctx, const struct cr_followup *f), void *ctx);
+
 /* audit.c */
 enum cr_status mem_audit_put(cr_db *db, const struct cr_event *e, const unsigned char prev[32],
                              const unsigned char hash[32]);

@@ -65,4 +65,6 @@ const struct cr_store cr_store_engine = {
     .assigned_cases = mem_assigned_cases,
     .count = mem_count,
     .count_mine = mem_count_mine,
+    .followup_add = mem_followup_add,
+    .followup_scan = mem_followup_scan,
 };

@@ -58,6 +58,10 @@ static const struct {
     [MEM_CONFIG_VERSIONS] = {sizeof(struct mem_config_version),
                              2,
                              {S(mem_config_version, digest), S(mem_config_version, adopted_by)}},
+    [MEM_FOLLOWUPS] = {sizeof(struct mem_followup),
+                       4,
+                       {S(mem_followup, result), S(mem_followup, date), S(mem_followup, detail),
+                        S(mem_followup, recorded_by)}},
 #undef S
 };
 

@@ -230,12 +230,15 @@ static const char *const list_sql[CR_REPLAY_LISTS] = {
                             "ORDER BY case_id, id",
     [CR_REPLAY_NOTES] = "SELECT case_id, kind, author, body FROM notes "
                         "WHERE case_id BETWEEN ?1 AND ?2 ORDER BY case_id, id",
+    [CR_REPLAY_FOLLOWUPS] = "SELECT case_id, stage, result, date, recorded_by, detail "
+                            "FROM follow_ups WHERE case_id BETWEEN ?1 AND ?2 "
+                            "ORDER BY case_id, id",
 };
 
 /* One list's rows of the case at hand: their texts in one buffer, as offsets + 1 (0: NULL). */
 struct held_row {
     int round, vetting_review;
-    size_t who, kind, what, text;
+    size_t who, kind, what, text, date;
 };
 struct list_reader {
     sqlite3_stmt *s;
@@ -309,6 +312,13 @@ hold_row(struct list_reader *l, int list)
         h->what = hold_text(l, s, 4);
         h->text = hold_text(l, s, 5);
         break;
+    case CR_REPLAY_FOLLOWUPS:
+        h->kind = hold_text(l, s, 1);
+        h->what = hold_text(l, s, 2);
+        h->date = hold_text(l, s, 3);
+        h->who = hold_text(l, s, 4);
+        h->text = hold_text(l, s, 5);
+        break;
     default:
         h->kind = hold_text(l, s, 1);
         h->who = hold_text(l, s, 2);
@@ -333,6 +343,7 @@ lay_out(struct list_reader *l)
             .kind = AT(h->kind),
             .what = AT(h->what),
             .text = AT(h->text),
+            .date = AT(h->date),
         };
     }
 #undef AT

@@ -65,4 +65,6 @@ const struct cr_store cr_store_engine = {
     .assigned_cases = sq_assigned_cases,
     .count = sq_count,
     .count_mine = sq_count_mine,
+    .followup_add = sq_followup_add,
+    .followup_scan = sq_followup_scan,
 };

@@ -65,10 +65,27 @@ const struct cli_command cli_commands[] = {
     {"config", "show|adopt FILE",
      "print the configuration pinned in the database; adopt a new one (admin)", 1, 2,
      config_options, cmd_config},
+    {"follow-up", "CASE",
+     "record what happened after an approved decision: --stage, --result, --date (supervisor, "
+     "admin)",
+     1, 1, followup_options, cmd_followup},
+    {"reopen", "CASE --reason R",
+     "a closed case back to flagged for a new round, history kept (supervisor, admin; not its "
+     "decider or approver)",
+     1, 1, reopen_options, cmd_reopen},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 
 const struct emit_template *const cli_templates[] = {
-    cases_templates,  show_templates,      actions_templates, report_templates, audit_templates,
-    config_templates, supervise_templates, sla_templates,     route_templates,  NULL,
+    cases_templates,
+    show_templates,
+    actions_templates,
+    report_templates,
+    audit_templates,
+    config_templates,
+    supervise_templates,
+    sla_templates,
+    route_templates,
+    followup_templates,
+    NULL,
 };

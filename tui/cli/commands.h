@@ -37,6 +37,15 @@ CLI_COMMAND(pause)
 CLI_COMMAND(resume)
 /* route.c: a decision awaiting approval routed to a named supervisor */
 CLI_COMMAND(route)
+/* followup.c: what happened after the decision (follow-up), and reopening a closed case */
+CLI_COMMAND(followup)
+CLI_COMMAND(reopen)
+/* A case's follow-ups in show: the table's section "What happened next", or JSON's list. */
+struct emit;
+void followup_show(struct emit *e, const struct cr_followup_list *l, bool json);
+/* The follow-ups' figures in report: a JSON member, and the table's section (none when none). */
+void followup_report_json(struct emit *e, const struct cr_followup_counts *c);
+void followup_report_table(FILE *f, const struct cr_followup_counts *c);
 /*
  * Start the configuration's notify command for db's last action, without
  * waiting for it (its failure goes to the audit trail); only a notice that
@@ -72,6 +81,7 @@ extern const struct emit_template cases_templates[], show_templates[], actions_t
     report_templates[], audit_templates[], config_templates[], sla_templates[];
 extern const struct emit_template supervise_templates[];
 extern const struct emit_template route_templates[];
+extern const struct emit_template followup_templates[];
 extern const struct emit_template *const cli_templates[];
 
 #endif

@@ -256,7 +256,7 @@ static const struct emit_record allegation_rec = {
 /* The case as one JSON object: its fields, then its votes, notes and allegations. */
 static void
 case_json(struct emit *e, const struct case_doc *d, const struct sla_doc *sla,
-          const struct panel_doc *panel)
+          const struct panel_doc *panel, const struct cr_followup_list *fl)
 {
     emit_open(e, NULL, '{');
     emit_members(e, &case_rec, d);
@@ -274,12 +274,13 @@ case_json(struct emit *e, const struct case_doc *d, const struct sla_doc *sla,
     for (size_t i = 0; i < d->n_allegations; i++)
         emit_object(e, NULL, &allegation_rec, &d->allegations[i]);
     emit_close(e);
+    followup_show(e, fl, true);
     emit_close(e);
 }
 
 static void
 case_table(struct emit *e, const struct case_doc *d, const struct sla_doc *sla,
-           const struct panel_doc *panel)
+           const struct panel_doc *panel, const struct cr_followup_list *fl)
 {
     emit_block(e, &case_rec, case_head, d);
     emit_block(e, &sla_rec, case_sla, sla);
@@ -298,6 +299,7 @@ case_table(struct emit *e, const struct case_doc *d, const struct sla_doc *sla,
         for (size_t i = 0; i < d->n_notes; i++)
             emit_block(e, &note_rec, note_rec.line, &d->notes[i]);
     }
+    followup_show(e, fl, false);
     emit_block(e, &case_rec, case_allegations, d);
     for (size_t i = 0; i < d->n_allegations; i++)
         emit_block(e, &allegation_rec, allegation_rec.line, &d->allegations[i]);
@@ -323,6 +325,15 @@ cmd_show(struct cli *cli, const struct cli_args *a)
         cli_end(cli, db);
         return rc;
     }
+    /* What happened after the decision (followup.c), part of the view recorded. */
+    struct cr_followup_list fl;
+    if ((st = cr_followups_get_id(db, c.row.id, &fl)) != CR_OK) {
+        rc = cli_fail(db, st);
+        cr_followup_list_free(&fl);
+        cr_case_free(&c);
+        cli_end(cli, db);
+        return rc;
+    }
     struct case_doc d;
     if (case_doc_build(&d, &c, NULL) < 0) {
         rc = cli_error(EXIT_DB, "show: out of memory");
@@ -334,11 +345,12 @@ cmd_show(struct cli *cli, const struct cli_args *a)
         struct emit e;
         emit_init(&e, fmt, stdout, &case_rec, NULL);
         if (fmt == FORMAT_JSON)
-            case_json(&e, &d, &sla, &panel);
+            case_json(&e, &d, &sla, &panel, &fl);
         else
-            case_table(&e, &d, &sla, &panel);
+            case_table(&e, &d, &sla, &panel, &fl);
         case_doc_free(&d);
     }
+    cr_followup_list_free(&fl);
     cr_case_free(&c);
     cli_end(cli, db);
     return rc == EXIT_DONE ? cli_flush("show") : rc;
