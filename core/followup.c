@@ -660,3 +660,25 @@ cr_after_allowed_id(cr_db *db, int64_t case_id, unsigned *allowed)
     cr_case_state_free(&cs);
     return st;
 }
+
+enum cr_status
+cr_after_check_id(cr_db *db, int64_t case_id, unsigned what)
+{
+    enum cr_status st = cr_need_user(db);
+    int64_t id;
+    const struct cr_case_ref ref = {NULL, case_id};
+    if (st != CR_OK || (st = st_case_ref(db, &ref, &id)) != CR_OK)
+        return st;
+    struct cr_case_state cs;
+    memset(&cs, 0, sizeof cs);
+    if ((st = st_case_state(db, id, &cs)) == CR_OK) {
+        struct cr_buf why = {0};
+        bool may = what == CR_AFTER_REOPEN ? reopen_may(st_config(db), st_user(db), &cs, &why)
+                                           : followup_may(st_config(db), st_user(db), &cs, &why);
+        if (!may)
+            st = cr_fail(db, CR_REFUSED, "%s", why.p ? why.p : "refused");
+        cr_buf_free(&why);
+    }
+    cr_case_state_free(&cs);
+    return st;
+}

@@ -15,5 +15,7 @@ extern const struct screen_ops purpose_screen, queue_screen, case_screen, form_s
 extern const struct screen_ops bulk_screen;
 /* route.c: a decision awaiting approval routed to a supervisor (F on the case). */
 extern const struct screen_ops route_screen;
+/* after.c: a follow-up (W on the case) and reopening a closed case (E). */
+extern const struct screen_ops after_screen;
 
 #endif

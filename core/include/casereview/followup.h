@@ -138,6 +138,14 @@ enum { CR_AFTER_FOLLOWUP = 1, CR_AFTER_REOPEN = 2 };
 enum cr_status cr_after_allowed_id(cr_db *db, int64_t case_id, unsigned *allowed);
 
 /*
+ * Whether the handle's user may do what (CR_AFTER_FOLLOWUP or
+ * CR_AFTER_REOPEN) on case case_id now: CR_OK, or CR_REFUSED with the
+ * rule's words (those the action itself would give); nothing is written.
+ * Also CR_NOT_FOUND, CR_DB, CR_NOMEM.
+ */
+enum cr_status cr_after_check_id(cr_db *db, int64_t case_id, unsigned what);
+
+/*
  * The follow-ups counted for the figures: each case once per stage, by its
  * latest result (the latest date, then the latest recorded), among those
  * recorded before second before (0: all).  n[stage][i] counts the cases
