@@ -623,6 +623,7 @@ enum {
     CR_REPLAY_NOTES,
     CR_REPLAY_SET_ASIDE, /* votes a reconvene set aside (superseded_votes) */
     CR_REPLAY_LINKS,     /* linked references (case_links, timeline.c): link and unlink */
+    CR_REPLAY_FOLLOWUPS, /* what happened after the decision (follow_ups, schema 12) */
     CR_REPLAY_LISTS
 };
 enum {
@@ -654,6 +655,7 @@ struct cr_case_list_row {
     const char *text;   /* a decision's rationale, a vote's reason, a note's body */
     /* A link's (CR_REPLAY_LINKS: kind, what the ref, text the status, who added it): */
     const char *removed_by, *removed_reason; /* NULL while it is in force */
+    const char *date;   /* a follow-up's (its stage: kind, result: what, detail: text) */
 };
 struct cr_case_rows {
     int64_t id;
@@ -710,6 +712,8 @@ int64_t cr_replay_max_case(const struct cr_replay *r);
 void cr_replay_decision_text(struct cr_buf *b, int round, const char *reviewer, const char *outcome,
                              int vetting_review, const char *rationale);
 void cr_replay_approval_text(struct cr_buf *b, int round, const char *supervisor);
+void cr_replay_followup_text(struct cr_buf *b, const char *stage, const char *result,
+                             const char *date, const char *by, const char *detail);
 void cr_replay_vote_text(struct cr_buf *b, int round, const char *member, const char *kind,
                          const char *vote, const char *reason);
 void cr_replay_note_text(struct cr_buf *b, const char *kind, const char *author, const char *body);

@@ -368,6 +368,24 @@ cr_replay_link_text(struct cr_buf *b, const char *kind, const char *ref, const c
     }
 }
 
+void
+cr_replay_followup_text(struct cr_buf *b, const char *stage, const char *result, const char *date,
+                        const char *by, const char *detail)
+{
+    cr_buf_reset(b);
+    add_text(b, stage);
+    cr_buf_addc(b, ' ');
+    add_text(b, result);
+    cr_buf_add(b, " on ", 4);
+    add_text(b, date);
+    cr_buf_add(b, " by ", 4);
+    add_text(b, by);
+    if (detail) {
+        cr_buf_add(b, ": ", 2);
+        add_quoted(b, detail);
+    }
+}
+
 /* The replay */
 
 struct cr_replay {
@@ -678,6 +696,32 @@ rp_reconvene(struct cr_replay *r, struct cr_replay_case *c, const struct cr_even
     return add_item(r, c, CR_REPLAY_NOTES, e->id);
 }
 
+/* A follow-up (issue 13): a row of follow_ups, the case's row untouched. */
+static int
+rp_followup(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
+{
+    get_string(&r->d, "stage", &r->s1);
+    get_string(&r->d, "result", &r->s2);
+    bool has_detail = get_string(&r->d, "detail", &r->s3);
+    struct cr_buf date = {0};
+    get_string(&r->d, "date", &date);
+    cr_replay_followup_text(&r->item, str(&r->s1), str(&r->s2), str(&date), e->actor,
+                            has_detail ? str(&r->s3) : NULL);
+    cr_buf_free(&date);
+    return add_item(r, c, CR_REPLAY_FOLLOWUPS, e->id);
+}
+
+/* A reopen (issue 13): back to flagged, nobody assigned, a system note in the actor's name. */
+static int
+rp_reopen(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
+{
+    if (set_assignee(r, c, NULL, e->id) < 0)
+        return -1;
+    get_string(&r->d, "note", &r->s1);
+    cr_replay_note_text(&r->item, "system", e->actor, str(&r->s1));
+    return add_item(r, c, CR_REPLAY_NOTES, e->id);
+}
+
 /*
  * A link's row (timeline.c): "link" adds one by the actor and, when it
  * replaces one in force (old_kind), marks that one removed by the actor
@@ -785,7 +829,9 @@ static const struct replay_action {
     {"route", NULL, false},   /* a decision awaiting approval routed to a supervisor (schema 10) */
     {"notify", NULL, false},  /* a notify command failed: nothing of the case changed */
     {"link", rp_link, false}, /* a linked reference added or changed (timeline.c) */
-    {"unlink", rp_unlink, false}, /* a linked reference removed (its row kept, marked) */
+    {"unlink", rp_unlink, false},      /* a linked reference removed (its row kept, marked) */
+    {"follow_up", rp_followup, false}, /* what happened after the decision (schema 12) */
+    {"reopen", rp_reopen, false},      /* a closed case back to flagged for a new round */
 };
 
 static const struct replay_action *

@@ -534,6 +534,23 @@ struct cr_store {
                                const char *status, const char *actor, const char *reason);
     enum cr_status (*link_remove)(cr_db *db, int64_t case_id, const char *ref, const char *actor,
                                   const char *reason);
+    /* Appended to version 1 for issue 13 (what happened next), before any engine shipped */
+
+    /*
+     * Store a follow-up f (stage, result, date, detail; its id, case,
+     * recorded_by and recorded_at are not read) on case case_id, recorded by
+     * the login actor at cr_db_tx_now(db), in the caller's write
+     * transaction.  Nothing is checked here (core/followup.c checks it).
+     */
+    enum cr_status (*followup_add)(cr_db *db, int64_t case_id, const struct cr_followup *f,
+                                   const char *actor);
+    /*
+     * The follow-ups of case case_id (0: of every case), in id order, to
+     * each() (valid during the call only); when each() returns nonzero the
+     * scan stops and the method returns CR_OK.
+     */
+    enum cr_status (*followup_scan)(cr_db *db, int64_t case_id,
+                                    int (*each)(void *ctx, const struct cr_followup *f), void *ctx);
 };
 
 /* The engine linked in: core/sqlite/'s or core/memory/'s table (core/meson.build). */

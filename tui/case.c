@@ -273,6 +273,19 @@ build(struct app *app, struct case_view *v)
             add_wrapped(v, 5, d.notes[i].body);
         }
     }
+    /* What happened after the decision (followup.h). */
+    struct cr_followup_list fl;
+    if (cr_followups_get_id(app->db, v->id, &fl) == CR_OK && fl.n) {
+        add(v, -1, 0, "%s", "");
+        add(v, CR_SLOT_HEADER, 1, "What happened next");
+        for (size_t i = 0; i < fl.n; i++) {
+            add(v, -1, 3, "%s  %s: %s (recorded by %s)", fl.v[i].date,
+                cr_followup_stage_label(fl.v[i].stage), fl.v[i].result, fl.v[i].recorded_by);
+            if (fl.v[i].detail)
+                add_wrapped(v, 5, fl.v[i].detail);
+        }
+    }
+    cr_followup_list_free(&fl);
     add(v, -1, 0, "%s", "");
     add(v, CR_SLOT_HEADER, 1, "Allegations (%zu)", d.n_allegations);
     for (size_t i = 0; i < d.n_allegations; i++) {
@@ -561,6 +574,8 @@ static const struct tui_function case_functions[] = {
     {TA_ROUTE, NULL, TUI_NEED_CASE}, /* the route box (route.c); listed for supervisors */
     {TA_LINK, NULL, TUI_NEED_CASE},  /* the link boxes (link.c); not for the panel alone */
     {TA_UNLINK, NULL, TUI_NEED_CASE},
+    {TA_FOLLOWUP, NULL, TUI_NEED_CASE}, /* the follow-up box (after.c); supervisors, admins */
+    {TA_REOPEN, NULL, TUI_NEED_CASE},   /* the reopen box (after.c); supervisors, admins */
     {TA_DASHBOARD, NULL, 0},
     {TA_REFRESH, NULL, TUI_PEEK},
     {TA_SUSPEND, NULL, TUI_PEEK},

@@ -26,6 +26,10 @@ struct help_line {
 static bool
 listed(const struct app *app, int action)
 {
+    /* Follow-up and reopen (followup.h): for supervisors and admins, who approve or reconvene. */
+    if (action == TA_FOLLOWUP || action == TA_REOPEN)
+        return (cr_role_actions(app->db) &
+                ((1u << CR_ACTION_APPROVE) | (1u << CR_ACTION_RECONVENE))) != 0;
     int core = tui_action_kind(action) == TK_PICK ? (int)CR_ACTION_CLAIM
                : action == TA_TAG || action == TA_TAG_SCREEN || action == TA_UNTAG_ALL
                    ? (int)CR_ACTION_ASSIGN

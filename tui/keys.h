@@ -86,7 +86,9 @@ enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM, TK_PICK };
     _(SUSPEND, "suspend", "C-z", SCREEN, -1, "suspend to the shell (fg comes back)")             \
     _(REFRESH, "refresh", "C-l", SCREEN, -1, "redraw and reload")                                \
     _(LINK, "link", "L", SCREEN, -1, "link a reference in another system (crime, IOPC...)")      \
-    _(UNLINK, "unlink", "U", SCREEN, -1, "remove a linked reference")
+    _(UNLINK, "unlink", "U", SCREEN, -1, "remove a linked reference")                            \
+    _(FOLLOWUP, "follow_up", "W", SCREEN, -1, "record what happened next (follow-up)")           \
+    _(REOPEN, "reopen", "E", SCREEN, -1, "reopen a closed case for a new round")
 
 #define TUI_X(id, name, keys, kind, core, help) TA_##id,
 enum tui_action { TUI_ACTION_LIST(TUI_X) TA_COUNT, TA_NONE = -1 };

@@ -16,5 +16,7 @@ extern const struct screen_ops bulk_screen;
 /* route.c: a decision awaiting approval routed to a supervisor (F on the case). */
 extern const struct screen_ops route_screen;
 extern const struct screen_ops link_screen; /* L and U on the case (link.c) */
+/* after.c: a follow-up (W on the case) and reopening a closed case (E). */
+extern const struct screen_ops after_screen;
 
 #endif

@@ -192,6 +192,8 @@ list_table_id(int list)
         return MEM_SUPERSEDED_VOTES;
     case CR_REPLAY_LINKS:
         return MEM_LINKS;
+    case CR_REPLAY_FOLLOWUPS:
+        return MEM_FOLLOWUPS;
     default:
         return MEM_NOTES;
     }
@@ -238,6 +240,22 @@ list_row(const struct mem_data *d, int list, size_t r)
         out.removed_reason = x->removed_reason;
         break;
     }
+    case CR_REPLAY_FOLLOWUPS: {
+        const struct mem_followup *x = &MEM_ROWS(d, MEM_FOLLOWUPS, struct mem_followup)[r];
+        static const char *const stage_names[] = {
+#define STAGE_NAME(id, name, label) name,
+            CR_FOLLOWUP_STAGE_LIST(STAGE_NAME)
+#undef STAGE_NAME
+        };
+        out.kind = x->stage >= 0 && (size_t)x->stage < CR_ARRAY_LEN(stage_names)
+                       ? stage_names[x->stage]
+                       : NULL;
+        out.what = x->result;
+        out.date = x->date;
+        out.who = x->recorded_by;
+        out.text = x->detail;
+        break;
+    }
     default: {
         const struct mem_note *x = &MEM_ROWS(d, MEM_NOTES, struct mem_note)[r];
         out.kind = x->kind;
@@ -269,6 +287,10 @@ list_ref_of(const struct mem_data *d, int list, size_t r)
     }
     case CR_REPLAY_LINKS: {
         const struct mem_link *x = &MEM_ROWS(d, MEM_LINKS, struct mem_link)[r];
+        return (struct list_ref){x->case_id, x->id, r};
+    }
+    case CR_REPLAY_FOLLOWUPS: {
+        const struct mem_followup *x = &MEM_ROWS(d, MEM_FOLLOWUPS, struct mem_followup)[r];
         return (struct list_ref){x->case_id, x->id, r};
     }
     default: {

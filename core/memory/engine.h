@@ -142,6 +142,12 @@ enum cr_status mem_link_remove(cr_db *db, int64_t case_id, const char *ref, cons
 /* The allegations and sexual offences of the cases the case follows (their chain). */
 void mem_prior_figures(const struct mem_data *d, const struct mem_case *c, int *n, int *n_sexual);
 
+/* followup.c */
+enum cr_status mem_followup_add(cr_db *db, int64_t case_id, const struct cr_followup *f,
+                                const char *actor);
+enum cr_status mem_followup_scan(cr_db *db, int64_t case_id,
+                                 int (*each)(void *ctx, const struct cr_followup *f), void *ctx);
+
 /* audit.c */
 enum cr_status mem_audit_put(cr_db *db, const struct cr_event *e, const unsigned char prev[32],
                              const unsigned char hash[32]);

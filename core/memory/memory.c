@@ -69,4 +69,6 @@ const struct cr_store cr_store_engine = {
     .link_import = mem_link_import,
     .link_put = mem_link_put,
     .link_remove = mem_link_remove,
+    .followup_add = mem_followup_add,
+    .followup_scan = mem_followup_scan,
 };

@@ -147,6 +147,14 @@ struct mem_config_version {
     int in_force;
 };
 
+/* A follow-up (schema 12): what happened after the decision. */
+struct mem_followup {
+    int64_t id, case_id;
+    int stage; /* enum cr_followup_stage */
+    char *result, *date, *detail, *recorded_by;
+    int64_t recorded_at;
+};
+
 /* The tables, in the order of mem_table_defs. */
 enum mem_table_id {
     MEM_SUBJECTS,
@@ -162,6 +170,7 @@ enum mem_table_id {
     MEM_DRAFTS,
     MEM_CONFIG_VERSIONS,
     MEM_LINKS,
+    MEM_FOLLOWUPS,
     MEM_TABLE_COUNT
 };
 

@@ -62,6 +62,10 @@ static const struct {
                    5,
                    {S(mem_link, ref), S(mem_link, status), S(mem_link, added_by),
                     S(mem_link, removed_by), S(mem_link, removed_reason)}},
+    [MEM_FOLLOWUPS] = {sizeof(struct mem_followup),
+                       4,
+                       {S(mem_followup, result), S(mem_followup, date), S(mem_followup, detail),
+                        S(mem_followup, recorded_by)}},
 #undef S
 };
 

@@ -234,12 +234,15 @@ static const char *const list_sql[CR_REPLAY_LISTS] = {
     [CR_REPLAY_LINKS] = "SELECT case_id, kind, ref, status, added_by, removed_by, removed_reason "
                         "FROM case_links WHERE case_id BETWEEN ?1 AND ?2 AND (added_by IS NOT "
                         "NULL OR removed_by IS NOT NULL) ORDER BY case_id, id",
+    [CR_REPLAY_FOLLOWUPS] = "SELECT case_id, stage, result, date, recorded_by, detail "
+                            "FROM follow_ups WHERE case_id BETWEEN ?1 AND ?2 "
+                            "ORDER BY case_id, id",
 };
 
 /* One list's rows of the case at hand: their texts in one buffer, as offsets + 1 (0: NULL). */
 struct held_row {
     int round, vetting_review;
-    size_t who, kind, what, text;
+    size_t who, kind, what, text, date;
     size_t removed_by, removed_reason; /* a link's */
 };
 struct list_reader {
@@ -322,6 +325,13 @@ hold_row(struct list_reader *l, int list)
         h->removed_by = hold_text(l, s, 5);
         h->removed_reason = hold_text(l, s, 6);
         break;
+    case CR_REPLAY_FOLLOWUPS:
+        h->kind = hold_text(l, s, 1);
+        h->what = hold_text(l, s, 2);
+        h->date = hold_text(l, s, 3);
+        h->who = hold_text(l, s, 4);
+        h->text = hold_text(l, s, 5);
+        break;
     default:
         h->kind = hold_text(l, s, 1);
         h->who = hold_text(l, s, 2);
@@ -348,6 +358,7 @@ lay_out(struct list_reader *l)
             .text = AT(h->text),
             .removed_by = AT(h->removed_by),
             .removed_reason = AT(h->removed_reason),
+            .date = AT(h->date),
         };
     }
 #undef AT

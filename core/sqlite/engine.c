@@ -69,4 +69,6 @@ const struct cr_store cr_store_engine = {
     .link_import = sq_link_import,
     .link_put = sq_link_put,
     .link_remove = sq_link_remove,
+    .followup_add = sq_followup_add,
+    .followup_scan = sq_followup_scan,
 };

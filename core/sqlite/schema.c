@@ -517,6 +517,29 @@ const struct cr_migration_step cr_schema[] = {
          "      (SELECT ref FROM case_links WHERE case_id = c.id AND removed_by IS NULL"
          "       ORDER BY id) k), '')"
          "  FROM cases c JOIN subjects s ON s.id = c.subject_id;"},
+    /*
+     * Version 12, what happened next (issue 13): follow-ups recorded after a
+     * decision was approved, each a stage and one of its controlled words
+     * (core/followup.c), the day it happened and free text kept whole; by
+     * whom and when.  The case's row is not touched.  Read per case (the
+     * case screen) and all together (the report's counts), by case.
+     */
+    {12, "CREATE TABLE follow_ups ("
+         "  id INTEGER PRIMARY KEY,"
+         "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+         "  stage TEXT NOT NULL CHECK (stage IN ('risk_management', 'reassessment', 'vetting',"
+         "    'appeal', 'left')),"
+         "  result TEXT NOT NULL CHECK (stage || ':' || result IN ("
+         "    'risk_management:started', 'risk_management:ended', 'reassessment:completed',"
+         "    'reassessment:pending', 'vetting:withdrawn', 'vetting:maintained',"
+         "    'vetting:pending', 'appeal:upheld', 'appeal:dismissed', 'appeal:pending',"
+         "    'left:before_decision', 'left:after_decision')),"
+         "  date TEXT NOT NULL,"
+         "  detail TEXT,"
+         "  recorded_by TEXT NOT NULL,"
+         "  recorded_at INTEGER NOT NULL"
+         ") STRICT;"
+         "CREATE INDEX follow_ups_case ON follow_ups(case_id, id);"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

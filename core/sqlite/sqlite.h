@@ -136,6 +136,10 @@ enum cr_status sq_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audit
 enum cr_status sq_config_texts(cr_db *db, int (*each)(void *ctx, const struct cr_config_text *t),
                                void *ctx);
 enum cr_status sq_case_rows(cr_db *db, int64_t id, cr_case_rows_fn each, void *ctx);
+enum cr_status sq_followup_add(cr_db *db, int64_t case_id, const struct cr_followup *f,
+                               const char *actor);
+enum cr_status sq_followup_scan(cr_db *db, int64_t case_id,
+                                int (*each)(void *ctx, const struct cr_followup *f), void *ctx);
 enum cr_status sq_read_begin(cr_db *db);
 void sq_read_end(cr_db *db);
 enum cr_status sq_draft_put(cr_db *db, const char *login, int64_t case_id,

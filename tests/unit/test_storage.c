@@ -163,7 +163,11 @@ outside_text(const struct fixture *f, const char *sql)
     "  FROM cases c JOIN subjects s ON s.id = c.subject_id; "
 
 /* What versions 10 and 11 added (the routing of an approval), dropped again. */
-#define V10_DROP V11_DROP "ALTER TABLE cases DROP COLUMN approver; "
+/* What version 12 added (follow-ups), dropped again. */
+#define V12_DROP "DROP TABLE follow_ups; "
+
+/* What versions 10, 11 and 12 added, dropped again. */
+#define V10_DROP V12_DROP V11_DROP "ALTER TABLE cases DROP COLUMN approver; "
 
 /* What versions 9 and 10 added (the service level's clock and the pause), dropped again. */
 #define V9_DROP                                                                      \
@@ -738,12 +742,12 @@ test_unknown_action_named(void **state)
     import_ok(f->db, HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,pnd,x,y\n",
               &r);
     assert_int_equal(st_begin(f->db), CR_OK);
-    assert_int_equal(cr_audit_append(f->db, 1, "reopen", "flagged", "in_review", "{}"), CR_OK);
+    assert_int_equal(cr_audit_append(f->db, 1, "teleport", "flagged", "in_review", "{}"), CR_OK);
     assert_int_equal(st_commit(f->db), CR_OK);
     int64_t events;
     assert_int_equal(cr_audit_verify(f->db, &events), CR_INVALID);
     assert_string_equal(cr_db_errmsg(f->db),
-                        "audit: event 2: this casereview does not know what a 'reopen' event "
+                        "audit: event 2: this casereview does not know what a 'teleport' event "
                         "changes, so it cannot check the data against the trail; use the "
                         "casereview that wrote it");
 }
@@ -763,7 +767,9 @@ test_migration_from_6_drops_unused_indexes(void **state)
     sqlite3 *s = closed_before_version_7(f);
     assert_int_equal(sqlite3_exec(s, "PRAGMA user_version = 6", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(s);
-    const char *indexes = "SELECT count(*) FROM sqlite_schema WHERE type = 'index'";
+    /* Those of later versions' new tables (follow_ups, 12) aside: the migration makes them. */
+    const char *indexes = "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
+                          "AND tbl_name <> 'follow_ups'";
     int64_t before = outside(f, indexes);
     reopen(f);
     assert_int_equal(cr_db_schema_version(f->db), LATEST);
@@ -1171,6 +1177,53 @@ test_migration_from_9_routing(void **state)
 }
 
 /*
+ * A version 10 database gains follow-ups (version 12): the table, empty;
+ * a closed case takes a follow-up and is reopened, and the trail verifies.
+ */
+static void
+test_migration_from_10_followups(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
+              &r);
+    struct cr_act_result res;
+    struct cr_request claim = {.action = CR_ACTION_CLAIM};
+    struct cr_request decide = {
+        .action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_REASSESS, .rationale = "Reassess."};
+    struct cr_request approve = {.action = CR_ACTION_APPROVE};
+    sign_in(f, "asmith");
+    assert_int_equal(cr_act(f->db, "S1", &claim, &res), CR_OK);
+    assert_int_equal(cr_act(f->db, "S1", &decide, &res), CR_OK);
+    sign_in(f, "bjones");
+    assert_int_equal(cr_act(f->db, "S1", &approve, &res), CR_OK);
+    assert_int_equal(res.state_after, CR_STATE_CLOSED);
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(s, V12_DROP V11_DROP "PRAGMA user_version = 10", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(s);
+    assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_master WHERE name = 'follow_ups'"), 0);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
+    assert_int_equal(outside(f, "SELECT count(*) FROM follow_ups"), 0);
+    sign_in(f, "fkaur");
+    char today[11];
+    cr_date_format(now_value / 86400, today);
+    const struct cr_followup_request fu = {CR_FOLLOWUP_VETTING, "maintained", today, "Kept."};
+    assert_int_equal(cr_followup_add(f->db, "S1", &fu, &res), CR_OK);
+    assert_int_equal(outside(f, "SELECT count(*) FROM follow_ups WHERE result = 'maintained'"), 1);
+    assert_int_equal(cr_case_reopen(f->db, "S1", "Appeal upheld.", 0, &res), CR_OK);
+    assert_string_equal(outside_text(f, "SELECT state FROM cases"), "flagged");
+    sign_in(f, "cadmin");
+    int64_t events = 0;
+    assert_int_equal(cr_audit_verify(f->db, &events), CR_OK);
+}
+
+/*
  * Version 11 (linked references): a database of version 10 gains the
  * links table; its search index, untouched, still agrees with the
  * documents (a case without links keeps its document), and a link made
@@ -1188,8 +1241,8 @@ test_migration_from_10_links(void **state)
     f->db = NULL;
     sqlite3 *s;
     assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(s, V11_DROP "PRAGMA user_version = 10", NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(s, V12_DROP V11_DROP "PRAGMA user_version = 10", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(s);
     assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'case_links'"), 0);
     reopen(f);
@@ -1242,6 +1295,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_migration_from_8_sla, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_9_routing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_10_links, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_10_followups, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,6 +74,14 @@ const struct cli_command cli_commands[] = {
     {"unlink", "CASE REF --reason R",
      "remove a linked reference from a case (its reviewer, supervisor, admin)", 2, 2,
      unlink_options, cmd_unlink},
+    {"follow-up", "CASE",
+     "record what happened after an approved decision: --stage, --result, --date (supervisor, "
+     "admin)",
+     1, 1, followup_options, cmd_followup},
+    {"reopen", "CASE --reason R",
+     "a closed case back to flagged for a new round, history kept (supervisor, admin; not its "
+     "decider or approver)",
+     1, 1, reopen_options, cmd_reopen},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -89,5 +97,6 @@ const struct emit_template *const cli_templates[] = {
     route_templates,
     imports_templates,
     link_templates,
+    followup_templates,
     NULL,
 };

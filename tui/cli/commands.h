@@ -39,6 +39,15 @@ CLI_COMMAND(resume)
 CLI_COMMAND(route)
 /* imports.c: the last imports (admin) */
 CLI_COMMAND(imports)
+/* followup.c: what happened after the decision (follow-up), and reopening a closed case */
+CLI_COMMAND(followup)
+CLI_COMMAND(reopen)
+/* A case's follow-ups in show: the table's section "What happened next", or JSON's list. */
+struct emit;
+void followup_show(struct emit *e, const struct cr_followup_list *l, bool json);
+/* The follow-ups' figures in report: a JSON member, and the table's section (none when none). */
+void followup_report_json(struct emit *e, const struct cr_followup_counts *c);
+void followup_report_table(FILE *f, const struct cr_followup_counts *c);
 /*
  * Start the configuration's notify command for db's last action, without
  * waiting for it (its failure goes to the audit trail); only a notice that
@@ -81,6 +90,7 @@ CLI_COMMAND(unlink)
 extern const struct emit_template link_templates[];
 void cli_timeline_table(struct emit *e, const struct cr_timeline *t, int64_t case_id);
 void cli_timeline_json(struct emit *e, const struct cr_timeline *t, int64_t case_id);
+extern const struct emit_template followup_templates[];
 extern const struct emit_template *const cli_templates[];
 
 #endif

@@ -392,7 +392,8 @@ report_csv(FILE *f, const struct cr_report *r, struct dout *w)
 }
 
 static int64_t
-report_json(FILE *f, const struct cr_report *r, int64_t now, struct dout *w)
+report_json(FILE *f, const struct cr_report *r, int64_t now, struct dout *w,
+            const struct cr_followup_counts *fc)
 {
     char day[11];
     struct emit e;
@@ -417,6 +418,8 @@ report_json(FILE *f, const struct cr_report *r, int64_t now, struct dout *w)
     emit_close(&e);
     emit_break(&e);
     figures_json(&e, "total", &r->total);
+    emit_break(&e);
+    followup_report_json(&e, fc);
     emit_close(&e);
     mark(w);
     return (int64_t)r->n_rows + 1;
@@ -498,7 +501,8 @@ cells(const char *s)
 }
 
 static int64_t
-report_table(FILE *f, const struct cr_report *r, int64_t now, struct dout *w)
+report_table(FILE *f, const struct cr_report *r, int64_t now, struct dout *w,
+             const struct cr_followup_counts *fc)
 {
     char day[11];
     int64_t lines = 0;
@@ -556,6 +560,7 @@ report_table(FILE *f, const struct cr_report *r, int64_t now, struct dout *w)
           "each\ncolumn they have a case in, so people's columns need not add up to their "
           "total.\n",
           f);
+    followup_report_table(f, fc);
     return lines;
 }
 
@@ -634,7 +639,11 @@ cmd_report(struct cli *cli, const struct cli_args *a)
         return rc;
     /* Counted first: a disclosure begins only when there is something to write. */
     struct cr_report r;
+    struct cr_followup_counts fc;
     enum cr_status st = cr_report_get(db, &q, &r);
+    /* What happened next (followup.c), as the figures stood at the same time. */
+    if (st == CR_OK)
+        st = cr_followup_counts_get(db, r.as_at, &fc);
     if (st != CR_OK) {
         rc = cli_error(cr_status_exit(st), "%s", cr_db_errmsg(db));
         cr_report_free(&r);
@@ -664,8 +673,8 @@ cmd_report(struct cli *cli, const struct cli_args *a)
     FILE *f = dout_stream(w);
     int64_t now = cr_db_now(db);
     int64_t lines = fmt == FORMAT_CSV    ? report_csv(f, &r, w)
-                    : fmt == FORMAT_JSON ? report_json(f, &r, now, w)
-                                         : report_table(f, &r, now, w);
+                    : fmt == FORMAT_JSON ? report_json(f, &r, now, w, &fc)
+                                         : report_table(f, &r, now, w, &fc);
     cr_report_free(&r);
     struct cr_disclosure_end e = {0};
     int written = dout_finish(w, &e);

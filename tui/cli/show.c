@@ -256,7 +256,8 @@ static const struct emit_record allegation_rec = {
 /* The case as one JSON object: its fields, then its votes, notes and allegations. */
 static void
 case_json(struct emit *e, const struct case_doc *d, const struct sla_doc *sla,
-          const struct panel_doc *panel, const struct cr_timeline *tl)
+          const struct panel_doc *panel, const struct cr_timeline *tl,
+          const struct cr_followup_list *fl)
 {
     emit_open(e, NULL, '{');
     emit_members(e, &case_rec, d);
@@ -275,12 +276,14 @@ case_json(struct emit *e, const struct case_doc *d, const struct sla_doc *sla,
         emit_object(e, NULL, &allegation_rec, &d->allegations[i]);
     emit_close(e);
     cli_timeline_json(e, tl, d->id); /* link.c: the subject's timeline and linked references */
+    followup_show(e, fl, true);
     emit_close(e);
 }
 
 static void
 case_table(struct emit *e, const struct case_doc *d, const struct sla_doc *sla,
-           const struct panel_doc *panel, const struct cr_timeline *tl)
+           const struct panel_doc *panel, const struct cr_timeline *tl,
+           const struct cr_followup_list *fl)
 {
     emit_block(e, &case_rec, case_head, d);
     emit_block(e, &sla_rec, case_sla, sla);
@@ -299,6 +302,7 @@ case_table(struct emit *e, const struct case_doc *d, const struct sla_doc *sla,
         for (size_t i = 0; i < d->n_notes; i++)
             emit_block(e, &note_rec, note_rec.line, &d->notes[i]);
     }
+    followup_show(e, fl, false);
     emit_block(e, &case_rec, case_allegations, d);
     for (size_t i = 0; i < d->n_allegations; i++)
         emit_block(e, &allegation_rec, allegation_rec.line, &d->allegations[i]);
@@ -325,11 +329,21 @@ cmd_show(struct cli *cli, const struct cli_args *a)
         cli_end(cli, db);
         return rc;
     }
+    /* What happened after the decision (followup.c), part of the view recorded. */
+    struct cr_followup_list fl;
+    if ((st = cr_followups_get_id(db, c.row.id, &fl)) != CR_OK) {
+        rc = cli_fail(db, st);
+        cr_followup_list_free(&fl);
+        cr_case_free(&c);
+        cli_end(cli, db);
+        return rc;
+    }
     struct case_doc d;
     struct cr_timeline tl;
     if ((st = cr_case_timeline_id(db, c.row.id, &tl)) != CR_OK) {
         rc = cli_fail(db, st);
         cr_timeline_free(&tl);
+        cr_followup_list_free(&fl);
         cr_case_free(&c);
         cli_end(cli, db);
         return rc;
@@ -344,12 +358,13 @@ cmd_show(struct cli *cli, const struct cli_args *a)
         struct emit e;
         emit_init(&e, fmt, stdout, &case_rec, NULL);
         if (fmt == FORMAT_JSON)
-            case_json(&e, &d, &sla, &panel, &tl);
+            case_json(&e, &d, &sla, &panel, &tl, &fl);
         else
-            case_table(&e, &d, &sla, &panel, &tl);
+            case_table(&e, &d, &sla, &panel, &tl, &fl);
         case_doc_free(&d);
     }
     cr_timeline_free(&tl);
+    cr_followup_list_free(&fl);
     cr_case_free(&c);
     cli_end(cli, db);
     return rc == EXIT_DONE ? cli_flush("show") : rc;
