@@ -142,7 +142,7 @@ cp i.db newer.db
 sqlite3 newer.db "pragma user_version = 99"
 cr --db newer.db list
 expect_rc 4
-expect_err "casereview: newer.db: schema version 99 is newer than this casereview knows (10); use a newer casereview"
+expect_err "casereview: newer.db: schema version 99 is newer than this casereview knows (11); use a newer casereview"
 
 begin "readers go on while another process writes; a writer is told it is busy"
 # (show, history and list are writers too: every view and every list is an audit event,
