@@ -65,6 +65,10 @@ const struct cli_command cli_commands[] = {
     {"config", "show|adopt FILE",
      "print the configuration pinned in the database; adopt a new one (admin)", 1, 2,
      config_options, cmd_config},
+    {"pack", "CASE... | --state S",
+     "the panel's bundle: a document and JSON per case and a MANIFEST of SHA-256 sums, as one "
+     "disclosure (admin)",
+     0, CLI_MAX_OPERANDS, pack_options, cmd_pack},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 
