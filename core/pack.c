@@ -596,12 +596,15 @@ open_dir(struct pack *p)
     p->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (p->dfd < 0) {
         int err = errno;
+        struct stat sb;
+        bool link = lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode);
         enum cr_status st =
-            err == ELOOP || err == ENOTDIR
-                ? cr_fail(p->db, CR_INVALID,
-                          "%s is not a directory (a symbolic link is not followed); nothing "
-                          "was written",
-                          dir)
+            link ? cr_fail(p->db, CR_INVALID,
+                           "%s is a symbolic link, which pack does not follow; nothing was "
+                           "written",
+                           dir)
+            : err == ENOTDIR
+                ? cr_fail(p->db, CR_INVALID, "%s is not a directory; nothing was written", dir)
                 : cr_fail(p->db, CR_INVALID, "%s: %s; nothing was written", dir, strerror(err));
         undo(p);
         return st;
@@ -849,9 +852,10 @@ cr_pack(cr_db *db, const struct cr_pack_request *q, struct cr_pack_result *out)
         return cr_fail(db, CR_USAGE, "pack needs a directory to write to");
     if (q->redact & ~(unsigned)(CR_PACK_REDACT_NAMES | CR_PACK_REDACT_SUMMARIES))
         return cr_fail(db, CR_USAGE, "pack: no such redaction");
-    if (!q->n_keys && (q->state < 0 || q->state >= CR_STATE_COUNT))
+    size_t named = q->n_keys + q->n_cases;
+    if (!named && (q->state < 0 || q->state >= CR_STATE_COUNT))
         return cr_fail(db, CR_USAGE, "pack needs cases, or a state to take them from");
-    if (q->n_keys && q->state >= 0)
+    if (named && q->state >= 0)
         return cr_fail(db, CR_USAGE, "pack takes cases or a state, not both");
     if (sodium_init() < 0)
         return cr_fail(db, CR_NOMEM, "out of memory");
@@ -872,7 +876,19 @@ cr_pack(cr_db *db, const struct cr_pack_request *q, struct cr_pack_result *out)
             free(why);
         }
     }
-    if (st == CR_OK && !q->n_keys)
+    for (size_t i = 0; i < q->n_cases && st == CR_OK; i++) {
+        struct cr_case c;
+        if ((st = cr_case_reload_id(db, q->cases[i], &c)) == CR_OK) {
+            cr_case_free(&c);
+            st = add_case(db, out, &cap, q->cases[i]);
+        } else if (st == CR_REFUSED) {
+            char *why = strdup(cr_db_errmsg(db));
+            st = cr_fail(db, CR_REFUSED, "case %lld cannot be packed: %s; nothing was written",
+                         (long long)q->cases[i], why ? why : "refused");
+            free(why);
+        }
+    }
+    if (st == CR_OK && !named)
         st = cases_in_state(db, q->state, out, &cap);
     if (st == CR_OK && !out->n_cases)
         st = cr_fail(db, CR_REFUSED, "no case in %s that you may see; nothing was written",
@@ -915,6 +931,13 @@ cr_pack(cr_db *db, const struct cr_pack_request *q, struct cr_pack_result *out)
     if (st != CR_OK)
         cr_pack_result_free(out);
     return st;
+}
+
+int
+cr_pack_visible(const cr_db *db)
+{
+    const struct cr_person *me = db ? st_user(db) : NULL;
+    return me && cr_person_has(me, CR_ROLE_ADMIN);
 }
 
 void

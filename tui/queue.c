@@ -656,11 +656,12 @@ tagged_text(const struct tui_queue *q, char *out, size_t n)
         snprintf(out + used, n - used, ", %zu tagged", q->n_tags);
 }
 
-/* Whether this user may act on a tagged set: tagging is for a bulk assign (core's rule). */
+/* Whether this user may act on a tagged set: tagging is for a bulk assign or a pack (core's rules).
+ */
 static bool
 may_tag(const struct app *app)
 {
-    return cr_role_actions(app->db) & (1u << CR_ACTION_ASSIGN);
+    return (cr_role_actions(app->db) & (1u << CR_ACTION_ASSIGN)) || cr_pack_visible(app->db);
 }
 
 /*
@@ -715,6 +716,25 @@ queue_tag(struct app *app, void *state, int action)
     return true;
 }
 
+/* K: the tagged cases packed for the panel (pack.c: cr_pack), for an admin. */
+static bool
+queue_pack(struct app *app, struct tui_queue *q)
+{
+    if (!cr_pack_visible(app->db)) {
+        tui_message(app, true, "K: packing cases for the panel is the admin's (a disclosure)");
+        return true;
+    }
+    if (!q->n_tags) {
+        tui_message(app, true, "K packs the tagged cases: tag them first (t, *)");
+        return true;
+    }
+    void *box =
+        pack_screen.open(app, &(struct tui_target){.action = TA_PACK, .from = &queue_screen});
+    if (box)
+        tui_push(app, &pack_screen, box);
+    return true;
+}
+
 /*
  * The assign key with cases tagged: the tagged cases all go to one reviewer
  * (the chooser, menu.c: cr_assign_bulk), for a user who may assign; with
@@ -725,6 +745,8 @@ queue_key(struct app *app, void *state, int action, wint_t ch)
 {
     struct tui_queue *q = state;
     (void)ch;
+    if (action == TA_PACK)
+        return queue_pack(app, q);
     if (action != TA_ASSIGN || !q->n_tags || !may_tag(app))
         return false;
     void *chooser =
@@ -756,7 +778,8 @@ static const struct tui_function queue_functions[] = {
     {TA_TAG, queue_tag, TUI_NEED_CASE},
     {TA_TAG_SCREEN, queue_tag, 0},
     {TA_UNTAG_ALL, queue_tag, 0},
-    TUI_CORE_FUNCTIONS /* claim ... recall: the key table's core actions */
+    {TA_PACK, NULL, 0}, /* the pack box (pack.c), for an admin: queue_key */
+    TUI_CORE_FUNCTIONS  /* claim ... recall: the key table's core actions */
     {TA_DASHBOARD, NULL, 0},
     {TA_REFRESH, NULL, 0},
     {TA_SUSPEND, NULL, 0},

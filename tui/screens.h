@@ -15,5 +15,7 @@ extern const struct screen_ops purpose_screen, queue_screen, case_screen, form_s
 extern const struct screen_ops bulk_screen;
 /* route.c: a decision awaiting approval routed to a supervisor (F on the case). */
 extern const struct screen_ops route_screen;
+/* pack.c: the panel's bundle of the tagged cases (K on the queue). */
+extern const struct screen_ops pack_screen;
 
 #endif

@@ -198,11 +198,11 @@ refused 3 "" "casereview: planted is not empty (it holds case-1.txt): pack write
 expect_eq "$(cat target.txt)" secret "the link's target untouched"
 mkdir realdir && ln -s realdir linkdir
 cr --db t.db pack 1 --reason r --recipient w --out linkdir
-refused 3 "" "casereview: linkdir is not a directory (a symbolic link is not followed); nothing was written"
+refused 3 "" "casereview: linkdir is a symbolic link, which pack does not follow; nothing was written"
 expect_eq "$(ls -A realdir)" "" "nothing written through the link"
 : >afile
 cr --db t.db pack 1 --reason r --recipient w --out afile
-refused 3 "" "casereview: afile is not a directory (a symbolic link is not followed); nothing was written"
+refused 3 "" "casereview: afile is not a directory; nothing was written"
 
 begin "a disk that fills up half-way: what was written is removed, nothing recorded"
 FULL_FILE=case-3.json LD_PRELOAD=$PRELOAD_FULL ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \

@@ -288,6 +288,8 @@ enum { CR_PACK_REDACT_NAMES = 1, CR_PACK_REDACT_SUMMARIES = 2 };
 struct cr_pack_request {
     const char *const *keys; /* the cases, by key (cr_case_view's), or NULL with state */
     size_t n_keys;
+    const int64_t *cases; /* or by number (tagged rows), or NULL */
+    size_t n_cases;
     int state;             /* with no keys: every case in this state the user may see; else -1 */
     const char *reason;    /* why (required) */
     const char *recipient; /* to whom (required) */
@@ -322,6 +324,8 @@ void cr_pack_result_free(struct cr_pack_result *r);
  * the audit trail (event 12)".  A new string the caller frees, or NULL.
  */
 char *cr_pack_describe(const struct cr_pack_request *q, const struct cr_pack_result *r);
+/* Whether the handle's user may pack at all (an admin): for help and keys. */
+int cr_pack_visible(const cr_db *db);
 
 #ifdef __cplusplus
 }
