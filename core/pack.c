@@ -651,8 +651,8 @@ write_file(struct pack *p, const char *name, const struct cr_buf *body)
 {
     int fd = openat(p->dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
-        return cr_fail(p->db, CR_INVALID, "%s/%s: %s; nothing was disclosed", p->q->dir, name,
-                       strerror(errno));
+        return cr_fail(p->db, CR_INVALID, "%s/%s: %s; nothing was disclosed%s", p->q->dir, name,
+                       strerror(errno), p->written ? " and the files written were removed" : "");
     p->written++;
     int err = fchmod(fd, 0600) < 0 ? errno : 0;
     for (size_t done = 0; !err && done < body->len;) {

@@ -3,7 +3,9 @@
  * file whose name (the last part of the path given to openat) is
  * $FULL_FILE opens as usual, but every write(2) to it fails with ENOSPC,
  * as a full disk would: pack must then remove what it wrote and record
- * nothing.
+ * nothing.  With $PLANT_FILE, a symbolic link to $PLANT_TARGET is planted
+ * at that name just before the file is opened (after pack checked the
+ * directory): the open must not follow it.
  */
 #undef _FILE_OFFSET_BITS /* both names defined here, neither redirected to the other */
 #define _GNU_SOURCE
@@ -27,6 +29,16 @@ watch(const char *path, int fd)
     return fd;
 }
 
+/* $PLANT_FILE: a symbolic link to $PLANT_TARGET where the file is about to be made. */
+static void
+plant(int dirfd, const char *path)
+{
+    const char *name = getenv("PLANT_FILE"), *target = getenv("PLANT_TARGET");
+    const char *base = strrchr(path, '/');
+    if (name && target && strcmp(base ? base + 1 : path, name) == 0)
+        symlinkat(target, dirfd, path);
+}
+
 int
 openat(int dirfd, const char *path, int flags, ...)
 {
@@ -39,6 +51,7 @@ openat(int dirfd, const char *path, int flags, ...)
         mode = (mode_t)va_arg(ap, int);
         va_end(ap);
     }
+    plant(dirfd, path);
     return watch(path, real(dirfd, path, flags, mode));
 }
 
@@ -54,6 +67,7 @@ openat64(int dirfd, const char *path, int flags, ...)
         mode = (mode_t)va_arg(ap, int);
         va_end(ap);
     }
+    plant(dirfd, path);
     return watch(path, real(dirfd, path, flags, mode));
 }
 

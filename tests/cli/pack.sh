@@ -204,6 +204,15 @@ expect_eq "$(ls -A realdir)" "" "nothing written through the link"
 cr --db t.db pack 1 --reason r --recipient w --out afile
 refused 3 "" "casereview: afile is not a directory; nothing was written"
 
+begin "a symbolic link planted at a file's path after the check: not followed"
+echo secret >planted.txt
+PLANT_FILE=case-3.txt PLANT_TARGET=$T/planted.txt LD_PRELOAD=$PRELOAD_FULL ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+    cr --db t.db pack 1 3 --reason r --recipient w --out raced
+refused 3 "" "casereview: raced/case-3.txt: File exists; nothing was disclosed and the files written were removed"
+expect_eq "$(cat planted.txt)" secret "the link's target untouched"
+expect_eq "$(ls -A raced)" case-3.txt "only the planted link is left (pack's own files removed)"
+[ -L raced/case-3.txt ] || fail "the planted link is gone"
+
 begin "a disk that fills up half-way: what was written is removed, nothing recorded"
 FULL_FILE=case-3.json LD_PRELOAD=$PRELOAD_FULL ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
     cr --db t.db pack 1 3 --reason r --recipient w --out half
