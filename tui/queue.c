@@ -718,14 +718,19 @@ queue_tag(struct app *app, void *state, int action)
 
 /* K: the tagged cases packed for the panel (pack.c: cr_pack), for an admin. */
 static bool
-queue_pack(struct app *app, struct tui_queue *q)
+queue_pack(struct app *app, void *state, int action)
 {
+    struct tui_queue *q = state;
+    (void)action;
+    char name[32];
+    tui_key_name(app->key, app->key_fn, name, sizeof name);
     if (!cr_pack_visible(app->db)) {
-        tui_message(app, true, "K: packing cases for the panel is the admin's (a disclosure)");
+        tui_message(app, true, "%s: packing cases for the panel is the admin's (a disclosure)",
+                    name);
         return true;
     }
     if (!q->n_tags) {
-        tui_message(app, true, "K packs the tagged cases: tag them first (t, *)");
+        tui_message(app, true, "%s packs the tagged cases: tag them first (t, *)", name);
         return true;
     }
     void *box =
@@ -745,8 +750,6 @@ queue_key(struct app *app, void *state, int action, wint_t ch)
 {
     struct tui_queue *q = state;
     (void)ch;
-    if (action == TA_PACK)
-        return queue_pack(app, q);
     if (action != TA_ASSIGN || !q->n_tags || !may_tag(app))
         return false;
     void *chooser =
@@ -778,8 +781,8 @@ static const struct tui_function queue_functions[] = {
     {TA_TAG, queue_tag, TUI_NEED_CASE},
     {TA_TAG_SCREEN, queue_tag, 0},
     {TA_UNTAG_ALL, queue_tag, 0},
-    {TA_PACK, NULL, 0}, /* the pack box (pack.c), for an admin: queue_key */
-    TUI_CORE_FUNCTIONS  /* claim ... recall: the key table's core actions */
+    {TA_PACK, queue_pack, 0}, /* the pack box (pack.c), for an admin */
+    TUI_CORE_FUNCTIONS        /* claim ... recall: the key table's core actions */
     {TA_DASHBOARD, NULL, 0},
     {TA_REFRESH, NULL, 0},
     {TA_SUSPEND, NULL, 0},
