@@ -30,6 +30,11 @@ listed(const struct app *app, int action)
     if (action == TA_FOLLOWUP || action == TA_REOPEN)
         return (cr_role_actions(app->db) &
                 ((1u << CR_ACTION_APPROVE) | (1u << CR_ACTION_RECONVENE))) != 0;
+    if (action == TA_PACK)
+        return cr_pack_visible(app->db); /* the admin's (core/pack.c) */
+    if ((action == TA_TAG || action == TA_TAG_SCREEN || action == TA_UNTAG_ALL) &&
+        cr_pack_visible(app->db))
+        return true; /* tagging is for a pack too */
     int core = tui_action_kind(action) == TK_PICK ? (int)CR_ACTION_CLAIM
                : action == TA_TAG || action == TA_TAG_SCREEN || action == TA_UNTAG_ALL
                    ? (int)CR_ACTION_ASSIGN

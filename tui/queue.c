@@ -736,11 +736,12 @@ tagged_text(const struct tui_queue *q, char *out, size_t n)
         snprintf(out + used, n - used, ", %zu tagged", q->n_tags);
 }
 
-/* Whether this user may act on a tagged set: tagging is for a bulk assign (core's rule). */
+/* Whether this user may act on a tagged set: tagging is for a bulk assign or a pack (core's rules).
+ */
 static bool
 may_tag(const struct app *app)
 {
-    return cr_role_actions(app->db) & (1u << CR_ACTION_ASSIGN);
+    return (cr_role_actions(app->db) & (1u << CR_ACTION_ASSIGN)) || cr_pack_visible(app->db);
 }
 
 /*
@@ -795,6 +796,30 @@ queue_tag(struct app *app, void *state, int action)
     return true;
 }
 
+/* K: the tagged cases packed for the panel (pack.c: cr_pack), for an admin. */
+static bool
+queue_pack(struct app *app, void *state, int action)
+{
+    struct tui_queue *q = state;
+    (void)action;
+    char name[32];
+    tui_key_name(app->key, app->key_fn, name, sizeof name);
+    if (!cr_pack_visible(app->db)) {
+        tui_message(app, true, "%s: packing cases for the panel is the admin's (a disclosure)",
+                    name);
+        return true;
+    }
+    if (!q->n_tags) {
+        tui_message(app, true, "%s packs the tagged cases: tag them first (t, *)", name);
+        return true;
+    }
+    void *box =
+        pack_screen.open(app, &(struct tui_target){.action = TA_PACK, .from = &queue_screen});
+    if (box)
+        tui_push(app, &pack_screen, box);
+    return true;
+}
+
 /*
  * The assign key with cases tagged: the tagged cases all go to one reviewer
  * (the chooser, menu.c: cr_assign_bulk), for a user who may assign; with
@@ -836,7 +861,8 @@ static const struct tui_function queue_functions[] = {
     {TA_TAG, queue_tag, TUI_NEED_CASE},
     {TA_TAG_SCREEN, queue_tag, 0},
     {TA_UNTAG_ALL, queue_tag, 0},
-    TUI_CORE_FUNCTIONS /* claim ... recall: the key table's core actions */
+    {TA_PACK, queue_pack, 0}, /* the pack box (pack.c), for an admin */
+    TUI_CORE_FUNCTIONS        /* claim ... recall: the key table's core actions */
     {TA_DASHBOARD, NULL, 0},
     {TA_REFRESH, NULL, 0},
     {TA_SUSPEND, NULL, 0},

@@ -18,5 +18,7 @@ extern const struct screen_ops route_screen;
 extern const struct screen_ops link_screen; /* L and U on the case (link.c) */
 /* after.c: a follow-up (W on the case) and reopening a closed case (E). */
 extern const struct screen_ops after_screen;
+/* pack.c: the panel's bundle of the tagged cases (K on the queue). */
+extern const struct screen_ops pack_screen;
 
 #endif

@@ -143,7 +143,7 @@ struct cli_option {
 #define CLI_OPT_FORMAT(_, P) _(P##_FORMAT, "format", "F", "table (default) or json")
 
 #define CLI_MAX_OPTIONS 16
-#define CLI_MAX_OPERANDS 4
+#define CLI_MAX_OPERANDS 64 /* pack CASE... */
 #define CLI_MAX_REPEATED 64
 
 /* Parsed options: opt[i] for option i (flags get "1"), and operands. */

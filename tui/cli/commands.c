@@ -82,6 +82,10 @@ const struct cli_command cli_commands[] = {
      "a closed case back to flagged for a new round, history kept (supervisor, admin; not its "
      "decider or approver)",
      1, 1, reopen_options, cmd_reopen},
+    {"pack", "CASE... | --state S",
+     "the panel's bundle: a document and JSON per case and a MANIFEST of SHA-256 sums, as one "
+     "disclosure (admin)",
+     0, CLI_MAX_OPERANDS, pack_options, cmd_pack},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 

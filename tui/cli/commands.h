@@ -75,6 +75,9 @@ struct cli_bulk_assign {
 };
 int cli_assign_bulk(struct cli *cli, const struct cli_bulk_assign *b);
 
+/* pack.c: the panel's bundle */
+CLI_COMMAND(pack)
+
 /* An audit event as the audit log shows it (cases.c; audit log reads it). */
 extern const struct emit_record cli_event_rec;
 

@@ -267,6 +267,66 @@ enum cr_status cr_workload_reload(cr_db *db, struct cr_workload *out);
 /* Free what cr_workload_get or cr_workload_reload filled.  NULL is allowed. */
 void cr_workload_free(struct cr_workload *w);
 
+/*
+ * The panel's bundle (`pack`, issue 13): for each case a readable document
+ * (case-N.txt: the case, the disclosure it is part of, the subject, the
+ * subject's other cases, the allegations, the decision history with every
+ * rationale and reason whole, the approval, the panel's votes as the user
+ * may see them, the notes) and the same as JSON (case-N.json), and a
+ * MANIFEST of the files' SHA-256 sums in the format `sha256sum -c` reads.
+ * The admin's only (as an export), with a reason and a recipient, and only
+ * of cases the admin may see (conflicts, as a view: cr_case_view).  The
+ * directory must be new (pack makes it 0700) or empty; the files are made
+ * 0600 and never through a symbolic link.  Everything is checked and built
+ * before the first file is written; ONE "disclosure" audit event (kind
+ * "pack": reason, recipient, destination, redaction, the case numbers and
+ * the MANIFEST's SHA-256) commits once every file is written and synced.
+ * A failure on the way removes what was written: no event, no file.
+ */
+enum { CR_PACK_REDACT_NAMES = 1, CR_PACK_REDACT_SUMMARIES = 2 };
+
+struct cr_pack_request {
+    const char *const *keys; /* the cases, by key (cr_case_view's), or NULL with state */
+    size_t n_keys;
+    const int64_t *cases; /* or by number (tagged rows), or NULL */
+    size_t n_cases;
+    int state;             /* with no keys: every case in this state the user may see; else -1 */
+    const char *reason;    /* why (required) */
+    const char *recipient; /* to whom (required) */
+    unsigned redact;       /* CR_PACK_REDACT_* bits: names (the subject's name fields become
+                              the subject_ref), summaries (each becomes "[redacted]") */
+    const char *dir;       /* where the files go: a new or empty directory */
+};
+
+struct cr_pack_result {
+    size_t n_cases;
+    int64_t *cases;           /* the cases packed, in order */
+    size_t n_files;           /* the case files written (MANIFEST besides) */
+    int made_dir;             /* pack made the directory */
+    char manifest_sha256[65]; /* SHA-256 of the MANIFEST's bytes, in hex */
+    int64_t event;            /* the disclosure event */
+};
+
+/*
+ * Make the bundle of q as the handle's user (see above).  Fills *out (free
+ * it with cr_pack_result_free whatever is returned).  Returns CR_OK;
+ * CR_REFUSED (nothing written) for a user who is not an admin, a blank
+ * reason or recipient, a case the user may not see (the rule named), no
+ * case in the state; CR_NOT_FOUND or CR_USAGE for a bad key or request;
+ * CR_INVALID for a directory that is not one, not empty, or cannot be
+ * written (the files written are removed); CR_BUSY, CR_DB or CR_NOMEM.
+ */
+enum cr_status cr_pack(cr_db *db, const struct cr_pack_request *q, struct cr_pack_result *out);
+void cr_pack_result_free(struct cr_pack_result *r);
+/*
+ * What a pack did, in one line, for the person who did it: "packed 2 cases
+ * (1, 2) for Panel into out: 4 files and MANIFEST (sha256 ...); recorded in
+ * the audit trail (event 12)".  A new string the caller frees, or NULL.
+ */
+char *cr_pack_describe(const struct cr_pack_request *q, const struct cr_pack_result *r);
+/* Whether the handle's user may pack at all (an admin): for help and keys. */
+int cr_pack_visible(const cr_db *db);
+
 #ifdef __cplusplus
 }
 #endif
