@@ -65,4 +65,10 @@ const struct cr_store cr_store_engine = {
     .assigned_cases = mem_assigned_cases,
     .count = mem_count,
     .count_mine = mem_count_mine,
+    .closed_cases = mem_closed_cases,
+    .audit_redact = mem_audit_redact,
+    .erase_case = mem_erase_case,
+    .erase_finish = mem_erase_finish,
+    .find_allegation = mem_find_allegation,
+    .allegation_set = mem_allegation_set,
 };

@@ -65,4 +65,10 @@ const struct cr_store cr_store_engine = {
     .assigned_cases = sq_assigned_cases,
     .count = sq_count,
     .count_mine = sq_count_mine,
+    .closed_cases = sq_closed_cases,
+    .audit_redact = sq_audit_redact,
+    .erase_case = sq_erase_case,
+    .erase_finish = sq_erase_finish,
+    .find_allegation = sq_find_allegation,
+    .allegation_set = sq_allegation_set,
 };

@@ -65,10 +65,25 @@ const struct cli_command cli_commands[] = {
     {"config", "show|adopt FILE",
      "print the configuration pinned in the database; adopt a new one (admin)", 1, 2,
      config_options, cmd_config},
+    {"purge", "",
+     "erase the personal content of closed cases past retention, keeping a tombstone (admin)", 0, 0,
+     purge_options, cmd_purge},
+    {"correct", "ALLEGATION",
+     "correct a wrongly keyed allegation field, old and new values audited (admin)", 1, 1,
+     correct_options, cmd_correct},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 
 const struct emit_template *const cli_templates[] = {
-    cases_templates,  show_templates,      actions_templates, report_templates, audit_templates,
-    config_templates, supervise_templates, sla_templates,     route_templates,  NULL,
+    cases_templates,
+    show_templates,
+    actions_templates,
+    report_templates,
+    audit_templates,
+    config_templates,
+    supervise_templates,
+    sla_templates,
+    route_templates,
+    erase_templates,
+    NULL,
 };

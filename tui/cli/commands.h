@@ -72,6 +72,10 @@ extern const struct emit_template cases_templates[], show_templates[], actions_t
     report_templates[], audit_templates[], config_templates[], sla_templates[];
 extern const struct emit_template supervise_templates[];
 extern const struct emit_template route_templates[];
+/* erase.c: retention and correction (issue 13) */
+CLI_COMMAND(purge)
+CLI_COMMAND(correct)
+extern const struct emit_template erase_templates[];
 extern const struct emit_template *const cli_templates[];
 
 #endif

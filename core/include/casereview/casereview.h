@@ -16,6 +16,7 @@
 #include <casereview/cases.h>
 #include <casereview/config.h>
 #include <casereview/db.h>
+#include <casereview/erase.h>
 #include <casereview/names.h>
 #include <casereview/report.h>
 #include <casereview/status.h>
