@@ -80,6 +80,30 @@ KEPT="Keepsake Albertine Tangerineman Keepword Pangolinword Yarrowbyte Petronill
 export CASEREVIEW_NOW=$((1767225600 + 7 * 365 * 86400))
 events() { sql p.db "select count(*) from audit_events"; }
 
+begin "retention: bad values are refused where they are written (exit 3)"
+sed -e 's/closed_years: 6/closed_years: 0/' -e 's/refer: 10/refer: ten/' p.yaml >bad.yaml
+printf '  nfa: 6\n  nfa_days: 30\n' >>bad.yaml
+cr_plain check-config bad.yaml
+expect_rc 3
+expect_err "bad.yaml:15:17: retention.closed_years: 0 is out of range (1 to 100)" \
+    "bad.yaml:16:10: retention.refer: expected a whole number, not 'ten'" \
+    "bad.yaml:18:3: retention.nfa_days: nfa is already kept in years; give years or days, not both" \
+    "casereview: bad.yaml: the configuration has problems; nothing was done"
+cr_plain check-config p.yaml
+expect_rc 0
+AS=cadmin CASEREVIEW_CONFIG=$T/bad.yaml cr --db p.db purge --closed-before 2027-01-01 --reason "MoPI review"
+expect_rc 3
+
+begin "without retention: nothing is erased (exit 1)"
+sed -e '/^retention:/,$d' p.yaml >none.yaml
+cp p.db none.db
+cp p.db.key none.db.key
+CASEREVIEW_CONFIG=$T/none.yaml cr --db none.db config adopt none.yaml
+expect_rc 0
+CASEREVIEW_CONFIG=$T/none.yaml cr --db none.db purge --closed-before 2027-01-01 --reason "MoPI review"
+expect_rc 1
+expect_err "casereview: purge: the configuration gives no retention (retention: closed_years, or per outcome nfa, reassess, refer); nothing is erased before its retention runs out"
+
 begin "usage: --reason and --closed-before are required, the date checked (exit 2)"
 cr --db p.db purge --closed-before 2027-01-01
 expect_rc 2
