@@ -463,3 +463,49 @@ fail:
     st_rollback(db);
     return st;
 }
+
+/* The case screen's lines */
+
+char *
+cr_case_erasure_text(const struct cr_history *h)
+{
+    struct cr_buf reason = {0}, b = {0};
+    for (size_t i = 0; i < h->n; i++) {
+        const struct cr_event *e = &h->events[i];
+        if (!e->action || strcmp(e->action, "erased") != 0)
+            continue;
+        char at[21];
+        cr_time_format(e->at, at);
+        cr_replay_json_text(e->details, "reason", &reason);
+        cr_buf_reset(&b);
+        cr_buf_addf(&b, "Erased on %.10s by %s: %s", at, e->actor ? e->actor : "",
+                    reason.p ? reason.p : "");
+    }
+    cr_buf_free(&reason);
+    return b.p;
+}
+
+char *
+cr_allegation_correction_text(const struct cr_history *h, const char *ref, size_t nth)
+{
+    struct cr_buf v = {0}, b = {0};
+    for (size_t i = 0; i < h->n && !b.p; i++) {
+        const struct cr_event *e = &h->events[i];
+        if (!e->action || strcmp(e->action, "correct") != 0 ||
+            !cr_replay_json_text(e->details, "allegation", &v) || strcmp(v.p, ref) != 0 ||
+            nth-- > 0)
+            continue;
+        char at[21];
+        cr_time_format(e->at, at);
+        cr_buf_addf(&b, "Corrected on %.10s by %s: ", at, e->actor ? e->actor : "");
+        static const struct {
+            const char *key, *after;
+        } parts[] = {{"field", " '"}, {"old", "' -> '"}, {"new", "' ("}, {"reason", ")"}};
+        for (size_t k = 0; k < CR_ARRAY_LEN(parts); k++) {
+            cr_replay_json_text(e->details, parts[k].key, &v);
+            cr_buf_addf(&b, "%s%s", v.p ? v.p : "", parts[k].after);
+        }
+    }
+    cr_buf_free(&v);
+    return b.p;
+}

@@ -744,6 +744,8 @@ void cr_replay_note_text(struct cr_buf *b, const char *kind, const char *author,
  * every other string CR_ERASED_TEXT (core/erase.c; README).
  */
 void cr_replay_redact(const char *details, int64_t by, struct cr_buf *out);
+/* The string value of key in an event's details (flat, as our writer makes them), unescaped. */
+bool cr_replay_json_text(const char *details, const char *key, struct cr_buf *out);
 void cr_replay_digest_add(uint64_t *d, const char *item);
 /*
  * Add an item to a list's digest: chained (in order) for most lists; for

@@ -846,3 +846,11 @@ cr_replay_redact(const char *details, int64_t by, struct cr_buf *out)
     }
     cr_buf_addc(out, '}');
 }
+
+bool
+cr_replay_json_text(const char *details, const char *key, struct cr_buf *out)
+{
+    struct jobject o;
+    parse_object(details, &o);
+    return get_string(&o, key, out);
+}

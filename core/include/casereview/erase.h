@@ -8,6 +8,7 @@
 #ifndef CASEREVIEW_ERASE_H
 #define CASEREVIEW_ERASE_H
 
+#include <casereview/cases.h>
 #include <casereview/db.h>
 
 #include <stdbool.h>
@@ -85,6 +86,16 @@ void cr_correct_result_free(struct cr_correct_result *r);
  */
 struct cr_config;
 int64_t cr_retention_due(const struct cr_config *cfg, int outcome, int64_t closed_at);
+
+/*
+ * For the case screen, from a case's history (cr_history_get): "Erased on
+ * YYYY-MM-DD by LOGIN: REASON" when the case was erased, and the nth
+ * correction of allegation ref, "Corrected on YYYY-MM-DD by LOGIN: FIELD
+ * 'OLD' -> 'NEW' (REASON)"; dates UTC.  A new string the caller frees, or
+ * NULL when there is none (or out of memory).
+ */
+char *cr_case_erasure_text(const struct cr_history *h);
+char *cr_allegation_correction_text(const struct cr_history *h, const char *ref, size_t nth);
 
 #ifdef __cplusplus
 }
