@@ -46,11 +46,27 @@ put_int(crypto_generichash_state *h, int64_t v)
 }
 
 void
+cr_audit_details_digest(const unsigned char *key, const char *details, char hex[65])
+{
+    unsigned char d[32];
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, key, CR_AUDIT_KEY_BYTES, 32);
+    crypto_generichash_update(&h, (const unsigned char *)"casereview-details-v3,", 22);
+    put_text(&h, details);
+    crypto_generichash_final(&h, d, 32);
+    cr_hex_of(d, 32, hex);
+}
+
+void
 cr_audit_hash(const unsigned char *key, const unsigned char prev[32], const struct cr_event *e,
               unsigned char out[32])
 {
     crypto_generichash_state h;
-    if (key) {
+    if (key && e->details_digest) {
+        /* v3 (schema 14): the details by their keyed digest, so that they can be erased. */
+        crypto_generichash_init(&h, key, CR_AUDIT_KEY_BYTES, 32);
+        crypto_generichash_update(&h, (const unsigned char *)"casereview-audit-v3,", 20);
+    } else if (key) {
         /* Keyed: nobody without the key can compute a hash the chain accepts. */
         crypto_generichash_init(&h, key, CR_AUDIT_KEY_BYTES, 32);
         crypto_generichash_update(&h, (const unsigned char *)"casereview-audit-v2,", 20);
@@ -66,7 +82,7 @@ cr_audit_hash(const unsigned char *key, const unsigned char prev[32], const stru
     put_text(&h, e->action);
     put_text(&h, e->state_before);
     put_text(&h, e->state_after);
-    put_text(&h, e->details);
+    put_text(&h, key && e->details_digest ? e->details_digest : e->details);
     put_text(&h, e->config_digest);
     if (key)
         put_text(&h, e->purpose);
@@ -77,6 +93,45 @@ cr_audit_hash(const unsigned char *key, const unsigned char prev[32], const stru
     if (key && e->os_login)
         put_text(&h, e->os_login);
     crypto_generichash_final(&h, out, 32);
+}
+
+/* Erasure (README, "Design: erasure and the chain") */
+
+int64_t
+cr_audit_erased_by(const char *details)
+{
+    static const char mark[] = "{\"erased\": ";
+    if (!details || strncmp(details, mark, sizeof mark - 1) != 0)
+        return 0;
+    const char *p = details + sizeof mark - 1;
+    int64_t n = 0;
+    for (; *p >= '0' && *p <= '9' && n < INT64_MAX / 10; p++)
+        n = n * 10 + (*p - '0');
+    return *p == ',' || *p == '}' ? n : 0;
+}
+
+void
+cr_audit_erased_step(const unsigned char *key, unsigned char sum[32], const struct cr_audit_link *l)
+{
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, key, CR_AUDIT_KEY_BYTES, 32);
+    crypto_generichash_update(&h, (const unsigned char *)"casereview-erased-v3,", 21);
+    crypto_generichash_update(&h, sum, 32);
+    const struct cr_event *e = &l->e;
+    put_int(&h, e->id);
+    put_int(&h, e->at);
+    put_text(&h, e->actor);
+    put_int(&h, e->case_id);
+    put_text(&h, e->action);
+    put_text(&h, e->state_before);
+    put_text(&h, e->state_after);
+    put_text(&h, e->details);
+    put_text(&h, e->details_digest);
+    put_text(&h, e->config_digest);
+    put_text(&h, e->purpose);
+    put_text(&h, e->os_login);
+    crypto_generichash_update(&h, l->hash, l->hash_len);
+    crypto_generichash_final(&h, sum, 32);
 }
 
 /* Appending */
@@ -118,8 +173,12 @@ cr_audit_chain(cr_db *db, int64_t case_id, const char *action, const char *befor
                      key.where, (long long)key.keyed_from, (long long)head_id);
         goto done;
     }
-    cr_audit_hash(key.key, prev, &e, hash);
-    st = st_audit_put(db, &e, prev, hash);
+    char digest[65];
+    struct cr_event v3 = e;
+    cr_audit_details_digest(key.key, e.details, digest);
+    v3.details_digest = digest;
+    cr_audit_hash(key.key, prev, &v3, hash);
+    st = st_audit_put(db, &v3, prev, hash);
 done:
     sodium_memzero(key.key, sizeof key.key);
     return st;
@@ -227,8 +286,18 @@ check_time(cr_db *db, const struct cr_event *e, int64_t *latest_at, int64_t *lat
     return CR_OK;
 }
 
+/* An erasure event's account, summed from the events that name it (cr_audit_erased_step). */
+struct erasure_sum {
+    int64_t by, first; /* the erasure event; the first event that names it */
+    int64_t n;
+    unsigned char sum[32];
+    bool checked;
+};
+
 /* The walk along the chain: what each event is checked against, and what it leaves. */
 struct walk {
+    struct erasure_sum *erasures;
+    size_t n_erasures;
     cr_db *db;
     const struct cr_audit_key *key;
     const struct cr_audit_head *kept;
@@ -243,6 +312,70 @@ struct walk {
     enum cr_status st;
 };
 
+/*
+ * An event whose details were erased: it counts towards the sum its
+ * erasure event recorded (checked there), which covers every field it
+ * keeps and its stored hash, so that an erased event written before v3,
+ * whose hash cannot be recomputed without the erased bytes, is still
+ * vouched for by a later, fully checked event.
+ */
+static enum cr_status
+erased_event(struct walk *w, const struct cr_audit_link *l, int64_t by)
+{
+    if (by <= l->e.id || !w->key->have)
+        return cr_fail(w->db, CR_INVALID,
+                       "audit event %lld: it says event %lld erased it, which is not after it; "
+                       "it was altered",
+                       (long long)l->e.id, (long long)by);
+    struct erasure_sum *x = NULL;
+    for (size_t i = 0; i < w->n_erasures && !x; i++)
+        if (w->erasures[i].by == by)
+            x = &w->erasures[i];
+    if (!x) {
+        x = realloc(w->erasures, (w->n_erasures + 1) * sizeof *x);
+        if (!x)
+            return cr_fail(w->db, CR_NOMEM, "out of memory");
+        w->erasures = x;
+        x = &w->erasures[w->n_erasures++];
+        memset(x, 0, sizeof *x);
+        x->by = by;
+        x->first = l->e.id;
+    }
+    cr_audit_erased_step(w->key->key, x->sum, l);
+    x->n++;
+    return CR_OK;
+}
+
+/* The value of "key": in an erasure event's details, as written by core/erase.c. */
+static const char *
+erasure_field(const char *details, const char *key)
+{
+    const char *p = details ? strstr(details, key) : NULL;
+    return p ? p + strlen(key) : "";
+}
+
+/* An erasure event: the events that name it must be the ones it counted and summed. */
+static enum cr_status
+erasure_event(struct walk *w, const struct cr_event *e)
+{
+    struct erasure_sum none = {0}, *x = &none;
+    for (size_t i = 0; i < w->n_erasures; i++)
+        if (w->erasures[i].by == e->id)
+            x = &w->erasures[i];
+    x->checked = true;
+    char hex[65];
+    cr_hex_of(x->sum, 32, hex);
+    const char *n = erasure_field(e->details, "\"events\": ");
+    const char *sum = erasure_field(e->details, "\"redacted\": \"");
+    if (strtoll(n, NULL, 10) == x->n && strncmp(sum, hex, 64) == 0)
+        return CR_OK;
+    return cr_fail(w->db, CR_INVALID,
+                   "audit event %lld: the %lld events marked as erased by it do not match what "
+                   "it recorded (%lld events, digest %.16s...); an erased event was altered, or "
+                   "an event was marked erased by hand",
+                   (long long)e->id, (long long)x->n, strtoll(n, NULL, 10), sum);
+}
+
 static int
 walk_event(void *ctx, const struct cr_audit_link *l)
 {
@@ -256,7 +389,14 @@ walk_event(void *ctx, const struct cr_audit_link *l)
         w->st = cr_fail(db, CR_DB, "%s", w->key->problem ? w->key->problem : "no audit key");
         return 1;
     }
-    cr_audit_hash(keyed ? w->key->key : NULL, w->prev, e, hash);
+    int64_t erased_by = cr_audit_erased_by(e->details);
+    char digest[65] = "";
+    if (keyed && e->details_digest && !erased_by)
+        cr_audit_details_digest(w->key->key, e->details, digest);
+    if (erased_by && !e->details_digest && l->hash_len == 32)
+        memcpy(hash, l->hash, 32); /* before v3 the hash covered the erased bytes: see below */
+    else
+        cr_audit_hash(keyed ? w->key->key : NULL, w->prev, e, hash);
     enum cr_status st;
     if (e->id != w->expect_id)
         st = cr_fail(db, CR_INVALID,
@@ -269,7 +409,8 @@ walk_event(void *ctx, const struct cr_audit_link *l)
                      "differs); events were removed, inserted or reordered",
                      (long long)e->id, (long long)e->id - 1);
     else if (l->hash_len != 32 || memcmp(l->hash, hash, 32) != 0 ||
-             (!keyed && (e->purpose || e->os_login)))
+             (!keyed && (e->purpose || e->os_login)) ||
+             (digest[0] && strcmp(digest, e->details_digest) != 0))
         st = cr_fail(db, CR_INVALID,
                      "audit event %lld: its contents do not match its hash; it was altered",
                      (long long)e->id);
@@ -278,7 +419,13 @@ walk_event(void *ctx, const struct cr_audit_link *l)
                      "audit event %lld: it is not the event the audit key was made after "
                      "(%s); the events before keying were re-chained",
                      (long long)e->id, w->key->where);
+    else if (erased_by)
+        st = erased_event(w, l, erased_by);
+    else if (e->action && strcmp(e->action, "erased") == 0)
+        st = erasure_event(w, e);
     else
+        st = CR_OK;
+    if (st == CR_OK)
         st = check_heads(db, w->kept, w->n_kept, w->found, e->id, hash);
     if (st == CR_OK)
         st = check_time(db, e, &w->latest_at, &w->latest_id);
@@ -321,6 +468,12 @@ check_end(cr_db *db, const struct walk *w)
                          "audit: kept head %lld:%.16s... is not in the trail: it ends at event "
                          "%lld; the trail was cut short or rewritten",
                          (long long)w->kept[k].event, w->kept[k].hash, (long long)w->events);
+    for (size_t i = 0; st == CR_OK && i < w->n_erasures; i++)
+        if (!w->erasures[i].checked)
+            st = cr_fail(db, CR_INVALID,
+                         "audit event %lld: it says event %lld erased it, but that is no "
+                         "erasure; it was altered",
+                         (long long)w->erasures[i].first, (long long)w->erasures[i].by);
     for (size_t k = 0; st == CR_OK && k < w->n_kept; k++)
         if (w->kept[k].event == 0 && !w->found[k])
             st = cr_fail(db, CR_INVALID,
@@ -702,6 +855,7 @@ verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int64_t *even
     if (st == CR_OK)
         st = check_cases(db, w.replay, &w.why);
     *events = w.events;
+    free(w.erasures);
     free(w.found);
     cr_replay_free(w.replay);
     cr_buf_free(&w.why);

@@ -254,6 +254,31 @@ store_sla(struct yload *Y, const struct ynode *key, const struct ynode *node, co
     L->cfg->sla_days[cr_sla_parse(key->value)] = (int)v->i;
 }
 
+/* retention.closed_years, closed_days, nfa, nfa_days, ...: one of years or days per outcome. */
+static void
+store_retention(struct yload *Y, const struct ynode *key, const struct ynode *node,
+                const struct yval *v, void *target)
+{
+    struct loader *L = loader_of(Y);
+    const char *k = key->value;
+    size_t n = strcspn(k, "_");
+    bool days = strstr(k, "_days") != NULL;
+    int o = CR_OUTCOME_COUNT;
+    for (int i = 0; i < CR_OUTCOME_COUNT; i++)
+        if (strlen(cr_outcome_name(i)) == n && strncmp(k, cr_outcome_name(i), n) == 0)
+            o = i;
+    int *mine = days ? L->cfg->retention_days : L->cfg->retention_years;
+    int *other = days ? L->cfg->retention_years : L->cfg->retention_days;
+    if (other[o]) {
+        problem(L, key->line, key->col,
+                "retention.%s: %s is already kept in %s; give years or days, not both", k,
+                o == CR_OUTCOME_COUNT ? "every closed case" : cr_outcome_name(o),
+                days ? "years" : "days");
+        return;
+    }
+    mine[o] = (int)v->i;
+}
+
 static void
 store_escalate(struct yload *Y, const struct ynode *key, const struct ynode *node,
                const struct yval *v, void *target)
@@ -656,6 +681,20 @@ static const struct ykey sla_fields[] = {
     END_KEYS,
 };
 
+static const struct ykey retention_fields[] = {
+    INT_KEY("closed_years", false, 1, 100, store_retention, NULL,
+            "years a closed case is kept before purge may erase it (every outcome)"),
+    INT_KEY("closed_days", false, 1, 36500, store_retention, NULL,
+            "the same in days, instead of closed_years"),
+    INT_KEY("nfa", false, 1, 100, store_retention, NULL, "years, for cases closed as nfa"),
+    INT_KEY("nfa_days", false, 1, 36500, store_retention, NULL, "days, instead of nfa"),
+    INT_KEY("reassess", false, 1, 100, store_retention, NULL, "years, for reassess"),
+    INT_KEY("reassess_days", false, 1, 36500, store_retention, NULL, "days, for reassess"),
+    INT_KEY("refer", false, 1, 100, store_retention, NULL, "years, for refer"),
+    INT_KEY("refer_days", false, 1, 36500, store_retention, NULL, "days, for refer"),
+    END_KEYS,
+};
+
 static const struct ykey declared_fields[] = {
     STR_KEY("login", true, store_declared_login, "a login on the roster"),
     STR_KEY("subject_ref", true, store_declared_ref, "the subject whose cases they may not see"),
@@ -712,6 +751,8 @@ static const struct ykey top_fields[] = {
      "the roster: who may use casereview"},
     {"panel", YT_MAP, false, 0, 0, panel_fields, NULL, NULL, NULL, "the panel"},
     {"audit", YT_MAP, false, 0, 0, audit_fields, NULL, NULL, NULL, "consultations (DPA 2018 s.62)"},
+    {"retention", YT_MAP, false, 0, 0, retention_fields, NULL, NULL, NULL,
+     "how long closed cases are kept before purge may erase them (MoPI)"},
     END_KEYS,
 };
 

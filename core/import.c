@@ -603,7 +603,7 @@ runs_take(void *ctx, const struct cr_event *e)
     r->event = e->id;
     r->at = e->at;
     r->actor = strdup(e->actor ? e->actor : "");
-    r->file = cr_details_string(e->details, "file", &rr->text)
+    r->file = cr_replay_json_text(e->details, "file", &rr->text)
                   ? strdup(rr->text.p ? rr->text.p : "")
                   : strdup("");
     cr_details_int(e->details, "rows", &r->rows);

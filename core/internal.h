@@ -214,11 +214,10 @@ int cr_buf_add_json(struct cr_buf *b, const char *s);
 
 /*
  * One key of an event's details as our writer makes them (a flat JSON
- * object; replay.c reads them): a whole number into *v, or a string
- * unescaped into out (reset first).  Whether the key holds one.
+ * object; replay.c reads them): a whole number into *v (a string:
+ * cr_replay_json_text).  Whether the key holds one.
  */
 bool cr_details_int(const char *details, const char *key, int64_t *v);
-bool cr_details_string(const char *details, const char *key, struct cr_buf *out);
 
 /* The user a handle acts for (cr_db_set_user), or NULL. */
 const struct cr_config *st_config(const cr_db *db);
@@ -533,6 +532,26 @@ typedef int (*cr_audit_link_fn)(void *ctx, const struct cr_audit_link *l);
 enum cr_status st_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audit_link_fn each,
                               void *ctx);
 
+/* Erasure and correction (issue 13; store.h says what each does). */
+struct cr_closed_case {
+    int64_t id;
+    int outcome;       /* enum cr_outcome, -1: none */
+    int64_t closed_at; /* when it entered closed */
+    int64_t erased;    /* the erasure event, or 0 */
+};
+typedef enum cr_status (*cr_store_closed_fn)(void *ctx, const struct cr_closed_case *c);
+struct cr_erase_counts {
+    int64_t allegations, decisions, votes, notes, drafts, subjects;
+};
+enum cr_status st_closed_cases(cr_db *db, int64_t before, cr_store_closed_fn each, void *ctx);
+enum cr_status st_audit_redact(cr_db *db, int64_t event, const char *details);
+enum cr_status st_erase_case(cr_db *db, int64_t case_id, int64_t event, const char *text,
+                             struct cr_erase_counts *n);
+enum cr_status st_erase_finish(cr_db *db);
+enum cr_status st_find_allegation(cr_db *db, const char *ref, int64_t *id, int64_t *case_id);
+enum cr_status st_allegation_set(cr_db *db, int64_t id, const char *field, const char *value,
+                                 const char *latest, int64_t priority);
+
 /* A configuration version as kept: its digest (NULL when none) and its text's bytes. */
 struct cr_config_text {
     int64_t id;
@@ -610,6 +629,22 @@ enum cr_status st_export(cr_db *db, const struct cr_scope *scope,
 #define CR_AUDIT_KEY_BYTES 32
 void cr_audit_hash(const unsigned char *key, const unsigned char prev[32], const struct cr_event *e,
                    unsigned char out[32]);
+/*
+ * Chain v3: the keyed digest of an event's details, as 64 hex digits in
+ * hex (the event's hash covers it instead of the details; README, "Design:
+ * erasure and the chain").  key is the audit key (CR_AUDIT_KEY_BYTES).
+ */
+void cr_audit_details_digest(const unsigned char *key, const char *details, char hex[65]);
+/*
+ * Erasure: the erasure event that erased an event's details (they read
+ * {"erased": N, ...}), or 0 when they were not erased; and one erased
+ * event (as stored, its hash and all) added to the keyed running sum
+ * (32 bytes, zero to begin) that its erasure event records.
+ */
+int64_t cr_audit_erased_by(const char *details);
+struct cr_audit_link;
+void cr_audit_erased_step(const unsigned char *key, unsigned char sum[32],
+                          const struct cr_audit_link *l);
 
 /*
  * Replay of the trail (replay.c): the cases as the events say they are.
@@ -655,7 +690,7 @@ struct cr_case_list_row {
     const char *text;   /* a decision's rationale, a vote's reason, a note's body */
     /* A link's (CR_REPLAY_LINKS: kind, what the ref, text the status, who added it): */
     const char *removed_by, *removed_reason; /* NULL while it is in force */
-    const char *date;   /* a follow-up's (its stage: kind, result: what, detail: text) */
+    const char *date; /* a follow-up's (its stage: kind, result: what, detail: text) */
 };
 struct cr_case_rows {
     int64_t id;
@@ -717,6 +752,16 @@ void cr_replay_followup_text(struct cr_buf *b, const char *stage, const char *re
 void cr_replay_vote_text(struct cr_buf *b, int round, const char *member, const char *kind,
                          const char *vote, const char *reason);
 void cr_replay_note_text(struct cr_buf *b, const char *kind, const char *author, const char *body);
+/* What an erasure leaves in place of personal text (tables and events alike). */
+#define CR_ERASED_TEXT "[erased]"
+/*
+ * The details of an event with the personal text taken out, into out:
+ * {"erased": by, ...} with every number and every workflow word kept and
+ * every other string CR_ERASED_TEXT (core/erase.c; README).
+ */
+void cr_replay_redact(const char *details, int64_t by, struct cr_buf *out);
+/* The string value of key in an event's details (flat, as our writer makes them), unescaped. */
+bool cr_replay_json_text(const char *details, const char *key, struct cr_buf *out);
 void cr_replay_digest_add(uint64_t *d, const char *item);
 /* A linked reference's row as the trail and the tables write it (added_by NULL: an import). */
 void cr_replay_link_text(struct cr_buf *b, const char *kind, const char *ref, const char *status,

@@ -395,6 +395,7 @@ struct cr_replay {
     struct cr_replay_case *cases;
     struct cr_buf item, s1, s2, s3;
     struct jobject d; /* the details of the event being replayed */
+    bool erased;      /* its details were erased (cr_audit_erased_by): notes read "[erased]" */
 };
 
 struct cr_replay *
@@ -629,6 +630,8 @@ rp_vote(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
         struct cr_buf body = {0};
         cr_buf_addf(&body, "The panel returned decision %d:%s", (int)round,
                     c->dissents ? c->dissents : "");
+        if (r->erased)
+            cr_buf_reset(&body), cr_buf_addf(&body, CR_ERASED_TEXT);
         if (!body.p)
             return -1;
         cr_replay_note_text(&r->item, "dissent", "panel", body.p);
@@ -656,6 +659,28 @@ rp_import(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *
     struct cr_buf body = {0};
     cr_buf_addf(&body, "New allegation %s imported; the decision must be taken again.",
                 str(&r->s1));
+    if (r->erased)
+        cr_buf_reset(&body), cr_buf_addf(&body, CR_ERASED_TEXT);
+    if (!body.p)
+        return -1;
+    cr_replay_note_text(&r->item, "system", "system", body.p);
+    cr_buf_free(&body);
+    return add_item(r, c, CR_REPLAY_NOTES, e->id);
+}
+
+/* A correction that sent a decided case back: the system's note says so (core/erase.c). */
+static int
+rp_correct(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
+{
+    if (!get_true(&r->d, "returned"))
+        return 0;
+    get_string(&r->d, "allegation", &r->s1);
+    get_string(&r->d, "field", &r->s2);
+    struct cr_buf body = {0};
+    cr_buf_addf(&body, "Allegation %s corrected (%s); the decision must be taken again.",
+                str(&r->s1), str(&r->s2));
+    if (r->erased)
+        cr_buf_reset(&body), cr_buf_addf(&body, CR_ERASED_TEXT);
     if (!body.p)
         return -1;
     cr_replay_note_text(&r->item, "system", "system", body.p);
@@ -832,6 +857,9 @@ static const struct replay_action {
     {"unlink", rp_unlink, false},      /* a linked reference removed (its row kept, marked) */
     {"follow_up", rp_followup, false}, /* what happened after the decision (schema 12) */
     {"reopen", rp_reopen, false},      /* a closed case back to flagged for a new round */
+    {"erased", NULL, false},           /* a case's personal content erased (core/erase.c) */
+    {"purge", NULL, false},            /* a purge's summary: the cases erased and skipped */
+    {"correct", rp_correct, false},    /* an allegation's field corrected (core/erase.c) */
 };
 
 static const struct replay_action *
@@ -881,6 +909,7 @@ cr_replay_event(struct cr_replay *r, const struct cr_event *e, struct cr_buf *wh
         }
     }
     if (a->apply) {
+        r->erased = cr_audit_erased_by(e->details) > 0;
         parse_object(e->details, &r->d);
         if (a->apply(r, c, e) < 0)
             return CR_NOMEM;
@@ -902,8 +931,67 @@ cr_details_int(const char *details, const char *key, int64_t *v)
     return get_int(&o, key, v);
 }
 
+/* Erasure: an event's details with the personal text taken out (core/erase.c) */
+
+/* The keys whose string values are the workflow's words, not anyone's text: kept. */
+static const char *const kept_keys[] = {
+    "outcome", "vote",  "kind",  "result", "assignee", "view", "action", "new_allegation",
+    "to",      "state", "stage", "what",   "format",   "rule", "field",
+};
+
+static bool
+kept_key(const struct jfield *f)
+{
+    for (size_t i = 0; i < CR_ARRAY_LEN(kept_keys); i++)
+        if (strlen(kept_keys[i]) == f->key_len && memcmp(kept_keys[i], f->key, f->key_len) == 0)
+            return true;
+    return false;
+}
+
+void
+cr_replay_redact(const char *details, int64_t by, struct cr_buf *out)
+{
+    struct jobject o;
+    parse_object(details, &o);
+    cr_buf_reset(out);
+    cr_buf_addf(out, "{\"erased\": %lld", (long long)by);
+    for (size_t i = 0; i < o.n; i++) {
+        const struct jfield *f = &o.f[i];
+        cr_buf_add(out, ", \"", 3);
+        cr_buf_add(out, f->key, f->key_len);
+        cr_buf_add(out, "\": ", 3);
+        switch (f->type) {
+        case J_STRING:
+            if (kept_key(f)) {
+                cr_buf_addc(out, '"');
+                cr_buf_add(out, f->value, f->len);
+                cr_buf_addc(out, '"');
+            } else {
+                cr_buf_addf(out, "\"%s\"", CR_ERASED_TEXT);
+            }
+            break;
+        case J_NUMBER:
+            cr_buf_add(out, f->value, f->len);
+            break;
+        case J_TRUE:
+            cr_buf_addf(out, "true");
+            break;
+        case J_FALSE:
+            cr_buf_addf(out, "false");
+            break;
+        case J_LIST:
+            cr_buf_addf(out, "[]");
+            break;
+        default:
+            cr_buf_addf(out, "null");
+            break;
+        }
+    }
+    cr_buf_addc(out, '}');
+}
+
 bool
-cr_details_string(const char *details, const char *key, struct cr_buf *out)
+cr_replay_json_text(const char *details, const char *key, struct cr_buf *out)
 {
     struct jobject o;
     parse_object(details, &o);

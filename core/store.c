@@ -526,3 +526,45 @@ cr_dashboard_free(struct cr_dashboard *d)
     free(d->reviewers);
     memset(d, 0, sizeof *d);
 }
+
+/* Erasure and correction (issue 13) */
+
+enum cr_status
+st_closed_cases(cr_db *db, int64_t before, cr_store_closed_fn each, void *ctx)
+{
+    return ENGINE->closed_cases(db, before, each, ctx);
+}
+
+enum cr_status
+st_audit_redact(cr_db *db, int64_t event, const char *details)
+{
+    return ENGINE->audit_redact(db, event, details);
+}
+
+enum cr_status
+st_erase_case(cr_db *db, int64_t case_id, int64_t event, const char *text,
+              struct cr_erase_counts *n)
+{
+    memset(n, 0, sizeof *n);
+    return ENGINE->erase_case(db, case_id, event, text, n);
+}
+
+enum cr_status
+st_erase_finish(cr_db *db)
+{
+    return ENGINE->erase_finish(db);
+}
+
+enum cr_status
+st_find_allegation(cr_db *db, const char *ref, int64_t *id, int64_t *case_id)
+{
+    *id = *case_id = 0;
+    return ENGINE->find_allegation(db, ref, id, case_id);
+}
+
+enum cr_status
+st_allegation_set(cr_db *db, int64_t id, const char *field, const char *value, const char *latest,
+                  int64_t priority)
+{
+    return ENGINE->allegation_set(db, id, field, value, latest, priority);
+}

@@ -551,6 +551,52 @@ struct cr_store {
      */
     enum cr_status (*followup_scan)(cr_db *db, int64_t case_id,
                                     int (*each)(void *ctx, const struct cr_followup *f), void *ctx);
+    /* Appended to version 1 for issue 13 (retention, erasure and correction; core/erase.c) */
+
+    /*
+     * Each closed case that entered closed before `before`, in id order,
+     * to each() (struct cr_closed_case, internal.h); a nonzero status from
+     * each() stops the scan and is returned.  Reads only.
+     */
+    enum cr_status (*closed_cases)(cr_db *db, int64_t before, cr_store_closed_fn each, void *ctx);
+    /*
+     * Replace the details of audit event `event` with `details` (an
+     * erasure's redacted form, built above); its digest, hashes and every
+     * other field stay.  In the caller's write transaction.
+     */
+    enum cr_status (*audit_redact)(cr_db *db, int64_t event, const char *details);
+    /*
+     * Overwrite the personal text of case_id with `text` (allegation
+     * summaries, decisions' and the case's rationale, vote and set-aside
+     * vote reasons given, note bodies, the pause reason), delete its
+     * drafts, mark it erased by `event`, and, when no case of its subject
+     * is left unerased, the subject's names and reference too (the
+     * reference becomes "erased-" and the subject's id); the search index
+     * follows, and the engine leaves no copy of the old bytes in its files
+     * (SQLite: secure_delete).  *n counts what was overwritten.  In the
+     * caller's write transaction.
+     */
+    enum cr_status (*erase_case)(cr_db *db, int64_t case_id, int64_t event, const char *text,
+                                 struct cr_erase_counts *n);
+    /*
+     * After an erasure committed: no copy of the erased bytes left in the
+     * engine's files (SQLite: the search index's segments merged and the
+     * write-ahead log checkpointed and truncated).  Best effort: CR_OK or
+     * a message saying what could not be done (the erasure stands).
+     */
+    enum cr_status (*erase_finish)(cr_db *db);
+    /*
+     * The allegation whose reference is ref: its id and case (0, 0: none).
+     */
+    enum cr_status (*find_allegation)(cr_db *db, const char *ref, int64_t *id, int64_t *case_id);
+    /*
+     * Set one field of allegation id (field: summary, date, source,
+     * original_outcome; value already validated above) and its case's
+     * latest allegation date and priority (worked out above); the search
+     * index follows.  In the caller's write transaction.
+     */
+    enum cr_status (*allegation_set)(cr_db *db, int64_t id, const char *field, const char *value,
+                                     const char *latest, int64_t priority);
 };
 
 /* The engine linked in: core/sqlite/'s or core/memory/'s table (core/meson.build). */

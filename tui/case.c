@@ -210,6 +210,28 @@ timeline_lines(struct case_view *v)
 }
 
 /* The case screen's layout of the case document (casedoc.h); show writes the same document. */
+/*
+ * Retention and correction (issue 13): the case's erasure (ref NULL) or an
+ * allegation's corrections, as core words them from the history.
+ */
+static void
+erase_lines(struct case_view *v, const char *ref, int indent)
+{
+    for (size_t i = 0;; i++) {
+        char *line =
+            ref ? cr_allegation_correction_text(&v->h, ref, i) : cr_case_erasure_text(&v->h);
+        if (!line)
+            return;
+        if (ref)
+            add_wrapped(v, indent, line);
+        else
+            add(v, CR_SLOT_OVERDUE, indent, "%s", line);
+        free(line);
+        if (!ref)
+            return;
+    }
+}
+
 static void
 build(struct app *app, struct case_view *v)
 {
@@ -233,6 +255,7 @@ build(struct app *app, struct case_view *v)
         add(v, -1, 3, "Follows closed case %lld", (long long)d.previous_case);
     if (d.quorum_blocked)
         add(v, CR_SLOT_OVERDUE, 3, "Cannot reach quorum: too few panel members are left to vote");
+    erase_lines(v, NULL, 3);
 
     add(v, -1, 0, "%s", "");
     add(v, CR_SLOT_HEADER, 1, "Decision");
@@ -294,6 +317,7 @@ build(struct app *app, struct case_view *v)
             a->category_label, a->source_label);
         add(v, CR_SLOT_DIM, 5, "Original outcome: %s", a->original_outcome);
         add_wrapped(v, 5, a->summary);
+        erase_lines(v, a->ref, 5);
     }
     timeline_lines(v); /* the subject's timeline and linked references */
     add(v, -1, 0, "%s", "");

@@ -31,7 +31,8 @@ mem_audit_put(cr_db *db, const struct cr_event *e, const unsigned char prev[32],
     if (!mem_set(&x->actor, e->actor) || !mem_set(&x->action, e->action) ||
         !mem_set(&x->state_before, e->state_before) || !mem_set(&x->state_after, e->state_after) ||
         !mem_set(&x->details, e->details) || !mem_set(&x->config_digest, e->config_digest) ||
-        !mem_set(&x->purpose, e->purpose) || !mem_set(&x->os_login, e->os_login))
+        !mem_set(&x->purpose, e->purpose) || !mem_set(&x->os_login, e->os_login) ||
+        !mem_set(&x->details_digest, e->details_digest))
         return cr_fail(db, CR_NOMEM, "out of memory");
     d->head_id = e->id;
     memcpy(d->head_hash, hash, 32);
@@ -138,6 +139,7 @@ mem_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audit_link_fn each,
             .hash_len = 32,
         };
         mem_event_out(&x[i], &l.e, NULL);
+        l.e.details_digest = x[i].details_digest;
         if (each(ctx, &l) != 0)
             break;
     }

@@ -672,6 +672,7 @@ mem_event_out(const struct mem_event *x, struct cr_event *e, struct cr_strings *
     e->config_digest = K(x->config_digest);
     e->purpose = K(x->purpose);
     e->os_login = K(x->os_login);
+    e->details_digest = NULL; /* the chain's own read sets it (mem_audit_chain) */
 #undef K
 }
 

@@ -170,4 +170,14 @@ enum cr_status mem_config_get(cr_db *db, const char *prefix, struct cr_config_ve
 enum cr_status mem_config_put(cr_db *db, const struct cr_config *cfg, const char *by);
 enum cr_status mem_config_in_force(cr_db *db, char digest[65], bool *any);
 
+/* Erasure and correction (erase.c) */
+enum cr_status mem_closed_cases(cr_db *db, int64_t before, cr_store_closed_fn each, void *ctx);
+enum cr_status mem_audit_redact(cr_db *db, int64_t event, const char *details);
+enum cr_status mem_erase_case(cr_db *db, int64_t case_id, int64_t event, const char *text,
+                              struct cr_erase_counts *n);
+enum cr_status mem_erase_finish(cr_db *db);
+enum cr_status mem_find_allegation(cr_db *db, const char *ref, int64_t *id, int64_t *case_id);
+enum cr_status mem_allegation_set(cr_db *db, int64_t id, const char *field, const char *value,
+                                  const char *latest, int64_t priority);
+
 #endif

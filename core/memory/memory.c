@@ -71,4 +71,10 @@ const struct cr_store cr_store_engine = {
     .link_remove = mem_link_remove,
     .followup_add = mem_followup_add,
     .followup_scan = mem_followup_scan,
+    .closed_cases = mem_closed_cases,
+    .audit_redact = mem_audit_redact,
+    .erase_case = mem_erase_case,
+    .erase_finish = mem_erase_finish,
+    .find_allegation = mem_find_allegation,
+    .allegation_set = mem_allegation_set,
 };

@@ -53,7 +53,8 @@ struct mem_case {
     /* The service level's clock and the case's pause (schema 9); paused_until 0: none. */
     int64_t clock_shift, paused_until, paused_at;
     char *paused_by, *pause_reason;
-    char *approver; /* routed to (schema 10), or NULL */
+    char *approver;       /* routed to (schema 10), or NULL */
+    int64_t erased_event; /* the erasure event (schema 14), or 0 */
 };
 
 struct mem_allegation {
@@ -108,6 +109,7 @@ struct mem_event {
     int64_t case_id; /* 0: none */
     char *action, *state_before, *state_after, *details, *config_digest, *purpose, *os_login;
     unsigned char prev_hash[32], hash[32];
+    char *details_digest; /* chain v3 (schema 14) */
 };
 
 struct mem_import {

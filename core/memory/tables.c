@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_STRINGS 8
+#define MAX_STRINGS 9
 
 static const struct {
     size_t size;
@@ -45,11 +45,11 @@ static const struct {
                        {S(mem_decision, reviewer), S(mem_decision, rationale)}},
     [MEM_APPROVALS] = {sizeof(struct mem_approval), 1, {S(mem_approval, supervisor)}},
     [MEM_AUDIT_EVENTS] = {sizeof(struct mem_event),
-                          8,
+                          9,
                           {S(mem_event, actor), S(mem_event, action), S(mem_event, state_before),
                            S(mem_event, state_after), S(mem_event, details),
                            S(mem_event, config_digest), S(mem_event, purpose),
-                           S(mem_event, os_login)}},
+                           S(mem_event, os_login), S(mem_event, details_digest)}},
     [MEM_IMPORTS] = {sizeof(struct mem_import), 1, {S(mem_import, label)}},
     [MEM_DRAFTS] = {sizeof(struct mem_draft),
                     3,

@@ -76,6 +76,16 @@ sq_audit_put(cr_db *db, const struct cr_event *e, const unsigned char prev[32],
         sqlite3_bind_null(s, 13);
     if ((st = step_done(db, s, "append audit event")) != CR_OK)
         return st;
+    if (e->details_digest) {
+        /* Chain v3 (schema 14): the digest the hash covers, beside the event. */
+        s = sql_prepare(db, "INSERT INTO audit_digests(event, digest) VALUES (?1, ?2)", &st);
+        if (!s)
+            return st;
+        sqlite3_bind_int64(s, 1, e->id);
+        sqlite3_bind_text(s, 2, e->details_digest, -1, SQLITE_STATIC);
+        if ((st = step_done(db, s, "append audit event")) != CR_OK)
+            return st;
+    }
     char head[128], hex[65];
     cr_hex_of(hash, 32, hex);
     snprintf(head, sizeof head, "%lld:%s", (long long)e->id, hex);
@@ -113,6 +123,7 @@ read_event(sqlite3_stmt *s, struct cr_event *e, struct cr_strings *l)
     e->config_digest = keep_text(l, sqlite3_column_text(s, 8));
     e->purpose = keep_text(l, sqlite3_column_text(s, 9));
     e->os_login = keep_text(l, sqlite3_column_text(s, 10));
+    e->details_digest = NULL;
 }
 
 /* The same without copying: the strings live until the statement steps again. */
@@ -130,6 +141,7 @@ peek_event(sqlite3_stmt *s, struct cr_event *e)
     e->config_digest = (const char *)sqlite3_column_text(s, 8);
     e->purpose = (const char *)sqlite3_column_text(s, 9);
     e->os_login = (const char *)sqlite3_column_text(s, 10);
+    e->details_digest = NULL;
 }
 
 enum cr_status
@@ -156,13 +168,16 @@ sq_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audit_link_fn each, 
 {
     assert(case_id >= 0 && each);
     enum cr_status st = CR_OK;
-    sqlite3_stmt *s = sql_prepare(db,
-                                  case_id ? "SELECT " EVENT_COLUMNS ", prev_hash, hash FROM "
-                                            "audit_events WHERE case_id = ?2 AND id >= ?1 "
-                                            "ORDER BY id"
-                                          : "SELECT " EVENT_COLUMNS ", prev_hash, hash FROM "
-                                            "audit_events WHERE id >= ?1 ORDER BY id",
-                                  &st);
+    sqlite3_stmt *s =
+        sql_prepare(db,
+                    case_id ? "SELECT " EVENT_COLUMNS ", prev_hash, hash, (SELECT digest FROM "
+                              "audit_digests WHERE event = audit_events.id) FROM "
+                              "audit_events WHERE case_id = ?2 AND id >= ?1 "
+                              "ORDER BY id"
+                            : "SELECT " EVENT_COLUMNS ", prev_hash, hash, (SELECT digest FROM "
+                              "audit_digests WHERE event = audit_events.id) FROM "
+                              "audit_events WHERE id >= ?1 ORDER BY id",
+                    &st);
     if (!s)
         return st;
     sqlite3_bind_int64(s, 1, from);
@@ -176,6 +191,7 @@ sq_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audit_link_fn each, 
         l.prev_len = (size_t)sqlite3_column_bytes(s, 11);
         l.hash = sqlite3_column_blob(s, 12);
         l.hash_len = (size_t)sqlite3_column_bytes(s, 12);
+        l.e.details_digest = (const char *)sqlite3_column_text(s, 13);
         if (each(ctx, &l) != 0) {
             rc = SQLITE_DONE;
             break;

@@ -71,4 +71,10 @@ const struct cr_store cr_store_engine = {
     .link_remove = sq_link_remove,
     .followup_add = sq_followup_add,
     .followup_scan = sq_followup_scan,
+    .closed_cases = sq_closed_cases,
+    .audit_redact = sq_audit_redact,
+    .erase_case = sq_erase_case,
+    .erase_finish = sq_erase_finish,
+    .find_allegation = sq_find_allegation,
+    .allegation_set = sq_allegation_set,
 };

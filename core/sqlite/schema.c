@@ -540,6 +540,23 @@ const struct cr_migration_step cr_schema[] = {
          "  recorded_at INTEGER NOT NULL"
          ") STRICT;"
          "CREATE INDEX follow_ups_case ON follow_ups(case_id, id);"},
+    /*
+     * Version 14, erasure (issue 13): chain v3 keeps each event's keyed
+     * digest of its details (the hash covers the digest, so that the
+     * details can be erased and the chain still verifies; README, "Design:
+     * erasure and the chain"), by event; an erased case names its erasure
+     * event.  Events written before stay as they were (v1, v2): no
+     * re-chaining.  Tables of their own, not columns: nothing of the
+     * existing tables changes, and the step can run again harmlessly.
+     */
+    {14, "CREATE TABLE IF NOT EXISTS audit_digests ("
+         "  event INTEGER PRIMARY KEY,"
+         "  digest TEXT NOT NULL"
+         ") STRICT;"
+         "CREATE TABLE IF NOT EXISTS erasures ("
+         "  case_id INTEGER PRIMARY KEY,"
+         "  event INTEGER NOT NULL"
+         ") STRICT;"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

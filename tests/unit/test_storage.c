@@ -1265,6 +1265,122 @@ test_migration_from_10_links(void **state)
     assert_int_equal(cr_audit_verify(f->db, &events), CR_OK);
 }
 
+/*
+ * Version 14, chain v3 (issue 13): a database as version 10 left it, its
+ * events chained v2 (the hash over the details themselves), opens at the
+ * latest version with those events as they were; events after it carry
+ * their keyed digest; audit verify passes; a purge then erases a case whose
+ * events are all v2 (their hashes kept, vouched for by the erasure's sum),
+ * verify passes, and an erased v2 event's actor altered is caught.
+ */
+static void
+test_migration_from_10_chain_v3(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER
+              "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,Goneword\n"
+              "S2,C,D,officer,PC,U2,full,A2,domestic_violence,2019-01-02,complaint,x,kept\n",
+              &r);
+    sign_in(f, "asmith");
+    struct cr_act_result res;
+    struct cr_request claim = {.action = CR_ACTION_CLAIM};
+    struct cr_request decide = {
+        .action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_REASSESS, .rationale = "Rationale v2"};
+    struct cr_request approve = {.action = CR_ACTION_APPROVE};
+    assert_int_equal(cr_act(f->db, "S1", &claim, &res), CR_OK);
+    assert_int_equal(cr_act(f->db, "S1", &decide, &res), CR_OK);
+    sign_in(f, "bjones");
+    assert_int_equal(cr_act(f->db, "S1", &approve, &res), CR_OK);
+    struct cr_audit_key key;
+    assert_int_equal(st_audit_key(f->db, &key), CR_OK);
+    assert_true(key.have);
+    cr_db_close(f->db);
+    f->db = NULL;
+    /* Back to version 10: no digests, every event re-chained as version 10 chained it (v2). */
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(s,
+                     "DROP TABLE audit_digests; DROP TABLE erasures; " V12_DROP V11_DROP
+                     "PRAGMA user_version = 10",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(s,
+                                        "SELECT id, at, actor, case_id, action, state_before, "
+                                        "state_after, details, config_digest, purpose, os_login "
+                                        "FROM audit_events ORDER BY id",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    unsigned char prev[32] = {0}, h[32];
+    int64_t last = 0;
+    char sql[512], hex[65], phex[65];
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        struct cr_event e = {
+            .id = sqlite3_column_int64(q, 0),
+            .at = sqlite3_column_int64(q, 1),
+            .actor = (const char *)sqlite3_column_text(q, 2),
+            .case_id = sqlite3_column_int64(q, 3),
+            .action = (const char *)sqlite3_column_text(q, 4),
+            .state_before = (const char *)sqlite3_column_text(q, 5),
+            .state_after = (const char *)sqlite3_column_text(q, 6),
+            .details = (const char *)sqlite3_column_text(q, 7),
+            .config_digest = (const char *)sqlite3_column_text(q, 8),
+            .purpose = (const char *)sqlite3_column_text(q, 9),
+            .os_login = (const char *)sqlite3_column_text(q, 10),
+        };
+        cr_audit_hash(key.key, prev, &e, h);
+        cr_hex_of(h, 32, hex);
+        cr_hex_of(prev, 32, phex);
+        snprintf(sql, sizeof sql,
+                 "UPDATE audit_events SET prev_hash = x'%s', hash = x'%s' WHERE id = %lld", phex,
+                 hex, (long long)e.id);
+        assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+        memcpy(prev, h, 32);
+        last = e.id;
+    }
+    sqlite3_finalize(q);
+    snprintf(sql, sizeof sql, "UPDATE settings SET value = '%lld:%s' WHERE key = 'audit_head'",
+             (long long)last, hex);
+    assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(s);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
+    assert_int_equal(outside(f, "SELECT count(*) FROM audit_digests"), 0);
+    int64_t events;
+    assert_int_equal(cr_audit_verify(f->db, &events), CR_OK);
+    assert_int_equal(events, last);
+    /* A year on, a purge erases case 1, whose events are all v2. */
+    now_value += 400 * 86400;
+    f->cfg->retention_days[CR_OUTCOME_COUNT] = 365;
+    struct cr_purge_result p;
+    assert_int_equal(cr_purge(f->db, now_value, "MoPI", false, &p), CR_OK);
+    assert_int_equal(p.n_erased, 1);
+    assert_int_equal(p.events, outside(f, "SELECT count(*) FROM audit_events WHERE case_id = 1 "
+                                          "AND details LIKE '{\"erased\": %'"));
+    cr_purge_result_free(&p);
+    assert_int_equal(outside(f, "SELECT count(*) FROM allegations WHERE summary = 'Goneword'"), 0);
+    /* Events after the migration carry their digest; those before do not. */
+    assert_int_equal(outside(f, "SELECT min(event) FROM audit_digests"), last + 1);
+    assert_int_equal(cr_audit_verify(f->db, &events), CR_OK);
+    cr_db_close(f->db);
+    f->db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(s, "UPDATE audit_events SET actor = 'fkaur' WHERE id = 2", NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(s);
+    reopen(f);
+    assert_int_equal(cr_audit_verify(f->db, &events), CR_INVALID);
+    char want[128];
+    snprintf(want, sizeof want, "audit event %lld: the ", (long long)last + 1);
+    if (strncmp(cr_db_errmsg(f->db), want, strlen(want)) != 0)
+        fail_msg("verify said: %s", cr_db_errmsg(f->db));
+    now_value -= 400 * 86400;
+}
+
 int
 main(void)
 {
@@ -1296,6 +1412,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_migration_from_9_routing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_10_links, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_10_followups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_10_chain_v3, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,6 +86,12 @@ const struct cli_command cli_commands[] = {
      "the panel's bundle: a document and JSON per case and a MANIFEST of SHA-256 sums, as one "
      "disclosure (admin)",
      0, CLI_MAX_OPERANDS, pack_options, cmd_pack},
+    {"purge", "",
+     "erase the personal content of closed cases past retention, keeping a tombstone (admin)", 0, 0,
+     purge_options, cmd_purge},
+    {"correct", "ALLEGATION",
+     "correct a wrongly keyed allegation field, old and new values audited (admin)", 1, 1,
+     correct_options, cmd_correct},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 
@@ -102,5 +108,6 @@ const struct emit_template *const cli_templates[] = {
     imports_templates,
     link_templates,
     followup_templates,
+    erase_templates,
     NULL,
 };

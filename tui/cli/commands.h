@@ -94,6 +94,10 @@ extern const struct emit_template link_templates[];
 void cli_timeline_table(struct emit *e, const struct cr_timeline *t, int64_t case_id);
 void cli_timeline_json(struct emit *e, const struct cr_timeline *t, int64_t case_id);
 extern const struct emit_template followup_templates[];
+/* erase.c: retention and correction (issue 13) */
+CLI_COMMAND(purge)
+CLI_COMMAND(correct)
+extern const struct emit_template erase_templates[];
 extern const struct emit_template *const cli_templates[];
 
 #endif

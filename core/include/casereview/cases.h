@@ -512,6 +512,13 @@ struct cr_event {
     const char *config_digest;
     const char *purpose;  /* why the session consulted the data (DPA 2018 s.62), or NULL */
     const char *os_login; /* the Unix login that ran the command (schema 6), or NULL */
+    /*
+     * Chain v3 (schema 14): the hex keyed digest of details, which the
+     * event's hash covers instead of details, so that an erasure can
+     * replace the details and the chain still verifies; NULL before v3.
+     * Set only by the chain's own reads (audit verify), not by history.
+     */
+    const char *details_digest;
 };
 
 struct cr_history {

@@ -82,6 +82,13 @@ struct cr_config {
     const char *notify;      /* a command run for each action (an absolute path), or NULL */
     int notify_timeout;      /* seconds the notify command may run before it is killed */
     int after_action_stay;   /* after_action: stay (1), or next (0, the default) */
+    /*
+     * retention: how long a closed case is kept before `purge` may erase
+     * it, per outcome (index CR_OUTCOME_COUNT: closed_years/closed_days,
+     * for every outcome without its own), in years or in days; 0 and 0:
+     * none given.
+     */
+    int retention_years[CR_OUTCOME_COUNT + 1], retention_days[CR_OUTCOME_COUNT + 1];
 };
 
 /*
