@@ -612,6 +612,7 @@ enum {
     CR_REPLAY_VOTES,
     CR_REPLAY_NOTES,
     CR_REPLAY_SET_ASIDE, /* votes a reconvene set aside (superseded_votes) */
+    CR_REPLAY_QA,        /* decisions selected for quality review, with verdicts (qa, schema 13) */
     CR_REPLAY_LISTS
 };
 enum {
@@ -641,6 +642,9 @@ struct cr_case_list_row {
     const char *kind;   /* a vote's member kind, a note's kind */
     const char *what;   /* a decision's outcome, a vote */
     const char *text;   /* a decision's rationale, a vote's reason, a note's body */
+    const char *qa_by;  /* a qa row's QA reviewer (who: its decider; kind: why selected;
+                           what: the verdict; text: the QA reasons), or NULL */
+    int draw;           /* a qa row's draw */
 };
 struct cr_case_rows {
     int64_t id;
@@ -700,6 +704,9 @@ void cr_replay_approval_text(struct cr_buf *b, int round, const char *supervisor
 void cr_replay_vote_text(struct cr_buf *b, int round, const char *member, const char *kind,
                          const char *vote, const char *reason);
 void cr_replay_note_text(struct cr_buf *b, const char *kind, const char *author, const char *body);
+/* A qa row's text (replay.c): its selection, and its verdict once there is one (qa_by). */
+void cr_replay_qa_text(struct cr_buf *b, int round, const char *decider, const char *reason,
+                       int draw, const char *qa_by, const char *verdict, const char *qa_reason);
 void cr_replay_digest_add(uint64_t *d, const char *item);
 /*
  * Add an item to a list's digest: chained (in order) for most lists; for
@@ -775,5 +782,14 @@ void cr_notice_clear(cr_db *db);
 void cr_notice_add(cr_db *db, const char *kind, int64_t case_id, const char *const *logins,
                    size_t n);
 void cr_notice_store_free(struct cr_notice_store *n);
+
+/*
+ * Quality assurance at approval (qa.c): select the approved decision of
+ * round `round` on case_id for a quality review when the configuration's
+ * qa: says so (the qa row and a "qa_selected" event), in the caller's
+ * write transaction.  CR_OK when nothing is selected.
+ */
+enum cr_status cr_qa_on_approve(cr_db *db, int64_t case_id, int round, const char *decider,
+                                int outcome, const char *approver);
 
 #endif

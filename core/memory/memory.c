@@ -65,4 +65,7 @@ const struct cr_store cr_store_engine = {
     .assigned_cases = mem_assigned_cases,
     .count = mem_count,
     .count_mine = mem_count_mine,
+    .qa_put = mem_qa_put,
+    .qa_rows = mem_qa_rows,
+    .approved_decisions = mem_approved_decisions,
 };

@@ -135,6 +135,14 @@ struct mem_config_version {
     int in_force;
 };
 
+/* A decision selected for quality review (schema 13's qa); verdict NULL: none yet. */
+struct mem_qa {
+    int64_t id, case_id;
+    int round, outcome, draw;
+    char *decider, *approver, *reason, *config_digest, *qa_by, *verdict, *qa_reason;
+    int64_t selected_at, qa_at;
+};
+
 /* The tables, in the order of mem_table_defs. */
 enum mem_table_id {
     MEM_SUBJECTS,
@@ -149,6 +157,7 @@ enum mem_table_id {
     MEM_IMPORTS,
     MEM_DRAFTS,
     MEM_CONFIG_VERSIONS,
+    MEM_QA,
     MEM_TABLE_COUNT
 };
 

@@ -58,6 +58,11 @@ static const struct {
     [MEM_CONFIG_VERSIONS] = {sizeof(struct mem_config_version),
                              2,
                              {S(mem_config_version, digest), S(mem_config_version, adopted_by)}},
+    [MEM_QA] = {sizeof(struct mem_qa),
+                7,
+                {S(mem_qa, decider), S(mem_qa, approver), S(mem_qa, reason),
+                 S(mem_qa, config_digest), S(mem_qa, qa_by), S(mem_qa, verdict),
+                 S(mem_qa, qa_reason)}},
 #undef S
 };
 

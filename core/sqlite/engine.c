@@ -65,4 +65,7 @@ const struct cr_store cr_store_engine = {
     .assigned_cases = sq_assigned_cases,
     .count = sq_count,
     .count_mine = sq_count_mine,
+    .qa_put = sq_qa_put,
+    .qa_rows = sq_qa_rows,
+    .approved_decisions = sq_approved_decisions,
 };

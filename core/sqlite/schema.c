@@ -481,6 +481,32 @@ const struct cr_migration_step cr_schema[] = {
      * a test on the row the keyset scan is at, as the pause is.
      */
     {10, "ALTER TABLE cases ADD COLUMN approver TEXT;"},
+
+    /*
+     * Version 13, quality assurance (core/qa.c): each decision selected at
+     * approval for a second, blind review, and its verdict once recorded.
+     * One row per case and round; why it was selected (its draw under
+     * qa.sample_percent, or the reviewer's minimum) and the configuration
+     * it was selected under (min_per_reviewer counts per configuration).
+     * The index serves the queue (rows without a verdict).
+     */
+    {13, "CREATE TABLE qa ("
+         "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+         "  round INTEGER NOT NULL,"
+         "  decider TEXT NOT NULL,"
+         "  approver TEXT NOT NULL,"
+         "  outcome TEXT NOT NULL CHECK (outcome IN ('nfa', 'reassess', 'refer')),"
+         "  reason TEXT NOT NULL CHECK (reason IN ('sample', 'minimum')),"
+         "  draw INTEGER NOT NULL,"
+         "  config_digest TEXT NOT NULL,"
+         "  selected_at INTEGER NOT NULL,"
+         "  qa_by TEXT,"
+         "  verdict TEXT CHECK (verdict IN ('agree', 'disagree')),"
+         "  qa_reason TEXT,"
+         "  qa_at INTEGER,"
+         "  PRIMARY KEY (case_id, round)"
+         ") STRICT;"
+         "CREATE INDEX qa_pending ON qa(selected_at) WHERE verdict IS NULL;"},
 };
 
 const size_t cr_schema_count = sizeof cr_schema / sizeof cr_schema[0];

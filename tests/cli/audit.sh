@@ -469,7 +469,7 @@ begin "a read-only copy is read as it is: an older schema is not migrated"
 mkdir old && cp a.db a.db.key old/ && sqlite3 old/a.db "pragma user_version = 4" && chmod 400 old/a.db
 cr --db old/a.db list
 expect_rc 4
-expect_err "casereview: old/a.db: a read-only copy at schema version 4; this casereview reads version 10 and cannot bring a read-only file up to date: make a writable copy and open that once"
+expect_err "casereview: old/a.db: a read-only copy at schema version 4; this casereview reads version 13 and cannot bring a read-only file up to date: make a writable copy and open that once"
 
 begin "for a user who cannot write the directory, the open is read-only for real"
 # Root writes anything, so the directory's and file's modes alone are what the

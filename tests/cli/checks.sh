@@ -85,7 +85,7 @@ expect_rc 3
 expect_eq "$(stat -c %s e.db)" 0 "size after a refused import"
 cr --db e.db init
 expect_rc 0
-expect_out "created e.db (schema version 10)"
+expect_out "created e.db (schema version 13)"
 cr --db e.db list
 expect_rc 0
 : >e2.db

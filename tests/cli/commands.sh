@@ -80,12 +80,12 @@ expect_eq "$(db_state none.db)" absent "list created a database"
 begin "init creates an owner-only file, once"
 cr --db i.db init
 expect_rc 0
-expect_out "created i.db (schema version 10)"
+expect_out "created i.db (schema version 13)"
 expect_eq "$(stat -c %a i.db)" 600 "mode"
 expect_eq "$(sql i.db "pragma application_id")" 1129469489 "application id"
 cr --db i.db init
 expect_rc 0
-expect_out "i.db already exists (schema version 10); nothing to do"
+expect_out "i.db already exists (schema version 13); nothing to do"
 
 begin "CASEREVIEW_DB"
 CASEREVIEW_DB=i.db cr stats --format json
@@ -142,7 +142,7 @@ cp i.db newer.db
 sqlite3 newer.db "pragma user_version = 99"
 cr --db newer.db list
 expect_rc 4
-expect_err "casereview: newer.db: schema version 99 is newer than this casereview knows (10); use a newer casereview"
+expect_err "casereview: newer.db: schema version 99 is newer than this casereview knows (13); use a newer casereview"
 
 begin "readers go on while another process writes; a writer is told it is busy"
 # (show, history and list are writers too: every view and every list is an audit event,

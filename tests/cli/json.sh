@@ -15,7 +15,7 @@ step() {
 begin "init"
 cr --db j.db init --format json
 expect_rc 0
-expect_json 'd["database"], d["created"], d["schema_version"]' '["j.db", true, 10]'
+expect_json 'd["database"], d["created"], d["schema_version"]' '["j.db", true, 13]'
 
 begin "import, dry run and for real"
 cr --db j.db import --dry-run --format json good.csv

@@ -319,7 +319,7 @@ test_migration_fills_counters(void **state)
             "ALTER TABLE cases DROP COLUMN clock_shift; ALTER TABLE cases DROP COLUMN "
             "paused_until; ALTER TABLE cases DROP COLUMN paused_at; ALTER TABLE cases DROP "
             "COLUMN paused_by; ALTER TABLE cases DROP COLUMN pause_reason; "
-            "ALTER TABLE cases DROP COLUMN approver; "
+            "ALTER TABLE cases DROP COLUMN approver; DROP TABLE qa; "
             "PRAGMA user_version = 4;",
             NULL, NULL, NULL),
         SQLITE_OK);
@@ -333,7 +333,7 @@ test_migration_fills_counters(void **state)
     snprintf(key, sizeof key, "%s.key", f->path);
     assert_int_equal(unlink(key), 0);
     assert_int_equal(cr_db_open(f->path, 0, fixed_clock, NULL, &f->db), CR_OK);
-    assert_int_equal(cr_db_schema_version(f->db), 10);
+    assert_int_equal(cr_db_schema_version(f->db), 13);
     sign_in(f, "bjones");
     assert_int_equal(cr_dashboard_get(f->db, &after), CR_OK);
     assert_memory_equal(&after.stats, &before.stats, sizeof before.stats);

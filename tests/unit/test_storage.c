@@ -150,8 +150,11 @@ outside_text(const struct fixture *f, const char *sql)
     return out;
 }
 
+/* What version 13 added (quality assurance's qa table), dropped again. */
+#define V13_DROP "DROP TABLE qa; "
+
 /* What version 10 added (the routing of an approval), dropped again. */
-#define V10_DROP "ALTER TABLE cases DROP COLUMN approver; "
+#define V10_DROP V13_DROP "ALTER TABLE cases DROP COLUMN approver; "
 
 /* What versions 9 and 10 added (the service level's clock and the pause), dropped again. */
 #define V9_DROP                                                                      \
@@ -758,7 +761,8 @@ test_migration_from_6_drops_unused_indexes(void **state)
     assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name IN "
                                 "('cases_assignee', 'cases_decided_by')"),
                      0);
-    assert_int_equal(outside(f, indexes), before - 2);
+    /* Two dropped; version 13 made its qa table again (its key's index and qa_pending). */
+    assert_int_equal(outside(f, indexes), before - 2 + 2);
     struct cr_case c;
     assert_int_equal(st_case_get(f->db, "S1", &c), CR_OK);
     assert_string_equal(c.allegations[0].summary, "kept");
@@ -1158,6 +1162,43 @@ test_migration_from_9_routing(void **state)
     assert_int_equal(mine_count(f->db), 1);
 }
 
+/*
+ * A version 10 database gains quality assurance's qa table (version 13):
+ * empty, with its columns' checks, and the data kept.
+ */
+static void
+test_migration_from_10_qa(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
+              &r);
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, V13_DROP "PRAGMA user_version = 10", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(s);
+    assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'qa'"), 0);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
+    assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name IN ('qa', "
+                                "'qa_pending')"),
+                     2);
+    assert_int_equal(outside(f, "SELECT count(*) FROM qa"), 0);
+    assert_int_equal(outside(f, "SELECT count(*) FROM cases"), 1);
+    /* The checks hold: a verdict is agree or disagree. */
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(s,
+                                      "INSERT INTO qa VALUES (1, 1, 'a', 'b', 'nfa', 'sample', 5, "
+                                      "'d', 0, 'c', 'perhaps', 'r', 0)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    sqlite3_close(s);
+}
+
 int
 main(void)
 {
@@ -1187,6 +1228,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_import_references_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_8_sla, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_9_routing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_10_qa, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,6 +65,10 @@ const struct cli_command cli_commands[] = {
     {"config", "show|adopt FILE",
      "print the configuration pinned in the database; adopt a new one (admin)", 1, 2,
      config_options, cmd_config},
+    {"qa", "list | show CASE | CASE --agree|--disagree --reason TEXT",
+     "quality review of sampled decisions, blind (a reviewer or supervisor who did not decide, "
+     "approve or see it)",
+     1, 2, qa_options, cmd_qa},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 

@@ -37,6 +37,10 @@ CLI_COMMAND(pause)
 CLI_COMMAND(resume)
 /* route.c: a decision awaiting approval routed to a named supervisor */
 CLI_COMMAND(route)
+/* qa.c: quality assurance: the queue, the blind view, the verdict; report --qa */
+CLI_COMMAND(qa)
+int cli_report_qa(struct cli *cli, const char *reason, const char *recipient, int fmt,
+                  const char *output, bool force);
 /*
  * Start the configuration's notify command for db's last action, without
  * waiting for it (its failure goes to the audit trail); only a notice that

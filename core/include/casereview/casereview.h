@@ -17,6 +17,7 @@
 #include <casereview/config.h>
 #include <casereview/db.h>
 #include <casereview/names.h>
+#include <casereview/qa.h>
 #include <casereview/report.h>
 #include <casereview/status.h>
 #include <casereview/text.h>
