@@ -336,9 +336,9 @@ cr_qa_waiting_count(cr_db *db, int64_t cap, int64_t *n)
     return waiting(db, NULL, cap > 0 ? cap : 1, n);
 }
 
-/* The case of key, its pending row, and whether the user may review it (a refusal when not). */
+/* The case ref names, its pending row, and whether the user may review it (a refusal when not). */
 static enum cr_status
-find_reviewable(cr_db *db, const char *key, struct cr_qa_list *row)
+find_reviewable(cr_db *db, const struct cr_case_ref *ref, struct cr_qa_list *row)
 {
     memset(row, 0, sizeof *row);
     enum cr_status st = cr_need_user(db);
@@ -350,10 +350,9 @@ find_reviewable(cr_db *db, const char *key, struct cr_qa_list *row)
         cr_buf_free(&why);
         return st;
     }
-    const struct cr_case_ref ref = {key, 0};
     int64_t id;
     bool found = false, ok = false;
-    if ((st = st_case_ref(db, &ref, &id)) == CR_OK &&
+    if ((st = st_case_ref(db, ref, &id)) == CR_OK &&
         (st = pending_row(db, id, row, &found)) == CR_OK) {
         if (!found)
             st = cr_fail(db, CR_NOT_FOUND,
@@ -365,20 +364,23 @@ find_reviewable(cr_db *db, const char *key, struct cr_qa_list *row)
     return st;
 }
 
-enum cr_status
-cr_qa_view(cr_db *db, const char *key, struct cr_case *out, struct cr_qa_list *row_out)
+static enum cr_status
+qa_view(cr_db *db, const struct cr_case_ref *ref, struct cr_case *out, struct cr_qa_list *row_out)
 {
     memset(out, 0, sizeof *out);
-    enum cr_status st = find_reviewable(db, key, row_out);
+    enum cr_status st = find_reviewable(db, ref, row_out);
     if (st != CR_OK || (st = st_begin(db)) != CR_OK)
         return st;
     st = cr_case_view_recorded(db, row_out->rows[0].case_id, true, "qa", out);
     st = st == CR_OK ? st_commit(db) : (st_rollback(db), st);
     if (st != CR_OK)
         return st;
-    /* Blind: nothing of the decision under review. */
+    /* Blind: nothing of the decision under review, nor who took it. */
     out->row.outcome = -1;
     out->row.vetting_review = 0;
+    out->row.decided_by = NULL;
+    out->row.decided_at = 0;
+    out->row.assignee = NULL; /* the decider, most often */
     out->rationale = NULL;
     out->approved_by = NULL;
     out->approved_at = 0;
@@ -389,7 +391,54 @@ cr_qa_view(cr_db *db, const char *key, struct cr_case *out, struct cr_qa_list *r
 }
 
 enum cr_status
-cr_qa_record(cr_db *db, const char *key, bool agree, const char *reason, struct cr_act_result *res)
+cr_qa_view(cr_db *db, const char *key, struct cr_case *out, struct cr_qa_list *row_out)
+{
+    const struct cr_case_ref ref = {key, 0};
+    return qa_view(db, &ref, out, row_out);
+}
+
+enum cr_status
+cr_qa_view_id(cr_db *db, int64_t case_id, struct cr_case *out, struct cr_qa_list *row_out)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return qa_view(db, &ref, out, row_out);
+}
+
+enum cr_status
+cr_qa_may_review_id(cr_db *db, int64_t case_id, bool *yes, int *round)
+{
+    *yes = false;
+    *round = 0;
+    const struct cr_config *cfg = st_config(db);
+    const struct cr_person *me = st_user(db);
+    struct cr_buf why = {0};
+    if (!cfg || !me)
+        return cr_need_user(db);
+    if (!may_qa(cfg, me, &why)) {
+        cr_fail(db, CR_REFUSED, "qa: %s", why.p ? why.p : "refused");
+        cr_buf_free(&why);
+        return CR_OK;
+    }
+    struct cr_qa_list row;
+    bool found;
+    enum cr_status st = pending_row(db, case_id, &row, &found);
+    if (st == CR_OK && !found)
+        cr_fail(db, CR_NOT_FOUND, "qa: case %lld has no decision waiting for quality review",
+                (long long)case_id);
+    if (st == CR_OK && found) {
+        *round = row.rows[0].round;
+        st = reviewable(db, &row.rows[0], &why, yes);
+        if (st == CR_OK && !*yes)
+            cr_fail(db, CR_REFUSED, "qa: %s", why.p ? why.p : "refused");
+    }
+    cr_buf_free(&why);
+    cr_qa_list_free(&row);
+    return st;
+}
+
+static enum cr_status
+qa_record(cr_db *db, const struct cr_case_ref *ref, bool agree, const char *reason,
+          struct cr_act_result *res)
 {
     memset(res, 0, sizeof *res);
     if (cr_blank(reason))
@@ -402,7 +451,7 @@ cr_qa_record(cr_db *db, const char *key, bool agree, const char *reason, struct 
         return st;
     struct cr_qa_list row;
     struct cr_buf d = {0};
-    if ((st = find_reviewable(db, key, &row)) != CR_OK)
+    if ((st = find_reviewable(db, ref, &row)) != CR_OK)
         goto out;
     struct cr_qa_row q = row.rows[0];
     q.qa_by = st_user(db)->login;
@@ -431,6 +480,21 @@ out:
     cr_qa_list_free(&row);
     cr_buf_free(&d);
     return st;
+}
+
+enum cr_status
+cr_qa_record(cr_db *db, const char *key, bool agree, const char *reason, struct cr_act_result *res)
+{
+    const struct cr_case_ref ref = {key, 0};
+    return qa_record(db, &ref, agree, reason, res);
+}
+
+enum cr_status
+cr_qa_record_id(cr_db *db, int64_t case_id, bool agree, const char *reason,
+                struct cr_act_result *res)
+{
+    const struct cr_case_ref ref = {NULL, case_id};
+    return qa_record(db, &ref, agree, reason, res);
 }
 
 /* The figures (report --qa) */
@@ -631,4 +695,21 @@ cr_qa_report_free(struct cr_qa_report *r)
     free(r->nfa);
     cr_strings_free(r->priv);
     memset(r, 0, sizeof *r);
+}
+
+enum cr_status
+cr_qa_blind_case(cr_db *db, const char *key, int64_t *case_id)
+{
+    *case_id = 0;
+    const struct cr_case_ref ref = {key, 0};
+    int64_t id;
+    bool yes = false;
+    int round;
+    /* A key that names no case is the view's to refuse, in its words. */
+    if (st_case_ref(db, &ref, &id) != CR_OK)
+        return CR_OK;
+    enum cr_status st = cr_qa_may_review_id(db, id, &yes, &round);
+    if (st == CR_OK && yes)
+        *case_id = id;
+    return st;
 }

@@ -26,6 +26,8 @@ struct help_line {
 static bool
 listed(const struct app *app, int action)
 {
+    if (action == TA_QA && (!app->cfg || !app->cfg->qa_on)) /* no qa: in the rules (qa.c) */
+        return false;
     int core = tui_action_kind(action) == TK_PICK ? (int)CR_ACTION_CLAIM
                : action == TA_TAG || action == TA_TAG_SCREEN || action == TA_UNTAG_ALL
                    ? (int)CR_ACTION_ASSIGN

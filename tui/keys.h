@@ -84,7 +84,8 @@ enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM, TK_PICK };
     _(CANCEL, "cancel", "<Esc> C-g", SCREEN, -1, "cancel (asks first if you wrote); go back")    \
     _(QUIT_ALL, "quit_all", "C-c", SCREEN, -1, "leave casereview (asks first if you wrote)")     \
     _(SUSPEND, "suspend", "C-z", SCREEN, -1, "suspend to the shell (fg comes back)")             \
-    _(REFRESH, "refresh", "C-l", SCREEN, -1, "redraw and reload")
+    _(REFRESH, "refresh", "C-l", SCREEN, -1, "redraw and reload")                                \
+    _(QA, "qa", "Q", SCREEN, -1, "quality review: agree or disagree, blind")
 
 #define TUI_X(id, name, keys, kind, core, help) TA_##id,
 enum tui_action { TUI_ACTION_LIST(TUI_X) TA_COUNT, TA_NONE = -1 };

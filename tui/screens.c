@@ -7,8 +7,8 @@
 #include <stddef.h>
 
 const struct screen_ops *const tui_screens[] = {
-    &purpose_screen,   &queue_screen,  &case_screen, &form_screen,  &help_screen,
-    &dashboard_screen, &prompt_screen, &menu_screen, &route_screen, NULL,
+    &purpose_screen, &queue_screen, &case_screen,  &form_screen, &help_screen, &dashboard_screen,
+    &prompt_screen,  &menu_screen,  &route_screen, &qa_screen,   NULL,
 };
 
 const struct screen_ops *

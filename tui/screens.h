@@ -15,5 +15,9 @@ extern const struct screen_ops purpose_screen, queue_screen, case_screen, form_s
 extern const struct screen_ops bulk_screen;
 /* route.c: a decision awaiting approval routed to a supervisor (F on the case). */
 extern const struct screen_ops route_screen;
+/* qa.c: a quality review's verdict over the blind case (Q on the case). */
+extern const struct screen_ops qa_screen;
+/* The landing view's note: "; quality review: cases 2, 4" when some wait for me, else "". */
+const char *tui_qa_waiting(struct app *app);
 
 #endif

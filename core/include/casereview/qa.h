@@ -82,14 +82,33 @@ enum cr_status cr_qa_waiting_count(cr_db *db, int64_t cap, int64_t *n);
 
 /*
  * The blind view of case key for its quality review: the case as
- * cr_case_view gives it (the view audited, with "what": "qa"), but with
+ * cr_case_view gives it (the view audited, {"view": "qa"}), but with
  * the decision under review withheld (outcome, vetting review, rationale,
- * approval, votes and notes), and *row_out the one QA row waiting (free it
+ * who decided and when, approval, votes and notes), and *row_out the one QA row waiting (free it
  * with cr_qa_list_free).  Refused unless the user may review that decision
  * now (cr_qa_record's rules).
  */
 enum cr_status cr_qa_view(cr_db *db, const char *key, struct cr_case *out,
                           struct cr_qa_list *row_out);
+/* The same for the case numbered case_id (the workstation's case screen). */
+enum cr_status cr_qa_view_id(cr_db *db, int64_t case_id, struct cr_case *out,
+                             struct cr_qa_list *row_out);
+
+/*
+ * *yes: the user may review case case_id's decision for quality now (one
+ * waits, and cr_qa_record's rules let them), *round the decision's: the
+ * workstation then opens the case blind (cr_qa_view_id).  When *yes is
+ * false the handle's message says why (CR_OK all the same).  Nothing is
+ * recorded.
+ */
+enum cr_status cr_qa_may_review_id(cr_db *db, int64_t case_id, bool *yes, int *round);
+
+/*
+ * *case_id: the case key names when its decision waits for the user's
+ * quality review (cr_qa_may_review_id), else 0: the workstation's jump then
+ * opens it blind instead of viewing it.  Nothing is recorded.
+ */
+enum cr_status cr_qa_blind_case(cr_db *db, const char *key, int64_t *case_id);
 
 /*
  * Record the user's quality review of case key's decision waiting for
@@ -102,6 +121,9 @@ enum cr_status cr_qa_view(cr_db *db, const char *key, struct cr_case *out,
  */
 enum cr_status cr_qa_record(cr_db *db, const char *key, bool agree, const char *reason,
                             struct cr_act_result *res);
+/* The same for the case numbered case_id. */
+enum cr_status cr_qa_record_id(cr_db *db, int64_t case_id, bool agree, const char *reason,
+                               struct cr_act_result *res);
 
 /* The figures of `report --qa` (cr_qa_report). */
 struct cr_qa_rate {
