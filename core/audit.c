@@ -534,6 +534,9 @@ row_text(int list, const struct cr_case_list_row *r, struct cr_buf *b)
     case CR_REPLAY_FOLLOWUPS:
         cr_replay_followup_text(b, r->kind, r->what, r->date, r->who, r->text);
         break;
+    case CR_REPLAY_QA:
+        cr_replay_qa_text(b, r->round, r->who, r->kind, r->draw, r->qa_by, r->what, r->text);
+        break;
     default:
         cr_replay_note_text(b, r->kind, r->who, r->text);
         break;
@@ -549,6 +552,7 @@ static const char *const list_table[CR_REPLAY_LISTS] = {
     [CR_REPLAY_SET_ASIDE] = "superseded_votes",
     [CR_REPLAY_LINKS] = "case_links",
     [CR_REPLAY_FOLLOWUPS] = "follow_ups",
+    [CR_REPLAY_QA] = "qa",
 };
 
 /* The replayed case, or a blank one for a case the trail never named. */

@@ -724,6 +724,146 @@ static const struct ykey audit_fields[] = {
     END_KEYS,
 };
 
+/* qa: quality assurance (core/qa.c) */
+
+static void *
+enter_qa(struct yload *Y, const struct ynode *key, const struct ynode *node, void *target)
+{
+    struct loader *L = loader_of(Y);
+    L->cfg->qa_on = 1;
+    return target;
+}
+
+static void
+store_qa_int(struct yload *Y, const struct ynode *key, const struct ynode *node,
+             const struct yval *v, void *target)
+{
+    struct loader *L = loader_of(Y);
+    if (strcmp(key->value, "sample_percent") == 0)
+        L->cfg->qa_sample_percent = (int)v->i;
+    else
+        L->cfg->qa_min_per_reviewer = (int)v->i;
+}
+
+static void *
+enter_qa_outcomes(struct yload *Y, const struct ynode *key, const struct ynode *node, void *target)
+{
+    struct loader *L = loader_of(Y);
+    if (node->n == 0) {
+        problem(L, node->line, node->col,
+                "qa.outcomes: an empty list would select nothing; list at least one outcome "
+                "(nfa, reassess, refer), or leave the key out for all");
+        return NULL;
+    }
+    L->cfg->qa_outcomes = 0;
+    return target;
+}
+
+static void
+store_qa_outcome(struct yload *Y, const struct ynode *key, const struct ynode *node,
+                 const struct yval *v, void *target)
+{
+    struct loader *L = loader_of(Y);
+    int o = cr_outcome_parse(v->s);
+    if (o < 0) {
+        problem(L, node->line, node->col,
+                "qa.outcomes: '%s' is not an outcome (outcomes: nfa, reassess, refer)", v->s);
+        return;
+    }
+    if (L->cfg->qa_outcomes & (1u << o)) {
+        problem(L, node->line, node->col, "qa.outcomes: '%s' is listed twice", v->s);
+        return;
+    }
+    L->cfg->qa_outcomes |= 1u << o;
+}
+
+static void
+store_qa_seed(struct yload *Y, const struct ynode *key, const struct ynode *node,
+              const struct yval *v, void *target)
+{
+    struct loader *L = loader_of(Y);
+    bool control = false;
+    for (const unsigned char *p = (const unsigned char *)v->s; *p; p++)
+        control |= *p < 0x20 || *p == 0x7f;
+    if (!*v->s || control || strlen(v->s) > 200) {
+        problem(L, node->line, node->col,
+                "qa.seed: a seed is a whole number or one line of text (1 to 200 bytes, no "
+                "control characters)");
+        return;
+    }
+    L->cfg->qa_seed = keep(L, v->s);
+}
+
+static void
+store_qa_reviewer(struct yload *Y, const struct ynode *key, const struct ynode *node,
+                  const struct yval *v, void *target)
+{
+    struct loader *L = loader_of(Y);
+    struct cr_config *cfg = L->cfg;
+    for (size_t i = 0; i < cfg->n_qa_reviewers; i++) {
+        if (strcmp(cfg->qa_reviewers[i], v->s) == 0) {
+            problem(L, node->line, node->col, "qa.reviewers: '%s' is listed twice", v->s);
+            return;
+        }
+    }
+    size_t n = cfg->n_qa_reviewers + 1;
+    const char **list = realloc(cfg->qa_reviewers, n * sizeof *list);
+    if (list)
+        cfg->qa_reviewers = list;
+    int *lines = list ? realloc(cfg->qa_reviewer_line, n * sizeof *lines) : NULL;
+    if (lines)
+        cfg->qa_reviewer_line = lines;
+    int *cols = lines ? realloc(cfg->qa_reviewer_column, n * sizeof *cols) : NULL;
+    if (!cols) {
+        L->y.nomem = true;
+        return;
+    }
+    cfg->qa_reviewer_column = cols;
+    list[cfg->n_qa_reviewers] = keep(L, v->s);
+    lines[cfg->n_qa_reviewers] = node->line;
+    cols[cfg->n_qa_reviewers] = node->col;
+    cfg->n_qa_reviewers = n;
+}
+
+/* qa.reviewers: each on the roster, and one who reviews or supervises. */
+static void
+check_qa(struct loader *L)
+{
+    const struct cr_config *cfg = L->cfg;
+    for (size_t i = 0; i < cfg->n_qa_reviewers; i++) {
+        const struct cr_person *p = cr_config_person(cfg, cfg->qa_reviewers[i]);
+        if (!p)
+            problem(L, cfg->qa_reviewer_line[i], cfg->qa_reviewer_column[i],
+                    "qa.reviewers: '%s' is not on the roster (users)", cfg->qa_reviewers[i]);
+        else if (!cr_person_has(p, CR_ROLE_REVIEWER) && !cr_person_has(p, CR_ROLE_SUPERVISOR))
+            problem(L, cfg->qa_reviewer_line[i], cfg->qa_reviewer_column[i],
+                    "qa.reviewers: '%s' neither reviews nor supervises, so cannot review a "
+                    "decision for quality",
+                    cfg->qa_reviewers[i]);
+    }
+}
+
+static const struct ykey qa_outcome_item[] = {
+    STR_KEY("outcome", false, store_qa_outcome, "nfa, reassess or refer"), END_KEYS};
+static const struct ykey qa_reviewer_item[] = {
+    STR_KEY("login", false, store_qa_reviewer, "a reviewer or supervisor on the roster"), END_KEYS};
+
+static const struct ykey qa_fields[] = {
+    INT_KEY("sample_percent", false, 0, 100, store_qa_int, "0",
+            "per cent of approved decisions selected for quality review (by their draw)"),
+    INT_KEY("min_per_reviewer", false, 0, 1000, store_qa_int, "0",
+            "each reviewer's first decisions selected, under each configuration, up to this "
+            "many"),
+    {"outcomes", YT_SEQ, false, 0, 0, qa_outcome_item, NULL, enter_qa_outcomes, NULL,
+     "the outcomes whose decisions may be selected (none: all)"},
+    {"seed", YT_STR, true, 0, 0, NULL, store_qa_seed, NULL, NULL,
+     "a whole number or text keying the selection (written in each selection's audit event)"},
+    {"reviewers", YT_SEQ, false, 0, 0, qa_reviewer_item, NULL, NULL, NULL,
+     "who may review for quality (none: any reviewer or supervisor but the decider and "
+     "approver)"},
+    END_KEYS,
+};
+
 static const struct ykey key_item[] = {{"action", YT_STR, false, 0, 0, NULL, store_key, enter_key,
                                         NULL, "the key for a workstation action"},
                                        END_KEYS};
@@ -753,6 +893,8 @@ static const struct ykey top_fields[] = {
     {"audit", YT_MAP, false, 0, 0, audit_fields, NULL, NULL, NULL, "consultations (DPA 2018 s.62)"},
     {"retention", YT_MAP, false, 0, 0, retention_fields, NULL, NULL, NULL,
      "how long closed cases are kept before purge may erase them (MoPI)"},
+    {"qa", YT_MAP, false, 0, 0, qa_fields, NULL, enter_qa, NULL,
+     "quality assurance: decisions sampled at approval for a second, blind review"},
     END_KEYS,
 };
 
@@ -951,6 +1093,7 @@ check_whole(struct loader *L)
     if (!reviewer)
         problem(L, line, col, "users: nobody has the reviewer role, so no case could be decided");
     check_names(L);
+    check_qa(L);
     check_signoff(L, CR_OUTCOME_COUNT);
     for (int o = 0; o < CR_OUTCOME_COUNT; o++)
         check_signoff(L, o);
@@ -1006,6 +1149,7 @@ cr_config_parse(const char *path, const unsigned char *text, size_t len, struct 
         cfg->sla_days[s] = key_default(sla_fields, cr_sla_name(s));
     cfg->escalate_after_days = -1;
     cfg->notify_timeout = key_default(top_fields, "notify_timeout");
+    cfg->qa_outcomes = (1u << CR_OUTCOME_COUNT) - 1;
     for (int o = 0; o < CR_OUTCOME_COUNT; o++)
         cfg->signoff[o] = L.signoff_default;
 
@@ -1098,6 +1242,9 @@ cr_config_free(struct cr_config *cfg)
     free(cfg->keys);
     free(cfg->declared);
     free(cfg->purposes);
+    free(cfg->qa_reviewers);
+    free(cfg->qa_reviewer_line);
+    free(cfg->qa_reviewer_column);
     free(cfg);
 }
 

@@ -659,6 +659,7 @@ enum {
     CR_REPLAY_SET_ASIDE, /* votes a reconvene set aside (superseded_votes) */
     CR_REPLAY_LINKS,     /* linked references (case_links, timeline.c): link and unlink */
     CR_REPLAY_FOLLOWUPS, /* what happened after the decision (follow_ups, schema 12) */
+    CR_REPLAY_QA,        /* decisions selected for quality review, with verdicts (qa, schema 13) */
     CR_REPLAY_LISTS
 };
 enum {
@@ -690,7 +691,10 @@ struct cr_case_list_row {
     const char *text;   /* a decision's rationale, a vote's reason, a note's body */
     /* A link's (CR_REPLAY_LINKS: kind, what the ref, text the status, who added it): */
     const char *removed_by, *removed_reason; /* NULL while it is in force */
-    const char *date; /* a follow-up's (its stage: kind, result: what, detail: text) */
+    const char *date;  /* a follow-up's (its stage: kind, result: what, detail: text) */
+    const char *qa_by; /* a qa row's QA reviewer (who: its decider; kind: why selected;
+                          what: the verdict; text: the QA reasons), or NULL */
+    int draw;          /* a qa row's draw */
 };
 struct cr_case_rows {
     int64_t id;
@@ -762,6 +766,9 @@ void cr_replay_note_text(struct cr_buf *b, const char *kind, const char *author,
 void cr_replay_redact(const char *details, int64_t by, struct cr_buf *out);
 /* The string value of key in an event's details (flat, as our writer makes them), unescaped. */
 bool cr_replay_json_text(const char *details, const char *key, struct cr_buf *out);
+/* A qa row's text (replay.c): its selection, and its verdict once there is one (qa_by). */
+void cr_replay_qa_text(struct cr_buf *b, int round, const char *decider, const char *reason,
+                       int draw, const char *qa_by, const char *verdict, const char *qa_reason);
 void cr_replay_digest_add(uint64_t *d, const char *item);
 /* A linked reference's row as the trail and the tables write it (added_by NULL: an import). */
 void cr_replay_link_text(struct cr_buf *b, const char *kind, const char *ref, const char *status,
@@ -851,5 +858,13 @@ enum cr_status st_link_import(cr_db *db, int64_t case_id, long line, int kind, c
  */
 enum cr_status cr_import_links(cr_db *db, int64_t case_id, long line, const char *value,
                                int64_t *added);
+/*
+ * Quality assurance at approval (qa.c): select the approved decision of
+ * round `round` on case_id for a quality review when the configuration's
+ * qa: says so (the qa row and a "qa_selected" event), in the caller's
+ * write transaction.  CR_OK when nothing is selected.
+ */
+enum cr_status cr_qa_on_approve(cr_db *db, int64_t case_id, int round, const char *decider,
+                                int outcome, const char *approver);
 
 #endif

@@ -290,7 +290,8 @@ item_digest(const char *item)
 void
 cr_replay_digest_put(int list, uint64_t *d, const char *item)
 {
-    if (list == CR_REPLAY_VOTES || list == CR_REPLAY_SET_ASIDE || list == CR_REPLAY_LINKS)
+    if (list == CR_REPLAY_VOTES || list == CR_REPLAY_SET_ASIDE || list == CR_REPLAY_LINKS ||
+        list == CR_REPLAY_QA)
         *d += item_digest(item);
     else
         cr_replay_digest_add(d, item);
@@ -383,6 +384,26 @@ cr_replay_followup_text(struct cr_buf *b, const char *stage, const char *result,
     if (detail) {
         cr_buf_add(b, ": ", 2);
         add_quoted(b, detail);
+    }
+}
+
+void
+cr_replay_qa_text(struct cr_buf *b, int round, const char *decider, const char *reason, int draw,
+                  const char *qa_by, const char *verdict, const char *qa_reason)
+{
+    cr_buf_reset(b);
+    cr_buf_addf(b, "round %d: decided by ", round);
+    add_text(b, decider);
+    cr_buf_add(b, ", selected for QA (", 19);
+    add_text(b, reason);
+    cr_buf_addf(b, ", draw %d)", draw);
+    if (qa_by) {
+        cr_buf_add(b, "; QA by ", 8);
+        add_text(b, qa_by);
+        cr_buf_add(b, ": ", 2);
+        add_text(b, verdict);
+        cr_buf_add(b, ": ", 2);
+        add_quoted(b, qa_reason ? qa_reason : "");
     }
 }
 
@@ -816,6 +837,85 @@ rp_unlink(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *
 }
 
 /*
+ * Quality assurance (core/qa.c).  A selection adds the case's qa row; its
+ * draw is worked out again here from the seed the event names, so that a
+ * row whose draw was altered differs.  A verdict replaces the row's item
+ * (the list is kept as a sum, so the selection's item is taken out again).
+ */
+static int
+qa_selection_text(struct cr_replay *r, const struct cr_event *e, int64_t *round, bool verdict)
+{
+    int64_t draw = 0;
+    *round = 0;
+    get_int(&r->d, "round", round);
+    get_string(&r->d, "decider", &r->s1);
+    get_string(&r->d, "selected", &r->s2);
+    if (get_string(&r->d, "seed", &r->s3))
+        draw = cr_qa_draw(str(&r->s3), e->case_id, (int)*round);
+    else
+        get_int(&r->d, "draw", &draw);
+    if (!verdict) {
+        cr_replay_qa_text(&r->item, (int)*round, str(&r->s1), str(&r->s2), (int)draw, NULL, NULL,
+                          NULL);
+        return 0;
+    }
+    struct cr_buf verdict_text = {0}, reason = {0};
+    get_string(&r->d, "verdict", &verdict_text);
+    get_string(&r->d, "reason", &reason);
+    cr_replay_qa_text(&r->item, (int)*round, str(&r->s1), str(&r->s2), (int)draw, e->actor,
+                      str(&verdict_text), str(&reason));
+    int bad = (verdict_text.len && !verdict_text.p) || (reason.len && !reason.p);
+    cr_buf_free(&verdict_text);
+    cr_buf_free(&reason);
+    return bad ? -1 : 0;
+}
+
+static int
+rp_qa_selected(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
+{
+    int64_t round;
+    if (qa_selection_text(r, e, &round, false) < 0)
+        return -1;
+    return add_item(r, c, CR_REPLAY_QA, e->id);
+}
+
+static int
+rp_qa(struct cr_replay *r, struct cr_replay_case *c, const struct cr_event *e)
+{
+    int64_t round = 0, draw = 0;
+    /* The selection's item out, as rp_qa_selected put it in; the event names its draw. */
+    get_int(&r->d, "round", &round);
+    get_string(&r->d, "decider", &r->s1);
+    get_string(&r->d, "selected", &r->s2);
+    get_int(&r->d, "draw", &draw);
+    cr_replay_qa_text(&r->item, (int)round, str(&r->s1), str(&r->s2), (int)draw, NULL, NULL, NULL);
+    c->digests[CR_REPLAY_QA] -= item_digest(str(&r->item));
+    char *selection = c->detail ? strdup(str(&r->item)) : NULL;
+    if (c->detail && !selection)
+        return -1;
+    if (qa_selection_text(r, e, &round, true) < 0) {
+        free(selection);
+        return -1;
+    }
+    c->digests[CR_REPLAY_QA] += item_digest(str(&r->item));
+    if (!c->detail)
+        return 0;
+    /* Detail: the row's item in its place, now with the verdict. */
+    struct cr_replay_list *l = &c->detail->lists[CR_REPLAY_QA];
+    for (size_t i = 0; i < l->n; i++) {
+        if (strcmp(l->items[i].text, selection) == 0) {
+            free(selection);
+            free(l->items[i].text);
+            l->items[i].event = e->id;
+            return (l->items[i].text = strdup(str(&r->item))) ? 0 : -1;
+        }
+    }
+    free(selection);
+    c->digests[CR_REPLAY_QA] -= item_digest(str(&r->item)); /* add_item adds it again */
+    return add_item(r, c, CR_REPLAY_QA, e->id);
+}
+
+/*
  * Every action the trail may hold.  apply is what its event changed in its
  * case (NULL: nothing but the state it names); a consultation records what
  * someone read (DPA 2018 s.62), which needs a purpose where the
@@ -854,12 +954,14 @@ static const struct replay_action {
     {"route", NULL, false},   /* a decision awaiting approval routed to a supervisor (schema 10) */
     {"notify", NULL, false},  /* a notify command failed: nothing of the case changed */
     {"link", rp_link, false}, /* a linked reference added or changed (timeline.c) */
-    {"unlink", rp_unlink, false},      /* a linked reference removed (its row kept, marked) */
-    {"follow_up", rp_followup, false}, /* what happened after the decision (schema 12) */
-    {"reopen", rp_reopen, false},      /* a closed case back to flagged for a new round */
-    {"erased", NULL, false},           /* a case's personal content erased (core/erase.c) */
-    {"purge", NULL, false},            /* a purge's summary: the cases erased and skipped */
-    {"correct", rp_correct, false},    /* an allegation's field corrected (core/erase.c) */
+    {"unlink", rp_unlink, false},           /* a linked reference removed (its row kept, marked) */
+    {"follow_up", rp_followup, false},      /* what happened after the decision (schema 12) */
+    {"reopen", rp_reopen, false},           /* a closed case back to flagged for a new round */
+    {"erased", NULL, false},                /* a case's personal content erased (core/erase.c) */
+    {"purge", NULL, false},                 /* a purge's summary: the cases erased and skipped */
+    {"correct", rp_correct, false},         /* an allegation's field corrected (core/erase.c) */
+    {"qa_selected", rp_qa_selected, false}, /* a decision sampled for quality review (qa) */
+    {"qa", rp_qa, false},                   /* a quality review's verdict */
 };
 
 static const struct replay_action *

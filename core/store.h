@@ -147,6 +147,18 @@ struct cr_assigned_count {
 };
 typedef enum cr_status (*cr_store_assigned_fn)(void *ctx, const struct cr_assigned_count *a);
 
+/* A row of the qa table (casereview/qa.h), valid during the call only. */
+typedef enum cr_status (*cr_store_qa_fn)(void *ctx, const struct cr_qa_row *q);
+/* An approved decision, for the quality figures (approved_decisions); strings during the call. */
+struct cr_decision_fact {
+    int64_t case_id;
+    int round;
+    const char *reviewer;
+    int outcome;         /* enum cr_outcome */
+    unsigned categories; /* CR_CATMASK_* bits of the case's allegations */
+};
+typedef enum cr_status (*cr_store_decision_fn)(void *ctx, const struct cr_decision_fact *f);
+
 struct cr_store {
     int version;      /* CR_STORE_VERSION it implements: methods past it are absent */
     const char *name; /* "sqlite", "memory": in messages and `version` output */
@@ -597,6 +609,26 @@ struct cr_store {
      */
     enum cr_status (*allegation_set)(cr_db *db, int64_t id, const char *field, const char *value,
                                      const char *latest, int64_t priority);
+    /* Appended to version 1 for issue 13 (quality assurance, core/qa.c; schema 13) */
+
+    /*
+     * Write the qa row of (q->case_id, q->round): a new one, or the one
+     * there replaced (a verdict recorded), in the caller's write
+     * transaction; q->categories is not stored.  Core decided it all.
+     */
+    enum cr_status (*qa_put)(cr_db *db, const struct cr_qa_row *q);
+    /*
+     * The qa rows (of case case_id only, unless 0; only those without a
+     * verdict when pending), with their case's categories, to each(), by
+     * selected_at then case and round.
+     */
+    enum cr_status (*qa_rows)(cr_db *db, int64_t case_id, bool pending, cr_store_qa_fn each,
+                              void *ctx);
+    /*
+     * Every decision with an approval of its round (case, round, reviewer,
+     * outcome, the case's categories), to each(), in no particular order.
+     */
+    enum cr_status (*approved_decisions)(cr_db *db, cr_store_decision_fn each, void *ctx);
 };
 
 /* The engine linked in: core/sqlite/'s or core/memory/'s table (core/meson.build). */

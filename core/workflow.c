@@ -940,6 +940,8 @@ act(cr_db *db, const struct cr_case_ref *ref, const struct cr_request *req,
         goto out;
     st = cr_audit_append(db, cs.id, cr_action_name(req->action), cr_state_name(cs.state),
                          cr_state_name(after), details.p);
+    if (st == CR_OK && req->action == CR_ACTION_APPROVE) /* quality assurance (qa.c) */
+        st = cr_qa_on_approve(db, cs.id, cs.round, cs.decided_by, cs.outcome, w.me->login);
     if (st == CR_OK)
         st = st_commit(db);
     if (st == CR_OK) {

@@ -16,8 +16,10 @@ fail() {
 #    (by key or by id): no other declared function takes a struct cr_case to fill.
 readers=$(cat "${headers[@]}" | tr '\n' ' ' | grep -oE '[a-z_]+\([^()]*struct cr_case \*[^()]*\)' |
     sed 's/(.*//' | sort -u | paste -sd' ')
-[ "$readers" = "cr_case_free cr_case_reload cr_case_reload_id cr_case_view cr_case_view_id" ] ||
-    fail "public functions that fill a struct cr_case: '$readers' (expected cr_case_view, cr_case_reload, their _id forms, cr_case_free)"
+# cr_qa_view and its _id form (casereview/qa.h): the blind view of a quality review, which
+# applies the same conflicts and need-to-know and audits the view ({"view": "qa"}).
+[ "$readers" = "cr_case_free cr_case_reload cr_case_reload_id cr_case_view cr_case_view_id cr_qa_view cr_qa_view_id" ] ||
+    fail "public functions that fill a struct cr_case: '$readers' (expected cr_case_view, cr_case_reload, their _id forms, cr_case_free, cr_qa_view and its _id form)"
 grep -n 'cr_case_get' "${headers[@]}" && fail "cr_case_get (unchecked) is in a public header"
 
 # 2. The interface (tui/) includes only the public header of core/, and calls

@@ -36,6 +36,7 @@ struct case_view {
     int width;          /* what the lines were wrapped for */
     struct tui_nav nav; /* nav.top: the first line shown */
     bool peek;          /* shown over a form on this case (F3): reading only */
+    bool blind;         /* its decision waits for my quality review: shown without it (qa.c) */
     int match;          /* the line of the search's current match, or -1 */
 };
 
@@ -259,7 +260,10 @@ build(struct app *app, struct case_view *v)
 
     add(v, -1, 0, "%s", "");
     add(v, CR_SLOT_HEADER, 1, "Decision");
-    if (!d.outcome) {
+    if (v->blind) { /* its quality review (qa.c) */
+        add(v, CR_SLOT_DIM, 3, "Withheld: decision %lld waits for your quality review (Q)",
+            (long long)d.decision);
+    } else if (!d.outcome) {
         add(v, CR_SLOT_DIM, 3, "Not decided yet");
     } else {
         add(v, -1, 3, "%s%s (decision %lld), by %s at %s", d.outcome_label,
@@ -323,6 +327,8 @@ build(struct app *app, struct case_view *v)
     add(v, -1, 0, "%s", "");
     local_zone(cr_db_now(app->db), t2);
     add(v, CR_SLOT_HEADER, 1, "History (times are local, %s)", t2);
+    if (v->blind)
+        add(v, CR_SLOT_DIM, 3, "Withheld with the decision, until your verdict");
     for (size_t i = 0; i < d.n_events; i++) {
         const struct case_doc_event *e = &d.events[i];
         /* To the minute; a vote withheld by blind voting has no time either. */
@@ -341,19 +347,36 @@ body_rows(void)
     return LINES - 2; /* title, status */
 }
 
+/* The case blind, for its quality review (cr_qa_view_id). */
+static enum cr_status
+qa_blind(struct app *app, struct case_view *v, struct cr_case *c)
+{
+    struct cr_qa_list row;
+    enum cr_status st = cr_qa_view_id(app->db, v->id, c, &row);
+    cr_qa_list_free(&row);
+    return st;
+}
+
 /* Read the case (audited when first opened) and lay it out. */
 static bool
 load(struct app *app, struct case_view *v, bool first)
 {
     struct cr_case c;
-    enum cr_status st =
-        first ? cr_case_view_id(app->db, v->id, &c) : cr_case_reload_id(app->db, v->id, &c);
+    int round;
+    bool was_blind = v->blind;
+    if ((first || v->blind) && cr_qa_may_review_id(app->db, v->id, &v->blind, &round) != CR_OK)
+        v->blind = false;
+    /* Seen whole (and audited so) only once it is no longer blind. */
+    enum cr_status st = v->blind             ? qa_blind(app, v, &c)
+                        : first || was_blind ? cr_case_view_id(app->db, v->id, &c)
+                                             : cr_case_reload_id(app->db, v->id, &c);
     if (st != CR_OK) {
         tui_message(app, true, "%s", cr_db_errmsg(app->db));
         return false;
     }
     struct cr_history h;
-    if (cr_history_of_view_id(app->db, v->id, &h) != CR_OK)
+    memset(&h, 0, sizeof h); /* blind: the history would show the decision */
+    if (!v->blind && cr_history_of_view_id(app->db, v->id, &h) != CR_OK)
         memset(&h, 0, sizeof h);
     struct cr_timeline tl;
     if (cr_case_timeline_id(app->db, v->id, &tl) != CR_OK)
@@ -394,6 +417,10 @@ case_draw(struct app *app, void *state)
     if (v->peek)
         snprintf(title, sizeof title, " Case %lld: %s  (F3 or q: back to your form)",
                  (long long)r->id, cr_state_label(r->state));
+    else if (v->blind)
+        snprintf(title, sizeof title,
+                 " Case %lld: quality review; the decision is withheld until your verdict (Q)",
+                 (long long)r->id);
     else
         snprintf(title, sizeof title, " Case %lld: %s  (version %lld, priority %lld)",
                  (long long)r->id, cr_state_label(r->state), (long long)v->c.version,
@@ -600,6 +627,7 @@ static const struct tui_function case_functions[] = {
     {TA_UNLINK, NULL, TUI_NEED_CASE},
     {TA_FOLLOWUP, NULL, TUI_NEED_CASE}, /* the follow-up box (after.c); supervisors, admins */
     {TA_REOPEN, NULL, TUI_NEED_CASE},   /* the reopen box (after.c); supervisors, admins */
+    {TA_QA, NULL, TUI_NEED_CASE},       /* the quality review box (qa.c) */
     {TA_DASHBOARD, NULL, 0},
     {TA_REFRESH, NULL, TUI_PEEK},
     {TA_SUSPEND, NULL, TUI_PEEK},

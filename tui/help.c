@@ -34,7 +34,9 @@ listed(const struct app *app, int action)
         return cr_pack_visible(app->db); /* the admin's (core/pack.c) */
     if ((action == TA_TAG || action == TA_TAG_SCREEN || action == TA_UNTAG_ALL) &&
         cr_pack_visible(app->db))
-        return true; /* tagging is for a pack too */
+        return true;                                        /* tagging is for a pack too */
+    if (action == TA_QA && (!app->cfg || !app->cfg->qa_on)) /* no qa: in the rules (qa.c) */
+        return false;
     int core = tui_action_kind(action) == TK_PICK ? (int)CR_ACTION_CLAIM
                : action == TA_TAG || action == TA_TAG_SCREEN || action == TA_UNTAG_ALL
                    ? (int)CR_ACTION_ASSIGN

@@ -89,7 +89,8 @@ enum tui_kind { TK_NAV, TK_SCREEN, TK_CORE, TK_FORM, TK_PICK };
     _(UNLINK, "unlink", "U", SCREEN, -1, "remove a linked reference")                            \
     _(FOLLOWUP, "follow_up", "W", SCREEN, -1, "record what happened next (follow-up)")           \
     _(REOPEN, "reopen", "E", SCREEN, -1, "reopen a closed case for a new round")                 \
-    _(PACK, "pack", "K", SCREEN, -1, "pack the tagged cases for the panel (admin)")
+    _(PACK, "pack", "K", SCREEN, -1, "pack the tagged cases for the panel (admin)")              \
+    _(QA, "qa", "Q", SCREEN, -1, "quality review: agree or disagree, blind")
 
 #define TUI_X(id, name, keys, kind, core, help) TA_##id,
 enum tui_action { TUI_ACTION_LIST(TUI_X) TA_COUNT, TA_NONE = -1 };

@@ -266,6 +266,8 @@ filter_title(const struct app *app, const struct tui_queue *q, char *out, size_t
                        : (f->open || f->assignee) && f->state < 0 ? "open cases"
                                                                   : "all cases";
     size_t used = (size_t)snprintf(out, n, "%s", view);
+    if (q->mine && !narrowed(q)) /* what waits for my quality review (qa.c) */
+        used += (size_t)snprintf(out + used, n - used, "%s", tui_qa_waiting((struct app *)app));
     /* What waits for me is narrowed by the same filters (cr_list_mine_filter_page). */
     if (f->overdue)
         used += (size_t)snprintf(out + used, n - used, ", overdue");

@@ -9,7 +9,7 @@
 const struct screen_ops *const tui_screens[] = {
     &purpose_screen,   &queue_screen,  &case_screen, &form_screen,  &help_screen,
     &dashboard_screen, &prompt_screen, &menu_screen, &route_screen, &link_screen,
-    &after_screen,     &pack_screen,   NULL,
+    &after_screen,     &pack_screen,   &qa_screen,   NULL,
 };
 
 const struct screen_ops *

@@ -20,5 +20,9 @@ extern const struct screen_ops link_screen; /* L and U on the case (link.c) */
 extern const struct screen_ops after_screen;
 /* pack.c: the panel's bundle of the tagged cases (K on the queue). */
 extern const struct screen_ops pack_screen;
+/* qa.c: a quality review's verdict over the blind case (Q on the case). */
+extern const struct screen_ops qa_screen;
+/* The landing view's note: "; quality review: cases 2, 4" when some wait for me, else "". */
+const char *tui_qa_waiting(struct app *app);
 
 #endif

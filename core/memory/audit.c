@@ -196,6 +196,8 @@ list_table_id(int list)
         return MEM_LINKS;
     case CR_REPLAY_FOLLOWUPS:
         return MEM_FOLLOWUPS;
+    case CR_REPLAY_QA:
+        return MEM_QA;
     default:
         return MEM_NOTES;
     }
@@ -258,6 +260,17 @@ list_row(const struct mem_data *d, int list, size_t r)
         out.text = x->detail;
         break;
     }
+    case CR_REPLAY_QA: {
+        const struct mem_qa *x = &MEM_ROWS(d, MEM_QA, struct mem_qa)[r];
+        out.round = x->round;
+        out.who = x->decider;
+        out.kind = x->reason;
+        out.what = x->verdict;
+        out.text = x->qa_reason;
+        out.qa_by = x->qa_by;
+        out.draw = x->draw;
+        break;
+    }
     default: {
         const struct mem_note *x = &MEM_ROWS(d, MEM_NOTES, struct mem_note)[r];
         out.kind = x->kind;
@@ -294,6 +307,10 @@ list_ref_of(const struct mem_data *d, int list, size_t r)
     case CR_REPLAY_FOLLOWUPS: {
         const struct mem_followup *x = &MEM_ROWS(d, MEM_FOLLOWUPS, struct mem_followup)[r];
         return (struct list_ref){x->case_id, x->id, r};
+    }
+    case CR_REPLAY_QA: {
+        const struct mem_qa *x = &MEM_ROWS(d, MEM_QA, struct mem_qa)[r];
+        return (struct list_ref){x->case_id, x->round, r};
     }
     default: {
         const struct mem_note *x = &MEM_ROWS(d, MEM_NOTES, struct mem_note)[r];

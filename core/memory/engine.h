@@ -162,6 +162,11 @@ enum cr_status mem_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audi
 enum cr_status mem_config_texts(cr_db *db, int (*each)(void *ctx, const struct cr_config_text *t),
                                 void *ctx);
 enum cr_status mem_case_rows(cr_db *db, int64_t id, cr_case_rows_fn each, void *ctx);
+/* qa.c: quality assurance (schema 13) */
+enum cr_status mem_qa_put(cr_db *db, const struct cr_qa_row *q);
+enum cr_status mem_qa_rows(cr_db *db, int64_t case_id, bool pending, cr_store_qa_fn each,
+                           void *ctx);
+enum cr_status mem_approved_decisions(cr_db *db, cr_store_decision_fn each, void *ctx);
 enum cr_status mem_read_begin(cr_db *db);
 void mem_read_end(cr_db *db);
 

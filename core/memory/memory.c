@@ -77,4 +77,7 @@ const struct cr_store cr_store_engine = {
     .erase_finish = mem_erase_finish,
     .find_allegation = mem_find_allegation,
     .allegation_set = mem_allegation_set,
+    .qa_put = mem_qa_put,
+    .qa_rows = mem_qa_rows,
+    .approved_decisions = mem_approved_decisions,
 };

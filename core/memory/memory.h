@@ -157,6 +157,14 @@ struct mem_followup {
     int64_t recorded_at;
 };
 
+/* A decision selected for quality review (schema 13's qa); verdict NULL: none yet. */
+struct mem_qa {
+    int64_t id, case_id;
+    int round, outcome, draw;
+    char *decider, *approver, *reason, *config_digest, *qa_by, *verdict, *qa_reason;
+    int64_t selected_at, qa_at;
+};
+
 /* The tables, in the order of mem_table_defs. */
 enum mem_table_id {
     MEM_SUBJECTS,
@@ -173,6 +181,7 @@ enum mem_table_id {
     MEM_CONFIG_VERSIONS,
     MEM_LINKS,
     MEM_FOLLOWUPS,
+    MEM_QA,
     MEM_TABLE_COUNT
 };
 

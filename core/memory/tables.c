@@ -66,6 +66,11 @@ static const struct {
                        4,
                        {S(mem_followup, result), S(mem_followup, date), S(mem_followup, detail),
                         S(mem_followup, recorded_by)}},
+    [MEM_QA] = {sizeof(struct mem_qa),
+                7,
+                {S(mem_qa, decider), S(mem_qa, approver), S(mem_qa, reason),
+                 S(mem_qa, config_digest), S(mem_qa, qa_by), S(mem_qa, verdict),
+                 S(mem_qa, qa_reason)}},
 #undef S
 };
 

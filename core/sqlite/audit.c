@@ -253,12 +253,14 @@ static const char *const list_sql[CR_REPLAY_LISTS] = {
     [CR_REPLAY_FOLLOWUPS] = "SELECT case_id, stage, result, date, recorded_by, detail "
                             "FROM follow_ups WHERE case_id BETWEEN ?1 AND ?2 "
                             "ORDER BY case_id, id",
+    [CR_REPLAY_QA] = "SELECT case_id, round, decider, reason, verdict, qa_reason, qa_by, draw "
+                     "FROM qa WHERE case_id BETWEEN ?1 AND ?2 ORDER BY case_id, round",
 };
 
 /* One list's rows of the case at hand: their texts in one buffer, as offsets + 1 (0: NULL). */
 struct held_row {
-    int round, vetting_review;
-    size_t who, kind, what, text, date;
+    int round, vetting_review, draw;
+    size_t who, kind, what, text, date, qa_by;
     size_t removed_by, removed_reason; /* a link's */
 };
 struct list_reader {
@@ -348,6 +350,15 @@ hold_row(struct list_reader *l, int list)
         h->who = hold_text(l, s, 4);
         h->text = hold_text(l, s, 5);
         break;
+    case CR_REPLAY_QA:
+        h->round = sqlite3_column_int(s, 1);
+        h->who = hold_text(l, s, 2);
+        h->kind = hold_text(l, s, 3);
+        h->what = hold_text(l, s, 4);
+        h->text = hold_text(l, s, 5);
+        h->qa_by = hold_text(l, s, 6);
+        h->draw = sqlite3_column_int(s, 7);
+        break;
     default:
         h->kind = hold_text(l, s, 1);
         h->who = hold_text(l, s, 2);
@@ -375,6 +386,8 @@ lay_out(struct list_reader *l)
             .removed_by = AT(h->removed_by),
             .removed_reason = AT(h->removed_reason),
             .date = AT(h->date),
+            .qa_by = AT(h->qa_by),
+            .draw = h->draw,
         };
     }
 #undef AT

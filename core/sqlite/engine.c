@@ -77,4 +77,7 @@ const struct cr_store cr_store_engine = {
     .erase_finish = sq_erase_finish,
     .find_allegation = sq_find_allegation,
     .allegation_set = sq_allegation_set,
+    .qa_put = sq_qa_put,
+    .qa_rows = sq_qa_rows,
+    .approved_decisions = sq_approved_decisions,
 };

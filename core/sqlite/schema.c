@@ -541,6 +541,31 @@ const struct cr_migration_step cr_schema[] = {
          ") STRICT;"
          "CREATE INDEX follow_ups_case ON follow_ups(case_id, id);"},
     /*
+     * Version 13, quality assurance (core/qa.c): each decision selected at
+     * approval for a second, blind review, and its verdict once recorded.
+     * One row per case and round; why it was selected (its draw under
+     * qa.sample_percent, or the reviewer's minimum) and the configuration
+     * it was selected under (min_per_reviewer counts per configuration).
+     * The index serves the queue (rows without a verdict).
+     */
+    {13, "CREATE TABLE qa ("
+         "  case_id INTEGER NOT NULL REFERENCES cases(id),"
+         "  round INTEGER NOT NULL,"
+         "  decider TEXT NOT NULL,"
+         "  approver TEXT NOT NULL,"
+         "  outcome TEXT NOT NULL CHECK (outcome IN ('nfa', 'reassess', 'refer')),"
+         "  reason TEXT NOT NULL CHECK (reason IN ('sample', 'minimum')),"
+         "  draw INTEGER NOT NULL,"
+         "  config_digest TEXT NOT NULL,"
+         "  selected_at INTEGER NOT NULL,"
+         "  qa_by TEXT,"
+         "  verdict TEXT CHECK (verdict IN ('agree', 'disagree')),"
+         "  qa_reason TEXT,"
+         "  qa_at INTEGER,"
+         "  PRIMARY KEY (case_id, round)"
+         ") STRICT;"
+         "CREATE INDEX qa_pending ON qa(selected_at) WHERE verdict IS NULL;"},
+    /*
      * Version 14, erasure (issue 13): chain v3 keeps each event's keyed
      * digest of its details (the hash covers the digest, so that the
      * details can be erased and the chain still verifies; README, "Design:

@@ -149,6 +149,10 @@ enum cr_status sq_draft_get(cr_db *db, const char *login, int64_t case_id, int a
 enum cr_status sq_draft_delete(cr_db *db, const char *login, int64_t case_id, int action);
 enum cr_status sq_config_get(cr_db *db, const char *prefix, struct cr_config_version *out);
 enum cr_status sq_config_put(cr_db *db, const struct cr_config *cfg, const char *by);
+/* Quality assurance (qa.c; schema 13) */
+enum cr_status sq_qa_put(cr_db *db, const struct cr_qa_row *q);
+enum cr_status sq_qa_rows(cr_db *db, int64_t case_id, bool pending, cr_store_qa_fn each, void *ctx);
+enum cr_status sq_approved_decisions(cr_db *db, cr_store_decision_fn each, void *ctx);
 enum cr_status sq_config_in_force(cr_db *db, char digest[65], bool *any);
 enum cr_status sq_closed_cases(cr_db *db, int64_t before, cr_store_closed_fn each, void *ctx);
 enum cr_status sq_audit_redact(cr_db *db, int64_t event, const char *details);

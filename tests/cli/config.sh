@@ -42,7 +42,7 @@ expect_err "casereview: check-config: --explain reads no FILE"
 
 refused syntax.yaml "syntax.yaml:6:7: YAML syntax error: mapping values are not allowed in this context"
 refused unknown_key.yaml \
-    "unknown_key.yaml:2:1: unknown key 'colour' in the file (allowed: theme, keys, after_action, allow_impersonation, conflicts, sla_days, escalate_after_days, notify, notify_timeout, users, panel, audit, retention)" \
+    "unknown_key.yaml:2:1: unknown key 'colour' in the file (allowed: theme, keys, after_action, allow_impersonation, conflicts, sla_days, escalate_after_days, notify, notify_timeout, users, panel, audit, retention, qa)" \
     "unknown_key.yaml:25:5: unknown key 'quorum' in panel.sign_off (allowed: concur, dissent, require_kinds, blind)"
 refused wrong_type.yaml \
     "wrong_type.yaml:5:14: conflicts.same_unit: expected true or false, not 'yes'" \

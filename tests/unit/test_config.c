@@ -81,6 +81,10 @@ check_row(void *ctx, const char *path, const char *type, const char *def, const 
         got = cfg->audit_require_purpose;
     else if (strcmp(path, "notify_timeout") == 0)
         got = cfg->notify_timeout;
+    else if (strcmp(path, "qa.sample_percent") == 0)
+        got = cfg->qa_sample_percent;
+    else if (strcmp(path, "qa.min_per_reviewer") == 0)
+        got = cfg->qa_min_per_reviewer;
     else if (strncmp(path, "sla_days.", 9) == 0)
         got = cfg->sla_days[cr_sla_parse(path + 9)];
     else if (strcmp(path, "panel.sign_off.concur") == 0)
@@ -110,8 +114,11 @@ test_defaults_are_the_table(void **state)
     struct defaults d = {.cfg = cfg};
     assert_int_equal(cr_config_keys(check_row, &d), CR_OK);
     assert_true(d.rows > d.checked);
-    /* 3 SLAs, 3 switches, 3 sign-off rules, 5 outcome rules, notify_timeout, after_action */
-    assert_int_equal(d.checked, 16);
+    /*
+     * 3 SLAs, 3 switches, 3 sign-off rules, 5 outcome rules, notify_timeout, after_action,
+     * qa.sample_percent, qa.min_per_reviewer
+     */
+    assert_int_equal(d.checked, 18);
     cr_config_free(cfg);
     cr_diags_free(diags);
 }

@@ -319,7 +319,7 @@ test_migration_fills_counters(void **state)
             "ALTER TABLE cases DROP COLUMN clock_shift; ALTER TABLE cases DROP COLUMN "
             "paused_until; ALTER TABLE cases DROP COLUMN paused_at; ALTER TABLE cases DROP "
             "COLUMN paused_by; ALTER TABLE cases DROP COLUMN pause_reason; "
-            "ALTER TABLE cases DROP COLUMN approver; DROP TABLE follow_ups; "
+            "ALTER TABLE cases DROP COLUMN approver; DROP TABLE follow_ups; DROP TABLE qa; "
             "PRAGMA user_version = 4;",
             NULL, NULL, NULL),
         SQLITE_OK);

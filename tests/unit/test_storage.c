@@ -166,8 +166,11 @@ outside_text(const struct fixture *f, const char *sql)
 /* What version 12 added (follow-ups), dropped again. */
 #define V12_DROP "DROP TABLE follow_ups; "
 
-/* What versions 10, 11 and 12 added, dropped again. */
-#define V10_DROP V12_DROP V11_DROP "ALTER TABLE cases DROP COLUMN approver; "
+/* What version 13 added (quality assurance's qa table), dropped again. */
+#define V13_DROP "DROP TABLE qa; "
+
+/* What versions 10 to 13 added, dropped again. */
+#define V10_DROP V13_DROP V12_DROP V11_DROP "ALTER TABLE cases DROP COLUMN approver; "
 
 /* What versions 9 and 10 added (the service level's clock and the pause), dropped again. */
 #define V9_DROP                                                                      \
@@ -769,7 +772,7 @@ test_migration_from_6_drops_unused_indexes(void **state)
     sqlite3_close(s);
     /* Those of later versions' new tables (follow_ups, 12) aside: the migration makes them. */
     const char *indexes = "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
-                          "AND tbl_name <> 'follow_ups'";
+                          "AND tbl_name NOT IN ('follow_ups', 'qa')";
     int64_t before = outside(f, indexes);
     reopen(f);
     assert_int_equal(cr_db_schema_version(f->db), LATEST);
@@ -1204,7 +1207,8 @@ test_migration_from_10_followups(void **state)
     sqlite3 *s;
     assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
     assert_int_equal(
-        sqlite3_exec(s, V12_DROP V11_DROP "PRAGMA user_version = 10", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_exec(s, V13_DROP V12_DROP V11_DROP "PRAGMA user_version = 10", NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(s);
     assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_master WHERE name = 'follow_ups'"), 0);
     reopen(f);
@@ -1242,7 +1246,8 @@ test_migration_from_10_links(void **state)
     sqlite3 *s;
     assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
     assert_int_equal(
-        sqlite3_exec(s, V12_DROP V11_DROP "PRAGMA user_version = 10", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_exec(s, V13_DROP V12_DROP V11_DROP "PRAGMA user_version = 10", NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(s);
     assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'case_links'"), 0);
     reopen(f);
@@ -1303,7 +1308,7 @@ test_migration_from_10_chain_v3(void **state)
     assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
     assert_int_equal(
         sqlite3_exec(s,
-                     "DROP TABLE audit_digests; DROP TABLE erasures; " V12_DROP V11_DROP
+                     "DROP TABLE audit_digests; DROP TABLE erasures; " V13_DROP V12_DROP V11_DROP
                      "PRAGMA user_version = 10",
                      NULL, NULL, NULL),
         SQLITE_OK);
@@ -1381,6 +1386,44 @@ test_migration_from_10_chain_v3(void **state)
     now_value -= 400 * 86400;
 }
 
+/*
+ * A version 10 database gains quality assurance's qa table (version 13):
+ * empty, with its columns' checks, and the data kept.
+ */
+static void
+test_migration_from_10_qa(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,domestic_violence,2019-01-01,complaint,x,kept\n",
+              &r);
+    cr_db_close(f->db);
+    f->db = NULL;
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(s, V13_DROP V12_DROP V11_DROP "PRAGMA user_version = 10", NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(s);
+    assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'qa'"), 0);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
+    assert_int_equal(outside(f, "SELECT count(*) FROM sqlite_schema WHERE name IN ('qa', "
+                                "'qa_pending')"),
+                     2);
+    assert_int_equal(outside(f, "SELECT count(*) FROM qa"), 0);
+    assert_int_equal(outside(f, "SELECT count(*) FROM cases"), 1);
+    /* The checks hold: a verdict is agree or disagree. */
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(s,
+                                      "INSERT INTO qa VALUES (1, 1, 'a', 'b', 'nfa', 'sample', 5, "
+                                      "'d', 0, 'c', 'perhaps', 'r', 0)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    sqlite3_close(s);
+}
+
 int
 main(void)
 {
@@ -1413,6 +1456,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_migration_from_10_links, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_10_followups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_10_chain_v3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_10_qa, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

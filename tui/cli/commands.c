@@ -92,22 +92,19 @@ const struct cli_command cli_commands[] = {
     {"correct", "ALLEGATION",
      "correct a wrongly keyed allegation field, old and new values audited (admin)", 1, 1,
      correct_options, cmd_correct},
+    {"qa", "list | show CASE | CASE --agree|--disagree --reason TEXT",
+     "quality review of sampled decisions, blind (a reviewer or supervisor who did not decide, "
+     "approve or see it)",
+     1, 2, qa_options, cmd_qa},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 
 const struct emit_template *const cli_templates[] = {
-    cases_templates,
-    show_templates,
-    actions_templates,
-    report_templates,
-    audit_templates,
-    config_templates,
-    supervise_templates,
-    sla_templates,
-    route_templates,
-    imports_templates,
-    link_templates,
-    followup_templates,
-    erase_templates,
-    NULL,
+    cases_templates,     show_templates,
+    actions_templates,   report_templates,
+    audit_templates,     config_templates,
+    supervise_templates, sla_templates,
+    route_templates,     imports_templates,
+    link_templates,      followup_templates,
+    erase_templates,     NULL,
 };

@@ -48,6 +48,10 @@ void followup_show(struct emit *e, const struct cr_followup_list *l, bool json);
 /* The follow-ups' figures in report: a JSON member, and the table's section (none when none). */
 void followup_report_json(struct emit *e, const struct cr_followup_counts *c);
 void followup_report_table(FILE *f, const struct cr_followup_counts *c);
+/* qa.c: quality assurance: the queue, the blind view, the verdict; report --qa */
+CLI_COMMAND(qa)
+int cli_report_qa(struct cli *cli, const char *reason, const char *recipient, int fmt,
+                  const char *output, bool force);
 /*
  * Start the configuration's notify command for db's last action, without
  * waiting for it (its failure goes to the audit trail); only a notice that

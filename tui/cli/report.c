@@ -579,7 +579,8 @@ report_table(FILE *f, const struct cr_report *r, int64_t now, struct dout *w,
     _(REPORT_OUTPUT, "output", "FILE",                                                           \
       "write to FILE (created 0600, put in place only once the disclosure is recorded) instead " \
       "of standard output")                                                                      \
-    _(REPORT_FORCE, "force", NULL, "with --output: replace FILE if it exists")
+    _(REPORT_FORCE, "force", NULL, "with --output: replace FILE if it exists")                   \
+    _(REPORT_QA, "qa", NULL, "the quality figures instead (README, 'Quality assurance')")
 CLI_OPTIONS(report_options, REPORT_OPTIONS);
 
 static int
@@ -631,6 +632,9 @@ cmd_report(struct cli *cli, const struct cli_args *a)
         return cli_error(EXIT_USAGE, "report: --reason TEXT and --recipient TEXT are required");
     if (force && !output)
         return cli_error(EXIT_USAGE, "report: --force goes with --output FILE");
+    if (a->opt[OPT_REPORT_QA]) /* quality assurance (qa.c) */
+        return by || as_at ? cli_error(EXIT_USAGE, "report: --qa takes no --by or --as-at")
+                           : cli_report_qa(cli, reason, recipient, fmt, output, force);
     struct cr_report_query q = {1, {CR_DIMENSION_OUTCOME}, as_at};
     if (by && (rc = parse_by(by, &q)) != EXIT_DONE)
         return rc;

@@ -16,9 +16,10 @@
 #include <casereview/cases.h>
 #include <casereview/config.h>
 #include <casereview/db.h>
-#include <casereview/followup.h>
 #include <casereview/erase.h>
+#include <casereview/followup.h>
 #include <casereview/names.h>
+#include <casereview/qa.h>
 #include <casereview/report.h>
 #include <casereview/status.h>
 #include <casereview/text.h>

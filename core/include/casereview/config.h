@@ -89,6 +89,15 @@ struct cr_config {
      * none given.
      */
     int retention_years[CR_OUTCOME_COUNT + 1], retention_days[CR_OUTCOME_COUNT + 1];
+    /* qa: quality assurance (core/qa.c); qa_on 0: no section, nothing is selected */
+    int qa_on;
+    int qa_sample_percent;   /* qa.sample_percent, 0-100 */
+    int qa_min_per_reviewer; /* qa.min_per_reviewer */
+    unsigned qa_outcomes;    /* qa.outcomes: bits (1u << enum cr_outcome); default all */
+    const char *qa_seed;     /* qa.seed, as written */
+    size_t n_qa_reviewers;   /* qa.reviewers: who may QA (none: any reviewer or supervisor) */
+    const char **qa_reviewers;
+    int *qa_reviewer_line, *qa_reviewer_column; /* where each was written, for messages */
 };
 
 /*
