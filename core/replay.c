@@ -1037,8 +1037,31 @@ cr_details_int(const char *details, const char *key, int64_t *v)
 
 /* The keys whose string values are the workflow's words, not anyone's text: kept. */
 static const char *const kept_keys[] = {
-    "outcome", "vote",  "kind",  "result", "assignee", "view", "action", "new_allegation",
-    "to",      "state", "stage", "what",   "format",   "rule", "field",
+    "outcome",
+    "vote",
+    "kind",
+    "result",
+    "assignee",
+    "view",
+    "action",
+    "new_allegation",
+    "to",
+    "state",
+    "stage",
+    "what",
+    "format",
+    "rule",
+    "field",
+    /* issue 13's: a follow-up's day, a link's status word, a quality review's words and seed */
+    "date",
+    "status",
+    "decider",
+    "selected",
+    "seed",
+    "verdict",
+    "old_kind",
+    "old_status",
+    "old_added_by",
 };
 
 static bool

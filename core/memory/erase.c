@@ -83,6 +83,21 @@ mem_erase_case(cr_db *db, int64_t case_id, int64_t event, const char *text,
     for (size_t i = 0; ok && i < MEM_N(d, MEM_NOTES); i++)
         if (o[i].case_id == case_id)
             ok = overwrite(&o[i].body, text, &n->notes);
+    /* What issue 13 added: linked references, their removal's reasons, follow-ups' details, QA
+     * reasons. */
+    struct mem_link *k = MEM_ROWS(d, MEM_LINKS, struct mem_link);
+    for (size_t i = 0; ok && i < MEM_N(d, MEM_LINKS); i++)
+        if (k[i].case_id == case_id)
+            ok = overwrite(&k[i].ref, text, &n->notes) &&
+                 overwrite(&k[i].removed_reason, text, NULL);
+    struct mem_followup *u = MEM_ROWS(d, MEM_FOLLOWUPS, struct mem_followup);
+    for (size_t i = 0; ok && i < MEM_N(d, MEM_FOLLOWUPS); i++)
+        if (u[i].case_id == case_id)
+            ok = overwrite(&u[i].detail, text, &n->notes);
+    struct mem_qa *q = MEM_ROWS(d, MEM_QA, struct mem_qa);
+    for (size_t i = 0; ok && i < MEM_N(d, MEM_QA); i++)
+        if (q[i].case_id == case_id)
+            ok = overwrite(&q[i].qa_reason, text, &n->notes);
     for (size_t i = MEM_N(d, MEM_DRAFTS); i-- > 0;)
         if (MEM_ROWS(d, MEM_DRAFTS, struct mem_draft)[i].case_id == case_id) {
             mem_remove(d, MEM_DRAFTS, i);

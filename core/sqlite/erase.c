@@ -117,6 +117,22 @@ sq_erase_case(cr_db *db, int64_t case_id, int64_t event, const char *text,
     if (st == CR_OK)
         st = erase_step(db, "UPDATE notes SET body = ?2 WHERE case_id = ?1", case_id, text, 0,
                         &n->notes);
+    /* What issue 13 added: linked references (their numbers tie the person to other records), the
+     * reasons of their removal, a follow-up's detail and a quality review's reasons. */
+    if (st == CR_OK)
+        st = erase_step(db,
+                        "UPDATE case_links SET ref = ?2,"
+                        "  removed_reason = CASE WHEN removed_reason IS NULL THEN NULL ELSE ?2 END "
+                        "WHERE case_id = ?1",
+                        case_id, text, 0, &n->notes);
+    if (st == CR_OK)
+        st = erase_step(
+            db, "UPDATE follow_ups SET detail = ?2 WHERE case_id = ?1 AND detail IS NOT NULL",
+            case_id, text, 0, &n->notes);
+    if (st == CR_OK)
+        st = erase_step(db,
+                        "UPDATE qa SET qa_reason = ?2 WHERE case_id = ?1 AND qa_reason IS NOT NULL",
+                        case_id, text, 0, &n->notes);
     if (st == CR_OK)
         st = erase_step(db, "DELETE FROM drafts WHERE case_id = ?1", case_id, NULL, 0, &n->drafts);
     if (st == CR_OK)

@@ -241,4 +241,61 @@ cr --db p.db history 1 --format json
 expect_json "[[e['actor'], e['details']['reason']] for e in d if e['action'] == 'erased']" '[["cadmin", "MoPI review 2033"]]'
 expect_json "sorted(set(e['details'].get('erased', 0) for e in d if e['id'] < 20))" "[$(sql p.db "select event from erasures where case_id = 1")]"
 
+begin "the records issue 13 added go too: linked references, follow-ups' details, quality reviews' reasons"
+# A case with an imported and a typed link (removed again), a follow-up and a quality review,
+# purged: audit verify passes (the events' workflow words kept, the tables' text erased in
+# step) and none of the words typed is left in the file.
+cat >r.yaml <<EOF
+allow_impersonation: true
+users:
+  - { login: asmith, name: "A. Smith", roles: [reviewer] }
+  - { login: ejones, name: "E. Jones", roles: [reviewer] }
+  - { login: bjones, name: "B. Jones", roles: [supervisor] }
+  - { login: fkaur, name: "F. Kaur", roles: [supervisor] }
+  - { login: cadmin, name: "C. Admin", roles: [admin] }
+panel:
+  members:
+    - { login: mkhan, name: "M. Khan", kind: independent }
+  sign_off: { concur: 1, dissent: 1 }
+  outcomes:
+    nfa: { panel: false }
+retention:
+  closed_years: 6
+qa:
+  sample_percent: 100
+  seed: 7
+EOF
+{
+    echo "$H,linked_refs"
+    echo "R1,Zanzibarow,Quiller,officer,PC,Unit 1,full,R1A,domestic_violence,2020-01-01,complaint,NFA,Punched Xylograph,crime:CR/Importrefword=open"
+} >r.csv
+CASEREVIEW_CONFIG=$T/r.yaml cr --db r.db import r.csv
+expect_rc 0
+rstep() {
+    local who=$1
+    shift
+    AS=$who CASEREVIEW_CONFIG=$T/r.yaml cr --db r.db "$@"
+    [ "$(cat "$T/rc")" = 0 ] || fail "setup: $who $*: $(cat "$T/err")"
+}
+rstep asmith claim 1
+rstep asmith link 1 CR/Linkrefword --kind crime --status open --reason "Link Reasonword"
+rstep asmith decide 1 --outcome nfa --rationale "Rationale Rquokkaword"
+rstep bjones approve 1
+today=$(date -u -d "@$CASEREVIEW_NOW" +%F)
+rstep fkaur follow-up 1 --stage vetting --result maintained --date "$today" --detail "Detail Followword"
+rstep ejones qa 1 --disagree --reason "QA Qareasonword"
+rstep fkaur unlink 1 CR/Linkrefword --reason "Unlink Unlinkword"
+later=$((CASEREVIEW_NOW + 7 * 366 * 86400))
+CASEREVIEW_NOW=$later rstep cadmin purge --closed-before "$(date -u -d "@$later" +%F)" --reason "MoPI"
+CASEREVIEW_NOW=$later CASEREVIEW_CONFIG=$T/r.yaml cr --db r.db audit verify
+expect_rc 0
+expect_eq "$(sql r.db "select ref || '|' || coalesce(removed_reason, '') from case_links order by id")" "[erased]|
+[erased]|[erased]" "the links"
+expect_eq "$(sql r.db "select stage || ' ' || result || ' ' || date || ' ' || detail from follow_ups")" "vetting maintained $today [erased]" "the follow-up"
+expect_eq "$(sql r.db "select verdict || ' ' || qa_reason from qa")" "disagree [erased]" "the quality review"
+sqlite3 r.db "VACUUM"
+for w in Importrefword Linkrefword Reasonword Rquokkaword Followword Qareasonword Unlinkword Xylograph Zanzibarow; do
+    if strings r.db | grep -q "$w"; then fail "after VACUUM, r.db still holds '$w'"; fi
+done
+
 finish
