@@ -144,7 +144,8 @@ struct doc {
     const struct cr_pack_request *q;
     const struct cr_case *c;
     const struct cr_history *h;
-    const struct cr_page *others; /* the subject's other cases the user may see */
+    const struct cr_timeline *tl;      /* the subject's cases, allegations and links */
+    const struct cr_followup_list *fu; /* what happened after the decision */
     struct cr_buf txt, json;
     struct cr_buf tmp;
     bool sep; /* a member was written at this level of the JSON */
@@ -326,36 +327,117 @@ section_subject(struct doc *d)
     jclose(d, '}');
 }
 
-/* The subject's other cases (as the user may see them), oldest first. */
+/* The subject's other cases (the timeline's: core/timeline.c), by number. */
 static void
 section_other_cases(struct doc *d)
 {
     txt(d, "\nOther cases of this subject\n");
     jopen(d, "other_cases", '[');
     size_t shown = 0;
-    for (size_t i = d->others ? d->others->n : 0; i-- > 0;) {
-        const struct cr_case_row *o = &d->others->rows[i];
-        if (o->id == d->c->row.id || !o->subject_ref ||
-            strcmp(o->subject_ref, d->c->row.subject_ref) != 0)
+    for (size_t i = 0; d->tl && i < d->tl->n_cases; i++) {
+        const struct cr_timeline_case *o = &d->tl->cases[i];
+        if (o->id == d->c->row.id)
             continue;
-        char flagged[21], decided[21];
-        when(o->created_at, flagged);
+        char flagged[21], decided[21], closed[21];
+        when(o->flagged_at, flagged);
         when(o->decided_at, decided);
-        cr_buf_addf(&d->txt, "  Case %lld: %s, %s, flagged %s, decided %s\n", (long long)o->id,
-                    cr_state_label(o->state),
+        when(o->closed_at, closed);
+        cr_buf_addf(&d->txt, "  Case %lld: %s, %s, flagged %s, decided %s, closed %s\n",
+                    (long long)o->id, cr_state_label(o->state),
                     o->outcome >= 0 ? cr_outcome_label(o->outcome) : "not decided", flagged,
-                    decided);
+                    decided, closed);
         jopen(d, NULL, '{');
         jnum(d, "case", o->id);
         jtext(d, "state", cr_state_name(o->state));
         jtext(d, "outcome", o->outcome >= 0 ? cr_outcome_name(o->outcome) : NULL);
-        jtime(d, "flagged_at", o->created_at);
+        jtime(d, "flagged_at", o->flagged_at);
         jtime(d, "decided_at", o->decided_at);
+        jtime(d, "closed_at", o->closed_at);
         jclose(d, '}');
         shown++;
     }
     jclose(d, ']');
     if (!shown)
+        txt(d, "  none\n");
+}
+
+/* Every allegation of the subject, of every case, in one timeline by date (Casey: together). */
+static void
+section_timeline(struct doc *d)
+{
+    size_t n = d->tl ? d->tl->n_allegations : 0;
+    cr_buf_addf(&d->txt, "\nTimeline of the subject's allegations (%zu)\n", n);
+    jopen(d, "timeline", '[');
+    for (size_t i = 0; i < n; i++) {
+        const struct cr_timeline_allegation *a = &d->tl->allegations[i];
+        const char *summary = redact(d, CR_PACK_REDACT_SUMMARIES) ? "[redacted]" : a->summary;
+        cr_buf_addf(&d->txt, "  %s  case %lld%s  %s  %s\n", a->date, (long long)a->case_id,
+                    a->case_id == d->c->row.id ? " (this case)" : "", a->ref,
+                    cr_category_label(a->category));
+        txt_block(d, 4, summary);
+        jopen(d, NULL, '{');
+        jnum(d, "case", a->case_id);
+        jtext(d, "date", a->date);
+        jtext(d, "ref", a->ref);
+        jtext(d, "category", cr_category_name(a->category));
+        jtext(d, "source", cr_source_name(a->source));
+        jtext(d, "summary", summary);
+        jclose(d, '}');
+    }
+    jclose(d, ']');
+}
+
+/* The case's references in other systems in force (crime, misconduct, IOPC). */
+static void
+section_links(struct doc *d)
+{
+    txt(d, "\nLinked references\n");
+    jopen(d, "linked_refs", '[');
+    size_t shown = 0;
+    for (size_t i = 0; d->tl && i < d->tl->n_links; i++) {
+        const struct cr_link *k = &d->tl->links[i];
+        if (k->case_id != d->c->row.id)
+            continue;
+        cr_buf_addf(&d->txt, "  %s %s (%s), %s\n", cr_link_kind_name(k->kind), k->ref, k->status,
+                    k->added_by ? k->added_by : "imported");
+        jopen(d, NULL, '{');
+        jtext(d, "kind", cr_link_kind_name(k->kind));
+        jtext(d, "ref", k->ref);
+        jtext(d, "status", k->status);
+        jtext(d, "added_by", k->added_by);
+        jclose(d, '}');
+        shown++;
+    }
+    jclose(d, ']');
+    if (!shown)
+        txt(d, "  none\n");
+}
+
+/* What happened after the decision (core/followup.c), in the order recorded. */
+static void
+section_followups(struct doc *d)
+{
+    txt(d, "\nWhat happened next\n");
+    jopen(d, "follow_ups", '[');
+    for (size_t i = 0; d->fu && i < d->fu->n; i++) {
+        const struct cr_followup *f = &d->fu->v[i];
+        char at[21];
+        when(f->recorded_at, at);
+        cr_buf_addf(&d->txt, "  %s  %s: %s (recorded by %s at %s)\n", f->date,
+                    cr_followup_stage_label(f->stage), f->result, f->recorded_by, at);
+        if (f->detail)
+            txt_block(d, 4, f->detail);
+        jopen(d, NULL, '{');
+        jtext(d, "stage", cr_followup_stage_name(f->stage));
+        jtext(d, "result", f->result);
+        jtext(d, "date", f->date);
+        jtext(d, "detail", f->detail);
+        jtext(d, "recorded_by", f->recorded_by);
+        jtext(d, "recorded_at", at);
+        jclose(d, '}');
+    }
+    jclose(d, ']');
+    if (!d->fu || !d->fu->n)
         txt(d, "  none\n");
 }
 
@@ -530,8 +612,9 @@ section_notes(struct doc *d)
 
 /* The sections of a document, in order: a new section is one function and one line here. */
 static void (*const sections[])(struct doc *) = {
-    section_head,      section_subject,   section_other_cases, section_allegations,
-    section_decisions, section_approvals, section_votes,       section_notes,
+    section_head,  section_subject,     section_other_cases, section_timeline,
+    section_links, section_allegations, section_decisions,   section_approvals,
+    section_votes, section_notes,       section_followups,
 };
 
 /* The files */
@@ -718,15 +801,6 @@ cases_in_state(cr_db *db, int state, struct cr_pack_result *r, size_t *cap)
     return st;
 }
 
-/* The subject's cases the user may see (a search by the subject's reference, kept exact). */
-static enum cr_status
-subject_cases(cr_db *db, const char *ref, struct cr_page *out)
-{
-    struct cr_filter f = CR_FILTER_ALL;
-    f.search = ref;
-    return cr_list_page(db, &f, 0, 200, out);
-}
-
 static void
 pack_free(struct pack *p)
 {
@@ -757,14 +831,17 @@ build(struct pack *p, int64_t id, struct doc *d)
     if (st != CR_OK)
         return st;
     struct cr_history h = {0};
-    struct cr_page others = {0};
+    struct cr_timeline tl = {0};
+    struct cr_followup_list fu = {0};
     if ((st = cr_history_of_view_id(db, id, &h)) == CR_OK &&
-        (st = subject_cases(db, c.row.subject_ref, &others)) == CR_OK) {
+        (st = cr_case_timeline_id(db, id, &tl)) == CR_OK &&
+        (st = cr_followups_get_id(db, id, &fu)) == CR_OK) {
         d->db = db;
         d->q = p->q;
         d->c = &c;
         d->h = &h;
-        d->others = &others;
+        d->tl = &tl;
+        d->fu = &fu;
         cr_buf_addc(&d->json, '{');
         d->sep = false;
         for (size_t i = 0; i < CR_ARRAY_LEN(sections); i++)
@@ -774,9 +851,11 @@ build(struct pack *p, int64_t id, struct doc *d)
             st = cr_fail(db, CR_NOMEM, "out of memory");
         d->c = NULL;
         d->h = NULL;
-        d->others = NULL;
+        d->tl = NULL;
+        d->fu = NULL;
     }
-    cr_page_free(&others);
+    cr_followup_list_free(&fu);
+    cr_timeline_free(&tl);
     cr_history_free(&h);
     cr_case_free(&c);
     return st;

@@ -81,11 +81,15 @@ expect_json '[(v["member"], v["vote"]) for v in d["votes"]]' '[["mkhan", "concur
 expect_json '[n["body"] for n in d["notes"]]' '["Bundle for the sitting of 12 January."]'
 expect_json 'd["disclosure"]' '{"recipient": "Scrutiny panel", "reason": "Panel sitting of 12 January", "by": "cadmin", "at": "2026-01-01T00:00:00Z", "redacted": []}'
 expect_json 'd["other_cases"]' '[]'
+expect_json '[(t["case"], t["date"], t["ref"]) for t in d["timeline"]]' '[[1, "2015-06-01", "A4"], [1, "2019-04-02", "A1"], [1, "2021-11-30", "A2"]]'
+expect_json 'd["linked_refs"], d["follow_ups"]' '[[], []]'
 cp bundle/case-3.json "$T/out"
 expect_json 'd["previous_case"]' 2
 expect_json '[(o["case"], o["state"], o["outcome"]) for o in d["other_cases"]]' '[[2, "closed", "reassess"]]'
+# The subject's whole history in one timeline: case 2's allegation before case 3's.
+expect_json '[(t["case"], t["ref"]) for t in d["timeline"]]' '[[2, "A3"], [3, "A9"]]'
 expect_json 'd["decisions"]' '[]'
-grep -qx '  Case 2: Closed, Reassess, flagged 2026-01-01T00:00:00Z, decided 2026-01-01T00:00:00Z' bundle/case-3.txt ||
+grep -qx '  Case 2: Closed, Reassess, flagged 2026-01-01T00:00:00Z, decided 2026-01-01T00:00:00Z, closed 2026-01-01T00:00:00Z' bundle/case-3.txt ||
     fail "case-3.txt does not list the subject's closed case 2"
 
 begin "ONE disclosure event: the cases and the manifest's digest"
@@ -101,10 +105,32 @@ expect_eq "$(last_details destination)" "$(realpath "$T")/bundle" "the destinati
 begin "--redact names: no trace of the subject's names"
 cr --db t.db pack 1 3 --reason r --recipient w --redact names --out named
 expect_rc 0
-for word in Quillfeather Zoë 山之内 健太; do
+# S1's names are nowhere (no text of S1's cases holds them); S2's are in a summary of its
+# closed case 2 (the fixture's), which the timeline shows and names redaction keeps (README):
+# in no JSON value but a summary, and in no line of the text but that summary's.
+for word in Quillfeather Zoë; do
     grep -rq "$word" named && fail "'$word' is still in the bundle"
     grep -rqi "$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1])[1:-1])' "$word")" named && fail "'$word' is still in the bundle, escaped"
 done
+left=$(python3 -c '
+import json, sys
+def walk(v, key=None):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield from walk(x, k)
+    elif isinstance(v, list):
+        for x in v:
+            yield from walk(x, key)
+    elif isinstance(v, str) and key != "summary":
+        yield v
+for f in sys.argv[1:]:
+    for s in walk(json.load(open(f, encoding="utf-8"))):
+        if "山之内" in s or "健太" in s:
+            print(f, s)
+' named/case-1.json named/case-3.json)
+[ -z "$left" ] || fail "S2's names are still in the bundle: $left"
+expect_eq "$(grep -c '山之内\|健太' named/case-3.txt)" 1 "S2's names in the text: the one summary that holds them"
+grep -q '^    Ünïcödé, 山之内 and an ESC' named/case-3.txt || fail "the summary that names S2 is not the line that holds the name"
 grep -qx '  Name         S1, S1' named/case-1.txt || fail "the name is not the subject_ref"
 expect_eq "$(last_details redact)" '["names"]' "the redaction recorded"
 (cd named && sha256sum -c --quiet MANIFEST) || fail "the redacted bundle fails its manifest"
@@ -227,5 +253,24 @@ expect_eq "$(ls -A half2)" "" "the existing directory emptied again, and kept"
 begin "audit verify passes after every pack"
 cr --db t.db audit verify
 expect_rc 0
+
+begin "a case's linked references and what happened next go in its document"
+cr --db t.db link 1 CR/77/26 --kind crime --status charged --reason "Charged in March"
+expect_rc 0
+cr --db t.db follow-up 1 --stage vetting --result pending --date 2026-01-01 --detail "Vetting review opened.
+Hearing set."
+expect_rc 0
+cr --db t.db pack 1 --reason r --recipient w --out later
+expect_rc 0
+(cd later && sha256sum -c --quiet MANIFEST) || fail "the bundle fails its manifest"
+grep -A1 -x 'Linked references' later/case-1.txt | tail -1 | grep -qx '  crime CR/77/26 (charged), cadmin' ||
+    fail "the link is not in the document: $(grep -A2 'Linked references' later/case-1.txt)"
+expect_eq "$(sed -n '/^What happened next$/,$p' later/case-1.txt)" "What happened next
+  2026-01-01  Vetting: pending (recorded by cadmin at 2026-01-01T00:00:00Z)
+    Vetting review opened.
+    Hearing set." "what happened next, the detail whole"
+cp later/case-1.json "$T/out"
+expect_json '[(k["kind"], k["ref"], k["status"], k["added_by"]) for k in d["linked_refs"]]' '[["crime", "CR/77/26", "charged", "cadmin"]]'
+expect_json '[(f["stage"], f["result"], f["date"], f["detail"]) for f in d["follow_ups"]]' '[["vetting", "pending", "2026-01-01", "Vetting review opened.\nHearing set."]]'
 
 finish
