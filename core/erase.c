@@ -399,7 +399,14 @@ cr_correct(cr_db *db, const char *ref, const char *field, const char *value, con
         st = cr_fail(db, CR_NOT_FOUND, "correct: no allegation %s", ref);
         goto fail;
     }
-    if (c.row.state == CR_STATE_CLOSED && a->summary && strcmp(a->summary, CR_ERASED_TEXT) == 0) {
+    struct cr_case_state cs;
+    if ((st = st_case_state(db, case_id, &cs)) != CR_OK) {
+        cr_case_state_free(&cs);
+        goto fail;
+    }
+    int64_t erased = cs.erased;
+    cr_case_state_free(&cs);
+    if (erased) {
         st = cr_fail(db, CR_REFUSED, "correct: case %lld was erased; nothing of it is corrected",
                      (long long)case_id);
         goto fail;
@@ -424,10 +431,14 @@ cr_correct(cr_db *db, const char *ref, const char *field, const char *value, con
         if (!latest || strcmp(d, latest) > 0)
             latest = d;
     }
-    int n_sexual = 0;
+    /* The subject's earlier cases count with its own (the timeline's rule, as the import's). */
+    int n_sexual = 0, prior = 0, prior_sexual = 0;
     for (size_t i = 0; i < c.n_allegations; i++)
         n_sexual += c.allegations[i].category == CR_CATEGORY_SEXUAL_OFFENCE;
-    int64_t priority = cr_priority(c.row.duty, (int)c.n_allegations, n_sexual, latest);
+    if ((st = cr_subject_prior_figures(db, case_id, &prior, &prior_sexual)) != CR_OK)
+        goto fail;
+    int64_t priority =
+        cr_priority(c.row.duty, (int)c.n_allegations + prior, n_sexual + prior_sexual, latest);
     if ((st = st_allegation_set(db, aid, field, value, latest, priority)) != CR_OK)
         goto fail;
     struct cr_buf d = {0}, note = {0};

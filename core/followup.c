@@ -130,6 +130,10 @@ may_act_after(const struct cr_config *cfg, const struct cr_person *me,
 {
     if (!may_see(cfg, me, cs, why))
         return false;
+    if (cs->erased) {
+        cr_buf_addf(why, CR_ERASED_REFUSAL, (long long)cs->id, what);
+        return false;
+    }
     if (me->roles & AFTER_ROLES)
         return true;
     char have[128];

@@ -375,6 +375,7 @@ struct cr_case_state {
     int quorum_blocked;                             /* as stored */
     int64_t state_since, clock_shift, paused_until; /* the service level's clock (schema 9) */
     const char *approver;                           /* routed to (schema 10), or NULL */
+    int64_t erased; /* the erasure's event when purge erased it (schema 14), or 0 */
     size_t n_votes;
     struct cr_vote_row *votes; /* on the current round */
     size_t n_acts;
@@ -758,6 +759,10 @@ void cr_replay_vote_text(struct cr_buf *b, int round, const char *member, const 
 void cr_replay_note_text(struct cr_buf *b, const char *kind, const char *author, const char *body);
 /* What an erasure leaves in place of personal text (tables and events alike). */
 #define CR_ERASED_TEXT "[erased]"
+/* The refusal of an action on a case purge erased (case number, the action's name). */
+#define CR_ERASED_REFUSAL                                                                    \
+    "case %lld was erased (purge): nothing is added to it, so %s is refused; its tombstone " \
+    "stays as it is"
 /*
  * The details of an event with the personal text taken out, into out:
  * {"erased": by, ...} with every number and every workflow word kept and
@@ -851,6 +856,12 @@ void cr_notice_store_free(struct cr_notice_store *n);
 /* The timeline and linked references (timeline.c): the engine's methods, through the table. */
 enum cr_status st_link_import(cr_db *db, int64_t case_id, long line, int kind, const char *ref,
                               const char *status, bool *added);
+/*
+ * The allegations (*n) and sexual offences (*n_sexual) of the cases of
+ * case_id's subject before it (the closed cases it follows), which its
+ * priority counts with its own (timeline.c; the import's rule).
+ */
+enum cr_status cr_subject_prior_figures(cr_db *db, int64_t case_id, int *n, int *n_sexual);
 /*
  * The import's hook (import.c): link every entry of a row's `linked_refs`
  * value to case_id (the case its allegation is in); *added counts those

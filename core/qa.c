@@ -271,7 +271,9 @@ reviewable(cr_db *db, const struct cr_qa_row *q, struct cr_buf *why, bool *ok)
     if (st == CR_OK) {
         const char *rule;
         enum cr_status seen = cr_policy_may_see(db, &cs, "sees", &rule);
-        if (seen == CR_OK)
+        if (seen == CR_OK && cs.erased)
+            cr_buf_addf(why, CR_ERASED_REFUSAL, (long long)cs.id, "a quality review");
+        else if (seen == CR_OK)
             st = may_review(db, &cs, q, why, ok);
         else if (seen == CR_REFUSED)
             cr_buf_addf(why, "%s", cr_db_errmsg(db));

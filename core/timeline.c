@@ -168,6 +168,21 @@ st_timeline(cr_db *db, int64_t case_id, struct cr_timeline *out)
 }
 
 enum cr_status
+cr_subject_prior_figures(cr_db *db, int64_t case_id, int *n, int *n_sexual)
+{
+    *n = *n_sexual = 0;
+    struct cr_timeline t;
+    enum cr_status st = st_timeline(db, case_id, &t);
+    for (size_t i = 0; st == CR_OK && i < t.n_allegations; i++)
+        if (t.allegations[i].case_id < case_id) {
+            (*n)++;
+            *n_sexual += t.allegations[i].category == CR_CATEGORY_SEXUAL_OFFENCE;
+        }
+    cr_timeline_free(&t);
+    return st;
+}
+
+enum cr_status
 st_link_import(cr_db *db, int64_t case_id, long line, int kind, const char *ref, const char *status,
                bool *added)
 {
@@ -251,6 +266,8 @@ link_rule(cr_db *db, const struct cr_case_state *cs, const char *what)
     enum cr_status st = cr_policy_may_see(db, cs, "acts on", &rule);
     if (st != CR_OK)
         return st;
+    if (cs->erased)
+        return cr_fail(db, CR_REFUSED, CR_ERASED_REFUSAL, (long long)cs->id, what);
     if (cr_person_has(me, CR_ROLE_SUPERVISOR) || cr_person_has(me, CR_ROLE_ADMIN))
         return CR_OK;
     if (cr_person_has(me, CR_ROLE_REVIEWER) && cs->assignee && strcmp(cs->assignee, me->login) == 0)

@@ -290,6 +290,7 @@ mem_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
     cs->clock_shift = c->clock_shift;
     cs->paused_until = c->paused_until;
     cs->approver = cr_strings_keep(l, c->approver);
+    cs->erased = c->erased_event;
 
     const struct mem_vote *v = MEM_ROWS(d, MEM_VOTES, struct mem_vote);
     for (size_t i = 0; i < MEM_N(d, MEM_VOTES); i++) {

@@ -277,6 +277,22 @@ mem_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_im
     int64_t subject_id = 0;
     memset(conflict, 0, sizeof *conflict);
     forget_old(c);
+    /* A row of an erased case (purge): skipped whole, as the SQLite engine skips it. */
+    const struct mem_data *dd = mem_data(db);
+    const struct mem_allegation *known = MEM_ROWS(dd, MEM_ALLEGATIONS, struct mem_allegation);
+    for (size_t i = 0; i < MEM_N(dd, MEM_ALLEGATIONS); i++) {
+        if (strcmp(known[i].ref, r->allegation_ref) != 0)
+            continue;
+        const struct mem_case *kc = mem_find((struct mem_data *)dd, MEM_CASES, known[i].case_id);
+        if (kc && kc->erased_event) {
+            *outcome = CR_ROW_KNOWN;
+            res->erased_allegations++;
+            added->id = 0;
+            added->state = -1;
+            return CR_OK;
+        }
+        break;
+    }
     st = import_subject(db, r, line, res, &subject_id, conflict, update);
     if (st == CR_INVALID) {
         *outcome = CR_ROW_CONFLICT;

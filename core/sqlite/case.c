@@ -157,7 +157,8 @@ sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
                     "SELECT c.id, c.version, c.updated_at, c.state, c.outcome, c.round, "
                     "c.vetting_review, c.assignee, c.decided_by, c.updated_by, "
                     "a.supervisor, s.unit, s.ref, c.quorum_blocked, c.panel_round, "
-                    "c.state_since, c.clock_shift, coalesce(c.paused_until, 0), c.approver "
+                    "c.state_since, c.clock_shift, coalesce(c.paused_until, 0), c.approver, "
+                    "(SELECT event FROM erasures WHERE case_id = c.id) "
                     "FROM cases c JOIN subjects s ON s.id = c.subject_id "
                     "LEFT JOIN approvals a ON a.case_id = c.id AND a.round = c.round "
                     "WHERE c.id = ?1",
@@ -186,6 +187,7 @@ sq_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
         cs->clock_shift = sqlite3_column_int64(s, 16);
         cs->paused_until = sqlite3_column_int64(s, 17);
         cs->approver = keep_text(l, sqlite3_column_text(s, 18));
+        cs->erased = sqlite3_column_int64(s, 19);
     }
     sqlite3_reset(s);
     if (rc != SQLITE_ROW)

@@ -366,6 +366,45 @@ audit_head(cr_db *db, int64_t *id, unsigned char hash[32])
     return CR_OK;
 }
 
+/*
+ * Version 11 (the subject's timeline): a case that follows closed ones
+ * ranks by the subject's whole history, its earlier cases' allegations
+ * counted with its own (core/timeline.c, import.c).  The priority rule is
+ * C's (cr_priority), so the cases a database of before kept are ranked
+ * again here, once, as the migration's last step: the few that follow
+ * another (cases_followed).
+ */
+static enum cr_status
+rank_followers(cr_db *db)
+{
+    enum cr_status st = CR_OK;
+    sqlite3_stmt *s = sql_prepare(
+        db,
+        "SELECT c.id, s.duty_status, c.n_allegations + (SELECT coalesce(sum(p.n_allegations), 0) "
+        "FROM cases p WHERE p.subject_id = c.subject_id AND p.id < c.id), c.n_sexual + (SELECT "
+        "coalesce(sum(p.n_sexual), 0) FROM cases p WHERE p.subject_id = c.subject_id AND p.id < "
+        "c.id), c.latest_allegation FROM cases c JOIN subjects s ON s.id = c.subject_id "
+        "WHERE c.previous_case_id IS NOT NULL",
+        &st);
+    sqlite3_stmt *u =
+        s ? sql_prepare(db, "UPDATE cases SET priority = ?2 WHERE id = ?1", &st) : NULL;
+    if (!u)
+        return st;
+    int rc;
+    while (st == CR_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        sqlite3_bind_int64(u, 1, sqlite3_column_int64(s, 0));
+        sqlite3_bind_int64(u, 2,
+                           cr_priority(cr_duty_parse((const char *)sqlite3_column_text(s, 1)),
+                                       sqlite3_column_int(s, 2), sqlite3_column_int(s, 3),
+                                       (const char *)sqlite3_column_text(s, 4)));
+        st = step_done(db, u, "migrate: priorities");
+    }
+    if (st == CR_OK && rc != SQLITE_DONE)
+        st = cr_fail_sql(db, rc, "migrate: priorities");
+    sqlite3_reset(s);
+    return st;
+}
+
 static enum cr_status
 migrate(cr_db *db, unsigned flags)
 {
@@ -481,6 +520,8 @@ migrate(cr_db *db, unsigned flags)
             (st = key_create(db, group > 0, head_id + 1, head)) != CR_OK)
             goto rollback;
     }
+    if (version > 0 && version < 11 && (st = rank_followers(db)) != CR_OK)
+        goto rollback;
     if ((st = sql_exec(db, "COMMIT", "commit")) != CR_OK)
         goto rollback;
     sq(db)->version = latest;

@@ -183,6 +183,8 @@ struct cr_import_stmts {
     int64_t cases_before;     /* the highest case id before the import: above it, its own */
     sqlite3_stmt *subj_get, *subj_ins, *subj_upd, *subj_touch;
     sqlite3_stmt *all_get, *all_ins;
+    sqlite3_stmt *all_erased; /* the allegation's case was erased (purge): any_erased only */
+    bool any_erased;          /* the database has erased cases */
     sqlite3_stmt *case_latest, *case_seen_get, *case_ins, *case_keys, *case_touch_old;
     char *old[CR_SUBJECT_DETAILS]; /* the last updated subject's details as they were */
     struct import_counts counts;
@@ -254,6 +256,8 @@ static const struct {
     S(all_get, "SELECT a.id, c.subject_id, a.category, a.date, a.source, a.original_outcome, "
                "a.summary, a.case_id, a.import_id, a.import_line FROM allegations a "
                "LEFT JOIN cases c ON c.id = a.case_id WHERE a.ref = ?1"),
+    S(all_erased, "SELECT 1 FROM allegations a JOIN erasures e ON e.case_id = a.case_id "
+                  "WHERE a.ref = ?1"),
     S(all_ins, "INSERT INTO allegations(ref, case_id, category, date, source, "
                "original_outcome, summary, import_id, import_line) "
                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
@@ -558,6 +562,13 @@ sq_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t 
     }
     sq(db)->imp->new_case_states = new_case_states;
     sq(db)->imp->temp_files = bulk;
+    if (!bulk) {
+        enum cr_status any = CR_OK;
+        sq(db)->imp->any_erased =
+            sql_query_int(db, "SELECT EXISTS (SELECT 1 FROM erasures)", &any) > 0;
+        if (any != CR_OK)
+            return any; /* LCOV: a read of the open database */
+    }
     /*
      * Into a database with cases, each row of the file is looked up (its
      * subject, its allegation) and compared: a re-import of an unchanged
@@ -952,6 +963,25 @@ sq_import_row(cr_db *db, const struct cr_import_row *r, long line, struct cr_imp
 
     memset(conflict, 0, sizeof *conflict);
     forget_old(q);
+    /*
+     * A row of an erased case (purge) is the upstream extract's copy of what
+     * was erased: skipped whole, so that neither its subject's names nor its
+     * text come back (README, "Retention, erasure and correction").
+     */
+    if (q->any_erased) {
+        sqlite3_bind_text(q->all_erased, 1, r->allegation_ref, -1, SQLITE_STATIC);
+        int erc = sqlite3_step(q->all_erased);
+        sqlite3_reset(q->all_erased);
+        if (erc == SQLITE_ROW) {
+            *outcome = CR_ROW_KNOWN;
+            res->erased_allegations++;
+            added->id = 0; /* nothing of the row goes anywhere, its linked references neither */
+            added->state = -1;
+            return CR_OK;
+        }
+        if (erc != SQLITE_DONE)
+            return cr_fail_sql(db, erc, "import allegation");
+    }
     int64_t new_subjects = res->new_subjects;
     bool keyed = subject_key(&q->row_key, r);
     if (keyed && q->last_subject && q->row_key.len == q->last_key.len &&

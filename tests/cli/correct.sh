@@ -147,4 +147,31 @@ cr --db t.db audit verify
 expect_rc 3
 expect_err "casereview: audit: case 2: the notes table says system by system: \"Nothing happened.\", the trail says system by system: \"Allegation A2 corrected (original_outcome); the decision m... (event $(sql c.db "select id from audit_events where action = 'correct' and case_id = 2"))"
 
+begin "a correction keeps the priority of a case that follows closed ones: the subject's whole history"
+# Case 1 of S9 closed with two sexual-offence allegations; case 2 follows it. A date corrected
+# within the same month leaves case 2's priority as the import set it (both cases' allegations).
+{
+    echo "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,allegation_date,source,original_outcome,summary"
+    echo "S9,Nine,Di,officer,PC,Unit 9,full,P1,sexual_offence,2019-01-01,complaint,NFA,First"
+    echo "S9,Nine,Di,officer,PC,Unit 9,full,P2,sexual_offence,2019-02-01,complaint,NFA,Second"
+} >p.csv
+cr --db p.db import p.csv
+expect_rc 0
+AS=asmith cr --db p.db claim 1
+AS=asmith cr --db p.db decide 1 --outcome nfa --rationale "No case"
+AS=bjones cr --db p.db approve 1
+expect_eq "$(sql p.db "select state from cases where id = 1")" closed "case 1"
+{
+    echo "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,allegation_date,source,original_outcome,summary"
+    echo "S9,Nine,Di,officer,PC,Unit 9,full,P3,domestic_violence,2020-03-01,complaint,NFA,Later"
+} >p2.csv
+cr --db p.db import p2.csv
+expect_rc 0
+before=$(sql p.db "select priority from cases where id = 2")
+cr --db p.db correct P3 --field date --value 2020-03-02 --reason "Keyed a day early"
+expect_rc 0
+expect_eq "$(sql p.db "select priority from cases where id = 2")" "$before" "case 2's priority after the correction"
+cr --db p.db audit verify
+expect_rc 0
+
 finish

@@ -293,6 +293,33 @@ expect_eq "$(sql r.db "select ref || '|' || coalesce(removed_reason, '') from ca
 [erased]|[erased]" "the links"
 expect_eq "$(sql r.db "select stage || ' ' || result || ' ' || date || ' ' || detail from follow_ups")" "vetting maintained $today [erased]" "the follow-up"
 expect_eq "$(sql r.db "select verdict || ' ' || qa_reason from qa")" "disagree [erased]" "the quality review"
+
+begin "nothing is added to an erased case: follow-up, link, reopen and correct refused, nothing written"
+before=$(db_state r.db)
+AS=fkaur CASEREVIEW_NOW=$later CASEREVIEW_CONFIG=$T/r.yaml cr --db r.db follow-up 1 --stage appeal --result pending --date "$today" --detail "Newsecret"
+expect_rc 1
+expect_err "casereview: case 1 was erased (purge): nothing is added to it, so follow-up is refused; its tombstone stays as it is"
+AS=fkaur CASEREVIEW_NOW=$later CASEREVIEW_CONFIG=$T/r.yaml cr --db r.db link 1 CR/Newsecret --kind crime --reason "Newsecret"
+expect_rc 1
+expect_err "casereview: case 1 was erased (purge): nothing is added to it, so link is refused; its tombstone stays as it is"
+AS=fkaur CASEREVIEW_NOW=$later CASEREVIEW_CONFIG=$T/r.yaml cr --db r.db reopen 1 --reason "Newsecret"
+expect_rc 1
+expect_err "casereview: case 1 was erased (purge): nothing is added to it, so reopen is refused; its tombstone stays as it is"
+CASEREVIEW_NOW=$later CASEREVIEW_CONFIG=$T/r.yaml cr --db r.db correct R1A --field summary --value "Newsecret" --reason "Newsecret"
+expect_rc 1
+expect_err "casereview: correct: case 1 was erased; nothing of it is corrected"
+expect_eq "$(db_state r.db)" "$before" "the database after the refusals"
+
+begin "the extract imported again after a purge: the erased case's rows are skipped, nothing comes back"
+# The upstream extract still holds the erased subject and allegation (and its link): the
+# import skips the rows of an erased case whole, so neither the names nor the text return.
+CASEREVIEW_NOW=$later CASEREVIEW_CONFIG=$T/r.yaml cr --db r.db import r.csv
+expect_rc 0
+expect_out "r.csv: nothing to import: all 0 allegations are already in the database" \
+    "  1 row is of erased cases (purge): skipped, nothing of them kept"
+expect_eq "$(db_state r.db)" "$before" "the database after the import"
+expect_eq "$(sql r.db "select count(*) from subjects where surname like 'Zanzibar%'")" 0 "the erased subject's names"
+
 sqlite3 r.db "VACUUM"
 for w in Importrefword Linkrefword Reasonword Rquokkaword Followword Qareasonword Unlinkword Xylograph Zanzibarow; do
     if strings r.db | grep -q "$w"; then fail "after VACUUM, r.db still holds '$w'"; fi

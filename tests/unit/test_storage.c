@@ -1424,6 +1424,57 @@ test_migration_from_10_qa(void **state)
     sqlite3_close(s);
 }
 
+/*
+ * Version 11 ranks a case that follows closed ones by the subject's whole
+ * history: a database of version 10, whose following case was ranked on
+ * its own allegations alone, has it ranked again when it opens.
+ */
+static void
+test_migration_from_10_ranks_followers(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_import_result r;
+    import_ok(f->db,
+              HEADER "S1,A,B,officer,PC,U1,full,A1,sexual_offence,2019-01-01,complaint,x,first\n",
+              &r);
+    struct cr_act_result res;
+    struct cr_request claim = {.action = CR_ACTION_CLAIM};
+    struct cr_request decide = {
+        .action = CR_ACTION_DECIDE, .outcome = CR_OUTCOME_REASSESS, .rationale = "Reassess."};
+    struct cr_request approve = {.action = CR_ACTION_APPROVE};
+    sign_in(f, "asmith");
+    assert_int_equal(cr_act(f->db, "S1", &claim, &res), CR_OK);
+    assert_int_equal(cr_act(f->db, "S1", &decide, &res), CR_OK);
+    sign_in(f, "bjones");
+    assert_int_equal(cr_act(f->db, "S1", &approve, &res), CR_OK);
+    assert_int_equal(res.state_after, CR_STATE_CLOSED);
+    sign_in(f, "cadmin");
+    import_ok(
+        f->db,
+        HEADER "S1,A,B,officer,PC,U1,full,A2,domestic_violence,2020-06-01,complaint,x,later\n", &r);
+    int64_t whole = cr_priority(CR_DUTY_FULL, 2, 1, "2020-06-01");
+    int64_t own = cr_priority(CR_DUTY_FULL, 1, 0, "2020-06-01");
+    assert_int_equal(outside(f, "SELECT priority FROM cases WHERE id = 2"), whole);
+    cr_db_close(f->db);
+    f->db = NULL;
+    /* Back to version 10, where case 2 ranked on its own allegation. */
+    sqlite3 *s;
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE cases SET priority = %lld WHERE id = 2", (long long)own);
+    assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(s, V13_DROP V12_DROP V11_DROP "PRAGMA user_version = 10", NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(s);
+    assert_int_equal(outside(f, "SELECT priority FROM cases WHERE id = 2"), own);
+    reopen(f);
+    assert_int_equal(cr_db_schema_version(f->db), LATEST);
+    assert_int_equal(outside(f, "SELECT priority FROM cases WHERE id = 2"), whole);
+    assert_int_equal(outside(f, "SELECT priority FROM cases WHERE id = 1"),
+                     cr_priority(CR_DUTY_FULL, 1, 1, "2019-01-01"));
+}
+
 int
 main(void)
 {
@@ -1457,6 +1508,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_migration_from_10_followups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_10_chain_v3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_10_qa, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_10_ranks_followers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

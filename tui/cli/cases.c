@@ -107,6 +107,7 @@ IMPORT_COUNT(returned_cases)
 IMPORT_COUNT(new_subjects)
 IMPORT_COUNT(updated_subjects)
 IMPORT_COUNT(new_links)
+IMPORT_COUNT(erased_allegations)
 
 static void
 import_dry(const void *rec, const void *ctx, struct emit_value *v)
@@ -127,7 +128,8 @@ static const struct emit_field import_fields[] = {
     EMIT_GET("returned_cases", EMIT_INT, import_returned_cases),
     EMIT_GET("new_subjects", EMIT_INT, import_new_subjects),
     EMIT_GET("updated_subjects", EMIT_INT, import_updated_subjects),
-    EMIT_GET("new_links", EMIT_INT, import_new_links), /* linked_refs (link.c) */
+    EMIT_GET("new_links", EMIT_INT, import_new_links),                   /* linked_refs (link.c) */
+    EMIT_GET("erased_allegations", EMIT_INT, import_erased_allegations), /* purge (erase.c) */
     EMIT_AT_AS("updates", EMIT_TEXT, struct import_report, updates, EMIT_TABLE_ONLY),
 };
 static const struct emit_record import_dry_rec = {
@@ -139,7 +141,9 @@ static const struct emit_record import_dry_rec = {
     "{updates}]"};
 static const struct emit_record import_nothing_rec = {
     EMIT_FIELDS(import_fields), NULL,
-    "{file}: nothing to import: all {known_allegations} allegations are already in the database"};
+    "{file}: nothing to import: all {known_allegations} allegations are already in the database"
+    "[\n  {erased_allegations} {erased_allegations|row is|rows are} of erased cases (purge): "
+    "skipped, nothing of them kept]"};
 static const struct emit_record import_done_rec = {
     EMIT_FIELDS(import_fields), NULL,
     "{file}: imported {new_allegations} {new_allegations|allegation|allegations}: {new_cases} "
@@ -151,7 +155,9 @@ static const struct emit_record import_done_rec = {
     "[\n  {reopened_cases} new {reopened_cases|case follows|cases follow} a closed case of the "
     "same subject]"
     "[\n  {returned_cases} {returned_cases|case|cases} returned for a new decision]"
-    "[\n  {new_links} linked {new_links|reference|references} added]"};
+    "[\n  {new_links} linked {new_links|reference|references} added]"
+    "[\n  {erased_allegations} {erased_allegations|row is|rows are} of erased cases (purge): "
+    "skipped, nothing of them kept]"};
 
 /* The first subjects an import updated, and how many more: "S1 rank 'PC' -> 'DS'; ...". */
 static char *

@@ -28,16 +28,17 @@ enum cr_import_flags {
 };
 
 struct cr_import_result {
-    int64_t rows;              /* allegation rows read */
-    int64_t new_allegations;   /* rows that added an allegation */
-    int64_t known_allegations; /* rows already in the database, unchanged */
-    int64_t new_cases;         /* cases created */
-    int64_t added_to_open;     /* new allegations added to a case that was already open */
-    int64_t reopened_cases;    /* of which: new cases for subjects whose case was closed */
-    int64_t returned_cases;    /* open cases sent back to returned by a new allegation */
-    int64_t new_subjects;      /* subjects created */
-    int64_t updated_subjects;  /* subjects whose details changed */
-    int64_t new_links;         /* linked references added (linked_refs; timeline.h) */
+    int64_t rows;               /* allegation rows read */
+    int64_t new_allegations;    /* rows that added an allegation */
+    int64_t known_allegations;  /* rows already in the database, unchanged */
+    int64_t new_cases;          /* cases created */
+    int64_t added_to_open;      /* new allegations added to a case that was already open */
+    int64_t reopened_cases;     /* of which: new cases for subjects whose case was closed */
+    int64_t returned_cases;     /* open cases sent back to returned by a new allegation */
+    int64_t new_subjects;       /* subjects created */
+    int64_t updated_subjects;   /* subjects whose details changed */
+    int64_t new_links;          /* linked references added (linked_refs; timeline.h) */
+    int64_t erased_allegations; /* rows of cases purge erased: skipped, nothing of them kept */
 };
 
 /* How many of the subjects an import updates cr_import_update describes. */
