@@ -173,12 +173,19 @@ timeline_lines(struct case_view *v)
             cr_time_format(c->decided_at, u2);
             cr_time_format(c->closed_at, u3);
             /* The case, then its dates on a line of their own: they fit at any width. */
+            /* Blind (its quality review): this case's state, outcome and dates would tell. */
+            bool withheld = v->blind && c->id == v->id;
             add(v, c->id == v->id ? CR_SLOT_SELECTED : -1, 1, "%s case %lld: %s, %s",
-                c->id == v->id ? "*" : " ", (long long)c->id, cr_state_label(c->state),
-                c->outcome >= 0 ? cr_outcome_label(c->outcome) : "not decided");
+                c->id == v->id ? "*" : " ", (long long)c->id,
+                withheld ? "decision withheld" : cr_state_label(c->state),
+                withheld          ? "until your verdict (Q)"
+                : c->outcome >= 0 ? cr_outcome_label(c->outcome)
+                                  : "not decided");
             add(v, CR_SLOT_DIM, 5, "flagged %.10s%s%.10s%s%.10s", local_time(u1, t1),
-                c->decided_at ? ", decided " : "", c->decided_at ? local_time(u2, t2) : "",
-                c->closed_at ? ", closed " : "", c->closed_at ? local_time(u3, t3) : "");
+                c->decided_at && !withheld ? ", decided " : "",
+                c->decided_at && !withheld ? local_time(u2, t2) : "",
+                c->closed_at && !withheld ? ", closed " : "",
+                c->closed_at && !withheld ? local_time(u3, t3) : "");
         }
         add(v, -1, 0, "%s", "");
         add(v, CR_SLOT_HEADER, 1, "Timeline: the subject's %zu %s, by date", t->n_allegations,
@@ -301,8 +308,10 @@ build(struct app *app, struct case_view *v)
         }
     }
     /* What happened after the decision (followup.h). */
+    /* Blind (its quality review): a follow-up (risk management started...) tells the outcome. */
     struct cr_followup_list fl;
-    if (cr_followups_get_id(app->db, v->id, &fl) == CR_OK && fl.n) {
+    memset(&fl, 0, sizeof fl);
+    if (!v->blind && cr_followups_get_id(app->db, v->id, &fl) == CR_OK && fl.n) {
         add(v, -1, 0, "%s", "");
         add(v, CR_SLOT_HEADER, 1, "What happened next");
         for (size_t i = 0; i < fl.n; i++) {
