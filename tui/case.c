@@ -37,7 +37,8 @@ struct case_view {
     struct tui_nav nav; /* nav.top: the first line shown */
     bool peek;          /* shown over a form on this case (F3): reading only */
     bool blind;         /* its decision waits for my quality review: shown without it (qa.c) */
-    int match;          /* the line of the search's current match, or -1 */
+    int blind_round; /* blind: the decision under review (not the case's latest after a reopen) */
+    int match;       /* the line of the search's current match, or -1 */
 };
 
 static void add(struct case_view *v, int slot, int indent, const char *fmt, ...)
@@ -268,8 +269,8 @@ build(struct app *app, struct case_view *v)
     add(v, -1, 0, "%s", "");
     add(v, CR_SLOT_HEADER, 1, "Decision");
     if (v->blind) { /* its quality review (qa.c) */
-        add(v, CR_SLOT_DIM, 3, "Withheld: decision %lld waits for your quality review (Q)",
-            (long long)d.decision);
+        add(v, CR_SLOT_DIM, 3, "Withheld: decision %d waits for your quality review (Q)",
+            v->blind_round);
     } else if (!d.outcome) {
         add(v, CR_SLOT_DIM, 3, "Not decided yet");
     } else {
@@ -371,10 +372,11 @@ static bool
 load(struct app *app, struct case_view *v, bool first)
 {
     struct cr_case c;
-    int round;
+    int round = 0;
     bool was_blind = v->blind;
     if ((first || v->blind) && cr_qa_may_review_id(app->db, v->id, &v->blind, &round) != CR_OK)
         v->blind = false;
+    v->blind_round = v->blind ? round : 0;
     /* Seen whole (and audited so) only once it is no longer blind. */
     enum cr_status st = v->blind             ? qa_blind(app, v, &c)
                         : first || was_blind ? cr_case_view_id(app->db, v->id, &c)
