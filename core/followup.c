@@ -197,25 +197,6 @@ reopen_may(const struct cr_config *cfg, const struct cr_person *me, const struct
     return true;
 }
 
-/* As workflow.c's text_fits: what people write is kept whole, so it must fit and be UTF-8. */
-static enum cr_status
-text_fits(cr_db *db, const char *what, const char *text)
-{
-    if (!text)
-        return CR_OK;
-    size_t n = strlen(text), bad;
-    if (n > CR_TEXT_MAX_BYTES)
-        return cr_fail(db, CR_REFUSED,
-                       "%s is %zu bytes, more than the limit of %d bytes (64 KiB); shorten it, "
-                       "and keep longer material in the case file, referred to by name",
-                       what, n, CR_TEXT_MAX_BYTES);
-    if (!cr_utf8_valid(text, n, &bad))
-        return cr_fail(db, CR_REFUSED,
-                       "%s is not valid UTF-8 (at byte %zu); save it as UTF-8 and try again", what,
-                       bad + 1);
-    return CR_OK;
-}
-
 /* The request's own words: stage, result, date (against today and the case's flagging). */
 static enum cr_status
 request_ok(cr_db *db, const struct cr_followup_request *req)
@@ -234,7 +215,7 @@ request_ok(cr_db *db, const struct cr_followup_request *req)
                        "a follow-up's date is the day it happened, a real date in the form "
                        "YYYY-MM-DD, not '%s'",
                        req->date ? req->date : "");
-    return text_fits(db, "the detail", req->detail);
+    return cr_text_fits(db, "the detail", req->detail);
 }
 
 /* The date against today and the day the case was flagged (created_at). */
@@ -553,7 +534,7 @@ reopen(cr_db *db, const struct cr_case_ref *ref, const char *reason, int64_t exp
         return cr_fail(db, CR_USAGE, "reopen needs a result to fill");
     memset(res, 0, sizeof *res);
     enum cr_status st = cr_need_user(db);
-    if (st != CR_OK || (st = text_fits(db, "the reason", reason)) != CR_OK)
+    if (st != CR_OK || (st = cr_text_fits(db, "the reason", reason)) != CR_OK)
         return st;
     if ((st = st_writable(db)) != CR_OK || (st = st_begin(db)) != CR_OK)
         return st;

@@ -219,6 +219,14 @@ int cr_buf_add_json(struct cr_buf *b, const char *s);
  */
 bool cr_details_int(const char *details, const char *key, int64_t *v);
 
+/*
+ * What people write for an action (a rationale, a reason, a note, a
+ * follow-up's detail) is kept and shown whole: CR_REFUSED with the message
+ * when it is over CR_TEXT_MAX_BYTES or not well-formed UTF-8 (workflow.c).
+ * NULL fits.
+ */
+enum cr_status cr_text_fits(cr_db *db, const char *what, const char *text);
+
 /* The user a handle acts for (cr_db_set_user), or NULL. */
 const struct cr_config *st_config(const cr_db *db);
 const struct cr_person *st_user(const cr_db *db);

@@ -734,8 +734,8 @@ plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_
  * CR_TEXT_MAX_BYTES, and well-formed UTF-8 (what is not cannot be shown
  * or exported faithfully).
  */
-static enum cr_status
-text_fits(cr_db *db, const char *what, const char *text)
+enum cr_status
+cr_text_fits(cr_db *db, const char *what, const char *text)
 {
     if (!text)
         return CR_OK;
@@ -758,16 +758,16 @@ texts_fit(cr_db *db, const struct cr_request *req)
     enum cr_status st = CR_OK;
     switch (req->action) {
     case CR_ACTION_DECIDE:
-        st = text_fits(db, "the rationale", req->rationale);
+        st = cr_text_fits(db, "the rationale", req->rationale);
         break;
     case CR_ACTION_NOTE:
-        st = text_fits(db, "the note", req->text);
+        st = cr_text_fits(db, "the note", req->text);
         break;
     case CR_ACTION_RETURN:
     case CR_ACTION_VOTE:
     case CR_ACTION_RECONVENE:
     case CR_ACTION_RECALL:
-        st = text_fits(db, "the reason", req->reason);
+        st = cr_text_fits(db, "the reason", req->reason);
         break;
     }
     return st;
@@ -2508,7 +2508,7 @@ pause_or_resume(cr_db *db, const struct cr_case_ref *ref, bool pause, const char
     enum cr_status st = cr_need_user(db);
     if (st != CR_OK)
         return st;
-    if (pause && reason && (st = text_fits(db, "the reason", reason)) != CR_OK)
+    if (pause && reason && (st = cr_text_fits(db, "the reason", reason)) != CR_OK)
         return st;
     if ((st = st_writable(db)) != CR_OK || (st = st_begin(db)) != CR_OK)
         return st;
@@ -2659,7 +2659,7 @@ route(cr_db *db, const struct cr_case_ref *ref, const char *to, const char *reas
     enum cr_status st = cr_need_user(db);
     if (st != CR_OK)
         return st;
-    if (reason && (st = text_fits(db, "the reason", reason)) != CR_OK)
+    if (reason && (st = cr_text_fits(db, "the reason", reason)) != CR_OK)
         return st;
     if ((st = st_writable(db)) != CR_OK || (st = st_begin(db)) != CR_OK)
         return st;
