@@ -86,6 +86,63 @@ static const struct cr_store no_engine = {
     .discard = no_close,
 };
 
+bool
+cr_db_names_server(const char *path)
+{
+    static const char *const prefixes[] = {"postgresql://", "postgres://", "postgres:"};
+    /* libpq's keywords that may begin a key=value connection string. */
+    static const char *const keywords[] = {
+        "host",
+        "hostaddr",
+        "port",
+        "dbname",
+        "user",
+        "password",
+        "passfile",
+        "service",
+        "connect_timeout",
+        "options",
+        "sslmode",
+        "sslcert",
+        "sslkey",
+        "sslrootcert",
+        "application_name",
+        "target_session_attrs",
+    };
+    if (!path)
+        return false;
+    for (size_t i = 0; i < CR_ARRAY_LEN(prefixes); i++)
+        if (strncmp(path, prefixes[i], strlen(prefixes[i])) == 0)
+            return true;
+    for (size_t i = 0; i < CR_ARRAY_LEN(keywords); i++) {
+        size_t n = strlen(keywords[i]);
+        const char *p = path + n;
+        if (strncmp(path, keywords[i], n) != 0)
+            continue;
+        while (*p == ' ')
+            p++;
+        if (*p == '=')
+            return true;
+    }
+    return false;
+}
+
+/* The engine that opens path when the caller names none. */
+static const struct cr_store *
+engine_for(cr_db *db, const char *path)
+{
+    if (!cr_db_names_server(path))
+        return &cr_store_engine;
+#ifdef CR_HAVE_POSTGRESQL
+    return &cr_store_pg;
+#else
+    cr_fail(db, CR_DB,
+            "--db names a PostgreSQL database, and this casereview was built without "
+            "PostgreSQL (meson option postgresql, which needs libpq-dev)");
+    return NULL;
+#endif
+}
+
 enum cr_status
 cr_db_open_with(const char *path, const struct cr_open_options *o, cr_db **out)
 {
@@ -94,7 +151,11 @@ cr_db_open_with(const char *path, const struct cr_open_options *o, cr_db **out)
     if (!db)
         return CR_NOMEM;
     *out = db;
-    db->store = o && o->store ? o->store : &cr_store_engine;
+    db->store = o && o->store ? o->store : engine_for(db, path);
+    if (!db->store) {
+        db->store = &no_engine;
+        return CR_DB;
+    }
     if (!path || !o || !o->clock) {
         /* No engine state: closing the handle frees the handle alone. */
         db->store = &no_engine;

@@ -633,6 +633,12 @@ struct cr_store {
 
 /* The engine linked in: core/sqlite/'s or core/memory/'s table (core/meson.build). */
 extern const struct cr_store cr_store_engine;
+/*
+ * The PostgreSQL engine (core/pg/), linked beside it when built (meson
+ * option postgresql): db.c opens a database named by a connection string
+ * (cr_db_names_server) with it.
+ */
+extern const struct cr_store cr_store_pg;
 
 /* The engine's state for this handle: what its open() set. */
 void *cr_store_ctx(const cr_db *db);

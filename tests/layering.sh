@@ -23,9 +23,10 @@ check() {
 }
 all=$(find "$core" -name '*.[ch]')
 engine=$(find "$core/sqlite" -name '*.[ch]')
-# Both engines: the SQLite one and the in-memory one the unit tests use.
-engines=$(find "$core/sqlite" "$core/memory" -name '*.[ch]' 2>/dev/null)
-nonstorage=$(find "$core" -path "$core/sqlite" -prune -o -name '*.[ch]' -print)
+# Every engine: the SQLite one, the in-memory one the unit tests use and the PostgreSQL one.
+engines=$(find "$core/sqlite" "$core/memory" "$core/pg" -name '*.[ch]' 2>/dev/null)
+# SQL lives in the SQL engines' folders only.
+nonstorage=$(find "$core" \( -path "$core/sqlite" -o -path "$core/pg" \) -prune -o -name '*.[ch]' -print)
 # shellcheck disable=SC2086
 check "curses in core/" '#\s*include\s*[<"](n?curses|panel|menu|form)' $all
 # shellcheck disable=SC2086
@@ -37,7 +38,9 @@ check "SQL outside the storage module" '\bsqlite3_|\b(SELECT|INSERT|UPDATE|DELET
 # shellcheck disable=SC2086
 check "sqlite3.h outside the storage module" '#\s*include\s*[<"]sqlite3\.h' $nonstorage
 # shellcheck disable=SC2086
-check "a file above the engine includes the engine's own headers (it has only store.h's table)" '#\s*include\s*"[^"]*sqlite/' $nonstorage
+check "libpq outside the PostgreSQL engine" '#\s*include\s*[<"]libpq-fe\.h|\bPQ[a-z]+\s*\(' $nonstorage $(find "$core/sqlite" "$core/memory" -name '*.[ch]' 2>/dev/null)
+# shellcheck disable=SC2086
+check "a file above the engine includes the engine's own headers (it has only store.h's table)" '#\s*include\s*"[^"]*(sqlite|pg)/' $nonstorage
 # shellcheck disable=SC2086
 check "an engine includes a header above it" '#\s*include\s*"[^"]*(policy|workflow|audit|report)[^"/]*\.h"' $engines
 # shellcheck disable=SC2086

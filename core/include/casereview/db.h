@@ -10,6 +10,7 @@
 
 #include <casereview/status.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -71,8 +72,18 @@ void cr_open_options_default(struct cr_open_options *o);
  */
 enum cr_status cr_db_open_with(const char *path, const struct cr_open_options *o, cr_db **out);
 
-/* The name of the storage engine that holds the handle's database ("sqlite", "memory"). */
+/* The name of the storage engine that holds the handle's database ("sqlite", "memory",
+ * "postgresql"). */
 const char *cr_db_engine(const cr_db *db);
+
+/*
+ * Whether path names a database on a PostgreSQL server rather than a file:
+ * a URL (postgresql://, postgres://), a connection string after
+ * `postgres:`, or libpq's key=value form beginning with one of its
+ * keywords (host=, dbname=, service=, ...).  cr_db_open opens such a one
+ * with the PostgreSQL engine, when this casereview was built with it.
+ */
+bool cr_db_names_server(const char *path);
 
 /*
  * Open (and, with CR_OPEN_CREATE, create) the database at path, check that
