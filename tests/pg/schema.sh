@@ -6,7 +6,8 @@
 # trigger; ids given explicitly; bytea kept byte for byte; PUBLIC holds no
 # privilege on tables or trigger functions; the search folding gives
 # SQLite's words except the differences the file lists; a database whose
-# character type is not UTF-8 is refused.
+# character type is not UTF-8 is refused; and, where sqlite3 and a built
+# program are at hand, the same columns, indexes and counters as SQLite's.
 # Exit 0 pass, 1 fail, 77 skip (no PostgreSQL binaries).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -177,18 +178,21 @@ check_counters "after updates"
 q <<'SQL' || fail "panel"
 INSERT INTO decisions(case_id, round, reviewer, outcome, vetting_review, rationale,
   decided_at) VALUES (1, 1, 'rev1', 'refer', 1, 'r', 200), (2, 1, 'rev1', 'refer', 1, 'r', 200),
-  (3, 1, 'rev2', 'reassess', 0, 'r', 200);
-UPDATE cases SET state = 'panel_review' WHERE id IN (1, 2, 3);
+  (3, 1, 'rev2', 'reassess', 0, 'r', 200), (4, 1, 'rev2', 'nfa', 0, 'r', 200);
+UPDATE cases SET round = 1 WHERE id = 4;
+UPDATE cases SET state = 'panel_review' WHERE id IN (1, 2, 3, 4);
 INSERT INTO votes(case_id, round, member, member_kind, vote, created_at)
   VALUES (1, 1, 'p1', 'member', 'concur', 300), (2, 1, 'p2', 'member', 'dissent', 301),
-  (3, 1, 'p3', 'member', 'concur', 302);
+  (3, 1, 'p3', 'member', 'concur', 302), (4, 1, 'p4', 'member', 'concur', 304);
 UPDATE cases SET state = 'closed', updated_by = 'p1', updated_at = 300 WHERE id = 1;
 UPDATE cases SET state = 'returned', updated_by = 'p2', updated_at = 301 WHERE id = 2;
--- not by a vote (no vote by p9 at that second): no round finished
-UPDATE cases SET state = 'returned', updated_by = 'p9', updated_at = 303 WHERE id = 3;
+-- not by a vote: p3 voted, but not at that second; p4 voted at that
+-- second, but p5 changed the case: no round finished
+UPDATE cases SET state = 'returned', updated_by = 'p3', updated_at = 303 WHERE id = 3;
+UPDATE cases SET state = 'closed', updated_by = 'p5', updated_at = 304 WHERE id = 4;
 SQL
 expect "panel_round" "$(q -c "SELECT string_agg(panel_round::text, ',' ORDER BY id)
-  FROM cases WHERE id IN (1, 2, 3)")" "1,1,1"
+  FROM cases WHERE id IN (1, 2, 3, 4)")" "1,1,1,1"
 expect "panel_rounds" "$(q -c "SELECT string_agg(reviewer || ':' || finished || ':' || returned,
   ' ' ORDER BY reviewer) FROM panel_rounds")" "rev1:2:1"
 # panel_round given with the change: the trigger leaves it as given
@@ -277,6 +281,50 @@ for t in "${differ[@]}"; do
     IFS='|' read -r w _ here_ <<<"$t"
     expect "folding of $w (differs from SQLite)" "$(words "$w")" "$here_"
 done
+
+# ---- against SQLite itself, when sqlite3 and a built program are at hand
+# (CASEREVIEW_BIN, else build/tui/casereview-test): the same tables and
+# columns in the same order, the same index names, and the same statements
+# (schema-dml.sql: inserts, updates, panel votes, a delete) leave every
+# counter table, rows at 0 included, and each case's state, panel_round,
+# categories and sortkey the same in both.
+prog=${CASEREVIEW_BIN:-$here/../../build/tui/casereview-test}
+if command -v sqlite3 >/dev/null && [ -x "$prog" ]; then
+    lite="$D/lite.db"
+    CASEREVIEW_NOW=1767225600 "$prog" --db "$lite" \
+        --config "$here/../fixtures/config/good.yaml" --as cadmin init >/dev/null ||
+        fail "casereview init (SQLite)"
+    q -c "SET client_min_messages = warning" -c "DROP SCHEMA casereview CASCADE" ||
+        fail "drop schema"
+    out=$(load cr) || fail "reload: $out"
+    a=$(sqlite3 -separator '|' "$lite" "SELECT m.name, p.name FROM sqlite_schema m,
+      pragma_table_xinfo(m.name) p WHERE m.type IN ('table', 'view')
+      AND m.name NOT LIKE 'case_search%' ORDER BY m.name, p.cid")
+    b=$(q -F '|' -c "SELECT table_name, column_name FROM information_schema.columns
+      WHERE table_schema = 'casereview' AND table_name NOT IN ('people', 'rules', 'case_search')
+      ORDER BY table_name, ordinal_position")
+    [ -n "$a" ] && [ "$a" = "$b" ] || fail "columns differ from SQLite's: $(diff <(echo "$a") <(echo "$b"))"
+    a=$(sqlite3 "$lite" "SELECT tbl_name || '|' || name FROM sqlite_schema
+      WHERE type = 'index' AND sql IS NOT NULL ORDER BY 1")
+    b=$(q -c "SELECT tablename || '|' || indexname FROM pg_indexes
+      WHERE schemaname = 'casereview' AND indexname !~ '_(pkey|key)$'
+      AND indexname <> 'case_search_doc' ORDER BY 1")
+    [ -n "$a" ] && [ "$a" = "$b" ] || fail "indexes differ from SQLite's: $(diff <(echo "$a") <(echo "$b"))"
+    dump="SELECT 'cc', state, outcome, categories, n FROM case_counts ORDER BY 2, 3, 4;
+SELECT 'oc', state, outcome, vetting_review, n FROM outcome_counts ORDER BY 2, 3, 4;
+SELECT 'ct', name, n FROM counters ORDER BY 2;
+SELECT 'pr', reviewer, finished, returned FROM panel_rounds ORDER BY 2;
+SELECT 'ro', reviewer, outcome, n FROM reviewer_outcomes ORDER BY 2, 3;
+SELECT 'ca', id, state, panel_round, categories, sortkey FROM cases ORDER BY 2;"
+    a=$( { cat "$here/schema-dml.sql"; echo "$dump"; } | sqlite3 -bail "$lite") ||
+        fail "schema-dml.sql on SQLite"
+    b=$( { sed 's/SELECT value AS i FROM generate_series(1, \([0-9]*\))/SELECT i FROM generate_series(1, \1) i/' \
+        "$here/schema-dml.sql"; echo "$dump"; } | q -F '|') || fail "schema-dml.sql on PostgreSQL"
+    [ "$(echo "$a" | wc -l)" -gt 40 ] || fail "schema-dml.sql gave too little: $a"
+    [ "$a" = "$b" ] || fail "counters differ from SQLite's: $(diff <(echo "$a") <(echo "$b"))"
+else
+    echo "note: no sqlite3 or no built program ($prog): not compared with SQLite"
+fi
 
 if [ "$fails" -gt 0 ]; then
     echo "$fails failure(s)"
