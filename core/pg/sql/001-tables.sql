@@ -349,7 +349,8 @@ CREATE TABLE reviewer_outcomes (
 -- upsert per counter row, not one per case; the counts are the ones
 -- SQLite's per-row triggers cases_count_insert, cases_outcome_count_insert,
 -- subjects_count and allegations_count give.
-CREATE FUNCTION cases_count_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION cases_count_insert() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
   INSERT INTO case_counts AS c (state, outcome, categories, n)
     SELECT r.state, coalesce(r.outcome, ''), r.categories, count(*) FROM new_rows r
@@ -364,7 +365,8 @@ END $$;
 CREATE TRIGGER cases_count_insert AFTER INSERT ON cases
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION cases_count_insert();
 
-CREATE FUNCTION subjects_count() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION subjects_count() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
   INSERT INTO counters AS c (name, n)
     SELECT 'subjects', count(*) FROM new_rows HAVING count(*) > 0
@@ -374,7 +376,8 @@ END $$;
 CREATE TRIGGER subjects_count AFTER INSERT ON subjects
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION subjects_count();
 
-CREATE FUNCTION allegations_count() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION allegations_count() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
   INSERT INTO counters AS c (name, n)
     SELECT 'allegations:' || r.category, count(*) FROM new_rows r GROUP BY r.category
@@ -386,7 +389,8 @@ CREATE TRIGGER allegations_count AFTER INSERT ON allegations
 
 -- SQLite's cases_count_update: a case that changes state, outcome or
 -- categories moves from one case_counts row to another.
-CREATE FUNCTION cases_count_update() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION cases_count_update() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
   UPDATE case_counts SET n = n - 1 WHERE state = OLD.state
     AND outcome = coalesce(OLD.outcome, '') AND categories = OLD.categories;
@@ -402,7 +406,8 @@ CREATE TRIGGER cases_count_update AFTER UPDATE OF state, outcome, n_allegations,
   EXECUTE FUNCTION cases_count_update();
 
 -- SQLite's cases_outcome_count_update.
-CREATE FUNCTION cases_outcome_count_update() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION cases_outcome_count_update() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
   UPDATE outcome_counts SET n = n - 1 WHERE state = OLD.state
     AND outcome = coalesce(OLD.outcome, '') AND vetting_review = OLD.vetting_review;
@@ -419,7 +424,8 @@ CREATE TRIGGER cases_outcome_count_update AFTER UPDATE OF state, outcome, vettin
 
 -- SQLite's cases_count_delete, cases_outcome_count_delete and
 -- cases_reviewer_outcome_delete: a deleted case leaves its counters.
-CREATE FUNCTION cases_count_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION cases_count_delete() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
   UPDATE case_counts SET n = n - 1 WHERE state = OLD.state
     AND outcome = coalesce(OLD.outcome, '') AND categories = OLD.categories;
@@ -433,7 +439,8 @@ CREATE TRIGGER cases_count_delete AFTER DELETE ON cases
   FOR EACH ROW EXECUTE FUNCTION cases_count_delete();
 
 -- SQLite's cases_reviewer_outcome: each reviewer's outcome mix.
-CREATE FUNCTION cases_reviewer_outcome() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION cases_reviewer_outcome() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
   UPDATE reviewer_outcomes SET n = n - 1
     WHERE reviewer = OLD.decided_by AND outcome = OLD.outcome;
@@ -455,7 +462,8 @@ CREATE TRIGGER cases_reviewer_outcome AFTER UPDATE OF decided_by, outcome ON cas
 -- here in the row itself, before it is written (the same row results, and
 -- no second version of it).  workflow.c gives panel_round with every such
 -- change, so this does not fire.
-CREATE FUNCTION cases_panel_round() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION cases_panel_round() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
   NEW.panel_round := NEW.round;
   RETURN NEW;
@@ -468,7 +476,8 @@ CREATE TRIGGER cases_panel_round BEFORE UPDATE OF state ON cases
 -- SQLite's cases_panel_round_finished: a round the panel finished by a
 -- vote (the vote of the round by the person who changed the case, at that
 -- second) counts for the reviewer who made the decision.
-CREATE FUNCTION cases_panel_round_finished() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION cases_panel_round_finished() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
   IF EXISTS (SELECT 1 FROM votes v WHERE v.case_id = NEW.id AND v.round = NEW.round
       AND v.member = NEW.updated_by AND v.created_at = NEW.updated_at) THEN
@@ -485,6 +494,8 @@ CREATE TRIGGER cases_panel_round_finished AFTER UPDATE OF state ON cases
   WHEN (OLD.state = 'panel_review' AND NEW.state IN ('closed', 'returned'))
   EXECUTE FUNCTION cases_panel_round_finished();
 
+-- The trigger functions name their schema (SET search_path) so that they
+-- count the same rows whatever path the session that fires them has.
 REVOKE EXECUTE ON FUNCTION cases_count_insert(), subjects_count(), allegations_count(),
   cases_count_update(), cases_outcome_count_update(), cases_count_delete(),
   cases_reviewer_outcome(), cases_panel_round(), cases_panel_round_finished() FROM PUBLIC;
@@ -515,6 +526,8 @@ CREATE INDEX case_search_doc ON case_search USING gin (doc);
 -- "ALG-2024-001" as "alg", "-2024", "-001", "3.14" as one number, an
 -- e-mail address or a path as one token, where SQLite splits them all.
 -- The engine passes documents and queries through search_vector() alike.
+-- (The hyphenated word types are mapped too, for text given to the
+-- configuration directly; search_words leaves no hyphen.)
 CREATE TEXT SEARCH CONFIGURATION folded (COPY = pg_catalog.simple);
 ALTER TEXT SEARCH CONFIGURATION folded
   ALTER MAPPING FOR asciiword, word, numword, asciihword, hword, numhword,
@@ -541,11 +554,11 @@ REVOKE EXECUTE ON FUNCTION search_words(text), search_vector(text) FROM PUBLIC;
 -- database owner cannot change them):
 --   * unaccent folds letters SQLite keeps: ø -> o, ß -> ss, ł -> l,
 --     æ -> ae, œ -> oe, þ -> th, ĳ -> ij, ﬁ -> fi, dotless ı -> i,
---     DŽ/ǅ -> dz (SQLite: dz/ǆ), Greek tonos (έ -> ε) and Cyrillic ё -> е.
---     PostgreSQL's folding is coarser, never finer: a search finds what
---     SQLite finds, and also "Straße" for "strasse", "Øre" for "ore".
+--     ǅ -> dz (SQLite: ǆ), Greek tonos (έ -> ε) and Cyrillic ё -> е.
+--     Coarser, never finer: a search finds what SQLite finds, and also
+--     "Straße" for "strasse", "Øre" for "ore", "Ёлка" for "елка".
 --   * Numbers that are not digits (½, ², ①) are words to SQLite and
---     nothing here.
+--     nothing here: a search for one finds nothing.
 --   * Scripts whose vowel signs are spacing marks (Devanagari, ...):
 --     SQLite splits "हिन्दी" into ह, न, द; here it is "हिन", "दी".
 --   * Words longer than 2047 bytes are dropped by to_tsvector.
