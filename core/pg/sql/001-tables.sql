@@ -26,10 +26,8 @@ END $$;
 CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA casereview;
 CREATE EXTENSION IF NOT EXISTS pgcrypto SCHEMA casereview;
 
-CREATE TABLE settings (
-  key text PRIMARY KEY,
-  value text NOT NULL
-);
+-- settings(key text PRIMARY KEY, value text NOT NULL) is made by the runner
+-- (core/pg/schema.c) before this file, as SQLite's; it keeps schema_version.
 -- The head of the audit chain before its first event, as SQLite's version 2.
 INSERT INTO settings(key, value) VALUES ('audit_head', '0:' || repeat('00', 32));
 
