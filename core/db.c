@@ -26,6 +26,7 @@ struct cr_db {
     char *import_shown[CR_IMPORT_SHOWN_UPDATES];
     struct cr_import_shown *import_detail[CR_IMPORT_SHOWN_UPDATES];
     struct cr_notice_store *notice; /* the last action's (cr_last_notice) */
+    char *path;                     /* as given to open (cr_db_label) */
 };
 
 struct cr_notice_store **
@@ -85,6 +86,15 @@ static const struct cr_store no_engine = {
     .close = no_close,
     .discard = no_close,
 };
+
+const char *
+cr_db_label(const cr_db *db)
+{
+    if (!db)
+        return "";
+    const char *label = db->store->label && db->ctx ? db->store->label(db) : NULL;
+    return label ? label : db->path ? db->path : "";
+}
 
 bool
 cr_db_names_server(const char *path)
@@ -166,6 +176,8 @@ cr_db_open_with(const char *path, const struct cr_open_options *o, cr_db **out)
     }
     db->clock = o->clock;
     db->clock_ctx = o->clock_ctx;
+    if (!(db->path = strdup(path)))
+        return cr_fail(db, CR_NOMEM, "out of memory");
     if (db->store->version < 1)
         return cr_fail(db, CR_DB, "%s: the storage engine '%s' is too old for this casereview",
                        path, db->store->name);
@@ -190,6 +202,7 @@ free_handle(cr_db *db)
     cr_notice_store_free(db->notice);
     free(db->purpose);
     free(db->os_login);
+    free(db->path);
     cr_buf_free(&db->err);
     free(db);
 }

@@ -186,6 +186,11 @@ struct cr_store {
      * created nothing.
      */
     void (*discard)(cr_db *db);
+    /*
+     * The database as messages name it (cr_db_label), owned by the engine's
+     * state; NULL (the method or its result): the path open() was given.
+     */
+    const char *(*label)(const cr_db *db);
     /* Whether open() created the database (see cr_db_created). */
     int (*created)(const cr_db *db);
     /* The schema version of the open database. */

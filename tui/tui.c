@@ -403,7 +403,7 @@ draw_status(struct app *app)
             used += (size_t)snprintf(roles + used, sizeof roles - used, "%s%s", used ? "," : "",
                                      cr_role_name(r));
     char *line = tui_printf(" %s (%s)  %s  %s   ? help  q %s", app->me->login, roles, app->me->name,
-                            app->db_path, app->depth > 1 ? "back" : "quit");
+                            cr_db_label(app->db), app->depth > 1 ? "back" : "quit");
     attron(tui_attr(app, CR_SLOT_STATUS));
     for (int x = 0; x < COLS; x++)
         mvaddch(row, x, ' ');
@@ -928,7 +928,7 @@ first_screen(struct app *app)
         tui_message(app, false,
                     "%s is a read-only copy: what you open here is not recorded in its audit "
                     "trail, and nothing can be changed",
-                    app->db_path);
+                    cr_db_label(app->db));
     else if (summary_first)
         start_summary(app);
     tui_start(app, NULL);

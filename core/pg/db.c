@@ -319,6 +319,12 @@ pg_discard(cr_db *db)
     PQclear(r);
 }
 
+const char *
+pg_label(const cr_db *db)
+{
+    return pg(db) ? pg(db)->label : NULL;
+}
+
 int
 pg_created(const cr_db *db)
 {

@@ -110,6 +110,7 @@ enum cr_status pg_open(cr_db *db, const char *path, unsigned flags, const char *
                        void **ctx);
 void pg_close(cr_db *db);
 void pg_discard(cr_db *db);
+const char *pg_label(const cr_db *db);
 int pg_created(const cr_db *db);
 int pg_schema_version(const cr_db *db);
 int pg_read_only(const cr_db *db);

@@ -53,8 +53,8 @@ expect() { # expect WHAT ACTUAL EXPECTED
 su_sql -c "CREATE ROLE casereview LOGIN" -c "CREATE ROLE reviewer LOGIN" \
     -c "CREATE DATABASE cr OWNER casereview" \
     -c "CREATE DATABASE ascii OWNER casereview TEMPLATE template0 LC_CTYPE 'C'" || exit 1
-load() { # load DB: the runner's part (schema, search_path) then the file, one transaction
-    { echo "CREATE SCHEMA casereview; SET search_path = casereview;"; cat "$sqlfile"; } |
+load() { # load DB: the runner's part (core/pg/schema.c: schema, search_path, settings) then the file, one transaction
+    { echo "CREATE SCHEMA casereview; SET search_path = casereview; CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);"; cat "$sqlfile"; } |
         psql -h "$D" -U casereview -d "$1" -X -q -1 -v ON_ERROR_STOP=1 2>&1
 }
 out=$(load cr) || { echo "$out"; fail "the file does not load"; exit 1; }

@@ -60,7 +60,7 @@ cmd_init(struct cli *cli, const struct cli_args *a)
     rc = cli_session(cli, CR_OPEN_CREATE | (a->opt[OPT_INIT_GROUP] ? CR_OPEN_GROUP : 0), &db);
     if (rc != EXIT_DONE)
         return rc;
-    struct init_result r = {cli->db_path, cr_db_created(db), cr_db_schema_version(db)};
+    struct init_result r = {cr_db_label(db), cr_db_created(db), cr_db_schema_version(db)};
     struct emit e;
     emit_init(&e, fmt, stdout, r.created ? &init_created_rec : &init_existing_rec, NULL);
     emit_one(&e, &r);

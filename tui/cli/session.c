@@ -195,11 +195,11 @@ session(struct cli *cli, unsigned open_flags, bool pinned, cr_db **db)
                      ? cli_error(EXIT_INPUT,
                                  "%s has no pinned configuration yet; any command pins the "
                                  "one it is given (--config)",
-                                 cli->db_path)
+                                 cr_db_label(*db))
                      : cli_error(cr_status_exit(st), "%s", cr_db_errmsg(*db));
             goto fail;
         }
-        char *label = tui_printf("%s (pinned, digest %.16s)", cli->db_path, v.digest);
+        char *label = tui_printf("%s (pinned, digest %.16s)", cr_db_label(*db), v.digest);
         cr_diags *diags = NULL;
         st = label ? cr_config_from_text(label, v.text, v.len, &cli->cfg, &diags) : CR_NOMEM;
         rc = config_checked(cli, label ? label : cli->db_path, st, diags, &cli->cfg, NULL);
@@ -272,7 +272,7 @@ cli_end(struct cli *cli, cr_db *db)
     /* A read-only copy cannot record what was read in it: say so, once. */
     if (cr_db_unrecorded(db) > 0)
         cli_note("%s is a read-only copy: this consultation is not recorded in its audit trail",
-                 cli->db_path);
+                 cr_db_label(db));
     cr_db_close(db);
     cr_config_free(cli->cfg);
     cli->cfg = NULL;

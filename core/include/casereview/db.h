@@ -86,6 +86,13 @@ const char *cr_db_engine(const cr_db *db);
 bool cr_db_names_server(const char *path);
 
 /*
+ * The database as a message names it: a file's path as given, or for a
+ * server "postgresql database NAME on HOST" (never a password a connection
+ * string may hold).  Owned by the handle.
+ */
+const char *cr_db_label(const cr_db *db);
+
+/*
  * Open (and, with CR_OPEN_CREATE, create) the database at path, check that
  * it is a casereview database that only its owner (or, when it was created
  * for a group, its group) can read, and bring its schema up to date.
