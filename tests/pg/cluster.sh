@@ -131,8 +131,7 @@ EOF
         cat "$PG_DIR/log" >&2
         return 1
     fi
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         pg_isready -q -h "$PG_DIR" -p "$PGPORT" -U postgres && break
         sleep 0.1
     done
@@ -155,13 +154,18 @@ pg_cluster_stop() {
     PG_DIR=
 }
 
-# Stop the cluster when the shell exits (keeping an EXIT trap already set),
-# and exit on INT/TERM so that the EXIT trap runs.
-pg_cluster_trap() {
+# Run CMD when the shell exits, before what its EXIT trap already runs.
+pg_on_exit() {
     local old
     old=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//" -e "s/'\\\\''/'/g")
     # shellcheck disable=SC2064
-    trap "pg_cluster_stop${old:+; $old}" EXIT
+    trap "$1${old:+; $old}" EXIT
+}
+
+# Stop the cluster when the shell exits (keeping an EXIT trap already set),
+# and exit on INT/TERM so that the EXIT trap runs.
+pg_cluster_trap() {
+    pg_on_exit pg_cluster_stop
     trap 'exit 130' INT
     trap 'exit 143' TERM
 }
@@ -180,33 +184,37 @@ pg_roster_logins() {
         sed -E "s/.*login:[[:space:]]*[\"']?//" | awk '!seen[$0]++'
 }
 
+# Make each LOGIN a LOGIN role if it is not one, and grant it CONNECT on
+# database DB: pg_grant DB LOGIN...  Any name is quoted (%I), so a test may
+# act as an odd login and reach the program's own refusal.
+pg_grant() {
+    local db=$1 logins
+    shift
+    logins=$(printf '%s\n' "$@")
+    pg_psql -v db="$db" -v logins="$logins" >/dev/null <<'EOF'
+SELECT format('CREATE ROLE %I LOGIN', l) FROM unnest(string_to_array(:'logins', E'\n')) l
+ WHERE l <> '' AND NOT EXISTS (SELECT FROM pg_roles WHERE rolname = l) \gexec
+SELECT format('GRANT CONNECT ON DATABASE %I TO %I', :'db', l)
+  FROM unnest(string_to_array(:'logins', E'\n')) l WHERE l <> '' \gexec
+EOF
+}
+
 # A database for a test: pg_newdb NAME [CONFIG].  NAME owned by the service
-# role, CONNECT revoked from PUBLIC, each roster login of CONFIG (default
-# $CASEREVIEW_CONFIG) a LOGIN role (made if missing) granted CONNECT.  The
-# schema is not made here: the program's 'casereview init' makes it.
+# role, CONNECT and TEMPORARY revoked from PUBLIC, each roster login of CONFIG
+# (default $CASEREVIEW_CONFIG) a LOGIN role (made if missing) granted CONNECT.
+# The schema is not made here: the program's 'casereview init' makes it.
 pg_newdb() {
-    local db=$1 config=${2:-${CASEREVIEW_CONFIG:-}} logins l q
-    [[ $db =~ ^[a-z_][a-z0-9_]*$ ]] || {
-        echo "pg_newdb: '$db' is not a plain database name" >&2
-        return 1
-    }
-    q="CREATE DATABASE $db OWNER casereview;
-REVOKE CONNECT, TEMPORARY ON DATABASE $db FROM PUBLIC;
-GRANT CONNECT ON DATABASE $db TO casereview;"
+    local db=$1 config=${2:-${CASEREVIEW_CONFIG:-}} logins=
     if [ -n "$config" ]; then
         logins=$(pg_roster_logins "$config") || {
             echo "pg_newdb: cannot read the roster of $config" >&2
             return 1
         }
-        for l in $logins; do
-            [[ $l =~ ^[a-z_][a-z0-9_]*$ ]] || {
-                echo "pg_newdb: roster login '$l' is not a plain role name" >&2
-                return 1
-            }
-            q+="
-SELECT 'CREATE ROLE $l LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$l') \\gexec
-GRANT CONNECT ON DATABASE $db TO $l;"
-        done
     fi
-    pg_psql <<<"$q" >/dev/null
+    pg_psql -v db="$db" >/dev/null <<'EOF' || return 1
+SELECT format('CREATE DATABASE %I OWNER casereview', :'db') \gexec
+SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', :'db') \gexec
+EOF
+    # shellcheck disable=SC2086 # logins are one a line, no blanks (pg_roster_logins)
+    pg_grant "$db" $logins
 }
