@@ -74,11 +74,10 @@ pg_from_template() {
     }
     if [ "$(cat "$PG_TEMPLATE/stamp" 2>/dev/null)" != "$stamp" ] || [ ! -s "$PG_TEMPLATE/data/PG_VERSION" ]; then
         rm -rf "$PG_TEMPLATE/data" "$PG_TEMPLATE/stamp" "$PG_TEMPLATE/data.initdb.log"
-        if [ "$(id -u)" = 0 ]; then
-            chown postgres "$PG_TEMPLATE" || {
-                exec {fd}>&-
-                return 1
-            }
+        # As root: 'postgres' must reach it (not so under a 0700 /root).
+        if [ "$(id -u)" = 0 ] && ! { chown postgres "$PG_TEMPLATE" && pg_as_owner test -w "$PG_TEMPLATE"; }; then
+            exec {fd}>&-
+            return 1
         fi
         if ! pg_initdb "$PG_TEMPLATE/data" 2>/dev/null; then
             exec {fd}>&-
