@@ -212,17 +212,8 @@ declare -A PG_DB_OF=() PG_LOGIN_OK=()
 # SHA-256 of the absolute path, made on first use by pg_newdb (owned by the
 # service role casereview, the roster of $CASEREVIEW_CONFIG granted CONNECT).
 pg_db_for() {
-    local path fd key="$PWD|$1"
-    PG_DB=${PG_DB_OF[$key]:-}
-    if [ -z "$PG_DB" ]; then
-        case $1 in
-        /*) path=$1 ;;
-        *) path=$PWD/$1 ;;
-        esac
-        path=$(realpath -m -- "$path")
-        PG_DB=crt_$(printf '%s' "$path" | sha256sum | cut -c1-16)
-        PG_DB_OF[$key]=$PG_DB
-    fi
+    local fd
+    pg_db_name "$1"
     [ -e "$PG_STATE/$PG_DB" ] && return 0
     # Commands started together (a race test) make it once.
     exec {fd}>>"$PG_STATE/lock"
@@ -236,6 +227,20 @@ pg_db_for() {
         printf '%s\n' "$1" >"$PG_STATE/$PG_DB"
     fi
     exec {fd}>&-
+}
+
+# pg_db_name NAME: PG_DB is the name of the database for NAME (not made).
+pg_db_name() {
+    local path key="$PWD|$1"
+    PG_DB=${PG_DB_OF[$key]:-}
+    [ -z "$PG_DB" ] || return 0
+    case $1 in
+    /*) path=$1 ;;
+    *) path=$PWD/$1 ;;
+    esac
+    path=$(realpath -m -- "$path")
+    PG_DB=crt_$(printf '%s' "$path" | sha256sum | cut -c1-16)
+    PG_DB_OF[$key]=$PG_DB
 }
 
 # pg_login_for DB LOGIN: LOGIN is a role with CONNECT on database DB (a
@@ -352,4 +357,50 @@ pg_db_state() {
     # pg_dump's \restrict lines (15.14 on) carry a random key each time.
     printf 'pg %s\n' "$(pg_dump -h "$PG_DIR" -U postgres -n casereview "$PG_DB" |
         grep -v '^\\\(un\)\?restrict ' | sha256sum | cut -c1-64)"
+}
+
+# db_copy SRC DST: DST becomes a copy of database SRC (as 'cp a.db t.db &&
+# cp a.db.key t.db.key' does for SQLite: the file, and its key file where
+# there is one).  In PostgreSQL mode: DST's database is dropped and made
+# again from SRC's (CREATE DATABASE ... TEMPLATE), with SRC's grants.
+db_copy() {
+    if [ -z "${CASEREVIEW_TEST_PG:-}" ]; then
+        cp "$1" "$2" || return 1
+        [ ! -e "$1.key" ] || cp "$1.key" "$2.key"
+        return
+    fi
+    local src dst
+    pg_db_for "$1" || return 1
+    src=$PG_DB
+    db_remove "$2" || return 1
+    pg_db_name "$2"
+    dst=$PG_DB
+    pg_psql -v src="$src" -v dst="$dst" >/dev/null <<'SQL' || return 1
+SELECT format('CREATE DATABASE %I TEMPLATE %I OWNER casereview STRATEGY FILE_COPY', :'dst', :'src') \gexec
+SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', :'dst') \gexec
+SELECT format('GRANT CONNECT ON DATABASE %I TO %I', :'dst', r.rolname)
+  FROM pg_database d, aclexplode(d.datacl) a JOIN pg_roles r ON r.oid = a.grantee
+ WHERE d.datname = :'src' AND a.privilege_type = 'CONNECT' \gexec
+SQL
+    cp "$PG_STATE/$src" "$PG_STATE/$dst"
+    [ ! -e "$PG_STATE/$src.logins" ] || cp "$PG_STATE/$src.logins" "$PG_STATE/$dst.logins"
+}
+
+# db_remove NAME: database NAME is no more (the file and its side and key
+# files; in PostgreSQL mode its database, dropped, made afresh on next use).
+db_remove() {
+    if [ -z "${CASEREVIEW_TEST_PG:-}" ]; then
+        rm -f "$1" "$1-wal" "$1-shm" "$1-journal" "$1.key"
+        return
+    fi
+    local k
+    pg_db_name "$1"
+    pg_psql -v db="$PG_DB" >/dev/null <<<"SET client_min_messages = warning;
+SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \gexec" ||
+        return 1
+    rm -f "$PG_STATE/$PG_DB" "$PG_STATE/$PG_DB.logins"
+    for k in "${!PG_LOGIN_OK[@]}"; do
+        [[ $k == "$PG_DB|"* ]] && unset "PG_LOGIN_OK[$k]"
+    done
+    return 0
 }

@@ -4,8 +4,9 @@
 # got and what psql reaches through it) until the engine runs: cr, cr_plain
 # and cr_in give each --db NAME (and $CASEREVIEW_DB, and the default
 # ./casereview.db) a database of its own as $AS; sql reads it like sqlite3;
-# db_state sees a write; sqlite_only/pg_only; and with CASEREVIEW_TEST_PG
-# unset the arguments go through untouched.
+# db_state sees a write; db_copy and db_remove; sqlite_only/pg_only; and
+# with CASEREVIEW_TEST_PG unset the arguments go through untouched.
+# shellcheck disable=SC2030,SC2031 # T is changed in subshells on purpose
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${CASEREVIEW_TEST_PG:?run through tests/pg/run.sh}"
 export CASEREVIEW=$here/fake-casereview.sh
@@ -105,6 +106,28 @@ expect_eq "$(db_state t.db)" "$before" "after a read"
 sql t.db "UPDATE cases SET note = 'c' WHERE id = 1"
 [ "$(db_state t.db)" != "$before" ] || fail "db_state did not see a write"
 
+begin "db_copy: a copy of the database with its grants; the original untouched by a write to it"
+db_copy t.db u.db || fail "db_copy failed"
+udb=$(dbname "$T_real/u.db")
+expect_eq "$(sql u.db "SELECT id, note FROM cases ORDER BY id")" "$(printf '1|c\n2|a|b')" "the copy's rows"
+sql u.db "DELETE FROM cases WHERE id = 2"
+expect_eq "$(sql t.db "SELECT count(*) FROM cases")" 2 "the original's rows"
+AS=asmith cr x --db u.db
+expect_out "as=asmith" "db=postgresql:///$udb?host=$PG_DIR&user=asmith" "asmith|$udb"
+psql -X -A -t -q -h "$PG_DIR" -U crstranger -d "$udb" -c "SELECT 1" >"$T/out" 2>"$T/err" &&
+    fail "a role outside the roster connected to the copy"
+db_copy t.db u.db || fail "db_copy onto an existing database failed"
+expect_eq "$(sql u.db "SELECT count(*) FROM cases")" 2 "the copy made again"
+
+begin "db_remove: the database is dropped, and made afresh on next use"
+db_remove u.db || fail "db_remove failed"
+expect_eq "$(psql -X -A -t -h "$PG_DIR" -U postgres -d postgres -c "SELECT count(*) FROM pg_database
+    WHERE datname = '$udb'")" 0 "the database after db_remove"
+expect_eq "$(db_state u.db)" absent "db_state after db_remove"
+AS=asmith cr x --db u.db
+expect_out_has "asmith|$udb"
+db_remove never-made.db || fail "db_remove of a database never made failed"
+
 begin "commands started together make one database"
 for i in 1 2 3 4; do
     # Each its own out, err and rc (in $T/rI), the same race.db (here).
@@ -140,5 +163,17 @@ expect_eq "$(cr_args)" "db=t.db" "--db t.db"
 expect_eq "$(cr_args)" "db=w.db" "--db=w.db"
 (unset CASEREVIEW_TEST_PG && CASEREVIEW_DB=i.db cr x)
 expect_eq "$(cr_args)" "db=i.db" "CASEREVIEW_DB"
+
+begin "db_copy and db_remove in SQLite mode: the files"
+(
+    unset CASEREVIEW_TEST_PG
+    echo db >f.db && echo key >f.db.key && echo other >g.db
+    db_copy f.db h.db && db_copy g.db i.db
+    echo "$(cat h.db h.db.key i.db) $([ -e i.db.key ] || echo no-i-key)"
+    touch h.db-wal h.db-shm
+    db_remove h.db
+    compgen -G 'h.db*' | wc -l
+) >"$T/sq" 2>&1
+expect_eq "$(cat "$T/sq")" "$(printf 'db\nkey\nother no-i-key\n0')" "the files"
 
 finish
