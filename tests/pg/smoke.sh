@@ -116,6 +116,11 @@ if [ "$(id -u)" = 0 ]; then
     begin "peer authentication on crpeer: the superuser's role from root's session is refused"
     run psql -X -A -t -q -h "$PG_DIR" -U postgres -d crpeer -c "SELECT 1"
     expect 2 "" 'FATAL:  Peer authentication failed for user "postgres"'
+    # A program copied where the users reach it (pg_user_copy), run as one.
+    bin=''
+    pg_user_copy bin "$PG_BIN/psql" || fail "pg_user_copy failed"
+    run pg_as_user "$REV" "$bin" -X -A -t -q -h "$PG_DIR" -d crpeer -c "SELECT session_user"
+    expect 0 "$REV" ""
     # The same user elsewhere (trust): any role; crpeer alone is the boundary.
     run pg_as_user "$REV" psql -X -A -t -q "$(pg_connstr crsmoke asmith)" -c "SELECT session_user"
     expect 0 asmith ""

@@ -6,6 +6,7 @@
 #                              # when the shell exits
 #   pg_as_user USER psql ...   # runs a command as that user, from /
 #   pg_user_psql USER ROLE SQL # psql on crpeer as ROLE, run by Unix user USER
+#   pg_user_copy VAR PROGRAM   # a copy of PROGRAM those users can run
 #
 # Names: crtest_KIND_PID, so parallel tests never share one.
 
@@ -50,4 +51,13 @@ pg_as_user() {
 # authentication: only ROLE = USER gets in); one query, rows as 'a|b'.
 pg_user_psql() {
     pg_as_user "$1" psql -X -A -t -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U "$2" -d crpeer -c "$3"
+}
+
+# pg_user_copy VAR PROGRAM: VAR is a copy of PROGRAM the throwaway users can
+# run (in $PG_DIR/bin, removed with the cluster): a build directory under a
+# 0700 home (root's, in CI) is out of their reach.
+pg_user_copy() {
+    install -d -m 755 "$PG_DIR/bin" &&
+        install -m 755 "$2" "$PG_DIR/bin/${2##*/}" || return 1
+    printf -v "$1" '%s' "$PG_DIR/bin/${2##*/}"
 }
