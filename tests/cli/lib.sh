@@ -404,3 +404,17 @@ SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \gexec" ||
     done
     return 0
 }
+
+# cr_argv ARG...: CR_ARGV is the command that runs the program with these
+# arguments, for a test that runs it itself (in the background, under
+# another user): "$CASEREVIEW" ARG... on SQLite; in PostgreSQL mode with the
+# database argument given its database as cr_plain does (as the arguments'
+# --as), behind 'env CASEREVIEW_DB=...' where none is given.  Use:
+#   cr_argv --as asmith claim 1 --db t.db && "${CR_ARGV[@]}" >o1 2>e1 &
+cr_argv() {
+    CR_ARGV=("$CASEREVIEW" "$@")
+    [ -n "${CASEREVIEW_TEST_PG:-}" ] || return 0
+    pg_args "" "$@" || return 1
+    CR_ARGV=("$CASEREVIEW" "${PG_ARGS[@]}")
+    [ -z "$PG_ENV_DB" ] || CR_ARGV=(env "CASEREVIEW_DB=$PG_ENV_DB" "${CR_ARGV[@]}")
+}

@@ -128,6 +128,15 @@ AS=asmith cr x --db u.db
 expect_out_has "asmith|$udb"
 db_remove never-made.db || fail "db_remove of a database never made failed"
 
+begin "cr_argv: the command line for a test that runs the program itself"
+cr_argv --as bjones x --db t.db || fail "cr_argv failed"
+"${CR_ARGV[@]}" >"$T/out" 2>"$T/err"
+expect_out "as=bjones" "db=postgresql:///$tdb?host=$PG_DIR&user=bjones" "bjones|$tdb"
+cr_argv --as bjones x || fail "cr_argv without --db failed"
+expect_eq "${CR_ARGV[0]} ${CR_ARGV[1]}" "env CASEREVIEW_DB=postgresql:///$cdb?host=$PG_DIR&user=bjones" "the default database"
+(unset CASEREVIEW_TEST_PG && cr_argv --as bjones x --db t.db && echo "${CR_ARGV[*]}") >"$T/sq"
+expect_eq "$(cat "$T/sq")" "$CASEREVIEW --as bjones x --db t.db" "cr_argv in SQLite mode"
+
 begin "commands started together make one database"
 for i in 1 2 3 4; do
     # Each its own out, err and rc (in $T/rI), the same race.db (here).
