@@ -8,6 +8,19 @@ set -u
 
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# PostgreSQL mode (tests/pg/run.sh): $CASEREVIEW_TEST_PG is the socket
+# directory of a running throwaway cluster (tests/pg/cluster.sh).
+if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+    PG_DIR=$CASEREVIEW_TEST_PG
+    # shellcheck source=tests/pg/cluster.sh
+    . "$(cd "$(dirname "${BASH_SOURCE[0]}")/../pg" && pwd)/cluster.sh" || exit 99
+    # psql and pg_dump of the cluster's version, without Debian's pg_wrapper (0.1 s a call).
+    pg_find_bin && export PATH=$PG_BIN:$PATH
+    export PGHOST=$PG_DIR PGPORT=5432
+    # What this test made, kept with the cluster (removed with it), not in $T.
+    PG_STATE=$PG_DIR/lib/${T##*/}
+    mkdir -p "$PG_STATE" || exit 99
+fi
 cd "$T" || exit 99
 
 export CASEREVIEW_NOW=1767225600 # 2026-01-01T00:00:00Z
@@ -36,22 +49,42 @@ fail() {
 }
 
 # Run casereview as $AS with the given arguments; keep stdout, stderr and status.
+# (In PostgreSQL mode, each of cr, cr_plain and cr_in first gives the database
+# argument a database of its own, pg_args; $CASEREVIEW_DB goes through env, as
+# a 'local -x' would leak out of 'CASEREVIEW_DB=x cr ...' in bash.)
 cr() {
-    "$CASEREVIEW" --as "$AS" "$@" >"$T/out" 2>"$T/err"
+    local _pg_env=()
+    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+        pg_args "$AS" "$@" || return 0
+        set -- "${PG_ARGS[@]}"
+        [ -z "$PG_ENV_DB" ] || _pg_env=(env "CASEREVIEW_DB=$PG_ENV_DB")
+    fi
+    "${_pg_env[@]}" "$CASEREVIEW" --as "$AS" "$@" >"$T/out" 2>"$T/err"
     echo $? >"$T/rc"
 }
 
 # The same with exactly the arguments given (no --as).
 cr_plain() {
-    "$CASEREVIEW" "$@" >"$T/out" 2>"$T/err"
+    local _pg_env=()
+    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+        pg_args "" "$@" || return 0
+        set -- "${PG_ARGS[@]}"
+        [ -z "$PG_ENV_DB" ] || _pg_env=(env "CASEREVIEW_DB=$PG_ENV_DB")
+    fi
+    "${_pg_env[@]}" "$CASEREVIEW" "$@" >"$T/out" 2>"$T/err"
     echo $? >"$T/rc"
 }
 
 # Run it with stdin from a file.
 cr_in() {
-    local input=$1
+    local input=$1 _pg_env=()
     shift
-    "$CASEREVIEW" --as "$AS" "$@" <"$input" >"$T/out" 2>"$T/err"
+    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+        pg_args "$AS" "$@" || return 0
+        set -- "${PG_ARGS[@]}"
+        [ -z "$PG_ENV_DB" ] || _pg_env=(env "CASEREVIEW_DB=$PG_ENV_DB")
+    fi
+    "${_pg_env[@]}" "$CASEREVIEW" --as "$AS" "$@" <"$input" >"$T/out" 2>"$T/err"
     echo $? >"$T/rc"
 }
 
@@ -83,8 +116,14 @@ expect_empty_err() {
     [ ! -s "$T/err" ] || fail "unexpected stderr: $(head -c 400 "$T/err")"
 }
 
-# A digest of a database file and its side files, or 'absent'.
+# A digest of a database file and its side files, or 'absent'.  (In
+# PostgreSQL mode: a digest of a dump of the schema casereview of the
+# database for that name, or 'absent' when that database has no such schema.)
 db_state() {
+    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+        pg_db_state "$1"
+        return
+    fi
     local f
     for f in "$1" "$1-wal" "$1-shm" "$1-journal"; do
         if [ -e "$f" ]; then
@@ -108,8 +147,17 @@ expect_json() {
     expect_eq "$(jv "$1")" "$2" "$1"
 }
 
-# One value from the database, through the sqlite3 shell.
+# One value from the database, through the sqlite3 shell.  (In PostgreSQL
+# mode through psql, as the superuser, in schema casereview of the database
+# for that name; printed as sqlite3 prints: a row a line, columns joined by
+# '|', NULL empty.)
 sql() {
+    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+        pg_db_for "$1" || return 1
+        PGOPTIONS="-c search_path=casereview" psql -X -A -t -q -v ON_ERROR_STOP=1 \
+            -h "$PG_DIR" -U postgres -d "$PG_DB" -c "$2"
+        return
+    fi
     sqlite3 -batch -noheader "$1" "$2"
 }
 
@@ -137,4 +185,236 @@ settle() {
         sleep 0.02
     done
     fail "a casereview process started here ($busy: $(tr '\0' ' ' <"/proc/$busy/cmdline")) still runs after 10 s"
+}
+
+# A check that makes sense on one engine only (file modes, WAL files, the
+# digest of a file): 'sqlite_only REASON && { ... }' runs it on SQLite, and
+# on PostgreSQL says which check is left out and why (and the other way round).
+sqlite_only() {
+    [ -z "${CASEREVIEW_TEST_PG:-}" ] && return 0
+    printf 'not on PostgreSQL [%s]: %s\n' "$TEST" "$*"
+    return 1
+}
+
+pg_only() {
+    [ -n "${CASEREVIEW_TEST_PG:-}" ] && return 0
+    printf 'not on SQLite [%s]: %s\n' "$TEST" "$*"
+    return 1
+}
+
+# PostgreSQL mode.  The helpers below set variables rather than print, and
+# remember what they found (PG_DB_OF, PG_LOGIN_OK), so that a command costs
+# no fork beyond the program's own once its database exists.
+declare -A PG_DB_OF=() PG_LOGIN_OK=()
+
+# pg_db_for NAME: PG_DB is the database for database argument NAME (a file
+# path, relative to the current directory): crt_ and 16 hex digits of the
+# SHA-256 of the absolute path, made on first use by pg_newdb (owned by the
+# service role casereview, the roster of $CASEREVIEW_CONFIG granted CONNECT).
+pg_db_for() {
+    local fd
+    pg_db_name "$1"
+    [ -e "$PG_STATE/$PG_DB" ] && return 0
+    # Commands started together (a race test) make it once.
+    exec {fd}>>"$PG_STATE/lock"
+    flock "$fd"
+    if [ ! -e "$PG_STATE/$PG_DB" ]; then
+        if ! pg_newdb "$PG_DB" "${CASEREVIEW_CONFIG:-}" >&2; then
+            exec {fd}>&-
+            echo "lib.sh: cannot make the PostgreSQL database $PG_DB for $1" >&2
+            return 1
+        fi
+        printf '%s\n' "$1" >"$PG_STATE/$PG_DB"
+    fi
+    exec {fd}>&-
+}
+
+# pg_db_name NAME: PG_DB is the name of the database for NAME (not made).
+pg_db_name() {
+    local path key="$PWD|$1"
+    PG_DB=${PG_DB_OF[$key]:-}
+    [ -z "$PG_DB" ] || return 0
+    case $1 in
+    /*) path=$1 ;;
+    *) path=$PWD/$1 ;;
+    esac
+    path=$(realpath -m -- "$path")
+    PG_DB=crt_$(printf '%s' "$path" | sha256sum | cut -c1-16)
+    PG_DB_OF[$key]=$PG_DB
+}
+
+# pg_login_for DB LOGIN: LOGIN is a role with CONNECT on database DB (a
+# login of a configuration written after DB was made, or one outside it).
+pg_login_for() {
+    local db=$1 login=$2 fd rc
+    [ -n "$login" ] && [ -z "${PG_LOGIN_OK[$db|$login]:-}" ] || return 0
+    if ! grep -qxF -- "$login" "$PG_STATE/$db.logins" 2>/dev/null; then
+        exec {fd}>>"$PG_STATE/lock"
+        flock "$fd"
+        pg_grant "$db" "$login" >&2 && printf '%s\n' "$login" >>"$PG_STATE/$db.logins"
+        rc=$?
+        exec {fd}>&-
+        [ "$rc" = 0 ] || return "$rc"
+    fi
+    PG_LOGIN_OK[$db|$login]=1
+}
+
+# pg_uri_encode TEXT: PG_URI is TEXT percent-encoded for a connection string.
+pg_uri_encode() {
+    local LC_ALL=C s=$1 c i hex
+    PG_URI=
+    for ((i = 0; i < ${#s}; i++)); do
+        c=${s:i:1}
+        case $c in
+        [A-Za-z0-9._~/-]) PG_URI+=$c ;;
+        *)
+            printf -v hex '%%%02X' "'$c"
+            PG_URI+=$hex
+            ;;
+        esac
+    done
+}
+
+# pg_conn_for NAME LOGIN: PG_CONN is the connection string of NAME's
+# database as LOGIN (none if LOGIN is empty); a connection string
+# (postgres:..., key=value) is kept as it is.
+pg_conn_for() {
+    case $1 in
+    postgres://* | postgresql://* | *=*)
+        PG_CONN=$1
+        return 0
+        ;;
+    esac
+    pg_db_for "$1" || return 1
+    pg_login_for "$PG_DB" "$2" || return 1
+    pg_uri_encode "$PG_DIR"
+    PG_CONN="postgresql:///$PG_DB?host=$PG_URI"
+    if [ -n "$2" ]; then
+        pg_uri_encode "$2"
+        PG_CONN+="&user=$PG_URI"
+    fi
+}
+
+# pg_args LOGIN ARG... sets PG_ARGS to the arguments with the value of
+# '--db NAME' / '--db=NAME' (a file name) replaced by the connection string
+# of NAME's database as LOGIN (the arguments' own --as where LOGIN is empty),
+# and PG_ENV_DB to the same for $CASEREVIEW_DB, or for the program's default
+# ./casereview.db, when no --db is given.  An empty NAME is left for the
+# program to refuse.  Where a database cannot be made, that is the command's
+# stderr, with status 99, and it returns 1.
+pg_args() {
+    local login=$1 a have_db='' i
+    shift
+    if [ -z "$login" ]; then
+        for ((i = 1; i < $#; i++)); do
+            if [ "${!i}" = --as ]; then
+                i=$((i + 1))
+                login=${!i}
+                break
+            fi
+        done
+    fi
+    PG_ARGS=()
+    PG_ENV_DB=
+    while [ $# -gt 0 ]; do
+        a=$1
+        shift
+        if [ "$a" = --db ] && [ $# -gt 0 ]; then
+            PG_ARGS+=("$a")
+            a=$1
+            shift
+            have_db=1
+            if [ -n "$a" ]; then
+                pg_conn_for "$a" "$login" 2>"$T/err" || { pg_args_failed && return 1; }
+                a=$PG_CONN
+            fi
+        elif [[ $a == --db=?* ]]; then
+            have_db=1
+            pg_conn_for "${a#--db=}" "$login" 2>"$T/err" || { pg_args_failed && return 1; }
+            a=--db=$PG_CONN
+        fi
+        PG_ARGS+=("$a")
+    done
+    if [ -z "$have_db" ]; then
+        pg_conn_for "${CASEREVIEW_DB:-casereview.db}" "$login" 2>"$T/err" || { pg_args_failed && return 1; }
+        PG_ENV_DB=$PG_CONN
+    fi
+    return 0
+}
+pg_args_failed() {
+    : >"$T/out"
+    echo 99 >"$T/rc"
+}
+
+# pg_db_state NAME: db_state of database argument NAME in PostgreSQL mode.
+pg_db_state() {
+    pg_db_for "$1" || return 1
+    if [ "$(psql -X -A -t -q -h "$PG_DIR" -U postgres -d "$PG_DB" \
+        -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'casereview'")" != 1 ]; then
+        echo absent
+        return
+    fi
+    # pg_dump's \restrict lines (15.14 on) carry a random key each time.
+    printf 'pg %s\n' "$(pg_dump -h "$PG_DIR" -U postgres -n casereview "$PG_DB" |
+        grep -v '^\\\(un\)\?restrict ' | sha256sum | cut -c1-64)"
+}
+
+# db_copy SRC DST: DST becomes a copy of database SRC (as 'cp a.db t.db &&
+# cp a.db.key t.db.key' does for SQLite: the file, and its key file where
+# there is one).  In PostgreSQL mode: DST's database is dropped and made
+# again from SRC's (CREATE DATABASE ... TEMPLATE), with SRC's grants.
+db_copy() {
+    if [ -z "${CASEREVIEW_TEST_PG:-}" ]; then
+        cp "$1" "$2" || return 1
+        [ ! -e "$1.key" ] || cp "$1.key" "$2.key"
+        return
+    fi
+    local src dst
+    pg_db_for "$1" || return 1
+    src=$PG_DB
+    db_remove "$2" || return 1
+    pg_db_name "$2"
+    dst=$PG_DB
+    pg_psql -v src="$src" -v dst="$dst" >/dev/null <<'SQL' || return 1
+SELECT format('CREATE DATABASE %I TEMPLATE %I OWNER casereview STRATEGY FILE_COPY', :'dst', :'src') \gexec
+SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', :'dst') \gexec
+SELECT format('GRANT CONNECT ON DATABASE %I TO %I', :'dst', r.rolname)
+  FROM pg_database d, aclexplode(d.datacl) a JOIN pg_roles r ON r.oid = a.grantee
+ WHERE d.datname = :'src' AND a.privilege_type = 'CONNECT' \gexec
+SQL
+    cp "$PG_STATE/$src" "$PG_STATE/$dst"
+    [ ! -e "$PG_STATE/$src.logins" ] || cp "$PG_STATE/$src.logins" "$PG_STATE/$dst.logins"
+}
+
+# db_remove NAME: database NAME is no more (the file and its side and key
+# files; in PostgreSQL mode its database, dropped, made afresh on next use).
+db_remove() {
+    if [ -z "${CASEREVIEW_TEST_PG:-}" ]; then
+        rm -f "$1" "$1-wal" "$1-shm" "$1-journal" "$1.key"
+        return
+    fi
+    local k
+    pg_db_name "$1"
+    pg_psql -v db="$PG_DB" >/dev/null <<<"SET client_min_messages = warning;
+SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \gexec" ||
+        return 1
+    rm -f "$PG_STATE/$PG_DB" "$PG_STATE/$PG_DB.logins"
+    for k in "${!PG_LOGIN_OK[@]}"; do
+        [[ $k == "$PG_DB|"* ]] && unset "PG_LOGIN_OK[$k]"
+    done
+    return 0
+}
+
+# cr_argv ARG...: CR_ARGV is the command that runs the program with these
+# arguments, for a test that runs it itself (in the background, under
+# another user): "$CASEREVIEW" ARG... on SQLite; in PostgreSQL mode with the
+# database argument given its database as cr_plain does (as the arguments'
+# --as), behind 'env CASEREVIEW_DB=...' where none is given.  Use:
+#   cr_argv --as asmith claim 1 --db t.db && "${CR_ARGV[@]}" >o1 2>e1 &
+cr_argv() {
+    CR_ARGV=("$CASEREVIEW" "$@")
+    [ -n "${CASEREVIEW_TEST_PG:-}" ] || return 0
+    pg_args "" "$@" || return 1
+    CR_ARGV=("$CASEREVIEW" "${PG_ARGS[@]}")
+    [ -z "$PG_ENV_DB" ] || CR_ARGV=(env "CASEREVIEW_DB=$PG_ENV_DB" "${CR_ARGV[@]}")
 }
