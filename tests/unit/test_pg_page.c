@@ -644,14 +644,15 @@ test_server_scope(void **state)
     PGconn *admin = PQconnectdb(sql);
     assert_int_equal(PQstatus(admin), CONNECTION_OK);
     snprintf(sql, sizeof sql,
-             "CREATE ROLE pan1 LOGIN; CREATE ROLE rev9 LOGIN; "
-             "GRANT CONNECT ON DATABASE %s TO pan1, rev9",
+             "CREATE ROLE pan1 LOGIN; CREATE ROLE rev9 LOGIN; CREATE ROLE adm1 LOGIN; "
+             "GRANT CONNECT ON DATABASE %s TO pan1, rev9, adm1",
              PQdb(su));
     pg_run(admin, sql);
     PQfinish(admin);
     PQfinish(su);
     pg_run(svc, "INSERT INTO people(login, roles, unit, conflicts) VALUES "
-                "('pan1', 8, 'Unit A', '{}'), ('rev9', 1, 'Unit B', '{S2,S6}')");
+                "('pan1', 8, 'Unit A', '{}'), ('rev9', 1, 'Unit B', '{S2,S6}'), "
+                "('adm1', 4, 'Unit A', '{S4}')");
     struct cr_scope panel = {.panel_only = true};
     as_person("pan1", &panel);
     const char *refs[] = {"S2", "S6"};
@@ -660,15 +661,68 @@ test_server_scope(void **state)
     pg_run(svc, "INSERT INTO settings(key, value) VALUES ('same_unit', 'on')");
     struct cr_scope rev_unit = {.unit = "Unit B", .refs = refs, .n_refs = 2};
     as_person("rev9", &rev_unit);
-    /* A person may not name another as the viewer whose vote shows. */
+    /*
+     * The export is an admin's disclosure of every case (core's
+     * cr_policy_disclosure_scope): the admin's unit and declared conflicts
+     * do not narrow it; a panel member's export is refused.
+     */
     char u[512];
+    snprintf(u, sizeof u, "%s%suser=adm1", url, strchr(url, '?') ? "&" : "?");
+    cr_db *adm = NULL;
+    assert_int_equal(cr_db_open(u, 0, clock_fn, NULL, &adm), CR_OK);
+    struct cr_scope none = {0};
+    struct ids a = {0}, b = {0};
+    int64_t ra, rb;
+    bool sa, sb;
+    assert_int_equal(cr_store_engine.export_scan(sq, &none, collect, &a, &ra, &sa), CR_OK);
+    if (cr_store_pg.export_scan(adm, &none, collect, &b, &rb, &sb) != CR_OK)
+        fail_msg("export as adm1: %s", cr_db_errmsg(adm));
+    assert_int_equal(ra, 90);
+    assert_int_equal(rb, 90);
+    assert_memory_equal(a.v, b.v, a.n * sizeof a.v[0]);
+    cr_db_close(adm);
+    /* A person may not name another as the viewer whose vote shows. */
     snprintf(u, sizeof u, "%s%suser=pan1", url, strchr(url, '?') ? "&" : "?");
     cr_db *db = NULL;
     assert_int_equal(cr_db_open(u, 0, clock_fn, NULL, &db), CR_OK);
+    /* Nor read a table or call the helpers that build the statements. */
+    PGconn *c = PQconnectdb(u);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    static const char *const denied[] = {
+        "SELECT count(*) FROM casereview.cases", "SELECT count(*) FROM casereview.case_search",
+        "SELECT casereview.cr_page_sql(false, 'sortkey', false, NULL, false, NULL, false, false, "
+        "false, false, false, false, false, false, false, false, false, false, false, NULL)",
+        "SELECT count(*) FROM casereview.cr_page_rows(false, NULL, false, NULL, false, NULL, "
+        "NULL, NULL, NULL, NULL, NULL, NULL, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+        "'sortkey', false, 0, 10, NULL, false)",
+        "SELECT casereview.cr_page_scope()"};
+    for (size_t i = 0; i < CR_ARRAY_LEN(denied); i++) {
+        PGresult *r = PQexec(c, denied[i]);
+        assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
+        PQclear(r);
+    }
+    /* The function itself, called as psql would, with no scope: the panel's cases only. */
+    PGresult *r = PQexec(c, "SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '') "
+                            "FROM casereview.cr_page(false, NULL, false, NULL, false, NULL, NULL, "
+                            "NULL, NULL, NULL, NULL, NULL, false, NULL, '{}', 'sortkey', false, "
+                            "0, 1000, NULL)");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    PGresult *want = PQexec(svc, "SELECT string_agg(id::text, ',' ORDER BY id) FROM cases "
+                                 "WHERE panel_round > 0");
+    assert_int_equal(PQresultStatus(want), PGRES_TUPLES_OK);
+    assert_true(strlen(PQgetvalue(want, 0, 0)) > 0);
+    assert_string_equal(PQgetvalue(r, 0, 0), PQgetvalue(want, 0, 0));
+    PQclear(want);
+    PQclear(r);
+    PQfinish(c);
     struct cr_scope other = {.viewer = "pan2"};
-    struct cr_page b = {0};
-    assert_int_equal(cr_store_pg.page(db, NULL, 0, false, 5, &other, NULL, &b), CR_REFUSED);
-    page_free(&b);
+    struct cr_page p = {0};
+    assert_int_equal(cr_store_pg.page(db, NULL, 0, false, 5, &other, NULL, &p), CR_REFUSED);
+    page_free(&p);
+    b.n = 0;
+    assert_int_equal(cr_store_pg.export_scan(db, &none, collect, &b, &rb, &sb), CR_REFUSED);
+    assert_string_equal(cr_db_errmsg(db), "you (pan1) are not an admin: the export is the admin's");
+    assert_int_equal(b.n, 0);
     cr_db_close(db);
 }
 
