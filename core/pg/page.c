@@ -304,11 +304,17 @@ page_args(struct pg_args *a, bool count, const struct cr_filter *f, const struct
     pg_arg_text(a, scope->viewer);
 }
 
-enum cr_status
-pg_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse, size_t limit,
-        const struct cr_scope *scope, const struct cr_late *late, struct cr_page *page)
+/* The export's pages: cr_page's arguments, the server's need-to-know not applied (an admin's). */
+static const char export_sql[] =
+    "SELECT * FROM casereview.cr_export_page($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+    "$13, $14, $15, $16, $17, $18, $19, $20)";
+
+/* A page as page() gives it, from the call sql (page_sql or export_sql). */
+static enum cr_status
+page_fetch(cr_db *db, const char *sql, const struct cr_filter *filter, int64_t cursor, bool reverse,
+           size_t limit, const struct cr_scope *scope, const struct cr_late *late,
+           struct cr_page *page)
 {
-    assert(db && scope && page);
     static const struct cr_filter all = CR_FILTER_ALL;
     if (!filter)
         filter = &all;
@@ -323,7 +329,7 @@ pg_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
     pg_args_init(&a);
     page_args(&a, false, filter, scope, late, key, down, cursor, (int64_t)limit + 1);
     enum cr_status st = CR_OK;
-    PGresult *res = pg_query(db, "list", page_sql, &a, &st);
+    PGresult *res = pg_query(db, "list", sql, &a, &st);
     pg_args_free(&a);
     if (!res) {
         page->n = 0;
@@ -335,6 +341,14 @@ pg_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
     if (st != CR_OK)
         page->n = 0;
     return st;
+}
+
+enum cr_status
+pg_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse, size_t limit,
+        const struct cr_scope *scope, const struct cr_late *late, struct cr_page *page)
+{
+    assert(db && scope && page);
+    return page_fetch(db, page_sql, filter, cursor, reverse, limit, scope, late, page);
 }
 
 /* *n: the count a call of cr_page or cr_list_mine with count_only gave (its first column). */
@@ -510,7 +524,12 @@ pg_export_scan(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row, voi
     assert(db && scope && row && rows && stopped);
     *rows = 0;
     *stopped = false;
-    /* One read snapshot: the rows and the count from the same moment, writers going on. */
+    /*
+     * One read snapshot: the rows and the count from the same moment,
+     * writers going on.  The export is the admin's disclosure of every case
+     * (cr_policy_disclosure_scope): the server checks the role and does not
+     * narrow it by its own need-to-know.
+     */
     bool began = false;
     enum cr_status st = pg_snapshot_begin(db, &began);
     if (st != CR_OK)
@@ -525,7 +544,8 @@ pg_export_scan(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row, voi
     struct cr_page page = {0};
     int64_t after = 0, n = 0;
     while (st == CR_OK && !*stopped) {
-        if ((st = pg_page(db, &all, after, false, 500, scope, NULL, &page)) != CR_OK)
+        st = page_fetch(db, export_sql, &all, after, false, 500, scope, NULL, &page);
+        if (st != CR_OK)
             break;
         for (size_t i = 0; i < page.n && !*stopped; i++) {
             if (row(ctx, &page.rows[i]) != 0)

@@ -193,6 +193,23 @@ BEGIN
     RETURN w || ')';
 END $$;
 
+-- Refuse (CR403) unless the session is the service role or an admin: the
+-- export is the admin's disclosure of the whole caseload.
+CREATE FUNCTION cr_page_admin() RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = casereview, pg_catalog, pg_temp AS $$
+DECLARE
+    me text;
+BEGIN
+    IF cr_is_service() THEN
+        RETURN;
+    END IF;
+    me := cr_login();
+    IF NOT EXISTS (SELECT 1 FROM people p WHERE p.login = me AND p.roles & 4 <> 0) THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR403',
+            MESSAGE = format('you (%s) are not an admin: the export is the admin''s', me);
+    END IF;
+END $$;
+
 -- The statement of a page or count: page.c's page_sql (queue null) or
 -- mine_sql (queue: the clauses).  key: 'sortkey', 'id' or 'search'; down:
 -- the key read downwards.  Parameters (cr_page_run binds them all):
@@ -299,7 +316,7 @@ CREATE FUNCTION cr_page_rows(count_only boolean, state_p text, open_p boolean, o
                              late_before bigint[], scope_panel boolean, scope_unit text,
                              scope_refs text[], queue jsonb, queue_login text, qlate_now bigint,
                              qlate_states text[], qlate_before bigint[], key text, down boolean,
-                             cursor_p bigint, limit_p bigint, viewer text)
+                             cursor_p bigint, limit_p bigint, viewer text, disclose boolean)
 RETURNS TABLE (id bigint, sortkey bigint, priority integer, created_at bigint,
                state_since bigint, state text, outcome text, categories integer,
                n_allegations integer, duty_status text, ref text, surname text,
@@ -317,7 +334,15 @@ DECLARE
     sql text;
     me text;
 BEGIN
-    SELECT * INTO own FROM cr_page_scope();
+    IF disclose THEN
+        -- The export: the admin's disclosure of every case (core's
+        -- cr_policy_disclosure_scope), need-to-know not applied, only for
+        -- an admin (or the service role).
+        PERFORM cr_page_admin();
+        SELECT false AS panel_only, NULL::text AS unit, '{}'::text[] AS refs INTO own;
+    ELSE
+        SELECT * INTO own FROM cr_page_scope();
+    END IF;
     IF viewer IS NOT NULL THEN
         me := cr_actor(viewer);
     END IF;
@@ -382,7 +407,30 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, p
     SELECT * FROM casereview.cr_page_rows(count_only, state_p, open_p, outcome_p, no_outcome,
         categories_p, words, assignee_p, unit_p, late_now, late_states, late_before,
         scope_panel, scope_unit, scope_refs, NULL, NULL, NULL, NULL, NULL, key, down, cursor_p,
-        limit_p, viewer)
+        limit_p, viewer, false)
+$$;
+
+-- The API: a page of the export (export_scan), cr_page's arguments: every
+-- case core's scope admits, for an admin, the server's need-to-know not
+-- applied (the export is the admin's disclosure of the whole caseload).
+CREATE FUNCTION cr_export_page(count_only boolean, state_p text, open_p boolean, outcome_p text,
+                               no_outcome boolean, categories_p integer[], words text,
+                               assignee_p text, unit_p text, late_now bigint,
+                               late_states text[], late_before bigint[], scope_panel boolean,
+                               scope_unit text, scope_refs text[], key text, down boolean,
+                               cursor_p bigint, limit_p bigint, viewer text)
+RETURNS TABLE (id bigint, sortkey bigint, priority integer, created_at bigint,
+               state_since bigint, state text, outcome text, categories integer,
+               n_allegations integer, duty_status text, ref text, surname text,
+               forenames text, rank text, unit text, assignee text, decided_by text,
+               approver text, decided_at bigint, vetting_review integer, quorum_blocked integer,
+               version integer, clock_shift bigint, paused_until bigint, votes text[],
+               kinds text[], my_vote text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+    SELECT * FROM casereview.cr_page_rows(count_only, state_p, open_p, outcome_p, no_outcome,
+        categories_p, words, assignee_p, unit_p, late_now, late_states, late_before,
+        scope_panel, scope_unit, scope_refs, NULL, NULL, NULL, NULL, NULL, key, down, cursor_p,
+        limit_p, viewer, true)
 $$;
 
 -- The API: what waits for queue_login (clauses: JSON, see cr_page_clause_where),
@@ -405,16 +453,19 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, p
     SELECT * FROM casereview.cr_page_rows(count_only, state_p, false, outcome_p, no_outcome,
         categories_p, words, assignee_p, unit_p, late_now, late_states, late_before,
         scope_panel, scope_unit, scope_refs, coalesce(queue, '[]'), queue_login, qlate_now,
-        qlate_states, qlate_before, 'sortkey', down, cursor_p, limit_p, viewer)
+        qlate_states, qlate_before, 'sortkey', down, cursor_p, limit_p, viewer, false)
 $$;
 
--- The API: how many cases the counters hold (the export checks it read them all).
+-- The API: how many cases the counters hold (the export checks it read
+-- them all): for an admin or the service role, as the export.
 CREATE FUNCTION cr_page_total() RETURNS bigint
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
-    SELECT coalesce(sum(n), 0)::bigint FROM casereview.case_counts
-$$;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM cr_page_admin();
+    RETURN (SELECT coalesce(sum(n), 0)::bigint FROM case_counts);
+END $$;
 
-REVOKE EXECUTE ON FUNCTION cr_search_query(text), cr_page_scope(),
+REVOKE EXECUTE ON FUNCTION cr_search_query(text), cr_page_scope(), cr_page_admin(),
   cr_page_scope_where(boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean,
                       boolean),
   cr_page_late_where(int, int, int), cr_page_clause_where(jsonb),
@@ -423,4 +474,4 @@ REVOKE EXECUTE ON FUNCTION cr_search_query(text), cr_page_scope(),
               jsonb),
   cr_page_rows(boolean, text, boolean, text, boolean, integer[], text, text, text, bigint,
                text[], bigint[], boolean, text, text[], jsonb, text, bigint, text[], bigint[],
-               text, boolean, bigint, bigint, text) FROM PUBLIC;
+               text, boolean, bigint, bigint, text, boolean) FROM PUBLIC;
