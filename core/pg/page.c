@@ -119,25 +119,19 @@ arg_scope(struct pg_args *a, const struct cr_scope *scope)
 /* Each element of a text[] of plain words (votes, kinds) to each(). */
 static void
 each_word(const char *arr, struct cr_case_row *r,
-          void (*each)(struct cr_case_row *r, const char *w, size_t n, size_t i))
+          void (*each)(struct cr_case_row *r, const char *w, size_t n))
 {
     if (!arr || *arr != '{')
         return;
     const char *p = arr + 1;
-    for (size_t i = 0; *p && *p != '}'; i++) {
+    while (*p && *p != '}') {
         size_t n = strcspn(p, ",}");
-        each(r, p, n, i);
+        each(r, p, n);
         p += n;
         if (*p == ',')
             p++;
     }
 }
-
-/* The kinds of the votes, in order, while the votes are read. */
-struct tally {
-    int votes[64];
-    size_t n;
-};
 
 static int
 word_parse(const char *w, size_t n, int (*parse)(const char *))
@@ -150,27 +144,23 @@ word_parse(const char *w, size_t n, int (*parse)(const char *))
     return parse(buf);
 }
 
-static struct tally *tally_now;
-
+/* A vote of the panel's current round (sq_panel_tally's counts). */
 static void
-each_vote(struct cr_case_row *r, const char *w, size_t n, size_t i)
+each_vote(struct cr_case_row *r, const char *w, size_t n)
 {
     int vote = word_parse(w, n, cr_vote_parse);
-    if (i < CR_ARRAY_LEN(tally_now->votes)) {
-        tally_now->votes[i] = vote;
-        tally_now->n = i + 1;
-    }
     if (vote == CR_VOTE_CONCUR)
         r->panel_concur++;
     else if (vote == CR_VOTE_DISSENT)
         r->panel_dissent++;
 }
 
+/* The member kind of a concurring vote. */
 static void
-each_kind(struct cr_case_row *r, const char *w, size_t n, size_t i)
+each_kind(struct cr_case_row *r, const char *w, size_t n)
 {
     int kind = word_parse(w, n, cr_kind_parse);
-    if (i < tally_now->n && tally_now->votes[i] == CR_VOTE_CONCUR && kind >= 0)
+    if (kind >= 0 && kind < CR_KIND_COUNT)
         r->panel_concur_kind[kind]++;
 }
 
@@ -247,11 +237,8 @@ fill_page(cr_db *db, PGresult *res, size_t limit, bool reverse, struct cr_page *
             *dst[c] = off == SIZE_MAX ? NULL : pp->pool.p + off;
         }
         r->panel_my_vote = -1;
-        struct tally t = {0};
-        tally_now = &t;
         each_word(pg_text(res, row, COL_VOTES), r, each_vote);
         each_word(pg_text(res, row, COL_VOTES + 1), r, each_kind);
-        tally_now = NULL;
         const char *mine = pg_text(res, row, COL_VOTES + 2);
         if (mine)
             r->panel_my_vote = cr_vote_parse(mine);

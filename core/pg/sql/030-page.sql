@@ -303,8 +303,9 @@ END $$;
 
 -- The rows of a page, read in key order (downwards when down), limit_p of
 -- them (the caller asks one more to know whether more follow), each with
--- its panel's votes of the current round when in panel_review (votes and
--- kinds in vote order; my_vote: viewer's, which must be the session's own).
+-- its panel's votes of the current round when in panel_review (votes: each
+-- vote; kinds: the member kind of each concurring vote; my_vote: viewer's,
+-- which must be the session's own).
 -- Arguments: the filter (state, open, outcome, no outcome yet, the
 -- categories admitted, the words, assignee, unit), the overdue cut
 -- (late_now NULL: none), core's scope, the queue (NULL for a filtered
@@ -377,7 +378,8 @@ BEGIN
         'r.unit, r.assignee, r.decided_by, r.approver, r.decided_at, r.vetting_review, '
         'r.quorum_blocked, r.version, r.clock_shift, r.paused_until, t.votes, t.kinds, t.mine '
         'FROM (' || sql || ') r LEFT JOIN LATERAL (SELECT array_agg(v.vote ORDER BY v.id) '
-        'AS votes, array_agg(v.member_kind ORDER BY v.id) AS kinds, '
+        'AS votes, array_agg(v.member_kind ORDER BY v.id) FILTER (WHERE v.vote = ''concur'') '
+        'AS kinds, '
         'max(v.vote) FILTER (WHERE v.member = $21) AS mine '
         'FROM votes v JOIN cases c2 ON c2.id = v.case_id AND v.round = c2.round '
         'WHERE v.case_id = r.id AND r.state = ''panel_review'') t ON true ORDER BY r.k'
