@@ -31,9 +31,9 @@ const struct cr_store cr_store_pg = {
     /* .sitting_vote_events: not yet */
     /* .quorum_cases: not yet */
     /* .set_quorum_blocked: not yet */
-    /* .page: not yet */
-    /* .list_mine: not yet */
-    /* .export_scan: not yet */
+    .page = pg_page,
+    .list_mine = pg_list_mine,
+    .export_scan = pg_export_scan,
     /* .import_begin: not yet */
     /* .import_row: not yet */
     /* .import_end: not yet */
@@ -65,8 +65,8 @@ const struct cr_store cr_store_pg = {
     /* .config_put: not yet */
     /* .config_in_force: not yet */
     /* .assigned_cases: not yet */
-    /* .count: not yet */
-    /* .count_mine: not yet */
+    .count = pg_count,
+    .count_mine = pg_count_mine,
     /* .timeline: not yet */
     /* .link_import: not yet */
     /* .link_put: not yet */

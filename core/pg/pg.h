@@ -124,4 +124,17 @@ void pg_read_end(cr_db *db);
 enum cr_status pg_snapshot_begin(cr_db *db, bool *began);
 enum cr_status pg_snapshot_end(cr_db *db, bool began, bool ok);
 
+/* Pages of the queue (page.c, sql/030-page.sql). */
+enum cr_status pg_page(cr_db *db, const struct cr_filter *filter, int64_t cursor, bool reverse,
+                       size_t limit, const struct cr_scope *scope, const struct cr_late *late,
+                       struct cr_page *page);
+enum cr_status pg_count(cr_db *db, const struct cr_filter *filter, const struct cr_scope *scope,
+                        const struct cr_late *late, int64_t cap, int64_t *n);
+enum cr_status pg_list_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope,
+                            int64_t cursor, bool reverse, size_t limit, struct cr_page *page);
+enum cr_status pg_count_mine(cr_db *db, const struct cr_queue *queue, const struct cr_scope *scope,
+                             int64_t cap, int64_t *n);
+enum cr_status pg_export_scan(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row,
+                              void *ctx, int64_t *rows, bool *stopped);
+
 #endif
