@@ -11,8 +11,10 @@
  * allegations by reference; the same writes on both (links, follow-ups,
  * a correction, a quality selection and verdict), as person roles on
  * PostgreSQL, compared again, with the search document following; and the
- * server's refusals of person roles.  Run by tests/pg/with-cluster.sh;
- * skipped (77) without CASEREVIEW_TEST_PG_URL.
+ * server's refusals of person roles (off the roster, another's name, roles
+ * core does not allow, the decider or approver as QA reviewer, panel
+ * need-to-know, a declared conflict, any table directly), nothing written.  Run by
+ * tests/pg/with-cluster.sh; skipped (77) without CASEREVIEW_TEST_PG_URL.
  */
 #include "../../core/pg/pg.h"
 #include "internal.h"
@@ -859,6 +861,29 @@ test_refusals(void **state)
     assert_null(none.p);
     assert_null(unread.p);
     cr_buf_free(&mine);
+    /* Need-to-know and declared conflicts: what the program would not show, nor does psql. */
+    struct cr_timeline t2;
+    refused(panel, st_store(panel)->timeline(panel, 1, &t2),
+            "case 1 has not been before the panel, and a panel member sees only the cases that "
+            "have (need-to-know)");
+    cr_timeline_free(&t2);
+    assert_int_equal(st_store(panel)->timeline(panel, 2, &t2), CR_OK);
+    assert_int_equal(t2.n_cases, 1);
+    cr_timeline_free(&t2);
+    svc_exec("UPDATE casereview.people SET conflicts = '{P9}' WHERE login = 'rbrown'");
+    refused(rev, st_store(rev)->timeline(rev, 9, &t2),
+            "you (rbrown) have a declared conflict of interest with subject P9, and with "
+            "conflicts.declared nobody views a case they are conflicted on");
+    cr_timeline_free(&t2);
+    refused(rev, st_store(rev)->followup_scan(rev, 9, put_followup, &unread),
+            "conflict of interest with subject P9");
+    refused(rev, WRITE(rev, link_remove(rev, 9, "X-9", "rbrown", "r")),
+            "you (rbrown) have a declared conflict of interest with subject P9, and with "
+            "conflicts.declared nobody acts on a case they are conflicted on");
+    svc_exec("UPDATE casereview.people SET conflicts = '{}' WHERE login = 'rbrown'");
+    assert_int_equal(st_store(rev)->timeline(rev, 9, &t2), CR_OK);
+    cr_timeline_free(&t2);
+    assert_null(unread.p);
     /* No table is a person's to read or write: only the functions. */
     char conn[400];
     snprintf(conn, sizeof conn, "postgresql:///cr?host=%s&user=rbrown", host);
@@ -871,6 +896,7 @@ test_refusals(void **state)
         "recorded_at) VALUES (1, 'left', 'before_decision', '2026-01-01', 'rbrown', 0)",
         "SELECT casereview.cr_after_search(1)",
         "SELECT casereview.cr_report_roles()",
+        "SELECT casereview.cr_after_may_see(1, 'views')",
     };
     for (size_t i = 0; i < sizeof direct / sizeof *direct; i++) {
         PGresult *r = PQexec(c, direct[i]);

@@ -34,15 +34,50 @@ BEGIN
     RETURN c;
 END $$;
 
+-- Whether the session may see the case (core/policy.c, cr_policy_may_see,
+-- in part): a panel member who is nothing else sees only the cases that
+-- have been before the panel (need-to-know), and nobody a case whose
+-- subject they declared a conflict with (people.conflicts).  The same-unit
+-- rule needs the configuration's conflicts.same_unit, which the server does
+-- not hold: core applies it.  CR403 with core's words when not.
+CREATE FUNCTION cr_after_may_see(in_case bigint, doing text) RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+DECLARE
+    c cases := cr_after_case(in_case);
+    me people;
+    subject text;
+BEGIN
+    IF cr_is_service() THEN
+        RETURN;
+    END IF;
+    SELECT * INTO me FROM people WHERE login = cr_login();
+    IF me.roles & 7 = 0 AND c.panel_round <= 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR403',
+            MESSAGE = format('case %s has not been before the panel, and a panel member sees '
+                'only the cases that have (need-to-know)', in_case);
+    END IF;
+    SELECT s.ref INTO subject FROM subjects s WHERE s.id = c.subject_id;
+    IF subject = ANY (me.conflicts) THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR403',
+            MESSAGE = format('you (%s) have a declared conflict of interest with subject %s, '
+                'and with conflicts.declared nobody %s a case they are conflicted on',
+                me.login, subject, doing);
+    END IF;
+END $$;
+
 -- The timeline of the subject of a case, in three parts (the engine reads
 -- them in one snapshot): its cases by number, their allegations by date then
--- reference, their links in force by case then id.
+-- reference, their links in force by case then id; for those who may see
+-- the case (no case: no rows).
 CREATE FUNCTION cr_timeline_cases(in_case bigint)
 RETURNS TABLE (id bigint, state text, outcome text, flagged_at bigint, decided_at bigint,
                closed_at bigint, n_allegations integer)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM cr_report_roles();
+    IF EXISTS (SELECT 1 FROM cases x WHERE x.id = in_case) THEN
+        PERFORM cr_after_may_see(in_case, 'views');
+    END IF;
     RETURN QUERY SELECT c.id, c.state, c.outcome, c.created_at, coalesce(c.decided_at, 0),
             CASE WHEN c.state = 'closed' THEN c.state_since ELSE 0 END, c.n_allegations
         FROM cases c WHERE c.subject_id = (SELECT x.subject_id FROM cases x WHERE x.id = in_case)
@@ -54,6 +89,9 @@ RETURNS TABLE (case_id bigint, ref text, category text, date text, source text, 
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM cr_report_roles();
+    IF EXISTS (SELECT 1 FROM cases x WHERE x.id = in_case) THEN
+        PERFORM cr_after_may_see(in_case, 'views');
+    END IF;
     RETURN QUERY SELECT a.case_id, a.ref, a.category, a.date, a.source, a.summary
         FROM cases c JOIN allegations a ON a.case_id = c.id
         WHERE c.subject_id = (SELECT x.subject_id FROM cases x WHERE x.id = in_case)
@@ -66,6 +104,9 @@ RETURNS TABLE (case_id bigint, kind text, ref text, status text, added_by text, 
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM cr_report_roles();
+    IF EXISTS (SELECT 1 FROM cases x WHERE x.id = in_case) THEN
+        PERFORM cr_after_may_see(in_case, 'views');
+    END IF;
     RETURN QUERY SELECT k.case_id, k.kind, k.ref, k.status, k.added_by, k.added_at,
             coalesce(k.import_line, 0)::bigint
         FROM cases c JOIN case_links k ON k.case_id = c.id
@@ -84,6 +125,7 @@ DECLARE
     bits integer := cr_report_roles();
     c cases := cr_after_case(in_case);
 BEGIN
+    PERFORM cr_after_may_see(in_case, 'acts on');
     IF bits & 6 <> 0 OR (bits & 1 <> 0 AND c.assignee = who) THEN
         RETURN who;
     END IF;
@@ -143,6 +185,7 @@ DECLARE
     c cases := cr_after_case(in_case);
     new_id bigint;
 BEGIN
+    PERFORM cr_after_may_see(in_case, 'acts on');
     IF bits & 6 = 0 THEN
         RAISE EXCEPTION USING ERRCODE = 'CR403',
             MESSAGE = format('a follow-up needs the supervisor or admin role; you (%s) have '
@@ -161,6 +204,9 @@ RETURNS TABLE (id bigint, case_id bigint, stage text, result text, date text, de
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM cr_report_roles();
+    IF in_case <> 0 AND EXISTS (SELECT 1 FROM cases x WHERE x.id = in_case) THEN
+        PERFORM cr_after_may_see(in_case, 'views');
+    END IF;
     RETURN QUERY SELECT f.id, f.case_id, f.stage, f.result, f.date, f.detail, f.recorded_by,
             f.recorded_at
         FROM follow_ups f WHERE in_case = 0 OR f.case_id = in_case ORDER BY f.id;
@@ -315,4 +361,5 @@ BEGIN
 END $$;
 
 REVOKE EXECUTE ON FUNCTION cr_after_search(bigint), cr_after_case(bigint),
+    cr_after_may_see(bigint, text),
     cr_after_linker(bigint, text, text), cr_after_unlink(bigint, text, text, text) FROM PUBLIC;
