@@ -851,6 +851,9 @@ test_refusals(void **state)
     struct cr_buf unread = {0};
     refused(holder, st_store(holder)->approved_decisions(holder, put_decision, &unread),
             "only a supervisor or the admin may read the quality figures; you (asmith)");
+    /* The workload: every reviewer's cases, a supervisor's or an admin's to read. */
+    refused(holder, st_store(holder)->assigned_cases(holder, put_assigned, &unread),
+            "workload needs the supervisor or admin role; you (asmith) have neither");
     /* Another reviewer's outcome mix is not a reviewer's to read, nor the panel's. */
     struct cr_buf mine = {0}, none = {0};
     assert_int_equal(st_store(holder)->reviewer_outcomes(holder, put_reviewer, &mine), CR_OK);

@@ -6,7 +6,8 @@
 -- reads as itself).  What the figures mean, and whose a user may see, is
 -- core's (core/report.c); the server holds back only what core never shows
 -- a person: another reviewer's outcome mix (reviewer_outcomes: supervisors
--- and admins read every row, a reviewer their own, anyone else none).
+-- and admins read every row, a reviewer their own, anyone else none) and
+-- the workload (assigned_cases: supervisors and admins).
 -- Rows come in the order SQLite's statements give them: a WITHOUT ROWID
 -- table's key, compared byte for byte (COLLATE "C", as SQLite's BINARY).
 
@@ -137,12 +138,18 @@ BEGIN
         ORDER BY p.reviewer COLLATE "C";
 END $$;
 
--- The open cases someone holds, by assignee, state and the second they entered it.
+-- The open cases someone holds, by assignee, state and the second they
+-- entered it: the workload, which is a supervisor's or an admin's to read
+-- (core/workload.c).
 CREATE FUNCTION cr_assigned_cases()
 RETURNS TABLE (assignee text, state text, state_since bigint, n bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM cr_report_roles();
+    IF cr_report_roles() & 6 = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR403',
+            MESSAGE = format('workload needs the supervisor or admin role; you (%s) have '
+                'neither: it shows every reviewer''s cases', cr_login());
+    END IF;
     RETURN QUERY SELECT c.assignee, c.state, c.state_since, count(*) FROM cases c
         WHERE c.state IN ('flagged', 'in_review', 'awaiting_approval', 'panel_review',
             'returned') AND c.assignee IS NOT NULL
