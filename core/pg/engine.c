@@ -39,14 +39,14 @@ const struct cr_store cr_store_pg = {
     /* .import_end: not yet */
     .snapshot_begin = pg_snapshot_begin,
     .snapshot_end = pg_snapshot_end,
-    /* .case_counts: not yet */
-    /* .outcome_counts: not yet */
-    /* .record_counts: not yet */
-    /* .case_facts: not yet */
-    /* .cases_waiting: not yet */
-    /* .first_decisions: not yet */
-    /* .reviewer_outcomes: not yet */
-    /* .panel_rounds: not yet */
+    .case_counts = pg_case_counts,
+    .outcome_counts = pg_outcome_counts,
+    .record_counts = pg_record_counts,
+    .case_facts = pg_case_facts,
+    .cases_waiting = pg_cases_waiting,
+    .first_decisions = pg_first_decisions,
+    .reviewer_outcomes = pg_reviewer_outcomes,
+    .panel_rounds = pg_panel_rounds,
     /* .audit_append: not yet */
     /* .audit_head: not yet */
     /* .audit_last: not yet */
@@ -64,24 +64,24 @@ const struct cr_store cr_store_pg = {
     /* .config_get: not yet */
     /* .config_put: not yet */
     /* .config_in_force: not yet */
-    /* .assigned_cases: not yet */
+    .assigned_cases = pg_assigned_cases,
     .count = pg_count,
     .count_mine = pg_count_mine,
-    /* .timeline: not yet */
+    .timeline = pg_timeline,
     /* .link_import: not yet */
-    /* .link_put: not yet */
-    /* .link_remove: not yet */
-    /* .followup_add: not yet */
-    /* .followup_scan: not yet */
+    .link_put = pg_link_put,
+    .link_remove = pg_link_remove,
+    .followup_add = pg_followup_add,
+    .followup_scan = pg_followup_scan,
     /* .closed_cases: not yet */
     /* .audit_redact: not yet */
     /* .erase_case: not yet */
     /* .erase_finish: not yet */
-    /* .find_allegation: not yet */
-    /* .allegation_set: not yet */
-    /* .qa_put: not yet */
-    /* .qa_rows: not yet */
-    /* .approved_decisions: not yet */
+    .find_allegation = pg_find_allegation,
+    .allegation_set = pg_allegation_set,
+    .qa_put = pg_qa_put,
+    .qa_rows = pg_qa_rows,
+    .approved_decisions = pg_approved_decisions,
 };
 
 const char *

@@ -136,5 +136,33 @@ enum cr_status pg_count_mine(cr_db *db, const struct cr_queue *queue, const stru
                              int64_t cap, int64_t *n);
 enum cr_status pg_export_scan(cr_db *db, const struct cr_scope *scope, cr_store_row_fn row,
                               void *ctx, int64_t *rows, bool *stopped);
+/* Figures and after the decision (report.c, after.c; sql/060-report.sql, 070-after.sql). */
+enum cr_status pg_case_counts(cr_db *db, cr_store_count_fn each, void *ctx);
+enum cr_status pg_outcome_counts(cr_db *db, cr_store_count_fn each, void *ctx);
+enum cr_status pg_record_counts(cr_db *db, int64_t *subjects, int64_t *allegations,
+                                int64_t by_category[CR_CATEGORY_COUNT]);
+enum cr_status pg_case_facts(cr_db *db, int64_t as_at, bool followed, cr_store_fact_fn each,
+                             void *ctx);
+enum cr_status pg_cases_waiting(cr_db *db, int state, int64_t since_before, int64_t now,
+                                int64_t *n);
+enum cr_status pg_first_decisions(cr_db *db, int64_t from, int64_t to, int64_t *n);
+enum cr_status pg_reviewer_outcomes(cr_db *db, cr_store_reviewer_fn each, void *ctx);
+enum cr_status pg_panel_rounds(cr_db *db, cr_store_reviewer_fn each, void *ctx);
+enum cr_status pg_assigned_cases(cr_db *db, cr_store_assigned_fn each, void *ctx);
+enum cr_status pg_timeline(cr_db *db, int64_t case_id, struct cr_timeline *out);
+enum cr_status pg_link_put(cr_db *db, int64_t case_id, int kind, const char *ref,
+                           const char *status, const char *actor, const char *reason);
+enum cr_status pg_link_remove(cr_db *db, int64_t case_id, const char *ref, const char *actor,
+                              const char *reason);
+enum cr_status pg_followup_add(cr_db *db, int64_t case_id, const struct cr_followup *f,
+                               const char *actor);
+enum cr_status pg_followup_scan(cr_db *db, int64_t case_id,
+                                int (*each)(void *ctx, const struct cr_followup *f), void *ctx);
+enum cr_status pg_find_allegation(cr_db *db, const char *ref, int64_t *id, int64_t *case_id);
+enum cr_status pg_allegation_set(cr_db *db, int64_t id, const char *field, const char *value,
+                                 const char *latest, int64_t priority);
+enum cr_status pg_qa_put(cr_db *db, const struct cr_qa_row *q);
+enum cr_status pg_qa_rows(cr_db *db, int64_t case_id, bool pending, cr_store_qa_fn each, void *ctx);
+enum cr_status pg_approved_decisions(cr_db *db, cr_store_decision_fn each, void *ctx);
 
 #endif
