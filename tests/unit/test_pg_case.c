@@ -1017,6 +1017,28 @@ test_need_to_know(void **state)
     assert_int_equal(st_case_state(as, 2, &cs), CR_NOT_FOUND);
     assert_string_equal(cr_db_errmsg(as), "no case 2");
     cr_case_state_free(&cs);
+    /* Through psql the same: SQLSTATE CR002, the words of a case that is not there. */
+    PGconn *c2 = connect_as("asmith");
+    static const char *const calls[] = {
+        "SELECT * FROM casereview.cr_case_load(2)",
+        "SELECT * FROM casereview.cr_case_lists(2, true, false)",
+        "SELECT * FROM casereview.cr_case_state(2)",
+        "SELECT * FROM casereview.cr_case_state_lists(2)",
+    };
+    for (size_t i = 0; i < CR_ARRAY_LEN(calls); i++) {
+        char msg[128];
+        pq_fails(c2, calls[i], "CR002", msg, sizeof msg);
+        assert_string_equal(msg, "no case 2");
+    }
+    char found[64];
+    pq_value(c2, "SELECT count(*) FROM casereview.cr_history(2)", found, sizeof found);
+    assert_string_equal(found, "0");
+    pq_value(c2, "SELECT count(*) FROM casereview.cr_history(3)", found, sizeof found);
+    assert_string_not_equal(found, "0");
+    pq_value(c2, "SELECT id || ' ' || id_of_ref FROM casereview.cr_find_case(2, 'S2')", found,
+             sizeof found);
+    assert_string_equal(found, "0 0");
+    PQfinish(c2);
     struct cr_history h;
     assert_int_equal(st_history(as, 2, &h), CR_OK);
     assert_int_equal(h.n, 0);
