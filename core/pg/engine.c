@@ -23,13 +23,13 @@ const struct cr_store cr_store_pg = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .writable = pg_writable,
-    /* .find_case: not yet */
-    /* .case_load: not yet */
-    /* .case_state: not yet */
+    .find_case = pg_find_case,
+    .case_load = pg_case_load,
+    .case_state = pg_case_state,
     /* .apply: not yet */
-    /* .history: not yet */
-    /* .sitting_vote_events: not yet */
-    /* .quorum_cases: not yet */
+    .history = pg_history,
+    .sitting_vote_events = pg_sitting_vote_events,
+    .quorum_cases = pg_quorum_cases,
     /* .set_quorum_blocked: not yet */
     .page = pg_page,
     .list_mine = pg_list_mine,
@@ -54,16 +54,16 @@ const struct cr_store cr_store_pg = {
     /* .audit_scan: not yet */
     /* .audit_key: not yet */
     /* .audit_chain: not yet */
-    /* .config_texts: not yet */
+    .config_texts = pg_config_texts,
     /* .case_rows: not yet */
     .read_begin = pg_read_begin,
     .read_end = pg_read_end,
-    /* .draft_put: not yet */
-    /* .draft_get: not yet */
-    /* .draft_delete: not yet */
-    /* .config_get: not yet */
-    /* .config_put: not yet */
-    /* .config_in_force: not yet */
+    .draft_put = pg_draft_put,
+    .draft_get = pg_draft_get,
+    .draft_delete = pg_draft_delete,
+    .config_get = pg_config_get,
+    .config_put = pg_config_put,
+    .config_in_force = pg_config_in_force,
     .assigned_cases = pg_assigned_cases,
     .count = pg_count,
     .count_mine = pg_count_mine,

@@ -164,5 +164,24 @@ enum cr_status pg_allegation_set(cr_db *db, int64_t id, const char *field, const
 enum cr_status pg_qa_put(cr_db *db, const struct cr_qa_row *q);
 enum cr_status pg_qa_rows(cr_db *db, int64_t case_id, bool pending, cr_store_qa_fn each, void *ctx);
 enum cr_status pg_approved_decisions(cr_db *db, cr_store_decision_fn each, void *ctx);
+/* One case and the pinned configuration (case.c, config.c; sql/020-case.sql). */
+enum cr_status pg_find_case(cr_db *db, int64_t n, const char *ref, int64_t *id, int64_t *id_of_ref);
+enum cr_status pg_case_load(cr_db *db, int64_t id, bool votes_notes, bool hide_votes,
+                            struct cr_case *out);
+enum cr_status pg_case_state(cr_db *db, int64_t id, struct cr_case_state *cs);
+enum cr_status pg_history(cr_db *db, int64_t id, struct cr_history *out);
+enum cr_status pg_sitting_vote_events(cr_db *db, int64_t case_id, const char *const *starts,
+                                      int64_t **ids, size_t *n);
+enum cr_status pg_quorum_cases(cr_db *db, int64_t **ids, size_t *n);
+enum cr_status pg_draft_put(cr_db *db, const char *login, int64_t case_id,
+                            const struct cr_draft *d);
+enum cr_status pg_draft_get(cr_db *db, const char *login, int64_t case_id, int action,
+                            struct cr_draft *out);
+enum cr_status pg_draft_delete(cr_db *db, const char *login, int64_t case_id, int action);
+enum cr_status pg_config_get(cr_db *db, const char *prefix, struct cr_config_version *out);
+enum cr_status pg_config_put(cr_db *db, const struct cr_config *cfg, const char *by);
+enum cr_status pg_config_in_force(cr_db *db, char digest[65], bool *any);
+enum cr_status pg_config_texts(cr_db *db, int (*each)(void *ctx, const struct cr_config_text *t),
+                               void *ctx);
 
 #endif
