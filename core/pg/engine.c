@@ -46,15 +46,15 @@ const struct cr_store cr_store_pg = {
     /* .first_decisions: not yet */
     /* .reviewer_outcomes: not yet */
     /* .panel_rounds: not yet */
-    /* .audit_append: not yet */
-    /* .audit_head: not yet */
-    /* .audit_last: not yet */
-    /* .audit_last_digest: not yet */
-    /* .audit_scan: not yet */
-    /* .audit_key: not yet */
-    /* .audit_chain: not yet */
+    .audit_append = pg_audit_append,
+    .audit_head = pg_audit_head,
+    .audit_last = pg_audit_last,
+    .audit_last_digest = pg_audit_last_digest,
+    .audit_scan = pg_audit_scan,
+    .audit_key = pg_audit_key,
+    .audit_chain = pg_audit_chain,
     /* .config_texts: not yet */
-    /* .case_rows: not yet */
+    .case_rows = pg_case_rows,
     .read_begin = pg_read_begin,
     .read_end = pg_read_end,
     /* .draft_put: not yet */
@@ -72,15 +72,19 @@ const struct cr_store cr_store_pg = {
     /* .link_remove: not yet */
     /* .followup_add: not yet */
     /* .followup_scan: not yet */
-    /* .closed_cases: not yet */
-    /* .audit_redact: not yet */
-    /* .erase_case: not yet */
-    /* .erase_finish: not yet */
+    .closed_cases = pg_closed_cases,
+    .audit_redact = pg_audit_redact,
+    .erase_case = pg_erase_case,
+    .erase_finish = pg_erase_finish,
     /* .find_allegation: not yet */
     /* .allegation_set: not yet */
     /* .qa_put: not yet */
     /* .qa_rows: not yet */
     /* .approved_decisions: not yet */
+    /* The server holds the chain's key and seals every event (audit.c, sql/050-audit.sql). */
+    .seals = true,
+    .audit_check = pg_audit_check,
+    .audit_erasure = pg_audit_erasure,
 };
 
 const char *
@@ -160,6 +164,8 @@ pg_missing(void)
         {"qa_put", !cr_store_pg.qa_put},
         {"qa_rows", !cr_store_pg.qa_rows},
         {"approved_decisions", !cr_store_pg.approved_decisions},
+        {"audit_check", !cr_store_pg.audit_check},
+        {"audit_erasure", !cr_store_pg.audit_erasure},
     };
     for (size_t i = 0; i < CR_ARRAY_LEN(ops); i++)
         if (ops[i].missing)
