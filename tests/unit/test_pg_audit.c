@@ -554,6 +554,348 @@ test_person(void **state)
     verify_ok(pgdb);
 }
 
+/*
+ * Erasure round trip.  A SQLite database with cases through the workflow
+ * (as test_erase.c's: case 1 closed with a note and a rationale, case 2
+ * awaiting approval, case 3 flagged) is copied to a fresh PostgreSQL
+ * database: its case tables row for row, its events appended again
+ * through core (the server seals them, at their times); then the same
+ * purge on both, and verify passing on both after it.
+ */
+static struct cr_config *rcfg;
+
+/*
+ * The configuration in force is another section's method (config_in_force),
+ * not written yet on PostgreSQL: the retention configuration's, which the
+ * copy keeps.
+ */
+static enum cr_status
+in_force(cr_db *db, char digest[65], bool *any)
+{
+    (void)db;
+    snprintf(digest, 65, "%s", rcfg->digest);
+    *any = true;
+    return CR_OK;
+}
+
+static void
+step(cr_db *db, const char *login, int64_t id, struct cr_request req)
+{
+    cr_db_set_user(db, rcfg, cr_config_person(rcfg, login));
+    struct cr_act_result res;
+    if (cr_act_id(db, id, &req, &res) != CR_OK)
+        fail_msg("setup: %s %s %lld: %s", login, cr_action_name(req.action), (long long)id,
+                 cr_db_errmsg(db));
+}
+
+/* Copy one table's rows (the columns PostgreSQL does not generate) from SQLite. */
+static void
+copy_table(sqlite3 *s, PGconn *c, const char *table)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM "
+             "information_schema.columns WHERE table_schema = 'casereview' AND table_name = "
+             "'%s' AND is_generated = 'NEVER'",
+             table);
+    PGresult *r = run(c, sql);
+    char cols[512];
+    snprintf(cols, sizeof cols, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s ORDER BY rowid", cols, table);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(s, sql, -1, &q, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(s));
+    int n = sqlite3_column_count(q);
+    char ins[1024];
+    int k = snprintf(ins, sizeof ins, "INSERT INTO casereview.%s(%s) VALUES (", table, cols);
+    for (int i = 0; i < n; i++)
+        k += snprintf(ins + k, sizeof ins - (size_t)k, "%s$%d", i ? ", " : "", i + 1);
+    snprintf(ins + k, sizeof ins - (size_t)k, ")");
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *v[32];
+        for (int i = 0; i < n; i++)
+            v[i] = (const char *)sqlite3_column_text(q, i);
+        r = PQexecParams(c, ins, n, NULL, v, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            fail_msg("%s: %s", ins, PQerrorMessage(c));
+        PQclear(r);
+    }
+    sqlite3_finalize(q);
+}
+
+/* Each SQLite event appended again on PostgreSQL, by its actor, at its time. */
+static int
+again(void *ctx, const struct cr_audit_link *l)
+{
+    cr_db *to = ctx;
+    const struct cr_event *e = &l->e;
+    now = e->at;
+    const struct cr_person *p = cr_config_person(rcfg, e->actor);
+    cr_db_set_user(to, p ? rcfg : NULL, p);
+    assert_int_equal(cr_db_set_purpose(to, e->purpose), CR_OK);
+    assert_int_equal(st_begin(to), CR_OK);
+    if (cr_audit_chain(to, e->case_id, e->action, e->state_before, e->state_after, e->details) !=
+        CR_OK)
+        fail_msg("again %lld: %s", (long long)e->id, cr_db_errmsg(to));
+    assert_int_equal(st_commit(to), CR_OK);
+    return 0;
+}
+
+/* The case tables as verify reads them, as text. */
+static int
+rows_line(void *ctx, const struct cr_case_rows *c)
+{
+    struct cr_buf *b = ctx;
+    cr_buf_addf(b, "case %lld %d %s %s %s %s %s %d %d %d\n", (long long)c->id, c->in_cases,
+                c->state ? c->state : "~", c->outcome ? c->outcome : "~",
+                c->assignee ? c->assignee : "~", c->decided_by ? c->decided_by : "~",
+                c->rationale ? c->rationale : "~", c->vetting_review, c->round, c->panel_round);
+    for (int k = 0; k < CR_REPLAY_LISTS; k++)
+        for (size_t i = 0; i < c->n[k]; i++) {
+            const struct cr_case_list_row *r = &c->rows[k][i];
+#define S(x) ((x) ? (x) : "~")
+            cr_buf_addf(b, "  %d: %d %d %s %s %s %s %s %s %s %s %d\n", k, r->round,
+                        r->vetting_review, S(r->who), S(r->kind), S(r->what), S(r->text),
+                        S(r->removed_by), S(r->removed_reason), S(r->date), S(r->qa_by), r->draw);
+#undef S
+        }
+    return 0;
+}
+
+static char *
+rows_of(cr_db *db)
+{
+    struct cr_buf b = {0};
+    if (st_case_rows(db, 0, rows_line, &b) != CR_OK)
+        fail_msg("case rows: %s", cr_db_errmsg(db));
+    cr_buf_addc(&b, '\n');
+    return b.p;
+}
+
+static enum cr_status
+closed_line(void *ctx, const struct cr_closed_case *c)
+{
+    cr_buf_addf(ctx, "%lld %d %lld %lld\n", (long long)c->id, c->outcome, (long long)c->closed_at,
+                (long long)c->erased);
+    return CR_OK;
+}
+
+static char *
+closed_of(cr_db *db, int64_t before)
+{
+    struct cr_buf b = {0};
+    assert_int_equal(st_closed_cases(db, before, closed_line, &b), CR_OK);
+    cr_buf_addc(&b, '\n');
+    return b.p;
+}
+
+/* The events, with the erasure's keyed sums (BLAKE2b on one, HMAC on the other) masked. */
+static char *
+masked_events(cr_db *db)
+{
+    char *t = events_of(db, &(struct cr_audit_filter){0});
+    static const char *const keys[] = {"\"redacted\": \"", "\"digest\": \""};
+    for (size_t k = 0; k < CR_ARRAY_LEN(keys); k++)
+        for (char *p = t; (p = strstr(p, keys[k])) != NULL;) {
+            p += strlen(keys[k]);
+            for (; *p && *p != '"'; p++)
+                *p = 'x';
+        }
+    return t;
+}
+
+static void
+mask_hex(char *msg)
+{
+    char *p = strstr(msg, "digest ");
+    if (p)
+        for (p += 7; *p && *p != '.'; p++)
+            *p = 'x';
+}
+
+static void
+test_erase_round_trip(void **state)
+{
+    (void)state;
+    /* A database of its own on each engine. */
+    exec(super, "CREATE DATABASE cr2 OWNER casereview");
+    char url2[512];
+    snprintf(url2, sizeof url2, "host=%s dbname=cr2 user=casereview", getenv("PGHOST"));
+    char yaml[160], cmd[512], path[160];
+    snprintf(yaml, sizeof yaml, "%s/r.yaml", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s' && printf 'retention:\\n  closed_years: 1\\n' >>'%s'",
+             FIXTURES "/config/good.yaml", yaml, yaml);
+    assert_int_equal(system(cmd), 0);
+    cr_diags *d = NULL;
+    assert_int_equal(cr_config_load(yaml, &rcfg, &d), CR_OK);
+    cr_diags_free(d);
+    snprintf(path, sizeof path, "%s/r.db", dir);
+    now = T0;
+    cr_db *sq = NULL, *pgr = NULL;
+    assert_int_equal(cr_db_open(path, CR_OPEN_CREATE, test_clock, NULL, &sq), CR_OK);
+    cr_db_set_user(sq, rcfg, cr_config_person(rcfg, "cadmin"));
+    static const char csv[] =
+        "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,"
+        "allegation_date,source,original_outcome,summary\n"
+        "E1,Ashgrove,Tom,officer,PC,Central,full,C1,domestic_violence,2019-01-01,complaint,NFA,"
+        "Summary Goneword\n"
+        "E2,Birch,Ann,officer,PC,Central,full,C2,domestic_violence,2019-01-02,complaint,NFA,two\n"
+        "E3,Cole,Ben,officer,PC,North,full,C3,domestic_violence,2019-01-03,complaint,NFA,three\n";
+    FILE *in = fmemopen((void *)csv, sizeof csv - 1, "rb");
+    struct cr_import_result ir;
+    assert_int_equal(cr_import_csv(sq, in, "e.csv", 0, &ir, &d), CR_OK);
+    cr_diags_free(d);
+    fclose(in);
+    static const struct cr_request claim = {.action = CR_ACTION_CLAIM};
+    static const struct cr_request reassess = {.action = CR_ACTION_DECIDE,
+                                               .outcome = CR_OUTCOME_REASSESS,
+                                               .rationale = "Rationale Secretword"};
+    static const struct cr_request approve = {.action = CR_ACTION_APPROVE};
+    static const struct cr_request note = {.action = CR_ACTION_NOTE, .text = "Note Hiddenword"};
+    step(sq, "asmith", 1, claim);
+    step(sq, "asmith", 1, note);
+    step(sq, "asmith", 1, reassess);
+    step(sq, "bjones", 1, approve);
+    step(sq, "asmith", 2, claim);
+    step(sq, "asmith", 2, reassess);
+
+    /* The copy: tables row for row, events sealed again by the server. */
+    struct cr_open_options o;
+    cr_open_options_default(&o);
+    o.flags = CR_OPEN_CREATE;
+    o.clock = test_clock;
+    o.store = &pg_store;
+    pg_store.config_in_force = pg_store.config_in_force ? pg_store.config_in_force : in_force;
+    if (cr_db_open_with(url2, &o, &pgr) != CR_OK)
+        fail_msg("open cr2: %s", cr_db_errmsg(pgr));
+    PGconn *c = PQconnectdb(url2);
+    exec(c, "INSERT INTO casereview.settings VALUES ('test_clock', 'on')");
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO casereview.config_versions(digest, text, adopted_at, adopted_by, "
+             "in_force) VALUES ('%s', 'x', 0, 'system', 1)",
+             rcfg->digest);
+    exec(c, sql);
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+    static const char *const tables[] = {
+        "imports",    "subjects",  "cases",     "allegations",      "notes",
+        "votes",      "decisions", "approvals", "superseded_votes", "case_links",
+        "follow_ups", "qa",        "erasures"};
+    for (size_t i = 0; i < CR_ARRAY_LEN(tables); i++)
+        copy_table(s, c, tables[i]);
+    sqlite3_close(s);
+    exec(c, "INSERT INTO casereview.case_search(case_id, doc) SELECT d.id, "
+            "casereview.search_vector(d.subject || ' ' || d.allegations) "
+            "FROM casereview.case_documents d");
+    assert_int_equal(st_audit_chain(sq, 0, 0, again, pgr), CR_OK);
+    cr_db_set_user(sq, rcfg, cr_config_person(rcfg, "cadmin"));
+    cr_db_set_user(pgr, rcfg, cr_config_person(rcfg, "cadmin"));
+    assert_int_equal(cr_db_set_purpose(pgr, NULL), CR_OK);
+    char *a = masked_events(sq), *b = masked_events(pgr);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    a = rows_of(sq);
+    b = rows_of(pgr);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    verify_ok(sq);
+    verify_ok(pgr);
+
+    /* The same purge on both: the same cases, counts, rows and events, and both verify. */
+    now = T0 + 2 * 365 * 86400;
+    a = closed_of(sq, T0 + 86400);
+    b = closed_of(pgr, T0 + 86400);
+    assert_string_equal(a, b);
+    assert_non_null(strstr(b, "1 1 "));
+    free(a);
+    free(b);
+    struct cr_purge_result ra, rb;
+    if (cr_purge(sq, T0 + 86400, "MoPI review", false, &ra) != CR_OK)
+        fail_msg("purge sqlite: %s", cr_db_errmsg(sq));
+    if (cr_purge(pgr, T0 + 86400, "MoPI review", false, &rb) != CR_OK)
+        fail_msg("purge postgresql: %s", cr_db_errmsg(pgr));
+    assert_int_equal(ra.n_erased, 1);
+    assert_int_equal(rb.n_erased, ra.n_erased);
+    assert_int_equal(rb.erased[0], ra.erased[0]);
+    assert_int_equal(rb.events, ra.events);
+    assert_int_equal(rb.allegations, ra.allegations);
+    assert_int_equal(rb.texts, ra.texts);
+    assert_int_equal(rb.subjects, ra.subjects);
+    assert_string_equal(rb.finish_problem, "");
+    cr_purge_result_free(&ra);
+    cr_purge_result_free(&rb);
+    a = masked_events(sq);
+    b = masked_events(pgr);
+    assert_string_equal(a, b);
+    assert_null(strstr(b, "Goneword"));
+    free(a);
+    free(b);
+    a = rows_of(sq);
+    b = rows_of(pgr);
+    assert_string_equal(a, b);
+    /* Case 1's rows keep no word of its text (case 2, not erased, keeps its rationale). */
+    char *two = strstr(b, "case 2 ");
+    assert_non_null(two);
+    *two = '\0';
+    assert_null(strstr(b, "Secretword"));
+    assert_null(strstr(b, "Hiddenword"));
+    assert_non_null(strstr(b, CR_ERASED_TEXT));
+    free(a);
+    free(b);
+    a = closed_of(sq, T0 + 86400);
+    b = closed_of(pgr, T0 + 86400);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    PGresult *r = run(c, "SELECT s.ref, s.surname, x.doc::text FROM casereview.subjects s, "
+                         "casereview.case_search x WHERE s.id = 1 AND x.case_id = 1");
+    assert_string_equal(PQgetvalue(r, 0, 0), "erased-1");
+    assert_string_equal(PQgetvalue(r, 0, 1), CR_ERASED_TEXT);
+    assert_null(strstr(PQgetvalue(r, 0, 2), "goneword"));
+    assert_null(strstr(PQgetvalue(r, 0, 2), "ashgrove"));
+    PQclear(r);
+    verify_ok(sq);
+    verify_ok(pgr);
+
+    /* An erased event altered afterwards: caught at its erasure, as on SQLite. */
+    int64_t first = 0;
+    r = run(c, "SELECT min(id) FROM casereview.audit_events WHERE details LIKE "
+               "'{\"erased\": %' AND details LIKE '%[erased]%'");
+    first = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    assert_true(first > 0);
+    snprintf(sql, sizeof sql,
+             "UPDATE audit_events SET details = replace(details, '[erased]', 'Goneword') "
+             "WHERE id = %lld",
+             (long long)first);
+    assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(s);
+    snprintf(sql, sizeof sql,
+             "UPDATE casereview.audit_events SET details = replace(details, '[erased]', "
+             "'Goneword') WHERE id = %lld",
+             (long long)first);
+    snprintf(cmd, sizeof cmd, "host=%s dbname=cr2 user=postgres", getenv("PGHOST"));
+    PGconn *su = PQconnectdb(cmd);
+    exec(su, sql);
+    PQfinish(su);
+    char ma[1024], mb[1024];
+    assert_int_equal(verify(sq, ma, sizeof ma), CR_INVALID);
+    assert_int_equal(verify(pgr, mb, sizeof mb), CR_INVALID);
+    assert_non_null(strstr(mb, "events marked as erased by it do not match what it recorded"));
+    mask_hex(ma);
+    mask_hex(mb);
+    assert_string_equal(ma, mb);
+    PQfinish(c);
+    cr_db_close(sq);
+    cr_db_close(pgr);
+    cr_config_free(rcfg);
+}
+
 int
 main(void)
 {
@@ -564,7 +906,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_append_alike), cmocka_unit_test(test_hmac_form),
         cmocka_unit_test(test_tamper),       cmocka_unit_test(test_concurrent),
-        cmocka_unit_test(test_person),
+        cmocka_unit_test(test_person),       cmocka_unit_test(test_erase_round_trip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
