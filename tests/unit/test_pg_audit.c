@@ -545,6 +545,10 @@ test_person(void **state)
     assert_string_equal(as_person(c, "SELECT casereview.cr_audit_append('rev1', 0, 'view', "
                                      "NULL, NULL, '{}', '', NULL)"),
                         "");
+    /* An erasure's record is the admin's. */
+    assert_string_equal(as_person(c, "SELECT casereview.cr_audit_append('rev1', 0, 'purge', "
+                                     "NULL, NULL, '{}', '', NULL)"),
+                        "CR403");
     PQfinish(c);
     PGresult *r = run(service, "SELECT actor, os_login FROM casereview.audit_events "
                                "ORDER BY id DESC LIMIT 1");

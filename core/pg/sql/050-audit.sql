@@ -147,6 +147,10 @@ BEGIN
     IF p_case IS NOT NULL AND p_case <> 0 AND NOT EXISTS (SELECT 1 FROM cases WHERE id = p_case) THEN
         RAISE EXCEPTION USING ERRCODE = 'CR002', MESSAGE = format('no case %s', p_case);
     END IF;
+    IF p_action IN ('erased', 'purge') THEN
+        -- An erasure's records are the admin's, as its writes (cr_erase_case).
+        PERFORM cr_audit_reader('purge');
+    END IF;
     PERFORM pg_advisory_xact_lock(7293104456);
     SELECT value INTO head FROM settings WHERE key = 'audit_head' FOR UPDATE;
     IF head IS NULL OR head !~ '^[0-9]{1,18}:[0-9a-f]{64}$' THEN
