@@ -10,6 +10,12 @@
  * (kept in a file beside it, never in it) from the first event written
  * after keying; events written before keying keep their unkeyed form
  * ("v1"), and the key file names where keying began (README, "Audit").
+ * An engine that holds the key itself, where core cannot read it
+ * (PostgreSQL: store.h, seals), seals each event over the same canonical
+ * fields (chain "v3-hmac") and checks the stored hashes and erasure sums
+ * with it (audit_check, audit_erasure); core's walk is the same, in the
+ * same order and with the same messages, taking the engine's verdict where
+ * it would have hashed.
  */
 #include "internal.h"
 
@@ -141,6 +147,22 @@ cr_audit_chain(cr_db *db, int64_t case_id, const char *action, const char *befor
                const char *after, const char *details)
 {
     assert(action && case_id >= 0);
+    if (st_audit_seals(db)) {
+        /* The engine numbers, stamps and hashes it with the key it holds (store.h, seals). */
+        const struct cr_event e = {
+            .at = cr_db_tx_now(db),
+            .actor = st_user(db) ? st_user(db)->login : "system",
+            .case_id = case_id,
+            .action = action,
+            .state_before = before,
+            .state_after = after,
+            .details = details ? details : "{}",
+            .config_digest = st_config(db) ? st_config(db)->digest : "",
+            .purpose = cr_db_purpose(db),
+            .os_login = st_os_login(db),
+        };
+        return st_audit_put(db, &e, NULL, NULL);
+    }
     struct cr_audit_key key;
     enum cr_status st = st_audit_key(db, &key);
     if (st != CR_OK)
@@ -304,6 +326,10 @@ struct walk {
     size_t n_kept;
     bool *found; /* of each kept head without a count: met */
     struct cr_replay *replay;
+    /* The engine seals the events: its check's first bad event (event 0: none) stands in
+     * for the hashes and sums core would compute with the key. */
+    bool sealed;
+    struct cr_audit_bad bad;
     struct cr_buf why;
     unsigned char prev[32]; /* the hash of the event before */
     int64_t expect_id;
@@ -322,7 +348,7 @@ struct walk {
 static enum cr_status
 erased_event(struct walk *w, const struct cr_audit_link *l, int64_t by)
 {
-    if (by <= l->e.id || !w->key->have)
+    if (by <= l->e.id || (!w->key->have && !w->sealed))
         return cr_fail(w->db, CR_INVALID,
                        "audit event %lld: it says event %lld erased it, which is not after it; "
                        "it was altered",
@@ -341,7 +367,8 @@ erased_event(struct walk *w, const struct cr_audit_link *l, int64_t by)
         x->by = by;
         x->first = l->e.id;
     }
-    cr_audit_erased_step(w->key->key, x->sum, l);
+    if (!w->sealed)
+        cr_audit_erased_step(w->key->key, x->sum, l);
     x->n++;
     return CR_OK;
 }
@@ -367,7 +394,9 @@ erasure_event(struct walk *w, const struct cr_event *e)
     cr_hex_of(x->sum, 32, hex);
     const char *n = erasure_field(e->details, "\"events\": ");
     const char *sum = erasure_field(e->details, "\"redacted\": \"");
-    if (strtoll(n, NULL, 10) == x->n && strncmp(sum, hex, 64) == 0)
+    bool sum_ok = w->sealed ? !(w->bad.event == e->id && w->bad.what == CR_AUDIT_BAD_ERASURE)
+                            : strncmp(sum, hex, 64) == 0;
+    if (strtoll(n, NULL, 10) == x->n && sum_ok)
         return CR_OK;
     return cr_fail(w->db, CR_INVALID,
                    "audit event %lld: the %lld events marked as erased by it do not match what "
@@ -385,15 +414,20 @@ walk_event(void *ctx, const struct cr_audit_link *l)
     assert(w->st == CR_OK);
     bool keyed = e->id >= w->key->keyed_from;
     unsigned char hash[32];
-    if (keyed && !w->key->have) {
+    if (keyed && !w->key->have && !w->sealed) {
         w->st = cr_fail(db, CR_DB, "%s", w->key->problem ? w->key->problem : "no audit key");
         return 1;
     }
     int64_t erased_by = cr_audit_erased_by(e->details);
     char digest[65] = "";
-    if (keyed && e->details_digest && !erased_by)
+    if (keyed && e->details_digest && !erased_by && !w->sealed)
         cr_audit_details_digest(w->key->key, e->details, digest);
-    if (erased_by && !e->details_digest && l->hash_len == 32)
+    if (w->sealed) {
+        /* What the engine's check found right up to its bad event is the hash as stored. */
+        memset(hash, 0, sizeof hash);
+        if (l->hash_len == 32)
+            memcpy(hash, l->hash, 32);
+    } else if (erased_by && !e->details_digest && l->hash_len == 32)
         memcpy(hash, l->hash, 32); /* before v3 the hash covered the erased bytes: see below */
     else
         cr_audit_hash(keyed ? w->key->key : NULL, w->prev, e, hash);
@@ -410,7 +444,8 @@ walk_event(void *ctx, const struct cr_audit_link *l)
                      (long long)e->id, (long long)e->id - 1);
     else if (l->hash_len != 32 || memcmp(l->hash, hash, 32) != 0 ||
              (!keyed && (e->purpose || e->os_login)) ||
-             (digest[0] && strcmp(digest, e->details_digest) != 0))
+             (digest[0] && strcmp(digest, e->details_digest) != 0) ||
+             (w->sealed && w->bad.event == e->id && w->bad.what == CR_AUDIT_BAD_CONTENTS))
         st = cr_fail(db, CR_INVALID,
                      "audit event %lld: its contents do not match its hash; it was altered",
                      (long long)e->id);
@@ -828,6 +863,15 @@ check_cases(cr_db *db, const struct cr_replay *replay, struct cr_buf *why)
     return st == CR_OK ? cr_fail(db, CR_INVALID, "%s", why->p) : st;
 }
 
+/* The sealing engine's first bad event, kept for the walk. */
+static int
+first_bad(void *ctx, const struct cr_audit_bad *b)
+{
+    struct cr_audit_bad *bad = ctx;
+    *bad = *b;
+    return 1;
+}
+
 static enum cr_status
 verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int64_t *events)
 {
@@ -843,9 +887,13 @@ verify(cr_db *db, const struct cr_audit_head *kept, size_t n_kept, int64_t *even
         .found = calloc(n_kept + 1, sizeof *w.found),
         .replay = cr_replay_new(0),
         .expect_id = 1,
+        .sealed = st_audit_seals(db),
     };
     if (!w.found || !w.replay)
         st = cr_fail(db, CR_NOMEM, "out of memory");
+    /* An engine that holds the key checks the hashes first; the walk says where, in order. */
+    if (st == CR_OK && w.sealed)
+        st = st_audit_check(db, 1, first_bad, &w.bad);
     /* The chain first, each event replayed as it is checked. */
     if (st == CR_OK && (st = st_audit_chain(db, 0, 0, walk_event, &w)) == CR_OK)
         st = w.st;

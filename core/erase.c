@@ -132,19 +132,24 @@ erase_event(void *ctx, const struct cr_audit_link *l)
 {
     struct erasing *x = ctx;
     char digest[65];
-    if (l->e.details_digest)
+    if (!x->key) {
+        /* The engine holds the key: it sums the events once redacted (erase_one). */
+        cr_replay_redact(l->e.details, x->by, &x->b);
+    } else if (l->e.details_digest)
         snprintf(digest, sizeof digest, "%s", l->e.details_digest);
     else
         cr_audit_details_digest(x->key, l->e.details, digest);
-    crypto_generichash_state h;
-    crypto_generichash_init(&h, x->key, CR_AUDIT_KEY_BYTES, 32);
-    crypto_generichash_update(&h, x->digest, 32);
-    crypto_generichash_update(&h, (const unsigned char *)digest, 64);
-    crypto_generichash_final(&h, x->digest, 32);
-    cr_replay_redact(l->e.details, x->by, &x->b);
-    struct cr_audit_link left = *l;
-    left.e.details = x->b.p ? x->b.p : "";
-    cr_audit_erased_step(x->key, x->redacted, &left);
+    if (x->key) {
+        crypto_generichash_state h;
+        crypto_generichash_init(&h, x->key, CR_AUDIT_KEY_BYTES, 32);
+        crypto_generichash_update(&h, x->digest, 32);
+        crypto_generichash_update(&h, (const unsigned char *)digest, 64);
+        crypto_generichash_final(&h, x->digest, 32);
+        cr_replay_redact(l->e.details, x->by, &x->b);
+        struct cr_audit_link left = *l;
+        left.e.details = x->b.p ? x->b.p : "";
+        cr_audit_erased_step(x->key, x->redacted, &left);
+    }
     char *copy = x->b.p ? strdup(x->b.p) : NULL;
     int64_t *ids = realloc(x->ids, (x->n + 1) * sizeof *ids);
     char **details = ids ? realloc(x->details, (x->n + 1) * sizeof *details) : NULL;
@@ -162,7 +167,11 @@ erase_event(void *ctx, const struct cr_audit_link *l)
     return 0;
 }
 
-/* Erase case id, in the caller's write transaction; its `erased` event records it. */
+/*
+ * Erase case id, in the caller's write transaction; its `erased` event
+ * records it.  key NULL: the engine holds it and sums the events (store.h,
+ * audit_erasure).
+ */
 static enum cr_status
 erase_one(cr_db *db, const unsigned char *key, int64_t id, const char *reason,
           struct cr_purge_result *out)
@@ -178,6 +187,12 @@ erase_one(cr_db *db, const unsigned char *key, int64_t id, const char *reason,
         st = cr_fail(db, CR_NOMEM, "out of memory");
     for (size_t i = 0; st == CR_OK && i < x.n; i++)
         st = st_audit_redact(db, x.ids[i], x.details[i]);
+    int64_t summed = (int64_t)x.n;
+    if (st == CR_OK && !key)
+        st = st_audit_erasure(db, id, x.by, x.digest, x.redacted, &summed);
+    if (st == CR_OK && summed != (int64_t)x.n)
+        st = cr_fail(db, CR_DB, "purge: case %lld: %lld events summed for its erasure, not %zu",
+                     (long long)id, (long long)summed, x.n);
     struct cr_erase_counts n;
     if (st == CR_OK)
         st = st_erase_case(db, id, x.by, CR_ERASED_TEXT, &n);
@@ -265,7 +280,8 @@ cr_purge(cr_db *db, int64_t closed_before, const char *reason, bool dry,
     struct cr_audit_key key;
     if ((st = st_audit_key(db, &key)) != CR_OK)
         return st;
-    if (!key.have) {
+    bool sealed = st_audit_seals(db);
+    if (!key.have && !sealed) {
         st = cr_fail(db, CR_DB, "%s", key.problem ? key.problem : "no audit key");
         goto done;
     }
@@ -280,7 +296,7 @@ cr_purge(cr_db *db, int64_t closed_before, const char *reason, bool dry,
         goto done;
     }
     for (size_t i = 0; st == CR_OK && i < out->n_erased; i++)
-        st = erase_one(db, key.key, out->erased[i], reason, out);
+        st = erase_one(db, sealed ? NULL : key.key, out->erased[i], reason, out);
     if (st == CR_OK && out->n_erased)
         st = record_purge(db, closed_before, reason, out);
     if (st == CR_OK)

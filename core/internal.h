@@ -541,6 +541,23 @@ typedef int (*cr_audit_link_fn)(void *ctx, const struct cr_audit_link *l);
 enum cr_status st_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audit_link_fn each,
                               void *ctx);
 
+/*
+ * An engine that seals the events itself (store.h: seals, audit_check,
+ * audit_erasure; PostgreSQL): the event its check found wrong, and how.
+ */
+struct cr_audit_bad {
+    int64_t event;
+    enum {
+        CR_AUDIT_BAD_CONTENTS, /* its details or fields do not match its digest or hash */
+        CR_AUDIT_BAD_ERASURE,  /* an erasure whose recorded sum is not its events' */
+    } what;
+};
+typedef int (*cr_audit_bad_fn)(void *ctx, const struct cr_audit_bad *b);
+bool st_audit_seals(const cr_db *db);
+enum cr_status st_audit_check(cr_db *db, int64_t from, cr_audit_bad_fn bad, void *ctx);
+enum cr_status st_audit_erasure(cr_db *db, int64_t case_id, int64_t by, unsigned char digest[32],
+                                unsigned char redacted[32], int64_t *n);
+
 /* Erasure and correction (issue 13; store.h says what each does). */
 struct cr_closed_case {
     int64_t id;

@@ -166,8 +166,30 @@ enum cr_status
 st_audit_put(cr_db *db, const struct cr_event *e, const unsigned char prev[32],
              const unsigned char hash[32])
 {
-    assert(e->id > 0 && e->action && e->actor && e->details && e->config_digest);
+    assert((ENGINE->seals ? !prev && !hash : e->id > 0) && e->action && e->actor && e->details &&
+           e->config_digest);
     return ENGINE->audit_append(db, e, prev, hash);
+}
+
+bool
+st_audit_seals(const cr_db *db)
+{
+    return ENGINE->seals;
+}
+
+enum cr_status
+st_audit_check(cr_db *db, int64_t from, cr_audit_bad_fn bad, void *ctx)
+{
+    assert(ENGINE->seals && bad);
+    return ENGINE->audit_check(db, from, bad, ctx);
+}
+
+enum cr_status
+st_audit_erasure(cr_db *db, int64_t case_id, int64_t by, unsigned char digest[32],
+                 unsigned char redacted[32], int64_t *n)
+{
+    assert(ENGINE->seals);
+    return ENGINE->audit_erasure(db, case_id, by, digest, redacted, n);
 }
 
 enum cr_status

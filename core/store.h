@@ -409,6 +409,7 @@ struct cr_store {
      * make it the chain's head; in the caller's write transaction.  Nothing
      * is computed or checked here, and an engine writes no event of its
      * own: every event is built above it (cr_audit_chain, internal.h).
+     * An engine that seals the events (seals, below) computes instead.
      */
     enum cr_status (*audit_append)(cr_db *db, const struct cr_event *e,
                                    const unsigned char prev[32], const unsigned char hash[32]);
@@ -634,6 +635,48 @@ struct cr_store {
      * outcome, the case's categories), to each(), in no particular order.
      */
     enum cr_status (*approved_decisions)(cr_db *db, cr_store_decision_fn each, void *ctx);
+
+    /* Appended to version 1 for issue 14 (an engine that holds the chain's key: PostgreSQL) */
+
+    /*
+     * Whether the engine seals every event itself.  Such an engine holds
+     * the audit key where core cannot read it (PostgreSQL: a table only the
+     * server's functions read) and, in audit_append, numbers the event,
+     * stamps its time, actor and Unix login itself (core's are not
+     * trusted: the event as stored is what counts, and core reads it back
+     * where it shows it), computes its details' digest and its hash over
+     * the same canonical fields as core's chain v3, and moves the head;
+     * core passes e->id 0 and prev and hash NULL.  Core then never reads
+     * the key (audit_key says where it is, with have false and keyed_from
+     * 1), and asks audit_check and audit_erasure for what needs it.  false
+     * (SQLite, memory): core builds and hashes every event, the engine
+     * stores it.
+     */
+    bool seals;
+    /*
+     * A sealing engine's check of the stored hashes with its key, as core's
+     * verify makes it (audit.c, walk_event), from event from on (1: the
+     * whole trail; a later one is chained to the prev_hash stored in it):
+     * in id order, each event's details against its stored digest and its
+     * hash against the one recomputed over the hash of the event before
+     * (as recomputed), and each erasure event's recorded "redacted" sum
+     * against the keyed sum over the events that name it; the first event
+     * found wrong goes to bad() (struct cr_audit_bad, internal.h), and the
+     * check stops there.  CR_OK whether or not one was found.  Reads only;
+     * the caller's read snapshot (read_begin) or write transaction.
+     */
+    enum cr_status (*audit_check)(cr_db *db, int64_t from, cr_audit_bad_fn bad, void *ctx);
+    /*
+     * A sealing engine's sums for an erasure (core/erase.c), over the events
+     * of case case_id before event by, in id order, as stored now (after
+     * audit_redact): digest, the keyed chain over their details' digests,
+     * and redacted, the keyed running sum over each event as left
+     * (cr_audit_erased_step's fields and stored hash), both from 32 zero
+     * bytes; *n counts the events.  In the caller's write transaction.
+     */
+    enum cr_status (*audit_erasure)(cr_db *db, int64_t case_id, int64_t by,
+                                    unsigned char digest[32], unsigned char redacted[32],
+                                    int64_t *n);
 };
 
 /* The engine linked in: core/sqlite/'s or core/memory/'s table (core/meson.build). */

@@ -11,6 +11,8 @@ const struct cr_store cr_store_pg = {
     .version = CR_STORE_VERSION,
     .name = "postgresql",
     .app_data = NULL,
+    /* The server holds the chain's key and seals every event (audit.c, sql/050-audit.sql). */
+    .seals = true,
     .open = pg_open,
     .close = pg_close,
     .discard = pg_discard,
@@ -47,15 +49,15 @@ const struct cr_store cr_store_pg = {
     .first_decisions = pg_first_decisions,
     .reviewer_outcomes = pg_reviewer_outcomes,
     .panel_rounds = pg_panel_rounds,
-    /* .audit_append: not yet */
-    /* .audit_head: not yet */
-    /* .audit_last: not yet */
-    /* .audit_last_digest: not yet */
-    /* .audit_scan: not yet */
-    /* .audit_key: not yet */
-    /* .audit_chain: not yet */
+    .audit_append = pg_audit_append,
+    .audit_head = pg_audit_head,
+    .audit_last = pg_audit_last,
+    .audit_last_digest = pg_audit_last_digest,
+    .audit_scan = pg_audit_scan,
+    .audit_key = pg_audit_key,
+    .audit_chain = pg_audit_chain,
     .config_texts = pg_config_texts,
-    /* .case_rows: not yet */
+    .case_rows = pg_case_rows,
     .read_begin = pg_read_begin,
     .read_end = pg_read_end,
     .draft_put = pg_draft_put,
@@ -73,15 +75,17 @@ const struct cr_store cr_store_pg = {
     .link_remove = pg_link_remove,
     .followup_add = pg_followup_add,
     .followup_scan = pg_followup_scan,
-    /* .closed_cases: not yet */
-    /* .audit_redact: not yet */
-    /* .erase_case: not yet */
-    /* .erase_finish: not yet */
+    .closed_cases = pg_closed_cases,
+    .audit_redact = pg_audit_redact,
+    .erase_case = pg_erase_case,
+    .erase_finish = pg_erase_finish,
     .find_allegation = pg_find_allegation,
     .allegation_set = pg_allegation_set,
     .qa_put = pg_qa_put,
     .qa_rows = pg_qa_rows,
     .approved_decisions = pg_approved_decisions,
+    .audit_check = pg_audit_check,
+    .audit_erasure = pg_audit_erasure,
 };
 
 const char *
@@ -162,6 +166,8 @@ pg_missing(void)
         {"qa_put", !cr_store_pg.qa_put},
         {"qa_rows", !cr_store_pg.qa_rows},
         {"approved_decisions", !cr_store_pg.approved_decisions},
+        {"audit_check", !cr_store_pg.audit_check},
+        {"audit_erasure", !cr_store_pg.audit_erasure},
     };
     for (size_t i = 0; i < CR_ARRAY_LEN(ops); i++)
         if (ops[i].missing)

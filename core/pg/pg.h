@@ -183,5 +183,25 @@ enum cr_status pg_config_put(cr_db *db, const struct cr_config *cfg, const char 
 enum cr_status pg_config_in_force(cr_db *db, char digest[65], bool *any);
 enum cr_status pg_config_texts(cr_db *db, int (*each)(void *ctx, const struct cr_config_text *t),
                                void *ctx);
+/* The audit trail and erasure (audit.c, erase.c; sql/050-audit.sql): the server seals. */
+enum cr_status pg_audit_append(cr_db *db, const struct cr_event *e, const unsigned char prev[32],
+                               const unsigned char hash[32]);
+enum cr_status pg_audit_head(cr_db *db, int64_t *event, unsigned char hash[32]);
+enum cr_status pg_audit_last(cr_db *db, int64_t *id);
+enum cr_status pg_audit_last_digest(cr_db *db, char out[65], bool *any);
+enum cr_status pg_audit_scan(cr_db *db, const struct cr_audit_filter *f, int64_t after,
+                             int64_t upto, cr_store_event_fn each, void *ctx, int64_t *n);
+enum cr_status pg_audit_key(cr_db *db, struct cr_audit_key *out);
+enum cr_status pg_audit_chain(cr_db *db, int64_t case_id, int64_t from, cr_audit_link_fn each,
+                              void *ctx);
+enum cr_status pg_case_rows(cr_db *db, int64_t id, cr_case_rows_fn each, void *ctx);
+enum cr_status pg_audit_check(cr_db *db, int64_t from, cr_audit_bad_fn bad, void *ctx);
+enum cr_status pg_audit_erasure(cr_db *db, int64_t case_id, int64_t by, unsigned char digest[32],
+                                unsigned char redacted[32], int64_t *n);
+enum cr_status pg_closed_cases(cr_db *db, int64_t before, cr_store_closed_fn each, void *ctx);
+enum cr_status pg_audit_redact(cr_db *db, int64_t event, const char *details);
+enum cr_status pg_erase_case(cr_db *db, int64_t case_id, int64_t event, const char *text,
+                             struct cr_erase_counts *n);
+enum cr_status pg_erase_finish(cr_db *db);
 
 #endif
