@@ -33,9 +33,9 @@ const struct cr_store cr_store_pg = {
     /* .page: not yet */
     /* .list_mine: not yet */
     /* .export_scan: not yet */
-    /* .import_begin: not yet */
-    /* .import_row: not yet */
-    /* .import_end: not yet */
+    .import_begin = pg_import_begin,
+    .import_row = pg_import_row,
+    .import_end = pg_import_end,
     .snapshot_begin = pg_snapshot_begin,
     .snapshot_end = pg_snapshot_end,
     /* .case_counts: not yet */
@@ -67,7 +67,7 @@ const struct cr_store cr_store_pg = {
     /* .count: not yet */
     /* .count_mine: not yet */
     /* .timeline: not yet */
-    /* .link_import: not yet */
+    .link_import = pg_link_import,
     /* .link_put: not yet */
     /* .link_remove: not yet */
     /* .followup_add: not yet */
