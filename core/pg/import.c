@@ -22,6 +22,7 @@
 #include "pg.h"
 
 #include <assert.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,9 +136,27 @@ struct pg_import {
         size_t key_len;
     } * subj;
     size_t n_subj, cap_subj;
-    struct cr_buf copy;               /* COPY text not yet sent */
-    bool staged;                      /* rows sent, not yet written (cr_import_flush) */
-    struct cr_buf key;                /* scratch */
+    struct cr_buf copy; /* COPY text not yet sent */
+    bool staged;        /* rows sent, not yet written (cr_import_flush) */
+    struct cr_buf key;  /* scratch */
+    /*
+     * What the database held before: subject ref -> index in held_s,
+     * allegation ref -> index in held_a, with the digests of their details
+     * (cr_import_digest).  A row found alike in both is known, here.
+     */
+    struct smap held_subjects, held_allegations;
+    struct held_subject {
+        int64_t id;
+        unsigned char digest[32];
+        char *vetting;
+        bool changed; /* answered by the server in this import: it may differ now */
+    } * held_s;
+    struct held_allegation {
+        int64_t case_id, subject_id;
+        unsigned char digest[32];
+        bool usable; /* not an erased case's */
+    } * held_a;
+    size_t n_held_s, n_held_a;
     char *before[CR_SUBJECT_DETAILS]; /* the last update's details as they were */
 };
 
@@ -151,6 +170,12 @@ import_free(struct pg_import *q)
     smap_free(&q->allegations);
     smap_free(&q->links);
     smap_free(&q->cases);
+    smap_free(&q->held_subjects);
+    smap_free(&q->held_allegations);
+    for (size_t i = 0; i < q->n_held_s; i++)
+        free(q->held_s[i].vetting);
+    free(q->held_s);
+    free(q->held_a);
     for (size_t i = 0; i < q->n_subj; i++)
         free(q->subj[i].key);
     free(q->subj);
@@ -196,6 +221,54 @@ subject_key(struct cr_buf *b, const struct cr_import_row *r)
                        r->has_vetting ? cr_vetting_name(r->vetting) : "-"};
     for (size_t i = 0; i < CR_ARRAY_LEN(v); i++)
         key_add(b, v[i]);
+}
+
+/* SHA-256 of texts as cr_import_digest (sql/040-import.sql) makes it. */
+static bool
+digest(struct cr_buf *b, const char *const *v, size_t n, unsigned char out[32])
+{
+    cr_buf_reset(b);
+    for (size_t i = 0; i < n; i++)
+        cr_buf_addf(b, "%zu:%s;", strlen(v[i]), v[i]);
+    if (!b->p)
+        return false;
+    crypto_hash_sha256(out, (const unsigned char *)b->p, b->len);
+    return true;
+}
+
+/*
+ * Whether the row is one the database held before, alike (its subject's
+ * details, its allegation's, and the allegation the subject's): known,
+ * its case in *case_id.  Not for a subject the server answered in this
+ * import, nor an erased case's allegation.
+ */
+static bool
+held_alike(struct pg_import *q, const struct cr_import_row *row, int64_t *case_id)
+{
+    int64_t si, ai;
+    if (!smap_get(&q->held_subjects, row->subject_ref, strlen(row->subject_ref), &si) ||
+        !smap_get(&q->held_allegations, row->allegation_ref, strlen(row->allegation_ref), &ai))
+        return false;
+    const struct held_subject *s = &q->held_s[si];
+    const struct held_allegation *a = &q->held_a[ai];
+    if (s->changed || !a->usable || a->subject_id != s->id)
+        return false;
+    if (row->has_vetting) {
+        const char *v = cr_vetting_name(row->vetting);
+        if ((v && *v) ? !s->vetting || strcmp(s->vetting, v) != 0 : s->vetting != NULL)
+            return false;
+    }
+    unsigned char d[32];
+    const char *sv[] = {row->surname, row->forenames, cr_employment_name(row->employment),
+                        row->rank,    row->unit,      cr_duty_name(row->duty)};
+    if (!digest(&q->key, sv, CR_ARRAY_LEN(sv), d) || memcmp(d, s->digest, sizeof d) != 0)
+        return false;
+    const char *av[] = {cr_category_name(row->category), row->date, cr_source_name(row->source),
+                        row->original_outcome, row->summary};
+    if (!digest(&q->key, av, CR_ARRAY_LEN(av), d) || memcmp(d, a->digest, sizeof d) != 0)
+        return false;
+    *case_id = a->case_id;
+    return true;
 }
 
 /* One COPY text field: NULL as \N, the text escaped. */
@@ -339,11 +412,37 @@ pg_import_begin(cr_db *db, const char *label, unsigned new_case_states, int64_t 
     PQclear(r);
     q->states = new_case_states;
     r = st == CR_OK ? pg_query(db, "begin import",
-                               "SELECT kind || ref FROM casereview.cr_import_refs()", NULL, &st)
+                               "SELECT kind, ref, id, owner, digest, vetting "
+                               "FROM casereview.cr_import_refs()",
+                               NULL, &st)
                     : NULL;
-    for (int i = 0; r && st == CR_OK && i < PQntuples(r); i++)
-        if (!smap_put(&q->server, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0), 1))
+    int rows = r ? PQntuples(r) : 0;
+    if (rows && (!(q->held_s = calloc((size_t)rows, sizeof *q->held_s)) ||
+                 !(q->held_a = calloc((size_t)rows, sizeof *q->held_a))))
+        st = cr_fail(db, CR_NOMEM, "out of memory");
+    for (int i = 0; r && st == CR_OK && i < rows; i++) {
+        char kind = PQgetvalue(r, i, 0)[0];
+        const char *ref = PQgetvalue(r, i, 1);
+        size_t n;
+        const char *k = kind_key(&q->key, kind, ref, &n);
+        bool ok = k && smap_put(&q->server, k, n, 1);
+        const char *digest = pg_text(r, i, 4);
+        if (kind == 's') {
+            struct held_subject *h = &q->held_s[q->n_held_s];
+            h->id = pg_int(r, i, 2);
+            ok = ok && cr_unhex(digest ? digest : "", h->digest, sizeof h->digest) &&
+                 (pg_null(r, i, 5) || (h->vetting = strdup(pg_text(r, i, 5)))) &&
+                 smap_put(&q->held_subjects, ref, strlen(ref), (int64_t)q->n_held_s++);
+        } else {
+            struct held_allegation *h = &q->held_a[q->n_held_a];
+            h->case_id = pg_int(r, i, 2);
+            h->subject_id = pg_int(r, i, 3);
+            h->usable = digest && cr_unhex(digest, h->digest, sizeof h->digest);
+            ok = ok && smap_put(&q->held_allegations, ref, strlen(ref), (int64_t)q->n_held_a++);
+        }
+        if (!ok)
             st = cr_fail(db, CR_NOMEM, "out of memory");
+    }
     PQclear(r);
     if (st != CR_OK) {
         pg_rollback(db);
@@ -407,6 +506,9 @@ server_row(cr_db *db, const struct cr_import_row *row, long line, struct cr_impo
         return cr_fail(db, CR_DB, "%s: import row: no answer", pg(db)->label);
     }
     size_t n;
+    int64_t held;
+    if (smap_get(&q->held_subjects, row->subject_ref, strlen(row->subject_ref), &held))
+        q->held_s[held].changed = true;
     const char *k = kind_key(&q->key, 's', row->subject_ref, &n);
     bool nomem = !smap_put(&q->server, k, n, 1);
     k = kind_key(&q->key, 'a', row->allegation_ref, &n);
@@ -474,6 +576,13 @@ pg_import_row(cr_db *db, const struct cr_import_row *row, long line, struct cr_i
     for (size_t i = 0; i < CR_SUBJECT_DETAILS; i++) {
         free(q->before[i]);
         q->before[i] = NULL;
+    }
+    int64_t known_case;
+    if (held_alike(q, row, &known_case)) {
+        *outcome = CR_ROW_KNOWN;
+        res->known_allegations++;
+        added->id = known_case;
+        return CR_OK;
     }
     size_t n;
     const char *k = kind_key(&q->key, 's', row->subject_ref, &n);

@@ -511,6 +511,103 @@ test_refused(void **state)
     PQfinish(c);
 }
 
+/* A URL for role instead of the service role. */
+static void
+url_as(char *out, size_t n, const char *role)
+{
+    snprintf(out, n, "%s", url);
+    char *u = strstr(out, "user=casereview");
+    assert_non_null(u);
+    snprintf(u, n - (size_t)(u - out), "user=%s", role);
+}
+
+/*
+ * An admin of the roster, connected as their own role (no table, no
+ * temporary table of their own), imports through the engine: the COPY
+ * goes into the stage the server made for the session; the rows are the
+ * same as the service role's import gives (the fixtures' tables compared).
+ */
+static void
+test_admin_person(void **state)
+{
+    (void)state;
+    char conn[512];
+    url_as(conn, sizeof conn, "postgres");
+    PGconn *c = PQconnectdb(conn);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PQclear(PQexec(c, "CREATE ROLE adm1 LOGIN"));
+    PQfinish(c);
+    admin_exec("GRANT CONNECT ON DATABASE cr TO adm1");
+    admin_exec("INSERT INTO people(login, roles) VALUES ('adm1', 4) "
+               "ON CONFLICT (login) DO UPDATE SET roles = 4");
+    url_as(conn, sizeof conn, "adm1");
+    cr_db *person = NULL;
+    if (cr_db_open(conn, 0, test_clock, NULL, &person) != CR_OK)
+        fail_msg("open as adm1: %s", cr_db_errmsg(person));
+    cr_db *service = pgdb;
+    pgdb = person;
+    char f[160];
+    snprintf(f, sizeof f, "%s/person.csv", dir);
+    write_file(f, "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,"
+                  "category,allegation_date,source,original_outcome,summary,linked_refs\n"
+                  "P1,Person,One,officer,PC,North,full,PA1,sexual_offence,2024-05-01,pnd,None,"
+                  "\"Tab\there\nnewline \\N back\\slash\",crime:PC-1/open\n"
+                  "P1,Person,One,officer,PC,North,full,PA2,domestic_violence,2024-06-01,pnd,"
+                  "None,Second,crime:PC-1/open;iopc:PI-2/x\n"
+                  "S1,Quillfeather,Zoë,officer,Police Constable,\"Response Team 4, North Area\","
+                  "full,PA3,domestic_violence,2024-07-01,hotline,None,Third,\n");
+    both(f);
+    pgdb = service;
+    cr_db_close(person);
+    /*
+     * In psql, the person may fill the stage but may only stage what an
+     * import makes: an allegation put into a case from before is refused,
+     * and the stage and the import's state are not theirs to read.
+     */
+    c = PQconnectdb(conn);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PQclear(PQexec(c, "BEGIN"));
+    PGresult *b = PQexec(c, "SELECT * FROM casereview.cr_import_begin('evil.csv', 32)");
+    assert_int_equal(PQresultStatus(b), PGRES_TUPLES_OK);
+    PQclear(b);
+    b = PQexec(c, "COPY pg_temp.cr_import_stage FROM STDIN");
+    assert_int_equal(PQresultStatus(b), PGRES_COPY_IN);
+    PQclear(b);
+    const char *evil = "a\t999999\t1\tEVIL-1\t\\N\t1\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N"
+                       "\t\\N\tsexual_offence\t2024-01-01\tpnd\tx\ty\t\\N\t\\N\n";
+    assert_int_equal(PQputCopyData(c, evil, (int)strlen(evil)), 1);
+    assert_int_equal(PQputCopyEnd(c, NULL), 1);
+    while ((b = PQgetResult(c))) {
+        assert_int_equal(PQresultStatus(b), PGRES_COMMAND_OK);
+        PQclear(b);
+    }
+    b = PQexec(c, "SELECT casereview.cr_import_flush()");
+    assert_int_equal(PQresultStatus(b), PGRES_FATAL_ERROR);
+    assert_string_equal(PQresultErrorField(b, PG_DIAG_SQLSTATE), "CR003");
+    PQclear(b);
+    PQclear(PQexec(c, "ROLLBACK"));
+    PQclear(PQexec(c, "BEGIN"));
+    PQclear(PQexec(c, "SELECT * FROM casereview.cr_import_begin('evil.csv', 32)"));
+    b = PQexec(c, "SELECT * FROM pg_temp.cr_import_stage");
+    assert_int_equal(PQresultStatus(b), PGRES_FATAL_ERROR);
+    PQclear(b);
+    PQclear(PQexec(c, "ROLLBACK"));
+    PQfinish(c);
+    struct cr_buf none = {0};
+    dump_pg("SELECT ref FROM allegations WHERE ref = 'EVIL-1' OR case_id = 1 AND import_line = 1 "
+            "AND summary = 'y'",
+            &none);
+    assert_null(none.p);
+
+    /* Nor may the person make a table of their own, temporary or not. */
+    c = PQconnectdb(conn);
+    PGresult *r;
+    r = PQexec(c, "CREATE TEMP TABLE x (a int)");
+    assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+    PQclear(r);
+    PQfinish(c);
+}
+
 int
 main(void)
 {
@@ -538,6 +635,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_fixtures),
+        cmocka_unit_test(test_admin_person),
         cmocka_unit_test(test_generated),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,7 +19,13 @@ CREATE FUNCTION cr_import_ctx() RETURNS TABLE (import_id bigint, states integer,
     first_subject bigint, first_case bigint, first_allegation bigint, first_link bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
-    IF to_regclass('pg_temp.cr_import_ctx') IS NULL THEN
+    -- The import's tables, made by cr_import_begin: the service role's, in this session.
+    IF (SELECT count(*) FROM pg_class c
+        WHERE c.oid IN (to_regclass('pg_temp.cr_import_ctx'), to_regclass('pg_temp.cr_import_stage'),
+                        to_regclass('pg_temp.cr_import_touched'))
+        AND c.relnamespace = pg_my_temp_schema() AND c.relkind = 'r'
+        AND c.relowner = (SELECT d.datdba FROM pg_database d
+                          WHERE d.datname = current_database())) <> 3 THEN
         RAISE EXCEPTION USING ERRCODE = 'CR003', MESSAGE = 'no import is under way';
     END IF;
     RETURN QUERY SELECT c.import_id, c.states, c.first_subject, c.first_case,
@@ -38,6 +44,15 @@ RETURNS integer LANGUAGE sql IMMUTABLE SET search_path = casereview, pg_catalog,
             greatest(0, least(399, (substr(latest, 1, 4)::integer - 2000) * 12
                                    + substr(latest, 6, 2)::integer - 1))
           ELSE 0 END
+$$;
+
+-- SHA-256 in hex of texts, each as its length in bytes, ':', itself, ';'
+-- (import.c's digest() makes the same of a row).
+CREATE FUNCTION cr_import_digest(t text[]) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = casereview, pg_catalog, pg_temp AS $$
+    SELECT encode(sha256(convert_to(string_agg(octet_length(v) || ':' || v || ';', ''
+                                               ORDER BY i), 'UTF8')), 'hex')
+    FROM unnest(t) WITH ORDINALITY u(v, i)
 $$;
 
 -- Begin an import of the file label: the service role or an admin of the
@@ -84,14 +99,27 @@ BEGIN
         c.first_link FROM pg_temp.cr_import_ctx c;
 END $$;
 
--- Every reference the database holds before the import ('s' subject, 'a'
--- allegation): a row with neither is new and comes by COPY.
-CREATE FUNCTION cr_import_refs() RETURNS TABLE (kind text, ref text)
+-- Every reference the database holds before the import, with what a row
+-- is compared with: 's' a subject (ref, id, the digest of its details but
+-- vetting, its vetting status), 'a' an allegation (ref, case, subject, the
+-- digest of its details; none for an erased case's).  A row that is found
+-- alike needs no call; one with neither reference comes by COPY.
+CREATE FUNCTION cr_import_refs() RETURNS TABLE (kind text, ref text, id bigint, owner bigint,
+    digest text, vetting text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM cr_import_ctx();
-    RETURN QUERY SELECT 's'::text, s.ref FROM subjects s
-        UNION ALL SELECT 'a'::text, a.ref FROM allegations a;
+    RETURN QUERY SELECT 's'::text, s.ref, s.id, NULL::bigint,
+            cr_import_digest(ARRAY[s.surname, s.forenames, s.employment, s.rank, s.unit,
+                                   s.duty_status]), s.vetting_status
+        FROM subjects s
+        UNION ALL
+        SELECT 'a'::text, a.ref, a.case_id, c.subject_id,
+            CASE WHEN e.case_id IS NULL THEN
+                cr_import_digest(ARRAY[a.category, a.date, a.source, a.original_outcome,
+                                       a.summary]) END, NULL::text
+        FROM allegations a JOIN cases c ON c.id = a.case_id
+        LEFT JOIN erasures e ON e.case_id = a.case_id;
 END $$;
 
 -- Write the staged rows set-wise, in id order, and empty the stage.  The
@@ -109,13 +137,15 @@ DECLARE
 BEGIN
     SELECT * INTO x FROM cr_import_ctx();
     SELECT s.kind, s.line INTO bad FROM pg_temp.cr_import_stage s WHERE NOT (
-        (s.kind = 's' AND s.id >= x.first_subject AND length(s.ref) BETWEEN 1 AND 64
-         AND length(s.surname) BETWEEN 1 AND 256 AND length(s.forenames) BETWEEN 1 AND 256
-         AND length(s.rank) BETWEEN 1 AND 256 AND length(s.unit) BETWEEN 1 AND 256)
+        (s.kind = 's' AND s.id >= x.first_subject AND octet_length(s.ref) BETWEEN 1 AND 64
+         AND octet_length(s.surname) BETWEEN 1 AND 256
+         AND octet_length(s.forenames) BETWEEN 1 AND 256
+         AND octet_length(s.rank) BETWEEN 1 AND 256 AND octet_length(s.unit) BETWEEN 1 AND 256)
         OR (s.kind = 'c' AND s.id >= x.first_case AND s.subject_id >= x.first_subject)
         OR (s.kind = 'a' AND s.id >= x.first_allegation AND s.case_id >= x.first_case
-            AND length(s.ref) BETWEEN 1 AND 64 AND s.date ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
-            AND length(s.original_outcome) BETWEEN 1 AND 1024 AND length(s.summary) >= 1)
+            AND octet_length(s.ref) BETWEEN 1 AND 64 AND s.date ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+            AND octet_length(s.original_outcome) BETWEEN 1 AND 1024
+            AND octet_length(s.summary) >= 1)
         OR (s.kind = 'l' AND s.id >= x.first_link AND s.case_id >= x.first_case
             AND length(s.ref) >= 1 AND s.status IS NOT NULL))
         LIMIT 1;
@@ -129,9 +159,19 @@ BEGIN
         SELECT s.id, s.ref, s.surname, s.forenames, s.employment, s.rank, s.unit,
             s.duty_status, s.vetting_status, x.import_id, s.line
         FROM pg_temp.cr_import_stage s WHERE s.kind = 's' ORDER BY s.id;
-    INSERT INTO cases(id, subject_id, state, state_since, created_at)
-        SELECT s.id, s.subject_id, 'flagged', now, now
-        FROM pg_temp.cr_import_stage s WHERE s.kind = 'c' ORDER BY s.id;
+    -- A new case with its figures and priority from its staged allegations.
+    INSERT INTO cases(id, subject_id, state, state_since, created_at, n_allegations, n_sexual,
+        latest_allegation, priority)
+        SELECT s.id, s.subject_id, 'flagged', now, now, coalesce(f.n, 0), coalesce(f.ns, 0),
+            f.latest, cr_import_priority(p.duty_status, coalesce(f.n, 0), coalesce(f.ns, 0),
+                                         f.latest)
+        FROM pg_temp.cr_import_stage s JOIN subjects p ON p.id = s.subject_id
+        LEFT JOIN (SELECT a.case_id, count(*)::integer AS n,
+                          count(*) FILTER (WHERE a.category = 'sexual_offence')::integer AS ns,
+                          max(a.date) AS latest
+                   FROM pg_temp.cr_import_stage a WHERE a.kind = 'a' GROUP BY a.case_id) f
+            ON f.case_id = s.id
+        WHERE s.kind = 'c' ORDER BY s.id;
     INSERT INTO allegations(id, ref, case_id, category, date, source, original_outcome,
         summary, import_id, import_line)
         SELECT s.id, s.ref, s.case_id, s.category, s.date, s.source, s.original_outcome,
@@ -178,6 +218,18 @@ BEGIN
     IF next_subject < x.first_subject OR next_case < x.first_case
        OR next_allegation < x.first_allegation THEN
         RAISE EXCEPTION USING ERRCODE = 'CR003', MESSAGE = 'import: ids not the import''s';
+    END IF;
+    -- What the import's reader checks of a value (core/import.c), checked again here.
+    IF NOT (octet_length(subject_ref) BETWEEN 1 AND 64
+            AND octet_length(allegation_ref) BETWEEN 1 AND 64
+            AND octet_length(surname) BETWEEN 1 AND 256
+            AND octet_length(forenames) BETWEEN 1 AND 256
+            AND octet_length(rank) BETWEEN 1 AND 256 AND octet_length(unit) BETWEEN 1 AND 256
+            AND date ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+            AND octet_length(original_outcome) BETWEEN 1 AND 1024
+            AND octet_length(summary) >= 1) THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR003',
+            MESSAGE = format('import: line %s is not a row an import takes', line);
     END IF;
     outcome := 'added'; made_subject := false; made_case := false; reopened := false;
     added_to_open := false; updated := false; other_line := 0; other_case := 0;
@@ -324,13 +376,21 @@ DECLARE
 BEGIN
     SELECT * INTO x FROM cr_import_ctx();
     PERFORM cr_import_flush();
-    UPDATE cases c SET n_allegations = c.n_allegations + t.n, n_sexual = c.n_sexual + t.ns,
-        latest_allegation = greatest(coalesce(c.latest_allegation, ''), t.latest)
-        FROM (SELECT e.case_id, count(*)::integer AS n,
-                     count(*) FILTER (WHERE e.category = 'sexual_offence')::integer AS ns,
-                     max(e.date) AS latest
-              FROM allegations e WHERE e.import_id = x.import_id GROUP BY e.case_id) t
-        WHERE c.id = t.case_id;
+    -- The figures: a case from before adds this import's allegations to its own; a case
+    -- the import made has only this import's (and may have them already: flush).
+    UPDATE cases c SET n_allegations = v.n, n_sexual = v.ns, latest_allegation = v.latest
+        FROM (SELECT k.id,
+                  CASE WHEN k.id >= x.first_case THEN t.n ELSE k.n_allegations + t.n END AS n,
+                  CASE WHEN k.id >= x.first_case THEN t.ns ELSE k.n_sexual + t.ns END AS ns,
+                  CASE WHEN k.id >= x.first_case THEN t.latest
+                       ELSE greatest(coalesce(k.latest_allegation, ''), t.latest) END AS latest
+              FROM (SELECT e.case_id, count(*)::integer AS n,
+                           count(*) FILTER (WHERE e.category = 'sexual_offence')::integer AS ns,
+                           max(e.date) AS latest
+                    FROM allegations e WHERE e.import_id = x.import_id GROUP BY e.case_id) t
+              JOIN cases k ON k.id = t.case_id) v
+        WHERE c.id = v.id AND (c.n_allegations, c.n_sexual, c.latest_allegation)
+            IS DISTINCT FROM (v.n, v.ns, v.latest);
     UPDATE cases c SET priority = v.priority
         FROM (SELECT k.id, cr_import_priority(s.duty_status, k.n_allegations + coalesce(p.n, 0),
                   k.n_sexual + coalesce(p.ns, 0), k.latest_allegation) AS priority
@@ -359,5 +419,5 @@ BEGIN
         WHERE m IS NOT NULL;
 END $$;
 
-REVOKE EXECUTE ON FUNCTION cr_import_ctx(), cr_import_priority(text, integer, integer, text)
-    FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION cr_import_ctx(), cr_import_priority(text, integer, integer, text),
+    cr_import_digest(text[]) FROM PUBLIC;
