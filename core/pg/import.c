@@ -130,12 +130,17 @@ struct pg_import {
     struct smap allegations; /* allegation refs made here */
     struct smap links;       /* case id + ref of links made here */
     struct smap cases;       /* case ids made here */
-    struct {
-        int64_t case_id;
+    struct local_subject {
+        int64_t id, case_id;
         char *key; /* its details as subject_key makes them */
         size_t key_len;
+        int duty; /* its case's tally, for its row (stage_cases) */
+        int n, n_sexual;
+        char latest[16];
     } * subj;
     size_t n_subj, cap_subj;
+    size_t *unstaged; /* the subjects whose case's row is not staged yet */
+    size_t n_unstaged;
     struct cr_buf copy; /* COPY text not yet sent */
     bool staged;        /* rows sent, not yet written (cr_import_flush) */
     struct cr_buf key;  /* scratch */
@@ -179,6 +184,7 @@ import_free(struct pg_import *q)
     for (size_t i = 0; i < q->n_subj; i++)
         free(q->subj[i].key);
     free(q->subj);
+    free(q->unstaged);
     cr_buf_free(&q->copy);
     cr_buf_free(&q->key);
     for (size_t i = 0; i < CR_SUBJECT_DETAILS; i++)
@@ -304,11 +310,13 @@ copy_int(struct cr_buf *b, int64_t v)
 
 /*
  * A staged row: kind, id, line, ref, subject_id, case_id, then the
- * stage's text columns (NULL past those given).
+ * stage's text columns (NULL past those given), then a case's figures
+ * (fig: n, n_sexual, priority; NULL: none).
  */
 static void
 stage(struct pg_import *q, const char *kind, int64_t id, long line, const char *ref,
-      int64_t subject_id, int64_t case_id, const char *const *text, size_t ntext)
+      int64_t subject_id, int64_t case_id, const char *const *text, size_t ntext,
+      const int64_t *fig)
 {
     struct cr_buf *b = &q->copy;
     copy_field(b, kind, false);
@@ -325,7 +333,14 @@ stage(struct pg_import *q, const char *kind, int64_t id, long line, const char *
         copy_field(b, NULL, false);
     enum { NTEXT = 14 };
     for (size_t i = 0; i < NTEXT; i++)
-        copy_field(b, i < ntext ? text[i] : NULL, i == NTEXT - 1);
+        copy_field(b, i < ntext ? text[i] : NULL, false);
+    /* A case's figures: n, n_sexual, priority. */
+    for (size_t i = 0; i < 3; i++)
+        if (fig)
+            copy_int(b, fig[i]);
+        else
+            copy_field(b, NULL, false);
+    b->p[b->len - 1] = '\n';
 }
 
 /* Send the COPY text held, in one COPY. */
@@ -360,11 +375,30 @@ copy_send(cr_db *db)
     return st;
 }
 
+/*
+ * The rows of the cases made here since the last flush, with their figures
+ * as tallied so far and the priority core's rule gives them (cr_priority);
+ * a case that takes more allegations after has its figures settled at the
+ * end (cr_import_figures).
+ */
+static void
+stage_cases(struct pg_import *q)
+{
+    for (size_t i = 0; i < q->n_unstaged; i++) {
+        const struct local_subject *s = &q->subj[q->unstaged[i]];
+        int64_t fig[3] = {s->n, s->n_sexual, cr_priority(s->duty, s->n, s->n_sexual, s->latest)};
+        const char *t[] = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s->latest};
+        stage(q, "c", s->case_id, 0, NULL, s->id, 0, t, CR_ARRAY_LEN(t), fig);
+    }
+    q->n_unstaged = 0;
+}
+
 /* Everything staged written: before the server answers a row, and at the end. */
 static enum cr_status
 flush(cr_db *db)
 {
     struct pg_import *q = pg(db)->imp;
+    stage_cases(q);
     enum cr_status st = copy_send(db);
     if (st != CR_OK || !q->staged)
         return st;
@@ -610,12 +644,21 @@ pg_import_row(cr_db *db, const struct cr_import_row *row, long line, struct cr_i
             if (!more)
                 return cr_fail(db, CR_NOMEM, "out of memory");
             q->subj = more;
+            more = realloc(q->unstaged, cap * sizeof *q->unstaged);
+            if (!more)
+                return cr_fail(db, CR_NOMEM, "out of memory");
+            q->unstaged = more;
             q->cap_subj = cap;
         }
         int64_t subject_id = q->next_subject++;
         case_id = q->next_case++;
         subject_key(&q->key, row);
+        q->subj[q->n_subj].id = subject_id;
         q->subj[q->n_subj].case_id = case_id;
+        q->subj[q->n_subj].duty = row->duty;
+        q->subj[q->n_subj].n = q->subj[q->n_subj].n_sexual = 0;
+        q->subj[q->n_subj].latest[0] = '\0';
+        q->unstaged[q->n_unstaged++] = q->n_subj;
         q->subj[q->n_subj].key_len = q->key.len;
         if (!(q->subj[q->n_subj].key = malloc(q->key.len ? q->key.len : 1)))
             return cr_fail(db, CR_NOMEM, "out of memory");
@@ -629,13 +672,17 @@ pg_import_row(cr_db *db, const struct cr_import_row *row, long line, struct cr_i
         const char *t[] = {
             row->surname, row->forenames,          cr_employment_name(row->employment), row->rank,
             row->unit,    cr_duty_name(row->duty), cr_vetting_name(row->vetting)};
-        stage(q, "s", subject_id, line, row->subject_ref, 0, 0, t, CR_ARRAY_LEN(t));
-        stage(q, "c", case_id, line, NULL, subject_id, 0, NULL, 0);
+        stage(q, "s", subject_id, line, row->subject_ref, 0, 0, t, CR_ARRAY_LEN(t), NULL);
+        at = (int64_t)q->n_subj - 1;
         res->new_subjects++;
         res->new_cases++;
-    } else {
-        case_id = q->subj[at].case_id;
     }
+    case_id = q->subj[at].case_id;
+    /* Its case's tally (a date is YYYY-MM-DD: the latest is the greatest). */
+    q->subj[at].n++;
+    q->subj[at].n_sexual += row->category == CR_CATEGORY_SEXUAL_OFFENCE;
+    if (strcmp(row->date, q->subj[at].latest) > 0)
+        snprintf(q->subj[at].latest, sizeof q->subj[at].latest, "%s", row->date);
     const char *t[] = {NULL,
                        NULL,
                        NULL,
@@ -648,7 +695,8 @@ pg_import_row(cr_db *db, const struct cr_import_row *row, long line, struct cr_i
                        cr_source_name(row->source),
                        row->original_outcome,
                        row->summary};
-    stage(q, "a", q->next_allegation++, line, row->allegation_ref, 0, case_id, t, CR_ARRAY_LEN(t));
+    stage(q, "a", q->next_allegation++, line, row->allegation_ref, 0, case_id, t, CR_ARRAY_LEN(t),
+          NULL);
     if (!smap_put(&q->allegations, row->allegation_ref, strlen(row->allegation_ref), case_id))
         return cr_fail(db, CR_NOMEM, "out of memory");
     res->new_allegations++;
@@ -695,7 +743,7 @@ pg_link_import(cr_db *db, int64_t case_id, long line, int kind, const char *ref,
                            NULL,
                            cr_link_kind_name(kind),
                            status};
-        stage(q, "l", q->next_link++, line, ref, 0, case_id, t, CR_ARRAY_LEN(t));
+        stage(q, "l", q->next_link++, line, ref, 0, case_id, t, CR_ARRAY_LEN(t), NULL);
         *added = true;
         return maybe_send(db);
     }
@@ -722,6 +770,57 @@ pg_link_import(cr_db *db, int64_t case_id, long line, int kind, const char *ref,
     return CR_OK;
 }
 
+/*
+ * The touched cases' figures settled by the server (cr_import_figures),
+ * their priorities by core's rule here, those that changed sent back with
+ * the import's counts (cr_import_end).
+ */
+static enum cr_status
+settle(cr_db *db, const struct cr_import_result *res)
+{
+    enum cr_status st = CR_OK;
+    PGresult *r = pg_query(db, "import cases",
+                           "SELECT id, duty, n, n_sexual, latest, priority "
+                           "FROM casereview.cr_import_figures()",
+                           NULL, &st);
+    if (!r)
+        return st;
+    int rows = PQntuples(r);
+    int64_t *ids = malloc(((size_t)rows + 1) * sizeof *ids);
+    int64_t *prio = malloc(((size_t)rows + 1) * sizeof *prio);
+    size_t n = 0;
+    for (int i = 0; ids && prio && i < rows; i++) {
+        const char *duty = pg_text(r, i, 1);
+        int64_t p = cr_priority(duty ? cr_duty_parse(duty) : -1, (int)pg_int(r, i, 2),
+                                (int)pg_int(r, i, 3), pg_text(r, i, 4));
+        if (p != pg_int(r, i, 5)) {
+            ids[n] = pg_int(r, i, 0);
+            prio[n++] = p;
+        }
+    }
+    PQclear(r);
+    if (!ids || !prio) {
+        free(ids);
+        free(prio);
+        return cr_fail(db, CR_NOMEM, "out of memory");
+    }
+    struct pg_args a;
+    pg_args_init(&a);
+    pg_arg_int(&a, res->rows);
+    pg_arg_int(&a, res->new_allegations);
+    pg_arg_int(&a, res->new_cases);
+    pg_arg_ints(&a, ids, n);
+    pg_arg_ints(&a, prio, n);
+    st = pg_exec(db, "record import",
+                 "SELECT casereview.cr_import_end($1::bigint, $2::bigint, $3::bigint, "
+                 "$4::bigint[], $5::bigint[])",
+                 &a);
+    pg_args_free(&a);
+    free(ids);
+    free(prio);
+    return st;
+}
+
 enum cr_status
 pg_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
 {
@@ -730,16 +829,8 @@ pg_import_end(cr_db *db, const struct cr_import_result *res, bool commit)
     enum cr_status st = CR_OK;
     if (commit && q) {
         st = flush(db);
-        if (st == CR_OK) {
-            struct pg_args a;
-            pg_args_init(&a);
-            pg_arg_int(&a, res->rows);
-            pg_arg_int(&a, res->new_allegations);
-            pg_arg_int(&a, res->new_cases);
-            st = pg_exec(db, "record import",
-                         "SELECT casereview.cr_import_end($1::bigint, $2::bigint, $3::bigint)", &a);
-            pg_args_free(&a);
-        }
+        if (st == CR_OK)
+            st = settle(db, res);
         if (st == CR_OK)
             st = pg_commit(db);
     }

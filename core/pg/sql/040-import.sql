@@ -32,20 +32,6 @@ BEGIN
         c.first_allegation, c.first_link FROM pg_temp.cr_import_ctx c;
 END $$;
 
--- cr_priority (core/util.c) on a case's figures: the band of the subject's
--- duty status, sexual offences and allegations (ten at most each), and the
--- months since 2000 of the latest allegation (0 to 399).
-CREATE FUNCTION cr_import_priority(duty text, n integer, n_sexual integer, latest text)
-RETURNS integer LANGUAGE sql IMMUTABLE SET search_path = casereview, pg_catalog, pg_temp AS $$
-    SELECT (CASE duty WHEN 'full' THEN 300000 WHEN 'restricted' THEN 200000
-                      WHEN 'suspended' THEN 100000 ELSE 0 END)
-        + 400 * least(n_sexual, 10) + 200 * least(n, 10)
-        + CASE WHEN latest ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
-            greatest(0, least(399, (substr(latest, 1, 4)::integer - 2000) * 12
-                                   + substr(latest, 6, 2)::integer - 1))
-          ELSE 0 END
-$$;
-
 -- SHA-256 in hex of texts, each as its length in bytes, ':', itself, ';'
 -- (import.c's digest() makes the same of a row).
 CREATE FUNCTION cr_import_digest(t text[]) RETURNS text
@@ -88,12 +74,14 @@ BEGIN
     -- Cases whose figures (fig) or only search documents the import changes.
     CREATE TEMP TABLE cr_import_touched (id bigint PRIMARY KEY, fig boolean NOT NULL,
         line bigint NOT NULL DEFAULT 0) ON COMMIT DROP;
-    -- kind: s subject, c case, a allegation, l link; what each needs of the rest.
+    -- kind: s subject, c case (its figures: n, n_sexual, date the latest
+    -- allegation's, priority as core's cr_priority makes it), a allegation, l link.
     CREATE TEMP TABLE cr_import_stage (kind text NOT NULL, id bigint NOT NULL,
         line bigint NOT NULL, ref text, subject_id bigint, case_id bigint,
         surname text, forenames text, employment text, rank text, unit text,
         duty_status text, vetting_status text, category text, date text, source text,
-        original_outcome text, summary text, link_kind text, status text) ON COMMIT DROP;
+        original_outcome text, summary text, link_kind text, status text,
+        n integer, n_sexual integer, priority integer) ON COMMIT DROP;
     EXECUTE format('GRANT INSERT ON pg_temp.cr_import_stage TO %I', session_user);
     RETURN QUERY SELECT c.import_id, c.first_subject, c.first_case, c.first_allegation,
         c.first_link FROM pg_temp.cr_import_ctx c;
@@ -141,7 +129,8 @@ BEGIN
          AND octet_length(s.surname) BETWEEN 1 AND 256
          AND octet_length(s.forenames) BETWEEN 1 AND 256
          AND octet_length(s.rank) BETWEEN 1 AND 256 AND octet_length(s.unit) BETWEEN 1 AND 256)
-        OR (s.kind = 'c' AND s.id >= x.first_case AND s.subject_id >= x.first_subject)
+        OR (s.kind = 'c' AND s.id >= x.first_case AND s.subject_id >= x.first_subject
+            AND s.n >= 0 AND s.n_sexual BETWEEN 0 AND s.n AND s.priority IS NOT NULL)
         OR (s.kind = 'a' AND s.id >= x.first_allegation AND s.case_id >= x.first_case
             AND octet_length(s.ref) BETWEEN 1 AND 64 AND s.date ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
             AND octet_length(s.original_outcome) BETWEEN 1 AND 1024
@@ -159,19 +148,11 @@ BEGIN
         SELECT s.id, s.ref, s.surname, s.forenames, s.employment, s.rank, s.unit,
             s.duty_status, s.vetting_status, x.import_id, s.line
         FROM pg_temp.cr_import_stage s WHERE s.kind = 's' ORDER BY s.id;
-    -- A new case with its figures and priority from its staged allegations.
+    -- A new case with its figures and priority as the engine tallied them.
     INSERT INTO cases(id, subject_id, state, state_since, created_at, n_allegations, n_sexual,
         latest_allegation, priority)
-        SELECT s.id, s.subject_id, 'flagged', now, now, coalesce(f.n, 0), coalesce(f.ns, 0),
-            f.latest, cr_import_priority(p.duty_status, coalesce(f.n, 0), coalesce(f.ns, 0),
-                                         f.latest)
-        FROM pg_temp.cr_import_stage s JOIN subjects p ON p.id = s.subject_id
-        LEFT JOIN (SELECT a.case_id, count(*)::integer AS n,
-                          count(*) FILTER (WHERE a.category = 'sexual_offence')::integer AS ns,
-                          max(a.date) AS latest
-                   FROM pg_temp.cr_import_stage a WHERE a.kind = 'a' GROUP BY a.case_id) f
-            ON f.case_id = s.id
-        WHERE s.kind = 'c' ORDER BY s.id;
+        SELECT s.id, s.subject_id, 'flagged', now, now, s.n, s.n_sexual, s.date, s.priority
+        FROM pg_temp.cr_import_stage s WHERE s.kind = 'c' ORDER BY s.id;
     INSERT INTO allegations(id, ref, case_id, category, date, source, original_outcome,
         summary, import_id, import_line)
         SELECT s.id, s.ref, s.case_id, s.category, s.date, s.source, s.original_outcome,
@@ -363,12 +344,13 @@ BEGIN
     RETURN true;
 END $$;
 
--- The import's end, before the engine commits: the touched cases' figures
--- from their new allegations, their priority (a case that follows others
--- counts the subject's earlier cases too), the import's counts, each
--- touched case's search document, and the identities moved past the ids given.
-CREATE FUNCTION cr_import_end(rows bigint, new_allegations bigint, new_cases bigint)
-RETURNS void
+-- The import's figures, once its rows are all in: each touched case's
+-- allegations, sexual offences and latest allegation, then what its
+-- priority follows (core's cr_priority, in the engine): the subject's duty
+-- status, the figures with those of the subject's earlier cases when it
+-- follows one, and the priority it has.
+CREATE FUNCTION cr_import_figures() RETURNS TABLE (id bigint, duty text, n integer,
+    n_sexual integer, latest text, priority integer)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
@@ -391,17 +373,34 @@ BEGIN
               JOIN cases k ON k.id = t.case_id) v
         WHERE c.id = v.id AND (c.n_allegations, c.n_sexual, c.latest_allegation)
             IS DISTINCT FROM (v.n, v.ns, v.latest);
-    UPDATE cases c SET priority = v.priority
-        FROM (SELECT k.id, cr_import_priority(s.duty_status, k.n_allegations + coalesce(p.n, 0),
-                  k.n_sexual + coalesce(p.ns, 0), k.latest_allegation) AS priority
-              FROM pg_temp.cr_import_touched t JOIN cases k ON k.id = t.id
-              JOIN subjects s ON s.id = k.subject_id
-              LEFT JOIN LATERAL (SELECT sum(q.n_allegations)::integer AS n,
-                                        sum(q.n_sexual)::integer AS ns
-                                 FROM cases q WHERE k.previous_case_id IS NOT NULL
-                                 AND q.subject_id = k.subject_id AND q.id < k.id) p ON true
-              WHERE t.fig) v
-        WHERE c.id = v.id AND c.priority <> v.priority;
+    RETURN QUERY SELECT k.id, s.duty_status, k.n_allegations + coalesce(p.n, 0),
+            k.n_sexual + coalesce(p.ns, 0), k.latest_allegation, k.priority
+        FROM pg_temp.cr_import_touched t JOIN cases k ON k.id = t.id
+        JOIN subjects s ON s.id = k.subject_id
+        LEFT JOIN LATERAL (SELECT sum(q.n_allegations)::integer AS n,
+                                  sum(q.n_sexual)::integer AS ns
+                           FROM cases q WHERE k.previous_case_id IS NOT NULL
+                           AND q.subject_id = k.subject_id AND q.id < k.id) p ON true
+        WHERE t.fig ORDER BY k.id;
+END $$;
+
+-- The import's end, before the engine commits: the priorities that changed
+-- (ids[i] takes priorities[i]; only cases the import touched), the
+-- import's counts, each touched case's search document, and the
+-- identities moved past the ids the import gave.
+CREATE FUNCTION cr_import_end(rows bigint, new_allegations bigint, new_cases bigint,
+    ids bigint[], priorities bigint[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    x record;
+BEGIN
+    SELECT * INTO x FROM cr_import_ctx();
+    PERFORM cr_import_flush();
+    UPDATE cases c SET priority = v.p
+        FROM unnest(ids, priorities) v(id, p)
+        WHERE c.id = v.id AND c.id IN (SELECT t.id FROM pg_temp.cr_import_touched t WHERE t.fig);
     UPDATE imports i SET rows = cr_import_end.rows,
         new_allegations = cr_import_end.new_allegations, new_cases = cr_import_end.new_cases
         WHERE i.id = x.import_id;
@@ -419,5 +418,4 @@ BEGIN
         WHERE m IS NOT NULL;
 END $$;
 
-REVOKE EXECUTE ON FUNCTION cr_import_ctx(), cr_import_priority(text, integer, integer, text),
-    cr_import_digest(text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION cr_import_ctx(), cr_import_digest(text[]) FROM PUBLIC;
