@@ -4,9 +4,10 @@
  *
  * import_begin takes the write lock, has the server open the import
  * (cr_import_begin: who may import, the imports row, the session's staging
- * table) and reads every reference the database holds (cr_import_refs).
- * A row whose subject and allegation references are in none of them, nor
- * met by a row answered the other way, is answered here: a new subject with
+ * table) and reads every reference the database holds (cr_import_refs,
+ * with digests of the details: a row found alike in both its subject and
+ * its allegation is known here, without a call).  A row whose subject and allegation references are
+ * in none of them, nor met by a row answered the other way, is answered here: a new subject with
  * its new case, or one more allegation of a subject this import made (the
  * same details), numbered on from the highest ids as SQLite numbers them.
  * Such rows are kept as COPY text and sent to the staging table by COPY a
@@ -16,8 +17,12 @@
  * other row (an earlier import's subject or allegation, a repeated
  * allegation, a subject's details that differ: a conflict) is answered by
  * the server, row by row (cr_import_row), after what is staged is written.
- * import_end has the server settle the touched cases' figures, priorities
- * and search documents once (cr_import_end), then commits.
+ * import_end has the server settle the touched cases' figures
+ * (cr_import_figures), computes their priorities by core's rule
+ * (cr_priority), and has the server take those that changed, fill the
+ * search documents once and move the identities on (cr_import_end), then
+ * commits.  Memory: the references the database held, and a key per
+ * subject this import made.
  */
 #include "pg.h"
 

@@ -8,9 +8,12 @@
 -- way) is one call of cr_import_row, which answers it as SQLite's
 -- sq_import_row does.  The ids are the engine's to give (the next after the
 -- highest, as SQLite's rowids; the write lock of cr_begin_write keeps them
--- free), so that both ways number alike in file order.  cr_import_end
--- settles the touched cases' figures and priorities, the search documents
--- and the identities, once.
+-- free), so that both ways number alike in file order.  At the end
+-- cr_import_figures settles the touched cases' figures, the engine
+-- computes their priorities by core's rule (cr_priority) and cr_import_end
+-- takes those that changed, fills the search documents and moves the
+-- identities on, once.  A row the database holds alike (the digests of
+-- cr_import_refs) is known in the engine, without a call.
 
 -- The import under way in this session: its id, the new_case_states bits,
 -- and the first id of each kind it may give (what it gave is at or above).
