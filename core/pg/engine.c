@@ -36,9 +36,9 @@ const struct cr_store cr_store_pg = {
     .page = pg_page,
     .list_mine = pg_list_mine,
     .export_scan = pg_export_scan,
-    /* .import_begin: not yet */
-    /* .import_row: not yet */
-    /* .import_end: not yet */
+    .import_begin = pg_import_begin,
+    .import_row = pg_import_row,
+    .import_end = pg_import_end,
     .snapshot_begin = pg_snapshot_begin,
     .snapshot_end = pg_snapshot_end,
     .case_counts = pg_case_counts,
@@ -70,7 +70,7 @@ const struct cr_store cr_store_pg = {
     .count = pg_count,
     .count_mine = pg_count_mine,
     .timeline = pg_timeline,
-    /* .link_import: not yet */
+    .link_import = pg_link_import,
     .link_put = pg_link_put,
     .link_remove = pg_link_remove,
     .followup_add = pg_followup_add,

@@ -203,5 +203,15 @@ enum cr_status pg_audit_redact(cr_db *db, int64_t event, const char *details);
 enum cr_status pg_erase_case(cr_db *db, int64_t case_id, int64_t event, const char *text,
                              struct cr_erase_counts *n);
 enum cr_status pg_erase_finish(cr_db *db);
+/* The import (import.c): store.h's import_begin, import_row, import_end, link_import. */
+enum cr_status pg_import_begin(cr_db *db, const char *label, unsigned new_case_states,
+                               int64_t *import_id);
+enum cr_status pg_import_row(cr_db *db, const struct cr_import_row *row, long line,
+                             struct cr_import_result *res, enum cr_row_outcome *outcome,
+                             struct cr_conflict *conflict, struct cr_row_case *added,
+                             struct cr_subject_update *update);
+enum cr_status pg_import_end(cr_db *db, const struct cr_import_result *res, bool commit);
+enum cr_status pg_link_import(cr_db *db, int64_t case_id, long line, int kind, const char *ref,
+                              const char *status, bool *added);
 
 #endif
