@@ -80,4 +80,5 @@ const struct cr_store cr_store_engine = {
     .qa_put = mem_qa_put,
     .qa_rows = mem_qa_rows,
     .approved_decisions = mem_approved_decisions,
+    .rules_put = mem_rules_put,
 };

@@ -80,4 +80,5 @@ const struct cr_store cr_store_engine = {
     .qa_put = sq_qa_put,
     .qa_rows = sq_qa_rows,
     .approved_decisions = sq_approved_decisions,
+    .rules_put = sq_rules_put,
 };
