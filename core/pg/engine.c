@@ -25,11 +25,11 @@ const struct cr_store cr_store_pg = {
     /* .find_case: not yet */
     /* .case_load: not yet */
     /* .case_state: not yet */
-    /* .apply: not yet */
+    .apply = pg_apply,
     /* .history: not yet */
     /* .sitting_vote_events: not yet */
     /* .quorum_cases: not yet */
-    /* .set_quorum_blocked: not yet */
+    .set_quorum_blocked = pg_set_quorum_blocked,
     /* .page: not yet */
     /* .list_mine: not yet */
     /* .export_scan: not yet */
@@ -81,6 +81,7 @@ const struct cr_store cr_store_pg = {
     /* .qa_put: not yet */
     /* .qa_rows: not yet */
     /* .approved_decisions: not yet */
+    .rules_put = pg_rules_put,
 };
 
 const char *
@@ -160,6 +161,7 @@ pg_missing(void)
         {"qa_put", !cr_store_pg.qa_put},
         {"qa_rows", !cr_store_pg.qa_rows},
         {"approved_decisions", !cr_store_pg.approved_decisions},
+        {"rules_put", !cr_store_pg.rules_put},
     };
     for (size_t i = 0; i < CR_ARRAY_LEN(ops); i++)
         if (ops[i].missing)

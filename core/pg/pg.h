@@ -123,4 +123,10 @@ void pg_read_end(cr_db *db);
 enum cr_status pg_snapshot_begin(cr_db *db, bool *began);
 enum cr_status pg_snapshot_end(cr_db *db, bool began, bool ok);
 
+/* apply (apply.c): a change checked by the server against the rules (sql/025-apply.sql). */
+enum cr_status pg_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
+                        const char *actor);
+enum cr_status pg_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
+enum cr_status pg_rules_put(cr_db *db, const struct cr_rule_row *rows, size_t n);
+
 #endif
