@@ -154,9 +154,11 @@ static const char fixture[] =
     "INSERT INTO subjects(id, ref, surname, forenames, employment, rank, unit, duty_status, "
     "import_id, import_line) VALUES "
     "(1, 'S1', 'Ashgrove', 'Tom', 'officer', 'PC', 'Central West BCU', 'full', 1, 2),"
-    "(2, 'S2', 'Brackenridge', 'Ann', 'officer', 'PC', 'East Area BCU', 'full', 1, 3);"
+    "(2, 'S2', 'Brackenridge', 'Ann', 'officer', 'PC', 'East Area BCU', 'full', 1, 3),"
+    "(3, 'S3', 'Carrow', 'Jo', 'staff', 'PCSO', 'East Area BCU', 'full', 1, 4);"
     "INSERT INTO cases(id, subject_id, state, state_since, created_at) VALUES "
-    "(1, 1, 'flagged', 1767225000, 1767225000), (2, 2, 'flagged', 1767225000, 1767225000);";
+    "(1, 1, 'flagged', 1767225000, 1767225000), (2, 2, 'flagged', 1767225000, 1767225000),"
+    "(3, 3, 'flagged', 1767225000, 1767225000);";
 
 /* The people, by role bits (enum cr_role: reviewer 1, supervisor 2, admin 4, panel 8). */
 static const struct {
@@ -194,6 +196,8 @@ setup(void **state)
         pq_run(service, sql);
     }
     PQfinish(admin);
+    /* rev2 declared a conflict with subject S3 (conflicts.declared). */
+    pq_run(service, "UPDATE people SET conflicts = '{S3}' WHERE login = 'rev2'");
     pq_run(service, fixture);
     /* The rules, published as a pin publishes them. */
     assert_int_equal(st_begin(db), CR_OK);
@@ -470,6 +474,24 @@ test_refusals(void **state)
             "across rounds)");
     refused("sup2", 2, 0, vote(CR_VOTE_CONCUR, CR_KIND_INDEPENDENT, NULL),
             "vote needs the panel role; you (sup2) are reviewer or supervisor");
+    /* Need-to-know: a panel member alone acts only on cases that went before the panel. */
+    struct cr_change pnote = change(CR_ACTION_NOTE, -1);
+    pnote.bump_version = false;
+    pnote.note_body = "A look.";
+    refused("pan1", 3, 0, pnote,
+            "case 3 has not been before the panel, and a panel member sees only the cases that "
+            "have (need-to-know)");
+    /* A declared conflict: rev2 with subject S3 (case 3), whether they claim or are assigned. */
+    refused("rev2", 3, 0, claim("rev2"),
+            "you (rev2) have a declared conflict of interest with the subject of case 3, and with "
+            "conflicts.declared nobody acts on a case they are conflicted on");
+    struct cr_change to_rev2 = change(CR_ACTION_ASSIGN, CR_STATE_IN_REVIEW);
+    to_rev2.set_assignee = true;
+    to_rev2.assignee = "rev2";
+    refused("sup1", 3, 0, to_rev2,
+            "rev2 has a declared conflict of interest with the subject of case 3, so they cannot "
+            "review this case");
+    both("rev1", 3, claim("rev1"));
     /* A note that is really a decision. */
     struct cr_change sneak = change(CR_ACTION_NOTE, -1);
     sneak.bump_version = false;

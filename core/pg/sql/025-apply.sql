@@ -103,6 +103,14 @@ CREATE FUNCTION cr_barring_act(case_no bigint, who text, barred integer) RETURNS
   LIMIT 1
 $$;
 
+-- Whether a person declared a conflict of interest with the case's subject
+-- (people.conflicts: the subject references of conflicts.declared).
+CREATE FUNCTION cr_declared_conflict(case_no bigint, who text) RETURNS boolean
+  LANGUAGE sql STABLE SET search_path = casereview, pg_catalog, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM people p, cases c JOIN subjects s ON s.id = c.subject_id
+                 WHERE p.login = who AND c.id = case_no AND s.ref = ANY (p.conflicts))
+$$;
+
 -- Refuse with core's words (CR001).
 CREATE FUNCTION cr_refuse(msg text) RETURNS void LANGUAGE plpgsql
   SET search_path = casereview, pg_catalog, pg_temp AS $$
@@ -164,6 +172,22 @@ DECLARE
     did text;
     what text;
 BEGIN
+    -- workflow.c's may_act, but for the closed case (below: a reopen takes a closed case).
+    IF action >= 0 AND c.state = 'closed' THEN
+        PERFORM cr_refuse(pg_catalog.format('case %s is closed, and nothing changes a closed case',
+                                            c.id));
+    END IF;
+    IF coalesce(my_roles, 0) & 7 = 0 AND c.panel_round = 0 THEN
+        PERFORM cr_refuse(pg_catalog.format('case %s has not been before the panel, and a panel '
+                                            'member sees only the cases that have (need-to-know)',
+                                            c.id));
+    END IF;
+    IF cr_declared_conflict(c.id, who) THEN
+        PERFORM cr_refuse(pg_catalog.format('you (%s) have a declared conflict of interest with '
+                                            'the subject of case %s, and with conflicts.declared '
+                                            'nobody acts on a case they are conflicted on', who,
+                                            c.id));
+    END IF;
     IF action IS NULL OR action < 0 THEN
         -- Not one of the workflow's actions: a pause, a resume, a route, a
         -- link or unlink (a bare new version), a reopen.  What only an
@@ -207,11 +231,7 @@ BEGIN
                                         '(an admin pins or adopts a configuration to publish '
                                         'them)', coalesce(name, action::text));
     END IF;
-    -- workflow.c's may_act and check, in their order.
-    IF c.state = 'closed' THEN
-        PERFORM cr_refuse(pg_catalog.format('case %s is closed, and nothing changes a closed case',
-                                            c.id));
-    END IF;
+    -- The rest of workflow.c's may_act and check, in their order.
     IF coalesce(my_roles, 0) & r.roles = 0 THEN
         PERFORM cr_refuse(pg_catalog.format('%s needs the %s role; you (%s) are %s', name,
                                             cr_names_text(r.roles, role_names), who,
@@ -270,6 +290,11 @@ BEGIN
         ELSIF target_roles & 1 = 0 THEN
             PERFORM cr_refuse(pg_catalog.format('%s is not a reviewer, so cannot be assigned a '
                                                 'case', new_assignee));
+        END IF;
+        IF cr_declared_conflict(c.id, new_assignee) THEN
+            PERFORM cr_refuse(pg_catalog.format('%s has a declared conflict of interest with the '
+                                                'subject of case %s, so they cannot review this '
+                                                'case', new_assignee, c.id));
         END IF;
         -- Separation of duties is the reviewer's: the one who will decide it.
         did := cr_barring_act(c.id, new_assignee, r.barred_by);
@@ -418,6 +443,7 @@ BEGIN
 END $$;
 
 REVOKE EXECUTE ON FUNCTION cr_state_of(integer), cr_state_number(text), cr_action_of(integer),
+  cr_declared_conflict(bigint, text),
   cr_names_text(integer, text[]), cr_may_publish(), cr_barring_act(bigint, text, integer),
   cr_refuse(text),
   cr_apply_check(cases, text, integer, integer, boolean, text, boolean, boolean, boolean, text,
