@@ -492,6 +492,42 @@ test_refusals(void **state)
             "rev2 has a declared conflict of interest with the subject of case 3, so they cannot "
             "review this case");
     both("rev1", 3, claim("rev1"));
+    /* Reconvene is only for a case that cannot reach quorum (case 2's flag is 0 again). */
+    struct cr_change rec = change(CR_ACTION_RECONVENE, CR_STATE_PANEL_REVIEW);
+    rec.set_clock = false;
+    rec.supersede_votes = true;
+    rec.quorum_blocked = 0;
+    rec.note_kind = "system";
+    rec.note_body = "Again.";
+    refused("adm1", 2, 0, rec,
+            "reconvene is only for a case that cannot reach quorum; the panel can still reach it "
+            "on case 2, so it goes on voting");
+    /* An admin publishes the rules again as they are, never others. */
+    struct cr_rule_row rows[CR_ACTION_COUNT];
+    cr_workflow_rule_rows(rows);
+    cr_db *adb;
+    assert_int_equal(cr_db_open(as("adm1"), 0, test_clock, NULL, &adb), CR_OK);
+    assert_int_equal(st_begin(adb), CR_OK);
+    assert_int_equal(st_store(adb)->rules_put(adb, rows, CR_ACTION_COUNT), CR_OK);
+    assert_int_equal(st_commit(adb), CR_OK);
+    rows[CR_ACTION_APPROVE].roles |= 1u << CR_ROLE_ADMIN;
+    assert_int_equal(st_begin(adb), CR_OK);
+    assert_int_equal(st_store(adb)->rules_put(adb, rows, CR_ACTION_COUNT), CR_REFUSED);
+    assert_string_equal(cr_db_errmsg(adb),
+                        "you (adm1) may publish the workflow's rules only as they are; these "
+                        "differ, and new rules come with a new casereview, which the service "
+                        "role publishes");
+    st_rollback(adb);
+    cr_db_close(adb);
+    /* Nor a reviewer, even the same rules. */
+    assert_int_equal(cr_db_open(as("rev1"), 0, test_clock, NULL, &adb), CR_OK);
+    assert_int_equal(st_begin(adb), CR_OK);
+    cr_workflow_rule_rows(rows);
+    assert_int_equal(st_store(adb)->rules_put(adb, rows, CR_ACTION_COUNT), CR_REFUSED);
+    assert_string_equal(cr_db_errmsg(adb),
+                        "you (rev1) may not publish the workflow's rules: that is for an admin");
+    st_rollback(adb);
+    cr_db_close(adb);
     /* A note that is really a decision. */
     struct cr_change sneak = change(CR_ACTION_NOTE, -1);
     sneak.bump_version = false;

@@ -120,7 +120,11 @@ END $$;
 
 -- Publish the workflow's rules (store.h, rules_put): one row per action,
 -- the arrays in step; the table is replaced whole.  Only the service role
--- or an admin of the roster.
+-- or an admin of the roster (a pin, an adoption).  The rules are the
+-- program's, not the configuration's: an admin's adoption publishes them
+-- again as they are, and rules that differ (a newer program) are the
+-- service role's to publish; else an admin's psql session could give
+-- itself every action.
 CREATE FUNCTION cr_rules_put(actions integer[], from_states integer[], roles integer[],
                              to_states integer[], barred integer[]) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
@@ -129,6 +133,18 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'CR403',
             MESSAGE = pg_catalog.format('you (%s) may not publish the workflow''s rules: that is '
                                         'for an admin', session_user);
+    END IF;
+    IF NOT cr_is_service() AND EXISTS (
+        (SELECT * FROM unnest(actions, from_states, roles, to_states, barred)
+         EXCEPT SELECT * FROM rules)
+        UNION ALL
+        (SELECT * FROM rules
+         EXCEPT SELECT * FROM unnest(actions, from_states, roles, to_states, barred))) THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR403',
+            MESSAGE = pg_catalog.format('you (%s) may publish the workflow''s rules only as they '
+                                        'are; these differ, and new rules come with a new '
+                                        'casereview, which the service role publishes',
+                                        session_user);
     END IF;
     DELETE FROM rules;
     INSERT INTO rules(action, from_states, roles, to_state, barred_by)
@@ -303,6 +319,12 @@ BEGIN
                                                 'duties, across rounds)', new_assignee, did));
         END IF;
         RETURN;
+    END IF;
+    -- workflow.c's resolves_blocked.
+    IF action IN (8, 9) AND c.quorum_blocked = 0 THEN
+        PERFORM cr_refuse(pg_catalog.format('%s is only for a case that cannot reach quorum; the '
+                                            'panel can still reach it on case %s, so it goes on '
+                                            'voting', name, c.id));
     END IF;
     did := cr_barring_act(c.id, who, r.barred_by);
     IF did IS NOT NULL THEN
