@@ -119,6 +119,9 @@ refused rev1 "you connect as rev1 and may not act as sup1" \
 refused rev1 "that change is not what note does to case 1" \
     "SELECT casereview.cr_apply(1, 3, 7, 'rev1', to_state => 5, approve => true,
        note_kind => 'note', note_body => 'x', bump_version => false)"
+refused sup1 "reopen needs a case that is closed; case 1 is awaiting_approval" \
+    "SELECT casereview.cr_apply(1, 3, -1, 'sup1', to_state => 0, set_assignee => true,
+       quorum_blocked => 0, note_kind => 'system', note_body => 'Back to the queue.')"
 refused rev1 "you (rev1) may record a decision, an approval, a vote or a return only by its action" \
     "SELECT casereview.cr_apply(1, 3, -1, 'rev1', approve => true, to_state => 5)"
 

@@ -238,6 +238,26 @@ BEGIN
             PERFORM cr_refuse(pg_catalog.format('you (%s) are on the roster without a role',
                                                 who));
         END IF;
+        -- The system's note (an import's or a correction's return) is an admin's
+        -- (core/import.c, core/erase.c).
+        IF note_author = 'system' AND coalesce(my_roles, 0) & 4 = 0 THEN
+            PERFORM cr_refuse(pg_catalog.format('you (%s) may not change case %s that way',
+                                                who, c.id));
+        END IF;
+        -- Back to the queue is a reopen (core/followup.c, reopen_may): of a closed
+        -- case, by someone who neither decided nor approved a decision of it.
+        IF to_state = 0 THEN
+            IF c.state <> 'closed' THEN
+                PERFORM cr_refuse(pg_catalog.format('reopen needs a case that is closed; case %s '
+                                                    'is %s', c.id, c.state));
+            END IF;
+            did := cr_barring_act(c.id, who, (1 << 3) | (1 << 4));
+            IF did IS NOT NULL THEN
+                PERFORM cr_refuse(pg_catalog.format('you (%s) %s, so you cannot reopen it '
+                                                    '(separation of duties, across rounds)', who,
+                                                    did));
+            END IF;
+        END IF;
         RETURN;
     END IF;
     SELECT * INTO r FROM rules WHERE rules.action = cr_apply_check.action;
