@@ -576,7 +576,8 @@ reopen(cr_db *db, const struct cr_case_ref *ref, const char *reason, int64_t exp
                            .set_clock = true,
                            .clock_shift = 0,
                            /* A pause it was closed under is over: the new round's clock runs. */
-                           .resume = cs.paused_until != 0};
+                           .resume = cs.paused_until != 0,
+                           .action = -1};
     cr_buf_addf(&d, "{\"round\": %d, \"reason\": ", cs.round);
     cr_buf_add_json(&d, reason);
     cr_buf_addf(&d, ", \"note\": ");

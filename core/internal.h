@@ -423,6 +423,13 @@ struct cr_change {
     /* Routing (schema 10): set_approver writes approver (NULL clears). */
     bool set_approver;
     const char *approver;
+    /*
+     * The action the change carries out (enum cr_action), or -1 for a
+     * change that is none of the workflow's actions (the system's, a pause,
+     * a route, a link, a reopen): an engine that is a trust boundary
+     * (PostgreSQL: cr_apply) checks the change against that action's rule.
+     */
+    int action;
 };
 
 /*
@@ -902,5 +909,26 @@ enum cr_status cr_import_links(cr_db *db, int64_t case_id, long line, const char
  */
 enum cr_status cr_qa_on_approve(cr_db *db, int64_t case_id, int round, const char *decider,
                                 int outcome, const char *approver);
+
+/*
+ * One row of the workflow's rules as data (workflow.c's rules[] and
+ * barred_by()), for an engine that enforces them itself (store.h,
+ * rules_put): the action (enum cr_action), the states it starts from and
+ * the roles that may take it (bits: 1u << enum cr_state, enum cr_role), the
+ * state it takes the case to (-1: the action decides, or the state stays),
+ * and the earlier acts on the case that bar a person from it (bits: 1u <<
+ * enum cr_action).
+ */
+struct cr_rule_row {
+    int action;
+    unsigned from_states;
+    unsigned roles;
+    int to_state;
+    unsigned barred_by;
+};
+/* Fill out[a] for every action a from the workflow's rules (workflow.c). */
+void cr_workflow_rule_rows(struct cr_rule_row out[CR_ACTION_COUNT]);
+/* Publish them to the engine (store.h, rules_put), in the caller's write transaction. */
+enum cr_status st_rules_put(cr_db *db);
 
 #endif

@@ -98,7 +98,7 @@ cr_config_pin(cr_db *db)
      * A new database's rules are part of making it (the row says who and
      * when); one with a trail records the pinning in it.
      */
-    if ((st = st_config_put(db, cfg)) != CR_OK ||
+    if ((st = st_config_put(db, cfg)) != CR_OK || (st = st_rules_put(db)) != CR_OK ||
         (any && (st = d.p ? cr_audit_append(db, 0, "config_pin", NULL, NULL, d.p)
                           : cr_fail(db, CR_NOMEM, "out of memory")) != CR_OK) ||
         (st = cr_quorum_refresh_in(db, &changed)) != CR_OK) {
@@ -145,7 +145,7 @@ st_config_adopt(cr_db *db, const struct cr_config *next)
     /* The event is written under the rules that allowed it: the old digest. */
     if ((st = d.p ? cr_audit_append(db, 0, "config_adopt", NULL, NULL, d.p)
                   : cr_fail(db, CR_NOMEM, "out of memory")) != CR_OK ||
-        (st = st_config_put(db, next)) != CR_OK) {
+        (st = st_config_put(db, next)) != CR_OK || (st = st_rules_put(db)) != CR_OK) {
         cr_buf_free(&d);
         st_rollback(db);
         return st;

@@ -436,6 +436,14 @@ st_config_put(cr_db *db, const struct cr_config *cfg)
     return ENGINE->config_put(db, cfg, st_user(db) ? st_user(db)->login : "system");
 }
 
+enum cr_status
+st_rules_put(cr_db *db)
+{
+    struct cr_rule_row rows[CR_ACTION_COUNT];
+    cr_workflow_rule_rows(rows);
+    return ENGINE->rules_put(db, rows, CR_ACTION_COUNT);
+}
+
 /* Results, freed by store.h's conventions */
 
 static void

@@ -677,6 +677,20 @@ struct cr_store {
     enum cr_status (*audit_erasure)(cr_db *db, int64_t case_id, int64_t by,
                                     unsigned char digest[32], unsigned char redacted[32],
                                     int64_t *n);
+    /* Appended to version 1 for issue 14 (the server as the trust boundary) */
+
+    /*
+     * Publish the workflow's rules (rows[a] for each action a, n of them:
+     * internal.h, struct cr_rule_row; workflow.c writes them once) in the
+     * caller's write transaction, when a configuration is pinned or
+     * adopted.  An engine that is itself a trust boundary keeps them and
+     * checks every apply against them (PostgreSQL: the rules table,
+     * written only by the service role or an admin of the roster).  SQLite
+     * and memory: nothing to do (CR_OK): their boundary is the program
+     * itself (setgid; the database file is out of the users' reach), and
+     * the program checks every rule before it writes.
+     */
+    enum cr_status (*rules_put)(cr_db *db, const struct cr_rule_row *rows, size_t n);
 };
 
 /* The engine linked in: core/sqlite/'s or core/memory/'s table (core/meson.build). */

@@ -407,7 +407,7 @@ link_change(cr_db *db, const struct cr_case_ref *key, int kind, const char *ref,
     if (st != CR_OK)
         goto out;
     struct cr_change ch = {
-        .state = -1, .quorum_blocked = -1, .panel_round = -1, .bump_version = true};
+        .state = -1, .quorum_blocked = -1, .panel_round = -1, .bump_version = true, .action = -1};
     const char *state = cr_state_name(cs.state);
     if ((st = st_apply(db, &cs, &ch)) != CR_OK ||
         (st = cr_audit_append(db, id, what, state, state, d.p)) != CR_OK)

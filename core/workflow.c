@@ -578,6 +578,7 @@ plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_
     const struct cr_request *req = w->req;
     const char *me = w->me->login;
     memset(ch, 0, sizeof *ch);
+    ch->action = action;
     ch->state = rules[action].to;
     ch->quorum_blocked = -1;
     ch->panel_round = -1;
@@ -1428,7 +1429,8 @@ cr_system_act(cr_db *db, int action, int64_t id, const char *note, const char *e
                                .note_author = "system",
                                .quorum_blocked = 0,
                                .bump_version = true,
-                               .panel_round = -1};
+                               .panel_round = -1,
+                               .action = -1};
         settle(&cs, &ch);
         clock_on_change(db, &cs, &ch);
         if ((st = st_apply(db, &cs, &ch)) == CR_OK &&
@@ -2528,7 +2530,8 @@ pause_or_resume(cr_db *db, const struct cr_case_ref *ref, bool pause, const char
                            .quorum_blocked = -1,
                            .panel_round = -1,
                            .bump_version = true,
-                           .set_clock = true};
+                           .set_clock = true,
+                           .action = -1};
     char end[21];
     if (pause) {
         /* The whole pause at once: the due time moves to where it will be. */
@@ -2682,7 +2685,8 @@ route(cr_db *db, const struct cr_case_ref *ref, const char *to, const char *reas
                            .panel_round = -1,
                            .bump_version = true,
                            .set_approver = true,
-                           .approver = login};
+                           .approver = login,
+                           .action = -1};
     cr_buf_addf(&d, "{\"to\": ");
     cr_buf_add_json(&d, login);
     if (cs.approver) {
@@ -3048,4 +3052,15 @@ cr_act_describe(cr_db *db, const struct cr_request *req, const struct cr_act_res
     }
     cr_case_state_free(&cs);
     return out.p; /* NULL when out of memory */
+}
+
+void
+cr_workflow_rule_rows(struct cr_rule_row out[CR_ACTION_COUNT])
+{
+    for (int a = 0; a < CR_ACTION_COUNT; a++)
+        out[a] = (struct cr_rule_row){.action = a,
+                                      .from_states = rules[a].from,
+                                      .roles = rules[a].roles,
+                                      .to_state = rules[a].to,
+                                      .barred_by = barred_by(a)};
 }

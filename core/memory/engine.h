@@ -167,6 +167,8 @@ enum cr_status mem_qa_put(cr_db *db, const struct cr_qa_row *q);
 enum cr_status mem_qa_rows(cr_db *db, int64_t case_id, bool pending, cr_store_qa_fn each,
                            void *ctx);
 enum cr_status mem_approved_decisions(cr_db *db, cr_store_decision_fn each, void *ctx);
+/* The rules as data: nothing to keep (store.h, rules_put; the program is the boundary). */
+enum cr_status mem_rules_put(cr_db *db, const struct cr_rule_row *rows, size_t n);
 enum cr_status mem_read_begin(cr_db *db);
 void mem_read_end(cr_db *db);
 

@@ -82,4 +82,5 @@ const struct cr_store cr_store_engine = {
     .approved_decisions = mem_approved_decisions,
     /* core builds and hashes every event with the key it reads (audit_key) */
     .seals = false,
+    .rules_put = mem_rules_put,
 };

@@ -28,11 +28,11 @@ const struct cr_store cr_store_pg = {
     .find_case = pg_find_case,
     .case_load = pg_case_load,
     .case_state = pg_case_state,
-    /* .apply: not yet */
+    .apply = pg_apply,
     .history = pg_history,
     .sitting_vote_events = pg_sitting_vote_events,
     .quorum_cases = pg_quorum_cases,
-    /* .set_quorum_blocked: not yet */
+    .set_quorum_blocked = pg_set_quorum_blocked,
     .page = pg_page,
     .list_mine = pg_list_mine,
     .export_scan = pg_export_scan,
@@ -86,6 +86,7 @@ const struct cr_store cr_store_pg = {
     .approved_decisions = pg_approved_decisions,
     .audit_check = pg_audit_check,
     .audit_erasure = pg_audit_erasure,
+    .rules_put = pg_rules_put,
 };
 
 const char *
@@ -168,6 +169,7 @@ pg_missing(void)
         {"approved_decisions", !cr_store_pg.approved_decisions},
         {"audit_check", !cr_store_pg.audit_check},
         {"audit_erasure", !cr_store_pg.audit_erasure},
+        {"rules_put", !cr_store_pg.rules_put},
     };
     for (size_t i = 0; i < CR_ARRAY_LEN(ops); i++)
         if (ops[i].missing)

@@ -213,5 +213,10 @@ enum cr_status pg_import_row(cr_db *db, const struct cr_import_row *row, long li
 enum cr_status pg_import_end(cr_db *db, const struct cr_import_result *res, bool commit);
 enum cr_status pg_link_import(cr_db *db, int64_t case_id, long line, int kind, const char *ref,
                               const char *status, bool *added);
+/* apply (apply.c): a change checked by the server against the rules (sql/025-apply.sql). */
+enum cr_status pg_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch,
+                        const char *actor);
+enum cr_status pg_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
+enum cr_status pg_rules_put(cr_db *db, const struct cr_rule_row *rows, size_t n);
 
 #endif

@@ -153,6 +153,8 @@ enum cr_status sq_config_put(cr_db *db, const struct cr_config *cfg, const char 
 enum cr_status sq_qa_put(cr_db *db, const struct cr_qa_row *q);
 enum cr_status sq_qa_rows(cr_db *db, int64_t case_id, bool pending, cr_store_qa_fn each, void *ctx);
 enum cr_status sq_approved_decisions(cr_db *db, cr_store_decision_fn each, void *ctx);
+/* The rules as data: nothing to keep (store.h, rules_put; the program is the boundary). */
+enum cr_status sq_rules_put(cr_db *db, const struct cr_rule_row *rows, size_t n);
 enum cr_status sq_config_in_force(cr_db *db, char digest[65], bool *any);
 enum cr_status sq_closed_cases(cr_db *db, int64_t before, cr_store_closed_fn each, void *ctx);
 enum cr_status sq_audit_redact(cr_db *db, int64_t event, const char *details);

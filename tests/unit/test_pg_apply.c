@@ -1,0 +1,601 @@
+/*
+ * The PostgreSQL engine's apply, set_quorum_blocked and rules_put against
+ * the SQLite engine's: the same changes (built as workflow.c's plan and
+ * settle build them) applied to the same cases on both give the same rows
+ * in cases, decisions, approvals, votes, superseded_votes and notes, read
+ * back with the same SQL.  On PostgreSQL each change is applied by the
+ * person who makes it, connected as their own role, so the server's checks
+ * (sql/025-apply.sql) pass every change the workflow allows; and refuse
+ * what it does not (a role, a state, separation of duties, another's name,
+ * a stale version), writing nothing.
+ *
+ * Needs CASEREVIEW_TEST_PG_URL and PGHOST (tests/pg/with-cluster.sh);
+ * skipped (77) without them.
+ */
+#include "../../core/pg/pg.h"
+#include "internal.h"
+
+#include <libpq-fe.h>
+#include <setjmp.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static int64_t clock_now = 1767225600;
+
+static int64_t
+test_clock(void *ctx)
+{
+    (void)ctx;
+    return clock_now;
+}
+
+static const char *url, *pghost;
+static char dir[64], sq_path[160];
+static PGconn *service; /* the service role, for SQL from outside */
+
+/* Run SQL on PostgreSQL as conn's role; fail the test on an error. */
+static void
+pq_run(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType es = PQresultStatus(r);
+    if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+}
+
+static PGconn *
+pq_connect(const char *user)
+{
+    char info[512];
+    snprintf(info, sizeof info, "host=%s dbname=cr user=%s", pghost, user);
+    PGconn *c = PQconnectdb(info);
+    if (PQstatus(c) != CONNECTION_OK)
+        fail_msg("connect as %s: %s", user, PQerrorMessage(c));
+    PQsetNoticeProcessor(c, NULL, NULL);
+    return c;
+}
+
+static void
+sq_run(const char *sql)
+{
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(sq_path, &s), SQLITE_OK);
+    char *err = NULL;
+    if (sqlite3_exec(s, sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("%s: %s", sql, err);
+    sqlite3_close(s);
+}
+
+/* The rows of a query as text, one line each, fields by '|', NULL as \N. */
+static char *
+sq_rows(const char *sql)
+{
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open(sq_path, &s), SQLITE_OK);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(s));
+    struct cr_buf b = {0};
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int i = 0; i < sqlite3_column_count(st); i++) {
+            const unsigned char *t = sqlite3_column_text(st, i);
+            cr_buf_addf(&b, "%s%s", i ? "|" : "", t ? (const char *)t : "\\N");
+        }
+        cr_buf_addc(&b, '\n');
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+    return b.p ? b.p : strdup("");
+}
+
+static char *
+pq_rows(const char *sql)
+{
+    PGresult *r = PQexec(service, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(service));
+    struct cr_buf b = {0};
+    for (int row = 0; row < PQntuples(r); row++) {
+        for (int i = 0; i < PQnfields(r); i++)
+            cr_buf_addf(&b, "%s%s", i ? "|" : "",
+                        PQgetisnull(r, row, i) ? "\\N" : PQgetvalue(r, row, i));
+        cr_buf_addc(&b, '\n');
+    }
+    PQclear(r);
+    return b.p ? b.p : strdup("");
+}
+
+static const char *const tables[] = {
+    "SELECT id, subject_id, state, state_since, created_at, assignee, outcome, vetting_review, "
+    "rationale, decided_by, decided_at, round, version, updated_by, updated_at, quorum_blocked, "
+    "panel_round, clock_shift, paused_until, paused_at, paused_by, pause_reason, approver "
+    "FROM cases ORDER BY id",
+    "SELECT id, case_id, round, reviewer, outcome, vetting_review, rationale, decided_at "
+    "FROM decisions ORDER BY id",
+    "SELECT id, case_id, round, supervisor, approved_at FROM approvals ORDER BY id",
+    "SELECT id, case_id, round, member, member_kind, vote, reason, created_at FROM votes "
+    "ORDER BY id",
+    "SELECT id, vote_id, case_id, round, member, member_kind, vote, reason, created_at, "
+    "superseded_at, superseded_by FROM superseded_votes ORDER BY id",
+    "SELECT id, case_id, author, created_at, kind, body FROM notes ORDER BY id",
+    "SELECT state, outcome, categories, n FROM case_counts ORDER BY 1, 2, 3",
+    "SELECT reviewer, finished, returned FROM panel_rounds ORDER BY 1",
+};
+
+/* Both engines hold the same rows; the count of rows compared, for a test that cannot pass
+ * empty. */
+static size_t
+same_rows(void)
+{
+    size_t lines = 0;
+    for (size_t i = 0; i < CR_ARRAY_LEN(tables); i++) {
+        char *a = sq_rows(tables[i]), *b = pq_rows(tables[i]);
+        if (strcmp(a, b) != 0)
+            fail_msg("%s\nSQLite:\n%s\nPostgreSQL:\n%s", tables[i], a, b);
+        for (const char *p = a; *p; p++)
+            lines += *p == '\n';
+        free(a);
+        free(b);
+    }
+    return lines;
+}
+
+static const char fixture[] =
+    "INSERT INTO imports(id, at, label, rows, new_allegations, new_cases) "
+    "VALUES (1, 1767225000, 't.csv', 2, 2, 2);"
+    "INSERT INTO subjects(id, ref, surname, forenames, employment, rank, unit, duty_status, "
+    "import_id, import_line) VALUES "
+    "(1, 'S1', 'Ashgrove', 'Tom', 'officer', 'PC', 'Central West BCU', 'full', 1, 2),"
+    "(2, 'S2', 'Brackenridge', 'Ann', 'officer', 'PC', 'East Area BCU', 'full', 1, 3),"
+    "(3, 'S3', 'Carrow', 'Jo', 'staff', 'PCSO', 'East Area BCU', 'full', 1, 4);"
+    "INSERT INTO cases(id, subject_id, state, state_since, created_at) VALUES "
+    "(1, 1, 'flagged', 1767225000, 1767225000), (2, 2, 'flagged', 1767225000, 1767225000),"
+    "(3, 3, 'flagged', 1767225000, 1767225000);";
+
+/* The people, by role bits (enum cr_role: reviewer 1, supervisor 2, admin 4, panel 8). */
+static const struct {
+    const char *login;
+    int roles;
+} people[] = {{"rev1", 1}, {"rev2", 1}, {"sup1", 3}, {"pan1", 8},
+              {"pan2", 8}, {"adm1", 4}, {"sup2", 3}};
+
+static int
+setup(void **state)
+{
+    (void)state;
+    url = getenv("CASEREVIEW_TEST_PG_URL");
+    pghost = getenv("PGHOST");
+    if (!url || !*url || !pghost || !*pghost) {
+        printf("CASEREVIEW_TEST_PG_URL or PGHOST unset: skipped (tests/pg/with-cluster.sh)\n");
+        exit(77);
+    }
+    pg_allow_incomplete = true;
+    /* PostgreSQL: the schema made by its owner, the roles, the test clock, the cases. */
+    cr_db *db;
+    if (cr_db_open(url, CR_OPEN_CREATE, test_clock, NULL, &db) != CR_OK)
+        fail_msg("open %s: %s", url, cr_db_errmsg(db));
+    PGconn *admin = pq_connect("postgres");
+    service = pq_connect("casereview");
+    pq_run(service, "SET search_path = casereview");
+    pq_run(service, "INSERT INTO settings(key, value) VALUES ('test_clock', 'on')");
+    for (size_t i = 0; i < CR_ARRAY_LEN(people); i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "CREATE ROLE %s LOGIN; GRANT CONNECT ON DATABASE cr TO %s",
+                 people[i].login, people[i].login);
+        pq_run(admin, sql);
+        snprintf(sql, sizeof sql, "INSERT INTO people(login, roles) VALUES ('%s', %d)",
+                 people[i].login, people[i].roles);
+        pq_run(service, sql);
+    }
+    PQfinish(admin);
+    /* rev2 declared a conflict with subject S3 (conflicts.declared). */
+    pq_run(service, "UPDATE people SET conflicts = '{S3}' WHERE login = 'rev2'");
+    pq_run(service, fixture);
+    /* The rules, published as a pin publishes them. */
+    assert_int_equal(st_begin(db), CR_OK);
+    assert_int_equal(st_rules_put(db), CR_OK);
+    assert_int_equal(st_commit(db), CR_OK);
+    cr_db_close(db);
+
+    /* SQLite: a new file, the same cases. */
+    snprintf(dir, sizeof dir, "/tmp/crpgapply.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(sq_path, sizeof sq_path, "%s/cr.db", dir);
+    assert_int_equal(cr_db_open(sq_path, CR_OPEN_CREATE, test_clock, NULL, &db), CR_OK);
+    assert_int_equal(st_begin(db), CR_OK);
+    assert_int_equal(st_rules_put(db), CR_OK); /* nothing to keep: CR_OK */
+    assert_int_equal(st_commit(db), CR_OK);
+    cr_db_close(db);
+    sq_run(fixture);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    if (service)
+        PQfinish(service);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The case as the engines need it: id, version and round, read from SQLite. */
+static struct cr_case_state
+case_now(int64_t id)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT version, round, state FROM cases WHERE id = %lld",
+             (long long)id);
+    char *row = sq_rows(sql);
+    long long version;
+    int round;
+    char st[32];
+    assert_int_equal(sscanf(row, "%lld|%d|%31[a-z_]", &version, &round, st), 3);
+    free(row);
+    return (struct cr_case_state){
+        .id = id, .version = version, .round = round, .state = cr_state_parse(st)};
+}
+
+/* Apply ch to case id on one engine as who; the status, the message in msg. */
+static enum cr_status
+apply_on(const char *path, const char *who, struct cr_case_state cs, const struct cr_change *ch,
+         char *msg, size_t n)
+{
+    cr_db *db;
+    if (cr_db_open(path, 0, test_clock, NULL, &db) != CR_OK)
+        fail_msg("open %s as %s: %s", path, who, cr_db_errmsg(db));
+    enum cr_status st = st_begin(db);
+    if (st == CR_OK)
+        st = st_store(db)->apply(db, &cs, ch, who);
+    if (st == CR_OK)
+        st = st_commit(db);
+    else
+        st_rollback(db);
+    snprintf(msg, n, "%s", st == CR_OK ? "ok" : cr_db_errmsg(db));
+    cr_db_close(db);
+    return st;
+}
+
+static const char *
+as(const char *who)
+{
+    static char info[512];
+    snprintf(info, sizeof info, "postgresql:///cr?host=%s&user=%s", pghost, who);
+    return info;
+}
+
+/* The same change on both engines, by who (on PostgreSQL connected as who). */
+static void
+both(const char *who, int64_t id, struct cr_change ch)
+{
+    char msg[1024];
+    clock_now += 60;
+    struct cr_case_state cs = case_now(id);
+    if (apply_on(sq_path, who, cs, &ch, msg, sizeof msg) != CR_OK)
+        fail_msg("SQLite: %s on case %lld by %s: %s", cr_action_name(ch.action), (long long)id, who,
+                 msg);
+    if (apply_on(as(who), who, cs, &ch, msg, sizeof msg) != CR_OK)
+        fail_msg("PostgreSQL: %s on case %lld by %s: %s", cr_action_name(ch.action), (long long)id,
+                 who, msg);
+    same_rows();
+}
+
+/* On PostgreSQL as who: refused with want, nothing written. */
+static void
+refused(const char *who, int64_t id, int64_t version, struct cr_change ch, const char *want)
+{
+    char msg[1024];
+    char *before = pq_rows("SELECT (SELECT sum(version) FROM cases), (SELECT count(*) FROM "
+                           "decisions), (SELECT count(*) FROM approvals), (SELECT count(*) FROM "
+                           "votes), (SELECT count(*) FROM notes)");
+    struct cr_case_state cs = case_now(id);
+    if (version)
+        cs.version = version;
+    enum cr_status st = apply_on(as(who), who, cs, &ch, msg, sizeof msg);
+    if (st != CR_REFUSED)
+        fail_msg("%s on case %lld by %s: status %d, %s; wanted refused: %s",
+                 cr_action_name(ch.action), (long long)id, who, st, msg, want);
+    assert_string_equal(msg, want);
+    char *after = pq_rows("SELECT (SELECT sum(version) FROM cases), (SELECT count(*) FROM "
+                          "decisions), (SELECT count(*) FROM approvals), (SELECT count(*) FROM "
+                          "votes), (SELECT count(*) FROM notes)");
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+/* A change of an action, as plan() begins one, with settle's and clock_on_change's parts. */
+static struct cr_change
+change(int action, int to)
+{
+    return (struct cr_change){.action = action,
+                              .state = to,
+                              .quorum_blocked = -1,
+                              .panel_round = -1,
+                              .bump_version = true,
+                              .set_clock = to >= 0,
+                              .clock_shift = 0};
+}
+
+static struct cr_change
+claim(const char *who)
+{
+    struct cr_change ch = change(CR_ACTION_CLAIM, CR_STATE_IN_REVIEW);
+    ch.set_assignee = true;
+    ch.assignee = who;
+    return ch;
+}
+
+static struct cr_change
+decide(int outcome, int vetting, const char *why)
+{
+    struct cr_change ch = change(CR_ACTION_DECIDE, CR_STATE_AWAITING_APPROVAL);
+    ch.decide = true;
+    ch.outcome = outcome;
+    ch.vetting_review = vetting;
+    ch.rationale = why;
+    ch.quorum_blocked = 0;
+    return ch;
+}
+
+static struct cr_change
+approve(int panel_round)
+{
+    struct cr_change ch = change(CR_ACTION_APPROVE, CR_STATE_PANEL_REVIEW);
+    ch.approve = true;
+    ch.quorum_blocked = 0;
+    ch.panel_round = panel_round;
+    return ch;
+}
+
+static struct cr_change
+vote(int v, int kind, const char *reason)
+{
+    struct cr_change ch = change(CR_ACTION_VOTE, -1);
+    ch.vote = true;
+    ch.vote_value = v;
+    ch.member_kind = kind;
+    ch.reason = reason;
+    ch.quorum_blocked = 0;
+    return ch;
+}
+
+static void
+test_same_rows(void **state)
+{
+    (void)state;
+    assert_true(same_rows() >= 2); /* the two cases, as loaded */
+
+    /* Case 1: claimed, a note, decided, returned, decided again, approved, to the panel. */
+    both("rev1", 1, claim("rev1"));
+    struct cr_change note = change(CR_ACTION_NOTE, -1);
+    note.bump_version = false;
+    note.note_body = "Spoke to the PSD: \"no trace\"; Łódź café.";
+    both("rev1", 1, note);
+    both("rev1", 1, decide(CR_OUTCOME_REFER, 1, "Information considered: the reports."));
+    struct cr_change ret = change(CR_ACTION_RETURN, CR_STATE_RETURNED);
+    ret.note_kind = "return";
+    ret.note_body = "Say which reports.";
+    both("sup1", 1, ret);
+    both("rev1", 1, decide(CR_OUTCOME_NFA, 0, "The reports of 2019 and 2020, read whole."));
+    both("sup1", 1, approve(2));
+    both("pan1", 1, vote(CR_VOTE_CONCUR, CR_KIND_INDEPENDENT, NULL));
+    /* A dissent returns it, with the panel's note. */
+    struct cr_change dis = vote(CR_VOTE_DISSENT, CR_KIND_LEGAL, "Not enough.");
+    dis.state = CR_STATE_RETURNED;
+    dis.set_clock = true;
+    dis.note_kind = "dissent";
+    dis.note_author = "panel";
+    dis.note_body = "The panel returned decision 2:\n- pan2 (legal): Not enough.";
+    both("pan2", 1, dis);
+
+    /* Case 2: assigned by a supervisor, paused, decided, approved, a vote set aside. */
+    struct cr_change asg = change(CR_ACTION_ASSIGN, CR_STATE_IN_REVIEW);
+    asg.set_assignee = true;
+    asg.assignee = "rev2";
+    both("sup1", 2, asg);
+    struct cr_change pause = change(-1, -1);
+    pause.set_clock = true;
+    pause.clock_shift = 86400;
+    pause.pause = true;
+    pause.paused_until = clock_now + 86400;
+    pause.pause_reason = "Awaiting the force's records.";
+    both("sup1", 2, pause);
+    struct cr_change d2 = decide(CR_OUTCOME_REASSESS, 0, "Reassess: the risk is current.");
+    d2.clock_shift = pause.paused_until - (clock_now + 60); /* what is left of the pause */
+    both("rev2", 2, d2);
+    both("sup2", 2, approve(1));
+    both("pan1", 2, vote(CR_VOTE_RECUSE, CR_KIND_INDEPENDENT, "I know the officer."));
+    cr_db *db;
+    char msg[1024];
+    /* The quorum flag, set by the service role (a pin or an adoption recomputes it). */
+    for (int e = 0; e < 2; e++) {
+        assert_int_equal(cr_db_open(e ? url : sq_path, 0, test_clock, NULL, &db), CR_OK);
+        assert_int_equal(st_begin(db), CR_OK);
+        assert_int_equal(st_store(db)->set_quorum_blocked(db, 2, 1), CR_OK);
+        assert_int_equal(st_commit(db), CR_OK);
+        cr_db_close(db);
+    }
+    same_rows();
+    struct cr_change rec = change(CR_ACTION_RECONVENE, CR_STATE_PANEL_REVIEW);
+    rec.set_clock = false; /* the state stays */
+    rec.supersede_votes = true;
+    rec.quorum_blocked = 0;
+    rec.note_kind = "system";
+    rec.note_body = "The panel sits again on decision 1: a new member.";
+    both("adm1", 2, rec);
+    /* A person may not set the quorum flag. */
+    assert_int_equal(cr_db_open(as("rev1"), 0, test_clock, NULL, &db), CR_OK);
+    assert_int_equal(st_begin(db), CR_OK);
+    assert_int_equal(st_store(db)->set_quorum_blocked(db, 2, 1), CR_REFUSED);
+    snprintf(msg, sizeof msg, "%s", cr_db_errmsg(db));
+    st_rollback(db);
+    cr_db_close(db);
+    assert_string_equal(msg, "you (rev1) may not set the quorum flag of case 2: it is recomputed "
+                             "when an admin adopts a configuration");
+    assert_true(same_rows() >= 2 + 2 + 3 + 1 + 1 + 4);
+}
+
+static void
+test_refusals(void **state)
+{
+    (void)state;
+    /* Case 1 is returned (decision 2); rev1 holds it. */
+    refused("rev2", 1, 0, decide(CR_OUTCOME_NFA, 0, "Mine now."),
+            "decide is for the case's assigned reviewer (rev1)");
+    refused("adm1", 1, 0, decide(CR_OUTCOME_NFA, 0, "Mine now."),
+            "decide needs the reviewer role; you (adm1) are admin");
+    refused("rev1", 1, 0, approve(2), "approve needs the supervisor role; you (rev1) are reviewer");
+    refused("sup1", 1, 0, approve(2),
+            "approve needs a case that is awaiting_approval; case 1 is returned");
+    /* A vetting review goes only with refer, as core says. */
+    refused("rev1", 1, 0, decide(CR_OUTCOME_NFA, 1, "With a vetting review."),
+            "decide needs an outcome and a rationale; a vetting review goes only with the "
+            "outcome refer");
+    /* sup2 (reviewer and supervisor) approved case 2: barred from deciding it. */
+    struct cr_change c2 = claim("sup2");
+    refused("sup2", 2, 0, c2, "claim needs a case that is flagged; case 2 is panel_review");
+    /* sup1 (a reviewer too) returned decision 1 of case 1 (a return note, no row of its own). */
+    struct cr_change to_sup1 = change(CR_ACTION_ASSIGN, CR_STATE_IN_REVIEW);
+    to_sup1.set_assignee = true;
+    to_sup1.assignee = "sup1";
+    refused("sup2", 1, 0, to_sup1,
+            "sup1 returned decision 1 of case 1, so they cannot review it (separation of duties, "
+            "across rounds)");
+    refused("sup2", 2, 0, vote(CR_VOTE_CONCUR, CR_KIND_INDEPENDENT, NULL),
+            "vote needs the panel role; you (sup2) are reviewer or supervisor");
+    /* Need-to-know: a panel member alone acts only on cases that went before the panel. */
+    struct cr_change pnote = change(CR_ACTION_NOTE, -1);
+    pnote.bump_version = false;
+    pnote.note_body = "A look.";
+    refused("pan1", 3, 0, pnote,
+            "case 3 has not been before the panel, and a panel member sees only the cases that "
+            "have (need-to-know)");
+    /* A declared conflict: rev2 with subject S3 (case 3), whether they claim or are assigned. */
+    refused("rev2", 3, 0, claim("rev2"),
+            "you (rev2) have a declared conflict of interest with the subject of case 3, and with "
+            "conflicts.declared nobody acts on a case they are conflicted on");
+    struct cr_change to_rev2 = change(CR_ACTION_ASSIGN, CR_STATE_IN_REVIEW);
+    to_rev2.set_assignee = true;
+    to_rev2.assignee = "rev2";
+    refused("sup1", 3, 0, to_rev2,
+            "rev2 has a declared conflict of interest with the subject of case 3, so they cannot "
+            "review this case");
+    both("rev1", 3, claim("rev1"));
+    /* Reconvene is only for a case that cannot reach quorum (case 2's flag is 0 again). */
+    struct cr_change rec = change(CR_ACTION_RECONVENE, CR_STATE_PANEL_REVIEW);
+    rec.set_clock = false;
+    rec.supersede_votes = true;
+    rec.quorum_blocked = 0;
+    rec.note_kind = "system";
+    rec.note_body = "Again.";
+    refused("adm1", 2, 0, rec,
+            "reconvene is only for a case that cannot reach quorum; the panel can still reach it "
+            "on case 2, so it goes on voting");
+    /* An admin publishes the rules again as they are, never others. */
+    struct cr_rule_row rows[CR_ACTION_COUNT];
+    cr_workflow_rule_rows(rows);
+    cr_db *adb;
+    assert_int_equal(cr_db_open(as("adm1"), 0, test_clock, NULL, &adb), CR_OK);
+    assert_int_equal(st_begin(adb), CR_OK);
+    assert_int_equal(st_store(adb)->rules_put(adb, rows, CR_ACTION_COUNT), CR_OK);
+    assert_int_equal(st_commit(adb), CR_OK);
+    rows[CR_ACTION_APPROVE].roles |= 1u << CR_ROLE_ADMIN;
+    assert_int_equal(st_begin(adb), CR_OK);
+    assert_int_equal(st_store(adb)->rules_put(adb, rows, CR_ACTION_COUNT), CR_REFUSED);
+    assert_string_equal(cr_db_errmsg(adb),
+                        "you (adm1) may publish the workflow's rules only as they are; these "
+                        "differ, and new rules come with a new casereview, which the service "
+                        "role publishes");
+    st_rollback(adb);
+    cr_db_close(adb);
+    /* Nor a reviewer, even the same rules. */
+    assert_int_equal(cr_db_open(as("rev1"), 0, test_clock, NULL, &adb), CR_OK);
+    assert_int_equal(st_begin(adb), CR_OK);
+    cr_workflow_rule_rows(rows);
+    assert_int_equal(st_store(adb)->rules_put(adb, rows, CR_ACTION_COUNT), CR_REFUSED);
+    assert_string_equal(cr_db_errmsg(adb),
+                        "you (rev1) may not publish the workflow's rules: that is for an admin");
+    st_rollback(adb);
+    cr_db_close(adb);
+    /* A note that is really a decision. */
+    struct cr_change sneak = change(CR_ACTION_NOTE, -1);
+    sneak.bump_version = false;
+    sneak.note_body = "x";
+    sneak.decide = true;
+    sneak.outcome = CR_OUTCOME_NFA;
+    sneak.rationale = "x";
+    refused("rev1", 1, 0, sneak, "that change is not what note does to case 1");
+    /* In another's name. */
+    char msg[1024];
+    cr_db *db;
+    assert_int_equal(cr_db_open(as("rev2"), 0, test_clock, NULL, &db), CR_OK);
+    struct cr_case_state cs = case_now(1);
+    struct cr_change n = change(CR_ACTION_NOTE, -1);
+    n.bump_version = false;
+    n.note_body = "As rev1.";
+    assert_int_equal(st_begin(db), CR_OK);
+    assert_int_equal(st_store(db)->apply(db, &cs, &n, "rev1"), CR_REFUSED);
+    snprintf(msg, sizeof msg, "%s", cr_db_errmsg(db));
+    st_rollback(db);
+    cr_db_close(db);
+    assert_string_equal(msg, "you connect as rev2 and may not act as rev1");
+    /* A stale version: core's words (workflow.c, version_seen), from the server. */
+    struct cr_case_state now = case_now(1);
+    char want[512], when[21];
+    char *row = sq_rows("SELECT updated_at FROM cases WHERE id = 1");
+    cr_time_format(strtoll(row, NULL, 10), when);
+    free(row);
+    snprintf(want, sizeof want,
+             "case 1 was changed by pan2 at %s (it is now version %lld; you saw version %lld); "
+             "look at it again before you act",
+             when, (long long)now.version, (long long)now.version - 1);
+    refused("rev1", 1, now.version - 1, n, want);
+    same_rows();
+}
+
+/*
+ * With --install (tests/pg/boundary.sh): only make the schema of the
+ * database CASEREVIEW_TEST_PG_URL names, as its owner, and publish the
+ * workflow's rules, as a pin does; then exit.
+ */
+static int
+install(void)
+{
+    const char *u = getenv("CASEREVIEW_TEST_PG_URL");
+    cr_db *db;
+    pg_allow_incomplete = true;
+    if (!u || cr_db_open(u, CR_OPEN_CREATE, test_clock, NULL, &db) != CR_OK) {
+        fprintf(stderr, "install: %s\n", u ? cr_db_errmsg(db) : "CASEREVIEW_TEST_PG_URL unset");
+        return 1;
+    }
+    enum cr_status st = st_begin(db);
+    if (st == CR_OK && (st = st_rules_put(db)) == CR_OK)
+        st = st_commit(db);
+    if (st != CR_OK)
+        fprintf(stderr, "install: %s\n", cr_db_errmsg(db));
+    cr_db_close(db);
+    return st == CR_OK ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--install") == 0)
+        return install();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_rows),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
