@@ -78,6 +78,26 @@ exec(PGconn *c, const char *sql)
     PQclear(run(c, sql));
 }
 
+/*
+ * Keep k as the configuration in force, its text and digest as pinning keeps
+ * them (verify checks that the text kept matches its digest).
+ */
+static void
+keep_config(PGconn *c, const struct cr_config *k)
+{
+    size_t len;
+    const char *text = cr_config_text(k, &len);
+    const char *v[2] = {k->digest, text};
+    int lens[2] = {0, (int)len}, formats[2] = {0, 1};
+    PGresult *r = PQexecParams(c,
+                               "INSERT INTO casereview.config_versions(digest, text, adopted_at, "
+                               "adopted_by, in_force) VALUES ($1, $2, 0, 'system', 1)",
+                               2, NULL, v, lens, formats, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        fail_msg("keep the configuration: %s", PQerrorMessage(c));
+    PQclear(r);
+}
+
 static PGconn *
 connect_as(const char *user)
 {
@@ -138,12 +158,7 @@ setup(void **state)
     /* A database made for tests: the handle's clock is the server's (010-base.sql). */
     exec(service, "INSERT INTO casereview.settings VALUES ('test_clock', 'on')");
     /* The digest the events carry is one the database keeps (cr_audit_append checks it). */
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO casereview.config_versions(digest, text, adopted_at, adopted_by, "
-             "in_force) VALUES ('%s', 'x', 0, 'system', 1)",
-             cfg->digest);
-    exec(service, sql);
+    keep_config(service, cfg);
     as_admin(pgdb);
     as_admin(sqdb);
     return 0;
@@ -775,12 +790,7 @@ test_erase_round_trip(void **state)
         fail_msg("open cr2: %s", cr_db_errmsg(pgr));
     PGconn *c = PQconnectdb(url2);
     exec(c, "INSERT INTO casereview.settings VALUES ('test_clock', 'on')");
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO casereview.config_versions(digest, text, adopted_at, adopted_by, "
-             "in_force) VALUES ('%s', 'x', 0, 'system', 1)",
-             rcfg->digest);
-    exec(c, sql);
+    keep_config(c, rcfg);
     sqlite3 *s;
     assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
     static const char *const tables[] = {
@@ -872,6 +882,7 @@ test_erase_round_trip(void **state)
     first = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
     assert_true(first > 0);
+    char sql[512];
     snprintf(sql, sizeof sql,
              "UPDATE audit_events SET details = replace(details, '[erased]', 'Goneword') "
              "WHERE id = %lld",
