@@ -6,9 +6,9 @@
  * quorum with require_kinds, per-outcome overrides, versions.
  */
 #include "internal.h"
+#include "outside.h"
 
 #include <setjmp.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -28,27 +28,13 @@ fixed_clock(void *ctx)
 static struct cr_config *cfg;
 static char dir[64], template_path[160], work_path[160];
 
-/* Run SQL on a file from outside, as the sqlite3 shell would. */
-static int64_t
-sql_int(const char *path, const char *sql)
-{
-    sqlite3 *s;
-    assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(s));
-    int rc = sqlite3_step(st);
-    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    sqlite3_close(s);
-    return v;
-}
-
 static cr_db *
 open_as(const char *path, const char *login)
 {
     cr_db *db;
-    assert_int_equal(cr_db_open(path, CR_OPEN_CREATE, fixed_clock, NULL, &db), CR_OK);
+    assert_int_equal(
+        cr_db_open(outside_locator(path, cfg, login), CR_OPEN_CREATE, fixed_clock, NULL, &db),
+        CR_OK);
     const struct cr_person *p = cr_config_person(cfg, login);
     assert_non_null(p);
     cr_db_set_user(db, cfg, p);
@@ -58,20 +44,9 @@ open_as(const char *path, const char *login)
 /* A database with one flagged case (subject unit Central West BCU), and a second in East Area BCU.
  */
 static void
-remove_db(const char *path)
-{
-    static const char *const suffix[] = {"", "-wal", "-shm", ".key"};
-    for (size_t i = 0; i < 4; i++) {
-        char p[200];
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
-        unlink(p);
-    }
-}
-
-static void
 make_template(const char *path)
 {
-    remove_db(path);
+    outside_remove(path);
     cr_db *db = open_as(path, "cadmin");
     static const char csv[] =
         "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,"
@@ -115,12 +90,15 @@ act_refused(const char *path, const char *login, const char *key, struct cr_requ
             const char *want)
 {
     char msg[2048];
-    int64_t events = sql_int(path, "SELECT count(*) FROM audit_events");
-    int64_t version = sql_int(path, "SELECT sum(version) FROM cases");
-    assert_int_equal(act(path, login, key, req, msg, sizeof msg), CR_REFUSED);
+    int64_t events = outside_int(path, "SELECT count(*) FROM audit_events");
+    int64_t version = outside_int(path, "SELECT sum(version) FROM cases");
+    enum cr_status st = act(path, login, key, req, msg, sizeof msg);
+    if (st != CR_REFUSED)
+        fail_msg("%s %s as %s: status %d (%s), want refused: %s", cr_action_name(req.action), key,
+                 login, (int)st, msg, want);
     assert_string_equal(msg, want);
-    assert_int_equal(sql_int(path, "SELECT count(*) FROM audit_events"), events);
-    assert_int_equal(sql_int(path, "SELECT sum(version) FROM cases"), version);
+    assert_int_equal(outside_int(path, "SELECT count(*) FROM audit_events"), events);
+    assert_int_equal(outside_int(path, "SELECT sum(version) FROM cases"), version);
 }
 
 /* A request with every field an action may need, all valid. */
@@ -172,41 +150,8 @@ reach(const char *path, int state)
         return;
     act_ok(path, "mkhan", "1", concur); /* independent */
     act_ok(path, "lpark", "1", concur); /* refer needs 2, one independent */
-    assert_int_equal(sql_int(path, "SELECT count(*) FROM cases WHERE id = 1 AND state = 'closed'"),
-                     1);
-}
-
-static void
-copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-    assert_non_null(in);
-    assert_non_null(out);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        assert_int_equal(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    fclose(out);
-    chmod(to, 0600);
-    char wal[200];
-    snprintf(wal, sizeof wal, "%s-wal", to);
-    unlink(wal);
-    snprintf(wal, sizeof wal, "%s-shm", to);
-    unlink(wal);
-    /* The audit key goes with the database. */
-    char key_from[200], key_to[200];
-    snprintf(key_from, sizeof key_from, "%s.key", from);
-    snprintf(key_to, sizeof key_to, "%s.key", to);
-    in = fopen(key_from, "rb");
-    out = fopen(key_to, "wb");
-    assert_non_null(in);
-    assert_non_null(out);
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        assert_int_equal(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    fclose(out);
-    chmod(key_to, 0600);
+    assert_int_equal(
+        outside_int(path, "SELECT count(*) FROM cases WHERE id = 1 AND state = 'closed'"), 1);
 }
 
 /* The roles as actors: each holds exactly one role. */
@@ -285,7 +230,7 @@ test_every_state_action_role(void **state)
         reach(template_path, s);
         for (int a = 0; a < CR_ACTION_COUNT; a++) {
             for (size_t who = 0; who < 4; who++) {
-                copy_file(template_path, work_path);
+                outside_copy(template_path, work_path);
                 char want[1024];
                 char code = expect[s][a][who];
                 const char *login = actors[who].login;
@@ -328,18 +273,18 @@ test_transitions(void **state)
     make_template(work_path);
     struct cr_request claim = {.action = CR_ACTION_CLAIM};
     act_ok(work_path, "asmith", "1", claim);
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
-                                        "'in_review' AND assignee = 'asmith' AND version = 2"),
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                            "'in_review' AND assignee = 'asmith' AND version = 2"),
                      1);
     struct cr_request release = {.action = CR_ACTION_RELEASE};
     act_ok(work_path, "asmith", "1", release);
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
-                                        "'flagged' AND assignee IS NULL"),
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                            "'flagged' AND assignee IS NULL"),
                      1);
     struct cr_request assign = {.action = CR_ACTION_ASSIGN, .target = "ejones"};
     act_ok(work_path, "bjones", "1", assign);
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
-                                        "'in_review' AND assignee = 'ejones'"),
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                            "'in_review' AND assignee = 'ejones'"),
                      1);
     /* Only the assigned reviewer decides. */
     act_refused(work_path, "asmith", "1", RATIONALE(CR_ACTION_DECIDE),
@@ -358,8 +303,9 @@ test_transitions(void **state)
                 "decide, note");
     d.vetting_review = 0;
     act_ok(work_path, "ejones", "1", d);
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM decisions WHERE case_id = 1 AND "
-                                        "round = 1 AND outcome = 'nfa' AND reviewer = 'ejones'"),
+    assert_int_equal(outside_int(work_path,
+                                 "SELECT count(*) FROM decisions WHERE case_id = 1 AND "
+                                 "round = 1 AND outcome = 'nfa' AND reviewer = 'ejones'"),
                      1);
     /* A return needs a reason, and sends the case back with it as a note. */
     struct cr_request ret = {.action = CR_ACTION_RETURN, .reason = ""};
@@ -367,18 +313,20 @@ test_transitions(void **state)
                 "return needs a reason for the reviewer. You may: approve, return, note");
     ret.reason = "Say more about the 2019 report.";
     act_ok(work_path, "bjones", "1", ret);
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM notes WHERE case_id = 1 AND kind = "
-                                        "'return' AND body = 'Say more about the 2019 report.'"),
+    assert_int_equal(outside_int(work_path,
+                                 "SELECT count(*) FROM notes WHERE case_id = 1 AND kind = "
+                                 "'return' AND body = 'Say more about the 2019 report.'"),
                      1);
     /* Notes: text needed; they do not change the version. */
-    int64_t v = sql_int(work_path, "SELECT version FROM cases WHERE id = 1");
+    int64_t v = outside_int(work_path, "SELECT version FROM cases WHERE id = 1");
     struct cr_request note = {.action = CR_ACTION_NOTE, .text = "  "};
     act_refused(work_path, "cadmin", "1", note, "a note needs text. You may: note");
     note.text = "Checked with vetting.";
     act_ok(work_path, "cadmin", "1", note);
-    assert_int_equal(sql_int(work_path, "SELECT version FROM cases WHERE id = 1"), v);
+    assert_int_equal(outside_int(work_path, "SELECT version FROM cases WHERE id = 1"), v);
     /* Every change is an audit event. */
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM audit_events WHERE case_id = 1"), 6);
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM audit_events WHERE case_id = 1"),
+                     6);
 }
 
 /* The same person never decides and approves, nor decides, approves and votes. */
@@ -475,10 +423,12 @@ test_same_unit_conflict(void **state)
                         "conflicts.same_unit nobody sees a case from their own unit");
     cr_db_close(db);
     /* The refused actions wrote nothing; the refused view, one denied event and no change. */
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM audit_events WHERE case_id = 2"), 1);
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM audit_events WHERE case_id = 2 AND "
-                                        "action = 'denied' AND actor = 'asmith' AND "
-                                        "state_before IS NULL AND state_after IS NULL"),
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM audit_events WHERE case_id = 2"),
+                     1);
+    assert_int_equal(outside_int(work_path,
+                                 "SELECT count(*) FROM audit_events WHERE case_id = 2 AND "
+                                 "action = 'denied' AND actor = 'asmith' AND "
+                                 "state_before IS NULL AND state_after IS NULL"),
                      1);
 }
 
@@ -538,12 +488,12 @@ test_quorum_and_kinds(void **state)
     struct cr_request concur = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR};
     act_ok(work_path, "lpark", "1", concur); /* legal */
     act_ok(work_path, "rdoe", "1", concur);  /* police: 2 concur, no independent */
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
-                                        "'panel_review'"),
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                            "'panel_review'"),
                      1);
     act_ok(work_path, "mkhan", "1", concur); /* independent */
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
-                                        "'closed'"),
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                            "'closed'"),
                      1);
 }
 
@@ -557,9 +507,9 @@ test_quorum_unreachable(void **state)
     struct cr_request recuse = {
         .action = CR_ACTION_VOTE, .vote = CR_VOTE_RECUSE, .reason = "Conflict."};
     act_ok(work_path, "mkhan", "1", recuse);
-    assert_int_equal(sql_int(work_path, "SELECT quorum_blocked FROM cases WHERE id = 1"), 0);
+    assert_int_equal(outside_int(work_path, "SELECT quorum_blocked FROM cases WHERE id = 1"), 0);
     act_ok(work_path, "tnash", "1", recuse); /* no independent member left */
-    assert_int_equal(sql_int(work_path, "SELECT quorum_blocked FROM cases WHERE id = 1"), 1);
+    assert_int_equal(outside_int(work_path, "SELECT quorum_blocked FROM cases WHERE id = 1"), 1);
     /* It waits for supervisors and the admin. */
     cr_db *db = open_as(work_path, "cadmin");
     struct cr_page page = {0};
@@ -584,27 +534,27 @@ test_dissent_and_stale_votes(void **state)
            (struct cr_request){.action = CR_ACTION_VOTE,
                                .vote = CR_VOTE_DISSENT,
                                .reason = "The 2019 report was not weighed."});
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
-                                        "'returned'"),
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                            "'returned'"),
                      1);
-    assert_int_equal(sql_int(work_path,
-                             "SELECT count(*) FROM notes WHERE case_id = 1 AND kind = 'dissent' "
-                             "AND body = 'The panel returned decision 1:\n- lpark (legal): The "
-                             "2019 report was not weighed.'"),
-                     1);
+    assert_int_equal(
+        outside_int(work_path, "SELECT count(*) FROM notes WHERE case_id = 1 AND kind = 'dissent' "
+                               "AND body = 'The panel returned decision 1:\n- lpark (legal): The "
+                               "2019 report was not weighed.'"),
+        1);
     /* A new decision: earlier votes and approvals are stale and count for nothing. */
     act_ok(work_path, "asmith", "1", RATIONALE(CR_ACTION_DECIDE));
     act_ok(work_path, "bjones", "1", (struct cr_request){.action = CR_ACTION_APPROVE});
     /* mkhan concurred on decision 1 and may vote again on decision 2. */
     act_ok(work_path, "mkhan", "1", concur);
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
-                                        "'panel_review' AND round = 2"),
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                            "'panel_review' AND round = 2"),
                      1);
     act_ok(work_path, "rdoe", "1", concur);
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
-                                        "'closed'"),
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                            "'closed'"),
                      1);
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM votes WHERE case_id = 1"), 4);
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM votes WHERE case_id = 1"), 4);
 }
 
 /* Per-outcome overrides: nfa needs 3; reassess skips the panel. */
@@ -619,8 +569,8 @@ test_outcome_overrides(void **state)
                                .outcome = CR_OUTCOME_REASSESS,
                                .rationale = "Reassess."});
     act_ok(work_path, "bjones", "1", (struct cr_request){.action = CR_ACTION_APPROVE});
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
-                                        "'closed'"),
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM cases WHERE id = 1 AND state = "
+                                            "'closed'"),
                      1);
     act_ok(work_path, "ejones", "2", (struct cr_request){.action = CR_ACTION_CLAIM});
     act_ok(work_path, "ejones", "2",
@@ -631,12 +581,12 @@ test_outcome_overrides(void **state)
     struct cr_request concur = {.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR};
     act_ok(work_path, "mkhan", "2", concur);
     act_ok(work_path, "lpark", "2", concur);
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 2 AND state = "
-                                        "'panel_review'"),
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM cases WHERE id = 2 AND state = "
+                                            "'panel_review'"),
                      1);
     act_ok(work_path, "rdoe", "2", concur);
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM cases WHERE id = 2 AND state = "
-                                        "'closed'"),
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM cases WHERE id = 2 AND state = "
+                                            "'closed'"),
                      1);
 }
 
@@ -682,9 +632,9 @@ static enum cr_status
 may_agrees(const char *path, const char *login, const char *key, int action, unsigned bits)
 {
     char may_msg[2048], act_msg[2048];
-    int64_t events = sql_int(path, "SELECT count(*) FROM audit_events");
+    int64_t events = outside_int(path, "SELECT count(*) FROM audit_events");
     enum cr_status st = ask_may(path, login, key, action, may_msg, sizeof may_msg);
-    assert_int_equal(sql_int(path, "SELECT count(*) FROM audit_events"), events);
+    assert_int_equal(outside_int(path, "SELECT count(*) FROM audit_events"), events);
     if (st != CR_OK && st != CR_REFUSED)
         fail_msg("cr_may %s %s as %s: %s", cr_action_name(action), key, login, may_msg);
     if ((st == CR_OK) != ((bits >> action) & 1u))
@@ -694,7 +644,7 @@ may_agrees(const char *path, const char *login, const char *key, int action, uns
         assert_int_equal(act(path, login, key, valid_request(action), act_msg, sizeof act_msg),
                          CR_REFUSED);
         assert_string_equal(may_msg, act_msg);
-        assert_int_equal(sql_int(path, "SELECT count(*) FROM audit_events"), events);
+        assert_int_equal(outside_int(path, "SELECT count(*) FROM audit_events"), events);
     }
     return st;
 }
@@ -813,16 +763,17 @@ test_take_next(void **state)
     assert_int_equal(res.state_after, CR_STATE_IN_REVIEW);
     assert_int_equal(res.version, 2);
     assert_string_equal(msg, "claimed: it is yours to decide");
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM audit_events WHERE action = 'claim' "
-                                        "AND actor = 'asmith'"),
+    assert_int_equal(outside_int(work_path,
+                                 "SELECT count(*) FROM audit_events WHERE action = 'claim' "
+                                 "AND actor = 'asmith'"),
                      1);
-    int64_t events = sql_int(work_path, "SELECT count(*) FROM audit_events");
+    int64_t events = outside_int(work_path, "SELECT count(*) FROM audit_events");
     assert_int_equal(take_next("asmith", &res, msg, sizeof msg), CR_REFUSED);
     assert_string_equal(msg, "no flagged case is left that you may take");
     assert_int_equal(take_next("mkhan", &res, msg, sizeof msg), CR_REFUSED);
     assert_string_equal(msg, "claim --next needs the reviewer role; you (mkhan) are panel, so no "
                              "case is yours to take");
-    assert_int_equal(sql_int(work_path, "SELECT count(*) FROM audit_events"), events);
+    assert_int_equal(outside_int(work_path, "SELECT count(*) FROM audit_events"), events);
     assert_int_equal(take_next("ejones", &res, msg, sizeof msg), CR_OK);
     assert_int_equal(res.case_id, 2);
     assert_int_equal(take_next("ejones", &res, msg, sizeof msg), CR_REFUSED);
@@ -853,24 +804,21 @@ static void
 refused_for(const char *path, const char *login, struct cr_request req, const char *want)
 {
     char msg[2048];
-    int64_t events = sql_int(path, "SELECT count(*) FROM audit_events");
+    int64_t events = outside_int(path, "SELECT count(*) FROM audit_events");
     assert_int_equal(act(path, login, "1", req, msg, sizeof msg), CR_REFUSED);
     if (strncmp(msg, want, strlen(want)) != 0)
         fail_msg("%s as %s: got \"%s\", want \"%s...\"", cr_action_name(req.action), login, msg,
                  want);
-    assert_int_equal(sql_int(path, "SELECT count(*) FROM audit_events"), events);
+    assert_int_equal(outside_int(path, "SELECT count(*) FROM audit_events"), events);
 }
 
 /* Set the case's assignee from outside, as a database from before this rule could hold. */
 static void
 force_assignee(const char *path, const char *login)
 {
-    sqlite3 *s;
-    assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
     char sql[128];
     snprintf(sql, sizeof sql, "UPDATE cases SET assignee = '%s' WHERE id = 1", login);
-    assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(s);
+    outside_exec(path, sql);
 }
 
 static void
@@ -1028,7 +976,7 @@ static int
 fresh(void **state)
 {
     (void)state;
-    remove_db(work_path);
+    outside_remove(work_path);
     return 0;
 }
 
