@@ -275,7 +275,7 @@ differ=( # word|SQLite's|here
     "Øre|øre|ore" "Straße|straße|strasse" "Łódź|łodz|lodz" "Ærø|ærø|aero" "Œuvre|œuvre|oeuvre"
     "Þór|þor|thor" "Ĳssel|ĳssel|ijssel" "ﬁne|ﬁne|fine" "ıstanbul|ıstanbul|istanbul"
     "ǅ|ǆ|dz" "Ωμέγα|ωμέγα|ωμεγα" "Ёлка|ёлка|елка" "½|½|" "²|²|" "①|①|"
-    "हिन्दी|ह न द|हिन दी"
+    "हिन्दी|ह न द|हिन्दी"
 )
 for t in "${differ[@]}"; do
     IFS='|' read -r w _ here_ <<<"$t"
