@@ -12,8 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The advisory lock that serialises migrations (any number, ours alone). */
-#define PG_MIGRATE_LOCK "7293104455"
+/*
+ * What serialises migrations.  Of a database with the schema, its settings
+ * table, locked EXCLUSIVE (which waits for the writers in flight, whose
+ * cr_begin_write locks a row of it, and holds off new ones): only its
+ * owner, the service role, may lock it, so no person's session can stall a
+ * migration, or the writers, by holding it.  Before the schema exists (the
+ * install: no roster yet, no writer to stall), an advisory lock.
+ */
+static const char migrate_lock[] = "DO $$ BEGIN\n"
+                                   "    IF to_regclass('casereview.settings') IS NULL THEN\n"
+                                   "        PERFORM pg_advisory_xact_lock(7293104455);\n"
+                                   "    ELSE\n"
+                                   "        LOCK TABLE casereview.settings IN EXCLUSIVE MODE;\n"
+                                   "    END IF;\n"
+                                   "END $$";
 
 static int
 latest(void)
@@ -52,7 +65,7 @@ apply_step(cr_db *db, int from, size_t i)
     enum cr_status st;
     if ((st = pg_exec(db, "migrate", "BEGIN", NULL)) != CR_OK)
         return st;
-    st = pg_exec(db, "migrate", "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")", NULL);
+    st = pg_exec(db, "migrate", migrate_lock, NULL);
     if (st == CR_OK) {
         /* Another program may have migrated while this one waited for the lock. */
         PGresult *r = pg_query(db, "migrate",

@@ -225,6 +225,64 @@ test_busy(void **state)
     cr_db_close(b);
 }
 
+/*
+ * The writers' lock and the migration's are what only the service role may
+ * lock: a person's session holding the advisory locks they once were (any
+ * session may take an advisory lock) stalls neither a writer nor an upgrade.
+ */
+static void
+test_person_locks(void **state)
+{
+    (void)state;
+    super("postgres", "CREATE DATABASE locks OWNER casereview");
+    super("postgres", "GRANT CONNECT ON DATABASE locks TO rev1");
+    cr_db *db;
+    assert_int_equal(open_db(url("locks", "casereview"), CR_OPEN_CREATE, &db), CR_OK);
+    char info[512];
+    snprintf(info, sizeof info, "dbname=locks host=%s user=rev1", host);
+    PGconn *person = PQconnectdb(info);
+    assert_int_equal(PQstatus(person), CONNECTION_OK);
+    PGresult *r = PQexec(person, "SELECT pg_advisory_lock(7293104456), "
+                                 "pg_advisory_lock(7293104455)");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    PQclear(r);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (st_begin(db) != CR_OK)
+        fail_msg("a writer behind a person's advisory lock: %s", cr_db_errmsg(db));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(t1.tv_sec - t0.tv_sec < 3);
+    assert_int_equal(st_commit(db), CR_OK);
+    cr_db_close(db);
+    /* An upgrade: the last file's functions gone, the version the one before it. */
+    const char *text = pg_steps[pg_step_count - 1].text;
+    for (const char *p = strstr(text, "CREATE FUNCTION "); p;
+         p = strstr(p + 1, "CREATE FUNCTION ")) {
+        char sql[160];
+        int n = (int)strcspn(p + 16, "(");
+        snprintf(sql, sizeof sql, "DROP FUNCTION casereview.%.*s", n, p + 16);
+        super("locks", sql);
+    }
+    snprintf(info, sizeof info,
+             "UPDATE casereview.settings SET value = '%d' WHERE key = 'schema_version'",
+             pg_steps[pg_step_count - 2].version);
+    super("locks", info);
+    /* (A lock the owner waits for past 3 s would be busy, not a test that never ends.) */
+    snprintf(info, sizeof info,
+             "postgresql:///locks?host=%s&user=casereview&options=-c%%20"
+             "lock_timeout%%3D3000",
+             host);
+    if (open_db(info, 0, &db) != CR_OK)
+        fail_msg("an upgrade behind a person's advisory lock: %s", cr_db_errmsg(db));
+    assert_int_equal(cr_db_schema_version(db), pg_steps[pg_step_count - 1].version);
+    cr_db_close(db);
+    /* Nor may the person lock what the writers and the migration lock. */
+    r = PQexec(person, "BEGIN; LOCK TABLE casereview.settings IN ROW SHARE MODE");
+    assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "42501");
+    PQclear(r);
+    PQfinish(person);
+}
+
 /* Others' commits move data_version (the notifications the audit trail sends); one's own do not. */
 static void
 test_data_version(void **state)
@@ -285,6 +343,7 @@ main(void)
         cmocka_unit_test(test_names),        cmocka_unit_test(test_install),
         cmocka_unit_test(test_discard),      cmocka_unit_test(test_busy),
         cmocka_unit_test(test_data_version), cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_person_locks),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

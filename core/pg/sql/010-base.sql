@@ -75,14 +75,19 @@ END $$;
 -- Begin a write: take the lock that every writer takes, so that the audit
 -- chain's head moves one event at a time whatever host the writers are on
 -- (the lock waits at most `wait`, then the database is busy), and pin the
--- test clock when the database allows it.
+-- test clock when the database allows it.  The lock is the row of the
+-- chain's head (settings audit_head), which only its owner, the service
+-- role, may lock: a person takes it only here, as every writer does, never
+-- by a lock of their own (an advisory lock, which anyone connected may take,
+-- would let a psql session stall every writer).  The wait stays the
+-- transaction's for every lock it takes after (a case's row another session
+-- holds): busy, rather than every writer queued behind it.
 CREATE FUNCTION cr_begin_write(client_now bigint, wait text) RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM set_config('casereview.now', client_now::text, true);
     PERFORM set_config('lock_timeout', wait, true);
-    PERFORM pg_advisory_xact_lock(7293104456);
-    PERFORM set_config('lock_timeout', '0', true);
+    PERFORM 1 FROM settings WHERE key = 'audit_head' FOR UPDATE;
     RETURN true;
 END $$;
 

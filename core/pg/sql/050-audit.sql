@@ -27,7 +27,8 @@
 --   and its "digest" sum: sum = HMAC(key, sum || details digest (64 hex)).
 --
 -- Who: appending is anyone's on the roster (in their own name, at the
--- server's time, with session_user as the event's os_login); reading the
+-- server's time, with session_user as the event's os_login), for what the
+-- transaction did or what they may read (cr_audit_admit); reading the
 -- trail, checking it and erasing are the admin's (role bit 4, as core's
 -- cr_require_role(CR_ROLE_ADMIN) for audit log, verify, head and purge) or
 -- the service role's.  A person's own case history goes through the case's
@@ -112,6 +113,277 @@ BEGIN
     END IF;
 END $$;
 
+-- An action and its event, one write (issue 14's trust boundary).  The
+-- program writes a change (cr_apply, a link, a draft, ...) and then the
+-- event that records it, in one transaction; a person's psql session could
+-- call the one without the other.  So the server keeps, per transaction
+-- (txid_current(), which no client sets), what was changed of each case
+-- since its last event (audit_pending: table bits below, the case's state
+-- before the first change and after the last); an event of a change is
+-- accepted only for a case the transaction changed that way, and takes the
+-- changes as recorded; at the commit, a deferred check refuses the
+-- transaction while any change is left without its event.  Row 0 is the
+-- transaction's own: an import begun, a configuration written, and the
+-- events that stand for many cases (import, config_pin or config_adopt,
+-- quorum_recompute).  The service role, trusted with the program's setup,
+-- migration and repairs, is not held to it.
+--
+-- Bits of `what`: cases 1, decisions 2, approvals 4, votes 8,
+-- superseded_votes 16, notes 32, drafts 64, case_links 128, follow_ups 256,
+-- qa 512, allegations 1024, erasures (or an event's details erased) 2048,
+-- a case's quorum flag alone 4096; on row 0, an import begun 8192, a
+-- configuration written 16384.  Bits of `recorded` (row 0): an import's
+-- summary 1, a configuration's event 2, quorum_recompute 4.
+CREATE TABLE audit_pending (
+  txid bigint NOT NULL,
+  case_id bigint NOT NULL,
+  what integer NOT NULL DEFAULT 0,
+  state_before text,
+  state_after text,
+  erasure bigint,
+  recorded integer NOT NULL DEFAULT 0,
+  PRIMARY KEY (txid, case_id)
+);
+REVOKE ALL ON audit_pending FROM PUBLIC;
+
+-- The table bit of a case table (above), 0 for one not kept.
+CREATE FUNCTION cr_audit_table_bit(t text) RETURNS integer
+LANGUAGE sql IMMUTABLE SET search_path = casereview, pg_catalog, pg_temp AS $$
+    SELECT CASE t WHEN 'cases' THEN 1 WHEN 'decisions' THEN 2 WHEN 'approvals' THEN 4
+        WHEN 'votes' THEN 8 WHEN 'superseded_votes' THEN 16 WHEN 'notes' THEN 32
+        WHEN 'drafts' THEN 64 WHEN 'case_links' THEN 128 WHEN 'follow_ups' THEN 256
+        WHEN 'qa' THEN 512 WHEN 'allegations' THEN 1024 WHEN 'erasures' THEN 2048
+        WHEN 'imports' THEN 8192 WHEN 'config_versions' THEN 16384 ELSE 0 END
+$$;
+
+-- Keep what a statement changed (a trigger FOR EACH STATEMENT on each case
+-- table, its rows as transition tables new_rows and old_rows).
+CREATE FUNCTION cr_audit_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+DECLARE
+    tx bigint;
+    bit integer := cr_audit_table_bit(TG_TABLE_NAME);
+BEGIN
+    IF cr_is_service() THEN
+        RETURN NULL;
+    END IF;
+    tx := txid_current();
+    IF bit IN (8192, 16384) THEN
+        INSERT INTO audit_pending AS p (txid, case_id, what) VALUES (tx, 0, bit)
+            ON CONFLICT (txid, case_id) DO UPDATE SET what = p.what | excluded.what;
+    ELSIF TG_TABLE_NAME = 'cases' AND TG_OP = 'UPDATE' THEN
+        INSERT INTO audit_pending AS p (txid, case_id, what, state_before, state_after)
+            SELECT tx, n.id,
+                   CASE WHEN to_jsonb(o) - 'quorum_blocked' = to_jsonb(n) - 'quorum_blocked'
+                        THEN 4096 ELSE 1 END, o.state, n.state
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            ON CONFLICT (txid, case_id) DO UPDATE SET what = p.what | excluded.what,
+                state_before = coalesce(p.state_before, excluded.state_before),
+                state_after = excluded.state_after;
+    ELSIF TG_TABLE_NAME = 'cases' AND TG_OP = 'INSERT' THEN
+        INSERT INTO audit_pending AS p (txid, case_id, what, state_after)
+            SELECT tx, n.id, 1, n.state FROM new_rows n
+            ON CONFLICT (txid, case_id) DO UPDATE SET what = p.what | 1,
+                state_after = excluded.state_after;
+    ELSIF TG_TABLE_NAME = 'cases' THEN
+        INSERT INTO audit_pending AS p (txid, case_id, what)
+            SELECT tx, o.id, 1 FROM old_rows o
+            ON CONFLICT (txid, case_id) DO UPDATE SET what = p.what | 1;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO audit_pending AS p (txid, case_id, what)
+            SELECT DISTINCT tx, o.case_id, bit FROM old_rows o
+            ON CONFLICT (txid, case_id) DO UPDATE SET what = p.what | excluded.what;
+    ELSE
+        INSERT INTO audit_pending AS p (txid, case_id, what)
+            SELECT DISTINCT tx, n.case_id, bit FROM new_rows n
+            ON CONFLICT (txid, case_id) DO UPDATE SET what = p.what | excluded.what;
+    END IF;
+    RETURN NULL;
+END $$;
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['cases', 'decisions', 'approvals', 'votes', 'superseded_votes',
+                             'notes', 'drafts', 'case_links', 'follow_ups', 'qa', 'allegations',
+                             'erasures', 'imports', 'config_versions'] LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION cr_audit_changed()',
+                       t || '_audit_insert', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING OLD TABLE AS old_rows '
+                       'NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION '
+                       'cr_audit_changed()', t || '_audit_update', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION cr_audit_changed()',
+                       t || '_audit_delete', t);
+    END LOOP;
+END $$;
+
+-- At the commit (deferred): every change of the transaction has its event.
+-- The first check of a transaction checks them all and clears its rows.
+-- (It runs as the session's role, after every function has returned: as
+-- the tables' owner, SECURITY DEFINER, as the trigger that keeps them.)
+CREATE FUNCTION cr_audit_pending_check() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+DECLARE
+    tx bigint := NEW.txid;
+    top audit_pending;
+    r audit_pending;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM audit_pending p WHERE p.txid = tx) THEN
+        RETURN NULL;
+    END IF;
+    SELECT * INTO top FROM audit_pending p WHERE p.txid = tx AND p.case_id = 0;
+    top.what := coalesce(top.what, 0);
+    top.recorded := coalesce(top.recorded, 0);
+    IF top.what & 8192 <> 0 AND top.recorded & 1 = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR001',
+            MESSAGE = 'an import was begun without its audit event; nothing was written';
+    END IF;
+    IF top.what & 16384 <> 0 AND top.recorded & 2 = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR001',
+            MESSAGE = 'the configuration was changed without its audit event; nothing was written';
+    END IF;
+    IF top.recorded & 2 <> 0 AND top.what & 16384 = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR001',
+            MESSAGE = 'a configuration''s audit event without the configuration written; '
+                      'nothing was written';
+    END IF;
+    FOR r IN SELECT * FROM audit_pending p WHERE p.txid = tx AND p.case_id <> 0 AND p.what <> 0
+            ORDER BY p.case_id LOOP
+        CONTINUE WHEN top.recorded & 1 <> 0;                   -- an import's, all of it
+        CONTINUE WHEN r.what = 4096 AND top.recorded & 6 <> 0; -- quorum flags recomputed
+        RAISE EXCEPTION USING ERRCODE = 'CR001',
+            MESSAGE = format('case %s was changed without its audit event; nothing was written',
+                             r.case_id);
+    END LOOP;
+    DELETE FROM audit_pending p WHERE p.txid = tx;
+    RETURN NULL;
+END $$;
+
+CREATE CONSTRAINT TRIGGER audit_pending_recorded AFTER INSERT ON audit_pending
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION cr_audit_pending_check();
+
+-- What an event may record, for a person (the service role's are taken as
+-- given): core's event kinds (core/audit.c's callers; replay.c's table).
+-- An event of a change needs the case changed by this transaction, as
+-- `need` says (the table bits, one of which), and takes those changes; a
+-- consultation of a case needs a case the person may read (need-to-know,
+-- 020-case.sql), a refusal one they may not; the rest stand for the
+-- transaction (row 0), and say so there.  Raises CR001, or CR002 for a
+-- case kept from them.
+CREATE FUNCTION cr_audit_admit(p_case bigint, p_action text, p_before text, p_after text,
+                               p_id bigint) RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = casereview, pg_catalog, pg_temp AS $$
+DECLARE
+    tx bigint := txid_current();
+    need integer;
+    top audit_pending;
+    p audit_pending;
+    now_state text;
+    importing boolean;
+BEGIN
+    SELECT * INTO top FROM audit_pending x WHERE x.txid = tx AND x.case_id = 0;
+    importing := coalesce(top.what, 0) & 8192 <> 0;
+    -- Events erased for an erasure: the next event is that erasure (their
+    -- details name its number).
+    SELECT * INTO p FROM audit_pending x WHERE x.txid = tx AND x.erasure IS NOT NULL LIMIT 1;
+    IF FOUND AND (p_action <> 'erased' OR p_case <> p.case_id OR p_id <> p.erasure) THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR001',
+            MESSAGE = format('audit event %s%s: the events of case %s were erased for event %s, '
+                             'which must be its erasure', p_action,
+                             CASE WHEN p_case <> 0 THEN ' on case ' || p_case ELSE '' END,
+                             p.case_id, p.erasure);
+    END IF;
+    need := CASE p_action
+        WHEN 'claim' THEN 1 WHEN 'release' THEN 1 WHEN 'assign' THEN 1 WHEN 'return' THEN 1
+        WHEN 'recall' THEN 1 WHEN 'reconvene' THEN 1 WHEN 'reopen' THEN 1 WHEN 'pause' THEN 1
+        WHEN 'resume' THEN 1 WHEN 'route' THEN 1
+        WHEN 'decide' THEN 2 WHEN 'approve' THEN 4 WHEN 'vote' THEN 8 WHEN 'note' THEN 32
+        WHEN 'draft_save' THEN 64 WHEN 'draft_discard' THEN 64
+        WHEN 'link' THEN 128 WHEN 'unlink' THEN 128 WHEN 'follow_up' THEN 256
+        WHEN 'qa_selected' THEN 512 WHEN 'qa' THEN 512 WHEN 'correct' THEN 1024
+        WHEN 'erased' THEN 2048 END;
+    IF p_case <> 0 AND p_action IN ('import', 'subject_update') THEN
+        -- An import's own: a case it returned, a subject it updated.
+        IF NOT importing THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR001',
+                MESSAGE = format('audit event %s on case %s: no import was begun in this '
+                                 'transaction', p_action, p_case);
+        END IF;
+        UPDATE audit_pending x SET what = 0, state_before = NULL, state_after = NULL
+            WHERE x.txid = tx AND x.case_id = p_case;
+        RETURN;
+    END IF;
+    IF need IS NOT NULL AND p_case <> 0 THEN
+        SELECT * INTO p FROM audit_pending x WHERE x.txid = tx AND x.case_id = p_case;
+        IF coalesce(p.what, 0) & need = 0 THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR001',
+                MESSAGE = format('audit event %s on case %s: this transaction did not %s case '
+                                 '%s; an event records what was done, and nothing was',
+                                 p_action, p_case, p_action, p_case);
+        END IF;
+        IF NOT importing THEN
+            now_state := (SELECT c.state FROM cases c WHERE c.id = p_case);
+            IF (p_before IS NOT NULL AND p_before <> coalesce(p.state_before, now_state))
+               OR (p_after IS NOT NULL AND p_after <> coalesce(p.state_after, now_state)) THEN
+                RAISE EXCEPTION USING ERRCODE = 'CR001',
+                    MESSAGE = format('audit event %s on case %s: the case went from %s to %s in '
+                                     'this transaction, not from %s to %s', p_action, p_case,
+                                     coalesce(p.state_before, now_state),
+                                     coalesce(p.state_after, now_state),
+                                     coalesce(p_before, '-'), coalesce(p_after, '-'));
+            END IF;
+        END IF;
+        UPDATE audit_pending x SET what = 0, state_before = NULL, state_after = NULL,
+            erasure = NULL WHERE x.txid = tx AND x.case_id = p_case;
+        RETURN;
+    END IF;
+    IF p_case <> 0 AND p_action IN ('view', 'notify') THEN
+        PERFORM cr_case_seen(p_case);
+        RETURN;
+    END IF;
+    IF p_case <> 0 AND p_action = 'denied' THEN
+        IF cr_case_visible(p_case) THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR001',
+                MESSAGE = format('audit event denied on case %s: you (%s) may read that case; '
+                                 'a refusal is recorded only for a case kept from you', p_case,
+                                 session_user);
+        END IF;
+        RETURN;
+    END IF;
+    IF p_case = 0 AND p_action IN ('view', 'list', 'workload', 'disclosure', 'export',
+                                   'notify', 'purge') THEN
+        RETURN;
+    END IF;
+    IF p_case = 0 AND p_action = 'import' THEN
+        IF NOT importing THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR001',
+                MESSAGE = 'audit event import: no import was begun in this transaction';
+        END IF;
+        UPDATE audit_pending x SET recorded = x.recorded | 1 WHERE x.txid = tx AND x.case_id = 0;
+        RETURN;
+    END IF;
+    IF p_case = 0 AND p_action IN ('config_pin', 'config_adopt', 'quorum_recompute') THEN
+        IF p_action = 'quorum_recompute' AND NOT EXISTS (
+               SELECT 1 FROM audit_pending x WHERE x.txid = tx AND x.what & 4096 <> 0) THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR001',
+                MESSAGE = 'audit event quorum_recompute: no quorum flag was changed in this '
+                          'transaction';
+        END IF;
+        -- (A configuration's event comes before it is written, in an adoption: the
+        -- commit checks that it was.)
+        INSERT INTO audit_pending AS x (txid, case_id, recorded)
+            VALUES (tx, 0, CASE WHEN p_action = 'quorum_recompute' THEN 4 ELSE 2 END)
+            ON CONFLICT (txid, case_id) DO UPDATE SET recorded = x.recorded | excluded.recorded;
+        RETURN;
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = 'CR001',
+        MESSAGE = format('audit event %s%s: not an event casereview records there', p_action,
+                         CASE WHEN p_case <> 0 THEN ' on case ' || p_case ELSE '' END);
+END $$;
+
 -- The head as kept: "ID:HEX" (the engine parses it, as SQLite's).
 CREATE FUNCTION cr_audit_head() RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
@@ -151,7 +423,7 @@ BEGIN
         -- An erasure's records are the admin's, as its writes (cr_erase_case).
         PERFORM cr_audit_reader('purge');
     END IF;
-    PERFORM pg_advisory_xact_lock(7293104456);
+    -- The chain's head, locked (cr_begin_write took it already, in a writer).
     SELECT value INTO head FROM settings WHERE key = 'audit_head' FOR UPDATE;
     IF head IS NULL OR head !~ '^[0-9]{1,18}:[0-9a-f]{64}$' THEN
         RAISE EXCEPTION USING ERRCODE = 'CR003',
@@ -160,6 +432,9 @@ BEGIN
     END IF;
     prev := decode(split_part(head, ':', 2), 'hex');
     e.id := split_part(head, ':', 1)::bigint + 1;
+    IF NOT cr_is_service() THEN
+        PERFORM cr_audit_admit(coalesce(p_case, 0), p_action, p_before, p_after, e.id);
+    END IF;
     e.at := cr_now();
     e.case_id := nullif(p_case, 0);
     e.action := p_action;
@@ -176,7 +451,8 @@ BEGIN
     INSERT INTO audit_digests(event, digest) VALUES (e.id, digest);
     UPDATE settings SET value = e.id::text || ':' || encode(e.hash, 'hex')
         WHERE key = 'audit_head';
-    PERFORM pg_notify('casereview_changes', coalesce(p_case, 0)::text);
+    -- Something changed: which, LISTEN (open to anyone connected) is not told.
+    PERFORM pg_notify('casereview_changes', '');
     RETURN e.id;
 END $$;
 
@@ -408,21 +684,41 @@ LANGUAGE sql STABLE SET search_path = casereview, pg_catalog, pg_temp AS $$
     SELECT split_part(value, ':', 1)::bigint + 1 FROM settings WHERE key = 'audit_head'
 $$;
 
--- An event's details replaced by its erased form (purge): only the
--- admin, only in the form of the erasure about to be recorded ({"erased":
--- N, ...}, N the next event), only for an earlier event.
+-- An event's details replaced by its erased form (purge; core/erase.c's
+-- erase_one): only the admin, only an event of a closed case not erased
+-- yet, whose details are not erased already, only in the form of the
+-- erasure about to be recorded ({"erased": N, ...}, N the next event, the
+-- case's `erased`, which this transaction must then record: the commit
+-- refuses it otherwise).
 CREATE FUNCTION cr_audit_redact(p_event bigint, p_details text) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+DECLARE
+    ev audit_events;
+    next_id bigint;
 BEGIN
     PERFORM cr_audit_reader('purge');
-    PERFORM pg_advisory_xact_lock(7293104456);
-    IF p_details IS NULL OR cr_audit_erased_by(p_details) <> cr_audit_next()
-       OR p_event >= cr_audit_next() THEN
+    PERFORM 1 FROM settings WHERE key = 'audit_head' FOR UPDATE;
+    next_id := cr_audit_next();
+    IF p_details IS NULL OR cr_audit_erased_by(p_details) <> next_id OR p_event >= next_id THEN
         RAISE EXCEPTION USING ERRCODE = 'CR001',
             MESSAGE = format('audit event %s: its details are replaced only by an erasure''s form',
                              p_event);
     END IF;
+    SELECT * INTO ev FROM audit_events a WHERE a.id = p_event;
+    IF NOT FOUND OR ev.case_id IS NULL OR cr_audit_erased_by(ev.details) <> 0
+       OR NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = ev.case_id AND c.state = 'closed')
+       OR EXISTS (SELECT 1 FROM erasures x WHERE x.case_id = ev.case_id) THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR001',
+            MESSAGE = format('audit event %s: only the events of a closed case, not erased yet, '
+                             'are erased, by the case''s erasure', p_event);
+    END IF;
     UPDATE audit_events SET details = p_details WHERE id = p_event;
+    IF NOT cr_is_service() THEN
+        INSERT INTO audit_pending AS x (txid, case_id, what, erasure)
+            VALUES (txid_current(), ev.case_id, 2048, next_id)
+            ON CONFLICT (txid, case_id) DO UPDATE SET what = x.what | 2048,
+                erasure = excluded.erasure;
+    END IF;
 END $$;
 
 -- A closed case's personal text overwritten (store.h, erase_case), as
@@ -438,7 +734,7 @@ DECLARE
     v_subject bigint;
 BEGIN
     PERFORM cr_audit_reader('purge');
-    PERFORM pg_advisory_xact_lock(7293104456);
+    PERFORM 1 FROM settings WHERE key = 'audit_head' FOR UPDATE;
     SELECT c.subject_id INTO v_subject FROM cases c WHERE c.id = p_case AND c.state = 'closed';
     IF v_subject IS NULL OR p_event <> cr_audit_next() OR p_text IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'CR001',
@@ -487,4 +783,5 @@ END $$;
 REVOKE EXECUTE ON FUNCTION cr_audit_field(text), cr_audit_secret(),
     cr_audit_digest(bytea, text), cr_audit_seal(bytea, bytea, audit_events, text),
     cr_audit_erased_step(bytea, bytea, audit_events, text), cr_audit_erased_by(text),
-    cr_audit_reader(text), cr_audit_next() FROM PUBLIC;
+    cr_audit_reader(text), cr_audit_next(), cr_audit_table_bit(text), cr_audit_changed(),
+    cr_audit_pending_check(), cr_audit_admit(bigint, text, text, text, bigint) FROM PUBLIC;
