@@ -161,6 +161,14 @@ sql() {
     sqlite3 -batch -noheader "$1" "$2"
 }
 
+# sql_join NAME SEP QUERY: the rows of QUERY joined by SEP on one line (as
+# SQLite's group_concat, in the query's order), in SQL both engines read.
+sql_join() {
+    local rows
+    rows=$(sql "$1" "$3") || return 1
+    [ -z "$rows" ] || { printf '%s' "$rows" | awk -v sep="$2" 'NR > 1 { printf "%s", sep } { printf "%s", $0 } END { print "" }'; }
+}
+
 expect_eq() {
     [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
 }
