@@ -43,10 +43,11 @@ n=$(sql a.db "select count(*) from audit_events")
 expect_out "ok: $n events"
 expect_eq "$(sql a.db "select state from cases where id = 1")" closed "case 1 closed"
 
-# Change a copy with the sqlite3 shell, as someone who can write the file could.
+# Change a copy with the database's own shell (lib.sh's sql), as someone who can write
+# the file (or the tables) could.
 tamper() {
-    cp a.db t.db && cp a.db.key t.db.key
-    sqlite3 t.db "$1"
+    db_copy a.db t.db
+    sql t.db "$1"
     cr --db t.db audit verify
     expect_rc 3
     expect_err "casereview: $2"
@@ -86,8 +87,8 @@ tamper "delete from votes where member = 'tnash'" \
 begin "a deleted note is named"
 tamper "delete from notes where kind = 'note'" \
     "audit: case 2: the notes table lacks note by bjones: \"Called the unit.\", which the trail records (event $(ev "action = 'note'"))"
-cp a.db t.db && cp a.db.key t.db.key
-sqlite3 t.db "delete from notes where kind = 'dissent'"
+db_copy a.db t.db
+sql t.db "delete from notes where kind = 'dissent'"
 cr --db t.db audit verify
 expect_rc 3
 expect_err "casereview: audit: case 1: the notes table lacks dissent by panel: \"The panel returned decision 2:\\n- lpark (legal): Too thin.\", which the trail records (event $(ev "action = 'vote' and actor = 'lpark'"))"
@@ -240,8 +241,8 @@ expect_rc 3
 expect_err "casereview: audit: kept head $kid:${kept:$((${#kid} + 1)):16}... is not in the trail: event $kid now hashes to $(sql back.db "select lower(substr(hex(hash), 1, 16)) from audit_events where id = $kid")...; the trail was rewritten at or before event $kid"
 
 begin "an action replay does not know fails verify by name"
-cp a.db t.db && cp a.db.key t.db.key
-sqlite3 t.db "update audit_events set action = 'reopen' where id = 5"
+db_copy a.db t.db
+sql t.db "update audit_events set action = 'reopen' where id = 5"
 cr --db t.db audit verify
 expect_rc 3
 # The chain notices the edit first; tests/unit/test_storage.c checks the name on a keyed event.

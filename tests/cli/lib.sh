@@ -161,6 +161,14 @@ sql() {
     sqlite3 -batch -noheader "$1" "$2"
 }
 
+# sql_join NAME SEP QUERY: the rows of QUERY joined by SEP on one line (as
+# SQLite's group_concat, in the query's order), in SQL both engines read.
+sql_join() {
+    local rows
+    rows=$(sql "$1" "$3") || return 1
+    [ -z "$rows" ] || { printf '%s' "$rows" | awk -v sep="$2" 'NR > 1 { printf "%s", sep } { printf "%s", $0 } END { print "" }'; }
+}
+
 expect_eq() {
     [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
 }
@@ -202,6 +210,18 @@ pg_only() {
     return 1
 }
 
+# os_login_of LOGIN: the Unix login the audit trail records (os_login) for a
+# command cr runs as LOGIN.  On SQLite, the user running the tests: the
+# program runs as them and acts --as LOGIN.  On PostgreSQL, LOGIN: lib.sh
+# connects as LOGIN's role, and the server records session_user.
+os_login_of() {
+    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+        printf '%s\n' "$1"
+    else
+        id -un
+    fi
+}
+
 # PostgreSQL mode.  The helpers below set variables rather than print, and
 # remember what they found (PG_DB_OF, PG_LOGIN_OK), so that a command costs
 # no fork beyond the program's own once its database exists.
@@ -219,7 +239,7 @@ pg_db_for() {
     exec {fd}>>"$PG_STATE/lock"
     flock "$fd"
     if [ ! -e "$PG_STATE/$PG_DB" ]; then
-        if ! pg_newdb "$PG_DB" "${CASEREVIEW_CONFIG:-}" >&2; then
+        if ! { pg_newdb "$PG_DB" "${CASEREVIEW_CONFIG:-}" && pg_test_clock "$PG_DB"; } >&2; then
             exec {fd}>&-
             echo "lib.sh: cannot make the PostgreSQL database $PG_DB for $1" >&2
             return 1
@@ -295,6 +315,43 @@ pg_conn_for() {
     fi
 }
 
+# pg_command ARG...: PG_CMD is the command the program's arguments name (the
+# first word after the global options, as tui/cli/main.c reads them), or none.
+pg_command() {
+    PG_CMD=
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --db | --config | --as | --theme | --script | --size | --purpose) shift 2 || return 0 ;;
+        -*) shift ;;
+        *)
+            PG_CMD=$1
+            return 0
+            ;;
+        esac
+    done
+}
+
+# pg_installer NAME LOGIN: PG_LOGIN is the role a command that makes the
+# database on SQLite (init, import, demo: CR_OPEN_CREATE) connects as to
+# database argument NAME: the service role casereview while NAME's database
+# has no schema (only its owner installs it; README, "Setting it up": the
+# service role on behalf of the admin, who stays the acting login --as), else
+# LOGIN.  Once the schema is there, that is remembered ($PG_STATE/DB.schema).
+pg_installer() {
+    PG_LOGIN=$2
+    case $1 in
+    postgres://* | postgresql://* | *=*) return 0 ;;
+    esac
+    pg_db_for "$1" || return 1
+    [ ! -e "$PG_STATE/$PG_DB.schema" ] || return 0
+    if [ "$(psql -X -A -t -q -h "$PG_DIR" -U postgres -d "$PG_DB" \
+        -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'casereview'")" = 1 ]; then
+        : >"$PG_STATE/$PG_DB.schema"
+    else
+        PG_LOGIN=casereview
+    fi
+}
+
 # pg_args LOGIN ARG... sets PG_ARGS to the arguments with the value of
 # '--db NAME' / '--db=NAME' (a file name) replaced by the connection string
 # of NAME's database as LOGIN (the arguments' own --as where LOGIN is empty),
@@ -303,7 +360,7 @@ pg_conn_for() {
 # program to refuse.  Where a database cannot be made, that is the command's
 # stderr, with status 99, and it returns 1.
 pg_args() {
-    local login=$1 a have_db='' i
+    local login=$1 a have_db='' i install=''
     shift
     if [ -z "$login" ]; then
         for ((i = 1; i < $#; i++)); do
@@ -314,6 +371,10 @@ pg_args() {
             fi
         done
     fi
+    pg_command "$@"
+    case $PG_CMD in
+    init | import | demo) install=1 ;;
+    esac
     PG_ARGS=()
     PG_ENV_DB=
     while [ $# -gt 0 ]; do
@@ -325,21 +386,30 @@ pg_args() {
             shift
             have_db=1
             if [ -n "$a" ]; then
-                pg_conn_for "$a" "$login" 2>"$T/err" || { pg_args_failed && return 1; }
+                pg_args_conn "$a" "$login" "$install" || return 1
                 a=$PG_CONN
             fi
         elif [[ $a == --db=?* ]]; then
             have_db=1
-            pg_conn_for "${a#--db=}" "$login" 2>"$T/err" || { pg_args_failed && return 1; }
+            pg_args_conn "${a#--db=}" "$login" "$install" || return 1
             a=--db=$PG_CONN
         fi
         PG_ARGS+=("$a")
     done
     if [ -z "$have_db" ]; then
-        pg_conn_for "${CASEREVIEW_DB:-casereview.db}" "$login" 2>"$T/err" || { pg_args_failed && return 1; }
+        pg_args_conn "${CASEREVIEW_DB:-casereview.db}" "$login" "$install" || return 1
         PG_ENV_DB=$PG_CONN
     fi
     return 0
+}
+# pg_args_conn NAME LOGIN INSTALL: PG_CONN for NAME as LOGIN (as pg_installer
+# says, for a command that installs); where that fails, pg_args_failed.
+pg_args_conn() {
+    PG_LOGIN=$2
+    if [ -n "$3" ]; then
+        pg_installer "$1" "$2" 2>"$T/err" || { pg_args_failed && return 1; }
+    fi
+    pg_conn_for "$1" "$PG_LOGIN" 2>"$T/err" || { pg_args_failed && return 1; }
 }
 pg_args_failed() {
     : >"$T/out"
@@ -384,6 +454,7 @@ SELECT format('GRANT CONNECT ON DATABASE %I TO %I', :'dst', r.rolname)
 SQL
     cp "$PG_STATE/$src" "$PG_STATE/$dst"
     [ ! -e "$PG_STATE/$src.logins" ] || cp "$PG_STATE/$src.logins" "$PG_STATE/$dst.logins"
+    [ ! -e "$PG_STATE/$src.schema" ] || cp "$PG_STATE/$src.schema" "$PG_STATE/$dst.schema"
 }
 
 # db_remove NAME: database NAME is no more (the file and its side and key
@@ -398,7 +469,7 @@ db_remove() {
     pg_psql -v db="$PG_DB" >/dev/null <<<"SET client_min_messages = warning;
 SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \gexec" ||
         return 1
-    rm -f "$PG_STATE/$PG_DB" "$PG_STATE/$PG_DB.logins"
+    rm -f "$PG_STATE/$PG_DB" "$PG_STATE/$PG_DB.logins" "$PG_STATE/$PG_DB.schema"
     for k in "${!PG_LOGIN_OK[@]}"; do
         [[ $k == "$PG_DB|"* ]] && unset "PG_LOGIN_OK[$k]"
     done

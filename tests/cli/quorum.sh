@@ -63,20 +63,20 @@ done
 expect_out "case 4: vote: still panel_review (version 7); recusal recorded: 0 of 2, an independent member still needed; the panel cannot reach quorum now (reconvene or recall)"
 
 begin "recusals block the quorum"
-expect_eq "$(sql q.db "select group_concat(id || ':' || quorum_blocked, ' ') from cases")" "1:1 2:1 3:0 4:1" "flags"
+expect_eq "$(sql_join q.db ' ' "select id || ':' || quorum_blocked from cases order by id")" "1:1 2:1 3:0 4:1" "flags"
 
 begin "a panel member added to the configuration: the flags are recomputed when it is adopted"
 n0=$(sql q.db "select count(*) from audit_events where action = 'quorum_recompute'")
 CASEREVIEW_CONFIG=$T/q2.yaml AS=lpark cr --db q.db list --state panel_review
 expect_rc 3
-expect_eq "$(sql q.db "select group_concat(id || ':' || quorum_blocked, ' ') from cases")" "1:1 2:1 3:0 4:1" "a file not adopted changes nothing"
+expect_eq "$(sql_join q.db ' ' "select id || ':' || quorum_blocked from cases order by id")" "1:1 2:1 3:0 4:1" "a file not adopted changes nothing"
 AS=cadmin cr --db q.db config adopt q2.yaml
 expect_rc 0
-expect_eq "$(sql q.db "select group_concat(id || ':' || quorum_blocked, ' ') from cases")" "1:0 2:0 3:0 4:0" "flags under q2.yaml"
+expect_eq "$(sql_join q.db ' ' "select id || ':' || quorum_blocked from cases order by id")" "1:0 2:0 3:0 4:0" "flags under q2.yaml"
 expect_eq "$(sql q.db "select count(*) from audit_events where action = 'quorum_recompute'")" $((n0 + 1)) "one event"
 expect_eq "$(sql q.db "select actor || ' ' || coalesce(case_id, 0) || ' ' || details from audit_events where action = 'quorum_recompute' order by id desc limit 1")" \
     'cadmin 0 {"blocked": [], "unblocked": [1, 2, 4]}' "the event"
-expect_eq "$(sql q.db "select group_concat(action, ' ') from (select action from audit_events order by id desc limit 2)")" \
+expect_eq "$(sql_join q.db ' ' "select action from audit_events order by id desc limit 2")" \
     "quorum_recompute config_adopt" "in the adoption's transaction, after it"
 expect_eq "$(sql q.db "select version from cases where id = 1")" 7 "the version does not change"
 CASEREVIEW_CONFIG=$T/q2.yaml AS=lpark cr --db q.db list --state panel_review
@@ -88,7 +88,7 @@ CASEREVIEW_CONFIG=$T/q2.yaml AS=cadmin cr --db q.db config adopt q.yaml
 expect_rc 0
 AS=rdoe cr --db q.db show 3
 expect_rc 0
-expect_eq "$(sql q.db "select group_concat(id || ':' || quorum_blocked, ' ') from cases")" "1:1 2:1 3:0 4:1" "flags under q.yaml"
+expect_eq "$(sql_join q.db ' ' "select id || ':' || quorum_blocked from cases order by id")" "1:1 2:1 3:0 4:1" "flags under q.yaml"
 expect_eq "$(sql q.db "select details from audit_events where action = 'quorum_recompute' order by id desc limit 1")" \
     '{"blocked": [1, 2, 4], "unblocked": []}' "the event"
 AS=rdoe cr --db q.db show 1
@@ -130,9 +130,9 @@ expect_rc 0
 expect_out "case 1: reconvene: still panel_review (version 8); the panel sits again: the votes before are set aside, and every member may vote"
 expect_eq "$(sql q.db "select quorum_blocked || ' ' || state from cases where id = 1")" "0 panel_review" "case 1"
 expect_eq "$(sql q.db "select count(*) from votes where case_id = 1")" 0 "votes counted"
-expect_eq "$(sql q.db "select group_concat(member || ':' || vote || ':' || superseded_by, ' ') from superseded_votes where case_id = 1")" \
+expect_eq "$(sql_join q.db ' ' "select member || ':' || vote || ':' || superseded_by from superseded_votes where case_id = 1 order by id")" \
     "mkhan:recuse:cadmin tnash:recuse:cadmin x3:recuse:cadmin" "votes kept aside"
-votes=$(sql q.db "select group_concat(id, ', ') from audit_events where case_id = 1 and action = 'vote'")
+votes=$(sql_join q.db ', ' "select id from audit_events where case_id = 1 and action = 'vote' order by id")
 expect_eq "$(sql q.db "select state_before || ' ' || state_after || ' ' || details from audit_events where action = 'reconvene'")" \
     "panel_review panel_review {\"round\": 1, \"reason\": \"Two independent members were replaced.\", \"votes_set_aside\": 3, \"vote_events\": [$votes], \"quorum_blocked\": false, \"note\": \"The panel sits again on decision 1: Two independent members were replaced.\\nThe 3 votes cast before (recusals included) no longer count; every member may vote.\"}" "the event"
 expect_eq "$(sql q.db "select author || ' ' || kind || ' ' || body from notes where case_id = 1")" \
@@ -152,8 +152,8 @@ for change in "UPDATE superseded_votes SET vote = 'concur', reason = NULL WHERE 
     "INSERT INTO votes(case_id, round, member, member_kind, vote, reason, created_at)
        SELECT case_id, round, member, member_kind, vote, reason, created_at
        FROM superseded_votes WHERE member = 'tnash'; DELETE FROM superseded_votes WHERE member = 'tnash'"; do
-    cp q.db t.db && cp q.db.key t.db.key
-    sqlite3 t.db "$change"
+    db_copy q.db t.db
+    sql t.db "$change"
     AS=cadmin cr --db t.db audit verify
     expect_rc 3
     grep -q "casereview: audit: case 1: .*tnash" "$T/err" || fail "not named: $(cat "$T/err")"

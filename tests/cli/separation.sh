@@ -12,7 +12,7 @@ CSV
 
 # A new database with case 1 flagged.
 fresh() {
-    rm -f s.db s.db-wal s.db-shm s.db.key
+    db_remove s.db
     AS=a1 cr --db s.db import s.csv
     expect_rc 0
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The workflow from the command line: a case from flagged to closed through
-# every kind of step, panel: false, a race between two processes, exports,
+# every kind of step, panel: false, races between four processes, exports,
 # what waits for whom, and an audit trail that notices tampering.
 . "$(dirname "$0")/lib.sh"
 cp "$FIXTURES"/import/good.csv .
@@ -62,8 +62,17 @@ rdoe       vote     {"round": 3, "vote": "concur", "kind": "police", "result": "
 tnash      vote     panel_review -> closed  {"round": 3, "vote": "concur", "kind": "independent", "result": "closed"}
 cadmin     view     {"view": "history"}
 HIST
-# Every command ran as this Unix user, acting --as the login named: both are shown.
-sed -i "s/\$/  unix login: $(id -un)/" want.txt
+# Every command ran as a Unix login (os_login_of), acting --as the login named: both
+# are shown where they differ.
+while IFS= read -r line; do
+    u=$(os_login_of "${line%% *}")
+    if [ "$u" = "${line%% *}" ]; then
+        printf '%s\n' "$line"
+    else
+        printf '%s  unix login: %s\n' "$line" "$u"
+    fi
+done <want.txt >want-os.txt
+mv want-os.txt want.txt
 diff -u want.txt history.txt >"$T/diff" || fail "history:
 $(cat "$T/diff")"
 step cadmin show S1
@@ -128,7 +137,55 @@ AS=bjones cr --db v.db assign 1 ejones --expect-version 1
 expect_rc 1
 expect_err "casereview: case 1 was changed by asmith at 2026-01-01T00:00:00Z (it is now version 2; you saw version 1); look at it again before you act"
 
-begin "two processes on one case: exactly one wins, every time"
+# The races: good.yaml's roster and two more reviewers and supervisors, so that four
+# people may each take the same step on one case (race.yaml, for race.db and approve.db).
+sed -e 's/^users:$/users:\n  - { login: gwest, name: "G. West", roles: [reviewer] }\n  - { login: hdunn, name: "H. Dunn", roles: [reviewer] }\n  - { login: kmoss, name: "K. Moss", roles: [supervisor] }\n  - { login: pvale, name: "P. Vale", roles: [supervisor] }/' \
+    "$CASEREVIEW_CONFIG" >race.yaml
+main_config=$CASEREVIEW_CONFIG
+# race4 WANT_OUT LOGINS CASE SEEN ARG...: four processes, one per login of LOGINS (four,
+# space-separated), started together, each running 'ARG... CASE --expect-version SEEN';
+# exactly one wins (status 0, WANT_OUT with {winner} for its login), each other loses
+# with status 1 and the version conflict naming the winner, and nothing on stdout.  Sets
+# winner.
+race4() {
+    local want=$1 case=$3 seen=$4 k rc wins=() pids=() logins
+    read -ra logins <<<"$2"
+    shift 4
+    for k in 0 1 2 3; do
+        cr_argv --as "${logins[k]}" "$@" "$case" --expect-version "$seen" || {
+            fail "case $case: cr_argv: $(cat "$T/err")"
+            return
+        }
+        "${CR_ARGV[@]}" >"$T/p$k.out" 2>"$T/p$k.err" &
+        pids[k]=$!
+    done
+    for k in 0 1 2 3; do
+        wait "${pids[k]}"
+        rc=$?
+        echo "$rc" >"$T/p$k.rc"
+        [ "$rc" = 0 ] && wins+=("${logins[k]}")
+    done
+    winner=
+    if [ ${#wins[@]} != 1 ]; then
+        fail "case $case: $* : ${#wins[@]} winners (${wins[*]}); statuses $(cat "$T"/p[0-3].rc | tr '\n' ' ')"
+        return
+    fi
+    winner=${wins[0]}
+    for k in 0 1 2 3; do
+        if [ "${logins[k]}" = "$winner" ]; then
+            [ "$(cat "$T/p$k.out")" = "${want//\{winner\}/$winner}" ] ||
+                fail "case $case: the winner ($winner) said: $(cat "$T/p$k.out" "$T/p$k.err")"
+            continue
+        fi
+        [ "$(cat "$T/p$k.rc")" = 1 ] || fail "case $case: ${logins[k]}'s status $(cat "$T/p$k.rc")"
+        [ "$(cat "$T/p$k.err")" = "casereview: case $case was changed by $winner at 2026-01-01T00:00:00Z (it is now version $((seen + 1)); you saw version $seen); look at it again before you act" ] ||
+            fail "case $case: the loser ${logins[k]} said: $(cat "$T/p$k.err")"
+        [ ! -s "$T/p$k.out" ] || fail "case $case: the loser ${logins[k]} printed: $(cat "$T/p$k.out")"
+    done
+}
+
+begin "four processes claim one case: exactly one wins, every time"
+export CASEREVIEW_CONFIG=$T/race.yaml
 {
     echo "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,allegation_date,source,original_outcome,summary"
     for i in $(seq 1 30); do
@@ -136,20 +193,11 @@ begin "two processes on one case: exactly one wins, every time"
     done
 } >race.csv
 cr --db race.db import race.csv
+expect_rc 0
 for i in $(seq 1 30); do
-    "$CASEREVIEW" --as asmith --db race.db claim "$i" --expect-version 1 >"$T/a.out" 2>"$T/a.err" &
-    pa=$!
-    "$CASEREVIEW" --as ejones --db race.db claim "$i" --expect-version 1 >"$T/b.out" 2>"$T/b.err" &
-    pb=$!
-    wait $pa
-    ra=$?
-    wait $pb
-    rb=$?
-    if [ "$ra$rb" = "01" ]; then loser=b winner=asmith
-    elif [ "$ra$rb" = "10" ]; then loser=a winner=ejones
-    else fail "case $i: exit statuses $ra and $rb"; continue; fi
-    grep -qx "casereview: case $i was changed by $winner at 2026-01-01T00:00:00Z (it is now version 2; you saw version 1); look at it again before you act" "$T/$loser.err" ||
-        fail "case $i: the loser said: $(cat "$T/$loser.err")"
+    race4 "case $i: claim: flagged -> in_review (version 2); claimed: it is yours to decide" \
+        "asmith ejones gwest hdunn" "$i" 1 --db race.db claim
+    [ -z "$winner" ] && continue
     [ "$(sql race.db "select assignee || ' ' || version from cases where id = $i")" = "$winner 2" ] ||
         fail "case $i: $(sql race.db "select assignee || ' ' || version from cases where id = $i")"
 done
@@ -158,19 +206,55 @@ cr --db race.db audit verify
 expect_rc 0
 expect_out "ok: 31 events"
 
+begin "four supervisors approve one decision: exactly one wins, every time"
+{
+    echo "subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,allegation_date,source,original_outcome,summary"
+    for i in $(seq 1 10); do
+        echo "P$i,Brackenridge,Ann,officer,PC,Marine Policing Unit,full,PA$i,domestic_violence,2019-01-01,complaint,NFA,Approve race $i"
+    done
+} >approve.csv
+cr --db approve.db import approve.csv
+expect_rc 0
+for i in $(seq 1 10); do
+    race4 "case $i: claim: flagged -> in_review (version 2); claimed: it is yours to decide" \
+        "asmith ejones gwest hdunn" "$i" 1 --db approve.db claim
+    [ -z "$winner" ] && continue
+    reviewer=$winner
+    AS=$reviewer cr --db approve.db decide "$i" --outcome reassess --rationale "Reassess: race $i."
+    expect_rc 0
+    race4 "case $i: approve: awaiting_approval -> closed (version 4); approved: the case is closed (reassess needs no panel)" \
+        "bjones fkaur kmoss pvale" "$i" 3 --db approve.db approve
+    [ -z "$winner" ] && continue
+    # Nothing lost: the winner's approval, once, of the reviewer's one decision.
+    expect_eq "$(sql approve.db "select state || ' ' || version || ' ' || assignee || ' ' || decided_by || ' ' || outcome from cases where id = $i")" \
+        "closed 4 $reviewer $reviewer reassess" "case $i"
+    expect_eq "$(sql approve.db "select supervisor from approvals where case_id = $i")" "$winner" "case $i's approvals"
+    expect_eq "$(sql approve.db "select count(*) from decisions where case_id = $i")" 1 "case $i's decisions"
+done
+expect_eq "$(sql approve.db "select action || ' ' || count(*) from audit_events group by action order by action" | tr '\n' ',')" \
+    "approve 10,claim 10,decide 10,import 1," "events"
+cr --db approve.db audit verify
+expect_rc 0
+expect_out "ok: 31 events"
+export CASEREVIEW_CONFIG=$main_config
+
 begin "what waits for whom"
 AS=asmith cr --db w.db list --mine --format csv
 expect_rc 0
 expect_eq "$(wc -l <"$T/out")" 1 "asmith has nothing open"
+export CASEREVIEW_CONFIG=$T/race.yaml
 AS=asmith cr --db race.db list --mine --format csv
-expect_eq "$(tail -n +2 "$T/out" | cut -d, -f1 | sort -n | tr '\n' ' ')" "$(sql race.db "select group_concat(id, ' ') || ' ' from (select id from cases where assignee = 'asmith' order by id)")" "asmith's cases"
-AS=ejones cr --db race.db decide 2 --outcome reassess --rationale x 2>/dev/null
-AS=asmith cr --db race.db decide 1 --outcome nfa --rationale "No further action." 2>/dev/null
-AS=ejones cr --db race.db decide 1 --outcome nfa --rationale "No further action." 2>/dev/null
+expect_eq "$(tail -n +2 "$T/out" | cut -d, -f1 | sort -n | tr '\n' ' ')" "$(sql race.db "select id from cases where assignee = 'asmith' order by id" | tr '\n' ' ')" "asmith's cases"
+# Cases 1 and 2 decided by whoever won them.
+AS=$(sql race.db "select assignee from cases where id = 2") cr --db race.db decide 2 --outcome reassess --rationale x
+expect_rc 0
+AS=$(sql race.db "select assignee from cases where id = 1") cr --db race.db decide 1 --outcome nfa --rationale "No further action."
+expect_rc 0
 AS=bjones cr --db race.db list --mine --format csv
-expect_eq "$(tail -n +2 "$T/out" | cut -d, -f2 | sort -u)" "awaiting_approval" "the supervisor's queue"
+expect_eq "$(tail -n +2 "$T/out" | cut -d, -f1-2 | sort)" "$(printf '1,awaiting_approval\n2,awaiting_approval')" "the supervisor's queue"
 AS=mkhan cr --db race.db list --mine --format csv
 expect_eq "$(wc -l <"$T/out")" 1 "nothing with the panel yet"
+export CASEREVIEW_CONFIG=$main_config
 
 begin "export: admin only, a recorded disclosure"
 AS=asmith cr --db w.db export --reason "Review" --recipient "IOPC"
@@ -206,8 +290,8 @@ expect_rc 0
 n=$(sql w.db "select count(*) from audit_events")
 expect_out "ok: $n events"
 tamper() {
-    cp w.db t.db && cp w.db.key t.db.key
-    sqlite3 t.db "$1"
+    db_copy w.db t.db
+    sql t.db "$1"
     cr --db t.db audit verify
     expect_rc 3
     expect_err "casereview: $2"

@@ -225,3 +225,25 @@ SELECT format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', :'db') \\g
 $PG_GRANT_SQL
 EOF
 }
+
+# pg_test_clock DB: database DB is a test database (settings test_clock =
+# 'on', so that the server takes the session's pinned clock, as SQLite takes
+# the handle's: core/pg/sql/010-base.sql's cr_now()) from the moment the
+# program's install makes casereview.settings, inside that transaction, so
+# that the install's own first writes are stamped with the test's clock.  An
+# event trigger (the superuser's) writes the row; the DDL that fires it is the
+# service role's install, so the row is the service role's write.
+pg_test_clock() {
+    pg_psql -d "$1" >/dev/null <<'SQL'
+CREATE FUNCTION public.crt_test_clock() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF to_regclass('casereview.settings') IS NOT NULL THEN
+        INSERT INTO casereview.settings(key, value) VALUES ('test_clock', 'on')
+            ON CONFLICT (key) DO NOTHING;
+    END IF;
+END $$;
+REVOKE EXECUTE ON FUNCTION public.crt_test_clock() FROM PUBLIC;
+CREATE EVENT TRIGGER crt_test_clock ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
+    EXECUTE FUNCTION public.crt_test_clock();
+SQL
+}

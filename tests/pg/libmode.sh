@@ -19,10 +19,36 @@ dbname() { printf 'crt_%s' "$(printf '%s' "$1" | sha256sum | cut -c1-16)"; }
 T_real=$(realpath "$T")
 tdb=$(dbname "$T_real/t.db")
 
-begin "--db NAME: a database of its own, as \$AS, in the program's connection string"
+begin "--db NAME: a database of its own; init, while it has no schema, as the service role --as \$AS"
 cr init --db t.db
 expect_rc 0
+expect_out "as=cadmin" "db=postgresql:///$tdb?host=$PG_DIR&user=casereview" "casereview|$tdb"
+expect_empty_err
+
+begin "once the schema is there, init connects as \$AS"
+# (The stand-in's own CREATE SCHEMA then fails: not what is checked here.)
+cr --db t.db init
 expect_out "as=cadmin" "db=postgresql:///$tdb?host=$PG_DIR&user=cadmin" "cadmin|$tdb"
+
+begin "import and demo make a database as init does; other commands never as the service role"
+cr --db i1.db import x.csv
+expect_out_has "casereview|$(dbname "$T_real/i1.db")"
+cr_plain --as asmith --db=i2.db demo
+expect_out_has "casereview|$(dbname "$T_real/i2.db")"
+cr --db i3.db list --format import
+expect_out_has "cadmin|$(dbname "$T_real/i3.db")"
+
+begin "a test database: the install's settings table says test_clock on, in its transaction"
+cr x --db clock.db
+cdb_=$(dbname "$T_real/clock.db")
+psql -X -A -t -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U casereview -d "$cdb_" >"$T/out" 2>"$T/err" <<'SQL'
+BEGIN;
+CREATE SCHEMA casereview;
+CREATE TABLE casereview.settings (key text PRIMARY KEY, value text NOT NULL);
+SELECT key || '=' || value FROM casereview.settings;
+COMMIT;
+SQL
+expect_out "test_clock=on"
 expect_empty_err
 
 begin "the database: owned by casereview, CONNECT for the roster only"
