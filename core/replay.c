@@ -962,6 +962,7 @@ static const struct replay_action {
     {"correct", rp_correct, false},         /* an allegation's field corrected (core/erase.c) */
     {"qa_selected", rp_qa_selected, false}, /* a decision sampled for quality review (qa) */
     {"qa", rp_qa, false},                   /* a quality review's verdict */
+    {"migrated", NULL, false}, /* copied from another database (core/migrate.c): no row */
 };
 
 static const struct replay_action *

@@ -159,6 +159,26 @@ struct cr_decision_fact {
 };
 typedef enum cr_status (*cr_store_decision_fn)(void *ctx, const struct cr_decision_fact *f);
 
+/*
+ * A table as a migration copies it (core/migrate.c): its name, its n
+ * columns and their types ('i' integer, 't' text, 'b' bytes), the ORDER BY
+ * of a reading.  A cell: null, or an integer, or text / bytes (p, len).
+ */
+struct cr_mig_table {
+    const char *name;
+    const char *const *cols;
+    const char *types;
+    size_t n;
+    const char *order;
+};
+struct cr_mig_cell {
+    bool null;
+    int64_t i;
+    const char *p;
+    size_t len;
+};
+typedef int (*cr_store_mig_fn)(void *ctx, const struct cr_mig_cell *cells);
+
 struct cr_store {
     int version;      /* CR_STORE_VERSION it implements: methods past it are absent */
     const char *name; /* "sqlite", "memory": in messages and `version` output */
@@ -691,6 +711,52 @@ struct cr_store {
      * the program checks every rule before it writes.
      */
     enum cr_status (*rules_put)(cr_db *db, const struct cr_rule_row *rows, size_t n);
+    /* Appended to version 1 for issue 14 (moving between engines: core/migrate.c) */
+
+    /*
+     * Whether this handle may take part in a migration (core/migrate.c),
+     * as its source (to false) or its destination (to true): CR_OK, or
+     * CR_REFUSED with a message saying why (PostgreSQL: only the service
+     * role, the database's owner, reads and writes every table).  An
+     * engine without the methods below cannot take part (core says so).
+     */
+    enum cr_status (*migrate_check)(cr_db *db, bool to);
+    /*
+     * Every row of table t (core's list, internal.h: the same table and
+     * column names on every engine), in t->order, each as t->n cells of
+     * t->types, to each(), valid during the call only; nonzero from each()
+     * stops the reading and is returned (a status).  Reads only; in the
+     * caller's read snapshot (read_begin).
+     */
+    enum cr_status (*migrate_read)(cr_db *db, const struct cr_mig_table *t, cr_store_mig_fn each,
+                                   void *ctx);
+    /*
+     * Insert one row of t (cells as migrate_read gives them, ids and all),
+     * in the caller's write transaction; the engine's triggers run as for
+     * any insert (core replaces the counters afterwards).
+     */
+    enum cr_status (*migrate_write)(cr_db *db, const struct cr_mig_table *t,
+                                    const struct cr_mig_cell *cells);
+    /* Delete every row of table (one of core's list), in the caller's write transaction. */
+    enum cr_status (*migrate_clear)(cr_db *db, const char *table);
+    /*
+     * A sealing engine's copy of event e (id, time, actor, every field as
+     * given; e->details_digest is ignored), sealed with its own key and
+     * chained to its head, which moves to it: its details' digest is
+     * computed from e->details, or is keep_digest when not NULL (an erased
+     * event keeps the digest of the details it had); its hash is computed,
+     * or is keep_hash when not NULL (an event erased before chain v3, whose
+     * hash no one can recompute).  *hash: the hash stored.  In the caller's
+     * write transaction.
+     */
+    enum cr_status (*migrate_event)(cr_db *db, const struct cr_event *e, const char *keep_digest,
+                                    const unsigned char *keep_hash, unsigned char hash[32]);
+    /*
+     * After every row was written: the search index rebuilt from the rows,
+     * the ids to come set past the copied ones.  In the caller's write
+     * transaction.
+     */
+    enum cr_status (*migrate_finish)(cr_db *db);
 };
 
 /* The engine linked in: core/sqlite/'s or core/memory/'s table (core/meson.build). */

@@ -6,6 +6,16 @@
  */
 #include "engine.h"
 
+/* Moving between engines: a database in memory has nothing to move (store.h, migrate_check). */
+static enum cr_status
+mem_migrate_check(cr_db *db, bool to)
+{
+    (void)to;
+    return cr_fail(db, CR_REFUSED,
+                   "migrate: the memory engine keeps its database in this process only; it "
+                   "cannot take part in a migration (build casereview with the sqlite engine)");
+}
+
 const struct cr_store cr_store_engine = {
     .version = CR_STORE_VERSION,
     .name = "memory",
@@ -83,4 +93,5 @@ const struct cr_store cr_store_engine = {
     /* core builds and hashes every event with the key it reads (audit_key) */
     .seals = false,
     .rules_put = mem_rules_put,
+    .migrate_check = mem_migrate_check,
 };

@@ -87,6 +87,12 @@ const struct cr_store cr_store_pg = {
     .audit_check = pg_audit_check,
     .audit_erasure = pg_audit_erasure,
     .rules_put = pg_rules_put,
+    .migrate_check = pg_migrate_check,
+    .migrate_read = pg_migrate_read,
+    .migrate_write = pg_migrate_write,
+    .migrate_clear = pg_migrate_clear,
+    .migrate_event = pg_migrate_event,
+    .migrate_finish = pg_migrate_finish,
 };
 
 const char *

@@ -218,5 +218,15 @@ enum cr_status pg_apply(cr_db *db, const struct cr_case_state *cs, const struct 
                         const char *actor);
 enum cr_status pg_set_quorum_blocked(cr_db *db, int64_t case_id, int blocked);
 enum cr_status pg_rules_put(cr_db *db, const struct cr_rule_row *rows, size_t n);
+/* Moving between engines (migrate.c, sql/080-migrate.sql): the service role only. */
+enum cr_status pg_migrate_check(cr_db *db, bool to);
+enum cr_status pg_migrate_read(cr_db *db, const struct cr_mig_table *t, cr_store_mig_fn each,
+                               void *ctx);
+enum cr_status pg_migrate_write(cr_db *db, const struct cr_mig_table *t,
+                                const struct cr_mig_cell *cells);
+enum cr_status pg_migrate_clear(cr_db *db, const char *table);
+enum cr_status pg_migrate_event(cr_db *db, const struct cr_event *e, const char *keep_digest,
+                                const unsigned char *keep_hash, unsigned char hash[32]);
+enum cr_status pg_migrate_finish(cr_db *db);
 
 #endif

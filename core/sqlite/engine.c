@@ -83,4 +83,9 @@ const struct cr_store cr_store_engine = {
     /* core builds and hashes every event with the key it reads (audit_key) */
     .seals = false,
     .rules_put = sq_rules_put,
+    .migrate_check = sq_migrate_check,
+    .migrate_read = sq_migrate_read,
+    .migrate_write = sq_migrate_write,
+    .migrate_clear = sq_migrate_clear,
+    .migrate_finish = sq_migrate_finish,
 };

@@ -250,4 +250,13 @@ enum cr_status sq_panel_tally(cr_db *db, const char *viewer, struct cr_case_row 
 /* Read one event row (EVENT_COLUMNS) into e, strings kept in l. */
 void read_event(sqlite3_stmt *s, struct cr_event *e, struct cr_strings *l);
 
+/* Moving between engines (migrate.c; store.h: migrate_*). */
+enum cr_status sq_migrate_check(cr_db *db, bool to);
+enum cr_status sq_migrate_read(cr_db *db, const struct cr_mig_table *t, cr_store_mig_fn each,
+                               void *ctx);
+enum cr_status sq_migrate_write(cr_db *db, const struct cr_mig_table *t,
+                                const struct cr_mig_cell *cells);
+enum cr_status sq_migrate_clear(cr_db *db, const char *table);
+enum cr_status sq_migrate_finish(cr_db *db);
+
 #endif

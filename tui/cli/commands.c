@@ -7,6 +7,9 @@
  */
 #include "commands.h"
 
+/* migrate.c */
+CLI_COMMAND(migrate)
+
 const struct cli_command cli_commands[] = {
     {"demo", "", "make a demo (fictional cases and people) and start the interface in it", 0, 0,
      demo_options, cmd_demo},
@@ -96,6 +99,10 @@ const struct cli_command cli_commands[] = {
      "quality review of sampled decisions, blind (a reviewer or supervisor who did not decide, "
      "approve or see it)",
      1, 2, qa_options, cmd_qa},
+    {"migrate", "--from DB --to DB",
+     "copy a database to a new one, SQLite or PostgreSQL either way, chain re-sealed and verified "
+     "(admin)",
+     0, 0, migrate_options, cmd_migrate},
     {NULL, NULL, NULL, 0, 0, NULL, NULL},
 };
 

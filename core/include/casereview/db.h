@@ -171,6 +171,33 @@ const char *cr_db_purpose(const cr_db *db);
 int cr_db_read_only(const cr_db *db);
 int64_t cr_db_unrecorded(const cr_db *db);
 
+/* What cr_migrate copied: rows per table (the trail last), and how it ended. */
+#define CR_MIGRATE_TABLES 21
+struct cr_migrate_result {
+    size_t n;
+    struct {
+        const char *table; /* static */
+        int64_t rows;
+    } tables[CR_MIGRATE_TABLES];
+    int64_t events;   /* the source's events, re-sealed */
+    char head[65];    /* the source's last hash, hex */
+    bool committed;   /* the copy was committed in the destination */
+    int64_t verified; /* the destination's events verified on arrival (events + 1) */
+};
+
+/*
+ * Copy the database `from` (opened, its user set as an admin of its pinned
+ * configuration) into `to` (opened, new or holding no case and no event),
+ * whatever the engines (README, "Moving between engines"): the source's
+ * chain verified first; every table with its ids, the counters, the
+ * configuration in force, in one transaction on `to`, every event re-sealed
+ * with to's own key, then a `migrated` event naming the source; committed,
+ * then to's chain verified.  Returns CR_OK, or the failure with its message
+ * on `to` (cr_db_errmsg(to)): nothing written unless out->committed, when
+ * the copy is there but did not verify (the caller should remove it).
+ */
+enum cr_status cr_migrate(cr_db *from, cr_db *to, struct cr_migrate_result *out);
+
 #ifdef __cplusplus
 }
 #endif
