@@ -446,6 +446,26 @@ put_status(struct cr_buf *b, cr_db *h, enum cr_status st)
     cr_buf_addf(b, "status %d %s\n", (int)st, st == CR_OK ? "" : cr_db_errmsg(h));
 }
 
+/* s without its case_facts parts (each "facts" line to its "status" line); s is freed. */
+static char *
+without_facts(char *s)
+{
+    struct cr_buf b = {0};
+    bool skipping = false;
+    for (char *line = s, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        size_t len = next ? (size_t)(++next - line) : strlen(line);
+        if (strncmp(line, "facts ", 6) == 0)
+            skipping = true;
+        else if (skipping && strncmp(line, "status ", 7) == 0)
+            skipping = false;
+        else if (!skipping)
+            cr_buf_add(&b, line, len);
+    }
+    free(s);
+    return b.p ? b.p : strdup("");
+}
+
 /* Every figure method, at times around the fixture's. */
 static char *
 figures(cr_db *h)
@@ -604,8 +624,15 @@ test_figures(void **state)
     assert_non_null(strstr(want, "reviewer rbrown -1 0 1 1")); /* a panel round returned */
     assert_non_null(strstr(want, "assigned rbrown"));
     same(strdup(want), figures(pgs));
+    /*
+     * A supervisor reads the same figures, but not the cases one by one
+     * (case_facts: the admin's report), which the server refuses in core's words.
+     */
     cr_db *h = open_as("bjones");
-    same(want, figures(h));
+    char *got = figures(h);
+    assert_non_null(
+        strstr(got, "status 1 report needs the admin role; you (bjones) are supervisor"));
+    same(without_facts(want), without_facts(got));
     cr_db_close(h);
 }
 
@@ -812,7 +839,7 @@ test_refusals(void **state)
     const struct cr_followup f = {
         .stage = CR_FOLLOWUP_VETTING, .result = "withdrawn", .date = "2026-01-30"};
     refused(holder, WRITE(holder, followup_add(holder, 1, &f, "asmith")),
-            "a follow-up needs the supervisor or admin role; you (asmith)");
+            "follow-up needs the supervisor or admin role; you (asmith) are reviewer");
     /* Corrections: the admin only. */
     refused(boss, WRITE(boss, allegation_set(boss, 1, "summary", "x", "2019-01-01", 0)),
             "correct needs the admin role; you (bjones)");
@@ -829,14 +856,14 @@ test_refusals(void **state)
                           .verdict = "agree",
                           .qa_reason = "Fine."};
     refused(holder, WRITE(holder, qa_put(holder, &q)),
-            "qa: you (asmith) took or approved the decision of round 1 of case 2");
+            "qa: you (asmith) took decision 1 on case 2, so may not review it for quality");
     q.qa_by = "bjones";
     refused(boss, WRITE(boss, qa_put(boss, &q)),
-            "qa: you (bjones) took or approved the decision of round 1 of case 2");
+            "qa: you (bjones) approved decision 1 on case 2, so may not review it for quality");
     q.qa_by = "asmith";
     q.decider = "qkim"; /* a lie: asmith decided */
     refused(holder, WRITE(holder, qa_put(holder, &q)),
-            "qa: you (asmith) took or approved the decision of round 1 of case 2");
+            "qa: you (asmith) took decision 1 on case 2, so may not review it for quality");
     q.decider = "asmith";
     q.qa_by = NULL;
     q.verdict = q.qa_reason = NULL;
@@ -864,25 +891,26 @@ test_refusals(void **state)
     assert_null(none.p);
     assert_null(unread.p);
     cr_buf_free(&mine);
-    /* Need-to-know and declared conflicts: what the program would not show, nor does psql. */
+    /*
+     * Need-to-know and declared conflicts: what the program would not show,
+     * nor does psql; one rule (020-case.sql's cr_case_visible): a case kept
+     * from the person reads as none (core refuses it by its rule first).
+     */
     struct cr_timeline t2;
-    refused(panel, st_store(panel)->timeline(panel, 1, &t2),
-            "case 1 has not been before the panel, and a panel member sees only the cases that "
-            "have (need-to-know)");
+    assert_int_equal(st_store(panel)->timeline(panel, 1, &t2), CR_NOT_FOUND);
+    assert_string_equal(cr_db_errmsg(panel), "no case 1");
     cr_timeline_free(&t2);
     assert_int_equal(st_store(panel)->timeline(panel, 2, &t2), CR_OK);
     assert_int_equal(t2.n_cases, 1);
     cr_timeline_free(&t2);
     svc_exec("UPDATE casereview.people SET conflicts = '{P9}' WHERE login = 'rbrown'");
-    refused(rev, st_store(rev)->timeline(rev, 9, &t2),
-            "you (rbrown) have a declared conflict of interest with subject P9, and with "
-            "conflicts.declared nobody views a case they are conflicted on");
+    assert_int_equal(st_store(rev)->timeline(rev, 9, &t2), CR_NOT_FOUND);
+    assert_string_equal(cr_db_errmsg(rev), "no case 9");
     cr_timeline_free(&t2);
-    refused(rev, st_store(rev)->followup_scan(rev, 9, put_followup, &unread),
-            "conflict of interest with subject P9");
-    refused(rev, WRITE(rev, link_remove(rev, 9, "X-9", "rbrown", "r")),
-            "you (rbrown) have a declared conflict of interest with subject P9, and with "
-            "conflicts.declared nobody acts on a case they are conflicted on");
+    assert_int_equal(st_store(rev)->followup_scan(rev, 9, put_followup, &unread), CR_OK);
+    assert_int_equal(WRITE(rev, link_remove(rev, 9, "X-9", "rbrown", "r")), CR_NOT_FOUND);
+    assert_string_equal(cr_db_errmsg(rev), "no case 9");
+    st_rollback(rev);
     svc_exec("UPDATE casereview.people SET conflicts = '{}' WHERE login = 'rbrown'");
     assert_int_equal(st_store(rev)->timeline(rev, 9, &t2), CR_OK);
     cr_timeline_free(&t2);
@@ -899,7 +927,7 @@ test_refusals(void **state)
         "recorded_at) VALUES (1, 'left', 'before_decision', '2026-01-01', 'rbrown', 0)",
         "SELECT casereview.cr_after_search(1)",
         "SELECT casereview.cr_report_roles()",
-        "SELECT casereview.cr_after_may_see(1, 'views')",
+        "SELECT casereview.cr_after_not_erased(1, 'x')",
     };
     for (size_t i = 0; i < sizeof direct / sizeof *direct; i++) {
         PGresult *r = PQexec(c, direct[i]);

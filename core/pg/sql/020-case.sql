@@ -15,6 +15,19 @@
 -- says so of a missing case, no row where it gives none.  Core's own
 -- refusal (naming the rule) is what a person sees through the program when
 -- the case is one they may see but not act on.
+--
+-- A case kept from a person is not a secret's existence: core on SQLite
+-- finds it, refuses with the rule that keeps it out (naming the subject's
+-- unit, or the subject a conflict was declared with, or that the case has
+-- not been before the panel) and records a `denied` event.  So the server
+-- finds it too (cr_find_case) and gives of it, in cr_case_state, only what
+-- core's refusal reads (cr_case_hidden_state): nothing of its content.
+--
+-- Blind voting (SPEC section 4): a panel member who could still vote on
+-- the current decision sees none of its votes (cr_votes_hidden, as core's
+-- view_rules), in the case's lists and in its history (cr_history applies
+-- core's history_rules: other people's consultations and drafts are the
+-- admin's to see, and a withheld vote names nobody), whatever the caller asks.
 
 -- The session's need-to-know (false, NULL and none for the service role):
 -- whether panel only, the unit kept out, the subjects declared.  Roles are
@@ -65,24 +78,92 @@ BEGIN
     END IF;
 END $$;
 
-REVOKE EXECUTE ON FUNCTION cr_case_scope(), cr_case_visible(bigint), cr_case_seen(bigint)
-  FROM PUBLIC;
+-- Whether the sign-off of outcome is blind (panel.sign_off / panel.outcomes.
+-- <outcome>.blind): settings 'blind:<outcome>' is 'off' when the pinned
+-- configuration says it is not; blind otherwise (the configuration's default).
+CREATE FUNCTION cr_outcome_blind(outcome text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+    SELECT coalesce((SELECT st.value FROM settings st WHERE st.key = 'blind:' || outcome), 'on')
+           <> 'off'
+$$;
+
+-- Whether blind voting withholds the current decision's votes of case id from
+-- the session (core's view_rules): a panel member, the case with the panel
+-- on a blind outcome, and the member could still vote: has not voted on this
+-- decision and is not barred from it (decided, approved or returned it:
+-- the rules' barred_by for vote, guard_vote).  Never the service role.
+CREATE FUNCTION cr_votes_hidden(case_id bigint) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+DECLARE
+    me text;
+    c cases;
+BEGIN
+    IF cr_is_service() THEN
+        RETURN false;
+    END IF;
+    me := cr_login();
+    SELECT * INTO c FROM cases x WHERE x.id = cr_votes_hidden.case_id;
+    IF NOT FOUND OR c.state <> 'panel_review' OR c.outcome IS NULL
+       OR NOT cr_outcome_blind(c.outcome)
+       OR NOT EXISTS (SELECT 1 FROM people p WHERE p.login = me AND p.roles & 8 <> 0)
+       OR EXISTS (SELECT 1 FROM votes v WHERE v.case_id = c.id AND v.round = c.round
+                  AND v.member = me) THEN
+        RETURN false;
+    END IF;
+    -- Barred from voting: 1 << decide (3) | 1 << approve (4) | 1 << return (5), as published.
+    RETURN cr_barring_act(c.id, me, coalesce((SELECT r.barred_by FROM rules r WHERE r.action = 6),
+                                             56)) IS NULL;
+END $$;
+
+-- The row cr_case_state gives of a case kept from the session: what core's
+-- refusal reads (cr_policy_may_see, may_act) and nothing of the case's
+-- content: its number; whether it is closed (may_act says so first; any
+-- open state reads as flagged); whether it has been before the panel
+-- (panel_round 0 or 1); the subject's unit only when it is the session's
+-- own under conflicts.same_unit, its reference only when the session
+-- declared a conflict with it.  Version 0, everything else NULL.
+CREATE FUNCTION cr_case_hidden_state(case_id bigint)
+RETURNS TABLE (id bigint, version integer, updated_at bigint, state text, outcome text,
+               round integer, vetting_review integer, assignee text, decided_by text,
+               updated_by text, approved_by text, subject_unit text, subject_ref text,
+               quorum_blocked integer, panel_round integer, state_since bigint,
+               clock_shift bigint, paused_until bigint, approver text, erased bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+DECLARE
+    sc record;
+BEGIN
+    SELECT * INTO sc FROM cr_case_scope();
+    RETURN QUERY
+    SELECT c.id, 0, NULL::bigint, CASE WHEN c.state = 'closed' THEN 'closed' ELSE 'flagged' END,
+           NULL::text, NULL::integer, NULL::integer, NULL::text, NULL::text, NULL::text,
+           NULL::text, CASE WHEN s.unit = sc.unit THEN s.unit END,
+           CASE WHEN s.ref = ANY (sc.refs) THEN s.ref END, NULL::integer,
+           (c.panel_round > 0)::integer, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text,
+           NULL::bigint
+      FROM cases c JOIN subjects s ON s.id = c.subject_id
+      WHERE c.id = cr_case_hidden_state.case_id;
+END $$;
+
+REVOKE EXECUTE ON FUNCTION cr_case_scope(), cr_case_visible(bigint), cr_case_seen(bigint),
+  cr_outcome_blind(text), cr_votes_hidden(bigint), cr_case_hidden_state(bigint) FROM PUBLIC;
 
 -- find_case: case n (0: none asked) and the latest case of the subject ref
--- (NULL or '': none asked); 0 for none, as for a case the session may not read.
+-- (NULL or '': none asked); 0 for none.  As the SQLite engine's: a case
+-- need-to-know keeps from the session is found, for core to refuse it by
+-- its rule (and record the refusal); nothing of it is read here.
 CREATE FUNCTION cr_find_case(n bigint, ref text, OUT id bigint, OUT id_of_ref bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM cr_case_scope();
     id := 0;
     id_of_ref := 0;
-    IF n > 0 AND cr_case_visible(n) THEN
+    IF n > 0 AND EXISTS (SELECT 1 FROM cases c WHERE c.id = n) THEN
         id := n;
     END IF;
     IF coalesce(ref, '') <> '' THEN
         SELECT coalesce(max(c.id), 0) INTO id_of_ref
           FROM cases c JOIN subjects s ON s.id = c.subject_id
-          WHERE s.ref = cr_find_case.ref AND cr_case_visible(c.id);
+          WHERE s.ref = cr_find_case.ref;
     END IF;
 END $$;
 
@@ -118,7 +199,9 @@ END $$;
 -- date then id; with votes_notes, the votes of its current round (kind
 -- 'vote': member, member_kind, vote, reason; at) by id, or, when
 -- hide_votes, one row of kind 'hidden' for each with nothing of it; and its
--- notes (kind 'note': author, kind, body; at) by id.
+-- notes (kind 'note': author, kind, body; at) by id.  The votes are hidden
+-- also whenever blind voting withholds them from the session
+-- (cr_votes_hidden), whatever hide_votes says.
 CREATE FUNCTION cr_case_lists(case_id bigint, votes_notes boolean, hide_votes boolean)
 RETURNS TABLE (kind text, t1 text, t2 text, t3 text, t4 text, t5 text, t6 text, at bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
@@ -126,6 +209,7 @@ DECLARE
     r integer;
 BEGIN
     PERFORM cr_case_seen(case_id);
+    hide_votes := coalesce(hide_votes, false) OR cr_votes_hidden(case_id);
     SELECT c.round INTO r FROM cases c WHERE c.id = cr_case_lists.case_id;
     RETURN QUERY
     SELECT x.kind, x.t1, x.t2, x.t3, x.t4, x.t5, x.t6, x.at FROM (
@@ -147,7 +231,8 @@ BEGIN
     ) x ORDER BY x.part, x.k1, x.k2;
 END $$;
 
--- case_state: the case as the workflow's rules see it.
+-- case_state: the case as the workflow's rules see it; of a case kept from
+-- the session, only what core's refusal reads (cr_case_hidden_state).
 CREATE FUNCTION cr_case_state(case_id bigint)
 RETURNS TABLE (id bigint, version integer, updated_at bigint, state text, outcome text,
                round integer, vetting_review integer, assignee text, decided_by text,
@@ -156,7 +241,13 @@ RETURNS TABLE (id bigint, version integer, updated_at bigint, state text, outcom
                clock_shift bigint, paused_until bigint, approver text, erased bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM cr_case_seen(case_id);
+    IF NOT cr_case_visible(case_id) THEN
+        IF NOT EXISTS (SELECT 1 FROM cases x WHERE x.id = cr_case_state.case_id) THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR002', MESSAGE = format('no case %s', case_id);
+        END IF;
+        RETURN QUERY SELECT * FROM cr_case_hidden_state(case_id);
+        RETURN;
+    END IF;
     RETURN QUERY
     SELECT c.id, c.version, c.updated_at, c.state, c.outcome, c.round, c.vetting_review,
            c.assignee, c.decided_by, c.updated_by, a.supervisor, s.unit, s.ref,
@@ -176,13 +267,23 @@ END $$;
 -- SQLite engine's query gives them (its compound select is merged from
 -- parts each in its index's order: decisions, approvals, votes by member,
 -- votes set aside and events by id; on one round the earlier part first).
+-- None of a case kept from the session (cr_case_state gives core what its
+-- refusal needs).  The round's votes are given whole even where blind
+-- voting withholds them from the session's view: core works out a vote's
+-- result from them (the sign-off, and the return's note quoting every
+-- dissent), until the server works it out itself (025-apply.sql).
 CREATE FUNCTION cr_case_state_lists(case_id bigint)
 RETURNS TABLE (kind text, login text, action text, vote text, reason text, n bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 DECLARE
     r integer;
 BEGIN
-    PERFORM cr_case_seen(case_id);
+    IF NOT cr_case_visible(case_id) THEN
+        IF NOT EXISTS (SELECT 1 FROM cases x WHERE x.id = cr_case_state_lists.case_id) THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR002', MESSAGE = format('no case %s', case_id);
+        END IF;
+        RETURN;
+    END IF;
     SELECT c.round INTO r FROM cases c WHERE c.id = cr_case_state_lists.case_id;
     RETURN QUERY
     SELECT x.kind, x.login, x.action, x.vote, x.reason, x.n FROM (
@@ -213,21 +314,48 @@ BEGIN
     ) x ORDER BY x.part = 0 DESC, x.k1, x.part, x.k2, x.k3;
 END $$;
 
--- history: every audit event of the case, in id order (none for a case
--- the session may not read, as for one that does not exist).
+-- history: the audit events of the case, in id order (none for a case the
+-- session may not read, as for one that does not exist), as much of them as
+-- core's history_rules (workflow.c) shows the session's person: other
+-- people's views, refused views and drafts only to an admin (everyone sees
+-- their own, and every action); while blind voting withholds the current
+-- decision's votes (cr_votes_hidden), nobody else's view or draft, the
+-- admin's included, and each vote after the last decision names nobody:
+-- actor '(a panel member)', details {"vote": "hidden"}, time and number 0,
+-- no os_login, listed last.  Everything to the service role.
 CREATE FUNCTION cr_history(case_id bigint)
 RETURNS TABLE (id bigint, at bigint, actor text, of_case bigint, action text,
                state_before text, state_after text, details text, config_digest text,
                purpose text, os_login text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+DECLARE
+    me text;
+    admin boolean := true;
+    hide boolean := false;
+    from_id bigint;
 BEGIN
     IF NOT cr_case_visible(case_id) THEN
         RETURN;
     END IF;
+    IF NOT cr_is_service() THEN
+        me := cr_login();
+        admin := EXISTS (SELECT 1 FROM people p WHERE p.login = me AND p.roles & 4 <> 0);
+        hide := cr_votes_hidden(case_id);
+    END IF;
+    SELECT coalesce(max(d.id), 0) INTO from_id FROM audit_events d
+      WHERE d.case_id = cr_history.case_id AND d.action = 'decide';
     RETURN QUERY
-    SELECT e.id, e.at, e.actor, e.case_id, e.action, e.state_before, e.state_after, e.details,
-           e.config_digest, e.purpose, e.os_login
-      FROM audit_events e WHERE e.case_id = cr_history.case_id ORDER BY e.id;
+    SELECT CASE WHEN x.w THEN 0 ELSE x.id END, CASE WHEN x.w THEN 0 ELSE x.at END,
+           CASE WHEN x.w THEN '(a panel member)' ELSE x.actor END, x.case_id, x.action,
+           x.state_before, x.state_after,
+           CASE WHEN x.w THEN '{"vote": "hidden"}' ELSE x.details END, x.config_digest,
+           x.purpose, CASE WHEN x.w THEN NULL ELSE x.os_login END
+      FROM (SELECT e.*, hide AND e.id > from_id AND e.action = 'vote' AS w
+              FROM audit_events e
+              WHERE e.case_id = cr_history.case_id
+                AND (me IS NULL OR e.actor = me OR (admin AND NOT hide)
+                     OR NOT (e.action IN ('view', 'denied') OR e.action LIKE 'draft\_%'))) x
+      ORDER BY x.w, x.id;
 END $$;
 
 -- sitting_vote_events: the vote events of the case after its last event

@@ -13,8 +13,12 @@
 -- session's person (cr_login(): a person with no role but the panel sees
 -- only the cases that went before the panel; with settings same_unit = 'on'
 -- none of their own unit's; none of the subjects they declared): the
--- intersection, so that a psql session cannot widen it.  The service role
--- (setup, export by the administrator's tools) is not narrowed.
+-- intersection, so that a psql session cannot widen it (the server's scope
+-- is 020-case.sql's cr_case_scope, the one every read applies).  The service
+-- role (setup, export by the administrator's tools) is not narrowed.
+-- Blind voting (SPEC section 4, core's cr_panel_progress): a panel member who
+-- has not voted on a case's current decision, on an outcome whose sign-off is
+-- blind, gets none of its votes in a row's tally (votes and kinds NULL).
 
 -- The words typed as PostgreSQL queries, with SQLite's meaning (page.c's
 -- search_query, phrase.c): the words are split at blanks (space, tab, CR,
@@ -54,28 +58,6 @@ BEGIN
     IF cardinality(all_toks) > 0 THEN
         q := array_to_string(all_toks, ' & ')::tsquery;
     END IF;
-END $$;
-
--- The server's own need-to-know for the session (NULLs and false for the
--- service role): whether panel only, the unit kept out, the subjects declared.
-CREATE FUNCTION cr_page_scope(OUT panel_only boolean, OUT unit text, OUT refs text[])
-LANGUAGE plpgsql STABLE SET search_path = casereview, pg_catalog, pg_temp AS $$
-DECLARE
-    me text;
-BEGIN
-    panel_only := false;
-    refs := '{}';
-    IF cr_is_service() THEN
-        RETURN;
-    END IF;
-    me := cr_login();
-    -- Roles are bits of enum cr_role: reviewer 1, supervisor 2, admin 4, panel 8.
-    SELECT (p.roles & 7) = 0,
-           CASE WHEN (SELECT st.value FROM settings st WHERE st.key = 'same_unit') = 'on'
-                THEN p.unit END,
-           p.conflicts
-      INTO panel_only, unit, refs
-      FROM people p WHERE p.login = me;
 END $$;
 
 -- The conditions every list and count ends with ($12 the scope's unit, $13
@@ -334,19 +316,28 @@ DECLARE
     searching boolean := words IS NOT NULL;
     sql text;
     me text;
+    panel boolean;
 BEGIN
     IF disclose THEN
         -- The export: the admin's disclosure of every case (core's
         -- cr_policy_disclosure_scope), need-to-know not applied, only for
         -- an admin (or the service role).
         PERFORM cr_page_admin();
-        SELECT false AS panel_only, NULL::text AS unit, '{}'::text[] AS refs INTO own;
+        SELECT false AS service, false AS panel_only, NULL::text AS unit, '{}'::text[] AS refs
+          INTO own;
+        own.service := cr_is_service();
     ELSE
-        SELECT * INTO own FROM cr_page_scope();
+        SELECT * INTO own FROM cr_case_scope();
     END IF;
-    IF viewer IS NOT NULL THEN
+    -- The viewer is the session's own person (their vote, their blindness).
+    IF viewer IS NOT NULL OR NOT own.service THEN
         me := cr_actor(viewer);
     END IF;
+    IF queue IS NOT NULL AND NOT own.service THEN
+        PERFORM cr_actor(queue_login); -- what waits for the session's person, no one else's
+    END IF;
+    panel := NOT own.service AND EXISTS (SELECT 1 FROM people p WHERE p.login = me
+                                         AND p.roles & 8 <> 0);
     IF searching THEN
         SELECT x.q, x.phrases INTO q, phr FROM cr_search_query(words) x;
         IF q IS NULL THEN
@@ -376,7 +367,11 @@ BEGIN
         'SELECT r.id, r.sortkey, r.priority, r.created_at, r.state_since, r.state, r.outcome, '
         'r.categories, r.n_allegations, r.duty_status, r.ref, r.surname, r.forenames, r.rank, '
         'r.unit, r.assignee, r.decided_by, r.approver, r.decided_at, r.vetting_review, '
-        'r.quorum_blocked, r.version, r.clock_shift, r.paused_until, t.votes, t.kinds, t.mine '
+        'r.quorum_blocked, r.version, r.clock_shift, r.paused_until, '
+        'CASE WHEN $22 AND t.mine IS NULL AND cr_outcome_blind(r.outcome) THEN NULL '
+        'ELSE t.votes END, '
+        'CASE WHEN $22 AND t.mine IS NULL AND cr_outcome_blind(r.outcome) THEN NULL '
+        'ELSE t.kinds END, t.mine '
         'FROM (' || sql || ') r LEFT JOIN LATERAL (SELECT array_agg(v.vote ORDER BY v.id) '
         'AS votes, array_agg(v.member_kind ORDER BY v.id) FILTER (WHERE v.vote = ''concur'') '
         'AS kinds, '
@@ -388,7 +383,7 @@ BEGIN
               q, phr,
               assignee_p, unit_p, late_now, late_states, late_before, scope_unit,
               scope_refs, own.unit, own.refs, limit_p, queue_login, qlate_now,
-              qlate_states, qlate_before, me;
+              qlate_states, qlate_before, me, panel;
 END $$;
 
 -- The API: a page (or, with count_only, its count capped at limit_p, in id).
@@ -436,7 +431,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, p
 $$;
 
 -- The API: what waits for queue_login (clauses: JSON, see cr_page_clause_where),
--- narrowed by the filter, by sortkey; or its count.
+-- narrowed by the filter, by sortkey; or its count.  queue_login is the
+-- session's own (the service role's as given): nobody reads another's queue.
 CREATE FUNCTION cr_list_mine(count_only boolean, queue jsonb, queue_login text,
                              qlate_now bigint, qlate_states text[], qlate_before bigint[],
                              state_p text, outcome_p text, no_outcome boolean,
@@ -467,7 +463,7 @@ BEGIN
     RETURN (SELECT coalesce(sum(n), 0)::bigint FROM case_counts);
 END $$;
 
-REVOKE EXECUTE ON FUNCTION cr_search_query(text), cr_page_scope(), cr_page_admin(),
+REVOKE EXECUTE ON FUNCTION cr_search_query(text), cr_page_admin(),
   cr_page_scope_where(boolean, boolean, boolean, boolean, boolean, boolean, boolean, boolean,
                       boolean),
   cr_page_late_where(int, int, int), cr_page_clause_where(jsonb),

@@ -6,8 +6,9 @@
 -- reads as itself).  What the figures mean, and whose a user may see, is
 -- core's (core/report.c); the server holds back only what core never shows
 -- a person: another reviewer's outcome mix (reviewer_outcomes: supervisors
--- and admins read every row, a reviewer their own, anyone else none) and
--- the workload (assigned_cases: supervisors and admins).
+-- and admins read every row, a reviewer their own, anyone else none), the
+-- workload (assigned_cases: supervisors and admins) and the cases one by
+-- one (case_facts: the admin's report).
 -- Rows come in the order SQLite's statements give them: a WITHOUT ROWID
 -- table's key, compared byte for byte (COLLATE "C", as SQLite's BINARY).
 
@@ -55,12 +56,23 @@ END $$;
 -- categories of the allegations imported before then (NULL when none: 0),
 -- the subject's details as they are today.  followed: only the cases of
 -- subjects with more than one case.  By case number, as SQLite reads them.
+-- Case by case (a subject's unit, rank, employment): report's, which is the
+-- admin's (core/disclose.c; README) and the service role's; anyone else is
+-- refused in core's words.
 CREATE FUNCTION cr_case_facts(as_at bigint, followed boolean)
 RETURNS TABLE (subject_id bigint, state text, outcome text, vetting_review integer,
                categories integer, unit text, rank text, employment text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+DECLARE
+    bits integer := cr_report_roles();
 BEGIN
-    PERFORM cr_report_roles();
+    IF bits & 4 = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR403',
+            MESSAGE = format('report needs the admin role; you (%s) are %s', cr_login(),
+                coalesce(nullif(cr_names_text(bits, ARRAY['reviewer', 'supervisor', 'admin',
+                                                           'panel']), ''),
+                         'on the roster without a role'));
+    END IF;
     IF as_at IS NULL OR as_at < 0 THEN
         RAISE EXCEPTION USING ERRCODE = 'CR003', MESSAGE = 'figures: no such time';
     END IF;

@@ -9,6 +9,10 @@
 -- boundary that a psql session meets.  Role bits: 1 << enum cr_role
 -- (1 reviewer, 2 supervisor, 4 admin, 8 panel); cr_report_roles()
 -- (060-report.sql) gives the session's, -1 for the service role.
+-- Who may see a case is 020-case.sql's one rule (cr_case_visible,
+-- cr_case_seen: need-to-know, conflicts.same_unit, declared conflicts), on
+-- every read and write here: a case kept from the session reads as none
+-- (no rows; CR002 "no case N" for a write).
 
 -- A case's search document again, from case_documents (001-tables.sql),
 -- after a change of what it is made of.
@@ -34,49 +38,38 @@ BEGIN
     RETURN c;
 END $$;
 
--- Whether the session may see the case (core/policy.c, cr_policy_may_see,
--- in part): a panel member who is nothing else sees only the cases that
--- have been before the panel (need-to-know), and nobody a case whose
--- subject they declared a conflict with (people.conflicts).  The same-unit
--- rule needs the configuration's conflicts.same_unit, which the server does
--- not hold: core applies it.  CR403 with core's words when not.
-CREATE FUNCTION cr_after_may_see(in_case bigint, doing text) RETURNS void
+-- Refuse (CR001, core's CR_ERASED_REFUSAL) what would add to a case purge
+-- erased (erasures), doing naming the act.
+CREATE FUNCTION cr_after_not_erased(in_case bigint, doing text) RETURNS void
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
-DECLARE
-    c cases := cr_after_case(in_case);
-    me people;
-    subject text;
 BEGIN
-    IF cr_is_service() THEN
-        RETURN;
-    END IF;
-    SELECT * INTO me FROM people WHERE login = cr_login();
-    IF me.roles & 7 = 0 AND c.panel_round <= 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'CR403',
-            MESSAGE = format('case %s has not been before the panel, and a panel member sees '
-                'only the cases that have (need-to-know)', in_case);
-    END IF;
-    SELECT s.ref INTO subject FROM subjects s WHERE s.id = c.subject_id;
-    IF subject = ANY (me.conflicts) THEN
-        RAISE EXCEPTION USING ERRCODE = 'CR403',
-            MESSAGE = format('you (%s) have a declared conflict of interest with subject %s, '
-                'and with conflicts.declared nobody %s a case they are conflicted on',
-                me.login, subject, doing);
+    IF EXISTS (SELECT 1 FROM erasures e WHERE e.case_id = in_case) THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR001',
+            MESSAGE = format('case %s was erased (purge): nothing is added to it, so %s is '
+                'refused; its tombstone stays as it is', in_case, doing);
     END IF;
 END $$;
+
+-- The session's roles as core names them ("reviewer or supervisor"), for a refusal.
+CREATE FUNCTION cr_after_roles_text(bits integer) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+    SELECT coalesce(nullif(cr_names_text(bits, ARRAY['reviewer', 'supervisor', 'admin',
+                                                     'panel']), ''),
+                    'on the roster without a role')
+$$;
 
 -- The timeline of the subject of a case, in three parts (the engine reads
 -- them in one snapshot): its cases by number, their allegations by date then
 -- reference, their links in force by case then id; for those who may see
--- the case (no case: no rows).
+-- the case (no case, or one kept from the session: no rows).
 CREATE FUNCTION cr_timeline_cases(in_case bigint)
 RETURNS TABLE (id bigint, state text, outcome text, flagged_at bigint, decided_at bigint,
                closed_at bigint, n_allegations integer)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM cr_report_roles();
-    IF EXISTS (SELECT 1 FROM cases x WHERE x.id = in_case) THEN
-        PERFORM cr_after_may_see(in_case, 'views');
+    IF NOT cr_case_visible(in_case) THEN
+        RETURN;
     END IF;
     RETURN QUERY SELECT c.id, c.state, c.outcome, c.created_at, coalesce(c.decided_at, 0),
             CASE WHEN c.state = 'closed' THEN c.state_since ELSE 0 END, c.n_allegations
@@ -89,8 +82,8 @@ RETURNS TABLE (case_id bigint, ref text, category text, date text, source text, 
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM cr_report_roles();
-    IF EXISTS (SELECT 1 FROM cases x WHERE x.id = in_case) THEN
-        PERFORM cr_after_may_see(in_case, 'views');
+    IF NOT cr_case_visible(in_case) THEN
+        RETURN;
     END IF;
     RETURN QUERY SELECT a.case_id, a.ref, a.category, a.date, a.source, a.summary
         FROM cases c JOIN allegations a ON a.case_id = c.id
@@ -104,8 +97,8 @@ RETURNS TABLE (case_id bigint, kind text, ref text, status text, added_by text, 
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM cr_report_roles();
-    IF EXISTS (SELECT 1 FROM cases x WHERE x.id = in_case) THEN
-        PERFORM cr_after_may_see(in_case, 'views');
+    IF NOT cr_case_visible(in_case) THEN
+        RETURN;
     END IF;
     RETURN QUERY SELECT k.case_id, k.kind, k.ref, k.status, k.added_by, k.added_at,
             coalesce(k.import_line, 0)::bigint
@@ -115,9 +108,9 @@ BEGIN
         ORDER BY k.case_id, k.id;
 END $$;
 
--- Who may link or unlink on a case (core/timeline.c, link_rule): a
--- supervisor, an admin, or the reviewer who holds the case.  Returns the
--- acting login.
+-- Who may link or unlink on a case (core/timeline.c, link_rule): one who
+-- may see it, not erased, a supervisor, an admin, or the reviewer who holds
+-- the case.  Returns the acting login.
 CREATE FUNCTION cr_after_linker(in_case bigint, actor text, what text) RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 DECLARE
@@ -125,9 +118,16 @@ DECLARE
     bits integer := cr_report_roles();
     c cases := cr_after_case(in_case);
 BEGIN
-    PERFORM cr_after_may_see(in_case, 'acts on');
+    PERFORM cr_case_seen(in_case);
+    PERFORM cr_after_not_erased(in_case, what);
     IF bits & 6 <> 0 OR (bits & 1 <> 0 AND c.assignee = who) THEN
         RETURN who;
+    END IF;
+    IF bits & 1 <> 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR403',
+            MESSAGE = format('%s needs the reviewer who holds case %s, a supervisor or an admin; '
+                'you (%s) do not hold it (%s)', what, in_case, who,
+                coalesce(c.assignee, 'nobody does'));
     END IF;
     RAISE EXCEPTION USING ERRCODE = 'CR403',
         MESSAGE = format('%s needs the reviewer who holds case %s, a supervisor or an admin; '
@@ -175,7 +175,8 @@ BEGIN
     PERFORM cr_after_search(in_case);
 END $$;
 
--- store.h followup_add: by a supervisor or an admin (core/followup.c), now.
+-- store.h followup_add: by a supervisor or an admin who may see the case, not
+-- erased, whose decision was approved (core/followup.c, followup_may), now.
 CREATE FUNCTION cr_followup_add(in_case bigint, in_stage text, in_result text, in_date text,
                                 in_detail text, actor text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
@@ -185,11 +186,17 @@ DECLARE
     c cases := cr_after_case(in_case);
     new_id bigint;
 BEGIN
-    PERFORM cr_after_may_see(in_case, 'acts on');
+    PERFORM cr_case_seen(in_case);
+    PERFORM cr_after_not_erased(in_case, 'follow-up');
     IF bits & 6 = 0 THEN
         RAISE EXCEPTION USING ERRCODE = 'CR403',
-            MESSAGE = format('a follow-up needs the supervisor or admin role; you (%s) have '
-                'neither', who);
+            MESSAGE = format('follow-up needs the supervisor or admin role; you (%s) are %s',
+                who, cr_after_roles_text(bits));
+    END IF;
+    IF c.state NOT IN ('panel_review', 'closed') THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR001',
+            MESSAGE = format('follow-up needs a case whose decision was approved (panel_review '
+                'or closed); case %s is %s', c.id, c.state);
     END IF;
     INSERT INTO follow_ups (case_id, stage, result, date, detail, recorded_by, recorded_at)
         VALUES (c.id, in_stage, in_result, in_date, in_detail, who, cr_now())
@@ -197,19 +204,25 @@ BEGIN
     RETURN new_id;
 END $$;
 
--- store.h followup_scan: of one case (0: every case), in id order.
+-- store.h followup_scan: of one case (none of a case kept from the session),
+-- or of every case (0): every case's for the admin (the report's figures)
+-- and the service role, for anyone else those of the cases they may see; in
+-- id order.
 CREATE FUNCTION cr_followup_scan(in_case bigint)
 RETURNS TABLE (id bigint, case_id bigint, stage text, result text, date text, detail text,
                recorded_by text, recorded_at bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+DECLARE
+    everyone boolean := cr_report_roles() & 4 <> 0;
 BEGIN
-    PERFORM cr_report_roles();
-    IF in_case <> 0 AND EXISTS (SELECT 1 FROM cases x WHERE x.id = in_case) THEN
-        PERFORM cr_after_may_see(in_case, 'views');
+    IF in_case <> 0 AND NOT cr_case_visible(in_case) THEN
+        RETURN;
     END IF;
     RETURN QUERY SELECT f.id, f.case_id, f.stage, f.result, f.date, f.detail, f.recorded_by,
             f.recorded_at
-        FROM follow_ups f WHERE in_case = 0 OR f.case_id = in_case ORDER BY f.id;
+        FROM follow_ups f WHERE (in_case = 0 OR f.case_id = in_case)
+            AND (in_case <> 0 OR everyone OR cr_case_visible(f.case_id))
+        ORDER BY f.id;
 END $$;
 
 -- store.h find_allegation: no row when none.
@@ -254,8 +267,12 @@ END $$;
 -- supervisor whose approval of that round it follows (core/qa.c,
 -- cr_qa_on_approve), once, with the round's decider and outcome as stored.
 -- A row with a verdict records it on the pending row: by the caller in
--- their own name, who is neither the decider nor the approver of the
--- round; the row's selection stays as stored.  Times are the server's.  The
+-- their own name, as core/qa.c allows (may_qa, reviewable, may_review): a
+-- reviewer or a supervisor (qa.reviewers, which the server does not hold,
+-- names only such people), who may see the case, not erased, and neither
+-- took, approved nor voted on the round's decision nor has seen it since
+-- (an event of theirs on the case from the round's decide event on, a QA
+-- view aside); core's words.  The row's selection stays as stored.  Times are the server's.  The
 -- service role writes the row as given (but at the server's time).
 CREATE FUNCTION cr_qa_put(in_case bigint, in_round integer, in_decider text, in_approver text,
                           in_outcome text, in_reason text, in_draw integer, in_digest text,
@@ -267,6 +284,8 @@ DECLARE
     row qa;
     dec decisions;
     appr approvals;
+    seen_id bigint;
+    seen_action text;
 BEGIN
     IF in_qa_by IS NULL THEN
         who := cr_actor(in_approver);
@@ -298,25 +317,60 @@ BEGIN
         RETURN;
     END IF;
     who := cr_actor(in_qa_by);
+    IF NOT service AND cr_report_roles() & 3 = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR403',
+            MESSAGE = format('qa: only a reviewer or supervisor may review decisions for '
+                'quality; you (%s) are neither', who);
+    END IF;
     SELECT * INTO row FROM qa q WHERE q.case_id = in_case AND q.round = in_round FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'CR002',
             MESSAGE = format('qa: case %s has no decision waiting for quality review', in_case);
     END IF;
     IF NOT service THEN
+        PERFORM cr_case_seen(in_case);
         IF row.verdict IS NOT NULL THEN
             RAISE EXCEPTION USING ERRCODE = 'CR001',
                 MESSAGE = format('qa: round %s of case %s was already reviewed for quality by %s',
                     in_round, in_case, row.qa_by);
         END IF;
-        IF who = row.decider OR who = row.approver
+        PERFORM cr_after_not_erased(in_case, 'a quality review');
+        IF who = row.decider
            OR EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = in_case AND d.round = in_round
-                AND d.reviewer = who)
+                AND d.reviewer = who) THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR001',
+                MESSAGE = format('qa: you (%s) took decision %s on case %s, so may not review '
+                    'it for quality', who, in_round, in_case);
+        END IF;
+        IF who = row.approver
            OR EXISTS (SELECT 1 FROM approvals p WHERE p.case_id = in_case AND p.round = in_round
                 AND p.supervisor = who) THEN
             RAISE EXCEPTION USING ERRCODE = 'CR001',
-                MESSAGE = format('qa: you (%s) took or approved the decision of round %s of '
-                    'case %s, so may not review it for quality', who, in_round, in_case);
+                MESSAGE = format('qa: you (%s) approved decision %s on case %s, so may not '
+                    'review it for quality', who, in_round, in_case);
+        END IF;
+        IF EXISTS (SELECT 1 FROM votes v WHERE v.case_id = in_case AND v.round = in_round
+                   AND v.member = who)
+           OR EXISTS (SELECT 1 FROM superseded_votes v WHERE v.case_id = in_case
+                      AND v.round = in_round AND v.member = who) THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR001',
+                MESSAGE = format('qa: you (%s) voted on decision %s of case %s as a panel '
+                    'member, so may not review it for quality', who, in_round, in_case);
+        END IF;
+        -- Seen since it was decided: the reviewer's own events on the case from
+        -- the round's decide event on, a QA view ({"view": "qa"}) aside.
+        SELECT e.id, e.action INTO seen_id, seen_action FROM audit_events e
+          WHERE e.case_id = in_case AND e.actor = who
+            AND e.id >= (SELECT min(d.id) FROM audit_events d WHERE d.case_id = in_case
+                         AND d.action = 'decide'
+                         AND strpos(d.details, format('"round": %s,', in_round)) > 0)
+            AND NOT (e.action = 'view' AND strpos(e.details, '"view": "qa"') > 0)
+          ORDER BY e.id LIMIT 1;
+        IF seen_id IS NOT NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR001',
+                MESSAGE = format('qa: you (%s) have seen decision %s of case %s (event %s, %s); '
+                    'a quality review is blind, so another reviewer must give it', who,
+                    in_round, in_case, seen_id, seen_action);
         END IF;
     END IF;
     UPDATE qa q SET qa_by = who, verdict = in_verdict, qa_reason = in_qa_reason, qa_at = cr_now()
@@ -325,21 +379,32 @@ END $$;
 
 -- store.h qa_rows: of one case (0: all), only those pending when asked,
 -- with the case's categories (a comma-separated list), by selected_at then
--- case and round.
+-- case and round.  Every row to a supervisor or an admin (the selection's
+-- count at approval, the quality figures) and the service role; to anyone
+-- else the rows of the cases they may see, and of a case kept from them
+-- that they name, its row with nothing of the decision (for core to refuse
+-- it by its rule: decider, approver, outcome, verdict and categories NULL).
 CREATE FUNCTION cr_qa_rows(in_case bigint, pending boolean)
 RETURNS TABLE (case_id bigint, round integer, decider text, approver text, outcome text,
                reason text, draw integer, config_digest text, selected_at bigint, qa_by text,
                verdict text, qa_reason text, qa_at bigint, categories text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
+DECLARE
+    everyone boolean := cr_report_roles() & 6 <> 0;
 BEGIN
-    PERFORM cr_report_roles();
-    RETURN QUERY SELECT q.case_id, q.round, q.decider, q.approver, q.outcome, q.reason, q.draw,
-            q.config_digest, q.selected_at, q.qa_by, q.verdict, q.qa_reason, q.qa_at,
-            (SELECT string_agg(DISTINCT a.category, ',') FROM allegations a
-                WHERE a.case_id = q.case_id)
-        FROM qa q WHERE (in_case = 0 OR q.case_id = in_case)
-            AND (NOT pending OR q.verdict IS NULL)
-        ORDER BY q.selected_at, q.case_id, q.round;
+    RETURN QUERY SELECT x.case_id, x.round,
+            CASE WHEN x.seen THEN x.decider END, CASE WHEN x.seen THEN x.approver END,
+            CASE WHEN x.seen THEN x.outcome END, x.reason, x.draw, x.config_digest,
+            x.selected_at, CASE WHEN x.seen THEN x.qa_by END,
+            CASE WHEN x.seen THEN x.verdict END, CASE WHEN x.seen THEN x.qa_reason END,
+            x.qa_at,
+            CASE WHEN x.seen THEN (SELECT string_agg(DISTINCT a.category, ',') FROM allegations a
+                WHERE a.case_id = x.case_id) END
+        FROM (SELECT q.*, everyone OR cr_case_visible(q.case_id) AS seen FROM qa q
+              WHERE (in_case = 0 OR q.case_id = in_case)
+                AND (NOT pending OR q.verdict IS NULL)) x
+        WHERE x.seen OR in_case <> 0
+        ORDER BY x.selected_at, x.case_id, x.round;
 END $$;
 
 -- store.h approved_decisions: for the quality figures, which only a
@@ -361,5 +426,5 @@ BEGIN
 END $$;
 
 REVOKE EXECUTE ON FUNCTION cr_after_search(bigint), cr_after_case(bigint),
-    cr_after_may_see(bigint, text),
+    cr_after_not_erased(bigint, text), cr_after_roles_text(integer),
     cr_after_linker(bigint, text, text), cr_after_unlink(bigint, text, text, text) FROM PUBLIC;
