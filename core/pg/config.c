@@ -2,7 +2,8 @@
  * The configuration pinned in a PostgreSQL database: every version kept,
  * by digest, as the SQLite engine keeps them (core/sqlite/config.c); and,
  * when one is pinned, the roster the server's checks read (who may connect,
- * each person's roles, unit and declared conflicts; conflicts.same_unit),
+ * each person's roles, unit, declared conflicts and kind; conflicts.same_unit;
+ * each outcome's sign-off),
  * published by the same server function in the same transaction
  * (sql/020-case.sql, cr_config_put).
  */
@@ -108,6 +109,36 @@ roster_json(const struct cr_config *cfg, struct cr_buf *b)
             bad |= cr_buf_addf(b, "%s", k++ ? ", " : "");
             bad |= cr_buf_add_json(b, c->subject_ref);
         }
+        bad |= cr_buf_addf(b, "], \"kind\": ");
+        if (p->kind >= 0 && cr_kind_name(p->kind))
+            bad |= cr_buf_add_json(b, cr_kind_name(p->kind));
+        else
+            bad |= cr_buf_addf(b, "null");
+        bad |= cr_buf_addc(b, '}');
+    }
+    bad |= cr_buf_addc(b, ']');
+    return bad >= 0 && b->p;
+}
+
+/*
+ * Each outcome's sign-off as the server keeps it (table signoffs): a JSON
+ * array of {outcome, panel, concur, dissent, require_kinds: [n by enum
+ * cr_kind], blind}, which cr_apply reads to work out what an approval and
+ * a vote do (workflow.c's plan).
+ */
+static bool
+signoff_json(const struct cr_config *cfg, struct cr_buf *b)
+{
+    int bad = cr_buf_addc(b, '[');
+    for (int o = 0; o < CR_OUTCOME_COUNT; o++) {
+        const struct cr_signoff *so = &cfg->signoff[o];
+        bad |= cr_buf_addf(b,
+                           "%s{\"outcome\": \"%s\", \"panel\": %d, \"concur\": %d, "
+                           "\"dissent\": %d, \"blind\": %d, \"require_kinds\": [",
+                           o ? ", " : "", cr_outcome_name(o), so->panel ? 1 : 0, so->concur,
+                           so->dissent, so->blind ? 1 : 0);
+        for (int k = 0; k < CR_KIND_COUNT; k++)
+            bad |= cr_buf_addf(b, "%s%d", k ? ", " : "", so->require_kinds[k]);
         bad |= cr_buf_addf(b, "]}");
     }
     bad |= cr_buf_addc(b, ']');
@@ -120,9 +151,10 @@ pg_config_put(cr_db *db, const struct cr_config *cfg, const char *by)
     assert(db && cfg && by);
     size_t len;
     const char *text = cr_config_text(cfg, &len);
-    struct cr_buf roster = {0};
-    if (!text || !roster_json(cfg, &roster)) {
+    struct cr_buf roster = {0}, signoff = {0};
+    if (!text || !roster_json(cfg, &roster) || !signoff_json(cfg, &signoff)) {
         cr_buf_free(&roster);
+        cr_buf_free(&signoff);
         return cr_fail(db, CR_NOMEM, "out of memory");
     }
     struct pg_args a;
@@ -132,10 +164,12 @@ pg_config_put(cr_db *db, const struct cr_config *cfg, const char *by)
     pg_arg_text(&a, by);
     pg_arg_text(&a, cfg->same_unit ? "true" : "false");
     pg_arg_text(&a, roster.p);
+    pg_arg_text(&a, signoff.p);
     enum cr_status st = pg_exec(db, "pin the configuration",
-                                "SELECT casereview.cr_config_put($1, $2, $3, $4, $5)", &a);
+                                "SELECT casereview.cr_config_put($1, $2, $3, $4, $5, $6)", &a);
     pg_args_free(&a);
     cr_buf_free(&roster);
+    cr_buf_free(&signoff);
     return st;
 }
 

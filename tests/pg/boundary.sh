@@ -33,16 +33,41 @@ psql_as() {
 # The roster (people rows, as a pin writes them) and two cases, as the service role.
 psql_as postgres -c "CREATE ROLE rev1 LOGIN" -c "CREATE ROLE sup1 LOGIN" \
     -c "GRANT CONNECT ON DATABASE cr TO rev1, sup1" >/dev/null || exit 1
+for r in rev2 sup2 adm1 pan1 pan2 pan3; do
+    psql_as postgres -c "CREATE ROLE $r LOGIN" -c "GRANT CONNECT ON DATABASE cr TO $r" \
+        >/dev/null || exit 1
+done
 psql_as casereview >/dev/null <<'EOF' || exit 1
 SET search_path = casereview;
 INSERT INTO people(login, roles) VALUES ('rev1', 1), ('sup1', 3);
+-- More of the roster: rev2 works in East Area BCU (conflicts.same_unit is on), a second
+-- supervisor, an admin, and the panel (a member of each kind).
+INSERT INTO people(login, roles, unit, kind) VALUES ('rev2', 1, 'East Area BCU', NULL),
+  ('sup2', 2, NULL, NULL), ('adm1', 4, NULL, NULL), ('pan1', 8, NULL, 'independent'),
+  ('pan2', 8, NULL, 'legal'), ('pan3', 8, NULL, 'police');
+INSERT INTO settings(key, value) VALUES ('same_unit', 'on')
+  ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+-- Each outcome's sign-off: the panel reviews nfa and refer, and closes it with two
+-- concurrences, one of them an independent member's; one dissent returns it.
+INSERT INTO settings(key, value) VALUES ('signoff', '[
+  {"outcome": "nfa", "panel": 1, "concur": 2, "dissent": 1, "require_kinds": [1, 0, 0], "blind": 1},
+  {"outcome": "reassess", "panel": 0, "concur": 0, "dissent": 0, "require_kinds": [0, 0, 0],
+   "blind": 0},
+  {"outcome": "refer", "panel": 1, "concur": 2, "dissent": 1, "require_kinds": [1, 0, 0],
+   "blind": 1}]');
 INSERT INTO imports(id, at, label) VALUES (1, 1767225000, 't.csv');
 INSERT INTO subjects(id, ref, surname, forenames, employment, rank, unit, duty_status,
   import_id, import_line) VALUES
   (1, 'S1', 'Ashgrove', 'Tom', 'officer', 'PC', 'Central West BCU', 'full', 1, 2),
-  (2, 'S2', 'Brackenridge', 'Ann', 'officer', 'PC', 'East Area BCU', 'full', 1, 3);
+  (2, 'S2', 'Brackenridge', 'Ann', 'officer', 'PC', 'East Area BCU', 'full', 1, 3),
+  (3, 'S3', 'Carrow', 'Jo', 'staff', 'PCSO', 'East Area BCU', 'full', 1, 4),
+  (4, 'S4', 'Dunmore', 'Lee', 'officer', 'PC', 'Central West BCU', 'full', 1, 5);
 INSERT INTO cases(id, subject_id, state, state_since, created_at) VALUES
-  (1, 1, 'flagged', 1767225000, 1767225000), (2, 2, 'flagged', 1767225000, 1767225000);
+  (1, 1, 'flagged', 1767225000, 1767225000), (2, 2, 'flagged', 1767225000, 1767225000),
+  (3, 3, 'flagged', 1767225000, 1767225000), (4, 4, 'flagged', 1767225000, 1767225000);
+-- Case 4: closed long ago, and erased (purge) since.
+UPDATE cases SET state = 'closed', outcome = 'nfa', round = 1 WHERE id = 4;
+INSERT INTO erasures(case_id, event) VALUES (4, 1);
 -- Case 1 claimed and decided by rev1, case 2 by sup1 (the service role writes in their names).
 SELECT cr_apply(1, 1, 0, 'rev1', to_state => 1, set_assignee => true, new_assignee => 'rev1');
 SELECT cr_apply(1, 2, 3, 'rev1', to_state => 2, decide => true, outcome => 'nfa',
@@ -58,7 +83,13 @@ snapshot() {
         ORDER BY id) FROM casereview.cases" \
         -c "SELECT count(*) FROM casereview.approvals" \
         -c "SELECT count(*) FROM casereview.audit_events" \
-        -c "SELECT count(*) || ':' || sum(roles) FROM casereview.rules"
+        -c "SELECT count(*) || ':' || sum(roles) FROM casereview.rules" \
+        -c "SELECT (SELECT count(*) FROM casereview.votes) || ':' ||
+            (SELECT count(*) FROM casereview.notes) || ':' ||
+            (SELECT string_agg(id || '/' || clock_shift || '/' || panel_round || '/' ||
+                               quorum_blocked || '/' || coalesce(approver, '-'), ' ' ORDER BY id)
+             FROM casereview.cases) || ':' ||
+            (SELECT count(*) FROM casereview.config_versions)"
 }
 
 # refused WHO WANT SQL: the statement fails with WANT in its error, and nothing changed.
@@ -150,6 +181,117 @@ else
     echo "FAIL: sup1 could not approve case 1: $out"
     fails=$((fails + 1))
 fi
+
+# accepted WHO SQL: the statement is carried out.
+accepted() {
+    local who=$1 sql=$2 out
+    if out=$(psql_as "$who" -c "$sql" 2>&1); then
+        echo "ok: as $who accepted"
+    else
+        echo "FAIL: as $who, refused: $sql"
+        echo "  got: $out"
+        fails=$((fails + 1))
+    fi
+}
+
+# The panel's sign-off is the server's to work out (workflow.c's plan): case 1 is before the
+# panel (nfa: two concurrences, one an independent member's, close it; one dissent returns it).
+refused pan1 "that change is not what vote does to case 1" \
+    "SELECT casereview.cr_apply(1, 4, 6, NULL, to_state => 5, vote => true,
+       vote_value => 'concur', member_kind => 'independent', quorum_blocked => 0)"
+# A forged member kind: pan3 is a police member.
+refused pan3 "that change is not what vote does to case 1: your vote counts as a police member's, as the roster says, not independent" \
+    "SELECT casereview.cr_apply(1, 4, 6, NULL, vote => true, vote_value => 'concur',
+       member_kind => 'independent', quorum_blocked => 0)"
+accepted pan2 "SELECT casereview.cr_apply(1, 4, 6, NULL, vote => true, vote_value => 'concur',
+       member_kind => 'legal', quorum_blocked => 0)"
+# Two concurrences, but no independent member's: the case stays before the panel.
+refused pan3 "that change is not what vote does to case 1" \
+    "SELECT casereview.cr_apply(1, 5, 6, NULL, to_state => 5, vote => true,
+       vote_value => 'concur', member_kind => 'police', quorum_blocked => 0, set_clock => true)"
+# A dissent returns it with the panel's note as the server writes it, not another.
+refused pan3 "that change is not what vote does to case 1" \
+    "SELECT casereview.cr_apply(1, 5, 6, NULL, to_state => 4, vote => true,
+       vote_value => 'dissent', member_kind => 'police', reason => 'Thin.', quorum_blocked => 0,
+       note_kind => 'dissent', note_author => 'panel', set_clock => true,
+       note_body => 'The panel returned decision 1:
+- pan1 (independent): Wrong.
+- pan3 (police): Thin.')"
+refused pan3 "that change is not what vote does to case 1" \
+    "SELECT casereview.cr_apply(1, 5, 6, NULL, vote => true, vote_value => 'dissent',
+       member_kind => 'police', reason => 'Thin.', quorum_blocked => 0)"
+# With its independent member, the panel closes it.
+accepted pan1 "SELECT casereview.cr_apply(1, 5, 6, NULL, to_state => 5, vote => true,
+       vote_value => 'concur', member_kind => 'independent', quorum_blocked => 0,
+       set_clock => true)"
+got=$(psql_as casereview -c "SELECT state || ' ' || quorum_blocked FROM casereview.cases
+    WHERE id = 1")
+[ "$got" = "closed 0" ] || {
+    echo "FAIL: two concurrences with an independent member's left case 1: $got"
+    fails=$((fails + 1))
+}
+
+# A supervisor approves a refer to the panel, never straight to closed.
+refused sup2 "that change is not what approve does to case 2" \
+    "SELECT casereview.cr_apply(2, 3, 4, NULL, to_state => 5, approve => true,
+       quorum_blocked => 0, set_clock => true)"
+
+# Same-unit conflicts on writes: rev2 works in the unit of case 3's subject.
+refused rev2 "you (rev2) are in the subject's unit (East Area BCU), and with conflicts.same_unit nobody acts on a case from their own unit" \
+    "SELECT casereview.cr_apply(3, 1, 0, NULL, to_state => 1, set_assignee => true,
+       new_assignee => 'rev2', set_clock => true)"
+refused sup1 "rev2 is in the subject's unit (East Area BCU), and with conflicts.same_unit they cannot review this case" \
+    "SELECT casereview.cr_apply(3, 1, 2, NULL, to_state => 1, set_assignee => true,
+       new_assignee => 'rev2', set_clock => true)"
+
+# Fields core works out are not the caller's: the panel's need-to-know, the quorum flag, the
+# clock.
+refused rev1 "that change is not what claim does to case 3" \
+    "SELECT casereview.cr_apply(3, 1, 0, NULL, to_state => 1, set_assignee => true,
+       new_assignee => 'rev1', set_clock => true, panel_round => 1)"
+refused rev1 "that change is not what claim does to case 3" \
+    "SELECT casereview.cr_apply(3, 1, 0, NULL, to_state => 1, set_assignee => true,
+       new_assignee => 'rev1', set_clock => true, quorum_blocked => 1)"
+# A clock set back by a year is the server's to work out: it writes its own (0, not paused).
+accepted rev1 "SELECT casereview.cr_apply(3, 1, 0, NULL, to_state => 1, set_assignee => true,
+       new_assignee => 'rev1', set_clock => true, clock_shift => 31536000)"
+got=$(psql_as casereview -c "SELECT state || ' ' || clock_shift FROM casereview.cases
+    WHERE id = 3")
+[ "$got" = "in_review 0" ] || {
+    echo "FAIL: the claim's clock of case 3 was taken as given: $got"
+    fails=$((fails + 1))
+}
+# A pause's clock likewise, and a pause ends after now.
+refused sup1 "a pause must end after now (" \
+    "SELECT casereview.cr_apply(3, 2, -1, NULL, pause => true, paused_until => 1,
+       pause_reason => 'Records.', set_clock => true, clock_shift => 999999999)"
+accepted sup1 "SELECT casereview.cr_apply(3, 2, -1, NULL, pause => true,
+       paused_until => extract(epoch FROM now())::bigint + 86400, pause_reason => 'Records.',
+       set_clock => true, clock_shift => 999999999)"
+got=$(psql_as casereview -c "SELECT clock_shift = paused_until - paused_at FROM casereview.cases
+    WHERE id = 3")
+[ "$got" = "t" ] || {
+    echo "FAIL: the pause's clock of case 3 was taken as given"
+    fails=$((fails + 1))
+}
+
+# Route is a supervisor's, of a case awaiting approval (workflow.c, route_may), not an admin's.
+refused adm1 "route needs the supervisor role; you (adm1) are admin" \
+    "SELECT casereview.cr_apply(3, 3, -1, NULL, set_approver => true, new_approver => 'sup2')"
+refused sup2 "route needs a case that is awaiting_approval; case 3 is in_review" \
+    "SELECT casereview.cr_apply(3, 3, -1, NULL, set_approver => true, new_approver => 'sup2')"
+
+# Nothing is added to an erased case: no reopen.
+refused sup2 "case 4 was erased (purge): nothing is added to it, so reopen is refused; its tombstone stays as it is" \
+    "SELECT casereview.cr_apply(4, 1, -1, NULL, to_state => 0, set_assignee => true,
+       quorum_blocked => 0, set_clock => true, note_kind => 'system',
+       note_body => 'Reopened for a new round; decision 1 no longer stands: appeal.')"
+
+# An admin's psql puts no configuration in force but by adopting one (its event first).
+refused adm1 "you (adm1) may put a configuration in force only by adopting it" \
+    "SELECT casereview.cr_config_put(repeat('ab', 32), convert_to('users: []', 'UTF8'), NULL,
+       false, '[{\"login\": \"adm1\", \"roles\": 15, \"unit\": null, \"conflicts\": []}]',
+       '[]')"
 
 [ "$fails" = 0 ] || {
     echo "$fails failed"

@@ -164,8 +164,24 @@ static const char fixture[] =
 static const struct {
     const char *login;
     int roles;
-} people[] = {{"rev1", 1}, {"rev2", 1}, {"sup1", 3}, {"pan1", 8},
-              {"pan2", 8}, {"adm1", 4}, {"sup2", 3}};
+    const char *kind; /* a panel member's (enum cr_kind), as the roster gives it */
+} people[] = {{"rev1", 1, NULL},          {"rev2", 1, NULL},    {"sup1", 3, NULL},
+              {"pan1", 8, "independent"}, {"pan2", 8, "legal"}, {"adm1", 4, NULL},
+              {"sup2", 3, NULL}};
+
+/*
+ * Each outcome's sign-off as a pin publishes it (pg_config_put): the panel
+ * reviews every outcome, two concurrences close it, one of them an
+ * independent member's, one dissent returns it.
+ */
+static const char signoffs[] =
+    "INSERT INTO settings(key, value) VALUES ('signoff', '["
+    "{\"outcome\": \"nfa\", \"panel\": 1, \"concur\": 2, \"dissent\": 1, "
+    "\"require_kinds\": [1, 0, 0], \"blind\": 0}, "
+    "{\"outcome\": \"reassess\", \"panel\": 1, \"concur\": 2, \"dissent\": 1, "
+    "\"require_kinds\": [1, 0, 0], \"blind\": 0}, "
+    "{\"outcome\": \"refer\", \"panel\": 1, \"concur\": 2, \"dissent\": 1, "
+    "\"require_kinds\": [1, 0, 0], \"blind\": 0}]')";
 
 static int
 setup(void **state)
@@ -191,10 +207,13 @@ setup(void **state)
         snprintf(sql, sizeof sql, "CREATE ROLE %s LOGIN; GRANT CONNECT ON DATABASE cr TO %s",
                  people[i].login, people[i].login);
         pq_run(admin, sql);
-        snprintf(sql, sizeof sql, "INSERT INTO people(login, roles) VALUES ('%s', %d)",
-                 people[i].login, people[i].roles);
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO people(login, roles, kind) VALUES ('%s', %d, %s%s%s)",
+                 people[i].login, people[i].roles, people[i].kind ? "'" : "",
+                 people[i].kind ? people[i].kind : "NULL", people[i].kind ? "'" : "");
         pq_run(service, sql);
     }
+    pq_run(service, signoffs);
     PQfinish(admin);
     /* rev2 declared a conflict with subject S3 (conflicts.declared). */
     pq_run(service, "UPDATE people SET conflicts = '{S3}' WHERE login = 'rev2'");
@@ -408,14 +427,19 @@ test_same_rows(void **state)
     pause.set_clock = true;
     pause.clock_shift = 86400;
     pause.pause = true;
-    pause.paused_until = clock_now + 86400;
+    pause.paused_until = clock_now + 60 + 86400; /* a day from when it is applied (both) */
     pause.pause_reason = "Awaiting the force's records.";
     both("sup1", 2, pause);
     struct cr_change d2 = decide(CR_OUTCOME_REASSESS, 0, "Reassess: the risk is current.");
     d2.clock_shift = pause.paused_until - (clock_now + 60); /* what is left of the pause */
     both("rev2", 2, d2);
-    both("sup2", 2, approve(1));
-    both("pan1", 2, vote(CR_VOTE_RECUSE, CR_KIND_INDEPENDENT, "I know the officer."));
+    struct cr_change a2 = approve(1);
+    a2.clock_shift = pause.paused_until - (clock_now + 60); /* still paused */
+    both("sup2", 2, a2);
+    /* With pan1 recused only pan2 may vote: two concurrences cannot be had. */
+    struct cr_change recuse = vote(CR_VOTE_RECUSE, CR_KIND_INDEPENDENT, "I know the officer.");
+    recuse.quorum_blocked = 1;
+    both("pan1", 2, recuse);
     cr_db *db;
     char msg[1024];
     /* The quorum flag, set by the service role (a pin or an adoption recomputes it). */
@@ -432,7 +456,8 @@ test_same_rows(void **state)
     rec.supersede_votes = true;
     rec.quorum_blocked = 0;
     rec.note_kind = "system";
-    rec.note_body = "The panel sits again on decision 1: a new member.";
+    rec.note_body = "The panel sits again on decision 1: a new member.\nThe 1 vote cast before "
+                    "(recusals included) no longer count; every member may vote.";
     both("adm1", 2, rec);
     /* A person may not set the quorum flag. */
     assert_int_equal(cr_db_open(as("rev1"), 0, test_clock, NULL, &db), CR_OK);
@@ -565,6 +590,181 @@ test_refusals(void **state)
 }
 
 /*
+ * The program's own actions (core's cr_act: plan, settle, clock_on_change)
+ * on both engines, under one configuration pinned on each (on PostgreSQL
+ * by pg_config_put, which publishes the roster's kinds and each outcome's
+ * sign-off): the server works out an approval's and a vote's result as
+ * core does, so each action is accepted and gives the same state and the
+ * same rows as on SQLite.  A database of its own (cr2), and a SQLite file
+ * of its own.
+ */
+static const char program_config[] =
+    "theme: default\n"
+    "conflicts:\n"
+    "  same_unit: true\n"
+    "users:\n"
+    "  - { login: rev1, roles: [reviewer], unit: \"Central West BCU\" }\n"
+    "  - { login: rev2, roles: [reviewer] }\n"
+    "  - { login: sup1, roles: [supervisor, reviewer] }\n"
+    "  - { login: sup2, roles: [supervisor] }\n"
+    "  - { login: adm1, roles: [admin] }\n"
+    "panel:\n"
+    "  members:\n"
+    "    - { login: pan1, kind: independent }\n"
+    "    - { login: pan2, kind: legal }\n"
+    "  sign_off:\n"
+    "    concur: 2\n"
+    "    dissent: 1\n"
+    "    require_kinds: { independent: 1 }\n"
+    "  outcomes:\n"
+    "    reassess: { panel: false }\n";
+
+static struct cr_config *program_cfg;
+static char program_sq[160];
+
+static cr_db *
+program_open(const char *path, const char *who)
+{
+    cr_db *db;
+    if (cr_db_open(path, CR_OPEN_CREATE, test_clock, NULL, &db) != CR_OK)
+        fail_msg("open %s: %s", path, cr_db_errmsg(db));
+    const struct cr_person *p = cr_config_person(program_cfg, who);
+    assert_non_null(p);
+    cr_db_set_user(db, program_cfg, p);
+    return db;
+}
+
+static const char *
+program_pg(const char *who)
+{
+    static char info[512];
+    snprintf(info, sizeof info, "postgresql:///cr2?host=%s&user=%s", pghost, who);
+    return info;
+}
+
+/* One action by who on case id through core on both engines: the same result and rows. */
+static void
+program_act(const char *who, int64_t id, struct cr_request req, int want_state)
+{
+    clock_now += 60;
+    int after[2];
+    for (int e = 0; e < 2; e++) {
+        cr_db *db = program_open(e ? program_pg(who) : program_sq, who);
+        struct cr_act_result res;
+        if (cr_act_id(db, id, &req, &res) != CR_OK)
+            fail_msg("%s: %s on case %lld by %s: %s", e ? "PostgreSQL" : "SQLite",
+                     cr_action_name(req.action), (long long)id, who, cr_db_errmsg(db));
+        after[e] = res.state_after;
+        cr_db_close(db);
+    }
+    if (after[0] != want_state || after[1] != want_state)
+        fail_msg("%s on case %lld by %s: SQLite %s, PostgreSQL %s; wanted %s",
+                 cr_action_name(req.action), (long long)id, who, cr_state_name(after[0]),
+                 cr_state_name(after[1]), cr_state_name(want_state));
+    same_rows();
+}
+
+static void
+test_program_agrees(void **state)
+{
+    (void)state;
+    char path[200];
+    snprintf(path, sizeof path, "%s/program.yaml", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(program_config, f);
+    fclose(f);
+    cr_diags *d = NULL;
+    if (cr_config_load(path, &program_cfg, &d) != CR_OK)
+        fail_msg("%s does not load", path);
+    cr_diags_free(d);
+    /* PostgreSQL: a database of its own, made and pinned by the service role. */
+    PGconn *admin = pq_connect("postgres");
+    pq_run(admin, "CREATE DATABASE cr2 OWNER casereview");
+    PQfinish(admin);
+    char url2[512];
+    snprintf(url2, sizeof url2, "postgresql:///cr2?host=%s&user=casereview", pghost);
+    snprintf(program_sq, sizeof program_sq, "%s/program.db", dir);
+    for (int e = 0; e < 2; e++) {
+        cr_db *db = program_open(e ? url2 : program_sq, "adm1");
+        if (e) {
+            PGconn *s2 = PQconnectdb(url2);
+            assert_int_equal(PQstatus(s2), CONNECTION_OK);
+            pq_run(s2, "SET search_path = casereview");
+            pq_run(s2, "INSERT INTO settings(key, value) VALUES ('test_clock', 'on')");
+            pq_run(s2, fixture);
+            PQfinish(s2);
+        }
+        if (cr_config_pin(db) != CR_OK)
+            fail_msg("pin: %s", cr_db_errmsg(db));
+        cr_db_close(db);
+    }
+    {
+        sqlite3 *s;
+        assert_int_equal(sqlite3_open(program_sq, &s), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(s, fixture, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(s);
+    }
+    /* Compare cr2 with program.db from here on. */
+    PGconn *saved = service;
+    char saved_path[160];
+    snprintf(saved_path, sizeof saved_path, "%s", sq_path);
+    service = PQconnectdb(url2);
+    assert_int_equal(PQstatus(service), CONNECTION_OK);
+    pq_run(service, "SET search_path = casereview");
+    snprintf(sq_path, sizeof sq_path, "%s", program_sq);
+    same_rows();
+
+    const struct cr_request claim_req = {.action = CR_ACTION_CLAIM};
+    const struct cr_request approve_req = {.action = CR_ACTION_APPROVE};
+    /* Case 1 (nfa): to the panel, a legal member's concurrence keeps it there (no
+     * independent member's yet), the independent member's closes it. */
+    program_act("rev2", 1, claim_req, CR_STATE_IN_REVIEW);
+    program_act("rev2", 1,
+                (struct cr_request){.action = CR_ACTION_DECIDE,
+                                    .outcome = CR_OUTCOME_NFA,
+                                    .rationale = "The reports, read whole."},
+                CR_STATE_AWAITING_APPROVAL);
+    program_act("sup2", 1, approve_req, CR_STATE_PANEL_REVIEW);
+    program_act("pan2", 1, (struct cr_request){.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR},
+                CR_STATE_PANEL_REVIEW);
+    program_act("pan1", 1, (struct cr_request){.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR},
+                CR_STATE_CLOSED);
+    /* Case 2 (refer): a dissent returns it, with the panel's note. */
+    program_act("rev1", 2, claim_req, CR_STATE_IN_REVIEW);
+    program_act("rev1", 2,
+                (struct cr_request){.action = CR_ACTION_DECIDE,
+                                    .outcome = CR_OUTCOME_REFER,
+                                    .vetting_review = 1,
+                                    .rationale = "Refer: the risk is current."},
+                CR_STATE_AWAITING_APPROVAL);
+    program_act("sup1", 2, approve_req, CR_STATE_PANEL_REVIEW);
+    program_act("pan1", 2, (struct cr_request){.action = CR_ACTION_VOTE, .vote = CR_VOTE_CONCUR},
+                CR_STATE_PANEL_REVIEW);
+    program_act("pan2", 2,
+                (struct cr_request){
+                    .action = CR_ACTION_VOTE, .vote = CR_VOTE_DISSENT, .reason = "Not enough."},
+                CR_STATE_RETURNED);
+    /* Case 3 (reassess): no panel, the approval closes it; a recusal blocks nothing here. */
+    program_act("rev2", 3, claim_req, CR_STATE_IN_REVIEW);
+    program_act("rev2", 3,
+                (struct cr_request){.action = CR_ACTION_DECIDE,
+                                    .outcome = CR_OUTCOME_REASSESS,
+                                    .rationale = "Reassess in a year."},
+                CR_STATE_AWAITING_APPROVAL);
+    program_act("sup2", 3, approve_req, CR_STATE_CLOSED);
+    char *notes = pq_rows("SELECT author || ': ' || body FROM notes WHERE kind = 'dissent'");
+    assert_string_equal(notes, "panel: The panel returned decision 1:\n- pan2 (legal): Not "
+                               "enough.\n");
+    free(notes);
+
+    PQfinish(service);
+    service = saved;
+    snprintf(sq_path, sizeof sq_path, "%s", saved_path);
+    cr_config_free(program_cfg);
+}
+
+/*
  * With --install (tests/pg/boundary.sh): only make the schema of the
  * database CASEREVIEW_TEST_PG_URL names, as its owner, and publish the
  * workflow's rules, as a pin does; then exit.
@@ -596,6 +796,7 @@ main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_rows),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_program_agrees),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

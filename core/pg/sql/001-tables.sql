@@ -292,14 +292,16 @@ CREATE TABLE erasures (
 );
 
 -- The trust boundary's data (pg-design.md): the pinned roster (login,
--- role bits, unit, declared conflicts) and core's rule table (per action:
--- from-states, roles, to-state, acts that bar a person), both written when
--- a configuration is pinned.
+-- role bits, unit, declared conflicts, a panel member's kind) and core's
+-- rule table (per action: from-states, roles, to-state, acts that bar a
+-- person), both written when a configuration is pinned (with, in settings,
+-- same_unit and each outcome's sign-off: 020-case.sql, cr_config_put).
 CREATE TABLE people (
   login text PRIMARY KEY,
   roles integer NOT NULL,
   unit text,
-  conflicts text[] NOT NULL DEFAULT '{}'
+  conflicts text[] NOT NULL DEFAULT '{}',
+  kind text CHECK (kind IN ('independent', 'legal', 'police'))
 );
 CREATE TABLE rules (
   action integer PRIMARY KEY,

@@ -482,14 +482,22 @@ END $$;
 -- config_put: make the configuration (digest, its text) the version in
 -- force, adopted by `by` (the session's own login, or the service role's
 -- word) now, as the SQLite engine does (a version adopted again is marked,
--- not copied); and publish its roster, which the server's checks read:
--- people replaced whole by roster (a JSON array of {login, roles, unit,
--- conflicts: [subject_ref...]}), settings same_unit, and CONNECT on the
--- database granted to each login that is a role here and revoked from the
--- roles of the roster before that are in it no more (never the owner's).
--- Only the service role, or an admin of the roster in force, may call it.
+-- not copied); and publish what the server's checks read of it: people
+-- replaced whole by roster (a JSON array of {login, roles, unit,
+-- conflicts: [subject_ref...], kind}), settings signoff (each outcome's
+-- sign-off: a JSON array of {outcome, panel, concur, dissent,
+-- require_kinds: [n by enum cr_kind], blind}) and same_unit, and CONNECT on the database granted to each
+-- login that is a role here and revoked from the roles of the roster before
+-- that are in it no more (never the owner's).  Only the service role, or an
+-- admin of the roster in force, may call it; an admin only to adopt (the
+-- config_adopt event of this transaction, by them, from the version in
+-- force to this digest: core/pin.c writes it first), and only with a roster
+-- the text bears out.  The server cannot parse the YAML nor compute its
+-- digest (BLAKE2b): it checks what it can of the text, that every login is
+-- written as one (login: NAME), every unit, declared subject, role and
+-- kind appears in it, and conflicts.same_unit is as the text says.
 CREATE FUNCTION cr_config_put(digest text, body bytea, by text, same_unit boolean,
-                              roster jsonb) RETURNS void
+                              roster jsonb, signoff jsonb DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 DECLARE
     who text;
@@ -497,6 +505,8 @@ DECLARE
     login text;
     owner text := (SELECT pg_get_userbyid(d.datdba) FROM pg_database d
                    WHERE d.datname = current_database());
+    txt text;
+    bad text;
 BEGIN
     IF NOT cr_is_service() THEN
         who := cr_login();
@@ -504,6 +514,71 @@ BEGIN
             RAISE EXCEPTION USING ERRCODE = 'CR403',
                 MESSAGE = format('config adopt needs the admin role; you (%s) are not an admin '
                                  'of the configuration in force', who);
+        END IF;
+        PERFORM cr_actor(by);
+        IF cr_config_put.digest IS NULL OR cr_config_put.digest !~ '^[0-9a-f]{64}$' THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR003',
+                MESSAGE = format('a configuration''s digest is 64 hexadecimal digits, not %s',
+                                 coalesce(cr_config_put.digest, 'none'));
+        END IF;
+        -- An adoption is recorded before the new version is put (core/pin.c): the event
+        -- of this transaction, by this admin, from the version in force to this one.
+        IF NOT EXISTS (
+            SELECT 1 FROM audit_events e
+            WHERE e.xmin = (pg_current_xact_id()::text::numeric % 4294967296)::text::xid
+              AND e.action = 'config_adopt' AND e.actor = who AND e.case_id IS NULL
+              AND e.details::jsonb ->> 'new_digest' = cr_config_put.digest
+              AND e.details::jsonb ->> 'old_digest' IS NOT DISTINCT FROM
+                  (SELECT v.digest FROM config_versions v WHERE v.in_force = 1)) THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR403',
+                MESSAGE = format('you (%s) may put a configuration in force only by adopting it '
+                                 '(casereview config adopt FILE), which records the adoption '
+                                 'first', who);
+        END IF;
+        -- The roster as far as the text bears it out.
+        BEGIN
+            txt := convert_from(body, 'UTF8');
+        EXCEPTION WHEN OTHERS THEN
+            txt := NULL;
+        END;
+        SELECT format('%s %s', r.login, r.what) INTO bad
+          FROM (SELECT p.login, CASE
+                  WHEN txt IS NULL THEN 'is not in a configuration that is not UTF-8'
+                  WHEN txt !~ ('login:[ \t]*["'']?' || regexp_replace(p.login,
+                                 '([][.^$*+?(){}|\\-])', '\\\1', 'g') || '["'']?[ \t]*[,}\n#]')
+                    THEN 'is not a login of the configuration''s text'
+                  WHEN p.unit IS NOT NULL AND strpos(txt, p.unit) = 0
+                    THEN format('has the unit %s, which the configuration''s text does not name',
+                                p.unit)
+                  WHEN p.kind IS NOT NULL AND strpos(txt, p.kind) = 0
+                    THEN format('is of the kind %s, which the configuration''s text does not name',
+                                p.kind)
+                  WHEN EXISTS (SELECT 1 FROM unnest(ARRAY['reviewer', 'supervisor', 'admin',
+                                                          'panel']) WITH ORDINALITY AS n(name, i)
+                               WHERE p.roles & (1 << (n.i::integer - 1)) <> 0
+                                 AND strpos(txt, n.name) = 0)
+                    THEN 'has a role the configuration''s text does not name'
+                  WHEN EXISTS (SELECT 1 FROM unnest(p.conflicts) AS f(ref)
+                               WHERE strpos(txt, f.ref) = 0)
+                    THEN 'has a declared conflict the configuration''s text does not name'
+                  END AS what, p.ord
+                FROM (SELECT r.login, r.roles, r.unit, r.kind, r.ord,
+                             coalesce(ARRAY(SELECT jsonb_array_elements_text(r.conflicts)),
+                                      '{}') AS conflicts
+                        FROM jsonb_to_recordset(roster) WITH ORDINALITY
+                          AS r(login text, roles integer, unit text, conflicts jsonb, kind text,
+                               ord bigint)) p) r
+          WHERE r.what IS NOT NULL ORDER BY r.ord LIMIT 1;
+        IF bad IS NULL AND (txt ~ 'same_unit:[ \t]*true') IS DISTINCT FROM cr_config_put.same_unit
+        THEN
+            bad := format('conflicts.same_unit %s', CASE WHEN cr_config_put.same_unit
+                                                        THEN 'on is not what the text says'
+                                                        ELSE 'off is not what the text says' END);
+        END IF;
+        IF bad IS NOT NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR403',
+                MESSAGE = format('the roster given with configuration %s is not the one its '
+                                 'text gives: %s', cr_config_put.digest, bad);
         END IF;
     END IF;
     who := cr_actor(by);
@@ -514,11 +589,14 @@ BEGIN
 
     SELECT coalesce(array_agg(p.login), '{}') INTO before_logins FROM people p;
     DELETE FROM people;
-    INSERT INTO people (login, roles, unit, conflicts)
+    INSERT INTO people (login, roles, unit, conflicts, kind)
       SELECT r.login, r.roles, r.unit,
-             coalesce(ARRAY(SELECT jsonb_array_elements_text(r.conflicts)), '{}')
+             coalesce(ARRAY(SELECT jsonb_array_elements_text(r.conflicts)), '{}'), r.kind
         FROM jsonb_to_recordset(roster) AS r(login text, roles integer, unit text,
-                                             conflicts jsonb);
+                                             conflicts jsonb, kind text);
+    -- Each outcome's sign-off, as given (cr_signoff_of in 025-apply.sql reads it).
+    INSERT INTO settings (key, value) VALUES ('signoff', coalesce(signoff, '[]')::text)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value;
     INSERT INTO settings (key, value)
       VALUES ('same_unit', CASE WHEN cr_config_put.same_unit THEN 'on' ELSE 'off' END)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value;

@@ -111,6 +111,100 @@ CREATE FUNCTION cr_declared_conflict(case_no bigint, who text) RETURNS boolean
                  WHERE p.login = who AND c.id = case_no AND s.ref = ANY (p.conflicts))
 $$;
 
+-- The subject's unit when conflicts.same_unit keeps a person from the case
+-- (core/policy.c, same_unit: the person's unit is the subject's), or NULL.
+CREATE FUNCTION cr_same_unit(case_no bigint, who text) RETURNS text
+  LANGUAGE sql STABLE SET search_path = casereview, pg_catalog, pg_temp AS $$
+  SELECT s.unit FROM people p, cases c JOIN subjects s ON s.id = c.subject_id
+  WHERE p.login = who AND c.id = case_no AND p.unit = s.unit
+    AND (SELECT st.value FROM settings st WHERE st.key = 'same_unit') = 'on'
+$$;
+
+-- Whether a conflict of interest (same unit, or declared) keeps a person
+-- from the case (workflow.c, conflicted).
+CREATE FUNCTION cr_conflicted(case_no bigint, who text) RETURNS boolean
+  LANGUAGE sql STABLE SET search_path = casereview, pg_catalog, pg_temp AS $$
+  SELECT cr_declared_conflict(case_no, who) OR cr_same_unit(case_no, who) IS NOT NULL
+$$;
+
+-- Core's refusal for someone else's conflict (policy.c,
+-- cr_policy_conflict_text, not self), or NULL when there is none.
+CREATE FUNCTION cr_conflict_text(case_no bigint, who text) RETURNS text
+  LANGUAGE sql STABLE SET search_path = casereview, pg_catalog, pg_temp AS $$
+  SELECT CASE
+    WHEN cr_declared_conflict(case_no, who)
+      THEN pg_catalog.format('%s has a declared conflict of interest with the subject of case '
+                             '%s, so they cannot review this case', who, case_no)
+    WHEN cr_same_unit(case_no, who) IS NOT NULL
+      THEN pg_catalog.format('%s is in the subject''s unit (%s), and with conflicts.same_unit '
+                             'they cannot review this case', who, cr_same_unit(case_no, who))
+  END
+$$;
+
+-- A time as core writes it (cr_time_format): 2026-01-01T00:00:00Z.
+CREATE FUNCTION cr_time_text(t bigint) RETURNS text LANGUAGE sql IMMUTABLE
+  SET search_path = casereview, pg_catalog, pg_temp AS $$
+  SELECT pg_catalog.to_char(pg_catalog.to_timestamp(t) AT TIME ZONE 'UTC',
+                            'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+$$;
+
+-- The kinds of enum cr_kind, in its order (people.kind, a sign-off's require_kinds).
+CREATE FUNCTION cr_kinds() RETURNS text[] LANGUAGE sql IMMUTABLE
+  SET search_path = casereview, pg_catalog, pg_temp AS $$
+  SELECT ARRAY['independent', 'legal', 'police']
+$$;
+
+-- Whether the panel can still reach a sign-off (need concurrences, and
+-- need_kinds of each kind) on case c (workflow.c, quorum_reachable): the concurrences so far (concur, and by
+-- kind concur_kinds) plus every member who could still vote (on the panel,
+-- not barred from voting, not approver nor new_voter, not conflicted, not
+-- yet voted on this decision unless fresh: a new sitting) against what the
+-- sign-off needs.
+CREATE FUNCTION cr_quorum_reachable(c cases, need integer, need_kinds integer[], concur integer,
+                                    concur_kinds integer[], approver text, new_voter text,
+                                    fresh boolean) RETURNS boolean
+  LANGUAGE sql STABLE SET search_path = casereview, pg_catalog, pg_temp AS $$
+  WITH m AS (
+    SELECT p.kind FROM people p
+    WHERE p.roles & 8 <> 0
+      AND cr_barring_act(c.id, p.login,
+                         coalesce((SELECT r.barred_by FROM rules r WHERE r.action = 6), 56)) IS NULL
+      AND p.login IS DISTINCT FROM approver AND p.login IS DISTINCT FROM new_voter
+      AND NOT cr_conflicted(c.id, p.login)
+      AND (fresh OR NOT EXISTS (SELECT 1 FROM votes v WHERE v.case_id = c.id
+                                  AND v.round = c.round AND v.member = p.login)))
+  SELECT concur + (SELECT count(*) FROM m) >= need
+     AND NOT EXISTS (SELECT 1 FROM unnest(cr_kinds()) WITH ORDINALITY AS k(name, i)
+                     WHERE coalesce(concur_kinds[k.i], 0)
+                           + (SELECT count(*) FROM m WHERE m.kind = k.name)
+                           < coalesce(need_kinds[k.i], 0))
+$$;
+
+-- The sign-off of case c's outcome (workflow.c: signoff[outcome], nfa's
+-- for none) as the pinned configuration published it (settings signoff,
+-- cr_config_put), or CR403 when none did.
+CREATE FUNCTION cr_signoff_of(c cases, OUT panel integer, OUT concur integer,
+                              OUT dissent integer, OUT require_kinds integer[])
+LANGUAGE plpgsql STABLE SET search_path = casereview, pg_catalog, pg_temp AS $$
+DECLARE
+    o jsonb;
+BEGIN
+    SELECT e INTO o
+      FROM settings st, jsonb_array_elements(st.value::jsonb) AS e
+      WHERE st.key = 'signoff' AND e ->> 'outcome' = coalesce(c.outcome, 'nfa');
+    IF o IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR403',
+            MESSAGE = pg_catalog.format('no sign-off for the outcome %s is published in this '
+                                        'database (an admin pins or adopts a configuration to '
+                                        'publish it)', coalesce(c.outcome, 'nfa'));
+    END IF;
+    panel := (o ->> 'panel')::integer;
+    concur := (o ->> 'concur')::integer;
+    dissent := (o ->> 'dissent')::integer;
+    require_kinds := ARRAY(SELECT k::integer FROM jsonb_array_elements_text(o -> 'require_kinds')
+                                                  WITH ORDINALITY AS r(k, i) ORDER BY r.i);
+END $$;
+
 -- Refuse with core's words (CR001).
 CREATE FUNCTION cr_refuse(msg text) RETURNS void LANGUAGE plpgsql
   SET search_path = casereview, pg_catalog, pg_temp AS $$
@@ -204,6 +298,11 @@ BEGIN
                                             'nobody acts on a case they are conflicted on', who,
                                             c.id));
     END IF;
+    IF cr_same_unit(c.id, who) IS NOT NULL THEN
+        PERFORM cr_refuse(pg_catalog.format('you (%s) are in the subject''s unit (%s), and with '
+                                            'conflicts.same_unit nobody acts on a case from their '
+                                            'own unit', who, cr_same_unit(c.id, who)));
+    END IF;
     IF action IS NULL OR action < 0 THEN
         -- Not one of the workflow's actions: a pause, a resume, a route, a
         -- link or unlink (a bare new version), a reopen.  What only an
@@ -217,9 +316,6 @@ BEGIN
                                                 'vote or a return only by its action', who));
         END IF;
         IF (set_assignee AND new_assignee IS NOT NULL)
-           OR (set_approver AND new_approver IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM people
-                               WHERE login = new_approver AND roles & 2 <> 0))
            OR (to_state IS NOT NULL AND to_state >= 0 AND to_state NOT IN (0, 4))
            OR (to_state = 4 AND coalesce(my_roles, 0) & 4 = 0) THEN
             PERFORM cr_refuse(pg_catalog.format('you (%s) may not change case %s that way',
@@ -247,6 +343,12 @@ BEGIN
         -- Back to the queue is a reopen (core/followup.c, reopen_may): of a closed
         -- case, by someone who neither decided nor approved a decision of it.
         IF to_state = 0 THEN
+            -- (core/followup.c, may_act_after: an erased case takes nothing more.)
+            IF EXISTS (SELECT 1 FROM erasures e WHERE e.case_id = c.id) THEN
+                PERFORM cr_refuse(pg_catalog.format('case %s was erased (purge): nothing is added '
+                                                    'to it, so %s is refused; its tombstone stays '
+                                                    'as it is', c.id, 'reopen'));
+            END IF;
             IF c.state <> 'closed' THEN
                 PERFORM cr_refuse(pg_catalog.format('reopen needs a case that is closed; case %s '
                                                     'is %s', c.id, c.state));
@@ -321,16 +423,20 @@ BEGIN
     END IF;
     IF action = 2 THEN
         target_roles := (SELECT roles FROM people WHERE login = new_assignee);
-        IF target_roles IS NULL THEN
+        IF coalesce(pg_catalog.btrim(new_assignee, E' \t\n\r'), '') = '' THEN
+            PERFORM cr_refuse('assign needs the login of a reviewer');
+        ELSIF target_roles IS NULL THEN
             PERFORM cr_refuse(pg_catalog.format('''%s'' is not on the roster', new_assignee));
         ELSIF target_roles & 1 = 0 THEN
             PERFORM cr_refuse(pg_catalog.format('%s is not a reviewer, so cannot be assigned a '
                                                 'case', new_assignee));
         END IF;
-        IF cr_declared_conflict(c.id, new_assignee) THEN
-            PERFORM cr_refuse(pg_catalog.format('%s has a declared conflict of interest with the '
-                                                'subject of case %s, so they cannot review this '
-                                                'case', new_assignee, c.id));
+        IF cr_conflicted(c.id, new_assignee) THEN
+            PERFORM cr_refuse(cr_conflict_text(c.id, new_assignee));
+        END IF;
+        IF c.state = 'in_review' AND c.assignee = new_assignee THEN
+            PERFORM cr_refuse(pg_catalog.format('case %s is already assigned to %s', c.id,
+                                                new_assignee));
         END IF;
         -- Separation of duties is the reviewer's: the one who will decide it.
         did := cr_barring_act(c.id, new_assignee, r.barred_by);
@@ -352,6 +458,340 @@ BEGIN
         PERFORM cr_refuse(pg_catalog.format('you (%s) %s, so you cannot %s it (separation of '
                                             'duties, across rounds)', who, did, what));
     END IF;
+END $$;
+
+-- Whether text is blank (core's cr_blank: NULL, or nothing but spaces,
+-- tabs and line ends).
+CREATE FUNCTION cr_blank(t text) RETURNS boolean LANGUAGE sql IMMUTABLE
+  SET search_path = casereview, pg_catalog, pg_temp AS $$
+  SELECT coalesce(pg_catalog.btrim(t, E' \t\n\r'), '') = ''
+$$;
+
+-- What the change of a person (after cr_apply_check) must be, worked out
+-- on the server as core works it out: workflow.c's plan (an approval's and
+-- a vote's resulting state, quorum flag, member kind and the panel's
+-- note), settle (panel_round, the routing a change of state ends) and
+-- clock_on_change (by the server's clock, which is the one that counts);
+-- pause_or_resume, route, core/followup.c's reopen and cr_system_act for
+-- the changes that are no action.  A change that differs is refused.
+-- Returns the clock_shift to write (the server's), or NULL when the change
+-- leaves the clock as it is.
+CREATE FUNCTION cr_apply_expect(c cases, who text, action integer, to_state integer,
+                                set_assignee boolean, new_assignee text, decide boolean,
+                                vote_value text, member_kind text, reason text, note_kind text,
+                                note_body text, note_author text, quorum_blocked integer,
+                                bump_version boolean, panel_round integer, set_clock boolean,
+                                pause boolean, resume boolean, paused_until bigint,
+                                pause_reason text, set_approver boolean, new_approver text)
+  RETURNS bigint
+LANGUAGE plpgsql STABLE SET search_path = casereview, pg_catalog, pg_temp AS $$
+DECLARE
+    t_now bigint := cr_now();
+    name text := cr_action_of(action);
+    my_roles integer := coalesce((SELECT p.roles FROM people p WHERE p.login = who), 0);
+    role_names text[] := ARRAY['reviewer', 'supervisor', 'admin', 'panel'];
+    so record;
+    e_state integer := -1;
+    e_qb integer;
+    e_kind text;
+    e_author text;
+    e_body text;
+    e_bump boolean := true;
+    e_shift bigint;
+    e_resume boolean := false;
+    rnd integer := c.round + CASE WHEN decide THEN 1 ELSE 0 END;
+    after text;
+    e_pr integer;
+    e_set_appr boolean := false;
+    my_kind text;
+    approved_by text;
+    n_concur integer;
+    n_dissent integer;
+    by_kind integer[];
+    concur_kinds text[];
+    n_votes integer;
+    paused bigint := coalesce(c.paused_until, 0);
+    head text;
+    tail text;
+    did text;
+    ok boolean;
+BEGIN
+    IF action >= 0 THEN
+        e_state := (SELECT r.to_state FROM rules r WHERE r.action = cr_apply_expect.action);
+        CASE action
+        WHEN 3 THEN
+            e_qb := 0;
+        WHEN 4 THEN
+            SELECT * INTO so FROM cr_signoff_of(c);
+            e_state := CASE WHEN so.panel <> 0 THEN 3 ELSE 5 END;
+            e_qb := CASE WHEN so.panel <> 0
+                              AND NOT cr_quorum_reachable(c, so.concur, so.require_kinds, 0,
+                                                          '{0,0,0}', who, NULL, false)
+                         THEN 1 ELSE 0 END;
+        WHEN 5, 9 THEN
+            IF cr_blank(note_body) THEN
+                PERFORM cr_refuse(pg_catalog.format('%s needs a reason for the reviewer', name));
+            END IF;
+            e_kind := 'return';
+            e_body := note_body;
+            IF action = 9 THEN
+                e_qb := 0;
+            END IF;
+        WHEN 6 THEN
+            SELECT * INTO so FROM cr_signoff_of(c);
+            my_kind := (SELECT p.kind FROM people p WHERE p.login = who);
+            SELECT v.vote INTO did FROM votes v
+              WHERE v.case_id = c.id AND v.round = c.round AND v.member = who;
+            IF FOUND THEN
+                PERFORM cr_refuse(pg_catalog.format('you (%s) have already voted on this decision '
+                                                    '(%s); one vote per member per decision', who,
+                                                    did));
+            END IF;
+            IF vote_value = 'dissent' AND cr_blank(reason) THEN
+                PERFORM cr_refuse('a dissent needs your reasons');
+            ELSIF vote_value = 'recuse' AND cr_blank(reason) THEN
+                PERFORM cr_refuse('a recusal needs a reason (the conflict of interest)');
+            END IF;
+            -- The tally with this vote (workflow.c, count_vote), by the kind the roster gives.
+            SELECT count(*) FILTER (WHERE x.vote = 'concur'),
+                   count(*) FILTER (WHERE x.vote = 'dissent'),
+                   pg_catalog.array_agg(x.kind) FILTER (WHERE x.vote = 'concur')
+              INTO n_concur, n_dissent, concur_kinds
+              FROM (SELECT v.vote, v.member_kind AS kind FROM votes v
+                      WHERE v.case_id = c.id AND v.round = c.round
+                    UNION ALL SELECT vote_value, my_kind) x;
+            by_kind := ARRAY(SELECT coalesce(pg_catalog.array_length(pg_catalog.array_positions(
+                                 concur_kinds, k.name), 1), 0)
+                             FROM unnest(cr_kinds()) WITH ORDINALITY AS k(name, i) ORDER BY k.i);
+            IF n_dissent >= so.dissent THEN
+                -- Back to the reviewer, with every dissent's reasons.
+                e_state := 4;
+                e_qb := 0;
+                e_kind := 'dissent';
+                e_author := 'panel';
+                e_body := pg_catalog.format('The panel returned decision %s:', c.round)
+                          || coalesce((SELECT pg_catalog.string_agg(
+                                          pg_catalog.format(E'\n- %s (%s): %s', v.member,
+                                                            v.member_kind, v.reason), ''
+                                          ORDER BY v.id)
+                                       FROM votes v WHERE v.case_id = c.id
+                                         AND v.round = c.round AND v.vote = 'dissent'), '')
+                          || pg_catalog.format(E'\n- %s (%s): %s', who, my_kind,
+                                               coalesce(reason, '(null)'));
+            ELSIF n_concur >= so.concur AND NOT EXISTS (
+                    SELECT 1 FROM unnest(cr_kinds()) WITH ORDINALITY AS k(name, i)
+                    WHERE by_kind[k.i] < coalesce(so.require_kinds[k.i], 0)) THEN
+                e_state := 5;
+                e_qb := 0;
+            ELSE
+                e_state := -1;
+                approved_by := (SELECT a.supervisor FROM approvals a
+                                WHERE a.case_id = c.id AND a.round = c.round);
+                e_qb := CASE WHEN cr_quorum_reachable(c, so.concur, so.require_kinds, n_concur,
+                                                      by_kind, approved_by, who, false)
+                             THEN 0 ELSE 1 END;
+            END IF;
+            IF member_kind IS DISTINCT FROM my_kind THEN
+                PERFORM cr_refuse(pg_catalog.format('that change is not what vote does to case '
+                                                    '%s: your vote counts as a %s member''s, as '
+                                                    'the roster says, not %s', c.id,
+                                                    coalesce(my_kind, 'kindless'),
+                                                    coalesce(member_kind, 'none')));
+            END IF;
+        WHEN 7 THEN
+            IF cr_blank(note_body) THEN
+                PERFORM cr_refuse('a note needs text');
+            END IF;
+            e_bump := false;
+            e_kind := 'note';
+            e_body := note_body;
+        WHEN 8 THEN
+            -- workflow.c, guard_reconvene: pointless unless a new sitting could close it.
+            SELECT * INTO so FROM cr_signoff_of(c);
+            approved_by := (SELECT a.supervisor FROM approvals a
+                            WHERE a.case_id = c.id AND a.round = c.round);
+            IF c.outcome IS NOT NULL
+               AND NOT cr_quorum_reachable(c, so.concur, so.require_kinds, 0, '{0,0,0}',
+                                           approved_by, NULL, true) THEN
+                PERFORM cr_refuse(pg_catalog.format(
+                    'even a new sitting could not reach quorum on case %s: too few panel members '
+                    'may vote on it (not its reviewer or approver, not in the subject''s unit); '
+                    'add members to panel.members, or recall it to its reviewer', c.id));
+            END IF;
+            n_votes := (SELECT count(*) FROM votes v WHERE v.case_id = c.id
+                          AND v.round = c.round);
+            -- The note (plan): the reason, whatever it is but blank, and the votes set aside.
+            head := pg_catalog.format('The panel sits again on decision %s: ', c.round);
+            tail := pg_catalog.format(E'\nThe %s %s cast before (recusals included) no longer '
+                                      'count; every member may vote.', n_votes,
+                                      CASE WHEN n_votes = 1 THEN 'vote' ELSE 'votes' END);
+            IF pg_catalog.left(note_body, pg_catalog.length(head)) = head
+               AND pg_catalog.right(note_body, pg_catalog.length(tail)) = tail
+               AND pg_catalog.length(note_body) >= pg_catalog.length(head) + pg_catalog.length(tail)
+            THEN
+                IF cr_blank(pg_catalog.substr(note_body, pg_catalog.length(head) + 1,
+                                              pg_catalog.length(note_body)
+                                              - pg_catalog.length(head)
+                                              - pg_catalog.length(tail))) THEN
+                    PERFORM cr_refuse('reconvene needs a reason (why the panel sits again)');
+                END IF;
+                e_body := note_body;
+            END IF;
+            e_kind := 'system';
+            e_qb := 0;
+        ELSE
+            NULL;
+        END CASE;
+    ELSIF pause THEN
+        -- workflow.c, sla_check and pause_or_resume.
+        IF c.state = 'closed' THEN
+            PERFORM cr_refuse(pg_catalog.format('case %s is closed, and nothing changes a closed '
+                                                'case', c.id));
+        END IF;
+        IF paused > t_now THEN
+            PERFORM cr_refuse(pg_catalog.format('case %s is already paused until %s; resume it '
+                                                'first to pause it again', c.id,
+                                                cr_time_text(paused)));
+        END IF;
+        IF cr_blank(pause_reason) THEN
+            PERFORM cr_refuse('pause needs a reason: why the service level''s clock stops');
+        END IF;
+        IF cr_apply_expect.paused_until IS NULL OR cr_apply_expect.paused_until <= t_now THEN
+            PERFORM cr_refuse(pg_catalog.format('a pause must end after now (%s), not at %s',
+                                                cr_time_text(t_now),
+                                                cr_time_text(coalesce(cr_apply_expect.paused_until,
+                                                                      0))));
+        END IF;
+        IF cr_apply_expect.paused_until - t_now > 3653 * 86400 THEN
+            PERFORM cr_refuse(pg_catalog.format('a pause of more than %s days (to %s) is not a '
+                                                'pause: give an earlier end', 3653,
+                                                cr_time_text(cr_apply_expect.paused_until)));
+        END IF;
+        e_shift := c.clock_shift + (cr_apply_expect.paused_until - t_now);
+    ELSIF to_state = 0 THEN
+        -- core/followup.c, reopen (cr_apply_check has checked who and the state).
+        IF my_roles & (2 | 4) = 0 THEN
+            PERFORM cr_refuse(pg_catalog.format('reopen needs the supervisor or admin role; you '
+                                                '(%s) are %s', who,
+                                                coalesce(nullif(cr_names_text(my_roles,
+                                                                              role_names), ''),
+                                                         'on the roster without a role')));
+        END IF;
+        IF NOT (note_body LIKE pg_catalog.format('Reopened for a new round; decision %s no longer '
+                                                 'stands: %%', c.round))
+           OR cr_blank(pg_catalog.substr(note_body, pg_catalog.length(pg_catalog.format(
+                  'Reopened for a new round; decision %s no longer stands: ', c.round)) + 1)) THEN
+            PERFORM cr_refuse(pg_catalog.format('reopen needs a reason: why case %s is decided '
+                                                'again (an appeal, a court ruling, new evidence)',
+                                                c.id));
+        END IF;
+        e_state := 0;
+        e_kind := 'system';
+        e_body := note_body;
+        e_qb := 0;
+        e_shift := 0;
+        e_resume := paused <> 0;
+    ELSIF resume THEN
+        IF c.state = 'closed' THEN
+            PERFORM cr_refuse(pg_catalog.format('case %s is closed, and nothing changes a closed '
+                                                'case', c.id));
+        END IF;
+        IF paused <= t_now THEN
+            PERFORM cr_refuse(pg_catalog.format('case %s is not paused, so there is nothing to '
+                                                'resume', c.id));
+        END IF;
+        e_resume := true;
+        e_shift := c.clock_shift - (paused - t_now);
+    ELSIF note_author = 'system' THEN
+        -- cr_system_act (an import's or a correction's return): system_rules.
+        IF c.state NOT IN ('awaiting_approval', 'panel_review') THEN
+            PERFORM cr_refuse(pg_catalog.format('you (%s) may not change case %s that way', who,
+                                                c.id));
+        END IF;
+        e_state := 4;
+        e_kind := 'system';
+        e_author := 'system';
+        e_body := note_body;
+        e_qb := 0;
+    ELSIF set_approver THEN
+        -- workflow.c, route_may and route_target.
+        IF c.state = 'closed' THEN
+            PERFORM cr_refuse(pg_catalog.format('case %s is closed, and nothing changes a closed '
+                                                'case', c.id));
+        END IF;
+        IF my_roles & 2 = 0 THEN
+            PERFORM cr_refuse(pg_catalog.format('route needs the supervisor role; you (%s) are %s',
+                                                who,
+                                                coalesce(nullif(cr_names_text(my_roles,
+                                                                              role_names), ''),
+                                                         'on the roster without a role')));
+        END IF;
+        IF c.state <> 'awaiting_approval' THEN
+            PERFORM cr_refuse(pg_catalog.format('route needs a case that is awaiting_approval; '
+                                                'case %s is %s', c.id, c.state));
+        END IF;
+        did := cr_barring_act(c.id, who, (SELECT r.barred_by FROM rules r WHERE r.action = 4));
+        IF did IS NOT NULL THEN
+            PERFORM cr_refuse(pg_catalog.format('you (%s) %s, so you cannot route it (separation '
+                                                'of duties, across rounds)', who, did));
+        END IF;
+        IF cr_blank(new_approver) THEN
+            PERFORM cr_refuse('route needs the login of a supervisor');
+        ELSIF NOT EXISTS (SELECT 1 FROM people p WHERE p.login = new_approver) THEN
+            PERFORM cr_refuse(pg_catalog.format('''%s'' is not on the roster', new_approver));
+        ELSIF NOT EXISTS (SELECT 1 FROM people p WHERE p.login = new_approver
+                            AND p.roles & 2 <> 0) THEN
+            PERFORM cr_refuse(pg_catalog.format('%s is not a supervisor, so cannot approve case %s',
+                                                new_approver, c.id));
+        ELSIF cr_conflicted(c.id, new_approver) THEN
+            PERFORM cr_refuse(cr_conflict_text(c.id, new_approver));
+        END IF;
+        did := cr_barring_act(c.id, new_approver,
+                              (SELECT r.barred_by FROM rules r WHERE r.action = 4));
+        IF did IS NOT NULL THEN
+            PERFORM cr_refuse(pg_catalog.format('%s %s, so they cannot approve it (separation of '
+                                                'duties, across rounds)', new_approver, did));
+        END IF;
+        IF c.approver = new_approver THEN
+            PERFORM cr_refuse(pg_catalog.format('case %s is already routed to %s', c.id,
+                                                new_approver));
+        END IF;
+        -- Nothing else changes: the routing is set below as given.
+        e_set_appr := true;
+    END IF;
+    -- settle: the case's panel_round, and the routing a change of state ends.
+    after := CASE WHEN e_state >= 0 THEN cr_state_of(e_state) ELSE c.state END;
+    IF action >= 0 OR note_author = 'system' THEN
+        e_pr := CASE WHEN e_bump AND after = 'panel_review' AND c.panel_round <> rnd THEN rnd END;
+        e_set_appr := e_bump AND after <> c.state AND c.approver IS NOT NULL;
+        -- clock_on_change, by the server's clock.
+        IF e_state >= 0 AND after <> c.state AND e_bump THEN
+            e_shift := greatest(paused - t_now, 0);
+        END IF;
+    END IF;
+    ok := coalesce(to_state, -1) = e_state
+          AND quorum_blocked IS NOT DISTINCT FROM e_qb
+          AND panel_round IS NOT DISTINCT FROM e_pr
+          AND bump_version = e_bump
+          AND set_clock = (e_shift IS NOT NULL)
+          AND coalesce(resume, false) = e_resume
+          AND set_approver = e_set_appr
+          AND (new_approver IS NULL OR (e_set_appr AND action < 0))
+          AND (note_body IS NULL) = (e_kind IS NULL)
+          AND (note_body IS NULL OR (note_kind IS NOT DISTINCT FROM e_kind
+                                     AND note_author IS NOT DISTINCT FROM e_author
+                                     AND note_body = e_body))
+          AND (action >= 0 OR (to_state = 0) = set_assignee)
+          AND (action >= 0 OR pause OR (paused_until = 0 AND pause_reason IS NULL));
+    IF NOT ok THEN
+        IF action >= 0 THEN
+            PERFORM cr_refuse(pg_catalog.format('that change is not what %s does to case %s', name,
+                                                c.id));
+        END IF;
+        PERFORM cr_refuse(pg_catalog.format('you (%s) may not change case %s that way', who,
+                                            c.id));
+    END IF;
+    RETURN e_shift;
 END $$;
 
 -- Apply a change the workflow decided (store.h, apply): the case as it was
@@ -381,6 +821,7 @@ DECLARE
     t_now bigint := cr_now();
     c cases;
     rnd integer;
+    shift bigint;
     new_state text := CASE WHEN to_state >= 0 THEN cr_state_of(to_state) END;
 BEGIN
     SELECT * INTO c FROM cases WHERE id = case_no FOR UPDATE;
@@ -410,8 +851,7 @@ BEGIN
                                coalesce(supersede_votes, false), coalesce(bump_version, false),
                                coalesce(pause, false), coalesce(resume, false),
                                coalesce(set_approver, false), new_approver);
-        -- What core's guards ask of the inputs (workflow.c, guard_decide and guard_vote),
-        -- and the clock a change of state starts (clock_on_change).
+        -- What core's guards ask of the inputs (workflow.c, guard_decide and guard_vote).
         IF decide AND (coalesce(pg_catalog.btrim(rationale, E' \t\n\r'), '') = ''
                        OR (vetting_review <> 0 AND outcome IS DISTINCT FROM 'refer')) THEN
             PERFORM cr_refuse('decide needs an outcome and a rationale; a vetting review goes '
@@ -421,12 +861,16 @@ BEGIN
             PERFORM cr_refuse('a dissent or a recusal needs its reasons, and a concurrence has '
                               'none');
         END IF;
-        -- (What is left of a pause, by the program's clock: a minute's leeway.)
-        IF set_clock AND action >= 0 AND (clock_shift < 0 OR clock_shift >
-               greatest(coalesce(c.paused_until, 0) - t_now, 0) + 60) THEN
-            PERFORM cr_refuse(pg_catalog.format('that change is not what %s does to case %s',
-                                                cr_action_of(action), c.id));
-        END IF;
+        -- The rest of the change as core works it out; the clock by the server's.
+        shift := cr_apply_expect(c, who, action, to_state, coalesce(set_assignee, false),
+                                 new_assignee, coalesce(decide, false), vote_value, member_kind,
+                                 reason, note_kind, note_body, note_author, quorum_blocked,
+                                 coalesce(bump_version, false), panel_round,
+                                 coalesce(set_clock, false), coalesce(pause, false),
+                                 coalesce(resume, false), paused_until, pause_reason,
+                                 coalesce(set_approver, false), new_approver);
+        set_clock := shift IS NOT NULL;
+        clock_shift := coalesce(shift, 0);
     END IF;
 
     rnd := c.round + CASE WHEN decide THEN 1 ELSE 0 END;
@@ -487,6 +931,12 @@ END $$;
 REVOKE EXECUTE ON FUNCTION cr_state_of(integer), cr_state_number(text), cr_action_of(integer),
   cr_declared_conflict(bigint, text),
   cr_names_text(integer, text[]), cr_may_publish(), cr_barring_act(bigint, text, integer),
-  cr_refuse(text),
+  cr_refuse(text), cr_same_unit(bigint, text), cr_conflicted(bigint, text),
+  cr_conflict_text(bigint, text), cr_time_text(bigint), cr_kinds(), cr_blank(text),
+  cr_quorum_reachable(cases, integer, integer[], integer, integer[], text, text, boolean),
+  cr_signoff_of(cases),
+  cr_apply_expect(cases, text, integer, integer, boolean, text, boolean, text, text, text, text,
+                  text, text, integer, boolean, integer, boolean, boolean, boolean, bigint, text,
+                  boolean, text),
   cr_apply_check(cases, text, integer, integer, boolean, text, boolean, boolean, boolean, text,
                  text, integer, boolean, boolean, boolean, boolean, boolean, text) FROM PUBLIC;
