@@ -339,6 +339,15 @@ copy_all(void)
             svc_q("INSERT INTO casereview.people (login, roles) VALUES ($1, $2::integer)", 2, v));
     }
     svc_exec("INSERT INTO casereview.settings (key, value) VALUES ('test_clock', 'on')");
+    /* The chain's head past the copied events, so that new ones follow them. */
+    svc_exec("UPDATE casereview.settings SET value = e.id || ':' || encode(e.hash, 'hex') "
+             "FROM (SELECT id, hash FROM casereview.audit_events ORDER BY id DESC LIMIT 1) e "
+             "WHERE key = 'audit_head'");
+    /* The configuration the events name, as pinning keeps it. */
+    const char *dv[] = {cfg->digest};
+    PQclear(svc_q("INSERT INTO casereview.config_versions (digest, text, adopted_at, adopted_by, "
+                  "in_force) VALUES ($1, '\\x00', 0, 'system', 1) ON CONFLICT DO NOTHING",
+                  1, dv));
     svc_exec("COMMIT");
     sqlite3_close(lite);
 }
@@ -373,6 +382,10 @@ open_as(const char *login)
     cr_db *h = NULL;
     if (cr_db_open(conn, 0, test_clock, NULL, &h) != CR_OK)
         fail_msg("open as %s: %s", login, h ? cr_db_errmsg(h) : "out of memory");
+    /* The person on the roster: the events core writes name them. */
+    const struct cr_person *p = cr_config_person(cfg, login);
+    if (p)
+        cr_db_set_user(h, cfg, p);
     return h;
 }
 
@@ -674,22 +687,55 @@ doc_has(int64_t id, const char *words)
 }
 
 /* A write on both engines in a transaction of each, at the same second; both statuses equal. */
-#define BOTH(h, call)                                                     \
+/* A case's state on PostgreSQL (from outside: the test's own). */
+static char *
+case_state_pg(int64_t id)
+{
+    char idt[24];
+    snprintf(idt, sizeof idt, "%lld", (long long)id);
+    const char *v[] = {idt};
+    PGresult *r = svc_q("SELECT state FROM casereview.cases WHERE id = $1::bigint", 1, v);
+    char *t = strdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    return t;
+}
+
+/* The event core writes beside a change: links and follow-ups in the case's state, the rest none.
+ */
+static enum cr_status
+event_pg(cr_db *db, int64_t cid, const char *ev, const char *state)
+{
+    bool in_state =
+        strcmp(ev, "link") == 0 || strcmp(ev, "unlink") == 0 || strcmp(ev, "follow_up") == 0;
+    return cr_audit_append(db, cid, ev, in_state ? state : NULL, in_state ? state : NULL, "{}");
+}
+
+/*
+ * call on SQLite and as a person on PostgreSQL, each in its own write; on
+ * PostgreSQL with the audit event core writes beside it (ev, on case cid,
+ * in the case's state; none when ev is NULL): the server takes no change
+ * without its event.
+ */
+#define BOTH(h, ev, cid, call)                                            \
     do {                                                                  \
         now += 60;                                                        \
         cr_db *dbs_[2] = {sq, (h)};                                       \
         enum cr_status st_[2];                                            \
         char *msg_[2];                                                    \
+        char *state_ = case_state_pg(cid);                                \
         for (int i_ = 0; i_ < 2; i_++) {                                  \
             cr_db *db_ = dbs_[i_];                                        \
             assert_int_equal(st_begin(db_), CR_OK);                       \
             st_[i_] = st_store(db_)->call;                                \
+            if (st_[i_] == CR_OK && i_ == 1 && (ev))                      \
+                st_[i_] = event_pg(db_, cid, (ev), state_);               \
             msg_[i_] = strdup(st_[i_] == CR_OK ? "" : cr_db_errmsg(db_)); \
             if (st_[i_] == CR_OK)                                         \
                 assert_int_equal(st_commit(db_), CR_OK);                  \
             else                                                          \
                 st_rollback(db_);                                         \
         }                                                                 \
+        free(state_);                                                     \
         assert_string_equal(msg_[1], msg_[0]);                            \
         assert_int_equal(st_[1], st_[0]);                                 \
         free(msg_[0]);                                                    \
@@ -745,33 +791,37 @@ test_round_trips(void **state)
           *qa = open_as("qkim");
     assert_true(doc_has(2, "IOPC 7") == false);
     assert_true(doc_has(3, "CR/9/26") == false);
-    BOTH(boss, link_put(dbs_[i_], 3, CR_LINK_CRIME, "CR/9/26", "open", "bjones", "Found."));
+    BOTH(boss, "link", 3,
+         link_put(dbs_[i_], 3, CR_LINK_CRIME, "CR/9/26", "open", "bjones", "Found."));
     assert_true(doc_has(3, "CR/9/26"));
-    BOTH(boss, link_put(dbs_[i_], 3, CR_LINK_IOPC, "CR/9/26", "closed", "bjones", "Moved."));
-    BOTH(holder, link_put(dbs_[i_], 9, CR_LINK_OTHER, "X-9", "open", "asmith", "Mine."));
+    BOTH(boss, "link", 3,
+         link_put(dbs_[i_], 3, CR_LINK_IOPC, "CR/9/26", "closed", "bjones", "Moved."));
+    BOTH(holder, "link", 9, link_put(dbs_[i_], 9, CR_LINK_OTHER, "X-9", "open", "asmith", "Mine."));
     assert_true(doc_has(9, "X-9"));
-    BOTH(boss, link_remove(dbs_[i_], 8, "MIS-8", "bjones", "Gone."));
+    BOTH(boss, "unlink", 8, link_remove(dbs_[i_], 8, "MIS-8", "bjones", "Gone."));
     assert_false(doc_has(8, "MIS-8"));
-    BOTH(boss, link_remove(dbs_[i_], 8, "MIS-8", "bjones", "Again.")); /* none in force */
+    BOTH(boss, NULL, 8, link_remove(dbs_[i_], 8, "MIS-8", "bjones", "Again.")); /* none in force */
     const struct cr_followup f1 = {.stage = CR_FOLLOWUP_APPEAL,
                                    .result = "dismissed",
                                    .date = "2026-01-21",
                                    .detail = "Appeal heard."};
-    BOTH(boss, followup_add(dbs_[i_], 4, &f1, "bjones"));
+    BOTH(boss, "follow_up", 4, followup_add(dbs_[i_], 4, &f1, "bjones"));
     const struct cr_followup f2 = {
         .stage = CR_FOLLOWUP_LEFT, .result = "after_decision", .date = "2026-01-22"};
-    BOTH(admin, followup_add(dbs_[i_], 1, &f2, "cadmin"));
+    BOTH(admin, "follow_up", 1, followup_add(dbs_[i_], 1, &f2, "cadmin"));
     /* A correction: the summary, then the date with the case's latest and priority. */
     int64_t aid = 0, case_id = 0;
     assert_int_equal(st_store(admin)->find_allegation(admin, "A12", &aid, &case_id), CR_OK);
     assert_int_equal(case_id, 12);
     assert_false(doc_has(12, "kestrel"));
-    BOTH(admin, allegation_set(dbs_[i_], aid, "summary", "Kestrel sighted", "2019-01-12", 7));
+    BOTH(admin, "correct", 12,
+         allegation_set(dbs_[i_], aid, "summary", "Kestrel sighted", "2019-01-12", 7));
     assert_true(doc_has(12, "kestrel"));
     assert_false(doc_has(12, "twelve"));
-    BOTH(admin, allegation_set(dbs_[i_], aid, "date", "2019-03-12", "2019-03-12", 9));
-    BOTH(admin, allegation_set(dbs_[i_], aid, "source", "hotline", "2019-03-12", 9));
-    BOTH(admin, allegation_set(dbs_[i_], aid, "colour", "red", "2019-03-12", 9));
+    BOTH(admin, "correct", 12,
+         allegation_set(dbs_[i_], aid, "date", "2019-03-12", "2019-03-12", 9));
+    BOTH(admin, "correct", 12, allegation_set(dbs_[i_], aid, "source", "hotline", "2019-03-12", 9));
+    BOTH(admin, "correct", 12, allegation_set(dbs_[i_], aid, "colour", "red", "2019-03-12", 9));
     same(case_row_sqlite(12), case_row_pg(12));
     /* Quality: a round approved and not drawn, selected by its approver, then reviewed. */
     struct cr_qa_row q = {.case_id = 6,
@@ -783,12 +833,12 @@ test_round_trips(void **state)
                           .draw = 4242,
                           .config_digest = cfg->digest,
                           .selected_at = now + 60};
-    BOTH(boss, qa_put(dbs_[i_], &q));
+    BOTH(boss, "qa_selected", 6, qa_put(dbs_[i_], &q));
     q.qa_by = "qkim";
     q.verdict = "disagree";
     q.qa_reason = "Thin reasons.";
     q.qa_at = now + 60;
-    BOTH(qa, qa_put(dbs_[i_], &q));
+    BOTH(qa, "qa", 6, qa_put(dbs_[i_], &q));
     same(figures(sq), figures(pgs));
     same(after(sq), after(pgs));
     cr_db_close(boss);

@@ -79,12 +79,15 @@ BEGIN
 END $$;
 
 -- Whether the sign-off of outcome is blind (panel.sign_off / panel.outcomes.
--- <outcome>.blind): settings 'blind:<outcome>' is 'off' when the pinned
--- configuration says it is not; blind otherwise (the configuration's default).
+-- <outcome>.blind), as the pinned configuration published it (settings
+-- 'signoff', cr_config_put); blind when none is published.
 CREATE FUNCTION cr_outcome_blind(outcome text) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
-    SELECT coalesce((SELECT st.value FROM settings st WHERE st.key = 'blind:' || outcome), 'on')
-           <> 'off'
+    SELECT coalesce((SELECT (e ->> 'blind')::integer <> 0
+                       FROM settings st, jsonb_array_elements(st.value::jsonb) AS e
+                      WHERE st.key = 'signoff'
+                        AND e ->> 'outcome' = coalesce(cr_outcome_blind.outcome, 'nfa')),
+                    true)
 $$;
 
 -- Whether blind voting withholds the current decision's votes of case id from
@@ -545,7 +548,7 @@ BEGIN
           FROM (SELECT p.login, CASE
                   WHEN txt IS NULL THEN 'is not in a configuration that is not UTF-8'
                   WHEN txt !~ ('login:[ \t]*["'']?' || regexp_replace(p.login,
-                                 '([][.^$*+?(){}|\\-])', '\\\1', 'g') || '["'']?[ \t]*[,}\n#]')
+                                 '([][^$.*+?(){}|\\-])', '\\\1', 'g') || '["'']?[ \t]*[,}\n#]')
                     THEN 'is not a login of the configuration''s text'
                   WHEN p.unit IS NOT NULL AND strpos(txt, p.unit) = 0
                     THEN format('has the unit %s, which the configuration''s text does not name',
@@ -565,9 +568,10 @@ BEGIN
                 FROM (SELECT r.login, r.roles, r.unit, r.kind, r.ord,
                              coalesce(ARRAY(SELECT jsonb_array_elements_text(r.conflicts)),
                                       '{}') AS conflicts
-                        FROM jsonb_to_recordset(roster) WITH ORDINALITY
-                          AS r(login text, roles integer, unit text, conflicts jsonb, kind text,
-                               ord bigint)) p) r
+                        FROM ROWS FROM (jsonb_to_recordset(roster)
+                               AS (login text, roles integer, unit text, conflicts jsonb,
+                                   kind text)) WITH ORDINALITY
+                          AS r(login, roles, unit, conflicts, kind, ord)) p) r
           WHERE r.what IS NOT NULL ORDER BY r.ord LIMIT 1;
         IF bad IS NULL AND (txt ~ 'same_unit:[ \t]*true') IS DISTINCT FROM cr_config_put.same_unit
         THEN
