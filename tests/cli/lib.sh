@@ -158,7 +158,9 @@ sql() {
         # comes with its audit event (audit_pending) is not the editor's.
         PGOPTIONS="-c search_path=casereview" psql -X -A -t -q -1 -v ON_ERROR_STOP=1 \
             -h "$PG_DIR" -U postgres -d "$PG_DB" -c "$2" \
-            -c "DELETE FROM audit_pending WHERE txid = txid_current()" | grep -v '^DELETE [0-9]*$'
+            -c "DO \$\$BEGIN IF to_regclass('casereview.audit_pending') IS NOT NULL THEN
+                    DELETE FROM casereview.audit_pending WHERE txid = txid_current(); END IF;
+                END\$\$" | grep -v '^DO$'
         return "${PIPESTATUS[0]}"
     fi
     sqlite3 -batch -noheader "$1" "$2"
