@@ -24,6 +24,13 @@ psql_as() {
     psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PGHOST" -U "$who" -d cr "$@"
 }
 
+# event CASE ACTION BEFORE AFTER: the audit event core appends beside a change, in the same
+# transaction (the server commits no change without its event).
+event() {
+    echo "SELECT casereview.cr_audit_append(NULL, $1, '$2', '$3', '$4', '{}',
+        casereview.cr_config_in_force(), NULL)"
+}
+
 # The schema, made by its owner, and the workflow's rules, published as a pin publishes them.
 "$exe" --install || {
     echo "FAIL: could not install the schema"
@@ -40,6 +47,9 @@ done
 psql_as casereview >/dev/null <<'EOF' || exit 1
 SET search_path = casereview;
 INSERT INTO people(login, roles) VALUES ('rev1', 1), ('sup1', 3);
+-- The configuration in force, which every event names.
+INSERT INTO config_versions(digest, text, adopted_at, adopted_by, in_force)
+  VALUES (repeat('b', 64), '\x00', 0, 'system', 1);
 -- More of the roster: rev2 works in East Area BCU (conflicts.same_unit is on), a second
 -- supervisor, an admin, and the panel (a member of each kind).
 INSERT INTO people(login, roles, unit, kind) VALUES ('rev2', 1, 'East Area BCU', NULL),
@@ -165,8 +175,9 @@ refused sup1 "case 1 was changed by rev1 at " \
        quorum_blocked => 0, panel_round => 1)"
 
 # And approves rev1's decision: written in sup1's name, at the server's time.
-if out=$(psql_as sup1 -c "SELECT casereview.cr_apply(1, 3, 4, NULL, to_state => 3,
-        approve => true, quorum_blocked => 0, panel_round => 1, set_clock => true)" 2>&1); then
+if out=$(psql_as sup1 -1 -c "SELECT casereview.cr_apply(1, 3, 4, NULL, to_state => 3,
+        approve => true, quorum_blocked => 0, panel_round => 1, set_clock => true)" \
+    -c "$(event 1 approve awaiting_approval panel_review)" 2>&1); then
     got=$(psql_as casereview -c "SELECT a.supervisor || ' ' || a.round || ' ' || c.state || ' ' ||
         c.version || ' ' || c.updated_by || ' ' || (abs(a.approved_at -
         extract(epoch FROM now())::bigint) < 600)::text
@@ -182,10 +193,10 @@ else
     fails=$((fails + 1))
 fi
 
-# accepted WHO SQL: the statement is carried out.
+# accepted WHO SQL CASE ACTION BEFORE AFTER: the statement is carried out, with its event.
 accepted() {
     local who=$1 sql=$2 out
-    if out=$(psql_as "$who" -c "$sql" 2>&1); then
+    if out=$(psql_as "$who" -1 -c "$sql" -c "$(event "$3" "$4" "$5" "$6")" 2>&1); then
         echo "ok: as $who accepted"
     else
         echo "FAIL: as $who, refused: $sql"
@@ -204,7 +215,7 @@ refused pan3 "that change is not what vote does to case 1: your vote counts as a
     "SELECT casereview.cr_apply(1, 4, 6, NULL, vote => true, vote_value => 'concur',
        member_kind => 'independent', quorum_blocked => 0)"
 accepted pan2 "SELECT casereview.cr_apply(1, 4, 6, NULL, vote => true, vote_value => 'concur',
-       member_kind => 'legal', quorum_blocked => 0)"
+       member_kind => 'legal', quorum_blocked => 0)" 1 vote panel_review panel_review
 # Two concurrences, but no independent member's: the case stays before the panel.
 refused pan3 "that change is not what vote does to case 1" \
     "SELECT casereview.cr_apply(1, 5, 6, NULL, to_state => 5, vote => true,
@@ -223,7 +234,7 @@ refused pan3 "that change is not what vote does to case 1" \
 # With its independent member, the panel closes it.
 accepted pan1 "SELECT casereview.cr_apply(1, 5, 6, NULL, to_state => 5, vote => true,
        vote_value => 'concur', member_kind => 'independent', quorum_blocked => 0,
-       set_clock => true)"
+       set_clock => true)" 1 vote panel_review closed
 got=$(psql_as casereview -c "SELECT state || ' ' || quorum_blocked FROM casereview.cases
     WHERE id = 1")
 [ "$got" = "closed 0" ] || {
@@ -254,7 +265,7 @@ refused rev1 "that change is not what claim does to case 3" \
        new_assignee => 'rev1', set_clock => true, quorum_blocked => 1)"
 # A clock set back by a year is the server's to work out: it writes its own (0, not paused).
 accepted rev1 "SELECT casereview.cr_apply(3, 1, 0, NULL, to_state => 1, set_assignee => true,
-       new_assignee => 'rev1', set_clock => true, clock_shift => 31536000)"
+       new_assignee => 'rev1', set_clock => true, clock_shift => 31536000)" 3 claim flagged in_review
 got=$(psql_as casereview -c "SELECT state || ' ' || clock_shift FROM casereview.cases
     WHERE id = 3")
 [ "$got" = "in_review 0" ] || {
@@ -267,7 +278,7 @@ refused sup1 "a pause must end after now (" \
        pause_reason => 'Records.', set_clock => true, clock_shift => 999999999)"
 accepted sup1 "SELECT casereview.cr_apply(3, 2, -1, NULL, pause => true,
        paused_until => extract(epoch FROM now())::bigint + 86400, pause_reason => 'Records.',
-       set_clock => true, clock_shift => 999999999)"
+       set_clock => true, clock_shift => 999999999)" 3 pause in_review in_review
 got=$(psql_as casereview -c "SELECT clock_shift = paused_until - paused_at FROM casereview.cases
     WHERE id = 3")
 [ "$got" = "t" ] || {

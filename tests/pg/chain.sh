@@ -99,7 +99,7 @@ accepted() {
 }
 
 claim1="SELECT casereview.cr_apply(1, 1, 0, NULL, to_state => 1, set_assignee => true,
-    new_assignee => 'rev1')"
+    new_assignee => 'rev1', set_clock => true)"
 ev() { # ev CASE ACTION BEFORE AFTER: the event as the program appends it
     echo "SELECT casereview.cr_audit_append(NULL, $1, '$2', $3, $4, '{}', '', NULL)"
 }
@@ -187,7 +187,7 @@ psql_as rev1 -c "LISTEN casereview_changes" -c "SELECT pg_sleep(3)" >"$tmp/liste
 listener=$!
 sleep 1
 accepted sup1 "BEGIN; SELECT casereview.cr_apply(2, 1, 2, NULL, to_state => 1,
-    set_assignee => true, new_assignee => 'rev1'); $(ev 2 assign "'flagged'" "'in_review'"); COMMIT"
+    set_assignee => true, new_assignee => 'rev1', set_clock => true); $(ev 2 assign "'flagged'" "'in_review'"); COMMIT"
 wait "$listener"
 if ! grep -q 'Asynchronous notification "casereview_changes"' "$tmp/listen"; then
     fail "no notification came: $(cat "$tmp/listen")"

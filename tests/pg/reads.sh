@@ -207,8 +207,15 @@ refused rev2 "qa: you (rev2) have seen decision 1 of case 2 (event 5, view); a q
     "SELECT casereview.cr_qa_put(2, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'rev2', 'agree', 'x')"
 refused rev1 "no case 1" \
     "SELECT casereview.cr_qa_put(1, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'rev1', 'agree', 'x')"
-gives qa1 "" "SELECT casereview.cr_qa_put(2, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'qa1',
-    'agree', 'Sound.')"
+# qa1's verdict, with its event as the program appends it (the server commits none without).
+if out=$(psql_as qa1 -1 -c "SELECT casereview.cr_qa_put(2, 1, NULL, NULL, NULL, NULL, NULL, NULL,
+        'qa1', 'agree', 'Sound.')" \
+    -c "SELECT casereview.cr_audit_append(NULL, 2, 'qa', NULL, NULL, '{}', '', NULL)" 2>&1); then
+    echo "ok: as qa1: the verdict and its event"
+else
+    echo "FAIL: as qa1, refused: the verdict: $out"
+    fails=$((fails + 1))
+fi
 
 # 4. The figures case by case are the admin's (report); a queue is its owner's.
 refused rev1 "report needs the admin role; you (rev1) are reviewer" \

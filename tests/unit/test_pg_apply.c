@@ -273,9 +273,24 @@ apply_on(const char *path, const char *who, struct cr_case_state cs, const struc
     cr_db *db;
     if (cr_db_open(path, 0, test_clock, NULL, &db) != CR_OK)
         fail_msg("open %s as %s: %s", path, who, cr_db_errmsg(db));
+    /* The events core writes beside the change name the person (PostgreSQL takes none else). */
+    struct cr_person me = {.login = who, .name = who, .kind = -1};
+    cr_db_set_user(db, NULL, &me);
     enum cr_status st = st_begin(db);
     if (st == CR_OK)
         st = st_store(db)->apply(db, &cs, ch, who);
+    /* With its event, as core appends it in the same transaction. */
+    const char *what = ch->action >= 0 ? cr_action_name(ch->action)
+                       : ch->pause     ? "pause"
+                       : ch->resume    ? "resume"
+                                       : NULL;
+    if (st == CR_OK && what) {
+        const char *before = cr_state_name(cs.state);
+        char details[64];
+        snprintf(details, sizeof details, "{\"round\": %d}", cs.round);
+        st = cr_audit_append(db, cs.id, what, before,
+                             ch->state >= 0 ? cr_state_name(ch->state) : before, details);
+    }
     if (st == CR_OK)
         st = st_commit(db);
     else
