@@ -62,15 +62,13 @@ cmd_migrate(struct cli *cli, const struct cli_args *a)
     int rc = parse_format("migrate", a->opt[OPT_MIGRATE_FORMAT], false, &fmt);
     if (rc != EXIT_DONE)
         return rc;
-    /* Installed setgid, the fixed database is the service group's: it is not copied out. */
-    cli_service_raise(cli);
-    if (cli_service_flags(0) & CR_OPEN_SERVICE) {
-        cli_service_drop();
+    /* Installed setgid, the only database is the service group's (--db elsewhere is refused
+       before any command): it is not copied out, and no group is taken back for it. */
+    if (cli_service_on())
         return cli_error(EXIT_USAGE,
                          "migrate: refused: this casereview is installed setgid to its service "
                          "group and works only on its own database; run migrate with a "
                          "casereview that is not (README, 'Moving between engines')");
-    }
     const char *from = a->opt[OPT_MIGRATE_FROM], *to = a->opt[OPT_MIGRATE_TO];
     if (!from || !to)
         return cli_error(EXIT_USAGE, "migrate: give both --from DB and --to DB");
