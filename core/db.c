@@ -458,3 +458,11 @@ cr_db_set_purpose(cr_db *db, const char *purpose)
     db->purpose = copy;
     return CR_OK;
 }
+
+int
+cr_db_change_fd(cr_db *db)
+{
+    if (!db || !db->ctx || !db->store->change_fd)
+        return -1;
+    return db->store->change_fd(db);
+}

@@ -757,6 +757,22 @@ struct cr_store {
      * transaction.
      */
     enum cr_status (*migrate_finish)(cr_db *db);
+    /* Appended to version 1 for issue 14 (live updates: LISTEN/NOTIFY) */
+
+    /*
+     * A descriptor that becomes readable when another connection may have
+     * committed, for the program to wait on (poll() for reading) beside its
+     * input before it asks data_version; -1: none, and the program asks
+     * data_version on a timer.  PostgreSQL: the connection's socket, where
+     * the server's notifications arrive (-1 once the connection is lost);
+     * a notification read with the reply to an earlier call is no longer
+     * on it, so the caller asks data_version before it waits.  SQLite and
+     * memory: -1 (cr_store_no_change_fd; another process's commit shows
+     * only in the file).  Never blocks, never fails; the descriptor stays
+     * the engine's (never closed by the caller), valid until the next call
+     * of a method.
+     */
+    int (*change_fd)(cr_db *db);
 };
 
 /* The engine linked in: core/sqlite/'s or core/memory/'s table (core/meson.build). */
@@ -774,5 +790,13 @@ void *cr_store_ctx(const cr_db *db);
 const struct cr_store *st_store(const cr_db *db);
 /* The Unix login the handle records (cr_db_set_os_login), or NULL. */
 const char *st_os_login(const cr_db *db);
+
+/* change_fd of an engine that has no descriptor to wait on (SQLite, memory). */
+static inline int
+cr_store_no_change_fd(cr_db *db)
+{
+    (void)db;
+    return -1;
+}
 
 #endif

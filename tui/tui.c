@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Drawing text safely */
@@ -484,14 +485,89 @@ tui_reload_all(struct app *app)
     app->dirty = true;
 }
 
-/* Live updates: reload the screens when another connection committed. */
-static void
+/*
+ * Live updates.  Where the engine gives a descriptor to wait on
+ * (PostgreSQL's notifications: wait_key), a change is shown as soon as it
+ * comes; while changes keep coming (an import, a bulk assign, another
+ * workstation that records a view as it reloads) the screens are reloaded
+ * at most once a second, the last change shown at the end of that second.
+ * Elsewhere (SQLite) the main loop checks once a second when no key comes.
+ */
+#define LIVE_MS 1000
+static struct {
+    struct timespec last; /* when check_changes last reloaded the screens */
+    bool held;            /* a change seen, its reload held back until last + LIVE_MS */
+    bool broken;          /* the descriptor failed: back to the timed check */
+} live;
+
+/* Milliseconds from the last reload to now (monotonic). */
+static int64_t
+live_since(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - live.last.tv_sec) * 1000 +
+           (now.tv_nsec - live.last.tv_nsec) / 1000000;
+}
+
+/* Reload the screens when another connection committed; false when the engine could not say. */
+static bool
 check_changes(struct app *app)
 {
     int64_t v;
-    if (cr_db_data_version(app->db, &v) != CR_OK || v == app->data_version)
-        return;
+    if (cr_db_data_version(app->db, &v) != CR_OK)
+        return false;
+    live.held = false;
+    if (v == app->data_version)
+        return true;
+    if (!app->script && cr_db_change_fd(app->db) >= 0 && !live.broken && live_since() < LIVE_MS) {
+        live.held = true;
+        return true;
+    }
     tui_reload_all(app);
+    clock_gettime(CLOCK_MONOTONIC, &live.last);
+    return true;
+}
+
+/*
+ * The next key, as get_wch gives it, waiting for it at most a second (ERR
+ * after a second without one, as the timed check expects).  Where the
+ * engine gives a descriptor (cr_db_change_fd), the wait is poll() on the
+ * terminal and on it: another connection's change is taken in as it comes
+ * (ERR, the screens reloaded: the main loop draws them).  Only curses
+ * reads the terminal, so no key is lost: what it holds already (typeahead,
+ * a key it read ahead, a resize) is asked first, and a key waits in the
+ * terminal while the screens reload.  A signal cuts the wait short (ERR);
+ * a resize then comes as KEY_RESIZE.
+ */
+static int
+wait_key(struct app *app, wint_t *ch)
+{
+    if (live.broken || cr_db_change_fd(app->db) < 0) {
+        timeout(LIVE_MS);
+        return get_wch(ch);
+    }
+    timeout(0);
+    int rc = get_wch(ch);
+    if (rc != ERR)
+        return rc;
+    /* A notification that came with the reply to an earlier call is not on the socket. */
+    bool dirty = app->dirty;
+    if (!check_changes(app))
+        live.broken = true;
+    int fd = cr_db_change_fd(app->db);
+    if (app->dirty != dirty || live.broken || fd < 0)
+        return ERR;
+    int64_t ms = live.held ? LIVE_MS - live_since() : LIVE_MS;
+    struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = fd, .events = POLLIN}};
+    if (poll(p, 2, ms < 0 ? 0 : ms > LIVE_MS ? LIVE_MS : (int)ms) <= 0)
+        return ERR; /* a second, a held change's turn, or a signal (a resize: KEY_RESIZE next) */
+    if (p[1].revents && !check_changes(app))
+        live.broken = true; /* the connection failed: never wait on it again */
+    if (!p[0].revents)
+        return ERR;
+    timeout(LIVE_MS);
+    return get_wch(ch);
 }
 
 /* Write the screen as text, one line per row, trailing spaces trimmed. */
@@ -1042,8 +1118,7 @@ tui_run(cr_db *db, const struct cr_config *cfg, const struct cr_person *me,
             if (rc == ERR)
                 break;
         } else {
-            timeout(1000);
-            rc = get_wch(&ch);
+            rc = wait_key(app, &ch);
             if (rc == ERR) {
                 if (!stop_signal && terminal_gone())
                     stop_signal = SIGHUP;

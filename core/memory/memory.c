@@ -94,4 +94,5 @@ const struct cr_store cr_store_engine = {
     .seals = false,
     .rules_put = mem_rules_put,
     .migrate_check = mem_migrate_check,
+    .change_fd = cr_store_no_change_fd,
 };

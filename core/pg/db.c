@@ -368,6 +368,21 @@ pg_data_version(cr_db *db, int64_t *version)
     return CR_OK;
 }
 
+/*
+ * The socket the server's notifications come in on (LISTEN casereview_changes,
+ * at open): readable when another session committed an audit event, or when
+ * the server has something else to say (a notice, the connection's end),
+ * which pg_data_version takes in.  None once the connection is lost.
+ */
+int
+pg_change_fd(cr_db *db)
+{
+    struct pg_db *p = pg(db);
+    if (!p || !p->conn || PQstatus(p->conn) != CONNECTION_OK)
+        return -1;
+    return PQsocket(p->conn);
+}
+
 /* Transactions */
 
 enum cr_status

@@ -93,6 +93,7 @@ const struct cr_store cr_store_pg = {
     .migrate_clear = pg_migrate_clear,
     .migrate_event = pg_migrate_event,
     .migrate_finish = pg_migrate_finish,
+    .change_fd = pg_change_fd,
 };
 
 const char *
@@ -176,6 +177,7 @@ pg_missing(void)
         {"audit_check", !cr_store_pg.audit_check},
         {"audit_erasure", !cr_store_pg.audit_erasure},
         {"rules_put", !cr_store_pg.rules_put},
+        {"change_fd", !cr_store_pg.change_fd},
     };
     for (size_t i = 0; i < CR_ARRAY_LEN(ops); i++)
         if (ops[i].missing)

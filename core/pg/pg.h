@@ -115,6 +115,7 @@ int pg_created(const cr_db *db);
 int pg_schema_version(const cr_db *db);
 int pg_read_only(const cr_db *db);
 enum cr_status pg_data_version(cr_db *db, int64_t *version);
+int pg_change_fd(cr_db *db);
 enum cr_status pg_begin(cr_db *db);
 enum cr_status pg_commit(cr_db *db);
 void pg_rollback(cr_db *db);

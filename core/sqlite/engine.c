@@ -88,4 +88,5 @@ const struct cr_store cr_store_engine = {
     .migrate_write = sq_migrate_write,
     .migrate_clear = sq_migrate_clear,
     .migrate_finish = sq_migrate_finish,
+    .change_fd = cr_store_no_change_fd,
 };

@@ -198,6 +198,20 @@ struct cr_migrate_result {
  */
 enum cr_status cr_migrate(cr_db *from, cr_db *to, struct cr_migrate_result *out);
 
+/*
+ * Live updates (README, "When one machine is not enough"): a descriptor
+ * that becomes readable when another connection may have committed, to
+ * wait on with poll() beside the terminal; then cr_db_data_version says
+ * whether anything changed.  Ask cr_db_data_version before each wait as
+ * well (PostgreSQL: a notification that came in with an earlier reply is
+ * no longer on the socket).  Returns the descriptor, which stays the
+ * handle's (never close it) and may differ after any call on the handle,
+ * so ask again before each wait; or -1 when there is none (SQLite and
+ * memory: poll cr_db_data_version on a timer instead; PostgreSQL once the
+ * connection is lost; no handle or none open).
+ */
+int cr_db_change_fd(cr_db *db);
+
 #ifdef __cplusplus
 }
 #endif
