@@ -32,6 +32,7 @@ works=('import 2000 |' 'import 2000, peak memory (RSS)' 're-import, nothing new'
     'a decision (`decide`), p50' 'a decision (`decide`), p99'
     'database size' "database size, against the raw import's")
 if [ $pg = 1 ]; then
+    # shellcheck disable=SC2016
     works+=('PostgreSQL: import 2000 |' 'PostgreSQL: import 2000, against \copy and the search index'
         "PostgreSQL: import 2000, against casereview's on SQLite"
         'PostgreSQL: re-import, nothing new' 'PostgreSQL: `list --limit 50`'
