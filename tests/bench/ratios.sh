@@ -14,14 +14,27 @@
 # (case_search, prefix only where the user types `*`), whichever the import
 # made; the raw counterparts of the import and the search follow it.
 #
+# PostgreSQL (issue 14): where PostgreSQL's server programs are installed
+# (and unless --no-pg), the same run starts one throwaway cluster
+# (tests/pg/cluster.sh) and prints a second table per size: casereview on
+# PostgreSQL against psql on the same data and the same cluster.  The import
+# (as the roster's admin, into a database `casereview init` made) against
+# `psql \copy` of the same CSV into a bare table, and against \copy plus the
+# search documents (one per subject, as SQLite's counterpart, through the
+# engine's own search_vector) and their GIN index; a queue page against psql
+# running its SELECT; the first search page of a common word against psql
+# running the same @@ newest first; a decision against psql running the same
+# writes in one transaction on a copy of the database.
+#
 # usage: tests/bench/ratios.sh [--casereview BIN] [--scripted BIN] [--cases N]...
-#                              [--million] [--quick] [--keep DIR]
+#                              [--million] [--quick] [--keep DIR] [--no-pg]
 #   --casereview BIN  the program (default: build/tui/casereview, else on PATH)
 #   --scripted BIN    the program with the test hooks, for the keys (default:
 #                     casereview-test beside the program; none: no key rows)
 #   --cases N         a size to run (repeatable; default 10000 and 100000)
 #   --million         add 1,000,000 cases
 #   --quick           fewer runs of each item (CI's check that it works)
+#   --no-pg           no PostgreSQL table (the default where PostgreSQL is installed)
 set -eu
 export LC_ALL=C TZ=UTC
 
@@ -32,6 +45,7 @@ sizes=()
 million=0
 quick=0
 keep=
+pg=1
 while [ $# -gt 0 ]; do
     case $1 in
     --casereview) bin=$2; shift 2 ;;
@@ -40,7 +54,8 @@ while [ $# -gt 0 ]; do
     --million) million=1; shift ;;
     --quick) quick=1; shift ;;
     --keep) keep=$2; shift 2 ;;
-    *) echo "usage: ratios.sh [--casereview BIN] [--scripted BIN] [--cases N]... [--million] [--quick] [--keep DIR]" >&2; exit 2 ;;
+    --no-pg) pg=0; shift ;;
+    *) echo "usage: ratios.sh [--casereview BIN] [--scripted BIN] [--cases N]... [--million] [--quick] [--keep DIR] [--no-pg]" >&2; exit 2 ;;
     esac
 done
 [ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000)
@@ -70,6 +85,27 @@ cd "$work"
 cp "$here/../fixtures/config/good.yaml" casereview.yaml
 export CASEREVIEW_CONFIG=$work/casereview.yaml
 unset CASEREVIEW_DB CASEREVIEW_NOW
+
+# One throwaway PostgreSQL cluster for the run (tests/pg/cluster.sh: its
+# socket in a directory of its own, fsync off, stopped and removed at exit).
+if [ $pg = 1 ]; then
+    # shellcheck source=tests/pg/cluster.sh
+    . "$here/../pg/cluster.sh"
+    pg_rc=0
+    pg_cluster_start 2>"$work/pg.err" || pg_rc=$?
+    if [ $pg_rc = 77 ]; then
+        echo "ratios.sh: PostgreSQL is not installed: no PostgreSQL table" >&2
+        pg=0
+    elif [ $pg_rc != 0 ]; then
+        cat "$work/pg.err" >&2
+        pg_cluster_stop
+        exit 1
+    else
+        pg_cluster_trap
+        # pg_ctl stops it as its owner, who may not enter $work.
+        pg_on_exit 'cd /'
+    fi
+fi
 
 # Seconds one run of a command takes, its output thrown away.
 once() {
@@ -134,6 +170,120 @@ keys=$(mktemp -d "$work/keys.XXXX")
 k() { printf 'keys %s\n' "$@"; }
 scripted() { LC_ALL=C.UTF-8 TERM=xterm-256color "$tbin" --as cadmin --db cr.db --script "$1" --size 80x24; }
 
+# The PostgreSQL table of one size: casereview on PostgreSQL against psql on
+# the same data and cluster (see the top).  $rows, data.csv and $t_sqlite
+# (casereview's import on SQLite in this run) as the size's loop left them.
+pgq() { # psql as the cluster's superuser on database $1, unaligned, quiet
+    local d=$1
+    shift
+    PGOPTIONS="-c search_path=casereview" psql -X -A -t -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U postgres -d "$d" "$@"
+}
+pg_table() {
+    local n=$1 db=crbench dec=crbench_dec t_cr t_raw t_copy t_docs t_again i c
+    pg_psql -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" \
+        -c "DROP DATABASE IF EXISTS $dec WITH (FORCE)"
+    pg_newdb $db "$CASEREVIEW_CONFIG"
+    local as_admin as_owner as_ejones
+    as_admin=$(pg_connstr $db cadmin)
+    as_owner=$(pg_connstr $db casereview)
+    as_ejones=$(pg_connstr $db ejones)
+    # The schema, by the service role on behalf of the admin (README, "Setting it up").
+    "$bin" --as cadmin --db "$as_owner" init >/dev/null 2>"$work/stderr" ||
+        { echo "ratios.sh: casereview init on PostgreSQL failed:" >&2; cat "$work/stderr" >&2; exit 1; }
+    echo
+    echo "PostgreSQL $(psql -X -A -t -h "$PG_DIR" -U postgres -d postgres -c 'SHOW server_version' | cut -d' ' -f1), $n cases; load average $(cut -d' ' -f1-3 /proc/loadavg):"
+    echo
+    echo "| work | casereview on PostgreSQL | psql on the same data and cluster | ratio |"
+    echo "| --- | --- | --- | --- |"
+
+    # Import, as the roster's admin (a person's role: the server's checks
+    # and audit bookkeeping run, as for real work), against \copy of the
+    # same CSV into a bare table; then against \copy plus the search
+    # documents (one per subject, composed as SQLite's counterpart composes
+    # them, through the engine's search_vector) and their GIN index.
+    t_cr=$(once "$bin" --as cadmin --db "$as_admin" import data.csv)
+    pgq $db -c "CREATE SCHEMA raw; CREATE TABLE raw.allegations (subject_ref text, surname text,
+  forenames text, employment text, rank text, unit text, duty_status text, vetting_status text,
+  allegation_ref text, category text, allegation_date text, source text, original_outcome text,
+  summary text)"
+    t_copy=$(once pgq $db -c "\\copy raw.allegations FROM 'data.csv' WITH (FORMAT csv, HEADER true)")
+    t_docs=$(once pgq $db -c "CREATE TABLE raw.search AS SELECT min(ctid) AS first,
+  search_vector(subject_ref || ' ' || min(surname) || ' ' || min(forenames) || ' '
+                || string_agg(allegation_ref || ' ' || summary, ' ' ORDER BY ctid)) AS doc
+  FROM raw.allegations GROUP BY subject_ref" -c "CREATE INDEX raw_search_doc ON raw.search USING gin (doc)")
+    t_raw=$(awk -v a="$t_copy" -v b="$t_docs" 'BEGIN { printf "%.6f", a + b }')
+    row "PostgreSQL: import $n" "$(awk -v r="$rows" -v s="$t_cr" 'BEGIN { printf "%.1fk rows/s (%.1f s)", r / s / 1000, s }')" \
+        "$(awk -v r="$rows" -v s="$t_copy" 'BEGIN { printf "`\\copy` into a bare table %.1fk rows/s (%.2f s)", r / s / 1000, s }')" \
+        "$t_cr" "$t_copy"
+    row "PostgreSQL: import $n, against \\copy and the search index" "$(awk -v s="$t_cr" 'BEGIN { printf "%.1f s", s }')" \
+        "$(awk -v r="$rows" -v s="$t_raw" -v d="$t_docs" 'BEGIN { printf "`\\copy`, then one document a subject and its GIN index (%.2f s) %.1fk rows/s (%.2f s)", d, r / s / 1000, s }')" \
+        "$t_cr" "$t_raw"
+    row "PostgreSQL: import $n, against casereview's on SQLite" "$(awk -v s="$t_cr" 'BEGIN { printf "%.1f s", s }')" \
+        "$(awk -v s="$t_sqlite" 'BEGIN { printf "SQLite, this run %.1f s", s }')" "$t_cr" "$t_sqlite"
+    t_again=$(for _ in 1 2 3; do once "$bin" --as cadmin --db "$as_admin" import data.csv; done | sort -g | sed -n 2p)
+    row "PostgreSQL: re-import, nothing new (median of 3)" "$(ms "$t_again")" "first import $(ms "$t_cr")" "$t_again" "$t_cr"
+
+    # A page of the queue (audited), against psql running the page's SELECT.
+    t_cr=$(median "$bin" --as cadmin --db "$as_admin" list --limit 50)
+    t_raw=$(median pgq $db -c "$(page_sql 0 50)")
+    row "PostgreSQL: \`list --limit 50\` (audited)" "$(ms "$t_cr")" "\`psql\` running its page's SELECT $(ms "$t_raw")" "$t_cr" "$t_raw"
+
+    # Search, first page of a common word: newest first, 50, against psql
+    # running the same match on case_search, newest first.
+    t_cr=$(median "$bin" --as cadmin --db "$as_admin" list --search victim --limit 50)
+    t_raw=$(median pgq $db -c "SELECT case_id FROM case_search WHERE doc @@ to_tsquery('folded', 'victim')
+  ORDER BY case_id DESC LIMIT 50")
+    row "PostgreSQL: search first page, common word (victim)" "$(ms "$t_cr")" \
+        "\`psql\`: \`doc @@ 'victim' ORDER BY case_id DESC LIMIT 50\` $(ms "$t_raw")" "$t_cr" "$t_raw"
+
+    # A decision (claimed first, untimed), against psql running the same
+    # writes (the case, the decision, an audit event) in one transaction on a
+    # copy of the database, as its owner (the service role: a person's role
+    # may write no table, and the server numbers and seals events itself).
+    pg_psql -c "CREATE DATABASE $dec TEMPLATE $db OWNER casereview STRATEGY FILE_COPY"
+    : >pg-cr.times
+    : >pg-raw.times
+    mapfile -t ids < <(pgq $db -c "SELECT c.id FROM cases c JOIN subjects s ON s.id = c.subject_id
+        WHERE s.unit <> 'Professional Standards' AND c.state = 'flagged' ORDER BY c.id LIMIT $((2 * decisions))")
+    for ((i = 0; i < decisions; i++)); do
+        "$bin" --as ejones --db "$as_ejones" claim "${ids[i]}" >/dev/null
+        once "$bin" --as ejones --db "$as_ejones" decide "${ids[i]}" --outcome nfa --rationale "bench $i" >>pg-cr.times
+        c=${ids[decisions + i]}
+        once psql -X -A -t -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U casereview -d $dec -c "BEGIN;
+UPDATE casereview.cases SET state = 'awaiting_approval', outcome = 'nfa', rationale = 'bench $c',
+  decided_by = 'ejones', decided_at = extract(epoch FROM now())::bigint, round = round + 1,
+  version = version + 1, updated_by = 'ejones', updated_at = extract(epoch FROM now())::bigint
+  WHERE id = $c;
+INSERT INTO casereview.decisions (case_id, round, reviewer, outcome, vetting_review, rationale, decided_at)
+  VALUES ($c, 1, 'ejones', 'nfa', 0, 'bench $c', extract(epoch FROM now())::bigint);
+INSERT INTO casereview.audit_events (id, at, actor, case_id, action, state_before, state_after, details,
+  config_digest, prev_hash, hash)
+  VALUES ((SELECT max(id) + 1 FROM casereview.audit_events), extract(epoch FROM now())::bigint,
+  'ejones', $c, 'decide', 'in_review', 'awaiting_approval',
+  '{\"round\": 1, \"outcome\": \"nfa\"}', 'x', sha256(random()::text::bytea), sha256(random()::text::bytea));
+COMMIT;" >>pg-raw.times
+    done
+    for p in 50 99; do
+        t_cr=$(percentile $p <pg-cr.times)
+        t_raw=$(percentile $p <pg-raw.times)
+        row "PostgreSQL: a decision (\`decide\`), p$p of $decisions" "$(ms "$t_cr")" "\`psql\` running its transaction $(ms "$t_raw")" "$t_cr" "$t_raw"
+    done
+
+    # Size: casereview's schema (tables, indexes, TOAST) against the CSV and
+    # the raw tables (the bare table, the documents and their index).
+    local s_cr s_raw s_csv
+    s_cr=$(pgq $db -c "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'casereview' AND c.relkind = 'r'")
+    s_raw=$(pgq $db -c "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'raw' AND c.relkind = 'r'")
+    s_csv=$(stat -c %s data.csv)
+    row "PostgreSQL: database size" "$(awk -v b="$s_cr" 'BEGIN { printf "%.1f MB", b / 1e6 }')" \
+        "$(awk -v b="$s_csv" 'BEGIN { printf "CSV %.1f MB", b / 1e6 }')" "$s_cr" "$s_csv"
+    row "PostgreSQL: database size, against the raw import's" "$(awk -v b="$s_cr" 'BEGIN { printf "%.1f MB", b / 1e6 }')" \
+        "$(awk -v b="$s_raw" 'BEGIN { printf "the bare table, the documents and their index %.1f MB", b / 1e6 }')" "$s_cr" "$s_raw"
+    pg_psql -c "DROP DATABASE $db WITH (FORCE)" -c "DROP DATABASE $dec WITH (FORCE)"
+}
+
 first_rss=
 echo "# ratios.sh: $(date -u +%FT%TZ), $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 echo "# casereview $("$bin" --version 2>&1 | head -1), sqlite3 $(sqlite3 --version | cut -d' ' -f1), runs $runs (median), decisions $decisions"
@@ -142,7 +292,7 @@ for n in "${sizes[@]}"; do
     "$bin" generate --cases "$n" --seed 1 >data.csv
     rows=$(($(sqlite3 :memory: ".import --csv data.csv t" "SELECT count(*) FROM t")))
     echo
-    echo "## $n cases ($rows allegations)"
+    echo "## $n cases ($rows allegations; load average $(cut -d" " -f1-3 /proc/loadavg))"
     echo
     echo "| work | casereview | raw SQLite on the same data | ratio |"
     echo "| --- | --- | --- | --- |"
@@ -156,6 +306,7 @@ for n in "${sizes[@]}"; do
     # constraint's index as a CREATE UNIQUE INDEX of its column).
     m=$(measure "$bin" --as cadmin --db cr.db import data.csv)
     read -r t_cr rss_cr <<<"$m"
+    t_sqlite=$t_cr
     rm -f idx.db*
     sqlite3 cr.db ".backup idx.db"
     sqlite3 idx.db "PRAGMA journal_mode = DELETE" >/dev/null
@@ -347,4 +498,5 @@ COMMIT;" >>raw.times
         "$(awk -v b="$s_csv" 'BEGIN { printf "CSV %.1f MB", b / 1e6 }')" "$s_cr" "$s_csv"
     row "database size, against the raw import's" "$(awk -v b="$s_cr" 'BEGIN { printf "%.1f MB", b / 1e6 }')" \
         "$(awk -v b="$s_raw" 'BEGIN { printf "raw.db (the bare table and its search index) %.1f MB", b / 1e6 }')" "$s_cr" "$s_raw"
+    [ $pg = 0 ] || pg_table "$n"
 done
