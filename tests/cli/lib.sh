@@ -227,6 +227,29 @@ os_login_of() {
     fi
 }
 
+# db_label NAME: database argument NAME as the program's messages name it:
+# NAME itself on SQLite; in PostgreSQL mode 'postgresql database DB on HOST'
+# (README: a connection string is named without its password).
+db_label() {
+    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+        pg_db_name "$1"
+        printf 'postgresql database %s on %s\n' "$PG_DB" "$PG_DIR"
+    else
+        printf '%s\n' "$1"
+    fi
+}
+
+# schema_version: the schema version 'init' reports for a new database: the
+# last step of core/sqlite/schema.c; on PostgreSQL the number of the last
+# file of core/pg/sql/ (each engine numbers its own schema).
+schema_version() {
+    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+        echo 80
+    else
+        echo 14
+    fi
+}
+
 # PostgreSQL mode.  The helpers below set variables rather than print, and
 # remember what they found (PG_DB_OF, PG_LOGIN_OK), so that a command costs
 # no fork beyond the program's own once its database exists.
