@@ -5,22 +5,8 @@
 # for its transaction are back, unchanged, whether it commits or not.
 . "$(dirname "$0")/lib.sh"
 
-# The schema, by name (an index built again has a new root page).  On
-# PostgreSQL: the tables, indexes and triggers of the schema casereview,
-# each with its definition (a trigger with whether it is enabled).
-schema() {
-    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
-        sql n.db "select 'index', indexname, tablename, indexdef from pg_indexes where schemaname = 'casereview'
-            union all select 'table', relname, relname, relkind::text from pg_class
-             where relnamespace = 'casereview'::regnamespace and relkind in ('r', 'p')
-            union all select 'trigger', tgname, tgrelid::regclass::text, tgenabled::text || ' ' || pg_get_triggerdef(oid)
-              from pg_trigger where not tgisinternal
-               and tgrelid in (select oid from pg_class where relnamespace = 'casereview'::regnamespace)
-            order by 1, 2"
-        return
-    fi
-    sql n.db "select type, name, tbl_name, sql from sqlite_schema order by type, name"
-}
+# The schema, by name (an index built again has a new root page): lib.sh's db_schema.
+schema() { db_schema n.db; }
 
 # Every counter against the same count made from the rows, and every case's
 # figures against its allegations; prints nothing when they agree (in SQL

@@ -250,6 +250,24 @@ schema_version() {
     fi
 }
 
+# db_schema NAME: the schema of database NAME, by name, one object a line
+# (type|name|table|definition): SQLite's sqlite_schema; in PostgreSQL mode
+# the tables, indexes and triggers of the schema casereview from the catalog
+# (a trigger with whether it is enabled).  Empty output means nothing was read.
+db_schema() {
+    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+        sql "$1" "select 'index', indexname, tablename, indexdef from pg_indexes where schemaname = 'casereview'
+            union all select 'table', relname, relname, relkind::text from pg_class
+             where relnamespace = 'casereview'::regnamespace and relkind in ('r', 'p')
+            union all select 'trigger', tgname, tgrelid::regclass::text, tgenabled::text || ' ' || pg_get_triggerdef(oid)
+              from pg_trigger where not tgisinternal
+               and tgrelid in (select oid from pg_class where relnamespace = 'casereview'::regnamespace)
+            order by 1, 2"
+        return
+    fi
+    sql "$1" "select type, name, tbl_name, coalesce(sql, '') from sqlite_schema order by type, name"
+}
+
 # PostgreSQL mode.  The helpers below set variables rather than print, and
 # remember what they found (PG_DB_OF, PG_LOGIN_OK), so that a command costs
 # no fork beyond the program's own once its database exists.
