@@ -268,6 +268,15 @@ db_schema() {
     sql "$1" "select type, name, tbl_name, coalesce(sql, '') from sqlite_schema order by type, name"
 }
 
+# sql_hex EXPR: SQL for a blob (SQLite) or bytea (PostgreSQL) EXPR as lower-case hex.
+sql_hex() {
+    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+        printf "encode(%s, 'hex')\n" "$1"
+    else
+        printf 'lower(hex(%s))\n' "$1"
+    fi
+}
+
 # PostgreSQL mode.  The helpers below set variables rather than print, and
 # remember what they found (PG_DB_OF, PG_LOGIN_OK), so that a command costs
 # no fork beyond the program's own once its database exists.
