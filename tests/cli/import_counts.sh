@@ -5,40 +5,45 @@
 # for its transaction are back, unchanged, whether it commits or not.
 . "$(dirname "$0")/lib.sh"
 
-# The schema, by name (an index built again has a new root page).
-schema() {
-    sql n.db "select type, name, tbl_name, sql from sqlite_schema order by type, name"
-}
+# The schema, by name (an index built again has a new root page): lib.sh's db_schema.
+schema() { db_schema n.db; }
 
 # Every counter against the same count made from the rows, and every case's
-# figures against its allegations; prints nothing when they agree.
+# figures against its allegations; prints nothing when they agree (in SQL
+# both engines read).
 recount() {
     sql n.db "
-select 'case_counts', * from (
+select 'case_counts', x.* from (
   select state, outcome, categories, n from case_counts where n <> 0
-  except select state, coalesce(outcome, ''), categories, count(*) from cases group by 1, 2, 3);
-select 'cases by counts', * from (
+  except select state, coalesce(outcome, ''), categories, count(*) from cases group by 1, 2, 3) x
+union all
+select 'cases by counts', x.* from (
   select state, coalesce(outcome, ''), categories, count(*) from cases group by 1, 2, 3
-  except select state, outcome, categories, n from case_counts);
-select 'outcome_counts', * from (
+  except select state, outcome, categories, n from case_counts) x
+union all
+select 'outcome_counts', x.* from (
   select state, outcome, vetting_review, n from outcome_counts where n <> 0
-  except select state, coalesce(outcome, ''), vetting_review, count(*) from cases group by 1, 2, 3);
-select 'cases by outcome_counts', * from (
+  except select state, coalesce(outcome, ''), vetting_review, count(*) from cases group by 1, 2, 3) x
+union all
+select 'cases by outcome_counts', x.* from (
   select state, coalesce(outcome, ''), vetting_review, count(*) from cases group by 1, 2, 3
-  except select state, outcome, vetting_review, n from outcome_counts);
-select 'counters', * from (
+  except select state, outcome, vetting_review, n from outcome_counts) x
+union all
+select 'counters', x.name, '', 0, x.n from (
   select name, n from counters where n <> 0
   except select 'subjects', count(*) from subjects
-  except select 'allegations:' || category, count(*) from allegations group by category);
-select 'rows by counters', * from (
-  select 'subjects', count(*) from subjects
+  except select 'allegations:' || category, count(*) from allegations group by category) x
+union all
+select 'rows by counters', x.name, '', 0, x.n from (
+  select 'subjects' as name, count(*) as n from subjects
   union all select 'allegations:' || category, count(*) from allegations group by category
-  except select name, n from counters);
-select 'case figures', c.id from cases c left join (
-  select case_id, count(*) n, sum(category = 'sexual_offence') s, max(date) d
+  except select name, n from counters) x
+union all
+select 'case figures', cast(c.id as text), '', 0, 0 from cases c left join (
+  select case_id, count(*) n, sum(case when category = 'sexual_offence' then 1 else 0 end) s, max(date) d
   from allegations group by case_id) a on a.case_id = c.id
   where c.n_allegations <> coalesce(a.n, 0) or c.n_sexual <> coalesce(a.s, 0)
-  or c.latest_allegation is not a.d;"
+  or c.latest_allegation is distinct from a.d;"
 }
 
 expect_recount() {
@@ -51,6 +56,7 @@ $got"
 cr --db n.db init
 expect_rc 0
 before=$(schema)
+[ -n "$before" ] || fail "no schema read"
 
 begin "a first import"
 "$CASEREVIEW" generate --cases 6 --seed 21 >first.csv
@@ -68,15 +74,21 @@ AS=asmith cr --db n.db claim 2
 AS=asmith cr --db n.db decide 2 --outcome refer --vetting-review --rationale "Refer."
 AS=fkaur cr --db n.db approve 2
 for who in lpark rdoe tnash; do AS=$who cr --db n.db vote 2 --concur; done
-expect_eq "$(sql n.db "select group_concat(state, ' ') from (select state from cases where id <= 3 order by id)")" \
+expect_eq "$(sql_join n.db ' ' "select state from cases where id <= 3 order by id")" \
     "awaiting_approval closed flagged" "states before the second import"
 expect_recount "after the workflow"
 
+# A CSV field: SQL expression E quoted (both engines' SQL).
+q() { printf "'\"' || replace(%s, '\"', '\"\"') || '\"'" "$1"; }
+# The subject of a case as CSV fields, from s (subjects).
+subject_fields() {
+    printf '%s' "$(q s.ref) || ',' || $(q s.surname) || ',' || $(q s.forenames) || ',' || $(q s.employment) || ',' ||
+        $(q s.rank) || ',' || $(q s.unit) || ',' || $(q s.duty_status) || ',' || $(q "coalesce(s.vetting_status, '')")"
+}
+
 # A row for case N's subject as stored, with a new allegation: reference R, category C.
 new_row() {
-    sqlite3 -batch -noheader -csv n.db "select s.ref, s.surname, s.forenames, s.employment, s.rank, s.unit, s.duty_status,
-        coalesce(s.vetting_status, ''), '$2', '${3:-domestic_violence}', '2025-06-01', 'hotline',
-        'No action', 'Reported again.'
+    sql n.db "select $(subject_fields) || ',$2,${3:-domestic_violence},2025-06-01,hotline,No action,Reported again.'
         from cases c join subjects s on s.id = c.subject_id where c.id = $1"
 }
 
@@ -88,10 +100,11 @@ begin "allegations added to a decided, a closed and an open case, and a subject 
     new_row 3 NC1
     new_row 3 ND1 sexual_offence
     # Case 4's subject with a new surname, and an allegation already stored.
-    sqlite3 -batch -noheader -csv n.db "select s.ref, s.surname, s.forenames, s.employment,
-        s.rank, s.unit, s.duty_status, coalesce(s.vetting_status, ''), a.ref, a.category, a.date,
-        a.source, a.original_outcome, a.summary from allegations a join cases c on c.id = a.case_id
-        join subjects s on s.id = c.subject_id where c.id = 4 order by a.id limit 1" | sed 's/^\([^,]*\),[^,]*,/\1,Renamed,/'
+    sql n.db "select $(q s.ref) || ',Renamed,' || $(q s.forenames) || ',' || $(q s.employment) || ',' ||
+        $(q s.rank) || ',' || $(q s.unit) || ',' || $(q s.duty_status) || ',' || $(q "coalesce(s.vetting_status, '')") || ',' ||
+        $(q a.ref) || ',' || $(q a.category) || ',' || $(q a.date) || ',' || $(q a.source) || ',' ||
+        $(q a.original_outcome) || ',' || $(q a.summary) from allegations a join cases c on c.id = a.case_id
+        join subjects s on s.id = c.subject_id where c.id = 4 order by a.id limit 1"
 } >more.csv
 cr --db n.db import more.csv
 expect_rc 0
@@ -101,7 +114,7 @@ expect_eq "$(schema)" "$before" "schema after a second import"
 expect_eq "$(sql n.db "select state from cases where id = 1")" returned "the decided case"
 expect_eq "$(sql n.db "select count(*) || ' ' || max(state) from cases where subject_id = (select subject_id from cases where id = 2)")" \
     "2 flagged" "the closed case's subject has a new case"
-expect_eq "$(sql n.db "select n_sexual > 0 from cases where id = 3")" 1 "the open case's new category"
+expect_eq "$(sql n.db "select case when n_sexual > 0 then 1 else 0 end from cases where id = 3")" 1 "the open case's new category"
 expect_eq "$(sql n.db "select surname from subjects s join cases c on c.subject_id = s.id where c.id = 4")" \
     Renamed "the subject updated"
 

@@ -227,6 +227,56 @@ os_login_of() {
     fi
 }
 
+# db_label NAME: database argument NAME as the program's messages name it:
+# NAME itself on SQLite; in PostgreSQL mode 'postgresql database DB on HOST'
+# (README: a connection string is named without its password).
+db_label() {
+    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+        pg_db_name "$1"
+        printf 'postgresql database %s on %s\n' "$PG_DB" "$PG_DIR"
+    else
+        printf '%s\n' "$1"
+    fi
+}
+
+# schema_version: the schema version 'init' reports for a new database: the
+# last step of core/sqlite/schema.c; on PostgreSQL the number of the last
+# file of core/pg/sql/ (each engine numbers its own schema).
+schema_version() {
+    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+        echo 80
+    else
+        echo 14
+    fi
+}
+
+# db_schema NAME: the schema of database NAME, by name, one object a line
+# (type|name|table|definition): SQLite's sqlite_schema; in PostgreSQL mode
+# the tables, indexes and triggers of the schema casereview from the catalog
+# (a trigger with whether it is enabled).  Empty output means nothing was read.
+db_schema() {
+    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+        sql "$1" "select 'index', indexname, tablename, indexdef from pg_indexes where schemaname = 'casereview'
+            union all select 'table', relname, relname, relkind::text from pg_class
+             where relnamespace = 'casereview'::regnamespace and relkind in ('r', 'p')
+            union all select 'trigger', tgname, tgrelid::regclass::text, tgenabled::text || ' ' || pg_get_triggerdef(oid)
+              from pg_trigger where not tgisinternal
+               and tgrelid in (select oid from pg_class where relnamespace = 'casereview'::regnamespace)
+            order by 1, 2"
+        return
+    fi
+    sql "$1" "select type, name, tbl_name, coalesce(sql, '') from sqlite_schema order by type, name"
+}
+
+# sql_hex EXPR: SQL for a blob (SQLite) or bytea (PostgreSQL) EXPR as lower-case hex.
+sql_hex() {
+    if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+        printf "encode(%s, 'hex')\n" "$1"
+    else
+        printf 'lower(hex(%s))\n' "$1"
+    fi
+}
+
 # PostgreSQL mode.  The helpers below set variables rather than print, and
 # remember what they found (PG_DB_OF, PG_LOGIN_OK), so that a command costs
 # no fork beyond the program's own once its database exists.

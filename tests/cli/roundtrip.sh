@@ -10,9 +10,10 @@ begin "generate is deterministic"
 cmp -s g.csv g2.csv || fail "the same seed gave different bytes"
 cmp -s g.csv g3.csv && fail "different seeds gave the same bytes"
 
-# The generated file as the sqlite3 shell reads it.
+# The generated file as the sqlite3 shell reads it (a file of the test's own,
+# on either engine).
 sqlite3 ref.db ".import --csv g.csv g"
-ref() { sql ref.db "$1"; }
+ref() { sqlite3 -batch -noheader ref.db "$1"; }
 
 begin "generated data is varied"
 expect_eq "$(ref "select count(distinct subject_ref) from g")" 1131 "subjects"
@@ -26,12 +27,11 @@ expect_eq "$(ref "select min(allegation_date) >= '2015-01-01' and max(allegation
 [ "$(ref "select avg(length(summary)) from g")" \> 200 ] || fail "summaries are short"
 
 begin "import from a pipe"
-"$CASEREVIEW" generate --cases 1131 --seed 7 | "$CASEREVIEW" --as cadmin --db t.db import - >"$T/out" 2>"$T/err"
-echo $? >"$T/rc"
+"$CASEREVIEW" generate --cases 1131 --seed 7 | cr_in /dev/stdin --db t.db import -
 expect_rc 0
 allegations=$(ref "select count(*) from g")
 expect_out "<stdin>: imported $allegations allegations: 1131 new cases"
-expect_eq "$(stat -c %a t.db)" 600 "permissions of a new database"
+sqlite_only "the file's mode" && expect_eq "$(stat -c %a t.db)" 600 "permissions of a new database"
 
 begin "stats match the file"
 cr --db t.db stats
@@ -74,7 +74,7 @@ cp "$T/out" list.csv
 sqlite3 ref.db ".import --csv list.csv l"
 expect_eq "$(ref "select count(*) from l")" 1131 "listed cases"
 expect_eq "$(ref "select group_concat(\"case\", ' ') from l")" \
-    "$(sql t.db "select group_concat(id, ' ') from (select id from cases order by priority desc, id)")" \
+    "$(sql_join t.db ' ' "select id from cases order by priority desc, id")" \
     "list order"
 expect_eq "$(ref "select count(*) from l a join l b on b.rowid = a.rowid + 1 where cast(a.priority as int) < cast(b.priority as int)")" 0 "priority order"
 expect_eq "$(ref "select (select max(rowid) from l where duty_status = 'full') < (select min(rowid) from l where duty_status <> 'full')")" 1 "full duties first"

@@ -64,11 +64,28 @@ roster false >"$T/roster.yaml"
 chmod 0644 "$T/roster.yaml"
 digest() { b2sum -l 256 "$1" | cut -c1-64; }
 
+# The database argument the users give.  On PostgreSQL: $DB's database, its
+# roles the roster's logins (made with it, from the roster), named by a
+# connection string without a user, so that each connects as the role of
+# their own Unix login (libpq's default), as the kernel's real uid on SQLite.
+DBARG=$DB
+if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+    CASEREVIEW_CONFIG=$T/roster.yaml pg_db_for "$DB" || exit 99
+    pg_conn_for "$DB" "" || exit 99
+    DBARG=$PG_CONN
+fi
+# The configuration's text as stored (PostgreSQL keeps it as bytea).
+if [ -n "${CASEREVIEW_TEST_PG:-}" ]; then
+    config_text="convert_from(text, 'UTF8')"
+else
+    config_text=text
+fi
+
 # Run the real binary as a Unix user (no --as unless given).
 as_user() {
     local user=$1
     shift
-    runuser -u "$user" -- "$CASEREVIEW" --db "$DB" "$@" >"$T/out" 2>"$T/err"
+    runuser -u "$user" -- "$CASEREVIEW" --db "$DBARG" "$@" >"$T/out" 2>"$T/err"
     echo $? >"$T/rc"
 }
 
@@ -81,7 +98,7 @@ expect_rc 0
 begin "init pins the configuration: its text and digest, in force"
 expect_eq "$(sql "$DB" "select digest || ' ' || in_force || ' ' || adopted_by from config_versions")" \
     "$(digest "$T/roster.yaml") 1 root" "the row"
-expect_eq "$(sql "$DB" "select text from config_versions")" "$(cat "$T/roster.yaml")" "the text"
+expect_eq "$(sql "$DB" "select $config_text from config_versions")" "$(cat "$T/roster.yaml")" "the text"
 expect_eq "$(sql "$DB" "select count(*) from audit_events where config_digest <> '$(digest "$T/roster.yaml")'")" 0 \
     "every event keeps the pinned digest"
 
@@ -102,12 +119,12 @@ as_user "$REV" --config "$T/roster.yaml" --as "$SUP" list
 expect_rc 2
 
 begin "USER and LOGNAME change nothing: the actor is the real login"
-runuser -u "$REV" -- env USER="$SUP" LOGNAME="$SUP" "$CASEREVIEW" --config "$T/roster.yaml" --db "$DB" claim 1 >"$T/out" 2>"$T/err"
+runuser -u "$REV" -- env USER="$SUP" LOGNAME="$SUP" "$CASEREVIEW" --config "$T/roster.yaml" --db "$DBARG" claim 1 >"$T/out" 2>"$T/err"
 echo $? >"$T/rc"
 expect_rc 0
 expect_eq "$(sql "$DB" "select actor || ' ' || os_login || ' ' || action from audit_events order by id desc limit 1")" \
     "$REV $REV claim" "the event"
-runuser -u "$REV" -- env USER="$SUP" LOGNAME="$SUP" "$CASEREVIEW" --config "$T/roster.yaml" --db "$DB" approve 1 >"$T/out" 2>"$T/err"
+runuser -u "$REV" -- env USER="$SUP" LOGNAME="$SUP" "$CASEREVIEW" --config "$T/roster.yaml" --db "$DBARG" approve 1 >"$T/out" 2>"$T/err"
 echo $? >"$T/rc"
 expect_rc 1
 grep -qF "you ($REV)" "$T/err" || fail "the refusal does not name the real login: $(cat "$T/err")"
@@ -137,7 +154,7 @@ expect_rc 0
 expect_out "adopted $T/roster2.yaml: digest $new (was $old); the old text stays in the database"
 expect_eq "$(sql "$DB" "select actor || ' ' || os_login || ' ' || config_digest || ' ' || details from audit_events where action = 'config_adopt'")" \
     "root root $old {\"old_digest\": \"$old\", \"new_digest\": \"$new\", \"file\": \"$T/roster2.yaml\"}" "the event"
-expect_eq "$(sql "$DB" "select group_concat(digest || ':' || in_force, ' ') from (select * from config_versions order by id)")" \
+expect_eq "$(sql_join "$DB" ' ' "select digest || ':' || in_force from config_versions order by id")" \
     "$old:0 $new:1" "both versions, the new in force"
 cr_plain --config "$T/roster2.yaml" --db "$DB" config show
 expect_rc 0
@@ -164,8 +181,8 @@ expect_eq "$(tail -1 "$T/out" | awk -F, '{print $NF}')" "$SUP" "audit log: the U
 begin "the chain covers the Unix login"
 cr_plain --config "$T/roster2.yaml" --db "$DB" audit verify
 expect_rc 0
-cp "$DB" "$T/edited.db" && cp "$DB.key" "$T/edited.db.key"
-chmod 0600 "$T/edited.db" "$T/edited.db.key"
+db_copy "$DB" "$T/edited.db"
+[ -n "${CASEREVIEW_TEST_PG:-}" ] || chmod 0600 "$T/edited.db" "$T/edited.db.key"
 sql "$T/edited.db" "update audit_events set os_login = '$REV' where action = 'note'"
 cr_plain --config "$T/roster2.yaml" --db "$T/edited.db" audit verify
 expect_rc 3

@@ -151,7 +151,9 @@ EOF
 # Stop the cluster (fast: open sessions are ended) and remove its directory.
 pg_cluster_stop() {
     [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR" ] || return 0
-    if [ -e "$PG_DIR/data/postmaster.pid" ]; then
+    # A shell that did not start the cluster (PG_BIN unset) finds the programs.
+    [ -n "${PG_BIN:-}" ] || pg_find_bin || echo "pg_cluster_stop: no PostgreSQL programs found" >&2
+    if [ -e "$PG_DIR/data/postmaster.pid" ] && [ -n "${PG_BIN:-}" ]; then
         pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 60 -s stop ||
             echo "pg_cluster_stop: pg_ctl stop failed in $PG_DIR" >&2
     fi
