@@ -2,11 +2,22 @@
 # The command line: usage errors, help, the database's safety checks.
 . "$(dirname "$0")/lib.sh"
 cp "$FIXTURES"/import/good.csv .
+# The schema's version is the engine's own (SQLite's schema.c; PostgreSQL's last core/pg/sql file).
+version=14
+[ -z "${CASEREVIEW_TEST_PG:-}" ] || version=80
+# What a database argument with no casereview database behind it is told: on SQLite no file
+# is there; in PostgreSQL mode lib.sh has made the database (empty: no schema).
+no_database() {
+    sqlite_only "no file: lib.sh makes each name's PostgreSQL database, without the schema" &&
+        expect_err "casereview: $1: no such database; create it with 'casereview init' or 'casereview import'"
+    pg_only "a database without the casereview schema" &&
+        expect_err "casereview: $(db_label "$1"): not a casereview database (it has no casereview schema); \`casereview init\` run as its owner (casereview) makes it one"
+}
 
 begin "no command: the terminal interface, which needs a database and a terminal"
 cr
 expect_rc 4
-expect_err "casereview: casereview.db: no such database; create it with 'casereview init' or 'casereview import'"
+no_database casereview.db
 cr --db ui.db init
 cr --db ui.db </dev/null
 expect_rc 2
@@ -74,18 +85,24 @@ expect_out_has "--dry-run"
 begin "no database"
 cr --db none.db list
 expect_rc 4
-expect_err "casereview: none.db: no such database; create it with 'casereview init' or 'casereview import'"
+no_database none.db
 expect_eq "$(db_state none.db)" absent "list created a database"
 
 begin "init creates an owner-only file, once"
 cr --db i.db init
 expect_rc 0
-expect_out "created i.db (schema version 14)"
-expect_eq "$(stat -c %a i.db)" 600 "mode"
-expect_eq "$(sql i.db "pragma application_id")" 1129469489 "application id"
+expect_out "created $(db_label i.db) (schema version $version)"
+sqlite_only "the file's mode and SQLite header" && {
+    expect_eq "$(stat -c %a i.db)" 600 "mode"
+    expect_eq "$(sql i.db "pragma application_id")" 1129469489 "application id"
+}
+pg_only "the server's privileges: PUBLIC may not connect; the version kept in settings" && {
+    expect_eq "$(sql i.db "select has_database_privilege('public', current_database(), 'CONNECT')")" f "PUBLIC's CONNECT"
+    expect_eq "$(sql i.db "select value from settings where key = 'schema_version'")" "$version" "the schema version"
+}
 cr --db i.db init
 expect_rc 0
-expect_out "i.db already exists (schema version 14); nothing to do"
+expect_out "$(db_label i.db) already exists (schema version $version); nothing to do"
 
 begin "CASEREVIEW_DB"
 CASEREVIEW_DB=i.db cr stats --format json
@@ -94,6 +111,9 @@ expect_out_has '"cases": 0'
 
 begin "a database others can read is refused"
 cr --db w.db import good.csv
+# (File modes are SQLite's guard; on PostgreSQL the server's privileges are, above and
+# tests/pg/boundary.sh.)
+sqlite_only "file modes" && {
 chmod 644 w.db
 before=$(db_state w.db)
 cr --db w.db list
@@ -122,8 +142,10 @@ expect_rc 0
 chmod 664 grp.db
 cr --db grp.db list
 expect_rc 4
+}
 
 begin "a file that is not a casereview database"
+sqlite_only "a file that is not an SQLite one; one of another program" && {
 printf 'hello, this is not a database at all, just some text for the test\n%.0s' $(seq 1 100) >text.db
 chmod 600 text.db
 before=$(db_state text.db)
@@ -136,22 +158,30 @@ chmod 600 other.db
 cr --db other.db list
 expect_rc 4
 expect_err "casereview: other.db: not a casereview database"
+}
+pg_only "a database of another program (a table of its own, no casereview schema)" && {
+    sql other.db "create table public.t (x integer); insert into public.t values (1)"
+    before=$(db_state other.db)
+    cr --db other.db list
+    expect_rc 4
+    expect_err "casereview: $(db_label other.db): not a casereview database (it has no casereview schema); \`casereview init\` run as its owner (casereview) makes it one"
+    expect_eq "$(db_state other.db)" "$before" "foreign database"
+}
 
 begin "a database from a newer casereview"
-cp i.db newer.db
-sqlite3 newer.db "pragma user_version = 99"
+db_copy i.db newer.db
+sqlite_only "the version in the file's header" && sqlite3 newer.db "pragma user_version = 99"
+pg_only "the version in settings" && sql newer.db "update settings set value = '99' where key = 'schema_version'"
 cr --db newer.db list
 expect_rc 4
-expect_err "casereview: newer.db: schema version 99 is newer than this casereview knows (14); use a newer casereview"
+expect_err "casereview: $(db_label newer.db): schema version 99 is newer than this casereview knows ($version); use a newer casereview"
 
 begin "readers go on while another process writes; a writer is told it is busy"
 # (show, history and list are writers too: every view and every list is an audit event,
 # and a list that cannot be recorded shows nothing.)
-rm -f lock.db*
+db_remove lock.db
 cr --db lock.db import good.csv
-printf 'BEGIN IMMEDIATE;\nUPDATE cases SET version = version + 1;\n.shell touch locked; sleep 13\nCOMMIT;\n' |
-    sqlite3 lock.db &
-holder=$!
+db_hold_write lock.db 16 locked
 for _ in $(seq 1 100); do [ -e locked ] && break; sleep 0.1; done
 cr --db lock.db stats --format json
 expect_rc 0
@@ -159,12 +189,12 @@ cp good.csv more.csv
 sed -i 's/A4,S1/A5,S1/' more.csv
 cr --db lock.db import more.csv
 expect_rc 4
-expect_err "casereview: lock.db: the database is busy (another user holds it); try again"
+expect_err "casereview: $(db_label lock.db): the database is busy (another user holds it); try again"
 cr --db lock.db list --format csv
 expect_rc 4
-expect_err "casereview: lock.db: the database is busy (another user holds it); try again"
+expect_err "casereview: $(db_label lock.db): the database is busy (another user holds it); try again"
 expect_eq "$(wc -c <"$T/out")" 0 "rows listed unrecorded during a write"
-wait "$holder"
+wait "$HOLDER"
 cr --db lock.db import more.csv
 expect_rc 0
 
@@ -202,6 +232,8 @@ if grep -q $'\x1b' "$T/out"; then fail "raw escape in output"; fi
 
 begin "a refusal names a long login whole (no fixed buffer cuts the message)"
 login="r$(printf '%04d' $(seq 300))" # 1,201 bytes
+# A PostgreSQL role's name (the login the person connects as) has at most 63 bytes.
+pg_only "a login is a role, of at most 63 bytes" && login="r$(printf '%04d' $(seq 15))r"
 sed "s/login: asmith,/login: $login,/" "$CASEREVIEW_CONFIG" >long.yaml
 printf 'subject_ref,surname,forenames,employment,rank,unit,duty_status,allegation_ref,category,allegation_date,source,original_outcome,summary\nL1,Long,Login,officer,PC,East Area BCU,full,LA1,domestic_violence,2020-01-01,complaint,none,text\n' >long.csv
 CASEREVIEW_CONFIG=long.yaml cr --db long.db import long.csv

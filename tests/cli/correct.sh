@@ -117,8 +117,8 @@ cr --db c.db correct A1 --field summary --value "Corrected Rightword" --reason "
 expect_rc 0
 expect_json "[d['case'], d['allegation'], d['field'], d['old'], d['new'], d['returned'], d['state']]" \
     '[1, "A1", "summary", "Mistyped Wrongword", "Corrected Rightword", false, "flagged"]'
-expect_eq "$(sql c.db "select count(*) from case_search where case_search match 'Wrongword'")" 0 "the old word left the index"
-expect_eq "$(sql c.db "select rowid from case_search where case_search match 'Rightword'")" 1 "the new word is in it"
+expect_eq "$(search_index_ids c.db Wrongword)" "" "the old word left the index"
+expect_eq "$(search_index_ids c.db Rightword)" 1 "the new word is in it"
 
 begin "a decided case goes back to its reviewer with the system's note"
 cr --db c.db correct A2 --field original_outcome --value "Written warning" --reason "Outcome keyed wrongly"
@@ -140,8 +140,7 @@ begin "audit verify passes, and catches the system note altered"
 cr --db c.db audit verify
 expect_rc 0
 expect_out "ok: $(events) events"
-cp c.db t.db
-cp c.db.key t.db.key
+db_copy c.db t.db
 sql t.db "update notes set body = 'Nothing happened.' where case_id = 2 and kind = 'system'"
 cr --db t.db audit verify
 expect_rc 3

@@ -20,7 +20,7 @@ events() {
 
 # One key of the JSON details of event $2 in database $1.
 detail() {
-    sql "$1" "select json_extract(details, '\$.$3') from audit_events where id = $2"
+    json_at "$(sql "$1" "select details from audit_events where id = $2")" "\$.$3"
 }
 
 begin "D1: list --format csv keeps both category names whole"
@@ -83,7 +83,8 @@ expect_err "casereview: export needs the admin role; you (asmith) are reviewer"
 expect_eq "$(ls -A | grep -c 'nope\.csv')" 0 "no file, no temporary file"
 
 begin "export to /dev/full: exit 3, an end event with complete false"
-"$CASEREVIEW" --as cadmin --db t.db export --reason r --recipient x >/dev/full 2>"$T/err"
+cr_argv --as cadmin --db t.db export --reason r --recipient x
+"${CR_ARGV[@]}" >/dev/full 2>"$T/err"
 expect_eq "$?" 3 "exit status"
 expect_err "casereview: export: writing failed after 0 cases (write: No space left on device); the disclosure is recorded as incomplete"
 end=$(sql t.db "select max(id) from audit_events")
@@ -168,7 +169,8 @@ expect_rc 0
 total=$(sql big.db "select count(*) from cases")
 
 begin "export | head -1: exit 3, an end event with complete false and the reason"
-"$CASEREVIEW" --as cadmin --db big.db export --reason r --recipient x 2>"$T/err" | head -1 >"$T/out"
+cr_argv --as cadmin --db big.db export --reason r --recipient x
+"${CR_ARGV[@]}" 2>"$T/err" | head -1 >"$T/out"
 expect_eq "${PIPESTATUS[0]}" 3 "exit status"
 expect_out "$HEADER"
 end=$(sql big.db "select max(id) from audit_events")
@@ -182,7 +184,7 @@ grep -q "^casereview: export: writing failed after $rows cases (write: Broken pi
 # left whole: the first $rows rows of the same export.
 cases=$(detail big.db "$end" cases)
 [[ $cases =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] || fail "cases is not ranges: $cases"
-"$CASEREVIEW" --as cadmin --db big.db export --reason r --recipient x 2>/dev/null >whole.csv
+"${CR_ARGV[@]}" 2>/dev/null >whole.csv
 left=$(tail -n +2 whole.csv | head -n "$rows" | cut -d, -f1 | sort -n | tr '\n' ' ')
 listed=$(tr ',' '\n' <<<"$cases" | awk -F- '{ for (i = $1; i <= ($2 == "" ? $1 : $2); i++) print i }' | tr '\n' ' ')
 expect_eq "$listed" "$left" "the cases recorded"
@@ -191,9 +193,10 @@ begin "export --output: a write that fails leaves no file, and an end event sayi
 # A file size limit (the database's own writes stay under it; SIGXFSZ is
 # ignored from the start, so that closing the database is not killed either).
 n=$(events big.db | wc -l)
-(trap '' XFSZ; ulimit -f 100; "$CASEREVIEW" --as cadmin --db big.db export --reason r --recipient x --output cut.csv) >"$T/out" 2>"$T/err"
+cr_argv --as cadmin --db big.db export --reason r --recipient x --output cut.csv
+(trap '' XFSZ; ulimit -f 100; "${CR_ARGV[@]}") >"$T/out" 2>"$T/err"
 expect_eq "$?" 3 "exit status"
-rows=$(sql big.db "select json_extract(details, '\$.rows') from audit_events where id = (select max(id) from audit_events)")
+rows=$(detail big.db "$(sql big.db "select max(id) from audit_events")" rows)
 expect_err "casereview: export: writing failed after $rows cases (write: File too large); the disclosure is recorded as incomplete"
 expect_eq "$(ls -A | grep -c 'cut\.csv')" 0 "no file, no temporary file"
 expect_eq "$(events big.db | wc -l)" "$((n + 2))" "a begin and an end event"
@@ -204,7 +207,8 @@ begin "a paused export holds no lock; killed, it leaves its begin event"
 mkfifo pipe
 exec 3<>pipe # a reader that never reads: the export blocks on a full pipe
 n=$(sql big.db "select count(*) from audit_events")
-"$CASEREVIEW" --as cadmin --db big.db export --reason "slow pager" --recipient x >pipe 2>/dev/null &
+cr_argv --as cadmin --db big.db export --reason "slow pager" --recipient x
+"${CR_ARGV[@]}" >pipe 2>/dev/null &
 pid=$!
 for _ in $(seq 100); do
     [ "$(sql big.db "select count(*) from audit_events")" -gt "$n" ] && break
@@ -219,10 +223,16 @@ kill -0 "$pid" 2>/dev/null || fail "the export did not stay blocked during the c
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 exec 3>&-
-begin_id=$(sql big.db "select id from audit_events where action = 'disclosure' and json_extract(details, '\$.reason') = 'slow pager'")
-begin_id=${begin_id:-0}
+begin_id=0
+while IFS='|' read -r id d; do
+    [ "$(json_at "$d" '$.reason')" = "slow pager" ] && begin_id=$id
+done < <(events big.db)
 expect_eq "$(detail big.db "$begin_id" stage)" "begin" "the begin event, committed before the first byte"
-expect_eq "$(sql big.db "select count(*) from audit_events where json_extract(details, '\$.begin') = $begin_id")" 0 "no end event"
+ends=0
+while IFS='|' read -r id d; do
+    [ "$(json_at "$d" '$.begin')" = "$begin_id" ] && ends=$((ends + 1))
+done < <(sql big.db "select id || '|' || details from audit_events where details like '%\"begin\"%' order by id")
+expect_eq "$ends" 0 "no end event"
 expect_eq "$(sql big.db "select actor || ' ' || action from audit_events where id > $begin_id")" "asmith claim" "the claim went on meanwhile"
 cr --db big.db audit verify
 expect_rc 0
@@ -230,11 +240,10 @@ expect_rc 0
 begin "export --output stopped by SIGTERM leaves no file of case data behind"
 # Another writer holds the database: the export waits for its begin event
 # (the busy timeout) with its temporary file made, and is stopped there.
-(echo "BEGIN IMMEDIATE; SELECT 1;"; sleep 4; echo "ROLLBACK;") | sqlite3 big.db >/dev/null &
-holder=$!
-sleep 0.5
-"$CASEREVIEW" --as cadmin --db big.db export --reason r --recipient x --output stopped.csv \
-    >/dev/null 2>&1 &
+db_hold_write big.db 4 held
+for _ in $(seq 50); do [ -e held ] && break; sleep 0.1; done
+cr_argv --as cadmin --db big.db export --reason r --recipient x --output stopped.csv
+"${CR_ARGV[@]}" >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 50); do
     ls -A | grep -q '^\.stopped\.csv\.' && break
@@ -244,15 +253,15 @@ ls -A | grep -q '^\.stopped\.csv\.' || fail "no temporary file to stop on: $(ls 
 kill -TERM "$pid"
 wait "$pid"
 expect_eq "$?" 143 "exit status (SIGTERM)"
-wait "$holder"
+wait "$HOLDER"
 expect_eq "$(ls -A | grep -c 'stopped\.csv')" 0 "no file, no temporary file"
 
 begin "export --output stopped the moment its temporary file is made leaves nothing behind"
 # The stop signals wait while the file is made and guarded: a SIGTERM sent
 # the moment mkstemp returns (tests/preload_stop.c) still removes the file.
+cr_argv --as cadmin --db big.db export --reason r --recipient x --output early.csv
 STOP_AFTER_MKSTEMP=1 LD_PRELOAD=$PRELOAD_STOP ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-    "$CASEREVIEW" --as cadmin --db big.db export --reason r --recipient x --output early.csv \
-    >/dev/null 2>"$T/err"
+    "${CR_ARGV[@]}" >/dev/null 2>"$T/err"
 expect_eq "$?" 143 "exit status (SIGTERM)"
 expect_eq "$(ls -A | grep -c 'early\.csv')" 0 "no file, no temporary file"
 

@@ -544,3 +544,63 @@ cr_argv() {
     CR_ARGV=("$CASEREVIEW" "${PG_ARGS[@]}")
     [ -z "$PG_ENV_DB" ] || CR_ARGV=(env "CASEREVIEW_DB=$PG_ENV_DB" "${CR_ARGV[@]}")
 }
+
+# -- helpers added for (cli-b suites)
+
+# json_at JSON PATH: the value at PATH ('$.a.b', '$.a[0]', as SQLite's
+# json_extract takes it) of the JSON text JSON, printed as the sqlite3 shell
+# prints json_extract's result: text as it is, a number as written, true and
+# false as 1 and 0, null or a missing key as nothing, an array or object
+# minified.  An event's details are core's text on either engine, so a suite
+# reads them with this, not with either engine's JSON functions.
+json_at() {
+    python3 -c 'import json, re, sys
+v = json.loads(sys.argv[1])
+for key, i in re.findall(r"\.([^.\[]+)|\[([0-9]+)\]", sys.argv[2][1:]):
+    if key:
+        v = v.get(key) if isinstance(v, dict) else None
+    else:
+        v = v[int(i)] if isinstance(v, list) and int(i) < len(v) else None
+if v is None:
+    print("")
+elif v is True or v is False:
+    print(int(v))
+elif isinstance(v, (dict, list)):
+    print(json.dumps(v, ensure_ascii=False, separators=(",", ":")))
+else:
+    print(v)' "$1" "$2"
+}
+
+# db_hold_write NAME SECONDS READY: in the background (its pid in HOLDER),
+# another session holds database NAME's write lock for SECONDS, as a writer
+# in the middle of its transaction does, having changed every case's
+# version, then rolls back; file READY is made once the lock is held.
+# SQLite: sqlite3's BEGIN IMMEDIATE.  PostgreSQL: the superuser's session
+# locks the chain head's row, which every writer locks first (README, "Writers
+# are serialised on the chain's head").
+db_hold_write() {
+    if [ -z "${CASEREVIEW_TEST_PG:-}" ]; then
+        printf 'BEGIN IMMEDIATE;\nUPDATE cases SET version = version + 1;\n.shell touch %s; sleep %s\nROLLBACK;\n' \
+            "$3" "$2" | sqlite3 "$1" >/dev/null &
+        HOLDER=$!
+        return
+    fi
+    pg_db_for "$1" || return 1
+    PGOPTIONS="-c search_path=casereview" psql -X -A -t -q -h "$PG_DIR" -U postgres -d "$PG_DB" \
+        -c "BEGIN" -c "SELECT 1 FROM casereview.settings WHERE key = 'audit_head' FOR UPDATE" \
+        -c "UPDATE cases SET version = version + 1" -c "\\! touch $3" \
+        -c "SELECT pg_sleep($2)" -c "ROLLBACK" >/dev/null &
+    HOLDER=$!
+}
+
+# search_index_ids NAME WORD: the cases whose entry in database NAME's search
+# index holds WORD, one a line, read without the program (a search through it
+# is a recorded consultation, words and all).  SQLite: its FTS5 table;
+# PostgreSQL: the tsvector of case_search, WORD folded as the engine folds.
+search_index_ids() {
+    if [ -z "${CASEREVIEW_TEST_PG:-}" ]; then
+        sql "$1" "select rowid from case_search where case_search match '$2' order by rowid"
+        return
+    fi
+    sql "$1" "select case_id from case_search where doc @@ plainto_tsquery('casereview.folded', casereview.search_words('$2')) order by case_id"
+}

@@ -153,28 +153,33 @@ expect_eq "$(sql n.db "select count(*) from audit_events where action = 'list'")
 ids=$(tail -n +2 "$T/out" | cut -d, -f1)
 digest=$(printf '%s\n' $ids | b2sum -l 256 | cut -c1-64)
 begin_id=$(sql n.db "select max(id) - 1 from audit_events where action = 'list'")
-expect_eq "$(sql n.db "select actor, case_id is null, details from audit_events where id = $begin_id")" \
+expect_eq "$(sql n.db "select actor, case when case_id is null then 1 else 0 end, details from audit_events where id = $begin_id")" \
     "lpark|1|{\"stage\": \"begin\", \"filters\": {\"state\": \"panel_review\", \"outcome\": \"\", \"category\": \"\", \"sort\": \"priority\", \"search\": \"marker\", \"overdue\": false, \"mine\": false, \"format\": \"csv\", \"limit\": 2}}" \
     "the list's begin event"
-expect_eq "$(sql n.db "select actor, case_id is null, details from audit_events where action = 'list' order by id desc limit 1")" \
+expect_eq "$(sql n.db "select actor, case when case_id is null then 1 else 0 end, details from audit_events where action = 'list' order by id desc limit 1")" \
     "lpark|1|{\"stage\": \"end\", \"begin\": $begin_id, \"complete\": true, \"rows\": 2, \"digest\": \"$digest\"}" \
     "the list's end event"
-"$CASEREVIEW" --as cadmin --db n.db list --format csv >/dev/full 2>"$T/err"
+cr_argv --as cadmin --db n.db list --format csv
+"${CR_ARGV[@]}" >/dev/full 2>"$T/err"
 expect_eq "$?" 3 "exit status of a list that could not be written"
 grep -q "^casereview: list: write failed after [0-9]* cases: No space left on device$" "$T/err" ||
     fail "the message: $(cat "$T/err")"
-expect_eq "$(sql n.db "select json_extract(details, '\$.complete') || ' ' || json_extract(details, '\$.error') || ' ' || json_extract(details, '\$.rows') from audit_events where action = 'list' order by id desc limit 1")" \
+end=$(sql n.db "select details from audit_events where action = 'list' order by id desc limit 1")
+expect_eq "$(json_at "$end" '$.complete') $(json_at "$end" '$.error') $(json_at "$end" '$.rows')" \
     "0 write: No space left on device 0" "the end event of a list that could not be written: no row left"
 # A reader that goes away: recorded, then the program ends as a pipe's writer does.
 # (The reader closes its end at once; the program writes only after opening the database.)
-"$CASEREVIEW" --as cadmin --db n.db list --format csv 2>"$T/err" | { exec <&-; sleep 1; }
+cr_argv --as cadmin --db n.db list --format csv
+"${CR_ARGV[@]}" 2>"$T/err" | { exec <&-; sleep 1; }
 expect_eq "${PIPESTATUS[0]}" 141 "exit status of a list whose reader went away (SIGPIPE)"
 expect_empty_err
 end=$(sql n.db "select details from audit_events where action = 'list' order by id desc limit 1")
-expect_eq "$(sql n.db "select json_extract('$end', '\$.complete') || ' ' || json_extract('$end', '\$.error')")" \
+expect_eq "$(json_at "$end" '$.complete') $(json_at "$end" '$.error')" \
     "0 write: Broken pipe" "the end event of a list cut by its reader"
 AS=mkhan cr --db n.db list --mine --format json
-expect_eq "$(sql n.db "select group_concat(coalesce(json_extract(details, '\$.filters.mine'), json_extract(details, '\$.rows')), ' ') from (select details from audit_events where action = 'list' order by id desc limit 2)")" "2 1" "a --mine list's events"
+mine_end=$(sql n.db "select details from audit_events where action = 'list' order by id desc limit 1")
+mine_begin=$(sql n.db "select details from audit_events where action = 'list' order by id desc limit 1 offset 1")
+expect_eq "$(json_at "$mine_end" '$.rows') $(json_at "$mine_begin" '$.filters.mine')" "2 1" "a --mine list's events"
 AS=cadmin cr --db n.db audit verify
 expect_rc 0
 

@@ -33,7 +33,7 @@ step() {
 }
 
 events() { sql w.db "select count(*) from audit_events"; }
-cases() { sql w.db "select group_concat(id || ':' || state || ':' || coalesce(assignee, '-'), ' ') from (select * from cases order by id)"; }
+cases() { sql_join w.db ' ' "select id || ':' || state || ':' || coalesce(assignee, '-') from cases order by id"; }
 
 # The fixture, day by day (every time in the current state counted from these days).
 step 0 cadmin import w.csv
@@ -49,7 +49,7 @@ step 20 asmith decide 3 --outcome nfa --rationale "Nothing recent." # awaiting_a
 step 22 asmith decide 2 --outcome refer --rationale "Refer."
 step 23 fkaur return 2 --reason "Say more." # returned since day 23; fkaur may not review case 2
 step 25 ejones claim 6                     # in_review since day 25
-cp w.db w0.db && cp w.db.key w0.db.key
+db_copy w.db w0.db
 export CASEREVIEW_NOW
 CASEREVIEW_NOW=$(at 30)
 
@@ -70,7 +70,7 @@ expect_out \
     "fkaur           0        0        0     0     0     0     0      0    0      -" \
     "total           4        1        1     1     7     1     2      1    3    30d"
 expect_eq "$(events)" $((n + 1)) "one audit event for the view"
-expect_eq "$(sql w.db "select actor || ' ' || coalesce(case_id, '-') || ' ' || action || ' ' || details from audit_events order by id desc limit 1")" \
+expect_eq "$(sql w.db "select actor || ' ' || coalesce(cast(case_id as text), '-') || ' ' || action || ' ' || details from audit_events order by id desc limit 1")" \
     'bjones - workload {"view": "workload", "format": "table", "rows": 3, "open": 7}' \
     "the view recorded: who, no case, what was shown"
 
@@ -96,7 +96,7 @@ expect_eq "$(sql w.db "select details from audit_events order by id desc limit 1
     '{"view": "workload", "format": "json", "rows": 3, "open": 7}' "the format recorded"
 
 begin "workload: an age band's edges (7 days is 7-13, 6 days is 0-6)"
-cp w.db e.db && cp w.db.key e.db.key
+db_copy w.db e.db
 CASEREVIEW_NOW=$(at 29) AS=bjones cr --db e.db workload --format csv
 expect_eq "$(sed -n 2p "$T/out")" "asmith,A. Smith,true,0,3,1,1,1,6,1,1,1,3,29" "day 29: case 2 (6 days) in 0-6, case 3 (9) in 7-13"
 
@@ -188,7 +188,7 @@ refused bjones 1 assign 2 fkaur
 expect_err "casereview: fkaur returned decision 1 of case 2, so they cannot review it (separation of duties, across rounds). You may: assign, note"
 
 begin "bulk assign: a case the supervisor may not see is neither moved nor named, only counted"
-cp w.db c.db && cp w.db.key c.db.key
+db_copy w.db c.db
 AS=asmith CASEREVIEW_NOW=$(at 31) cr --db c.db claim 4 # Professional Standards: every supervisor's own unit
 n=$(sql c.db "select count(*) from audit_events")
 AS=bjones cr --db c.db assign --from asmith --to ejones --format json
@@ -196,9 +196,9 @@ expect_rc 0
 expect_empty_err
 expect_out '{"from": "asmith", "to": "ejones", "moved": 4, "unseen": 1, "cases": [7, 1, 2, 8]}'
 expect_eq "$(sql c.db "select count(*) from audit_events")" "$((n + 4))" "events written: one a case moved"
-expect_eq "$(sql c.db "select group_concat(id, ' ') from (select id from cases where assignee = 'asmith' order by id)")" "3 4 5" "asmith keeps 4, and the decided 3 and 5"
+expect_eq "$(sql_join c.db ' ' "select id from cases where assignee = 'asmith' order by id")" "3 4 5" "asmith keeps 4, and the decided 3 and 5"
 grep -q '"4"\|case 4\|Professional' "$T/out" && fail "the unseen case is named: $(cat "$T/out")"
-cp w.db c.db && cp w.db.key c.db.key
+db_copy w.db c.db
 AS=asmith CASEREVIEW_NOW=$(at 31) cr --db c.db claim 4
 AS=bjones cr --db c.db assign --from asmith --to ejones --state in_review
 expect_rc 0
@@ -206,7 +206,7 @@ expect_empty_err
 expect_out "moved 3 cases from asmith to ejones: cases 7, 1 and 8; 1 case of asmith's that you may not see (your unit or a conflict) stays with them"
 # A login of any length comes back whole (the holder's name as stored, off the roster).
 long=$(printf 'r%.0s' $(seq 300))
-cp w.db c.db && cp w.db.key c.db.key
+db_copy w.db c.db
 AS=asmith CASEREVIEW_NOW=$(at 31) cr --db c.db claim 4
 sql c.db "update cases set assignee = '$long' where id = 4"
 AS=bjones cr --db c.db assign --from "$long" --to ejones
@@ -239,7 +239,7 @@ AS=bjones cr --db w.db assign --from asmith --to ejones --limit 2 --format json
 expect_rc 0
 expect_out '{"from": "asmith", "to": "ejones", "moved": 2, "unseen": 0, "cases": [7, 1]}'
 expect_eq "$(events)" $((n + 2)) "one event a case"
-expect_eq "$(sql w.db "select group_concat(id, ' ') from (select id from cases where assignee = 'asmith' order by id)")" "3 5 8" "asmith keeps 8, and the decided 3 and 5"
+expect_eq "$(sql_join w.db ' ' "select id from cases where assignee = 'asmith' order by id")" "3 5 8" "asmith keeps 8, and the decided 3 and 5"
 
 begin "bulk assign: the rest, one transaction, one event per case in the audit log"
 AS=bjones cr --db w.db assign --from asmith --to fkaur
