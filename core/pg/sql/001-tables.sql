@@ -539,9 +539,9 @@ ALTER TEXT SEARCH CONFIGURATION folded
 
 CREATE FUNCTION search_words(t text) RETURNS text LANGUAGE sql IMMUTABLE STRICT
   PARALLEL SAFE AS $$
-  SELECT pg_catalog.translate(pg_catalog.normalize(t, 'NFC'),
-                              '!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~',
-                              '                                ')
+  SELECT pg_catalog.regexp_replace(CASE WHEN pg_catalog.is_normalized(t, 'NFC') THEN t
+                                        ELSE pg_catalog.normalize(t, 'NFC') END,
+                                   '[!-/:-@\[-`{-~]', ' ', 'g')
 $$;
 CREATE FUNCTION search_vector(t text) RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT
   PARALLEL SAFE AS $$

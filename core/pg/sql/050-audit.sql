@@ -168,6 +168,13 @@ BEGIN
         RETURN NULL;
     END IF;
     tx := txid_current();
+    -- In a transaction that began an import, the import's event stands for every case
+    -- it changed (cr_audit_pending_check): no row per case, whose deferred checks at
+    -- the commit would each rescan the others.
+    IF bit NOT IN (8192, 16384) AND EXISTS (SELECT 1 FROM audit_pending p WHERE p.txid = tx
+            AND p.case_id = 0 AND p.what & 8192 <> 0) THEN
+        RETURN NULL;
+    END IF;
     IF bit IN (8192, 16384) THEN
         INSERT INTO audit_pending AS p (txid, case_id, what) VALUES (tx, 0, bit)
             ON CONFLICT (txid, case_id) DO UPDATE SET what = p.what | excluded.what;
