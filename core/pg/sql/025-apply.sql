@@ -287,22 +287,8 @@ BEGIN
         PERFORM cr_refuse(pg_catalog.format('case %s is closed, and nothing changes a closed case',
                                             c.id));
     END IF;
-    IF coalesce(my_roles, 0) & 7 = 0 AND c.panel_round = 0 THEN
-        PERFORM cr_refuse(pg_catalog.format('case %s has not been before the panel, and a panel '
-                                            'member sees only the cases that have (need-to-know)',
-                                            c.id));
-    END IF;
-    IF cr_declared_conflict(c.id, who) THEN
-        PERFORM cr_refuse(pg_catalog.format('you (%s) have a declared conflict of interest with '
-                                            'the subject of case %s, and with conflicts.declared '
-                                            'nobody acts on a case they are conflicted on', who,
-                                            c.id));
-    END IF;
-    IF cr_same_unit(c.id, who) IS NOT NULL THEN
-        PERFORM cr_refuse(pg_catalog.format('you (%s) are in the subject''s unit (%s), and with '
-                                            'conflicts.same_unit nobody acts on a case from their '
-                                            'own unit', who, cr_same_unit(c.id, who)));
-    END IF;
+    -- (Need-to-know, the panel's and conflicts', is cr_apply's first check: a case kept
+    -- from the person is refused as one that does not exist.)
     IF action IS NULL OR action < 0 THEN
         -- Not one of the workflow's actions: a pause, a resume, a route, a
         -- link or unlink (a bare new version), a reopen.  What only an
@@ -824,6 +810,12 @@ DECLARE
     shift bigint;
     new_state text := CASE WHEN to_state >= 0 THEN cr_state_of(to_state) END;
 BEGIN
+    -- A case kept from a person (need-to-know: the panel's, conflicts.same_unit, declared
+    -- conflicts) is refused as one that does not exist, before anything of it is read or
+    -- locked: not its version, last writer and time (version_seen's words), nor the rule.
+    IF NOT cr_is_service() THEN
+        PERFORM cr_case_seen(case_no);
+    END IF;
     SELECT * INTO c FROM cases WHERE id = case_no FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'CR002', MESSAGE = pg_catalog.format('no case %s', case_no);
