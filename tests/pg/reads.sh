@@ -45,6 +45,9 @@ INSERT INTO people(login, roles, unit) VALUES ('rev1', 1, 'Central West BCU'), (
   ('sup1', 3, 'North'), ('sup2', 2, 'Central West BCU'), ('adm1', 4, 'HQ'), ('pan1', 8, NULL),
   ('pan2', 8, NULL), ('qa1', 1, 'HQ');
 INSERT INTO settings(key, value) VALUES ('same_unit', 'on');
+-- qa: configured, as a pin publishes it (no qa.reviewers: any reviewer or supervisor).
+INSERT INTO settings(key, value) VALUES ('qa', '{"on": 1, "outcomes": 7, "seed": "s",
+  "sample_percent": 10, "min_per_reviewer": 0, "reviewers": []}');
 INSERT INTO imports(id, at, label) VALUES (1, 1767225000, 't.csv');
 INSERT INTO subjects(id, ref, surname, forenames, employment, rank, unit, duty_status,
   import_id, import_line) VALUES
@@ -207,6 +210,23 @@ refused rev2 "qa: you (rev2) have seen decision 1 of case 2 (event 5, view); a q
     "SELECT casereview.cr_qa_put(2, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'rev2', 'agree', 'x')"
 refused rev1 "no case 1" \
     "SELECT casereview.cr_qa_put(1, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'rev1', 'agree', 'x')"
+# qa.reviewers as published with the configuration: only those it lists (core/qa.c, may_qa),
+# whatever their roles; no qa: configured, nobody.
+qa_conf() {
+    psql_as casereview -c "UPDATE casereview.settings SET value = '$1' WHERE key = 'qa'" ||
+        fails=$((fails + 1))
+}
+qa_conf '{"on": 1, "outcomes": 7, "seed": "s", "sample_percent": 10, "min_per_reviewer": 0,
+  "reviewers": ["qa1", "rev2"]}'
+refused sup2 "qa: you (sup2) are not on qa.reviewers, so may not review decisions for quality" \
+    "SELECT casereview.cr_qa_put(2, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'sup2', 'agree', 'x')"
+refused pan1 "qa: you (pan1) are not on qa.reviewers, so may not review decisions for quality" \
+    "SELECT casereview.cr_qa_put(1, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'pan1', 'agree', 'x')"
+qa_conf '{"on": 0, "reviewers": []}'
+refused qa1 "qa: quality assurance is not configured (no qa: in the configuration)" \
+    "SELECT casereview.cr_qa_put(2, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'qa1', 'agree', 'x')"
+qa_conf '{"on": 1, "outcomes": 7, "seed": "s", "sample_percent": 10, "min_per_reviewer": 0,
+  "reviewers": ["qa1", "rev2"]}'
 # qa1's verdict, with its event as the program appends it (the server commits none without).
 if out=$(psql_as qa1 -1 -c "SELECT casereview.cr_qa_put(2, 1, NULL, NULL, NULL, NULL, NULL, NULL,
         'qa1', 'agree', 'Sound.')" \

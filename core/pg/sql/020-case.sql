@@ -489,7 +489,10 @@ END $$;
 -- replaced whole by roster (a JSON array of {login, roles, unit,
 -- conflicts: [subject_ref...], kind}), settings signoff (each outcome's
 -- sign-off: a JSON array of {outcome, panel, concur, dissent,
--- require_kinds: [n by enum cr_kind], blind}) and same_unit, and CONNECT on the database granted to each
+-- require_kinds: [n by enum cr_kind], blind}), qa (the configuration's qa:
+-- {on, outcomes: bits of enum cr_outcome, seed, sample_percent,
+-- min_per_reviewer, reviewers: [login...]}; not configured when NULL) and
+-- same_unit, and CONNECT on the database granted to each
 -- login that is a role here and revoked from the roles of the roster before
 -- that are in it no more (never the owner's).  Only the service role, or an
 -- admin of the roster in force, may call it; an admin only to adopt (the
@@ -500,7 +503,8 @@ END $$;
 -- written as one (login: NAME), every unit, declared subject, role and
 -- kind appears in it, and conflicts.same_unit is as the text says.
 CREATE FUNCTION cr_config_put(digest text, body bytea, by text, same_unit boolean,
-                              roster jsonb, signoff jsonb DEFAULT NULL) RETURNS void
+                              roster jsonb, signoff jsonb DEFAULT NULL, qa jsonb DEFAULT NULL)
+RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 DECLARE
     who text;
@@ -573,6 +577,19 @@ BEGIN
                                    kind text)) WITH ORDINALITY
                           AS r(login, roles, unit, conflicts, kind, ord)) p) r
           WHERE r.what IS NOT NULL ORDER BY r.ord LIMIT 1;
+        -- qa.reviewers: each a login of the roster given; the seed as written.
+        IF bad IS NULL THEN
+            SELECT format('qa.reviewers: %s is not a login of the roster', q.l) INTO bad
+              FROM jsonb_array_elements_text(coalesce(cr_config_put.qa -> 'reviewers', '[]'))
+                   AS q(l)
+              WHERE NOT EXISTS (SELECT 1 FROM jsonb_to_recordset(roster) AS r(login text)
+                                WHERE r.login = q.l)
+              LIMIT 1;
+        END IF;
+        IF bad IS NULL AND coalesce(cr_config_put.qa ->> 'seed', '') <> ''
+           AND strpos(txt, cr_config_put.qa ->> 'seed') = 0 THEN
+            bad := 'qa.seed is not the configuration''s text''s';
+        END IF;
         IF bad IS NULL AND (txt ~ 'same_unit:[ \t]*true') IS DISTINCT FROM cr_config_put.same_unit
         THEN
             bad := format('conflicts.same_unit %s', CASE WHEN cr_config_put.same_unit
@@ -600,6 +617,9 @@ BEGIN
                                              conflicts jsonb, kind text);
     -- Each outcome's sign-off, as given (cr_signoff_of in 025-apply.sql reads it).
     INSERT INTO settings (key, value) VALUES ('signoff', coalesce(signoff, '[]')::text)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+    INSERT INTO settings (key, value)
+      VALUES ('qa', coalesce(cr_config_put.qa, '{"on": 0, "reviewers": []}')::text)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value;
     INSERT INTO settings (key, value)
       VALUES ('same_unit', CASE WHEN cr_config_put.same_unit THEN 'on' ELSE 'off' END)
