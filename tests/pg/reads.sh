@@ -180,6 +180,13 @@ gives sup1 "vote|pan1|dissent|pan1 secret reasons" "SELECT kind, t1, t3, t4
     FROM casereview.cr_case_lists(1, true, false) WHERE kind IN ('vote', 'hidden')"
 gives sup1 "vote|pan1|dissent|pan1 secret reasons|1767296000" "SELECT kind, login, vote, reason, n
     FROM casereview.cr_case_state_lists(1) WHERE kind = 'vote'"
+# The workflow's view likewise: to pan2, before their vote, each vote of the round a row with
+# nothing of it, and no act naming who voted (the server works out what pan2's vote does).
+gives pan2 "hidden|||||" "SELECT kind, login, action, vote, reason, n
+    FROM casereview.cr_case_state_lists(1) WHERE kind IN ('vote', 'hidden') OR login = 'pan1'"
+gives pan1 "vote|pan1|independent|dissent|pan1 secret reasons|1767296000
+act|pan1|vote|dissent||1" "SELECT kind, login, action, vote, reason, n
+    FROM casereview.cr_case_state_lists(1) WHERE kind IN ('vote', 'hidden') OR login = 'pan1'"
 # The queue's tallies: none for pan2, the round's for sup1.
 page="casereview.cr_page(false, NULL, false, NULL, false, NULL, NULL, NULL, NULL, NULL, NULL,
     NULL, false, NULL, NULL, 'id', false, 0, 10, NULL)"

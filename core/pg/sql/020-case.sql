@@ -271,15 +271,19 @@ END $$;
 -- parts each in its index's order: decisions, approvals, votes by member,
 -- votes set aside and events by id; on one round the earlier part first).
 -- None of a case kept from the session (cr_case_state gives core what its
--- refusal needs).  The round's votes are given whole even where blind
--- voting withholds them from the session's view: core works out a vote's
--- result from them (the sign-off, and the return's note quoting every
--- dissent), until the server works it out itself (025-apply.sql).
+-- refusal needs).  While blind voting withholds the round's votes from the
+-- session (cr_votes_hidden: a member who could still vote), no more than the
+-- program shows them (view_rules, history_rules): each vote of the round a
+-- row of kind 'hidden' with nothing of it, and of the acts no vote of the
+-- round but their own (set aside or not); the server works out what their
+-- vote does (cr_apply's work_out, 025-apply.sql).
 CREATE FUNCTION cr_case_state_lists(case_id bigint)
 RETURNS TABLE (kind text, login text, action text, vote text, reason text, n bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 DECLARE
     r integer;
+    hide boolean;
+    me text;
 BEGIN
     IF NOT cr_case_visible(case_id) THEN
         IF NOT EXISTS (SELECT 1 FROM cases x WHERE x.id = cr_case_state_lists.case_id) THEN
@@ -288,10 +292,18 @@ BEGIN
         RETURN;
     END IF;
     SELECT c.round INTO r FROM cases c WHERE c.id = cr_case_state_lists.case_id;
+    hide := cr_votes_hidden(case_id);
+    IF hide THEN
+        me := cr_login();
+    END IF;
     RETURN QUERY
     SELECT x.kind, x.login, x.action, x.vote, x.reason, x.n FROM (
-        SELECT 0 AS part, 'vote' AS kind, v.member AS login, v.member_kind AS action,
-               v.vote AS vote, v.reason AS reason, v.created_at AS n, 0 AS k1,
+        SELECT 0 AS part, CASE WHEN hide THEN 'hidden' ELSE 'vote' END AS kind,
+               CASE WHEN NOT hide THEN v.member END AS login,
+               CASE WHEN NOT hide THEN v.member_kind END AS action,
+               CASE WHEN NOT hide THEN v.vote END AS vote,
+               CASE WHEN NOT hide THEN v.reason END AS reason,
+               CASE WHEN NOT hide THEN v.created_at END AS n, 0 AS k1,
                '' COLLATE "C" AS k2, v.id AS k3
           FROM votes v WHERE v.case_id = cr_case_state_lists.case_id AND v.round = r
         UNION ALL
@@ -304,9 +316,11 @@ BEGIN
         SELECT 3, 'act', v.member, 'vote', v.vote, NULL, v.round::bigint, v.round,
                v.member COLLATE "C", 0
           FROM votes v WHERE v.case_id = cr_case_state_lists.case_id
+            AND NOT (hide AND v.round = r AND v.member <> me)
         UNION ALL
         SELECT 4, 'act', w.member, 'vote', w.vote, NULL, w.round::bigint, w.round, '', w.id
           FROM superseded_votes w WHERE w.case_id = cr_case_state_lists.case_id
+            AND NOT (hide AND w.round = r AND w.member <> me)
         UNION ALL
         SELECT 5, 'act', e.actor, 'return', NULL, NULL, e.round::bigint, e.round, '', e.id
           FROM (SELECT ev.actor, ev.id,
