@@ -275,6 +275,37 @@ refused sup1 "case 3 was erased (purge): nothing is added to it, so follow-up is
 refused sup1 "case 3 was erased (purge): nothing is added to it, so link is refused; its tombstone stays as it is" \
     "SELECT casereview.cr_link_put(3, 'crime', 'CR/1', 'open', NULL, NULL)"
 
+# 8. pan2's blind vote, whose result the server works out (cr_apply's work_out): with two
+# dissents to return a referral, pan2's dissent returns case 1 with both dissents' reasons.
+psql_as casereview -c "INSERT INTO casereview.settings(key, value) VALUES ('signoff', '[
+  {\"outcome\": \"refer\", \"panel\": 1, \"concur\": 2, \"dissent\": 2,
+   \"require_kinds\": [0, 0, 0], \"blind\": 1}]')" \
+    -c "UPDATE casereview.people SET kind = 'legal' WHERE login = 'pan2'" >/dev/null ||
+    fails=$((fails + 1))
+if out=$(psql_as pan2 -1 -c "SELECT casereview.cr_apply(1, 1, 6, NULL, vote => true,
+        vote_value => 'dissent', member_kind => 'legal', reason => 'pan2 reasons',
+        work_out => true)" \
+    -c "SELECT casereview.cr_audit_append(NULL, 1, 'vote', 'panel_review', 'returned', '{}', '',
+        NULL)" 2>&1); then
+    echo "ok: as pan2: a blind vote, worked out by the server"
+else
+    echo "FAIL: as pan2, refused: a blind vote: $out"
+    fails=$((fails + 1))
+fi
+got=$(psql_as casereview -c "SELECT state || ' ' || quorum_blocked FROM casereview.cases
+    WHERE id = 1" -c "SELECT author || ': ' || body FROM casereview.notes WHERE case_id = 1
+    AND kind = 'dissent'")
+want="returned 0
+panel: The panel returned decision 1:
+- pan1 (independent): pan1 secret reasons
+- pan2 (legal): pan2 reasons"
+if [ "$got" = "$want" ]; then
+    echo "ok: case 1 returned with both dissents"
+else
+    echo "FAIL: pan2's blind dissent left case 1: $got"
+    fails=$((fails + 1))
+fi
+
 [ "$fails" = 0 ] || {
     echo "$fails failed"
     exit 1
