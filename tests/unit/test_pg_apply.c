@@ -17,6 +17,7 @@
 
 #include <libpq-fe.h>
 #include <setjmp.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -820,6 +821,45 @@ install(void)
     return st == CR_OK ? 0 : 1;
 }
 
+/*
+ * The server's BLAKE2b (sql/010-base.sql, cr_blake2b) gives what libsodium
+ * gives core (crypto_generichash: core/qa.c's draw), on no bytes, part of
+ * a block, a block, more than one, and a draw's message ("seed\ncase\nround").
+ */
+static void
+test_blake2b(void **state)
+{
+    (void)state;
+    assert_true(sodium_init() >= 0);
+    unsigned char msg[300];
+    for (size_t i = 0; i < sizeof msg; i++)
+        msg[i] = (unsigned char)(i * 7);
+    const size_t lens[] = {0, 3, 127, 128, 129, 256, 300};
+    for (size_t k = 0; k < sizeof lens / sizeof *lens + 1; k++) {
+        const unsigned char *m = msg;
+        size_t n = k < sizeof lens / sizeof *lens ? lens[k] : 0;
+        if (k == sizeof lens / sizeof *lens) {
+            m = (const unsigned char *)"2026\n7\n1";
+            n = strlen((const char *)m);
+        }
+        unsigned char h[32];
+        crypto_generichash(h, sizeof h, m, n, NULL, 0);
+        char want[80] = "", hex[2 * sizeof msg + 1] = "";
+        for (size_t i = 0; i < sizeof h; i++)
+            snprintf(want + 2 * i, 3, "%02x", h[i]);
+        strcat(want, "\n");
+        for (size_t i = 0; i < n; i++)
+            snprintf(hex + 2 * i, 3, "%02x", m[i]);
+        char sql[1024];
+        snprintf(sql, sizeof sql,
+                 "SELECT encode(casereview.cr_blake2b(decode('%s', 'hex'), 32), 'hex')", hex);
+        char *got = pq_rows(sql);
+        if (strcmp(got, want) != 0)
+            fail_msg("BLAKE2b of %zu bytes: the server gives %s, libsodium %s", n, got, want);
+        free(got);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -829,6 +869,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_same_rows),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_program_agrees),
+        cmocka_unit_test(test_blake2b),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
