@@ -386,6 +386,14 @@ struct cr_case_state {
     int64_t erased; /* the erasure's event when purge erased it (schema 14), or 0 */
     size_t n_votes;
     struct cr_vote_row *votes; /* on the current round */
+    /*
+     * The engine kept the round's votes from the reader (blind voting, where
+     * the engine is the trust boundary: PostgreSQL): each vote is a row with
+     * nothing of it (member NULL, vote and kind -1), the acts hold no vote
+     * of the round but the reader's own, and what a vote does is the
+     * engine's to work out (workflow.c, plan and act).
+     */
+    bool votes_withheld;
     size_t n_acts;
     struct cr_case_act *acts; /* decisions, approvals, returns and votes of every round */
     void *priv;               /* owns the strings */

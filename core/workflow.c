@@ -637,6 +637,20 @@ plan(cr_db *db, const struct wf *w, int action, struct cr_change *ch, struct cr_
         ch->vote_value = req->vote;
         ch->member_kind = w->me->kind;
         ch->reason = req->vote == CR_VOTE_CONCUR || cr_blank(req->reason) ? NULL : req->reason;
+        if (cs->votes_withheld) {
+            /*
+             * The engine kept the round's votes from the member (blind voting, the
+             * server the boundary): what the vote does is its to work out, and act()
+             * reads the result back.
+             */
+            cr_buf_addf(d, "\"round\": %d, \"vote\": \"%s\", \"kind\": \"%s\"", cs->round,
+                        cr_vote_name(req->vote), cr_kind_name(w->me->kind));
+            if (ch->reason) {
+                cr_buf_addf(d, ", \"reason\": ");
+                cr_buf_add_json(d, ch->reason);
+            }
+            break;
+        }
         struct tally t = {0};
         for (size_t i = 0; i < cs->n_votes; i++)
             count_vote(&t, cs->votes[i].vote, cs->votes[i].kind);
@@ -904,6 +918,34 @@ clock_on_change(cr_db *db, const struct cr_case_state *cs, struct cr_change *ch)
     ch->clock_shift = cs->paused_until > now ? cs->paused_until - now : 0;
 }
 
+/*
+ * A vote the engine worked out (cs->votes_withheld: blind voting kept the
+ * round's votes from the member): the state it left the case in, read
+ * back in the same transaction, as *after, and the event's result, as
+ * plan() gives it, closing details.
+ */
+static enum cr_status
+vote_result(cr_db *db, const struct cr_case_state *cs, int *after, struct cr_buf *details)
+{
+    struct cr_case_state now;
+    memset(&now, 0, sizeof now);
+    enum cr_status st = st_case_state(db, cs->id, &now);
+    if (st == CR_OK) {
+        *after = now.state;
+        const char *result = now.state == CR_STATE_RETURNED ? "returned"
+                             : now.state == CR_STATE_CLOSED ? "closed"
+                             : now.quorum_blocked           ? "cannot reach quorum"
+                                                            : "open";
+        if (details->len && details->p[details->len - 1] == '}')
+            details->p[--details->len] = '\0';
+        cr_buf_addf(details, ", \"result\": \"%s\"}", result);
+        if (!details->p)
+            st = cr_fail(db, CR_NOMEM, "out of memory");
+    }
+    cr_case_state_free(&now);
+    return st;
+}
+
 static enum cr_status
 act(cr_db *db, const struct cr_case_ref *ref, const struct cr_request *req,
     struct cr_act_result *res)
@@ -934,7 +976,8 @@ act(cr_db *db, const struct cr_case_ref *ref, const struct cr_request *req,
     int after = ch.state >= 0 ? ch.state : cs.state;
     settle(&cs, &ch);
     clock_on_change(db, &cs, &ch);
-    if ((st = st_apply(db, &cs, &ch)) != CR_OK)
+    if ((st = st_apply(db, &cs, &ch)) != CR_OK ||
+        (ch.vote && cs.votes_withheld && (st = vote_result(db, &cs, &after, &details)) != CR_OK))
         goto out;
     /* What the user was writing for this action is submitted now: the draft goes. */
     if (rules[req->action].draft && (st = st_draft_delete(db, cs.id, req->action)) != CR_OK)
@@ -1259,6 +1302,8 @@ blocked_now(const struct wf *w)
     const struct cr_signoff *so = &w->cfg->signoff[cs->outcome];
     if (!so->panel)
         return false;
+    if (cs->votes_withheld) /* blind voting keeps the votes from this admin: the flag stays */
+        return cs->quorum_blocked;
     struct tally t = {0};
     for (size_t i = 0; i < cs->n_votes; i++)
         count_vote(&t, cs->votes[i].vote, cs->votes[i].kind);

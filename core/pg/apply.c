@@ -14,7 +14,7 @@ static const char apply_sql[] =
     "SELECT casereview.cr_apply($1::bigint, $2::bigint, $3::integer, $4, $5::integer, "
     "$6::boolean, $7, $8::boolean, $9, $10::integer, $11, $12::boolean, $13::boolean, $14, $15, "
     "$16, $17, $18, $19, $20::integer, $21::boolean, $22::boolean, $23::integer, $24::boolean, "
-    "$25::bigint, $26::boolean, $27::boolean, $28::bigint, $29, $30::boolean, $31)";
+    "$25::bigint, $26::boolean, $27::boolean, $28::bigint, $29, $30::boolean, $31, $32::boolean)";
 
 /* An integer, or SQL NULL when it is negative (the change's "leave it"). */
 static void
@@ -62,6 +62,8 @@ pg_apply(cr_db *db, const struct cr_case_state *cs, const struct cr_change *ch, 
     pg_arg_text(&a, ch->pause ? ch->pause_reason : NULL);
     pg_arg_int(&a, ch->set_approver);
     pg_arg_text(&a, ch->set_approver ? ch->approver : NULL);
+    /* A vote whose result blind voting keeps from the member: the server's to work out. */
+    pg_arg_int(&a, ch->vote && cs->votes_withheld);
     enum cr_status st = pg_exec(db, "update case", apply_sql, &a);
     pg_args_free(&a);
     return st;

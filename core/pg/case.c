@@ -246,6 +246,17 @@ pg_case_state(cr_db *db, int64_t id, struct cr_case_state *cs)
             v->vote = cr_vote_parse(pg_text(r, i, 3));
             v->reason = keep(l, r, i, 4);
             v->at = pg_int(r, i, 5);
+        } else if (strcmp(pg_text(r, i, 0), "hidden") == 0) {
+            /* A vote blind voting keeps from the reader: nothing of it (cr_votes_hidden). */
+            struct cr_vote_row *v = grow((void **)&cs->votes, &cs->n_votes, sizeof *v);
+            if (!v) {
+                l->nomem = true;
+                break;
+            }
+            memset(v, 0, sizeof *v);
+            v->kind = -1;
+            v->vote = -1;
+            cs->votes_withheld = true;
         } else {
             struct cr_case_act *act = grow((void **)&cs->acts, &cs->n_acts, sizeof *act);
             if (!act) {

@@ -3,7 +3,7 @@
  * by digest, as the SQLite engine keeps them (core/sqlite/config.c); and,
  * when one is pinned, the roster the server's checks read (who may connect,
  * each person's roles, unit, declared conflicts and kind; conflicts.same_unit;
- * each outcome's sign-off),
+ * each outcome's sign-off; qa:),
  * published by the same server function in the same transaction
  * (sql/020-case.sql, cr_config_put).
  */
@@ -145,16 +145,39 @@ signoff_json(const struct cr_config *cfg, struct cr_buf *b)
     return bad >= 0 && b->p;
 }
 
+/*
+ * The configuration's qa: as the server keeps it (settings qa): {on,
+ * outcomes: bits of enum cr_outcome, seed, sample_percent,
+ * min_per_reviewer, reviewers: [login...]}, which cr_qa_put reads to refuse
+ * a verdict and a selection as core/qa.c would (who may review; the draw).
+ */
+static bool
+qa_json(const struct cr_config *cfg, struct cr_buf *b)
+{
+    int bad = cr_buf_addf(b, "{\"on\": %d, \"outcomes\": %u, \"seed\": ", cfg->qa_on ? 1 : 0,
+                          cfg->qa_outcomes);
+    bad |= cr_buf_add_json(b, cfg->qa_seed ? cfg->qa_seed : "");
+    bad |= cr_buf_addf(b, ", \"sample_percent\": %d, \"min_per_reviewer\": %d, \"reviewers\": [",
+                       cfg->qa_sample_percent, cfg->qa_min_per_reviewer);
+    for (size_t i = 0; i < cfg->n_qa_reviewers; i++) {
+        bad |= cr_buf_addf(b, "%s", i ? ", " : "");
+        bad |= cr_buf_add_json(b, cfg->qa_reviewers[i]);
+    }
+    bad |= cr_buf_addf(b, "]}");
+    return bad >= 0 && b->p;
+}
+
 enum cr_status
 pg_config_put(cr_db *db, const struct cr_config *cfg, const char *by)
 {
     assert(db && cfg && by);
     size_t len;
     const char *text = cr_config_text(cfg, &len);
-    struct cr_buf roster = {0}, signoff = {0};
-    if (!text || !roster_json(cfg, &roster) || !signoff_json(cfg, &signoff)) {
+    struct cr_buf roster = {0}, signoff = {0}, qa = {0};
+    if (!text || !roster_json(cfg, &roster) || !signoff_json(cfg, &signoff) || !qa_json(cfg, &qa)) {
         cr_buf_free(&roster);
         cr_buf_free(&signoff);
+        cr_buf_free(&qa);
         return cr_fail(db, CR_NOMEM, "out of memory");
     }
     struct pg_args a;
@@ -165,11 +188,13 @@ pg_config_put(cr_db *db, const struct cr_config *cfg, const char *by)
     pg_arg_text(&a, cfg->same_unit ? "true" : "false");
     pg_arg_text(&a, roster.p);
     pg_arg_text(&a, signoff.p);
+    pg_arg_text(&a, qa.p);
     enum cr_status st = pg_exec(db, "pin the configuration",
-                                "SELECT casereview.cr_config_put($1, $2, $3, $4, $5, $6)", &a);
+                                "SELECT casereview.cr_config_put($1, $2, $3, $4, $5, $6, $7)", &a);
     pg_args_free(&a);
     cr_buf_free(&roster);
     cr_buf_free(&signoff);
+    cr_buf_free(&qa);
     return st;
 }
 

@@ -247,9 +247,36 @@ refused sup2 "that change is not what approve does to case 2" \
     "SELECT casereview.cr_apply(2, 3, 4, NULL, to_state => 5, approve => true,
        quorum_blocked => 0, set_clock => true)"
 
-# Same-unit conflicts on writes: rev2 works in the unit of case 3's subject.
-refused rev2 "you (rev2) are in the subject's unit (East Area BCU), and with conflicts.same_unit nobody acts on a case from their own unit" \
-    "SELECT casereview.cr_apply(3, 1, 0, NULL, to_state => 1, set_assignee => true,
+# as_missing WHO CASE SQL: SQL with @ for CASE, a case kept from WHO, is refused exactly as
+# the same SQL with a case number that does not exist (the message, the number aside), and
+# nothing changed: nothing of the case (its version, last writer, time) is given.
+as_missing() {
+    local who=$1 id=$2 sql=$3 before after hidden missing
+    before=$(snapshot)
+    if hidden=$(psql_as "$who" -c "${sql//@/$id}" 2>&1); then
+        echo "FAIL: as $who, accepted: ${sql//@/$id}"
+        fails=$((fails + 1))
+        return
+    fi
+    after=$(snapshot)
+    missing=$(psql_as "$who" -c "${sql//@/999}" 2>&1)
+    missing=${missing//999/$id}
+    if [ "$hidden" != "$missing" ] || [ "${hidden%%$'\n'*}" != "ERROR:  no case $id" ]; then
+        echo "FAIL: as $who, case $id is refused otherwise than a missing one: ${sql//@/$id}"
+        echo "  wanted: $missing"
+        echo "  got:    $hidden"
+        fails=$((fails + 1))
+    elif [ "$before" != "$after" ]; then
+        echo "FAIL: as $who, refused but the database changed: ${sql//@/$id}"
+        fails=$((fails + 1))
+    else
+        echo "ok: as $who, case $id is as missing (${sql:0:60})"
+    fi
+}
+
+# Same-unit conflicts on writes: rev2 works in the unit of case 3's subject, which is kept
+# from them (need-to-know) as a case that does not exist.
+as_missing rev2 3 "SELECT casereview.cr_apply(@, 1, 0, NULL, to_state => 1, set_assignee => true,
        new_assignee => 'rev2', set_clock => true)"
 refused sup1 "rev2 is in the subject's unit (East Area BCU), and with conflicts.same_unit they cannot review this case" \
     "SELECT casereview.cr_apply(3, 1, 2, NULL, to_state => 1, set_assignee => true,
@@ -291,6 +318,17 @@ refused adm1 "route needs the supervisor role; you (adm1) are admin" \
     "SELECT casereview.cr_apply(3, 3, -1, NULL, set_approver => true, new_approver => 'sup2')"
 refused sup2 "route needs a case that is awaiting_approval; case 3 is in_review" \
     "SELECT casereview.cr_apply(3, 3, -1, NULL, set_approver => true, new_approver => 'sup2')"
+
+# A case kept from a person gives nothing of itself through cr_apply, whatever version is
+# given: not its version, last writer and time (case 3 is at version 3, by sup1), nor the rule
+# that keeps it from them (pan1 is on the panel alone; case 3 has not been before it).
+as_missing rev2 3 "SELECT casereview.cr_apply(@, 2, 1, NULL, set_assignee => true)"
+as_missing rev2 3 "SELECT casereview.cr_apply(@, 9, 7, NULL, note_kind => 'note', note_body => 'x',
+       bump_version => false)"
+as_missing pan1 3 "SELECT casereview.cr_apply(@, 3, 7, NULL, note_kind => 'note', note_body => 'x',
+       bump_version => false)"
+as_missing pan1 3 "SELECT casereview.cr_apply(@, 1, 6, NULL, vote => true, vote_value => 'concur',
+       member_kind => 'independent')"
 
 # Nothing is added to an erased case: no reopen.
 refused sup2 "case 4 was erased (purge): nothing is added to it, so reopen is refused; its tombstone stays as it is" \

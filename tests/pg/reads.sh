@@ -45,6 +45,9 @@ INSERT INTO people(login, roles, unit) VALUES ('rev1', 1, 'Central West BCU'), (
   ('sup1', 3, 'North'), ('sup2', 2, 'Central West BCU'), ('adm1', 4, 'HQ'), ('pan1', 8, NULL),
   ('pan2', 8, NULL), ('qa1', 1, 'HQ');
 INSERT INTO settings(key, value) VALUES ('same_unit', 'on');
+-- qa: configured, as a pin publishes it (no qa.reviewers: any reviewer or supervisor).
+INSERT INTO settings(key, value) VALUES ('qa', '{"on": 1, "outcomes": 7, "seed": "s",
+  "sample_percent": 10, "min_per_reviewer": 0, "reviewers": []}');
 INSERT INTO imports(id, at, label) VALUES (1, 1767225000, 't.csv');
 INSERT INTO subjects(id, ref, surname, forenames, employment, rank, unit, duty_status,
   import_id, import_line) VALUES
@@ -177,6 +180,13 @@ gives sup1 "vote|pan1|dissent|pan1 secret reasons" "SELECT kind, t1, t3, t4
     FROM casereview.cr_case_lists(1, true, false) WHERE kind IN ('vote', 'hidden')"
 gives sup1 "vote|pan1|dissent|pan1 secret reasons|1767296000" "SELECT kind, login, vote, reason, n
     FROM casereview.cr_case_state_lists(1) WHERE kind = 'vote'"
+# The workflow's view likewise: to pan2, before their vote, each vote of the round a row with
+# nothing of it, and no act naming who voted (the server works out what pan2's vote does).
+gives pan2 "hidden|||||" "SELECT kind, login, action, vote, reason, n
+    FROM casereview.cr_case_state_lists(1) WHERE kind IN ('vote', 'hidden') OR login = 'pan1'"
+gives pan1 "vote|pan1|independent|dissent|pan1 secret reasons|1767296000
+act|pan1|vote|dissent||1" "SELECT kind, login, action, vote, reason, n
+    FROM casereview.cr_case_state_lists(1) WHERE kind IN ('vote', 'hidden') OR login = 'pan1'"
 # The queue's tallies: none for pan2, the round's for sup1.
 page="casereview.cr_page(false, NULL, false, NULL, false, NULL, NULL, NULL, NULL, NULL, NULL,
     NULL, false, NULL, NULL, 'id', false, 0, 10, NULL)"
@@ -207,6 +217,23 @@ refused rev2 "qa: you (rev2) have seen decision 1 of case 2 (event 5, view); a q
     "SELECT casereview.cr_qa_put(2, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'rev2', 'agree', 'x')"
 refused rev1 "no case 1" \
     "SELECT casereview.cr_qa_put(1, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'rev1', 'agree', 'x')"
+# qa.reviewers as published with the configuration: only those it lists (core/qa.c, may_qa),
+# whatever their roles; no qa: configured, nobody.
+qa_conf() {
+    psql_as casereview -c "UPDATE casereview.settings SET value = '$1' WHERE key = 'qa'" ||
+        fails=$((fails + 1))
+}
+qa_conf '{"on": 1, "outcomes": 7, "seed": "s", "sample_percent": 10, "min_per_reviewer": 0,
+  "reviewers": ["qa1", "rev2"]}'
+refused sup2 "qa: you (sup2) are not on qa.reviewers, so may not review decisions for quality" \
+    "SELECT casereview.cr_qa_put(2, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'sup2', 'agree', 'x')"
+refused pan1 "qa: you (pan1) are not on qa.reviewers, so may not review decisions for quality" \
+    "SELECT casereview.cr_qa_put(1, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'pan1', 'agree', 'x')"
+qa_conf '{"on": 0, "reviewers": []}'
+refused qa1 "qa: quality assurance is not configured (no qa: in the configuration)" \
+    "SELECT casereview.cr_qa_put(2, 1, NULL, NULL, NULL, NULL, NULL, NULL, 'qa1', 'agree', 'x')"
+qa_conf '{"on": 1, "outcomes": 7, "seed": "s", "sample_percent": 10, "min_per_reviewer": 0,
+  "reviewers": ["qa1", "rev2"]}'
 # qa1's verdict, with its event as the program appends it (the server commits none without).
 if out=$(psql_as qa1 -1 -c "SELECT casereview.cr_qa_put(2, 1, NULL, NULL, NULL, NULL, NULL, NULL,
         'qa1', 'agree', 'Sound.')" \
@@ -247,6 +274,37 @@ refused sup1 "case 3 was erased (purge): nothing is added to it, so follow-up is
     "SELECT casereview.cr_followup_add(3, 'appeal', 'pending', '2026-01-11', 'x', NULL)"
 refused sup1 "case 3 was erased (purge): nothing is added to it, so link is refused; its tombstone stays as it is" \
     "SELECT casereview.cr_link_put(3, 'crime', 'CR/1', 'open', NULL, NULL)"
+
+# 8. pan2's blind vote, whose result the server works out (cr_apply's work_out): with two
+# dissents to return a referral, pan2's dissent returns case 1 with both dissents' reasons.
+psql_as casereview -c "INSERT INTO casereview.settings(key, value) VALUES ('signoff', '[
+  {\"outcome\": \"refer\", \"panel\": 1, \"concur\": 2, \"dissent\": 2,
+   \"require_kinds\": [0, 0, 0], \"blind\": 1}]')" \
+    -c "UPDATE casereview.people SET kind = 'legal' WHERE login = 'pan2'" >/dev/null ||
+    fails=$((fails + 1))
+if out=$(psql_as pan2 -1 -c "SELECT casereview.cr_apply(1, 1, 6, NULL, vote => true,
+        vote_value => 'dissent', member_kind => 'legal', reason => 'pan2 reasons',
+        work_out => true)" \
+    -c "SELECT casereview.cr_audit_append(NULL, 1, 'vote', 'panel_review', 'returned', '{}', '',
+        NULL)" 2>&1); then
+    echo "ok: as pan2: a blind vote, worked out by the server"
+else
+    echo "FAIL: as pan2, refused: a blind vote: $out"
+    fails=$((fails + 1))
+fi
+got=$(psql_as casereview -c "SELECT state || ' ' || quorum_blocked FROM casereview.cases
+    WHERE id = 1" -c "SELECT author || ': ' || body FROM casereview.notes WHERE case_id = 1
+    AND kind = 'dissent'")
+want="returned 0
+panel: The panel returned decision 1:
+- pan1 (independent): pan1 secret reasons
+- pan2 (legal): pan2 reasons"
+if [ "$got" = "$want" ]; then
+    echo "ok: case 1 returned with both dissents"
+else
+    echo "FAIL: pan2's blind dissent left case 1: $got"
+    fails=$((fails + 1))
+fi
 
 [ "$fails" = 0 ] || {
     echo "$fails failed"

@@ -271,15 +271,19 @@ END $$;
 -- parts each in its index's order: decisions, approvals, votes by member,
 -- votes set aside and events by id; on one round the earlier part first).
 -- None of a case kept from the session (cr_case_state gives core what its
--- refusal needs).  The round's votes are given whole even where blind
--- voting withholds them from the session's view: core works out a vote's
--- result from them (the sign-off, and the return's note quoting every
--- dissent), until the server works it out itself (025-apply.sql).
+-- refusal needs).  While blind voting withholds the round's votes from the
+-- session (cr_votes_hidden: a member who could still vote), no more than the
+-- program shows them (view_rules, history_rules): each vote of the round a
+-- row of kind 'hidden' with nothing of it, and of the acts no vote of the
+-- round but their own (set aside or not); the server works out what their
+-- vote does (cr_apply's work_out, 025-apply.sql).
 CREATE FUNCTION cr_case_state_lists(case_id bigint)
 RETURNS TABLE (kind text, login text, action text, vote text, reason text, n bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 DECLARE
     r integer;
+    hide boolean;
+    me text;
 BEGIN
     IF NOT cr_case_visible(case_id) THEN
         IF NOT EXISTS (SELECT 1 FROM cases x WHERE x.id = cr_case_state_lists.case_id) THEN
@@ -288,10 +292,18 @@ BEGIN
         RETURN;
     END IF;
     SELECT c.round INTO r FROM cases c WHERE c.id = cr_case_state_lists.case_id;
+    hide := cr_votes_hidden(case_id);
+    IF hide THEN
+        me := cr_login();
+    END IF;
     RETURN QUERY
     SELECT x.kind, x.login, x.action, x.vote, x.reason, x.n FROM (
-        SELECT 0 AS part, 'vote' AS kind, v.member AS login, v.member_kind AS action,
-               v.vote AS vote, v.reason AS reason, v.created_at AS n, 0 AS k1,
+        SELECT 0 AS part, CASE WHEN hide THEN 'hidden' ELSE 'vote' END AS kind,
+               CASE WHEN NOT hide THEN v.member END AS login,
+               CASE WHEN NOT hide THEN v.member_kind END AS action,
+               CASE WHEN NOT hide THEN v.vote END AS vote,
+               CASE WHEN NOT hide THEN v.reason END AS reason,
+               CASE WHEN NOT hide THEN v.created_at END AS n, 0 AS k1,
                '' COLLATE "C" AS k2, v.id AS k3
           FROM votes v WHERE v.case_id = cr_case_state_lists.case_id AND v.round = r
         UNION ALL
@@ -304,9 +316,11 @@ BEGIN
         SELECT 3, 'act', v.member, 'vote', v.vote, NULL, v.round::bigint, v.round,
                v.member COLLATE "C", 0
           FROM votes v WHERE v.case_id = cr_case_state_lists.case_id
+            AND NOT (hide AND v.round = r AND v.member <> me)
         UNION ALL
         SELECT 4, 'act', w.member, 'vote', w.vote, NULL, w.round::bigint, w.round, '', w.id
           FROM superseded_votes w WHERE w.case_id = cr_case_state_lists.case_id
+            AND NOT (hide AND w.round = r AND w.member <> me)
         UNION ALL
         SELECT 5, 'act', e.actor, 'return', NULL, NULL, e.round::bigint, e.round, '', e.id
           FROM (SELECT ev.actor, ev.id,
@@ -489,7 +503,10 @@ END $$;
 -- replaced whole by roster (a JSON array of {login, roles, unit,
 -- conflicts: [subject_ref...], kind}), settings signoff (each outcome's
 -- sign-off: a JSON array of {outcome, panel, concur, dissent,
--- require_kinds: [n by enum cr_kind], blind}) and same_unit, and CONNECT on the database granted to each
+-- require_kinds: [n by enum cr_kind], blind}), qa (the configuration's qa:
+-- {on, outcomes: bits of enum cr_outcome, seed, sample_percent,
+-- min_per_reviewer, reviewers: [login...]}; not configured when NULL) and
+-- same_unit, and CONNECT on the database granted to each
 -- login that is a role here and revoked from the roles of the roster before
 -- that are in it no more (never the owner's).  Only the service role, or an
 -- admin of the roster in force, may call it; an admin only to adopt (the
@@ -500,7 +517,8 @@ END $$;
 -- written as one (login: NAME), every unit, declared subject, role and
 -- kind appears in it, and conflicts.same_unit is as the text says.
 CREATE FUNCTION cr_config_put(digest text, body bytea, by text, same_unit boolean,
-                              roster jsonb, signoff jsonb DEFAULT NULL) RETURNS void
+                              roster jsonb, signoff jsonb DEFAULT NULL, qa jsonb DEFAULT NULL)
+RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 DECLARE
     who text;
@@ -573,6 +591,19 @@ BEGIN
                                    kind text)) WITH ORDINALITY
                           AS r(login, roles, unit, conflicts, kind, ord)) p) r
           WHERE r.what IS NOT NULL ORDER BY r.ord LIMIT 1;
+        -- qa.reviewers: each a login of the roster given; the seed as written.
+        IF bad IS NULL THEN
+            SELECT format('qa.reviewers: %s is not a login of the roster', q.l) INTO bad
+              FROM jsonb_array_elements_text(coalesce(cr_config_put.qa -> 'reviewers', '[]'))
+                   AS q(l)
+              WHERE NOT EXISTS (SELECT 1 FROM jsonb_to_recordset(roster) AS r(login text)
+                                WHERE r.login = q.l)
+              LIMIT 1;
+        END IF;
+        IF bad IS NULL AND coalesce(cr_config_put.qa ->> 'seed', '') <> ''
+           AND strpos(txt, cr_config_put.qa ->> 'seed') = 0 THEN
+            bad := 'qa.seed is not the configuration''s text''s';
+        END IF;
         IF bad IS NULL AND (txt ~ 'same_unit:[ \t]*true') IS DISTINCT FROM cr_config_put.same_unit
         THEN
             bad := format('conflicts.same_unit %s', CASE WHEN cr_config_put.same_unit
@@ -600,6 +631,9 @@ BEGIN
                                              conflicts jsonb, kind text);
     -- Each outcome's sign-off, as given (cr_signoff_of in 025-apply.sql reads it).
     INSERT INTO settings (key, value) VALUES ('signoff', coalesce(signoff, '[]')::text)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+    INSERT INTO settings (key, value)
+      VALUES ('qa', coalesce(cr_config_put.qa, '{"on": 0, "reviewers": []}')::text)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value;
     INSERT INTO settings (key, value)
       VALUES ('same_unit', CASE WHEN cr_config_put.same_unit THEN 'on' ELSE 'off' END)

@@ -287,22 +287,8 @@ BEGIN
         PERFORM cr_refuse(pg_catalog.format('case %s is closed, and nothing changes a closed case',
                                             c.id));
     END IF;
-    IF coalesce(my_roles, 0) & 7 = 0 AND c.panel_round = 0 THEN
-        PERFORM cr_refuse(pg_catalog.format('case %s has not been before the panel, and a panel '
-                                            'member sees only the cases that have (need-to-know)',
-                                            c.id));
-    END IF;
-    IF cr_declared_conflict(c.id, who) THEN
-        PERFORM cr_refuse(pg_catalog.format('you (%s) have a declared conflict of interest with '
-                                            'the subject of case %s, and with conflicts.declared '
-                                            'nobody acts on a case they are conflicted on', who,
-                                            c.id));
-    END IF;
-    IF cr_same_unit(c.id, who) IS NOT NULL THEN
-        PERFORM cr_refuse(pg_catalog.format('you (%s) are in the subject''s unit (%s), and with '
-                                            'conflicts.same_unit nobody acts on a case from their '
-                                            'own unit', who, cr_same_unit(c.id, who)));
-    END IF;
+    -- (Need-to-know, the panel's and conflicts', is cr_apply's first check: a case kept
+    -- from the person is refused as one that does not exist.)
     IF action IS NULL OR action < 0 THEN
         -- Not one of the workflow's actions: a pause, a resume, a route, a
         -- link or unlink (a bare new version), a reopen.  What only an
@@ -474,16 +460,23 @@ $$;
 -- clock_on_change (by the server's clock, which is the one that counts);
 -- pause_or_resume, route, core/followup.c's reopen and cr_system_act for
 -- the changes that are no action.  A change that differs is refused.
--- Returns the clock_shift to write (the server's), or NULL when the change
--- leaves the clock as it is.
+-- Gives shift, the clock_shift to write (the server's), or NULL when the
+-- change leaves the clock as it is; and, for work_out (a vote whose result
+-- core could not work out: blind voting withheld the round's votes from the
+-- member, cr_case_state_lists), what the vote does, which the caller then
+-- leaves as it is (no state, quorum flag, panel round, clock, routing or
+-- note given): w_state (-1: none), w_qb, the note (w_kind, w_author,
+-- w_body), w_pr, w_set_appr.
 CREATE FUNCTION cr_apply_expect(c cases, who text, action integer, to_state integer,
                                 set_assignee boolean, new_assignee text, decide boolean,
                                 vote_value text, member_kind text, reason text, note_kind text,
                                 note_body text, note_author text, quorum_blocked integer,
                                 bump_version boolean, panel_round integer, set_clock boolean,
                                 pause boolean, resume boolean, paused_until bigint,
-                                pause_reason text, set_approver boolean, new_approver text)
-  RETURNS bigint
+                                pause_reason text, set_approver boolean, new_approver text,
+                                work_out boolean, OUT shift bigint, OUT w_state integer,
+                                OUT w_qb integer, OUT w_kind text, OUT w_author text,
+                                OUT w_body text, OUT w_pr integer, OUT w_set_appr boolean)
 LANGUAGE plpgsql STABLE SET search_path = casereview, pg_catalog, pg_temp AS $$
 DECLARE
     t_now bigint := cr_now();
@@ -769,6 +762,13 @@ BEGIN
             e_shift := greatest(paused - t_now, 0);
         END IF;
     END IF;
+    IF work_out THEN
+        ok := action = 6 AND coalesce(to_state, -1) = -1 AND quorum_blocked IS NULL
+              AND panel_round IS NULL AND bump_version = e_bump AND NOT set_clock
+              AND NOT coalesce(resume, false) AND NOT set_approver AND new_approver IS NULL
+              AND note_body IS NULL AND note_kind IS NULL AND note_author IS NULL
+              AND NOT pause;
+    ELSE
     ok := coalesce(to_state, -1) = e_state
           AND quorum_blocked IS NOT DISTINCT FROM e_qb
           AND panel_round IS NOT DISTINCT FROM e_pr
@@ -783,6 +783,7 @@ BEGIN
                                      AND note_body = e_body))
           AND (action >= 0 OR (to_state = 0) = set_assignee)
           AND (action >= 0 OR pause OR (paused_until = 0 AND pause_reason IS NULL));
+    END IF;
     IF NOT ok THEN
         IF action >= 0 THEN
             PERFORM cr_refuse(pg_catalog.format('that change is not what %s does to case %s', name,
@@ -791,7 +792,14 @@ BEGIN
         PERFORM cr_refuse(pg_catalog.format('you (%s) may not change case %s that way', who,
                                             c.id));
     END IF;
-    RETURN e_shift;
+    shift := e_shift;
+    w_state := e_state;
+    w_qb := e_qb;
+    w_kind := e_kind;
+    w_author := e_author;
+    w_body := e_body;
+    w_pr := e_pr;
+    w_set_appr := e_set_appr;
 END $$;
 
 -- Apply a change the workflow decided (store.h, apply): the case as it was
@@ -799,7 +807,10 @@ END $$;
 -- change's fields (internal.h, struct cr_change; states by number, the
 -- other enumerations by their stored names; what a call leaves out is what
 -- a change leaves as it is).  Writes what sq_apply writes, by
--- cr_actor(actor) at cr_now().
+-- cr_actor(actor) at cr_now().  work_out: a panel member's vote whose
+-- result the server works out and writes (state, quorum flag, panel's note),
+-- where blind voting keeps the round's votes from the member (core/pg/apply.c
+-- asks it when cr_case_state_lists withheld them).
 CREATE FUNCTION cr_apply(case_no bigint, based_on bigint, action integer, actor text,
                          to_state integer DEFAULT -1, set_assignee boolean DEFAULT false,
                          new_assignee text DEFAULT NULL, decide boolean DEFAULT false,
@@ -814,16 +825,23 @@ CREATE FUNCTION cr_apply(case_no bigint, based_on bigint, action integer, actor 
                          clock_shift bigint DEFAULT 0, pause boolean DEFAULT false,
                          resume boolean DEFAULT false, paused_until bigint DEFAULT 0,
                          pause_reason text DEFAULT NULL, set_approver boolean DEFAULT false,
-                         new_approver text DEFAULT NULL) RETURNS void
+                         new_approver text DEFAULT NULL, work_out boolean DEFAULT false)
+RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = casereview, pg_catalog, pg_temp AS $$
 DECLARE
     who text := cr_actor(actor);
     t_now bigint := cr_now();
     c cases;
     rnd integer;
-    shift bigint;
+    x record;
     new_state text := CASE WHEN to_state >= 0 THEN cr_state_of(to_state) END;
 BEGIN
+    -- A case kept from a person (need-to-know: the panel's, conflicts.same_unit, declared
+    -- conflicts) is refused as one that does not exist, before anything of it is read or
+    -- locked: not its version, last writer and time (version_seen's words), nor the rule.
+    IF NOT cr_is_service() THEN
+        PERFORM cr_case_seen(case_no);
+    END IF;
     SELECT * INTO c FROM cases WHERE id = case_no FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'CR002', MESSAGE = pg_catalog.format('no case %s', case_no);
@@ -862,15 +880,32 @@ BEGIN
                               'none');
         END IF;
         -- The rest of the change as core works it out; the clock by the server's.
-        shift := cr_apply_expect(c, who, action, to_state, coalesce(set_assignee, false),
+        SELECT * INTO x FROM cr_apply_expect(c, who, action, to_state,
+                                 coalesce(set_assignee, false),
                                  new_assignee, coalesce(decide, false), vote_value, member_kind,
                                  reason, note_kind, note_body, note_author, quorum_blocked,
                                  coalesce(bump_version, false), panel_round,
                                  coalesce(set_clock, false), coalesce(pause, false),
                                  coalesce(resume, false), paused_until, pause_reason,
-                                 coalesce(set_approver, false), new_approver);
-        set_clock := shift IS NOT NULL;
-        clock_shift := coalesce(shift, 0);
+                                 coalesce(set_approver, false), new_approver,
+                                 coalesce(work_out, false));
+        set_clock := x.shift IS NOT NULL;
+        clock_shift := coalesce(x.shift, 0);
+        IF work_out THEN
+            -- The vote's result, which the member could not work out (blind voting).
+            to_state := x.w_state;
+            new_state := CASE WHEN to_state >= 0 THEN cr_state_of(to_state) END;
+            quorum_blocked := x.w_qb;
+            note_kind := x.w_kind;
+            note_author := x.w_author;
+            note_body := x.w_body;
+            panel_round := x.w_pr;
+            set_approver := x.w_set_appr;
+            new_approver := NULL;
+        END IF;
+    ELSIF work_out THEN
+        RAISE EXCEPTION USING ERRCODE = 'CR003',
+            MESSAGE = 'work_out is for a panel member''s vote whose result they cannot see';
     END IF;
 
     rnd := c.round + CASE WHEN decide THEN 1 ELSE 0 END;
@@ -937,6 +972,6 @@ REVOKE EXECUTE ON FUNCTION cr_state_of(integer), cr_state_number(text), cr_actio
   cr_signoff_of(cases),
   cr_apply_expect(cases, text, integer, integer, boolean, text, boolean, text, text, text, text,
                   text, text, integer, boolean, integer, boolean, boolean, boolean, bigint, text,
-                  boolean, text),
+                  boolean, text, boolean),
   cr_apply_check(cases, text, integer, integer, boolean, text, boolean, boolean, boolean, text,
                  text, integer, boolean, boolean, boolean, boolean, boolean, text) FROM PUBLIC;

@@ -263,13 +263,22 @@ BEGIN
     PERFORM cr_after_search(the_case);
 END $$;
 
+-- The configuration's qa: as published with it (cr_config_put: settings qa),
+-- or NULL in a database no configuration was published in by this program
+-- (rows copied by the service role: then only the roles are checked).
+CREATE FUNCTION cr_qa_conf() RETURNS jsonb LANGUAGE sql STABLE
+  SET search_path = casereview, pg_catalog, pg_temp AS $$
+  SELECT (SELECT st.value::jsonb FROM settings st WHERE st.key = 'qa')
+$$;
+REVOKE EXECUTE ON FUNCTION cr_qa_conf() FROM PUBLIC;
+
 -- store.h qa_put.  A row without a verdict is a selection: written by the
 -- supervisor whose approval of that round it follows (core/qa.c,
 -- cr_qa_on_approve), once, with the round's decider and outcome as stored.
 -- A row with a verdict records it on the pending row: by the caller in
--- their own name, as core/qa.c allows (may_qa, reviewable, may_review): a
--- reviewer or a supervisor (qa.reviewers, which the server does not hold,
--- names only such people), who may see the case, not erased, and neither
+-- their own name, as core/qa.c allows (may_qa, reviewable, may_review): with
+-- qa: configured, one of qa.reviewers when it lists any (cr_config_put
+-- publishes them), else a reviewer or a supervisor, who may see the case, not erased, and neither
 -- took, approved nor voted on the round's decision nor has seen it since
 -- (an event of theirs on the case from the round's decide event on, a QA
 -- view aside); core's words.  The row's selection stays as stored.  Times are the server's.  The
@@ -286,6 +295,7 @@ DECLARE
     appr approvals;
     seen_id bigint;
     seen_action text;
+    conf jsonb;
 BEGIN
     IF in_qa_by IS NULL THEN
         who := cr_actor(in_approver);
@@ -317,10 +327,24 @@ BEGIN
         RETURN;
     END IF;
     who := cr_actor(in_qa_by);
-    IF NOT service AND cr_report_roles() & 3 = 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'CR403',
-            MESSAGE = format('qa: only a reviewer or supervisor may review decisions for '
-                'quality; you (%s) are neither', who);
+    -- Who may review for quality (core/qa.c, may_qa): qa: configured; then those
+    -- of qa.reviewers when it lists any, else any reviewer or supervisor.
+    IF NOT service THEN
+        conf := cr_qa_conf();
+        IF conf IS NOT NULL AND coalesce((conf ->> 'on')::integer, 0) = 0 THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR403',
+                MESSAGE = 'qa: quality assurance is not configured (no qa: in the configuration)';
+        ELSIF jsonb_array_length(coalesce(conf -> 'reviewers', '[]')) > 0 THEN
+            IF NOT coalesce(conf -> 'reviewers', '[]') ? who THEN
+                RAISE EXCEPTION USING ERRCODE = 'CR403',
+                    MESSAGE = format('qa: you (%s) are not on qa.reviewers, so may not review '
+                        'decisions for quality', who);
+            END IF;
+        ELSIF cr_report_roles() & 3 = 0 THEN
+            RAISE EXCEPTION USING ERRCODE = 'CR403',
+                MESSAGE = format('qa: only a reviewer or supervisor may review decisions for '
+                    'quality; you (%s) are neither', who);
+        END IF;
     END IF;
     SELECT * INTO row FROM qa q WHERE q.case_id = in_case AND q.round = in_round FOR UPDATE;
     IF NOT FOUND THEN
