@@ -494,3 +494,70 @@ cr_argv() {
     CR_ARGV=("$CASEREVIEW" "${PG_ARGS[@]}")
     [ -z "$PG_ENV_DB" ] || CR_ARGV=(env "CASEREVIEW_DB=$PG_ENV_DB" "${CR_ARGV[@]}")
 }
+
+# -- helpers added for (cli-c suites)
+
+# db_label NAME: database argument NAME as the program's messages name it:
+# NAME itself on SQLite; in PostgreSQL mode 'postgresql database DB on DIR'
+# (core/pg/db.c's label: the database and the socket directory it is on).
+db_label() {
+    if [ -z "${CASEREVIEW_TEST_PG:-}" ]; then
+        printf '%s\n' "$1"
+        return
+    fi
+    pg_db_name "$1"
+    printf 'postgresql database %s on %s\n' "$PG_DB" "$PG_DIR"
+}
+
+# db_hold NAME SECONDS: another program holds database NAME's write lock for
+# SECONDS, started in the background (HOLD_PID; what it prints in
+# $T/holder.out); returns once the lock is held (at most 5 s).  On SQLite the
+# sqlite3 shell's BEGIN IMMEDIATE; on PostgreSQL the superuser's psql locks
+# the chain head's row, as every writer's begin does (cr_begin_write).
+db_hold() {
+    if [ -z "${CASEREVIEW_TEST_PG:-}" ]; then
+        { echo "BEGIN IMMEDIATE;"; sleep "$2"; echo "ROLLBACK;"; } | sqlite3 "$1" >"$T/holder.out" 2>&1 &
+        HOLD_PID=$!
+        for _ in $(seq 1 50); do
+            sqlite3 -cmd ".timeout 0" "$1" "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null || return 0
+            sleep 0.1
+        done
+        return 0
+    fi
+    local lock="SELECT 1 FROM casereview.settings WHERE key = 'audit_head' FOR UPDATE"
+    pg_db_for "$1" || return 1
+    { echo "BEGIN; $lock \\g /dev/null"; sleep "$2"; echo "ROLLBACK;"; } |
+        psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR" -U postgres -d "$PG_DB" >"$T/holder.out" 2>&1 &
+    HOLD_PID=$!
+    for _ in $(seq 1 50); do
+        psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR" -U postgres -d "$PG_DB" \
+            -c "BEGIN" -c "$lock NOWAIT" -c "ROLLBACK" >/dev/null 2>&1 || return 0
+        sleep 0.1
+    done
+    return 0
+}
+
+# json_at JSON KEY...: the value at KEY... (object keys, or array indexes) of
+# the JSON text, shown as the sqlite3 shell shows json_extract's result: a
+# string as it is, true 1, false 0, null (or nothing there) empty, a number
+# as written, an object or array as compact JSON.  For a details column read
+# with sql on either engine (PostgreSQL's json functions are not SQLite's).
+json_at() {
+    python3 -c 'import json, sys
+v = json.loads(sys.argv[1])
+for k in sys.argv[2:]:
+    if isinstance(v, list):
+        v = v[int(k)] if -len(v) <= int(k) < len(v) else None
+    elif isinstance(v, dict):
+        v = v.get(k)
+    else:
+        v = None
+if v is None:
+    print("")
+elif v is True or v is False:
+    print(int(v))
+elif isinstance(v, str):
+    print(v)
+else:
+    print(json.dumps(v, ensure_ascii=False, separators=(",", ":")))' "$@"
+}
