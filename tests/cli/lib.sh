@@ -561,3 +561,31 @@ elif isinstance(v, str):
 else:
     print(json.dumps(v, ensure_ascii=False, separators=(",", ":")))' "$@"
 }
+
+# db_from_sqlite FILE NAME: database argument NAME holds what the SQLite file
+# FILE holds (a fixture a program other than casereview built as a file with
+# core's API, acting as many people through one handle, which a person's
+# role on PostgreSQL may not do).  On SQLite FILE (and its key file) becomes
+# NAME; in PostgreSQL mode NAME's database is made afresh and `casereview
+# migrate` (as the admin $AS, connected as the service role) copies FILE into
+# it, events, chain and counters, and adds its one 'migrated' event (FILE
+# pinned first, below).  On
+# failure, says why on stderr and returns 1.
+db_from_sqlite() {
+    if [ -z "${CASEREVIEW_TEST_PG:-}" ]; then
+        [ "$1" = "$2" ] && return 0
+        db_remove "$2"
+        mv "$1" "$2" || return 1
+        [ ! -e "$1.key" ] || mv "$1.key" "$2.key"
+        return
+    fi
+    db_remove "$2" && pg_conn_for "$2" casereview || return 1
+    # A file the program never opened has no pinned configuration, which
+    # migrate needs: audit verify pins it (one config_pin event, as the first
+    # command on NAME would write on SQLite) and checks the chain.
+    "$CASEREVIEW" --as "$AS" --db "$1" audit verify >"$T/migrate.out" 2>&1 &&
+        "$CASEREVIEW" --as "$AS" migrate --from "$1" --to "$PG_CONN" >"$T/migrate.out" 2>&1 || {
+        cat "$T/migrate.out" >&2
+        return 1
+    }
+}
