@@ -57,7 +57,11 @@ step asmith decide 4 --outcome refer --rationale "Refer."
 # The follow-ups come two months after the cases were flagged (2026-01-01).
 export CASEREVIEW_NOW=1772323200 # 2026-03-01T00:00:00Z
 
-snapshot() { sql f.db "select count(*) from follow_ups; select group_concat(state || ':' || version) from cases; select count(*) from audit_events where action <> 'denied'"; }
+snapshot() {
+    sql f.db "select count(*) from follow_ups"
+    sql_join f.db , "select state || ':' || version from cases order by id"
+    sql f.db "select count(*) from audit_events where action <> 'denied'"
+}
 before=$(snapshot)
 
 refused() { # WHO RC MESSAGE ARGS...: the exact refusal, and nothing written
@@ -120,7 +124,8 @@ expect_eq "$(sql f.db "select state || ':' || version || ':' || outcome || ':' |
     "closed:4:nfa:asmith" "case 1 as it was"
 expect_eq "$(sql f.db "select action || '|' || actor || '|' || state_before || '|' || state_after from audit_events order by id desc limit 1")" \
     "follow_up|dlee|closed|closed" "the audit event"
-expect_eq "$(sql f.db "select json_extract(details, '$.stage') || '|' || json_extract(details, '$.result') || '|' || json_extract(details, '$.date') || '|' || (json_extract(details, '$.detail') = (select detail from follow_ups where id = 1)) from audit_events order by id desc limit 1")" \
+details=$(sql f.db "select details from audit_events order by id desc limit 1")
+expect_eq "$(json_at "$details" stage)|$(json_at "$details" result)|$(json_at "$details" date)|$([ "$(json_at "$details" detail)" = "$(sql f.db "select detail from follow_ups where id = 1")" ] && echo 1 || echo 0)" \
     "vetting|withdrawn|2026-02-09|1" "the event's details"
 
 begin "an admin records one on a case with the panel, as JSON, on the day the case was flagged"
@@ -159,12 +164,13 @@ cr --db f.db audit verify
 expect_rc 0
 
 tampered() { # SQL MESSAGE: the change is caught, then undone
-    cp f.db f.keep
+    db_copy f.db f.keep
     sql f.db "$1"
     cr --db f.db audit verify
     expect_rc 3
     expect_err "$2"
-    mv f.keep f.db
+    db_copy f.keep f.db
+    db_remove f.keep
 }
 begin "audit verify catches a result changed in the table"
 tampered "update follow_ups set result = 'maintained' where id = 1" \

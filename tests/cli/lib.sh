@@ -545,22 +545,29 @@ cr_argv() {
     [ -z "$PG_ENV_DB" ] || CR_ARGV=(env "CASEREVIEW_DB=$PG_ENV_DB" "${CR_ARGV[@]}")
 }
 
-# -- helpers added for (cli-b suites)
+# -- helpers added for (cli-b and cli-c suites)
 
-# json_at JSON PATH: the value at PATH ('$.a.b', '$.a[0]', as SQLite's
-# json_extract takes it) of the JSON text JSON, printed as the sqlite3 shell
-# prints json_extract's result: text as it is, a number as written, true and
-# false as 1 and 0, null or a missing key as nothing, an array or object
-# minified.  An event's details are core's text on either engine, so a suite
-# reads them with this, not with either engine's JSON functions.
+# json_at JSON PATH, or json_at JSON KEY...: the value at PATH ('$.a.b',
+# '$.a[0]', as SQLite's json_extract takes it) or at KEY... (object keys or
+# array indexes) of the JSON text JSON, printed as the sqlite3 shell prints
+# json_extract's result: text as it is, a number as written, true and false
+# as 1 and 0, null or a missing key as nothing, an array or object minified.
+# An event's details are core's text on either engine, so a suite reads them
+# with this, not with either engine's JSON functions.
 json_at() {
     python3 -c 'import json, re, sys
 v = json.loads(sys.argv[1])
-for key, i in re.findall(r"\.([^.\[]+)|\[([0-9]+)\]", sys.argv[2][1:]):
-    if key:
-        v = v.get(key) if isinstance(v, dict) else None
+if len(sys.argv) == 3 and sys.argv[2].startswith("$"):
+    keys = [k if k else int(i) for k, i in re.findall(r"\.([^.\[]+)|\[([0-9]+)\]", sys.argv[2][1:])]
+else:
+    keys = sys.argv[2:]
+for k in keys:
+    if isinstance(v, list):
+        v = v[int(k)] if -len(v) <= int(k) < len(v) else None
+    elif isinstance(v, dict):
+        v = v.get(k if isinstance(k, str) else str(k))
     else:
-        v = v[int(i)] if isinstance(v, list) and int(i) < len(v) else None
+        v = None
 if v is None:
     print("")
 elif v is True or v is False:
@@ -568,7 +575,35 @@ elif v is True or v is False:
 elif isinstance(v, (dict, list)):
     print(json.dumps(v, ensure_ascii=False, separators=(",", ":")))
 else:
-    print(v)' "$1" "$2"
+    print(v)' "$@"
+}
+
+# db_hold NAME SECONDS: another program holds database NAME's write lock for
+# SECONDS, started in the background (HOLD_PID; what it prints in
+# $T/holder.out); returns once the lock is held (at most 5 s).  On SQLite the
+# sqlite3 shell's BEGIN IMMEDIATE; on PostgreSQL the superuser's psql locks
+# the chain head's row, as every writer's begin does (cr_begin_write).
+db_hold() {
+    if [ -z "${CASEREVIEW_TEST_PG:-}" ]; then
+        { echo "BEGIN IMMEDIATE;"; sleep "$2"; echo "ROLLBACK;"; } | sqlite3 "$1" >"$T/holder.out" 2>&1 &
+        HOLD_PID=$!
+        for _ in $(seq 1 50); do
+            sqlite3 -cmd ".timeout 0" "$1" "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null || return 0
+            sleep 0.1
+        done
+        return 0
+    fi
+    local lock="SELECT 1 FROM casereview.settings WHERE key = 'audit_head' FOR UPDATE"
+    pg_db_for "$1" || return 1
+    { echo "BEGIN; $lock \\g /dev/null"; sleep "$2"; echo "ROLLBACK;"; } |
+        psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR" -U postgres -d "$PG_DB" >"$T/holder.out" 2>&1 &
+    HOLD_PID=$!
+    for _ in $(seq 1 50); do
+        psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR" -U postgres -d "$PG_DB" \
+            -c "BEGIN" -c "$lock NOWAIT" -c "ROLLBACK" >/dev/null 2>&1 || return 0
+        sleep 0.1
+    done
+    return 0
 }
 
 # db_hold_write NAME SECONDS READY: in the background (its pid in HOLDER),
@@ -603,4 +638,33 @@ search_index_ids() {
         return
     fi
     sql "$1" "select case_id from case_search where doc @@ plainto_tsquery('casereview.folded', casereview.search_words('$2')) order by case_id"
+}
+
+# db_from_sqlite FILE NAME: database argument NAME holds what the SQLite file
+# FILE holds (a fixture a program other than casereview built as a file with
+# core's API, acting as many people through one handle, which a person's
+# role on PostgreSQL may not do).  On SQLite FILE (and its key file) becomes
+# NAME; in PostgreSQL mode NAME's database is made afresh and `casereview
+# migrate` (as the admin $AS, connected as the service role) copies FILE into
+# it, events, chain and counters, and adds its one 'migrated' event (FILE
+# pinned first, below).  On
+# failure, says why on stderr and returns 1.
+db_from_sqlite() {
+    if [ -z "${CASEREVIEW_TEST_PG:-}" ]; then
+        [ "$1" = "$2" ] && return 0
+        db_remove "$2"
+        mv "$1" "$2" || return 1
+        [ ! -e "$1.key" ] || mv "$1.key" "$2.key"
+        return
+    fi
+    db_remove "$2" && pg_conn_for "$2" casereview || return 1
+    # A file the program never opened has no pinned configuration, which
+    # migrate needs: audit verify pins it (one config_pin event, as the first
+    # command on NAME would write on SQLite) and checks the chain.
+    "$CASEREVIEW" --as "$AS" --db "$1" audit verify >"$T/migrate.out" 2>&1 &&
+        "$CASEREVIEW" --as "$AS" migrate --from "$1" --to "$PG_CONN" >"$T/migrate.out" 2>&1 || {
+        cat "$T/migrate.out" >&2
+        return 1
+    }
+
 }

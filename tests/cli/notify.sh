@@ -86,7 +86,8 @@ expect_eq "$(cat hook.log)" "[note][1]" "the hook's arguments"
 settle
 
 begin "the casereview that started the hook killed (SIGKILL): the hook is still killed at its timeout and its failure recorded"
-"$CASEREVIEW" --as asmith --db n.db claim 2 >"$T/out" 2>"$T/err" &
+cr_argv --as asmith --db n.db claim 2 || fail "cr_argv: $(cat "$T/err")"
+"${CR_ARGV[@]}" >"$T/out" 2>"$T/err" &
 cli=$!
 pid=$(hook_pid 2)
 # Killed as soon as its hook runs (a casereview that waits for its hook is killed while it waits).
@@ -136,7 +137,8 @@ grep -v '^notify' bulk.yaml >quiet.yaml
 cr --config quiet.yaml --db b.db import many.csv
 expect_rc 0
 for c in $(seq 1 400); do
-    "$CASEREVIEW" --as bjones --config quiet.yaml --db b.db assign "$c" asmith >/dev/null 2>&1 || fail "assign $c"
+    AS=bjones cr --config quiet.yaml --db b.db assign "$c" asmith
+    [ "$(cat "$T/rc")" = 0 ] || fail "assign $c: $(cat "$T/err")"
 done
 AS=cadmin cr --config bulk.yaml --db b.db config adopt bulk.yaml
 expect_rc 0

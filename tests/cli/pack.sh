@@ -36,7 +36,7 @@ disclosures() {
     sql t.db "select count(*) from audit_events where action = 'disclosure'"
 }
 last_details() {
-    sql t.db "select json_extract(details, '\$.$1') from audit_events where action = 'disclosure' order by id desc limit 1"
+    json_at "$(sql t.db "select details from audit_events where action = 'disclosure' order by id desc limit 1")" "$1"
 }
 
 begin "pack two cases: the files, their modes, the summary line"

@@ -99,7 +99,7 @@ begin "selection: by the draws and min_per_reviewer, nothing else"
 # Case 1: draw 6757, but asmith had none selected (minimum); 2: 978 < 3000;
 # 3: reassess, not in qa.outcomes; 4: 1871; 5: 7678 and rbrown has case 4;
 # 6: 3972.
-expect_eq "$(sql q.db "SELECT group_concat(case_id || ':' || round || ':' || reason || ':' || draw, ' ') FROM (SELECT * FROM qa ORDER BY case_id)")" \
+expect_eq "$(sql_join q.db ' ' "SELECT case_id || ':' || round || ':' || reason || ':' || draw FROM qa ORDER BY case_id")" \
     "1:1:minimum:6757 2:1:sample:978 4:1:sample:1871" "qa rows"
 expect_eq "$(sql q.db "SELECT count(*) FROM audit_events WHERE action = 'qa_selected'")" 3 "qa_selected events"
 expect_eq "$(sql q.db "SELECT details FROM audit_events WHERE action = 'qa_selected' AND case_id = 2")" \
@@ -179,7 +179,7 @@ expect_rc 0
 expect_json "d['verdict']" "disagree"
 AS=asmith cr --db q.db qa 4 --agree --reason "Sound."
 expect_rc 0
-expect_eq "$(sql q.db "SELECT group_concat(case_id || ':' || qa_by || ':' || verdict, ' ') FROM (SELECT * FROM qa WHERE verdict IS NOT NULL ORDER BY case_id)")" \
+expect_eq "$(sql_join q.db ' ' "SELECT case_id || ':' || qa_by || ':' || verdict FROM qa WHERE verdict IS NOT NULL ORDER BY case_id")" \
     "1:qkim:agree 2:qkim:disagree 4:asmith:agree" "verdicts"
 expect_eq "$(sql q.db "SELECT details FROM audit_events WHERE action = 'qa' AND case_id = 2")" \
     '{"round": 1, "decider": "asmith", "selected": "sample", "draw": 978, "verdict": "disagree", "reason": "A sexual-offence allegation needs a referral."}' "the verdict's event"
@@ -227,11 +227,11 @@ expect_rc 1
 begin "audit verify: passes, then catches a tampered qa row"
 cr --db q.db audit verify
 expect_rc 0
-sqlite3 q.db "UPDATE qa SET verdict = 'agree' WHERE case_id = 2"
+sql q.db "UPDATE qa SET verdict = 'agree' WHERE case_id = 2"
 cr --db q.db audit verify
 expect_rc 3
 grep -q "qa" "$T/err" || fail "verify does not name the qa table: $(cat "$T/err")"
-sqlite3 q.db "UPDATE qa SET verdict = 'disagree' WHERE case_id = 2; UPDATE qa SET draw = 100 WHERE case_id = 4"
+sql q.db "UPDATE qa SET verdict = 'disagree' WHERE case_id = 2; UPDATE qa SET draw = 100 WHERE case_id = 4"
 cr --db q.db audit verify
 expect_rc 3
 

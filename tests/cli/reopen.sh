@@ -70,15 +70,19 @@ settle
 : >hook.log
 
 tampered() { # SQL MESSAGE
-    cp r.db r.keep
+    db_copy r.db r.keep
     sql r.db "$1"
     cr --db r.db audit verify
     expect_rc 3
     expect_err "$2"
-    mv r.keep r.db
+    db_copy r.keep r.db
+    db_remove r.keep
 }
 
-snapshot() { sql r.db "select group_concat(state || ':' || coalesce(assignee, '-') || ':' || version) from cases; select count(*) from notes; select count(*) from audit_events where action <> 'denied'"; }
+snapshot() {
+    sql_join r.db , "select state || ':' || coalesce(assignee, '-') || ':' || version from cases order by id"
+    sql r.db "select count(*) from notes; select count(*) from audit_events where action <> 'denied'"
+}
 before=$(snapshot)
 refused() { # WHO RC MESSAGE ARGS...: the exact refusal, nothing written, no notice
     local who=$1 rc=$2 msg=$3
@@ -123,7 +127,8 @@ expect_eq "$(sql r.db "select count(*) from decisions where case_id = 1; select 
 1" "the decision and its approval kept"
 expect_eq "$(sql r.db "select kind || '|' || author || '|' || body from notes where case_id = 1 order by id desc limit 1")" \
     "system|dlee|Reopened for a new round; decision 1 no longer stands: Appeal upheld: the tribunal found the assessment incomplete" "the note"
-expect_eq "$(sql r.db "select action || '|' || actor || '|' || state_before || '|' || state_after || '|' || json_extract(details, '$.reason') || '|' || json_extract(details, '$.round') from audit_events order by id desc limit 1")" \
+details=$(sql r.db "select details from audit_events order by id desc limit 1")
+expect_eq "$(sql r.db "select action || '|' || actor || '|' || state_before || '|' || state_after from audit_events order by id desc limit 1")|$(json_at "$details" reason)|$(json_at "$details" round)" \
     "reopen|dlee|closed|flagged|Appeal upheld: the tribunal found the assessment incomplete|1" "the audit event"
 settle
 expect_eq "$(cat hook.log)" "[reopen][1][asmith][bjones][x1]" "the notice: its reviewer, its approver and the other supervisors"
@@ -143,7 +148,7 @@ step asmith decide 1 --outcome refer --rationale "Refer: the tribunal's findings
 step bjones approve 1
 expect_eq "$(sql r.db "select state || ':' || round || ':' || panel_round || ':' || outcome from cases where id = 1")" \
     "panel_review:2:2:refer" "round 2, before the panel (refer needs it)"
-expect_eq "$(sql r.db "select group_concat(round || reviewer || outcome) from decisions where case_id = 1; select group_concat(round || supervisor) from approvals where case_id = 1")" \
+expect_eq "$(sql_join r.db , "select round || reviewer || outcome from decisions where case_id = 1 order by id"; sql_join r.db , "select round || supervisor from approvals where case_id = 1 order by id")" \
     "1asmithnfa,2asmithrefer
 1bjones,2bjones" "both rounds on the record"
 

@@ -8,8 +8,12 @@
 : "${FIGURES_FIXTURE:?set FIGURES_FIXTURE to the figures_fixture program}"
 EXPECTED="$FIXTURES/report"
 
-"$FIGURES_FIXTURE" fx.db "$CASEREVIEW_CONFIG" || { echo "FAIL: the fixture was not built"; exit 1; }
-chmod 600 fx.db
+# The fixture is an SQLite file built with core's API; on PostgreSQL, migrated into fx.db's database.
+fixture=fx.db
+[ -z "${CASEREVIEW_TEST_PG:-}" ] || fixture=fx-sqlite.db
+"$FIGURES_FIXTURE" "$fixture" "$CASEREVIEW_CONFIG" || { echo "FAIL: the fixture was not built"; exit 1; }
+chmod 600 "$fixture"
+db_from_sqlite "$fixture" fx.db || { echo "FAIL: the fixture was not moved into fx.db"; exit 1; }
 
 for f in csv json table; do
     begin "the SPEC's 246 / 689 / 196, as $f"
@@ -115,18 +119,21 @@ expect_eq "$(sql fx.db "select details from audit_events where action = 'disclos
     "end event"
 
 begin "a cut pipe is recorded as an incomplete disclosure"
-{ sleep 0.5; "$CASEREVIEW" --as cadmin --db fx.db report --reason "x" --recipient "y" 2>"$T/err"; echo $? >"$T/rc"; } | true
+cr_argv --as cadmin --db fx.db report --reason "x" --recipient "y" || fail "cr_argv: $(cat "$T/err")"
+{ sleep 0.5; "${CR_ARGV[@]}" 2>"$T/err"; echo $? >"$T/rc"; } | true
 expect_rc 3
 expect_err "casereview: report: writing failed after 0 lines (write: Broken pipe); the disclosure is recorded as incomplete"
-expect_eq "$(sql fx.db "select json_extract(details, '$.complete') || ' ' || json_extract(details, '$.bytes') || ' ' || json_extract(details, '$.error') from audit_events where action = 'disclosure' order by id desc limit 1")" \
+details=$(sql fx.db "select details from audit_events where action = 'disclosure' order by id desc limit 1")
+expect_eq "$(json_at "$details" complete) $(json_at "$details" bytes) $(json_at "$details" error)" \
     "0 0 write: Broken pipe" "end event"
 
 begin "a full disk is recorded as an incomplete disclosure"
-"$CASEREVIEW" --as cadmin --db fx.db report --reason "x" --recipient "y" >/dev/full 2>"$T/err"
+cr_argv --as cadmin --db fx.db report --reason "x" --recipient "y" || fail "cr_argv: $(cat "$T/err")"
+"${CR_ARGV[@]}" >/dev/full 2>"$T/err"
 echo $? >"$T/rc"
 expect_rc 3
 expect_err "casereview: report: writing failed after 0 lines (write: No space left on device); the disclosure is recorded as incomplete"
-expect_eq "$(sql fx.db "select json_extract(details, '$.complete') from audit_events where action = 'disclosure' order by id desc limit 1")" 0 "complete"
+expect_eq "$(json_at "$(sql fx.db "select details from audit_events where action = 'disclosure' order by id desc limit 1")" complete)" 0 "complete"
 
 begin "an existing file is replaced only with --force"
 cr --db fx.db report --reason "x" --recipient "y" --output r.csv
@@ -187,7 +194,7 @@ decide S10 nfa && step bjones approve S10
 printf '%s\n' "$(head -1 small.csv)" "S01,One,A,officer,PC,North,full,B13,sexual_offence,2020-06-01,hotline,none,later" >more.csv
 step cadmin import more.csv
 export CASEREVIEW_NOW=1767225600
-expect_eq "$(sql s.db "select group_concat(state, ' ') from (select state from cases order by id)")" \
+expect_eq "$(sql_join s.db ' ' "select state from cases order by id")" \
     "closed closed closed awaiting_approval returned flagged closed awaiting_approval in_review panel_review flagged flagged flagged" \
     "states of cases 1-13"
 

@@ -232,7 +232,7 @@ grep -qiE "Quillfeather|山之内|Reassess|victim|Chased|S1|S2" hook.log && fail
 
 begin "notify: nobody who may not see the case now is told of it (a conflict declared since it came to them)"
 # On a copy: the cases here go on as they were.
-cp s.db n.db && cp s.db.key n.db.key
+db_copy s.db n.db
 CASEREVIEW_NOW=$(at 26) AS=asmith cr --db n.db claim 1
 expect_rc 0
 sed 's/^  same_unit: true$/  same_unit: true\n  declared:\n    - { login: asmith, subject_ref: S1, reason: "A neighbour." }/' \
@@ -248,7 +248,7 @@ expect_eq "$(cat hook.log)" "[note][1]" "the hook's arguments: asmith, conflicte
 : >hook.log
 
 begin "notify: a bulk assign hands over a notice for each case it moved (the new and the previous assignee)"
-rm -f b.db*
+db_remove b.db
 CASEREVIEW_NOW=$(at 1) AS=cadmin cr --db b.db import good.csv
 expect_rc 0
 for c in 1 2; do
@@ -295,9 +295,10 @@ begin "notify: a hook that succeeds under an inherited ignored SIGCHLD is no fai
 # On the copy (n.db).  An ignored SIGCHLD survives exec: the program is started so.
 : >hook.log
 n=$(sql n.db "select count(*) from audit_events where action = 'notify'")
+cr_argv --as cadmin --config conflict.yaml --db n.db note 1 "Once more." || fail "cr_argv: $(cat "$T/err")"
 CASEREVIEW_NOW=$(at 27) python3 -c 'import signal, os, sys
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-os.execv(sys.argv[1], sys.argv[1:])' "$CASEREVIEW" --as cadmin --config conflict.yaml --db n.db note 1 "Once more." \
+os.execvp(sys.argv[1], sys.argv[1:])' "${CR_ARGV[@]}" \
     >"$T/out" 2>"$T/err"
 echo $? >"$T/rc"
 settle

@@ -99,7 +99,8 @@ expect_rc 0
 for round in $(seq 1 10); do
     pids=()
     for who in asmith ejones fkaur asmith; do
-        "$CASEREVIEW" --as "$who" --db race.db claim --next >"$T/$round.$who.${#pids[@]}.out" 2>"$T/$round.$who.${#pids[@]}.err" &
+        cr_argv --as "$who" --db race.db claim --next || fail "cr_argv: $(cat "$T/err")"
+        "${CR_ARGV[@]}" >"$T/$round.$who.${#pids[@]}.out" 2>"$T/$round.$who.${#pids[@]}.err" &
         pids+=($!)
     done
     for p in "${pids[@]}"; do

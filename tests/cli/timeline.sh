@@ -206,14 +206,12 @@ expect_out "a.csv: nothing to import: all 3 allegations are already in the datab
 begin "audit verify passes, and catches a tampered link row"
 cr --db t.db audit verify
 expect_rc 0
-cp t.db u.db
-cp t.db.key u.db.key
+db_copy t.db u.db
 sql u.db "update case_links set status = 'closed' where id = 5"
 cr --db u.db audit verify
 expect_rc 3
 expect_err 'casereview: audit: case 3: the case_links table says link crime "CR/9/25" closed by bjones, the trail says link crime "CR/9/25" charged by bjones (event 17)'
-cp t.db v.db
-cp t.db.key v.db.key
+db_copy t.db v.db
 sql v.db "update case_links set removed_by = NULL, removed_at = NULL, removed_reason = NULL where id = 1"
 cr --db v.db audit verify
 expect_rc 3
